@@ -1,0 +1,45 @@
+// nnplug: train and inspect models whose every component is a plugin loaded at run time.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "nnplug/errors.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"nnplug: deep learning from plugins"};
+  app.require_subcommand(1);
+  std::vector<std::filesystem::path> plugin_dirs;
+  app.add_option("--plugin-path", plugin_dirs, "Plugin folder searched first (repeatable)");
+
+  nnplug::cli::TrainArgs train;
+  auto* train_cmd = app.add_subcommand("train", "Train the model a spec file describes, then score it on the test set");
+  train_cmd->add_option("spec", train.spec, "Model spec file (JSON)")->required();
+  train_cmd->add_option("--backend", train.backend, "Backend plugin to run on (default: the spec's, else the best found)");
+  train_cmd->add_option("--epochs", train.epochs, "Override the spec's epoch count");
+  train_cmd->add_option("--batch-size", train.batch_size, "Override the spec's batch size");
+  train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples");
+  train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
+
+  nnplug::cli::PluginsArgs plugins;
+  auto* plugins_cmd = app.add_subcommand("plugins", "List every plugin found and every library rejected, with why");
+  plugins_cmd->add_flag("--explain", plugins.explain, "Also show the search path and the verdict on every file");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*train_cmd) return nnplug::cli::train(train, plugin_dirs);
+    if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs);
+  } catch (const nnplug::Error& e) {
+    std::fprintf(stderr, "nnplug: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "nnplug: unexpected error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+// nnplug plugins: what was found, what was loaded, and why anything was not.
+#include <cstdio>
+
+#include "commands.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
+
+namespace nnplug::cli {
+
+int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs) {
+  PluginLoader loader;
+  for (const auto& d : plugin_dirs) loader.add_directory(d);
+  Registry registry;
+  const auto verdicts = loader.load_all(registry);
+
+  if (args.explain) {
+    std::printf("search path, in order:\n");
+    for (const auto& d : loader.search_path())
+      std::printf("  %s%s\n", d.c_str(), std::filesystem::is_directory(d) ? "" : "   (does not exist)");
+    std::printf("\n");
+  }
+  std::printf("%-12s %-24s %-9s %s\n", "KIND", "NAME", "VERSION", "LIBRARY");
+  for (const auto& e : registry.entries())
+    std::printf("%-12s %-24s %-9s %s\n", kind_name(e.kind), e.name.c_str(), e.library->version().c_str(),
+                e.library->path().c_str());
+
+  bool any_other = false;
+  for (const auto& c : verdicts) {
+    if (c.verdict == Verdict::Loaded && !args.explain) continue;
+    if (!any_other) std::printf("\n%s:\n", args.explain ? "verdict on every file" : "not loaded");
+    any_other = true;
+    std::printf("  %-9s %s\n", verdict_name(c.verdict), c.path.c_str());
+    if (!c.reason.empty()) std::printf("            %s\n", c.reason.c_str());
+  }
+  for (const auto& w : loader.warnings()) std::printf("warning: %s\n", w.c_str());
+  return 0;
+}
+
+}  // namespace nnplug::cli

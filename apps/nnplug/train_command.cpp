@@ -1,0 +1,46 @@
+// nnplug train: build everything a spec names from plugins, train with a progress bar, report the test score.
+#include <cstdio>
+
+#include "commands.hpp"
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
+
+namespace nnplug::cli {
+
+int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs) {
+  PluginLoader loader;
+  for (const auto& d : plugin_dirs) loader.add_directory(d);
+  Registry registry;
+  loader.load_all(registry);
+  for (const auto& w : loader.warnings()) std::fprintf(stderr, "warning: %s\n", w.c_str());
+
+  const Spec spec = load_spec(args.spec);
+  Overrides overrides;
+  overrides.backend = args.backend;
+  overrides.epochs = args.epochs;
+  if (args.batch_size) overrides.batch_size = *args.batch_size;
+  if (args.limit_train) overrides.limit_train = *args.limit_train;
+  Experiment ex = build_experiment(spec, registry, overrides);
+  ex.fit.progress = args.progress;
+
+  std::printf("backend: %s (%s)\n", ex.backend->name().c_str(), ex.backend->device().c_str());
+  std::printf("data: %lld training, %lld validation, %lld test samples\n", static_cast<long long>(ex.train.size()),
+              static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
+  std::printf("%s\n", ex.model->summary().c_str());
+  std::fflush(stdout);
+
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit, [&](const EpochRecord& r) {
+    std::printf("epoch %d/%d  loss %.4f  accuracy %.4f", r.epoch, ex.fit.epochs, r.train.loss, r.train.accuracy);
+    if (r.has_validation) std::printf("  val_loss %.4f  val_accuracy %.4f", r.validation.loss, r.validation.accuracy);
+    std::printf("  (%.1f s, %.0f samples/s)\n", r.seconds, static_cast<double>(ex.train.size()) / r.seconds);
+    std::fflush(stdout);
+  });
+  if (ex.test.size()) {
+    const Scores test = trainer.evaluate(ex.test, ex.fit.batch_size);
+    std::printf("test: loss %.4f  accuracy %.4f\n", test.loss, test.accuracy);
+  }
+  return 0;
+}
+
+}  // namespace nnplug::cli

@@ -1,0 +1,25 @@
+#pragma once
+// ActivationLayer: lets an Activation plugin stand in a model as a layer ({"type": "relu"}).
+#include <memory>
+
+#include "nnplug/activation.hpp"
+#include "nnplug/layer.hpp"
+
+namespace nnplug {
+
+class ActivationLayer final : public Layer {
+ public:
+  explicit ActivationLayer(std::shared_ptr<Activation> activation) : activation_(std::move(activation)) {}
+  std::string type() const override { return activation_->type(); }
+  Shape build(const Shape& input, const BuildContext& ctx) override;
+  const Tensor& forward(const Tensor& x) override;
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override;
+
+ private:
+  std::shared_ptr<Activation> activation_;
+  Backend* backend_ = nullptr;
+  DType dtype_ = DType::Float32;
+  Tensor x_, y_, dx_;
+};
+
+}  // namespace nnplug

@@ -1,0 +1,35 @@
+#pragma once
+// Dataset: samples held on the host, one row each (images flattened in NCHW order), with class labels.
+// Batches are gathered from it and uploaded to the backend by the trainer.
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "nnplug/random.hpp"
+#include "nnplug/shape.hpp"
+
+namespace nnplug {
+
+struct Dataset {
+  Shape sample_shape;               // per-sample shape, e.g. [784] or [1, 28, 28]
+  std::vector<float> x;             // size() * sample_shape.numel() values, row-major
+  std::vector<std::int32_t> labels; // size() class indices in [0, num_classes)
+  std::int64_t num_classes = 0;
+
+  std::int64_t size() const { return static_cast<std::int64_t>(labels.size()); }
+  std::int64_t features() const { return sample_shape.numel(); }
+  // The samples at these indices, in this order.
+  Dataset subset(const std::vector<std::int64_t>& indices) const;
+  // The first n samples (all of them if n >= size()).
+  Dataset head(std::int64_t n) const;
+};
+
+// A shuffled split: `fraction` of the samples (rounded) go to the second set. Seeded.
+std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed);
+
+// Reads an IDX image file (magic 0x00000803, gzip or raw) and its label file (0x00000801). Pixels are scaled by
+// 1/divide_by. Throws IoError naming the file for a missing, truncated or malformed file, or when the counts of
+// images and labels differ.
+Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by);
+
+}  // namespace nnplug

@@ -1,0 +1,40 @@
+#pragma once
+// Experiment: everything a spec describes, built and ready to train: backend, model, loss, optimizer, data and
+// fit options. Every part is created from the registry by the names the spec gives.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/model.hpp"
+#include "nnplug/framework/spec.hpp"
+#include "nnplug/framework/trainer.hpp"
+
+namespace nnplug {
+
+// Command-line values that replace the spec's.
+struct Overrides {
+  std::string backend;
+  std::optional<int> epochs;
+  std::optional<std::int64_t> batch_size;
+  std::optional<std::int64_t> limit_train;
+};
+
+struct Experiment {
+  std::shared_ptr<Backend> backend;
+  std::unique_ptr<Model> model;
+  std::shared_ptr<Loss> loss;
+  std::shared_ptr<Optimizer> optimizer;
+  Dataset train, validation, test;
+  FitOptions fit;
+};
+
+// Loads the data the spec's "data" section names (see the README for its fields).
+void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std::optional<std::int64_t> limit_train);
+// Appends the spec's "layers" to the model: each names a layer plugin, or an activation plugin used as a layer;
+// a layer's "activation" field appends that activation after it.
+void add_layers(const Spec& spec, const Registry& registry, Model& model);
+Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides = {});
+
+}  // namespace nnplug

@@ -1,0 +1,54 @@
+#pragma once
+// Model: a sequential stack of layers on one backend and dtype. build() runs shape inference from the per-sample
+// input shape, allocates and initialises every parameter (seeded, on the host, then uploaded), and reports layers
+// that do not fit together by naming both layers and both shapes.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnplug/framework/registry.hpp"
+
+namespace nnplug {
+
+class Model {
+ public:
+  Model(std::shared_ptr<Backend> backend, DType dtype);
+
+  // label names the layer in messages, e.g. "layer 2 (dense)".
+  void add(std::shared_ptr<Layer> layer, std::string label);
+  // Shape inference and parameter initialisation; initializers are created from the registry.
+  void build(const Shape& input, const Registry& registry, std::uint64_t seed);
+
+  // x: (N, input...) -> (N, output...). The result stays valid until the next forward().
+  const Tensor& forward(const Tensor& x);
+  // dy: dL/d(output) of the last forward(); fills every parameter's grad.
+  void backward(const Tensor& dy);
+  void set_training(bool training);
+
+  std::vector<Parameter*> parameters(bool trainable_only = true) const;
+  std::int64_t parameter_count(bool trainable_only) const;
+  const Shape& input_shape() const { return input_shape_; }
+  const Shape& output_shape() const { return output_shape_; }
+  Backend& backend() const { return *backend_; }
+  const std::shared_ptr<Backend>& backend_ptr() const { return backend_; }
+  DType dtype() const { return dtype_; }
+  std::size_t size() const { return layers_.size(); }
+  Layer& layer(std::size_t i) const { return *layers_[i].layer; }
+  // One line per layer: label, output shape, parameter count; then the totals.
+  std::string summary() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<Layer> layer;
+    std::string label;
+    Shape output;
+  };
+  std::shared_ptr<Backend> backend_;
+  DType dtype_;
+  std::vector<Entry> layers_;
+  Shape input_shape_, output_shape_;
+  bool built_ = false;
+};
+
+}  // namespace nnplug

@@ -1,0 +1,93 @@
+#pragma once
+// Registry: the plugin objects the host can create, by kind and name. Filled by PluginLoader; every object it
+// creates holds a shared handle to the library it came from, so a library is never unloaded while its objects live.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnplug/plugin.hpp"
+#include "nnplug/registrar.hpp"
+
+namespace nnplug {
+
+class Library;  // a loaded plugin library, see plugin_loader.hpp
+
+// One name a library registered.
+struct RegisteredName {
+  PluginKind kind;
+  std::string name;
+  std::shared_ptr<const Library> library;
+  double score = 1.0;  // the library's probe score; picks the default backend
+};
+
+class Registry {
+ public:
+  // Creates the object that params.type() names. Throws PluginError listing the names of that kind when the name
+  // is unknown, and wraps a plugin's failure as "plugin NAME@VERSION (PATH): what".
+  std::shared_ptr<Backend> create_backend(const Params& params) const;
+  std::shared_ptr<Layer> create_layer(const Params& params) const;
+  std::shared_ptr<Activation> create_activation(const Params& params) const;
+  std::shared_ptr<Loss> create_loss(const Params& params) const;
+  std::shared_ptr<Initializer> create_initializer(const Params& params) const;
+  std::shared_ptr<Optimizer> create_optimizer(const Params& params) const;
+
+  bool has(PluginKind kind, const std::string& name) const;
+  std::vector<std::string> names(PluginKind kind) const;
+  std::vector<RegisteredName> entries() const;
+  // The usable backend with the highest probe score ("cpu" on a machine without a GPU).
+  std::string best_backend() const;
+
+  // Used by the loader: the registrar a library's register call fills. It refuses names the library did not
+  // declare in its info record, and nothing it holds is visible until commit().
+  class Staging;
+  std::unique_ptr<Staging> stage(std::shared_ptr<const Library> library, double score);
+  void commit(Staging& staging);
+
+ private:
+  // entry (which holds the library) is declared first so that it is destroyed last: the factory's code lives
+  // in the library.
+  template <typename T>
+  struct Slot {
+    RegisteredName entry;
+    Factory<T> factory;
+  };
+  template <typename T>
+  using Table = std::map<std::string, Slot<T>>;
+  template <typename T>
+  std::shared_ptr<T> create(const Table<T>& table, PluginKind kind, const Params& params) const;
+
+  Table<Backend> backends_;
+  Table<Layer> layers_;
+  Table<Activation> activations_;
+  Table<Loss> losses_;
+  Table<Initializer> initializers_;
+  Table<Optimizer> optimizers_;
+
+  friend class Staging;
+};
+
+class Registry::Staging final : public Registrar {
+ public:
+  Staging(std::shared_ptr<const Library> library, double score) : library_(std::move(library)), score_(score) {}
+  void add_backend(const std::string& name, Factory<Backend> f) override;
+  void add_layer(const std::string& name, Factory<Layer> f) override;
+  void add_activation(const std::string& name, Factory<Activation> f) override;
+  void add_loss(const std::string& name, Factory<Loss> f) override;
+  void add_initializer(const std::string& name, Factory<Initializer> f) override;
+  void add_optimizer(const std::string& name, Factory<Optimizer> f) override;
+
+ private:
+  RegisteredName declared(PluginKind kind, const std::string& name) const;
+  std::shared_ptr<const Library> library_;
+  double score_;
+  Table<Backend> backends_;
+  Table<Layer> layers_;
+  Table<Activation> activations_;
+  Table<Loss> losses_;
+  Table<Initializer> initializers_;
+  Table<Optimizer> optimizers_;
+  friend class Registry;
+};
+
+}  // namespace nnplug

@@ -1,0 +1,24 @@
+#pragma once
+// Spec: a model spec file (JSON) that names plugins and their parameters. The format is in the README.
+// load_spec() reports a syntax error with the file, line and column; every later error names the file and the
+// field (e.g. "mlp.json: layers[2] (dense): parameter 'units' must be in [1, inf], got -3").
+#include <filesystem>
+#include <string>
+
+#include "nnplug/params.hpp"
+
+namespace nnplug {
+
+struct Spec {
+  std::filesystem::path path;
+  Params::Json json;
+  // The section `key` as Params owned by "FILE: key"; `fallback` when absent.
+  Params section(const std::string& key, const Params::Json& fallback = Params::Json::object()) const;
+  // A path in the spec, resolved against the spec file's folder when relative.
+  std::filesystem::path resolve(const std::string& p) const;
+};
+
+Spec load_spec(const std::filesystem::path& path);
+Spec parse_spec(const std::string& text, const std::filesystem::path& path);
+
+}  // namespace nnplug

@@ -1,0 +1,64 @@
+#pragma once
+// Trainer: mini-batch training of a Model with a Loss and an Optimizer on host-held Datasets.
+// Each epoch visits the training set in an order shuffled from the seed, uploads one batch at a time, runs
+// forward, loss, backward and one optimizer step, and then scores the validation set in eval mode.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/model.hpp"
+
+namespace nnplug {
+
+struct FitOptions {
+  int epochs = 1;
+  std::int64_t batch_size = 32;
+  bool shuffle = true;
+  bool drop_last = false;  // drop the last incomplete batch of an epoch
+  std::uint64_t seed = 0;
+  bool progress = true;    // progress bar on a terminal
+};
+
+struct Scores {
+  double loss = 0.0;
+  double accuracy = 0.0;
+};
+
+struct EpochRecord {
+  int epoch = 0;           // 1-based
+  Scores train;
+  Scores validation;       // zero when there is no validation set
+  bool has_validation = false;
+  double seconds = 0.0;
+  double learning_rate = 0.0;
+};
+
+class Trainer {
+ public:
+  Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer);
+
+  // Trains; calls on_epoch after each epoch. Throws Error when the loss becomes NaN or infinite, naming the
+  // epoch and batch. Returns the history.
+  std::vector<EpochRecord> fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
+                               const std::function<void(const EpochRecord&)>& on_epoch = {});
+  // Mean loss and accuracy over the whole set, in eval mode.
+  Scores evaluate(const Dataset& data, std::int64_t batch_size);
+
+ private:
+  // Uploads samples order[begin, end) of data into x_ and the targets into target_.
+  void load_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end);
+  // Runs forward and the loss on the loaded batch; fills loss_ and, when grad, dprediction_. Returns the
+  // number of correct predictions (downloaded together with the loss).
+  double score_batch(bool grad);
+
+  Model& model_;
+  std::shared_ptr<Loss> loss_fn_;
+  std::shared_ptr<Optimizer> optimizer_;
+  std::vector<float> host_x_, host_target_;
+  std::vector<std::int32_t> host_labels_;
+  Tensor x_, target_, labels_, loss_, dprediction_, correct_;
+};
+
+}  // namespace nnplug

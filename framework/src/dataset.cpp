@@ -1,0 +1,115 @@
+#include "nnplug/framework/dataset.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+#include <zlib.h>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
+  Dataset out;
+  out.sample_shape = sample_shape;
+  out.num_classes = num_classes;
+  const auto f = static_cast<std::size_t>(features());
+  out.x.resize(indices.size() * f);
+  out.labels.resize(indices.size());
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    const auto src = static_cast<std::size_t>(indices[i]);
+    std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(src * f), f, out.x.begin() + static_cast<std::ptrdiff_t>(i * f));
+    out.labels[i] = labels[src];
+  }
+  return out;
+}
+
+Dataset Dataset::head(std::int64_t n) const {
+  std::vector<std::int64_t> idx(static_cast<std::size_t>(std::min(n, size())));
+  std::iota(idx.begin(), idx.end(), 0);
+  return subset(idx);
+}
+
+std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed) {
+  if (!(fraction >= 0.0 && fraction < 1.0))
+    throw InvalidArgument("validation split must be in [0, 1), got " + std::to_string(fraction));
+  std::vector<std::int64_t> idx(static_cast<std::size_t>(data.size()));
+  std::iota(idx.begin(), idx.end(), 0);
+  Random random(seed);
+  for (std::size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[random.below(i)]);
+  const auto second = static_cast<std::size_t>(static_cast<double>(idx.size()) * fraction + 0.5);
+  std::vector<std::int64_t> a(idx.begin(), idx.end() - static_cast<std::ptrdiff_t>(second));
+  std::vector<std::int64_t> b(idx.end() - static_cast<std::ptrdiff_t>(second), idx.end());
+  return {data.subset(a), data.subset(b)};
+}
+
+namespace {
+
+// The whole file, decompressed when it is gzip (zlib reads raw files through the same call).
+std::vector<unsigned char> read_file(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) throw IoError(path.string() + ": file not found");
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw IoError(path.string() + ": cannot open");
+  std::vector<unsigned char> out;
+  unsigned char chunk[1 << 16];
+  for (;;) {
+    const int n = gzread(f, chunk, sizeof chunk);
+    if (n < 0) {
+      int code = 0;
+      const std::string what = gzerror(f, &code);
+      gzclose(f);
+      throw IoError(path.string() + ": cannot decompress (" + what + "); the file is damaged or truncated");
+    }
+    if (n == 0) break;
+    out.insert(out.end(), chunk, chunk + n);
+  }
+  // A truncated gzip stream ends without error from gzread; gzclose reports the missing trailer.
+  const int rc = gzclose(f);
+  if (rc != Z_OK && rc != Z_BUF_ERROR) throw IoError(path.string() + ": damaged gzip stream");
+  if (rc == Z_BUF_ERROR) throw IoError(path.string() + ": truncated gzip stream");
+  return out;
+}
+
+std::uint32_t be32(const std::vector<unsigned char>& b, std::size_t at) {
+  return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) | (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
+}
+
+}  // namespace
+
+Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by) {
+  if (!(divide_by > 0)) throw InvalidArgument("divide_by must be positive, got " + std::to_string(divide_by));
+  const auto img = read_file(images);
+  const auto lab = read_file(labels);
+  if (img.size() < 16 || be32(img, 0) != 0x00000803)
+    throw IoError(images.string() + ": not an IDX image file (expected magic 0x00000803 and a 16-byte header)");
+  if (lab.size() < 8 || be32(lab, 0) != 0x00000801)
+    throw IoError(labels.string() + ": not an IDX label file (expected magic 0x00000801 and an 8-byte header)");
+  const std::size_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
+  const std::size_t nl = be32(lab, 4);
+  if (img.size() != 16 + n * rows * cols)
+    throw IoError(images.string() + ": header announces " + std::to_string(n) + " images of " + std::to_string(rows) +
+                  "x" + std::to_string(cols) + " (" + std::to_string(16 + n * rows * cols) + " bytes) but the file has " +
+                  std::to_string(img.size()) + " bytes");
+  if (lab.size() != 8 + nl)
+    throw IoError(labels.string() + ": header announces " + std::to_string(nl) + " labels but the file has " +
+                  std::to_string(lab.size() - 8));
+  if (n != nl)
+    throw IoError(images.string() + " has " + std::to_string(n) + " images but " + labels.string() + " has " +
+                  std::to_string(nl) + " labels");
+  Dataset d;
+  d.sample_shape = Shape{static_cast<std::int64_t>(rows * cols)};
+  d.x.resize(n * rows * cols);
+  const float scale = static_cast<float>(1.0 / divide_by);
+  for (std::size_t i = 0; i < d.x.size(); ++i) d.x[i] = static_cast<float>(img[16 + i]) * scale;
+  d.labels.resize(n);
+  std::int32_t max_label = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    d.labels[i] = lab[8 + i];
+    max_label = std::max(max_label, d.labels[i]);
+  }
+  d.num_classes = max_label + 1;
+  return d;
+}
+
+}  // namespace nnplug

@@ -1,0 +1,100 @@
+#include "nnplug/framework/experiment.hpp"
+
+#include "nnplug/framework/activation_layer.hpp"
+
+namespace nnplug {
+
+void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::optional<std::int64_t> limit_train) {
+  const Params data = spec.section("data");
+  const std::string format = data.require_string("format");
+  if (format != "idx") data.fail("format", "must be \"idx\", got \"" + format + "\"");
+  const double divide_by = data.number("divide_by", 1.0, 1e-300);
+  const double validation_split = data.number("validation_split", 0.0, 0.0, 0.99);
+  const auto limit = limit_train ? *limit_train : data.integer("limit_train", -1, -1);
+  const auto limit_test = data.integer("limit_test", -1, -1);
+  Dataset train = read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by);
+  if (data.has("test_images") || data.has("test_labels")) {
+    ex.test = read_idx(spec.resolve(data.require_string("test_images")), spec.resolve(data.require_string("test_labels")), divide_by);
+    if (limit_test >= 0) ex.test = ex.test.head(limit_test);
+  }
+  data.check_unused();
+  // The limit applies before the split, and the split is seeded, so a run is reproducible.
+  if (limit >= 0) train = train.head(limit);
+  if (validation_split > 0) {
+    auto [t, v] = split(train, validation_split, seed ^ 0x5eed5eedULL);
+    ex.train = std::move(t);
+    ex.validation = std::move(v);
+  } else {
+    ex.train = std::move(train);
+  }
+  ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
+      std::max({ex.train.num_classes, ex.test.num_classes});
+}
+
+void add_layers(const Spec& spec, const Registry& registry, Model& model) {
+  if (!spec.json.contains("layers") || !spec.json["layers"].is_array() || spec.json["layers"].empty())
+    throw InvalidArgument(spec.path.string() + ": \"layers\" must be a non-empty array");
+  const auto& layers = spec.json["layers"];
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    Params::Json entry = layers[i];
+    Params::Json activation;
+    if (entry.is_object() && entry.contains("activation")) {
+      activation = entry["activation"];
+      entry.erase("activation");
+    }
+    Params params(spec.path.string() + ": layers[" + std::to_string(i) + "]", entry);
+    const std::string type = params.type();
+    const std::string label = "layers[" + std::to_string(i) + "] (" + type + ")";
+    params.set_owner(spec.path.string() + ": " + label);
+    if (registry.has(PluginKind::Layer, type)) {
+      model.add(registry.create_layer(params), label);
+    } else if (registry.has(PluginKind::Activation, type)) {
+      model.add(std::make_shared<ActivationLayer>(registry.create_activation(params)), label);
+    } else {
+      std::string known;
+      for (const auto& n : registry.names(PluginKind::Layer)) known += (known.empty() ? "" : ", ") + n;
+      for (const auto& n : registry.names(PluginKind::Activation)) known += (known.empty() ? "" : ", ") + n;
+      throw PluginError(params.owner() + ": unknown layer '" + type + "'; layers and activations available: " +
+                        (known.empty() ? "none" : known));
+    }
+    if (!activation.is_null()) {
+      Params act(spec.path.string() + ": " + label + " activation", activation);
+      model.add(std::make_shared<ActivationLayer>(registry.create_activation(act)), label + " " + act.type());
+    }
+  }
+}
+
+Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides) {
+  Params top(spec.path.string(), spec.json);
+  Experiment ex;
+  const auto seed = static_cast<std::uint64_t>(top.integer("seed", 0, 0));
+  const DType dtype = dtype_from_name(top.string("dtype", "float32"));
+  Params backend = spec.section("backend", registry.best_backend());
+  if (!overrides.backend.empty()) backend = Params("--backend", overrides.backend);
+  ex.backend = registry.create_backend(backend);
+
+  load_data(spec, ex, seed, overrides.limit_train);
+
+  const Params training = spec.section("training");
+  ex.fit.epochs = static_cast<int>(overrides.epochs ? *overrides.epochs : training.integer("epochs", 1, 0, 1000000));
+  ex.fit.batch_size = overrides.batch_size ? *overrides.batch_size : training.integer("batch_size", 32, 1);
+  if (ex.fit.batch_size <= 0)
+    throw InvalidArgument("batch size must be a positive integer, got " + std::to_string(ex.fit.batch_size));
+  ex.fit.shuffle = training.boolean("shuffle", true);
+  ex.fit.drop_last = training.boolean("drop_last", false);
+  ex.fit.seed = seed;
+  training.check_unused();
+
+  ex.model = std::make_unique<Model>(ex.backend, dtype);
+  add_layers(spec, registry, *ex.model);
+  ex.loss = registry.create_loss(spec.section("loss"));
+  ex.optimizer = registry.create_optimizer(spec.section("optimizer"));
+  top.accept({"backend", "data", "training", "layers", "loss", "optimizer", "name", "description"});
+  top.check_unused();
+
+  ex.model->build(ex.train.sample_shape, registry, seed);
+  ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
+  return ex;
+}
+
+}  // namespace nnplug

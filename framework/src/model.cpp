@@ -1,0 +1,98 @@
+#include "nnplug/framework/model.hpp"
+
+#include <iomanip>
+#include <sstream>
+
+namespace nnplug {
+
+Model::Model(std::shared_ptr<Backend> backend, DType dtype) : backend_(std::move(backend)), dtype_(dtype) {
+  if (dtype == DType::Int32) throw InvalidArgument("a model computes in float32 or float64, not int32");
+}
+
+void Model::add(std::shared_ptr<Layer> layer, std::string label) {
+  if (built_) throw Error("cannot add " + label + ": the model is already built");
+  layers_.push_back({std::move(layer), std::move(label), {}});
+}
+
+void Model::build(const Shape& input, const Registry& registry, std::uint64_t seed) {
+  if (layers_.empty()) throw InvalidArgument("the model has no layers");
+  input_shape_ = input;
+  Shape shape = input;
+  const BuildContext ctx{*backend_, dtype_};
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      shape = layers_[i].layer->build(shape, ctx);
+    } catch (const ShapeError& e) {
+      const std::string from = i == 0 ? "the input " : layers_[i - 1].label + ", which produces ";
+      throw ShapeError(layers_[i].label + " cannot take the output of " + from + shape.str() + ": " + e.what());
+    } catch (const Error& e) {
+      throw InvalidArgument(layers_[i].label + ": " + e.what());
+    }
+    layers_[i].output = shape;
+  }
+  output_shape_ = shape;
+
+  // One generator for the whole model, drawn in layer order, so a seed fixes every initial value.
+  Random random(seed);
+  for (const auto& entry : layers_) {
+    for (Parameter* p : entry.layer->parameters()) {
+      Params init = p->init;
+      init.set_owner(entry.label + " " + p->name + " initializer");
+      auto initializer = registry.create_initializer(init);
+      std::vector<double> values(static_cast<std::size_t>(p->value.numel()));
+      initializer->generate(values, InitTarget{p->value.shape(), p->fan_in, p->fan_out}, random);
+      from_host(p->value, values);
+    }
+  }
+  built_ = true;
+}
+
+const Tensor& Model::forward(const Tensor& x) {
+  if (!built_) throw Error("the model must be built before forward()");
+  if (!(x.shape().without_batch() == input_shape_))
+    throw ShapeError("model input has per-sample shape " + x.shape().without_batch().str() + ", the model expects " +
+                     input_shape_.str());
+  const Tensor* h = &x;
+  for (auto& entry : layers_) h = &entry.layer->forward(*h);
+  return *h;
+}
+
+void Model::backward(const Tensor& dy) {
+  const Tensor* g = &dy;
+  for (std::size_t i = layers_.size(); i-- > 0;) g = &layers_[i].layer->backward(*g, i > 0);
+}
+
+void Model::set_training(bool training) {
+  for (auto& entry : layers_) entry.layer->set_training(training);
+}
+
+std::vector<Parameter*> Model::parameters(bool trainable_only) const {
+  std::vector<Parameter*> out;
+  for (const auto& entry : layers_)
+    for (Parameter* p : entry.layer->parameters())
+      if (p->trainable || !trainable_only) out.push_back(p);
+  return out;
+}
+
+std::int64_t Model::parameter_count(bool trainable_only) const {
+  std::int64_t n = 0;
+  for (Parameter* p : parameters(trainable_only)) n += p->value.numel();
+  return n;
+}
+
+std::string Model::summary() const {
+  std::ostringstream out;
+  out << std::left << std::setw(28) << "layer" << std::setw(20) << "output shape" << "parameters\n";
+  out << std::left << std::setw(28) << "input" << std::setw(20) << input_shape_.str() << "0\n";
+  for (const auto& entry : layers_) {
+    std::int64_t n = 0;
+    for (Parameter* p : entry.layer->parameters()) n += p->value.numel();
+    out << std::left << std::setw(28) << entry.label << std::setw(20) << entry.output.str() << n << "\n";
+  }
+  const auto trainable = parameter_count(true), total = parameter_count(false);
+  out << "total parameters: " << total << " (trainable " << trainable << ", non-trainable " << total - trainable
+      << ")\n";
+  return out.str();
+}
+
+}  // namespace nnplug

@@ -1,0 +1,200 @@
+#include "nnplug/framework/plugin_loader.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include <boost/dll/shared_library.hpp>
+
+namespace nnplug {
+
+namespace fs = std::filesystem;
+
+Library::Library(fs::path path, std::shared_ptr<boost::dll::shared_library> handle, std::string name,
+                 std::string version, int priority, std::vector<std::string> provides)
+    : path_(std::move(path)), handle_(std::move(handle)), name_(std::move(name)), version_(std::move(version)),
+      priority_(priority), provides_(std::move(provides)) {}
+
+Library::~Library() = default;
+
+std::string Library::label() const { return "plugin " + name_ + "@" + version_ + " (" + path_.string() + ")"; }
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Loaded: return "loaded";
+    case Verdict::Rejected: return "rejected";
+    case Verdict::Unusable: return "unusable";
+    case Verdict::Shadowed: return "shadowed";
+  }
+  return "?";
+}
+
+void PluginLoader::add_directory(const fs::path& dir) { explicit_dirs_.push_back(dir); }
+
+std::vector<fs::path> PluginLoader::search_path() const {
+  std::vector<fs::path> dirs = explicit_dirs_;
+  if (const char* env = std::getenv("NNPLUG_PLUGIN_PATH")) {
+    std::stringstream ss(env);
+    for (std::string item; std::getline(ss, item, ':');)
+      if (!item.empty()) dirs.emplace_back(item);
+  }
+  dirs.emplace_back(NNPLUG_BUILD_PLUGIN_DIR);
+  dirs.emplace_back(NNPLUG_INSTALL_PLUGIN_DIR);
+  return dirs;
+}
+
+namespace {
+
+std::vector<std::string> split_words(const char* s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s ? s : "");
+  for (std::string w; ss >> w;) out.push_back(w);
+  return out;
+}
+
+// A library that passed the checks of its own file; whether it registers depends on the others.
+struct Opened {
+  std::size_t candidate;  // index into the verdicts
+  std::size_t dir_index;
+  std::shared_ptr<boost::dll::shared_library> handle;
+  const nnplug_info_record* info;
+};
+
+// Opens one file and checks it on its own: loadable, entry points, record size, ABI, fingerprint, probe.
+// Fills the candidate's fields; returns the handle when the library may be registered.
+std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
+  std::shared_ptr<boost::dll::shared_library> handle;
+  try {
+    handle = std::make_shared<boost::dll::shared_library>(
+        c.path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    c.reason = std::string("not a loadable shared library: ") + e.what();
+    return nullptr;
+  }
+  if (!handle->has("nnplug_plugin_info")) {
+    c.reason = "missing entry point nnplug_plugin_info (not an nnplug plugin, or built without NNPLUG_PLUGIN)";
+    return nullptr;
+  }
+  const nnplug_info_record* info = handle->get<const nnplug_info_record*()>("nnplug_plugin_info")();
+  if (!info || info->record_size < sizeof(nnplug_info_record)) {
+    c.reason = "info record is " + std::to_string(info ? info->record_size : 0) + " bytes, the host needs " +
+               std::to_string(sizeof(nnplug_info_record));
+    return nullptr;
+  }
+  c.abi_version = info->abi_version;
+  c.name = info->name ? info->name : "";
+  c.version = info->version ? info->version : "";
+  c.provides = info->provides ? info->provides : "";
+  c.priority = info->priority;
+  c.compiler = info->compiler ? info->compiler : "";
+  if (info->abi_version != NNPLUG_ABI_VERSION) {
+    c.reason = "ABI mismatch: plugin " + c.name + "@" + c.version + " was built for ABI version " +
+               std::to_string(info->abi_version) + ", this host has ABI version " +
+               std::to_string(NNPLUG_ABI_VERSION) + "; rebuild it against this SDK";
+    return nullptr;
+  }
+  const std::string fingerprint = info->fingerprint ? info->fingerprint : "";
+  if (fingerprint != NNPLUG_BUILD_FINGERPRINT) {
+    c.reason = "build fingerprint mismatch: plugin has '" + fingerprint + "' (" + c.compiler + "), host has '" +
+               NNPLUG_BUILD_FINGERPRINT + "'; rebuild it with the host's toolchain";
+    return nullptr;
+  }
+  if (!handle->has("nnplug_plugin_register")) {
+    c.reason = "missing entry point nnplug_plugin_register";
+    return nullptr;
+  }
+  c.score = 1.0;
+  if (handle->has("nnplug_plugin_probe")) {
+    char why[512] = "";
+    c.score = handle->get<double(char*, std::size_t)>("nnplug_plugin_probe")(why, sizeof why);
+    if (!(c.score > 0.0)) {
+      c.verdict = Verdict::Unusable;
+      c.reason = std::string("probe says unusable here") + (why[0] ? ": " + std::string(why) : "");
+      return nullptr;
+    }
+  }
+  return handle;
+}
+
+}  // namespace
+
+std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
+  warnings_.clear();
+  std::vector<Candidate> verdicts;
+  std::vector<Opened> opened;
+  std::vector<fs::path> seen_dirs;
+  const auto dirs = search_path();
+  for (std::size_t d = 0; d < dirs.size(); ++d) {
+    std::error_code ec;
+    const fs::path dir = fs::weakly_canonical(dirs[d], ec);
+    if (std::find(seen_dirs.begin(), seen_dirs.end(), dir) != seen_dirs.end()) continue;
+    seen_dirs.push_back(dir);
+    if (!fs::is_directory(dir, ec)) {
+      if (d < explicit_dirs_.size()) warnings_.push_back("plugin directory " + dirs[d].string() + " does not exist");
+      continue;
+    }
+    std::vector<fs::path> files;
+    fs::directory_iterator it(dir, ec), end;
+    if (ec) {
+      warnings_.push_back("plugin directory " + dir.string() + " cannot be read: " + ec.message());
+      continue;
+    }
+    for (; it != end; it.increment(ec))
+      if (it->path().extension() == ".so" && !fs::is_directory(it->path())) files.push_back(it->path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      Candidate c;
+      c.path = file;
+      auto handle = open_and_check(c);
+      verdicts.push_back(c);
+      if (handle) opened.push_back({verdicts.size() - 1, d, handle, handle->get<const nnplug_info_record*()>("nnplug_plugin_info")()});
+    }
+  }
+
+  // Among libraries that provide the same name, the highest priority wins, then the earlier directory of the
+  // search path. Two of equal priority in one directory are a conflict: the second is rejected, naming the first.
+  std::stable_sort(opened.begin(), opened.end(), [](const Opened& a, const Opened& b) {
+    if (a.info->priority != b.info->priority) return a.info->priority > b.info->priority;
+    return a.dir_index < b.dir_index;
+  });
+  std::map<std::string, const Opened*> owner;  // "kind:name" -> the library that provides it
+  for (const auto& o : opened) {
+    Candidate& c = verdicts[o.candidate];
+    const auto provides = split_words(o.info->provides);
+    for (const auto& key : provides) {
+      const auto it = owner.find(key);
+      if (it == owner.end()) continue;
+      const Candidate& winner = verdicts[it->second->candidate];
+      if (it->second->info->priority == o.info->priority && it->second->dir_index == o.dir_index) {
+        c.verdict = Verdict::Rejected;
+        c.reason = "duplicate name '" + key + "': already provided by " + winner.path.string() +
+                   " with the same priority " + std::to_string(c.priority);
+      } else {
+        c.verdict = Verdict::Shadowed;
+        c.reason = "'" + key + "' is provided by " + winner.path.string() +
+                   (winner.priority > c.priority ? " with higher priority " + std::to_string(winner.priority)
+                                                 : ", earlier in the search path");
+      }
+      break;
+    }
+    if (!c.reason.empty()) continue;
+
+    auto library = std::make_shared<const Library>(c.path, o.handle, c.name, c.version, c.priority, provides);
+    auto staging = registry.stage(library, c.score);
+    char error[1024] = "";
+    const int rc = o.handle->get<int(Registrar*, char*, std::size_t)>("nnplug_plugin_register")(staging.get(), error,
+                                                                                               sizeof error);
+    if (rc != 0) {
+      c.verdict = Verdict::Rejected;
+      c.reason = std::string("register failed: ") + error;
+      continue;
+    }
+    registry.commit(*staging);
+    c.verdict = Verdict::Loaded;
+    for (const auto& key : provides) owner[key] = &o;
+  }
+  return verdicts;
+}
+
+}  // namespace nnplug

@@ -1,0 +1,128 @@
+#include "nnplug/framework/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "nnplug/framework/progress_bar.hpp"
+
+namespace nnplug {
+
+Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
+    : model_(model), loss_fn_(std::move(loss)), optimizer_(std::move(optimizer)) {
+  if (optimizer_) optimizer_->attach(model_.parameters(true));
+}
+
+void Trainer::load_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
+                         std::int64_t end) {
+  Backend& be = model_.backend();
+  const std::int64_t n = end - begin, f = data.features();
+  host_x_.resize(static_cast<std::size_t>(n * f));
+  host_labels_.resize(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto src = static_cast<std::size_t>(order[static_cast<std::size_t>(begin + i)]);
+    std::copy_n(data.x.data() + src * static_cast<std::size_t>(f), f, host_x_.data() + i * f);
+    host_labels_[static_cast<std::size_t>(i)] = data.labels[src];
+  }
+  ensure(x_, be, data.sample_shape.with_batch(n), model_.dtype());
+  from_host(x_, host_x_);
+  ensure(labels_, be, Shape{n}, DType::Int32);
+  be.upload(labels_, host_labels_.data(), labels_.bytes());
+  if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
+    target_ = labels_;
+  } else {
+    // The loss wants values shaped like the output: one-hot rows.
+    const std::int64_t c = model_.output_shape().numel();
+    host_target_.assign(static_cast<std::size_t>(n * c), 0.0f);
+    for (std::int64_t i = 0; i < n; ++i) host_target_[static_cast<std::size_t>(i * c + host_labels_[static_cast<std::size_t>(i)])] = 1.0f;
+    ensure(target_, be, model_.output_shape().with_batch(n), model_.dtype());
+    from_host(target_, host_target_);
+  }
+}
+
+double Trainer::score_batch(bool grad) {
+  Backend& be = model_.backend();
+  const Tensor& y = model_.forward(x_);
+  ensure(loss_, be, Shape{1}, model_.dtype());
+  if (grad) ensure(dprediction_, be, y.shape(), model_.dtype());
+  loss_fn_->compute(y, target_, loss_, grad ? dprediction_ : Tensor());
+  ensure(correct_, be, Shape{1}, model_.dtype());
+  be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct_});
+  return to_host<double>(correct_)[0];
+}
+
+std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
+                                      const std::function<void(const EpochRecord&)>& on_epoch) {
+  if (options.batch_size <= 0)
+    throw InvalidArgument("batch_size must be a positive integer, got " + std::to_string(options.batch_size));
+  if (options.epochs < 0) throw InvalidArgument("epochs must be >= 0, got " + std::to_string(options.epochs));
+  if (train.size() == 0) throw InvalidArgument("the training set is empty");
+  if (!optimizer_) throw InvalidArgument("fit() needs an optimizer");
+  loss_fn_->check(model_.output_shape(), train.num_classes);
+
+  std::vector<std::int64_t> order(static_cast<std::size_t>(train.size()));
+  std::iota(order.begin(), order.end(), 0);
+  Random random(options.seed);
+  const std::int64_t n = train.size(), bs = options.batch_size;
+  const std::int64_t batches = options.drop_last && n >= bs ? n / bs : (n + bs - 1) / bs;
+  std::vector<EpochRecord> history;
+
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    if (options.shuffle)
+      for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
+    model_.set_training(true);
+    ProgressBar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs), batches,
+                    options.progress);
+    double loss_sum = 0.0, correct = 0.0;
+    std::int64_t seen = 0;
+    for (std::int64_t b = 0; b < batches; ++b) {
+      const std::int64_t begin = b * bs, end = std::min(n, begin + bs);
+      load_batch(train, order, begin, end);
+      correct += score_batch(true);
+      const double loss = to_host<double>(loss_)[0];
+      if (!std::isfinite(loss))
+        throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " +
+                    std::to_string(loss) + "; lower the learning rate or check the data");
+      model_.backward(dprediction_);
+      optimizer_->step();
+      loss_sum += loss * static_cast<double>(end - begin);
+      seen += end - begin;
+      bar.update(b + 1, loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen));
+    }
+    bar.finish();
+    EpochRecord record;
+    record.epoch = epoch;
+    record.train = {loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen)};
+    record.learning_rate = optimizer_->learning_rate();
+    if (validation && validation->size() > 0) {
+      record.validation = evaluate(*validation, bs);
+      record.has_validation = true;
+    }
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    history.push_back(record);
+    if (on_epoch) on_epoch(record);
+  }
+  return history;
+}
+
+Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
+  if (batch_size <= 0) throw InvalidArgument("batch_size must be a positive integer, got " + std::to_string(batch_size));
+  if (data.size() == 0) throw InvalidArgument("cannot evaluate on an empty data set");
+  loss_fn_->check(model_.output_shape(), data.num_classes);
+  model_.set_training(false);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
+  std::iota(order.begin(), order.end(), 0);
+  double loss_sum = 0.0, correct = 0.0;
+  for (std::int64_t begin = 0; begin < data.size(); begin += batch_size) {
+    const std::int64_t end = std::min(data.size(), begin + batch_size);
+    load_batch(data, order, begin, end);
+    correct += score_batch(false);
+    loss_sum += to_host<double>(loss_)[0] * static_cast<double>(end - begin);
+  }
+  const auto n = static_cast<double>(data.size());
+  return {loss_sum / n, correct / n};
+}
+
+}  // namespace nnplug

@@ -1,0 +1,122 @@
+// Element-wise activations and the row softmax.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels.hpp"
+
+namespace nnplug::cpu {
+
+namespace {
+
+template <typename T>
+T sigmoid(T x) {
+  // Two branches keep exp() from overflowing for large |x|.
+  return x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
+}
+
+template <typename T>
+void activate(Pointwise fn, const T* x, T* y, std::int64_t n) {
+  switch (fn) {
+    case Pointwise::Identity:
+      if (x != y) std::copy_n(x, n, y);
+      return;
+    case Pointwise::Relu:
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+      for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+      return;
+    case Pointwise::Sigmoid:
+#pragma omp parallel for schedule(static) if (n > kParallelThreshold)
+      for (std::int64_t i = 0; i < n; ++i) y[i] = sigmoid(x[i]);
+      return;
+    case Pointwise::Tanh:
+#pragma omp parallel for schedule(static) if (n > kParallelThreshold)
+      for (std::int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+      return;
+  }
+}
+
+template <typename T>
+void activate_grad(Pointwise fn, const T* x, const T* y, const T* dy, T* dx, std::int64_t n) {
+  switch (fn) {
+    case Pointwise::Identity:
+      if (dy != dx) std::copy_n(dy, n, dx);
+      return;
+    case Pointwise::Relu:  // relu'(0) = 0, as PyTorch
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+      for (std::int64_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+      return;
+    case Pointwise::Sigmoid:
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+      for (std::int64_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
+      return;
+    case Pointwise::Tanh:
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+      for (std::int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+      return;
+  }
+}
+
+void require_rows(const Tensor& t, const char* op) {
+  require(t.rank() >= 2, op, "needs a (N, C) tensor, got " + t.shape().str());
+}
+
+}  // namespace
+
+void run_kernel(const op::Activation& o) {
+  require_same_count(o.x, o.y, "activation");
+  with_float_type(o.y, "activation", [&](auto tag) {
+    using T = decltype(tag);
+    activate<T>(o.fn, o.x.data<T>(), o.y.data<T>(), o.x.numel());
+  });
+}
+
+void run_kernel(const op::ActivationGrad& o) {
+  require_same_count(o.dy, o.dx, "activation_grad");
+  with_float_type(o.dx, "activation_grad", [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = o.x.defined() ? o.x.data<T>() : nullptr;
+    const T* y = o.y.defined() ? o.y.data<T>() : nullptr;
+    activate_grad<T>(o.fn, x, y, o.dy.data<T>(), o.dx.data<T>(), o.dx.numel());
+  });
+}
+
+void run_kernel(const op::Softmax& o) {
+  require_rows(o.x, "softmax");
+  require_same_count(o.x, o.y, "softmax");
+  with_float_type(o.y, "softmax", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t rows = o.x.dim(0), cols = o.x.numel() / rows;
+    const T* x = o.x.data<T>();
+    T* y = o.y.data<T>();
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const T* xi = x + i * cols;
+      T* yi = y + i * cols;
+      const T max = *std::max_element(xi, xi + cols);
+      T sum = 0;
+      for (std::int64_t j = 0; j < cols; ++j) sum += (yi[j] = std::exp(xi[j] - max));
+      for (std::int64_t j = 0; j < cols; ++j) yi[j] /= sum;
+    }
+  });
+}
+
+void run_kernel(const op::SoftmaxGrad& o) {
+  require_rows(o.y, "softmax_grad");
+  require_same_count(o.y, o.dy, "softmax_grad");
+  require_same_count(o.y, o.dx, "softmax_grad");
+  with_float_type(o.dx, "softmax_grad", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t rows = o.y.dim(0), cols = o.y.numel() / rows;
+    const T* y = o.y.data<T>();
+    const T* dy = o.dy.data<T>();
+    T* dx = o.dx.data<T>();
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+    for (std::int64_t i = 0; i < rows; ++i) {
+      T dot = 0;
+      for (std::int64_t j = 0; j < cols; ++j) dot += dy[i * cols + j] * y[i * cols + j];
+      for (std::int64_t j = 0; j < cols; ++j) dx[i * cols + j] = y[i * cols + j] * (dy[i * cols + j] - dot);
+    }
+  });
+}
+
+}  // namespace nnplug::cpu

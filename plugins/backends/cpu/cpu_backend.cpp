@@ -1,0 +1,90 @@
+#include "cpu_backend.hpp"
+
+#include <malloc.h>
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <Eigen/Core>
+
+#include "kernels.hpp"
+
+namespace nnplug::cpu {
+
+namespace {
+
+class CpuBuffer final : public Buffer {
+ public:
+  CpuBuffer(std::shared_ptr<CpuBackend> owner, std::size_t bytes)
+      : owner_(std::move(owner)), bytes_(bytes), data_(owner_->allocator().allocate(bytes)) {}
+  ~CpuBuffer() override { owner_->allocator().release(data_, bytes_); }
+  void* data() override { return data_; }
+  std::size_t bytes() const override { return bytes_; }
+  Backend& backend() override { return *owner_; }
+
+ private:
+  std::shared_ptr<CpuBackend> owner_;  // the backend (and its allocator) outlives every buffer
+  std::size_t bytes_;
+  void* data_;
+};
+
+// Eigen sizes its GEMM blocks from the cache sizes it detects. These virtual machines report a 532 MB L3, which
+// makes Eigen choose blocks far too large for the real caches; measured here, stating realistic sizes raised the
+// MLP's GEMMs from 150 to 240 GFLOP/s on two threads. A value the OS reports is kept when it is plausible.
+void set_eigen_cache_sizes() {
+  auto sized = [](int name, long fallback, long max) {
+    const long v = sysconf(name);
+    return v > 0 && v <= max ? v : fallback;
+  };
+  const long l1 = sized(_SC_LEVEL1_DCACHE_SIZE, 32 << 10, 128 << 10);
+  const long l2 = sized(_SC_LEVEL2_CACHE_SIZE, 512 << 10, 4 << 20);
+  const long l3 = sized(_SC_LEVEL3_CACHE_SIZE, 8 << 20, 64 << 20);
+  Eigen::setCpuCacheSizes(l1, l2, l3);
+}
+
+bool same_backend(const Tensor& t, const Backend* b) { return !t.defined() || &t.backend() == b; }
+
+}  // namespace
+
+CpuBackend::CpuBackend(int threads) : threads_(threads) {
+  // Eigen allocates its GEMM packing buffers on every product. Keeping freed heap memory mapped (instead of
+  // glibc returning it to the system and faulting it in again) took a training step from 45,000 back to
+  // 120,000 samples/s here. This is a process-wide setting, made once, for the process that uses this backend.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  omp_set_num_threads(threads_);
+  Eigen::setNbThreads(threads_);
+  set_eigen_cache_sizes();
+}
+
+std::string CpuBackend::device() const {
+  return std::string("cpu ") + variant_name() + ", " + std::to_string(threads_) + " thread" + (threads_ > 1 ? "s" : "");
+}
+
+std::shared_ptr<Buffer> CpuBackend::allocate(std::size_t bytes) {
+  require(bytes > 0, "allocate", "cannot allocate 0 bytes");
+  auto self = std::static_pointer_cast<CpuBackend>(shared_from_this());
+  return std::make_shared<CpuBuffer>(std::move(self), bytes);
+}
+
+void CpuBackend::upload(const Tensor& dst, const void* host, std::size_t bytes) {
+  require(same_backend(dst, this) && bytes <= dst.bytes(), "upload",
+          std::to_string(bytes) + " bytes do not fit tensor " + dst.describe());
+  std::memcpy(dst.data(), host, bytes);
+}
+
+void CpuBackend::download(void* host, const Tensor& src, std::size_t bytes) {
+  require(same_backend(src, this) && bytes <= src.bytes(), "download",
+          std::to_string(bytes) + " bytes asked of tensor " + src.describe());
+  std::memcpy(host, src.data(), bytes);
+}
+
+bool CpuBackend::supports(const Op&, DType dtype) const { return dtype == DType::Float32 || dtype == DType::Float64; }
+
+void CpuBackend::run(const Op& op) {
+  std::visit([](const auto& o) { run_kernel(o); }, op);
+}
+
+}  // namespace nnplug::cpu

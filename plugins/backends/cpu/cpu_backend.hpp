@@ -1,0 +1,33 @@
+#pragma once
+// CpuBackend: host memory from a caching allocator, ops on Eigen 3.4, multi-threaded with OpenMP.
+// One source, built in several instruction-set variants (see CMakeLists.txt); each variant's probe scores itself.
+#include <memory>
+#include <string>
+
+#include "caching_allocator.hpp"
+#include "nnplug/backend.hpp"
+
+namespace nnplug::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int threads);
+  std::string name() const override { return "cpu"; }
+  std::string device() const override;
+  std::shared_ptr<Buffer> allocate(std::size_t bytes) override;
+  void upload(const Tensor& dst, const void* host, std::size_t bytes) override;
+  void download(void* host, const Tensor& src, std::size_t bytes) override;
+  bool supports(const Op& op, DType dtype) const override;
+  void run(const Op& op) override;
+
+  CachingAllocator& allocator() { return allocator_; }
+
+ private:
+  int threads_;
+  CachingAllocator allocator_;
+};
+
+// The instruction set this variant was compiled for ("avx512", "avx2", "generic").
+const char* variant_name();
+
+}  // namespace nnplug::cpu

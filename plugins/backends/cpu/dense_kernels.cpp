@@ -1,0 +1,120 @@
+// Memory and linear-algebra ops: fill, copy, axpby, gemm, add_row_vector, sum_rows.
+#include <algorithm>
+#include <cstring>
+
+#include <Eigen/Core>
+
+#include "kernels.hpp"
+
+namespace nnplug::cpu {
+
+namespace {
+template <typename T>
+using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using MatMap = Eigen::Map<RowMajor<T>>;
+template <typename T>
+using ConstMatMap = Eigen::Map<const RowMajor<T>>;
+
+template <typename T, typename A, typename B>
+void gemm_into(const A& a, const B& b, MatMap<T> c, T alpha, T beta) {
+  if (beta == T(0)) {
+    c.noalias() = alpha * a * b;
+  } else {
+    if (beta != T(1)) c *= beta;
+    c.noalias() += alpha * a * b;
+  }
+}
+}  // namespace
+
+void run_kernel(const op::Fill& o) {
+  with_float_type(o.out, "fill", [&](auto tag) {
+    using T = decltype(tag);
+    std::fill_n(o.out.data<T>(), o.out.numel(), static_cast<T>(o.value));
+  });
+}
+
+void run_kernel(const op::Copy& o) {
+  require_same_count(o.x, o.out, "copy");
+  require(o.x.dtype() == o.out.dtype(), "copy", "dtypes differ");
+  if (o.x.data() != o.out.data()) std::memmove(o.out.data(), o.x.data(), o.x.bytes());
+}
+
+void run_kernel(const op::Axpby& o) {
+  require_same_count(o.x, o.y, "axpby");
+  with_float_type(o.y, "axpby", [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = o.x.data<T>();
+    T* y = o.y.data<T>();
+    const T alpha = static_cast<T>(o.alpha), beta = static_cast<T>(o.beta);
+    const std::int64_t n = o.y.numel();
+#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
+    for (std::int64_t i = 0; i < n; ++i) y[i] = alpha * x[i] + (beta == T(0) ? T(0) : beta * y[i]);
+  });
+}
+
+void run_kernel(const op::Gemm& o) {
+  require(o.a.rank() == 2 && o.b.rank() == 2 && o.c.rank() == 2, "gemm",
+          "needs 2-D tensors, got " + o.a.describe() + ", " + o.b.describe() + ", " + o.c.describe());
+  const auto m = o.trans_a ? o.a.dim(1) : o.a.dim(0), k = o.trans_a ? o.a.dim(0) : o.a.dim(1);
+  const auto kb = o.trans_b ? o.b.dim(1) : o.b.dim(0), n = o.trans_b ? o.b.dim(0) : o.b.dim(1);
+  require(k == kb && o.c.dim(0) == m && o.c.dim(1) == n, "gemm",
+          "shapes do not fit: a " + o.a.shape().str() + (o.trans_a ? "^T" : "") + ", b " + o.b.shape().str() +
+              (o.trans_b ? "^T" : "") + ", c " + o.c.shape().str());
+  with_float_type(o.c, "gemm", [&](auto tag) {
+    using T = decltype(tag);
+    ConstMatMap<T> a(o.a.data<T>(), o.a.dim(0), o.a.dim(1));
+    ConstMatMap<T> b(o.b.data<T>(), o.b.dim(0), o.b.dim(1));
+    MatMap<T> c(o.c.data<T>(), m, n);
+    const T alpha = static_cast<T>(o.alpha), beta = static_cast<T>(o.beta);
+    if (!o.trans_a && !o.trans_b) gemm_into<T>(a, b, c, alpha, beta);
+    else if (!o.trans_a && o.trans_b) gemm_into<T>(a, b.transpose(), c, alpha, beta);
+    else if (o.trans_a && !o.trans_b) gemm_into<T>(a.transpose(), b, c, alpha, beta);
+    else gemm_into<T>(a.transpose(), b.transpose(), c, alpha, beta);
+  });
+}
+
+void run_kernel(const op::AddRowVector& o) {
+  require(o.x.rank() == 2 && o.bias.numel() == o.x.dim(1), "add_row_vector",
+          "x " + o.x.shape().str() + " and bias " + o.bias.shape().str() + " do not fit");
+  require_same_count(o.x, o.out, "add_row_vector");
+  with_float_type(o.out, "add_row_vector", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t rows = o.x.dim(0), cols = o.x.dim(1);
+    const T* x = o.x.data<T>();
+    const T* b = o.bias.data<T>();
+    T* y = o.out.data<T>();
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+    for (std::int64_t i = 0; i < rows; ++i) {
+#pragma omp simd
+      for (std::int64_t j = 0; j < cols; ++j) y[i * cols + j] = x[i * cols + j] + b[j];
+    }
+  });
+}
+
+void run_kernel(const op::SumRows& o) {
+  require(o.x.rank() == 2 && o.out.numel() == o.x.dim(1), "sum_rows",
+          "x " + o.x.shape().str() + " and out " + o.out.shape().str() + " do not fit");
+  with_float_type(o.out, "sum_rows", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t rows = o.x.dim(0), cols = o.x.dim(1);
+    const T* x = o.x.data<T>();
+    T* out = o.out.data<T>();
+    const T beta = static_cast<T>(o.beta);
+    // Columns are independent: split them across threads, each walking the rows in order (cache friendly and
+    // the same summation order whatever the thread count).
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+    for (std::int64_t j0 = 0; j0 < cols; j0 += 64) {
+      const std::int64_t j1 = std::min(cols, j0 + 64);
+      T acc[64];
+      for (std::int64_t j = j0; j < j1; ++j) acc[j - j0] = beta == T(0) ? T(0) : beta * out[j];
+      for (std::int64_t i = 0; i < rows; ++i) {
+#pragma omp simd
+        for (std::int64_t j = j0; j < j1; ++j) acc[j - j0] += x[i * cols + j];
+      }
+      for (std::int64_t j = j0; j < j1; ++j) out[j] = acc[j - j0];
+    }
+  });
+}
+
+}  // namespace nnplug::cpu

@@ -1,0 +1,49 @@
+#pragma once
+// The CPU backend's op implementations, one function per op struct, grouped by file:
+// dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, loss_kernels.cpp, optimizer_kernels.cpp.
+#include <cstdint>
+#include <string>
+
+#include "nnplug/ops.hpp"
+
+namespace nnplug::cpu {
+
+void run_kernel(const op::Fill& o);
+void run_kernel(const op::Copy& o);
+void run_kernel(const op::Axpby& o);
+void run_kernel(const op::Gemm& o);
+void run_kernel(const op::AddRowVector& o);
+void run_kernel(const op::SumRows& o);
+void run_kernel(const op::Activation& o);
+void run_kernel(const op::ActivationGrad& o);
+void run_kernel(const op::Softmax& o);
+void run_kernel(const op::SoftmaxGrad& o);
+void run_kernel(const op::SoftmaxCrossEntropy& o);
+void run_kernel(const op::MeanSquaredError& o);
+void run_kernel(const op::CountCorrect& o);
+void run_kernel(const op::SgdStep& o);
+void run_kernel(const op::AdamStep& o);
+
+// Element-wise loops below this many elements run on one thread: a parallel region costs a few microseconds.
+constexpr std::int64_t kParallelThreshold = 1 << 15;
+
+// Throws BackendError("cpu backend: OP: what") unless ok.
+inline void require(bool ok, const char* op, const std::string& what) {
+  if (!ok) throw BackendError(std::string("cpu backend: ") + op + ": " + what);
+}
+
+inline void require_same_count(const Tensor& a, const Tensor& b, const char* op) {
+  require(a.numel() == b.numel(), op, "tensors " + a.describe() + " and " + b.describe() + " differ in size");
+}
+
+// Calls f(T{}) with T = float or double for the tensor's dtype.
+template <typename F>
+void with_float_type(const Tensor& t, const char* op, F&& f) {
+  switch (t.dtype()) {
+    case DType::Float32: f(float{}); return;
+    case DType::Float64: f(double{}); return;
+    default: require(false, op, std::string("dtype ") + dtype_name(t.dtype()) + " is not supported");
+  }
+}
+
+}  // namespace nnplug::cpu

@@ -1,0 +1,32 @@
+// The entry points of one CPU backend variant. Every variant registers the name "cpu"; the loader keeps the
+// highest-priority variant whose probe finds the instruction set it was compiled for.
+#include <omp.h>
+
+#include <thread>
+
+#include "cpu_backend.hpp"
+#include "nnplug/plugin.hpp"
+
+namespace nnplug::cpu {
+const char* variant_name() { return NNPLUG_CPU_VARIANT; }
+}  // namespace nnplug::cpu
+
+NNPLUG_PLUGIN("cpu_" NNPLUG_CPU_VARIANT, "0.1.0", "backend:cpu", NNPLUG_CPU_PRIORITY) {
+  registrar.add_backend("cpu", [](const nnplug::Params& p) {
+    const auto hw = static_cast<std::int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+    const auto threads = p.integer("threads", hw, 1, 1024);
+    p.check_unused();
+    return std::make_unique<nnplug::cpu::CpuBackend>(static_cast<int>(threads));
+  });
+}
+
+NNPLUG_PLUGIN_PROBE() {
+  __builtin_cpu_init();
+  const std::string variant = NNPLUG_CPU_VARIANT;
+  if (variant == "avx512" && !(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")))
+    return {0.0, "this CPU lacks AVX-512 (F, VL, BW, DQ)"};
+  if (variant == "avx2" && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")))
+    return {0.0, "this CPU lacks AVX2 and FMA"};
+  return {static_cast<double>(NNPLUG_CPU_PRIORITY), ""};
+}

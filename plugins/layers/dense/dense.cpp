@@ -1,0 +1,79 @@
+// Layer 'dense' (PyTorch's Linear): y = x W^T + b, W stored [out, in] as PyTorch stores it.
+// Parameters: units (required), bias (default true), in_features (optional; checked against the input),
+// weight_init (default xavier_uniform), bias_init (default zeros).
+#include "nnplug/plugin.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+class Dense final : public Layer {
+ public:
+  explicit Dense(const Params& p)
+      : units_(p.require_integer("units", 1)),
+        in_features_(p.integer("in_features", 0, 0)),
+        use_bias_(p.boolean("bias", true)),
+        weight_init_(p.child("weight_init", "xavier_uniform")),
+        bias_init_(p.child("bias_init", "zeros")) {
+    p.check_unused();
+  }
+
+  std::string type() const override { return "dense"; }
+
+  Shape build(const Shape& input, const BuildContext& ctx) override {
+    if (input.rank() != 1)
+      throw ShapeError("dense expects a vector per sample, got " + input.str() + " (add a flatten layer before it)");
+    if (in_features_ && input[0] != in_features_)
+      throw ShapeError("dense expects " + Shape{in_features_}.str() + " (in_features)");
+    backend_ = &ctx.backend;
+    dtype_ = ctx.dtype;
+    const std::int64_t in = input[0];
+    weight_ = {"weight", ctx.backend.empty({units_, in}, dtype_), ctx.backend.empty({units_, in}, dtype_), true,
+               weight_init_, in, units_};
+    if (use_bias_)
+      bias_ = {"bias", ctx.backend.empty({units_}, dtype_), ctx.backend.empty({units_}, dtype_), true, bias_init_,
+               in, units_};
+    return Shape{units_};
+  }
+
+  std::vector<Parameter*> parameters() override {
+    if (use_bias_) return {&weight_, &bias_};
+    return {&weight_};
+  }
+
+  const Tensor& forward(const Tensor& x) override {
+    x_ = x;
+    ensure(y_, *backend_, Shape{x.dim(0), units_}, dtype_);
+    backend_->run(op::Gemm{.a = x, .b = weight_.value, .c = y_, .trans_b = true});
+    if (use_bias_) backend_->run(op::AddRowVector{y_, bias_.value, y_});
+    return y_;
+  }
+
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+    // dW = dy^T x   [out, in];   db = sum over rows of dy;   dx = dy W   [N, in]
+    backend_->run(op::Gemm{.a = dy, .b = x_, .c = weight_.grad, .trans_a = true});
+    if (use_bias_) backend_->run(op::SumRows{dy, bias_.grad});
+    if (!need_input_grad) {
+      dx_ = Tensor();
+      return dx_;
+    }
+    ensure(dx_, *backend_, x_.shape(), dtype_);
+    backend_->run(op::Gemm{.a = dy, .b = weight_.value, .c = dx_});
+    return dx_;
+  }
+
+ private:
+  std::int64_t units_, in_features_;
+  bool use_bias_;
+  Params weight_init_, bias_init_;
+  Backend* backend_ = nullptr;
+  DType dtype_ = DType::Float32;
+  Parameter weight_, bias_;
+  Tensor x_, y_, dx_;
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("dense", "0.1.0", "layer:dense", 0) {
+  registrar.add_layer("dense", [](const Params& p) { return std::make_unique<Dense>(p); });
+}

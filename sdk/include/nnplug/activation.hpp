@@ -1,0 +1,23 @@
+#pragma once
+// Activation: an element-wise (or, for softmax, row-wise) function with no parameters. y has x's shape.
+// A model uses one as a layer ({"type": "relu"}) or after a layer ({"type": "dense", "activation": "relu"}).
+#include <string>
+
+#include "nnplug/backend.hpp"
+#include "nnplug/export.hpp"
+
+namespace nnplug {
+
+class NNPLUG_API Activation {
+ public:
+  virtual ~Activation() = default;
+  virtual std::string type() const = 0;
+  // Throws ShapeError if the activation cannot take this per-sample shape (softmax wants a vector).
+  virtual void check(const Shape& input) const { (void)input; }
+  // y = f(x); y has x's shape and may be x.
+  virtual void forward(const Tensor& x, const Tensor& y) = 0;
+  // dx = dL/dx given x, y = f(x) and dy = dL/dy.
+  virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& dx) = 0;
+};
+
+}  // namespace nnplug

@@ -1,0 +1,99 @@
+#pragma once
+// Backend: owns memory and runs ops. The interface is deliberately narrow (memory, "do you support this op?",
+// execution) so that a device backend can replace the CPU one without any layer being recompiled.
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnplug/export.hpp"
+#include "nnplug/ops.hpp"
+#include "nnplug/tensor.hpp"
+
+namespace nnplug {
+
+// Objects are created by the host as std::shared_ptr, so a backend can hand shared_from_this() to its buffers:
+// a buffer keeps its backend (and the backend's library) alive.
+class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
+ public:
+  virtual ~Backend() = default;
+
+  // The registered name ("cpu") and a description of the device it runs on ("cpu avx2, 2 threads").
+  virtual std::string name() const = 0;
+  virtual std::string device() const = 0;
+
+  // Requires bytes > 0. The memory is uninitialised. Throws BackendError when out of memory.
+  virtual std::shared_ptr<Buffer> allocate(std::size_t bytes) = 0;
+
+  // Copies bytes between host memory and a contiguous tensor of this backend (bytes <= dst.bytes()).
+  virtual void upload(const Tensor& dst, const void* host, std::size_t bytes) = 0;
+  virtual void download(void* host, const Tensor& src, std::size_t bytes) = 0;
+
+  // Whether run() handles this op for this dtype. Cheap; callers may ask before every run.
+  virtual bool supports(const Op& op, DType dtype) const = 0;
+
+  // Runs the op (possibly asynchronously: download() waits for earlier ops). Throws BackendError naming the op
+  // and the tensors when their shapes or dtypes do not fit.
+  virtual void run(const Op& op) = 0;
+
+  // Waits until every op issued so far has finished.
+  virtual void synchronize() {}
+
+  // Creates a tensor in new memory of this backend.
+  Tensor empty(const Shape& shape, DType dtype) {
+    const auto n = static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
+    return Tensor(allocate(n ? n : dtype_size(dtype)), dtype, shape);
+  }
+};
+
+// Host helpers built on upload/download. They convert between T and the tensor's dtype when they differ.
+template <typename T>
+std::vector<T> to_host(const Tensor& t) {
+  std::vector<T> out(static_cast<std::size_t>(t.numel()));
+  if (t.dtype() == dtype_of<T>()) {
+    t.backend().download(out.data(), t, t.bytes());
+    return out;
+  }
+  std::vector<unsigned char> raw(t.bytes());
+  t.backend().download(raw.data(), t, t.bytes());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    switch (t.dtype()) {
+      case DType::Float32: { float v; std::memcpy(&v, raw.data() + 4 * i, 4); out[i] = static_cast<T>(v); break; }
+      case DType::Float64: { double v; std::memcpy(&v, raw.data() + 8 * i, 8); out[i] = static_cast<T>(v); break; }
+      case DType::Int32: { std::int32_t v; std::memcpy(&v, raw.data() + 4 * i, 4); out[i] = static_cast<T>(v); break; }
+    }
+  }
+  return out;
+}
+
+template <typename T>
+void from_host(const Tensor& t, const std::vector<T>& values) {
+  if (static_cast<std::int64_t>(values.size()) != t.numel())
+    throw ShapeError("cannot copy " + std::to_string(values.size()) + " host values into tensor " + t.describe());
+  if (t.dtype() == dtype_of<T>()) {
+    t.backend().upload(t, values.data(), t.bytes());
+    return;
+  }
+  std::vector<unsigned char> raw(t.bytes());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    switch (t.dtype()) {
+      case DType::Float32: { auto v = static_cast<float>(values[i]); std::memcpy(raw.data() + 4 * i, &v, 4); break; }
+      case DType::Float64: { auto v = static_cast<double>(values[i]); std::memcpy(raw.data() + 8 * i, &v, 8); break; }
+      case DType::Int32: { auto v = static_cast<std::int32_t>(values[i]); std::memcpy(raw.data() + 4 * i, &v, 4); break; }
+    }
+  }
+  t.backend().upload(t, raw.data(), raw.size());
+}
+
+// Runs an op on the backend of `any`, one of the op's tensors.
+inline void run_on(const Tensor& any, const Op& op) { any.backend().run(op); }
+
+// Makes `t` a tensor of this shape and dtype, reusing its memory when it already is one. Layers keep their outputs
+// and gradients in such tensors so that a training step allocates nothing once the batch size is steady.
+inline Tensor& ensure(Tensor& t, Backend& backend, const Shape& shape, DType dtype) {
+  if (!t.defined() || !(t.shape() == shape) || t.dtype() != dtype || &t.backend() != &backend)
+    t = backend.empty(shape, dtype);
+  return t;
+}
+
+}  // namespace nnplug

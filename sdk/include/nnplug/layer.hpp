@@ -1,0 +1,57 @@
+#pragma once
+// Layer: one stage of a sequential model. Tensors are batched: x is (N, in...), y is (N, out...).
+// Life cycle: build() once (fixes parameter shapes from the input shape), then forward()/backward() per batch.
+// A layer never touches tensor memory itself; it runs ops on the backend it was built for.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnplug/backend.hpp"
+#include "nnplug/export.hpp"
+#include "nnplug/params.hpp"
+
+namespace nnplug {
+
+// A learnable (or buffered) tensor of a layer, with its gradient and how to initialise it.
+struct Parameter {
+  std::string name;      // "weight", "bias"
+  Tensor value;          // allocated by the layer in build()
+  Tensor grad;           // same shape; written (not accumulated) by backward()
+  bool trainable = true;
+  Params init;           // the initializer to use, e.g. {"type": "he_normal"}
+  std::int64_t fan_in = 1, fan_out = 1;
+};
+
+// What a layer needs to build itself.
+struct BuildContext {
+  Backend& backend;
+  DType dtype;
+};
+
+class NNPLUG_API Layer {
+ public:
+  virtual ~Layer() = default;
+
+  // The plugin name ("dense").
+  virtual std::string type() const = 0;
+
+  // Per-sample input shape in, per-sample output shape out; allocates parameters on ctx.backend.
+  // Throws ShapeError when the input shape does not fit, naming the expected shape.
+  virtual Shape build(const Shape& input, const BuildContext& ctx) = 0;
+
+  // The layer's parameters (stable pointers once built).
+  virtual std::vector<Parameter*> parameters() { return {}; }
+
+  // Training mode changes layers such as dropout and batch norm; the default layer ignores it.
+  virtual void set_training(bool training) { (void)training; }
+
+  // y = layer(x). The returned tensor stays valid until the next forward().
+  virtual const Tensor& forward(const Tensor& x) = 0;
+
+  // Given dL/dy for the last forward(), writes dL/dparam into each parameter's grad and returns dL/dx
+  // (an undefined tensor when need_input_grad is false, which lets the first layer skip that work).
+  virtual const Tensor& backward(const Tensor& dy, bool need_input_grad) = 0;
+};
+
+}  // namespace nnplug

@@ -1,0 +1,27 @@
+#pragma once
+// Loss: a scalar objective of the model's output and the targets, reduced as the mean over the batch.
+#include <cstdint>
+#include <string>
+
+#include "nnplug/backend.hpp"
+#include "nnplug/export.hpp"
+
+namespace nnplug {
+
+// How a loss wants its targets: class indices (int32, shape (N)) or values shaped like the prediction.
+// When the data holds class labels and the loss wants values, the trainer one-hot encodes them.
+enum class TargetKind { ClassIndex, Values };
+
+class NNPLUG_API Loss {
+ public:
+  virtual ~Loss() = default;
+  virtual std::string type() const = 0;
+  virtual TargetKind target_kind() const = 0;
+  // Throws ShapeError when the model's per-sample output cannot be scored against num_classes classes.
+  virtual void check(const Shape& prediction, std::int64_t num_classes) const { (void)prediction, (void)num_classes; }
+  // loss: (1) receives the mean loss; dprediction, when defined, receives dloss/dprediction.
+  virtual void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss,
+                       const Tensor& dprediction) = 0;
+};
+
+}  // namespace nnplug

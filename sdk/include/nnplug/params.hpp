@@ -1,0 +1,153 @@
+#pragma once
+// Params: the parameters a spec file gives one plugin object, e.g. {"type": "dense", "units": 256}.
+// Typed getters check types and ranges and throw InvalidArgument messages that name the owner ("layer 2 (dense)")
+// and the field. Every getter records the key it read, so that check_unused() can reject a misspelt parameter
+// and list the ones the plugin takes.
+#include <cmath>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+class Params {
+ public:
+  using Json = nlohmann::json;
+
+  Params() : json_(Json::object()) {}
+  // owner names the object in messages; a string value is shorthand for {"type": value}.
+  Params(std::string owner, Json json) : owner_(std::move(owner)), json_(std::move(json)) {
+    if (json_.is_string()) json_ = Json{{"type", json_.get<std::string>()}};
+    if (json_.is_null()) json_ = Json::object();
+    if (!json_.is_object()) fail("", "must be an object or a name, got " + json_.dump());
+  }
+
+  const std::string& owner() const { return owner_; }
+  void set_owner(std::string owner) { owner_ = std::move(owner); }
+  const Json& json() const { return json_; }
+  bool has(const std::string& key) const { return json_.contains(key); }
+
+  // The plugin name this object asks for ("type"), empty if none.
+  std::string type() const {
+    used_.insert("type");
+    return json_.contains("type") && json_["type"].is_string() ? json_["type"].get<std::string>() : "";
+  }
+
+  // Optional getters take the value to use when the key is absent; require_* throw when it is absent.
+  double number(const std::string& key, double fallback, double min = -kInf, double max = kInf) const {
+    return has(key) ? require_number(key, min, max) : fallback;
+  }
+  double require_number(const std::string& key, double min = -kInf, double max = kInf) const {
+    const Json& v = at(key);
+    if (!v.is_number()) fail(key, "must be a number, got " + v.dump());
+    const double d = v.get<double>();
+    if (!std::isfinite(d) || d < min || d > max) fail(key, "must be in " + range(min, max) + ", got " + v.dump());
+    return d;
+  }
+
+  std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t min = kIntMin,
+                       std::int64_t max = kIntMax) const {
+    return has(key) ? require_integer(key, min, max) : fallback;
+  }
+  std::int64_t require_integer(const std::string& key, std::int64_t min = kIntMin, std::int64_t max = kIntMax) const {
+    const Json& v = at(key);
+    if (!v.is_number_integer()) fail(key, "must be an integer, got " + v.dump());
+    const auto i = v.get<std::int64_t>();
+    if (i < min || i > max)
+      fail(key, "must be in " + range(static_cast<double>(min), static_cast<double>(max)) + ", got " + v.dump());
+    return i;
+  }
+
+  bool boolean(const std::string& key, bool fallback) const {
+    if (!has(key)) return fallback;
+    const Json& v = at(key);
+    if (!v.is_boolean()) fail(key, "must be true or false, got " + v.dump());
+    return v.get<bool>();
+  }
+
+  std::string string(const std::string& key, const std::string& fallback) const {
+    return has(key) ? require_string(key) : fallback;
+  }
+  std::string require_string(const std::string& key) const {
+    const Json& v = at(key);
+    if (!v.is_string()) fail(key, "must be a string, got " + v.dump());
+    return v.get<std::string>();
+  }
+
+  // A list of numbers, e.g. "betas": [0.9, 0.999]; `count` is the length required (0: any).
+  std::vector<double> numbers(const std::string& key, std::vector<double> fallback, std::size_t count = 0,
+                              double min = -kInf, double max = kInf) const {
+    if (!has(key)) return fallback;
+    const Json& v = at(key);
+    if (!v.is_array() || (count && v.size() != count))
+      fail(key, "must be a list of " + (count ? std::to_string(count) + " " : std::string()) + "numbers, got " +
+                    v.dump());
+    std::vector<double> out;
+    for (const auto& x : v) {
+      if (!x.is_number() || x.get<double>() < min || x.get<double>() > max)
+        fail(key, "must hold numbers in " + range(min, max) + ", got " + v.dump());
+      out.push_back(x.get<double>());
+    }
+    return out;
+  }
+
+  // A nested object, e.g. "weight_init": {"type": "normal", "std": 0.01} or the shorthand "weight_init": "zeros".
+  Params child(const std::string& key, const Json& fallback) const {
+    used_.insert(key);
+    return Params(owner_ + " " + key, json_.contains(key) ? json_[key] : fallback);
+  }
+
+  // Marks keys that another reader handles, so that check_unused() does not report them.
+  void accept(std::initializer_list<const char*> keys) const {
+    for (const char* k : keys) used_.insert(k);
+  }
+
+  // Throws InvalidArgument naming every key no getter read, with the keys that were read (the ones it takes).
+  void check_unused() const {
+    std::string unknown, known;
+    for (const auto& [key, value] : json_.items())
+      if (!used_.count(key)) unknown += (unknown.empty() ? "'" : ", '") + key + "'";
+    if (unknown.empty()) return;
+    for (const auto& key : used_) known += (known.empty() ? "" : ", ") + key;
+    throw InvalidArgument(owner_ + ": unknown parameter " + unknown + " (it takes: " +
+                          (known.empty() ? "no parameters" : known) + ")");
+  }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    throw InvalidArgument(owner_ + (key.empty() ? "" : ": parameter '" + key + "'") + " " + what);
+  }
+
+ private:
+  static constexpr double kInf = std::numeric_limits<double>::infinity();
+  static constexpr std::int64_t kIntMin = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::int64_t kIntMax = std::numeric_limits<std::int64_t>::max();
+
+  const Json& at(const std::string& key) const {
+    used_.insert(key);
+    if (!json_.contains(key)) fail(key, "is required");
+    return json_[key];
+  }
+
+  static std::string range(double min, double max) {
+    auto bound = [](double x) {
+      if (std::isinf(x)) return std::string(x < 0 ? "-inf" : "inf");
+      nlohmann::json j = x;
+      return j.dump();
+    };
+    return "[" + bound(min) + ", " + bound(max) + "]";
+  }
+
+  std::string owner_;
+  Json json_;
+  mutable std::set<std::string> used_;
+};
+
+}  // namespace nnplug

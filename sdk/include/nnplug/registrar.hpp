@@ -1,0 +1,52 @@
+#pragma once
+// Registrar: what a plugin's register call receives from the host. The plugin adds one factory per object it
+// provides; the host checks each name against the plugin's info record ("provides") before accepting it.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "nnplug/activation.hpp"
+#include "nnplug/backend.hpp"
+#include "nnplug/export.hpp"
+#include "nnplug/initializer.hpp"
+#include "nnplug/layer.hpp"
+#include "nnplug/loss.hpp"
+#include "nnplug/optimizer.hpp"
+#include "nnplug/params.hpp"
+
+namespace nnplug {
+
+// The kinds of plugin object. Schedules and regularizers have their names reserved; their interfaces come next.
+enum class PluginKind { Backend, Layer, Activation, Loss, Initializer, Optimizer, Schedule, Regularizer };
+
+inline const char* kind_name(PluginKind k) {
+  switch (k) {
+    case PluginKind::Backend: return "backend";
+    case PluginKind::Layer: return "layer";
+    case PluginKind::Activation: return "activation";
+    case PluginKind::Loss: return "loss";
+    case PluginKind::Initializer: return "initializer";
+    case PluginKind::Optimizer: return "optimizer";
+    case PluginKind::Schedule: return "schedule";
+    case PluginKind::Regularizer: return "regularizer";
+  }
+  return "?";
+}
+
+// A factory builds an object from its parameters; it must read every parameter it takes through Params (and call
+// check_unused() last), so that unknown parameters are reported.
+template <typename T>
+using Factory = std::function<std::unique_ptr<T>(const Params&)>;
+
+class NNPLUG_API Registrar {
+ public:
+  virtual ~Registrar() = default;
+  virtual void add_backend(const std::string& name, Factory<Backend> factory) = 0;
+  virtual void add_layer(const std::string& name, Factory<Layer> factory) = 0;
+  virtual void add_activation(const std::string& name, Factory<Activation> factory) = 0;
+  virtual void add_loss(const std::string& name, Factory<Loss> factory) = 0;
+  virtual void add_initializer(const std::string& name, Factory<Initializer> factory) = 0;
+  virtual void add_optimizer(const std::string& name, Factory<Optimizer> factory) = 0;
+};
+
+}  // namespace nnplug

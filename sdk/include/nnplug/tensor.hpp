@@ -1,0 +1,80 @@
+#pragma once
+// Tensor: a view (dtype, shape, element offset) into a Buffer that a Backend owns. The memory may live on a
+// device, so code outside the owning backend never dereferences it: layers and optimizers ask the backend to run
+// ops on tensors, and copy to or from the host only through Backend::upload / Backend::download.
+// Views are contiguous and row-major; a view keeps its buffer (and thereby its backend and plugin) alive.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "nnplug/dtype.hpp"
+#include "nnplug/export.hpp"
+#include "nnplug/shape.hpp"
+
+namespace nnplug {
+
+class Backend;
+
+// A block of backend-owned memory. data() is a host pointer on the CPU backend and a device pointer elsewhere.
+class NNPLUG_API Buffer {
+ public:
+  virtual ~Buffer() = default;
+  virtual void* data() = 0;
+  virtual std::size_t bytes() const = 0;
+  virtual Backend& backend() = 0;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  Tensor(std::shared_ptr<Buffer> buffer, DType dtype, Shape shape, std::size_t offset = 0)
+      : buffer_(std::move(buffer)), dtype_(dtype), shape_(shape), offset_(offset) {
+    if (buffer_ && (offset_ + static_cast<std::size_t>(shape_.numel())) * dtype_size(dtype_) > buffer_->bytes())
+      throw ShapeError("tensor view " + shape_.str() + " does not fit its buffer of " +
+                       std::to_string(buffer_->bytes()) + " bytes");
+  }
+
+  bool defined() const { return buffer_ != nullptr; }
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  std::int64_t numel() const { return shape_.numel(); }
+  std::int64_t dim(int i) const { return shape_[i]; }
+  int rank() const { return shape_.rank(); }
+  std::size_t bytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype_); }
+  Backend& backend() const { return buffer_->backend(); }
+  const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
+  std::size_t offset() const { return offset_; }
+
+  // Backend use only: the address of the first element (a device address on device backends).
+  template <typename T = void>
+  T* data() const {
+    return reinterpret_cast<T*>(static_cast<char*>(buffer_->data()) + offset_ * dtype_size(dtype_));
+  }
+
+  // The same elements seen with another shape of equal element count.
+  Tensor reshape(const Shape& s) const {
+    if (s.numel() != numel())
+      throw ShapeError("cannot reshape " + shape_.str() + " to " + s.str() + ": element counts differ");
+    return Tensor(buffer_, dtype_, s, offset_);
+  }
+
+  // Rows [begin, end) of the leading dimension.
+  Tensor rows(std::int64_t begin, std::int64_t end) const {
+    if (begin < 0 || end < begin || end > shape_[0])
+      throw ShapeError("rows [" + std::to_string(begin) + ", " + std::to_string(end) + ") out of range for " +
+                       shape_.str());
+    Shape s = shape_;
+    s[0] = end - begin;
+    return Tensor(buffer_, dtype_, s, offset_ + static_cast<std::size_t>(begin * (numel() / shape_[0])));
+  }
+
+  std::string describe() const { return std::string(dtype_name(dtype_)) + shape_.str(); }
+
+ private:
+  std::shared_ptr<Buffer> buffer_;
+  DType dtype_ = DType::Float32;
+  Shape shape_;
+  std::size_t offset_ = 0;
+};
+
+}  // namespace nnplug
