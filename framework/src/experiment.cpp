@@ -92,8 +92,12 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   top.accept({"backend", "data", "training", "layers", "loss", "optimizer", "name", "description"});
   top.check_unused();
 
-  ex.model->build(ex.train.sample_shape, registry, seed);
-  ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
+  try {
+    ex.model->build(ex.train.sample_shape, registry, seed);
+    ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
+  } catch (const ShapeError& e) {
+    throw ShapeError(spec.path.string() + ": " + e.what());
+  }
   return ex;
 }
 

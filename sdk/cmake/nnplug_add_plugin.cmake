@@ -12,6 +12,7 @@ function(nnplug_add_plugin target)
     LIBRARY_OUTPUT_DIRECTORY ${NNPLUG_PLUGIN_OUTPUT_DIR})
   # A plugin must not depend on symbols it does not bring: fail at link time, not at load time.
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  set_property(GLOBAL APPEND PROPERTY NNPLUG_PLUGIN_TARGETS ${target})
   if(NNPLUG_PLUGIN_INSTALL_DIR)
     install(TARGETS ${target} LIBRARY DESTINATION ${NNPLUG_PLUGIN_INSTALL_DIR})
   endif()

@@ -1,8 +1,8 @@
 #pragma once
 // Params: the parameters a spec file gives one plugin object, e.g. {"type": "dense", "units": 256}.
 // Typed getters check types and ranges and throw InvalidArgument messages that name the owner ("layer 2 (dense)")
-// and the field. Every getter records the key it read, so that check_unused() can reject a misspelt parameter
-// and list the ones the plugin takes.
+// and the field. Every getter records the key it asked for, present or not, so that check_unused() can reject a
+// misspelt parameter and list the ones the plugin takes.
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -43,18 +43,20 @@ class Params {
 
   // Optional getters take the value to use when the key is absent; require_* throw when it is absent.
   double number(const std::string& key, double fallback, double min = -kInf, double max = kInf) const {
+    used_.insert(key);
     return has(key) ? require_number(key, min, max) : fallback;
   }
   double require_number(const std::string& key, double min = -kInf, double max = kInf) const {
     const Json& v = at(key);
     if (!v.is_number()) fail(key, "must be a number, got " + v.dump());
     const double d = v.get<double>();
-    if (!std::isfinite(d) || d < min || d > max) fail(key, "must be in " + range(min, max) + ", got " + v.dump());
+    if (!std::isfinite(d) || d < min || d > max) fail(key, "must be " + range(min, max) + ", got " + v.dump());
     return d;
   }
 
   std::int64_t integer(const std::string& key, std::int64_t fallback, std::int64_t min = kIntMin,
                        std::int64_t max = kIntMax) const {
+    used_.insert(key);
     return has(key) ? require_integer(key, min, max) : fallback;
   }
   std::int64_t require_integer(const std::string& key, std::int64_t min = kIntMin, std::int64_t max = kIntMax) const {
@@ -62,11 +64,12 @@ class Params {
     if (!v.is_number_integer()) fail(key, "must be an integer, got " + v.dump());
     const auto i = v.get<std::int64_t>();
     if (i < min || i > max)
-      fail(key, "must be in " + range(static_cast<double>(min), static_cast<double>(max)) + ", got " + v.dump());
+      fail(key, "must be " + range(static_cast<double>(min), static_cast<double>(max)) + ", got " + v.dump());
     return i;
   }
 
   bool boolean(const std::string& key, bool fallback) const {
+    used_.insert(key);
     if (!has(key)) return fallback;
     const Json& v = at(key);
     if (!v.is_boolean()) fail(key, "must be true or false, got " + v.dump());
@@ -74,6 +77,7 @@ class Params {
   }
 
   std::string string(const std::string& key, const std::string& fallback) const {
+    used_.insert(key);
     return has(key) ? require_string(key) : fallback;
   }
   std::string require_string(const std::string& key) const {
@@ -85,6 +89,7 @@ class Params {
   // A list of numbers, e.g. "betas": [0.9, 0.999]; `count` is the length required (0: any).
   std::vector<double> numbers(const std::string& key, std::vector<double> fallback, std::size_t count = 0,
                               double min = -kInf, double max = kInf) const {
+    used_.insert(key);
     if (!has(key)) return fallback;
     const Json& v = at(key);
     if (!v.is_array() || (count && v.size() != count))
@@ -93,7 +98,7 @@ class Params {
     std::vector<double> out;
     for (const auto& x : v) {
       if (!x.is_number() || x.get<double>() < min || x.get<double>() > max)
-        fail(key, "must hold numbers in " + range(min, max) + ", got " + v.dump());
+        fail(key, "must hold numbers " + range(min, max) + ", got " + v.dump());
       out.push_back(x.get<double>());
     }
     return out;
@@ -136,13 +141,17 @@ class Params {
     return json_[key];
   }
 
+  // "in [0, 1]", ">= 1", "<= 5" or "finite": integer bounds at the int64 limits count as unbounded.
   static std::string range(double min, double max) {
-    auto bound = [](double x) {
-      if (std::isinf(x)) return std::string(x < 0 ? "-inf" : "inf");
-      nlohmann::json j = x;
-      return j.dump();
+    auto show = [](double x) {
+      return x == std::floor(x) && std::abs(x) < 1e15 ? std::to_string(static_cast<std::int64_t>(x))
+                                                      : nlohmann::json(x).dump();
     };
-    return "[" + bound(min) + ", " + bound(max) + "]";
+    const bool no_min = min <= -9.2e18, no_max = max >= 9.2e18;
+    if (no_min && no_max) return "finite";
+    if (no_max) return ">= " + show(min);
+    if (no_min) return "<= " + show(max);
+    return "in [" + show(min) + ", " + show(max) + "]";
   }
 
   std::string owner_;

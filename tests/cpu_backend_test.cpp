@@ -1,0 +1,110 @@
+// The cpu backend's ops against naive loops written here, in float64 and float32.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+// Naive c = op(a) op(b) with a: (ra, ca), b: (rb, cb), row-major.
+std::vector<double> naive_gemm(const std::vector<double>& a, int ra, int ca, bool ta, const std::vector<double>& b, int rb,
+                               int cb, bool tb) {
+  const int m = ta ? ca : ra, k = ta ? ra : ca, n = tb ? rb : cb;
+  std::vector<double> c(static_cast<std::size_t>(m * n), 0.0);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j)
+      for (int p = 0; p < k; ++p)
+        c[static_cast<std::size_t>(i * n + j)] += (ta ? a[static_cast<std::size_t>(p * ca + i)] : a[static_cast<std::size_t>(i * ca + p)]) *
+                                                  (tb ? b[static_cast<std::size_t>(j * cb + p)] : b[static_cast<std::size_t>(p * cb + j)]);
+  return c;
+}
+
+class GemmTest : public ::testing::TestWithParam<std::tuple<bool, bool, DType>> {};
+
+TEST_P(GemmTest, MatchesNaiveProductWithAlphaAndBeta) {
+  const auto [ta, tb, dtype] = GetParam();
+  auto be = cpu_backend();
+  const int m = 37, k = 53, n = 29;
+  const auto av = random_normal(static_cast<std::size_t>(m * k), 1), bv = random_normal(static_cast<std::size_t>(k * n), 2);
+  const auto cv = random_normal(static_cast<std::size_t>(m * n), 3);
+  Tensor a = tensor(*be, ta ? Shape{k, m} : Shape{m, k}, av, dtype);
+  Tensor b = tensor(*be, tb ? Shape{n, k} : Shape{k, n}, bv, dtype);
+  Tensor c = tensor(*be, Shape{m, n}, cv, dtype);
+  be->run(op::Gemm{a, b, c, ta, tb, 0.5, 2.0});
+  const auto expect = naive_gemm(av, ta ? k : m, ta ? m : k, ta, bv, tb ? n : k, tb ? k : n, tb);
+  const auto got = to_host<double>(c);
+  // float32 accumulates 53 products of unit normals: ~1e-6 relative per term.
+  const double tol = dtype == DType::Float32 ? 1e-4 : 1e-12;
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], 0.5 * expect[i] + 2.0 * cv[i], tol) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTranspositions, GemmTest,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool(),
+                                            ::testing::Values(DType::Float32, DType::Float64)));
+
+TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {
+  auto be = cpu_backend();
+  Tensor a = be->empty(Shape{2, 3}, DType::Float32), b = be->empty(Shape{4, 5}, DType::Float32);
+  Tensor c = be->empty(Shape{2, 5}, DType::Float32);
+  try {
+    be->run(op::Gemm{a, b, c});
+    FAIL();
+  } catch (const BackendError& e) {
+    EXPECT_STREQ(e.what(), "cpu backend: gemm: shapes do not fit: a [2, 3], b [4, 5], c [2, 5]");
+  }
+}
+
+TEST(CpuBackend, RowOps) {
+  auto be = cpu_backend();
+  Tensor x = tensor(*be, Shape{3, 2}, {1, 2, 3, 4, 5, 6});
+  Tensor bias = tensor(*be, Shape{2}, {10, 20});
+  Tensor y = be->empty(Shape{3, 2}, DType::Float64);
+  be->run(op::AddRowVector{x, bias, y});
+  EXPECT_EQ(to_host<double>(y), (std::vector<double>{11, 22, 13, 24, 15, 26}));
+  Tensor sums = tensor(*be, Shape{2}, {100, 200});
+  be->run(op::SumRows{x, sums, 1.0});
+  EXPECT_EQ(to_host<double>(sums), (std::vector<double>{109, 212}));
+}
+
+TEST(CpuBackend, SoftmaxRowsSumToOneEvenForHugeLogits) {
+  auto be = cpu_backend();
+  Tensor x = tensor(*be, Shape{2, 3}, {1000, 1001, 1002, -5, 0, 5}, DType::Float32);
+  Tensor y = be->empty(Shape{2, 3}, DType::Float32);
+  be->run(op::Softmax{x, y});
+  const auto v = to_host<double>(y);
+  const double e1 = std::exp(-1.0), e2 = std::exp(-2.0);
+  EXPECT_NEAR(v[2], 1.0 / (1.0 + e1 + e2), 1e-6);
+  EXPECT_NEAR(v[0] + v[1] + v[2], 1.0, 1e-6);
+  EXPECT_NEAR(v[3] + v[4] + v[5], 1.0, 1e-6);
+}
+
+TEST(CpuBackend, CountCorrectUsesArgMax) {
+  auto be = cpu_backend();
+  Tensor s = tensor(*be, Shape{3, 3}, {0.1, 0.7, 0.2, 0.9, 0.05, 0.05, 0.3, 0.3, 0.4});
+  Tensor labels = tensor(*be, Shape{3}, {1, 1, 2}, DType::Int32);
+  Tensor out = be->empty(Shape{1}, DType::Float64);
+  be->run(op::CountCorrect{s, labels, out});
+  EXPECT_EQ(to_host<double>(out)[0], 2.0);
+}
+
+TEST(CpuBackend, LargeElementwiseOpsRunThreadedAndMatch) {
+  // Above the parallel threshold the loop is split across threads; every element must still be right.
+  auto be = cpu_backend();
+  const std::size_t n = 100000;
+  auto xv = random_normal(n, 4);
+  Tensor x = tensor(*be, Shape{static_cast<std::int64_t>(n)}, xv), y = be->empty(x.shape(), DType::Float64);
+  be->run(op::Activation{x, y, Pointwise::Relu});
+  const auto v = to_host<double>(y);
+  for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(v[i], xv[i] > 0 ? xv[i] : 0.0) << i;
+}
+
+TEST(CpuBackend, DescribesItsVariant) {
+  auto be = cpu_backend();
+  EXPECT_EQ(be->name(), "cpu");
+  EXPECT_EQ(be->device().rfind("cpu ", 0), 0u) << be->device();
+}
+
+}  // namespace
+}  // namespace nnplug::test

@@ -1,0 +1,141 @@
+// Optimizer steps against closed-form values: the textbook's paths on f(x, y) = x^2/20 + y^2 from (-7, 2)
+// (golden values in ../shared/reference/seeds_003_004.md, B.1.7), and its two-step scalar vectors.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+struct Path {
+  std::vector<std::array<double, 2>> points;  // position before each update, as the chapter plots them
+  std::array<double, 2> final{};              // position after the last update
+};
+
+Path follow(const Params::Json& optimizer, int steps) {
+  auto backend = cpu_backend();
+  Parameter p{"xy", tensor(*backend, Shape{2}, {-7.0, 2.0}), backend->empty(Shape{2}, DType::Float64)};
+  auto opt = registry().create_optimizer(Params("test", optimizer));
+  opt->attach({&p});
+  Path path;
+  for (int i = 0; i < steps; ++i) {
+    const auto xy = to_host<double>(p.value);
+    path.points.push_back({xy[0], xy[1]});
+    from_host(p.grad, std::vector<double>{xy[0] / 10.0, 2.0 * xy[1]});  // grad f = (x/10, 2y)
+    opt->step();
+  }
+  const auto xy = to_host<double>(p.value);
+  path.final = {xy[0], xy[1]};
+  return path;
+}
+
+// The golden table gives 6 decimals.
+constexpr double kTableTolerance = 1e-6;
+
+void expect_point(const std::array<double, 2>& got, double x, double y, double tol, const char* what) {
+  EXPECT_NEAR(got[0], x, tol) << what << " x";
+  EXPECT_NEAR(got[1], y, tol) << what << " y";
+}
+
+TEST(OptimizerPath, SgdMatchesTheChapter) {
+  const Path p = follow({{"type", "sgd"}, {"lr", 0.95}}, 30);
+  expect_point(p.points[1], -6.335, -1.8, kTableTolerance, "point 2");
+  expect_point(p.points[2], -5.733175, 1.62, kTableTolerance, "point 3");
+  expect_point(p.points[29], -0.387175, -0.094203, kTableTolerance, "point 30");
+  expect_point(p.final, -0.350393, 0.084782, kTableTolerance, "after 30 updates");
+}
+
+TEST(OptimizerPath, MomentumMatchesTheChapter) {
+  // The chapter writes momentum the Keras way (v = 0.9 v - lr g; w += v); PyTorch's form gives the same path.
+  const Path p = follow({{"type", "sgd"}, {"lr", 0.1}, {"momentum", 0.9}}, 30);
+  expect_point(p.points[1], -6.93, 1.6, kTableTolerance, "point 2");
+  expect_point(p.points[2], -6.7977, 0.92, kTableTolerance, "point 3");
+  expect_point(p.points[29], 0.814112, 0.272878, kTableTolerance, "point 30");
+  expect_point(p.final, 0.896414, 0.088086, kTableTolerance, "after 30 updates");
+}
+
+TEST(OptimizerPath, AdamMatchesTheChapter) {
+  // The chapter's Adam folds eps = 1e-7 into the step; ours is PyTorch's (eps = 1e-8 outside the root of the
+  // bias-corrected moment). The two forms differ by < 1e-5 along this path (computed in float64 by both forms).
+  constexpr double kFormTolerance = 2e-5;
+  const Path p = follow({{"type", "adam"}, {"lr", 0.3}}, 30);
+  expect_point(p.points[1], -6.700001, 1.7, kFormTolerance, "point 2");
+  expect_point(p.points[2], -6.400417, 1.402246, kFormTolerance, "point 3");
+  expect_point(p.points[29], 0.020149, 0.321957, kFormTolerance, "point 30");
+  expect_point(p.final, 0.136007, 0.318245, kFormTolerance, "after 30 updates");
+}
+
+// Scalar w0 = 1 with gradients 0.5 then -0.3 (the chapter's appendix vectors).
+std::array<double, 2> two_steps(const Params::Json& optimizer) {
+  auto backend = cpu_backend();
+  Parameter p{"w", tensor(*backend, Shape{1}, {1.0}), backend->empty(Shape{1}, DType::Float64)};
+  auto opt = registry().create_optimizer(Params("test", optimizer));
+  opt->attach({&p});
+  std::array<double, 2> out{};
+  const double grads[] = {0.5, -0.3};
+  for (int i = 0; i < 2; ++i) {
+    from_host(p.grad, std::vector<double>{grads[i]});
+    opt->step();
+    out[static_cast<std::size_t>(i)] = to_host<double>(p.value)[0];
+  }
+  return out;
+}
+
+TEST(OptimizerSteps, Sgd) {
+  const auto w = two_steps({{"type", "sgd"}, {"lr", 0.01}});
+  EXPECT_NEAR(w[0], 0.995, 1e-12);
+  EXPECT_NEAR(w[1], 0.998, 1e-12);
+}
+
+TEST(OptimizerSteps, Momentum) {
+  const auto w = two_steps({{"type", "sgd"}, {"lr", 0.01}, {"momentum", 0.9}});
+  EXPECT_NEAR(w[0], 0.995, 1e-12);
+  EXPECT_NEAR(w[1], 0.9935, 1e-12);
+}
+
+TEST(OptimizerSteps, AdamPaperForm) {
+  const auto w = two_steps({{"type", "adam"}, {"lr", 0.001}});
+  EXPECT_NEAR(w[0], 0.999, 1e-9);
+  EXPECT_NEAR(w[1], 0.998808502, 1e-9);
+}
+
+TEST(OptimizerSteps, NesterovAndWeightDecayFollowPyTorch) {
+  // By hand from torch.optim.SGD's definition: lr 0.1, momentum 0.9, nesterov, weight_decay 0.1, w0 = 1.
+  // step 1: d = 0.5 + 0.1*1 = 0.6; buf = 0.6; d = 0.6 + 0.9*0.6 = 1.14; w = 1 - 0.114 = 0.886
+  // step 2: d = -0.3 + 0.0886 = -0.2114; buf = 0.54 - 0.2114 = 0.3286; d = -0.2114 + 0.29574 = 0.08434;
+  //         w = 0.886 - 0.008434 = 0.877566
+  const auto w = two_steps({{"type", "sgd"}, {"lr", 0.1}, {"momentum", 0.9}, {"nesterov", true}, {"weight_decay", 0.1}});
+  EXPECT_NEAR(w[0], 0.886, 1e-12);
+  EXPECT_NEAR(w[1], 0.877566, 1e-12);
+}
+
+TEST(OptimizerSteps, AmsgradKeepsTheLargestSecondMoment) {
+  // lr 0.1, betas (0.5, 0.5), eps 0, gradients 0.5 then -0.3, by hand:
+  // step 1: m = 0.25, v = 0.125, vmax = 0.125; w = 1 - 0.1/(0.5) * 0.25 / sqrt(0.125/0.5) = 1 - 0.1 = 0.9
+  // step 2: m = -0.025, v = 0.1075, vmax = 0.125; w = 0.9 - 0.1/0.75 * -0.025 / sqrt(0.125/0.75) = 0.908164966
+  const auto w = two_steps({{"type", "adam"}, {"lr", 0.1}, {"betas", {0.5, 0.5}}, {"eps", 0.0}, {"amsgrad", true}});
+  EXPECT_NEAR(w[0], 0.9, 1e-12);
+  EXPECT_NEAR(w[1], 0.9 + 0.1 / 0.75 * 0.025 / std::sqrt(0.125 / 0.75), 1e-12);
+}
+
+TEST(OptimizerParams, BadValuesNameTheParameter) {
+  EXPECT_THROW(registry().create_optimizer(Params("optimizer", {{"type", "sgd"}})), InvalidArgument);  // lr required
+  try {
+    registry().create_optimizer(Params("optimizer", {{"type", "adam"}, {"lr", "fast"}}));
+    FAIL() << "a string lr was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "optimizer: parameter 'lr' must be a number, got \"fast\"");
+  }
+  try {
+    registry().create_optimizer(Params("optimizer", {{"type", "adam"}, {"learning_rate", 0.1}}));
+    FAIL() << "an unknown parameter was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "optimizer: unknown parameter 'learning_rate' (it takes: amsgrad, betas, eps, lr, type, weight_decay)");
+  }
+}
+
+}  // namespace
+}  // namespace nnplug::test

@@ -1,0 +1,170 @@
+// Bad input in spec files and data files: one clear message naming the file, field, layer or shapes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <zlib.h>
+
+#include "nnplug/framework/experiment.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch folder with a tiny IDX data set (raw, and gzip) of 6 images of 2x2 pixels, 3 classes.
+class SpecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("nnplug_spec_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    std::string images = {0, 0, 8, 3, 0, 0, 0, 6, 0, 0, 0, 2, 0, 0, 0, 2};
+    for (int i = 0; i < 24; ++i) images += static_cast<char>(i * 10);
+    std::string labels = {0, 0, 8, 1, 0, 0, 0, 6, 0, 1, 2, 0, 1, 2};
+    write("images.idx", images);
+    write("labels.idx", labels);
+    write_gzip("images.idx.gz", images);
+    // A gzip stream cut in half: the decompressor runs out of input before the end of the stream.
+    std::ifstream in(dir_ / "images.idx.gz", std::ios::binary);
+    std::string gz((std::istreambuf_iterator<char>(in)), {});
+    write("truncated.idx.gz", gz.substr(0, gz.size() / 2));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& bytes) {
+    std::ofstream(dir_ / name, std::ios::binary) << bytes;
+  }
+  void write_gzip(const std::string& name, const std::string& bytes) {
+    gzFile f = gzopen((dir_ / name).c_str(), "wb");
+    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(f);
+  }
+
+  // A valid spec with `patch` merged over it.
+  Spec spec(const Params::Json& patch = Params::Json::object()) {
+    Params::Json j = {
+        {"data", {{"format", "idx"}, {"train_images", "images.idx"}, {"train_labels", "labels.idx"}, {"divide_by", 255}}},
+        {"layers", {{{"type", "dense"}, {"units", 8}, {"activation", "relu"}}, {{"type", "dense"}, {"units", 3}}}},
+        {"loss", "softmax_cross_entropy"},
+        {"optimizer", {{"type", "sgd"}, {"lr", 0.1}}},
+        {"training", {{"epochs", 1}, {"batch_size", 2}}}};
+    j.merge_patch(patch);
+    return parse_spec(j.dump(2), dir_ / "spec.json");
+  }
+
+  // The message build_experiment throws for this spec.
+  std::string error_of(const Spec& s) {
+    try {
+      build_experiment(s, registry());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+
+  std::string file() const { return (dir_ / "spec.json").string(); }
+  fs::path dir_;
+};
+
+TEST_F(SpecTest, AValidSpecBuildsAndTrains) {
+  Experiment ex = build_experiment(spec(), registry());
+  EXPECT_EQ(ex.train.size(), 6);
+  EXPECT_EQ(ex.train.num_classes, 3);
+  EXPECT_EQ(ex.model->output_shape(), (Shape{3}));
+  EXPECT_EQ(ex.model->parameter_count(true), 4 * 8 + 8 + 8 * 3 + 3);
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  ex.fit.progress = false;
+  EXPECT_EQ(trainer.fit(ex.train, nullptr, ex.fit).size(), 1u);
+}
+
+TEST_F(SpecTest, GzipAndRawIdxReadTheSame) {
+  const Dataset raw = read_idx(dir_ / "images.idx", dir_ / "labels.idx", 255);
+  const Dataset gz = read_idx(dir_ / "images.idx.gz", dir_ / "labels.idx", 255);
+  EXPECT_EQ(raw.x, gz.x);
+  EXPECT_FLOAT_EQ(raw.x[3], 30.0f / 255.0f);
+  EXPECT_EQ(raw.labels, (std::vector<std::int32_t>{0, 1, 2, 0, 1, 2}));
+  EXPECT_EQ(raw.sample_shape, (Shape{4}));
+}
+
+TEST_F(SpecTest, InvalidJsonNamesFileLineAndColumn) {
+  try {
+    parse_spec("{\n  \"layers\": [\n    {\"type\": \"dense\" \"units\": 3}\n  ]\n}\n", dir_ / "bad.json");
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind((dir_ / "bad.json").string() + ":3:", 0), 0u) << what;
+    EXPECT_NE(what.find("not valid JSON"), std::string::npos) << what;
+  }
+}
+
+TEST_F(SpecTest, MissingDataFileNamesTheFile) {
+  EXPECT_EQ(error_of(spec({{"data", {{"train_images", "nowhere.idx"}}}})), (dir_ / "nowhere.idx").string() + ": file not found");
+}
+
+TEST_F(SpecTest, TruncatedDataFileIsReported) {
+  const std::string what = error_of(spec({{"data", {{"train_images", "truncated.idx.gz"}}}}));
+  EXPECT_EQ(what.rfind((dir_ / "truncated.idx.gz").string() + ": ", 0), 0u) << what;
+  EXPECT_NE(what.find("truncated"), std::string::npos) << what;
+}
+
+TEST_F(SpecTest, UnknownLayerListsLayersAndActivations) {
+  const std::string what = error_of(spec({{"layers", {{{"type", "dnese"}, {"units", 3}}}}}));
+  EXPECT_EQ(what.rfind(file() + ": layers[0] (dnese): unknown layer 'dnese'; layers and activations available: dense, ", 0), 0u) << what;
+  EXPECT_NE(what.find("relu"), std::string::npos) << what;
+}
+
+TEST_F(SpecTest, WrongParameterTypeNamesLayerAndField) {
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", "many"}}}}})),
+            file() + ": layers[0] (dense): parameter 'units' must be an integer, got \"many\"");
+}
+
+TEST_F(SpecTest, OutOfRangeParameterNamesTheRange) {
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", -3}}}}})),
+            file() + ": layers[0] (dense): parameter 'units' must be >= 1, got -3");
+}
+
+TEST_F(SpecTest, UnknownParameterListsTheOnesTaken) {
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"unit", 3}}}}})),
+            file() + ": layers[0] (dense): parameter 'units' is required");
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 3}, {"use_bias", true}}}}})),
+            file() + ": layers[0] (dense): unknown parameter 'use_bias' (it takes: bias, bias_init, in_features, "
+                     "type, units, weight_init)");
+}
+
+TEST_F(SpecTest, LayersThatDoNotFitNameBothLayersAndShapes) {
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 8}}, {{"type", "dense"}, {"units", 3}, {"in_features", 5}}}}})),
+            file() + ": layers[1] (dense) cannot take the output of layers[0] (dense), which produces [8]: dense expects [5] "
+            "(in_features)");
+}
+
+TEST_F(SpecTest, OutputThatDoesNotFitTheClassesIsReported) {
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 4}}}}})),
+            file() + ": softmax_cross_entropy: the model outputs [4] per sample but the data has 3 classes; the last layer "
+            "needs 3 units");
+}
+
+TEST_F(SpecTest, NegativeBatchSizeIsRejected) {
+  EXPECT_EQ(error_of(spec({{"training", {{"batch_size", -1}}}})),
+            file() + ": training: parameter 'batch_size' must be >= 1, got -1");
+}
+
+TEST_F(SpecTest, UnknownBackendListsTheBackends) {
+  Overrides o;
+  o.backend = "tpu";
+  try {
+    build_experiment(spec(), registry(), o);
+    FAIL();
+  } catch (const PluginError& e) {
+    EXPECT_STREQ(e.what(), "--backend: unknown backend 'tpu'; available: cpu");
+  }
+}
+
+TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
+  EXPECT_EQ(error_of(spec({{"epochs", 3}})),
+            file() + ": unknown parameter 'epochs' (it takes: backend, data, description, dtype, layers, loss, name, "
+                     "optimizer, seed, training)");
+}
+
+}  // namespace
+}  // namespace nnplug::test
