@@ -59,6 +59,21 @@ TEST(Integration, SgdWithMomentumAndTanhAlsoLearns) {
   EXPECT_GT(trainer.evaluate(ex.test, 500).accuracy, 0.78);
 }
 
+TEST(Integration, SteadyTrainingAllocatesNothingNew) {
+  // Once an epoch has run (full batches and the smaller last one), later epochs are served from the cache.
+  const Params::Json layers = {{{"type", "dense"}, {"units", 64}, {"activation", "relu"}}, {{"type", "dense"}, {"units", 10}}};
+  Experiment ex = build_experiment(fashion_spec(layers, {{"type", "adam"}}), registry());
+  ex.fit.progress = false;
+  ex.fit.epochs = 1;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  trainer.fit(ex.train, nullptr, ex.fit);
+  const auto before = ex.backend->memory_stats();
+  ASSERT_GT(before.system_allocations, 0u);  // the stats are live, not a default
+  trainer.fit(ex.train, nullptr, ex.fit);
+  EXPECT_EQ(ex.backend->memory_stats().system_allocations, before.system_allocations);
+  EXPECT_EQ(ex.backend->memory_stats().bytes_in_use, before.bytes_in_use);
+}
+
 TEST(Integration, SameSeedGivesTheSameRun) {
   const Params::Json layers = {{{"type", "dense"}, {"units", 32}, {"activation", "relu"}}, {{"type", "dense"}, {"units", 10}}};
   auto run = [&] {

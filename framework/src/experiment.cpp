@@ -10,7 +10,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (format != "idx") data.fail("format", "must be \"idx\", got \"" + format + "\"");
   const double divide_by = data.number("divide_by", 1.0, 1e-300);
   const double validation_split = data.number("validation_split", 0.0, 0.0, 0.99);
-  const auto limit = limit_train ? *limit_train : data.integer("limit_train", -1, -1);
+  const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
   Dataset train = read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by);
   if (data.has("test_images") || data.has("test_labels")) {
@@ -19,7 +19,8 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   }
   data.check_unused();
   // The limit applies before the split, and the split is seeded, so a run is reproducible.
-  if (limit >= 0) train = train.head(limit);
+  if (limit_train) train = train.head(*limit_train);
+  else if (limit >= 0) train = train.head(limit);
   if (validation_split > 0) {
     auto [t, v] = split(train, validation_split, seed ^ 0x5eed5eedULL);
     ex.train = std::move(t);
@@ -76,8 +77,11 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   load_data(spec, ex, seed, overrides.limit_train);
 
   const Params training = spec.section("training");
-  ex.fit.epochs = static_cast<int>(overrides.epochs ? *overrides.epochs : training.integer("epochs", 1, 0, 1000000));
-  ex.fit.batch_size = overrides.batch_size ? *overrides.batch_size : training.integer("batch_size", 32, 1);
+  // The spec's values are read (and checked) even when the command line replaces them.
+  ex.fit.epochs = static_cast<int>(training.integer("epochs", 1, 0, 1000000));
+  ex.fit.batch_size = training.integer("batch_size", 32, 1);
+  if (overrides.epochs) ex.fit.epochs = *overrides.epochs;
+  if (overrides.batch_size) ex.fit.batch_size = *overrides.batch_size;
   if (ex.fit.batch_size <= 0)
     throw InvalidArgument("batch size must be a positive integer, got " + std::to_string(ex.fit.batch_size));
   ex.fit.shuffle = training.boolean("shuffle", true);

@@ -8,52 +8,46 @@ namespace nnplug::cpu {
 
 namespace {
 
+// 1 / (1 + e^-x) is exact in IEEE arithmetic at both ends (e^-x overflows to inf and gives 0), so it needs no
+// branch, and the loops below stay branch-free per function so that they vectorise.
 template <typename T>
-T sigmoid(T x) {
-  // Two branches keep exp() from overflowing for large |x|.
-  return x >= T(0) ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
+void activate(Pointwise fn, const T* __restrict x, T* y, std::int64_t n) {
+  parallel_chunks(n, [&](std::int64_t b, std::int64_t e) {
+    switch (fn) {
+      case Pointwise::Identity:
+        if (x != y) std::copy(x + b, x + e, y + b);
+        return;
+      case Pointwise::Relu:
+        for (std::int64_t i = b; i < e; ++i) y[i] = std::max(x[i], T(0));
+        return;
+      case Pointwise::Sigmoid:
+        for (std::int64_t i = b; i < e; ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
+        return;
+      case Pointwise::Tanh:
+        for (std::int64_t i = b; i < e; ++i) y[i] = std::tanh(x[i]);
+        return;
+    }
+  });
 }
 
 template <typename T>
-void activate(Pointwise fn, const T* x, T* y, std::int64_t n) {
-  switch (fn) {
-    case Pointwise::Identity:
-      if (x != y) std::copy_n(x, n, y);
-      return;
-    case Pointwise::Relu:
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-      for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
-      return;
-    case Pointwise::Sigmoid:
-#pragma omp parallel for schedule(static) if (n > kParallelThreshold)
-      for (std::int64_t i = 0; i < n; ++i) y[i] = sigmoid(x[i]);
-      return;
-    case Pointwise::Tanh:
-#pragma omp parallel for schedule(static) if (n > kParallelThreshold)
-      for (std::int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
-      return;
-  }
-}
-
-template <typename T>
-void activate_grad(Pointwise fn, const T* x, const T* y, const T* dy, T* dx, std::int64_t n) {
-  switch (fn) {
-    case Pointwise::Identity:
-      if (dy != dx) std::copy_n(dy, n, dx);
-      return;
-    case Pointwise::Relu:  // relu'(0) = 0, as PyTorch
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-      for (std::int64_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
-      return;
-    case Pointwise::Sigmoid:
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-      for (std::int64_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
-      return;
-    case Pointwise::Tanh:
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-      for (std::int64_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
-      return;
-  }
+void activate_grad(Pointwise fn, const T* __restrict x, const T* __restrict y, const T* dy, T* dx, std::int64_t n) {
+  parallel_chunks(n, [&](std::int64_t b, std::int64_t e) {
+    switch (fn) {
+      case Pointwise::Identity:
+        if (dy != dx) std::copy(dy + b, dy + e, dx + b);
+        return;
+      case Pointwise::Relu:  // relu'(0) = 0, as PyTorch
+        for (std::int64_t i = b; i < e; ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+        return;
+      case Pointwise::Sigmoid:
+        for (std::int64_t i = b; i < e; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
+        return;
+      case Pointwise::Tanh:
+        for (std::int64_t i = b; i < e; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+        return;
+    }
+  });
 }
 
 void require_rows(const Tensor& t, const char* op) {

@@ -19,6 +19,9 @@ class CpuBackend final : public Backend {
   void download(void* host, const Tensor& src, std::size_t bytes) override;
   bool supports(const Op& op, DType dtype) const override;
   void run(const Op& op) override;
+  MemoryStats memory_stats() const override {
+    return {allocator_.bytes_in_use(), allocator_.bytes_cached(), allocator_.system_allocations()};
+  }
 
   CachingAllocator& allocator() { return allocator_; }
 

@@ -47,9 +47,12 @@ void run_kernel(const op::Axpby& o) {
     const T* x = o.x.data<T>();
     T* y = o.y.data<T>();
     const T alpha = static_cast<T>(o.alpha), beta = static_cast<T>(o.beta);
-    const std::int64_t n = o.y.numel();
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-    for (std::int64_t i = 0; i < n; ++i) y[i] = alpha * x[i] + (beta == T(0) ? T(0) : beta * y[i]);
+    parallel_chunks(o.y.numel(), [&](std::int64_t b, std::int64_t e) {
+      if (beta == T(0))  // y's old contents are ignored, NaN included
+        for (std::int64_t i = b; i < e; ++i) y[i] = alpha * x[i];
+      else
+        for (std::int64_t i = b; i < e; ++i) y[i] = alpha * x[i] + beta * y[i];
+    });
   });
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // The CPU backend's op implementations, one function per op struct, grouped by file:
 // dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, loss_kernels.cpp, optimizer_kernels.cpp.
+#include <omp.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -26,6 +29,24 @@ void run_kernel(const op::AdamStep& o);
 
 // Element-wise loops below this many elements run on one thread: a parallel region costs a few microseconds.
 constexpr std::int64_t kParallelThreshold = 1 << 15;
+
+// Calls f(begin, end) on contiguous chunks of [0, n), one per thread, or once for small n. The chunks let each
+// thread run a plain loop that the compiler vectorises (GCC did not vectorise `omp parallel for simd` loops with
+// branches in them).
+template <typename F>
+void parallel_chunks(std::int64_t n, F&& f) {
+  if (n <= kParallelThreshold) {
+    f(std::int64_t{0}, n);
+    return;
+  }
+#pragma omp parallel
+  {
+    const std::int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+    const std::int64_t chunk = (n + threads - 1) / threads / 16 * 16 + 16;  // whole vectors per chunk
+    const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    if (begin < end) f(begin, end);
+  }
+}
 
 // Throws BackendError("cpu backend: OP: what") unless ok.
 inline void require(bool ok, const char* op, const std::string& what) {

@@ -5,28 +5,64 @@
 
 namespace nnplug::cpu {
 
+namespace {
+
+template <typename T>
+struct SgdConstants {
+  T lr, momentum, damp, weight_decay;
+};
+
+// Branch-free per variant, so that each loop vectorises.
+template <typename T, bool kMomentum, bool kFirst, bool kNesterov>
+void sgd_range(T* __restrict w, const T* __restrict g, T* __restrict v, std::int64_t begin, std::int64_t end,
+               SgdConstants<T> c) {
+  for (std::int64_t i = begin; i < end; ++i) {
+    T d = g[i] + c.weight_decay * w[i];
+    if constexpr (kMomentum) {
+      v[i] = kFirst ? d : c.momentum * v[i] + c.damp * d;
+      d = kNesterov ? d + c.momentum * v[i] : v[i];
+    }
+    w[i] -= c.lr * d;
+  }
+}
+
+template <typename T>
+struct AdamConstants {
+  T beta1, beta2, step_size, inv_sqrt_bias2, eps, decay, l2;
+};
+
+template <typename T, bool kAmsgrad>
+void adam_range(T* __restrict w, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
+                std::int64_t begin, std::int64_t end, AdamConstants<T> c) {
+  for (std::int64_t i = begin; i < end; ++i) {
+    const T gi = g[i] + c.l2 * w[i];
+    const T mi = c.beta1 * m[i] + (T(1) - c.beta1) * gi;
+    T vi = c.beta2 * v[i] + (T(1) - c.beta2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    if constexpr (kAmsgrad) vi = vmax[i] = vmax[i] > vi ? vmax[i] : vi;
+    w[i] = w[i] * c.decay - c.step_size * mi / (std::sqrt(vi) * c.inv_sqrt_bias2 + c.eps);
+  }
+}
+
+}  // namespace
+
 void run_kernel(const op::SgdStep& o) {
   require_same_count(o.param, o.grad, "sgd_step");
-  const bool use_momentum = o.momentum != 0.0;
-  if (use_momentum) require_same_count(o.param, o.velocity, "sgd_step");
+  const bool momentum = o.momentum != 0.0;
+  if (momentum) require_same_count(o.param, o.velocity, "sgd_step");
   with_float_type(o.param, "sgd_step", [&](auto tag) {
     using T = decltype(tag);
-    const std::int64_t n = o.param.numel();
     T* w = o.param.data<T>();
     const T* g = o.grad.data<T>();
-    T* v = use_momentum ? o.velocity.data<T>() : nullptr;
-    const T lr = static_cast<T>(o.lr), mu = static_cast<T>(o.momentum), wd = static_cast<T>(o.weight_decay);
-    const T damp = T(1) - static_cast<T>(o.dampening);
-    const bool first = o.first_step, nesterov = o.nesterov;
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-    for (std::int64_t i = 0; i < n; ++i) {
-      T d = g[i] + wd * w[i];
-      if (v) {
-        v[i] = first ? d : mu * v[i] + damp * d;
-        d = nesterov ? d + mu * v[i] : v[i];
-      }
-      w[i] -= lr * d;
-    }
+    T* v = momentum ? o.velocity.data<T>() : nullptr;
+    const SgdConstants<T> c{static_cast<T>(o.lr), static_cast<T>(o.momentum), static_cast<T>(1.0 - o.dampening),
+                            static_cast<T>(o.weight_decay)};
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+      if (!momentum) sgd_range<T, false, false, false>(w, g, v, b, e, c);
+      else if (o.first_step) o.nesterov ? sgd_range<T, true, true, true>(w, g, v, b, e, c) : sgd_range<T, true, true, false>(w, g, v, b, e, c);
+      else o.nesterov ? sgd_range<T, true, false, true>(w, g, v, b, e, c) : sgd_range<T, true, false, false>(w, g, v, b, e, c);
+    });
   });
 }
 
@@ -38,29 +74,25 @@ void run_kernel(const op::AdamStep& o) {
   if (o.amsgrad) require_same_count(o.param, o.v_max, "adam_step");
   with_float_type(o.param, "adam_step", [&](auto tag) {
     using T = decltype(tag);
-    const std::int64_t n = o.param.numel();
+    const double bias1 = 1.0 - std::pow(o.beta1, static_cast<double>(o.step));
+    const double bias2 = 1.0 - std::pow(o.beta2, static_cast<double>(o.step));
+    // AdamW decays the weights directly; Adam adds the decay to the gradient (L2), both as in PyTorch.
+    const AdamConstants<T> c{static_cast<T>(o.beta1),
+                             static_cast<T>(o.beta2),
+                             static_cast<T>(o.lr / bias1),
+                             static_cast<T>(1.0 / std::sqrt(bias2)),
+                             static_cast<T>(o.eps),
+                             o.decoupled_weight_decay ? static_cast<T>(1.0 - o.lr * o.weight_decay) : T(1),
+                             o.decoupled_weight_decay ? T(0) : static_cast<T>(o.weight_decay)};
     T* w = o.param.data<T>();
     const T* g = o.grad.data<T>();
     T* m = o.m.data<T>();
     T* v = o.v.data<T>();
     T* vmax = o.amsgrad ? o.v_max.data<T>() : nullptr;
-    const double bias1 = 1.0 - std::pow(o.beta1, static_cast<double>(o.step));
-    const double bias2 = 1.0 - std::pow(o.beta2, static_cast<double>(o.step));
-    const T b1 = static_cast<T>(o.beta1), b2 = static_cast<T>(o.beta2), eps = static_cast<T>(o.eps);
-    const T step_size = static_cast<T>(o.lr / bias1), inv_sqrt_bias2 = static_cast<T>(1.0 / std::sqrt(bias2));
-    // AdamW decays the weights directly; Adam adds the decay to the gradient (L2), both as in PyTorch.
-    const T decay = o.decoupled_weight_decay ? static_cast<T>(1.0 - o.lr * o.weight_decay) : T(1);
-    const T l2 = o.decoupled_weight_decay ? T(0) : static_cast<T>(o.weight_decay);
-#pragma omp parallel for simd schedule(static) if (n > kParallelThreshold)
-    for (std::int64_t i = 0; i < n; ++i) {
-      const T wi = w[i] * decay;
-      const T gi = g[i] + l2 * w[i];
-      m[i] = b1 * m[i] + (T(1) - b1) * gi;
-      v[i] = b2 * v[i] + (T(1) - b2) * gi * gi;
-      T vi = v[i];
-      if (vmax) vi = vmax[i] = vmax[i] > vi ? vmax[i] : vi;
-      w[i] = wi - step_size * m[i] / (std::sqrt(vi) * inv_sqrt_bias2 + eps);
-    }
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+      if (o.amsgrad) adam_range<T, true>(w, g, m, v, vmax, b, e, c);
+      else adam_range<T, false>(w, g, m, v, vmax, b, e, c);
+    });
   });
 }
 

@@ -12,6 +12,13 @@
 
 namespace nnplug {
 
+// What a backend's allocator holds. A steady training step must not raise system_allocations.
+struct MemoryStats {
+  std::size_t bytes_in_use = 0;        // held by live tensors
+  std::size_t bytes_cached = 0;        // freed, kept for reuse
+  std::size_t system_allocations = 0;  // requests the cache could not serve
+};
+
 // Objects are created by the host as std::shared_ptr, so a backend can hand shared_from_this() to its buffers:
 // a buffer keeps its backend (and the backend's library) alive.
 class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
@@ -38,6 +45,8 @@ class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
 
   // Waits until every op issued so far has finished.
   virtual void synchronize() {}
+
+  virtual MemoryStats memory_stats() const { return {}; }
 
   // Creates a tensor in new memory of this backend.
   Tensor empty(const Shape& shape, DType dtype) {

@@ -1,0 +1,62 @@
+"""PyTorch's training throughput for the demo MLP, the peer nnplug is measured against in bench/run.sh.
+
+Same model, data, batch and optimizer as examples/fashion_mlp.json: 784-256-128-10 ReLU, Adam 1e-3, batch 128,
+Fashion-MNIST's 54,000 training samples after the 10% validation split. Prints the best epoch of several.
+Run with Debian's interpreter: /usr/bin/python3 bench/torch_mlp.py [epochs] [threads]
+"""
+import gzip
+import sys
+import time
+
+import numpy as np
+import torch
+
+DATA = "/usr/share/datasets/fashion-mnist/"
+
+
+def load_images(path):
+    with gzip.open(path, "rb") as f:
+        raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
+    return torch.from_numpy(raw.reshape(-1, 784).astype(np.float32) / 255.0)
+
+
+def load_labels(path):
+    with gzip.open(path, "rb") as f:
+        return torch.from_numpy(np.frombuffer(f.read(), dtype=np.uint8, offset=8).astype(np.int64))
+
+
+def main():
+    epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    if len(sys.argv) > 2:
+        torch.set_num_threads(int(sys.argv[2]))
+    torch.manual_seed(0)
+    x = load_images(DATA + "train-images-idx3-ubyte.gz")[:54000]
+    y = load_labels(DATA + "train-labels-idx1-ubyte.gz")[:54000]
+    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                                torch.nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def epoch():
+        order = torch.randperm(len(x))
+        start = time.perf_counter()
+        for i in range(0, len(x), 128):
+            idx = order[i:i + 128]
+            opt.zero_grad()
+            out = model(x[idx])
+            loss = loss_fn(out, y[idx])
+            loss.backward()
+            opt.step()
+            # nnplug reads the loss and the accuracy of every batch; so does this loop.
+            loss.item(), (out.argmax(1) == y[idx]).sum().item()
+        return time.perf_counter() - start
+
+    epoch()  # warm-up
+    best = min(epoch() for _ in range(epochs))
+    print(f"pytorch {torch.__version__} ({torch.get_num_threads()} threads): {len(x) / best:.0f} samples/s, "
+          f"{best:.3f} s per epoch of {len(x)} samples (best of {epochs})")
+    print(f"RESULT torch_samples_per_s {len(x) / best:.0f}")
+
+
+if __name__ == "__main__":
+    main()

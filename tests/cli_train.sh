@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The nnplug command end to end: the demo spec on a slice of Fashion-MNIST, the backend picked by name, and the
+# plugin listing. Checks the exit status and the lines a user reads.
+set -u
+nnplug=$1
+spec=$2
+failures=0
+check() {  # check "description" "expected fragment" "output"
+  if [[ "$3" != *"$2"* ]]; then
+    echo "FAIL: $1: expected '$2' in:"
+    echo "$3"
+    failures=$((failures + 1))
+  else
+    echo "ok: $1"
+  fi
+}
+
+out=$("$nnplug" train "$spec" --backend cpu --epochs 1 --limit-train 3000 --no-progress 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] || { echo "FAIL: train exited $rc"; failures=$((failures + 1)); }
+check "backend chosen by name" "backend: cpu (cpu " "$out"
+check "summary" "total parameters: 235146 (trainable 235146, non-trainable 0)" "$out"
+check "epoch line with validation" "epoch 1/1  loss " "$out"
+check "validation scores" "val_accuracy " "$out"
+check "test score" "test: loss " "$out"
+
+out=$("$nnplug" plugins 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] || { echo "FAIL: plugins exited $rc"; failures=$((failures + 1)); }
+for entry in "backend      cpu" "layer        dense" "activation   relu" "loss         softmax_cross_entropy" \
+             "initializer  he_normal" "optimizer    adam"; do
+  check "plugins lists '$entry'" "$entry" "$out"
+done
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]
