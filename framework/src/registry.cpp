@@ -14,32 +14,33 @@ std::string join(const std::vector<std::string>& v) {
 }
 }  // namespace
 
-RegisteredName Registry::Staging::declared(PluginKind kind, const std::string& name) const {
+template <typename T>
+void Registry::Staging::add(Table<T>& table, PluginKind kind, const std::string& name, Factory<T> f) {
   const std::string key = std::string(kind_name(kind)) + ":" + name;
   const auto& p = library_->provides();
   if (std::find(p.begin(), p.end(), key) == p.end())
     throw PluginError(library_->label() + ": registers " + kind_name(kind) + " '" + name +
                       "', which its info record does not declare (it declares: " + join(p) + ")");
-  return {kind, name, library_, score_};
+  table[name] = {{kind, name, library_, score_}, std::move(f)};
 }
 
 void Registry::Staging::add_backend(const std::string& n, Factory<Backend> f) {
-  backends_[n] = {declared(PluginKind::Backend, n), std::move(f)};
+  add(tables_.backends, PluginKind::Backend, n, std::move(f));
 }
 void Registry::Staging::add_layer(const std::string& n, Factory<Layer> f) {
-  layers_[n] = {declared(PluginKind::Layer, n), std::move(f)};
+  add(tables_.layers, PluginKind::Layer, n, std::move(f));
 }
 void Registry::Staging::add_activation(const std::string& n, Factory<Activation> f) {
-  activations_[n] = {declared(PluginKind::Activation, n), std::move(f)};
+  add(tables_.activations, PluginKind::Activation, n, std::move(f));
 }
 void Registry::Staging::add_loss(const std::string& n, Factory<Loss> f) {
-  losses_[n] = {declared(PluginKind::Loss, n), std::move(f)};
+  add(tables_.losses, PluginKind::Loss, n, std::move(f));
 }
 void Registry::Staging::add_initializer(const std::string& n, Factory<Initializer> f) {
-  initializers_[n] = {declared(PluginKind::Initializer, n), std::move(f)};
+  add(tables_.initializers, PluginKind::Initializer, n, std::move(f));
 }
 void Registry::Staging::add_optimizer(const std::string& n, Factory<Optimizer> f) {
-  optimizers_[n] = {declared(PluginKind::Optimizer, n), std::move(f)};
+  add(tables_.optimizers, PluginKind::Optimizer, n, std::move(f));
 }
 
 std::unique_ptr<Registry::Staging> Registry::stage(std::shared_ptr<const Library> library, double score) {
@@ -47,12 +48,12 @@ std::unique_ptr<Registry::Staging> Registry::stage(std::shared_ptr<const Library
 }
 
 void Registry::commit(Staging& s) {
-  backends_.merge(s.backends_);
-  layers_.merge(s.layers_);
-  activations_.merge(s.activations_);
-  losses_.merge(s.losses_);
-  initializers_.merge(s.initializers_);
-  optimizers_.merge(s.optimizers_);
+  tables_.backends.merge(s.tables_.backends);
+  tables_.layers.merge(s.tables_.layers);
+  tables_.activations.merge(s.tables_.activations);
+  tables_.losses.merge(s.tables_.losses);
+  tables_.initializers.merge(s.tables_.initializers);
+  tables_.optimizers.merge(s.tables_.optimizers);
 }
 
 template <typename T>
@@ -79,25 +80,24 @@ std::shared_ptr<T> Registry::create(const Table<T>& table, PluginKind kind, cons
   return std::shared_ptr<T>(object.release(), [library](T* p) { delete p; });
 }
 
-std::shared_ptr<Backend> Registry::create_backend(const Params& p) const { return create(backends_, PluginKind::Backend, p); }
-std::shared_ptr<Layer> Registry::create_layer(const Params& p) const { return create(layers_, PluginKind::Layer, p); }
+std::shared_ptr<Backend> Registry::create_backend(const Params& p) const { return create(tables_.backends, PluginKind::Backend, p); }
+std::shared_ptr<Layer> Registry::create_layer(const Params& p) const { return create(tables_.layers, PluginKind::Layer, p); }
 std::shared_ptr<Activation> Registry::create_activation(const Params& p) const {
-  return create(activations_, PluginKind::Activation, p);
+  return create(tables_.activations, PluginKind::Activation, p);
 }
-std::shared_ptr<Loss> Registry::create_loss(const Params& p) const { return create(losses_, PluginKind::Loss, p); }
+std::shared_ptr<Loss> Registry::create_loss(const Params& p) const { return create(tables_.losses, PluginKind::Loss, p); }
 std::shared_ptr<Initializer> Registry::create_initializer(const Params& p) const {
-  return create(initializers_, PluginKind::Initializer, p);
+  return create(tables_.initializers, PluginKind::Initializer, p);
 }
 std::shared_ptr<Optimizer> Registry::create_optimizer(const Params& p) const {
-  return create(optimizers_, PluginKind::Optimizer, p);
+  return create(tables_.optimizers, PluginKind::Optimizer, p);
 }
 
 std::vector<RegisteredName> Registry::entries() const {
   std::vector<RegisteredName> out;
-  auto add = [&out](const auto& table) {
+  tables_.each([&out](const auto& table) {
     for (const auto& [name, slot] : table) out.push_back(slot.entry);
-  };
-  add(backends_), add(layers_), add(activations_), add(losses_), add(initializers_), add(optimizers_);
+  });
   return out;
 }
 
@@ -116,7 +116,7 @@ bool Registry::has(PluginKind kind, const std::string& name) const {
 
 std::string Registry::best_backend() const {
   const RegisteredName* best = nullptr;
-  for (const auto& [name, slot] : backends_)
+  for (const auto& [name, slot] : tables_.backends)
     if (!best || slot.entry.score > best->score) best = &slot.entry;
   if (!best) throw PluginError("no backend plugin was found; run 'nnplug plugins' to see the search path and verdicts");
   return best->name;

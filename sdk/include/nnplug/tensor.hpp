@@ -2,7 +2,8 @@
 // Tensor: a view (dtype, shape, element offset) into a Buffer that a Backend owns. The memory may live on a
 // device, so code outside the owning backend never dereferences it: layers and optimizers ask the backend to run
 // ops on tensors, and copy to or from the host only through Backend::upload / Backend::download.
-// Views are contiguous and row-major; a view keeps its buffer (and thereby its backend and plugin) alive.
+// Views are contiguous and row-major (strides() says so explicitly; every op relies on it); a view keeps its
+// buffer (and thereby its backend and plugin) alive.
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -41,6 +42,16 @@ class Tensor {
   std::int64_t dim(int i) const { return shape_[i]; }
   int rank() const { return shape_.rank(); }
   std::size_t bytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype_); }
+  // Elements to step over per index of each dimension: row-major, so the last stride is 1.
+  Shape strides() const {
+    Shape s = shape_;
+    std::int64_t step = 1;
+    for (int i = shape_.rank(); i-- > 0;) {
+      s[i] = step;
+      step *= shape_[i];
+    }
+    return s;
+  }
   Backend& backend() const { return buffer_->backend(); }
   const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
   std::size_t offset() const { return offset_; }

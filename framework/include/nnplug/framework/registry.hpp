@@ -54,15 +54,24 @@ class Registry {
   };
   template <typename T>
   using Table = std::map<std::string, Slot<T>>;
+  // One table per kind, shared by the registry and by a library's staging area.
+  struct Tables {
+    Table<Backend> backends;
+    Table<Layer> layers;
+    Table<Activation> activations;
+    Table<Loss> losses;
+    Table<Initializer> initializers;
+    Table<Optimizer> optimizers;
+    // Calls f(table) for every table.
+    template <typename F>
+    void each(F&& f) const {
+      f(backends), f(layers), f(activations), f(losses), f(initializers), f(optimizers);
+    }
+  };
   template <typename T>
   std::shared_ptr<T> create(const Table<T>& table, PluginKind kind, const Params& params) const;
 
-  Table<Backend> backends_;
-  Table<Layer> layers_;
-  Table<Activation> activations_;
-  Table<Loss> losses_;
-  Table<Initializer> initializers_;
-  Table<Optimizer> optimizers_;
+  Tables tables_;
 
   friend class Staging;
 };
@@ -78,15 +87,11 @@ class Registry::Staging final : public Registrar {
   void add_optimizer(const std::string& name, Factory<Optimizer> f) override;
 
  private:
-  RegisteredName declared(PluginKind kind, const std::string& name) const;
+  template <typename T>
+  void add(Table<T>& table, PluginKind kind, const std::string& name, Factory<T> f);
   std::shared_ptr<const Library> library_;
   double score_;
-  Table<Backend> backends_;
-  Table<Layer> layers_;
-  Table<Activation> activations_;
-  Table<Loss> losses_;
-  Table<Initializer> initializers_;
-  Table<Optimizer> optimizers_;
+  Tables tables_;
   friend class Registry;
 };
 
