@@ -62,7 +62,7 @@ TEST(Initializer, BadModeIsNamed) {
     registry().create_initializer(Params("layers[0] weight_init", {{"type", "he_normal"}, {"mode", "fan_sum"}}));
     FAIL();
   } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(), "layers[0] weight_init: parameter 'mode' must be \"fan_in\" or \"fan_out\", got \"fan_sum\"");
+    EXPECT_STREQ(e.what(), "layers[0] weight_init: parameter 'mode' must be \"fan_in\", \"fan_out\" or \"fan_avg\", got \"fan_sum\"");
   }
 }
 

@@ -32,10 +32,14 @@ void Trainer::load_batch(const Dataset& data, const std::vector<std::int64_t>& o
   if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
     target_ = labels_;
   } else {
-    // The loss wants values shaped like the output: one-hot rows.
+    // The loss wants values shaped like the output: one-hot rows, or the label itself for a single output.
     const std::int64_t c = model_.output_shape().numel();
     host_target_.assign(static_cast<std::size_t>(n * c), 0.0f);
-    for (std::int64_t i = 0; i < n; ++i) host_target_[static_cast<std::size_t>(i * c + host_labels_[static_cast<std::size_t>(i)])] = 1.0f;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto label = host_labels_[static_cast<std::size_t>(i)];
+      if (c == 1) host_target_[static_cast<std::size_t>(i)] = static_cast<float>(label);
+      else host_target_[static_cast<std::size_t>(i * c + label)] = 1.0f;
+    }
     ensure(target_, be, model_.output_shape().with_batch(n), model_.dtype());
     from_host(target_, host_target_);
   }

@@ -1,10 +1,7 @@
-// Activation 'relu', computed natively by every backend.
+// Activation 'relu': max(0, x); relu'(0) = 0 as in PyTorch.
 #include "nnplug/plugin.hpp"
 #include "nnplug/pointwise_activation.hpp"
 
 NNPLUG_PLUGIN("relu", "0.1.0", "activation:relu", 0) {
-  registrar.add_activation("relu", [](const nnplug::Params& p) {
-    p.check_unused();
-    return std::make_unique<nnplug::PointwiseActivation>("relu", nnplug::Pointwise::Relu);
-  });
+  nnplug::register_pointwise(registrar, "relu", nnplug::Pointwise::Relu);
 }

@@ -1,10 +1,7 @@
-// Activation 'sigmoid', computed natively by every backend.
+// Activation 'sigmoid': 1 / (1 + e^-x).
 #include "nnplug/plugin.hpp"
 #include "nnplug/pointwise_activation.hpp"
 
 NNPLUG_PLUGIN("sigmoid", "0.1.0", "activation:sigmoid", 0) {
-  registrar.add_activation("sigmoid", [](const nnplug::Params& p) {
-    p.check_unused();
-    return std::make_unique<nnplug::PointwiseActivation>("sigmoid", nnplug::Pointwise::Sigmoid);
-  });
+  nnplug::register_pointwise(registrar, "sigmoid", nnplug::Pointwise::Sigmoid);
 }

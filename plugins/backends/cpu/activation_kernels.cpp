@@ -8,10 +8,22 @@ namespace nnplug::cpu {
 
 namespace {
 
-// 1 / (1 + e^-x) is exact in IEEE arithmetic at both ends (e^-x overflows to inf and gives 0), so it needs no
-// branch, and the loops below stay branch-free per function so that they vectorise.
+// Each function is a plain loop per case, so that it vectorises where the compiler can. Definitions and the
+// derivative at kinks follow PyTorch.
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSoftplusThreshold = 20.0;
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+
 template <typename T>
-void activate(Pointwise fn, const T* __restrict x, T* y, std::int64_t n) {
+T sigmoid(T x) {
+  // Exact in IEEE arithmetic at both ends: e^-x overflows to inf and gives 0.
+  return T(1) / (T(1) + std::exp(-x));
+}
+
+template <typename T>
+void activate(Pointwise fn, T alpha, const T* __restrict x, T* y, std::int64_t n) {
   parallel_chunks(n, [&](std::int64_t b, std::int64_t e) {
     switch (fn) {
       case Pointwise::Identity:
@@ -20,31 +32,77 @@ void activate(Pointwise fn, const T* __restrict x, T* y, std::int64_t n) {
       case Pointwise::Relu:
         for (std::int64_t i = b; i < e; ++i) y[i] = std::max(x[i], T(0));
         return;
+      case Pointwise::LeakyRelu:
+        for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : alpha * x[i];
+        return;
+      case Pointwise::Elu:
+        for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : alpha * std::expm1(x[i]);
+        return;
+      case Pointwise::Selu:
+        for (std::int64_t i = b; i < e; ++i)
+          y[i] = T(kSeluScale) * (x[i] > T(0) ? x[i] : T(kSeluAlpha) * std::expm1(x[i]));
+        return;
       case Pointwise::Sigmoid:
-        for (std::int64_t i = b; i < e; ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
+        for (std::int64_t i = b; i < e; ++i) y[i] = sigmoid(x[i]);
         return;
       case Pointwise::Tanh:
         for (std::int64_t i = b; i < e; ++i) y[i] = std::tanh(x[i]);
+        return;
+      case Pointwise::Silu:
+        for (std::int64_t i = b; i < e; ++i) y[i] = x[i] * sigmoid(x[i]);
+        return;
+      case Pointwise::Gelu:  // the exact form, PyTorch's default: x * Phi(x)
+        for (std::int64_t i = b; i < e; ++i) y[i] = T(0.5) * x[i] * (T(1) + std::erf(x[i] * T(kInvSqrt2)));
+        return;
+      case Pointwise::Softplus:  // log(1 + e^(beta x)) / beta, linear above the threshold
+        for (std::int64_t i = b; i < e; ++i)
+          y[i] = alpha * x[i] > T(kSoftplusThreshold) ? x[i] : std::log1p(std::exp(alpha * x[i])) / alpha;
         return;
     }
   });
 }
 
 template <typename T>
-void activate_grad(Pointwise fn, const T* __restrict x, const T* __restrict y, const T* dy, T* dx, std::int64_t n) {
+void activate_grad(Pointwise fn, T alpha, const T* __restrict x, const T* __restrict y, const T* dy, T* dx,
+                   std::int64_t n) {
   parallel_chunks(n, [&](std::int64_t b, std::int64_t e) {
     switch (fn) {
       case Pointwise::Identity:
         if (dy != dx) std::copy(dy + b, dy + e, dx + b);
         return;
-      case Pointwise::Relu:  // relu'(0) = 0, as PyTorch
+      case Pointwise::Relu:  // relu'(0) = 0
         for (std::int64_t i = b; i < e; ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+        return;
+      case Pointwise::LeakyRelu:
+        for (std::int64_t i = b; i < e; ++i) dx[i] = x[i] > T(0) ? dy[i] : alpha * dy[i];
+        return;
+      case Pointwise::Elu:
+        for (std::int64_t i = b; i < e; ++i) dx[i] = x[i] > T(0) ? dy[i] : dy[i] * (y[i] + alpha);
+        return;
+      case Pointwise::Selu:
+        for (std::int64_t i = b; i < e; ++i)
+          dx[i] = x[i] > T(0) ? T(kSeluScale) * dy[i] : dy[i] * (y[i] + T(kSeluScale * kSeluAlpha));
         return;
       case Pointwise::Sigmoid:
         for (std::int64_t i = b; i < e; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
         return;
       case Pointwise::Tanh:
         for (std::int64_t i = b; i < e; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+        return;
+      case Pointwise::Silu:
+        for (std::int64_t i = b; i < e; ++i) {
+          const T s = sigmoid(x[i]);
+          dx[i] = dy[i] * s * (T(1) + x[i] * (T(1) - s));
+        }
+        return;
+      case Pointwise::Gelu:
+        for (std::int64_t i = b; i < e; ++i)
+          dx[i] = dy[i] * (T(0.5) * (T(1) + std::erf(x[i] * T(kInvSqrt2))) +
+                           x[i] * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x[i] * x[i]));
+        return;
+      case Pointwise::Softplus:
+        for (std::int64_t i = b; i < e; ++i)
+          dx[i] = alpha * x[i] > T(kSoftplusThreshold) ? dy[i] : dy[i] * sigmoid(alpha * x[i]);
         return;
     }
   });
@@ -60,7 +118,7 @@ void run_kernel(const op::Activation& o) {
   require_same_count(o.x, o.y, "activation");
   with_float_type(o.y, "activation", [&](auto tag) {
     using T = decltype(tag);
-    activate<T>(o.fn, o.x.data<T>(), o.y.data<T>(), o.x.numel());
+    activate<T>(o.fn, static_cast<T>(o.alpha), o.x.data<T>(), o.y.data<T>(), o.x.numel());
   });
 }
 
@@ -70,7 +128,7 @@ void run_kernel(const op::ActivationGrad& o) {
     using T = decltype(tag);
     const T* x = o.x.defined() ? o.x.data<T>() : nullptr;
     const T* y = o.y.defined() ? o.y.data<T>() : nullptr;
-    activate_grad<T>(o.fn, x, y, o.dy.data<T>(), o.dx.data<T>(), o.dx.numel());
+    activate_grad<T>(o.fn, static_cast<T>(o.alpha), x, y, o.dy.data<T>(), o.dx.data<T>(), o.dx.numel());
   });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The CPU backend's op implementations, one function per op struct, grouped by file:
-// dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, loss_kernels.cpp, optimizer_kernels.cpp.
+// dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, layer_kernels.cpp, loss_kernels.cpp,
+// optimizer_kernels.cpp.
 #include <omp.h>
 
 #include <algorithm>
@@ -21,8 +22,12 @@ void run_kernel(const op::Activation& o);
 void run_kernel(const op::ActivationGrad& o);
 void run_kernel(const op::Softmax& o);
 void run_kernel(const op::SoftmaxGrad& o);
-void run_kernel(const op::SoftmaxCrossEntropy& o);
-void run_kernel(const op::MeanSquaredError& o);
+void run_kernel(const op::Prelu& o);
+void run_kernel(const op::PreluGrad& o);
+void run_kernel(const op::MaxGroups& o);
+void run_kernel(const op::MaxGroupsGrad& o);
+void run_kernel(const op::ClassLoss& o);
+void run_kernel(const op::ElementwiseLoss& o);
 void run_kernel(const op::CountCorrect& o);
 void run_kernel(const op::SgdStep& o);
 void run_kernel(const op::AdamStep& o);

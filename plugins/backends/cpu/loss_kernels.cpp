@@ -7,65 +7,145 @@
 namespace nnplug::cpu {
 
 namespace {
+
 void require_labels(const Tensor& scores, const Tensor& labels, const char* op) {
   require(scores.rank() == 2, op, "needs (N, C) scores, got " + scores.shape().str());
   require(labels.dtype() == DType::Int32 && labels.numel() == scores.dim(0), op,
           "labels must be int32 (N) with N = " + std::to_string(scores.dim(0)) + ", got " + labels.describe());
 }
+
+// One row's loss; writes the row's gradient (not yet divided by N) when g is not null.
+template <typename T>
+double row_loss(const op::ClassLoss& o, const T* z, std::int64_t cols, std::int32_t y, T* g) {
+  switch (o.fn) {
+    case ClassLossFn::SoftmaxCrossEntropy: {
+      const T max = *std::max_element(z, z + cols);
+      T sum = 0;
+      for (std::int64_t j = 0; j < cols; ++j) sum += std::exp(z[j] - max);
+      if (g) {
+        for (std::int64_t j = 0; j < cols; ++j) g[j] = std::exp(z[j] - max) / sum;
+        g[y] -= T(1);
+      }
+      return static_cast<double>(std::log(sum) + max - z[y]);
+    }
+    case ClassLossFn::CrossEntropyOfProbabilities: {
+      // Probabilities below eps are clamped (and get no gradient) so that log(0) never appears.
+      const T eps = static_cast<T>(o.margin);
+      const T p = std::max(z[y], eps);
+      if (g) {
+        std::fill_n(g, cols, T(0));
+        g[y] = z[y] > eps ? T(-1) / p : T(0);
+      }
+      return -std::log(static_cast<double>(p));
+    }
+    case ClassLossFn::Hinge:
+    case ClassLossFn::SquaredHinge: {
+      const bool squared = o.fn == ClassLossFn::SquaredHinge;
+      const T scale = o.mean_over_classes ? T(1) / static_cast<T>(cols) : T(1);
+      const T margin = static_cast<T>(o.margin);
+      double loss = 0;
+      if (g) std::fill_n(g, cols, T(0));
+      for (std::int64_t j = 0; j < cols; ++j) {
+        if (j == y) continue;
+        const T m = margin - z[y] + z[j];
+        if (m <= T(0)) continue;
+        loss += static_cast<double>(scale * (squared ? m * m : m));
+        if (g) {
+          const T d = scale * (squared ? T(2) * m : T(1));
+          g[j] += d;
+          g[y] -= d;
+        }
+      }
+      return loss;
+    }
+  }
+  return 0;
+}
+
+template <typename T>
+double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad) {
+  switch (fn) {
+    case ElementwiseLossFn::SquaredError: {
+      const T d = p - t;
+      *grad = T(2) * d;
+      return static_cast<double>(d * d);
+    }
+    case ElementwiseLossFn::AbsoluteError: {
+      const T d = p - t;
+      *grad = d > T(0) ? T(1) : (d < T(0) ? T(-1) : T(0));
+      return std::abs(static_cast<double>(d));
+    }
+    case ElementwiseLossFn::Huber: {
+      const T d = p - t, a = std::abs(d);
+      if (a < param) {
+        *grad = d;
+        return static_cast<double>(T(0.5) * d * d);
+      }
+      *grad = d > T(0) ? param : -param;
+      return static_cast<double>(param * (a - T(0.5) * param));
+    }
+    case ElementwiseLossFn::BceWithLogits: {
+      // max(z, 0) - z t + log(1 + e^-|z|) never overflows; its gradient is sigmoid(z) - t.
+      const T s = p >= T(0) ? T(1) / (T(1) + std::exp(-p)) : std::exp(p) / (T(1) + std::exp(p));
+      *grad = s - t;
+      return static_cast<double>(std::max(p, T(0)) - p * t + std::log1p(std::exp(-std::abs(p))));
+    }
+    case ElementwiseLossFn::Perceptron: {
+      const T y = T(2) * t - T(1);
+      const T m = -y * p;
+      *grad = m > T(0) ? -y : T(0);
+      return static_cast<double>(std::max(m, T(0)));
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
-void run_kernel(const op::SoftmaxCrossEntropy& o) {
-  require_labels(o.logits, o.labels, "softmax_cross_entropy");
-  if (o.dlogits.defined()) require_same_count(o.logits, o.dlogits, "softmax_cross_entropy");
-  with_float_type(o.logits, "softmax_cross_entropy", [&](auto tag) {
+void run_kernel(const op::ClassLoss& o) {
+  require_labels(o.scores, o.labels, "class_loss");
+  if (o.dscores.defined()) require_same_count(o.scores, o.dscores, "class_loss");
+  with_float_type(o.scores, "class_loss", [&](auto tag) {
     using T = decltype(tag);
-    const std::int64_t rows = o.logits.dim(0), cols = o.logits.dim(1);
-    const T* z = o.logits.data<T>();
+    const std::int64_t rows = o.scores.dim(0), cols = o.scores.dim(1);
+    const T* z = o.scores.data<T>();
     const std::int32_t* label = o.labels.data<std::int32_t>();
-    T* dz = o.dlogits.defined() ? o.dlogits.data<T>() : nullptr;
+    T* g = o.dscores.defined() ? o.dscores.data<T>() : nullptr;
     const T inv_n = T(1) / static_cast<T>(rows);
     double total = 0.0;
     bool bad_label = false;
 #pragma omp parallel for schedule(static) reduction(+ : total) reduction(|| : bad_label) if (rows * cols > kParallelThreshold)
     for (std::int64_t i = 0; i < rows; ++i) {
-      const T* zi = z + i * cols;
-      const std::int32_t y = label[i];
-      if (y < 0 || y >= cols) {
+      if (label[i] < 0 || label[i] >= cols) {
         bad_label = true;
         continue;
       }
-      const T max = *std::max_element(zi, zi + cols);
-      T sum = 0;
-      for (std::int64_t j = 0; j < cols; ++j) sum += std::exp(zi[j] - max);
-      const T log_sum = std::log(sum);
-      total += static_cast<double>(log_sum + max - zi[y]);
-      if (dz) {
-        const T scale = inv_n / sum;
-        for (std::int64_t j = 0; j < cols; ++j) dz[i * cols + j] = std::exp(zi[j] - max) * scale;
-        dz[i * cols + y] -= inv_n;
-      }
+      T* gi = g ? g + i * cols : nullptr;
+      total += row_loss<T>(o, z + i * cols, cols, label[i], gi);
+      if (gi)
+        for (std::int64_t j = 0; j < cols; ++j) gi[j] *= inv_n;
     }
-    require(!bad_label, "softmax_cross_entropy", "a label is outside [0, " + std::to_string(cols) + ")");
+    require(!bad_label, "class_loss", "a label is outside [0, " + std::to_string(cols) + ")");
     *o.loss.data<T>() = static_cast<T>(total / static_cast<double>(rows));
   });
 }
 
-void run_kernel(const op::MeanSquaredError& o) {
-  require_same_count(o.pred, o.target, "mean_squared_error");
-  if (o.dpred.defined()) require_same_count(o.pred, o.dpred, "mean_squared_error");
-  with_float_type(o.pred, "mean_squared_error", [&](auto tag) {
+void run_kernel(const op::ElementwiseLoss& o) {
+  require_same_count(o.pred, o.target, "elementwise_loss");
+  if (o.dpred.defined()) require_same_count(o.pred, o.dpred, "elementwise_loss");
+  with_float_type(o.pred, "elementwise_loss", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.pred.numel();
     const T* p = o.pred.data<T>();
     const T* t = o.target.data<T>();
     T* dp = o.dpred.defined() ? o.dpred.data<T>() : nullptr;
-    const T scale = T(2) / static_cast<T>(n);
+    const T inv_n = T(1) / static_cast<T>(n), param = static_cast<T>(o.param);
     double total = 0.0;
-#pragma omp parallel for simd schedule(static) reduction(+ : total) if (n > kParallelThreshold)
+#pragma omp parallel for schedule(static) reduction(+ : total) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) {
-      const T d = p[i] - t[i];
-      total += static_cast<double>(d * d);
-      if (dp) dp[i] = scale * d;
+      T grad;
+      total += element_loss<T>(o.fn, p[i], t[i], param, &grad);
+      if (dp) dp[i] = grad * inv_n;
     }
     *o.loss.data<T>() = static_cast<T>(total / static_cast<double>(n));
   });
@@ -79,8 +159,13 @@ void run_kernel(const op::CountCorrect& o) {
     const T* s = o.scores.data<T>();
     const std::int32_t* label = o.labels.data<std::int32_t>();
     std::int64_t correct = 0;
-    for (std::int64_t i = 0; i < rows; ++i)
-      correct += (std::max_element(s + i * cols, s + (i + 1) * cols) - (s + i * cols)) == label[i];
+    if (cols == 1) {
+      // One output column scores a binary decision: positive means class 1.
+      for (std::int64_t i = 0; i < rows; ++i) correct += (s[i] > T(0) ? 1 : 0) == label[i];
+    } else {
+      for (std::int64_t i = 0; i < rows; ++i)
+        correct += (std::max_element(s + i * cols, s + (i + 1) * cols) - (s + i * cols)) == label[i];
+    }
     with_float_type(o.out, "count_correct", [&](auto out_tag) {
       using U = decltype(out_tag);
       *o.out.data<U>() = static_cast<U>(correct);

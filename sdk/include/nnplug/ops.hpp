@@ -11,9 +11,25 @@
 
 namespace nnplug {
 
-// The element-wise functions a backend knows natively. A custom activation built from other ops works
-// everywhere; these exist so that the common ones run as one fused pass.
-enum class Pointwise : std::uint8_t { Identity, Relu, Sigmoid, Tanh };
+// The element-wise functions a backend knows natively, with PyTorch's definitions. `alpha` is the one parameter
+// those that take one use: leaky_relu's negative slope, elu's alpha, softplus' beta (threshold fixed at 20).
+// A custom activation built from other ops works everywhere; these exist so that the common ones run as one pass.
+enum class Pointwise : std::uint8_t { Identity, Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Silu, Gelu, Softplus };
+
+// Row losses of scores (N, C) against int32 labels (N), as PyTorch defines them, mean over the batch:
+//   SoftmaxCrossEntropy          logsumexp(z) - z_y                      (CrossEntropyLoss on logits)
+//   CrossEntropyOfProbabilities  -log(clamp(p_y, eps, 1))                (NLLLoss of log p; eps = margin field)
+//   Hinge                        sum_{j != y} max(0, margin - z_y + z_j) / (C or 1)     (MultiMarginLoss p=1)
+//   SquaredHinge                 sum_{j != y} max(0, margin - z_y + z_j)^2 / (C or 1)   (MultiMarginLoss p=2)
+enum class ClassLossFn : std::uint8_t { SoftmaxCrossEntropy, CrossEntropyOfProbabilities, Hinge, SquaredHinge };
+
+// Element-wise losses of a prediction against a target of the same shape, mean over every element:
+//   SquaredError      (p - t)^2                                          (MSELoss)
+//   AbsoluteError     |p - t|                                            (L1Loss; gradient sign(p - t), 0 at 0)
+//   Huber             0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta) (HuberLoss; delta = param)
+//   BceWithLogits     max(z, 0) - z t + log(1 + e^-|z|)                  (BCEWithLogitsLoss, t in [0, 1])
+//   Perceptron        max(0, -y z), y = 2t - 1 for t in {0, 1}           (the perceptron criterion)
+enum class ElementwiseLossFn : std::uint8_t { SquaredError, AbsoluteError, Huber, BceWithLogits, Perceptron };
 
 }  // namespace nnplug
 
@@ -59,12 +75,15 @@ struct SumRows {
 struct Activation {
   Tensor x, y;
   Pointwise fn = Pointwise::Identity;
+  double alpha = 0.0;
 };
 
-// dx = f'(x) * dy, element-wise, using x or y = f(x) whichever is cheaper. relu'(0) = 0.
+// dx = f'(x) * dy, element-wise, using x or y = f(x) whichever is cheaper. At a kink the derivative is PyTorch's
+// (relu'(0) = 0, leaky_relu'(0) = alpha).
 struct ActivationGrad {
   Tensor x, y, dy, dx;
   Pointwise fn = Pointwise::Identity;
+  double alpha = 0.0;
 };
 
 // y = softmax(x) over each row, computed as exp(x - max) / sum so that it never overflows. x, y: (N, C).
@@ -77,17 +96,44 @@ struct SoftmaxGrad {
   Tensor y, dy, dx;
 };
 
-// Fused, stable softmax cross-entropy from logits. logits: (N, C); labels: int32 (N) in [0, C).
-// loss: (1) = mean_i (logsumexp(logits_i) - logits_i[label_i]).
-// dlogits (optional, may be undefined): (N, C) = (softmax(logits) - onehot(labels)) / N.
-struct SoftmaxCrossEntropy {
-  Tensor logits, labels, loss, dlogits;
+// y = max(0, x) + alpha * min(0, x). x, y: (N, C, ...); alpha: (1) or (C), one slope per channel (dim 1).
+struct Prelu {
+  Tensor x, alpha, y;
 };
 
-// Mean squared error with mean reduction over every element, as PyTorch's MSELoss.
-// pred, target: same shape; loss: (1) = mean((pred - target)^2); dpred (optional) = 2 (pred - target) / numel.
-struct MeanSquaredError {
+// dx = dy * (x > 0 ? 1 : alpha); dalpha = sum of dy * min(0, x) over everything but the channel.
+struct PreluGrad {
+  Tensor x, alpha, dy, dx, dalpha;
+};
+
+// Maxout: y[i, u] = max_k x[i, u * pieces + k]; argmax (int32, like y) records the winning piece.
+// x: (N, U * pieces); y, argmax: (N, U).
+struct MaxGroups {
+  Tensor x, y, argmax;
+  std::int64_t pieces = 2;
+};
+
+// dx[i, u * pieces + k] = dy[i, u] if k is the recorded winner, else 0.
+struct MaxGroupsGrad {
+  Tensor dy, argmax, dx;
+  std::int64_t pieces = 2;
+};
+
+// A row loss (see ClassLossFn). loss: (1) = the mean over the batch; dscores (optional) = its gradient.
+// margin is the hinge margin, or the clamp eps of CrossEntropyOfProbabilities; mean_over_classes divides a
+// hinge by C as PyTorch does (false: the Weston-Watkins sum).
+struct ClassLoss {
+  Tensor scores, labels, loss, dscores;
+  ClassLossFn fn = ClassLossFn::SoftmaxCrossEntropy;
+  double margin = 1.0;
+  bool mean_over_classes = true;
+};
+
+// An element-wise loss (see ElementwiseLossFn). loss: (1) = the mean over every element; dpred (optional).
+struct ElementwiseLoss {
   Tensor pred, target, loss, dpred;
+  ElementwiseLossFn fn = ElementwiseLossFn::SquaredError;
+  double param = 1.0;
 };
 
 // out: (1) = number of rows i whose arg-max of scores[i, :] equals labels[i]. scores: (N, C); labels: int32 (N).
@@ -124,15 +170,17 @@ struct AdamStep {
 namespace nnplug {
 
 using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
-                        op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::SoftmaxCrossEntropy,
-                        op::MeanSquaredError, op::CountCorrect, op::SgdStep, op::AdamStep>;
+                        op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
+                        op::MaxGroupsGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
+                        op::AdamStep>;
 
 // The op's name, for error messages ("gemm", "adam_step", ...).
 inline const char* op_name(const Op& op) {
   static constexpr const char* names[] = {
-      "fill",    "copy",         "axpby",                 "gemm",               "add_row_vector",
-      "sum_rows", "activation",  "activation_grad",       "softmax",            "softmax_grad",
-      "softmax_cross_entropy",   "mean_squared_error",    "count_correct",      "sgd_step", "adam_step"};
+      "fill",       "copy",          "axpby",          "gemm",          "add_row_vector", "sum_rows",
+      "activation", "activation_grad", "softmax",      "softmax_grad",  "prelu",          "prelu_grad",
+      "max_groups", "max_groups_grad", "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
+      "adam_step"};
   static_assert(std::size(names) == std::variant_size_v<Op>);
   return names[op.index()];
 }

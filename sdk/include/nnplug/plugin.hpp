@@ -21,7 +21,7 @@
 #include "nnplug/registrar.hpp"
 
 // Bumped whenever an SDK header changes in a way that changes the binary interface.
-#define NNPLUG_ABI_VERSION 1
+#define NNPLUG_ABI_VERSION 2
 #define NNPLUG_SDK_VERSION "0.1.0"
 
 #define NNPLUG_STR2(x) #x

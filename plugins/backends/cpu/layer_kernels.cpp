@@ -1,0 +1,108 @@
+// Ops of layers with their own parameters or routing: prelu (learnable slope), maxout groups.
+#include <algorithm>
+
+#include "kernels.hpp"
+
+namespace nnplug::cpu {
+
+namespace {
+// x: (N, C, ...) seen as N * C blocks of `inner` elements; alpha has 1 or C values.
+struct ChannelLayout {
+  std::int64_t outer, channels, inner;
+};
+ChannelLayout channel_layout(const Tensor& x, const Tensor& alpha, const char* op) {
+  require(x.rank() >= 2, op, "needs (N, C, ...) input, got " + x.shape().str());
+  require(alpha.numel() == 1 || alpha.numel() == x.dim(1), op,
+          "alpha has " + std::to_string(alpha.numel()) + " values; input " + x.shape().str() + " needs 1 or " +
+              std::to_string(x.dim(1)));
+  return {x.dim(0), x.dim(1), x.numel() / (x.dim(0) * x.dim(1))};
+}
+}  // namespace
+
+void run_kernel(const op::Prelu& o) {
+  const auto l = channel_layout(o.x, o.alpha, "prelu");
+  require_same_count(o.x, o.y, "prelu");
+  with_float_type(o.x, "prelu", [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = o.x.data<T>();
+    const T* a = o.alpha.data<T>();
+    T* y = o.y.data<T>();
+    const bool shared = o.alpha.numel() == 1;
+    for (std::int64_t n = 0; n < l.outer; ++n)
+      for (std::int64_t c = 0; c < l.channels; ++c) {
+        const T slope = a[shared ? 0 : c];
+        const std::int64_t base = (n * l.channels + c) * l.inner;
+        for (std::int64_t i = base; i < base + l.inner; ++i) y[i] = x[i] > T(0) ? x[i] : slope * x[i];
+      }
+  });
+}
+
+void run_kernel(const op::PreluGrad& o) {
+  const auto l = channel_layout(o.x, o.alpha, "prelu_grad");
+  require_same_count(o.x, o.dy, "prelu_grad");
+  require_same_count(o.alpha, o.dalpha, "prelu_grad");
+  with_float_type(o.x, "prelu_grad", [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = o.x.data<T>();
+    const T* a = o.alpha.data<T>();
+    const T* dy = o.dy.data<T>();
+    T* dx = o.dx.defined() ? o.dx.data<T>() : nullptr;
+    T* da = o.dalpha.data<T>();
+    const bool shared = o.alpha.numel() == 1;
+    std::fill_n(da, o.dalpha.numel(), T(0));
+    for (std::int64_t n = 0; n < l.outer; ++n)
+      for (std::int64_t c = 0; c < l.channels; ++c) {
+        const T slope = a[shared ? 0 : c];
+        const std::int64_t base = (n * l.channels + c) * l.inner;
+        T acc = 0;
+        for (std::int64_t i = base; i < base + l.inner; ++i) {
+          if (dx) dx[i] = x[i] > T(0) ? dy[i] : slope * dy[i];
+          if (x[i] <= T(0)) acc += dy[i] * x[i];
+        }
+        da[shared ? 0 : c] += acc;
+      }
+  });
+}
+
+void run_kernel(const op::MaxGroups& o) {
+  require(o.pieces >= 1 && o.x.rank() == 2 && o.x.dim(1) % o.pieces == 0 && o.y.numel() == o.x.numel() / o.pieces,
+          "max_groups", "x " + o.x.shape().str() + " does not split into groups of " + std::to_string(o.pieces) +
+                            " matching y " + o.y.shape().str());
+  require(o.argmax.dtype() == DType::Int32 && o.argmax.numel() == o.y.numel(), "max_groups", "argmax must be int32 like y");
+  with_float_type(o.x, "max_groups", [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = o.x.data<T>();
+    T* y = o.y.data<T>();
+    auto* arg = o.argmax.data<std::int32_t>();
+    const std::int64_t k = o.pieces;
+    parallel_chunks(o.y.numel(), [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t j = b; j < e; ++j) {
+        const T* g = x + j * k;
+        const auto best = std::max_element(g, g + k) - g;  // the first of equal maxima, as torch.max
+        y[j] = g[best];
+        arg[j] = static_cast<std::int32_t>(best);
+      }
+    });
+  });
+}
+
+void run_kernel(const op::MaxGroupsGrad& o) {
+  require(o.dx.numel() == o.dy.numel() * o.pieces && o.argmax.numel() == o.dy.numel(), "max_groups_grad",
+          "dx " + o.dx.shape().str() + ", dy " + o.dy.shape().str() + " and pieces " + std::to_string(o.pieces) +
+              " do not fit");
+  with_float_type(o.dy, "max_groups_grad", [&](auto tag) {
+    using T = decltype(tag);
+    const T* dy = o.dy.data<T>();
+    const auto* arg = o.argmax.data<std::int32_t>();
+    T* dx = o.dx.data<T>();
+    const std::int64_t k = o.pieces;
+    parallel_chunks(o.dy.numel(), [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t j = b; j < e; ++j) {
+        std::fill_n(dx + j * k, k, T(0));
+        dx[j * k + arg[j]] = dy[j];
+      }
+    });
+  });
+}
+
+}  // namespace nnplug::cpu

@@ -1,0 +1,67 @@
+#pragma once
+// The two families of losses every backend computes natively: row losses against class labels (op::ClassLoss)
+// and element-wise losses against values (op::ElementwiseLoss). Each loss plugin configures one of them.
+#include <string>
+#include <utility>
+
+#include "nnplug/loss.hpp"
+#include "nnplug/params.hpp"
+
+namespace nnplug {
+
+class ClassIndexLoss final : public Loss {
+ public:
+  ClassIndexLoss(std::string name, ClassLossFn fn, double margin = 1.0, bool mean_over_classes = true)
+      : name_(std::move(name)), fn_(fn), margin_(margin), mean_over_classes_(mean_over_classes) {}
+  std::string type() const override { return name_; }
+  TargetKind target_kind() const override { return TargetKind::ClassIndex; }
+  void check(const Shape& prediction, std::int64_t num_classes) const override {
+    if (prediction.rank() != 1 || (num_classes > 0 && prediction[0] != num_classes))
+      throw ShapeError(name_ + ": the model outputs " + prediction.str() + " per sample but the data has " +
+                       std::to_string(num_classes) + " classes; the last layer needs " + std::to_string(num_classes) +
+                       " units");
+  }
+  void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
+    prediction.backend().run(op::ClassLoss{prediction, target, loss, dprediction, fn_, margin_, mean_over_classes_});
+  }
+
+ private:
+  std::string name_;
+  ClassLossFn fn_;
+  double margin_;
+  bool mean_over_classes_;
+};
+
+// The hinge losses' "class_reduction": "mean" (PyTorch, divides by the number of classes) or "sum" (Weston-Watkins).
+inline bool mean_over_classes(const Params& p) {
+  const std::string reduction = p.string("class_reduction", "mean");
+  if (reduction != "mean" && reduction != "sum")
+    p.fail("class_reduction", "must be \"mean\" or \"sum\", got \"" + reduction + "\"");
+  return reduction == "mean";
+}
+
+// Targets are values shaped like the prediction: one-hot rows for class labels, or the label itself (0 or 1)
+// when the model has a single output and the data two classes.
+class ValueLoss final : public Loss {
+ public:
+  ValueLoss(std::string name, ElementwiseLossFn fn, double param = 1.0) : name_(std::move(name)), fn_(fn), param_(param) {}
+  std::string type() const override { return name_; }
+  TargetKind target_kind() const override { return TargetKind::Values; }
+  void check(const Shape& prediction, std::int64_t num_classes) const override {
+    const bool binary = prediction.numel() == 1 && num_classes == 2;
+    if (num_classes > 0 && !binary && prediction.numel() != num_classes)
+      throw ShapeError(name_ + ": the model outputs " + prediction.str() + " per sample but the data has " +
+                       std::to_string(num_classes) + " classes; the last layer needs " + std::to_string(num_classes) +
+                       " units (or 1 unit for two classes)");
+  }
+  void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
+    prediction.backend().run(op::ElementwiseLoss{prediction, target, loss, dprediction, fn_, param_});
+  }
+
+ private:
+  std::string name_;
+  ElementwiseLossFn fn_;
+  double param_;
+};
+
+}  // namespace nnplug
