@@ -78,6 +78,19 @@ TEST_F(SpecTest, AValidSpecBuildsAndTrains) {
   EXPECT_EQ(trainer.fit(ex.train, nullptr, ex.fit).size(), 1u);
 }
 
+TEST_F(SpecTest, ScheduleSetsTheLearningRateOfEachEpoch) {
+  Experiment ex = build_experiment(spec({{"schedule", {{"type", "step"}, {"step_size", 1}, {"gamma", 0.5}}},
+                                         {"training", {{"epochs", 3}}}}),
+                                   registry());
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  ex.fit.progress = false;
+  const auto history = trainer.fit(ex.train, nullptr, ex.fit);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_DOUBLE_EQ(history[0].learning_rate, 0.1);
+  EXPECT_DOUBLE_EQ(history[1].learning_rate, 0.05);
+  EXPECT_DOUBLE_EQ(history[2].learning_rate, 0.025);
+}
+
 TEST_F(SpecTest, GzipAndRawIdxReadTheSame) {
   const Dataset raw = read_idx(dir_ / "images.idx", dir_ / "labels.idx", 255);
   const Dataset gz = read_idx(dir_ / "images.idx.gz", dir_ / "labels.idx", 255);
@@ -163,7 +176,7 @@ TEST_F(SpecTest, UnknownBackendListsTheBackends) {
 TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
   EXPECT_EQ(error_of(spec({{"epochs", 3}})),
             file() + ": unknown parameter 'epochs' (it takes: backend, data, description, dtype, layers, loss, name, "
-                     "optimizer, seed, training)");
+                     "optimizer, schedule, seed, training)");
 }
 
 }  // namespace

@@ -93,7 +93,8 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   add_layers(spec, registry, *ex.model);
   ex.loss = registry.create_loss(spec.section("loss"));
   ex.optimizer = registry.create_optimizer(spec.section("optimizer"));
-  top.accept({"backend", "data", "training", "layers", "loss", "optimizer", "name", "description"});
+  if (spec.json.contains("schedule")) ex.fit.schedule = registry.create_schedule(spec.section("schedule"));
+  top.accept({"backend", "data", "training", "layers", "loss", "optimizer", "schedule", "name", "description"});
   top.check_unused();
 
   try {

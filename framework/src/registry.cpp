@@ -43,6 +43,10 @@ void Registry::Staging::add_optimizer(const std::string& n, Factory<Optimizer> f
   add(tables_.optimizers, PluginKind::Optimizer, n, std::move(f));
 }
 
+void Registry::Staging::add_schedule(const std::string& n, Factory<Schedule> f) {
+  add(tables_.schedules, PluginKind::Schedule, n, std::move(f));
+}
+
 std::unique_ptr<Registry::Staging> Registry::stage(std::shared_ptr<const Library> library, double score) {
   return std::make_unique<Staging>(std::move(library), score);
 }
@@ -54,6 +58,7 @@ void Registry::commit(Staging& s) {
   tables_.losses.merge(s.tables_.losses);
   tables_.initializers.merge(s.tables_.initializers);
   tables_.optimizers.merge(s.tables_.optimizers);
+  tables_.schedules.merge(s.tables_.schedules);
 }
 
 template <typename T>
@@ -91,6 +96,10 @@ std::shared_ptr<Initializer> Registry::create_initializer(const Params& p) const
 }
 std::shared_ptr<Optimizer> Registry::create_optimizer(const Params& p) const {
   return create(tables_.optimizers, PluginKind::Optimizer, p);
+}
+
+std::shared_ptr<Schedule> Registry::create_schedule(const Params& p) const {
+  return create(tables_.schedules, PluginKind::Schedule, p);
 }
 
 std::vector<RegisteredName> Registry::entries() const {

@@ -71,6 +71,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   const std::int64_t n = train.size(), bs = options.batch_size;
   const std::int64_t batches = options.drop_last && n >= bs ? n / bs : (n + bs - 1) / bs;
   std::vector<EpochRecord> history;
+  const double base_lr = optimizer_->learning_rate();
+  std::int64_t global_step = 0;
 
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
@@ -90,7 +92,15 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " +
                     std::to_string(loss) + "; lower the learning rate or check the data");
       model_.backward(dprediction_);
+      if (options.schedule) {
+        const double lr = options.schedule->learning_rate(base_lr, epoch - 1, global_step);
+        if (!(lr >= 0.0) || !std::isfinite(lr))
+          throw Error("schedule " + options.schedule->type() + " gives learning rate " + std::to_string(lr) +
+                      " at epoch " + std::to_string(epoch) + ", step " + std::to_string(global_step + 1));
+        optimizer_->set_learning_rate(lr);
+      }
       optimizer_->step();
+      ++global_step;
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
       bar.update(b + 1, loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen));

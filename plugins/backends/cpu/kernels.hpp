@@ -31,6 +31,9 @@ void run_kernel(const op::ElementwiseLoss& o);
 void run_kernel(const op::CountCorrect& o);
 void run_kernel(const op::SgdStep& o);
 void run_kernel(const op::AdamStep& o);
+void run_kernel(const op::AdagradStep& o);
+void run_kernel(const op::RmspropStep& o);
+void run_kernel(const op::AdadeltaStep& o);
 
 // Element-wise loops below this many elements run on one thread: a parallel region costs a few microseconds.
 constexpr std::int64_t kParallelThreshold = 1 << 15;

@@ -96,4 +96,94 @@ void run_kernel(const op::AdamStep& o) {
   });
 }
 
+void run_kernel(const op::AdagradStep& o) {
+  require(o.step >= 1, "adagrad_step", "step must be >= 1, got " + std::to_string(o.step));
+  require_same_count(o.param, o.grad, "adagrad_step");
+  require_same_count(o.param, o.sum, "adagrad_step");
+  with_float_type(o.param, "adagrad_step", [&](auto tag) {
+    using T = decltype(tag);
+    T* __restrict w = o.param.data<T>();
+    const T* __restrict g = o.grad.data<T>();
+    T* __restrict sum = o.sum.data<T>();
+    const T lr = static_cast<T>(o.lr / (1.0 + static_cast<double>(o.step - 1) * o.lr_decay));
+    const T eps = static_cast<T>(o.eps), wd = static_cast<T>(o.weight_decay);
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t i = b; i < e; ++i) {
+        const T gi = g[i] + wd * w[i];
+        sum[i] += gi * gi;
+        w[i] -= lr * gi / (std::sqrt(sum[i]) + eps);
+      }
+    });
+  });
+}
+
+namespace {
+template <typename T, bool kCentered, bool kMomentum>
+void rmsprop_range(const op::RmspropStep& o, std::int64_t b, std::int64_t e) {
+  T* __restrict w = o.param.data<T>();
+  const T* __restrict g = o.grad.data<T>();
+  T* __restrict sq = o.square_avg.data<T>();
+  T* __restrict ga = kCentered ? o.grad_avg.data<T>() : nullptr;
+  T* __restrict buf = kMomentum ? o.buf.data<T>() : nullptr;
+  const T lr = static_cast<T>(o.lr), alpha = static_cast<T>(o.alpha), eps = static_cast<T>(o.eps);
+  const T wd = static_cast<T>(o.weight_decay), mu = static_cast<T>(o.momentum);
+  for (std::int64_t i = b; i < e; ++i) {
+    const T gi = g[i] + wd * w[i];
+    sq[i] = alpha * sq[i] + (T(1) - alpha) * gi * gi;
+    T denom;
+    if constexpr (kCentered) {
+      ga[i] = alpha * ga[i] + (T(1) - alpha) * gi;
+      denom = std::sqrt(sq[i] - ga[i] * ga[i]) + eps;
+    } else {
+      denom = std::sqrt(sq[i]) + eps;
+    }
+    if constexpr (kMomentum) {
+      buf[i] = mu * buf[i] + gi / denom;
+      w[i] -= lr * buf[i];
+    } else {
+      w[i] -= lr * gi / denom;
+    }
+  }
+}
+}  // namespace
+
+void run_kernel(const op::RmspropStep& o) {
+  require_same_count(o.param, o.grad, "rmsprop_step");
+  require_same_count(o.param, o.square_avg, "rmsprop_step");
+  const bool momentum = o.momentum > 0.0;
+  if (o.centered) require_same_count(o.param, o.grad_avg, "rmsprop_step");
+  if (momentum) require_same_count(o.param, o.buf, "rmsprop_step");
+  with_float_type(o.param, "rmsprop_step", [&](auto tag) {
+    using T = decltype(tag);
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+      if (o.centered) momentum ? rmsprop_range<T, true, true>(o, b, e) : rmsprop_range<T, true, false>(o, b, e);
+      else momentum ? rmsprop_range<T, false, true>(o, b, e) : rmsprop_range<T, false, false>(o, b, e);
+    });
+  });
+}
+
+void run_kernel(const op::AdadeltaStep& o) {
+  require_same_count(o.param, o.grad, "adadelta_step");
+  require_same_count(o.param, o.square_avg, "adadelta_step");
+  require_same_count(o.param, o.acc_delta, "adadelta_step");
+  with_float_type(o.param, "adadelta_step", [&](auto tag) {
+    using T = decltype(tag);
+    T* __restrict w = o.param.data<T>();
+    const T* __restrict g = o.grad.data<T>();
+    T* __restrict sq = o.square_avg.data<T>();
+    T* __restrict acc = o.acc_delta.data<T>();
+    const T lr = static_cast<T>(o.lr), rho = static_cast<T>(o.rho), eps = static_cast<T>(o.eps);
+    const T wd = static_cast<T>(o.weight_decay);
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t i = b; i < e; ++i) {
+        const T gi = g[i] + wd * w[i];
+        sq[i] = rho * sq[i] + (T(1) - rho) * gi * gi;
+        const T delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * gi;
+        acc[i] = rho * acc[i] + (T(1) - rho) * delta * delta;
+        w[i] -= lr * delta;
+      }
+    });
+  });
+}
+
 }  // namespace nnplug::cpu

@@ -3,15 +3,16 @@
 // PyTorch's v = mu v + g; w -= lr v (Keras' v is -lr times PyTorch's), so the reference paths of the textbook
 // chapters hold for this optimizer too.
 #include "nnplug/plugin.hpp"
+#include "nnplug/stateful_optimizer.hpp"
 
 namespace {
 
 using namespace nnplug;
 
-class Sgd final : public Optimizer {
+class Sgd final : public StatefulOptimizer {
  public:
   explicit Sgd(const Params& p)
-      : lr_(p.require_number("lr", 0.0)),
+      : StatefulOptimizer("sgd", p.require_number("lr", 0.0), {"momentum_buffer"}),
         momentum_(p.number("momentum", 0.0, 0.0)),
         dampening_(p.number("dampening", 0.0, 0.0, 1.0)),
         weight_decay_(p.number("weight_decay", 0.0, 0.0)),
@@ -21,40 +22,14 @@ class Sgd final : public Optimizer {
     p.check_unused();
   }
 
-  std::string type() const override { return "sgd"; }
-
-  void attach(const std::vector<Parameter*>& parameters) override {
-    params_ = parameters;
-    velocity_.clear();
-    if (momentum_ != 0.0)
-      for (Parameter* p : params_) velocity_.push_back(p->value.backend().empty(p->value.shape(), p->value.dtype()));
-    first_step_ = true;
-  }
-
-  void step() override {
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-      Parameter* p = params_[i];
-      p->value.backend().run(op::SgdStep{p->value, p->grad, momentum_ != 0.0 ? velocity_[i] : Tensor(), lr_, momentum_,
-                                         dampening_, weight_decay_, nesterov_, first_step_});
-    }
-    first_step_ = false;
-  }
-
-  double learning_rate() const override { return lr_; }
-  void set_learning_rate(double lr) override { lr_ = lr; }
-
-  std::vector<std::pair<std::string, Tensor>> state() override {
-    std::vector<std::pair<std::string, Tensor>> out;
-    for (std::size_t i = 0; i < velocity_.size(); ++i) out.emplace_back(std::to_string(i) + ".momentum_buffer", velocity_[i]);
-    return out;
-  }
-
  private:
-  double lr_, momentum_, dampening_, weight_decay_;
+  bool uses_slot(std::size_t) const override { return momentum_ != 0.0; }
+  void update(std::size_t i, Parameter& p) override {
+    p.value.backend().run(op::SgdStep{p.value, p.grad, slot(0, i), lr_, momentum_, dampening_, weight_decay_, nesterov_,
+                                      step_ == 1});
+  }
+  double momentum_, dampening_, weight_decay_;
   bool nesterov_;
-  bool first_step_ = true;
-  std::vector<Parameter*> params_;
-  std::vector<Tensor> velocity_;
 };
 
 }  // namespace

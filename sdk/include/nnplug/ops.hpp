@@ -165,6 +165,35 @@ struct AdamStep {
   bool amsgrad = false, decoupled_weight_decay = false;
 };
 
+// One fused AdaGrad step, exactly as torch.optim.Adagrad (step >= 1):
+//   g = grad + weight_decay * param;  sum += g^2;  param -= lr / (1 + (step - 1) lr_decay) * g / (sqrt(sum) + eps)
+struct AdagradStep {
+  Tensor param, grad, sum;
+  double lr = 1e-2, lr_decay = 0.0, eps = 1e-10, weight_decay = 0.0;
+  std::int64_t step = 1;
+};
+
+// One fused RMSProp step, exactly as torch.optim.RMSprop:
+//   g = grad + weight_decay * param;  square_avg = alpha square_avg + (1 - alpha) g^2
+//   centered: grad_avg = alpha grad_avg + (1 - alpha) g;  denom = sqrt(square_avg - grad_avg^2) + eps
+//   else denom = sqrt(square_avg) + eps
+//   momentum > 0: buf = momentum buf + g / denom; param -= lr buf.   Otherwise param -= lr g / denom.
+// grad_avg is undefined unless centered, buf unless momentum > 0.
+struct RmspropStep {
+  Tensor param, grad, square_avg, grad_avg, buf;
+  double lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0.0, momentum = 0.0;
+  bool centered = false;
+};
+
+// One fused AdaDelta step, exactly as torch.optim.Adadelta:
+//   g = grad + weight_decay * param;  square_avg = rho square_avg + (1 - rho) g^2
+//   delta = sqrt(acc_delta + eps) / sqrt(square_avg + eps) * g;  acc_delta = rho acc_delta + (1 - rho) delta^2
+//   param -= lr delta
+struct AdadeltaStep {
+  Tensor param, grad, square_avg, acc_delta;
+  double lr = 1.0, rho = 0.9, eps = 1e-6, weight_decay = 0.0;
+};
+
 }  // namespace nnplug::op
 
 namespace nnplug {
@@ -172,7 +201,7 @@ namespace nnplug {
 using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
                         op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
                         op::MaxGroupsGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
-                        op::AdamStep>;
+                        op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep>;
 
 // The op's name, for error messages ("gemm", "adam_step", ...).
 inline const char* op_name(const Op& op) {
@@ -180,7 +209,7 @@ inline const char* op_name(const Op& op) {
       "fill",       "copy",          "axpby",          "gemm",          "add_row_vector", "sum_rows",
       "activation", "activation_grad", "softmax",      "softmax_grad",  "prelu",          "prelu_grad",
       "max_groups", "max_groups_grad", "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
-      "adam_step"};
+      "adam_step",  "adagrad_step",    "rmsprop_step", "adadelta_step"};
   static_assert(std::size(names) == std::variant_size_v<Op>);
   return names[op.index()];
 }

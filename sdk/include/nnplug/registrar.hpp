@@ -13,10 +13,11 @@
 #include "nnplug/loss.hpp"
 #include "nnplug/optimizer.hpp"
 #include "nnplug/params.hpp"
+#include "nnplug/schedule.hpp"
 
 namespace nnplug {
 
-// The kinds of plugin object. Schedules and regularizers have their names reserved; their interfaces come next.
+// The kinds of plugin object. Regularizers have their name reserved; their interface comes next.
 enum class PluginKind { Backend, Layer, Activation, Loss, Initializer, Optimizer, Schedule, Regularizer };
 
 inline const char* kind_name(PluginKind k) {
@@ -47,6 +48,7 @@ class NNPLUG_API Registrar {
   virtual void add_loss(const std::string& name, Factory<Loss> factory) = 0;
   virtual void add_initializer(const std::string& name, Factory<Initializer> factory) = 0;
   virtual void add_optimizer(const std::string& name, Factory<Optimizer> factory) = 0;
+  virtual void add_schedule(const std::string& name, Factory<Schedule> factory) = 0;
 };
 
 }  // namespace nnplug

@@ -31,6 +31,7 @@ class Registry {
   std::shared_ptr<Loss> create_loss(const Params& params) const;
   std::shared_ptr<Initializer> create_initializer(const Params& params) const;
   std::shared_ptr<Optimizer> create_optimizer(const Params& params) const;
+  std::shared_ptr<Schedule> create_schedule(const Params& params) const;
 
   bool has(PluginKind kind, const std::string& name) const;
   std::vector<std::string> names(PluginKind kind) const;
@@ -62,10 +63,11 @@ class Registry {
     Table<Loss> losses;
     Table<Initializer> initializers;
     Table<Optimizer> optimizers;
+    Table<Schedule> schedules;
     // Calls f(table) for every table.
     template <typename F>
     void each(F&& f) const {
-      f(backends), f(layers), f(activations), f(losses), f(initializers), f(optimizers);
+      f(backends), f(layers), f(activations), f(losses), f(initializers), f(optimizers), f(schedules);
     }
   };
   template <typename T>
@@ -85,6 +87,7 @@ class Registry::Staging final : public Registrar {
   void add_loss(const std::string& name, Factory<Loss> f) override;
   void add_initializer(const std::string& name, Factory<Initializer> f) override;
   void add_optimizer(const std::string& name, Factory<Optimizer> f) override;
+  void add_schedule(const std::string& name, Factory<Schedule> f) override;
 
  private:
   template <typename T>

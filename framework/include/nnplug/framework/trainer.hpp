@@ -19,6 +19,7 @@ struct FitOptions {
   bool drop_last = false;  // drop the last incomplete batch of an epoch
   std::uint64_t seed = 0;
   bool progress = true;    // progress bar on a terminal
+  std::shared_ptr<Schedule> schedule;  // optional: sets the optimizer's learning rate before every step
 };
 
 struct Scores {

@@ -1,0 +1,21 @@
+#pragma once
+// Schedule: the learning rate as a function of training progress. The trainer asks before every optimizer step
+// and hands the answer to the optimizer. Definitions follow torch.optim.lr_scheduler's closed forms, where PyTorch
+// has the schedule. A factory rejects parameters that could make the rate negative or NaN.
+#include <cstdint>
+#include <string>
+
+#include "nnplug/export.hpp"
+
+namespace nnplug {
+
+class NNPLUG_API Schedule {
+ public:
+  virtual ~Schedule() = default;
+  virtual std::string type() const = 0;
+  // base_lr: the optimizer's configured rate; epoch counts from 0; step counts optimizer steps from 0 since
+  // training began (across epochs).
+  virtual double learning_rate(double base_lr, std::int64_t epoch, std::int64_t step) const = 0;
+};
+
+}  // namespace nnplug

@@ -1,0 +1,125 @@
+// Plugins against PyTorch 1.13 on fixed inputs: activations, losses, optimizers over five steps, schedules.
+// The reference values come from tests/fixtures/make_torch_reference.py (committed with its output), so the
+// tests need no PyTorch. Tolerances: 1e-6 relative in float64, 1e-4 in float32 (the issue's), relative to
+// max(|reference|, 1e-3) so that values near zero are held to an absolute bound instead.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "nnplug/framework/activation_layer.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+using Json = Params::Json;
+
+const Json& reference() {
+  static const Json j = [] {
+    std::ifstream in(TORCH_REFERENCE);
+    if (!in) throw std::runtime_error(std::string("cannot open ") + TORCH_REFERENCE);
+    return Json::parse(in);
+  }();
+  return j;
+}
+
+std::vector<double> numbers(const Json& j) { return j.get<std::vector<double>>(); }
+std::string name_of(const Json& spec) { return spec.is_string() ? spec.get<std::string>() : spec.dump(); }
+
+void expect_close(const std::vector<double>& got, const std::vector<double>& want, DType dtype, const std::string& what) {
+  const double rel = dtype == DType::Float64 ? 1e-6 : 1e-4;
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (std::size_t i = 0; i < got.size(); ++i)
+    EXPECT_NEAR(got[i], want[i], rel * std::max(std::abs(want[i]), 1e-3)) << what << " [" << i << "]";
+}
+
+class TorchReference : public ::testing::TestWithParam<DType> {};
+
+TEST_P(TorchReference, Activations) {
+  const DType dtype = GetParam();
+  auto be = cpu_backend();
+  for (const auto& c : reference()["activations"]) {
+    ActivationLayer layer(registry().create_activation(Params("test", c["spec"])));
+    layer.build(Shape{6}, BuildContext{*be, dtype});
+    Tensor x = tensor(*be, Shape{4, 6}, numbers(c["x"]), dtype);
+    expect_close(to_host<double>(layer.forward(x)), numbers(c["y"]), dtype, name_of(c["spec"]) + " y");
+    Tensor dy = tensor(*be, Shape{4, 6}, numbers(c["dy"]), dtype);
+    expect_close(to_host<double>(layer.backward(dy, true)), numbers(c["dx"]), dtype, name_of(c["spec"]) + " dx");
+  }
+}
+
+TEST_P(TorchReference, Losses) {
+  const DType dtype = GetParam();
+  auto be = cpu_backend();
+  for (const auto& c : reference()["losses"]) {
+    auto loss = registry().create_loss(Params("test", c["spec"]));
+    const Shape shape(c["shape"].get<std::vector<std::int64_t>>());
+    Tensor pred = tensor(*be, shape, numbers(c["pred"]), dtype);
+    Tensor target = c.contains("labels") ? tensor(*be, Shape{shape[0]}, numbers(c["labels"]), DType::Int32)
+                                         : tensor(*be, shape, numbers(c["target"]), dtype);
+    Tensor value = be->empty(Shape{1}, dtype), grad = be->empty(shape, dtype);
+    loss->compute(pred, target, value, grad);
+    expect_close(to_host<double>(value), {c["loss"].get<double>()}, dtype, name_of(c["spec"]) + " loss");
+    expect_close(to_host<double>(grad), numbers(c["grad"]), dtype, name_of(c["spec"]) + " grad");
+  }
+}
+
+TEST_P(TorchReference, OptimizersOverFiveSteps) {
+  const DType dtype = GetParam();
+  auto be = cpu_backend();
+  for (const auto& c : reference()["optimizers"]) {
+    const auto w0 = numbers(c["w0"]);
+    const Shape shape{static_cast<std::int64_t>(w0.size())};
+    Parameter w{"w", tensor(*be, shape, w0, dtype), be->empty(shape, dtype)};
+    auto opt = registry().create_optimizer(Params("test", c["spec"]));
+    opt->attach({&w});
+    for (std::size_t k = 0; k < c["grads"].size(); ++k) {
+      from_host(w.grad, numbers(c["grads"][k]));
+      opt->step();
+      expect_close(to_host<double>(w.value), numbers(c["after"][k]), dtype,
+                   name_of(c["spec"]) + " after step " + std::to_string(k + 1));
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDtypes, TorchReference, ::testing::Values(DType::Float64, DType::Float32),
+                         [](const auto& info) { return std::string(dtype_name(info.param)); });
+
+TEST(TorchReferenceSchedules, LearningRatePerEpoch) {
+  for (const auto& c : reference()["schedules"]) {
+    auto schedule = registry().create_schedule(Params("test", c["spec"]));
+    const auto want = numbers(c["lr_per_epoch"]);
+    for (std::size_t e = 0; e < want.size(); ++e)
+      EXPECT_NEAR(schedule->learning_rate(c["base_lr"].get<double>(), static_cast<std::int64_t>(e), 0), want[e], 1e-12)
+          << name_of(c["spec"]) << " epoch " << e;
+  }
+}
+
+// Schedules PyTorch does not have, against their closed forms.
+TEST(Schedules, InverseTimeAndInverseSqrt) {
+  auto per_step = registry().create_schedule(Params("test", {{"type", "inverse_time"}, {"decay", 0.01}}));
+  EXPECT_DOUBLE_EQ(per_step->learning_rate(0.1, 3, 100), 0.1 / 2.0);
+  auto per_epoch = registry().create_schedule(Params("test", {{"type", "inverse_time"}, {"decay", 0.5}, {"per", "epoch"}}));
+  EXPECT_DOUBLE_EQ(per_epoch->learning_rate(0.1, 4, 100), 0.1 / 3.0);
+  auto inv_sqrt = registry().create_schedule(Params("test", "inverse_sqrt"));
+  EXPECT_DOUBLE_EQ(inv_sqrt->learning_rate(0.3, 0, 0), 0.3);
+  EXPECT_DOUBLE_EQ(inv_sqrt->learning_rate(0.3, 3, 0), 0.15);
+}
+
+TEST(Schedules, ParametersThatCouldGiveANegativeRateAreRejected) {
+  try {
+    registry().create_schedule(Params("schedule", {{"type", "exponential"}, {"gamma", -0.5}}));
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "schedule: parameter 'gamma' must be >= 0, got -0.5");
+  }
+  EXPECT_THROW(registry().create_schedule(Params("schedule", {{"type", "inverse_time"}, {"decay", -1}})), InvalidArgument);
+  EXPECT_THROW(registry().create_schedule(Params("schedule", {{"type", "cosine"}, {"T_max", 10}, {"eta_min", -0.1}})),
+               InvalidArgument);
+  EXPECT_THROW(registry().create_schedule(Params("schedule", {{"type", "linear_warmup"}, {"start_factor", 0}})),
+               InvalidArgument);
+}
+
+}  // namespace
+}  // namespace nnplug::test
