@@ -50,11 +50,14 @@ void expect_gradient(const Tensor& values, const std::vector<double>& analytic, 
 }
 
 // L = sum(r * layer(x)) for a fixed random r, so that dL/dy = r.
-void check_layer(Layer& layer, const Shape& sample, std::int64_t batch, const std::vector<double>& x_values) {
+// prepare() runs after the parameters got random values (to make some of them valid, or switch mode).
+void check_layer(Layer& layer, const Shape& sample, std::int64_t batch, const std::vector<double>& x_values,
+                 const std::function<void(Layer&)>& prepare = {}) {
   auto backend = cpu_backend();
   layer.build(sample, BuildContext{*backend, DType::Float64});
   std::uint64_t seed = 7;
   for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), seed++));
+  if (prepare) prepare(layer);
   Tensor x = tensor(*backend, sample.with_batch(batch), x_values);
   const Tensor& y0 = layer.forward(x);
   Tensor r = tensor(*backend, y0.shape(), random_normal(static_cast<std::size_t>(y0.numel()), 99));
@@ -71,7 +74,9 @@ void check_layer(Layer& layer, const Shape& sample, std::int64_t batch, const st
   for (Parameter* p : layer.parameters()) grads.push_back(to_host<double>(p->grad));
   expect_gradient(x, dx, objective, layer.type() + " input");
   const auto params = layer.parameters();
-  for (std::size_t i = 0; i < params.size(); ++i) expect_gradient(params[i]->value, grads[i], objective, layer.type() + " " + params[i]->name);
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (params[i]->trainable)
+      expect_gradient(params[i]->value, grads[i], objective, layer.type() + " " + params[i]->name);
 }
 
 std::vector<double> away_from_zero(std::vector<double> v) {
@@ -118,6 +123,32 @@ TEST(GradientCheck, PreluSharedSlope) {
 TEST(GradientCheck, PreluSlopePerChannel) {
   auto layer = registry().create_layer(Params("test", {{"type", "prelu"}, {"num_parameters", 3}}));
   check_layer(*layer, Shape{3, 2, 2}, 2, away_from_zero(random_normal(24, 6)));
+}
+
+TEST(GradientCheck, BatchNormPerFeatureInTraining) {
+  auto layer = registry().create_layer(Params("test", "batch_norm"));
+  check_layer(*layer, Shape{5}, 6, random_normal(30, 8));
+}
+
+TEST(GradientCheck, BatchNormPerChannelInTraining) {
+  auto layer = registry().create_layer(Params("test", "batch_norm"));
+  check_layer(*layer, Shape{3, 2, 2}, 4, random_normal(48, 9));
+}
+
+TEST(GradientCheck, BatchNormInEvalMode) {
+  auto layer = registry().create_layer(Params("test", "batch_norm"));
+  check_layer(*layer, Shape{4}, 5, random_normal(20, 10), [](Layer& l) {
+    from_host(l.parameters()[3]->value, std::vector<double>{0.5, 1.5, 2.0, 0.8});  // running_var must be > 0
+    l.set_training(false);
+  });
+}
+
+TEST(GradientCheck, DropoutInEvalModeIsTheIdentity) {
+  // Masks are random in training, so the check runs in eval mode, as the chapter says (dropout off).
+  for (const char* kind : {"dropout", "gaussian_dropout", "alpha_dropout"}) {
+    auto layer = registry().create_layer(Params("test", kind));
+    check_layer(*layer, Shape{6}, 3, random_normal(18, 11), [](Layer& l) { l.set_training(false); });
+  }
 }
 
 TEST(GradientCheck, Maxout) {

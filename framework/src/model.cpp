@@ -18,8 +18,9 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
   if (layers_.empty()) throw InvalidArgument("the model has no layers");
   input_shape_ = input;
   Shape shape = input;
-  const BuildContext ctx{*backend_, dtype_};
   for (std::size_t i = 0; i < layers_.size(); ++i) {
+    // Each layer draws from its own stream: the model's seed mixed with the layer's position.
+    const BuildContext ctx{*backend_, dtype_, seed * 0x9E3779B97F4A7C15ULL + i + 1};
     try {
       shape = layers_[i].layer->build(shape, ctx);
     } catch (const ShapeError& e) {

@@ -1,4 +1,4 @@
-// Memory and linear-algebra ops: fill, copy, axpby, gemm, add_row_vector, sum_rows.
+// Memory, element-wise and linear-algebra ops: fill, copy, axpby, multiply, gemm, add_row_vector, sum_rows.
 #include <algorithm>
 #include <cstring>
 
@@ -52,6 +52,20 @@ void run_kernel(const op::Axpby& o) {
         for (std::int64_t i = b; i < e; ++i) y[i] = alpha * x[i];
       else
         for (std::int64_t i = b; i < e; ++i) y[i] = alpha * x[i] + beta * y[i];
+    });
+  });
+}
+
+void run_kernel(const op::Multiply& o) {
+  require_same_count(o.a, o.out, "multiply");
+  require_same_count(o.b, o.out, "multiply");
+  with_float_type(o.out, "multiply", [&](auto tag) {
+    using T = decltype(tag);
+    const T* a = o.a.data<T>();
+    const T* b = o.b.data<T>();
+    T* out = o.out.data<T>();
+    parallel_chunks(o.out.numel(), [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t i = begin; i < end; ++i) out[i] = a[i] * b[i];
     });
   });
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The CPU backend's op implementations, one function per op struct, grouped by file:
 // dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, layer_kernels.cpp, loss_kernels.cpp,
-// optimizer_kernels.cpp.
+// normalization_kernels.cpp, optimizer_kernels.cpp, random_kernels.cpp.
 #include <omp.h>
 
 #include <algorithm>
@@ -26,6 +26,10 @@ void run_kernel(const op::Prelu& o);
 void run_kernel(const op::PreluGrad& o);
 void run_kernel(const op::MaxGroups& o);
 void run_kernel(const op::MaxGroupsGrad& o);
+void run_kernel(const op::Multiply& o);
+void run_kernel(const op::Dropout& o);
+void run_kernel(const op::BatchNorm& o);
+void run_kernel(const op::BatchNormGrad& o);
 void run_kernel(const op::ClassLoss& o);
 void run_kernel(const op::ElementwiseLoss& o);
 void run_kernel(const op::CountCorrect& o);

@@ -27,6 +27,7 @@ struct Parameter {
 struct BuildContext {
   Backend& backend;
   DType dtype;
+  std::uint64_t seed = 0;  // this layer's own seed, derived from the model's (dropout masks)
 };
 
 class NNPLUG_API Layer {

@@ -16,6 +16,13 @@ namespace nnplug {
 // A custom activation built from other ops works everywhere; these exist so that the common ones run as one pass.
 enum class Pointwise : std::uint8_t { Identity, Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Silu, Gelu, Softplus };
 
+// The three dropouts (rate = the probability of dropping a unit):
+//   Inverted   keep with probability 1 - rate, kept values scaled by 1 / (1 - rate)  (nn.Dropout)
+//   Gaussian   multiply by N(1, rate / (1 - rate))                                  (Keras GaussianDropout)
+//   Alpha      dropped units set to SELU's negative saturation, then an affine map that keeps zero mean and
+//              unit variance                                                        (nn.AlphaDropout)
+enum class DropoutKind : std::uint8_t { Inverted, Gaussian, Alpha };
+
 // Row losses of scores (N, C) against int32 labels (N), as PyTorch defines them, mean over the batch:
 //   SoftmaxCrossEntropy          logsumexp(z) - z_y                      (CrossEntropyLoss on logits)
 //   CrossEntropyOfProbabilities  -log(clamp(p_y, eps, 1))                (NLLLoss of log p; eps = margin field)
@@ -119,6 +126,38 @@ struct MaxGroupsGrad {
   std::int64_t pieces = 2;
 };
 
+// out = a * b, element-wise (same element count).
+struct Multiply {
+  Tensor a, b, out;
+};
+
+// y = dropout(x). mask receives the multiplicative factor per element (the backward pass is dy * mask). The
+// random numbers are a pure function of (seed, element index), so every backend draws the same mask.
+struct Dropout {
+  Tensor x, y, mask;
+  DropoutKind kind = DropoutKind::Inverted;
+  double rate = 0.5;
+  std::uint64_t seed = 0;
+};
+
+// Batch normalisation in training mode over every axis but the channel (dim 1): x is (N, C) or (N, C, H, W).
+// Uses the batch mean and biased variance; y = gamma (x - mean) * invstd + beta with invstd = 1 / sqrt(var + eps).
+// Saves mean and invstd (C) for the backward pass, and updates running_mean and running_var (C) as PyTorch:
+// running = (1 - momentum) running + momentum batch, with the unbiased variance. With training false it
+// normalises with the running statistics (and saves those as mean and invstd).
+struct BatchNorm {
+  Tensor x, gamma, beta, y, mean, invstd, running_mean, running_var;
+  double momentum = 0.1, eps = 1e-5;
+  bool training = true;
+};
+
+// The backward pass of BatchNorm: dgamma = sum dy * xhat, dbeta = sum dy (per channel), and dx, through the
+// batch statistics in training mode or through the fixed affine map of the running statistics otherwise.
+struct BatchNormGrad {
+  Tensor x, gamma, dy, mean, invstd, dx, dgamma, dbeta;
+  bool training = true;
+};
+
 // A row loss (see ClassLossFn). loss: (1) = the mean over the batch; dscores (optional) = its gradient.
 // margin is the hinge margin, or the clamp eps of CrossEntropyOfProbabilities; mean_over_classes divides a
 // hinge by C as PyTorch does (false: the Weston-Watkins sum).
@@ -200,7 +239,7 @@ namespace nnplug {
 
 using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
                         op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
-                        op::MaxGroupsGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
+                        op::MaxGroupsGrad, op::Multiply, op::Dropout, op::BatchNorm, op::BatchNormGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
                         op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep>;
 
 // The op's name, for error messages ("gemm", "adam_step", ...).
@@ -208,7 +247,8 @@ inline const char* op_name(const Op& op) {
   static constexpr const char* names[] = {
       "fill",       "copy",          "axpby",          "gemm",          "add_row_vector", "sum_rows",
       "activation", "activation_grad", "softmax",      "softmax_grad",  "prelu",          "prelu_grad",
-      "max_groups", "max_groups_grad", "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
+      "max_groups", "max_groups_grad", "multiply",     "dropout",       "batch_norm",     "batch_norm_grad",
+      "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
       "adam_step",  "adagrad_step",    "rmsprop_step", "adadelta_step"};
   static_assert(std::size(names) == std::variant_size_v<Op>);
   return names[op.index()];

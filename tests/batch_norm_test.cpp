@@ -1,0 +1,90 @@
+// batch_norm against the chapter's worked numbers and against PyTorch (two training steps, then eval).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+using Json = Params::Json;
+
+std::shared_ptr<Layer> batch_norm(Backend& be, const Shape& sample, const Json& spec = "batch_norm",
+                                  DType dtype = DType::Float64) {
+  auto layer = registry().create_layer(Params("test", spec));
+  layer->build(sample, BuildContext{be, dtype});
+  return layer;
+}
+
+void set(Parameter* p, const std::vector<double>& v) { from_host(p->value, v); }
+
+TEST(BatchNorm, ChapterAppendixForwardAndBackward) {
+  // seeds_003_004 appendix: x = [1, 2, 3, 4] as one feature over a batch of 4.
+  auto be = cpu_backend();
+  auto layer = batch_norm(*be, Shape{1});
+  auto params = layer->parameters();
+  set(params[0], {1.0}), set(params[1], {0.0}), set(params[2], {0.0}), set(params[3], {1.0});
+  Tensor x = tensor(*be, Shape{4, 1}, {1, 2, 3, 4});
+  const auto y = to_host<double>(layer->forward(x));
+  const double want[] = {-1.3416354, -0.4472118, 0.4472118, 1.3416354};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(y[static_cast<std::size_t>(i)], want[i], 1e-7);
+
+  set(params[0], {2.0});  // gamma = 2 for the backward case
+  layer->forward(x);
+  const auto dx = to_host<double>(layer->backward(tensor(*be, Shape{4, 1}, {0.1, -0.2, 0.3, 0.4}), true));
+  EXPECT_NEAR(to_host<double>(params[1]->grad)[0], 0.6, 1e-7);
+  EXPECT_NEAR(to_host<double>(params[0]->grad)[0], 0.6260965, 1e-7);
+  const double want_dx[] = {0.2862126, -0.5008782, 0.1431088, 0.0715569};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(dx[static_cast<std::size_t>(i)], want_dx[i], 1e-7);
+}
+
+void expect_close(const std::vector<double>& got, const Json& want, double rel, const std::string& what) {
+  const auto w = want.get<std::vector<double>>();
+  ASSERT_EQ(got.size(), w.size()) << what;
+  for (std::size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(got[i], w[i], rel * std::max(std::abs(w[i]), 1e-3)) << what << " [" << i << "]";
+}
+
+class BatchNormTorch : public ::testing::TestWithParam<DType> {};
+
+TEST_P(BatchNormTorch, TwoTrainingStepsThenEval) {
+  const DType dtype = GetParam();
+  const double rel = dtype == DType::Float64 ? 1e-6 : 1e-4;
+  std::ifstream in(TORCH_REFERENCE);
+  const Json ref = Json::parse(in);
+  auto be = cpu_backend();
+  for (const auto& c : ref["batch_norm"]) {
+    const Shape shape(c["shape"].get<std::vector<std::int64_t>>());
+    auto layer = batch_norm(*be, shape.without_batch(), c["spec"], dtype);
+    auto params = layer->parameters();
+    set(params[0], c["gamma"].get<std::vector<double>>());
+    set(params[1], c["beta"].get<std::vector<double>>());
+    set(params[2], std::vector<double>(3, 0.0));
+    set(params[3], std::vector<double>(3, 1.0));
+    const std::string what = shape.str();
+    layer->forward(tensor(*be, shape, c["x1"].get<std::vector<double>>(), dtype));
+    expect_close(to_host<double>(layer->forward(tensor(*be, shape, c["x2"].get<std::vector<double>>(), dtype))), c["y2"], rel, what + " y");
+    expect_close(to_host<double>(layer->backward(tensor(*be, shape, c["dy"].get<std::vector<double>>(), dtype), true)), c["dx"], rel, what + " dx");
+    expect_close(to_host<double>(params[0]->grad), c["dgamma"], rel, what + " dgamma");
+    expect_close(to_host<double>(params[1]->grad), c["dbeta"], rel, what + " dbeta");
+    expect_close(to_host<double>(params[2]->value), c["running_mean"], rel, what + " running_mean");
+    expect_close(to_host<double>(params[3]->value), c["running_var"], rel, what + " running_var");
+    layer->set_training(false);
+    expect_close(to_host<double>(layer->forward(tensor(*be, shape, c["x3"].get<std::vector<double>>(), dtype))), c["y3_eval"], rel, what + " eval y");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(BothDtypes, BatchNormTorch, ::testing::Values(DType::Float64, DType::Float32),
+                         [](const auto& info) { return std::string(dtype_name(info.param)); });
+
+TEST(BatchNorm, CountsRunningStatisticsAsNonTrainable) {
+  auto be = cpu_backend();
+  auto layer = batch_norm(*be, Shape{8});
+  int trainable = 0, frozen = 0;
+  for (Parameter* p : layer->parameters()) (p->trainable ? trainable : frozen) += static_cast<int>(p->value.numel());
+  EXPECT_EQ(trainable, 16);
+  EXPECT_EQ(frozen, 16);
+}
+
+}  // namespace
+}  // namespace nnplug::test

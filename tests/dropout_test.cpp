@@ -1,0 +1,93 @@
+// The dropout layers: statistics of their masks within sampling error, identity in eval mode, seeded masks,
+// and a backward pass that applies the forward's mask.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+constexpr std::int64_t kN = 200000;
+
+struct DropoutRun {
+  std::vector<double> x, y, dx;
+};
+
+DropoutRun run(const Params::Json& spec, std::uint64_t seed, const std::vector<double>& x, bool training = true) {
+  auto be = cpu_backend();
+  auto layer = registry().create_layer(Params("test", spec));
+  layer->build(Shape{kN / 100}, BuildContext{*be, DType::Float64, seed});
+  layer->set_training(training);
+  Tensor xt = tensor(*be, Shape{100, kN / 100}, x);
+  DropoutRun r{x, to_host<double>(layer->forward(xt)), {}};
+  r.dx = to_host<double>(layer->backward(tensor(*be, xt.shape(), std::vector<double>(static_cast<std::size_t>(kN), 1.0)), true));
+  return r;
+}
+
+std::vector<double> ones() { return std::vector<double>(static_cast<std::size_t>(kN), 1.0); }
+
+TEST(Dropout, DropsTheRateAndScalesTheRest) {
+  const DropoutRun r = run({{"type", "dropout"}, {"rate", 0.3}}, 1, ones());
+  double dropped = 0, sum = 0;
+  for (double y : r.y) {
+    if (y == 0.0) ++dropped;
+    else ASSERT_NEAR(y, 1.0 / 0.7, 1e-12);
+    sum += y;
+  }
+  // Binomial: the dropped share has standard error sqrt(p (1 - p) / n) ~ 0.001; five of them.
+  EXPECT_NEAR(dropped / kN, 0.3, 5 * std::sqrt(0.3 * 0.7 / kN));
+  EXPECT_NEAR(sum / kN, 1.0, 5 * std::sqrt(0.3 / 0.7 / kN));  // inverted dropout keeps the mean
+  EXPECT_EQ(r.dx, r.y);  // x = 1 and dy = 1: the backward mask is the forward's
+}
+
+TEST(Dropout, IsTheIdentityInEvalMode) {
+  const auto x = random_normal(static_cast<std::size_t>(kN), 3);
+  const DropoutRun r = run({{"type", "dropout"}, {"rate", 0.5}}, 1, x, false);
+  EXPECT_EQ(r.y, x);
+  EXPECT_EQ(r.dx, ones());
+}
+
+TEST(Dropout, SameSeedSameMaskOtherSeedOtherMask) {
+  EXPECT_EQ(run("dropout", 5, ones()).y, run("dropout", 5, ones()).y);
+  EXPECT_NE(run("dropout", 5, ones()).y, run("dropout", 6, ones()).y);
+}
+
+TEST(Dropout, GaussianMaskHasMeanOneAndVarianceRateOverKeep) {
+  const DropoutRun r = run({{"type", "gaussian_dropout"}, {"rate", 0.2}}, 2, ones());
+  double m = 0, v = 0;
+  for (double y : r.y) m += y;
+  m /= kN;
+  for (double y : r.y) v += (y - m) * (y - m);
+  v /= kN - 1;
+  const double var = 0.2 / 0.8;
+  EXPECT_NEAR(m, 1.0, 5 * std::sqrt(var / kN));
+  EXPECT_NEAR(v, var, 5 * var * std::sqrt(2.0 / kN));
+  EXPECT_EQ(r.dx, r.y);
+}
+
+TEST(Dropout, AlphaDropoutKeepsZeroMeanAndUnitVariance) {
+  const DropoutRun r = run({{"type", "alpha_dropout"}, {"rate", 0.2}}, 4, random_normal(static_cast<std::size_t>(kN), 4));
+  double m = 0, v = 0;
+  for (double y : r.y) m += y;
+  m /= kN;
+  for (double y : r.y) v += (y - m) * (y - m);
+  v /= kN - 1;
+  // Mean and variance of the output for standard normal input; tolerances of about five standard errors.
+  EXPECT_NEAR(m, 0.0, 0.015);
+  EXPECT_NEAR(v, 1.0, 0.02);
+}
+
+TEST(Dropout, RateOutsideTheUnitIntervalIsRejected) {
+  try {
+    registry().create_layer(Params("layers[2] (dropout)", {{"type", "dropout"}, {"rate", 1.0}}));
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "layers[2] (dropout): parameter 'rate' must be in [0, 1) (the probability of dropping), got 1.000000");
+  }
+  EXPECT_THROW(registry().create_layer(Params("test", {{"type", "gaussian_dropout"}, {"rate", -0.1}})), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace nnplug::test
