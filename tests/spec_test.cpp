@@ -176,8 +176,8 @@ TEST_F(SpecTest, UnknownBackendListsTheBackends) {
 
 TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
   EXPECT_EQ(error_of(spec({{"epochs", 3}})),
-            file() + ": unknown parameter 'epochs' (it takes: backend, data, description, dtype, layers, loss, name, "
-                     "optimizer, schedule, seed, training)");
+            file() + ": unknown parameter 'epochs' (it takes: backend, data, description, dtype, gradient_transforms, "
+                     "layers, loss, name, optimizer, schedule, seed, training)");
 }
 
 }  // namespace

@@ -39,18 +39,40 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
   for (std::size_t i = 0; i < layers.size(); ++i) {
     Params::Json entry = layers[i];
     Params::Json activation;
-    if (entry.is_object() && entry.contains("activation")) {
-      activation = entry["activation"];
-      entry.erase("activation");
+    // Keys the framework handles for every layer: "activation", and "<target>_regularizer" /
+    // "<target>_constraint" with target a parameter name or "activity".
+    std::vector<std::pair<std::string, Params::Json>> attached;
+    if (entry.is_object()) {
+      for (auto it = entry.begin(); it != entry.end();) {
+        const std::string key = it.key();
+        const bool reg = key.ends_with("_regularizer"), con = key.ends_with("_constraint");
+        if (key == "activation") activation = it.value();
+        else if (reg || con) attached.emplace_back(key, it.value());
+        else {
+          ++it;
+          continue;
+        }
+        it = entry.erase(it);
+      }
     }
     Params params(spec.path.string() + ": layers[" + std::to_string(i) + "]", entry);
     const std::string type = params.type();
     const std::string label = "layers[" + std::to_string(i) + "] (" + type + ")";
     params.set_owner(spec.path.string() + ": " + label);
+    std::vector<Attachment> attachments;
+    for (const auto& [key, value] : attached) {
+      const bool constraint = key.ends_with("_constraint");
+      auto regularizer = registry.create_regularizer(Params(params.owner() + " " + key, value));
+      const auto role = constraint ? RegularizerRole::Constraint : RegularizerRole::Penalty;
+      if (regularizer->role() != role)
+        throw InvalidArgument(params.owner() + ": " + key + " takes a " + (constraint ? "constraint" : "penalty") +
+                              ", and " + regularizer->type() + " is a " + (constraint ? "penalty" : "constraint"));
+      attachments.push_back({key.substr(0, key.rfind('_')), std::move(regularizer)});
+    }
     if (registry.has(PluginKind::Layer, type)) {
-      model.add(registry.create_layer(params), label);
+      model.add(registry.create_layer(params), label, std::move(attachments));
     } else if (registry.has(PluginKind::Activation, type)) {
-      model.add(std::make_shared<ActivationLayer>(registry.create_activation(params)), label);
+      model.add(std::make_shared<ActivationLayer>(registry.create_activation(params)), label, std::move(attachments));
     } else {
       std::string known;
       for (const auto& n : registry.names(PluginKind::Layer)) known += (known.empty() ? "" : ", ") + n;
@@ -94,7 +116,15 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.loss = registry.create_loss(spec.section("loss"));
   ex.optimizer = registry.create_optimizer(spec.section("optimizer"));
   if (spec.json.contains("schedule")) ex.fit.schedule = registry.create_schedule(spec.section("schedule"));
-  top.accept({"backend", "data", "training", "layers", "loss", "optimizer", "schedule", "name", "description"});
+  if (spec.json.contains("gradient_transforms")) {
+    const auto& list = spec.json["gradient_transforms"];
+    if (!list.is_array()) throw InvalidArgument(spec.path.string() + ": \"gradient_transforms\" must be an array");
+    for (std::size_t i = 0; i < list.size(); ++i)
+      ex.fit.gradient_transforms.push_back(registry.create_gradient_transform(
+          Params(spec.path.string() + ": gradient_transforms[" + std::to_string(i) + "]", list[i])));
+  }
+  top.accept({"backend", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
+              "description"});
   top.check_unused();
 
   try {

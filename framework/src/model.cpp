@@ -9,9 +9,31 @@ Model::Model(std::shared_ptr<Backend> backend, DType dtype) : backend_(std::move
   if (dtype == DType::Int32) throw InvalidArgument("a model computes in float32 or float64, not int32");
 }
 
-void Model::add(std::shared_ptr<Layer> layer, std::string label) {
+void Model::add(std::shared_ptr<Layer> layer, std::string label, std::vector<Attachment> attachments) {
   if (built_) throw Error("cannot add " + label + ": the model is already built");
-  layers_.push_back({std::move(layer), std::move(label), {}});
+  layers_.push_back({std::move(layer), std::move(label), {}, std::move(attachments), {}, {}});
+}
+
+void Model::bind_attachments(Entry& entry) {
+  for (const auto& a : entry.attachments) {
+    const bool constraint = a.regularizer->role() == RegularizerRole::Constraint;
+    if (a.target == "activity") {
+      if (constraint)
+        throw InvalidArgument(entry.label + ": " + a.regularizer->type() + " is a constraint; an activity takes a penalty");
+      entry.bound.push_back({nullptr, a.regularizer});
+      continue;
+    }
+    Parameter* found = nullptr;
+    std::string names;
+    for (Parameter* p : entry.layer->parameters()) {
+      if (p->name == a.target) found = p;
+      names += (names.empty() ? "" : ", ") + p->name;
+    }
+    if (!found)
+      throw InvalidArgument(entry.label + ": " + a.target + "_" + (constraint ? "constraint" : "regularizer") +
+                            " names no parameter of this layer (it has: " + (names.empty() ? "none" : names) + ")");
+    entry.bound.push_back({found, a.regularizer});
+  }
 }
 
 void Model::build(const Shape& input, const Registry& registry, std::uint64_t seed) {
@@ -30,6 +52,7 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
       throw InvalidArgument(layers_[i].label + ": " + e.what());
     }
     layers_[i].output = shape;
+    bind_attachments(layers_[i]);
   }
   output_shape_ = shape;
 
@@ -54,16 +77,48 @@ const Tensor& Model::forward(const Tensor& x) {
     throw ShapeError("model input has per-sample shape " + x.shape().without_batch().str() + ", the model expects " +
                      input_shape_.str());
   const Tensor* h = &x;
-  for (auto& entry : layers_) h = &entry.layer->forward(*h);
+  activity_penalty_ = 0.0;
+  for (auto& entry : layers_) {
+    h = &entry.layer->forward(*h);
+    bool first = true;
+    for (const auto& b : entry.bound) {
+      if (b.parameter || b.regularizer->role() != RegularizerRole::Penalty || !training_) continue;
+      if (first) backend_->run(op::Fill{ensure(entry.activity_grad, *backend_, h->shape(), dtype_), 0.0});
+      first = false;
+      activity_penalty_ += b.regularizer->penalize(*h, entry.activity_grad, 1.0 / static_cast<double>(h->dim(0)));
+    }
+    if (first) entry.activity_grad = Tensor();
+  }
   return *h;
 }
 
 void Model::backward(const Tensor& dy) {
   const Tensor* g = &dy;
-  for (std::size_t i = layers_.size(); i-- > 0;) g = &layers_[i].layer->backward(*g, i > 0);
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    // An activity penalty's gradient joins the gradient arriving at the layer's output. That gradient is the
+    // next layer's input gradient (or the loss'), which nothing reads again, so it is updated in place.
+    if (layers_[i].activity_grad.defined()) backend_->run(op::Axpby{layers_[i].activity_grad, *g, 1.0, 1.0});
+    g = &layers_[i].layer->backward(*g, i > 0);
+  }
+}
+
+double Model::apply_penalties() {
+  double total = activity_penalty_;
+  for (auto& entry : layers_)
+    for (const auto& b : entry.bound)
+      if (b.parameter && b.regularizer->role() == RegularizerRole::Penalty)
+        total += b.regularizer->penalize(b.parameter->value, b.parameter->grad, 1.0);
+  return total;
+}
+
+void Model::apply_constraints() {
+  for (auto& entry : layers_)
+    for (const auto& b : entry.bound)
+      if (b.parameter && b.regularizer->role() == RegularizerRole::Constraint) b.regularizer->constrain(b.parameter->value);
 }
 
 void Model::set_training(bool training) {
+  training_ = training;
   for (auto& entry : layers_) entry.layer->set_training(training);
 }
 

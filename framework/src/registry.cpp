@@ -47,6 +47,13 @@ void Registry::Staging::add_schedule(const std::string& n, Factory<Schedule> f) 
   add(tables_.schedules, PluginKind::Schedule, n, std::move(f));
 }
 
+void Registry::Staging::add_regularizer(const std::string& n, Factory<Regularizer> f) {
+  add(tables_.regularizers, PluginKind::Regularizer, n, std::move(f));
+}
+void Registry::Staging::add_gradient_transform(const std::string& n, Factory<GradientTransform> f) {
+  add(tables_.gradient_transforms, PluginKind::GradientTransform, n, std::move(f));
+}
+
 std::unique_ptr<Registry::Staging> Registry::stage(std::shared_ptr<const Library> library, double score) {
   return std::make_unique<Staging>(std::move(library), score);
 }
@@ -59,6 +66,8 @@ void Registry::commit(Staging& s) {
   tables_.initializers.merge(s.tables_.initializers);
   tables_.optimizers.merge(s.tables_.optimizers);
   tables_.schedules.merge(s.tables_.schedules);
+  tables_.regularizers.merge(s.tables_.regularizers);
+  tables_.gradient_transforms.merge(s.tables_.gradient_transforms);
 }
 
 template <typename T>
@@ -100,6 +109,13 @@ std::shared_ptr<Optimizer> Registry::create_optimizer(const Params& p) const {
 
 std::shared_ptr<Schedule> Registry::create_schedule(const Params& p) const {
   return create(tables_.schedules, PluginKind::Schedule, p);
+}
+
+std::shared_ptr<Regularizer> Registry::create_regularizer(const Params& p) const {
+  return create(tables_.regularizers, PluginKind::Regularizer, p);
+}
+std::shared_ptr<GradientTransform> Registry::create_gradient_transform(const Params& p) const {
+  return create(tables_.gradient_transforms, PluginKind::GradientTransform, p);
 }
 
 std::vector<RegisteredName> Registry::entries() const {

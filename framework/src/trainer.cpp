@@ -72,6 +72,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   const std::int64_t batches = options.drop_last && n >= bs ? n / bs : (n + bs - 1) / bs;
   std::vector<EpochRecord> history;
   const double base_lr = optimizer_->learning_rate();
+  const auto parameters = model_.parameters(true);
   std::int64_t global_step = 0;
 
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
@@ -87,11 +88,13 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       const std::int64_t begin = b * bs, end = std::min(n, begin + bs);
       load_batch(train, order, begin, end);
       correct += score_batch(true);
-      const double loss = to_host<double>(loss_)[0];
+      double loss = to_host<double>(loss_)[0];
       if (!std::isfinite(loss))
         throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " +
                     std::to_string(loss) + "; lower the learning rate or check the data");
       model_.backward(dprediction_);
+      loss += model_.apply_penalties();  // "a penalty is added to the mean loss of the batch"
+      for (const auto& t : options.gradient_transforms) t->apply(parameters, global_step);
       if (options.schedule) {
         const double lr = options.schedule->learning_rate(base_lr, epoch - 1, global_step);
         if (!(lr >= 0.0) || !std::isfinite(lr))
@@ -100,6 +103,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         optimizer_->set_learning_rate(lr);
       }
       optimizer_->step();
+      model_.apply_constraints();
       ++global_step;
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;

@@ -1,7 +1,7 @@
 #pragma once
 // The CPU backend's op implementations, one function per op struct, grouped by file:
 // dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, layer_kernels.cpp, loss_kernels.cpp,
-// normalization_kernels.cpp, optimizer_kernels.cpp, random_kernels.cpp.
+// normalization_kernels.cpp, optimizer_kernels.cpp, random_kernels.cpp, regularization_kernels.cpp.
 #include <omp.h>
 
 #include <algorithm>
@@ -30,6 +30,11 @@ void run_kernel(const op::Multiply& o);
 void run_kernel(const op::Dropout& o);
 void run_kernel(const op::BatchNorm& o);
 void run_kernel(const op::BatchNormGrad& o);
+void run_kernel(const op::Penalty& o);
+void run_kernel(const op::RowNormConstraint& o);
+void run_kernel(const op::Clamp& o);
+void run_kernel(const op::SumSquares& o);
+void run_kernel(const op::AddNoise& o);
 void run_kernel(const op::ClassLoss& o);
 void run_kernel(const op::ElementwiseLoss& o);
 void run_kernel(const op::CountCorrect& o);

@@ -158,6 +158,39 @@ struct BatchNormGrad {
   bool training = true;
 };
 
+// A weight penalty: out (1) = scale * (l1 sum|w| + l2 / 2 sum w^2), and grad += scale * (l1 sign(w) + l2 w).
+// L2 with l2 = lambda is PyTorch's weight_decay lambda (and Keras' l2(k) with lambda = 2k).
+struct Penalty {
+  Tensor w, grad, out;
+  double l1 = 0.0, l2 = 0.0, scale = 1.0;
+};
+
+// Rescales each row of w (a unit's incoming weights, for a [out, in] weight) to norm min(norm, max_norm), or
+// to exactly 1 when unit_norm. Rows of zeros stay zeros.
+struct RowNormConstraint {
+  Tensor w;
+  double max_norm = 1.0;
+  bool unit_norm = false;
+};
+
+// x = clamp(x, min, max), element-wise, in place.
+struct Clamp {
+  Tensor x;
+  double min = 0.0, max = 0.0;
+};
+
+// out (1) = sum of x^2 (accumulated in double).
+struct SumSquares {
+  Tensor x, out;
+};
+
+// x += std * N(0, 1), the normals drawn from (seed, element index) as for Dropout.
+struct AddNoise {
+  Tensor x;
+  double std = 0.0;
+  std::uint64_t seed = 0;
+};
+
 // A row loss (see ClassLossFn). loss: (1) = the mean over the batch; dscores (optional) = its gradient.
 // margin is the hinge margin, or the clamp eps of CrossEntropyOfProbabilities; mean_over_classes divides a
 // hinge by C as PyTorch does (false: the Weston-Watkins sum).
@@ -239,7 +272,8 @@ namespace nnplug {
 
 using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
                         op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
-                        op::MaxGroupsGrad, op::Multiply, op::Dropout, op::BatchNorm, op::BatchNormGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
+                        op::MaxGroupsGrad, op::Multiply, op::Dropout, op::BatchNorm, op::BatchNormGrad, op::Penalty,
+                        op::RowNormConstraint, op::Clamp, op::SumSquares, op::AddNoise, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
                         op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep>;
 
 // The op's name, for error messages ("gemm", "adam_step", ...).
@@ -248,7 +282,7 @@ inline const char* op_name(const Op& op) {
       "fill",       "copy",          "axpby",          "gemm",          "add_row_vector", "sum_rows",
       "activation", "activation_grad", "softmax",      "softmax_grad",  "prelu",          "prelu_grad",
       "max_groups", "max_groups_grad", "multiply",     "dropout",       "batch_norm",     "batch_norm_grad",
-      "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
+      "penalty",    "row_norm_constraint", "clamp",    "sum_squares",   "add_noise",      "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
       "adam_step",  "adagrad_step",    "rmsprop_step", "adadelta_step"};
   static_assert(std::size(names) == std::variant_size_v<Op>);
   return names[op.index()];

@@ -13,12 +13,16 @@
 #include "nnplug/loss.hpp"
 #include "nnplug/optimizer.hpp"
 #include "nnplug/params.hpp"
+#include "nnplug/regularizer.hpp"
 #include "nnplug/schedule.hpp"
+#include "nnplug/gradient_transform.hpp"
 
 namespace nnplug {
 
-// The kinds of plugin object. Regularizers have their name reserved; their interface comes next.
-enum class PluginKind { Backend, Layer, Activation, Loss, Initializer, Optimizer, Schedule, Regularizer };
+// The kinds of plugin object.
+enum class PluginKind {
+  Backend, Layer, Activation, Loss, Initializer, Optimizer, Schedule, Regularizer, GradientTransform
+};
 
 inline const char* kind_name(PluginKind k) {
   switch (k) {
@@ -30,6 +34,7 @@ inline const char* kind_name(PluginKind k) {
     case PluginKind::Optimizer: return "optimizer";
     case PluginKind::Schedule: return "schedule";
     case PluginKind::Regularizer: return "regularizer";
+    case PluginKind::GradientTransform: return "gradient_transform";
   }
   return "?";
 }
@@ -49,6 +54,8 @@ class NNPLUG_API Registrar {
   virtual void add_initializer(const std::string& name, Factory<Initializer> factory) = 0;
   virtual void add_optimizer(const std::string& name, Factory<Optimizer> factory) = 0;
   virtual void add_schedule(const std::string& name, Factory<Schedule> factory) = 0;
+  virtual void add_regularizer(const std::string& name, Factory<Regularizer> factory) = 0;
+  virtual void add_gradient_transform(const std::string& name, Factory<GradientTransform> factory) = 0;
 };
 
 }  // namespace nnplug

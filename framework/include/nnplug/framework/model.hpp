@@ -11,12 +11,19 @@
 
 namespace nnplug {
 
+// A regularizer attached to one layer: target is a parameter's name ("weight", "bias") or "activity" (the
+// layer's output).
+struct Attachment {
+  std::string target;
+  std::shared_ptr<Regularizer> regularizer;
+};
+
 class Model {
  public:
   Model(std::shared_ptr<Backend> backend, DType dtype);
 
   // label names the layer in messages, e.g. "layer 2 (dense)".
-  void add(std::shared_ptr<Layer> layer, std::string label);
+  void add(std::shared_ptr<Layer> layer, std::string label, std::vector<Attachment> attachments = {});
   // Shape inference and parameter initialisation; initializers are created from the registry.
   void build(const Shape& input, const Registry& registry, std::uint64_t seed);
 
@@ -25,6 +32,11 @@ class Model {
   // dy: dL/d(output) of the last forward(); fills every parameter's grad.
   void backward(const Tensor& dy);
   void set_training(bool training);
+  // After backward(): adds every penalty's gradient to its parameter's grad and returns the total penalty of the
+  // batch (parameter penalties, and activity penalties of the last training forward).
+  double apply_penalties();
+  // After the optimizer's step: projects every constrained parameter.
+  void apply_constraints();
 
   std::vector<Parameter*> parameters(bool trainable_only = true) const;
   std::int64_t parameter_count(bool trainable_only) const;
@@ -39,11 +51,21 @@ class Model {
   std::string summary() const;
 
  private:
+  struct Bound {  // an attachment resolved to its parameter (null for an activity)
+    Parameter* parameter;
+    std::shared_ptr<Regularizer> regularizer;
+  };
   struct Entry {
     std::shared_ptr<Layer> layer;
     std::string label;
     Shape output;
+    std::vector<Attachment> attachments;
+    std::vector<Bound> bound;
+    Tensor activity_grad;  // d(activity penalties)/d(output) of the last training forward
   };
+  void bind_attachments(Entry& entry);
+  bool training_ = true;
+  double activity_penalty_ = 0.0;
   std::shared_ptr<Backend> backend_;
   DType dtype_;
   std::vector<Entry> layers_;

@@ -32,6 +32,8 @@ class Registry {
   std::shared_ptr<Initializer> create_initializer(const Params& params) const;
   std::shared_ptr<Optimizer> create_optimizer(const Params& params) const;
   std::shared_ptr<Schedule> create_schedule(const Params& params) const;
+  std::shared_ptr<Regularizer> create_regularizer(const Params& params) const;
+  std::shared_ptr<GradientTransform> create_gradient_transform(const Params& params) const;
 
   bool has(PluginKind kind, const std::string& name) const;
   std::vector<std::string> names(PluginKind kind) const;
@@ -64,10 +66,13 @@ class Registry {
     Table<Initializer> initializers;
     Table<Optimizer> optimizers;
     Table<Schedule> schedules;
+    Table<Regularizer> regularizers;
+    Table<GradientTransform> gradient_transforms;
     // Calls f(table) for every table.
     template <typename F>
     void each(F&& f) const {
-      f(backends), f(layers), f(activations), f(losses), f(initializers), f(optimizers), f(schedules);
+      f(backends), f(layers), f(activations), f(losses), f(initializers), f(optimizers), f(schedules), f(regularizers),
+          f(gradient_transforms);
     }
   };
   template <typename T>
@@ -88,6 +93,8 @@ class Registry::Staging final : public Registrar {
   void add_initializer(const std::string& name, Factory<Initializer> f) override;
   void add_optimizer(const std::string& name, Factory<Optimizer> f) override;
   void add_schedule(const std::string& name, Factory<Schedule> f) override;
+  void add_regularizer(const std::string& name, Factory<Regularizer> f) override;
+  void add_gradient_transform(const std::string& name, Factory<GradientTransform> f) override;
 
  private:
   template <typename T>

@@ -20,6 +20,7 @@ struct FitOptions {
   std::uint64_t seed = 0;
   bool progress = true;    // progress bar on a terminal
   std::shared_ptr<Schedule> schedule;  // optional: sets the optimizer's learning rate before every step
+  std::vector<std::shared_ptr<GradientTransform>> gradient_transforms;  // applied in order before every step
 };
 
 struct Scores {
