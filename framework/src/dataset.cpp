@@ -44,6 +44,15 @@ std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uin
   return {data.subset(a), data.subset(b)};
 }
 
+Splits split_three(const Dataset& data, double validation_fraction, double test_fraction, std::uint64_t seed) {
+  if (!(validation_fraction >= 0 && test_fraction >= 0 && validation_fraction + test_fraction < 1))
+    throw InvalidArgument("validation and test fractions must be >= 0 and leave some training data, got " +
+                          std::to_string(validation_fraction) + " and " + std::to_string(test_fraction));
+  auto [rest, test] = split(data, test_fraction, seed);
+  auto [train, validation] = split(rest, validation_fraction / (1.0 - test_fraction), seed + 1);
+  return {std::move(train), std::move(validation), std::move(test)};
+}
+
 namespace {
 
 // The whole file, decompressed when it is gzip (zlib reads raw files through the same call).

@@ -1,35 +1,88 @@
 #include "nnplug/framework/experiment.hpp"
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/preprocessing.hpp"
+#include "nnplug/framework/synthetic.hpp"
 
 namespace nnplug {
+
+namespace {
+
+// The samples the data section names, before any split.
+Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, Dataset& test) {
+  if (format == "idx") {
+    const double divide_by = data.number("divide_by", 1.0, 1e-300);
+    if (data.has("test_images") || data.has("test_labels"))
+      test = read_idx(spec.resolve(data.require_string("test_images")), spec.resolve(data.require_string("test_labels")), divide_by);
+    return read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by);
+  }
+  if (format == "csv") {
+    const auto label_column = data.integer("label_column", -1);
+    if (data.has("test_path")) test = read_csv(spec.resolve(data.require_string("test_path")), label_column);
+    return read_csv(spec.resolve(data.require_string("path")), label_column);
+  }
+  if (format == "xor_blobs") return synthetic::xor_blobs(data.integer("samples", 1000, 4), seed);
+  if (format == "gaussian_blobs")
+    return synthetic::gaussian_blobs(data.integer("samples", 1000, 1), data.integer("centers", 3, 1), data.integer("features", 2, 1),
+                                     data.number("std", 2.0, 1e-12), seed);
+  if (format == "spirals") return synthetic::spirals(data.integer("points_per_class", 100, 2), data.integer("classes", 3, 1), seed);
+  data.fail("format", "must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\" or \"spirals\", got \"" + format + "\"");
+}
+
+// Preprocessing named in the data section, fitted on the training set and applied to every set.
+void preprocess(const Params& data, Experiment& ex) {
+  std::vector<Dataset*> sets{&ex.train, &ex.validation, &ex.test};
+  auto apply = [&](const auto& step) {
+    for (Dataset* d : sets)
+      if (d->size()) step.apply(*d);
+  };
+  const std::string standardize = data.string("standardize", "none");
+  if (standardize != "none" && standardize != "per_feature" && standardize != "scalar")
+    data.fail("standardize", "must be \"none\", \"per_feature\" or \"scalar\", got \"" + standardize + "\"");
+  if (data.boolean("mean_subtraction", false)) {
+    Standardizer centre(false, true);
+    centre.fit(ex.train);
+    apply(centre);
+  }
+  if (standardize != "none") {
+    Standardizer scaler(true, standardize == "per_feature");
+    scaler.fit(ex.train);
+    apply(scaler);
+  }
+  if (data.has("pca")) {
+    const Params pca_params = data.child("pca", Params::Json::object());
+    Pca pca(pca_params.integer("components", ex.train.features(), 1), pca_params.string("whiten", "none"),
+            pca_params.number("eps", 1e-5, 0.0));
+    pca_params.check_unused();
+    pca.fit(ex.train);
+    apply(pca);
+  }
+}
+
+}  // namespace
 
 void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::optional<std::int64_t> limit_train) {
   const Params data = spec.section("data");
   const std::string format = data.require_string("format");
-  if (format != "idx") data.fail("format", "must be \"idx\", got \"" + format + "\"");
-  const double divide_by = data.number("divide_by", 1.0, 1e-300);
+  const auto data_seed = static_cast<std::uint64_t>(data.integer("seed", static_cast<std::int64_t>(seed), 0));
   const double validation_split = data.number("validation_split", 0.0, 0.0, 0.99);
+  const double test_split = data.number("test_split", 0.0, 0.0, 0.99);
   const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
-  Dataset train = read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by);
-  if (data.has("test_images") || data.has("test_labels")) {
-    ex.test = read_idx(spec.resolve(data.require_string("test_images")), spec.resolve(data.require_string("test_labels")), divide_by);
-    if (limit_test >= 0) ex.test = ex.test.head(limit_test);
-  }
-  data.check_unused();
+  Dataset train = read_source(spec, data, format, data_seed, ex.test);
+  if (limit_test >= 0 && ex.test.size()) ex.test = ex.test.head(limit_test);
   // The limit applies before the split, and the split is seeded, so a run is reproducible.
   if (limit_train) train = train.head(*limit_train);
   else if (limit >= 0) train = train.head(limit);
-  if (validation_split > 0) {
-    auto [t, v] = split(train, validation_split, seed ^ 0x5eed5eedULL);
-    ex.train = std::move(t);
-    ex.validation = std::move(v);
-  } else {
-    ex.train = std::move(train);
-  }
+  if (test_split > 0 && ex.test.size()) data.fail("test_split", "cannot be used when the data names its own test set");
+  Splits splits = split_three(train, validation_split, test_split, data_seed ^ 0x5eed5eedULL);
+  ex.train = std::move(splits.train);
+  ex.validation = std::move(splits.validation);
+  if (test_split > 0) ex.test = std::move(splits.test);
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
-      std::max({ex.train.num_classes, ex.test.num_classes});
+      std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
+  preprocess(data, ex);
+  data.check_unused();
 }
 
 void add_layers(const Spec& spec, const Registry& registry, Model& model) {

@@ -143,4 +143,19 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
   return {loss_sum / n, correct / n};
 }
 
+std::vector<float> Trainer::predict(const Dataset& data, std::int64_t batch_size) {
+  if (batch_size <= 0) throw InvalidArgument("batch_size must be a positive integer, got " + std::to_string(batch_size));
+  model_.set_training(false);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<float> out;
+  out.reserve(static_cast<std::size_t>(data.size() * model_.output_shape().numel()));
+  for (std::int64_t begin = 0; begin < data.size(); begin += batch_size) {
+    load_batch(data, order, begin, std::min(data.size(), begin + batch_size));
+    const auto y = to_host<float>(model_.forward(x_));
+    out.insert(out.end(), y.begin(), y.end());
+  }
+  return out;
+}
+
 }  // namespace nnplug

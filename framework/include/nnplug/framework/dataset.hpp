@@ -32,4 +32,16 @@ std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uin
 // images and labels differ.
 Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by);
 
+// Reads a CSV file of numeric features and one integer class label column (label_column counts from 0; -1 is
+// the last column). A first line that is not numeric is taken as a header. Throws IoError naming the file and
+// line for a missing file, a ragged row, a value that is not a number or a label that is not a non-negative
+// integer.
+Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column = -1);
+
+// A seeded three-way split: validation and test fractions of the samples, the rest for training.
+struct Splits {
+  Dataset train, validation, test;
+};
+Splits split_three(const Dataset& data, double validation_fraction, double test_fraction, std::uint64_t seed);
+
 }  // namespace nnplug

@@ -47,6 +47,8 @@ class Trainer {
                                const std::function<void(const EpochRecord&)>& on_epoch = {});
   // Mean loss and accuracy over the whole set, in eval mode.
   Scores evaluate(const Dataset& data, std::int64_t batch_size);
+  // The model's outputs for every sample, in eval mode: size() rows of output_shape().numel() values.
+  std::vector<float> predict(const Dataset& data, std::int64_t batch_size);
 
  private:
   // Uploads samples order[begin, end) of data into x_ and the targets into target_.

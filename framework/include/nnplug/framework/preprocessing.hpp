@@ -1,0 +1,49 @@
+#pragma once
+// Preprocessing fitted on the training set only and then applied, unchanged, to validation and test data:
+// mean subtraction, standardisation (per feature or one scalar for all), PCA projection, PCA and ZCA whitening.
+// Statistics use the population denominator N, as the chapters (and scikit-learn's StandardScaler) do.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nnplug/framework/dataset.hpp"
+
+namespace nnplug {
+
+class Standardizer {
+ public:
+  // scale false: mean subtraction only. per_feature false: one mean and one std over every value.
+  Standardizer(bool scale, bool per_feature, double eps = 1e-8) : scale_(scale), per_feature_(per_feature), eps_(eps) {}
+  void fit(const Dataset& train);
+  void apply(Dataset& data) const;
+  const std::vector<double>& mean() const { return mean_; }
+  const std::vector<double>& std() const { return std_; }
+
+ private:
+  bool scale_, per_feature_;
+  double eps_;
+  std::vector<double> mean_, std_;
+};
+
+// PCA on the training set's covariance (after centring). whiten: "none" projects onto the top `components`
+// directions; "pca" also divides each by sqrt(eigenvalue + eps); "zca" whitens all directions and rotates back
+// (the result keeps the input's dimension and `components` is ignored).
+class Pca {
+ public:
+  Pca(std::int64_t components, std::string whiten, double eps = 1e-5);
+  void fit(const Dataset& train);
+  void apply(Dataset& data) const;
+  const std::vector<double>& eigenvalues() const { return eigenvalues_; }  // descending
+
+ private:
+  std::int64_t components_;
+  std::string whiten_;
+  double eps_;
+  std::int64_t dims_ = 0;
+  std::vector<double> mean_, eigenvalues_, eigenvectors_;  // eigenvectors_: row k is the k-th direction
+};
+
+// Class labels as one-hot rows (labels.size() x num_classes).
+std::vector<float> one_hot(const std::vector<std::int32_t>& labels, std::int64_t num_classes);
+
+}  // namespace nnplug

@@ -1,0 +1,20 @@
+#pragma once
+// Synthetic data sets from the textbooks, seeded.
+#include <cstdint>
+
+#include "nnplug/framework/dataset.hpp"
+
+namespace nnplug::synthetic {
+
+// The XOR blobs of seed 000: four Gaussian blobs of samples / 4 points, means (1, -1), (1, 1), (-1, 1), (-1, -1),
+// covariance 0.1 I; label 1 when both coordinates have the same sign.
+Dataset xor_blobs(std::int64_t samples, std::uint64_t seed);
+
+// Gaussian blobs as scikit-learn's make_blobs: `centers` centres drawn uniformly in [-10, 10]^features, samples
+// spread evenly over them with standard deviation std; label = centre.
+Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t features, double std, std::uint64_t seed);
+
+// The spiral data of CS231n: `classes` arms of points_per_class points in 2-D, radius 0..1, angle noise 0.2.
+Dataset spirals(std::int64_t points_per_class, std::int64_t classes, std::uint64_t seed);
+
+}  // namespace nnplug::synthetic

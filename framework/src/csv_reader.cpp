@@ -1,0 +1,77 @@
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "nnplug/errors.hpp"
+#include "nnplug/framework/dataset.hpp"
+
+namespace nnplug {
+
+namespace {
+std::vector<std::string> split_fields(const std::string& line) {
+  std::vector<std::string> fields;
+  std::stringstream ss(line);
+  for (std::string f; std::getline(ss, f, ',');) {
+    const auto b = f.find_first_not_of(" \t\r"), e = f.find_last_not_of(" \t\r");
+    fields.push_back(b == std::string::npos ? "" : f.substr(b, e - b + 1));
+  }
+  if (!line.empty() && line.back() == ',') fields.emplace_back();
+  return fields;
+}
+
+bool parse_number(const std::string& s, double& out) {
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc() && ptr == end && !s.empty();
+}
+}  // namespace
+
+Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column) {
+  std::ifstream in(path);
+  if (!in) throw IoError(path.string() + ": file not found or not readable");
+  Dataset d;
+  std::size_t columns = 0, line_no = 0, label_at = 0;
+  std::int32_t max_label = -1;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const auto fields = split_fields(line);
+    if (columns == 0) {
+      columns = fields.size();
+      if (columns < 2) throw IoError(path.string() + ":" + std::to_string(line_no) + ": needs at least one feature and a label");
+      const auto at = label_column < 0 ? static_cast<std::int64_t>(columns) + label_column : label_column;
+      if (at < 0 || at >= static_cast<std::int64_t>(columns))
+        throw IoError(path.string() + ": label column " + std::to_string(label_column) + " does not exist in " +
+                      std::to_string(columns) + " columns");
+      label_at = static_cast<std::size_t>(at);
+      double probe;
+      if (!parse_number(fields[0], probe)) continue;  // a header
+    }
+    if (fields.size() != columns)
+      throw IoError(path.string() + ":" + std::to_string(line_no) + ": " + std::to_string(fields.size()) +
+                    " fields, the first row has " + std::to_string(columns));
+    for (std::size_t c = 0; c < columns; ++c) {
+      double v;
+      if (!parse_number(fields[c], v))
+        throw IoError(path.string() + ":" + std::to_string(line_no) + ": column " + std::to_string(c + 1) + " ('" +
+                      fields[c] + "') is not a number");
+      if (c != label_at) {
+        d.x.push_back(static_cast<float>(v));
+        continue;
+      }
+      if (v < 0 || v != std::floor(v) || v > 1e9)
+        throw IoError(path.string() + ":" + std::to_string(line_no) + ": label '" + fields[c] +
+                      "' is not a class index (a non-negative integer)");
+      d.labels.push_back(static_cast<std::int32_t>(v));
+      max_label = std::max(max_label, d.labels.back());
+    }
+  }
+  if (d.labels.empty()) throw IoError(path.string() + ": no data rows");
+  d.sample_shape = Shape{static_cast<std::int64_t>(columns - 1)};
+  d.num_classes = max_label + 1;
+  return d;
+}
+
+}  // namespace nnplug

@@ -1,0 +1,160 @@
+#include "nnplug/framework/preprocessing.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+void Standardizer::fit(const Dataset& train) {
+  if (train.size() == 0) throw InvalidArgument("cannot fit preprocessing on an empty training set");
+  const auto f = static_cast<std::size_t>(train.features()), n = static_cast<std::size_t>(train.size());
+  const std::size_t groups = per_feature_ ? f : 1;
+  std::vector<double> sum(groups, 0.0), sq(groups, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < f; ++j) sum[per_feature_ ? j : 0] += train.x[i * f + j];
+  const double count = static_cast<double>(per_feature_ ? n : n * f);
+  mean_.resize(groups);
+  for (std::size_t g = 0; g < groups; ++g) mean_[g] = sum[g] / count;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < f; ++j) {
+      const double d = train.x[i * f + j] - mean_[per_feature_ ? j : 0];
+      sq[per_feature_ ? j : 0] += d * d;
+    }
+  std_.resize(groups);
+  for (std::size_t g = 0; g < groups; ++g) std_[g] = std::sqrt(sq[g] / count);
+}
+
+void Standardizer::apply(Dataset& data) const {
+  if (mean_.empty()) throw Error("preprocessing must be fitted before it is applied");
+  const auto f = static_cast<std::size_t>(data.features());
+  if (per_feature_ && f != mean_.size())
+    throw ShapeError("preprocessing was fitted on " + std::to_string(mean_.size()) + " features, the data has " + std::to_string(f));
+  for (std::size_t i = 0; i < data.x.size(); ++i) {
+    const std::size_t g = per_feature_ ? i % f : 0;
+    // eps keeps a constant feature (std 0) finite: it maps to 0.
+    const double scaled = scale_ ? (data.x[i] - mean_[g]) / (std_[g] + eps_) : data.x[i] - mean_[g];
+    data.x[i] = static_cast<float>(scaled);
+  }
+}
+
+Pca::Pca(std::int64_t components, std::string whiten, double eps)
+    : components_(components), whiten_(std::move(whiten)), eps_(eps) {
+  if (whiten_ != "none" && whiten_ != "pca" && whiten_ != "zca")
+    throw InvalidArgument("pca whiten must be \"none\", \"pca\" or \"zca\", got \"" + whiten_ + "\"");
+}
+
+namespace {
+// Eigen-decomposition of a symmetric matrix (row-major, d x d) by cyclic Jacobi rotations, in double. The
+// framework links no linear-algebra library; d is the number of input features, and the cost (d^3 per sweep,
+// under ten sweeps) is paid once per fit.
+void symmetric_eigen(std::vector<double> a, std::int64_t d, std::vector<double>& values, std::vector<double>& vectors) {
+  const auto n = static_cast<std::size_t>(d);
+  std::vector<double> v(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) v[i * n + i] = 1.0;
+  for (int sweep = 0; sweep < 60; ++sweep) {
+    double off = 0.0;
+    for (std::size_t p = 0; p < n; ++p)
+      for (std::size_t q = p + 1; q < n; ++q) off += a[p * n + q] * a[p * n + q];
+    if (off < 1e-22) break;
+    for (std::size_t p = 0; p < n; ++p)
+      for (std::size_t q = p + 1; q < n; ++q) {
+        const double apq = a[p * n + q];
+        if (std::abs(apq) < 1e-300) continue;
+        const double theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1.0));
+        const double c = 1.0 / std::sqrt(t * t + 1.0), s = t * c;
+        for (std::size_t k = 0; k < n; ++k) {  // A <- A J (columns p, q)
+          const double akp = a[k * n + p], akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (std::size_t k = 0; k < n; ++k) {  // A <- J^T A (rows p, q)
+          const double apk = a[p * n + k], aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (std::size_t k = 0; k < n; ++k) {  // V <- V J
+          const double vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+  }
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return a[x * n + x] > a[y * n + y]; });
+  values.resize(n);
+  vectors.resize(n * n);
+  for (std::size_t r = 0; r < n; ++r) {
+    values[r] = a[order[r] * n + order[r]];
+    for (std::size_t k = 0; k < n; ++k) vectors[r * n + k] = v[k * n + order[r]];  // row r: the r-th eigenvector
+  }
+}
+}  // namespace
+
+void Pca::fit(const Dataset& train) {
+  if (train.size() < 2) throw InvalidArgument("pca needs at least two training samples");
+  dims_ = train.features();
+  if (whiten_ != "zca" && (components_ < 1 || components_ > dims_))
+    throw InvalidArgument("pca components must be in [1, " + std::to_string(dims_) + "], got " + std::to_string(components_));
+  const auto d = static_cast<std::size_t>(dims_), n = static_cast<std::size_t>(train.size());
+  mean_.assign(d, 0.0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < d; ++j) mean_[j] += train.x[i * d + j];
+  for (double& m : mean_) m /= static_cast<double>(n);
+  std::vector<double> cov(d * d, 0.0), row(d);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < d; ++j) row[j] = train.x[i * d + j] - mean_[j];
+    for (std::size_t j = 0; j < d; ++j)
+      for (std::size_t k = j; k < d; ++k) cov[j * d + k] += row[j] * row[k];
+  }
+  for (std::size_t j = 0; j < d; ++j)
+    for (std::size_t k = j; k < d; ++k) cov[k * d + j] = cov[j * d + k] /= static_cast<double>(n);
+  symmetric_eigen(cov, dims_, eigenvalues_, eigenvectors_);
+}
+
+void Pca::apply(Dataset& data) const {
+  if (!dims_) throw Error("pca must be fitted before it is applied");
+  if (data.features() != dims_)
+    throw ShapeError("pca was fitted on " + std::to_string(dims_) + " features, the data has " + std::to_string(data.features()));
+  const auto d = static_cast<std::size_t>(dims_), n = static_cast<std::size_t>(data.size());
+  const std::size_t k = whiten_ == "zca" ? d : static_cast<std::size_t>(components_);
+  std::vector<float> out(n * (whiten_ == "zca" ? d : k));
+  std::vector<double> centred(d), projected(k);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < d; ++j) centred[j] = data.x[i * d + j] - mean_[j];
+    for (std::size_t r = 0; r < k; ++r) {
+      double dot = 0;
+      for (std::size_t j = 0; j < d; ++j) dot += eigenvectors_[r * d + j] * centred[j];
+      if (whiten_ != "none") dot /= std::sqrt(std::max(eigenvalues_[r], 0.0) + eps_);
+      projected[r] = dot;
+    }
+    if (whiten_ == "zca") {  // rotate back: U diag(1 / sqrt(lambda + eps)) U^T x
+      for (std::size_t j = 0; j < d; ++j) {
+        double sum = 0;
+        for (std::size_t r = 0; r < d; ++r) sum += eigenvectors_[r * d + j] * projected[r];
+        out[i * d + j] = static_cast<float>(sum);
+      }
+    } else {
+      for (std::size_t r = 0; r < k; ++r) out[i * k + r] = static_cast<float>(projected[r]);
+    }
+  }
+  data.x = std::move(out);
+  data.sample_shape = Shape{static_cast<std::int64_t>(whiten_ == "zca" ? d : k)};
+}
+
+std::vector<float> one_hot(const std::vector<std::int32_t>& labels, std::int64_t num_classes) {
+  std::vector<float> out(labels.size() * static_cast<std::size_t>(num_classes), 0.0f);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0 || labels[i] >= num_classes)
+      throw InvalidArgument("label " + std::to_string(labels[i]) + " at row " + std::to_string(i) + " is outside [0, " +
+                            std::to_string(num_classes) + ")");
+    out[i * static_cast<std::size_t>(num_classes) + static_cast<std::size_t>(labels[i])] = 1.0f;
+  }
+  return out;
+}
+
+}  // namespace nnplug

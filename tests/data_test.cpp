@@ -1,0 +1,162 @@
+// Data: synthetic sets, the CSV reader, seeded splits, preprocessing fitted on training data only, PCA and
+// whitening against closed forms, one-hot.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "nnplug/framework/preprocessing.hpp"
+#include "nnplug/framework/synthetic.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Per-feature mean and population variance.
+std::pair<std::vector<double>, std::vector<double>> moments(const Dataset& d) {
+  const auto f = static_cast<std::size_t>(d.features()), n = static_cast<std::size_t>(d.size());
+  std::vector<double> m(f, 0), v(f, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < f; ++j) m[j] += d.x[i * f + j] / static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < f; ++j) v[j] += (d.x[i * f + j] - m[j]) * (d.x[i * f + j] - m[j]) / static_cast<double>(n);
+  return {m, v};
+}
+
+TEST(Synthetic, XorBlobsFollowTheChapter) {
+  const Dataset d = synthetic::xor_blobs(1000, 1000);
+  ASSERT_EQ(d.size(), 1000);
+  int agree = 0;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    const bool same_sign = (d.x[2 * i] > 0) == (d.x[2 * i + 1] > 0);
+    agree += same_sign == (d.labels[i] == 1);
+  }
+  EXPECT_GT(agree, 990);  // std 0.316 around (+-1, +-1): about 0.2% of points cross an axis
+  const auto [m, v] = moments(synthetic::xor_blobs(1000, 1).head(250));  // the first blob, mean (1, -1)
+  EXPECT_NEAR(m[0], 1.0, 5 * std::sqrt(0.1 / 250));
+  EXPECT_NEAR(m[1], -1.0, 5 * std::sqrt(0.1 / 250));
+  EXPECT_NEAR(v[0], 0.1, 5 * 0.1 * std::sqrt(2.0 / 250));
+}
+
+TEST(Synthetic, GaussianBlobsAndSpirals) {
+  const Dataset b = synthetic::gaussian_blobs(900, 3, 2, 2.0, 2);
+  EXPECT_EQ(b.num_classes, 3);
+  EXPECT_EQ(std::count(b.labels.begin(), b.labels.end(), 1), 300);
+  const Dataset s = synthetic::spirals(100, 3, 3);
+  EXPECT_EQ(s.size(), 300);
+  for (std::size_t i = 0; i < 300; ++i) EXPECT_LE(std::hypot(s.x[2 * i], s.x[2 * i + 1]), 1.0 + 1e-6);
+  EXPECT_EQ(synthetic::spirals(100, 3, 3).x, s.x);  // seeded
+}
+
+class CsvTest : public ::testing::Test {
+ protected:
+  void SetUp() override { path_ = fs::temp_directory_path() / ("nnplug_csv_" + std::to_string(::getpid()) + ".csv"); }
+  void TearDown() override { fs::remove(path_); }
+  void write(const std::string& text) { std::ofstream(path_) << text; }
+  std::string error_of(std::int64_t label_column = -1) {
+    try {
+      read_csv(path_, label_column);
+    } catch (const IoError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+  fs::path path_;
+};
+
+TEST_F(CsvTest, ReadsHeaderFeaturesAndLabels) {
+  write("a,b,label\n1.5,2,0\n-3, 4e-1 ,2\n\n");
+  const Dataset d = read_csv(path_);
+  EXPECT_EQ(d.x, (std::vector<float>{1.5f, 2.0f, -3.0f, 0.4f}));
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{0, 2}));
+  EXPECT_EQ(d.num_classes, 3);
+  write("0,1.5,2\n1,-3,4\n");
+  const Dataset first = read_csv(path_, 0);  // label in the first column
+  EXPECT_EQ(first.labels, (std::vector<std::int32_t>{0, 1}));
+  EXPECT_EQ(first.x, (std::vector<float>{1.5f, 2.0f, -3.0f, 4.0f}));
+}
+
+TEST_F(CsvTest, BadRowsNameFileAndLine) {
+  write("1,2,0\n3,4\n");
+  EXPECT_EQ(error_of(), path_.string() + ":2: 2 fields, the first row has 3");
+  write("1,2,0\n3,x,1\n");
+  EXPECT_EQ(error_of(), path_.string() + ":2: column 2 ('x') is not a number");
+  write("1,2,0\n3,4,1.5\n");
+  EXPECT_EQ(error_of(), path_.string() + ":2: label '1.5' is not a class index (a non-negative integer)");
+  EXPECT_EQ(error_of(7), path_.string() + ": label column 7 does not exist in 3 columns");
+}
+
+TEST(Splits, ThreeWaySplitIsSeededAndDisjoint) {
+  const Dataset d = synthetic::spirals(100, 2, 1);
+  const Splits s = split_three(d, 0.2, 0.1, 9);
+  EXPECT_EQ(s.test.size(), 20);
+  EXPECT_EQ(s.validation.size(), 40);  // fractions of all 200 samples
+  EXPECT_EQ(s.train.size(), 140);
+  EXPECT_EQ(split_three(d, 0.2, 0.1, 9).train.x, s.train.x);
+  EXPECT_NE(split_three(d, 0.2, 0.1, 10).train.x, s.train.x);
+}
+
+TEST(Preprocessing, StandardizerUsesTrainingStatisticsOnly) {
+  Dataset train, test;
+  train.sample_shape = test.sample_shape = Shape{2};
+  train.x = {1, 10, 3, 30};  // means (2, 20), population stds (1, 10)
+  train.labels = {0, 1};
+  test.x = {2, 40};
+  test.labels = {0};
+  Standardizer s(true, true, 0.0);
+  s.fit(train);
+  s.apply(test);
+  EXPECT_EQ(test.x, (std::vector<float>{0.0f, 2.0f}));
+  Standardizer centre(false, true);
+  centre.fit(train);
+  centre.apply(train);
+  EXPECT_EQ(train.x, (std::vector<float>{-1, -10, 1, 10}));
+}
+
+TEST(Preprocessing, PcaFindsTheCovarianceEigenvalues) {
+  // Points (t, 2t) + (s, -s/2) spread along two orthogonal directions with known variances.
+  Dataset d;
+  d.sample_shape = Shape{2};
+  Random random(4);
+  for (int i = 0; i < 20000; ++i) {
+    const double t = random.normal(0, 3), s = random.normal(0, 0.5);
+    d.x.push_back(static_cast<float>(t + s)), d.x.push_back(static_cast<float>(2 * t - s / 2));
+    d.labels.push_back(0);
+  }
+  Pca pca(1, "none");
+  pca.fit(d);
+  // Var along (1, 2)/sqrt5 is 9 * 5 = 45; along (2, -1)/sqrt5 it is 0.25 * 1.25 = 0.3125.
+  EXPECT_NEAR(pca.eigenvalues()[0], 45.0, 45.0 * 0.05);
+  EXPECT_NEAR(pca.eigenvalues()[1], 0.3125, 0.3125 * 0.05);
+  Dataset projected = d;
+  pca.apply(projected);
+  EXPECT_EQ(projected.sample_shape, (Shape{1}));
+  EXPECT_NEAR(moments(projected).second[0], pca.eigenvalues()[0], 1e-3 * pca.eigenvalues()[0]);
+}
+
+TEST(Preprocessing, PcaAndZcaWhiteningGiveIdentityCovariance) {
+  const Dataset blobs = synthetic::gaussian_blobs(3000, 3, 3, 2.0, 5);
+  for (const char* whiten : {"pca", "zca"}) {
+    Dataset d = blobs;
+    Pca pca(3, whiten, 0.0);
+    pca.fit(d);
+    pca.apply(d);
+    const auto n = static_cast<std::size_t>(d.size());
+    for (std::size_t a = 0; a < 3; ++a)
+      for (std::size_t b = 0; b < 3; ++b) {
+        double c = 0;
+        for (std::size_t i = 0; i < n; ++i) c += d.x[i * 3 + a] * d.x[i * 3 + b];
+        EXPECT_NEAR(c / static_cast<double>(n), a == b ? 1.0 : 0.0, 1e-3) << whiten << " " << a << "," << b;
+      }
+  }
+}
+
+TEST(Preprocessing, OneHot) {
+  EXPECT_EQ(one_hot({2, 0}, 3), (std::vector<float>{0, 0, 1, 1, 0, 0}));
+  EXPECT_THROW(one_hot({3}, 3), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace nnplug::test

@@ -1,0 +1,62 @@
+// Metrics against the chapter's worked example and hand-computed cases.
+#include <gtest/gtest.h>
+
+#include "nnplug/framework/metrics.hpp"
+
+namespace nnplug {
+namespace {
+
+TEST(Metrics, ChapterExampleTable41) {
+  // Class 1 = sick: TP 100, FN 30, FP 70, TN 800.
+  ConfusionMatrix m(2);
+  m.add(1, 1, 100), m.add(1, 0, 30), m.add(0, 1, 70), m.add(0, 0, 800);
+  EXPECT_DOUBLE_EQ(m.accuracy(), 0.9);
+  EXPECT_NEAR(m.recall(1), 0.76923, 1e-5);
+  EXPECT_NEAR(m.precision(1), 0.58824, 1e-5);
+  EXPECT_NEAR(m.f1(1), 0.66667, 1e-5);
+  EXPECT_NEAR(m.specificity(1), 0.91954, 1e-5);  // not the precision, whatever the chapter calls it
+}
+
+TEST(Metrics, ThreeClassAveragesByHand) {
+  // rows actual, columns predicted:
+  //   [5 1 0]
+  //   [2 3 1]
+  //   [0 0 4]
+  ConfusionMatrix m(3);
+  const int c[3][3] = {{5, 1, 0}, {2, 3, 1}, {0, 0, 4}};
+  for (int a = 0; a < 3; ++a)
+    for (int p = 0; p < 3; ++p) m.add(a, p, c[a][p]);
+  // precision: 5/7, 3/4, 4/5; recall: 5/6, 3/6, 4/4; support 6, 6, 4; total 16, correct 12.
+  EXPECT_DOUBLE_EQ(m.precision(0), 5.0 / 7);
+  EXPECT_DOUBLE_EQ(m.recall(1), 0.5);
+  EXPECT_NEAR(m.precision(ConfusionMatrix::Average::Macro), (5.0 / 7 + 0.75 + 0.8) / 3, 1e-12);
+  EXPECT_NEAR(m.recall(ConfusionMatrix::Average::Weighted), (6 * 5.0 / 6 + 6 * 0.5 + 4 * 1.0) / 16, 1e-12);
+  EXPECT_DOUBLE_EQ(m.precision(ConfusionMatrix::Average::Micro), 12.0 / 16);
+  EXPECT_DOUBLE_EQ(m.f1(ConfusionMatrix::Average::Micro), 12.0 / 16);
+  // class 2: TN = 16 - 4 - 1 - 0 = 11, FP = 1: specificity 11/12.
+  EXPECT_DOUBLE_EQ(m.specificity(2), 11.0 / 12);
+  const double f1_1 = 2 * 0.75 * 0.5 / 1.25;
+  EXPECT_DOUBLE_EQ(m.f1(1), f1_1);
+}
+
+TEST(Metrics, EmptyClassGivesZeroNotNaN) {
+  ConfusionMatrix m(3);
+  m.add(0, 0, 2), m.add(1, 0, 1);
+  EXPECT_EQ(m.precision(2), 0.0);
+  EXPECT_EQ(m.recall(2), 0.0);
+}
+
+TEST(Metrics, FromScoresAndTopK) {
+  const std::vector<float> scores = {0.1f, 0.7f, 0.2f, 0.5f, 0.3f, 0.2f, 0.3f, 0.4f, 0.3f};
+  const std::vector<std::int32_t> labels = {1, 2, 0};
+  const auto m = ConfusionMatrix::from_scores(scores, labels, 3);
+  EXPECT_EQ(m.at(1, 1), 1);
+  EXPECT_EQ(m.at(2, 0), 1);
+  EXPECT_EQ(m.at(0, 1), 1);
+  EXPECT_DOUBLE_EQ(top_k_accuracy(scores, labels, 3, 1), 1.0 / 3);
+  EXPECT_DOUBLE_EQ(top_k_accuracy(scores, labels, 3, 2), 2.0 / 3);  // row 2: label 2 scores lowest
+  EXPECT_DOUBLE_EQ(top_k_accuracy(scores, labels, 3, 3), 1.0);
+}
+
+}  // namespace
+}  // namespace nnplug
