@@ -57,6 +57,15 @@ TEST(OptimizerPath, MomentumMatchesTheChapter) {
   expect_point(p.final, 0.896414, 0.088086, kTableTolerance, "after 30 updates");
 }
 
+TEST(OptimizerPath, AdaGradMatchesTheChapter) {
+  // The chapter's AdaGrad adds eps = 1e-7 outside the root, PyTorch's form with another eps.
+  const Path p = follow({{"type", "adagrad"}, {"lr", 1.5}, {"eps", 1e-7}}, 30);
+  expect_point(p.points[1], -5.5, 0.5, kTableTolerance, "point 2");
+  expect_point(p.points[2], -4.573268, 0.136197, kTableTolerance, "point 3");
+  expect_point(p.points[29], -0.136185, 0.0, kTableTolerance, "point 30");
+  expect_point(p.final, -0.120162, 0.0, kTableTolerance, "after 30 updates");
+}
+
 TEST(OptimizerPath, AdamMatchesTheChapter) {
   // The chapter's Adam folds eps = 1e-7 into the step; ours is PyTorch's (eps = 1e-8 outside the root of the
   // bias-corrected moment). The two forms differ by < 1e-5 along this path (computed in float64 by both forms).

@@ -13,6 +13,7 @@ struct TrainArgs {
   std::optional<int> epochs;
   std::optional<long long> batch_size;
   std::optional<long long> limit_train;
+  std::vector<std::string> overrides;  // --set PATH=JSON
   bool progress = true;
 };
 

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--epochs", train.epochs, "Override the spec's epoch count");
   train_cmd->add_option("--batch-size", train.batch_size, "Override the spec's batch size");
   train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples");
+  train_cmd->add_option("--set", train.overrides, "Override a spec field: PATH=JSON, e.g. optimizer.lr=0.01 (repeatable)");
   train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
 
   nnplug::cli::PluginsArgs plugins;

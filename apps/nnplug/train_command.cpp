@@ -14,7 +14,8 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   loader.load_all(registry);
   for (const auto& w : loader.warnings()) std::fprintf(stderr, "warning: %s\n", w.c_str());
 
-  const Spec spec = load_spec(args.spec);
+  Spec spec = load_spec(args.spec);
+  for (const auto& o : args.overrides) spec.set(o);
   Overrides overrides;
   overrides.backend = args.backend;
   overrides.epochs = args.epochs;

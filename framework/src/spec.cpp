@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace nnplug {
 
@@ -12,6 +13,44 @@ Params Spec::section(const std::string& key, const Params::Json& fallback) const
 std::filesystem::path Spec::resolve(const std::string& p) const {
   const std::filesystem::path candidate(p);
   return candidate.is_absolute() ? candidate : path.parent_path() / candidate;
+}
+
+void Spec::set(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InvalidArgument("--set '" + assignment + "': expected PATH=VALUE, e.g. optimizer.lr=0.01");
+  const std::string path_text = assignment.substr(0, eq), value_text = assignment.substr(eq + 1);
+  Params::Json value;
+  try {
+    value = Params::Json::parse(value_text);
+  } catch (const Params::Json::parse_error&) {
+    value = value_text;  // a bare word: he_normal, sgd, ...
+  }
+  Params::Json* node = &json;
+  std::stringstream parts(path_text);
+  std::string part, walked;
+  std::vector<std::string> keys;
+  for (std::string k; std::getline(parts, k, '.');) keys.push_back(k);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string& key = keys[i];
+    walked += (walked.empty() ? "" : ".") + key;
+    if (node->is_array()) {
+      std::size_t index = 0;
+      try {
+        index = std::stoul(key);
+      } catch (const std::exception&) {
+        throw InvalidArgument("--set " + path_text + ": '" + walked + "' indexes an array; use a number");
+      }
+      if (index >= node->size())
+        throw InvalidArgument("--set " + path_text + ": '" + walked + "' is past the end (" + std::to_string(node->size()) + " entries)");
+      node = &(*node)[index];
+    } else {
+      if (node->is_string()) *node = Params::Json{{"type", node->get<std::string>()}};  // "adam" -> {"type": "adam"}
+      if (!node->is_object()) throw InvalidArgument("--set " + path_text + ": '" + walked + "' is inside a value, not an object");
+      node = &(*node)[key];
+    }
+  }
+  *node = value;
 }
 
 Spec parse_spec(const std::string& text, const std::filesystem::path& path) {

@@ -16,6 +16,9 @@ struct Spec {
   Params section(const std::string& key, const Params::Json& fallback = Params::Json::object()) const;
   // A path in the spec, resolved against the spec file's folder when relative.
   std::filesystem::path resolve(const std::string& p) const;
+  // Applies a command-line override "PATH=VALUE": PATH is dotted with array indices ("layers.0.units",
+  // "optimizer.lr"), VALUE is JSON (a bare word is taken as a string). Objects on the way are created.
+  void set(const std::string& assignment);
 };
 
 Spec load_spec(const std::filesystem::path& path);
