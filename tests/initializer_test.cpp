@@ -1,6 +1,7 @@
 // Initializers: sample mean and variance against their formulas within sampling error, and seeded determinism.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "test_support.hpp"
@@ -50,6 +51,72 @@ TEST(Initializer, XavierUniformHasVarianceTwoOverFanSum) {
 TEST(Initializer, HeNormalHasVarianceTwoOverFanIn) {
   expect_moments(draw("he_normal", {}, 256, 10), 0.0, 2.0 / 256.0);
   expect_moments(draw("he_normal", {{"mode", "fan_out"}}, 256, 10), 0.0, 2.0 / 10.0);
+}
+
+TEST(Initializer, ConstantAndUniform) {
+  for (double x : draw("constant", {{"value", 0.3}}, 1, 1)) ASSERT_EQ(x, 0.3);
+  const auto u = draw("uniform", {{"a", -1.0}, {"b", 3.0}}, 1, 1);
+  for (double x : u) ASSERT_TRUE(x >= -1.0 && x < 3.0);
+  expect_moments(u, 1.0, 16.0 / 12.0);
+}
+
+TEST(Initializer, HeUniformXavierNormalAndLeCun) {
+  const auto he = draw("he_uniform", {}, 50, 7);
+  for (double x : he) ASSERT_LE(std::abs(x), std::sqrt(6.0 / 50));
+  expect_moments(he, 0.0, 2.0 / 50);
+  expect_moments(draw("xavier_normal", {}, 30, 70), 0.0, 2.0 / 100);
+  const auto lu = draw("lecun_uniform", {}, 40, 3);
+  for (double x : lu) ASSERT_LE(std::abs(x), std::sqrt(3.0 / 40));
+  expect_moments(lu, 0.0, 1.0 / 40);
+  // lecun_normal truncates at 2 standard deviations of the widened normal and keeps variance 1 / fan_in.
+  const auto ln = draw("lecun_normal", {}, 25, 3);
+  for (double x : ln) ASSERT_LE(std::abs(x), 2 * std::sqrt(1.0 / 25) / 0.87962566103423978 + 1e-12);
+  expect_moments(ln, 0.0, 1.0 / 25);
+}
+
+TEST(Initializer, VarianceScalingHonoursScaleModeAndDistribution) {
+  expect_moments(draw("variance_scaling", {{"scale", 2.0}, {"mode", "fan_avg"}, {"distribution", "uniform"}}, 30, 10),
+                 0.0, 2.0 / 20);
+  expect_moments(draw("variance_scaling", {{"scale", 0.5}, {"mode", "fan_out"}, {"distribution", "normal"}}, 30, 10),
+                 0.0, 0.5 / 10);
+}
+
+TEST(Initializer, TruncatedNormalHasTheTruncatedVariance) {
+  // N(0, 1) conditioned on [-2, 2]: variance 1 - 4 phi(2) / (Phi(2) - Phi(-2)) = 0.773741.
+  const auto v = draw("truncated_normal", {}, 1, 1);
+  for (double x : v) ASSERT_LE(std::abs(x), 2.0);
+  expect_moments(v, 0.0, 0.773741);
+}
+
+std::vector<double> draw_matrix(const Params::Json& spec, std::int64_t rows, std::int64_t cols) {
+  auto init = registry().create_initializer(Params("test", spec));
+  std::vector<double> v(static_cast<std::size_t>(rows * cols));
+  Random random(3);
+  init->generate(v, InitTarget{Shape{rows, cols}, cols, rows}, random);
+  return v;
+}
+
+TEST(Initializer, SparseConnectsExactlyKInputsPerUnit) {
+  const auto w = draw_matrix({{"type", "sparse"}, {"nonzero", 10}}, 50, 200);
+  for (int r = 0; r < 50; ++r)
+    EXPECT_EQ(std::count_if(w.begin() + r * 200, w.begin() + (r + 1) * 200, [](double x) { return x != 0.0; }), 10) << r;
+  const auto few = draw_matrix({{"type", "sparse"}, {"nonzero", 10}}, 3, 4);  // fewer inputs than k: all connected
+  EXPECT_EQ(std::count(few.begin(), few.end(), 0.0), 0);
+}
+
+TEST(Initializer, OrthogonalRowsOrColumnsAreOrthonormal) {
+  for (auto [rows, cols] : {std::pair{8, 20}, std::pair{20, 8}}) {
+    const auto w = draw_matrix({{"type", "orthogonal"}, {"gain", 2.0}}, rows, cols);
+    const int k = std::min(rows, cols);
+    for (int a = 0; a < k; ++a)
+      for (int b = 0; b < k; ++b) {
+        double dot = 0;  // rows of W when rows <= cols, else columns
+        for (int i = 0; i < std::max(rows, cols); ++i)
+          dot += rows <= cols ? w[static_cast<std::size_t>(a * cols + i)] * w[static_cast<std::size_t>(b * cols + i)]
+                              : w[static_cast<std::size_t>(i * cols + a)] * w[static_cast<std::size_t>(i * cols + b)];
+        EXPECT_NEAR(dot, a == b ? 4.0 : 0.0, 1e-12);
+      }
+  }
 }
 
 TEST(Initializer, SameSeedSameValuesOtherSeedOtherValues) {

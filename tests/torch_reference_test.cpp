@@ -97,6 +97,11 @@ TEST(TorchReferenceSchedules, LearningRatePerEpoch) {
 }
 
 // Schedules PyTorch does not have, against their closed forms.
+TEST(Schedules, ConstantKeepsTheBaseRate) {
+  auto constant = registry().create_schedule(Params("test", "constant"));
+  EXPECT_EQ(constant->learning_rate(0.02, 7, 1000), 0.02);
+}
+
 TEST(Schedules, InverseTimeAndInverseSqrt) {
   auto per_step = registry().create_schedule(Params("test", {{"type", "inverse_time"}, {"decay", 0.01}}));
   EXPECT_DOUBLE_EQ(per_step->learning_rate(0.1, 3, 100), 0.1 / 2.0);
