@@ -100,6 +100,18 @@ TEST(CpuBackend, LargeElementwiseOpsRunThreadedAndMatch) {
   for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(v[i], xv[i] > 0 ? xv[i] : 0.0) << i;
 }
 
+TEST(CpuBackend, FlushesSubnormalsUnlessAskedNotTo) {
+  // 1e-40 is subnormal in float32: with flush_denormals (the default) arithmetic treats it as 0.
+  auto scaled = [](bool flush) {
+    auto be = registry().create_backend(Params("test", {{"type", "cpu"}, {"flush_denormals", flush}}));
+    Tensor x = tensor(*be, Shape{1}, {1e-40}, DType::Float32), y = be->empty(Shape{1}, DType::Float32);
+    be->run(op::Axpby{x, y, 2.0, 0.0});
+    return to_host<float>(y)[0];
+  };
+  EXPECT_GT(scaled(false), 0.0f);
+  EXPECT_EQ(scaled(true), 0.0f);
+}
+
 TEST(CpuBackend, DescribesItsVariant) {
   auto be = cpu_backend();
   EXPECT_EQ(be->name(), "cpu");

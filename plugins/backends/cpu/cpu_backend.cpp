@@ -1,6 +1,7 @@
 #include "cpu_backend.hpp"
 
 #include <malloc.h>
+#include <xmmintrin.h>
 #include <omp.h>
 #include <unistd.h>
 
@@ -46,9 +47,27 @@ void set_eigen_cache_sizes() {
 
 bool same_backend(const Tensor& t, const Backend* b) { return !t.defined() || &t.backend() == b; }
 
+// Subnormal floats take the slow path of x86 arithmetic units: a network whose activations decay towards zero
+// (weights drawn with std 0.01, experiment X6) trained at 3,000 instead of 77,000 samples/s here. Setting
+// flush-to-zero and denormals-are-zero (MXCSR bits 15 and 6) treats them as 0, as TensorFlow does by default.
+// The bits are per thread: set them on the caller and on every OpenMP worker.
+void set_flush_denormals(bool on) {
+#if defined(__SSE__) || defined(__x86_64__)
+  auto apply = [on] {
+    const unsigned bits = 0x8040;
+    _mm_setcsr(on ? (_mm_getcsr() | bits) : (_mm_getcsr() & ~bits));
+  };
+  apply();
+#pragma omp parallel
+  apply();
+#else
+  (void)on;
+#endif
+}
+
 }  // namespace
 
-CpuBackend::CpuBackend(int threads) : threads_(threads) {
+CpuBackend::CpuBackend(int threads, bool flush_denormals) : threads_(threads), flush_denormals_(flush_denormals) {
   // Eigen allocates its GEMM packing buffers on every product. Keeping freed heap memory mapped (instead of
   // glibc returning it to the system and faulting it in again) took a training step from 45,000 back to
   // 120,000 samples/s here. This is a process-wide setting, made once, for the process that uses this backend.
@@ -57,6 +76,7 @@ CpuBackend::CpuBackend(int threads) : threads_(threads) {
   omp_set_num_threads(threads_);
   Eigen::setNbThreads(threads_);
   set_eigen_cache_sizes();
+  set_flush_denormals(flush_denormals_);
 }
 
 std::string CpuBackend::device() const {

@@ -11,7 +11,8 @@ namespace nnplug::cpu {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads);
+  // flush_denormals: treat subnormal floats as zero on every compute thread (see cpu_backend.cpp).
+  CpuBackend(int threads, bool flush_denormals);
   std::string name() const override { return "cpu"; }
   std::string device() const override;
   std::shared_ptr<Buffer> allocate(std::size_t bytes) override;
@@ -27,6 +28,7 @@ class CpuBackend final : public Backend {
 
  private:
   int threads_;
+  bool flush_denormals_;
   CachingAllocator allocator_;
 };
 

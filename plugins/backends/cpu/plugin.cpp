@@ -15,8 +15,9 @@ NNPLUG_PLUGIN("cpu_" NNPLUG_CPU_VARIANT, "0.1.0", "backend:cpu", NNPLUG_CPU_PRIO
   registrar.add_backend("cpu", [](const nnplug::Params& p) {
     const auto hw = static_cast<std::int64_t>(std::max(1u, std::thread::hardware_concurrency()));
     const auto threads = p.integer("threads", hw, 1, 1024);
+    const bool flush_denormals = p.boolean("flush_denormals", true);
     p.check_unused();
-    return std::make_unique<nnplug::cpu::CpuBackend>(static_cast<int>(threads));
+    return std::make_unique<nnplug::cpu::CpuBackend>(static_cast<int>(threads), flush_denormals);
   });
 }
 
