@@ -74,6 +74,15 @@ inline void require_same_count(const Tensor& a, const Tensor& b, const char* op)
   require(a.numel() == b.numel(), op, "tensors " + a.describe() + " and " + b.describe() + " differ in size");
 }
 
+// A (N, C, ...) tensor seen as N * C blocks of `inner` contiguous elements, the channel being dim 1.
+struct ChannelLayout {
+  std::int64_t outer, channels, inner;
+  explicit ChannelLayout(const Tensor& x) : outer(x.dim(0)), channels(x.dim(1)), inner(x.numel() / (x.dim(0) * x.dim(1))) {}
+  std::int64_t per_channel() const { return outer * inner; }
+  // Index of the first element of sample n, channel c.
+  std::int64_t at(std::int64_t n, std::int64_t c) const { return (n * channels + c) * inner; }
+};
+
 // Calls f(T{}) with T = float or double for the tensor's dtype.
 template <typename F>
 void with_float_type(const Tensor& t, const char* op, F&& f) {

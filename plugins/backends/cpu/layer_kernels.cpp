@@ -6,16 +6,13 @@
 namespace nnplug::cpu {
 
 namespace {
-// x: (N, C, ...) seen as N * C blocks of `inner` elements; alpha has 1 or C values.
-struct ChannelLayout {
-  std::int64_t outer, channels, inner;
-};
+// alpha has 1 value or one per channel.
 ChannelLayout channel_layout(const Tensor& x, const Tensor& alpha, const char* op) {
   require(x.rank() >= 2, op, "needs (N, C, ...) input, got " + x.shape().str());
   require(alpha.numel() == 1 || alpha.numel() == x.dim(1), op,
           "alpha has " + std::to_string(alpha.numel()) + " values; input " + x.shape().str() + " needs 1 or " +
               std::to_string(x.dim(1)));
-  return {x.dim(0), x.dim(1), x.numel() / (x.dim(0) * x.dim(1))};
+  return ChannelLayout(x);
 }
 }  // namespace
 
@@ -31,7 +28,7 @@ void run_kernel(const op::Prelu& o) {
     for (std::int64_t n = 0; n < l.outer; ++n)
       for (std::int64_t c = 0; c < l.channels; ++c) {
         const T slope = a[shared ? 0 : c];
-        const std::int64_t base = (n * l.channels + c) * l.inner;
+        const std::int64_t base = l.at(n, c);
         for (std::int64_t i = base; i < base + l.inner; ++i) y[i] = x[i] > T(0) ? x[i] : slope * x[i];
       }
   });
@@ -53,7 +50,7 @@ void run_kernel(const op::PreluGrad& o) {
     for (std::int64_t n = 0; n < l.outer; ++n)
       for (std::int64_t c = 0; c < l.channels; ++c) {
         const T slope = a[shared ? 0 : c];
-        const std::int64_t base = (n * l.channels + c) * l.inner;
+        const std::int64_t base = l.at(n, c);
         T acc = 0;
         for (std::int64_t i = base; i < base + l.inner; ++i) {
           if (dx) dx[i] = x[i] > T(0) ? dy[i] : slope * dy[i];

@@ -7,24 +7,18 @@
 namespace nnplug::cpu {
 
 namespace {
-// x: (N, C, ...) as N blocks of C channels of `inner` elements each.
-struct Layout {
-  std::int64_t n, c, inner;
-  std::int64_t count() const { return n * inner; }  // elements per channel
-  std::int64_t at(std::int64_t b, std::int64_t ch) const { return (b * c + ch) * inner; }
-};
-Layout layout_of(const Tensor& x, const Tensor& gamma, const char* op) {
+ChannelLayout layout_of(const Tensor& x, const Tensor& gamma, const char* op) {
   require(x.rank() >= 2, op, "needs (N, C) or (N, C, H, W) input, got " + x.shape().str());
   require(gamma.numel() == x.dim(1), op, "gamma has " + std::to_string(gamma.numel()) + " values for " +
                                              std::to_string(x.dim(1)) + " channels");
-  return {x.dim(0), x.dim(1), x.numel() / (x.dim(0) * x.dim(1))};
+  return ChannelLayout(x);
 }
 }  // namespace
 
 void run_kernel(const op::BatchNorm& o) {
-  const Layout l = layout_of(o.x, o.gamma, "batch_norm");
+  const ChannelLayout l = layout_of(o.x, o.gamma, "batch_norm");
   require_same_count(o.x, o.y, "batch_norm");
-  require(!o.training || l.count() > 1, "batch_norm",
+  require(!o.training || l.per_channel() > 1, "batch_norm",
           "training needs more than one value per channel, got input " + o.x.shape().str());
   with_float_type(o.x, "batch_norm", [&](auto tag) {
     using T = decltype(tag);
@@ -35,23 +29,23 @@ void run_kernel(const op::BatchNorm& o) {
     T* rmean = o.running_mean.data<T>();
     T* rvar = o.running_var.data<T>();
 #pragma omp parallel for schedule(static) if (o.x.numel() > kParallelThreshold)
-    for (std::int64_t ch = 0; ch < l.c; ++ch) {
+    for (std::int64_t ch = 0; ch < l.channels; ++ch) {
       double mean, invstd;
       if (o.training) {
         double sum = 0, sq = 0;
-        for (std::int64_t b = 0; b < l.n; ++b)
+        for (std::int64_t b = 0; b < l.outer; ++b)
           for (std::int64_t i = l.at(b, ch); i < l.at(b, ch) + l.inner; ++i) sum += static_cast<double>(x[i]);
-        mean = sum / static_cast<double>(l.count());
-        for (std::int64_t b = 0; b < l.n; ++b)
+        mean = sum / static_cast<double>(l.per_channel());
+        for (std::int64_t b = 0; b < l.outer; ++b)
           for (std::int64_t i = l.at(b, ch); i < l.at(b, ch) + l.inner; ++i) {
             const double d = static_cast<double>(x[i]) - mean;
             sq += d * d;
           }
-        const double var = sq / static_cast<double>(l.count());  // biased, for normalising
+        const double var = sq / static_cast<double>(l.per_channel());  // biased, for normalising
         invstd = 1.0 / std::sqrt(var + o.eps);
         o.mean.data<T>()[ch] = static_cast<T>(mean);
         o.invstd.data<T>()[ch] = static_cast<T>(invstd);
-        const double unbiased = sq / static_cast<double>(l.count() - 1);
+        const double unbiased = sq / static_cast<double>(l.per_channel() - 1);
         rmean[ch] = static_cast<T>((1.0 - o.momentum) * rmean[ch] + o.momentum * mean);
         rvar[ch] = static_cast<T>((1.0 - o.momentum) * rvar[ch] + o.momentum * unbiased);
       } else {
@@ -61,28 +55,28 @@ void run_kernel(const op::BatchNorm& o) {
         o.invstd.data<T>()[ch] = static_cast<T>(invstd);
       }
       const T scale = static_cast<T>(gamma[ch] * invstd), shift = static_cast<T>(beta[ch] - gamma[ch] * mean * invstd);
-      for (std::int64_t b = 0; b < l.n; ++b)
+      for (std::int64_t b = 0; b < l.outer; ++b)
         for (std::int64_t i = l.at(b, ch); i < l.at(b, ch) + l.inner; ++i) y[i] = x[i] * scale + shift;
     }
   });
 }
 
 void run_kernel(const op::BatchNormGrad& o) {
-  const Layout l = layout_of(o.x, o.gamma, "batch_norm_grad");
+  const ChannelLayout l = layout_of(o.x, o.gamma, "batch_norm_grad");
   require_same_count(o.x, o.dy, "batch_norm_grad");
   with_float_type(o.x, "batch_norm_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.data<T>();
     const T* dy = o.dy.data<T>();
     T* dx = o.dx.defined() ? o.dx.data<T>() : nullptr;
-    const double m = static_cast<double>(l.count());
+    const double m = static_cast<double>(l.per_channel());
 #pragma omp parallel for schedule(static) if (o.x.numel() > kParallelThreshold)
-    for (std::int64_t ch = 0; ch < l.c; ++ch) {
+    for (std::int64_t ch = 0; ch < l.channels; ++ch) {
       const double mean = static_cast<double>(o.mean.data<T>()[ch]);
       const double invstd = static_cast<double>(o.invstd.data<T>()[ch]);
       const double gamma = static_cast<double>(o.gamma.data<T>()[ch]);
       double sum_dy = 0, sum_dy_xhat = 0;
-      for (std::int64_t b = 0; b < l.n; ++b)
+      for (std::int64_t b = 0; b < l.outer; ++b)
         for (std::int64_t i = l.at(b, ch); i < l.at(b, ch) + l.inner; ++i) {
           sum_dy += static_cast<double>(dy[i]);
           sum_dy_xhat += static_cast<double>(dy[i]) * (static_cast<double>(x[i]) - mean) * invstd;
@@ -92,7 +86,7 @@ void run_kernel(const op::BatchNormGrad& o) {
       if (!dx) continue;
       // Training: dx = gamma invstd / m (m dy - sum dy - xhat sum(dy xhat)). Eval: dx = gamma invstd dy.
       const double k = gamma * invstd / m;
-      for (std::int64_t b = 0; b < l.n; ++b)
+      for (std::int64_t b = 0; b < l.outer; ++b)
         for (std::int64_t i = l.at(b, ch); i < l.at(b, ch) + l.inner; ++i) {
           const double xhat = (static_cast<double>(x[i]) - mean) * invstd;
           dx[i] = o.training ? static_cast<T>(k * (m * static_cast<double>(dy[i]) - sum_dy - xhat * sum_dy_xhat))
