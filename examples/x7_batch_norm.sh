@@ -5,7 +5,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 nnplug=${NNPLUG:-$here/../build/bin/nnplug}
-accuracy() { "$nnplug" train "$here/x7_batch_norm.json" --no-progress "$@" | awk '/^epoch 20\/20/ {print $5}'; }
+# The last epoch's training accuracy, or "diverged" when training stopped on a NaN loss.
+accuracy() {
+  local out
+  out=$("$nnplug" train "$here/x7_batch_norm.json" --no-progress "$@" 2>&1 | awk '/^epoch 20\/20/ {print $6}') || true
+  echo "${out:-diverged}"
+}
 bn_layer='{"type":"dense","units":100,"weight_init":INIT},{"type":"batch_norm"},{"type":"relu"}'
 printf '%-10s %-12s %s\n' std plain batch_norm
 for i in $(seq 0 15); do
