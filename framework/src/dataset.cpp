@@ -48,6 +48,10 @@ Splits split_three(const Dataset& data, double validation_fraction, double test_
   if (!(validation_fraction >= 0 && test_fraction >= 0 && validation_fraction + test_fraction < 1))
     throw InvalidArgument("validation and test fractions must be >= 0 and leave some training data, got " +
                           std::to_string(validation_fraction) + " and " + std::to_string(test_fraction));
+  if (test_fraction == 0) {  // the plain two-way split, so that adding this function changed no existing run
+    auto [train, validation] = split(data, validation_fraction, seed);
+    return {std::move(train), std::move(validation), {}};
+  }
   auto [rest, test] = split(data, test_fraction, seed);
   auto [train, validation] = split(rest, validation_fraction / (1.0 - test_fraction), seed + 1);
   return {std::move(train), std::move(validation), std::move(test)};
@@ -73,10 +77,9 @@ std::vector<unsigned char> read_file(const std::filesystem::path& path) {
     if (n == 0) break;
     out.insert(out.end(), chunk, chunk + n);
   }
-  // A truncated gzip stream ends without error from gzread; gzclose reports the missing trailer.
-  const int rc = gzclose(f);
-  if (rc != Z_OK && rc != Z_BUF_ERROR) throw IoError(path.string() + ": damaged gzip stream");
-  if (rc == Z_BUF_ERROR) throw IoError(path.string() + ": truncated gzip stream");
+  // A truncated gzip stream ends without error from gzread; gzclose reports it (Z_BUF_ERROR: stream cut short).
+  if (const int rc = gzclose(f); rc != Z_OK)
+    throw IoError(path.string() + (rc == Z_BUF_ERROR ? ": truncated gzip stream" : ": damaged gzip stream"));
   return out;
 }
 
