@@ -96,6 +96,9 @@ TEST(Splits, ThreeWaySplitIsSeededAndDisjoint) {
   EXPECT_EQ(s.train.size(), 140);
   EXPECT_EQ(split_three(d, 0.2, 0.1, 9).train.x, s.train.x);
   EXPECT_NE(split_three(d, 0.2, 0.1, 10).train.x, s.train.x);
+  // Without a test share it is exactly the two-way split, so specs without test_split keep their runs.
+  EXPECT_EQ(split_three(d, 0.2, 0.0, 9).train.x, split(d, 0.2, 9).first.x);
+  EXPECT_EQ(split_three(d, 0.2, 0.0, 9).test.size(), 0);
 }
 
 TEST(Preprocessing, StandardizerUsesTrainingStatisticsOnly) {
