@@ -151,6 +151,48 @@ TEST(GradientCheck, DropoutInEvalModeIsTheIdentity) {
   }
 }
 
+TEST(GradientCheck, Conv2dWithStridePaddingAndDilation) {
+  for (const char* json : {R"({"type": "conv2d", "filters": 3, "kernel_size": 3})",
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": [3, 2], "stride": 2, "padding": 1})",
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "dilation": 2, "padding": "same"})",
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": 1, "bias": false})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{2, 6, 5}, 2, random_normal(120, 12));
+  }
+}
+
+TEST(GradientCheck, Pooling) {
+  // Max pooling routes each gradient to its window's maximum: distinct, well-separated inputs keep the finite
+  // differences from swapping the maximum.
+  std::vector<double> x(96);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 37) % 96) * 0.01;
+  for (const char* json : {R"({"type": "max_pool2d"})", R"({"type": "max_pool2d", "pool_size": 3, "stride": 1, "padding": 1})",
+                           R"({"type": "avg_pool2d"})", R"({"type": "avg_pool2d", "pool_size": [2, 3], "stride": 1})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{2, 4, 6}, 2, x);
+  }
+}
+
+TEST(GradientCheck, Flatten) {
+  auto layer = registry().create_layer(Params("test", "flatten"));
+  check_layer(*layer, Shape{2, 3, 2}, 3, random_normal(36, 13));
+}
+
+TEST(Conv2dShapes, BadGeometryIsABuildTimeShapeError) {
+  auto be = cpu_backend();
+  auto conv = registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 7}}));
+  try {
+    conv->build(Shape{1, 5, 5}, BuildContext{*be, DType::Float32});
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "a window of 7x7 (kernel with dilation) is larger than the padded input 5x5");
+  }
+  EXPECT_THROW(registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 3}, {"stride", 0}})),
+               InvalidArgument);
+  auto flat = registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 3}}));
+  EXPECT_THROW(flat->build(Shape{784}, BuildContext{*be, DType::Float32}), ShapeError);
+}
+
 TEST(GradientCheck, Maxout) {
   auto layer = registry().create_layer(Params("test", {{"type", "maxout"}, {"units", 3}, {"pieces", 3}}));
   check_layer(*layer, Shape{5}, 4, random_normal(20, 7));

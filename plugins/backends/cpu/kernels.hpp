@@ -1,6 +1,6 @@
 #pragma once
 // The CPU backend's op implementations, one function per op struct, grouped by file:
-// dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, layer_kernels.cpp, loss_kernels.cpp,
+// dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, convolution_kernels.cpp, layer_kernels.cpp, loss_kernels.cpp,
 // normalization_kernels.cpp, optimizer_kernels.cpp, random_kernels.cpp, regularization_kernels.cpp.
 #include <omp.h>
 
@@ -35,6 +35,10 @@ void run_kernel(const op::RowNormConstraint& o);
 void run_kernel(const op::Clamp& o);
 void run_kernel(const op::SumSquares& o);
 void run_kernel(const op::AddNoise& o);
+void run_kernel(const op::Conv2d& o);
+void run_kernel(const op::Conv2dGrad& o);
+void run_kernel(const op::Pool2d& o);
+void run_kernel(const op::Pool2dGrad& o);
 void run_kernel(const op::ClassLoss& o);
 void run_kernel(const op::ElementwiseLoss& o);
 void run_kernel(const op::CountCorrect& o);

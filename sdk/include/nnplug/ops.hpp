@@ -38,6 +38,19 @@ enum class ClassLossFn : std::uint8_t { SoftmaxCrossEntropy, CrossEntropyOfProba
 //   Perceptron        max(0, -y z), y = 2t - 1 for t in {0, 1}           (the perceptron criterion)
 enum class ElementwiseLossFn : std::uint8_t { SquaredError, AbsoluteError, Huber, BceWithLogits, Perceptron };
 
+// Geometry of a 2-D window over (H, W): stride, zero padding on each side, dilation.
+struct Window2d {
+  std::int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
+  // Output extent along one axis, as PyTorch computes it.
+  static std::int64_t out(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad, std::int64_t dilation) {
+    return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+  }
+  std::int64_t out_h(std::int64_t h) const { return out(h, kernel_h, stride_h, pad_h, dilation_h); }
+  std::int64_t out_w(std::int64_t w) const { return out(w, kernel_w, stride_w, pad_w, dilation_w); }
+};
+
+enum class PoolKind : std::uint8_t { Max, Average };
+
 }  // namespace nnplug
 
 namespace nnplug::op {
@@ -191,6 +204,35 @@ struct AddNoise {
   std::uint64_t seed = 0;
 };
 
+// 2-D convolution (cross-correlation, as torch.nn.Conv2d). x: (N, C, H, W); w: (F, C, KH, KW); bias: (F) or
+// undefined; y: (N, F, OH, OW) with OH, OW from the window.
+struct Conv2d {
+  Tensor x, w, bias, y;
+  Window2d window;
+};
+
+// Its backward pass: dw and dbias (if defined) are written; dx (if defined) is written.
+struct Conv2dGrad {
+  Tensor x, w, dy, dx, dw, dbias;
+  Window2d window;
+};
+
+// 2-D pooling per channel. x: (N, C, H, W); y: (N, C, OH, OW). Max records the flat index (within its (H, W)
+// plane) of each window's maximum in argmax (int32, like y; undefined for Average). Average divides by the whole
+// window, padding included (PyTorch's count_include_pad).
+struct Pool2d {
+  Tensor x, y, argmax;
+  PoolKind kind = PoolKind::Max;
+  Window2d window;
+};
+
+// Its backward pass: dx = zeros, then each dy routed to the recorded maximum, or spread over its window.
+struct Pool2dGrad {
+  Tensor dy, argmax, dx;
+  PoolKind kind = PoolKind::Max;
+  Window2d window;
+};
+
 // A row loss (see ClassLossFn). loss: (1) = the mean over the batch; dscores (optional) = its gradient.
 // margin is the hinge margin, or the clamp eps of CrossEntropyOfProbabilities; mean_over_classes divides a
 // hinge by C as PyTorch does (false: the Weston-Watkins sum).
@@ -273,7 +315,8 @@ namespace nnplug {
 using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
                         op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
                         op::MaxGroupsGrad, op::Multiply, op::Dropout, op::BatchNorm, op::BatchNormGrad, op::Penalty,
-                        op::RowNormConstraint, op::Clamp, op::SumSquares, op::AddNoise, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
+                        op::RowNormConstraint, op::Clamp, op::SumSquares, op::AddNoise, op::Conv2d, op::Conv2dGrad,
+                        op::Pool2d, op::Pool2dGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
                         op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep>;
 
 // The op's name, for error messages ("gemm", "adam_step", ...).
@@ -282,7 +325,8 @@ inline const char* op_name(const Op& op) {
       "fill",       "copy",          "axpby",          "gemm",          "add_row_vector", "sum_rows",
       "activation", "activation_grad", "softmax",      "softmax_grad",  "prelu",          "prelu_grad",
       "max_groups", "max_groups_grad", "multiply",     "dropout",       "batch_norm",     "batch_norm_grad",
-      "penalty",    "row_norm_constraint", "clamp",    "sum_squares",   "add_noise",      "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
+      "penalty",    "row_norm_constraint", "clamp",    "sum_squares",   "add_noise",      "conv2d",
+      "conv2d_grad", "pool2d",       "pool2d_grad",    "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
       "adam_step",  "adagrad_step",    "rmsprop_step", "adadelta_step"};
   static_assert(std::size(names) == std::variant_size_v<Op>);
   return names[op.index()];

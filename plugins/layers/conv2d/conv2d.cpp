@@ -1,0 +1,72 @@
+// Layer 'conv2d' (torch.nn.Conv2d): filters (required), kernel_size (required; int or [h, w]), stride 1, padding
+// "valid" / "same" / int, dilation 1, bias true, weight_init (he_normal; fan_in = C kh kw) and bias_init (zeros).
+// Input and output are NCHW; the weight is [filters, C, kh, kw] as PyTorch stores it.
+#include "nnplug/plugin.hpp"
+#include "nnplug/window_params.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+class Conv2dLayer final : public Layer {
+ public:
+  explicit Conv2dLayer(const Params& p)
+      : filters_(p.require_integer("filters", 1)),
+        spec_(WindowSpec::read(p, "kernel_size", {0, 0}, false)),
+        use_bias_(p.boolean("bias", true)),
+        weight_init_(p.child("weight_init", "he_normal")),
+        bias_init_(p.child("bias_init", "zeros")) {
+    if (!p.has("kernel_size")) p.fail("kernel_size", "is required");
+    p.check_unused();
+  }
+  std::string type() const override { return "conv2d"; }
+
+  Shape build(const Shape& input, const BuildContext& ctx) override {
+    if (input.rank() != 3) throw ShapeError("conv2d expects (channels, height, width) per sample, got " + input.str());
+    const auto [oh, ow] = spec_.output(input);
+    backend_ = &ctx.backend;
+    dtype_ = ctx.dtype;
+    const auto& g = spec_.window;
+    const std::int64_t c = input[0], fan_in = c * g.kernel_h * g.kernel_w, fan_out = filters_ * g.kernel_h * g.kernel_w;
+    const Shape w{filters_, c, g.kernel_h, g.kernel_w};
+    weight_ = {"weight", ctx.backend.empty(w, dtype_), ctx.backend.empty(w, dtype_), true, weight_init_, fan_in, fan_out};
+    if (use_bias_)
+      bias_ = {"bias", ctx.backend.empty({filters_}, dtype_), ctx.backend.empty({filters_}, dtype_), true, bias_init_, fan_in, fan_out};
+    output_ = Shape{filters_, oh, ow};
+    return output_;
+  }
+  std::vector<Parameter*> parameters() override {
+    if (use_bias_) return {&weight_, &bias_};
+    return {&weight_};
+  }
+
+  const Tensor& forward(const Tensor& x) override {
+    x_ = x;
+    ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_);
+    backend_->run(op::Conv2d{x, weight_.value, use_bias_ ? bias_.value : Tensor(), y_, spec_.window});
+    return y_;
+  }
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+    if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_);
+    else dx_ = Tensor();
+    backend_->run(op::Conv2dGrad{x_, weight_.value, dy, dx_, weight_.grad, use_bias_ ? bias_.grad : Tensor(), spec_.window});
+    return dx_;
+  }
+
+ private:
+  std::int64_t filters_;
+  WindowSpec spec_;
+  bool use_bias_;
+  Params weight_init_, bias_init_;
+  Backend* backend_ = nullptr;
+  DType dtype_ = DType::Float32;
+  Shape output_;
+  Parameter weight_, bias_;
+  Tensor x_, y_, dx_;
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("conv2d", "0.1.0", "layer:conv2d", 0) {
+  registrar.add_layer("conv2d", [](const Params& p) { return std::make_unique<Conv2dLayer>(p); });
+}
