@@ -9,6 +9,20 @@
 
 namespace nnplug {
 
+namespace {
+// A one-element tensor's value. Read every batch (loss, correct count): no conversion buffers, unlike to_host.
+double read_scalar(const Tensor& t) {
+  if (t.dtype() == DType::Float32) {
+    float v;
+    t.backend().download(&v, t, sizeof v);
+    return v;
+  }
+  double v;
+  t.backend().download(&v, t, sizeof v);
+  return v;
+}
+}  // namespace
+
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
     : model_(model), loss_fn_(std::move(loss)), optimizer_(std::move(optimizer)) {
   if (optimizer_) optimizer_->attach(model_.parameters(true));
@@ -53,7 +67,7 @@ double Trainer::score_batch(bool grad) {
   loss_fn_->compute(y, target_, loss_, grad ? dprediction_ : Tensor());
   ensure(correct_, be, Shape{1}, model_.dtype());
   be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct_});
-  return to_host<double>(correct_)[0];
+  return read_scalar(correct_);
 }
 
 std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
@@ -88,7 +102,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       const std::int64_t begin = b * bs, end = std::min(n, begin + bs);
       load_batch(train, order, begin, end);
       correct += score_batch(true);
-      double loss = to_host<double>(loss_)[0];
+      double loss = read_scalar(loss_);
       if (!std::isfinite(loss))
         throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " +
                     std::to_string(loss) + "; lower the learning rate or check the data");
@@ -137,7 +151,7 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
     const std::int64_t end = std::min(data.size(), begin + batch_size);
     load_batch(data, order, begin, end);
     correct += score_batch(false);
-    loss_sum += to_host<double>(loss_)[0] * static_cast<double>(end - begin);
+    loss_sum += read_scalar(loss_) * static_cast<double>(end - begin);
   }
   const auto n = static_cast<double>(data.size());
   return {loss_sum / n, correct / n};
