@@ -159,6 +159,9 @@ TEST(GradientCheck, Conv2dWithStridePaddingAndDilation) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{2, 6, 5}, 2, random_normal(120, 12));
   }
+  // Large enough feature maps that the CPU backend runs one sample per GEMM; three samples, two threads.
+  auto layer = registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 3}, {"padding", "same"}}));
+  check_layer(*layer, Shape{1, 12, 12}, 3, random_normal(432, 14));
 }
 
 TEST(GradientCheck, Pooling) {
@@ -167,7 +170,8 @@ TEST(GradientCheck, Pooling) {
   std::vector<double> x(96);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 37) % 96) * 0.01;
   for (const char* json : {R"({"type": "max_pool2d"})", R"({"type": "max_pool2d", "pool_size": 3, "stride": 1, "padding": 1})",
-                           R"({"type": "avg_pool2d"})", R"({"type": "avg_pool2d", "pool_size": [2, 3], "stride": 1})"}) {
+                           R"({"type": "avg_pool2d"})", R"({"type": "avg_pool2d", "pool_size": [2, 3], "stride": 1})",
+                           R"({"type": "global_avg_pool2d"})"}) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{2, 4, 6}, 2, x);
   }

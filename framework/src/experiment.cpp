@@ -59,6 +59,19 @@ void preprocess(const Params& data, Experiment& ex) {
   }
 }
 
+// "sample_shape": [C, H, W] (or any shape) gives each flat sample the shape convolutional layers expect.
+void reshape_samples(const Params& data, Experiment& ex) {
+  Shape shape;
+  for (double d : data.numbers("sample_shape", {}, 0, 1.0)) {
+    if (d != static_cast<double>(static_cast<std::int64_t>(d))) data.fail("sample_shape", "must hold integers");
+    shape.push_back(static_cast<std::int64_t>(d));
+  }
+  if (shape.numel() != ex.train.features())
+    data.fail("sample_shape", shape.str() + " holds " + std::to_string(shape.numel()) + " values but each sample has " +
+                                  std::to_string(ex.train.features()));
+  for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->sample_shape = shape;
+}
+
 }  // namespace
 
 void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::optional<std::int64_t> limit_train) {
@@ -82,6 +95,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
       std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
   preprocess(data, ex);
+  if (data.has("sample_shape")) reshape_samples(data, ex);
   data.check_unused();
 }
 

@@ -1,5 +1,5 @@
-// 2-D convolution by im2col and a GEMM per sample, and 2-D pooling. The im2col buffer is a per-thread scratch
-// vector that only grows, so a steady training step allocates nothing.
+// 2-D convolution by im2col and GEMM, and 2-D pooling. Scratch buffers are per thread and only grow, so a steady
+// training step allocates nothing.
 #include <Eigen/Core>
 
 #include <algorithm>
@@ -19,40 +19,62 @@ struct ConvShape {
   std::int64_t n, c, h, w, f, oh, ow;
 };
 
-// col[(c, ki, kj), (oi, oj)] = x[c, oi * sh - ph + ki * dh, oj * sw - pw + kj * dw] (0 outside).
+// The columns a row of output pixels reads along one axis: out positions o in [lo, hi) read input o * stride + first,
+// which lies inside [0, extent); outside that range the padding supplies zeros.
+struct Span {
+  std::int64_t lo, hi;
+};
+inline Span valid_span(std::int64_t first, std::int64_t stride, std::int64_t extent, std::int64_t out) {
+  const std::int64_t lo = first >= 0 ? 0 : std::min(out, (-first + stride - 1) / stride);
+  const std::int64_t hi = first >= extent ? 0 : std::min(out, (extent - 1 - first) / stride + 1);
+  return {lo, std::max(lo, hi)};
+}
+
+// col[(c, ki, kj), (oi, oj)] = x[c, oi * sh - ph + ki * dh, oj * sw - pw + kj * dw] (0 outside), one sample, whose
+// columns start at `col` in rows of `ld` values (several samples share the rows, side by side).
 template <typename T>
 void im2col(const T* x, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow,
-            const Window2d& g, T* col) {
+            const Window2d& g, T* col, std::int64_t ld) {
   for (std::int64_t ch = 0; ch < c; ++ch)
     for (std::int64_t ki = 0; ki < g.kernel_h; ++ki)
       for (std::int64_t kj = 0; kj < g.kernel_w; ++kj) {
-        T* row = col + ((ch * g.kernel_h + ki) * g.kernel_w + kj) * oh * ow;
+        T* row = col + ((ch * g.kernel_h + ki) * g.kernel_w + kj) * ld;
+        const std::int64_t first_j = kj * g.dilation_w - g.pad_w;
+        const Span cols = valid_span(first_j, g.stride_w, w, ow);
         for (std::int64_t oi = 0; oi < oh; ++oi) {
+          T* out = row + oi * ow;
           const std::int64_t i = oi * g.stride_h - g.pad_h + ki * g.dilation_h;
-          for (std::int64_t oj = 0; oj < ow; ++oj) {
-            const std::int64_t j = oj * g.stride_w - g.pad_w + kj * g.dilation_w;
-            row[oi * ow + oj] = (i >= 0 && i < h && j >= 0 && j < w) ? x[(ch * h + i) * w + j] : T(0);
+          if (i < 0 || i >= h) {
+            std::fill_n(out, ow, T(0));
+            continue;
           }
+          const T* in = x + (ch * h + i) * w + first_j;
+          std::fill(out, out + cols.lo, T(0));
+          if (g.stride_w == 1) std::copy(in + cols.lo, in + cols.hi, out + cols.lo);
+          else
+            for (std::int64_t oj = cols.lo; oj < cols.hi; ++oj) out[oj] = in[oj * g.stride_w];
+          std::fill(out + cols.hi, out + ow, T(0));
         }
       }
 }
 
-// The adjoint of im2col: dx[c, i, j] += dcol[(c, ki, kj), (oi, oj)].
+// The adjoint of im2col: dx[c, i, j] = sum of dcol over the (ki, kj, oi, oj) that read x[c, i, j].
 template <typename T>
 void col2im(const T* col, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow,
-            const Window2d& g, T* dx) {
+            const Window2d& g, T* dx, std::int64_t ld) {
   std::fill_n(dx, c * h * w, T(0));
   for (std::int64_t ch = 0; ch < c; ++ch)
     for (std::int64_t ki = 0; ki < g.kernel_h; ++ki)
       for (std::int64_t kj = 0; kj < g.kernel_w; ++kj) {
-        const T* row = col + ((ch * g.kernel_h + ki) * g.kernel_w + kj) * oh * ow;
+        const T* row = col + ((ch * g.kernel_h + ki) * g.kernel_w + kj) * ld;
+        const std::int64_t first_j = kj * g.dilation_w - g.pad_w;
+        const Span cols = valid_span(first_j, g.stride_w, w, ow);
         for (std::int64_t oi = 0; oi < oh; ++oi) {
           const std::int64_t i = oi * g.stride_h - g.pad_h + ki * g.dilation_h;
           if (i < 0 || i >= h) continue;
-          for (std::int64_t oj = 0; oj < ow; ++oj) {
-            const std::int64_t j = oj * g.stride_w - g.pad_w + kj * g.dilation_w;
-            if (j >= 0 && j < w) dx[(ch * h + i) * w + j] += row[oi * ow + oj];
-          }
+          const T* in = row + oi * ow;
+          T* out = dx + (ch * h + i) * w + first_j;
+          for (std::int64_t oj = cols.lo; oj < cols.hi; ++oj) out[oj * g.stride_w] += in[oj];
         }
       }
 }
@@ -70,12 +92,23 @@ ConvShape check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Wi
   return s;
 }
 
+// Per-thread scratch that only grows; `slot` tells apart the buffers one thread holds at once.
 template <typename T>
-std::vector<T>& scratch(std::size_t n) {
-  thread_local std::vector<T> buffer;
-  if (buffer.size() < n) buffer.resize(n);
-  return buffer;
+T* scratch(int slot, std::int64_t n) {
+  thread_local std::vector<T> buffers[4];
+  auto& b = buffers[slot];
+  if (b.size() < static_cast<std::size_t>(n)) b.resize(static_cast<std::size_t>(n));
+  return b.data();
 }
+
+// Samples go through the GEMMs in groups of `group`, their columns side by side, so that small feature maps
+// (7x7 after two poolings) still make GEMMs wide enough to run at speed. Groups are spread over the threads,
+// each running its GEMMs on one core.
+struct Grouping {
+  std::int64_t group, count;
+  explicit Grouping(const ConvShape& s) : group(std::clamp<std::int64_t>(256 / (s.oh * s.ow), 1, s.n)), count((s.n + group - 1) / group) {}
+  std::int64_t size(std::int64_t index, std::int64_t n) const { return std::min(group, n - index * group); }
+};
 
 }  // namespace
 
@@ -84,14 +117,19 @@ void run_kernel(const op::Conv2d& o) {
   with_float_type(o.x, "conv2d", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
-    T* col = scratch<T>(static_cast<std::size_t>(patch * pixels)).data();
+    const Grouping groups(s);
     Eigen::Map<const RowMajor<T>> w(o.w.data<T>(), s.f, patch);
-    Eigen::Map<RowMajor<T>> cols(col, patch, pixels);
-    for (std::int64_t n = 0; n < s.n; ++n) {
-      im2col(o.x.data<T>() + n * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col);
-      Eigen::Map<RowMajor<T>> y(o.y.data<T>() + n * s.f * pixels, s.f, pixels);
-      y.noalias() = w * cols;
-      if (o.bias.defined()) y.colwise() += Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(o.bias.data<T>(), s.f);
+#pragma omp parallel for schedule(static)
+    for (std::int64_t gi = 0; gi < groups.count; ++gi) {
+      const std::int64_t n0 = gi * groups.group, g = groups.size(gi, s.n), ld = g * pixels;
+      T* col = scratch<T>(0, patch * ld);
+      for (std::int64_t k = 0; k < g; ++k)
+        im2col(o.x.data<T>() + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
+      Eigen::Map<RowMajor<T>> out(g == 1 ? o.y.data<T>() + n0 * s.f * pixels : scratch<T>(1, s.f * ld), s.f, ld);
+      out.noalias() = w * Eigen::Map<RowMajor<T>>(col, patch, ld);
+      if (o.bias.defined()) out.colwise() += Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(o.bias.data<T>(), s.f);
+      for (std::int64_t k = 0; g > 1 && k < g; ++k)
+        Eigen::Map<RowMajor<T>>(o.y.data<T>() + (n0 + k) * s.f * pixels, s.f, pixels) = out.middleCols(k * pixels, pixels);
     }
   });
 }
@@ -100,27 +138,109 @@ void run_kernel(const op::Conv2dGrad& o) {
   const ConvShape s = check_conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
   with_float_type(o.x, "conv2d_grad", [&](auto tag) {
     using T = decltype(tag);
+    using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
-    T* col = scratch<T>(static_cast<std::size_t>(2 * patch * pixels)).data();
-    T* dcol = col + patch * pixels;
+    const Grouping groups(s);
     Eigen::Map<const RowMajor<T>> w(o.w.data<T>(), s.f, patch);
     Eigen::Map<RowMajor<T>> dw(o.dw.data<T>(), s.f, patch);
-    Eigen::Map<RowMajor<T>> cols(col, patch, pixels), dcols(dcol, patch, pixels);
+    Eigen::Map<Vector> dbias(o.dbias.defined() ? o.dbias.data<T>() : nullptr, o.dbias.defined() ? s.f : 0);
     dw.setZero();
-    if (o.dbias.defined()) std::fill_n(o.dbias.data<T>(), s.f, T(0));
-    for (std::int64_t n = 0; n < s.n; ++n) {
-      Eigen::Map<const RowMajor<T>> dy(o.dy.data<T>() + n * s.f * pixels, s.f, pixels);
-      im2col(o.x.data<T>() + n * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col);
-      dw.noalias() += dy * cols.transpose();
-      if (o.dbias.defined())
-        Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>(o.dbias.data<T>(), s.f) += dy.rowwise().sum();
-      if (o.dx.defined()) {
-        dcols.noalias() = w.transpose() * dy;
-        col2im(dcol, s.c, s.h, s.w, s.oh, s.ow, o.window, o.dx.data<T>() + n * s.c * s.h * s.w);
+    dbias.setZero();
+#pragma omp parallel
+    {
+      // Each thread sums its samples' weight gradients on its own, then adds them to dw once.
+      Eigen::Map<RowMajor<T>> my_dw(scratch<T>(3, s.f * patch + s.f), s.f, patch);
+      Eigen::Map<Vector> my_dbias(my_dw.data() + s.f * patch, dbias.size());
+      my_dw.setZero();
+      my_dbias.setZero();
+#pragma omp for schedule(static)
+      for (std::int64_t gi = 0; gi < groups.count; ++gi) {
+        const std::int64_t n0 = gi * groups.group, g = groups.size(gi, s.n), ld = g * pixels;
+        T* col = scratch<T>(0, patch * ld);
+        const T* dy_at = o.dy.data<T>() + n0 * s.f * pixels;
+        if (g > 1) {
+          T* gathered = scratch<T>(1, s.f * ld);
+          for (std::int64_t k = 0; k < g; ++k)
+            Eigen::Map<RowMajor<T>>(gathered, s.f, ld).middleCols(k * pixels, pixels) =
+                Eigen::Map<const RowMajor<T>>(dy_at + k * s.f * pixels, s.f, pixels);
+          dy_at = gathered;
+        }
+        Eigen::Map<const RowMajor<T>> dy(dy_at, s.f, ld);
+        for (std::int64_t k = 0; k < g; ++k)
+          im2col(o.x.data<T>() + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
+        my_dw.noalias() += dy * Eigen::Map<RowMajor<T>>(col, patch, ld).transpose();
+        if (my_dbias.size()) my_dbias += dy.rowwise().sum();
+        if (o.dx.defined()) {
+          T* dcol = scratch<T>(2, patch * ld);
+          Eigen::Map<RowMajor<T>>(dcol, patch, ld).noalias() = w.transpose() * dy;
+          for (std::int64_t k = 0; k < g; ++k)
+            col2im(dcol + k * pixels, s.c, s.h, s.w, s.oh, s.ow, o.window, o.dx.data<T>() + (n0 + k) * s.c * s.h * s.w, ld);
+        }
+      }
+#pragma omp critical(conv2d_grad_sum)
+      {
+        dw += my_dw;
+        dbias += my_dbias;
       }
     }
   });
 }
+
+namespace {
+
+// The kernel taps k in [lo, hi) whose input position start + k * dilation lies inside [0, extent).
+Span window_taps(std::int64_t start, std::int64_t dilation, std::int64_t kernel, std::int64_t extent) {
+  const std::int64_t lo = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+  const std::int64_t hi = start >= extent ? 0 : std::min(kernel, (extent - 1 - start) / dilation + 1);
+  return {std::min(lo, kernel), std::max(std::min(lo, kernel), hi)};
+}
+
+// Calls f(plane, out, i0, rows, j0, cols) for every output of every (sample, channel) plane: (i0, j0) is the
+// window's top-left input position and rows/cols the taps inside the input, so that f needs no bounds checks.
+template <typename F>
+void for_each_window(std::int64_t planes, std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow, const Window2d& g, F&& f) {
+#pragma omp parallel for schedule(static) if (planes * h * w > kParallelThreshold)
+  for (std::int64_t plane = 0; plane < planes; ++plane)
+    for (std::int64_t oi = 0; oi < oh; ++oi) {
+      const std::int64_t i0 = oi * g.stride_h - g.pad_h;
+      const Span rows = window_taps(i0, g.dilation_h, g.kernel_h, h);
+      for (std::int64_t oj = 0; oj < ow; ++oj) {
+        const std::int64_t j0 = oj * g.stride_w - g.pad_w;
+        f(plane, (plane * oh + oi) * ow + oj, i0, rows, j0, window_taps(j0, g.dilation_w, g.kernel_w, w));
+      }
+    }
+}
+
+bool is_plain_2x2(const Window2d& g) {
+  return g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 0 && g.pad_w == 0 &&
+         g.dilation_h == 1 && g.dilation_w == 1;
+}
+
+// The common case, 2x2 windows at stride 2 without padding, as a loop the compiler can keep in registers.
+template <typename T>
+void max_pool_2x2(const T* x, T* y, std::int32_t* arg, std::int64_t planes, std::int64_t h, std::int64_t w, std::int64_t oh,
+                  std::int64_t ow) {
+#pragma omp parallel for schedule(static) if (planes * h * w > kParallelThreshold)
+  for (std::int64_t plane = 0; plane < planes; ++plane)
+    for (std::int64_t oi = 0; oi < oh; ++oi) {
+      const T* top = x + plane * h * w + 2 * oi * w;
+      const T* bottom = top + w;
+      T* out = y + (plane * oh + oi) * ow;
+      std::int32_t* out_arg = arg + (plane * oh + oi) * ow;
+      const auto row = static_cast<std::int32_t>(2 * oi * w), width = static_cast<std::int32_t>(w);
+      for (std::int64_t oj = 0; oj < ow; ++oj) {
+        const T a = top[2 * oj], b = top[2 * oj + 1], c = bottom[2 * oj], d = bottom[2 * oj + 1];
+        const auto j = static_cast<std::int32_t>(2 * oj);
+        // Ties go to the first in row-major order, as in the general loop.
+        const T ab = b > a ? b : a, cd = d > c ? d : c;
+        const std::int32_t ab_at = b > a ? j + 1 : j, cd_at = d > c ? width + j + 1 : width + j;
+        out[oj] = cd > ab ? cd : ab;
+        out_arg[oj] = row + (cd > ab ? cd_at : ab_at);
+      }
+    }
+}
+
+}  // namespace
 
 void run_kernel(const op::Pool2d& o) {
   const Window2d& g = o.window;
@@ -136,24 +256,32 @@ void run_kernel(const op::Pool2d& o) {
     T* y = o.y.data<T>();
     std::int32_t* arg = max ? o.argmax.data<std::int32_t>() : nullptr;
     const T area = static_cast<T>(g.kernel_h * g.kernel_w);
-#pragma omp parallel for schedule(static) if (o.x.numel() > kParallelThreshold)
-    for (std::int64_t plane = 0; plane < n * c; ++plane)
-      for (std::int64_t oi = 0; oi < oh; ++oi)
-        for (std::int64_t oj = 0; oj < ow; ++oj) {
-          T best = -std::numeric_limits<T>::infinity(), sum = 0;
-          std::int64_t best_at = -1;
-          for (std::int64_t ki = 0; ki < g.kernel_h; ++ki)
-            for (std::int64_t kj = 0; kj < g.kernel_w; ++kj) {
-              const std::int64_t i = oi * g.stride_h - g.pad_h + ki * g.dilation_h, j = oj * g.stride_w - g.pad_w + kj * g.dilation_w;
-              if (i < 0 || i >= h || j < 0 || j >= w) continue;
-              const T v = x[plane * h * w + i * w + j];
-              sum += v;
-              if (v > best || best_at < 0) best = v, best_at = i * w + j;
-            }
-          const std::int64_t out = (plane * oh + oi) * ow + oj;
-          y[out] = max ? best : sum / area;
-          if (max) arg[out] = static_cast<std::int32_t>(best_at);
+    if (max && is_plain_2x2(g)) {
+      max_pool_2x2(x, y, arg, n * c, h, w, oh, ow);
+      return;
+    }
+    for_each_window(n * c, h, w, oh, ow, g, [&](std::int64_t plane, std::int64_t out, std::int64_t i0, Span rows, std::int64_t j0, Span cols) {
+      const T* p = x + plane * h * w;
+      if (rows.lo == rows.hi || cols.lo == cols.hi) {  // a window wholly in the padding
+        y[out] = max ? -std::numeric_limits<T>::infinity() : T(0);
+        if (max) arg[out] = -1;
+        return;
+      }
+      // Branch-free maximum: which tap wins is data-dependent, so a branch would be mispredicted half the time.
+      std::int64_t best_at = (i0 + rows.lo * g.dilation_h) * w + j0 + cols.lo * g.dilation_w;
+      T best = p[best_at], sum = 0;
+      for (std::int64_t ki = rows.lo; ki < rows.hi; ++ki)
+        for (std::int64_t kj = cols.lo; kj < cols.hi; ++kj) {
+          const std::int64_t at = (i0 + ki * g.dilation_h) * w + j0 + kj * g.dilation_w;
+          const T v = p[at];
+          sum += v;
+          const bool greater = v > best;
+          best = greater ? v : best;
+          best_at = greater ? at : best_at;
         }
+      y[out] = max ? best : sum / area;
+      if (max) arg[out] = static_cast<std::int32_t>(best_at);
+    });
   });
 }
 
@@ -167,21 +295,15 @@ void run_kernel(const op::Pool2dGrad& o) {
     std::fill_n(dx, o.dx.numel(), T(0));
     const std::int32_t* arg = o.kind == PoolKind::Max ? o.argmax.data<std::int32_t>() : nullptr;
     const T area = static_cast<T>(g.kernel_h * g.kernel_w);
-#pragma omp parallel for schedule(static) if (o.dx.numel() > kParallelThreshold)
-    for (std::int64_t plane = 0; plane < n * c; ++plane)
-      for (std::int64_t oi = 0; oi < oh; ++oi)
-        for (std::int64_t oj = 0; oj < ow; ++oj) {
-          const std::int64_t out = (plane * oh + oi) * ow + oj;
-          if (arg) {
-            dx[plane * h * w + arg[out]] += dy[out];
-            continue;
-          }
-          for (std::int64_t ki = 0; ki < g.kernel_h; ++ki)
-            for (std::int64_t kj = 0; kj < g.kernel_w; ++kj) {
-              const std::int64_t i = oi * g.stride_h - g.pad_h + ki * g.dilation_h, j = oj * g.stride_w - g.pad_w + kj * g.dilation_w;
-              if (i >= 0 && i < h && j >= 0 && j < w) dx[plane * h * w + i * w + j] += dy[out] / area;
-            }
-        }
+    for_each_window(n * c, h, w, oh, ow, g, [&](std::int64_t plane, std::int64_t out, std::int64_t i0, Span rows, std::int64_t j0, Span cols) {
+      T* p = dx + plane * h * w;
+      if (arg) {
+        if (arg[out] >= 0) p[arg[out]] += dy[out];
+        return;
+      }
+      for (std::int64_t ki = rows.lo; ki < rows.hi; ++ki)
+        for (std::int64_t kj = cols.lo; kj < cols.hi; ++kj) p[(i0 + ki * g.dilation_h) * w + j0 + kj * g.dilation_w] += dy[out] / area;
+    });
   });
 }
 

@@ -1,8 +1,10 @@
-"""PyTorch's training throughput for the demo MLP, the peer nnplug is measured against in bench/run.sh.
+"""PyTorch's training throughput, the peer nnplug is measured against in bench/run.sh.
 
-Same model, data, batch and optimizer as examples/fashion_mlp.json: 784-256-128-10 ReLU, Adam 1e-3, batch 128,
-Fashion-MNIST's 54,000 training samples after the 10% validation split. Prints the best epoch of several.
-Run with Debian's interpreter: /usr/bin/python3 bench/torch_mlp.py [epochs] [threads]
+Same models, data, batch and optimizer as the examples: "mlp" is examples/fashion_mlp.json (784-256-128-10 ReLU),
+"cnn" is examples/fashion_cnn.json (conv 32, max pool, conv 64, max pool, dense 128, dense 10, ReLU); both Adam
+1e-3, batch 128, on Fashion-MNIST's 54,000 training samples after the 10% validation split. Prints the best epoch
+of several.
+Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn [epochs] [threads]
 """
 import gzip
 import sys
@@ -26,14 +28,20 @@ def load_labels(path):
 
 
 def main():
-    epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    if len(sys.argv) > 2:
-        torch.set_num_threads(int(sys.argv[2]))
+    kind = sys.argv[1]
+    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    if len(sys.argv) > 3:
+        torch.set_num_threads(int(sys.argv[3]))
     torch.manual_seed(0)
     x = load_images(DATA + "train-images-idx3-ubyte.gz")[:54000]
     y = load_labels(DATA + "train-labels-idx1-ubyte.gz")[:54000]
-    model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(),
-                                torch.nn.Linear(128, 10))
+    nn = torch.nn
+    if kind == "mlp":
+        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    else:
+        x = x.reshape(-1, 1, 28, 28)
+        model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -53,7 +61,7 @@ def main():
 
     epoch()  # warm-up
     best = min(epoch() for _ in range(epochs))
-    print(f"pytorch {torch.__version__} ({torch.get_num_threads()} threads): {len(x) / best:.0f} samples/s, "
+    print(f"pytorch {torch.__version__} {kind} ({torch.get_num_threads()} threads): {len(x) / best:.0f} samples/s, "
           f"{best:.3f} s per epoch of {len(x)} samples (best of {epochs})")
     print(f"RESULT torch_samples_per_s {len(x) / best:.0f}")
 
