@@ -30,5 +30,27 @@ JSON
 expect "missing data file" "nnplug: error: $dir/missing.gz: file not found" train "$dir/nodata.json"
 expect "unknown backend" "unknown backend 'tpu'; available: cpu" train "$dir/nodata.json" --backend tpu
 
+# Errors raised inside plugin code are reported while the plugin is still loaded (no crash on the way out).
+cat >"$dir/schedule.json" <<JSON
+{"data": {"format": "xor_blobs", "samples": 40}, "layers": [{"type": "dense", "units": 2}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}, "schedule": {"type": "cosine"}}
+JSON
+expect "plugin parameter error" "$dir/schedule.json: schedule: parameter 'T_max' is required" train "$dir/schedule.json"
+cat >"$dir/conv.json" <<JSON
+{"data": {"format": "xor_blobs", "samples": 40, "sample_shape": [1, 1, 2]},
+ "layers": [{"type": "conv2d", "filters": 4, "kernel_size": 3}, {"type": "flatten"}, {"type": "dense", "units": 2}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
+JSON
+expect "kernel larger than the input" "layers[0] (conv2d) cannot take the output of the input [1, 1, 2]: a window of 3x3 (kernel with dilation) is larger than the padded input 1x2" \
+  train "$dir/conv.json"
+expect "channel count" "layers[0] (conv2d) cannot take the output of the input [1, 1, 2]: conv2d expects 3 input channels (in_channels), got [1, 1, 2]" \
+  train "$dir/conv.json" --set layers.0.in_channels=3 --set layers.0.kernel_size=1
+cat >"$dir/channels.json" <<JSON
+{"data": {"format": "xor_blobs", "samples": 40, "sample_shape": [2, 1, 1]},
+ "layers": [{"type": "batch_norm"}, {"type": "conv2d", "filters": 4, "kernel_size": 1}, {"type": "flatten"}, {"type": "dense", "units": 2}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}, "augmentation": {"rotation": 10}}
+JSON
+expect "augmentation needs images" "$dir/channels.json: augmentation" train "$dir/channels.json" --set 'data.sample_shape=[2]'
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -1,5 +1,6 @@
 // The chapters' cheap experiments, checked: X1 (XOR: a perceptron fails, the MLP succeeds) from the example
-// specs, and X5 (activation statistics under different initial scales). X3's paths are in optimizer_test.cpp.
+// specs, X5 (activation statistics under different initial scales), X11's model size, and the quick CNN.
+// X3's paths are in optimizer_test.cpp.
 #include <gtest/gtest.h>
 
 #include "activation_statistics.hpp"
@@ -27,6 +28,29 @@ TEST(ExampleX1, TheMlpSeparatesXor) {
   const auto last = train_example("x1_xor_mlp.json", &parameters);
   EXPECT_EQ(parameters, 22);  // 2*4 + 4 + 4*2 + 2, as the chapter counts
   EXPECT_GE(last.validation.accuracy, 0.98);
+}
+
+TEST(ExampleX11, TheCifarCnnHasTheChaptersParameterCountAt3x32x32) {
+  const Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/x11_cifar_cnn.json");
+  const auto model = build_model(spec, registry(), cpu_backend(), DType::Float32, Shape{3, 32, 32}, 0);
+  // The chapter's table (Keras counts batch norm's running mean and variance as non-trainable parameters).
+  EXPECT_EQ(model->parameter_count(false), 309290);
+  EXPECT_EQ(model->parameter_count(true), 308394);
+  EXPECT_EQ(model->output_shape(), Shape{10});
+  EXPECT_NE(model->summary().find("[128, 4, 4]"), std::string::npos);  // the OOM message's 4x4x128 map
+}
+
+TEST(ExampleCnn, TheQuickCnnLearnsFromAFewBatches) {
+  Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_cnn.json");
+  spec.set("data.limit_train=2000");
+  spec.set("data.limit_test=0");
+  spec.set("training.epochs=2");
+  Experiment ex = build_experiment(spec, registry());
+  // conv 1*9*32 + 32, conv 32*9*64 + 64, dense 64*5*5*128 + 128, dense 128*10 + 10.
+  EXPECT_EQ(ex.model->parameter_count(false), 320 + 18496 + 204928 + 1290);
+  ex.fit.progress = false;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  EXPECT_GT(trainer.fit(ex.train, &ex.validation, ex.fit).back().validation.accuracy, 0.6);  // chance is 0.1
 }
 
 using examples::activation_statistics;

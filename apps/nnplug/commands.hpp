@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "nnplug/framework/registry.hpp"
+
 namespace nnplug::cli {
 
 struct TrainArgs {
@@ -17,11 +19,20 @@ struct TrainArgs {
   bool progress = true;
 };
 
+struct SummaryArgs {
+  std::filesystem::path spec;
+  std::vector<long long> input_shape;  // per sample, e.g. 3 32 32; empty: from the spec's data
+  std::vector<std::string> overrides;
+};
+
 struct PluginsArgs {
   bool explain = false;
 };
 
-int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs);
-int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs);
+// Each loads the plugins into `registry`, which the caller keeps alive until it has reported any exception: an
+// exception thrown by plugin code needs that plugin's library loaded to be read and destroyed.
+int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 
 }  // namespace nnplug::cli

@@ -23,6 +23,13 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--set", train.overrides, "Override a spec field: PATH=JSON, e.g. optimizer.lr=0.01 (repeatable)");
   train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
 
+  nnplug::cli::SummaryArgs summary;
+  auto* summary_cmd = app.add_subcommand("summary", "Print each layer's output shape and parameter count, and the totals");
+  summary_cmd->add_option("spec", summary.spec, "Model spec file (JSON)")->required();
+  summary_cmd->add_option("--input-shape", summary.input_shape, "Per-sample input shape, e.g. 3 32 32 (default: from the data)")
+      ->delimiter(',');
+  summary_cmd->add_option("--set", summary.overrides, "Override a spec field: PATH=JSON (repeatable)");
+
   nnplug::cli::PluginsArgs plugins;
   auto* plugins_cmd = app.add_subcommand("plugins", "List every plugin found and every library rejected, with why");
   plugins_cmd->add_flag("--explain", plugins.explain, "Also show the search path and the verdict on every file");
@@ -32,9 +39,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  nnplug::Registry registry;  // outlives the handlers below: see commands.hpp
   try {
-    if (*train_cmd) return nnplug::cli::train(train, plugin_dirs);
-    if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs);
+    if (*train_cmd) return nnplug::cli::train(train, plugin_dirs, registry);
+    if (*summary_cmd) return nnplug::cli::summary(summary, plugin_dirs, registry);
+    if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs, registry);
   } catch (const nnplug::Error& e) {
     std::fprintf(stderr, "nnplug: error: %s\n", e.what());
     return 1;

@@ -6,10 +6,9 @@
 
 namespace nnplug::cli {
 
-int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs) {
+int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
   PluginLoader loader;
   for (const auto& d : plugin_dirs) loader.add_directory(d);
-  Registry registry;
   const auto verdicts = loader.load_all(registry);
 
   if (args.explain) {

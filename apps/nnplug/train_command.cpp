@@ -7,10 +7,9 @@
 
 namespace nnplug::cli {
 
-int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs) {
+int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
   PluginLoader loader;
   for (const auto& d : plugin_dirs) loader.add_directory(d);
-  Registry registry;
   loader.load_all(registry);
   for (const auto& w : loader.warnings()) std::fprintf(stderr, "warning: %s\n", w.c_str());
 

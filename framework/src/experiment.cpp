@@ -178,8 +178,6 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.fit.seed = seed;
   training.check_unused();
 
-  ex.model = std::make_unique<Model>(ex.backend, dtype);
-  add_layers(spec, registry, *ex.model);
   ex.loss = registry.create_loss(spec.section("loss"));
   ex.optimizer = registry.create_optimizer(spec.section("optimizer"));
   if (spec.json.contains("schedule")) ex.fit.schedule = registry.create_schedule(spec.section("schedule"));
@@ -190,17 +188,37 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
       ex.fit.gradient_transforms.push_back(registry.create_gradient_transform(
           Params(spec.path.string() + ": gradient_transforms[" + std::to_string(i) + "]", list[i])));
   }
-  top.accept({"backend", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
+  if (spec.json.contains("augmentation")) {
+    ex.fit.augmentation = std::make_shared<ImageAugmentation>(spec.section("augmentation"));
+    try {
+      ex.fit.augmentation->check(ex.train.sample_shape);
+    } catch (const ShapeError& e) {
+      throw ShapeError(spec.path.string() + ": " + e.what());
+    }
+  }
+  top.accept({"augmentation", "backend", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
               "description"});
   top.check_unused();
 
+  ex.model = build_model(spec, registry, ex.backend, dtype, ex.train.sample_shape, seed);
   try {
-    ex.model->build(ex.train.sample_shape, registry, seed);
     ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
   } catch (const ShapeError& e) {
     throw ShapeError(spec.path.string() + ": " + e.what());
   }
   return ex;
+}
+
+std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, std::shared_ptr<Backend> backend, DType dtype,
+                                   const Shape& input, std::uint64_t seed) {
+  auto model = std::make_unique<Model>(std::move(backend), dtype);
+  add_layers(spec, registry, *model);
+  try {
+    model->build(input, registry, seed);
+  } catch (const ShapeError& e) {
+    throw ShapeError(spec.path.string() + ": " + e.what());
+  }
+  return model;
 }
 
 }  // namespace nnplug

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <string>
 
+#include "nnplug/counter_random.hpp"
 #include "nnplug/framework/progress_bar.hpp"
 
 namespace nnplug {
@@ -28,9 +29,8 @@ Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optim
   if (optimizer_) optimizer_->attach(model_.parameters(true));
 }
 
-void Trainer::load_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
-                         std::int64_t end) {
-  Backend& be = model_.backend();
+void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
+                           std::int64_t end) {
   const std::int64_t n = end - begin, f = data.features();
   host_x_.resize(static_cast<std::size_t>(n * f));
   host_labels_.resize(static_cast<std::size_t>(n));
@@ -39,7 +39,12 @@ void Trainer::load_batch(const Dataset& data, const std::vector<std::int64_t>& o
     std::copy_n(data.x.data() + src * static_cast<std::size_t>(f), f, host_x_.data() + i * f);
     host_labels_[static_cast<std::size_t>(i)] = data.labels[src];
   }
-  ensure(x_, be, data.sample_shape.with_batch(n), model_.dtype());
+}
+
+void Trainer::upload_batch(const Shape& sample_shape) {
+  Backend& be = model_.backend();
+  const auto n = static_cast<std::int64_t>(host_labels_.size());
+  ensure(x_, be, sample_shape.with_batch(n), model_.dtype());
   from_host(x_, host_x_);
   ensure(labels_, be, Shape{n}, DType::Int32);
   be.upload(labels_, host_labels_.data(), labels_.bytes());
@@ -78,6 +83,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   if (train.size() == 0) throw InvalidArgument("the training set is empty");
   if (!optimizer_) throw InvalidArgument("fit() needs an optimizer");
   loss_fn_->check(model_.output_shape(), train.num_classes);
+  if (options.augmentation) options.augmentation->check(train.sample_shape);
 
   std::vector<std::int64_t> order(static_cast<std::size_t>(train.size()));
   std::iota(order.begin(), order.end(), 0);
@@ -100,7 +106,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     std::int64_t seen = 0;
     for (std::int64_t b = 0; b < batches; ++b) {
       const std::int64_t begin = b * bs, end = std::min(n, begin + bs);
-      load_batch(train, order, begin, end);
+      gather_batch(train, order, begin, end);
+      if (options.augmentation)
+        options.augmentation->apply(host_x_.data(), end - begin, train.sample_shape,
+                                    counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(begin));
+      upload_batch(train.sample_shape);
       correct += score_batch(true);
       double loss = read_scalar(loss_);
       if (!std::isfinite(loss))

@@ -1,5 +1,6 @@
 // Layer 'conv2d' (torch.nn.Conv2d): filters (required), kernel_size (required; int or [h, w]), stride 1, padding
 // "valid" / "same" / int, dilation 1, bias true, weight_init (he_normal; fan_in = C kh kw) and bias_init (zeros).
+// in_channels is optional: the input's channel count is taken from the layer below, and checked when given.
 // Input and output are NCHW; the weight is [filters, C, kh, kw] as PyTorch stores it.
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
@@ -13,6 +14,7 @@ class Conv2dLayer final : public Layer {
   explicit Conv2dLayer(const Params& p)
       : filters_(p.require_integer("filters", 1)),
         spec_(WindowSpec::read(p, "kernel_size", {0, 0}, false)),
+        in_channels_(p.integer("in_channels", 0, 1)),
         use_bias_(p.boolean("bias", true)),
         weight_init_(p.child("weight_init", "he_normal")),
         bias_init_(p.child("bias_init", "zeros")) {
@@ -23,6 +25,8 @@ class Conv2dLayer final : public Layer {
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (input.rank() != 3) throw ShapeError("conv2d expects (channels, height, width) per sample, got " + input.str());
+    if (in_channels_ && input[0] != in_channels_)
+      throw ShapeError("conv2d expects " + std::to_string(in_channels_) + " input channels (in_channels), got " + input.str());
     const auto [oh, ow] = spec_.output(input);
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
@@ -56,6 +60,7 @@ class Conv2dLayer final : public Layer {
  private:
   std::int64_t filters_;
   WindowSpec spec_;
+  std::int64_t in_channels_;
   bool use_bias_;
   Params weight_init_, bias_init_;
   Backend* backend_ = nullptr;

@@ -35,6 +35,9 @@ void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std
 // Appends the spec's "layers" to the model: each names a layer plugin, or an activation plugin used as a layer;
 // a layer's "activation" field appends that activation after it.
 void add_layers(const Spec& spec, const Registry& registry, Model& model);
+// The spec's layers on `backend`, built for per-sample `input` (shape errors name the spec file).
+std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, std::shared_ptr<Backend> backend, DType dtype,
+                                   const Shape& input, std::uint64_t seed);
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides = {});
 
 }  // namespace nnplug

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/image_augmentation.hpp"
 #include "nnplug/framework/model.hpp"
 
 namespace nnplug {
@@ -21,6 +22,7 @@ struct FitOptions {
   bool progress = true;    // progress bar on a terminal
   std::shared_ptr<Schedule> schedule;  // optional: sets the optimizer's learning rate before every step
   std::vector<std::shared_ptr<GradientTransform>> gradient_transforms;  // applied in order before every step
+  std::shared_ptr<const ImageAugmentation> augmentation;  // optional: applied to every training batch
 };
 
 struct Scores {
@@ -51,8 +53,14 @@ class Trainer {
   std::vector<float> predict(const Dataset& data, std::int64_t batch_size);
 
  private:
-  // Uploads samples order[begin, end) of data into x_ and the targets into target_.
-  void load_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end);
+  // Gathers samples order[begin, end) of data into host_x_ and host_labels_.
+  void gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end);
+  // Uploads the gathered batch into x_, labels_ and target_.
+  void upload_batch(const Shape& sample_shape);
+  void load_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end) {
+    gather_batch(data, order, begin, end);
+    upload_batch(data.sample_shape);
+  }
   // Runs forward and the loss on the loaded batch; fills loss_ and, when grad, dprediction_. Returns the
   // number of correct predictions (downloaded together with the loss).
   double score_batch(bool grad);

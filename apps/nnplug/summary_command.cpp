@@ -1,0 +1,34 @@
+// nnplug summary: each layer's output shape and parameter count, and the totals, for the model a spec names.
+// With --input-shape the model is built for that per-sample shape without reading the data (e.g. the CIFAR
+// project's CNN at 3x32x32); otherwise the data section is read for it.
+#include <cstdio>
+
+#include "commands.hpp"
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
+
+namespace nnplug::cli {
+
+int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
+  PluginLoader loader;
+  for (const auto& d : plugin_dirs) loader.add_directory(d);
+  loader.load_all(registry);
+  Spec spec = load_spec(args.spec);
+  for (const auto& o : args.overrides) spec.set(o);
+  if (args.input_shape.empty()) {
+    std::printf("%s", build_experiment(spec, registry).model->summary().c_str());
+    return 0;
+  }
+  Shape input;
+  for (long long d : args.input_shape) {
+    if (d <= 0) throw InvalidArgument("--input-shape: every extent must be positive");
+    input.push_back(d);
+  }
+  Params top(spec.path.string(), spec.json);
+  auto backend = registry.create_backend(spec.section("backend", registry.best_backend()));
+  const auto model = build_model(spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), input, 0);
+  std::printf("%s", model->summary().c_str());
+  return 0;
+}
+
+}  // namespace nnplug::cli

@@ -1,0 +1,56 @@
+#pragma once
+// Random image augmentation of training batches, on the fly and seeded (Keras ImageDataGenerator, torchvision
+// RandomAffine / RandomHorizontalFlip / ColorJitter brightness). Images are (C, H, W); every channel of an image
+// gets the same transform.
+//
+// A transform flips first, then moves the content: zoom by `zoom` (> 1 magnifies, as torchvision's scale) and
+// rotate by `degrees` counter-clockwise as displayed, both about the image centre, then shift by (dx, dy) pixels
+// (right and down). Each output pixel samples the input at the inverse-mapped position with bilinear
+// interpolation; positions outside the image take the nearest edge pixel (Keras' default fill) or a constant.
+// Brightness multiplies every value by a factor.
+#include <cstdint>
+
+#include "nnplug/params.hpp"
+#include "nnplug/shape.hpp"
+
+namespace nnplug {
+
+// One image's transform, drawn by ImageAugmentation::draw or given by hand (tests).
+struct ImageTransform {
+  bool flip_horizontal = false, flip_vertical = false;
+  double dx = 0.0, dy = 0.0;  // pixels
+  double degrees = 0.0;
+  double zoom = 1.0;
+  double brightness = 1.0;
+};
+
+enum class FillMode { Nearest, Constant };
+
+// Applies t to one (C, H, W) image from `in` to `out` (distinct buffers of shape.numel() values).
+void transform_image(const ImageTransform& t, const Shape& chw, const float* in, float* out, FillMode fill = FillMode::Nearest,
+                     float fill_value = 0.0f);
+
+class ImageAugmentation {
+ public:
+  // The spec's "augmentation" section: horizontal_flip and vertical_flip (each with probability 0.5),
+  // width_shift and height_shift (fractions of the size: shifts uniform in [-f, f] times the size), rotation
+  // (degrees: angle uniform in [-r, r]), zoom (factor uniform in [1 - z, 1 + z]), brightness (factor uniform in
+  // [1 - b, 1 + b]), fill ("nearest" or "constant") and fill_value.
+  explicit ImageAugmentation(const Params& p);
+
+  // Throws ShapeError unless samples are images (C, H, W).
+  void check(const Shape& sample_shape) const;
+  // The transform of sample `index` under `seed` for images of shape chw: a pure function of its arguments, so
+  // runs are reproducible.
+  ImageTransform draw(const Shape& chw, std::uint64_t seed, std::uint64_t index) const;
+  // Transforms n samples in place; sample i uses draw(seed, first_index + i).
+  void apply(float* samples, std::int64_t n, const Shape& chw, std::uint64_t seed, std::uint64_t first_index) const;
+
+ private:
+  bool horizontal_flip_, vertical_flip_;
+  double width_shift_, height_shift_, rotation_, zoom_, brightness_;
+  FillMode fill_;
+  float fill_value_;
+};
+
+}  // namespace nnplug

@@ -1,0 +1,111 @@
+#include "nnplug/framework/image_augmentation.hpp"
+
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include "nnplug/counter_random.hpp"
+
+namespace nnplug {
+
+namespace {
+
+// Input value at integer position (i, j) of one channel plane, with the fill rule outside the plane.
+struct Plane {
+  const float* p;
+  std::int64_t h, w;
+  FillMode fill;
+  float fill_value;
+
+  float at(std::int64_t i, std::int64_t j) const {
+    if (i < 0 || i >= h || j < 0 || j >= w) {
+      if (fill == FillMode::Constant) return fill_value;
+      i = std::clamp<std::int64_t>(i, 0, h - 1);
+      j = std::clamp<std::int64_t>(j, 0, w - 1);
+    }
+    return p[i * w + j];
+  }
+  float bilinear(double y, double x) const {
+    const double fy = std::floor(y), fx = std::floor(x);
+    const auto i = static_cast<std::int64_t>(fy), j = static_cast<std::int64_t>(fx);
+    const double ty = y - fy, tx = x - fx;
+    const double top = (1 - tx) * at(i, j) + tx * at(i, j + 1), bottom = (1 - tx) * at(i + 1, j) + tx * at(i + 1, j + 1);
+    return static_cast<float>((1 - ty) * top + ty * bottom);
+  }
+};
+
+}  // namespace
+
+void transform_image(const ImageTransform& t, const Shape& chw, const float* in, float* out, FillMode fill, float fill_value) {
+  const std::int64_t c = chw[0], h = chw[1], w = chw[2];
+  const double cy = 0.5 * static_cast<double>(h - 1), cx = 0.5 * static_cast<double>(w - 1);
+  // Output position q (centred) came from input position p = R(-angle) (q - shift) / zoom, before the flips.
+  const double angle = t.degrees * std::numbers::pi / 180.0, cs = std::cos(angle) / t.zoom, sn = std::sin(angle) / t.zoom;
+  const bool moves = t.degrees != 0.0 || t.zoom != 1.0 || t.dx != 0.0 || t.dy != 0.0;
+  for (std::int64_t ch = 0; ch < c; ++ch) {
+    const Plane plane{in + ch * h * w, h, w, fill, fill_value};
+    for (std::int64_t i = 0; i < h; ++i)
+      for (std::int64_t j = 0; j < w; ++j) {
+        double y = static_cast<double>(i), x = static_cast<double>(j);
+        if (moves) {
+          const double qy = y - cy - t.dy, qx = x - cx - t.dx;
+          x = cx + cs * qx - sn * qy;
+          y = cy + sn * qx + cs * qy;
+        }
+        if (t.flip_horizontal) x = static_cast<double>(w - 1) - x;
+        if (t.flip_vertical) y = static_cast<double>(h - 1) - y;
+        const float v = moves ? plane.bilinear(y, x) : plane.at(static_cast<std::int64_t>(y), static_cast<std::int64_t>(x));
+        out[(ch * h + i) * w + j] = v * static_cast<float>(t.brightness);
+      }
+  }
+}
+
+ImageAugmentation::ImageAugmentation(const Params& p)
+    : horizontal_flip_(p.boolean("horizontal_flip", false)),
+      vertical_flip_(p.boolean("vertical_flip", false)),
+      width_shift_(p.number("width_shift", 0.0, 0.0, 1.0)),
+      height_shift_(p.number("height_shift", 0.0, 0.0, 1.0)),
+      rotation_(p.number("rotation", 0.0, 0.0, 180.0)),
+      zoom_(p.number("zoom", 0.0, 0.0, 0.99)),
+      brightness_(p.number("brightness", 0.0, 0.0, 1.0)),
+      fill_value_(static_cast<float>(p.number("fill_value", 0.0))) {
+  const std::string fill = p.string("fill", "nearest");
+  if (fill != "nearest" && fill != "constant") p.fail("fill", "must be \"nearest\" or \"constant\", got \"" + fill + "\"");
+  fill_ = fill == "nearest" ? FillMode::Nearest : FillMode::Constant;
+  p.check_unused();
+}
+
+void ImageAugmentation::check(const Shape& sample_shape) const {
+  if (sample_shape.rank() != 3)
+    throw ShapeError("augmentation needs images of (channels, height, width), got samples of " + sample_shape.str() +
+                     " (set the data's \"sample_shape\")");
+}
+
+ImageTransform ImageAugmentation::draw(const Shape& chw, std::uint64_t seed, std::uint64_t index) const {
+  // Seven uniforms per sample, at indices 7 * index + k of the counter-based stream.
+  auto u = [&](std::uint64_t k) { return counter_random::uniform(seed, 7 * index + k); };
+  auto symmetric = [&](std::uint64_t k, double range) { return range * (2.0 * u(k) - 1.0); };
+  ImageTransform t;
+  t.flip_horizontal = horizontal_flip_ && u(0) < 0.5;
+  t.flip_vertical = vertical_flip_ && u(1) < 0.5;
+  t.degrees = symmetric(2, rotation_);
+  t.zoom = 1.0 + symmetric(3, zoom_);
+  t.brightness = 1.0 + symmetric(6, brightness_);
+  t.dx = symmetric(4, width_shift_) * static_cast<double>(chw[2]);
+  t.dy = symmetric(5, height_shift_) * static_cast<double>(chw[1]);
+  return t;
+}
+
+void ImageAugmentation::apply(float* samples, std::int64_t n, const Shape& chw, std::uint64_t seed, std::uint64_t first_index) const {
+  check(chw);
+  const std::int64_t size = chw.numel();
+  std::vector<float> original(static_cast<std::size_t>(size));
+  for (std::int64_t s = 0; s < n; ++s) {
+    const ImageTransform t = draw(chw, seed, first_index + static_cast<std::uint64_t>(s));
+    float* image = samples + s * size;
+    std::copy_n(image, size, original.data());
+    transform_image(t, chw, original.data(), image, fill_, fill_value_);
+  }
+}
+
+}  // namespace nnplug
