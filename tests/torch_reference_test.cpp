@@ -1,4 +1,5 @@
-// Plugins against PyTorch 1.13 on fixed inputs: activations, losses, optimizers over five steps, schedules.
+// Plugins against PyTorch 1.13 on fixed inputs: activations, losses, optimizers over five steps, schedules,
+// convolution and pooling layers.
 // The reference values come from tests/fixtures/make_torch_reference.py (committed with its output), so the
 // tests need no PyTorch. Tolerances: 1e-6 relative in float64, 1e-4 in float32 (the issue's), relative to
 // max(|reference|, 1e-3) so that values near zero are held to an absolute bound instead.
@@ -80,6 +81,24 @@ TEST_P(TorchReference, OptimizersOverFiveSteps) {
       expect_close(to_host<double>(w.value), numbers(c["after"][k]), dtype,
                    name_of(c["spec"]) + " after step " + std::to_string(k + 1));
     }
+  }
+}
+
+TEST_P(TorchReference, ConvolutionAndPoolingForwardAndBackward) {
+  const DType dtype = GetParam();
+  auto be = cpu_backend();
+  for (const auto& c : reference()["conv_and_pool"]) {
+    const std::string name = name_of(c["spec"]);
+    auto layer = registry().create_layer(Params("test", c["spec"]));
+    const Shape shape(c["shape"].get<std::vector<std::int64_t>>());
+    const Shape out = layer->build(shape.without_batch(), BuildContext{*be, dtype});
+    for (Parameter* p : layer->parameters()) from_host(p->value, numbers(c[p->name]));
+    Tensor x = tensor(*be, shape, numbers(c["x"]), dtype);
+    expect_close(to_host<double>(layer->forward(x)), numbers(c["y"]), dtype, name + " y");
+    Tensor dy = tensor(*be, out.with_batch(shape[0]), numbers(c["dy"]), dtype);
+    expect_close(to_host<double>(layer->backward(dy, true)), numbers(c["dx"]), dtype, name + " dx");
+    for (Parameter* p : layer->parameters())
+      expect_close(to_host<double>(p->grad), numbers(c["d" + p->name]), dtype, name + " d" + p->name);
   }
 }
 
