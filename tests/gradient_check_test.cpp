@@ -1,5 +1,5 @@
-// Float64 gradient checks (centered differences) of every layer, activation and loss plugin, with the chapter's
-// verdict: relative error |a - n| / max(|a|, |n|) below 1e-7 is correct.
+// Float64 gradient checks (centred differences, by the conformance kit) of every layer, activation and loss
+// plugin, with the chapter's verdict: relative error |a - n| / max(|a|, |n|) below 1e-7 is correct.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,77 +12,14 @@
 namespace nnplug::test {
 namespace {
 
-// Centered differences have O(h^2 f''') truncation error (~1e-10 here; none at all for dense, which is linear in
-// each coordinate) and a rounding error of about 1e-16 |L| / h (~1e-10 for these objectives): both far below the
-// threshold in float64. With h = 1e-6 the rounding term alone reached 1e-7 on small dense gradients.
-constexpr double kStep = 1e-5;
-constexpr double kMaxRelativeError = 1e-7;
+using conformance::away_from_zero;
 
-// |a - n| / max(|a|, |n|), with the denominator floored at 1e-3: below that the difference is rounding and
-// truncation noise of the objective (~1e-11 here), not the gradient, so a tiny gradient must instead agree to
-// 1e-10 absolute (the chapter's caution about relative errors of tiny values).
-double relative_error(double a, double n) { return std::abs(a - n) / std::max({std::abs(a), std::abs(n), 1e-3}); }
-
-// Compares analytic gradients with centered differences of objective() over every coordinate of `values`
-// (sampled when large). `values` is on the backend; objective() recomputes the loss from it.
-void expect_gradient(const Tensor& values, const std::vector<double>& analytic, const std::function<double()>& objective,
-                     const std::string& what) {
-  auto host = to_host<double>(values);
-  ASSERT_EQ(host.size(), analytic.size()) << what;
-  const std::size_t stride = std::max<std::size_t>(1, host.size() / 60);
-  double worst = 0.0;
-  for (std::size_t i = 0; i < host.size(); i += stride) {
-    const double original = host[i];
-    host[i] = original + kStep;
-    from_host(values, host);
-    const double plus = objective();
-    host[i] = original - kStep;
-    from_host(values, host);
-    const double minus = objective();
-    host[i] = original;
-    from_host(values, host);
-    const double numeric = (plus - minus) / (2 * kStep);
-    worst = std::max(worst, relative_error(analytic[i], numeric));
-    EXPECT_LT(relative_error(analytic[i], numeric), kMaxRelativeError)
-        << what << " coordinate " << i << ": analytic " << analytic[i] << ", numeric " << numeric;
-  }
-  ::testing::Test::RecordProperty(what, std::to_string(worst));
-}
-
-// L = sum(r * layer(x)) for a fixed random r, so that dL/dy = r.
-// prepare() runs after the parameters got random values (to make some of them valid, or switch mode).
+// The conformance kit's check (relative error below 1e-7 by centred differences in float64).
 void check_layer(Layer& layer, const Shape& sample, std::int64_t batch, const std::vector<double>& x_values,
                  const std::function<void(Layer&)>& prepare = {}) {
-  auto backend = cpu_backend();
-  layer.build(sample, BuildContext{*backend, DType::Float64});
-  std::uint64_t seed = 7;
-  for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), seed++));
-  if (prepare) prepare(layer);
-  Tensor x = tensor(*backend, sample.with_batch(batch), x_values);
-  const Tensor& y0 = layer.forward(x);
-  Tensor r = tensor(*backend, y0.shape(), random_normal(static_cast<std::size_t>(y0.numel()), 99));
-  const auto r_host = to_host<double>(r);
-  auto objective = [&] {
-    const auto y = to_host<double>(layer.forward(x));
-    double s = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) s += r_host[i] * y[i];
-    return s;
-  };
-  objective();
-  const auto dx = to_host<double>(layer.backward(r, true));
-  std::vector<std::vector<double>> grads;
-  for (Parameter* p : layer.parameters()) grads.push_back(to_host<double>(p->grad));
-  expect_gradient(x, dx, objective, layer.type() + " input");
-  const auto params = layer.parameters();
-  for (std::size_t i = 0; i < params.size(); ++i)
-    if (params[i]->trainable)
-      expect_gradient(params[i]->value, grads[i], objective, layer.type() + " " + params[i]->name);
-}
-
-std::vector<double> away_from_zero(std::vector<double> v) {
-  // relu has a kink at 0: keep samples where the finite difference does not straddle it.
-  for (double& x : v) x = x >= 0 ? x + 0.05 : x - 0.05;
-  return v;
+  const auto result = conformance::check_layer_gradient(layer, *cpu_backend(), sample, batch, x_values, prepare);
+  EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
+  ::testing::Test::RecordProperty(result.check, std::to_string(result.worst_error));
 }
 
 TEST(GradientCheck, Dense) {
@@ -203,17 +140,10 @@ TEST(GradientCheck, Maxout) {
 }
 
 void check_loss(const Params::Json& name, const Tensor& target, std::vector<double> pred_values = random_normal(20, 4)) {
-  auto backend = cpu_backend();
   auto loss = registry().create_loss(Params("test", name));
-  Tensor pred = tensor(*backend, target.dtype() == DType::Int32 ? Shape{4, 5} : target.shape(), pred_values);
-  Tensor value = backend->empty(Shape{1}, DType::Float64);
-  Tensor grad = backend->empty(pred.shape(), DType::Float64);
-  loss->compute(pred, target, value, grad);
-  const auto analytic = to_host<double>(grad);
-  expect_gradient(pred, analytic, [&] {
-    loss->compute(pred, target, value, Tensor());
-    return to_host<double>(value)[0];
-  }, loss->type());
+  const Shape shape = target.dtype() == DType::Int32 ? Shape{4, 5} : target.shape();
+  const auto result = conformance::check_loss_gradient(*loss, *cpu_backend(), shape, pred_values, target);
+  EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
 }
 
 Tensor labels(Backend& be) { return tensor(be, Shape{4}, {0, 3, 4, 1}, DType::Int32); }

@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
 namespace nnplug {
@@ -30,6 +31,11 @@ const char* verdict_name(Verdict v) {
   return "?";
 }
 
+fs::path bundled_plugin_dir() {
+  // The framework library sits in <prefix>/lib, or build/lib in a build tree; its plugins in nnplug/plugins below.
+  return (boost::dll::this_line_location().parent_path() / "nnplug" / "plugins").lexically_normal();
+}
+
 void PluginLoader::add_directory(const fs::path& dir) { explicit_dirs_.push_back(dir); }
 
 std::vector<fs::path> PluginLoader::search_path() const {
@@ -39,8 +45,7 @@ std::vector<fs::path> PluginLoader::search_path() const {
     for (std::string item; std::getline(ss, item, ':');)
       if (!item.empty()) dirs.emplace_back(item);
   }
-  dirs.emplace_back(NNPLUG_BUILD_PLUGIN_DIR);
-  dirs.emplace_back(NNPLUG_INSTALL_PLUGIN_DIR);
+  dirs.push_back(bundled_plugin_dir());
   return dirs;
 }
 

@@ -1,6 +1,11 @@
 # nnplug_add_plugin(<target> SOURCES <files...> [LINK <libs...>])
 # Builds a loadable plugin module: no "lib" prefix, hidden visibility (only the nnplug_plugin_* entry points and
-# the SDK's interface types are exported), linked against the SDK headers and nothing of the framework.
+# the SDK's interface types are exported), linked against the SDK headers and nothing of the framework. The
+# info record (ABI version, build fingerprint) is filled in by the NNPLUG_PLUGIN macro from the SDK headers.
+#
+# Where the module goes: ${NNPLUG_PLUGIN_OUTPUT_DIR} when set (nnplug's own tree sets it), else the target's
+# default output folder; `cmake --install` puts it in <prefix>/lib/nnplug/plugins, where an nnplug installed in
+# the same prefix finds it.
 function(nnplug_add_plugin target)
   cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
   add_library(${target} MODULE ${ARG_SOURCES})
@@ -8,12 +13,12 @@ function(nnplug_add_plugin target)
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON
-    LIBRARY_OUTPUT_DIRECTORY ${NNPLUG_PLUGIN_OUTPUT_DIR})
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(NNPLUG_PLUGIN_OUTPUT_DIR)
+    set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${NNPLUG_PLUGIN_OUTPUT_DIR})
+  endif()
   # A plugin must not depend on symbols it does not bring: fail at link time, not at load time.
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   set_property(GLOBAL APPEND PROPERTY NNPLUG_PLUGIN_TARGETS ${target})
-  if(NNPLUG_PLUGIN_INSTALL_DIR)
-    install(TARGETS ${target} LIBRARY DESTINATION ${NNPLUG_PLUGIN_INSTALL_DIR})
-  endif()
+  install(TARGETS ${target} LIBRARY DESTINATION lib/nnplug/plugins)
 endfunction()

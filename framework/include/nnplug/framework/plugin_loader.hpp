@@ -1,7 +1,7 @@
 #pragma once
 // PluginLoader: finds plugin libraries, checks them and registers the good ones into a Registry.
 // Search order: directories given through add_directory() (an explicit API call or --plugin-path), then
-// NNPLUG_PLUGIN_PATH (colon-separated), then the build tree's plugin folder, then the install folder.
+// NNPLUG_PLUGIN_PATH (colon-separated), then the plugins that come with the framework (bundled_plugin_dir()).
 // Every candidate gets a verdict; a bad library is reported with its path and reason and never stops the others.
 #include <filesystem>
 #include <memory>
@@ -38,6 +38,10 @@ class Library {
   std::vector<std::string> provides_;
 };
 
+// nnplug/plugins next to the framework library: build/lib/nnplug/plugins in a build tree,
+// <prefix>/lib/nnplug/plugins once installed.
+std::filesystem::path bundled_plugin_dir();
+
 enum class Verdict { Loaded, Rejected, Unusable, Shadowed };
 const char* verdict_name(Verdict v);
 
@@ -56,7 +60,7 @@ class PluginLoader {
  public:
   // Searched first, in the order added.
   void add_directory(const std::filesystem::path& dir);
-  // The full search path in order (explicit, NNPLUG_PLUGIN_PATH, build tree, install folder), existing or not.
+  // The full search path in order (explicit, NNPLUG_PLUGIN_PATH, bundled), existing or not.
   std::vector<std::filesystem::path> search_path() const;
   // Loads every candidate of the search path into registry. Returns the verdicts, in search order.
   std::vector<Candidate> load_all(Registry& registry) const;

@@ -1,0 +1,121 @@
+#include "nnplug/conformance/gradient_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/random.hpp"
+
+namespace nnplug::conformance {
+
+namespace {
+
+double relative_error(double a, double n) { return std::abs(a - n) / std::max({std::abs(a), std::abs(n), 1e-3}); }
+
+Tensor upload(Backend& backend, const Shape& shape, const std::vector<double>& values) {
+  Tensor t = backend.empty(shape, DType::Float64);
+  from_host(t, values);
+  return t;
+}
+
+// Compares `analytic` with centred differences of objective() over the coordinates of `values` (on the
+// backend; objective() recomputes the loss from it). Adds the verdict to `result`.
+void compare(const Tensor& values, const std::vector<double>& analytic, const std::function<double()>& objective,
+             const std::string& what, const GradientCheckOptions& o, CheckResult& result) {
+  auto host = to_host<double>(values);
+  if (host.size() != analytic.size()) {
+    result.passed = false;
+    result.detail += what + ": the gradient has " + std::to_string(analytic.size()) + " values, expected " +
+                     std::to_string(host.size()) + "; ";
+    return;
+  }
+  const std::size_t stride = std::max<std::size_t>(1, host.size() / o.max_coordinates);
+  for (std::size_t i = 0; i < host.size(); i += stride) {
+    const double original = host[i];
+    host[i] = original + o.step;
+    from_host(values, host);
+    const double plus = objective();
+    host[i] = original - o.step;
+    from_host(values, host);
+    const double minus = objective();
+    host[i] = original;
+    from_host(values, host);
+    const double numeric = (plus - minus) / (2 * o.step);
+    const double error = relative_error(analytic[i], numeric);
+    std::ostringstream at;
+    at << what << " [" << i << "]: analytic " << analytic[i] << ", numeric " << numeric << ", relative error " << error;
+    if (!(error < o.tolerance)) {  // NaN fails too
+      if (result.passed) result.detail = "over " + std::to_string(o.tolerance) + ": ";
+      result.passed = false;
+      if (++result.failures <= 3) result.detail += at.str() + "; ";
+    } else if (result.passed && error >= result.worst_error) {
+      result.detail = "worst " + at.str();
+    }
+    result.worst_error = std::isnan(error) ? INFINITY : std::max(result.worst_error, error);
+  }
+}
+
+}  // namespace
+
+std::vector<double> random_normal(std::size_t n, std::uint64_t seed) {
+  Random random(seed);
+  std::vector<double> v(n);
+  for (double& x : v) x = random.normal();
+  return v;
+}
+
+std::vector<double> away_from_zero(std::vector<double> v) {
+  for (double& x : v) x = x >= 0 ? x + 0.05 : x - 0.05;
+  return v;
+}
+
+CheckResult check_layer_gradient(Layer& layer, Backend& backend, const Shape& sample, std::int64_t batch,
+                                 const std::vector<double>& x_values, const std::function<void(Layer&)>& prepare,
+                                 const GradientCheckOptions& options) {
+  CheckResult result{layer.type() + " gradient"};
+  layer.build(sample, BuildContext{backend, DType::Float64});
+  std::uint64_t seed = 7;
+  for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), seed++));
+  if (prepare) prepare(layer);
+  Tensor x = upload(backend, sample.with_batch(batch), x_values);
+  const Shape out = layer.forward(x).shape();
+  const auto r_host = random_normal(static_cast<std::size_t>(out.numel()), 99);
+  Tensor r = upload(backend, out, r_host);
+  auto objective = [&] {
+    const auto y = to_host<double>(layer.forward(x));
+    double s = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) s += r_host[i] * y[i];
+    return s;
+  };
+  objective();
+  const auto dx = to_host<double>(layer.backward(r, true));
+  std::vector<std::vector<double>> grads;
+  for (Parameter* p : layer.parameters()) grads.push_back(to_host<double>(p->grad));
+  compare(x, dx, objective, "input", options, result);
+  const auto params = layer.parameters();
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (params[i]->trainable) compare(params[i]->value, grads[i], objective, params[i]->name, options, result);
+  return result;
+}
+
+CheckResult check_activation_gradient(std::shared_ptr<Activation> activation, Backend& backend, const Shape& sample,
+                                      std::int64_t batch, const std::vector<double>& x, const GradientCheckOptions& options) {
+  ActivationLayer layer(std::move(activation));
+  return check_layer_gradient(layer, backend, sample, batch, x, {}, options);
+}
+
+CheckResult check_loss_gradient(Loss& loss, Backend& backend, const Shape& pred_shape, const std::vector<double>& pred_values,
+                                const Tensor& target, const GradientCheckOptions& options) {
+  CheckResult result{loss.type() + " gradient"};
+  Tensor pred = upload(backend, pred_shape, pred_values);
+  Tensor value = backend.empty(Shape{1}, DType::Float64), grad = backend.empty(pred_shape, DType::Float64);
+  loss.compute(pred, target, value, grad);
+  compare(pred, to_host<double>(grad), [&] {
+    loss.compute(pred, target, value, Tensor());
+    return to_host<double>(value)[0];
+  }, "prediction", options, result);
+  return result;
+}
+
+}  // namespace nnplug::conformance
