@@ -4,8 +4,8 @@
 # info record (ABI version, build fingerprint) is filled in by the NNPLUG_PLUGIN macro from the SDK headers.
 #
 # Where the module goes: ${NNPLUG_PLUGIN_OUTPUT_DIR} when set (nnplug's own tree sets it), else the target's
-# default output folder; `cmake --install` puts it in <prefix>/lib/nnplug/plugins, where an nnplug installed in
-# the same prefix finds it.
+# default output folder; `cmake --install` puts it in <prefix>/lib/nnplug/plugins (or NNPLUG_PLUGIN_INSTALL_DIR),
+# where an nnplug installed in the same prefix finds it.
 function(nnplug_add_plugin target)
   cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
   add_library(${target} MODULE ${ARG_SOURCES})
@@ -20,5 +20,11 @@ function(nnplug_add_plugin target)
   # A plugin must not depend on symbols it does not bring: fail at link time, not at load time.
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   set_property(GLOBAL APPEND PROPERTY NNPLUG_PLUGIN_TARGETS ${target})
-  install(TARGETS ${target} LIBRARY DESTINATION lib/nnplug/plugins)
+  set(destination lib/nnplug/plugins)
+  if(DEFINED NNPLUG_PLUGIN_INSTALL_DIR)  # set to "" for plugins that must never be installed (test fixtures)
+    set(destination "${NNPLUG_PLUGIN_INSTALL_DIR}")
+  endif()
+  if(destination)
+    install(TARGETS ${target} LIBRARY DESTINATION ${destination})
+  endif()
 endfunction()

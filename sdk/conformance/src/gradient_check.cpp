@@ -46,7 +46,11 @@ void compare(const Tensor& values, const std::vector<double>& analytic, const st
     std::ostringstream at;
     at << what << " [" << i << "]: analytic " << analytic[i] << ", numeric " << numeric << ", relative error " << error;
     if (!(error < o.tolerance)) {  // NaN fails too
-      if (result.passed) result.detail = "over " + std::to_string(o.tolerance) + ": ";
+      if (result.passed) {
+        std::ostringstream over;
+        over << "relative error over " << o.tolerance << ": ";
+        result.detail = over.str();
+      }
       result.passed = false;
       if (++result.failures <= 3) result.detail += at.str() + "; ";
     } else if (result.passed && error >= result.worst_error) {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The SDK as an outside author uses it: install nnplug into a prefix, build the example plugin in sdk/examples/mish
+# as its own CMake project against that prefix only, run the conformance kit on it, and train a model that uses it
+# with the installed nnplug command.
+#   usage: sdk_example.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+src=$(cd "$2" && pwd)
+work=$build/sdk_example
+rm -rf "$work"
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$src/sdk/examples/mish" -B "$work/mish" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/prefix" \
+  "${launcher[@]}" >/dev/null
+cmake --build "$work/mish" -j 2 >/dev/null
+# The plugin was built from the installed headers, not the source tree.
+grep -q "$work/prefix/include" "$work/mish/CMakeFiles/mish.dir/flags.make"
+! grep -q "$src/sdk/include" "$work/mish/CMakeFiles/mish.dir/flags.make"
+ctest --test-dir "$work/mish" --output-on-failure
+
+out=$(NNPLUG_PLUGIN_PATH="$work/mish" "$work/prefix/bin/nnplug" train "$src/sdk/examples/mish/mish_mlp.json" --no-progress)
+echo "$out"
+grep -q "(dense) mish" <<<"$out"
+accuracy=$(awk '/^epoch 2\/2/ { for (i = 1; i <= NF; ++i) if ($i == "val_accuracy") print $(i + 1) }' <<<"$out")
+awk -v a="$accuracy" 'BEGIN { exit !(a > 0.75) }' || { echo "validation accuracy $accuracy, expected > 0.75"; exit 1; }
+echo "ok: the mish plugin, built against the installed package, trains with the installed nnplug (val_accuracy $accuracy)"
