@@ -66,6 +66,29 @@ struct Opened {
   const nnplug_info_record* info;
 };
 
+}  // namespace
+
+std::string explain_fingerprint_mismatch(const std::string& plugin, const std::string& host) {
+  auto fields = [](const std::string& s) {
+    std::vector<std::string> out;
+    for (std::size_t begin = 0; begin <= s.size();) {
+      const std::size_t end = std::min(s.find("; ", begin), s.size());
+      out.push_back(s.substr(begin, end - begin));
+      begin = end + 2;
+    }
+    return out;
+  };
+  const auto p = fields(plugin), h = fields(host);
+  std::string differ;
+  for (std::size_t i = 0; i < std::max(p.size(), h.size()); ++i) {
+    const std::string a = i < p.size() ? p[i] : "(none)", b = i < h.size() ? h[i] : "(none)";
+    if (a != b) differ += (differ.empty() ? "" : ", ") + a + " in the plugin, " + b + " in the host";
+  }
+  return "build fingerprint mismatch: " + (differ.empty() ? "'" + plugin + "'" : differ);
+}
+
+namespace {
+
 // Opens one file and checks it on its own: loadable, entry points, record size, ABI, fingerprint, probe.
 // Fills the candidate's fields; returns the handle when the library may be registered.
 std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
@@ -101,8 +124,8 @@ std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
   }
   const std::string fingerprint = info->fingerprint ? info->fingerprint : "";
   if (fingerprint != NNPLUG_BUILD_FINGERPRINT) {
-    c.reason = "build fingerprint mismatch: plugin has '" + fingerprint + "' (" + c.compiler + "), host has '" +
-               NNPLUG_BUILD_FINGERPRINT + "'; rebuild it with the host's toolchain";
+    c.reason = explain_fingerprint_mismatch(fingerprint, NNPLUG_BUILD_FINGERPRINT) + " (plugin built by " + c.compiler +
+               "); rebuild it with the host's toolchain and SDK";
     return nullptr;
   }
   if (!handle->has("nnplug_plugin_register")) {

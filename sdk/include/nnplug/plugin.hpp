@@ -20,8 +20,8 @@
 #include "nnplug/export.hpp"
 #include "nnplug/registrar.hpp"
 
-// Bumped whenever an SDK header changes in a way that changes the binary interface.
-#define NNPLUG_ABI_VERSION 2
+// Bumped whenever an SDK header changes: tests/abi_test.cpp holds a hash of the headers and fails until it is.
+#define NNPLUG_ABI_VERSION 3
 #define NNPLUG_SDK_VERSION "0.1.0"
 
 #define NNPLUG_STR2(x) #x
@@ -36,17 +36,23 @@
 #else
 #define NNPLUG_STDLIB "unknown-stdlib"
 #endif
-#define NNPLUG_BUILD_FINGERPRINT                                                                        \
-  NNPLUG_STDLIB "; nlohmann_json " NNPLUG_STR(NLOHMANN_JSON_VERSION_MAJOR) "." NNPLUG_STR(             \
-      NLOHMANN_JSON_VERSION_MINOR) "; sdk " NNPLUG_SDK_VERSION
-
 #if defined(__clang__)
 #define NNPLUG_COMPILER "clang " __clang_version__
+#define NNPLUG_COMPILER_ABI "clang " NNPLUG_STR(__clang_major__)
 #elif defined(__GNUC__)
 #define NNPLUG_COMPILER "gcc " __VERSION__
+#define NNPLUG_COMPILER_ABI "gcc " NNPLUG_STR(__GNUC__)
 #else
 #define NNPLUG_COMPILER "unknown compiler"
+#define NNPLUG_COMPILER_ABI "unknown compiler"
 #endif
+
+// The build fingerprint: fields separated by "; " (the host names the ones that differ). The compiler's major
+// version, the standard library and its ABI, the JSON library whose types cross the boundary inside Params, and
+// the SDK version.
+#define NNPLUG_BUILD_FINGERPRINT                                                                          \
+  "compiler " NNPLUG_COMPILER_ABI "; " NNPLUG_STDLIB "; nlohmann_json " NNPLUG_STR(NLOHMANN_JSON_VERSION_MAJOR) "." \
+      NNPLUG_STR(NLOHMANN_JSON_VERSION_MINOR) "; sdk " NNPLUG_SDK_VERSION
 
 extern "C" {
 // Plain data: the host reads it before it trusts anything else in the library. Fields are only ever appended;

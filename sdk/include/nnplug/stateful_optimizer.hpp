@@ -40,6 +40,9 @@ class StatefulOptimizer : public Optimizer {
     for (std::size_t i = 0; i < params_.size(); ++i) update(i, *params_[i]);
   }
 
+  std::int64_t step_count() const override { return step_; }
+  void set_step_count(std::int64_t steps) override { step_ = steps; }
+
   std::vector<std::pair<std::string, Tensor>> state() override {
     std::vector<std::pair<std::string, Tensor>> out;
     for (std::size_t i = 0; i < params_.size(); ++i)

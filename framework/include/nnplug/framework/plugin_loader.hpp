@@ -42,6 +42,10 @@ class Library {
 // <prefix>/lib/nnplug/plugins once installed.
 std::filesystem::path bundled_plugin_dir();
 
+// "build fingerprint mismatch: compiler gcc 11 in the plugin, compiler gcc 12 in the host": the fields of two
+// fingerprints that differ, in one line.
+std::string explain_fingerprint_mismatch(const std::string& plugin, const std::string& host);
+
 enum class Verdict { Loaded, Rejected, Unusable, Shadowed };
 const char* verdict_name(Verdict v);
 

@@ -1,0 +1,77 @@
+// The ABI policy: every change to an SDK header bumps NNPLUG_ABI_VERSION, so that a plugin built against other
+// headers is refused at load time with both versions named, never run into "undefined symbol" or worse. And the
+// build fingerprint check explains a mismatch in one line.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/plugin.hpp"
+
+namespace nnplug::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// FNV-1a over every header's path (relative to the include folder) and contents, in path order.
+std::uint64_t hash_sdk_headers(const fs::path& root) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file()) files.push_back(fs::relative(e.path(), root));
+  std::sort(files.begin(), files.end());
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto add = [&h](const std::string& bytes) {
+    for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
+  };
+  for (const auto& f : files) {
+    std::ifstream in(root / f, std::ios::binary);
+    std::stringstream contents;
+    contents << in.rdbuf();
+    add(f.generic_string() + '\0' + contents.str() + '\0');
+  }
+  return h;
+}
+
+// One entry per ABI version, append only: when the headers change, bump NNPLUG_ABI_VERSION in plugin.hpp and add
+// the new version with the hash this test prints. Never edit an entry.
+const std::map<unsigned, std::uint64_t> kHeaderHashes = {
+    {3, 0x18f7c23d0e773addULL},
+};
+
+TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {
+  const std::uint64_t hash = hash_sdk_headers(SDK_INCLUDE_DIR);
+  std::ostringstream hex;
+  hex << "0x" << std::hex << std::setw(16) << std::setfill('0') << hash << "ULL";
+  const auto recorded = kHeaderHashes.find(NNPLUG_ABI_VERSION);
+  ASSERT_NE(recorded, kHeaderHashes.end()) << "no hash recorded for ABI version " << NNPLUG_ABI_VERSION
+                                           << ": add {" << NNPLUG_ABI_VERSION << ", " << hex.str() << "}";
+  EXPECT_EQ(recorded->second, hash) << "the SDK headers changed: bump NNPLUG_ABI_VERSION in sdk/include/nnplug/plugin.hpp to "
+                                    << NNPLUG_ABI_VERSION + 1 << " and add {" << NNPLUG_ABI_VERSION + 1 << ", " << hex.str()
+                                    << "} to kHeaderHashes";
+  EXPECT_EQ(kHeaderHashes.rbegin()->first, static_cast<unsigned>(NNPLUG_ABI_VERSION)) << "the ABI version went backwards";
+}
+
+TEST(AbiPolicy, TheFingerprintNamesTheCompilerStandardLibraryJsonAndSdk) {
+  const std::string fp = NNPLUG_BUILD_FINGERPRINT;
+  for (const char* part : {"compiler ", "libstdc++", "nlohmann_json ", "sdk " NNPLUG_SDK_VERSION})
+    EXPECT_NE(fp.find(part), std::string::npos) << part << " in " << fp;
+}
+
+TEST(AbiPolicy, AFingerprintMismatchIsExplainedByTheFieldsThatDiffer) {
+  EXPECT_EQ(explain_fingerprint_mismatch("compiler gcc 11; libstdc++ cxx11-abi=1; nlohmann_json 3.11; sdk 0.1.0",
+                                         "compiler gcc 12; libstdc++ cxx11-abi=1; nlohmann_json 3.11; sdk 0.1.0"),
+            "build fingerprint mismatch: compiler gcc 11 in the plugin, compiler gcc 12 in the host");
+  EXPECT_EQ(explain_fingerprint_mismatch("compiler gcc 12; libstdc++ cxx11-abi=0; nlohmann_json 3.10; sdk 0.1.0",
+                                         "compiler gcc 12; libstdc++ cxx11-abi=1; nlohmann_json 3.11; sdk 0.1.0"),
+            "build fingerprint mismatch: libstdc++ cxx11-abi=0 in the plugin, libstdc++ cxx11-abi=1 in the host, "
+            "nlohmann_json 3.10 in the plugin, nlohmann_json 3.11 in the host");
+}
+
+}  // namespace
+}  // namespace nnplug::test
