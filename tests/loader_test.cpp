@@ -66,6 +66,23 @@ TEST_F(BrokenPlugins, FileThatIsNotASharedLibraryIsRejected) {
   EXPECT_NE(c.reason.find("test_plugin_not_a_library.so"), std::string::npos) << c.reason;
 }
 
+TEST_F(BrokenPlugins, TruncatedFileIsRejectedWithTheLoadersReason) {
+  const auto& c = verdict("test_plugin_truncated.so");
+  EXPECT_EQ(c.verdict, Verdict::Rejected);
+  EXPECT_EQ(c.reason.rfind("not a loadable shared library: ", 0), 0u) << c.reason;
+  // Checked before dlopen, which would die of SIGBUS touching the missing pages.
+  EXPECT_NE(c.reason.find("test_plugin_truncated.so is truncated: it has 4096 bytes, its headers describe "), std::string::npos)
+      << c.reason;
+}
+
+TEST_F(BrokenPlugins, ProbeThatCrashesIsReportedAndTheHostSurvives) {
+  const auto& c = verdict("test_plugin_probe_crashes.so");
+  EXPECT_EQ(c.verdict, Verdict::Rejected);
+  EXPECT_EQ(c.reason.rfind("probe failed: the probe crashed (signal 11, ", 0), 0u) << c.reason;
+  EXPECT_NE(c.reason.find("plugin probe_crashes@1.0.0 is not loaded"), std::string::npos) << c.reason;
+  EXPECT_FALSE(registry_.has(PluginKind::Activation, "never_loaded"));
+}
+
 TEST_F(BrokenPlugins, DuplicateNameRejectsTheSecondAndKeepsTheFirst) {
   EXPECT_EQ(verdict("test_plugin_twin_a.so").verdict, Verdict::Loaded);
   const auto& c = verdict("test_plugin_twin_b.so");

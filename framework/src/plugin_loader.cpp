@@ -1,6 +1,16 @@
 #include "nnplug/framework/plugin_loader.hpp"
 
+#include <elf.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <cstdlib>
 #include <map>
 #include <sstream>
@@ -66,6 +76,73 @@ struct Opened {
   const nnplug_info_record* info;
 };
 
+struct ProbeOutcome {
+  double score = 0.0;
+  std::string why;
+  std::string failure;  // set when the probe crashed, hung or answered nothing
+};
+
+// Runs a plugin's probe in a child process: a probe that crashes or hangs takes down only the child, and the host
+// reports which plugin it was. The child writes the score and the reason to a pipe and exits at once.
+ProbeOutcome probe_in_child(double (*probe)(char*, std::size_t)) {
+  constexpr int kTimeoutMs = 10000;
+  ProbeOutcome out;
+  int fds[2];
+  if (pipe(fds) != 0) {
+    out.failure = std::string("cannot create a pipe: ") + std::strerror(errno);
+    return out;
+  }
+  std::fflush(nullptr);  // nothing buffered is written twice
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    out.failure = std::string("cannot fork: ") + std::strerror(errno);
+    return out;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    char why[512] = "";
+    const double score = probe(why, sizeof why);
+    std::string answer(reinterpret_cast<const char*>(&score), sizeof score);
+    answer += why;
+    const ssize_t written = write(fds[1], answer.data(), answer.size());
+    _exit(written == static_cast<ssize_t>(answer.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  std::string answer;
+  char buffer[256];
+  bool timed_out = false;
+  for (;;) {
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = poll(&p, 1, kTimeoutMs);
+    if (ready == 0) {
+      timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    if (ready < 0 && errno == EINTR) continue;
+    const ssize_t n = ready > 0 ? read(fds[0], buffer, sizeof buffer) : -1;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    answer.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) out.failure = "the probe did not answer within " + std::to_string(kTimeoutMs / 1000) + " s";
+  else if (WIFSIGNALED(status))
+    out.failure = "the probe crashed (signal " + std::to_string(WTERMSIG(status)) + ", " + strsignal(WTERMSIG(status)) + ")";
+  else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || answer.size() < sizeof(double))
+    out.failure = "the probe exited without an answer";
+  else {
+    std::memcpy(&out.score, answer.data(), sizeof(double));
+    out.why = answer.substr(sizeof(double));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string explain_fingerprint_mismatch(const std::string& plugin, const std::string& host) {
@@ -89,10 +166,40 @@ std::string explain_fingerprint_mismatch(const std::string& plugin, const std::s
 
 namespace {
 
+// Why the file cannot be a whole 64-bit ELF shared library, or "" if it may be. Checked before dlopen: mapping a
+// truncated library kills the process with SIGBUS when the loader touches the missing pages.
+std::string elf_file_problem(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (!in || ec) return "cannot read " + path.string();
+  Elf64_Ehdr header{};
+  if (!in.read(reinterpret_cast<char*>(&header), sizeof header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+    return path.string() + " is not an ELF file";
+  if (header.e_ident[EI_CLASS] != ELFCLASS64) return path.string() + " is not a 64-bit ELF file";
+  std::uint64_t needed = header.e_phoff + std::uint64_t{header.e_phnum} * header.e_phentsize;
+  if (header.e_shnum) needed = std::max<std::uint64_t>(needed, header.e_shoff + std::uint64_t{header.e_shnum} * header.e_shentsize);
+  if (needed <= size) {
+    in.seekg(static_cast<std::streamoff>(header.e_phoff));
+    for (unsigned i = 0; i < header.e_phnum; ++i) {
+      Elf64_Phdr segment{};
+      if (!in.read(reinterpret_cast<char*>(&segment), sizeof segment)) break;
+      if (segment.p_type == PT_LOAD) needed = std::max<std::uint64_t>(needed, segment.p_offset + segment.p_filesz);
+    }
+  }
+  if (needed > size)
+    return path.string() + " is truncated: it has " + std::to_string(size) + " bytes, its headers describe " + std::to_string(needed);
+  return "";
+}
+
 // Opens one file and checks it on its own: loadable, entry points, record size, ABI, fingerprint, probe.
 // Fills the candidate's fields; returns the handle when the library may be registered.
 std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
   std::shared_ptr<boost::dll::shared_library> handle;
+  if (const std::string problem = elf_file_problem(c.path); !problem.empty()) {
+    c.reason = "not a loadable shared library: " + problem;
+    return nullptr;
+  }
   try {
     handle = std::make_shared<boost::dll::shared_library>(
         c.path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
@@ -134,11 +241,15 @@ std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
   }
   c.score = 1.0;
   if (handle->has("nnplug_plugin_probe")) {
-    char why[512] = "";
-    c.score = handle->get<double(char*, std::size_t)>("nnplug_plugin_probe")(why, sizeof why);
+    const ProbeOutcome probe = probe_in_child(handle->get<double(char*, std::size_t)>("nnplug_plugin_probe"));
+    if (!probe.failure.empty()) {
+      c.reason = "probe failed: " + probe.failure + "; plugin " + c.name + "@" + c.version + " is not loaded";
+      return nullptr;
+    }
+    c.score = probe.score;
     if (!(c.score > 0.0)) {
       c.verdict = Verdict::Unusable;
-      c.reason = std::string("probe says unusable here") + (why[0] ? ": " + std::string(why) : "");
+      c.reason = std::string("probe says unusable here") + (probe.why.empty() ? "" : ": " + probe.why);
       return nullptr;
     }
   }
