@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The SDK as an outside author uses it: install nnplug into a prefix, build the example plugin in sdk/examples/mish
-# as its own CMake project against that prefix only, run the conformance kit on it, and train a model that uses it
-# with the installed nnplug command.
+# and the templates in sdk/templates as projects of their own against that prefix only, run the conformance kit
+# on them, and train models that use them with the installed nnplug command.
 #   usage: sdk_example.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -25,3 +25,20 @@ grep -q "(dense) mish" <<<"$out"
 accuracy=$(awk '/^epoch 2\/2/ { for (i = 1; i <= NF; ++i) if ($i == "val_accuracy") print $(i + 1) }' <<<"$out")
 awk -v a="$accuracy" 'BEGIN { exit !(a > 0.75) }' || { echo "validation accuracy $accuracy, expected > 0.75"; exit 1; }
 echo "ok: the mish plugin, built against the installed package, trains with the installed nnplug (val_accuracy $accuracy)"
+
+# Every template builds out of the box, passes the conformance kit, and works in one model.
+cmake -S "$src/sdk/templates" -B "$work/templates" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/prefix" \
+  "${launcher[@]}" >/dev/null
+cmake --build "$work/templates" -j 2 >/dev/null
+ctest --test-dir "$work/templates" --output-on-failure
+kinds="activation layer loss initializer optimizer schedule regularizer gradient_transform"
+template_path=$(for k in $kinds; do printf '%s:' "$work/templates/$k"; done)
+listing=$(NNPLUG_PLUGIN_PATH="$template_path" "$work/prefix/bin/nnplug" plugins)
+for k in $kinds; do
+  grep -Eq "^$k +my_$k " <<<"$listing" || { echo "template my_$k was not loaded:"; echo "$listing"; exit 1; }
+done
+out=$(NNPLUG_PLUGIN_PATH="$template_path" "$work/prefix/bin/nnplug" train "$src/sdk/templates/every_template.json" --no-progress)
+echo "$out"
+accuracy=$(awk '/^epoch 20\/20/ { for (i = 1; i <= NF; ++i) if ($i == "val_accuracy") print $(i + 1) }' <<<"$out")
+awk -v a="$accuracy" 'BEGIN { exit !(a > 0.9) }' || { echo "validation accuracy $accuracy, expected > 0.9"; exit 1; }
+echo "ok: every template builds, passes the conformance kit and trains (val_accuracy $accuracy)"
