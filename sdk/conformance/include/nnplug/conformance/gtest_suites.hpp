@@ -6,6 +6,9 @@
 //   INSTANTIATE_TEST_SUITE_P(MyDense, LayerConformance,
 //                            ::testing::Values(LayerCase{R"({"type": "my_dense", "units": 3})", {5}, 4}));
 //   INSTANTIATE_TEST_SUITE_P(MyLoss, LossConformance, ::testing::Values(LossCase{R"("my_loss")", Target::Labels}));
+//   INSTANTIATE_TEST_SUITE_P(MyOpt, OptimizerConformance, ::testing::Values(R"({"type": "my_opt", "lr": 0.1})"));
+//   INSTANTIATE_TEST_SUITE_P(MyInit, InitializerConformance, ::testing::Values(InitializerCase{R"("my_init")", 0.0, 0.1}));
+//   INSTANTIATE_TEST_SUITE_P(MyBackend, BackendConformance, ::testing::Values(R"("my_backend")"));
 //
 // Include this header in one test source only (it defines the tests). Plugins are found through
 // NNPLUG_PLUGIN_PATH and the installed nnplug's plugin folder (see plugin_registry.hpp).
@@ -13,6 +16,7 @@
 
 #include <string>
 
+#include "nnplug/conformance/component_checks.hpp"
 #include "nnplug/conformance/gradient_check.hpp"
 #include "nnplug/conformance/plugin_registry.hpp"
 
@@ -34,21 +38,36 @@ struct LossCase {
 };
 inline void PrintTo(const LossCase& c, std::ostream* os) { *os << c.spec; }
 
+// An initializer spec and the mean and std its values must have for a 100 x 100 weight (fan_in = fan_out = 100).
+struct InitializerCase {
+  std::string spec;
+  double mean = 0.0, std = 0.0, tolerance = 0.01;
+};
+inline void PrintTo(const InitializerCase& c, std::ostream* os) { *os << c.spec; }
+
 inline Params spec_params(const std::string& json) { return Params("conformance", Params::Json::parse(json)); }
 
 class ActivationConformance : public ::testing::TestWithParam<std::string> {};
 class LayerConformance : public ::testing::TestWithParam<LayerCase> {};
 class LossConformance : public ::testing::TestWithParam<LossCase> {};
+class OptimizerConformance : public ::testing::TestWithParam<std::string> {};
+class InitializerConformance : public ::testing::TestWithParam<InitializerCase> {};
+class BackendConformance : public ::testing::TestWithParam<std::string> {};
 // An author instantiates the suites for the kinds their plugin provides; the others stay silent.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ActivationConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(LayerConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(LossConformance);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(OptimizerConformance);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(InitializerConformance);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BackendConformance);
+
+#define NNPLUG_EXPECT_PASSES(result) EXPECT_TRUE((result).passed) << (result).check << ": " << (result).detail
 
 TEST_P(ActivationConformance, GradientMatchesCentredDifferencesInFloat64) {
   auto backend = reference_backend();
   const auto r = check_activation_gradient(registry().create_activation(spec_params(GetParam())), *backend, Shape{6}, 4,
                                            away_from_zero(random_normal(24, 3)));
-  EXPECT_TRUE(r.passed) << r.check << ": " << r.detail;
+  NNPLUG_EXPECT_PASSES(r);
 }
 
 TEST_P(LayerConformance, GradientMatchesCentredDifferencesInFloat64) {
@@ -57,7 +76,7 @@ TEST_P(LayerConformance, GradientMatchesCentredDifferencesInFloat64) {
   const Shape sample(GetParam().sample);
   const auto r = check_layer_gradient(*layer, *backend, sample, GetParam().batch,
                                       random_normal(static_cast<std::size_t>(sample.numel() * GetParam().batch), 1));
-  EXPECT_TRUE(r.passed) << r.check << ": " << r.detail;
+  NNPLUG_EXPECT_PASSES(r);
 }
 
 TEST_P(LossConformance, GradientMatchesCentredDifferencesInFloat64) {
@@ -75,7 +94,36 @@ TEST_P(LossConformance, GradientMatchesCentredDifferencesInFloat64) {
     from_host(target, values);
   }
   const auto r = check_loss_gradient(*loss, *backend, Shape{4, 5}, random_normal(20, 4), target);
-  EXPECT_TRUE(r.passed) << r.check << ": " << r.detail;
+  NNPLUG_EXPECT_PASSES(r);
+}
+
+inline OptimizerFactory optimizer_factory(const std::string& spec) {
+  return [spec] { return registry().create_optimizer(spec_params(spec)); };
+}
+
+TEST_P(OptimizerConformance, ZeroGradientKeepsTheWeights) {
+  NNPLUG_EXPECT_PASSES(check_optimizer_zero_gradient(optimizer_factory(GetParam()), *reference_backend()));
+}
+TEST_P(OptimizerConformance, ConvergesOnAQuadratic) {
+  NNPLUG_EXPECT_PASSES(check_optimizer_converges_on_quadratic(optimizer_factory(GetParam()), *reference_backend()));
+}
+TEST_P(OptimizerConformance, StateSaveAndRestoreReplaysTheSameSteps) {
+  NNPLUG_EXPECT_PASSES(check_optimizer_state_round_trip(optimizer_factory(GetParam()), *reference_backend()));
+}
+
+TEST_P(InitializerConformance, SameSeedSameValues) {
+  NNPLUG_EXPECT_PASSES(check_initializer_determinism(*registry().create_initializer(spec_params(GetParam().spec))));
+}
+TEST_P(InitializerConformance, MeanAndStdAsExpected) {
+  const auto& c = GetParam();
+  NNPLUG_EXPECT_PASSES(check_initializer_statistics(*registry().create_initializer(spec_params(c.spec)), c.mean, c.std, c.tolerance));
+}
+
+TEST_P(BackendConformance, EveryOpMatchesTheCpuBackend) {
+  auto candidate = registry().create_backend(spec_params(GetParam()));
+  auto reference = reference_backend();
+  for (DType dtype : {DType::Float32, DType::Float64})
+    for (const auto& r : check_backend_parity(*candidate, *reference, dtype)) NNPLUG_EXPECT_PASSES(r);
 }
 
 }  // namespace nnplug::conformance

@@ -1,0 +1,149 @@
+#include <cmath>
+#include <sstream>
+
+#include "nnplug/conformance/component_checks.hpp"
+
+namespace nnplug::conformance {
+
+namespace {
+
+// One tensor of a case: its shape, and for int32 tensors (labels) the range of values [0, classes).
+struct Slot {
+  Shape shape;
+  std::int32_t classes = 0;  // > 0: int32 values below this
+  bool compared = false;     // an output, compared after the op
+};
+
+struct ParityCase {
+  std::string name;
+  std::vector<Slot> slots;
+  std::function<Op(const std::vector<Tensor>&)> make;
+};
+
+Slot in(Shape s) { return {s}; }
+Slot out(Shape s) { return {s, 0, true}; }
+Slot labels(Shape s, std::int32_t classes) { return {s, classes}; }
+Slot out_int(Shape s) { return {s, 1, true}; }
+
+std::vector<ParityCase> cases() {
+  using T = std::vector<Tensor>;
+  std::vector<ParityCase> c;
+  c.push_back({"fill", {out({3, 4})}, [](const T& t) { return op::Fill{t[0], 0.25}; }});
+  c.push_back({"copy", {in({3, 4}), out({3, 4})}, [](const T& t) { return op::Copy{t[0], t[1]}; }});
+  c.push_back({"axpby", {in({3, 4}), out({3, 4})}, [](const T& t) { return op::Axpby{t[0], t[1], 0.5, -2.0}; }});
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      c.push_back({std::string("gemm") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
+                   {in(ta ? Shape{5, 3} : Shape{3, 5}), in(tb ? Shape{4, 5} : Shape{5, 4}), out({3, 4})},
+                   [ta, tb](const T& t) { return op::Gemm{t[0], t[1], t[2], ta, tb, 0.7, 0.3}; }});
+  c.push_back({"add_row_vector", {in({3, 4}), in({4}), out({3, 4})}, [](const T& t) { return op::AddRowVector{t[0], t[1], t[2]}; }});
+  c.push_back({"sum_rows", {in({3, 4}), out({4})}, [](const T& t) { return op::SumRows{t[0], t[1], 0.5}; }});
+  for (Pointwise fn : {Pointwise::Identity, Pointwise::Relu, Pointwise::LeakyRelu, Pointwise::Elu, Pointwise::Selu, Pointwise::Sigmoid,
+                       Pointwise::Tanh, Pointwise::Silu, Pointwise::Gelu, Pointwise::Softplus}) {
+    const double alpha = fn == Pointwise::Softplus ? 1.0 : 0.1;
+    const std::string n = std::to_string(static_cast<int>(fn));
+    c.push_back({"activation " + n, {in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) { return op::Activation{t[0], t[1], fn, alpha}; }});
+    // The gradient from x, with y = f(x) computed by the same backend first (slot 1 is y, an output too).
+    c.push_back({"activation_grad " + n, {in({3, 4}), out({3, 4}), in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) {
+                   t[0].backend().run(op::Activation{t[0], t[1], fn, alpha});
+                   return op::ActivationGrad{t[0], t[1], t[2], t[3], fn, alpha};
+                 }});
+  }
+  c.push_back({"softmax", {in({3, 5}), out({3, 5})}, [](const T& t) { return op::Softmax{t[0], t[1]}; }});
+  c.push_back({"softmax_grad", {in({3, 5}), in({3, 5}), out({3, 5})}, [](const T& t) { return op::SoftmaxGrad{t[0], t[1], t[2]}; }});
+  c.push_back({"multiply", {in({3, 4}), in({3, 4}), out({3, 4})}, [](const T& t) { return op::Multiply{t[0], t[1], t[2]}; }});
+  const Window2d same3{3, 3, 1, 1, 1, 1, 1, 1}, strided{3, 2, 2, 1, 1, 0, 1, 2};
+  for (const Window2d& g : {same3, strided}) {
+    const std::int64_t oh = g.out_h(6), ow = g.out_w(7);
+    c.push_back({"conv2d", {in({2, 3, 6, 7}), in({4, 3, g.kernel_h, g.kernel_w}), in({4}), out({2, 4, oh, ow})},
+                 [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g}; }});
+    c.push_back({"conv2d_grad",
+                 {in({2, 3, 6, 7}), in({4, 3, g.kernel_h, g.kernel_w}), in({2, 4, oh, ow}), out({2, 3, 6, 7}),
+                  out({4, 3, g.kernel_h, g.kernel_w}), out({4})},
+                 [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }});
+  }
+  const Window2d pool{2, 2, 2, 2, 0, 0, 1, 1}, padded{3, 3, 2, 2, 1, 1, 1, 1};
+  for (const Window2d& g : {pool, padded}) {
+    const Shape y{2, 3, g.out_h(6), g.out_w(7)};
+    c.push_back({"max_pool2d", {in({2, 3, 6, 7}), out(y), out_int(y)},
+                 [g](const T& t) { return op::Pool2d{t[0], t[1], t[2], PoolKind::Max, g}; }});
+    c.push_back({"avg_pool2d", {in({2, 3, 6, 7}), out(y)}, [g](const T& t) { return op::Pool2d{t[0], t[1], Tensor(), PoolKind::Average, g}; }});
+    c.push_back({"avg_pool2d_grad", {in(y), out({2, 3, 6, 7})},
+                 [g](const T& t) { return op::Pool2dGrad{t[0], Tensor(), t[1], PoolKind::Average, g}; }});
+  }
+  c.push_back({"batch_norm", {in({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), out({3}), out({3})},
+               [](const T& t) {
+                 t[0].backend().run(op::Fill{t[7], 1.0});  // running_var > 0
+                 return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
+               }});
+  c.push_back({"softmax_cross_entropy", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})},
+               [](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3]}; }});
+  c.push_back({"count_correct", {in({4, 5}), labels({4}, 5), out({1})}, [](const T& t) { return op::CountCorrect{t[0], t[1], t[2]}; }});
+  c.push_back({"sgd_step", {out({6}), in({6}), out({6})},
+               [](const T& t) { return op::SgdStep{t[0], t[1], t[2], 0.1, 0.9, 0.0, 0.01, true, false}; }});
+  c.push_back({"adam_step", {out({6}), in({6}), out({6}), out({6})}, [](const T& t) {
+                 t[0].backend().run(op::Fill{t[3], 0.5});  // v >= 0
+                 op::AdamStep s{t[0], t[1], t[2], t[3]};
+                 s.step = 3;
+                 return s;
+               }});
+  return c;
+}
+
+// Uploads the same seeded values to a tensor of each backend.
+Tensor make_tensor(Backend& be, const Slot& s, DType dtype, std::uint64_t seed) {
+  if (s.classes > 0) {
+    Tensor t = be.empty(s.shape, DType::Int32);
+    std::vector<double> v(static_cast<std::size_t>(s.shape.numel()));
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>((i * 7 + seed) % static_cast<std::size_t>(s.classes));
+    from_host(t, v);
+    return t;
+  }
+  Tensor t = be.empty(s.shape, dtype);
+  from_host(t, random_normal(static_cast<std::size_t>(s.shape.numel()), seed));
+  return t;
+}
+
+}  // namespace
+
+std::vector<CheckResult> check_backend_parity(Backend& candidate, Backend& reference, DType dtype) {
+  const double tolerance = dtype == DType::Float64 ? 1e-10 : 1e-4;
+  std::vector<CheckResult> results;
+  for (const auto& pc : cases()) {
+    CheckResult r{candidate.name() + " " + pc.name + " (" + dtype_name(dtype) + ")"};
+    std::vector<Tensor> mine, theirs;
+    for (std::size_t i = 0; i < pc.slots.size(); ++i) {
+      mine.push_back(make_tensor(candidate, pc.slots[i], dtype, 40 + i));
+      theirs.push_back(make_tensor(reference, pc.slots[i], dtype, 40 + i));
+    }
+    try {
+      const Op op = pc.make(mine);
+      if (!candidate.supports(op, dtype)) throw BackendError("not supported");
+      candidate.run(op);
+      reference.run(pc.make(theirs));
+    } catch (const std::exception& e) {
+      r.passed = false;
+      r.detail = e.what();
+      results.push_back(r);
+      continue;
+    }
+    for (std::size_t i = 0; i < pc.slots.size(); ++i) {
+      if (!pc.slots[i].compared) continue;
+      const auto a = to_host<double>(mine[i]), b = to_host<double>(theirs[i]);
+      for (std::size_t k = 0; k < a.size(); ++k) {
+        const double error = std::abs(a[k] - b[k]) / std::max(std::abs(b[k]), 1.0);
+        r.worst_error = std::max(r.worst_error, error);
+        if (!(error <= tolerance) && r.passed) {
+          std::ostringstream d;
+          d << "output " << i << " [" << k << "]: " << a[k] << ", the reference has " << b[k];
+          r.passed = false;
+          r.detail = d.str();
+        }
+      }
+    }
+    results.push_back(r);
+  }
+  return results;
+}
+
+}  // namespace nnplug::conformance

@@ -1,0 +1,87 @@
+// The conformance kit's suites instantiated for the project's own optimizers and initializers, exactly as an
+// outside author instantiates them (the layer, activation and loss gradient checks are in gradient_check_test).
+// Initializer statistics are closed forms for a 100 x 100 weight, fan_in = fan_out = 100.
+#include <cmath>
+
+#include "nnplug/conformance/gtest_suites.hpp"
+
+namespace nnplug::conformance {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryOptimizer, OptimizerConformance,
+    ::testing::Values(R"({"type": "sgd", "lr": 0.1})", R"({"type": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": true})",
+                      R"({"type": "adam", "lr": 0.1})", R"({"type": "adam", "lr": 0.1, "amsgrad": true})",
+                      R"({"type": "adamw", "lr": 0.1, "weight_decay": 0})", R"({"type": "adagrad", "lr": 0.5})",
+                      R"({"type": "rmsprop", "lr": 0.05})", R"({"type": "adadelta", "lr": 1.0})"));
+
+const double kTruncatedStd = std::sqrt(1 - 4 * std::exp(-2.0) / std::sqrt(2 * M_PI) / std::erf(2 / std::sqrt(2.0)));
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryInitializer, InitializerConformance,
+    ::testing::Values(InitializerCase{R"("zeros")", 0, 0, 1e-12}, InitializerCase{R"({"type": "constant", "value": 0.3})", 0.3, 0, 1e-12},
+                      InitializerCase{R"("uniform")", 0.5, 1 / std::sqrt(12.0), 0.02}, InitializerCase{R"("normal")", 0, 1, 0.05},
+                      InitializerCase{R"("truncated_normal")", 0, kTruncatedStd, 0.03},
+                      InitializerCase{R"("xavier_uniform")", 0, 0.1, 0.005}, InitializerCase{R"("xavier_normal")", 0, 0.1, 0.005},
+                      InitializerCase{R"("he_normal")", 0, std::sqrt(0.02), 0.005}, InitializerCase{R"("he_uniform")", 0, std::sqrt(0.02), 0.005},
+                      InitializerCase{R"("lecun_normal")", 0, 0.1, 0.005}, InitializerCase{R"("lecun_uniform")", 0, 0.1, 0.005},
+                      InitializerCase{R"("variance_scaling")", 0, 0.1, 0.005},
+                      InitializerCase{R"("sparse")", 0, 0.01 * std::sqrt(0.1), 0.0005},
+                      InitializerCase{R"("orthogonal")", 0, 0.1, 0.002}));
+
+// The checks themselves can fail: an optimizer that forgets its step count on restore, and a backend that gets
+// an op wrong, are caught.
+class ForgetfulAdam final : public Optimizer {
+ public:
+  ForgetfulAdam() : inner_(registry().create_optimizer(spec_params(R"({"type": "adam", "lr": 0.1})"))) {}
+  std::string type() const override { return "forgetful_adam"; }
+  void attach(const std::vector<Parameter*>& p) override { inner_->attach(p); }
+  void step() override { inner_->step(); }
+  double learning_rate() const override { return inner_->learning_rate(); }
+  void set_learning_rate(double lr) override { inner_->set_learning_rate(lr); }
+  std::vector<std::pair<std::string, Tensor>> state() override { return inner_->state(); }  // no step count
+
+ private:
+  std::shared_ptr<Optimizer> inner_;
+};
+
+TEST(ConformanceChecks, AMissingStepCountFailsTheRoundTrip) {
+  const auto r = check_optimizer_state_round_trip([] { return std::make_unique<ForgetfulAdam>(); }, *reference_backend());
+  EXPECT_FALSE(r.passed);
+  EXPECT_NE(r.detail.find("some state is missing"), std::string::npos) << r.detail;
+}
+
+TEST(ConformanceChecks, TheCpuBackendPassesParityWithItselfAndAWrongOpFails) {
+  auto be = reference_backend();
+  for (const auto& r : check_backend_parity(*be, *be, DType::Float64)) NNPLUG_EXPECT_PASSES(r);
+  // A backend whose relu is wrong: every op goes to the CPU backend except Activation(Relu), which leaks 0.1 x.
+  class LeakyEverywhere final : public Backend {
+   public:
+    explicit LeakyEverywhere(std::shared_ptr<Backend> cpu) : cpu_(std::move(cpu)) {}
+    std::string name() const override { return "wrong"; }
+    std::string device() const override { return "test"; }
+    std::shared_ptr<Buffer> allocate(std::size_t n) override { return cpu_->allocate(n); }
+    void upload(const Tensor& d, const void* h, std::size_t n) override { cpu_->upload(d, h, n); }
+    void download(void* h, const Tensor& s, std::size_t n) override { cpu_->download(h, s, n); }
+    bool supports(const Op& op, DType dtype) const override { return cpu_->supports(op, dtype); }
+    void run(const Op& op) override {
+      if (const auto* a = std::get_if<op::Activation>(&op); a && a->fn == Pointwise::Relu)
+        return cpu_->run(op::Activation{a->x, a->y, Pointwise::LeakyRelu, 0.1});
+      cpu_->run(op);
+    }
+
+   private:
+    std::shared_ptr<Backend> cpu_;
+  };
+  LeakyEverywhere wrong(be);
+  int failed = 0;
+  for (const auto& r : check_backend_parity(wrong, *be, DType::Float64))
+    if (!r.passed) {
+      ++failed;
+      EXPECT_EQ(r.check, "wrong activation 1 (float64)");
+    }
+  EXPECT_EQ(failed, 1);
+}
+
+}  // namespace
+}  // namespace nnplug::conformance
