@@ -25,6 +25,11 @@ struct SummaryArgs {
   std::vector<std::string> overrides;
 };
 
+struct PluginCheckArgs {
+  std::filesystem::path plugin;
+  std::string params;  // JSON object merged into each checked spec
+};
+
 struct PluginsArgs {
   bool explain = false;
 };
@@ -33,6 +38,7 @@ struct PluginsArgs {
 // exception thrown by plugin code needs that plugin's library loaded to be read and destroyed.
 int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 
 }  // namespace nnplug::cli

@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   summary_cmd->add_option("--set", summary.overrides, "Override a spec field: PATH=JSON (repeatable)");
 
+  nnplug::cli::PluginCheckArgs check;
+  auto* check_cmd = app.add_subcommand("plugin-check", "Load a built plugin and run the conformance checks for what it provides");
+  check_cmd->add_option("plugin", check.plugin, "The plugin file (.so)")->required();
+  check_cmd->add_option("--params", check.params, "JSON parameters for its specs, e.g. '{\"units\": 3}'");
+
   nnplug::cli::PluginsArgs plugins;
   auto* plugins_cmd = app.add_subcommand("plugins", "List every plugin found and every library rejected, with why");
   plugins_cmd->add_flag("--explain", plugins.explain, "Also show the search path and the verdict on every file");
@@ -43,6 +48,7 @@ int main(int argc, char** argv) {
   try {
     if (*train_cmd) return nnplug::cli::train(train, plugin_dirs, registry);
     if (*summary_cmd) return nnplug::cli::summary(summary, plugin_dirs, registry);
+    if (*check_cmd) return nnplug::cli::plugin_check(check, plugin_dirs, registry);
     if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs, registry);
   } catch (const nnplug::Error& e) {
     std::fprintf(stderr, "nnplug: error: %s\n", e.what());

@@ -1,0 +1,54 @@
+// nnplug plugin-check PATH.so: loads one built plugin beside the installed ones and runs the conformance checks
+// that fit each name it provides (gradient checks, optimizer invariants, backend parity, ...), one verdict each.
+#include <cstdio>
+#include <sstream>
+
+#include "commands.hpp"
+#include "nnplug/conformance/plugin_checks.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
+
+namespace nnplug::cli {
+
+int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path file = fs::weakly_canonical(args.plugin, ec);
+  if (!fs::is_regular_file(file)) throw IoError(args.plugin.string() + ": no such plugin file");
+  Params::Json extra = Params::Json::object();
+  if (!args.params.empty()) {
+    try {
+      extra = Params::Json::parse(args.params);
+    } catch (const Params::Json::parse_error& e) {
+      throw InvalidArgument(std::string("--params: not JSON: ") + e.what());
+    }
+    if (!extra.is_object()) throw InvalidArgument("--params: expected a JSON object, e.g. {\"units\": 3}");
+  }
+  PluginLoader loader;
+  loader.add_directory(file.parent_path());  // first in the search order, so the file under test wins
+  for (const auto& d : plugin_dirs) loader.add_directory(d);
+  const auto verdicts = loader.load_all(registry);
+  const Candidate* mine = nullptr;
+  for (const auto& c : verdicts)
+    if (fs::weakly_canonical(c.path, ec) == file) mine = &c;
+  if (!mine) throw PluginError(file.string() + ": not found by the loader (is it a .so file?)");
+  if (mine->verdict != Verdict::Loaded) {
+    std::printf("FAIL  load: %s %s: %s\n", verdict_name(mine->verdict), file.c_str(), mine->reason.c_str());
+    return 1;
+  }
+  std::printf("PASS  load: %s@%s (ABI %u) provides %s\n", mine->name.c_str(), mine->version.c_str(), mine->abi_version,
+              mine->provides.c_str());
+  int failures = 0, checks = 0;
+  std::istringstream provides(mine->provides);
+  for (std::string item; provides >> item;) {
+    const auto colon = item.find(':');
+    for (const auto& r : conformance::check_registered(registry, item.substr(0, colon), item.substr(colon + 1), extra)) {
+      ++checks;
+      failures += !r.passed;
+      std::printf("%s  %s%s%s\n", r.passed ? "PASS" : "FAIL", r.check.c_str(), r.detail.empty() ? "" : ": ", r.detail.c_str());
+    }
+  }
+  std::printf("%d of %d checks passed\n", checks - failures, checks);
+  return failures ? 1 : 0;
+}
+
+}  // namespace nnplug::cli

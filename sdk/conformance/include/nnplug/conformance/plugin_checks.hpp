@@ -1,0 +1,17 @@
+#pragma once
+// The checks that fit a registered plugin, chosen by its kind ("activation", "layer", ...): what
+// `nnplug plugin-check PATH.so` runs for each name the library provides.
+#include <string>
+#include <vector>
+
+#include "nnplug/conformance/gradient_check.hpp"
+#include "nnplug/framework/registry.hpp"
+
+namespace nnplug::conformance {
+
+// `extra` holds parameters for the plugin's spec (e.g. {"units": 3} for a layer that requires units). Common
+// settings the checks need are added when the plugin accepts them: lr 0.1 and weight_decay 0 for optimizers.
+std::vector<CheckResult> check_registered(const Registry& registry, const std::string& kind, const std::string& name,
+                                          const Params::Json& extra = Params::Json::object());
+
+}  // namespace nnplug::conformance

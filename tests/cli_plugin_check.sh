@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# nnplug plugin-check on good and bad plugins: a verdict per check, exit status 0 only when every check passes.
+#   usage: cli_plugin_check.sh NNPLUG PLUGIN_DIR BROKEN_PLUGIN_DIR
+set -u
+nnplug=$1 plugins=$2 broken=$3
+failures=0
+
+expect() {  # expect "description" expected_status "expected output fragment" args...
+  local what=$1 status=$2 fragment=$3
+  shift 3
+  local out rc
+  out=$("$nnplug" plugin-check "$@" 2>&1)
+  rc=$?
+  if [ "$rc" -ne "$status" ] || [[ "$out" != *"$fragment"* ]]; then
+    echo "FAIL: $what: exit $rc, output: $out"
+    failures=$((failures + 1))
+  else
+    echo "ok: $what"
+  fi
+}
+
+expect "an activation" 0 "PASS  relu gradient: worst input" "$plugins/nnplug_activation_relu.so"
+expect "a layer with its parameters" 0 "PASS  dense gradient" "$plugins/nnplug_layer_dense.so" --params '{"units": 3}'
+expect "a layer without them" 1 "parameter 'units' is required (give its parameters with --params)" "$plugins/nnplug_layer_dense.so"
+expect "an optimizer" 0 "PASS  adam state save and restore" "$plugins/nnplug_optimizer_adam.so"
+# The CPU backend variant this machine loads (AVX-512, AVX2 or generic).
+cpu=$("$nnplug" plugins | awk '$1 == "backend" && $2 == "cpu" { print $4 }')
+expect "a backend" 0 "PASS  cpu conv2d_grad (float32)" "$cpu"
+expect "a wrong gradient" 1 "FAIL  wrong_gradient gradient: relative error over 1e-07: input [0]" "$broken/test_plugin_wrong_gradient.so"
+expect "a wrong ABI" 1 "FAIL  load: rejected" "$broken/test_plugin_wrong_abi.so"
+out=$("$nnplug" plugin-check /nonexistent/x.so 2>&1)
+[ $? -eq 1 ] && [[ "$out" == *"/nonexistent/x.so: no such plugin file"* ]] && echo "ok: a missing file" || { echo "FAIL: missing file: $out"; failures=$((failures + 1)); }
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]
