@@ -19,12 +19,22 @@ grep -q "$work/prefix/include" "$work/mish/CMakeFiles/mish.dir/flags.make"
 ! grep -q "$src/sdk/include" "$work/mish/CMakeFiles/mish.dir/flags.make"
 ctest --test-dir "$work/mish" --output-on-failure
 
-out=$(NNPLUG_PLUGIN_PATH="$work/mish" "$work/prefix/bin/nnplug" train "$src/sdk/examples/mish/mish_mlp.json" --no-progress)
+out=$(NNPLUG_PLUGIN_PATH="$work/mish" "$work/prefix/bin/nnplug" train "$src/sdk/examples/mish/mish_mlp.json" --no-progress \
+  --save "$work/mish_mlp.safetensors")
 echo "$out"
 grep -q "(dense) mish" <<<"$out"
 accuracy=$(awk '/^epoch 2\/2/ { for (i = 1; i <= NF; ++i) if ($i == "val_accuracy") print $(i + 1) }' <<<"$out")
 awk -v a="$accuracy" 'BEGIN { exit !(a > 0.75) }' || { echo "validation accuracy $accuracy, expected > 0.75"; exit 1; }
 echo "ok: the mish plugin, built against the installed package, trains with the installed nnplug (val_accuracy $accuracy)"
+
+# The saved model records the plugin: it evaluates where mish is found, and says what is missing where it is not.
+NNPLUG_PLUGIN_PATH="$work/mish" "$work/prefix/bin/nnplug" evaluate "$work/mish_mlp.safetensors"
+set +e
+missing=$("$work/prefix/bin/nnplug" evaluate "$work/mish_mlp.safetensors" 2>&1)
+status=$?
+set -e
+echo "$missing"
+[ "$status" -eq 1 ] && grep -q "needs activation 'mish' from plugin mish@1.0.0 (ABI [0-9]*), which is not loaded" <<<"$missing"
 
 # Every template builds out of the box, passes the conformance kit, and works in one model.
 cmake -S "$src/sdk/templates" -B "$work/templates" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/prefix" \

@@ -17,6 +17,13 @@ struct TrainArgs {
   std::optional<long long> limit_train;
   std::vector<std::string> overrides;  // --set PATH=JSON
   bool progress = true;
+  std::filesystem::path save;  // where to save the trained model (safetensors); empty: not saved
+};
+
+struct EvaluateArgs {
+  std::filesystem::path model;
+  std::string backend;
+  long long batch_size = 256;
 };
 
 struct SummaryArgs {
@@ -37,6 +44,7 @@ struct PluginsArgs {
 // Each loads the plugins into `registry`, which the caller keeps alive until it has reported any exception: an
 // exception thrown by plugin code needs that plugin's library loaded to be read and destroyed.
 int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);

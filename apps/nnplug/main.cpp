@@ -22,6 +22,13 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples");
   train_cmd->add_option("--set", train.overrides, "Override a spec field: PATH=JSON, e.g. optimizer.lr=0.01 (repeatable)");
   train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
+  train_cmd->add_option("--save", train.save, "Save the trained model here (safetensors, with its spec and plugins)");
+
+  nnplug::cli::EvaluateArgs evaluate;
+  auto* evaluate_cmd = app.add_subcommand("evaluate", "Score a saved model on the test data its spec names");
+  evaluate_cmd->add_option("model", evaluate.model, "Model file saved by train --save")->required();
+  evaluate_cmd->add_option("--backend", evaluate.backend, "Backend plugin to run on (default: the spec's, else the best found)");
+  evaluate_cmd->add_option("--batch-size", evaluate.batch_size, "Batch size")->check(CLI::PositiveNumber);
 
   nnplug::cli::SummaryArgs summary;
   auto* summary_cmd = app.add_subcommand("summary", "Print each layer's output shape and parameter count, and the totals");
@@ -47,6 +54,7 @@ int main(int argc, char** argv) {
   nnplug::Registry registry;  // outlives the handlers below: see commands.hpp
   try {
     if (*train_cmd) return nnplug::cli::train(train, plugin_dirs, registry);
+    if (*evaluate_cmd) return nnplug::cli::evaluate(evaluate, plugin_dirs, registry);
     if (*summary_cmd) return nnplug::cli::summary(summary, plugin_dirs, registry);
     if (*check_cmd) return nnplug::cli::plugin_check(check, plugin_dirs, registry);
     if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs, registry);

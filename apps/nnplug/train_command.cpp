@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 
 namespace nnplug::cli {
@@ -39,6 +40,10 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   if (ex.test.size()) {
     const Scores test = trainer.evaluate(ex.test, ex.fit.batch_size);
     std::printf("test: loss %.4f  accuracy %.4f\n", test.loss, test.accuracy);
+  }
+  if (!args.save.empty()) {
+    save_model(args.save, spec, *ex.model, registry);
+    std::printf("saved the model to %s\n", args.save.c_str());
   }
   return 0;
 }

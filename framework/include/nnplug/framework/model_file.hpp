@@ -1,0 +1,39 @@
+#pragma once
+// A trained model saved as one safetensors file: every layer's parameters (buffers such as batch norm's running
+// statistics included) as tensors named "<layer index>.<parameter>", and in the metadata the spec that built it,
+// the per-sample input shape, and the plugins it came from (kind, name, library, version, ABI). Loading checks
+// that every plugin is present and at least as new, rebuilds the model from the spec and loads the tensors.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnplug/framework/model.hpp"
+#include "nnplug/framework/spec.hpp"
+
+namespace nnplug {
+
+struct PluginRecord {
+  std::string kind, name;     // what the spec uses, e.g. layer "mish"
+  std::string library, version;  // the plugin library that provided it
+  unsigned abi = 0;
+};
+
+// Every registered plugin the spec names anywhere (layers, activations, initializers, regularizers, loss,
+// optimizer, schedule, gradient transforms, backend).
+std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& registry);
+
+// Throws IoError naming the file when it cannot be written (the old file, if any, is left as it was).
+void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry);
+
+struct LoadedModel {
+  Spec spec;  // as saved; relative data paths resolve against the saved spec's folder
+  std::unique_ptr<Model> model;
+  std::vector<PluginRecord> plugins;
+};
+// On `backend`, or the saved spec's backend when null. Throws PluginError saying exactly which plugin (and which
+// version) is needed when one is missing or older than the one that saved the model, and IoError for a file that
+// is not a saved model or whose tensors do not fit the model.
+LoadedModel load_model(const std::filesystem::path& path, const Registry& registry, std::shared_ptr<Backend> backend = nullptr);
+
+}  // namespace nnplug

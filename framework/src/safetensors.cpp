@@ -1,0 +1,138 @@
+#include "nnplug/framework/safetensors.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+namespace {
+
+using Json = nlohmann::json;
+
+const char* code_of(DType d) {
+  switch (d) {
+    case DType::Float32: return "F32";
+    case DType::Float64: return "F64";
+    case DType::Int32: return "I32";
+  }
+  return "?";
+}
+
+}  // namespace
+
+const StoredTensor* SafetensorsFile::find(const std::string& name) const {
+  for (const auto& t : tensors)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+void write_safetensors(const std::filesystem::path& path, const SafetensorsFile& file) {
+  Json header = Json::object();
+  if (!file.metadata.empty()) header["__metadata__"] = file.metadata;
+  std::uint64_t offset = 0;
+  for (const auto& t : file.tensors) {
+    if (t.bytes.size() != static_cast<std::size_t>(t.shape.numel()) * dtype_size(t.dtype))
+      throw IoError(path.string() + ": tensor '" + t.name + "' has " + std::to_string(t.bytes.size()) + " bytes for shape " + t.shape.str());
+    header[t.name] = {{"dtype", code_of(t.dtype)}, {"shape", std::vector<std::int64_t>(t.shape.begin(), t.shape.end())},
+                      {"data_offsets", {offset, offset + t.bytes.size()}}};
+    offset += t.bytes.size();
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
+  const auto length = static_cast<std::uint64_t>(text.size());
+  const auto temporary = path.string() + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError(path.string() + ": cannot write " + temporary);
+    unsigned char le[8];
+    for (int i = 0; i < 8; ++i) le[i] = static_cast<unsigned char>(length >> (8 * i));
+    out.write(reinterpret_cast<const char*>(le), 8);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    for (const auto& t : file.tensors) out.write(reinterpret_cast<const char*>(t.bytes.data()), static_cast<std::streamsize>(t.bytes.size()));
+    out.flush();
+    if (!out) {
+      std::remove(temporary.c_str());
+      throw IoError(path.string() + ": writing " + temporary + " failed (disk full?)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::remove(temporary.c_str());
+    throw IoError(path.string() + ": cannot rename the temporary file into place: " + ec.message());
+  }
+}
+
+SafetensorsFile read_safetensors(const std::filesystem::path& path) {
+  const std::string where = path.string() + ": ";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(where + "cannot open the file");
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size < 8) throw IoError(where + "too short for a safetensors file (" + std::to_string(size) + " bytes)");
+  unsigned char le[8];
+  in.read(reinterpret_cast<char*>(le), 8);
+  std::uint64_t length = 0;
+  for (int i = 0; i < 8; ++i) length |= static_cast<std::uint64_t>(le[i]) << (8 * i);
+  if (length > size - 8) throw IoError(where + "the header claims " + std::to_string(length) + " bytes, the file has " + std::to_string(size - 8) + " after the length");
+  std::string text(length, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(length));
+  Json header;
+  try {
+    header = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw IoError(where + "the header is not JSON: " + e.what());
+  }
+  if (!header.is_object()) throw IoError(where + "the header is not a JSON object");
+  SafetensorsFile out;
+  const std::uint64_t data_size = size - 8 - length;
+  std::vector<std::pair<std::uint64_t, StoredTensor>> ordered;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const Json& v = it.value();
+    if (it.key() == "__metadata__") {
+      if (!v.is_object()) throw IoError(where + "__metadata__ is not an object");
+      for (auto m = v.begin(); m != v.end(); ++m) {
+        if (!m.value().is_string()) throw IoError(where + "__metadata__." + m.key() + " is not a string");
+        out.metadata[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
+    const std::string tensor = where + "tensor '" + it.key() + "': ";
+    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") || !v["dtype"].is_string() ||
+        !v["shape"].is_array() || !v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
+      throw IoError(tensor + "needs dtype, shape and two data_offsets");
+    StoredTensor t;
+    t.name = it.key();
+    const std::string code = v["dtype"].get<std::string>();
+    if (code == "F32") t.dtype = DType::Float32;
+    else if (code == "F64") t.dtype = DType::Float64;
+    else if (code == "I32") t.dtype = DType::Int32;
+    else throw IoError(tensor + "dtype " + code + " is not supported (F32, F64, I32)");
+    for (const auto& d : v["shape"]) {
+      if (!d.is_number_unsigned()) throw IoError(tensor + "the shape must hold non-negative integers");
+      t.shape.push_back(d.get<std::int64_t>());
+    }
+    if (!v["data_offsets"][0].is_number_unsigned() || !v["data_offsets"][1].is_number_unsigned())
+      throw IoError(tensor + "data_offsets must be non-negative integers");
+    const auto begin = v["data_offsets"][0].get<std::uint64_t>(), end = v["data_offsets"][1].get<std::uint64_t>();
+    const std::uint64_t expected = static_cast<std::uint64_t>(t.shape.numel()) * dtype_size(t.dtype);
+    if (end < begin || end - begin != expected)
+      throw IoError(tensor + "holds " + std::to_string(end < begin ? 0 : end - begin) + " bytes, its shape " + t.shape.str() + " needs " + std::to_string(expected));
+    if (end > data_size) throw IoError(tensor + "its bytes end at " + std::to_string(end) + ", past the end of the data (" + std::to_string(data_size) + "): truncated file?");
+    t.bytes.resize(expected);
+    in.seekg(static_cast<std::streamoff>(8 + length + begin));
+    in.read(reinterpret_cast<char*>(t.bytes.data()), static_cast<std::streamsize>(expected));
+    if (!in) throw IoError(tensor + "cannot read its bytes");
+    ordered.emplace_back(begin, std::move(t));
+  }
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [offset, t] : ordered) out.tensors.push_back(std::move(t));
+  return out;
+}
+
+}  // namespace nnplug

@@ -1,0 +1,120 @@
+// Saved models: the safetensors file round trip (the same predictions after loading), the plugin record, and
+// the errors for a missing or too old plugin and for damaged files.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/safetensors.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ModelFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("nnplug_model_file_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    spec_ = parse_spec(R"({"seed": 4, "data": {"format": "xor_blobs", "samples": 200, "validation_split": 0.2},
+      "layers": [{"type": "dense", "units": 6, "activation": "tanh"}, {"type": "batch_norm"}, {"type": "dense", "units": 2}],
+      "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.05}, "training": {"epochs": 3, "batch_size": 20}})",
+                       dir_ / "spec.json");
+    ex_ = build_experiment(spec_, registry());
+    ex_.fit.progress = false;
+    Trainer(*ex_.model, ex_.loss, ex_.optimizer).fit(ex_.train, nullptr, ex_.fit);
+    save_model(path(), spec_, *ex_.model, registry());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path path() const { return dir_ / "model.safetensors"; }
+  // Rewrites the saved file with one change.
+  void edit(const std::function<void(SafetensorsFile&)>& change) {
+    auto file = read_safetensors(path());
+    change(file);
+    write_safetensors(path(), file);
+  }
+  std::string load_error() {
+    try {
+      load_model(path(), registry());
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(loaded)";
+  }
+
+  fs::path dir_;
+  Spec spec_;
+  Experiment ex_;
+};
+
+TEST_F(ModelFile, ALoadedModelPredictsTheSameAndRecordsItsPlugins) {
+  LoadedModel loaded = load_model(path(), registry());
+  Trainer original(*ex_.model, ex_.loss, nullptr), reloaded(*loaded.model, ex_.loss, nullptr);
+  EXPECT_EQ(original.predict(ex_.validation, 16), reloaded.predict(ex_.validation, 16));  // bit for bit
+  std::set<std::string> used;
+  for (const auto& r : loaded.plugins) used.insert(r.kind + ":" + r.name + "@" + r.version);
+  for (const char* p : {"layer:dense@0.1.0", "layer:batch_norm@0.1.0", "activation:tanh@0.1.0", "loss:softmax_cross_entropy@0.1.0",
+                        "optimizer:adam@0.1.0"})
+    EXPECT_TRUE(used.count(p)) << p;
+  // Batch norm's running statistics are saved too: 2 dense layers (weight, bias) + 4 batch norm tensors.
+  EXPECT_EQ(read_safetensors(path()).tensors.size(), 8u);
+}
+
+TEST_F(ModelFile, AMissingPluginIsNamedWithItsVersion) {
+  edit([](SafetensorsFile& f) {
+    auto plugins = Params::Json::parse(f.metadata["nnplug.plugins"]);
+    plugins.push_back({{"kind", "activation"}, {"name", "mish"}, {"library", "mish"}, {"version", "1.2.0"}, {"abi", 3}});
+    f.metadata["nnplug.plugins"] = plugins.dump();
+  });
+  EXPECT_EQ(load_error(), path().string() + ": the model needs activation 'mish' from plugin mish@1.2.0 (ABI 3), which is not "
+                                            "loaded: add its folder with --plugin-path or NNPLUG_PLUGIN_PATH");
+}
+
+TEST_F(ModelFile, AnOlderPluginIsRefused) {
+  edit([](SafetensorsFile& f) {
+    auto plugins = Params::Json::parse(f.metadata["nnplug.plugins"]);
+    for (auto& p : plugins)
+      if (p["name"] == "dense") p["version"] = "0.10.0";  // newer than the loaded 0.1.0
+    f.metadata["nnplug.plugins"] = plugins.dump();
+  });
+  const std::string e = load_error();
+  EXPECT_EQ(e.rfind(path().string() + ": the model needs layer 'dense' from plugin dense 0.10.0 or newer; the one loaded is dense@0.1.0 (", 0), 0u) << e;
+}
+
+TEST_F(ModelFile, WrongShapesAndMissingTensorsAreNamed) {
+  edit([](SafetensorsFile& f) { f.tensors.erase(f.tensors.begin()); });
+  EXPECT_EQ(load_error(), path().string() + ": tensor '0.weight' is missing");
+  save_model(path(), spec_, *ex_.model, registry());
+  edit([](SafetensorsFile& f) {
+    f.tensors[0].shape = Shape{3, 4};
+    f.tensors[0].bytes.resize(12 * dtype_size(f.tensors[0].dtype));
+  });
+  EXPECT_EQ(load_error(), path().string() + ": tensor '0.weight' has shape [3, 4], the model's parameter has [6, 2]");
+}
+
+TEST_F(ModelFile, DamagedFilesGiveClearErrors) {
+  const auto size = fs::file_size(path());
+  fs::resize_file(path(), size - 10);
+  EXPECT_NE(load_error().find("past the end of the data"), std::string::npos) << load_error();
+  fs::resize_file(path(), 5);
+  EXPECT_EQ(load_error(), path().string() + ": too short for a safetensors file (5 bytes)");
+  std::ofstream(path(), std::ios::binary) << std::string("\x10\0\0\0\0\0\0\0{not json}      ", 24);
+  EXPECT_NE(load_error().find(": the header is not JSON"), std::string::npos) << load_error();
+  write_safetensors(path(), SafetensorsFile{});
+  EXPECT_EQ(load_error(), path().string() + ": not a model saved by nnplug (no nnplug.spec in the metadata)");
+}
+
+TEST_F(ModelFile, SavingReplacesTheFileWholeAndLeavesNoTemporary) {
+  save_model(path(), spec_, *ex_.model, registry());
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_)) ++files;
+  EXPECT_EQ(files, 1);  // model.safetensors only (the spec was never written)
+  EXPECT_THROW(save_model(dir_ / "no" / "such" / "dir" / "m.safetensors", spec_, *ex_.model, registry()), IoError);
+}
+
+}  // namespace
+}  // namespace nnplug::test
