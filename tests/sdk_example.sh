@@ -41,12 +41,16 @@ cmake -S "$src/sdk/templates" -B "$work/templates" -DCMAKE_BUILD_TYPE=Release -D
   "${launcher[@]}" >/dev/null
 cmake --build "$work/templates" -j 2 >/dev/null
 ctest --test-dir "$work/templates" --output-on-failure
-kinds="activation layer loss initializer optimizer schedule regularizer gradient_transform"
+kinds="activation layer loss initializer optimizer schedule regularizer gradient_transform backend"
 template_path=$(for k in $kinds; do printf '%s:' "$work/templates/$k"; done)
 listing=$(NNPLUG_PLUGIN_PATH="$template_path" "$work/prefix/bin/nnplug" plugins)
 for k in $kinds; do
   grep -Eq "^$k +my_$k " <<<"$listing" || { echo "template my_$k was not loaded:"; echo "$listing"; exit 1; }
 done
+# The backend template runs what it implements like the CPU backend, and says which ops it does not have yet.
+check=$("$work/prefix/bin/nnplug" plugin-check "$work/templates/backend/my_backend.so" || true)
+grep -q "PASS  my_backend axpby (float64)" <<<"$check" && grep -q "PASS  my_backend activation_grad 6 (float32)" <<<"$check" &&
+  grep -q "FAIL  my_backend gemm (float32): not supported" <<<"$check" || { echo "$check"; exit 1; }
 out=$(NNPLUG_PLUGIN_PATH="$template_path" "$work/prefix/bin/nnplug" train "$src/sdk/templates/every_template.json" --no-progress)
 echo "$out"
 accuracy=$(awk '/^epoch 20\/20/ { for (i = 1; i <= NF; ++i) if ($i == "val_accuracy") print $(i + 1) }' <<<"$out")
