@@ -43,6 +43,7 @@ TEST(ExampleX11, TheCifarCnnHasTheChaptersParameterCountAt3x32x32) {
 TEST(ExampleCnn, TheQuickCnnLearnsFromAFewBatches) {
   Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_cnn.json");
   spec.set("data.limit_train=2000");
+  spec.set("data.validation_split=0.2");
   spec.set("data.limit_test=0");
   spec.set("training.epochs=2");
   Experiment ex = build_experiment(spec, registry());
