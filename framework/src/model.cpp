@@ -1,5 +1,6 @@
 #include "nnplug/framework/model.hpp"
 
+#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -134,6 +135,24 @@ std::int64_t Model::parameter_count(bool trainable_only) const {
   std::int64_t n = 0;
   for (Parameter* p : parameters(trainable_only)) n += p->value.numel();
   return n;
+}
+
+std::string Model::first_non_finite(const Tensor& x) {
+  auto finite = [](const Tensor& t) {
+    for (double v : to_host<double>(t))
+      if (!std::isfinite(v)) return false;
+    return true;
+  };
+  for (const auto& entry : layers_)
+    for (Parameter* p : entry.layer->parameters())
+      if (!finite(p->value)) return entry.label + " " + p->name;
+  if (!finite(x)) return "the input batch";
+  Tensor h = x;
+  for (const auto& entry : layers_) {
+    h = entry.layer->forward(h);
+    if (!finite(h)) return entry.label + " output";
+  }
+  return "";
 }
 
 std::string Model::summary() const {

@@ -84,6 +84,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   if (!optimizer_) throw InvalidArgument("fit() needs an optimizer");
   loss_fn_->check(model_.output_shape(), train.num_classes);
   if (options.augmentation) options.augmentation->check(train.sample_shape);
+  for (const auto& c : options.callbacks) c->check(validation && validation->size() > 0);
 
   std::vector<std::int64_t> order(static_cast<std::size_t>(train.size()));
   std::iota(order.begin(), order.end(), 0);
@@ -113,9 +114,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       upload_batch(train.sample_shape);
       correct += score_batch(true);
       double loss = read_scalar(loss_);
-      if (!std::isfinite(loss))
-        throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " +
-                    std::to_string(loss) + "; lower the learning rate or check the data");
+      if (!std::isfinite(loss)) {
+        const std::string where = model_.first_non_finite(x_);
+        throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " + std::to_string(loss) +
+                    (where.empty() ? "" : " (the first non-finite value: " + where + ")") + "; lower the learning rate or check the data");
+      }
       model_.backward(dprediction_);
       loss += model_.apply_penalties();  // "a penalty is added to the mean loss of the batch"
       for (const auto& t : options.gradient_transforms) t->apply(parameters, global_step);
@@ -145,7 +148,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.push_back(record);
     if (on_epoch) on_epoch(record);
+    bool go_on = true;
+    for (const auto& c : options.callbacks) go_on = c->on_epoch_end(record, model_) && go_on;
+    if (!go_on) break;
   }
+  for (const auto& c : options.callbacks) c->on_train_end(model_);
   return history;
 }
 

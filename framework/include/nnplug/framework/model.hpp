@@ -47,6 +47,9 @@ class Model {
   DType dtype() const { return dtype_; }
   std::size_t size() const { return layers_.size(); }
   Layer& layer(std::size_t i) const { return *layers_[i].layer; }
+  // Where a non-finite value first appears for this batch: "layers[0] (dense) weight", "the input batch",
+  // "layers[2] (dense) output", or "" when every parameter and output is finite. Runs a forward pass.
+  std::string first_non_finite(const Tensor& x);
   // One line per layer: label, output shape, parameter count; then the totals.
   std::string summary() const;
 

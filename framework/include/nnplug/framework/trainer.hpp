@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "nnplug/framework/callbacks.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/image_augmentation.hpp"
 #include "nnplug/framework/model.hpp"
@@ -23,6 +24,7 @@ struct FitOptions {
   std::shared_ptr<Schedule> schedule;  // optional: sets the optimizer's learning rate before every step
   std::vector<std::shared_ptr<GradientTransform>> gradient_transforms;  // applied in order before every step
   std::shared_ptr<const ImageAugmentation> augmentation;  // optional: applied to every training batch
+  std::vector<std::shared_ptr<Callback>> callbacks;        // after every epoch, in order; any may stop training
 };
 
 struct Scores {

@@ -1,0 +1,84 @@
+#pragma once
+// Callbacks run after every epoch of Trainer::fit, in the order given (Keras' callbacks): early stopping, model
+// checkpoints and the history file. Any of them may stop training.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnplug/framework/model.hpp"
+#include "nnplug/framework/spec.hpp"
+
+namespace nnplug {
+
+struct EpochRecord;
+
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  // After each epoch; returns false to stop training.
+  virtual bool on_epoch_end(const EpochRecord& record, Model& model) = 0;
+  virtual void on_train_end(Model& model) { (void)model; }
+  // Before training: throws InvalidArgument when it needs a validation set the run does not have.
+  virtual void check(bool has_validation) const { (void)has_validation; }
+};
+
+// The value of "loss", "accuracy", "val_loss" or "val_accuracy" in a record; throws InvalidArgument for a
+// validation quantity when the run has no validation set.
+double monitored_value(const EpochRecord& record, const std::string& monitor);
+
+// Stops when `monitor` has not improved by more than min_delta for `patience` epochs (lower is better for the
+// losses, higher for the accuracies), and, with restore_best, puts back the weights of the best epoch.
+class EarlyStopping final : public Callback {
+ public:
+  EarlyStopping(std::string monitor, double min_delta, int patience, bool restore_best);
+  bool on_epoch_end(const EpochRecord& record, Model& model) override;
+  void on_train_end(Model& model) override;
+  void check(bool has_validation) const override;
+  int best_epoch() const { return best_epoch_; }
+
+ private:
+  std::string monitor_;
+  double min_delta_;
+  int patience_, wait_ = 0, best_epoch_ = 0;
+  bool restore_best_, minimize_;
+  double best_ = 0.0;
+  std::vector<std::vector<double>> best_weights_;  // every parameter, buffers included
+};
+
+// Saves the model (save_model: safetensors with spec and plugins) after every epoch, or only when `monitor`
+// improves with best_only. "{epoch}" in the path is replaced by the epoch number.
+class ModelCheckpoint final : public Callback {
+ public:
+  ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor);
+  bool on_epoch_end(const EpochRecord& record, Model& model) override;
+  void check(bool has_validation) const override;
+
+ private:
+  std::filesystem::path path_;
+  Spec spec_;
+  const Registry& registry_;
+  bool best_only_;
+  std::string monitor_;
+  bool have_best_ = false;
+  double best_ = 0.0;
+};
+
+// Writes the history after every epoch: CSV (epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds) or, for a
+// path ending in .jsonl, one JSON object per line. The file is replaced whole each time (temporary + rename).
+class HistoryWriter final : public Callback {
+ public:
+  explicit HistoryWriter(std::filesystem::path path);
+  bool on_epoch_end(const EpochRecord& record, Model& model) override;
+
+ private:
+  std::filesystem::path path_;
+  std::vector<std::string> lines_;
+};
+
+// The spec's "callbacks" list: {"type": "early_stopping", "monitor": "val_loss", "min_delta": 0, "patience": 5,
+// "restore_best": true}, {"type": "checkpoint", "path": "model.safetensors", "best_only": false, "monitor":
+// "val_loss"}, {"type": "history", "path": "history.csv"}. Relative paths resolve against the spec's folder.
+std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry);
+
+}  // namespace nnplug

@@ -1,0 +1,153 @@
+#include "nnplug/framework/callbacks.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/trainer.hpp"
+
+namespace nnplug {
+
+namespace {
+
+bool minimizes(const std::string& monitor) { return monitor == "loss" || monitor == "val_loss"; }
+
+bool improves(double value, double best, double min_delta, bool minimize) {
+  return minimize ? value < best - min_delta : value > best + min_delta;
+}
+
+void check_monitor(const std::string& monitor, const std::string& owner) {
+  if (monitor != "loss" && monitor != "accuracy" && monitor != "val_loss" && monitor != "val_accuracy")
+    throw InvalidArgument(owner + ": monitor must be \"loss\", \"accuracy\", \"val_loss\" or \"val_accuracy\", got \"" + monitor + "\"");
+}
+
+void check_validation(const std::string& owner, const std::string& monitor, bool has_validation) {
+  if (monitor.starts_with("val_") && !has_validation)
+    throw InvalidArgument(owner + " monitors " + monitor + " but this run has no validation set (set data.validation_split)");
+}
+
+}  // namespace
+
+double monitored_value(const EpochRecord& r, const std::string& monitor) {
+  if (monitor.starts_with("val_") && !r.has_validation)
+    throw InvalidArgument("cannot monitor " + monitor + ": this run has no validation set (set data.validation_split)");
+  if (monitor == "loss") return r.train.loss;
+  if (monitor == "accuracy") return r.train.accuracy;
+  if (monitor == "val_loss") return r.validation.loss;
+  if (monitor == "val_accuracy") return r.validation.accuracy;
+  throw InvalidArgument("unknown monitor \"" + monitor + "\"");
+}
+
+EarlyStopping::EarlyStopping(std::string monitor, double min_delta, int patience, bool restore_best)
+    : monitor_(std::move(monitor)), min_delta_(min_delta), patience_(patience), restore_best_(restore_best), minimize_(minimizes(monitor_)) {
+  check_monitor(monitor_, "early_stopping");
+}
+
+void EarlyStopping::check(bool has_validation) const { check_validation("early_stopping", monitor_, has_validation); }
+
+bool EarlyStopping::on_epoch_end(const EpochRecord& record, Model& model) {
+  const double value = monitored_value(record, monitor_);
+  if (best_epoch_ == 0 || improves(value, best_, min_delta_, minimize_)) {
+    best_ = value;
+    best_epoch_ = record.epoch;
+    wait_ = 0;
+    if (restore_best_) {
+      best_weights_.clear();
+      for (Parameter* p : model.parameters(false)) best_weights_.push_back(to_host<double>(p->value));
+    }
+    return true;
+  }
+  return ++wait_ < patience_;
+}
+
+void EarlyStopping::on_train_end(Model& model) {
+  if (!restore_best_ || best_weights_.empty()) return;
+  const auto params = model.parameters(false);
+  for (std::size_t i = 0; i < params.size(); ++i) from_host(params[i]->value, best_weights_[i]);
+}
+
+ModelCheckpoint::ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor)
+    : path_(std::move(path)), spec_(spec), registry_(registry), best_only_(best_only), monitor_(std::move(monitor)) {
+  check_monitor(monitor_, "checkpoint");
+}
+
+void ModelCheckpoint::check(bool has_validation) const {
+  if (best_only_) check_validation("checkpoint", monitor_, has_validation);
+}
+
+bool ModelCheckpoint::on_epoch_end(const EpochRecord& record, Model& model) {
+  if (best_only_) {
+    const double value = monitored_value(record, monitor_);
+    if (have_best_ && !improves(value, best_, 0.0, minimizes(monitor_))) return true;
+    have_best_ = true;
+    best_ = value;
+  }
+  std::string path = path_.string();
+  if (const auto at = path.find("{epoch}"); at != std::string::npos) path.replace(at, 7, std::to_string(record.epoch));
+  save_model(path, spec_, model, registry_);
+  return true;
+}
+
+HistoryWriter::HistoryWriter(std::filesystem::path path) : path_(std::move(path)) {}
+
+bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
+  const bool jsonl = path_.extension() == ".jsonl";
+  std::ostringstream line;
+  line.precision(8);
+  auto val = [&](double v) { return r.has_validation ? v : std::nan(""); };
+  if (jsonl) {
+    Params::Json j = {{"epoch", r.epoch}, {"loss", r.train.loss}, {"accuracy", r.train.accuracy}, {"lr", r.learning_rate}, {"seconds", r.seconds}};
+    if (r.has_validation) j["val_loss"] = r.validation.loss, j["val_accuracy"] = r.validation.accuracy;
+    line << j.dump();
+  } else {
+    if (lines_.empty()) lines_.push_back("epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds");
+    line << r.epoch << ',' << r.train.loss << ',' << r.train.accuracy << ',';
+    if (r.has_validation) line << val(r.validation.loss) << ',' << val(r.validation.accuracy);
+    else line << ',';
+    line << ',' << r.learning_rate << ',' << r.seconds;
+  }
+  lines_.push_back(line.str());
+  const std::string temporary = path_.string() + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    for (const auto& l : lines_) out << l << '\n';
+    if (!out) throw IoError(path_.string() + ": cannot write the history (" + temporary + ")");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path_, ec);
+  if (ec) {
+    std::remove(temporary.c_str());
+    throw IoError(path_.string() + ": cannot write the history: " + ec.message());
+  }
+  return true;
+}
+
+std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry) {
+  std::vector<std::shared_ptr<Callback>> out;
+  if (!spec.json.contains("callbacks")) return out;
+  const auto& list = spec.json["callbacks"];
+  if (!list.is_array()) throw InvalidArgument(spec.path.string() + ": \"callbacks\" must be an array");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Params p(spec.path.string() + ": callbacks[" + std::to_string(i) + "]", list[i]);
+    const std::string type = p.type();
+    if (type == "early_stopping") {
+      out.push_back(std::make_shared<EarlyStopping>(p.string("monitor", "val_loss"), p.number("min_delta", 0.0, 0.0),
+                                                    static_cast<int>(p.integer("patience", 5, 1)), p.boolean("restore_best", true)));
+    } else if (type == "checkpoint") {
+      out.push_back(std::make_shared<ModelCheckpoint>(spec.resolve(p.require_string("path")), spec, registry,
+                                                      p.boolean("best_only", false), p.string("monitor", "val_loss")));
+    } else if (type == "history") {
+      out.push_back(std::make_shared<HistoryWriter>(spec.resolve(p.require_string("path"))));
+    } else {
+      p.fail("type", "must be \"early_stopping\", \"checkpoint\" or \"history\", got \"" + type + "\"");
+    }
+    p.check_unused();
+  }
+  return out;
+}
+
+}  // namespace nnplug

@@ -1,0 +1,114 @@
+// Callbacks: early stopping against a hand-made sequence of epochs, restoring the best weights, checkpoints of
+// the best epoch only, the history file, and the NaN stop naming where the first non-finite value appeared.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+EpochRecord record(int epoch, double val_loss) {
+  EpochRecord r;
+  r.epoch = epoch;
+  r.train = {1.0 / epoch, 0.5};
+  r.validation = {val_loss, 0.9};
+  r.has_validation = true;
+  return r;
+}
+
+Spec xor_spec(const fs::path& dir, const std::string& callbacks) {
+  return parse_spec(R"({"seed": 2, "data": {"format": "xor_blobs", "samples": 200, "validation_split": 0.25},
+    "layers": [{"type": "dense", "units": 8, "activation": "tanh"}, {"type": "dense", "units": 2}],
+    "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"epochs": 6, "batch_size": 25},
+    "callbacks": )" + callbacks + "}",
+                    dir / "spec.json");
+}
+
+class Callbacks : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("nnplug_callbacks_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_F(Callbacks, EarlyStoppingWaitsPatienceEpochsWithoutImprovement) {
+  auto ex = build_experiment(xor_spec(dir_, "[]"), registry());
+  EarlyStopping stop("val_loss", 0.01, 2, false);
+  EXPECT_TRUE(stop.on_epoch_end(record(1, 1.0), *ex.model));
+  EXPECT_TRUE(stop.on_epoch_end(record(2, 0.8), *ex.model));   // better
+  EXPECT_TRUE(stop.on_epoch_end(record(3, 0.795), *ex.model)); // not by more than min_delta: 1 of 2
+  EXPECT_FALSE(stop.on_epoch_end(record(4, 0.9), *ex.model));  // 2 of 2: stop
+  EXPECT_EQ(stop.best_epoch(), 2);
+}
+
+TEST_F(Callbacks, EarlyStoppingRestoresTheBestWeights) {
+  auto ex = build_experiment(xor_spec(dir_, "[]"), registry());
+  EarlyStopping stop("val_loss", 0.0, 1, true);
+  Parameter* w = ex.model->parameters(false)[0];
+  const auto best = to_host<double>(w->value);
+  stop.on_epoch_end(record(1, 0.5), *ex.model);
+  from_host(w->value, std::vector<double>(best.size(), 7.0));  // training moves on to worse weights
+  EXPECT_FALSE(stop.on_epoch_end(record(2, 0.6), *ex.model));
+  stop.on_train_end(*ex.model);
+  EXPECT_EQ(to_host<double>(w->value), best);
+}
+
+TEST_F(Callbacks, FromTheSpecTheyStopCheckpointAndWriteHistory) {
+  auto ex = build_experiment(
+      xor_spec(dir_, R"([{"type": "early_stopping", "monitor": "val_accuracy", "patience": 1, "min_delta": 1.0},
+                         {"type": "checkpoint", "path": "best.safetensors", "best_only": true, "monitor": "val_loss"},
+                         {"type": "history", "path": "history.csv"}])"),
+      registry());
+  ex.fit.progress = false;
+  // min_delta 1 on an accuracy: no epoch can improve on the first, so training stops after epoch 2 of 6.
+  const auto history = Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.validation, ex.fit);
+  ASSERT_EQ(history.size(), 2u);
+  std::ifstream csv(dir_ / "history.csv");
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_EQ(header, "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds");
+  int lines = 0;
+  while (std::getline(csv, line)) {
+    ++lines;
+    EXPECT_EQ(line.substr(0, 2), std::to_string(lines) + ",");
+  }
+  EXPECT_EQ(lines, 2);
+  EXPECT_TRUE(fs::exists(dir_ / "best.safetensors"));
+  EXPECT_NO_THROW(load_model(dir_ / "best.safetensors", registry()));
+}
+
+TEST_F(Callbacks, MonitoringValidationWithoutAValidationSetIsABuildTimeError) {
+  Spec spec = xor_spec(dir_, R"([{"type": "early_stopping"}])");
+  spec.set("data.validation_split=0");
+  EXPECT_THROW(build_experiment(spec, registry()), InvalidArgument);
+  EXPECT_THROW(build_experiment(xor_spec(dir_, R"([{"type": "early_stopping", "monitor": "val_los"}])"), registry()), InvalidArgument);
+}
+
+TEST_F(Callbacks, ANanLossNamesWhereTheFirstNonFiniteValueAppeared) {
+  auto ex = build_experiment(xor_spec(dir_, "[]"), registry());
+  ex.fit.progress = false;
+  Parameter* w2 = ex.model->parameters(false)[2];  // the second dense layer's weight
+  auto values = to_host<double>(w2->value);
+  values[3] = std::nan("");
+  from_host(w2->value, values);
+  try {
+    Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, ex.fit);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "epoch 1, batch 1: the loss is nan (the first non-finite value: layers[1] (dense) weight); "
+                                     "lower the learning rate or check the data");
+  }
+}
+
+}  // namespace
+}  // namespace nnplug::test
