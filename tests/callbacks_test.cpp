@@ -112,3 +112,60 @@ TEST_F(Callbacks, ANanLossNamesWhereTheFirstNonFiniteValueAppeared) {
 
 }  // namespace
 }  // namespace nnplug::test
+
+namespace nnplug::test {
+namespace {
+
+// A run resumed from the checkpoint of epoch 2 ends with exactly the weights of the same run uninterrupted:
+// dropout masks, Adam's moments and step count, the schedule and the batch order all carry over.
+TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
+  const std::string callbacks = R"([{"type": "checkpoint", "path": "ckpt-{epoch}.safetensors"}])";
+  auto spec = [&] {
+    Spec s = xor_spec(dir_, callbacks);
+    s.set(R"(layers=[{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.3},
+                     {"type": "batch_norm"}, {"type": "dense", "units": 2}])");
+    s.set(R"(optimizer={"type": "adam", "lr": 0.01})");
+    s.set(R"(schedule={"type": "cosine", "T_max": 4})");
+    s.set("training.epochs=4");
+    return s;
+  };
+  auto weights = [](const Model& m) {
+    std::vector<std::vector<double>> w;
+    for (Parameter* p : m.parameters(false)) w.push_back(to_host<double>(p->value));
+    return w;
+  };
+  auto straight = build_experiment(spec(), registry());
+  straight.fit.progress = false;
+  Trainer(*straight.model, straight.loss, straight.optimizer).fit(straight.train, &straight.validation, straight.fit);
+
+  auto resumed = build_experiment(spec(), registry());
+  resumed.fit.progress = false;
+  Trainer trainer(*resumed.model, resumed.loss, resumed.optimizer);
+  resumed.fit.initial_epoch = restore_checkpoint(dir_ / "ckpt-2.safetensors", spec(), *resumed.model, *resumed.optimizer);
+  EXPECT_EQ(resumed.fit.initial_epoch, 2);
+  EXPECT_NE(weights(*resumed.model), weights(*straight.model));  // halfway
+  const auto history = trainer.fit(resumed.train, &resumed.validation, resumed.fit);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history.front().epoch, 3);
+  EXPECT_EQ(weights(*resumed.model), weights(*straight.model));  // bit for bit
+}
+
+TEST_F(Callbacks, ACheckpointOfOtherLayersIsRefused) {
+  auto ex = build_experiment(xor_spec(dir_, R"([{"type": "checkpoint", "path": "c.safetensors"}])"), registry());
+  ex.fit.progress = false;
+  ex.fit.epochs = 1;
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.validation, ex.fit);
+  Spec other = xor_spec(dir_, "[]");
+  other.set("layers.0.units=9");
+  auto ex2 = build_experiment(other, registry());
+  Trainer t2(*ex2.model, ex2.loss, ex2.optimizer);
+  try {
+    restore_checkpoint(dir_ / "c.safetensors", other, *ex2.model, *ex2.optimizer);
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), (dir_ / "c.safetensors").string() + ": was written for other layers than " + (dir_ / "spec.json").string() + " has");
+  }
+}
+
+}  // namespace
+}  // namespace nnplug::test

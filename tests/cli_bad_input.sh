@@ -52,5 +52,11 @@ cat >"$dir/channels.json" <<JSON
 JSON
 expect "augmentation needs images" "$dir/channels.json: augmentation" train "$dir/channels.json" --set 'data.sample_shape=[2]'
 
+# Resuming from a file that is not a checkpoint, or a damaged one, touches nothing and says why.
+printf 'garbage' >"$dir/ckpt.safetensors"
+expect "damaged checkpoint" "$dir/ckpt.safetensors: too short for a safetensors file (7 bytes)" train "$dir/schedule.json" \
+  --set 'schedule={"type": "constant"}' --resume "$dir/ckpt.safetensors"
+[ "$(cat "$dir/ckpt.safetensors")" = garbage ] || { echo "FAIL: the damaged checkpoint was modified"; failures=$((failures + 1)); }
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

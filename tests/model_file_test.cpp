@@ -93,7 +93,7 @@ TEST_F(ModelFile, WrongShapesAndMissingTensorsAreNamed) {
     f.tensors[0].shape = Shape{3, 4};
     f.tensors[0].bytes.resize(12 * dtype_size(f.tensors[0].dtype));
   });
-  EXPECT_EQ(load_error(), path().string() + ": tensor '0.weight' has shape [3, 4], the model's parameter has [6, 2]");
+  EXPECT_EQ(load_error(), path().string() + ": tensor '0.weight' has shape [3, 4], the model's has [6, 2]");
 }
 
 TEST_F(ModelFile, DamagedFilesGiveClearErrors) {

@@ -17,7 +17,8 @@ struct TrainArgs {
   std::optional<long long> limit_train;
   std::vector<std::string> overrides;  // --set PATH=JSON
   bool progress = true;
-  std::filesystem::path save;  // where to save the trained model (safetensors); empty: not saved
+  std::filesystem::path save;    // where to save the trained model (safetensors); empty: not saved
+  std::filesystem::path resume;  // a checkpoint to continue from
 };
 
 struct EvaluateArgs {

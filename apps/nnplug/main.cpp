@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--set", train.overrides, "Override a spec field: PATH=JSON, e.g. optimizer.lr=0.01 (repeatable)");
   train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
   train_cmd->add_option("--save", train.save, "Save the trained model here (safetensors, with its spec and plugins)");
+  train_cmd->add_option("--resume", train.resume, "Continue from a checkpoint written by the spec's checkpoint callback");
 
   nnplug::cli::EvaluateArgs evaluate;
   auto* evaluate_cmd = app.add_subcommand("evaluate", "Score a saved model on the test data its spec names");

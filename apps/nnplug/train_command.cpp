@@ -31,6 +31,10 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   std::fflush(stdout);
 
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  if (!args.resume.empty()) {
+    ex.fit.initial_epoch = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
+    std::printf("resumed from %s after epoch %d\n", args.resume.c_str(), ex.fit.initial_epoch);
+  }
   trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit, [&](const EpochRecord& r) {
     std::printf("epoch %d/%d  loss %.4f  accuracy %.4f", r.epoch, ex.fit.epochs, r.train.loss, r.train.accuracy);
     if (r.has_validation) std::printf("  val_loss %.4f  val_accuracy %.4f", r.validation.loss, r.validation.accuracy);

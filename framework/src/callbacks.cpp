@@ -70,8 +70,9 @@ void EarlyStopping::on_train_end(Model& model) {
   for (std::size_t i = 0; i < params.size(); ++i) from_host(params[i]->value, best_weights_[i]);
 }
 
-ModelCheckpoint::ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor)
-    : path_(std::move(path)), spec_(spec), registry_(registry), best_only_(best_only), monitor_(std::move(monitor)) {
+ModelCheckpoint::ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor,
+                                 std::shared_ptr<Optimizer> optimizer)
+    : path_(std::move(path)), spec_(spec), registry_(registry), best_only_(best_only), monitor_(std::move(monitor)), optimizer_(std::move(optimizer)) {
   check_monitor(monitor_, "checkpoint");
 }
 
@@ -88,7 +89,8 @@ bool ModelCheckpoint::on_epoch_end(const EpochRecord& record, Model& model) {
   }
   std::string path = path_.string();
   if (const auto at = path.find("{epoch}"); at != std::string::npos) path.replace(at, 7, std::to_string(record.epoch));
-  save_model(path, spec_, model, registry_);
+  const TrainingState state{optimizer_.get(), record.epoch};
+  save_model(path, spec_, model, registry_, optimizer_ ? &state : nullptr);
   return true;
 }
 
@@ -126,7 +128,7 @@ bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
   return true;
 }
 
-std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry) {
+std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer) {
   std::vector<std::shared_ptr<Callback>> out;
   if (!spec.json.contains("callbacks")) return out;
   const auto& list = spec.json["callbacks"];
@@ -139,7 +141,7 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
                                                     static_cast<int>(p.integer("patience", 5, 1)), p.boolean("restore_best", true)));
     } else if (type == "checkpoint") {
       out.push_back(std::make_shared<ModelCheckpoint>(spec.resolve(p.require_string("path")), spec, registry,
-                                                      p.boolean("best_only", false), p.string("monitor", "val_loss")));
+                                                      p.boolean("best_only", false), p.string("monitor", "val_loss"), optimizer));
     } else if (type == "history") {
       out.push_back(std::make_shared<HistoryWriter>(spec.resolve(p.require_string("path"))));
     } else {

@@ -196,7 +196,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
       throw ShapeError(spec.path.string() + ": " + e.what());
     }
   }
-  ex.fit.callbacks = make_callbacks(spec, registry);
+  ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
   for (const auto& c : ex.fit.callbacks) c->check(ex.validation.size() > 0);
   top.accept({"augmentation", "backend", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
               "description"});

@@ -34,6 +34,44 @@ bool older(const std::string& a, const std::string& b) {
 
 std::string parameter_key(std::size_t layer, const Parameter& p) { return std::to_string(layer) + "." + p.name; }
 
+void load_tensor(const StoredTensor& t, const Tensor& into, const std::string& where) {
+  if (!(t.shape == into.shape()))
+    throw IoError(where + "tensor '" + t.name + "' has shape " + t.shape.str() + ", the model's has " + into.shape().str());
+  if (t.dtype == into.dtype()) {
+    into.backend().upload(into, t.bytes.data(), t.bytes.size());
+    return;
+  }
+  Tensor staged = into.backend().empty(t.shape, t.dtype);
+  staged.backend().upload(staged, t.bytes.data(), t.bytes.size());
+  from_host(into, to_host<double>(staged));
+}
+
+// Every parameter and layer counter of `model` from `file`, which must hold exactly those tensors besides
+// `extra` others (the optimizer's).
+void load_parameters(const SafetensorsFile& file, Model& model, const std::string& where, std::size_t extra) {
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < model.size(); ++i)
+    for (Parameter* p : model.layer(i).parameters()) {
+      const std::string key = parameter_key(i, *p);
+      const StoredTensor* t = file.find(key);
+      if (!t) throw IoError(where + "tensor '" + key + "' is missing");
+      load_tensor(*t, p->value, where);
+      ++used;
+    }
+  if (used + extra != file.tensors.size())
+    throw IoError(where + "holds " + std::to_string(file.tensors.size() - extra) + " model tensors, the model has " + std::to_string(used) + " parameters");
+  const auto found = file.metadata.find("nnplug.counters");
+  try {
+    const Json counters = found == file.metadata.end() ? Json::object() : Json::parse(found->second);
+    for (std::size_t i = 0; i < model.size(); ++i) {
+      const auto c = counters.find(std::to_string(i));
+      if (c != counters.end()) model.layer(i).set_counters(c->get<std::vector<std::uint64_t>>());
+    }
+  } catch (const Json::exception& e) {
+    throw IoError(where + "damaged layer counters: " + e.what());
+  }
+}
+
 }  // namespace
 
 std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& registry) {
@@ -46,7 +84,8 @@ std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& reg
   return out;
 }
 
-void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry) {
+void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry,
+                const TrainingState* training) {
   SafetensorsFile file;
   Json plugins = Json::array();
   for (const auto& r : plugins_named_by(spec, registry))
@@ -56,12 +95,23 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
                    {"nnplug.spec_path", std::filesystem::absolute(spec.path).string()},
                    {"nnplug.input_shape", Json(std::vector<std::int64_t>(model.input_shape().begin(), model.input_shape().end())).dump()},
                    {"nnplug.plugins", plugins.dump()}};
-  for (std::size_t i = 0; i < model.size(); ++i)
-    for (Parameter* p : model.layer(i).parameters()) {
-      StoredTensor t{parameter_key(i, *p), p->value.dtype(), p->value.shape(), std::vector<unsigned char>(p->value.bytes())};
-      p->value.backend().download(t.bytes.data(), p->value, t.bytes.size());
-      file.tensors.push_back(std::move(t));
-    }
+  auto store = [&file](const std::string& name, const Tensor& value) {
+    StoredTensor t{name, value.dtype(), value.shape(), std::vector<unsigned char>(value.bytes())};
+    value.backend().download(t.bytes.data(), value, t.bytes.size());
+    file.tensors.push_back(std::move(t));
+  };
+  Json counters = Json::object();
+  for (std::size_t i = 0; i < model.size(); ++i) {
+    for (Parameter* p : model.layer(i).parameters()) store(parameter_key(i, *p), p->value);
+    if (const auto c = model.layer(i).counters(); !c.empty()) counters[std::to_string(i)] = c;
+  }
+  file.metadata["nnplug.counters"] = counters.dump();
+  if (training) {
+    for (const auto& [name, value] : training->optimizer->state()) store("optimizer." + name, value);
+    file.metadata["nnplug.optimizer"] = training->optimizer->type();
+    file.metadata["nnplug.optimizer_steps"] = std::to_string(training->optimizer->step_count());
+    file.metadata["nnplug.epoch"] = std::to_string(training->epoch);
+  }
   write_safetensors(path, file);
 }
 
@@ -100,25 +150,43 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   Shape shape;
   for (const auto& d : input) shape.push_back(d.get<std::int64_t>());
   out.model = build_model(out.spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), shape, 0);
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < out.model->size(); ++i)
-    for (Parameter* p : out.model->layer(i).parameters()) {
-      const std::string key = parameter_key(i, *p);
-      const StoredTensor* t = file.find(key);
-      if (!t) throw IoError(where + "tensor '" + key + "' is missing");
-      if (!(t->shape == p->value.shape()))
-        throw IoError(where + "tensor '" + key + "' has shape " + t->shape.str() + ", the model's parameter has " + p->value.shape().str());
-      if (t->dtype == p->value.dtype()) p->value.backend().upload(p->value, t->bytes.data(), t->bytes.size());
-      else {
-        Tensor host_side = p->value.backend().empty(t->shape, t->dtype);
-        host_side.backend().upload(host_side, t->bytes.data(), t->bytes.size());
-        from_host(p->value, to_host<double>(host_side));
-      }
-      ++used;
-    }
-  if (used != file.tensors.size())
-    throw IoError(where + "holds " + std::to_string(file.tensors.size()) + " tensors, the model has " + std::to_string(used) + " parameters");
+  std::size_t optimizer_tensors = 0;  // a checkpoint also holds the optimizer's state
+  for (const auto& t : file.tensors) optimizer_tensors += t.name.starts_with("optimizer.");
+  load_parameters(file, *out.model, where, optimizer_tensors);
   return out;
+}
+
+int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer) {
+  const std::string where = path.string() + ": ";
+  const SafetensorsFile file = read_safetensors(path);
+  const auto meta = [&](const char* key) {
+    const auto it = file.metadata.find(key);
+    if (it == file.metadata.end()) throw IoError(where + "not a checkpoint (no " + key + " in the metadata; write checkpoints with the checkpoint callback)");
+    return it->second;
+  };
+  Json saved;
+  try {
+    saved = Json::parse(meta("nnplug.spec"));
+  } catch (const Json::exception& e) {
+    throw IoError(where + "damaged metadata: " + e.what());
+  }
+  if (saved.value("layers", Json()) != spec.json.value("layers", Json()))
+    throw IoError(where + "was written for other layers than " + spec.path.string() + " has");
+  if (meta("nnplug.optimizer") != optimizer.type())
+    throw IoError(where + "holds the state of optimizer " + meta("nnplug.optimizer") + ", " + spec.path.string() + " uses " + optimizer.type());
+  const auto state = optimizer.state();
+  try {
+    load_parameters(file, model, where, state.size());
+    for (const auto& [name, value] : state) {
+      const StoredTensor* t = file.find("optimizer." + name);
+      if (!t) throw IoError(where + "optimizer state 'optimizer." + name + "' is missing");
+      load_tensor(*t, value, where);
+    }
+    optimizer.set_step_count(std::stoll(meta("nnplug.optimizer_steps")));
+    return std::stoi(meta("nnplug.epoch"));
+  } catch (const std::logic_error& e) {  // a number or counter list that does not parse
+    throw IoError(where + "damaged metadata: " + e.what());
+  }
 }
 
 }  // namespace nnplug

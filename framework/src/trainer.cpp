@@ -94,9 +94,13 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   std::vector<EpochRecord> history;
   const double base_lr = optimizer_->learning_rate();
   const auto parameters = model_.parameters(true);
-  std::int64_t global_step = 0;
+  // A resumed run replays the batch orders of the epochs it skips, so that it goes on exactly as an
+  // uninterrupted run would (the model, optimizer and layer counters come from the checkpoint).
+  for (int epoch = 1; epoch <= options.initial_epoch && options.shuffle; ++epoch)
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
+  std::int64_t global_step = static_cast<std::int64_t>(options.initial_epoch) * batches;
 
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+  for (int epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     if (options.shuffle)
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);

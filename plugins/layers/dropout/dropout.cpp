@@ -28,6 +28,11 @@ class Dropout final : public Layer {
     return input;
   }
   void set_training(bool training) override { training_ = training; }
+  std::vector<std::uint64_t> counters() const override { return {calls_}; }
+  void set_counters(const std::vector<std::uint64_t>& values) override {
+    if (values.size() != 1) throw InvalidArgument(std::string(NNPLUG_DROPOUT_NAME) + ": expected 1 counter, got " + std::to_string(values.size()));
+    calls_ = values[0];
+  }
 
   const Tensor& forward(const Tensor& x) override {
     if (!training_ || rate_ == 0.0) {

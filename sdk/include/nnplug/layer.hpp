@@ -44,6 +44,11 @@ class NNPLUG_API Layer {
   // The layer's parameters (stable pointers once built).
   virtual std::vector<Parameter*> parameters() { return {}; }
 
+  // Counters a checkpoint saves beside the parameters, so that a resumed run draws what an uninterrupted one
+  // would (a dropout layer's mask counter). set_counters() gets back what counters() gave.
+  virtual std::vector<std::uint64_t> counters() const { return {}; }
+  virtual void set_counters(const std::vector<std::uint64_t>& values) { (void)values; }
+
   // Training mode changes layers such as dropout and batch norm; the default layer ignores it.
   virtual void set_training(bool training) { (void)training; }
 

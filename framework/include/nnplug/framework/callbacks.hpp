@@ -47,10 +47,12 @@ class EarlyStopping final : public Callback {
 };
 
 // Saves the model (save_model: safetensors with spec and plugins) after every epoch, or only when `monitor`
-// improves with best_only. "{epoch}" in the path is replaced by the epoch number.
+// improves with best_only. "{epoch}" in the path is replaced by the epoch number. With an optimizer the file is
+// a checkpoint that `nnplug train --resume` continues from.
 class ModelCheckpoint final : public Callback {
  public:
-  ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor);
+  ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor,
+                  std::shared_ptr<Optimizer> optimizer = nullptr);
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
   void check(bool has_validation) const override;
 
@@ -60,6 +62,7 @@ class ModelCheckpoint final : public Callback {
   const Registry& registry_;
   bool best_only_;
   std::string monitor_;
+  std::shared_ptr<Optimizer> optimizer_;
   bool have_best_ = false;
   double best_ = 0.0;
 };
@@ -79,6 +82,7 @@ class HistoryWriter final : public Callback {
 // The spec's "callbacks" list: {"type": "early_stopping", "monitor": "val_loss", "min_delta": 0, "patience": 5,
 // "restore_best": true}, {"type": "checkpoint", "path": "model.safetensors", "best_only": false, "monitor":
 // "val_loss"}, {"type": "history", "path": "history.csv"}. Relative paths resolve against the spec's folder.
-std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry);
+// Checkpoints hold the state of `optimizer` (the run's).
+std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer);
 
 }  // namespace nnplug

@@ -23,8 +23,22 @@ struct PluginRecord {
 // optimizer, schedule, gradient transforms, backend).
 std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& registry);
 
-// Throws IoError naming the file when it cannot be written (the old file, if any, is left as it was).
-void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry);
+// What a checkpoint adds to a saved model so that training resumes exactly where it stopped: the optimizer's
+// state tensors (as "optimizer.<name>") and step count, and the number of epochs completed.
+struct TrainingState {
+  Optimizer* optimizer = nullptr;
+  int epoch = 0;
+};
+
+// Throws IoError naming the file when it cannot be written (the old file, if any, is left as it was). Layer
+// counters (dropout's mask counter) are always saved; `training` makes the file a checkpoint.
+void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry,
+                const TrainingState* training = nullptr);
+
+// Puts a checkpoint's weights, layer counters and optimizer state into `model` (built from `spec`) and
+// `optimizer` (attached to the model's parameters), and returns the epochs it had completed. Throws IoError when
+// the checkpoint was written for other layers or another optimizer, or is not a checkpoint.
+int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer);
 
 struct LoadedModel {
   Spec spec;  // as saved; relative data paths resolve against the saved spec's folder

@@ -16,6 +16,7 @@ namespace nnplug {
 
 struct FitOptions {
   int epochs = 1;
+  int initial_epoch = 0;  // epochs already done (a resumed run): training goes on from epoch initial_epoch + 1
   std::int64_t batch_size = 32;
   bool shuffle = true;
   bool drop_last = false;  // drop the last incomplete batch of an epoch
