@@ -29,6 +29,18 @@ INSTANTIATE_TEST_SUITE_P(
                       InitializerCase{R"("sparse")", 0, 0.01 * std::sqrt(0.1), 0.0005},
                       InitializerCase{R"("orthogonal")", 0, 0.1, 0.002}));
 
+// Every layer plugin survives a save and load with its parameters and buffers (batch norm's running statistics).
+TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
+  const std::vector<std::pair<const char*, Shape>> layers = {
+      {R"({"type": "dense", "units": 3})", Shape{5}}, {R"({"type": "maxout", "units": 2, "pieces": 3})", Shape{5}},
+      {R"({"type": "prelu", "num_parameters": 2})", Shape{2, 3, 3}}, {R"("batch_norm")", Shape{2, 3, 3}},
+      {R"("dropout")", Shape{5}}, {R"("gaussian_dropout")", Shape{5}}, {R"("alpha_dropout")", Shape{5}},
+      {R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"})", Shape{2, 5, 5}},
+      {R"("max_pool2d")", Shape{2, 4, 4}}, {R"("avg_pool2d")", Shape{2, 4, 4}}, {R"("global_avg_pool2d")", Shape{2, 4, 4}},
+      {R"("flatten")", Shape{2, 4, 4}}};
+  for (const auto& [spec, sample] : layers) NNPLUG_EXPECT_PASSES(check_layer_save_load(registry(), Params::Json::parse(spec), sample));
+}
+
 // The checks themselves can fail: an optimizer that forgets its step count on restore, and a backend that gets
 // an op wrong, are caught.
 class ForgetfulAdam final : public Optimizer {

@@ -59,6 +59,15 @@ TEST_F(BrokenPlugins, UndeclaredNameIsRejectedAndNothingOfItRegisters) {
   EXPECT_FALSE(registry_.has(PluginKind::Activation, "sneaky"));
 }
 
+TEST_F(BrokenPlugins, UndeclaredKindIsRejected) {
+  const auto& c = verdict("test_plugin_undeclared_kind.so");
+  EXPECT_EQ(c.verdict, Verdict::Rejected);
+  EXPECT_EQ(c.reason, "register failed: plugin undeclared_kind@1.0.0 (" + path("test_plugin_undeclared_kind.so") +
+                          "): registers layer 'shapeshifter', which its info record does not declare (it declares: "
+                          "activation:shapeshifter)");
+  EXPECT_FALSE(registry_.has(PluginKind::Layer, "shapeshifter"));
+}
+
 TEST_F(BrokenPlugins, FileThatIsNotASharedLibraryIsRejected) {
   const auto& c = verdict("test_plugin_not_a_library.so");
   EXPECT_EQ(c.verdict, Verdict::Rejected);

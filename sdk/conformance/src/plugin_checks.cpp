@@ -2,7 +2,11 @@
 
 #include <cmath>
 
+#include <unistd.h>
+
 #include "nnplug/conformance/component_checks.hpp"
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
 
 namespace nnplug::conformance {
 
@@ -98,6 +102,36 @@ CheckResult check_gradient_transform(GradientTransform& t, Backend& be) {
 
 }  // namespace
 
+CheckResult check_layer_save_load(const Registry& registry, const Params::Json& layer_spec, const Shape& sample) {
+  const std::string type = layer_spec.is_string() ? layer_spec.get<std::string>() : layer_spec.value("type", std::string("layer"));
+  CheckResult r{type + " save and load"};
+  const Spec spec{std::filesystem::temp_directory_path() / "conformance.json",
+                  Params::Json{{"backend", "cpu"}, {"dtype", "float64"}, {"layers", Params::Json::array({layer_spec})}}};
+  auto backend = registry.create_backend(Params("reference backend", "cpu"));
+  auto model = build_model(spec, registry, backend, DType::Float64, sample, 0);
+  std::uint64_t seed = 50;
+  for (Parameter* p : model->parameters(false)) {  // random values, buffers included (positive, for variances)
+    auto v = random_normal(static_cast<std::size_t>(p->value.numel()), seed++);
+    if (!p->trainable)
+      for (double& x : v) x = std::abs(x) + 0.5;
+    from_host(p->value, v);
+  }
+  model->set_training(false);
+  Tensor x = backend->empty(sample.with_batch(3), DType::Float64);
+  from_host(x, random_normal(static_cast<std::size_t>(x.numel()), 60));
+  const auto before = to_host<double>(model->forward(x));
+  const auto path = std::filesystem::temp_directory_path() / ("nnplug_conformance_" + std::to_string(getpid()) + ".safetensors");
+  save_model(path, spec, *model, registry);
+  LoadedModel loaded = load_model(path, registry, backend);
+  std::filesystem::remove(path);
+  loaded.model->set_training(false);
+  if (to_host<double>(loaded.model->forward(x)) != before) {
+    r.passed = false;
+    r.detail = "the loaded model's output differs: a parameter or buffer is not among parameters()";
+  }
+  return r;
+}
+
 std::vector<CheckResult> check_registered(const Registry& registry, const std::string& kind, const std::string& name,
                                           const Params::Json& extra) {
   auto backend = registry.create_backend(Params("reference backend", "cpu"));
@@ -109,7 +143,9 @@ std::vector<CheckResult> check_registered(const Registry& registry, const std::s
     }
     if (kind == "layer") {
       auto layer = registry.create_layer(spec_of(name, extra));
-      return {check_layer_gradient(*layer, *backend, Shape{6}, 4, random_normal(24, 1))};
+      Params::Json spec = extra;
+      spec["type"] = name;
+      return {check_layer_gradient(*layer, *backend, Shape{6}, 4, random_normal(24, 1)), check_layer_save_load(registry, spec, Shape{6})};
     }
     if (kind == "loss") {
       auto loss = registry.create_loss(spec_of(name, extra));

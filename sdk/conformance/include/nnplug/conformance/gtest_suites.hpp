@@ -18,6 +18,7 @@
 
 #include "nnplug/conformance/component_checks.hpp"
 #include "nnplug/conformance/gradient_check.hpp"
+#include "nnplug/conformance/plugin_checks.hpp"
 #include "nnplug/conformance/plugin_registry.hpp"
 
 namespace nnplug::conformance {
@@ -77,6 +78,10 @@ TEST_P(LayerConformance, GradientMatchesCentredDifferencesInFloat64) {
   const auto r = check_layer_gradient(*layer, *backend, sample, GetParam().batch,
                                       random_normal(static_cast<std::size_t>(sample.numel() * GetParam().batch), 1));
   NNPLUG_EXPECT_PASSES(r);
+}
+
+TEST_P(LayerConformance, SaveAndLoadGiveTheSameOutput) {
+  NNPLUG_EXPECT_PASSES(check_layer_save_load(registry(), Params::Json::parse(GetParam().spec), Shape(GetParam().sample)));
 }
 
 TEST_P(LossConformance, GradientMatchesCentredDifferencesInFloat64) {
