@@ -2,8 +2,9 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: deps configure build demo test bench clean
+.PHONY: deps configure build demo test bench install clean
 
 deps:
 	./scripts/install-deps.sh
@@ -19,6 +20,10 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The framework, the nnplug command, the plugins, the SDK headers and the CMake package, under PREFIX.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	./bench/run.sh $(BUILD)
