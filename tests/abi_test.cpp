@@ -43,6 +43,7 @@ std::uint64_t hash_sdk_headers(const fs::path& root) {
 const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {3, 0x18f7c23d0e773addULL},
     {4, 0x42ac8143bfcc6c11ULL},
+    {5, 0x1cd892dd526d085fULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

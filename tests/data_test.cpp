@@ -78,6 +78,17 @@ TEST_F(CsvTest, ReadsHeaderFeaturesAndLabels) {
   EXPECT_EQ(first.x, (std::vector<float>{1.5f, 2.0f, -3.0f, 4.0f}));
 }
 
+TEST_F(CsvTest, RowsOfFeaturesAloneHaveUnknownLabels) {
+  // Inputs to predict for a model of 2 features: without a label column every label is -1; with one, it is read.
+  write("x,y\n1,2\n3,4\n");
+  const Dataset d = read_csv(path_, -1, 2);
+  EXPECT_EQ(d.x, (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{-1, -1}));
+  EXPECT_EQ(d.features(), 2);
+  write("1,2,1\n");
+  EXPECT_EQ(read_csv(path_, -1, 2).labels, (std::vector<std::int32_t>{1}));
+}
+
 TEST_F(CsvTest, BadRowsNameFileAndLine) {
   write("1,2,0\n3,4\n");
   EXPECT_EQ(error_of(), path_.string() + ":2: 2 fields, the first row has 3");

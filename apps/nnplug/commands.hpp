@@ -22,7 +22,17 @@ struct TrainArgs {
 };
 
 struct EvaluateArgs {
-  std::filesystem::path model;
+  std::vector<std::filesystem::path> models;  // several: an ensemble
+  std::string backend;
+  long long batch_size = 256;
+  long long top_k = 5;
+  std::filesystem::path json;  // also write the metrics here
+};
+
+struct PredictArgs {
+  std::vector<std::filesystem::path> models;
+  std::filesystem::path input;   // empty: the spec's test set
+  std::filesystem::path output;  // empty: standard output
   std::string backend;
   long long batch_size = 256;
 };
@@ -31,6 +41,36 @@ struct SummaryArgs {
   std::filesystem::path spec;
   std::vector<long long> input_shape;  // per sample, e.g. 3 32 32; empty: from the spec's data
   std::vector<std::string> overrides;
+};
+
+struct GradcheckArgs {
+  std::filesystem::path spec;
+  std::string backend;
+  std::vector<std::string> overrides;
+  long long samples = 3;        // the chapter: 2 or 3 samples, so that few kinks are crossed
+  long long coordinates = 10;   // per parameter tensor
+  double step = 1e-5;
+  long long burn_in = 0;        // optimizer steps before the check
+  long long batch_size = 32;    // of the burn-in steps
+};
+
+struct LrFindArgs {
+  std::filesystem::path spec;
+  std::string backend;
+  std::vector<std::string> overrides;
+  double min_lr = 1e-7, max_lr = 10.0;
+  long long steps = 100;
+  long long batch_size = 0;  // 0: the spec's
+  std::filesystem::path csv; // also write the sweep here
+};
+
+struct SearchArgs {
+  std::filesystem::path spec;
+  std::string backend;
+  std::vector<std::string> overrides;
+  std::vector<std::string> params;  // PATH=RANGE, added to (or replacing) the spec's "search" parameters
+  std::optional<int> trials, epochs, rounds, top;
+  std::filesystem::path csv;
 };
 
 struct PluginCheckArgs {
@@ -46,6 +86,10 @@ struct PluginsArgs {
 // exception thrown by plugin code needs that plugin's library loaded to be read and destroyed.
 int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);

@@ -1,11 +1,15 @@
-// nnplug evaluate MODEL: loads a model saved by `nnplug train --save` (its plugins are checked first) and scores
-// it on the test set its spec names (the validation set when the spec has no test set).
+// nnplug evaluate MODEL...: loads models saved by `nnplug train --save` or a checkpoint callback (their plugins
+// are checked first) and scores them on the test set their spec names (the validation set when it has none):
+// loss, accuracy, top-k accuracy, the confusion matrix and per-class precision, recall, F1 and specificity with
+// their averages. Several models are an ensemble: each is scored alone, then their averaged probabilities.
+#include <cmath>
 #include <cstdio>
 
 #include "commands.hpp"
-#include "nnplug/framework/experiment.hpp"
-#include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "saved_models.hpp"
 
 namespace nnplug::cli {
 
@@ -13,18 +17,22 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
   PluginLoader loader;
   for (const auto& d : plugin_dirs) loader.add_directory(d);
   loader.load_all(registry);
-  std::shared_ptr<Backend> backend;
-  if (!args.backend.empty()) backend = registry.create_backend(Params("--backend", args.backend));
-  LoadedModel loaded = load_model(args.model, registry, backend);
-  Experiment ex;
-  const auto seed = static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0));
-  load_data(loaded.spec, ex, seed, std::nullopt);
-  const Dataset& data = ex.test.size() ? ex.test : ex.validation;
-  if (!data.size()) throw InvalidArgument(args.model.string() + ": its spec names no test or validation data to evaluate on");
-  Trainer trainer(*loaded.model, registry.create_loss(loaded.spec.section("loss")), nullptr);
-  const Scores s = trainer.evaluate(data, args.batch_size);
-  std::printf("%s: loss %.4f  accuracy %.4f  (%lld %s samples)\n", args.model.c_str(), s.loss, s.accuracy,
-              static_cast<long long>(data.size()), ex.test.size() ? "test" : "validation");
+  const ScoredModels s = score_saved_models(args.models, args.backend, registry, args.batch_size);
+  const bool ensemble = args.models.size() > 1;
+  for (std::size_t m = 0; ensemble && m < args.models.size(); ++m)
+    std::printf("%s: loss %.4f  accuracy %.4f\n", args.models[m].c_str(), s.member_scores[m].loss, s.member_scores[m].accuracy);
+  const Evaluation e = evaluate_scores(s.probabilities, s.scored->labels, s.classes,
+                                       ensemble ? NAN : s.member_scores.front().loss, args.top_k);
+  std::printf("%s%s, %s set:\n%s", ensemble ? "ensemble of " : "", ensemble ? std::to_string(args.models.size()).append(" models").c_str()
+                                                                             : args.models.front().c_str(),
+              s.scored_name.c_str(), format_evaluation(e, s.data.class_names).c_str());
+  if (!args.json.empty()) {
+    auto j = evaluation_json(e, s.data.class_names);
+    j["set"] = s.scored_name;
+    for (const auto& m : args.models) j["models"].push_back(m.string());
+    write_text_atomically(args.json, j.dump(2) + "\n", "the metrics");
+    std::printf("wrote %s\n", args.json.c_str());
+  }
   return 0;
 }
 

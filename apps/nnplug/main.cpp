@@ -26,10 +26,54 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--resume", train.resume, "Continue from a checkpoint written by the spec's checkpoint callback");
 
   nnplug::cli::EvaluateArgs evaluate;
-  auto* evaluate_cmd = app.add_subcommand("evaluate", "Score a saved model on the test data its spec names");
-  evaluate_cmd->add_option("model", evaluate.model, "Model file saved by train --save")->required();
+  auto* evaluate_cmd = app.add_subcommand("evaluate", "Score saved models (several: an ensemble) on the test data their spec names");
+  evaluate_cmd->add_option("models", evaluate.models, "Model files saved by train --save or a checkpoint")->required();
   evaluate_cmd->add_option("--backend", evaluate.backend, "Backend plugin to run on (default: the spec's, else the best found)");
   evaluate_cmd->add_option("--batch-size", evaluate.batch_size, "Batch size")->check(CLI::PositiveNumber);
+  evaluate_cmd->add_option("--top-k", evaluate.top_k, "k of the top-k accuracy")->capture_default_str()->check(CLI::PositiveNumber);
+  evaluate_cmd->add_option("--json", evaluate.json, "Also write the metrics to this JSON file");
+
+  nnplug::cli::PredictArgs predict;
+  auto* predict_cmd = app.add_subcommand("predict", "Class probabilities of saved models (several: an ensemble) for a file of samples");
+  predict_cmd->add_option("models", predict.models, "Model files saved by train --save or a checkpoint")->required();
+  predict_cmd->add_option("--input", predict.input, "Samples: an IDX image file for idx data, else CSV (default: the test set)");
+  predict_cmd->add_option("--output", predict.output, "Write the CSV here (default: standard output)");
+  predict_cmd->add_option("--backend", predict.backend, "Backend plugin to run on (default: the spec's, else the best found)");
+  predict_cmd->add_option("--batch-size", predict.batch_size, "Batch size")->check(CLI::PositiveNumber);
+
+  nnplug::cli::GradcheckArgs gradcheck;
+  auto* gradcheck_cmd = app.add_subcommand("gradcheck", "Check the model's backpropagated gradients against centred differences in float64");
+  gradcheck_cmd->add_option("spec", gradcheck.spec, "Model spec file (JSON)")->required();
+  gradcheck_cmd->add_option("--backend", gradcheck.backend, "Backend plugin (it must support float64)");
+  gradcheck_cmd->add_option("--set", gradcheck.overrides, "Override a spec field: PATH=JSON (repeatable)");
+  gradcheck_cmd->add_option("--samples", gradcheck.samples, "Training samples in the objective")->capture_default_str()->check(CLI::PositiveNumber);
+  gradcheck_cmd->add_option("--coordinates", gradcheck.coordinates, "Coordinates checked per parameter tensor")->capture_default_str()->check(CLI::PositiveNumber);
+  gradcheck_cmd->add_option("--step", gradcheck.step, "Finite-difference step h")->capture_default_str()->check(CLI::PositiveNumber);
+  gradcheck_cmd->add_option("--burn-in", gradcheck.burn_in, "Optimizer steps before the check")->capture_default_str()->check(CLI::NonNegativeNumber);
+  gradcheck_cmd->add_option("--batch-size", gradcheck.batch_size, "Batch size of the burn-in steps")->capture_default_str()->check(CLI::PositiveNumber);
+
+  nnplug::cli::LrFindArgs lr_find;
+  auto* lr_find_cmd = app.add_subcommand("lr-find", "Sweep the learning rate exponentially, show the loss against it, suggest a rate");
+  lr_find_cmd->add_option("spec", lr_find.spec, "Model spec file (JSON)")->required();
+  lr_find_cmd->add_option("--backend", lr_find.backend, "Backend plugin to run on");
+  lr_find_cmd->add_option("--set", lr_find.overrides, "Override a spec field: PATH=JSON (repeatable)");
+  lr_find_cmd->add_option("--min-lr", lr_find.min_lr, "First learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  lr_find_cmd->add_option("--max-lr", lr_find.max_lr, "Last learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  lr_find_cmd->add_option("--steps", lr_find.steps, "Optimizer steps of the sweep")->capture_default_str()->check(CLI::PositiveNumber);
+  lr_find_cmd->add_option("--batch-size", lr_find.batch_size, "Batch size (default: the spec's)")->check(CLI::PositiveNumber);
+  lr_find_cmd->add_option("--csv", lr_find.csv, "Also write learning_rate,loss,smoothed rows here");
+
+  nnplug::cli::SearchArgs search;
+  auto* search_cmd = app.add_subcommand("search", "Random search of hyper-parameters, scored on validation data, narrowed round by round");
+  search_cmd->add_option("spec", search.spec, "Model spec file (JSON); its \"search\" section gives the ranges")->required();
+  search_cmd->add_option("--param", search.params, "A searched field: PATH=log:LOW:HIGH, uniform:LOW:HIGH or int:LOW:HIGH (repeatable)");
+  search_cmd->add_option("--trials", search.trials, "Trials per round")->check(CLI::PositiveNumber);
+  search_cmd->add_option("--epochs", search.epochs, "Epochs per trial")->check(CLI::PositiveNumber);
+  search_cmd->add_option("--rounds", search.rounds, "Rounds; each after the first searches the ranges of the best trials")->check(CLI::PositiveNumber);
+  search_cmd->add_option("--top", search.top, "Trials shown per round, and that narrow the ranges")->check(CLI::PositiveNumber);
+  search_cmd->add_option("--csv", search.csv, "Write every trial here");
+  search_cmd->add_option("--backend", search.backend, "Backend plugin to run on");
+  search_cmd->add_option("--set", search.overrides, "Override a spec field: PATH=JSON (repeatable)");
 
   nnplug::cli::SummaryArgs summary;
   auto* summary_cmd = app.add_subcommand("summary", "Print each layer's output shape and parameter count, and the totals");
@@ -56,6 +100,10 @@ int main(int argc, char** argv) {
   try {
     if (*train_cmd) return nnplug::cli::train(train, plugin_dirs, registry);
     if (*evaluate_cmd) return nnplug::cli::evaluate(evaluate, plugin_dirs, registry);
+    if (*gradcheck_cmd) return nnplug::cli::gradcheck(gradcheck, plugin_dirs, registry);
+    if (*lr_find_cmd) return nnplug::cli::lr_find(lr_find, plugin_dirs, registry);
+    if (*predict_cmd) return nnplug::cli::predict(predict, plugin_dirs, registry);
+    if (*search_cmd) return nnplug::cli::search(search, plugin_dirs, registry);
     if (*summary_cmd) return nnplug::cli::summary(summary, plugin_dirs, registry);
     if (*check_cmd) return nnplug::cli::plugin_check(check, plugin_dirs, registry);
     if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs, registry);

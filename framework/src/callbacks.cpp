@@ -1,12 +1,11 @@
 #include "nnplug/framework/callbacks.hpp"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/trainer.hpp"
 
@@ -113,18 +112,9 @@ bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
     line << ',' << r.learning_rate << ',' << r.seconds;
   }
   lines_.push_back(line.str());
-  const std::string temporary = path_.string() + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
+  write_atomically(path_, [&](std::ostream& out) {
     for (const auto& l : lines_) out << l << '\n';
-    if (!out) throw IoError(path_.string() + ": cannot write the history (" + temporary + ")");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path_, ec);
-  if (ec) {
-    std::remove(temporary.c_str());
-    throw IoError(path_.string() + ": cannot write the history: " + ec.message());
-  }
+  }, "the history");
   return true;
 }
 

@@ -28,11 +28,12 @@ bool parse_number(const std::string& s, double& out) {
 }
 }  // namespace
 
-Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column) {
+Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, std::int64_t features) {
   std::ifstream in(path);
   if (!in) throw IoError(path.string() + ": file not found or not readable");
   Dataset d;
   std::size_t columns = 0, line_no = 0, label_at = 0;
+  bool unlabelled = false;
   std::int32_t max_label = -1;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
@@ -40,12 +41,13 @@ Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column) {
     const auto fields = split_fields(line);
     if (columns == 0) {
       columns = fields.size();
-      if (columns < 2) throw IoError(path.string() + ":" + std::to_string(line_no) + ": needs at least one feature and a label");
+      unlabelled = features > 0 && static_cast<std::int64_t>(columns) == features;
+      if (columns < 2 && !unlabelled) throw IoError(path.string() + ":" + std::to_string(line_no) + ": needs at least one feature and a label");
       const auto at = label_column < 0 ? static_cast<std::int64_t>(columns) + label_column : label_column;
       if (at < 0 || at >= static_cast<std::int64_t>(columns))
         throw IoError(path.string() + ": label column " + std::to_string(label_column) + " does not exist in " +
                       std::to_string(columns) + " columns");
-      label_at = static_cast<std::size_t>(at);
+      label_at = unlabelled ? columns : static_cast<std::size_t>(at);
       double probe;
       if (!parse_number(fields[0], probe)) continue;  // a header
     }
@@ -67,9 +69,10 @@ Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column) {
       d.labels.push_back(static_cast<std::int32_t>(v));
       max_label = std::max(max_label, d.labels.back());
     }
+    if (unlabelled) d.labels.push_back(-1);
   }
   if (d.labels.empty()) throw IoError(path.string() + ": no data rows");
-  d.sample_shape = Shape{static_cast<std::int64_t>(columns - 1)};
+  d.sample_shape = Shape{static_cast<std::int64_t>(unlabelled ? columns : columns - 1)};
   d.num_classes = max_label + 1;
   return d;
 }

@@ -89,34 +89,39 @@ std::uint32_t be32(const std::vector<unsigned char>& b, std::size_t at) {
 
 }  // namespace
 
-Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by) {
+Dataset read_idx_images(const std::filesystem::path& images, double divide_by) {
   if (!(divide_by > 0)) throw InvalidArgument("divide_by must be positive, got " + std::to_string(divide_by));
   const auto img = read_file(images);
-  const auto lab = read_file(labels);
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw IoError(images.string() + ": not an IDX image file (expected magic 0x00000803 and a 16-byte header)");
-  if (lab.size() < 8 || be32(lab, 0) != 0x00000801)
-    throw IoError(labels.string() + ": not an IDX label file (expected magic 0x00000801 and an 8-byte header)");
   const std::size_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
-  const std::size_t nl = be32(lab, 4);
   if (img.size() != 16 + n * rows * cols)
     throw IoError(images.string() + ": header announces " + std::to_string(n) + " images of " + std::to_string(rows) +
                   "x" + std::to_string(cols) + " (" + std::to_string(16 + n * rows * cols) + " bytes) but the file has " +
                   std::to_string(img.size()) + " bytes");
-  if (lab.size() != 8 + nl)
-    throw IoError(labels.string() + ": header announces " + std::to_string(nl) + " labels but the file has " +
-                  std::to_string(lab.size() - 8));
-  if (n != nl)
-    throw IoError(images.string() + " has " + std::to_string(n) + " images but " + labels.string() + " has " +
-                  std::to_string(nl) + " labels");
   Dataset d;
   d.sample_shape = Shape{static_cast<std::int64_t>(rows * cols)};
   d.x.resize(n * rows * cols);
   const float scale = static_cast<float>(1.0 / divide_by);
   for (std::size_t i = 0; i < d.x.size(); ++i) d.x[i] = static_cast<float>(img[16 + i]) * scale;
-  d.labels.resize(n);
+  d.labels.assign(n, -1);
+  return d;
+}
+
+Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by) {
+  Dataset d = read_idx_images(images, divide_by);
+  const auto lab = read_file(labels);
+  if (lab.size() < 8 || be32(lab, 0) != 0x00000801)
+    throw IoError(labels.string() + ": not an IDX label file (expected magic 0x00000801 and an 8-byte header)");
+  const std::size_t nl = be32(lab, 4);
+  if (lab.size() != 8 + nl)
+    throw IoError(labels.string() + ": header announces " + std::to_string(nl) + " labels but the file has " +
+                  std::to_string(lab.size() - 8));
+  if (d.labels.size() != nl)
+    throw IoError(images.string() + " has " + std::to_string(d.labels.size()) + " images but " + labels.string() + " has " +
+                  std::to_string(nl) + " labels");
   std::int32_t max_label = 0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < nl; ++i) {
     d.labels[i] = lab[8 + i];
     max_label = std::max(max_label, d.labels[i]);
   }

@@ -74,7 +74,8 @@ void reshape_samples(const Params& data, Experiment& ex) {
 
 }  // namespace
 
-void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::optional<std::int64_t> limit_train) {
+void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::optional<std::int64_t> limit_train,
+               const std::filesystem::path& inputs) {
   const Params data = spec.section("data");
   const std::string format = data.require_string("format");
   const auto data_seed = static_cast<std::uint64_t>(data.integer("seed", static_cast<std::int64_t>(seed), 0));
@@ -92,10 +93,22 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   ex.train = std::move(splits.train);
   ex.validation = std::move(splits.validation);
   if (test_split > 0) ex.test = std::move(splits.test);
+  if (!inputs.empty()) {
+    ex.test = format == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300))
+                              : read_csv(inputs, data.integer("label_column", -1), ex.train.features());
+    if (ex.test.features() != ex.train.features())
+      throw ShapeError(inputs.string() + ": " + std::to_string(ex.test.features()) + " features per sample, the model was trained on " +
+                       std::to_string(ex.train.features()) + " (" + spec.path.string() + ")");
+  }
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
       std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
   preprocess(data, ex);
   if (data.has("sample_shape")) reshape_samples(data, ex);
+  data.accept({"class_names"});
+  for (const auto& name : data.json().value("class_names", Params::Json::array())) {
+    if (!name.is_string()) data.fail("class_names", "must be a list of strings, got " + name.dump());
+    ex.class_names.push_back(name.get<std::string>());
+  }
   data.check_unused();
 }
 
@@ -163,7 +176,12 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   if (!overrides.backend.empty()) backend = Params("--backend", overrides.backend);
   ex.backend = registry.create_backend(backend);
 
-  load_data(spec, ex, seed, overrides.limit_train);
+  if (overrides.data) {
+    ex.train = overrides.data->train, ex.validation = overrides.data->validation, ex.test = overrides.data->test;
+    ex.class_names = overrides.data->class_names;
+  } else {
+    load_data(spec, ex, seed, overrides.limit_train);
+  }
 
   const Params training = spec.section("training");
   // The spec's values are read (and checked) even when the command line replaces them.
@@ -199,7 +217,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
   for (const auto& c : ex.fit.callbacks) c->check(ex.validation.size() > 0);
   top.accept({"augmentation", "backend", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
-              "description"});
+              "description", "search"});
   top.check_unused();
 
   ex.model = build_model(spec, registry, ex.backend, dtype, ex.train.sample_shape, seed);

@@ -112,6 +112,13 @@ double Model::apply_penalties() {
   return total;
 }
 
+bool Model::has_penalties() const {
+  for (const auto& entry : layers_)
+    for (const auto& a : entry.attachments)
+      if (a.regularizer->role() == RegularizerRole::Penalty) return true;
+  return false;
+}
+
 void Model::apply_constraints() {
   for (auto& entry : layers_)
     for (const auto& b : entry.bound)

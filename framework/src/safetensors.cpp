@@ -1,12 +1,11 @@
 #include "nnplug/framework/safetensors.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/atomic_file.hpp"
 
 namespace nnplug {
 
@@ -45,27 +44,13 @@ void write_safetensors(const std::filesystem::path& path, const SafetensorsFile&
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
   const auto length = static_cast<std::uint64_t>(text.size());
-  const auto temporary = path.string() + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(path.string() + ": cannot write " + temporary);
+  write_atomically(path, [&](std::ostream& out) {
     unsigned char le[8];
     for (int i = 0; i < 8; ++i) le[i] = static_cast<unsigned char>(length >> (8 * i));
     out.write(reinterpret_cast<const char*>(le), 8);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     for (const auto& t : file.tensors) out.write(reinterpret_cast<const char*>(t.bytes.data()), static_cast<std::streamsize>(t.bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      throw IoError(path.string() + ": writing " + temporary + " failed (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::remove(temporary.c_str());
-    throw IoError(path.string() + ": cannot rename the temporary file into place: " + ec.message());
-  }
+  }, "the safetensors file");
 }
 
 SafetensorsFile read_safetensors(const std::filesystem::path& path) {

@@ -24,6 +24,15 @@ double read_scalar(const Tensor& t) {
 }
 }  // namespace
 
+std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::int64_t width) {
+  std::vector<float> values(labels.size() * static_cast<std::size_t>(width), 0.0f);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (width == 1) values[i] = static_cast<float>(labels[i]);
+    else values[i * static_cast<std::size_t>(width) + static_cast<std::size_t>(labels[i])] = 1.0f;
+  }
+  return values;
+}
+
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
     : model_(model), loss_fn_(std::move(loss)), optimizer_(std::move(optimizer)) {
   if (optimizer_) optimizer_->attach(model_.parameters(true));
@@ -51,14 +60,7 @@ void Trainer::upload_batch(const Shape& sample_shape) {
   if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
     target_ = labels_;
   } else {
-    // The loss wants values shaped like the output: one-hot rows, or the label itself for a single output.
-    const std::int64_t c = model_.output_shape().numel();
-    host_target_.assign(static_cast<std::size_t>(n * c), 0.0f);
-    for (std::int64_t i = 0; i < n; ++i) {
-      const auto label = host_labels_[static_cast<std::size_t>(i)];
-      if (c == 1) host_target_[static_cast<std::size_t>(i)] = static_cast<float>(label);
-      else host_target_[static_cast<std::size_t>(i * c + label)] = 1.0f;
-    }
+    host_target_ = label_values(host_labels_, model_.output_shape().numel());
     ensure(target_, be, model_.output_shape().with_batch(n), model_.dtype());
     from_host(target_, host_target_);
   }
@@ -109,7 +111,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                     options.progress);
     double loss_sum = 0.0, correct = 0.0;
     std::int64_t seen = 0;
-    for (std::int64_t b = 0; b < batches; ++b) {
+    bool stopped = false;
+    for (std::int64_t b = 0; b < batches && !stopped; ++b) {
       const std::int64_t begin = b * bs, end = std::min(n, begin + bs);
       gather_batch(train, order, begin, end);
       if (options.augmentation)
@@ -139,8 +142,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
       bar.update(b + 1, loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen));
+      const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate()};
+      for (const auto& c : options.callbacks) stopped = !c->on_batch_end(step, model_) || stopped;
     }
     bar.finish();
+    if (stopped) break;
     EpochRecord record;
     record.epoch = epoch;
     record.train = {loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen)};

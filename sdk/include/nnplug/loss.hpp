@@ -12,6 +12,11 @@ namespace nnplug {
 // When the data holds class labels and the loss wants values, the trainer one-hot encodes them.
 enum class TargetKind { ClassIndex, Values };
 
+// What turns the model's raw outputs into class probabilities, for predict, ensembles and metrics: a loss that
+// applies softmax or the logistic sigmoid to the outputs itself (PyTorch's CrossEntropyLoss, BCEWithLogitsLoss)
+// trains a model whose outputs are logits.
+enum class OutputLink { Identity, Softmax, Sigmoid };
+
 class NNPLUG_API Loss {
  public:
   virtual ~Loss() = default;
@@ -22,6 +27,7 @@ class NNPLUG_API Loss {
   // loss: (1) receives the mean loss; dprediction, when defined, receives dloss/dprediction.
   virtual void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss,
                        const Tensor& dprediction) = 0;
+  virtual OutputLink output_link() const { return OutputLink::Identity; }
 };
 
 }  // namespace nnplug

@@ -15,6 +15,9 @@ class ClassIndexLoss final : public Loss {
       : name_(std::move(name)), fn_(fn), margin_(margin), mean_over_classes_(mean_over_classes) {}
   std::string type() const override { return name_; }
   TargetKind target_kind() const override { return TargetKind::ClassIndex; }
+  OutputLink output_link() const override {
+    return fn_ == ClassLossFn::SoftmaxCrossEntropy ? OutputLink::Softmax : OutputLink::Identity;
+  }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
     if (prediction.rank() != 1 || (num_classes > 0 && prediction[0] != num_classes))
       throw ShapeError(name_ + ": the model outputs " + prediction.str() + " per sample but the data has " +
@@ -47,6 +50,7 @@ class ValueLoss final : public Loss {
   ValueLoss(std::string name, ElementwiseLossFn fn, double param = 1.0) : name_(std::move(name)), fn_(fn), param_(param) {}
   std::string type() const override { return name_; }
   TargetKind target_kind() const override { return TargetKind::Values; }
+  OutputLink output_link() const override { return fn_ == ElementwiseLossFn::BceWithLogits ? OutputLink::Sigmoid : OutputLink::Identity; }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
     const bool binary = prediction.numel() == 1 && num_classes == 2;
     if (num_classes > 0 && !binary && prediction.numel() != num_classes)

@@ -1,6 +1,7 @@
 #pragma once
-// Callbacks run after every epoch of Trainer::fit, in the order given (Keras' callbacks): early stopping, model
-// checkpoints and the history file. Any of them may stop training.
+// Callbacks run after every step and every epoch of Trainer::fit, in the order given (Keras' callbacks): early
+// stopping, model checkpoints and the history file. Any of them may stop training.
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -13,11 +14,22 @@ namespace nnplug {
 
 struct EpochRecord;
 
+// One optimizer step of Trainer::fit.
+struct BatchRecord {
+  int epoch = 0;              // 1-based
+  std::int64_t batch = 0;     // 1-based within the epoch
+  std::int64_t step = 0;      // 1-based over the run
+  double loss = 0.0;          // the batch's loss (penalties included), before the step
+  double learning_rate = 0.0; // the step's
+};
+
 class Callback {
  public:
   virtual ~Callback() = default;
+  // After each optimizer step; returns false to stop training there (the epoch is then not recorded).
+  virtual bool on_batch_end(const BatchRecord& record, Model& model) { (void)record, (void)model; return true; }
   // After each epoch; returns false to stop training.
-  virtual bool on_epoch_end(const EpochRecord& record, Model& model) = 0;
+  virtual bool on_epoch_end(const EpochRecord& record, Model& model) { (void)record, (void)model; return true; }
   virtual void on_train_end(Model& model) { (void)model; }
   // Before training: throws InvalidArgument when it needs a validation set the run does not have.
   virtual void check(bool has_validation) const { (void)has_validation; }

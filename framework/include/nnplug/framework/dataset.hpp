@@ -31,12 +31,15 @@ std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uin
 // 1/divide_by. Throws IoError naming the file for a missing, truncated or malformed file, or when the counts of
 // images and labels differ.
 Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by);
+// The images alone, for prediction: every label is -1 (unknown).
+Dataset read_idx_images(const std::filesystem::path& images, double divide_by);
 
 // Reads a CSV file of numeric features and one integer class label column (label_column counts from 0; -1 is
 // the last column). A first line that is not numeric is taken as a header. Throws IoError naming the file and
 // line for a missing file, a ragged row, a value that is not a number or a label that is not a non-negative
-// integer.
-Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column = -1);
+// integer. With `features` > 0, a file whose rows hold exactly that many values has no label column (inputs to
+// predict): its labels are -1.
+Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column = -1, std::int64_t features = 0);
 
 // A seeded three-way split: validation and test fractions of the samples, the rest for training.
 struct Splits {

@@ -2,9 +2,11 @@
 // Experiment: everything a spec describes, built and ready to train: backend, model, loss, optimizer, data and
 // fit options. Every part is created from the registry by the names the spec gives.
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/model.hpp"
@@ -13,12 +15,15 @@
 
 namespace nnplug {
 
+struct Experiment;
+
 // Command-line values that replace the spec's.
 struct Overrides {
   std::string backend;
   std::optional<int> epochs;
   std::optional<std::int64_t> batch_size;
   std::optional<std::int64_t> limit_train;
+  const Experiment* data = nullptr;  // take the data of this experiment (same data section) instead of loading it
 };
 
 struct Experiment {
@@ -27,11 +32,16 @@ struct Experiment {
   std::shared_ptr<Loss> loss;
   std::shared_ptr<Optimizer> optimizer;
   Dataset train, validation, test;
+  std::vector<std::string> class_names;  // the data section's "class_names"; empty: classes are numbered
   FitOptions fit;
 };
 
-// Loads the data the spec's "data" section names (see the README for its fields).
-void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std::optional<std::int64_t> limit_train);
+// Loads the data the spec's "data" section names (see the README for its fields). A non-empty `inputs` names
+// samples to predict, which take the place of the test set and get the preprocessing fitted on the training
+// set: an IDX image file (raw or gzip) for "idx" data, else a CSV file whose rows hold the features with or
+// without the label column. Unknown labels are -1.
+void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std::optional<std::int64_t> limit_train,
+               const std::filesystem::path& inputs = {});
 // Appends the spec's "layers" to the model: each names a layer plugin, or an activation plugin used as a layer;
 // a layer's "activation" field appends that activation after it.
 void add_layers(const Spec& spec, const Registry& registry, Model& model);

@@ -35,6 +35,8 @@ class Model {
   // After backward(): adds every penalty's gradient to its parameter's grad and returns the total penalty of the
   // batch (parameter penalties, and activity penalties of the last training forward).
   double apply_penalties();
+  // Whether any penalty (on a parameter or an activity) is attached.
+  bool has_penalties() const;
   // After the optimizer's step: projects every constrained parameter.
   void apply_constraints();
 
@@ -47,6 +49,7 @@ class Model {
   DType dtype() const { return dtype_; }
   std::size_t size() const { return layers_.size(); }
   Layer& layer(std::size_t i) const { return *layers_[i].layer; }
+  const std::string& label(std::size_t i) const { return layers_[i].label; }
   // Where a non-finite value first appears for this batch: "layers[0] (dense) weight", "the input batch",
   // "layers[2] (dense) output", or "" when every parameter and output is finite. Runs a forward pass.
   std::string first_non_finite(const Tensor& x);

@@ -42,6 +42,10 @@ struct EpochRecord {
   double learning_rate = 0.0;
 };
 
+// Class labels as a TargetKind::Values loss wants them: one-hot rows of `width` values, or the label itself when
+// the model has a single output.
+std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::int64_t width);
+
 class Trainer {
  public:
   Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer);

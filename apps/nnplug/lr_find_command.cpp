@@ -1,0 +1,55 @@
+// nnplug lr-find SPEC: the learning-rate range test on the model a spec describes (with its optimizer and
+// batch size): the loss against an exponentially growing learning rate, and a suggested rate.
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "commands.hpp"
+#include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/lr_finder.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
+
+namespace nnplug::cli {
+
+int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
+  PluginLoader loader;
+  for (const auto& d : plugin_dirs) loader.add_directory(d);
+  loader.load_all(registry);
+  Spec spec = load_spec(args.spec);
+  for (const auto& o : args.overrides) spec.set(o);
+  Overrides overrides;
+  overrides.backend = args.backend;
+  Experiment ex = build_experiment(spec, registry, overrides);
+  LrFindSettings s;
+  s.min_lr = args.min_lr, s.max_lr = args.max_lr, s.steps = args.steps;
+  s.batch_size = args.batch_size ? args.batch_size : ex.fit.batch_size;
+  s.seed = ex.fit.seed;
+  std::printf("sweeping %s from %g to %g over %lld steps of %lld samples\n", ex.optimizer->type().c_str(), s.min_lr, s.max_lr,
+              static_cast<long long>(s.steps), static_cast<long long>(s.batch_size));
+  std::fflush(stdout);
+  const LrFindResult r = find_learning_rate(*ex.model, ex.loss, ex.optimizer, ex.train, s);
+
+  std::printf("%14s %12s %12s\n", "learning rate", "loss", "smoothed");
+  const std::size_t every = std::max<std::size_t>(1, r.losses.size() / 20);
+  for (std::size_t i = 0; i < r.losses.size(); ++i)
+    if (i % every == 0 || i + 1 == r.losses.size()) std::printf("%14.3e %12.4f %12.4f\n", r.learning_rates[i], r.losses[i], r.smoothed[i]);
+  std::printf("%s after %zu steps\n", r.diverged ? "the loss diverged" : "the sweep ended", r.losses.size());
+  if (r.suggested_lr > 0) {
+    std::printf("lowest smoothed loss at lr %.3e; steepest descent at lr %.3e\n", r.minimum_lr, r.steepest_lr);
+    std::printf("suggested learning rate: %.3e (a tenth of the rate at the lowest loss)\n", r.suggested_lr);
+  } else {
+    std::printf("too few steps to suggest a learning rate: raise --steps or lower --min-lr\n");
+  }
+  if (!args.csv.empty()) {
+    std::ostringstream csv;
+    csv.precision(10);
+    csv << "learning_rate,loss,smoothed\n";
+    for (std::size_t i = 0; i < r.losses.size(); ++i) csv << r.learning_rates[i] << ',' << r.losses[i] << ',' << r.smoothed[i] << '\n';
+    write_text_atomically(args.csv, csv.str(), "the learning-rate sweep");
+    std::printf("wrote %s\n", args.csv.c_str());
+  }
+  return 0;
+}
+
+}  // namespace nnplug::cli

@@ -1,0 +1,43 @@
+#include "saved_models.hpp"
+
+#include "nnplug/framework/evaluation.hpp"
+
+namespace nnplug::cli {
+
+ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models, const std::string& backend_name,
+                                const Registry& registry, std::int64_t batch_size, const std::filesystem::path& inputs) {
+  std::shared_ptr<Backend> backend;
+  if (!backend_name.empty()) backend = registry.create_backend(Params("--backend", backend_name));
+  ScoredModels out;
+  Params::Json first_data;
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    LoadedModel loaded = load_model(models[m], registry, backend);
+    const Params::Json data_section = loaded.spec.json.value("data", Params::Json());
+    if (m == 0) {
+      first_data = data_section;
+      load_data(loaded.spec, out.data, static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
+      out.scored = out.data.test.size() ? &out.data.test : &out.data.validation;
+      out.scored_name = !inputs.empty() ? "inputs" : out.data.test.size() ? "test" : "validation";
+      if (!out.scored->size())
+        throw InvalidArgument(models[m].string() + ": its spec names no test or validation data to score (give --input)");
+      out.classes = out.scored->num_classes;
+    } else if (data_section != first_data) {
+      throw InvalidArgument(models[m].string() + " was trained on other data than " + models[0].string() +
+                            " (their specs' \"data\" sections differ); an ensemble's models must share their data");
+    }
+    auto loss = registry.create_loss(loaded.spec.section("loss"));
+    const std::int64_t width = loaded.model->output_shape().numel();
+    if (width != out.classes && !(width == 1 && out.classes == 2))
+      throw ShapeError(models[m].string() + ": the model outputs " + std::to_string(width) + " values per sample, the data has " +
+                       std::to_string(out.classes) + " classes");
+    Trainer trainer(*loaded.model, loss, nullptr);
+    const auto p = class_probabilities(trainer.predict(*out.scored, batch_size), width, out.classes, loss->output_link());
+    if (m == 0) out.probabilities.assign(p.size(), 0.0f);
+    for (std::size_t i = 0; i < p.size(); ++i) out.probabilities[i] += p[i] / static_cast<float>(models.size());
+    const bool labelled = out.scored->size() && out.scored->labels.front() >= 0;
+    if (labelled) out.member_scores.push_back(trainer.evaluate(*out.scored, batch_size));
+  }
+  return out;
+}
+
+}  // namespace nnplug::cli

@@ -1,0 +1,27 @@
+#pragma once
+// Saved models scored together on one data set, for evaluate and predict: each model's class probabilities (its
+// outputs through its loss's output link), and their average when there are several (an ensemble).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
+
+namespace nnplug::cli {
+
+struct ScoredModels {
+  Experiment data;            // the first model's spec's data, preprocessed as in training
+  const Dataset* scored = nullptr;  // the set scored: the inputs, else the test set, else the validation set
+  std::string scored_name;    // "inputs", "test" or "validation"
+  std::int64_t classes = 0;
+  std::vector<Scores> member_scores;  // each model's loss and accuracy (when the labels are known)
+  std::vector<float> probabilities;   // scored->size() rows of `classes`, averaged over the models
+};
+
+// Every model must have been trained on the same data section (the first model's spec gives it) and output as
+// many classes. inputs: a file of samples to score instead of the test set (see load_data).
+ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models, const std::string& backend_name,
+                                const Registry& registry, std::int64_t batch_size, const std::filesystem::path& inputs = {});
+
+}  // namespace nnplug::cli

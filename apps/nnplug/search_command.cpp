@@ -1,0 +1,97 @@
+// nnplug search SPEC: random search of hyper-parameters (experiment X9): the ranges come from the spec's
+// "search" section and --param; each trial trains a few epochs and is scored on the validation set only. Prints
+// every trial, the top trials of each round and the narrowed ranges; --csv keeps every trial for plots.
+#include <cmath>
+#include <iomanip>
+#include <cstdio>
+#include <sstream>
+
+#include "commands.hpp"
+#include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/hyperparameter_search.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
+
+namespace nnplug::cli {
+
+namespace {
+
+std::string values_text(const std::vector<SearchDimension>& dims, const Trial& t) {
+  std::ostringstream s;
+  for (std::size_t d = 0; d < dims.size(); ++d) s << (d ? "  " : "") << dims[d].path << ' ' << std::setprecision(3) << t.values[d];
+  return s.str();
+}
+
+std::string trials_csv(const std::vector<SearchDimension>& dims, const std::vector<Trial>& trials) {
+  std::ostringstream csv;
+  csv.precision(10);
+  csv << "round,trial";
+  for (const auto& d : dims) csv << ',' << d.path;
+  csv << ",train_loss,train_accuracy,val_loss,val_accuracy,seconds,failure\n";
+  for (const auto& t : trials) {
+    csv << t.round << ',' << t.index;
+    for (double v : t.values) csv << ',' << v;
+    csv << ',' << t.train.loss << ',' << t.train.accuracy << ',' << t.validation.loss << ',' << t.validation.accuracy << ','
+        << t.seconds << ',' << (t.ok() ? "" : "diverged") << '\n';
+  }
+  return csv.str();
+}
+
+}  // namespace
+
+int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
+  PluginLoader loader;
+  for (const auto& d : plugin_dirs) loader.add_directory(d);
+  loader.load_all(registry);
+  Spec spec = load_spec(args.spec);
+  for (const auto& o : args.overrides) spec.set(o);
+  SearchSettings settings;
+  settings.seed = static_cast<std::uint64_t>(spec.json.value("seed", 0));
+  std::vector<SearchDimension> dims;
+  read_search_section(spec, settings, dims);
+  for (const auto& p : args.params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos) throw InvalidArgument("--param must be PATH=RANGE, e.g. optimizer.lr=log:1e-6:1e-2, got '" + p + "'");
+    const auto d = SearchDimension::parse(p.substr(0, eq), p.substr(eq + 1));
+    std::erase_if(dims, [&](const SearchDimension& x) { return x.path == d.path; });
+    dims.push_back(d);
+  }
+  if (args.trials) settings.trials = *args.trials;
+  if (args.epochs) settings.epochs = *args.epochs;
+  if (args.rounds) settings.rounds = *args.rounds;
+  if (args.top) settings.top = *args.top;
+  Overrides overrides;
+  overrides.backend = args.backend;
+  std::printf("random search: %d round%s of %d trials of %d epochs, scored on validation data\n", settings.rounds, settings.rounds == 1 ? "" : "s", settings.trials,
+              settings.epochs);
+  for (const auto& d : dims) std::printf("  %s: %s\n", d.path.c_str(), d.range().c_str());
+  std::fflush(stdout);
+
+  auto on_trial = [&](const Trial& t) {
+    std::printf("round %d trial %3d  %s  ", t.round, t.index, values_text(dims, t).c_str());
+    if (t.ok()) std::printf("val_accuracy %.4f  val_loss %.4f  (%.1f s)\n", t.validation.accuracy, t.validation.loss, t.seconds);
+    else std::printf("diverged\n");
+    std::fflush(stdout);
+  };
+  auto on_round = [&](int round, const std::vector<Trial>& ranked, const std::vector<SearchDimension>& next) {
+    std::printf("\nround %d: the best %d trials\n%4s %12s %10s %12s  %s\n", round, settings.top, "rank", "val_accuracy", "val_loss",
+                "train_acc", "values");
+    for (int i = 0; i < settings.top && i < static_cast<int>(ranked.size()); ++i) {
+      const Trial& t = ranked[static_cast<std::size_t>(i)];
+      if (!t.ok()) break;
+      std::printf("%4d %12.4f %10.4f %12.4f  %s\n", i + 1, t.validation.accuracy, t.validation.loss, t.train.accuracy,
+                  values_text(dims, t).c_str());
+    }
+    std::printf("%s\n", round < settings.rounds ? "ranges for the next round:" : "narrowed ranges for a further search:");
+    for (const auto& d : next) std::printf("  %s: %s\n", d.path.c_str(), d.range().c_str());
+    std::printf("\n");
+    std::fflush(stdout);
+  };
+  const auto trials = run_search(spec, registry, settings, dims, overrides, on_trial, on_round);
+  if (!args.csv.empty()) {
+    write_text_atomically(args.csv, trials_csv(dims, trials), "the search results");
+    std::printf("wrote %s\n", args.csv.c_str());
+  }
+  return 0;
+}
+
+}  // namespace nnplug::cli

@@ -1,0 +1,17 @@
+#pragma once
+// Writing a file so that a crash or a full disk never leaves it half written: the content goes to a temporary
+// file beside it, which is then renamed over the old one (atomic on POSIX file systems).
+#include <filesystem>
+#include <functional>
+#include <ostream>
+#include <string_view>
+
+namespace nnplug {
+
+// write(out) fills the temporary file. Throws IoError naming `path` (and `what`, e.g. "the history") when it
+// cannot be written; the old file, if any, is then left as it was and the temporary file is removed.
+void write_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write,
+                      std::string_view what = "the file");
+void write_text_atomically(const std::filesystem::path& path, std::string_view text, std::string_view what = "the file");
+
+}  // namespace nnplug

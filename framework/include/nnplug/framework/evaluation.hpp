@@ -1,0 +1,36 @@
+#pragma once
+// Scoring a classifier's outputs: class probabilities from raw outputs (through the loss's output link), the
+// metrics of metrics.hpp gathered into one report, printed as tables or written as JSON (for `nnplug report`).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nnplug/framework/metrics.hpp"
+#include "nnplug/loss.hpp"
+
+namespace nnplug {
+
+// outputs: rows of `width` raw model outputs. Returns rows of `classes` probabilities: softmax or sigmoid per the
+// link, unchanged for Identity. A single sigmoid output for two classes becomes the pair (1 - p, p).
+std::vector<float> class_probabilities(const std::vector<float>& outputs, std::int64_t width, std::int64_t classes, OutputLink link);
+
+struct Evaluation {
+  std::int64_t samples = 0;
+  double loss = 0.0;              // NaN when there is none (an ensemble of models scored on their averaged outputs)
+  std::int64_t top_k = 0;         // 0 when there are too few classes for top-k to say anything
+  double top_k_accuracy = 0.0;
+  ConfusionMatrix confusion{1};
+};
+
+// probabilities: rows of `classes` values (arg-max is the prediction); top_k is dropped when k >= classes.
+Evaluation evaluate_scores(const std::vector<float>& probabilities, const std::vector<std::int32_t>& labels,
+                           std::int64_t classes, double loss, std::int64_t top_k);
+
+// Accuracy, top-k, the confusion matrix (rows: actual class), per-class precision, recall, F1, specificity and
+// support, then macro, micro and weighted averages. class_names may be empty (classes are then numbered).
+std::string format_evaluation(const Evaluation& e, const std::vector<std::string>& class_names = {});
+nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::string>& class_names = {});
+
+}  // namespace nnplug

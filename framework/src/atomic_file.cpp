@@ -1,0 +1,40 @@
+#include "nnplug/framework/atomic_file.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+void write_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write, std::string_view what) {
+  // The process id keeps two processes writing the same file from sharing a temporary file.
+  const std::string temporary = path.string() + ".tmp." + std::to_string(getpid());
+  const std::string failed = path.string() + ": cannot write " + std::string(what);
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError(failed + " (cannot create " + temporary + ")");
+    write(out);
+    out.flush();
+    if (!out) {
+      out.close();
+      std::remove(temporary.c_str());
+      throw IoError(failed + " (writing " + temporary + " failed: disk full?)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::remove(temporary.c_str());
+    throw IoError(failed + " (cannot rename the temporary file into place: " + ec.message() + ")");
+  }
+}
+
+void write_text_atomically(const std::filesystem::path& path, std::string_view text, std::string_view what) {
+  write_atomically(path, [&](std::ostream& out) { out.write(text.data(), static_cast<std::streamsize>(text.size())); }, what);
+}
+
+}  // namespace nnplug

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# nnplug evaluate and predict on saved models, alone and as an ensemble. The figures are cross-checked between
+# the two commands (accuracy recounted from the predictions, the ensemble's probabilities recomputed as the mean
+# of its members'), not against themselves.
+set -u
+nnplug=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+check() {  # check "description" "expected fragment" "output"
+  if [[ "$3" != *"$2"* ]]; then fail "$1: expected '$2' in:"; echo "$3"; else echo "ok: $1"; fi
+}
+
+cat > "$work/blobs.json" <<'SPEC'
+{
+  "seed": 1,
+  "data": {"format": "gaussian_blobs", "samples": 600, "centers": 3, "features": 2, "std": 3.0, "seed": 5,
+           "standardize": "per_feature", "test_split": 0.2, "class_names": ["left", "middle", "right"]},
+  "layers": [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 3}],
+  "loss": "softmax_cross_entropy",
+  "optimizer": {"type": "adam", "lr": 0.01},
+  "training": {"epochs": 5, "batch_size": 32}
+}
+SPEC
+"$nnplug" train "$work/blobs.json" --no-progress --save "$work/a.safetensors" > /dev/null || fail "train a"
+"$nnplug" train "$work/blobs.json" --no-progress --set seed=2 --save "$work/b.safetensors" > /dev/null || fail "train b"
+
+out=$("$nnplug" evaluate "$work/a.safetensors" --top-k 2 --json "$work/a.json" 2>&1) || fail "evaluate exited $?"
+echo "$out"
+check "evaluate names the set" "test set:" "$out"
+check "top-k" "top-2 accuracy " "$out"
+check "confusion matrix" "confusion matrix (rows: actual class, columns: predicted)" "$out"
+check "class names" "middle" "$out"
+for average in macro micro weighted; do check "$average average" "$average " "$out"; done
+[ -s "$work/a.json" ] && grep -q '"confusion_matrix"' "$work/a.json" || fail "--json wrote no metrics"
+accuracy=$(sed -n 's/.*  accuracy \([0-9.]*\)  top-2.*/\1/p' <<<"$out")
+
+# predict on the same test set: one row per sample, probabilities that sum to 1, and an accuracy recounted
+# from the predicted and true columns equal to evaluate's.
+"$nnplug" predict "$work/a.safetensors" --output "$work/a.csv" || fail "predict a"
+check "predict header" "index,predicted,label,p_left,p_middle,p_right" "$(head -1 "$work/a.csv")"
+rows=$(($(wc -l < "$work/a.csv") - 1))
+[ "$rows" -eq 120 ] || fail "predict wrote $rows rows, the test set has 120"
+awk -F, 'NR > 1 { s = $4 + $5 + $6; if (s < 0.9999 || s > 1.0001) bad++ } END { exit bad > 0 }' "$work/a.csv" ||
+  fail "probabilities that do not sum to 1"
+recount=$(awk -F, 'NR > 1 { n++; if ($2 == $3) c++ } END { printf "%.4f", c / n }' "$work/a.csv")
+[ "$recount" = "$accuracy" ] && echo "ok: accuracy $accuracy from evaluate and from predict" ||
+  fail "evaluate says accuracy '$accuracy', predict's rows give $recount"
+
+# An ensemble: both members' scores, and probabilities that are the mean of the members'.
+out=$("$nnplug" evaluate "$work/a.safetensors" "$work/b.safetensors" 2>&1) || fail "evaluate ensemble exited $?"
+check "ensemble member a" "a.safetensors: loss " "$out"
+check "ensemble member b" "b.safetensors: loss " "$out"
+check "ensemble header" "ensemble of 2 models, test set:" "$out"
+"$nnplug" predict "$work/b.safetensors" --output "$work/b.csv" || fail "predict b"
+"$nnplug" predict "$work/a.safetensors" "$work/b.safetensors" --output "$work/ab.csv" || fail "predict ensemble"
+paste -d, "$work/a.csv" "$work/b.csv" "$work/ab.csv" | awk -F, 'NR > 1 {
+    for (c = 4; c <= 6; c++) { d = ($c + $(c + 6)) / 2 - $(c + 12); if (d > 1e-5 || d < -1e-5) bad++ } }
+  END { exit bad > 0 }' && echo "ok: ensemble probabilities are the mean of the members'" ||
+  fail "ensemble probabilities are not the mean of the members'"
+
+# Inputs from a file: rows of features alone get no label column.
+printf 'x0,x1\n0.5,-1.0\n3.0,2.0\n' > "$work/inputs.csv"
+out=$("$nnplug" predict "$work/a.safetensors" --input "$work/inputs.csv" 2>&1) || fail "predict --input exited $?"
+check "unlabelled header" "index,predicted,p_left" "$out"
+[ "$(grep -c '^[01],' <<<"$out")" -eq 2 ] || fail "expected 2 prediction rows in: $out"
+
+# Bad input: the wrong number of features, an ensemble trained on different data.
+printf '1,2,3,4\n' > "$work/wide.csv"
+out=$("$nnplug" predict "$work/a.safetensors" --input "$work/wide.csv" 2>&1)
+[ $? -eq 1 ] || fail "predict on a wrong-width file should exit 1"
+check "wrong width names the file" "wide.csv: 3 features per sample, the model was trained on 2" "$out"
+"$nnplug" train "$work/blobs.json" --no-progress --set data.samples=300 --save "$work/c.safetensors" > /dev/null || fail "train c"
+out=$("$nnplug" evaluate "$work/a.safetensors" "$work/c.safetensors" 2>&1)
+[ $? -eq 1 ] || fail "an ensemble over different data should exit 1"
+check "ensemble over different data" "c.safetensors was trained on other data than" "$out"
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]
