@@ -22,9 +22,21 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     return read_csv(spec.resolve(data.require_string("path")), label_column);
   }
   if (format == "xor_blobs") return synthetic::xor_blobs(data.integer("samples", 1000, 4), seed);
-  if (format == "gaussian_blobs")
-    return synthetic::gaussian_blobs(data.integer("samples", 1000, 1), data.integer("centers", 3, 1), data.integer("features", 2, 1),
-                                     data.number("std", 2.0, 1e-12), seed);
+  if (format == "gaussian_blobs") {
+    // "centre_points": [[x, y], ...] fixes the centres (e.g. those scikit-learn draws for a random_state).
+    std::vector<double> centres;
+    for (const auto& point : data.json().value("centre_points", Params::Json::array())) {
+      if (!point.is_array()) data.fail("centre_points", "must be a list of points, each a list of numbers");
+      for (const auto& v : point) {
+        if (!v.is_number()) data.fail("centre_points", "must hold numbers, got " + v.dump());
+        centres.push_back(v.get<double>());
+      }
+    }
+    data.accept({"centre_points"});
+    const auto centers = data.integer("centers", data.has("centre_points") ? static_cast<std::int64_t>(data.json()["centre_points"].size()) : 3, 1);
+    return synthetic::gaussian_blobs(data.integer("samples", 1000, 1), centers, data.integer("features", 2, 1), data.number("std", 2.0, 1e-12),
+                                     seed, centres);
+  }
   if (format == "spirals") return synthetic::spirals(data.integer("points_per_class", 100, 2), data.integer("classes", 3, 1), seed);
   data.fail("format", "must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\" or \"spirals\", got \"" + format + "\"");
 }

@@ -33,13 +33,19 @@ Dataset xor_blobs(std::int64_t samples, std::uint64_t seed) {
   return d;
 }
 
-Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t features, double std, std::uint64_t seed) {
+Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t features, double std, std::uint64_t seed,
+                       std::vector<double> centre) {
   if (centers < 1 || features < 1 || !(std > 0))
     throw InvalidArgument("gaussian blobs need centers >= 1, features >= 1 and std > 0");
   Dataset d = points(samples, features, centers);
   Random random(seed);
-  std::vector<double> centre(static_cast<std::size_t>(centers * features));
-  for (double& c : centre) c = random.uniform(-10.0, 10.0);
+  if (centre.empty()) {
+    centre.resize(static_cast<std::size_t>(centers * features));
+    for (double& c : centre) c = random.uniform(-10.0, 10.0);
+  } else if (centre.size() != static_cast<std::size_t>(centers * features)) {
+    throw InvalidArgument("gaussian blobs: " + std::to_string(centre.size()) + " centre coordinates for " + std::to_string(centers) +
+                          " centres of " + std::to_string(features) + " features");
+  }
   for (std::int64_t i = 0; i < samples; ++i) {
     const std::int64_t k = i % centers;
     for (std::int64_t f = 0; f < features; ++f)

@@ -10,9 +10,11 @@ namespace nnplug::synthetic {
 // covariance 0.1 I; label 1 when both coordinates have the same sign.
 Dataset xor_blobs(std::int64_t samples, std::uint64_t seed);
 
-// Gaussian blobs as scikit-learn's make_blobs: `centers` centres drawn uniformly in [-10, 10]^features, samples
-// spread evenly over them with standard deviation std; label = centre.
-Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t features, double std, std::uint64_t seed);
+// Gaussian blobs as scikit-learn's make_blobs: `centers` centres drawn uniformly in [-10, 10]^features (or the
+// given centre_points, `centers` rows of `features` values), samples spread evenly over them with standard
+// deviation std; label = centre.
+Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t features, double std, std::uint64_t seed,
+                       std::vector<double> centre_points = {});
 
 // The spiral data of CS231n: `classes` arms of points_per_class points in 2-D, radius 0..1, angle noise 0.2.
 Dataset spirals(std::int64_t points_per_class, std::int64_t classes, std::uint64_t seed);
