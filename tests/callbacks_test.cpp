@@ -87,6 +87,44 @@ TEST_F(Callbacks, FromTheSpecTheyStopCheckpointAndWriteHistory) {
   EXPECT_NO_THROW(load_model(dir_ / "best.safetensors", registry()));
 }
 
+// Keeps a host copy of every trainable weight after each step.
+class WeightRecorder final : public Callback {
+ public:
+  bool on_batch_end(const BatchRecord&, Model& model) override {
+    std::vector<double> all;
+    for (const Parameter* p : model.parameters(true)) {
+      const auto v = to_host<double>(p->value);
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    steps.push_back(all);
+    return true;
+  }
+  std::vector<std::vector<double>> steps;
+};
+
+TEST_F(Callbacks, TheModelEndsWithTheMovingAverageOfItsWeights) {
+  auto ex = build_experiment(xor_spec(dir_, R"([{"type": "ema", "decay": 0.9}])"), registry());
+  auto recorder = std::make_shared<WeightRecorder>();
+  ex.fit.callbacks.insert(ex.fit.callbacks.begin(), recorder);
+  ex.fit.progress = false;
+  ex.fit.epochs = 2;
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.validation, ex.fit);
+  ASSERT_EQ(recorder->steps.size(), 12u);  // 150 samples in batches of 25, twice
+  // The average by hand: the first step's weights, then 0.9 * average + 0.1 * weights after every later step.
+  std::vector<double> average = recorder->steps[0];
+  for (std::size_t k = 1; k < recorder->steps.size(); ++k)
+    for (std::size_t i = 0; i < average.size(); ++i) average[i] = 0.9 * average[i] + 0.1 * recorder->steps[k][i];
+  std::vector<double> final_weights;
+  for (const Parameter* p : ex.model->parameters(true)) {
+    const auto v = to_host<double>(p->value);
+    final_weights.insert(final_weights.end(), v.begin(), v.end());
+  }
+  ASSERT_EQ(final_weights.size(), average.size());
+  for (std::size_t i = 0; i < average.size(); ++i) EXPECT_NEAR(final_weights[i], average[i], 1e-6) << i;
+  EXPECT_NE(final_weights, recorder->steps.back());  // not simply the last weights
+  EXPECT_THROW(build_experiment(xor_spec(dir_, R"([{"type": "ema", "decay": 1}])"), registry()), InvalidArgument);
+}
+
 TEST_F(Callbacks, MonitoringValidationWithoutAValidationSetIsABuildTimeError) {
   Spec spec = xor_spec(dir_, R"([{"type": "early_stopping"}])");
   spec.set("data.validation_split=0");

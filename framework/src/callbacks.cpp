@@ -118,6 +118,29 @@ bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
   return true;
 }
 
+WeightAverage::WeightAverage(double decay) : decay_(decay) {
+  if (!(decay >= 0.0 && decay < 1.0)) throw InvalidArgument("ema: decay must be in [0, 1), got " + std::to_string(decay));
+}
+
+bool WeightAverage::on_batch_end(const BatchRecord&, Model& model) {
+  const auto params = model.parameters(true);
+  Backend& be = model.backend();
+  if (average_.empty()) {
+    for (const Parameter* p : params) {
+      average_.push_back(be.empty(p->value.shape(), p->value.dtype()));
+      be.run(op::Copy{p->value, average_.back()});
+    }
+    return true;
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) be.run(op::Axpby{params[i]->value, average_[i], 1.0 - decay_, decay_});
+  return true;
+}
+
+void WeightAverage::on_train_end(Model& model) {
+  const auto params = model.parameters(true);
+  for (std::size_t i = 0; i < average_.size() && i < params.size(); ++i) model.backend().run(op::Copy{average_[i], params[i]->value});
+}
+
 std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer) {
   std::vector<std::shared_ptr<Callback>> out;
   if (!spec.json.contains("callbacks")) return out;
@@ -134,8 +157,10 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
                                                       p.boolean("best_only", false), p.string("monitor", "val_loss"), optimizer));
     } else if (type == "history") {
       out.push_back(std::make_shared<HistoryWriter>(spec.resolve(p.require_string("path"))));
+    } else if (type == "ema") {
+      out.push_back(std::make_shared<WeightAverage>(p.number("decay", 0.999, 0.0, 1.0)));
     } else {
-      p.fail("type", "must be \"early_stopping\", \"checkpoint\" or \"history\", got \"" + type + "\"");
+      p.fail("type", "must be \"early_stopping\", \"checkpoint\", \"history\" or \"ema\", got \"" + type + "\"");
     }
     p.check_unused();
   }

@@ -91,9 +91,25 @@ class HistoryWriter final : public Callback {
   std::vector<std::string> lines_;
 };
 
+// An exponential moving average of the trainable weights, updated after every step on the backend:
+// average = decay * average + (1 - decay) * weights, starting from the weights after the first step. When
+// training ends the model takes the averaged weights (Keras' use_ema), which usually generalise a little better
+// than the last ones; validation during training sees the raw weights. Listed after early stopping with
+// restore_best, the average wins.
+class WeightAverage final : public Callback {
+ public:
+  explicit WeightAverage(double decay);
+  bool on_batch_end(const BatchRecord& record, Model& model) override;
+  void on_train_end(Model& model) override;
+
+ private:
+  double decay_;
+  std::vector<Tensor> average_;  // one per trainable parameter, in Model::parameters(true) order
+};
+
 // The spec's "callbacks" list: {"type": "early_stopping", "monitor": "val_loss", "min_delta": 0, "patience": 5,
 // "restore_best": true}, {"type": "checkpoint", "path": "model.safetensors", "best_only": false, "monitor":
-// "val_loss"}, {"type": "history", "path": "history.csv"}. Relative paths resolve against the spec's folder.
+// "val_loss"}, {"type": "history", "path": "history.csv"}, {"type": "ema", "decay": 0.999}. Relative paths resolve against the spec's folder.
 // Checkpoints hold the state of `optimizer` (the run's).
 std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer);
 
