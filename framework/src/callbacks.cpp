@@ -8,6 +8,7 @@
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/trainer.hpp"
+#include "nnplug/framework/training_monitor.hpp"
 
 namespace nnplug {
 
@@ -157,10 +158,13 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
                                                       p.boolean("best_only", false), p.string("monitor", "val_loss"), optimizer));
     } else if (type == "history") {
       out.push_back(std::make_shared<HistoryWriter>(spec.resolve(p.require_string("path"))));
+    } else if (type == "monitor") {
+      out.push_back(std::make_shared<TrainingMonitor>(spec.resolve(p.string("path", "monitor.jsonl")), p.integer("samples", 64, 1),
+                                                      static_cast<int>(p.integer("bins", 30, 1, 1000))));
     } else if (type == "ema") {
       out.push_back(std::make_shared<WeightAverage>(p.number("decay", 0.999, 0.0, 1.0)));
     } else {
-      p.fail("type", "must be \"early_stopping\", \"checkpoint\", \"history\" or \"ema\", got \"" + type + "\"");
+      p.fail("type", "must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\" or \"ema\", got \"" + type + "\"");
     }
     p.check_unused();
   }

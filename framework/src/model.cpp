@@ -144,6 +144,14 @@ std::int64_t Model::parameter_count(bool trainable_only) const {
   return n;
 }
 
+void Model::forward_each(const Tensor& x, const std::function<void(std::size_t, const Tensor&)>& visit) {
+  Tensor h = x;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    h = layers_[i].layer->forward(h);
+    visit(i, h);
+  }
+}
+
 std::string Model::first_non_finite(const Tensor& x) {
   auto finite = [](const Tensor& t) {
     for (double v : to_host<double>(t))
@@ -154,12 +162,11 @@ std::string Model::first_non_finite(const Tensor& x) {
     for (Parameter* p : entry.layer->parameters())
       if (!finite(p->value)) return entry.label + " " + p->name;
   if (!finite(x)) return "the input batch";
-  Tensor h = x;
-  for (const auto& entry : layers_) {
-    h = entry.layer->forward(h);
-    if (!finite(h)) return entry.label + " output";
-  }
-  return "";
+  std::string where;
+  forward_each(x, [&](std::size_t i, const Tensor& h) {
+    if (where.empty() && !finite(h)) where = layers_[i].label + " output";
+  });
+  return where;
 }
 
 std::string Model::summary() const {

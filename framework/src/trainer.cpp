@@ -101,6 +101,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   for (int epoch = 1; epoch <= options.initial_epoch && options.shuffle; ++epoch)
     for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
   std::int64_t global_step = static_cast<std::int64_t>(options.initial_epoch) * batches;
+  for (const auto& c : options.callbacks) c->on_train_begin(model_, train);
 
   for (int epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/model.hpp"
 #include "nnplug/framework/spec.hpp"
 
@@ -26,6 +27,8 @@ struct BatchRecord {
 class Callback {
  public:
   virtual ~Callback() = default;
+  // Before the first step, with the training set.
+  virtual void on_train_begin(Model& model, const Dataset& train) { (void)model, (void)train; }
   // After each optimizer step; returns false to stop training there (the epoch is then not recorded).
   virtual bool on_batch_end(const BatchRecord& record, Model& model) { (void)record, (void)model; return true; }
   // After each epoch; returns false to stop training.
@@ -109,7 +112,8 @@ class WeightAverage final : public Callback {
 
 // The spec's "callbacks" list: {"type": "early_stopping", "monitor": "val_loss", "min_delta": 0, "patience": 5,
 // "restore_best": true}, {"type": "checkpoint", "path": "model.safetensors", "best_only": false, "monitor":
-// "val_loss"}, {"type": "history", "path": "history.csv"}, {"type": "ema", "decay": 0.999}. Relative paths resolve against the spec's folder.
+// "val_loss"}, {"type": "history", "path": "history.csv"}, {"type": "ema", "decay": 0.999}, {"type": "monitor", "path": "monitor.jsonl",
+// "samples": 64, "bins": 30} (training_monitor.hpp). Relative paths resolve against the spec's folder.
 // Checkpoints hold the state of `optimizer` (the run's).
 std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer);
 

@@ -3,6 +3,7 @@
 // input shape, allocates and initialises every parameter (seeded, on the host, then uploaded), and reports layers
 // that do not fit together by naming both layers and both shapes.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,8 @@ class Model {
   std::size_t size() const { return layers_.size(); }
   Layer& layer(std::size_t i) const { return *layers_[i].layer; }
   const std::string& label(std::size_t i) const { return layers_[i].label; }
+  // A forward pass that shows each layer's output to visit(layer index, output) as it is computed.
+  void forward_each(const Tensor& x, const std::function<void(std::size_t, const Tensor&)>& visit);
   // Where a non-finite value first appears for this batch: "layers[0] (dense) weight", "the input batch",
   // "layers[2] (dense) output", or "" when every parameter and output is finite. Runs a forward pass.
   std::string first_non_finite(const Tensor& x);
