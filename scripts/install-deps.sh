@@ -7,6 +7,7 @@ packages=(
   libboost-dev libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,12 @@ struct TrainArgs {
   bool progress = true;
   std::filesystem::path save;    // where to save the trained model (safetensors); empty: not saved
   std::filesystem::path resume;  // a checkpoint to continue from
+  std::filesystem::path run_dir; // write history, monitoring, metrics and the model here, for `nnplug report`
+};
+
+struct ReportArgs {
+  std::filesystem::path run_dir;
+  std::filesystem::path output;  // default: run_dir/report.html
 };
 
 struct EvaluateArgs {
@@ -89,6 +95,7 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
 int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int report(const ReportArgs& args);
 int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);

@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
   train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
   train_cmd->add_option("--save", train.save, "Save the trained model here (safetensors, with its spec and plugins)");
   train_cmd->add_option("--resume", train.resume, "Continue from a checkpoint written by the spec's checkpoint callback");
+  train_cmd->add_option("--run-dir", train.run_dir, "Write the history, monitoring statistics, test metrics and model here (for nnplug report)");
+
+  nnplug::cli::ReportArgs report;
+  auto* report_cmd = app.add_subcommand("report", "Write a self-contained HTML page of a run folder's charts");
+  report_cmd->add_option("run", report.run_dir, "Run folder written by train --run-dir (lr-find.csv and search.csv there are drawn too)")->required();
+  report_cmd->add_option("--output", report.output, "The HTML file (default: RUN/report.html)");
 
   nnplug::cli::EvaluateArgs evaluate;
   auto* evaluate_cmd = app.add_subcommand("evaluate", "Score saved models (several: an ensemble) on the test data their spec names");
@@ -103,6 +109,7 @@ int main(int argc, char** argv) {
     if (*gradcheck_cmd) return nnplug::cli::gradcheck(gradcheck, plugin_dirs, registry);
     if (*lr_find_cmd) return nnplug::cli::lr_find(lr_find, plugin_dirs, registry);
     if (*predict_cmd) return nnplug::cli::predict(predict, plugin_dirs, registry);
+    if (*report_cmd) return nnplug::cli::report(report);
     if (*search_cmd) return nnplug::cli::search(search, plugin_dirs, registry);
     if (*summary_cmd) return nnplug::cli::summary(summary, plugin_dirs, registry);
     if (*check_cmd) return nnplug::cli::plugin_check(check, plugin_dirs, registry);

@@ -2,9 +2,12 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/training_monitor.hpp"
 
 namespace nnplug::cli {
 
@@ -30,6 +33,13 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   std::printf("%s\n", ex.model->summary().c_str());
   std::fflush(stdout);
 
+  if (!args.run_dir.empty()) {
+    // A run folder: everything `nnplug report` draws. The spec's own callbacks still write where they say.
+    std::filesystem::create_directories(args.run_dir);
+    write_text_atomically(args.run_dir / "spec.json", spec.json.dump(2) + "\n", "the spec");
+    ex.fit.callbacks.push_back(std::make_shared<HistoryWriter>(args.run_dir / "history.csv"));
+    ex.fit.callbacks.push_back(std::make_shared<TrainingMonitor>(args.run_dir / "monitor.jsonl"));
+  }
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);
   if (!args.resume.empty()) {
     ex.fit.initial_epoch = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
@@ -44,6 +54,19 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   if (ex.test.size()) {
     const Scores test = trainer.evaluate(ex.test, ex.fit.batch_size);
     std::printf("test: loss %.4f  accuracy %.4f\n", test.loss, test.accuracy);
+  }
+  if (!args.run_dir.empty()) {
+    const Dataset& scored = ex.test.size() ? ex.test : ex.validation;
+    if (scored.size()) {
+      const auto p = class_probabilities(trainer.predict(scored, ex.fit.batch_size), ex.model->output_shape().numel(), scored.num_classes,
+                                         ex.loss->output_link());
+      auto metrics = evaluation_json(evaluate_scores(p, scored.labels, scored.num_classes, trainer.evaluate(scored, ex.fit.batch_size).loss, 5),
+                                     ex.class_names);
+      metrics["set"] = ex.test.size() ? "test" : "validation";
+      write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");
+    }
+    save_model(args.run_dir / "model.safetensors", spec, *ex.model, registry);
+    std::printf("wrote the run to %s (report: nnplug report %s)\n", args.run_dir.c_str(), args.run_dir.c_str());
   }
   if (!args.save.empty()) {
     save_model(args.save, spec, *ex.model, registry);

@@ -1,0 +1,229 @@
+// nnplug report RUN: one self-contained HTML page (inline SVG and PNG, no script, no network) of what a run
+// folder holds: learning curves from history.csv (required), the confusion matrix and per-class scores from
+// metrics.json, activation histograms, update ratios and dead units from monitor.jsonl, the first layer's weights,
+// and the lr-find sweep (lr_find.csv) and search trials (search.csv) when present. Nothing else is written.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "nnplug/errors.hpp"
+#include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/svg_chart.hpp"
+
+namespace nnplug::cli {
+
+namespace {
+
+using Columns = std::map<std::string, std::vector<double>>;
+
+// A CSV file with a header line as named columns of numbers (empty or non-numeric fields are NaN).
+Columns read_columns(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw IoError(path.string() + ": cannot open");
+  std::string line;
+  std::vector<std::string> names;
+  Columns columns;
+  for (std::size_t row = 0; std::getline(in, line); ++row) {
+    std::vector<std::string> fields;
+    std::stringstream ss(line);
+    for (std::string f; std::getline(ss, f, ',');) fields.push_back(f);
+    if (row == 0) {
+      names = fields;
+      continue;
+    }
+    for (std::size_t c = 0; c < names.size(); ++c) {
+      double v = NAN;
+      if (c < fields.size() && !fields[c].empty()) {
+        char* end = nullptr;
+        v = std::strtod(fields[c].c_str(), &end);
+        if (end != fields[c].c_str() + fields[c].size()) v = NAN;
+      }
+      columns[names[c]].push_back(v);
+    }
+  }
+  return columns;
+}
+
+nlohmann::json parse_json(const std::string& text, const std::filesystem::path& path) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+}
+
+std::string base64(const std::string& bytes) {
+  static const char* digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::uint32_t n = (std::uint32_t(std::uint8_t(bytes[i])) << 16) | (i + 1 < bytes.size() ? std::uint32_t(std::uint8_t(bytes[i + 1])) << 8 : 0) |
+                            (i + 2 < bytes.size() ? std::uint8_t(bytes[i + 2]) : 0);
+    out += digits[(n >> 18) & 63], out += digits[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? digits[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? digits[n & 63] : '=';
+  }
+  return out;
+}
+
+std::string fixed(double v, int digits = 4) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", digits, v);
+  return b;
+}
+
+std::string learning_curves(const Columns& h) {
+  const auto& epoch = h.at("epoch");
+  auto series = [&](const char* name, const char* column, bool dashed) { return svg::Series{name, epoch, h.at(column), dashed}; };
+  std::string out = "<h2>Learning curves</h2><div class=\"row\">";
+  out += svg::line_chart({"Loss", "epoch", "loss"}, {series("training", "loss", false), series("validation", "val_loss", true)});
+  out += svg::line_chart({"Accuracy", "epoch", "accuracy"}, {series("training", "accuracy", false), series("validation", "val_accuracy", true)});
+  return out + "</div>";
+}
+
+std::string metrics_section(const nlohmann::json& m) {
+  std::vector<std::vector<double>> cells;
+  std::vector<std::string> names;
+  for (const auto& row : m["confusion_matrix"]) cells.push_back(row.get<std::vector<double>>());
+  std::string table = "<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>specificity</th><th>support</th></tr>";
+  for (const auto& c : m["classes"]) {
+    names.push_back(c["name"].get<std::string>());
+    table += "<tr><td>" + svg::escape(names.back()) + "</td><td>" + fixed(c["precision"]) + "</td><td>" + fixed(c["recall"]) + "</td><td>" +
+             fixed(c["f1"]) + "</td><td>" + fixed(c["specificity"]) + "</td><td>" + std::to_string(c["support"].get<long long>()) + "</td></tr>";
+  }
+  for (const auto& [name, a] : m["averages"].items())
+    table += "<tr><td><i>" + name + "</i></td><td>" + fixed(a["precision"]) + "</td><td>" + fixed(a["recall"]) + "</td><td>" + fixed(a["f1"]) +
+             "</td><td>" + fixed(a["specificity"]) + "</td><td></td></tr>";
+  std::string summary = "accuracy " + fixed(m["accuracy"]);
+  if (m.contains("loss")) summary = "loss " + fixed(m["loss"]) + ", " + summary;
+  if (m.contains("top_k")) summary += ", top-" + std::to_string(m["top_k"]["k"].get<int>()) + " accuracy " + fixed(m["top_k"]["accuracy"]);
+  return "<h2>Scores on the " + svg::escape(m.value("set", std::string("test"))) + " set</h2><p>" + summary + "</p><div class=\"row\">" +
+         svg::heat_map("Confusion matrix", cells, names, "actual class", "predicted class") + table + "</table></div>";
+}
+
+std::string monitor_section(const std::filesystem::path& path, const std::filesystem::path& first_layer_png) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> epochs;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) epochs.push_back(parse_json(line, path));
+  if (epochs.empty()) return "";
+  const auto& last = epochs.back();
+  std::string out = "<h2>Activations after epoch " + std::to_string(last["epoch"].get<int>()) + "</h2><div class=\"row\">";
+  std::string dead = "<table><tr><th>layer</th><th>mean</th><th>std</th><th>zero outputs</th><th>dead units</th></tr>";
+  for (const auto& layer : last["layers"]) {
+    const auto& a = layer["activation"];
+    out += svg::histogram(layer["label"].get<std::string>(), a["histogram"].get<std::vector<std::int64_t>>(), a["min"], a["max"]);
+    dead += "<tr><td>" + svg::escape(layer["label"].get<std::string>()) + "</td><td>" + fixed(a["mean"]) + "</td><td>" + fixed(a["std"]) + "</td><td>" +
+            fixed(layer["zero_fraction"], 3) + "</td><td>" + fixed(layer["dead_fraction"], 3) + "</td></tr>";
+  }
+  out += "</div>" + dead + "</table>";
+  std::vector<svg::Series> ratios;
+  for (std::size_t l = 0; l < last["layers"].size(); ++l)
+    for (std::size_t p = 0; p < last["layers"][l]["parameters"].size(); ++p) {
+      svg::Series s{last["layers"][l]["label"].get<std::string>() + " " + last["layers"][l]["parameters"][p]["name"].get<std::string>()};
+      for (const auto& e : epochs) {
+        const auto& entry = e["layers"][l]["parameters"][p];
+        s.x.push_back(e["epoch"].get<double>());
+        s.y.push_back(entry.value("update_ratio", NAN));
+      }
+      ratios.push_back(s);
+    }
+  if (!ratios.empty()) {
+    svg::Axes axes{"Update / weight ratio (healthy near 1e-3)", "epoch", "||update|| / ||weight||"};
+    axes.log_y = true, axes.width = 900, axes.height = 360;
+    out += "<h2>Updates</h2>" + svg::line_chart(axes, ratios);
+  }
+  if (std::filesystem::exists(first_layer_png)) {
+    std::ifstream png(first_layer_png, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << png.rdbuf();
+    out += "<h2>First-layer weights</h2><img class=\"weights\" alt=\"first-layer weights\" src=\"data:image/png;base64," + base64(bytes.str()) + "\">";
+  }
+  return out;
+}
+
+std::string lr_find_section(const Columns& c) {
+  svg::Axes axes{"Learning-rate finder", "learning rate", "loss"};
+  axes.log_x = true;
+  // The last steps of a sweep blow the loss up by orders of magnitude: above twice the first loss they are cut,
+  // so that the useful part of the curve keeps the height of the chart.
+  auto clipped = [&](const char* column) {
+    auto values = c.at(column);
+    const double ceiling = values.empty() ? 0.0 : 2 * c.at("smoothed").front();
+    for (double& v : values)
+      if (v > ceiling) v = NAN;
+    return values;
+  };
+  return "<h2>Learning-rate finder</h2>" + svg::line_chart(axes, {{"loss", c.at("learning_rate"), clipped("loss"), true},
+                                                                   {"smoothed", c.at("learning_rate"), clipped("smoothed"), false}});
+}
+
+std::string search_section(const Columns& c) {
+  std::vector<std::string> searched;
+  for (const auto& [name, values] : c)
+    if (name != "round" && name != "trial" && name != "seconds" && name != "failure" && !name.starts_with("train_") && !name.starts_with("val_"))
+      searched.push_back(name);
+  if (searched.empty()) return "";
+  std::string out = "<h2>Hyper-parameter search</h2>";
+  if (searched.size() == 1) {
+    svg::Axes axes{"Validation accuracy of each trial", searched[0], "validation accuracy"};
+    axes.log_x = true;
+    std::vector<double> y = c.at("val_accuracy");
+    return out + svg::scatter_chart(axes, c.at(searched[0]), y, y, "validation accuracy");
+  }
+  svg::Axes axes{"Trials (colour: validation accuracy)", searched[0], searched[1]};
+  axes.log_x = axes.log_y = true;
+  return out + svg::scatter_chart(axes, c.at(searched[0]), c.at(searched[1]), c.at("val_accuracy"), "validation accuracy");
+}
+
+}  // namespace
+
+int report(const ReportArgs& args) {
+  const auto& dir = args.run_dir;
+  const auto history_path = dir / "history.csv";
+  if (!std::filesystem::is_directory(dir)) throw IoError(dir.string() + ": no such run folder (write one with nnplug train --run-dir)");
+  if (!std::filesystem::exists(history_path))
+    throw IoError(dir.string() + ": no history.csv, so this is not a run folder (write one with nnplug train --run-dir)");
+  const Columns history = read_columns(history_path);
+  for (const char* column : {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"})
+    if (!history.count(column)) throw IoError(history_path.string() + ": no '" + column + "' column in the header");
+  std::string title = dir.filename().string();
+  if (title.empty()) title = dir.parent_path().filename().string();
+  std::string body = learning_curves(history);
+  // A file of the right syntax but the wrong content (a missing field) is named, not reported as a crash.
+  auto section = [&](const char* file, const std::function<std::string()>& draw) {
+    if (!std::filesystem::exists(dir / file)) return;
+    try {
+      body += draw();
+    } catch (const nlohmann::json::exception& e) {
+      throw IoError((dir / file).string() + ": not what nnplug writes there (" + e.what() + ")");
+    } catch (const std::out_of_range&) {
+      throw IoError((dir / file).string() + ": a column nnplug writes there is missing");
+    }
+  };
+  section("metrics.json", [&] {
+    std::ostringstream text;
+    text << std::ifstream(dir / "metrics.json").rdbuf();
+    return metrics_section(parse_json(text.str(), dir / "metrics.json"));
+  });
+  section("monitor.jsonl", [&] { return monitor_section(dir / "monitor.jsonl", dir / "monitor_first_layer.png"); });
+  section("lr_find.csv", [&] { return lr_find_section(read_columns(dir / "lr_find.csv")); });
+  section("search.csv", [&] { return search_section(read_columns(dir / "search.csv")); });
+  const std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nnplug report: " + svg::escape(title) +
+      "</title><style>body{font-family:sans-serif;margin:24px;color:#222}.row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}"
+      "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+      "img.weights{image-rendering:pixelated;width:480px}</style></head><body><h1>nnplug report: " + svg::escape(title) + "</h1>" + body +
+      "</body></html>\n";
+  const auto output = args.output.empty() ? dir / "report.html" : args.output;
+  write_text_atomically(output, html, "the report");
+  std::printf("wrote %s\n", output.c_str());
+  return 0;
+}
+
+}  // namespace nnplug::cli
