@@ -1,6 +1,7 @@
 #include "nnplug/framework/experiment.hpp"
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
 
@@ -25,7 +26,8 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
   if (format == "gaussian_blobs") {
     // "centre_points": [[x, y], ...] fixes the centres (e.g. those scikit-learn draws for a random_state).
     std::vector<double> centres;
-    for (const auto& point : data.json().value("centre_points", Params::Json::array())) {
+    const Params::Json points = data.json().value("centre_points", Params::Json::array());
+    for (const auto& point : points) {
       if (!point.is_array()) data.fail("centre_points", "must be a list of points, each a list of numbers");
       for (const auto& v : point) {
         if (!v.is_number()) data.fail("centre_points", "must hold numbers, got " + v.dump());
@@ -117,7 +119,8 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   preprocess(data, ex);
   if (data.has("sample_shape")) reshape_samples(data, ex);
   data.accept({"class_names"});
-  for (const auto& name : data.json().value("class_names", Params::Json::array())) {
+  const Params::Json class_names = data.json().value("class_names", Params::Json::array());
+  for (const auto& name : class_names) {
     if (!name.is_string()) data.fail("class_names", "must be a list of strings, got " + name.dump());
     ex.class_names.push_back(name.get<std::string>());
   }
@@ -229,10 +232,25 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
   for (const auto& c : ex.fit.callbacks) c->check(ex.validation.size() > 0);
   top.accept({"augmentation", "backend", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
-              "description", "search"});
+              "description", "search", "initialize_from"});
   top.check_unused();
 
   ex.model = build_model(spec, registry, ex.backend, dtype, ex.train.sample_shape, seed);
+  if (spec.json.contains("initialize_from")) {
+    // "initialize_from": "weights.safetensors", or {"path": ..., "names": {"0.weight": "fc1.weight"}, "strict": true}.
+    const Params from = spec.section("initialize_from");
+    WeightImport import;
+    import.path = spec.resolve(from.has("path") ? from.require_string("path") : from.type());
+    import.strict = from.boolean("strict", true);
+    const Params::Json names = from.json().value("names", Params::Json::object());  // kept: items() refers into it
+    for (const auto& [ours, theirs] : names.items()) {
+      if (!theirs.is_string()) from.fail("names", "must map parameter names to names in the file, got " + theirs.dump());
+      import.names[ours] = theirs.get<std::string>();
+    }
+    from.accept({"names", "type"});
+    from.check_unused();
+    import_weights(import, *ex.model);
+  }
   try {
     ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
   } catch (const ShapeError& e) {

@@ -35,6 +35,8 @@ bool older(const std::string& a, const std::string& b) {
 std::string parameter_key(std::size_t layer, const Parameter& p) { return std::to_string(layer) + "." + p.name; }
 
 void load_tensor(const StoredTensor& t, const Tensor& into, const std::string& where) {
+  if (!t.foreign_dtype.empty())
+    throw IoError(where + "tensor '" + t.name + "' has dtype " + t.foreign_dtype + ", which nnplug cannot load into a parameter");
   if (!(t.shape == into.shape()))
     throw IoError(where + "tensor '" + t.name + "' has shape " + t.shape.str() + ", the model's has " + into.shape().str());
   if (t.dtype == into.dtype()) {
@@ -187,6 +189,34 @@ int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Mode
   } catch (const std::logic_error& e) {  // a number or counter list that does not parse
     throw IoError(where + "damaged metadata: " + e.what());
   }
+}
+
+std::size_t import_weights(const WeightImport& import, Model& model) {
+  const std::string where = import.path.string() + ": ";
+  const SafetensorsFile file = read_safetensors(import.path);
+  std::size_t loaded = 0;
+  std::string missing;
+  for (std::size_t i = 0; i < model.size(); ++i)
+    for (Parameter* p : model.layer(i).parameters()) {
+      const std::string key = parameter_key(i, *p);
+      const auto renamed = import.names.find(key);
+      const std::string name = renamed == import.names.end() ? key : renamed->second;
+      const StoredTensor* t = file.find(name);
+      if (!t) {
+        missing += (missing.empty() ? "'" : ", '") + name + "'" + (name == key ? "" : " (for " + key + ")");
+        continue;
+      }
+      try {
+        load_tensor(*t, p->value, where);
+      } catch (const IoError& e) {
+        throw IoError(std::string(e.what()) + " (" + model.label(i) + " " + p->name + ")");
+      }
+      ++loaded;
+    }
+  if (import.strict && !missing.empty())
+    throw IoError(where + "no tensor " + missing + "; name them with \"names\" ({\"<layer index>.<parameter>\": \"<name in the file>\"}) or set "
+                  "\"strict\": false to keep the initializers' values for them");
+  return loaded;
 }
 
 }  // namespace nnplug

@@ -13,6 +13,15 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Bytes per element of the safetensors dtypes nnplug keeps without computing in them; 0 for anything else.
+std::size_t foreign_size(const std::string& code) {
+  if (code == "I64" || code == "U64") return 8;
+  if (code == "F16" || code == "BF16" || code == "I16" || code == "U16") return 2;
+  if (code == "I8" || code == "U8" || code == "BOOL") return 1;
+  if (code == "U32") return 4;
+  return 0;
+}
+
 const char* code_of(DType d) {
   switch (d) {
     case DType::Float32: return "F32";
@@ -97,7 +106,8 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
     if (code == "F32") t.dtype = DType::Float32;
     else if (code == "F64") t.dtype = DType::Float64;
     else if (code == "I32") t.dtype = DType::Int32;
-    else throw IoError(tensor + "dtype " + code + " is not supported (F32, F64, I32)");
+    else if (foreign_size(code)) t.foreign_dtype = code;
+    else throw IoError(tensor + "dtype " + code + " is not a safetensors dtype");
     for (const auto& d : v["shape"]) {
       if (!d.is_number_unsigned()) throw IoError(tensor + "the shape must hold non-negative integers");
       t.shape.push_back(d.get<std::int64_t>());
@@ -105,7 +115,8 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
     if (!v["data_offsets"][0].is_number_unsigned() || !v["data_offsets"][1].is_number_unsigned())
       throw IoError(tensor + "data_offsets must be non-negative integers");
     const auto begin = v["data_offsets"][0].get<std::uint64_t>(), end = v["data_offsets"][1].get<std::uint64_t>();
-    const std::uint64_t expected = static_cast<std::uint64_t>(t.shape.numel()) * dtype_size(t.dtype);
+    const std::uint64_t expected =
+        static_cast<std::uint64_t>(t.shape.numel()) * (t.foreign_dtype.empty() ? dtype_size(t.dtype) : foreign_size(t.foreign_dtype));
     if (end < begin || end - begin != expected)
       throw IoError(tensor + "holds " + std::to_string(end < begin ? 0 : end - begin) + " bytes, its shape " + t.shape.str() + " needs " + std::to_string(expected));
     if (end > data_size) throw IoError(tensor + "its bytes end at " + std::to_string(end) + ", past the end of the data (" + std::to_string(data_size) + "): truncated file?");

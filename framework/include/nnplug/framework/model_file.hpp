@@ -4,6 +4,7 @@
 // the per-sample input shape, and the plugins it came from (kind, name, library, version, ABI). Loading checks
 // that every plugin is present and at least as new, rebuilds the model from the spec and loads the tensors.
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,19 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
 // `optimizer` (attached to the model's parameters), and returns the epochs it had completed. Throws IoError when
 // the checkpoint was written for other layers or another optimizer, or is not a checkpoint.
 int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer);
+
+// Initial weights from a safetensors file written by another framework (PyTorch: a state_dict saved with
+// safetensors.torch.save_file). Each parameter and buffer is looked up by its nnplug name "<layer index>.<name>"
+// (nn.Sequential's names when the spec lists the same layers with activations as layers of their own), or by the
+// name `names` maps it to. Shapes must match exactly; float32 and float64 convert to the model's dtype; tensors
+// the model has no use for (num_batches_tracked) are ignored. Returns the number of tensors loaded; throws IoError
+// naming the file, the tensor and the layer, and with `strict` every parameter the file lacks.
+struct WeightImport {
+  std::filesystem::path path;
+  std::map<std::string, std::string> names;
+  bool strict = true;
+};
+std::size_t import_weights(const WeightImport& import, Model& model);
 
 struct LoadedModel {
   Spec spec;  // as saved; relative data paths resolve against the saved spec's folder

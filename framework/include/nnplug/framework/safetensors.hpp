@@ -18,6 +18,9 @@ struct StoredTensor {
   DType dtype = DType::Float32;
   Shape shape;
   std::vector<unsigned char> bytes;  // shape.numel() * dtype_size(dtype)
+  // A dtype nnplug does not compute in ("I64" for PyTorch's num_batches_tracked, "F16", ...): such a tensor is read
+  // and kept (bytes as stored) so that the rest of the file loads, but it cannot go into a parameter.
+  std::string foreign_dtype;
 };
 
 struct SafetensorsFile {
