@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "nnplug/errors.hpp"
@@ -63,24 +64,26 @@ void write_safetensors(const std::filesystem::path& path, const SafetensorsFile&
 }
 
 SafetensorsFile read_safetensors(const std::filesystem::path& path) {
-  const std::string where = path.string() + ": ";
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(where + "cannot open the file");
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec || size < 8) throw IoError(where + "too short for a safetensors file (" + std::to_string(size) + " bytes)");
-  unsigned char le[8];
-  in.read(reinterpret_cast<char*>(le), 8);
+  if (!in) throw IoError(path.string() + ": cannot open the file");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return parse_safetensors(bytes.str(), path.string());
+}
+
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& name) {
+  const std::string where = name + ": ";
+  const std::uint64_t size = bytes.size();
+  if (size < 8) throw IoError(where + "too short for a safetensors file (" + std::to_string(size) + " bytes)");
   std::uint64_t length = 0;
-  for (int i = 0; i < 8; ++i) length |= static_cast<std::uint64_t>(le[i]) << (8 * i);
+  for (int i = 0; i < 8; ++i) length |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)])) << (8 * i);
   if (length > size - 8) throw IoError(where + "the header claims " + std::to_string(length) + " bytes, the file has " + std::to_string(size - 8) + " after the length");
-  std::string text(length, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(length));
+  const std::string text(bytes.substr(8, static_cast<std::size_t>(length)));
   Json header;
   try {
     header = Json::parse(text);
-  } catch (const Json::parse_error& e) {
-    throw IoError(where + "the header is not JSON: " + e.what());
+  } catch (const Json::exception& e) {  // a syntax error, or a number beyond double's range (fuzz/safetensors_fuzzer)
+    throw IoError(where + "the header is not JSON nnplug can read: " + e.what());
   }
   if (!header.is_object()) throw IoError(where + "the header is not a JSON object");
   SafetensorsFile out;
@@ -120,10 +123,8 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
     if (end < begin || end - begin != expected)
       throw IoError(tensor + "holds " + std::to_string(end < begin ? 0 : end - begin) + " bytes, its shape " + t.shape.str() + " needs " + std::to_string(expected));
     if (end > data_size) throw IoError(tensor + "its bytes end at " + std::to_string(end) + ", past the end of the data (" + std::to_string(data_size) + "): truncated file?");
-    t.bytes.resize(expected);
-    in.seekg(static_cast<std::streamoff>(8 + length + begin));
-    in.read(reinterpret_cast<char*>(t.bytes.data()), static_cast<std::streamsize>(expected));
-    if (!in) throw IoError(tensor + "cannot read its bytes");
+    const char* first = bytes.data() + 8 + length + begin;
+    t.bytes.assign(first, first + expected);
     ordered.emplace_back(begin, std::move(t));
   }
   std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

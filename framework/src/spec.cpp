@@ -25,6 +25,8 @@ void Spec::set(const std::string& assignment) {
     value = Params::Json::parse(value_text);
   } catch (const Params::Json::parse_error&) {
     value = value_text;  // a bare word: he_normal, sgd, ...
+  } catch (const Params::Json::exception& e) {  // valid syntax, but a number beyond double's range
+    throw InvalidArgument("--set '" + assignment + "': " + e.what());
   }
   Params::Json* node = &json;
   std::stringstream parts(path_text);
@@ -69,6 +71,9 @@ Spec parse_spec(const std::string& text, const std::filesystem::path& path) {
     if (const auto pos = what.find("; "); pos != std::string::npos) what = what.substr(pos + 2);
     throw InvalidArgument(path.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
                           ": not valid JSON: " + what);
+  } catch (const Params::Json::exception& e) {
+    // Valid syntax that nlohmann cannot hold, e.g. a number beyond double's range (found by fuzz/spec_fuzzer).
+    throw InvalidArgument(path.string() + ": " + e.what());
   }
   if (!spec.json.is_object()) throw InvalidArgument(path.string() + ": a spec must be a JSON object");
   return spec;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nnplug/dtype.hpp"
@@ -35,5 +36,7 @@ void write_safetensors(const std::filesystem::path& path, const SafetensorsFile&
 // Throws IoError naming the file and what is wrong: too short, a header that is not JSON or not a safetensors
 // header, an unknown dtype, byte ranges that do not match the shape or lie outside the file.
 SafetensorsFile read_safetensors(const std::filesystem::path& path);
+// The same from the file's bytes; `name` stands for the file in messages.
+SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& name);
 
 }  // namespace nnplug
