@@ -1,0 +1,105 @@
+// Element-wise activations and their gradients, with PyTorch's definitions and derivatives at kinks.
+#include "grid_loop.cuh"
+#include "kernels.hpp"
+
+namespace nnplug::cuda {
+
+namespace {
+
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSoftplusThreshold = 20.0;
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+
+template <typename T>
+__device__ T sigmoid(T x) {
+  return T(1) / (T(1) + exp(-x));
+}
+
+template <typename T>
+__device__ T activate(Pointwise fn, T alpha, T x) {
+  switch (fn) {
+    case Pointwise::Identity: return x;
+    case Pointwise::Relu: return x > T(0) ? x : T(0);
+    case Pointwise::LeakyRelu: return x > T(0) ? x : alpha * x;
+    case Pointwise::Elu: return x > T(0) ? x : alpha * expm1(x);
+    case Pointwise::Selu: return T(kSeluScale) * (x > T(0) ? x : T(kSeluAlpha) * expm1(x));
+    case Pointwise::Sigmoid: return sigmoid(x);
+    case Pointwise::Tanh: return tanh(x);
+    case Pointwise::Silu: return x * sigmoid(x);
+    case Pointwise::Gelu: return T(0.5) * x * (T(1) + erf(x * T(kInvSqrt2)));
+    case Pointwise::Softplus: return alpha * x > T(kSoftplusThreshold) ? x : log1p(exp(alpha * x)) / alpha;
+  }
+  return x;
+}
+
+// f'(x) dy from x or y = f(x), whichever the CPU backend uses, so both round alike.
+template <typename T>
+__device__ T activate_grad(Pointwise fn, T alpha, T x, T y, T dy) {
+  switch (fn) {
+    case Pointwise::Identity: return dy;
+    case Pointwise::Relu: return x > T(0) ? dy : T(0);
+    case Pointwise::LeakyRelu: return x > T(0) ? dy : alpha * dy;
+    case Pointwise::Elu: return x > T(0) ? dy : dy * (y + alpha);
+    case Pointwise::Selu: return x > T(0) ? T(kSeluScale) * dy : dy * (y + T(kSeluScale * kSeluAlpha));
+    case Pointwise::Sigmoid: return dy * y * (T(1) - y);
+    case Pointwise::Tanh: return dy * (T(1) - y * y);
+    case Pointwise::Silu: {
+      const T s = sigmoid(x);
+      return dy * s * (T(1) + x * (T(1) - s));
+    }
+    case Pointwise::Gelu:
+      return dy * (T(0.5) * (T(1) + erf(x * T(kInvSqrt2))) + x * T(kInvSqrt2Pi) * exp(T(-0.5) * x * x));
+    case Pointwise::Softplus: return alpha * x > T(kSoftplusThreshold) ? dy : dy * sigmoid(alpha * x);
+  }
+  return dy;
+}
+
+template <typename T>
+__global__ void activation_kernel(Pointwise fn, T alpha, const T* x, T* y, std::int64_t n) {
+  NNPLUG_GRID_LOOP(i, n) y[i] = activate(fn, alpha, x[i]);
+}
+
+template <typename T>
+__global__ void activation_grad_kernel(Pointwise fn, T alpha, const T* x, const T* y, const T* dy, T* dx, std::int64_t n) {
+  NNPLUG_GRID_LOOP(i, n) dx[i] = activate_grad(fn, alpha, x ? x[i] : T(0), y ? y[i] : T(0), dy[i]);
+}
+
+// Which of x and y each gradient reads: a layer may keep only one of them.
+bool needs_x(Pointwise fn) {
+  return fn == Pointwise::Relu || fn == Pointwise::LeakyRelu || fn == Pointwise::Elu || fn == Pointwise::Selu ||
+         fn == Pointwise::Silu || fn == Pointwise::Gelu || fn == Pointwise::Softplus;
+}
+bool needs_y(Pointwise fn) {
+  return fn == Pointwise::Elu || fn == Pointwise::Selu || fn == Pointwise::Sigmoid || fn == Pointwise::Tanh;
+}
+
+}  // namespace
+
+void run_kernel(const op::Activation& o, DeviceContext& ctx) {
+  require_same_count(o.x, o.y, "activation");
+  with_float_type(o.y, "activation", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.x.numel();
+    activation_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.fn, static_cast<T>(o.alpha), o.x.data<T>(), o.y.data<T>(), n);
+  });
+  check_launch("activation");
+}
+
+void run_kernel(const op::ActivationGrad& o, DeviceContext& ctx) {
+  require_same_count(o.dy, o.dx, "activation_grad");
+  require(!needs_x(o.fn) || o.x.defined(), "activation_grad", "this function's gradient needs x");
+  require(!needs_y(o.fn) || o.y.defined(), "activation_grad", "this function's gradient needs y = f(x)");
+  with_float_type(o.dx, "activation_grad", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.dx.numel();
+    const T* x = o.x.defined() ? o.x.data<T>() : nullptr;
+    const T* y = o.y.defined() ? o.y.data<T>() : nullptr;
+    activation_grad_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.fn, static_cast<T>(o.alpha), x, y, o.dy.data<T>(),
+                                                                             o.dx.data<T>(), n);
+  });
+  check_launch("activation_grad");
+}
+
+}  // namespace nnplug::cuda

@@ -1,0 +1,132 @@
+// Row losses of class scores against int32 labels, and the count of correct arg-maxes. One thread per row; the
+// batch total is accumulated in double. A label out of range sets a bit in the device's error word, which the
+// backend turns into an error naming this op at its next synchronisation (the host never sees labels here).
+#include "grid_loop.cuh"
+#include "reduce.cuh"
+
+namespace nnplug::cuda {
+
+namespace {
+
+struct ClassLossSettings {
+  ClassLossFn fn;
+  double margin;
+  bool mean_over_classes;
+};
+
+// One row's loss; writes the row's gradient scaled by inv_n when g is not null.
+template <typename T>
+__device__ double row_loss(const ClassLossSettings& o, const T* z, std::int64_t cols, std::int32_t y, T* g, T inv_n) {
+  switch (o.fn) {
+    case ClassLossFn::SoftmaxCrossEntropy: {
+      T max = z[0];
+      for (std::int64_t j = 1; j < cols; ++j) max = z[j] > max ? z[j] : max;
+      T sum = 0;
+      for (std::int64_t j = 0; j < cols; ++j) sum += exp(z[j] - max);
+      if (g)
+        for (std::int64_t j = 0; j < cols; ++j) g[j] = (exp(z[j] - max) / sum - (j == y ? T(1) : T(0))) * inv_n;
+      return static_cast<double>(log(sum) + max - z[y]);
+    }
+    case ClassLossFn::CrossEntropyOfProbabilities: {
+      // Probabilities below eps are clamped (and get no gradient) so that log(0) never appears.
+      const T eps = static_cast<T>(o.margin);
+      const T p = z[y] > eps ? z[y] : eps;
+      if (g)
+        for (std::int64_t j = 0; j < cols; ++j) g[j] = j == y && z[y] > eps ? T(-1) / p * inv_n : T(0);
+      return -log(static_cast<double>(p));
+    }
+    case ClassLossFn::Hinge:
+    case ClassLossFn::SquaredHinge: {
+      const bool squared = o.fn == ClassLossFn::SquaredHinge;
+      const T scale = o.mean_over_classes ? T(1) / static_cast<T>(cols) : T(1);
+      const T margin = static_cast<T>(o.margin);
+      double loss = 0;
+      T gy = 0;
+      for (std::int64_t j = 0; j < cols; ++j) {
+        if (g && j != y) g[j] = 0;
+        if (j == y) continue;
+        const T m = margin - z[y] + z[j];
+        if (m <= T(0)) continue;
+        loss += static_cast<double>(scale * (squared ? m * m : m));
+        const T d = scale * (squared ? T(2) * m : T(1));
+        if (g) g[j] = d * inv_n;
+        gy -= d;
+      }
+      if (g) g[y] = gy * inv_n;
+      return loss;
+    }
+  }
+  return 0;
+}
+
+template <typename T>
+__global__ void class_loss_kernel(const T* z, const std::int32_t* labels, T* g, std::int64_t rows, std::int64_t cols,
+                                  ClassLossSettings settings, double* acc, unsigned* error_word) {
+  const T inv_n = T(1) / static_cast<T>(rows);
+  double total = 0;
+  NNPLUG_GRID_LOOP(i, rows) {
+    if (labels[i] < 0 || labels[i] >= cols) {
+      atomicOr(error_word, kLabelOutOfRange);
+      continue;
+    }
+    total += row_loss<T>(settings, z + i * cols, cols, labels[i], g ? g + i * cols : nullptr, inv_n);
+  }
+  total = block_sum(total);
+  if (threadIdx.x == 0) atomicAdd(acc, total);
+}
+
+template <typename T>
+__global__ void count_correct_kernel(const T* s, const std::int32_t* labels, std::int64_t rows, std::int64_t cols, double* acc) {
+  double correct = 0;
+  NNPLUG_GRID_LOOP(i, rows) {
+    std::int64_t best = 0;
+    if (cols == 1) {
+      best = s[i] > T(0) ? 1 : 0;  // one output column scores a binary decision: positive means class 1
+    } else {
+      for (std::int64_t j = 1; j < cols; ++j)
+        if (s[i * cols + j] > s[i * cols + best]) best = j;
+    }
+    correct += best == labels[i] ? 1.0 : 0.0;
+  }
+  correct = block_sum(correct);
+  if (threadIdx.x == 0) atomicAdd(acc, correct);
+}
+
+void require_labels(const Tensor& scores, const Tensor& labels, const char* op) {
+  require(scores.rank() == 2, op, "needs (N, C) scores, got " + scores.shape().str());
+  require(labels.dtype() == DType::Int32 && labels.numel() == scores.dim(0), op,
+          "labels must be int32 (N) with N = " + std::to_string(scores.dim(0)) + ", got " + labels.describe());
+}
+
+}  // namespace
+
+void run_kernel(const op::ClassLoss& o, DeviceContext& ctx) {
+  require_labels(o.scores, o.labels, "class_loss");
+  if (o.dscores.defined()) require_same_count(o.scores, o.dscores, "class_loss");
+  with_float_type(o.scores, "class_loss", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t rows = o.scores.dim(0), cols = o.scores.dim(1);
+    double* acc = zeroed_accumulators(ctx, 1, "class_loss");
+    T* g = o.dscores.defined() ? o.dscores.data<T>() : nullptr;
+    class_loss_kernel<T><<<blocks_for(rows), kThreads, 0, ctx.stream()>>>(o.scores.data<T>(), o.labels.data<std::int32_t>(), g, rows,
+                                                                          cols, ClassLossSettings{o.fn, o.margin, o.mean_over_classes},
+                                                                          acc, ctx.error_word());
+    check_launch("class_loss");
+    store_scalar(acc, o.loss, 1.0 / static_cast<double>(rows), ctx, "class_loss");
+  });
+}
+
+void run_kernel(const op::CountCorrect& o, DeviceContext& ctx) {
+  require_labels(o.scores, o.labels, "count_correct");
+  with_float_type(o.scores, "count_correct", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t rows = o.scores.dim(0);
+    double* acc = zeroed_accumulators(ctx, 1, "count_correct");
+    count_correct_kernel<T><<<blocks_for(rows), kThreads, 0, ctx.stream()>>>(o.scores.data<T>(), o.labels.data<std::int32_t>(), rows,
+                                                                              o.scores.dim(1), acc);
+    check_launch("count_correct");
+    store_scalar(acc, o.out, 1.0, ctx, "count_correct");
+  });
+}
+
+}  // namespace nnplug::cuda

@@ -1,0 +1,160 @@
+// 2-D convolution on cuDNN (cross-correlation, NCHW, as torch.nn.Conv2d), with the bias added and reduced by cuDNN.
+#include <string>
+
+#include "convolution_plans.hpp"
+#include "kernels.hpp"
+
+namespace nnplug::cuda {
+
+namespace {
+
+void check_cudnn(cudnnStatus_t status, const char* op, const char* call) {
+  if (status != CUDNN_STATUS_SUCCESS) throw BackendError(std::string("cuda backend: ") + op + ": " + call + ": " + cudnnGetErrorString(status));
+}
+
+int to_int(std::int64_t v, const char* op) {
+  require(v <= 0x7fffffff, op, "a dimension exceeds cuDNN's 32-bit sizes");
+  return static_cast<int>(v);
+}
+
+void set_nchw(cudnnTensorDescriptor_t d, cudnnDataType_t type, std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w) {
+  check_cudnn(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, type, to_int(n, "conv2d"), to_int(c, "conv2d"), to_int(h, "conv2d"),
+                                         to_int(w, "conv2d")),
+              "conv2d", "cudnnSetTensor4dDescriptor");
+}
+
+// The first algorithm cuDNN's heuristics rank as working, preferring deterministic ones (so that a run on the GPU
+// repeats itself); `Perf` is one of cuDNN's *AlgoPerf_t structs.
+template <typename Perf>
+const Perf& pick(const Perf* perf, int count, const char* which) {
+  for (int i = 0; i < count; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC) return perf[i];
+  for (int i = 0; i < count; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS) return perf[i];
+  throw BackendError(std::string("cuda backend: conv2d: cuDNN has no ") + which + " algorithm for this geometry");
+}
+
+ConvolutionGeometry check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op) {
+  require(x.rank() == 4 && w.rank() == 4 && y.rank() == 4, op,
+          "needs (N, C, H, W) input, (F, C, KH, KW) weight and (N, F, OH, OW) output, got " + x.shape().str() + ", " +
+              w.shape().str() + ", " + y.shape().str());
+  require(g.stride_h > 0 && g.stride_w > 0 && g.dilation_h > 0 && g.dilation_w > 0, op, "stride and dilation must be >= 1");
+  const ConvolutionGeometry s{x.dtype(), x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.out_h(x.dim(2)), g.out_w(x.dim(3)), g};
+  require(w.dim(1) == s.c && w.dim(2) == g.kernel_h && w.dim(3) == g.kernel_w, op,
+          "weight " + w.shape().str() + " does not fit input " + x.shape().str());
+  require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.f && y.dim(2) == s.oh && y.dim(3) == s.ow, op,
+          "output " + y.shape().str() + " does not fit input " + x.shape().str() + " and weight " + w.shape().str());
+  require(w.dtype() == x.dtype() && y.dtype() == x.dtype(), op, "dtypes differ");
+  return s;
+}
+
+// cuDNN's scaling factors are float for float data and double for double data.
+struct Scale {
+  float f;
+  double d;
+  const void* of(DType t) const { return t == DType::Float64 ? static_cast<const void*>(&d) : static_cast<const void*>(&f); }
+};
+constexpr Scale kOne{1.0f, 1.0}, kZero{0.0f, 0.0};
+
+}  // namespace
+
+ConvolutionPlan::~ConvolutionPlan() {
+  if (x) cudnnDestroyTensorDescriptor(x);
+  if (y) cudnnDestroyTensorDescriptor(y);
+  if (bias) cudnnDestroyTensorDescriptor(bias);
+  if (w) cudnnDestroyFilterDescriptor(w);
+  if (conv) cudnnDestroyConvolutionDescriptor(conv);
+}
+
+const ConvolutionPlan& ConvolutionPlans::get(cudnnHandle_t handle, const ConvolutionGeometry& s) {
+  if (auto it = plans_.find(s); it != plans_.end()) return *it->second;
+  auto plan = std::make_unique<ConvolutionPlan>();
+  const cudnnDataType_t type = s.dtype == DType::Float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
+  const char* op = "conv2d";
+  check_cudnn(cudnnCreateTensorDescriptor(&plan->x), op, "cudnnCreateTensorDescriptor");
+  check_cudnn(cudnnCreateTensorDescriptor(&plan->y), op, "cudnnCreateTensorDescriptor");
+  check_cudnn(cudnnCreateTensorDescriptor(&plan->bias), op, "cudnnCreateTensorDescriptor");
+  check_cudnn(cudnnCreateFilterDescriptor(&plan->w), op, "cudnnCreateFilterDescriptor");
+  check_cudnn(cudnnCreateConvolutionDescriptor(&plan->conv), op, "cudnnCreateConvolutionDescriptor");
+  set_nchw(plan->x, type, s.n, s.c, s.h, s.w);
+  set_nchw(plan->y, type, s.n, s.f, s.oh, s.ow);
+  set_nchw(plan->bias, type, 1, s.f, 1, 1);
+  check_cudnn(cudnnSetFilter4dDescriptor(plan->w, type, CUDNN_TENSOR_NCHW, to_int(s.f, op), to_int(s.c, op), to_int(s.g.kernel_h, op),
+                                         to_int(s.g.kernel_w, op)),
+              op, "cudnnSetFilter4dDescriptor");
+  check_cudnn(cudnnSetConvolution2dDescriptor(plan->conv, to_int(s.g.pad_h, op), to_int(s.g.pad_w, op), to_int(s.g.stride_h, op),
+                                              to_int(s.g.stride_w, op), to_int(s.g.dilation_h, op), to_int(s.g.dilation_w, op),
+                                              CUDNN_CROSS_CORRELATION, type),
+              op, "cudnnSetConvolution2dDescriptor");
+  // Exact float32 arithmetic unless TF32 was allowed, as for the GEMMs.
+  const cudnnMathType_t math = type == CUDNN_DATA_FLOAT && !allow_tf32_ ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
+  check_cudnn(cudnnSetConvolutionMathType(plan->conv, math), op, "cudnnSetConvolutionMathType");
+
+  int count = 0;
+  cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  check_cudnn(cudnnGetConvolutionForwardAlgorithm_v7(handle, plan->x, plan->w, plan->conv, plan->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+                                                     &count, fwd),
+              op, "cudnnGetConvolutionForwardAlgorithm_v7");
+  const auto& f = pick(fwd, count, "forward");
+  plan->forward = f.algo;
+  check_cudnn(cudnnGetConvolutionForwardWorkspaceSize(handle, plan->x, plan->w, plan->conv, plan->y, f.algo, &plan->forward_workspace),
+              op, "cudnnGetConvolutionForwardWorkspaceSize");
+
+  cudnnConvolutionBwdDataAlgoPerf_t bwd_data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
+  check_cudnn(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, plan->w, plan->y, plan->conv, plan->x,
+                                                          CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &count, bwd_data),
+              op, "cudnnGetConvolutionBackwardDataAlgorithm_v7");
+  const auto& d = pick(bwd_data, count, "backward data");
+  plan->backward_data = d.algo;
+  check_cudnn(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, plan->w, plan->y, plan->conv, plan->x, d.algo,
+                                                           &plan->backward_data_workspace),
+              op, "cudnnGetConvolutionBackwardDataWorkspaceSize");
+
+  cudnnConvolutionBwdFilterAlgoPerf_t bwd_filter[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
+  check_cudnn(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, plan->x, plan->y, plan->conv, plan->w,
+                                                            CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &count, bwd_filter),
+              op, "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
+  const auto& b = pick(bwd_filter, count, "backward filter");
+  plan->backward_filter = b.algo;
+  check_cudnn(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, plan->x, plan->y, plan->conv, plan->w, b.algo,
+                                                             &plan->backward_filter_workspace),
+              op, "cudnnGetConvolutionBackwardFilterWorkspaceSize");
+  return *(plans_[s] = std::move(plan));
+}
+
+void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
+  const ConvolutionGeometry s = check_conv(o.x, o.w, o.y, o.window, "conv2d");
+  if (o.bias.defined()) require(o.bias.numel() == s.f && o.bias.dtype() == s.dtype, "conv2d", "bias " + o.bias.describe() + " does not fit the filters");
+  with_float_type(o.x, "conv2d", [](auto) {});
+  const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
+  void* workspace = p.forward_workspace ? ctx.scratch(0, p.forward_workspace) : nullptr;
+  check_cudnn(cudnnConvolutionForward(ctx.cudnn(), kOne.of(s.dtype), p.x, o.x.data(), p.w, o.w.data(), p.conv, p.forward, workspace,
+                                      p.forward_workspace, kZero.of(s.dtype), p.y, o.y.data()),
+              "conv2d", "cudnnConvolutionForward");
+  if (o.bias.defined())
+    check_cudnn(cudnnAddTensor(ctx.cudnn(), kOne.of(s.dtype), p.bias, o.bias.data(), kOne.of(s.dtype), p.y, o.y.data()), "conv2d",
+                "cudnnAddTensor");
+}
+
+void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx) {
+  const ConvolutionGeometry s = check_conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
+  require(o.dw.numel() == o.w.numel(), "conv2d_grad", "dw " + o.dw.shape().str() + " does not fit weight " + o.w.shape().str());
+  if (o.dx.defined()) require_same_count(o.x, o.dx, "conv2d_grad");
+  if (o.dbias.defined()) require(o.dbias.numel() == s.f, "conv2d_grad", "dbias " + o.dbias.shape().str() + " does not fit the filters");
+  with_float_type(o.x, "conv2d_grad", [](auto) {});
+  const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
+  const std::size_t bytes = std::max(p.backward_filter_workspace, o.dx.defined() ? p.backward_data_workspace : 0);
+  void* workspace = bytes ? ctx.scratch(0, bytes) : nullptr;
+  check_cudnn(cudnnConvolutionBackwardFilter(ctx.cudnn(), kOne.of(s.dtype), p.x, o.x.data(), p.y, o.dy.data(), p.conv, p.backward_filter,
+                                             workspace, p.backward_filter_workspace, kZero.of(s.dtype), p.w, o.dw.data()),
+              "conv2d_grad", "cudnnConvolutionBackwardFilter");
+  if (o.dx.defined())
+    check_cudnn(cudnnConvolutionBackwardData(ctx.cudnn(), kOne.of(s.dtype), p.w, o.w.data(), p.y, o.dy.data(), p.conv, p.backward_data,
+                                             workspace, p.backward_data_workspace, kZero.of(s.dtype), p.x, o.dx.data()),
+                "conv2d_grad", "cudnnConvolutionBackwardData");
+  if (o.dbias.defined())
+    check_cudnn(cudnnConvolutionBackwardBias(ctx.cudnn(), kOne.of(s.dtype), p.y, o.dy.data(), kZero.of(s.dtype), p.bias, o.dbias.data()),
+                "conv2d_grad", "cudnnConvolutionBackwardBias");
+}
+
+}  // namespace nnplug::cuda

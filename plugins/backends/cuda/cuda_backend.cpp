@@ -1,0 +1,69 @@
+#include "cuda_backend.hpp"
+
+#include "kernels.hpp"
+
+namespace nnplug::cuda {
+
+namespace {
+
+class DeviceBuffer final : public Buffer {
+ public:
+  DeviceBuffer(std::shared_ptr<CudaBackend> owner, std::size_t bytes)
+      : owner_(std::move(owner)), bytes_(bytes), data_(owner_->allocator().allocate(bytes)) {}
+  ~DeviceBuffer() override { owner_->allocator().release(data_, bytes_); }
+  void* data() override { return data_; }
+  std::size_t bytes() const override { return bytes_; }
+  Backend& backend() override { return *owner_; }
+
+ private:
+  std::shared_ptr<CudaBackend> owner_;  // the backend (and its allocator) outlives every buffer
+  std::size_t bytes_;
+  void* data_;
+};
+
+bool same_backend(const Tensor& t, const Backend* b) { return !t.defined() || &t.backend() == b; }
+
+std::string describe_device(int device) {
+  cudaDeviceProp p{};
+  check(cudaGetDeviceProperties(&p, device), "read the device properties");
+  return "cuda:" + std::to_string(device) + " " + p.name + " (sm_" + std::to_string(p.major) + std::to_string(p.minor) + ", " +
+         std::to_string((p.totalGlobalMem + (1 << 29)) >> 30) + " GiB)";
+}
+
+}  // namespace
+
+CudaBackend::CudaBackend(int device, bool sync_every_op, bool allow_tf32)
+    : device_(device),
+      sync_every_op_(sync_every_op),
+      description_(describe_device(device) + (allow_tf32 ? ", tf32" : "")),
+      allocator_(std::make_unique<DeviceAllocator>(device)),
+      context_(std::make_unique<DeviceContext>(device, *allocator_, allow_tf32)) {}
+
+std::shared_ptr<Buffer> CudaBackend::allocate(std::size_t bytes) {
+  require(bytes > 0, "allocate", "cannot allocate 0 bytes");
+  auto self = std::static_pointer_cast<CudaBackend>(shared_from_this());
+  return std::make_shared<DeviceBuffer>(std::move(self), bytes);
+}
+
+void CudaBackend::upload(const Tensor& dst, const void* host, std::size_t bytes) {
+  require(same_backend(dst, this) && bytes <= dst.bytes(), "upload",
+          std::to_string(bytes) + " bytes do not fit tensor " + dst.describe());
+  // From pageable memory the copy is staged before this returns, so the caller may reuse `host` at once.
+  check(cudaMemcpyAsync(dst.data(), host, bytes, cudaMemcpyHostToDevice, context_->stream()), "upload");
+}
+
+void CudaBackend::download(void* host, const Tensor& src, std::size_t bytes) {
+  require(same_backend(src, this) && bytes <= src.bytes(), "download",
+          std::to_string(bytes) + " bytes asked of tensor " + src.describe());
+  check(cudaMemcpyAsync(host, src.data(), bytes, cudaMemcpyDeviceToHost, context_->stream()), "download");
+  context_->synchronize_and_check("download");
+}
+
+bool CudaBackend::supports(const Op&, DType dtype) const { return dtype == DType::Float32 || dtype == DType::Float64; }
+
+void CudaBackend::run(const Op& op) {
+  std::visit([this](const auto& o) { run_kernel(o, *context_); }, op);
+  if (sync_every_op_) context_->synchronize_and_check(op_name(op));
+}
+
+}  // namespace nnplug::cuda

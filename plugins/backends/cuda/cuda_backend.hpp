@@ -1,0 +1,41 @@
+#pragma once
+// CudaBackend: device memory from a caching allocator, ops on one stream of one GPU. Tensors stay on the device
+// between ops; only upload() and download() cross to the host, and download() is where the host waits.
+#include <memory>
+#include <string>
+
+#include "device_allocator.hpp"
+#include "device_context.hpp"
+#include "nnplug/backend.hpp"
+
+namespace nnplug::cuda {
+
+class CudaBackend final : public Backend {
+ public:
+  // sync_every_op: wait after every op, so that a fault inside a kernel names that op (for debugging; slow).
+  // allow_tf32: see DeviceContext.
+  CudaBackend(int device, bool sync_every_op, bool allow_tf32);
+  std::string name() const override { return "cuda"; }
+  std::string device() const override { return description_; }
+  std::shared_ptr<Buffer> allocate(std::size_t bytes) override;
+  void upload(const Tensor& dst, const void* host, std::size_t bytes) override;
+  void download(void* host, const Tensor& src, std::size_t bytes) override;
+  bool supports(const Op& op, DType dtype) const override;
+  void run(const Op& op) override;
+  void synchronize() override { context_->synchronize_and_check("synchronize"); }
+  MemoryStats memory_stats() const override {
+    return {allocator_->bytes_in_use(), allocator_->bytes_cached(), allocator_->system_allocations()};
+  }
+
+  DeviceAllocator& allocator() { return *allocator_; }
+
+ private:
+  int device_;
+  bool sync_every_op_;
+  std::string description_;
+  // Declared before the context, so that the context (which holds scratch blocks) is destroyed first.
+  std::unique_ptr<DeviceAllocator> allocator_;
+  std::unique_ptr<DeviceContext> context_;
+};
+
+}  // namespace nnplug::cuda

@@ -1,0 +1,58 @@
+#pragma once
+// What every CUDA op needs besides its tensors: the backend's stream, the library handles, scratch memory and the
+// device's error word. One per backend; ops run in stream order, so scratch reused by the next op is safe.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "convolution_plans.hpp"
+#include "cublas_library.hpp"
+#include "device_allocator.hpp"
+
+namespace nnplug::cuda {
+
+// Bits a kernel sets in the error word when its input is invalid in a way only the device sees (a label out of
+// range). The backend reads the word whenever it synchronises and throws, naming the op.
+enum DeviceErrorBit : unsigned { kLabelOutOfRange = 1u };
+
+class DeviceContext {
+ public:
+  // allow_tf32: float32 GEMMs and convolutions may use TF32 tensor cores (faster, about 3 decimal digits).
+  DeviceContext(int device, DeviceAllocator& allocator, bool allow_tf32);
+  ~DeviceContext();
+  DeviceContext(const DeviceContext&) = delete;
+  DeviceContext& operator=(const DeviceContext&) = delete;
+
+  int device() const { return device_; }
+  cudaStream_t stream() const { return stream_; }
+  cublasHandle_t cublas() const { return cublas_; }
+  const CublasLibrary& blas() const { return blas_; }
+  cudnnHandle_t cudnn() const { return cudnn_; }
+  unsigned* error_word() const { return error_word_; }
+  ConvolutionPlans& convolution_plans() { return convolution_plans_; }
+
+  // Device memory of at least `bytes` that stays valid until the next call with the same slot. Slot 0 is cuDNN's
+  // workspace, slot 1 the double accumulators of reductions.
+  void* scratch(int slot, std::size_t bytes);
+
+  // Waits for the stream, then throws BackendError if a kernel set an error bit since the last check.
+  void synchronize_and_check(const char* during);
+
+ private:
+  int device_;
+  DeviceAllocator& allocator_;
+  cudaStream_t stream_ = nullptr;
+  CublasLibrary blas_;
+  cublasHandle_t cublas_ = nullptr;
+  cudnnHandle_t cudnn_ = nullptr;
+  unsigned* error_word_ = nullptr;
+  ConvolutionPlans convolution_plans_;
+  void* scratch_[2] = {nullptr, nullptr};
+  std::size_t scratch_bytes_[2] = {0, 0};
+};
+
+}  // namespace nnplug::cuda

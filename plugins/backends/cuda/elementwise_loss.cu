@@ -1,0 +1,77 @@
+// Element-wise losses of a prediction against a target of the same shape, mean over every element.
+#include "grid_loop.cuh"
+#include "reduce.cuh"
+
+namespace nnplug::cuda {
+
+namespace {
+
+template <typename T>
+__device__ double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad) {
+  switch (fn) {
+    case ElementwiseLossFn::SquaredError: {
+      const T d = p - t;
+      *grad = T(2) * d;
+      return static_cast<double>(d * d);
+    }
+    case ElementwiseLossFn::AbsoluteError: {
+      const T d = p - t;
+      *grad = d > T(0) ? T(1) : (d < T(0) ? T(-1) : T(0));
+      return fabs(static_cast<double>(d));
+    }
+    case ElementwiseLossFn::Huber: {
+      const T d = p - t, a = fabs(d);
+      if (a < param) {
+        *grad = d;
+        return static_cast<double>(T(0.5) * d * d);
+      }
+      *grad = d > T(0) ? param : -param;
+      return static_cast<double>(param * (a - T(0.5) * param));
+    }
+    case ElementwiseLossFn::BceWithLogits: {
+      // max(z, 0) - z t + log(1 + e^-|z|) never overflows; its gradient is sigmoid(z) - t.
+      const T s = p >= T(0) ? T(1) / (T(1) + exp(-p)) : exp(p) / (T(1) + exp(p));
+      *grad = s - t;
+      return static_cast<double>((p > T(0) ? p : T(0)) - p * t + log1p(exp(-fabs(p))));
+    }
+    case ElementwiseLossFn::Perceptron: {
+      const T y = T(2) * t - T(1);
+      const T m = -y * p;
+      *grad = m > T(0) ? -y : T(0);
+      return static_cast<double>(m > T(0) ? m : T(0));
+    }
+  }
+  return 0;
+}
+
+template <typename T>
+__global__ void elementwise_loss_kernel(const T* p, const T* t, T* dp, std::int64_t n, ElementwiseLossFn fn, T param, double* acc) {
+  const T inv_n = T(1) / static_cast<T>(n);
+  double total = 0;
+  NNPLUG_GRID_LOOP(i, n) {
+    T grad;
+    total += element_loss<T>(fn, p[i], t[i], param, &grad);
+    if (dp) dp[i] = grad * inv_n;
+  }
+  total = block_sum(total);
+  if (threadIdx.x == 0) atomicAdd(acc, total);
+}
+
+}  // namespace
+
+void run_kernel(const op::ElementwiseLoss& o, DeviceContext& ctx) {
+  require_same_count(o.pred, o.target, "elementwise_loss");
+  if (o.dpred.defined()) require_same_count(o.pred, o.dpred, "elementwise_loss");
+  with_float_type(o.pred, "elementwise_loss", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.pred.numel();
+    double* acc = zeroed_accumulators(ctx, 1, "elementwise_loss");
+    T* dp = o.dpred.defined() ? o.dpred.data<T>() : nullptr;
+    elementwise_loss_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.pred.data<T>(), o.target.data<T>(), dp, n, o.fn,
+                                                                              static_cast<T>(o.param), acc);
+    check_launch("elementwise_loss");
+    store_scalar(acc, o.loss, 1.0 / static_cast<double>(n), ctx, "elementwise_loss");
+  });
+}
+
+}  // namespace nnplug::cuda

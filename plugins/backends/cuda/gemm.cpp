@@ -1,0 +1,37 @@
+// GEMM on cuBLAS. cuBLAS is column-major and our tensors are row-major: a row-major matrix read column-major is its
+// transpose, so C = op(A) op(B) is computed as C^T = op(B)^T op(A)^T with the operands swapped.
+#include <type_traits>
+
+#include "kernels.hpp"
+
+namespace nnplug::cuda {
+
+void run_kernel(const op::Gemm& o, DeviceContext& ctx) {
+  require(o.a.rank() == 2 && o.b.rank() == 2 && o.c.rank() == 2, "gemm",
+          "needs 2-D tensors, got " + o.a.describe() + ", " + o.b.describe() + ", " + o.c.describe());
+  const auto m = o.trans_a ? o.a.dim(1) : o.a.dim(0), k = o.trans_a ? o.a.dim(0) : o.a.dim(1);
+  const auto kb = o.trans_b ? o.b.dim(1) : o.b.dim(0), n = o.trans_b ? o.b.dim(0) : o.b.dim(1);
+  require(k == kb && o.c.dim(0) == m && o.c.dim(1) == n, "gemm",
+          "shapes do not fit: a " + o.a.shape().str() + (o.trans_a ? "^T" : "") + ", b " + o.b.shape().str() +
+              (o.trans_b ? "^T" : "") + ", c " + o.c.shape().str());
+  require(o.a.dtype() == o.c.dtype() && o.b.dtype() == o.c.dtype(), "gemm", "dtypes differ");
+  const auto too_big = [](std::int64_t v) { return v > 0x7fffffff; };
+  require(!too_big(m) && !too_big(n) && !too_big(k), "gemm", "a dimension exceeds cuBLAS' 32-bit sizes");
+  const cublasOperation_t op_b = o.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, op_a = o.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int ldb = static_cast<int>(std::max<std::int64_t>(1, o.b.dim(1))), lda = static_cast<int>(std::max<std::int64_t>(1, o.a.dim(1)));
+  const int ldc = static_cast<int>(std::max<std::int64_t>(1, n));
+  cublasStatus_t status = CUBLAS_STATUS_SUCCESS;
+  with_float_type(o.c, "gemm", [&](auto tag) {
+    using T = decltype(tag);
+    const T alpha = static_cast<T>(o.alpha), beta = static_cast<T>(o.beta);  // beta 0: C is not read (NaN included)
+    if constexpr (std::is_same_v<T, float>)
+      status = ctx.blas().sgemm(ctx.cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha,
+                                o.b.data<T>(), ldb, o.a.data<T>(), lda, &beta, o.c.data<T>(), ldc);
+    else
+      status = ctx.blas().dgemm(ctx.cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha,
+                                o.b.data<T>(), ldb, o.a.data<T>(), lda, &beta, o.c.data<T>(), ldc);
+  });
+  require(status == CUBLAS_STATUS_SUCCESS, "gemm", std::string("cuBLAS failed: ") + ctx.blas().status_string(status));
+}
+
+}  // namespace nnplug::cuda

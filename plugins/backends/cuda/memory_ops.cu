@@ -1,0 +1,81 @@
+// Memory and simple element-wise ops: fill, copy, axpby, multiply, clamp.
+#include "grid_loop.cuh"
+#include "kernels.hpp"
+
+namespace nnplug::cuda {
+
+namespace {
+
+template <typename T>
+__global__ void fill_kernel(T* out, std::int64_t n, T value) {
+  NNPLUG_GRID_LOOP(i, n) out[i] = value;
+}
+
+template <typename T>
+__global__ void axpby_kernel(const T* x, T* y, std::int64_t n, T alpha, T beta) {
+  NNPLUG_GRID_LOOP(i, n)
+    y[i] = beta == T(0) ? alpha * x[i] : alpha * x[i] + beta * y[i];  // beta 0 ignores y, NaN included
+}
+
+template <typename T>
+__global__ void multiply_kernel(const T* a, const T* b, T* out, std::int64_t n) {
+  NNPLUG_GRID_LOOP(i, n) out[i] = a[i] * b[i];
+}
+
+template <typename T>
+__global__ void clamp_kernel(T* x, std::int64_t n, T lo, T hi) {
+  NNPLUG_GRID_LOOP(i, n)
+    x[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+}
+
+}  // namespace
+
+void run_kernel(const op::Fill& o, DeviceContext& ctx) {
+  with_float_type(o.out, "fill", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.out.numel();
+    fill_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.out.data<T>(), n, static_cast<T>(o.value));
+  });
+  check_launch("fill");
+}
+
+void run_kernel(const op::Copy& o, DeviceContext& ctx) {
+  require_same_count(o.x, o.out, "copy");
+  require(o.x.dtype() == o.out.dtype(), "copy", "dtypes differ");
+  if (o.x.data() != o.out.data())
+    check(cudaMemcpyAsync(o.out.data(), o.x.data(), o.x.bytes(), cudaMemcpyDeviceToDevice, ctx.stream()), "copy");
+}
+
+void run_kernel(const op::Axpby& o, DeviceContext& ctx) {
+  require_same_count(o.x, o.y, "axpby");
+  with_float_type(o.y, "axpby", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.y.numel();
+    axpby_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), o.y.data<T>(), n, static_cast<T>(o.alpha),
+                                                                   static_cast<T>(o.beta));
+  });
+  check_launch("axpby");
+}
+
+void run_kernel(const op::Multiply& o, DeviceContext& ctx) {
+  require_same_count(o.a, o.out, "multiply");
+  require_same_count(o.b, o.out, "multiply");
+  with_float_type(o.out, "multiply", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.out.numel();
+    multiply_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.a.data<T>(), o.b.data<T>(), o.out.data<T>(), n);
+  });
+  check_launch("multiply");
+}
+
+void run_kernel(const op::Clamp& o, DeviceContext& ctx) {
+  require(o.min <= o.max, "clamp", "min " + std::to_string(o.min) + " is above max " + std::to_string(o.max));
+  with_float_type(o.x, "clamp", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.x.numel();
+    clamp_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), n, static_cast<T>(o.min), static_cast<T>(o.max));
+  });
+  check_launch("clamp");
+}
+
+}  // namespace nnplug::cuda

@@ -1,0 +1,170 @@
+// Fused optimizer steps: one kernel per parameter tensor per step, reading param, grad and state once, with
+// torch.optim's update rules (see ops.hpp). The flags are uniform across a launch, so their branches cost nothing.
+#include <cmath>
+
+#include "grid_loop.cuh"
+#include "kernels.hpp"
+
+namespace nnplug::cuda {
+
+namespace {
+
+template <typename T>
+__global__ void sgd_kernel(T* w, const T* g, T* v, std::int64_t n, T lr, T momentum, T damp, T weight_decay, bool first,
+                           bool nesterov) {
+  NNPLUG_GRID_LOOP(i, n) {
+    T d = g[i] + weight_decay * w[i];
+    if (v) {
+      v[i] = first ? d : momentum * v[i] + damp * d;
+      d = nesterov ? d + momentum * v[i] : v[i];
+    }
+    w[i] -= lr * d;
+  }
+}
+
+template <typename T>
+struct AdamConstants {
+  T beta1, beta2, step_size, inv_sqrt_bias2, eps, decay, l2;
+};
+
+template <typename T>
+__global__ void adam_kernel(T* w, const T* g, T* m, T* v, T* vmax, std::int64_t n, AdamConstants<T> c) {
+  NNPLUG_GRID_LOOP(i, n) {
+    const T gi = g[i] + c.l2 * w[i];
+    const T mi = c.beta1 * m[i] + (T(1) - c.beta1) * gi;
+    T vi = c.beta2 * v[i] + (T(1) - c.beta2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    if (vmax) vi = vmax[i] = vmax[i] > vi ? vmax[i] : vi;
+    w[i] = w[i] * c.decay - c.step_size * mi / (sqrt(vi) * c.inv_sqrt_bias2 + c.eps);
+  }
+}
+
+template <typename T>
+__global__ void adagrad_kernel(T* w, const T* g, T* sum, std::int64_t n, T lr, T eps, T wd) {
+  NNPLUG_GRID_LOOP(i, n) {
+    const T gi = g[i] + wd * w[i];
+    sum[i] += gi * gi;
+    w[i] -= lr * gi / (sqrt(sum[i]) + eps);
+  }
+}
+
+template <typename T>
+__global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int64_t n, T lr, T alpha, T eps, T wd, T mu) {
+  NNPLUG_GRID_LOOP(i, n) {
+    const T gi = g[i] + wd * w[i];
+    sq[i] = alpha * sq[i] + (T(1) - alpha) * gi * gi;
+    T denom;
+    if (ga) {
+      ga[i] = alpha * ga[i] + (T(1) - alpha) * gi;
+      denom = sqrt(sq[i] - ga[i] * ga[i]) + eps;
+    } else {
+      denom = sqrt(sq[i]) + eps;
+    }
+    if (buf) {
+      buf[i] = mu * buf[i] + gi / denom;
+      w[i] -= lr * buf[i];
+    } else {
+      w[i] -= lr * gi / denom;
+    }
+  }
+}
+
+template <typename T>
+__global__ void adadelta_kernel(T* w, const T* g, T* sq, T* acc, std::int64_t n, T lr, T rho, T eps, T wd) {
+  NNPLUG_GRID_LOOP(i, n) {
+    const T gi = g[i] + wd * w[i];
+    sq[i] = rho * sq[i] + (T(1) - rho) * gi * gi;
+    const T delta = sqrt(acc[i] + eps) / sqrt(sq[i] + eps) * gi;
+    acc[i] = rho * acc[i] + (T(1) - rho) * delta * delta;
+    w[i] -= lr * delta;
+  }
+}
+
+}  // namespace
+
+void run_kernel(const op::SgdStep& o, DeviceContext& ctx) {
+  require_same_count(o.param, o.grad, "sgd_step");
+  const bool momentum = o.momentum != 0.0;
+  if (momentum) require_same_count(o.param, o.velocity, "sgd_step");
+  with_float_type(o.param, "sgd_step", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.param.numel();
+    sgd_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(
+        o.param.data<T>(), o.grad.data<T>(), momentum ? o.velocity.data<T>() : nullptr, n, static_cast<T>(o.lr),
+        static_cast<T>(o.momentum), static_cast<T>(1.0 - o.dampening), static_cast<T>(o.weight_decay), o.first_step, o.nesterov);
+  });
+  check_launch("sgd_step");
+}
+
+void run_kernel(const op::AdamStep& o, DeviceContext& ctx) {
+  require(o.step >= 1, "adam_step", "step must be >= 1, got " + std::to_string(o.step));
+  require_same_count(o.param, o.grad, "adam_step");
+  require_same_count(o.param, o.m, "adam_step");
+  require_same_count(o.param, o.v, "adam_step");
+  if (o.amsgrad) require_same_count(o.param, o.v_max, "adam_step");
+  with_float_type(o.param, "adam_step", [&](auto tag) {
+    using T = decltype(tag);
+    const double bias1 = 1.0 - std::pow(o.beta1, static_cast<double>(o.step));
+    const double bias2 = 1.0 - std::pow(o.beta2, static_cast<double>(o.step));
+    // AdamW decays the weights directly; Adam adds the decay to the gradient (L2), both as in PyTorch.
+    const AdamConstants<T> c{static_cast<T>(o.beta1),
+                             static_cast<T>(o.beta2),
+                             static_cast<T>(o.lr / bias1),
+                             static_cast<T>(1.0 / std::sqrt(bias2)),
+                             static_cast<T>(o.eps),
+                             o.decoupled_weight_decay ? static_cast<T>(1.0 - o.lr * o.weight_decay) : T(1),
+                             o.decoupled_weight_decay ? T(0) : static_cast<T>(o.weight_decay)};
+    const std::int64_t n = o.param.numel();
+    adam_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.m.data<T>(), o.v.data<T>(),
+                                                                  o.amsgrad ? o.v_max.data<T>() : nullptr, n, c);
+  });
+  check_launch("adam_step");
+}
+
+void run_kernel(const op::AdagradStep& o, DeviceContext& ctx) {
+  require(o.step >= 1, "adagrad_step", "step must be >= 1, got " + std::to_string(o.step));
+  require_same_count(o.param, o.grad, "adagrad_step");
+  require_same_count(o.param, o.sum, "adagrad_step");
+  with_float_type(o.param, "adagrad_step", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.param.numel();
+    const T lr = static_cast<T>(o.lr / (1.0 + static_cast<double>(o.step - 1) * o.lr_decay));
+    adagrad_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.sum.data<T>(), n, lr,
+                                                                     static_cast<T>(o.eps), static_cast<T>(o.weight_decay));
+  });
+  check_launch("adagrad_step");
+}
+
+void run_kernel(const op::RmspropStep& o, DeviceContext& ctx) {
+  require_same_count(o.param, o.grad, "rmsprop_step");
+  require_same_count(o.param, o.square_avg, "rmsprop_step");
+  const bool momentum = o.momentum > 0.0;
+  if (o.centered) require_same_count(o.param, o.grad_avg, "rmsprop_step");
+  if (momentum) require_same_count(o.param, o.buf, "rmsprop_step");
+  with_float_type(o.param, "rmsprop_step", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.param.numel();
+    rmsprop_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(
+        o.param.data<T>(), o.grad.data<T>(), o.square_avg.data<T>(), o.centered ? o.grad_avg.data<T>() : nullptr,
+        momentum ? o.buf.data<T>() : nullptr, n, static_cast<T>(o.lr), static_cast<T>(o.alpha), static_cast<T>(o.eps),
+        static_cast<T>(o.weight_decay), static_cast<T>(o.momentum));
+  });
+  check_launch("rmsprop_step");
+}
+
+void run_kernel(const op::AdadeltaStep& o, DeviceContext& ctx) {
+  require_same_count(o.param, o.grad, "adadelta_step");
+  require_same_count(o.param, o.square_avg, "adadelta_step");
+  require_same_count(o.param, o.acc_delta, "adadelta_step");
+  with_float_type(o.param, "adadelta_step", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.param.numel();
+    adadelta_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.square_avg.data<T>(),
+                                                                      o.acc_delta.data<T>(), n, static_cast<T>(o.lr), static_cast<T>(o.rho),
+                                                                      static_cast<T>(o.eps), static_cast<T>(o.weight_decay));
+  });
+  check_launch("adadelta_step");
+}
+
+}  // namespace nnplug::cuda

@@ -1,0 +1,45 @@
+// The entry points of the CUDA backend. The library loads on any machine (it links only the CUDA runtime and
+// cuDNN's small loader library); the probe says whether a driver and a device this build can run on are present.
+#include <cuda_runtime.h>
+#include <dlfcn.h>
+
+#include <string>
+
+#include "cuda_backend.hpp"
+#include "nnplug/plugin.hpp"
+
+// Chosen only when asked for (`--backend cuda`, or "backend": "cuda" in a spec): the CPU backend's score is
+// higher, so that a spec runs where it ran before unless the user moves it.
+constexpr double kScore = 5.0;
+
+NNPLUG_PLUGIN("cuda", "0.1.0", "backend:cuda", 0) {
+  registrar.add_backend("cuda", [](const nnplug::Params& p) {
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess) count = 0;
+    const auto device = p.integer("device", 0, 0, 1023);
+    const bool sync_every_op = p.boolean("sync_every_op", false);
+    const bool allow_tf32 = p.boolean("allow_tf32", false);
+    p.check_unused();
+    if (device >= count)
+      throw nnplug::InvalidArgument("cuda backend: device " + std::to_string(device) + " asked for, this machine has " +
+                                    std::to_string(count));
+    return std::make_unique<nnplug::cuda::CudaBackend>(static_cast<int>(device), sync_every_op, allow_tf32);
+  });
+}
+
+NNPLUG_PLUGIN_PROBE() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    // The runtime reports a missing driver as an old one; say which it is.
+    if (!dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) return {0.0, "no CUDA driver on this machine (libcuda.so.1 not found)"};
+    return {0.0, std::string("no usable CUDA device: ") + cudaGetErrorString(status)};
+  }
+  if (count == 0) return {0.0, "the CUDA driver sees no device"};
+  cudaDeviceProp p{};
+  if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return {0.0, "cannot read the properties of CUDA device 0"};
+  if (p.major * 10 + p.minor < NNPLUG_CUDA_MIN_ARCH)
+    return {0.0, std::string(p.name) + " is sm_" + std::to_string(p.major * 10 + p.minor) + "; this build runs on sm_" +
+                     std::to_string(NNPLUG_CUDA_MIN_ARCH) + " and newer (set CMAKE_CUDA_ARCHITECTURES and rebuild)"};
+  return {kScore, ""};
+}
