@@ -29,6 +29,10 @@ INSTANTIATE_TEST_SUITE_P(
                       InitializerCase{R"("sparse")", 0, 0.01 * std::sqrt(0.1), 0.0005},
                       InitializerCase{R"("orthogonal")", 0, 0.1, 0.002}));
 
+// The CUDA backend against the CPU backend, every op in both dtypes: once as it runs in training, once waiting
+// after every op (so that a fault names its op). Skipped, with the probe's reason, where there is no GPU.
+INSTANTIATE_TEST_SUITE_P(Cuda, BackendConformance, ::testing::Values(R"("cuda")", R"({"type": "cuda", "sync_every_op": true})"));
+
 // Every layer plugin survives a save and load with its parameters and buffers (batch norm's running statistics).
 TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
   const std::vector<std::pair<const char*, Shape>> layers = {

@@ -14,10 +14,14 @@ struct Slot {
   bool compared = false;     // an output, compared after the op
 };
 
+// An op on seeded inputs, and how far a candidate may stray from the reference (relative to max(|reference|, 1)).
+// The defaults allow for another summation order (a GPU's reductions, cuDNN's convolution algorithms, cuBLAS'
+// blocking) and for 1-2 ulp differences of a device's exp, log, erf; a case states its own where it needs more.
 struct ParityCase {
   std::string name;
   std::vector<Slot> slots;
   std::function<Op(const std::vector<Tensor>&)> make;
+  double float32_tolerance = 1e-4, float64_tolerance = 1e-10;
 };
 
 Slot in(Shape s) { return {s}; }
@@ -87,6 +91,103 @@ std::vector<ParityCase> cases() {
                  s.step = 3;
                  return s;
                }});
+  c.push_back({"clamp", {out({3, 4})}, [](const T& t) { return op::Clamp{t[0], -0.5, 0.5}; }});
+  c.push_back({"sum_squares", {in({5, 7}), out({1})}, [](const T& t) { return op::SumSquares{t[0], t[1]}; }});
+  for (const bool shared : {false, true}) {
+    const Shape alpha = shared ? Shape{1} : Shape{3};
+    const std::string suffix = shared ? " shared" : "";
+    c.push_back({"prelu" + suffix, {in({2, 3, 4}), in(alpha), out({2, 3, 4})}, [](const T& t) { return op::Prelu{t[0], t[1], t[2]}; }});
+    c.push_back({"prelu_grad" + suffix, {in({2, 3, 4}), in(alpha), in({2, 3, 4}), out({2, 3, 4}), out(alpha)},
+                 [](const T& t) { return op::PreluGrad{t[0], t[1], t[2], t[3], t[4]}; }});
+  }
+  c.push_back({"max_groups", {in({3, 6}), out({3, 2}), out_int({3, 2})}, [](const T& t) { return op::MaxGroups{t[0], t[1], t[2], 3}; }});
+  c.push_back({"max_groups_grad", {in({3, 2}), labels({3, 2}, 3), out({3, 6})},
+               [](const T& t) { return op::MaxGroupsGrad{t[0], t[1], t[2], 3}; }});
+  // Masks are drawn from (seed, index) by every backend: they must agree exactly, up to the device's log and cos.
+  for (DropoutKind kind : {DropoutKind::Inverted, DropoutKind::Gaussian, DropoutKind::Alpha})
+    c.push_back({"dropout " + std::to_string(static_cast<int>(kind)), {in({5, 8}), out({5, 8}), out({5, 8})},
+                 [kind](const T& t) { return op::Dropout{t[0], t[1], t[2], kind, 0.3, 7}; }});
+  c.push_back({"add_noise", {out({5, 8})}, [](const T& t) { return op::AddNoise{t[0], 0.3, 11}; }});
+  c.push_back({"batch_norm eval", {in({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), in({3}), out({3})},
+               [](const T& t) {
+                 t[0].backend().run(op::Fill{t[7], 1.5});
+                 return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0.1, 1e-5, false};
+               }});
+  for (const bool training : {true, false})
+    c.push_back({std::string("batch_norm_grad") + (training ? "" : " eval"),
+                 {in({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), out({3}), out({3}), in({4, 3, 2, 2}),
+                  out({4, 3, 2, 2}), out({3}), out({3})},
+                 [training](const T& t) {
+                   t[0].backend().run(op::Fill{t[7], 1.0});
+                   t[0].backend().run(op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0.1, 1e-5, training});
+                   return op::BatchNormGrad{t[0], t[1], t[8], t[4], t[5], t[9], t[10], t[11], training};
+                 }});
+  c.push_back({"penalty", {in({3, 4}), out({3, 4}), out({1})}, [](const T& t) { return op::Penalty{t[0], t[1], t[2], 0.01, 0.1, 0.5}; }});
+  for (const bool unit : {false, true})
+    c.push_back({std::string("row_norm_constraint") + (unit ? " unit" : ""), {out({4, 5})},
+                 [unit](const T& t) { return op::RowNormConstraint{t[0], 1.5, unit}; }});
+  for (const Window2d& g : {pool, padded}) {
+    const Shape y{2, 3, g.out_h(6), g.out_w(7)};
+    c.push_back({"max_pool2d_grad", {in({2, 3, 6, 7}), out(y), out_int(y), in(y), out({2, 3, 6, 7})}, [g](const T& t) {
+                   t[0].backend().run(op::Pool2d{t[0], t[1], t[2], PoolKind::Max, g});
+                   return op::Pool2dGrad{t[3], t[2], t[4], PoolKind::Max, g};
+                 }});
+  }
+  c.push_back({"conv2d no bias", {in({2, 3, 6, 7}), in({4, 3, 3, 3}), out({2, 4, 6, 7})},
+               [same3](const T& t) { return op::Conv2d{t[0], t[1], Tensor(), t[2], same3}; }});
+  c.push_back({"conv2d_grad weights only", {in({2, 3, 6, 7}), in({4, 3, 3, 3}), in({2, 4, 6, 7}), out({4, 3, 3, 3})},
+               [same3](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], Tensor(), t[3], Tensor(), same3}; }});
+  c.push_back({"cross_entropy_of_probabilities", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})}, [](const T& t) {
+                 t[0].backend().run(op::Softmax{t[0], t[0]});  // probabilities, so that few are clamped
+                 return op::ClassLoss{t[0], t[1], t[2], t[3], ClassLossFn::CrossEntropyOfProbabilities, 1e-3};
+               }});
+  for (ClassLossFn fn : {ClassLossFn::Hinge, ClassLossFn::SquaredHinge})
+    for (const bool mean : {true, false})
+      c.push_back({std::string(fn == ClassLossFn::Hinge ? "hinge" : "squared_hinge") + (mean ? "" : " summed"),
+                   {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})},
+                   [fn, mean](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3], fn, 1.0, mean}; }});
+  for (ElementwiseLossFn fn : {ElementwiseLossFn::SquaredError, ElementwiseLossFn::AbsoluteError, ElementwiseLossFn::Huber,
+                               ElementwiseLossFn::BceWithLogits, ElementwiseLossFn::Perceptron})
+    c.push_back({"elementwise_loss " + std::to_string(static_cast<int>(fn)), {in({3, 4}), in({3, 4}), out({1}), out({3, 4})},
+                 [fn](const T& t) { return op::ElementwiseLoss{t[0], t[1], t[2], t[3], fn, 0.7}; }});
+  c.push_back({"count_correct binary", {in({6, 1}), labels({6}, 2), out({1})}, [](const T& t) { return op::CountCorrect{t[0], t[1], t[2]}; }});
+  c.push_back({"sgd_step plain", {out({6}), in({6})}, [](const T& t) { return op::SgdStep{t[0], t[1], Tensor(), 0.1, 0.0, 0.0, 0.01}; }});
+  c.push_back({"sgd_step first momentum", {out({6}), in({6}), out({6})},
+               [](const T& t) { return op::SgdStep{t[0], t[1], t[2], 0.1, 0.9, 0.1, 0.0, false, true}; }});
+  c.push_back({"adam_step amsgrad", {out({6}), in({6}), out({6}), out({6}), out({6})}, [](const T& t) {
+                 t[0].backend().run(op::Fill{t[3], 0.5});
+                 t[0].backend().run(op::Fill{t[4], 0.7});
+                 op::AdamStep s{t[0], t[1], t[2], t[3], t[4]};
+                 s.step = 2;
+                 s.amsgrad = true;
+                 s.weight_decay = 0.01;
+                 return s;
+               }});
+  c.push_back({"adamw_step", {out({6}), in({6}), out({6}), out({6})}, [](const T& t) {
+                 t[0].backend().run(op::Fill{t[3], 0.5});
+                 op::AdamStep s{t[0], t[1], t[2], t[3]};
+                 s.weight_decay = 0.1;
+                 s.decoupled_weight_decay = true;
+                 return s;
+               }});
+  c.push_back({"adagrad_step", {out({6}), in({6}), out({6})}, [](const T& t) {
+                 t[0].backend().run(op::Fill{t[2], 0.1});  // a sum of squares
+                 return op::AdagradStep{t[0], t[1], t[2], 0.1, 0.01, 1e-10, 0.01, 3};
+               }});
+  c.push_back({"rmsprop_step centered momentum", {out({6}), in({6}), out({6}), out({6}), out({6})}, [](const T& t) {
+                 t[0].backend().run(op::Fill{t[2], 4.0});  // square_avg above grad_avg^2
+                 t[0].backend().run(op::Fill{t[3], 0.1});
+                 return op::RmspropStep{t[0], t[1], t[2], t[3], t[4], 0.01, 0.99, 1e-8, 0.01, 0.9, true};
+               }});
+  c.push_back({"rmsprop_step", {out({6}), in({6}), out({6})}, [](const T& t) {
+                 t[0].backend().run(op::Fill{t[2], 0.3});
+                 return op::RmspropStep{t[0], t[1], t[2], Tensor(), Tensor(), 0.01};
+               }});
+  c.push_back({"adadelta_step", {out({6}), in({6}), out({6}), out({6})}, [](const T& t) {
+                 t[0].backend().run(op::Fill{t[2], 0.5});
+                 t[0].backend().run(op::Fill{t[3], 0.1});
+                 return op::AdadeltaStep{t[0], t[1], t[2], t[3], 1.0, 0.9, 1e-6, 0.01};
+               }});
   return c;
 }
 
@@ -107,9 +208,9 @@ Tensor make_tensor(Backend& be, const Slot& s, DType dtype, std::uint64_t seed) 
 }  // namespace
 
 std::vector<CheckResult> check_backend_parity(Backend& candidate, Backend& reference, DType dtype) {
-  const double tolerance = dtype == DType::Float64 ? 1e-10 : 1e-4;
   std::vector<CheckResult> results;
   for (const auto& pc : cases()) {
+    const double tolerance = dtype == DType::Float64 ? pc.float64_tolerance : pc.float32_tolerance;
     CheckResult r{candidate.name() + " " + pc.name + " (" + dtype_name(dtype) + ")"};
     std::vector<Tensor> mine, theirs;
     for (std::size_t i = 0; i < pc.slots.size(); ++i) {

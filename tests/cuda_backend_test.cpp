@@ -1,0 +1,126 @@
+// The CUDA backend (plugins/backends/cuda): the demo MLP and the quick CNN training alike on it and on the CPU
+// backend, and the backend's errors (its conformance suite is instantiated in conformance_test.cpp). Without an NVIDIA driver and device (CI,
+// most development machines) every test here skips, and the skip message says why.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/trainer.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+#define SKIP_WITHOUT_CUDA()                                                          \
+  if (const auto why = conformance::backend_unavailable("cuda")) GTEST_SKIP() << *why
+
+// An example spec with its data replaced by seeded Gaussian blobs of 784 features (no dataset needed on the GPU
+// machine): 3,000 samples of 10 classes, 20% for validation, two epochs.
+Experiment example_on(const std::string& file, const std::string& backend, const Experiment* data) {
+  Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/" + file);
+  Params::Json blobs = {{"format", "gaussian_blobs"}, {"samples", 3000}, {"centers", 10}, {"features", 784}, {"std", 6.0},
+                        {"validation_split", 0.2}};
+  if (spec.json["data"].contains("sample_shape")) blobs["sample_shape"] = spec.json["data"]["sample_shape"];
+  spec.json["data"] = blobs;
+  spec.set("training.epochs=2");
+  Overrides overrides;
+  overrides.backend = backend;
+  overrides.data = data;
+  return build_experiment(spec, registry(), overrides);
+}
+
+// Same seed, same batches, same dropout masks: the histories agree to float32 rounding (the GPU sums in another
+// order), and so do the final weights.
+void expect_trains_alike(const std::string& file) {
+  Experiment cpu = example_on(file, "cpu", nullptr);
+  Experiment gpu = example_on(file, "cuda", &cpu);
+  cpu.fit.progress = gpu.fit.progress = false;
+  Trainer cpu_trainer(*cpu.model, cpu.loss, cpu.optimizer), gpu_trainer(*gpu.model, gpu.loss, gpu.optimizer);
+  const auto a = cpu_trainer.fit(cpu.train, &cpu.validation, cpu.fit);
+  const auto b = gpu_trainer.fit(gpu.train, &gpu.validation, gpu.fit);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t e = 0; e < a.size(); ++e) {
+    EXPECT_NEAR(b[e].train.loss, a[e].train.loss, 1e-3 * std::max(1.0, a[e].train.loss)) << "epoch " << e + 1;
+    EXPECT_NEAR(b[e].validation.accuracy, a[e].validation.accuracy, 0.01) << "epoch " << e + 1;
+  }
+  EXPECT_GT(b.back().validation.accuracy, 0.5);  // it learned something (chance is 0.1)
+  const auto pa = cpu.model->parameters(true), pb = gpu.model->parameters(true);
+  ASSERT_EQ(pa.size(), pb.size());
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    const auto wa = to_host<double>(pa[i]->value), wb = to_host<double>(pb[i]->value);
+    double worst = 0;
+    for (std::size_t k = 0; k < wa.size(); ++k) worst = std::max(worst, std::abs(wa[k] - wb[k]));
+    EXPECT_LT(worst, 1e-3) << pa[i]->name << " of parameter tensor " << i;
+  }
+}
+
+TEST(CudaBackend, TheDemoMlpTrainsAsOnTheCpu) {
+  SKIP_WITHOUT_CUDA();
+  expect_trains_alike("fashion_mlp.json");
+}
+
+TEST(CudaBackend, TheQuickCnnTrainsAsOnTheCpu) {
+  SKIP_WITHOUT_CUDA();
+  expect_trains_alike("fashion_cnn.json");
+}
+
+TEST(CudaBackend, ASteadyTrainingStepAllocatesNoDeviceMemory) {
+  SKIP_WITHOUT_CUDA();
+  Experiment gpu = example_on("fashion_cnn.json", "cuda", nullptr);
+  gpu.fit.progress = false;
+  gpu.fit.epochs = 1;
+  Trainer trainer(*gpu.model, gpu.loss, gpu.optimizer);
+  trainer.fit(gpu.train, nullptr, gpu.fit);
+  const auto before = gpu.backend->memory_stats().system_allocations;
+  trainer.fit(gpu.train, nullptr, gpu.fit);
+  EXPECT_EQ(gpu.backend->memory_stats().system_allocations, before);
+}
+
+TEST(CudaBackend, RunningOutOfMemorySaysHowMuchWasAskedAndHowMuchIsFree) {
+  SKIP_WITHOUT_CUDA();
+  auto be = registry().create_backend(Params("test", "cuda"));
+  try {
+    be->allocate(std::size_t{1} << 50);  // a pebibyte
+    FAIL() << "a pebibyte was allocated";
+  } catch (const BackendError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("out of device memory: asked for 1073741824 MiB"), std::string::npos) << what;
+    EXPECT_NE(what.find(" free of "), std::string::npos) << what;
+  }
+  Tensor still_works = be->empty({4}, DType::Float32);  // the failed request left the backend usable
+  be->run(op::Fill{still_works, 2.0});
+  EXPECT_EQ(to_host<double>(still_works), std::vector<double>(4, 2.0));
+}
+
+TEST(CudaBackend, ALabelOutOfRangeIsReportedNamingTheOp) {
+  SKIP_WITHOUT_CUDA();
+  auto be = registry().create_backend(Params("test", "cuda"));
+  Tensor scores = tensor(*be, {2, 3}, {0.1, 0.2, 0.3, 0.4, 0.5, 0.6}, DType::Float32);
+  Tensor labels = tensor(*be, {2}, {1, 7}, DType::Int32);
+  Tensor loss = be->empty({1}, DType::Float32);
+  be->run(op::ClassLoss{scores, labels, loss, Tensor()});
+  try {
+    to_host<double>(loss);
+    FAIL() << "a label of 7 for 3 classes was accepted";
+  } catch (const BackendError& e) {
+    EXPECT_NE(std::string(e.what()).find("class_loss: a label is outside [0, C)"), std::string::npos) << e.what();
+  }
+  be->run(op::ClassLoss{scores, tensor(*be, {2}, {1, 2}, DType::Int32), loss, Tensor()});
+  EXPECT_NO_THROW(to_host<double>(loss));  // the error was reported once, not carried on
+}
+
+TEST(CudaBackend, ShapeErrorsAreReportedBeforeAnythingRuns) {
+  SKIP_WITHOUT_CUDA();
+  auto be = registry().create_backend(Params("test", "cuda"));
+  Tensor a = be->empty({2, 3}, DType::Float32), b = be->empty({4, 5}, DType::Float32), c = be->empty({2, 5}, DType::Float32);
+  try {
+    be->run(op::Gemm{a, b, c});
+    FAIL() << "a (2, 3) x (4, 5) product ran";
+  } catch (const BackendError& e) {
+    EXPECT_NE(std::string(e.what()).find("cuda backend: gemm: shapes do not fit"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace nnplug::test
