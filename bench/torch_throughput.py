@@ -4,7 +4,9 @@ Same models, data, batch and optimizer as the examples: "mlp" is examples/fashio
 "cnn" is examples/fashion_cnn.json (conv 32, max pool, conv 64, max pool, dense 128, dense 10, ReLU); both Adam
 1e-3, batch 128, on Fashion-MNIST's training samples as the spec uses them (54,000 after the MLP's 10% validation
 split, all 60,000 for the CNN). Prints the best epoch of several.
-Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn [epochs] [threads]
+Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn [epochs] [threads] [device] [batch]
+[synthetic]. threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
+nnplug does; "synthetic" trains on 60,000 random samples instead of Fashion-MNIST (as train_throughput --synthetic).
 """
 import gzip
 import sys
@@ -30,12 +32,18 @@ def load_labels(path):
 def main():
     kind = sys.argv[1]
     epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    if len(sys.argv) > 3:
+    if len(sys.argv) > 3 and int(sys.argv[3]) > 0:
         torch.set_num_threads(int(sys.argv[3]))
+    device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
+    batch = int(sys.argv[5]) if len(sys.argv) > 5 else 128
+    synthetic = len(sys.argv) > 6 and sys.argv[6] == "synthetic"
     torch.manual_seed(0)
-    n = 54000 if kind == "mlp" else 60000
-    x = load_images(DATA + "train-images-idx3-ubyte.gz")[:n]
-    y = load_labels(DATA + "train-labels-idx1-ubyte.gz")[:n]
+    n = 54000 if kind == "mlp" and not synthetic else 60000
+    if synthetic:
+        x, y = torch.randn(n, 784), torch.randint(0, 10, (n,))
+    else:
+        x = load_images(DATA + "train-images-idx3-ubyte.gz")[:n]
+        y = load_labels(DATA + "train-labels-idx1-ubyte.gz")[:n]
     nn = torch.nn
     if kind == "mlp":
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
@@ -43,26 +51,29 @@ def main():
         x = x.reshape(-1, 1, 28, 28)
         model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
                               nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+    model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def epoch():
         order = torch.randperm(len(x))
         start = time.perf_counter()
-        for i in range(0, len(x), 128):
-            idx = order[i:i + 128]
+        for i in range(0, len(x), batch):
+            idx = order[i:i + batch]
+            xb, yb = x[idx].to(device), y[idx].to(device)
             opt.zero_grad()
-            out = model(x[idx])
-            loss = loss_fn(out, y[idx])
+            out = model(xb)
+            loss = loss_fn(out, yb)
             loss.backward()
             opt.step()
             # nnplug reads the loss and the accuracy of every batch; so does this loop.
-            loss.item(), (out.argmax(1) == y[idx]).sum().item()
+            loss.item(), (out.argmax(1) == yb).sum().item()
         return time.perf_counter() - start
 
     epoch()  # warm-up
     best = min(epoch() for _ in range(epochs))
-    print(f"pytorch {torch.__version__} {kind} ({torch.get_num_threads()} threads): {len(x) / best:.0f} samples/s, "
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads"
+    print(f"pytorch {torch.__version__} {kind} ({where}, batch {batch}): {len(x) / best:.0f} samples/s, "
           f"{best:.3f} s per epoch of {len(x)} samples (best of {epochs})")
     print(f"RESULT torch_samples_per_s {len(x) / best:.0f}")
 

@@ -1,7 +1,9 @@
 // Training throughput of the model a spec names (the demo MLP, the quick CNN), best epoch of several, and where a
 // step's time goes: the optimizer step is timed alone, and for a model of dense layers only so are the GEMMs of
 // a step with the same shapes; the rest is everything else (activations, bias, loss, batch upload, metrics).
-//   usage: train_throughput SPEC [--backend NAME] [--epochs N]
+//   usage: train_throughput SPEC [--backend NAME] [--epochs N] [--batch N] [--synthetic]
+// --synthetic replaces the spec's data with 60,000 seeded Gaussian samples of the same size (throughput does not
+// depend on the values; for machines without the Fashion-MNIST package, such as the GPU machines).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -62,19 +64,29 @@ double time_optimizer(Optimizer& optimizer, Backend& be, int steps) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SPEC [--backend NAME] [--epochs N]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s SPEC [--backend NAME] [--epochs N] [--batch N] [--synthetic]\n", argv[0]);
     return 2;
   }
   Overrides overrides;
   int epochs = 3;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--backend")) overrides.backend = argv[i + 1];
-    if (!std::strcmp(argv[i], "--epochs")) epochs = std::stoi(argv[i + 1]);
+  bool synthetic = false;
+  for (int i = 2; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--synthetic")) synthetic = true;
+    else if (!std::strcmp(argv[i], "--backend") && has_value) overrides.backend = argv[++i];
+    else if (!std::strcmp(argv[i], "--epochs") && has_value) epochs = std::stoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--batch") && has_value) overrides.batch_size = std::stoll(argv[++i]);
   }
   try {
     Registry registry;
     PluginLoader().load_all(registry);
-    Experiment ex = build_experiment(load_spec(argv[1]), registry, overrides);
+    Spec spec = load_spec(argv[1]);
+    if (synthetic) {
+      Params::Json data = {{"format", "gaussian_blobs"}, {"samples", 60000}, {"centers", 10}, {"features", 784}};
+      if (spec.json["data"].contains("sample_shape")) data["sample_shape"] = spec.json["data"]["sample_shape"];
+      spec.json["data"] = data;
+    }
+    Experiment ex = build_experiment(spec, registry, overrides);
     ex.fit.progress = false;
     ex.fit.epochs = 1;
     Trainer trainer(*ex.model, ex.loss, ex.optimizer);

@@ -27,6 +27,7 @@ DeviceContext::DeviceContext(int device, DeviceAllocator& allocator, bool allow_
   check_cudnn(cudnnSetStream(cudnn_, stream_), "cudnnSetStream");
   error_word_ = static_cast<unsigned*>(allocator_.allocate(sizeof(unsigned)));
   check(cudaMemsetAsync(error_word_, 0, sizeof(unsigned), stream_), "clear the error word");
+  check(cudaMallocHost(&error_word_host_, sizeof(unsigned)), "allocate pinned host memory");
 }
 
 DeviceContext::~DeviceContext() {
@@ -35,6 +36,7 @@ DeviceContext::~DeviceContext() {
   for (int slot = 0; slot < 2; ++slot)
     if (scratch_[slot]) allocator_.release(scratch_[slot], scratch_bytes_[slot]);
   allocator_.release(error_word_, sizeof(unsigned));
+  if (error_word_host_) cudaFreeHost(error_word_host_);
   if (cudnn_) cudnnDestroy(cudnn_);
   if (cublas_) blas_.destroy(cublas_);
   if (stream_) cudaStreamDestroy(stream_);
@@ -51,11 +53,11 @@ void* DeviceContext::scratch(int slot, std::size_t bytes) {
 }
 
 void DeviceContext::synchronize_and_check(const char* during) {
+  check(cudaMemcpyAsync(error_word_host_, error_word_, sizeof(unsigned), cudaMemcpyDeviceToHost, stream_), during);
   check(cudaStreamSynchronize(stream_), during);
-  unsigned word = 0;
-  check(cudaMemcpy(&word, error_word_, sizeof word, cudaMemcpyDeviceToHost), during);
+  const unsigned word = *error_word_host_;
   if (word == 0) return;
-  check(cudaMemset(error_word_, 0, sizeof word), during);
+  check(cudaMemsetAsync(error_word_, 0, sizeof(unsigned), stream_), during);
   if (word & kLabelOutOfRange)
     throw BackendError("cuda backend: class_loss: a label is outside [0, C), the number of score columns (seen " + std::string(during) + ")");
   throw BackendError("cuda backend: a kernel reported error bits " + std::to_string(word) + " (seen " + during + ")");

@@ -49,7 +49,8 @@ class DeviceContext {
   CublasLibrary blas_;
   cublasHandle_t cublas_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
-  unsigned* error_word_ = nullptr;
+  unsigned* error_word_ = nullptr;       // device
+  unsigned* error_word_host_ = nullptr;  // pinned: read back in the same wait as the caller's download
   ConvolutionPlans convolution_plans_;
   void* scratch_[2] = {nullptr, nullptr};
   std::size_t scratch_bytes_[2] = {0, 0};

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# GPU training throughput of the demo MLP and the quick CNN on the CUDA backend, against PyTorch on the same GPU
+# in the same run, at batch sizes 128 and 1024. Ratios are what to compare across machines.
+#   usage: bench/run_gpu.sh [BUILD_DIR]
+# Fashion-MNIST is used where its Debian package is installed; elsewhere both sides train on 60,000 random samples
+# of the same shape (throughput does not depend on the values).
+set -euo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+
+python=""
+for candidate in /usr/bin/python3 python3; do
+  if "$candidate" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
+    python=$candidate
+    break
+  fi
+done
+synthetic=()
+torch_data=real
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  echo "Fashion-MNIST is not installed: both sides train on random samples"
+  synthetic=(--synthetic)
+  torch_data=synthetic
+fi
+
+for model in mlp cnn; do
+  spec=$([ "$model" = mlp ] && echo fashion_mlp.json || echo fashion_cnn.json)
+  for batch in 128 1024; do
+    ours=$("$build/bench/train_throughput" "$here/../examples/$spec" --backend cuda --batch "$batch" --epochs 3 "${synthetic[@]}" |
+      tee /dev/stderr | awk '/^RESULT/ {print $3}')
+    if [ -z "$python" ]; then
+      echo "no Python with a CUDA-enabled PyTorch: no peer figure"
+      continue
+    fi
+    theirs=$("$python" "$here/torch_throughput.py" "$model" 3 0 cuda "$batch" "$torch_data" | tee /dev/stderr | awk '/^RESULT/ {print $3}')
+    awk -v m="$model" -v b="$batch" -v a="$ours" -v t="$theirs" \
+      'BEGIN { printf "%s batch %d: nnplug %d samples/s, pytorch %d samples/s: ratio %.2f\n", m, b, a, t, a / t }'
+  done
+done
