@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "nnplug/framework/model.hpp"
 #include "test_support.hpp"
 
 namespace nnplug::test {
@@ -53,6 +54,40 @@ TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {
     FAIL();
   } catch (const BackendError& e) {
     EXPECT_STREQ(e.what(), "cpu backend: gemm: shapes do not fit: a [2, 3], b [4, 5], c [2, 5]");
+  }
+}
+
+// A backend error during a pass names the layer it happened in: here a device whose GEMMs fail, as a GPU that
+// faults or runs out of memory mid-training would.
+TEST(CpuBackend, AnErrorInsideALayerNamesTheLayerAndThePass) {
+  class FailingGemm final : public Backend {
+   public:
+    explicit FailingGemm(std::shared_ptr<Backend> cpu) : cpu_(std::move(cpu)) {}
+    std::string name() const override { return "failing"; }
+    std::string device() const override { return "test"; }
+    std::shared_ptr<Buffer> allocate(std::size_t n) override { return cpu_->allocate(n); }
+    void upload(const Tensor& d, const void* h, std::size_t n) override { cpu_->upload(d, h, n); }
+    void download(void* h, const Tensor& s, std::size_t n) override { cpu_->download(h, s, n); }
+    bool supports(const Op& op, DType dtype) const override { return cpu_->supports(op, dtype); }
+    void run(const Op& op) override {
+      if (std::holds_alternative<op::Gemm>(op)) throw BackendError("failing backend: gemm: device fault");
+      cpu_->run(op);
+    }
+
+   private:
+    std::shared_ptr<Backend> cpu_;
+  };
+  auto be = std::make_shared<FailingGemm>(cpu_backend());
+  Model model(be, DType::Float32);
+  model.add(registry().create_layer(Params("test", "flatten")), "layers[0] (flatten)");
+  model.add(registry().create_layer(Params("test", {{"type", "dense"}, {"units", 3}})), "layers[1] (dense)");
+  model.build(Shape{2, 2}, registry(), 1);
+  const Tensor x = tensor(*cpu_backend(), Shape{5, 2, 2}, random_normal(20, 1), DType::Float32);
+  try {
+    model.forward(x);
+    FAIL() << "the failing GEMM went unnoticed";
+  } catch (const BackendError& e) {
+    EXPECT_STREQ(e.what(), "layers[1] (dense) forward: failing backend: gemm: device fault");
   }
 }
 

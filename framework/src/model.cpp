@@ -10,6 +10,19 @@ Model::Model(std::shared_ptr<Backend> backend, DType dtype) : backend_(std::move
   if (dtype == DType::Int32) throw InvalidArgument("a model computes in float32 or float64, not int32");
 }
 
+namespace {
+// Runs a layer's pass; a backend's error (an op's shapes, a device fault, device memory) gets the layer's name, so
+// that "cuda backend: conv2d: ..." reads "layers[2] (conv2d) forward: cuda backend: conv2d: ...".
+template <typename Pass>
+const Tensor& run_naming_layer(const std::string& label, const char* pass, Pass&& run) {
+  try {
+    return run();
+  } catch (const BackendError& e) {
+    throw BackendError(label + " " + pass + ": " + e.what());
+  }
+}
+}  // namespace
+
 void Model::add(std::shared_ptr<Layer> layer, std::string label, std::vector<Attachment> attachments) {
   if (built_) throw Error("cannot add " + label + ": the model is already built");
   layers_.push_back({std::move(layer), std::move(label), {}, std::move(attachments), {}, {}});
@@ -80,7 +93,7 @@ const Tensor& Model::forward(const Tensor& x) {
   const Tensor* h = &x;
   activity_penalty_ = 0.0;
   for (auto& entry : layers_) {
-    h = &entry.layer->forward(*h);
+    h = &run_naming_layer(entry.label, "forward", [&]() -> const Tensor& { return entry.layer->forward(*h); });
     bool first = true;
     for (const auto& b : entry.bound) {
       if (b.parameter || b.regularizer->role() != RegularizerRole::Penalty || !training_) continue;
@@ -99,7 +112,7 @@ void Model::backward(const Tensor& dy) {
     // An activity penalty's gradient joins the gradient arriving at the layer's output. That gradient is the
     // next layer's input gradient (or the loss'), which nothing reads again, so it is updated in place.
     if (layers_[i].activity_grad.defined()) backend_->run(op::Axpby{layers_[i].activity_grad, *g, 1.0, 1.0});
-    g = &layers_[i].layer->backward(*g, i > 0);
+    g = &run_naming_layer(layers_[i].label, "backward", [&]() -> const Tensor& { return layers_[i].layer->backward(*g, i > 0); });
   }
 }
 
