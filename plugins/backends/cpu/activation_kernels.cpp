@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels.hpp"
+#include "op_constants.hpp"
 
 namespace nnplug::cpu {
 
@@ -10,11 +11,7 @@ namespace {
 
 // Each function is a plain loop per case, so that it vectorises where the compiler can. Definitions and the
 // derivative at kinks follow PyTorch.
-constexpr double kSeluScale = 1.0507009873554804934193349852946;
-constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
-constexpr double kSoftplusThreshold = 20.0;
-constexpr double kInvSqrt2 = 0.70710678118654752440;
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+using namespace backends;  // the activations' constants
 
 template <typename T>
 T sigmoid(T x) {
@@ -108,10 +105,6 @@ void activate_grad(Pointwise fn, T alpha, const T* __restrict x, const T* __rest
   });
 }
 
-void require_rows(const Tensor& t, const char* op) {
-  require(t.rank() >= 2, op, "needs a (N, C) tensor, got " + t.shape().str());
-}
-
 }  // namespace
 
 void run_kernel(const op::Activation& o) {
@@ -133,7 +126,7 @@ void run_kernel(const op::ActivationGrad& o) {
 }
 
 void run_kernel(const op::Softmax& o) {
-  require_rows(o.x, "softmax");
+  kChecks.rows(o.x, "softmax");
   require_same_count(o.x, o.y, "softmax");
   with_float_type(o.y, "softmax", [&](auto tag) {
     using T = decltype(tag);
@@ -153,7 +146,7 @@ void run_kernel(const op::Softmax& o) {
 }
 
 void run_kernel(const op::SoftmaxGrad& o) {
-  require_rows(o.y, "softmax_grad");
+  kChecks.rows(o.y, "softmax_grad");
   require_same_count(o.y, o.dy, "softmax_grad");
   require_same_count(o.y, o.dx, "softmax_grad");
   with_float_type(o.dx, "softmax_grad", [&](auto tag) {

@@ -15,9 +15,7 @@ namespace {
 template <typename T>
 using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-struct ConvShape {
-  std::int64_t n, c, h, w, f, oh, ow;
-};
+using ConvShape = backends::WindowShape;
 
 // The columns a row of output pixels reads along one axis: out positions o in [lo, hi) read input o * stride + first,
 // which lies inside [0, extent); outside that range the padding supplies zeros.
@@ -79,18 +77,6 @@ void col2im(const T* col, std::int64_t c, std::int64_t h, std::int64_t w, std::i
       }
 }
 
-ConvShape check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op) {
-  require(x.rank() == 4 && w.rank() == 4 && y.rank() == 4, op,
-          "needs (N, C, H, W) input, (F, C, KH, KW) weight and (N, F, OH, OW) output, got " + x.shape().str() + ", " +
-              w.shape().str() + ", " + y.shape().str());
-  require(g.stride_h > 0 && g.stride_w > 0 && g.dilation_h > 0 && g.dilation_w > 0, op, "stride and dilation must be >= 1");
-  const ConvShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.out_h(x.dim(2)), g.out_w(x.dim(3))};
-  require(w.dim(1) == s.c && w.dim(2) == g.kernel_h && w.dim(3) == g.kernel_w, op,
-          "weight " + w.shape().str() + " does not fit input " + x.shape().str());
-  require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.f && y.dim(2) == s.oh && y.dim(3) == s.ow, op,
-          "output " + y.shape().str() + " does not fit input " + x.shape().str() + " and weight " + w.shape().str());
-  return s;
-}
 
 // Per-thread scratch that only grows; `slot` tells apart the buffers one thread holds at once.
 template <typename T>
@@ -113,7 +99,7 @@ struct Grouping {
 }  // namespace
 
 void run_kernel(const op::Conv2d& o) {
-  const ConvShape s = check_conv(o.x, o.w, o.y, o.window, "conv2d");
+  const ConvShape s = kChecks.conv(o.x, o.w, o.y, o.window, "conv2d");
   with_float_type(o.x, "conv2d", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
@@ -135,7 +121,7 @@ void run_kernel(const op::Conv2d& o) {
 }
 
 void run_kernel(const op::Conv2dGrad& o) {
-  const ConvShape s = check_conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
+  const ConvShape s = kChecks.conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
   with_float_type(o.x, "conv2d_grad", [&](auto tag) {
     using T = decltype(tag);
     using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
@@ -244,12 +230,8 @@ void max_pool_2x2(const T* x, T* y, std::int32_t* arg, std::int64_t planes, std:
 
 void run_kernel(const op::Pool2d& o) {
   const Window2d& g = o.window;
-  require(o.x.rank() == 4 && o.y.rank() == 4, "pool2d", "needs (N, C, H, W) tensors, got " + o.x.shape().str());
-  const std::int64_t n = o.x.dim(0), c = o.x.dim(1), h = o.x.dim(2), w = o.x.dim(3), oh = g.out_h(h), ow = g.out_w(w);
-  require(oh > 0 && ow > 0 && o.y.dim(0) == n && o.y.dim(1) == c && o.y.dim(2) == oh && o.y.dim(3) == ow, "pool2d",
-          "output " + o.y.shape().str() + " does not fit input " + o.x.shape().str());
+  const auto [n, c, h, w, f, oh, ow] = kChecks.pool(o.x, o.y, o.argmax, o.kind, g, "pool2d");
   const bool max = o.kind == PoolKind::Max;
-  if (max) require(o.argmax.dtype() == DType::Int32 && o.argmax.numel() == o.y.numel(), "pool2d", "argmax must be int32 like y");
   with_float_type(o.x, "pool2d", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.data<T>();
@@ -287,7 +269,7 @@ void run_kernel(const op::Pool2d& o) {
 
 void run_kernel(const op::Pool2dGrad& o) {
   const Window2d& g = o.window;
-  const std::int64_t n = o.dx.dim(0), c = o.dx.dim(1), h = o.dx.dim(2), w = o.dx.dim(3), oh = o.dy.dim(2), ow = o.dy.dim(3);
+  const auto [n, c, h, w, f, oh, ow] = kChecks.pool(o.dx, o.dy, o.argmax, o.kind, g, "pool2d_grad");
   with_float_type(o.dy, "pool2d_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* dy = o.dy.data<T>();

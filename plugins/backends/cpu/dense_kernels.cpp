@@ -71,13 +71,8 @@ void run_kernel(const op::Multiply& o) {
 }
 
 void run_kernel(const op::Gemm& o) {
-  require(o.a.rank() == 2 && o.b.rank() == 2 && o.c.rank() == 2, "gemm",
-          "needs 2-D tensors, got " + o.a.describe() + ", " + o.b.describe() + ", " + o.c.describe());
-  const auto m = o.trans_a ? o.a.dim(1) : o.a.dim(0), k = o.trans_a ? o.a.dim(0) : o.a.dim(1);
-  const auto kb = o.trans_b ? o.b.dim(1) : o.b.dim(0), n = o.trans_b ? o.b.dim(0) : o.b.dim(1);
-  require(k == kb && o.c.dim(0) == m && o.c.dim(1) == n, "gemm",
-          "shapes do not fit: a " + o.a.shape().str() + (o.trans_a ? "^T" : "") + ", b " + o.b.shape().str() +
-              (o.trans_b ? "^T" : "") + ", c " + o.c.shape().str());
+  const auto size = kChecks.gemm(o);
+  const auto m = size.m, n = size.n;
   with_float_type(o.c, "gemm", [&](auto tag) {
     using T = decltype(tag);
     ConstMatMap<T> a(o.a.data<T>(), o.a.dim(0), o.a.dim(1));
@@ -92,9 +87,7 @@ void run_kernel(const op::Gemm& o) {
 }
 
 void run_kernel(const op::AddRowVector& o) {
-  require(o.x.rank() == 2 && o.bias.numel() == o.x.dim(1), "add_row_vector",
-          "x " + o.x.shape().str() + " and bias " + o.bias.shape().str() + " do not fit");
-  require_same_count(o.x, o.out, "add_row_vector");
+  kChecks.add_row_vector(o);
   with_float_type(o.out, "add_row_vector", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t rows = o.x.dim(0), cols = o.x.dim(1);
@@ -110,8 +103,7 @@ void run_kernel(const op::AddRowVector& o) {
 }
 
 void run_kernel(const op::SumRows& o) {
-  require(o.x.rank() == 2 && o.out.numel() == o.x.dim(1), "sum_rows",
-          "x " + o.x.shape().str() + " and out " + o.out.shape().str() + " do not fit");
+  kChecks.sum_rows(o);
   with_float_type(o.out, "sum_rows", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t rows = o.x.dim(0), cols = o.x.dim(1);

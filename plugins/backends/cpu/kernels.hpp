@@ -9,6 +9,7 @@
 #include <string>
 
 #include "nnplug/ops.hpp"
+#include "op_checks.hpp"
 
 namespace nnplug::cpu {
 
@@ -69,32 +70,16 @@ void parallel_chunks(std::int64_t n, F&& f) {
   }
 }
 
-// Throws BackendError("cpu backend: OP: what") unless ok.
-inline void require(bool ok, const char* op, const std::string& what) {
-  if (!ok) throw BackendError(std::string("cpu backend: ") + op + ": " + what);
-}
+// The checks every backend makes, with this backend's name in their messages ("cpu backend: gemm: ...").
+inline constexpr backends::OpChecks kChecks{"cpu"};
 
-inline void require_same_count(const Tensor& a, const Tensor& b, const char* op) {
-  require(a.numel() == b.numel(), op, "tensors " + a.describe() + " and " + b.describe() + " differ in size");
-}
-
-// A (N, C, ...) tensor seen as N * C blocks of `inner` contiguous elements, the channel being dim 1.
-struct ChannelLayout {
-  std::int64_t outer, channels, inner;
-  explicit ChannelLayout(const Tensor& x) : outer(x.dim(0)), channels(x.dim(1)), inner(x.numel() / (x.dim(0) * x.dim(1))) {}
-  std::int64_t per_channel() const { return outer * inner; }
-  // Index of the first element of sample n, channel c.
-  std::int64_t at(std::int64_t n, std::int64_t c) const { return (n * channels + c) * inner; }
-};
-
-// Calls f(T{}) with T = float or double for the tensor's dtype.
+inline void require(bool ok, const char* op, const std::string& what) { kChecks.require(ok, op, what); }
+inline void require_same_count(const Tensor& a, const Tensor& b, const char* op) { kChecks.same_count(a, b, op); }
 template <typename F>
 void with_float_type(const Tensor& t, const char* op, F&& f) {
-  switch (t.dtype()) {
-    case DType::Float32: f(float{}); return;
-    case DType::Float64: f(double{}); return;
-    default: require(false, op, std::string("dtype ") + dtype_name(t.dtype()) + " is not supported");
-  }
+  kChecks.with_float_type(t, op, std::forward<F>(f));
 }
+
+using backends::ChannelLayout;
 
 }  // namespace nnplug::cpu

@@ -5,19 +5,8 @@
 
 namespace nnplug::cpu {
 
-namespace {
-// alpha has 1 value or one per channel.
-ChannelLayout channel_layout(const Tensor& x, const Tensor& alpha, const char* op) {
-  require(x.rank() >= 2, op, "needs (N, C, ...) input, got " + x.shape().str());
-  require(alpha.numel() == 1 || alpha.numel() == x.dim(1), op,
-          "alpha has " + std::to_string(alpha.numel()) + " values; input " + x.shape().str() + " needs 1 or " +
-              std::to_string(x.dim(1)));
-  return ChannelLayout(x);
-}
-}  // namespace
-
 void run_kernel(const op::Prelu& o) {
-  const auto l = channel_layout(o.x, o.alpha, "prelu");
+  const auto l = kChecks.prelu(o.x, o.alpha, "prelu");
   require_same_count(o.x, o.y, "prelu");
   with_float_type(o.x, "prelu", [&](auto tag) {
     using T = decltype(tag);
@@ -35,7 +24,7 @@ void run_kernel(const op::Prelu& o) {
 }
 
 void run_kernel(const op::PreluGrad& o) {
-  const auto l = channel_layout(o.x, o.alpha, "prelu_grad");
+  const auto l = kChecks.prelu(o.x, o.alpha, "prelu_grad");
   require_same_count(o.x, o.dy, "prelu_grad");
   require_same_count(o.alpha, o.dalpha, "prelu_grad");
   with_float_type(o.x, "prelu_grad", [&](auto tag) {
@@ -62,10 +51,7 @@ void run_kernel(const op::PreluGrad& o) {
 }
 
 void run_kernel(const op::MaxGroups& o) {
-  require(o.pieces >= 1 && o.x.rank() == 2 && o.x.dim(1) % o.pieces == 0 && o.y.numel() == o.x.numel() / o.pieces,
-          "max_groups", "x " + o.x.shape().str() + " does not split into groups of " + std::to_string(o.pieces) +
-                            " matching y " + o.y.shape().str());
-  require(o.argmax.dtype() == DType::Int32 && o.argmax.numel() == o.y.numel(), "max_groups", "argmax must be int32 like y");
+  kChecks.max_groups(o);
   with_float_type(o.x, "max_groups", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.data<T>();
@@ -84,9 +70,7 @@ void run_kernel(const op::MaxGroups& o) {
 }
 
 void run_kernel(const op::MaxGroupsGrad& o) {
-  require(o.dx.numel() == o.dy.numel() * o.pieces && o.argmax.numel() == o.dy.numel(), "max_groups_grad",
-          "dx " + o.dx.shape().str() + ", dy " + o.dy.shape().str() + " and pieces " + std::to_string(o.pieces) +
-              " do not fit");
+  kChecks.max_groups_grad(o);
   with_float_type(o.dy, "max_groups_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* dy = o.dy.data<T>();

@@ -8,12 +8,6 @@ namespace nnplug::cpu {
 
 namespace {
 
-void require_labels(const Tensor& scores, const Tensor& labels, const char* op) {
-  require(scores.rank() == 2, op, "needs (N, C) scores, got " + scores.shape().str());
-  require(labels.dtype() == DType::Int32 && labels.numel() == scores.dim(0), op,
-          "labels must be int32 (N) with N = " + std::to_string(scores.dim(0)) + ", got " + labels.describe());
-}
-
 // One row's loss; writes the row's gradient (not yet divided by N) when g is not null.
 template <typename T>
 double row_loss(const op::ClassLoss& o, const T* z, std::int64_t cols, std::int32_t y, T* g) {
@@ -103,7 +97,7 @@ double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad) {
 }  // namespace
 
 void run_kernel(const op::ClassLoss& o) {
-  require_labels(o.scores, o.labels, "class_loss");
+  kChecks.labels(o.scores, o.labels, "class_loss");
   if (o.dscores.defined()) require_same_count(o.scores, o.dscores, "class_loss");
   with_float_type(o.scores, "class_loss", [&](auto tag) {
     using T = decltype(tag);
@@ -143,7 +137,7 @@ void run_kernel(const op::ElementwiseLoss& o) {
     double total = 0.0;
 #pragma omp parallel for schedule(static) reduction(+ : total) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) {
-      T grad;
+      T grad = 0;
       total += element_loss<T>(o.fn, p[i], t[i], param, &grad);
       if (dp) dp[i] = grad * inv_n;
     }
@@ -152,7 +146,7 @@ void run_kernel(const op::ElementwiseLoss& o) {
 }
 
 void run_kernel(const op::CountCorrect& o) {
-  require_labels(o.scores, o.labels, "count_correct");
+  kChecks.labels(o.scores, o.labels, "count_correct");
   with_float_type(o.scores, "count_correct", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t rows = o.scores.dim(0), cols = o.scores.dim(1);

@@ -6,20 +6,8 @@
 
 namespace nnplug::cpu {
 
-namespace {
-ChannelLayout layout_of(const Tensor& x, const Tensor& gamma, const char* op) {
-  require(x.rank() >= 2, op, "needs (N, C) or (N, C, H, W) input, got " + x.shape().str());
-  require(gamma.numel() == x.dim(1), op, "gamma has " + std::to_string(gamma.numel()) + " values for " +
-                                             std::to_string(x.dim(1)) + " channels");
-  return ChannelLayout(x);
-}
-}  // namespace
-
 void run_kernel(const op::BatchNorm& o) {
-  const ChannelLayout l = layout_of(o.x, o.gamma, "batch_norm");
-  require_same_count(o.x, o.y, "batch_norm");
-  require(!o.training || l.per_channel() > 1, "batch_norm",
-          "training needs more than one value per channel, got input " + o.x.shape().str());
+  const ChannelLayout l = kChecks.batch_norm(o);
   with_float_type(o.x, "batch_norm", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.data<T>();
@@ -62,7 +50,7 @@ void run_kernel(const op::BatchNorm& o) {
 }
 
 void run_kernel(const op::BatchNormGrad& o) {
-  const ChannelLayout l = layout_of(o.x, o.gamma, "batch_norm_grad");
+  const ChannelLayout l = kChecks.batch_norm(o.x, o.gamma, "batch_norm_grad");
   require_same_count(o.x, o.dy, "batch_norm_grad");
   with_float_type(o.x, "batch_norm_grad", [&](auto tag) {
     using T = decltype(tag);

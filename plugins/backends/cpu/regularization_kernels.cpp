@@ -45,7 +45,7 @@ void run_kernel(const op::RowNormConstraint& o) {
 }
 
 void run_kernel(const op::Clamp& o) {
-  require(o.min <= o.max, "clamp", "min " + std::to_string(o.min) + " is above max " + std::to_string(o.max));
+  kChecks.clamp(o);
   with_float_type(o.x, "clamp", [&](auto tag) {
     using T = decltype(tag);
     T* x = o.x.data<T>();

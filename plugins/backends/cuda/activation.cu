@@ -1,16 +1,13 @@
 // Element-wise activations and their gradients, with PyTorch's definitions and derivatives at kinks.
 #include "grid_loop.cuh"
 #include "kernels.hpp"
+#include "op_constants.hpp"
 
 namespace nnplug::cuda {
 
 namespace {
 
-constexpr double kSeluScale = 1.0507009873554804934193349852946;
-constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
-constexpr double kSoftplusThreshold = 20.0;
-constexpr double kInvSqrt2 = 0.70710678118654752440;
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+using namespace backends;  // the activations' constants
 
 template <typename T>
 __device__ T sigmoid(T x) {

@@ -8,23 +8,18 @@ namespace nnplug::cuda {
 
 namespace {
 
-// The position of the k-th value of channel c.
-__device__ inline std::int64_t channel_index(const ChannelLayout& l, std::int64_t c, std::int64_t k) {
-  return ((k / l.inner) * l.channels + c) * l.inner + k % l.inner;
-}
-
 template <typename T>
 __global__ void batch_norm_kernel(const T* x, const T* gamma, const T* beta, T* y, T* mean_out, T* invstd_out, T* rmean, T* rvar,
                                   ChannelLayout l, double momentum, double eps, bool training) {
-  const std::int64_t c = blockIdx.x, m = l.outer * l.inner;
+  const std::int64_t c = blockIdx.x, m = l.per_channel();
   double mean, invstd;
   if (training) {
     double sum = 0;
-    for (std::int64_t k = threadIdx.x; k < m; k += blockDim.x) sum += static_cast<double>(x[channel_index(l, c, k)]);
+    for (std::int64_t k = threadIdx.x; k < m; k += blockDim.x) sum += static_cast<double>(x[l.nth(c, k)]);
     mean = block_broadcast_sum(sum) / static_cast<double>(m);
     double sq = 0;
     for (std::int64_t k = threadIdx.x; k < m; k += blockDim.x) {
-      const double d = static_cast<double>(x[channel_index(l, c, k)]) - mean;
+      const double d = static_cast<double>(x[l.nth(c, k)]) - mean;
       sq += d * d;
     }
     sq = block_broadcast_sum(sq);
@@ -44,7 +39,7 @@ __global__ void batch_norm_kernel(const T* x, const T* gamma, const T* beta, T* 
   }
   const T scale = static_cast<T>(gamma[c] * invstd), shift = static_cast<T>(beta[c] - gamma[c] * mean * invstd);
   for (std::int64_t k = threadIdx.x; k < m; k += blockDim.x) {
-    const std::int64_t i = channel_index(l, c, k);
+    const std::int64_t i = l.nth(c, k);
     y[i] = x[i] * scale + shift;
   }
 }
@@ -52,13 +47,13 @@ __global__ void batch_norm_kernel(const T* x, const T* gamma, const T* beta, T* 
 template <typename T>
 __global__ void batch_norm_grad_kernel(const T* x, const T* gamma_in, const T* dy, const T* mean_in, const T* invstd_in, T* dx,
                                        T* dgamma, T* dbeta, ChannelLayout l, bool training) {
-  const std::int64_t c = blockIdx.x, count = l.outer * l.inner;
+  const std::int64_t c = blockIdx.x, count = l.per_channel();
   const double m = static_cast<double>(count);
   const double mean = static_cast<double>(mean_in[c]), invstd = static_cast<double>(invstd_in[c]);
   const double gamma = static_cast<double>(gamma_in[c]);
   double sum_dy = 0, sum_dy_xhat = 0;
   for (std::int64_t k = threadIdx.x; k < count; k += blockDim.x) {
-    const std::int64_t i = channel_index(l, c, k);
+    const std::int64_t i = l.nth(c, k);
     sum_dy += static_cast<double>(dy[i]);
     sum_dy_xhat += static_cast<double>(dy[i]) * (static_cast<double>(x[i]) - mean) * invstd;
   }
@@ -72,27 +67,18 @@ __global__ void batch_norm_grad_kernel(const T* x, const T* gamma_in, const T* d
   // Training: dx = gamma invstd / m (m dy - sum dy - xhat sum(dy xhat)). Eval: dx = gamma invstd dy.
   const double k_train = gamma * invstd / m;
   for (std::int64_t k = threadIdx.x; k < count; k += blockDim.x) {
-    const std::int64_t i = channel_index(l, c, k);
+    const std::int64_t i = l.nth(c, k);
     const double xhat = (static_cast<double>(x[i]) - mean) * invstd;
     dx[i] = training ? static_cast<T>(k_train * (m * static_cast<double>(dy[i]) - sum_dy - xhat * sum_dy_xhat))
                      : static_cast<T>(gamma * invstd * static_cast<double>(dy[i]));
   }
 }
 
-ChannelLayout layout_of(const Tensor& x, const Tensor& gamma, const char* op) {
-  require(x.rank() >= 2, op, "needs (N, C) or (N, C, H, W) input, got " + x.shape().str());
-  require(gamma.numel() == x.dim(1), op, "gamma has " + std::to_string(gamma.numel()) + " values for " +
-                                             std::to_string(x.dim(1)) + " channels");
-  return ChannelLayout(x);
-}
 
 }  // namespace
 
 void run_kernel(const op::BatchNorm& o, DeviceContext& ctx) {
-  const ChannelLayout l = layout_of(o.x, o.gamma, "batch_norm");
-  require_same_count(o.x, o.y, "batch_norm");
-  require(!o.training || l.per_channel() > 1, "batch_norm",
-          "training needs more than one value per channel, got input " + o.x.shape().str());
+  const ChannelLayout l = kChecks.batch_norm(o);
   with_float_type(o.x, "batch_norm", [&](auto tag) {
     using T = decltype(tag);
     batch_norm_kernel<T><<<static_cast<unsigned>(l.channels), kThreads, 0, ctx.stream()>>>(
@@ -103,7 +89,7 @@ void run_kernel(const op::BatchNorm& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::BatchNormGrad& o, DeviceContext& ctx) {
-  const ChannelLayout l = layout_of(o.x, o.gamma, "batch_norm_grad");
+  const ChannelLayout l = kChecks.batch_norm(o.x, o.gamma, "batch_norm_grad");
   require_same_count(o.x, o.dy, "batch_norm_grad");
   with_float_type(o.x, "batch_norm_grad", [&](auto tag) {
     using T = decltype(tag);

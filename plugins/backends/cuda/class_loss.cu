@@ -92,16 +92,11 @@ __global__ void count_correct_kernel(const T* s, const std::int32_t* labels, std
   if (threadIdx.x == 0) atomicAdd(acc, correct);
 }
 
-void require_labels(const Tensor& scores, const Tensor& labels, const char* op) {
-  require(scores.rank() == 2, op, "needs (N, C) scores, got " + scores.shape().str());
-  require(labels.dtype() == DType::Int32 && labels.numel() == scores.dim(0), op,
-          "labels must be int32 (N) with N = " + std::to_string(scores.dim(0)) + ", got " + labels.describe());
-}
 
 }  // namespace
 
 void run_kernel(const op::ClassLoss& o, DeviceContext& ctx) {
-  require_labels(o.scores, o.labels, "class_loss");
+  kChecks.labels(o.scores, o.labels, "class_loss");
   if (o.dscores.defined()) require_same_count(o.scores, o.dscores, "class_loss");
   with_float_type(o.scores, "class_loss", [&](auto tag) {
     using T = decltype(tag);
@@ -117,7 +112,7 @@ void run_kernel(const op::ClassLoss& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::CountCorrect& o, DeviceContext& ctx) {
-  require_labels(o.scores, o.labels, "count_correct");
+  kChecks.labels(o.scores, o.labels, "count_correct");
   with_float_type(o.scores, "count_correct", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t rows = o.scores.dim(0);

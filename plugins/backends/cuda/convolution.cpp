@@ -35,17 +35,9 @@ const Perf& pick(const Perf* perf, int count, const char* which) {
 }
 
 ConvolutionGeometry check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op) {
-  require(x.rank() == 4 && w.rank() == 4 && y.rank() == 4, op,
-          "needs (N, C, H, W) input, (F, C, KH, KW) weight and (N, F, OH, OW) output, got " + x.shape().str() + ", " +
-              w.shape().str() + ", " + y.shape().str());
-  require(g.stride_h > 0 && g.stride_w > 0 && g.dilation_h > 0 && g.dilation_w > 0, op, "stride and dilation must be >= 1");
-  const ConvolutionGeometry s{x.dtype(), x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.out_h(x.dim(2)), g.out_w(x.dim(3)), g};
-  require(w.dim(1) == s.c && w.dim(2) == g.kernel_h && w.dim(3) == g.kernel_w, op,
-          "weight " + w.shape().str() + " does not fit input " + x.shape().str());
-  require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.f && y.dim(2) == s.oh && y.dim(3) == s.ow, op,
-          "output " + y.shape().str() + " does not fit input " + x.shape().str() + " and weight " + w.shape().str());
+  const auto s = kChecks.conv(x, w, y, g, op);
   require(w.dtype() == x.dtype() && y.dtype() == x.dtype(), op, "dtypes differ");
-  return s;
+  return {x.dtype(), s.n, s.c, s.h, s.w, s.f, s.oh, s.ow, g};
 }
 
 // cuDNN's scaling factors are float for float data and double for double data.

@@ -49,7 +49,7 @@ __global__ void elementwise_loss_kernel(const T* p, const T* t, T* dp, std::int6
   const T inv_n = T(1) / static_cast<T>(n);
   double total = 0;
   NNPLUG_GRID_LOOP(i, n) {
-    T grad;
+    T grad = 0;
     total += element_loss<T>(fn, p[i], t[i], param, &grad);
     if (dp) dp[i] = grad * inv_n;
   }

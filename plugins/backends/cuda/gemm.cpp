@@ -7,13 +7,7 @@
 namespace nnplug::cuda {
 
 void run_kernel(const op::Gemm& o, DeviceContext& ctx) {
-  require(o.a.rank() == 2 && o.b.rank() == 2 && o.c.rank() == 2, "gemm",
-          "needs 2-D tensors, got " + o.a.describe() + ", " + o.b.describe() + ", " + o.c.describe());
-  const auto m = o.trans_a ? o.a.dim(1) : o.a.dim(0), k = o.trans_a ? o.a.dim(0) : o.a.dim(1);
-  const auto kb = o.trans_b ? o.b.dim(1) : o.b.dim(0), n = o.trans_b ? o.b.dim(0) : o.b.dim(1);
-  require(k == kb && o.c.dim(0) == m && o.c.dim(1) == n, "gemm",
-          "shapes do not fit: a " + o.a.shape().str() + (o.trans_a ? "^T" : "") + ", b " + o.b.shape().str() +
-              (o.trans_b ? "^T" : "") + ", c " + o.c.shape().str());
+  const auto [m, n, k] = kChecks.gemm(o);
   require(o.a.dtype() == o.c.dtype() && o.b.dtype() == o.c.dtype(), "gemm", "dtypes differ");
   const auto too_big = [](std::int64_t v) { return v > 0x7fffffff; };
   require(!too_big(m) && !too_big(n) && !too_big(k), "gemm", "a dimension exceeds cuBLAS' 32-bit sizes");

@@ -11,6 +11,7 @@
 
 #include "device_context.hpp"
 #include "nnplug/ops.hpp"
+#include "op_checks.hpp"
 
 namespace nnplug::cuda {
 
@@ -50,14 +51,17 @@ void run_kernel(const op::AdagradStep& o, DeviceContext& ctx);
 void run_kernel(const op::RmspropStep& o, DeviceContext& ctx);
 void run_kernel(const op::AdadeltaStep& o, DeviceContext& ctx);
 
-// Throws BackendError("cuda backend: OP: what") unless ok.
-inline void require(bool ok, const char* op, const std::string& what) {
-  if (!ok) throw BackendError(std::string("cuda backend: ") + op + ": " + what);
+// The checks every backend makes, with this backend's name in their messages ("cuda backend: gemm: ...").
+inline constexpr backends::OpChecks kChecks{"cuda"};
+
+inline void require(bool ok, const char* op, const std::string& what) { kChecks.require(ok, op, what); }
+inline void require_same_count(const Tensor& a, const Tensor& b, const char* op) { kChecks.same_count(a, b, op); }
+template <typename F>
+void with_float_type(const Tensor& t, const char* op, F&& f) {
+  kChecks.with_float_type(t, op, std::forward<F>(f));
 }
 
-inline void require_same_count(const Tensor& a, const Tensor& b, const char* op) {
-  require(a.numel() == b.numel(), op, "tensors " + a.describe() + " and " + b.describe() + " differ in size");
-}
+using backends::ChannelLayout;
 
 // Throws BackendError naming the op when a CUDA runtime call failed (or a launch was refused).
 inline void check(cudaError_t status, const char* op) {
@@ -75,22 +79,5 @@ constexpr int kThreads = 256;
 inline unsigned blocks_for(std::int64_t n) {
   return static_cast<unsigned>(std::clamp<std::int64_t>((n + kThreads - 1) / kThreads, 1, 8192));
 }
-
-// Calls f(T{}) with T = float or double for the tensor's dtype.
-template <typename F>
-void with_float_type(const Tensor& t, const char* op, F&& f) {
-  switch (t.dtype()) {
-    case DType::Float32: f(float{}); return;
-    case DType::Float64: f(double{}); return;
-    default: require(false, op, std::string("dtype ") + dtype_name(t.dtype()) + " is not supported");
-  }
-}
-
-// A (N, C, ...) tensor seen as N * C blocks of `inner` contiguous elements, the channel being dim 1.
-struct ChannelLayout {
-  std::int64_t outer, channels, inner;
-  explicit ChannelLayout(const Tensor& x) : outer(x.dim(0)), channels(x.dim(1)), inner(x.numel() / (x.dim(0) * x.dim(1))) {}
-  std::int64_t per_channel() const { return outer * inner; }
-};
 
 }  // namespace nnplug::cuda

@@ -28,10 +28,7 @@ __global__ void max_groups_grad_kernel(const T* dy, const std::int32_t* argmax, 
 }  // namespace
 
 void run_kernel(const op::MaxGroups& o, DeviceContext& ctx) {
-  require(o.pieces >= 1 && o.x.rank() == 2 && o.x.dim(1) % o.pieces == 0 && o.y.numel() == o.x.numel() / o.pieces,
-          "max_groups", "x " + o.x.shape().str() + " does not split into groups of " + std::to_string(o.pieces) +
-                            " matching y " + o.y.shape().str());
-  require(o.argmax.dtype() == DType::Int32 && o.argmax.numel() == o.y.numel(), "max_groups", "argmax must be int32 like y");
+  kChecks.max_groups(o);
   with_float_type(o.x, "max_groups", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t groups = o.y.numel();
@@ -42,9 +39,7 @@ void run_kernel(const op::MaxGroups& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::MaxGroupsGrad& o, DeviceContext& ctx) {
-  require(o.dx.numel() == o.dy.numel() * o.pieces && o.argmax.numel() == o.dy.numel(), "max_groups_grad",
-          "dx " + o.dx.shape().str() + ", dy " + o.dy.shape().str() + " and pieces " + std::to_string(o.pieces) +
-              " do not fit");
+  kChecks.max_groups_grad(o);
   with_float_type(o.dy, "max_groups_grad", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t groups = o.dy.numel();

@@ -69,7 +69,7 @@ void run_kernel(const op::Multiply& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::Clamp& o, DeviceContext& ctx) {
-  require(o.min <= o.max, "clamp", "min " + std::to_string(o.min) + " is above max " + std::to_string(o.max));
+  kChecks.clamp(o);
   with_float_type(o.x, "clamp", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.x.numel();

@@ -4,6 +4,7 @@
 
 #include "grid_loop.cuh"
 #include "kernels.hpp"
+#include "op_constants.hpp"
 
 namespace nnplug::cuda {
 
@@ -22,10 +23,7 @@ __global__ void sgd_kernel(T* w, const T* g, T* v, std::int64_t n, T lr, T momen
   }
 }
 
-template <typename T>
-struct AdamConstants {
-  T beta1, beta2, step_size, inv_sqrt_bias2, eps, decay, l2;
-};
+using backends::AdamConstants;
 
 template <typename T>
 __global__ void adam_kernel(T* w, const T* g, T* m, T* v, T* vmax, std::int64_t n, AdamConstants<T> c) {
@@ -84,9 +82,9 @@ __global__ void adadelta_kernel(T* w, const T* g, T* sq, T* acc, std::int64_t n,
 }  // namespace
 
 void run_kernel(const op::SgdStep& o, DeviceContext& ctx) {
-  require_same_count(o.param, o.grad, "sgd_step");
+  kChecks.like_param(o.param, "sgd_step", o.grad);
   const bool momentum = o.momentum != 0.0;
-  if (momentum) require_same_count(o.param, o.velocity, "sgd_step");
+  if (momentum) kChecks.like_param(o.param, "sgd_step", o.velocity);
   with_float_type(o.param, "sgd_step", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();
@@ -98,23 +96,12 @@ void run_kernel(const op::SgdStep& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::AdamStep& o, DeviceContext& ctx) {
-  require(o.step >= 1, "adam_step", "step must be >= 1, got " + std::to_string(o.step));
-  require_same_count(o.param, o.grad, "adam_step");
-  require_same_count(o.param, o.m, "adam_step");
-  require_same_count(o.param, o.v, "adam_step");
-  if (o.amsgrad) require_same_count(o.param, o.v_max, "adam_step");
+  kChecks.step_count(o.step, "adam_step");
+  kChecks.like_param(o.param, "adam_step", o.grad, o.m, o.v);
+  if (o.amsgrad) kChecks.like_param(o.param, "adam_step", o.v_max);
   with_float_type(o.param, "adam_step", [&](auto tag) {
     using T = decltype(tag);
-    const double bias1 = 1.0 - std::pow(o.beta1, static_cast<double>(o.step));
-    const double bias2 = 1.0 - std::pow(o.beta2, static_cast<double>(o.step));
-    // AdamW decays the weights directly; Adam adds the decay to the gradient (L2), both as in PyTorch.
-    const AdamConstants<T> c{static_cast<T>(o.beta1),
-                             static_cast<T>(o.beta2),
-                             static_cast<T>(o.lr / bias1),
-                             static_cast<T>(1.0 / std::sqrt(bias2)),
-                             static_cast<T>(o.eps),
-                             o.decoupled_weight_decay ? static_cast<T>(1.0 - o.lr * o.weight_decay) : T(1),
-                             o.decoupled_weight_decay ? T(0) : static_cast<T>(o.weight_decay)};
+    const auto c = AdamConstants<T>::of(o);
     const std::int64_t n = o.param.numel();
     adam_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.m.data<T>(), o.v.data<T>(),
                                                                   o.amsgrad ? o.v_max.data<T>() : nullptr, n, c);
@@ -123,9 +110,8 @@ void run_kernel(const op::AdamStep& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::AdagradStep& o, DeviceContext& ctx) {
-  require(o.step >= 1, "adagrad_step", "step must be >= 1, got " + std::to_string(o.step));
-  require_same_count(o.param, o.grad, "adagrad_step");
-  require_same_count(o.param, o.sum, "adagrad_step");
+  kChecks.step_count(o.step, "adagrad_step");
+  kChecks.like_param(o.param, "adagrad_step", o.grad, o.sum);
   with_float_type(o.param, "adagrad_step", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();
@@ -137,11 +123,10 @@ void run_kernel(const op::AdagradStep& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::RmspropStep& o, DeviceContext& ctx) {
-  require_same_count(o.param, o.grad, "rmsprop_step");
-  require_same_count(o.param, o.square_avg, "rmsprop_step");
+  kChecks.like_param(o.param, "rmsprop_step", o.grad, o.square_avg);
   const bool momentum = o.momentum > 0.0;
-  if (o.centered) require_same_count(o.param, o.grad_avg, "rmsprop_step");
-  if (momentum) require_same_count(o.param, o.buf, "rmsprop_step");
+  if (o.centered) kChecks.like_param(o.param, "rmsprop_step", o.grad_avg);
+  if (momentum) kChecks.like_param(o.param, "rmsprop_step", o.buf);
   with_float_type(o.param, "rmsprop_step", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();
@@ -154,9 +139,7 @@ void run_kernel(const op::RmspropStep& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::AdadeltaStep& o, DeviceContext& ctx) {
-  require_same_count(o.param, o.grad, "adadelta_step");
-  require_same_count(o.param, o.square_avg, "adadelta_step");
-  require_same_count(o.param, o.acc_delta, "adadelta_step");
+  kChecks.like_param(o.param, "adadelta_step", o.grad, o.square_avg, o.acc_delta);
   with_float_type(o.param, "adadelta_step", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();

@@ -12,6 +12,7 @@ namespace {
 struct PoolGeometry {
   std::int64_t planes, h, w, oh, ow;
   Window2d g;
+  PoolGeometry(const backends::WindowShape& s, const Window2d& window) : planes(s.n * s.c), h(s.h), w(s.w), oh(s.oh), ow(s.ow), g(window) {}
 };
 
 template <typename T>
@@ -68,22 +69,12 @@ __global__ void pool2d_grad_kernel(const T* dy, const std::int32_t* argmax, T* d
   }
 }
 
-// Checks that y (N, C, OH, OW) is the pooling of x (N, C, H, W) under the window.
-PoolGeometry geometry(const Tensor& x, const Tensor& y, const Window2d& g, const char* op) {
-  require(x.rank() == 4 && y.rank() == 4, op, "needs (N, C, H, W) tensors, got " + x.shape().str() + " and " + y.shape().str());
-  require(g.stride_h > 0 && g.stride_w > 0 && g.dilation_h > 0 && g.dilation_w > 0, op, "stride and dilation must be >= 1");
-  const PoolGeometry s{x.dim(0) * x.dim(1), x.dim(2), x.dim(3), g.out_h(x.dim(2)), g.out_w(x.dim(3)), g};
-  require(s.oh > 0 && s.ow > 0 && y.dim(0) == x.dim(0) && y.dim(1) == x.dim(1) && y.dim(2) == s.oh && y.dim(3) == s.ow, op,
-          "output " + y.shape().str() + " does not fit input " + x.shape().str());
-  return s;
-}
 
 }  // namespace
 
 void run_kernel(const op::Pool2d& o, DeviceContext& ctx) {
-  const PoolGeometry s = geometry(o.x, o.y, o.window, "pool2d");
+  const PoolGeometry s(kChecks.pool(o.x, o.y, o.argmax, o.kind, o.window, "pool2d"), o.window);
   const bool max = o.kind == PoolKind::Max;
-  if (max) require(o.argmax.dtype() == DType::Int32 && o.argmax.numel() == o.y.numel(), "pool2d", "argmax must be int32 like y");
   with_float_type(o.x, "pool2d", [&](auto tag) {
     using T = decltype(tag);
     std::int32_t* arg = max ? o.argmax.data<std::int32_t>() : nullptr;
@@ -93,9 +84,8 @@ void run_kernel(const op::Pool2d& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::Pool2dGrad& o, DeviceContext& ctx) {
-  const PoolGeometry s = geometry(o.dx, o.dy, o.window, "pool2d_grad");
+  const PoolGeometry s(kChecks.pool(o.dx, o.dy, o.argmax, o.kind, o.window, "pool2d_grad"), o.window);
   const bool max = o.kind == PoolKind::Max;
-  if (max) require(o.argmax.dtype() == DType::Int32 && o.argmax.numel() == o.dy.numel(), "pool2d_grad", "argmax must be int32 like dy");
   with_float_type(o.dy, "pool2d_grad", [&](auto tag) {
     using T = decltype(tag);
     check(cudaMemsetAsync(o.dx.data(), 0, o.dx.bytes(), ctx.stream()), "pool2d_grad");  // all-zero bits are 0.0

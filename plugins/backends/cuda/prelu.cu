@@ -6,14 +6,6 @@ namespace nnplug::cuda {
 
 namespace {
 
-ChannelLayout channel_layout(const Tensor& x, const Tensor& alpha, const char* op) {
-  require(x.rank() >= 2, op, "needs (N, C, ...) input, got " + x.shape().str());
-  require(alpha.numel() == 1 || alpha.numel() == x.dim(1), op,
-          "alpha has " + std::to_string(alpha.numel()) + " values; input " + x.shape().str() + " needs 1 or " +
-              std::to_string(x.dim(1)));
-  return ChannelLayout(x);
-}
-
 template <typename T>
 __global__ void prelu_kernel(const T* x, const T* alpha, T* y, std::int64_t n, std::int64_t channels, std::int64_t inner,
                              bool shared) {
@@ -29,8 +21,8 @@ __global__ void prelu_grad_kernel(const T* x, const T* alpha, const T* dy, T* dx
   const std::int64_t c = blockIdx.x;
   const T slope = alpha[shared ? 0 : c];
   double sum = 0;
-  for (std::int64_t k = threadIdx.x; k < l.outer * l.inner; k += blockDim.x) {
-    const std::int64_t i = ((k / l.inner) * l.channels + c) * l.inner + k % l.inner;
+  for (std::int64_t k = threadIdx.x; k < l.per_channel(); k += blockDim.x) {
+    const std::int64_t i = l.nth(c, k);
     if (dx) dx[i] = x[i] > T(0) ? dy[i] : slope * dy[i];
     if (x[i] <= T(0)) sum += static_cast<double>(dy[i] * x[i]);
   }
@@ -52,7 +44,7 @@ __global__ void prelu_store_kernel(const double* acc, T* dalpha, std::int64_t ch
 }  // namespace
 
 void run_kernel(const op::Prelu& o, DeviceContext& ctx) {
-  const auto l = channel_layout(o.x, o.alpha, "prelu");
+  const auto l = kChecks.prelu(o.x, o.alpha, "prelu");
   require_same_count(o.x, o.y, "prelu");
   with_float_type(o.x, "prelu", [&](auto tag) {
     using T = decltype(tag);
@@ -64,7 +56,7 @@ void run_kernel(const op::Prelu& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::PreluGrad& o, DeviceContext& ctx) {
-  const auto l = channel_layout(o.x, o.alpha, "prelu_grad");
+  const auto l = kChecks.prelu(o.x, o.alpha, "prelu_grad");
   require_same_count(o.x, o.dy, "prelu_grad");
   require_same_count(o.alpha, o.dalpha, "prelu_grad");
   with_float_type(o.x, "prelu_grad", [&](auto tag) {

@@ -5,14 +5,13 @@
 #include "grid_loop.cuh"
 #include "kernels.hpp"
 #include "nnplug/counter_random.hpp"
+#include "op_constants.hpp"
 
 namespace nnplug::cuda {
 
 namespace {
 
-struct DropoutConstants {
-  double p, keep, alpha_prime, a, b, gauss_std;
-};
+using backends::DropoutConstants;
 
 template <typename T>
 __global__ void dropout_kernel(const T* x, T* y, T* mask, std::int64_t n, DropoutKind kind, std::uint64_t seed, DropoutConstants c) {
@@ -47,18 +46,8 @@ __global__ void add_noise_kernel(T* x, std::int64_t n, double std, std::uint64_t
 }  // namespace
 
 void run_kernel(const op::Dropout& o, DeviceContext& ctx) {
-  require(o.rate >= 0.0 && o.rate < 1.0, "dropout", "rate must be in [0, 1), got " + std::to_string(o.rate));
-  require_same_count(o.x, o.y, "dropout");
-  require_same_count(o.x, o.mask, "dropout");
-  // Alpha dropout (Klambauer et al. 2017): dropped units take alpha' = -scale * alpha of SELU, and
-  // y = a (x * kept + alpha' (1 - kept)) + b keeps zero mean and unit variance.
-  DropoutConstants c{};
-  c.p = o.rate;
-  c.keep = 1.0 - o.rate;
-  c.alpha_prime = -1.0507009873554804934193349852946 * 1.6732632423543772848170429916717;
-  c.a = 1.0 / std::sqrt(c.keep * (1.0 + c.p * c.alpha_prime * c.alpha_prime));
-  c.b = -c.a * c.alpha_prime * c.p;
-  c.gauss_std = std::sqrt(c.p / c.keep);
+  kChecks.dropout(o);
+  const auto c = DropoutConstants::for_rate(o.rate);
   with_float_type(o.x, "dropout", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.x.numel();

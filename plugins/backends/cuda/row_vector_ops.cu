@@ -25,9 +25,7 @@ __global__ void sum_rows_kernel(const T* x, T* out, std::int64_t rows, std::int6
 }  // namespace
 
 void run_kernel(const op::AddRowVector& o, DeviceContext& ctx) {
-  require(o.x.rank() == 2 && o.bias.numel() == o.x.dim(1), "add_row_vector",
-          "x " + o.x.shape().str() + " and bias " + o.bias.shape().str() + " do not fit");
-  require_same_count(o.x, o.out, "add_row_vector");
+  kChecks.add_row_vector(o);
   with_float_type(o.out, "add_row_vector", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.x.numel();
@@ -38,8 +36,7 @@ void run_kernel(const op::AddRowVector& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::SumRows& o, DeviceContext& ctx) {
-  require(o.x.rank() == 2 && o.out.numel() == o.x.dim(1), "sum_rows",
-          "x " + o.x.shape().str() + " and out " + o.out.shape().str() + " do not fit");
+  kChecks.sum_rows(o);
   with_float_type(o.out, "sum_rows", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t cols = o.x.dim(1);

@@ -29,14 +29,10 @@ __global__ void softmax_grad_kernel(const T* y, const T* dy, T* dx, std::int64_t
   }
 }
 
-void require_rows(const Tensor& t, const char* op) {
-  require(t.rank() >= 2, op, "needs a (N, C) tensor, got " + t.shape().str());
-}
-
 }  // namespace
 
 void run_kernel(const op::Softmax& o, DeviceContext& ctx) {
-  require_rows(o.x, "softmax");
+  kChecks.rows(o.x, "softmax");
   require_same_count(o.x, o.y, "softmax");
   with_float_type(o.y, "softmax", [&](auto tag) {
     using T = decltype(tag);
@@ -47,7 +43,7 @@ void run_kernel(const op::Softmax& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::SoftmaxGrad& o, DeviceContext& ctx) {
-  require_rows(o.y, "softmax_grad");
+  kChecks.rows(o.y, "softmax_grad");
   require_same_count(o.y, o.dy, "softmax_grad");
   require_same_count(o.y, o.dx, "softmax_grad");
   with_float_type(o.dx, "softmax_grad", [&](auto tag) {
