@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "nnplug/conformance/gtest_suites.hpp"
+#include "test_support.hpp"
 
 namespace nnplug::conformance {
 namespace {
@@ -71,25 +72,16 @@ TEST(ConformanceChecks, TheCpuBackendPassesParityWithItselfAndAWrongOpFails) {
   auto be = reference_backend();
   for (const auto& r : check_backend_parity(*be, *be, DType::Float64)) NNPLUG_EXPECT_PASSES(r);
   // A backend whose relu is wrong: every op goes to the CPU backend except Activation(Relu), which leaks 0.1 x.
-  class LeakyEverywhere final : public Backend {
+  class LeakyEverywhere final : public test::ForwardingBackend {
    public:
-    explicit LeakyEverywhere(std::shared_ptr<Backend> cpu) : cpu_(std::move(cpu)) {}
-    std::string name() const override { return "wrong"; }
-    std::string device() const override { return "test"; }
-    std::shared_ptr<Buffer> allocate(std::size_t n) override { return cpu_->allocate(n); }
-    void upload(const Tensor& d, const void* h, std::size_t n) override { cpu_->upload(d, h, n); }
-    void download(void* h, const Tensor& s, std::size_t n) override { cpu_->download(h, s, n); }
-    bool supports(const Op& op, DType dtype) const override { return cpu_->supports(op, dtype); }
+    using ForwardingBackend::ForwardingBackend;
     void run(const Op& op) override {
       if (const auto* a = std::get_if<op::Activation>(&op); a && a->fn == Pointwise::Relu)
-        return cpu_->run(op::Activation{a->x, a->y, Pointwise::LeakyRelu, 0.1});
-      cpu_->run(op);
+        return inner_->run(op::Activation{a->x, a->y, Pointwise::LeakyRelu, 0.1});
+      inner_->run(op);
     }
-
-   private:
-    std::shared_ptr<Backend> cpu_;
   };
-  LeakyEverywhere wrong(be);
+  LeakyEverywhere wrong("wrong", be);
   int failed = 0;
   for (const auto& r : check_backend_parity(wrong, *be, DType::Float64))
     if (!r.passed) {

@@ -60,24 +60,15 @@ TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {
 // A backend error during a pass names the layer it happened in: here a device whose GEMMs fail, as a GPU that
 // faults or runs out of memory mid-training would.
 TEST(CpuBackend, AnErrorInsideALayerNamesTheLayerAndThePass) {
-  class FailingGemm final : public Backend {
+  class FailingGemm final : public ForwardingBackend {
    public:
-    explicit FailingGemm(std::shared_ptr<Backend> cpu) : cpu_(std::move(cpu)) {}
-    std::string name() const override { return "failing"; }
-    std::string device() const override { return "test"; }
-    std::shared_ptr<Buffer> allocate(std::size_t n) override { return cpu_->allocate(n); }
-    void upload(const Tensor& d, const void* h, std::size_t n) override { cpu_->upload(d, h, n); }
-    void download(void* h, const Tensor& s, std::size_t n) override { cpu_->download(h, s, n); }
-    bool supports(const Op& op, DType dtype) const override { return cpu_->supports(op, dtype); }
+    using ForwardingBackend::ForwardingBackend;
     void run(const Op& op) override {
       if (std::holds_alternative<op::Gemm>(op)) throw BackendError("failing backend: gemm: device fault");
-      cpu_->run(op);
+      inner_->run(op);
     }
-
-   private:
-    std::shared_ptr<Backend> cpu_;
   };
-  auto be = std::make_shared<FailingGemm>(cpu_backend());
+  auto be = std::make_shared<FailingGemm>("failing", cpu_backend());
   Model model(be, DType::Float32);
   model.add(registry().create_layer(Params("test", "flatten")), "layers[0] (flatten)");
   model.add(registry().create_layer(Params("test", {{"type", "dense"}, {"units", 3}})), "layers[1] (dense)");

@@ -3,6 +3,7 @@
 // build tree's plugin folder, as a user's program finds them), and host-side helpers.
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nnplug/conformance/gradient_check.hpp"
@@ -13,6 +14,24 @@ namespace nnplug::test {
 using conformance::random_normal;
 using conformance::registry;
 inline std::shared_ptr<Backend> cpu_backend() { return conformance::reference_backend(); }
+
+// A backend that hands everything to another one, under its own name; a test overrides run() to make an op
+// misbehave.
+class ForwardingBackend : public Backend {
+ public:
+  ForwardingBackend(std::string name, std::shared_ptr<Backend> inner) : name_(std::move(name)), inner_(std::move(inner)) {}
+  std::string name() const override { return name_; }
+  std::string device() const override { return "test"; }
+  std::shared_ptr<Buffer> allocate(std::size_t n) override { return inner_->allocate(n); }
+  void upload(const Tensor& d, const void* h, std::size_t n) override { inner_->upload(d, h, n); }
+  void download(void* h, const Tensor& s, std::size_t n) override { inner_->download(h, s, n); }
+  bool supports(const Op& op, DType dtype) const override { return inner_->supports(op, dtype); }
+  void run(const Op& op) override { inner_->run(op); }
+
+ protected:
+  std::string name_;
+  std::shared_ptr<Backend> inner_;
+};
 
 // A tensor on the backend holding these values.
 Tensor tensor(Backend& backend, const Shape& shape, const std::vector<double>& values, DType dtype = DType::Float64);

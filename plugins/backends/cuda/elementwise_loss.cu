@@ -1,4 +1,5 @@
 // Element-wise losses of a prediction against a target of the same shape, mean over every element.
+#include "element_losses.hpp"
 #include "grid_loop.cuh"
 #include "reduce.cuh"
 
@@ -6,43 +7,7 @@ namespace nnplug::cuda {
 
 namespace {
 
-template <typename T>
-__device__ double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad) {
-  switch (fn) {
-    case ElementwiseLossFn::SquaredError: {
-      const T d = p - t;
-      *grad = T(2) * d;
-      return static_cast<double>(d * d);
-    }
-    case ElementwiseLossFn::AbsoluteError: {
-      const T d = p - t;
-      *grad = d > T(0) ? T(1) : (d < T(0) ? T(-1) : T(0));
-      return fabs(static_cast<double>(d));
-    }
-    case ElementwiseLossFn::Huber: {
-      const T d = p - t, a = fabs(d);
-      if (a < param) {
-        *grad = d;
-        return static_cast<double>(T(0.5) * d * d);
-      }
-      *grad = d > T(0) ? param : -param;
-      return static_cast<double>(param * (a - T(0.5) * param));
-    }
-    case ElementwiseLossFn::BceWithLogits: {
-      // max(z, 0) - z t + log(1 + e^-|z|) never overflows; its gradient is sigmoid(z) - t.
-      const T s = p >= T(0) ? T(1) / (T(1) + exp(-p)) : exp(p) / (T(1) + exp(p));
-      *grad = s - t;
-      return static_cast<double>((p > T(0) ? p : T(0)) - p * t + log1p(exp(-fabs(p))));
-    }
-    case ElementwiseLossFn::Perceptron: {
-      const T y = T(2) * t - T(1);
-      const T m = -y * p;
-      *grad = m > T(0) ? -y : T(0);
-      return static_cast<double>(m > T(0) ? m : T(0));
-    }
-  }
-  return 0;
-}
+using backends::element_loss;
 
 template <typename T>
 __global__ void elementwise_loss_kernel(const T* p, const T* t, T* dp, std::int64_t n, ElementwiseLossFn fn, T param, double* acc) {

@@ -6,13 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "host_device.hpp"
 #include "nnplug/ops.hpp"
-
-#if defined(__CUDACC__)
-#define NNPLUG_BACKEND_HOST_DEVICE __host__ __device__
-#else
-#define NNPLUG_BACKEND_HOST_DEVICE
-#endif
 
 namespace nnplug::backends {
 

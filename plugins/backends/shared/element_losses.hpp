@@ -1,0 +1,49 @@
+#pragma once
+// The element-wise losses (see ElementwiseLossFn), one element at a time, for every backend: the loss as a double
+// and the gradient d loss / d p, before the mean's 1 / n.
+#include <cmath>
+
+#include "host_device.hpp"
+#include "nnplug/ops.hpp"
+
+namespace nnplug::backends {
+
+template <typename T>
+NNPLUG_BACKEND_HOST_DEVICE double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad) {
+  switch (fn) {
+    case ElementwiseLossFn::SquaredError: {
+      const T d = p - t;
+      *grad = T(2) * d;
+      return static_cast<double>(d * d);
+    }
+    case ElementwiseLossFn::AbsoluteError: {
+      const T d = p - t;
+      *grad = d > T(0) ? T(1) : (d < T(0) ? T(-1) : T(0));
+      return std::abs(static_cast<double>(d));
+    }
+    case ElementwiseLossFn::Huber: {
+      const T d = p - t, a = std::abs(d);
+      if (a < param) {
+        *grad = d;
+        return static_cast<double>(T(0.5) * d * d);
+      }
+      *grad = d > T(0) ? param : -param;
+      return static_cast<double>(param * (a - T(0.5) * param));
+    }
+    case ElementwiseLossFn::BceWithLogits: {
+      // max(z, 0) - z t + log(1 + e^-|z|) never overflows; its gradient is sigmoid(z) - t.
+      const T s = p >= T(0) ? T(1) / (T(1) + std::exp(-p)) : std::exp(p) / (T(1) + std::exp(p));
+      *grad = s - t;
+      return static_cast<double>((p > T(0) ? p : T(0)) - p * t + std::log1p(std::exp(-std::abs(p))));
+    }
+    case ElementwiseLossFn::Perceptron: {
+      const T y = T(2) * t - T(1);
+      const T m = -y * p;
+      *grad = m > T(0) ? -y : T(0);
+      return static_cast<double>(m > T(0) ? m : T(0));
+    }
+  }
+  return 0;
+}
+
+}  // namespace nnplug::backends
