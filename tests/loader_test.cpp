@@ -92,6 +92,21 @@ TEST_F(BrokenPlugins, ProbeThatCrashesIsReportedAndTheHostSurvives) {
   EXPECT_FALSE(registry_.has(PluginKind::Activation, "never_loaded"));
 }
 
+// Asking for a name whose plugin is unusable here (a GPU backend on a machine without a GPU) says why.
+TEST_F(BrokenPlugins, AskingForANameOfAnUnusablePluginSaysWhy) {
+  try {
+    registry_.create_activation(Params("layers[0] activation", "needs_hardware"));
+    FAIL() << "needs_hardware was created";
+  } catch (const PluginError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("layers[0] activation: unusable activation 'needs_hardware' (" + path("test_plugin_probe_unusable.so") +
+                             ": probe says unusable here: no such device on this machine); available: ",
+                         0),
+              0u)
+        << what;
+  }
+}
+
 TEST_F(BrokenPlugins, DuplicateNameRejectsTheSecondAndKeepsTheFirst) {
   EXPECT_EQ(verdict("test_plugin_twin_a.so").verdict, Verdict::Loaded);
   const auto& c = verdict("test_plugin_twin_b.so");

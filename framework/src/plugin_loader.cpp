@@ -286,6 +286,7 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
       Candidate c;
       c.path = file;
       auto handle = open_and_check(c);
+      if (c.verdict == Verdict::Unusable) registry.note_unusable(c.provides, c.path.string() + ": " + c.reason);
       verdicts.push_back(c);
       if (handle) opened.push_back({verdicts.size() - 1, d, handle, handle->get<const nnplug_info_record*()>("nnplug_plugin_info")()});
     }

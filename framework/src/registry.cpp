@@ -1,5 +1,7 @@
 #include "nnplug/framework/registry.hpp"
 
+#include <sstream>
+
 #include <algorithm>
 
 #include "nnplug/framework/plugin_loader.hpp"
@@ -77,9 +79,11 @@ std::shared_ptr<T> Registry::create(const Table<T>& table, PluginKind kind, cons
     throw InvalidArgument(params.owner() + ": names no " + kind_name(kind) + " (\"type\" is missing); available: " +
                           join(names(kind)));
   const auto it = table.find(name);
-  if (it == table.end())
-    throw PluginError(params.owner() + ": unknown " + kind_name(kind) + " '" + name + "'; available: " +
-                      join(names(kind)));
+  if (it == table.end()) {
+    const std::string why = why_unavailable(kind, name);
+    throw PluginError(params.owner() + ": " + (why.empty() ? "unknown " : "unusable ") + kind_name(kind) + " '" + name + "'" +
+                      (why.empty() ? "" : " (" + why + ")") + "; available: " + join(names(kind)));
+  }
   const auto& library = it->second.entry.library;
   std::unique_ptr<T> object;
   try {
@@ -137,6 +141,16 @@ bool Registry::has(PluginKind kind, const std::string& name) const {
   for (const auto& e : entries())
     if (e.kind == kind && e.name == name) return true;
   return false;
+}
+
+void Registry::note_unusable(const std::string& provides, const std::string& why) {
+  std::istringstream names(provides);
+  for (std::string name; names >> name;) unusable_[name] = why;
+}
+
+std::string Registry::why_unavailable(PluginKind kind, const std::string& name) const {
+  const auto it = unusable_.find(std::string(kind_name(kind)) + ":" + name);
+  return it == unusable_.end() ? "" : it->second;
 }
 
 std::string Registry::best_backend() const {

@@ -41,6 +41,12 @@ class Registry {
   // The usable backend with the highest probe score ("cpu" on a machine without a GPU).
   std::string best_backend() const;
 
+  // Names ("kind:name", as a plugin's info record declares them) whose plugin was found but is unusable here,
+  // with the reason; asking for one says why it is missing.
+  void note_unusable(const std::string& provides, const std::string& why);
+  // Why a name is not available ("" when no plugin declared it).
+  std::string why_unavailable(PluginKind kind, const std::string& name) const;
+
   // Used by the loader: the registrar a library's register call fills. It refuses names the library did not
   // declare in its info record, and nothing it holds is visible until commit().
   class Staging;
@@ -78,6 +84,7 @@ class Registry {
   template <typename T>
   std::shared_ptr<T> create(const Table<T>& table, PluginKind kind, const Params& params) const;
 
+  std::map<std::string, std::string> unusable_;  // "kind:name" -> why
   Tables tables_;
 
   friend class Staging;
