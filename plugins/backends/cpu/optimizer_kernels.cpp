@@ -65,9 +65,7 @@ void run_kernel(const op::SgdStep& o) {
 }
 
 void run_kernel(const op::AdamStep& o) {
-  kChecks.step_count(o.step, "adam_step");
-  kChecks.like_param(o.param, "adam_step", o.grad, o.m, o.v);
-  if (o.amsgrad) kChecks.like_param(o.param, "adam_step", o.v_max);
+  kChecks.adam_step(o);
   with_float_type(o.param, "adam_step", [&](auto tag) {
     using T = decltype(tag);
     const auto c = AdamConstants<T>::of(o);
@@ -134,10 +132,8 @@ void rmsprop_range(const op::RmspropStep& o, std::int64_t b, std::int64_t e) {
 }  // namespace
 
 void run_kernel(const op::RmspropStep& o) {
-  kChecks.like_param(o.param, "rmsprop_step", o.grad, o.square_avg);
+  kChecks.rmsprop_step(o);
   const bool momentum = o.momentum > 0.0;
-  if (o.centered) kChecks.like_param(o.param, "rmsprop_step", o.grad_avg);
-  if (momentum) kChecks.like_param(o.param, "rmsprop_step", o.buf);
   with_float_type(o.param, "rmsprop_step", [&](auto tag) {
     using T = decltype(tag);
     parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {

@@ -96,9 +96,7 @@ void run_kernel(const op::SgdStep& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::AdamStep& o, DeviceContext& ctx) {
-  kChecks.step_count(o.step, "adam_step");
-  kChecks.like_param(o.param, "adam_step", o.grad, o.m, o.v);
-  if (o.amsgrad) kChecks.like_param(o.param, "adam_step", o.v_max);
+  kChecks.adam_step(o);
   with_float_type(o.param, "adam_step", [&](auto tag) {
     using T = decltype(tag);
     const auto c = AdamConstants<T>::of(o);
@@ -123,10 +121,8 @@ void run_kernel(const op::AdagradStep& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::RmspropStep& o, DeviceContext& ctx) {
-  kChecks.like_param(o.param, "rmsprop_step", o.grad, o.square_avg);
+  kChecks.rmsprop_step(o);
   const bool momentum = o.momentum > 0.0;
-  if (o.centered) kChecks.like_param(o.param, "rmsprop_step", o.grad_avg);
-  if (momentum) kChecks.like_param(o.param, "rmsprop_step", o.buf);
   with_float_type(o.param, "rmsprop_step", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();

@@ -156,7 +156,17 @@ class OpChecks {
             "labels must be int32 (N) with N = " + std::to_string(scores.dim(0)) + ", got " + labels.describe());
   }
 
-  // Optimizer steps: every state tensor matches the parameter, step counts start at 1.
+  // Optimizer steps: every state tensor in use matches the parameter, step counts start at 1.
+  void adam_step(const op::AdamStep& o) const {
+    step_count(o.step, "adam_step");
+    like_param(o.param, "adam_step", o.grad, o.m, o.v);
+    if (o.amsgrad) like_param(o.param, "adam_step", o.v_max);
+  }
+  void rmsprop_step(const op::RmspropStep& o) const {
+    like_param(o.param, "rmsprop_step", o.grad, o.square_avg);
+    if (o.centered) like_param(o.param, "rmsprop_step", o.grad_avg);
+    if (o.momentum > 0.0) like_param(o.param, "rmsprop_step", o.buf);
+  }
   void step_count(std::int64_t step, const char* op) const {
     require(step >= 1, op, "step must be >= 1, got " + std::to_string(step));
   }
