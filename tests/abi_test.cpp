@@ -44,6 +44,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {3, 0x18f7c23d0e773addULL},
     {4, 0x42ac8143bfcc6c11ULL},
     {5, 0x1cd892dd526d085fULL},
+    {6, 0xe62f8d4d1e4f427dULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

@@ -66,7 +66,7 @@ void Trainer::upload_batch(const Shape& sample_shape) {
   }
 }
 
-double Trainer::score_batch(bool grad) {
+void Trainer::score_batch(bool grad) {
   Backend& be = model_.backend();
   const Tensor& y = model_.forward(x_);
   ensure(loss_, be, Shape{1}, model_.dtype());
@@ -74,7 +74,6 @@ double Trainer::score_batch(bool grad) {
   loss_fn_->compute(y, target_, loss_, grad ? dprediction_ : Tensor());
   ensure(correct_, be, Shape{1}, model_.dtype());
   be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct_});
-  return read_scalar(correct_);
 }
 
 std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
@@ -120,16 +119,17 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         options.augmentation->apply(host_x_.data(), end - begin, train.sample_shape,
                                     counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(begin));
       upload_batch(train.sample_shape);
-      correct += score_batch(true);
+      // Two parts, each free of reads so that a device backend can replay it as one launch: the loss is read
+      // between them, so that a non-finite loss stops training before the step that it would spoil.
+      Backend& be = model_.backend();
+      be.run_step("train forward", [&] { score_batch(true); });
+      correct += read_scalar(correct_);
       double loss = read_scalar(loss_);
       if (!std::isfinite(loss)) {
         const std::string where = model_.first_non_finite(x_);
         throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " + std::to_string(loss) +
                     (where.empty() ? "" : " (the first non-finite value: " + where + ")") + "; lower the learning rate or check the data");
       }
-      model_.backward(dprediction_);
-      loss += model_.apply_penalties();  // "a penalty is added to the mean loss of the batch"
-      for (const auto& t : options.gradient_transforms) t->apply(parameters, global_step);
       if (options.schedule) {
         const double lr = options.schedule->learning_rate(base_lr, epoch - 1, global_step);
         if (!(lr >= 0.0) || !std::isfinite(lr))
@@ -137,8 +137,13 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                       " at epoch " + std::to_string(epoch) + ", step " + std::to_string(global_step + 1));
         optimizer_->set_learning_rate(lr);
       }
-      optimizer_->step();
-      model_.apply_constraints();
+      be.run_step("train update", [&] {
+        model_.backward(dprediction_);
+        loss += model_.apply_penalties();  // "a penalty is added to the mean loss of the batch"
+        for (const auto& t : options.gradient_transforms) t->apply(parameters, global_step);
+        optimizer_->step();
+        model_.apply_constraints();
+      });
       ++global_step;
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
@@ -178,7 +183,8 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
   for (std::int64_t begin = 0; begin < data.size(); begin += batch_size) {
     const std::int64_t end = std::min(data.size(), begin + batch_size);
     load_batch(data, order, begin, end);
-    correct += score_batch(false);
+    score_batch(false);
+    correct += read_scalar(correct_);
     loss_sum += read_scalar(loss_) * static_cast<double>(end - begin);
   }
   const auto n = static_cast<double>(data.size());

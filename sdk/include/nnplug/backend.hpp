@@ -2,8 +2,10 @@
 // Backend: owns memory and runs ops. The interface is deliberately narrow (memory, "do you support this op?",
 // execution) so that a device backend can replace the CPU one without any layer being recompiled.
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nnplug/export.hpp"
@@ -45,6 +47,17 @@ class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
 
   // Waits until every op issued so far has finished.
   virtual void synchronize() {}
+
+  // Runs `body`, which issues the ops of one named part of a step ("forward", "update") and is called again and
+  // again with the same tensors. A backend may record those ops and, once body issues the same ops again (equal
+  // tensors, shapes and attributes; only learning rates, step counts and seeds may differ), launch the recorded
+  // ones as one unit instead (a CUDA graph): the ops then cost one launch, not one each. The result must be the
+  // same as running every op as it comes. A download or upload inside body makes the backend run the ops so far
+  // and that part as they come from then on, so body should not read results back.
+  virtual void run_step(std::string_view name, const std::function<void()>& body) {
+    (void)name;
+    body();
+  }
 
   virtual MemoryStats memory_stats() const { return {}; }
 

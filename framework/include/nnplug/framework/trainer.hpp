@@ -68,9 +68,9 @@ class Trainer {
     gather_batch(data, order, begin, end);
     upload_batch(data.sample_shape);
   }
-  // Runs forward and the loss on the loaded batch; fills loss_ and, when grad, dprediction_. Returns the
-  // number of correct predictions (downloaded together with the loss).
-  double score_batch(bool grad);
+  // Runs forward and the loss on the loaded batch; fills loss_, correct_ (the number of correct predictions)
+  // and, when grad, dprediction_. Reads nothing back.
+  void score_batch(bool grad);
 
   Model& model_;
   std::shared_ptr<Loss> loss_fn_;
