@@ -17,15 +17,15 @@ namespace {
 
 // An example spec with its data replaced by seeded Gaussian blobs of 784 features (no dataset needed on the GPU
 // machine): 3,000 samples of 10 classes, 20% for validation, two epochs.
-Experiment example_on(const std::string& file, const std::string& backend, const Experiment* data) {
+Experiment example_on(const std::string& file, const Params::Json& backend, const Experiment* data) {
   Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/" + file);
   Params::Json blobs = {{"format", "gaussian_blobs"}, {"samples", 3000}, {"centers", 10}, {"features", 784}, {"std", 6.0},
                         {"validation_split", 0.2}};
   if (spec.json["data"].contains("sample_shape")) blobs["sample_shape"] = spec.json["data"]["sample_shape"];
   spec.json["data"] = blobs;
   spec.set("training.epochs=2");
+  spec.json["backend"] = backend;
   Overrides overrides;
-  overrides.backend = backend;
   overrides.data = data;
   return build_experiment(spec, registry(), overrides);
 }
@@ -63,6 +63,34 @@ TEST(CudaBackend, TheDemoMlpTrainsAsOnTheCpu) {
 TEST(CudaBackend, TheQuickCnnTrainsAsOnTheCpu) {
   SKIP_WITHOUT_CUDA();
   expect_trains_alike("fashion_cnn.json");
+}
+
+// Step graphs replay what the ops would do one by one: the same kernels on the same data, with the learning rate,
+// Adam's bias corrections and the dropout seeds refilled every step (a stale one would show in the loss).
+TEST(CudaBackend, StepGraphsTrainAsOpsRunOneByOne) {
+  SKIP_WITHOUT_CUDA();
+  const auto run = [](bool graphs) {
+    Experiment gpu = example_on("x10_deep_mlp_dropout.json", {{"type", "cuda"}, {"step_graphs", graphs}}, nullptr);
+    gpu.fit.progress = false;
+    gpu.fit.schedule = registry().create_schedule(Params("test", {{"type", "inverse_time"}, {"decay", 0.01}}));  // every step
+    Trainer trainer(*gpu.model, gpu.loss, gpu.optimizer);
+    const auto history = trainer.fit(gpu.train, nullptr, gpu.fit);
+    std::vector<double> weights;
+    for (const auto* p : gpu.model->parameters(true)) {
+      const auto w = to_host<double>(p->value);
+      weights.insert(weights.end(), w.begin(), w.end());
+    }
+    return std::make_pair(history, weights);
+  };
+  const auto [graphs_history, graphs_weights] = run(true);
+  const auto [eager_history, eager_weights] = run(false);
+  ASSERT_EQ(graphs_history.size(), eager_history.size());
+  for (std::size_t e = 0; e < eager_history.size(); ++e)
+    EXPECT_NEAR(graphs_history[e].train.loss, eager_history[e].train.loss, 1e-6 * eager_history[e].train.loss) << "epoch " << e + 1;
+  ASSERT_EQ(graphs_weights.size(), eager_weights.size());
+  double worst = 0;
+  for (std::size_t k = 0; k < eager_weights.size(); ++k) worst = std::max(worst, std::abs(graphs_weights[k] - eager_weights[k]));
+  EXPECT_LT(worst, 1e-6);
 }
 
 TEST(CudaBackend, ASteadyTrainingStepAllocatesNoDeviceMemory) {

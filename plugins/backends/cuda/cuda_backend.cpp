@@ -32,12 +32,14 @@ std::string describe_device(int device) {
 
 }  // namespace
 
-CudaBackend::CudaBackend(int device, bool sync_every_op, bool allow_tf32)
+CudaBackend::CudaBackend(int device, bool sync_every_op, bool allow_tf32, bool step_graphs)
     : device_(device),
       sync_every_op_(sync_every_op),
-      description_(describe_device(device) + (allow_tf32 ? ", tf32" : "")),
+      step_graphs_(step_graphs),
+      description_(describe_device(device) + (allow_tf32 ? ", tf32" : "") + (step_graphs ? ", step graphs" : "")),
       allocator_(std::make_unique<DeviceAllocator>(device)),
-      context_(std::make_unique<DeviceContext>(device, *allocator_, allow_tf32)) {}
+      context_(std::make_unique<DeviceContext>(device, *allocator_, allow_tf32)),
+      steps_(std::make_unique<StepGraphs>(*context_)) {}
 
 std::shared_ptr<Buffer> CudaBackend::allocate(std::size_t bytes) {
   require(bytes > 0, "allocate", "cannot allocate 0 bytes");
@@ -48,6 +50,7 @@ std::shared_ptr<Buffer> CudaBackend::allocate(std::size_t bytes) {
 void CudaBackend::upload(const Tensor& dst, const void* host, std::size_t bytes) {
   require(same_backend(dst, this) && bytes <= dst.bytes(), "upload",
           std::to_string(bytes) + " bytes do not fit tensor " + dst.describe());
+  steps_->interrupt();
   // From pageable memory the copy is staged before this returns, so the caller may reuse `host` at once.
   check(cudaMemcpyAsync(dst.data(), host, bytes, cudaMemcpyHostToDevice, context_->stream()), "upload");
 }
@@ -55,6 +58,7 @@ void CudaBackend::upload(const Tensor& dst, const void* host, std::size_t bytes)
 void CudaBackend::download(void* host, const Tensor& src, std::size_t bytes) {
   require(same_backend(src, this) && bytes <= src.bytes(), "download",
           std::to_string(bytes) + " bytes asked of tensor " + src.describe());
+  steps_->interrupt();
   check(cudaMemcpyAsync(host, src.data(), bytes, cudaMemcpyDeviceToHost, context_->stream()), "download");
   context_->synchronize_and_check("download");
 }
@@ -62,8 +66,18 @@ void CudaBackend::download(void* host, const Tensor& src, std::size_t bytes) {
 bool CudaBackend::supports(const Op&, DType dtype) const { return dtype == DType::Float32 || dtype == DType::Float64; }
 
 void CudaBackend::run(const Op& op) {
-  std::visit([this](const auto& o) { run_kernel(o, *context_); }, op);
+  steps_->run(op);
   if (sync_every_op_) context_->synchronize_and_check(op_name(op));
+}
+
+void CudaBackend::run_step(std::string_view name, const std::function<void()>& body) {
+  if (!step_graphs_) return body();
+  steps_->run_step(name, body);
+}
+
+void CudaBackend::synchronize() {
+  steps_->interrupt();
+  context_->synchronize_and_check("synchronize");
 }
 
 }  // namespace nnplug::cuda

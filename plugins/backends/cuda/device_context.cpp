@@ -48,6 +48,7 @@ void* DeviceContext::scratch(int slot, std::size_t bytes) {
     scratch_[slot] = nullptr;
     scratch_[slot] = allocator_.allocate(bytes);
     scratch_bytes_[slot] = bytes;
+    ++scratch_generation_;
   }
   return scratch_[slot];
 }

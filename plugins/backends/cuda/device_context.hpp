@@ -12,6 +12,8 @@
 #include "convolution_plans.hpp"
 #include "cublas_library.hpp"
 #include "device_allocator.hpp"
+#include "live_memory.hpp"
+#include "live_values.hpp"
 
 namespace nnplug::cuda {
 
@@ -38,6 +40,16 @@ class DeviceContext {
   // Device memory of at least `bytes` that stays valid until the next call with the same slot. Slot 0 is cuDNN's
   // workspace, slot 1 the double accumulators of reductions.
   void* scratch(int slot, std::size_t bytes);
+  // Counts the times scratch memory moved: a step graph captured before the last move uses memory it no longer owns.
+  std::uint64_t scratch_generation() const { return scratch_generation_; }
+
+  // A kernel's live value (live_values.hpp): the value itself, or while a step is being captured (live memory
+  // set) the address of its slot in the graph's live memory.
+  template <class V>
+  Live<V> live(const V& value) {
+    return {value, live_memory_ ? live_memory_->push(value) : nullptr};
+  }
+  void capture_live_values_into(LiveMemory* memory) { live_memory_ = memory; }
 
   // Waits for the stream, then throws BackendError if a kernel set an error bit since the last check.
   void synchronize_and_check(const char* during);
@@ -54,6 +66,8 @@ class DeviceContext {
   ConvolutionPlans convolution_plans_;
   void* scratch_[2] = {nullptr, nullptr};
   std::size_t scratch_bytes_[2] = {0, 0};
+  std::uint64_t scratch_generation_ = 0;
+  LiveMemory* live_memory_ = nullptr;
 };
 
 }  // namespace nnplug::cuda

@@ -1,9 +1,11 @@
 // Fused optimizer steps: one kernel per parameter tensor per step, reading param, grad and state once, with
 // torch.optim's update rules (see ops.hpp). The flags are uniform across a launch, so their branches cost nothing.
+// The learning rate (with Adam's bias corrections) is a live value, which a replayed step graph refills.
 #include <cmath>
 
 #include "grid_loop.cuh"
 #include "kernels.hpp"
+#include "live_values.hpp"
 #include "op_constants.hpp"
 
 namespace nnplug::cuda {
@@ -11,8 +13,9 @@ namespace nnplug::cuda {
 namespace {
 
 template <typename T>
-__global__ void sgd_kernel(T* w, const T* g, T* v, std::int64_t n, T lr, T momentum, T damp, T weight_decay, bool first,
+__global__ void sgd_kernel(T* w, const T* g, T* v, std::int64_t n, Live<T> live_lr, T momentum, T damp, T weight_decay, bool first,
                            bool nesterov) {
+  const T lr = live_lr.get();
   NNPLUG_GRID_LOOP(i, n) {
     T d = g[i] + weight_decay * w[i];
     if (v) {
@@ -26,7 +29,8 @@ __global__ void sgd_kernel(T* w, const T* g, T* v, std::int64_t n, T lr, T momen
 using backends::AdamConstants;
 
 template <typename T>
-__global__ void adam_kernel(T* w, const T* g, T* m, T* v, T* vmax, std::int64_t n, AdamConstants<T> c) {
+__global__ void adam_kernel(T* w, const T* g, T* m, T* v, T* vmax, std::int64_t n, Live<AdamConstants<T>> live) {
+  const AdamConstants<T> c = live.get();
   NNPLUG_GRID_LOOP(i, n) {
     const T gi = g[i] + c.l2 * w[i];
     const T mi = c.beta1 * m[i] + (T(1) - c.beta1) * gi;
@@ -39,7 +43,8 @@ __global__ void adam_kernel(T* w, const T* g, T* m, T* v, T* vmax, std::int64_t 
 }
 
 template <typename T>
-__global__ void adagrad_kernel(T* w, const T* g, T* sum, std::int64_t n, T lr, T eps, T wd) {
+__global__ void adagrad_kernel(T* w, const T* g, T* sum, std::int64_t n, Live<T> live_lr, T eps, T wd) {
+  const T lr = live_lr.get();
   NNPLUG_GRID_LOOP(i, n) {
     const T gi = g[i] + wd * w[i];
     sum[i] += gi * gi;
@@ -48,7 +53,8 @@ __global__ void adagrad_kernel(T* w, const T* g, T* sum, std::int64_t n, T lr, T
 }
 
 template <typename T>
-__global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int64_t n, T lr, T alpha, T eps, T wd, T mu) {
+__global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int64_t n, Live<T> live_lr, T alpha, T eps, T wd, T mu) {
+  const T lr = live_lr.get();
   NNPLUG_GRID_LOOP(i, n) {
     const T gi = g[i] + wd * w[i];
     sq[i] = alpha * sq[i] + (T(1) - alpha) * gi * gi;
@@ -69,7 +75,8 @@ __global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int6
 }
 
 template <typename T>
-__global__ void adadelta_kernel(T* w, const T* g, T* sq, T* acc, std::int64_t n, T lr, T rho, T eps, T wd) {
+__global__ void adadelta_kernel(T* w, const T* g, T* sq, T* acc, std::int64_t n, Live<T> live_lr, T rho, T eps, T wd) {
+  const T lr = live_lr.get();
   NNPLUG_GRID_LOOP(i, n) {
     const T gi = g[i] + wd * w[i];
     sq[i] = rho * sq[i] + (T(1) - rho) * gi * gi;
@@ -89,7 +96,7 @@ void run_kernel(const op::SgdStep& o, DeviceContext& ctx) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();
     sgd_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(
-        o.param.data<T>(), o.grad.data<T>(), momentum ? o.velocity.data<T>() : nullptr, n, static_cast<T>(o.lr),
+        o.param.data<T>(), o.grad.data<T>(), momentum ? o.velocity.data<T>() : nullptr, n, ctx.live(live_value<T>(o)),
         static_cast<T>(o.momentum), static_cast<T>(1.0 - o.dampening), static_cast<T>(o.weight_decay), o.first_step, o.nesterov);
   });
   check_launch("sgd_step");
@@ -99,10 +106,9 @@ void run_kernel(const op::AdamStep& o, DeviceContext& ctx) {
   kChecks.adam_step(o);
   with_float_type(o.param, "adam_step", [&](auto tag) {
     using T = decltype(tag);
-    const auto c = AdamConstants<T>::of(o);
     const std::int64_t n = o.param.numel();
     adam_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.m.data<T>(), o.v.data<T>(),
-                                                                  o.amsgrad ? o.v_max.data<T>() : nullptr, n, c);
+                                                                  o.amsgrad ? o.v_max.data<T>() : nullptr, n, ctx.live(live_value<T>(o)));
   });
   check_launch("adam_step");
 }
@@ -113,8 +119,8 @@ void run_kernel(const op::AdagradStep& o, DeviceContext& ctx) {
   with_float_type(o.param, "adagrad_step", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();
-    const T lr = static_cast<T>(o.lr / (1.0 + static_cast<double>(o.step - 1) * o.lr_decay));
-    adagrad_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.sum.data<T>(), n, lr,
+    adagrad_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.sum.data<T>(), n,
+                                                                     ctx.live(live_value<T>(o)),
                                                                      static_cast<T>(o.eps), static_cast<T>(o.weight_decay));
   });
   check_launch("adagrad_step");
@@ -128,7 +134,7 @@ void run_kernel(const op::RmspropStep& o, DeviceContext& ctx) {
     const std::int64_t n = o.param.numel();
     rmsprop_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(
         o.param.data<T>(), o.grad.data<T>(), o.square_avg.data<T>(), o.centered ? o.grad_avg.data<T>() : nullptr,
-        momentum ? o.buf.data<T>() : nullptr, n, static_cast<T>(o.lr), static_cast<T>(o.alpha), static_cast<T>(o.eps),
+        momentum ? o.buf.data<T>() : nullptr, n, ctx.live(live_value<T>(o)), static_cast<T>(o.alpha), static_cast<T>(o.eps),
         static_cast<T>(o.weight_decay), static_cast<T>(o.momentum));
   });
   check_launch("rmsprop_step");
@@ -140,7 +146,7 @@ void run_kernel(const op::AdadeltaStep& o, DeviceContext& ctx) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();
     adadelta_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.square_avg.data<T>(),
-                                                                      o.acc_delta.data<T>(), n, static_cast<T>(o.lr), static_cast<T>(o.rho),
+                                                                      o.acc_delta.data<T>(), n, ctx.live(live_value<T>(o)), static_cast<T>(o.rho),
                                                                       static_cast<T>(o.eps), static_cast<T>(o.weight_decay));
   });
   check_launch("adadelta_step");

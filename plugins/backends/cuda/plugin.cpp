@@ -19,11 +19,13 @@ NNPLUG_PLUGIN("cuda", "0.1.0", "backend:cuda", 0) {
     const auto device = p.integer("device", 0, 0, 1023);
     const bool sync_every_op = p.boolean("sync_every_op", false);
     const bool allow_tf32 = p.boolean("allow_tf32", false);
+    const bool step_graphs = p.boolean("step_graphs", true);
     p.check_unused();
     if (device >= count)
       throw nnplug::InvalidArgument("cuda backend: device " + std::to_string(device) + " asked for, this machine has " +
                                     std::to_string(count));
-    return std::make_unique<nnplug::cuda::CudaBackend>(static_cast<int>(device), sync_every_op, allow_tf32);
+    return std::make_unique<nnplug::cuda::CudaBackend>(static_cast<int>(device), sync_every_op, allow_tf32,
+                                                         step_graphs && !sync_every_op);
   });
 }
 

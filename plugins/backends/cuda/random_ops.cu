@@ -1,9 +1,11 @@
 // Ops that draw random numbers: the dropouts and gradient noise. The numbers come from counter_random, a function
-// of (seed, element index), so the GPU draws exactly the masks the CPU backend draws for the same seed.
+// of (seed, element index), so the GPU draws exactly the masks the CPU backend draws for the same seed. The seed is
+// a live value, which a replayed step graph refills.
 #include <cmath>
 
 #include "grid_loop.cuh"
 #include "kernels.hpp"
+#include "live_values.hpp"
 #include "nnplug/counter_random.hpp"
 #include "op_constants.hpp"
 
@@ -14,7 +16,9 @@ namespace {
 using backends::DropoutConstants;
 
 template <typename T>
-__global__ void dropout_kernel(const T* x, T* y, T* mask, std::int64_t n, DropoutKind kind, std::uint64_t seed, DropoutConstants c) {
+__global__ void dropout_kernel(const T* x, T* y, T* mask, std::int64_t n, DropoutKind kind, Live<std::uint64_t> live_seed,
+                               DropoutConstants c) {
+  const std::uint64_t seed = live_seed.get();
   NNPLUG_GRID_LOOP(i, n) {
     const auto index = static_cast<std::uint64_t>(i);
     switch (kind) {
@@ -39,7 +43,8 @@ __global__ void dropout_kernel(const T* x, T* y, T* mask, std::int64_t n, Dropou
 }
 
 template <typename T>
-__global__ void add_noise_kernel(T* x, std::int64_t n, double std, std::uint64_t seed) {
+__global__ void add_noise_kernel(T* x, std::int64_t n, double std, Live<std::uint64_t> live_seed) {
+  const std::uint64_t seed = live_seed.get();
   NNPLUG_GRID_LOOP(i, n) x[i] += static_cast<T>(std * counter_random::normal(seed, static_cast<std::uint64_t>(i)));
 }
 
@@ -51,7 +56,8 @@ void run_kernel(const op::Dropout& o, DeviceContext& ctx) {
   with_float_type(o.x, "dropout", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.x.numel();
-    dropout_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), o.y.data<T>(), o.mask.data<T>(), n, o.kind, o.seed, c);
+    dropout_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), o.y.data<T>(), o.mask.data<T>(), n, o.kind,
+                                                                     ctx.live(live_value<T>(o)), c);
   });
   check_launch("dropout");
 }
@@ -60,7 +66,7 @@ void run_kernel(const op::AddNoise& o, DeviceContext& ctx) {
   with_float_type(o.x, "add_noise", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.x.numel();
-    add_noise_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), n, o.std, o.seed);
+    add_noise_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), n, o.std, ctx.live(live_value<T>(o)));
   });
   check_launch("add_noise");
 }

@@ -123,6 +123,12 @@ class StepRecorder {
     return nullptr;
   }
 
+  // Drops every recording of every step, e.g. because memory they use has moved; steps are captured anew.
+  void forget() {
+    for (auto& [name, step] : steps_) step.recordings.clear();
+    alive_.clear();
+  }
+
   // Ends the step. An eager run that issued what the previous one did makes the next run a capture.
   void close() {
     if (mode_ == Mode::Eager && !captured_ && !step_->unrecordable) {
