@@ -30,6 +30,7 @@ CublasLibrary::CublasLibrary() {
   bind(handle_, destroy, "cublasDestroy_v2");
   bind(handle_, set_stream, "cublasSetStream_v2");
   bind(handle_, set_math_mode, "cublasSetMathMode");
+  bind(handle_, set_workspace, "cublasSetWorkspace_v2");
   bind(handle_, sgemm, "cublasSgemm_v2");
   bind(handle_, dgemm, "cublasDgemm_v2");
   bind(handle_, status_string, "cublasGetStatusString");

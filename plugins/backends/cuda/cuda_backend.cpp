@@ -51,8 +51,7 @@ void CudaBackend::upload(const Tensor& dst, const void* host, std::size_t bytes)
   require(same_backend(dst, this) && bytes <= dst.bytes(), "upload",
           std::to_string(bytes) + " bytes do not fit tensor " + dst.describe());
   steps_->interrupt();
-  // From pageable memory the copy is staged before this returns, so the caller may reuse `host` at once.
-  check(cudaMemcpyAsync(dst.data(), host, bytes, cudaMemcpyHostToDevice, context_->stream()), "upload");
+  staging_.upload(dst.data(), host, bytes, context_->stream());
 }
 
 void CudaBackend::download(void* host, const Tensor& src, std::size_t bytes) {

@@ -8,6 +8,7 @@
 #include "device_context.hpp"
 #include "nnplug/backend.hpp"
 #include "step_graphs.hpp"
+#include "upload_staging.hpp"
 
 namespace nnplug::cuda {
 
@@ -39,7 +40,8 @@ class CudaBackend final : public Backend {
   // Declared before the context, so that the context (which holds scratch blocks) is destroyed first.
   std::unique_ptr<DeviceAllocator> allocator_;
   std::unique_ptr<DeviceContext> context_;
-  std::unique_ptr<StepGraphs> steps_;  // declared last: its graphs go before the context
+  std::unique_ptr<StepGraphs> steps_;  // its graphs go before the context
+  UploadStaging staging_;
 };
 
 }  // namespace nnplug::cuda

@@ -23,6 +23,8 @@ DeviceContext::DeviceContext(int device, DeviceAllocator& allocator, bool allow_
   check_cublas(blas_, blas_.set_stream(cublas_, stream_), "cublasSetStream");
   // Exact float32 GEMMs by default (no TF32), so that the GPU computes what the CPU computes within float rounding.
   check_cublas(blas_, blas_.set_math_mode(cublas_, allow_tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+  cublas_workspace_ = allocator_.allocate(kCublasWorkspaceBytes);
+  check_cublas(blas_, blas_.set_workspace(cublas_, cublas_workspace_, kCublasWorkspaceBytes), "cublasSetWorkspace");
   check_cudnn(cudnnCreate(&cudnn_), "cudnnCreate");
   check_cudnn(cudnnSetStream(cudnn_, stream_), "cudnnSetStream");
   error_word_ = static_cast<unsigned*>(allocator_.allocate(sizeof(unsigned)));
@@ -36,6 +38,7 @@ DeviceContext::~DeviceContext() {
   for (int slot = 0; slot < 2; ++slot)
     if (scratch_[slot]) allocator_.release(scratch_[slot], scratch_bytes_[slot]);
   allocator_.release(error_word_, sizeof(unsigned));
+  if (cublas_workspace_) allocator_.release(cublas_workspace_, kCublasWorkspaceBytes);
   if (error_word_host_) cudaFreeHost(error_word_host_);
   if (cudnn_) cudnnDestroy(cudnn_);
   if (cublas_) blas_.destroy(cublas_);

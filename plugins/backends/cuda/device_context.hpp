@@ -61,6 +61,10 @@ class DeviceContext {
   CublasLibrary blas_;
   cublasHandle_t cublas_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
+  // cuBLAS's workspace, set explicitly: otherwise cuBLAS allocates one of its own for every captured graph, and may
+  // pick other GEMM algorithms inside a capture than outside. 32 MiB is NVIDIA's recommendation for Hopper.
+  static constexpr std::size_t kCublasWorkspaceBytes = std::size_t{32} << 20;
+  void* cublas_workspace_ = nullptr;
   unsigned* error_word_ = nullptr;       // device
   unsigned* error_word_host_ = nullptr;  // pinned: read back in the same wait as the caller's download
   ConvolutionPlans convolution_plans_;
