@@ -242,5 +242,25 @@ TEST(StepReplay, TheRecorderCapturesAfterTwoEqualRunsAndFallsBackOnADifferentOp)
   recorder.close();
 }
 
+TEST(StepReplay, AFailedCaptureIsTriedAgainAFewTimesThenGivenUp) {
+  auto be = cpu_backend();
+  Tensor a = be->empty({2}, DType::Float64);
+  StepRecorder<int> recorder;
+  int captures = 0;
+  for (int run = 0; run < 20; ++run) {
+    if (recorder.open("part") == Mode::Capture) {
+      ++captures;
+      recorder.ran(op::Fill{a, 1.0});
+      recorder.capture_failed();
+      EXPECT_EQ(recorder.take_kept().size(), 1u);  // to be run by the caller
+    } else {
+      EXPECT_EQ(recorder.mode(), Mode::Eager);
+      recorder.ran(op::Fill{a, 1.0});
+    }
+    recorder.close();
+  }
+  EXPECT_EQ(captures, StepRecorder<int>::kMaxFailedCaptures);
+}
+
 }  // namespace
 }  // namespace nnplug::test

@@ -103,8 +103,8 @@ bool StepGraphs::end_capture(bool keep) {
 
 void StepGraphs::finish_capture() {
   if (!end_capture(true)) {
-    // Not a graph after all: run what was captured op by op, and this part op by op from now on.
-    recorder_.interrupt();
+    // Not a graph this time (scratch memory moved meanwhile, or the driver refused it): run what was captured.
+    recorder_.capture_failed();
     run_now(recorder_.take_kept());
     return;
   }

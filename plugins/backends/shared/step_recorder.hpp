@@ -32,6 +32,7 @@ template <class Recording>  // what the backend keeps of a capture, e.g. an inst
 class StepRecorder {
  public:
   static constexpr std::size_t kMaxRecordings = 4;
+  static constexpr int kMaxFailedCaptures = 3;
   using Mode = StepMode;
 
   Mode mode() const { return mode_; }
@@ -52,6 +53,7 @@ class StepRecorder {
       for (auto& r : step_->recordings) alive_.push_back(&r);
     } else mode_ = Mode::Eager;
     step_->ready = false;
+    observing_ = mode_ != Mode::Capture;
     return mode_;
   }
 
@@ -106,9 +108,15 @@ class StepRecorder {
     if (step_->recordings.size() > kMaxRecordings)
       step_->recordings.erase(std::min_element(step_->recordings.begin(), step_->recordings.end(),
                                                [](const Slot& a, const Slot& b) { return a.last_used < b.last_used; }));
-    mode_ = Mode::Eager;  // recorded: close() must not note the run for another capture
-    captured_ = true;
+    mode_ = Mode::Eager;
     return step_->recordings.front().recording;
+  }
+
+  // Capture, at the end of the step: the backend could not make a recording of it (e.g. memory it used moved
+  // meanwhile). The caller runs take_kept(); the step is captured again later, up to kMaxFailedCaptures times.
+  void capture_failed() {
+    if (++step_->failed_captures >= kMaxFailedCaptures) step_->unrecordable = true;
+    mode_ = Mode::Eager;
   }
 
   // Replay, at the end of the step: the recording that every op matched, or nullptr when the step ended before
@@ -131,12 +139,11 @@ class StepRecorder {
 
   // Ends the step. An eager run that issued what the previous one did makes the next run a capture.
   void close() {
-    if (mode_ == Mode::Eager && !captured_ && !step_->unrecordable) {
+    if (mode_ == Mode::Eager && observing_ && !step_->unrecordable) {
       step_->ready = signature_ == step_->last;
       step_->last.swap(signature_);
       step_->last_ops = ops_;
     }
-    captured_ = false;
     mode_ = Mode::Closed;
     step_ = nullptr;
   }
@@ -152,13 +159,14 @@ class StepRecorder {
     std::size_t last_ops = 0;
     bool ready = false;               // the last two eager runs were equal: capture the next
     bool unrecordable = false;
+    int failed_captures = 0;
     std::list<Slot> recordings;       // a list: alive_ points into it
   };
 
   std::map<std::string, Step, std::less<>> steps_;
   Step* step_ = nullptr;
   Mode mode_ = Mode::Closed;
-  bool captured_ = false;
+  bool observing_ = false;  // an eager run (or one that fell back to eager) is noted for the next capture
   std::vector<std::uint64_t> signature_;  // of the open step's ops so far
   std::size_t ops_ = 0;
   std::vector<Op> kept_;
