@@ -23,11 +23,19 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   torch_data=synthetic
 fi
 
+nnplug_rate() {  # SPEC BACKEND BATCH
+  "$build/bench/train_throughput" "$here/../examples/$1" --backend "$2" --batch "$3" --epochs 3 "${synthetic[@]}" |
+    tee /dev/stderr | awk '/^RESULT/ {print $3}'
+}
+
 for model in mlp cnn; do
   spec=$([ "$model" = mlp ] && echo fashion_mlp.json || echo fashion_cnn.json)
   for batch in 128 1024; do
-    ours=$("$build/bench/train_throughput" "$here/../examples/$spec" --backend cuda --batch "$batch" --epochs 3 "${synthetic[@]}" |
-      tee /dev/stderr | awk '/^RESULT/ {print $3}')
+    ours=$(nnplug_rate "$spec" cuda "$batch")
+    # The same without step graphs: every op launched on its own, as PyTorch's eager mode does.
+    eager=$(nnplug_rate "$spec" '{"type": "cuda", "step_graphs": false}' "$batch")
+    awk -v m="$model" -v b="$batch" -v a="$ours" -v e="$eager" \
+      'BEGIN { printf "%s batch %d: nnplug %d samples/s with step graphs, %d without: ratio %.2f\n", m, b, a, e, a / e }'
     if [ -z "$python" ]; then
       echo "no Python with a CUDA-enabled PyTorch: no peer figure"
       continue

@@ -78,6 +78,29 @@ TEST_F(SpecTest, AValidSpecBuildsAndTrains) {
   EXPECT_EQ(trainer.fit(ex.train, nullptr, ex.fit).size(), 1u);
 }
 
+// --backend takes a plugin name or a JSON object of the plugin's parameters.
+TEST_F(SpecTest, TheBackendOptionTakesANameOrParameters) {
+  Overrides overrides;
+  overrides.backend = R"({"type": "cpu", "threads": 1})";
+  EXPECT_NE(build_experiment(spec(), registry(), overrides).backend->device().find(", 1 thread"), std::string::npos);
+  overrides.backend = R"({"type": "cpu", "threads": 1)";
+  try {
+    build_experiment(spec(), registry(), overrides);
+    FAIL() << "a malformed --backend object was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("--backend: {\"type\": \"cpu\", \"threads\": 1 is neither a plugin name nor a JSON object"),
+              std::string::npos) << e.what();
+  }
+  overrides.backend = R"({"type": "cpu", "thread": 1})";
+  try {
+    build_experiment(spec(), registry(), overrides);
+    FAIL() << "an unknown backend parameter was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--backend"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("thread"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(SpecTest, ScheduleSetsTheLearningRateOfEachEpoch) {
   Experiment ex = build_experiment(spec({{"schedule", {{"type", "step"}, {"step_size", 1}, {"gamma", 0.5}}},
                                          {"training", {{"epochs", 3}}}}),

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   nnplug::cli::TrainArgs train;
   auto* train_cmd = app.add_subcommand("train", "Train the model a spec file describes, then score it on the test set");
   train_cmd->add_option("spec", train.spec, "Model spec file (JSON)")->required();
-  train_cmd->add_option("--backend", train.backend, "Backend plugin to run on (default: the spec's, else the best found)");
+  train_cmd->add_option("--backend", train.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
   train_cmd->add_option("--epochs", train.epochs, "Override the spec's epoch count");
   train_cmd->add_option("--batch-size", train.batch_size, "Override the spec's batch size");
   train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples");
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   nnplug::cli::EvaluateArgs evaluate;
   auto* evaluate_cmd = app.add_subcommand("evaluate", "Score saved models (several: an ensemble) on the test data their spec names");
   evaluate_cmd->add_option("models", evaluate.models, "Model files saved by train --save or a checkpoint")->required();
-  evaluate_cmd->add_option("--backend", evaluate.backend, "Backend plugin to run on (default: the spec's, else the best found)");
+  evaluate_cmd->add_option("--backend", evaluate.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
   evaluate_cmd->add_option("--batch-size", evaluate.batch_size, "Batch size")->check(CLI::PositiveNumber);
   evaluate_cmd->add_option("--top-k", evaluate.top_k, "k of the top-k accuracy")->capture_default_str()->check(CLI::PositiveNumber);
   evaluate_cmd->add_option("--json", evaluate.json, "Also write the metrics to this JSON file");
@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("models", predict.models, "Model files saved by train --save or a checkpoint")->required();
   predict_cmd->add_option("--input", predict.input, "Samples: an IDX image file for idx data, else CSV (default: the test set)");
   predict_cmd->add_option("--output", predict.output, "Write the CSV here (default: standard output)");
-  predict_cmd->add_option("--backend", predict.backend, "Backend plugin to run on (default: the spec's, else the best found)");
+  predict_cmd->add_option("--backend", predict.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
   predict_cmd->add_option("--batch-size", predict.batch_size, "Batch size")->check(CLI::PositiveNumber);
 
   nnplug::cli::GradcheckArgs gradcheck;
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   nnplug::cli::LrFindArgs lr_find;
   auto* lr_find_cmd = app.add_subcommand("lr-find", "Sweep the learning rate exponentially, show the loss against it, suggest a rate");
   lr_find_cmd->add_option("spec", lr_find.spec, "Model spec file (JSON)")->required();
-  lr_find_cmd->add_option("--backend", lr_find.backend, "Backend plugin to run on");
+  lr_find_cmd->add_option("--backend", lr_find.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
   lr_find_cmd->add_option("--set", lr_find.overrides, "Override a spec field: PATH=JSON (repeatable)");
   lr_find_cmd->add_option("--min-lr", lr_find.min_lr, "First learning rate")->capture_default_str()->check(CLI::PositiveNumber);
   lr_find_cmd->add_option("--max-lr", lr_find.max_lr, "Last learning rate")->capture_default_str()->check(CLI::PositiveNumber);
@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--rounds", search.rounds, "Rounds; each after the first searches the ranges of the best trials")->check(CLI::PositiveNumber);
   search_cmd->add_option("--top", search.top, "Trials shown per round, and that narrow the ranges")->check(CLI::PositiveNumber);
   search_cmd->add_option("--csv", search.csv, "Write every trial here");
-  search_cmd->add_option("--backend", search.backend, "Backend plugin to run on");
+  search_cmd->add_option("--backend", search.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
   search_cmd->add_option("--set", search.overrides, "Override a spec field: PATH=JSON (repeatable)");
 
   nnplug::cli::SummaryArgs summary;

@@ -7,7 +7,7 @@ namespace nnplug::cli {
 ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models, const std::string& backend_name,
                                 const Registry& registry, std::int64_t batch_size, const std::filesystem::path& inputs) {
   std::shared_ptr<Backend> backend;
-  if (!backend_name.empty()) backend = registry.create_backend(Params("--backend", backend_name));
+  if (!backend_name.empty()) backend = registry.create_backend(backend_option(backend_name));
   ScoredModels out;
   Params::Json first_data;
   for (std::size_t m = 0; m < models.size(); ++m) {

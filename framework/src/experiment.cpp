@@ -182,13 +182,22 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
   }
 }
 
+Params backend_option(const std::string& value) {
+  if (value.empty() || value.front() != '{') return Params("--backend", value);
+  try {
+    return Params("--backend", Params::Json::parse(value));
+  } catch (const Params::Json::exception& e) {
+    throw InvalidArgument("--backend: " + value + " is neither a plugin name nor a JSON object: " + e.what());
+  }
+}
+
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides) {
   Params top(spec.path.string(), spec.json);
   Experiment ex;
   const auto seed = static_cast<std::uint64_t>(top.integer("seed", 0, 0));
   const DType dtype = dtype_from_name(top.string("dtype", "float32"));
   Params backend = spec.section("backend", registry.best_backend());
-  if (!overrides.backend.empty()) backend = Params("--backend", overrides.backend);
+  if (!overrides.backend.empty()) backend = backend_option(overrides.backend);
   ex.backend = registry.create_backend(backend);
 
   if (overrides.data) {

@@ -17,9 +17,13 @@ namespace nnplug {
 
 struct Experiment;
 
+// The backend a --backend value names: a plugin name ("cuda"), or a JSON object with the plugin's parameters
+// ('{"type": "cuda", "step_graphs": false}'). Throws InvalidArgument when the object does not parse.
+Params backend_option(const std::string& value);
+
 // Command-line values that replace the spec's.
 struct Overrides {
-  std::string backend;
+  std::string backend;  // see backend_option
   std::optional<int> epochs;
   std::optional<std::int64_t> batch_size;
   std::optional<std::int64_t> limit_train;
