@@ -10,19 +10,6 @@
 
 namespace nnplug {
 
-namespace {
-// A one-element tensor's value. Read every batch (loss, correct count): no conversion buffers, unlike to_host.
-double read_scalar(const Tensor& t) {
-  if (t.dtype() == DType::Float32) {
-    float v;
-    t.backend().download(&v, t, sizeof v);
-    return v;
-  }
-  double v;
-  t.backend().download(&v, t, sizeof v);
-  return v;
-}
-}  // namespace
 
 std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::int64_t width) {
   std::vector<float> values(labels.size() * static_cast<std::size_t>(width), 0.0f);
@@ -69,11 +56,17 @@ void Trainer::upload_batch(const Shape& sample_shape) {
 void Trainer::score_batch(bool grad) {
   Backend& be = model_.backend();
   const Tensor& y = model_.forward(x_);
-  ensure(loss_, be, Shape{1}, model_.dtype());
+  // The loss and the correct count side by side, so that one download reads both.
+  ensure(metrics_, be, Shape{2}, model_.dtype());
+  const Tensor loss = metrics_.rows(0, 1), correct = metrics_.rows(1, 2);
   if (grad) ensure(dprediction_, be, y.shape(), model_.dtype());
-  loss_fn_->compute(y, target_, loss_, grad ? dprediction_ : Tensor());
-  ensure(correct_, be, Shape{1}, model_.dtype());
-  be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct_});
+  loss_fn_->compute(y, target_, loss, grad ? dprediction_ : Tensor());
+  be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct});
+}
+
+Trainer::BatchScores Trainer::read_batch_scores() const {
+  const auto values = to_host<double>(metrics_);
+  return {values[0], values[1]};
 }
 
 std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
@@ -123,8 +116,9 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       // between them, so that a non-finite loss stops training before the step that it would spoil.
       Backend& be = model_.backend();
       be.run_step("train forward", [&] { score_batch(true); });
-      correct += read_scalar(correct_);
-      double loss = read_scalar(loss_);
+      const BatchScores scores = read_batch_scores();
+      double loss = scores.loss;
+      correct += scores.correct;
       if (!std::isfinite(loss)) {
         const std::string where = model_.first_non_finite(x_);
         throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " + std::to_string(loss) +
@@ -183,9 +177,10 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
   for (std::int64_t begin = 0; begin < data.size(); begin += batch_size) {
     const std::int64_t end = std::min(data.size(), begin + batch_size);
     load_batch(data, order, begin, end);
-    score_batch(false);
-    correct += read_scalar(correct_);
-    loss_sum += read_scalar(loss_) * static_cast<double>(end - begin);
+    model_.backend().run_step("evaluate", [&] { score_batch(false); });
+    const auto [loss, batch_correct] = read_batch_scores();
+    correct += batch_correct;
+    loss_sum += loss * static_cast<double>(end - begin);
   }
   const auto n = static_cast<double>(data.size());
   return {loss_sum / n, correct / n};
@@ -200,8 +195,10 @@ std::vector<float> Trainer::predict(const Dataset& data, std::int64_t batch_size
   out.reserve(static_cast<std::size_t>(data.size() * model_.output_shape().numel()));
   for (std::int64_t begin = 0; begin < data.size(); begin += batch_size) {
     load_batch(data, order, begin, std::min(data.size(), begin + batch_size));
-    const auto y = to_host<float>(model_.forward(x_));
-    out.insert(out.end(), y.begin(), y.end());
+    const Tensor* y = nullptr;
+    model_.backend().run_step("predict", [&] { y = &model_.forward(x_); });
+    const auto values = to_host<float>(*y);
+    out.insert(out.end(), values.begin(), values.end());
   }
   return out;
 }

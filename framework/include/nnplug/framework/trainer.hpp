@@ -68,16 +68,20 @@ class Trainer {
     gather_batch(data, order, begin, end);
     upload_batch(data.sample_shape);
   }
-  // Runs forward and the loss on the loaded batch; fills loss_, correct_ (the number of correct predictions)
-  // and, when grad, dprediction_. Reads nothing back.
+  // Runs forward and the loss on the loaded batch; fills metrics_ (the mean loss and the number of correct
+  // predictions) and, when grad, dprediction_. Reads nothing back.
   void score_batch(bool grad);
+  struct BatchScores {
+    double loss, correct;
+  };
+  BatchScores read_batch_scores() const;
 
   Model& model_;
   std::shared_ptr<Loss> loss_fn_;
   std::shared_ptr<Optimizer> optimizer_;
   std::vector<float> host_x_, host_target_;
   std::vector<std::int32_t> host_labels_;
-  Tensor x_, target_, labels_, loss_, dprediction_, correct_;
+  Tensor x_, target_, labels_, metrics_, dprediction_;
 };
 
 }  // namespace nnplug
