@@ -65,7 +65,7 @@ class ReplayingBackend final : public ForwardingBackend {
 
   void run_step(std::string_view name, const std::function<void()>& body) override {
     if (recorder_.mode() != Mode::Closed) return body();
-    const Mode mode = recorder_.open(name);
+    recorder_.open(name);
     try {
       body();
     } catch (...) {
@@ -86,7 +86,6 @@ class ReplayingBackend final : public ForwardingBackend {
         run_all(fresh);
       }
     }
-    (void)mode;
     recorder_.close();
   }
 
