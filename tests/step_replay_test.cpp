@@ -104,8 +104,9 @@ class ReplayingBackend final : public ForwardingBackend {
 };
 
 // A spec whose steps have every kind of live field: dropout seeds, Adam's step count, a learning rate that a
-// schedule changes every step. 1,000 samples in batches of 64 leave a shorter last batch in each epoch.
-std::string spec_text(const std::string& optimizer, const std::string& regularizer) {
+// schedule changes every step, and (with gradient noise) a noise seed and std that change every step. 1,000
+// samples in batches of 64 leave a shorter last batch in each epoch.
+std::string spec_text(const std::string& optimizer, const std::string& regularizer, bool gradient_noise = false) {
   return R"({
     "seed": 7, "dtype": "float64",
     "data": {"format": "gaussian_blobs", "samples": 1250, "centers": 4, "features": 12, "std": 2.0, "validation_split": 0.2},
@@ -118,6 +119,7 @@ std::string spec_text(const std::string& optimizer, const std::string& regulariz
     "loss": "softmax_cross_entropy",
     "optimizer": )" + optimizer + R"(,
     "schedule": {"type": "cosine", "T_max": 3},
+    "gradient_transforms": )" + std::string(gradient_noise ? R"([{"type": "gradient_noise", "eta": 0.01}])" : "[]") + R"(,
     "training": {"epochs": 3, "batch_size": 64, "shuffle": true}
   })";
 }
@@ -150,7 +152,7 @@ void expect_same_run(const Run& replayed, const Run& plain) {
 TEST(StepReplay, ReplayedStepsTrainExactlyAsOpsRunOneByOne) {
   for (const std::string optimizer : {R"({"type": "adam", "lr": 0.01})", R"({"type": "sgd", "lr": 0.05, "momentum": 0.9})"}) {
     SCOPED_TRACE(optimizer);
-    const std::string text = spec_text(optimizer, "");
+    const std::string text = spec_text(optimizer, "", optimizer.find("sgd") != std::string::npos);
     auto replaying = std::make_shared<ReplayingBackend>();
     expect_same_run(train_on(replaying, text), train_on(cpu_backend(), text));
     // 3 epochs of 16 batches, two parts each: most of them replayed (not the first few of an epoch, nor its
@@ -197,6 +199,7 @@ TEST(StepReplay, OnlyLiveFieldsMayDifferBetweenTheSameOps) {
   EXPECT_NE(signature(op::Fill{w, 1.0}), signature(op::Fill{w, 2.0}));
   EXPECT_EQ(signature(op::Dropout{w, g, m, DropoutKind::Inverted, 0.5, 1}), signature(op::Dropout{w, g, m, DropoutKind::Inverted, 0.5, 2}));
   EXPECT_NE(signature(op::Dropout{w, g, m, DropoutKind::Inverted, 0.5, 1}), signature(op::Dropout{w, g, m, DropoutKind::Gaussian, 0.5, 1}));
+  EXPECT_EQ(signature(op::AddNoise{w, 0.1, 1}), signature(op::AddNoise{w, 0.2, 2}));  // gradient noise decays
   EXPECT_NE(signature(op::Copy{w, g}), signature(op::Copy{g, w}));
   EXPECT_NE(signature(op::Copy{w, g}), signature(op::Multiply{w, g, Tensor()}));
 }

@@ -33,8 +33,12 @@ template <typename T>
 T live_value(const op::AdadeltaStep& o) { return static_cast<T>(o.lr); }
 template <typename T>
 std::uint64_t live_value(const op::Dropout& o) { return o.seed; }
+struct NoiseDraw {
+  std::uint64_t seed;
+  double std;
+};
 template <typename T>
-std::uint64_t live_value(const op::AddNoise& o) { return o.seed; }
+NoiseDraw live_value(const op::AddNoise& o) { return {o.seed, o.std}; }
 
 // The tensor whose dtype selects T for an op with a live value.
 inline const Tensor& live_value_tensor(const op::SgdStep& o) { return o.param; }

@@ -1,6 +1,6 @@
 // Ops that draw random numbers: the dropouts and gradient noise. The numbers come from counter_random, a function
-// of (seed, element index), so the GPU draws exactly the masks the CPU backend draws for the same seed. The seed is
-// a live value, which a replayed step graph refills.
+// of (seed, element index), so the GPU draws exactly the masks the CPU backend draws for the same seed. The seed
+// (and the noise's std, which decays from step to step) is a live value, which a replayed step graph refills.
 #include <cmath>
 
 #include "grid_loop.cuh"
@@ -43,9 +43,9 @@ __global__ void dropout_kernel(const T* x, T* y, T* mask, std::int64_t n, Dropou
 }
 
 template <typename T>
-__global__ void add_noise_kernel(T* x, std::int64_t n, double std, Live<std::uint64_t> live_seed) {
-  const std::uint64_t seed = live_seed.get();
-  NNPLUG_GRID_LOOP(i, n) x[i] += static_cast<T>(std * counter_random::normal(seed, static_cast<std::uint64_t>(i)));
+__global__ void add_noise_kernel(T* x, std::int64_t n, Live<NoiseDraw> live) {
+  const NoiseDraw d = live.get();
+  NNPLUG_GRID_LOOP(i, n) x[i] += static_cast<T>(d.std * counter_random::normal(d.seed, static_cast<std::uint64_t>(i)));
 }
 
 }  // namespace
@@ -66,7 +66,7 @@ void run_kernel(const op::AddNoise& o, DeviceContext& ctx) {
   with_float_type(o.x, "add_noise", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.x.numel();
-    add_noise_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), n, o.std, ctx.live(live_value<T>(o)));
+    add_noise_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), n, ctx.live(live_value<T>(o)));
   });
   check_launch("add_noise");
 }

@@ -79,7 +79,7 @@ void with_fields(O& o, F&& f) {
 template <class O>
 bool is_live(const O&, const void*) { return false; }
 inline bool is_live(const op::Dropout& o, const void* f) { return f == &o.seed; }
-inline bool is_live(const op::AddNoise& o, const void* f) { return f == &o.seed; }
+inline bool is_live(const op::AddNoise& o, const void* f) { return f == &o.seed || f == &o.std; }  // std decays per step
 inline bool is_live(const op::SgdStep& o, const void* f) { return f == &o.lr; }
 inline bool is_live(const op::AdamStep& o, const void* f) { return f == &o.lr || f == &o.step; }
 inline bool is_live(const op::AdagradStep& o, const void* f) { return f == &o.lr || f == &o.step; }
