@@ -105,6 +105,9 @@ int main(int argc, char** argv) {
                   100 * gemm / best, adam, 100 * adam / best, best - gemm - adam, 100 * (best - gemm - adam) / best);
     else
       std::printf("  per epoch: optimizer %.3f s (%.0f%%), the rest %.3f s\n", adam, 100 * adam / best, best - adam);
+    if (const StepStats steps = ex.backend->step_stats(); steps.captures > 0)
+      std::printf("  step parts: %zu replayed, %zu captured, %zu run op by op\n", steps.replays, steps.captures,
+                  steps.parts_run_op_by_op);
     std::printf("RESULT nnplug_samples_per_s %.0f\n", rate);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "train_throughput: %s\n", e.what());

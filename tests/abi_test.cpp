@@ -45,6 +45,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {4, 0x42ac8143bfcc6c11ULL},
     {5, 0x1cd892dd526d085fULL},
     {6, 0xe62f8d4d1e4f427dULL},
+    {7, 0x585e8e935adc4999ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

@@ -75,6 +75,9 @@ TEST(CudaBackend, StepGraphsTrainAsOpsRunOneByOne) {
     gpu.fit.schedule = registry().create_schedule(Params("test", {{"type", "inverse_time"}, {"decay", 0.01}}));  // every step
     Trainer trainer(*gpu.model, gpu.loss, gpu.optimizer);
     const auto history = trainer.fit(gpu.train, nullptr, gpu.fit);
+    // 2 epochs of 10 batches, two parts each: most of them replayed (none when graphs are off).
+    if (graphs) EXPECT_GE(gpu.backend->step_stats().replays, 2u * 2 * 5);
+    else EXPECT_EQ(gpu.backend->step_stats().replays, 0u);
     std::vector<double> weights;
     for (const auto* p : gpu.model->parameters(true)) {
       const auto w = to_host<double>(p->value);

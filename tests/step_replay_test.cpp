@@ -36,7 +36,8 @@ class OwnedBuffer final : public Buffer {
 class ReplayingBackend final : public ForwardingBackend {
  public:
   ReplayingBackend() : ForwardingBackend("replaying", cpu_backend()) {}
-  int captures = 0, replays = 0, interrupts = 0;
+  int interrupts = 0;
+  StepStats step_stats() const override { return recorder_.stats(); }
 
   std::shared_ptr<Buffer> allocate(std::size_t n) override {
     return std::make_shared<OwnedBuffer>(inner_->allocate(n), shared_from_this());
@@ -74,12 +75,10 @@ class ReplayingBackend final : public ForwardingBackend {
       throw;
     }
     if (recorder_.mode() == Mode::Capture) {
-      ++captures;
       run_all(recorder_.captured(recorder_.take_kept()));
     } else if (recorder_.mode() == Mode::Replay) {
       const std::vector<Op> fresh = recorder_.take_kept();
       if (std::vector<Op>* recording = recorder_.replayable()) {
-        ++replays;
         for (std::size_t i = 0; i < recording->size(); ++i) backends::copy_live_fields((*recording)[i], fresh[i]);
         run_all(*recording);
       } else {
@@ -157,8 +156,8 @@ TEST(StepReplay, ReplayedStepsTrainExactlyAsOpsRunOneByOne) {
     expect_same_run(train_on(replaying, text), train_on(cpu_backend(), text));
     // 3 epochs of 16 batches, two parts each: most of them replayed (not the first few of an epoch, nor its
     // shorter last batch).
-    EXPECT_GE(replaying->replays, 2 * 3 * 11);
-    EXPECT_GE(replaying->captures, 2);
+    EXPECT_GE(replaying->step_stats().replays, 2u * 3 * 11);
+    EXPECT_GE(replaying->step_stats().captures, 2u);
     EXPECT_EQ(replaying->interrupts, 0);
   }
 }
@@ -170,7 +169,8 @@ TEST(StepReplay, AStepThatReadsBackRunsOpByOneFromThenOn) {
   auto replaying = std::make_shared<ReplayingBackend>();
   expect_same_run(train_on(replaying, text), train_on(cpu_backend(), text));
   EXPECT_EQ(replaying->interrupts, 1);
-  EXPECT_GE(replaying->replays, 3 * 12);
+  EXPECT_GE(replaying->step_stats().replays, 3u * 12);
+  EXPECT_GE(replaying->step_stats().parts_run_op_by_op, 3u * 16);  // every update part
 }
 
 Op adam_step(const Tensor& w, const Tensor& g, const Tensor& m, const Tensor& v, double lr, std::int64_t step, double beta1 = 0.9) {

@@ -31,6 +31,8 @@ class CudaBackend final : public Backend {
     return {allocator_->bytes_in_use(), allocator_->bytes_cached(), allocator_->system_allocations()};
   }
 
+  StepStats step_stats() const override { return steps_->stats(); }
+
   DeviceAllocator& allocator() { return *allocator_; }
 
  private:

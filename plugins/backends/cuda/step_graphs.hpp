@@ -29,6 +29,7 @@ class StepGraphs {
   // Host memory is about to be read or written: whatever was kept or captured runs now, and the open part is run
   // op by op from now on.
   void interrupt();
+  const StepStats& stats() const { return recorder_.stats(); }
 
  private:
   struct Graph {

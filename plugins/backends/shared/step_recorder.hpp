@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "nnplug/backend.hpp"
 #include "op_signature.hpp"
 
 namespace nnplug::backends {
@@ -36,6 +37,7 @@ class StepRecorder {
   using Mode = StepMode;
 
   Mode mode() const { return mode_; }
+  const StepStats& stats() const { return stats_; }
 
   // Opens a step and says how to run its ops. Capture: expected_ops() says how many ops the step had last time.
   Mode open(std::string_view name) {
@@ -108,7 +110,7 @@ class StepRecorder {
     if (step_->recordings.size() > kMaxRecordings)
       step_->recordings.erase(std::min_element(step_->recordings.begin(), step_->recordings.end(),
                                                [](const Slot& a, const Slot& b) { return a.last_used < b.last_used; }));
-    mode_ = Mode::Eager;
+    ++stats_.captures;
     return step_->recordings.front().recording;
   }
 
@@ -125,6 +127,7 @@ class StepRecorder {
     for (Slot* r : alive_)
       if (r->signature.size() == signature_.size()) {
         r->last_used = ++clock_;
+        ++stats_.replays;
         return &r->recording;
       }
     mode_ = Mode::Eager;
@@ -139,10 +142,13 @@ class StepRecorder {
 
   // Ends the step. An eager run that issued what the previous one did makes the next run a capture.
   void close() {
-    if (mode_ == Mode::Eager && observing_ && !step_->unrecordable) {
-      step_->ready = signature_ == step_->last;
-      step_->last.swap(signature_);
-      step_->last_ops = ops_;
+    if (mode_ == Mode::Eager) {
+      ++stats_.parts_run_op_by_op;
+      if (observing_ && !step_->unrecordable) {
+        step_->ready = signature_ == step_->last;
+        step_->last.swap(signature_);
+        step_->last_ops = ops_;
+      }
     }
     mode_ = Mode::Closed;
     step_ = nullptr;
@@ -172,6 +178,7 @@ class StepRecorder {
   std::vector<Op> kept_;
   std::vector<Slot*> alive_;  // recordings that every op so far matched
   std::uint64_t clock_ = 0;
+  StepStats stats_;
 };
 
 }  // namespace nnplug::backends

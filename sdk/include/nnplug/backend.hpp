@@ -21,6 +21,14 @@ struct MemoryStats {
   std::size_t system_allocations = 0;  // requests the cache could not serve
 };
 
+// What run_step() did so far: step parts recorded, parts replayed from a recording, and parts run op by op. A
+// backend that does not record reports zeros.
+struct StepStats {
+  std::size_t captures = 0;
+  std::size_t replays = 0;
+  std::size_t parts_run_op_by_op = 0;
+};
+
 // Objects are created by the host as std::shared_ptr, so a backend can hand shared_from_this() to its buffers:
 // a buffer keeps its backend (and the backend's library) alive.
 class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
@@ -60,6 +68,7 @@ class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
   }
 
   virtual MemoryStats memory_stats() const { return {}; }
+  virtual StepStats step_stats() const { return {}; }
 
   // Creates a tensor in new memory of this backend.
   Tensor empty(const Shape& shape, DType dtype) {
