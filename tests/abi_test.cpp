@@ -46,6 +46,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {5, 0x1cd892dd526d085fULL},
     {6, 0xe62f8d4d1e4f427dULL},
     {7, 0x585e8e935adc4999ULL},
+    {8, 0x174dc8b360b2b411ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

@@ -104,13 +104,13 @@ class ReplayingBackend final : public ForwardingBackend {
 
 // A spec whose steps have every kind of live field: dropout seeds, Adam's step count, a learning rate that a
 // schedule changes every step, and (with gradient noise) a noise seed and std that change every step. 1,000
-// samples in batches of 64 leave a shorter last batch in each epoch.
-std::string spec_text(const std::string& optimizer, const std::string& regularizer, bool gradient_noise = false) {
+// samples in batches of 64 leave a shorter last batch in each epoch. `layer` adds fields to the first layer.
+std::string spec_text(const std::string& optimizer, const std::string& layer = "", const std::string& transforms = "[]") {
   return R"({
     "seed": 7, "dtype": "float64",
     "data": {"format": "gaussian_blobs", "samples": 1250, "centers": 4, "features": 12, "std": 2.0, "validation_split": 0.2},
     "layers": [
-      {"type": "dense", "units": 16, "activation": "relu")" + regularizer + R"(},
+      {"type": "dense", "units": 16, "activation": "relu")" + layer + R"(},
       {"type": "batch_norm"},
       {"type": "dropout", "rate": 0.3},
       {"type": "dense", "units": 4}
@@ -118,7 +118,7 @@ std::string spec_text(const std::string& optimizer, const std::string& regulariz
     "loss": "softmax_cross_entropy",
     "optimizer": )" + optimizer + R"(,
     "schedule": {"type": "cosine", "T_max": 3},
-    "gradient_transforms": )" + std::string(gradient_noise ? R"([{"type": "gradient_noise", "eta": 0.01}])" : "[]") + R"(,
+    "gradient_transforms": )" + transforms + R"(,
     "training": {"epochs": 3, "batch_size": 64, "shuffle": true}
   })";
 }
@@ -149,9 +149,12 @@ void expect_same_run(const Run& replayed, const Run& plain) {
 }
 
 TEST(StepReplay, ReplayedStepsTrainExactlyAsOpsRunOneByOne) {
-  for (const std::string optimizer : {R"({"type": "adam", "lr": 0.01})", R"({"type": "sgd", "lr": 0.05, "momentum": 0.9})"}) {
-    SCOPED_TRACE(optimizer);
-    const std::string text = spec_text(optimizer, "", optimizer.find("sgd") != std::string::npos);
+  const std::string adam = R"({"type": "adam", "lr": 0.01})", sgd = R"({"type": "sgd", "lr": 0.05, "momentum": 0.9})";
+  // Penalties write their values on the backend, read after the update part: a penalised step is replayed too.
+  const std::string penalties = R"(, "weight_regularizer": {"type": "l2", "lambda": 0.01}, "activity_regularizer": {"type": "l1", "lambda": 0.001})";
+  for (const std::string& text : {spec_text(adam), spec_text(sgd, "", R"([{"type": "gradient_noise", "eta": 0.01}])"),
+                                  spec_text(adam, penalties)}) {
+    SCOPED_TRACE(text);
     auto replaying = std::make_shared<ReplayingBackend>();
     expect_same_run(train_on(replaying, text), train_on(cpu_backend(), text));
     // 3 epochs of 16 batches, two parts each: most of them replayed (not the first few of an epoch, nor its
@@ -163,9 +166,9 @@ TEST(StepReplay, ReplayedStepsTrainExactlyAsOpsRunOneByOne) {
 }
 
 TEST(StepReplay, AStepThatReadsBackRunsOpByOneFromThenOn) {
-  // A weight penalty reads its value back inside the update part: that part is run op by op, the forward part
-  // is still replayed.
-  const std::string text = spec_text(R"({"type": "adam", "lr": 0.01})", R"(, "weight_regularizer": {"type": "l2", "lambda": 0.01})");
+  // Clipping by the global norm reads the norm back inside the update part: that part is run op by op, the
+  // forward part is still replayed.
+  const std::string text = spec_text(R"({"type": "adam", "lr": 0.01})", "", R"([{"type": "clip_norm", "max_norm": 1.0}])");
   auto replaying = std::make_shared<ReplayingBackend>();
   expect_same_run(train_on(replaying, text), train_on(cpu_backend(), text));
   EXPECT_EQ(replaying->interrupts, 1);

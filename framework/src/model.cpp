@@ -69,6 +69,11 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
     bind_attachments(layers_[i]);
   }
   output_shape_ = shape;
+  std::int64_t penalties = 0;
+  for (auto& entry : layers_)
+    for (auto& b : entry.bound)
+      if (b.regularizer->role() == RegularizerRole::Penalty) b.slot = penalties++;
+  if (penalties > 0) penalty_values_ = backend_->empty(Shape{penalties}, dtype_);
 
   // One generator for the whole model, drawn in layer order, so a seed fixes every initial value.
   Random random(seed);
@@ -91,7 +96,7 @@ const Tensor& Model::forward(const Tensor& x) {
     throw ShapeError("model input has per-sample shape " + x.shape().without_batch().str() + ", the model expects " +
                      input_shape_.str());
   const Tensor* h = &x;
-  activity_penalty_ = 0.0;
+  if (penalty_values_.defined()) backend_->run(op::Fill{penalty_values_, 0.0});
   for (auto& entry : layers_) {
     h = &run_naming_layer(entry.label, "forward", [&]() -> const Tensor& { return entry.layer->forward(*h); });
     bool first = true;
@@ -99,7 +104,8 @@ const Tensor& Model::forward(const Tensor& x) {
       if (b.parameter || b.regularizer->role() != RegularizerRole::Penalty || !training_) continue;
       if (first) backend_->run(op::Fill{ensure(entry.activity_grad, *backend_, h->shape(), dtype_), 0.0});
       first = false;
-      activity_penalty_ += b.regularizer->penalize(*h, entry.activity_grad, 1.0 / static_cast<double>(h->dim(0)));
+      b.regularizer->penalize(*h, entry.activity_grad, 1.0 / static_cast<double>(h->dim(0)),
+                              penalty_values_.rows(b.slot, b.slot + 1));
     }
     if (first) entry.activity_grad = Tensor();
   }
@@ -116,12 +122,17 @@ void Model::backward(const Tensor& dy) {
   }
 }
 
-double Model::apply_penalties() {
-  double total = activity_penalty_;
+void Model::apply_penalties() {
   for (auto& entry : layers_)
     for (const auto& b : entry.bound)
       if (b.parameter && b.regularizer->role() == RegularizerRole::Penalty)
-        total += b.regularizer->penalize(b.parameter->value, b.parameter->grad, 1.0);
+        b.regularizer->penalize(b.parameter->value, b.parameter->grad, 1.0, penalty_values_.rows(b.slot, b.slot + 1));
+}
+
+double Model::penalty() const {
+  if (!penalty_values_.defined()) return 0.0;
+  double total = 0.0;
+  for (const double v : to_host<double>(penalty_values_)) total += v;
   return total;
 }
 

@@ -36,14 +36,16 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
   Tensor dprediction = be.empty(model.output_shape().with_batch(n), DType::Float64);
 
   // The objective the optimizer sees: the mean data loss, plus the penalties when they are checked. The
-  // penalties' values come from apply_penalties(), which also adds their gradients to the parameters' (only read
-  // after a backward pass).
+  // penalties' gradients are added to the parameters' by apply_penalties() (only read after a backward pass).
   auto objective = [&](bool backward) {
     const Tensor& y = model.forward(x);
     loss.compute(y, target, value, backward ? dprediction : Tensor());
     double f = to_host<double>(value)[0];
     if (backward) model.backward(dprediction);
-    if (settings.regularization) f += model.apply_penalties();
+    if (settings.regularization) {
+      model.apply_penalties();
+      f += model.penalty();
+    }
     return f;
   };
   struct Analytic {

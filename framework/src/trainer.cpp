@@ -133,11 +133,12 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       }
       be.run_step("train update", [&] {
         model_.backward(dprediction_);
-        loss += model_.apply_penalties();  // "a penalty is added to the mean loss of the batch"
+        model_.apply_penalties();
         for (const auto& t : options.gradient_transforms) t->apply(parameters, global_step);
         optimizer_->step();
         model_.apply_constraints();
       });
+      loss += model_.penalty();  // "a penalty is added to the mean loss of the batch"
       ++global_step;
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;

@@ -58,7 +58,8 @@ CheckResult check_regularizer(Regularizer& reg, Backend& be) {
   }
   CheckResult r{reg.type() + " penalty gradient"};
   be.run(op::Fill{grad, 0.0});
-  reg.penalize(w, grad, 1.0);
+  Tensor value = be.empty(Shape{1}, DType::Float64);
+  reg.penalize(w, grad, 1.0, value);
   const auto analytic = to_host<double>(grad);
   auto host = w0;
   Tensor scratch = be.empty(Shape{3, 4}, DType::Float64);
@@ -66,7 +67,8 @@ CheckResult check_regularizer(Regularizer& reg, Backend& be) {
     auto value_at = [&](double v) {
       host[i] = v;
       from_host(w, host);
-      return reg.penalize(w, scratch, 1.0);
+      reg.penalize(w, scratch, 1.0, value);
+      return to_host<double>(value)[0];
     };
     const double original = host[i], h = 1e-5;
     const double numeric = (value_at(original + h) - value_at(original - h)) / (2 * h);

@@ -16,11 +16,11 @@ class NNPLUG_API Regularizer {
   virtual ~Regularizer() = default;
   virtual std::string type() const = 0;
   virtual RegularizerRole role() const = 0;
-  // Penalty: adds scale * dP/dw into grad and returns scale * P(w). scale is 1 for a parameter and 1 / N for an
-  // activity (a mean over the batch).
-  virtual double penalize(const Tensor& w, const Tensor& grad, double scale) {
-    (void)w, (void)grad, (void)scale;
-    return 0.0;
+  // Penalty: adds scale * dP/dw into grad and writes scale * P(w) into value, a one-element tensor of w's dtype
+  // on w's backend. scale is 1 for a parameter and 1 / N for an activity (a mean over the batch). Nothing may be
+  // read back: this runs inside a training step, which a device backend replays as a whole (Backend::run_step).
+  virtual void penalize(const Tensor& w, const Tensor& grad, double scale, const Tensor& value) {
+    (void)w, (void)grad, (void)scale, (void)value;
   }
   // Constraint: projects w in place.
   virtual void constrain(const Tensor& w) { (void)w; }

@@ -12,17 +12,13 @@ class WeightPenalty final : public Regularizer {
   WeightPenalty(std::string name, double l1, double l2) : name_(std::move(name)), l1_(l1), l2_(l2) {}
   std::string type() const override { return name_; }
   RegularizerRole role() const override { return RegularizerRole::Penalty; }
-  double penalize(const Tensor& w, const Tensor& grad, double scale) override {
-    if (!value_.defined() || &value_.backend() != &w.backend() || value_.dtype() != w.dtype())
-      value_ = w.backend().empty(Shape{1}, w.dtype());
-    w.backend().run(op::Penalty{w, grad, value_, l1_, l2_, scale});
-    return to_host<double>(value_)[0];
+  void penalize(const Tensor& w, const Tensor& grad, double scale, const Tensor& value) override {
+    w.backend().run(op::Penalty{w, grad, value, l1_, l2_, scale});
   }
 
  private:
   std::string name_;
   double l1_, l2_;
-  Tensor value_;
 };
 
 }  // namespace nnplug

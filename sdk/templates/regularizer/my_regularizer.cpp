@@ -12,18 +12,16 @@ class MyRegularizer final : public Regularizer {
   std::string type() const override { return "my_regularizer"; }
   RegularizerRole role() const override { return RegularizerRole::Penalty; }
 
-  // Adds scale dP/dw to grad and returns scale P(w).
-  double penalize(const Tensor& w, const Tensor& grad, double scale) override {
+  // Adds scale dP/dw to grad and writes scale P(w) into value, all on the backend (nothing is read back).
+  void penalize(const Tensor& w, const Tensor& grad, double scale, const Tensor& value) override {
     Backend& be = w.backend();
-    ensure(sum_, be, Shape{1}, DType::Float64);
-    be.run(op::SumSquares{w, sum_});
+    be.run(op::SumSquares{w, value});
+    be.run(op::Axpby{value, value, scale * 0.5 * lambda_, 0.0});
     be.run(op::Axpby{w, grad, scale * lambda_, 1.0});
-    return scale * 0.5 * lambda_ * to_host<double>(sum_)[0];
   }
 
  private:
   double lambda_;
-  Tensor sum_;
 };
 
 }  // namespace

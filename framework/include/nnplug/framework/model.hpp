@@ -33,9 +33,11 @@ class Model {
   // dy: dL/d(output) of the last forward(); fills every parameter's grad.
   void backward(const Tensor& dy);
   void set_training(bool training);
-  // After backward(): adds every penalty's gradient to its parameter's grad and returns the total penalty of the
-  // batch (parameter penalties, and activity penalties of the last training forward).
-  double apply_penalties();
+  // After backward(): adds every parameter penalty's gradient to its parameter's grad. Reads nothing back.
+  void apply_penalties();
+  // The batch's total penalty: the activity penalties of the last training forward and the parameter penalties
+  // of apply_penalties() since. Read back from the backend (0 without a download when there is no penalty).
+  double penalty() const;
   // Whether any penalty (on a parameter or an activity) is attached.
   bool has_penalties() const;
   // After the optimizer's step: projects every constrained parameter.
@@ -63,6 +65,7 @@ class Model {
   struct Bound {  // an attachment resolved to its parameter (null for an activity)
     Parameter* parameter;
     std::shared_ptr<Regularizer> regularizer;
+    std::int64_t slot = -1;  // a penalty's element of penalty_values_
   };
   struct Entry {
     std::shared_ptr<Layer> layer;
@@ -74,7 +77,7 @@ class Model {
   };
   void bind_attachments(Entry& entry);
   bool training_ = true;
-  double activity_penalty_ = 0.0;
+  Tensor penalty_values_;  // one element per penalty, so that a step writes them all without reading any back
   std::shared_ptr<Backend> backend_;
   DType dtype_;
   std::vector<Entry> layers_;
