@@ -47,6 +47,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {6, 0xe62f8d4d1e4f427dULL},
     {7, 0x585e8e935adc4999ULL},
     {8, 0x174dc8b360b2b411ULL},
+    {9, 0xc2e2510c6a174b60ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

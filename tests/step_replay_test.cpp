@@ -5,6 +5,7 @@
 // and training would no longer match a plain CPU run bit for bit.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "nnplug/framework/experiment.hpp"
@@ -128,11 +129,12 @@ struct Run {
   std::vector<std::vector<double>> weights;
 };
 
-Run train_on(std::shared_ptr<Backend> backend, const std::string& text) {
+Run train_on(std::shared_ptr<Backend> backend, const std::string& text, std::shared_ptr<GradientTransform> transform = {}) {
   const Spec spec = parse_spec(text, "replay.json");
   Experiment ex = build_experiment(spec, registry(), {});
   ex.model = build_model(spec, registry(), std::move(backend), ex.model->dtype(), ex.train.sample_shape, 7);
   ex.fit.progress = false;
+  if (transform) ex.fit.gradient_transforms.push_back(std::move(transform));
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);
   Run run{trainer.fit(ex.train, &ex.validation, ex.fit), {}};
   for (const auto* p : ex.model->parameters(true)) run.weights.push_back(to_host<double>(p->value));
@@ -150,10 +152,10 @@ void expect_same_run(const Run& replayed, const Run& plain) {
 
 TEST(StepReplay, ReplayedStepsTrainExactlyAsOpsRunOneByOne) {
   const std::string adam = R"({"type": "adam", "lr": 0.01})", sgd = R"({"type": "sgd", "lr": 0.05, "momentum": 0.9})";
-  // Penalties write their values on the backend, read after the update part: a penalised step is replayed too.
+  // Penalties and clip_norm keep their values on the backend: a penalised, clipped step is replayed too.
   const std::string penalties = R"(, "weight_regularizer": {"type": "l2", "lambda": 0.01}, "activity_regularizer": {"type": "l1", "lambda": 0.001})";
   for (const std::string& text : {spec_text(adam), spec_text(sgd, "", R"([{"type": "gradient_noise", "eta": 0.01}])"),
-                                  spec_text(adam, penalties)}) {
+                                  spec_text(adam, penalties, R"([{"type": "clip_norm", "max_norm": 0.5}])")}) {
     SCOPED_TRACE(text);
     auto replaying = std::make_shared<ReplayingBackend>();
     expect_same_run(train_on(replaying, text), train_on(cpu_backend(), text));
@@ -165,12 +167,26 @@ TEST(StepReplay, ReplayedStepsTrainExactlyAsOpsRunOneByOne) {
   }
 }
 
+// A gradient transform that reads a value back every step, as a user's might (the built-in ones do not).
+class ReadsBack final : public GradientTransform {
+ public:
+  std::string type() const override { return "reads_back"; }
+  void apply(const std::vector<Parameter*>& parameters, std::int64_t) override {
+    Backend& be = parameters[0]->grad.backend();
+    ensure(sum_, be, Shape{1}, DType::Float64);
+    be.run(op::SumSquares{parameters[0]->grad, sum_});
+    if (!std::isfinite(to_host<double>(sum_)[0])) throw Error("a non-finite gradient");
+  }
+
+ private:
+  Tensor sum_;
+};
+
 TEST(StepReplay, AStepThatReadsBackRunsOpByOneFromThenOn) {
-  // Clipping by the global norm reads the norm back inside the update part: that part is run op by op, the
-  // forward part is still replayed.
+  // The transform reads inside the update part: that part is run op by op, the forward part is still replayed.
   const std::string text = spec_text(R"({"type": "adam", "lr": 0.01})", "", R"([{"type": "clip_norm", "max_norm": 1.0}])");
   auto replaying = std::make_shared<ReplayingBackend>();
-  expect_same_run(train_on(replaying, text), train_on(cpu_backend(), text));
+  expect_same_run(train_on(replaying, text, std::make_shared<ReadsBack>()), train_on(cpu_backend(), text, std::make_shared<ReadsBack>()));
   EXPECT_EQ(replaying->interrupts, 1);
   EXPECT_GE(replaying->step_stats().replays, 3u * 12);
   EXPECT_GE(replaying->step_stats().parts_run_op_by_op, 3u * 16);  // every update part

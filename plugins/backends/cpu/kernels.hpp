@@ -35,6 +35,7 @@ void run_kernel(const op::Penalty& o);
 void run_kernel(const op::RowNormConstraint& o);
 void run_kernel(const op::Clamp& o);
 void run_kernel(const op::SumSquares& o);
+void run_kernel(const op::ClipToNorm& o);
 void run_kernel(const op::AddNoise& o);
 void run_kernel(const op::Conv2d& o);
 void run_kernel(const op::Conv2dGrad& o);

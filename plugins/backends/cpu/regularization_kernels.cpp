@@ -71,6 +71,23 @@ void run_kernel(const op::SumSquares& o) {
   });
 }
 
+void run_kernel(const op::ClipToNorm& o) {
+  kChecks.clip_to_norm(o);
+  with_float_type(o.x, "clip_to_norm", [&](auto tag) {
+    using T = decltype(tag);
+    const T* squares = o.squares.data<T>();
+    double sum = 0;
+    for (std::int64_t j = 0; j < o.squares.numel(); ++j) sum += static_cast<double>(squares[j]);
+    const double norm = std::sqrt(sum);
+    if (norm <= o.max_norm) return;
+    const T scale = static_cast<T>(o.max_norm / (norm + 1e-6));
+    T* x = o.x.data<T>();
+    const std::int64_t n = o.x.numel();
+#pragma omp parallel for schedule(static) if (n > kParallelThreshold)
+    for (std::int64_t i = 0; i < n; ++i) x[i] *= scale;
+  });
+}
+
 void run_kernel(const op::AddNoise& o) {
   with_float_type(o.x, "add_noise", [&](auto tag) {
     using T = decltype(tag);

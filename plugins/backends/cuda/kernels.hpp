@@ -37,6 +37,7 @@ void run_kernel(const op::Penalty& o, DeviceContext& ctx);
 void run_kernel(const op::RowNormConstraint& o, DeviceContext& ctx);
 void run_kernel(const op::Clamp& o, DeviceContext& ctx);
 void run_kernel(const op::SumSquares& o, DeviceContext& ctx);
+void run_kernel(const op::ClipToNorm& o, DeviceContext& ctx);
 void run_kernel(const op::AddNoise& o, DeviceContext& ctx);
 void run_kernel(const op::Conv2d& o, DeviceContext& ctx);
 void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx);

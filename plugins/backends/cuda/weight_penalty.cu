@@ -1,4 +1,5 @@
-// Ops on whole parameter tensors: the L1/L2 penalty with its gradient, the max-norm constraint, the sum of squares.
+// Ops on whole parameter tensors: the L1/L2 penalty with its gradient, the max-norm constraint, the sum of squares
+// and clipping by a global norm.
 #include <cmath>
 
 #include "grid_loop.cuh"
@@ -40,6 +41,21 @@ __global__ void sum_squares_kernel(const T* x, std::int64_t n, double* acc) {
   if (threadIdx.x == 0) atomicAdd(acc, sum);
 }
 
+// Every block works out the scale from the partial sums of squares (a few, one per parameter tensor) itself.
+template <typename T>
+__global__ void clip_to_norm_kernel(T* x, std::int64_t n, const T* squares, std::int64_t parts, double max_norm) {
+  __shared__ double scale;
+  if (threadIdx.x == 0) {
+    double sum = 0;
+    for (std::int64_t j = 0; j < parts; ++j) sum += static_cast<double>(squares[j]);
+    const double norm = sqrt(sum);
+    scale = norm <= max_norm ? 1.0 : max_norm / (norm + 1e-6);
+  }
+  __syncthreads();
+  if (scale == 1.0) return;
+  NNPLUG_GRID_LOOP(i, n) x[i] *= static_cast<T>(scale);
+}
+
 // One block per row.
 template <typename T>
 __global__ void row_norm_kernel(T* w, std::int64_t cols, double max_norm, bool unit_norm) {
@@ -75,6 +91,17 @@ void run_kernel(const op::RowNormConstraint& o, DeviceContext& ctx) {
     row_norm_kernel<T><<<static_cast<unsigned>(rows), kThreads, 0, ctx.stream()>>>(o.w.data<T>(), cols, o.max_norm, o.unit_norm);
   });
   check_launch("row_norm_constraint");
+}
+
+void run_kernel(const op::ClipToNorm& o, DeviceContext& ctx) {
+  kChecks.clip_to_norm(o);
+  with_float_type(o.x, "clip_to_norm", [&](auto tag) {
+    using T = decltype(tag);
+    const std::int64_t n = o.x.numel();
+    clip_to_norm_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), n, o.squares.data<T>(), o.squares.numel(),
+                                                                          o.max_norm);
+  });
+  check_launch("clip_to_norm");
 }
 
 void run_kernel(const op::SumSquares& o, DeviceContext& ctx) {

@@ -120,6 +120,12 @@ class OpChecks {
     return l;
   }
 
+  void clip_to_norm(const op::ClipToNorm& o) const {
+    require(o.max_norm > 0.0, "clip_to_norm", "max_norm must be > 0, got " + std::to_string(o.max_norm));
+    require(o.squares.numel() >= 1 && o.squares.dtype() == o.x.dtype(), "clip_to_norm",
+            "squares " + o.squares.describe() + " must hold at least one sum of squares of x's dtype " + o.x.describe());
+  }
+
   void clamp(const op::Clamp& o) const {
     require(o.min <= o.max, "clamp", "min " + std::to_string(o.min) + " is above max " + std::to_string(o.max));
   }

@@ -40,6 +40,7 @@ template <> inline constexpr int kFieldCount<op::Penalty> = 6;
 template <> inline constexpr int kFieldCount<op::RowNormConstraint> = 3;
 template <> inline constexpr int kFieldCount<op::Clamp> = 3;
 template <> inline constexpr int kFieldCount<op::SumSquares> = 2;
+template <> inline constexpr int kFieldCount<op::ClipToNorm> = 3;
 template <> inline constexpr int kFieldCount<op::AddNoise> = 3;
 template <> inline constexpr int kFieldCount<op::Conv2d> = 5;
 template <> inline constexpr int kFieldCount<op::Conv2dGrad> = 7;

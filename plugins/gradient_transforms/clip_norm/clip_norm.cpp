@@ -1,8 +1,7 @@
 // Gradient transform 'clip_norm' (torch.nn.utils.clip_grad_norm_): when the global 2-norm of all gradients exceeds
-// max_norm, every gradient is scaled by max_norm / (norm + 1e-6).
-#include <cmath>
+// max_norm, every gradient is scaled by max_norm / (norm + 1e-6). The norm never leaves the backend: one sum of
+// squares per gradient, then op::ClipToNorm on each, so that a training step stays free of reads.
 
-#include "nnplug/counter_random.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -14,22 +13,20 @@ class ClipNorm final : public GradientTransform {
   explicit ClipNorm(double max_norm) : max_norm_(max_norm) {}
   std::string type() const override { return "clip_norm"; }
   void apply(const std::vector<Parameter*>& parameters, std::int64_t) override {
-    double total = 0;
-    for (Parameter* p : parameters) {
-      Backend& be = p->grad.backend();
-      if (!sum_.defined() || &sum_.backend() != &be) sum_ = be.empty(Shape{1}, DType::Float64);
-      be.run(op::SumSquares{p->grad, sum_});
-      total += to_host<double>(sum_)[0];
+    if (parameters.empty()) return;
+    const Tensor& first = parameters[0]->grad;
+    Backend& be = first.backend();
+    ensure(squares_, be, Shape{static_cast<std::int64_t>(parameters.size())}, first.dtype());
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      const auto at = static_cast<std::int64_t>(i);
+      be.run(op::SumSquares{parameters[i]->grad, squares_.rows(at, at + 1)});
     }
-    const double norm = std::sqrt(total);
-    if (norm <= max_norm_) return;
-    const double scale = max_norm_ / (norm + 1e-6);
-    for (Parameter* p : parameters) p->grad.backend().run(op::Axpby{p->grad, p->grad, scale, 0.0});
+    for (Parameter* p : parameters) be.run(op::ClipToNorm{p->grad, squares_, max_norm_});
   }
 
  private:
   double max_norm_;
-  Tensor sum_;
+  Tensor squares_;
 };
 
 }  // namespace

@@ -93,6 +93,12 @@ std::vector<ParityCase> cases() {
                }});
   c.push_back({"clamp", {out({3, 4})}, [](const T& t) { return op::Clamp{t[0], -0.5, 0.5}; }});
   c.push_back({"sum_squares", {in({5, 7}), out({1})}, [](const T& t) { return op::SumSquares{t[0], t[1]}; }});
+  // Squares from seeded values (x^2 >= 0) summing to about 5: a norm of about 2.2, clipped to 1 or left alone.
+  for (double max_norm : {1.0, 10.0})
+    c.push_back({"clip_to_norm " + std::to_string(static_cast<int>(max_norm)), {in({5}), out({3, 4})}, [max_norm](const T& t) {
+                   t[0].backend().run(op::Multiply{t[0], t[0], t[0]});
+                   return op::ClipToNorm{t[1], t[0], max_norm};
+                 }});
   for (const bool shared : {false, true}) {
     const Shape alpha = shared ? Shape{1} : Shape{3};
     const std::string suffix = shared ? " shared" : "";

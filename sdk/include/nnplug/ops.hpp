@@ -197,6 +197,14 @@ struct SumSquares {
   Tensor x, out;
 };
 
+// Clipping by a global norm, as torch.nn.utils.clip_grad_norm_: norm = sqrt(sum of squares), squares holding
+// partial sums of squares (one per tensor, as SumSquares writes them); when norm > max_norm, x is scaled by
+// max_norm / (norm + 1e-6), in place. The norm stays on the backend: a step that clips reads nothing back.
+struct ClipToNorm {
+  Tensor x, squares;
+  double max_norm = 1.0;
+};
+
 // x += std * N(0, 1), the normals drawn from (seed, element index) as for Dropout.
 struct AddNoise {
   Tensor x;
@@ -315,7 +323,7 @@ namespace nnplug {
 using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
                         op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
                         op::MaxGroupsGrad, op::Multiply, op::Dropout, op::BatchNorm, op::BatchNormGrad, op::Penalty,
-                        op::RowNormConstraint, op::Clamp, op::SumSquares, op::AddNoise, op::Conv2d, op::Conv2dGrad,
+                        op::RowNormConstraint, op::Clamp, op::SumSquares, op::ClipToNorm, op::AddNoise, op::Conv2d, op::Conv2dGrad,
                         op::Pool2d, op::Pool2dGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
                         op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep>;
 
@@ -325,7 +333,7 @@ inline const char* op_name(const Op& op) {
       "fill",       "copy",          "axpby",          "gemm",          "add_row_vector", "sum_rows",
       "activation", "activation_grad", "softmax",      "softmax_grad",  "prelu",          "prelu_grad",
       "max_groups", "max_groups_grad", "multiply",     "dropout",       "batch_norm",     "batch_norm_grad",
-      "penalty",    "row_norm_constraint", "clamp",    "sum_squares",   "add_noise",      "conv2d",
+      "penalty",    "row_norm_constraint", "clamp",    "sum_squares",   "clip_to_norm",   "add_noise",      "conv2d",
       "conv2d_grad", "pool2d",       "pool2d_grad",    "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
       "adam_step",  "adagrad_step",    "rmsprop_step", "adadelta_step"};
   static_assert(std::size(names) == std::variant_size_v<Op>);
