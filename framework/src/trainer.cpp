@@ -10,7 +10,6 @@
 
 namespace nnplug {
 
-
 std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::int64_t width) {
   std::vector<float> values(labels.size() * static_cast<std::size_t>(width), 0.0f);
   for (std::size_t i = 0; i < labels.size(); ++i) {

@@ -1,5 +1,6 @@
 #include "live_memory.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "kernels.hpp"
