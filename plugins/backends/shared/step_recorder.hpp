@@ -63,6 +63,7 @@ class StepRecorder {
 
   // Eager or Capture: the op was run or captured.
   void ran(const Op& op) {
+    if (step_->unrecordable) return;  // never compared again: no signature to note
     append_signature(op, signature_);
     ++ops_;
     if (mode_ == Mode::Capture) kept_.push_back(op);
