@@ -12,6 +12,7 @@ namespace nnplug::cli {
 struct TrainArgs {
   std::filesystem::path spec;
   std::string backend;
+  std::string communicator;  // empty: the spec's, else the best found
   std::optional<int> epochs;
   std::optional<long long> batch_size;
   std::optional<long long> limit_train;

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   auto* train_cmd = app.add_subcommand("train", "Train the model a spec file describes, then score it on the test set");
   train_cmd->add_option("spec", train.spec, "Model spec file (JSON)")->required();
   train_cmd->add_option("--backend", train.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
+  train_cmd->add_option("--communicator", train.communicator, "Communicator plugin for data-parallel training, by name or as a JSON object of its parameters (default: the spec's, else mpi under mpirun, else local)");
   train_cmd->add_option("--epochs", train.epochs, "Override the spec's epoch count");
   train_cmd->add_option("--batch-size", train.batch_size, "Override the spec's batch size");
   train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples");

@@ -1,8 +1,11 @@
 // nnplug train: build everything a spec names from plugins, train with a progress bar, report the test score.
+// Started by mpirun, every rank runs this same command and trains its share of each global batch; rank 0 alone
+// prints and writes files.
 #include <cstdio>
 
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
@@ -10,6 +13,106 @@
 #include "nnplug/framework/training_monitor.hpp"
 
 namespace nnplug::cli {
+
+namespace {
+
+// What every rank must hold alike: "kind:name@version" of every plugin name registered.
+std::string plugin_set(const Registry& registry) {
+  std::string out;
+  for (const auto& e : registry.entries()) out += std::string(kind_name(e.kind)) + ":" + e.name + "@" + e.library->version() + " ";
+  return out;
+}
+
+std::string data_fingerprint(const Experiment& ex) {
+  std::string out;
+  for (const Dataset* d : {&ex.train, &ex.validation, &ex.test})
+    out += std::to_string(fingerprint(d->x.data(), d->x.size() * sizeof(float))) + "/" +
+           std::to_string(fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t))) + " ";
+  return out;
+}
+
+int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const std::shared_ptr<Communicator>& shared) {
+  Communicator& communicator = *shared;
+  const bool lead = communicator.rank() == 0;
+  const bool distributed = communicator.size() > 1;
+  if (distributed) {
+    require_same_on_every_rank(communicator, "the spec (with its --set overrides)", spec.json.dump());
+    require_same_on_every_rank(communicator, "the set of plugins", plugin_set(registry));
+  }
+  Overrides overrides;
+  overrides.backend = args.backend;
+  overrides.epochs = args.epochs;
+  if (args.batch_size) overrides.batch_size = *args.batch_size;
+  if (args.limit_train) overrides.limit_train = *args.limit_train;
+  Experiment ex = build_experiment(spec, registry, overrides);
+  if (distributed) require_same_on_every_rank(communicator, "the data (training, validation and test sets)", data_fingerprint(ex));
+  ex.fit.progress = args.progress && lead;
+
+  if (lead) {
+    std::printf("backend: %s (%s)\n", ex.backend->name().c_str(), ex.backend->device().c_str());
+    if (distributed)
+      std::printf("data-parallel: %d ranks over %s (%s); batch_size %lld is the global batch, about %lld samples per rank\n",
+                  communicator.size(), communicator.name().c_str(), communicator.describe().c_str(),
+                  static_cast<long long>(ex.fit.batch_size), static_cast<long long>(ex.fit.batch_size / communicator.size()));
+    std::printf("data: %lld training, %lld validation, %lld test samples\n", static_cast<long long>(ex.train.size()),
+                static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
+    std::printf("%s\n", ex.model->summary().c_str());
+    std::fflush(stdout);
+  }
+
+  if (!args.run_dir.empty()) {
+    // A run folder: everything `nnplug report` draws. The spec's own callbacks still write where they say.
+    if (lead) {
+      std::filesystem::create_directories(args.run_dir);
+      write_text_atomically(args.run_dir / "spec.json", spec.json.dump(2) + "\n", "the spec");
+    }
+    ex.fit.callbacks.push_back(std::make_shared<HistoryWriter>(args.run_dir / "history.csv"));
+    ex.fit.callbacks.push_back(std::make_shared<TrainingMonitor>(args.run_dir / "monitor.jsonl"));
+  }
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  if (!args.resume.empty()) {
+    ex.fit.initial_epoch = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
+    if (lead) std::printf("resumed from %s after epoch %d\n", args.resume.c_str(), ex.fit.initial_epoch);
+  }
+  trainer.distribute(shared, ex.bucket_bytes);
+  trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit, [&](const EpochRecord& r) {
+    if (!lead) return;
+    std::printf("epoch %d/%d  loss %.4f  accuracy %.4f", r.epoch, ex.fit.epochs, r.train.loss, r.train.accuracy);
+    if (r.has_validation) std::printf("  val_loss %.4f  val_accuracy %.4f", r.validation.loss, r.validation.accuracy);
+    std::printf("  (%.1f s, %.0f samples/s)\n", r.seconds, static_cast<double>(ex.train.size()) / r.seconds);
+    std::fflush(stdout);
+  });
+  if (ex.test.size()) {
+    const Scores test = trainer.evaluate(ex.test, ex.fit.batch_size);
+    if (lead) std::printf("test: loss %.4f  accuracy %.4f\n", test.loss, test.accuracy);
+  }
+  if (!args.run_dir.empty()) {
+    // Every rank scores (evaluate() is collective); rank 0 writes.
+    const Dataset& scored = ex.test.size() ? ex.test : ex.validation;
+    if (scored.size()) {
+      const double loss = trainer.evaluate(scored, ex.fit.batch_size).loss;
+      if (lead) {
+        const auto p = class_probabilities(trainer.predict(scored, ex.fit.batch_size), ex.model->output_shape().numel(), scored.num_classes,
+                                           ex.loss->output_link());
+        auto metrics = evaluation_json(evaluate_scores(p, scored.labels, scored.num_classes, loss, 5), ex.class_names);
+        metrics["set"] = ex.test.size() ? "test" : "validation";
+        write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");
+      }
+    }
+    if (lead) {
+      save_model(args.run_dir / "model.safetensors", spec, *ex.model, registry);
+      std::printf("wrote the run to %s (report: nnplug report %s)\n", args.run_dir.c_str(), args.run_dir.c_str());
+    }
+  }
+  if (!args.save.empty() && lead) {
+    save_model(args.save, spec, *ex.model, registry);
+    std::printf("saved the model to %s\n", args.save.c_str());
+  }
+  if (distributed) communicator.barrier();  // no rank leaves (and ends the run) while rank 0 still writes
+  return 0;
+}
+
+}  // namespace
 
 int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
   PluginLoader loader;
@@ -19,60 +122,17 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
 
   Spec spec = load_spec(args.spec);
   for (const auto& o : args.overrides) spec.set(o);
-  Overrides overrides;
-  overrides.backend = args.backend;
-  overrides.epochs = args.epochs;
-  if (args.batch_size) overrides.batch_size = *args.batch_size;
-  if (args.limit_train) overrides.limit_train = *args.limit_train;
-  Experiment ex = build_experiment(spec, registry, overrides);
-  ex.fit.progress = args.progress;
-
-  std::printf("backend: %s (%s)\n", ex.backend->name().c_str(), ex.backend->device().c_str());
-  std::printf("data: %lld training, %lld validation, %lld test samples\n", static_cast<long long>(ex.train.size()),
-              static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
-  std::printf("%s\n", ex.model->summary().c_str());
-  std::fflush(stdout);
-
-  if (!args.run_dir.empty()) {
-    // A run folder: everything `nnplug report` draws. The spec's own callbacks still write where they say.
-    std::filesystem::create_directories(args.run_dir);
-    write_text_atomically(args.run_dir / "spec.json", spec.json.dump(2) + "\n", "the spec");
-    ex.fit.callbacks.push_back(std::make_shared<HistoryWriter>(args.run_dir / "history.csv"));
-    ex.fit.callbacks.push_back(std::make_shared<TrainingMonitor>(args.run_dir / "monitor.jsonl"));
+  const auto communicator = create_communicator(spec, registry, args.communicator);
+  if (communicator->size() == 1) return train_on(args, registry, spec, communicator);
+  // A rank that fails ends every rank, so that none waits for it in a collective.
+  const std::string rank = "rank " + std::to_string(communicator->rank()) + " of " + std::to_string(communicator->size());
+  try {
+    return train_on(args, registry, spec, communicator);
+  } catch (const Error& e) {
+    communicator->abort(rank + ": error: " + e.what());
+  } catch (const std::exception& e) {
+    communicator->abort(rank + ": unexpected error: " + e.what());
   }
-  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
-  if (!args.resume.empty()) {
-    ex.fit.initial_epoch = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
-    std::printf("resumed from %s after epoch %d\n", args.resume.c_str(), ex.fit.initial_epoch);
-  }
-  trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit, [&](const EpochRecord& r) {
-    std::printf("epoch %d/%d  loss %.4f  accuracy %.4f", r.epoch, ex.fit.epochs, r.train.loss, r.train.accuracy);
-    if (r.has_validation) std::printf("  val_loss %.4f  val_accuracy %.4f", r.validation.loss, r.validation.accuracy);
-    std::printf("  (%.1f s, %.0f samples/s)\n", r.seconds, static_cast<double>(ex.train.size()) / r.seconds);
-    std::fflush(stdout);
-  });
-  if (ex.test.size()) {
-    const Scores test = trainer.evaluate(ex.test, ex.fit.batch_size);
-    std::printf("test: loss %.4f  accuracy %.4f\n", test.loss, test.accuracy);
-  }
-  if (!args.run_dir.empty()) {
-    const Dataset& scored = ex.test.size() ? ex.test : ex.validation;
-    if (scored.size()) {
-      const auto p = class_probabilities(trainer.predict(scored, ex.fit.batch_size), ex.model->output_shape().numel(), scored.num_classes,
-                                         ex.loss->output_link());
-      auto metrics = evaluation_json(evaluate_scores(p, scored.labels, scored.num_classes, trainer.evaluate(scored, ex.fit.batch_size).loss, 5),
-                                     ex.class_names);
-      metrics["set"] = ex.test.size() ? "test" : "validation";
-      write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");
-    }
-    save_model(args.run_dir / "model.safetensors", spec, *ex.model, registry);
-    std::printf("wrote the run to %s (report: nnplug report %s)\n", args.run_dir.c_str(), args.run_dir.c_str());
-  }
-  if (!args.save.empty()) {
-    save_model(args.save, spec, *ex.model, registry);
-    std::printf("saved the model to %s\n", args.save.c_str());
-  }
-  return 0;
 }
 
 }  // namespace nnplug::cli

@@ -182,13 +182,18 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
   }
 }
 
-Params backend_option(const std::string& value) {
-  if (value.empty() || value.front() != '{') return Params("--backend", value);
+Params plugin_option(const std::string& option, const std::string& value) {
+  if (value.empty() || value.front() != '{') return Params(option, value);
   try {
-    return Params("--backend", Params::Json::parse(value));
+    return Params(option, Params::Json::parse(value));
   } catch (const Params::Json::exception& e) {
-    throw InvalidArgument("--backend: " + value + " is neither a plugin name nor a JSON object: " + e.what());
+    throw InvalidArgument(option + ": " + value + " is neither a plugin name nor a JSON object: " + e.what());
   }
+}
+
+std::shared_ptr<Communicator> create_communicator(const Spec& spec, const Registry& registry, const std::string& option) {
+  if (!option.empty()) return registry.create_communicator(plugin_option("--communicator", option));
+  return registry.create_communicator(spec.section("communicator", registry.best_communicator()));
 }
 
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides) {
@@ -217,6 +222,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
     throw InvalidArgument("batch size must be a positive integer, got " + std::to_string(ex.fit.batch_size));
   ex.fit.shuffle = training.boolean("shuffle", true);
   ex.fit.drop_last = training.boolean("drop_last", false);
+  ex.bucket_bytes = static_cast<std::size_t>(training.number("bucket_mb", 25.0, 1.0 / 1024, 1024.0) * (1 << 20));
   ex.fit.seed = seed;
   training.check_unused();
 
@@ -240,7 +246,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   }
   ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
   for (const auto& c : ex.fit.callbacks) c->check(ex.validation.size() > 0);
-  top.accept({"augmentation", "backend", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
+  top.accept({"augmentation", "backend", "communicator", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
               "description", "search", "initialize_from"});
   top.check_unused();
 

@@ -112,13 +112,14 @@ const Tensor& Model::forward(const Tensor& x) {
   return *h;
 }
 
-void Model::backward(const Tensor& dy) {
+void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done) {
   const Tensor* g = &dy;
   for (std::size_t i = layers_.size(); i-- > 0;) {
     // An activity penalty's gradient joins the gradient arriving at the layer's output. That gradient is the
     // next layer's input gradient (or the loss'), which nothing reads again, so it is updated in place.
     if (layers_[i].activity_grad.defined()) backend_->run(op::Axpby{layers_[i].activity_grad, *g, 1.0, 1.0});
     g = &run_naming_layer(layers_[i].label, "backward", [&]() -> const Tensor& { return layers_[i].layer->backward(*g, i > 0); });
+    if (layer_done) layer_done(i);
   }
 }
 
@@ -152,6 +153,10 @@ void Model::apply_constraints() {
 void Model::set_training(bool training) {
   training_ = training;
   for (auto& entry : layers_) entry.layer->set_training(training);
+}
+
+void Model::set_sample_offset(std::int64_t first) {
+  for (auto& entry : layers_) entry.layer->set_sample_offset(first);
 }
 
 std::vector<Parameter*> Model::parameters(bool trainable_only) const {

@@ -56,6 +56,10 @@ void Registry::Staging::add_gradient_transform(const std::string& n, Factory<Gra
   add(tables_.gradient_transforms, PluginKind::GradientTransform, n, std::move(f));
 }
 
+void Registry::Staging::add_communicator(const std::string& n, Factory<Communicator> f) {
+  add(tables_.communicators, PluginKind::Communicator, n, std::move(f));
+}
+
 std::unique_ptr<Registry::Staging> Registry::stage(std::shared_ptr<const Library> library, double score) {
   return std::make_unique<Staging>(std::move(library), score);
 }
@@ -70,6 +74,7 @@ void Registry::commit(Staging& s) {
   tables_.schedules.merge(s.tables_.schedules);
   tables_.regularizers.merge(s.tables_.regularizers);
   tables_.gradient_transforms.merge(s.tables_.gradient_transforms);
+  tables_.communicators.merge(s.tables_.communicators);
 }
 
 template <typename T>
@@ -122,6 +127,10 @@ std::shared_ptr<GradientTransform> Registry::create_gradient_transform(const Par
   return create(tables_.gradient_transforms, PluginKind::GradientTransform, p);
 }
 
+std::shared_ptr<Communicator> Registry::create_communicator(const Params& p) const {
+  return create(tables_.communicators, PluginKind::Communicator, p);
+}
+
 std::vector<RegisteredName> Registry::entries() const {
   std::vector<RegisteredName> out;
   tables_.each([&out](const auto& table) {
@@ -153,12 +162,18 @@ std::string Registry::why_unavailable(PluginKind kind, const std::string& name) 
   return it == unusable_.end() ? "" : it->second;
 }
 
-std::string Registry::best_backend() const {
+template <typename T>
+std::string Registry::best(const Table<T>& table, PluginKind kind) {
   const RegisteredName* best = nullptr;
-  for (const auto& [name, slot] : tables_.backends)
+  for (const auto& [name, slot] : table)
     if (!best || slot.entry.score > best->score) best = &slot.entry;
-  if (!best) throw PluginError("no backend plugin was found; run 'nnplug plugins' to see the search path and verdicts");
+  if (!best)
+    throw PluginError(std::string("no ") + kind_name(kind) +
+                      " plugin was found; run 'nnplug plugins' to see the search path and verdicts");
   return best->name;
 }
+
+std::string Registry::best_backend() const { return best(tables_.backends, PluginKind::Backend); }
+std::string Registry::best_communicator() const { return best(tables_.communicators, PluginKind::Communicator); }
 
 }  // namespace nnplug

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "nnplug/counter_random.hpp"
+#include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/progress_bar.hpp"
 
 namespace nnplug {
@@ -22,6 +23,15 @@ std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::in
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
     : model_(model), loss_fn_(std::move(loss)), optimizer_(std::move(optimizer)) {
   if (optimizer_) optimizer_->attach(model_.parameters(true));
+}
+
+void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes) {
+  if (!communicator) throw InvalidArgument("distribute() needs a communicator");
+  communicator_ = std::move(communicator);
+  reducer_.reset();
+  if (communicator_->size() == 1) return;
+  broadcast_parameters(*communicator_, model_);
+  reducer_ = std::make_unique<GradientReducer>(model_, communicator_, bucket_bytes);
 }
 
 void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
@@ -68,6 +78,40 @@ Trainer::BatchScores Trainer::read_batch_scores() const {
   return {values[0], values[1]};
 }
 
+Trainer::BatchScores Trainer::score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part) {
+  BatchScores scores{0.0, 0.0};
+  if (samples > 0) {
+    model_.backend().run_step(part, [&] { score_batch(grad); });
+    scores = read_batch_scores();
+  }
+  if (!reducer_) return scores;
+  const auto sums = sum_over_ranks(*communicator_, {scores.loss * static_cast<double>(samples), scores.correct});
+  return {sums[0] / static_cast<double>(global_samples), sums[1]};
+}
+
+void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& parameters, std::int64_t global_step,
+                     double share, bool has_samples) {
+  auto rest = [&] {
+    model_.apply_penalties();
+    for (const auto& t : options.gradient_transforms) t->apply(parameters, global_step);
+    optimizer_->step();
+    model_.apply_constraints();
+  };
+  if (!reducer_) {
+    model_.backend().run_step("train update", [&] {
+      model_.backward(dprediction_);
+      rest();
+    });
+    return;
+  }
+  // The reductions leave the backend (and come back at finish()), so backward is not part of a recorded step.
+  reducer_->begin(share);
+  if (has_samples) model_.backward(dprediction_, [this](std::size_t layer) { reducer_->layer_done(layer); });
+  else reducer_->reduce_zeros();
+  reducer_->finish();
+  model_.backend().run_step("train update", rest);
+}
+
 std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
                                       const std::function<void(const EpochRecord&)>& on_epoch) {
   if (options.batch_size <= 0)
@@ -92,7 +136,13 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   for (int epoch = 1; epoch <= options.initial_epoch && options.shuffle; ++epoch)
     for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
   std::int64_t global_step = static_cast<std::int64_t>(options.initial_epoch) * batches;
-  for (const auto& c : options.callbacks) c->on_train_begin(model_, train);
+
+  // Callbacks whose only effect is a file run on rank 0 alone.
+  std::vector<std::shared_ptr<Callback>> callbacks;
+  for (const auto& c : options.callbacks)
+    if (rank() == 0 || !c->writes_only_files()) callbacks.push_back(c);
+  for (const auto& c : callbacks) c->on_train_begin(model_, train);
+  const std::int64_t first_step = global_step;
 
   for (int epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
@@ -100,26 +150,28 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
     model_.set_training(true);
     ProgressBar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs), batches,
-                    options.progress);
+                    options.progress && rank() == 0);
     double loss_sum = 0.0, correct = 0.0;
     std::int64_t seen = 0;
     bool stopped = false;
     for (std::int64_t b = 0; b < batches && !stopped; ++b) {
       const std::int64_t begin = b * bs, end = std::min(n, begin + bs);
-      gather_batch(train, order, begin, end);
+      // This rank's share of the global batch [begin, end); all of it in one process.
+      const Shard shard = shard_of(end - begin, rank(), ranks());
+      const std::int64_t first = begin + shard.begin;
+      gather_batch(train, order, first, first + shard.size());
       if (options.augmentation)
-        options.augmentation->apply(host_x_.data(), end - begin, train.sample_shape,
-                                    counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(begin));
-      upload_batch(train.sample_shape);
+        options.augmentation->apply(host_x_.data(), shard.size(), train.sample_shape,
+                                    counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
+      if (shard.size() > 0) upload_batch(train.sample_shape);
+      model_.set_sample_offset(shard.begin);
       // Two parts, each free of reads so that a device backend can replay it as one launch: the loss is read
       // between them, so that a non-finite loss stops training before the step that it would spoil.
-      Backend& be = model_.backend();
-      be.run_step("train forward", [&] { score_batch(true); });
-      const BatchScores scores = read_batch_scores();
+      const BatchScores scores = score_global_batch(true, shard.size(), end - begin, "train forward");
       double loss = scores.loss;
       correct += scores.correct;
       if (!std::isfinite(loss)) {
-        const std::string where = model_.first_non_finite(x_);
+        const std::string where = shard.size() > 0 ? model_.first_non_finite(x_) : "";
         throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " + std::to_string(loss) +
                     (where.empty() ? "" : " (the first non-finite value: " + where + ")") + "; lower the learning rate or check the data");
       }
@@ -130,20 +182,20 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                       " at epoch " + std::to_string(epoch) + ", step " + std::to_string(global_step + 1));
         optimizer_->set_learning_rate(lr);
       }
-      be.run_step("train update", [&] {
-        model_.backward(dprediction_);
-        model_.apply_penalties();
-        for (const auto& t : options.gradient_transforms) t->apply(parameters, global_step);
-        optimizer_->step();
-        model_.apply_constraints();
-      });
-      loss += model_.penalty();  // "a penalty is added to the mean loss of the batch"
+      const double share = static_cast<double>(shard.size()) / static_cast<double>(end - begin);
+      update(options, parameters, global_step, share, shard.size() > 0);
+      // "a penalty is added to the mean loss of the batch"; activity penalties are of each rank's own samples.
+      if (reducer_ && model_.has_penalties()) loss += sum_over_ranks(*communicator_, {share * model_.penalty()})[0];
+      else loss += model_.penalty();
       ++global_step;
+      if (reducer_ && global_step == first_step + 1)
+        require_same_on_every_rank(*communicator_, "the weights after the first step",
+                                   std::to_string(weights_fingerprint(model_)));
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
       bar.update(b + 1, loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen));
       const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate()};
-      for (const auto& c : options.callbacks) stopped = !c->on_batch_end(step, model_) || stopped;
+      for (const auto& c : callbacks) stopped = !c->on_batch_end(step, model_) || stopped;
     }
     bar.finish();
     if (stopped) break;
@@ -159,10 +211,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     history.push_back(record);
     if (on_epoch) on_epoch(record);
     bool go_on = true;
-    for (const auto& c : options.callbacks) go_on = c->on_epoch_end(record, model_) && go_on;
+    for (const auto& c : callbacks) go_on = c->on_epoch_end(record, model_) && go_on;
     if (!go_on) break;
   }
-  for (const auto& c : options.callbacks) c->on_train_end(model_);
+  for (const auto& c : callbacks) c->on_train_end(model_);
+  model_.set_sample_offset(0);
   return history;
 }
 
@@ -176,11 +229,17 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
   double loss_sum = 0.0, correct = 0.0;
   for (std::int64_t begin = 0; begin < data.size(); begin += batch_size) {
     const std::int64_t end = std::min(data.size(), begin + batch_size);
-    load_batch(data, order, begin, end);
+    const Shard shard = shard_of(end - begin, rank(), ranks());
+    if (shard.size() == 0) continue;
+    load_batch(data, order, begin + shard.begin, begin + shard.end);
     model_.backend().run_step("evaluate", [&] { score_batch(false); });
     const auto [loss, batch_correct] = read_batch_scores();
     correct += batch_correct;
-    loss_sum += loss * static_cast<double>(end - begin);
+    loss_sum += loss * static_cast<double>(shard.size());
+  }
+  if (reducer_) {
+    const auto sums = sum_over_ranks(*communicator_, {loss_sum, correct});
+    loss_sum = sums[0], correct = sums[1];
   }
   const auto n = static_cast<double>(data.size());
   return {loss_sum / n, correct / n};

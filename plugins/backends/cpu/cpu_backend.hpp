@@ -20,6 +20,7 @@ class CpuBackend final : public Backend {
   void download(void* host, const Tensor& src, std::size_t bytes) override;
   bool supports(const Op& op, DType dtype) const override;
   void run(const Op& op) override;
+  bool host_addressable() const override { return true; }  // ops run synchronously on host memory
   MemoryStats memory_stats() const override {
     return {allocator_.bytes_in_use(), allocator_.bytes_cached(), allocator_.system_allocations()};
   }

@@ -2,6 +2,7 @@
 // highest-priority variant whose probe finds the instruction set it was compiled for.
 #include <omp.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "cpu_backend.hpp"
@@ -13,7 +14,10 @@ const char* variant_name() { return NNPLUG_CPU_VARIANT; }
 
 NNPLUG_PLUGIN("cpu_" NNPLUG_CPU_VARIANT, "0.1.0", "backend:cpu", NNPLUG_CPU_PRIORITY) {
   registrar.add_backend("cpu", [](const nnplug::Params& p) {
-    const auto hw = static_cast<std::int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+    // Ranks of a data-parallel run that share this host share its cores (Open MPI says how many there are).
+    const char* local_ranks = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    const auto sharing = std::max(1L, local_ranks ? std::strtol(local_ranks, nullptr, 10) : 1L);
+    const auto hw = std::max<std::int64_t>(1, std::max(1u, std::thread::hardware_concurrency()) / sharing);
     const auto threads = p.integer("threads", hw, 1, 1024);
     const bool flush_denormals = p.boolean("flush_denormals", true);
     p.check_unused();

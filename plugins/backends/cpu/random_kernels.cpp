@@ -17,7 +17,7 @@ void run_kernel(const op::Dropout& o) {
     T* mask = o.mask.data<T>();
     parallel_chunks(o.x.numel(), [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) {
-        const auto index = static_cast<std::uint64_t>(i);
+        const auto index = o.first + static_cast<std::uint64_t>(i);
         switch (o.kind) {
           case DropoutKind::Inverted: {
             const bool kept = counter_random::uniform(o.seed, index) >= c.p;

@@ -17,10 +17,10 @@ using backends::DropoutConstants;
 
 template <typename T>
 __global__ void dropout_kernel(const T* x, T* y, T* mask, std::int64_t n, DropoutKind kind, Live<std::uint64_t> live_seed,
-                               DropoutConstants c) {
+                               DropoutConstants c, std::uint64_t first) {
   const std::uint64_t seed = live_seed.get();
   NNPLUG_GRID_LOOP(i, n) {
-    const auto index = static_cast<std::uint64_t>(i);
+    const auto index = first + static_cast<std::uint64_t>(i);
     switch (kind) {
       case DropoutKind::Inverted: {
         const bool kept = counter_random::uniform(seed, index) >= c.p;
@@ -57,7 +57,7 @@ void run_kernel(const op::Dropout& o, DeviceContext& ctx) {
     using T = decltype(tag);
     const std::int64_t n = o.x.numel();
     dropout_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.x.data<T>(), o.y.data<T>(), o.mask.data<T>(), n, o.kind,
-                                                                     ctx.live(live_value<T>(o)), c);
+                                                                     ctx.live(live_value<T>(o)), c, o.first);
   });
   check_launch("dropout");
 }

@@ -2,6 +2,8 @@
 // (nn.AlphaDropout, for SELU networks), built from this one source as three plugins (NNPLUG_DROPOUT_KIND).
 // `rate` is the probability of dropping a unit, in [0, 1). In eval mode every one is the identity. Each training
 // forward draws a new mask from the layer's seed and a call counter, so a run is reproducible from the model seed.
+#include <algorithm>
+
 #include "nnplug/counter_random.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -28,6 +30,7 @@ class Dropout final : public Layer {
     return input;
   }
   void set_training(bool training) override { training_ = training; }
+  void set_sample_offset(std::int64_t first) override { first_sample_ = first; }
   std::vector<std::uint64_t> counters() const override { return {calls_}; }
   void set_counters(const std::vector<std::uint64_t>& values) override {
     if (values.size() != 1) throw InvalidArgument(std::string(NNPLUG_DROPOUT_NAME) + ": expected 1 counter, got " + std::to_string(values.size()));
@@ -44,7 +47,8 @@ class Dropout final : public Layer {
     if (y_.buffer() == x.buffer()) y_ = Tensor();  // in eval mode y_ was x itself: never write into the input
     ensure(y_, *backend_, x.shape(), dtype_);
     ensure(mask_, *backend_, x.shape(), dtype_);
-    backend_->run(op::Dropout{x, y_, mask_, DropoutKind::NNPLUG_DROPOUT_KIND, rate_, counter_random::mix(seed_, calls_++)});
+    const auto first = static_cast<std::uint64_t>(first_sample_ * (x.numel() / std::max<std::int64_t>(x.dim(0), 1)));
+    backend_->run(op::Dropout{x, y_, mask_, DropoutKind::NNPLUG_DROPOUT_KIND, rate_, counter_random::mix(seed_, calls_++), first});
     return y_;
   }
 
@@ -66,6 +70,7 @@ class Dropout final : public Layer {
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
   std::uint64_t seed_ = 0, calls_ = 0;
+  std::int64_t first_sample_ = 0;
   bool training_ = true, active_ = false;
   Tensor y_, mask_, dx_;
 };

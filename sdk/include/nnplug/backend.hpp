@@ -56,6 +56,10 @@ class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
   // Waits until every op issued so far has finished.
   virtual void synchronize() {}
 
+  // Whether Tensor::data() of this backend's tensors is host memory that another library (MPI) may read and write
+  // directly once synchronize() has returned; otherwise such code copies through upload() and download().
+  virtual bool host_addressable() const { return false; }
+
   // Runs `body`, which issues the ops of one named part of a step ("forward", "update") and is called again and
   // again with the same tensors. A backend may record those ops and, once body issues the same ops again (equal
   // tensors, shapes and attributes; only learning rates, step counts and seeds may differ), launch the recorded

@@ -52,6 +52,11 @@ class NNPLUG_API Layer {
   // Training mode changes layers such as dropout and batch norm; the default layer ignores it.
   virtual void set_training(bool training) { (void)training; }
 
+  // Where the batches that follow start within the global batch of a data-parallel step (0 in one process): a
+  // layer that draws per sample (dropout) draws for sample `first + i` what one process would, so that N ranks
+  // together draw the masks of one process.
+  virtual void set_sample_offset(std::int64_t first) { (void)first; }
+
   // y = layer(x). The returned tensor stays valid until the next forward().
   virtual const Tensor& forward(const Tensor& x) = 0;
 

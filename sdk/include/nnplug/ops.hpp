@@ -151,6 +151,7 @@ struct Dropout {
   DropoutKind kind = DropoutKind::Inverted;
   double rate = 0.5;
   std::uint64_t seed = 0;
+  std::uint64_t first = 0;  // element i draws with counter first + i (x is a slice of a larger batch)
 };
 
 // Batch normalisation in training mode over every axis but the channel (dim 1): x is (N, C) or (N, C, H, W).

@@ -7,6 +7,7 @@
 
 #include "nnplug/activation.hpp"
 #include "nnplug/backend.hpp"
+#include "nnplug/communicator.hpp"
 #include "nnplug/export.hpp"
 #include "nnplug/initializer.hpp"
 #include "nnplug/layer.hpp"
@@ -21,7 +22,7 @@ namespace nnplug {
 
 // The kinds of plugin object.
 enum class PluginKind {
-  Backend, Layer, Activation, Loss, Initializer, Optimizer, Schedule, Regularizer, GradientTransform
+  Backend, Layer, Activation, Loss, Initializer, Optimizer, Schedule, Regularizer, GradientTransform, Communicator
 };
 
 inline const char* kind_name(PluginKind k) {
@@ -35,6 +36,7 @@ inline const char* kind_name(PluginKind k) {
     case PluginKind::Schedule: return "schedule";
     case PluginKind::Regularizer: return "regularizer";
     case PluginKind::GradientTransform: return "gradient_transform";
+    case PluginKind::Communicator: return "communicator";
   }
   return "?";
 }
@@ -56,6 +58,7 @@ class NNPLUG_API Registrar {
   virtual void add_schedule(const std::string& name, Factory<Schedule> factory) = 0;
   virtual void add_regularizer(const std::string& name, Factory<Regularizer> factory) = 0;
   virtual void add_gradient_transform(const std::string& name, Factory<GradientTransform> factory) = 0;
+  virtual void add_communicator(const std::string& name, Factory<Communicator> factory) = 0;
 };
 
 }  // namespace nnplug

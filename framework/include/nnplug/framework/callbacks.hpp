@@ -36,6 +36,9 @@ class Callback {
   virtual void on_train_end(Model& model) { (void)model; }
   // Before training: throws InvalidArgument when it needs a validation set the run does not have.
   virtual void check(bool has_validation) const { (void)has_validation; }
+  // Whether its only effect is a file: in data-parallel training only rank 0 runs such a callback (the others
+  // hold the same weights and metrics).
+  virtual bool writes_only_files() const { return false; }
 };
 
 // The value of "loss", "accuracy", "val_loss" or "val_accuracy" in a record; throws InvalidArgument for a
@@ -66,6 +69,7 @@ class EarlyStopping final : public Callback {
 // a checkpoint that `nnplug train --resume` continues from.
 class ModelCheckpoint final : public Callback {
  public:
+  bool writes_only_files() const override { return true; }
   ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor,
                   std::shared_ptr<Optimizer> optimizer = nullptr);
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
@@ -86,6 +90,7 @@ class ModelCheckpoint final : public Callback {
 // path ending in .jsonl, one JSON object per line. The file is replaced whole each time (temporary + rename).
 class HistoryWriter final : public Callback {
  public:
+  bool writes_only_files() const override { return true; }
   explicit HistoryWriter(std::filesystem::path path);
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
 

@@ -17,9 +17,15 @@ namespace nnplug {
 
 struct Experiment;
 
-// The backend a --backend value names: a plugin name ("cuda"), or a JSON object with the plugin's parameters
-// ('{"type": "cuda", "step_graphs": false}'). Throws InvalidArgument when the object does not parse.
-Params backend_option(const std::string& value);
+// The plugin a command-line option such as --backend names: a plugin name ("cuda"), or a JSON object with the
+// plugin's parameters ('{"type": "cuda", "step_graphs": false}'). Throws InvalidArgument naming the option when
+// the object does not parse.
+Params plugin_option(const std::string& option, const std::string& value);
+inline Params backend_option(const std::string& value) { return plugin_option("--backend", value); }
+
+// The communicator a run uses: --communicator (see plugin_option), else the spec's "communicator" section, else
+// the usable one with the highest probe score ("mpi" when mpirun started the process, else "local").
+std::shared_ptr<Communicator> create_communicator(const Spec& spec, const Registry& registry, const std::string& option);
 
 // Command-line values that replace the spec's.
 struct Overrides {
@@ -38,6 +44,7 @@ struct Experiment {
   Dataset train, validation, test;
   std::vector<std::string> class_names;  // the data section's "class_names"; empty: classes are numbered
   FitOptions fit;
+  std::size_t bucket_bytes = Trainer::kDefaultBucketBytes;  // training.bucket_mb: the gradient buckets of data-parallel training
 };
 
 // Loads the data the spec's "data" section names (see the README for its fields). A non-empty `inputs` names

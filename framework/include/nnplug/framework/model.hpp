@@ -30,9 +30,12 @@ class Model {
 
   // x: (N, input...) -> (N, output...). The result stays valid until the next forward().
   const Tensor& forward(const Tensor& x);
-  // dy: dL/d(output) of the last forward(); fills every parameter's grad.
-  void backward(const Tensor& dy);
+  // dy: dL/d(output) of the last forward(); fills every parameter's grad. layer_done(i), when given, is called as
+  // soon as layer i's gradients are written (last layer first), so that they can be sent while backward goes on.
+  void backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done = {});
   void set_training(bool training);
+  // See Layer::set_sample_offset: where the next batches start within a data-parallel step's global batch.
+  void set_sample_offset(std::int64_t first);
   // After backward(): adds every parameter penalty's gradient to its parameter's grad. Reads nothing back.
   void apply_penalties();
   // The batch's total penalty: the activity penalties of the last training forward and the parameter penalties

@@ -34,12 +34,15 @@ class Registry {
   std::shared_ptr<Schedule> create_schedule(const Params& params) const;
   std::shared_ptr<Regularizer> create_regularizer(const Params& params) const;
   std::shared_ptr<GradientTransform> create_gradient_transform(const Params& params) const;
+  std::shared_ptr<Communicator> create_communicator(const Params& params) const;
 
   bool has(PluginKind kind, const std::string& name) const;
   std::vector<std::string> names(PluginKind kind) const;
   std::vector<RegisteredName> entries() const;
   // The usable backend with the highest probe score ("cpu" on a machine without a GPU).
   std::string best_backend() const;
+  // The usable communicator with the highest probe score ("mpi" under mpirun, else "local").
+  std::string best_communicator() const;
 
   // Names ("kind:name", as a plugin's info record declares them) whose plugin was found but is unusable here,
   // with the reason; asking for one says why it is missing.
@@ -74,13 +77,16 @@ class Registry {
     Table<Schedule> schedules;
     Table<Regularizer> regularizers;
     Table<GradientTransform> gradient_transforms;
+    Table<Communicator> communicators;
     // Calls f(table) for every table.
     template <typename F>
     void each(F&& f) const {
       f(backends), f(layers), f(activations), f(losses), f(initializers), f(optimizers), f(schedules), f(regularizers),
-          f(gradient_transforms);
+          f(gradient_transforms), f(communicators);
     }
   };
+  template <typename T>
+  static std::string best(const Table<T>& table, PluginKind kind);
   template <typename T>
   std::shared_ptr<T> create(const Table<T>& table, PluginKind kind, const Params& params) const;
 
@@ -102,6 +108,7 @@ class Registry::Staging final : public Registrar {
   void add_schedule(const std::string& name, Factory<Schedule> f) override;
   void add_regularizer(const std::string& name, Factory<Regularizer> f) override;
   void add_gradient_transform(const std::string& name, Factory<GradientTransform> f) override;
+  void add_communicator(const std::string& name, Factory<Communicator> f) override;
 
  private:
   template <typename T>

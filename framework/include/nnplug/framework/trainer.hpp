@@ -9,6 +9,7 @@
 
 #include "nnplug/framework/callbacks.hpp"
 #include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/gradient_reducer.hpp"
 #include "nnplug/framework/image_augmentation.hpp"
 #include "nnplug/framework/model.hpp"
 
@@ -50,11 +51,18 @@ class Trainer {
  public:
   Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer);
 
+  // Trains data-parallel over the communicator's ranks from here on (each rank runs this same program): every
+  // parameter takes rank 0's value now; each rank takes its share of every global batch of fit() and evaluate();
+  // gradients are averaged in buckets of about bucket_bytes while backward runs; metrics are summed over the
+  // ranks, so that every rank sees the same numbers; callbacks that only write files run on rank 0 alone.
+  void distribute(std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes = kDefaultBucketBytes);
+  static constexpr std::size_t kDefaultBucketBytes = 25u << 20;  // DistributedDataParallel's bucket_cap_mb
+
   // Trains; calls on_epoch after each epoch. Throws Error when the loss becomes NaN or infinite, naming the
   // epoch and batch. Returns the history.
   std::vector<EpochRecord> fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
                                const std::function<void(const EpochRecord&)>& on_epoch = {});
-  // Mean loss and accuracy over the whole set, in eval mode.
+  // Mean loss and accuracy over the whole set, in eval mode. Every rank must call it when distributed.
   Scores evaluate(const Dataset& data, std::int64_t batch_size);
   // The model's outputs for every sample, in eval mode: size() rows of output_shape().numel() values.
   std::vector<float> predict(const Dataset& data, std::int64_t batch_size);
@@ -75,6 +83,14 @@ class Trainer {
     double loss, correct;
   };
   BatchScores read_batch_scores() const;
+  // Forward and loss on the loaded batch of `samples` (0 for a rank without samples in this step), then, when
+  // distributed, the sums over the ranks: the global batch's mean loss and correct count.
+  BatchScores score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part);
+  // Backward through the optimizer step; a distributed step averages the gradients first.
+  void update(const FitOptions& options, const std::vector<Parameter*>& parameters, std::int64_t global_step,
+              double share, bool has_samples);
+  int rank() const { return communicator_ ? communicator_->rank() : 0; }
+  int ranks() const { return communicator_ ? communicator_->size() : 1; }
 
   Model& model_;
   std::shared_ptr<Loss> loss_fn_;
@@ -82,6 +98,8 @@ class Trainer {
   std::vector<float> host_x_, host_target_;
   std::vector<std::int32_t> host_labels_;
   Tensor x_, target_, labels_, metrics_, dprediction_;
+  std::shared_ptr<Communicator> communicator_;  // null: one process
+  std::unique_ptr<GradientReducer> reducer_;
 };
 
 }  // namespace nnplug

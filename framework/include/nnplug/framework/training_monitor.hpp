@@ -20,6 +20,7 @@ struct ValueStatistics {
 
 class TrainingMonitor final : public Callback {
  public:
+  bool writes_only_files() const override { return true; }
   // path: the JSON lines file; the weight grid goes beside it as <stem>_first_layer.png.
   TrainingMonitor(std::filesystem::path path, std::int64_t probe_samples = 64, int bins = 30);
   void on_train_begin(Model& model, const Dataset& train) override;

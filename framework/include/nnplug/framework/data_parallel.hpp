@@ -1,0 +1,37 @@
+#pragma once
+// What data-parallel training needs beyond the gradient buckets (gradient_reducer.hpp): which samples of a global
+// batch a rank takes, sums of host values over the ranks (metrics), checks that the ranks agree, and rank 0's
+// weights for everyone.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nnplug/communicator.hpp"
+#include "nnplug/framework/model.hpp"
+
+namespace nnplug {
+
+// Rank `rank` of `size` takes samples [begin, end) of a global batch of `count` samples: contiguous shares whose
+// sizes differ by at most one, in rank order.
+struct Shard {
+  std::int64_t begin = 0, end = 0;
+  std::int64_t size() const { return end - begin; }
+};
+Shard shard_of(std::int64_t count, int rank, int size);
+
+// Element-wise sums of `values` over every rank (each rank gives as many).
+std::vector<double> sum_over_ranks(Communicator& communicator, const std::vector<double>& values);
+
+// 64-bit FNV-1a of bytes, for comparing what ranks hold without sending it.
+std::uint64_t fingerprint(const void* data, std::size_t bytes, std::uint64_t seed = 0xcbf29ce484222325ULL);
+
+// Throws InvalidArgument naming `what` and the ranks whose `value` differs from rank 0's.
+void require_same_on_every_rank(Communicator& communicator, const std::string& what, const std::string& value);
+
+// Every parameter and buffer takes rank 0's value.
+void broadcast_parameters(Communicator& communicator, const Model& model);
+
+// A fingerprint of every trainable weight, as the host reads them.
+std::uint64_t weights_fingerprint(const Model& model);
+
+}  // namespace nnplug

@@ -1,0 +1,63 @@
+#include "nnplug/framework/data_parallel.hpp"
+
+#include <cstring>
+
+namespace nnplug {
+
+Shard shard_of(std::int64_t count, int rank, int size) {
+  if (size < 1 || rank < 0 || rank >= size)
+    throw InvalidArgument("rank " + std::to_string(rank) + " of " + std::to_string(size) + " does not exist");
+  return {count * rank / size, count * (rank + 1) / size};
+}
+
+std::vector<double> sum_over_ranks(Communicator& communicator, const std::vector<double>& values) {
+  const auto all = communicator.all_gather(values.data(), values.size() * sizeof(double));
+  std::vector<double> sums(values.size(), 0.0);
+  for (int r = 0; r < communicator.size(); ++r) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      double v;
+      std::memcpy(&v, all.data() + (static_cast<std::size_t>(r) * values.size() + i) * sizeof(double), sizeof v);
+      sums[i] += v;
+    }
+  }
+  return sums;
+}
+
+std::uint64_t fingerprint(const void* data, std::size_t bytes, std::uint64_t seed) {
+  std::uint64_t h = seed;
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < bytes; ++i) h = (h ^ p[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+void require_same_on_every_rank(Communicator& communicator, const std::string& what, const std::string& value) {
+  const std::uint64_t mine = fingerprint(value.data(), value.size());
+  const auto all = communicator.all_gather(&mine, sizeof mine);
+  std::uint64_t first;
+  std::memcpy(&first, all.data(), sizeof first);
+  std::string differing;
+  for (int r = 1; r < communicator.size(); ++r) {
+    std::uint64_t theirs;
+    std::memcpy(&theirs, all.data() + static_cast<std::size_t>(r) * sizeof theirs, sizeof theirs);
+    if (theirs != first) differing += (differing.empty() ? "" : ", ") + std::to_string(r);
+  }
+  if (!differing.empty())
+    throw InvalidArgument(what + " differs between ranks: rank" + (differing.find(',') == std::string::npos ? " " : "s ") +
+                          differing + " hold" + (differing.find(',') == std::string::npos ? "s" : "") +
+                          " another than rank 0; every rank must run the same " + what);
+}
+
+void broadcast_parameters(Communicator& communicator, const Model& model) {
+  for (Parameter* p : model.parameters(false)) communicator.broadcast(p->value, 0);
+}
+
+std::uint64_t weights_fingerprint(const Model& model) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (Parameter* p : model.parameters(true)) {
+    const auto values = to_host<double>(p->value);
+    h = fingerprint(values.data(), values.size() * sizeof(double), h);
+  }
+  return h;
+}
+
+}  // namespace nnplug

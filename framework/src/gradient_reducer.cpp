@@ -1,0 +1,89 @@
+#include "nnplug/framework/gradient_reducer.hpp"
+
+#include <cmath>
+
+namespace nnplug {
+
+GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes)
+    : model_(model), communicator_(std::move(communicator)) {
+  if (bucket_bytes == 0) throw InvalidArgument("the gradient bucket size must be positive");
+  // Parameters in the order backward writes them: last layer first.
+  struct Pending {
+    Parameter* parameter;
+    std::size_t layer;
+  };
+  std::vector<std::vector<Pending>> groups(1);
+  std::size_t bytes = 0;
+  for (std::size_t i = model.size(); i-- > 0;) {
+    for (Parameter* p : model.layer(i).parameters()) {
+      if (!p->trainable) continue;
+      if (bytes > 0 && bytes + p->grad.bytes() > bucket_bytes) groups.emplace_back(), bytes = 0;
+      groups.back().push_back({p, i});
+      bytes += p->grad.bytes();
+    }
+  }
+  Backend& backend = model.backend();
+  for (const auto& group : groups) {
+    if (group.empty()) continue;
+    std::int64_t elements = 0;
+    for (const auto& g : group) elements += g.parameter->grad.numel();
+    Bucket bucket;
+    bucket.flat = backend.empty(Shape{elements}, model.dtype());
+    bucket.first_layer = group.back().layer;
+    std::size_t offset = 0;
+    for (const auto& g : group) {
+      Tensor view(bucket.flat.buffer(), bucket.flat.dtype(), g.parameter->grad.shape(), offset);
+      offset += static_cast<std::size_t>(view.numel());
+      g.parameter->grad = view;
+      bucket.slots.push_back({g.parameter, view});
+    }
+    buckets_.push_back(std::move(bucket));
+  }
+}
+
+void GradientReducer::begin(double share) {
+  if (!(share >= 0.0 && share <= 1.0)) throw InvalidArgument("a rank's share of the batch must be in [0, 1], got " + std::to_string(share));
+  share_ = share;
+  next_ = 0;
+}
+
+void GradientReducer::start(Bucket& bucket) {
+  Backend& backend = model_.backend();
+  for (const Slot& s : bucket.slots) {
+    // A layer that replaced its gradient tensor instead of writing into it: take the value from there.
+    if (s.parameter->grad.buffer() != s.view.buffer() || s.parameter->grad.offset() != s.view.offset()) {
+      backend.run(op::Copy{s.parameter->grad, s.view});
+      s.parameter->grad = s.view;
+    }
+  }
+  const double size = communicator_->size();
+  // Equal shares: an average. Otherwise each rank weighs its gradients by its share, and the sum is the mean.
+  if (std::abs(share_ * size - 1.0) < 1e-12) {
+    bucket.pending = communicator_->all_reduce_async(bucket.flat, ReduceOp::Average);
+  } else {
+    backend.run(op::Axpby{bucket.flat, bucket.flat, share_, 0.0});
+    bucket.pending = communicator_->all_reduce_async(bucket.flat, ReduceOp::Sum);
+  }
+}
+
+void GradientReducer::layer_done(std::size_t layer) {
+  while (next_ < buckets_.size() && buckets_[next_].first_layer >= layer) start(buckets_[next_++]);
+}
+
+void GradientReducer::reduce_zeros() {
+  for (; next_ < buckets_.size(); ++next_) {
+    model_.backend().run(op::Fill{buckets_[next_].flat, 0.0});
+    start(buckets_[next_]);
+  }
+}
+
+void GradientReducer::finish() {
+  layer_done(0);
+  for (auto& bucket : buckets_) {
+    if (!bucket.pending) continue;
+    auto pending = std::move(bucket.pending);
+    pending->wait();
+  }
+}
+
+}  // namespace nnplug

@@ -1,0 +1,206 @@
+#include "mpi_communicator.hpp"
+
+#include <dlfcn.h>
+
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+#include "nnplug/backend.hpp"
+
+namespace nnplug::mpi {
+
+namespace {
+
+// An MPI return code as a message. The communicator's error handler returns codes instead of aborting.
+void check(int code, const std::string& what) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw CommunicatorError("mpi: " + what + " failed: " + std::string(text, static_cast<std::size_t>(length)));
+}
+
+MPI_Datatype mpi_type(DType dtype) {
+  switch (dtype) {
+    case DType::Float32: return MPI_FLOAT;
+    case DType::Float64: return MPI_DOUBLE;
+    case DType::Int32: return MPI_INT;
+  }
+  throw CommunicatorError("mpi: no MPI type for this dtype");
+}
+
+// Open MPI opens its transports as plugins of its own that need libmpi's symbols; nnplug opened this plugin (and
+// with it libmpi) with local symbols, so libmpi is opened again, globally, before MPI_Init.
+void make_mpi_symbols_global() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&MPI_Init_thread), &info) && info.dli_fname)
+    dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+}
+
+std::string library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  MPI_Get_library_version(text, &length);
+  std::string version(text, static_cast<std::size_t>(length));
+  return version.substr(0, version.find_first_of(",\n"));
+}
+
+// Reduces `count` elements at `data` in place, in pieces that fit MPI's int counts.
+void all_reduce_host(MPI_Comm comm, void* data, std::size_t count, DType dtype, ReduceOp op, int size) {
+  auto* bytes = static_cast<unsigned char*>(data);
+  const std::size_t piece = INT_MAX / 2, element = dtype_size(dtype);
+  for (std::size_t done = 0; done < count; done += piece) {
+    const auto n = static_cast<int>(std::min(piece, count - done));
+    check(MPI_Allreduce(MPI_IN_PLACE, bytes + done * element, n, mpi_type(dtype), MPI_SUM, comm),
+          "all-reduce of " + std::to_string(count) + " " + dtype_name(dtype) + " values");
+  }
+  if (op != ReduceOp::Average) return;
+  auto divide = [&](auto* values) {
+    for (std::size_t i = 0; i < count; ++i) values[i] /= size;
+  };
+  if (dtype == DType::Float32) divide(static_cast<float*>(data));
+  else if (dtype == DType::Float64) divide(static_cast<double*>(data));
+  else divide(static_cast<std::int32_t*>(data));
+}
+
+// A reduction running on the MPI thread. A tensor whose memory the host cannot address was copied to `staging`
+// when the reduction started, and is copied back by wait().
+class MpiPending final : public PendingReduction {
+ public:
+  MpiPending(const MpiCommunicator& owner, std::future<void> done, std::string what, Tensor device_tensor,
+             std::shared_ptr<std::vector<unsigned char>> staging)
+      : owner_(owner), done_(std::move(done)), what_(std::move(what)), tensor_(std::move(device_tensor)), staging_(std::move(staging)) {}
+  ~MpiPending() override {
+    if (done_.valid()) done_.wait();  // the MPI thread must be done with the memory before it goes
+  }
+  void wait() override {
+    if (!done_.valid()) return;
+    owner_.await(done_, what_);
+    if (staging_) tensor_.backend().upload(tensor_, staging_->data(), staging_->size());
+  }
+
+ private:
+  const MpiCommunicator& owner_;
+  std::future<void> done_;
+  std::string what_;
+  Tensor tensor_;
+  std::shared_ptr<std::vector<unsigned char>> staging_;
+};
+
+}  // namespace
+
+MpiCommunicator::MpiCommunicator(std::chrono::milliseconds timeout) : timeout_(timeout) {
+  make_mpi_symbols_global();
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    int provided = 0;
+    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+      throw CommunicatorError("mpi: MPI_Init_thread failed");
+    initialized_here_ = true;
+    if (provided < MPI_THREAD_SERIALIZED)
+      throw CommunicatorError("mpi: this MPI library offers thread level " + std::to_string(provided) +
+                              ", and nnplug needs MPI_THREAD_SERIALIZED");
+  }
+  // A communicator of our own, whose errors come back as codes (then messages) rather than ending the process.
+  check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
+  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+  char host[MPI_MAX_PROCESSOR_NAME];
+  int length = 0;
+  MPI_Get_processor_name(host, &length);
+  description_ = library_version() + ", rank " + std::to_string(rank_) + " of " + std::to_string(size_) + " on " +
+                 std::string(host, static_cast<std::size_t>(length));
+  queue_ = std::make_unique<CallQueue>();
+}
+
+MpiCommunicator::~MpiCommunicator() {
+  queue_.reset();  // runs what is left, then stops the MPI thread
+  if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (initialized_here_ && !finalized) MPI_Finalize();
+}
+
+void MpiCommunicator::await(std::future<void>& done, const std::string& what) const {
+  if (done.wait_for(timeout_) != std::future_status::ready)
+    throw CommunicatorError("mpi: rank " + std::to_string(rank_) + ": " + what + " did not finish within " +
+                            std::to_string(timeout_.count() / 1000.0).substr(0, 5) +
+                            " s (another rank may have died or stopped, or the network dropped; the communicator's "
+                            "\"timeout\" sets the limit)");
+  try {
+    done.get();
+  } catch (const CommunicatorError& e) {
+    throw CommunicatorError("rank " + std::to_string(rank_) + ": " + e.what());
+  }
+}
+
+void MpiCommunicator::run(const std::string& what, std::function<void()> call) {
+  auto done = queue_->submit(std::move(call));
+  await(done, what);
+}
+
+std::unique_ptr<PendingReduction> MpiCommunicator::all_reduce_async(const Tensor& t, ReduceOp op) {
+  const std::string what = std::string("all-reduce (") + reduce_op_name(op) + ") of " + t.describe();
+  Backend& backend = t.backend();
+  const std::size_t count = static_cast<std::size_t>(t.numel());
+  const DType dtype = t.dtype();
+  const int size = size_;
+  if (backend.host_addressable()) {
+    backend.synchronize();
+    void* data = t.data();
+    auto done = queue_->submit([this, data, count, dtype, op, size] { all_reduce_host(comm_, data, count, dtype, op, size); });
+    return std::make_unique<MpiPending>(*this, std::move(done), what, Tensor(), nullptr);
+  }
+  auto staging = std::make_shared<std::vector<unsigned char>>(t.bytes());
+  backend.download(staging->data(), t, t.bytes());
+  auto done = queue_->submit([this, staging, count, dtype, op, size] { all_reduce_host(comm_, staging->data(), count, dtype, op, size); });
+  return std::make_unique<MpiPending>(*this, std::move(done), what, t, staging);
+}
+
+void MpiCommunicator::broadcast(const Tensor& t, int root) {
+  if (root < 0 || root >= size_)
+    throw InvalidArgument("mpi: broadcast from rank " + std::to_string(root) + ", but the ranks are 0.." + std::to_string(size_ - 1));
+  const std::string what = "broadcast of " + t.describe() + " from rank " + std::to_string(root);
+  Backend& backend = t.backend();
+  std::vector<unsigned char> staging;
+  void* data = nullptr;
+  if (backend.host_addressable()) {
+    backend.synchronize();
+    data = t.data();
+  } else {
+    staging.resize(t.bytes());
+    if (rank_ == root) backend.download(staging.data(), t, t.bytes());
+    data = staging.data();
+  }
+  const auto count = static_cast<int>(t.numel());
+  const MPI_Datatype type = mpi_type(t.dtype());
+  run(what, [&] { check(MPI_Bcast(data, count, type, root, comm_), what); });
+  if (!staging.empty() && rank_ != root) backend.upload(t, staging.data(), staging.size());
+}
+
+void MpiCommunicator::barrier() {
+  run("barrier", [this] { check(MPI_Barrier(comm_), "barrier"); });
+}
+
+std::vector<unsigned char> MpiCommunicator::all_gather(const void* data, std::size_t bytes) {
+  if (bytes > static_cast<std::size_t>(INT_MAX))
+    throw InvalidArgument("mpi: all_gather of " + std::to_string(bytes) + " bytes per rank; at most " + std::to_string(INT_MAX));
+  std::vector<unsigned char> out(bytes * static_cast<std::size_t>(size_));
+  const std::string what = "all-gather of " + std::to_string(bytes) + " bytes";
+  run(what, [&] {
+    check(MPI_Allgather(data, static_cast<int>(bytes), MPI_BYTE, out.data(), static_cast<int>(bytes), MPI_BYTE, comm_), what);
+  });
+  return out;
+}
+
+void MpiCommunicator::abort(const std::string& message) {
+  std::fprintf(stderr, "nnplug: stopping all %d ranks: %s\n", size_, message.c_str());
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);
+}
+
+}  // namespace nnplug::mpi
