@@ -69,9 +69,9 @@ class EarlyStopping final : public Callback {
 // a checkpoint that `nnplug train --resume` continues from.
 class ModelCheckpoint final : public Callback {
  public:
-  bool writes_only_files() const override { return true; }
   ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor,
                   std::shared_ptr<Optimizer> optimizer = nullptr);
+  bool writes_only_files() const override { return true; }
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
   void check(bool has_validation) const override;
 

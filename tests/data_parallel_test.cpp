@@ -1,0 +1,212 @@
+// Data-parallel training against one process. CTest runs this suite under `mpirun -np 2`: every rank trains each
+// spec twice, once data-parallel over the mpi communicator and once alone on the whole batch, and the two must
+// end with the same weights (1e-12 in float64, 1e-5 relative in float32) and the same history. One process
+// training alone is the independent reference: it never calls the communicator.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "nnplug/framework/data_parallel.hpp"
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+std::shared_ptr<Communicator> world() {
+  static const auto communicator = registry().create_communicator(Params("test", "mpi"));
+  return communicator;
+}
+
+using Json = Params::Json;
+
+// Blobs in 6 dimensions, 50 samples in global batches of 16: the last batch has 2 samples, one per rank.
+Json base_spec() {
+  return Json::parse(R"({
+    "seed": 7, "dtype": "float64",
+    "data": {"format": "gaussian_blobs", "samples": 50, "features": 6, "centers": 3, "std": 1.5},
+    "layers": [{"type": "dense", "units": 12, "activation": "tanh"}, {"type": "dense", "units": 8, "activation": "relu"},
+               {"type": "dense", "units": 3}],
+    "loss": "softmax_cross_entropy",
+    "optimizer": {"type": "sgd", "lr": 0.1, "momentum": 0.9},
+    "training": {"epochs": 3, "batch_size": 16, "bucket_mb": 0.001}
+  })");
+}
+
+struct Outcome {
+  std::vector<std::vector<double>> weights;  // every parameter and buffer
+  std::vector<EpochRecord> history;
+};
+
+Outcome weights_of(const Model& model) {
+  Outcome out;
+  for (Parameter* p : model.parameters(false)) out.weights.push_back(to_host<double>(p->value));
+  return out;
+}
+
+// Trains the spec alone (communicator null) or data-parallel; `prepare` may change the experiment first.
+Outcome train(const Json& json, const std::shared_ptr<Communicator>& communicator,
+              const std::function<void(Experiment&)>& prepare = {}) {
+  const Spec spec = parse_spec(json.dump(), "data_parallel.json");
+  Experiment ex = build_experiment(spec, registry());
+  ex.fit.progress = false;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  if (prepare) prepare(ex);
+  if (communicator) trainer.distribute(communicator, ex.bucket_bytes);
+  const auto history = trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit);
+  Outcome out = weights_of(*ex.model);
+  out.history = history;
+  return out;
+}
+
+void expect_same(const Outcome& alone, const Outcome& parallel, double tolerance, bool relative) {
+  ASSERT_EQ(alone.weights.size(), parallel.weights.size());
+  for (std::size_t t = 0; t < alone.weights.size(); ++t) {
+    ASSERT_EQ(alone.weights[t].size(), parallel.weights[t].size());
+    for (std::size_t i = 0; i < alone.weights[t].size(); ++i) {
+      const double a = alone.weights[t][i], b = parallel.weights[t][i];
+      const double bound = relative ? tolerance * std::max(1e-3, std::abs(a)) : tolerance;
+      ASSERT_NEAR(a, b, bound) << "parameter " << t << " element " << i << " on rank " << world()->rank();
+    }
+  }
+  ASSERT_EQ(alone.history.size(), parallel.history.size());
+  for (std::size_t e = 0; e < alone.history.size(); ++e) {
+    EXPECT_NEAR(alone.history[e].train.loss, parallel.history[e].train.loss, relative ? 1e-5 : 1e-12) << "epoch " << e + 1;
+    EXPECT_DOUBLE_EQ(alone.history[e].train.accuracy, parallel.history[e].train.accuracy) << "epoch " << e + 1;
+    EXPECT_NEAR(alone.history[e].validation.loss, parallel.history[e].validation.loss, relative ? 1e-5 : 1e-12);
+    EXPECT_DOUBLE_EQ(alone.history[e].validation.accuracy, parallel.history[e].validation.accuracy);
+  }
+}
+
+void expect_data_parallel_equals_alone(const Json& spec) {
+  const Outcome alone = train(spec, nullptr);
+  const Outcome parallel = train(spec, world());
+  const bool single = spec.value("dtype", "float32") == "float32";
+  expect_same(alone, parallel, single ? 1e-5 : 1e-12, single);
+}
+
+TEST(DataParallel, RunsOnTwoRanks) { EXPECT_EQ(world()->size(), 2) << "run this suite with mpirun -np 2"; }
+
+TEST(DataParallel, SgdWithMomentumAndAShortLastBatch) { expect_data_parallel_equals_alone(base_spec()); }
+
+TEST(DataParallel, Adam) {
+  Json spec = base_spec();
+  spec["optimizer"] = {{"type", "adam"}, {"lr", 0.01}};
+  expect_data_parallel_equals_alone(spec);
+}
+
+TEST(DataParallel, ClipNormClipsTheAveragedGradient) {
+  Json spec = base_spec();
+  spec["gradient_transforms"] = Json::array({{{"type", "clip_norm"}, {"max_norm", 0.05}}});
+  expect_data_parallel_equals_alone(spec);
+}
+
+TEST(DataParallel, WeightAndActivityPenalties) {
+  Json spec = base_spec();
+  spec["layers"][0]["weight_regularizer"] = {{"type", "l2"}, {"lambda", 0.01}};
+  spec["layers"][1]["activity_regularizer"] = {{"type", "l1"}, {"lambda", 0.001}};
+  expect_data_parallel_equals_alone(spec);
+}
+
+TEST(DataParallel, ScheduleAndValidation) {
+  Json spec = base_spec();
+  spec["schedule"] = {{"type", "step"}, {"step_size", 1}, {"gamma", 0.5}};
+  spec["data"]["validation_split"] = 0.2;
+  expect_data_parallel_equals_alone(spec);
+}
+
+TEST(DataParallel, DropoutDrawsTheMasksOfOneProcess) {
+  Json spec = base_spec();
+  spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "dropout"}, {"rate", 0.3}});
+  expect_data_parallel_equals_alone(spec);
+}
+
+TEST(DataParallel, ARankWithoutSamplesInTheLastBatch) {
+  Json spec = base_spec();
+  spec["data"]["samples"] = 49;  // the last global batch holds one sample: rank 0 has none
+  expect_data_parallel_equals_alone(spec);
+}
+
+TEST(DataParallel, OneBucketForTheWholeModel) {
+  Json spec = base_spec();
+  spec["training"]["bucket_mb"] = 25;
+  expect_data_parallel_equals_alone(spec);
+}
+
+TEST(DataParallel, Float32) {
+  Json spec = base_spec();
+  spec["dtype"] = "float32";
+  spec["optimizer"] = {{"type", "adam"}, {"lr", 0.01}};
+  expect_data_parallel_equals_alone(spec);
+}
+
+TEST(DataParallel, InitialWeightsComeFromRankZero) {
+  Json spec = base_spec();
+  spec["training"]["epochs"] = 0;
+  spec["seed"] = 7 + world()->rank();  // each rank would initialise differently
+  const Outcome parallel = train(spec, world());
+  spec["seed"] = 7;
+  const Outcome rank_zero = train(spec, nullptr);
+  expect_same(rank_zero, parallel, 0.0, false);
+}
+
+TEST(DataParallel, ACheckpointOfTwoRanksResumesInOneProcess) {
+  const auto path = std::filesystem::temp_directory_path() / "nnplug_data_parallel_checkpoint.safetensors";
+  Json spec = base_spec();
+  spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "dropout"}, {"rate", 0.3}});
+  const Outcome alone = train(spec, nullptr);
+  // Two ranks train the first 2 epochs; rank 0 alone writes the checkpoint.
+  Json first = spec;
+  first["training"]["epochs"] = 2;
+  first["callbacks"] = Json::array({{{"type", "checkpoint"}, {"path", path.string()}}});
+  world()->barrier();
+  std::filesystem::remove(path);
+  world()->barrier();
+  train(first, world());
+  world()->barrier();
+  // Every rank alone goes on from it for the third.
+  const Outcome resumed = train(spec, nullptr, [&](Experiment& ex) {
+    ex.fit.initial_epoch = restore_checkpoint(path, parse_spec(spec.dump(), "data_parallel.json"), *ex.model, *ex.optimizer);
+  });
+  EXPECT_EQ(resumed.history.size(), 1u);
+  Outcome last_epoch_alone = alone;
+  last_epoch_alone.history.erase(last_epoch_alone.history.begin(), last_epoch_alone.history.end() - 1);
+  expect_same(last_epoch_alone, resumed, 1e-12, false);
+  world()->barrier();
+  if (world()->rank() == 0) std::filesystem::remove(path);
+}
+
+TEST(DataParallel, RanksThatDisagreeAreNamed) {
+  EXPECT_NO_THROW(require_same_on_every_rank(*world(), "the spec", "same"));
+  try {
+    require_same_on_every_rank(*world(), "the spec", world()->rank() == 0 ? "a" : "b");
+    FAIL() << "ranks with different specs were accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "the spec differs between ranks: rank 1 holds another than rank 0; every rank must run the same the spec");
+  }
+}
+
+TEST(DataParallel, SumsOverRanksAndShards) {
+  const auto sums = sum_over_ranks(*world(), {1.0, static_cast<double>(world()->rank())});
+  EXPECT_EQ(sums, (std::vector<double>{2.0, 1.0}));
+  EXPECT_EQ(shard_of(5, 0, 2).size(), 2);
+  EXPECT_EQ(shard_of(5, 1, 2).begin, 2);
+  EXPECT_EQ(shard_of(1, 0, 2).size(), 0);
+  EXPECT_EQ(shard_of(1, 1, 2).size(), 1);
+}
+
+}  // namespace
+}  // namespace nnplug::test
+
+// Every rank runs every test; rank 0 alone prints (a failure on another rank still fails the run: mpirun returns
+// its non-zero exit).
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (nnplug::test::world()->rank() != 0) {
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  return RUN_ALL_TESTS();
+}
