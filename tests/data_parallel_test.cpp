@@ -181,10 +181,10 @@ TEST(DataParallel, ACheckpointOfTwoRanksResumesInOneProcess) {
 TEST(DataParallel, RanksThatDisagreeAreNamed) {
   EXPECT_NO_THROW(require_same_on_every_rank(*world(), "the spec", "same"));
   try {
-    require_same_on_every_rank(*world(), "the spec", world()->rank() == 0 ? "a" : "b");
+    require_same_on_every_rank(*world(), "the spec", world()->rank() == 0 ? "a" : "b", "start every rank alike");
     FAIL() << "ranks with different specs were accepted";
   } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(), "the spec differs between ranks: rank 1 holds another than rank 0; every rank must run the same the spec");
+    EXPECT_STREQ(e.what(), "the spec: rank 1 does not match rank 0; start every rank alike");
   }
 }
 

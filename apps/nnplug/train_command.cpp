@@ -36,8 +36,10 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   const bool lead = communicator.rank() == 0;
   const bool distributed = communicator.size() > 1;
   if (distributed) {
-    require_same_on_every_rank(communicator, "the spec (with its --set overrides)", spec.json.dump());
-    require_same_on_every_rank(communicator, "the set of plugins", plugin_set(registry));
+    require_same_on_every_rank(communicator, "the spec (with its --set overrides)", spec.json.dump(),
+                               "start every rank with the same spec and options");
+    require_same_on_every_rank(communicator, "the plugins found", plugin_set(registry),
+                               "every host needs the same plugins (nnplug plugins lists them)");
   }
   Overrides overrides;
   overrides.backend = args.backend;
@@ -45,7 +47,9 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   if (args.batch_size) overrides.batch_size = *args.batch_size;
   if (args.limit_train) overrides.limit_train = *args.limit_train;
   Experiment ex = build_experiment(spec, registry, overrides);
-  if (distributed) require_same_on_every_rank(communicator, "the data (training, validation and test sets)", data_fingerprint(ex));
+  if (distributed)
+    require_same_on_every_rank(communicator, "the data (training, validation and test sets)", data_fingerprint(ex),
+                               "every rank must read the same files");
   ex.fit.progress = args.progress && lead;
 
   if (lead) {

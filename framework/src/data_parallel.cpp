@@ -30,21 +30,23 @@ std::uint64_t fingerprint(const void* data, std::size_t bytes, std::uint64_t see
   return h;
 }
 
-void require_same_on_every_rank(Communicator& communicator, const std::string& what, const std::string& value) {
+void require_same_on_every_rank(Communicator& communicator, const std::string& what, const std::string& value,
+                                const std::string& hint) {
   const std::uint64_t mine = fingerprint(value.data(), value.size());
   const auto all = communicator.all_gather(&mine, sizeof mine);
   std::uint64_t first;
   std::memcpy(&first, all.data(), sizeof first);
-  std::string differing;
+  std::vector<int> differing;
   for (int r = 1; r < communicator.size(); ++r) {
     std::uint64_t theirs;
     std::memcpy(&theirs, all.data() + static_cast<std::size_t>(r) * sizeof theirs, sizeof theirs);
-    if (theirs != first) differing += (differing.empty() ? "" : ", ") + std::to_string(r);
+    if (theirs != first) differing.push_back(r);
   }
-  if (!differing.empty())
-    throw InvalidArgument(what + " differs between ranks: rank" + (differing.find(',') == std::string::npos ? " " : "s ") +
-                          differing + " hold" + (differing.find(',') == std::string::npos ? "s" : "") +
-                          " another than rank 0; every rank must run the same " + what);
+  if (differing.empty()) return;
+  std::string ranks;
+  for (const int r : differing) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
+  throw InvalidArgument(what + ": rank" + (differing.size() > 1 ? "s " + ranks + " do" : " " + ranks + " does") +
+                        " not match rank 0" + (hint.empty() ? "" : "; " + hint));
 }
 
 void broadcast_parameters(Communicator& communicator, const Model& model) {

@@ -189,8 +189,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       else loss += model_.penalty();
       ++global_step;
       if (reducer_ && global_step == first_step + 1)
-        require_same_on_every_rank(*communicator_, "the weights after the first step",
-                                   std::to_string(weights_fingerprint(model_)));
+        require_same_on_every_rank(*communicator_, "the weights after the first step", std::to_string(weights_fingerprint(model_)),
+                                   "a plugin computes or draws differently in each process");
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
       bar.update(b + 1, loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen));

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "nnplug/backend.hpp"
 
@@ -65,14 +66,15 @@ void all_reduce_host(MPI_Comm comm, void* data, std::size_t count, DType dtype, 
 }
 
 // A reduction running on the MPI thread. A tensor whose memory the host cannot address was copied to `staging`
-// when the reduction started, and is copied back by wait().
+// when the reduction started, and is copied back by wait(). The call on the MPI thread holds the memory it works
+// on, so a handle dropped after a timeout frees nothing that MPI may still write.
 class MpiPending final : public PendingReduction {
  public:
   MpiPending(const MpiCommunicator& owner, std::future<void> done, std::string what, Tensor device_tensor,
              std::shared_ptr<std::vector<unsigned char>> staging)
       : owner_(owner), done_(std::move(done)), what_(std::move(what)), tensor_(std::move(device_tensor)), staging_(std::move(staging)) {}
   ~MpiPending() override {
-    if (done_.valid()) done_.wait();  // the MPI thread must be done with the memory before it goes
+    if (done_.valid()) owner_.settle(done_);
   }
   void wait() override {
     if (!done_.valid()) return;
@@ -96,7 +98,8 @@ MpiCommunicator::MpiCommunicator(std::chrono::milliseconds timeout) : timeout_(t
   MPI_Initialized(&initialized);
   if (!initialized) {
     int provided = 0;
-    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+    // MPI_THREAD_MULTIPLE where offered, so that abort() may call MPI while the MPI thread waits in a collective.
+    if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS)
       throw CommunicatorError("mpi: MPI_Init_thread failed");
     initialized_here_ = true;
     if (provided < MPI_THREAD_SERIALIZED)
@@ -117,6 +120,11 @@ MpiCommunicator::MpiCommunicator(std::chrono::milliseconds timeout) : timeout_(t
 }
 
 MpiCommunicator::~MpiCommunicator() {
+  if (broken_) {
+    // The MPI thread is stuck in a collective that will never end: leave it (and MPI) as they are.
+    (void)queue_.release();
+    return;
+  }
   queue_.reset();  // runs what is left, then stops the MPI thread
   if (comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
   int finalized = 0;
@@ -124,12 +132,18 @@ MpiCommunicator::~MpiCommunicator() {
   if (initialized_here_ && !finalized) MPI_Finalize();
 }
 
+void MpiCommunicator::settle(std::future<void>& done) const {
+  if (!broken_ && done.wait_for(timeout_) != std::future_status::ready) broken_ = true;
+}
+
 void MpiCommunicator::await(std::future<void>& done, const std::string& what) const {
-  if (done.wait_for(timeout_) != std::future_status::ready)
+  if (broken_ || done.wait_for(timeout_) != std::future_status::ready) {
+    broken_ = true;
     throw CommunicatorError("mpi: rank " + std::to_string(rank_) + ": " + what + " did not finish within " +
                             std::to_string(timeout_.count() / 1000.0).substr(0, 5) +
                             " s (another rank may have died or stopped, or the network dropped; the communicator's "
                             "\"timeout\" sets the limit)");
+  }
   try {
     done.get();
   } catch (const CommunicatorError& e) {
@@ -150,8 +164,7 @@ std::unique_ptr<PendingReduction> MpiCommunicator::all_reduce_async(const Tensor
   const int size = size_;
   if (backend.host_addressable()) {
     backend.synchronize();
-    void* data = t.data();
-    auto done = queue_->submit([this, data, count, dtype, op, size] { all_reduce_host(comm_, data, count, dtype, op, size); });
+    auto done = queue_->submit([this, t, count, dtype, op, size] { all_reduce_host(comm_, t.data(), count, dtype, op, size); });
     return std::make_unique<MpiPending>(*this, std::move(done), what, Tensor(), nullptr);
   }
   auto staging = std::make_shared<std::vector<unsigned char>>(t.bytes());
@@ -199,6 +212,12 @@ std::vector<unsigned char> MpiCommunicator::all_gather(const void* data, std::si
 void MpiCommunicator::abort(const std::string& message) {
   std::fprintf(stderr, "nnplug: stopping all %d ranks: %s\n", size_, message.c_str());
   std::fflush(stderr);
+  // Should MPI_Abort itself hang (MPI is stuck in the collective that failed), the process still ends: mpirun then
+  // sees a rank exit without MPI_Finalize and ends the others.
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    std::_Exit(1);
+  }).detach();
   MPI_Abort(MPI_COMM_WORLD, 1);
   std::_Exit(1);
 }

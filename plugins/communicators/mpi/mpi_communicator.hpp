@@ -29,7 +29,10 @@ class MpiCommunicator final : public Communicator {
   [[noreturn]] void abort(const std::string& message) override;
 
   // Waits for a call submitted to the queue; throws CommunicatorError naming `what` when it fails or times out.
+  // After a timeout the communicator is broken: every later wait fails at once.
   void await(std::future<void>& done, const std::string& what) const;
+  // Waits (at most the timeout) for a call whose outcome nobody reads.
+  void settle(std::future<void>& done) const;
 
  private:
   // Runs `call` on the MPI thread and waits for it.
@@ -37,6 +40,7 @@ class MpiCommunicator final : public Communicator {
 
   std::chrono::milliseconds timeout_;
   bool initialized_here_ = false;
+  mutable bool broken_ = false;
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1;
   std::string description_;

@@ -25,8 +25,9 @@ std::vector<double> sum_over_ranks(Communicator& communicator, const std::vector
 // 64-bit FNV-1a of bytes, for comparing what ranks hold without sending it.
 std::uint64_t fingerprint(const void* data, std::size_t bytes, std::uint64_t seed = 0xcbf29ce484222325ULL);
 
-// Throws InvalidArgument naming `what` and the ranks whose `value` differs from rank 0's.
-void require_same_on_every_rank(Communicator& communicator, const std::string& what, const std::string& value);
+// Throws InvalidArgument naming `what` and the ranks whose `value` differs from rank 0's, then `hint`.
+void require_same_on_every_rank(Communicator& communicator, const std::string& what, const std::string& value,
+                                const std::string& hint = "");
 
 // Every parameter and buffer takes rank 0's value.
 void broadcast_parameters(Communicator& communicator, const Model& model);
