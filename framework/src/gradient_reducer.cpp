@@ -1,6 +1,6 @@
 #include "nnplug/framework/gradient_reducer.hpp"
 
-#include <cmath>
+#include <chrono>
 
 namespace nnplug {
 
@@ -41,12 +41,6 @@ GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> com
   }
 }
 
-void GradientReducer::begin(double share) {
-  if (!(share >= 0.0 && share <= 1.0)) throw InvalidArgument("a rank's share of the batch must be in [0, 1], got " + std::to_string(share));
-  share_ = share;
-  next_ = 0;
-}
-
 void GradientReducer::start(Bucket& bucket) {
   Backend& backend = model_.backend();
   for (const Slot& s : bucket.slots) {
@@ -56,14 +50,7 @@ void GradientReducer::start(Bucket& bucket) {
       s.parameter->grad = s.view;
     }
   }
-  const double size = communicator_->size();
-  // Equal shares: an average. Otherwise each rank weighs its gradients by its share, and the sum is the mean.
-  if (std::abs(share_ * size - 1.0) < 1e-12) {
-    bucket.pending = communicator_->all_reduce_async(bucket.flat, ReduceOp::Average);
-  } else {
-    backend.run(op::Axpby{bucket.flat, bucket.flat, share_, 0.0});
-    bucket.pending = communicator_->all_reduce_async(bucket.flat, ReduceOp::Sum);
-  }
+  bucket.pending = communicator_->all_reduce_async(bucket.flat, ReduceOp::Sum);
 }
 
 void GradientReducer::layer_done(std::size_t layer) {
@@ -78,12 +65,21 @@ void GradientReducer::reduce_zeros() {
 }
 
 void GradientReducer::finish() {
+  const auto start = std::chrono::steady_clock::now();
   layer_done(0);
   for (auto& bucket : buckets_) {
     if (!bucket.pending) continue;
     auto pending = std::move(bucket.pending);
     pending->wait();
   }
+  ++waits_.steps;
+  waits_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<std::int64_t> GradientReducer::bucket_sizes() const {
+  std::vector<std::int64_t> out;
+  for (const auto& bucket : buckets_) out.push_back(bucket.flat.numel());
+  return out;
 }
 
 }  // namespace nnplug

@@ -104,7 +104,7 @@ const Tensor& Model::forward(const Tensor& x) {
       if (b.parameter || b.regularizer->role() != RegularizerRole::Penalty || !training_) continue;
       if (first) backend_->run(op::Fill{ensure(entry.activity_grad, *backend_, h->shape(), dtype_), 0.0});
       first = false;
-      b.regularizer->penalize(*h, entry.activity_grad, 1.0 / static_cast<double>(h->dim(0)),
+      b.regularizer->penalize(*h, entry.activity_grad, batch_share_ / static_cast<double>(h->dim(0)),
                               penalty_values_.rows(b.slot, b.slot + 1));
     }
     if (first) entry.activity_grad = Tensor();
@@ -130,11 +130,14 @@ void Model::apply_penalties() {
         b.regularizer->penalize(b.parameter->value, b.parameter->grad, 1.0, penalty_values_.rows(b.slot, b.slot + 1));
 }
 
-double Model::penalty() const {
-  if (!penalty_values_.defined()) return 0.0;
-  double total = 0.0;
-  for (const double v : to_host<double>(penalty_values_)) total += v;
-  return total;
+Model::Penalties Model::penalties() const {
+  Penalties out;
+  if (!penalty_values_.defined()) return out;
+  const auto values = to_host<double>(penalty_values_);
+  for (const auto& entry : layers_)
+    for (const auto& b : entry.bound)
+      if (b.slot >= 0) (b.parameter ? out.parameters : out.activity) += values[static_cast<std::size_t>(b.slot)];
+  return out;
 }
 
 bool Model::has_penalties() const {

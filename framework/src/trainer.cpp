@@ -105,7 +105,9 @@ void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& p
     return;
   }
   // The reductions leave the backend (and come back at finish()), so backward is not part of a recorded step.
-  reducer_->begin(share);
+  // Weighed by the rank's share, the loss gradient is of this rank's part of the global batch's mean loss.
+  reducer_->begin();
+  if (has_samples && share != 1.0) model_.backend().run(op::Axpby{dprediction_, dprediction_, share, 0.0});
   if (has_samples) model_.backward(dprediction_, [this](std::size_t layer) { reducer_->layer_done(layer); });
   else reducer_->reduce_zeros();
   reducer_->finish();
@@ -165,6 +167,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                     counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
       if (shard.size() > 0) upload_batch(train.sample_shape);
       model_.set_sample_offset(shard.begin);
+      const double share = static_cast<double>(shard.size()) / static_cast<double>(end - begin);
+      model_.set_batch_share(share);
       // Two parts, each free of reads so that a device backend can replay it as one launch: the loss is read
       // between them, so that a non-finite loss stops training before the step that it would spoil.
       const BatchScores scores = score_global_batch(true, shard.size(), end - begin, "train forward");
@@ -182,11 +186,14 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                       " at epoch " + std::to_string(epoch) + ", step " + std::to_string(global_step + 1));
         optimizer_->set_learning_rate(lr);
       }
-      const double share = static_cast<double>(shard.size()) / static_cast<double>(end - begin);
       update(options, parameters, global_step, share, shard.size() > 0);
       // "a penalty is added to the mean loss of the batch"; activity penalties are of each rank's own samples.
-      if (reducer_ && model_.has_penalties()) loss += sum_over_ranks(*communicator_, {share * model_.penalty()})[0];
-      else loss += model_.penalty();
+      if (reducer_ && model_.has_penalties()) {
+        const Model::Penalties penalties = model_.penalties();
+        loss += sum_over_ranks(*communicator_, {shard.size() > 0 ? penalties.activity : 0.0})[0] + penalties.parameters;
+      } else {
+        loss += model_.penalty();
+      }
       ++global_step;
       if (reducer_ && global_step == first_step + 1)
         require_same_on_every_rank(*communicator_, "the weights after the first step", std::to_string(weights_fingerprint(model_)),
@@ -216,6 +223,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   }
   for (const auto& c : callbacks) c->on_train_end(model_);
   model_.set_sample_offset(0);
+  model_.set_batch_share(1.0);
   return history;
 }
 

@@ -5,10 +5,11 @@
 // all-reduce starts as soon as the backward pass has written its last gradient, and runs while the layers before
 // it are still in backward; finish() waits for them all.
 //
-// Each rank's gradients are of the mean loss over its own samples; weighted by the rank's share of the global
-// batch and summed, they are the gradients of the mean loss over the global batch, as one process computes them
-// (a short last batch may give the ranks unequal shares).
+// Each rank's gradients must be those of its own samples' part of the mean loss over the global batch (the
+// trainer weighs the loss gradient by the rank's share of the batch): their sum over the ranks is then the
+// gradient one process computes, whatever the shares (a short last batch may give the ranks unequal ones).
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -21,8 +22,8 @@ class GradientReducer {
  public:
   GradientReducer(Model& model, std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes);
 
-  // Before a step's backward: this rank's share of the global batch, samples / global samples.
-  void begin(double share);
+  // Before a step's backward.
+  void begin() { next_ = 0; }
   // Called by Model::backward after layer i: starts every bucket whose gradients are all written.
   void layer_done(std::size_t layer);
   // For a rank without samples in this step: its gradients are zero, and it joins every reduction.
@@ -30,7 +31,14 @@ class GradientReducer {
   // Waits for every bucket: the gradients are then the global batch's.
   void finish();
 
-  std::size_t buckets() const { return buckets_.size(); }
+  // The elements of each bucket, in the order backward completes them.
+  std::vector<std::int64_t> bucket_sizes() const;
+  // Steps so far and the seconds they spent in finish(): the communication that backward did not hide.
+  struct Waits {
+    std::size_t steps = 0;
+    double seconds = 0.0;
+  };
+  const Waits& waits() const { return waits_; }
 
  private:
   struct Slot {
@@ -49,7 +57,7 @@ class GradientReducer {
   std::shared_ptr<Communicator> communicator_;
   std::vector<Bucket> buckets_;  // in the order backward completes them
   std::size_t next_ = 0;         // the first bucket not yet started in this step
-  double share_ = 1.0;
+  Waits waits_;
 };
 
 }  // namespace nnplug

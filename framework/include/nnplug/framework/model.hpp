@@ -40,7 +40,15 @@ class Model {
   void apply_penalties();
   // The batch's total penalty: the activity penalties of the last training forward and the parameter penalties
   // of apply_penalties() since. Read back from the backend (0 without a download when there is no penalty).
-  double penalty() const;
+  double penalty() const { return penalties().total(); }
+  struct Penalties {
+    double activity = 0.0, parameters = 0.0;
+    double total() const { return activity + parameters; }
+  };
+  Penalties penalties() const;
+  // This process' share of a data-parallel step's global batch (1 in one process): activity penalties, a mean
+  // over the batch, are weighed by it, so that their sum over the ranks is one process' mean.
+  void set_batch_share(double share) { batch_share_ = share; }
   // Whether any penalty (on a parameter or an activity) is attached.
   bool has_penalties() const;
   // After the optimizer's step: projects every constrained parameter.
@@ -80,6 +88,7 @@ class Model {
   };
   void bind_attachments(Entry& entry);
   bool training_ = true;
+  double batch_share_ = 1.0;
   Tensor penalty_values_;  // one element per penalty, so that a step writes them all without reading any back
   std::shared_ptr<Backend> backend_;
   DType dtype_;

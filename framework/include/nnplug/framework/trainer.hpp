@@ -57,6 +57,8 @@ class Trainer {
   // ranks, so that every rank sees the same numbers; callbacks that only write files run on rank 0 alone.
   void distribute(std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes = kDefaultBucketBytes);
   static constexpr std::size_t kDefaultBucketBytes = 25u << 20;  // DistributedDataParallel's bucket_cap_mb
+  // The gradient reducer of a distributed trainer (null in one process): its buckets and waits, for benchmarks.
+  const GradientReducer* gradient_reducer() const { return reducer_.get(); }
 
   // Trains; calls on_epoch after each epoch. Throws Error when the loss becomes NaN or infinite, naming the
   // epoch and batch. Returns the history.
