@@ -6,6 +6,8 @@ taking global_batch / ranks samples of every step; DDP's default 25 MB buckets, 
 nnplug, every step reads the loss and the correct count, summed over the ranks (one small all_reduce).
 Run with Debian's interpreter: /usr/bin/python3 bench/torch_ddp.py x10|mlp RANKS [global_batch] [steps]
 Prints "RESULT ranks samples_per_s" (the best of 3 timed epochs, after one warm-up epoch).
+One rank of a run whose ranks are started elsewhere (in the network namespaces of scripts/netns_cluster.sh):
+  /usr/bin/python3 bench/torch_ddp.py x10|mlp RANKS global_batch steps --rank R --master ADDR:PORT
 """
 import os
 import sys
@@ -27,11 +29,11 @@ def model_of(kind):
     return torch.nn.Sequential(*layers)
 
 
-def run(rank, kind, ranks, global_batch, steps, port, results):
+def run(rank, kind, ranks, global_batch, steps, master, results):
     torch.set_num_threads(1)
     distributed = ranks > 1
     if distributed:
-        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=ranks)
+        dist.init_process_group("gloo", init_method=f"tcp://{master}", rank=rank, world_size=ranks)
     torch.manual_seed(0)
     model = model_of(kind)
     if distributed:
@@ -59,27 +61,37 @@ def run(rank, kind, ranks, global_batch, steps, port, results):
 
     epoch()
     best = min(epoch() for _ in range(3))
-    if rank == 0:
+    if rank == 0 and results is not None:
         results.put(n / best)
+    elif rank == 0:
+        report(kind, ranks, global_batch, n / best)
     if distributed:
         dist.destroy_process_group()
+
+
+def report(kind, ranks, global_batch, rate):
+    print(f"pytorch {torch.__version__} DDP gloo, {kind}, {ranks} rank(s) of 1 thread, global batch {global_batch}: {rate:.0f} samples/s")
+    print(f"RESULT {ranks} {rate:.1f}", flush=True)
 
 
 def main():
     kind, ranks = sys.argv[1], int(sys.argv[2])
     global_batch = int(sys.argv[3]) if len(sys.argv) > 3 else 256
     steps = int(sys.argv[4]) if len(sys.argv) > 4 else 60
-    port = 29500 + os.getpid() % 1000
+    if "--rank" in sys.argv:
+        rank, master = int(sys.argv[sys.argv.index("--rank") + 1]), sys.argv[sys.argv.index("--master") + 1]
+        run(rank, kind, ranks, global_batch, steps, master, None)
+        return
+    master = f"127.0.0.1:{29500 + os.getpid() % 1000}"
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
-    procs = [ctx.Process(target=run, args=(r, kind, ranks, global_batch, steps, port, results)) for r in range(ranks)]
+    procs = [ctx.Process(target=run, args=(r, kind, ranks, global_batch, steps, master, results)) for r in range(ranks)]
     for p in procs:
         p.start()
     rate = results.get(timeout=600)
     for p in procs:
         p.join()
-    print(f"pytorch {torch.__version__} DDP gloo, {kind}, {ranks} rank(s) of 1 thread, global batch {global_batch}: {rate:.0f} samples/s")
-    print(f"RESULT {ranks} {rate:.1f}")
+    report(kind, ranks, global_batch, rate)
 
 
 if __name__ == "__main__":

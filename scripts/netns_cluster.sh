@@ -59,8 +59,9 @@ run_mpi() {
   shift  # the --
   local hosts=10.222.0.1
   for ((i = 1; i < n; i++)); do hosts+=",10.222.0.$((i + 1))"; done
-  # TCP alone (no shared memory between the "hosts"), daemons and ranks on the namespaces' eth0.
-  ip netns exec "$prefix-h0" mpirun --allow-run-as-root --host "$hosts" -np "$n" \
+  # TCP alone (no shared memory between the "hosts"), daemons and ranks on the namespaces' eth0. Unbound: each
+  # host's daemon would pin its rank to "its" first core, the same core for all of them on this one machine.
+  ip netns exec "$prefix-h0" mpirun --allow-run-as-root --host "$hosts" -np "$n" --bind-to none \
     --mca plm_rsh_agent "$(realpath "$0") agent" --mca btl tcp,self --mca btl_tcp_if_include eth0 \
     --mca oob_tcp_if_include eth0 "${mpirun_args[@]}" "$@"
 }

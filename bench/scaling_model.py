@@ -1,0 +1,154 @@
+"""The scaling model of data-parallel training: what efficiency N nodes would reach, from what one run measured.
+
+Inputs (written by bench/data_parallel.sh into its results folder):
+  x10_2_shm.json   2 ranks of the X10 MLP: one rank's forward, per-layer backward and update seconds at its batch
+                   share, gradient bytes per layer, and all-reduce times of 4 KiB .. 64 MiB (the fit below)
+  x10_2_netns.json the same over TCP between two network namespaces (when the machine allows them)
+  cnn_1.json       the chapter's CNN (X11), one rank at batch 128: per-layer backward seconds and gradient bytes
+Model, per step of one node at a fixed batch per node (weak scaling, as Horovod's 88 % at 128 GPUs):
+  all-reduce of S bytes over n nodes:  T(n, S) = 2 ceil(log2 n) alpha + 2 (n - 1) / n * S / beta
+  (recursive halving and doubling; a ring's latency term, 2 (n - 1) alpha, is no better)
+  buckets of gradients in backward order (as the trainer makes them, cap B), each sent once backward has written
+  it, one at a time; with overlap the step is forward + max(backward, end of the last all-reduce) + update,
+  without it forward + backward + sum of the all-reduces + update; efficiency = compute / step.
+alpha and beta for 10 and 25 GbE: the link's rate, 50 us per hop plus the software latency fitted on this machine.
+Prints the fits, the model's check against the measured 2-rank step, and a Markdown table; draws the plot.
+usage: /usr/bin/python3 bench/scaling_model.py RESULTS_DIR [PLOT.png]
+"""
+import json
+import math
+import os
+import sys
+
+LINKS = {"10 GbE": 10e9 / 8, "25 GbE": 25e9 / 8}
+HOP_LATENCY = 50e-6
+NODES = [2, 8, 32, 128]
+BUCKET_CAPS_MB = [1, 2, 4, 8, 16, 25]
+
+
+def fit_alpha_beta(sweep):
+    """t = a + S / b over the sweep (2 ranks: a = 2 alpha, b = beta): a is the smallest message's time, b the
+    slope between the two largest (a least-squares line would let the large sizes' noise swamp the latency)."""
+    sweep = sorted(sweep)
+    (s1, t1), (s2, t2) = sweep[-2], sweep[-1]
+    return sweep[0][1], (s2 - s1) / (t2 - t1)
+
+
+def all_reduce(n, size, alpha, beta):
+    """The faster of a ring and of recursive halving and doubling (Rabenseifner), as MPI libraries choose."""
+    bandwidth = 2 * (n - 1) / n * size / beta
+    return min(2 * (n - 1) * alpha, 2 * math.ceil(math.log2(n)) * alpha) + bandwidth
+
+
+def buckets(layers, cap):
+    """(ready time, bytes) of each bucket; layers are (backward seconds, gradient bytes), last layer first."""
+    out, clock, size = [], 0.0, 0
+    for seconds, grad in layers:
+        if size > 0 and size + grad > cap:
+            out.append([clock, size])
+            size = 0
+        clock += seconds
+        size += grad
+        if size > 0:
+            ready = clock
+    if size > 0:
+        out.append([ready, size])
+    return out
+
+
+def step(timing, n, alpha, beta, cap, overlap):
+    layers = [(l["backward_s"], l["grad_bytes"]) for l in timing["backward_layers"]]
+    backward = sum(s for s, _ in layers)
+    compute = timing["forward_s"] + backward + timing["update_s"]
+    if n == 1:
+        return compute, compute
+    end = 0.0
+    total = 0.0
+    for ready, size in buckets(layers, cap):
+        t = all_reduce(n, size, alpha, beta)
+        end = max(ready, end) + t
+        total += t
+    tail = max(backward, end) if overlap else backward + total
+    return compute, timing["forward_s"] + tail + timing["update_s"]
+
+
+def efficiency(timing, n, alpha, beta, overlap):
+    """The best over the bucket caps with overlap (and the cap), the single bucket without."""
+    if not overlap:
+        compute, total = step(timing, n, alpha, beta, 1 << 40, False)
+        return compute / total, None
+    (compute, total), mb = min(((step(timing, n, alpha, beta, mb << 20, True), mb) for mb in BUCKET_CAPS_MB),
+                               key=lambda r: r[0][1])
+    return compute / total, mb
+
+
+def main():
+    folder = sys.argv[1]
+    plot = sys.argv[2] if len(sys.argv) > 2 else None
+    load = lambda name: json.load(open(os.path.join(folder, name))) if os.path.exists(os.path.join(folder, name)) else None
+    shm, netns, cnn = load("x10_2_shm.json"), load("x10_2_netns.json"), load("cnn_1.json")
+    a_shm, b_shm = fit_alpha_beta(shm["allreduce_sweep"])
+    print(f"all-reduce fit, 2 ranks, shared memory: latency {a_shm * 1e6:.1f} us + bytes / {b_shm / 1e9:.2f} GB/s")
+    software = a_shm / 2
+    if netns:
+        a_tcp, b_tcp = fit_alpha_beta(netns["allreduce_sweep"])
+        software = a_tcp / 2
+        print(f"all-reduce fit, 2 ranks, TCP between namespaces: latency {a_tcp * 1e6:.1f} us + bytes / {b_tcp / 1e9:.2f} GB/s")
+    # The check: the model's 2-rank step over shared memory against the one measured.
+    compute, modelled = step(shm["one_rank"], 2, a_shm / 2, b_shm, shm.get("bucket_bytes", 25 << 20), True)
+    print(f"check, X10 MLP on 2 ranks over shared memory: modelled step {modelled * 1e3:.1f} ms "
+          f"(compute {compute * 1e3:.1f} ms), measured {shm['step_s'] * 1e3:.1f} ms")
+
+    models = {"X10 MLP": shm["one_rank"]}
+    # Four times the batch per node: compute times four times the measured ones (GEMMs grow with the batch), the
+    # gradients as they are.
+    big = json.loads(json.dumps(shm["one_rank"]))
+    big["samples"] *= 4
+    big["forward_s"] *= 4
+    for layer in big["backward_layers"]:
+        layer["backward_s"] *= 4
+    models["X10 MLP, 4x batch"] = big
+    if cnn:
+        models["X11 CNN"] = cnn["one_rank"]
+    rows = []
+    print("\n| model (batch per node) | link | overlap | " + " | ".join(f"{n} nodes" for n in NODES) + " |")
+    print("|---|---|---|" + "---|" * len(NODES))
+    for name, timing in models.items():
+        for link, beta in LINKS.items():
+            for overlap in (True, False):
+                cells, series = [], []
+                for n in NODES:
+                    e, mb = efficiency(timing, n, HOP_LATENCY + software, beta, overlap)
+                    series.append(e)
+                    cells.append(f"{100 * e:.0f} %" + (f" ({mb} MB)" if mb else ""))
+                rows.append((name, link, overlap, series))
+                print(f"| {name} ({timing['samples']}) | {link} | {'yes' if overlap else 'no'} | " + " | ".join(cells) + " |")
+    if plot:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(8, 5))
+        colours = {}
+        for name, link, overlap, series in rows:
+            colour = colours.setdefault((name, link), f"C{len(colours)}")
+            ax.plot(NODES, [100 * e for e in series], marker="o", color=colour, linestyle="-" if overlap else "--",
+                    label=f"{name}, {link}, {'overlap' if overlap else 'no overlap'}")
+        ax.scatter([128], [88], marker="*", s=200, color="black", zorder=5, label="Horovod, 128 GPUs, 25 GbE TCP (reported)")
+        if "efficiency_2" in shm:
+            ax.scatter([2], [100 * shm["efficiency_2"]], marker="D", s=60, color="red", zorder=5,
+                       label="nnplug X10 MLP, measured, 2 ranks on 2 cores")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(NODES, [str(n) for n in NODES])
+        ax.set_ylim(0, 105)
+        ax.set_xlabel("nodes")
+        ax.set_ylabel("scaling efficiency (%)")
+        ax.set_title("nnplug data-parallel: modelled weak-scaling efficiency")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left")
+        fig.tight_layout()
+        fig.savefig(plot, dpi=110)
+        print(f"\nwrote {plot}")
+
+
+if __name__ == "__main__":
+    main()
