@@ -123,8 +123,12 @@ def main():
                     cells.append(f"{100 * e:.0f} %" + (f" ({mb} MB)" if mb else ""))
                 rows.append((name, link, overlap, series))
                 print(f"| {name} ({timing['samples']}) | {link} | {'yes' if overlap else 'no'} | " + " | ".join(cells) + " |")
-    if plot:
+    try:
         import matplotlib
+    except ImportError:
+        print("\nno plot: matplotlib is not installed (apt-get install python3-matplotlib)")
+        plot = None
+    if plot:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(8, 5))
