@@ -142,6 +142,37 @@ TEST(DataParallel, Float32) {
   expect_data_parallel_equals_alone(spec);
 }
 
+TEST(DataParallel, SynchronisedBatchNormIsOneProcessBatchNorm) {
+  Json spec = base_spec();
+  spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "batch_norm"}, {"sync", true}});
+  spec["data"]["samples"] = 52;  // the last batch of 4: 2 samples a rank
+  spec["data"]["validation_split"] = 0.2;
+  expect_data_parallel_equals_alone(spec);  // running statistics included
+}
+
+TEST(DataParallel, SynchronisedBatchNormOfImagesWithOneSampleARank) {
+  Json spec = base_spec();
+  spec["data"] = {{"format", "gaussian_blobs"}, {"samples", 34}, {"features", 18}, {"centers", 3}, {"sample_shape", {2, 3, 3}}};
+  spec["layers"] = Json::array({{{"type", "conv2d"}, {"filters", 4}, {"kernel_size", 2}},
+                                {{"type", "batch_norm"}, {"sync", true}, {"activation", "relu"}},
+                                {{"type", "flatten"}},
+                                {{"type", "dense"}, {"units", 3}}});
+  expect_data_parallel_equals_alone(spec);  // the last batch of 2 leaves one image a rank
+}
+
+TEST(DataParallel, SynchronisedBatchNormNeedsSamplesOnEveryRank) {
+  Json spec = base_spec();
+  spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "batch_norm"}, {"sync", true}});
+  spec["data"]["samples"] = 49;  // the last batch of 1 leaves rank 0 without a sample
+  try {
+    train(spec, world());
+    FAIL() << "a rank without samples was let into a synchronised batch norm";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("layers[1] (batch_norm) synchronises its batch statistics across the 2 ranks"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(DataParallel, InitialWeightsComeFromRankZero) {
   Json spec = base_spec();
   spec["training"]["epochs"] = 0;

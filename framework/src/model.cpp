@@ -162,6 +162,13 @@ void Model::set_sample_offset(std::int64_t first) {
   for (auto& entry : layers_) entry.layer->set_sample_offset(first);
 }
 
+std::string Model::set_communicator(Communicator* communicator) {
+  std::string first;
+  for (auto& entry : layers_)
+    if (entry.layer->set_communicator(communicator) && first.empty()) first = entry.label;
+  return first;
+}
+
 std::vector<Parameter*> Model::parameters(bool trainable_only) const {
   std::vector<Parameter*> out;
   for (const auto& entry : layers_)

@@ -29,6 +29,7 @@ void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t
   if (!communicator) throw InvalidArgument("distribute() needs a communicator");
   communicator_ = std::move(communicator);
   reducer_.reset();
+  synchronising_layer_ = model_.set_communicator(communicator_->size() > 1 ? communicator_.get() : nullptr);
   if (communicator_->size() == 1) return;
   broadcast_parameters(*communicator_, model_);
   reducer_ = std::make_unique<GradientReducer>(model_, communicator_, bucket_bytes);
@@ -130,7 +131,12 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   Random random(options.seed);
   const std::int64_t n = train.size(), bs = options.batch_size;
   const std::int64_t batches = options.drop_last && n >= bs ? n / bs : (n + bs - 1) / bs;
-  std::vector<EpochRecord> history;
+  const std::int64_t smallest_batch = batches * bs > n ? n - (batches - 1) * bs : bs;
+  if (!synchronising_layer_.empty() && smallest_batch < ranks())
+    throw InvalidArgument(synchronising_layer_ + " synchronises its batch statistics across the " + std::to_string(ranks()) +
+                          " ranks, so each needs a sample of every batch, and a batch of " + std::to_string(smallest_batch) +
+                          " leaves some without; choose a batch size that leaves at least " + std::to_string(ranks()) +
+                          " samples in the last batch, or set training.drop_last");  std::vector<EpochRecord> history;
   const double base_lr = optimizer_->learning_rate();
   const auto parameters = model_.parameters(true);
   // A resumed run replays the batch orders of the epochs it skips, so that it goes on exactly as an

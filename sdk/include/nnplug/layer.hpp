@@ -13,6 +13,8 @@
 
 namespace nnplug {
 
+class Communicator;
+
 // A learnable (or buffered) tensor of a layer, with its gradient and how to initialise it.
 struct Parameter {
   std::string name;      // "weight", "bias"
@@ -56,6 +58,11 @@ class NNPLUG_API Layer {
   // layer that draws per sample (dropout) draws for sample `first + i` what one process would, so that N ranks
   // together draw the masks of one process.
   virtual void set_sample_offset(std::int64_t first) { (void)first; }
+
+  // The ranks of data-parallel training (null: one process), before the first training pass. A layer that
+  // combines batch statistics across ranks in its training passes (synchronised batch norm) keeps it and returns
+  // true: every rank then runs those passes in step, so each needs samples in every batch.
+  virtual bool set_communicator(Communicator* communicator) { (void)communicator; return false; }
 
   // y = layer(x). The returned tensor stays valid until the next forward().
   virtual const Tensor& forward(const Tensor& x) = 0;

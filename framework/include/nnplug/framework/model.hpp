@@ -36,6 +36,8 @@ class Model {
   void set_training(bool training);
   // See Layer::set_sample_offset: where the next batches start within a data-parallel step's global batch.
   void set_sample_offset(std::int64_t first);
+  // See Layer::set_communicator. Returns the label of the first layer that synchronises across ranks, or "".
+  std::string set_communicator(Communicator* communicator);
   // After backward(): adds every parameter penalty's gradient to its parameter's grad. Reads nothing back.
   void apply_penalties();
   // The batch's total penalty: the activity penalties of the last training forward and the parameter penalties

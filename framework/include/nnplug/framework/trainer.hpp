@@ -102,6 +102,7 @@ class Trainer {
   Tensor x_, target_, labels_, metrics_, dprediction_;
   std::shared_ptr<Communicator> communicator_;  // null: one process
   std::unique_ptr<GradientReducer> reducer_;
+  std::string synchronising_layer_;  // a layer whose training passes are collective, "" when none
 };
 
 }  // namespace nnplug
