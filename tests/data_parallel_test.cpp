@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "nnplug/conformance/component_checks.hpp"
 #include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
@@ -88,6 +89,10 @@ void expect_data_parallel_equals_alone(const Json& spec) {
 }
 
 TEST(DataParallel, RunsOnTwoRanks) { EXPECT_EQ(world()->size(), 2) << "run this suite with mpirun -np 2"; }
+
+TEST(DataParallel, TheMpiCommunicatorPassesTheCommunicatorConformanceChecks) {
+  for (const auto& r : conformance::check_communicator(*world(), *cpu_backend())) EXPECT_TRUE(r.passed) << r.check << ": " << r.detail;
+}
 
 TEST(DataParallel, SgdWithMomentumAndAShortLastBatch) { expect_data_parallel_equals_alone(base_spec()); }
 

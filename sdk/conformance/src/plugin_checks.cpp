@@ -183,6 +183,7 @@ std::vector<CheckResult> check_registered(const Registry& registry, const std::s
     if (kind == "schedule") return {check_schedule(*registry.create_schedule(spec_of(name, extra)))};
     if (kind == "regularizer") return {check_regularizer(*registry.create_regularizer(spec_of(name, extra)), *backend)};
     if (kind == "gradient_transform") return {check_gradient_transform(*registry.create_gradient_transform(spec_of(name, extra)), *backend)};
+    if (kind == "communicator") return check_communicator(*registry.create_communicator(spec_of(name, extra)), *backend);
   } catch (const std::exception& e) {
     return {failed(label, std::string("cannot be created for checking: ") + e.what() + " (give its parameters with --params)")};
   }

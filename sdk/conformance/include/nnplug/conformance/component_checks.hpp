@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "nnplug/communicator.hpp"
 #include "nnplug/conformance/gradient_check.hpp"
 #include "nnplug/initializer.hpp"
 #include "nnplug/optimizer.hpp"
@@ -32,5 +33,10 @@ CheckResult check_initializer_statistics(Initializer& initializer, double mean, 
 // (relative 1e-4 in float32, 1e-10 in float64). One result per op case; an op the candidate does not support
 // is reported as failed.
 std::vector<CheckResult> check_backend_parity(Backend& candidate, Backend& reference, DType dtype);
+
+// A communicator's collectives give what their definitions say, on tensors of `backend`: rank and size, host
+// all-gather, all-reduce (sum and average, two in flight at once, waited for in reverse), broadcast from the
+// first and the last rank, barrier. Every rank of the communicator must run them together.
+std::vector<CheckResult> check_communicator(Communicator& communicator, Backend& backend);
 
 }  // namespace nnplug::conformance
