@@ -94,6 +94,25 @@ TEST(DataParallel, TheMpiCommunicatorPassesTheCommunicatorConformanceChecks) {
   for (const auto& r : conformance::check_communicator(*world(), *cpu_backend())) EXPECT_TRUE(r.passed) << r.check << ": " << r.detail;
 }
 
+// NCCL reduces CUDA tensors: its checks run where a GPU per rank is lent, and skip elsewhere with the reason.
+TEST(DataParallel, TheNcclCommunicatorPassesTheCommunicatorConformanceChecks) {
+  for (const char* kind : {"nccl", "cuda"}) {
+    const auto plugin = kind == std::string("nccl") ? PluginKind::Communicator : PluginKind::Backend;
+    if (!registry().has(plugin, kind)) {
+      const std::string why = registry().why_unavailable(plugin, kind);
+      GTEST_SKIP() << kind << ": " << (why.empty() ? "not built here" : why);
+    }
+  }
+  const auto gpu = registry().create_backend(Params("test", "cuda"));
+  std::shared_ptr<Communicator> nccl;
+  try {
+    nccl = registry().create_communicator(Params("test", "nccl"));
+  } catch (const InvalidArgument& e) {
+    GTEST_SKIP() << e.what();  // fewer GPUs than ranks on this host
+  }
+  for (const auto& r : conformance::check_communicator(*nccl, *gpu)) EXPECT_TRUE(r.passed) << r.check << ": " << r.detail;
+}
+
 TEST(DataParallel, SgdWithMomentumAndAShortLastBatch) { expect_data_parallel_equals_alone(base_spec()); }
 
 TEST(DataParallel, Adam) {

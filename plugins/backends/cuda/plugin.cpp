@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "cuda_backend.hpp"
@@ -16,7 +17,10 @@ NNPLUG_PLUGIN("cuda", "0.1.0", "backend:cuda", 0) {
   registrar.add_backend("cuda", [](const nnplug::Params& p) {
     int count = 0;
     if (cudaGetDeviceCount(&count) != cudaSuccess) count = 0;
-    const auto device = p.integer("device", 0, 0, 1023);
+    // Ranks of a data-parallel run on one host take a GPU each (the nccl communicator picks the same one).
+    const char* local_rank = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+    const long default_device = local_rank && count > 0 ? std::strtol(local_rank, nullptr, 10) % count : 0;
+    const auto device = p.integer("device", default_device, 0, 1023);
     const bool sync_every_op = p.boolean("sync_every_op", false);
     const bool allow_tf32 = p.boolean("allow_tf32", false);
     const bool step_graphs = p.boolean("step_graphs", true);

@@ -1,0 +1,207 @@
+// Communicator 'nccl': all-reduce and broadcast of CUDA tensors on the GPUs, with NCCL; its host collectives
+// (all_gather, barrier) and its start (rank 0's NCCL id broadcast to the others) go over MPI, so mpirun starts it.
+// Rank r uses GPU (local rank mod GPUs), as the cuda backend does by default under mpirun. A reduction runs on a
+// stream of its own once the backend has finished what it was asked before (Backend::synchronize), so backward
+// goes on while it runs; wait() waits for its stream. Tensors whose memory the host addresses (the cpu backend)
+// belong to the mpi communicator and are refused. Chosen when asked for (--communicator nccl).
+#include <cuda_runtime.h>
+#include <dlfcn.h>
+#include <mpi.h>
+#include <nccl.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+#include <thread>
+
+#include "nnplug/plugin.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+void check_nccl(ncclResult_t r, const std::string& what) {
+  if (r != ncclSuccess) throw CommunicatorError("nccl: " + what + " failed: " + ncclGetErrorString(r));
+}
+void check_cuda(cudaError_t r, const std::string& what) {
+  if (r != cudaSuccess) throw CommunicatorError("nccl: " + what + " failed: " + cudaGetErrorString(r));
+}
+void check_mpi(int r, const std::string& what) {
+  if (r != MPI_SUCCESS) throw CommunicatorError("nccl: " + what + " (over MPI) failed with MPI error " + std::to_string(r));
+}
+
+ncclDataType_t nccl_type(DType dtype) {
+  switch (dtype) {
+    case DType::Float32: return ncclFloat32;
+    case DType::Float64: return ncclFloat64;
+    case DType::Int32: return ncclInt32;
+  }
+  throw CommunicatorError("nccl: no NCCL type for this dtype");
+}
+
+int local_rank() {
+  const char* v = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
+  return v ? static_cast<int>(std::strtol(v, nullptr, 10)) : 0;
+}
+
+// A reduction on the communicator's stream: done when the event recorded after it has completed. The tensor is
+// held until then.
+class NcclPending final : public PendingReduction {
+ public:
+  NcclPending(cudaEvent_t done, Tensor held, std::chrono::milliseconds timeout, std::string what)
+      : done_(done), held_(std::move(held)), timeout_(timeout), what_(std::move(what)) {}
+  ~NcclPending() override {
+    if (done_) cudaEventSynchronize(done_), cudaEventDestroy(done_);
+  }
+  void wait() override {
+    if (!done_) return;
+    // Polled rather than waited for, so that a peer that never arrives ends in an error, not in a hang.
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    cudaError_t status;
+    while ((status = cudaEventQuery(done_)) == cudaErrorNotReady) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw CommunicatorError("nccl: " + what_ + " did not finish within " + std::to_string(timeout_.count() / 1000) +
+                                " s (another rank may have died or stopped); the communicator's \"timeout\" sets the limit");
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+    check_cuda(status, what_);
+    cudaEventDestroy(done_);
+    done_ = nullptr;
+  }
+
+ private:
+  cudaEvent_t done_;
+  Tensor held_;
+  std::chrono::milliseconds timeout_;
+  std::string what_;
+};
+
+class NcclCommunicator final : public Communicator {
+ public:
+  explicit NcclCommunicator(std::chrono::milliseconds timeout) : timeout_(timeout) {
+    Dl_info info{};  // Open MPI's own plugins need libmpi's symbols global (see the mpi communicator)
+    if (dladdr(reinterpret_cast<void*>(&MPI_Init_thread), &info) && info.dli_fname)
+      dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (!initialized) {
+      int provided = 0;
+      check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
+      initialized_here_ = true;
+    }
+    check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &mpi_), "MPI_Comm_dup");
+    MPI_Comm_set_errhandler(mpi_, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(mpi_, &rank_);
+    MPI_Comm_size(mpi_, &size_);
+    int devices = 0;
+    check_cuda(cudaGetDeviceCount(&devices), "counting the GPUs");
+    const char* local_size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (local_size && std::strtol(local_size, nullptr, 10) > devices)
+      throw InvalidArgument("nccl: " + std::string(local_size) + " ranks on this host share " + std::to_string(devices) +
+                            " GPU(s); NCCL needs a GPU for each (start fewer ranks per host, or use --communicator mpi)");
+    device_ = local_rank() % devices;
+    check_cuda(cudaSetDevice(device_), "selecting GPU " + std::to_string(device_));
+    check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "creating a stream");
+    ncclUniqueId id{};
+    if (rank_ == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
+    check_mpi(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, mpi_), "broadcasting the NCCL id");
+    check_nccl(ncclCommInitRank(&comm_, size_, id, rank_), "ncclCommInitRank");
+    int version = 0;
+    ncclGetVersion(&version);
+    cudaDeviceProp p{};
+    cudaGetDeviceProperties(&p, device_);
+    description_ = "NCCL " + std::to_string(version / 10000) + "." + std::to_string(version / 100 % 100) + ", rank " +
+                   std::to_string(rank_) + " of " + std::to_string(size_) + " on GPU " + std::to_string(device_) + " (" + p.name + ")";
+  }
+  ~NcclCommunicator() override {
+    if (comm_) ncclCommDestroy(comm_);
+    if (stream_) cudaStreamDestroy(stream_);
+    if (mpi_ != MPI_COMM_NULL) MPI_Comm_free(&mpi_);
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (initialized_here_ && !finalized) MPI_Finalize();
+  }
+
+  std::string name() const override { return "nccl"; }
+  std::string describe() const override { return description_; }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op) override {
+    const std::string what = std::string("all-reduce (") + reduce_op_name(op) + ") of " + t.describe();
+    require_device_tensor(t, what);
+    t.backend().synchronize();  // the tensor's value is what the backend was asked to compute so far
+    check_nccl(ncclAllReduce(t.data(), t.data(), static_cast<std::size_t>(t.numel()), nccl_type(t.dtype()),
+                             op == ReduceOp::Sum ? ncclSum : ncclAvg, comm_, stream_),
+               what);
+    cudaEvent_t done = nullptr;
+    check_cuda(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), what);
+    check_cuda(cudaEventRecord(done, stream_), what);
+    return std::make_unique<NcclPending>(done, t, timeout_, what);
+  }
+
+  void broadcast(const Tensor& t, int root) override {
+    const std::string what = "broadcast of " + t.describe() + " from rank " + std::to_string(root);
+    require_device_tensor(t, what);
+    t.backend().synchronize();
+    check_nccl(ncclBroadcast(t.data(), t.data(), static_cast<std::size_t>(t.numel()), nccl_type(t.dtype()), root, comm_, stream_), what);
+    cudaEvent_t done = nullptr;
+    check_cuda(cudaEventCreateWithFlags(&done, cudaEventDisableTiming), what);
+    check_cuda(cudaEventRecord(done, stream_), what);
+    NcclPending(done, t, timeout_, what).wait();
+  }
+
+  void barrier() override { check_mpi(MPI_Barrier(mpi_), "barrier"); }
+
+  std::vector<unsigned char> all_gather(const void* data, std::size_t bytes) override {
+    std::vector<unsigned char> out(bytes * static_cast<std::size_t>(size_));
+    check_mpi(MPI_Allgather(data, static_cast<int>(bytes), MPI_BYTE, out.data(), static_cast<int>(bytes), MPI_BYTE, mpi_), "all-gather");
+    return out;
+  }
+
+  [[noreturn]] void abort(const std::string& message) override {
+    std::fprintf(stderr, "nnplug: stopping all %d ranks: %s\n", size_, message.c_str());
+    std::fflush(stderr);
+    if (comm_) ncclCommAbort(comm_);
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+      std::_Exit(1);
+    }).detach();
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::_Exit(1);
+  }
+
+ private:
+  void require_device_tensor(const Tensor& t, const std::string& what) const {
+    if (t.backend().host_addressable())
+      throw InvalidArgument("nccl: " + what + " is on the " + t.backend().name() +
+                            " backend, in host memory; NCCL reduces GPU tensors (--backend cuda), and the mpi communicator host ones");
+  }
+
+  std::chrono::milliseconds timeout_;
+  bool initialized_here_ = false;
+  MPI_Comm mpi_ = MPI_COMM_NULL;
+  int rank_ = 0, size_ = 1, device_ = 0;
+  cudaStream_t stream_ = nullptr;
+  ncclComm_t comm_ = nullptr;
+  std::string description_;
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("nccl", "0.1.0", "communicator:nccl", 0) {
+  registrar.add_communicator("nccl", [](const Params& p) {
+    const double timeout = p.number("timeout", 120.0, 0.001, 1e6);
+    p.check_unused();
+    return std::make_unique<NcclCommunicator>(std::chrono::milliseconds(static_cast<long long>(timeout * 1000)));
+  });
+}
+
+// Below the mpi communicator's score: chosen when asked for, as the cuda backend is.
+NNPLUG_PLUGIN_PROBE() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) return {0.0, "no usable CUDA device on this machine"};
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
+    if (std::getenv(name)) return {1.5, ""};
+  return {0.0, "not launched by mpirun (no OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_RANK in the environment)"};
+}
