@@ -93,6 +93,10 @@ out=$("$nnplug" train "$work/long.json" --no-progress --resume "$work/long.ckpt.
 rc=$?
 if [ -e "$work/long.ckpt.safetensors" ]; then
   check "the last checkpoint still resumes" "resumed from $work/long.ckpt.safetensors after epoch" "$out"
+  done_epochs=$(sed -n 's/^resumed from .* after epoch \([0-9]*\)$/\1/p' <<< "$out")
+  next=$((done_epochs + 1))
+  out=$(mpi -np 2 "$nnplug" train "$work/long.json" --no-progress --resume "$work/long.ckpt.safetensors" --epochs "$next" 2>&1)
+  check "2 ranks go on from it" "epoch $next/$next  loss" "$out"
 else
   echo "FAIL: no checkpoint was written before the kill"; failures=$((failures + 1))
 fi
