@@ -9,16 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/mpi_run.sh" 1 "$plugin_dir" true > /dev/null || exit $?
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-check() {  # check "description" "expected fragment" "output"
-  if [[ "$3" != *"$2"* ]]; then
-    echo "FAIL: $1: expected '$2' in:"
-    echo "$3" | tail -30
-    failures=$((failures + 1))
-  else
-    echo "ok: $1"
-  fi
-}
+source "$here/cli_checks.sh"
 expect_exit() {  # expect_exit "description" WANT(0|nonzero) RC
   if { [ "$2" = 0 ] && [ "$3" -ne 0 ]; } || { [ "$2" != 0 ] && [ "$3" -eq 0 ]; }; then
     echo "FAIL: $1: exit status $3"
@@ -119,5 +110,4 @@ check "a rank that stops: the other times out" "rank 0: " "$out"
 check "and says how long it waited" "did not finish within 3.000 s" "$out"
 [ $((SECONDS - start)) -lt 60 ] || { echo "FAIL: a stopped rank took $((SECONDS - start)) s to end the run"; failures=$((failures + 1)); }
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

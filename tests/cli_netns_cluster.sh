@@ -13,16 +13,7 @@ if ! ip netns add nnplug-probe 2> /dev/null; then echo "skipped: this machine do
 ip netns del nnplug-probe
 work=$(mktemp -d)
 trap '"$cluster" down 2; rm -rf "$work"' EXIT
-failures=0
-check() {  # check "description" "expected fragment" "output"
-  if [[ "$3" != *"$2"* ]]; then
-    echo "FAIL: $1: expected '$2' in:"
-    echo "$3" | tail -30
-    failures=$((failures + 1))
-  else
-    echo "ok: $1"
-  fi
-}
+source "$here/cli_checks.sh"
 
 "$cluster" up 2 10gbit || { echo "FAIL: could not make the cluster"; exit 1; }
 cat > "$work/small.json" <<'JSON'
@@ -41,5 +32,4 @@ out=$(timeout 120 "$cluster" mpirun 2 --timeout 100 -- "$nnplug" train "$here/..
 check "the demo MLP on 2 hosts" "epoch 1/1  loss " "$out"
 check "and its test score" "test: loss " "$out"
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

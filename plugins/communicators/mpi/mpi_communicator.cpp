@@ -1,12 +1,9 @@
 #include "mpi_communicator.hpp"
 
-#include <dlfcn.h>
-
 #include <climits>
-#include <cstdio>
 #include <cstring>
-#include <thread>
 
+#include "mpi_job.hpp"
 #include "nnplug/backend.hpp"
 
 namespace nnplug::mpi {
@@ -29,14 +26,6 @@ MPI_Datatype mpi_type(DType dtype) {
     case DType::Int32: return MPI_INT;
   }
   throw CommunicatorError("mpi: no MPI type for this dtype");
-}
-
-// Open MPI opens its transports as plugins of its own that need libmpi's symbols; nnplug opened this plugin (and
-// with it libmpi) with local symbols, so libmpi is opened again, globally, before MPI_Init.
-void make_mpi_symbols_global() {
-  Dl_info info{};
-  if (dladdr(reinterpret_cast<void*>(&MPI_Init_thread), &info) && info.dli_fname)
-    dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
 }
 
 std::string library_version() {
@@ -93,7 +82,7 @@ class MpiPending final : public PendingReduction {
 }  // namespace
 
 MpiCommunicator::MpiCommunicator(std::chrono::milliseconds timeout) : timeout_(timeout) {
-  make_mpi_symbols_global();
+  communicators::make_mpi_symbols_global();
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
@@ -209,17 +198,6 @@ std::vector<unsigned char> MpiCommunicator::all_gather(const void* data, std::si
   return out;
 }
 
-void MpiCommunicator::abort(const std::string& message) {
-  std::fprintf(stderr, "nnplug: stopping all %d ranks: %s\n", size_, message.c_str());
-  std::fflush(stderr);
-  // Should MPI_Abort itself hang (MPI is stuck in the collective that failed), the process still ends: mpirun then
-  // sees a rank exit without MPI_Finalize and ends the others.
-  std::thread([] {
-    std::this_thread::sleep_for(std::chrono::seconds(5));
-    std::_Exit(1);
-  }).detach();
-  MPI_Abort(MPI_COMM_WORLD, 1);
-  std::_Exit(1);
-}
+void MpiCommunicator::abort(const std::string& message) { communicators::abort_mpi_job(size_, message); }
 
 }  // namespace nnplug::mpi

@@ -5,15 +5,14 @@
 // goes on while it runs; wait() waits for its stream. Tensors whose memory the host addresses (the cpu backend)
 // belong to the mpi communicator and are refused. Chosen when asked for (--communicator nccl).
 #include <cuda_runtime.h>
-#include <dlfcn.h>
 #include <mpi.h>
 #include <nccl.h>
 
 #include <chrono>
 #include <cstdlib>
-#include <cstdio>
 #include <thread>
 
+#include "mpi_job.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -79,9 +78,7 @@ class NcclPending final : public PendingReduction {
 class NcclCommunicator final : public Communicator {
  public:
   explicit NcclCommunicator(std::chrono::milliseconds timeout) : timeout_(timeout) {
-    Dl_info info{};  // Open MPI's own plugins need libmpi's symbols global (see the mpi communicator)
-    if (dladdr(reinterpret_cast<void*>(&MPI_Init_thread), &info) && info.dli_fname)
-      dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+    communicators::make_mpi_symbols_global();
     int initialized = 0;
     MPI_Initialized(&initialized);
     if (!initialized) {
@@ -160,15 +157,8 @@ class NcclCommunicator final : public Communicator {
   }
 
   [[noreturn]] void abort(const std::string& message) override {
-    std::fprintf(stderr, "nnplug: stopping all %d ranks: %s\n", size_, message.c_str());
-    std::fflush(stderr);
     if (comm_) ncclCommAbort(comm_);
-    std::thread([] {
-      std::this_thread::sleep_for(std::chrono::seconds(5));
-      std::_Exit(1);
-    }).detach();
-    MPI_Abort(MPI_COMM_WORLD, 1);
-    std::_Exit(1);
+    communicators::abort_mpi_job(size_, message);
   }
 
  private:
