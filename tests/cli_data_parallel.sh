@@ -51,7 +51,9 @@ check "the model rank 0 saved is the one process'" "$ev_one" "$ev_two"
 
 out=$(mpi -np 1 "$nnplug" train "$work/small.json" --no-progress : -np 1 "$nnplug" train "$work/small.json" --no-progress --set optimizer.lr=0.5 2>&1)
 expect_exit "ranks with different specs" nonzero $?
-check "ranks with different specs are refused" "the spec (with its --set overrides): rank 1 does not match rank 0" "$out"
+check "ranks with different specs are refused" "the spec and the training options (--set, --epochs, --batch-size, ...): rank 1 does not match rank 0" "$out"
+out=$(mpi -np 1 "$nnplug" train "$work/small.json" --no-progress : -np 1 "$nnplug" train "$work/small.json" --no-progress --epochs 2 2>&1)
+check "ranks with different epochs are refused" "rank 1 does not match rank 0; start every rank with the same spec and options" "$out"
 
 out=$(mpi -np 2 "$nnplug" train "$work/small.json" --communicator local 2>&1)
 expect_exit "local under mpirun" nonzero $?

@@ -36,7 +36,10 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   const bool lead = communicator.rank() == 0;
   const bool distributed = communicator.size() > 1;
   if (distributed) {
-    require_same_on_every_rank(communicator, "the spec (with its --set overrides)", spec.json.dump(),
+    const std::string options = spec.json.dump() + " --backend " + args.backend + " --epochs " + std::to_string(args.epochs.value_or(-1)) +
+                                " --batch-size " + std::to_string(args.batch_size.value_or(-1)) + " --limit-train " +
+                                std::to_string(args.limit_train.value_or(-1));
+    require_same_on_every_rank(communicator, "the spec and the training options (--set, --epochs, --batch-size, ...)", options,
                                "start every rank with the same spec and options");
     require_same_on_every_rank(communicator, "the plugins found", plugin_set(registry),
                                "every host needs the same plugins (nnplug plugins lists them)");

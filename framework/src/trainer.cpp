@@ -136,7 +136,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     throw InvalidArgument(synchronising_layer_ + " synchronises its batch statistics across the " + std::to_string(ranks()) +
                           " ranks, so each needs a sample of every batch, and a batch of " + std::to_string(smallest_batch) +
                           " leaves some without; choose a batch size that leaves at least " + std::to_string(ranks()) +
-                          " samples in the last batch, or set training.drop_last");  std::vector<EpochRecord> history;
+                          " samples in the last batch, or set training.drop_last");
+  std::vector<EpochRecord> history;
   const double base_lr = optimizer_->learning_rate();
   const auto parameters = model_.parameters(true);
   // A resumed run replays the batch orders of the epochs it skips, so that it goes on exactly as an
