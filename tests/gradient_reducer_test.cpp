@@ -1,0 +1,127 @@
+// The gradient buckets of data-parallel training, in one process, with a communicator that only records: which
+// gradients each bucket holds, and that a bucket's reduction starts while backward is still running the layers
+// before it (the overlap DistributedDataParallel relies on), not after the whole backward pass.
+#include <gtest/gtest.h>
+
+#include "nnplug/framework/gradient_reducer.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+// Counts the GEMMs run, so that a reduction can be placed within the backward pass.
+class CountingBackend final : public ForwardingBackend {
+ public:
+  explicit CountingBackend(std::shared_ptr<Backend> inner) : ForwardingBackend("counting", std::move(inner)) {}
+  void run(const Op& op) override {
+    if (std::holds_alternative<op::Gemm>(op)) ++gemms;
+    inner_->run(op);
+  }
+  int gemms = 0;
+};
+
+class Done final : public PendingReduction {
+ public:
+  void wait() override {}
+};
+
+// Pretends to be rank 0 of 2 whose peer holds the same gradients: a sum then doubles them.
+class RecordingCommunicator final : public Communicator {
+ public:
+  explicit RecordingCommunicator(const CountingBackend& backend) : backend_(backend) {}
+  std::string name() const override { return "recording"; }
+  std::string describe() const override { return "test"; }
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op) override {
+    started.push_back({t.numel(), backend_.gemms});
+    if (op == ReduceOp::Sum) t.backend().run(op::Axpby{t, t, 2.0, 0.0});
+    return std::make_unique<Done>();
+  }
+  void broadcast(const Tensor&, int) override {}
+  void barrier() override {}
+  std::vector<unsigned char> all_gather(const void* data, std::size_t bytes) override {
+    const auto* p = static_cast<const unsigned char*>(data);
+    std::vector<unsigned char> out(p, p + bytes);
+    out.insert(out.end(), p, p + bytes);
+    return out;
+  }
+  [[noreturn]] void abort(const std::string& message) override { throw Error(message); }
+
+  struct Start {
+    std::int64_t elements;
+    int gemms_before;  // GEMMs run when it started
+  };
+  std::vector<Start> started;
+
+ private:
+  const CountingBackend& backend_;
+};
+
+struct Fixture {
+  std::shared_ptr<CountingBackend> backend = std::make_shared<CountingBackend>(cpu_backend());
+  Model model{backend, DType::Float64};
+  Tensor x, dy;
+  Fixture() {
+    for (const int units : {8, 6, 4}) model.add(registry().create_layer(Params("test", {{"type", "dense"}, {"units", units}})), "dense");
+    model.build(Shape{5}, registry(), 3);
+    x = tensor(*backend, Shape{2, 5}, random_normal(10, 1));
+    dy = tensor(*backend, Shape{2, 4}, random_normal(8, 2));
+  }
+};
+
+TEST(GradientReducer, BucketsFollowBackwardAndStartWhileItRuns) {
+  Fixture f;
+  const auto communicator = std::make_shared<RecordingCommunicator>(*f.backend);
+  // Gradients join a bucket one by one, last layer first, while it stays within 440 bytes (55 values): here one
+  // dense layer's weight and bias a bucket (the last layer's 28 values, then 54, then 48).
+  GradientReducer reducer(f.model, communicator, 440);
+  EXPECT_EQ(reducer.bucket_sizes(), (std::vector<std::int64_t>{4 * 6 + 4, 6 * 8 + 6, 8 * 5 + 8}));
+  f.model.forward(f.x);
+  const int forward_gemms = f.backend->gemms;
+  reducer.begin();
+  f.model.backward(f.dy, [&](std::size_t layer) { reducer.layer_done(layer); });
+  reducer.finish();
+  // Backward runs 2 GEMMs for each of the last two layers (weight and input gradients), 1 for the first.
+  ASSERT_EQ(communicator->started.size(), 3u);
+  EXPECT_EQ(communicator->started[0].gemms_before - forward_gemms, 2);  // before the middle layer's backward
+  EXPECT_EQ(communicator->started[1].gemms_before - forward_gemms, 4);  // before the first layer's
+  EXPECT_EQ(communicator->started[2].gemms_before - forward_gemms, 5);
+}
+
+TEST(GradientReducer, GradientsAreViewsIntoTheBucketsAndComeBackSummed) {
+  Fixture f;
+  const auto communicator = std::make_shared<RecordingCommunicator>(*f.backend);
+  // Backward alone first: the gradients of one process.
+  f.model.forward(f.x);
+  f.model.backward(f.dy);
+  std::vector<std::vector<double>> alone;
+  for (Parameter* p : f.model.parameters()) alone.push_back(to_host<double>(p->grad));
+  GradientReducer reducer(f.model, communicator, 1 << 20);
+  EXPECT_EQ(reducer.bucket_sizes().size(), 1u);
+  reducer.begin();
+  f.model.backward(f.dy, [&](std::size_t layer) { reducer.layer_done(layer); });
+  reducer.finish();
+  const auto parameters = f.model.parameters();
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    const auto summed = to_host<double>(parameters[i]->grad);
+    for (std::size_t j = 0; j < summed.size(); ++j) EXPECT_DOUBLE_EQ(summed[j], 2 * alone[i][j]) << parameters[i]->name;
+  }
+}
+
+TEST(GradientReducer, ARankWithoutSamplesSendsZeros) {
+  Fixture f;
+  const auto communicator = std::make_shared<RecordingCommunicator>(*f.backend);
+  GradientReducer reducer(f.model, communicator, 440);
+  f.model.forward(f.x);
+  f.model.backward(f.dy);
+  reducer.begin();
+  reducer.reduce_zeros();
+  reducer.finish();
+  EXPECT_EQ(communicator->started.size(), 3u);
+  for (Parameter* p : f.model.parameters())
+    for (const double g : to_host<double>(p->grad)) EXPECT_EQ(g, 0.0) << p->name;
+}
+
+}  // namespace
+}  // namespace nnplug::test
