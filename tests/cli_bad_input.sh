@@ -22,12 +22,24 @@ expect() {  # expect "description" "expected message fragment" args...
 
 printf '{\n  "layers": [\n    {"type": "dense" "units": 3}\n  ]\n}\n' >"$dir/bad.json"
 expect "invalid JSON" "nnplug: error: $dir/bad.json:3:" train "$dir/bad.json"
-expect "missing spec file" "nnplug: error: $dir/none.json: cannot open the spec file" train "$dir/none.json"
+expect "missing spec file" "nnplug: error: $dir/none.json: the spec file does not exist" train "$dir/none.json"
+mkfifo "$dir/fifo.json"
+expect "a FIFO as the spec" "nnplug: error: $dir/fifo.json: the spec file is a FIFO (named pipe), not a regular file" train "$dir/fifo.json"
+expect "a directory as the spec" "nnplug: error: $dir: the spec file is a directory, not a regular file" train "$dir"
+ln -s "$dir/loop_b" "$dir/loop_a"
+ln -s "$dir/loop_a" "$dir/loop_b"
+expect "a symlink loop as the spec" "nnplug: error: $dir/loop_a: the spec file is a symlink loop" train "$dir/loop_a"
 cat >"$dir/nodata.json" <<JSON
 {"data": {"format": "idx", "train_images": "missing.gz", "train_labels": "missing.gz"},
  "layers": [{"type": "dense", "units": 10}], "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
 JSON
-expect "missing data file" "nnplug: error: $dir/missing.gz: file not found" train "$dir/nodata.json"
+expect "missing data file" "nnplug: error: $dir/missing.gz: the IDX file does not exist" train "$dir/nodata.json"
+cat >"$dir/devdata.json" <<JSON
+{"data": {"format": "idx", "train_images": "/dev/zero", "train_labels": "/dev/zero"},
+ "layers": [{"type": "dense", "units": 10}], "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
+JSON
+expect "/dev/zero as data" "nnplug: error: /dev/zero: the IDX file is a character device, not a regular file" train "$dir/devdata.json"
+expect "a FIFO as a model" "nnplug: error: $dir/fifo.json: the model file is a FIFO (named pipe), not a regular file" evaluate "$dir/fifo.json"
 expect "unknown backend" "unknown backend 'tpu'; available: cpu" train "$dir/nodata.json" --backend tpu
 
 # Errors raised inside plugin code are reported while the plugin is still loaded (no crash on the way out).

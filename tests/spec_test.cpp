@@ -135,7 +135,7 @@ TEST_F(SpecTest, InvalidJsonNamesFileLineAndColumn) {
 }
 
 TEST_F(SpecTest, MissingDataFileNamesTheFile) {
-  EXPECT_EQ(error_of(spec({{"data", {{"train_images", "nowhere.idx"}}}})), (dir_ / "nowhere.idx").string() + ": file not found");
+  EXPECT_EQ(error_of(spec({{"data", {{"train_images", "nowhere.idx"}}}})), (dir_ / "nowhere.idx").string() + ": the IDX file does not exist");
 }
 
 TEST_F(SpecTest, TruncatedDataFileIsReported) {

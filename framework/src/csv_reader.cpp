@@ -6,6 +6,7 @@
 
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/input_file.hpp"
 
 namespace nnplug {
 
@@ -29,8 +30,9 @@ bool parse_number(const std::string& s, double& out) {
 }  // namespace
 
 Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, std::int64_t features) {
+  require_regular_file(path, "the CSV file");
   std::ifstream in(path);
-  if (!in) throw IoError(path.string() + ": file not found or not readable");
+  if (!in) throw IoError(path.string() + ": the CSV file cannot be opened");
   Dataset d;
   std::size_t columns = 0, line_no = 0, label_at = 0;
   bool unlabelled = false;

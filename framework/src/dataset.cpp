@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/input_file.hpp"
 
 namespace nnplug {
 
@@ -61,9 +62,9 @@ namespace {
 
 // The whole file, decompressed when it is gzip (zlib reads raw files through the same call).
 std::vector<unsigned char> read_file(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw IoError(path.string() + ": file not found");
+  require_regular_file(path, "the IDX file");
   gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw IoError(path.string() + ": cannot open");
+  if (!f) throw IoError(path.string() + ": the IDX file cannot be opened");
   std::vector<unsigned char> out;
   unsigned char chunk[1 << 16];
   for (;;) {
@@ -75,6 +76,10 @@ std::vector<unsigned char> read_file(const std::filesystem::path& path) {
       throw IoError(path.string() + ": cannot decompress (" + what + "); the file is damaged or truncated");
     }
     if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > kMaxInputBytes) {
+      gzclose(f);
+      throw IoError(path.string() + ": decompresses to more than " + std::to_string(kMaxInputBytes) + " bytes, the most that is read");
+    }
     out.insert(out.end(), chunk, chunk + n);
   }
   // A truncated gzip stream ends without error from gzread; gzclose reports it (Z_BUF_ERROR: stream cut short).
@@ -95,9 +100,13 @@ Dataset read_idx_images(const std::filesystem::path& images, double divide_by) {
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw IoError(images.string() + ": not an IDX image file (expected magic 0x00000803 and a 16-byte header)");
   const std::size_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
-  if (img.size() != 16 + n * rows * cols)
-    throw IoError(images.string() + ": header announces " + std::to_string(n) + " images of " + std::to_string(rows) +
-                  "x" + std::to_string(cols) + " (" + std::to_string(16 + n * rows * cols) + " bytes) but the file has " +
+  const std::string announced = std::to_string(n) + " images of " + std::to_string(rows) + "x" + std::to_string(cols);
+  // Three 32-bit sizes multiply past 64 bits: checked, so that a hostile header cannot wrap around to the file's size.
+  std::size_t pixels = 0, bytes = 0;
+  if (__builtin_mul_overflow(n, rows, &pixels) || __builtin_mul_overflow(pixels, cols, &pixels) || __builtin_add_overflow(pixels, 16, &bytes))
+    throw IoError(images.string() + ": header announces " + announced + ", more bytes than 64 bits can count");
+  if (img.size() != bytes)
+    throw IoError(images.string() + ": header announces " + announced + " (" + std::to_string(bytes) + " bytes) but the file has " +
                   std::to_string(img.size()) + " bytes");
   Dataset d;
   d.sample_shape = Shape{static_cast<std::int64_t>(rows * cols)};

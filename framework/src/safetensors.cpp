@@ -7,6 +7,7 @@
 
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/input_file.hpp"
 
 namespace nnplug {
 
@@ -64,8 +65,9 @@ void write_safetensors(const std::filesystem::path& path, const SafetensorsFile&
 }
 
 SafetensorsFile read_safetensors(const std::filesystem::path& path) {
+  require_regular_file(path, "the model file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path.string() + ": cannot open the file");
+  if (!in) throw IoError(path.string() + ": the model file cannot be opened");
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return parse_safetensors(bytes.str(), path.string());

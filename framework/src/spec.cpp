@@ -4,6 +4,8 @@
 #include <sstream>
 #include <vector>
 
+#include "nnplug/framework/input_file.hpp"
+
 namespace nnplug {
 
 Params Spec::section(const std::string& key, const Params::Json& fallback) const {
@@ -80,8 +82,9 @@ Spec parse_spec(const std::string& text, const std::filesystem::path& path) {
 }
 
 Spec load_spec(const std::filesystem::path& path) {
+  require_regular_file(path, "the spec file", 64 << 20);
   std::ifstream in(path);
-  if (!in) throw IoError(path.string() + ": cannot open the spec file");
+  if (!in) throw IoError(path.string() + ": the spec file cannot be opened");
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_spec(ss.str(), path);

@@ -1,0 +1,46 @@
+#include "nnplug/framework/input_file.hpp"
+
+#include <cerrno>
+#include <system_error>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+namespace {
+
+const char* kind_of(std::filesystem::file_type type) {
+  using std::filesystem::file_type;
+  switch (type) {
+    case file_type::directory: return "a directory";
+    case file_type::fifo: return "a FIFO (named pipe)";
+    case file_type::character: return "a character device";
+    case file_type::block: return "a block device";
+    case file_type::socket: return "a socket";
+    default: return "not a regular file";
+  }
+}
+
+}  // namespace
+
+std::uintmax_t require_regular_file(const std::filesystem::path& path, const std::string& what, std::uintmax_t max_bytes) {
+  const std::string where = path.string() + ": " + what;
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) throw IoError(where + " does not exist");
+    if (ec.value() == ELOOP) throw IoError(where + " is a symlink loop");
+    if (ec == std::errc::permission_denied) throw IoError(where + " cannot be reached (permission denied)");
+    throw IoError(where + " cannot be examined: " + ec.message());
+  }
+  if (status.type() == std::filesystem::file_type::not_found) throw IoError(where + " does not exist");
+  if (status.type() != std::filesystem::file_type::regular)
+    throw IoError(where + " is " + kind_of(status.type()) + ", not a regular file");
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw IoError(where + " cannot be examined: " + ec.message());
+  if (size > max_bytes)
+    throw IoError(where + " has " + std::to_string(size) + " bytes; at most " + std::to_string(max_bytes) + " are read");
+  return size;
+}
+
+}  // namespace nnplug

@@ -1,0 +1,93 @@
+// Files a reader must refuse before reading: not regular (FIFO, device, directory, socket), a symlink loop, too
+// large; and an IDX header whose sizes multiply past 64 bits (the product could wrap round to the file's size).
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/input_file.hpp"
+#include "nnplug/framework/safetensors.hpp"
+#include "nnplug/framework/spec.hpp"
+
+namespace nnplug::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class InputFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("nnplug_input_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  template <typename Read>
+  static std::string error_of(Read&& read) {
+    try {
+      read();
+    } catch (const IoError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+  fs::path dir_;
+};
+
+TEST_F(InputFileTest, EveryReaderRefusesAFifoByName) {
+  const fs::path fifo = dir_ / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string is_fifo = " is a FIFO (named pipe), not a regular file";
+  EXPECT_EQ(error_of([&] { load_spec(fifo); }), fifo.string() + ": the spec file" + is_fifo);
+  EXPECT_EQ(error_of([&] { read_idx_images(fifo, 1.0); }), fifo.string() + ": the IDX file" + is_fifo);
+  EXPECT_EQ(error_of([&] { read_csv(fifo, -1); }), fifo.string() + ": the CSV file" + is_fifo);
+  EXPECT_EQ(error_of([&] { read_safetensors(fifo); }), fifo.string() + ": the model file" + is_fifo);
+}
+
+TEST_F(InputFileTest, DevicesDirectoriesSocketsAndLoopsAreNamed) {
+  EXPECT_EQ(error_of([] { require_regular_file("/dev/zero", "the IDX file"); }),
+            "/dev/zero: the IDX file is a character device, not a regular file");
+  EXPECT_EQ(error_of([&] { require_regular_file(dir_, "the spec file"); }), dir_.string() + ": the spec file is a directory, not a regular file");
+  const fs::path socket_path = dir_ / "socket";
+  const int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path.c_str());
+  ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(error_of([&] { require_regular_file(socket_path, "the CSV file"); }),
+            socket_path.string() + ": the CSV file is a socket, not a regular file");
+  ::close(s);
+  fs::create_symlink(dir_ / "b", dir_ / "a");
+  fs::create_symlink(dir_ / "a", dir_ / "b");
+  EXPECT_EQ(error_of([&] { require_regular_file(dir_ / "a", "the model file"); }), (dir_ / "a").string() + ": the model file is a symlink loop");
+  EXPECT_EQ(error_of([&] { require_regular_file(dir_ / "none", "the model file"); }), (dir_ / "none").string() + ": the model file does not exist");
+}
+
+TEST_F(InputFileTest, AFileLargerThanTheReadLimitIsRefusedWithItsSize) {
+  const fs::path big = dir_ / "big.json";
+  std::ofstream(big) << std::string(100, ' ');
+  EXPECT_EQ(error_of([&] { require_regular_file(big, "the spec file", 64); }), big.string() + ": the spec file has 100 bytes; at most 64 are read");
+  EXPECT_EQ(require_regular_file(big, "the spec file", 100), 100u);
+}
+
+TEST_F(InputFileTest, AnIdxHeaderWhoseSizesOverflowIsRefused) {
+  // 2^16 images of 2^24 x 2^24 pixels: 2^64 bytes wrap round to 0, and 16 + 0 is this file's size.
+  const unsigned char wraps[16] = {0, 0, 8, 3, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
+  const fs::path file = dir_ / "images.idx";
+  std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(wraps), sizeof wraps);
+  EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }),
+            file.string() + ": header announces 65536 images of 16777216x16777216, more bytes than 64 bits can count");
+  // Sizes that fit but do not match the file.
+  const unsigned char short_file[16] = {0, 0, 8, 3, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0};
+  std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(short_file), sizeof short_file);
+  EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }),
+            file.string() + ": header announces 1 images of 65536x65536 (4294967312 bytes) but the file has 16 bytes");
+}
+
+}  // namespace
+}  // namespace nnplug::test
