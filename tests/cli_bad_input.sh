@@ -28,6 +28,10 @@ expect "a FIFO as the spec" "nnplug: error: $dir/fifo.json: the spec file is a F
 expect "a directory as the spec" "nnplug: error: $dir: the spec file is a directory, not a regular file" train "$dir"
 ln -s "$dir/loop_b" "$dir/loop_a"
 ln -s "$dir/loop_a" "$dir/loop_b"
+printf '{\n  "seed": 1,\n  "seed": 2\n}\n' >"$dir/twice.json"
+expect "a repeated key" "nnplug: error: $dir/twice.json:3: duplicate key \"seed\"" train "$dir/twice.json"
+{ printf '{"layers": '; head -c 50000 /dev/zero | tr '\0' '['; } >"$dir/deep.json"
+expect "nesting 50,000 deep" "nnplug: error: $dir/deep.json:1: nested deeper than 100 levels" train "$dir/deep.json"
 expect "a symlink loop as the spec" "nnplug: error: $dir/loop_a: the spec file is a symlink loop" train "$dir/loop_a"
 cat >"$dir/nodata.json" <<JSON
 {"data": {"format": "idx", "train_images": "missing.gz", "train_labels": "missing.gz"},

@@ -4,6 +4,7 @@
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
+#include "nnplug/framework/user_json.hpp"
 
 namespace nnplug {
 
@@ -185,7 +186,7 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
 Params plugin_option(const std::string& option, const std::string& value) {
   if (value.empty() || value.front() != '{') return Params(option, value);
   try {
-    return Params(option, Params::Json::parse(value));
+    return Params(option, parse_user_json(value, option));
   } catch (const Params::Json::exception& e) {
     throw InvalidArgument(option + ": " + value + " is neither a plugin name nor a JSON object: " + e.what());
   }

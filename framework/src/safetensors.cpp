@@ -8,6 +8,7 @@
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/input_file.hpp"
+#include "nnplug/framework/user_json.hpp"
 
 namespace nnplug {
 
@@ -83,7 +84,9 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
   const std::string text(bytes.substr(8, static_cast<std::size_t>(length)));
   Json header;
   try {
-    header = Json::parse(text);
+    header = parse_user_json(text, name + " (its JSON header)");
+  } catch (const InvalidArgument& e) {  // a repeated key, or nesting past the limit
+    throw IoError(e.what());
   } catch (const Json::exception& e) {  // a syntax error, or a number beyond double's range (fuzz/safetensors_fuzzer)
     throw IoError(where + "the header is not JSON nnplug can read: " + e.what());
   }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "nnplug/framework/input_file.hpp"
+#include "nnplug/framework/user_json.hpp"
 
 namespace nnplug {
 
@@ -24,7 +25,7 @@ void Spec::set(const std::string& assignment) {
   const std::string path_text = assignment.substr(0, eq), value_text = assignment.substr(eq + 1);
   Params::Json value;
   try {
-    value = Params::Json::parse(value_text);
+    value = parse_user_json(value_text, "--set " + assignment);
   } catch (const Params::Json::parse_error&) {
     value = value_text;  // a bare word: he_normal, sgd, ...
   } catch (const Params::Json::exception& e) {  // valid syntax, but a number beyond double's range
@@ -61,7 +62,7 @@ Spec parse_spec(const std::string& text, const std::filesystem::path& path) {
   Spec spec;
   spec.path = path;
   try {
-    spec.json = Params::Json::parse(text);
+    spec.json = parse_user_json(text, path.string());
   } catch (const Params::Json::parse_error& e) {
     // nlohmann reports a byte offset; people read lines and columns.
     std::size_t line = 1, column = 1;
