@@ -18,6 +18,19 @@ expect "crashing probe" "  rejected  \Q$broken\E/test_plugin_probe_crashes.so\n 
 expect "truncated file" "  rejected  \Q$broken\E/test_plugin_truncated.so\n +not a loadable shared library: .* is truncated"
 expect "probe says unusable" "  unusable  \Q$broken\E/test_plugin_probe_unusable.so\n +probe says unusable here: no such device on this machine"
 expect "duplicate with the winner" "  rejected  \Q$broken\E/test_plugin_twin_b.so\n +duplicate name 'activation:twin': already provided by \Q$broken\E/test_plugin_twin_a.so"
+# Entries that would hang or stop the host are verdicts too: a FIFO, a symlink loop; a plugin "folder" that is a FIFO.
+hostile=$(mktemp -d)
+trap 'rm -rf "$hostile"' EXIT
+mkfifo "$hostile/pipe.so" "$hostile/folder"
+ln -s loop_b.so "$hostile/loop_a.so"
+ln -s loop_a.so "$hostile/loop_b.so"
+out=$(timeout 60 "$nnplug" --plugin-path "$hostile" --plugin-path "$hostile/folder" plugins --explain 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] || { echo "FAIL: hostile plugin folder: exit status $rc"; failures=$((failures + 1)); }
+expect "a FIFO entry" "  rejected  \Q$hostile\E/pipe.so\n +not a loadable shared library: \Q$hostile\E/pipe.so: the plugin file is a FIFO \(named pipe\), not a regular file"
+expect "a symlink loop" "  rejected  \Q$hostile\E/loop_a.so\n +not a loadable shared library: \Q$hostile\E/loop_a.so: the plugin file is a symlink loop"
+expect "a FIFO as a folder" "warning: plugin directory \Q$hostile\E/folder is not a directory"
+out=$(NNPLUG_PLUGIN_PATH=/nonexistent/env-dir "$nnplug" --plugin-path "$broken" plugins --explain 2>&1)
 expect "shadowed with the winner" "  shadowed  \S+/nnplug_backend_cpu_generic.so\n +'backend:cpu' is provided by \S+nnplug_backend_cpu_avx\S+.so with higher priority"
 echo "$failures failed"
 [ "$failures" -eq 0 ]

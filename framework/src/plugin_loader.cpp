@@ -18,6 +18,8 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
+#include "nnplug/framework/input_file.hpp"
+
 namespace nnplug {
 
 namespace fs = std::filesystem;
@@ -169,6 +171,11 @@ namespace {
 // Why the file cannot be a whole 64-bit ELF shared library, or "" if it may be. Checked before dlopen: mapping a
 // truncated library kills the process with SIGBUS when the loader touches the missing pages.
 std::string elf_file_problem(const fs::path& path) {
+  try {
+    require_regular_file(path, "the plugin file");  // a FIFO would block the host, a symlink loop never resolves
+  } catch (const IoError& e) {
+    return e.what();
+  }
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
@@ -270,7 +277,10 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
     if (std::find(seen_dirs.begin(), seen_dirs.end(), dir) != seen_dirs.end()) continue;
     seen_dirs.push_back(dir);
     if (!fs::is_directory(dir, ec)) {
-      if (d < explicit_dirs_.size()) warnings_.push_back("plugin directory " + dirs[d].string() + " does not exist");
+      const bool exists = fs::exists(fs::status(dirs[d], ec));
+      if (d < explicit_dirs_.size())
+        warnings_.push_back("plugin directory " + dirs[d].string() +
+                            (ec ? " cannot be examined: " + ec.message() : exists ? " is not a directory" : " does not exist"));
       continue;
     }
     std::vector<fs::path> files;
@@ -279,8 +289,11 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
       warnings_.push_back("plugin directory " + dir.string() + " cannot be read: " + ec.message());
       continue;
     }
-    for (; it != end; it.increment(ec))
-      if (it->path().extension() == ".so" && !fs::is_directory(it->path())) files.push_back(it->path());
+    // Every *.so entry but a folder gets a verdict; one that cannot be examined (a symlink loop) gets its reason.
+    for (; it != end; it.increment(ec)) {
+      std::error_code entry_ec;
+      if (it->path().extension() == ".so" && !fs::is_directory(it->path(), entry_ec)) files.push_back(it->path());
+    }
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
       Candidate c;
