@@ -277,10 +277,11 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
     if (std::find(seen_dirs.begin(), seen_dirs.end(), dir) != seen_dirs.end()) continue;
     seen_dirs.push_back(dir);
     if (!fs::is_directory(dir, ec)) {
-      const bool exists = fs::exists(fs::status(dirs[d], ec));
+      const auto status = fs::status(dirs[d], ec);
+      const bool missing = status.type() == fs::file_type::not_found || ec == std::errc::no_such_file_or_directory;
       if (d < explicit_dirs_.size())
         warnings_.push_back("plugin directory " + dirs[d].string() +
-                            (ec ? " cannot be examined: " + ec.message() : exists ? " is not a directory" : " does not exist"));
+                            (missing ? " does not exist" : ec ? " cannot be examined: " + ec.message() : " is not a directory"));
       continue;
     }
     std::vector<fs::path> files;
