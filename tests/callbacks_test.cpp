@@ -7,6 +7,7 @@
 
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/safetensors.hpp"
 #include "test_support.hpp"
 
 namespace nnplug::test {
@@ -186,6 +187,30 @@ TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
   ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history.front().epoch, 3);
   EXPECT_EQ(weights(*resumed.model), weights(*straight.model));  // bit for bit
+}
+
+TEST_F(Callbacks, ACheckpointWhoseCountsAreNotWholeNumbersIsRefused) {
+  auto ex = build_experiment(xor_spec(dir_, R"([{"type": "checkpoint", "path": "c.safetensors"}])"), registry());
+  ex.fit.progress = false;
+  ex.fit.epochs = 1;
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.validation, ex.fit);
+  const auto path = dir_ / "c.safetensors";
+  for (const auto& [key, value, shown] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"nnplug.epoch", "-3", "-3"}, {"nnplug.epoch", "12abc", "12abc"}, {"nnplug.epoch", "99999999999", "99999999999"},
+           {"nnplug.optimizer_steps", "1e9", "1e9"}, {"nnplug.optimizer_steps", std::string(100, '7'), std::string(40, '7') + "..."}}) {
+    auto file = read_safetensors(path);
+    const auto original = file.metadata[key];
+    file.metadata[key] = value;
+    write_safetensors(path, file);
+    try {
+      restore_checkpoint(path, xor_spec(dir_, "[]"), *ex.model, *ex.optimizer);
+      ADD_FAILURE() << key << " = " << value << " was accepted";
+    } catch (const IoError& e) {
+      EXPECT_NE(std::string(e.what()).find(key + " is \"" + shown + "\", not a whole number in [0, "), std::string::npos) << e.what();
+    }
+    file.metadata[key] = original;
+    write_safetensors(path, file);
+  }
 }
 
 TEST_F(Callbacks, ACheckpointOfOtherLayersIsRefused) {

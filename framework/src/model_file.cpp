@@ -1,5 +1,6 @@
 #include "nnplug/framework/model_file.hpp"
 
+#include <charconv>
 #include <set>
 #include <sstream>
 
@@ -158,6 +159,20 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   return out;
 }
 
+namespace {
+
+// A count in a checkpoint's metadata: the whole text a whole number in [0, max], else the file is damaged.
+std::int64_t metadata_count(const std::string& where, const char* key, const std::string& text, std::int64_t max) {
+  std::int64_t value = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > max)
+    throw IoError(where + "damaged metadata: " + key + " is \"" + (text.size() > 40 ? text.substr(0, 40) + "..." : text) +
+                  "\", not a whole number in [0, " + std::to_string(max) + "]");
+  return value;
+}
+
+}  // namespace
+
 int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer) {
   const std::string where = path.string() + ": ";
   const SafetensorsFile file = read_safetensors(path);
@@ -184,8 +199,8 @@ int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Mode
       if (!t) throw IoError(where + "optimizer state 'optimizer." + name + "' is missing");
       load_tensor(*t, value, where);
     }
-    optimizer.set_step_count(std::stoll(meta("nnplug.optimizer_steps")));
-    return std::stoi(meta("nnplug.epoch"));
+    optimizer.set_step_count(metadata_count(where, "nnplug.optimizer_steps", meta("nnplug.optimizer_steps"), std::int64_t{1} << 62));
+    return static_cast<int>(metadata_count(where, "nnplug.epoch", meta("nnplug.epoch"), 1000000));
   } catch (const std::logic_error& e) {  // a number or counter list that does not parse
     throw IoError(where + "damaged metadata: " + e.what());
   }
