@@ -197,6 +197,17 @@ TEST_F(SpecTest, UnknownBackendListsTheBackends) {
   }
 }
 
+TEST_F(SpecTest, ALongValueIsShownCutWithItsLength) {
+  const std::string huge(1000000, 'x');
+  const std::string message = error_of(spec({{"seed", huge}}));
+  EXPECT_LT(message.size(), 300u) << message.substr(0, 300);
+  EXPECT_NE(message.find("must be an integer, got \"xxxxxxxx"), std::string::npos) << message;
+  EXPECT_NE(message.find("... (1000002 characters)"), std::string::npos) << message;
+  const std::string key_message = error_of(spec({{huge, 1}}));
+  EXPECT_LT(key_message.size(), 500u) << key_message.substr(0, 500);
+  EXPECT_NE(key_message.find("... (1000000 characters)'"), std::string::npos) << key_message.substr(0, 500);
+}
+
 TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
   EXPECT_EQ(error_of(spec({{"epochs", 3}})),
             file() + ": unknown parameter 'epochs' (it takes: augmentation, backend, callbacks, communicator, data, description, dtype, gradient_transforms, initialize_from, "

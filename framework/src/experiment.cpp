@@ -31,7 +31,7 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     for (const auto& point : points) {
       if (!point.is_array()) data.fail("centre_points", "must be a list of points, each a list of numbers");
       for (const auto& v : point) {
-        if (!v.is_number()) data.fail("centre_points", "must hold numbers, got " + v.dump());
+        if (!v.is_number()) data.fail("centre_points", "must hold numbers, got " + Params::shown(v));
         centres.push_back(v.get<double>());
       }
     }
@@ -122,7 +122,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   data.accept({"class_names"});
   const Params::Json class_names = data.json().value("class_names", Params::Json::array());
   for (const auto& name : class_names) {
-    if (!name.is_string()) data.fail("class_names", "must be a list of strings, got " + name.dump());
+    if (!name.is_string()) data.fail("class_names", "must be a list of strings, got " + Params::shown(name));
     ex.class_names.push_back(name.get<std::string>());
   }
   data.check_unused();
@@ -260,7 +260,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
     import.strict = from.boolean("strict", true);
     const Params::Json names = from.json().value("names", Params::Json::object());  // kept: items() refers into it
     for (const auto& [ours, theirs] : names.items()) {
-      if (!theirs.is_string()) from.fail("names", "must map parameter names to names in the file, got " + theirs.dump());
+      if (!theirs.is_string()) from.fail("names", "must map parameter names to names in the file, got " + Params::shown(theirs));
       import.names[ours] = theirs.get<std::string>();
     }
     from.accept({"names", "type"});

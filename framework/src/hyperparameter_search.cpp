@@ -77,7 +77,7 @@ void read_search_section(const Spec& spec, SearchSettings& settings, std::vector
   settings.top = static_cast<int>(s.integer("top", settings.top, 1, 1000000));
   const Params parameters = s.child("parameters", Params::Json::object());
   for (const auto& [path, range] : parameters.json().items()) {
-    if (!range.is_string()) parameters.fail(path, "must be a range such as \"log:1e-6:1e-2\", got " + range.dump());
+    if (!range.is_string()) parameters.fail(path, "must be a range such as \"log:1e-6:1e-2\", got " + Params::shown(range));
     dimensions.push_back(SearchDimension::parse(path, range.get<std::string>()));
   }
   s.check_unused();

@@ -27,7 +27,7 @@ class Params {
   Params(std::string owner, Json json) : owner_(std::move(owner)), json_(std::move(json)) {
     if (json_.is_string()) json_ = Json{{"type", json_.get<std::string>()}};
     if (json_.is_null()) json_ = Json::object();
-    if (!json_.is_object()) fail("", "must be an object or a name, got " + json_.dump());
+    if (!json_.is_object()) fail("", "must be an object or a name, got " + shown(json_));
   }
 
   const std::string& owner() const { return owner_; }
@@ -48,9 +48,9 @@ class Params {
   }
   double require_number(const std::string& key, double min = -kInf, double max = kInf) const {
     const Json& v = at(key);
-    if (!v.is_number()) fail(key, "must be a number, got " + v.dump());
+    if (!v.is_number()) fail(key, "must be a number, got " + shown(v));
     const double d = v.get<double>();
-    if (!std::isfinite(d) || d < min || d > max) fail(key, "must be " + range(min, max) + ", got " + v.dump());
+    if (!std::isfinite(d) || d < min || d > max) fail(key, "must be " + range(min, max) + ", got " + shown(v));
     return d;
   }
 
@@ -61,10 +61,10 @@ class Params {
   }
   std::int64_t require_integer(const std::string& key, std::int64_t min = kIntMin, std::int64_t max = kIntMax) const {
     const Json& v = at(key);
-    if (!v.is_number_integer()) fail(key, "must be an integer, got " + v.dump());
+    if (!v.is_number_integer()) fail(key, "must be an integer, got " + shown(v));
     const auto i = v.get<std::int64_t>();
     if (i < min || i > max)
-      fail(key, "must be " + range(static_cast<double>(min), static_cast<double>(max)) + ", got " + v.dump());
+      fail(key, "must be " + range(static_cast<double>(min), static_cast<double>(max)) + ", got " + shown(v));
     return i;
   }
 
@@ -72,7 +72,7 @@ class Params {
     used_.insert(key);
     if (!has(key)) return fallback;
     const Json& v = at(key);
-    if (!v.is_boolean()) fail(key, "must be true or false, got " + v.dump());
+    if (!v.is_boolean()) fail(key, "must be true or false, got " + shown(v));
     return v.get<bool>();
   }
 
@@ -82,7 +82,7 @@ class Params {
   }
   std::string require_string(const std::string& key) const {
     const Json& v = at(key);
-    if (!v.is_string()) fail(key, "must be a string, got " + v.dump());
+    if (!v.is_string()) fail(key, "must be a string, got " + shown(v));
     return v.get<std::string>();
   }
 
@@ -94,11 +94,11 @@ class Params {
     const Json& v = at(key);
     if (!v.is_array() || (count && v.size() != count))
       fail(key, "must be a list of " + (count ? std::to_string(count) + " " : std::string()) + "numbers, got " +
-                    v.dump());
+                    shown(v));
     std::vector<double> out;
     for (const auto& x : v) {
       if (!x.is_number() || x.get<double>() < min || x.get<double>() > max)
-        fail(key, "must hold numbers " + range(min, max) + ", got " + v.dump());
+        fail(key, "must hold numbers " + range(min, max) + ", got " + shown(v));
       out.push_back(x.get<double>());
     }
     return out;
@@ -119,11 +119,19 @@ class Params {
   void check_unused() const {
     std::string unknown, known;
     for (const auto& [key, value] : json_.items())
-      if (!used_.count(key)) unknown += (unknown.empty() ? "'" : ", '") + key + "'";
+      if (!used_.count(key))
+        unknown += (unknown.empty() ? "'" : ", '") + (key.size() <= 80 ? key : key.substr(0, 80) + "... (" + std::to_string(key.size()) + " characters)") + "'";
     if (unknown.empty()) return;
     for (const auto& key : used_) known += (known.empty() ? "" : ", ") + key;
     throw InvalidArgument(owner_ + ": unknown parameter " + unknown + " (it takes: " +
                           (known.empty() ? "no parameters" : known) + ")");
+  }
+
+  // A value as a message shows it: its JSON, or for a long one (a 50 MB string) its first 80 characters and its length.
+  static std::string shown(const Json& value) {
+    std::string text = value.dump();
+    if (text.size() <= 120) return text;
+    return text.substr(0, 80) + "... (" + std::to_string(text.size()) + " characters)";
   }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
