@@ -20,6 +20,24 @@ expect() {  # expect "description" "expected message fragment" args...
   fi
 }
 
+# Command-line values out of range: CLI11's usage error (exit 105), the range as a person writes it.
+expect_usage() {  # expect_usage "description" "expected message" args...
+  local what=$1 fragment=$2
+  shift 2
+  local out rc
+  out=$("$nnplug" "$@" 2>&1)
+  rc=$?
+  if [ "$rc" -eq 0 ] || [ "$rc" -ge 128 ] || [[ "$out" != *"$fragment"* ]] || [ "${#out}" -gt 300 ]; then
+    echo "FAIL: $what: exit $rc, output: ${out:0:300}"
+    failures=$((failures + 1))
+  else
+    echo "ok: $what"
+  fi
+}
+expect_usage "a zero batch size" "--batch-size: must be a whole number >= 1, got 0" evaluate x --batch-size 0
+expect_usage "a huge epoch count" "--epochs: must be a whole number in [0, 1000000], got 99999999999" train x --epochs 99999999999
+expect_usage "a negative step" "--step: must be a number > 0, got -1" gradcheck x --step -1
+
 printf '{\n  "layers": [\n    {"type": "dense" "units": 3}\n  ]\n}\n' >"$dir/bad.json"
 expect "invalid JSON" "nnplug: error: $dir/bad.json:3:" train "$dir/bad.json"
 expect "missing spec file" "nnplug: error: $dir/none.json: the spec file does not exist" train "$dir/none.json"

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "option_checks.hpp"
 #include "nnplug/errors.hpp"
 
 int main(int argc, char** argv) {
@@ -18,9 +19,9 @@ int main(int argc, char** argv) {
   train_cmd->add_option("spec", train.spec, "Model spec file (JSON)")->required();
   train_cmd->add_option("--backend", train.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
   train_cmd->add_option("--communicator", train.communicator, "Communicator plugin for data-parallel training, by name or as a JSON object of its parameters (default: the spec's, else mpi under mpirun, else local)");
-  train_cmd->add_option("--epochs", train.epochs, "Override the spec's epoch count");
-  train_cmd->add_option("--batch-size", train.batch_size, "Override the spec's batch size");
-  train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples");
+  train_cmd->add_option("--epochs", train.epochs, "Override the spec's epoch count")->check(nnplug::cli::whole_number(0, 1000000));
+  train_cmd->add_option("--batch-size", train.batch_size, "Override the spec's batch size")->check(nnplug::cli::whole_number(1));
+  train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples")->check(nnplug::cli::whole_number(0));
   train_cmd->add_option("--set", train.overrides, "Override a spec field: PATH=JSON, e.g. optimizer.lr=0.01 (repeatable)");
   train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
   train_cmd->add_option("--save", train.save, "Save the trained model here (safetensors, with its spec and plugins)");
@@ -36,8 +37,8 @@ int main(int argc, char** argv) {
   auto* evaluate_cmd = app.add_subcommand("evaluate", "Score saved models (several: an ensemble) on the test data their spec names");
   evaluate_cmd->add_option("models", evaluate.models, "Model files saved by train --save or a checkpoint")->required();
   evaluate_cmd->add_option("--backend", evaluate.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
-  evaluate_cmd->add_option("--batch-size", evaluate.batch_size, "Batch size")->check(CLI::PositiveNumber);
-  evaluate_cmd->add_option("--top-k", evaluate.top_k, "k of the top-k accuracy")->capture_default_str()->check(CLI::PositiveNumber);
+  evaluate_cmd->add_option("--batch-size", evaluate.batch_size, "Batch size")->check(nnplug::cli::whole_number(1));
+  evaluate_cmd->add_option("--top-k", evaluate.top_k, "k of the top-k accuracy")->capture_default_str()->check(nnplug::cli::whole_number(1));
   evaluate_cmd->add_option("--json", evaluate.json, "Also write the metrics to this JSON file");
 
   nnplug::cli::PredictArgs predict;
@@ -46,38 +47,38 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--input", predict.input, "Samples: an IDX image file for idx data, else CSV (default: the test set)");
   predict_cmd->add_option("--output", predict.output, "Write the CSV here (default: standard output)");
   predict_cmd->add_option("--backend", predict.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
-  predict_cmd->add_option("--batch-size", predict.batch_size, "Batch size")->check(CLI::PositiveNumber);
+  predict_cmd->add_option("--batch-size", predict.batch_size, "Batch size")->check(nnplug::cli::whole_number(1));
 
   nnplug::cli::GradcheckArgs gradcheck;
   auto* gradcheck_cmd = app.add_subcommand("gradcheck", "Check the model's backpropagated gradients against centred differences in float64");
   gradcheck_cmd->add_option("spec", gradcheck.spec, "Model spec file (JSON)")->required();
   gradcheck_cmd->add_option("--backend", gradcheck.backend, "Backend plugin (it must support float64)");
   gradcheck_cmd->add_option("--set", gradcheck.overrides, "Override a spec field: PATH=JSON (repeatable)");
-  gradcheck_cmd->add_option("--samples", gradcheck.samples, "Training samples in the objective")->capture_default_str()->check(CLI::PositiveNumber);
-  gradcheck_cmd->add_option("--coordinates", gradcheck.coordinates, "Coordinates checked per parameter tensor")->capture_default_str()->check(CLI::PositiveNumber);
-  gradcheck_cmd->add_option("--step", gradcheck.step, "Finite-difference step h")->capture_default_str()->check(CLI::PositiveNumber);
-  gradcheck_cmd->add_option("--burn-in", gradcheck.burn_in, "Optimizer steps before the check")->capture_default_str()->check(CLI::NonNegativeNumber);
-  gradcheck_cmd->add_option("--batch-size", gradcheck.batch_size, "Batch size of the burn-in steps")->capture_default_str()->check(CLI::PositiveNumber);
+  gradcheck_cmd->add_option("--samples", gradcheck.samples, "Training samples in the objective")->capture_default_str()->check(nnplug::cli::whole_number(1));
+  gradcheck_cmd->add_option("--coordinates", gradcheck.coordinates, "Coordinates checked per parameter tensor")->capture_default_str()->check(nnplug::cli::whole_number(1));
+  gradcheck_cmd->add_option("--step", gradcheck.step, "Finite-difference step h")->capture_default_str()->check(nnplug::cli::number_above(0));
+  gradcheck_cmd->add_option("--burn-in", gradcheck.burn_in, "Optimizer steps before the check")->capture_default_str()->check(nnplug::cli::whole_number(0));
+  gradcheck_cmd->add_option("--batch-size", gradcheck.batch_size, "Batch size of the burn-in steps")->capture_default_str()->check(nnplug::cli::whole_number(1));
 
   nnplug::cli::LrFindArgs lr_find;
   auto* lr_find_cmd = app.add_subcommand("lr-find", "Sweep the learning rate exponentially, show the loss against it, suggest a rate");
   lr_find_cmd->add_option("spec", lr_find.spec, "Model spec file (JSON)")->required();
   lr_find_cmd->add_option("--backend", lr_find.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
   lr_find_cmd->add_option("--set", lr_find.overrides, "Override a spec field: PATH=JSON (repeatable)");
-  lr_find_cmd->add_option("--min-lr", lr_find.min_lr, "First learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  lr_find_cmd->add_option("--max-lr", lr_find.max_lr, "Last learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  lr_find_cmd->add_option("--steps", lr_find.steps, "Optimizer steps of the sweep")->capture_default_str()->check(CLI::PositiveNumber);
-  lr_find_cmd->add_option("--batch-size", lr_find.batch_size, "Batch size (default: the spec's)")->check(CLI::PositiveNumber);
+  lr_find_cmd->add_option("--min-lr", lr_find.min_lr, "First learning rate")->capture_default_str()->check(nnplug::cli::number_above(0));
+  lr_find_cmd->add_option("--max-lr", lr_find.max_lr, "Last learning rate")->capture_default_str()->check(nnplug::cli::number_above(0));
+  lr_find_cmd->add_option("--steps", lr_find.steps, "Optimizer steps of the sweep")->capture_default_str()->check(nnplug::cli::whole_number(1));
+  lr_find_cmd->add_option("--batch-size", lr_find.batch_size, "Batch size (default: the spec's)")->check(nnplug::cli::whole_number(1));
   lr_find_cmd->add_option("--csv", lr_find.csv, "Also write learning_rate,loss,smoothed rows here");
 
   nnplug::cli::SearchArgs search;
   auto* search_cmd = app.add_subcommand("search", "Random search of hyper-parameters, scored on validation data, narrowed round by round");
   search_cmd->add_option("spec", search.spec, "Model spec file (JSON); its \"search\" section gives the ranges")->required();
   search_cmd->add_option("--param", search.params, "A searched field: PATH=log:LOW:HIGH, uniform:LOW:HIGH or int:LOW:HIGH (repeatable)");
-  search_cmd->add_option("--trials", search.trials, "Trials per round")->check(CLI::PositiveNumber);
-  search_cmd->add_option("--epochs", search.epochs, "Epochs per trial")->check(CLI::PositiveNumber);
-  search_cmd->add_option("--rounds", search.rounds, "Rounds; each after the first searches the ranges of the best trials")->check(CLI::PositiveNumber);
-  search_cmd->add_option("--top", search.top, "Trials shown per round, and that narrow the ranges")->check(CLI::PositiveNumber);
+  search_cmd->add_option("--trials", search.trials, "Trials per round")->check(nnplug::cli::whole_number(1));
+  search_cmd->add_option("--epochs", search.epochs, "Epochs per trial")->check(nnplug::cli::whole_number(1));
+  search_cmd->add_option("--rounds", search.rounds, "Rounds; each after the first searches the ranges of the best trials")->check(nnplug::cli::whole_number(1));
+  search_cmd->add_option("--top", search.top, "Trials shown per round, and that narrow the ranges")->check(nnplug::cli::whole_number(1));
   search_cmd->add_option("--csv", search.csv, "Write every trial here");
   search_cmd->add_option("--backend", search.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
   search_cmd->add_option("--set", search.overrides, "Override a spec field: PATH=JSON (repeatable)");
