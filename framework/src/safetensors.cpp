@@ -1,6 +1,7 @@
 #include "nnplug/framework/safetensors.hpp"
 
 #include <cstdio>
+#include <limits>
 #include <fstream>
 #include <sstream>
 #include <nlohmann/json.hpp>
@@ -116,15 +117,18 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
     else if (code == "I32") t.dtype = DType::Int32;
     else if (foreign_size(code)) t.foreign_dtype = code;
     else throw IoError(tensor + "dtype " + code + " is not a safetensors dtype");
+    // The byte count is multiplied out with overflow checks: a hostile shape must not wrap round to a small size.
+    std::uint64_t expected = t.foreign_dtype.empty() ? dtype_size(t.dtype) : foreign_size(t.foreign_dtype);
     for (const auto& d : v["shape"]) {
       if (!d.is_number_unsigned()) throw IoError(tensor + "the shape must hold non-negative integers");
-      t.shape.push_back(d.get<std::int64_t>());
+      const auto extent = d.get<std::uint64_t>();
+      if (extent > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) || __builtin_mul_overflow(expected, extent, &expected))
+        throw IoError(tensor + "its shape " + Params::shown(v["shape"]) + " holds more bytes than 64 bits can count");
+      t.shape.push_back(static_cast<std::int64_t>(extent));
     }
     if (!v["data_offsets"][0].is_number_unsigned() || !v["data_offsets"][1].is_number_unsigned())
       throw IoError(tensor + "data_offsets must be non-negative integers");
     const auto begin = v["data_offsets"][0].get<std::uint64_t>(), end = v["data_offsets"][1].get<std::uint64_t>();
-    const std::uint64_t expected =
-        static_cast<std::uint64_t>(t.shape.numel()) * (t.foreign_dtype.empty() ? dtype_size(t.dtype) : foreign_size(t.foreign_dtype));
     if (end < begin || end - begin != expected)
       throw IoError(tensor + "holds " + std::to_string(end < begin ? 0 : end - begin) + " bytes, its shape " + t.shape.str() + " needs " + std::to_string(expected));
     if (end > data_size) throw IoError(tensor + "its bytes end at " + std::to_string(end) + ", past the end of the data (" + std::to_string(data_size) + "): truncated file?");
@@ -133,6 +137,20 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
     ordered.emplace_back(begin, std::move(t));
   }
   std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // As the safetensors format asks: the tensors tile the data region, no overlap, no gap, nothing after them.
+  std::uint64_t covered = 0;
+  const StoredTensor* previous = nullptr;
+  for (auto& [offset, t] : ordered) {
+    if (offset < covered)
+      throw IoError(where + "tensor '" + t.name + "' starts at byte " + std::to_string(offset) + ", inside tensor '" + previous->name +
+                    "' (which ends at " + std::to_string(covered) + ")");
+    if (offset > covered)
+      throw IoError(where + std::to_string(offset - covered) + " bytes at " + std::to_string(covered) + " belong to no tensor");
+    covered = offset + t.bytes.size();
+    previous = &t;
+  }
+  if (covered != data_size)
+    throw IoError(where + std::to_string(data_size - covered) + " bytes after the last tensor belong to no tensor");
   for (auto& [offset, t] : ordered) out.tensors.push_back(std::move(t));
   return out;
 }
