@@ -7,6 +7,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -87,6 +89,31 @@ TEST_F(InputFileTest, AnIdxHeaderWhoseSizesOverflowIsRefused) {
   std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(short_file), sizeof short_file);
   EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }),
             file.string() + ": header announces 1 images of 65536x65536 (4294967312 bytes) but the file has 16 bytes");
+}
+
+// gzip members of these bytes, one after another, as `cat a.gz b.gz` makes them.
+void write_gzip_members(const fs::path& path, const std::vector<std::string>& members) {
+  std::string file;
+  for (const auto& m : members) {
+    const fs::path part = path.string() + ".part";
+    gzFile f = gzopen(part.c_str(), "wb");
+    gzwrite(f, m.data(), static_cast<unsigned>(m.size()));
+    gzclose(f);
+    std::ifstream in(part, std::ios::binary);
+    file += std::string((std::istreambuf_iterator<char>(in)), {});
+    fs::remove(part);
+  }
+  std::ofstream(path, std::ios::binary) << file;
+}
+
+TEST_F(InputFileTest, BytesAfterAGzipStreamAreAnErrorAndFurtherMembersAreRead) {
+  const std::string header{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2}, pixels{7, 9};
+  const fs::path file = dir_ / "images.idx.gz";
+  write_gzip_members(file, {header, pixels});  // a valid gzip file of two members
+  EXPECT_EQ(read_idx_images(file, 1.0).x, (std::vector<float>{7, 9}));
+  write_gzip_members(file, {header + pixels});
+  std::ofstream(file, std::ios::binary | std::ios::app) << "garbage";
+  EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }), file.string() + ": 7 bytes follow the end of the gzip stream; the file is damaged");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "nnplug/framework/dataset.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <fstream>
 #include <numeric>
 #include <string>
 
@@ -60,31 +62,52 @@ Splits split_three(const Dataset& data, double validation_fraction, double test_
 
 namespace {
 
-// The whole file, decompressed when it is gzip (zlib reads raw files through the same call).
+// The whole file; a gzip file (it starts with 1f 8b) decompressed, every member of it, and nothing after its last
+// member (gzread would skip trailing bytes without a word).
 std::vector<unsigned char> read_file(const std::filesystem::path& path) {
-  require_regular_file(path, "the IDX file");
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw IoError(path.string() + ": the IDX file cannot be opened");
+  const auto size = require_regular_file(path, "the IDX file");
+  std::vector<unsigned char> raw(static_cast<std::size_t>(size));
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size())))
+    throw IoError(path.string() + ": the IDX file cannot be read");
+  if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
+
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw IoError(path.string() + ": zlib cannot start");
+  const auto fail = [&](const std::string& what) {
+    inflateEnd(&z);
+    throw IoError(path.string() + ": " + what);
+  };
+  z.next_in = raw.data();
+  z.avail_in = static_cast<uInt>(std::min<std::size_t>(raw.size(), std::numeric_limits<uInt>::max()));
+  std::size_t fed = z.avail_in;
   std::vector<unsigned char> out;
   unsigned char chunk[1 << 16];
   for (;;) {
-    const int n = gzread(f, chunk, sizeof chunk);
-    if (n < 0) {
-      int code = 0;
-      const std::string what = gzerror(f, &code);
-      gzclose(f);
-      throw IoError(path.string() + ": cannot decompress (" + what + "); the file is damaged or truncated");
+    if (z.avail_in == 0 && fed < raw.size()) {  // files past 4 GiB are fed to zlib in pieces
+      z.avail_in = static_cast<uInt>(std::min<std::size_t>(raw.size() - fed, std::numeric_limits<uInt>::max()));
+      fed += z.avail_in;
     }
-    if (n == 0) break;
-    if (out.size() + static_cast<std::size_t>(n) > kMaxInputBytes) {
-      gzclose(f);
-      throw IoError(path.string() + ": decompresses to more than " + std::to_string(kMaxInputBytes) + " bytes, the most that is read");
+    z.next_out = chunk;
+    z.avail_out = sizeof chunk;
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    const std::size_t produced = sizeof chunk - z.avail_out;
+    if (out.size() + produced > kMaxInputBytes)
+      fail("decompresses to more than " + std::to_string(kMaxInputBytes) + " bytes, the most that is read");
+    out.insert(out.end(), chunk, chunk + produced);
+    if (rc == Z_STREAM_END) {
+      const std::size_t left = z.avail_in + (raw.size() - fed);
+      if (left == 0) break;
+      if (left < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b)
+        fail(std::to_string(left) + " bytes follow the end of the gzip stream; the file is damaged");
+      inflateReset(&z);  // the next member of a multi-member gzip file
+    } else if (rc == Z_BUF_ERROR && z.avail_in == 0 && fed == raw.size()) {
+      fail("truncated gzip stream");
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      fail(std::string("damaged gzip stream (") + (z.msg ? z.msg : "zlib error " + std::to_string(rc)) + ")");
     }
-    out.insert(out.end(), chunk, chunk + n);
   }
-  // A truncated gzip stream ends without error from gzread; gzclose reports it (Z_BUF_ERROR: stream cut short).
-  if (const int rc = gzclose(f); rc != Z_OK)
-    throw IoError(path.string() + (rc == Z_BUF_ERROR ? ": truncated gzip stream" : ": damaged gzip stream"));
+  inflateEnd(&z);
   return out;
 }
 
