@@ -97,6 +97,12 @@ TEST_F(CsvTest, BadRowsNameFileAndLine) {
   write("1,2,0\n3,4,1.5\n");
   EXPECT_EQ(error_of(), path_.string() + ":2: label '1.5' is not a class index (a non-negative integer)");
   EXPECT_EQ(error_of(7), path_.string() + ": label column 7 does not exist in 3 columns");
+  write("1,2,0\n3,nan,1\n");
+  EXPECT_EQ(error_of(), path_.string() + ":2: column 2 ('nan') is not a finite float32 value");
+  write("1,-inf,0\n");
+  EXPECT_EQ(error_of(), path_.string() + ":1: column 2 ('-inf') is not a finite float32 value");
+  write("1e39,2,0\n");  // finite in double, infinite in float32
+  EXPECT_EQ(error_of(), path_.string() + ":1: column 1 ('1e39') is not a finite float32 value");
 }
 
 TEST(Splits, ThreeWaySplitIsSeededAndDisjoint) {

@@ -106,6 +106,16 @@ void write_gzip_members(const fs::path& path, const std::vector<std::string>& me
   std::ofstream(path, std::ios::binary) << file;
 }
 
+TEST_F(InputFileTest, AnIdxFileOfNoImagesOrOfEmptyImagesIsRefused) {
+  const fs::path file = dir_ / "images.idx";
+  for (const auto& [header, announced] : std::vector<std::pair<std::string, std::string>>{
+           {std::string{0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28}, "0 images of 28x28"},
+           {std::string{0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 28}, "5 images of 0x28"}}) {
+    std::ofstream(file, std::ios::binary) << header;
+    EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }), file.string() + ": header announces " + announced + ": there is nothing to read");
+  }
+}
+
 TEST_F(InputFileTest, BytesAfterAGzipStreamAreAnErrorAndFurtherMembersAreRead) {
   const std::string header{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2}, pixels{7, 9};
   const fs::path file = dir_ / "images.idx.gz";

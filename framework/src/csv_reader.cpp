@@ -62,6 +62,10 @@ Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, s
         throw IoError(path.string() + ":" + std::to_string(line_no) + ": column " + std::to_string(c + 1) + " ('" +
                       fields[c] + "') is not a number");
       if (c != label_at) {
+        // NaN, infinities and values past float32's range would only show up later, as a NaN loss.
+        if (!std::isfinite(static_cast<float>(v)))
+          throw IoError(path.string() + ":" + std::to_string(line_no) + ": column " + std::to_string(c + 1) + " ('" +
+                        fields[c].substr(0, 40) + "') is not a finite float32 value");
         d.x.push_back(static_cast<float>(v));
         continue;
       }

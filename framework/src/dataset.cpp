@@ -131,6 +131,7 @@ Dataset read_idx_images(const std::filesystem::path& images, double divide_by) {
   if (img.size() != bytes)
     throw IoError(images.string() + ": header announces " + announced + " (" + std::to_string(bytes) + " bytes) but the file has " +
                   std::to_string(img.size()) + " bytes");
+  if (n == 0 || rows == 0 || cols == 0) throw IoError(images.string() + ": header announces " + announced + ": there is nothing to read");
   Dataset d;
   d.sample_shape = Shape{static_cast<std::int64_t>(rows * cols)};
   d.x.resize(n * rows * cols);
