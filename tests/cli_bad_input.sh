@@ -50,6 +50,9 @@ printf '{\n  "seed": 1,\n  "seed": 2\n}\n' >"$dir/twice.json"
 expect "a repeated key" "nnplug: error: $dir/twice.json:3: duplicate key \"seed\"" train "$dir/twice.json"
 { printf '{"layers": '; head -c 50000 /dev/zero | tr '\0' '['; } >"$dir/deep.json"
 expect "nesting 50,000 deep" "nnplug: error: $dir/deep.json:1: nested deeper than 100 levels" train "$dir/deep.json"
+printf '{"data": {"format": "xor_blobs", "samples": 40}, "layers": [{"type": "dense", "units": 2}]}\n' >"$dir/ok.json"
+expect "a value that is not UTF-8" "nnplug: error: --set: the assignment is not valid UTF-8 text" train "$dir/ok.json" --set $'name=\xff\xfe'
+expect "a spec path that is not UTF-8" "the spec file does not exist" train $'/nonexistent/\xff.json'
 expect "a symlink loop as the spec" "nnplug: error: $dir/loop_a: the spec file is a symlink loop" train "$dir/loop_a"
 cat >"$dir/nodata.json" <<JSON
 {"data": {"format": "idx", "train_images": "missing.gz", "train_labels": "missing.gz"},

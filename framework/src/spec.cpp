@@ -22,6 +22,11 @@ void Spec::set(const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
     throw InvalidArgument("--set '" + assignment + "': expected PATH=VALUE, e.g. optimizer.lr=0.01");
+  try {
+    (void)Params::Json(assignment).dump();  // JSON holds UTF-8 text only; found now, not when the spec is saved
+  } catch (const Params::Json::type_error&) {
+    throw InvalidArgument("--set: the assignment is not valid UTF-8 text; spec fields and values must be");
+  }
   const std::string path_text = assignment.substr(0, eq), value_text = assignment.substr(eq + 1);
   Params::Json value;
   try {
