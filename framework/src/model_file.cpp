@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/user_json.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/safetensors.hpp"
 #include "nnplug/plugin.hpp"
@@ -126,12 +127,28 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   LoadedModel out;
   Json plugins, input;
   try {
-    out.spec = Spec{file.metadata["nnplug.spec_path"], Json::parse(file.metadata["nnplug.spec"])};
-    plugins = Json::parse(file.metadata["nnplug.plugins"]);
-    input = Json::parse(file.metadata["nnplug.input_shape"]);
+    out.spec = Spec{file.metadata["nnplug.spec_path"], parse_user_json(file.metadata["nnplug.spec"], where + "nnplug.spec")};
+    plugins = parse_user_json(file.metadata["nnplug.plugins"], where + "nnplug.plugins");
+    input = parse_user_json(file.metadata["nnplug.input_shape"], where + "nnplug.input_shape");
+  } catch (const InvalidArgument& e) {  // a repeated key or nesting past the limit
+    throw IoError(std::string("damaged metadata: ") + e.what());
   } catch (const Json::exception& e) {
     throw IoError(where + "damaged metadata: " + e.what());
   }
+  // What the metadata holds is checked for type and range before it is used (a wrong type would surface as one of
+  // nlohmann's type errors, not as this file's damage).
+  const auto damaged = [&](const char* key, const Json& value, const char* expected) {
+    return IoError(where + "damaged metadata: " + key + " is " + Params::shown(value) + "; expected " + expected);
+  };
+  if (!plugins.is_array()) throw damaged("nnplug.plugins", plugins, "a list of plugin records");
+  for (const auto& p : plugins)
+    if (!p.is_object() || !p.value("kind", Json()).is_string() || !p.value("name", Json()).is_string() ||
+        !p.value("library", Json()).is_string() || !p.value("version", Json()).is_string() || !p.value("abi", Json()).is_number_unsigned())
+      throw damaged("nnplug.plugins", p, "a record of kind, name, library, version (strings) and abi (a whole number)");
+  if (!input.is_array() || input.empty() || input.size() > 8) throw damaged("nnplug.input_shape", input, "a list of 1 to 8 sizes");
+  for (const auto& d : input)
+    if (!d.is_number_unsigned() || d.get<std::uint64_t>() < 1 || d.get<std::uint64_t>() > (1u << 30))
+      throw damaged("nnplug.input_shape", input, "sizes that are whole numbers in [1, 2^30]");
   // Every plugin the model was built from must be here, and not older than the one that saved it.
   std::map<std::string, const RegisteredName*> loaded;
   const auto entries = registry.entries();
