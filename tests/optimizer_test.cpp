@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <tuple>
 
 #include "test_support.hpp"
 
@@ -128,6 +129,30 @@ TEST(OptimizerSteps, AmsgradKeepsTheLargestSecondMoment) {
   const auto w = two_steps({{"type", "adam"}, {"lr", 0.1}, {"betas", {0.5, 0.5}}, {"eps", 0.0}, {"amsgrad", true}});
   EXPECT_NEAR(w[0], 0.9, 1e-12);
   EXPECT_NEAR(w[1], 0.9 + 0.1 / 0.75 * 0.025 / std::sqrt(0.125 / 0.75), 1e-12);
+}
+
+// In float32 the moving averages take 1 - beta computed in double and then rounded, as PyTorch's `alpha=1 - beta`:
+// (float)(1 - 0.999) is 1e-3 to float precision, 1.0f - 0.999f is 9.99987e-4.
+TEST(OptimizerSteps, Float32MovingAveragesUseOneMinusBetaRoundedFromDouble) {
+  const float g = 3.0f;
+  for (const auto& [spec, state, expected] : std::vector<std::tuple<Params::Json, std::string, float>>{
+           {{{"type", "adam"}, {"lr", 1e-3}}, "exp_avg_sq", static_cast<float>(1.0 - 0.999) * g * g},
+           {{{"type", "adam"}, {"lr", 1e-3}}, "exp_avg", static_cast<float>(1.0 - 0.9) * g},
+           {{{"type", "rmsprop"}, {"lr", 1e-3}}, "square_avg", static_cast<float>(1.0 - 0.99) * g * g},
+           {{{"type", "adadelta"}, {"lr", 1.0}}, "square_avg", static_cast<float>(1.0 - 0.9) * g * g}}) {
+    auto backend = cpu_backend();
+    Parameter p{"w", tensor(*backend, Shape{1}, {1.0}, DType::Float32), tensor(*backend, Shape{1}, {g}, DType::Float32)};
+    auto opt = registry().create_optimizer(Params("test", spec));
+    opt->attach({&p});
+    opt->step();
+    bool found = false;
+    for (const auto& [name, value] : opt->state())
+      if (name.find(state) != std::string::npos && name.find(state + "_") == std::string::npos) {
+        EXPECT_EQ(to_host<float>(value)[0], expected) << spec.dump() << " " << name;
+        found = true;
+      }
+    EXPECT_TRUE(found) << spec.dump() << ": no state named " << state;
+  }
 }
 
 TEST(OptimizerParams, BadValuesNameTheParameter) {

@@ -5,9 +5,9 @@
 #include <sstream>
 
 #include "nnplug/framework/experiment.hpp"
-#include "nnplug/framework/user_json.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/safetensors.hpp"
+#include "nnplug/framework/user_json.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace nnplug {

@@ -34,8 +34,8 @@ void adam_range(T* __restrict w, const T* __restrict g, T* __restrict m, T* __re
                 std::int64_t begin, std::int64_t end, AdamConstants<T> c) {
   for (std::int64_t i = begin; i < end; ++i) {
     const T gi = g[i] + c.l2 * w[i];
-    const T mi = c.beta1 * m[i] + (T(1) - c.beta1) * gi;
-    T vi = c.beta2 * v[i] + (T(1) - c.beta2) * gi * gi;
+    const T mi = c.beta1 * m[i] + c.one_minus_beta1 * gi;
+    T vi = c.beta2 * v[i] + c.one_minus_beta2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
     if constexpr (kAmsgrad) vi = vmax[i] = vmax[i] > vi ? vmax[i] : vi;
@@ -110,13 +110,14 @@ void rmsprop_range(const op::RmspropStep& o, std::int64_t b, std::int64_t e) {
   T* __restrict ga = kCentered ? o.grad_avg.data<T>() : nullptr;
   T* __restrict buf = kMomentum ? o.buf.data<T>() : nullptr;
   const T lr = static_cast<T>(o.lr), alpha = static_cast<T>(o.alpha), eps = static_cast<T>(o.eps);
+  const T one_minus_alpha = static_cast<T>(1.0 - o.alpha);  // in double, as PyTorch's value=1 - alpha
   const T wd = static_cast<T>(o.weight_decay), mu = static_cast<T>(o.momentum);
   for (std::int64_t i = b; i < e; ++i) {
     const T gi = g[i] + wd * w[i];
-    sq[i] = alpha * sq[i] + (T(1) - alpha) * gi * gi;
+    sq[i] = alpha * sq[i] + one_minus_alpha * gi * gi;
     T denom;
     if constexpr (kCentered) {
-      ga[i] = alpha * ga[i] + (T(1) - alpha) * gi;
+      ga[i] = alpha * ga[i] + one_minus_alpha * gi;
       denom = std::sqrt(sq[i] - ga[i] * ga[i]) + eps;
     } else {
       denom = std::sqrt(sq[i]) + eps;
@@ -152,13 +153,14 @@ void run_kernel(const op::AdadeltaStep& o) {
     T* __restrict sq = o.square_avg.data<T>();
     T* __restrict acc = o.acc_delta.data<T>();
     const T lr = static_cast<T>(o.lr), rho = static_cast<T>(o.rho), eps = static_cast<T>(o.eps);
+    const T one_minus_rho = static_cast<T>(1.0 - o.rho);  // in double, as PyTorch's value=1 - rho
     const T wd = static_cast<T>(o.weight_decay);
     parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t i = b; i < e; ++i) {
         const T gi = g[i] + wd * w[i];
-        sq[i] = rho * sq[i] + (T(1) - rho) * gi * gi;
+        sq[i] = rho * sq[i] + one_minus_rho * gi * gi;
         const T delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * gi;
-        acc[i] = rho * acc[i] + (T(1) - rho) * delta * delta;
+        acc[i] = rho * acc[i] + one_minus_rho * delta * delta;
         w[i] -= lr * delta;
       }
     });

@@ -50,7 +50,7 @@ inline const Tensor& live_value_tensor(const op::Dropout& o) { return o.x; }
 inline const Tensor& live_value_tensor(const op::AddNoise& o) { return o.x; }
 
 // The largest live value: the live memory of a graph holds one slot of this size per op.
-inline constexpr std::size_t kLiveSlotBytes = 64;
+inline constexpr std::size_t kLiveSlotBytes = 128;
 static_assert(sizeof(backends::AdamConstants<double>) <= kLiveSlotBytes);
 
 }  // namespace nnplug::cuda

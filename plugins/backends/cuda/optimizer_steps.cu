@@ -33,8 +33,8 @@ __global__ void adam_kernel(T* w, const T* g, T* m, T* v, T* vmax, std::int64_t 
   const AdamConstants<T> c = live.get();
   NNPLUG_GRID_LOOP(i, n) {
     const T gi = g[i] + c.l2 * w[i];
-    const T mi = c.beta1 * m[i] + (T(1) - c.beta1) * gi;
-    T vi = c.beta2 * v[i] + (T(1) - c.beta2) * gi * gi;
+    const T mi = c.beta1 * m[i] + c.one_minus_beta1 * gi;
+    T vi = c.beta2 * v[i] + c.one_minus_beta2 * gi * gi;
     m[i] = mi;
     v[i] = vi;
     if (vmax) vi = vmax[i] = vmax[i] > vi ? vmax[i] : vi;
@@ -53,14 +53,15 @@ __global__ void adagrad_kernel(T* w, const T* g, T* sum, std::int64_t n, Live<T>
 }
 
 template <typename T>
-__global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int64_t n, Live<T> live_lr, T alpha, T eps, T wd, T mu) {
+__global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int64_t n, Live<T> live_lr, T alpha, T one_minus_alpha,
+                               T eps, T wd, T mu) {
   const T lr = live_lr.get();
   NNPLUG_GRID_LOOP(i, n) {
     const T gi = g[i] + wd * w[i];
-    sq[i] = alpha * sq[i] + (T(1) - alpha) * gi * gi;
+    sq[i] = alpha * sq[i] + one_minus_alpha * gi * gi;
     T denom;
     if (ga) {
-      ga[i] = alpha * ga[i] + (T(1) - alpha) * gi;
+      ga[i] = alpha * ga[i] + one_minus_alpha * gi;
       denom = sqrt(sq[i] - ga[i] * ga[i]) + eps;
     } else {
       denom = sqrt(sq[i]) + eps;
@@ -75,13 +76,13 @@ __global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int6
 }
 
 template <typename T>
-__global__ void adadelta_kernel(T* w, const T* g, T* sq, T* acc, std::int64_t n, Live<T> live_lr, T rho, T eps, T wd) {
+__global__ void adadelta_kernel(T* w, const T* g, T* sq, T* acc, std::int64_t n, Live<T> live_lr, T rho, T one_minus_rho, T eps, T wd) {
   const T lr = live_lr.get();
   NNPLUG_GRID_LOOP(i, n) {
     const T gi = g[i] + wd * w[i];
-    sq[i] = rho * sq[i] + (T(1) - rho) * gi * gi;
+    sq[i] = rho * sq[i] + one_minus_rho * gi * gi;
     const T delta = sqrt(acc[i] + eps) / sqrt(sq[i] + eps) * gi;
-    acc[i] = rho * acc[i] + (T(1) - rho) * delta * delta;
+    acc[i] = rho * acc[i] + one_minus_rho * delta * delta;
     w[i] -= lr * delta;
   }
 }
@@ -134,7 +135,8 @@ void run_kernel(const op::RmspropStep& o, DeviceContext& ctx) {
     const std::int64_t n = o.param.numel();
     rmsprop_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(
         o.param.data<T>(), o.grad.data<T>(), o.square_avg.data<T>(), o.centered ? o.grad_avg.data<T>() : nullptr,
-        momentum ? o.buf.data<T>() : nullptr, n, ctx.live(live_value<T>(o)), static_cast<T>(o.alpha), static_cast<T>(o.eps),
+        momentum ? o.buf.data<T>() : nullptr, n, ctx.live(live_value<T>(o)), static_cast<T>(o.alpha),
+        static_cast<T>(1.0 - o.alpha), static_cast<T>(o.eps),
         static_cast<T>(o.weight_decay), static_cast<T>(o.momentum));
   });
   check_launch("rmsprop_step");
@@ -147,7 +149,7 @@ void run_kernel(const op::AdadeltaStep& o, DeviceContext& ctx) {
     const std::int64_t n = o.param.numel();
     adadelta_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.param.data<T>(), o.grad.data<T>(), o.square_avg.data<T>(),
                                                                       o.acc_delta.data<T>(), n, ctx.live(live_value<T>(o)), static_cast<T>(o.rho),
-                                                                      static_cast<T>(o.eps), static_cast<T>(o.weight_decay));
+                                                                      static_cast<T>(1.0 - o.rho), static_cast<T>(o.eps), static_cast<T>(o.weight_decay));
   });
   check_launch("adadelta_step");
 }

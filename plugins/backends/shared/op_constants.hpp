@@ -35,12 +35,16 @@ struct DropoutConstants {
 // AdamW decays the weights directly; Adam adds the decay to the gradient (L2), both as in PyTorch.
 template <typename T>
 struct AdamConstants {
-  T beta1, beta2, step_size, inv_sqrt_bias2, eps, decay, l2;
+  // 1 - beta is computed in double, as PyTorch computes its `alpha=1 - beta1`: in float32, 1 - 0.999f is
+  // 9.99987e-4, not the 1e-3 PyTorch multiplies by.
+  T beta1, one_minus_beta1, beta2, one_minus_beta2, step_size, inv_sqrt_bias2, eps, decay, l2;
   static AdamConstants of(const op::AdamStep& o) {
     const double bias1 = 1.0 - std::pow(o.beta1, static_cast<double>(o.step));
     const double bias2 = 1.0 - std::pow(o.beta2, static_cast<double>(o.step));
     return {static_cast<T>(o.beta1),
+            static_cast<T>(1.0 - o.beta1),
             static_cast<T>(o.beta2),
+            static_cast<T>(1.0 - o.beta2),
             static_cast<T>(o.lr / bias1),
             static_cast<T>(1.0 / std::sqrt(bias2)),
             static_cast<T>(o.eps),
