@@ -3,6 +3,8 @@
 // probability per class. Several models are an ensemble: their probabilities are averaged.
 #include <algorithm>
 #include <cstdio>
+#include <iomanip>
+#include <limits>
 #include <sstream>
 
 #include "commands.hpp"
@@ -20,6 +22,7 @@ int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& p
   const auto& labels = s.scored->labels;
   const bool labelled = !labels.empty() && labels.front() >= 0;
   std::ostringstream csv;
+  csv << std::setprecision(std::numeric_limits<float>::max_digits10);  // every probability reads back to the same float
   csv << "index,predicted" << (labelled ? ",label" : "");
   for (std::int64_t c = 0; c < s.classes; ++c)
     csv << ",p_" << (c < static_cast<std::int64_t>(s.data.class_names.size()) ? s.data.class_names[static_cast<std::size_t>(c)] : std::to_string(c));
