@@ -53,6 +53,13 @@ cat >"$dir/devdata.json" <<JSON
 JSON
 expect "/dev/zero as data" "nnplug: error: /dev/zero: the IDX file is a character device, not a regular file" train "$dir/devdata.json"
 expect "a FIFO as a model" "nnplug: error: $dir/fifo.json: the model file is a FIFO (named pipe), not a regular file" evaluate "$dir/fifo.json"
+printf '1,2,0\n3,4,1\n' >"$dir/train.csv"
+printf '1,2,3,0\n' >"$dir/test.csv"
+cat >"$dir/mismatch.json" <<JSON
+{"data": {"format": "csv", "path": "train.csv", "test_path": "test.csv"}, "layers": [{"type": "dense", "units": 2}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
+JSON
+expect "a test set of another sample size" "nnplug: error: $dir/test.csv: test samples of 3 values, the training samples have 2" train "$dir/mismatch.json"
 expect "unknown backend" "unknown backend 'tpu'; available: cpu" train "$dir/nodata.json" --backend tpu
 
 # Errors raised inside plugin code are reported while the plugin is still loaded (no crash on the way out).

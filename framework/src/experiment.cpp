@@ -99,6 +99,12 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
   Dataset train = read_source(spec, data, format, data_seed, ex.test);
+  // A test set of another sample size would fail only when scored, after the whole training run.
+  if (ex.test.size() && ex.test.features() != train.features()) {
+    const std::string file = format == "idx" ? data.json().value("test_images", std::string()) : data.json().value("test_path", std::string());
+    throw ShapeError(spec.resolve(file).string() + ": test samples of " + std::to_string(ex.test.features()) + " values, the training samples have " +
+                     std::to_string(train.features()) + " (" + spec.path.string() + ")");
+  }
   if (limit_test >= 0 && ex.test.size()) ex.test = ex.test.head(limit_test);
   // The limit applies before the split, and the split is seeded, so a run is reproducible.
   if (limit_train) train = train.head(*limit_train);
