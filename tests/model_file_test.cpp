@@ -74,6 +74,16 @@ TEST_F(ModelFile, AMissingPluginIsNamedWithItsVersion) {
                                             "loaded: add its folder with --plugin-path or NNPLUG_PLUGIN_PATH");
 }
 
+TEST_F(ModelFile, PluginsThatOnlyTrainingUsesNeedNotBeLoaded) {
+  edit([](SafetensorsFile& f) {
+    auto plugins = Params::Json::parse(f.metadata["nnplug.plugins"]);
+    for (const char* kind : {"optimizer", "schedule", "gradient_transform", "communicator"})
+      plugins.push_back({{"kind", kind}, {"name", "gone"}, {"library", "gone"}, {"version", "9.0.0"}, {"abi", 3}});
+    f.metadata["nnplug.plugins"] = plugins.dump();
+  });
+  EXPECT_EQ(load_error(), "(loaded)");
+}
+
 TEST_F(ModelFile, MetadataOfTheWrongTypeOrRangeNamesTheFileAndTheKey) {
   for (const auto& [key, value, expected] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"nnplug.input_shape", R"(["two"])", "nnplug.input_shape is [\"two\"]; expected sizes that are whole numbers in [1, 2^30]"},

@@ -156,6 +156,9 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   for (const auto& p : plugins) {
     const PluginRecord r{p.value("kind", ""), p.value("name", ""), p.value("library", ""), p.value("version", ""), p.value("abi", 0u)};
     out.plugins.push_back(r);
+    // What only training uses need not be here to evaluate or predict (a checkpoint's resume creates its optimizer
+    // from the registry itself, and says so when it is missing).
+    if (r.kind == "optimizer" || r.kind == "schedule" || r.kind == "gradient_transform" || r.kind == "communicator") continue;
     const auto it = loaded.find(r.kind + ":" + r.name);
     if (it == loaded.end())
       throw PluginError(where + "the model needs " + r.kind + " '" + r.name + "' from plugin " + r.library + "@" + r.version +
