@@ -17,6 +17,8 @@ function(nnplug_add_plugin target)
   if(NNPLUG_PLUGIN_OUTPUT_DIR)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${NNPLUG_PLUGIN_OUTPUT_DIR})
   endif()
+  # Without a build type CMake adds no optimisation flag, and a plugin would run its loops unoptimised.
+  target_compile_options(${target} PRIVATE $<$<AND:$<CONFIG:>,$<COMPILE_LANGUAGE:CXX>>:-O2>)
   # A plugin must not depend on symbols it does not bring: fail at link time, not at load time.
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
   set_property(GLOBAL APPEND PROPERTY NNPLUG_PLUGIN_TARGETS ${target})
