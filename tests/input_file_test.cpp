@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -25,7 +26,7 @@ namespace fs = std::filesystem;
 class InputFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nnplug_input_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() / fmt::format("nnplug_input_{}", ::getpid());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -59,7 +60,7 @@ TEST_F(InputFileTest, DevicesDirectoriesSocketsAndLoopsAreNamed) {
   const int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socket_path.c_str());
+  socket_path.string().copy(address.sun_path, sizeof address.sun_path - 1);
   ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   EXPECT_EQ(error_of([&] { require_regular_file(socket_path, "the CSV file"); }),
             socket_path.string() + ": the CSV file is a socket, not a regular file");

@@ -3,6 +3,7 @@
 // number >= 1, got 0"), where CLI11's own print the largest double in full. They run on the text, before CLI11
 // converts it, so a value too large for the option's type gets the same message.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <cmath>
@@ -15,14 +16,13 @@ namespace nnplug::cli {
 inline std::string typed(const std::string& value) { return value.size() <= 40 ? value : value.substr(0, 40) + "..."; }
 
 inline CLI::Validator whole_number(long long min, long long max = std::numeric_limits<int>::max()) {
-  const std::string range = max == std::numeric_limits<int>::max() ? ">= " + std::to_string(min)
-                                                                    : "in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  const std::string range = max == std::numeric_limits<int>::max() ? fmt::format(">= {}", min) : fmt::format("in [{}, {}]", min, max);
   return CLI::Validator(
       [min, max, range](std::string& value) -> std::string {
         long long n = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
         if (ec != std::errc() || end != value.data() + value.size() || n < min || n > max)
-          return "must be a whole number " + range + ", got " + typed(value);
+          return fmt::format("must be a whole number {}, got {}", range, typed(value));
         return "";
       },
       "INT " + range);
@@ -34,10 +34,10 @@ inline CLI::Validator number_above(double bound) {
         double x = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), x);
         if (ec != std::errc() || end != value.data() + value.size() || !std::isfinite(x) || !(x > bound))
-          return "must be a number > " + CLI::detail::to_string(bound) + ", got " + typed(value);
+          return fmt::format("must be a number > {}, got {}", bound, typed(value));
         return "";
       },
-      "NUMBER > " + CLI::detail::to_string(bound));
+      fmt::format("NUMBER > {}", bound));
 }
 
 }  // namespace nnplug::cli

@@ -3,6 +3,8 @@
 // prints and writes files.
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/data_parallel.hpp"
@@ -26,8 +28,8 @@ std::string plugin_set(const Registry& registry) {
 std::string data_fingerprint(const Experiment& ex) {
   std::string out;
   for (const Dataset* d : {&ex.train, &ex.validation, &ex.test})
-    out += std::to_string(fingerprint(d->x.data(), d->x.size() * sizeof(float))) + "/" +
-           std::to_string(fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t))) + " ";
+    out += fmt::format("{}/{} ", fingerprint(d->x.data(), d->x.size() * sizeof(float)),
+                       fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t)));
   return out;
 }
 
@@ -36,9 +38,8 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   const bool lead = communicator.rank() == 0;
   const bool distributed = communicator.size() > 1;
   if (distributed) {
-    const std::string options = spec.json.dump() + " --backend " + args.backend + " --epochs " + std::to_string(args.epochs.value_or(-1)) +
-                                " --batch-size " + std::to_string(args.batch_size.value_or(-1)) + " --limit-train " +
-                                std::to_string(args.limit_train.value_or(-1));
+    const std::string options = fmt::format("{} --backend {} --epochs {} --batch-size {} --limit-train {}", spec.json.dump(), args.backend,
+                                            args.epochs.value_or(-1), args.batch_size.value_or(-1), args.limit_train.value_or(-1));
     require_same_on_every_rank(communicator, "the spec and the training options (--set, --epochs, --batch-size, ...)", options,
                                "start every rank with the same spec and options");
     require_same_on_every_rank(communicator, "the plugins found", plugin_set(registry),
@@ -132,7 +133,7 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   const auto communicator = create_communicator(spec, registry, args.communicator);
   if (communicator->size() == 1) return train_on(args, registry, spec, communicator);
   // A rank that fails ends every rank, so that none waits for it in a collective.
-  const std::string rank = "rank " + std::to_string(communicator->rank()) + " of " + std::to_string(communicator->size());
+  const std::string rank = fmt::format("rank {} of {}", communicator->rank(), communicator->size());
   try {
     return train_on(args, registry, spec, communicator);
   } catch (const Error& e) {

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/input_file.hpp"
@@ -64,8 +66,7 @@ Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, s
       if (c != label_at) {
         // NaN, infinities and values past float32's range would only show up later, as a NaN loss.
         if (!std::isfinite(static_cast<float>(v)))
-          throw IoError(path.string() + ":" + std::to_string(line_no) + ": column " + std::to_string(c + 1) + " ('" +
-                        fields[c].substr(0, 40) + "') is not a finite float32 value");
+          throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite float32 value", path.string(), line_no, c + 1, fields[c].substr(0, 40)));
         d.x.push_back(static_cast<float>(v));
         continue;
       }

@@ -2,11 +2,14 @@
 
 #include <cstring>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace nnplug {
 
 Shard shard_of(std::int64_t count, int rank, int size) {
   if (size < 1 || rank < 0 || rank >= size)
-    throw InvalidArgument("rank " + std::to_string(rank) + " of " + std::to_string(size) + " does not exist");
+    throw InvalidArgument(fmt::format("rank {} of {} does not exist", rank, size));
   return {count * rank / size, count * (rank + 1) / size};
 }
 
@@ -43,10 +46,8 @@ void require_same_on_every_rank(Communicator& communicator, const std::string& w
     if (theirs != first) differing.push_back(r);
   }
   if (differing.empty()) return;
-  std::string ranks;
-  for (const int r : differing) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
-  throw InvalidArgument(what + ": rank" + (differing.size() > 1 ? "s " + ranks + " do" : " " + ranks + " does") +
-                        " not match rank 0" + (hint.empty() ? "" : "; " + hint));
+  throw InvalidArgument(fmt::format("{}: rank{} {} {} not match rank 0{}", what, differing.size() > 1 ? "s" : "", fmt::join(differing, ", "),
+                                    differing.size() > 1 ? "do" : "does", hint.empty() ? "" : "; " + hint));
 }
 
 void broadcast_parameters(Communicator& communicator, const Model& model) {

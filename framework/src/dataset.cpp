@@ -1,12 +1,14 @@
 #include "nnplug/framework/dataset.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <string>
 
 #include <zlib.h>
+
+#include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/input_file.hpp"
@@ -93,18 +95,18 @@ std::vector<unsigned char> read_file(const std::filesystem::path& path) {
     const int rc = inflate(&z, Z_NO_FLUSH);
     const std::size_t produced = sizeof chunk - z.avail_out;
     if (out.size() + produced > kMaxInputBytes)
-      fail("decompresses to more than " + std::to_string(kMaxInputBytes) + " bytes, the most that is read");
+      fail(fmt::format("decompresses to more than {} bytes, the most that is read", kMaxInputBytes));
     out.insert(out.end(), chunk, chunk + produced);
     if (rc == Z_STREAM_END) {
       const std::size_t left = z.avail_in + (raw.size() - fed);
       if (left == 0) break;
       if (left < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b)
-        fail(std::to_string(left) + " bytes follow the end of the gzip stream; the file is damaged");
+        fail(fmt::format("{} bytes follow the end of the gzip stream; the file is damaged", left));
       inflateReset(&z);  // the next member of a multi-member gzip file
     } else if (rc == Z_BUF_ERROR && z.avail_in == 0 && fed == raw.size()) {
       fail("truncated gzip stream");
     } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      fail(std::string("damaged gzip stream (") + (z.msg ? z.msg : "zlib error " + std::to_string(rc)) + ")");
+      fail(fmt::format("damaged gzip stream ({})", z.msg ? z.msg : fmt::format("zlib error {}", rc)));
     }
   }
   inflateEnd(&z);
@@ -123,14 +125,13 @@ Dataset read_idx_images(const std::filesystem::path& images, double divide_by) {
   if (img.size() < 16 || be32(img, 0) != 0x00000803)
     throw IoError(images.string() + ": not an IDX image file (expected magic 0x00000803 and a 16-byte header)");
   const std::size_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
-  const std::string announced = std::to_string(n) + " images of " + std::to_string(rows) + "x" + std::to_string(cols);
+  const std::string announced = fmt::format("{} images of {}x{}", n, rows, cols);
   // Three 32-bit sizes multiply past 64 bits: checked, so that a hostile header cannot wrap around to the file's size.
   std::size_t pixels = 0, bytes = 0;
   if (__builtin_mul_overflow(n, rows, &pixels) || __builtin_mul_overflow(pixels, cols, &pixels) || __builtin_add_overflow(pixels, 16, &bytes))
     throw IoError(images.string() + ": header announces " + announced + ", more bytes than 64 bits can count");
   if (img.size() != bytes)
-    throw IoError(images.string() + ": header announces " + announced + " (" + std::to_string(bytes) + " bytes) but the file has " +
-                  std::to_string(img.size()) + " bytes");
+    throw IoError(fmt::format("{}: header announces {} ({} bytes) but the file has {} bytes", images.string(), announced, bytes, img.size()));
   if (n == 0 || rows == 0 || cols == 0) throw IoError(images.string() + ": header announces " + announced + ": there is nothing to read");
   Dataset d;
   d.sample_shape = Shape{static_cast<std::int64_t>(rows * cols)};

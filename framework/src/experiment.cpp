@@ -1,5 +1,7 @@
 #include "nnplug/framework/experiment.hpp"
 
+#include <fmt/format.h>
+
 #include "nnplug/framework/activation_layer.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/preprocessing.hpp"
@@ -102,8 +104,8 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   // A test set of another sample size would fail only when scored, after the whole training run.
   if (ex.test.size() && ex.test.features() != train.features()) {
     const std::string file = format == "idx" ? data.json().value("test_images", std::string()) : data.json().value("test_path", std::string());
-    throw ShapeError(spec.resolve(file).string() + ": test samples of " + std::to_string(ex.test.features()) + " values, the training samples have " +
-                     std::to_string(train.features()) + " (" + spec.path.string() + ")");
+    throw ShapeError(fmt::format("{}: test samples of {} values, the training samples have {} ({})", spec.resolve(file).string(),
+                                 ex.test.features(), train.features(), spec.path.string()));
   }
   if (limit_test >= 0 && ex.test.size()) ex.test = ex.test.head(limit_test);
   // The limit applies before the split, and the split is seeded, so a run is reproducible.

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 
 namespace nnplug {
@@ -39,7 +41,7 @@ std::uintmax_t require_regular_file(const std::filesystem::path& path, const std
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) throw IoError(where + " cannot be examined: " + ec.message());
   if (size > max_bytes)
-    throw IoError(where + " has " + std::to_string(size) + " bytes; at most " + std::to_string(max_bytes) + " are read");
+    throw IoError(fmt::format("{} has {} bytes; at most {} are read", where, size, max_bytes));
   return size;
 }
 

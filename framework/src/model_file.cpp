@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/safetensors.hpp"
@@ -186,8 +188,8 @@ std::int64_t metadata_count(const std::string& where, const char* key, const std
   std::int64_t value = -1;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > max)
-    throw IoError(where + "damaged metadata: " + key + " is \"" + (text.size() > 40 ? text.substr(0, 40) + "..." : text) +
-                  "\", not a whole number in [0, " + std::to_string(max) + "]");
+    throw IoError(fmt::format("{}damaged metadata: {} is \"{}\", not a whole number in [0, {}]", where, key,
+                              text.size() > 40 ? text.substr(0, 40) + "..." : text, max));
   return value;
 }
 

@@ -1,9 +1,11 @@
 #include "nnplug/framework/safetensors.hpp"
 
 #include <cstdio>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "nnplug/errors.hpp"
@@ -142,15 +144,14 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
   const StoredTensor* previous = nullptr;
   for (auto& [offset, t] : ordered) {
     if (offset < covered)
-      throw IoError(where + "tensor '" + t.name + "' starts at byte " + std::to_string(offset) + ", inside tensor '" + previous->name +
-                    "' (which ends at " + std::to_string(covered) + ")");
+      throw IoError(fmt::format("{}tensor '{}' starts at byte {}, inside tensor '{}' (which ends at {})", where, t.name, offset, previous->name, covered));
     if (offset > covered)
-      throw IoError(where + std::to_string(offset - covered) + " bytes at " + std::to_string(covered) + " belong to no tensor");
+      throw IoError(fmt::format("{}{} bytes at {} belong to no tensor", where, offset - covered, covered));
     covered = offset + t.bytes.size();
     previous = &t;
   }
   if (covered != data_size)
-    throw IoError(where + std::to_string(data_size - covered) + " bytes after the last tensor belong to no tensor");
+    throw IoError(fmt::format("{}{} bytes after the last tensor belong to no tensor", where, data_size - covered));
   for (auto& [offset, t] : ordered) out.tensors.push_back(std::move(t));
   return out;
 }

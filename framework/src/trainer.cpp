@@ -5,6 +5,8 @@
 #include <numeric>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "nnplug/counter_random.hpp"
 #include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/progress_bar.hpp"
@@ -133,10 +135,10 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   const std::int64_t batches = options.drop_last && n >= bs ? n / bs : (n + bs - 1) / bs;
   const std::int64_t smallest_batch = batches * bs > n ? n - (batches - 1) * bs : bs;
   if (!synchronising_layer_.empty() && smallest_batch < ranks())
-    throw InvalidArgument(synchronising_layer_ + " synchronises its batch statistics across the " + std::to_string(ranks()) +
-                          " ranks, so each needs a sample of every batch, and a batch of " + std::to_string(smallest_batch) +
-                          " leaves some without; choose a batch size that leaves at least " + std::to_string(ranks()) +
-                          " samples in the last batch, or set training.drop_last");
+    throw InvalidArgument(fmt::format("{} synchronises its batch statistics across the {} ranks, so each needs a sample of every batch, and "
+                                      "a batch of {} leaves some without; choose a batch size that leaves at least {} samples in the last "
+                                      "batch, or set training.drop_last",
+                                      synchronising_layer_, ranks(), smallest_batch, ranks()));
   std::vector<EpochRecord> history;
   const double base_lr = optimizer_->learning_rate();
   const auto parameters = model_.parameters(true);
@@ -203,7 +205,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       }
       ++global_step;
       if (reducer_ && global_step == first_step + 1)
-        require_same_on_every_rank(*communicator_, "the weights after the first step", std::to_string(weights_fingerprint(model_)),
+        require_same_on_every_rank(*communicator_, "the weights after the first step", fmt::format("{}", weights_fingerprint(model_)),
                                    "a plugin computes or draws differently in each process");
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;

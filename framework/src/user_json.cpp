@@ -4,6 +4,8 @@
 #include <set>
 #include <vector>
 
+#include <fmt/format.h>
+
 namespace nnplug {
 
 namespace {
@@ -23,7 +25,7 @@ std::string decoded(std::string_view raw) {
   }
 }
 
-std::string shown(const std::string& key) { return key.size() <= 80 ? key : key.substr(0, 77) + "... (" + std::to_string(key.size()) + " characters)"; }
+std::string shown(const std::string& key) { return key.size() <= 80 ? key : fmt::format("{}... ({} characters)", key.substr(0, 77), key.size()); }
 
 // One pass over the text, without recursion: the first repeated key or the first container too deep, with its
 // line. Text that is not JSON is left to the parser, which says where.
@@ -47,7 +49,7 @@ std::optional<Finding> scan(std::string_view text) {
       }
       i = end;
     } else if (c == '{' || c == '[') {
-      if (object.size() >= kMaxJsonDepth) return Finding{line, "nested deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+      if (object.size() >= kMaxJsonDepth) return Finding{line, fmt::format("nested deeper than {} levels", kMaxJsonDepth)};
       object.push_back(c == '{');
       keys.emplace_back();
       expect_key = c == '{';
@@ -66,7 +68,7 @@ std::optional<Finding> scan(std::string_view text) {
 }  // namespace
 
 Params::Json parse_user_json(std::string_view text, const std::string& where) {
-  if (const auto found = scan(text)) throw InvalidArgument(where + ":" + std::to_string(found->line) + ": " + found->what);
+  if (const auto found = scan(text)) throw InvalidArgument(fmt::format("{}:{}: {}", where, found->line, found->what));
   return Params::Json::parse(text);
 }
 

@@ -3,6 +3,8 @@
 // several ranks: that process would silently train alone, N times over.
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -22,7 +24,7 @@ class LocalCommunicator final : public Communicator {
   int size() const override { return 1; }
   std::unique_ptr<PendingReduction> all_reduce_async(const Tensor&, ReduceOp) override { return std::make_unique<Done>(); }
   void broadcast(const Tensor&, int root) override {
-    if (root != 0) throw InvalidArgument("communicator local: broadcast from rank " + std::to_string(root) + ", but there is only rank 0");
+    if (root != 0) throw InvalidArgument(fmt::format("communicator local: broadcast from rank {}, but there is only rank 0", root));
   }
   void barrier() override {}
   std::vector<unsigned char> all_gather(const void* data, std::size_t bytes) override {

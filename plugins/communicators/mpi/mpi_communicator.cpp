@@ -3,6 +3,8 @@
 #include <climits>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "mpi_job.hpp"
 #include "nnplug/backend.hpp"
 
@@ -43,7 +45,7 @@ void all_reduce_host(MPI_Comm comm, void* data, std::size_t count, DType dtype, 
   for (std::size_t done = 0; done < count; done += piece) {
     const auto n = static_cast<int>(std::min(piece, count - done));
     check(MPI_Allreduce(MPI_IN_PLACE, bytes + done * element, n, mpi_type(dtype), MPI_SUM, comm),
-          "all-reduce of " + std::to_string(count) + " " + dtype_name(dtype) + " values");
+          fmt::format("all-reduce of {} {} values", count, dtype_name(dtype)));
   }
   if (op != ReduceOp::Average) return;
   auto divide = [&](auto* values) {
@@ -92,8 +94,7 @@ MpiCommunicator::MpiCommunicator(std::chrono::milliseconds timeout) : timeout_(t
       throw CommunicatorError("mpi: MPI_Init_thread failed");
     initialized_here_ = true;
     if (provided < MPI_THREAD_SERIALIZED)
-      throw CommunicatorError("mpi: this MPI library offers thread level " + std::to_string(provided) +
-                              ", and nnplug needs MPI_THREAD_SERIALIZED");
+      throw CommunicatorError(fmt::format("mpi: this MPI library offers thread level {}, and nnplug needs MPI_THREAD_SERIALIZED", provided));
   }
   // A communicator of our own, whose errors come back as codes (then messages) rather than ending the process.
   check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
@@ -103,8 +104,7 @@ MpiCommunicator::MpiCommunicator(std::chrono::milliseconds timeout) : timeout_(t
   char host[MPI_MAX_PROCESSOR_NAME];
   int length = 0;
   MPI_Get_processor_name(host, &length);
-  description_ = library_version() + ", rank " + std::to_string(rank_) + " of " + std::to_string(size_) + " on " +
-                 std::string(host, static_cast<std::size_t>(length));
+  description_ = fmt::format("{}, rank {} of {} on {}", library_version(), rank_, size_, std::string_view(host, static_cast<std::size_t>(length)));
   queue_ = std::make_unique<CallQueue>();
 }
 
@@ -128,15 +128,14 @@ void MpiCommunicator::settle(std::future<void>& done) const {
 void MpiCommunicator::await(std::future<void>& done, const std::string& what) const {
   if (broken_ || done.wait_for(timeout_) != std::future_status::ready) {
     broken_ = true;
-    throw CommunicatorError("mpi: rank " + std::to_string(rank_) + ": " + what + " did not finish within " +
-                            std::to_string(timeout_.count() / 1000.0).substr(0, 5) +
-                            " s (another rank may have died or stopped, or the network dropped; the communicator's "
-                            "\"timeout\" sets the limit)");
+    throw CommunicatorError(fmt::format("mpi: rank {}: {} did not finish within {:.3f} s (another rank may have died or stopped, or the "
+                                        "network dropped; the communicator's \"timeout\" sets the limit)",
+                                        rank_, what, timeout_.count() / 1000.0));
   }
   try {
     done.get();
   } catch (const CommunicatorError& e) {
-    throw CommunicatorError("rank " + std::to_string(rank_) + ": " + e.what());
+    throw CommunicatorError(fmt::format("rank {}: {}", rank_, e.what()));
   }
 }
 
@@ -146,7 +145,7 @@ void MpiCommunicator::run(const std::string& what, std::function<void()> call) {
 }
 
 std::unique_ptr<PendingReduction> MpiCommunicator::all_reduce_async(const Tensor& t, ReduceOp op) {
-  const std::string what = std::string("all-reduce (") + reduce_op_name(op) + ") of " + t.describe();
+  const std::string what = fmt::format("all-reduce ({}) of {}", reduce_op_name(op), t.describe());
   Backend& backend = t.backend();
   const std::size_t count = static_cast<std::size_t>(t.numel());
   const DType dtype = t.dtype();
@@ -164,8 +163,8 @@ std::unique_ptr<PendingReduction> MpiCommunicator::all_reduce_async(const Tensor
 
 void MpiCommunicator::broadcast(const Tensor& t, int root) {
   if (root < 0 || root >= size_)
-    throw InvalidArgument("mpi: broadcast from rank " + std::to_string(root) + ", but the ranks are 0.." + std::to_string(size_ - 1));
-  const std::string what = "broadcast of " + t.describe() + " from rank " + std::to_string(root);
+    throw InvalidArgument(fmt::format("mpi: broadcast from rank {}, but the ranks are 0..{}", root, size_ - 1));
+  const std::string what = fmt::format("broadcast of {} from rank {}", t.describe(), root);
   Backend& backend = t.backend();
   std::vector<unsigned char> staging;
   void* data = nullptr;
@@ -189,9 +188,9 @@ void MpiCommunicator::barrier() {
 
 std::vector<unsigned char> MpiCommunicator::all_gather(const void* data, std::size_t bytes) {
   if (bytes > static_cast<std::size_t>(INT_MAX))
-    throw InvalidArgument("mpi: all_gather of " + std::to_string(bytes) + " bytes per rank; at most " + std::to_string(INT_MAX));
+    throw InvalidArgument(fmt::format("mpi: all_gather of {} bytes per rank; at most {}", bytes, INT_MAX));
   std::vector<unsigned char> out(bytes * static_cast<std::size_t>(size_));
-  const std::string what = "all-gather of " + std::to_string(bytes) + " bytes";
+  const std::string what = fmt::format("all-gather of {} bytes", bytes);
   run(what, [&] {
     check(MPI_Allgather(data, static_cast<int>(bytes), MPI_BYTE, out.data(), static_cast<int>(bytes), MPI_BYTE, comm_), what);
   });

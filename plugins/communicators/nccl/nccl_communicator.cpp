@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "mpi_job.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -26,7 +28,7 @@ void check_cuda(cudaError_t r, const std::string& what) {
   if (r != cudaSuccess) throw CommunicatorError("nccl: " + what + " failed: " + cudaGetErrorString(r));
 }
 void check_mpi(int r, const std::string& what) {
-  if (r != MPI_SUCCESS) throw CommunicatorError("nccl: " + what + " (over MPI) failed with MPI error " + std::to_string(r));
+  if (r != MPI_SUCCESS) throw CommunicatorError(fmt::format("nccl: {} (over MPI) failed with MPI error {}", what, r));
 }
 
 ncclDataType_t nccl_type(DType dtype) {
@@ -59,8 +61,8 @@ class NcclPending final : public PendingReduction {
     cudaError_t status;
     while ((status = cudaEventQuery(done_)) == cudaErrorNotReady) {
       if (std::chrono::steady_clock::now() > deadline)
-        throw CommunicatorError("nccl: " + what_ + " did not finish within " + std::to_string(timeout_.count() / 1000) +
-                                " s (another rank may have died or stopped); the communicator's \"timeout\" sets the limit");
+        throw CommunicatorError(fmt::format("nccl: {} did not finish within {:.3f} s (another rank may have died or stopped); the "
+                                            "communicator's \"timeout\" sets the limit", what_, timeout_.count() / 1000.0));
       std::this_thread::sleep_for(std::chrono::microseconds(20));
     }
     check_cuda(status, what_);
@@ -94,10 +96,10 @@ class NcclCommunicator final : public Communicator {
     check_cuda(cudaGetDeviceCount(&devices), "counting the GPUs");
     const char* local_size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
     if (local_size && std::strtol(local_size, nullptr, 10) > devices)
-      throw InvalidArgument("nccl: " + std::string(local_size) + " ranks on this host share " + std::to_string(devices) +
-                            " GPU(s); NCCL needs a GPU for each (start fewer ranks per host, or use --communicator mpi)");
+      throw InvalidArgument(fmt::format("nccl: {} ranks on this host share {} GPU(s); NCCL needs a GPU for each (start fewer ranks per "
+                                        "host, or use --communicator mpi)", local_size, devices));
     device_ = local_rank() % devices;
-    check_cuda(cudaSetDevice(device_), "selecting GPU " + std::to_string(device_));
+    check_cuda(cudaSetDevice(device_), fmt::format("selecting GPU {}", device_));
     check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "creating a stream");
     ncclUniqueId id{};
     if (rank_ == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
@@ -107,8 +109,7 @@ class NcclCommunicator final : public Communicator {
     ncclGetVersion(&version);
     cudaDeviceProp p{};
     cudaGetDeviceProperties(&p, device_);
-    description_ = "NCCL " + std::to_string(version / 10000) + "." + std::to_string(version / 100 % 100) + ", rank " +
-                   std::to_string(rank_) + " of " + std::to_string(size_) + " on GPU " + std::to_string(device_) + " (" + p.name + ")";
+    description_ = fmt::format("NCCL {}.{}, rank {} of {} on GPU {} ({})", version / 10000, version / 100 % 100, rank_, size_, device_, p.name);
   }
   ~NcclCommunicator() override {
     if (comm_) ncclCommDestroy(comm_);
@@ -125,7 +126,7 @@ class NcclCommunicator final : public Communicator {
   int size() const override { return size_; }
 
   std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op) override {
-    const std::string what = std::string("all-reduce (") + reduce_op_name(op) + ") of " + t.describe();
+    const std::string what = fmt::format("all-reduce ({}) of {}", reduce_op_name(op), t.describe());
     require_device_tensor(t, what);
     t.backend().synchronize();  // the tensor's value is what the backend was asked to compute so far
     check_nccl(ncclAllReduce(t.data(), t.data(), static_cast<std::size_t>(t.numel()), nccl_type(t.dtype()),
@@ -138,7 +139,7 @@ class NcclCommunicator final : public Communicator {
   }
 
   void broadcast(const Tensor& t, int root) override {
-    const std::string what = "broadcast of " + t.describe() + " from rank " + std::to_string(root);
+    const std::string what = fmt::format("broadcast of {} from rank {}", t.describe(), root);
     require_device_tensor(t, what);
     t.backend().synchronize();
     check_nccl(ncclBroadcast(t.data(), t.data(), static_cast<std::size_t>(t.numel()), nccl_type(t.dtype()), root, comm_, stream_), what);

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "nnplug/backend.hpp"
 #include "nnplug/conformance/component_checks.hpp"
 
@@ -15,7 +17,7 @@ CheckResult expect_values(const std::string& check, const Tensor& t, const std::
   const auto got = to_host<double>(t);
   for (std::size_t i = 0; i < got.size(); ++i)
     if (std::abs(got[i] - expected[i]) > 1e-12 * std::max(1.0, std::abs(expected[i])))
-      return {check, false, "element " + std::to_string(i) + " is " + std::to_string(got[i]) + ", expected " + std::to_string(expected[i])};
+      return {check, false, fmt::format("element {} is {}, expected {}", i, got[i], expected[i])};
   return {check, true, ""};
 }
 
@@ -35,7 +37,7 @@ std::vector<CheckResult> check_communicator(Communicator& c, Backend& backend) {
   const int rank = c.rank(), size = c.size();
   std::vector<CheckResult> results;
   if (size < 1 || rank < 0 || rank >= size) {
-    results.push_back({name + " rank and size", false, "rank " + std::to_string(rank) + " of " + std::to_string(size)});
+    results.push_back({name + " rank and size", false, fmt::format("rank {} of {}", rank, size)});
     return results;  // nothing else can be trusted
   }
   results.push_back({name + " rank and size", true, ""});
@@ -46,7 +48,7 @@ std::vector<CheckResult> check_communicator(Communicator& c, Backend& backend) {
   for (int r = 0; gather.passed && r < size; ++r) {
     std::int32_t v;
     std::memcpy(&v, gathered.data() + static_cast<std::size_t>(r) * sizeof v, sizeof v);
-    if (v != 1000 + r) gather = {gather.check, false, "rank " + std::to_string(r) + "'s value arrived as " + std::to_string(v)};
+    if (v != 1000 + r) gather = {gather.check, false, fmt::format("rank {}'s value arrived as {}", r, v)};
   }
   results.push_back(gather);
 
@@ -70,7 +72,7 @@ std::vector<CheckResult> check_communicator(Communicator& c, Backend& backend) {
     c.broadcast(t, root);
     std::vector<double> expected(10);
     for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = (root + 1.0) * (i + 1.0);
-    results.push_back(expect_values(name + " broadcast from rank " + std::to_string(root), t, expected));
+    results.push_back(expect_values(fmt::format("{} broadcast from rank {}", name, root), t, expected));
   }
   c.barrier();
   results.push_back({name + " barrier", true, ""});
