@@ -48,7 +48,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {7, 0x585e8e935adc4999ULL},
     {8, 0x174dc8b360b2b411ULL},
     {9, 0xc2e2510c6a174b60ULL},
-    {10, 0xaa23aca23e9c54d8ULL},
+    {10, 0xc2616a10a4d64fc5ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

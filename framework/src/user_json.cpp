@@ -25,8 +25,6 @@ std::string decoded(std::string_view raw) {
   }
 }
 
-std::string shown(const std::string& key) { return key.size() <= 80 ? key : fmt::format("{}... ({} characters)", key.substr(0, 77), key.size()); }
-
 // One pass over the text, without recursion: the first repeated key or the first container too deep, with its
 // line. Text that is not JSON is left to the parser, which says where.
 std::optional<Finding> scan(std::string_view text) {
@@ -44,7 +42,7 @@ std::optional<Finding> scan(std::string_view text) {
       if (end >= text.size()) return std::nullopt;
       if (expect_key && !object.empty() && object.back()) {
         const std::string key = decoded(text.substr(i + 1, end - i - 1));
-        if (!keys.back().insert(key).second) return Finding{line, "duplicate key \"" + shown(key) + "\""};
+        if (!keys.back().insert(key).second) return Finding{line, "duplicate key " + Params::shown(key)};
         expect_key = false;
       }
       i = end;

@@ -120,19 +120,20 @@ class Params {
     std::string unknown, known;
     for (const auto& [key, value] : json_.items())
       if (!used_.count(key))
-        unknown += (unknown.empty() ? "'" : ", '") + (key.size() <= 80 ? key : key.substr(0, 80) + "... (" + std::to_string(key.size()) + " characters)") + "'";
+        unknown += (unknown.empty() ? "'" : ", '") + shortened(key) + "'";
     if (unknown.empty()) return;
     for (const auto& key : used_) known += (known.empty() ? "" : ", ") + key;
     throw InvalidArgument(owner_ + ": unknown parameter " + unknown + " (it takes: " +
                           (known.empty() ? "no parameters" : known) + ")");
   }
 
-  // A value as a message shows it: its JSON, or for a long one (a 50 MB string) its first 80 characters and its length.
-  static std::string shown(const Json& value) {
-    std::string text = value.dump();
-    if (text.size() <= 120) return text;
+  // Text as a message shows it: whole, or when long (a 50 MB string) its first 80 characters and its length.
+  static std::string shortened(const std::string& text) {
+    if (text.size() <= 80) return text;
     return text.substr(0, 80) + "... (" + std::to_string(text.size()) + " characters)";
   }
+  // A value as a message shows it: its JSON, shortened; bytes that are not UTF-8 are replaced, not thrown on.
+  static std::string shown(const Json& value) { return shortened(value.dump(-1, ' ', false, Json::error_handler_t::replace)); }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw InvalidArgument(owner_ + (key.empty() ? "" : ": parameter '" + key + "'") + " " + what);
