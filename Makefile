@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 
-.PHONY: deps configure build demo test bench install clean
+.PHONY: deps configure build demo test sanitize bench install clean
 
 deps:
 	./scripts/install-deps.sh
@@ -20,6 +20,21 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The whole CTest suite again, built by clang with AddressSanitizer and UndefinedBehaviorSanitizer (in
+# build-sanitize/): any report fails the test that caused it. The CUDA backend and the benchmarks are left out.
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# Plugins are linked with --no-undefined, so they link the sanitizer runtime as a shared library, as the programs do.
+SANITIZE_LINK = $(SANITIZE_FLAGS) -shared-libasan -Wl,-rpath,$(shell clang++ -print-resource-dir)/lib/linux
+sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_CXX_FLAGS="$(SANITIZE_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE_LINK)" -DCMAKE_SHARED_LINKER_FLAGS="$(SANITIZE_LINK)" \
+	  -DCMAKE_MODULE_LINKER_FLAGS="$(SANITIZE_LINK)" \
+	  -DNNPLUG_CUDA=OFF -DNNPLUG_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS)
 
 # The framework, the nnplug command, the plugins, the SDK headers and the CMake package, under PREFIX.
 install: build

@@ -49,6 +49,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {8, 0x174dc8b360b2b411ULL},
     {9, 0xc2e2510c6a174b60ULL},
     {10, 0xc2616a10a4d64fc5ULL},
+    {11, 0x30bf8494cf22465fULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

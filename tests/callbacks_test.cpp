@@ -197,7 +197,7 @@ TEST_F(Callbacks, ACheckpointWhoseCountsAreNotWholeNumbersIsRefused) {
   const auto path = dir_ / "c.safetensors";
   for (const auto& [key, value, shown] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"nnplug.epoch", "-3", "-3"}, {"nnplug.epoch", "12abc", "12abc"}, {"nnplug.epoch", "99999999999", "99999999999"},
-           {"nnplug.optimizer_steps", "1e9", "1e9"}, {"nnplug.optimizer_steps", std::string(100, '7'), std::string(40, '7') + "..."}}) {
+           {"nnplug.optimizer_steps", "1e9", "1e9"}, {"nnplug.optimizer_steps", std::string(100, '7'), std::string(80, '7') + "... (100 characters)"}}) {
     auto file = read_safetensors(path);
     const auto original = file.metadata[key];
     file.metadata[key] = value;

@@ -90,5 +90,20 @@ expect "damaged checkpoint" "$dir/ckpt.safetensors: too short for a safetensors 
   --set 'schedule={"type": "constant"}' --resume "$dir/ckpt.safetensors"
 [ "$(cat "$dir/ckpt.safetensors")" = garbage ] || { echo "FAIL: the damaged checkpoint was modified"; failures=$((failures + 1)); }
 
+# A run folder whose files are not what nnplug writes: a FIFO is refused (not read forever), a field that is
+# missing is named, a loop is no run folder; none of them is an "unexpected error".
+mkdir -p "$dir/run"
+printf 'epoch,loss,accuracy,val_loss,val_accuracy\n1,0.5,0.8,0.6,0.7\n' >"$dir/run/history.csv"
+echo '{}' >"$dir/run/metrics.json"
+expect "a run's metrics without fields" "nnplug: error: $dir/run/metrics.json: not what nnplug writes there" report "$dir/run" --output "$dir/r.html"
+rm "$dir/run/metrics.json"
+mkfifo "$dir/run/monitor.jsonl"
+expect "a FIFO in a run folder" "nnplug: error: $dir/run/monitor.jsonl: a file of the run folder is a FIFO (named pipe), not a regular file" \
+  report "$dir/run" --output "$dir/r.html"
+expect "a symlink loop as a run folder" "nnplug: error: $dir/loop_a: no such run folder" report "$dir/loop_a"
+expect "a run folder inside a file" "nnplug: error: $dir/ok.json/run: the run folder cannot be made" train "$dir/ok.json" --run-dir "$dir/ok.json/run" \
+  --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' 
+expect "plugin-check of a FIFO" "nnplug: error: $dir/fifo.json: the plugin file is a FIFO (named pipe), not a regular file" plugin-check "$dir/fifo.json"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

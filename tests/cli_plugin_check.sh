@@ -29,7 +29,7 @@ expect "a backend" 0 "PASS  cpu conv2d_grad (float32)" "$cpu"
 expect "a wrong gradient" 1 "FAIL  wrong_gradient gradient: relative error over 1e-07: input [0]" "$broken/test_plugin_wrong_gradient.so"
 expect "a wrong ABI" 1 "FAIL  load: rejected" "$broken/test_plugin_wrong_abi.so"
 out=$("$nnplug" plugin-check /nonexistent/x.so 2>&1)
-[ $? -eq 1 ] && [[ "$out" == *"/nonexistent/x.so: no such plugin file"* ]] && echo "ok: a missing file" || { echo "FAIL: missing file: $out"; failures=$((failures + 1)); }
+[ $? -eq 1 ] && [[ "$out" == *"/nonexistent/x.so: the plugin file does not exist"* ]] && echo "ok: a missing file" || { echo "FAIL: missing file: $out"; failures=$((failures + 1)); }
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

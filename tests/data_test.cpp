@@ -2,9 +2,14 @@
 // whitening against closed forms, one-hot.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <numeric>
 
+#include <fmt/format.h>
+
+#include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
 #include "test_support.hpp"
@@ -103,6 +108,26 @@ TEST_F(CsvTest, BadRowsNameFileAndLine) {
   EXPECT_EQ(error_of(), path_.string() + ":1: column 2 ('-inf') is not a finite float32 value");
   write("1e39,2,0\n");  // finite in double, infinite in float32
   EXPECT_EQ(error_of(), path_.string() + ":1: column 1 ('1e39') is not a finite float32 value");
+}
+
+TEST_F(CsvTest, WithoutShufflingOrASplitTheTrainingSetKeepsTheFilesOrder) {
+  std::string rows;
+  for (int i = 0; i < 50; ++i) rows += fmt::format("{},{}\n", i, i % 2);
+  write(rows);
+  const auto spec_for = [&](const char* training, const char* split) {
+    return parse_spec(fmt::format(R"({{"data": {{"format": "csv", "path": "{}"{}}}, "layers": [{{"type": "dense", "units": 2}}],
+                                       "loss": "softmax_cross_entropy", "optimizer": {{"type": "sgd", "lr": 0.1}}, "training": {}}})",
+                                  path_.string(), split, training),
+                      path_.parent_path() / "spec.json");
+  };
+  std::vector<float> in_order(50);
+  std::iota(in_order.begin(), in_order.end(), 0.0f);
+  EXPECT_EQ(build_experiment(spec_for(R"({"shuffle": false})", ""), registry()).train.x, in_order);
+  // Shuffling, or a split, draws the samples in a seeded random order.
+  EXPECT_NE(build_experiment(spec_for("{}", ""), registry()).train.x, in_order);
+  const auto split = build_experiment(spec_for(R"({"shuffle": false})", R"(, "validation_split": 0.2)"), registry());
+  EXPECT_EQ(split.train.size(), 40);
+  EXPECT_FALSE(std::is_sorted(split.train.x.begin(), split.train.x.end()));
 }
 
 TEST(Splits, ThreeWaySplitIsSeededAndDisjoint) {

@@ -84,7 +84,7 @@ TEST(Dropout, RateOutsideTheUnitIntervalIsRejected) {
     registry().create_layer(Params("layers[2] (dropout)", {{"type", "dropout"}, {"rate", 1.0}}));
     FAIL();
   } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(), "layers[2] (dropout): parameter 'rate' must be in [0, 1) (the probability of dropping), got 1.000000");
+    EXPECT_STREQ(e.what(), "layers[2] (dropout): parameter 'rate' must be in [0, 1) (the probability of dropping), got 1");
   }
   EXPECT_THROW(registry().create_layer(Params("test", {{"type", "gaussian_dropout"}, {"rate", -0.1}})), InvalidArgument);
 }

@@ -97,6 +97,30 @@ TEST_F(ModelFile, MetadataOfTheWrongTypeOrRangeNamesTheFileAndTheKey) {
   }
 }
 
+TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
+  for (const auto& [key, value, expected] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"nnplug.counters", R"({"1": "many"})", "damaged metadata: nnplug.counters is {\"1\":\"many\"}; expected an object from layer"},
+           {"nnplug.counters", R"({"x": [1]})", "damaged metadata: a key of nnplug.counters is \"x\", not a whole number in [0, 1000000]"},
+           {"nnplug.counters", R"({"40": [1]})", "damaged metadata: nnplug.counters names layer 40, the model has 4 layers"},
+           {"nnplug.counters", std::string(100000, '[') , "nnplug.counters:1: nested deeper than 100 levels"},
+           {"nnplug.input_shape", "[65536, 65536, 65536, 65536, 65536]",
+            "damaged metadata: nnplug.input_shape is [65536,65536,65536,65536,65536]; expected sizes that are whole numbers in [1, 2^30], 2^30 values at most in all"}}) {
+    edit([&, key = key, value = value](SafetensorsFile& f) { f.metadata[key] = value; });
+    EXPECT_NE(load_error().find(expected), std::string::npos) << load_error();
+    EXPECT_EQ(load_error().rfind(path().string(), 0), 0u) << load_error();
+    save_model(path(), spec_, *ex_.model, registry());
+  }
+}
+
+TEST_F(ModelFile, AWrongSavedSpecIsNamedByTheModelFile) {
+  edit([](SafetensorsFile& f) {
+    auto spec = Params::Json::parse(f.metadata["nnplug.spec"]);
+    spec["layers"][2]["units"] = -3;
+    f.metadata["nnplug.spec"] = spec.dump();
+  });
+  EXPECT_EQ(load_error().rfind(path().string() + " (the spec saved in it): layers[2] (dense): parameter 'units'", 0), 0u) << load_error();
+}
+
 TEST_F(ModelFile, AnOlderPluginIsRefused) {
   edit([](SafetensorsFile& f) {
     auto plugins = Params::Json::parse(f.metadata["nnplug.plugins"]);

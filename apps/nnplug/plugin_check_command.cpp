@@ -5,19 +5,22 @@
 
 #include "commands.hpp"
 #include "nnplug/conformance/plugin_checks.hpp"
+#include "nnplug/framework/input_file.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/user_json.hpp"
 
 namespace nnplug::cli {
 
 int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
   namespace fs = std::filesystem;
+  require_regular_file(args.plugin, "the plugin file");
   std::error_code ec;
-  const fs::path file = fs::weakly_canonical(args.plugin, ec);
-  if (!fs::is_regular_file(file)) throw IoError(args.plugin.string() + ": no such plugin file");
+  fs::path file = fs::weakly_canonical(args.plugin, ec);
+  if (ec) file = args.plugin;
   Params::Json extra = Params::Json::object();
   if (!args.params.empty()) {
     try {
-      extra = Params::Json::parse(args.params);
+      extra = parse_user_json(args.params, "--params");
     } catch (const Params::Json::parse_error& e) {
       throw InvalidArgument(std::string("--params: not JSON: ") + e.what());
     }

@@ -13,8 +13,9 @@ int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& p
 
   if (args.explain) {
     std::printf("search path, in order:\n");
+    std::error_code ec;  // a folder that cannot be examined (a symlink loop) is shown as missing, not thrown on
     for (const auto& d : loader.search_path())
-      std::printf("  %s%s\n", d.c_str(), std::filesystem::is_directory(d) ? "" : "   (does not exist)");
+      std::printf("  %s%s\n", d.c_str(), std::filesystem::is_directory(d, ec) ? "" : "   (does not exist)");
     std::printf("\n");
   }
   std::printf("%-12s %-24s %-9s %s\n", "KIND", "NAME", "VERSION", "LIBRARY");

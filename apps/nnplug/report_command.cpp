@@ -9,12 +9,15 @@
 #include <map>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/input_file.hpp"
 #include "nnplug/framework/svg_chart.hpp"
+#include "nnplug/framework/user_json.hpp"
 
 namespace nnplug::cli {
 
@@ -22,10 +25,18 @@ namespace {
 
 using Columns = std::map<std::string, std::vector<double>>;
 
+// A file of the run folder, whole: a FIFO or a device put in its place is refused, not read forever.
+std::string read_run_file(const std::filesystem::path& path) {
+  require_regular_file(path, "a file of the run folder");
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  if (!in || !(bytes << in.rdbuf())) throw IoError(fmt::format("{}: a file of the run folder that cannot be read", path.string()));
+  return bytes.str();
+}
+
 // A CSV file with a header line as named columns of numbers (empty or non-numeric fields are NaN).
 Columns read_columns(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw IoError(path.string() + ": cannot open");
+  std::istringstream in(read_run_file(path));
   std::string line;
   std::vector<std::string> names;
   Columns columns;
@@ -52,9 +63,11 @@ Columns read_columns(const std::filesystem::path& path) {
 
 nlohmann::json parse_json(const std::string& text, const std::filesystem::path& path) {
   try {
-    return nlohmann::json::parse(text);
+    return parse_user_json(text, path.string());
   } catch (const nlohmann::json::exception& e) {
-    throw IoError(path.string() + ": not valid JSON (" + e.what() + ")");
+    throw IoError(fmt::format("{}: not valid JSON ({})", path.string(), e.what()));
+  } catch (const InvalidArgument& e) {  // a repeated key or nesting past the limit
+    throw IoError(e.what());
   }
 }
 
@@ -77,6 +90,9 @@ std::string fixed(double v, int digits = 4) {
   return b;
 }
 
+// A count from a file: printed from its double, so that a damaged file's 1e300 is no integer overflow.
+std::string whole(const nlohmann::json& v) { return fmt::format("{:.0f}", v.get<double>()); }
+
 std::string learning_curves(const Columns& h) {
   const auto& epoch = h.at("epoch");
   auto series = [&](const char* name, const char* column, bool dashed) { return svg::Series{name, epoch, h.at(column), dashed}; };
@@ -89,46 +105,52 @@ std::string learning_curves(const Columns& h) {
 std::string metrics_section(const nlohmann::json& m) {
   std::vector<std::vector<double>> cells;
   std::vector<std::string> names;
-  for (const auto& row : m["confusion_matrix"]) cells.push_back(row.get<std::vector<double>>());
+  for (const auto& row : m.at("confusion_matrix")) cells.push_back(row.get<std::vector<double>>());
   std::string table = "<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>specificity</th><th>support</th></tr>";
-  for (const auto& c : m["classes"]) {
-    names.push_back(c["name"].get<std::string>());
-    table += "<tr><td>" + svg::escape(names.back()) + "</td><td>" + fixed(c["precision"]) + "</td><td>" + fixed(c["recall"]) + "</td><td>" +
-             fixed(c["f1"]) + "</td><td>" + fixed(c["specificity"]) + "</td><td>" + std::to_string(c["support"].get<long long>()) + "</td></tr>";
+  for (const auto& c : m.at("classes")) {
+    names.push_back(c.at("name").get<std::string>());
+    table += "<tr><td>" + svg::escape(names.back()) + "</td><td>" + fixed(c.at("precision")) + "</td><td>" + fixed(c.at("recall")) + "</td><td>" +
+             fixed(c.at("f1")) + "</td><td>" + fixed(c.at("specificity")) + "</td><td>" + whole(c.at("support")) + "</td></tr>";
   }
-  for (const auto& [name, a] : m["averages"].items())
-    table += "<tr><td><i>" + name + "</i></td><td>" + fixed(a["precision"]) + "</td><td>" + fixed(a["recall"]) + "</td><td>" + fixed(a["f1"]) +
-             "</td><td>" + fixed(a["specificity"]) + "</td><td></td></tr>";
-  std::string summary = "accuracy " + fixed(m["accuracy"]);
-  if (m.contains("loss")) summary = "loss " + fixed(m["loss"]) + ", " + summary;
-  if (m.contains("top_k")) summary += ", top-" + std::to_string(m["top_k"]["k"].get<int>()) + " accuracy " + fixed(m["top_k"]["accuracy"]);
+  for (const auto& [name, a] : m.at("averages").items())
+    table += "<tr><td><i>" + name + "</i></td><td>" + fixed(a.at("precision")) + "</td><td>" + fixed(a.at("recall")) + "</td><td>" + fixed(a.at("f1")) +
+             "</td><td>" + fixed(a.at("specificity")) + "</td><td></td></tr>";
+  std::string summary = "accuracy " + fixed(m.at("accuracy"));
+  if (m.contains("loss")) summary = "loss " + fixed(m.at("loss")) + ", " + summary;
+  if (m.contains("top_k")) summary += ", top-" + whole(m.at("top_k").at("k")) + " accuracy " + fixed(m.at("top_k").at("accuracy"));
   return "<h2>Scores on the " + svg::escape(m.value("set", std::string("test"))) + " set</h2><p>" + summary + "</p><div class=\"row\">" +
          svg::heat_map("Confusion matrix", cells, names, "actual class", "predicted class") + table + "</table></div>";
 }
 
+std::vector<std::int64_t> counts(const nlohmann::json& histogram) {
+  std::vector<std::int64_t> out;
+  for (const double c : histogram.get<std::vector<double>>()) out.push_back(c >= 0 && c < 9e18 ? static_cast<std::int64_t>(c) : 0);
+  return out;
+}
+
 std::string monitor_section(const std::filesystem::path& path, const std::filesystem::path& first_layer_png) {
-  std::ifstream in(path);
+  std::istringstream in(read_run_file(path));
   std::vector<nlohmann::json> epochs;
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) epochs.push_back(parse_json(line, path));
   if (epochs.empty()) return "";
   const auto& last = epochs.back();
-  std::string out = "<h2>Activations after epoch " + std::to_string(last["epoch"].get<int>()) + "</h2><div class=\"row\">";
+  std::string out = "<h2>Activations after epoch " + whole(last.at("epoch")) + "</h2><div class=\"row\">";
   std::string dead = "<table><tr><th>layer</th><th>mean</th><th>std</th><th>zero outputs</th><th>dead units</th></tr>";
-  for (const auto& layer : last["layers"]) {
-    const auto& a = layer["activation"];
-    out += svg::histogram(layer["label"].get<std::string>(), a["histogram"].get<std::vector<std::int64_t>>(), a["min"], a["max"]);
-    dead += "<tr><td>" + svg::escape(layer["label"].get<std::string>()) + "</td><td>" + fixed(a["mean"]) + "</td><td>" + fixed(a["std"]) + "</td><td>" +
-            fixed(layer["zero_fraction"], 3) + "</td><td>" + fixed(layer["dead_fraction"], 3) + "</td></tr>";
+  for (const auto& layer : last.at("layers")) {
+    const auto& a = layer.at("activation");
+    out += svg::histogram(layer.at("label").get<std::string>(), counts(a.at("histogram")), a.at("min"), a.at("max"));
+    dead += "<tr><td>" + svg::escape(layer.at("label").get<std::string>()) + "</td><td>" + fixed(a.at("mean")) + "</td><td>" + fixed(a.at("std")) + "</td><td>" +
+            fixed(layer.at("zero_fraction"), 3) + "</td><td>" + fixed(layer.at("dead_fraction"), 3) + "</td></tr>";
   }
   out += "</div>" + dead + "</table>";
   std::vector<svg::Series> ratios;
-  for (std::size_t l = 0; l < last["layers"].size(); ++l)
-    for (std::size_t p = 0; p < last["layers"][l]["parameters"].size(); ++p) {
-      svg::Series s{last["layers"][l]["label"].get<std::string>() + " " + last["layers"][l]["parameters"][p]["name"].get<std::string>()};
+  for (std::size_t l = 0; l < last.at("layers").size(); ++l)
+    for (std::size_t p = 0; p < last.at("layers").at(l).at("parameters").size(); ++p) {
+      svg::Series s{last.at("layers").at(l).at("label").get<std::string>() + " " + last.at("layers").at(l).at("parameters").at(p).at("name").get<std::string>()};
       for (const auto& e : epochs) {
-        const auto& entry = e["layers"][l]["parameters"][p];
-        s.x.push_back(e["epoch"].get<double>());
+        const auto& entry = e.at("layers").at(l).at("parameters").at(p);
+        s.x.push_back(e.at("epoch").get<double>());
         s.y.push_back(entry.value("update_ratio", NAN));
       }
       ratios.push_back(s);
@@ -138,11 +160,9 @@ std::string monitor_section(const std::filesystem::path& path, const std::filesy
     axes.log_y = true, axes.width = 900, axes.height = 360;
     out += "<h2>Updates</h2>" + svg::line_chart(axes, ratios);
   }
-  if (std::filesystem::exists(first_layer_png)) {
-    std::ifstream png(first_layer_png, std::ios::binary);
-    std::ostringstream bytes;
-    bytes << png.rdbuf();
-    out += "<h2>First-layer weights</h2><img class=\"weights\" alt=\"first-layer weights\" src=\"data:image/png;base64," + base64(bytes.str()) + "\">";
+  if (std::error_code ec; std::filesystem::exists(first_layer_png, ec)) {
+    out += "<h2>First-layer weights</h2><img class=\"weights\" alt=\"first-layer weights\" src=\"data:image/png;base64," +
+           base64(read_run_file(first_layer_png)) + "\">";
   }
   return out;
 }
@@ -186,8 +206,9 @@ std::string search_section(const Columns& c) {
 int report(const ReportArgs& args) {
   const auto& dir = args.run_dir;
   const auto history_path = dir / "history.csv";
-  if (!std::filesystem::is_directory(dir)) throw IoError(dir.string() + ": no such run folder (write one with nnplug train --run-dir)");
-  if (!std::filesystem::exists(history_path))
+  std::error_code ec;  // a path that cannot be examined (a symlink loop) is reported as missing, not thrown on
+  if (!std::filesystem::is_directory(dir, ec)) throw IoError(dir.string() + ": no such run folder (write one with nnplug train --run-dir)");
+  if (!std::filesystem::exists(history_path, ec))
     throw IoError(dir.string() + ": no history.csv, so this is not a run folder (write one with nnplug train --run-dir)");
   const Columns history = read_columns(history_path);
   for (const char* column : {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"})
@@ -197,7 +218,7 @@ int report(const ReportArgs& args) {
   std::string body = learning_curves(history);
   // A file of the right syntax but the wrong content (a missing field) is named, not reported as a crash.
   auto section = [&](const char* file, const std::function<std::string()>& draw) {
-    if (!std::filesystem::exists(dir / file)) return;
+    if (!std::filesystem::exists(dir / file, ec)) return;
     try {
       body += draw();
     } catch (const nlohmann::json::exception& e) {
@@ -207,9 +228,7 @@ int report(const ReportArgs& args) {
     }
   };
   section("metrics.json", [&] {
-    std::ostringstream text;
-    text << std::ifstream(dir / "metrics.json").rdbuf();
-    return metrics_section(parse_json(text.str(), dir / "metrics.json"));
+    return metrics_section(parse_json(read_run_file(dir / "metrics.json"), dir / "metrics.json"));
   });
   section("monitor.jsonl", [&] { return monitor_section(dir / "monitor.jsonl", dir / "monitor_first_layer.png"); });
   section("lr_find.csv", [&] { return lr_find_section(read_columns(dir / "lr_find.csv")); });

@@ -1,5 +1,7 @@
 #include "saved_models.hpp"
 
+
+#include <fmt/format.h>
 #include "nnplug/framework/evaluation.hpp"
 
 namespace nnplug::cli {
@@ -28,8 +30,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     auto loss = registry.create_loss(loaded.spec.section("loss"));
     const std::int64_t width = loaded.model->output_shape().numel();
     if (width != out.classes && !(width == 1 && out.classes == 2))
-      throw ShapeError(models[m].string() + ": the model outputs " + std::to_string(width) + " values per sample, the data has " +
-                       std::to_string(out.classes) + " classes");
+      throw ShapeError(fmt::format("{}: the model outputs {} values per sample, the data has {} classes", models[m].string(), width, out.classes));
     Trainer trainer(*loaded.model, loss, nullptr);
     const auto p = class_probabilities(trainer.predict(*out.scored, batch_size), width, out.classes, loss->output_link());
     if (m == 0) out.probabilities.assign(p.size(), 0.0f);

@@ -24,7 +24,7 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
     if (d <= 0) throw InvalidArgument("--input-shape: every extent must be positive");
     input.push_back(d);
   }
-  Params top(spec.path.string(), spec.json);
+  Params top(spec.where(), spec.json);
   auto backend = registry.create_backend(spec.section("backend", registry.best_backend()));
   const auto model = build_model(spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), input, 0);
   std::printf("%s", model->summary().c_str());

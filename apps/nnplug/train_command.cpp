@@ -71,7 +71,9 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   if (!args.run_dir.empty()) {
     // A run folder: everything `nnplug report` draws. The spec's own callbacks still write where they say.
     if (lead) {
-      std::filesystem::create_directories(args.run_dir);
+      std::error_code ec;
+      std::filesystem::create_directories(args.run_dir, ec);
+      if (ec) throw IoError(fmt::format("{}: the run folder cannot be made: {}", args.run_dir.string(), ec.message()));
       write_text_atomically(args.run_dir / "spec.json", spec.json.dump(2) + "\n", "the spec");
     }
     ex.fit.callbacks.push_back(std::make_shared<HistoryWriter>(args.run_dir / "history.csv"));

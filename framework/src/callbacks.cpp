@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+
+#include <fmt/format.h>
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/trainer.hpp"
@@ -120,7 +122,7 @@ bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
 }
 
 WeightAverage::WeightAverage(double decay) : decay_(decay) {
-  if (!(decay >= 0.0 && decay < 1.0)) throw InvalidArgument("ema: decay must be in [0, 1), got " + std::to_string(decay));
+  if (!(decay >= 0.0 && decay < 1.0)) throw InvalidArgument(fmt::format("ema: decay must be in [0, 1), got {}", decay));
 }
 
 bool WeightAverage::on_batch_end(const BatchRecord&, Model& model) {
@@ -146,9 +148,9 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
   std::vector<std::shared_ptr<Callback>> out;
   if (!spec.json.contains("callbacks")) return out;
   const auto& list = spec.json["callbacks"];
-  if (!list.is_array()) throw InvalidArgument(spec.path.string() + ": \"callbacks\" must be an array");
+  if (!list.is_array()) throw InvalidArgument(spec.where() + ": \"callbacks\" must be an array");
   for (std::size_t i = 0; i < list.size(); ++i) {
-    const Params p(spec.path.string() + ": callbacks[" + std::to_string(i) + "]", list[i]);
+    const Params p(fmt::format("{}: callbacks[{}]", spec.where(), i), list[i]);
     const std::string type = p.type();
     if (type == "early_stopping") {
       out.push_back(std::make_shared<EarlyStopping>(p.string("monitor", "val_loss"), p.number("min_delta", 0.0, 0.0),

@@ -9,6 +9,7 @@
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/input_file.hpp"
+#include "nnplug/params.hpp"
 
 namespace nnplug {
 
@@ -34,7 +35,11 @@ bool parse_number(const std::string& s, double& out) {
 Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, std::int64_t features) {
   require_regular_file(path, "the CSV file");
   std::ifstream in(path);
-  if (!in) throw IoError(path.string() + ": the CSV file cannot be opened");
+  if (!in) throw IoError(fmt::format("{}: the CSV file cannot be opened", path.string()));
+  return parse_csv(in, path.string(), label_column, features);
+}
+
+Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_column, std::int64_t features) {
   Dataset d;
   std::size_t columns = 0, line_no = 0, label_at = 0;
   bool unlabelled = false;
@@ -43,42 +48,39 @@ Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, s
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const auto fields = split_fields(line);
+    const auto field = [&](std::size_t c) { return Params::shortened(fields[c]); };
     if (columns == 0) {
       columns = fields.size();
       unlabelled = features > 0 && static_cast<std::int64_t>(columns) == features;
-      if (columns < 2 && !unlabelled) throw IoError(path.string() + ":" + std::to_string(line_no) + ": needs at least one feature and a label");
+      if (columns < 2 && !unlabelled) throw IoError(fmt::format("{}:{}: needs at least one feature and a label", name, line_no));
       const auto at = label_column < 0 ? static_cast<std::int64_t>(columns) + label_column : label_column;
       if (at < 0 || at >= static_cast<std::int64_t>(columns))
-        throw IoError(path.string() + ": label column " + std::to_string(label_column) + " does not exist in " +
-                      std::to_string(columns) + " columns");
+        throw IoError(fmt::format("{}: label column {} does not exist in {} columns", name, label_column, columns));
       label_at = unlabelled ? columns : static_cast<std::size_t>(at);
       double probe;
       if (!parse_number(fields[0], probe)) continue;  // a header
     }
     if (fields.size() != columns)
-      throw IoError(path.string() + ":" + std::to_string(line_no) + ": " + std::to_string(fields.size()) +
-                    " fields, the first row has " + std::to_string(columns));
+      throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));
     for (std::size_t c = 0; c < columns; ++c) {
       double v;
-      if (!parse_number(fields[c], v))
-        throw IoError(path.string() + ":" + std::to_string(line_no) + ": column " + std::to_string(c + 1) + " ('" +
-                      fields[c] + "') is not a number");
+      if (!parse_number(fields[c], v)) throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number", name, line_no, c + 1, field(c)));
       if (c != label_at) {
         // NaN, infinities and values past float32's range would only show up later, as a NaN loss.
         if (!std::isfinite(static_cast<float>(v)))
-          throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite float32 value", path.string(), line_no, c + 1, fields[c].substr(0, 40)));
+          throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite float32 value", name, line_no, c + 1, field(c)));
         d.x.push_back(static_cast<float>(v));
         continue;
       }
       if (v < 0 || v != std::floor(v) || v > 1e9)
-        throw IoError(path.string() + ":" + std::to_string(line_no) + ": label '" + fields[c] +
-                      "' is not a class index (a non-negative integer)");
+        throw IoError(fmt::format("{}:{}: label '{}' is not a class index (a non-negative integer)", name, line_no, field(c)));
       d.labels.push_back(static_cast<std::int32_t>(v));
       max_label = std::max(max_label, d.labels.back());
     }
     if (unlabelled) d.labels.push_back(-1);
   }
-  if (d.labels.empty()) throw IoError(path.string() + ": no data rows");
+  if (in.bad()) throw IoError(fmt::format("{}:{}: the CSV file cannot be read further", name, line_no));
+  if (d.labels.empty()) throw IoError(fmt::format("{}: no data rows", name));
   d.sample_shape = Shape{static_cast<std::int64_t>(unlabelled ? columns : columns - 1)};
   d.num_classes = max_label + 1;
   return d;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+
+#include <fmt/format.h>
 #include "nnplug/errors.hpp"
 
 namespace nnplug {
@@ -11,7 +13,7 @@ namespace nnplug {
 std::vector<float> class_probabilities(const std::vector<float>& outputs, std::int64_t width, std::int64_t classes, OutputLink link) {
   const bool binary = width == 1 && classes == 2;
   if (width != classes && !binary)
-    throw ShapeError("the model outputs " + std::to_string(width) + " values per sample for " + std::to_string(classes) + " classes");
+    throw ShapeError(fmt::format("the model outputs {} values per sample for {} classes", width, classes));
   const auto rows = outputs.size() / static_cast<std::size_t>(width);
   std::vector<float> p(rows * static_cast<std::size_t>(classes));
   auto sigmoid = [](double z) { return 1.0 / (1.0 + std::exp(-z)); };

@@ -84,8 +84,7 @@ void reshape_samples(const Params& data, Experiment& ex) {
     shape.push_back(static_cast<std::int64_t>(d));
   }
   if (shape.numel() != ex.train.features())
-    data.fail("sample_shape", shape.str() + " holds " + std::to_string(shape.numel()) + " values but each sample has " +
-                                  std::to_string(ex.train.features()));
+    data.fail("sample_shape", fmt::format("{} holds {} values but each sample has {}", shape.str(), shape.numel(), ex.train.features()));
   for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->sample_shape = shape;
 }
 
@@ -105,23 +104,30 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (ex.test.size() && ex.test.features() != train.features()) {
     const std::string file = format == "idx" ? data.json().value("test_images", std::string()) : data.json().value("test_path", std::string());
     throw ShapeError(fmt::format("{}: test samples of {} values, the training samples have {} ({})", spec.resolve(file).string(),
-                                 ex.test.features(), train.features(), spec.path.string()));
+                                 ex.test.features(), train.features(), spec.where()));
   }
   if (limit_test >= 0 && ex.test.size()) ex.test = ex.test.head(limit_test);
   // The limit applies before the split, and the split is seeded, so a run is reproducible.
   if (limit_train) train = train.head(*limit_train);
   else if (limit >= 0) train = train.head(limit);
   if (test_split > 0 && ex.test.size()) data.fail("test_split", "cannot be used when the data names its own test set");
-  Splits splits = split_three(train, validation_split, test_split, data_seed ^ 0x5eed5eedULL);
-  ex.train = std::move(splits.train);
-  ex.validation = std::move(splits.validation);
-  if (test_split > 0) ex.test = std::move(splits.test);
+  // "shuffle": false keeps the file's order when nothing is split off; a split draws its samples at random (seeded),
+  // and what stays for training is then in that seeded order.
+  const bool keep_order = !spec.section("training").boolean("shuffle", true);
+  if (keep_order && validation_split == 0 && test_split == 0) {
+    ex.train = std::move(train);
+  } else {
+    Splits splits = split_three(train, validation_split, test_split, data_seed ^ 0x5eed5eedULL);
+    ex.train = std::move(splits.train);
+    ex.validation = std::move(splits.validation);
+    if (test_split > 0) ex.test = std::move(splits.test);
+  }
   if (!inputs.empty()) {
     ex.test = format == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300))
                               : read_csv(inputs, data.integer("label_column", -1), ex.train.features());
     if (ex.test.features() != ex.train.features())
-      throw ShapeError(inputs.string() + ": " + std::to_string(ex.test.features()) + " features per sample, the model was trained on " +
-                       std::to_string(ex.train.features()) + " (" + spec.path.string() + ")");
+      throw ShapeError(fmt::format("{}: {} features per sample, the model was trained on {} ({})", inputs.string(), ex.test.features(),
+                                   ex.train.features(), spec.where()));
   }
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
       std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
@@ -138,7 +144,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
 
 void add_layers(const Spec& spec, const Registry& registry, Model& model) {
   if (!spec.json.contains("layers") || !spec.json["layers"].is_array() || spec.json["layers"].empty())
-    throw InvalidArgument(spec.path.string() + ": \"layers\" must be a non-empty array");
+    throw InvalidArgument(spec.where() + ": \"layers\" must be a non-empty array");
   const auto& layers = spec.json["layers"];
   for (std::size_t i = 0; i < layers.size(); ++i) {
     Params::Json entry = layers[i];
@@ -159,10 +165,10 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
         it = entry.erase(it);
       }
     }
-    Params params(spec.path.string() + ": layers[" + std::to_string(i) + "]", entry);
+    Params params(fmt::format("{}: layers[{}]", spec.where(), i), entry);
     const std::string type = params.type();
     const std::string label = "layers[" + std::to_string(i) + "] (" + type + ")";
-    params.set_owner(spec.path.string() + ": " + label);
+    params.set_owner(spec.where() + ": " + label);
     std::vector<Attachment> attachments;
     for (const auto& [key, value] : attached) {
       const bool constraint = key.ends_with("_constraint");
@@ -185,7 +191,7 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
                         (known.empty() ? "none" : known));
     }
     if (!activation.is_null()) {
-      Params act(spec.path.string() + ": " + label + " activation", activation);
+      Params act(spec.where() + ": " + label + " activation", activation);
       model.add(std::make_shared<ActivationLayer>(registry.create_activation(act)), label + " " + act.type());
     }
   }
@@ -206,7 +212,7 @@ std::shared_ptr<Communicator> create_communicator(const Spec& spec, const Regist
 }
 
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides) {
-  Params top(spec.path.string(), spec.json);
+  Params top(spec.where(), spec.json);
   Experiment ex;
   const auto seed = static_cast<std::uint64_t>(top.integer("seed", 0, 0));
   const DType dtype = dtype_from_name(top.string("dtype", "float32"));
@@ -228,7 +234,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   if (overrides.epochs) ex.fit.epochs = *overrides.epochs;
   if (overrides.batch_size) ex.fit.batch_size = *overrides.batch_size;
   if (ex.fit.batch_size <= 0)
-    throw InvalidArgument("batch size must be a positive integer, got " + std::to_string(ex.fit.batch_size));
+    throw InvalidArgument(fmt::format("batch size must be a positive integer, got {}", ex.fit.batch_size));
   ex.fit.shuffle = training.boolean("shuffle", true);
   ex.fit.drop_last = training.boolean("drop_last", false);
   ex.bucket_bytes = static_cast<std::size_t>(training.number("bucket_mb", 25.0, 1.0 / 1024, 1024.0) * (1 << 20));
@@ -240,17 +246,17 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   if (spec.json.contains("schedule")) ex.fit.schedule = registry.create_schedule(spec.section("schedule"));
   if (spec.json.contains("gradient_transforms")) {
     const auto& list = spec.json["gradient_transforms"];
-    if (!list.is_array()) throw InvalidArgument(spec.path.string() + ": \"gradient_transforms\" must be an array");
+    if (!list.is_array()) throw InvalidArgument(spec.where() + ": \"gradient_transforms\" must be an array");
     for (std::size_t i = 0; i < list.size(); ++i)
       ex.fit.gradient_transforms.push_back(registry.create_gradient_transform(
-          Params(spec.path.string() + ": gradient_transforms[" + std::to_string(i) + "]", list[i])));
+          Params(fmt::format("{}: gradient_transforms[{}]", spec.where(), i), list[i])));
   }
   if (spec.json.contains("augmentation")) {
     ex.fit.augmentation = std::make_shared<ImageAugmentation>(spec.section("augmentation"));
     try {
       ex.fit.augmentation->check(ex.train.sample_shape);
     } catch (const ShapeError& e) {
-      throw ShapeError(spec.path.string() + ": " + e.what());
+      throw ShapeError(spec.where() + ": " + e.what());
     }
   }
   ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
@@ -278,7 +284,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   try {
     ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
   } catch (const ShapeError& e) {
-    throw ShapeError(spec.path.string() + ": " + e.what());
+    throw ShapeError(spec.where() + ": " + e.what());
   }
   return ex;
 }
@@ -290,7 +296,7 @@ std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, s
   try {
     model->build(input, registry, seed);
   } catch (const ShapeError& e) {
-    throw ShapeError(spec.path.string() + ": " + e.what());
+    throw ShapeError(spec.where() + ": " + e.what());
   }
   return model;
 }

@@ -107,11 +107,11 @@ std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const 
                               std::vector<SearchDimension> dimensions, const Overrides& overrides,
                               const std::function<void(const Trial&)>& on_trial,
                               const std::function<void(int, const std::vector<Trial>&, const std::vector<SearchDimension>&)>& on_round) {
-  if (dimensions.empty()) throw InvalidArgument(spec.path.string() + ": nothing to search: give parameters in \"search\" or with --param");
+  if (dimensions.empty()) throw InvalidArgument(spec.where() + ": nothing to search: give parameters in \"search\" or with --param");
   Experiment data;
   load_data(spec, data, static_cast<std::uint64_t>(spec.json.value("seed", 0)), overrides.limit_train);
   if (!data.validation.size())
-    throw InvalidArgument(spec.path.string() + ": a search scores trials on validation data only: set data.validation_split");
+    throw InvalidArgument(spec.where() + ": a search scores trials on validation data only: set data.validation_split");
   Random random(settings.seed ^ 0x5ea4c4ULL);
   std::vector<Trial> all;
   for (int round = 1; round <= settings.rounds; ++round) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+
+#include <fmt/format.h>
 #include "nnplug/errors.hpp"
 
 namespace nnplug {
@@ -68,8 +70,8 @@ void suggest(LrFindResult& r) {
 LrFindResult find_learning_rate(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer, const Dataset& train,
                                 const LrFindSettings& s) {
   if (!(s.min_lr > 0) || !(s.max_lr > s.min_lr))
-    throw InvalidArgument("lr-find: needs 0 < min_lr < max_lr, got " + std::to_string(s.min_lr) + " and " + std::to_string(s.max_lr));
-  if (s.steps < 5) throw InvalidArgument("lr-find: needs at least 5 steps, got " + std::to_string(s.steps));
+    throw InvalidArgument(fmt::format("lr-find: needs 0 < min_lr < max_lr, got {} and {}", s.min_lr, s.max_lr));
+  if (s.steps < 5) throw InvalidArgument(fmt::format("lr-find: needs at least 5 steps, got {}", s.steps));
   if (s.batch_size <= 0) throw InvalidArgument("lr-find: the batch size must be positive");
   LrFindResult result;
   FitOptions fit;

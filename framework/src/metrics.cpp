@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+
+#include <fmt/format.h>
 #include "nnplug/errors.hpp"
 
 namespace nnplug {
@@ -19,8 +21,7 @@ ConfusionMatrix::ConfusionMatrix(std::int64_t classes) : classes_(classes) {
 ConfusionMatrix ConfusionMatrix::from_scores(const std::vector<float>& scores, const std::vector<std::int32_t>& labels,
                                              std::int64_t classes) {
   if (scores.size() != labels.size() * static_cast<std::size_t>(classes))
-    throw ShapeError(std::to_string(scores.size()) + " scores do not fit " + std::to_string(labels.size()) + " rows of " +
-                     std::to_string(classes) + " classes");
+    throw ShapeError(fmt::format("{} scores do not fit {} rows of {} classes", scores.size(), labels.size(), classes));
   ConfusionMatrix m(classes);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const float* row = scores.data() + i * static_cast<std::size_t>(classes);
@@ -31,7 +32,7 @@ ConfusionMatrix ConfusionMatrix::from_scores(const std::vector<float>& scores, c
 
 void ConfusionMatrix::add(std::int32_t actual, std::int32_t predicted, std::int64_t count) {
   if (actual < 0 || actual >= classes_ || predicted < 0 || predicted >= classes_)
-    throw InvalidArgument("class " + std::to_string(std::max(actual, predicted)) + " is outside [0, " + std::to_string(classes_) + ")");
+    throw InvalidArgument(fmt::format("class {} is outside [0, {})", std::max(actual, predicted), classes_));
   counts_[static_cast<std::size_t>(actual * classes_ + predicted)] += count;
 }
 
@@ -107,7 +108,7 @@ double ConfusionMatrix::specificity(Average a) const {
 
 double top_k_accuracy(const std::vector<float>& scores, const std::vector<std::int32_t>& labels, std::int64_t classes,
                       std::int64_t k) {
-  if (k < 1 || k > classes) throw InvalidArgument("top-k needs 1 <= k <= " + std::to_string(classes) + ", got " + std::to_string(k));
+  if (k < 1 || k > classes) throw InvalidArgument(fmt::format("top-k needs 1 <= k <= {}, got {}", classes, k));
   if (labels.empty()) return 0.0;
   std::int64_t hits = 0;
   for (std::size_t i = 0; i < labels.size(); ++i) {

@@ -1,6 +1,5 @@
 #include "nnplug/framework/model_file.hpp"
 
-#include <charconv>
 #include <set>
 #include <sstream>
 
@@ -9,7 +8,6 @@
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/safetensors.hpp"
-#include "nnplug/framework/user_json.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace nnplug {
@@ -54,7 +52,7 @@ void load_tensor(const StoredTensor& t, const Tensor& into, const std::string& w
 
 // Every parameter and layer counter of `model` from `file`, which must hold exactly those tensors besides
 // `extra` others (the optimizer's).
-void load_parameters(const SafetensorsFile& file, Model& model, const std::string& where, std::size_t extra) {
+void load_parameters(const SafetensorsFile& file, const ModelMetadata& metadata, Model& model, const std::string& where, std::size_t extra) {
   std::size_t used = 0;
   for (std::size_t i = 0; i < model.size(); ++i)
     for (Parameter* p : model.layer(i).parameters()) {
@@ -65,17 +63,23 @@ void load_parameters(const SafetensorsFile& file, Model& model, const std::strin
       ++used;
     }
   if (used + extra != file.tensors.size())
-    throw IoError(where + "holds " + std::to_string(file.tensors.size() - extra) + " model tensors, the model has " + std::to_string(used) + " parameters");
-  const auto found = file.metadata.find("nnplug.counters");
-  try {
-    const Json counters = found == file.metadata.end() ? Json::object() : Json::parse(found->second);
-    for (std::size_t i = 0; i < model.size(); ++i) {
-      const auto c = counters.find(std::to_string(i));
-      if (c != counters.end()) model.layer(i).set_counters(c->get<std::vector<std::uint64_t>>());
+    throw IoError(fmt::format("{}holds {} model tensors, the model has {} parameters", where, file.tensors.size() - extra, used));
+  for (const auto& [layer, values] : metadata.counters) {
+    if (layer >= model.size())
+      throw IoError(fmt::format("{}damaged metadata: nnplug.counters names layer {}, the model has {} layers", where, layer, model.size()));
+    try {
+      model.layer(layer).set_counters(values);
+    } catch (const InvalidArgument& e) {
+      throw IoError(fmt::format("{}damaged metadata: nnplug.counters of layer {}: {}", where, layer, e.what()));
     }
-  } catch (const Json::exception& e) {
-    throw IoError(where + "damaged layer counters: " + e.what());
   }
+}
+
+// Where a relative path in the spec resolves from, for whoever loads the model from another folder.
+std::filesystem::path absolute_or_as_is(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto out = std::filesystem::absolute(path, ec);
+  return ec ? path : out;
 }
 
 }  // namespace
@@ -98,7 +102,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
     plugins.push_back({{"kind", r.kind}, {"name", r.name}, {"library", r.library}, {"version", r.version}, {"abi", r.abi}});
   file.metadata = {{"format", "pt"},
                    {"nnplug.spec", spec.json.dump()},
-                   {"nnplug.spec_path", std::filesystem::absolute(spec.path).string()},
+                   {"nnplug.spec_path", absolute_or_as_is(spec.path).string()},
                    {"nnplug.input_shape", Json(std::vector<std::int64_t>(model.input_shape().begin(), model.input_shape().end())).dump()},
                    {"nnplug.plugins", plugins.dump()}};
   auto store = [&file](const std::string& name, const Tensor& value) {
@@ -124,108 +128,55 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
 LoadedModel load_model(const std::filesystem::path& path, const Registry& registry, std::shared_ptr<Backend> backend) {
   const std::string where = path.string() + ": ";
   SafetensorsFile file = read_safetensors(path);
-  for (const char* key : {"nnplug.spec", "nnplug.input_shape", "nnplug.plugins"})
-    if (!file.metadata.count(key)) throw IoError(where + "not a model saved by nnplug (no " + key + " in the metadata)");
+  const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
   LoadedModel out;
-  Json plugins, input;
-  try {
-    out.spec = Spec{file.metadata["nnplug.spec_path"], parse_user_json(file.metadata["nnplug.spec"], where + "nnplug.spec")};
-    plugins = parse_user_json(file.metadata["nnplug.plugins"], where + "nnplug.plugins");
-    input = parse_user_json(file.metadata["nnplug.input_shape"], where + "nnplug.input_shape");
-  } catch (const InvalidArgument& e) {  // a repeated key or nesting past the limit
-    throw IoError(std::string("damaged metadata: ") + e.what());
-  } catch (const Json::exception& e) {
-    throw IoError(where + "damaged metadata: " + e.what());
-  }
-  // What the metadata holds is checked for type and range before it is used (a wrong type would surface as one of
-  // nlohmann's type errors, not as this file's damage).
-  const auto damaged = [&](const char* key, const Json& value, const char* expected) {
-    return IoError(where + "damaged metadata: " + key + " is " + Params::shown(value) + "; expected " + expected);
-  };
-  if (!plugins.is_array()) throw damaged("nnplug.plugins", plugins, "a list of plugin records");
-  for (const auto& p : plugins)
-    if (!p.is_object() || !p.value("kind", Json()).is_string() || !p.value("name", Json()).is_string() ||
-        !p.value("library", Json()).is_string() || !p.value("version", Json()).is_string() || !p.value("abi", Json()).is_number_unsigned())
-      throw damaged("nnplug.plugins", p, "a record of kind, name, library, version (strings) and abi (a whole number)");
-  if (!input.is_array() || input.empty() || input.size() > 8) throw damaged("nnplug.input_shape", input, "a list of 1 to 8 sizes");
-  for (const auto& d : input)
-    if (!d.is_number_unsigned() || d.get<std::uint64_t>() < 1 || d.get<std::uint64_t>() > (1u << 30))
-      throw damaged("nnplug.input_shape", input, "sizes that are whole numbers in [1, 2^30]");
+  out.spec = Spec{metadata.spec_path, metadata.spec, fmt::format("{} (the spec saved in it)", path.string())};
+  out.plugins = metadata.plugins;
   // Every plugin the model was built from must be here, and not older than the one that saved it.
   std::map<std::string, const RegisteredName*> loaded;
   const auto entries = registry.entries();
   for (const auto& e : entries) loaded[std::string(kind_name(e.kind)) + ":" + e.name] = &e;
-  for (const auto& p : plugins) {
-    const PluginRecord r{p.value("kind", ""), p.value("name", ""), p.value("library", ""), p.value("version", ""), p.value("abi", 0u)};
-    out.plugins.push_back(r);
+  for (const auto& r : metadata.plugins) {
     // What only training uses need not be here to evaluate or predict (a checkpoint's resume creates its optimizer
     // from the registry itself, and says so when it is missing).
     if (r.kind == "optimizer" || r.kind == "schedule" || r.kind == "gradient_transform" || r.kind == "communicator") continue;
     const auto it = loaded.find(r.kind + ":" + r.name);
     if (it == loaded.end())
-      throw PluginError(where + "the model needs " + r.kind + " '" + r.name + "' from plugin " + r.library + "@" + r.version +
-                        " (ABI " + std::to_string(r.abi) + "), which is not loaded: add its folder with --plugin-path or NNPLUG_PLUGIN_PATH");
+      throw PluginError(fmt::format("{}the model needs {} '{}' from plugin {}@{} (ABI {}), which is not loaded: add its folder with "
+                                    "--plugin-path or NNPLUG_PLUGIN_PATH", where, r.kind, r.name, r.library, r.version, r.abi));
     const Library& lib = *it->second->library;
     if (older(lib.version(), r.version))
-      throw PluginError(where + "the model needs " + r.kind + " '" + r.name + "' from plugin " + r.library + " " + r.version +
-                        " or newer; the one loaded is " + lib.name() + "@" + lib.version() + " (" + lib.path().string() + ")");
+      throw PluginError(fmt::format("{}the model needs {} '{}' from plugin {} {} or newer; the one loaded is {}@{} ({})", where, r.kind,
+                                    r.name, r.library, r.version, lib.name(), lib.version(), lib.path().string()));
   }
-  Params top(out.spec.path.string(), out.spec.json);
+  Params top(out.spec.where(), out.spec.json);
   if (!backend) backend = registry.create_backend(out.spec.section("backend", registry.best_backend()));
-  Shape shape;
-  for (const auto& d : input) shape.push_back(d.get<std::int64_t>());
-  out.model = build_model(out.spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), shape, 0);
+  out.model = build_model(out.spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), metadata.input_shape, 0);
   std::size_t optimizer_tensors = 0;  // a checkpoint also holds the optimizer's state
   for (const auto& t : file.tensors) optimizer_tensors += t.name.starts_with("optimizer.");
-  load_parameters(file, *out.model, where, optimizer_tensors);
+  load_parameters(file, metadata, *out.model, where, optimizer_tensors);
   return out;
 }
-
-namespace {
-
-// A count in a checkpoint's metadata: the whole text a whole number in [0, max], else the file is damaged.
-std::int64_t metadata_count(const std::string& where, const char* key, const std::string& text, std::int64_t max) {
-  std::int64_t value = -1;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > max)
-    throw IoError(fmt::format("{}damaged metadata: {} is \"{}\", not a whole number in [0, {}]", where, key,
-                              text.size() > 40 ? text.substr(0, 40) + "..." : text, max));
-  return value;
-}
-
-}  // namespace
 
 int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer) {
   const std::string where = path.string() + ": ";
   const SafetensorsFile file = read_safetensors(path);
-  const auto meta = [&](const char* key) {
-    const auto it = file.metadata.find(key);
-    if (it == file.metadata.end()) throw IoError(where + "not a checkpoint (no " + key + " in the metadata; write checkpoints with the checkpoint callback)");
-    return it->second;
-  };
-  Json saved;
-  try {
-    saved = Json::parse(meta("nnplug.spec"));
-  } catch (const Json::exception& e) {
-    throw IoError(where + "damaged metadata: " + e.what());
-  }
-  if (saved.value("layers", Json()) != spec.json.value("layers", Json()))
-    throw IoError(where + "was written for other layers than " + spec.path.string() + " has");
-  if (meta("nnplug.optimizer") != optimizer.type())
-    throw IoError(where + "holds the state of optimizer " + meta("nnplug.optimizer") + ", " + spec.path.string() + " uses " + optimizer.type());
+  const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
+  const CheckpointMetadata checkpoint = read_checkpoint_metadata(file.metadata, path.string());
+  if (metadata.spec.value("layers", Json()) != spec.json.value("layers", Json()))
+    throw IoError(fmt::format("{}was written for other layers than {} has", where, spec.where()));
+  if (checkpoint.optimizer != optimizer.type())
+    throw IoError(fmt::format("{}holds the state of optimizer {}, {} uses {}", where, Params::shortened(checkpoint.optimizer), spec.where(),
+                              optimizer.type()));
   const auto state = optimizer.state();
-  try {
-    load_parameters(file, model, where, state.size());
-    for (const auto& [name, value] : state) {
-      const StoredTensor* t = file.find("optimizer." + name);
-      if (!t) throw IoError(where + "optimizer state 'optimizer." + name + "' is missing");
-      load_tensor(*t, value, where);
-    }
-    optimizer.set_step_count(metadata_count(where, "nnplug.optimizer_steps", meta("nnplug.optimizer_steps"), std::int64_t{1} << 62));
-    return static_cast<int>(metadata_count(where, "nnplug.epoch", meta("nnplug.epoch"), 1000000));
-  } catch (const std::logic_error& e) {  // a number or counter list that does not parse
-    throw IoError(where + "damaged metadata: " + e.what());
+  load_parameters(file, metadata, model, where, state.size());
+  for (const auto& [name, value] : state) {
+    const StoredTensor* t = file.find("optimizer." + name);
+    if (!t) throw IoError(fmt::format("{}optimizer state 'optimizer.{}' is missing", where, name));
+    load_tensor(*t, value, where);
   }
+  optimizer.set_step_count(checkpoint.optimizer_steps);
+  return checkpoint.epoch;
 }
 
 std::size_t import_weights(const WeightImport& import, Model& model) {

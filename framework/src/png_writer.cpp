@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+
+#include <fmt/format.h>
 #include "nnplug/errors.hpp"
 
 namespace nnplug {
@@ -27,8 +29,7 @@ void chunk(std::string& out, const char* type, const std::string& data) {
 std::string encode_png(const std::vector<std::uint8_t>& pixels, int width, int height, int channels) {
   if (width <= 0 || height <= 0 || (channels != 1 && channels != 3) ||
       pixels.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * static_cast<std::size_t>(channels))
-    throw InvalidArgument("encode_png: " + std::to_string(pixels.size()) + " bytes do not make a " + std::to_string(width) + "x" +
-                          std::to_string(height) + " image of " + std::to_string(channels) + " channels");
+    throw InvalidArgument(fmt::format("encode_png: {} bytes do not make a {}x{} image of {} channels", pixels.size(), width, height, channels));
   // Each row starts with its filter type (0: none).
   const std::size_t row = static_cast<std::size_t>(width) * static_cast<std::size_t>(channels);
   std::string raw;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+
+#include <fmt/format.h>
 #include "nnplug/errors.hpp"
 
 namespace nnplug {
@@ -31,7 +33,7 @@ void Standardizer::apply(Dataset& data) const {
   if (mean_.empty()) throw Error("preprocessing must be fitted before it is applied");
   const auto f = static_cast<std::size_t>(data.features());
   if (per_feature_ && f != mean_.size())
-    throw ShapeError("preprocessing was fitted on " + std::to_string(mean_.size()) + " features, the data has " + std::to_string(f));
+    throw ShapeError(fmt::format("preprocessing was fitted on {} features, the data has {}", mean_.size(), f));
   for (std::size_t i = 0; i < data.x.size(); ++i) {
     const std::size_t g = per_feature_ ? i % f : 0;
     // eps keeps a constant feature (std 0) finite: it maps to 0.
@@ -99,7 +101,7 @@ void Pca::fit(const Dataset& train) {
   if (train.size() < 2) throw InvalidArgument("pca needs at least two training samples");
   dims_ = train.features();
   if (whiten_ != "zca" && (components_ < 1 || components_ > dims_))
-    throw InvalidArgument("pca components must be in [1, " + std::to_string(dims_) + "], got " + std::to_string(components_));
+    throw InvalidArgument(fmt::format("pca components must be in [1, {}], got {}", dims_, components_));
   const auto d = static_cast<std::size_t>(dims_), n = static_cast<std::size_t>(train.size());
   mean_.assign(d, 0.0);
   for (std::size_t i = 0; i < n; ++i)
@@ -119,7 +121,7 @@ void Pca::fit(const Dataset& train) {
 void Pca::apply(Dataset& data) const {
   if (!dims_) throw Error("pca must be fitted before it is applied");
   if (data.features() != dims_)
-    throw ShapeError("pca was fitted on " + std::to_string(dims_) + " features, the data has " + std::to_string(data.features()));
+    throw ShapeError(fmt::format("pca was fitted on {} features, the data has {}", dims_, data.features()));
   const auto d = static_cast<std::size_t>(dims_), n = static_cast<std::size_t>(data.size());
   const std::size_t k = whiten_ == "zca" ? d : static_cast<std::size_t>(components_);
   std::vector<float> out(n * (whiten_ == "zca" ? d : k));
@@ -150,8 +152,7 @@ std::vector<float> one_hot(const std::vector<std::int32_t>& labels, std::int64_t
   std::vector<float> out(labels.size() * static_cast<std::size_t>(num_classes), 0.0f);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] < 0 || labels[i] >= num_classes)
-      throw InvalidArgument("label " + std::to_string(labels[i]) + " at row " + std::to_string(i) + " is outside [0, " +
-                            std::to_string(num_classes) + ")");
+      throw InvalidArgument(fmt::format("label {} at row {} is outside [0, {})", labels[i], i, num_classes));
     out[i * static_cast<std::size_t>(num_classes) + static_cast<std::size_t>(labels[i])] = 1.0f;
   }
   return out;

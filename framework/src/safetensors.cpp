@@ -51,7 +51,7 @@ void write_safetensors(const std::filesystem::path& path, const SafetensorsFile&
   std::uint64_t offset = 0;
   for (const auto& t : file.tensors) {
     if (t.bytes.size() != static_cast<std::size_t>(t.shape.numel()) * dtype_size(t.dtype))
-      throw IoError(path.string() + ": tensor '" + t.name + "' has " + std::to_string(t.bytes.size()) + " bytes for shape " + t.shape.str());
+      throw IoError(fmt::format("{}: tensor '{}' has {} bytes for shape {}", path.string(), t.name, t.bytes.size(), t.shape.str()));
     header[t.name] = {{"dtype", code_of(t.dtype)}, {"shape", std::vector<std::int64_t>(t.shape.begin(), t.shape.end())},
                       {"data_offsets", {offset, offset + t.bytes.size()}}};
     offset += t.bytes.size();
@@ -80,10 +80,10 @@ SafetensorsFile read_safetensors(const std::filesystem::path& path) {
 SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& name) {
   const std::string where = name + ": ";
   const std::uint64_t size = bytes.size();
-  if (size < 8) throw IoError(where + "too short for a safetensors file (" + std::to_string(size) + " bytes)");
+  if (size < 8) throw IoError(fmt::format("{}too short for a safetensors file ({} bytes)", where, size));
   std::uint64_t length = 0;
   for (int i = 0; i < 8; ++i) length |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)])) << (8 * i);
-  if (length > size - 8) throw IoError(where + "the header claims " + std::to_string(length) + " bytes, the file has " + std::to_string(size - 8) + " after the length");
+  if (length > size - 8) throw IoError(fmt::format("{}the header claims {} bytes, the file has {} after the length", where, length, size - 8));
   const std::string text(bytes.substr(8, static_cast<std::size_t>(length)));
   Json header;
   try {
@@ -132,8 +132,8 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
       throw IoError(tensor + "data_offsets must be non-negative integers");
     const auto begin = v["data_offsets"][0].get<std::uint64_t>(), end = v["data_offsets"][1].get<std::uint64_t>();
     if (end < begin || end - begin != expected)
-      throw IoError(tensor + "holds " + std::to_string(end < begin ? 0 : end - begin) + " bytes, its shape " + t.shape.str() + " needs " + std::to_string(expected));
-    if (end > data_size) throw IoError(tensor + "its bytes end at " + std::to_string(end) + ", past the end of the data (" + std::to_string(data_size) + "): truncated file?");
+      throw IoError(fmt::format("{}holds {} bytes, its shape {} needs {}", tensor, end < begin ? 0 : end - begin, t.shape.str(), expected));
+    if (end > data_size) throw IoError(fmt::format("{}its bytes end at {}, past the end of the data ({}): truncated file?", tensor, end, data_size));
     const char* first = bytes.data() + 8 + length + begin;
     t.bytes.assign(first, first + expected);
     ordered.emplace_back(begin, std::move(t));

@@ -4,13 +4,15 @@
 #include <sstream>
 #include <vector>
 
+
+#include <fmt/format.h>
 #include "nnplug/framework/input_file.hpp"
 #include "nnplug/framework/user_json.hpp"
 
 namespace nnplug {
 
 Params Spec::section(const std::string& key, const Params::Json& fallback) const {
-  return Params(path.string() + ": " + key, json.contains(key) ? json[key] : fallback);
+  return Params(where() + ": " + key, json.contains(key) ? json[key] : fallback);
 }
 
 std::filesystem::path Spec::resolve(const std::string& p) const {
@@ -52,7 +54,7 @@ void Spec::set(const std::string& assignment) {
         throw InvalidArgument("--set " + path_text + ": '" + walked + "' indexes an array; use a number");
       }
       if (index >= node->size())
-        throw InvalidArgument("--set " + path_text + ": '" + walked + "' is past the end (" + std::to_string(node->size()) + " entries)");
+        throw InvalidArgument(fmt::format("--set {}: '{}' is past the end ({} entries)", path_text, walked, node->size()));
       node = &(*node)[index];
     } else {
       if (node->is_string()) *node = Params::Json{{"type", node->get<std::string>()}};  // "adam" -> {"type": "adam"}
@@ -77,8 +79,7 @@ Spec parse_spec(const std::string& text, const std::filesystem::path& path) {
     }
     std::string what = e.what();
     if (const auto pos = what.find("; "); pos != std::string::npos) what = what.substr(pos + 2);
-    throw InvalidArgument(path.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                          ": not valid JSON: " + what);
+    throw InvalidArgument(fmt::format("{}:{}:{}: not valid JSON: {}", path.string(), line, column, what));
   } catch (const Params::Json::exception& e) {
     // Valid syntax that nlohmann cannot hold, e.g. a number beyond double's range (found by fuzz/spec_fuzzer).
     throw InvalidArgument(path.string() + ": " + e.what());

@@ -147,7 +147,8 @@ std::string heat_map(const std::string& title, const std::vector<std::vector<dou
     svg += "<text x=\"" + std::to_string(left - 4) + "\" y=\"" + std::to_string(top + r * cell + cell / 2 + 4) + "\" text-anchor=\"end\">" + escape(name) + "</text>";
     svg += "<text x=\"" + std::to_string(left + r * cell + cell / 2) + "\" y=\"" + std::to_string(top - 4) + "\" text-anchor=\"middle\">" + std::to_string(r) + "</text>";
     for (int c = 0; c < static_cast<int>(cells[static_cast<std::size_t>(r)].size()); ++c) {
-      const double v = cells[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)], t = peak > 0 ? v / peak : 0;
+      const double v = cells[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
+      const double t = peak > 0 && v > 0 ? std::min(v / peak, 1.0) : 0;  // NaN and negatives (a damaged file) as 0
       char colour[16];
       std::snprintf(colour, sizeof colour, "#%02x%02x%02x", static_cast<int>(255 - 225 * t), static_cast<int>(255 - 190 * t), static_cast<int>(255 - 100 * t));
       svg += "<rect x=\"" + std::to_string(left + c * cell) + "\" y=\"" + std::to_string(top + r * cell) + "\" width=\"" + std::to_string(cell) +

@@ -3,13 +3,15 @@
 #include <cmath>
 #include <numbers>
 
+
+#include <fmt/format.h>
 #include "nnplug/errors.hpp"
 
 namespace nnplug::synthetic {
 
 namespace {
 Dataset points(std::int64_t n, std::int64_t features, std::int64_t classes) {
-  if (n <= 0) throw InvalidArgument("a synthetic data set needs a positive number of samples, got " + std::to_string(n));
+  if (n <= 0) throw InvalidArgument(fmt::format("a synthetic data set needs a positive number of samples, got {}", n));
   Dataset d;
   d.sample_shape = Shape{features};
   d.x.resize(static_cast<std::size_t>(n * features));
@@ -43,8 +45,7 @@ Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t 
     centre.resize(static_cast<std::size_t>(centers * features));
     for (double& c : centre) c = random.uniform(-10.0, 10.0);
   } else if (centre.size() != static_cast<std::size_t>(centers * features)) {
-    throw InvalidArgument("gaussian blobs: " + std::to_string(centre.size()) + " centre coordinates for " + std::to_string(centers) +
-                          " centres of " + std::to_string(features) + " features");
+    throw InvalidArgument(fmt::format("gaussian blobs: {} centre coordinates for {} centres of {} features", centre.size(), centers, features));
   }
   for (std::int64_t i = 0; i < samples; ++i) {
     const std::int64_t k = i % centers;

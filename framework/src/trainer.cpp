@@ -120,8 +120,8 @@ void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& p
 std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
                                       const std::function<void(const EpochRecord&)>& on_epoch) {
   if (options.batch_size <= 0)
-    throw InvalidArgument("batch_size must be a positive integer, got " + std::to_string(options.batch_size));
-  if (options.epochs < 0) throw InvalidArgument("epochs must be >= 0, got " + std::to_string(options.epochs));
+    throw InvalidArgument(fmt::format("batch_size must be a positive integer, got {}", options.batch_size));
+  if (options.epochs < 0) throw InvalidArgument(fmt::format("epochs must be >= 0, got {}", options.epochs));
   if (train.size() == 0) throw InvalidArgument("the training set is empty");
   if (!optimizer_) throw InvalidArgument("fit() needs an optimizer");
   loss_fn_->check(model_.output_shape(), train.num_classes);
@@ -160,7 +160,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (options.shuffle)
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
     model_.set_training(true);
-    ProgressBar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs), batches,
+    ProgressBar bar(fmt::format("epoch {}/{}", epoch, options.epochs), batches,
                     options.progress && rank() == 0);
     double loss_sum = 0.0, correct = 0.0;
     std::int64_t seen = 0;
@@ -185,14 +185,13 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       correct += scores.correct;
       if (!std::isfinite(loss)) {
         const std::string where = shard.size() > 0 ? model_.first_non_finite(x_) : "";
-        throw Error("epoch " + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + ": the loss is " + std::to_string(loss) +
-                    (where.empty() ? "" : " (the first non-finite value: " + where + ")") + "; lower the learning rate or check the data");
+        throw Error(fmt::format("epoch {}, batch {}: the loss is {}{}; lower the learning rate or check the data", epoch, b + 1, loss,
+                                where.empty() ? "" : fmt::format(" (the first non-finite value: {})", where)));
       }
       if (options.schedule) {
         const double lr = options.schedule->learning_rate(base_lr, epoch - 1, global_step);
         if (!(lr >= 0.0) || !std::isfinite(lr))
-          throw Error("schedule " + options.schedule->type() + " gives learning rate " + std::to_string(lr) +
-                      " at epoch " + std::to_string(epoch) + ", step " + std::to_string(global_step + 1));
+          throw Error(fmt::format("schedule {} gives learning rate {} at epoch {}, step {}", options.schedule->type(), lr, epoch, global_step + 1));
         optimizer_->set_learning_rate(lr);
       }
       update(options, parameters, global_step, share, shard.size() > 0);
@@ -237,7 +236,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
 }
 
 Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
-  if (batch_size <= 0) throw InvalidArgument("batch_size must be a positive integer, got " + std::to_string(batch_size));
+  if (batch_size <= 0) throw InvalidArgument(fmt::format("batch_size must be a positive integer, got {}", batch_size));
   if (data.size() == 0) throw InvalidArgument("cannot evaluate on an empty data set");
   loss_fn_->check(model_.output_shape(), data.num_classes);
   model_.set_training(false);
@@ -263,7 +262,7 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
 }
 
 std::vector<float> Trainer::predict(const Dataset& data, std::int64_t batch_size) {
-  if (batch_size <= 0) throw InvalidArgument("batch_size must be a positive integer, got " + std::to_string(batch_size));
+  if (batch_size <= 0) throw InvalidArgument(fmt::format("batch_size must be a positive integer, got {}", batch_size));
   model_.set_training(false);
   std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
   std::iota(order.begin(), order.end(), 0);

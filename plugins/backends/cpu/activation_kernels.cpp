@@ -111,7 +111,7 @@ void run_kernel(const op::Activation& o) {
   require_same_count(o.x, o.y, "activation");
   with_float_type(o.y, "activation", [&](auto tag) {
     using T = decltype(tag);
-    activate<T>(o.fn, static_cast<T>(o.alpha), o.x.data<T>(), o.y.data<T>(), o.x.numel());
+    activate<T>(o.fn, static_cast<T>(pointwise_alpha(o.fn, o.alpha)), o.x.data<T>(), o.y.data<T>(), o.x.numel());
   });
 }
 
@@ -121,7 +121,7 @@ void run_kernel(const op::ActivationGrad& o) {
     using T = decltype(tag);
     const T* x = o.x.defined() ? o.x.data<T>() : nullptr;
     const T* y = o.y.defined() ? o.y.data<T>() : nullptr;
-    activate_grad<T>(o.fn, static_cast<T>(o.alpha), x, y, o.dy.data<T>(), o.dx.data<T>(), o.dx.numel());
+    activate_grad<T>(o.fn, static_cast<T>(pointwise_alpha(o.fn, o.alpha)), x, y, o.dy.data<T>(), o.dx.data<T>(), o.dx.numel());
   });
 }
 

@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <string>
 
+
+#include <fmt/format.h>
 #include "nnplug/errors.hpp"
 
 namespace nnplug::cpu {
@@ -26,8 +28,7 @@ void* CachingAllocator::allocate(std::size_t bytes) {
   void* p = std::aligned_alloc(64, size);
   if (!p) {
     in_use_ -= size;
-    throw BackendError("cpu backend: out of memory allocating " + std::to_string(bytes) + " bytes (" +
-                       std::to_string(in_use_) + " bytes in use)");
+    throw BackendError(fmt::format("cpu backend: out of memory allocating {} bytes ({} bytes in use)", bytes, in_use_));
   }
   return p;
 }

@@ -230,7 +230,9 @@ void max_pool_2x2(const T* x, T* y, std::int32_t* arg, std::int64_t planes, std:
 
 void run_kernel(const op::Pool2d& o) {
   const Window2d& g = o.window;
-  const auto [n, c, h, w, f, oh, ow] = kChecks.pool(o.x, o.y, o.argmax, o.kind, g, "pool2d");
+  // Plain copies, not structured bindings: clang 14 (the sanitizer build) cannot capture those in lambdas.
+  const backends::WindowShape s = kChecks.pool(o.x, o.y, o.argmax, o.kind, g, "pool2d");
+  const std::int64_t n = s.n, c = s.c, h = s.h, w = s.w, oh = s.oh, ow = s.ow;
   const bool max = o.kind == PoolKind::Max;
   with_float_type(o.x, "pool2d", [&](auto tag) {
     using T = decltype(tag);
@@ -269,7 +271,9 @@ void run_kernel(const op::Pool2d& o) {
 
 void run_kernel(const op::Pool2dGrad& o) {
   const Window2d& g = o.window;
-  const auto [n, c, h, w, f, oh, ow] = kChecks.pool(o.dx, o.dy, o.argmax, o.kind, g, "pool2d_grad");
+  // Plain copies, not structured bindings: clang 14 (the sanitizer build) cannot capture those in lambdas.
+  const backends::WindowShape s = kChecks.pool(o.dx, o.dy, o.argmax, o.kind, g, "pool2d_grad");
+  const std::int64_t n = s.n, c = s.c, h = s.h, w = s.w, oh = s.oh, ow = s.ow;
   with_float_type(o.dy, "pool2d_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* dy = o.dy.data<T>();

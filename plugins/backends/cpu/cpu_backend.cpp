@@ -10,6 +10,8 @@
 
 #include <Eigen/Core>
 
+
+#include <fmt/format.h>
 #include "kernels.hpp"
 
 namespace nnplug::cpu {
@@ -91,13 +93,13 @@ std::shared_ptr<Buffer> CpuBackend::allocate(std::size_t bytes) {
 
 void CpuBackend::upload(const Tensor& dst, const void* host, std::size_t bytes) {
   require(same_backend(dst, this) && bytes <= dst.bytes(), "upload",
-          std::to_string(bytes) + " bytes do not fit tensor " + dst.describe());
+          fmt::format("{} bytes do not fit tensor {}", bytes, dst.describe()));
   std::memcpy(dst.data(), host, bytes);
 }
 
 void CpuBackend::download(void* host, const Tensor& src, std::size_t bytes) {
   require(same_backend(src, this) && bytes <= src.bytes(), "download",
-          std::to_string(bytes) + " bytes asked of tensor " + src.describe());
+          fmt::format("{} bytes asked of tensor {}", bytes, src.describe()));
   std::memcpy(host, src.data(), bytes);
 }
 

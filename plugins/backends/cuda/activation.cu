@@ -79,7 +79,7 @@ void run_kernel(const op::Activation& o, DeviceContext& ctx) {
   with_float_type(o.y, "activation", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.x.numel();
-    activation_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.fn, static_cast<T>(o.alpha), o.x.data<T>(), o.y.data<T>(), n);
+    activation_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.fn, static_cast<T>(pointwise_alpha(o.fn, o.alpha)), o.x.data<T>(), o.y.data<T>(), n);
   });
   check_launch("activation");
 }
@@ -93,7 +93,7 @@ void run_kernel(const op::ActivationGrad& o, DeviceContext& ctx) {
     const std::int64_t n = o.dx.numel();
     const T* x = o.x.defined() ? o.x.data<T>() : nullptr;
     const T* y = o.y.defined() ? o.y.data<T>() : nullptr;
-    activation_grad_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.fn, static_cast<T>(o.alpha), x, y, o.dy.data<T>(),
+    activation_grad_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(o.fn, static_cast<T>(pointwise_alpha(o.fn, o.alpha)), x, y, o.dy.data<T>(),
                                                                              o.dx.data<T>(), n);
   });
   check_launch("activation_grad");

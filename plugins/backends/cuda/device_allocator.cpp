@@ -4,6 +4,8 @@
 
 #include <string>
 
+
+#include <fmt/format.h>
 #include "nnplug/errors.hpp"
 
 namespace nnplug::cuda {
@@ -43,10 +45,9 @@ void* DeviceAllocator::allocate(std::size_t bytes) {
     cudaGetLastError();
     std::size_t free_bytes = 0, total_bytes = 0;
     cudaMemGetInfo(&free_bytes, &total_bytes);
-    throw BackendError("cuda backend: out of device memory: asked for " + mebibytes(bytes) + " (" + std::to_string(bytes) +
-                       " bytes), " + mebibytes(free_bytes) + " free of " + mebibytes(total_bytes) + " on device " +
-                       std::to_string(device_) + ", " + mebibytes(in_use_) + " held by nnplug tensors (" +
-                       cudaGetErrorString(status) + ")");
+    throw BackendError(fmt::format("cuda backend: out of device memory: asked for {} ({} bytes), {} free of {} on device {}, {} held by "
+                                   "nnplug tensors ({})", mebibytes(bytes), bytes, mebibytes(free_bytes), mebibytes(total_bytes), device_,
+                                   mebibytes(in_use_), cudaGetErrorString(status)));
   }
   ++system_allocations_;
   in_use_ += size;

@@ -2,6 +2,8 @@
 
 #include <string>
 
+
+#include <fmt/format.h>
 #include "kernels.hpp"
 
 namespace nnplug::cuda {
@@ -64,7 +66,7 @@ void DeviceContext::synchronize_and_check(const char* during) {
   check(cudaMemsetAsync(error_word_, 0, sizeof(unsigned), stream_), during);
   if (word & kLabelOutOfRange)
     throw BackendError("cuda backend: class_loss: a label is outside [0, C), the number of score columns (seen " + std::string(during) + ")");
-  throw BackendError("cuda backend: a kernel reported error bits " + std::to_string(word) + " (seen " + during + ")");
+  throw BackendError(fmt::format("cuda backend: a kernel reported error bits {} (seen {})", word, during));
 }
 
 }  // namespace nnplug::cuda

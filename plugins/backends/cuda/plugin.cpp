@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "cuda_backend.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -26,8 +28,7 @@ NNPLUG_PLUGIN("cuda", "0.1.0", "backend:cuda", 0) {
     const bool step_graphs = p.boolean("step_graphs", true);
     p.check_unused();
     if (device >= count)
-      throw nnplug::InvalidArgument("cuda backend: device " + std::to_string(device) + " asked for, this machine has " +
-                                    std::to_string(count));
+      throw nnplug::InvalidArgument(fmt::format("cuda backend: device {} asked for, this machine has {}", device, count));
     return std::make_unique<nnplug::cuda::CudaBackend>(static_cast<int>(device), sync_every_op, allow_tf32,
                                                          step_graphs && !sync_every_op);
   });
@@ -45,7 +46,7 @@ NNPLUG_PLUGIN_PROBE() {
   cudaDeviceProp p{};
   if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return {0.0, "cannot read the properties of CUDA device 0"};
   if (p.major * 10 + p.minor < NNPLUG_CUDA_MIN_ARCH)
-    return {0.0, std::string(p.name) + " is sm_" + std::to_string(p.major * 10 + p.minor) + "; this build runs on sm_" +
-                     std::to_string(NNPLUG_CUDA_MIN_ARCH) + " and newer (set CMAKE_CUDA_ARCHITECTURES and rebuild)"};
+    return {0.0, fmt::format("{} is sm_{}; this build runs on sm_{} and newer (set CMAKE_CUDA_ARCHITECTURES and rebuild)", p.name,
+                             p.major * 10 + p.minor, NNPLUG_CUDA_MIN_ARCH)};
   return {kScore, ""};
 }

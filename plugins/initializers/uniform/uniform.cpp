@@ -1,4 +1,6 @@
 // Initializer 'uniform' (torch.nn.init.uniform_): U(a, b), defaults a = 0, b = 1.
+#include <fmt/format.h>
+
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -18,7 +20,7 @@ class Uniform final : public nnplug::Initializer {
 NNPLUG_PLUGIN("uniform", "0.1.0", "initializer:uniform", 0) {
   registrar.add_initializer("uniform", [](const nnplug::Params& p) {
     const double a = p.number("a", 0.0), b = p.number("b", 1.0);
-    if (!(a < b)) p.fail("b", "must be greater than a (" + std::to_string(a) + "), got " + std::to_string(b));
+    if (!(a < b)) p.fail("b", fmt::format("must be greater than a ({}), got {}", a, b));
     p.check_unused();
     return std::make_unique<Uniform>(a, b);
   });

@@ -2,6 +2,8 @@
 // "valid" / "same" / int, dilation 1, bias true, weight_init (he_normal; fan_in = C kh kw) and bias_init (zeros).
 // in_channels is optional: the input's channel count is taken from the layer below, and checked when given.
 // Input and output are NCHW; the weight is [filters, C, kh, kw] as PyTorch stores it.
+#include <fmt/format.h>
+
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
 
@@ -26,7 +28,7 @@ class Conv2dLayer final : public Layer {
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (input.rank() != 3) throw ShapeError("conv2d expects (channels, height, width) per sample, got " + input.str());
     if (in_channels_ && input[0] != in_channels_)
-      throw ShapeError("conv2d expects " + std::to_string(in_channels_) + " input channels (in_channels), got " + input.str());
+      throw ShapeError(fmt::format("conv2d expects {} input channels (in_channels), got {}", in_channels_, input.str()));
     const auto [oh, ow] = spec_.output(input);
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;

@@ -4,6 +4,8 @@
 // forward draws a new mask from the layer's seed and a call counter, so a run is reproducible from the model seed.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "nnplug/counter_random.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -19,7 +21,7 @@ using namespace nnplug;
 class Dropout final : public Layer {
  public:
   explicit Dropout(const Params& p) : rate_(p.number("rate", 0.5)) {
-    if (!(rate_ >= 0.0 && rate_ < 1.0)) p.fail("rate", "must be in [0, 1) (the probability of dropping), got " + std::to_string(rate_));
+    if (!(rate_ >= 0.0 && rate_ < 1.0)) p.fail("rate", fmt::format("must be in [0, 1) (the probability of dropping), got {}", rate_));
     p.check_unused();
   }
   std::string type() const override { return NNPLUG_DROPOUT_NAME; }
@@ -33,7 +35,7 @@ class Dropout final : public Layer {
   void set_sample_offset(std::int64_t first) override { first_sample_ = first; }
   std::vector<std::uint64_t> counters() const override { return {calls_}; }
   void set_counters(const std::vector<std::uint64_t>& values) override {
-    if (values.size() != 1) throw InvalidArgument(std::string(NNPLUG_DROPOUT_NAME) + ": expected 1 counter, got " + std::to_string(values.size()));
+    if (values.size() != 1) throw InvalidArgument(fmt::format("{}: expected 1 counter, got {}", NNPLUG_DROPOUT_NAME, values.size()));
     calls_ = values[0];
   }
 

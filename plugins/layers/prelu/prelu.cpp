@@ -1,6 +1,8 @@
 // Layer 'prelu' (PyTorch PReLU): max(0, x) + alpha min(0, x) with a learnable slope alpha, initialised to 0.25.
 // num_parameters 1 (default) shares one slope; num_parameters C learns one per channel (dim 1), "per neuron" for
 // a dense input as in He et al. 2015.
+#include <fmt/format.h>
+
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -17,8 +19,8 @@ class Prelu final : public Layer {
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (count_ != 1 && (input.rank() < 1 || input[0] != count_))
-      throw ShapeError("prelu with num_parameters " + std::to_string(count_) + " expects " + std::to_string(count_) +
-                       " channels (dim 1), got per-sample shape " + input.str());
+      throw ShapeError(fmt::format("prelu with num_parameters {} expects {} channels (dim 1), got per-sample shape {}", count_, count_,
+                                   input.str()));
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     alpha_ = {"alpha", ctx.backend.empty({count_}, dtype_), ctx.backend.empty({count_}, dtype_), true,

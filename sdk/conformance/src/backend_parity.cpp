@@ -1,6 +1,8 @@
 #include <cmath>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "nnplug/conformance/component_checks.hpp"
 
 namespace nnplug::conformance {
@@ -95,7 +97,7 @@ std::vector<ParityCase> cases() {
   c.push_back({"sum_squares", {in({5, 7}), out({1})}, [](const T& t) { return op::SumSquares{t[0], t[1]}; }});
   // Squares from seeded values (x^2 >= 0) summing to about 5: a norm of about 2.2, clipped to 1 or left alone.
   for (double max_norm : {1.0, 10.0})
-    c.push_back({"clip_to_norm " + std::to_string(static_cast<int>(max_norm)), {in({5}), out({3, 4})}, [max_norm](const T& t) {
+    c.push_back({fmt::format("clip_to_norm {}", static_cast<int>(max_norm)), {in({5}), out({3, 4})}, [max_norm](const T& t) {
                    t[0].backend().run(op::Multiply{t[0], t[0], t[0]});
                    return op::ClipToNorm{t[1], t[0], max_norm};
                  }});
@@ -111,7 +113,7 @@ std::vector<ParityCase> cases() {
                [](const T& t) { return op::MaxGroupsGrad{t[0], t[1], t[2], 3}; }});
   // Masks are drawn from (seed, index) by every backend: they must agree exactly, up to the device's log and cos.
   for (DropoutKind kind : {DropoutKind::Inverted, DropoutKind::Gaussian, DropoutKind::Alpha})
-    c.push_back({"dropout " + std::to_string(static_cast<int>(kind)), {in({5, 8}), out({5, 8}), out({5, 8})},
+    c.push_back({fmt::format("dropout {}", static_cast<int>(kind)), {in({5, 8}), out({5, 8}), out({5, 8})},
                  [kind](const T& t) { return op::Dropout{t[0], t[1], t[2], kind, 0.3, 7}; }});
   c.push_back({"add_noise", {out({5, 8})}, [](const T& t) { return op::AddNoise{t[0], 0.3, 11}; }});
   c.push_back({"batch_norm eval", {in({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), in({3}), out({3})},
@@ -154,7 +156,7 @@ std::vector<ParityCase> cases() {
                    [fn, mean](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3], fn, 1.0, mean}; }});
   for (ElementwiseLossFn fn : {ElementwiseLossFn::SquaredError, ElementwiseLossFn::AbsoluteError, ElementwiseLossFn::Huber,
                                ElementwiseLossFn::BceWithLogits, ElementwiseLossFn::Perceptron})
-    c.push_back({"elementwise_loss " + std::to_string(static_cast<int>(fn)), {in({3, 4}), in({3, 4}), out({1}), out({3, 4})},
+    c.push_back({fmt::format("elementwise_loss {}", static_cast<int>(fn)), {in({3, 4}), in({3, 4}), out({1}), out({3, 4})},
                  [fn](const T& t) { return op::ElementwiseLoss{t[0], t[1], t[2], t[3], fn, 0.7}; }});
   c.push_back({"count_correct binary", {in({6, 1}), labels({6}, 2), out({1})}, [](const T& t) { return op::CountCorrect{t[0], t[1], t[2]}; }});
   c.push_back({"sgd_step plain", {out({6}), in({6})}, [](const T& t) { return op::SgdStep{t[0], t[1], Tensor(), 0.1, 0.0, 0.0, 0.01}; }});

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+
+#include <fmt/format.h>
 #include "nnplug/conformance/component_checks.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
@@ -75,7 +77,7 @@ CheckResult check_regularizer(Regularizer& reg, Backend& be) {
     host[i] = original;
     const double error = std::abs(analytic[i] - numeric) / std::max({std::abs(analytic[i]), std::abs(numeric), 1e-3});
     r.worst_error = std::max(r.worst_error, error);
-    if (!(error < 1e-6)) return failed(r.check, "[" + std::to_string(i) + "]: analytic " + std::to_string(analytic[i]) + ", numeric " + std::to_string(numeric));
+    if (!(error < 1e-6)) return failed(r.check, fmt::format("[{}]: analytic {}, numeric {}", i, analytic[i], numeric));
   }
   return r;
 }
@@ -86,7 +88,7 @@ CheckResult check_schedule(Schedule& s) {
     for (std::int64_t step : {epoch * 100, epoch * 100 + 99}) {
       const double lr = s.learning_rate(0.1, epoch, step);
       if (!(lr >= 0.0) || !std::isfinite(lr))
-        return failed(r.check, "epoch " + std::to_string(epoch) + ", step " + std::to_string(step) + " gives " + std::to_string(lr));
+        return failed(r.check, fmt::format("epoch {}, step {} gives {}", epoch, step, lr));
     }
   return r;
 }
@@ -98,7 +100,7 @@ CheckResult check_gradient_transform(GradientTransform& t, Backend& be) {
   from_host(p.grad, random_normal(5, 33));
   t.apply({&p}, 0);
   for (double g : to_host<double>(p.grad))
-    if (!std::isfinite(g)) return failed(r.check, "a gradient became " + std::to_string(g));
+    if (!std::isfinite(g)) return failed(r.check, fmt::format("a gradient became {}", g));
   return r;
 }
 
@@ -122,7 +124,7 @@ CheckResult check_layer_save_load(const Registry& registry, const Params::Json& 
   Tensor x = backend->empty(sample.with_batch(3), DType::Float64);
   from_host(x, random_normal(static_cast<std::size_t>(x.numel()), 60));
   const auto before = to_host<double>(model->forward(x));
-  const auto path = std::filesystem::temp_directory_path() / ("nnplug_conformance_" + std::to_string(getpid()) + ".safetensors");
+  const auto path = std::filesystem::temp_directory_path() / (fmt::format("nnplug_conformance_{}.safetensors", getpid()));
   save_model(path, spec, *model, registry);
   LoadedModel loaded = load_model(path, registry, backend);
   std::filesystem::remove(path);

@@ -5,6 +5,7 @@
 // share one floating dtype (labels are int32) and to be contiguous. Shapes are stated per op; N = batch rows.
 #include <cstdint>
 #include <iterator>
+#include <limits>
 #include <variant>
 
 #include "nnplug/tensor.hpp"
@@ -15,6 +16,15 @@ namespace nnplug {
 // those that take one use: leaky_relu's negative slope, elu's alpha, softplus' beta (threshold fixed at 20).
 // A custom activation built from other ops works everywhere; these exist so that the common ones run as one pass.
 enum class Pointwise : std::uint8_t { Identity, Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Silu, Gelu, Softplus };
+
+// An `alpha` left unset: the function's own default, as PyTorch's (leaky_relu 0.01, elu 1, softplus' beta 1), so
+// that an op written without it computes the function (a beta of 0 would make softplus inf).
+inline constexpr double kFunctionDefault = std::numeric_limits<double>::quiet_NaN();
+// The alpha a backend computes with.
+constexpr double pointwise_alpha(Pointwise fn, double alpha) {
+  if (alpha == alpha) return alpha;  // set (not NaN)
+  return fn == Pointwise::LeakyRelu ? 0.01 : fn == Pointwise::Elu || fn == Pointwise::Softplus ? 1.0 : 0.0;
+}
 
 // The three dropouts (rate = the probability of dropping a unit):
 //   Inverted   keep with probability 1 - rate, kept values scaled by 1 / (1 - rate)  (nn.Dropout)
@@ -95,7 +105,7 @@ struct SumRows {
 struct Activation {
   Tensor x, y;
   Pointwise fn = Pointwise::Identity;
-  double alpha = 0.0;
+  double alpha = kFunctionDefault;
 };
 
 // dx = f'(x) * dy, element-wise, using x or y = f(x) whichever is cheaper. At a kink the derivative is PyTorch's
@@ -103,7 +113,7 @@ struct Activation {
 struct ActivationGrad {
   Tensor x, y, dy, dx;
   Pointwise fn = Pointwise::Identity;
-  double alpha = 0.0;
+  double alpha = kFunctionDefault;
 };
 
 // y = softmax(x) over each row, computed as exp(x - max) / sum so that it never overflows. x, y: (N, C).

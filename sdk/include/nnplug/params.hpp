@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "nnplug/errors.hpp"
@@ -93,8 +94,7 @@ class Params {
     if (!has(key)) return fallback;
     const Json& v = at(key);
     if (!v.is_array() || (count && v.size() != count))
-      fail(key, "must be a list of " + (count ? std::to_string(count) + " " : std::string()) + "numbers, got " +
-                    shown(v));
+      fail(key, fmt::format("must be a list of {}numbers, got {}", count ? fmt::format("{} ", count) : "", shown(v)));
     std::vector<double> out;
     for (const auto& x : v) {
       if (!x.is_number() || x.get<double>() < min || x.get<double>() > max)
@@ -130,7 +130,7 @@ class Params {
   // Text as a message shows it: whole, or when long (a 50 MB string) its first 80 characters and its length.
   static std::string shortened(const std::string& text) {
     if (text.size() <= 80) return text;
-    return text.substr(0, 80) + "... (" + std::to_string(text.size()) + " characters)";
+    return fmt::format("{}... ({} characters)", text.substr(0, 80), text.size());
   }
   // A value as a message shows it: its JSON, shortened; bytes that are not UTF-8 are replaced, not thrown on.
   static std::string shown(const Json& value) { return shortened(value.dump(-1, ' ', false, Json::error_handler_t::replace)); }
@@ -153,8 +153,7 @@ class Params {
   // "in [0, 1]", ">= 1", "<= 5" or "finite": integer bounds at the int64 limits count as unbounded.
   static std::string range(double min, double max) {
     auto show = [](double x) {
-      return x == std::floor(x) && std::abs(x) < 1e15 ? std::to_string(static_cast<std::int64_t>(x))
-                                                      : nlohmann::json(x).dump();
+      return x == std::floor(x) && std::abs(x) < 1e15 ? fmt::format("{}", static_cast<std::int64_t>(x)) : nlohmann::json(x).dump();
     };
     const bool no_min = min <= -9.2e18, no_max = max >= 9.2e18;
     if (no_min && no_max) return "finite";

@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "nnplug/activation.hpp"
 #include "nnplug/registrar.hpp"
 
@@ -12,7 +14,7 @@ namespace nnplug {
 
 class PointwiseActivation final : public Activation {
  public:
-  PointwiseActivation(std::string name, Pointwise fn, double alpha = 0.0)
+  PointwiseActivation(std::string name, Pointwise fn, double alpha = kFunctionDefault)
       : name_(std::move(name)), fn_(fn), alpha_(alpha) {}
   std::string type() const override { return name_; }
   void forward(const Tensor& x, const Tensor& y) override { x.backend().run(op::Activation{x, y, fn_, alpha_}); }
@@ -37,10 +39,10 @@ struct PointwiseParameter {
 inline void register_pointwise(Registrar& registrar, const std::string& name, Pointwise fn,
                                PointwiseParameter param = {}) {
   registrar.add_activation(name, [name, fn, param](const Params& p) {
-    double alpha = 0.0;
+    double alpha = kFunctionDefault;
     if (param.name) {
       alpha = p.number(param.name, param.fallback, param.min);
-      if (param.strictly_positive && !(alpha > 0)) p.fail(param.name, "must be > 0, got " + std::to_string(alpha));
+      if (param.strictly_positive && !(alpha > 0)) p.fail(param.name, fmt::format("must be > 0, got {}", alpha));
     }
     p.check_unused();
     return std::make_unique<PointwiseActivation>(name, fn, alpha);

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "nnplug/loss.hpp"
 #include "nnplug/params.hpp"
 
@@ -20,9 +22,8 @@ class ClassIndexLoss final : public Loss {
   }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
     if (prediction.rank() != 1 || (num_classes > 0 && prediction[0] != num_classes))
-      throw ShapeError(name_ + ": the model outputs " + prediction.str() + " per sample but the data has " +
-                       std::to_string(num_classes) + " classes; the last layer needs " + std::to_string(num_classes) +
-                       " units");
+      throw ShapeError(fmt::format("{}: the model outputs {} per sample but the data has {} classes; the last layer needs {} units",
+                                   name_, prediction.str(), num_classes, num_classes));
   }
   void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
     prediction.backend().run(op::ClassLoss{prediction, target, loss, dprediction, fn_, margin_, mean_over_classes_});
@@ -54,9 +55,8 @@ class ValueLoss final : public Loss {
   void check(const Shape& prediction, std::int64_t num_classes) const override {
     const bool binary = prediction.numel() == 1 && num_classes == 2;
     if (num_classes > 0 && !binary && prediction.numel() != num_classes)
-      throw ShapeError(name_ + ": the model outputs " + prediction.str() + " per sample but the data has " +
-                       std::to_string(num_classes) + " classes; the last layer needs " + std::to_string(num_classes) +
-                       " units (or 1 unit for two classes)");
+      throw ShapeError(fmt::format("{}: the model outputs {} per sample but the data has {} classes; the last layer needs {} units "
+                                   "(or 1 unit for two classes)", name_, prediction.str(), num_classes, num_classes));
   }
   void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
     prediction.backend().run(op::ElementwiseLoss{prediction, target, loss, dprediction, fn_, param_});

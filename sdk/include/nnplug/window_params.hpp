@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "nnplug/ops.hpp"
 #include "nnplug/params.hpp"
 
@@ -58,8 +60,8 @@ struct WindowSpec {
     const auto& g = window;
     const std::int64_t eh = g.dilation_h * (g.kernel_h - 1) + 1, ew = g.dilation_w * (g.kernel_w - 1) + 1;
     if (eh > chw[1] + 2 * g.pad_h || ew > chw[2] + 2 * g.pad_w)
-      throw ShapeError("a window of " + std::to_string(eh) + "x" + std::to_string(ew) + " (kernel with dilation) is larger than the padded input " +
-                       std::to_string(chw[1] + 2 * g.pad_h) + "x" + std::to_string(chw[2] + 2 * g.pad_w));
+      throw ShapeError(fmt::format("a window of {}x{} (kernel with dilation) is larger than the padded input {}x{}", eh, ew,
+                                   chw[1] + 2 * g.pad_h, chw[2] + 2 * g.pad_w));
     return {g.out_h(chw[1]), g.out_w(chw[2])};
   }
 };

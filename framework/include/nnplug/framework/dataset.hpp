@@ -3,8 +3,12 @@
 // Batches are gathered from it and uploaded to the backend by the trainer.
 #include <cstdint>
 #include <filesystem>
+#include <iosfwd>
+#include <span>
+#include <string>
 #include <vector>
 
+#include "nnplug/framework/input_file.hpp"
 #include "nnplug/random.hpp"
 #include "nnplug/shape.hpp"
 
@@ -27,12 +31,20 @@ struct Dataset {
 // A shuffled split: `fraction` of the samples (rounded) go to the second set. Seeded.
 std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed);
 
-// Reads an IDX image file (magic 0x00000803, gzip or raw) and its label file (0x00000801). Pixels are scaled by
-// 1/divide_by. Throws IoError naming the file for a missing, truncated or malformed file, or when the counts of
+// Reads an IDX image file (magic 0x00000803, gzip or raw) and its label file (0x00000801). Pixels are divided by
+// divide_by. Throws IoError naming the file for a missing, truncated or malformed file, or when the counts of
 // images and labels differ.
 Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by);
 // The images alone, for prediction: every label is -1 (unknown).
 Dataset read_idx_images(const std::filesystem::path& images, double divide_by);
+// The readers' parts that work on bytes already in memory (and that the fuzzers call): `name` is the file the
+// bytes came from, for messages.
+Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string& name, double divide_by);
+std::vector<std::int32_t> parse_idx_labels(std::span<const unsigned char> bytes, const std::string& name);
+// `raw` itself, or all members of the gzip stream it holds decompressed when it starts with gzip's magic bytes;
+// bytes after the last member, a truncated or damaged stream, or more than max_bytes out are an IoError.
+std::vector<unsigned char> gunzip_if_compressed(std::vector<unsigned char> raw, const std::string& name,
+                                                std::uintmax_t max_bytes = kMaxInputBytes);
 
 // Reads a CSV file of numeric features and one integer class label column (label_column counts from 0; -1 is
 // the last column). A first line that is not numeric is taken as a header. Throws IoError naming the file and
@@ -40,6 +52,7 @@ Dataset read_idx_images(const std::filesystem::path& images, double divide_by);
 // integer. With `features` > 0, a file whose rows hold exactly that many values has no label column (inputs to
 // predict): its labels are -1.
 Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column = -1, std::int64_t features = 0);
+Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_column = -1, std::int64_t features = 0);
 
 // A seeded three-way split: validation and test fractions of the samples, the rest for training.
 struct Splits {

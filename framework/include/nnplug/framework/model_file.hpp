@@ -10,15 +10,10 @@
 #include <vector>
 
 #include "nnplug/framework/model.hpp"
+#include "nnplug/framework/model_metadata.hpp"
 #include "nnplug/framework/spec.hpp"
 
 namespace nnplug {
-
-struct PluginRecord {
-  std::string kind, name;     // what the spec uses, e.g. layer "mish"
-  std::string library, version;  // the plugin library that provided it
-  unsigned abi = 0;
-};
 
 // Every registered plugin the spec names anywhere (layers, activations, initializers, regularizers, loss,
 // optimizer, schedule, gradient transforms, backend).
@@ -55,7 +50,7 @@ struct WeightImport {
 std::size_t import_weights(const WeightImport& import, Model& model);
 
 struct LoadedModel {
-  Spec spec;  // as saved; relative data paths resolve against the saved spec's folder
+  Spec spec;  // as saved, named in messages by the model file; relative data paths resolve against its own folder
   std::unique_ptr<Model> model;
   std::vector<PluginRecord> plugins;
 };

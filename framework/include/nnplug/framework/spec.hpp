@@ -10,8 +10,11 @@
 namespace nnplug {
 
 struct Spec {
-  std::filesystem::path path;
+  std::filesystem::path path;  // relative paths in the spec are relative to its folder
   Params::Json json;
+  // What messages call the spec when it is not `path` itself: a model file's saved spec is named by the model file.
+  std::string name;
+  std::string where() const { return name.empty() ? path.string() : name; }
   // The section `key` as Params owned by "FILE: key"; `fallback` when absent.
   Params section(const std::string& key, const Params::Json& fallback = Params::Json::object()) const;
   // A path in the spec, resolved against the spec file's folder when relative.

@@ -1,0 +1,42 @@
+#pragma once
+// What a model file (or checkpoint) keeps in its safetensors metadata, read and checked for type and range before
+// any of it is used: a value of the wrong type would otherwise surface as one of nlohmann's type errors, and a
+// hostile one (JSON nested a million levels, a negative epoch) as a crash or a quiet misreading.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nnplug/params.hpp"
+#include "nnplug/shape.hpp"
+
+namespace nnplug {
+
+struct PluginRecord {
+  std::string kind, name;     // what the spec uses, e.g. layer "mish"
+  std::string library, version;  // the plugin library that provided it
+  unsigned abi = 0;
+};
+
+struct ModelMetadata {
+  Params::Json spec;               // nnplug.spec: the spec that built the model (a JSON object)
+  std::filesystem::path spec_path; // nnplug.spec_path: where that spec was read from, for its relative paths
+  Shape input_shape;               // nnplug.input_shape: 1 to 8 sizes in [1, 2^30]
+  std::vector<PluginRecord> plugins;  // nnplug.plugins
+  std::map<std::size_t, std::vector<std::uint64_t>> counters;  // nnplug.counters: layer index -> its counters
+};
+
+// Throws IoError "FILE: not a model saved by nnplug (no KEY ...)" or "FILE: damaged metadata: KEY is VALUE;
+// expected ...", where FILE is `file`.
+ModelMetadata read_model_metadata(const std::map<std::string, std::string>& metadata, const std::string& file);
+
+// What a checkpoint adds: the optimizer that wrote its state, its step count and the epochs completed.
+struct CheckpointMetadata {
+  std::string optimizer;
+  std::int64_t optimizer_steps = 0;
+  int epoch = 0;
+};
+CheckpointMetadata read_checkpoint_metadata(const std::map<std::string, std::string>& metadata, const std::string& file);
+
+}  // namespace nnplug

@@ -1,0 +1,103 @@
+#include "nnplug/framework/model_metadata.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "nnplug/errors.hpp"
+#include "nnplug/framework/user_json.hpp"
+
+namespace nnplug {
+
+namespace {
+
+using Json = Params::Json;
+
+IoError damaged(const std::string& file, const std::string& key, const std::string& value, const std::string& expected) {
+  return IoError(fmt::format("{}: damaged metadata: {} is {}; expected {}", file, key, value, expected));
+}
+
+// `what` says what a file without the key is not: "a model saved by nnplug".
+const std::string& required(const std::map<std::string, std::string>& metadata, const std::string& file, const std::string& key,
+                            const char* what, const char* hint = "") {
+  const auto it = metadata.find(key);
+  if (it == metadata.end()) throw IoError(fmt::format("{}: not {} (no {} in the metadata{})", file, what, key, hint));
+  return it->second;
+}
+
+Json parsed(const std::string& text, const std::string& file, const std::string& key) {
+  try {
+    return parse_user_json(text, key);
+  } catch (const InvalidArgument& e) {  // a repeated key or nesting past the limit: "KEY:LINE: what"
+    throw IoError(fmt::format("{}: damaged metadata: {}", file, e.what()));
+  } catch (const Json::exception& e) {
+    throw IoError(fmt::format("{}: damaged metadata: {}: {}", file, key, e.what()));
+  }
+}
+
+// A count: the whole text a whole number in [0, max].
+std::int64_t count(const std::string& text, const std::string& file, const std::string& key, std::int64_t max) {
+  std::int64_t value = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0 || value > max)
+    throw IoError(fmt::format("{}: damaged metadata: {} is \"{}\", not a whole number in [0, {}]", file, key, Params::shortened(text), max));
+  return value;
+}
+
+}  // namespace
+
+ModelMetadata read_model_metadata(const std::map<std::string, std::string>& metadata, const std::string& file) {
+  const char* what = "a model saved by nnplug";
+  ModelMetadata out;
+  out.spec = parsed(required(metadata, file, "nnplug.spec", what), file, "nnplug.spec");
+  if (!out.spec.is_object()) throw damaged(file, "nnplug.spec", Params::shown(out.spec), "a spec (a JSON object)");
+  const Json input = parsed(required(metadata, file, "nnplug.input_shape", what), file, "nnplug.input_shape");
+  const Json plugins = parsed(required(metadata, file, "nnplug.plugins", what), file, "nnplug.plugins");
+  if (const auto it = metadata.find("nnplug.spec_path"); it != metadata.end()) out.spec_path = it->second;
+
+  if (!input.is_array() || input.empty() || input.size() > 8) throw damaged(file, "nnplug.input_shape", Params::shown(input), "a list of 1 to 8 sizes");
+  std::uint64_t values = 1;  // in one sample: bounded, so that no product of the sizes overflows
+  for (const auto& d : input) {
+    if (!d.is_number_unsigned() || d.get<std::uint64_t>() < 1 || d.get<std::uint64_t>() > (1u << 30) ||
+        (values *= d.get<std::uint64_t>()) > (1u << 30))
+      throw damaged(file, "nnplug.input_shape", Params::shown(input), "sizes that are whole numbers in [1, 2^30], 2^30 values at most in all");
+    out.input_shape.push_back(d.get<std::int64_t>());
+  }
+
+  if (!plugins.is_array()) throw damaged(file, "nnplug.plugins", Params::shown(plugins), "a list of plugin records");
+  for (const auto& p : plugins) {
+    if (!p.is_object() || !p.value("kind", Json()).is_string() || !p.value("name", Json()).is_string() ||
+        !p.value("library", Json()).is_string() || !p.value("version", Json()).is_string() || !p.value("abi", Json()).is_number_unsigned() ||
+        p["abi"].get<std::uint64_t>() > 1000000)
+      throw damaged(file, "nnplug.plugins", Params::shown(p), "a record of kind, name, library, version (strings) and abi (a whole number)");
+    out.plugins.push_back({p["kind"], p["name"], p["library"], p["version"], p["abi"].get<unsigned>()});
+  }
+
+  // Layer counters (dropout's mask counter): absent in files written before they were saved.
+  if (const auto it = metadata.find("nnplug.counters"); it != metadata.end()) {
+    const Json counters = parsed(it->second, file, "nnplug.counters");
+    const char* expected = "an object from layer indices to lists of whole numbers";
+    if (!counters.is_object()) throw damaged(file, "nnplug.counters", Params::shown(counters), expected);
+    for (const auto& [key, values] : counters.items()) {
+      const auto layer = static_cast<std::size_t>(count(key, file, "a key of nnplug.counters", 1000000));
+      if (!values.is_array()) throw damaged(file, "nnplug.counters", Params::shown(counters), expected);
+      for (const auto& v : values)
+        if (!v.is_number_unsigned()) throw damaged(file, "nnplug.counters", Params::shown(counters), expected);
+      out.counters[layer] = values.get<std::vector<std::uint64_t>>();
+    }
+  }
+  return out;
+}
+
+CheckpointMetadata read_checkpoint_metadata(const std::map<std::string, std::string>& metadata, const std::string& file) {
+  const auto field = [&](const char* key) -> const std::string& {
+    return required(metadata, file, key, "a checkpoint", "; write checkpoints with the checkpoint callback");
+  };
+  CheckpointMetadata out;
+  out.optimizer = field("nnplug.optimizer");
+  out.optimizer_steps = count(field("nnplug.optimizer_steps"), file, "nnplug.optimizer_steps", std::int64_t{1} << 62);
+  out.epoch = static_cast<int>(count(field("nnplug.epoch"), file, "nnplug.epoch", 1000000));
+  return out;
+}
+
+}  // namespace nnplug
