@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const nnplug::Dataset d = nnplug::parse_csv(in, "fuzz.csv", label_column, features);
     if (d.size() == 0 || d.features() < 1 || d.x.size() != static_cast<std::size_t>(d.size() * d.features())) __builtin_trap();
-    for (const float v : d.x)
+    for (const double v : d.x.doubles())
       if (!std::isfinite(v)) __builtin_trap();
     for (const auto label : d.labels)
       if (label < -1 || label >= d.num_classes) __builtin_trap();

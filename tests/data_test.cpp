@@ -94,6 +94,12 @@ TEST_F(CsvTest, RowsOfFeaturesAloneHaveUnknownLabels) {
   EXPECT_EQ(read_csv(path_, -1, 2).labels, (std::vector<std::int32_t>{1}));
 }
 
+TEST_F(CsvTest, AFloat64ModelGetsTheValuesParsedInDouble) {
+  write("0.1,1e-300,1\n");
+  EXPECT_EQ(read_csv(path_, -1, 0, DType::Float64).x, (std::vector<double>{0.1, 1e-300}));
+  EXPECT_EQ(read_csv(path_).x, (std::vector<float>{0.1f, 0.0f}));  // 1e-300 is 0 in float32
+}
+
 TEST_F(CsvTest, BadRowsNameFileAndLine) {
   write("1,2,0\n3,4\n");
   EXPECT_EQ(error_of(), path_.string() + ":2: 2 fields, the first row has 3");
@@ -127,7 +133,8 @@ TEST_F(CsvTest, WithoutShufflingOrASplitTheTrainingSetKeepsTheFilesOrder) {
   EXPECT_NE(build_experiment(spec_for("{}", ""), registry()).train.x, in_order);
   const auto split = build_experiment(spec_for(R"({"shuffle": false})", R"(, "validation_split": 0.2)"), registry());
   EXPECT_EQ(split.train.size(), 40);
-  EXPECT_FALSE(std::is_sorted(split.train.x.begin(), split.train.x.end()));
+  const auto drawn = split.train.x.doubles();
+  EXPECT_FALSE(std::is_sorted(drawn.begin(), drawn.end()));
 }
 
 TEST(Splits, ThreeWaySplitIsSeededAndDisjoint) {
@@ -146,9 +153,9 @@ TEST(Splits, ThreeWaySplitIsSeededAndDisjoint) {
 TEST(Preprocessing, StandardizerUsesTrainingStatisticsOnly) {
   Dataset train, test;
   train.sample_shape = test.sample_shape = Shape{2};
-  train.x = {1, 10, 3, 30};  // means (2, 20), population stds (1, 10)
+  train.x = std::vector<float>{1, 10, 3, 30};  // means (2, 20), population stds (1, 10)
   train.labels = {0, 1};
-  test.x = {2, 40};
+  test.x = std::vector<float>{2, 40};
   test.labels = {0};
   Standardizer s(true, true, 0.0);
   s.fit(train);

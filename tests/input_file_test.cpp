@@ -127,6 +127,9 @@ TEST_F(InputFileTest, PixelsAreDividedAsTorchvisionDividesThem) {
   // rounded reciprocal differs in the last bit for 126 of the 256 values (3 is the first).
   for (int v = 0; v < 256; ++v) EXPECT_EQ(x[static_cast<std::size_t>(v)], static_cast<float>(v) / 255.0f) << v;
   EXPECT_NE(3.0f * static_cast<float>(1.0 / 255), 3.0f / 255.0f);
+  // A float64 model gets them divided in double, as x.double() / 255 gives them.
+  const auto x64 = read_idx_images(file, 255, DType::Float64).x;
+  for (int v = 0; v < 256; ++v) EXPECT_EQ(x64[static_cast<std::size_t>(v)], v / 255.0) << v;
 }
 
 TEST_F(InputFileTest, AnIdxLabelFileOfNoLabelsIsRefused) {

@@ -1,7 +1,7 @@
 #include "saved_models.hpp"
 
-
 #include <fmt/format.h>
+
 #include "nnplug/framework/evaluation.hpp"
 
 namespace nnplug::cli {

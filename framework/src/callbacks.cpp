@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-
 #include <fmt/format.h>
+
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/trainer.hpp"

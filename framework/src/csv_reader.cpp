@@ -32,15 +32,17 @@ bool parse_number(const std::string& s, double& out) {
 }
 }  // namespace
 
-Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, std::int64_t features) {
+Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, std::int64_t features, DType dtype) {
   require_regular_file(path, "the CSV file");
   std::ifstream in(path);
   if (!in) throw IoError(fmt::format("{}: the CSV file cannot be opened", path.string()));
-  return parse_csv(in, path.string(), label_column, features);
+  return parse_csv(in, path.string(), label_column, features, dtype);
 }
 
-Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_column, std::int64_t features) {
+Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_column, std::int64_t features, DType dtype) {
   Dataset d;
+  d.x = SampleValues(dtype, 0);
+  const bool float32 = dtype == DType::Float32;
   std::size_t columns = 0, line_no = 0, label_at = 0;
   bool unlabelled = false;
   std::int32_t max_label = -1;
@@ -66,10 +68,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_
       double v;
       if (!parse_number(fields[c], v)) throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number", name, line_no, c + 1, field(c)));
       if (c != label_at) {
-        // NaN, infinities and values past float32's range would only show up later, as a NaN loss.
-        if (!std::isfinite(static_cast<float>(v)))
-          throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite float32 value", name, line_no, c + 1, field(c)));
-        d.x.push_back(static_cast<float>(v));
+        // NaN, infinities and values past the dtype's range would only show up later, as a NaN loss.
+        if (!std::isfinite(float32 ? static_cast<double>(static_cast<float>(v)) : v))
+          throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite {} value", name, line_no, c + 1, field(c), dtype_name(dtype)));
+        d.x.push_back(v);
         continue;
       }
       if (v < 0 || v != std::floor(v) || v > 1e9)

@@ -15,13 +15,16 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   out.sample_shape = sample_shape;
   out.num_classes = num_classes;
   const auto f = static_cast<std::size_t>(features());
-  out.x.resize(indices.size() * f);
+  out.x = SampleValues(x.dtype(), indices.size() * f);
   out.labels.resize(indices.size());
-  for (std::size_t i = 0; i < indices.size(); ++i) {
-    const auto src = static_cast<std::size_t>(indices[i]);
-    std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(src * f), f, out.x.begin() + static_cast<std::ptrdiff_t>(i * f));
-    out.labels[i] = labels[src];
-  }
+  x.visit([&](const auto& from) {
+    out.x.visit([&](auto& to) {
+      for (std::size_t i = 0; i < indices.size(); ++i)
+        std::copy_n(from.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(indices[i]) * f), f,
+                    to.begin() + static_cast<std::ptrdiff_t>(i * f));
+    });
+  });
+  for (std::size_t i = 0; i < indices.size(); ++i) out.labels[i] = labels[static_cast<std::size_t>(indices[i])];
   return out;
 }
 
@@ -29,6 +32,12 @@ Dataset Dataset::head(std::int64_t n) const {
   std::vector<std::int64_t> idx(static_cast<std::size_t>(std::min(n, size())));
   std::iota(idx.begin(), idx.end(), 0);
   return subset(idx);
+}
+
+Dataset Dataset::as(DType dtype) const {
+  Dataset out = *this;
+  out.x = x.as(dtype);
+  return out;
 }
 
 std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed) {

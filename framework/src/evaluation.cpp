@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
-
 #include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 
 namespace nnplug {

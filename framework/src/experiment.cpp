@@ -13,17 +13,18 @@ namespace nnplug {
 namespace {
 
 // The samples the data section names, before any split.
-Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, Dataset& test) {
+// Files are read in the model's dtype; synthetic sets are drawn in float32 (and widened by the caller).
+Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test) {
   if (format == "idx") {
     const double divide_by = data.number("divide_by", 1.0, 1e-300);
     if (data.has("test_images") || data.has("test_labels"))
-      test = read_idx(spec.resolve(data.require_string("test_images")), spec.resolve(data.require_string("test_labels")), divide_by);
-    return read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by);
+      test = read_idx(spec.resolve(data.require_string("test_images")), spec.resolve(data.require_string("test_labels")), divide_by, dtype);
+    return read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by, dtype);
   }
   if (format == "csv") {
     const auto label_column = data.integer("label_column", -1);
-    if (data.has("test_path")) test = read_csv(spec.resolve(data.require_string("test_path")), label_column);
-    return read_csv(spec.resolve(data.require_string("path")), label_column);
+    if (data.has("test_path")) test = read_csv(spec.resolve(data.require_string("test_path")), label_column, 0, dtype);
+    return read_csv(spec.resolve(data.require_string("path")), label_column, 0, dtype);
   }
   if (format == "xor_blobs") return synthetic::xor_blobs(data.integer("samples", 1000, 4), seed);
   if (format == "gaussian_blobs") {
@@ -99,7 +100,8 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const double test_split = data.number("test_split", 0.0, 0.0, 0.99);
   const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
-  Dataset train = read_source(spec, data, format, data_seed, ex.test);
+  const DType dtype = dtype_from_name(Params(spec.where(), spec.json).string("dtype", "float32"));
+  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test).as(dtype);
   // A test set of another sample size would fail only when scored, after the whole training run.
   if (ex.test.size() && ex.test.features() != train.features()) {
     const std::string file = format == "idx" ? data.json().value("test_images", std::string()) : data.json().value("test_path", std::string());
@@ -123,8 +125,8 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
     if (test_split > 0) ex.test = std::move(splits.test);
   }
   if (!inputs.empty()) {
-    ex.test = format == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300))
-                              : read_csv(inputs, data.integer("label_column", -1), ex.train.features());
+    ex.test = format == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300), dtype)
+                              : read_csv(inputs, data.integer("label_column", -1), ex.train.features(), dtype);
     if (ex.test.features() != ex.train.features())
       throw ShapeError(fmt::format("{}: {} features per sample, the model was trained on {} ({})", inputs.string(), ex.test.features(),
                                    ex.train.features(), spec.where()));
@@ -221,7 +223,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.backend = registry.create_backend(backend);
 
   if (overrides.data) {
-    ex.train = overrides.data->train, ex.validation = overrides.data->validation, ex.test = overrides.data->test;
+    ex.train = overrides.data->train.as(dtype), ex.validation = overrides.data->validation.as(dtype), ex.test = overrides.data->test.as(dtype);
     ex.class_names = overrides.data->class_names;
   } else {
     load_data(spec, ex, seed, overrides.limit_train);

@@ -72,7 +72,7 @@ std::uint32_t be32(std::span<const unsigned char> b, std::size_t at) {
 
 }  // namespace
 
-Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string& name, double divide_by) {
+Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string& name, double divide_by, DType dtype) {
   if (!(divide_by > 0)) throw InvalidArgument(fmt::format("divide_by must be positive, got {}", divide_by));
   if (bytes.size() < 16 || be32(bytes, 0) != 0x00000803)
     throw IoError(fmt::format("{}: not an IDX image file (expected magic 0x00000803 and a 16-byte header)", name));
@@ -87,10 +87,14 @@ Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string
   if (n == 0 || rows == 0 || cols == 0) throw IoError(fmt::format("{}: header announces {}: there is nothing to read", name, announced));
   Dataset d;
   d.sample_shape = Shape{static_cast<std::int64_t>(rows * cols)};
-  d.x.resize(pixels);
-  // Divided, not multiplied by a reciprocal: torchvision's ToTensor divides, and so the pixels match it bit for bit.
-  const auto by = static_cast<float>(divide_by);
-  for (std::size_t i = 0; i < pixels; ++i) d.x[i] = static_cast<float>(bytes[16 + i]) / by;
+  d.x = SampleValues(dtype, pixels);
+  // Divided in the dtype, not multiplied by a reciprocal: torchvision's ToTensor divides in float32, and so the
+  // pixels match it bit for bit (a float64 pipeline divides in double).
+  d.x.visit([&](auto& x) {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    const auto by = static_cast<T>(divide_by);
+    for (std::size_t i = 0; i < pixels; ++i) x[i] = static_cast<T>(bytes[16 + i]) / by;
+  });
   d.labels.assign(n, -1);
   return d;
 }
@@ -104,12 +108,12 @@ std::vector<std::int32_t> parse_idx_labels(std::span<const unsigned char> bytes,
   return {bytes.begin() + 8, bytes.end()};
 }
 
-Dataset read_idx_images(const std::filesystem::path& images, double divide_by) {
-  return parse_idx_images(read_idx_file(images), images.string(), divide_by);
+Dataset read_idx_images(const std::filesystem::path& images, double divide_by, DType dtype) {
+  return parse_idx_images(read_idx_file(images), images.string(), divide_by, dtype);
 }
 
-Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by) {
-  Dataset d = read_idx_images(images, divide_by);
+Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by, DType dtype) {
+  Dataset d = read_idx_images(images, divide_by, dtype);
   d.labels = parse_idx_labels(read_idx_file(labels), labels.string());
   if (d.x.size() / static_cast<std::size_t>(d.features()) != d.labels.size())
     throw IoError(fmt::format("{} has {} images but {} has {} labels", images.string(), d.x.size() / static_cast<std::size_t>(d.features()),

@@ -11,13 +11,14 @@ namespace nnplug {
 namespace {
 
 // Input value at integer position (i, j) of one channel plane, with the fill rule outside the plane.
+template <typename T>
 struct Plane {
-  const float* p;
+  const T* p;
   std::int64_t h, w;
   FillMode fill;
-  float fill_value;
+  T fill_value;
 
-  float at(std::int64_t i, std::int64_t j) const {
+  T at(std::int64_t i, std::int64_t j) const {
     if (i < 0 || i >= h || j < 0 || j >= w) {
       if (fill == FillMode::Constant) return fill_value;
       i = std::clamp<std::int64_t>(i, 0, h - 1);
@@ -25,25 +26,26 @@ struct Plane {
     }
     return p[i * w + j];
   }
-  float bilinear(double y, double x) const {
+  T bilinear(double y, double x) const {
     const double fy = std::floor(y), fx = std::floor(x);
     const auto i = static_cast<std::int64_t>(fy), j = static_cast<std::int64_t>(fx);
     const double ty = y - fy, tx = x - fx;
     const double top = (1 - tx) * at(i, j) + tx * at(i, j + 1), bottom = (1 - tx) * at(i + 1, j) + tx * at(i + 1, j + 1);
-    return static_cast<float>((1 - ty) * top + ty * bottom);
+    return static_cast<T>((1 - ty) * top + ty * bottom);
   }
 };
 
 }  // namespace
 
-void transform_image(const ImageTransform& t, const Shape& chw, const float* in, float* out, FillMode fill, float fill_value) {
+template <typename T>
+void transform_image(const ImageTransform& t, const Shape& chw, const T* in, T* out, FillMode fill, T fill_value) {
   const std::int64_t c = chw[0], h = chw[1], w = chw[2];
   const double cy = 0.5 * static_cast<double>(h - 1), cx = 0.5 * static_cast<double>(w - 1);
   // Output position q (centred) came from input position p = R(-angle) (q - shift) / zoom, before the flips.
   const double angle = t.degrees * std::numbers::pi / 180.0, cs = std::cos(angle) / t.zoom, sn = std::sin(angle) / t.zoom;
   const bool moves = t.degrees != 0.0 || t.zoom != 1.0 || t.dx != 0.0 || t.dy != 0.0;
   for (std::int64_t ch = 0; ch < c; ++ch) {
-    const Plane plane{in + ch * h * w, h, w, fill, fill_value};
+    const Plane<T> plane{in + ch * h * w, h, w, fill, fill_value};
     for (std::int64_t i = 0; i < h; ++i)
       for (std::int64_t j = 0; j < w; ++j) {
         double y = static_cast<double>(i), x = static_cast<double>(j);
@@ -54,8 +56,8 @@ void transform_image(const ImageTransform& t, const Shape& chw, const float* in,
         }
         if (t.flip_horizontal) x = static_cast<double>(w - 1) - x;
         if (t.flip_vertical) y = static_cast<double>(h - 1) - y;
-        const float v = moves ? plane.bilinear(y, x) : plane.at(static_cast<std::int64_t>(y), static_cast<std::int64_t>(x));
-        out[(ch * h + i) * w + j] = v * static_cast<float>(t.brightness);
+        const T v = moves ? plane.bilinear(y, x) : plane.at(static_cast<std::int64_t>(y), static_cast<std::int64_t>(x));
+        out[(ch * h + i) * w + j] = v * static_cast<T>(t.brightness);
       }
   }
 }
@@ -68,7 +70,7 @@ ImageAugmentation::ImageAugmentation(const Params& p)
       rotation_(p.number("rotation", 0.0, 0.0, 180.0)),
       zoom_(p.number("zoom", 0.0, 0.0, 0.99)),
       brightness_(p.number("brightness", 0.0, 0.0, 1.0)),
-      fill_value_(static_cast<float>(p.number("fill_value", 0.0))) {
+      fill_value_(p.number("fill_value", 0.0)) {
   const std::string fill = p.string("fill", "nearest");
   if (fill != "nearest" && fill != "constant") p.fail("fill", "must be \"nearest\" or \"constant\", got \"" + fill + "\"");
   fill_ = fill == "nearest" ? FillMode::Nearest : FillMode::Constant;
@@ -96,16 +98,22 @@ ImageTransform ImageAugmentation::draw(const Shape& chw, std::uint64_t seed, std
   return t;
 }
 
-void ImageAugmentation::apply(float* samples, std::int64_t n, const Shape& chw, std::uint64_t seed, std::uint64_t first_index) const {
+template <typename T>
+void ImageAugmentation::apply(T* samples, std::int64_t n, const Shape& chw, std::uint64_t seed, std::uint64_t first_index) const {
   check(chw);
   const std::int64_t size = chw.numel();
-  std::vector<float> original(static_cast<std::size_t>(size));
+  std::vector<T> original(static_cast<std::size_t>(size));
   for (std::int64_t s = 0; s < n; ++s) {
     const ImageTransform t = draw(chw, seed, first_index + static_cast<std::uint64_t>(s));
-    float* image = samples + s * size;
+    T* image = samples + s * size;
     std::copy_n(image, size, original.data());
-    transform_image(t, chw, original.data(), image, fill_, fill_value_);
+    transform_image(t, chw, original.data(), image, fill_, static_cast<T>(fill_value_));
   }
 }
+
+template void transform_image(const ImageTransform&, const Shape&, const float*, float*, FillMode, float);
+template void transform_image(const ImageTransform&, const Shape&, const double*, double*, FillMode, double);
+template void ImageAugmentation::apply(float*, std::int64_t, const Shape&, std::uint64_t, std::uint64_t) const;
+template void ImageAugmentation::apply(double*, std::int64_t, const Shape&, std::uint64_t, std::uint64_t) const;
 
 }  // namespace nnplug

@@ -23,7 +23,7 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
   const auto n = data.size();
   loss.check(model.output_shape(), data.num_classes);
   Tensor x = be.empty(data.sample_shape.with_batch(n), DType::Float64);
-  from_host(x, data.x);
+  data.x.visit([&](const auto& values) { from_host(x, values); });
   Tensor target;
   if (loss.target_kind() == TargetKind::ClassIndex) {
     target = be.empty(Shape{n}, DType::Int32);

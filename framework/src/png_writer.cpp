@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-
 #include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 
 namespace nnplug {

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <numeric>
 
-
 #include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 
 namespace nnplug {
@@ -34,12 +34,15 @@ void Standardizer::apply(Dataset& data) const {
   const auto f = static_cast<std::size_t>(data.features());
   if (per_feature_ && f != mean_.size())
     throw ShapeError(fmt::format("preprocessing was fitted on {} features, the data has {}", mean_.size(), f));
-  for (std::size_t i = 0; i < data.x.size(); ++i) {
-    const std::size_t g = per_feature_ ? i % f : 0;
-    // eps keeps a constant feature (std 0) finite: it maps to 0.
-    const double scaled = scale_ ? (data.x[i] - mean_[g]) / (std_[g] + eps_) : data.x[i] - mean_[g];
-    data.x[i] = static_cast<float>(scaled);
-  }
+  data.x.visit([&](auto& x) {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const std::size_t g = per_feature_ ? i % f : 0;
+      // eps keeps a constant feature (std 0) finite: it maps to 0.
+      const double scaled = scale_ ? (x[i] - mean_[g]) / (std_[g] + eps_) : x[i] - mean_[g];
+      x[i] = static_cast<T>(scaled);
+    }
+  });
 }
 
 Pca::Pca(std::int64_t components, std::string whiten, double eps)
@@ -124,7 +127,7 @@ void Pca::apply(Dataset& data) const {
     throw ShapeError(fmt::format("pca was fitted on {} features, the data has {}", dims_, data.features()));
   const auto d = static_cast<std::size_t>(dims_), n = static_cast<std::size_t>(data.size());
   const std::size_t k = whiten_ == "zca" ? d : static_cast<std::size_t>(components_);
-  std::vector<float> out(n * (whiten_ == "zca" ? d : k));
+  std::vector<double> out(n * (whiten_ == "zca" ? d : k));
   std::vector<double> centred(d), projected(k);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = 0; j < d; ++j) centred[j] = data.x[i * d + j] - mean_[j];
@@ -138,13 +141,13 @@ void Pca::apply(Dataset& data) const {
       for (std::size_t j = 0; j < d; ++j) {
         double sum = 0;
         for (std::size_t r = 0; r < d; ++r) sum += eigenvectors_[r * d + j] * projected[r];
-        out[i * d + j] = static_cast<float>(sum);
+        out[i * d + j] = sum;
       }
     } else {
-      for (std::size_t r = 0; r < k; ++r) out[i * k + r] = static_cast<float>(projected[r]);
+      for (std::size_t r = 0; r < k; ++r) out[i * k + r] = projected[r];
     }
   }
-  data.x = std::move(out);
+  data.x = SampleValues(std::move(out)).as(data.x.dtype());
   data.sample_shape = Shape{static_cast<std::int64_t>(whiten_ == "zca" ? d : k)};
 }
 

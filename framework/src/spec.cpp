@@ -4,8 +4,8 @@
 #include <sstream>
 #include <vector>
 
-
 #include <fmt/format.h>
+
 #include "nnplug/framework/input_file.hpp"
 #include "nnplug/framework/user_json.hpp"
 

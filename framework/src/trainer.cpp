@@ -40,20 +40,24 @@ void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t
 void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
                            std::int64_t end) {
   const std::int64_t n = end - begin, f = data.features();
-  host_x_.resize(static_cast<std::size_t>(n * f));
+  if (host_x_.dtype() != data.x.dtype() || host_x_.size() != static_cast<std::size_t>(n * f))
+    host_x_ = SampleValues(data.x.dtype(), static_cast<std::size_t>(n * f));
   host_labels_.resize(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    const auto src = static_cast<std::size_t>(order[static_cast<std::size_t>(begin + i)]);
-    std::copy_n(data.x.data() + src * static_cast<std::size_t>(f), f, host_x_.data() + i * f);
-    host_labels_[static_cast<std::size_t>(i)] = data.labels[src];
-  }
+  data.x.visit([&](const auto& from) {
+    host_x_.visit([&](auto& to) {
+      for (std::int64_t i = 0; i < n; ++i)
+        std::copy_n(from.begin() + order[static_cast<std::size_t>(begin + i)] * f, f, to.begin() + i * f);
+    });
+  });
+  for (std::int64_t i = 0; i < n; ++i)
+    host_labels_[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(begin + i)])];
 }
 
 void Trainer::upload_batch(const Shape& sample_shape) {
   Backend& be = model_.backend();
   const auto n = static_cast<std::int64_t>(host_labels_.size());
   ensure(x_, be, sample_shape.with_batch(n), model_.dtype());
-  from_host(x_, host_x_);
+  host_x_.visit([&](const auto& values) { from_host(x_, values); });
   ensure(labels_, be, Shape{n}, DType::Int32);
   be.upload(labels_, host_labels_.data(), labels_.bytes());
   if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
@@ -172,8 +176,10 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       const std::int64_t first = begin + shard.begin;
       gather_batch(train, order, first, first + shard.size());
       if (options.augmentation)
-        options.augmentation->apply(host_x_.data(), shard.size(), train.sample_shape,
-                                    counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
+        host_x_.visit([&](auto& values) {
+          options.augmentation->apply(values.data(), shard.size(), train.sample_shape,
+                                      counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
+        });
       if (shard.size() > 0) upload_batch(train.sample_shape);
       model_.set_sample_offset(shard.begin);
       const double share = static_cast<double>(shard.size()) / static_cast<double>(end - begin);

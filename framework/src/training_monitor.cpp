@@ -79,7 +79,7 @@ bool TrainingMonitor::on_batch_end(const BatchRecord& record, Model& model) {
 bool TrainingMonitor::on_epoch_end(const EpochRecord& record, Model& model) {
   nlohmann::json line = {{"epoch", record.epoch}, {"layers", nlohmann::json::array()}};
   Tensor x = model.backend().empty(probe_.sample_shape.with_batch(probe_.size()), model.dtype());
-  from_host(x, probe_.x);
+  probe_.x.visit([&](const auto& values) { from_host(x, values); });
   model.set_training(false);  // the probe sees what inference sees: no dropout, batch norm's running statistics
   std::vector<nlohmann::json> layers(model.size());
   model.forward_each(x, [&](std::size_t l, const Tensor& y) {

@@ -3,8 +3,8 @@
 #include <cstdlib>
 #include <string>
 
-
 #include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 
 namespace nnplug::cpu {

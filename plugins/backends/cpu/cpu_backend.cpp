@@ -10,8 +10,8 @@
 
 #include <Eigen/Core>
 
-
 #include <fmt/format.h>
+
 #include "kernels.hpp"
 
 namespace nnplug::cpu {

@@ -1,7 +1,7 @@
 #include "cuda_backend.hpp"
 
-
 #include <fmt/format.h>
+
 #include "kernels.hpp"
 
 namespace nnplug::cuda {

@@ -4,8 +4,8 @@
 
 #include <string>
 
-
 #include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 
 namespace nnplug::cuda {

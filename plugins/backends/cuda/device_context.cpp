@@ -2,8 +2,8 @@
 
 #include <string>
 
-
 #include <fmt/format.h>
+
 #include "kernels.hpp"
 
 namespace nnplug::cuda {

@@ -4,8 +4,8 @@
 
 #include <unistd.h>
 
-
 #include <fmt/format.h>
+
 #include "nnplug/conformance/component_checks.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"

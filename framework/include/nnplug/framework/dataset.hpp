@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nnplug/framework/input_file.hpp"
+#include "nnplug/framework/sample_values.hpp"
 #include "nnplug/random.hpp"
 #include "nnplug/shape.hpp"
 
@@ -16,7 +17,7 @@ namespace nnplug {
 
 struct Dataset {
   Shape sample_shape;               // per-sample shape, e.g. [784] or [1, 28, 28]
-  std::vector<float> x;             // size() * sample_shape.numel() values, row-major
+  SampleValues x;                   // size() * sample_shape.numel() values, row-major, float32 or float64
   std::vector<std::int32_t> labels; // size() class indices in [0, num_classes)
   std::int64_t num_classes = 0;
 
@@ -26,20 +27,24 @@ struct Dataset {
   Dataset subset(const std::vector<std::int64_t>& indices) const;
   // The first n samples (all of them if n >= size()).
   Dataset head(std::int64_t n) const;
+  // The same samples with values in `dtype` (a synthetic set is drawn in float32 and widened for a float64 model).
+  Dataset as(DType dtype) const;
 };
 
 // A shuffled split: `fraction` of the samples (rounded) go to the second set. Seeded.
 std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed);
 
 // Reads an IDX image file (magic 0x00000803, gzip or raw) and its label file (0x00000801). Pixels are divided by
-// divide_by. Throws IoError naming the file for a missing, truncated or malformed file, or when the counts of
+// divide_by in `dtype` (float32: as torchvision's ToTensor divides, bit for bit; float64: in double). Throws IoError naming the file for a missing, truncated or malformed file, or when the counts of
 // images and labels differ.
-Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by);
+Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by,
+                 DType dtype = DType::Float32);
 // The images alone, for prediction: every label is -1 (unknown).
-Dataset read_idx_images(const std::filesystem::path& images, double divide_by);
+Dataset read_idx_images(const std::filesystem::path& images, double divide_by, DType dtype = DType::Float32);
 // The readers' parts that work on bytes already in memory (and that the fuzzers call): `name` is the file the
 // bytes came from, for messages.
-Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string& name, double divide_by);
+Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string& name, double divide_by,
+                         DType dtype = DType::Float32);
 std::vector<std::int32_t> parse_idx_labels(std::span<const unsigned char> bytes, const std::string& name);
 // `raw` itself, or all members of the gzip stream it holds decompressed when it starts with gzip's magic bytes;
 // bytes after the last member, a truncated or damaged stream, or more than max_bytes out are an IoError.
@@ -50,9 +55,12 @@ std::vector<unsigned char> gunzip_if_compressed(std::vector<unsigned char> raw, 
 // the last column). A first line that is not numeric is taken as a header. Throws IoError naming the file and
 // line for a missing file, a ragged row, a value that is not a number or a label that is not a non-negative
 // integer. With `features` > 0, a file whose rows hold exactly that many values has no label column (inputs to
-// predict): its labels are -1.
-Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column = -1, std::int64_t features = 0);
-Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_column = -1, std::int64_t features = 0);
+// predict): its labels are -1. Values are parsed in double and kept in `dtype`; a value that `dtype` cannot hold
+// finitely is an error.
+Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column = -1, std::int64_t features = 0,
+                 DType dtype = DType::Float32);
+Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_column = -1, std::int64_t features = 0,
+                  DType dtype = DType::Float32);
 
 // A seeded three-way split: validation and test fractions of the samples, the rest for training.
 struct Splits {

@@ -26,9 +26,11 @@ struct ImageTransform {
 
 enum class FillMode { Nearest, Constant };
 
-// Applies t to one (C, H, W) image from `in` to `out` (distinct buffers of shape.numel() values).
-void transform_image(const ImageTransform& t, const Shape& chw, const float* in, float* out, FillMode fill = FillMode::Nearest,
-                     float fill_value = 0.0f);
+// Applies t to one (C, H, W) image from `in` to `out` (distinct buffers of shape.numel() values); T is float or
+// double.
+template <typename T>
+void transform_image(const ImageTransform& t, const Shape& chw, const T* in, T* out, FillMode fill = FillMode::Nearest,
+                     T fill_value = T(0));
 
 class ImageAugmentation {
  public:
@@ -43,14 +45,15 @@ class ImageAugmentation {
   // The transform of sample `index` under `seed` for images of shape chw: a pure function of its arguments, so
   // runs are reproducible.
   ImageTransform draw(const Shape& chw, std::uint64_t seed, std::uint64_t index) const;
-  // Transforms n samples in place; sample i uses draw(seed, first_index + i).
-  void apply(float* samples, std::int64_t n, const Shape& chw, std::uint64_t seed, std::uint64_t first_index) const;
+  // Transforms n samples (float or double) in place; sample i uses draw(seed, first_index + i).
+  template <typename T>
+  void apply(T* samples, std::int64_t n, const Shape& chw, std::uint64_t seed, std::uint64_t first_index) const;
 
  private:
   bool horizontal_flip_, vertical_flip_;
   double width_shift_, height_shift_, rotation_, zoom_, brightness_;
   FillMode fill_;
-  float fill_value_;
+  double fill_value_;
 };
 
 }  // namespace nnplug

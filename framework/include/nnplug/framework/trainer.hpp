@@ -97,7 +97,8 @@ class Trainer {
   Model& model_;
   std::shared_ptr<Loss> loss_fn_;
   std::shared_ptr<Optimizer> optimizer_;
-  std::vector<float> host_x_, host_target_;
+  SampleValues host_x_;
+  std::vector<float> host_target_;
   std::vector<std::int32_t> host_labels_;
   Tensor x_, target_, labels_, metrics_, dprediction_;
   std::shared_ptr<Communicator> communicator_;  // null: one process
