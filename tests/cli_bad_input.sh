@@ -90,6 +90,14 @@ expect "damaged checkpoint" "$dir/ckpt.safetensors: too short for a safetensors 
   --set 'schedule={"type": "constant"}' --resume "$dir/ckpt.safetensors"
 [ "$(cat "$dir/ckpt.safetensors")" = garbage ] || { echo "FAIL: the damaged checkpoint was modified"; failures=$((failures + 1)); }
 
+cat >"$dir/huge.json" <<JSON
+{"data": {"format": "gaussian_blobs", "samples": 1000000000, "features": 1000000}, "layers": [{"type": "dense", "units": 2}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
+JSON
+expect "data larger than memory" "nnplug: error: out of memory: a size in the spec" train "$dir/huge.json"
+expect "a synthetic size past its bound" "data: parameter 'samples' must be in [1, 1000000000], got 10000000000" train "$dir/huge.json" \
+  --set data.samples=10000000000
+
 # A run folder whose files are not what nnplug writes: a FIFO is refused (not read forever), a field that is
 # missing is named, a loop is no run folder; none of them is an "unexpected error".
 mkdir -p "$dir/run"

@@ -1,5 +1,7 @@
 // nnplug: train and inspect models whose every component is a plugin loaded at run time.
 #include <cstdio>
+#include <filesystem>
+#include <new>
 #include <exception>
 
 #include <CLI/CLI.hpp>
@@ -119,7 +121,15 @@ int main(int argc, char** argv) {
   } catch (const nnplug::Error& e) {
     std::fprintf(stderr, "nnplug: error: %s\n", e.what());
     return 1;
-  } catch (const std::exception& e) {
+  } catch (const std::bad_alloc&) {
+    // A size from the spec or a file (samples, units, a batch) larger than this machine's memory.
+    std::fprintf(stderr, "nnplug: error: out of memory: a size in the spec, a flag or a data file asks for more memory than this "
+                         "machine has (the data's samples, a layer's units, the batch size)\n");
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::fprintf(stderr, "nnplug: error: %s\n", e.what());  // names the path(s) and the system's reason
+    return 1;
+  } catch (const std::exception& e) {  // a bug: every error nnplug expects is one of the above
     std::fprintf(stderr, "nnplug: unexpected error: %s\n", e.what());
     return 2;
   }

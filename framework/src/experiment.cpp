@@ -13,6 +13,10 @@ namespace nnplug {
 namespace {
 
 // The samples the data section names, before any split.
+// Bounds on the sizes of a synthetic set, so that no product of them overflows (what does not fit in memory is
+// an "out of memory" error).
+constexpr std::int64_t kMaxSamples = 1000000000;
+
 // Files are read in the model's dtype; synthetic sets are drawn in float32 (and widened by the caller).
 Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test) {
   if (format == "idx") {
@@ -26,7 +30,7 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     if (data.has("test_path")) test = read_csv(spec.resolve(data.require_string("test_path")), label_column, 0, dtype);
     return read_csv(spec.resolve(data.require_string("path")), label_column, 0, dtype);
   }
-  if (format == "xor_blobs") return synthetic::xor_blobs(data.integer("samples", 1000, 4), seed);
+  if (format == "xor_blobs") return synthetic::xor_blobs(data.integer("samples", 1000, 4, kMaxSamples), seed);
   if (format == "gaussian_blobs") {
     // "centre_points": [[x, y], ...] fixes the centres (e.g. those scikit-learn draws for a random_state).
     std::vector<double> centres;
@@ -39,11 +43,12 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
       }
     }
     data.accept({"centre_points"});
-    const auto centers = data.integer("centers", data.has("centre_points") ? static_cast<std::int64_t>(data.json()["centre_points"].size()) : 3, 1);
-    return synthetic::gaussian_blobs(data.integer("samples", 1000, 1), centers, data.integer("features", 2, 1), data.number("std", 2.0, 1e-12),
-                                     seed, centres);
+    const auto centers =
+        data.integer("centers", data.has("centre_points") ? static_cast<std::int64_t>(data.json()["centre_points"].size()) : 3, 1, 1000000);
+    return synthetic::gaussian_blobs(data.integer("samples", 1000, 1, kMaxSamples), centers, data.integer("features", 2, 1, 1000000),
+                                     data.number("std", 2.0, 1e-12), seed, centres);
   }
-  if (format == "spirals") return synthetic::spirals(data.integer("points_per_class", 100, 2), data.integer("classes", 3, 1), seed);
+  if (format == "spirals") return synthetic::spirals(data.integer("points_per_class", 100, 2, kMaxSamples), data.integer("classes", 3, 1, 1000), seed);
   data.fail("format", "must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\" or \"spirals\", got \"" + format + "\"");
 }
 
