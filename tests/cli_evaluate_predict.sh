@@ -40,8 +40,18 @@ accuracy=$(sed -n 's/.*  accuracy \([0-9.]*\)  top-2.*/\1/p' <<<"$out")
 # from the predicted and true columns equal to evaluate's.
 "$nnplug" predict "$work/a.safetensors" --output "$work/a.csv" || fail "predict a"
 check "predict header" "index,predicted,label,p_left,p_middle,p_right" "$(head -1 "$work/a.csv")"
-# Probabilities with the 9 significant digits that read back to the same float32 (6 did not).
-grep -Eq ',0\.0*[1-9][0-9]{6,}' "$work/a.csv" || fail "predict writes probabilities with fewer than 9 significant digits"
+# Probabilities in the shortest form that reads back to the same float32 (up to 9 digits; 6 did not).
+grep -Eq ',0\.0*[1-9][0-9]{6,}' "$work/a.csv" || fail "predict writes probabilities with 6 significant digits or fewer"
+# --logits: the raw outputs, whose softmax (computed here) is the probabilities.
+"$nnplug" predict "$work/a.safetensors" --logits --output "$work/logits.csv" || fail "predict --logits"
+check "logits header" "index,predicted,label,logit_left,logit_middle,logit_right" "$(head -1 "$work/logits.csv")"
+[ "$(wc -l < "$work/logits.csv")" -eq 121 ] && paste -d, "$work/logits.csv" "$work/a.csv" | awk -F, 'NR > 1 {
+  m = $4; if ($5 > m) m = $5; if ($6 > m) m = $6
+  z = exp($4 - m) + exp($5 - m) + exp($6 - m)
+  for (c = 0; c < 3; c++) { d = exp($(4 + c) - m) / z - $(10 + c); if (d < -1e-6 || d > 1e-6) bad++ }
+} END { exit bad > 0 }' && echo "ok: softmax of the logits is the probabilities" || fail "softmax of --logits differs from the probabilities"
+out=$("$nnplug" predict "$work/a.safetensors" "$work/a.safetensors" --logits 2>&1)
+check "--logits of an ensemble" "--logits writes one model's raw outputs" "$out"
 rows=$(($(wc -l < "$work/a.csv") - 1))
 [ "$rows" -eq 120 ] || fail "predict wrote $rows rows, the test set has 120"
 awk -F, 'NR > 1 { s = $4 + $5 + $6; if (s < 0.9999 || s > 1.0001) bad++ } END { exit bad > 0 }' "$work/a.csv" ||

@@ -42,6 +42,7 @@ struct PredictArgs {
   std::filesystem::path output;  // empty: standard output
   std::string backend;
   long long batch_size = 256;
+  bool logits = false;  // the model's raw outputs instead of probabilities
 };
 
 struct SummaryArgs {

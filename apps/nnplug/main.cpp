@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--output", predict.output, "Write the CSV here (default: standard output)");
   predict_cmd->add_option("--backend", predict.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
   predict_cmd->add_option("--batch-size", predict.batch_size, "Batch size")->check(nnplug::cli::whole_number(1));
+  predict_cmd->add_flag("--logits", predict.logits, "Write the model's raw outputs (logits) instead of probabilities (one model)");
 
   nnplug::cli::GradcheckArgs gradcheck;
   auto* gradcheck_cmd = app.add_subcommand("gradcheck", "Check the model's backpropagated gradients against centred differences in float64");

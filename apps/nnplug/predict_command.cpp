@@ -1,11 +1,12 @@
 // nnplug predict MODEL... [--input FILE]: the class probabilities and predicted class of every sample of a file
 // (or of the spec's test set), as CSV: index, predicted class, the true label when the file has one, then one
-// probability per class. Several models are an ensemble: their probabilities are averaged.
+// probability per class (with --logits, the model's raw outputs). Several models are an ensemble: their
+// probabilities are averaged.
 #include <algorithm>
 #include <cstdio>
-#include <iomanip>
-#include <limits>
-#include <sstream>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
@@ -15,31 +16,38 @@
 namespace nnplug::cli {
 
 int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
+  if (args.logits && args.models.size() > 1)
+    throw InvalidArgument("--logits writes one model's raw outputs; an ensemble averages probabilities (give one model)");
   PluginLoader loader;
   for (const auto& d : plugin_dirs) loader.add_directory(d);
   loader.load_all(registry);
   const ScoredModels s = score_saved_models(args.models, args.backend, registry, args.batch_size, args.input);
   const auto& labels = s.scored->labels;
   const bool labelled = !labels.empty() && labels.front() >= 0;
-  std::ostringstream csv;
-  csv << std::setprecision(std::numeric_limits<float>::max_digits10);  // every probability reads back to the same float
-  csv << "index,predicted" << (labelled ? ",label" : "");
-  for (std::int64_t c = 0; c < s.classes; ++c)
-    csv << ",p_" << (c < static_cast<std::int64_t>(s.data.class_names.size()) ? s.data.class_names[static_cast<std::size_t>(c)] : std::to_string(c));
-  csv << '\n';
-  const auto k = static_cast<std::size_t>(s.classes);
+  const auto name = [&](std::int64_t c) {
+    return c < static_cast<std::int64_t>(s.data.class_names.size()) ? s.data.class_names[static_cast<std::size_t>(c)] : fmt::format("{}", c);
+  };
+  // Values are written in fmt's shortest form that reads back to the same float.
+  fmt::memory_buffer csv;
+  fmt::format_to(std::back_inserter(csv), "index,predicted{}", labelled ? ",label" : "");
+  const std::int64_t columns = args.logits ? s.width : s.classes;
+  for (std::int64_t c = 0; c < columns; ++c)
+    fmt::format_to(std::back_inserter(csv), ",{}{}", args.logits ? "logit" : "p_", args.logits && s.width == 1 ? "" : (args.logits ? "_" : "") + name(c));
+  fmt::format_to(std::back_inserter(csv), "\n");
+  const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(columns);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const float* p = s.probabilities.data() + i * k;
-    csv << i << ',' << (std::max_element(p, p + k) - p);
-    if (labelled) csv << ',' << labels[i];
-    for (std::size_t c = 0; c < k; ++c) csv << ',' << p[c];
-    csv << '\n';
+    fmt::format_to(std::back_inserter(csv), "{},{}", i, std::max_element(p, p + k) - p);
+    if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", labels[i]);
+    const float* values = args.logits ? s.outputs.data() + i * w : p;
+    for (std::size_t c = 0; c < w; ++c) fmt::format_to(std::back_inserter(csv), ",{}", values[c]);
+    fmt::format_to(std::back_inserter(csv), "\n");
   }
   if (args.output.empty()) {
-    std::fputs(csv.str().c_str(), stdout);
+    std::fwrite(csv.data(), 1, csv.size(), stdout);
   } else {
-    write_text_atomically(args.output, csv.str(), "the predictions");
-    std::fprintf(stderr, "wrote %zu predictions (%s) to %s\n", labels.size(), s.scored_name.c_str(), args.output.c_str());
+    write_text_atomically(args.output, fmt::to_string(csv), "the predictions");
+    fmt::print(stderr, "wrote {} predictions ({}) to {}\n", labels.size(), s.scored_name, args.output.string());
   }
   return 0;
 }

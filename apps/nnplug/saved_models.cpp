@@ -32,8 +32,13 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     if (width != out.classes && !(width == 1 && out.classes == 2))
       throw ShapeError(fmt::format("{}: the model outputs {} values per sample, the data has {} classes", models[m].string(), width, out.classes));
     Trainer trainer(*loaded.model, loss, nullptr);
-    const auto p = class_probabilities(trainer.predict(*out.scored, batch_size), width, out.classes, loss->output_link());
-    if (m == 0) out.probabilities.assign(p.size(), 0.0f);
+    std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
+    const auto p = class_probabilities(outputs, width, out.classes, loss->output_link());
+    if (m == 0) {
+      out.probabilities.assign(p.size(), 0.0f);
+      out.outputs = std::move(outputs);
+      out.width = width;
+    }
     for (std::size_t i = 0; i < p.size(); ++i) out.probabilities[i] += p[i] / static_cast<float>(models.size());
     const bool labelled = out.scored->size() && out.scored->labels.front() >= 0;
     if (labelled) out.member_scores.push_back(trainer.evaluate(*out.scored, batch_size));

@@ -17,6 +17,8 @@ struct ScoredModels {
   std::int64_t classes = 0;
   std::vector<Scores> member_scores;  // each model's loss and accuracy (when the labels are known)
   std::vector<float> probabilities;   // scored->size() rows of `classes`, averaged over the models
+  std::vector<float> outputs;         // the first model's raw outputs (logits): scored->size() rows of `width`
+  std::int64_t width = 0;             // values per sample the models output (1 for two classes with a sigmoid)
 };
 
 // Every model must have been trained on the same data section (the first model's spec gives it) and output as
