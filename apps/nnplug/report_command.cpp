@@ -84,11 +84,7 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
-std::string fixed(double v, int digits = 4) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.*f", digits, v);
-  return b;
-}
+std::string fixed(double v, int digits = 4) { return fmt::format("{:.{}f}", v, digits); }
 
 // A count from a file: printed from its double, so that a damaged file's 1e300 is no integer overflow.
 std::string whole(const nlohmann::json& v) { return fmt::format("{:.0f}", v.get<double>()); }

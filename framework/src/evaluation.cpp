@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -51,13 +51,7 @@ Evaluation evaluate_scores(const std::vector<float>& probabilities, const std::v
 namespace {
 
 std::string class_name(const std::vector<std::string>& names, std::int64_t c) {
-  return c < static_cast<std::int64_t>(names.size()) ? names[static_cast<std::size_t>(c)] : std::to_string(c);
-}
-
-std::string format(const char* pattern, auto... values) {
-  char buffer[256];
-  std::snprintf(buffer, sizeof buffer, pattern, values...);
-  return buffer;
+  return c < static_cast<std::int64_t>(names.size()) ? names[static_cast<std::size_t>(c)] : fmt::format("{}", c);
 }
 
 }  // namespace
@@ -65,31 +59,31 @@ std::string format(const char* pattern, auto... values) {
 std::string format_evaluation(const Evaluation& e, const std::vector<std::string>& names) {
   const ConfusionMatrix& m = e.confusion;
   const std::int64_t k = m.classes();
-  std::string s;
-  if (!std::isnan(e.loss)) s += format("loss %.4f  ", e.loss);
-  s += format("accuracy %.4f", m.accuracy());
-  if (e.top_k) s += format("  top-%lld accuracy %.4f", static_cast<long long>(e.top_k), e.top_k_accuracy);
-  s += format("  (%lld samples)\n\nconfusion matrix (rows: actual class, columns: predicted)\n", static_cast<long long>(e.samples));
-  std::size_t label_width = 8;  // "weighted"
-  for (std::int64_t c = 0; c < k; ++c) label_width = std::max(label_width, class_name(names, c).size());
-  const int w = static_cast<int>(label_width);
-  s += format("%*s", w, "");
-  for (std::int64_t c = 0; c < k; ++c) s += format(" %6lld", static_cast<long long>(c));
-  s += "\n";
+  fmt::memory_buffer s;
+  const auto out = std::back_inserter(s);
+  if (!std::isnan(e.loss)) fmt::format_to(out, "loss {:.4f}  ", e.loss);
+  fmt::format_to(out, "accuracy {:.4f}", m.accuracy());
+  if (e.top_k) fmt::format_to(out, "  top-{} accuracy {:.4f}", e.top_k, e.top_k_accuracy);
+  fmt::format_to(out, "  ({} samples)\n\nconfusion matrix (rows: actual class, columns: predicted)\n", e.samples);
+  std::size_t w = 8;  // "weighted"
+  for (std::int64_t c = 0; c < k; ++c) w = std::max(w, class_name(names, c).size());
+  fmt::format_to(out, "{:>{}}", "", w);
+  for (std::int64_t c = 0; c < k; ++c) fmt::format_to(out, " {:>6}", c);
+  fmt::format_to(out, "\n");
   for (std::int64_t a = 0; a < k; ++a) {
-    s += format("%*s", w, class_name(names, a).c_str());
-    for (std::int64_t p = 0; p < k; ++p) s += format(" %6lld", static_cast<long long>(m.at(a, p)));
-    s += "\n";
+    fmt::format_to(out, "{:>{}}", class_name(names, a), w);
+    for (std::int64_t p = 0; p < k; ++p) fmt::format_to(out, " {:>6}", m.at(a, p));
+    fmt::format_to(out, "\n");
   }
-  s += format("\n%*s %9s %9s %9s %11s %8s\n", w, "class", "precision", "recall", "f1", "specificity", "support");
-  for (std::int64_t c = 0; c < k; ++c)
-    s += format("%*s %9.4f %9.4f %9.4f %11.4f %8lld\n", w, class_name(names, c).c_str(), m.precision(c), m.recall(c), m.f1(c),
-                m.specificity(c), static_cast<long long>(m.support(c)));
+  fmt::format_to(out, "\n{:>{}} {:>9} {:>9} {:>9} {:>11} {:>8}\n", "class", w, "precision", "recall", "f1", "specificity", "support");
+  const auto row = [&](const std::string& label, double precision, double recall, double f1, double specificity, std::int64_t support) {
+    fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:11.4f} {:>8}\n", label, w, precision, recall, f1, specificity, support);
+  };
+  for (std::int64_t c = 0; c < k; ++c) row(class_name(names, c), m.precision(c), m.recall(c), m.f1(c), m.specificity(c), m.support(c));
   using A = ConfusionMatrix::Average;
   for (auto [label, a] : {std::pair{"macro", A::Macro}, {"micro", A::Micro}, {"weighted", A::Weighted}})
-    s += format("%*s %9.4f %9.4f %9.4f %11.4f %8lld\n", w, label, m.precision(a), m.recall(a), m.f1(a), m.specificity(a),
-                static_cast<long long>(m.total()));
-  return s;
+    row(label, m.precision(a), m.recall(a), m.f1(a), m.specificity(a), m.total());
+  return fmt::to_string(s);
 }
 
 nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::string>& names) {

@@ -4,7 +4,8 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <sstream>
+
+#include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
 
@@ -21,11 +22,8 @@ double parse_number(const std::string& path, const std::string& text) {
 }
 
 std::string json_value(const SearchDimension& d, double v) {
-  if (d.scale == SearchDimension::Scale::Integer) return std::to_string(static_cast<long long>(v));
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
+  if (d.scale == SearchDimension::Scale::Integer) return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{:.17g}", v);
 }
 
 }  // namespace
@@ -62,10 +60,7 @@ double SearchDimension::sample(Random& random) const {
 }
 
 std::string SearchDimension::range() const {
-  std::ostringstream s;
-  s.precision(3);
-  s << (scale == Scale::Log ? "log:" : scale == Scale::Linear ? "uniform:" : "int:") << low << ':' << high;
-  return s.str();
+  return fmt::format("{}{:.3g}:{:.3g}", scale == Scale::Log ? "log:" : scale == Scale::Linear ? "uniform:" : "int:", low, high);
 }
 
 void read_search_section(const Spec& spec, SearchSettings& settings, std::vector<SearchDimension>& dimensions) {

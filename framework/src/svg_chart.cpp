@@ -1,8 +1,9 @@
+#include <fmt/format.h>
+
 #include "nnplug/framework/svg_chart.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 namespace nnplug::svg {
@@ -12,11 +13,7 @@ namespace {
 const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 constexpr int kLeft = 64, kRight = 16, kTop = 28, kBottom = 44;
 
-std::string number(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
+std::string number(double v) { return fmt::format("{:.4g}", v); }
 
 // One axis: data range to pixels, linear or logarithmic.
 struct Scale {
@@ -126,8 +123,8 @@ std::string scatter_chart(const Axes& a, const std::vector<double>& x, const std
   for (std::size_t k = 0; k < x.size() && k < y.size() && k < value.size(); ++k) {
     if (!sx.valid(x[k]) || !sy.valid(y[k])) continue;
     const double t = sv.valid(value[k]) ? std::clamp(sv(value[k]), 0.0, 1.0) : 0.0;
-    char colour[16];
-    std::snprintf(colour, sizeof colour, "#%02x%02x%02x", static_cast<int>(40 + 215 * t), static_cast<int>(30 + 150 * t), static_cast<int>(120 - 100 * t));
+    const std::string colour = fmt::format("#{:02x}{:02x}{:02x}", static_cast<int>(40 + 215 * t), static_cast<int>(30 + 150 * t),
+                                           static_cast<int>(120 - 100 * t));
     svg += "<circle cx=\"" + number(sx(x[k])) + "\" cy=\"" + number(sy(y[k])) + "\" r=\"4\" fill=\"" + colour + "\" stroke=\"#333\" stroke-width=\"0.5\"/>";
   }
   svg += "<text x=\"" + std::to_string(a.width - kRight - 4) + "\" y=\"" + std::to_string(kTop + 14) + "\" text-anchor=\"end\">" + escape(value_name) +
@@ -149,8 +146,8 @@ std::string heat_map(const std::string& title, const std::vector<std::vector<dou
     for (int c = 0; c < static_cast<int>(cells[static_cast<std::size_t>(r)].size()); ++c) {
       const double v = cells[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
       const double t = peak > 0 && v > 0 ? std::min(v / peak, 1.0) : 0;  // NaN and negatives (a damaged file) as 0
-      char colour[16];
-      std::snprintf(colour, sizeof colour, "#%02x%02x%02x", static_cast<int>(255 - 225 * t), static_cast<int>(255 - 190 * t), static_cast<int>(255 - 100 * t));
+      const std::string colour = fmt::format("#{:02x}{:02x}{:02x}", static_cast<int>(255 - 225 * t), static_cast<int>(255 - 190 * t),
+                                             static_cast<int>(255 - 100 * t));
       svg += "<rect x=\"" + std::to_string(left + c * cell) + "\" y=\"" + std::to_string(top + r * cell) + "\" width=\"" + std::to_string(cell) +
              "\" height=\"" + std::to_string(cell) + "\" fill=\"" + colour + "\" stroke=\"white\"/><text x=\"" + std::to_string(left + c * cell + cell / 2) +
              "\" y=\"" + std::to_string(top + r * cell + cell / 2 + 4) + "\" text-anchor=\"middle\" font-size=\"9\" fill=\"" + (t > 0.5 ? "white" : "black") +

@@ -1,5 +1,4 @@
 #include <cmath>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -243,10 +242,8 @@ std::vector<CheckResult> check_backend_parity(Backend& candidate, Backend& refer
         const double error = std::abs(a[k] - b[k]) / std::max(std::abs(b[k]), 1.0);
         r.worst_error = std::max(r.worst_error, error);
         if (!(error <= tolerance) && r.passed) {
-          std::ostringstream d;
-          d << "output " << i << " [" << k << "]: " << a[k] << ", the reference has " << b[k];
           r.passed = false;
-          r.detail = d.str();
+          r.detail = fmt::format("output {} [{}]: {:g}, the reference has {:g}", i, k, a[k], b[k]);
         }
       }
     }

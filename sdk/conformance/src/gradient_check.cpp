@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
+
+#include <fmt/format.h>
 
 #include "nnplug/framework/activation_layer.hpp"
 #include "nnplug/random.hpp"
@@ -43,18 +44,13 @@ void compare(const Tensor& values, const std::vector<double>& analytic, const st
     from_host(values, host);
     const double numeric = (plus - minus) / (2 * o.step);
     const double error = relative_error(analytic[i], numeric);
-    std::ostringstream at;
-    at << what << " [" << i << "]: analytic " << analytic[i] << ", numeric " << numeric << ", relative error " << error;
+    const std::string at = fmt::format("{} [{}]: analytic {:g}, numeric {:g}, relative error {:g}", what, i, analytic[i], numeric, error);
     if (!(error < o.tolerance)) {  // NaN fails too
-      if (result.passed) {
-        std::ostringstream over;
-        over << "relative error over " << o.tolerance << ": ";
-        result.detail = over.str();
-      }
+      if (result.passed) result.detail = fmt::format("relative error over {:g}: ", o.tolerance);
       result.passed = false;
-      if (++result.failures <= 3) result.detail += at.str() + "; ";
+      if (++result.failures <= 3) result.detail += at + "; ";
     } else if (result.passed && error >= result.worst_error) {
-      result.detail = "worst " + at.str();
+      result.detail = "worst " + at;
     }
     result.worst_error = std::isnan(error) ? INFINITY : std::max(result.worst_error, error);
   }

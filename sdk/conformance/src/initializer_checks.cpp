@@ -1,5 +1,6 @@
 #include <cmath>
-#include <sstream>
+
+#include <fmt/format.h>
 
 #include "nnplug/conformance/component_checks.hpp"
 #include "nnplug/random.hpp"
@@ -40,18 +41,14 @@ CheckResult check_initializer_determinism(Initializer& init) {
     return r;
   }
   const auto [mean, std] = mean_std(a);
-  std::ostringstream d;
-  d << "100 x 100 weight: mean " << mean << ", std " << std;
-  r.detail = d.str();
+  r.detail = fmt::format("100 x 100 weight: mean {:g}, std {:g}", mean, std);
   return r;
 }
 
 CheckResult check_initializer_statistics(Initializer& init, double mean, double std, double tolerance) {
   CheckResult r{init.type() + " statistics"};
   const auto [m, s] = mean_std(draw(init, 6));
-  std::ostringstream d;
-  d << "mean " << m << " (expected " << mean << "), std " << s << " (expected " << std << "), tolerance " << tolerance;
-  r.detail = d.str();
+  r.detail = fmt::format("mean {:g} (expected {:g}), std {:g} (expected {:g}), tolerance {:g}", m, mean, s, std, tolerance);
   r.passed = std::abs(m - mean) <= tolerance && std::abs(s - std) <= tolerance;
   return r;
 }
