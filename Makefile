@@ -34,7 +34,7 @@ sanitize: deps
 	  -DCMAKE_MODULE_LINKER_FLAGS="$(SANITIZE_LINK)" \
 	  -DNNPLUG_CUDA=OFF -DNNPLUG_BUILD_BENCH=OFF -DNNPLUG_CPU_VARIANTS="avx2;generic" $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
-	ASAN_OPTIONS=allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	NNPLUG_UNDER_SANITIZER=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS)
 
 # The framework, the nnplug command, the plugins, the SDK headers and the CMake package, under PREFIX.

@@ -94,7 +94,11 @@ cat >"$dir/huge.json" <<JSON
 {"data": {"format": "gaussian_blobs", "samples": 1000000000, "features": 1000000}, "layers": [{"type": "dense", "units": 2}],
  "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
 JSON
-expect "data larger than memory" "nnplug: error: out of memory: a size in the spec" train "$dir/huge.json"
+if [ -z "${NNPLUG_UNDER_SANITIZER:-}" ]; then
+  expect "data larger than memory" "nnplug: error: out of memory: a size in the spec" train "$dir/huge.json"
+else  # AddressSanitizer's operator new stops the process where the C++ runtime would throw std::bad_alloc
+  echo "skipped: data larger than memory (under AddressSanitizer)"
+fi
 expect "a synthetic size past its bound" "data: parameter 'samples' must be in [1, 1000000000], got 10000000000" train "$dir/huge.json" \
   --set data.samples=10000000000
 

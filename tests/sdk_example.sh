@@ -9,10 +9,16 @@ src=$(cd "$2" && pwd)
 work=$build/sdk_example
 rm -rf "$work"
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# The author's toolchain is the one nnplug was built with (the host checks the compiler in a plugin's build
+# fingerprint): its compiler and flags, sanitizers included in `make sanitize`.
+toolchain=()
+command -v ccache >/dev/null && toolchain=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+for var in CMAKE_CXX_COMPILER CMAKE_CXX_FLAGS CMAKE_EXE_LINKER_FLAGS CMAKE_SHARED_LINKER_FLAGS CMAKE_MODULE_LINKER_FLAGS; do
+  value=$(sed -n "s/^$var:[A-Z]*=//p" "$build/CMakeCache.txt")
+  toolchain+=("-D$var=$value")
+done
 # No build type, as an outside author may forget it: nnplug_add_plugin() still optimises.
-cmake -S "$src/sdk/examples/mish" -B "$work/mish" -DCMAKE_PREFIX_PATH="$work/prefix" "${launcher[@]}" >/dev/null
+cmake -S "$src/sdk/examples/mish" -B "$work/mish" -DCMAKE_PREFIX_PATH="$work/prefix" "${toolchain[@]}" >/dev/null
 cmake --build "$work/mish" -j 2 >/dev/null
 grep -q -- "-O2" "$work/mish/CMakeFiles/mish.dir/flags.make"
 # The plugin was built from the installed headers, not the source tree.
@@ -39,7 +45,7 @@ echo "$missing"
 
 # Every template builds out of the box, passes the conformance kit, and works in one model.
 cmake -S "$src/sdk/templates" -B "$work/templates" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$work/prefix" \
-  "${launcher[@]}" >/dev/null
+  "${toolchain[@]}" >/dev/null
 cmake --build "$work/templates" -j 2 >/dev/null
 ctest --test-dir "$work/templates" --output-on-failure
 kinds="activation layer loss initializer optimizer schedule regularizer gradient_transform backend"

@@ -39,6 +39,9 @@ class ReplayingBackend final : public ForwardingBackend {
   ReplayingBackend() : ForwardingBackend("replaying", cpu_backend()) {}
   int interrupts = 0;
   StepStats step_stats() const override { return recorder_.stats(); }
+  // The recordings keep their ops' tensors, whose buffers keep this backend: dropping them frees it all (a CUDA
+  // graph keeps device addresses, not tensors, and so has no such cycle).
+  void forget_recordings() { recorder_.forget(); }
 
   std::shared_ptr<Buffer> allocate(std::size_t n) override {
     return std::make_shared<OwnedBuffer>(inner_->allocate(n), shared_from_this());
@@ -164,6 +167,7 @@ TEST(StepReplay, ReplayedStepsTrainExactlyAsOpsRunOneByOne) {
     EXPECT_GE(replaying->step_stats().replays, 2u * 3 * 11);
     EXPECT_GE(replaying->step_stats().captures, 2u);
     EXPECT_EQ(replaying->interrupts, 0);
+    replaying->forget_recordings();
   }
 }
 
@@ -190,6 +194,7 @@ TEST(StepReplay, AStepThatReadsBackRunsOpByOneFromThenOn) {
   EXPECT_EQ(replaying->interrupts, 1);
   EXPECT_GE(replaying->step_stats().replays, 3u * 12);
   EXPECT_GE(replaying->step_stats().parts_run_op_by_op, 3u * 16);  // every update part
+  replaying->forget_recordings();
 }
 
 Op adam_step(const Tensor& w, const Tensor& g, const Tensor& m, const Tensor& v, double lr, std::int64_t step, double beta1 = 0.9) {

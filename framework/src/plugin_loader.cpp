@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -104,6 +105,9 @@ ProbeOutcome probe_in_child(double (*probe)(char*, std::size_t)) {
   }
   if (pid == 0) {
     close(fds[0]);
+    // A probe that crashes dies of its signal, which the parent names; handlers the host installed (a sanitizer's,
+    // a crash reporter's) would turn it into another exit.
+    for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
     char why[512] = "";
     const double score = probe(why, sizeof why);
     std::string answer(reinterpret_cast<const char*>(&score), sizeof score);
