@@ -3,7 +3,8 @@
 // loss, accuracy, top-k accuracy, the confusion matrix and per-class precision, recall, F1 and specificity with
 // their averages. Several models are an ensemble: each is scored alone, then their averaged probabilities.
 #include <cmath>
-#include <cstdio>
+
+#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
@@ -20,18 +21,17 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
   const ScoredModels s = score_saved_models(args.models, args.backend, registry, args.batch_size);
   const bool ensemble = args.models.size() > 1;
   for (std::size_t m = 0; ensemble && m < args.models.size(); ++m)
-    std::printf("%s: loss %.4f  accuracy %.4f\n", args.models[m].c_str(), s.member_scores[m].loss, s.member_scores[m].accuracy);
+    fmt::print("{}: loss {:.4f}  accuracy {:.4f}\n", args.models[m].c_str(), s.member_scores[m].loss, s.member_scores[m].accuracy);
   const Evaluation e = evaluate_scores(s.probabilities, s.scored->labels, s.classes,
                                        ensemble ? NAN : s.member_scores.front().loss, args.top_k);
-  std::printf("%s%s, %s set:\n%s", ensemble ? "ensemble of " : "", ensemble ? std::to_string(args.models.size()).append(" models").c_str()
-                                                                             : args.models.front().c_str(),
-              s.scored_name.c_str(), format_evaluation(e, s.data.class_names).c_str());
+  fmt::print("{}, {} set:\n{}", ensemble ? fmt::format("ensemble of {} models", args.models.size()) : args.models.front().string(),
+             s.scored_name, format_evaluation(e, s.data.class_names));
   if (!args.json.empty()) {
     auto j = evaluation_json(e, s.data.class_names);
     j["set"] = s.scored_name;
     for (const auto& m : args.models) j["models"].push_back(m.string());
     write_text_atomically(args.json, j.dump(2) + "\n", "the metrics");
-    std::printf("wrote %s\n", args.json.c_str());
+    fmt::print("wrote {}\n", args.json.c_str());
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 // nnplug gradcheck SPEC: the chapter's gradient check on the model a spec describes, built in float64: a few
 // training samples, a few coordinates of every parameter tensor, dropout off; first the data loss alone, then
 // with the penalties when the model has any. Exits 1 when a tensor's verdict is "suspicious" or "wrong".
-#include <cstdio>
+
+#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "nnplug/framework/experiment.hpp"
@@ -14,18 +15,19 @@ namespace {
 
 // Prints one pass; returns whether every tensor is at most "ok with kinks".
 bool report(const char* title, const std::vector<TensorCheck>& checks) {
-  std::printf("\n%s\n%-28s %-10s %7s %12s %13s %13s  %s\n", title, "layer", "parameter", "checked", "worst error", "analytic",
-              "numeric", "verdict");
+  fmt::print("\n{}\n{:<28} {:<10} {:>7} {:>12} {:>13} {:>13}  {}\n",
+             title, "layer", "parameter", "checked", "worst error", "analytic", "numeric", "verdict");
   bool ok = true, tiny = false;
   for (const auto& c : checks) {
     const std::string verdict = gradient_verdict(c.worst_error);
     ok = ok && (verdict == "pass" || verdict == "ok with kinks");
     tiny = tiny || c.largest_gradient < 1e-10;
-    std::printf("%-28s %-10s %7lld %12.3e %13.6e %13.6e  %s%s\n", c.layer.c_str(), c.parameter.c_str(), static_cast<long long>(c.checked),
-                c.worst_error, c.analytic, c.numeric, verdict.c_str(), c.largest_gradient < 1e-10 ? " (gradients below 1e-10)" : "");
+    fmt::print("{:<28} {:<10} {:>7} {:12.3e} {:13.6e} {:13.6e}  {}{}\n",
+               c.layer, c.parameter, c.checked, c.worst_error, c.analytic, c.numeric, verdict,
+               c.largest_gradient < 1e-10 ? " (gradients below 1e-10)" : "");
   }
   if (tiny)
-    std::printf("warning: some gradients are below 1e-10, where rounding dominates: check with more samples or another point\n");
+    fmt::print("warning: some gradients are below 1e-10, where rounding dominates: check with more samples or another point\n");
   return ok;
 }
 
@@ -42,15 +44,15 @@ int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path
   overrides.backend = args.backend;
   if (args.burn_in > 0) overrides.limit_train = std::max(args.samples, args.burn_in * args.batch_size);
   Experiment ex = build_experiment(spec, registry, overrides);
-  std::printf("backend: %s (%s), float64; %lld samples, %lld coordinates per tensor, h = %g\n", ex.backend->name().c_str(),
-              ex.backend->device().c_str(), args.samples, args.coordinates, args.step);
+  fmt::print("backend: {} ({}), float64; {} samples, {} coordinates per tensor, h = {:g}\n",
+             ex.backend->name().c_str(), ex.backend->device().c_str(), args.samples, args.coordinates, args.step);
   if (args.burn_in > 0) {
     // A check at the random initial point can miss errors that show later (the chapter): train a little first.
     FitOptions burn_in = ex.fit;
     burn_in.epochs = 1, burn_in.initial_epoch = 0, burn_in.batch_size = args.batch_size, burn_in.progress = false;
     burn_in.callbacks.clear();
     Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, burn_in);
-    std::printf("burn-in: %lld steps of %s with batches of %lld\n", args.burn_in, ex.optimizer->type().c_str(), args.batch_size);
+    fmt::print("burn-in: {} steps of {} with batches of {}\n", args.burn_in, ex.optimizer->type().c_str(), args.batch_size);
   }
   ex.model->set_training(true);
   std::string off;
@@ -59,7 +61,7 @@ int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path
       ex.model->layer(l).set_training(false);
       off += (off.empty() ? "" : ", ") + ex.model->label(l);
     }
-  if (!off.empty()) std::printf("dropout off: %s\n", off.c_str());
+  if (!off.empty()) fmt::print("dropout off: {}\n", off.c_str());
   const Dataset samples = ex.train.head(args.samples);
   GradientCheckSettings settings;
   settings.step = args.step, settings.coordinates = args.coordinates, settings.regularization = false;
@@ -68,7 +70,7 @@ int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path
     settings.regularization = true;
     ok = report("data loss + penalties", check_model_gradients(*ex.model, *ex.loss, samples, settings)) && ok;
   }
-  std::printf("\n%s\n", ok ? "gradient check passed (every relative error below 1e-4)"
+  fmt::print("\n{}\n", ok ? "gradient check passed (every relative error below 1e-4)"
                             : "gradient check FAILED: a relative error above 1e-4 (try --step 1e-4 or 1e-6; if it stays, the gradient is wrong)");
   return ok ? 0 : 1;
 }

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/experiment.hpp"
@@ -25,21 +27,22 @@ int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& pl
   s.min_lr = args.min_lr, s.max_lr = args.max_lr, s.steps = args.steps;
   s.batch_size = args.batch_size ? args.batch_size : ex.fit.batch_size;
   s.seed = ex.fit.seed;
-  std::printf("sweeping %s from %g to %g over %lld steps of %lld samples\n", ex.optimizer->type().c_str(), s.min_lr, s.max_lr,
-              static_cast<long long>(s.steps), static_cast<long long>(s.batch_size));
+  fmt::print("sweeping {} from {:g} to {:g} over {} steps of {} samples\n",
+             ex.optimizer->type().c_str(), s.min_lr, s.max_lr, static_cast<long long>(s.steps), static_cast<long long>(s.batch_size));
   std::fflush(stdout);
   const LrFindResult r = find_learning_rate(*ex.model, ex.loss, ex.optimizer, ex.train, s);
 
-  std::printf("%14s %12s %12s\n", "learning rate", "loss", "smoothed");
+  fmt::print("{:>14} {:>12} {:>12}\n", "learning rate", "loss", "smoothed");
   const std::size_t every = std::max<std::size_t>(1, r.losses.size() / 20);
   for (std::size_t i = 0; i < r.losses.size(); ++i)
-    if (i % every == 0 || i + 1 == r.losses.size()) std::printf("%14.3e %12.4f %12.4f\n", r.learning_rates[i], r.losses[i], r.smoothed[i]);
+    if (i % every == 0 || i + 1 == r.losses.size()) fmt::print("{:14.3e} {:12.4f} {:12.4f}\n",
+                                                               r.learning_rates[i], r.losses[i], r.smoothed[i]);
   std::printf("%s after %zu steps\n", r.diverged ? "the loss diverged" : "the sweep ended", r.losses.size());
   if (r.suggested_lr > 0) {
-    std::printf("lowest smoothed loss at lr %.3e; steepest descent at lr %.3e\n", r.minimum_lr, r.steepest_lr);
-    std::printf("suggested learning rate: %.3e (a tenth of the rate at the lowest loss)\n", r.suggested_lr);
+    fmt::print("lowest smoothed loss at lr {:.3e}; steepest descent at lr {:.3e}\n", r.minimum_lr, r.steepest_lr);
+    fmt::print("suggested learning rate: {:.3e} (a tenth of the rate at the lowest loss)\n", r.suggested_lr);
   } else {
-    std::printf("too few steps to suggest a learning rate: raise --steps or lower --min-lr\n");
+    fmt::print("too few steps to suggest a learning rate: raise --steps or lower --min-lr\n");
   }
   if (!args.csv.empty()) {
     std::ostringstream csv;
@@ -47,7 +50,7 @@ int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& pl
     csv << "learning_rate,loss,smoothed\n";
     for (std::size_t i = 0; i < r.losses.size(); ++i) csv << r.learning_rates[i] << ',' << r.losses[i] << ',' << r.smoothed[i] << '\n';
     write_text_atomically(args.csv, csv.str(), "the learning-rate sweep");
-    std::printf("wrote %s\n", args.csv.c_str());
+    fmt::print("wrote {}\n", args.csv.c_str());
   }
   return 0;
 }

@@ -6,6 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "option_checks.hpp"
 #include "nnplug/errors.hpp"
@@ -120,18 +122,17 @@ int main(int argc, char** argv) {
     if (*check_cmd) return nnplug::cli::plugin_check(check, plugin_dirs, registry);
     if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs, registry);
   } catch (const nnplug::Error& e) {
-    std::fprintf(stderr, "nnplug: error: %s\n", e.what());
+    fmt::print(stderr, "nnplug: error: {}\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {
     // A size from the spec or a file (samples, units, a batch) larger than this machine's memory.
-    std::fprintf(stderr, "nnplug: error: out of memory: a size in the spec, a flag or a data file asks for more memory than this "
-                         "machine has (the data's samples, a layer's units, the batch size)\n");
+    fmt::print(stderr, "nnplug: error: out of memory: a size in the spec, a flag or a data file asks for more memory than this machine has (the data's samples, a layer's units, the batch size)\n");
     return 1;
   } catch (const std::filesystem::filesystem_error& e) {
-    std::fprintf(stderr, "nnplug: error: %s\n", e.what());  // names the path(s) and the system's reason
+    fmt::print(stderr, "nnplug: error: {}\n", e.what());  // names the path(s) and the system's reason
     return 1;
   } catch (const std::exception& e) {  // a bug: every error nnplug expects is one of the above
-    std::fprintf(stderr, "nnplug: unexpected error: %s\n", e.what());
+    fmt::print(stderr, "nnplug: unexpected error: {}\n", e.what());
     return 2;
   }
   return 0;

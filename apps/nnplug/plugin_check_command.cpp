@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "nnplug/conformance/plugin_checks.hpp"
 #include "nnplug/framework/input_file.hpp"
@@ -35,7 +37,7 @@ int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem:
     if (fs::weakly_canonical(c.path, ec) == file) mine = &c;
   if (!mine) throw PluginError(file.string() + ": not found by the loader (is it a .so file?)");
   if (mine->verdict != Verdict::Loaded) {
-    std::printf("FAIL  load: %s %s: %s\n", verdict_name(mine->verdict), file.c_str(), mine->reason.c_str());
+    fmt::print("FAIL  load: {} {}: {}\n", verdict_name(mine->verdict), file.c_str(), mine->reason.c_str());
     return 1;
   }
   std::printf("PASS  load: %s@%s (ABI %u) provides %s\n", mine->name.c_str(), mine->version.c_str(), mine->abi_version,
@@ -47,10 +49,10 @@ int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem:
     for (const auto& r : conformance::check_registered(registry, item.substr(0, colon), item.substr(colon + 1), extra)) {
       ++checks;
       failures += !r.passed;
-      std::printf("%s  %s%s%s\n", r.passed ? "PASS" : "FAIL", r.check.c_str(), r.detail.empty() ? "" : ": ", r.detail.c_str());
+      fmt::print("{}  {}{}{}\n", r.passed ? "PASS" : "FAIL", r.check.c_str(), r.detail.empty() ? "" : ": ", r.detail.c_str());
     }
   }
-  std::printf("%d of %d checks passed\n", checks - failures, checks);
+  fmt::print("{} of {} checks passed\n", checks - failures, checks);
   return failures ? 1 : 0;
 }
 

@@ -1,5 +1,6 @@
 // nnplug plugins: what was found, what was loaded, and why anything was not.
-#include <cstdio>
+
+#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
@@ -12,26 +13,25 @@ int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& p
   const auto verdicts = loader.load_all(registry);
 
   if (args.explain) {
-    std::printf("search path, in order:\n");
+    fmt::print("search path, in order:\n");
     std::error_code ec;  // a folder that cannot be examined (a symlink loop) is shown as missing, not thrown on
     for (const auto& d : loader.search_path())
-      std::printf("  %s%s\n", d.c_str(), std::filesystem::is_directory(d, ec) ? "" : "   (does not exist)");
-    std::printf("\n");
+      fmt::print("  {}{}\n", d.c_str(), std::filesystem::is_directory(d, ec) ? "" : "   (does not exist)");
+    fmt::print("\n");
   }
-  std::printf("%-12s %-24s %-9s %s\n", "KIND", "NAME", "VERSION", "LIBRARY");
+  fmt::print("{:<12} {:<24} {:<9} {}\n", "KIND", "NAME", "VERSION", "LIBRARY");
   for (const auto& e : registry.entries())
-    std::printf("%-12s %-24s %-9s %s\n", kind_name(e.kind), e.name.c_str(), e.library->version().c_str(),
-                e.library->path().c_str());
+    fmt::print("{:<12} {:<24} {:<9} {}\n", kind_name(e.kind), e.name.c_str(), e.library->version().c_str(), e.library->path().c_str());
 
   bool any_other = false;
   for (const auto& c : verdicts) {
     if (c.verdict == Verdict::Loaded && !args.explain) continue;
-    if (!any_other) std::printf("\n%s:\n", args.explain ? "verdict on every file" : "not loaded");
+    if (!any_other) fmt::print("\n{}:\n", args.explain ? "verdict on every file" : "not loaded");
     any_other = true;
-    std::printf("  %-9s %s\n", verdict_name(c.verdict), c.path.c_str());
-    if (!c.reason.empty()) std::printf("            %s\n", c.reason.c_str());
+    fmt::print("  {:<9} {}\n", verdict_name(c.verdict), c.path.c_str());
+    if (!c.reason.empty()) fmt::print("            {}\n", c.reason.c_str());
   }
-  for (const auto& w : loader.warnings()) std::printf("warning: %s\n", w.c_str());
+  for (const auto& w : loader.warnings()) fmt::print("warning: {}\n", w.c_str());
   return 0;
 }
 

@@ -3,7 +3,6 @@
 // metrics.json, activation histograms, update ratios and dead units from monitor.jsonl, the first layer's weights,
 // and the lr-find sweep (lr_find.csv) and search trials (search.csv) when present. Nothing else is written.
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -237,7 +236,7 @@ int report(const ReportArgs& args) {
       "</body></html>\n";
   const auto output = args.output.empty() ? dir / "report.html" : args.output;
   write_text_atomically(output, html, "the report");
-  std::printf("wrote %s\n", output.c_str());
+  fmt::print("wrote {}\n", output.c_str());
   return 0;
 }
 

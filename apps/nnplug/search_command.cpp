@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/hyperparameter_search.hpp"
@@ -61,35 +63,35 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
   if (args.top) settings.top = *args.top;
   Overrides overrides;
   overrides.backend = args.backend;
-  std::printf("random search: %d round%s of %d trials of %d epochs, scored on validation data\n", settings.rounds, settings.rounds == 1 ? "" : "s", settings.trials,
-              settings.epochs);
-  for (const auto& d : dims) std::printf("  %s: %s\n", d.path.c_str(), d.range().c_str());
+  fmt::print("random search: {} round{} of {} trials of {} epochs, scored on validation data\n",
+             settings.rounds, settings.rounds == 1 ? "" : "s", settings.trials, settings.epochs);
+  for (const auto& d : dims) fmt::print("  {}: {}\n", d.path.c_str(), d.range().c_str());
   std::fflush(stdout);
 
   auto on_trial = [&](const Trial& t) {
-    std::printf("round %d trial %3d  %s  ", t.round, t.index, values_text(dims, t).c_str());
-    if (t.ok()) std::printf("val_accuracy %.4f  val_loss %.4f  (%.1f s)\n", t.validation.accuracy, t.validation.loss, t.seconds);
-    else std::printf("diverged\n");
+    fmt::print("round {} trial {:>3}  {}  ", t.round, t.index, values_text(dims, t).c_str());
+    if (t.ok()) fmt::print("val_accuracy {:.4f}  val_loss {:.4f}  ({:.1f} s)\n", t.validation.accuracy, t.validation.loss, t.seconds);
+    else fmt::print("diverged\n");
     std::fflush(stdout);
   };
   auto on_round = [&](int round, const std::vector<Trial>& ranked, const std::vector<SearchDimension>& next) {
-    std::printf("\nround %d: the best %d trials\n%4s %12s %10s %12s  %s\n", round, settings.top, "rank", "val_accuracy", "val_loss",
-                "train_acc", "values");
+    fmt::print("\nround {}: the best {} trials\n{:>4} {:>12} {:>10} {:>12}  {}\n",
+               round, settings.top, "rank", "val_accuracy", "val_loss", "train_acc", "values");
     for (int i = 0; i < settings.top && i < static_cast<int>(ranked.size()); ++i) {
       const Trial& t = ranked[static_cast<std::size_t>(i)];
       if (!t.ok()) break;
-      std::printf("%4d %12.4f %10.4f %12.4f  %s\n", i + 1, t.validation.accuracy, t.validation.loss, t.train.accuracy,
-                  values_text(dims, t).c_str());
+      fmt::print("{:>4} {:12.4f} {:10.4f} {:12.4f}  {}\n",
+                 i + 1, t.validation.accuracy, t.validation.loss, t.train.accuracy, values_text(dims, t).c_str());
     }
-    std::printf("%s\n", round < settings.rounds ? "ranges for the next round:" : "narrowed ranges for a further search:");
-    for (const auto& d : next) std::printf("  %s: %s\n", d.path.c_str(), d.range().c_str());
-    std::printf("\n");
+    fmt::print("{}\n", round < settings.rounds ? "ranges for the next round:" : "narrowed ranges for a further search:");
+    for (const auto& d : next) fmt::print("  {}: {}\n", d.path.c_str(), d.range().c_str());
+    fmt::print("\n");
     std::fflush(stdout);
   };
   const auto trials = run_search(spec, registry, settings, dims, overrides, on_trial, on_round);
   if (!args.csv.empty()) {
     write_text_atomically(args.csv, trials_csv(dims, trials), "the search results");
-    std::printf("wrote %s\n", args.csv.c_str());
+    fmt::print("wrote {}\n", args.csv.c_str());
   }
   return 0;
 }

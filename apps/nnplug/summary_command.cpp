@@ -1,7 +1,8 @@
 // nnplug summary: each layer's output shape and parameter count, and the totals, for the model a spec names.
 // With --input-shape the model is built for that per-sample shape without reading the data (e.g. the CIFAR
 // project's CNN at 3x32x32); otherwise the data section is read for it.
-#include <cstdio>
+
+#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "nnplug/framework/experiment.hpp"
@@ -16,7 +17,7 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
   Spec spec = load_spec(args.spec);
   for (const auto& o : args.overrides) spec.set(o);
   if (args.input_shape.empty()) {
-    std::printf("%s", build_experiment(spec, registry).model->summary().c_str());
+    fmt::print("{}", build_experiment(spec, registry).model->summary().c_str());
     return 0;
   }
   Shape input;
@@ -27,7 +28,7 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
   Params top(spec.where(), spec.json);
   auto backend = registry.create_backend(spec.section("backend", registry.best_backend()));
   const auto model = build_model(spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), input, 0);
-  std::printf("%s", model->summary().c_str());
+  fmt::print("{}", model->summary().c_str());
   return 0;
 }
 

@@ -57,14 +57,13 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   ex.fit.progress = args.progress && lead;
 
   if (lead) {
-    std::printf("backend: %s (%s)\n", ex.backend->name().c_str(), ex.backend->device().c_str());
+    fmt::print("backend: {} ({})\n", ex.backend->name().c_str(), ex.backend->device().c_str());
     if (distributed)
-      std::printf("data-parallel: %d ranks over %s (%s); batch_size %lld is the global batch, about %lld samples per rank\n",
-                  communicator.size(), communicator.name().c_str(), communicator.describe().c_str(),
-                  static_cast<long long>(ex.fit.batch_size), static_cast<long long>(ex.fit.batch_size / communicator.size()));
-    std::printf("data: %lld training, %lld validation, %lld test samples\n", static_cast<long long>(ex.train.size()),
-                static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
-    std::printf("%s\n", ex.model->summary().c_str());
+      fmt::print("data-parallel: {} ranks over {} ({}); batch_size {} is the global batch, about {} samples per rank\n",
+                 communicator.size(), communicator.name().c_str(), communicator.describe().c_str(), static_cast<long long>(ex.fit.batch_size), static_cast<long long>(ex.fit.batch_size / communicator.size()));
+    fmt::print("data: {} training, {} validation, {} test samples\n",
+               static_cast<long long>(ex.train.size()), static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
+    fmt::print("{}\n", ex.model->summary().c_str());
     std::fflush(stdout);
   }
 
@@ -82,19 +81,19 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);
   if (!args.resume.empty()) {
     ex.fit.initial_epoch = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
-    if (lead) std::printf("resumed from %s after epoch %d\n", args.resume.c_str(), ex.fit.initial_epoch);
+    if (lead) fmt::print("resumed from {} after epoch {}\n", args.resume.c_str(), ex.fit.initial_epoch);
   }
   trainer.distribute(shared, ex.bucket_bytes);
   trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit, [&](const EpochRecord& r) {
     if (!lead) return;
-    std::printf("epoch %d/%d  loss %.4f  accuracy %.4f", r.epoch, ex.fit.epochs, r.train.loss, r.train.accuracy);
-    if (r.has_validation) std::printf("  val_loss %.4f  val_accuracy %.4f", r.validation.loss, r.validation.accuracy);
-    std::printf("  (%.1f s, %.0f samples/s)\n", r.seconds, static_cast<double>(ex.train.size()) / r.seconds);
+    fmt::print("epoch {}/{}  loss {:.4f}  accuracy {:.4f}", r.epoch, ex.fit.epochs, r.train.loss, r.train.accuracy);
+    if (r.has_validation) fmt::print("  val_loss {:.4f}  val_accuracy {:.4f}", r.validation.loss, r.validation.accuracy);
+    fmt::print("  ({:.1f} s, {:.0f} samples/s)\n", r.seconds, static_cast<double>(ex.train.size()) / r.seconds);
     std::fflush(stdout);
   });
   if (ex.test.size()) {
     const Scores test = trainer.evaluate(ex.test, ex.fit.batch_size);
-    if (lead) std::printf("test: loss %.4f  accuracy %.4f\n", test.loss, test.accuracy);
+    if (lead) fmt::print("test: loss {:.4f}  accuracy {:.4f}\n", test.loss, test.accuracy);
   }
   if (!args.run_dir.empty()) {
     // Every rank scores (evaluate() is collective); rank 0 writes.
@@ -111,12 +110,12 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     }
     if (lead) {
       save_model(args.run_dir / "model.safetensors", spec, *ex.model, registry);
-      std::printf("wrote the run to %s (report: nnplug report %s)\n", args.run_dir.c_str(), args.run_dir.c_str());
+      fmt::print("wrote the run to {} (report: nnplug report {})\n", args.run_dir.c_str(), args.run_dir.c_str());
     }
   }
   if (!args.save.empty() && lead) {
     save_model(args.save, spec, *ex.model, registry);
-    std::printf("saved the model to %s\n", args.save.c_str());
+    fmt::print("saved the model to {}\n", args.save.c_str());
   }
   if (distributed) communicator.barrier();  // no rank leaves (and ends the run) while rank 0 still writes
   return 0;
@@ -128,7 +127,7 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   PluginLoader loader;
   for (const auto& d : plugin_dirs) loader.add_directory(d);
   loader.load_all(registry);
-  for (const auto& w : loader.warnings()) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  for (const auto& w : loader.warnings()) fmt::print(stderr, "warning: {}\n", w.c_str());
 
   Spec spec = load_spec(args.spec);
   for (const auto& o : args.overrides) spec.set(o);
