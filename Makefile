@@ -1,5 +1,7 @@
 # Entry points: `make demo` and `make test` install what is missing, build, then train or test.
 BUILD ?= build
+# ccache keys on paths relative to the checkout, so that a fresh clone elsewhere (CI) reuses what was compiled.
+export CCACHE_BASEDIR ?= $(CURDIR)
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
