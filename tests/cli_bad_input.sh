@@ -102,6 +102,11 @@ fi
 expect "a synthetic size past its bound" "data: parameter 'samples' must be in [1, 1000000000], got 10000000000" train "$dir/huge.json" \
   --set data.samples=10000000000
 
+# Fields other commands read are checked by every command.
+expect "a name that is not text" "$dir/ok.json: parameter 'name' must be a string, got 5" train "$dir/ok.json" --set name=5
+expect "a search section train does not use" "$dir/ok.json: search: parameter 'trials' must be in [1, 1000000], got 0" \
+  train "$dir/ok.json" --set search.trials=0
+
 # A run folder whose files are not what nnplug writes: a FIFO is refused (not read forever), a field that is
 # missing is named, a loop is no run folder; none of them is an "unexpected error".
 mkdir -p "$dir/run"

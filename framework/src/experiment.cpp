@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/hyperparameter_search.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
@@ -220,6 +221,12 @@ std::shared_ptr<Communicator> create_communicator(const Spec& spec, const Regist
 
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides) {
   Params top(spec.where(), spec.json);
+  // Fields that only some commands use are checked by all of them, first, so that a mistake shows where it was made.
+  (void)top.string("name", "");
+  (void)top.string("description", "");
+  SearchSettings search;
+  std::vector<SearchDimension> searched;
+  read_search_section(spec, search, searched);
   Experiment ex;
   const auto seed = static_cast<std::uint64_t>(top.integer("seed", 0, 0));
   const DType dtype = dtype_from_name(top.string("dtype", "float32"));
@@ -268,8 +275,8 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   }
   ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
   for (const auto& c : ex.fit.callbacks) c->check(ex.validation.size() > 0);
-  top.accept({"augmentation", "backend", "communicator", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule", "gradient_transforms", "name",
-              "description", "search", "initialize_from"});
+  top.accept({"augmentation", "backend", "communicator", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule",
+              "gradient_transforms", "search", "initialize_from"});
   top.check_unused();
 
   ex.model = build_model(spec, registry, ex.backend, dtype, ex.train.sample_shape, seed);

@@ -57,6 +57,7 @@ void Spec::set(const std::string& assignment) {
         throw InvalidArgument(fmt::format("--set {}: '{}' is past the end ({} entries)", path_text, walked, node->size()));
       node = &(*node)[index];
     } else {
+      if (node->is_null()) *node = Params::Json::object();  // a section the spec does not have yet
       if (node->is_string()) *node = Params::Json{{"type", node->get<std::string>()}};  // "adam" -> {"type": "adam"}
       if (!node->is_object()) throw InvalidArgument("--set " + path_text + ": '" + walked + "' is inside a value, not an object");
       node = &(*node)[key];
