@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ccache pkg-config
   libboost-dev libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  openmpi-bin libopenmpi-dev iproute2
+  openmpi-bin libopenmpi-dev iproute2 libdnnl-dev
   clang libclang-rt-14-dev libomp-14-dev
   dataset-fashion-mnist
   chromium

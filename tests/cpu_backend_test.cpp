@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
+
+#include <fmt/format.h>
 
 #include "nnplug/framework/model.hpp"
 #include "test_support.hpp"
@@ -44,6 +47,73 @@ TEST_P(GemmTest, MatchesNaiveProductWithAlphaAndBeta) {
 INSTANTIATE_TEST_SUITE_P(AllTranspositions, GemmTest,
                          ::testing::Combine(::testing::Bool(), ::testing::Bool(),
                                             ::testing::Values(DType::Float32, DType::Float64)));
+
+// Naive convolution in float64: y = conv(x, w) + b, and its gradients, with x (N, C, H, W) and w (F, C, K, K).
+struct NaiveConv {
+  int n, c, h, w, f, k;
+  Window2d g;
+  int oh() const { return static_cast<int>(g.out_h(h)); }
+  int ow() const { return static_cast<int>(g.out_w(w)); }
+  // Calls visit(x index, w index, y index) for every product the convolution sums.
+  template <typename Visit>
+  void each(Visit visit) const {
+    for (int s = 0; s < n; ++s)
+      for (int o = 0; o < f; ++o)
+        for (int i = 0; i < oh(); ++i)
+          for (int j = 0; j < ow(); ++j)
+            for (int ch = 0; ch < c; ++ch)
+              for (int a = 0; a < k; ++a)
+                for (int b = 0; b < k; ++b) {
+                  const auto r = i * g.stride_h - g.pad_h + a * g.dilation_h, q = j * g.stride_w - g.pad_w + b * g.dilation_w;
+                  if (r < 0 || r >= h || q < 0 || q >= w) continue;
+                  visit(static_cast<std::size_t>(((s * c + ch) * h + r) * w + q), static_cast<std::size_t>(((o * c + ch) * k + a) * k + b),
+                        static_cast<std::size_t>(((s * f + o) * oh() + i) * ow() + j));
+                }
+  }
+};
+
+TEST(CpuBackend, Float32ConvolutionsOfManyChannelsMatchNaiveLoops) {
+  // 16 input channels: the float32 path that oneDNN runs where the build has it (im2col + Eigen otherwise).
+  auto be = cpu_backend();
+  for (const auto& [stride, pad, dilation, with_bias, with_dx] : std::vector<std::tuple<int, int, int, bool, bool>>{
+           {1, 1, 1, true, true}, {2, 0, 1, true, true}, {1, 2, 2, false, true}, {2, 1, 1, true, false}}) {
+    NaiveConv nc{3, 16, 9, 7, 5, 3, {}};
+    nc.g.kernel_h = nc.g.kernel_w = 3;
+    nc.g.stride_h = nc.g.stride_w = stride;
+    nc.g.pad_h = nc.g.pad_w = pad;
+    nc.g.dilation_h = nc.g.dilation_w = dilation;
+    SCOPED_TRACE(fmt::format("stride {}, pad {}, dilation {}, bias {}, dx {}", stride, pad, dilation, with_bias, with_dx));
+    const auto xv = random_normal(static_cast<std::size_t>(nc.n * nc.c * nc.h * nc.w), 5), wv = random_normal(static_cast<std::size_t>(nc.f * nc.c * 9), 6);
+    const auto bv = random_normal(static_cast<std::size_t>(nc.f), 7), dyv = random_normal(static_cast<std::size_t>(nc.n * nc.f * nc.oh() * nc.ow()), 8);
+    std::vector<double> y(dyv.size(), 0.0), dx(xv.size(), 0.0), dw(wv.size(), 0.0), db(bv.size(), 0.0);
+    nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) {
+      y[yi] += xv[xi] * wv[wi];
+      dx[xi] += dyv[yi] * wv[wi];
+      dw[wi] += dyv[yi] * xv[xi];
+    });
+    const std::size_t plane = static_cast<std::size_t>(nc.oh() * nc.ow());
+    for (std::size_t yi = 0; yi < y.size(); ++yi) {
+      const std::size_t o = yi / plane % static_cast<std::size_t>(nc.f);
+      if (with_bias) y[yi] += bv[o];
+      db[o] += dyv[yi];
+    }
+    const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, 3, 3}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
+    Tensor x = tensor(*be, xs, xv, DType::Float32), wt = tensor(*be, ws, wv, DType::Float32), dy = tensor(*be, ys, dyv, DType::Float32);
+    Tensor b = with_bias ? tensor(*be, Shape{nc.f}, bv, DType::Float32) : Tensor();
+    Tensor yt = be->empty(ys, DType::Float32), dxt = with_dx ? be->empty(xs, DType::Float32) : Tensor(), dwt = be->empty(ws, DType::Float32);
+    Tensor dbt = with_bias ? be->empty(Shape{nc.f}, DType::Float32) : Tensor();
+    be->run(op::Conv2d{x, wt, b, yt, nc.g});
+    be->run(op::Conv2dGrad{x, wt, dy, dxt, dwt, dbt, nc.g});
+    // Sums of up to 144 (forward) or a few hundred (dw) products of unit normals, in float32.
+    const auto close = [](const std::vector<double>& got, const std::vector<double>& want, const char* what) {
+      for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << what << " [" << i << "]";
+    };
+    close(to_host<double>(yt), y, "y");
+    close(to_host<double>(dwt), dw, "dw");
+    if (with_dx) close(to_host<double>(dxt), dx, "dx");
+    if (with_bias) close(to_host<double>(dbt), db, "dbias");
+  }
+}
 
 TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {
   auto be = cpu_backend();

@@ -1,4 +1,5 @@
-// 2-D convolution by im2col and GEMM, and 2-D pooling. Scratch buffers are per thread and only grow, so a steady
+// 2-D convolution by im2col and GEMM (float32 convolutions of many channels go to oneDNN, see
+// onednn_convolution.hpp), and 2-D pooling. Scratch buffers are per thread and only grow, so a steady
 // training step allocates nothing.
 #include <Eigen/Core>
 
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "kernels.hpp"
+#include "onednn_convolution.hpp"
 
 namespace nnplug::cpu {
 
@@ -100,6 +102,7 @@ struct Grouping {
 
 void run_kernel(const op::Conv2d& o) {
   const ConvShape s = kChecks.conv(o.x, o.w, o.y, o.window, "conv2d");
+  if (onednn_conv2d(o, s)) return;
   with_float_type(o.x, "conv2d", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
@@ -122,6 +125,7 @@ void run_kernel(const op::Conv2d& o) {
 
 void run_kernel(const op::Conv2dGrad& o) {
   const ConvShape s = kChecks.conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
+  if (onednn_conv2d_grad(o, s)) return;
   with_float_type(o.x, "conv2d_grad", [&](auto tag) {
     using T = decltype(tag);
     using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;

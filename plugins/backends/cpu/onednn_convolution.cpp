@@ -1,0 +1,193 @@
+#include "onednn_convolution.hpp"
+
+#if NNPLUG_HAVE_ONEDNN
+
+#include <compare>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug::cpu {
+
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+constexpr auto kF32 = memory::data_type::f32;
+
+// oneDNN is slower than im2col on convolutions of few input channels (a network's first layer).
+constexpr std::int64_t kMinInputChannels = 8;
+
+struct Key {
+  std::int64_t n, c, h, w, f, kh, kw, sh, sw, ph, pw, dh, dw;
+  bool bias;
+  auto operator<=>(const Key&) const = default;
+};
+
+// The blocked copies a plan's primitives read and write, one per role, made at first use.
+enum Role { kX, kW, kY, kDyData, kWData, kDx, kXWeights, kDyWeights, kDw, kRoles };
+
+struct Plan {
+  memory::dims x, w, y, bias, strides, dilation, padding;
+  std::optional<dnnl::convolution_forward::primitive_desc> forward_pd;
+  std::optional<dnnl::convolution_forward> forward;
+  std::optional<dnnl::convolution_backward_data::primitive_desc> data_pd;
+  std::optional<dnnl::convolution_backward_data> data;
+  std::optional<dnnl::convolution_backward_weights::primitive_desc> weights_pd;
+  std::optional<dnnl::convolution_backward_weights> weights;
+  std::optional<memory> staged[kRoles];
+};
+
+struct Library {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  std::mutex mutex;  // one op at a time: the plans' blocked copies are shared
+  std::map<Key, std::unique_ptr<Plan>> plans;
+};
+
+Library& library() {
+  static Library instance;
+  return instance;
+}
+
+memory::desc any(const memory::dims& dims) { return {dims, kF32, Tag::any}; }
+
+Plan& plan_for(Library& lib, const Key& k) {
+  auto& slot = lib.plans[k];
+  if (slot) return *slot;
+  auto p = std::make_unique<Plan>();
+  const std::int64_t oh = Window2d::out(k.h, k.kh, k.sh, k.ph, k.dh), ow = Window2d::out(k.w, k.kw, k.sw, k.pw, k.dw);
+  p->x = {k.n, k.c, k.h, k.w}, p->w = {k.f, k.c, k.kh, k.kw}, p->y = {k.n, k.f, oh, ow}, p->bias = {k.f};
+  p->strides = {k.sh, k.sw}, p->dilation = {k.dh - 1, k.dw - 1}, p->padding = {k.ph, k.pw};  // oneDNN counts dilation from 0
+  using dnnl::algorithm, dnnl::prop_kind;
+  const auto desc = k.bias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x), any(p->w),
+                                                             memory::desc(p->bias, kF32, Tag::x), any(p->y), p->strides, p->dilation,
+                                                             p->padding, p->padding)
+                           : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x), any(p->w),
+                                                             any(p->y), p->strides, p->dilation, p->padding, p->padding);
+  p->forward_pd.emplace(desc, lib.engine);
+  p->forward.emplace(*p->forward_pd);
+  slot = std::move(p);
+  return *slot;
+}
+
+// A tensor's NCHW (or OIHW, or flat) float32 values as oneDNN memory, without a copy.
+memory user(Library& lib, const memory::dims& dims, Tag tag, const Tensor& t) {
+  return memory({dims, kF32, tag}, lib.engine, const_cast<float*>(t.data<float>()));
+}
+
+// `from` in the layout `want`: itself when it already has it, else reordered into the plan's copy for `role`.
+memory in_layout(Library& lib, Plan& p, Role role, const memory::desc& want, memory from) {
+  if (want == from.get_desc()) return from;
+  if (!p.staged[role]) p.staged[role].emplace(want, lib.engine);
+  dnnl::reorder(from, *p.staged[role]).execute(lib.stream, from, *p.staged[role]);
+  return *p.staged[role];
+}
+
+// Where a primitive writes an output of layout `want` that belongs in `to`: `to` itself, or the plan's copy.
+memory output(Library& lib, Plan& p, Role role, const memory::desc& want, const memory& to) {
+  if (want == to.get_desc()) return to;
+  if (!p.staged[role]) p.staged[role].emplace(want, lib.engine);
+  return *p.staged[role];
+}
+
+void copy_back(Library& lib, memory from, memory to) {
+  if (from.get_data_handle() != to.get_data_handle()) dnnl::reorder(from, to).execute(lib.stream, from, to);
+}
+
+Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias) {
+  return {s.n, s.c, s.h, s.w, s.f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, bias};
+}
+
+// oneDNN's own errors (an unsupported shape, no memory) name the op; a run that fails is not retried on im2col,
+// because it may have written part of its outputs.
+template <typename Body>
+void guarded(const char* op, Body&& body) {
+  try {
+    body();
+  } catch (const dnnl::error& e) {
+    throw BackendError(fmt::format("cpu backend: {}: oneDNN failed: {}", op, e.what()));
+  }
+}
+
+}  // namespace
+
+bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s) {
+  if (o.x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
+  Library& lib = library();
+  const std::lock_guard lock(lib.mutex);
+  guarded("conv2d", [&] {
+    Plan& p = plan_for(lib, key_of(s, o.window, o.bias.defined()));
+    const auto& pd = *p.forward_pd;
+    const memory y_user = user(lib, p.y, Tag::nchw, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, in_layout(lib, p, kX, pd.src_desc(), user(lib, p.x, Tag::nchw, o.x))},
+                                         {DNNL_ARG_WEIGHTS, in_layout(lib, p, kW, pd.weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
+                                         {DNNL_ARG_DST, y}};
+    if (o.bias.defined()) args.emplace(DNNL_ARG_BIAS, user(lib, p.bias, Tag::x, o.bias));
+    p.forward->execute(lib.stream, args);
+    copy_back(lib, y, y_user);
+    lib.stream.wait();
+  });
+  return true;
+}
+
+bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s) {
+  if (o.x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
+  Library& lib = library();
+  const std::lock_guard lock(lib.mutex);
+  guarded("conv2d_grad", [&] {
+    Plan& p = plan_for(lib, key_of(s, o.window, o.dbias.defined()));
+    using dnnl::algorithm;
+    const memory dy_user = user(lib, p.y, Tag::nchw, o.dy);
+    if (o.dx.defined()) {
+      if (!p.data_pd) {
+        p.data_pd.emplace(dnnl::convolution_backward_data::desc(algorithm::convolution_direct, any(p.x), any(p.w), any(p.y), p.strides,
+                                                                p.dilation, p.padding, p.padding),
+                          lib.engine, *p.forward_pd);
+        p.data.emplace(*p.data_pd);
+      }
+      const memory dx_user = user(lib, p.x, Tag::nchw, o.dx), dx = output(lib, p, kDx, p.data_pd->diff_src_desc(), dx_user);
+      p.data->execute(lib.stream, {{DNNL_ARG_DIFF_DST, in_layout(lib, p, kDyData, p.data_pd->diff_dst_desc(), dy_user)},
+                                   {DNNL_ARG_WEIGHTS, in_layout(lib, p, kWData, p.data_pd->weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
+                                   {DNNL_ARG_DIFF_SRC, dx}});
+      copy_back(lib, dx, dx_user);
+    }
+    if (!p.weights_pd) {
+      const auto desc = o.dbias.defined()
+                            ? dnnl::convolution_backward_weights::desc(algorithm::convolution_direct, any(p.x), any(p.w),
+                                                                       memory::desc(p.bias, kF32, Tag::x), any(p.y), p.strides, p.dilation,
+                                                                       p.padding, p.padding)
+                            : dnnl::convolution_backward_weights::desc(algorithm::convolution_direct, any(p.x), any(p.w), any(p.y),
+                                                                       p.strides, p.dilation, p.padding, p.padding);
+      p.weights_pd.emplace(desc, lib.engine, *p.forward_pd);
+      p.weights.emplace(*p.weights_pd);
+    }
+    const memory dw_user = user(lib, p.w, Tag::oihw, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, in_layout(lib, p, kXWeights, p.weights_pd->src_desc(), user(lib, p.x, Tag::nchw, o.x))},
+                                         {DNNL_ARG_DIFF_DST, in_layout(lib, p, kDyWeights, p.weights_pd->diff_dst_desc(), dy_user)},
+                                         {DNNL_ARG_DIFF_WEIGHTS, dw}};
+    if (o.dbias.defined()) args.emplace(DNNL_ARG_DIFF_BIAS, user(lib, p.bias, Tag::x, o.dbias));
+    p.weights->execute(lib.stream, args);
+    copy_back(lib, dw, dw_user);
+    lib.stream.wait();
+  });
+  return true;
+}
+
+}  // namespace nnplug::cpu
+
+#else  // built without oneDNN: every convolution runs on im2col + Eigen
+
+namespace nnplug::cpu {
+bool onednn_conv2d(const op::Conv2d&, const backends::WindowShape&) { return false; }
+bool onednn_conv2d_grad(const op::Conv2dGrad&, const backends::WindowShape&) { return false; }
+}  // namespace nnplug::cpu
+
+#endif

@@ -1,0 +1,18 @@
+#pragma once
+// Float32 convolutions on oneDNN's direct kernels (Debian libdnnl 2.6), for the shapes where they beat im2col +
+// Eigen: bench/conv_library_bench measured them 1.5 to 1.7 times faster on every X11 and quick-CNN convolution
+// with 32 or more input channels, reorders to and from NCHW included, and slower on the first layers (one input
+// channel), which keep im2col. Tensors stay NCHW at the op boundary; primitives and the blocked copies they work
+// on are made once per shape and kept.
+#include "nnplug/ops.hpp"
+#include "op_checks.hpp"
+
+namespace nnplug::cpu {
+
+// Each returns true when it ran the op, false when the op is left to im2col + Eigen (float64, a shape where
+// oneDNN is slower, or a build without oneDNN).
+// s is the op's shape, as the checks found it.
+bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s);
+bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s);
+
+}  // namespace nnplug::cpu
