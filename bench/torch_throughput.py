@@ -1,11 +1,14 @@
 """PyTorch's training throughput, the peer nnplug is measured against in bench/run.sh.
 
 Same models, data, batch and optimizer as the examples: "mlp" is examples/fashion_mlp.json (784-256-128-10 ReLU),
-"cnn" is examples/fashion_cnn.json (conv 32, max pool, conv 64, max pool, dense 128, dense 10, ReLU); both Adam
-1e-3, batch 128, on Fashion-MNIST's training samples as the spec uses them (54,000 after the MLP's 10% validation
-split, all 60,000 for the CNN). Prints the best epoch of several.
-Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn [epochs] [threads] [device] [batch]
-[synthetic]. threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
+"cnn" is examples/fashion_cnn.json (conv 32, max pool, conv 64, max pool, dense 128, dense 10, ReLU); "x11" is
+examples/x11_cifar_cnn.json (six 3x3 convolutions, each followed by ReLU and batch norm, max pooling and dropout,
+L2 on the convolution kernels, random horizontal flips); all Adam 1e-3, batch 128, on Fashion-MNIST's training
+samples as the spec uses them (54,000 after the MLP's 10% validation split, all 60,000 for the CNN, the first
+`limit` for X11, as train_throughput --limit). Prints the best epoch of several.
+Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11 [epochs] [threads] [device]
+[batch] [synthetic|limit] [bfloat16]. bfloat16 runs the forward pass and the loss under
+torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's mixed precision on oneDNN's bfloat16 kernels. threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
 nnplug does; "synthetic" trains on 60,000 random samples instead of Fashion-MNIST (as train_throughput --synthetic).
 """
 import gzip
@@ -37,8 +40,10 @@ def main():
     device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
     batch = int(sys.argv[5]) if len(sys.argv) > 5 else 128
     synthetic = len(sys.argv) > 6 and sys.argv[6] == "synthetic"
+    limit = int(sys.argv[6]) if len(sys.argv) > 6 and sys.argv[6].isdigit() else 0
+    bfloat16 = "bfloat16" in sys.argv[7:]
     torch.manual_seed(0)
-    n = 54000 if kind == "mlp" and not synthetic else 60000
+    n = limit if limit else 54000 if kind == "mlp" and not synthetic else 60000
     if synthetic:
         x, y = torch.randn(n, 784), torch.randint(0, 10, (n,))
     else:
@@ -47,11 +52,22 @@ def main():
     nn = torch.nn
     if kind == "mlp":
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    else:
+    elif kind == "cnn":
         x = x.reshape(-1, 1, 28, 28)
         model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
                               nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+    else:
+        x = x.reshape(-1, 1, 28, 28)
+        x = (x - x.mean()) / x.std()  # "standardize": "scalar"
+
+        def block(cin, cout):
+            return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(), nn.BatchNorm2d(cout)]
+        model = nn.Sequential(*block(1, 32), *block(32, 32), nn.MaxPool2d(2), nn.Dropout(0.2),
+                              *block(32, 64), *block(64, 64), nn.MaxPool2d(2), nn.Dropout(0.3),
+                              *block(64, 128), *block(128, 128), nn.MaxPool2d(2), nn.Dropout(0.4),
+                              nn.Flatten(), nn.Linear(128 * 3 * 3, 10))
     model = model.to(device)
+    convolutions = [m.weight for m in model if isinstance(m, nn.Conv2d)] if kind == "x11" else []
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
 
@@ -61,9 +77,15 @@ def main():
         for i in range(0, len(x), batch):
             idx = order[i:i + batch]
             xb, yb = x[idx].to(device), y[idx].to(device)
+            if kind == "x11":  # random horizontal flips, and the kernels' L2 penalty in the loss (Keras' kernel_regularizer)
+                flip = torch.rand(len(xb), device=device) < 0.5
+                xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
             opt.zero_grad()
-            out = model(xb)
-            loss = loss_fn(out, yb)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+                out = model(xb)
+                loss = loss_fn(out, yb)
+            if convolutions:
+                loss = loss + 2e-4 * sum((w * w).sum() for w in convolutions)
             loss.backward()
             opt.step()
             # nnplug reads the loss and the accuracy of every batch; so does this loop.
@@ -73,7 +95,7 @@ def main():
     epoch()  # warm-up
     best = min(epoch() for _ in range(epochs))
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads"
-    print(f"pytorch {torch.__version__} {kind} ({where}, batch {batch}): {len(x) / best:.0f} samples/s, "
+    print(f"pytorch {torch.__version__} {kind} ({where}, batch {batch}{', bfloat16 autocast' if bfloat16 else ''}): {len(x) / best:.0f} samples/s, "
           f"{best:.3f} s per epoch of {len(x)} samples (best of {epochs})")
     print(f"RESULT torch_samples_per_s {len(x) / best:.0f}")
 

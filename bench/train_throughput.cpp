@@ -1,13 +1,17 @@
 // Training throughput of the model a spec names (the demo MLP, the quick CNN), best epoch of several, and where a
 // step's time goes: the optimizer step is timed alone, and for a model of dense layers only so are the GEMMs of
 // a step with the same shapes; the rest is everything else (activations, bias, loss, batch upload, metrics).
-//   usage: train_throughput SPEC [--backend NAME] [--epochs N] [--batch N] [--synthetic]
+//   usage: train_throughput SPEC [--backend NAME] [--epochs N] [--batch N] [--limit N] [--synthetic]
+// --limit N trains on the spec's first N training samples, all of them (no validation split): a fixed subset, for
+// the models whose full epoch takes minutes (X11).
 // --synthetic replaces the spec's data with 60,000 seeded Gaussian samples of the same size (throughput does not
 // depend on the values; for machines without the Fashion-MNIST package, such as the GPU machines).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
@@ -64,18 +68,20 @@ double time_optimizer(Optimizer& optimizer, Backend& be, int steps) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SPEC [--backend NAME] [--epochs N] [--batch N] [--synthetic]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s SPEC [--backend NAME] [--epochs N] [--batch N] [--limit N] [--synthetic]\n", argv[0]);
     return 2;
   }
   Overrides overrides;
   int epochs = 3;
   bool synthetic = false;
+  std::int64_t limit = 0;
   for (int i = 2; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
     if (!std::strcmp(argv[i], "--synthetic")) synthetic = true;
     else if (!std::strcmp(argv[i], "--backend") && has_value) overrides.backend = argv[++i];
     else if (!std::strcmp(argv[i], "--epochs") && has_value) epochs = std::stoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--batch") && has_value) overrides.batch_size = std::stoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--limit") && has_value) limit = std::stoll(argv[++i]);
   }
   try {
     Registry registry;
@@ -85,6 +91,10 @@ int main(int argc, char** argv) {
       Params::Json data = {{"format", "gaussian_blobs"}, {"samples", 60000}, {"centers", 10}, {"features", 784}};
       if (spec.json["data"].contains("sample_shape")) data["sample_shape"] = spec.json["data"]["sample_shape"];
       spec.json["data"] = data;
+    }
+    if (limit > 0) {
+      spec.set(fmt::format("data.limit_train={}", limit));
+      spec.set("data.validation_split=0");
     }
     Experiment ex = build_experiment(spec, registry, overrides);
     ex.fit.progress = false;
