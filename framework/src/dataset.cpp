@@ -34,10 +34,8 @@ Dataset Dataset::head(std::int64_t n) const {
   return subset(idx);
 }
 
-Dataset Dataset::as(DType dtype) const {
-  Dataset out = *this;
-  out.x = x.as(dtype);
-  return out;
+void Dataset::convert(DType dtype) {
+  if (x.dtype() != dtype) x = x.as(dtype);
 }
 
 std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed) {

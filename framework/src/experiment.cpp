@@ -107,7 +107,8 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
   const DType dtype = dtype_from_name(Params(spec.where(), spec.json).string("dtype", "float32"));
-  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test).as(dtype);
+  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test);
+  train.convert(dtype);
   // A test set of another sample size would fail only when scored, after the whole training run.
   if (ex.test.size() && ex.test.features() != train.features()) {
     const std::string file = format == "idx" ? data.json().value("test_images", std::string()) : data.json().value("test_path", std::string());
@@ -235,7 +236,8 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.backend = registry.create_backend(backend);
 
   if (overrides.data) {
-    ex.train = overrides.data->train.as(dtype), ex.validation = overrides.data->validation.as(dtype), ex.test = overrides.data->test.as(dtype);
+    ex.train = overrides.data->train, ex.validation = overrides.data->validation, ex.test = overrides.data->test;
+    for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->convert(dtype);
     ex.class_names = overrides.data->class_names;
   } else {
     load_data(spec, ex, seed, overrides.limit_train);

@@ -147,7 +147,9 @@ void Pca::apply(Dataset& data) const {
       for (std::size_t r = 0; r < k; ++r) out[i * k + r] = projected[r];
     }
   }
-  data.x = SampleValues(std::move(out)).as(data.x.dtype());
+  const DType dtype = data.x.dtype();
+  data.x = std::move(out);  // computed in double; kept in the data's dtype
+  if (dtype != DType::Float64) data.x = data.x.as(dtype);
   data.sample_shape = Shape{static_cast<std::int64_t>(whiten_ == "zca" ? d : k)};
 }
 

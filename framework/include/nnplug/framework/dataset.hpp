@@ -27,8 +27,9 @@ struct Dataset {
   Dataset subset(const std::vector<std::int64_t>& indices) const;
   // The first n samples (all of them if n >= size()).
   Dataset head(std::int64_t n) const;
-  // The same samples with values in `dtype` (a synthetic set is drawn in float32 and widened for a float64 model).
-  Dataset as(DType dtype) const;
+  // Converts the values to `dtype` in place (a synthetic set is drawn in float32 and widened for a float64 model);
+  // nothing is copied when they already have it.
+  void convert(DType dtype);
 };
 
 // A shuffled split: `fraction` of the samples (rounded) go to the second set. Seeded.
