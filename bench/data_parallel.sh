@@ -32,26 +32,26 @@ summary=()
 for model in x10_deep_mlp fashion_mlp; do
   spec=$root/examples/$model.json
   short=${model%%_*}
-  r1=$(rate "$("$bench" "$spec" --backend "$one" --json "$out/${short}_1.json" | tee /dev/stderr)")
-  r2=$(rate "$(mpirun -np 2 "$bench" "$spec" --json "$out/${short}_2_shm.json" | tee /dev/stderr)")
+  r1=$(rate "$("$bench" "$spec" --backend "$one" --json "$out/${short}_1.json" | tee >(cat >&2))")
+  r2=$(rate "$(mpirun -np 2 "$bench" "$spec" --json "$out/${short}_2_shm.json" | tee >(cat >&2))")
   summary+=("nnplug $model: 1 rank $r1 samples/s; 2 ranks over shared memory $r2 ($(efficiency "$r2" "$r1")): $(breakdown "$out/${short}_2_shm.json")")
   if [ "$have_netns" = 1 ]; then
     for shape in plain 25gbit 10gbit; do
       [ "$shape" = plain ] && "$root/scripts/netns_cluster.sh" up 2 > /dev/null || "$root/scripts/netns_cluster.sh" up 2 "$shape" > /dev/null
       suffix=$([ "$shape" = plain ] && echo "" || echo "_$shape")
-      rn=$(rate "$("$root/scripts/netns_cluster.sh" mpirun 2 -- "$bench" "$spec" --backend "$one" --json "$out/${short}_2_netns$suffix.json" | tee /dev/stderr)")
+      rn=$(rate "$("$root/scripts/netns_cluster.sh" mpirun 2 -- "$bench" "$spec" --backend "$one" --json "$out/${short}_2_netns$suffix.json" | tee >(cat >&2))")
       summary+=("nnplug $model: 2 ranks over TCP between namespaces ($shape) $rn ($(efficiency "$rn" "$r1")): $(breakdown "$out/${short}_2_netns$suffix.json")")
     done
     "$root/scripts/netns_cluster.sh" up 2 > /dev/null
   fi
   if [ "$have_torch" = 1 ]; then
     kind=$([ "$short" = x10 ] && echo x10 || echo mlp)
-    t1=$(rate "$(/usr/bin/python3 "$here/torch_ddp.py" "$kind" 1 | tee /dev/stderr)")
-    t2=$(rate "$(/usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 | tee /dev/stderr)")
+    t1=$(rate "$(/usr/bin/python3 "$here/torch_ddp.py" "$kind" 1 | tee >(cat >&2))")
+    t2=$(rate "$(/usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 | tee >(cat >&2))")
     summary+=("pytorch DDP gloo $model: 1 rank $t1 samples/s; 2 ranks over loopback $t2 ($(efficiency "$t2" "$t1"))")
     if [ "$have_netns" = 1 ]; then
       ip netns exec nnplug-h1 env GLOO_SOCKET_IFNAME=eth0 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 1 --master 10.222.0.1:29411 > /dev/null &
-      tn=$(rate "$(ip netns exec nnplug-h0 env GLOO_SOCKET_IFNAME=eth0 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 0 --master 10.222.0.1:29411 | tee /dev/stderr)")
+      tn=$(rate "$(ip netns exec nnplug-h0 env GLOO_SOCKET_IFNAME=eth0 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 0 --master 10.222.0.1:29411 | tee >(cat >&2))")
       wait
       summary+=("pytorch DDP gloo $model: 2 ranks over TCP between namespaces (plain) $tn ($(efficiency "$tn" "$t1"))")
     fi

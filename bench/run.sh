@@ -18,7 +18,7 @@ grep -q avx512f /proc/cpuinfo && coretype=Cooperlake
 
 compare() {  # compare MODEL SPEC EPOCHS [LIMIT]: LIMIT trains both on the first LIMIT training samples
   local model=$1 spec=$2 epochs=$3 limit=${4:-} ours theirs=0 rate
-  ours=$("$build/bench/train_throughput" "$here/../examples/$spec" --epochs "$epochs" ${limit:+--limit "$limit"} | tee /dev/stderr |
+  ours=$("$build/bench/train_throughput" "$here/../examples/$spec" --epochs "$epochs" ${limit:+--limit "$limit"} | tee >(cat >&2) |
     awk '/^RESULT/ {print $3}')
   if [ "$have_torch" -eq 0 ]; then
     echo "python3-torch is not installed: no PyTorch figure (apt-get install python3-torch)"
@@ -35,7 +35,7 @@ compare() {  # compare MODEL SPEC EPOCHS [LIMIT]: LIMIT trains both on the first
       for torch_threads in 1 2; do
         echo "PyTorch $precision with OPENBLAS_NUM_THREADS=$blas_threads, torch threads $torch_threads:" >&2
         rate=$(OPENBLAS_NUM_THREADS=$blas_threads OPENBLAS_CORETYPE=$coretype /usr/bin/python3 "$here/torch_throughput.py" \
-          "$model" "$epochs" "$torch_threads" cpu 128 "${limit:-full}" "$precision" | tee /dev/stderr | awk '/^RESULT/ {print $3}')
+          "$model" "$epochs" "$torch_threads" cpu 128 "${limit:-full}" "$precision" | tee >(cat >&2) | awk '/^RESULT/ {print $3}')
         theirs=$(awk -v a="$rate" -v b="$theirs" 'BEGIN { print (a > b ? a : b) }')
       done
     done

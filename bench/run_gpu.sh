@@ -25,7 +25,7 @@ fi
 
 nnplug_rate() {  # SPEC BACKEND BATCH
   "$build/bench/train_throughput" "$here/../examples/$1" --backend "$2" --batch "$3" --epochs 3 "${synthetic[@]}" |
-    tee /dev/stderr | awk '/^RESULT/ {print $3}'
+    tee >(cat >&2) | awk '/^RESULT/ {print $3}'
 }
 
 for model in mlp cnn; do
@@ -40,7 +40,7 @@ for model in mlp cnn; do
       echo "no Python with a CUDA-enabled PyTorch: no peer figure"
       continue
     fi
-    theirs=$("$python" "$here/torch_throughput.py" "$model" 3 0 cuda "$batch" "$torch_data" | tee /dev/stderr | awk '/^RESULT/ {print $3}')
+    theirs=$("$python" "$here/torch_throughput.py" "$model" 3 0 cuda "$batch" "$torch_data" | tee >(cat >&2) | awk '/^RESULT/ {print $3}')
     awk -v m="$model" -v b="$batch" -v a="$ours" -v t="$theirs" \
       'BEGIN { printf "%s batch %d: nnplug %d samples/s, pytorch %d samples/s: ratio %.2f\n", m, b, a, t, a / t }'
   done
