@@ -13,12 +13,12 @@ namespace nnplug {
 
 namespace {
 
-// The samples the data section names, before any split.
 // Bounds on the sizes of a synthetic set, so that no product of them overflows (what does not fit in memory is
 // an "out of memory" error).
 constexpr std::int64_t kMaxSamples = 1000000000;
 
-// Files are read in the model's dtype; synthetic sets are drawn in float32 (and widened by the caller).
+// The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
+// drawn in float32 (and widened by the caller).
 Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test) {
   if (format == "idx") {
     const double divide_by = data.number("divide_by", 1.0, 1e-300);
