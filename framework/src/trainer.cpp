@@ -40,8 +40,8 @@ void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t
 void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
                            std::int64_t end) {
   const std::int64_t n = end - begin, f = data.features();
-  if (host_x_.dtype() != data.x.dtype() || host_x_.size() != static_cast<std::size_t>(n * f))
-    host_x_ = SampleValues(data.x.dtype(), static_cast<std::size_t>(n * f));
+  if (host_x_.dtype() != data.x.dtype()) host_x_ = SampleValues(data.x.dtype(), 0);
+  host_x_.visit([&](auto& values) { values.resize(static_cast<std::size_t>(n * f)); });  // keeps its capacity
   host_labels_.resize(static_cast<std::size_t>(n));
   data.x.visit([&](const auto& from) {
     host_x_.visit([&](auto& to) {
