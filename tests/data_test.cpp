@@ -137,6 +137,23 @@ TEST_F(CsvTest, WithoutShufflingOrASplitTheTrainingSetKeepsTheFilesOrder) {
   EXPECT_FALSE(std::is_sorted(drawn.begin(), drawn.end()));
 }
 
+TEST(Synthetic, AFloat64ModelGetsTheValuesAsDrawnAndAFloat32OneThemRounded) {
+  const auto spec_for = [](const char* dtype) {
+    return parse_spec(fmt::format(R"({{"dtype": "{}", "data": {{"format": "xor_blobs", "samples": 100}},
+                                       "layers": [{{"type": "dense", "units": 2}}], "loss": "softmax_cross_entropy",
+                                       "optimizer": {{"type": "sgd", "lr": 0.1}}}})", dtype), "spec.json");
+  };
+  const auto wide = build_experiment(spec_for("float64"), registry()).train.x, narrow = build_experiment(spec_for("float32"), registry()).train.x;
+  ASSERT_EQ(wide.dtype(), DType::Float64);
+  ASSERT_EQ(narrow.dtype(), DType::Float32);
+  std::size_t rounded = 0;
+  for (std::size_t i = 0; i < wide.size(); ++i) {
+    EXPECT_EQ(narrow[i], static_cast<double>(static_cast<float>(wide[i])));
+    rounded += wide[i] != narrow[i];
+  }
+  EXPECT_GT(rounded, wide.size() / 2);  // normal draws are almost never float32 values
+}
+
 TEST(Splits, ThreeWaySplitIsSeededAndDisjoint) {
   const Dataset d = synthetic::spirals(100, 2, 1);
   const Splits s = split_three(d, 0.2, 0.1, 9);

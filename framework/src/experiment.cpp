@@ -18,7 +18,7 @@ namespace {
 constexpr std::int64_t kMaxSamples = 1000000000;
 
 // The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
-// drawn in float32 (and widened by the caller).
+// drawn in double (and converted by the caller).
 Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test) {
   if (format == "idx") {
     const double divide_by = data.number("divide_by", 1.0, 1e-300);

@@ -22,14 +22,14 @@ Dataset points(std::int64_t n, std::int64_t features, std::int64_t classes) {
 
 Dataset xor_blobs(std::int64_t samples, std::uint64_t seed) {
   Dataset d = points(samples, 2, 2);
-  std::vector<float> x(static_cast<std::size_t>(d.size() * d.features()));
+  std::vector<double> x(static_cast<std::size_t>(d.size() * d.features()));
   Random random(seed);
   const double means[4][2] = {{1, -1}, {1, 1}, {-1, 1}, {-1, -1}};
   const double std = std::sqrt(0.1);
   for (std::int64_t i = 0; i < samples; ++i) {
     const auto blob = static_cast<std::size_t>(std::min<std::int64_t>(3, i * 4 / samples));
-    x[static_cast<std::size_t>(2 * i)] = static_cast<float>(random.normal(means[blob][0], std));
-    x[static_cast<std::size_t>(2 * i + 1)] = static_cast<float>(random.normal(means[blob][1], std));
+    x[static_cast<std::size_t>(2 * i)] = random.normal(means[blob][0], std);
+    x[static_cast<std::size_t>(2 * i + 1)] = random.normal(means[blob][1], std);
     d.labels[static_cast<std::size_t>(i)] = blob % 2 == 1 ? 1 : 0;
   }
   d.x = std::move(x);
@@ -41,7 +41,7 @@ Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t 
   if (centers < 1 || features < 1 || !(std > 0))
     throw InvalidArgument("gaussian blobs need centers >= 1, features >= 1 and std > 0");
   Dataset d = points(samples, features, centers);
-  std::vector<float> x(static_cast<std::size_t>(d.size() * d.features()));
+  std::vector<double> x(static_cast<std::size_t>(d.size() * d.features()));
   Random random(seed);
   if (centre.empty()) {
     centre.resize(static_cast<std::size_t>(centers * features));
@@ -53,7 +53,7 @@ Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t 
     const std::int64_t k = i % centers;
     for (std::int64_t f = 0; f < features; ++f)
       x[static_cast<std::size_t>(i * features + f)] =
-          static_cast<float>(random.normal(centre[static_cast<std::size_t>(k * features + f)], std));
+          random.normal(centre[static_cast<std::size_t>(k * features + f)], std);
     d.labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(k);
   }
   d.x = std::move(x);
@@ -63,15 +63,15 @@ Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t 
 Dataset spirals(std::int64_t points_per_class, std::int64_t classes, std::uint64_t seed) {
   if (points_per_class < 2 || classes < 1) throw InvalidArgument("spirals need points_per_class >= 2 and classes >= 1");
   Dataset d = points(points_per_class * classes, 2, classes);
-  std::vector<float> x(static_cast<std::size_t>(d.size() * d.features()));
+  std::vector<double> x(static_cast<std::size_t>(d.size() * d.features()));
   Random random(seed);
   for (std::int64_t k = 0; k < classes; ++k)
     for (std::int64_t j = 0; j < points_per_class; ++j) {
       const double r = static_cast<double>(j) / static_cast<double>(points_per_class - 1);
       const double t = 4.0 * static_cast<double>(k) + 4.0 * r + random.normal(0.0, 0.2);
       const auto i = static_cast<std::size_t>(k * points_per_class + j);
-      x[2 * i] = static_cast<float>(r * std::sin(t));
-      x[2 * i + 1] = static_cast<float>(r * std::cos(t));
+      x[2 * i] = r * std::sin(t);
+      x[2 * i + 1] = r * std::cos(t);
       d.labels[i] = static_cast<std::int32_t>(k);
     }
   d.x = std::move(x);

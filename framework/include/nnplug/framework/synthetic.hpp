@@ -1,5 +1,6 @@
 #pragma once
-// Synthetic data sets from the textbooks, seeded.
+// Synthetic data sets from the textbooks, seeded. Values are drawn in double (a float64 model gets them so; the
+// caller converts them for a float32 one, Dataset::convert).
 #include <cstdint>
 
 #include "nnplug/framework/dataset.hpp"
