@@ -3,6 +3,7 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include "nnplug/framework/experiment.hpp"
@@ -121,6 +122,25 @@ TEST_F(SpecTest, GzipAndRawIdxReadTheSame) {
   EXPECT_FLOAT_EQ(raw.x[3], 30.0f / 255.0f);
   EXPECT_EQ(raw.labels, (std::vector<std::int32_t>{0, 1, 2, 0, 1, 2}));
   EXPECT_EQ(raw.sample_shape, (Shape{4}));
+}
+
+TEST(SpecSet, AnOverrideNamesWhatIsWrongWithItsPathAndCreatesMissingSections) {
+  Spec spec = parse_spec(R"({"layers": [{"type": "dense", "units": 2}]})", "s.json");
+  const auto error_of = [&](const std::string& assignment) {
+    try {
+      spec.set(assignment);
+    } catch (const InvalidArgument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(set)");
+  };
+  for (const char* index : {"x", "-1", "1abc", ""})
+    EXPECT_EQ(error_of(fmt::format("layers.{}.units=3", index)),
+              fmt::format("--set layers.{}.units: 'layers.{}' indexes an array; use a whole number", index, index));
+  EXPECT_EQ(error_of("layers.5.units=3"), "--set layers.5.units: 'layers.5' is past the end (1 entries)");
+  EXPECT_EQ(error_of("layers.0.units.x=3"), "--set layers.0.units.x: 'layers.0.units.x' is inside a value, not an object");
+  EXPECT_EQ(error_of("search.trials=3"), "(set)");
+  EXPECT_EQ(spec.json["search"]["trials"], 3);
 }
 
 TEST_F(SpecTest, InvalidJsonNamesFileLineAndColumn) {

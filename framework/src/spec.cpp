@@ -1,5 +1,6 @@
 #include "nnplug/framework/spec.hpp"
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -48,11 +49,9 @@ void Spec::set(const std::string& assignment) {
     walked += (walked.empty() ? "" : ".") + key;
     if (node->is_array()) {
       std::size_t index = 0;
-      try {
-        index = std::stoul(key);
-      } catch (const std::exception&) {
-        throw InvalidArgument("--set " + path_text + ": '" + walked + "' indexes an array; use a number");
-      }
+      const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
+      if (ec != std::errc() || end != key.data() + key.size() || key.empty())  // "1abc", "-1" and "" are no index
+        throw InvalidArgument(fmt::format("--set {}: '{}' indexes an array; use a whole number", path_text, walked));
       if (index >= node->size())
         throw InvalidArgument(fmt::format("--set {}: '{}' is past the end ({} entries)", path_text, walked, node->size()));
       node = &(*node)[index];
