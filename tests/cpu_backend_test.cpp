@@ -115,6 +115,43 @@ TEST(CpuBackend, Float32ConvolutionsOfManyChannelsMatchNaiveLoops) {
   }
 }
 
+TEST(CpuBackend, BfloatConvolutionsRoundTheirInputsAndAccumulateInFloat32) {
+  std::shared_ptr<Backend> be;
+  try {
+    be = registry().create_backend(Params("test", Params::Json{{"type", "cpu"}, {"precision", "bfloat16"}}));
+  } catch (const InvalidArgument& e) {
+    GTEST_SKIP() << e.what();
+  }
+  NaiveConv nc{4, 32, 10, 10, 16, 3, {}};
+  nc.g.kernel_h = nc.g.kernel_w = 3;
+  nc.g.pad_h = nc.g.pad_w = 1;
+  const auto xv = random_normal(static_cast<std::size_t>(nc.n * nc.c * nc.h * nc.w), 9), wv = random_normal(static_cast<std::size_t>(nc.f * nc.c * 9), 10);
+  const auto dyv = random_normal(static_cast<std::size_t>(nc.n * nc.f * nc.oh() * nc.ow()), 11);
+  std::vector<double> y(dyv.size(), 0.0), dx(xv.size(), 0.0), dw(wv.size(), 0.0);
+  nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) {
+    y[yi] += xv[xi] * wv[wi];
+    dx[xi] += dyv[yi] * wv[wi];
+    dw[wi] += dyv[yi] * xv[xi];
+  });
+  const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, 3, 3}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
+  Tensor x = tensor(*be, xs, xv, DType::Float32), w = tensor(*be, ws, wv, DType::Float32), dy = tensor(*be, ys, dyv, DType::Float32);
+  Tensor yt = be->empty(ys, DType::Float32), dxt = be->empty(xs, DType::Float32), dwt = be->empty(ws, DType::Float32);
+  be->run(op::Conv2d{x, w, Tensor(), yt, nc.g});
+  be->run(op::Conv2dGrad{x, w, dy, dxt, dwt, Tensor(), nc.g});
+  // Inputs rounded to bfloat16 (8 significant bits: relative error up to 2^-9 each) and products summed in float32:
+  // the result is off by about 2^-9 relative, far more than float32's 2^-24 and far less than bfloat16 sums' would be.
+  const auto relative_rms = [](const std::vector<double>& got, const std::vector<double>& want) {
+    double diff = 0, norm = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) diff += (got[i] - want[i]) * (got[i] - want[i]), norm += want[i] * want[i];
+    return std::sqrt(diff / norm);
+  };
+  for (const auto& [what, got, want] : {std::tuple{"y", to_host<double>(yt), y}, {"dx", to_host<double>(dxt), dx}, {"dw", to_host<double>(dwt), dw}}) {
+    const double error = relative_rms(got, want);
+    EXPECT_LT(error, 4e-3) << what;
+    EXPECT_GT(error, 1e-5) << what << ": not computed in bfloat16";
+  }
+}
+
 TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {
   auto be = cpu_backend();
   Tensor a = be->empty(Shape{2, 3}, DType::Float32), b = be->empty(Shape{4, 5}, DType::Float32);

@@ -100,9 +100,9 @@ struct Grouping {
 
 }  // namespace
 
-void run_kernel(const op::Conv2d& o) {
+void run_kernel(const op::Conv2d& o, bool bfloat16) {
   const ConvShape s = kChecks.conv(o.x, o.w, o.y, o.window, "conv2d");
-  if (onednn_conv2d(o, s)) return;
+  if (onednn_conv2d(o, s, bfloat16)) return;
   with_float_type(o.x, "conv2d", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
@@ -123,9 +123,9 @@ void run_kernel(const op::Conv2d& o) {
   });
 }
 
-void run_kernel(const op::Conv2dGrad& o) {
+void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
   const ConvShape s = kChecks.conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
-  if (onednn_conv2d_grad(o, s)) return;
+  if (onednn_conv2d_grad(o, s, bfloat16)) return;
   with_float_type(o.x, "conv2d_grad", [&](auto tag) {
     using T = decltype(tag);
     using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;

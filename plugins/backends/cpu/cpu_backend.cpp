@@ -69,7 +69,8 @@ void set_flush_denormals(bool on) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(int threads, bool flush_denormals) : threads_(threads), flush_denormals_(flush_denormals) {
+CpuBackend::CpuBackend(int threads, bool flush_denormals, bool bfloat16)
+    : threads_(threads), flush_denormals_(flush_denormals), bfloat16_(bfloat16) {
   // Eigen allocates its GEMM packing buffers on every product. Keeping freed heap memory mapped (instead of
   // glibc returning it to the system and faulting it in again) took a training step from 45,000 back to
   // 120,000 samples/s here. This is a process-wide setting, made once, for the process that uses this backend.
@@ -82,7 +83,7 @@ CpuBackend::CpuBackend(int threads, bool flush_denormals) : threads_(threads), f
 }
 
 std::string CpuBackend::device() const {
-  return std::string("cpu ") + variant_name() + ", " + std::to_string(threads_) + " thread" + (threads_ > 1 ? "s" : "");
+  return fmt::format("cpu {}, {} thread{}{}", variant_name(), threads_, threads_ > 1 ? "s" : "", bfloat16_ ? ", bfloat16 convolutions" : "");
 }
 
 std::shared_ptr<Buffer> CpuBackend::allocate(std::size_t bytes) {
@@ -106,7 +107,13 @@ void CpuBackend::download(void* host, const Tensor& src, std::size_t bytes) {
 bool CpuBackend::supports(const Op&, DType dtype) const { return dtype == DType::Float32 || dtype == DType::Float64; }
 
 void CpuBackend::run(const Op& op) {
-  std::visit([](const auto& o) { run_kernel(o); }, op);
+  std::visit(
+      [this](const auto& o) {
+        using Kind = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<Kind, op::Conv2d> || std::is_same_v<Kind, op::Conv2dGrad>) run_kernel(o, bfloat16_);
+        else run_kernel(o);
+      },
+      op);
 }
 
 }  // namespace nnplug::cpu

@@ -11,8 +11,9 @@ namespace nnplug::cpu {
 
 class CpuBackend final : public Backend {
  public:
-  // flush_denormals: treat subnormal floats as zero on every compute thread (see cpu_backend.cpp).
-  CpuBackend(int threads, bool flush_denormals);
+  // flush_denormals: treat subnormal floats as zero on every compute thread (see cpu_backend.cpp). bfloat16: float32
+  // convolutions that oneDNN runs read their inputs in bfloat16 (mixed precision; see onednn_convolution.hpp).
+  CpuBackend(int threads, bool flush_denormals, bool bfloat16 = false);
   std::string name() const override { return "cpu"; }
   std::string device() const override;
   std::shared_ptr<Buffer> allocate(std::size_t bytes) override;
@@ -30,6 +31,7 @@ class CpuBackend final : public Backend {
  private:
   int threads_;
   bool flush_denormals_;
+  bool bfloat16_;
   CachingAllocator allocator_;
 };
 

@@ -37,8 +37,9 @@ void run_kernel(const op::Clamp& o);
 void run_kernel(const op::SumSquares& o);
 void run_kernel(const op::ClipToNorm& o);
 void run_kernel(const op::AddNoise& o);
-void run_kernel(const op::Conv2d& o);
-void run_kernel(const op::Conv2dGrad& o);
+// bfloat16: where oneDNN runs the convolution, its inputs are rounded to bfloat16 (the backend's "precision").
+void run_kernel(const op::Conv2d& o, bool bfloat16 = false);
+void run_kernel(const op::Conv2dGrad& o, bool bfloat16 = false);
 void run_kernel(const op::Pool2d& o);
 void run_kernel(const op::Pool2dGrad& o);
 void run_kernel(const op::ClassLoss& o);

@@ -27,7 +27,7 @@ constexpr std::int64_t kMinInputChannels = 8;
 
 struct Key {
   std::int64_t n, c, h, w, f, kh, kw, sh, sw, ph, pw, dh, dw;
-  bool bias;
+  bool bias, bfloat16;
   auto operator<=>(const Key&) const = default;
 };
 
@@ -36,6 +36,7 @@ enum Role { kX, kW, kY, kDyData, kWData, kDx, kXWeights, kDyWeights, kDw, kRoles
 
 struct Plan {
   memory::dims x, w, y, bias, strides, dilation, padding;
+  memory::data_type low = kF32;  // what the convolution reads its inputs as: f32, or bf16
   std::optional<dnnl::convolution_forward::primitive_desc> forward_pd;
   std::optional<dnnl::convolution_forward> forward;
   std::optional<dnnl::convolution_backward_data::primitive_desc> data_pd;
@@ -57,7 +58,7 @@ Library& library() {
   return instance;
 }
 
-memory::desc any(const memory::dims& dims) { return {dims, kF32, Tag::any}; }
+memory::desc any(const memory::dims& dims, memory::data_type type = kF32) { return {dims, type, Tag::any}; }
 
 Plan& plan_for(Library& lib, const Key& k) {
   auto& slot = lib.plans[k];
@@ -67,11 +68,12 @@ Plan& plan_for(Library& lib, const Key& k) {
   p->x = {k.n, k.c, k.h, k.w}, p->w = {k.f, k.c, k.kh, k.kw}, p->y = {k.n, k.f, oh, ow}, p->bias = {k.f};
   p->strides = {k.sh, k.sw}, p->dilation = {k.dh - 1, k.dw - 1}, p->padding = {k.ph, k.pw};  // oneDNN counts dilation from 0
   using dnnl::algorithm, dnnl::prop_kind;
-  const auto desc = k.bias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x), any(p->w),
-                                                             memory::desc(p->bias, kF32, Tag::x), any(p->y), p->strides, p->dilation,
-                                                             p->padding, p->padding)
-                           : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x), any(p->w),
-                                                             any(p->y), p->strides, p->dilation, p->padding, p->padding);
+  p->low = k.bfloat16 ? memory::data_type::bf16 : kF32;
+  const auto desc = k.bias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x, p->low),
+                                                             any(p->w, p->low), memory::desc(p->bias, kF32, Tag::x), any(p->y), p->strides,
+                                                             p->dilation, p->padding, p->padding)
+                           : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x, p->low),
+                                                             any(p->w, p->low), any(p->y), p->strides, p->dilation, p->padding, p->padding);
   p->forward_pd.emplace(desc, lib.engine);
   p->forward.emplace(*p->forward_pd);
   slot = std::move(p);
@@ -102,8 +104,8 @@ void copy_back(Library& lib, memory from, memory to) {
   if (from.get_data_handle() != to.get_data_handle()) dnnl::reorder(from, to).execute(lib.stream, from, to);
 }
 
-Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias) {
-  return {s.n, s.c, s.h, s.w, s.f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, bias};
+Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias, bool bfloat16) {
+  return {s.n, s.c, s.h, s.w, s.f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, bias, bfloat16};
 }
 
 // oneDNN's own errors (an unsupported shape, no memory) name the op; a run that fails is not retried on im2col,
@@ -119,12 +121,17 @@ void guarded(const char* op, Body&& body) {
 
 }  // namespace
 
-bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s) {
+bool onednn_has_bfloat16() {
+  const auto isa = dnnl::get_effective_cpu_isa();
+  return isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;
+}
+
+bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfloat16) {
   if (o.x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
   Library& lib = library();
   const std::lock_guard lock(lib.mutex);
   guarded("conv2d", [&] {
-    Plan& p = plan_for(lib, key_of(s, o.window, o.bias.defined()));
+    Plan& p = plan_for(lib, key_of(s, o.window, o.bias.defined(), bfloat16));
     const auto& pd = *p.forward_pd;
     const memory y_user = user(lib, p.y, Tag::nchw, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, in_layout(lib, p, kX, pd.src_desc(), user(lib, p.x, Tag::nchw, o.x))},
@@ -138,18 +145,18 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s) {
   return true;
 }
 
-bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s) {
+bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s, bool bfloat16) {
   if (o.x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
   Library& lib = library();
   const std::lock_guard lock(lib.mutex);
   guarded("conv2d_grad", [&] {
-    Plan& p = plan_for(lib, key_of(s, o.window, o.dbias.defined()));
+    Plan& p = plan_for(lib, key_of(s, o.window, o.dbias.defined(), bfloat16));
     using dnnl::algorithm;
     const memory dy_user = user(lib, p.y, Tag::nchw, o.dy);
     if (o.dx.defined()) {
       if (!p.data_pd) {
-        p.data_pd.emplace(dnnl::convolution_backward_data::desc(algorithm::convolution_direct, any(p.x), any(p.w), any(p.y), p.strides,
-                                                                p.dilation, p.padding, p.padding),
+        p.data_pd.emplace(dnnl::convolution_backward_data::desc(algorithm::convolution_direct, any(p.x), any(p.w, p.low), any(p.y, p.low),
+                                                                p.strides, p.dilation, p.padding, p.padding),
                           lib.engine, *p.forward_pd);
         p.data.emplace(*p.data_pd);
       }
@@ -161,11 +168,11 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s)
     }
     if (!p.weights_pd) {
       const auto desc = o.dbias.defined()
-                            ? dnnl::convolution_backward_weights::desc(algorithm::convolution_direct, any(p.x), any(p.w),
-                                                                       memory::desc(p.bias, kF32, Tag::x), any(p.y), p.strides, p.dilation,
-                                                                       p.padding, p.padding)
-                            : dnnl::convolution_backward_weights::desc(algorithm::convolution_direct, any(p.x), any(p.w), any(p.y),
-                                                                       p.strides, p.dilation, p.padding, p.padding);
+                            ? dnnl::convolution_backward_weights::desc(algorithm::convolution_direct, any(p.x, p.low), any(p.w),
+                                                                       memory::desc(p.bias, kF32, Tag::x), any(p.y, p.low), p.strides,
+                                                                       p.dilation, p.padding, p.padding)
+                            : dnnl::convolution_backward_weights::desc(algorithm::convolution_direct, any(p.x, p.low), any(p.w),
+                                                                       any(p.y, p.low), p.strides, p.dilation, p.padding, p.padding);
       p.weights_pd.emplace(desc, lib.engine, *p.forward_pd);
       p.weights.emplace(*p.weights_pd);
     }
@@ -186,8 +193,9 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s)
 #else  // built without oneDNN: every convolution runs on im2col + Eigen
 
 namespace nnplug::cpu {
-bool onednn_conv2d(const op::Conv2d&, const backends::WindowShape&) { return false; }
-bool onednn_conv2d_grad(const op::Conv2dGrad&, const backends::WindowShape&) { return false; }
+bool onednn_has_bfloat16() { return false; }
+bool onednn_conv2d(const op::Conv2d&, const backends::WindowShape&, bool) { return false; }
+bool onednn_conv2d_grad(const op::Conv2dGrad&, const backends::WindowShape&, bool) { return false; }
 }  // namespace nnplug::cpu
 
 #endif

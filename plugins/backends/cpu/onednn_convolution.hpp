@@ -11,8 +11,12 @@ namespace nnplug::cpu {
 
 // Each returns true when it ran the op, false when the op is left to im2col + Eigen (float64, a shape where
 // oneDNN is slower, or a build without oneDNN).
-// s is the op's shape, as the checks found it.
-bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s);
-bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s);
+// s is the op's shape, as the checks found it. With bfloat16, the inputs a convolution reads (x and w, dy) are
+// rounded to bfloat16 and the products accumulated in float32; what it writes (y, dx, dw, dbias) stays float32.
+bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfloat16);
+bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s, bool bfloat16);
+
+// Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX), and oneDNN is in the build.
+bool onednn_has_bfloat16();
 
 }  // namespace nnplug::cpu
