@@ -4,9 +4,6 @@
 # one message that names the rank and the cause, within seconds; a checkpoint written before stays valid.
 # Skips (77) where MPI or the mpi plugin is missing.
 set -u
-# Open MPI does not free what its components allocate, and unloads them, so its leaks cannot be suppressed by
-# name: LeakSanitizer (in `make sanitize`) is off for what runs here. Other builds ignore the variable.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 nnplug=$1 plugin_dir=$2
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/mpi_run.sh" 1 "$plugin_dir" true > /dev/null || exit $?

@@ -3,9 +3,6 @@
 # TCP between them: a small float64 spec ends with one process' scores, and the demo MLP trains on Fashion-MNIST.
 # Skips (77), saying why, where namespaces cannot be made (not root, no iproute2, no permission) or MPI is missing.
 set -u
-# Open MPI does not free what its components allocate, and unloads them, so its leaks cannot be suppressed by
-# name: LeakSanitizer (in `make sanitize`) is off for what runs here. Other builds ignore the variable.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 nnplug=$1 plugin_dir=$2
 here=$(cd "$(dirname "$0")" && pwd)
 cluster=$here/../scripts/netns_cluster.sh

@@ -2,9 +2,6 @@
 # Runs a command on NP ranks with mpirun, or skips (exit 77, CTest's SKIP_RETURN_CODE) saying why it cannot.
 # Usage: mpi_run.sh NP PLUGIN_DIR COMMAND [ARGS...]
 set -uo pipefail
-# Open MPI does not free what its components allocate, and unloads them, so its leaks cannot be suppressed by
-# name: LeakSanitizer (in `make sanitize`) is off for what runs here. Other builds ignore the variable.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 np=$1 plugin_dir=$2
 shift 2
 if ! command -v mpirun > /dev/null; then

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -28,9 +29,9 @@ using Columns = std::map<std::string, std::vector<double>>;
 std::string read_run_file(const std::filesystem::path& path) {
   require_regular_file(path, "a file of the run folder");
   std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  if (!in || !(bytes << in.rdbuf())) throw IoError(fmt::format("{}: a file of the run folder that cannot be read", path.string()));
-  return bytes.str();
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  if (!in && !in.eof()) throw IoError(fmt::format("{}: a file of the run folder that cannot be read", path.string()));
+  return bytes;
 }
 
 // A CSV file with a header line as named columns of numbers (empty or non-numeric fields are NaN).

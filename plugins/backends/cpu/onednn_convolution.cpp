@@ -108,15 +108,20 @@ Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias, bool bf
   return {s.n, s.c, s.h, s.w, s.f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, bias, bfloat16};
 }
 
-// oneDNN's own errors (an unsupported shape, no memory) name the op; a run that fails is not retried on im2col,
-// because it may have written part of its outputs.
+// Runs body(library, plan of `key`) when oneDNN is the faster choice for this op (float32, enough input channels),
+// one op at a time, and says whether it did. oneDNN's own errors (an unsupported shape, no memory) name the op; a
+// run that fails is not retried on im2col, because it may have written part of its outputs.
 template <typename Body>
-void guarded(const char* op, Body&& body) {
+bool run_planned(const char* op, const Tensor& x, const backends::WindowShape& s, const Key& key, Body&& body) {
+  if (x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
+  Library& lib = library();
+  const std::lock_guard lock(lib.mutex);
   try {
-    body();
+    body(lib, plan_for(lib, key));
   } catch (const dnnl::error& e) {
     throw BackendError(fmt::format("cpu backend: {}: oneDNN failed: {}", op, e.what()));
   }
+  return true;
 }
 
 }  // namespace
@@ -127,11 +132,7 @@ bool onednn_has_bfloat16() {
 }
 
 bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfloat16) {
-  if (o.x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
-  Library& lib = library();
-  const std::lock_guard lock(lib.mutex);
-  guarded("conv2d", [&] {
-    Plan& p = plan_for(lib, key_of(s, o.window, o.bias.defined(), bfloat16));
+  return run_planned("conv2d", o.x, s, key_of(s, o.window, o.bias.defined(), bfloat16), [&](Library& lib, Plan& p) {
     const auto& pd = *p.forward_pd;
     const memory y_user = user(lib, p.y, Tag::nchw, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, in_layout(lib, p, kX, pd.src_desc(), user(lib, p.x, Tag::nchw, o.x))},
@@ -142,17 +143,13 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
     copy_back(lib, y, y_user);
     lib.stream.wait();
   });
-  return true;
 }
 
 bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s, bool bfloat16) {
-  if (o.x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
-  Library& lib = library();
-  const std::lock_guard lock(lib.mutex);
-  guarded("conv2d_grad", [&] {
-    Plan& p = plan_for(lib, key_of(s, o.window, o.dbias.defined(), bfloat16));
+  return run_planned("conv2d_grad", o.x, s, key_of(s, o.window, o.dbias.defined(), bfloat16), [&](Library& lib, Plan& p) {
     using dnnl::algorithm;
     const memory dy_user = user(lib, p.y, Tag::nchw, o.dy);
+    std::optional<memory> dy_for_data;  // dy in the layout backward-data reads; backward-weights reuses it when it can
     if (o.dx.defined()) {
       if (!p.data_pd) {
         p.data_pd.emplace(dnnl::convolution_backward_data::desc(algorithm::convolution_direct, any(p.x), any(p.w, p.low), any(p.y, p.low),
@@ -161,7 +158,8 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
         p.data.emplace(*p.data_pd);
       }
       const memory dx_user = user(lib, p.x, Tag::nchw, o.dx), dx = output(lib, p, kDx, p.data_pd->diff_src_desc(), dx_user);
-      p.data->execute(lib.stream, {{DNNL_ARG_DIFF_DST, in_layout(lib, p, kDyData, p.data_pd->diff_dst_desc(), dy_user)},
+      dy_for_data = in_layout(lib, p, kDyData, p.data_pd->diff_dst_desc(), dy_user);
+      p.data->execute(lib.stream, {{DNNL_ARG_DIFF_DST, *dy_for_data},
                                    {DNNL_ARG_WEIGHTS, in_layout(lib, p, kWData, p.data_pd->weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
                                    {DNNL_ARG_DIFF_SRC, dx}});
       copy_back(lib, dx, dx_user);
@@ -178,14 +176,15 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
     }
     const memory dw_user = user(lib, p.w, Tag::oihw, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, in_layout(lib, p, kXWeights, p.weights_pd->src_desc(), user(lib, p.x, Tag::nchw, o.x))},
-                                         {DNNL_ARG_DIFF_DST, in_layout(lib, p, kDyWeights, p.weights_pd->diff_dst_desc(), dy_user)},
+                                         {DNNL_ARG_DIFF_DST, dy_for_data && dy_for_data->get_desc() == p.weights_pd->diff_dst_desc()
+                                                                 ? *dy_for_data
+                                                                 : in_layout(lib, p, kDyWeights, p.weights_pd->diff_dst_desc(), dy_user)},
                                          {DNNL_ARG_DIFF_WEIGHTS, dw}};
     if (o.dbias.defined()) args.emplace(DNNL_ARG_DIFF_BIAS, user(lib, p.bias, Tag::x, o.dbias));
     p.weights->execute(lib.stream, args);
     copy_back(lib, dw, dw_user);
     lib.stream.wait();
   });
-  return true;
 }
 
 }  // namespace nnplug::cpu
