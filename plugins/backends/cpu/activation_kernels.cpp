@@ -9,8 +9,11 @@ namespace nnplug::cpu {
 
 namespace {
 
-// Each function is a plain loop per case, so that it vectorises where the compiler can. Definitions and the
-// derivative at kinks follow PyTorch.
+// Each function is a plain loop per case, so that it vectorises where the compiler can: the chunk lambdas capture
+// the pointers by value (captured by reference, they were reloaded after every store, which may alias them, and the
+// loops stayed scalar), and every input is loaded unconditionally so that a select, not a branch, picks the value
+// (ReLU's gradient branched on the sign and ran at a quarter of memory speed). Definitions and the derivative at
+// kinks follow PyTorch.
 using namespace backends;  // the activations' constants
 
 template <typename T>
@@ -21,7 +24,7 @@ T sigmoid(T x) {
 
 template <typename T>
 void activate(Pointwise fn, T alpha, const T* __restrict x, T* y, std::int64_t n) {
-  parallel_chunks(n, [&](std::int64_t b, std::int64_t e) {
+  parallel_chunks(n, [=](std::int64_t b, std::int64_t e) {
     switch (fn) {
       case Pointwise::Identity:
         if (x != y) std::copy(x + b, x + e, y + b);
@@ -62,23 +65,34 @@ void activate(Pointwise fn, T alpha, const T* __restrict x, T* y, std::int64_t n
 template <typename T>
 void activate_grad(Pointwise fn, T alpha, const T* __restrict x, const T* __restrict y, const T* dy, T* dx,
                    std::int64_t n) {
-  parallel_chunks(n, [&](std::int64_t b, std::int64_t e) {
+  parallel_chunks(n, [=](std::int64_t b, std::int64_t e) {
     switch (fn) {
       case Pointwise::Identity:
         if (dy != dx) std::copy(dy + b, dy + e, dx + b);
         return;
       case Pointwise::Relu:  // relu'(0) = 0
-        for (std::int64_t i = b; i < e; ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i];
+          dx[i] = x[i] > T(0) ? g : T(0);
+        }
         return;
       case Pointwise::LeakyRelu:
-        for (std::int64_t i = b; i < e; ++i) dx[i] = x[i] > T(0) ? dy[i] : alpha * dy[i];
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i];
+          dx[i] = x[i] > T(0) ? g : alpha * g;
+        }
         return;
       case Pointwise::Elu:
-        for (std::int64_t i = b; i < e; ++i) dx[i] = x[i] > T(0) ? dy[i] : dy[i] * (y[i] + alpha);
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i], yi = y[i];
+          dx[i] = x[i] > T(0) ? g : g * (yi + alpha);
+        }
         return;
       case Pointwise::Selu:
-        for (std::int64_t i = b; i < e; ++i)
-          dx[i] = x[i] > T(0) ? T(kSeluScale) * dy[i] : dy[i] * (y[i] + T(kSeluScale * kSeluAlpha));
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i], yi = y[i];
+          dx[i] = x[i] > T(0) ? T(kSeluScale) * g : g * (yi + T(kSeluScale * kSeluAlpha));
+        }
         return;
       case Pointwise::Sigmoid:
         for (std::int64_t i = b; i < e; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
