@@ -15,29 +15,41 @@ void run_kernel(const op::Dropout& o) {
     const T* x = o.x.data<T>();
     T* y = o.y.data<T>();
     T* mask = o.mask.data<T>();
-    parallel_chunks(o.x.numel(), [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t i = begin; i < end; ++i) {
-        const auto index = o.first + static_cast<std::uint64_t>(i);
-        switch (o.kind) {
-          case DropoutKind::Inverted: {
-            const bool kept = counter_random::uniform(o.seed, index) >= c.p;
-            mask[i] = kept ? static_cast<T>(1.0 / c.keep) : T(0);
-            y[i] = x[i] * mask[i];
-            break;
+    const std::uint64_t seed = o.seed, first = o.first;
+    switch (o.kind) {
+      case DropoutKind::Inverted: {
+        // uniform(seed, i) >= p, compared as integers: uniform is (mix >> 11) 2^-53, and p 2^53 is exact in double,
+        // so the comparison with its ceiling keeps the same elements, in a loop that vectorises.
+        const auto threshold = static_cast<std::uint64_t>(std::ceil(c.p * 0x1.0p53));
+        const T scale = static_cast<T>(1.0 / c.keep);
+        parallel_chunks(o.x.numel(), [=](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t i = begin; i < end; ++i) {
+            const bool kept = (counter_random::mix(seed, first + static_cast<std::uint64_t>(i)) >> 11) >= threshold;
+            const T m = kept ? scale : T(0);
+            mask[i] = m;
+            y[i] = x[i] * m;
           }
-          case DropoutKind::Gaussian:
-            mask[i] = static_cast<T>(1.0 + c.gauss_std * counter_random::normal(o.seed, index));
+        });
+        return;
+      }
+      case DropoutKind::Gaussian:
+        parallel_chunks(o.x.numel(), [=](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t i = begin; i < end; ++i) {
+            mask[i] = static_cast<T>(1.0 + c.gauss_std * counter_random::normal(seed, first + static_cast<std::uint64_t>(i)));
             y[i] = x[i] * mask[i];
-            break;
-          case DropoutKind::Alpha: {
-            const bool kept = counter_random::uniform(o.seed, index) >= c.p;
+          }
+        });
+        return;
+      case DropoutKind::Alpha:
+        parallel_chunks(o.x.numel(), [=](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t i = begin; i < end; ++i) {
+            const bool kept = counter_random::uniform(seed, first + static_cast<std::uint64_t>(i)) >= c.p;
             mask[i] = kept ? static_cast<T>(c.a) : T(0);
             y[i] = kept ? static_cast<T>(c.a * static_cast<double>(x[i]) + c.b) : static_cast<T>(c.a * c.alpha_prime + c.b);
-            break;
           }
-        }
-      }
-    });
+        });
+        return;
+    }
   });
 }
 
