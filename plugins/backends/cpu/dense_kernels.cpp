@@ -47,7 +47,7 @@ void run_kernel(const op::Axpby& o) {
     const T* x = o.x.data<T>();
     T* y = o.y.data<T>();
     const T alpha = static_cast<T>(o.alpha), beta = static_cast<T>(o.beta);
-    parallel_chunks(o.y.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.y.numel(), [=](std::int64_t b, std::int64_t e) {
       if (beta == T(0))  // y's old contents are ignored, NaN included
         for (std::int64_t i = b; i < e; ++i) y[i] = alpha * x[i];
       else
@@ -64,7 +64,7 @@ void run_kernel(const op::Multiply& o) {
     const T* a = o.a.data<T>();
     const T* b = o.b.data<T>();
     T* out = o.out.data<T>();
-    parallel_chunks(o.out.numel(), [&](std::int64_t begin, std::int64_t end) {
+    parallel_chunks(o.out.numel(), [=](std::int64_t begin, std::int64_t end) {
       for (std::int64_t i = begin; i < end; ++i) out[i] = a[i] * b[i];
     });
   });

@@ -58,7 +58,7 @@ void run_kernel(const op::MaxGroups& o) {
     T* y = o.y.data<T>();
     auto* arg = o.argmax.data<std::int32_t>();
     const std::int64_t k = o.pieces;
-    parallel_chunks(o.y.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.y.numel(), [=](std::int64_t b, std::int64_t e) {
       for (std::int64_t j = b; j < e; ++j) {
         const T* g = x + j * k;
         const auto best = std::max_element(g, g + k) - g;  // the first of equal maxima, as torch.max
@@ -77,7 +77,7 @@ void run_kernel(const op::MaxGroupsGrad& o) {
     const auto* arg = o.argmax.data<std::int32_t>();
     T* dx = o.dx.data<T>();
     const std::int64_t k = o.pieces;
-    parallel_chunks(o.dy.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.dy.numel(), [=](std::int64_t b, std::int64_t e) {
       for (std::int64_t j = b; j < e; ++j) {
         std::fill_n(dx + j * k, k, T(0));
         dx[j * k + arg[j]] = dy[j];

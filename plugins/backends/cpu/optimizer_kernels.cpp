@@ -56,7 +56,7 @@ void run_kernel(const op::SgdStep& o) {
     T* v = momentum ? o.velocity.data<T>() : nullptr;
     const SgdConstants<T> c{static_cast<T>(o.lr), static_cast<T>(o.momentum), static_cast<T>(1.0 - o.dampening),
                             static_cast<T>(o.weight_decay)};
-    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
       if (!momentum) sgd_range<T, false, false, false>(w, g, v, b, e, c);
       else if (o.first_step) o.nesterov ? sgd_range<T, true, true, true>(w, g, v, b, e, c) : sgd_range<T, true, true, false>(w, g, v, b, e, c);
       else o.nesterov ? sgd_range<T, true, false, true>(w, g, v, b, e, c) : sgd_range<T, true, false, false>(w, g, v, b, e, c);
@@ -74,7 +74,7 @@ void run_kernel(const op::AdamStep& o) {
     T* m = o.m.data<T>();
     T* v = o.v.data<T>();
     T* vmax = o.amsgrad ? o.v_max.data<T>() : nullptr;
-    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
       if (o.amsgrad) adam_range<T, true>(w, g, m, v, vmax, b, e, c);
       else adam_range<T, false>(w, g, m, v, vmax, b, e, c);
     });
@@ -91,7 +91,7 @@ void run_kernel(const op::AdagradStep& o) {
     T* __restrict sum = o.sum.data<T>();
     const T lr = static_cast<T>(o.lr / (1.0 + static_cast<double>(o.step - 1) * o.lr_decay));
     const T eps = static_cast<T>(o.eps), wd = static_cast<T>(o.weight_decay);
-    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
       for (std::int64_t i = b; i < e; ++i) {
         const T gi = g[i] + wd * w[i];
         sum[i] += gi * gi;
@@ -137,7 +137,7 @@ void run_kernel(const op::RmspropStep& o) {
   const bool momentum = o.momentum > 0.0;
   with_float_type(o.param, "rmsprop_step", [&](auto tag) {
     using T = decltype(tag);
-    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
       if (o.centered) momentum ? rmsprop_range<T, true, true>(o, b, e) : rmsprop_range<T, true, false>(o, b, e);
       else momentum ? rmsprop_range<T, false, true>(o, b, e) : rmsprop_range<T, false, false>(o, b, e);
     });
@@ -155,7 +155,7 @@ void run_kernel(const op::AdadeltaStep& o) {
     const T lr = static_cast<T>(o.lr), rho = static_cast<T>(o.rho), eps = static_cast<T>(o.eps);
     const T one_minus_rho = static_cast<T>(1.0 - o.rho);  // in double, as PyTorch's value=1 - rho
     const T wd = static_cast<T>(o.weight_decay);
-    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
       for (std::int64_t i = b; i < e; ++i) {
         const T gi = g[i] + wd * w[i];
         sq[i] = rho * sq[i] + one_minus_rho * gi * gi;

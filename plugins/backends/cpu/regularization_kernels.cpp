@@ -50,7 +50,7 @@ void run_kernel(const op::Clamp& o) {
     using T = decltype(tag);
     T* x = o.x.data<T>();
     const T lo = static_cast<T>(o.min), hi = static_cast<T>(o.max);
-    parallel_chunks(o.x.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.x.numel(), [=](std::int64_t b, std::int64_t e) {
       for (std::int64_t i = b; i < e; ++i) x[i] = std::clamp(x[i], lo, hi);
     });
   });
@@ -92,7 +92,7 @@ void run_kernel(const op::AddNoise& o) {
   with_float_type(o.x, "add_noise", [&](auto tag) {
     using T = decltype(tag);
     T* x = o.x.data<T>();
-    parallel_chunks(o.x.numel(), [&](std::int64_t b, std::int64_t e) {
+    parallel_chunks(o.x.numel(), [=](std::int64_t b, std::int64_t e) {
       for (std::int64_t i = b; i < e; ++i)
         x[i] += static_cast<T>(o.std * counter_random::normal(o.seed, static_cast<std::uint64_t>(i)));
     });
