@@ -34,6 +34,9 @@ INSTANTIATE_TEST_SUITE_P(
 // after every op (so that a fault names its op). Skipped, with the probe's reason, where there is no GPU.
 INSTANTIATE_TEST_SUITE_P(Cuda, BackendConformance, ::testing::Values(R"("cuda")", R"({"type": "cuda", "sync_every_op": true})"));
 
+// Both backends in bfloat16 mixed precision (skipped with the reason on a CPU without bfloat16, or without a GPU).
+INSTANTIATE_TEST_SUITE_P(EveryBackend, MixedPrecisionConformance, ::testing::Values(R"("cpu")", R"("cuda")"));
+
 // Every layer plugin survives a save and load with its parameters and buffers (batch norm's running statistics).
 TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
   const std::vector<std::pair<const char*, Shape>> layers = {

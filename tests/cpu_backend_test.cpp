@@ -152,6 +152,29 @@ TEST(CpuBackend, BfloatConvolutionsRoundTheirInputsAndAccumulateInFloat32) {
   }
 }
 
+// The conformance kit bounds mixed precision's error from above; this checks that the CPU backend's products do
+// round their inputs (a float32 product would be within 1e-6 of float64 here).
+TEST(CpuBackend, BfloatGemmsRoundTheirInputs) {
+  std::shared_ptr<Backend> be;
+  try {
+    be = registry().create_backend(Params("test", Params::Json{{"type", "cpu"}, {"precision", "bfloat16"}}));
+  } catch (const InvalidArgument& e) {
+    GTEST_SKIP() << e.what();
+  }
+  const std::int64_t m = 33, k = 70, n = 17;
+  const auto av = random_normal(static_cast<std::size_t>(m * k), 12), bv = random_normal(static_cast<std::size_t>(n * k), 13);
+  std::vector<double> c(static_cast<std::size_t>(m * n), 0.0);
+  for (std::int64_t i = 0; i < m; ++i)
+    for (std::int64_t j = 0; j < n; ++j)
+      for (std::int64_t q = 0; q < k; ++q) c[static_cast<std::size_t>(i * n + j)] += av[static_cast<std::size_t>(i * k + q)] * bv[static_cast<std::size_t>(j * k + q)];
+  Tensor a = tensor(*be, Shape{m, k}, av, DType::Float32), b = tensor(*be, Shape{n, k}, bv, DType::Float32), ct = be->empty(Shape{m, n}, DType::Float32);
+  be->run(op::Gemm{a, b, ct, false, true});
+  double diff = 0, norm = 0;
+  const auto got = to_host<double>(ct);
+  for (std::size_t i = 0; i < c.size(); ++i) diff += (got[i] - c[i]) * (got[i] - c[i]), norm += c[i] * c[i];
+  EXPECT_GT(std::sqrt(diff / norm), 1e-4) << "not computed in bfloat16";
+}
+
 TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {
   auto be = cpu_backend();
   Tensor a = be->empty(Shape{2, 3}, DType::Float32), b = be->empty(Shape{4, 5}, DType::Float32);

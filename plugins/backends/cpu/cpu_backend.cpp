@@ -83,7 +83,7 @@ CpuBackend::CpuBackend(int threads, bool flush_denormals, bool bfloat16)
 }
 
 std::string CpuBackend::device() const {
-  return fmt::format("cpu {}, {} thread{}{}", variant_name(), threads_, threads_ > 1 ? "s" : "", bfloat16_ ? ", bfloat16 convolutions" : "");
+  return fmt::format("cpu {}, {} thread{}{}", variant_name(), threads_, threads_ > 1 ? "s" : "", bfloat16_ ? ", bfloat16 matrix products and convolutions" : "");
 }
 
 std::shared_ptr<Buffer> CpuBackend::allocate(std::size_t bytes) {
@@ -110,7 +110,8 @@ void CpuBackend::run(const Op& op) {
   std::visit(
       [this](const auto& o) {
         using Kind = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<Kind, op::Conv2d> || std::is_same_v<Kind, op::Conv2dGrad>) run_kernel(o, bfloat16_);
+        if constexpr (std::is_same_v<Kind, op::Conv2d> || std::is_same_v<Kind, op::Conv2dGrad> || std::is_same_v<Kind, op::Gemm>)
+          run_kernel(o, bfloat16_);
         else run_kernel(o);
       },
       op);

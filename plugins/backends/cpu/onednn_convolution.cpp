@@ -5,14 +5,10 @@
 #include <compare>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 
-#include <fmt/format.h>
-#include <oneapi/dnnl/dnnl.hpp>
-
-#include "nnplug/errors.hpp"
+#include "onednn_library.hpp"
 
 namespace nnplug::cpu {
 
@@ -46,22 +42,17 @@ struct Plan {
   std::optional<memory> staged[kRoles];
 };
 
-struct Library {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  dnnl::stream stream{engine};
-  std::mutex mutex;  // one op at a time: the plans' blocked copies are shared
-  std::map<Key, std::unique_ptr<Plan>> plans;
-};
+using Library = OnednnLibrary;
 
-Library& library() {
-  static Library instance;
+std::map<Key, std::unique_ptr<Plan>>& plans() {  // guarded by the library's lock
+  static std::map<Key, std::unique_ptr<Plan>> instance;
   return instance;
 }
 
 memory::desc any(const memory::dims& dims, memory::data_type type = kF32) { return {dims, type, Tag::any}; }
 
 Plan& plan_for(Library& lib, const Key& k) {
-  auto& slot = lib.plans[k];
+  auto& slot = plans()[k];
   if (slot) return *slot;
   auto p = std::make_unique<Plan>();
   const std::int64_t oh = Window2d::out(k.h, k.kh, k.sh, k.ph, k.dh), ow = Window2d::out(k.w, k.kw, k.sw, k.pw, k.dw);
@@ -109,18 +100,11 @@ Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias, bool bf
 }
 
 // Runs body(library, plan of `key`) when oneDNN is the faster choice for this op (float32, enough input channels),
-// one op at a time, and says whether it did. oneDNN's own errors (an unsupported shape, no memory) name the op; a
-// run that fails is not retried on im2col, because it may have written part of its outputs.
+// and says whether it did.
 template <typename Body>
 bool run_planned(const char* op, const Tensor& x, const backends::WindowShape& s, const Key& key, Body&& body) {
   if (x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
-  Library& lib = library();
-  const std::lock_guard lock(lib.mutex);
-  try {
-    body(lib, plan_for(lib, key));
-  } catch (const dnnl::error& e) {
-    throw BackendError(fmt::format("cpu backend: {}: oneDNN failed: {}", op, e.what()));
-  }
+  run_on_onednn(op, [&](Library& lib) { body(lib, plan_for(lib, key)); });
   return true;
 }
 

@@ -33,6 +33,10 @@ CheckResult check_initializer_statistics(Initializer& initializer, double mean, 
 // (relative 1e-4 in float32, 1e-10 in float64). One result per op case; an op the candidate does not support
 // is reported as failed.
 std::vector<CheckResult> check_backend_parity(Backend& candidate, Backend& reference, DType dtype);
+// A backend made with "precision": "bfloat16" against the CPU `reference` (made without it): its matrix products
+// and convolutions of float32 tensors are within 5e-3 relative RMS of the float64 results (inputs rounded to
+// bfloat16, float32 accumulation); every other float32 op, and every float64 op, as check_backend_parity asks.
+std::vector<CheckResult> check_backend_mixed_precision(Backend& candidate, Backend& reference);
 
 // A communicator's collectives give what their definitions say, on tensors of `backend`: rank and size, host
 // all-gather, all-reduce (sum and average, two in flight at once, waited for in reverse), broadcast from the

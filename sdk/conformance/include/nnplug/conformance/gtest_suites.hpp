@@ -54,6 +54,7 @@ class LossConformance : public ::testing::TestWithParam<LossCase> {};
 class OptimizerConformance : public ::testing::TestWithParam<std::string> {};
 class InitializerConformance : public ::testing::TestWithParam<InitializerCase> {};
 class BackendConformance : public ::testing::TestWithParam<std::string> {};
+class MixedPrecisionConformance : public ::testing::TestWithParam<std::string> {};
 // An author instantiates the suites for the kinds their plugin provides; the others stay silent.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ActivationConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(LayerConformance);
@@ -61,6 +62,7 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(LossConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(OptimizerConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(InitializerConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BackendConformance);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MixedPrecisionConformance);
 
 #define NNPLUG_EXPECT_PASSES(result) EXPECT_TRUE((result).passed) << (result).check << ": " << (result).detail
 
@@ -130,6 +132,23 @@ TEST_P(BackendConformance, EveryOpMatchesTheCpuBackend) {
   auto reference = reference_backend();
   for (DType dtype : {DType::Float32, DType::Float64})
     for (const auto& r : check_backend_parity(*candidate, *reference, dtype)) NNPLUG_EXPECT_PASSES(r);
+}
+
+// The backend the parameter names, made with "precision": "bfloat16"; skipped with the backend's reason where it
+// has none (no GPU, a CPU without bfloat16).
+TEST_P(MixedPrecisionConformance, ProductsAndConvolutionsStayWithinTheirToleranceAndTheRestAsInFloat32) {
+  Params params = spec_params(GetParam());
+  if (const auto why = backend_unavailable(params.type())) GTEST_SKIP() << *why;
+  Params::Json json = params.json().is_string() ? Params::Json{{"type", params.type()}} : params.json();
+  json["precision"] = "bfloat16";
+  std::shared_ptr<Backend> candidate;
+  try {
+    candidate = registry().create_backend(Params("conformance", json));
+  } catch (const InvalidArgument& e) {
+    GTEST_SKIP() << e.what();
+  }
+  auto reference = reference_backend();
+  for (const auto& r : check_backend_mixed_precision(*candidate, *reference)) NNPLUG_EXPECT_PASSES(r);
 }
 
 }  // namespace nnplug::conformance

@@ -1,0 +1,37 @@
+#pragma once
+// What the oneDNN paths share (convolutions, matrix products): one engine and stream, and one lock, because their
+// plans keep staging copies that two threads must not use at once. Only included where NNPLUG_HAVE_ONEDNN is set.
+#include <mutex>
+
+#include <fmt/format.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug::cpu {
+
+struct OnednnLibrary {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  std::mutex mutex;
+};
+
+inline OnednnLibrary& onednn_library() {
+  static OnednnLibrary instance;
+  return instance;
+}
+
+// Runs body(library) under the lock. oneDNN's own errors (an unsupported shape, no memory) become BackendErrors
+// naming the op; a run that fails is not retried on Eigen, because it may have written part of its outputs.
+template <typename Body>
+void run_on_onednn(const char* op, Body&& body) {
+  OnednnLibrary& lib = onednn_library();
+  const std::lock_guard lock(lib.mutex);
+  try {
+    body(lib);
+  } catch (const dnnl::error& e) {
+    throw BackendError(fmt::format("cpu backend: {}: oneDNN failed: {}", op, e.what()));
+  }
+}
+
+}  // namespace nnplug::cpu
