@@ -180,7 +180,7 @@ TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
   auto resumed = build_experiment(spec(), registry());
   resumed.fit.progress = false;
   Trainer trainer(*resumed.model, resumed.loss, resumed.optimizer);
-  resumed.fit.initial_epoch = restore_checkpoint(dir_ / "ckpt-2.safetensors", spec(), *resumed.model, *resumed.optimizer);
+  resumed.fit.initial_epoch = restore_checkpoint(dir_ / "ckpt-2.safetensors", spec(), *resumed.model, *resumed.optimizer).epoch;
   EXPECT_EQ(resumed.fit.initial_epoch, 2);
   EXPECT_NE(weights(*resumed.model), weights(*straight.model));  // halfway
   const auto history = trainer.fit(resumed.train, &resumed.validation, resumed.fit);

@@ -223,7 +223,7 @@ TEST(DataParallel, ACheckpointOfTwoRanksResumesInOneProcess) {
   world()->barrier();
   // Every rank alone goes on from it for the third.
   const Outcome resumed = train(spec, nullptr, [&](Experiment& ex) {
-    ex.fit.initial_epoch = restore_checkpoint(path, parse_spec(spec.dump(), "data_parallel.json"), *ex.model, *ex.optimizer);
+    ex.fit.initial_epoch = restore_checkpoint(path, parse_spec(spec.dump(), "data_parallel.json"), *ex.model, *ex.optimizer).epoch;
   });
   EXPECT_EQ(resumed.history.size(), 1u);
   Outcome last_epoch_alone = alone;

@@ -31,6 +31,7 @@ struct ReportArgs {
 struct EvaluateArgs {
   std::vector<std::filesystem::path> models;  // several: an ensemble
   std::string backend;
+  std::string precision;  // empty: each model's saved precision
   long long batch_size = 256;
   long long top_k = 5;
   std::filesystem::path json;  // also write the metrics here
@@ -41,6 +42,7 @@ struct PredictArgs {
   std::filesystem::path input;   // empty: the spec's test set
   std::filesystem::path output;  // empty: standard output
   std::string backend;
+  std::string precision;  // empty: each model's saved precision
   long long batch_size = 256;
   bool logits = false;  // the model's raw outputs instead of probabilities
 };

@@ -18,7 +18,7 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
   PluginLoader loader;
   for (const auto& d : plugin_dirs) loader.add_directory(d);
   loader.load_all(registry);
-  const ScoredModels s = score_saved_models(args.models, args.backend, registry, args.batch_size);
+  const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size);
   const bool ensemble = args.models.size() > 1;
   for (std::size_t m = 0; ensemble && m < args.models.size(); ++m)
     fmt::print("{}: loss {:.4f}  accuracy {:.4f}\n", args.models[m].c_str(), s.member_scores[m].loss, s.member_scores[m].accuracy);

@@ -18,6 +18,15 @@ int main(int argc, char** argv) {
   std::vector<std::filesystem::path> plugin_dirs;
   app.add_option("--plugin-path", plugin_dirs, "Plugin folder searched first (repeatable)");
 
+  // --precision NAME sets the spec's "precision" (as --set precision="NAME" would), so that checkpoints and saved
+  // models record it; evaluate and predict take it in place of the saved one.
+  const std::vector<std::string> precisions{"float32", "bfloat16"};
+  const char* precision_help = "Run matrix products and convolutions in float32 or in bfloat16 mixed precision (default: the spec's \"precision\")";
+  const auto add_precision = [&](CLI::App* command, std::vector<std::string>& overrides) {
+    command->add_option_function<std::string>("--precision", [&overrides](const std::string& name) { overrides.push_back(fmt::format("precision=\"{}\"", name)); },
+                                              precision_help)->check(CLI::IsMember(precisions));
+  };
+
   nnplug::cli::TrainArgs train;
   auto* train_cmd = app.add_subcommand("train", "Train the model a spec file describes, then score it on the test set");
   train_cmd->add_option("spec", train.spec, "Model spec file (JSON)")->required();
@@ -27,6 +36,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--batch-size", train.batch_size, "Override the spec's batch size")->check(nnplug::cli::whole_number(1));
   train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples")->check(nnplug::cli::whole_number(0));
   train_cmd->add_option("--set", train.overrides, "Override a spec field: PATH=JSON, e.g. optimizer.lr=0.01 (repeatable)");
+  add_precision(train_cmd, train.overrides);
   train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
   train_cmd->add_option("--save", train.save, "Save the trained model here (safetensors, with its spec and plugins)");
   train_cmd->add_option("--resume", train.resume, "Continue from a checkpoint written by the spec's checkpoint callback");
@@ -41,6 +51,7 @@ int main(int argc, char** argv) {
   auto* evaluate_cmd = app.add_subcommand("evaluate", "Score saved models (several: an ensemble) on the test data their spec names");
   evaluate_cmd->add_option("models", evaluate.models, "Model files saved by train --save or a checkpoint")->required();
   evaluate_cmd->add_option("--backend", evaluate.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
+  evaluate_cmd->add_option("--precision", evaluate.precision, precision_help)->check(CLI::IsMember(precisions));
   evaluate_cmd->add_option("--batch-size", evaluate.batch_size, "Batch size")->check(nnplug::cli::whole_number(1));
   evaluate_cmd->add_option("--top-k", evaluate.top_k, "k of the top-k accuracy")->capture_default_str()->check(nnplug::cli::whole_number(1));
   evaluate_cmd->add_option("--json", evaluate.json, "Also write the metrics to this JSON file");
@@ -51,6 +62,7 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--input", predict.input, "Samples: an IDX image file for idx data, else CSV (default: the test set)");
   predict_cmd->add_option("--output", predict.output, "Write the CSV here (default: standard output)");
   predict_cmd->add_option("--backend", predict.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
+  predict_cmd->add_option("--precision", predict.precision, precision_help)->check(CLI::IsMember(precisions));
   predict_cmd->add_option("--batch-size", predict.batch_size, "Batch size")->check(nnplug::cli::whole_number(1));
   predict_cmd->add_flag("--logits", predict.logits, "Write the model's raw outputs (logits) instead of probabilities (one model)");
 
@@ -70,6 +82,7 @@ int main(int argc, char** argv) {
   lr_find_cmd->add_option("spec", lr_find.spec, "Model spec file (JSON)")->required();
   lr_find_cmd->add_option("--backend", lr_find.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
   lr_find_cmd->add_option("--set", lr_find.overrides, "Override a spec field: PATH=JSON (repeatable)");
+  add_precision(lr_find_cmd, lr_find.overrides);
   lr_find_cmd->add_option("--min-lr", lr_find.min_lr, "First learning rate")->capture_default_str()->check(nnplug::cli::number_above(0));
   lr_find_cmd->add_option("--max-lr", lr_find.max_lr, "Last learning rate")->capture_default_str()->check(nnplug::cli::number_above(0));
   lr_find_cmd->add_option("--steps", lr_find.steps, "Optimizer steps of the sweep")->capture_default_str()->check(nnplug::cli::whole_number(1));
@@ -87,6 +100,7 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--csv", search.csv, "Write every trial here");
   search_cmd->add_option("--backend", search.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
   search_cmd->add_option("--set", search.overrides, "Override a spec field: PATH=JSON (repeatable)");
+  add_precision(search_cmd, search.overrides);
 
   nnplug::cli::SummaryArgs summary;
   auto* summary_cmd = app.add_subcommand("summary", "Print each layer's output shape and parameter count, and the totals");

@@ -21,7 +21,7 @@ int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& p
   PluginLoader loader;
   for (const auto& d : plugin_dirs) loader.add_directory(d);
   loader.load_all(registry);
-  const ScoredModels s = score_saved_models(args.models, args.backend, registry, args.batch_size, args.input);
+  const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size, args.input);
   const auto& labels = s.scored->labels;
   const bool labelled = !labels.empty() && labels.front() >= 0;
   const auto name = [&](std::int64_t c) {

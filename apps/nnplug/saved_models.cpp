@@ -3,17 +3,22 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/evaluation.hpp"
+#include "nnplug/framework/precision.hpp"
 
 namespace nnplug::cli {
 
 ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models, const std::string& backend_name,
-                                const Registry& registry, std::int64_t batch_size, const std::filesystem::path& inputs) {
+                                const std::string& precision, const Registry& registry, std::int64_t batch_size,
+                                const std::filesystem::path& inputs) {
   std::shared_ptr<Backend> backend;
-  if (!backend_name.empty()) backend = registry.create_backend(backend_option(backend_name));
+  if (!backend_name.empty()) {
+    std::string chosen = precision;
+    backend = create_backend_in_precision(registry, backend_option(backend_name), chosen);
+  }
   ScoredModels out;
   Params::Json first_data;
   for (std::size_t m = 0; m < models.size(); ++m) {
-    LoadedModel loaded = load_model(models[m], registry, backend);
+    LoadedModel loaded = load_model(models[m], registry, backend, precision);
     const Params::Json data_section = loaded.spec.json.value("data", Params::Json());
     if (m == 0) {
       first_data = data_section;

@@ -22,8 +22,10 @@ struct ScoredModels {
 };
 
 // Every model must have been trained on the same data section (the first model's spec gives it) and output as
-// many classes. inputs: a file of samples to score instead of the test set (see load_data).
+// many classes. inputs: a file of samples to score instead of the test set (see load_data). precision: --precision,
+// or "" for each model's saved precision (precision.hpp).
 ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models, const std::string& backend_name,
-                                const Registry& registry, std::int64_t batch_size, const std::filesystem::path& inputs = {});
+                                const std::string& precision, const Registry& registry, std::int64_t batch_size,
+                                const std::filesystem::path& inputs = {});
 
 }  // namespace nnplug::cli

@@ -12,6 +12,7 @@
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/training_monitor.hpp"
 
 namespace nnplug::cli {
@@ -58,6 +59,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
 
   if (lead) {
     fmt::print("backend: {} ({})\n", ex.backend->name().c_str(), ex.backend->device().c_str());
+    fmt::print("{}\n", describe_precision(ex.precision, ex.model->dtype()));
     if (distributed)
       fmt::print("data-parallel: {} ranks over {} ({}); batch_size {} is the global batch, about {} samples per rank\n",
                  communicator.size(), communicator.name().c_str(), communicator.describe().c_str(), static_cast<long long>(ex.fit.batch_size), static_cast<long long>(ex.fit.batch_size / communicator.size()));
@@ -80,8 +82,13 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   }
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);
   if (!args.resume.empty()) {
-    ex.fit.initial_epoch = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
+    const RestoredCheckpoint restored = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
+    ex.fit.initial_epoch = restored.epoch;
     if (lead) fmt::print("resumed from {} after epoch {}\n", args.resume.c_str(), ex.fit.initial_epoch);
+    if (lead && restored.precision != ex.precision)
+      fmt::print("note: the checkpoint was trained in {} precision and this run goes on in {}: its weights and optimizer state are "
+                 "float32, so nothing is lost, but the steps after it round differently\n",
+                 restored.precision, ex.precision);
   }
   trainer.distribute(shared, ex.bucket_bytes);
   trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit, [&](const EpochRecord& r) {

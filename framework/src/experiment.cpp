@@ -1,10 +1,13 @@
 #include "nnplug/framework/experiment.hpp"
 
+#include "nnplug/framework/precision.hpp"
+
 #include <fmt/format.h>
 
 #include "nnplug/framework/activation_layer.hpp"
 #include "nnplug/framework/hyperparameter_search.hpp"
 #include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
 #include "nnplug/framework/user_json.hpp"
@@ -233,7 +236,8 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   const DType dtype = dtype_from_name(top.string("dtype", "float32"));
   Params backend = spec.section("backend", registry.best_backend());
   if (!overrides.backend.empty()) backend = backend_option(overrides.backend);
-  ex.backend = registry.create_backend(backend);
+  ex.precision = spec_precision(top);
+  ex.backend = create_backend_in_precision(registry, backend, ex.precision);
 
   if (overrides.data) {
     ex.train = overrides.data->train, ex.validation = overrides.data->validation, ex.test = overrides.data->test;
@@ -277,7 +281,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   }
   ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
   for (const auto& c : ex.fit.callbacks) c->check(ex.validation.size() > 0);
-  top.accept({"augmentation", "backend", "communicator", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule",
+  top.accept({"augmentation", "backend", "precision", "communicator", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule",
               "gradient_transforms", "search", "initialize_from"});
   top.check_unused();
 

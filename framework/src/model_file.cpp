@@ -7,6 +7,7 @@
 
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/safetensors.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -125,7 +126,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   write_safetensors(path, file);
 }
 
-LoadedModel load_model(const std::filesystem::path& path, const Registry& registry, std::shared_ptr<Backend> backend) {
+LoadedModel load_model(const std::filesystem::path& path, const Registry& registry, std::shared_ptr<Backend> backend, std::string precision) {
   const std::string where = path.string() + ": ";
   SafetensorsFile file = read_safetensors(path);
   const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
@@ -150,7 +151,10 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
                                     r.name, r.library, r.version, lib.name(), lib.version(), lib.path().string()));
   }
   Params top(out.spec.where(), out.spec.json);
-  if (!backend) backend = registry.create_backend(out.spec.section("backend", registry.best_backend()));
+  if (!backend) {
+    if (precision.empty()) precision = spec_precision(top);
+    backend = create_backend_in_precision(registry, out.spec.section("backend", registry.best_backend()), precision);
+  }
   out.model = build_model(out.spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), metadata.input_shape, 0);
   std::size_t optimizer_tensors = 0;  // a checkpoint also holds the optimizer's state
   for (const auto& t : file.tensors) optimizer_tensors += t.name.starts_with("optimizer.");
@@ -158,7 +162,7 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   return out;
 }
 
-int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer) {
+RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer) {
   const std::string where = path.string() + ": ";
   const SafetensorsFile file = read_safetensors(path);
   const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
@@ -176,7 +180,7 @@ int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Mode
     load_tensor(*t, value, where);
   }
   optimizer.set_step_count(checkpoint.optimizer_steps);
-  return checkpoint.epoch;
+  return {checkpoint.epoch, saved_precision(metadata.spec)};
 }
 
 std::size_t import_weights(const WeightImport& import, Model& model) {

@@ -38,6 +38,7 @@ struct Overrides {
 
 struct Experiment {
   std::shared_ptr<Backend> backend;
+  std::string precision;  // "float32" or "bfloat16" (precision.hpp): the spec's, else the backend's own
   std::unique_ptr<Model> model;
   std::shared_ptr<Loss> loss;
   std::shared_ptr<Optimizer> optimizer;

@@ -31,10 +31,14 @@ struct TrainingState {
 void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry,
                 const TrainingState* training = nullptr);
 
+struct RestoredCheckpoint {
+  int epoch = 0;          // epochs completed
+  std::string precision;  // what the run that wrote it computed in (precision.hpp); a run may go on in another
+};
 // Puts a checkpoint's weights, layer counters and optimizer state into `model` (built from `spec`) and
-// `optimizer` (attached to the model's parameters), and returns the epochs it had completed. Throws IoError when
-// the checkpoint was written for other layers or another optimizer, or is not a checkpoint.
-int restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer);
+// `optimizer` (attached to the model's parameters). Throws IoError when the checkpoint was written for other layers
+// or another optimizer, or is not a checkpoint.
+RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer);
 
 // Initial weights from a safetensors file written by another framework (PyTorch: a state_dict saved with
 // safetensors.torch.save_file). Each parameter and buffer is looked up by its nnplug name "<layer index>.<name>"
@@ -54,9 +58,10 @@ struct LoadedModel {
   std::unique_ptr<Model> model;
   std::vector<PluginRecord> plugins;
 };
-// On `backend`, or the saved spec's backend when null. Throws PluginError saying exactly which plugin (and which
+// On `backend`, or when null the saved spec's backend in `precision` (empty: the saved spec's precision). Throws PluginError saying exactly which plugin (and which
 // version) is needed when one is missing or older than the one that saved the model, and IoError for a file that
 // is not a saved model or whose tensors do not fit the model.
-LoadedModel load_model(const std::filesystem::path& path, const Registry& registry, std::shared_ptr<Backend> backend = nullptr);
+LoadedModel load_model(const std::filesystem::path& path, const Registry& registry, std::shared_ptr<Backend> backend = nullptr,
+                       std::string precision = "");
 
 }  // namespace nnplug

@@ -139,7 +139,7 @@ TEST_P(BackendConformance, EveryOpMatchesTheCpuBackend) {
 TEST_P(MixedPrecisionConformance, ProductsAndConvolutionsStayWithinTheirToleranceAndTheRestAsInFloat32) {
   Params params = spec_params(GetParam());
   if (const auto why = backend_unavailable(params.type())) GTEST_SKIP() << *why;
-  Params::Json json = params.json().is_string() ? Params::Json{{"type", params.type()}} : params.json();
+  Params::Json json = params.json();
   json["precision"] = "bfloat16";
   std::shared_ptr<Backend> candidate;
   try {
