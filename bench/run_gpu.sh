@@ -43,5 +43,10 @@ for model in mlp cnn; do
     theirs=$("$python" "$here/torch_throughput.py" "$model" 3 0 cuda "$batch" "$torch_data" | tee >(cat >&2) | awk '/^RESULT/ {print $3}')
     awk -v m="$model" -v b="$batch" -v a="$ours" -v t="$theirs" \
       'BEGIN { printf "%s batch %d: nnplug %d samples/s, pytorch %d samples/s: ratio %.2f\n", m, b, a, t, a / t }'
+    # Mixed precision on both sides: bfloat16 tensor cores (cuBLAS, cuDNN), against torch.autocast("cuda", bfloat16).
+    mixed=$(nnplug_rate "$spec" '{"type": "cuda", "precision": "bfloat16"}' "$batch")
+    theirs=$("$python" "$here/torch_throughput.py" "$model" 3 0 cuda "$batch" "$torch_data" bfloat16 | tee >(cat >&2) | awk '/^RESULT/ {print $3}')
+    awk -v m="$model" -v b="$batch" -v a="$mixed" -v t="$theirs" \
+      'BEGIN { printf "%s batch %d bfloat16: nnplug %d samples/s, pytorch autocast %d samples/s: ratio %.2f\n", m, b, a, t, a / t }'
   done
 done

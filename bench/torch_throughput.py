@@ -8,7 +8,7 @@ samples as the spec uses them (54,000 after the MLP's 10% validation split, all 
 `limit` for X11, as train_throughput --limit). Prints the best epoch of several.
 Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11 [epochs] [threads] [device]
 [batch] [synthetic|limit] [bfloat16]. bfloat16 runs the forward pass and the loss under
-torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's mixed precision on oneDNN's bfloat16 kernels. threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
+torch.autocast(device, dtype=torch.bfloat16), PyTorch's mixed precision (oneDNN's bfloat16 kernels on the CPU, tensor cores on a GPU). threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
 nnplug does; "synthetic" trains on 60,000 random samples instead of Fashion-MNIST (as train_throughput --synthetic).
 """
 import gzip
@@ -81,7 +81,7 @@ def main():
                 flip = torch.rand(len(xb), device=device) < 0.5
                 xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
             opt.zero_grad()
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bfloat16):
                 out = model(xb)
                 loss = loss_fn(out, yb)
             if convolutions:

@@ -34,8 +34,10 @@ INSTANTIATE_TEST_SUITE_P(
 // after every op (so that a fault names its op). Skipped, with the probe's reason, where there is no GPU.
 INSTANTIATE_TEST_SUITE_P(Cuda, BackendConformance, ::testing::Values(R"("cuda")", R"({"type": "cuda", "sync_every_op": true})"));
 
-// Both backends in bfloat16 mixed precision (skipped with the reason on a CPU without bfloat16, or without a GPU).
-INSTANTIATE_TEST_SUITE_P(EveryBackend, MixedPrecisionConformance, ::testing::Values(R"("cpu")", R"("cuda")"));
+// Both backends in bfloat16 mixed precision (skipped with the reason on a CPU without bfloat16, or without a GPU;
+// scripts/gpu_check.sh runs the Cuda ones).
+INSTANTIATE_TEST_SUITE_P(Cpu, MixedPrecisionConformance, ::testing::Values(R"("cpu")"));
+INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("cuda")"));
 
 // Every layer plugin survives a save and load with its parameters and buffers (batch norm's running statistics).
 TEST(ConformanceChecks, EveryLayerSavesAndLoads) {

@@ -34,11 +34,13 @@ const Perf& pick(const Perf* perf, int count, const char* which) {
   throw BackendError(std::string("cuda backend: conv2d: cuDNN has no ") + which + " algorithm for this geometry");
 }
 
-ConvolutionGeometry check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op) {
+ConvolutionGeometry check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op, const DeviceContext& ctx) {
   const auto s = kChecks.conv(x, w, y, g, op);
   require(w.dtype() == x.dtype() && y.dtype() == x.dtype(), op, "dtypes differ");
-  return {x.dtype(), s.n, s.c, s.h, s.w, s.f, s.oh, s.ow, g};
+  return {x.dtype(), s.n, s.c, s.h, s.w, s.f, s.oh, s.ow, g, ctx.bfloat16() && x.dtype() == DType::Float32};
 }
+
+constexpr int kFirstCopy = DeviceContext::kBfloat16Slots;  // mixed precision's three bfloat16 copies
 
 // cuDNN's scaling factors are float for float data and double for double data.
 struct Scale {
@@ -53,6 +55,7 @@ constexpr Scale kOne{1.0f, 1.0}, kZero{0.0f, 0.0};
 ConvolutionPlan::~ConvolutionPlan() {
   if (x) cudnnDestroyTensorDescriptor(x);
   if (y) cudnnDestroyTensorDescriptor(y);
+  if (y_wide) cudnnDestroyTensorDescriptor(y_wide);
   if (bias) cudnnDestroyTensorDescriptor(bias);
   if (w) cudnnDestroyFilterDescriptor(w);
   if (conv) cudnnDestroyConvolutionDescriptor(conv);
@@ -61,25 +64,30 @@ ConvolutionPlan::~ConvolutionPlan() {
 const ConvolutionPlan& ConvolutionPlans::get(cudnnHandle_t handle, const ConvolutionGeometry& s) {
   if (auto it = plans_.find(s); it != plans_.end()) return *it->second;
   auto plan = std::make_unique<ConvolutionPlan>();
-  const cudnnDataType_t type = s.dtype == DType::Float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
+  const cudnnDataType_t wide = s.dtype == DType::Float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
+  const cudnnDataType_t type = s.bfloat16 ? CUDNN_DATA_BFLOAT16 : wide;  // cuDNN's BFLOAT16_CONFIG: float accumulation
   const char* op = "conv2d";
   check_cudnn(cudnnCreateTensorDescriptor(&plan->x), op, "cudnnCreateTensorDescriptor");
   check_cudnn(cudnnCreateTensorDescriptor(&plan->y), op, "cudnnCreateTensorDescriptor");
+  check_cudnn(cudnnCreateTensorDescriptor(&plan->y_wide), op, "cudnnCreateTensorDescriptor");
   check_cudnn(cudnnCreateTensorDescriptor(&plan->bias), op, "cudnnCreateTensorDescriptor");
   check_cudnn(cudnnCreateFilterDescriptor(&plan->w), op, "cudnnCreateFilterDescriptor");
   check_cudnn(cudnnCreateConvolutionDescriptor(&plan->conv), op, "cudnnCreateConvolutionDescriptor");
   set_nchw(plan->x, type, s.n, s.c, s.h, s.w);
   set_nchw(plan->y, type, s.n, s.f, s.oh, s.ow);
-  set_nchw(plan->bias, type, 1, s.f, 1, 1);
+  set_nchw(plan->y_wide, wide, s.n, s.f, s.oh, s.ow);
+  set_nchw(plan->bias, wide, 1, s.f, 1, 1);
   check_cudnn(cudnnSetFilter4dDescriptor(plan->w, type, CUDNN_TENSOR_NCHW, to_int(s.f, op), to_int(s.c, op), to_int(s.g.kernel_h, op),
                                          to_int(s.g.kernel_w, op)),
               op, "cudnnSetFilter4dDescriptor");
   check_cudnn(cudnnSetConvolution2dDescriptor(plan->conv, to_int(s.g.pad_h, op), to_int(s.g.pad_w, op), to_int(s.g.stride_h, op),
                                               to_int(s.g.stride_w, op), to_int(s.g.dilation_h, op), to_int(s.g.dilation_w, op),
-                                              CUDNN_CROSS_CORRELATION, type),
+                                              CUDNN_CROSS_CORRELATION, wide),
               op, "cudnnSetConvolution2dDescriptor");
-  // Exact float32 arithmetic unless TF32 was allowed, as for the GEMMs.
-  const cudnnMathType_t math = type == CUDNN_DATA_FLOAT && !allow_tf32_ ? CUDNN_FMA_MATH : CUDNN_DEFAULT_MATH;
+  // Exact float32 arithmetic unless TF32 was allowed, as for the GEMMs; tensor cores for bfloat16.
+  const cudnnMathType_t math = s.bfloat16                                 ? CUDNN_TENSOR_OP_MATH
+                               : type == CUDNN_DATA_FLOAT && !allow_tf32_ ? CUDNN_FMA_MATH
+                                                                          : CUDNN_DEFAULT_MATH;
   check_cudnn(cudnnSetConvolutionMathType(plan->conv, math), op, "cudnnSetConvolutionMathType");
 
   int count = 0;
@@ -115,21 +123,25 @@ const ConvolutionPlan& ConvolutionPlans::get(cudnnHandle_t handle, const Convolu
 }
 
 void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
-  const ConvolutionGeometry s = check_conv(o.x, o.w, o.y, o.window, "conv2d");
+  const ConvolutionGeometry s = check_conv(o.x, o.w, o.y, o.window, "conv2d", ctx);
   if (o.bias.defined()) require(o.bias.numel() == s.f && o.bias.dtype() == s.dtype, "conv2d", "bias " + o.bias.describe() + " does not fit the filters");
   with_float_type(o.x, "conv2d", [](auto) {});
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
   void* workspace = p.forward_workspace ? ctx.scratch(0, p.forward_workspace) : nullptr;
-  check_cudnn(cudnnConvolutionForward(ctx.cudnn(), kOne.of(s.dtype), p.x, o.x.data(), p.w, o.w.data(), p.conv, p.forward, workspace,
-                                      p.forward_workspace, kZero.of(s.dtype), p.y, o.y.data()),
+  const void* x = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy, o.x, "conv2d") : o.x.data();
+  const void* w = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy + 1, o.w, "conv2d") : o.w.data();
+  void* y = s.bfloat16 ? bfloat16_space(ctx, kFirstCopy + 2, o.y) : o.y.data();
+  check_cudnn(cudnnConvolutionForward(ctx.cudnn(), kOne.of(s.dtype), p.x, x, p.w, w, p.conv, p.forward, workspace, p.forward_workspace,
+                                      kZero.of(s.dtype), p.y, y),
               "conv2d", "cudnnConvolutionForward");
+  if (s.bfloat16) widen_bfloat16(ctx, y, o.y, "conv2d");
   if (o.bias.defined())
-    check_cudnn(cudnnAddTensor(ctx.cudnn(), kOne.of(s.dtype), p.bias, o.bias.data(), kOne.of(s.dtype), p.y, o.y.data()), "conv2d",
+    check_cudnn(cudnnAddTensor(ctx.cudnn(), kOne.of(s.dtype), p.bias, o.bias.data(), kOne.of(s.dtype), p.y_wide, o.y.data()), "conv2d",
                 "cudnnAddTensor");
 }
 
 void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx) {
-  const ConvolutionGeometry s = check_conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
+  const ConvolutionGeometry s = check_conv(o.x, o.w, o.dy, o.window, "conv2d_grad", ctx);
   require(o.dw.numel() == o.w.numel(), "conv2d_grad", "dw " + o.dw.shape().str() + " does not fit weight " + o.w.shape().str());
   if (o.dx.defined()) require_same_count(o.x, o.dx, "conv2d_grad");
   if (o.dbias.defined()) require(o.dbias.numel() == s.f, "conv2d_grad", "dbias " + o.dbias.shape().str() + " does not fit the filters");
@@ -137,15 +149,25 @@ void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx) {
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
   const std::size_t bytes = std::max(p.backward_filter_workspace, o.dx.defined() ? p.backward_data_workspace : 0);
   void* workspace = bytes ? ctx.scratch(0, bytes) : nullptr;
-  check_cudnn(cudnnConvolutionBackwardFilter(ctx.cudnn(), kOne.of(s.dtype), p.x, o.x.data(), p.y, o.dy.data(), p.conv, p.backward_filter,
-                                             workspace, p.backward_filter_workspace, kZero.of(s.dtype), p.w, o.dw.data()),
+  // In mixed precision the three copies are reused in stream order: x's room takes dx once dw is done, w's takes
+  // dw and then w.
+  const void* dy = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy + 2, o.dy, "conv2d_grad") : o.dy.data();
+  const void* x = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy, o.x, "conv2d_grad") : o.x.data();
+  void* dw = s.bfloat16 ? bfloat16_space(ctx, kFirstCopy + 1, o.dw) : o.dw.data();
+  check_cudnn(cudnnConvolutionBackwardFilter(ctx.cudnn(), kOne.of(s.dtype), p.x, x, p.y, dy, p.conv, p.backward_filter, workspace,
+                                             p.backward_filter_workspace, kZero.of(s.dtype), p.w, dw),
               "conv2d_grad", "cudnnConvolutionBackwardFilter");
-  if (o.dx.defined())
-    check_cudnn(cudnnConvolutionBackwardData(ctx.cudnn(), kOne.of(s.dtype), p.w, o.w.data(), p.y, o.dy.data(), p.conv, p.backward_data,
-                                             workspace, p.backward_data_workspace, kZero.of(s.dtype), p.x, o.dx.data()),
+  if (s.bfloat16) widen_bfloat16(ctx, dw, o.dw, "conv2d_grad");
+  if (o.dx.defined()) {
+    const void* w = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy + 1, o.w, "conv2d_grad") : o.w.data();
+    void* dx = s.bfloat16 ? bfloat16_space(ctx, kFirstCopy, o.dx) : o.dx.data();
+    check_cudnn(cudnnConvolutionBackwardData(ctx.cudnn(), kOne.of(s.dtype), p.w, w, p.y, dy, p.conv, p.backward_data, workspace,
+                                             p.backward_data_workspace, kZero.of(s.dtype), p.x, dx),
                 "conv2d_grad", "cudnnConvolutionBackwardData");
+    if (s.bfloat16) widen_bfloat16(ctx, dx, o.dx, "conv2d_grad");
+  }
   if (o.dbias.defined())
-    check_cudnn(cudnnConvolutionBackwardBias(ctx.cudnn(), kOne.of(s.dtype), p.y, o.dy.data(), kZero.of(s.dtype), p.bias, o.dbias.data()),
+    check_cudnn(cudnnConvolutionBackwardBias(ctx.cudnn(), kOne.of(s.dtype), p.y_wide, o.dy.data(), kZero.of(s.dtype), p.bias, o.dbias.data()),
                 "conv2d_grad", "cudnnConvolutionBackwardBias");
 }
 

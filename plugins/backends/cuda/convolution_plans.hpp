@@ -17,8 +17,9 @@ struct ConvolutionGeometry {
   DType dtype;
   std::int64_t n, c, h, w, f, oh, ow;
   Window2d g;
+  bool bfloat16 = false;  // float32 tensors, convolved as bfloat16 copies with float32 accumulation
   auto tied() const {
-    return std::tie(dtype, n, c, h, w, f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w);
+    return std::tie(dtype, bfloat16, n, c, h, w, f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w);
   }
   bool operator<(const ConvolutionGeometry& other) const { return tied() < other.tied(); }
 };
@@ -29,7 +30,9 @@ struct ConvolutionPlan {
   ConvolutionPlan& operator=(const ConvolutionPlan&) = delete;
   ~ConvolutionPlan();
 
-  cudnnTensorDescriptor_t x = nullptr, y = nullptr, bias = nullptr;
+  // x, w, y: as the convolution reads and writes them (bfloat16 copies in mixed precision); y_wide and bias: the
+  // output and bias at the tensors' own width, for cuDNN's bias add and bias gradient.
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr, y_wide = nullptr, bias = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
   cudnnConvolutionFwdAlgo_t forward{};

@@ -33,6 +33,7 @@ CublasLibrary::CublasLibrary() {
   bind(handle_, set_workspace, "cublasSetWorkspace_v2");
   bind(handle_, sgemm, "cublasSgemm_v2");
   bind(handle_, dgemm, "cublasDgemm_v2");
+  bind(handle_, gemm_ex, "cublasGemmEx");
   bind(handle_, status_string, "cublasGetStatusString");
 }
 

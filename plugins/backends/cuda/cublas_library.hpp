@@ -21,6 +21,11 @@ class CublasLibrary {
   decltype(&cublasSetWorkspace_v2) set_workspace = nullptr;
   decltype(&cublasSgemm_v2) sgemm = nullptr;
   decltype(&cublasDgemm_v2) dgemm = nullptr;
+  // Mixed precision: float32 operands, bfloat16 tensor-core products. The C++ header overloads cublasGemmEx with an
+  // inline shim taking a cudaDataType compute type; this is the library's own entry point.
+  cublasStatus_t (*gemm_ex)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const void*, const void*, cudaDataType, int,
+                            const void*, cudaDataType, int, const void*, void*, cudaDataType, int, cublasComputeType_t,
+                            cublasGemmAlgo_t) = nullptr;
   decltype(&cublasGetStatusString) status_string = nullptr;
 
  private:

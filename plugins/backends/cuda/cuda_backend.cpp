@@ -34,13 +34,14 @@ std::string describe_device(int device) {
 
 }  // namespace
 
-CudaBackend::CudaBackend(int device, bool sync_every_op, bool allow_tf32, bool step_graphs)
+CudaBackend::CudaBackend(int device, bool sync_every_op, bool allow_tf32, bool bfloat16, bool step_graphs)
     : device_(device),
       sync_every_op_(sync_every_op),
       step_graphs_(step_graphs),
-      description_(describe_device(device) + (allow_tf32 ? ", tf32" : "") + (step_graphs ? ", step graphs" : "")),
+      description_(describe_device(device) + (allow_tf32 ? ", tf32" : "") + (bfloat16 ? ", bfloat16 matrix products and convolutions" : "") +
+                   (step_graphs ? ", step graphs" : "")),
       allocator_(std::make_unique<DeviceAllocator>(device)),
-      context_(std::make_unique<DeviceContext>(device, *allocator_, allow_tf32)),
+      context_(std::make_unique<DeviceContext>(device, *allocator_, allow_tf32, bfloat16)),
       steps_(std::make_unique<StepGraphs>(*context_)) {}
 
 std::shared_ptr<Buffer> CudaBackend::allocate(std::size_t bytes) {

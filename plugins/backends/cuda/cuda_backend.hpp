@@ -15,8 +15,8 @@ namespace nnplug::cuda {
 class CudaBackend final : public Backend {
  public:
   // sync_every_op: wait after every op, so that a fault inside a kernel names that op (for debugging; slow).
-  // allow_tf32: see DeviceContext. step_graphs: replay step parts as CUDA graphs (step_graphs.hpp).
-  CudaBackend(int device, bool sync_every_op, bool allow_tf32, bool step_graphs);
+  // allow_tf32, bfloat16: see DeviceContext. step_graphs: replay step parts as CUDA graphs (step_graphs.hpp).
+  CudaBackend(int device, bool sync_every_op, bool allow_tf32, bool bfloat16, bool step_graphs);
   std::string name() const override { return "cuda"; }
   std::string device() const override { return description_; }
   std::shared_ptr<Buffer> allocate(std::size_t bytes) override;

@@ -17,8 +17,8 @@ void check_cudnn(cudnnStatus_t status, const char* what) {
 }
 }  // namespace
 
-DeviceContext::DeviceContext(int device, DeviceAllocator& allocator, bool allow_tf32)
-    : device_(device), allocator_(allocator), convolution_plans_(allow_tf32) {
+DeviceContext::DeviceContext(int device, DeviceAllocator& allocator, bool allow_tf32, bool bfloat16)
+    : device_(device), allocator_(allocator), convolution_plans_(allow_tf32), bfloat16_(bfloat16) {
   check(cudaSetDevice(device_), "select the device");
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "create a stream");
   check_cublas(blas_, blas_.create(&cublas_), "cublasCreate");
@@ -37,7 +37,7 @@ DeviceContext::DeviceContext(int device, DeviceAllocator& allocator, bool allow_
 DeviceContext::~DeviceContext() {
   cudaStreamSynchronize(stream_);
   convolution_plans_ = ConvolutionPlans(false);  // descriptors go before the cuDNN handle
-  for (int slot = 0; slot < 2; ++slot)
+  for (int slot = 0; slot < kScratchSlots; ++slot)
     if (scratch_[slot]) allocator_.release(scratch_[slot], scratch_bytes_[slot]);
   allocator_.release(error_word_, sizeof(unsigned));
   if (cublas_workspace_) allocator_.release(cublas_workspace_, kCublasWorkspaceBytes);

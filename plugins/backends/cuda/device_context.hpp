@@ -24,7 +24,9 @@ enum DeviceErrorBit : unsigned { kLabelOutOfRange = 1u };
 class DeviceContext {
  public:
   // allow_tf32: float32 GEMMs and convolutions may use TF32 tensor cores (faster, about 3 decimal digits).
-  DeviceContext(int device, DeviceAllocator& allocator, bool allow_tf32);
+  // bfloat16: float32 GEMMs and convolutions run in mixed precision, inputs rounded to bfloat16 and products summed
+  // in float32 (the backend's "precision").
+  DeviceContext(int device, DeviceAllocator& allocator, bool allow_tf32, bool bfloat16);
   ~DeviceContext();
   DeviceContext(const DeviceContext&) = delete;
   DeviceContext& operator=(const DeviceContext&) = delete;
@@ -36,9 +38,12 @@ class DeviceContext {
   cudnnHandle_t cudnn() const { return cudnn_; }
   unsigned* error_word() const { return error_word_; }
   ConvolutionPlans& convolution_plans() { return convolution_plans_; }
+  bool bfloat16() const { return bfloat16_; }
 
   // Device memory of at least `bytes` that stays valid until the next call with the same slot. Slot 0 is cuDNN's
-  // workspace, slot 1 the double accumulators of reductions.
+  // workspace, slot 1 the double accumulators of reductions, slots 2 to 4 a mixed-precision convolution's bfloat16
+  // copies of its operands (kBfloat16Slots).
+  static constexpr int kScratchSlots = 5, kBfloat16Slots = 2;
   void* scratch(int slot, std::size_t bytes);
   // Counts the times scratch memory moved: a step graph captured before the last move uses memory it no longer owns.
   std::uint64_t scratch_generation() const { return scratch_generation_; }
@@ -68,8 +73,9 @@ class DeviceContext {
   unsigned* error_word_ = nullptr;       // device
   unsigned* error_word_host_ = nullptr;  // pinned: read back in the same wait as the caller's download
   ConvolutionPlans convolution_plans_;
-  void* scratch_[2] = {nullptr, nullptr};
-  std::size_t scratch_bytes_[2] = {0, 0};
+  bool bfloat16_;
+  void* scratch_[kScratchSlots] = {};
+  std::size_t scratch_bytes_[kScratchSlots] = {};
   std::uint64_t scratch_generation_ = 0;
   LiveMemory* live_memory_ = nullptr;
 };

@@ -18,12 +18,20 @@ void run_kernel(const op::Gemm& o, DeviceContext& ctx) {
   with_float_type(o.c, "gemm", [&](auto tag) {
     using T = decltype(tag);
     const T alpha = static_cast<T>(o.alpha), beta = static_cast<T>(o.beta);  // beta 0: C is not read (NaN included)
-    if constexpr (std::is_same_v<T, float>)
+    if constexpr (std::is_same_v<T, float>) {
+      if (ctx.bfloat16()) {
+        // Mixed precision: cuBLAS rounds the float32 operands to bfloat16 for the tensor cores and sums in float32.
+        status = ctx.blas().gemm_ex(ctx.cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha,
+                                    o.b.data<T>(), CUDA_R_32F, ldb, o.a.data<T>(), CUDA_R_32F, lda, &beta, o.c.data<T>(), CUDA_R_32F,
+                                    ldc, CUBLAS_COMPUTE_32F_FAST_16BF, CUBLAS_GEMM_DEFAULT);
+        return;
+      }
       status = ctx.blas().sgemm(ctx.cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha,
                                 o.b.data<T>(), ldb, o.a.data<T>(), lda, &beta, o.c.data<T>(), ldc);
-    else
+    } else {
       status = ctx.blas().dgemm(ctx.cublas(), op_b, op_a, static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &alpha,
                                 o.b.data<T>(), ldb, o.a.data<T>(), lda, &beta, o.c.data<T>(), ldc);
+    }
   });
   require(status == CUBLAS_STATUS_SUCCESS, "gemm", std::string("cuBLAS failed: ") + ctx.blas().status_string(status));
 }

@@ -41,6 +41,12 @@ void run_kernel(const op::ClipToNorm& o, DeviceContext& ctx);
 void run_kernel(const op::AddNoise& o, DeviceContext& ctx);
 void run_kernel(const op::Conv2d& o, DeviceContext& ctx);
 void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx);
+
+// Mixed precision's bfloat16 copies of float32 tensors (bfloat16_copies.cu), in scratch `slot`: a rounded copy of
+// `t`, room for a result of t's size, and a result widened into `to`.
+void* bfloat16_copy(DeviceContext& ctx, int slot, const Tensor& t, const char* op);
+void* bfloat16_space(DeviceContext& ctx, int slot, const Tensor& t);
+void widen_bfloat16(DeviceContext& ctx, const void* from, const Tensor& to, const char* op);
 void run_kernel(const op::Pool2d& o, DeviceContext& ctx);
 void run_kernel(const op::Pool2dGrad& o, DeviceContext& ctx);
 void run_kernel(const op::ClassLoss& o, DeviceContext& ctx);

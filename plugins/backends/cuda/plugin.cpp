@@ -26,10 +26,20 @@ NNPLUG_PLUGIN("cuda", "0.1.0", "backend:cuda", 0) {
     const bool sync_every_op = p.boolean("sync_every_op", false);
     const bool allow_tf32 = p.boolean("allow_tf32", false);
     const bool step_graphs = p.boolean("step_graphs", true);
+    // "bfloat16": float32 GEMMs and convolutions on bfloat16 tensor cores (sm_80 and newer), as PyTorch's autocast.
+    const std::string precision = p.string("precision", "float32");
+    if (precision != "float32" && precision != "bfloat16")
+      p.fail("precision", fmt::format("must be \"float32\" or \"bfloat16\", got \"{}\"", nnplug::Params::shortened(precision)));
     p.check_unused();
     if (device >= count)
       throw nnplug::InvalidArgument(fmt::format("cuda backend: device {} asked for, this machine has {}", device, count));
-    return std::make_unique<nnplug::cuda::CudaBackend>(static_cast<int>(device), sync_every_op, allow_tf32,
+    if (precision == "bfloat16") {
+      cudaDeviceProp props{};
+      if (cudaGetDeviceProperties(&props, static_cast<int>(device)) != cudaSuccess || props.major < 8)
+        p.fail("precision", fmt::format("bfloat16 is unusable here: {} (sm_{}{}) has no bfloat16 tensor cores (sm_80 and newer have)",
+                                        props.name, props.major, props.minor));
+    }
+    return std::make_unique<nnplug::cuda::CudaBackend>(static_cast<int>(device), sync_every_op, allow_tf32, precision == "bfloat16",
                                                          step_graphs && !sync_every_op);
   });
 }
