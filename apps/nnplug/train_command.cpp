@@ -28,9 +28,10 @@ std::string plugin_set(const Registry& registry) {
 
 std::string data_fingerprint(const Experiment& ex) {
   std::string out;
-  for (const Dataset* d : {&ex.train, &ex.validation, &ex.test})
-    out += fmt::format("{}/{} ", d->x.visit([](const auto& x) { return fingerprint(x.data(), x.size() * sizeof(x[0])); }),
-                       fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t)));
+  for (const Dataset* d : {&ex.train, &ex.validation, &ex.test}) {
+    d->x.for_each_block([&](const void* data, std::size_t bytes) { out += fmt::format("{}/", fingerprint(data, bytes)); });
+    out += fmt::format("{} ", fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t)));
+  }
   return out;
 }
 

@@ -14,16 +14,8 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   Dataset out;
   out.sample_shape = sample_shape;
   out.num_classes = num_classes;
-  const auto f = static_cast<std::size_t>(features());
-  out.x = SampleValues(x.dtype(), indices.size() * f);
+  out.x = x.select_rows(indices, static_cast<std::size_t>(features()));
   out.labels.resize(indices.size());
-  x.visit([&](const auto& from) {
-    out.x.visit([&](auto& to) {
-      for (std::size_t i = 0; i < indices.size(); ++i)
-        std::copy_n(from.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(indices[i]) * f), f,
-                    to.begin() + static_cast<std::ptrdiff_t>(i * f));
-    });
-  });
   for (std::size_t i = 0; i < indices.size(); ++i) out.labels[i] = labels[static_cast<std::size_t>(indices[i])];
   return out;
 }

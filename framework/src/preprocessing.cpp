@@ -34,14 +34,10 @@ void Standardizer::apply(Dataset& data) const {
   const auto f = static_cast<std::size_t>(data.features());
   if (per_feature_ && f != mean_.size())
     throw ShapeError(fmt::format("preprocessing was fitted on {} features, the data has {}", mean_.size(), f));
-  data.x.visit([&](auto& x) {
-    using T = typename std::decay_t<decltype(x)>::value_type;
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      const std::size_t g = per_feature_ ? i % f : 0;
-      // eps keeps a constant feature (std 0) finite: it maps to 0.
-      const double scaled = scale_ ? (x[i] - mean_[g]) / (std_[g] + eps_) : x[i] - mean_[g];
-      x[i] = static_cast<T>(scaled);
-    }
+  data.x.map_values(f, per_feature_, [&](double x, std::size_t feature) {
+    const std::size_t g = per_feature_ ? feature : 0;
+    // eps keeps a constant feature (std 0) finite: it maps to 0.
+    return scale_ ? (x - mean_[g]) / (std_[g] + eps_) : x - mean_[g];
   });
 }
 

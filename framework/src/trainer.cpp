@@ -39,16 +39,10 @@ void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t
 
 void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
                            std::int64_t end) {
-  const std::int64_t n = end - begin, f = data.features();
-  if (host_x_.dtype() != data.x.dtype()) host_x_ = SampleValues(data.x.dtype(), 0);
-  host_x_.visit([&](auto& values) { values.resize(static_cast<std::size_t>(n * f)); });  // keeps its capacity
+  const std::int64_t n = end - begin;
+  data.x.gather_rows(std::span(order).subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(n)),
+                     static_cast<std::size_t>(data.features()), host_x_);
   host_labels_.resize(static_cast<std::size_t>(n));
-  data.x.visit([&](const auto& from) {
-    host_x_.visit([&](auto& to) {
-      for (std::int64_t i = 0; i < n; ++i)
-        std::copy_n(from.begin() + order[static_cast<std::size_t>(begin + i)] * f, f, to.begin() + i * f);
-    });
-  });
   for (std::int64_t i = 0; i < n; ++i)
     host_labels_[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(begin + i)])];
 }

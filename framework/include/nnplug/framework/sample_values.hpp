@@ -2,7 +2,15 @@
 // A data set's sample values on the host, in the dtype the model computes in: float32 for training (half the
 // memory of doubles), float64 for a float64 model, so that its inputs are what a float64 PyTorch pipeline feeds
 // it (pixel / 255 and CSV values computed in double, not float32 values widened).
+//
+// Values read from bytes (IDX pixels) stay bytes: a quarter of float32's memory, decoded as batches are gathered.
+// Each byte stands for one of 256 values, held in a table (one for every feature, or one per feature once a
+// per-feature map was applied); maps of single values (the division by 255, standardization) map the table, so a
+// decoded value is bit for bit what the same arithmetic on a float gives.
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -22,36 +30,67 @@ class SampleValues {
     if (dtype == DType::Float64) values_ = std::vector<double>(n);
     else values_ = std::vector<float>(n);
   }
+  // Bytes, each standing for value(byte) in `dtype` (rounded to it); `features` values make one sample.
+  static SampleValues from_bytes(std::vector<std::uint8_t> bytes, std::size_t features, DType dtype,
+                                 const std::function<double(std::uint8_t)>& value);
 
-  DType dtype() const { return values_.index() == 0 ? DType::Float32 : DType::Float64; }
-  std::size_t size() const { return std::visit([](const auto& v) { return v.size(); }, values_); }
+  DType dtype() const;
+  std::size_t size() const;
   bool empty() const { return size() == 0; }
-  // Calls f with the std::vector<float> or std::vector<double> that holds the values: loops over many values
-  // run inside f, at their own type.
-  template <typename F>
-  decltype(auto) visit(F&& f) { return std::visit(std::forward<F>(f), values_); }
-  template <typename F>
-  decltype(auto) visit(F&& f) const { return std::visit(std::forward<F>(f), values_); }
+  bool byte_coded() const { return std::holds_alternative<ByteCodes>(values_); }
 
-  double operator[](std::size_t i) const { return std::visit([i](const auto& v) { return static_cast<double>(v[i]); }, values_); }
-  void push_back(double value) {
-    std::visit([value](auto& v) { v.push_back(static_cast<typename std::decay_t<decltype(v)>::value_type>(value)); }, values_);
+  // Calls f with the std::vector<float> or std::vector<double> that holds the values: loops over many values
+  // run inside f, at their own type. Byte-coded values are decoded first: in place, or for the const form into a
+  // copy that f sees.
+  template <typename F>
+  decltype(auto) visit(F&& f) {
+    decode();
+    if (auto* d = std::get_if<std::vector<double>>(&values_)) return f(*d);
+    return f(std::get<std::vector<float>>(values_));
   }
+  template <typename F>
+  decltype(auto) visit(F&& f) const {
+    if (byte_coded()) return decoded().visit(std::forward<F>(f));
+    if (const auto* d = std::get_if<std::vector<double>>(&values_)) return f(*d);
+    return f(std::get<std::vector<float>>(values_));
+  }
+
+  double operator[](std::size_t i) const;
+  void push_back(double value);  // plain values only
   // The values widened to double (checks and tests).
-  std::vector<double> doubles() const {
-    return std::visit([](const auto& v) { return std::vector<double>(v.begin(), v.end()); }, values_);
-  }
-  // The values in `dtype`: widened, or rounded to float32.
-  SampleValues as(DType dtype) const {
-    if (dtype == this->dtype()) return *this;
-    SampleValues out(dtype, 0);
-    std::visit([&](const auto& from) { std::visit([&](auto& to) { to.assign(from.begin(), from.end()); }, out.values_); }, values_);
-    return out;
-  }
-  bool operator==(const SampleValues&) const = default;
+  std::vector<double> doubles() const;
+  // The values in `dtype`: widened, or rounded to float32 (byte-coded values stay so, with their table converted).
+  SampleValues as(DType dtype) const;
+  // The values as plain floats or doubles.
+  SampleValues decoded() const;
+  void decode() { if (byte_coded()) *this = decoded(); }
+
+  // Replaces every value v of feature j (its index modulo `features`) by map(v, j), rounded to the dtype. Byte-coded
+  // values map their tables (one per feature when per_feature).
+  void map_values(std::size_t features, bool per_feature, const std::function<double(double, std::size_t)>& map);
+  // Rows (samples of `features` values) at these indices: select_rows keeps byte codes, gather_rows decodes them
+  // into `out`, plain values of the same dtype (its capacity kept, for a trainer's batch buffer).
+  SampleValues select_rows(std::span<const std::int64_t> rows, std::size_t features) const;
+  void gather_rows(std::span<const std::int64_t> rows, std::size_t features, SampleValues& out) const;
+  // Calls f(data, bytes) on each block of memory that holds the values (and their tables), to fingerprint them.
+  void for_each_block(const std::function<void(const void*, std::size_t)>& f) const;
+
+  // The same dtype and the same values, however they are stored.
+  bool operator==(const SampleValues& other) const;
 
  private:
-  std::variant<std::vector<float>, std::vector<double>> values_;
+  struct ByteCodes {
+    std::vector<std::uint8_t> bytes;
+    std::size_t features = 1;
+    bool per_feature = false;    // 256 table entries per feature, else 256 for all
+    std::vector<double> table;   // each entry exact in dtype
+    std::vector<float> narrow;   // the table as float32 values, for decoding float32 batches
+    DType dtype = DType::Float32;
+    void set_table(std::vector<double> values);  // rounds them to dtype and fills `narrow`
+    double value(std::size_t i) const { return table[(per_feature ? i % features * 256 : 0) + bytes[i]]; }
+    bool operator==(const ByteCodes&) const = default;
+  };
+  std::variant<std::vector<float>, std::vector<double>, ByteCodes> values_;
 };
 
 }  // namespace nnplug

@@ -1,0 +1,174 @@
+#include "nnplug/framework/sample_values.hpp"
+
+#include <algorithm>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+namespace {
+// v as the dtype holds it (float32 values are rounded), widened back to double for a table.
+double in_dtype(double v, DType dtype) { return dtype == DType::Float64 ? v : static_cast<double>(static_cast<float>(v)); }
+}  // namespace
+
+void SampleValues::ByteCodes::set_table(std::vector<double> values) {
+  for (double& v : values) v = in_dtype(v, dtype);
+  table = std::move(values);
+  narrow.assign(table.begin(), table.end());
+}
+
+SampleValues SampleValues::from_bytes(std::vector<std::uint8_t> bytes, std::size_t features, DType dtype,
+                                      const std::function<double(std::uint8_t)>& value) {
+  ByteCodes codes;
+  codes.bytes = std::move(bytes);
+  codes.features = std::max<std::size_t>(features, 1);
+  codes.dtype = dtype;
+  std::vector<double> table(256);
+  for (int b = 0; b < 256; ++b) table[static_cast<std::size_t>(b)] = value(static_cast<std::uint8_t>(b));
+  codes.set_table(std::move(table));
+  SampleValues out;
+  out.values_ = std::move(codes);
+  return out;
+}
+
+DType SampleValues::dtype() const {
+  if (const auto* codes = std::get_if<ByteCodes>(&values_)) return codes->dtype;
+  return values_.index() == 0 ? DType::Float32 : DType::Float64;
+}
+
+std::size_t SampleValues::size() const {
+  if (const auto* codes = std::get_if<ByteCodes>(&values_)) return codes->bytes.size();
+  return values_.index() == 0 ? std::get<0>(values_).size() : std::get<1>(values_).size();
+}
+
+double SampleValues::operator[](std::size_t i) const {
+  if (const auto* codes = std::get_if<ByteCodes>(&values_)) return codes->value(i);
+  return values_.index() == 0 ? static_cast<double>(std::get<0>(values_)[i]) : std::get<1>(values_)[i];
+}
+
+void SampleValues::push_back(double value) {
+  if (byte_coded()) throw Error("cannot append a value to byte-coded sample values");
+  if (values_.index() == 0) std::get<0>(values_).push_back(static_cast<float>(value));
+  else std::get<1>(values_).push_back(value);
+}
+
+std::vector<double> SampleValues::doubles() const {
+  std::vector<double> out(size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = (*this)[i];
+  return out;
+}
+
+SampleValues SampleValues::decoded() const {
+  const auto* codes = std::get_if<ByteCodes>(&values_);
+  if (!codes) return *this;
+  SampleValues out(codes->dtype, codes->bytes.size());
+  std::vector<std::int64_t> all(codes->bytes.size() / codes->features);
+  for (std::size_t r = 0; r < all.size(); ++r) all[r] = static_cast<std::int64_t>(r);
+  gather_rows(all, codes->features, out);
+  return out;
+}
+
+SampleValues SampleValues::as(DType dtype) const {
+  if (dtype == this->dtype()) return *this;
+  if (const auto* codes = std::get_if<ByteCodes>(&values_)) {
+    SampleValues out = *this;
+    auto& converted = std::get<ByteCodes>(out.values_);
+    converted.dtype = dtype;
+    converted.set_table(converted.table);
+    return out;
+  }
+  SampleValues out(dtype, 0);
+  std::visit(
+      [&](const auto& from) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(from)>, ByteCodes>)
+          out.visit([&](auto& to) { to.assign(from.begin(), from.end()); });
+      },
+      values_);
+  return out;
+}
+
+void SampleValues::map_values(std::size_t features, bool per_feature, const std::function<double(double, std::size_t)>& map) {
+  if (auto* codes = std::get_if<ByteCodes>(&values_)) {
+    std::vector<double> table = codes->table;
+    if (per_feature && !codes->per_feature) {  // one table per feature, each a copy of the shared one
+      table.resize(256 * codes->features);
+      for (std::size_t j = 1; j < codes->features; ++j) std::copy_n(codes->table.begin(), 256, table.begin() + static_cast<std::ptrdiff_t>(256 * j));
+      codes->per_feature = true;
+    }
+    for (std::size_t k = 0; k < table.size(); ++k) table[k] = map(table[k], codes->per_feature ? k / 256 : 0);
+    codes->set_table(std::move(table));
+    return;
+  }
+  visit([&](auto& x) {
+    using T = typename std::decay_t<decltype(x)>::value_type;
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<T>(map(static_cast<double>(x[i]), i % features));
+  });
+}
+
+SampleValues SampleValues::select_rows(std::span<const std::int64_t> rows, std::size_t features) const {
+  if (const auto* codes = std::get_if<ByteCodes>(&values_)) {
+    SampleValues out;
+    ByteCodes picked;  // the tables, not the bytes, copied
+    picked.features = codes->features, picked.per_feature = codes->per_feature, picked.dtype = codes->dtype;
+    picked.table = codes->table, picked.narrow = codes->narrow;
+    picked.bytes.resize(rows.size() * features);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      std::copy_n(codes->bytes.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * features), features,
+                  picked.bytes.begin() + static_cast<std::ptrdiff_t>(i * features));
+    out.values_ = std::move(picked);
+    return out;
+  }
+  SampleValues out(dtype(), 0);
+  gather_rows(rows, features, out);
+  return out;
+}
+
+void SampleValues::gather_rows(std::span<const std::int64_t> rows, std::size_t features, SampleValues& out) const {
+  if (out.byte_coded() || out.dtype() != dtype()) out = SampleValues(dtype(), 0);
+  out.visit([&](auto& to) {
+    using T = typename std::decay_t<decltype(to)>::value_type;
+    to.resize(rows.size() * features);  // keeps its capacity
+    T* dst = to.data();
+    if (const auto* codes = std::get_if<ByteCodes>(&values_)) {
+      const T* table = nullptr;
+      if constexpr (std::is_same_v<T, float>) table = codes->narrow.data();
+      else table = codes->table.data();
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::uint8_t* src = codes->bytes.data() + static_cast<std::size_t>(rows[i]) * features;
+        T* row = dst + i * features;
+        if (codes->per_feature)
+          for (std::size_t j = 0; j < features; ++j) row[j] = table[j * 256 + src[j]];
+        else
+          for (std::size_t j = 0; j < features; ++j) row[j] = table[src[j]];
+      }
+      return;
+    }
+    const auto& from = std::get<std::vector<T>>(values_);
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      std::copy_n(from.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * features), features,
+                  dst + i * features);
+  });
+}
+
+bool SampleValues::operator==(const SampleValues& other) const {
+  if (dtype() != other.dtype() || size() != other.size()) return false;
+  if (!byte_coded() && !other.byte_coded()) return values_ == other.values_;
+  for (std::size_t i = 0; i < size(); ++i)
+    if ((*this)[i] != other[i]) return false;
+  return true;
+}
+
+void SampleValues::for_each_block(const std::function<void(const void*, std::size_t)>& f) const {
+  std::visit(
+      [&](const auto& v) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, ByteCodes>) {
+          f(v.bytes.data(), v.bytes.size());
+          f(v.table.data(), v.table.size() * sizeof(double));
+        } else {
+          f(v.data(), v.size() * sizeof(v[0]));
+        }
+      },
+      values_);
+}
+
+}  // namespace nnplug

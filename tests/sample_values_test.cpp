@@ -1,0 +1,104 @@
+// Byte-coded sample values (IDX pixels kept as bytes): decoded values are bit for bit what float arithmetic on the
+// pixels gives, through the division by 255, scalar and per-feature standardization, selection of rows, dtype
+// conversion and batch gathering; and they hold a quarter of float32's memory.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/preprocessing.hpp"
+
+namespace nnplug {
+namespace {
+
+// Three samples of four pixels, every value of a byte's range touched somewhere.
+Dataset pixels(DType dtype = DType::Float32) {
+  std::vector<unsigned char> file = {0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2};
+  for (int v : {0, 17, 128, 255, 3, 99, 200, 254, 1, 77, 255, 0}) file.push_back(static_cast<unsigned char>(v));
+  Dataset d = parse_idx_images(file, "pixels.idx", 255.0, dtype);
+  d.labels = {0, 1, 2};
+  d.num_classes = 3;
+  return d;
+}
+
+std::vector<float> as_floats(const SampleValues& v) {
+  std::vector<float> out;
+  v.visit([&](const auto& values) { out.assign(values.begin(), values.end()); });
+  return out;
+}
+
+TEST(SampleValues, IdxPixelsStayBytesAndDecodeAsFloat32Division) {
+  const Dataset d = pixels();
+  EXPECT_TRUE(d.x.byte_coded());
+  const std::vector<float> got = as_floats(d.x);
+  const int bytes[] = {0, 17, 128, 255, 3, 99, 200, 254, 1, 77, 255, 0};
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const float want = static_cast<float>(bytes[i]) / 255.0f;  // torchvision's ToTensor
+    EXPECT_EQ(std::memcmp(&got[i], &want, sizeof(float)), 0) << i;
+    EXPECT_EQ(d.x[i], static_cast<double>(want)) << i;
+  }
+}
+
+TEST(SampleValues, StandardizationMapsTheTablesAsItMapsFloats) {
+  for (const bool per_feature : {false, true}) {
+    SCOPED_TRACE(per_feature ? "per feature" : "scalar");
+    Dataset coded = pixels(), plain = pixels();
+    plain.x.decode();
+    ASSERT_FALSE(plain.x.byte_coded());
+    Standardizer s(true, per_feature);
+    s.fit(coded);
+    s.apply(coded);
+    s.apply(plain);
+    EXPECT_TRUE(coded.x.byte_coded());
+    EXPECT_EQ(as_floats(coded.x), as_floats(plain.x));
+    // And against the formula itself, feature 2 of sample 1 (byte 200).
+    const double g = per_feature ? 2 : 0;
+    const float pixel = 200.0f / 255.0f;
+    const auto want = static_cast<float>((static_cast<double>(pixel) - s.mean()[static_cast<std::size_t>(g)]) /
+                                         (s.std()[static_cast<std::size_t>(g)] + 1e-8));
+    EXPECT_EQ(coded.x[6], static_cast<double>(want));
+  }
+}
+
+TEST(SampleValues, RowsSelectedStayBytesAndGatheredRowsAreDecoded) {
+  Dataset d = pixels();
+  Standardizer s(true, true);
+  s.fit(d);
+  s.apply(d);
+  const std::vector<std::int64_t> rows = {2, 0};
+  const Dataset picked = d.subset(rows);
+  EXPECT_TRUE(picked.x.byte_coded());
+  EXPECT_EQ(picked.labels, (std::vector<std::int32_t>{2, 0}));
+  SampleValues batch;
+  d.x.gather_rows(rows, 4, batch);
+  EXPECT_FALSE(batch.byte_coded());
+  const std::vector<float> all = as_floats(d.x), got = as_floats(batch);
+  ASSERT_EQ(got.size(), 8u);
+  for (std::size_t j = 0; j < 4; ++j) {
+    EXPECT_EQ(got[j], all[8 + j]);
+    EXPECT_EQ(got[4 + j], all[j]);
+  }
+  EXPECT_EQ(as_floats(picked.x), got);
+}
+
+TEST(SampleValues, Float64DividesInDoubleAndConversionKeepsTheBytes) {
+  const Dataset wide = pixels(DType::Float64);
+  EXPECT_EQ(wide.x.dtype(), DType::Float64);
+  EXPECT_EQ(wide.x[1], 17.0 / 255.0);
+  Dataset narrowed = wide;
+  narrowed.convert(DType::Float32);
+  EXPECT_TRUE(narrowed.x.byte_coded());
+  EXPECT_EQ(narrowed.x[1], static_cast<double>(static_cast<float>(17.0 / 255.0)));
+}
+
+TEST(SampleValues, ByteCodedAndPlainValuesCompareByValue) {
+  const Dataset d = pixels();
+  EXPECT_EQ(d.x, d.x.decoded());
+  SampleValues other = d.x.decoded();
+  other.visit([](auto& v) { v[3] = 0; });
+  EXPECT_FALSE(d.x == other);
+}
+
+}  // namespace
+}  // namespace nnplug
