@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Training throughput on the CPU backend of the demo MLP (examples/fashion_mlp.json), the quick CNN
-# (examples/fashion_cnn.json) and X11 (examples/x11_cifar_cnn.json, on a fixed subset), and PyTorch's for the same
+# (examples/fashion_cnn.json), X10 (examples/x10_deep_mlp.json, against the GEMM ceiling) and X11
+# (examples/x11_cifar_cnn.json, on a fixed subset), and PyTorch's for the same
 # models in the same run when Debian's python3-torch is installed. Ratios, not absolute figures, are what to
 # compare across machines.
-#   usage: bench/run.sh [BUILD_DIR] [mlp|cnn|x11|all]
+#   usage: bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|all]
 set -euo pipefail
 build=${1:-build}
 which=${2:-all}
@@ -16,35 +17,65 @@ have_torch=1
 coretype=${OPENBLAS_CORETYPE:-}
 grep -q avx512f /proc/cpuinfo && coretype=Cooperlake
 
+bfloat16_cpu=0
+grep -qE 'avx512_bf16|amx_bf16' /proc/cpuinfo && bfloat16_cpu=1
+precisions=(float32)
+[ "$bfloat16_cpu" -eq 1 ] && precisions+=(bfloat16)
+
+best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+
 compare() {  # compare MODEL SPEC EPOCHS [LIMIT]: LIMIT trains both on the first LIMIT training samples
-  local model=$1 spec=$2 epochs=$3 limit=${4:-} ours theirs=0 rate
-  ours=$("$build/bench/train_throughput" "$here/../examples/$spec" --epochs "$epochs" ${limit:+--limit "$limit"} | tee >(cat >&2) |
-    awk '/^RESULT/ {print $3}')
+  local model=$1 spec=$2 epochs=$3 limit=${4:-} rate precision
+  local ours_float32=0 ours_best=0 theirs_float32=0 theirs_best=0
+  # nnplug in float32 and, where the CPU has bfloat16, in mixed precision.
+  for precision in "${precisions[@]}"; do
+    rate=$("$build/bench/train_throughput" "$here/../examples/$spec" --epochs "$epochs" ${limit:+--limit "$limit"} \
+      --backend "{\"type\": \"cpu\", \"precision\": \"$precision\"}" | tee >(cat >&2) | awk '/^RESULT/ {print $3}')
+    [ "$precision" = float32 ] && ours_float32=$rate
+    ours_best=$(best "$rate" "$ours_best")
+  done
   if [ "$have_torch" -eq 0 ]; then
     echo "python3-torch is not installed: no PyTorch figure (apt-get install python3-torch)"
     return
   fi
   # PyTorch at its best setting on this machine: every combination of its own thread count and OpenBLAS' thread
-  # count (two pools of two threads oversubscribe two cores) and of float32 and bfloat16 autocast is tried, and the
-  # best is kept.
-  # A convolutional model also runs under bfloat16 autocast where the CPU has bfloat16 (avx512_bf16 or AMX).
-  local precisions=(float32)
-  [ "$model" != mlp ] && grep -qE 'avx512_bf16|amx_bf16' /proc/cpuinfo && precisions+=(bfloat16)
+  # count (two pools of two threads oversubscribe two cores) and of float32 and bfloat16 autocast (where the CPU
+  # has bfloat16: avx512_bf16 or AMX) is tried, and the best is kept.
   for precision in "${precisions[@]}"; do
     for blas_threads in 1 2; do
       for torch_threads in 1 2; do
         echo "PyTorch $precision with OPENBLAS_NUM_THREADS=$blas_threads, torch threads $torch_threads:" >&2
         rate=$(OPENBLAS_NUM_THREADS=$blas_threads OPENBLAS_CORETYPE=$coretype /usr/bin/python3 "$here/torch_throughput.py" \
           "$model" "$epochs" "$torch_threads" cpu 128 "${limit:-full}" "$precision" | tee >(cat >&2) | awk '/^RESULT/ {print $3}')
-        theirs=$(awk -v a="$rate" -v b="$theirs" 'BEGIN { print (a > b ? a : b) }')
+        [ "$precision" = float32 ] && theirs_float32=$(best "$rate" "$theirs_float32")
+        theirs_best=$(best "$rate" "$theirs_best")
       done
     done
   done
-  awk -v m="$model" -v a="$ours" -v b="$theirs" \
-    'BEGIN { printf "%s: nnplug %d samples/s, pytorch best %d samples/s: ratio %.2f\n", m, a, b, a / b }'
+  awk -v m="$model" -v a="$ours_float32" -v b="$theirs_float32" -v c="$ours_best" -v d="$theirs_best" 'BEGIN {
+    printf "%s float32: nnplug %d samples/s, pytorch best float32 %d samples/s: ratio %.2f\n", m, a, b, a / b
+    printf "%s best of every setting: nnplug %d samples/s, pytorch %d samples/s: ratio %.2f\n", m, c, d, c / d }'
 }
 
-if [ "$which" = mlp ] || [ "$which" = all ]; then compare mlp fashion_mlp.json 3; fi
+# Peak memory (maximum resident set size) of training the demo MLP: nnplug's `train` against the PyTorch loop on
+# the same data, each a fresh process (GNU time, Debian package `time`).
+memory() {
+  if [ ! -x /usr/bin/time ] || [ "$have_torch" -eq 0 ]; then
+    echo "memory: needs /usr/bin/time (apt-get install time) and python3-torch"
+    return
+  fi
+  local ours theirs
+  ours=$(/usr/bin/time -f %M "$build/bin/nnplug" train "$here/../examples/fashion_mlp.json" --no-progress 2>&1 >/dev/null | tail -n 1)
+  theirs=$(/usr/bin/time -f %M /usr/bin/python3 "$here/torch_throughput.py" mlp 1 0 2>&1 >/dev/null | tail -n 1)
+  awk -v a="$ours" -v b="$theirs" \
+    'BEGIN { printf "mlp peak memory: nnplug %.0f MB, pytorch %.0f MB: ratio %.2f\n", a / 1024, b / 1024, a / b }'
+}
+
+if [ "$which" = mlp ] || [ "$which" = all ]; then compare mlp fashion_mlp.json 3; memory; fi
 if [ "$which" = cnn ] || [ "$which" = all ]; then compare cnn fashion_cnn.json 2; fi
+# The X10 MLP (784-2048-1024-1024-10) at its batch of 256, in float32: the share of the float32 GEMM ceiling it reaches.
+if [ "$which" = x10 ] || [ "$which" = all ]; then
+  "$build/bench/train_throughput" "$here/../examples/x10_deep_mlp.json" --epochs 2 --backend cpu | grep -E "nnplug|ceiling"
+fi
 # X11 on a fixed subset of 12,800 images (100 batches): a full epoch takes minutes.
 if [ "$which" = x11 ] || [ "$which" = all ]; then compare x11 x11_cifar_cnn.json 2 12800; fi

@@ -1,6 +1,7 @@
 // Training throughput of the model a spec names (the demo MLP, the quick CNN), best epoch of several, and where a
 // step's time goes: the optimizer step is timed alone, and for a model of dense layers only so are the GEMMs of
-// a step with the same shapes; the rest is everything else (activations, bias, loss, batch upload, metrics).
+// a step with the same shapes; the rest is everything else (activations, bias, loss, batch upload, metrics), and
+// the GEMM work of training is set against the GEMM ceiling (a 2048^3 product on the same backend, in its precision).
 //   usage: train_throughput SPEC [--backend NAME] [--epochs N] [--batch N] [--limit N] [--synthetic]
 // --limit N trains on the spec's first N training samples, all of them (no validation split): a fixed subset, for
 // the models whose full epoch takes minutes (X11).
@@ -53,6 +54,37 @@ double time_step_gemms(Model& model, std::int64_t batch, int steps) {
   for (int i = 0; i < steps; ++i) one_step();
   be.synchronize();
   return seconds_since(start);
+}
+
+// Multiply-adds x 2 of one training step's GEMMs per sample, for a model of dense layers: the forward product, dW,
+// and dx except for the first layer. 0 for any other model.
+double dense_step_flops_per_sample(Model& model) {
+  double flops = 0;
+  bool first = true;
+  for (Parameter* p : model.parameters())
+    if (p->name == "weight") {
+      if (p->value.rank() != 2) return 0.0;
+      const double products = static_cast<double>(p->value.dim(0)) * static_cast<double>(p->value.dim(1));
+      flops += 2 * products * (first ? 2 : 3);
+      first = false;
+    }
+  return flops;
+}
+
+// The GEMM ceiling of this backend (in its precision): GFLOP/s of a 2048 x 2048 x 2048 product, best of 5.
+double gemm_ceiling_gflops(Backend& be) {
+  constexpr std::int64_t n = 2048;
+  Tensor a = be.empty({n, n}, DType::Float32), b = be.empty({n, n}, DType::Float32), c = be.empty({n, n}, DType::Float32);
+  for (Tensor* t : {&a, &b}) be.run(op::Fill{*t, 0.01});
+  double best = 1e30;
+  for (int i = 0; i < 6; ++i) {
+    be.synchronize();
+    const auto start = Clock::now();
+    be.run(op::Gemm{.a = a, .b = b, .c = c});
+    be.synchronize();
+    if (i > 0) best = std::min(best, seconds_since(start));  // the first one warms up
+  }
+  return 2.0 * n * n * n / best / 1e9;
 }
 
 double time_optimizer(Optimizer& optimizer, Backend& be, int steps) {
@@ -110,10 +142,14 @@ int main(int argc, char** argv) {
     const double rate = static_cast<double>(ex.train.size()) / best;
     std::printf("nnplug %s (%s): %.0f samples/s, %.3f s per epoch of %lld samples (best of %d)\n", ex.backend->name().c_str(),
                 ex.backend->device().c_str(), rate, best, static_cast<long long>(ex.train.size()), epochs);
-    if (gemm > 0)
+    if (gemm > 0) {
       std::printf("  per epoch: GEMM %.3f s (%.0f%%), optimizer %.3f s (%.0f%%), other %.3f s (%.0f%%)\n", gemm,
                   100 * gemm / best, adam, 100 * adam / best, best - gemm - adam, 100 * (best - gemm - adam) / best);
-    else
+      // Its training's GEMM FLOPs over the epoch's time, against a large product's rate (in the backend's precision).
+      const double achieved = dense_step_flops_per_sample(*ex.model) * rate / 1e9, ceiling = gemm_ceiling_gflops(*ex.backend);
+      std::printf("  training runs %.1f GFLOP/s of GEMM work: %.0f%% of this backend's GEMM ceiling (%.1f GFLOP/s, 2048^3)\n", achieved,
+                  100 * achieved / ceiling, ceiling);
+    } else
       std::printf("  per epoch: optimizer %.3f s (%.0f%%), the rest %.3f s\n", adam, 100 * adam / best, best - adam);
     if (const StepStats steps = ex.backend->step_stats(); steps.captures > 0)
       std::printf("  step parts: %zu replayed, %zu captured, %zu run op by op\n", steps.replays, steps.captures,
