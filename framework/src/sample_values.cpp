@@ -126,29 +126,35 @@ SampleValues SampleValues::select_rows(std::span<const std::int64_t> rows, std::
 void SampleValues::gather_rows(std::span<const std::int64_t> rows, std::size_t features, SampleValues& out) const {
   if (out.byte_coded() || out.dtype() != dtype()) out = SampleValues(dtype(), 0);
   out.visit([&](auto& to) {
-    using T = typename std::decay_t<decltype(to)>::value_type;
     to.resize(rows.size() * features);  // keeps its capacity
-    T* dst = to.data();
-    if (const auto* codes = std::get_if<ByteCodes>(&values_)) {
-      const T* table = nullptr;
-      if constexpr (std::is_same_v<T, float>) table = codes->narrow.data();
-      else table = codes->table.data();
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        const std::uint8_t* src = codes->bytes.data() + static_cast<std::size_t>(rows[i]) * features;
-        T* row = dst + i * features;
-        if (codes->per_feature)
-          for (std::size_t j = 0; j < features; ++j) row[j] = table[j * 256 + src[j]];
-        else
-          for (std::size_t j = 0; j < features; ++j) row[j] = table[src[j]];
-      }
-      return;
-    }
-    const auto& from = std::get<std::vector<T>>(values_);
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      std::copy_n(from.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * features), features,
-                  dst + i * features);
+    gather_rows(rows, features, to.data());
   });
 }
+
+template <typename T>
+void SampleValues::gather_rows(std::span<const std::int64_t> rows, std::size_t features, T* out) const {
+  if (dtype() != dtype_of<T>()) throw Error("sample values gathered into memory of another dtype");
+  if (const auto* codes = std::get_if<ByteCodes>(&values_)) {
+    const T* table = nullptr;
+    if constexpr (std::is_same_v<T, float>) table = codes->narrow.data();
+    else table = codes->table.data();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const std::uint8_t* src = codes->bytes.data() + static_cast<std::size_t>(rows[i]) * features;
+      T* row = out + i * features;
+      if (codes->per_feature)
+        for (std::size_t j = 0; j < features; ++j) row[j] = table[j * 256 + src[j]];
+      else
+        for (std::size_t j = 0; j < features; ++j) row[j] = table[src[j]];
+    }
+    return;
+  }
+  const auto& from = std::get<std::vector<T>>(values_);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    std::copy_n(from.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * features), features, out + i * features);
+}
+
+template void SampleValues::gather_rows<float>(std::span<const std::int64_t>, std::size_t, float*) const;
+template void SampleValues::gather_rows<double>(std::span<const std::int64_t>, std::size_t, double*) const;
 
 bool SampleValues::operator==(const SampleValues& other) const {
   if (dtype() != other.dtype() || size() != other.size()) return false;

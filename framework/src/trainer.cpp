@@ -40,8 +40,18 @@ void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t
 void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
                            std::int64_t end) {
   const std::int64_t n = end - begin;
-  data.x.gather_rows(std::span(order).subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(n)),
-                     static_cast<std::size_t>(data.features()), host_x_);
+  const auto rows = std::span(order).subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(n));
+  const auto features = static_cast<std::size_t>(data.features());
+  // A backend whose tensors are host memory gets the samples gathered straight into its input tensor.
+  Backend& be = model_.backend();
+  gathered_in_place_ = be.host_addressable() && data.x.dtype() == model_.dtype() && n > 0;
+  if (gathered_in_place_) {
+    ensure(x_, be, data.sample_shape.with_batch(n), model_.dtype());
+    if (model_.dtype() == DType::Float64) data.x.gather_rows(rows, features, x_.data<double>());
+    else data.x.gather_rows(rows, features, x_.data<float>());
+  } else {
+    data.x.gather_rows(rows, features, host_x_);
+  }
   host_labels_.resize(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i)
     host_labels_[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(begin + i)])];
@@ -50,8 +60,10 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
 void Trainer::upload_batch(const Shape& sample_shape) {
   Backend& be = model_.backend();
   const auto n = static_cast<std::int64_t>(host_labels_.size());
-  ensure(x_, be, sample_shape.with_batch(n), model_.dtype());
-  host_x_.visit([&](const auto& values) { from_host(x_, values); });
+  if (!gathered_in_place_) {
+    ensure(x_, be, sample_shape.with_batch(n), model_.dtype());
+    host_x_.visit([&](const auto& values) { from_host(x_, values); });
+  }
   ensure(labels_, be, Shape{n}, DType::Int32);
   be.upload(labels_, host_labels_.data(), labels_.bytes());
   if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
@@ -169,11 +181,15 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       const Shard shard = shard_of(end - begin, rank(), ranks());
       const std::int64_t first = begin + shard.begin;
       gather_batch(train, order, first, first + shard.size());
-      if (options.augmentation)
-        host_x_.visit([&](auto& values) {
-          options.augmentation->apply(values.data(), shard.size(), train.sample_shape,
+      if (options.augmentation) {
+        const auto augment = [&](auto* values) {
+          options.augmentation->apply(values, shard.size(), train.sample_shape,
                                       counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
-        });
+        };
+        if (!gathered_in_place_) host_x_.visit([&](auto& values) { augment(values.data()); });
+        else if (model_.dtype() == DType::Float64) augment(x_.data<double>());
+        else augment(x_.data<float>());
+      }
       if (shard.size() > 0) upload_batch(train.sample_shape);
       model_.set_sample_offset(shard.begin);
       const double share = static_cast<double>(shard.size()) / static_cast<double>(end - begin);

@@ -74,7 +74,7 @@ void run_kernel(const op::Multiply& o) {
 void run_kernel(const op::Gemm& o, bool bfloat16) {
   const auto size = kChecks.gemm(o);
   const auto m = size.m, n = size.n;
-  if (bfloat16 && onednn_gemm_bfloat16(o, m, n, size.k)) return;
+  if (onednn_gemm(o, m, n, size.k, bfloat16)) return;
   with_float_type(o.c, "gemm", [&](auto tag) {
     using T = decltype(tag);
     ConstMatMap<T> a(o.a.data<T>(), o.a.dim(0), o.a.dim(1));

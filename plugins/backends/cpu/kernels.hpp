@@ -16,7 +16,8 @@ namespace nnplug::cpu {
 void run_kernel(const op::Fill& o);
 void run_kernel(const op::Copy& o);
 void run_kernel(const op::Axpby& o);
-// bfloat16: the product's inputs are rounded to bfloat16 on oneDNN (the backend's "precision"; onednn_matmul.hpp).
+// Float32 products run on oneDNN where the build has it; bfloat16: their inputs are rounded to bfloat16 (the
+// backend's "precision"; onednn_matmul.hpp).
 void run_kernel(const op::Gemm& o, bool bfloat16 = false);
 void run_kernel(const op::AddRowVector& o);
 void run_kernel(const op::SumRows& o);

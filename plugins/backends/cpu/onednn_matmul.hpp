@@ -1,14 +1,15 @@
 #pragma once
-// Matrix products in mixed precision on oneDNN's bfloat16 kernels (AVX-512 BF16 or AMX): the backend's
-// "precision": "bfloat16" rounds a GEMM's two inputs to bfloat16 and accumulates in float32, as PyTorch's autocast
-// runs torch.mm; C stays float32. Float32 GEMMs stay on Eigen, which bench/gemm_library_bench measured as fast as
-// oneDNN's float32 matmul on the MLPs' shapes.
+// Matrix products on oneDNN's matmul (Debian libdnnl 2.6). Float32: on the strided tensors themselves, no copy;
+// a standalone measurement of every GEMM of the demo MLP and X10 (batch 128 and 256, both threads) found oneDNN
+// 1.06 to 1.84 times as fast as Eigen. Mixed precision (the backend's "precision": "bfloat16"): the two inputs
+// are rounded to bfloat16 copies and the products accumulated in float32, as PyTorch's autocast runs torch.mm;
+// C stays float32. Float64 stays on Eigen (oneDNN has no float64 matmul).
 #include "nnplug/ops.hpp"
 
 namespace nnplug::cpu {
 
-// Returns true when it ran the op, false when the op is left to Eigen (not float32, or a build without oneDNN).
-// m, n, k: C is m x n, and the products run over k.
-bool onednn_gemm_bfloat16(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t k);
+// Returns true when it ran the op, false when the op is left to Eigen (not float32, an empty product, or a build
+// without oneDNN). m, n, k: C is m x n, and the products run over k.
+bool onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t k, bool bfloat16);
 
 }  // namespace nnplug::cpu

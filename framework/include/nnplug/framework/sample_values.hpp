@@ -72,6 +72,9 @@ class SampleValues {
   // into `out`, plain values of the same dtype (its capacity kept, for a trainer's batch buffer).
   SampleValues select_rows(std::span<const std::int64_t> rows, std::size_t features) const;
   void gather_rows(std::span<const std::int64_t> rows, std::size_t features, SampleValues& out) const;
+  // The same into memory of rows.size() * features values of the values' dtype (float or double, as dtype()).
+  template <typename T>
+  void gather_rows(std::span<const std::int64_t> rows, std::size_t features, T* out) const;
   // Calls f(data, bytes) on each block of memory that holds the values (and their tables), to fingerprint them.
   void for_each_block(const std::function<void(const void*, std::size_t)>& f) const;
 

@@ -70,7 +70,8 @@ class Trainer {
   std::vector<float> predict(const Dataset& data, std::int64_t batch_size);
 
  private:
-  // Gathers samples order[begin, end) of data into host_x_ and host_labels_.
+  // Gathers samples order[begin, end) of data into host_labels_, and into x_ itself where the backend's tensors are
+  // host memory (gathered_in_place_), else into host_x_.
   void gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end);
   // Uploads the gathered batch into x_, labels_ and target_.
   void upload_batch(const Shape& sample_shape);
@@ -98,6 +99,7 @@ class Trainer {
   std::shared_ptr<Loss> loss_fn_;
   std::shared_ptr<Optimizer> optimizer_;
   SampleValues host_x_;
+  bool gathered_in_place_ = false;
   std::vector<float> host_target_;
   std::vector<std::int32_t> host_labels_;
   Tensor x_, target_, labels_, metrics_, dprediction_;
