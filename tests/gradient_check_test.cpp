@@ -112,6 +112,10 @@ TEST(GradientCheck, Pooling) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{2, 4, 6}, 2, x);
   }
+  // Odd sizes: the last row and column belong to no 2x2 window, and get no gradient.
+  std::vector<double> odd(140);
+  for (std::size_t i = 0; i < odd.size(); ++i) odd[i] = static_cast<double>((i * 53) % 140) * 0.01;
+  check_layer(*registry().create_layer(Params("test", "max_pool2d")), Shape{2, 5, 7}, 2, odd);
 }
 
 TEST(GradientCheck, Flatten) {
