@@ -218,14 +218,16 @@ void max_pool_2x2(const T* x, T* y, std::int32_t* arg, std::int64_t planes, std:
       T* out = y + (plane * oh + oi) * ow;
       std::int32_t* out_arg = arg + (plane * oh + oi) * ow;
       const auto row = static_cast<std::int32_t>(2 * oi * w), width = static_cast<std::int32_t>(w);
-      for (std::int64_t oj = 0; oj < ow; ++oj) {
+      // Selects, not branches (which tap wins is data-dependent), and `omp simd`: GCC left the loop scalar.
+#pragma omp simd
+      for (std::int32_t oj = 0; oj < static_cast<std::int32_t>(ow); ++oj) {
         const T a = top[2 * oj], b = top[2 * oj + 1], c = bottom[2 * oj], d = bottom[2 * oj + 1];
-        const auto j = static_cast<std::int32_t>(2 * oj);
         // Ties go to the first in row-major order, as in the general loop.
-        const T ab = b > a ? b : a, cd = d > c ? d : c;
-        const std::int32_t ab_at = b > a ? j + 1 : j, cd_at = d > c ? width + j + 1 : width + j;
-        out[oj] = cd > ab ? cd : ab;
-        out_arg[oj] = row + (cd > ab ? cd_at : ab_at);
+        const bool b_wins = b > a, d_wins = d > c;
+        const T ab = b_wins ? b : a, cd = d_wins ? d : c;
+        const bool cd_wins = cd > ab;
+        out[oj] = cd_wins ? cd : ab;
+        out_arg[oj] = row + 2 * oj + (cd_wins ? (d_wins ? width + 1 : width) : (b_wins ? 1 : 0));
       }
     }
 }
