@@ -175,6 +175,36 @@ TEST(CpuBackend, BfloatGemmsRoundTheirInputs) {
   EXPECT_GT(std::sqrt(diff / norm), 1e-4) << "not computed in bfloat16";
 }
 
+// 2x2 max pooling has its own loops (an AVX-512 one for float32): values and argmax against a naive scan in
+// row-major order, with many ties (values from {0, 1, 2, 3}: the first maximum must win, as in PyTorch), rows of
+// 2 to 20 outputs, odd sizes, in both dtypes.
+TEST(CpuBackend, MaxPooling2x2MatchesANaiveScanWithTies) {
+  auto be = cpu_backend();
+  Window2d g;
+  g.kernel_h = g.kernel_w = g.stride_h = g.stride_w = 2;
+  for (DType dtype : {DType::Float32, DType::Float64})
+    for (const auto& [h, w] : std::vector<std::pair<std::int64_t, std::int64_t>>{{4, 4}, {5, 7}, {26, 26}, {6, 33}, {4, 40}}) {
+      SCOPED_TRACE(fmt::format("{} {}x{}", dtype_name(dtype), h, w));
+      const std::int64_t planes = 3, oh = h / 2, ow = w / 2;
+      std::vector<double> xv(static_cast<std::size_t>(planes * h * w));
+      for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>((i * 7919 + i / 5) % 4);
+      Tensor x = tensor(*be, Shape{1, planes, h, w}, xv, dtype), y = be->empty(Shape{1, planes, oh, ow}, dtype);
+      Tensor arg = be->empty(Shape{1, planes, oh, ow}, DType::Int32);
+      be->run(op::Pool2d{x, y, arg, PoolKind::Max, g});
+      const auto got = to_host<double>(y), got_arg = to_host<double>(arg);
+      for (std::int64_t p = 0; p < planes; ++p)
+        for (std::int64_t i = 0; i < oh; ++i)
+          for (std::int64_t j = 0; j < ow; ++j) {
+            std::int64_t best = 2 * i * w + 2 * j;
+            for (std::int64_t at : {2 * i * w + 2 * j + 1, (2 * i + 1) * w + 2 * j, (2 * i + 1) * w + 2 * j + 1})
+              if (xv[static_cast<std::size_t>(p * h * w + at)] > xv[static_cast<std::size_t>(p * h * w + best)]) best = at;
+            const auto k = static_cast<std::size_t>((p * oh + i) * ow + j);
+            ASSERT_EQ(got[k], xv[static_cast<std::size_t>(p * h * w + best)]) << "plane " << p << " (" << i << ", " << j << ")";
+            ASSERT_EQ(got_arg[k], static_cast<double>(best)) << "plane " << p << " (" << i << ", " << j << ")";
+          }
+    }
+}
+
 TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {
   auto be = cpu_backend();
   Tensor a = be->empty(Shape{2, 3}, DType::Float32), b = be->empty(Shape{4, 5}, DType::Float32);

@@ -3,8 +3,13 @@
 // training step allocates nothing.
 #include <Eigen/Core>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "kernels.hpp"
@@ -206,7 +211,39 @@ bool is_plain_2x2(const Window2d& g) {
          g.dilation_h == 1 && g.dilation_w == 1;
 }
 
-// The common case, 2x2 windows at stride 2 without padding, as a loop the compiler can keep in registers.
+#if defined(__AVX512F__)
+// One output row of the 2x2 case in float32, 16 outputs a step: the row pair's 32 inputs are split into even and
+// odd columns by permutes, and masks carry the taps that win. Rows of 13 or 14 outputs (the CNNs') are one masked
+// step, where the compiler's vector loop never starts and its scalar remainder ran instead.
+void max_pool_2x2_row(const float* top, const float* bottom, float* out, std::int32_t* out_arg, std::int32_t row, std::int32_t width,
+                      std::int64_t ow) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  for (std::int64_t j0 = 0; j0 < ow; j0 += 16) {
+    const auto n = static_cast<unsigned>(std::min<std::int64_t>(16, ow - j0));  // outputs this step: 2n inputs per row
+    const auto low = static_cast<__mmask16>(n >= 8 ? 0xFFFFu : (1u << (2 * n)) - 1);
+    const auto high = static_cast<__mmask16>(n > 8 ? (1u << (2 * n - 16)) - 1 : 0u);
+    const float* t = top + 2 * j0;
+    const float* b = bottom + 2 * j0;
+    const __m512 t0 = _mm512_maskz_loadu_ps(low, t), t1 = _mm512_maskz_loadu_ps(high, t + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(low, b), b1 = _mm512_maskz_loadu_ps(high, b + 16);
+    const __m512 tap_a = _mm512_permutex2var_ps(t0, even, t1), tap_b = _mm512_permutex2var_ps(t0, odd, t1);
+    const __m512 tap_c = _mm512_permutex2var_ps(b0, even, b1), tap_d = _mm512_permutex2var_ps(b0, odd, b1);
+    // Ties go to the first in row-major order, as in the general loop.
+    const __mmask16 b_wins = _mm512_cmp_ps_mask(tap_b, tap_a, _CMP_GT_OQ), d_wins = _mm512_cmp_ps_mask(tap_d, tap_c, _CMP_GT_OQ);
+    const __m512 ab = _mm512_mask_blend_ps(b_wins, tap_a, tap_b), cd = _mm512_mask_blend_ps(d_wins, tap_c, tap_d);
+    const __mmask16 cd_wins = _mm512_cmp_ps_mask(cd, ab, _CMP_GT_OQ);
+    const auto keep = static_cast<__mmask16>((1u << n) - 1);
+    _mm512_mask_storeu_ps(out + j0, keep, _mm512_mask_blend_ps(cd_wins, ab, cd));
+    const __m512i first = _mm512_add_epi32(_mm512_set1_epi32(row + 2 * static_cast<std::int32_t>(j0)), even);
+    const __m512i ab_at = _mm512_maskz_mov_epi32(b_wins, _mm512_set1_epi32(1));
+    const __m512i cd_at = _mm512_mask_blend_epi32(d_wins, _mm512_set1_epi32(width), _mm512_set1_epi32(width + 1));
+    _mm512_mask_storeu_epi32(out_arg + j0, keep, _mm512_add_epi32(first, _mm512_mask_blend_epi32(cd_wins, ab_at, cd_at)));
+  }
+}
+#endif
+
+// The common case, 2x2 windows at stride 2 without padding, apart from the general window loop.
 template <typename T>
 void max_pool_2x2(const T* x, T* y, std::int32_t* arg, std::int64_t planes, std::int64_t h, std::int64_t w, std::int64_t oh,
                   std::int64_t ow) {
@@ -218,9 +255,13 @@ void max_pool_2x2(const T* x, T* y, std::int32_t* arg, std::int64_t planes, std:
       T* out = y + (plane * oh + oi) * ow;
       std::int32_t* out_arg = arg + (plane * oh + oi) * ow;
       const auto row = static_cast<std::int32_t>(2 * oi * w), width = static_cast<std::int32_t>(w);
-      // Selects, not branches: which tap wins is data-dependent. GCC vectorises the loop (with -fno-trapping-math),
-      // though rows of 14, 7 or 3 outputs (X11) run mostly in its scalar remainder.
-#pragma omp simd
+#if defined(__AVX512F__)
+      if constexpr (std::is_same_v<T, float>) {
+        max_pool_2x2_row(top, bottom, out, out_arg, row, width, ow);
+        continue;
+      }
+#endif
+      // Selects, not branches: which tap wins is data-dependent.
       for (std::int32_t oj = 0; oj < static_cast<std::int32_t>(ow); ++oj) {
         const T a = top[2 * oj], b = top[2 * oj + 1], c = bottom[2 * oj], d = bottom[2 * oj + 1];
         // Ties go to the first in row-major order, as in the general loop.
