@@ -175,9 +175,9 @@ TEST(CpuBackend, BfloatGemmsRoundTheirInputs) {
   EXPECT_GT(std::sqrt(diff / norm), 1e-4) << "not computed in bfloat16";
 }
 
-// 2x2 max pooling has its own loops (an AVX-512 one for float32): values and argmax against a naive scan in
-// row-major order, with many ties (values from {0, 1, 2, 3}: the first maximum must win, as in PyTorch), rows of
-// 2 to 20 outputs, odd sizes, in both dtypes.
+// 2x2 max pooling has its own loops (AVX-512 ones for float32): values, argmax and gradient against a naive scan
+// in row-major order, with many ties (values from {0, 1, 2, 3}: the first maximum must win, as in PyTorch), rows
+// of 2 to 20 outputs, odd sizes, in both dtypes.
 TEST(CpuBackend, MaxPooling2x2MatchesANaiveScanWithTies) {
   auto be = cpu_backend();
   Window2d g;
@@ -192,6 +192,14 @@ TEST(CpuBackend, MaxPooling2x2MatchesANaiveScanWithTies) {
       Tensor arg = be->empty(Shape{1, planes, oh, ow}, DType::Int32);
       be->run(op::Pool2d{x, y, arg, PoolKind::Max, g});
       const auto got = to_host<double>(y), got_arg = to_host<double>(arg);
+      // The gradient goes to each window's first maximum; cells of no window (odd sizes) get zero. dx starts as
+      // NaN, so that a cell the kernel forgets to write shows.
+      const auto dyv = random_normal(static_cast<std::size_t>(planes * oh * ow), 21);
+      Tensor dy = tensor(*be, Shape{1, planes, oh, ow}, dyv, dtype), dx = be->empty(x.shape(), dtype);
+      be->run(op::Fill{dx, std::nan("")});
+      be->run(op::Pool2dGrad{dy, arg, dx, PoolKind::Max, g});
+      std::vector<double> want_dx(xv.size(), 0.0);
+      const auto got_dx = to_host<double>(dx), dy_values = to_host<double>(dy);  // dy as the dtype holds it
       for (std::int64_t p = 0; p < planes; ++p)
         for (std::int64_t i = 0; i < oh; ++i)
           for (std::int64_t j = 0; j < ow; ++j) {
@@ -201,7 +209,9 @@ TEST(CpuBackend, MaxPooling2x2MatchesANaiveScanWithTies) {
             const auto k = static_cast<std::size_t>((p * oh + i) * ow + j);
             ASSERT_EQ(got[k], xv[static_cast<std::size_t>(p * h * w + best)]) << "plane " << p << " (" << i << ", " << j << ")";
             ASSERT_EQ(got_arg[k], static_cast<double>(best)) << "plane " << p << " (" << i << ", " << j << ")";
+            want_dx[static_cast<std::size_t>(p * h * w + best)] = dy_values[k];
           }
+      for (std::size_t i = 0; i < want_dx.size(); ++i) ASSERT_EQ(got_dx[i], want_dx[i]) << "dx [" << i << "]";
     }
 }
 

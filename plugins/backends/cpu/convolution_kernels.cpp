@@ -243,6 +243,51 @@ void max_pool_2x2_row(const float* top, const float* bottom, float* out, std::in
 }
 #endif
 
+#if defined(__AVX512F__)
+// Its gradient in float32: each window's four taps written once, the gradient at the winner and zeros elsewhere,
+// interleaved back into the two rows by permutes; the zeroing pass and the scatter of the general loop go. Rows
+// and columns no window covers (odd sizes) are zeroed.
+void max_pool_2x2_grad(const float* dy, const std::int32_t* arg, float* dx, std::int64_t planes, std::int64_t h, std::int64_t w,
+                       std::int64_t oh, std::int64_t ow) {
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i first_half = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const __m512i second_half = _mm512_add_epi32(first_half, _mm512_set1_epi32(8));
+  const auto width = static_cast<std::int32_t>(w);
+#pragma omp parallel for schedule(static) if (planes * h * w > kParallelThreshold)
+  for (std::int64_t plane = 0; plane < planes; ++plane) {
+    float* p = dx + plane * h * w;
+    if (h != 2 * oh) std::fill_n(p + 2 * oh * w, (h - 2 * oh) * w, 0.0f);
+    if (w != 2 * ow)
+      for (std::int64_t r = 0; r < 2 * oh; ++r) p[r * w + w - 1] = 0.0f;
+    for (std::int64_t oi = 0; oi < oh; ++oi) {
+      float* top = p + 2 * oi * w;
+      float* bottom = top + w;
+      const float* g = dy + (plane * oh + oi) * ow;
+      const std::int32_t* a = arg + (plane * oh + oi) * ow;
+      const auto row = static_cast<std::int32_t>(2 * oi * w);
+      for (std::int64_t j0 = 0; j0 < ow; j0 += 16) {
+        const auto n = static_cast<unsigned>(std::min<std::int64_t>(16, ow - j0));
+        const auto keep = static_cast<__mmask16>((1u << n) - 1);
+        const auto low = static_cast<__mmask16>(n >= 8 ? 0xFFFFu : (1u << (2 * n)) - 1);
+        const auto high = static_cast<__mmask16>(n > 8 ? (1u << (2 * n - 16)) - 1 : 0u);
+        const __m512 v = _mm512_maskz_loadu_ps(keep, g + j0);
+        // Where the winner sits in its window: 0, 1, w or w + 1.
+        const __m512i at = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(keep, a + j0),
+                                            _mm512_add_epi32(_mm512_set1_epi32(row + 2 * static_cast<std::int32_t>(j0)), even));
+        const __m512 tap_a = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_setzero_si512()), v);
+        const __m512 tap_b = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_set1_epi32(1)), v);
+        const __m512 tap_c = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_set1_epi32(width)), v);
+        const __m512 tap_d = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(at, _mm512_set1_epi32(width + 1)), v);
+        _mm512_mask_storeu_ps(top + 2 * j0, low, _mm512_permutex2var_ps(tap_a, first_half, tap_b));
+        _mm512_mask_storeu_ps(top + 2 * j0 + 16, high, _mm512_permutex2var_ps(tap_a, second_half, tap_b));
+        _mm512_mask_storeu_ps(bottom + 2 * j0, low, _mm512_permutex2var_ps(tap_c, first_half, tap_d));
+        _mm512_mask_storeu_ps(bottom + 2 * j0 + 16, high, _mm512_permutex2var_ps(tap_c, second_half, tap_d));
+      }
+    }
+  }
+}
+#endif
+
 // The common case, 2x2 windows at stride 2 without padding, apart from the general window loop.
 template <typename T>
 void max_pool_2x2(const T* x, T* y, std::int32_t* arg, std::int64_t planes, std::int64_t h, std::int64_t w, std::int64_t oh,
@@ -326,6 +371,14 @@ void run_kernel(const op::Pool2dGrad& o) {
     using T = decltype(tag);
     const T* dy = o.dy.data<T>();
     T* dx = o.dx.data<T>();
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) {
+      if (o.kind == PoolKind::Max && is_plain_2x2(g)) {
+        max_pool_2x2_grad(dy, o.argmax.data<std::int32_t>(), dx, n * c, h, w, oh, ow);
+        return;
+      }
+    }
+#endif
     std::fill_n(dx, o.dx.numel(), T(0));
     const std::int32_t* arg = o.kind == PoolKind::Max ? o.argmax.data<std::int32_t>() : nullptr;
     const T area = static_cast<T>(g.kernel_h * g.kernel_w);
