@@ -10,12 +10,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 source "$here/cli_checks.sh"
-expect_exit() {  # expect_exit "description" WANT(0|nonzero) RC
-  if { [ "$2" = 0 ] && [ "$3" -ne 0 ]; } || { [ "$2" != 0 ] && [ "$3" -eq 0 ]; }; then
-    echo "FAIL: $1: exit status $3"
-    failures=$((failures + 1))
-  fi
-}
 mpi() { mpirun --oversubscribe --allow-run-as-root --timeout 120 -x OMP_NUM_THREADS=1 "$@"; }
 
 # Small and float64: both ranks' weights must be one process'.

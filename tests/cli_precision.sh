@@ -7,19 +7,8 @@ set -u
 nnplug=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-check() {  # check "description" "expected fragment" "output"
-  if [[ "$3" != *"$2"* ]]; then
-    echo "FAIL: $1: expected '$2' in:"
-    echo "$3"
-    failures=$((failures + 1))
-  else
-    echo "ok: $1"
-  fi
-}
-expect_exit() {  # expect_exit "description" WANTED GOT
-  if [ "$2" -ne "$3" ]; then echo "FAIL: $1: exit status $3, expected $2"; failures=$((failures + 1)); fi
-}
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/cli_checks.sh"
 
 cat > "$work/blobs.json" <<JSON
 {"seed": 5, "data": {"format": "gaussian_blobs", "samples": 600, "features": 16, "centers": 3, "test_split": 0.2},
@@ -31,7 +20,7 @@ JSON
 
 # Refused everywhere, before anything trains.
 out=$("$nnplug" train "$work/blobs.json" --precision bf16 2>&1)
-[ $? -ne 0 ] || { echo "FAIL: an unknown --precision exited 0"; failures=$((failures + 1)); }
+expect_exit "an unknown --precision" nonzero $?
 check "an unknown --precision lists the choices" "--precision: bf16 not in {float32,bfloat16}" "$out"
 out=$("$nnplug" train "$work/blobs.json" --set 'precision="half"' 2>&1)
 expect_exit "an unknown spec precision" 1 $?
@@ -69,5 +58,4 @@ else
   expect_exit "evaluate with --precision float32 where bfloat16 is unusable" 0 $?
 fi
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish

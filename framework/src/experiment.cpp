@@ -1,7 +1,5 @@
 #include "nnplug/framework/experiment.hpp"
 
-#include "nnplug/framework/precision.hpp"
-
 #include <fmt/format.h>
 
 #include "nnplug/framework/activation_layer.hpp"

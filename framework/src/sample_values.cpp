@@ -1,6 +1,7 @@
 #include "nnplug/framework/sample_values.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 #include "nnplug/errors.hpp"
 
@@ -63,27 +64,20 @@ SampleValues SampleValues::decoded() const {
   if (!codes) return *this;
   SampleValues out(codes->dtype, codes->bytes.size());
   std::vector<std::int64_t> all(codes->bytes.size() / codes->features);
-  for (std::size_t r = 0; r < all.size(); ++r) all[r] = static_cast<std::int64_t>(r);
+  std::iota(all.begin(), all.end(), std::int64_t{0});
   gather_rows(all, codes->features, out);
   return out;
 }
 
 SampleValues SampleValues::as(DType dtype) const {
   if (dtype == this->dtype()) return *this;
-  if (const auto* codes = std::get_if<ByteCodes>(&values_)) {
-    SampleValues out = *this;
-    auto& converted = std::get<ByteCodes>(out.values_);
-    converted.dtype = dtype;
-    converted.set_table(converted.table);
+  SampleValues out = byte_coded() ? *this : SampleValues(dtype, 0);
+  if (auto* codes = std::get_if<ByteCodes>(&out.values_)) {  // the bytes stay; the table is converted
+    codes->dtype = dtype;
+    codes->set_table(codes->table);
     return out;
   }
-  SampleValues out(dtype, 0);
-  std::visit(
-      [&](const auto& from) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(from)>, ByteCodes>)
-          out.visit([&](auto& to) { to.assign(from.begin(), from.end()); });
-      },
-      values_);
+  visit([&](const auto& from) { out.visit([&](auto& to) { to.assign(from.begin(), from.end()); }); });
   return out;
 }
 

@@ -73,7 +73,7 @@ Plan& plan_for(Library& lib, const Key& k) {
 
 // A tensor's NCHW (or OIHW, or flat) float32 values as oneDNN memory, without a copy.
 memory user(Library& lib, const memory::dims& dims, Tag tag, const Tensor& t) {
-  return memory({dims, kF32, tag}, lib.engine, const_cast<float*>(t.data<float>()));
+  return user_memory(lib, {dims, kF32, tag}, t);
 }
 
 // `from` in the layout `want`: itself when it already has it, else reordered into the plan's copy for `role`.

@@ -7,6 +7,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/tensor.hpp"
 
 namespace nnplug::cpu {
 
@@ -19,6 +20,11 @@ struct OnednnLibrary {
 inline OnednnLibrary& onednn_library() {
   static OnednnLibrary instance;
   return instance;
+}
+
+// A float32 tensor's values as oneDNN memory of layout `desc`, without a copy.
+inline dnnl::memory user_memory(OnednnLibrary& lib, const dnnl::memory::desc& desc, const Tensor& t) {
+  return dnnl::memory(desc, lib.engine, const_cast<float*>(t.data<float>()));
 }
 
 // Runs body(library) under the lock. oneDNN's own errors (an unsupported shape, no memory) become BackendErrors

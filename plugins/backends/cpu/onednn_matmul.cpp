@@ -58,10 +58,6 @@ std::map<Key, std::unique_ptr<Plan>>& plans() {  // guarded by the library's loc
   return instance;
 }
 
-memory user(OnednnLibrary& lib, const memory::desc& desc, const Tensor& t) {
-  return memory(desc, lib.engine, const_cast<float*>(t.data<float>()));
-}
-
 }  // namespace
 
 bool onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t k, bool bfloat16) {
@@ -71,13 +67,13 @@ bool onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t
     auto& slot = plans()[key];
     if (!slot) slot = std::make_unique<Plan>(lib, key);
     Plan& p = *slot;
-    memory a = user(lib, p.a_user, o.a), b = user(lib, p.b_user, o.b);
+    memory a = user_memory(lib, p.a_user, o.a), b = user_memory(lib, p.b_user, o.b);
     if (p.a_low) {
       dnnl::reorder(a, *p.a_low).execute(lib.stream, a, *p.a_low);
       dnnl::reorder(b, *p.b_low).execute(lib.stream, b, *p.b_low);
       a = *p.a_low, b = *p.b_low;
     }
-    p.product.execute(lib.stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, user(lib, p.c_user, o.c)}});
+    p.product.execute(lib.stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, user_memory(lib, p.c_user, o.c)}});
     lib.stream.wait();
   });
   return true;

@@ -5,10 +5,9 @@
 #include <cstdlib>
 #include <thread>
 
-#include <fmt/format.h>
-
 #include "cpu_backend.hpp"
 #include "onednn_convolution.hpp"
+#include "precision_parameter.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace nnplug::cpu {
@@ -23,14 +22,12 @@ NNPLUG_PLUGIN("cpu_" NNPLUG_CPU_VARIANT, "0.1.0", "backend:cpu", NNPLUG_CPU_PRIO
     const auto hw = std::max<std::int64_t>(1, std::max(1u, std::thread::hardware_concurrency()) / sharing);
     const auto threads = p.integer("threads", hw, 1, 1024);
     const bool flush_denormals = p.boolean("flush_denormals", true);
-    // "bfloat16": float32 convolutions read their inputs in bfloat16, as PyTorch's autocast runs them.
-    const std::string precision = p.string("precision", "float32");
-    if (precision != "float32" && precision != "bfloat16")
-      p.fail("precision", fmt::format("must be \"float32\" or \"bfloat16\", got \"{}\"", nnplug::Params::shortened(precision)));
-    if (precision == "bfloat16" && !nnplug::cpu::onednn_has_bfloat16())
+    // "bfloat16": float32 matrix products and convolutions read their inputs in bfloat16, as PyTorch's autocast.
+    const bool bfloat16 = nnplug::backends::asks_for_bfloat16(p);
+    if (bfloat16 && !nnplug::cpu::onednn_has_bfloat16())
       p.fail("precision", "bfloat16 is unusable here: the CPU has no bfloat16 support (AVX-512 BF16 or AMX), or nnplug was built without oneDNN");
     p.check_unused();
-    return std::make_unique<nnplug::cpu::CpuBackend>(static_cast<int>(threads), flush_denormals, precision == "bfloat16");
+    return std::make_unique<nnplug::cpu::CpuBackend>(static_cast<int>(threads), flush_denormals, bfloat16);
   });
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cuda_backend.hpp"
+#include "precision_parameter.hpp"
 #include "nnplug/plugin.hpp"
 
 // Chosen only when asked for (`--backend cuda`, or "backend": "cuda" in a spec): the CPU backend's score is
@@ -27,19 +28,17 @@ NNPLUG_PLUGIN("cuda", "0.1.0", "backend:cuda", 0) {
     const bool allow_tf32 = p.boolean("allow_tf32", false);
     const bool step_graphs = p.boolean("step_graphs", true);
     // "bfloat16": float32 GEMMs and convolutions on bfloat16 tensor cores (sm_80 and newer), as PyTorch's autocast.
-    const std::string precision = p.string("precision", "float32");
-    if (precision != "float32" && precision != "bfloat16")
-      p.fail("precision", fmt::format("must be \"float32\" or \"bfloat16\", got \"{}\"", nnplug::Params::shortened(precision)));
+    const bool bfloat16 = nnplug::backends::asks_for_bfloat16(p);
     p.check_unused();
     if (device >= count)
       throw nnplug::InvalidArgument(fmt::format("cuda backend: device {} asked for, this machine has {}", device, count));
-    if (precision == "bfloat16") {
+    if (bfloat16) {
       cudaDeviceProp props{};
       if (cudaGetDeviceProperties(&props, static_cast<int>(device)) != cudaSuccess || props.major < 8)
         p.fail("precision", fmt::format("bfloat16 is unusable here: {} (sm_{}{}) has no bfloat16 tensor cores (sm_80 and newer have)",
                                         props.name, props.major, props.minor));
     }
-    return std::make_unique<nnplug::cuda::CudaBackend>(static_cast<int>(device), sync_every_op, allow_tf32, precision == "bfloat16",
+    return std::make_unique<nnplug::cuda::CudaBackend>(static_cast<int>(device), sync_every_op, allow_tf32, bfloat16,
                                                          step_graphs && !sync_every_op);
   });
 }

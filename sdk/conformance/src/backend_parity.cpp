@@ -30,6 +30,11 @@ Slot in(Shape s) { return {s}; }
 Slot out(Shape s) { return {s, 0, true}; }
 Slot labels(Shape s, std::int32_t classes) { return {s, classes}; }
 Slot out_int(Shape s) { return {s, 1, true}; }
+// A matrix product or convolution: mixed precision runs it in bfloat16.
+ParityCase product(ParityCase c) {
+  c.mixed_precision = true;
+  return c;
+}
 
 std::vector<ParityCase> cases() {
   using T = std::vector<Tensor>;
@@ -39,15 +44,15 @@ std::vector<ParityCase> cases() {
   c.push_back({"axpby", {in({3, 4}), out({3, 4})}, [](const T& t) { return op::Axpby{t[0], t[1], 0.5, -2.0}; }});
   for (bool ta : {false, true})
     for (bool tb : {false, true})
-      c.push_back({std::string("gemm") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
+      c.push_back(product({std::string("gemm") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
                    {in(ta ? Shape{5, 3} : Shape{3, 5}), in(tb ? Shape{4, 5} : Shape{5, 4}), out({3, 4})},
-                   [ta, tb](const T& t) { return op::Gemm{t[0], t[1], t[2], ta, tb, 0.7, 0.3}; }, 1e-4, 1e-10, true});
+                   [ta, tb](const T& t) { return op::Gemm{t[0], t[1], t[2], ta, tb, 0.7, 0.3}; }}));
   // Sizes a library runs on its blocked kernels, with a long sum (k = 96), as a dense layer's products are.
   for (bool ta : {false, true})
     for (bool tb : {false, true})
-      c.push_back({std::string("gemm 40x96x24") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
+      c.push_back(product({std::string("gemm 40x96x24") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
                    {in(ta ? Shape{96, 40} : Shape{40, 96}), in(tb ? Shape{24, 96} : Shape{96, 24}), out({40, 24})},
-                   [ta, tb](const T& t) { return op::Gemm{t[0], t[1], t[2], ta, tb, 1.0, tb ? 1.0 : 0.0}; }, 1e-4, 1e-10, true});
+                   [ta, tb](const T& t) { return op::Gemm{t[0], t[1], t[2], ta, tb, 1.0, tb ? 1.0 : 0.0}; }}));
   c.push_back({"add_row_vector", {in({3, 4}), in({4}), out({3, 4})}, [](const T& t) { return op::AddRowVector{t[0], t[1], t[2]}; }});
   c.push_back({"sum_rows", {in({3, 4}), out({4})}, [](const T& t) { return op::SumRows{t[0], t[1], 0.5}; }});
   for (Pointwise fn : {Pointwise::Identity, Pointwise::Relu, Pointwise::LeakyRelu, Pointwise::Elu, Pointwise::Selu, Pointwise::Sigmoid,
@@ -70,12 +75,12 @@ std::vector<ParityCase> cases() {
     // 3 input channels, as a network's first layer, and 16, as the layers after it.
     for (std::int64_t channels : {3, 16}) {
       const std::string suffix = channels == 3 ? "" : " 16 channels";
-      c.push_back({"conv2d" + suffix, {in({2, channels, 6, 7}), in({4, channels, g.kernel_h, g.kernel_w}), in({4}), out({2, 4, oh, ow})},
-                   [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g}; }, 1e-4, 1e-10, true});
-      c.push_back({"conv2d_grad" + suffix,
+      c.push_back(product({"conv2d" + suffix, {in({2, channels, 6, 7}), in({4, channels, g.kernel_h, g.kernel_w}), in({4}), out({2, 4, oh, ow})},
+                   [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g}; }}));
+      c.push_back(product({"conv2d_grad" + suffix,
                    {in({2, channels, 6, 7}), in({4, channels, g.kernel_h, g.kernel_w}), in({2, 4, oh, ow}), out({2, channels, 6, 7}),
                     out({4, channels, g.kernel_h, g.kernel_w}), out({4})},
-                   [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }, 1e-4, 1e-10, true});
+                   [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }}));
     }
   }
   const Window2d pool{2, 2, 2, 2, 0, 0, 1, 1}, padded{3, 3, 2, 2, 1, 1, 1, 1};
@@ -151,10 +156,10 @@ std::vector<ParityCase> cases() {
                    return op::Pool2dGrad{t[3], t[2], t[4], PoolKind::Max, g};
                  }});
   }
-  c.push_back({"conv2d no bias", {in({2, 3, 6, 7}), in({4, 3, 3, 3}), out({2, 4, 6, 7})},
-               [same3](const T& t) { return op::Conv2d{t[0], t[1], Tensor(), t[2], same3}; }, 1e-4, 1e-10, true});
-  c.push_back({"conv2d_grad weights only", {in({2, 3, 6, 7}), in({4, 3, 3, 3}), in({2, 4, 6, 7}), out({4, 3, 3, 3})},
-               [same3](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], Tensor(), t[3], Tensor(), same3}; }, 1e-4, 1e-10, true});
+  c.push_back(product({"conv2d no bias", {in({2, 3, 6, 7}), in({4, 3, 3, 3}), out({2, 4, 6, 7})},
+               [same3](const T& t) { return op::Conv2d{t[0], t[1], Tensor(), t[2], same3}; }}));
+  c.push_back(product({"conv2d_grad weights only", {in({2, 3, 6, 7}), in({4, 3, 3, 3}), in({2, 4, 6, 7}), out({4, 3, 3, 3})},
+               [same3](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], Tensor(), t[3], Tensor(), same3}; }}));
   c.push_back({"cross_entropy_of_probabilities", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})}, [](const T& t) {
                  t[0].backend().run(op::Softmax{t[0], t[0]});  // probabilities, so that few are clamped
                  return op::ClassLoss{t[0], t[1], t[2], t[3], ClassLossFn::CrossEntropyOfProbabilities, 1e-3};
