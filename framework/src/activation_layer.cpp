@@ -4,6 +4,7 @@ namespace nnplug {
 
 Shape ActivationLayer::build(const Shape& input, const BuildContext& ctx) {
   activation_->check(input);
+  activation_->prepare(ctx.backend, ctx.dtype);
   backend_ = &ctx.backend;
   dtype_ = ctx.dtype;
   return input;

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -317,6 +318,11 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
     return a.dir_index < b.dir_index;
   });
   std::map<std::string, const Opened*> owner;  // "kind:name" -> the library that provides it
+  struct Staged {
+    std::size_t candidate;
+    std::unique_ptr<Registry::Staging> staging;
+  };
+  std::vector<Staged> staged;
   for (const auto& o : opened) {
     Candidate& c = verdicts[o.candidate];
     const auto provides = split_words(o.info->provides);
@@ -348,10 +354,29 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
       c.reason = std::string("register failed: ") + error;
       continue;
     }
-    registry.commit(*staging);
-    c.verdict = Verdict::Loaded;
+    staged.push_back({o.candidate, std::move(staging)});
     for (const auto& key : provides) owner[key] = &o;
   }
+
+  // Ops and kernels are checked once every library is staged: a kernel may be for another library's op, and for
+  // any backend type that a plugin found here declares, usable or not (a CUDA kernel on a machine without a GPU).
+  std::set<std::string> backend_types;
+  for (const auto& c : verdicts)
+    for (const auto& key : split_words(c.provides.c_str()))
+      if (key.starts_with("backend:")) backend_types.insert(key.substr(8));
+  std::vector<const Registry::Staging*> batch;
+  for (const auto& s : staged) batch.push_back(s.staging.get());
+  for (auto& s : staged) {
+    Candidate& c = verdicts[s.candidate];
+    if (std::string problem = registry.op_problem(*s.staging, batch, backend_types); !problem.empty()) {
+      c.verdict = Verdict::Rejected;
+      c.reason = "register failed: " + problem;
+      continue;
+    }
+    registry.commit(*s.staging);
+    c.verdict = Verdict::Loaded;
+  }
+  registry.link_ops();
   return verdicts;
 }
 

@@ -1,8 +1,10 @@
 #include "nnplug/framework/registry.hpp"
 
+#include <algorithm>
 #include <sstream>
 
-#include <algorithm>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "nnplug/framework/plugin_loader.hpp"
 
@@ -16,14 +18,41 @@ std::string join(const std::vector<std::string>& v) {
 }
 }  // namespace
 
-template <typename T>
-void Registry::Staging::add(Table<T>& table, PluginKind kind, const std::string& name, Factory<T> f) {
-  const std::string key = std::string(kind_name(kind)) + ":" + name;
+void Registry::Staging::require_declared(const std::string& key, const std::string& what) const {
   const auto& p = library_->provides();
   if (std::find(p.begin(), p.end(), key) == p.end())
-    throw PluginError(library_->label() + ": registers " + kind_name(kind) + " '" + name +
-                      "', which its info record does not declare (it declares: " + join(p) + ")");
+    throw PluginError(library_->label() + ": registers " + what + ", which its info record does not declare (it declares: " +
+                      join(p) + ")");
+}
+
+template <typename T>
+void Registry::Staging::add(Table<T>& table, PluginKind kind, const std::string& name, Factory<T> f) {
+  require_declared(std::string(kind_name(kind)) + ":" + name, fmt::format("{} '{}'", kind_name(kind), name));
   table[name] = {{kind, name, library_, score_}, std::move(f)};
+}
+
+std::shared_ptr<const OpDefinition> Registry::Staging::add_op(OpSchema schema) {
+  require_declared("op:" + schema.name, fmt::format("op '{}'", schema.name));
+  if (defines(schema.name)) throw PluginError(fmt::format("{}: defines op '{}' twice", library_->label(), schema.name));
+  auto slot = registry_.op_slot(schema.name);
+  ops_.emplace_back(slot, std::move(schema));
+  return slot;
+}
+
+void Registry::Staging::add_kernel(OpKernelSpec spec, KernelFunction kernel) {
+  if (!defines(spec.op))
+    require_declared(fmt::format("kernel:{}/{}", spec.op, spec.backend),
+                     fmt::format("a {} kernel for op '{}' (an op it does not define)", spec.backend, spec.op));
+  if (!kernel) throw PluginError(fmt::format("{}: the {} kernel for op '{}' is empty", library_->label(), spec.backend, spec.op));
+  kernels_.emplace_back(std::move(spec), std::move(kernel));
+}
+
+std::shared_ptr<const OpDefinition> Registry::Staging::op(const std::string& name) { return registry_.op_slot(name); }
+
+const OpSchema* Registry::Staging::defines(const std::string& op) const {
+  for (const auto& [slot, schema] : ops_)
+    if (schema.name == op) return &schema;
+  return nullptr;
 }
 
 void Registry::Staging::add_backend(const std::string& n, Factory<Backend> f) {
@@ -61,7 +90,108 @@ void Registry::Staging::add_communicator(const std::string& n, Factory<Communica
 }
 
 std::unique_ptr<Registry::Staging> Registry::stage(std::shared_ptr<const Library> library, double score) {
-  return std::make_unique<Staging>(std::move(library), score);
+  return std::make_unique<Staging>(*this, std::move(library), score);
+}
+
+std::shared_ptr<OpDefinition> Registry::op_slot(const std::string& name) {
+  auto& slot = ops_[name];
+  if (!slot) slot = std::make_shared<OpDefinition>(name);
+  return slot;
+}
+
+std::vector<std::shared_ptr<const OpDefinition>> Registry::ops() const {
+  std::vector<std::shared_ptr<const OpDefinition>> out;
+  for (const auto& [name, op] : ops_)
+    if (op->defined()) out.push_back(op);
+  return out;
+}
+
+std::shared_ptr<const OpDefinition> Registry::find_op(const std::string& name) const {
+  const auto it = ops_.find(name);
+  return it != ops_.end() && it->second->defined() ? it->second : nullptr;
+}
+
+namespace {
+
+std::vector<std::string> attribute_names(const OpSchema& schema) {
+  std::vector<std::string> names;
+  for (const auto& a : schema.attributes) names.push_back(a.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string dtype_list(const std::vector<DType>& dtypes) {
+  std::vector<std::string> names;
+  for (DType t : dtypes) names.emplace_back(dtype_name(t));
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// What is wrong with a schema on its own, or "".
+std::string schema_problem(const OpSchema& s) {
+  if (s.name.empty()) return "defines an op without a name";
+  if (s.inputs.empty()) return fmt::format("op '{}' has no inputs", s.name);
+  if (s.dtypes.empty()) return fmt::format("op '{}' lists no dtypes", s.name);
+  for (DType t : s.dtypes)
+    if (t != DType::Float32 && t != DType::Float64) return fmt::format("op '{}' lists dtype {}; ops run float32 and float64", s.name, dtype_name(t));
+  auto names = attribute_names(s);
+  if (std::adjacent_find(names.begin(), names.end()) != names.end()) return fmt::format("op '{}' declares an attribute twice", s.name);
+  if (!s.check_shapes.empty() && s.check_shapes.size() != s.inputs.size())
+    return fmt::format("op '{}' gives {} check shapes for {} inputs", s.name, s.check_shapes.size(), s.inputs.size());
+  return "";
+}
+
+}  // namespace
+
+std::string Registry::op_problem(const Staging& staging, const std::vector<const Staging*>& batch,
+                                 const std::set<std::string>& backend_types) const {
+  // Every schema known in this load: those already committed, then those staged.
+  std::map<std::string, const OpSchema*> schemas;
+  for (const auto& [name, op] : ops_)
+    if (op->defined()) schemas[name] = &op->schema();
+  for (const Staging* s : batch)
+    for (const auto& [slot, schema] : s->ops_) schemas.emplace(schema.name, &schema);
+  const std::string label = staging.library_->label();
+  for (const auto& [slot, schema] : staging.ops_) {
+    if (auto problem = schema_problem(schema); !problem.empty()) return fmt::format("{}: {}", label, problem);
+    // The chain of gradients must end: an op whose gradient leads back to it would bind forever.
+    std::set<std::string> seen{schema.name};
+    for (const OpSchema* at = &schema; !at->gradient.empty();) {
+      const auto it = schemas.find(at->gradient);
+      if (it == schemas.end())
+        return fmt::format("{}: op '{}' declares gradient op '{}', which no plugin defines", label, at->name, at->gradient);
+      if (!seen.insert(at->gradient).second)
+        return fmt::format("{}: op '{}': its chain of gradient ops comes back to '{}'", label, schema.name, at->gradient);
+      at = it->second;
+    }
+  }
+  for (std::size_t i = 0; i < staging.kernels_.size(); ++i) {
+    const OpKernelSpec& k = staging.kernels_[i].first;
+    const std::string what = fmt::format("{}: its {} kernel for op '{}'", label, k.backend, k.op);
+    const auto it = schemas.find(k.op);
+    if (it == schemas.end()) return fmt::format("{} is for an op that no plugin defines", what);
+    if (!backend_types.contains(k.backend))
+      return fmt::format("{} is for backend '{}', which no plugin provides (backends: {})", what, k.backend,
+                         fmt::join(backend_types, ", "));
+    const OpSchema& op = *it->second;
+    if (k.dtypes.empty()) return fmt::format("{} lists no dtypes", what);
+    for (DType t : k.dtypes)
+      if (std::find(op.dtypes.begin(), op.dtypes.end(), t) == op.dtypes.end())
+        return fmt::format("{} runs {}, which the op does not define (its dtypes: {})", what, dtype_name(t), dtype_list(op.dtypes));
+    if (k.attributes) {
+      auto written_for = *k.attributes;
+      std::sort(written_for.begin(), written_for.end());
+      if (written_for != attribute_names(op))
+        return fmt::format("{} was written for attributes ({}), the op declares ({})", what, fmt::join(written_for, ", "),
+                           fmt::join(attribute_names(op), ", "));
+    }
+    auto same = [&](const OpKernelSpec& other) { return other.op == k.op && other.backend == k.backend; };
+    for (std::size_t j = 0; j < i; ++j)
+      if (same(staging.kernels_[j].first)) return fmt::format("{} is registered twice", what);
+    if (const auto found = ops_.find(k.op); found != ops_.end())
+      if (const OpKernel* other = found->second->find(OpKernel::Kind::Native, k.backend))
+        return fmt::format("{} conflicts with the one from {}", what, other->origin);
+  }
+  return "";
 }
 
 void Registry::commit(Staging& s) {
@@ -75,6 +205,42 @@ void Registry::commit(Staging& s) {
   tables_.regularizers.merge(s.tables_.regularizers);
   tables_.gradient_transforms.merge(s.tables_.gradient_transforms);
   tables_.communicators.merge(s.tables_.communicators);
+  const std::string origin = s.library_->label();
+  auto kernel = [&](OpKernel::Kind kind, std::string backend, std::vector<DType> dtypes) {
+    auto k = std::make_unique<OpKernel>();
+    k->kind = kind;
+    k->backend = std::move(backend);
+    k->dtypes = std::move(dtypes);
+    k->origin = origin;
+    k->library = s.library_;
+    return k;
+  };
+  for (auto& [slot, schema] : s.ops_) {
+    op_names_[schema.name] = {PluginKind::Op, schema.name, s.library_, s.score_};
+    if (schema.composite) {
+      auto k = kernel(OpKernel::Kind::Composite, "", schema.dtypes);
+      k->run = schema.composite;
+      slot->add_kernel(std::move(k));
+    }
+    if (schema.host_reference) {
+      auto k = kernel(OpKernel::Kind::HostReference, "", schema.dtypes);
+      k->run_on_host = schema.host_reference;
+      slot->add_kernel(std::move(k));
+    }
+    slot->define(std::move(schema), origin, s.library_);
+  }
+  for (auto& [spec, function] : s.kernels_) {
+    auto k = kernel(OpKernel::Kind::Native, spec.backend, spec.dtypes);
+    k->run = std::move(function);
+    op_slot(spec.op)->add_kernel(std::move(k));
+  }
+  s.ops_.clear();
+  s.kernels_.clear();
+}
+
+void Registry::link_ops() {
+  for (auto& [name, op] : ops_)
+    if (op->defined() && !op->schema().gradient.empty()) op->set_gradient(op_slot(op->schema().gradient));
 }
 
 template <typename T>
@@ -136,6 +302,7 @@ std::vector<RegisteredName> Registry::entries() const {
   tables_.each([&out](const auto& table) {
     for (const auto& [name, slot] : table) out.push_back(slot.entry);
   });
+  for (const auto& [name, entry] : op_names_) out.push_back(entry);
   return out;
 }
 

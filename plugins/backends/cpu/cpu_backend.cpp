@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "kernels.hpp"
+#include "nnplug/custom_op.hpp"
 
 namespace nnplug::cpu {
 
@@ -104,13 +105,20 @@ void CpuBackend::download(void* host, const Tensor& src, std::size_t bytes) {
   std::memcpy(host, src.data(), bytes);
 }
 
-bool CpuBackend::supports(const Op&, DType dtype) const { return dtype == DType::Float32 || dtype == DType::Float64; }
+bool CpuBackend::supports(const Op& op, DType dtype) const {
+  if (const auto* custom = std::get_if<op::Custom>(&op))
+    return custom->kernel && custom->kernel->runs_on(name(), dtype);
+  return dtype == DType::Float32 || dtype == DType::Float64;
+}
 
 void CpuBackend::run(const Op& op) {
   std::visit(
       [this](const auto& o) {
         using Kind = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<Kind, op::Conv2d> || std::is_same_v<Kind, op::Conv2dGrad> || std::is_same_v<Kind, op::Gemm>)
+        if constexpr (std::is_same_v<Kind, op::Custom>) {
+          require(o.kernel && o.kernel->backend == name(), "custom", "the op's kernel is not a cpu kernel");
+          o.kernel->run(OpCall(*o.kernel->op, *this, o.inputs, o.outputs, o.attributes));
+        } else if constexpr (std::is_same_v<Kind, op::Conv2d> || std::is_same_v<Kind, op::Conv2dGrad> || std::is_same_v<Kind, op::Gemm>)
           run_kernel(o, bfloat16_);
         else run_kernel(o);
       },

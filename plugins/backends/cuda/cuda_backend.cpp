@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernels.hpp"
+#include "nnplug/custom_op.hpp"
 
 namespace nnplug::cuda {
 
@@ -65,7 +66,10 @@ void CudaBackend::download(void* host, const Tensor& src, std::size_t bytes) {
   context_->synchronize_and_check("download");
 }
 
-bool CudaBackend::supports(const Op&, DType dtype) const { return dtype == DType::Float32 || dtype == DType::Float64; }
+bool CudaBackend::supports(const Op& op, DType dtype) const {
+  if (const auto* custom = std::get_if<op::Custom>(&op)) return custom->kernel && custom->kernel->runs_on(name(), dtype);
+  return dtype == DType::Float32 || dtype == DType::Float64;
+}
 
 void CudaBackend::run(const Op& op) {
   steps_->run(op);

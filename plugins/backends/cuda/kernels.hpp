@@ -57,6 +57,8 @@ void run_kernel(const op::AdamStep& o, DeviceContext& ctx);
 void run_kernel(const op::AdagradStep& o, DeviceContext& ctx);
 void run_kernel(const op::RmspropStep& o, DeviceContext& ctx);
 void run_kernel(const op::AdadeltaStep& o, DeviceContext& ctx);
+// A plugin's op: its cuda kernel gets the context's stream (custom_op.cpp).
+void run_kernel(const op::Custom& o, DeviceContext& ctx);
 
 // The checks every backend makes, with this backend's name in their messages ("cuda backend: gemm: ...").
 inline constexpr backends::OpChecks kChecks{"cuda"};

@@ -54,6 +54,7 @@ template <> inline constexpr int kFieldCount<op::AdamStep> = 13;
 template <> inline constexpr int kFieldCount<op::AdagradStep> = 8;
 template <> inline constexpr int kFieldCount<op::RmspropStep> = 11;
 template <> inline constexpr int kFieldCount<op::AdadeltaStep> = 8;
+template <> inline constexpr int kFieldCount<op::Custom> = 4;
 
 // Calls f(field...) with every field of o, in declaration order (const when o is).
 template <class O, class F>
@@ -102,6 +103,23 @@ inline void append_field(std::vector<std::uint64_t>& out, const Window2d& w) {
     out.push_back(static_cast<std::uint64_t>(v));
 }
 inline void append_field(std::vector<std::uint64_t>& out, double v) { out.push_back(std::bit_cast<std::uint64_t>(v)); }
+// A plugin op: its kernel, its tensors, and every attribute (none is live: a changed one means another op).
+inline void append_field(std::vector<std::uint64_t>& out, const OpKernel* kernel) {
+  out.push_back(reinterpret_cast<std::uintptr_t>(kernel));
+}
+inline void append_field(std::vector<std::uint64_t>& out, const std::vector<Tensor>& tensors) {
+  out.push_back(tensors.size());
+  for (const Tensor& t : tensors) append_field(out, t);
+}
+inline void append_field(std::vector<std::uint64_t>& out, const std::vector<OpAttributeValue>& values) {
+  for (const auto& v : values) {
+    out.push_back(v.index());
+    std::visit([&out](auto x) {
+      if constexpr (std::is_same_v<decltype(x), double>) out.push_back(std::bit_cast<std::uint64_t>(x));
+      else out.push_back(static_cast<std::uint64_t>(x));
+    }, v);
+  }
+}
 template <class V>
   requires std::is_integral_v<V> || std::is_enum_v<V>
 void append_field(std::vector<std::uint64_t>& out, V v) {

@@ -20,9 +20,9 @@ Tensor upload(Backend& backend, const Shape& shape, const std::vector<double>& v
   return t;
 }
 
-// Compares `analytic` with centred differences of objective() over the coordinates of `values` (on the
-// backend; objective() recomputes the loss from it). Adds the verdict to `result`.
-void compare(const Tensor& values, const std::vector<double>& analytic, const std::function<double()>& objective,
+}  // namespace
+
+void compare_with_centred_differences(const Tensor& values, const std::vector<double>& analytic, const std::function<double()>& objective,
              const std::string& what, const GradientCheckOptions& o, CheckResult& result) {
   auto host = to_host<double>(values);
   if (host.size() != analytic.size()) {
@@ -55,8 +55,6 @@ void compare(const Tensor& values, const std::vector<double>& analytic, const st
     result.worst_error = std::isnan(error) ? INFINITY : std::max(result.worst_error, error);
   }
 }
-
-}  // namespace
 
 std::vector<double> random_normal(std::size_t n, std::uint64_t seed) {
   Random random(seed);
@@ -92,10 +90,10 @@ CheckResult check_layer_gradient(Layer& layer, Backend& backend, const Shape& sa
   const auto dx = to_host<double>(layer.backward(r, true));
   std::vector<std::vector<double>> grads;
   for (Parameter* p : layer.parameters()) grads.push_back(to_host<double>(p->grad));
-  compare(x, dx, objective, "input", options, result);
+  compare_with_centred_differences(x, dx, objective, "input", options, result);
   const auto params = layer.parameters();
   for (std::size_t i = 0; i < params.size(); ++i)
-    if (params[i]->trainable) compare(params[i]->value, grads[i], objective, params[i]->name, options, result);
+    if (params[i]->trainable) compare_with_centred_differences(params[i]->value, grads[i], objective, params[i]->name, options, result);
   return result;
 }
 
@@ -111,7 +109,7 @@ CheckResult check_loss_gradient(Loss& loss, Backend& backend, const Shape& pred_
   Tensor pred = upload(backend, pred_shape, pred_values);
   Tensor value = backend.empty(Shape{1}, DType::Float64), grad = backend.empty(pred_shape, DType::Float64);
   loss.compute(pred, target, value, grad);
-  compare(pred, to_host<double>(grad), [&] {
+  compare_with_centred_differences(pred, to_host<double>(grad), [&] {
     loss.compute(pred, target, value, Tensor());
     return to_host<double>(value)[0];
   }, "prediction", options, result);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/conformance/component_checks.hpp"
+#include "nnplug/conformance/op_checks.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
 
@@ -186,6 +187,11 @@ std::vector<CheckResult> check_registered(const Registry& registry, const std::s
     if (kind == "regularizer") return {check_regularizer(*registry.create_regularizer(spec_of(name, extra)), *backend)};
     if (kind == "gradient_transform") return {check_gradient_transform(*registry.create_gradient_transform(spec_of(name, extra)), *backend)};
     if (kind == "communicator") return check_communicator(*registry.create_communicator(spec_of(name, extra)), *backend);
+    if (kind == "op" || kind == "kernel") {  // a kernel ("kernel:OP/BACKEND") is checked with every kernel of its op
+      const std::string op_name = name.substr(0, name.find('/'));
+      if (const auto op = registry.find_op(op_name)) return check_op(registry, op);
+      return {failed(label, fmt::format("op '{}' is not defined by any loaded plugin", op_name))};
+    }
   } catch (const std::exception& e) {
     return {failed(label, std::string("cannot be created for checking: ") + e.what() + " (give its parameters with --params)")};
   }

@@ -14,6 +14,9 @@ class NNPLUG_API Activation {
   virtual std::string type() const = 0;
   // Throws ShapeError if the activation cannot take this per-sample shape (softmax wants a vector).
   virtual void check(const Shape& input) const { (void)input; }
+  // Called when the model is built, with the backend and dtype it will run on. An activation that runs plugin ops
+  // binds them here (custom_op.hpp), so that an op with no kernel on this backend is refused before training.
+  virtual void prepare(Backend& backend, DType dtype) { (void)backend, (void)dtype; }
   // y = f(x); y has x's shape and may be x.
   virtual void forward(const Tensor& x, const Tensor& y) = 0;
   // dx = dL/dx given x, y = f(x) and dy = dL/dy.

@@ -1,16 +1,22 @@
 #pragma once
 // The ops a backend runs. An op is a plain struct of tensors and attributes; `Op` is the variant of all of them.
 // Adding an op means adding a struct here, a reference implementation in the CPU backend and conformance cases,
-// never a new virtual method on Backend. Every op requires its tensors to live on the backend that runs it, to
-// share one floating dtype (labels are int32) and to be contiguous. Shapes are stated per op; N = batch rows.
+// never a new virtual method on Backend; ops that plugins define travel as op::Custom (custom_op.hpp). Every op
+// requires its tensors to live on the backend that runs it, to share one floating dtype (labels are int32) and to
+// be contiguous. Shapes are stated per op; N = batch rows.
 #include <cstdint>
 #include <iterator>
 #include <limits>
 #include <variant>
+#include <vector>
 
 #include "nnplug/tensor.hpp"
 
 namespace nnplug {
+
+struct OpKernel;  // custom_op.hpp
+// The value of a plugin op's attribute: a number, an integer or a flag.
+using OpAttributeValue = std::variant<double, std::int64_t, bool>;
 
 // The element-wise functions a backend knows natively, with PyTorch's definitions. `alpha` is the one parameter
 // those that take one use: leaky_relu's negative slope, elu's alpha, softplus' beta (threshold fixed at 20).
@@ -327,6 +333,15 @@ struct AdadeltaStep {
   double lr = 1.0, rho = 0.9, eps = 1e-6, weight_decay = 0.0;
 };
 
+// An op a plugin defines (custom_op.hpp), as BoundOp issues it: the native kernel chosen for this backend's type and
+// dtype when the op was bound, its tensors in the order of its definition, and its attributes (every one, in the
+// definition's order). A backend runs it by calling kernel->run with its own native stream.
+struct Custom {
+  const OpKernel* kernel = nullptr;
+  std::vector<Tensor> inputs, outputs;
+  std::vector<OpAttributeValue> attributes;
+};
+
 }  // namespace nnplug::op
 
 namespace nnplug {
@@ -336,7 +351,7 @@ using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVecto
                         op::MaxGroupsGrad, op::Multiply, op::Dropout, op::BatchNorm, op::BatchNormGrad, op::Penalty,
                         op::RowNormConstraint, op::Clamp, op::SumSquares, op::ClipToNorm, op::AddNoise, op::Conv2d, op::Conv2dGrad,
                         op::Pool2d, op::Pool2dGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
-                        op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep>;
+                        op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep, op::Custom>;
 
 // The op's name, for error messages ("gemm", "adam_step", ...).
 inline const char* op_name(const Op& op) {
@@ -346,7 +361,7 @@ inline const char* op_name(const Op& op) {
       "max_groups", "max_groups_grad", "multiply",     "dropout",       "batch_norm",     "batch_norm_grad",
       "penalty",    "row_norm_constraint", "clamp",    "sum_squares",   "clip_to_norm",   "add_noise",      "conv2d",
       "conv2d_grad", "pool2d",       "pool2d_grad",    "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
-      "adam_step",  "adagrad_step",    "rmsprop_step", "adadelta_step"};
+      "adam_step",  "adagrad_step",    "rmsprop_step", "adadelta_step", "custom"};
   static_assert(std::size(names) == std::variant_size_v<Op>);
   return names[op.index()];
 }

@@ -8,6 +8,7 @@
 #include "nnplug/activation.hpp"
 #include "nnplug/backend.hpp"
 #include "nnplug/communicator.hpp"
+#include "nnplug/custom_op.hpp"
 #include "nnplug/export.hpp"
 #include "nnplug/initializer.hpp"
 #include "nnplug/layer.hpp"
@@ -22,7 +23,7 @@ namespace nnplug {
 
 // The kinds of plugin object.
 enum class PluginKind {
-  Backend, Layer, Activation, Loss, Initializer, Optimizer, Schedule, Regularizer, GradientTransform, Communicator
+  Backend, Layer, Activation, Loss, Initializer, Optimizer, Schedule, Regularizer, GradientTransform, Communicator, Op
 };
 
 inline const char* kind_name(PluginKind k) {
@@ -37,6 +38,7 @@ inline const char* kind_name(PluginKind k) {
     case PluginKind::Regularizer: return "regularizer";
     case PluginKind::GradientTransform: return "gradient_transform";
     case PluginKind::Communicator: return "communicator";
+    case PluginKind::Op: return "op";
   }
   return "?";
 }
@@ -59,6 +61,16 @@ class NNPLUG_API Registrar {
   virtual void add_regularizer(const std::string& name, Factory<Regularizer> factory) = 0;
   virtual void add_gradient_transform(const std::string& name, Factory<GradientTransform> factory) = 0;
   virtual void add_communicator(const std::string& name, Factory<Communicator> factory) = 0;
+
+  // Defines an op ("op:NAME" in the info record) and returns it, for the plugin's components to bind. Its
+  // composite and host reference, if the schema has them, become kernels of the op.
+  virtual std::shared_ptr<const OpDefinition> add_op(OpSchema schema) = 0;
+  // Adds a native kernel to an op this plugin defines, or to another plugin's op when the info record declares
+  // "kernel:OP/BACKEND". Checked once every plugin is loaded: the op exists, the backend type is one that some plugin
+  // provides, the dtypes are among the op's, the attributes are the op's.
+  virtual void add_kernel(OpKernelSpec spec, KernelFunction kernel) = 0;
+  // An op by name, defined by this plugin or any other (once all are loaded; binding an op no plugin defined fails).
+  virtual std::shared_ptr<const OpDefinition> op(const std::string& name) = 0;
 };
 
 }  // namespace nnplug

@@ -3,6 +3,7 @@
 // creates holds a shared handle to the library it came from, so a library is never unloaded while its objects live.
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -50,11 +51,23 @@ class Registry {
   // Why a name is not available ("" when no plugin declared it).
   std::string why_unavailable(PluginKind kind, const std::string& name) const;
 
+  // The ops plugins defined, by name; one of them, or null.
+  std::vector<std::shared_ptr<const OpDefinition>> ops() const;
+  std::shared_ptr<const OpDefinition> find_op(const std::string& name) const;
+  // The op of that name, defined or not yet (a plugin may name an op another plugin defines).
+  std::shared_ptr<OpDefinition> op_slot(const std::string& name);
+
   // Used by the loader: the registrar a library's register call fills. It refuses names the library did not
   // declare in its info record, and nothing it holds is visible until commit().
   class Staging;
   std::unique_ptr<Staging> stage(std::shared_ptr<const Library> library, double score);
+  // What is wrong with the ops and kernels a library staged ("" when nothing is), given every library staged in
+  // the same load (an op may come from any of them) and the backend types that any plugin found declares.
+  std::string op_problem(const Staging& staging, const std::vector<const Staging*>& batch,
+                         const std::set<std::string>& backend_types) const;
   void commit(Staging& staging);
+  // Once every library is committed: links each op to its gradient op.
+  void link_ops();
 
  private:
   // entry (which holds the library) is declared first so that it is destroyed last: the factory's code lives
@@ -92,13 +105,16 @@ class Registry {
 
   std::map<std::string, std::string> unusable_;  // "kind:name" -> why
   Tables tables_;
+  std::map<std::string, std::shared_ptr<OpDefinition>> ops_;  // every op named, defined or not
+  std::map<std::string, RegisteredName> op_names_;            // the defined ones, by the library that defines them
 
   friend class Staging;
 };
 
 class Registry::Staging final : public Registrar {
  public:
-  Staging(std::shared_ptr<const Library> library, double score) : library_(std::move(library)), score_(score) {}
+  Staging(Registry& registry, std::shared_ptr<const Library> library, double score)
+      : registry_(registry), library_(std::move(library)), score_(score) {}
   void add_backend(const std::string& name, Factory<Backend> f) override;
   void add_layer(const std::string& name, Factory<Layer> f) override;
   void add_activation(const std::string& name, Factory<Activation> f) override;
@@ -109,13 +125,22 @@ class Registry::Staging final : public Registrar {
   void add_regularizer(const std::string& name, Factory<Regularizer> f) override;
   void add_gradient_transform(const std::string& name, Factory<GradientTransform> f) override;
   void add_communicator(const std::string& name, Factory<Communicator> f) override;
+  std::shared_ptr<const OpDefinition> add_op(OpSchema schema) override;
+  void add_kernel(OpKernelSpec spec, KernelFunction kernel) override;
+  std::shared_ptr<const OpDefinition> op(const std::string& name) override;
 
  private:
+  void require_declared(const std::string& key, const std::string& what) const;
   template <typename T>
   void add(Table<T>& table, PluginKind kind, const std::string& name, Factory<T> f);
+  // The schema of an op this library defines, or null.
+  const OpSchema* defines(const std::string& op) const;
+  Registry& registry_;
   std::shared_ptr<const Library> library_;
   double score_;
   Tables tables_;
+  std::vector<std::pair<std::shared_ptr<OpDefinition>, OpSchema>> ops_;
+  std::vector<std::pair<OpKernelSpec, KernelFunction>> kernels_;
   friend class Registry;
 };
 

@@ -21,6 +21,7 @@ struct CheckResult {
   std::string detail;     // the worst coordinate, or the first coordinates that failed
   double worst_error = 0.0;
   int failures = 0;
+  bool skipped = false;   // could not run here (a device backend without its device); detail says why
 };
 
 struct GradientCheckOptions {
@@ -42,6 +43,11 @@ std::vector<double> away_from_zero(std::vector<double> v);
 CheckResult check_layer_gradient(Layer& layer, Backend& backend, const Shape& sample, std::int64_t batch,
                                  const std::vector<double>& x, const std::function<void(Layer&)>& prepare = {},
                                  const GradientCheckOptions& options = {});
+// Compares `analytic` with centred differences of objective() over the coordinates of `values` (on the backend;
+// objective() recomputes the loss from it), adding the verdict to `result` under the name `what`.
+void compare_with_centred_differences(const Tensor& values, const std::vector<double>& analytic,
+                                      const std::function<double()>& objective, const std::string& what,
+                                      const GradientCheckOptions& options, CheckResult& result);
 // The same for an activation, used as a layer.
 CheckResult check_activation_gradient(std::shared_ptr<Activation> activation, Backend& backend, const Shape& sample,
                                       std::int64_t batch, const std::vector<double>& x, const GradientCheckOptions& options = {});

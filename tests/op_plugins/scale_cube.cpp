@@ -1,0 +1,108 @@
+// An op plugin for the tests: op 'scale_cube' (y = scale * x^3) with a cpu kernel, a composite and a host
+// reference, its gradient op 'scale_cube_grad' (dx = 3 scale x^2 dy), and activation 'scale_cube' that binds them.
+// Built several times (tests/op_plugins/CMakeLists.txt), each with one defect the host must catch, named by
+// FIXTURE_DEFECT: none, wrong_element, throws, unknown_backend, dtype_mismatch, attribute_mismatch, gpu_only.
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+#include "nnplug/plugin.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+constexpr bool defect(const char* name) { return std::string_view(FIXTURE_DEFECT) == name; }
+
+template <typename T>
+void cube_on_cpu(const OpCall& call) {
+  const auto* x = call.inputs[0].data<T>();
+  auto* y = call.outputs[0].data<T>();
+  const T scale = static_cast<T>(call.number("scale"));
+  for (std::int64_t i = 0; i < call.inputs[0].numel(); ++i) y[i] = scale * x[i] * x[i] * x[i];
+  if (defect("wrong_element") && call.inputs[0].numel() > 3) y[3] += T(0.25);
+  if (defect("throws")) throw std::runtime_error("the lookup table is missing");
+}
+
+template <typename T>
+void cube_grad_on_cpu(const OpCall& call) {
+  const auto* x = call.inputs[0].data<T>();
+  const auto* dy = call.inputs[2].data<T>();
+  auto* dx = call.outputs[0].data<T>();
+  const T scale = static_cast<T>(call.number("scale"));
+  for (std::int64_t i = 0; i < call.inputs[0].numel(); ++i) dx[i] = 3 * scale * x[i] * x[i] * dy[i];
+}
+
+OpSchema cube_schema() {
+  OpSchema s;
+  s.name = "scale_cube";
+  s.inputs = {"x"};
+  s.outputs = {"y"};
+  s.attributes = {{"scale", 1.0}};
+  s.gradient = "scale_cube_grad";
+  if (defect("dtype_mismatch")) s.dtypes = {DType::Float64};
+  if (defect("gpu_only")) return s;  // no reference: only the cuda kernel below
+  s.composite = [](const OpCall& call) {  // y = scale * (x * x) * x with built-in ops
+    const Tensor &x = call.inputs[0], &y = call.outputs[0];
+    call.backend.run(op::Multiply{x, x, y});
+    call.backend.run(op::Multiply{y, x, y});
+    call.backend.run(op::Axpby{y, y, 0.0, call.number("scale")});
+  };
+  s.host_reference = [](HostOpCall& call) {
+    const double scale = call.number("scale");
+    for (std::size_t i = 0; i < call.inputs[0].values.size(); ++i) call.outputs[0].values[i] = scale * std::pow(call.inputs[0].values[i], 3);
+  };
+  return s;
+}
+
+OpSchema cube_grad_schema() {
+  OpSchema s;
+  s.name = "scale_cube_grad";
+  s.inputs = {"x", "y", "dy"};
+  s.outputs = {"dx"};
+  s.attributes = {{"scale", 1.0}};
+  s.host_reference = [](HostOpCall& call) {
+    const double scale = call.number("scale");
+    const auto &x = call.inputs[0].values, &dy = call.inputs[2].values;
+    for (std::size_t i = 0; i < x.size(); ++i) call.outputs[0].values[i] = 3 * scale * x[i] * x[i] * dy[i];
+  };
+  return s;
+}
+
+class ScaleCube final : public Activation {
+ public:
+  ScaleCube(OpHandle op, double scale) : op_(std::move(op)), scale_(scale) {}
+  std::string type() const override { return "scale_cube"; }
+  void prepare(Backend& backend, DType dtype) override { op_.on(backend, dtype); }
+  void forward(const Tensor& x, const Tensor& y) override { op_.on(x)({x}, {y}, {{"scale", scale_}}); }
+  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& dx) override {
+    op_.on(x).gradient()({x, y, dy}, {dx}, {{"scale", scale_}});
+  }
+
+ private:
+  OpHandle op_;
+  double scale_;
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN(FIXTURE_NAME, "1.0.0", "op:scale_cube op:scale_cube_grad activation:scale_cube", 0) {
+  auto cube = registrar.add_op(cube_schema());
+  registrar.add_op(cube_grad_schema());
+  OpKernelSpec spec{"scale_cube", defect("unknown_backend") ? "tpu" : defect("gpu_only") ? "cuda" : "cpu"};
+  if (defect("dtype_mismatch")) spec.dtypes = {DType::Float32};
+  if (defect("attribute_mismatch")) spec.attributes = std::vector<std::string>{"factor"};
+  registrar.add_kernel(spec, [](const OpCall& call) {
+    if (call.dtype() == DType::Float32) cube_on_cpu<float>(call);
+    else cube_on_cpu<double>(call);
+  });
+  registrar.add_kernel({"scale_cube_grad", "cpu"}, [](const OpCall& call) {
+    if (call.dtype() == DType::Float32) cube_grad_on_cpu<float>(call);
+    else cube_grad_on_cpu<double>(call);
+  });
+  registrar.add_activation("scale_cube", [cube](const Params& p) {
+    const double scale = p.number("scale", 1.0);
+    p.check_unused();
+    return std::make_unique<ScaleCube>(cube, scale);
+  });
+}
