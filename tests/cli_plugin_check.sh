@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # nnplug plugin-check on good and bad plugins: a verdict per check, exit status 0 only when every check passes.
-#   usage: cli_plugin_check.sh NNPLUG PLUGIN_DIR BROKEN_PLUGIN_DIR
+#   usage: cli_plugin_check.sh NNPLUG PLUGIN_DIR BROKEN_PLUGIN_DIR OP_PLUGIN_DIR
 set -u
-nnplug=$1 plugins=$2 broken=$3
+nnplug=$1 plugins=$2 broken=$3 ops=$4
 failures=0
 
 expect() {  # expect "description" expected_status "expected output fragment" args...
@@ -28,6 +28,13 @@ cpu=$("$nnplug" plugins | awk '$1 == "backend" && $2 == "cpu" { print $4 }')
 expect "a backend" 0 "PASS  cpu conv2d_grad (float32)" "$cpu"
 expect "a wrong gradient" 1 "FAIL  wrong_gradient gradient: relative error over 1e-07: input [0]" "$broken/test_plugin_wrong_gradient.so"
 expect "a wrong ABI" 1 "FAIL  load: rejected" "$broken/test_plugin_wrong_abi.so"
+# A plugin op: every kernel against the reference in both dtypes, and the gradient op against centred differences;
+# a kernel wrong in one element fails and names the element.
+expect "an op" 0 "PASS  op scale_cube gradient (scale_cube_grad, float64)" "$ops/none/op_fixture_none.so"
+expect "an op kernel wrong in one element" 1 "FAIL  op scale_cube cpu kernel (float32): [3]: " "$ops/wrong_element/op_fixture_wrong_element.so"
+expect "an op kernel for a backend that does not exist" 1 "is for backend 'tpu', which no plugin provides" \
+  "$ops/unknown_backend/op_fixture_unknown_backend.so"
+expect "an op without a reference, on a machine without its GPU" 1 "FAIL  op scale_cube has a reference" "$ops/gpu_only/op_fixture_gpu_only.so"
 out=$("$nnplug" plugin-check /nonexistent/x.so 2>&1)
 [ $? -eq 1 ] && [[ "$out" == *"/nonexistent/x.so: the plugin file does not exist"* ]] && echo "ok: a missing file" || { echo "FAIL: missing file: $out"; failures=$((failures + 1)); }
 

@@ -60,13 +60,16 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
 
   if (lead) {
     fmt::print("backend: {} ({})\n", ex.backend->name().c_str(), ex.backend->device().c_str());
-    fmt::print("{}\n", describe_precision(ex.precision, ex.model->dtype()));
+    std::vector<std::string> plugin_ops;
+    for (const auto& op : registry.ops())
+      if (!op->bindings().empty()) plugin_ops.push_back(op->name());
+    fmt::print("{}\n", describe_precision(ex.precision, ex.model->dtype(), plugin_ops));
     if (distributed)
       fmt::print("data-parallel: {} ranks over {} ({}); batch_size {} is the global batch, about {} samples per rank\n",
                  communicator.size(), communicator.name().c_str(), communicator.describe().c_str(), static_cast<long long>(ex.fit.batch_size), static_cast<long long>(ex.fit.batch_size / communicator.size()));
     fmt::print("data: {} training, {} validation, {} test samples\n",
                static_cast<long long>(ex.train.size()), static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
-    fmt::print("{}\n", ex.model->summary().c_str());
+    fmt::print("{}{}\n", ex.model->summary(), registry.describe_op_bindings());
     std::fflush(stdout);
   }
 

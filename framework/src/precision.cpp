@@ -1,6 +1,7 @@
 #include "nnplug/framework/precision.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace nnplug {
 
@@ -45,14 +46,16 @@ std::string saved_precision(const Params::Json& spec) {
   return kDefaultPrecision;
 }
 
-std::string describe_precision(const std::string& precision, DType model_dtype) {
+std::string describe_precision(const std::string& precision, DType model_dtype, const std::vector<std::string>& plugin_ops) {
   if (precision == kDefaultPrecision) return fmt::format("precision: {}", dtype_name(model_dtype));
   if (model_dtype != DType::Float32)
     return fmt::format("precision: {} asked, but the model computes in {}, which mixed precision leaves as it is", precision,
                        dtype_name(model_dtype));
   return fmt::format("precision: {} mixed (matrix products and convolutions read {} inputs and accumulate in float32; weights, "
-                     "optimizer state, the loss and every other op in float32)",
-                     precision, precision);
+                     "optimizer state, the loss and every other op in float32){}",
+                     precision, precision,
+                     plugin_ops.empty() ? "" : fmt::format("; plugin ops {} run in float32: their kernels have no {} form",
+                                                           fmt::join(plugin_ops, ", "), precision));
 }
 
 }  // namespace nnplug

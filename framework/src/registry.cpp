@@ -111,6 +111,13 @@ std::shared_ptr<const OpDefinition> Registry::find_op(const std::string& name) c
   return it != ops_.end() && it->second->defined() ? it->second : nullptr;
 }
 
+std::string Registry::describe_op_bindings() const {
+  std::string out;
+  for (const auto& op : ops())
+    for (const auto& [where, kernel] : op->bindings()) out += fmt::format("op {} on {}: {}\n", op->name(), where, kernel->describe());
+  return out;
+}
+
 namespace {
 
 std::vector<std::string> attribute_names(const OpSchema& schema) {

@@ -133,8 +133,7 @@ std::vector<CheckResult> check_op(const Registry& registry, const std::shared_pt
     }
     for (const auto& kernel : op->kernels()) {
       if (kernel.get() == reference || !kernel->runs(dtype)) continue;
-      CheckResult r{fmt::format("op {} {} kernel ({})", op->name(), kernel->kind == OpKernel::Kind::Native ? kernel->backend
-                                 : kernel->kind == OpKernel::Kind::Composite ? "composite" : "host reference", dtype_name(dtype))};
+      CheckResult r{fmt::format("op {} {} ({})", op->name(), kernel->label(), dtype_name(dtype))};
       std::shared_ptr<Backend> backend = cpu;
       if (kernel->kind == OpKernel::Kind::Native) {
         if (!registry.has(PluginKind::Backend, kernel->backend)) {

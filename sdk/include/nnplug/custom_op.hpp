@@ -129,14 +129,15 @@ struct OpKernel {
   bool runs_on(const std::string& backend_type, DType dtype) const {
     return kind == Kind::Native && backend == backend_type && runs(dtype);
   }
+  // "cpu kernel", "composite reference", "host reference".
+  std::string label() const {
+    return kind == Kind::Native ? backend + " kernel" : kind == Kind::Composite ? "composite reference" : "host reference";
+  }
   // "cpu kernel (float32, float64) from plugin ..."
   std::string describe() const {
     std::string types;
     for (DType t : dtypes) types += (types.empty() ? "" : ", ") + std::string(dtype_name(t));
-    const std::string what = kind == Kind::Native      ? backend + " kernel"
-                             : kind == Kind::Composite ? std::string("composite reference")
-                                                       : std::string("host reference");
-    return what + " (" + types + ") from " + origin;
+    return label() + " (" + types + ") from " + origin;
   }
 };
 

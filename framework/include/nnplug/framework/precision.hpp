@@ -6,6 +6,7 @@
 // parameter, so that any backend plugin can offer it and refuse it with its own reason (a CPU without bfloat16).
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "nnplug/framework/registry.hpp"
 
@@ -25,7 +26,8 @@ std::shared_ptr<Backend> create_backend_in_precision(const Registry& registry, c
 // section's, else float32.
 std::string saved_precision(const Params::Json& spec);
 
-// One line for a run's banner: what runs in which precision on this model.
-std::string describe_precision(const std::string& precision, DType model_dtype);
+// One line for a run's banner: what runs in which precision on this model; in mixed precision, also the plugin ops
+// the model binds (`plugin_ops`, see custom_op.hpp), which run in float32 because their kernels have no bfloat16 form.
+std::string describe_precision(const std::string& precision, DType model_dtype, const std::vector<std::string>& plugin_ops = {});
 
 }  // namespace nnplug

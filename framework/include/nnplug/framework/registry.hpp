@@ -54,6 +54,9 @@ class Registry {
   // The ops plugins defined, by name; one of them, or null.
   std::vector<std::shared_ptr<const OpDefinition>> ops() const;
   std::shared_ptr<const OpDefinition> find_op(const std::string& name) const;
+  // One line per plugin op bound so far, per backend and dtype, with the kernel it runs: "op scale_cube on cpu
+  // float32: cpu kernel (float32, float64) from plugin ...". Empty when no plugin op is bound.
+  std::string describe_op_bindings() const;
   // The op of that name, defined or not yet (a plugin may name an op another plugin defines).
   std::shared_ptr<OpDefinition> op_slot(const std::string& name);
 
