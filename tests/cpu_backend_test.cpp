@@ -313,5 +313,18 @@ TEST(CpuBackend, DescribesItsVariant) {
   EXPECT_EQ(be->device().rfind("cpu ", 0), 0u) << be->device();
 }
 
+// An activation's gradient that reads y = f(x) (tanh) refuses an op without it, rather than reading nothing.
+TEST(CpuBackend, ActivationGradientWithoutTheTensorItReadsIsRefused) {
+  auto be = cpu_backend();
+  Tensor x = tensor(*be, Shape{4}, {1, 2, 3, 4}), dy = tensor(*be, Shape{4}, {1, 1, 1, 1}), dx = be->empty(Shape{4}, DType::Float64);
+  try {
+    be->run(op::ActivationGrad{x, Tensor(), dy, dx, Pointwise::Tanh});
+    FAIL() << "no error";
+  } catch (const BackendError& e) {
+    EXPECT_STREQ(e.what(), "cpu backend: activation_grad: this function's gradient needs y = f(x)");
+  }
+  EXPECT_THROW(be->run(op::ActivationGrad{Tensor(), x, dy, dx, Pointwise::Relu}), BackendError);
+}
+
 }  // namespace
 }  // namespace nnplug::test

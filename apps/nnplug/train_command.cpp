@@ -57,6 +57,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     require_same_on_every_rank(communicator, "the data (training, validation and test sets)", data_fingerprint(ex),
                                "every rank must read the same files");
   ex.fit.progress = args.progress && lead;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);  // before the banner: the optimizer binds its plugin ops here
 
   if (lead) {
     fmt::print("backend: {} ({})\n", ex.backend->name().c_str(), ex.backend->device().c_str());
@@ -84,7 +85,6 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     ex.fit.callbacks.push_back(std::make_shared<HistoryWriter>(args.run_dir / "history.csv"));
     ex.fit.callbacks.push_back(std::make_shared<TrainingMonitor>(args.run_dir / "monitor.jsonl"));
   }
-  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
   if (!args.resume.empty()) {
     const RestoredCheckpoint restored = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
     ex.fit.initial_epoch = restored.epoch;

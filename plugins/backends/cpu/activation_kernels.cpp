@@ -130,7 +130,7 @@ void run_kernel(const op::Activation& o) {
 }
 
 void run_kernel(const op::ActivationGrad& o) {
-  require_same_count(o.dy, o.dx, "activation_grad");
+  kChecks.activation_grad(o);
   with_float_type(o.dx, "activation_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.defined() ? o.x.data<T>() : nullptr;

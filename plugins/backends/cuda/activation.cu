@@ -63,15 +63,6 @@ __global__ void activation_grad_kernel(Pointwise fn, T alpha, const T* x, const 
   NNPLUG_GRID_LOOP(i, n) dx[i] = activate_grad(fn, alpha, x ? x[i] : T(0), y ? y[i] : T(0), dy[i]);
 }
 
-// Which of x and y each gradient reads: a layer may keep only one of them.
-bool needs_x(Pointwise fn) {
-  return fn == Pointwise::Relu || fn == Pointwise::LeakyRelu || fn == Pointwise::Elu || fn == Pointwise::Selu ||
-         fn == Pointwise::Silu || fn == Pointwise::Gelu || fn == Pointwise::Softplus;
-}
-bool needs_y(Pointwise fn) {
-  return fn == Pointwise::Elu || fn == Pointwise::Selu || fn == Pointwise::Sigmoid || fn == Pointwise::Tanh;
-}
-
 }  // namespace
 
 void run_kernel(const op::Activation& o, DeviceContext& ctx) {
@@ -85,9 +76,7 @@ void run_kernel(const op::Activation& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::ActivationGrad& o, DeviceContext& ctx) {
-  require_same_count(o.dy, o.dx, "activation_grad");
-  require(!needs_x(o.fn) || o.x.defined(), "activation_grad", "this function's gradient needs x");
-  require(!needs_y(o.fn) || o.y.defined(), "activation_grad", "this function's gradient needs y = f(x)");
+  kChecks.activation_grad(o);
   with_float_type(o.dx, "activation_grad", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.dx.numel();

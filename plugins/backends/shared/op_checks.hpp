@@ -74,6 +74,17 @@ class OpChecks {
             "x " + o.x.shape().str() + " and out " + o.out.shape().str() + " do not fit");
   }
 
+  // An activation's gradient reads x, y = f(x) or both, as the function needs: a layer may keep only one of them.
+  void activation_grad(const op::ActivationGrad& o) const {
+    same_count(o.dy, o.dx, "activation_grad");
+    const Pointwise f = o.fn;
+    const bool needs_x = f == Pointwise::Relu || f == Pointwise::LeakyRelu || f == Pointwise::Elu || f == Pointwise::Selu ||
+                         f == Pointwise::Silu || f == Pointwise::Gelu || f == Pointwise::Softplus;
+    const bool needs_y = f == Pointwise::Elu || f == Pointwise::Selu || f == Pointwise::Sigmoid || f == Pointwise::Tanh;
+    require(!needs_x || (o.x.defined() && o.x.numel() == o.dx.numel()), "activation_grad", "this function's gradient needs x");
+    require(!needs_y || (o.y.defined() && o.y.numel() == o.dx.numel()), "activation_grad", "this function's gradient needs y = f(x)");
+  }
+
   // Softmax and its gradient: rows of a (N, C) tensor.
   void rows(const Tensor& t, const char* op) const { require(t.rank() >= 2, op, "needs a (N, C) tensor, got " + t.shape().str()); }
 

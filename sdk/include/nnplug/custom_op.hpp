@@ -66,6 +66,14 @@ struct OpCall : OpAttributes {
 };
 using KernelFunction = std::function<void(const OpCall&)>;
 
+// Calls f(T{}) with T = float or double, as dtype says: the body of a kernel written once for both.
+template <typename F>
+void with_float_type(DType dtype, F&& f) {
+  if (dtype == DType::Float32) f(float{});
+  else if (dtype == DType::Float64) f(double{});
+  else throw InvalidArgument(std::string("op kernels run float32 and float64, not ") + dtype_name(dtype));
+}
+
 // What a host reference receives: every tensor as double values on the host. The outputs come shaped by the shape
 // rule and hold the outputs' current values (an op that updates its outputs reads them).
 struct HostTensor {

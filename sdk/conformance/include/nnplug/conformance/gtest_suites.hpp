@@ -9,15 +9,18 @@
 //   INSTANTIATE_TEST_SUITE_P(MyOpt, OptimizerConformance, ::testing::Values(R"({"type": "my_opt", "lr": 0.1})"));
 //   INSTANTIATE_TEST_SUITE_P(MyInit, InitializerConformance, ::testing::Values(InitializerCase{R"("my_init")", 0.0, 0.1}));
 //   INSTANTIATE_TEST_SUITE_P(MyBackend, BackendConformance, ::testing::Values(R"("my_backend")"));
+//   INSTANTIATE_TEST_SUITE_P(MyOp, OpConformance, ::testing::Values("my_op", "my_op_grad"));
 //
 // Include this header in one test source only (it defines the tests). Plugins are found through
 // NNPLUG_PLUGIN_PATH and the installed nnplug's plugin folder (see plugin_registry.hpp).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "nnplug/conformance/component_checks.hpp"
 #include "nnplug/conformance/gradient_check.hpp"
+#include "nnplug/conformance/op_checks.hpp"
 #include "nnplug/conformance/plugin_checks.hpp"
 #include "nnplug/conformance/plugin_registry.hpp"
 
@@ -55,6 +58,7 @@ class OptimizerConformance : public ::testing::TestWithParam<std::string> {};
 class InitializerConformance : public ::testing::TestWithParam<InitializerCase> {};
 class BackendConformance : public ::testing::TestWithParam<std::string> {};
 class MixedPrecisionConformance : public ::testing::TestWithParam<std::string> {};
+class OpConformance : public ::testing::TestWithParam<std::string> {};  // an op's name
 // An author instantiates the suites for the kinds their plugin provides; the others stay silent.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ActivationConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(LayerConformance);
@@ -63,6 +67,7 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(OptimizerConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(InitializerConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(BackendConformance);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(MixedPrecisionConformance);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(OpConformance);
 
 #define NNPLUG_EXPECT_PASSES(result) EXPECT_TRUE((result).passed) << (result).check << ": " << (result).detail
 
@@ -149,6 +154,17 @@ TEST_P(MixedPrecisionConformance, ProductsAndConvolutionsStayWithinTheirToleranc
   }
   auto reference = reference_backend();
   for (const auto& r : check_backend_mixed_precision(*candidate, *reference)) NNPLUG_EXPECT_PASSES(r);
+}
+
+// Every kernel of a plugin op against its reference, and its gradient op against centred differences (op_checks.hpp).
+// A kernel for a backend not usable here (a CUDA kernel without a GPU) is reported as skipped, with the reason.
+TEST_P(OpConformance, EveryKernelMatchesTheReferenceAndTheGradientMatchesCentredDifferences) {
+  const auto op = registry().find_op(GetParam());
+  ASSERT_TRUE(op) << "no loaded plugin defines op '" << GetParam() << "'";
+  for (const auto& r : check_op(registry(), op)) {
+    if (r.skipped) std::printf("skipped: %s: %s\n", r.check.c_str(), r.detail.c_str());
+    else NNPLUG_EXPECT_PASSES(r);
+  }
 }
 
 }  // namespace nnplug::conformance
