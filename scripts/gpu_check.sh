@@ -5,7 +5,7 @@
 #   usage: scripts/gpu_check.sh BUILT_IN [BUILD_DIR]
 # BUILT_IN is the checkout the build was made in (e.g. /work/main): the build names the source tree and its own
 # folder by absolute path, so that path is linked to this checkout when it is elsewhere. BUILD_DIR (default build)
-# needs only lib/, tests/nnplug_tests and bench/train_throughput. The CUDA libraries are looked for in the toolkit
+# needs only lib/, tests/nnplug_tests, bench/train_throughput and sdk_example/ (the example plugin ops). The CUDA libraries are looked for in the toolkit
 # and in PyTorch's wheels. Logs go to $OUT when it is set (the device tool brings that folder back).
 set -uo pipefail
 built_in=$1
@@ -34,5 +34,15 @@ export LD_LIBRARY_PATH
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$out/gpu.txt"
 "$build/tests/nnplug_tests" --gtest_filter='*Cuda*:*cuda*:StepReplay*' 2>&1 | tee "$out/cuda_tests.log"
 tests=$?
+# The example plugins' CUDA kernels (sdk/examples/custom_ops, built by the sdk_example test) against their ops'
+# references, and in a step of their own on the GPU; without a GPU these checks are skipped, here they must run.
+ops=$build/sdk_example/custom_ops
+if [ -x "$ops/custom_ops_test" ]; then
+  NNPLUG_PLUGIN_PATH=$ops "$ops/custom_ops_test" 2>&1 | tee "$out/custom_ops.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || tests=1
+  grep -q "skipped: op .* cuda kernel" "$out/custom_ops.log" && { echo "the plugin ops' cuda kernels were skipped on a GPU" >&2; tests=1; }
+else
+  echo "warning: $ops/custom_ops_test is not built (run the sdk_example test first); plugin op kernels not checked" >&2
+fi
 bash "$here/bench/run_gpu.sh" "$build" 2>&1 | tee "$out/bench_gpu.log"
 exit "$tests"

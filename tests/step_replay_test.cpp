@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "nnplug/custom_op.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/trainer.hpp"
 #include "step_recorder.hpp"
@@ -226,6 +227,14 @@ TEST(StepReplay, OnlyLiveFieldsMayDifferBetweenTheSameOps) {
   EXPECT_EQ(signature(op::AddNoise{w, 0.1, 1}), signature(op::AddNoise{w, 0.2, 2}));  // gradient noise decays
   EXPECT_NE(signature(op::Copy{w, g}), signature(op::Copy{g, w}));
   EXPECT_NE(signature(op::Copy{w, g}), signature(op::Multiply{w, g, Tensor()}));
+  // A plugin op is the same op again only with the same kernel, tensors and every attribute (none is live).
+  OpKernel kernel, another_kernel;
+  auto custom = [&](const OpKernel& k, const Tensor& x, OpAttributeValue a) { return op::Custom{&k, {x}, {g}, {a, true}}; };
+  EXPECT_EQ(signature(custom(kernel, w, 0.5)), signature(custom(kernel, w, 0.5)));
+  EXPECT_NE(signature(custom(kernel, w, 0.5)), signature(custom(kernel, w, 0.25)));
+  EXPECT_NE(signature(custom(kernel, w, 0.5)), signature(custom(kernel, w, std::int64_t{0})));
+  EXPECT_NE(signature(custom(kernel, w, 0.5)), signature(custom(another_kernel, w, 0.5)));
+  EXPECT_NE(signature(custom(kernel, w, 0.5)), signature(custom(kernel, other, 0.5)));
 }
 
 TEST(StepReplay, TheRecorderCapturesAfterTwoEqualRunsAndFallsBackOnADifferentOp) {
