@@ -361,6 +361,7 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
   // Ops and kernels are checked once every library is staged: a kernel may be for another library's op, and for
   // any backend type that a plugin found here declares, usable or not (a CUDA kernel on a machine without a GPU).
   std::set<std::string> backend_types;
+  for (const auto& name : registry.names(PluginKind::Backend)) backend_types.insert(name);  // from an earlier load
   for (const auto& c : verdicts)
     for (const auto& key : split_words(c.provides.c_str()))
       if (key.starts_with("backend:")) backend_types.insert(key.substr(8));
