@@ -50,7 +50,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {9, 0xc2e2510c6a174b60ULL},
     {10, 0xc2616a10a4d64fc5ULL},
     {11, 0x30bf8494cf22465fULL},
-    {12, 0x7932d47754c0a258ULL},
+    {12, 0x8a197d31b0d8a4f1ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "nnplug/op_activation.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -33,62 +34,34 @@ void cube_grad_on_cpu(const OpCall& call) {
   for (std::int64_t i = 0; i < call.inputs[0].numel(); ++i) dx[i] = 3 * scale * x[i] * x[i] * dy[i];
 }
 
-OpSchema cube_schema() {
-  OpSchema s;
-  s.name = "scale_cube";
-  s.inputs = {"x"};
-  s.outputs = {"y"};
-  s.attributes = {{"scale", 1.0}};
-  s.gradient = "scale_cube_grad";
-  if (defect("dtype_mismatch")) s.dtypes = {DType::Float64};
-  if (defect("gpu_only")) return s;  // no reference: only the cuda kernel below
-  s.composite = [](const OpCall& call) {  // y = scale * (x * x) * x with built-in ops
+std::pair<OpSchema, OpSchema> schemas() {
+  auto [cube, gradient] = activation_op_schemas("scale_cube", {{"scale", 1.0}});
+  gradient.host_reference = [](HostOpCall& call) {
+    const double scale = call.number("scale");
+    const auto &x = call.inputs[0].values, &dy = call.inputs[2].values;
+    for (std::size_t i = 0; i < x.size(); ++i) call.outputs[0].values[i] = 3 * scale * x[i] * x[i] * dy[i];
+  };
+  if (defect("dtype_mismatch")) cube.dtypes = {DType::Float64};
+  if (defect("gpu_only")) return {std::move(cube), std::move(gradient)};  // no reference: only the cuda kernel below
+  cube.composite = [](const OpCall& call) {  // y = scale * (x * x) * x with built-in ops
     const Tensor &x = call.inputs[0], &y = call.outputs[0];
     call.backend.run(op::Multiply{x, x, y});
     call.backend.run(op::Multiply{y, x, y});
     call.backend.run(op::Axpby{y, y, 0.0, call.number("scale")});
   };
-  s.host_reference = [](HostOpCall& call) {
+  cube.host_reference = [](HostOpCall& call) {
     const double scale = call.number("scale");
     for (std::size_t i = 0; i < call.inputs[0].values.size(); ++i) call.outputs[0].values[i] = scale * std::pow(call.inputs[0].values[i], 3);
   };
-  return s;
+  return {std::move(cube), std::move(gradient)};
 }
-
-OpSchema cube_grad_schema() {
-  OpSchema s;
-  s.name = "scale_cube_grad";
-  s.inputs = {"x", "y", "dy"};
-  s.outputs = {"dx"};
-  s.attributes = {{"scale", 1.0}};
-  s.host_reference = [](HostOpCall& call) {
-    const double scale = call.number("scale");
-    const auto &x = call.inputs[0].values, &dy = call.inputs[2].values;
-    for (std::size_t i = 0; i < x.size(); ++i) call.outputs[0].values[i] = 3 * scale * x[i] * x[i] * dy[i];
-  };
-  return s;
-}
-
-class ScaleCube final : public Activation {
- public:
-  ScaleCube(OpHandle op, double scale) : op_(std::move(op)), scale_(scale) {}
-  std::string type() const override { return "scale_cube"; }
-  void prepare(Backend& backend, DType dtype) override { op_.on(backend, dtype); }
-  void forward(const Tensor& x, const Tensor& y) override { op_.on(x)({x}, {y}, {{"scale", scale_}}); }
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& dx) override {
-    op_.on(x).gradient()({x, y, dy}, {dx}, {{"scale", scale_}});
-  }
-
- private:
-  OpHandle op_;
-  double scale_;
-};
 
 }  // namespace
 
 NNPLUG_PLUGIN(FIXTURE_NAME, "1.0.0", "op:scale_cube op:scale_cube_grad activation:scale_cube", 0) {
-  auto cube = registrar.add_op(cube_schema());
-  registrar.add_op(cube_grad_schema());
+  auto [cube_schema, gradient_schema] = schemas();
+  auto cube = registrar.add_op(std::move(cube_schema));
+  registrar.add_op(std::move(gradient_schema));
   OpKernelSpec spec{"scale_cube", defect("unknown_backend") ? "tpu" : defect("gpu_only") ? "cuda" : "cpu"};
   if (defect("dtype_mismatch")) spec.dtypes = {DType::Float32};
   if (defect("attribute_mismatch")) spec.attributes = std::vector<std::string>{"factor"};
@@ -103,6 +76,6 @@ NNPLUG_PLUGIN(FIXTURE_NAME, "1.0.0", "op:scale_cube op:scale_cube_grad activatio
   registrar.add_activation("scale_cube", [cube](const Params& p) {
     const double scale = p.number("scale", 1.0);
     p.check_unused();
-    return std::make_unique<ScaleCube>(cube, scale);
+    return std::make_unique<OpActivation>("scale_cube", cube, OpActivation::Values{{"scale", scale}});
   });
 }

@@ -6,6 +6,7 @@
 //     a cpu kernel, a cuda kernel and a host reference.
 #include <cmath>
 
+#include "nnplug/op_activation.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
 #include "cuda_kernels.hpp"
@@ -24,13 +25,9 @@ T hardswish_slope(T x) {
   return x < T(-3) ? T(0) : x <= T(3) ? x / T(3) + T(0.5) : T(1);
 }
 
-OpSchema forward_schema() {
-  OpSchema s;
-  s.name = "hardswish";
-  s.inputs = {"x"};
-  s.outputs = {"y"};
-  s.gradient = "hardswish_grad";
-  s.composite = [](const OpCall& call) {
+std::pair<OpSchema, OpSchema> schemas() {
+  auto [forward, gradient] = activation_op_schemas("hardswish");
+  forward.composite = [](const OpCall& call) {
     const Tensor &x = call.inputs[0], &y = call.outputs[0];
     Tensor t = call.backend.empty(x.shape(), x.dtype());
     call.backend.run(op::Fill{t, 3.0});
@@ -39,19 +36,11 @@ OpSchema forward_schema() {
     call.backend.run(op::Multiply{x, t, y});
     call.backend.run(op::Axpby{y, y, 1.0 / 6.0, 0.0});
   };
-  return s;
-}
-
-OpSchema gradient_schema() {
-  OpSchema s;
-  s.name = "hardswish_grad";
-  s.inputs = {"x", "y", "dy"};
-  s.outputs = {"dx"};
-  s.host_reference = [](HostOpCall& call) {
+  gradient.host_reference = [](HostOpCall& call) {
     const auto &x = call.inputs[0].values, &dy = call.inputs[2].values;
     for (std::size_t i = 0; i < x.size(); ++i) call.outputs[0].values[i] = dy[i] * hardswish_slope(x[i]);
   };
-  return s;
+  return {std::move(forward), std::move(gradient)};
 }
 
 void forward_on_cpu(const OpCall& call) {
@@ -72,25 +61,12 @@ void gradient_on_cpu(const OpCall& call) {
   });
 }
 
-class Hardswish final : public Activation {
- public:
-  explicit Hardswish(OpHandle op) : op_(std::move(op)) {}
-  std::string type() const override { return "hardswish"; }
-  void prepare(Backend& backend, DType dtype) override { op_.on(backend, dtype); }  // refuses a backend without a kernel now
-  void forward(const Tensor& x, const Tensor& y) override { op_.on(x)({x}, {y}); }
-  void backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& dx) override {
-    op_.on(x).gradient()({x, y, dy}, {dx});
-  }
-
- private:
-  OpHandle op_;
-};
-
 }  // namespace
 
 NNPLUG_PLUGIN("hardswish", "1.0.0", "op:hardswish op:hardswish_grad activation:hardswish", 0) {
-  auto op = registrar.add_op(forward_schema());
-  registrar.add_op(gradient_schema());
+  auto [forward, gradient] = schemas();
+  auto op = registrar.add_op(std::move(forward));
+  registrar.add_op(std::move(gradient));
   registrar.add_kernel({"hardswish", "cpu"}, forward_on_cpu);
   registrar.add_kernel({"hardswish_grad", "cpu"}, gradient_on_cpu);
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
@@ -110,6 +86,6 @@ NNPLUG_PLUGIN("hardswish", "1.0.0", "op:hardswish op:hardswish_grad activation:h
 #endif
   registrar.add_activation("hardswish", [op](const Params& p) {
     p.check_unused();
-    return std::make_unique<Hardswish>(op);
+    return std::make_unique<OpActivation>("hardswish", op);
   });
 }

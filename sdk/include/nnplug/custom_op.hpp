@@ -22,6 +22,9 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "nnplug/backend.hpp"
 #include "nnplug/errors.hpp"
 #include "nnplug/ops.hpp"
@@ -139,13 +142,13 @@ struct OpKernel {
   }
   // "cpu kernel", "composite reference", "host reference".
   std::string label() const {
-    return kind == Kind::Native ? backend + " kernel" : kind == Kind::Composite ? "composite reference" : "host reference";
+    return kind == Kind::Native ? fmt::format("{} kernel", backend) : kind == Kind::Composite ? "composite reference" : "host reference";
   }
   // "cpu kernel (float32, float64) from plugin ..."
   std::string describe() const {
-    std::string types;
-    for (DType t : dtypes) types += (types.empty() ? "" : ", ") + std::string(dtype_name(t));
-    return label() + " (" + types + ") from " + origin;
+    std::vector<std::string_view> types;
+    for (DType t : dtypes) types.emplace_back(dtype_name(t));
+    return fmt::format("{} ({}) from {}", label(), fmt::join(types, ", "), origin);
   }
 };
 
@@ -176,9 +179,9 @@ class OpDefinition {
   }
   // Every kernel, for messages: "cpu kernel (float32) from ...; composite reference (...) from ..." or "none".
   std::string describe_kernels() const {
-    std::string s;
-    for (const auto& k : kernels_) s += (s.empty() ? "" : "; ") + k->describe();
-    return s.empty() ? "none" : s;
+    std::vector<std::string> all;
+    for (const auto& k : kernels_) all.push_back(k->describe());
+    return all.empty() ? "none" : fmt::format("{}", fmt::join(all, "; "));
   }
   // The index of an attribute in the schema, or -1.
   int attribute_index(std::string_view name) const {
@@ -192,9 +195,9 @@ class OpDefinition {
     try {
       return schema_.shape_rule(inputs, OpAttributes(*this, values));
     } catch (const std::exception& e) {
-      std::string shapes;
-      for (const auto& s : inputs) shapes += (shapes.empty() ? "" : ", ") + s.str();
-      throw ShapeError("op '" + name_ + "' (" + origin_ + ") does not take inputs of shapes " + shapes + ": " + e.what());
+      std::vector<std::string> shapes;
+      for (const auto& s : inputs) shapes.push_back(s.str());
+      throw ShapeError(fmt::format("op '{}' ({}) does not take inputs of shapes {}: {}", name_, origin_, fmt::join(shapes, ", "), e.what()));
     }
   }
 
@@ -231,22 +234,22 @@ class OpDefinition {
 
 inline const OpAttributeValue& OpAttributes::at(std::string_view name) const {
   const int i = op_.attribute_index(name);
-  if (i < 0) throw InvalidArgument("op '" + op_.name() + "' has no attribute '" + std::string(name) + "'");
+  if (i < 0) throw InvalidArgument(fmt::format("op '{}' has no attribute '{}'", op_.name(), name));
   return values_[static_cast<std::size_t>(i)];
 }
 inline double OpAttributes::number(std::string_view name) const {
   const auto& v = at(name);
   if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
   if (const auto* d = std::get_if<double>(&v)) return *d;
-  throw InvalidArgument("op '" + op_.name() + "': attribute '" + std::string(name) + "' is a flag, not a number");
+  throw InvalidArgument(fmt::format("op '{}': attribute '{}' is a flag, not a number", op_.name(), name));
 }
 inline std::int64_t OpAttributes::integer(std::string_view name) const {
   if (const auto* i = std::get_if<std::int64_t>(&at(name))) return *i;
-  throw InvalidArgument("op '" + op_.name() + "': attribute '" + std::string(name) + "' is not an integer");
+  throw InvalidArgument(fmt::format("op '{}': attribute '{}' is not an integer", op_.name(), name));
 }
 inline bool OpAttributes::flag(std::string_view name) const {
   if (const auto* b = std::get_if<bool>(&at(name))) return *b;
-  throw InvalidArgument("op '" + op_.name() + "': attribute '" + std::string(name) + "' is not a flag");
+  throw InvalidArgument(fmt::format("op '{}': attribute '{}' is not a flag", op_.name(), name));
 }
 
 // An op bound to a backend and dtype: what a component keeps and runs. Binding picks the kernel (and binds the
@@ -261,17 +264,16 @@ class BoundOp {
   BoundOp(std::shared_ptr<const OpDefinition> op, Backend& backend, DType dtype, const OpKernel* kernel = nullptr)
       : op_(std::move(op)), backend_(&backend), dtype_(dtype) {
     if (!op_->defined())
-      throw PluginError("op '" + op_->name() + "' is not defined by any loaded plugin (run 'nnplug plugins --explain')");
+      throw PluginError(fmt::format("op '{}' is not defined by any loaded plugin (run 'nnplug plugins --explain')", op_->name()));
     kernel_ = kernel ? kernel : op_->select(backend.name(), dtype);
     if (kernel && (kernel->op != op_.get() || !kernel->runs(dtype) ||
                    (kernel->kind == OpKernel::Kind::Native && kernel->backend != backend.name())))
-      throw PluginError("op '" + op_->name() + "': the " + kernel->describe() + " does not run on backend '" + backend.name() +
-                        "' in " + dtype_name(dtype));
+      throw PluginError(fmt::format("op '{}': the {} does not run on backend '{}' in {}", op_->name(), kernel->describe(),
+                                    backend.name(), dtype_name(dtype)));
     if (!kernel_)
-      throw PluginError("op '" + op_->name() + "' (" + op_->origin() + ") has no kernel for backend '" + backend.name() +
-                        "' in " + dtype_name(dtype) + " and no reference that runs there; its kernels: " +
-                        op_->describe_kernels());
-    op_->note_binding(backend.name() + " " + dtype_name(dtype), kernel_);
+      throw PluginError(fmt::format("op '{}' ({}) has no kernel for backend '{}' in {} and no reference that runs there; its kernels: {}",
+                                    op_->name(), op_->origin(), backend.name(), dtype_name(dtype), op_->describe_kernels()));
+    op_->note_binding(fmt::format("{} {}", backend.name(), dtype_name(dtype)), kernel_);
     if (op_->gradient()) gradient_ = std::make_shared<BoundOp>(op_->gradient(), backend, dtype);
   }
 
@@ -280,7 +282,7 @@ class BoundOp {
   const OpKernel& kernel() const { return *kernel_; }
   // The bound gradient op; PluginError when the op declares none.
   const BoundOp& gradient() const {
-    if (!gradient_) throw PluginError("op '" + op_->name() + "' (" + op_->origin() + ") declares no gradient");
+    if (!gradient_) throw PluginError(fmt::format("op '{}' ({}) declares no gradient", op_->name(), op_->origin()));
     return *gradient_;
   }
 
@@ -298,8 +300,7 @@ class BoundOp {
         case OpKernel::Kind::HostReference: run_on_host(inputs, outputs, values); return;
       }
     } catch (const std::exception& e) {
-      throw BackendError("op '" + op_->name() + "' on backend '" + backend_->name() + "', " + kernel_->describe() + ": " +
-                         e.what());
+      throw BackendError(fmt::format("op '{}' on backend '{}', {}: {}", op_->name(), backend_->name(), kernel_->describe(), e.what()));
     }
   }
 
@@ -311,12 +312,12 @@ class BoundOp {
     for (const auto& a : declared) values.push_back(a.default_value);
     for (const auto& [name, value] : named) {
       const int i = op_->attribute_index(name);
-      if (i < 0) throw InvalidArgument("op '" + op_->name() + "' has no attribute '" + std::string(name) + "'");
+      if (i < 0) throw InvalidArgument(fmt::format("op '{}' has no attribute '{}'", op_->name(), name));
       auto& slot = values[static_cast<std::size_t>(i)];
       if (value.index() == slot.index()) slot = value;
       else if (std::holds_alternative<double>(slot) && std::holds_alternative<std::int64_t>(value))
         slot = static_cast<double>(std::get<std::int64_t>(value));
-      else throw InvalidArgument("op '" + op_->name() + "': attribute '" + std::string(name) + "' has another type");
+      else throw InvalidArgument(fmt::format("op '{}': attribute '{}' has another type", op_->name(), name));
     }
     return values;
   }
@@ -324,23 +325,22 @@ class BoundOp {
   void check(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
              const std::vector<OpAttributeValue>& values) const {
     const OpSchema& s = op_->schema();
-    auto fail = [&](const std::string& what) { throw ShapeError("op '" + op_->name() + "': " + what); };
+    auto fail = [&](const std::string& what) { throw ShapeError(fmt::format("op '{}': {}", op_->name(), what)); };
     if (inputs.size() != s.inputs.size() || outputs.size() != s.outputs.size())
-      fail("takes " + std::to_string(s.inputs.size()) + " inputs and " + std::to_string(s.outputs.size()) + " outputs, got " +
-           std::to_string(inputs.size()) + " and " + std::to_string(outputs.size()));
+      fail(fmt::format("takes {} inputs and {} outputs, got {} and {}", s.inputs.size(), s.outputs.size(), inputs.size(), outputs.size()));
     std::vector<Shape> shapes;
     shapes.reserve(inputs.size());
     for (const auto* list : {&inputs, &outputs})
       for (const Tensor& t : *list)
         if (!t.defined() || &t.backend() != backend_ || t.dtype() != dtype_)
-          fail("every tensor must be a " + std::string(dtype_name(dtype_)) + " tensor of backend '" + backend_->name() +
-               "', got " + (t.defined() ? t.describe() + " of backend '" + t.backend().name() + "'" : "an undefined tensor"));
+          fail(fmt::format("every tensor must be a {} tensor of backend '{}', got {}", dtype_name(dtype_), backend_->name(),
+                           t.defined() ? fmt::format("{} of backend '{}'", t.describe(), t.backend().name()) : "an undefined tensor"));
     for (const Tensor& t : inputs) shapes.push_back(t.shape());
     const auto expected = op_->output_shapes(shapes, values);
     for (std::size_t i = 0; i < outputs.size(); ++i)
       if (i >= expected.size() || !(outputs[i].shape() == expected[i]))
-        fail("output '" + s.outputs[i] + "' is " + outputs[i].shape().str() + ", the shape rule gives " +
-             (i < expected.size() ? expected[i].str() : "no shape"));
+        fail(fmt::format("output '{}' is {}, the shape rule gives {}", s.outputs[i], outputs[i].shape().str(),
+                         i < expected.size() ? expected[i].str() : "no shape"));
   }
 
   void run_on_host(const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
