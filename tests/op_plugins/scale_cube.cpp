@@ -1,7 +1,7 @@
 // An op plugin for the tests: op 'scale_cube' (y = scale * x^3) with a cpu kernel, a composite and a host
 // reference, its gradient op 'scale_cube_grad' (dx = 3 scale x^2 dy), and activation 'scale_cube' that binds them.
 // Built several times (tests/op_plugins/CMakeLists.txt), each with one defect the host must catch, named by
-// FIXTURE_DEFECT: none, wrong_element, throws, unknown_backend, dtype_mismatch, attribute_mismatch, gpu_only.
+// FIXTURE_DEFECT: none, wrong_element, throws, unknown_backend, dtype_mismatch, attribute_mismatch, float64_only.
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -42,7 +42,7 @@ std::pair<OpSchema, OpSchema> schemas() {
     for (std::size_t i = 0; i < x.size(); ++i) call.outputs[0].values[i] = 3 * scale * x[i] * x[i] * dy[i];
   };
   if (defect("dtype_mismatch")) cube.dtypes = {DType::Float64};
-  if (defect("gpu_only")) return {std::move(cube), std::move(gradient)};  // no reference: only the cuda kernel below
+  if (defect("float64_only")) return {std::move(cube), std::move(gradient)};  // no reference: only a float64 kernel
   cube.composite = [](const OpCall& call) {  // y = scale * (x * x) * x with built-in ops
     const Tensor &x = call.inputs[0], &y = call.outputs[0];
     call.backend.run(op::Multiply{x, x, y});
@@ -62,8 +62,9 @@ NNPLUG_PLUGIN(FIXTURE_NAME, "1.0.0", "op:scale_cube op:scale_cube_grad activatio
   auto [cube_schema, gradient_schema] = schemas();
   auto cube = registrar.add_op(std::move(cube_schema));
   registrar.add_op(std::move(gradient_schema));
-  OpKernelSpec spec{"scale_cube", defect("unknown_backend") ? "tpu" : defect("gpu_only") ? "cuda" : "cpu"};
+  OpKernelSpec spec{"scale_cube", defect("unknown_backend") ? "tpu" : "cpu"};
   if (defect("dtype_mismatch")) spec.dtypes = {DType::Float32};
+  if (defect("float64_only")) spec.dtypes = {DType::Float64};
   if (defect("attribute_mismatch")) spec.attributes = std::vector<std::string>{"factor"};
   registrar.add_kernel(spec, [](const OpCall& call) {
     if (call.dtype() == DType::Float32) cube_on_cpu<float>(call);
