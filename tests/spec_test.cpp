@@ -230,7 +230,7 @@ TEST_F(SpecTest, ALongValueIsShownCutWithItsLength) {
 
 TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
   EXPECT_EQ(error_of(spec({{"epochs", 3}})),
-            file() + ": unknown parameter 'epochs' (it takes: augmentation, backend, callbacks, communicator, data, description, dtype, gradient_transforms, initialize_from, "
+            file() + ": unknown parameter 'epochs' (it takes: augmentation, backend, blocks, callbacks, communicator, data, description, dtype, gradient_transforms, initialize_from, "
                      "layers, loss, name, optimizer, precision, schedule, search, seed, training)");
 }
 

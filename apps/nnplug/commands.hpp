@@ -51,6 +51,7 @@ struct SummaryArgs {
   std::filesystem::path spec;
   std::vector<long long> input_shape;  // per sample, e.g. 3 32 32; empty: from the spec's data
   std::vector<std::string> overrides;
+  bool expand = false;  // every node of each block instance, not one line per instance
 };
 
 struct GradcheckArgs {

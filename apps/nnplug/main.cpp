@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--input-shape", summary.input_shape, "Per-sample input shape, e.g. 3 32 32 (default: from the data)")
       ->delimiter(',');
   summary_cmd->add_option("--set", summary.overrides, "Override a spec field: PATH=JSON (repeatable)");
+  summary_cmd->add_flag("--expand", summary.expand, "Show every layer of each block instance, not one line per instance");
 
   nnplug::cli::PluginCheckArgs check;
   auto* check_cmd = app.add_subcommand("plugin-check", "Load a built plugin and run the conformance checks for what it provides");

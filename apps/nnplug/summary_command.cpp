@@ -17,7 +17,7 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
   Spec spec = load_spec(args.spec);
   for (const auto& o : args.overrides) spec.set(o);
   if (args.input_shape.empty()) {
-    fmt::print("{}{}", build_experiment(spec, registry).model->summary(), registry.describe_op_bindings());
+    fmt::print("{}{}", build_experiment(spec, registry).model->summary(args.expand), registry.describe_op_bindings());
     return 0;
   }
   Shape input;
@@ -28,7 +28,7 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
   Params top(spec.where(), spec.json);
   auto backend = registry.create_backend(spec.section("backend", registry.best_backend()));
   const auto model = build_model(spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), input, 0);
-  fmt::print("{}{}", model->summary(), registry.describe_op_bindings());
+  fmt::print("{}{}", model->summary(args.expand), registry.describe_op_bindings());
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/hyperparameter_search.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/precision.hpp"
@@ -153,57 +154,33 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
 }
 
 void add_layers(const Spec& spec, const Registry& registry, Model& model) {
-  if (!spec.json.contains("layers") || !spec.json["layers"].is_array() || spec.json["layers"].empty())
-    throw InvalidArgument(spec.where() + ": \"layers\" must be a non-empty array");
-  const auto& layers = spec.json["layers"];
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    Params::Json entry = layers[i];
-    Params::Json activation;
-    // Keys the framework handles for every layer: "activation", and "<target>_regularizer" /
-    // "<target>_constraint" with target a parameter name or "activity".
-    std::vector<std::pair<std::string, Params::Json>> attached;
-    if (entry.is_object()) {
-      for (auto it = entry.begin(); it != entry.end();) {
-        const std::string key = it.key();
-        const bool reg = key.ends_with("_regularizer"), con = key.ends_with("_constraint");
-        if (key == "activation") activation = it.value();
-        else if (reg || con) attached.emplace_back(key, it.value());
-        else {
-          ++it;
-          continue;
-        }
-        it = entry.erase(it);
-      }
-    }
-    Params params(fmt::format("{}: layers[{}]", spec.where(), i), entry);
-    const std::string type = params.type();
-    const std::string label = "layers[" + std::to_string(i) + "] (" + type + ")";
-    params.set_owner(spec.where() + ": " + label);
+  const SpecGraph graph = expand_layers(spec);
+  for (const auto& warning : graph.warnings) fmt::print(stderr, "warning: {}\n", warning);
+  for (const SpecNode& node : graph.nodes) {
+    const Params params(node.owner, node.layer);
     std::vector<Attachment> attachments;
-    for (const auto& [key, value] : attached) {
+    for (const auto& [key, value] : node.attachments) {
       const bool constraint = key.ends_with("_constraint");
-      auto regularizer = registry.create_regularizer(Params(params.owner() + " " + key, value));
+      auto regularizer = registry.create_regularizer(Params(node.owner + " " + key, value));
       const auto role = constraint ? RegularizerRole::Constraint : RegularizerRole::Penalty;
       if (regularizer->role() != role)
-        throw InvalidArgument(params.owner() + ": " + key + " takes a " + (constraint ? "constraint" : "penalty") +
-                              ", and " + regularizer->type() + " is a " + (constraint ? "penalty" : "constraint"));
+        throw InvalidArgument(node.owner + ": " + key + " takes a " + (constraint ? "constraint" : "penalty") + ", and " +
+                              regularizer->type() + " is a " + (constraint ? "penalty" : "constraint"));
       attachments.push_back({key.substr(0, key.rfind('_')), std::move(regularizer)});
     }
+    const std::string type = params.type();
+    std::shared_ptr<Layer> layer;
     if (registry.has(PluginKind::Layer, type)) {
-      model.add(registry.create_layer(params), label, std::move(attachments));
+      layer = registry.create_layer(params);
     } else if (registry.has(PluginKind::Activation, type)) {
-      model.add(std::make_shared<ActivationLayer>(registry.create_activation(params)), label, std::move(attachments));
+      layer = std::make_shared<ActivationLayer>(registry.create_activation(params));
     } else {
       std::string known;
       for (const auto& n : registry.names(PluginKind::Layer)) known += (known.empty() ? "" : ", ") + n;
       for (const auto& n : registry.names(PluginKind::Activation)) known += (known.empty() ? "" : ", ") + n;
-      throw PluginError(params.owner() + ": unknown layer '" + type + "'; layers and activations available: " +
-                        (known.empty() ? "none" : known));
+      throw PluginError(node.owner + ": unknown layer '" + type + "'; layers and activations available: " + (known.empty() ? "none" : known));
     }
-    if (!activation.is_null()) {
-      Params act(spec.where() + ": " + label + " activation", activation);
-      model.add(std::make_shared<ActivationLayer>(registry.create_activation(act)), label + " " + act.type());
-    }
+    model.add(ModelNode{std::move(layer), node.label, node.name, node.inputs, std::move(attachments), node.group});
   }
 }
 
@@ -279,7 +256,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   }
   ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
   for (const auto& c : ex.fit.callbacks) c->check(ex.validation.size() > 0);
-  top.accept({"augmentation", "backend", "precision", "communicator", "callbacks", "data", "training", "layers", "loss", "optimizer", "schedule",
+  top.accept({"augmentation", "backend", "precision", "communicator", "callbacks", "data", "training", "layers", "blocks", "loss", "optimizer", "schedule",
               "gradient_transforms", "search", "initialize_from"});
   top.check_unused();
 

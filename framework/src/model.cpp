@@ -1,8 +1,9 @@
 #include "nnplug/framework/model.hpp"
 
+#include <algorithm>
 #include <cmath>
-#include <iomanip>
-#include <sstream>
+
+#include <fmt/format.h>
 
 namespace nnplug {
 
@@ -23,9 +24,25 @@ const Tensor& run_naming_layer(const std::string& label, const char* pass, Pass&
 }
 }  // namespace
 
-void Model::add(std::shared_ptr<Layer> layer, std::string label, std::vector<Attachment> attachments) {
-  if (built_) throw Error("cannot add " + label + ": the model is already built");
-  layers_.push_back({std::move(layer), std::move(label), {}, std::move(attachments), {}, {}});
+void Model::add(ModelNode node) {
+  if (built_) throw Error("cannot add " + node.label + ": the model is already built");
+  const std::size_t index = layers_.size();
+  if (node.inputs.empty()) node.inputs = {index == 0 ? kInput : index - 1};
+  for (const std::size_t in : node.inputs)
+    if (in != kInput && in >= index)
+      throw InvalidArgument(fmt::format("{} reads node {}, which does not come before it", node.label, in));
+  Entry entry;
+  static_cast<ModelNode&>(entry) = std::move(node);
+  layers_.push_back(std::move(entry));
+}
+
+std::string Model::parameter_name(std::size_t i, const Parameter& p) const {
+  return fmt::format("{}.{}", layers_[i].name.empty() ? std::to_string(i) : layers_[i].name, p.name);
+}
+
+std::string Model::describe_input(std::size_t node) const {
+  if (node == kInput) return "the input " + input_shape_.str();
+  return fmt::format("{}, which produces {}", layers_[node].label, layers_[node].output.str());
 }
 
 void Model::bind_attachments(Entry& entry) {
@@ -50,24 +67,48 @@ void Model::bind_attachments(Entry& entry) {
   }
 }
 
+Shape Model::build_node(std::size_t i, const Shape& input, const BuildContext& ctx) {
+  Entry& entry = layers_[i];
+  std::vector<Shape> shapes;
+  std::string from;
+  for (const std::size_t in : entry.inputs) {
+    shapes.push_back(in == kInput ? input : layers_[in].output);
+    from += (from.empty() ? "" : " and ") + describe_input(in);
+  }
+  try {
+    if (entry.layer->merges()) {
+      if (shapes.size() < 2)
+        throw ShapeError(fmt::format("{} merges two or more inputs, and reads only {}", entry.layer->type(), from));
+      return entry.layer->build_merge(shapes, ctx);
+    }
+    if (shapes.size() != 1)
+      throw ShapeError(fmt::format("{} takes one input, and reads {}: {}", entry.layer->type(), shapes.size(), from));
+    return entry.layer->build(shapes[0], ctx);
+  } catch (const ShapeError& e) {
+    const char* verb = entry.inputs.size() > 1 ? "merge" : "take the output of";
+    throw ShapeError(fmt::format("{} cannot {} {}: {}", entry.label, verb, from, e.what()));
+  } catch (const Error& e) {
+    throw InvalidArgument(entry.label + ": " + e.what());
+  }
+}
+
 void Model::build(const Shape& input, const Registry& registry, std::uint64_t seed) {
   if (layers_.empty()) throw InvalidArgument("the model has no layers");
   input_shape_ = input;
-  Shape shape = input;
+  for (auto& entry : layers_) entry.consumers = 0;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     // Each layer draws from its own stream: the model's seed mixed with the layer's position.
     const BuildContext ctx{*backend_, dtype_, seed * 0x9E3779B97F4A7C15ULL + i + 1};
-    try {
-      shape = layers_[i].layer->build(shape, ctx);
-    } catch (const ShapeError& e) {
-      const std::string from = i == 0 ? "the input " : layers_[i - 1].label + ", which produces ";
-      throw ShapeError(layers_[i].label + " cannot take the output of " + from + shape.str() + ": " + e.what());
-    } catch (const Error& e) {
-      throw InvalidArgument(layers_[i].label + ": " + e.what());
-    }
-    layers_[i].output = shape;
+    layers_[i].output = build_node(i, input, ctx);
     bind_attachments(layers_[i]);
+    for (const std::size_t in : layers_[i].inputs)
+      if (in != kInput) ++layers_[in].consumers;
   }
+  ++layers_.back().consumers;  // the model's output
+  for (const auto& entry : layers_)
+    if (entry.consumers == 0)
+      throw InvalidArgument(entry.label + ": nothing reads its output, so it would never get a gradient");
+  const Shape shape = layers_.back().output;
   output_shape_ = shape;
   std::int64_t penalties = 0;
   for (auto& entry : layers_)
@@ -90,35 +131,76 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
   built_ = true;
 }
 
+const Tensor& Model::forward_node(std::size_t i, const Tensor& x) {
+  Entry& entry = layers_[i];
+  auto input = [&](std::size_t in) -> const Tensor& { return in == kInput ? x : *layers_[in].value; };
+  entry.value = &run_naming_layer(entry.label, "forward", [&]() -> const Tensor& {
+    if (!entry.layer->merges()) return entry.layer->forward(input(entry.inputs[0]));
+    std::vector<Tensor> inputs;
+    for (const std::size_t in : entry.inputs) inputs.push_back(input(in));
+    return entry.layer->forward_merge(inputs);
+  });
+  return *entry.value;
+}
+
 const Tensor& Model::forward(const Tensor& x) {
   if (!built_) throw Error("the model must be built before forward()");
   if (!(x.shape().without_batch() == input_shape_))
     throw ShapeError("model input has per-sample shape " + x.shape().without_batch().str() + ", the model expects " +
                      input_shape_.str());
-  const Tensor* h = &x;
+  if (x.dtype() != dtype_)
+    throw InvalidArgument(fmt::format("model input is {}, the model computes in {}", dtype_name(x.dtype()), dtype_name(dtype_)));
   if (penalty_values_.defined()) backend_->run(op::Fill{penalty_values_, 0.0});
-  for (auto& entry : layers_) {
-    h = &run_naming_layer(entry.label, "forward", [&]() -> const Tensor& { return entry.layer->forward(*h); });
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    Entry& entry = layers_[i];
+    const Tensor& h = forward_node(i, x);
     bool first = true;
     for (const auto& b : entry.bound) {
       if (b.parameter || b.regularizer->role() != RegularizerRole::Penalty || !training_) continue;
-      if (first) backend_->run(op::Fill{ensure(entry.activity_grad, *backend_, h->shape(), dtype_), 0.0});
+      if (first) backend_->run(op::Fill{ensure(entry.activity_grad, *backend_, h.shape(), dtype_), 0.0});
       first = false;
-      b.regularizer->penalize(*h, entry.activity_grad, batch_share_ / static_cast<double>(h->dim(0)),
+      b.regularizer->penalize(h, entry.activity_grad, batch_share_ / static_cast<double>(h.dim(0)),
                               penalty_values_.rows(b.slot, b.slot + 1));
     }
     if (first) entry.activity_grad = Tensor();
   }
-  return *h;
+  return *layers_.back().value;
 }
 
 void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done) {
-  const Tensor* g = &dy;
+  // Where a node feeds several, the gradients that come back are summed in its grad_sum; a node that feeds one
+  // takes its consumer's input gradient as it is.
+  std::vector<const Tensor*> grads(layers_.size(), nullptr);
+  std::vector<std::size_t> received(layers_.size(), 0);
+  auto arrive = [&](std::size_t node, const Tensor& g) {
+    if (node == kInput) return;
+    Entry& to = layers_[node];
+    if (to.consumers == 1) {
+      grads[node] = &g;
+    } else {
+      if (received[node]++ == 0) backend_->run(op::Copy{g, ensure(to.grad_sum, *backend_, g.shape(), dtype_)});
+      else backend_->run(op::Axpby{g, to.grad_sum, 1.0, 1.0});
+      grads[node] = &to.grad_sum;
+    }
+  };
+  arrive(layers_.size() - 1, dy);
   for (std::size_t i = layers_.size(); i-- > 0;) {
-    // An activity penalty's gradient joins the gradient arriving at the layer's output. That gradient is the
-    // next layer's input gradient (or the loss'), which nothing reads again, so it is updated in place.
-    if (layers_[i].activity_grad.defined()) backend_->run(op::Axpby{layers_[i].activity_grad, *g, 1.0, 1.0});
-    g = &run_naming_layer(layers_[i].label, "backward", [&]() -> const Tensor& { return layers_[i].layer->backward(*g, i > 0); });
+    Entry& entry = layers_[i];
+    const Tensor& g = *grads[i];
+    // An activity penalty's gradient joins the gradient arriving at the node's output. That gradient is a later
+    // node's input gradient (or the loss', or a sum of them), which nothing reads again, so it is updated in place.
+    if (entry.activity_grad.defined()) backend_->run(op::Axpby{entry.activity_grad, g, 1.0, 1.0});
+    if (!entry.layer->merges()) {
+      const std::size_t in = entry.inputs[0];
+      arrive(in, run_naming_layer(entry.label, "backward", [&]() -> const Tensor& { return entry.layer->backward(g, in != kInput); }));
+    } else {
+      const std::vector<Tensor>* dx = nullptr;
+      run_naming_layer(entry.label, "backward", [&]() -> const Tensor& {
+        dx = &entry.layer->backward_merge(g);
+        return g;
+      });
+      for (std::size_t k = 0; k < entry.inputs.size(); ++k) arrive(entry.inputs[k], (*dx)[k]);
+    }
     if (layer_done) layer_done(i);
   }
 }
@@ -184,11 +266,7 @@ std::int64_t Model::parameter_count(bool trainable_only) const {
 }
 
 void Model::forward_each(const Tensor& x, const std::function<void(std::size_t, const Tensor&)>& visit) {
-  Tensor h = x;
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    h = layers_[i].layer->forward(h);
-    visit(i, h);
-  }
+  for (std::size_t i = 0; i < layers_.size(); ++i) visit(i, forward_node(i, x));
 }
 
 std::string Model::first_non_finite(const Tensor& x) {
@@ -208,19 +286,40 @@ std::string Model::first_non_finite(const Tensor& x) {
   return where;
 }
 
-std::string Model::summary() const {
-  std::ostringstream out;
-  out << std::left << std::setw(28) << "layer" << std::setw(20) << "output shape" << "parameters\n";
-  out << std::left << std::setw(28) << "input" << std::setw(20) << input_shape_.str() << "0\n";
-  for (const auto& entry : layers_) {
+std::string Model::summary(bool expand) const {
+  bool chain = true;
+  for (std::size_t i = 0; i < layers_.size(); ++i) chain = chain && layers_[i].inputs == std::vector<std::size_t>{i == 0 ? kInput : i - 1};
+  std::size_t width = 28;  // the label column: the longest label (or block instance) and two spaces
+  for (const auto& entry : layers_) width = std::max({width, entry.label.size() + 2, entry.group.size() + 2});
+  // A chain's lines end with the parameter count; a graph's name each node's inputs after it.
+  auto row = [chain, width](const std::string& label, const std::string& shape, const std::string& parameters, const std::string& inputs) {
+    if (chain) return fmt::format("{:<{}}{:<20}{}\n", label, width, shape, parameters);
+    return fmt::format("{:<{}}{:<20}{:<12}{}\n", label, width, shape, parameters, inputs);
+  };
+  std::string out = row("layer", "output shape", "parameters", "inputs") + row("input", input_shape_.str(), "0", "");
+  auto parameters_of = [](const Entry& entry) {
     std::int64_t n = 0;
     for (Parameter* p : entry.layer->parameters()) n += p->value.numel();
-    out << std::left << std::setw(28) << entry.label << std::setw(20) << entry.output.str() << n << "\n";
+    return n;
+  };
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const Entry& entry = layers_[i];
+    if (!expand && !entry.group.empty()) {  // the block instance's nodes, as one line
+      std::int64_t n = 0;
+      std::size_t last = i;
+      for (; last < layers_.size() && layers_[last].group == entry.group; ++last) n += parameters_of(layers_[last]);
+      out += row(entry.group, layers_[last - 1].output.str(), std::to_string(n), "");
+      i = last - 1;
+      continue;
+    }
+    std::string inputs;
+    for (const std::size_t in : entry.inputs)
+      inputs += (inputs.empty() ? "" : ", ") + (in == kInput ? std::string("input") : layers_[in].name.empty() ? std::to_string(in) : layers_[in].name);
+    out += row(entry.label, entry.output.str(), std::to_string(parameters_of(entry)), inputs);
   }
   const auto trainable = parameter_count(true), total = parameter_count(false);
-  out << "total parameters: " << total << " (trainable " << trainable << ", non-trainable " << total - trainable
-      << ")\n";
-  return out.str();
+  out += fmt::format("total parameters: {} (trainable {}, non-trainable {})\n", total, trainable, total - trainable);
+  return out;
 }
 
 }  // namespace nnplug

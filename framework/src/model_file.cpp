@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/safetensors.hpp"
@@ -35,8 +36,6 @@ bool older(const std::string& a, const std::string& b) {
   }
 }
 
-std::string parameter_key(std::size_t layer, const Parameter& p) { return std::to_string(layer) + "." + p.name; }
-
 void load_tensor(const StoredTensor& t, const Tensor& into, const std::string& where) {
   if (!t.foreign_dtype.empty())
     throw IoError(where + "tensor '" + t.name + "' has dtype " + t.foreign_dtype + ", which nnplug cannot load into a parameter");
@@ -57,7 +56,7 @@ void load_parameters(const SafetensorsFile& file, const ModelMetadata& metadata,
   std::size_t used = 0;
   for (std::size_t i = 0; i < model.size(); ++i)
     for (Parameter* p : model.layer(i).parameters()) {
-      const std::string key = parameter_key(i, *p);
+      const std::string key = model.parameter_name(i, *p);
       const StoredTensor* t = file.find(key);
       if (!t) throw IoError(where + "tensor '" + key + "' is missing");
       load_tensor(*t, p->value, where);
@@ -102,7 +101,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   for (const auto& r : plugins_named_by(spec, registry))
     plugins.push_back({{"kind", r.kind}, {"name", r.name}, {"library", r.library}, {"version", r.version}, {"abi", r.abi}});
   file.metadata = {{"format", "pt"},
-                   {"nnplug.spec", spec.json.dump()},
+                   {"nnplug.spec", with_block_files_inlined(spec).dump()},
                    {"nnplug.spec_path", absolute_or_as_is(spec.path).string()},
                    {"nnplug.input_shape", Json(std::vector<std::int64_t>(model.input_shape().begin(), model.input_shape().end())).dump()},
                    {"nnplug.plugins", plugins.dump()}};
@@ -113,7 +112,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   };
   Json counters = Json::object();
   for (std::size_t i = 0; i < model.size(); ++i) {
-    for (Parameter* p : model.layer(i).parameters()) store(parameter_key(i, *p), p->value);
+    for (Parameter* p : model.layer(i).parameters()) store(model.parameter_name(i, *p), p->value);
     if (const auto c = model.layer(i).counters(); !c.empty()) counters[std::to_string(i)] = c;
   }
   file.metadata["nnplug.counters"] = counters.dump();
@@ -167,7 +166,8 @@ RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const S
   const SafetensorsFile file = read_safetensors(path);
   const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
   const CheckpointMetadata checkpoint = read_checkpoint_metadata(file.metadata, path.string());
-  if (metadata.spec.value("layers", Json()) != spec.json.value("layers", Json()))
+  const Json ours = with_block_files_inlined(spec);
+  if (metadata.spec.value("layers", Json()) != ours.value("layers", Json()) || metadata.spec.value("blocks", Json()) != ours.value("blocks", Json()))
     throw IoError(fmt::format("{}was written for other layers than {} has", where, spec.where()));
   if (checkpoint.optimizer != optimizer.type())
     throw IoError(fmt::format("{}holds the state of optimizer {}, {} uses {}", where, Params::shortened(checkpoint.optimizer), spec.where(),
@@ -190,7 +190,7 @@ std::size_t import_weights(const WeightImport& import, Model& model) {
   std::string missing;
   for (std::size_t i = 0; i < model.size(); ++i)
     for (Parameter* p : model.layer(i).parameters()) {
-      const std::string key = parameter_key(i, *p);
+      const std::string key = model.parameter_name(i, *p);
       const auto renamed = import.names.find(key);
       const std::string name = renamed == import.names.end() ? key : renamed->second;
       const StoredTensor* t = file.find(name);
@@ -206,7 +206,7 @@ std::size_t import_weights(const WeightImport& import, Model& model) {
       ++loaded;
     }
   if (import.strict && !missing.empty())
-    throw IoError(where + "no tensor " + missing + "; name them with \"names\" ({\"<layer index>.<parameter>\": \"<name in the file>\"}) or set "
+    throw IoError(where + "no tensor " + missing + "; name them with \"names\" ({\"<layer name or index>.<parameter>\": \"<name in the file>\"}) or set "
                   "\"strict\": false to keep the initializers' values for them");
   return loaded;
 }

@@ -41,6 +41,22 @@ void run_kernel(const op::Copy& o) {
   if (o.x.data() != o.out.data()) std::memmove(o.out.data(), o.x.data(), o.x.bytes());
 }
 
+void run_kernel(const op::CopyColumns& o) {
+  const auto b = kChecks.copy_columns(o);
+  const auto element = static_cast<std::int64_t>(dtype_size(o.part.dtype()));
+  auto* part = static_cast<unsigned char*>(o.part.data());
+  auto* whole = static_cast<unsigned char*>(o.whole.data()) + o.offset * element;
+  const std::int64_t row_bytes = b.part_width * element;
+  parallel_chunks(o.rows, [=](std::int64_t first, std::int64_t end) {
+    for (std::int64_t r = first; r < end; ++r) {
+      unsigned char* p = part + r * row_bytes;
+      unsigned char* w = whole + r * b.whole_width * element;
+      if (o.into_whole) std::memcpy(w, p, static_cast<std::size_t>(row_bytes));
+      else std::memcpy(p, w, static_cast<std::size_t>(row_bytes));
+    }
+  });
+}
+
 void run_kernel(const op::Axpby& o) {
   require_same_count(o.x, o.y, "axpby");
   with_float_type(o.y, "axpby", [&](auto tag) {

@@ -46,6 +46,19 @@ void run_kernel(const op::Copy& o, DeviceContext& ctx) {
     check(cudaMemcpyAsync(o.out.data(), o.x.data(), o.x.bytes(), cudaMemcpyDeviceToDevice, ctx.stream()), "copy");
 }
 
+// One strided copy: cudaMemcpy2DAsync moves `rows` rows of the part's width between the two pitches.
+void run_kernel(const op::CopyColumns& o, DeviceContext& ctx) {
+  const auto b = kChecks.copy_columns(o);
+  const std::size_t element = dtype_size(o.part.dtype());
+  auto* whole = static_cast<unsigned char*>(o.whole.data()) + static_cast<std::size_t>(o.offset) * element;
+  const std::size_t part_pitch = static_cast<std::size_t>(b.part_width) * element, whole_pitch = static_cast<std::size_t>(b.whole_width) * element;
+  const auto rows = static_cast<std::size_t>(o.rows);
+  if (o.into_whole)
+    check(cudaMemcpy2DAsync(whole, whole_pitch, o.part.data(), part_pitch, part_pitch, rows, cudaMemcpyDeviceToDevice, ctx.stream()), "copy_columns");
+  else
+    check(cudaMemcpy2DAsync(o.part.data(), part_pitch, whole, whole_pitch, part_pitch, rows, cudaMemcpyDeviceToDevice, ctx.stream()), "copy_columns");
+}
+
 void run_kernel(const op::Axpby& o, DeviceContext& ctx) {
   require_same_count(o.x, o.y, "axpby");
   with_float_type(o.y, "axpby", [&](auto tag) {

@@ -49,6 +49,21 @@ class OpChecks {
     }
   }
 
+  // The column block's widths: part (rows, w) within whole (rows, W).
+  struct ColumnBlock {
+    std::int64_t part_width, whole_width;
+  };
+  ColumnBlock copy_columns(const op::CopyColumns& o) const {
+    require(o.part.dtype() == o.whole.dtype(), "copy_columns", "dtypes differ: " + o.part.describe() + ", " + o.whole.describe());
+    require(o.rows >= 1 && o.part.numel() % o.rows == 0 && o.whole.numel() % o.rows == 0, "copy_columns",
+            "part " + o.part.describe() + " and whole " + o.whole.describe() + " do not split into " + std::to_string(o.rows) + " rows");
+    const ColumnBlock b{o.part.numel() / o.rows, o.whole.numel() / o.rows};
+    require(o.offset >= 0 && o.offset <= b.whole_width - b.part_width, "copy_columns",
+            "columns [" + std::to_string(o.offset) + ", " + std::to_string(o.offset + b.part_width) + ") lie outside whole's " +
+                std::to_string(b.whole_width));
+    return b;
+  }
+
   struct GemmSize {
     std::int64_t m, n, k;
   };

@@ -20,6 +20,7 @@ namespace nnplug::backends {
 template <class O> inline constexpr int kFieldCount = -1;
 template <> inline constexpr int kFieldCount<op::Fill> = 2;
 template <> inline constexpr int kFieldCount<op::Copy> = 2;
+template <> inline constexpr int kFieldCount<op::CopyColumns> = 5;
 template <> inline constexpr int kFieldCount<op::Axpby> = 4;
 template <> inline constexpr int kFieldCount<op::Gemm> = 7;
 template <> inline constexpr int kFieldCount<op::AddRowVector> = 3;

@@ -41,6 +41,9 @@ std::vector<ParityCase> cases() {
   std::vector<ParityCase> c;
   c.push_back({"fill", {out({3, 4})}, [](const T& t) { return op::Fill{t[0], 0.25}; }});
   c.push_back({"copy", {in({3, 4}), out({3, 4})}, [](const T& t) { return op::Copy{t[0], t[1]}; }});
+  // Columns [2, 5) of a (4, 7) whole: rows of 3 in, rows of 3 out.
+  c.push_back({"copy_columns into", {in({4, 3}), out({4, 7})}, [](const T& t) { return op::CopyColumns{t[0], t[1], 4, 2, true}; }});
+  c.push_back({"copy_columns from", {out({2, 2, 3}), in({2, 2, 7})}, [](const T& t) { return op::CopyColumns{t[0], t[1], 4, 2, false}; }});
   c.push_back({"axpby", {in({3, 4}), out({3, 4})}, [](const T& t) { return op::Axpby{t[0], t[1], 0.5, -2.0}; }});
   for (bool ta : {false, true})
     for (bool tb : {false, true})

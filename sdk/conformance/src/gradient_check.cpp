@@ -68,33 +68,51 @@ std::vector<double> away_from_zero(std::vector<double> v) {
   return v;
 }
 
-CheckResult check_layer_gradient(Layer& layer, Backend& backend, const Shape& sample, std::int64_t batch,
-                                 const std::vector<double>& x_values, const std::function<void(Layer&)>& prepare,
+CheckResult check_merge_gradient(Layer& layer, Backend& backend, const std::vector<Shape>& samples, std::int64_t batch,
+                                 const std::vector<std::vector<double>>& x_values, const std::function<void(Layer&)>& prepare,
                                  const GradientCheckOptions& options) {
   CheckResult result{layer.type() + " gradient"};
-  layer.build(sample, BuildContext{backend, DType::Float64});
+  const bool merges = layer.merges();
+  const BuildContext ctx{backend, DType::Float64};
+  if (merges) layer.build_merge(samples, ctx);
+  else layer.build(samples.at(0), ctx);
   std::uint64_t seed = 7;
   for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), seed++));
   if (prepare) prepare(layer);
-  Tensor x = upload(backend, sample.with_batch(batch), x_values);
-  const Shape out = layer.forward(x).shape();
+  std::vector<Tensor> xs;
+  for (std::size_t i = 0; i < samples.size(); ++i) xs.push_back(upload(backend, samples[i].with_batch(batch), x_values.at(i)));
+  auto forward = [&]() -> const Tensor& { return merges ? layer.forward_merge(xs) : layer.forward(xs[0]); };
+  const Shape out = forward().shape();
   const auto r_host = random_normal(static_cast<std::size_t>(out.numel()), 99);
   Tensor r = upload(backend, out, r_host);
   auto objective = [&] {
-    const auto y = to_host<double>(layer.forward(x));
+    const auto y = to_host<double>(forward());
     double s = 0;
     for (std::size_t i = 0; i < y.size(); ++i) s += r_host[i] * y[i];
     return s;
   };
   objective();
-  const auto dx = to_host<double>(layer.backward(r, true));
+  std::vector<std::vector<double>> dx;
+  if (merges)
+    for (const Tensor& g : layer.backward_merge(r)) dx.push_back(to_host<double>(g));
+  else
+    dx.push_back(to_host<double>(layer.backward(r, true)));
   std::vector<std::vector<double>> grads;
   for (Parameter* p : layer.parameters()) grads.push_back(to_host<double>(p->grad));
-  compare_with_centred_differences(x, dx, objective, "input", options, result);
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    compare_with_centred_differences(xs[i], dx.at(i), objective, merges ? fmt::format("input {}", i) : "input", options, result);
   const auto params = layer.parameters();
   for (std::size_t i = 0; i < params.size(); ++i)
     if (params[i]->trainable) compare_with_centred_differences(params[i]->value, grads[i], objective, params[i]->name, options, result);
   return result;
+}
+
+CheckResult check_layer_gradient(Layer& layer, Backend& backend, const Shape& sample, std::int64_t batch,
+                                 const std::vector<double>& x_values, const std::function<void(Layer&)>& prepare,
+                                 const GradientCheckOptions& options) {
+  if (!layer.merges()) return check_merge_gradient(layer, backend, {sample}, batch, {x_values}, prepare, options);
+  // A merge layer gets two inputs of the sample's shape, the second with values of its own.
+  return check_merge_gradient(layer, backend, {sample, sample}, batch, {x_values, random_normal(x_values.size(), 1234)}, prepare, options);
 }
 
 CheckResult check_activation_gradient(std::shared_ptr<Activation> activation, Backend& backend, const Shape& sample,

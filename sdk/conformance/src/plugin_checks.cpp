@@ -110,8 +110,11 @@ CheckResult check_gradient_transform(GradientTransform& t, Backend& be) {
 CheckResult check_layer_save_load(const Registry& registry, const Params::Json& layer_spec, const Shape& sample) {
   const std::string type = layer_spec.is_string() ? layer_spec.get<std::string>() : layer_spec.value("type", std::string("layer"));
   CheckResult r{type + " save and load"};
+  Params::Json layer = layer_spec.is_string() ? Params::Json{{"type", type}} : layer_spec;
+  if (registry.has(PluginKind::Layer, type) && registry.create_layer(Params("conformance", layer))->merges())
+    layer["inputs"] = {"input", "input"};  // a merge layer merges the input with itself
   const Spec spec{std::filesystem::temp_directory_path() / "conformance.json",
-                  Params::Json{{"backend", "cpu"}, {"dtype", "float64"}, {"layers", Params::Json::array({layer_spec})}}};
+                  Params::Json{{"backend", "cpu"}, {"dtype", "float64"}, {"layers", Params::Json::array({layer})}}};
   auto backend = registry.create_backend(Params("reference backend", "cpu"));
   auto model = build_model(spec, registry, backend, DType::Float64, sample, 0);
   std::uint64_t seed = 50;

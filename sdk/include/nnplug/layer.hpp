@@ -1,5 +1,5 @@
 #pragma once
-// Layer: one stage of a sequential model. Tensors are batched: x is (N, in...), y is (N, out...).
+// Layer: one node of a model. Tensors are batched: x is (N, in...), y is (N, out...).
 // Life cycle: build() once (fixes parameter shapes from the input shape), then forward()/backward() per batch.
 // A layer never touches tensor memory itself; it runs ops on the backend it was built for.
 #include <cstdint>
@@ -70,6 +70,22 @@ class NNPLUG_API Layer {
   // Given dL/dy for the last forward(), writes dL/dparam into each parameter's grad and returns dL/dx
   // (an undefined tensor when need_input_grad is false, which lets the first layer skip that work).
   virtual const Tensor& backward(const Tensor& dy, bool need_input_grad) = 0;
+
+  // Merge layers (add, concat, multiply; derive from MergeLayer in merge_layer.hpp) take two or more inputs: the
+  // model calls the three methods below in place of build(), forward() and backward().
+  virtual bool merges() const { return false; }
+  // The per-sample shape of every input, in the order the model names them.
+  virtual Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx);
+  virtual const Tensor& forward_merge(const std::vector<Tensor>& inputs);
+  // dL/d(input) for every input of the last forward_merge(), in its order; writes dL/dparam as backward() does.
+  virtual const std::vector<Tensor>& backward_merge(const Tensor& dy);
 };
+
+// A one-input layer asked to merge: the model only asks layers whose merges() is true, so this is a plugin's bug.
+inline Shape Layer::build_merge(const std::vector<Shape>&, const BuildContext&) {
+  throw ShapeError(type() + " takes one input");
+}
+inline const Tensor& Layer::forward_merge(const std::vector<Tensor>&) { throw ShapeError(type() + " takes one input"); }
+inline const std::vector<Tensor>& Layer::backward_merge(const Tensor&) { throw ShapeError(type() + " takes one input"); }
 
 }  // namespace nnplug

@@ -82,6 +82,15 @@ struct Copy {
   Tensor x, out;
 };
 
+// A block of columns: `whole` seen as (rows, W) and `part` as (rows, w) (w = part's count / rows), columns
+// [offset, offset + w) of whole. into_whole copies part there, otherwise those columns into part. Concatenation
+// along any axis is this, with rows the product of the batch and the axes before it.
+struct CopyColumns {
+  Tensor part, whole;
+  std::int64_t rows = 1, offset = 0;
+  bool into_whole = true;
+};
+
 // y = alpha * x + beta * y, element-wise (same element count).
 struct Axpby {
   Tensor x, y;
@@ -346,7 +355,7 @@ struct Custom {
 
 namespace nnplug {
 
-using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
+using Op = std::variant<op::Fill, op::Copy, op::CopyColumns, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
                         op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
                         op::MaxGroupsGrad, op::Multiply, op::Dropout, op::BatchNorm, op::BatchNormGrad, op::Penalty,
                         op::RowNormConstraint, op::Clamp, op::SumSquares, op::ClipToNorm, op::AddNoise, op::Conv2d, op::Conv2dGrad,
@@ -356,7 +365,7 @@ using Op = std::variant<op::Fill, op::Copy, op::Axpby, op::Gemm, op::AddRowVecto
 // The op's name, for error messages ("gemm", "adam_step", ...).
 inline const char* op_name(const Op& op) {
   static constexpr const char* names[] = {
-      "fill",       "copy",          "axpby",          "gemm",          "add_row_vector", "sum_rows",
+      "fill",       "copy",          "copy_columns",   "axpby",          "gemm",          "add_row_vector", "sum_rows",
       "activation", "activation_grad", "softmax",      "softmax_grad",  "prelu",          "prelu_grad",
       "max_groups", "max_groups_grad", "multiply",     "dropout",       "batch_norm",     "batch_norm_grad",
       "penalty",    "row_norm_constraint", "clamp",    "sum_squares",   "clip_to_norm",   "add_noise",      "conv2d",

@@ -1,7 +1,9 @@
 #pragma once
-// Model: a sequential stack of layers on one backend and dtype. build() runs shape inference from the per-sample
-// input shape, allocates and initialises every parameter (seeded, on the host, then uploaded), and reports layers
-// that do not fit together by naming both layers and both shapes.
+// Model: a directed acyclic graph of layers on one backend and dtype, one input and one output (the last node);
+// a chain is the graph where each node reads the one before. build() runs shape inference from the per-sample
+// input shape, allocates and initialises every parameter (seeded, on the host, then uploaded), and reports nodes
+// that do not fit together by naming them and their shapes. backward() sums the gradients that reach a node
+// whose output feeds several.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,19 +21,38 @@ struct Attachment {
   std::shared_ptr<Regularizer> regularizer;
 };
 
+// One node of a model: a layer, what it reads, and how messages, checkpoints and summaries name it.
+struct ModelNode {
+  std::shared_ptr<Layer> layer;
+  std::string label;  // in messages: "layers[2] (dense)", "layer1.0.conv1 (conv2d)"
+  // Its module path, which names its parameters as PyTorch does ("layer1.0.conv1" -> "layer1.0.conv1.weight");
+  // empty: its index in the model.
+  std::string name;
+  // The nodes it reads, by index (each before it), Model::kInput for the model's input; empty: the node before it,
+  // or the input for the first. A merge layer reads two or more.
+  std::vector<std::size_t> inputs;
+  std::vector<Attachment> attachments;
+  std::string group;  // the block instance it belongs to, which the folded summary shows as one line; empty: none
+};
+
 class Model {
  public:
+  static constexpr std::size_t kInput = static_cast<std::size_t>(-1);
+
   Model(std::shared_ptr<Backend> backend, DType dtype);
 
-  // label names the layer in messages, e.g. "layer 2 (dense)".
-  void add(std::shared_ptr<Layer> layer, std::string label, std::vector<Attachment> attachments = {});
+  void add(ModelNode node);
+  // A node that reads the one before it; label names it in messages, e.g. "layers[2] (dense)".
+  void add(std::shared_ptr<Layer> layer, std::string label, std::vector<Attachment> attachments = {}) {
+    add(ModelNode{std::move(layer), std::move(label), {}, {}, std::move(attachments), {}});
+  }
   // Shape inference and parameter initialisation; initializers are created from the registry.
   void build(const Shape& input, const Registry& registry, std::uint64_t seed);
 
   // x: (N, input...) -> (N, output...). The result stays valid until the next forward().
   const Tensor& forward(const Tensor& x);
   // dy: dL/d(output) of the last forward(); fills every parameter's grad. layer_done(i), when given, is called as
-  // soon as layer i's gradients are written (last layer first), so that they can be sent while backward goes on.
+  // soon as node i's gradients are written (last node first), so that they can be sent while backward goes on.
   void backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done = {});
   void set_training(bool training);
   // See Layer::set_sample_offset: where the next batches start within a data-parallel step's global batch.
@@ -66,13 +87,17 @@ class Model {
   std::size_t size() const { return layers_.size(); }
   Layer& layer(std::size_t i) const { return *layers_[i].layer; }
   const std::string& label(std::size_t i) const { return layers_[i].label; }
-  // A forward pass that shows each layer's output to visit(layer index, output) as it is computed.
+  const std::vector<std::size_t>& inputs(std::size_t i) const { return layers_[i].inputs; }
+  // What a checkpoint and PyTorch's state_dict call a parameter of node i: "layer1.0.conv1.weight", "2.bias".
+  std::string parameter_name(std::size_t i, const Parameter& p) const;
+  // A forward pass that shows each node's output to visit(node index, output) as it is computed.
   void forward_each(const Tensor& x, const std::function<void(std::size_t, const Tensor&)>& visit);
   // Where a non-finite value first appears for this batch: "layers[0] (dense) weight", "the input batch",
   // "layers[2] (dense) output", or "" when every parameter and output is finite. Runs a forward pass.
   std::string first_non_finite(const Tensor& x);
-  // One line per layer: label, output shape, parameter count; then the totals.
-  std::string summary() const;
+  // One line per node (label, output shape, parameter count and, in a graph, the nodes it reads), each block
+  // instance folded into one line unless expand (Keras' expand_nested); then the totals.
+  std::string summary(bool expand = false) const;
 
  private:
   struct Bound {  // an attachment resolved to its parameter (null for an activity)
@@ -80,15 +105,18 @@ class Model {
     std::shared_ptr<Regularizer> regularizer;
     std::int64_t slot = -1;  // a penalty's element of penalty_values_
   };
-  struct Entry {
-    std::shared_ptr<Layer> layer;
-    std::string label;
+  struct Entry : ModelNode {
     Shape output;
-    std::vector<Attachment> attachments;
     std::vector<Bound> bound;
     Tensor activity_grad;  // d(activity penalties)/d(output) of the last training forward
+    std::size_t consumers = 0;  // how many inputs of later nodes read it (the model's output counts one)
+    const Tensor* value = nullptr;  // its output in the last forward
+    Tensor grad_sum;  // where the gradients of several consumers are summed
   };
   void bind_attachments(Entry& entry);
+  Shape build_node(std::size_t i, const Shape& input_shape_of_model, const BuildContext& ctx);
+  const Tensor& forward_node(std::size_t i, const Tensor& x);
+  std::string describe_input(std::size_t node) const;
   bool training_ = true;
   double batch_share_ = 1.0;
   Tensor penalty_values_;  // one element per penalty, so that a step writes them all without reading any back

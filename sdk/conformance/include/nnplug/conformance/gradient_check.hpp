@@ -39,9 +39,14 @@ std::vector<double> away_from_zero(std::vector<double> v);
 
 // Builds `layer` in float64 for `sample` on `backend`, gives its parameters N(0, 1) values, runs prepare (to
 // make some values valid or switch to eval mode), then checks dL/dx and dL/dparameter for every trainable
-// parameter with L = sum(r * layer(x)) for a fixed random r.
+// parameter with L = sum(r * layer(x)) for a fixed random r. A merge layer (Layer::merges()) gets two inputs of
+// the sample's shape.
 CheckResult check_layer_gradient(Layer& layer, Backend& backend, const Shape& sample, std::int64_t batch,
                                  const std::vector<double>& x, const std::function<void(Layer&)>& prepare = {},
+                                 const GradientCheckOptions& options = {});
+// The same with one input per shape in `samples` (a merge layer's, which may differ: concat's), holding x[i].
+CheckResult check_merge_gradient(Layer& layer, Backend& backend, const std::vector<Shape>& samples, std::int64_t batch,
+                                 const std::vector<std::vector<double>>& x, const std::function<void(Layer&)>& prepare = {},
                                  const GradientCheckOptions& options = {});
 // Compares `analytic` with centred differences of objective() over the coordinates of `values` (on the backend;
 // objective() recomputes the loss from it), adding the verdict to `result` under the name `what`.

@@ -1,0 +1,55 @@
+// Layer 'add' (Keras Add; a residual connection's x + f(x) in PyTorch): the element-wise sum of two or more inputs
+// of one shape. Its gradient reaches every input unchanged.
+#include <fmt/format.h>
+
+#include "nnplug/merge_layer.hpp"
+#include "nnplug/plugin.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+class Add final : public MergeLayer {
+ public:
+  std::string type() const override { return "add"; }
+
+  Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx) override {
+    for (const Shape& s : inputs)
+      if (!(s == inputs.front())) throw ShapeError(fmt::format("add needs inputs of one shape, got {} and {}", inputs.front().str(), s.str()));
+    backend_ = &ctx.backend;
+    dx_.resize(inputs.size());
+    copies_.resize(inputs.size());
+    return inputs.front();
+  }
+
+  const Tensor& forward_merge(const std::vector<Tensor>& inputs) override {
+    backend_->run(op::Copy{inputs[0], ensure(y_, *backend_, inputs[0].shape(), inputs[0].dtype())});
+    for (std::size_t i = 1; i < inputs.size(); ++i) backend_->run(op::Axpby{inputs[i], y_, 1.0, 1.0});
+    return y_;
+  }
+
+  // The first input takes dy itself; the others get copies, so that whoever adds to one input's gradient in place
+  // (the model, where a node feeds several) does not change another's.
+  const std::vector<Tensor>& backward_merge(const Tensor& dy) override {
+    dx_[0] = dy;
+    for (std::size_t i = 1; i < dx_.size(); ++i) {
+      backend_->run(op::Copy{dy, ensure(copies_[i], *backend_, dy.shape(), dy.dtype())});
+      dx_[i] = copies_[i];
+    }
+    return dx_;
+  }
+
+ private:
+  Backend* backend_ = nullptr;
+  Tensor y_;
+  std::vector<Tensor> dx_, copies_;
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("add", "0.1.0", "layer:add", 0) {
+  registrar.add_layer("add", [](const Params& p) {
+    p.check_unused();
+    return std::make_unique<Add>();
+  });
+}

@@ -1,0 +1,265 @@
+// Models that branch and merge: the merge layers (float64 gradient checks, concat's layout by its definition),
+// graph specs and blocks (PyTorch's parameter names, folded summaries, block files), a whole graph's gradient by
+// centred differences, one residual block against PyTorch, and every bad graph refused with the nodes named.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/graph_spec.hpp"
+#include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/model_gradient_check.hpp"
+#include "nnplug/framework/synthetic.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+void expect_passes(const conformance::CheckResult& r) { EXPECT_TRUE(r.passed) << r.check << ": " << r.detail; }
+
+std::shared_ptr<Layer> layer(const Params::Json& spec) { return registry().create_layer(Params("test", spec)); }
+
+// A spec of these layers (and blocks), as if read from dir/spec.json.
+Spec graph_spec(const std::string& layers, const std::string& blocks = "{}", const fs::path& dir = fs::temp_directory_path()) {
+  return parse_spec(R"({"layers": )" + layers + R"(, "blocks": )" + blocks + "}", dir / "spec.json");
+}
+
+std::unique_ptr<Model> build(const Spec& spec, const Shape& input, DType dtype = DType::Float64) {
+  return build_model(spec, registry(), cpu_backend(), dtype, input, 3);
+}
+
+std::string build_error(const std::string& layers, const Shape& input, const std::string& blocks = "{}") {
+  try {
+    build(graph_spec(layers, blocks), input);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::vector<std::string> parameter_names(const Model& model) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < model.size(); ++i)
+    for (Parameter* p : model.layer(i).parameters()) names.push_back(model.parameter_name(i, *p));
+  return names;
+}
+
+TEST(CopyColumns, CopiesABlockOfColumnsBothWays) {
+  auto be = cpu_backend();
+  Tensor part = tensor(*be, Shape{2, 2}, {1, 2, 3, 4});
+  Tensor whole = tensor(*be, Shape{2, 5}, std::vector<double>(10, 0.0));
+  be->run(op::CopyColumns{part, whole, 2, 1, true});
+  EXPECT_EQ(to_host<double>(whole), (std::vector<double>{0, 1, 2, 0, 0, 0, 3, 4, 0, 0}));
+  Tensor back = tensor(*be, Shape{2, 2}, std::vector<double>(4, 0.0));
+  be->run(op::CopyColumns{back, whole, 2, 2, false});
+  EXPECT_EQ(to_host<double>(back), (std::vector<double>{2, 0, 4, 0}));
+  EXPECT_THROW(be->run(op::CopyColumns{part, whole, 2, 4, true}), BackendError);  // columns [4, 6) of 5
+}
+
+TEST(MergeLayers, GradientsMatchCentredDifferencesInFloat64) {
+  auto be = cpu_backend();
+  for (const char* type : {"add", "multiply", "concat"}) expect_passes(conformance::check_layer_gradient(*layer(type), *be, Shape{2, 3}, 3, random_normal(18, 1)));
+  // Three inputs; concat of different channel counts, and along the last axis.
+  const std::vector<std::vector<double>> three{random_normal(12, 2), random_normal(12, 3), random_normal(12, 4)};
+  expect_passes(conformance::check_merge_gradient(*layer("add"), *be, {Shape{4}, Shape{4}, Shape{4}}, 3, three));
+  expect_passes(conformance::check_merge_gradient(*layer("multiply"), *be, {Shape{4}, Shape{4}, Shape{4}}, 3, three));
+  expect_passes(conformance::check_merge_gradient(*layer("concat"), *be, {Shape{1, 2, 3}, Shape{3, 2, 3}}, 2,
+                                                  {random_normal(12, 5), random_normal(36, 6)}));
+  expect_passes(conformance::check_merge_gradient(*layer({{"type", "concat"}, {"axis", -1}}), *be, {Shape{2, 2, 1}, Shape{2, 2, 3}}, 2,
+                                                  {random_normal(8, 7), random_normal(24, 8)}));
+}
+
+// torch.cat(dim=1): y[n, c] is a[n, c] for c < Ca, else b[n, c - Ca], each (c) a plane of H x W values.
+TEST(MergeLayers, ConcatJoinsChannelsAsTorchCat) {
+  auto be = cpu_backend();
+  auto concat = layer("concat");
+  concat->build_merge({Shape{1, 2, 2}, Shape{2, 2, 2}}, BuildContext{*be, DType::Float64});
+  std::vector<double> a(8), b(16);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = 100 + static_cast<double>(i);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = 200 + static_cast<double>(i);
+  const auto y = to_host<double>(concat->forward_merge({tensor(*be, Shape{2, 1, 2, 2}, a), tensor(*be, Shape{2, 2, 2, 2}, b)}));
+  ASSERT_EQ(y.size(), 24u);
+  for (std::size_t n = 0; n < 2; ++n)
+    for (std::size_t c = 0; c < 3; ++c)
+      for (std::size_t k = 0; k < 4; ++k)
+        EXPECT_EQ(y[(n * 3 + c) * 4 + k], c < 1 ? a[n * 4 + k] : b[(n * 2 + c - 1) * 4 + k]) << n << " " << c << " " << k;
+}
+
+TEST(MergeLayers, ShapesThatDoNotFitNameBothBranches) {
+  const std::string add = build_error(R"([{"name": "a", "type": "dense", "units": 4}, {"name": "b", "type": "dense", "units": 5, "inputs": "input"},
+    {"name": "sum", "type": "add", "inputs": ["a", "b"]}])", Shape{3});
+  EXPECT_NE(add.find("sum (add) cannot merge a (dense), which produces [4] and b (dense), which produces [5]: add needs inputs of one shape"),
+            std::string::npos) << add;
+  const std::string concat = build_error(R"([{"type": "conv2d", "name": "c", "filters": 2, "kernel_size": 3},
+    {"type": "concat", "name": "cat", "inputs": ["c", "input"]}])", Shape{1, 6, 6});
+  EXPECT_NE(concat.find("cat (concat) cannot merge c (conv2d), which produces [2, 4, 4] and the input [1, 6, 6]: concat along axis 0 needs"),
+            std::string::npos) << concat;
+  EXPECT_NE(build_error(R"([{"type": "add"}])", Shape{3}).find("add merges two or more inputs, and reads only the input [3]"), std::string::npos);
+  EXPECT_NE(build_error(R"([{"type": "dense", "units": 2, "inputs": ["input", "input"]}])", Shape{3}).find("dense takes one input, and reads 2"),
+            std::string::npos);
+}
+
+TEST(GraphSpec, AChainSpecKeepsItsIndexNames) {
+  const auto model = build(graph_spec(R"([{"type": "dense", "units": 4, "activation": "relu"}, {"type": "dense", "units": 2}])"), Shape{3});
+  EXPECT_EQ(parameter_names(*model), (std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"}));
+  EXPECT_EQ(model->label(1), "layers[0] (dense) relu");
+  EXPECT_EQ(model->summary().find("inputs"), std::string::npos);  // a chain's summary is as it was
+}
+
+// Data read twice (fan-out), merged three ways, and a gradient that must be the sum of both uses: the analytic
+// gradient of the whole graph against centred differences.
+TEST(GraphSpec, AGraphsGradientMatchesCentredDifferences) {
+  Spec spec = graph_spec(R"([
+    {"name": "h", "type": "dense", "units": 4, "activation": "tanh"},
+    {"name": "left", "type": "dense", "units": 4, "inputs": "h"},
+    {"name": "right", "type": "dense", "units": 4, "inputs": "h", "activation": "sigmoid"},
+    {"name": "gate", "type": "multiply", "inputs": ["left", "right"]},
+    {"name": "skip", "type": "add", "inputs": ["gate", "h", "h"]},
+    {"name": "both", "type": "concat", "inputs": ["skip", "input"]},
+    {"type": "dense", "units": 3}])");
+  auto model = build(spec, Shape{5});
+  const Dataset data = synthetic::gaussian_blobs(6, 3, 5, 1.0, 1);
+  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
+  const auto checks = check_model_gradients(*model, *loss, data, GradientCheckSettings{1e-5, 20, true});
+  ASSERT_EQ(checks.size(), 8u);  // four dense layers' weights and biases
+  // A gradient summed wrongly over a node's readers is off by O(1); 1e-6 leaves room for the rounding of the
+  // smallest gradients here (1e-3).
+  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+}
+
+// The example's ResNet: PyTorch's module paths, "rest" for the repeats, a projection only where "when" says.
+TEST(GraphSpec, BlocksNameParametersAsPyTorchModules) {
+  const Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_resnet.json");
+  const auto model = build(spec, Shape{1, 28, 28}, DType::Float32);
+  const auto names = parameter_names(*model);
+  auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  for (const char* n : {"conv1.weight", "bn1.running_var", "layer1.0.conv1.weight", "layer1.1.bn2.bias", "layer2.0.downsample.0.weight",
+                        "layer2.0.downsample.1.running_mean", "layer3.1.conv2.weight", "fc.weight", "fc.bias"})
+    EXPECT_TRUE(has(n)) << n;
+  for (const char* n : {"layer1.0.downsample.0.weight", "layer2.1.downsample.0.weight", "layer2.0.conv1.bias"}) EXPECT_FALSE(has(n)) << n;
+  EXPECT_EQ(model->output_shape(), Shape{10});
+  // torchvision's count for these widths: 16 * 9 stem, 2 * (2 * 16 * 16 * 9) stage 1, 32 * 16 * 9 + 3 * 32 * 32 * 9 + 32 * 16 stage 2,
+  // 64 * 32 * 9 + 3 * 64 * 64 * 9 + 64 * 32 stage 3, batch norms 2 * (16 + 4 * 16 + 5 * 32 + 5 * 64), dense 64 * 10 + 10.
+  EXPECT_EQ(model->parameter_count(true), 144 + 9216 + 4608 + 27648 + 512 + 18432 + 110592 + 2048 + 2 * (16 + 64 + 160 + 320) + 650);
+  // Folded: one line per block instance; expanded: every node, with its inputs.
+  const std::string folded = model->summary(), expanded = model->summary(true);
+  EXPECT_NE(folded.find("layer2.0 (basic)"), std::string::npos) << folded;
+  EXPECT_EQ(folded.find("layer2.0.conv1"), std::string::npos) << folded;
+  EXPECT_NE(expanded.find("layer2.0.sum (add)"), std::string::npos) << expanded;
+  EXPECT_NE(expanded.find("layer2.0.bn2, layer2.0.downsample.1"), std::string::npos) << expanded;
+  EXPECT_NE(expanded.find("layer1.0.bn2, relu"), std::string::npos) << expanded;  // the identity shortcut reads the block's input
+}
+
+// One basic block with a projection shortcut, in float64 and training mode, initialised from PyTorch's state_dict:
+// PyTorch's output, parameter gradients and running statistics (tests/fixtures/make_torch_resnet_block.py).
+TEST(GraphSpec, AResidualBlockComputesWhatPyTorchComputes) {
+  const auto expected = nlohmann::json::parse(std::ifstream(std::string(TORCH_FIXTURE_DIR) + "/torch_resnet_block_expected.json"));
+  const Spec spec = graph_spec(R"([{"name": "block", "block": "basic", "filters": 4, "stride": 2, "downsample": true}])",
+                               R"({"basic": "../../examples/blocks/resnet_basic_block.json"})", TORCH_FIXTURE_DIR);
+  auto built = build(spec, Shape{3, 6, 6});
+  Model& model = *built;
+  WeightImport import;
+  import.path = std::string(TORCH_FIXTURE_DIR) + "/torch_resnet_block.safetensors";
+  EXPECT_EQ(import_weights(import, model), 15u);
+  Tensor x = tensor(model.backend(), Shape{2, 3, 6, 6}, expected["inputs"].get<std::vector<double>>());
+  const auto y = to_host<double>(model.forward(x));
+  const auto outputs = expected["outputs"].get<std::vector<double>>();
+  ASSERT_EQ(y.size(), outputs.size());
+  for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], outputs[i], 1e-10) << i;
+  model.backward(tensor(model.backend(), model.output_shape().with_batch(2), expected["upstream"].get<std::vector<double>>()));
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < model.size(); ++i)
+    for (Parameter* p : model.layer(i).parameters()) {
+      const std::string name = model.parameter_name(i, *p);
+      const auto& want = p->trainable ? expected["gradients"] : expected["running"];
+      ASSERT_TRUE(want.contains(name)) << name;
+      const auto got = to_host<double>(p->trainable ? p->grad : p->value);
+      const auto values = want[name].get<std::vector<double>>();
+      ASSERT_EQ(got.size(), values.size()) << name;
+      for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], values[k], 1e-10) << name << " [" << k << "]";
+      ++compared;
+    }
+  EXPECT_EQ(compared, 15u);  // 3 convolutions' weights; 3 batch norms' weight, bias, running mean and variance
+}
+
+// A block in a file of its own, used by two specs; a saved model carries the block in its spec.
+TEST(GraphSpec, ABlockFileIsSharedAndASavedModelNeedsItNoMore) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("nnplug_graph_{}", ::getpid());
+  fs::create_directories(dir / "blocks");
+  std::ofstream(dir / "blocks" / "mlp_block.json") << R"({"params": {"units": null}, "layers": [
+    {"name": "fc", "type": "dense", "units": "$units", "activation": "tanh"}, {"name": "out", "type": "add", "inputs": ["fc", "input"]}]})";
+  const Spec spec = graph_spec(R"([{"type": "dense", "units": 4}, {"name": "res", "block": "mlp", "units": 4, "repeat": 3}, {"type": "dense", "units": 2}])",
+                               R"({"mlp": "blocks/mlp_block.json"})", dir);
+  auto model = build(spec, Shape{3}, DType::Float32);  // the spec's dtype, which loading uses
+  EXPECT_EQ(parameter_names(*model)[4], "res.1.fc.weight");
+  Tensor x = tensor(model->backend(), Shape{2, 3}, random_normal(6, 4), DType::Float32);
+  const auto before = to_host<double>(model->forward(x));
+  save_model(dir / "model.safetensors", spec, *model, registry());
+  fs::remove_all(dir / "blocks");
+  LoadedModel loaded = load_model(dir / "model.safetensors", registry(), cpu_backend());
+  EXPECT_EQ(to_host<double>(loaded.model->forward(x)), before);
+  fs::remove_all(dir);
+}
+
+TEST(GraphSpec, WhenFalseLeavesALayerOutAndItsNameStandsForItsInput) {
+  const std::string blocks = R"({"b": {"params": {"project": false}, "layers": [{"name": "p", "type": "dense", "units": 3, "when": "$project"},
+    {"name": "sum", "type": "add", "inputs": ["p", "input"]}]}})";
+  auto plain = build(graph_spec(R"([{"block": "b"}])", blocks), Shape{3});
+  EXPECT_EQ(plain->size(), 1u);
+  EXPECT_EQ(plain->inputs(0), (std::vector<std::size_t>{Model::kInput, Model::kInput}));
+  auto projected = build(graph_spec(R"([{"block": "b", "project": true}])", blocks), Shape{3});
+  EXPECT_EQ(parameter_names(*projected), (std::vector<std::string>{"0.p.weight", "0.p.bias"}));
+}
+
+TEST(GraphSpec, ALayerNothingUsesIsLeftOutWithAWarning) {
+  const SpecGraph graph = expand_layers(graph_spec(R"([{"name": "unused", "type": "dense", "units": 2}, {"type": "dense", "units": 3, "inputs": "input"}])"));
+  ASSERT_EQ(graph.nodes.size(), 1u);
+  ASSERT_EQ(graph.warnings.size(), 1u);
+  EXPECT_NE(graph.warnings[0].find("spec.json: unused (dense): nothing uses its output, so it is left out of the model"), std::string::npos);
+}
+
+// A name written later may be read earlier: the order is the graph's, and the nodes still run inputs first.
+TEST(GraphSpec, InputsMayNameLaterLayers) {
+  auto model = build(graph_spec(R"([{"name": "sum", "type": "add", "inputs": ["a", "b"]}, {"name": "a", "type": "dense", "units": 2, "inputs": "input"},
+    {"name": "b", "type": "dense", "units": 2, "inputs": "input"}, {"type": "relu", "inputs": "sum"}])"), Shape{3});
+  EXPECT_EQ(model->label(2), "sum (add)");
+  EXPECT_EQ(model->inputs(2), (std::vector<std::size_t>{0, 1}));
+}
+
+TEST(GraphSpec, BadGraphsAreRefusedNamingTheNodes) {
+  const Shape in{3};
+  auto error_has = [&](const std::string& layers, const std::string& text, const std::string& blocks = "{}") {
+    const std::string e = build_error(layers, in, blocks);
+    EXPECT_NE(e.find(text), std::string::npos) << e;
+  };
+  error_has(R"([{"name": "a", "type": "add", "inputs": ["input", "b"]}, {"name": "b", "type": "dense", "units": 3, "inputs": "a"}, {"type": "relu", "inputs": "b"}])",
+            "spec.json: the layers form a cycle: a (add) -> b (dense) -> a (add)");
+  error_has(R"([{"name": "a", "type": "relu"}, {"name": "a", "type": "tanh"}])", "layers[1]: name 'a' is used twice, by layers[0] and layers[1]");
+  error_has(R"([{"type": "relu"}, {"name": "s", "type": "add", "inputs": ["input", "nope"]}])",
+            "s (add): input 'nope' names no layer at the top level (names there: input, s)");
+  error_has(R"([{"name": "input", "type": "relu"}])", "\"input\" names the model's (or the block's) input");
+  error_has(R"([{"name": "a.b", "type": "relu"}])", "holds a '.'");
+  error_has(R"([{"block": "x"}])", "block 'x' uses itself: x -> y -> x",
+            R"({"x": {"layers": [{"block": "y"}]}, "y": {"layers": [{"type": "relu"}, {"block": "x"}]}})");
+  error_has(R"([{"block": "x", "units": 2}])", "block 'x' has no parameter 'units' (its parameters: none)", R"({"x": {"layers": ["relu"]}})");
+  error_has(R"([{"block": "x"}])", "block 'x' needs parameter 'units'", R"({"x": {"params": {"units": null}, "layers": [{"type": "dense", "units": "$units"}]}})");
+  error_has(R"([{"block": "x"}])", "'$unit' names no parameter of the block (its parameters: units)",
+            R"({"x": {"params": {"units": 2}, "layers": [{"type": "dense", "units": "$unit"}]}})");
+  error_has(R"([{"block": "nope"}])", "unknown block 'nope' (blocks defined: x)", R"({"x": {"layers": ["relu"]}})");
+  error_has(R"([{"block": "x", "repeat": 0}])", "\"repeat\" must be a whole number in [1, 10000], got 0", R"({"x": {"layers": ["relu"]}})");
+  error_has(R"([{"type": "relu", "when": "yes"}])", "\"when\" must be true or false");
+  error_has(R"([{"type": "relu", "when": false}])", "every layer is left out");
+  error_has(R"([{"type": "relu", "inputs": []}])", "\"inputs\" must be a layer name or a non-empty list of them, got []");
+  // Blocks that expand without bound are stopped.
+  error_has(R"([{"block": "x", "repeat": 10000}])", "expand to more than 100000 layers", R"({"x": {"layers": [{"block": "y", "repeat": 100}]}, "y": {"layers": ["relu"]}})");
+}
+
+}  // namespace
+}  // namespace nnplug::test
