@@ -156,37 +156,44 @@ namespace nnplug::test {
 namespace {
 
 // A run resumed from the checkpoint of epoch 2 ends with exactly the weights of the same run uninterrupted:
-// dropout masks, Adam's moments and step count, the schedule and the batch order all carry over.
+// dropout masks, Adam's moments and step count, the schedule and the batch order all carry over, in a chain and
+// in a graph (a branch with dropout and batch norm, merged twice).
 TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
-  const std::string callbacks = R"([{"type": "checkpoint", "path": "ckpt-{epoch}.safetensors"}])";
-  auto spec = [&] {
-    Spec s = xor_spec(dir_, callbacks);
-    s.set(R"(layers=[{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.3},
-                     {"type": "batch_norm"}, {"type": "dense", "units": 2}])");
-    s.set(R"(optimizer={"type": "adam", "lr": 0.01})");
-    s.set(R"(schedule={"type": "cosine", "T_max": 4})");
-    s.set("training.epochs=4");
-    return s;
-  };
-  auto weights = [](const Model& m) {
-    std::vector<std::vector<double>> w;
-    for (Parameter* p : m.parameters(false)) w.push_back(to_host<double>(p->value));
-    return w;
-  };
-  auto straight = build_experiment(spec(), registry());
-  straight.fit.progress = false;
-  Trainer(*straight.model, straight.loss, straight.optimizer).fit(straight.train, &straight.validation, straight.fit);
+  for (const char* layers : {R"([{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.3},
+                                 {"type": "batch_norm"}, {"type": "dense", "units": 2}])",
+                             R"([{"name": "h", "type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.3},
+                                 {"name": "bn", "type": "batch_norm"}, {"name": "sum", "type": "add", "inputs": ["bn", "h"]},
+                                 {"type": "concat", "inputs": ["sum", "input"]}, {"type": "dense", "units": 2}])"}) {
+    SCOPED_TRACE(layers);
+    const std::string callbacks = R"([{"type": "checkpoint", "path": "ckpt-{epoch}.safetensors"}])";
+    auto spec = [&] {
+      Spec s = xor_spec(dir_, callbacks);
+      s.set(std::string("layers=") + layers);
+      s.set(R"(optimizer={"type": "adam", "lr": 0.01})");
+      s.set(R"(schedule={"type": "cosine", "T_max": 4})");
+      s.set("training.epochs=4");
+      return s;
+    };
+    auto weights = [](const Model& m) {
+      std::vector<std::vector<double>> w;
+      for (Parameter* p : m.parameters(false)) w.push_back(to_host<double>(p->value));
+      return w;
+    };
+    auto straight = build_experiment(spec(), registry());
+    straight.fit.progress = false;
+    Trainer(*straight.model, straight.loss, straight.optimizer).fit(straight.train, &straight.validation, straight.fit);
 
-  auto resumed = build_experiment(spec(), registry());
-  resumed.fit.progress = false;
-  Trainer trainer(*resumed.model, resumed.loss, resumed.optimizer);
-  resumed.fit.initial_epoch = restore_checkpoint(dir_ / "ckpt-2.safetensors", spec(), *resumed.model, *resumed.optimizer).epoch;
-  EXPECT_EQ(resumed.fit.initial_epoch, 2);
-  EXPECT_NE(weights(*resumed.model), weights(*straight.model));  // halfway
-  const auto history = trainer.fit(resumed.train, &resumed.validation, resumed.fit);
-  ASSERT_EQ(history.size(), 2u);
-  EXPECT_EQ(history.front().epoch, 3);
-  EXPECT_EQ(weights(*resumed.model), weights(*straight.model));  // bit for bit
+    auto resumed = build_experiment(spec(), registry());
+    resumed.fit.progress = false;
+    Trainer trainer(*resumed.model, resumed.loss, resumed.optimizer);
+    resumed.fit.initial_epoch = restore_checkpoint(dir_ / "ckpt-2.safetensors", spec(), *resumed.model, *resumed.optimizer).epoch;
+    EXPECT_EQ(resumed.fit.initial_epoch, 2);
+    EXPECT_NE(weights(*resumed.model), weights(*straight.model));  // halfway
+    const auto history = trainer.fit(resumed.train, &resumed.validation, resumed.fit);
+    ASSERT_EQ(history.size(), 2u);
+    EXPECT_EQ(history.front().epoch, 3);
+    EXPECT_EQ(weights(*resumed.model), weights(*straight.model));  // bit for bit
+  }
 }
 
 TEST_F(Callbacks, ACheckpointWhoseCountsAreNotWholeNumbersIsRefused) {

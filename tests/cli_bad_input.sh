@@ -122,5 +122,21 @@ expect "a run folder inside a file" "nnplug: error: $dir/ok.json/run: the run fo
   --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' 
 expect "plugin-check of a FIFO" "nnplug: error: $dir/fifo.json: the plugin file is a FIFO (named pipe), not a regular file" plugin-check "$dir/fifo.json"
 
+cat >"$dir/cycle.json" <<JSON
+{"data": {"format": "xor_blobs", "samples": 40}, "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1},
+ "layers": [{"name": "a", "type": "add", "inputs": ["input", "b"]}, {"name": "b", "type": "dense", "units": 2, "inputs": "a"},
+            {"type": "dense", "units": 2, "inputs": "b"}]}
+JSON
+expect "a cycle of layers" "nnplug: error: $dir/cycle.json: the layers form a cycle: a (add) -> b (dense) -> a (add)" train "$dir/cycle.json"
+expect "merged shapes that do not fit" "sum (add) cannot merge a (dense), which produces [3] and the input [2]" summary "$dir/cycle.json" \
+  --set 'layers=[{"name": "a", "type": "dense", "units": 3}, {"name": "sum", "type": "add", "inputs": ["a", "input"]}]'
+cat >"$dir/selfblock.json" <<JSON
+{"data": {"format": "xor_blobs", "samples": 40}, "blocks": {"me": "$dir/selfblock_file.json"}, "layers": [{"block": "me"}]}
+JSON
+echo '{"layers": [{"type": "relu"}, {"block": "me"}], "blocks": {"me": "selfblock_file.json"}}' >"$dir/selfblock_file.json"
+expect "a block that uses itself" "block 'me' uses itself: me -> me" summary "$dir/selfblock.json" --input-shape 2
+echo '{"layers": [{"type": "relu"}]' >"$dir/broken_block.json"
+expect "a block file that is not JSON" "$dir/broken_block.json:2:1: not valid JSON" summary "$dir/selfblock.json" --input-shape 2 --set "blocks.me=$dir/broken_block.json"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -43,6 +43,19 @@ ev_one=$("$nnplug" evaluate "$work/one.safetensors" 2>&1 | grep -i "loss")
 ev_two=$("$nnplug" evaluate "$work/two.safetensors" 2>&1 | grep -i "loss")
 check "the model rank 0 saved is the one process'" "$ev_one" "$ev_two"
 
+# A graph: a node read twice, a residual sum and a concatenation with the input; the gradients summed over a
+# node's readers are then averaged over the ranks.
+cat > "$work/graph.json" <<'JSON'
+{"seed": 3, "dtype": "float64",
+ "data": {"format": "gaussian_blobs", "samples": 300, "features": 8, "centers": 3, "test_split": 0.2},
+ "layers": [{"name": "h", "type": "dense", "units": 8, "activation": "tanh"}, {"name": "f", "type": "dense", "units": 8, "activation": "relu"},
+            {"name": "sum", "type": "add", "inputs": ["f", "h"]}, {"type": "concat", "inputs": ["sum", "input"]}, {"type": "dense", "units": 3}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.01}, "training": {"epochs": 2, "batch_size": 25}}
+JSON
+two=$(mpi -np 2 "$nnplug" train "$work/graph.json" --no-progress 2>&1 | grep "^test:")
+one=$("$nnplug" train "$work/graph.json" --no-progress 2>&1 | grep "^test:")
+[ -n "$one" ] && check "a graph trains on 2 ranks as in 1 process" "$one" "$two" || { echo "FAIL: no test line for the graph"; failures=$((failures + 1)); }
+
 out=$(mpi -np 1 "$nnplug" train "$work/small.json" --no-progress : -np 1 "$nnplug" train "$work/small.json" --no-progress --set optimizer.lr=0.5 2>&1)
 expect_exit "ranks with different specs" nonzero $?
 check "ranks with different specs are refused" "the spec and the training options (--set, --epochs, --batch-size, ...): rank 1 does not match rank 0" "$out"

@@ -42,6 +42,30 @@ check "batch norm scale checked" "layers\[1\] \(batch_norm\) +weight .* pass" "$
 check "penalties checked separately" "data loss \+ penalties" "$out"
 check "verdict" "gradient check passed" "$out"
 
+# A residual block from the example's block file: the sum of both paths' gradients at the block's input.
+cat > "$work/residual.json" <<SPEC
+{
+  "seed": 3,
+  "data": {"format": "gaussian_blobs", "samples": 60, "centers": 3, "features": 32, "sample_shape": [2, 4, 4]},
+  "blocks": {"basic": "$(cd "$(dirname "$0")/.." && pwd)/examples/blocks/resnet_basic_block.json"},
+  "layers": [
+    {"name": "stem", "type": "conv2d", "filters": 4, "kernel_size": 3, "padding": 1, "activation": "tanh"},
+    {"name": "layer1", "block": "basic", "filters": 4, "repeat": 2, "stride": 2, "downsample": true, "rest": {"stride": 1, "downsample": false}},
+    {"type": "global_avg_pool2d"},
+    {"name": "fc", "type": "dense", "units": 3}
+  ],
+  "loss": "softmax_cross_entropy",
+  "optimizer": "adam"
+}
+SPEC
+out=$("$nnplug" gradcheck "$work/residual.json" --batch-size 8 2>&1)
+rc=$?
+echo "$out"
+[ "$rc" -eq 0 ] || fail "gradcheck of a residual network exited $rc"
+check "the stem, read by both paths of the first block" "stem \(conv2d\) +weight .* (pass|ok with kinks)" "$out"
+check "a projection shortcut" "layer1.0.downsample.0 \(conv2d\) +weight .* (pass|ok with kinks)" "$out"
+check "verdict on a graph" "gradient check passed" "$out"
+
 cat > "$work/wrong.json" <<'SPEC'
 {
   "seed": 3,

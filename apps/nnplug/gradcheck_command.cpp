@@ -2,6 +2,8 @@
 // training samples, a few coordinates of every parameter tensor, dropout off; first the data loss alone, then
 // with the penalties when the model has any. Exits 1 when a tensor's verdict is "suspicious" or "wrong".
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -15,15 +17,17 @@ namespace {
 
 // Prints one pass; returns whether every tensor is at most "ok with kinks".
 bool report(const char* title, const std::vector<TensorCheck>& checks) {
-  fmt::print("\n{}\n{:<28} {:<10} {:>7} {:>12} {:>13} {:>13}  {}\n",
-             title, "layer", "parameter", "checked", "worst error", "analytic", "numeric", "verdict");
+  std::size_t width = 28;  // the longest label: a graph's module paths run long
+  for (const auto& c : checks) width = std::max(width, c.layer.size());
+  fmt::print("\n{}\n{:<{}} {:<10} {:>7} {:>12} {:>13} {:>13}  {}\n",
+             title, "layer", width, "parameter", "checked", "worst error", "analytic", "numeric", "verdict");
   bool ok = true, tiny = false;
   for (const auto& c : checks) {
     const std::string verdict = gradient_verdict(c.worst_error);
     ok = ok && (verdict == "pass" || verdict == "ok with kinks");
     tiny = tiny || c.largest_gradient < 1e-10;
-    fmt::print("{:<28} {:<10} {:>7} {:12.3e} {:13.6e} {:13.6e}  {}{}\n",
-               c.layer, c.parameter, c.checked, c.worst_error, c.analytic, c.numeric, verdict,
+    fmt::print("{:<{}} {:<10} {:>7} {:12.3e} {:13.6e} {:13.6e}  {}{}\n",
+               c.layer, width, c.parameter, c.checked, c.worst_error, c.analytic, c.numeric, verdict,
                c.largest_gradient < 1e-10 ? " (gradients below 1e-10)" : "");
   }
   if (tiny)

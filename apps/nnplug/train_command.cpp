@@ -10,6 +10,7 @@
 #include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
@@ -80,7 +81,8 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
       std::error_code ec;
       std::filesystem::create_directories(args.run_dir, ec);
       if (ec) throw IoError(fmt::format("{}: the run folder cannot be made: {}", args.run_dir.string(), ec.message()));
-      write_text_atomically(args.run_dir / "spec.json", spec.json.dump(2) + "\n", "the spec");
+      // Block files inlined: the folder's spec stands on its own.
+      write_text_atomically(args.run_dir / "spec.json", with_block_files_inlined(spec).dump(2) + "\n", "the spec");
     }
     ex.fit.callbacks.push_back(std::make_shared<HistoryWriter>(args.run_dir / "history.csv"));
     ex.fit.callbacks.push_back(std::make_shared<TrainingMonitor>(args.run_dir / "monitor.jsonl"));

@@ -377,18 +377,24 @@ class Expander {
   std::map<std::string, Spec> files_;
 };
 
-Json inlined(const Json& blocks, const Spec& file, int depth) {
-  if (depth > 64) throw InvalidArgument(file.where() + ": block files name each other more than 64 deep");
+// `blocks` with each file's definition in place of its name. A file that names one it is inside of stays a name:
+// using it would be a block that uses itself, which expand_layers refuses.
+Json inlined(const Json& blocks, const Spec& file, std::vector<std::filesystem::path>& inside) {
   Json out = blocks;
   for (auto& [name, def] : out.items()) {
-    const Spec* from = &file;
-    Spec loaded;
     if (def.is_string()) {
-      loaded = load_spec(file.resolve(def.get<std::string>()));
+      std::error_code ec;  // a path that cannot be made canonical (a symlink loop) is refused by load_spec below
+      auto path = std::filesystem::weakly_canonical(file.resolve(def.get<std::string>()), ec);
+      if (ec) path = file.resolve(def.get<std::string>());
+      if (std::find(inside.begin(), inside.end(), path) != inside.end()) continue;
+      const Spec loaded = load_spec(path);
       def = loaded.json;
-      from = &loaded;
+      inside.push_back(path);
+      if (def.contains("blocks") && def["blocks"].is_object()) def["blocks"] = inlined(def["blocks"], loaded, inside);
+      inside.pop_back();
+    } else if (def.is_object() && def.contains("blocks") && def["blocks"].is_object()) {
+      def["blocks"] = inlined(def["blocks"], file, inside);
     }
-    if (def.is_object() && def.contains("blocks") && def["blocks"].is_object()) def["blocks"] = inlined(def["blocks"], *from, depth + 1);
   }
   return out;
 }
@@ -397,7 +403,8 @@ Json inlined(const Json& blocks, const Spec& file, int depth) {
 
 Json with_block_files_inlined(const Spec& spec) {
   Json out = spec.json;
-  if (out.contains("blocks") && out["blocks"].is_object()) out["blocks"] = inlined(out["blocks"], spec, 0);
+  std::vector<std::filesystem::path> inside;
+  if (out.contains("blocks") && out["blocks"].is_object()) out["blocks"] = inlined(out["blocks"], spec, inside);
   return out;
 }
 

@@ -29,7 +29,7 @@ class Add final : public MergeLayer {
   }
 
   // The first input takes dy itself; the others get copies, so that whoever adds to one input's gradient in place
-  // (the model, where a node feeds several) does not change another's.
+  // (the model adds an activity penalty's) does not change another's.
   const std::vector<Tensor>& backward_merge(const Tensor& dy) override {
     dx_[0] = dy;
     for (std::size_t i = 1; i < dx_.size(); ++i) {
