@@ -1,4 +1,4 @@
-// The CUDA backend (plugins/backends/cuda): the demo MLP and the quick CNN training alike on it and on the CPU
+// The CUDA backend (plugins/backends/cuda): the demo MLP, the quick CNN and the ResNet training alike on it and on the CPU
 // backend, and the backend's errors (its conformance suite is instantiated in conformance_test.cpp). Without an NVIDIA driver and device (CI,
 // most development machines) every test here skips, and the skip message says why.
 #include <gtest/gtest.h>
@@ -63,6 +63,12 @@ TEST(CudaBackend, TheDemoMlpTrainsAsOnTheCpu) {
 TEST(CudaBackend, TheQuickCnnTrainsAsOnTheCpu) {
   SKIP_WITHOUT_CUDA();
   expect_trains_alike("fashion_cnn.json");
+}
+
+// A graph: residual sums, a gradient summed over two readers, block files; recorded and replayed as step graphs.
+TEST(CudaBackend, TheResNetExampleTrainsAsOnTheCpu) {
+  SKIP_WITHOUT_CUDA();
+  expect_trains_alike("fashion_resnet.json");
 }
 
 // Step graphs replay what the ops would do one by one: the same kernels on the same data, with the learning rate,

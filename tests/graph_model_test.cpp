@@ -14,6 +14,7 @@
 #include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/model_gradient_check.hpp"
+#include "nnplug/framework/safetensors.hpp"
 #include "nnplug/framework/synthetic.hpp"
 #include "test_support.hpp"
 
@@ -101,7 +102,7 @@ TEST(MergeLayers, ShapesThatDoNotFitNameBothBranches) {
     {"type": "concat", "name": "cat", "inputs": ["c", "input"]}])", Shape{1, 6, 6});
   EXPECT_NE(concat.find("cat (concat) cannot merge c (conv2d), which produces [2, 4, 4] and the input [1, 6, 6]: concat along axis 0 needs"),
             std::string::npos) << concat;
-  EXPECT_NE(build_error(R"([{"type": "add"}])", Shape{3}).find("add merges two or more inputs, and reads only the input [3]"), std::string::npos);
+  EXPECT_NE(build_error(R"([{"type": "add"}])", Shape{3}).find("layers[0] (add) cannot take the output of the input [3]: add merges two or more inputs: name them with"), std::string::npos);
   EXPECT_NE(build_error(R"([{"type": "dense", "units": 2, "inputs": ["input", "input"]}])", Shape{3}).find("dense takes one input, and reads 2"),
             std::string::npos);
 }
@@ -202,6 +203,8 @@ TEST(GraphSpec, ABlockFileIsSharedAndASavedModelNeedsItNoMore) {
   Tensor x = tensor(model->backend(), Shape{2, 3}, random_normal(6, 4), DType::Float32);
   const auto before = to_host<double>(model->forward(x));
   save_model(dir / "model.safetensors", spec, *model, registry());
+  // The plugins the block file names are among those the model needs.
+  EXPECT_NE(read_safetensors(dir / "model.safetensors").metadata.at("nnplug.plugins").find(R"("name":"add")"), std::string::npos);
   fs::remove_all(dir / "blocks");
   LoadedModel loaded = load_model(dir / "model.safetensors", registry(), cpu_backend());
   EXPECT_EQ(to_host<double>(loaded.model->forward(x)), before);

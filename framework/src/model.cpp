@@ -15,7 +15,7 @@ namespace {
 // Runs a layer's pass; a backend's error (an op's shapes, a device fault, device memory) gets the layer's name, so
 // that "cuda backend: conv2d: ..." reads "layers[2] (conv2d) forward: cuda backend: conv2d: ...".
 template <typename Pass>
-const Tensor& run_naming_layer(const std::string& label, const char* pass, Pass&& run) {
+decltype(auto) run_naming_layer(const std::string& label, const char* pass, Pass&& run) {
   try {
     return run();
   } catch (const BackendError& e) {
@@ -78,11 +78,11 @@ Shape Model::build_node(std::size_t i, const Shape& input, const BuildContext& c
   try {
     if (entry.layer->merges()) {
       if (shapes.size() < 2)
-        throw ShapeError(fmt::format("{} merges two or more inputs, and reads only {}", entry.layer->type(), from));
+        throw ShapeError(fmt::format("{} merges two or more inputs: name them with \"inputs\": [\"a\", \"b\"]", entry.layer->type()));
       return entry.layer->build_merge(shapes, ctx);
     }
     if (shapes.size() != 1)
-      throw ShapeError(fmt::format("{} takes one input, and reads {}: {}", entry.layer->type(), shapes.size(), from));
+      throw ShapeError(fmt::format("{} takes one input, and reads {}", entry.layer->type(), shapes.size()));
     return entry.layer->build(shapes[0], ctx);
   } catch (const ShapeError& e) {
     const char* verb = entry.inputs.size() > 1 ? "merge" : "take the output of";
@@ -108,8 +108,7 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
   for (const auto& entry : layers_)
     if (entry.consumers == 0)
       throw InvalidArgument(entry.label + ": nothing reads its output, so it would never get a gradient");
-  const Shape shape = layers_.back().output;
-  output_shape_ = shape;
+  output_shape_ = layers_.back().output;
   std::int64_t penalties = 0;
   for (auto& entry : layers_)
     for (auto& b : entry.bound)
@@ -194,12 +193,10 @@ void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& l
       const std::size_t in = entry.inputs[0];
       arrive(in, run_naming_layer(entry.label, "backward", [&]() -> const Tensor& { return entry.layer->backward(g, in != kInput); }));
     } else {
-      const std::vector<Tensor>* dx = nullptr;
-      run_naming_layer(entry.label, "backward", [&]() -> const Tensor& {
-        dx = &entry.layer->backward_merge(g);
-        return g;
-      });
-      for (std::size_t k = 0; k < entry.inputs.size(); ++k) arrive(entry.inputs[k], (*dx)[k]);
+      const auto& dx = run_naming_layer(entry.label, "backward", [&]() -> const std::vector<Tensor>& { return entry.layer->backward_merge(g); });
+      if (dx.size() != entry.inputs.size())
+        throw Error(fmt::format("{}: backward_merge gave {} gradients for {} inputs", entry.label, dx.size(), entry.inputs.size()));
+      for (std::size_t k = 0; k < entry.inputs.size(); ++k) arrive(entry.inputs[k], dx[k]);
     }
     if (layer_done) layer_done(i);
   }

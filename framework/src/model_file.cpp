@@ -86,7 +86,7 @@ std::filesystem::path absolute_or_as_is(const std::filesystem::path& path) {
 
 std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& registry) {
   std::set<std::string> names;
-  collect_strings(spec.json, names);
+  collect_strings(with_block_files_inlined(spec), names);  // the layers of block files too
   std::vector<PluginRecord> out;
   for (const auto& e : registry.entries())
     if (names.count(e.name))
