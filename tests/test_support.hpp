@@ -36,4 +36,15 @@ class ForwardingBackend : public Backend {
 // A tensor on the backend holding these values.
 Tensor tensor(Backend& backend, const Shape& shape, const std::vector<double>& values, DType dtype = DType::Float64);
 
+// The message of the nnplug Error that call() throws, or "(no error)".
+template <typename Call>
+std::string error_of(Call&& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 }  // namespace nnplug::test

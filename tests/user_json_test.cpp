@@ -6,19 +6,10 @@
 #include "nnplug/framework/safetensors.hpp"
 #include "nnplug/framework/spec.hpp"
 #include "nnplug/framework/user_json.hpp"
+#include "test_support.hpp"
 
 namespace nnplug::test {
 namespace {
-
-template <typename Call>
-std::string error_of(Call&& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(UserJson, ARepeatedKeyIsAnErrorWithItsLine) {
   EXPECT_EQ(error_of([] { parse_spec("{\n  \"seed\": 1,\n  \"layers\": [],\n  \"seed\": 2\n}", "a.json"); }),

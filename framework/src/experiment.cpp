@@ -261,27 +261,30 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   top.check_unused();
 
   ex.model = build_model(spec, registry, ex.backend, dtype, ex.train.sample_shape, seed);
-  if (spec.json.contains("initialize_from")) {
-    // "initialize_from": "weights.safetensors", or {"path": ..., "names": {"0.weight": "fc1.weight"}, "strict": true}.
-    const Params from = spec.section("initialize_from");
-    WeightImport import;
-    import.path = spec.resolve(from.has("path") ? from.require_string("path") : from.type());
-    import.strict = from.boolean("strict", true);
-    const Params::Json names = from.json().value("names", Params::Json::object());  // kept: items() refers into it
-    for (const auto& [ours, theirs] : names.items()) {
-      if (!theirs.is_string()) from.fail("names", "must map parameter names to names in the file, got " + Params::shown(theirs));
-      import.names[ours] = theirs.get<std::string>();
-    }
-    from.accept({"names", "type"});
-    from.check_unused();
-    import_weights(import, *ex.model);
-  }
+  initialize_from_spec(spec, *ex.model);
   try {
     ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
   } catch (const ShapeError& e) {
     throw ShapeError(spec.where() + ": " + e.what());
   }
   return ex;
+}
+
+void initialize_from_spec(const Spec& spec, Model& model) {
+  if (!spec.json.contains("initialize_from")) return;
+  // "initialize_from": "weights.safetensors", or {"path": ..., "names": {"0.weight": "fc1.weight"}, "strict": true}.
+  const Params from = spec.section("initialize_from");
+  WeightImport import;
+  import.path = spec.resolve(from.has("path") ? from.require_string("path") : from.type());
+  import.strict = from.boolean("strict", true);
+  const Params::Json names = from.json().value("names", Params::Json::object());  // kept: items() refers into it
+  for (const auto& [ours, theirs] : names.items()) {
+    if (!theirs.is_string()) from.fail("names", "must map parameter names to names in the file, got " + Params::shown(theirs));
+    import.names[ours] = theirs.get<std::string>();
+  }
+  from.accept({"names", "type"});
+  from.check_unused();
+  import_weights(import, model);
 }
 
 std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, std::shared_ptr<Backend> backend, DType dtype,

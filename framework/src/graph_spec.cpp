@@ -114,7 +114,7 @@ class Expander {
           continue;
         }
       }
-      const std::string path = ctx.prefix + (local.empty() ? std::to_string(position) : local);
+      const std::string path = ctx.prefix + (local.empty() ? fmt::format("{}", position) : local);
       Target out;
       if (entry.contains("block")) {
         out = expand_use(entry, at, path, inputs, ctx);
@@ -164,7 +164,7 @@ class Expander {
     position += 1;
     if (activation.is_null()) return {node};
     const std::string act_type = Params(at + " activation", activation).type();
-    const std::string act_path = local.empty() ? ctx.prefix + std::to_string(position) : path + "_" + act_type;
+    const std::string act_path = local.empty() ? fmt::format("{}{}", ctx.prefix, position) : path + "_" + act_type;
     position += 1;
     const std::string act_label = label + " " + act_type;
     return {push({activation, ctx.file + ": " + act_label, act_label, act_path, ctx.group, {}, {}}, {Target{node}})};

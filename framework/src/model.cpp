@@ -36,9 +36,9 @@ void Model::add(ModelNode node) {
   layers_.push_back(std::move(entry));
 }
 
-std::string Model::parameter_name(std::size_t i, const Parameter& p) const {
-  return fmt::format("{}.{}", layers_[i].name.empty() ? std::to_string(i) : layers_[i].name, p.name);
-}
+std::string Model::node_name(std::size_t i) const { return layers_[i].name.empty() ? fmt::format("{}", i) : layers_[i].name; }
+
+std::string Model::parameter_name(std::size_t i, const Parameter& p) const { return fmt::format("{}.{}", node_name(i), p.name); }
 
 std::string Model::describe_input(std::size_t node) const {
   if (node == kInput) return "the input " + input_shape_.str();
@@ -305,14 +305,14 @@ std::string Model::summary(bool expand) const {
       std::int64_t n = 0;
       std::size_t last = i;
       for (; last < layers_.size() && layers_[last].group == entry.group; ++last) n += parameters_of(layers_[last]);
-      out += row(entry.group, layers_[last - 1].output.str(), std::to_string(n), "");
+      out += row(entry.group, layers_[last - 1].output.str(), fmt::format("{}", n), "");
       i = last - 1;
       continue;
     }
     std::string inputs;
     for (const std::size_t in : entry.inputs)
-      inputs += (inputs.empty() ? "" : ", ") + (in == kInput ? std::string("input") : layers_[in].name.empty() ? std::to_string(in) : layers_[in].name);
-    out += row(entry.label, entry.output.str(), std::to_string(parameters_of(entry)), inputs);
+      inputs += (inputs.empty() ? "" : ", ") + (in == kInput ? std::string("input") : node_name(in));
+    out += row(entry.label, entry.output.str(), fmt::format("{}", parameters_of(entry)), inputs);
   }
   const auto trainable = parameter_count(true), total = parameter_count(false);
   out += fmt::format("total parameters: {} (trainable {}, non-trainable {})\n", total, trainable, total - trainable);

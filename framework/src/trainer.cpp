@@ -17,7 +17,8 @@ std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::in
   std::vector<float> values(labels.size() * static_cast<std::size_t>(width), 0.0f);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (width == 1) values[i] = static_cast<float>(labels[i]);
-    else values[i * static_cast<std::size_t>(width) + static_cast<std::size_t>(labels[i])] = 1.0f;
+    else if (labels[i] >= width) throw InvalidArgument(fmt::format("label {} is outside the model's {} outputs", labels[i], width));
+    else if (labels[i] >= 0) values[i * static_cast<std::size_t>(width) + static_cast<std::size_t>(labels[i])] = 1.0f;
   }
   return values;
 }
@@ -64,6 +65,7 @@ void Trainer::upload_batch(const Shape& sample_shape) {
     ensure(x_, be, sample_shape.with_batch(n), model_.dtype());
     host_x_.visit([&](const auto& values) { from_host(x_, values); });
   }
+  if (!loss_fn_) return;  // predicting: no targets
   ensure(labels_, be, Shape{n}, DType::Int32);
   be.upload(labels_, host_labels_.data(), labels_.bytes());
   if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
@@ -129,6 +131,7 @@ void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& p
 
 std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
                                       const std::function<void(const EpochRecord&)>& on_epoch) {
+  if (!loss_fn_ || !optimizer_) throw Error("training needs a loss and an optimizer: this Trainer was made without one");
   if (options.batch_size <= 0)
     throw InvalidArgument(fmt::format("batch_size must be a positive integer, got {}", options.batch_size));
   if (options.epochs < 0) throw InvalidArgument(fmt::format("epochs must be >= 0, got {}", options.epochs));
@@ -254,6 +257,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
 Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
   if (batch_size <= 0) throw InvalidArgument(fmt::format("batch_size must be a positive integer, got {}", batch_size));
   if (data.size() == 0) throw InvalidArgument("cannot evaluate on an empty data set");
+  if (!loss_fn_) throw Error("evaluating needs a loss: this Trainer was made without one");
   loss_fn_->check(model_.output_shape(), data.num_classes);
   model_.set_training(false);
   std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));

@@ -117,6 +117,7 @@ class Model {
   Shape build_node(std::size_t i, const Shape& input_shape_of_model, const BuildContext& ctx);
   const Tensor& forward_node(std::size_t i, const Tensor& x);
   std::string describe_input(std::size_t node) const;
+  std::string node_name(std::size_t i) const;  // its module path, or its index
   bool training_ = true;
   double batch_share_ = 1.0;
   Tensor penalty_values_;  // one element per penalty, so that a step writes them all without reading any back

@@ -1,6 +1,7 @@
 #pragma once
 // A trained model saved as one safetensors file: every layer's parameters (buffers such as batch norm's running
-// statistics included) as tensors named "<layer index>.<parameter>", and in the metadata the spec that built it,
+// statistics included) as tensors named by the layer's module path ("layer1.0.conv1.weight"; "<layer index>.<parameter>"
+// for an unnamed one, see Model::parameter_name), and in the metadata the spec that built it (block files inlined),
 // the per-sample input shape, and the plugins it came from (kind, name, library, version, ABI). Loading checks
 // that every plugin is present and at least as new, rebuilds the model from the spec and loads the tensors.
 #include <filesystem>
@@ -41,8 +42,9 @@ struct RestoredCheckpoint {
 RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer);
 
 // Initial weights from a safetensors file written by another framework (PyTorch: a state_dict saved with
-// safetensors.torch.save_file). Each parameter and buffer is looked up by its nnplug name "<layer index>.<name>"
-// (nn.Sequential's names when the spec lists the same layers with activations as layers of their own), or by the
+// safetensors.torch.save_file). Each parameter and buffer is looked up by its nnplug name (Model::parameter_name:
+// PyTorch's module paths for named layers and blocks, nn.Sequential's "<layer index>.<name>" for a chain that lists
+// activations as layers of their own), or by the
 // name `names` maps it to. Shapes must match exactly; float32 and float64 convert to the model's dtype; tensors
 // the model has no use for (num_batches_tracked) are ignored. Returns the number of tensors loaded; throws IoError
 // naming the file, the tensor and the layer, and with `strict` every parameter the file lacks.

@@ -44,11 +44,12 @@ struct EpochRecord {
 };
 
 // Class labels as a TargetKind::Values loss wants them: one-hot rows of `width` values, or the label itself when
-// the model has a single output.
+// the model has a single output. An unknown label (-1, samples to predict) gives a row of zeros.
 std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::int64_t width);
 
 class Trainer {
  public:
+  // predict() needs neither loss nor optimizer (either may be null); evaluate() needs the loss, fit() both.
   Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer);
 
   // Trains data-parallel over the communicator's ranks from here on (each rank runs this same program): every

@@ -1,0 +1,97 @@
+#pragma once
+// Typed builders for programs: the components a spec writes as JSON, written as C++ the compiler checks,
+// e.g. nn::Sequential{nn::Dense(256).activation("relu"), nn::Dense(10)} and nn::Adam{.lr = 1e-3}. Each builds the
+// JSON a spec holds, so what they make is a spec (Network::spec()): it saves, loads, prints and is validated as
+// one, with the plugins' own parameter names and messages. A component without a typed builder (a third-party
+// plugin) is made by name: nn::Layer("my_layer").set("width", 3), nn::Component("my_optimizer").
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nnplug/params.hpp"
+
+namespace nnplug::nn {
+
+using Json = Params::Json;
+
+// Any plugin: {"type": NAME, parameters...}.
+class Component {
+ public:
+  Component(const char* type) : Component(std::string(type)) {}  // NOLINT: "relu" reads as the plugin it names
+  Component(std::string type, Json parameters = Json::object());
+  // Sets any parameter by the plugin's name for it.
+  Component& set(const std::string& key, Json value);
+  const Json& json() const { return json_; }
+
+ protected:
+  Json json_;
+};
+
+// A layer, or an activation used as a layer, with the fields every layer takes in a spec.
+class Layer : public Component {
+ public:
+  using Component::Component;
+  Layer& set(const std::string& key, Json value);
+  // An activation applied to its output ("activation": "relu").
+  Layer& activation(const Component& function);
+  // Its name, which other layers' inputs() refer to and which names its parameters ("fc" -> "fc.weight").
+  Layer& name(const std::string& name);
+  // What it reads (default: the layer before it); "input" is the model's input.
+  Layer& inputs(const std::vector<std::string>& names);
+  // A penalty or constraint on a parameter ("weight") or on its output ("activity").
+  Layer& regularizer(const std::string& target, const Component& penalty);
+  Layer& constraint(const std::string& target, const Component& constraint);
+};
+
+// The built-in layers, with PyTorch's defaults; set() gives any other parameter ("padding", "stride", "bias").
+Layer Dense(std::int64_t units);
+Layer Conv2d(std::int64_t filters, std::int64_t kernel_size);
+Layer MaxPool2d(std::int64_t pool_size = 2);
+Layer AvgPool2d(std::int64_t pool_size = 2);
+Layer GlobalAvgPool2d();
+Layer Flatten();
+Layer BatchNorm();
+Layer Dropout(double rate);
+// Merge layers, reading the layers named.
+Layer Add(const std::vector<std::string>& inputs);
+Layer Multiply(const std::vector<std::string>& inputs);
+Layer Concat(const std::vector<std::string>& inputs, std::int64_t axis = 0);
+
+// Layers in order; with name() and inputs() any graph a spec describes.
+class Sequential {
+ public:
+  Sequential(std::initializer_list<Layer> layers) : layers_(layers) {}
+  Sequential& add(const Layer& layer);
+  // The spec's "layers" array.
+  Json json() const;
+
+ private:
+  std::vector<Layer> layers_;
+};
+
+// Optimizers, as torch.optim's. `lr` left unset for SGD is an error naming it, as PyTorch 1.13 requires it.
+struct Sgd {
+  std::optional<double> lr{};
+  double momentum = 0.0, dampening = 0.0, weight_decay = 0.0;
+  bool nesterov = false;
+  operator Component() const;  // NOLINT: an Sgd is passed where a component is asked for
+};
+struct Adam {
+  double lr = 1e-3;
+  std::array<double, 2> betas{0.9, 0.999};
+  double eps = 1e-8, weight_decay = 0.0;
+  bool amsgrad = false;
+  operator Component() const;  // NOLINT
+};
+struct AdamW {
+  double lr = 1e-3;
+  std::array<double, 2> betas{0.9, 0.999};
+  double eps = 1e-8, weight_decay = 1e-2;
+  bool amsgrad = false;
+  operator Component() const;  // NOLINT
+};
+
+}  // namespace nnplug::nn

@@ -1,0 +1,99 @@
+#pragma once
+// Network: nnplug in a program. A model from a spec or from builders (builders.hpp), trained, scored, asked for
+// predictions, saved and loaded through one object. It always holds the spec it is built from, so saving needs
+// nothing else and loading gives the same model. Misuse (predicting before the model is built, training without
+// a loss) is an Error that says what to call first.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nnplug/framework/builders.hpp"
+#include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/model.hpp"
+#include "nnplug/framework/registry.hpp"
+#include "nnplug/framework/spec.hpp"
+#include "nnplug/framework/trainer.hpp"
+
+namespace nnplug {
+
+// The plugins of this process: loaded on the first call from `folders`, then the search path (NNPLUG_PLUGIN_PATH,
+// the install's plugin folder). Later calls return the same registry; plugin code stays loaded until exit.
+const Registry& load_plugins(const std::vector<std::filesystem::path>& folders = {});
+
+// Where and how a network computes (Keras' compile arguments beyond loss and optimizer).
+struct CompileArgs {
+  std::string backend{};  // a plugin name or JSON object ("cuda", '{"type": "cpu"}'); empty: the best usable one
+  DType dtype = DType::Float32;
+  std::uint64_t seed = 0;  // initial weights, batch order, dropout masks
+};
+
+struct FitArgs {
+  int epochs = 1;
+  std::int64_t batch_size = 32;
+  bool shuffle = true;
+  const Dataset* validation = nullptr;
+  bool progress = true;  // a progress bar on a terminal
+  // After each epoch, in order; one that returns false stops training (Keras' callbacks, as C++ callables).
+  std::vector<std::function<bool(const EpochRecord&)>> callbacks{};
+};
+
+// Rows of `columns` values, one row per sample.
+struct Predictions {
+  std::vector<float> values{};
+  std::int64_t rows = 0, columns = 0;
+  float at(std::int64_t row, std::int64_t column) const { return values[static_cast<std::size_t>(row * columns + column)]; }
+};
+
+class Network {
+ public:
+  // The spec's layers, and its loss, optimizer, backend, dtype and seed where it gives them.
+  static Network from_spec(const Spec& spec, const Registry& registry = load_plugins());
+  static Network from_file(const std::filesystem::path& spec_file, const Registry& registry = load_plugins());
+  // A model nnplug saved (Network::save, `nnplug train --save`), built and ready to predict; its loss and
+  // optimizer too when its spec names them.
+  static Network load(const std::filesystem::path& model_file, const Registry& registry = load_plugins());
+  // Layers from builders; compile() gives the loss and optimizer.
+  explicit Network(const nn::Sequential& layers, const Registry& registry = load_plugins());
+
+  // The optimizer, the loss and where to compute; each is checked now.
+  Network& compile(const nn::Component& optimizer, const nn::Component& loss, const CompileArgs& args = {});
+  // Shape inference and initial weights for samples of this shape; fit() builds from its data when needed.
+  Network& build(const Shape& sample_shape);
+
+  std::vector<EpochRecord> fit(const Dataset& train, const FitArgs& args = {});
+  Scores evaluate(const Dataset& data, std::int64_t batch_size = 256);
+  // Class probabilities (through the loss' output link: softmax, sigmoid) or, with logits, the raw outputs.
+  Predictions predict(const Dataset& data, bool logits = false, std::int64_t batch_size = 256);
+  // The most probable class of every sample.
+  std::vector<std::int32_t> predict_classes(const Dataset& data, std::int64_t batch_size = 256);
+  // A safetensors file that load(), `nnplug evaluate` and PyTorch (by parameter name) read.
+  void save(const std::filesystem::path& path) const;
+
+  // The spec it is built from: the builders' JSON, or the file's.
+  const Spec& spec() const { return spec_; }
+  bool built() const { return model_ != nullptr; }
+  Model& model() const;
+  std::string summary() const { return model().summary(); }
+
+ private:
+  Network(Spec spec, const Registry& registry);
+  void read_compile_sections();
+  // The trainer of the built model, made once loss and optimizer are known.
+  Trainer& trainer();
+  Dataset in_dtype(const Dataset& data) const;
+
+  Spec spec_;
+  const Registry* registry_;
+  std::shared_ptr<Backend> backend_;
+  DType dtype_ = DType::Float32;
+  std::uint64_t seed_ = 0;
+  std::shared_ptr<Loss> loss_;
+  std::shared_ptr<Optimizer> optimizer_;
+  std::unique_ptr<Model> model_;
+  std::unique_ptr<Trainer> trainer_;
+};
+
+}  // namespace nnplug

@@ -1,0 +1,160 @@
+#include "nnplug/framework/network.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "nnplug/framework/evaluation.hpp"
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/precision.hpp"
+
+namespace nnplug {
+
+namespace {
+
+// A C++ callable as a Keras-style callback after each epoch.
+class EpochFunction final : public Callback {
+ public:
+  explicit EpochFunction(std::function<bool(const EpochRecord&)> f) : f_(std::move(f)) {}
+  bool on_epoch_end(const EpochRecord& record, Model&) override { return f_(record); }
+
+ private:
+  std::function<bool(const EpochRecord&)> f_;
+};
+
+}  // namespace
+
+const Registry& load_plugins(const std::vector<std::filesystem::path>& folders) {
+  static const Registry* registry = [&] {
+    auto* loaded = new Registry;  // never destroyed: plugin code must stay loaded while objects it made live
+    PluginLoader loader;
+    for (const auto& folder : folders) loader.add_directory(folder);
+    loader.load_all(*loaded);
+    for (const auto& warning : loader.warnings()) fmt::print(stderr, "warning: {}\n", warning);
+    return loaded;
+  }();
+  return *registry;
+}
+
+Network::Network(Spec spec, const Registry& registry) : spec_(std::move(spec)), registry_(&registry) { read_compile_sections(); }
+
+Network::Network(const nn::Sequential& layers, const Registry& registry)
+    : Network(Spec{std::filesystem::current_path() / "network.json", {{"layers", layers.json()}}, "the network's spec"}, registry) {}
+
+Network Network::from_spec(const Spec& spec, const Registry& registry) { return Network(spec, registry); }
+
+Network Network::from_file(const std::filesystem::path& spec_file, const Registry& registry) { return Network(load_spec(spec_file), registry); }
+
+Network Network::load(const std::filesystem::path& model_file, const Registry& registry) {
+  LoadedModel loaded = load_model(model_file, registry);
+  Network network(std::move(loaded.spec), registry);
+  network.backend_ = loaded.model->backend_ptr();
+  network.model_ = std::move(loaded.model);
+  return network;
+}
+
+void Network::read_compile_sections() {
+  const Params top(spec_.where(), spec_.json);
+  dtype_ = dtype_from_name(top.string("dtype", "float32"));
+  seed_ = static_cast<std::uint64_t>(top.integer("seed", 0, 0));
+  std::string precision = spec_precision(top);
+  backend_ = create_backend_in_precision(*registry_, spec_.section("backend", registry_->best_backend()), precision);
+  if (spec_.json.contains("loss")) loss_ = registry_->create_loss(spec_.section("loss"));
+  if (spec_.json.contains("optimizer")) optimizer_ = registry_->create_optimizer(spec_.section("optimizer"));
+}
+
+Network& Network::compile(const nn::Component& optimizer, const nn::Component& loss, const CompileArgs& args) {
+  if (model_ && (args.dtype != dtype_ || !args.backend.empty()))
+    throw Error(fmt::format("the network is built already, in {} on backend {}: call compile() with another dtype or backend before "
+                            "build() or fit()", dtype_name(dtype_), backend_->name()));
+  Spec spec = spec_;
+  spec.json["optimizer"] = optimizer.json();
+  spec.json["loss"] = loss.json();
+  spec.json["dtype"] = dtype_name(args.dtype);
+  spec.json["seed"] = args.seed;
+  if (!args.backend.empty()) spec.json["backend"] = backend_option(args.backend).json();
+  auto backend = backend_;
+  Network checked(spec, *registry_);  // every part made now, so that a mistake is found here
+  spec_ = std::move(spec);
+  loss_ = checked.loss_, optimizer_ = checked.optimizer_, dtype_ = checked.dtype_, seed_ = checked.seed_;
+  backend_ = model_ ? backend : checked.backend_;
+  trainer_.reset();  // the new optimizer is attached to the parameters when training starts
+  return *this;
+}
+
+Network& Network::build(const Shape& sample_shape) {
+  if (model_) {
+    if (sample_shape == model_->input_shape()) return *this;
+    throw ShapeError(fmt::format("the network is built already for samples of shape {}, not {}", model_->input_shape().str(), sample_shape.str()));
+  }
+  model_ = build_model(spec_, *registry_, backend_, dtype_, sample_shape, seed_);
+  initialize_from_spec(spec_, *model_);
+  return *this;
+}
+
+Model& Network::model() const {
+  if (!model_) throw Error("the network is not built yet: call fit(), or build(sample_shape) first");
+  return *model_;
+}
+
+Trainer& Network::trainer() {
+  if (!trainer_) trainer_ = std::make_unique<Trainer>(model(), loss_, optimizer_);
+  return *trainer_;
+}
+
+Dataset Network::in_dtype(const Dataset& data) const {
+  if (!(data.sample_shape == model().input_shape()))
+    throw ShapeError(fmt::format("samples of shape {}, the network is built for {}", data.sample_shape.str(), model().input_shape().str()));
+  Dataset out = data;
+  out.convert(dtype_);
+  return out;
+}
+
+std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args) {
+  if (!loss_ || !optimizer_) throw Error("fit() needs a loss and an optimizer: call compile(optimizer, loss) first");
+  if (!model_) build(train.sample_shape);
+  const Dataset data = in_dtype(train);
+  Dataset validation;
+  if (args.validation) validation = in_dtype(*args.validation);
+  loss_->check(model_->output_shape(), std::max(data.num_classes, validation.num_classes));
+  FitOptions options;
+  options.epochs = args.epochs;
+  options.batch_size = args.batch_size;
+  options.shuffle = args.shuffle;
+  options.seed = seed_;
+  options.progress = args.progress;
+  for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<EpochFunction>(f));
+  return trainer().fit(data, args.validation ? &validation : nullptr, options);
+}
+
+Scores Network::evaluate(const Dataset& data, std::int64_t batch_size) {
+  if (!loss_) throw Error("evaluate() needs a loss: call compile(optimizer, loss) first");
+  return trainer().evaluate(in_dtype(data), batch_size);
+}
+
+Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batch_size) {
+  if (!logits && !loss_)
+    throw Error("predict() gives probabilities through the loss' output link: call compile(optimizer, loss) first, or ask for logits");
+  const std::int64_t width = model().output_shape().numel();
+  Predictions out{trainer().predict(in_dtype(data), batch_size), data.size(), width};
+  if (logits) return out;
+  out.columns = width == 1 ? 2 : width;  // a single sigmoid output stands for two classes
+  out.values = class_probabilities(out.values, width, out.columns, loss_->output_link());
+  return out;
+}
+
+std::vector<std::int32_t> Network::predict_classes(const Dataset& data, std::int64_t batch_size) {
+  const Predictions p = predict(data, false, batch_size);
+  std::vector<std::int32_t> classes(static_cast<std::size_t>(p.rows));
+  for (std::int64_t r = 0; r < p.rows; ++r) {
+    const auto row = p.values.begin() + r * p.columns;
+    classes[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(std::max_element(row, row + p.columns) - row);
+  }
+  return classes;
+}
+
+void Network::save(const std::filesystem::path& path) const { save_model(path, spec_, model(), *registry_); }
+
+}  // namespace nnplug

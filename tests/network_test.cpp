@@ -1,0 +1,132 @@
+// nnplug as a library: the typed builders write the JSON a spec holds, a Network built from them trains as the
+// same spec does, predicts, saves and loads; misuse is an error that says what to call first.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "nnplug/framework/network.hpp"
+#include "nnplug/framework/synthetic.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Three Gaussian blobs in 4 dimensions: 240 samples for training (part 0) and 240 more from the same blobs (part 1).
+Dataset blobs(int part) {
+  static const auto halves = split(synthetic::gaussian_blobs(480, 3, 4, 1.0, 1), 0.5, 9);
+  return part == 0 ? halves.first : halves.second;
+}
+
+nn::Sequential mlp() { return nn::Sequential{nn::Dense(16).activation("tanh").name("h"), nn::Dense(3).name("out")}; }
+
+TEST(Builders, WriteTheJsonASpecHolds) {
+  const nn::Sequential layers{nn::Conv2d(8, 3).set("padding", 1).name("c").activation("relu"), nn::BatchNorm(),
+                              nn::Add({"c", "input"}), nn::Concat({"c", "input"}, -1), nn::Flatten(), nn::Dropout(0.25),
+                              nn::Dense(10).regularizer("weight", nn::Component("l2", {{"lambda", 1e-4}})).constraint("weight", "non_neg"),
+                              nn::Layer("my_plugin_layer").set("width", 3)};
+  EXPECT_EQ(layers.json(), Params::Json::parse(R"([
+    {"type": "conv2d", "filters": 8, "kernel_size": 3, "padding": 1, "name": "c", "activation": {"type": "relu"}},
+    {"type": "batch_norm"}, {"type": "add", "inputs": ["c", "input"]}, {"type": "concat", "axis": -1, "inputs": ["c", "input"]},
+    {"type": "flatten"}, {"type": "dropout", "rate": 0.25},
+    {"type": "dense", "units": 10, "weight_regularizer": {"type": "l2", "lambda": 1e-4}, "weight_constraint": {"type": "non_neg"}},
+    {"type": "my_plugin_layer", "width": 3}])"));
+  EXPECT_EQ(nn::Component(nn::Adam{.lr = 0.01}).json(),
+            Params::Json::parse(R"({"type": "adam", "lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "amsgrad": false})"));
+  EXPECT_FALSE(nn::Component(nn::Sgd{}).json().contains("lr"));  // required, as in PyTorch: the plugin says so
+}
+
+// The same layers, loss, optimizer and seed written as a spec train to the same weights.
+TEST(Network, BuiltFromBuildersItTrainsAsTheSameSpec) {
+  const Dataset train = blobs(0);
+  Network built(mlp(), registry());
+  built.compile(nn::Adam{.lr = 0.01}, "softmax_cross_entropy", {.seed = 7});
+  Network from_spec = Network::from_spec(parse_spec(R"({"seed": 7, "layers": [{"type": "dense", "units": 16, "activation": "tanh", "name": "h"},
+      {"type": "dense", "units": 3, "name": "out"}], "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.01}})", "spec.json"),
+                                         registry());
+  const auto a = built.fit(train, {.epochs = 3, .batch_size = 16, .progress = false});
+  const auto b = from_spec.fit(train, {.epochs = 3, .batch_size = 16, .progress = false});
+  ASSERT_EQ(a.size(), 3u);
+  for (std::size_t e = 0; e < a.size(); ++e) EXPECT_EQ(a[e].train.loss, b[e].train.loss) << e;
+  EXPECT_GT(built.evaluate(blobs(1)).accuracy, 0.9);
+  EXPECT_EQ(built.model().parameter_name(0, *built.model().layer(0).parameters()[0]), "h.weight");
+}
+
+TEST(Network, PredictsProbabilitiesClassesAndLogitsAndSavesAndLoads) {
+  Network net(mlp(), registry());
+  net.compile(nn::Sgd{.lr = 0.1, .momentum = 0.9}, "softmax_cross_entropy");
+  net.fit(blobs(0), {.epochs = 2, .batch_size = 16, .progress = false});
+  const Dataset test = blobs(1);
+  const Predictions p = net.predict(test);
+  ASSERT_EQ(p.rows, test.size());
+  ASSERT_EQ(p.columns, 3);
+  const Predictions logits = net.predict(test, true);
+  const auto classes = net.predict_classes(test);
+  for (std::int64_t r = 0; r < p.rows; ++r) {
+    EXPECT_NEAR(p.at(r, 0) + p.at(r, 1) + p.at(r, 2), 1.0, 1e-5);
+    // softmax by its definition from the logits
+    double z = 0;
+    for (std::int64_t c = 0; c < 3; ++c) z += std::exp(logits.at(r, c));
+    EXPECT_NEAR(p.at(r, 1), std::exp(logits.at(r, 1)) / z, 1e-5);
+    std::int64_t best = 0;
+    for (std::int64_t c = 1; c < 3; ++c) best = p.at(r, c) > p.at(r, best) ? c : best;
+    EXPECT_EQ(classes[static_cast<std::size_t>(r)], best);
+  }
+  const fs::path file = fs::temp_directory_path() / fmt::format("nnplug_network_{}.safetensors", ::getpid());
+  net.save(file);
+  Network loaded = Network::load(file, registry());
+  fs::remove(file);
+  EXPECT_EQ(loaded.predict(test, true).values, logits.values);
+  EXPECT_EQ(loaded.spec().json["optimizer"]["type"], "sgd");  // the builders' spec, saved with the model
+}
+
+TEST(Network, CallbacksAreCallablesThatMayStopTraining) {
+  Network net(mlp(), registry());
+  net.compile(nn::Adam{}, "softmax_cross_entropy");
+  std::vector<int> seen;
+  const auto history = net.fit(blobs(0), {.epochs = 5, .progress = false, .callbacks = {[&](const EpochRecord& r) {
+                                            seen.push_back(r.epoch);
+                                            return r.epoch < 2;
+                                          }}});
+  EXPECT_EQ(seen, (std::vector<int>{1, 2}));
+  EXPECT_EQ(history.size(), 2u);
+  // A callback that throws ends fit() with its exception, and the network stays usable.
+  EXPECT_EQ(error_of([&] { net.fit(blobs(0), {.progress = false, .callbacks = {[](const EpochRecord&) -> bool { throw Error("stop here"); }}}); }),
+            "stop here");
+  EXPECT_EQ(net.predict_classes(blobs(1)).size(), 240u);
+}
+
+TEST(Network, MisuseSaysWhatToCallFirst) {
+  Network net(mlp(), registry());
+  EXPECT_NE(error_of([&] { net.predict(blobs(0), true); }).find("the network is not built yet: call fit(), or build(sample_shape) first"), std::string::npos);
+  EXPECT_NE(error_of([&] { net.fit(blobs(0)); }).find("fit() needs a loss and an optimizer: call compile(optimizer, loss) first"), std::string::npos);
+  net.build(Shape{4});
+  EXPECT_NE(error_of([&] { net.evaluate(blobs(0)); }).find("evaluate() needs a loss: call compile(optimizer, loss) first"), std::string::npos);
+  EXPECT_NE(error_of([&] { net.predict(blobs(0)); }).find("call compile(optimizer, loss) first, or ask for logits"), std::string::npos);
+  EXPECT_EQ(net.predict(blobs(0), true).columns, 3);  // logits need no loss
+  EXPECT_NE(error_of([&] { net.compile(nn::Sgd{}, "softmax_cross_entropy"); }).find("lr"), std::string::npos);
+  EXPECT_NE(error_of([&] { net.compile(nn::Adam{}, "no_such_loss"); }).find("no_such_loss"), std::string::npos);
+  EXPECT_NE(error_of([&] { net.compile(nn::Adam{}, "mse", {.dtype = DType::Float64}); }).find("the network is built already, in float32"),
+            std::string::npos);
+  net.compile(nn::Adam{}, "softmax_cross_entropy");
+  Dataset wrong = synthetic::gaussian_blobs(20, 3, 5, 1.0, 1);
+  EXPECT_NE(error_of([&] { net.fit(wrong, {.progress = false}); }).find("samples of shape [5], the network is built for [4]"), std::string::npos);
+  EXPECT_NE(error_of([&] { Network bad(nn::Sequential{nn::Dense(0)}, registry()); bad.build(Shape{4}); }).find("units"), std::string::npos);
+}
+
+// What crashed before: a Trainer without loss or optimizer asked to predict.
+TEST(Network, ATrainerWithoutLossOrOptimizerPredicts) {
+  Network net(mlp(), registry());
+  net.build(Shape{4});
+  Trainer trainer(net.model(), nullptr, nullptr);
+  EXPECT_EQ(trainer.predict(blobs(0), 64).size(), 240u * 3);
+  EXPECT_THROW(trainer.evaluate(blobs(0), 64), Error);
+}
+
+}  // namespace
+}  // namespace nnplug::test
