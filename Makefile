@@ -25,7 +25,7 @@ test: build
 
 # The whole CTest suite again, built by clang with AddressSanitizer and UndefinedBehaviorSanitizer (in
 # build-sanitize/): any report fails the test that caused it. The CUDA backend, the AVX-512 CPU backend and the
-# benchmarks are left out, to keep the build short.
+# benchmarks are left out, to keep the build short; so is the Python package (the interpreter is not instrumented).
 SANITIZE_BUILD ?= build-sanitize
 SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # clang 14's LeakSanitizer misreads the dynamic TLS of libraries loaded by dlopen on Debian 12's glibc (2.36): at exit its
@@ -38,7 +38,7 @@ sanitize: deps
 	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_CXX_FLAGS="$(SANITIZE_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE_LINK)" -DCMAKE_SHARED_LINKER_FLAGS="$(SANITIZE_LINK)" \
 	  -DCMAKE_MODULE_LINKER_FLAGS="$(SANITIZE_LINK)" \
-	  -DNNPLUG_CUDA=OFF -DNNPLUG_BUILD_BENCH=OFF -DNNPLUG_CPU_VARIANTS="avx2;generic" $(CMAKE_FLAGS)
+	  -DNNPLUG_CUDA=OFF -DNNPLUG_BUILD_BENCH=OFF -DNNPLUG_PYTHON=OFF -DNNPLUG_CPU_VARIANTS="avx2;generic" $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
 	NNPLUG_UNDER_SANITIZER=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=$(SANITIZE_ASAN_OPTIONS) \
 	  ctest --test-dir $(SANITIZE_BUILD) --output-on-failure -j $(JOBS)

@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev iproute2 libdnnl-dev
   clang libclang-rt-14-dev libomp-14-dev
+  pybind11-dev python3-dev python3-numpy python3-pytest libdlpack-dev
   dataset-fashion-mnist
   chromium
 )

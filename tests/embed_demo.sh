@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# examples/embed/demo.cpp, the demo as a program, for one epoch: it trains, scores the test set above 80 %, saves,
-# loads the file back and predicts the first test image (an ankle boot, class 9).
+# examples/embed/demo.cpp or demo.py (the demo as a program), for one epoch: it trains, scores the test set above
+# 80 %, saves, loads the file back and predicts the first test image (an ankle boot, class 9).
+#   usage: embed_demo.sh COMMAND... (the program and its arguments before the epoch count)
 set -u
-demo=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-out=$("$demo" 1 2>&1)
+out=$("$@" 1 2>&1)
 rc=$?
 echo "$out"
 [ "$rc" -eq 0 ] || { echo "FAIL: the demo exited $rc"; exit 1; }

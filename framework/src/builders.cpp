@@ -7,6 +7,15 @@ Component::Component(std::string type, Json parameters) : json_(std::move(parame
   json_["type"] = std::move(type);
 }
 
+Component Component::from_json(const Json& spec) {
+  if (spec.is_string()) return Component(spec.get<std::string>());
+  if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
+    throw InvalidArgument("a component is a plugin name or an object with a \"type\", got " + Params::shown(spec));
+  Json parameters = spec;
+  parameters.erase("type");
+  return Component(spec["type"].get<std::string>(), parameters);
+}
+
 Component& Component::set(const std::string& key, Json value) {
   json_[key] = std::move(value);
   return *this;

@@ -14,14 +14,17 @@ namespace nnplug {
 
 namespace {
 
-// A C++ callable as a Keras-style callback after each epoch.
-class EpochFunction final : public Callback {
+// C++ callables as a Keras-style callback, after each epoch or each step.
+class FunctionCallback final : public Callback {
  public:
-  explicit EpochFunction(std::function<bool(const EpochRecord&)> f) : f_(std::move(f)) {}
-  bool on_epoch_end(const EpochRecord& record, Model&) override { return f_(record); }
+  FunctionCallback(std::function<bool(const EpochRecord&)> epoch, std::function<bool(const BatchRecord&)> batch)
+      : epoch_(std::move(epoch)), batch_(std::move(batch)) {}
+  bool on_epoch_end(const EpochRecord& record, Model&) override { return !epoch_ || epoch_(record); }
+  bool on_batch_end(const BatchRecord& record, Model&) override { return !batch_ || batch_(record); }
 
  private:
-  std::function<bool(const EpochRecord&)> f_;
+  std::function<bool(const EpochRecord&)> epoch_;
+  std::function<bool(const BatchRecord&)> batch_;
 };
 
 }  // namespace
@@ -125,7 +128,8 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   options.shuffle = args.shuffle;
   options.seed = seed_;
   options.progress = args.progress;
-  for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<EpochFunction>(f));
+  for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(f, nullptr));
+  for (const auto& f : args.batch_callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(nullptr, f));
   return trainer().fit(data, args.validation ? &validation : nullptr, options);
 }
 

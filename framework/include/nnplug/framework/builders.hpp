@@ -22,6 +22,8 @@ class Component {
  public:
   Component(const char* type) : Component(std::string(type)) {}  // NOLINT: "relu" reads as the plugin it names
   Component(std::string type, Json parameters = Json::object());
+  // As a spec writes it: "NAME" or {"type": NAME, parameters...}.
+  static Component from_json(const Json& spec);
   // Sets any parameter by the plugin's name for it.
   Component& set(const std::string& key, Json value);
   const Json& json() const { return json_; }

@@ -38,6 +38,8 @@ struct FitArgs {
   bool progress = true;  // a progress bar on a terminal
   // After each epoch, in order; one that returns false stops training (Keras' callbacks, as C++ callables).
   std::vector<std::function<bool(const EpochRecord&)>> callbacks{};
+  // After each optimizer step; one that returns false stops training there (a Ctrl-C, a time limit).
+  std::vector<std::function<bool(const BatchRecord&)>> batch_callbacks{};
 };
 
 // Rows of `columns` values, one row per sample.

@@ -1,0 +1,246 @@
+// The compiled half of the Python package nnplug (python/nnplug/__init__.py is the other): the Network facade
+// over NumPy arrays. Training releases the GIL and takes it back only for Python callbacks and, after every step,
+// to look for Ctrl-C, which stops training between two steps and raises KeyboardInterrupt. nnplug's errors
+// become nnplug.Error (and its subclasses) with the same messages.
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <limits>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "nnplug/framework/network.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
+
+namespace py = pybind11;
+using namespace nnplug;
+
+namespace {
+
+// A spec object (a dict, or a name) as JSON, through Python's json module: what Python can dump, nnplug reads.
+Params::Json to_json(const py::object& value) {
+  const std::string text = py::module_::import("json").attr("dumps")(value).cast<std::string>();
+  return Params::Json::parse(text);
+}
+
+py::object to_python(const Params::Json& value) { return py::module_::import("json").attr("loads")(value.dump()); }
+
+// Samples and labels from NumPy: x is (N, sample...) of float32 or float64, in any memory order (copied into
+// rows); y, when given, N whole numbers >= 0.
+Dataset dataset(const py::array& x, const py::object& y, const char* what) {
+  const auto kind = x.dtype().kind();
+  if (kind != 'f' || (x.itemsize() != 4 && x.itemsize() != 8))
+    throw py::type_error(fmt::format("{}: x must hold float32 or float64 values, got {}; convert it with x.astype(numpy.float32)", what,
+                                     py::str(x.dtype()).cast<std::string>()));
+  if (x.ndim() < 2) throw py::value_error(fmt::format("{}: x must have a batch axis, shape (N, features...), got {} axis", what, x.ndim()));
+  Dataset data;
+  std::vector<std::int64_t> sample(x.shape() + 1, x.shape() + x.ndim());
+  data.sample_shape = Shape(sample);
+  const auto n = static_cast<std::size_t>(x.size());
+  if (x.itemsize() == 4) {
+    const auto rows = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(x);
+    data.x = SampleValues(std::vector<float>(rows.data(), rows.data() + n));
+  } else {
+    const auto rows = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(x);
+    data.x = SampleValues(std::vector<double>(rows.data(), rows.data() + n));
+  }
+  const auto count = static_cast<std::size_t>(x.shape(0));
+  if (y.is_none()) {
+    data.labels.assign(count, -1);
+    return data;
+  }
+  const py::array labels = py::array::ensure(y);
+  if (!labels || (labels.dtype().kind() != 'i' && labels.dtype().kind() != 'u'))
+    throw py::type_error(fmt::format("{}: y must hold whole-number class labels, got {}", what, py::str(py::object(y.attr("dtype"))).cast<std::string>()));
+  if (labels.ndim() != 1 || static_cast<std::size_t>(labels.shape(0)) != count)
+    throw py::value_error(fmt::format("{}: y must hold one label per sample of x ({}), got shape {}", what, count,
+                                      py::str(py::object(labels.attr("shape"))).cast<std::string>()));
+  const auto values = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(labels);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::int64_t v = values.data()[i];
+    if (v < 0 || v > std::numeric_limits<std::int32_t>::max())
+      throw py::value_error(fmt::format("{}: label {} of sample {} is not a class index (0, 1, ...)", what, v, i));
+    data.labels.push_back(static_cast<std::int32_t>(v));
+    data.num_classes = std::max<std::int64_t>(data.num_classes, v + 1);
+  }
+  return data;
+}
+
+py::dict epoch_dict(const EpochRecord& r) {
+  py::dict d;
+  d["epoch"] = r.epoch, d["loss"] = r.train.loss, d["accuracy"] = r.train.accuracy, d["seconds"] = r.seconds, d["lr"] = r.learning_rate;
+  if (r.has_validation) d["val_loss"] = r.validation.loss, d["val_accuracy"] = r.validation.accuracy;
+  return d;
+}
+
+// A Network that one Python thread uses at a time: a second thread gets an error, not a corrupted model.
+class PyNetwork {
+ public:
+  explicit PyNetwork(Network network) : network_(std::move(network)) {}
+
+  void compile(const py::object& optimizer, const py::object& loss, const std::string& backend, const std::string& dtype, std::uint64_t seed) {
+    auto guard = lock();
+    network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), {backend, dtype_from_name(dtype), seed});
+  }
+
+  py::list fit(const py::array& x, const py::object& y, int epochs, std::int64_t batch_size, const py::object& validation_data, bool shuffle,
+               const std::vector<py::function>& callbacks, bool progress) {
+    auto guard = lock();
+    if (y.is_none()) throw py::value_error("fit: y (the class labels) is required");
+    const Dataset train = dataset(x, y, "fit");
+    Dataset validation;
+    if (!validation_data.is_none()) {
+      const auto pair = validation_data.cast<py::tuple>();
+      if (pair.size() != 2) throw py::value_error("fit: validation_data must be (x, y)");
+      validation = dataset(pair[0].cast<py::array>(), pair[1], "fit: validation_data");
+    }
+    FitArgs args{epochs, batch_size, shuffle, validation_data.is_none() ? nullptr : &validation, progress};
+    for (const auto& f : callbacks)
+      args.callbacks.push_back([f](const EpochRecord& r) {
+        py::gil_scoped_acquire gil;
+        const py::object answer = f(epoch_dict(r));
+        return answer.is_none() || answer.cast<bool>();  // None (no answer) goes on, as in Keras
+      });
+    bool interrupted = false;
+    args.batch_callbacks.push_back([&interrupted](const BatchRecord&) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) interrupted = true;  // the KeyboardInterrupt stays set for Python
+      return !interrupted;
+    });
+    std::vector<EpochRecord> history;
+    {
+      py::gil_scoped_release released;
+      history = network_.fit(train, args);
+    }
+    if (interrupted) throw py::error_already_set();
+    py::list out;
+    for (const auto& r : history) out.append(epoch_dict(r));
+    return out;
+  }
+
+  py::dict evaluate(const py::array& x, const py::object& y, std::int64_t batch_size) {
+    auto guard = lock();
+    if (y.is_none()) throw py::value_error("evaluate: y (the class labels) is required");
+    const Dataset data = dataset(x, y, "evaluate");
+    Scores s;
+    {
+      py::gil_scoped_release released;
+      s = network_.evaluate(data, batch_size);
+    }
+    py::dict d;
+    d["loss"] = s.loss, d["accuracy"] = s.accuracy;
+    return d;
+  }
+
+  py::array predict(const py::array& x, const std::string& output, std::int64_t batch_size) {
+    auto guard = lock();
+    if (output != "probabilities" && output != "logits" && output != "classes")
+      throw py::value_error(fmt::format("predict: output must be \"probabilities\", \"logits\" or \"classes\", got \"{}\"", output));
+    const Dataset data = dataset(x, py::none(), "predict");
+    std::vector<std::int32_t> classes;
+    Predictions p;
+    {
+      py::gil_scoped_release released;
+      if (output == "classes") classes = network_.predict_classes(data, batch_size);
+      else p = network_.predict(data, output == "logits", batch_size);
+    }
+    if (output == "classes") return py::array_t<std::int32_t>(static_cast<py::ssize_t>(classes.size()), classes.data());
+    return py::array_t<float>({p.rows, p.columns}, p.values.data());
+  }
+
+  void save(const std::filesystem::path& path) {
+    auto guard = lock();
+    network_.save(path);
+  }
+  std::string summary() {
+    auto guard = lock();
+    return network_.summary();
+  }
+  py::object spec() {
+    auto guard = lock();
+    return to_python(network_.spec().json);
+  }
+  void build(const std::vector<std::int64_t>& sample_shape) {
+    auto guard = lock();
+    network_.build(Shape(sample_shape));
+  }
+
+ private:
+  std::unique_lock<std::mutex> lock() {
+    std::unique_lock<std::mutex> guard(busy_, std::try_to_lock);
+    if (!guard.owns_lock()) throw py::value_error("this network is in use by another thread; use one network per thread");
+    return guard;
+  }
+
+  Network network_;
+  std::mutex busy_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_nnplug, m) {
+  m.doc() = "nnplug's Network over NumPy arrays (use the nnplug package, which adds the builders)";
+  static py::exception<Error> error(m, "Error", PyExc_RuntimeError);
+  static py::exception<ShapeError> shape_error(m, "ShapeError", error.ptr());
+  static py::exception<InvalidArgument> invalid(m, "InvalidArgument", error.ptr());
+  static py::exception<PluginError> plugin_error(m, "PluginError", error.ptr());
+  static py::exception<IoError> io_error(m, "IoError", error.ptr());
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ShapeError& e) {
+      shape_error(e.what());
+    } catch (const InvalidArgument& e) {
+      invalid(e.what());
+    } catch (const PluginError& e) {
+      plugin_error(e.what());
+    } catch (const IoError& e) {
+      io_error(e.what());
+    } catch (const Error& e) {
+      error(e.what());
+    }
+  });
+
+  m.def("load_plugins", [](const std::vector<std::filesystem::path>& folders) { (void)load_plugins(folders); }, py::arg("folders") = std::vector<std::filesystem::path>{},
+        "Loads the plugins (once per process): from these folders, NNPLUG_PLUGIN_PATH, then those installed with nnplug");
+  m.def("plugins", [] {
+    py::list out;
+    for (const auto& e : load_plugins().entries()) {
+      py::dict d;
+      d["kind"] = kind_name(e.kind), d["name"] = e.name, d["library"] = e.library->name(), d["version"] = e.library->version();
+      out.append(d);
+    }
+    return out;
+  }, "Every registered component: kind, name, library and version");
+
+  m.def("read_idx", [](const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by) {
+    const Dataset data = read_idx(images, labels, divide_by);
+    py::array_t<float> x({data.size(), data.features()});
+    data.x.visit([&](const auto& values) { std::copy(values.begin(), values.end(), x.mutable_data()); });
+    return py::make_tuple(x, py::array_t<std::int32_t>(static_cast<py::ssize_t>(data.labels.size()), data.labels.data()));
+  }, py::arg("images"), py::arg("labels"), py::arg("divide_by") = 1.0,
+        "An IDX image file and its labels (gzip or raw), as float32 rows and int32 labels; pixels divided by divide_by");
+
+  py::class_<PyNetwork>(m, "Network")
+      .def(py::init([](const py::object& spec) {
+             return std::make_unique<PyNetwork>(Network::from_spec(Spec{std::filesystem::current_path() / "spec.json", to_json(spec), "the spec"}));
+           }),
+           py::arg("spec"), "A network from a spec dict (its layers, and loss, optimizer, backend, dtype and seed where given)")
+      .def_static("from_file", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::from_file(path)); })
+      .def_static("load", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::load(path)); })
+      .def("compile", &PyNetwork::compile, py::arg("optimizer"), py::arg("loss"), py::arg("backend") = "", py::arg("dtype") = "float32",
+           py::arg("seed") = 0)
+      .def("build", &PyNetwork::build, py::arg("sample_shape"))
+      .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = 1, py::arg("batch_size") = 32,
+           py::arg("validation_data") = py::none(), py::arg("shuffle") = true, py::arg("callbacks") = std::vector<py::function>{},
+           py::arg("progress") = true)
+      .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
+      .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)
+      .def("save", &PyNetwork::save, py::arg("path"))
+      .def("summary", &PyNetwork::summary)
+      .def_property_readonly("spec", &PyNetwork::spec);
+}

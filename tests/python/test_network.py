@@ -1,0 +1,170 @@
+"""The Python package: builders and spec dicts, fit/evaluate/predict on NumPy arrays, save and load, and bad input
+(wrong dtype, shape or labels, a callback that raises, two threads, Ctrl-C) as Python exceptions that leave the
+network usable. Run by CTest (python_bindings) with PYTHONPATH=build/python."""
+import _thread
+import os
+import tempfile
+import threading
+
+import numpy as np
+import pytest
+
+import nnplug
+
+
+def blobs(samples=600, seed=0):
+    """Three Gaussian blobs in 4 dimensions, well apart: a network should separate them."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[4, 0, 0, 0], [0, 4, 0, 0], [0, 0, 4, 0]], dtype=np.float64)
+    y = rng.integers(0, 3, samples)
+    return (centres[y] + rng.normal(size=(samples, 4))).astype(np.float32), y
+
+
+def small_network(seed=1):
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh", name="h"), nnplug.Dense(3, name="out")]))
+    net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=seed)
+    return net
+
+
+def test_plugins_are_listed():
+    names = {(p["kind"], p["name"]) for p in nnplug.plugins()}
+    assert ("layer", "dense") in names and ("optimizer", "adam") in names
+
+
+def test_builders_write_a_spec():
+    net = small_network()
+    assert net.spec["layers"] == [{"type": "dense", "units": 16, "activation": "tanh", "name": "h"},
+                                  {"type": "dense", "units": 3, "name": "out"}]
+    assert net.spec["optimizer"]["type"] == "adam" and net.spec["loss"] == {"type": "softmax_cross_entropy"}
+
+
+def test_fit_evaluate_predict():
+    x, y = blobs()
+    net = small_network()
+    seen = []
+    history = net.fit(x[:400], y[:400], epochs=3, batch_size=32, validation_data=(x[400:], y[400:]),
+                      callbacks=[lambda r: seen.append(r["epoch"])], progress=False)
+    assert [h["epoch"] for h in history] == [1, 2, 3] == seen
+    assert history[-1]["val_accuracy"] > 0.9
+    scores = net.evaluate(x[400:], y[400:])
+    assert scores["accuracy"] == pytest.approx(history[-1]["val_accuracy"])
+    p = net.predict(x[400:])
+    assert p.shape == (200, 3) and p.dtype == np.float32
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+    logits = net.predict(x[400:], output="logits")
+    softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)  # by its definition
+    np.testing.assert_allclose(p, softmax, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(net.predict(x[400:], output="classes"), p.argmax(axis=1))
+
+
+def test_a_spec_dict_trains_as_the_builders():
+    x, y = blobs()
+    spec = {"seed": 1, "layers": [{"type": "dense", "units": 16, "activation": "tanh", "name": "h"}, {"type": "dense", "units": 3, "name": "out"}],
+            "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.01}}
+    a = nnplug.Network(spec).fit(x, y, epochs=2, progress=False)
+    b = small_network().fit(x, y, epochs=2, progress=False)
+    assert [h["loss"] for h in a] == [h["loss"] for h in b]
+
+
+def test_save_and_load():
+    x, y = blobs()
+    net = small_network()
+    net.fit(x, y, epochs=1, progress=False)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.safetensors")
+        net.save(path)
+        loaded = nnplug.Network.load(path)
+    np.testing.assert_array_equal(loaded.predict(x, output="logits"), net.predict(x, output="logits"))
+
+
+def test_any_memory_order_and_float64_give_the_same_predictions():
+    x, y = blobs()
+    net = small_network()
+    net.fit(x, y, epochs=1, progress=False)
+    reversed_columns = np.ascontiguousarray(x[:, ::-1])[:, ::-1]  # a strided view of the same values
+    assert not reversed_columns.flags.c_contiguous
+    np.testing.assert_array_equal(net.predict(reversed_columns, output="logits"), net.predict(x, output="logits"))
+    np.testing.assert_array_equal(net.predict(np.asfortranarray(x), output="logits"), net.predict(x, output="logits"))
+    np.testing.assert_array_equal(net.predict(x.astype(np.float64), output="logits"), net.predict(x, output="logits"))
+
+
+def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
+    x, y = blobs()
+    net = small_network()
+    net.fit(x, y, epochs=1, progress=False)
+    with pytest.raises(TypeError, match="x must hold float32 or float64 values, got int64"):
+        net.fit(x.astype(np.int64), y)
+    with pytest.raises(TypeError, match="x must hold float32 or float64 values, got object"):
+        net.predict(np.array([["a"] * 4], dtype=object))
+    with pytest.raises(nnplug.ShapeError, match=r"samples of shape \[3\], the network is built for \[4\]"):
+        net.fit(x[:, :3], y)
+    with pytest.raises(ValueError, match="x must have a batch axis"):
+        net.predict(x[0])
+    with pytest.raises(ValueError, match="label -1 of sample 0 is not a class index"):
+        net.fit(x, np.full(len(x), -1))
+    with pytest.raises(ValueError, match="one label per sample"):
+        net.fit(x, y[:10])
+    with pytest.raises(TypeError, match="whole-number class labels"):
+        net.fit(x, y.astype(np.float32))
+    with pytest.raises(nnplug.ShapeError, match="the data has 8 classes; the last layer needs 8 units"):
+        net.fit(x, y + 5)
+    with pytest.raises(nnplug.Error, match="no_such_loss"):
+        net.compile(nnplug.Adam(), "no_such_loss")
+    assert net.evaluate(x, y)["accuracy"] > 0.8
+
+
+def test_misuse_says_what_to_call_first():
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3)]))
+    x, y = blobs()
+    with pytest.raises(nnplug.Error, match=r"call compile\(optimizer, loss\) first"):
+        net.fit(x, y)
+    with pytest.raises(nnplug.Error, match=r"the network is not built yet: call fit\(\), or build\(sample_shape\) first"):
+        net.predict(x, output="logits")
+
+
+def test_a_callback_that_raises_stops_fit_with_its_exception():
+    x, y = blobs()
+    net = small_network()
+
+    def fail(record):
+        raise KeyError("from the callback")
+
+    with pytest.raises(KeyError, match="from the callback"):
+        net.fit(x, y, epochs=3, callbacks=[fail], progress=False)
+    assert net.evaluate(x, y)["accuracy"] > 0.5
+
+
+def test_a_callback_that_returns_false_stops_training():
+    x, y = blobs()
+    history = small_network().fit(x, y, epochs=5, callbacks=[lambda r: r["epoch"] < 2], progress=False)
+    assert len(history) == 2
+
+
+def test_ctrl_c_stops_between_steps_and_raises_keyboard_interrupt():
+    x, y = blobs()
+    net = small_network()
+    with pytest.raises(KeyboardInterrupt):
+        net.fit(x, y, epochs=50, callbacks=[lambda r: _thread.interrupt_main()], progress=False)
+    assert net.predict(x[:2]).shape == (2, 3)  # still usable
+
+
+def test_a_network_is_used_by_one_thread_at_a_time():
+    x, y = blobs()
+    net = small_network()
+    training, tried = threading.Event(), threading.Event()
+
+    def hold(record):  # runs inside fit, on the training thread
+        training.set()
+        tried.wait(10)
+        return False
+
+    worker = threading.Thread(target=lambda: net.fit(x, y, epochs=3, callbacks=[hold], progress=False))
+    worker.start()
+    assert training.wait(10)
+    try:
+        with pytest.raises(ValueError, match="in use by another thread"):
+            net.predict(x)
+    finally:
+        tried.set()
+        worker.join(10)
+    assert net.predict(x).shape == (600, 3)
