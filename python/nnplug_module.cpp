@@ -8,8 +8,10 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <chrono>
 #include <limits>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -77,6 +79,50 @@ py::dict epoch_dict(const EpochRecord& r) {
   return d;
 }
 
+// Keras' progress lines, through sys.stdout, for consoles that are not terminals (Jupyter and the like), where the
+// command line's bar (drawn on a terminal's stderr) is not seen. Called with the GIL held.
+class ConsoleProgress {
+ public:
+  ConsoleProgress(int epochs, std::int64_t batches) : epochs_(epochs), batches_(batches) {}
+
+  void batch(const BatchRecord& r) {
+    if (r.batch == 1) write(fmt::format("Epoch {}/{}\n", r.epoch, epochs_)), loss_sum_ = 0;
+    loss_sum_ += r.loss;
+    const auto now = std::chrono::steady_clock::now();
+    if (r.batch < batches_ && now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    write(fmt::format("\r{} - loss: {:.4f}", bar(r.batch), loss_sum_ / static_cast<double>(r.batch)));
+  }
+
+  void epoch(const EpochRecord& r) {
+    std::string line = fmt::format("\r{} - {:.0f}s - loss: {:.4f} - accuracy: {:.4f}", bar(batches_), r.seconds, r.train.loss, r.train.accuracy);
+    if (r.has_validation) line += fmt::format(" - val_loss: {:.4f} - val_accuracy: {:.4f}", r.validation.loss, r.validation.accuracy);
+    write(line + "\n");
+  }
+
+ private:
+  std::string bar(std::int64_t done) const {
+    const auto filled = static_cast<std::size_t>(done * 30 / std::max<std::int64_t>(batches_, 1));
+    return fmt::format("{}/{} [{}{}{}]", done, batches_, std::string(filled, '='), done < batches_ ? ">" : "",
+                       std::string(30 - filled - (done < batches_ ? 1 : 0), '.'));
+  }
+  static void write(const std::string& text) {
+    const py::object out = py::module_::import("sys").attr("stdout");
+    out.attr("write")(text);
+    out.attr("flush")();
+  }
+
+  int epochs_;
+  std::int64_t batches_;
+  double loss_sum_ = 0;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+bool stdout_is_a_terminal() {
+  const py::object out = py::module_::import("sys").attr("stdout");
+  return py::hasattr(out, "isatty") && out.attr("isatty")().cast<bool>();
+}
+
 // A Network that one Python thread uses at a time: a second thread gets an error, not a corrupted model.
 class PyNetwork {
  public:
@@ -105,9 +151,21 @@ class PyNetwork {
         const py::object answer = f(epoch_dict(r));
         return answer.is_none() || answer.cast<bool>();  // None (no answer) goes on, as in Keras
       });
+    // Off a terminal the command line's bar is not seen: Keras' lines are written to sys.stdout instead.
+    std::optional<ConsoleProgress> console;
+    if (progress && !stdout_is_a_terminal()) {
+      args.progress = false;
+      console.emplace(epochs, (train.size() + batch_size - 1) / std::max<std::int64_t>(batch_size, 1));
+      args.callbacks.insert(args.callbacks.begin(), [&console](const EpochRecord& r) {
+        py::gil_scoped_acquire gil;
+        console->epoch(r);
+        return true;
+      });
+    }
     bool interrupted = false;
-    args.batch_callbacks.push_back([&interrupted](const BatchRecord&) {
+    args.batch_callbacks.push_back([&interrupted, &console](const BatchRecord& r) {
       py::gil_scoped_acquire gil;
+      if (console) console->batch(r);
       if (PyErr_CheckSignals() != 0) interrupted = true;  // the KeyboardInterrupt stays set for Python
       return !interrupted;
     });

@@ -57,6 +57,14 @@ def test_fit_evaluate_predict():
     np.testing.assert_array_equal(net.predict(x[400:], output="classes"), p.argmax(axis=1))
 
 
+def test_off_a_terminal_fit_writes_keras_progress_lines(capsys):
+    x, y = blobs()
+    small_network().fit(x[:400], y[:400], epochs=2, batch_size=100, validation_data=(x[400:], y[400:]))
+    out = capsys.readouterr().out
+    assert "Epoch 1/2\n" in out and "Epoch 2/2\n" in out
+    assert "4/4 [==============================] - " in out and " - val_accuracy: " in out
+
+
 def test_a_spec_dict_trains_as_the_builders():
     x, y = blobs()
     spec = {"seed": 1, "layers": [{"type": "dense", "units": 16, "activation": "tanh", "name": "h"}, {"type": "dense", "units": 3, "name": "out"}],
