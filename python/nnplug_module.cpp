@@ -12,9 +12,11 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
+#include "dlpack_view.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 
@@ -222,6 +224,53 @@ class PyNetwork {
     auto guard = lock();
     return to_python(network_.spec().json);
   }
+  // Every parameter and buffer by its PyTorch name, as a TensorView of its memory (torch.from_dlpack takes it
+  // without a copy).
+  py::dict state_dict() {
+    auto guard = lock();
+    py::dict out;
+    const Model& model = network_.model();
+    for (std::size_t i = 0; i < model.size(); ++i)
+      for (Parameter* p : model.layer(i).parameters()) out[py::str(model.parameter_name(i, *p))] = python::tensor_view(p->value);
+    return out;
+  }
+
+  // Values for the parameters by name, as torch's load_state_dict: NumPy arrays, CPU torch tensors, anything
+  // NumPy reads. Everything is checked before anything is written, so a refused state changes nothing.
+  py::dict load_state_dict(const py::dict& state, bool strict) {
+    auto guard = lock();
+    const Model& model = network_.model();
+    std::vector<std::pair<Parameter*, py::array_t<double, py::array::c_style | py::array::forcecast>>> loads;
+    py::list missing, unexpected;
+    std::set<std::string> ours;
+    for (std::size_t i = 0; i < model.size(); ++i)
+      for (Parameter* p : model.layer(i).parameters()) {
+        const std::string name = model.parameter_name(i, *p);
+        ours.insert(name);
+        if (!state.contains(name)) {
+          missing.append(name);
+          continue;
+        }
+        auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(state[py::str(name)]);
+        if (!values) throw py::type_error(fmt::format("load_state_dict: '{}' is not an array NumPy can read", name));
+        const std::vector<std::int64_t> got(values.shape(), values.shape() + values.ndim());
+        if (!(Shape(got) == p->value.shape()))
+          throw py::value_error(fmt::format("load_state_dict: '{}' has shape {}, the network's has {}", name, Shape(got).str(), p->value.shape().str()));
+        loads.emplace_back(p, std::move(values));
+      }
+    for (const auto& [key, value] : state) {
+      const std::string name = py::str(key);
+      if (!ours.count(name) && !name.ends_with("num_batches_tracked")) unexpected.append(name);  // PyTorch's counter has no use here
+    }
+    if (strict && (!missing.empty() || !unexpected.empty()))
+      throw py::key_error(fmt::format("load_state_dict: names the network has that the state lacks: {}; names the network lacks: {} "
+                                      "(strict=False loads the others)", py::str(missing).cast<std::string>(), py::str(unexpected).cast<std::string>()));
+    for (auto& [p, values] : loads) from_host(p->value, std::vector<double>(values.data(), values.data() + values.size()));
+    py::dict out;
+    out["missing_keys"] = missing, out["unexpected_keys"] = unexpected;
+    return out;
+  }
+
   void build(const std::vector<std::int64_t>& sample_shape) {
     auto guard = lock();
     network_.build(Shape(sample_shape));
@@ -263,6 +312,7 @@ PYBIND11_MODULE(_nnplug, m) {
     }
   });
 
+  python::bind_tensor_view(m);
   m.def("load_plugins", [](const std::vector<std::filesystem::path>& folders) { (void)load_plugins(folders); }, py::arg("folders") = std::vector<std::filesystem::path>{},
         "Loads the plugins (once per process): from these folders, NNPLUG_PLUGIN_PATH, then those installed with nnplug");
   m.def("plugins", [] {
@@ -299,6 +349,8 @@ PYBIND11_MODULE(_nnplug, m) {
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)
       .def("save", &PyNetwork::save, py::arg("path"))
+      .def("state_dict", &PyNetwork::state_dict)
+      .def("load_state_dict", &PyNetwork::load_state_dict, py::arg("state"), py::arg("strict") = true)
       .def("summary", &PyNetwork::summary)
       .def_property_readonly("spec", &PyNetwork::spec);
 }

@@ -176,3 +176,45 @@ def test_a_network_is_used_by_one_thread_at_a_time():
         tried.set()
         worker.join(10)
     assert net.predict(x).shape == (600, 3)
+
+
+def test_state_dict_views_parameters_without_a_copy():
+    net = small_network()
+    net.build([4])
+    state = net.state_dict()
+    assert list(state) == ["h.weight", "h.bias", "out.weight", "out.bias"]
+    weight = np.from_dlpack(state["h.weight"])  # the parameter's own memory
+    assert weight.shape == (16, 4) and weight.dtype == np.float32
+    new = {name: np.full(view.shape, 0.5, dtype=np.float64) for name, view in state.items()}
+    assert net.load_state_dict(new) == {"missing_keys": [], "unexpected_keys": []}
+    np.testing.assert_array_equal(weight, 0.5)  # the view sees what was loaded
+
+
+def test_load_state_dict_checks_everything_before_writing():
+    net = small_network()
+    net.build([4])
+    before = np.from_dlpack(net.state_dict()["h.weight"]).copy()
+    with pytest.raises(ValueError, match=r"'h.weight' has shape \[4, 16\], the network's has \[16, 4\]"):
+        net.load_state_dict({"h.weight": np.zeros((4, 16)), "h.bias": np.ones(16)}, strict=False)
+    with pytest.raises(KeyError, match="names the network lacks: \\['extra'\\]"):
+        net.load_state_dict({**{k: np.from_dlpack(v) for k, v in net.state_dict().items()}, "extra": np.zeros(1)})
+    np.testing.assert_array_equal(np.from_dlpack(net.state_dict()["h.weight"]), before)  # nothing was written
+    report = net.load_state_dict({"h.bias": np.ones(16), "num_batches_tracked": np.zeros(())}, strict=False)
+    assert report == {"missing_keys": ["h.weight", "out.weight", "out.bias"], "unexpected_keys": []}
+
+
+def test_a_pytorch_state_dict_initialises_a_network_and_torch_reads_nnplugs_memory():
+    torch = pytest.importorskip("torch")  # Debian's python3-torch, where it is installed
+    model = torch.nn.Sequential()
+    model.add_module("h", torch.nn.Linear(4, 16))
+    model.add_module("tanh", torch.nn.Tanh())
+    model.add_module("out", torch.nn.Linear(16, 3))
+    net = small_network()
+    net.build([4])
+    net.load_state_dict(model.state_dict())
+    x, _ = blobs()
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(net.predict(x, output="logits"), expected, rtol=1e-5, atol=1e-5)
+    shared = torch.from_dlpack(net.state_dict()["out.weight"])
+    assert torch.equal(shared, model.out.weight.detach())
