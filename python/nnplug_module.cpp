@@ -85,10 +85,9 @@ py::dict epoch_dict(const EpochRecord& r) {
 // command line's bar (drawn on a terminal's stderr) is not seen. Called with the GIL held.
 class ConsoleProgress {
  public:
-  ConsoleProgress(int epochs, std::int64_t batches) : epochs_(epochs), batches_(batches) {}
-
   void batch(const BatchRecord& r) {
-    if (r.batch == 1) write(fmt::format("Epoch {}/{}\n", r.epoch, epochs_)), loss_sum_ = 0;
+    batches_ = r.batches;
+    if (r.batch == 1) write(fmt::format("Epoch {}/{}\n", r.epoch, r.epochs)), loss_sum_ = 0;
     loss_sum_ += r.loss;
     const auto now = std::chrono::steady_clock::now();
     if (r.batch < batches_ && now - last_ < std::chrono::milliseconds(200)) return;
@@ -114,8 +113,7 @@ class ConsoleProgress {
     out.attr("flush")();
   }
 
-  int epochs_;
-  std::int64_t batches_;
+  std::int64_t batches_ = 0;
   double loss_sum_ = 0;
   std::chrono::steady_clock::time_point last_{};
 };
@@ -135,7 +133,8 @@ class PyNetwork {
     network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), {backend, dtype_from_name(dtype), seed});
   }
 
-  py::list fit(const py::array& x, const py::object& y, int epochs, std::int64_t batch_size, const py::object& validation_data, bool shuffle,
+  py::list fit(const py::array& x, const py::object& y, std::optional<int> epochs, std::optional<std::int64_t> batch_size,
+               const py::object& validation_data, std::optional<bool> shuffle,
                const std::vector<py::function>& callbacks, bool progress) {
     auto guard = lock();
     if (y.is_none()) throw py::value_error("fit: y (the class labels) is required");
@@ -157,7 +156,7 @@ class PyNetwork {
     std::optional<ConsoleProgress> console;
     if (progress && !stdout_is_a_terminal()) {
       args.progress = false;
-      console.emplace(epochs, (train.size() + batch_size - 1) / std::max<std::int64_t>(batch_size, 1));
+      console.emplace();
       args.callbacks.insert(args.callbacks.begin(), [&console](const EpochRecord& r) {
         py::gil_scoped_acquire gil;
         console->epoch(r);
@@ -343,8 +342,8 @@ PYBIND11_MODULE(_nnplug, m) {
       .def("compile", &PyNetwork::compile, py::arg("optimizer"), py::arg("loss"), py::arg("backend") = "", py::arg("dtype") = "float32",
            py::arg("seed") = 0)
       .def("build", &PyNetwork::build, py::arg("sample_shape"))
-      .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = 1, py::arg("batch_size") = 32,
-           py::arg("validation_data") = py::none(), py::arg("shuffle") = true, py::arg("callbacks") = std::vector<py::function>{},
+      .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = py::none(), py::arg("batch_size") = py::none(),
+           py::arg("validation_data") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = std::vector<py::function>{},
            py::arg("progress") = true)
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)

@@ -57,6 +57,24 @@ TEST(Network, BuiltFromBuildersItTrainsAsTheSameSpec) {
   EXPECT_EQ(built.model().parameter_name(0, *built.model().layer(0).parameters()[0]), "h.weight");
 }
 
+// A spec's training section, schedule and callbacks apply to fit(); FitArgs replace what they set.
+TEST(Network, FitTakesWhatTheSpecSaysUnlessToldOtherwise) {
+  Network net = Network::from_spec(parse_spec(R"({"layers": [{"type": "dense", "units": 3}], "loss": "softmax_cross_entropy",
+      "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"epochs": 3, "batch_size": 60},
+      "schedule": {"type": "step", "step_size": 1, "gamma": 0.5}, "callbacks": [{"type": "early_stopping", "monitor": "loss", "patience": 50}]})",
+                                              "spec.json"),
+                                   registry());
+  const auto history = net.fit(blobs(0), {.progress = false});
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_DOUBLE_EQ(history[0].learning_rate, 0.1);  // the schedule's value in the epoch's last step: 4 steps of 60, halved each epoch
+  EXPECT_DOUBLE_EQ(history[2].learning_rate, 0.025);
+  EXPECT_EQ(net.fit(blobs(0), {.epochs = 1, .progress = false}).size(), 1u);
+  EXPECT_NE(error_of([&] { Network::from_spec(parse_spec(R"({"layers": [{"type": "dense", "units": 3}], "loss": "softmax_cross_entropy", "optimizer": "adam", "training": {"epoch": 3}})",
+                                                         "spec.json"), registry()).fit(blobs(0)); })
+                .find("spec.json: training: unknown parameter 'epoch'"),
+            std::string::npos);
+}
+
 TEST(Network, PredictsProbabilitiesClassesAndLogitsAndSavesAndLoads) {
   Network net(mlp(), registry());
   net.compile(nn::Sgd{.lr = 0.1, .momentum = 0.9}, "softmax_cross_entropy");

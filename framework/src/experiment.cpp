@@ -198,6 +198,35 @@ std::shared_ptr<Communicator> create_communicator(const Spec& spec, const Regist
   return registry.create_communicator(spec.section("communicator", registry.best_communicator()));
 }
 
+FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, const std::shared_ptr<Optimizer>& optimizer, const Shape& sample_shape) {
+  FitOptions fit;
+  const Params training = spec.section("training");
+  fit.epochs = static_cast<int>(training.integer("epochs", 1, 0, 1000000));
+  fit.batch_size = training.integer("batch_size", 32, 1);
+  fit.shuffle = training.boolean("shuffle", true);
+  fit.drop_last = training.boolean("drop_last", false);
+  training.accept({"bucket_mb"});
+  training.check_unused();
+  if (spec.json.contains("schedule")) fit.schedule = registry.create_schedule(spec.section("schedule"));
+  if (spec.json.contains("gradient_transforms")) {
+    const auto& list = spec.json["gradient_transforms"];
+    if (!list.is_array()) throw InvalidArgument(spec.where() + ": \"gradient_transforms\" must be an array");
+    for (std::size_t i = 0; i < list.size(); ++i)
+      fit.gradient_transforms.push_back(registry.create_gradient_transform(
+          Params(fmt::format("{}: gradient_transforms[{}]", spec.where(), i), list[i])));
+  }
+  if (spec.json.contains("augmentation")) {
+    fit.augmentation = std::make_shared<ImageAugmentation>(spec.section("augmentation"));
+    try {
+      fit.augmentation->check(sample_shape);
+    } catch (const ShapeError& e) {
+      throw ShapeError(spec.where() + ": " + e.what());
+    }
+  }
+  fit.callbacks = make_callbacks(spec, registry, optimizer);
+  return fit;
+}
+
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides) {
   Params top(spec.where(), spec.json);
   // Fields that only some commands use are checked by all of them, first, so that a mistake shows where it was made.
@@ -222,39 +251,16 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
     load_data(spec, ex, seed, overrides.limit_train);
   }
 
-  const Params training = spec.section("training");
+  ex.loss = registry.create_loss(spec.section("loss"));
+  ex.optimizer = registry.create_optimizer(spec.section("optimizer"));
   // The spec's values are read (and checked) even when the command line replaces them.
-  ex.fit.epochs = static_cast<int>(training.integer("epochs", 1, 0, 1000000));
-  ex.fit.batch_size = training.integer("batch_size", 32, 1);
+  ex.fit = fit_options_from_spec(spec, registry, ex.optimizer, ex.train.sample_shape);
+  ex.bucket_bytes = static_cast<std::size_t>(spec.section("training").number("bucket_mb", 25.0, 1.0 / 1024, 1024.0) * (1 << 20));
+  ex.fit.seed = seed;
   if (overrides.epochs) ex.fit.epochs = *overrides.epochs;
   if (overrides.batch_size) ex.fit.batch_size = *overrides.batch_size;
   if (ex.fit.batch_size <= 0)
     throw InvalidArgument(fmt::format("batch size must be a positive integer, got {}", ex.fit.batch_size));
-  ex.fit.shuffle = training.boolean("shuffle", true);
-  ex.fit.drop_last = training.boolean("drop_last", false);
-  ex.bucket_bytes = static_cast<std::size_t>(training.number("bucket_mb", 25.0, 1.0 / 1024, 1024.0) * (1 << 20));
-  ex.fit.seed = seed;
-  training.check_unused();
-
-  ex.loss = registry.create_loss(spec.section("loss"));
-  ex.optimizer = registry.create_optimizer(spec.section("optimizer"));
-  if (spec.json.contains("schedule")) ex.fit.schedule = registry.create_schedule(spec.section("schedule"));
-  if (spec.json.contains("gradient_transforms")) {
-    const auto& list = spec.json["gradient_transforms"];
-    if (!list.is_array()) throw InvalidArgument(spec.where() + ": \"gradient_transforms\" must be an array");
-    for (std::size_t i = 0; i < list.size(); ++i)
-      ex.fit.gradient_transforms.push_back(registry.create_gradient_transform(
-          Params(fmt::format("{}: gradient_transforms[{}]", spec.where(), i), list[i])));
-  }
-  if (spec.json.contains("augmentation")) {
-    ex.fit.augmentation = std::make_shared<ImageAugmentation>(spec.section("augmentation"));
-    try {
-      ex.fit.augmentation->check(ex.train.sample_shape);
-    } catch (const ShapeError& e) {
-      throw ShapeError(spec.where() + ": " + e.what());
-    }
-  }
-  ex.fit.callbacks = make_callbacks(spec, registry, ex.optimizer);
   for (const auto& c : ex.fit.callbacks) c->check(ex.validation.size() > 0);
   top.accept({"augmentation", "backend", "precision", "communicator", "callbacks", "data", "training", "layers", "blocks", "loss", "optimizer", "schedule",
               "gradient_transforms", "search", "initialize_from"});

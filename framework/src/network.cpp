@@ -122,10 +122,10 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   Dataset validation;
   if (args.validation) validation = in_dtype(*args.validation);
   loss_->check(model_->output_shape(), std::max(data.num_classes, validation.num_classes));
-  FitOptions options;
-  options.epochs = args.epochs;
-  options.batch_size = args.batch_size;
-  options.shuffle = args.shuffle;
+  FitOptions options = fit_options_from_spec(spec_, *registry_, optimizer_, data.sample_shape);
+  options.epochs = args.epochs.value_or(options.epochs);
+  options.batch_size = args.batch_size.value_or(options.batch_size);
+  options.shuffle = args.shuffle.value_or(options.shuffle);
   options.seed = seed_;
   options.progress = args.progress;
   for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(f, nullptr));

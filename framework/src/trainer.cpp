@@ -228,7 +228,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
       bar.update(b + 1, loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen));
-      const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate()};
+      const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate(), batches, options.epochs};
       for (const auto& c : callbacks) stopped = !c->on_batch_end(step, model_) || stopped;
     }
     bar.finish();

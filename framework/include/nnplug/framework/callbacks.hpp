@@ -22,6 +22,8 @@ struct BatchRecord {
   std::int64_t step = 0;      // 1-based over the run
   double loss = 0.0;          // the batch's loss (penalties included), before the step
   double learning_rate = 0.0; // the step's
+  std::int64_t batches = 0;   // in this epoch
+  int epochs = 0;             // the run's last epoch
 };
 
 class Callback {

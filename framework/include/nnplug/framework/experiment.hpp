@@ -60,6 +60,9 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model);
 // The spec's layers on `backend`, built for per-sample `input` (shape errors name the spec file).
 std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, std::shared_ptr<Backend> backend, DType dtype,
                                    const Shape& input, std::uint64_t seed);
+// How the spec trains: "training" (epochs, batch_size, shuffle, drop_last), "schedule", "gradient_transforms",
+// "augmentation" (checked against sample_shape) and "callbacks" (for this optimizer). Every field is checked.
+FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, const std::shared_ptr<Optimizer>& optimizer, const Shape& sample_shape);
 // The spec's "initialize_from" (see the README) loaded into the model built from it; nothing without one.
 void initialize_from_spec(const Spec& spec, Model& model);
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides = {});

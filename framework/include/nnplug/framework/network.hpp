@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,12 @@ struct CompileArgs {
   std::uint64_t seed = 0;  // initial weights, batch order, dropout masks
 };
 
+// Unset values come from the spec's "training" section (else 1 epoch, batches of 32, shuffled). The spec's
+// schedule, gradient transforms, augmentation and callbacks apply too.
 struct FitArgs {
-  int epochs = 1;
-  std::int64_t batch_size = 32;
-  bool shuffle = true;
+  std::optional<int> epochs{};
+  std::optional<std::int64_t> batch_size{};
+  std::optional<bool> shuffle{};
   const Dataset* validation = nullptr;
   bool progress = true;  // a progress bar on a terminal
   // After each epoch, in order; one that returns false stops training (Keras' callbacks, as C++ callables).
