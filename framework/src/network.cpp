@@ -30,6 +30,10 @@ class FunctionCallback final : public Callback {
 }  // namespace
 
 const Registry& load_plugins(const std::vector<std::filesystem::path>& folders) {
+  static bool loading = false;  // a second call with folders would silently not load them
+  if (loading && !folders.empty())
+    throw Error("plugins are loaded once per process, and they are loaded already: call load_plugins(folders) before anything else");
+  loading = true;
   static const Registry* registry = [&] {
     auto* loaded = new Registry;  // never destroyed: plugin code must stay loaded while objects it made live
     PluginLoader loader;

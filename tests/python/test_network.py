@@ -218,3 +218,10 @@ def test_a_pytorch_state_dict_initialises_a_network_and_torch_reads_nnplugs_memo
     np.testing.assert_allclose(net.predict(x, output="logits"), expected, rtol=1e-5, atol=1e-5)
     shared = torch.from_dlpack(net.state_dict()["out.weight"])
     assert torch.equal(shared, model.out.weight.detach())
+
+
+def test_plugin_folders_come_before_the_first_use():
+    nnplug.plugins()  # loads them
+    with pytest.raises(nnplug.Error, match="plugins are loaded once per process"):
+        nnplug.load_plugins(["/nonexistent"])
+    nnplug.load_plugins()  # without folders: the same registry

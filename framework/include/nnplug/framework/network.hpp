@@ -21,7 +21,8 @@
 namespace nnplug {
 
 // The plugins of this process: loaded on the first call from `folders`, then the search path (NNPLUG_PLUGIN_PATH,
-// the install's plugin folder). Later calls return the same registry; plugin code stays loaded until exit.
+// the install's plugin folder). Later calls return the same registry (folders given then are an error); plugin
+// code stays loaded until exit.
 const Registry& load_plugins(const std::vector<std::filesystem::path>& folders = {});
 
 // Where and how a network computes (Keras' compile arguments beyond loss and optimizer).
