@@ -82,11 +82,10 @@ Network& Network::compile(const nn::Component& optimizer, const nn::Component& l
   spec.json["dtype"] = dtype_name(args.dtype);
   spec.json["seed"] = args.seed;
   if (!args.backend.empty()) spec.json["backend"] = backend_option(args.backend).json();
-  auto backend = backend_;
   Network checked(spec, *registry_);  // every part made now, so that a mistake is found here
   spec_ = std::move(spec);
   loss_ = checked.loss_, optimizer_ = checked.optimizer_, dtype_ = checked.dtype_, seed_ = checked.seed_;
-  backend_ = model_ ? backend : checked.backend_;
+  if (!model_) backend_ = checked.backend_;  // a built model keeps its backend
   trainer_.reset();  // the new optimizer is attached to the parameters when training starts
   return *this;
 }
