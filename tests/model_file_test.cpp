@@ -161,6 +161,16 @@ TEST_F(ModelFile, SavingReplacesTheFileWholeAndLeavesNoTemporary) {
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_)) ++files;
   EXPECT_EQ(files, 1);  // model.safetensors only (the spec was never written)
   EXPECT_THROW(save_model(dir_ / "no" / "such" / "dir" / "m.safetensors", spec_, *ex_.model, registry()), IoError);
+  // A spec that is not the model's is refused, not saved to load as another model.
+  Spec other = spec_;
+  other.set(R"(layers=[{"type": "dense", "units": 2}])");
+  try {
+    save_model(dir_ / "m.safetensors", other, *ex_.model, registry());
+    ADD_FAILURE() << "saved with another model's spec";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("describes 1 layers, the model has 4: it is not the model's spec"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "m.safetensors"));
 }
 
 }  // namespace

@@ -96,6 +96,15 @@ std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& reg
 
 void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry,
                 const TrainingState* training) {
+  // The file is loaded by building its spec: a spec that describes another model would load as another model.
+  const SpecGraph graph = expand_layers(spec);
+  if (graph.nodes.size() != model.size())
+    throw InvalidArgument(fmt::format("{}: {} describes {} layers, the model has {}: it is not the model's spec", path.string(), spec.where(),
+                                      graph.nodes.size(), model.size()));
+  for (std::size_t i = 0; i < model.size(); ++i)
+    if (graph.nodes[i].label != model.label(i) || graph.nodes[i].inputs != model.inputs(i))
+      throw InvalidArgument(fmt::format("{}: {} has {} where the model has {}: it is not the model's spec", path.string(), spec.where(),
+                                        graph.nodes[i].label, model.label(i)));
   SafetensorsFile file;
   Json plugins = Json::array();
   for (const auto& r : plugins_named_by(spec, registry))

@@ -27,7 +27,8 @@ struct TrainingState {
   int epoch = 0;
 };
 
-// Throws IoError naming the file when it cannot be written (the old file, if any, is left as it was). Layer
+// Throws IoError naming the file when it cannot be written (the old file, if any, is left as it was), and
+// InvalidArgument when the spec describes other layers than the model has. Layer
 // counters (dropout's mask counter) are always saved; `training` makes the file a checkpoint.
 void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry,
                 const TrainingState* training = nullptr);
