@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Training throughput on the CPU backend of the demo MLP (examples/fashion_mlp.json), the quick CNN
-# (examples/fashion_cnn.json), X10 (examples/x10_deep_mlp.json, against the GEMM ceiling) and X11
-# (examples/x11_cifar_cnn.json, on a fixed subset), and PyTorch's for the same
+# (examples/fashion_cnn.json), X10 (examples/x10_deep_mlp.json, against the GEMM ceiling), X11
+# (examples/x11_cifar_cnn.json, on a fixed subset) and the ResNet (examples/fashion_resnet.json, on a fixed subset), and PyTorch's for the same
 # models in the same run when Debian's python3-torch is installed. Ratios, not absolute figures, are what to
 # compare across machines.
-#   usage: bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|all]
+#   usage: bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|all]
 set -euo pipefail
 build=${1:-build}
 which=${2:-all}
@@ -79,3 +79,5 @@ if [ "$which" = x10 ] || [ "$which" = all ]; then
 fi
 # X11 on a fixed subset of 12,800 images (100 batches): a full epoch takes minutes.
 if [ "$which" = x11 ] || [ "$which" = all ]; then compare x11 x11_cifar_cnn.json 2 12800; fi
+# The ResNet example (a graph: residual sums, projection shortcuts) on a fixed subset of 5,120 images (40 batches).
+if [ "$which" = resnet ] || [ "$which" = all ]; then compare resnet fashion_resnet.json 2 5120; fi

@@ -3,15 +3,18 @@
 Same models, data, batch and optimizer as the examples: "mlp" is examples/fashion_mlp.json (784-256-128-10 ReLU),
 "cnn" is examples/fashion_cnn.json (conv 32, max pool, conv 64, max pool, dense 128, dense 10, ReLU); "x11" is
 examples/x11_cifar_cnn.json (six 3x3 convolutions, each followed by ReLU and batch norm, max pooling and dropout,
-L2 on the convolution kernels, random horizontal flips); all Adam 1e-3, batch 128, on Fashion-MNIST's training
+L2 on the convolution kernels, random horizontal flips); "resnet" is examples/fashion_resnet.json (the network
+tests/fixtures/make_torch_resnet_block.py builds, SGD with Nesterov momentum, random horizontal flips); the others
+Adam 1e-3; all batch 128, on Fashion-MNIST's training
 samples as the spec uses them (54,000 after the MLP's 10% validation split, all 60,000 for the CNN, the first
 `limit` for X11, as train_throughput --limit). Prints the best epoch of several.
-Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11 [epochs] [threads] [device]
+Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11|resnet [epochs] [threads] [device]
 [batch] [synthetic|limit] [bfloat16]. bfloat16 runs the forward pass and the loss under
 torch.autocast(device, dtype=torch.bfloat16), PyTorch's mixed precision (oneDNN's bfloat16 kernels on the CPU, tensor cores on a GPU). threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
 nnplug does; "synthetic" trains on 60,000 random samples instead of Fashion-MNIST (as train_throughput --synthetic).
 """
 import gzip
+import os
 import sys
 import time
 
@@ -56,6 +59,12 @@ def main():
         x = x.reshape(-1, 1, 28, 28)
         model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
                               nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(), nn.Linear(128, 10))
+    elif kind == "resnet":
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures"))
+        from make_torch_resnet_block import FashionResNet
+        x = x.reshape(-1, 1, 28, 28)
+        x = (x - x.mean()) / x.std()  # "standardize": "scalar"
+        model = FashionResNet()
     else:
         x = x.reshape(-1, 1, 28, 28)
         x = (x - x.mean()) / x.std()  # "standardize": "scalar"
@@ -68,7 +77,10 @@ def main():
                               nn.Flatten(), nn.Linear(128 * 3 * 3, 10))
     model = model.to(device)
     convolutions = [m.weight for m in model if isinstance(m, nn.Conv2d)] if kind == "x11" else []
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if kind == "resnet":
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     def epoch():
@@ -77,7 +89,7 @@ def main():
         for i in range(0, len(x), batch):
             idx = order[i:i + batch]
             xb, yb = x[idx].to(device), y[idx].to(device)
-            if kind == "x11":  # random horizontal flips, and the kernels' L2 penalty in the loss (Keras' kernel_regularizer)
+            if kind in ("x11", "resnet"):  # random horizontal flips, and X11's kernel L2 penalty in the loss (Keras' kernel_regularizer)
                 flip = torch.rand(len(xb), device=device) < 0.5
                 xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
             opt.zero_grad()
