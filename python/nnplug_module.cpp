@@ -33,8 +33,8 @@ Params::Json to_json(const py::object& value) {
 
 py::object to_python(const Params::Json& value) { return py::module_::import("json").attr("loads")(value.dump()); }
 
-// Samples and labels from NumPy: x is (N, sample...) of float32 or float64, in any memory order (copied into
-// rows); y, when given, N whole numbers >= 0.
+// Samples and labels from NumPy: x is (N, sample...) of float32 or float64, read where it lies when it is in C
+// order, else copied into rows; y, when given, N whole numbers >= 0.
 Dataset dataset(const py::array& x, const py::object& y, const char* what) {
   const auto kind = x.dtype().kind();
   if (kind != 'f' || (x.itemsize() != 4 && x.itemsize() != 8))
@@ -45,7 +45,13 @@ Dataset dataset(const py::array& x, const py::object& y, const char* what) {
   std::vector<std::int64_t> sample(x.shape() + 1, x.shape() + x.ndim());
   data.sample_shape = Shape(sample);
   const auto n = static_cast<std::size_t>(x.size());
-  if (x.itemsize() == 4) {
+  if (x.flags() & py::array::c_style) {  // rows as they lie: read in place, the array kept alive (released under the GIL)
+    std::shared_ptr<const void> owner(new py::object(x), [](py::object* held) {
+      py::gil_scoped_acquire gil;
+      delete held;
+    });
+    data.x = SampleValues::borrow(x.data(), n, x.itemsize() == 4 ? DType::Float32 : DType::Float64, std::move(owner));
+  } else if (x.itemsize() == 4) {
     const auto rows = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(x);
     data.x = SampleValues(std::vector<float>(rows.data(), rows.data() + n));
   } else {

@@ -102,3 +102,36 @@ TEST(SampleValues, ByteCodedAndPlainValuesCompareByValue) {
 
 }  // namespace
 }  // namespace nnplug
+
+namespace nnplug {
+namespace {
+
+// Borrowed values (a NumPy array's memory) are read where they lie, kept alive by their owner, and copied only
+// when something would change them.
+TEST(SampleValues, BorrowedValuesAreReadInPlaceAndCopiedBeforeAChange) {
+  auto memory = std::make_shared<std::vector<float>>(std::vector<float>{1, 2, 3, 4, 5, 6});
+  std::weak_ptr<std::vector<float>> alive = memory;
+  SampleValues values = SampleValues::borrow(memory->data(), 6, DType::Float32, memory);
+  memory.reset();  // the values own it now
+  ASSERT_FALSE(alive.expired());
+  EXPECT_TRUE(values.borrowed());
+  EXPECT_EQ(values.size(), 6u);
+  EXPECT_EQ(values[4], 5.0);
+  std::vector<float> batch(4);
+  const std::vector<std::int64_t> rows{2, 0};
+  values.gather_rows<float>(rows, 2, batch.data());
+  EXPECT_EQ(batch, (std::vector<float>{5, 6, 1, 2}));
+  SampleValues copy = values;  // shares the memory
+  copy.map_values(1, false, [](double v, std::size_t) { return v * 10; });
+  EXPECT_FALSE(copy.borrowed());
+  EXPECT_EQ(copy[0], 10.0);
+  EXPECT_EQ(values[0], 1.0);  // the borrowed memory is unchanged
+  EXPECT_EQ((*alive.lock())[0], 1.0f);
+  EXPECT_TRUE(values == SampleValues(std::vector<float>{1, 2, 3, 4, 5, 6}));
+  values = SampleValues();
+  copy = SampleValues();
+  EXPECT_TRUE(alive.expired());  // released with the last values that borrowed it
+}
+
+}  // namespace
+}  // namespace nnplug

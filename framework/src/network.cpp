@@ -110,21 +110,22 @@ Trainer& Network::trainer() {
   return *trainer_;
 }
 
-Dataset Network::in_dtype(const Dataset& data) const {
+const Dataset& Network::in_dtype(const Dataset& data, Dataset& converted) const {
   if (!(data.sample_shape == model().input_shape()))
     throw ShapeError(fmt::format("samples of shape {}, the network is built for {}", data.sample_shape.str(), model().input_shape().str()));
-  Dataset out = data;
-  out.convert(dtype_);
-  return out;
+  if (data.x.dtype() == dtype_) return data;
+  converted = data;
+  converted.convert(dtype_);
+  return converted;
 }
 
 std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args) {
   if (!loss_ || !optimizer_) throw Error("fit() needs a loss and an optimizer: call compile(optimizer, loss) first");
   if (!model_) build(train.sample_shape);
-  const Dataset data = in_dtype(train);
-  Dataset validation;
-  if (args.validation) validation = in_dtype(*args.validation);
-  loss_->check(model_->output_shape(), std::max(data.num_classes, validation.num_classes));
+  Dataset converted, converted_validation;
+  const Dataset& data = in_dtype(train, converted);
+  const Dataset* validation = args.validation ? &in_dtype(*args.validation, converted_validation) : nullptr;
+  loss_->check(model_->output_shape(), std::max(data.num_classes, validation ? validation->num_classes : 0));
   FitOptions options = fit_options_from_spec(spec_, *registry_, optimizer_, data.sample_shape);
   options.epochs = args.epochs.value_or(options.epochs);
   options.batch_size = args.batch_size.value_or(options.batch_size);
@@ -133,19 +134,21 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   options.progress = args.progress;
   for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(f, nullptr));
   for (const auto& f : args.batch_callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(nullptr, f));
-  return trainer().fit(data, args.validation ? &validation : nullptr, options);
+  return trainer().fit(data, validation, options);
 }
 
 Scores Network::evaluate(const Dataset& data, std::int64_t batch_size) {
   if (!loss_) throw Error("evaluate() needs a loss: call compile(optimizer, loss) first");
-  return trainer().evaluate(in_dtype(data), batch_size);
+  Dataset converted;
+  return trainer().evaluate(in_dtype(data, converted), batch_size);
 }
 
 Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batch_size) {
   if (!logits && !loss_)
     throw Error("predict() gives probabilities through the loss' output link: call compile(optimizer, loss) first, or ask for logits");
   const std::int64_t width = model().output_shape().numel();
-  Predictions out{trainer().predict(in_dtype(data), batch_size), data.size(), width};
+  Dataset converted;
+  Predictions out{trainer().predict(in_dtype(data, converted), batch_size), data.size(), width};
   if (logits) return out;
   out.columns = width == 1 ? 2 : width;  // a single sigmoid output stands for two classes
   out.values = class_probabilities(out.values, width, out.columns, loss_->output_link());

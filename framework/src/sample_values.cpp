@@ -18,6 +18,13 @@ void SampleValues::ByteCodes::set_table(std::vector<double> values) {
   narrow.assign(table.begin(), table.end());
 }
 
+SampleValues SampleValues::borrow(const void* data, std::size_t n, DType dtype, std::shared_ptr<const void> owner) {
+  if (dtype != DType::Float32 && dtype != DType::Float64) throw Error("borrowed sample values must be float32 or float64");
+  SampleValues out;
+  out.values_ = Borrowed{data, n, dtype, std::move(owner)};
+  return out;
+}
+
 SampleValues SampleValues::from_bytes(std::vector<std::uint8_t> bytes, std::size_t features, DType dtype,
                                       const std::function<double(std::uint8_t)>& value) {
   ByteCodes codes;
@@ -34,21 +41,26 @@ SampleValues SampleValues::from_bytes(std::vector<std::uint8_t> bytes, std::size
 
 DType SampleValues::dtype() const {
   if (const auto* codes = std::get_if<ByteCodes>(&values_)) return codes->dtype;
+  if (const auto* view = std::get_if<Borrowed>(&values_)) return view->dtype;
   return values_.index() == 0 ? DType::Float32 : DType::Float64;
 }
 
 std::size_t SampleValues::size() const {
   if (const auto* codes = std::get_if<ByteCodes>(&values_)) return codes->bytes.size();
+  if (const auto* view = std::get_if<Borrowed>(&values_)) return view->size;
   return values_.index() == 0 ? std::get<0>(values_).size() : std::get<1>(values_).size();
 }
 
 double SampleValues::operator[](std::size_t i) const {
   if (const auto* codes = std::get_if<ByteCodes>(&values_)) return codes->value(i);
+  if (const auto* view = std::get_if<Borrowed>(&values_))
+    return view->dtype == DType::Float64 ? view->values<double>()[i] : static_cast<double>(view->values<float>()[i]);
   return values_.index() == 0 ? static_cast<double>(std::get<0>(values_)[i]) : std::get<1>(values_)[i];
 }
 
 void SampleValues::push_back(double value) {
   if (byte_coded()) throw Error("cannot append a value to byte-coded sample values");
+  decode();
   if (values_.index() == 0) std::get<0>(values_).push_back(static_cast<float>(value));
   else std::get<1>(values_).push_back(value);
 }
@@ -60,6 +72,10 @@ std::vector<double> SampleValues::doubles() const {
 }
 
 SampleValues SampleValues::decoded() const {
+  if (const auto* view = std::get_if<Borrowed>(&values_)) {
+    if (view->dtype == DType::Float64) return SampleValues(std::vector<double>(view->values<double>(), view->values<double>() + view->size));
+    return SampleValues(std::vector<float>(view->values<float>(), view->values<float>() + view->size));
+  }
   const auto* codes = std::get_if<ByteCodes>(&values_);
   if (!codes) return *this;
   SampleValues out(codes->dtype, codes->bytes.size());
@@ -142,9 +158,9 @@ void SampleValues::gather_rows(std::span<const std::int64_t> rows, std::size_t f
     }
     return;
   }
-  const auto& from = std::get<std::vector<T>>(values_);
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    std::copy_n(from.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * features), features, out + i * features);
+  const auto* view = std::get_if<Borrowed>(&values_);
+  const T* from = view ? view->values<T>() : std::get<std::vector<T>>(values_).data();
+  for (std::size_t i = 0; i < rows.size(); ++i) std::copy_n(from + static_cast<std::size_t>(rows[i]) * features, features, out + i * features);
 }
 
 template void SampleValues::gather_rows<float>(std::span<const std::int64_t>, std::size_t, float*) const;
@@ -152,7 +168,7 @@ template void SampleValues::gather_rows<double>(std::span<const std::int64_t>, s
 
 bool SampleValues::operator==(const SampleValues& other) const {
   if (dtype() != other.dtype() || size() != other.size()) return false;
-  if (!byte_coded() && !other.byte_coded()) return values_ == other.values_;
+  if (!byte_coded() && !other.byte_coded() && !borrowed() && !other.borrowed()) return values_ == other.values_;
   for (std::size_t i = 0; i < size(); ++i)
     if ((*this)[i] != other[i]) return false;
   return true;
@@ -164,6 +180,8 @@ void SampleValues::for_each_block(const std::function<void(const void*, std::siz
         if constexpr (std::is_same_v<std::decay_t<decltype(v)>, ByteCodes>) {
           f(v.bytes.data(), v.bytes.size());
           f(v.table.data(), v.table.size() * sizeof(double));
+        } else if constexpr (std::is_same_v<std::decay_t<decltype(v)>, Borrowed>) {
+          f(v.data, v.size * dtype_size(v.dtype));
         } else {
           f(v.data(), v.size() * sizeof(v[0]));
         }

@@ -89,7 +89,8 @@ class Network {
   void read_compile_sections();
   // The trainer of the built model, made once loss and optimizer are known.
   Trainer& trainer();
-  Dataset in_dtype(const Dataset& data) const;
+  // The data in the network's dtype: itself, or converted into `converted`. Throws for samples of another shape.
+  const Dataset& in_dtype(const Dataset& data, Dataset& converted) const;
 
   Spec spec_;
   const Registry* registry_;

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -30,6 +31,9 @@ class SampleValues {
     if (dtype == DType::Float64) values_ = std::vector<double>(n);
     else values_ = std::vector<float>(n);
   }
+  // n values of dtype (Float32 or Float64) at `data`, which `owner` keeps alive, read where they are (a NumPy
+  // array's memory): nothing is copied until something would change them, which works on a copy.
+  static SampleValues borrow(const void* data, std::size_t n, DType dtype, std::shared_ptr<const void> owner);
   // Bytes, each standing for value(byte) in `dtype` (rounded to it); `features` values make one sample.
   static SampleValues from_bytes(std::vector<std::uint8_t> bytes, std::size_t features, DType dtype,
                                  const std::function<double(std::uint8_t)>& value);
@@ -38,10 +42,11 @@ class SampleValues {
   std::size_t size() const;
   bool empty() const { return size() == 0; }
   bool byte_coded() const { return std::holds_alternative<ByteCodes>(values_); }
+  bool borrowed() const { return std::holds_alternative<Borrowed>(values_); }
 
   // Calls f with the std::vector<float> or std::vector<double> that holds the values: loops over many values
-  // run inside f, at their own type. Byte-coded values are decoded first: in place, or for the const form into a
-  // copy that f sees.
+  // run inside f, at their own type. Byte-coded and borrowed values become plain values first: in place, or for
+  // the const form in a copy that f sees.
   template <typename F>
   decltype(auto) visit(F&& f) {
     decode();
@@ -50,7 +55,7 @@ class SampleValues {
   }
   template <typename F>
   decltype(auto) visit(F&& f) const {
-    if (byte_coded()) return decoded().visit(std::forward<F>(f));
+    if (byte_coded() || borrowed()) return decoded().visit(std::forward<F>(f));
     if (const auto* d = std::get_if<std::vector<double>>(&values_)) return f(*d);
     return f(std::get<std::vector<float>>(values_));
   }
@@ -61,9 +66,9 @@ class SampleValues {
   std::vector<double> doubles() const;
   // The values in `dtype`: widened, or rounded to float32 (byte-coded values stay so, with their table converted).
   SampleValues as(DType dtype) const;
-  // The values as plain floats or doubles.
+  // The values as plain floats or doubles, held here.
   SampleValues decoded() const;
-  void decode() { if (byte_coded()) *this = decoded(); }
+  void decode() { if (byte_coded() || borrowed()) *this = decoded(); }
 
   // Replaces every value v of feature j (its index modulo `features`) by map(v, j), rounded to the dtype. Byte-coded
   // values map their tables (one per feature when per_feature).
@@ -93,7 +98,16 @@ class SampleValues {
     double value(std::size_t i) const { return table[(per_feature ? i % features * 256 : 0) + bytes[i]]; }
     bool operator==(const ByteCodes&) const = default;
   };
-  std::variant<std::vector<float>, std::vector<double>, ByteCodes> values_;
+  struct Borrowed {
+    const void* data = nullptr;
+    std::size_t size = 0;
+    DType dtype = DType::Float32;
+    std::shared_ptr<const void> owner;
+    template <typename T>
+    const T* values() const { return static_cast<const T*>(data); }
+    bool operator==(const Borrowed& o) const { return data == o.data && size == o.size && dtype == o.dtype; }
+  };
+  std::variant<std::vector<float>, std::vector<double>, ByteCodes, Borrowed> values_;
 };
 
 }  // namespace nnplug
