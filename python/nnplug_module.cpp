@@ -139,14 +139,18 @@ class PyNetwork {
  public:
   explicit PyNetwork(Network network) : network_(std::move(network)) {}
 
-  void compile(const py::object& optimizer, const py::object& loss, const std::string& backend, const std::string& dtype, std::uint64_t seed) {
+  void compile(const py::object& optimizer, const py::object& loss, const std::string& backend, const std::string& dtype, std::uint64_t seed,
+               const py::object& schedule, const py::list& gradient_transforms) {
     auto guard = lock();
-    network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), {backend, dtype_from_name(dtype), seed});
+    CompileArgs args{backend, dtype_from_name(dtype), seed};
+    if (!schedule.is_none()) args.schedule = nn::Component::from_json(to_json(schedule));
+    for (const auto& t : gradient_transforms) args.gradient_transforms.push_back(nn::Component::from_json(to_json(py::reinterpret_borrow<py::object>(t))));
+    network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), args);
   }
 
   py::list fit(const py::array& x, const py::object& y, std::optional<int> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<bool> shuffle,
-               const std::vector<py::function>& callbacks, bool progress) {
+               const py::list& callbacks, bool progress) {
     auto guard = lock();
     if (y.is_none()) throw py::value_error("fit: y (the class labels) is required");
     const Dataset train = dataset(x, y, "fit");
@@ -157,12 +161,20 @@ class PyNetwork {
       validation = dataset(pair[0].cast<py::array>(), pair[1], "fit: validation_data");
     }
     FitArgs args{epochs, batch_size, shuffle, validation_data.is_none() ? nullptr : &validation, progress};
-    for (const auto& f : callbacks)
+    for (const auto& item : callbacks) {
+      // nnplug's own callbacks by name ("ema", {"type": "early_stopping", "patience": 3}); anything else is called.
+      if (py::isinstance<py::str>(item) || py::isinstance<py::dict>(item)) {
+        args.builtin_callbacks.push_back(nn::Component::from_json(to_json(py::reinterpret_borrow<py::object>(item))));
+        continue;
+      }
+      if (!PyCallable_Check(item.ptr())) throw py::type_error("fit: a callback is a callable or an nnplug callback's name or dict");
+      const auto f = py::reinterpret_borrow<py::function>(item);
       args.callbacks.push_back([f](const EpochRecord& r) {
         py::gil_scoped_acquire gil;
         const py::object answer = f(epoch_dict(r));
         return answer.is_none() || answer.cast<bool>();  // None (no answer) goes on, as in Keras
       });
+    }
     // Off a terminal the command line's bar is not seen: Keras' lines are written to sys.stdout instead.
     std::optional<ConsoleProgress> console;
     if (progress && !stdout_is_a_terminal()) {
@@ -358,10 +370,10 @@ PYBIND11_MODULE(_nnplug, m) {
       .def_static("from_file", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::from_file(path)); })
       .def_static("load", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::load(path)); })
       .def("compile", &PyNetwork::compile, py::arg("optimizer"), py::arg("loss"), py::arg("backend") = "", py::arg("dtype") = "float32",
-           py::arg("seed") = 0)
+           py::arg("seed") = 0, py::arg("schedule") = py::none(), py::arg("gradient_transforms") = py::list())
       .def("build", &PyNetwork::build, py::arg("sample_shape"))
       .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = py::none(), py::arg("batch_size") = py::none(),
-           py::arg("validation_data") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = std::vector<py::function>{},
+           py::arg("validation_data") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
            py::arg("progress") = true)
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)

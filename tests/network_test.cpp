@@ -75,6 +75,24 @@ TEST(Network, FitTakesWhatTheSpecSaysUnlessToldOtherwise) {
             std::string::npos);
 }
 
+// compile() takes a schedule and gradient transforms, and fit() nnplug's own callbacks, by plugin name.
+TEST(Network, SchedulesTransformsAndBuiltInCallbacksComeAsComponents) {
+  Network net(mlp(), registry());
+  net.compile(nn::Sgd{.lr = 0.2}, "softmax_cross_entropy",
+              {.schedule = nn::Component("step", {{"step_size", 1}, {"gamma", 0.5}}), .gradient_transforms = {nn::Component("clip_norm", {{"max_norm", 1.0}})}});
+  EXPECT_EQ(net.spec().json["gradient_transforms"][0]["type"], "clip_norm");
+  const Dataset validation = blobs(1);
+  const auto history = net.fit(blobs(0), {.epochs = 6, .validation = &validation, .progress = false,
+                                          .builtin_callbacks = {nn::Component("early_stopping", {{"monitor", "loss"}, {"patience", 1}, {"min_delta", 10.0}})}});
+  EXPECT_EQ(history.size(), 2u);  // no epoch improves the loss by 10: stopped after patience 1
+  EXPECT_DOUBLE_EQ(history[1].learning_rate, 0.1);
+  EXPECT_NE(error_of([&] { net.compile(nn::Adam{}, "softmax_cross_entropy", {.schedule = nn::Component("no_such_schedule")}); }).find("no_such_schedule"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { net.fit(blobs(0), {.progress = false, .builtin_callbacks = {nn::Component("early_stopping")}}); })
+                .find("val_loss"),
+            std::string::npos);  // it monitors val_loss by default, and there is no validation set
+}
+
 TEST(Network, PredictsProbabilitiesClassesAndLogitsAndSavesAndLoads) {
   Network net(mlp(), registry());
   net.compile(nn::Sgd{.lr = 0.1, .momentum = 0.9}, "softmax_cross_entropy");

@@ -82,6 +82,17 @@ Network& Network::compile(const nn::Component& optimizer, const nn::Component& l
   spec.json["dtype"] = dtype_name(args.dtype);
   spec.json["seed"] = args.seed;
   if (!args.backend.empty()) spec.json["backend"] = backend_option(args.backend).json();
+  if (args.schedule) {
+    spec.json["schedule"] = args.schedule->json();
+    (void)registry_->create_schedule(spec.section("schedule"));
+  }
+  if (!args.gradient_transforms.empty()) {
+    spec.json["gradient_transforms"] = Params::Json::array();
+    for (const auto& t : args.gradient_transforms) {
+      spec.json["gradient_transforms"].push_back(t.json());
+      (void)registry_->create_gradient_transform(Params(spec.where() + ": gradient_transforms", t.json()));
+    }
+  }
   Network checked(spec, *registry_);  // every part made now, so that a mistake is found here
   spec_ = std::move(spec);
   loss_ = checked.loss_, optimizer_ = checked.optimizer_, dtype_ = checked.dtype_, seed_ = checked.seed_;
@@ -126,7 +137,10 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   const Dataset& data = in_dtype(train, converted);
   const Dataset* validation = args.validation ? &in_dtype(*args.validation, converted_validation) : nullptr;
   loss_->check(model_->output_shape(), std::max(data.num_classes, validation ? validation->num_classes : 0));
-  FitOptions options = fit_options_from_spec(spec_, *registry_, optimizer_, data.sample_shape);
+  Spec spec = spec_;
+  for (const auto& c : args.builtin_callbacks) spec.json["callbacks"].push_back(c.json());
+  FitOptions options = fit_options_from_spec(spec, *registry_, optimizer_, data.sample_shape);
+  for (const auto& c : options.callbacks) c->check(validation != nullptr);
   options.epochs = args.epochs.value_or(options.epochs);
   options.batch_size = args.batch_size.value_or(options.batch_size);
   options.shuffle = args.shuffle.value_or(options.shuffle);

@@ -225,3 +225,17 @@ def test_plugin_folders_come_before_the_first_use():
     with pytest.raises(nnplug.Error, match="plugins are loaded once per process"):
         nnplug.load_plugins(["/nonexistent"])
     nnplug.load_plugins()  # without folders: the same registry
+
+
+def test_schedules_transforms_and_nnplugs_own_callbacks_by_name():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3)]))
+    net.compile(nnplug.SGD(lr=0.2), "softmax_cross_entropy", schedule={"type": "step", "step_size": 1, "gamma": 0.5},
+                gradient_transforms=[{"type": "clip_norm", "max_norm": 1.0}])
+    seen = []
+    history = net.fit(x, y, epochs=6, progress=False,
+                      callbacks=[{"type": "early_stopping", "monitor": "loss", "patience": 1, "min_delta": 10.0}, seen.append])
+    assert len(history) == 2 and len(seen) == 2
+    assert history[1]["lr"] == pytest.approx(0.1)
+    with pytest.raises(TypeError, match="a callback is a callable"):
+        net.fit(x, y, callbacks=[3])

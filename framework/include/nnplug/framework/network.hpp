@@ -30,6 +30,10 @@ struct CompileArgs {
   std::string backend{};  // a plugin name or JSON object ("cuda", '{"type": "cpu"}'); empty: the best usable one
   DType dtype = DType::Float32;
   std::uint64_t seed = 0;  // initial weights, batch order, dropout masks
+  // The learning rate before every step, e.g. {"cosine", {{"T_max", 20}}}, and what transforms the gradients
+  // before every step ("clip_norm", ...); unset, a spec's own stay.
+  std::optional<nn::Component> schedule{};
+  std::vector<nn::Component> gradient_transforms{};
 };
 
 // Unset values come from the spec's "training" section (else 1 epoch, batches of 32, shuffled). The spec's
@@ -44,6 +48,9 @@ struct FitArgs {
   std::vector<std::function<bool(const EpochRecord&)>> callbacks{};
   // After each optimizer step; one that returns false stops training there (a Ctrl-C, a time limit).
   std::vector<std::function<bool(const BatchRecord&)>> batch_callbacks{};
+  // nnplug's own callbacks as a spec's "callbacks" names them: {"early_stopping", {{"patience", 3}}}, "ema",
+  // {"checkpoint", {{"path", "best.safetensors"}, {"best_only", true}}}, ... They run before the callables.
+  std::vector<nn::Component> builtin_callbacks{};
 };
 
 // Rows of `columns` values, one row per sample.
