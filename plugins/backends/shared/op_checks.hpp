@@ -2,7 +2,8 @@
 // The checks a backend makes before it runs an op: shapes, dtypes and arguments, with the same message whatever
 // the backend ("<backend> backend: <op>: <what>"), so that an op one backend refuses, every backend refuses alike.
 // Header-only, shared by the backends in plugins/backends/; each holds one OpChecks named after itself. The
-// checks return the sizes they derive, so that a kernel does not work them out again.
+// checks return the sizes they derive, so that a kernel does not work them out again. nvcc compiles this header
+// (the CUDA kernels' files include it) and cannot compile fmt 9's, so its messages are joined with std::to_string.
 #include <cstdint>
 #include <string>
 
