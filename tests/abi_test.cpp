@@ -51,7 +51,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {10, 0xc2616a10a4d64fc5ULL},
     {11, 0x30bf8494cf22465fULL},
     {12, 0x8a197d31b0d8a4f1ULL},
-    {13, 0x3a295cdcc7b1493fULL},
+    {13, 0x1f2d822e2167e5a0ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

@@ -37,12 +37,7 @@ std::unique_ptr<Model> build(const Spec& spec, const Shape& input, DType dtype =
 }
 
 std::string build_error(const std::string& layers, const Shape& input, const std::string& blocks = "{}") {
-  try {
-    build(graph_spec(layers, blocks), input);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return error_of([&] { build(graph_spec(layers, blocks), input); });
 }
 
 std::vector<std::string> parameter_names(const Model& model) {

@@ -169,23 +169,22 @@ const Tensor& Model::forward(const Tensor& x) {
 void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done) {
   // Where a node feeds several, the gradients that come back are summed in its grad_sum; a node that feeds one
   // takes its consumer's input gradient as it is.
-  std::vector<const Tensor*> grads(layers_.size(), nullptr);
-  std::vector<std::size_t> received(layers_.size(), 0);
+  for (auto& entry : layers_) entry.grads_received = 0;
   auto arrive = [&](std::size_t node, const Tensor& g) {
     if (node == kInput) return;
     Entry& to = layers_[node];
     if (to.consumers == 1) {
-      grads[node] = &g;
+      to.grad = &g;
     } else {
-      if (received[node]++ == 0) backend_->run(op::Copy{g, ensure(to.grad_sum, *backend_, g.shape(), dtype_)});
+      if (to.grads_received++ == 0) backend_->run(op::Copy{g, ensure(to.grad_sum, *backend_, g.shape(), dtype_)});
       else backend_->run(op::Axpby{g, to.grad_sum, 1.0, 1.0});
-      grads[node] = &to.grad_sum;
+      to.grad = &to.grad_sum;
     }
   };
   arrive(layers_.size() - 1, dy);
   for (std::size_t i = layers_.size(); i-- > 0;) {
     Entry& entry = layers_[i];
-    const Tensor& g = *grads[i];
+    const Tensor& g = *entry.grad;
     // An activity penalty's gradient joins the gradient arriving at the node's output. That gradient is a later
     // node's input gradient (or the loss', or a sum of them), which nothing reads again, so it is updated in place.
     if (entry.activity_grad.defined()) backend_->run(op::Axpby{entry.activity_grad, g, 1.0, 1.0});

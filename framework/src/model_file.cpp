@@ -96,8 +96,9 @@ std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& reg
 
 void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry,
                 const TrainingState* training) {
-  // The file is loaded by building its spec: a spec that describes another model would load as another model.
-  const SpecGraph graph = expand_layers(spec);
+  // The spec as saved, its block files read once; the file is loaded by building it, so it must describe this model.
+  const Spec whole{spec.path, with_block_files_inlined(spec), spec.name};
+  const SpecGraph graph = expand_layers(whole);
   if (graph.nodes.size() != model.size())
     throw InvalidArgument(fmt::format("{}: {} describes {} layers, the model has {}: it is not the model's spec", path.string(), spec.where(),
                                       graph.nodes.size(), model.size()));
@@ -107,10 +108,10 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
                                         graph.nodes[i].label, model.label(i)));
   SafetensorsFile file;
   Json plugins = Json::array();
-  for (const auto& r : plugins_named_by(spec, registry))
+  for (const auto& r : plugins_named_by(whole, registry))
     plugins.push_back({{"kind", r.kind}, {"name", r.name}, {"library", r.library}, {"version", r.version}, {"abi", r.abi}});
   file.metadata = {{"format", "pt"},
-                   {"nnplug.spec", with_block_files_inlined(spec).dump()},
+                   {"nnplug.spec", whole.json.dump()},
                    {"nnplug.spec_path", absolute_or_as_is(spec.path).string()},
                    {"nnplug.input_shape", Json(std::vector<std::int64_t>(model.input_shape().begin(), model.input_shape().end())).dump()},
                    {"nnplug.plugins", plugins.dump()}};

@@ -38,7 +38,8 @@ const Registry& load_plugins(const std::vector<std::filesystem::path>& folders) 
     auto* loaded = new Registry;  // never destroyed: plugin code must stay loaded while objects it made live
     PluginLoader loader;
     for (const auto& folder : folders) loader.add_directory(folder);
-    loader.load_all(*loaded);
+    for (const auto& c : loader.load_all(*loaded))
+      if (c.verdict == Verdict::Rejected) fmt::print(stderr, "warning: {}: not loaded: {}\n", c.path.string(), c.reason);
     for (const auto& warning : loader.warnings()) fmt::print(stderr, "warning: {}\n", warning);
     return loaded;
   }();

@@ -1,7 +1,5 @@
 // Layer 'add' (Keras Add; a residual connection's x + f(x) in PyTorch): the element-wise sum of two or more inputs
 // of one shape. Its gradient reaches every input unchanged.
-#include <fmt/format.h>
-
 #include "nnplug/merge_layer.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -14,8 +12,7 @@ class Add final : public MergeLayer {
   std::string type() const override { return "add"; }
 
   Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx) override {
-    for (const Shape& s : inputs)
-      if (!(s == inputs.front())) throw ShapeError(fmt::format("add needs inputs of one shape, got {} and {}", inputs.front().str(), s.str()));
+    require_one_shape(inputs);
     backend_ = &ctx.backend;
     dx_.resize(inputs.size());
     copies_.resize(inputs.size());

@@ -1,7 +1,5 @@
 // Layer 'multiply' (Keras Multiply; a gate's x * g): the element-wise product of two or more inputs of one shape.
 // dL/d(input i) is dy times the product of the other inputs.
-#include <fmt/format.h>
-
 #include "nnplug/merge_layer.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -14,9 +12,7 @@ class Multiply final : public MergeLayer {
   std::string type() const override { return "multiply"; }
 
   Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx) override {
-    for (const Shape& s : inputs)
-      if (!(s == inputs.front()))
-        throw ShapeError(fmt::format("multiply needs inputs of one shape, got {} and {}", inputs.front().str(), s.str()));
+    require_one_shape(inputs);
     backend_ = &ctx.backend;
     dx_.resize(inputs.size());
     return inputs.front();

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "nnplug/layer.hpp"
 
 namespace nnplug {
@@ -18,9 +20,17 @@ class MergeLayer : public Layer {
   const Tensor& forward(const Tensor&) final { throw needs_inputs(); }
   const Tensor& backward(const Tensor&, bool) final { throw needs_inputs(); }
 
+ protected:
+  // For element-wise merges (add, multiply): throws ShapeError unless every input has the first one's shape.
+  void require_one_shape(const std::vector<Shape>& inputs) const {
+    for (const Shape& s : inputs)
+      if (!(s == inputs.front()))
+        throw ShapeError(fmt::format("{} needs inputs of one shape, got {} and {}", type(), inputs.front().str(), s.str()));
+  }
+
  private:
   ShapeError needs_inputs() const {
-    return ShapeError(type() + " merges two or more inputs: name them with \"inputs\": [\"a\", \"b\"]");
+    return ShapeError(fmt::format("{} merges two or more inputs: name them with \"inputs\": [\"a\", \"b\"]", type()));
   }
 };
 

@@ -111,6 +111,8 @@ class Model {
     Tensor activity_grad;  // d(activity penalties)/d(output) of the last training forward
     std::size_t consumers = 0;  // how many inputs of later nodes read it (the model's output counts one)
     const Tensor* value = nullptr;  // its output in the last forward
+    const Tensor* grad = nullptr;   // dL/d(its output) in the backward pass under way
+    std::size_t grads_received = 0; // of its consumers' gradients, in that pass
     Tensor grad_sum;  // where the gradients of several consumers are summed
   };
   void bind_attachments(Entry& entry);
