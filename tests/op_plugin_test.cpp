@@ -178,6 +178,21 @@ TEST(OpPlugins, TwoPluginsDefiningTheSameOpKeepTheFirst) {
                           (fs::path(OP_PLUGIN_DIR) / "duplicate" / "op_fixture_twin_a.so").string() + " with the same priority 0");
 }
 
+TEST(OpPlugins, APluginWhoseOpsAreRefusedLeavesItsNamesToThePluginItShadowed) {
+  Loaded l("fallback");  // the broken one has the higher priority
+  const Candidate& broken = l.verdicts["op_fixture_fallback_broken.so"];
+  EXPECT_EQ(broken.verdict, Verdict::Rejected);
+  EXPECT_NE(broken.reason.find("runs float32, which the op does not define"), std::string::npos) << broken.reason;
+  const Candidate& good = l.verdicts["op_fixture_fallback_good.so"];
+  EXPECT_EQ(good.verdict, Verdict::Loaded) << good.reason;
+  const auto op = l.registry.find_op("scale_cube");
+  ASSERT_TRUE(op);
+  EXPECT_TRUE(l.registry.has(PluginKind::Activation, "scale_cube"));
+  auto cpu = l.registry.create_backend(Params("test", "cpu"));
+  ActivationLayer layer(l.registry.create_activation(Params("test", "scale_cube")));
+  EXPECT_NO_THROW(layer.build(Shape{6}, BuildContext{*cpu, DType::Float32}));
+}
+
 TEST(OpPlugins, AnOpWithNoKernelOnTheBackendIsRefusedWhenTheModelIsBuilt) {
   Loaded l("float64_only");  // a cpu kernel for float64 only, and no reference
   ASSERT_EQ(l.verdicts["op_fixture_float64_only.so"].verdict, Verdict::Loaded);

@@ -317,65 +317,76 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
     if (a.info->priority != b.info->priority) return a.info->priority > b.info->priority;
     return a.dir_index < b.dir_index;
   });
-  std::map<std::string, const Opened*> owner;  // "kind:name" -> the library that provides it
-  struct Staged {
-    std::size_t candidate;
-    std::unique_ptr<Registry::Staging> staging;
-  };
-  std::vector<Staged> staged;
-  for (const auto& o : opened) {
-    Candidate& c = verdicts[o.candidate];
-    const auto provides = split_words(o.info->provides);
-    for (const auto& key : provides) {
-      const auto it = owner.find(key);
-      if (it == owner.end()) continue;
-      const Candidate& winner = verdicts[it->second->candidate];
-      if (it->second->info->priority == o.info->priority && it->second->dir_index == o.dir_index) {
-        c.verdict = Verdict::Rejected;
-        c.reason = "duplicate name '" + key + "': already provided by " + winner.path.string() +
-                   " with the same priority " + std::to_string(c.priority);
-      } else {
-        c.verdict = Verdict::Shadowed;
-        c.reason = "'" + key + "' is provided by " + winner.path.string() +
-                   (winner.priority > c.priority ? " with higher priority " + std::to_string(winner.priority)
-                                                 : ", earlier in the search path");
+  // A library whose ops or kernels are refused once all are staged owns no name: the libraries it shadowed get
+  // their turn in another round, without it (and without what relied on its ops).
+  std::set<std::size_t> refused_ops;
+  for (;;) {
+    std::map<std::string, const Opened*> owner;  // "kind:name" -> the library that provides it
+    struct Staged {
+      std::size_t candidate;
+      std::unique_ptr<Registry::Staging> staging;
+    };
+    std::vector<Staged> staged;
+    for (const auto& o : opened) {
+      if (refused_ops.contains(o.candidate)) continue;
+      Candidate& c = verdicts[o.candidate];
+      c.reason.clear();  // from an earlier round
+      const auto provides = split_words(o.info->provides);
+      for (const auto& key : provides) {
+        const auto it = owner.find(key);
+        if (it == owner.end()) continue;
+        const Candidate& winner = verdicts[it->second->candidate];
+        if (it->second->info->priority == o.info->priority && it->second->dir_index == o.dir_index) {
+          c.verdict = Verdict::Rejected;
+          c.reason = "duplicate name '" + key + "': already provided by " + winner.path.string() +
+                     " with the same priority " + std::to_string(c.priority);
+        } else {
+          c.verdict = Verdict::Shadowed;
+          c.reason = "'" + key + "' is provided by " + winner.path.string() +
+                     (winner.priority > c.priority ? " with higher priority " + std::to_string(winner.priority)
+                                                   : ", earlier in the search path");
+        }
+        break;
       }
-      break;
-    }
-    if (!c.reason.empty()) continue;
+      if (!c.reason.empty()) continue;
 
-    auto library = std::make_shared<const Library>(c.path, o.handle, c.name, c.version, c.priority, provides);
-    auto staging = registry.stage(library, c.score);
-    char error[1024] = "";
-    const int rc = o.handle->get<int(Registrar*, char*, std::size_t)>("nnplug_plugin_register")(staging.get(), error,
-                                                                                               sizeof error);
-    if (rc != 0) {
-      c.verdict = Verdict::Rejected;
-      c.reason = std::string("register failed: ") + error;
-      continue;
+      auto library = std::make_shared<const Library>(c.path, o.handle, c.name, c.version, c.priority, provides);
+      auto staging = registry.stage(library, c.score);
+      char error[1024] = "";
+      const int rc = o.handle->get<int(Registrar*, char*, std::size_t)>("nnplug_plugin_register")(staging.get(), error,
+                                                                                                 sizeof error);
+      if (rc != 0) {
+        c.verdict = Verdict::Rejected;
+        c.reason = std::string("register failed: ") + error;
+        continue;
+      }
+      staged.push_back({o.candidate, std::move(staging)});
+      for (const auto& key : provides) owner[key] = &o;
     }
-    staged.push_back({o.candidate, std::move(staging)});
-    for (const auto& key : provides) owner[key] = &o;
-  }
 
-  // Ops and kernels are checked once every library is staged: a kernel may be for another library's op, and for
-  // any backend type that a plugin found here declares, usable or not (a CUDA kernel on a machine without a GPU).
-  std::set<std::string> backend_types;
-  for (const auto& name : registry.names(PluginKind::Backend)) backend_types.insert(name);  // from an earlier load
-  for (const auto& c : verdicts)
-    for (const auto& key : split_words(c.provides.c_str()))
-      if (key.starts_with("backend:")) backend_types.insert(key.substr(8));
-  std::vector<const Registry::Staging*> batch;
-  for (const auto& s : staged) batch.push_back(s.staging.get());
-  for (auto& s : staged) {
-    Candidate& c = verdicts[s.candidate];
-    if (std::string problem = registry.op_problem(*s.staging, batch, backend_types); !problem.empty()) {
-      c.verdict = Verdict::Rejected;
-      c.reason = "register failed: " + problem;
-      continue;
+    // Ops and kernels are checked once every library is staged: a kernel may be for another library's op, and for
+    // any backend type that a plugin found here declares, usable or not (a CUDA kernel on a machine without a GPU).
+    std::set<std::string> backend_types;
+    for (const auto& name : registry.names(PluginKind::Backend)) backend_types.insert(name);  // from an earlier load
+    for (const auto& c : verdicts)
+      for (const auto& key : split_words(c.provides.c_str()))
+        if (key.starts_with("backend:")) backend_types.insert(key.substr(8));
+    std::vector<const Registry::Staging*> batch;
+    for (const auto& s : staged) batch.push_back(s.staging.get());
+    const std::size_t refused_before = refused_ops.size();
+    for (const auto& s : staged) {
+      if (std::string problem = registry.op_problem(*s.staging, batch, backend_types); !problem.empty()) {
+        verdicts[s.candidate].verdict = Verdict::Rejected;
+        verdicts[s.candidate].reason = "register failed: " + problem;
+        refused_ops.insert(s.candidate);
+      }
     }
-    registry.commit(*s.staging);
-    c.verdict = Verdict::Loaded;
+    if (refused_ops.size() != refused_before) continue;
+    for (auto& s : staged) {
+      registry.commit(*s.staging);
+      verdicts[s.candidate].verdict = Verdict::Loaded;
+    }
+    break;
   }
   registry.link_ops();
   return verdicts;

@@ -1,13 +1,18 @@
 // An op plugin for the tests: op 'scale_cube' (y = scale * x^3) with a cpu kernel, a composite and a host
 // reference, its gradient op 'scale_cube_grad' (dx = 3 scale x^2 dy), and activation 'scale_cube' that binds them.
 // Built several times (tests/op_plugins/CMakeLists.txt), each with one defect the host must catch, named by
-// FIXTURE_DEFECT: none, wrong_element, throws, unknown_backend, dtype_mismatch, attribute_mismatch, float64_only.
+// FIXTURE_DEFECT: none, wrong_element, throws, unknown_backend, dtype_mismatch, attribute_mismatch, float64_only;
+// FIXTURE_PRIORITY its priority (0 unless set).
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
 
 #include "nnplug/op_activation.hpp"
 #include "nnplug/plugin.hpp"
+
+#ifndef FIXTURE_PRIORITY
+#define FIXTURE_PRIORITY 0
+#endif
 
 namespace {
 
@@ -58,7 +63,7 @@ std::pair<OpSchema, OpSchema> schemas() {
 
 }  // namespace
 
-NNPLUG_PLUGIN(FIXTURE_NAME, "1.0.0", "op:scale_cube op:scale_cube_grad activation:scale_cube", 0) {
+NNPLUG_PLUGIN(FIXTURE_NAME, "1.0.0", "op:scale_cube op:scale_cube_grad activation:scale_cube", FIXTURE_PRIORITY) {
   auto [cube_schema, gradient_schema] = schemas();
   auto cube = registrar.add_op(std::move(cube_schema));
   registrar.add_op(std::move(gradient_schema));
