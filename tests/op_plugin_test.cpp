@@ -212,7 +212,7 @@ TEST(OpPlugins, AnOpWithNoKernelOnTheBackendIsRefusedWhenTheModelIsBuilt) {
 TEST(OpPlugins, ConformanceChecksPassAGoodOpAndFailAKernelWrongInOneElement) {
   Loaded good("none");
   const auto results = conformance::check_op(good.registry, good.registry.find_op("scale_cube"));
-  ASSERT_EQ(results.size(), 5u);  // host reference and cpu kernel in two dtypes, and the gradient
+  ASSERT_EQ(results.size(), 6u);  // host reference and cpu kernel in two dtypes, the composite in float32, the gradient
   for (const auto& r : results) EXPECT_TRUE(r.passed && !r.skipped) << r.check << ": " << r.detail;
   EXPECT_EQ(results.back().check, "op scale_cube gradient (scale_cube_grad, float64)");
 
@@ -225,6 +225,12 @@ TEST(OpPlugins, ConformanceChecksPassAGoodOpAndFailAKernelWrongInOneElement) {
       EXPECT_NE(r.check.find("cpu kernel"), std::string::npos) << r.check;
     }
   EXPECT_EQ(failed, 2) << "the cpu kernel fails in float32 and in float64";
+
+  Loaded wrong_composite("composite_float32");  // the reference is right in float64 only
+  std::vector<std::string> failures;
+  for (const auto& r : conformance::check_op(wrong_composite.registry, wrong_composite.registry.find_op("scale_cube")))
+    if (!r.passed) failures.push_back(r.check);
+  EXPECT_EQ(failures, std::vector<std::string>{"op scale_cube composite reference (float32)"});
 }
 
 }  // namespace
