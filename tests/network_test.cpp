@@ -41,6 +41,36 @@ TEST(Builders, WriteTheJsonASpecHolds) {
   EXPECT_FALSE(nn::Component(nn::Sgd{}).json().contains("lr"));  // required, as in PyTorch: the plugin says so
 }
 
+// Each typed initializer, penalty, constraint and schedule is accepted by its plugin (which refuses a parameter
+// it does not know); the schedules give torch.optim.lr_scheduler's closed forms.
+TEST(Builders, ComponentsAreAcceptedByTheirPluginsAndComputeAsTheyShould) {
+  const auto json = [](const nn::Component& c) { return c.json(); };
+  for (const nn::Component& init : std::vector<nn::Component>{nn::Zeros{}, nn::Constant{.value = 0.5}, nn::Normal{.std = 0.1},
+                                                             nn::Uniform{.a = -1}, nn::XavierUniform{.gain = 2}, nn::XavierNormal{},
+                                                             nn::HeUniform{.mode = "fan_out"}, nn::HeNormal{}})
+    EXPECT_NO_THROW(registry().create_initializer(Params("test", init.json()))) << init.json();
+  for (const nn::Component& r : std::vector<nn::Component>{nn::L1{.lambda = 1e-4}, nn::L2{.lambda = 1e-4}, nn::ElasticNet{.l1 = 1e-5},
+                                                          nn::MaxNorm{.max_value = 3}, nn::NonNeg{}, nn::UnitNorm{}})
+    EXPECT_NO_THROW(registry().create_regularizer(Params("test", r.json()))) << r.json();
+  EXPECT_EQ(nn::Dense(4).init("weight", nn::HeNormal{}).json()["weight_init"], json(nn::HeNormal{}));
+
+  const auto lr_at = [](const nn::Component& schedule, std::int64_t epoch) {
+    return registry().create_schedule(Params("test", schedule.json()))->learning_rate(0.1, epoch, 0);
+  };
+  EXPECT_NEAR(lr_at(nn::StepLR{.step_size = 2, .gamma = 0.5}, 5), 0.1 * 0.25, 1e-15);
+  EXPECT_NEAR(lr_at(nn::ExponentialLR{.gamma = 0.9}, 3), 0.1 * 0.729, 1e-15);
+  EXPECT_NEAR(lr_at(nn::CosineAnnealingLR{.T_max = 4, .eta_min = 0.02}, 2), 0.06, 1e-15);
+  EXPECT_NEAR(lr_at(nn::LinearWarmup{.start_factor = 0.5, .total_iters = 4}, 2), 0.1 * 0.75, 1e-15);
+
+  // A required value left unset is the plugin's own error, naming the field.
+  for (const auto& [incomplete, field] : std::vector<std::pair<nn::Component, std::string>>{
+           {nn::StepLR{}, "step_size"}, {nn::ExponentialLR{}, "gamma"}, {nn::CosineAnnealingLR{}, "T_max"}})
+    EXPECT_NE(error_of([&] { registry().create_schedule(Params("test", incomplete.json())); }).find("parameter '" + field + "' is required"),
+              std::string::npos) << field;
+  EXPECT_NE(error_of([&] { registry().create_regularizer(Params("test", json(nn::L2{}))); }).find("lambda"), std::string::npos);
+  EXPECT_NE(error_of([&] { registry().create_initializer(Params("test", json(nn::Constant{}))); }).find("value"), std::string::npos);
+}
+
 // The same layers, loss, optimizer and seed written as a spec train to the same weights.
 TEST(Network, BuiltFromBuildersItTrainsAsTheSameSpec) {
   const Dataset train = blobs(0);

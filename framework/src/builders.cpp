@@ -2,6 +2,16 @@
 
 namespace nnplug::nn {
 
+namespace {
+
+// A component whose one required parameter is left out when unset, so that the plugin's own message names it.
+Component with_required(Component c, const std::string& key, const auto& value) {
+  if (value) c.set(key, *value);
+  return c;
+}
+
+}  // namespace
+
 Component::Component(std::string type, Json parameters) : json_(std::move(parameters)) {
   if (!json_.is_object()) throw InvalidArgument(type + ": parameters must be a JSON object, got " + Params::shown(json_));
   json_["type"] = std::move(type);
@@ -31,6 +41,7 @@ Layer& Layer::name(const std::string& name) { return set("name", name); }
 Layer& Layer::inputs(const std::vector<std::string>& names) { return set("inputs", names); }
 Layer& Layer::regularizer(const std::string& target, const Component& penalty) { return set(target + "_regularizer", penalty.json()); }
 Layer& Layer::constraint(const std::string& target, const Component& constraint) { return set(target + "_constraint", constraint.json()); }
+Layer& Layer::init(const std::string& parameter, const Component& initializer) { return set(parameter + "_init", initializer.json()); }
 
 Layer Dense(std::int64_t units) { return Layer("dense", {{"units", units}}); }
 Layer Conv2d(std::int64_t filters, std::int64_t kernel_size) { return Layer("conv2d", {{"filters", filters}, {"kernel_size", kernel_size}}); }
@@ -56,9 +67,8 @@ Json Sequential::json() const {
 }
 
 Sgd::operator Component() const {
-  Component c("sgd", {{"momentum", momentum}, {"dampening", dampening}, {"weight_decay", weight_decay}, {"nesterov", nesterov}});
-  if (lr) c.set("lr", *lr);
-  return c;
+  return with_required(Component("sgd", {{"momentum", momentum}, {"dampening", dampening}, {"weight_decay", weight_decay}, {"nesterov", nesterov}}),
+                       "lr", lr);
 }
 
 Adam::operator Component() const {
@@ -67,6 +77,29 @@ Adam::operator Component() const {
 
 AdamW::operator Component() const {
   return Component("adamw", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}, {"amsgrad", amsgrad}});
+}
+
+Zeros::operator Component() const { return Component("zeros"); }
+Constant::operator Component() const { return with_required(Component("constant"), "value", value); }
+Normal::operator Component() const { return Component("normal", {{"mean", mean}, {"std", std}}); }
+Uniform::operator Component() const { return Component("uniform", {{"a", a}, {"b", b}}); }
+XavierUniform::operator Component() const { return Component("xavier_uniform", {{"gain", gain}}); }
+XavierNormal::operator Component() const { return Component("xavier_normal", {{"gain", gain}}); }
+HeUniform::operator Component() const { return Component("he_uniform", {{"mode", mode}}); }
+HeNormal::operator Component() const { return Component("he_normal", {{"mode", mode}}); }
+
+L1::operator Component() const { return with_required(Component("l1"), "lambda", lambda); }
+L2::operator Component() const { return with_required(Component("l2"), "lambda", lambda); }
+ElasticNet::operator Component() const { return Component("elastic", {{"l1", l1}, {"l2", l2}}); }
+MaxNorm::operator Component() const { return Component("max_norm", {{"max_value", max_value}}); }
+NonNeg::operator Component() const { return Component("non_neg"); }
+UnitNorm::operator Component() const { return Component("unit_norm"); }
+
+StepLR::operator Component() const { return with_required(Component("step", {{"gamma", gamma}}), "step_size", step_size); }
+ExponentialLR::operator Component() const { return with_required(Component("exponential"), "gamma", gamma); }
+CosineAnnealingLR::operator Component() const { return with_required(Component("cosine", {{"eta_min", eta_min}}), "T_max", T_max); }
+LinearWarmup::operator Component() const {
+  return Component("linear_warmup", {{"start_factor", start_factor}, {"end_factor", end_factor}, {"total_iters", total_iters}, {"per", per}});
 }
 
 }  // namespace nnplug::nn

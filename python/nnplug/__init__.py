@@ -15,7 +15,9 @@ from ._nnplug import Error, InvalidArgument, IoError, Network, PluginError, Shap
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "Sequential", "layer", "Dense", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten", "BatchNorm",
-           "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW"]
+           "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "Zeros", "Constant", "Normal", "Uniform",
+           "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
+           "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup"]
 
 
 def layer(type, activation=None, name=None, inputs=None, **parameters):
@@ -86,3 +88,79 @@ def Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False)
 
 def AdamW(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):
     return {"type": "adamw", "lr": lr, "betas": list(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
+
+
+# Initializers, as torch.nn.init's, for a layer's weight_init= and bias_init=.
+def Zeros():
+    return {"type": "zeros"}
+
+
+def Constant(value):
+    return {"type": "constant", "value": value}
+
+
+def Normal(mean=0.0, std=1.0):
+    return {"type": "normal", "mean": mean, "std": std}
+
+
+def Uniform(a=0.0, b=1.0):
+    return {"type": "uniform", "a": a, "b": b}
+
+
+def XavierUniform(gain=1.0):
+    return {"type": "xavier_uniform", "gain": gain}
+
+
+def XavierNormal(gain=1.0):
+    return {"type": "xavier_normal", "gain": gain}
+
+
+def HeUniform(mode="fan_in"):
+    return {"type": "he_uniform", "mode": mode}
+
+
+def HeNormal(mode="fan_in"):
+    return {"type": "he_normal", "mode": mode}
+
+
+# Penalties (weight_regularizer=, activity_regularizer=) and constraints (weight_constraint=), as Keras' own.
+def L1(l1):
+    return {"type": "l1", "lambda": l1}
+
+
+def L2(l2):
+    return {"type": "l2", "lambda": l2}
+
+
+def ElasticNet(l1=0.0, l2=0.0):
+    return {"type": "elastic", "l1": l1, "l2": l2}
+
+
+def MaxNorm(max_value=2.0):
+    return {"type": "max_norm", "max_value": max_value}
+
+
+def NonNeg():
+    return {"type": "non_neg"}
+
+
+def UnitNorm():
+    return {"type": "unit_norm"}
+
+
+# Learning-rate schedules (compile(schedule=...)), as torch.optim.lr_scheduler's; counted in epochs.
+def StepLR(step_size, gamma=0.1):
+    return {"type": "step", "step_size": step_size, "gamma": gamma}
+
+
+def ExponentialLR(gamma):
+    return {"type": "exponential", "gamma": gamma}
+
+
+def CosineAnnealingLR(T_max, eta_min=0.0):
+    return {"type": "cosine", "T_max": T_max, "eta_min": eta_min}
+
+
+def LinearWarmup(start_factor=1.0 / 3.0, end_factor=1.0, total_iters=5, per="epoch"):
+    """torch's LinearLR, over total_iters epochs (per="epoch") or optimizer steps (per="step")."""
+    return {"type": "linear_warmup", "start_factor": start_factor, "end_factor": end_factor, "total_iters": total_iters, "per": per}

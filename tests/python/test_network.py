@@ -239,3 +239,30 @@ def test_schedules_transforms_and_nnplugs_own_callbacks_by_name():
     assert history[1]["lr"] == pytest.approx(0.1)
     with pytest.raises(TypeError, match="a callback is a callable"):
         net.fit(x, y, callbacks=[3])
+
+
+def test_typed_initializers_penalties_constraints_and_schedules_are_taken_by_their_plugins():
+    x, y = blobs()
+    inits = (nnplug.Zeros(), nnplug.Constant(0.5), nnplug.Normal(std=0.1), nnplug.Uniform(-1, 1), nnplug.XavierUniform(2.0),
+             nnplug.XavierNormal(), nnplug.HeUniform("fan_out"), nnplug.HeNormal())
+    penalties = (nnplug.L1(1e-4), nnplug.L2(1e-4), nnplug.ElasticNet(1e-5, 1e-4))
+    constraints = (nnplug.MaxNorm(3.0), nnplug.NonNeg(), nnplug.UnitNorm())
+    for i, init in enumerate(inits):  # a plugin refuses a parameter it does not know
+        net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3, weight_init=init, weight_regularizer=penalties[i % 3],
+                                                             weight_constraint=constraints[i % 3])]))
+        net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy")
+        net.build([4])
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3, weight_init=nnplug.Constant(0.5), bias_init=nnplug.Zeros())]))
+    net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy")
+    net.build([4])
+    np.testing.assert_array_equal(np.from_dlpack(net.state_dict()["0.weight"]), 0.5)
+    # torch.optim.lr_scheduler's closed forms, read from the history's lr at epochs 0, 1, 2, 3.
+    for schedule, want in ((nnplug.StepLR(2, gamma=0.5), [0.1, 0.1, 0.05, 0.05]),
+                           (nnplug.ExponentialLR(0.9), [0.1, 0.09, 0.081, 0.0729]),
+                           (nnplug.CosineAnnealingLR(4, eta_min=0.02), [0.1, 0.02 + 0.08 * (1 + 0.5 ** 0.5) / 2, 0.06,
+                                                                        0.02 + 0.08 * (1 - 0.5 ** 0.5) / 2]),
+                           (nnplug.LinearWarmup(0.5, total_iters=2), [0.05, 0.075, 0.1, 0.1])):
+        net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3)]))
+        net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy", schedule=schedule)
+        history = net.fit(x, y, epochs=4, progress=False)
+        assert [h["lr"] for h in history] == pytest.approx(want), schedule

@@ -46,6 +46,8 @@ class Layer : public Component {
   // A penalty or constraint on a parameter ("weight") or on its output ("activity").
   Layer& regularizer(const std::string& target, const Component& penalty);
   Layer& constraint(const std::string& target, const Component& constraint);
+  // How a parameter ("weight", "bias") starts: init("weight", nn::HeNormal{}) is the spec's "weight_init".
+  Layer& init(const std::string& parameter, const Component& initializer);
 };
 
 // The built-in layers, with PyTorch's defaults; set() gives any other parameter ("padding", "stride", "bias").
@@ -93,6 +95,87 @@ struct AdamW {
   std::array<double, 2> betas{0.9, 0.999};
   double eps = 1e-8, weight_decay = 1e-2;
   bool amsgrad = false;
+  operator Component() const;  // NOLINT
+};
+
+
+// Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
+struct Zeros {
+  operator Component() const;  // NOLINT
+};
+struct Constant {
+  std::optional<double> value{};
+  operator Component() const;  // NOLINT
+};
+struct Normal {
+  double mean = 0.0, std = 1.0;
+  operator Component() const;  // NOLINT
+};
+struct Uniform {
+  double a = 0.0, b = 1.0;
+  operator Component() const;  // NOLINT
+};
+struct XavierUniform {
+  double gain = 1.0;
+  operator Component() const;  // NOLINT
+};
+struct XavierNormal {
+  double gain = 1.0;
+  operator Component() const;  // NOLINT
+};
+struct HeUniform {
+  std::string mode = "fan_in";  // or "fan_out", "fan_avg"
+  operator Component() const;  // NOLINT
+};
+struct HeNormal {
+  std::string mode = "fan_in";
+  operator Component() const;  // NOLINT
+};
+
+// Penalties (Layer::regularizer) and constraints (Layer::constraint), as Keras' regularizers and constraints.
+struct L1 {
+  std::optional<double> lambda{};
+  operator Component() const;  // NOLINT
+};
+struct L2 {
+  std::optional<double> lambda{};
+  operator Component() const;  // NOLINT
+};
+struct ElasticNet {
+  double l1 = 0.0, l2 = 0.0;
+  operator Component() const;  // NOLINT
+};
+struct MaxNorm {
+  double max_value = 2.0;
+  operator Component() const;  // NOLINT
+};
+struct NonNeg {
+  operator Component() const;  // NOLINT
+};
+struct UnitNorm {
+  operator Component() const;  // NOLINT
+};
+
+// Learning-rate schedules (CompileArgs::schedule), as torch.optim.lr_scheduler's; counted in epochs.
+struct StepLR {
+  std::optional<std::int64_t> step_size{};
+  double gamma = 0.1;
+  operator Component() const;  // NOLINT
+};
+struct ExponentialLR {
+  std::optional<double> gamma{};
+  operator Component() const;  // NOLINT
+};
+struct CosineAnnealingLR {
+  std::optional<std::int64_t> T_max{};  // NOLINT: PyTorch's name
+  double eta_min = 0.0;
+  operator Component() const;  // NOLINT
+};
+// torch's LinearLR from start_factor to end_factor over total_iters epochs ("epoch") or optimizer steps ("step").
+struct LinearWarmup {
+  double start_factor = 1.0 / 3.0, end_factor = 1.0;
+  std::int64_t total_iters = 5;
+  std::string per = "epoch";
   operator Component() const;  // NOLINT
 };
 
