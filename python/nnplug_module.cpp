@@ -2,6 +2,7 @@
 // over NumPy arrays. Training releases the GIL and takes it back only for Python callbacks and, between steps at most
 // every 50 ms, to look for Ctrl-C, which stops training between two steps and raises KeyboardInterrupt. nnplug's errors
 // become nnplug.Error (and its subclasses) with the same messages.
+#include <dlpack/dlpack.h>
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -264,6 +265,17 @@ class PyNetwork {
     return out;
   }
 
+  // A tensor on a device (DLPack's __dlpack_device__ says where: a CUDA torch tensor) is copied to the host by its own
+  // cpu() first, as NumPy cannot read device memory; this one copy is needed anyway, since the values are copied in.
+  static py::object on_the_host(const py::object& value, const std::string& name) {
+    if (!py::hasattr(value, "__dlpack_device__")) return value;
+    const int device = value.attr("__dlpack_device__")().cast<py::tuple>()[0].cast<int>();
+    if (device == kDLCPU || device == kDLCUDAHost) return value;
+    if (!py::hasattr(value, "cpu"))
+      throw py::type_error(fmt::format("load_state_dict: '{}' lies on DLPack device type {} and has no cpu() to copy it to the host", name, device));
+    return value.attr("cpu")();
+  }
+
   // Values for the parameters by name, as torch's load_state_dict: NumPy arrays, CPU torch tensors, anything
   // NumPy reads. Everything is checked before anything is written, so a refused state changes nothing.
   py::dict load_state_dict(const py::dict& state, bool strict) {
@@ -280,7 +292,7 @@ class PyNetwork {
           missing.append(name);
           continue;
         }
-        auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(state[py::str(name)]);
+        auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(on_the_host(state[py::str(name)], name));
         if (!values) throw py::type_error(fmt::format("load_state_dict: '{}' is not an array NumPy can read", name));
         const std::vector<std::int64_t> got(values.shape(), values.shape() + values.ndim());
         if (!(Shape(got) == p->value.shape()))

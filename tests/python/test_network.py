@@ -203,6 +203,30 @@ def test_load_state_dict_checks_everything_before_writing():
     assert report == {"missing_keys": ["h.weight", "out.weight", "out.bias"], "unexpected_keys": []}
 
 
+def test_load_state_dict_copies_a_device_tensor_to_the_host_through_its_cpu_method():
+    class OnTheDevice:  # as a CUDA torch tensor shows itself: DLPack device type 2 (kDLCUDA), NumPy cannot read it
+        def __init__(self, values):
+            self.values = values
+
+        def __dlpack_device__(self):
+            return (2, 0)
+
+        def __array__(self, dtype=None):
+            raise TypeError("can't convert cuda:0 device type tensor to numpy")
+
+        def cpu(self):
+            return self.values
+
+    net = small_network()
+    net.build([4])
+    state = {name: OnTheDevice(np.full(view.shape, 0.25)) for name, view in net.state_dict().items()}
+    net.load_state_dict(state)
+    np.testing.assert_array_equal(np.from_dlpack(net.state_dict()["out.bias"]), 0.25)
+    del OnTheDevice.cpu
+    with pytest.raises(TypeError, match="'h.weight' lies on DLPack device type 2 and has no cpu"):
+        net.load_state_dict(state)
+
+
 def test_a_pytorch_state_dict_initialises_a_network_and_torch_reads_nnplugs_memory():
     torch = pytest.importorskip("torch")  # Debian's python3-torch, where it is installed
     model = torch.nn.Sequential()
