@@ -86,5 +86,58 @@ TEST(BatchNorm, CountsRunningStatisticsAsNonTrainable) {
   EXPECT_EQ(frozen, 16);
 }
 
+// The CPU kernels in float32 on values far from zero (mean 1000, standard deviation 0.5: a one-pass variance
+// without a shift would lose every digit) against the closed forms in double, on the float32 inputs: convolution
+// activations (N, C, H, W) and a dense layer's (N, C).
+TEST(BatchNorm, Float32KernelsKeepTheirPrecisionOnValuesFarFromZero) {
+  auto be = cpu_backend();
+  for (const Shape& shape : {Shape{16, 3, 9, 7}, Shape{200, 5}}) {
+    const std::int64_t n = shape[0], channels = shape[1], inner = shape.numel() / (n * channels);
+    std::vector<double> x(static_cast<std::size_t>(shape.numel())), dy(x.size());
+    Random random(3);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      x[i] = static_cast<double>(static_cast<float>(1000.0 + 0.5 * random.normal()));  // as float32 holds them
+      dy[i] = static_cast<double>(static_cast<float>(random.normal()));
+    }
+    const Shape channel{channels};
+    Tensor tx = tensor(*be, shape, x, DType::Float32), tdy = tensor(*be, shape, dy, DType::Float32);
+    Tensor y = be->empty(shape, DType::Float32), dx = be->empty(shape, DType::Float32);
+    Tensor gamma = tensor(*be, channel, std::vector<double>(static_cast<std::size_t>(channels), 1.5), DType::Float32);
+    Tensor beta = tensor(*be, channel, std::vector<double>(static_cast<std::size_t>(channels), 0.25), DType::Float32);
+    Tensor mean = be->empty(channel, DType::Float32), invstd = be->empty(channel, DType::Float32);
+    Tensor running_mean = tensor(*be, channel, std::vector<double>(static_cast<std::size_t>(channels), 0.0), DType::Float32);
+    Tensor running_var = tensor(*be, channel, std::vector<double>(static_cast<std::size_t>(channels), 1.0), DType::Float32);
+    Tensor dgamma = be->empty(channel, DType::Float32), dbeta = be->empty(channel, DType::Float32);
+    be->run(op::BatchNorm{tx, gamma, beta, y, mean, invstd, running_mean, running_var});
+    be->run(op::BatchNormGrad{tx, gamma, tdy, mean, invstd, dx, dgamma, dbeta});
+    const auto got_y = to_host<double>(y), got_dx = to_host<double>(dx), got_invstd = to_host<double>(invstd);
+    const auto got_rvar = to_host<double>(running_var), got_dgamma = to_host<double>(dgamma), got_dbeta = to_host<double>(dbeta);
+    const double m = static_cast<double>(n * inner);
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const auto at = [&](std::int64_t b, std::int64_t i) { return static_cast<std::size_t>((b * channels + c) * inner + i); };
+      double mu = 0, var = 0, sum_dy = 0, sum_dy_xhat = 0;
+      for (std::int64_t b = 0; b < n; ++b)
+        for (std::int64_t i = 0; i < inner; ++i) mu += x[at(b, i)] / m;
+      for (std::int64_t b = 0; b < n; ++b)
+        for (std::int64_t i = 0; i < inner; ++i) var += (x[at(b, i)] - mu) * (x[at(b, i)] - mu) / m;
+      const double is = 1.0 / std::sqrt(var + 1e-5);
+      for (std::int64_t b = 0; b < n; ++b)
+        for (std::int64_t i = 0; i < inner; ++i) sum_dy += dy[at(b, i)], sum_dy_xhat += dy[at(b, i)] * (x[at(b, i)] - mu) * is;
+      const auto k = static_cast<std::size_t>(c);
+      EXPECT_NEAR(got_invstd[k], is, 1e-4 * is) << shape.str() << " channel " << c;
+      EXPECT_NEAR(got_rvar[k], 0.9 + 0.1 * var * m / (m - 1), 1e-4) << shape.str();
+      EXPECT_NEAR(got_dbeta[k], sum_dy, 1e-4 * m) << shape.str();
+      EXPECT_NEAR(got_dgamma[k], sum_dy_xhat, 1e-3 * std::sqrt(m)) << shape.str();
+      for (std::int64_t b = 0; b < n; ++b)
+        for (std::int64_t i = 0; i < inner; ++i) {
+          const double xhat = (x[at(b, i)] - mu) * is;
+          EXPECT_NEAR(got_y[at(b, i)], 1.5 * xhat + 0.25, 2e-3) << shape.str() << " " << b << "," << c << "," << i;
+          const double want_dx = 1.5 * is / m * (m * dy[at(b, i)] - sum_dy - xhat * sum_dy_xhat);
+          EXPECT_NEAR(got_dx[at(b, i)], want_dx, 2e-3 * 1.5 * is) << shape.str() << " " << b << "," << c << "," << i;
+        }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nnplug::test
