@@ -82,6 +82,28 @@ TEST(SampleValues, RowsSelectedStayBytesAndGatheredRowsAreDecoded) {
   EXPECT_EQ(as_floats(picked.x), got);
 }
 
+// Rows gathered in shuffled order, with one table and with a table per feature: each gathered value is the one its
+// byte stands for.
+TEST(SampleValues, GatheredRowsOfAnyWidthHoldTheValueOfEachByte) {
+  constexpr std::size_t features = 37, samples = 6;
+  std::vector<std::uint8_t> bytes(features * samples);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>((i * 37 + 11) % 256);
+  for (const bool per_feature : {false, true}) {
+    SCOPED_TRACE(per_feature ? "per feature" : "one table");
+    SampleValues v = SampleValues::from_bytes(bytes, features, DType::Float32, [](std::uint8_t b) { return b / 7.0 - 2.0; });
+    if (per_feature) v.map_values(features, true, [](double x, std::size_t f) { return x * static_cast<double>(f + 1); });
+    const std::vector<std::int64_t> rows = {5, 0, 3};
+    std::vector<float> got(rows.size() * features);
+    v.gather_rows(rows, features, got.data());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      for (std::size_t j = 0; j < features; ++j) {
+        const std::size_t at = static_cast<std::size_t>(rows[i]) * features + j;
+        const auto coded = static_cast<double>(static_cast<float>(bytes[at] / 7.0 - 2.0));  // each table holds float32 values
+        EXPECT_EQ(got[i * features + j], static_cast<float>(coded * (per_feature ? static_cast<double>(j + 1) : 1.0))) << i << ", " << j;
+      }
+  }
+}
+
 TEST(SampleValues, Float64DividesInDoubleAndConversionKeepsTheBytes) {
   const Dataset wide = pixels(DType::Float64);
   EXPECT_EQ(wide.x.dtype(), DType::Float64);
