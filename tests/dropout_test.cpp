@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "nnplug/counter_random.hpp"
 #include "test_support.hpp"
 
 namespace nnplug::test {
@@ -40,6 +41,27 @@ TEST(Dropout, DropsTheRateAndScalesTheRest) {
   EXPECT_NEAR(dropped / kN, 0.3, 5 * std::sqrt(0.3 * 0.7 / kN));
   EXPECT_NEAR(sum / kN, 1.0, 5 * std::sqrt(0.3 / 0.7 / kN));  // inverted dropout keeps the mean
   EXPECT_EQ(r.dx, r.y);  // x = 1 and dy = 1: the backward mask is the forward's
+}
+
+// The op on the CPU backend, in place and not, in both dtypes: each element kept exactly where counter_random's
+// uniform for its global index (first + i) reaches the rate, scaled by 1 / (1 - rate).
+TEST(Dropout, TheInvertedOpKeepsWhatCounterRandomDrawsInPlaceOrNot) {
+  auto be = cpu_backend();
+  const double rate = 0.3;
+  const std::uint64_t seed = 77, first = 1000;
+  for (const DType dtype : {DType::Float32, DType::Float64})
+    for (const bool in_place : {false, true}) {
+      std::vector<double> x(40000);
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.5 + static_cast<double>(i % 7);
+      Tensor xt = tensor(*be, Shape{200, 200}, x, dtype), mask = be->empty(xt.shape(), dtype);
+      Tensor yt = in_place ? xt : be->empty(xt.shape(), dtype);
+      be->run(op::Dropout{xt, yt, mask, DropoutKind::Inverted, rate, seed, first});
+      const auto y = to_host<double>(yt);
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        const bool kept = counter_random::uniform(seed, first + i) >= rate;
+        ASSERT_NEAR(y[i], kept ? x[i] / (1 - rate) : 0.0, 1e-5 * x[i]) << dtype_name(dtype) << (in_place ? " in place " : " ") << i;
+      }
+    }
 }
 
 TEST(Dropout, IsTheIdentityInEvalMode) {

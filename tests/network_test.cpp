@@ -63,10 +63,12 @@ TEST(Builders, ComponentsAreAcceptedByTheirPluginsAndComputeAsTheyShould) {
   EXPECT_NEAR(lr_at(nn::LinearWarmup{.start_factor = 0.5, .total_iters = 4}, 2), 0.1 * 0.75, 1e-15);
 
   // A required value left unset is the plugin's own error, naming the field.
-  for (const auto& [incomplete, field] : std::vector<std::pair<nn::Component, std::string>>{
-           {nn::StepLR{}, "step_size"}, {nn::ExponentialLR{}, "gamma"}, {nn::CosineAnnealingLR{}, "T_max"}})
-    EXPECT_NE(error_of([&] { registry().create_schedule(Params("test", incomplete.json())); }).find("parameter '" + field + "' is required"),
-              std::string::npos) << field;
+  for (const auto& incomplete : std::vector<std::pair<nn::Component, std::string>>{
+           {nn::StepLR{}, "step_size"}, {nn::ExponentialLR{}, "gamma"}, {nn::CosineAnnealingLR{}, "T_max"}}) {
+    const nn::Json spec = incomplete.first.json();  // not a structured binding: clang 14's lambdas cannot capture one
+    EXPECT_NE(error_of([&] { registry().create_schedule(Params("test", spec)); }).find("parameter '" + incomplete.second + "' is required"),
+              std::string::npos) << incomplete.second;
+  }
   EXPECT_NE(error_of([&] { registry().create_regularizer(Params("test", json(nn::L2{}))); }).find("lambda"), std::string::npos);
   EXPECT_NE(error_of([&] { registry().create_initializer(Params("test", json(nn::Constant{}))); }).find("value"), std::string::npos);
 }

@@ -1,6 +1,7 @@
-// The CPU backend's batch normalisation kernels (forward in training mode, and backward) on the shapes of X11's
-// convolutions and of a dense layer, in float32: microseconds per call, best of five rounds.
-//   usage: norm_kernels_bench [--calls N]
+// The CPU backend's kernels between X11's convolutions, in float32, on X11's shapes at batch 128: batch
+// normalisation (forward in training mode, and backward; also on a dense layer's shape) and dropout. Microseconds
+// per call, best of five rounds.
+//   usage: x11_kernels_bench [--calls N]
 #include <chrono>
 #include <cstdlib>
 #include <random>
@@ -58,5 +59,12 @@ int main(int argc, char** argv) {
     const double forward = per_call_us([&] { cpu->run(op::BatchNorm{x, gamma, beta, y, mean, invstd, running_mean, running_var}); }, calls);
     const double backward = per_call_us([&] { cpu->run(op::BatchNormGrad{x, gamma, dy, mean, invstd, dx, dgamma, dbeta}); }, calls);
     fmt::print("{:<22} {:>14.1f} {:>14.1f}\n", shape.str(), forward, backward);
+  }
+  fmt::print("\n{:<22} {:>14}\n", "shape", "dropout (us)");
+  for (const Shape& shape : {Shape{128, 32, 14, 14}, Shape{128, 64, 7, 7}, Shape{128, 128, 3, 3}}) {
+    Tensor x = normal(*cpu, shape, 0.0, 1.0, 3), y = cpu->empty(shape, DType::Float32), mask = cpu->empty(shape, DType::Float32);
+    std::uint64_t seed = 0;
+    const double took = per_call_us([&] { cpu->run(op::Dropout{x, y, mask, DropoutKind::Inverted, 0.3, ++seed, 0}); }, calls);
+    fmt::print("{:<22} {:>14.1f}\n", shape.str(), took);
   }
 }
