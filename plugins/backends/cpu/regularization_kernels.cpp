@@ -16,7 +16,8 @@ void run_kernel(const op::Penalty& o) {
     const T l1 = static_cast<T>(o.scale * o.l1), l2 = static_cast<T>(o.scale * o.l2);
     double abs_sum = 0, sq_sum = 0;
     const std::int64_t n = o.w.numel();
-#pragma omp parallel for schedule(static) reduction(+ : abs_sum, sq_sum) if (n > kParallelThreshold)
+    // simd: a weight and its gradient never share memory, which the compiler cannot see through OpenMP's outlining.
+#pragma omp parallel for simd schedule(static) reduction(+ : abs_sum, sq_sum) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) {
       abs_sum += std::abs(static_cast<double>(w[i]));
       sq_sum += static_cast<double>(w[i]) * static_cast<double>(w[i]);
