@@ -19,6 +19,7 @@
 
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
+#include <fmt/format.h>
 
 #include "nnplug/framework/input_file.hpp"
 
@@ -338,13 +339,12 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
         const Candidate& winner = verdicts[it->second->candidate];
         if (it->second->info->priority == o.info->priority && it->second->dir_index == o.dir_index) {
           c.verdict = Verdict::Rejected;
-          c.reason = "duplicate name '" + key + "': already provided by " + winner.path.string() +
-                     " with the same priority " + std::to_string(c.priority);
+          c.reason = fmt::format("duplicate name '{}': already provided by {} with the same priority {}", key, winner.path.string(), c.priority);
         } else {
           c.verdict = Verdict::Shadowed;
-          c.reason = "'" + key + "' is provided by " + winner.path.string() +
-                     (winner.priority > c.priority ? " with higher priority " + std::to_string(winner.priority)
-                                                   : ", earlier in the search path");
+          c.reason = fmt::format("'{}' is provided by {}{}", key, winner.path.string(),
+                                 winner.priority > c.priority ? fmt::format(" with higher priority {}", winner.priority)
+                                                              : ", earlier in the search path");
         }
         break;
       }
@@ -357,7 +357,7 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
                                                                                                  sizeof error);
       if (rc != 0) {
         c.verdict = Verdict::Rejected;
-        c.reason = std::string("register failed: ") + error;
+        c.reason = fmt::format("register failed: {}", error);
         continue;
       }
       staged.push_back({o.candidate, std::move(staging)});
@@ -377,7 +377,7 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
     for (const auto& s : staged) {
       if (std::string problem = registry.op_problem(*s.staging, batch, backend_types); !problem.empty()) {
         verdicts[s.candidate].verdict = Verdict::Rejected;
-        verdicts[s.candidate].reason = "register failed: " + problem;
+        verdicts[s.candidate].reason = fmt::format("register failed: {}", problem);
         refused_ops.insert(s.candidate);
       }
     }

@@ -98,7 +98,6 @@ struct AdamW {
   operator Component() const;  // NOLINT
 };
 
-
 // Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
 struct Zeros {
   operator Component() const;  // NOLINT
