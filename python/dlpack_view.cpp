@@ -3,6 +3,8 @@
 #include <dlpack/dlpack.h>
 #include <pybind11/stl.h>
 
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -26,7 +28,11 @@ class TensorView {
 
   py::tuple device() const {
     if (tensor_.backend().name() == "cpu") return py::make_tuple(static_cast<int>(kDLCPU), 0);
-    if (tensor_.backend().name() == "cuda") return py::make_tuple(static_cast<int>(kDLCUDA), 0);  // the backend's one device
+    if (tensor_.backend().name() == "cuda") {
+      // The GPU whose memory it is: the CUDA backend's device() starts "cuda:N" (a rank takes its local rank's GPU).
+      const std::string device = tensor_.backend().device();
+      return py::make_tuple(static_cast<int>(kDLCUDA), device.starts_with("cuda:") ? std::atoi(device.c_str() + 5) : 0);
+    }
     throw py::type_error(fmt::format("a tensor of backend '{}' has no DLPack device", tensor_.backend().name()));
   }
 
