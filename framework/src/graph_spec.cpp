@@ -162,12 +162,12 @@ class Expander {
     const std::string label = ctx.top && local.empty() ? fmt::format("layers[{}] ({})", index, type) : fmt::format("{} ({})", path, type);
     const std::size_t node = push({entry, ctx.file + ": " + label, label, path, ctx.group, {}, std::move(attached)}, std::move(inputs));
     position += 1;
-    if (activation.is_null()) return {node};
+    if (activation.is_null()) return {node, 0, {}};
     const std::string act_type = Params(at + " activation", activation).type();
     const std::string act_path = local.empty() ? fmt::format("{}{}", ctx.prefix, position) : path + "_" + act_type;
     position += 1;
     const std::string act_label = label + " " + act_type;
-    return {push({activation, ctx.file + ": " + act_label, act_label, act_path, ctx.group, {}, {}}, {Target{node}})};
+    return {push({activation, ctx.file + ": " + act_label, act_label, act_path, ctx.group, {}, {}}, {Target{node, 0, {}}}), 0, {}};
   }
 
   std::size_t push(SpecNode node, std::vector<Target> inputs) {
