@@ -132,6 +132,30 @@ TEST(CpuBackend, Float32ConvolutionsOfManyChannelsMatchNaiveLoops) {
   }
 }
 
+// Two layers of one shape share the backend's convolution plan, whose copy of a forward's input the gradient may
+// reuse: run forward on x1, forward on x2, then the gradient of x1; its dw must be x1's.
+TEST(CpuBackend, AConvolutionGradientReadsItsOwnInputWhenAnotherLayerOfItsShapeRanSince) {
+  auto be = cpu_backend();
+  NaiveConv nc{2, 16, 6, 6, 4, 3, {}};
+  nc.g.kernel_h = nc.g.kernel_w = 3;
+  nc.g.pad_h = nc.g.pad_w = 1;
+  const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, 3, 3}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
+  const auto x1v = random_normal(static_cast<std::size_t>(xs.numel()), 11), x2v = random_normal(static_cast<std::size_t>(xs.numel()), 12);
+  const auto wv = random_normal(static_cast<std::size_t>(ws.numel()), 13), dyv = random_normal(static_cast<std::size_t>(ys.numel()), 14);
+  Tensor x1 = tensor(*be, xs, x1v, DType::Float32), x2 = tensor(*be, xs, x2v, DType::Float32), w = tensor(*be, ws, wv, DType::Float32);
+  Tensor dy = tensor(*be, ys, dyv, DType::Float32), y1 = be->empty(ys, DType::Float32), y2 = be->empty(ys, DType::Float32);
+  Tensor dx = be->empty(xs, DType::Float32), dw = be->empty(ws, DType::Float32);
+  be->run(op::Conv2d{x1, w, Tensor(), y1, nc.g});
+  be->run(op::Conv2d{x2, w, Tensor(), y2, nc.g});
+  for (const auto* x : {&x1v, &x2v}) {
+    be->run(op::Conv2dGrad{x == &x1v ? x1 : x2, w, dy, dx, dw, Tensor(), nc.g});
+    std::vector<double> want(wv.size(), 0.0);
+    nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) { want[wi] += dyv[yi] * (*x)[xi]; });
+    const auto got = to_host<double>(dw);
+    for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << (x == &x1v ? "x1" : "x2") << " [" << i << "]";
+  }
+}
+
 TEST(CpuBackend, BfloatConvolutionsRoundTheirInputsAndAccumulateInFloat32) {
   std::string why;
   const auto be = bfloat16_backend(why);

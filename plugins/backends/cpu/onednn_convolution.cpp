@@ -40,6 +40,7 @@ struct Plan {
   std::optional<dnnl::convolution_backward_weights::primitive_desc> weights_pd;
   std::optional<dnnl::convolution_backward_weights> weights;
   std::optional<memory> staged[kRoles];
+  const void* x_staged_from = nullptr;  // the input whose copy staged[kX] holds, from this plan's latest forward
 };
 
 using Library = OnednnLibrary;
@@ -119,7 +120,9 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
   return run_planned("conv2d", o.x, s, key_of(s, o.window, o.bias.defined(), bfloat16), [&](Library& lib, Plan& p) {
     const auto& pd = *p.forward_pd;
     const memory y_user = user(lib, p.y, Tag::nchw, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, in_layout(lib, p, kX, pd.src_desc(), user(lib, p.x, Tag::nchw, o.x))},
+    const memory x = in_layout(lib, p, kX, pd.src_desc(), user(lib, p.x, Tag::nchw, o.x));
+    p.x_staged_from = x.get_data_handle() == o.x.data() ? nullptr : o.x.data();
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x},
                                          {DNNL_ARG_WEIGHTS, in_layout(lib, p, kW, pd.weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
                                          {DNNL_ARG_DST, y}};
     if (o.bias.defined()) args.emplace(DNNL_ARG_BIAS, user(lib, p.bias, Tag::x, o.bias));
@@ -159,7 +162,12 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
       p.weights.emplace(*p.weights_pd);
     }
     const memory dw_user = user(lib, p.w, Tag::oihw, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, in_layout(lib, p, kXWeights, p.weights_pd->src_desc(), user(lib, p.x, Tag::nchw, o.x))},
+    // The forward's reordered copy of x, when this plan's latest forward made it from this very input: a layer's
+    // input stays as it was until its backward (im2col reads it there too), so the copy saves a reorder. A plan
+    // shared by two layers of one shape holds the later one's, and the earlier layer's backward reorders anew.
+    const bool x_staged = p.x_staged_from == o.x.data() && p.staged[kX] && p.staged[kX]->get_desc() == p.weights_pd->src_desc();
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x_staged ? *p.staged[kX]
+                                                                 : in_layout(lib, p, kXWeights, p.weights_pd->src_desc(), user(lib, p.x, Tag::nchw, o.x))},
                                          {DNNL_ARG_DIFF_DST, dy_for_data && dy_for_data->get_desc() == p.weights_pd->diff_dst_desc()
                                                                  ? *dy_for_data
                                                                  : in_layout(lib, p, kDyWeights, p.weights_pd->diff_dst_desc(), dy_user)},
