@@ -43,25 +43,31 @@ TEST(Dropout, DropsTheRateAndScalesTheRest) {
   EXPECT_EQ(r.dx, r.y);  // x = 1 and dy = 1: the backward mask is the forward's
 }
 
-// The op on the CPU backend, in place and not, in both dtypes: each element kept exactly where counter_random's
-// uniform for its global index (first + i) reaches the rate, scaled by 1 / (1 - rate).
-TEST(Dropout, TheInvertedOpKeepsWhatCounterRandomDrawsInPlaceOrNot) {
+// The inverted and alpha ops on the CPU backend, in place and not, in both dtypes: each element kept exactly where
+// counter_random's uniform for its global index (first + i) reaches the rate. Inverted scales what it keeps by
+// 1 / (1 - rate); alpha maps it to a x + b and what it drops to a alpha' + b, with alpha' = -SELU's scale x alpha,
+// a = (keep (1 + rate alpha'^2))^-1/2 and b = -a alpha' rate (Klambauer et al. 2017).
+TEST(Dropout, TheInvertedAndAlphaOpsKeepWhatCounterRandomDrawsInPlaceOrNot) {
   auto be = cpu_backend();
-  const double rate = 0.3;
+  const double rate = 0.3, alpha_prime = -1.0507009873554805 * 1.6732632423543772;
+  const double a = 1.0 / std::sqrt((1 - rate) * (1 + rate * alpha_prime * alpha_prime)), b = -a * alpha_prime * rate;
   const std::uint64_t seed = 77, first = 1000;
-  for (const DType dtype : {DType::Float32, DType::Float64})
-    for (const bool in_place : {false, true}) {
-      std::vector<double> x(40000);
-      for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.5 + static_cast<double>(i % 7);
-      Tensor xt = tensor(*be, Shape{200, 200}, x, dtype), mask = be->empty(xt.shape(), dtype);
-      Tensor yt = in_place ? xt : be->empty(xt.shape(), dtype);
-      be->run(op::Dropout{xt, yt, mask, DropoutKind::Inverted, rate, seed, first});
-      const auto y = to_host<double>(yt);
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        const bool kept = counter_random::uniform(seed, first + i) >= rate;
-        ASSERT_NEAR(y[i], kept ? x[i] / (1 - rate) : 0.0, 1e-5 * x[i]) << dtype_name(dtype) << (in_place ? " in place " : " ") << i;
+  for (const DropoutKind kind : {DropoutKind::Inverted, DropoutKind::Alpha})
+    for (const DType dtype : {DType::Float32, DType::Float64})
+      for (const bool in_place : {false, true}) {
+        SCOPED_TRACE(fmt::format("{} {}{}", kind == DropoutKind::Alpha ? "alpha" : "inverted", dtype_name(dtype), in_place ? " in place" : ""));
+        std::vector<double> x(40000);
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.5 + static_cast<double>(i % 7);
+        Tensor xt = tensor(*be, Shape{200, 200}, x, dtype), mask = be->empty(xt.shape(), dtype);
+        Tensor yt = in_place ? xt : be->empty(xt.shape(), dtype);
+        be->run(op::Dropout{xt, yt, mask, kind, rate, seed, first});
+        const auto y = to_host<double>(yt);
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          const bool kept = counter_random::uniform(seed, first + i) >= rate;
+          const double want = kind == DropoutKind::Inverted ? (kept ? x[i] / (1 - rate) : 0.0) : (kept ? a * x[i] + b : a * alpha_prime + b);
+          ASSERT_NEAR(y[i], want, 1e-5 * (1 + std::abs(want))) << i;
+        }
       }
-    }
 }
 
 TEST(Dropout, IsTheIdentityInEvalMode) {

@@ -9,21 +9,34 @@ namespace nnplug::cpu {
 
 namespace {
 
-// Inverted dropout over [begin, end): a function of its own, with restrict-qualified pointers (y may be x itself,
-// in place), so that the loop vectorises, the hash included (AVX-512's 64-bit multiplies): X11's first dropout went
-// from 1,532 to 80 us here (bench/x11_kernels_bench).
-template <typename T, bool kInPlace>
-void inverted_dropout_range(const T* x, T* y, T* __restrict mask, std::int64_t begin, std::int64_t end, std::uint64_t seed,
-                            std::uint64_t first, std::uint64_t threshold, T scale) {
+// Inverted or alpha dropout over [begin, end), element i kept where (mix(seed, first + i) >> 11) >= threshold: a
+// function of its own, with restrict-qualified pointers (y may be x itself, in place), so that the loop vectorises,
+// the hash included (AVX-512's 64-bit multiplies): X11's first dropout went from 1,532 to 80 us here
+// (bench/x11_kernels_bench). Inverted: mask = kept ? scale : 0, y = x mask. Alpha: mask = kept ? scale : 0,
+// y = kept ? scale x + shift : dropped.
+template <typename T, bool kInPlace, bool kAlpha>
+void dropout_range(const T* x, T* y, T* __restrict mask, std::int64_t begin, std::int64_t end, std::uint64_t seed,
+                   std::uint64_t first, std::uint64_t threshold, T scale, T shift = 0, T dropped = 0) {
   const T* __restrict in = x;
   T* __restrict out = kInPlace ? nullptr : y;
   for (std::int64_t i = begin; i < end; ++i) {
     const bool kept = (counter_random::mix(seed, first + static_cast<std::uint64_t>(i)) >> 11) >= threshold;
     const T m = kept ? scale : T(0);
     mask[i] = m;
-    if constexpr (kInPlace) y[i] *= m;
-    else out[i] = in[i] * m;
+    const T xi = kInPlace ? y[i] : in[i];
+    const T yi = kAlpha ? (kept ? scale * xi + shift : dropped) : xi * m;
+    if constexpr (kInPlace) y[i] = yi;
+    else out[i] = yi;
   }
+}
+
+template <typename T, bool kAlpha>
+void dropout(const T* x, T* y, T* mask, std::int64_t n, std::uint64_t seed, std::uint64_t first, std::uint64_t threshold, T scale,
+             T shift = 0, T dropped = 0) {
+  parallel_chunks(n, [=](std::int64_t begin, std::int64_t end) {
+    if (x == y) dropout_range<T, true, kAlpha>(x, y, mask, begin, end, seed, first, threshold, scale, shift, dropped);
+    else dropout_range<T, false, kAlpha>(x, y, mask, begin, end, seed, first, threshold, scale, shift, dropped);
+  });
 }
 
 }  // namespace
@@ -37,18 +50,13 @@ void run_kernel(const op::Dropout& o) {
     T* y = o.y.data<T>();
     T* mask = o.mask.data<T>();
     const std::uint64_t seed = o.seed, first = o.first;
+    // uniform(seed, i) >= p, compared as integers: uniform is (mix >> 11) 2^-53, and p 2^53 is exact in double, so
+    // the comparison with its ceiling keeps the same elements, in a loop that vectorises.
+    const auto threshold = static_cast<std::uint64_t>(std::ceil(c.p * 0x1.0p53));
     switch (o.kind) {
-      case DropoutKind::Inverted: {
-        // uniform(seed, i) >= p, compared as integers: uniform is (mix >> 11) 2^-53, and p 2^53 is exact in double,
-        // so the comparison with its ceiling keeps the same elements, in a loop that vectorises.
-        const auto threshold = static_cast<std::uint64_t>(std::ceil(c.p * 0x1.0p53));
-        const T scale = static_cast<T>(1.0 / c.keep);
-        parallel_chunks(o.x.numel(), [=](std::int64_t begin, std::int64_t end) {
-          if (x == y) inverted_dropout_range<T, true>(x, y, mask, begin, end, seed, first, threshold, scale);
-          else inverted_dropout_range<T, false>(x, y, mask, begin, end, seed, first, threshold, scale);
-        });
+      case DropoutKind::Inverted:
+        dropout<T, false>(x, y, mask, o.x.numel(), seed, first, threshold, static_cast<T>(1.0 / c.keep));
         return;
-      }
       case DropoutKind::Gaussian:
         parallel_chunks(o.x.numel(), [=](std::int64_t begin, std::int64_t end) {
           for (std::int64_t i = begin; i < end; ++i) {
@@ -58,13 +66,8 @@ void run_kernel(const op::Dropout& o) {
         });
         return;
       case DropoutKind::Alpha:
-        parallel_chunks(o.x.numel(), [=](std::int64_t begin, std::int64_t end) {
-          for (std::int64_t i = begin; i < end; ++i) {
-            const bool kept = counter_random::uniform(seed, first + static_cast<std::uint64_t>(i)) >= c.p;
-            mask[i] = kept ? static_cast<T>(c.a) : T(0);
-            y[i] = kept ? static_cast<T>(c.a * static_cast<double>(x[i]) + c.b) : static_cast<T>(c.a * c.alpha_prime + c.b);
-          }
-        });
+        dropout<T, true>(x, y, mask, o.x.numel(), seed, first, threshold, static_cast<T>(c.a), static_cast<T>(c.b),
+                         static_cast<T>(c.a * c.alpha_prime + c.b));
         return;
     }
   });
