@@ -81,23 +81,48 @@ void run_kernel(const op::AdamStep& o) {
   });
 }
 
+namespace {
+// Each step's loop in a function of its own whose restrict-qualified pointers are its locals: captured by the
+// parallel lambda, they lose the qualifier, and the loop ran scalar.
+template <typename T>
+void adagrad_range(const op::AdagradStep& o, std::int64_t b, std::int64_t e) {
+  T* __restrict w = o.param.data<T>();
+  const T* __restrict g = o.grad.data<T>();
+  T* __restrict sum = o.sum.data<T>();
+  const T lr = static_cast<T>(o.lr / (1.0 + static_cast<double>(o.step - 1) * o.lr_decay));
+  const T eps = static_cast<T>(o.eps), wd = static_cast<T>(o.weight_decay);
+  for (std::int64_t i = b; i < e; ++i) {
+    const T gi = g[i] + wd * w[i];
+    sum[i] += gi * gi;
+    w[i] -= lr * gi / (std::sqrt(sum[i]) + eps);
+  }
+}
+
+template <typename T>
+void adadelta_range(const op::AdadeltaStep& o, std::int64_t b, std::int64_t e) {
+  T* __restrict w = o.param.data<T>();
+  const T* __restrict g = o.grad.data<T>();
+  T* __restrict sq = o.square_avg.data<T>();
+  T* __restrict acc = o.acc_delta.data<T>();
+  const T lr = static_cast<T>(o.lr), rho = static_cast<T>(o.rho), eps = static_cast<T>(o.eps);
+  const T one_minus_rho = static_cast<T>(1.0 - o.rho);  // in double, as PyTorch's value=1 - rho
+  const T wd = static_cast<T>(o.weight_decay);
+  for (std::int64_t i = b; i < e; ++i) {
+    const T gi = g[i] + wd * w[i];
+    sq[i] = rho * sq[i] + one_minus_rho * gi * gi;
+    const T delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * gi;
+    acc[i] = rho * acc[i] + one_minus_rho * delta * delta;
+    w[i] -= lr * delta;
+  }
+}
+}  // namespace
+
 void run_kernel(const op::AdagradStep& o) {
   kChecks.step_count(o.step, "adagrad_step");
   kChecks.like_param(o.param, "adagrad_step", o.grad, o.sum);
   with_float_type(o.param, "adagrad_step", [&](auto tag) {
     using T = decltype(tag);
-    T* __restrict w = o.param.data<T>();
-    const T* __restrict g = o.grad.data<T>();
-    T* __restrict sum = o.sum.data<T>();
-    const T lr = static_cast<T>(o.lr / (1.0 + static_cast<double>(o.step - 1) * o.lr_decay));
-    const T eps = static_cast<T>(o.eps), wd = static_cast<T>(o.weight_decay);
-    parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
-      for (std::int64_t i = b; i < e; ++i) {
-        const T gi = g[i] + wd * w[i];
-        sum[i] += gi * gi;
-        w[i] -= lr * gi / (std::sqrt(sum[i]) + eps);
-      }
-    });
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) { adagrad_range<T>(o, b, e); });
   });
 }
 
@@ -148,22 +173,7 @@ void run_kernel(const op::AdadeltaStep& o) {
   kChecks.like_param(o.param, "adadelta_step", o.grad, o.square_avg, o.acc_delta);
   with_float_type(o.param, "adadelta_step", [&](auto tag) {
     using T = decltype(tag);
-    T* __restrict w = o.param.data<T>();
-    const T* __restrict g = o.grad.data<T>();
-    T* __restrict sq = o.square_avg.data<T>();
-    T* __restrict acc = o.acc_delta.data<T>();
-    const T lr = static_cast<T>(o.lr), rho = static_cast<T>(o.rho), eps = static_cast<T>(o.eps);
-    const T one_minus_rho = static_cast<T>(1.0 - o.rho);  // in double, as PyTorch's value=1 - rho
-    const T wd = static_cast<T>(o.weight_decay);
-    parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
-      for (std::int64_t i = b; i < e; ++i) {
-        const T gi = g[i] + wd * w[i];
-        sq[i] = rho * sq[i] + one_minus_rho * gi * gi;
-        const T delta = std::sqrt(acc[i] + eps) / std::sqrt(sq[i] + eps) * gi;
-        acc[i] = rho * acc[i] + one_minus_rho * delta * delta;
-        w[i] -= lr * delta;
-      }
-    });
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) { adadelta_range<T>(o, b, e); });
   });
 }
 
