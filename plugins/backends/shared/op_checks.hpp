@@ -6,6 +6,7 @@
 // (the CUDA kernels' files include it) and cannot compile fmt 9's, so its messages are joined with std::to_string.
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "host_device.hpp"
 #include "nnplug/ops.hpp"
@@ -33,12 +34,17 @@ class OpChecks {
  public:
   explicit constexpr OpChecks(const char* backend) : backend_(backend) {}
 
-  // Throws BackendError("<backend> backend: OP: what") unless ok.
+  // Throws BackendError("<backend> backend: OP: what") unless ok. `what` is a message or a function that makes it,
+  // called only when the check fails: these checks run before every op, and most messages name shapes.
   void require(bool ok, const char* op, const std::string& what) const {
     if (!ok) throw BackendError(std::string(backend_) + " backend: " + op + ": " + what);
   }
+  template <typename Message, typename = decltype(std::declval<Message>()())>
+  void require(bool ok, const char* op, Message&& what) const {
+    if (!ok) require(false, op, what());
+  }
   void same_count(const Tensor& a, const Tensor& b, const char* op) const {
-    require(a.numel() == b.numel(), op, "tensors " + a.describe() + " and " + b.describe() + " differ in size");
+    require(a.numel() == b.numel(), op, [&] { return "tensors " + a.describe() + " and " + b.describe() + " differ in size"; });
   }
   // Calls f(T{}) with T = float or double for the tensor's dtype.
   template <typename F>
@@ -46,7 +52,7 @@ class OpChecks {
     switch (t.dtype()) {
       case DType::Float32: f(float{}); return;
       case DType::Float64: f(double{}); return;
-      default: require(false, op, std::string("dtype ") + dtype_name(t.dtype()) + " is not supported");
+      default: require(false, op, [&] { return std::string("dtype ") + dtype_name(t.dtype()) + " is not supported"; });
     }
   }
 
@@ -55,13 +61,17 @@ class OpChecks {
     std::int64_t part_width, whole_width;
   };
   ColumnBlock copy_columns(const op::CopyColumns& o) const {
-    require(o.part.dtype() == o.whole.dtype(), "copy_columns", "dtypes differ: " + o.part.describe() + ", " + o.whole.describe());
-    require(o.rows >= 1 && o.part.numel() % o.rows == 0 && o.whole.numel() % o.rows == 0, "copy_columns",
-            "part " + o.part.describe() + " and whole " + o.whole.describe() + " do not split into " + std::to_string(o.rows) + " rows");
+    require(o.part.dtype() == o.whole.dtype(), "copy_columns", [&] {
+      return "dtypes differ: " + o.part.describe() + ", " + o.whole.describe();
+    });
+    require(o.rows >= 1 && o.part.numel() % o.rows == 0 && o.whole.numel() % o.rows == 0, "copy_columns", [&] {
+      return "part " + o.part.describe() + " and whole " + o.whole.describe() + " do not split into " + std::to_string(o.rows) + " rows";
+    });
     const ColumnBlock b{o.part.numel() / o.rows, o.whole.numel() / o.rows};
-    require(o.offset >= 0 && o.offset <= b.whole_width - b.part_width, "copy_columns",
-            "columns [" + std::to_string(o.offset) + ", " + std::to_string(o.offset + b.part_width) + ") lie outside whole's " +
-                std::to_string(b.whole_width));
+    require(o.offset >= 0 && o.offset <= b.whole_width - b.part_width, "copy_columns", [&] {
+      return "columns [" + std::to_string(o.offset) + ", " + std::to_string(o.offset + b.part_width) + ") lie outside whole's " +
+             std::to_string(b.whole_width);
+    });
     return b;
   }
 
@@ -69,25 +79,29 @@ class OpChecks {
     std::int64_t m, n, k;
   };
   GemmSize gemm(const op::Gemm& o) const {
-    require(o.a.rank() == 2 && o.b.rank() == 2 && o.c.rank() == 2, "gemm",
-            "needs 2-D tensors, got " + o.a.describe() + ", " + o.b.describe() + ", " + o.c.describe());
+    require(o.a.rank() == 2 && o.b.rank() == 2 && o.c.rank() == 2, "gemm", [&] {
+      return "needs 2-D tensors, got " + o.a.describe() + ", " + o.b.describe() + ", " + o.c.describe();
+    });
     const auto m = o.trans_a ? o.a.dim(1) : o.a.dim(0), k = o.trans_a ? o.a.dim(0) : o.a.dim(1);
     const auto kb = o.trans_b ? o.b.dim(1) : o.b.dim(0), n = o.trans_b ? o.b.dim(0) : o.b.dim(1);
-    require(k == kb && o.c.dim(0) == m && o.c.dim(1) == n, "gemm",
-            "shapes do not fit: a " + o.a.shape().str() + (o.trans_a ? "^T" : "") + ", b " + o.b.shape().str() +
-                (o.trans_b ? "^T" : "") + ", c " + o.c.shape().str());
+    require(k == kb && o.c.dim(0) == m && o.c.dim(1) == n, "gemm", [&] {
+      return "shapes do not fit: a " + o.a.shape().str() + (o.trans_a ? "^T" : "") + ", b " + o.b.shape().str() +
+             (o.trans_b ? "^T" : "") + ", c " + o.c.shape().str();
+    });
     return {m, n, k};
   }
 
   void add_row_vector(const op::AddRowVector& o) const {
-    require(o.x.rank() == 2 && o.bias.numel() == o.x.dim(1), "add_row_vector",
-            "x " + o.x.shape().str() + " and bias " + o.bias.shape().str() + " do not fit");
+    require(o.x.rank() == 2 && o.bias.numel() == o.x.dim(1), "add_row_vector", [&] {
+      return "x " + o.x.shape().str() + " and bias " + o.bias.shape().str() + " do not fit";
+    });
     same_count(o.x, o.out, "add_row_vector");
   }
 
   void sum_rows(const op::SumRows& o) const {
-    require(o.x.rank() == 2 && o.out.numel() == o.x.dim(1), "sum_rows",
-            "x " + o.x.shape().str() + " and out " + o.out.shape().str() + " do not fit");
+    require(o.x.rank() == 2 && o.out.numel() == o.x.dim(1), "sum_rows", [&] {
+      return "x " + o.x.shape().str() + " and out " + o.out.shape().str() + " do not fit";
+    });
   }
 
   // An activation's gradient reads x, y = f(x) or both, as the function needs: a layer may keep only one of them.
@@ -102,91 +116,106 @@ class OpChecks {
   }
 
   // Softmax and its gradient: rows of a (N, C) tensor.
-  void rows(const Tensor& t, const char* op) const { require(t.rank() >= 2, op, "needs a (N, C) tensor, got " + t.shape().str()); }
+  void rows(const Tensor& t, const char* op) const {
+    require(t.rank() >= 2, op, [&] { return "needs a (N, C) tensor, got " + t.shape().str(); });
+  }
 
   // PReLU: alpha has 1 value or one per channel.
   ChannelLayout prelu(const Tensor& x, const Tensor& alpha, const char* op) const {
-    require(x.rank() >= 2, op, "needs (N, C, ...) input, got " + x.shape().str());
-    require(alpha.numel() == 1 || alpha.numel() == x.dim(1), op,
-            "alpha has " + std::to_string(alpha.numel()) + " values; input " + x.shape().str() + " needs 1 or " +
-                std::to_string(x.dim(1)));
+    require(x.rank() >= 2, op, [&] { return "needs (N, C, ...) input, got " + x.shape().str(); });
+    require(alpha.numel() == 1 || alpha.numel() == x.dim(1), op, [&] {
+      return "alpha has " + std::to_string(alpha.numel()) + " values; input " + x.shape().str() + " needs 1 or " +
+             std::to_string(x.dim(1));
+    });
     return ChannelLayout(x);
   }
 
   void max_groups(const op::MaxGroups& o) const {
     require(o.pieces >= 1 && o.x.rank() == 2 && o.x.dim(1) % o.pieces == 0 && o.y.numel() == o.x.numel() / o.pieces,
-            "max_groups", "x " + o.x.shape().str() + " does not split into groups of " + std::to_string(o.pieces) +
-                              " matching y " + o.y.shape().str());
+            "max_groups", [&] {
+              return "x " + o.x.shape().str() + " does not split into groups of " + std::to_string(o.pieces) + " matching y " +
+                     o.y.shape().str();
+            });
     require(o.argmax.dtype() == DType::Int32 && o.argmax.numel() == o.y.numel(), "max_groups", "argmax must be int32 like y");
   }
 
   void max_groups_grad(const op::MaxGroupsGrad& o) const {
-    require(o.dx.numel() == o.dy.numel() * o.pieces && o.argmax.numel() == o.dy.numel(), "max_groups_grad",
-            "dx " + o.dx.shape().str() + ", dy " + o.dy.shape().str() + " and pieces " + std::to_string(o.pieces) +
-                " do not fit");
+    require(o.dx.numel() == o.dy.numel() * o.pieces && o.argmax.numel() == o.dy.numel(), "max_groups_grad", [&] {
+      return "dx " + o.dx.shape().str() + ", dy " + o.dy.shape().str() + " and pieces " + std::to_string(o.pieces) + " do not fit";
+    });
   }
 
   void dropout(const op::Dropout& o) const {
-    require(o.rate >= 0.0 && o.rate < 1.0, "dropout", "rate must be in [0, 1), got " + std::to_string(o.rate));
+    require(o.rate >= 0.0 && o.rate < 1.0, "dropout", [&] { return "rate must be in [0, 1), got " + std::to_string(o.rate); });
     same_count(o.x, o.y, "dropout");
     same_count(o.x, o.mask, "dropout");
   }
 
   // Batch norm and its gradient: gamma has one value per channel.
   ChannelLayout batch_norm(const Tensor& x, const Tensor& gamma, const char* op) const {
-    require(x.rank() >= 2, op, "needs (N, C) or (N, C, H, W) input, got " + x.shape().str());
-    require(gamma.numel() == x.dim(1), op, "gamma has " + std::to_string(gamma.numel()) + " values for " +
-                                               std::to_string(x.dim(1)) + " channels");
+    require(x.rank() >= 2, op, [&] { return "needs (N, C) or (N, C, H, W) input, got " + x.shape().str(); });
+    require(gamma.numel() == x.dim(1), op, [&] {
+      return "gamma has " + std::to_string(gamma.numel()) + " values for " + std::to_string(x.dim(1)) + " channels";
+    });
     return ChannelLayout(x);
   }
   ChannelLayout batch_norm(const op::BatchNorm& o) const {
     const ChannelLayout l = batch_norm(o.x, o.gamma, "batch_norm");
     same_count(o.x, o.y, "batch_norm");
-    require(!o.training || l.per_channel() > 1, "batch_norm",
-            "training needs more than one value per channel, got input " + o.x.shape().str());
+    require(!o.training || l.per_channel() > 1, "batch_norm", [&] {
+      return "training needs more than one value per channel, got input " + o.x.shape().str();
+    });
     return l;
   }
 
   void clip_to_norm(const op::ClipToNorm& o) const {
-    require(o.max_norm > 0.0, "clip_to_norm", "max_norm must be > 0, got " + std::to_string(o.max_norm));
-    require(o.squares.numel() >= 1 && o.squares.dtype() == o.x.dtype(), "clip_to_norm",
-            "squares " + o.squares.describe() + " must hold at least one sum of squares of x's dtype " + o.x.describe());
+    require(o.max_norm > 0.0, "clip_to_norm", [&] { return "max_norm must be > 0, got " + std::to_string(o.max_norm); });
+    require(o.squares.numel() >= 1 && o.squares.dtype() == o.x.dtype(), "clip_to_norm", [&] {
+      return "squares " + o.squares.describe() + " must hold at least one sum of squares of x's dtype " + o.x.describe();
+    });
   }
 
   void clamp(const op::Clamp& o) const {
-    require(o.min <= o.max, "clamp", "min " + std::to_string(o.min) + " is above max " + std::to_string(o.max));
+    require(o.min <= o.max, "clamp", [&] { return "min " + std::to_string(o.min) + " is above max " + std::to_string(o.max); });
   }
 
   // Convolution and its gradient: y is the output of x under the window with w's filters.
   WindowShape conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op) const {
-    require(x.rank() == 4 && w.rank() == 4 && y.rank() == 4, op,
-            "needs (N, C, H, W) input, (F, C, KH, KW) weight and (N, F, OH, OW) output, got " + x.shape().str() + ", " +
-                w.shape().str() + ", " + y.shape().str());
+    require(x.rank() == 4 && w.rank() == 4 && y.rank() == 4, op, [&] {
+      return "needs (N, C, H, W) input, (F, C, KH, KW) weight and (N, F, OH, OW) output, got " + x.shape().str() + ", " +
+             w.shape().str() + ", " + y.shape().str();
+    });
     window(g, op);
     const WindowShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.out_h(x.dim(2)), g.out_w(x.dim(3))};
-    require(w.dim(1) == s.c && w.dim(2) == g.kernel_h && w.dim(3) == g.kernel_w, op,
-            "weight " + w.shape().str() + " does not fit input " + x.shape().str());
-    require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.f && y.dim(2) == s.oh && y.dim(3) == s.ow, op,
-            "output " + y.shape().str() + " does not fit input " + x.shape().str() + " and weight " + w.shape().str());
+    require(w.dim(1) == s.c && w.dim(2) == g.kernel_h && w.dim(3) == g.kernel_w, op, [&] {
+      return "weight " + w.shape().str() + " does not fit input " + x.shape().str();
+    });
+    require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.f && y.dim(2) == s.oh && y.dim(3) == s.ow, op, [&] {
+      return "output " + y.shape().str() + " does not fit input " + x.shape().str() + " and weight " + w.shape().str();
+    });
     return s;
   }
 
   // Pooling and its gradient: y (N, C, OH, OW) is the pooling of x (N, C, H, W); argmax (max pooling) is int32 like y.
   WindowShape pool(const Tensor& x, const Tensor& y, const Tensor& argmax, PoolKind kind, const Window2d& g, const char* op) const {
-    require(x.rank() == 4 && y.rank() == 4, op, "needs (N, C, H, W) tensors, got " + x.shape().str() + " and " + y.shape().str());
+    require(x.rank() == 4 && y.rank() == 4, op, [&] {
+      return "needs (N, C, H, W) tensors, got " + x.shape().str() + " and " + y.shape().str();
+    });
     window(g, op);
     const WindowShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), x.dim(1), g.out_h(x.dim(2)), g.out_w(x.dim(3))};
-    require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.c && y.dim(2) == s.oh && y.dim(3) == s.ow, op,
-            "output " + y.shape().str() + " does not fit input " + x.shape().str());
+    require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.c && y.dim(2) == s.oh && y.dim(3) == s.ow, op, [&] {
+      return "output " + y.shape().str() + " does not fit input " + x.shape().str();
+    });
     if (kind == PoolKind::Max) require(argmax.dtype() == DType::Int32 && argmax.numel() == y.numel(), op, "argmax must be int32 like y");
     return s;
   }
 
   // Class losses and the correct count: (N, C) scores against int32 labels (N).
   void labels(const Tensor& scores, const Tensor& labels, const char* op) const {
-    require(scores.rank() == 2, op, "needs (N, C) scores, got " + scores.shape().str());
-    require(labels.dtype() == DType::Int32 && labels.numel() == scores.dim(0), op,
-            "labels must be int32 (N) with N = " + std::to_string(scores.dim(0)) + ", got " + labels.describe());
+    require(scores.rank() == 2, op, [&] { return "needs (N, C) scores, got " + scores.shape().str(); });
+    require(labels.dtype() == DType::Int32 && labels.numel() == scores.dim(0), op, [&] {
+      return "labels must be int32 (N) with N = " + std::to_string(scores.dim(0)) + ", got " + labels.describe();
+    });
   }
 
   // Optimizer steps: every state tensor in use matches the parameter, step counts start at 1.
@@ -201,7 +230,7 @@ class OpChecks {
     if (o.momentum > 0.0) like_param(o.param, "rmsprop_step", o.buf);
   }
   void step_count(std::int64_t step, const char* op) const {
-    require(step >= 1, op, "step must be >= 1, got " + std::to_string(step));
+    require(step >= 1, op, [&] { return "step must be >= 1, got " + std::to_string(step); });
   }
   template <typename... Tensors>
   void like_param(const Tensor& param, const char* op, const Tensors&... state) const {
