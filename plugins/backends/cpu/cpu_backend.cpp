@@ -95,13 +95,13 @@ std::shared_ptr<Buffer> CpuBackend::allocate(std::size_t bytes) {
 
 void CpuBackend::upload(const Tensor& dst, const void* host, std::size_t bytes) {
   require(same_backend(dst, this) && bytes <= dst.bytes(), "upload",
-          fmt::format("{} bytes do not fit tensor {}", bytes, dst.describe()));
+          [&] { return fmt::format("{} bytes do not fit tensor {}", bytes, dst.describe()); });
   std::memcpy(dst.data(), host, bytes);
 }
 
 void CpuBackend::download(void* host, const Tensor& src, std::size_t bytes) {
   require(same_backend(src, this) && bytes <= src.bytes(), "download",
-          fmt::format("{} bytes asked of tensor {}", bytes, src.describe()));
+          [&] { return fmt::format("{} bytes asked of tensor {}", bytes, src.describe()); });
   std::memcpy(host, src.data(), bytes);
 }
 

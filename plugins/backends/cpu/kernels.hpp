@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "nnplug/ops.hpp"
 #include "op_checks.hpp"
@@ -78,7 +79,11 @@ void parallel_chunks(std::int64_t n, F&& f) {
 // The checks every backend makes, with this backend's name in their messages ("cpu backend: gemm: ...").
 inline constexpr backends::OpChecks kChecks{"cpu"};
 
-inline void require(bool ok, const char* op, const std::string& what) { kChecks.require(ok, op, what); }
+// `what`: the message, or a function that makes it when the check fails (see OpChecks::require).
+template <typename Message>
+void require(bool ok, const char* op, Message&& what) {
+  kChecks.require(ok, op, std::forward<Message>(what));
+}
 inline void require_same_count(const Tensor& a, const Tensor& b, const char* op) { kChecks.same_count(a, b, op); }
 template <typename F>
 void with_float_type(const Tensor& t, const char* op, F&& f) {

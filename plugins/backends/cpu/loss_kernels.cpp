@@ -87,7 +87,7 @@ void run_kernel(const op::ClassLoss& o) {
       if (gi)
         for (std::int64_t j = 0; j < cols; ++j) gi[j] *= inv_n;
     }
-    require(!bad_label, "class_loss", fmt::format("a label is outside [0, {})", cols));
+    require(!bad_label, "class_loss", [&] { return fmt::format("a label is outside [0, {})", cols); });
     *o.loss.data<T>() = static_cast<T>(total / static_cast<double>(rows));
   });
 }

@@ -124,7 +124,7 @@ const ConvolutionPlan& ConvolutionPlans::get(cudnnHandle_t handle, const Convolu
 
 void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
   const ConvolutionGeometry s = check_conv(o.x, o.w, o.y, o.window, "conv2d", ctx);
-  if (o.bias.defined()) require(o.bias.numel() == s.f && o.bias.dtype() == s.dtype, "conv2d", "bias " + o.bias.describe() + " does not fit the filters");
+  if (o.bias.defined()) require(o.bias.numel() == s.f && o.bias.dtype() == s.dtype, "conv2d", [&] { return "bias " + o.bias.describe() + " does not fit the filters"; });
   with_float_type(o.x, "conv2d", [](auto) {});
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
   void* workspace = p.forward_workspace ? ctx.scratch(0, p.forward_workspace) : nullptr;
@@ -142,9 +142,9 @@ void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
 
 void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx) {
   const ConvolutionGeometry s = check_conv(o.x, o.w, o.dy, o.window, "conv2d_grad", ctx);
-  require(o.dw.numel() == o.w.numel(), "conv2d_grad", "dw " + o.dw.shape().str() + " does not fit weight " + o.w.shape().str());
+  require(o.dw.numel() == o.w.numel(), "conv2d_grad", [&] { return "dw " + o.dw.shape().str() + " does not fit weight " + o.w.shape().str(); });
   if (o.dx.defined()) require_same_count(o.x, o.dx, "conv2d_grad");
-  if (o.dbias.defined()) require(o.dbias.numel() == s.f, "conv2d_grad", "dbias " + o.dbias.shape().str() + " does not fit the filters");
+  if (o.dbias.defined()) require(o.dbias.numel() == s.f, "conv2d_grad", [&] { return "dbias " + o.dbias.shape().str() + " does not fit the filters"; });
   with_float_type(o.x, "conv2d_grad", [](auto) {});
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
   const std::size_t bytes = std::max(p.backward_filter_workspace, o.dx.defined() ? p.backward_data_workspace : 0);

@@ -53,14 +53,14 @@ std::shared_ptr<Buffer> CudaBackend::allocate(std::size_t bytes) {
 
 void CudaBackend::upload(const Tensor& dst, const void* host, std::size_t bytes) {
   require(same_backend(dst, this) && bytes <= dst.bytes(), "upload",
-          fmt::format("{} bytes do not fit tensor {}", bytes, dst.describe()));
+          [&] { return fmt::format("{} bytes do not fit tensor {}", bytes, dst.describe()); });
   steps_->interrupt();
   staging_.upload(dst.data(), host, bytes, context_->stream());
 }
 
 void CudaBackend::download(void* host, const Tensor& src, std::size_t bytes) {
   require(same_backend(src, this) && bytes <= src.bytes(), "download",
-          fmt::format("{} bytes asked of tensor {}", bytes, src.describe()));
+          [&] { return fmt::format("{} bytes asked of tensor {}", bytes, src.describe()); });
   steps_->interrupt();
   check(cudaMemcpyAsync(host, src.data(), bytes, cudaMemcpyDeviceToHost, context_->stream()), "download");
   context_->synchronize_and_check("download");

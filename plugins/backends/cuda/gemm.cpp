@@ -33,7 +33,7 @@ void run_kernel(const op::Gemm& o, DeviceContext& ctx) {
                                 o.b.data<T>(), ldb, o.a.data<T>(), lda, &beta, o.c.data<T>(), ldc);
     }
   });
-  require(status == CUBLAS_STATUS_SUCCESS, "gemm", std::string("cuBLAS failed: ") + ctx.blas().status_string(status));
+  require(status == CUBLAS_STATUS_SUCCESS, "gemm", [&] { return std::string("cuBLAS failed: ") + ctx.blas().status_string(status); });
 }
 
 }  // namespace nnplug::cuda

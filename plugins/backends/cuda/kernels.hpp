@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "device_context.hpp"
 #include "nnplug/ops.hpp"
@@ -64,7 +65,11 @@ void run_kernel(const op::Custom& o, DeviceContext& ctx);
 // The checks every backend makes, with this backend's name in their messages ("cuda backend: gemm: ...").
 inline constexpr backends::OpChecks kChecks{"cuda"};
 
-inline void require(bool ok, const char* op, const std::string& what) { kChecks.require(ok, op, what); }
+// `what`: the message, or a function that makes it when the check fails (see OpChecks::require).
+template <typename Message>
+void require(bool ok, const char* op, Message&& what) {
+  kChecks.require(ok, op, std::forward<Message>(what));
+}
 inline void require_same_count(const Tensor& a, const Tensor& b, const char* op) { kChecks.same_count(a, b, op); }
 template <typename F>
 void with_float_type(const Tensor& t, const char* op, F&& f) {

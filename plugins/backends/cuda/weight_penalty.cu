@@ -84,7 +84,7 @@ void run_kernel(const op::Penalty& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::RowNormConstraint& o, DeviceContext& ctx) {
-  require(o.w.rank() >= 1, "row_norm_constraint", "needs a tensor with rows, got " + o.w.shape().str());
+  require(o.w.rank() >= 1, "row_norm_constraint", [&] { return "needs a tensor with rows, got " + o.w.shape().str(); });
   with_float_type(o.w, "row_norm_constraint", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t rows = o.w.dim(0), cols = o.w.numel() / rows;
