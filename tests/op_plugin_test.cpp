@@ -193,6 +193,20 @@ TEST(OpPlugins, APluginWhoseOpsAreRefusedLeavesItsNamesToThePluginItShadowed) {
   EXPECT_NO_THROW(layer.build(Shape{6}, BuildContext{*cpu, DType::Float32}));
 }
 
+TEST(OpPlugins, AKernelForAnOpThatWasRefusedIsRefusedToo) {
+  Loaded l("orphan");
+  const Candidate& op = l.verdicts["op_fixture_orphaned_op.so"];
+  EXPECT_EQ(op.verdict, Verdict::Rejected);
+  EXPECT_NE(op.reason.find("runs float32, which the op does not define"), std::string::npos) << op.reason;
+  const Candidate& kernel = l.verdicts["op_fixture_extra_kernel.so"];
+  EXPECT_EQ(kernel.verdict, Verdict::Rejected);
+  EXPECT_EQ(kernel.reason, fmt::format("register failed: plugin op_fixture_extra_kernel@1.0.0 ({}): its cpu kernel for op 'scale_cube' is "
+                                       "for an op that no plugin defines",
+                                       (fs::path(OP_PLUGIN_DIR) / "orphan" / "op_fixture_extra_kernel.so").string()));
+  EXPECT_FALSE(l.registry.find_op("scale_cube"));
+  EXPECT_TRUE(l.registry.has(PluginKind::Backend, "cpu")) << "the host goes on with the other plugins";
+}
+
 TEST(OpPlugins, AnOpWithNoKernelOnTheBackendIsRefusedWhenTheModelIsBuilt) {
   Loaded l("float64_only");  // a cpu kernel for float64 only, and no reference
   ASSERT_EQ(l.verdicts["op_fixture_float64_only.so"].verdict, Verdict::Loaded);
