@@ -3,33 +3,16 @@
 // saves). Each runs one element-wise pass on the CPU backend over a few elements, so the differences are dispatch, not work.
 //   usage: op_dispatch_bench OP_PLUGIN_DIR [--elements N] [--calls N]
 // OP_PLUGIN_DIR holds a plugin defining op 'scale_cube' with a cpu kernel: build/tests/op_plugins/none.
-#include <chrono>
 #include <cstdlib>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "best_per_call.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 
 using namespace nnplug;
-
-namespace {
-
-// Nanoseconds per call of f, best of five rounds of `calls` calls.
-template <typename F>
-double per_call_ns(F&& f, int calls) {
-  double best = 1e300;
-  for (int round = 0; round < 5; ++round) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < calls; ++i) f();
-    const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
-    best = std::min(best, took.count() / calls);
-  }
-  return best;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -57,9 +40,9 @@ int main(int argc, char** argv) {
   cpu->run(op::Fill{x, 0.5});
   const BoundOp bound(op, *cpu, DType::Float32);
 
-  const double builtin = per_call_ns([&] { cpu->run(op::Multiply{x, x, y}); }, calls);
-  const double plugin = per_call_ns([&] { bound({x}, {y}, {{"scale", 1.0}}); }, calls);
-  const double looked_up = per_call_ns([&] { BoundOp(registry.find_op("scale_cube"), *cpu, DType::Float32)({x}, {y}, {{"scale", 1.0}}); }, calls);
+  const double builtin = best_per_call<std::nano>([&] { cpu->run(op::Multiply{x, x, y}); }, calls);
+  const double plugin = best_per_call<std::nano>([&] { bound({x}, {y}, {{"scale", 1.0}}); }, calls);
+  const double looked_up = best_per_call<std::nano>([&] { BoundOp(registry.find_op("scale_cube"), *cpu, DType::Float32)({x}, {y}, {{"scale", 1.0}}); }, calls);
   fmt::print("{} float32 elements, per call (best of 5 x {} calls):\n", elements, calls);
   fmt::print("  built-in op (multiply)              {:8.0f} ns\n", builtin);
   fmt::print("  plugin op, bound once               {:8.0f} ns\n", plugin);

@@ -2,30 +2,18 @@
 // normalisation (forward in training mode, and backward; also on a dense layer's shape) and dropout. Microseconds
 // per call, best of five rounds.
 //   usage: x11_kernels_bench [--calls N]
-#include <chrono>
 #include <cstdlib>
 #include <random>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "best_per_call.hpp"
 #include "nnplug/framework/network.hpp"
 
 using namespace nnplug;
 
 namespace {
-
-template <typename F>
-double per_call_us(F&& f, int calls) {
-  double best = 1e300;
-  for (int round = 0; round < 5; ++round) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < calls; ++i) f();
-    const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - start;
-    best = std::min(best, took.count() / calls);
-  }
-  return best;
-}
 
 Tensor normal(Backend& be, const Shape& shape, double mean, double std, unsigned seed) {
   std::mt19937 engine(seed);
@@ -56,15 +44,15 @@ int main(int argc, char** argv) {
     Tensor gamma = filled(*cpu, per_channel, 1.5), beta = filled(*cpu, per_channel, 0.1), mean = filled(*cpu, per_channel, 0),
            invstd = filled(*cpu, per_channel, 1), running_mean = filled(*cpu, per_channel, 0), running_var = filled(*cpu, per_channel, 1),
            dgamma = filled(*cpu, per_channel, 0), dbeta = filled(*cpu, per_channel, 0);
-    const double forward = per_call_us([&] { cpu->run(op::BatchNorm{x, gamma, beta, y, mean, invstd, running_mean, running_var}); }, calls);
-    const double backward = per_call_us([&] { cpu->run(op::BatchNormGrad{x, gamma, dy, mean, invstd, dx, dgamma, dbeta}); }, calls);
+    const double forward = best_per_call<std::micro>([&] { cpu->run(op::BatchNorm{x, gamma, beta, y, mean, invstd, running_mean, running_var}); }, calls);
+    const double backward = best_per_call<std::micro>([&] { cpu->run(op::BatchNormGrad{x, gamma, dy, mean, invstd, dx, dgamma, dbeta}); }, calls);
     fmt::print("{:<22} {:>14.1f} {:>14.1f}\n", shape.str(), forward, backward);
   }
   fmt::print("\n{:<22} {:>14}\n", "shape", "dropout (us)");
   for (const Shape& shape : {Shape{128, 32, 14, 14}, Shape{128, 64, 7, 7}, Shape{128, 128, 3, 3}}) {
     Tensor x = normal(*cpu, shape, 0.0, 1.0, 3), y = cpu->empty(shape, DType::Float32), mask = cpu->empty(shape, DType::Float32);
     std::uint64_t seed = 0;
-    const double took = per_call_us([&] { cpu->run(op::Dropout{x, y, mask, DropoutKind::Inverted, 0.3, ++seed, 0}); }, calls);
+    const double took = best_per_call<std::micro>([&] { cpu->run(op::Dropout{x, y, mask, DropoutKind::Inverted, 0.3, ++seed, 0}); }, calls);
     fmt::print("{:<22} {:>14.1f}\n", shape.str(), took);
   }
 }

@@ -321,6 +321,13 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
   // A library whose ops or kernels are refused once all are staged owns no name: the libraries it shadowed get
   // their turn in another round, without it (and without what relied on its ops).
   std::set<std::size_t> refused_ops;
+  // A kernel may be for any backend type that a plugin found here declares, usable or not (a CUDA kernel on a
+  // machine without a GPU).
+  std::set<std::string> backend_types;
+  for (const auto& name : registry.names(PluginKind::Backend)) backend_types.insert(name);  // from an earlier load
+  for (const auto& c : verdicts)
+    for (const auto& key : split_words(c.provides.c_str()))
+      if (key.starts_with("backend:")) backend_types.insert(key.substr(8));
   for (;;) {
     std::map<std::string, const Opened*> owner;  // "kind:name" -> the library that provides it
     struct Staged {
@@ -364,13 +371,7 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
       for (const auto& key : provides) owner[key] = &o;
     }
 
-    // Ops and kernels are checked once every library is staged: a kernel may be for another library's op, and for
-    // any backend type that a plugin found here declares, usable or not (a CUDA kernel on a machine without a GPU).
-    std::set<std::string> backend_types;
-    for (const auto& name : registry.names(PluginKind::Backend)) backend_types.insert(name);  // from an earlier load
-    for (const auto& c : verdicts)
-      for (const auto& key : split_words(c.provides.c_str()))
-        if (key.starts_with("backend:")) backend_types.insert(key.substr(8));
+    // Ops and kernels are checked once every library is staged: a kernel may be for another library's op.
     std::vector<const Registry::Staging*> batch;
     for (const auto& s : staged) batch.push_back(s.staging.get());
     const std::size_t refused_before = refused_ops.size();
