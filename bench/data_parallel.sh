@@ -44,6 +44,20 @@ for model in x10_deep_mlp fashion_mlp; do
     done
     "$root/scripts/netns_cluster.sh" up 2 > /dev/null
   fi
+  # Gradients sent as bfloat16 (training.gradient_compression), the X10 MLP only: half the bytes on the wire, and
+  # two conversion passes on each rank.
+  if [ "$short" = x10 ]; then
+    rc=$(rate "$(mpirun -np 2 "$bench" "$spec" --compression bfloat16 --json "$out/${short}_2_shm_bf16.json" | tee >(cat >&2))")
+    summary+=("nnplug $model, bfloat16 gradients: 2 ranks over shared memory $rc ($(efficiency "$rc" "$r1")): $(breakdown "$out/${short}_2_shm_bf16.json")")
+    if [ "$have_netns" = 1 ]; then
+      for shape in 25gbit 10gbit; do
+        "$root/scripts/netns_cluster.sh" up 2 "$shape" > /dev/null
+        rn=$(rate "$("$root/scripts/netns_cluster.sh" mpirun 2 -- "$bench" "$spec" --backend "$one" --compression bfloat16 --json "$out/${short}_2_netns_${shape}_bf16.json" | tee >(cat >&2))")
+        summary+=("nnplug $model, bfloat16 gradients: 2 ranks over TCP between namespaces ($shape) $rn ($(efficiency "$rn" "$r1")): $(breakdown "$out/${short}_2_netns_${shape}_bf16.json")")
+      done
+      "$root/scripts/netns_cluster.sh" up 2 > /dev/null
+    fi
+  fi
   if [ "$have_torch" = 1 ]; then
     kind=$([ "$short" = x10 ] && echo x10 || echo mlp)
     t1=$(rate "$(/usr/bin/python3 "$here/torch_ddp.py" "$kind" 1 | tee >(cat >&2))")

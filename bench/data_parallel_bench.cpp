@@ -1,6 +1,6 @@
 // Data-parallel training on N ranks (run it under mpirun; alone it is one rank): throughput, where a step's time
 // goes, and what the scaling model (bench/scaling_model.py) needs.
-//   usage: [mpirun -np N] data_parallel_bench SPEC [--batch N] [--steps N] [--bucket-mb X] [--backend B] [--json FILE]
+//   usage: [mpirun -np N] data_parallel_bench SPEC [--batch N] [--steps N] [--bucket-mb X] [--compression none|bfloat16] [--backend B] [--json FILE]
 // The spec's data is replaced by seeded Gaussian samples of the same size (throughput does not depend on the
 // values), `steps` global batches of `batch` samples (the spec's batch size by default). Measured, per step:
 //   step        the whole training step (best of 3 epochs)
@@ -98,16 +98,17 @@ Json time_layers(Experiment& ex, std::int64_t samples, int repeats) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s SPEC [--batch N] [--steps N] [--bucket-mb X] [--backend B] [--json FILE]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s SPEC [--batch N] [--steps N] [--bucket-mb X] [--compression none|bfloat16] [--backend B] [--json FILE]\n", argv[0]);
     return 2;
   }
   std::int64_t steps = 60;
-  std::string json_path, bucket_mb;
+  std::string json_path, bucket_mb, compression;
   Overrides overrides;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--steps")) steps = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--batch")) overrides.batch_size = std::stoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--bucket-mb")) bucket_mb = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--compression")) compression = argv[i + 1];
     else if (!std::strcmp(argv[i], "--backend")) overrides.backend = argv[i + 1];
     else if (!std::strcmp(argv[i], "--json")) json_path = argv[i + 1];
     else {
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
     PluginLoader().load_all(registry);
     Spec spec = load_spec(argv[1]);
     if (!bucket_mb.empty()) spec.set("training.bucket_mb=" + bucket_mb);
+    if (!compression.empty()) spec.set("training.gradient_compression=\"" + compression + "\"");
     const auto communicator = create_communicator(spec, registry, "");
     const bool lead = communicator->rank() == 0;
     const std::int64_t batch = overrides.batch_size.value_or(spec.json["training"].value("batch_size", 32));
@@ -139,12 +141,13 @@ int main(int argc, char** argv) {
     ex.fit.epochs = 1;
 
     Json out = {{"spec", argv[1]}, {"ranks", communicator->size()}, {"communicator", communicator->describe()},
-                {"backend", ex.backend->device()}, {"global_batch", batch}, {"steps", steps}};
+                {"backend", ex.backend->device()}, {"global_batch", batch}, {"steps", steps},
+                {"gradient_compression", compression_name(ex.gradient_compression)}};
     // One rank's layers, before the trainer makes its gradients views into the buckets.
     if (lead) out["one_rank"] = time_layers(ex, batch / communicator->size(), 10);
 
     Trainer trainer(*ex.model, ex.loss, ex.optimizer);
-    trainer.distribute(communicator, ex.bucket_bytes);
+    trainer.distribute(communicator, ex.bucket_bytes, ex.gradient_compression);
     trainer.fit(ex.train, nullptr, ex.fit);  // warm-up: caches, allocator, page faults, MPI connections
     double best = 1e30, exposed = 0.0;
     for (int e = 0; e < 3; ++e) {
@@ -160,12 +163,12 @@ int main(int argc, char** argv) {
       std::vector<Tensor> buckets;
       for (const auto n : reducer->bucket_sizes()) buckets.push_back(ex.backend->empty(Shape{n}, ex.model->dtype()));
       allreduce = median_seconds(20, [&] {
-        for (const auto& b : buckets) communicator->all_reduce(b, ReduceOp::Sum);
+        for (const auto& b : buckets) communicator->all_reduce_async(b, ReduceOp::Sum, ex.gradient_compression)->wait();
       });
       for (std::int64_t bytes = 4 << 10; bytes <= (64 << 20); bytes *= 4) {
         const Tensor t = ex.backend->empty(Shape{bytes / 4}, DType::Float32);
         const int repeats = bytes > (8 << 20) ? 10 : 30;
-        sweep.push_back({bytes, median_seconds(repeats, [&] { communicator->all_reduce(t, ReduceOp::Sum); })});
+        sweep.push_back({bytes, median_seconds(repeats, [&] { communicator->all_reduce_async(t, ReduceOp::Sum, ex.gradient_compression)->wait(); })});
       }
     }
     out["samples_per_s"] = static_cast<double>(steps * batch) / best;

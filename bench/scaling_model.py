@@ -4,6 +4,8 @@ Inputs (written by bench/data_parallel.sh into its results folder):
   x10_2_shm.json   2 ranks of the X10 MLP: one rank's forward, per-layer backward and update seconds at its batch
                    share, gradient bytes per layer, and all-reduce times of 4 KiB .. 64 MiB (the fit below)
   x10_2_netns.json the same over TCP between two network namespaces (when the machine allows them)
+  x10_2_shm_bf16.json  the same with gradients sent as bfloat16 (training.gradient_compression): with the plain
+                   sweep, it gives the cost of the two conversion passes
   cnn_1.json       the chapter's CNN (X11), one rank at batch 128: per-layer backward seconds and gradient bytes
 Model, per step of one node at a fixed batch per node (weak scaling, as Horovod's 88 % at 128 GPUs):
   all-reduce of S bytes over n nodes:  T(n, S) = 2 ceil(log2 n) alpha + 2 (n - 1) / n * S / beta
@@ -12,6 +14,8 @@ Model, per step of one node at a fixed batch per node (weak scaling, as Horovod'
   it, one at a time; with overlap the step is forward + max(backward, end of the last all-reduce) + update,
   without it forward + backward + sum of the all-reduces + update; efficiency = compute / step.
 alpha and beta for 10 and 25 GbE: the link's rate, 50 us per hop plus the software latency fitted on this machine.
+Gradients sent as bfloat16 cross the link in half the bytes, and each rank converts S bytes of float32 at the
+rate gamma measured here: T = 2 ceil(log2 n) alpha + 2 (n - 1) / n * (S / 2) / beta + S / gamma.
 Prints the fits, the model's check against the measured 2-rank step, and a Markdown table; draws the plot.
 usage: /usr/bin/python3 bench/scaling_model.py RESULTS_DIR [PLOT.png]
 """
@@ -34,10 +38,12 @@ def fit_alpha_beta(sweep):
     return sweep[0][1], (s2 - s1) / (t2 - t1)
 
 
-def all_reduce(n, size, alpha, beta):
-    """The faster of a ring and of recursive halving and doubling (Rabenseifner), as MPI libraries choose."""
-    bandwidth = 2 * (n - 1) / n * size / beta
-    return min(2 * (n - 1) * alpha, 2 * math.ceil(math.log2(n)) * alpha) + bandwidth
+def all_reduce(n, size, alpha, beta, gamma=None):
+    """The faster of a ring and of recursive halving and doubling (Rabenseifner), as MPI libraries choose; with
+    gamma (bytes of float32 converted per second), the values travel as bfloat16."""
+    wire = size / 2 if gamma else size
+    bandwidth = 2 * (n - 1) / n * wire / beta
+    return min(2 * (n - 1) * alpha, 2 * math.ceil(math.log2(n)) * alpha) + bandwidth + (size / gamma if gamma else 0.0)
 
 
 def buckets(layers, cap):
@@ -56,7 +62,7 @@ def buckets(layers, cap):
     return out
 
 
-def step(timing, n, alpha, beta, cap, overlap):
+def step(timing, n, alpha, beta, cap, overlap, gamma=None):
     layers = [(l["backward_s"], l["grad_bytes"]) for l in timing["backward_layers"]]
     backward = sum(s for s, _ in layers)
     compute = timing["forward_s"] + backward + timing["update_s"]
@@ -65,19 +71,19 @@ def step(timing, n, alpha, beta, cap, overlap):
     end = 0.0
     total = 0.0
     for ready, size in buckets(layers, cap):
-        t = all_reduce(n, size, alpha, beta)
+        t = all_reduce(n, size, alpha, beta, gamma)
         end = max(ready, end) + t
         total += t
     tail = max(backward, end) if overlap else backward + total
     return compute, timing["forward_s"] + tail + timing["update_s"]
 
 
-def efficiency(timing, n, alpha, beta, overlap):
+def efficiency(timing, n, alpha, beta, overlap, gamma=None):
     """The best over the bucket caps with overlap (and the cap), the single bucket without."""
     if not overlap:
-        compute, total = step(timing, n, alpha, beta, 1 << 40, False)
+        compute, total = step(timing, n, alpha, beta, 1 << 40, False, gamma)
         return compute / total, None
-    (compute, total), mb = min(((step(timing, n, alpha, beta, mb << 20, True), mb) for mb in BUCKET_CAPS_MB),
+    (compute, total), mb = min(((step(timing, n, alpha, beta, mb << 20, True, gamma), mb) for mb in BUCKET_CAPS_MB),
                                key=lambda r: r[0][1])
     return compute / total, mb
 
@@ -87,8 +93,15 @@ def main():
     plot = sys.argv[2] if len(sys.argv) > 2 else None
     load = lambda name: json.load(open(os.path.join(folder, name))) if os.path.exists(os.path.join(folder, name)) else None
     shm, netns, cnn = load("x10_2_shm.json"), load("x10_2_netns.json"), load("cnn_1.json")
+    shm_bf16 = load("x10_2_shm_bf16.json")
     a_shm, b_shm = fit_alpha_beta(shm["allreduce_sweep"])
     print(f"all-reduce fit, 2 ranks, shared memory: latency {a_shm * 1e6:.1f} us + bytes / {b_shm / 1e9:.2f} GB/s")
+    gamma = None
+    if shm_bf16:
+        # The compressed sweep's time per byte is half the plain one's (the bytes sent) plus the conversions'.
+        _, b_bf16 = fit_alpha_beta(shm_bf16["allreduce_sweep"])
+        gamma = 1 / max(1e-15, 1 / b_bf16 - 0.5 / b_shm)
+        print(f"bfloat16 gradients: float32 bytes / {b_bf16 / 1e9:.2f} GB/s over shared memory; conversions {gamma / 1e9:.2f} GB/s")
     software = a_shm / 2
     if netns:
         a_tcp, b_tcp = fit_alpha_beta(netns["allreduce_sweep"])
@@ -110,15 +123,19 @@ def main():
     models["X10 MLP, 4x batch"] = big
     if cnn:
         models["X11 CNN"] = cnn["one_rank"]
+    # (model, timing, gamma): the X10 MLP once more with gradients sent as bfloat16, where that was measured.
+    variants = [(name, timing, None) for name, timing in models.items()]
+    if gamma:
+        variants.insert(1, ("X10 MLP, bfloat16 gradients", shm["one_rank"], gamma))
     rows = []
     print("\n| model (batch per node) | link | overlap | " + " | ".join(f"{n} nodes" for n in NODES) + " |")
     print("|---|---|---|" + "---|" * len(NODES))
-    for name, timing in models.items():
+    for name, timing, g in variants:
         for link, beta in LINKS.items():
             for overlap in (True, False):
                 cells, series = [], []
                 for n in NODES:
-                    e, mb = efficiency(timing, n, HOP_LATENCY + software, beta, overlap)
+                    e, mb = efficiency(timing, n, HOP_LATENCY + software, beta, overlap, g)
                     series.append(e)
                     cells.append(f"{100 * e:.0f} %" + (f" ({mb} MB)" if mb else ""))
                 rows.append((name, link, overlap, series))

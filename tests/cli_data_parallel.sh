@@ -43,6 +43,11 @@ ev_one=$("$nnplug" evaluate "$work/one.safetensors" 2>&1 | grep -i "loss")
 ev_two=$("$nnplug" evaluate "$work/two.safetensors" 2>&1 | grep -i "loss")
 check "the model rank 0 saved is the one process'" "$ev_one" "$ev_two"
 
+# Gradients sent as bfloat16: said in the banner, and the run trains.
+out=$(mpi -np 2 "$nnplug" train "$work/small.json" --no-progress --set 'training.gradient_compression="bfloat16"' 2>&1)
+expect_exit "2 ranks train with bfloat16 gradients" 0 $?
+check "the banner says how gradients travel" "about 12 samples per rank; gradients sent as bfloat16" "$out"
+
 # A graph: a node read twice, a residual sum and a concatenation with the input; the gradients summed over a
 # node's readers are then averaged over the ranks.
 cat > "$work/graph.json" <<'JSON'

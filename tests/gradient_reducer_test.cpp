@@ -33,8 +33,8 @@ class RecordingCommunicator final : public Communicator {
   std::string describe() const override { return "test"; }
   int rank() const override { return 0; }
   int size() const override { return 2; }
-  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op) override {
-    started.push_back({t.numel(), backend_.gemms});
+  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op, Compression compression) override {
+    started.push_back({t.numel(), backend_.gemms, compression});
     if (op == ReduceOp::Sum) t.backend().run(op::Axpby{t, t, 2.0, 0.0});
     return std::make_unique<Done>();
   }
@@ -51,6 +51,7 @@ class RecordingCommunicator final : public Communicator {
   struct Start {
     std::int64_t elements;
     int gemms_before;  // GEMMs run when it started
+    Compression compression;
   };
   std::vector<Start> started;
 
@@ -87,6 +88,22 @@ TEST(GradientReducer, BucketsFollowBackwardAndStartWhileItRuns) {
   EXPECT_EQ(communicator->started[0].gemms_before - forward_gemms, 2);  // before the middle layer's backward
   EXPECT_EQ(communicator->started[1].gemms_before - forward_gemms, 4);  // before the first layer's
   EXPECT_EQ(communicator->started[2].gemms_before - forward_gemms, 5);
+}
+
+// Every bucket travels as the trainer asked: float32 unless the spec's gradient_compression says bfloat16.
+TEST(GradientReducer, BucketsAreSentWithTheCompressionAskedFor) {
+  for (const Compression compression : {Compression::None, Compression::BFloat16}) {
+    Fixture f;
+    const auto communicator = std::make_shared<RecordingCommunicator>(*f.backend);
+    GradientReducer reducer = compression == Compression::None ? GradientReducer(f.model, communicator, 440)
+                                                               : GradientReducer(f.model, communicator, 440, compression);
+    f.model.forward(f.x);
+    reducer.begin();
+    f.model.backward(f.dy, [&](std::size_t layer) { reducer.layer_done(layer); });
+    reducer.finish();
+    ASSERT_EQ(communicator->started.size(), 3u);
+    for (const auto& start : communicator->started) EXPECT_EQ(start.compression, compression) << compression_name(compression);
+  }
 }
 
 TEST(GradientReducer, GradientsAreViewsIntoTheBucketsAndComeBackSummed) {

@@ -228,6 +228,16 @@ TEST_F(SpecTest, ALongValueIsShownCutWithItsLength) {
   EXPECT_NE(key_message.find("... (1000000 characters)'"), std::string::npos) << key_message.substr(0, 500);
 }
 
+// Data-parallel gradients travel in float32 unless the spec asks for bfloat16; anything else is named.
+TEST_F(SpecTest, GradientCompressionIsNoneOrBFloat16) {
+  EXPECT_EQ(build_experiment(spec(), registry()).gradient_compression, Compression::None);
+  EXPECT_EQ(build_experiment(spec({{"training", {{"gradient_compression", "bfloat16"}}}}), registry()).gradient_compression,
+            Compression::BFloat16);
+  const std::string message = error_of(spec({{"training", {{"gradient_compression", "fp8"}}}}));
+  EXPECT_NE(message.find("gradient_compression"), std::string::npos) << message;
+  EXPECT_NE(message.find("must be \"none\" or \"bfloat16\", got \"fp8\""), std::string::npos) << message;
+}
+
 TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
   EXPECT_EQ(error_of(spec({{"epochs", 3}})),
             file() + ": unknown parameter 'epochs' (it takes: augmentation, backend, blocks, callbacks, communicator, data, description, dtype, gradient_transforms, initialize_from, "

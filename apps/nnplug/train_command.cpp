@@ -67,8 +67,10 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
       if (!op->bindings().empty()) plugin_ops.push_back(op->name());
     fmt::print("{}\n", describe_precision(ex.precision, ex.model->dtype(), plugin_ops));
     if (distributed)
-      fmt::print("data-parallel: {} ranks over {} ({}); batch_size {} is the global batch, about {} samples per rank\n",
-                 communicator.size(), communicator.name().c_str(), communicator.describe().c_str(), static_cast<long long>(ex.fit.batch_size), static_cast<long long>(ex.fit.batch_size / communicator.size()));
+      fmt::print("data-parallel: {} ranks over {} ({}); batch_size {} is the global batch, about {} samples per rank{}\n",
+                 communicator.size(), communicator.name().c_str(), communicator.describe().c_str(), static_cast<long long>(ex.fit.batch_size),
+                 static_cast<long long>(ex.fit.batch_size / communicator.size()),
+                 ex.gradient_compression == Compression::None ? "" : fmt::format("; gradients sent as {}", compression_name(ex.gradient_compression)));
     fmt::print("data: {} training, {} validation, {} test samples\n",
                static_cast<long long>(ex.train.size()), static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
     fmt::print("{}{}\n", ex.model->summary(), registry.describe_op_bindings());
@@ -96,7 +98,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
                  "float32, so nothing is lost, but the steps after it round differently\n",
                  restored.precision, ex.precision);
   }
-  trainer.distribute(shared, ex.bucket_bytes);
+  trainer.distribute(shared, ex.bucket_bytes, ex.gradient_compression);
   trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit, [&](const EpochRecord& r) {
     if (!lead) return;
     fmt::print("epoch {}/{}  loss {:.4f}  accuracy {:.4f}", r.epoch, ex.fit.epochs, r.train.loss, r.train.accuracy);

@@ -205,7 +205,7 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
   fit.batch_size = training.integer("batch_size", 32, 1);
   fit.shuffle = training.boolean("shuffle", true);
   fit.drop_last = training.boolean("drop_last", false);
-  training.accept({"bucket_mb"});
+  training.accept({"bucket_mb", "gradient_compression"});
   training.check_unused();
   if (spec.json.contains("schedule")) fit.schedule = registry.create_schedule(spec.section("schedule"));
   if (spec.json.contains("gradient_transforms")) {
@@ -255,7 +255,12 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.optimizer = registry.create_optimizer(spec.section("optimizer"));
   // The spec's values are read (and checked) even when the command line replaces them.
   ex.fit = fit_options_from_spec(spec, registry, ex.optimizer, ex.train.sample_shape);
-  ex.bucket_bytes = static_cast<std::size_t>(spec.section("training").number("bucket_mb", 25.0, 1.0 / 1024, 1024.0) * (1 << 20));
+  const Params training = spec.section("training");
+  ex.bucket_bytes = static_cast<std::size_t>(training.number("bucket_mb", 25.0, 1.0 / 1024, 1024.0) * (1 << 20));
+  const std::string compression = training.string("gradient_compression", "none");
+  if (compression == "bfloat16") ex.gradient_compression = Compression::BFloat16;
+  else if (compression != "none")
+    training.fail("gradient_compression", fmt::format("must be \"none\" or \"bfloat16\", got \"{}\"", compression));
   ex.fit.seed = seed;
   if (overrides.epochs) ex.fit.epochs = *overrides.epochs;
   if (overrides.batch_size) ex.fit.batch_size = *overrides.batch_size;

@@ -4,8 +4,9 @@
 
 namespace nnplug {
 
-GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes)
-    : model_(model), communicator_(std::move(communicator)) {
+GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes,
+                                 Compression compression)
+    : model_(model), communicator_(std::move(communicator)), compression_(compression) {
   if (bucket_bytes == 0) throw InvalidArgument("the gradient bucket size must be positive");
   // Parameters in the order backward writes them: last layer first.
   struct Pending {
@@ -50,7 +51,7 @@ void GradientReducer::start(Bucket& bucket) {
       s.parameter->grad = s.view;
     }
   }
-  bucket.pending = communicator_->all_reduce_async(bucket.flat, ReduceOp::Sum);
+  bucket.pending = communicator_->all_reduce_async(bucket.flat, ReduceOp::Sum, compression_);
 }
 
 void GradientReducer::layer_done(std::size_t layer) {

@@ -28,14 +28,14 @@ Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optim
   if (optimizer_) optimizer_->attach(model_.parameters(true));
 }
 
-void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes) {
+void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes, Compression compression) {
   if (!communicator) throw InvalidArgument("distribute() needs a communicator");
   communicator_ = std::move(communicator);
   reducer_.reset();
   synchronising_layer_ = model_.set_communicator(communicator_->size() > 1 ? communicator_.get() : nullptr);
   if (communicator_->size() == 1) return;
   broadcast_parameters(*communicator_, model_);
-  reducer_ = std::make_unique<GradientReducer>(model_, communicator_, bucket_bytes);
+  reducer_ = std::make_unique<GradientReducer>(model_, communicator_, bucket_bytes, compression);
 }
 
 void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,

@@ -6,12 +6,21 @@
 #include <mpi.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "call_queue.hpp"
 #include "nnplug/communicator.hpp"
 
 namespace nnplug::mpi {
+
+// What an all-reduce sent as bfloat16 needs: the sum of two bfloat16 vectors as an MPI operation, and the words
+// sent, kept from one reduction to the next (only the MPI thread touches them).
+struct BFloat16Wire {
+  MPI_Op sum = MPI_OP_NULL;
+  std::vector<std::uint16_t> words;
+};
 
 class MpiCommunicator final : public Communicator {
  public:
@@ -22,7 +31,7 @@ class MpiCommunicator final : public Communicator {
   std::string describe() const override { return description_; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
-  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op) override;
+  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op, Compression compression) override;
   void broadcast(const Tensor& t, int root) override;
   void barrier() override;
   std::vector<unsigned char> all_gather(const void* data, std::size_t bytes) override;
@@ -42,6 +51,7 @@ class MpiCommunicator final : public Communicator {
   bool initialized_here_ = false;
   mutable bool broken_ = false;
   MPI_Comm comm_ = MPI_COMM_NULL;
+  BFloat16Wire bfloat16_wire_;
   int rank_ = 0, size_ = 1;
   std::string description_;
   std::unique_ptr<CallQueue> queue_;

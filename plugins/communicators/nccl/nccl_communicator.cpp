@@ -125,8 +125,12 @@ class NcclCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
-  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op) override {
+  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op, Compression compression) override {
     const std::string what = fmt::format("all-reduce ({}) of {}", reduce_op_name(op), t.describe());
+    // Rounding to bfloat16 would take a kernel on the GPU, and this communicator has none of its own.
+    if (compression != Compression::None)
+      throw InvalidArgument(fmt::format("nccl: {}: {} compression is not available on this communicator yet; set the spec's "
+                                        "training.gradient_compression to \"none\"", what, compression_name(compression)));
     require_device_tensor(t, what);
     t.backend().synchronize();  // the tensor's value is what the backend was asked to compute so far
     check_nccl(ncclAllReduce(t.data(), t.data(), static_cast<std::size_t>(t.numel()), nccl_type(t.dtype()),

@@ -67,6 +67,21 @@ std::vector<CheckResult> check_communicator(Communicator& c, Backend& backend) {
   results.push_back(expect_values(name + " all_reduce sum", summed, sum));
   results.push_back(expect_values(name + " all_reduce average", averaged, average));
 
+  // Sent as bfloat16: 1, 2, 3 and 4 from every rank, whose sums up to 64 ranks are bfloat16 values (integers up to
+  // 256), come back exact. A communicator may refuse the compression instead, with InvalidArgument.
+  {
+    const std::string check = name + " all_reduce sum sent as bfloat16";
+    Tensor t = backend.empty(Shape{4}, DType::Float32);
+    from_host(t, std::vector<double>{1, 2, 3, 4});
+    try {
+      c.all_reduce_async(t, ReduceOp::Sum, Compression::BFloat16)->wait();
+      results.push_back(size <= 64 ? expect_values(check, t, {1.0 * size, 2.0 * size, 3.0 * size, 4.0 * size})
+                                   : CheckResult{check, true, "not checked beyond 64 ranks"});
+    } catch (const InvalidArgument& e) {
+      results.push_back({check, true, fmt::format("refused: {}", e.what())});
+    }
+  }
+
   for (const int root : {0, size - 1}) {
     Tensor t = rank_tensor(backend, rank, 10);
     c.broadcast(t, root);

@@ -28,6 +28,14 @@ enum class ReduceOp : std::uint8_t { Sum, Average };
 
 inline const char* reduce_op_name(ReduceOp op) { return op == ReduceOp::Sum ? "sum" : "average"; }
 
+// How an all-reduce's values travel. BFloat16 (as PyTorch DDP's bf16_compress_hook) sends floating-point values
+// as bfloat16, half the bytes of float32: every rank's values are rounded to bfloat16, summed in float32 and rounded
+// again at each step of the reduction, and the result is widened back. Gradients tolerate this; statistics and
+// metrics do not, so the trainer asks for it only for gradient buckets, and only when the spec says so.
+enum class Compression : std::uint8_t { None, BFloat16 };
+
+inline const char* compression_name(Compression c) { return c == Compression::None ? "none" : "bfloat16"; }
+
 // An all-reduce in flight. The tensor must be neither read nor written until wait() has returned; wait() throws
 // CommunicatorError when the reduction failed or timed out. Destroying a handle that was not waited for waits.
 class NNPLUG_API PendingReduction {
@@ -47,8 +55,10 @@ class NNPLUG_API Communicator {
   virtual int size() const = 0;
 
   // Starts an in-place reduction of `t` (contiguous, float32, float64 or int32, on any backend) over every rank.
-  // Ops already issued on t's backend are part of its value. Average divides the sum by size().
-  virtual std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op) = 0;
+  // Ops already issued on t's backend are part of its value. Average divides the sum by size(). A communicator
+  // that cannot send with `compression` throws InvalidArgument saying so; int32 values are never compressed.
+  virtual std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op, Compression compression) = 0;
+  std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op) { return all_reduce_async(t, op, Compression::None); }
   void all_reduce(const Tensor& t, ReduceOp op) { all_reduce_async(t, op)->wait(); }
 
   // Every rank's `t` takes root's value.

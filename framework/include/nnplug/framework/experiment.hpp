@@ -46,6 +46,7 @@ struct Experiment {
   std::vector<std::string> class_names;  // the data section's "class_names"; empty: classes are numbered
   FitOptions fit;
   std::size_t bucket_bytes = Trainer::kDefaultBucketBytes;  // training.bucket_mb: the gradient buckets of data-parallel training
+  Compression gradient_compression = Compression::None;      // training.gradient_compression: how they travel
 };
 
 // Loads the data the spec's "data" section names (see the README for its fields). A non-empty `inputs` names

@@ -54,9 +54,11 @@ class Trainer {
 
   // Trains data-parallel over the communicator's ranks from here on (each rank runs this same program): every
   // parameter takes rank 0's value now; each rank takes its share of every global batch of fit() and evaluate();
-  // gradients are averaged in buckets of about bucket_bytes while backward runs; metrics are summed over the
-  // ranks, so that every rank sees the same numbers; callbacks that only write files run on rank 0 alone.
-  void distribute(std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes = kDefaultBucketBytes);
+  // gradients are averaged in buckets of about bucket_bytes while backward runs, sent with `compression`; metrics
+  // are summed over the ranks, so that every rank sees the same numbers; callbacks that only write files run on
+  // rank 0 alone.
+  void distribute(std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes = kDefaultBucketBytes,
+                  Compression compression = Compression::None);
   static constexpr std::size_t kDefaultBucketBytes = 25u << 20;  // DistributedDataParallel's bucket_cap_mb
   // The gradient reducer of a distributed trainer (null in one process): its buckets and waits, for benchmarks.
   const GradientReducer* gradient_reducer() const { return reducer_.get(); }
