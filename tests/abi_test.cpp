@@ -53,6 +53,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {12, 0x8a197d31b0d8a4f1ULL},
     {13, 0x1f2d822e2167e5a0ULL},
     {14, 0x1e83c806b20f0e95ULL},
+    {15, 0xb69a3176f8ca66feULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

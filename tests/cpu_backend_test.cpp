@@ -36,7 +36,7 @@ TEST_P(GemmTest, MatchesNaiveProductWithAlphaAndBeta) {
   Tensor a = tensor(*be, ta ? Shape{k, m} : Shape{m, k}, av, dtype);
   Tensor b = tensor(*be, tb ? Shape{n, k} : Shape{k, n}, bv, dtype);
   Tensor c = tensor(*be, Shape{m, n}, cv, dtype);
-  be->run(op::Gemm{a, b, c, ta, tb, 0.5, 2.0});
+  be->run(op::Gemm{.a = a, .b = b, .c = c, .trans_a = ta, .trans_b = tb, .alpha = 0.5, .beta = 2.0});
   const auto expect = naive_gemm(av, ta ? k : m, ta ? m : k, ta, bv, tb ? n : k, tb ? k : n, tb);
   const auto got = to_host<double>(c);
   // float32 accumulates 53 products of unit normals: ~1e-6 relative per term.
@@ -185,6 +185,57 @@ TEST(CpuBackend, BfloatConvolutionsRoundTheirInputsAndAccumulateInFloat32) {
   }
 }
 
+// The GEMM's epilogue, c = f(alpha a b + beta c + bias), on a product worked out by hand: a b = [[-1, 4], [-2, 2]],
+// and with the bias [0.5, -3], z = [[-0.5, 1], [-1.5, -1]]. Small integers and halves: exact in bfloat16 too, so
+// the float32 product (oneDNN, the epilogue in its output pass), float64 (Eigen, the epilogue after it) and mixed
+// precision must all give these values exactly. Tanh is not fused anywhere: it runs after the product.
+TEST(CpuBackend, GemmEpilogueAddsTheBiasThenAppliesTheFunction) {
+  struct Case {
+    const char* what;
+    double alpha, beta;
+    bool bias;
+    Pointwise fn;
+    double fn_alpha;
+    std::vector<double> expected;
+  };
+  const std::vector<Case> cases{
+      {"bias", 1, 0, true, Pointwise::Identity, kFunctionDefault, {-0.5, 1, -1.5, -1}},
+      {"bias and relu", 1, 0, true, Pointwise::Relu, kFunctionDefault, {0, 1, 0, 0}},
+      {"relu without bias", 1, 0, false, Pointwise::Relu, kFunctionDefault, {0, 4, 0, 2}},
+      {"leaky relu 0.25", 1, 0, true, Pointwise::LeakyRelu, 0.25, {-0.125, 1, -0.375, -0.25}},
+      {"leaky relu, its default slope", 1, 0, true, Pointwise::LeakyRelu, kFunctionDefault, {-0.005, 1, -0.015, -0.01}},
+      {"beta 1 over c = 1", 1, 1, true, Pointwise::Relu, kFunctionDefault, {0.5, 2, 0, 0}},
+      {"alpha 2: the bias is not scaled", 2, 0, true, Pointwise::Relu, kFunctionDefault, {0, 5, 0, 1}},
+      {"tanh", 1, 0, true, Pointwise::Tanh, kFunctionDefault, {std::tanh(-0.5), std::tanh(1.0), std::tanh(-1.5), std::tanh(-1.0)}},
+  };
+  std::string why;
+  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"cpu", cpu_backend()}};
+  if (auto mixed = bfloat16_backend(why)) backends.emplace_back("cpu in bfloat16", mixed);
+  for (const auto& [name, be] : backends)
+    for (const DType dtype : {DType::Float32, DType::Float64}) {
+      const Tensor a = tensor(*be, Shape{2, 3}, {1, 0, 2, -1, 3, 1}, dtype), b = tensor(*be, Shape{3, 2}, {1, 2, 0, 1, -1, 1}, dtype);
+      const Tensor bias = tensor(*be, Shape{2}, {0.5, -3}, dtype);
+      for (const Case& c : cases) {
+        const Tensor out = tensor(*be, Shape{2, 2}, {1, 1, 1, 1}, dtype);
+        be->run(op::Gemm{.a = a, .b = b, .c = out, .alpha = c.alpha, .beta = c.beta, .bias = c.bias ? bias : Tensor(),
+                         .epilogue = c.fn, .epilogue_alpha = c.fn_alpha});
+        const auto got = to_host<double>(out);
+        const double tol = dtype == DType::Float64 ? 1e-15 : 1e-6;
+        for (std::size_t i = 0; i < got.size(); ++i)
+          EXPECT_NEAR(got[i], c.expected[i], tol) << name << ", " << dtype_name(dtype) << ", " << c.what << ", element " << i;
+      }
+    }
+  // A bias that does not fit the columns is refused, naming both.
+  const auto be = cpu_backend();
+  const Tensor a = be->empty(Shape{2, 3}, DType::Float32), b = be->empty(Shape{3, 2}, DType::Float32), c = be->empty(Shape{2, 2}, DType::Float32);
+  try {
+    be->run(op::Gemm{.a = a, .b = b, .c = c, .bias = be->empty(Shape{3}, DType::Float32)});
+    FAIL() << "a bias of 3 for 2 columns was accepted";
+  } catch (const BackendError& e) {
+    EXPECT_NE(std::string(e.what()).find("bias"), std::string::npos) << e.what();
+  }
+}
+
 // The conformance kit bounds mixed precision's error from above; this checks that the CPU backend's products do
 // round their inputs (a float32 product would be within 1e-6 of float64 here).
 TEST(CpuBackend, BfloatGemmsRoundTheirInputs) {
@@ -194,7 +245,7 @@ TEST(CpuBackend, BfloatGemmsRoundTheirInputs) {
   const int m = 33, k = 70, n = 17;
   const auto av = random_normal(static_cast<std::size_t>(m * k), 12), bv = random_normal(static_cast<std::size_t>(n * k), 13);
   Tensor a = tensor(*be, Shape{m, k}, av, DType::Float32), b = tensor(*be, Shape{n, k}, bv, DType::Float32), ct = be->empty(Shape{m, n}, DType::Float32);
-  be->run(op::Gemm{a, b, ct, false, true});
+  be->run(op::Gemm{.a = a, .b = b, .c = ct, .trans_b = true});
   EXPECT_GT(relative_rms(to_host<double>(ct), naive_gemm(av, m, k, false, bv, n, k, true)), 1e-4) << "not computed in bfloat16";
 }
 
@@ -243,7 +294,7 @@ TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {
   Tensor a = be->empty(Shape{2, 3}, DType::Float32), b = be->empty(Shape{4, 5}, DType::Float32);
   Tensor c = be->empty(Shape{2, 5}, DType::Float32);
   try {
-    be->run(op::Gemm{a, b, c});
+    be->run(op::Gemm{.a = a, .b = b, .c = c});
     FAIL();
   } catch (const BackendError& e) {
     EXPECT_STREQ(e.what(), "cpu backend: gemm: shapes do not fit: a [2, 3], b [4, 5], c [2, 5]");

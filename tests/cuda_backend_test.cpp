@@ -152,7 +152,7 @@ TEST(CudaBackend, ShapeErrorsAreReportedBeforeAnythingRuns) {
   auto be = registry().create_backend(Params("test", "cuda"));
   Tensor a = be->empty({2, 3}, DType::Float32), b = be->empty({4, 5}, DType::Float32), c = be->empty({2, 5}, DType::Float32);
   try {
-    be->run(op::Gemm{a, b, c});
+    be->run(op::Gemm{.a = a, .b = b, .c = c});
     FAIL() << "a (2, 3) x (4, 5) product ran";
   } catch (const BackendError& e) {
     EXPECT_NE(std::string(e.what()).find("cuda backend: gemm: shapes do not fit"), std::string::npos) << e.what();

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nnplug/framework/activation_layer.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/model_file.hpp"
@@ -127,6 +128,49 @@ TEST(GraphSpec, AGraphsGradientMatchesCentredDifferences) {
   ASSERT_EQ(checks.size(), 8u);  // four dense layers' weights and biases
   // A gradient summed wrongly over a node's readers is off by O(1); 1e-6 leaves room for the rounding of the
   // smallest gradients here (1e-3).
+  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+}
+
+// A ReLU that alone reads a dense layer's output runs in that layer's product (Layer::fuse_activation): its node
+// then passes values through. Not a tanh (dense fuses only ReLU), not where a second node reads the dense output,
+// not where an activity penalty watches it. The output is checked against loops written here, the gradient
+// against centred differences.
+TEST(ActivationFusion, AReluAfterADenseLayerRunsInItsProduct) {
+  Spec spec = graph_spec(R"([
+    {"name": "fused", "type": "dense", "units": 4, "activation": "relu"},
+    {"name": "read_twice", "type": "dense", "units": 4},
+    {"name": "relu_of_read_twice", "type": "relu", "inputs": "read_twice"},
+    {"name": "sum", "type": "add", "inputs": ["relu_of_read_twice", "read_twice"]},
+    {"name": "watched", "type": "dense", "units": 4, "activation": "relu", "activity_regularizer": {"type": "l2", "lambda": 0.01}},
+    {"name": "tanh", "type": "dense", "units": 4, "activation": "tanh"},
+    {"type": "dense", "units": 3}])");
+  auto model = build(spec, Shape{5});
+  std::vector<std::string> passing;
+  for (std::size_t i = 0; i < model->size(); ++i)
+    if (const auto* a = dynamic_cast<const ActivationLayer*>(&model->layer(i)); a && a->passes_through()) passing.push_back(model->label(i));
+  EXPECT_EQ(passing, std::vector<std::string>{"fused (dense) relu"}) << fmt::format("{}", fmt::join(passing, ", "));
+
+  // The first node's output, relu(x W^T + b), from its parameters.
+  const auto xs = random_normal(30, 4);
+  std::vector<double> got;
+  model->forward_each(tensor(*cpu_backend(), Shape{6, 5}, xs), [&](std::size_t node, const Tensor& y) {
+    if (node == 1) got = to_host<double>(y);
+  });
+  const auto w = to_host<double>(model->layer(0).parameters()[0]->value), b = to_host<double>(model->layer(0).parameters()[1]->value);
+  int negative_before_relu = 0;
+  for (std::size_t n = 0; n < 6; ++n)
+    for (std::size_t j = 0; j < 4; ++j) {
+      double z = b[j];
+      for (std::size_t i = 0; i < 5; ++i) z += xs[n * 5 + i] * w[j * 5 + i];
+      negative_before_relu += z < 0;
+      EXPECT_NEAR(got[n * 4 + j], std::max(z, 0.0), 1e-12) << "sample " << n << " unit " << j;
+    }
+  EXPECT_GT(negative_before_relu, 0) << "no value for the ReLU to cut";
+
+  const Dataset data = synthetic::gaussian_blobs(6, 3, 5, 1.0, 1);
+  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
+  const auto checks = check_model_gradients(*model, *loss, data, GradientCheckSettings{1e-5, 20, true});
+  ASSERT_EQ(checks.size(), 10u);  // five dense layers' weights and biases
   for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
 }
 

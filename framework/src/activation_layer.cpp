@@ -12,6 +12,7 @@ Shape ActivationLayer::build(const Shape& input, const BuildContext& ctx) {
 
 const Tensor& ActivationLayer::forward(const Tensor& x) {
   x_ = x;
+  if (passes_through_) return x_;
   activation_->forward(x, ensure(y_, *backend_, x.shape(), dtype_));
   return y_;
 }
@@ -19,6 +20,10 @@ const Tensor& ActivationLayer::forward(const Tensor& x) {
 const Tensor& ActivationLayer::backward(const Tensor& dy, bool need_input_grad) {
   if (!need_input_grad) {
     dx_ = Tensor();
+    return dx_;
+  }
+  if (passes_through_) {
+    dx_ = dy;
     return dx_;
   }
   activation_->backward(x_, y_, dy, ensure(dx_, *backend_, dy.shape(), dtype_));

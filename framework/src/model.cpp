@@ -1,5 +1,7 @@
 #include "nnplug/framework/model.hpp"
 
+#include "nnplug/framework/activation_layer.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -109,6 +111,7 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
     if (entry.consumers == 0)
       throw InvalidArgument(entry.label + ": nothing reads its output, so it would never get a gradient");
   output_shape_ = layers_.back().output;
+  fuse_activations();
   std::int64_t penalties = 0;
   for (auto& entry : layers_)
     for (auto& b : entry.bound)
@@ -128,6 +131,17 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
     }
   }
   built_ = true;
+}
+
+void Model::fuse_activations() {
+  for (auto& entry : layers_) {
+    auto* activation = dynamic_cast<ActivationLayer*>(entry.layer.get());
+    if (!activation || entry.inputs.size() != 1 || entry.inputs[0] == kInput) continue;
+    Entry& producer = layers_[entry.inputs[0]];
+    const bool watched = producer.consumers != 1 || std::any_of(producer.bound.begin(), producer.bound.end(),
+                                                                [](const auto& b) { return b.parameter == nullptr; });
+    if (!watched && producer.layer->fuse_activation(activation->activation())) activation->pass_through();
+  }
 }
 
 const Tensor& Model::forward_node(std::size_t i, const Tensor& x) {

@@ -26,6 +26,20 @@ void gemm_into(const A& a, const B& b, MatMap<T> c, T alpha, T beta) {
     c.noalias() += alpha * a * b;
   }
 }
+// c = alpha op(a) op(b) + beta c.
+void product_on_eigen(const op::Gemm& o, std::int64_t m, std::int64_t n) {
+  with_float_type(o.c, "gemm", [&](auto tag) {
+    using T = decltype(tag);
+    ConstMatMap<T> a(o.a.data<T>(), o.a.dim(0), o.a.dim(1));
+    ConstMatMap<T> b(o.b.data<T>(), o.b.dim(0), o.b.dim(1));
+    MatMap<T> c(o.c.data<T>(), m, n);
+    const T alpha = static_cast<T>(o.alpha), beta = static_cast<T>(o.beta);
+    if (!o.trans_a && !o.trans_b) gemm_into<T>(a, b, c, alpha, beta);
+    else if (!o.trans_a && o.trans_b) gemm_into<T>(a, b.transpose(), c, alpha, beta);
+    else if (o.trans_a && !o.trans_b) gemm_into<T>(a.transpose(), b, c, alpha, beta);
+    else gemm_into<T>(a.transpose(), b.transpose(), c, alpha, beta);
+  });
+}
 }  // namespace
 
 void run_kernel(const op::Fill& o) {
@@ -89,19 +103,11 @@ void run_kernel(const op::Multiply& o) {
 
 void run_kernel(const op::Gemm& o, bool bfloat16) {
   const auto size = kChecks.gemm(o);
-  const auto m = size.m, n = size.n;
-  if (onednn_gemm(o, m, n, size.k, bfloat16)) return;
-  with_float_type(o.c, "gemm", [&](auto tag) {
-    using T = decltype(tag);
-    ConstMatMap<T> a(o.a.data<T>(), o.a.dim(0), o.a.dim(1));
-    ConstMatMap<T> b(o.b.data<T>(), o.b.dim(0), o.b.dim(1));
-    MatMap<T> c(o.c.data<T>(), m, n);
-    const T alpha = static_cast<T>(o.alpha), beta = static_cast<T>(o.beta);
-    if (!o.trans_a && !o.trans_b) gemm_into<T>(a, b, c, alpha, beta);
-    else if (!o.trans_a && o.trans_b) gemm_into<T>(a, b.transpose(), c, alpha, beta);
-    else if (o.trans_a && !o.trans_b) gemm_into<T>(a.transpose(), b, c, alpha, beta);
-    else gemm_into<T>(a.transpose(), b.transpose(), c, alpha, beta);
-  });
+  const OnednnGemmDone done = onednn_gemm(o, size.m, size.n, size.k, bfloat16);
+  if (!done.product) product_on_eigen(o, size.m, size.n);
+  // What the product's output pass did not do: the bias, then the function.
+  if (o.bias.defined() && !done.bias) run_kernel(op::AddRowVector{o.c, o.bias, o.c});
+  if (o.epilogue != Pointwise::Identity && !done.epilogue) run_kernel(op::Activation{o.c, o.c, o.epilogue, o.epilogue_alpha});
 }
 
 void run_kernel(const op::AddRowVector& o) {

@@ -3,6 +3,7 @@
 #if NNPLUG_HAVE_ONEDNN
 
 #include <compare>
+#include <unordered_map>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,8 +22,19 @@ struct Key {
   bool trans_a, trans_b;
   double alpha, beta;
   bool bfloat16;
+  bool bias;
+  bool relu;          // a ReLU in the output pass,
+  double relu_slope;  // with this slope below zero (0 without one: a NaN would break the map's ordering)
   auto operator<=>(const Key&) const = default;
 };
+
+// The ReLU the output pass can apply, as its slope below zero (0 for ReLU, alpha for leaky ReLU), or none.
+std::optional<double> fused_relu_slope(const op::Gemm& o, bool bias_fused) {
+  if (o.bias.defined() && !bias_fused) return std::nullopt;  // the function comes after the bias
+  if (o.epilogue == Pointwise::Relu) return 0.0;
+  if (o.epilogue == Pointwise::LeakyRelu) return pointwise_alpha(o.epilogue, o.epilogue_alpha);
+  return std::nullopt;
+}
 
 // A row-major (rows x cols) matrix, or the transpose of one stored (cols x rows), as oneDNN strides.
 memory::desc matrix(std::int64_t rows, std::int64_t cols, bool transposed, memory::data_type type) {
@@ -31,7 +43,7 @@ memory::desc matrix(std::int64_t rows, std::int64_t cols, bool transposed, memor
 
 // A product's primitive and, in mixed precision, the bfloat16 copies of its inputs, made once per shape.
 struct Plan {
-  memory::desc a_user, b_user, c_user;  // as the op's float32 tensors hold them
+  memory::desc a_user, b_user, c_user, bias_user;  // as the op's float32 tensors hold them
   std::optional<memory> a_low, b_low;   // rounded to bfloat16, row-major
   dnnl::matmul product;
 
@@ -43,12 +55,13 @@ struct Plan {
     }
     dnnl::primitive_attr attr;
     if (k.alpha != 1.0) attr.set_output_scales(0, {static_cast<float>(k.alpha)});
-    if (k.beta != 0.0) {
-      dnnl::post_ops post;
-      post.append_sum(static_cast<float>(k.beta));
-      attr.set_post_ops(post);
-    }
-    const dnnl::matmul::desc desc(a_low ? a_low->get_desc() : a_user, b_low ? b_low->get_desc() : b_user, c_user);
+    dnnl::post_ops post;
+    if (k.beta != 0.0) post.append_sum(static_cast<float>(k.beta));
+    if (k.relu) post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, static_cast<float>(k.relu_slope), 0.0f);
+    attr.set_post_ops(post);
+    if (k.bias) bias_user = memory::desc({1, k.n}, kF32, memory::dims{k.n, 1});
+    const auto a_desc = a_low ? a_low->get_desc() : a_user, b_desc = b_low ? b_low->get_desc() : b_user;
+    const auto desc = k.bias ? dnnl::matmul::desc(a_desc, b_desc, bias_user, c_user) : dnnl::matmul::desc(a_desc, b_desc, c_user);
     product = dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, lib.engine));
   }
 };
@@ -60,10 +73,13 @@ std::map<Key, std::unique_ptr<Plan>>& plans() {  // guarded by the library's loc
 
 }  // namespace
 
-bool onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t k, bool bfloat16) {
-  if (o.c.dtype() != DType::Float32 || m == 0 || n == 0 || k == 0) return false;  // k == 0: C = beta C, Eigen does it
+OnednnGemmDone onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t k, bool bfloat16) {
+  if (o.c.dtype() != DType::Float32 || m == 0 || n == 0 || k == 0) return {};  // k == 0: C = beta C, Eigen does it
+  // oneDNN scales the bias with the product: it joins the output pass only where alpha is 1.
+  const bool bias = o.bias.defined() && o.alpha == 1.0;
+  const std::optional<double> relu_slope = fused_relu_slope(o, bias);
   run_on_onednn("gemm", [&](OnednnLibrary& lib) {
-    const Key key{m, n, k, o.trans_a, o.trans_b, o.alpha, o.beta, bfloat16};
+    const Key key{m, n, k, o.trans_a, o.trans_b, o.alpha, o.beta, bfloat16, bias, relu_slope.has_value(), relu_slope.value_or(0.0)};
     auto& slot = plans()[key];
     if (!slot) slot = std::make_unique<Plan>(lib, key);
     Plan& p = *slot;
@@ -73,10 +89,12 @@ bool onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t
       dnnl::reorder(b, *p.b_low).execute(lib.stream, b, *p.b_low);
       a = *p.a_low, b = *p.b_low;
     }
-    p.product.execute(lib.stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, user_memory(lib, p.c_user, o.c)}});
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, user_memory(lib, p.c_user, o.c)}};
+    if (bias) args.emplace(DNNL_ARG_BIAS, user_memory(lib, p.bias_user, o.bias));
+    p.product.execute(lib.stream, args);
     lib.stream.wait();
   });
-  return true;
+  return {true, bias, relu_slope.has_value()};
 }
 
 }  // namespace nnplug::cpu
@@ -84,7 +102,7 @@ bool onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t
 #else  // built without oneDNN: every product runs on Eigen, and bfloat16 is refused when the backend is made
 
 namespace nnplug::cpu {
-bool onednn_gemm(const op::Gemm&, std::int64_t, std::int64_t, std::int64_t, bool) { return false; }
+OnednnGemmDone onednn_gemm(const op::Gemm&, std::int64_t, std::int64_t, std::int64_t, bool) { return {}; }
 }  // namespace nnplug::cpu
 
 #endif

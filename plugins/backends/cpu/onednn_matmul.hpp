@@ -8,8 +8,14 @@
 
 namespace nnplug::cpu {
 
-// Returns true when it ran the op, false when the op is left to Eigen (not float32, an empty product, or a build
-// without oneDNN). m, n, k: C is m x n, and the products run over k.
-bool onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t k, bool bfloat16);
+// What onednn_gemm did: nothing (the op is left to Eigen: not float32, an empty product, or a build without
+// oneDNN), or the product, with the bias and the epilogue's function where its output pass took them (the bias
+// when alpha is 1; ReLU and leaky ReLU, after the bias).
+struct OnednnGemmDone {
+  bool product = false, bias = false, epilogue = false;
+};
+
+// m, n, k: C is m x n, and the products run over k.
+OnednnGemmDone onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, std::int64_t k, bool bfloat16);
 
 }  // namespace nnplug::cpu

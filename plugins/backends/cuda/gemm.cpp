@@ -34,6 +34,9 @@ void run_kernel(const op::Gemm& o, DeviceContext& ctx) {
     }
   });
   require(status == CUBLAS_STATUS_SUCCESS, "gemm", [&] { return std::string("cuBLAS failed: ") + ctx.blas().status_string(status); });
+  // The epilogue, as kernels of their own after the product (cuBLASLt's fused epilogues are not used yet).
+  if (o.bias.defined()) run_kernel(op::AddRowVector{o.c, o.bias, o.c}, ctx);
+  if (o.epilogue != Pointwise::Identity) run_kernel(op::Activation{o.c, o.c, o.epilogue, o.epilogue_alpha}, ctx);
 }
 
 }  // namespace nnplug::cuda

@@ -88,6 +88,9 @@ class OpChecks {
       return "shapes do not fit: a " + o.a.shape().str() + (o.trans_a ? "^T" : "") + ", b " + o.b.shape().str() +
              (o.trans_b ? "^T" : "") + ", c " + o.c.shape().str();
     });
+    require(!o.bias.defined() || (o.bias.numel() == n && o.bias.dtype() == o.c.dtype()), "gemm", [&] {
+      return "bias " + o.bias.describe() + " does not fit c " + o.c.describe();
+    });
     return {m, n, k};
   }
 

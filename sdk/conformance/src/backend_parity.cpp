@@ -49,13 +49,19 @@ std::vector<ParityCase> cases() {
     for (bool tb : {false, true})
       c.push_back(product({std::string("gemm") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
                    {in(ta ? Shape{5, 3} : Shape{3, 5}), in(tb ? Shape{4, 5} : Shape{5, 4}), out({3, 4})},
-                   [ta, tb](const T& t) { return op::Gemm{t[0], t[1], t[2], ta, tb, 0.7, 0.3}; }}));
+                   [ta, tb](const T& t) { return op::Gemm{.a = t[0], .b = t[1], .c = t[2], .trans_a = ta, .trans_b = tb, .alpha = 0.7, .beta = 0.3}; }}));
   // Sizes a library runs on its blocked kernels, with a long sum (k = 96), as a dense layer's products are.
   for (bool ta : {false, true})
     for (bool tb : {false, true})
       c.push_back(product({std::string("gemm 40x96x24") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
                    {in(ta ? Shape{96, 40} : Shape{40, 96}), in(tb ? Shape{24, 96} : Shape{96, 24}), out({40, 24})},
-                   [ta, tb](const T& t) { return op::Gemm{t[0], t[1], t[2], ta, tb, 1.0, tb ? 1.0 : 0.0}; }}));
+                   [ta, tb](const T& t) {
+                     return op::Gemm{.a = t[0], .b = t[1], .c = t[2], .trans_a = ta, .trans_b = tb, .beta = tb ? 1.0 : 0.0};
+                   }}));
+  // A dense layer's product with its bias and ReLU in the output pass (op::Gemm's epilogue).
+  c.push_back(product({"gemm with bias and relu", {in({40, 96}), in({24, 96}), in({24}), out({40, 24})}, [](const T& t) {
+    return op::Gemm{.a = t[0], .b = t[1], .c = t[3], .trans_b = true, .bias = t[2], .epilogue = Pointwise::Relu};
+  }}));
   c.push_back({"add_row_vector", {in({3, 4}), in({4}), out({3, 4})}, [](const T& t) { return op::AddRowVector{t[0], t[1], t[2]}; }});
   c.push_back({"sum_rows", {in({3, 4}), out({4})}, [](const T& t) { return op::SumRows{t[0], t[1], 0.5}; }});
   for (Pointwise fn : {Pointwise::Identity, Pointwise::Relu, Pointwise::LeakyRelu, Pointwise::Elu, Pointwise::Selu, Pointwise::Sigmoid,

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nnplug/activation.hpp"
 #include "nnplug/backend.hpp"
 #include "nnplug/export.hpp"
 #include "nnplug/params.hpp"
@@ -70,6 +71,15 @@ class NNPLUG_API Layer {
   // Given dL/dy for the last forward(), writes dL/dparam into each parameter's grad and returns dL/dx
   // (an undefined tensor when need_input_grad is false, which lets the first layer skip that work).
   virtual const Tensor& backward(const Tensor& dy, bool need_input_grad) = 0;
+
+  // After build(), the model offers a layer the activation that alone reads its output (a spec's "activation"
+  // key, or the next node) unless something else watches that output (an activity penalty). A layer that returns
+  // true applies it to its output itself, in its product's output pass (op::Gemm's epilogue), and takes the
+  // gradient through it in backward; the activation's node then passes values and gradients on unchanged.
+  virtual bool fuse_activation(const Activation& next) {
+    (void)next;
+    return false;
+  }
 
   // Merge layers (add, concat, multiply; derive from MergeLayer in merge_layer.hpp) take two or more inputs: the
   // model calls the three methods below in place of build(), forward() and backward().

@@ -97,12 +97,17 @@ struct Axpby {
   double alpha = 1.0, beta = 0.0;
 };
 
-// c = alpha * op(a) @ op(b) + beta * c, where op transposes when asked. a, b, c are 2-D.
-// With beta == 0, c's previous contents are ignored (NaN in c does not propagate).
+// c = f(alpha * op(a) @ op(b) + beta * c + bias), where op transposes when asked and f is `epilogue` (with its
+// `epilogue_alpha`, as op::Activation takes them). a, b, c are 2-D; bias is (n) or undefined. With beta == 0,
+// c's previous contents are ignored (NaN in c does not propagate). The bias and f are the product's epilogue: a
+// backend applies them in its output pass where its library can (a dense layer and the activation after it).
 struct Gemm {
   Tensor a, b, c;
   bool trans_a = false, trans_b = false;
   double alpha = 1.0, beta = 0.0;
+  Tensor bias{};  // {}: left out, no bias (and no warning for leaving it out)
+  Pointwise epilogue = Pointwise::Identity;
+  double epilogue_alpha = kFunctionDefault;
 };
 
 // out[i, j] = x[i, j] + bias[j]. x, out: (N, F); bias: (F). out may be x.

@@ -21,6 +21,7 @@ class PointwiseActivation final : public Activation {
   void backward(const Tensor& x, const Tensor& y, const Tensor& dy, const Tensor& dx) override {
     x.backend().run(op::ActivationGrad{x, y, dy, dx, fn_, alpha_});
   }
+  std::optional<PointwiseFunction> pointwise() const override { return PointwiseFunction{fn_, alpha_}; }
 
  private:
   std::string name_;

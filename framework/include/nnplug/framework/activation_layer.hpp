@@ -15,8 +15,15 @@ class ActivationLayer final : public Layer {
   const Tensor& forward(const Tensor& x) override;
   const Tensor& backward(const Tensor& dy, bool need_input_grad) override;
 
+  const Activation& activation() const { return *activation_; }
+  // The layer before took this activation into its own output pass (Layer::fuse_activation): values and gradients
+  // pass through unchanged.
+  void pass_through() { passes_through_ = true; }
+  bool passes_through() const { return passes_through_; }
+
  private:
   std::shared_ptr<Activation> activation_;
+  bool passes_through_ = false;
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
   Tensor x_, y_, dx_;

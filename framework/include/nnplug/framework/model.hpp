@@ -116,6 +116,9 @@ class Model {
     Tensor grad_sum;  // where the gradients of several consumers are summed
   };
   void bind_attachments(Entry& entry);
+  // Offers each activation node to the layer whose output it alone reads, unless an activity penalty watches that
+  // output (Layer::fuse_activation): one pass less over the output in forward.
+  void fuse_activations();
   Shape build_node(std::size_t i, const Shape& input_shape_of_model, const BuildContext& ctx);
   const Tensor& forward_node(std::size_t i, const Tensor& x);
   std::string describe_input(std::size_t node) const;
