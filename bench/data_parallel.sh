@@ -64,8 +64,9 @@ for model in x10_deep_mlp fashion_mlp; do
     t2=$(rate "$(/usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 | tee >(cat >&2))")
     summary+=("pytorch DDP gloo $model: 1 rank $t1 samples/s; 2 ranks over loopback $t2 ($(efficiency "$t2" "$t1"))")
     if [ "$have_netns" = 1 ]; then
-      ip netns exec nnplug-h1 env GLOO_SOCKET_IFNAME=eth0 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 1 --master 10.222.0.1:29411 > /dev/null &
-      tn=$(rate "$(ip netns exec nnplug-h0 env GLOO_SOCKET_IFNAME=eth0 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 0 --master 10.222.0.1:29411 | tee >(cat >&2))")
+      # A bounded wait: once, rank 0 printed its figure and then never exited.
+      ip netns exec nnplug-h1 env GLOO_SOCKET_IFNAME=eth0 timeout 600 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 1 --master 10.222.0.1:29411 > /dev/null &
+      tn=$(rate "$(ip netns exec nnplug-h0 env GLOO_SOCKET_IFNAME=eth0 timeout 600 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 0 --master 10.222.0.1:29411 | tee >(cat >&2))")
       wait
       summary+=("pytorch DDP gloo $model: 2 ranks over TCP between namespaces (plain) $tn ($(efficiency "$tn" "$t1"))")
     fi
