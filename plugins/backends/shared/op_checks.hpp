@@ -2,16 +2,23 @@
 // The checks a backend makes before it runs an op: shapes, dtypes and arguments, with the same message whatever
 // the backend ("<backend> backend: <op>: <what>"), so that an op one backend refuses, every backend refuses alike.
 // Header-only, shared by the backends in plugins/backends/; each holds one OpChecks named after itself. The
-// checks return the sizes they derive, so that a kernel does not work them out again. nvcc compiles this header
-// (the CUDA kernels' files include it) and cannot compile fmt 9's, so its messages are joined with std::to_string.
+// checks return the sizes they derive, so that a kernel does not work them out again.
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "host_device.hpp"
 #include "nnplug/ops.hpp"
 
 namespace nnplug::backends {
+
+// fmt::format(format, arguments...) for the checks' messages. nvcc compiles this header (the CUDA kernels' files
+// include it) and cannot compile fmt 9's, so the formatting is done in op_checks.cpp, which the host compiler
+// builds into each backend.
+using MessageArgument = std::variant<std::int64_t, double, std::string>;
+std::string format_message(const char* format, std::initializer_list<MessageArgument> arguments);
 
 // A (N, C, ...) tensor seen as N * C blocks of `inner` contiguous elements, the channel being dim 1. Passed by
 // value to device kernels.
@@ -65,12 +72,11 @@ class OpChecks {
       return "dtypes differ: " + o.part.describe() + ", " + o.whole.describe();
     });
     require(o.rows >= 1 && o.part.numel() % o.rows == 0 && o.whole.numel() % o.rows == 0, "copy_columns", [&] {
-      return "part " + o.part.describe() + " and whole " + o.whole.describe() + " do not split into " + std::to_string(o.rows) + " rows";
+      return format_message("part {} and whole {} do not split into {} rows", {o.part.describe(), o.whole.describe(), o.rows});
     });
     const ColumnBlock b{o.part.numel() / o.rows, o.whole.numel() / o.rows};
     require(o.offset >= 0 && o.offset <= b.whole_width - b.part_width, "copy_columns", [&] {
-      return "columns [" + std::to_string(o.offset) + ", " + std::to_string(o.offset + b.part_width) + ") lie outside whole's " +
-             std::to_string(b.whole_width);
+      return format_message("columns [{}, {}) lie outside whole's {}", {o.offset, o.offset + b.part_width, b.whole_width});
     });
     return b;
   }
@@ -127,8 +133,7 @@ class OpChecks {
   ChannelLayout prelu(const Tensor& x, const Tensor& alpha, const char* op) const {
     require(x.rank() >= 2, op, [&] { return "needs (N, C, ...) input, got " + x.shape().str(); });
     require(alpha.numel() == 1 || alpha.numel() == x.dim(1), op, [&] {
-      return "alpha has " + std::to_string(alpha.numel()) + " values; input " + x.shape().str() + " needs 1 or " +
-             std::to_string(x.dim(1));
+      return format_message("alpha has {} values; input {} needs 1 or {}", {alpha.numel(), x.shape().str(), x.dim(1)});
     });
     return ChannelLayout(x);
   }
@@ -136,20 +141,19 @@ class OpChecks {
   void max_groups(const op::MaxGroups& o) const {
     require(o.pieces >= 1 && o.x.rank() == 2 && o.x.dim(1) % o.pieces == 0 && o.y.numel() == o.x.numel() / o.pieces,
             "max_groups", [&] {
-              return "x " + o.x.shape().str() + " does not split into groups of " + std::to_string(o.pieces) + " matching y " +
-                     o.y.shape().str();
+              return format_message("x {} does not split into groups of {} matching y {}", {o.x.shape().str(), o.pieces, o.y.shape().str()});
             });
     require(o.argmax.dtype() == DType::Int32 && o.argmax.numel() == o.y.numel(), "max_groups", "argmax must be int32 like y");
   }
 
   void max_groups_grad(const op::MaxGroupsGrad& o) const {
     require(o.dx.numel() == o.dy.numel() * o.pieces && o.argmax.numel() == o.dy.numel(), "max_groups_grad", [&] {
-      return "dx " + o.dx.shape().str() + ", dy " + o.dy.shape().str() + " and pieces " + std::to_string(o.pieces) + " do not fit";
+      return format_message("dx {}, dy {} and pieces {} do not fit", {o.dx.shape().str(), o.dy.shape().str(), o.pieces});
     });
   }
 
   void dropout(const op::Dropout& o) const {
-    require(o.rate >= 0.0 && o.rate < 1.0, "dropout", [&] { return "rate must be in [0, 1), got " + std::to_string(o.rate); });
+    require(o.rate >= 0.0 && o.rate < 1.0, "dropout", [&] { return format_message("rate must be in [0, 1), got {}", {o.rate}); });
     same_count(o.x, o.y, "dropout");
     same_count(o.x, o.mask, "dropout");
   }
@@ -158,7 +162,7 @@ class OpChecks {
   ChannelLayout batch_norm(const Tensor& x, const Tensor& gamma, const char* op) const {
     require(x.rank() >= 2, op, [&] { return "needs (N, C) or (N, C, H, W) input, got " + x.shape().str(); });
     require(gamma.numel() == x.dim(1), op, [&] {
-      return "gamma has " + std::to_string(gamma.numel()) + " values for " + std::to_string(x.dim(1)) + " channels";
+      return format_message("gamma has {} values for {} channels", {gamma.numel(), x.dim(1)});
     });
     return ChannelLayout(x);
   }
@@ -172,14 +176,14 @@ class OpChecks {
   }
 
   void clip_to_norm(const op::ClipToNorm& o) const {
-    require(o.max_norm > 0.0, "clip_to_norm", [&] { return "max_norm must be > 0, got " + std::to_string(o.max_norm); });
+    require(o.max_norm > 0.0, "clip_to_norm", [&] { return format_message("max_norm must be > 0, got {}", {o.max_norm}); });
     require(o.squares.numel() >= 1 && o.squares.dtype() == o.x.dtype(), "clip_to_norm", [&] {
       return "squares " + o.squares.describe() + " must hold at least one sum of squares of x's dtype " + o.x.describe();
     });
   }
 
   void clamp(const op::Clamp& o) const {
-    require(o.min <= o.max, "clamp", [&] { return "min " + std::to_string(o.min) + " is above max " + std::to_string(o.max); });
+    require(o.min <= o.max, "clamp", [&] { return format_message("min {} is above max {}", {o.min, o.max}); });
   }
 
   // Convolution and its gradient: y is the output of x under the window with w's filters.
@@ -217,7 +221,7 @@ class OpChecks {
   void labels(const Tensor& scores, const Tensor& labels, const char* op) const {
     require(scores.rank() == 2, op, [&] { return "needs (N, C) scores, got " + scores.shape().str(); });
     require(labels.dtype() == DType::Int32 && labels.numel() == scores.dim(0), op, [&] {
-      return "labels must be int32 (N) with N = " + std::to_string(scores.dim(0)) + ", got " + labels.describe();
+      return format_message("labels must be int32 (N) with N = {}, got {}", {scores.dim(0), labels.describe()});
     });
   }
 
@@ -233,7 +237,7 @@ class OpChecks {
     if (o.momentum > 0.0) like_param(o.param, "rmsprop_step", o.buf);
   }
   void step_count(std::int64_t step, const char* op) const {
-    require(step >= 1, op, [&] { return "step must be >= 1, got " + std::to_string(step); });
+    require(step >= 1, op, [&] { return format_message("step must be >= 1, got {}", {step}); });
   }
   template <typename... Tensors>
   void like_param(const Tensor& param, const char* op, const Tensors&... state) const {
