@@ -1,7 +1,10 @@
 // batch_norm against the chapter's worked numbers and against PyTorch (two training steps, then eval).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <tuple>
 
 #include "test_support.hpp"
 
@@ -84,6 +87,50 @@ TEST(BatchNorm, CountsRunningStatisticsAsNonTrainable) {
   for (Parameter* p : layer->parameters()) (p->trainable ? trainable : frozen) += static_cast<int>(p->value.numel());
   EXPECT_EQ(trainable, 16);
   EXPECT_EQ(frozen, 16);
+}
+
+// The epilogue, y = f(gamma xhat + beta), against the closed form: in training (batch statistics) and eval mode
+// (running ones), on convolution activations (N, C, H, W) and a dense layer's (N, C); ReLU and leaky ReLU, and tanh.
+TEST(BatchNorm, EpilogueAppliesTheFunctionToTheNormalisedValues) {
+  auto be = cpu_backend();
+  const std::vector<std::tuple<const char*, Pointwise, double, double (*)(double)>> functions{
+      {"relu", Pointwise::Relu, kFunctionDefault, [](double z) { return std::max(z, 0.0); }},
+      {"leaky relu 0.25", Pointwise::LeakyRelu, 0.25, [](double z) { return z > 0 ? z : 0.25 * z; }},
+      {"tanh", Pointwise::Tanh, kFunctionDefault, [](double z) { return std::tanh(z); }}};
+  for (const Shape& shape : {Shape{4, 3, 5, 2}, Shape{12, 3}})
+    for (const bool training : {true, false}) {
+      const std::int64_t n = shape[0], channels = shape[1], inner = shape.numel() / (n * channels);
+      const auto x = random_normal(static_cast<std::size_t>(shape.numel()), 31);
+      const std::vector<double> gamma{1.5, -0.5, 2}, beta{0.25, 0.5, -1}, running_mean{0.1, -0.2, 0.3}, running_var{0.5, 2, 1};
+      const Shape channel{channels};
+      for (const auto& [what, fn, alpha, f] : functions) {
+        SCOPED_TRACE(fmt::format("{}, training {}, {}", shape.str(), training, what));
+        Tensor y = be->empty(shape, DType::Float64), mean = be->empty(channel, DType::Float64), invstd = be->empty(channel, DType::Float64);
+        be->run(op::BatchNorm{tensor(*be, shape, x), tensor(*be, channel, gamma), tensor(*be, channel, beta), y, mean, invstd,
+                              tensor(*be, channel, running_mean), tensor(*be, channel, running_var), 0.1, 1e-5, training, fn, alpha});
+        const auto got = to_host<double>(y);
+        int below_zero = 0;
+        for (std::int64_t c = 0; c < channels; ++c) {
+          const auto k = static_cast<std::size_t>(c);
+          const auto at = [&](std::int64_t b, std::int64_t i) { return static_cast<std::size_t>((b * channels + c) * inner + i); };
+          double mu = running_mean[k], var = running_var[k];
+          if (training) {
+            mu = var = 0;
+            for (std::int64_t b = 0; b < n; ++b)
+              for (std::int64_t i = 0; i < inner; ++i) mu += x[at(b, i)] / static_cast<double>(n * inner);
+            for (std::int64_t b = 0; b < n; ++b)
+              for (std::int64_t i = 0; i < inner; ++i) var += (x[at(b, i)] - mu) * (x[at(b, i)] - mu) / static_cast<double>(n * inner);
+          }
+          for (std::int64_t b = 0; b < n; ++b)
+            for (std::int64_t i = 0; i < inner; ++i) {
+              const double z = gamma[k] * (x[at(b, i)] - mu) / std::sqrt(var + 1e-5) + beta[k];
+              below_zero += z < 0;
+              EXPECT_NEAR(got[at(b, i)], f(z), 1e-12) << "channel " << c << ", sample " << b << ", element " << i;
+            }
+        }
+        EXPECT_GT(below_zero, 0) << "no value for the function to cut";
+      }
+    }
 }
 
 // The CPU kernels in float32 on values far from zero (mean 1000, standard deviation 0.5: a one-pass variance

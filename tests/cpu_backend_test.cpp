@@ -1,6 +1,7 @@
 // The cpu backend's ops against naive loops written here, in float64 and float32.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 
@@ -183,6 +184,55 @@ TEST(CpuBackend, BfloatConvolutionsRoundTheirInputsAndAccumulateInFloat32) {
     EXPECT_LT(error, 4e-3) << what;
     EXPECT_GT(error, 1e-5) << what << ": not computed in bfloat16";
   }
+}
+
+// The convolution's epilogue, y = f(conv(x, w) + bias), against naive loops: one input channel (im2col, the
+// function applied to each group's block of output), 16 (oneDNN in float32: ReLU and leaky ReLU as its post-op,
+// tanh after it), float64 (im2col), and mixed precision.
+TEST(CpuBackend, ConvolutionEpilogueAppliesTheFunctionAfterTheBias) {
+  std::string why;
+  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"cpu", cpu_backend()}};
+  if (auto mixed = bfloat16_backend(why)) backends.emplace_back("cpu in bfloat16", mixed);
+  const std::vector<std::tuple<const char*, Pointwise, double, double (*)(double)>> functions{
+      {"relu", Pointwise::Relu, kFunctionDefault, [](double z) { return std::max(z, 0.0); }},
+      {"leaky relu 0.25", Pointwise::LeakyRelu, 0.25, [](double z) { return z > 0 ? z : 0.25 * z; }},
+      {"leaky relu, its default slope", Pointwise::LeakyRelu, kFunctionDefault, [](double z) { return z > 0 ? z : 0.01 * z; }},
+      {"tanh", Pointwise::Tanh, kFunctionDefault, [](double z) { return std::tanh(z); }}};
+  for (const auto& [name, be] : backends)
+    for (const int channels : {1, 16})
+      for (const DType dtype : {DType::Float32, DType::Float64})
+        for (const bool with_bias : {true, false}) {
+          NaiveConv nc{2, channels, 7, 6, 5, 3, {}};
+          nc.g.kernel_h = nc.g.kernel_w = 3;
+          nc.g.pad_h = nc.g.pad_w = 1;
+          const auto xv = random_normal(static_cast<std::size_t>(nc.n * nc.c * nc.h * nc.w), 21);
+          const auto wv = random_normal(static_cast<std::size_t>(nc.f * nc.c * 9), 22), bv = random_normal(static_cast<std::size_t>(nc.f), 23);
+          std::vector<double> z(static_cast<std::size_t>(nc.n * nc.f * nc.oh() * nc.ow()), 0.0);
+          nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) { z[yi] += xv[xi] * wv[wi]; });
+          const std::size_t plane = static_cast<std::size_t>(nc.oh() * nc.ow());
+          for (std::size_t i = 0; with_bias && i < z.size(); ++i) z[i] += bv[i / plane % static_cast<std::size_t>(nc.f)];
+          ASSERT_GT(std::count_if(z.begin(), z.end(), [](double v) { return v < 0; }), 0) << "no value below zero";
+          const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, 3, 3}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
+          const Tensor x = tensor(*be, xs, xv, dtype), w = tensor(*be, ws, wv, dtype);
+          const Tensor b = with_bias ? tensor(*be, Shape{nc.f}, bv, dtype) : Tensor();
+          for (const auto& [what, fn, alpha, f] : functions) {
+            SCOPED_TRACE(fmt::format("{}, {} channels, {}, bias {}, {}", name, channels, dtype_name(dtype), with_bias, what));
+            Tensor y = be->empty(ys, dtype);
+            be->run(op::Conv2d{x, w, b, y, nc.g, fn, alpha});
+            std::vector<double> want(z.size());
+            std::transform(z.begin(), z.end(), want.begin(), f);
+            const auto got = to_host<double>(y);
+            // bfloat16 inputs: z is off by about 2^-9 relative, and each function here moves values by at most as much.
+            const bool rounded = name != "cpu" && dtype == DType::Float32 && channels >= 8;
+            if (rounded) {
+              double error = 0, norm = 0;
+              for (std::size_t i = 0; i < want.size(); ++i) error += (got[i] - want[i]) * (got[i] - want[i]), norm += z[i] * z[i];
+              EXPECT_LT(std::sqrt(error / norm), 4e-3);
+            } else
+              for (std::size_t i = 0; i < want.size(); ++i)
+                ASSERT_NEAR(got[i], want[i], (dtype == DType::Float64 ? 1e-12 : 1e-5) * (1 + std::abs(want[i]))) << "[" << i << "]";
+          }
+        }
 }
 
 // The GEMM's epilogue, c = f(alpha a b + beta c + bias), on a product worked out by hand: a b = [[-1, 4], [-2, 2]],

@@ -174,6 +174,50 @@ TEST(ActivationFusion, AReluAfterADenseLayerRunsInItsProduct) {
   for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
 }
 
+// A ReLU after a convolution (X11's conv, ReLU, batch norm) or after a batch norm (ResNet's) runs in that layer's
+// output pass too. The same model with each ReLU watched by an activity penalty of weight 0, which keeps it a node
+// of its own, computes the same outputs and gradients, and both match centred differences.
+TEST(ActivationFusion, AReluAfterAConvolutionOrABatchNormRunsInItsOutputPass) {
+  const auto layers = [](const std::string& watch) {
+    return fmt::format(R"([
+      {{"name": "conv", "type": "conv2d", "filters": 3, "kernel_size": 3, "padding": "same", "activation": "relu"{0}}},
+      {{"name": "bn", "type": "batch_norm"{0}}},
+      {{"name": "relu", "type": "relu"}},
+      {{"name": "conv_tanh", "type": "conv2d", "filters": 2, "kernel_size": 3, "activation": "tanh"}},
+      {{"type": "flatten"}},
+      {{"type": "dense", "units": 3}}])", watch);
+  };
+  auto fused = build(graph_spec(layers("")), Shape{1, 4, 4});
+  auto separate = build(graph_spec(layers(R"(, "activity_regularizer": {"type": "l2", "lambda": 0})")), Shape{1, 4, 4});
+  for (const auto* model : {fused.get(), separate.get()}) {
+    std::vector<std::string> passing;
+    for (std::size_t i = 0; i < model->size(); ++i)
+      if (const auto* a = dynamic_cast<const ActivationLayer*>(&model->layer(i)); a && a->passes_through()) passing.push_back(model->label(i));
+    EXPECT_EQ(passing.size(), model == fused.get() ? 2u : 0u) << fmt::format("{}", fmt::join(passing, ", "));
+  }
+  Dataset data = synthetic::gaussian_blobs(6, 3, 16, 1.0, 2);
+  data.sample_shape = Shape{1, 4, 4};
+  const Tensor x = tensor(*cpu_backend(), Shape{6, 1, 4, 4}, data.x.doubles());
+  const Tensor upstream = tensor(*cpu_backend(), Shape{6, 3}, random_normal(18, 5));
+  std::vector<std::vector<double>> outputs, gradients;
+  for (auto* model : {fused.get(), separate.get()}) {
+    outputs.push_back(to_host<double>(model->forward(x)));
+    model->backward(upstream);
+    gradients.emplace_back();
+    for (std::size_t i = 0; i < model->size(); ++i)
+      for (const Parameter* p : model->layer(i).parameters())
+        if (p->trainable)
+          for (const double g : to_host<double>(p->grad)) gradients.back().push_back(g);
+  }
+  for (std::size_t i = 0; i < outputs[0].size(); ++i) EXPECT_NEAR(outputs[0][i], outputs[1][i], 1e-12) << "output " << i;
+  ASSERT_EQ(gradients[0].size(), gradients[1].size());
+  for (std::size_t i = 0; i < gradients[0].size(); ++i) EXPECT_NEAR(gradients[0][i], gradients[1][i], 1e-12) << "gradient " << i;
+  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
+  const auto checks = check_model_gradients(*fused, *loss, data, GradientCheckSettings{1e-5, 20, true});
+  ASSERT_EQ(checks.size(), 8u);  // two convolutions' and the dense layer's weights and biases, gamma and beta
+  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+}
+
 // The example's ResNet: PyTorch's module paths, "rest" for the repeats, a projection only where "when" says.
 TEST(GraphSpec, BlocksNameParametersAsPyTorchModules) {
   const Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_resnet.json");

@@ -22,44 +22,48 @@ T sigmoid(T x) {
   return T(1) / (T(1) + std::exp(-x));
 }
 
+// y[i] = f(x[i]) for i in [b, e).
 template <typename T>
-void activate(Pointwise fn, T alpha, const T* __restrict x, T* y, std::int64_t n) {
-  parallel_chunks(n, [=](std::int64_t b, std::int64_t e) {
-    switch (fn) {
-      case Pointwise::Identity:
-        if (x != y) std::copy(x + b, x + e, y + b);
-        return;
-      case Pointwise::Relu:
-        for (std::int64_t i = b; i < e; ++i) y[i] = std::max(x[i], T(0));
-        return;
-      case Pointwise::LeakyRelu:
-        for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : alpha * x[i];
-        return;
-      case Pointwise::Elu:
-        for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : alpha * std::expm1(x[i]);
-        return;
-      case Pointwise::Selu:
-        for (std::int64_t i = b; i < e; ++i)
-          y[i] = T(kSeluScale) * (x[i] > T(0) ? x[i] : T(kSeluAlpha) * std::expm1(x[i]));
-        return;
-      case Pointwise::Sigmoid:
-        for (std::int64_t i = b; i < e; ++i) y[i] = sigmoid(x[i]);
-        return;
-      case Pointwise::Tanh:
-        for (std::int64_t i = b; i < e; ++i) y[i] = std::tanh(x[i]);
-        return;
-      case Pointwise::Silu:
-        for (std::int64_t i = b; i < e; ++i) y[i] = x[i] * sigmoid(x[i]);
-        return;
-      case Pointwise::Gelu:  // the exact form, PyTorch's default: x * Phi(x)
-        for (std::int64_t i = b; i < e; ++i) y[i] = T(0.5) * x[i] * (T(1) + std::erf(x[i] * T(kInvSqrt2)));
-        return;
-      case Pointwise::Softplus:  // log(1 + e^(beta x)) / beta, linear above the threshold
-        for (std::int64_t i = b; i < e; ++i)
-          y[i] = alpha * x[i] > T(kSoftplusThreshold) ? x[i] : std::log1p(std::exp(alpha * x[i])) / alpha;
-        return;
-    }
-  });
+void activate_range(Pointwise fn, T alpha, const T* __restrict x, T* y, std::int64_t b, std::int64_t e) {
+  switch (fn) {
+    case Pointwise::Identity:
+      if (x != y) std::copy(x + b, x + e, y + b);
+      return;
+    case Pointwise::Relu:
+      for (std::int64_t i = b; i < e; ++i) y[i] = std::max(x[i], T(0));
+      return;
+    case Pointwise::LeakyRelu:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : alpha * x[i];
+      return;
+    case Pointwise::Elu:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : alpha * std::expm1(x[i]);
+      return;
+    case Pointwise::Selu:
+      for (std::int64_t i = b; i < e; ++i)
+        y[i] = T(kSeluScale) * (x[i] > T(0) ? x[i] : T(kSeluAlpha) * std::expm1(x[i]));
+      return;
+    case Pointwise::Sigmoid:
+      for (std::int64_t i = b; i < e; ++i) y[i] = sigmoid(x[i]);
+      return;
+    case Pointwise::Tanh:
+      for (std::int64_t i = b; i < e; ++i) y[i] = std::tanh(x[i]);
+      return;
+    case Pointwise::Silu:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] * sigmoid(x[i]);
+      return;
+    case Pointwise::Gelu:  // the exact form, PyTorch's default: x * Phi(x)
+      for (std::int64_t i = b; i < e; ++i) y[i] = T(0.5) * x[i] * (T(1) + std::erf(x[i] * T(kInvSqrt2)));
+      return;
+    case Pointwise::Softplus:  // log(1 + e^(beta x)) / beta, linear above the threshold
+      for (std::int64_t i = b; i < e; ++i)
+        y[i] = alpha * x[i] > T(kSoftplusThreshold) ? x[i] : std::log1p(std::exp(alpha * x[i])) / alpha;
+      return;
+  }
+}
+
+template <typename T>
+void activate(Pointwise fn, T alpha, const T* x, T* y, std::int64_t n) {
+  parallel_chunks(n, [=](std::int64_t b, std::int64_t e) { activate_range(fn, alpha, x, y, b, e); });
 }
 
 template <typename T>
@@ -120,6 +124,13 @@ void activate_grad(Pointwise fn, T alpha, const T* __restrict x, const T* __rest
 }
 
 }  // namespace
+
+template <typename T>
+void apply_pointwise(Pointwise fn, double alpha, const T* x, T* y, std::int64_t n) {
+  activate_range(fn, static_cast<T>(pointwise_alpha(fn, alpha)), x, y, 0, n);
+}
+template void apply_pointwise(Pointwise, double, const float*, float*, std::int64_t);
+template void apply_pointwise(Pointwise, double, const double*, double*, std::int64_t);
 
 void run_kernel(const op::Activation& o) {
   require_same_count(o.x, o.y, "activation");

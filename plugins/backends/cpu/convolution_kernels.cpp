@@ -122,6 +122,7 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
       Eigen::Map<RowMajor<T>> out(g == 1 ? o.y.data<T>() + n0 * s.f * pixels : scratch<T>(1, s.f * ld), s.f, ld);
       out.noalias() = w * Eigen::Map<RowMajor<T>>(col, patch, ld);
       if (o.bias.defined()) out.colwise() += Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(o.bias.data<T>(), s.f);
+      if (o.epilogue != Pointwise::Identity) apply_pointwise(o.epilogue, o.epilogue_alpha, out.data(), out.data(), out.size());
       for (std::int64_t k = 0; g > 1 && k < g; ++k)
         Eigen::Map<RowMajor<T>>(o.y.data<T>() + (n0 + k) * s.f * pixels, s.f, pixels) = out.middleCols(k * pixels, pixels);
     }

@@ -55,6 +55,11 @@ void run_kernel(const op::AdagradStep& o);
 void run_kernel(const op::RmspropStep& o);
 void run_kernel(const op::AdadeltaStep& o);
 
+// y = f(x) over n values on the calling thread (alpha as op::Activation takes it): an op's epilogue function,
+// applied by a kernel to a block of its output while the block is in cache.
+template <typename T>
+void apply_pointwise(Pointwise fn, double alpha, const T* x, T* y, std::int64_t n);
+
 // Element-wise loops below this many elements run on one thread: a parallel region costs a few microseconds.
 constexpr std::int64_t kParallelThreshold = 1 << 15;
 

@@ -64,13 +64,16 @@ std::vector<ChannelSums> column_sums(const T* x, std::int64_t rows, std::int64_t
   return s;
 }
 
-// The per-element pass of either kernel, out = a in + b (x - mean) + c with coefficients per channel: over channel ch
-// of an (N, C, inner) tensor, or (inner == 1) over every row at once, across the channels.
+// The per-element pass of either kernel, out = f(a in + b (x - mean) + c) with coefficients per channel: over
+// channel ch of an (N, C, inner) tensor, or (inner == 1) over every row at once, across the channels. f is the
+// forward op's epilogue, applied to each row while it is in cache (Identity for backward).
 template <typename T>
 struct Affine {
   const T *in, *x;
   T* out;
   const ChannelLayout& l;
+  Pointwise f = Pointwise::Identity;
+  double f_alpha = kFunctionDefault;
   void channel(std::int64_t ch, T a, T b, T mean, T c) const {
     for (std::int64_t n = 0; n < l.outer; ++n) {
       const T* __restrict inr = in + l.at(n, ch);
@@ -78,6 +81,7 @@ struct Affine {
       T* __restrict outr = out + l.at(n, ch);
 #pragma omp simd
       for (std::int64_t i = 0; i < l.inner; ++i) outr[i] = a * inr[i] + b * (xr[i] - mean) + c;
+      if (f != Pointwise::Identity) apply_pointwise(f, f_alpha, outr, outr, l.inner);
     }
   }
   void columns(const std::vector<T>& a, const std::vector<T>& b, const T* mean, const std::vector<T>& c) const {
@@ -88,6 +92,7 @@ struct Affine {
       T* __restrict outr = out + n * l.channels;
 #pragma omp simd
       for (std::int64_t k = 0; k < l.channels; ++k) outr[k] = a[k] * inr[k] + b[k] * (xr[k] - mean[k]) + c[k];
+      if (f != Pointwise::Identity) apply_pointwise(f, f_alpha, outr, outr, l.channels);
     }
   }
 };
@@ -108,7 +113,7 @@ void run_kernel(const op::BatchNorm& o) {
     T* means = o.mean.data<T>();
     std::vector<ChannelSums> columns;
     if (o.training && l.inner == 1) columns = column_sums(x, l.outer, l.channels);
-    const Affine<T> affine{x, x, y, l};
+    const Affine<T> affine{x, x, y, l, o.epilogue, o.epilogue_alpha};
     std::vector<T> scales(l.inner == 1 ? static_cast<std::size_t>(l.channels) : 0), shifts(scales.size()), zeros(scales.size(), T(0));
 #pragma omp parallel for schedule(static) if (o.x.numel() > kParallelThreshold)
     for (std::int64_t ch = 0; ch < l.channels; ++ch) {

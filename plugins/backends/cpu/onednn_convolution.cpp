@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "kernels.hpp"
 #include "onednn_library.hpp"
 
 namespace nnplug::cpu {
@@ -30,17 +31,39 @@ struct Key {
 // The blocked copies a plan's primitives read and write, one per role, made at first use.
 enum Role { kX, kW, kY, kDyData, kWData, kDx, kXWeights, kDyWeights, kDw, kRoles };
 
+struct Forward {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward primitive;
+};
+
 struct Plan {
   memory::dims x, w, y, bias, strides, dilation, padding;
   memory::data_type low = kF32;  // what the convolution reads its inputs as: f32, or bf16
-  std::optional<dnnl::convolution_forward::primitive_desc> forward_pd;
-  std::optional<dnnl::convolution_forward> forward;
+  std::optional<dnnl::convolution_forward::desc> forward_desc;
+  // The forward primitives, by the slope of the ReLU their output pass applies (none: no function). Backward's
+  // primitives are made with the plain one as their hint.
+  std::map<std::optional<double>, Forward> forwards;
   std::optional<dnnl::convolution_backward_data::primitive_desc> data_pd;
   std::optional<dnnl::convolution_backward_data> data;
   std::optional<dnnl::convolution_backward_weights::primitive_desc> weights_pd;
   std::optional<dnnl::convolution_backward_weights> weights;
   std::optional<memory> staged[kRoles];
   const void* x_staged_from = nullptr;  // the input whose copy staged[kX] holds, from this plan's latest forward
+
+  const Forward& forward(OnednnLibrary& lib, std::optional<double> slope) {
+    auto it = forwards.find(slope);
+    if (it != forwards.end()) return it->second;
+    dnnl::primitive_attr attr;
+    if (slope) {
+      dnnl::post_ops post;
+      post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, static_cast<float>(*slope), 0.0f);
+      attr.set_post_ops(post);
+    }
+    dnnl::convolution_forward::primitive_desc pd(*forward_desc, attr, lib.engine);
+    dnnl::convolution_forward primitive(pd);
+    return forwards.emplace(slope, Forward{std::move(pd), std::move(primitive)}).first->second;
+  }
+  const dnnl::convolution_forward::primitive_desc& hint(OnednnLibrary& lib) { return forward(lib, std::nullopt).pd; }
 };
 
 using Library = OnednnLibrary;
@@ -52,7 +75,7 @@ std::map<Key, std::unique_ptr<Plan>>& plans() {  // guarded by the library's loc
 
 memory::desc any(const memory::dims& dims, memory::data_type type = kF32) { return {dims, type, Tag::any}; }
 
-Plan& plan_for(Library& lib, const Key& k) {
+Plan& plan_for(const Key& k) {
   auto& slot = plans()[k];
   if (slot) return *slot;
   auto p = std::make_unique<Plan>();
@@ -61,13 +84,11 @@ Plan& plan_for(Library& lib, const Key& k) {
   p->strides = {k.sh, k.sw}, p->dilation = {k.dh - 1, k.dw - 1}, p->padding = {k.ph, k.pw};  // oneDNN counts dilation from 0
   using dnnl::algorithm, dnnl::prop_kind;
   p->low = k.bfloat16 ? memory::data_type::bf16 : kF32;
-  const auto desc = k.bias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x, p->low),
-                                                             any(p->w, p->low), memory::desc(p->bias, kF32, Tag::x), any(p->y), p->strides,
-                                                             p->dilation, p->padding, p->padding)
-                           : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x, p->low),
-                                                             any(p->w, p->low), any(p->y), p->strides, p->dilation, p->padding, p->padding);
-  p->forward_pd.emplace(desc, lib.engine);
-  p->forward.emplace(*p->forward_pd);
+  p->forward_desc = k.bias ? dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x, p->low),
+                                                              any(p->w, p->low), memory::desc(p->bias, kF32, Tag::x), any(p->y), p->strides,
+                                                              p->dilation, p->padding, p->padding)
+                            : dnnl::convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, any(p->x, p->low),
+                                                              any(p->w, p->low), any(p->y), p->strides, p->dilation, p->padding, p->padding);
   slot = std::move(p);
   return *slot;
 }
@@ -77,10 +98,15 @@ memory user(Library& lib, const memory::dims& dims, Tag tag, const Tensor& t) {
   return user_memory(lib, {dims, kF32, tag}, t);
 }
 
+// The plan's copy for `role`, made (again) when it does not have the layout `want`.
+void staging(Library& lib, Plan& p, Role role, const memory::desc& want) {
+  if (!p.staged[role] || p.staged[role]->get_desc() != want) p.staged[role].emplace(want, lib.engine);
+}
+
 // `from` in the layout `want`: itself when it already has it, else reordered into the plan's copy for `role`.
 memory in_layout(Library& lib, Plan& p, Role role, const memory::desc& want, memory from) {
   if (want == from.get_desc()) return from;
-  if (!p.staged[role]) p.staged[role].emplace(want, lib.engine);
+  staging(lib, p, role, want);
   dnnl::reorder(from, *p.staged[role]).execute(lib.stream, from, *p.staged[role]);
   return *p.staged[role];
 }
@@ -88,7 +114,7 @@ memory in_layout(Library& lib, Plan& p, Role role, const memory::desc& want, mem
 // Where a primitive writes an output of layout `want` that belongs in `to`: `to` itself, or the plan's copy.
 memory output(Library& lib, Plan& p, Role role, const memory::desc& want, const memory& to) {
   if (want == to.get_desc()) return to;
-  if (!p.staged[role]) p.staged[role].emplace(want, lib.engine);
+  staging(lib, p, role, want);
   return *p.staged[role];
 }
 
@@ -105,7 +131,7 @@ Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias, bool bf
 template <typename Body>
 bool run_planned(const char* op, const Tensor& x, const backends::WindowShape& s, const Key& key, Body&& body) {
   if (x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
-  run_on_onednn(op, [&](Library& lib) { body(lib, plan_for(lib, key)); });
+  run_on_onednn(op, [&](Library& lib) { body(lib, plan_for(key)); });
   return true;
 }
 
@@ -118,7 +144,8 @@ bool onednn_has_bfloat16() {
 
 bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfloat16) {
   return run_planned("conv2d", o.x, s, key_of(s, o.window, o.bias.defined(), bfloat16), [&](Library& lib, Plan& p) {
-    const auto& pd = *p.forward_pd;
+    const std::optional<double> slope = relu_slope(o.epilogue, o.epilogue_alpha);
+    const auto& [pd, forward] = p.forward(lib, slope);
     const memory y_user = user(lib, p.y, Tag::nchw, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
     const memory x = in_layout(lib, p, kX, pd.src_desc(), user(lib, p.x, Tag::nchw, o.x));
     p.x_staged_from = x.get_data_handle() == o.x.data() ? nullptr : o.x.data();
@@ -126,9 +153,10 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
                                          {DNNL_ARG_WEIGHTS, in_layout(lib, p, kW, pd.weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
                                          {DNNL_ARG_DST, y}};
     if (o.bias.defined()) args.emplace(DNNL_ARG_BIAS, user(lib, p.bias, Tag::x, o.bias));
-    p.forward->execute(lib.stream, args);
+    forward.execute(lib.stream, args);
     copy_back(lib, y, y_user);
     lib.stream.wait();
+    if (!slope && o.epilogue != Pointwise::Identity) run_kernel(op::Activation{o.y, o.y, o.epilogue, o.epilogue_alpha});
   });
 }
 
@@ -141,7 +169,7 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
       if (!p.data_pd) {
         p.data_pd.emplace(dnnl::convolution_backward_data::desc(algorithm::convolution_direct, any(p.x), any(p.w, p.low), any(p.y, p.low),
                                                                 p.strides, p.dilation, p.padding, p.padding),
-                          lib.engine, *p.forward_pd);
+                          lib.engine, p.hint(lib));
         p.data.emplace(*p.data_pd);
       }
       const memory dx_user = user(lib, p.x, Tag::nchw, o.dx), dx = output(lib, p, kDx, p.data_pd->diff_src_desc(), dx_user);
@@ -158,7 +186,7 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
                                                                        p.dilation, p.padding, p.padding)
                             : dnnl::convolution_backward_weights::desc(algorithm::convolution_direct, any(p.x, p.low), any(p.w),
                                                                        any(p.y, p.low), p.strides, p.dilation, p.padding, p.padding);
-      p.weights_pd.emplace(desc, lib.engine, *p.forward_pd);
+      p.weights_pd.emplace(desc, lib.engine, p.hint(lib));
       p.weights.emplace(*p.weights_pd);
     }
     const memory dw_user = user(lib, p.w, Tag::oihw, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);

@@ -2,11 +2,13 @@
 // What the oneDNN paths share (convolutions, matrix products): one engine and stream, and one lock, because their
 // plans keep staging copies that two threads must not use at once. Only included where NNPLUG_HAVE_ONEDNN is set.
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/ops.hpp"
 #include "nnplug/tensor.hpp"
 
 namespace nnplug::cpu {
@@ -25,6 +27,14 @@ inline OnednnLibrary& onednn_library() {
 // A float32 tensor's values as oneDNN memory of layout `desc`, without a copy.
 inline dnnl::memory user_memory(OnednnLibrary& lib, const dnnl::memory::desc& desc, const Tensor& t) {
   return dnnl::memory(desc, lib.engine, const_cast<float*>(t.data<float>()));
+}
+
+// The function of an op's epilogue that a primitive's output pass applies (oneDNN's eltwise_relu post-op), as its
+// slope below zero: 0 for ReLU, alpha for leaky ReLU; none for any other function, which runs after the primitive.
+inline std::optional<double> relu_slope(Pointwise fn, double alpha) {
+  if (fn == Pointwise::Relu) return 0.0;
+  if (fn == Pointwise::LeakyRelu) return pointwise_alpha(fn, alpha);
+  return std::nullopt;
 }
 
 // Runs body(library) under the lock. oneDNN's own errors (an unsupported shape, no memory) become BackendErrors

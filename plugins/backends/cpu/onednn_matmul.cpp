@@ -28,14 +28,6 @@ struct Key {
   auto operator<=>(const Key&) const = default;
 };
 
-// The ReLU the output pass can apply, as its slope below zero (0 for ReLU, alpha for leaky ReLU), or none.
-std::optional<double> fused_relu_slope(const op::Gemm& o, bool bias_fused) {
-  if (o.bias.defined() && !bias_fused) return std::nullopt;  // the function comes after the bias
-  if (o.epilogue == Pointwise::Relu) return 0.0;
-  if (o.epilogue == Pointwise::LeakyRelu) return pointwise_alpha(o.epilogue, o.epilogue_alpha);
-  return std::nullopt;
-}
-
 // A row-major (rows x cols) matrix, or the transpose of one stored (cols x rows), as oneDNN strides.
 memory::desc matrix(std::int64_t rows, std::int64_t cols, bool transposed, memory::data_type type) {
   return {{rows, cols}, type, transposed ? memory::dims{1, rows} : memory::dims{cols, 1}};
@@ -77,9 +69,10 @@ OnednnGemmDone onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, st
   if (o.c.dtype() != DType::Float32 || m == 0 || n == 0 || k == 0) return {};  // k == 0: C = beta C, Eigen does it
   // oneDNN scales the bias with the product: it joins the output pass only where alpha is 1.
   const bool bias = o.bias.defined() && o.alpha == 1.0;
-  const std::optional<double> relu_slope = fused_relu_slope(o, bias);
+  // The function comes after the bias: it joins the output pass only where the bias did.
+  const std::optional<double> slope = o.bias.defined() && !bias ? std::nullopt : relu_slope(o.epilogue, o.epilogue_alpha);
   run_on_onednn("gemm", [&](OnednnLibrary& lib) {
-    const Key key{m, n, k, o.trans_a, o.trans_b, o.alpha, o.beta, bfloat16, bias, relu_slope.has_value(), relu_slope.value_or(0.0)};
+    const Key key{m, n, k, o.trans_a, o.trans_b, o.alpha, o.beta, bfloat16, bias, slope.has_value(), slope.value_or(0.0)};
     auto& slot = plans()[key];
     if (!slot) slot = std::make_unique<Plan>(lib, key);
     Plan& p = *slot;
@@ -94,7 +87,7 @@ OnednnGemmDone onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, st
     p.product.execute(lib.stream, args);
     lib.stream.wait();
   });
-  return {true, bias, relu_slope.has_value()};
+  return {true, bias, slope.has_value()};
 }
 
 }  // namespace nnplug::cpu

@@ -86,6 +86,7 @@ void run_kernel(const op::BatchNorm& o, DeviceContext& ctx) {
         o.running_mean.data<T>(), o.running_var.data<T>(), l, o.momentum, o.eps, o.training);
   });
   check_launch("batch_norm");
+  if (o.epilogue != Pointwise::Identity) run_kernel(op::Activation{o.y, o.y, o.epilogue, o.epilogue_alpha}, ctx);  // a kernel of its own
 }
 
 void run_kernel(const op::BatchNormGrad& o, DeviceContext& ctx) {

@@ -138,6 +138,8 @@ void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
   if (o.bias.defined())
     check_cudnn(cudnnAddTensor(ctx.cudnn(), kOne.of(s.dtype), p.bias, o.bias.data(), kOne.of(s.dtype), p.y_wide, o.y.data()), "conv2d",
                 "cudnnAddTensor");
+  // The epilogue, as a kernel of its own after the convolution (cudnnConvolutionBiasActivationForward is not used yet).
+  if (o.epilogue != Pointwise::Identity) run_kernel(op::Activation{o.y, o.y, o.epilogue, o.epilogue_alpha}, ctx);
 }
 
 void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "nnplug/fused_relu.hpp"
 #include "nnplug/plugin.hpp"
 #include "rank_statistics.hpp"
 
@@ -52,16 +53,20 @@ class BatchNorm final : public Layer {
     return communicator_ != nullptr;
   }
 
+  // A ReLU after this layer (ResNet's conv, batch norm, ReLU) runs in its output pass.
+  bool fuse_activation(const Activation& next) override { return relu_.take(next); }
+
   const Tensor& forward(const Tensor& x) override {
     x_ = x;
     ensure(y_, *backend_, x.shape(), dtype_);
     if (training_ && communicator_) forward_synchronised(x);
     else backend_->run(op::BatchNorm{x, gamma_.value, beta_.value, y_, mean_, invstd_, running_mean_.value, running_var_.value,
-                                     momentum_, eps_, training_});
+                                     momentum_, eps_, training_, relu_.epilogue()});
     return y_;
   }
 
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+  const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
+    const Tensor& dy = relu_.gradient_before(y_, dy_out);
     if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_);
     else dx_ = Tensor();
     const bool synchronised = training_ && communicator_;
@@ -93,7 +98,8 @@ class BatchNorm final : public Layer {
     // them as mean_ and invstd_ for backward.
     from_host(scratch_[0], all.mean);
     from_host(scratch_[1], all.var);
-    backend_->run(op::BatchNorm{x, gamma_.value, beta_.value, y_, mean_, invstd_, scratch_[0], scratch_[1], momentum_, eps_, false});
+    backend_->run(op::BatchNorm{x, gamma_.value, beta_.value, y_, mean_, invstd_, scratch_[0], scratch_[1], momentum_, eps_, false,
+                                relu_.epilogue()});
     std::vector<double> unbiased = all.var;
     for (double& v : unbiased) v *= all.count / (all.count - 1);
     from_host(scratch_[1], unbiased);
@@ -135,6 +141,7 @@ class BatchNorm final : public Layer {
   DType dtype_ = DType::Float32;
   bool training_ = true;
   Parameter gamma_, beta_, running_mean_, running_var_;
+  FusedRelu relu_;
   Tensor x_, y_, dx_, mean_, invstd_;
 };
 

@@ -4,6 +4,7 @@
 // Input and output are NCHW; the weight is [filters, C, kh, kw] as PyTorch stores it.
 #include <fmt/format.h>
 
+#include "nnplug/fused_relu.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
 
@@ -46,15 +47,19 @@ class Conv2dLayer final : public Layer {
     return {&weight_};
   }
 
+  // A ReLU after this layer runs in the convolution's output pass.
+  bool fuse_activation(const Activation& next) override { return relu_.take(next); }
+
   const Tensor& forward(const Tensor& x) override {
     x_ = x;
     ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_);
-    backend_->run(op::Conv2d{x, weight_.value, use_bias_ ? bias_.value : Tensor(), y_, spec_.window});
+    backend_->run(op::Conv2d{x, weight_.value, use_bias_ ? bias_.value : Tensor(), y_, spec_.window, relu_.epilogue()});
     return y_;
   }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+  const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
     if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_);
     else dx_ = Tensor();
+    const Tensor& dy = relu_.gradient_before(y_, dy_out);
     backend_->run(op::Conv2dGrad{x_, weight_.value, dy, dx_, weight_.grad, use_bias_ ? bias_.grad : Tensor(), spec_.window});
     return dx_;
   }
@@ -69,6 +74,7 @@ class Conv2dLayer final : public Layer {
   DType dtype_ = DType::Float32;
   Shape output_;
   Parameter weight_, bias_;
+  FusedRelu relu_;
   Tensor x_, y_, dx_;
 };
 

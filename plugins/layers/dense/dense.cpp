@@ -1,6 +1,7 @@
 // Layer 'dense' (PyTorch's Linear): y = x W^T + b, W stored [out, in] as PyTorch stores it.
 // Parameters: units (required), bias (default true), in_features (optional; checked against the input),
 // weight_init (default xavier_uniform), bias_init (default zeros).
+#include "nnplug/fused_relu.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -41,25 +42,19 @@ class Dense final : public Layer {
     return {&weight_};
   }
 
-  // A ReLU after this layer runs in the product's output pass: relu'(z) is read from y = relu(z) (both are 0
-  // exactly where z <= 0), so backward needs nothing more than y.
-  bool fuse_activation(const Activation& next) override {
-    const auto f = next.pointwise();
-    if (!f || f->fn != Pointwise::Relu) return false;
-    activation_ = *f;
-    return true;
-  }
+  // A ReLU after this layer runs in the product's output pass.
+  bool fuse_activation(const Activation& next) override { return relu_.take(next); }
 
   const Tensor& forward(const Tensor& x) override {
     x_ = x;
     ensure(y_, *backend_, Shape{x.dim(0), units_}, dtype_);
     backend_->run(op::Gemm{.a = x, .b = weight_.value, .c = y_, .trans_b = true, .bias = use_bias_ ? bias_.value : Tensor(),
-                           .epilogue = activation_.fn, .epilogue_alpha = activation_.alpha});
+                           .epilogue = relu_.epilogue()});
     return y_;
   }
 
   const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
-    const Tensor& dy = gradient_of_product(dy_out);
+    const Tensor& dy = relu_.gradient_before(y_, dy_out);
     // dW = dy^T x   [out, in];   db = sum over rows of dy;   dx = dy W   [N, in]
     backend_->run(op::Gemm{.a = dy, .b = x_, .c = weight_.grad, .trans_a = true});
     if (use_bias_) backend_->run(op::SumRows{dy, bias_.grad});
@@ -73,22 +68,14 @@ class Dense final : public Layer {
   }
 
  private:
-  // The gradient of z = x W^T + b given that of this layer's output: the same, or f'(z) times it where an
-  // activation f was fused.
-  const Tensor& gradient_of_product(const Tensor& dy_out) {
-    if (activation_.fn == Pointwise::Identity) return dy_out;
-    backend_->run(op::ActivationGrad{y_, y_, dy_out, ensure(dz_, *backend_, y_.shape(), dtype_), activation_.fn, activation_.alpha});
-    return dz_;
-  }
-
   std::int64_t units_, in_features_;
   bool use_bias_;
   Params weight_init_, bias_init_;
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
   Parameter weight_, bias_;
-  PointwiseFunction activation_;  // applied in forward's output pass (fuse_activation); Identity: none
-  Tensor x_, y_, dz_, dx_;
+  FusedRelu relu_;
+  Tensor x_, y_, dx_;
 };
 
 }  // namespace

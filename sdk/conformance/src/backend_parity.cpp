@@ -92,6 +92,9 @@ std::vector<ParityCase> cases() {
                    [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }}));
     }
   }
+  // A convolution with its bias and ReLU in the output pass (op::Conv2d's epilogue: X11's conv, ReLU).
+  c.push_back(product({"conv2d with bias and relu", {in({2, 16, 6, 7}), in({4, 16, 3, 3}), in({4}), out({2, 4, 6, 7})},
+                       [same3](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], same3, Pointwise::Relu}; }}));
   const Window2d pool{2, 2, 2, 2, 0, 0, 1, 1}, padded{3, 3, 2, 2, 1, 1, 1, 1};
   for (const Window2d& g : {pool, padded}) {
     const Shape y{2, 3, g.out_h(6), g.out_w(7)};
@@ -105,6 +108,12 @@ std::vector<ParityCase> cases() {
                [](const T& t) {
                  t[0].backend().run(op::Fill{t[7], 1.0});  // running_var > 0
                  return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
+               }});
+  // With the ReLU after it in its output pass (op::BatchNorm's epilogue: ResNet's batch norm, ReLU).
+  c.push_back({"batch_norm with relu", {in({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), out({3}), out({3})},
+               [](const T& t) {
+                 t[0].backend().run(op::Fill{t[7], 1.0});
+                 return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0.1, 1e-5, true, Pointwise::Relu};
                }});
   c.push_back({"softmax_cross_entropy", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})},
                [](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3]}; }});

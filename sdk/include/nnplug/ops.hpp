@@ -188,11 +188,14 @@ struct Dropout {
 // Uses the batch mean and biased variance; y = gamma (x - mean) * invstd + beta with invstd = 1 / sqrt(var + eps).
 // Saves mean and invstd (C) for the backward pass, and updates running_mean and running_var (C) as PyTorch:
 // running = (1 - momentum) running + momentum batch, with the unbiased variance. With training false it
-// normalises with the running statistics (and saves those as mean and invstd).
+// normalises with the running statistics (and saves those as mean and invstd). y = f(that) where an epilogue
+// function is given (as op::Gemm's: a batch norm and the ReLU after it, in one pass).
 struct BatchNorm {
   Tensor x, gamma, beta, y, mean, invstd, running_mean, running_var;
   double momentum = 0.1, eps = 1e-5;
   bool training = true;
+  Pointwise epilogue = Pointwise::Identity;
+  double epilogue_alpha = kFunctionDefault;
 };
 
 // The backward pass of BatchNorm: dgamma = sum dy * xhat, dbeta = sum dy (per channel), and dx, through the
@@ -244,10 +247,13 @@ struct AddNoise {
 };
 
 // 2-D convolution (cross-correlation, as torch.nn.Conv2d). x: (N, C, H, W); w: (F, C, KH, KW); bias: (F) or
-// undefined; y: (N, F, OH, OW) with OH, OW from the window.
+// undefined; y: (N, F, OH, OW) with OH, OW from the window. y = f(conv + bias) where an epilogue function is given
+// (as op::Gemm's: a convolution and the ReLU after it, in one output pass).
 struct Conv2d {
   Tensor x, w, bias, y;
   Window2d window;
+  Pointwise epilogue = Pointwise::Identity;
+  double epilogue_alpha = kFunctionDefault;
 };
 
 // Its backward pass: dw and dbias (if defined) are written; dx (if defined) is written.
