@@ -1,8 +1,12 @@
 // The CPU backend's kernels between X11's convolutions, in float32, on X11's shapes at batch 128: batch
-// normalisation (forward in training mode, and backward; also on a dense layer's shape) and dropout. Microseconds
-// per call, best of five rounds.
+// normalisation (forward in training mode, and backward; also on a dense layer's shape) and dropout; and what a
+// ReLU costs after X11's convolutions (float32 and, where the CPU has it, mixed precision) and after a batch norm,
+// taken into the op's output pass (its epilogue) or run as an op of its own. Microseconds per call, best of five
+// rounds.
 //   usage: x11_kernels_bench [--calls N]
+#include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -31,6 +35,22 @@ Tensor filled(Backend& be, const Shape& shape, double value) {
   return t;
 }
 
+// The ReLU after an op: run(epilogue) runs the op with that epilogue function. The two ways are timed in turn, three
+// times each, so that a slow spell of the machine does not fall on one of them only.
+void relu_after(const std::string& what, const Tensor& y, int calls, const std::function<void(Pointwise)>& run) {
+  Backend& be = y.backend();
+  double alone = 1e300, fused = 1e300, separate = 1e300;
+  for (int turn = 0; turn < 3; ++turn) {
+    alone = std::min(alone, best_per_call<std::micro>([&] { run(Pointwise::Identity); }, calls));
+    fused = std::min(fused, best_per_call<std::micro>([&] { run(Pointwise::Relu); }, calls));
+    separate = std::min(separate, best_per_call<std::micro>([&] {
+      run(Pointwise::Identity);
+      be.run(op::Activation{y, y, Pointwise::Relu});
+    }, calls));
+  }
+  fmt::print("{:<34} {:>14.1f} {:>14.1f} {:>14.1f}\n", what, alone, fused, separate);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,5 +74,31 @@ int main(int argc, char** argv) {
     std::uint64_t seed = 0;
     const double took = best_per_call<std::micro>([&] { cpu->run(op::Dropout{x, y, mask, DropoutKind::Inverted, 0.3, ++seed, 0}); }, calls);
     fmt::print("{:<22} {:>14.1f}\n", shape.str(), took);
+  }
+
+  fmt::print("\n{:<34} {:>14} {:>14} {:>14}\n", "ReLU after (us)", "none", "in its pass", "an op after");
+  const Registry& registry = load_plugins();
+  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"float32", cpu}};
+  try {
+    backends.emplace_back("bfloat16", registry.create_backend(Params("bench", Params::Json{{"type", "cpu"}, {"precision", "bfloat16"}})));
+  } catch (const Error& e) {
+    fmt::print("(no mixed precision: {})\n", e.what());
+  }
+  const Window2d same3{3, 3, 1, 1, 1, 1, 1, 1};
+  for (const auto& [precision, be] : backends)
+    for (const auto& [c, hw, f] : {std::tuple{32, 28, 32}, std::tuple{64, 14, 64}, std::tuple{128, 7, 128}}) {
+      Tensor x = normal(*be, Shape{128, c, hw, hw}, 0.0, 1.0, 4), w = normal(*be, Shape{f, c, 3, 3}, 0.0, 0.05, 5);
+      Tensor b = filled(*be, Shape{f}, 0.1), y = be->empty(Shape{128, f, hw, hw}, DType::Float32);
+      relu_after(fmt::format("conv2d {}, {}x{}x{} ({})", f, c, hw, hw, precision), y, calls,
+                 [&](Pointwise fn) { be->run(op::Conv2d{x, w, b, y, same3, fn}); });
+    }
+  for (const Shape& shape : {Shape{128, 32, 28, 28}, Shape{128, 64, 14, 14}, Shape{128, 128, 7, 7}}) {
+    const Shape per_channel{shape[1]};
+    Tensor x = normal(*cpu, shape, 0.5, 2.0, 1), y = cpu->empty(shape, DType::Float32);
+    Tensor gamma = filled(*cpu, per_channel, 1.5), beta = filled(*cpu, per_channel, 0.1), mean = filled(*cpu, per_channel, 0),
+           invstd = filled(*cpu, per_channel, 1), running_mean = filled(*cpu, per_channel, 0), running_var = filled(*cpu, per_channel, 1);
+    relu_after(fmt::format("batch_norm {}", shape.str()), y, calls, [&](Pointwise fn) {
+      cpu->run(op::BatchNorm{x, gamma, beta, y, mean, invstd, running_mean, running_var, 0.1, 1e-5, true, fn});
+    });
   }
 }

@@ -66,7 +66,8 @@ std::vector<ChannelSums> column_sums(const T* x, std::int64_t rows, std::int64_t
 
 // The per-element pass of either kernel, out = f(a in + b (x - mean) + c) with coefficients per channel: over
 // channel ch of an (N, C, inner) tensor, or (inner == 1) over every row at once, across the channels. f is the
-// forward op's epilogue, applied to each row while it is in cache (Identity for backward).
+// forward op's epilogue (Identity for backward): ReLU runs in the same vector loop; any other function is applied
+// to each row after it, while the row is in cache (a call per row made a fused ReLU slower than a pass of its own).
 template <typename T>
 struct Affine {
   const T *in, *x;
@@ -74,26 +75,42 @@ struct Affine {
   const ChannelLayout& l;
   Pointwise f = Pointwise::Identity;
   double f_alpha = kFunctionDefault;
+
   void channel(std::int64_t ch, T a, T b, T mean, T c) const {
-    for (std::int64_t n = 0; n < l.outer; ++n) {
-      const T* __restrict inr = in + l.at(n, ch);
-      const T* __restrict xr = x + l.at(n, ch);
-      T* __restrict outr = out + l.at(n, ch);
+    with_inline_function([&](auto fn) {
+      for (std::int64_t n = 0; n < l.outer; ++n) {
+        const T* __restrict inr = in + l.at(n, ch);
+        const T* __restrict xr = x + l.at(n, ch);
+        T* __restrict outr = out + l.at(n, ch);
 #pragma omp simd
-      for (std::int64_t i = 0; i < l.inner; ++i) outr[i] = a * inr[i] + b * (xr[i] - mean) + c;
-      if (f != Pointwise::Identity) apply_pointwise(f, f_alpha, outr, outr, l.inner);
-    }
+        for (std::int64_t i = 0; i < l.inner; ++i) outr[i] = fn(a * inr[i] + b * (xr[i] - mean) + c);
+        after_row(outr, l.inner);
+      }
+    });
   }
   void columns(const std::vector<T>& a, const std::vector<T>& b, const T* mean, const std::vector<T>& c) const {
+    with_inline_function([&](auto fn) {
 #pragma omp parallel for schedule(static) if (l.outer * l.channels > kParallelThreshold)
-    for (std::int64_t n = 0; n < l.outer; ++n) {
-      const T* __restrict inr = in + n * l.channels;
-      const T* __restrict xr = x + n * l.channels;
-      T* __restrict outr = out + n * l.channels;
+      for (std::int64_t n = 0; n < l.outer; ++n) {
+        const T* __restrict inr = in + n * l.channels;
+        const T* __restrict xr = x + n * l.channels;
+        T* __restrict outr = out + n * l.channels;
 #pragma omp simd
-      for (std::int64_t k = 0; k < l.channels; ++k) outr[k] = a[k] * inr[k] + b[k] * (xr[k] - mean[k]) + c[k];
-      if (f != Pointwise::Identity) apply_pointwise(f, f_alpha, outr, outr, l.channels);
-    }
+        for (std::int64_t k = 0; k < l.channels; ++k) outr[k] = fn(a[k] * inr[k] + b[k] * (xr[k] - mean[k]) + c[k]);
+        after_row(outr, l.channels);
+      }
+    });
+  }
+
+ private:
+  // Calls body with the function the vector loop applies: ReLU, or the identity.
+  template <typename Body>
+  void with_inline_function(Body&& body) const {
+    if (f == Pointwise::Relu) body([](T v) { return std::max(v, T(0)); });
+    else body([](T v) { return v; });
+  }
+  void after_row(T* row, std::int64_t n) const {
+    if (f != Pointwise::Identity && f != Pointwise::Relu) apply_pointwise(f, f_alpha, row, row, n);
   }
 };
 
