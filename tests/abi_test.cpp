@@ -54,7 +54,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {13, 0x1f2d822e2167e5a0ULL},
     {14, 0x1e83c806b20f0e95ULL},
     {15, 0xb69a3176f8ca66feULL},
-    {16, 0x328e1649bd962ea8ULL},
+    {16, 0xd4de1a661bb3d597ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

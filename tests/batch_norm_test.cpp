@@ -133,6 +133,54 @@ TEST(BatchNorm, EpilogueAppliesTheFunctionToTheNormalisedValues) {
     }
 }
 
+// Backward through the ReLU before the layer as well (input_activation): x = relu(z) holds zeros, and dx is the
+// closed form where x > 0 and 0 where x = 0; in training and eval mode, on (N, C, H, W) and (N, C).
+TEST(BatchNorm, BackwardTakesTheGradientThroughTheReluBeforeIt) {
+  auto be = cpu_backend();
+  for (const Shape& shape : {Shape{4, 3, 5, 2}, Shape{12, 3}})
+    for (const bool training : {true, false}) {
+      SCOPED_TRACE(fmt::format("{}, training {}", shape.str(), training));
+      const std::int64_t n = shape[0], channels = shape[1], inner = shape.numel() / (n * channels);
+      auto x = random_normal(static_cast<std::size_t>(shape.numel()), 41);
+      for (double& v : x) v = std::max(v, 0.0);
+      const auto dy = random_normal(x.size(), 42);
+      const std::vector<double> gamma{1.5, -0.5, 2}, beta{0.25, 0.5, -1}, running_mean{0.1, -0.2, 0.3}, running_var{0.5, 2, 1};
+      const Shape channel{channels};
+      Tensor tx = tensor(*be, shape, x), y = be->empty(shape, DType::Float64), mean = be->empty(channel, DType::Float64),
+             invstd = be->empty(channel, DType::Float64), dx = be->empty(shape, DType::Float64), g = tensor(*be, channel, gamma),
+             dgamma = be->empty(channel, DType::Float64), dbeta = be->empty(channel, DType::Float64);
+      be->run(op::BatchNorm{tx, g, tensor(*be, channel, beta), y, mean, invstd, tensor(*be, channel, running_mean),
+                            tensor(*be, channel, running_var), 0.1, 1e-5, training});
+      be->run(op::BatchNormGrad{tx, g, tensor(*be, shape, dy), mean, invstd, dx, dgamma, dbeta, training, Pointwise::Relu});
+      const auto got = to_host<double>(dx);
+      int zeros = 0;
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const auto k = static_cast<std::size_t>(c);
+        const auto at = [&](std::int64_t b, std::int64_t i) { return static_cast<std::size_t>((b * channels + c) * inner + i); };
+        const double m = static_cast<double>(n * inner);
+        double mu = running_mean[k], var = running_var[k], sum_dy = 0, sum_dy_xhat = 0;
+        if (training) {
+          mu = var = 0;
+          for (std::int64_t b = 0; b < n; ++b)
+            for (std::int64_t i = 0; i < inner; ++i) mu += x[at(b, i)] / m;
+          for (std::int64_t b = 0; b < n; ++b)
+            for (std::int64_t i = 0; i < inner; ++i) var += (x[at(b, i)] - mu) * (x[at(b, i)] - mu) / m;
+        }
+        const double is = 1.0 / std::sqrt(var + 1e-5);
+        for (std::int64_t b = 0; b < n; ++b)
+          for (std::int64_t i = 0; i < inner; ++i) sum_dy += dy[at(b, i)], sum_dy_xhat += dy[at(b, i)] * (x[at(b, i)] - mu) * is;
+        for (std::int64_t b = 0; b < n; ++b)
+          for (std::int64_t i = 0; i < inner; ++i) {
+            const double xhat = (x[at(b, i)] - mu) * is;
+            const double through_bn = training ? gamma[k] * is / m * (m * dy[at(b, i)] - sum_dy - xhat * sum_dy_xhat) : gamma[k] * is * dy[at(b, i)];
+            zeros += x[at(b, i)] == 0;
+            EXPECT_NEAR(got[at(b, i)], x[at(b, i)] > 0 ? through_bn : 0.0, 1e-12) << "channel " << c << ", sample " << b << ", element " << i;
+          }
+      }
+      EXPECT_GT(zeros, 0) << "no value for the ReLU to have cut";
+    }
+}
+
 // The CPU kernels in float32 on values far from zero (mean 1000, standard deviation 0.5: a one-pass variance
 // without a shift would lose every digit) against the closed forms in double, on the float32 inputs: convolution
 // activations (N, C, H, W) and a dense layer's (N, C).

@@ -134,13 +134,22 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
 }
 
 void Model::fuse_activations() {
-  for (auto& entry : layers_) {
+  const auto watched = [](const Entry& e) {
+    return e.consumers != 1 || std::any_of(e.bound.begin(), e.bound.end(), [](const auto& b) { return b.parameter == nullptr; });
+  };
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    Entry& entry = layers_[i];
     auto* activation = dynamic_cast<ActivationLayer*>(entry.layer.get());
     if (!activation || entry.inputs.size() != 1 || entry.inputs[0] == kInput) continue;
     Entry& producer = layers_[entry.inputs[0]];
-    const bool watched = producer.consumers != 1 || std::any_of(producer.bound.begin(), producer.bound.end(),
-                                                                [](const auto& b) { return b.parameter == nullptr; });
-    if (!watched && producer.layer->fuse_activation(activation->activation())) activation->pass_through();
+    if (watched(producer) || !producer.layer->fuse_activation(activation->activation())) continue;
+    activation->pass_through();
+    // The one layer that reads the activation's output may take the gradient through it as well.
+    const auto f = activation->activation().pointwise();
+    const auto reader = std::find_if(layers_.begin() + static_cast<std::ptrdiff_t>(i) + 1, layers_.end(),
+                                     [&](const Entry& e) { return e.inputs == std::vector<std::size_t>{i}; });
+    if (f && !watched(entry) && reader != layers_.end() && !reader->layer->merges() && reader->layer->take_input_activation_gradient(*f))
+      producer.layer->leave_activation_gradient_to_next();
   }
 }
 

@@ -66,8 +66,9 @@ std::vector<ChannelSums> column_sums(const T* x, std::int64_t rows, std::int64_t
 
 // The per-element pass of either kernel, out = f(a in + b (x - mean) + c) with coefficients per channel: over
 // channel ch of an (N, C, inner) tensor, or (inner == 1) over every row at once, across the channels. f is the
-// forward op's epilogue (Identity for backward): ReLU runs in the same vector loop; any other function is applied
-// to each row after it, while the row is in cache (a call per row made a fused ReLU slower than a pass of its own).
+// forward op's epilogue: ReLU runs in the same vector loop; any other function is applied to each row after it,
+// while the row is in cache (a call per row made a fused ReLU slower than a pass of its own). Backward's ReLU
+// before the layer (input_relu) keeps out where x > 0 and writes 0 elsewhere, in the same loop.
 template <typename T>
 struct Affine {
   const T *in, *x;
@@ -75,6 +76,7 @@ struct Affine {
   const ChannelLayout& l;
   Pointwise f = Pointwise::Identity;
   double f_alpha = kFunctionDefault;
+  bool input_relu = false;
 
   void channel(std::int64_t ch, T a, T b, T mean, T c) const {
     with_inline_function([&](auto fn) {
@@ -83,7 +85,7 @@ struct Affine {
         const T* __restrict xr = x + l.at(n, ch);
         T* __restrict outr = out + l.at(n, ch);
 #pragma omp simd
-        for (std::int64_t i = 0; i < l.inner; ++i) outr[i] = fn(a * inr[i] + b * (xr[i] - mean) + c);
+        for (std::int64_t i = 0; i < l.inner; ++i) outr[i] = fn(a * inr[i] + b * (xr[i] - mean) + c, xr[i]);
         after_row(outr, l.inner);
       }
     });
@@ -96,18 +98,19 @@ struct Affine {
         const T* __restrict xr = x + n * l.channels;
         T* __restrict outr = out + n * l.channels;
 #pragma omp simd
-        for (std::int64_t k = 0; k < l.channels; ++k) outr[k] = fn(a[k] * inr[k] + b[k] * (xr[k] - mean[k]) + c[k]);
+        for (std::int64_t k = 0; k < l.channels; ++k) outr[k] = fn(a[k] * inr[k] + b[k] * (xr[k] - mean[k]) + c[k], xr[k]);
         after_row(outr, l.channels);
       }
     });
   }
 
  private:
-  // Calls body with the function the vector loop applies: ReLU, or the identity.
+  // Calls body with the function of (value, x) the vector loop applies: ReLU, the mask of input_relu, or the identity.
   template <typename Body>
   void with_inline_function(Body&& body) const {
-    if (f == Pointwise::Relu) body([](T v) { return std::max(v, T(0)); });
-    else body([](T v) { return v; });
+    if (f == Pointwise::Relu) body([](T v, T) { return std::max(v, T(0)); });
+    else if (input_relu) body([](T v, T xv) { return xv > T(0) ? v : T(0); });
+    else body([](T v, T) { return v; });
   }
   void after_row(T* row, std::int64_t n) const {
     if (f != Pointwise::Identity && f != Pointwise::Relu) apply_pointwise(f, f_alpha, row, row, n);
@@ -168,7 +171,7 @@ void run_kernel(const op::BatchNormGrad& o) {
     const T* means = o.mean.data<T>();
     T* dx = o.dx.defined() ? o.dx.data<T>() : nullptr;
     const double m = static_cast<double>(l.per_channel());
-    const Affine<T> affine{dy, x, dx, l};
+    const Affine<T> affine{.in = dy, .x = x, .out = dx, .l = l, .input_relu = o.input_activation == Pointwise::Relu};
     std::vector<T> as(l.inner == 1 ? static_cast<std::size_t>(l.channels) : 0), bs(as.size()), cs(as.size());
     // sum dy and sum dy (x - mean) per channel.
     std::vector<double> sum_dy(static_cast<std::size_t>(l.channels), 0.0), sum_dy_xc(sum_dy.size(), 0.0);
@@ -219,6 +222,9 @@ void run_kernel(const op::BatchNormGrad& o) {
     }
     if (dx && l.inner == 1) affine.columns(as, bs, means, cs);
   });
+  // Any other function before the layer: dx taken through it by a pass of its own.
+  if (o.dx.defined() && o.input_activation != Pointwise::Identity && o.input_activation != Pointwise::Relu)
+    run_kernel(op::ActivationGrad{o.x, o.x, o.dx, o.dx, o.input_activation});
 }
 
 }  // namespace nnplug::cpu

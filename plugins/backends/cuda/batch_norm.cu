@@ -100,6 +100,8 @@ void run_kernel(const op::BatchNormGrad& o, DeviceContext& ctx) {
         o.dbeta.data<T>(), l, o.training);
   });
   check_launch("batch_norm_grad");
+  if (o.dx.defined() && o.input_activation != Pointwise::Identity)  // a kernel of its own
+    run_kernel(op::ActivationGrad{o.x, o.x, o.dx, o.dx, o.input_activation}, ctx);
 }
 
 }  // namespace nnplug::cuda

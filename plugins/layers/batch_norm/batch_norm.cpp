@@ -55,6 +55,12 @@ class BatchNorm final : public Layer {
 
   // A ReLU after this layer (ResNet's conv, batch norm, ReLU) runs in its output pass.
   bool fuse_activation(const Activation& next) override { return relu_.take(next); }
+  void leave_activation_gradient_to_next() override { relu_.leave_gradient_to_next(); }
+  // The ReLU before this layer (X11's conv, ReLU, batch norm): its gradient joins the pass that writes dx.
+  bool take_input_activation_gradient(const PointwiseFunction& f) override {
+    input_relu_ = f.fn == Pointwise::Relu;
+    return input_relu_;
+  }
 
   const Tensor& forward(const Tensor& x) override {
     x_ = x;
@@ -72,8 +78,14 @@ class BatchNorm final : public Layer {
     const bool synchronised = training_ && communicator_;
     // Synchronised, an eval-mode pass gives this rank's sums (dgamma = sum dy xhat, dbeta = sum dy, with the global
     // statistics) and dx = gamma invstd dy, which the global sums then correct.
-    backend_->run(op::BatchNormGrad{x_, gamma_.value, dy, mean_, invstd_, dx_, gamma_.grad, beta_.grad, training_ && !synchronised});
-    if (synchronised && need_input_grad) correct_input_gradient();
+    // Synchronised, the ReLU before this layer is taken through once dx is whole.
+    const Pointwise input = input_relu_ ? Pointwise::Relu : Pointwise::Identity;
+    backend_->run(op::BatchNormGrad{x_, gamma_.value, dy, mean_, invstd_, dx_, gamma_.grad, beta_.grad, training_ && !synchronised,
+                                    synchronised ? Pointwise::Identity : input});
+    if (synchronised && need_input_grad) {
+      correct_input_gradient();
+      if (input_relu_) backend_->run(op::ActivationGrad{x_, x_, dx_, dx_, Pointwise::Relu});
+    }
     return dx_;
   }
 
@@ -142,6 +154,7 @@ class BatchNorm final : public Layer {
   bool training_ = true;
   Parameter gamma_, beta_, running_mean_, running_var_;
   FusedRelu relu_;
+  bool input_relu_ = false;  // backward takes dx through the ReLU before this layer (take_input_activation_gradient)
   Tensor x_, y_, dx_, mean_, invstd_;
 };
 

@@ -44,6 +44,7 @@ class Dense final : public Layer {
 
   // A ReLU after this layer runs in the product's output pass.
   bool fuse_activation(const Activation& next) override { return relu_.take(next); }
+  void leave_activation_gradient_to_next() override { relu_.leave_gradient_to_next(); }
 
   const Tensor& forward(const Tensor& x) override {
     x_ = x;

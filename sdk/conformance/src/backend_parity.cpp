@@ -163,6 +163,16 @@ std::vector<ParityCase> cases() {
                    t[0].backend().run(op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0.1, 1e-5, training});
                    return op::BatchNormGrad{t[0], t[1], t[8], t[4], t[5], t[9], t[10], t[11], training};
                  }});
+  // Through the ReLU before it as well (X11's conv, ReLU, batch norm): x = relu(x) first, so that it holds zeros.
+  c.push_back({"batch_norm_grad through a relu before it",
+               {out({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), out({3}), out({3}), in({4, 3, 2, 2}),
+                out({4, 3, 2, 2}), out({3}), out({3})},
+               [](const T& t) {
+                 t[0].backend().run(op::Activation{t[8], t[0], Pointwise::Relu});
+                 t[0].backend().run(op::Fill{t[7], 1.0});
+                 t[0].backend().run(op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]});
+                 return op::BatchNormGrad{t[0], t[1], t[8], t[4], t[5], t[9], t[10], t[11], true, Pointwise::Relu};
+               }});
   c.push_back({"penalty", {in({3, 4}), out({3, 4}), out({1})}, [](const T& t) { return op::Penalty{t[0], t[1], t[2], 0.01, 0.1, 0.5}; }});
   for (const bool unit : {false, true})
     c.push_back({std::string("row_norm_constraint") + (unit ? " unit" : ""), {out({4, 5})},

@@ -81,6 +81,16 @@ class NNPLUG_API Layer {
     return false;
   }
 
+  // Once a layer took in the activation f after it, the model offers the gradient through f to the one layer that
+  // reads the output (X11's batch norm after a convolution and its ReLU): a layer that accepts returns dL/dz from
+  // backward, z the layer before's result, in place of dL/d(its input) = dL/df(z), reading f' from its input where
+  // it reads the input anyway; the layer before is then told to leave that step out of its own backward.
+  virtual bool take_input_activation_gradient(const PointwiseFunction& f) {
+    (void)f;
+    return false;
+  }
+  virtual void leave_activation_gradient_to_next() {}
+
   // Merge layers (add, concat, multiply; derive from MergeLayer in merge_layer.hpp) take two or more inputs: the
   // model calls the three methods below in place of build(), forward() and backward().
   virtual bool merges() const { return false; }

@@ -199,10 +199,13 @@ struct BatchNorm {
 };
 
 // The backward pass of BatchNorm: dgamma = sum dy * xhat, dbeta = sum dy (per channel), and dx, through the
-// batch statistics in training mode or through the fixed affine map of the running statistics otherwise.
+// batch statistics in training mode or through the fixed affine map of the running statistics otherwise. Where
+// x = f(z) is the output of an activation the layer before applied, input_activation = f takes dx on through f'
+// to dL/dz, as op::ActivationGrad with both its x and y given as this op's x (ReLU: dx where x > 0, else 0).
 struct BatchNormGrad {
   Tensor x, gamma, dy, mean, invstd, dx, dgamma, dbeta;
   bool training = true;
+  Pointwise input_activation = Pointwise::Identity;
 };
 
 // A weight penalty: out (1) = scale * (l1 sum|w| + l2 / 2 sum w^2), and grad += scale * (l1 sign(w) + l2 w).

@@ -117,7 +117,9 @@ class Model {
   };
   void bind_attachments(Entry& entry);
   // Offers each activation node to the layer whose output it alone reads, unless an activity penalty watches that
-  // output (Layer::fuse_activation): one pass less over the output in forward.
+  // output (Layer::fuse_activation): one pass less over the output in forward. The gradient through a fused
+  // activation is then offered to the one layer that reads it (Layer::take_input_activation_gradient): one pass
+  // less in backward.
   void fuse_activations();
   Shape build_node(std::size_t i, const Shape& input_shape_of_model, const BuildContext& ctx);
   const Tensor& forward_node(std::size_t i, const Tensor& x);
