@@ -1,8 +1,7 @@
 // nnplug lr-find SPEC: the learning-rate range test on the model a spec describes (with its optimizer and
 // batch size): the loss against an exponentially growing learning rate, and a suggested rate.
 #include <cmath>
-#include <cstdio>
-#include <sstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -37,7 +36,7 @@ int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& pl
   for (std::size_t i = 0; i < r.losses.size(); ++i)
     if (i % every == 0 || i + 1 == r.losses.size()) fmt::print("{:14.3e} {:12.4f} {:12.4f}\n",
                                                                r.learning_rates[i], r.losses[i], r.smoothed[i]);
-  std::printf("%s after %zu steps\n", r.diverged ? "the loss diverged" : "the sweep ended", r.losses.size());
+  fmt::print("{} after {} steps\n", r.diverged ? "the loss diverged" : "the sweep ended", r.losses.size());
   if (r.suggested_lr > 0) {
     fmt::print("lowest smoothed loss at lr {:.3e}; steepest descent at lr {:.3e}\n", r.minimum_lr, r.steepest_lr);
     fmt::print("suggested learning rate: {:.3e} (a tenth of the rate at the lowest loss)\n", r.suggested_lr);
@@ -45,11 +44,10 @@ int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& pl
     fmt::print("too few steps to suggest a learning rate: raise --steps or lower --min-lr\n");
   }
   if (!args.csv.empty()) {
-    std::ostringstream csv;
-    csv.precision(10);
-    csv << "learning_rate,loss,smoothed\n";
-    for (std::size_t i = 0; i < r.losses.size(); ++i) csv << r.learning_rates[i] << ',' << r.losses[i] << ',' << r.smoothed[i] << '\n';
-    write_text_atomically(args.csv, csv.str(), "the learning-rate sweep");
+    std::string csv = "learning_rate,loss,smoothed\n";
+    for (std::size_t i = 0; i < r.losses.size(); ++i)
+      fmt::format_to(std::back_inserter(csv), "{:.10g},{:.10g},{:.10g}\n", r.learning_rates[i], r.losses[i], r.smoothed[i]);
+    write_text_atomically(args.csv, csv, "the learning-rate sweep");
     fmt::print("wrote {}\n", args.csv.c_str());
   }
   return 0;

@@ -2,9 +2,7 @@
 // "search" section and --param; each trial trains a few epochs and is scored on the validation set only. Prints
 // every trial, the top trials of each round and the narrowed ranges; --csv keeps every trial for plots.
 #include <cmath>
-#include <iomanip>
-#include <cstdio>
-#include <sstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -18,24 +16,23 @@ namespace nnplug::cli {
 namespace {
 
 std::string values_text(const std::vector<SearchDimension>& dims, const Trial& t) {
-  std::ostringstream s;
-  for (std::size_t d = 0; d < dims.size(); ++d) s << (d ? "  " : "") << dims[d].path << ' ' << std::setprecision(3) << t.values[d];
-  return s.str();
+  std::string s;
+  for (std::size_t d = 0; d < dims.size(); ++d) fmt::format_to(std::back_inserter(s), "{}{} {:.3g}", d ? "  " : "", dims[d].path, t.values[d]);
+  return s;
 }
 
 std::string trials_csv(const std::vector<SearchDimension>& dims, const std::vector<Trial>& trials) {
-  std::ostringstream csv;
-  csv.precision(10);
-  csv << "round,trial";
-  for (const auto& d : dims) csv << ',' << d.path;
-  csv << ",train_loss,train_accuracy,val_loss,val_accuracy,seconds,failure\n";
+  std::string csv = "round,trial";
+  const auto out = std::back_inserter(csv);
+  for (const auto& d : dims) fmt::format_to(out, ",{}", d.path);
+  csv += ",train_loss,train_accuracy,val_loss,val_accuracy,seconds,failure\n";
   for (const auto& t : trials) {
-    csv << t.round << ',' << t.index;
-    for (double v : t.values) csv << ',' << v;
-    csv << ',' << t.train.loss << ',' << t.train.accuracy << ',' << t.validation.loss << ',' << t.validation.accuracy << ','
-        << t.seconds << ',' << (t.ok() ? "" : "diverged") << '\n';
+    fmt::format_to(out, "{},{}", t.round, t.index);
+    for (double v : t.values) fmt::format_to(out, ",{:.10g}", v);
+    fmt::format_to(out, ",{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{}\n", t.train.loss, t.train.accuracy, t.validation.loss,
+                   t.validation.accuracy, t.seconds, t.ok() ? "" : "diverged");
   }
-  return csv.str();
+  return csv;
 }
 
 }  // namespace

@@ -6,14 +6,16 @@
 #include <fstream>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 
 namespace nnplug {
 
 void write_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write, std::string_view what) {
   // The process id keeps two processes writing the same file from sharing a temporary file.
-  const std::string temporary = path.string() + ".tmp." + std::to_string(getpid());
-  const std::string failed = path.string() + ": cannot write " + std::string(what);
+  const std::string temporary = fmt::format("{}.tmp.{}", path.string(), getpid());
+  const std::string failed = fmt::format("{}: cannot write {}", path.string(), what);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw IoError(failed + " (cannot create " + temporary + ")");

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -90,7 +89,7 @@ bool ModelCheckpoint::on_epoch_end(const EpochRecord& record, Model& model) {
     best_ = value;
   }
   std::string path = path_.string();
-  if (const auto at = path.find("{epoch}"); at != std::string::npos) path.replace(at, 7, std::to_string(record.epoch));
+  if (const auto at = path.find("{epoch}"); at != std::string::npos) path.replace(at, 7, fmt::format("{}", record.epoch));
   const TrainingState state{optimizer_.get(), record.epoch};
   save_model(path, spec_, model, registry_, optimizer_ ? &state : nullptr);
   return true;
@@ -100,21 +99,18 @@ HistoryWriter::HistoryWriter(std::filesystem::path path) : path_(std::move(path)
 
 bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
   const bool jsonl = path_.extension() == ".jsonl";
-  std::ostringstream line;
-  line.precision(8);
-  auto val = [&](double v) { return r.has_validation ? v : std::nan(""); };
+  std::string line;
   if (jsonl) {
     Params::Json j = {{"epoch", r.epoch}, {"loss", r.train.loss}, {"accuracy", r.train.accuracy}, {"lr", r.learning_rate}, {"seconds", r.seconds}};
     if (r.has_validation) j["val_loss"] = r.validation.loss, j["val_accuracy"] = r.validation.accuracy;
-    line << j.dump();
+    line = j.dump();
   } else {
     if (lines_.empty()) lines_.push_back("epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds");
-    line << r.epoch << ',' << r.train.loss << ',' << r.train.accuracy << ',';
-    if (r.has_validation) line << val(r.validation.loss) << ',' << val(r.validation.accuracy);
-    else line << ',';
-    line << ',' << r.learning_rate << ',' << r.seconds;
+    // Empty validation columns when there is none.
+    const std::string validation = r.has_validation ? fmt::format("{:.8g},{:.8g}", r.validation.loss, r.validation.accuracy) : ",";
+    line = fmt::format("{},{:.8g},{:.8g},{},{:.8g},{:.8g}", r.epoch, r.train.loss, r.train.accuracy, validation, r.learning_rate, r.seconds);
   }
-  lines_.push_back(line.str());
+  lines_.push_back(std::move(line));
   write_atomically(path_, [&](std::ostream& out) {
     for (const auto& l : lines_) out << l << '\n';
   }, "the history");

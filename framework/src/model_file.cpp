@@ -123,14 +123,14 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   Json counters = Json::object();
   for (std::size_t i = 0; i < model.size(); ++i) {
     for (Parameter* p : model.layer(i).parameters()) store(model.parameter_name(i, *p), p->value);
-    if (const auto c = model.layer(i).counters(); !c.empty()) counters[std::to_string(i)] = c;
+    if (const auto c = model.layer(i).counters(); !c.empty()) counters[fmt::format("{}", i)] = c;
   }
   file.metadata["nnplug.counters"] = counters.dump();
   if (training) {
     for (const auto& [name, value] : training->optimizer->state()) store("optimizer." + name, value);
     file.metadata["nnplug.optimizer"] = training->optimizer->type();
-    file.metadata["nnplug.optimizer_steps"] = std::to_string(training->optimizer->step_count());
-    file.metadata["nnplug.epoch"] = std::to_string(training->epoch);
+    file.metadata["nnplug.optimizer_steps"] = fmt::format("{}", training->optimizer->step_count());
+    file.metadata["nnplug.epoch"] = fmt::format("{}", training->epoch);
   }
   write_safetensors(path, file);
 }

@@ -139,9 +139,9 @@ ProbeOutcome probe_in_child(double (*probe)(char*, std::size_t)) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (timed_out) out.failure = "the probe did not answer within " + std::to_string(kTimeoutMs / 1000) + " s";
+  if (timed_out) out.failure = fmt::format("the probe did not answer within {} s", kTimeoutMs / 1000);
   else if (WIFSIGNALED(status))
-    out.failure = "the probe crashed (signal " + std::to_string(WTERMSIG(status)) + ", " + strsignal(WTERMSIG(status)) + ")";
+    out.failure = fmt::format("the probe crashed (signal {}, {})", WTERMSIG(status), strsignal(WTERMSIG(status)));
   else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || answer.size() < sizeof(double))
     out.failure = "the probe exited without an answer";
   else {
@@ -201,7 +201,7 @@ std::string elf_file_problem(const fs::path& path) {
     }
   }
   if (needed > size)
-    return path.string() + " is truncated: it has " + std::to_string(size) + " bytes, its headers describe " + std::to_string(needed);
+    return fmt::format("{} is truncated: it has {} bytes, its headers describe {}", path.string(), size, needed);
   return "";
 }
 
@@ -226,8 +226,7 @@ std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
   }
   const nnplug_info_record* info = handle->get<const nnplug_info_record*()>("nnplug_plugin_info")();
   if (!info || info->record_size < sizeof(nnplug_info_record)) {
-    c.reason = "info record is " + std::to_string(info ? info->record_size : 0) + " bytes, the host needs " +
-               std::to_string(sizeof(nnplug_info_record));
+    c.reason = fmt::format("info record is {} bytes, the host needs {}", info ? info->record_size : 0, sizeof(nnplug_info_record));
     return nullptr;
   }
   c.abi_version = info->abi_version;
@@ -237,9 +236,8 @@ std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
   c.priority = info->priority;
   c.compiler = info->compiler ? info->compiler : "";
   if (info->abi_version != NNPLUG_ABI_VERSION) {
-    c.reason = "ABI mismatch: plugin " + c.name + "@" + c.version + " was built for ABI version " +
-               std::to_string(info->abi_version) + ", this host has ABI version " +
-               std::to_string(NNPLUG_ABI_VERSION) + "; rebuild it against this SDK";
+    c.reason = fmt::format("ABI mismatch: plugin {}@{} was built for ABI version {}, this host has ABI version {}; rebuild it against this SDK",
+                           c.name, c.version, info->abi_version, NNPLUG_ABI_VERSION);
     return nullptr;
   }
   const std::string fingerprint = info->fingerprint ? info->fingerprint : "";

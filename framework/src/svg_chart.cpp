@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <utility>
 
 namespace nnplug::svg {
 
@@ -13,7 +15,11 @@ namespace {
 const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 constexpr int kLeft = 64, kRight = 16, kTop = 28, kBottom = 44;
 
-std::string number(double v) { return fmt::format("{:.4g}", v); }
+// Appends to an SVG document being written.
+template <typename... Args>
+void add(std::string& svg, fmt::format_string<Args...> element, Args&&... args) {
+  fmt::format_to(std::back_inserter(svg), element, std::forward<Args>(args)...);
+}
 
 // One axis: data range to pixels, linear or logarithmic.
 struct Scale {
@@ -50,30 +56,24 @@ struct Scale {
 };
 
 std::string open_svg(int w, int h, const std::string& title) {
-  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(w) + "\" height=\"" + std::to_string(h) +
-         "\" viewBox=\"0 0 " + std::to_string(w) + " " + std::to_string(h) + "\" font-family=\"sans-serif\" font-size=\"11\">" +
-         "<rect width=\"100%\" height=\"100%\" fill=\"white\"/><text x=\"" + std::to_string(w / 2) +
-         "\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">" + escape(title) + "</text>";
+  return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" font-family="sans-serif" )"
+                     R"(font-size="11"><rect width="100%" height="100%" fill="white"/><text x="{2}" y="16" text-anchor="middle" )"
+                     R"(font-size="13" font-weight="bold">{3}</text>)",
+                     w, h, w / 2, escape(title));
 }
 
 std::string frame(const Axes& a, const Scale& sx, const Scale& sy) {
   std::string s;
   const int x0 = kLeft, x1 = a.width - kRight, y0 = a.height - kBottom, y1 = kTop;
-  s += "<rect x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(y1) + "\" width=\"" + std::to_string(x1 - x0) + "\" height=\"" +
-       std::to_string(y0 - y1) + "\" fill=\"none\" stroke=\"#888\"/>";
-  for (double t : sx.ticks()) {
-    const double px = sx(t);
-    s += "<line x1=\"" + number(px) + "\" x2=\"" + number(px) + "\" y1=\"" + std::to_string(y1) + "\" y2=\"" + std::to_string(y0) +
-         "\" stroke=\"#eee\"/><text x=\"" + number(px) + "\" y=\"" + std::to_string(y0 + 14) + "\" text-anchor=\"middle\">" + number(t) + "</text>";
-  }
-  for (double t : sy.ticks()) {
-    const double py = sy(t);
-    s += "<line x1=\"" + std::to_string(x0) + "\" x2=\"" + std::to_string(x1) + "\" y1=\"" + number(py) + "\" y2=\"" + number(py) +
-         "\" stroke=\"#eee\"/><text x=\"" + std::to_string(x0 - 4) + "\" y=\"" + number(py + 4) + "\" text-anchor=\"end\">" + number(t) + "</text>";
-  }
-  s += "<text x=\"" + std::to_string((x0 + x1) / 2) + "\" y=\"" + std::to_string(a.height - 8) + "\" text-anchor=\"middle\">" +
-       escape(a.x_label) + "</text>";
-  s += "<text transform=\"translate(14," + std::to_string((y0 + y1) / 2) + ") rotate(-90)\" text-anchor=\"middle\">" + escape(a.y_label) + "</text>";
+  add(s, R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#888"/>)", x0, y1, x1 - x0, y0 - y1);
+  for (double t : sx.ticks())
+    add(s, R"(<line x1="{0:.4g}" x2="{0:.4g}" y1="{1}" y2="{2}" stroke="#eee"/><text x="{0:.4g}" y="{3}" text-anchor="middle">{4:.4g}</text>)",
+        sx(t), y1, y0, y0 + 14, t);
+  for (double t : sy.ticks())
+    add(s, R"(<line x1="{0}" x2="{1}" y1="{2:.4g}" y2="{2:.4g}" stroke="#eee"/><text x="{3}" y="{4:.4g}" text-anchor="end">{5:.4g}</text>)",
+        x0, x1, sy(t), x0 - 4, sy(t) + 4, t);
+  add(s, R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", (x0 + x1) / 2, a.height - 8, escape(a.x_label));
+  add(s, R"svg(<text transform="translate(14,{}) rotate(-90)" text-anchor="middle">{}</text>)svg", (y0 + y1) / 2, escape(a.y_label));
   return s;
 }
 
@@ -101,16 +101,15 @@ std::string line_chart(const Axes& a, const std::vector<Series>& series) {
     const char* colour = kColours[i % 8];
     std::string points;
     for (std::size_t k = 0; k < s.x.size() && k < s.y.size(); ++k)
-      if (sx.valid(s.x[k]) && sy.valid(s.y[k])) points += number(sx(s.x[k])) + "," + number(sy(s.y[k])) + " ";
-    svg += std::string("<polyline fill=\"none\" stroke=\"") + colour + "\" stroke-width=\"1.8\"" +
-           (s.dashed ? " stroke-dasharray=\"5,3\"" : "") + " points=\"" + points + "\"/>";
+      if (sx.valid(s.x[k]) && sy.valid(s.y[k])) add(points, "{:.4g},{:.4g} ", sx(s.x[k]), sy(s.y[k]));
+    const char* dashes = s.dashed ? R"( stroke-dasharray="5,3")" : "";
+    add(svg, R"(<polyline fill="none" stroke="{}" stroke-width="1.8"{} points="{}"/>)", colour, dashes, points);
     // The legend sits in the top right corner, as wide as its longest name (about 6 pixels a character).
     std::size_t longest = 0;
     for (const auto& other : series) longest = std::max(longest, other.name.size());
     const int lx = a.width - kRight - 28 - 6 * static_cast<int>(longest), ly = kTop + 14 + static_cast<int>(i) * 14;
-    svg += "<line x1=\"" + std::to_string(lx) + "\" x2=\"" + std::to_string(lx + 18) + "\" y1=\"" + std::to_string(ly - 4) + "\" y2=\"" +
-           std::to_string(ly - 4) + "\" stroke=\"" + colour + "\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"5,3\"" : "") +
-           "/><text x=\"" + std::to_string(lx + 22) + "\" y=\"" + std::to_string(ly) + "\">" + escape(s.name) + "</text>";
+    add(svg, R"(<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="2"{}/><text x="{}" y="{}">{}</text>)", lx, lx + 18,
+        ly - 4, ly - 4, colour, dashes, lx + 22, ly, escape(s.name));
   }
   return svg + "</svg>";
 }
@@ -125,10 +124,10 @@ std::string scatter_chart(const Axes& a, const std::vector<double>& x, const std
     const double t = sv.valid(value[k]) ? std::clamp(sv(value[k]), 0.0, 1.0) : 0.0;
     const std::string colour = fmt::format("#{:02x}{:02x}{:02x}", static_cast<int>(40 + 215 * t), static_cast<int>(30 + 150 * t),
                                            static_cast<int>(120 - 100 * t));
-    svg += "<circle cx=\"" + number(sx(x[k])) + "\" cy=\"" + number(sy(y[k])) + "\" r=\"4\" fill=\"" + colour + "\" stroke=\"#333\" stroke-width=\"0.5\"/>";
+    add(svg, R"(<circle cx="{:.4g}" cy="{:.4g}" r="4" fill="{}" stroke="#333" stroke-width="0.5"/>)", sx(x[k]), sy(y[k]), colour);
   }
-  svg += "<text x=\"" + std::to_string(a.width - kRight - 4) + "\" y=\"" + std::to_string(kTop + 14) + "\" text-anchor=\"end\">" + escape(value_name) +
-         ": dark " + number(sv.lo) + ", bright " + number(sv.hi) + "</text>";
+  add(svg, R"(<text x="{}" y="{}" text-anchor="end">{}: dark {:.4g}, bright {:.4g}</text>)", a.width - kRight - 4, kTop + 14,
+      escape(value_name), sv.lo, sv.hi);
   return svg + "</svg>";
 }
 
@@ -140,22 +139,21 @@ std::string heat_map(const std::string& title, const std::vector<std::vector<dou
   for (const auto& row : cells) for (double v : row) peak = std::max(peak, v);
   std::string svg = open_svg(w, h, title);
   for (int r = 0; r < n; ++r) {
-    const std::string name = r < static_cast<int>(labels.size()) ? labels[static_cast<std::size_t>(r)] : std::to_string(r);
-    svg += "<text x=\"" + std::to_string(left - 4) + "\" y=\"" + std::to_string(top + r * cell + cell / 2 + 4) + "\" text-anchor=\"end\">" + escape(name) + "</text>";
-    svg += "<text x=\"" + std::to_string(left + r * cell + cell / 2) + "\" y=\"" + std::to_string(top - 4) + "\" text-anchor=\"middle\">" + std::to_string(r) + "</text>";
+    const std::string name = r < static_cast<int>(labels.size()) ? labels[static_cast<std::size_t>(r)] : fmt::format("{}", r);
+    add(svg, R"(<text x="{}" y="{}" text-anchor="end">{}</text>)", left - 4, top + r * cell + cell / 2 + 4, escape(name));
+    add(svg, R"(<text x="{}" y="{}" text-anchor="middle">{}</text>)", left + r * cell + cell / 2, top - 4, r);
     for (int c = 0; c < static_cast<int>(cells[static_cast<std::size_t>(r)].size()); ++c) {
       const double v = cells[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
       const double t = peak > 0 && v > 0 ? std::min(v / peak, 1.0) : 0;  // NaN and negatives (a damaged file) as 0
       const std::string colour = fmt::format("#{:02x}{:02x}{:02x}", static_cast<int>(255 - 225 * t), static_cast<int>(255 - 190 * t),
                                              static_cast<int>(255 - 100 * t));
-      svg += "<rect x=\"" + std::to_string(left + c * cell) + "\" y=\"" + std::to_string(top + r * cell) + "\" width=\"" + std::to_string(cell) +
-             "\" height=\"" + std::to_string(cell) + "\" fill=\"" + colour + "\" stroke=\"white\"/><text x=\"" + std::to_string(left + c * cell + cell / 2) +
-             "\" y=\"" + std::to_string(top + r * cell + cell / 2 + 4) + "\" text-anchor=\"middle\" font-size=\"9\" fill=\"" + (t > 0.5 ? "white" : "black") +
-             "\">" + number(v) + "</text>";
+      add(svg, R"(<rect x="{0}" y="{1}" width="{2}" height="{2}" fill="{3}" stroke="white"/>)", left + c * cell, top + r * cell, cell, colour);
+      add(svg, R"(<text x="{}" y="{}" text-anchor="middle" font-size="9" fill="{}">{:.4g}</text>)", left + c * cell + cell / 2,
+          top + r * cell + cell / 2 + 4, t > 0.5 ? "white" : "black", v);
     }
   }
-  svg += "<text x=\"" + std::to_string(left + n * cell / 2) + "\" y=\"" + std::to_string(h - 10) + "\" text-anchor=\"middle\">" + escape(column_label) +
-         " (columns), " + escape(row_label) + " (rows)</text>";
+  add(svg, R"(<text x="{}" y="{}" text-anchor="middle">{} (columns), {} (rows)</text>)", left + n * cell / 2, h - 10, escape(column_label),
+      escape(row_label));
   return svg + "</svg>";
 }
 
@@ -167,11 +165,11 @@ std::string histogram(const std::string& title, const std::vector<std::int64_t>&
   const double bar = static_cast<double>(width - 2 * left) / static_cast<double>(std::max<std::size_t>(counts.size(), 1));
   for (std::size_t i = 0; i < counts.size(); ++i) {
     const double bh = static_cast<double>(height - top - bottom) * static_cast<double>(counts[i]) / static_cast<double>(peak);
-    svg += "<rect x=\"" + number(left + bar * static_cast<double>(i)) + "\" y=\"" + number(height - bottom - bh) + "\" width=\"" +
-           number(std::max(bar - 1, 1.0)) + "\" height=\"" + number(bh) + "\" fill=\"#1f77b4\"/>";
+    add(svg, R"(<rect x="{:.4g}" y="{:.4g}" width="{:.4g}" height="{:.4g}" fill="#1f77b4"/>)", left + bar * static_cast<double>(i),
+        height - bottom - bh, std::max(bar - 1, 1.0), bh);
   }
-  svg += "<text x=\"" + std::to_string(left) + "\" y=\"" + std::to_string(height - bottom + 14) + "\">" + number(min) + "</text><text x=\"" +
-         std::to_string(width - left) + "\" y=\"" + std::to_string(height - bottom + 14) + "\" text-anchor=\"end\">" + number(max) + "</text>";
+  add(svg, R"(<text x="{}" y="{}">{:.4g}</text><text x="{}" y="{}" text-anchor="end">{:.4g}</text>)", left, height - bottom + 14, min,
+      width - left, height - bottom + 14, max);
   return svg + "</svg>";
 }
 

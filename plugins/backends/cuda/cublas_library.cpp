@@ -2,18 +2,20 @@
 
 #include <dlfcn.h>
 
+#include <fmt/format.h>
+
 #include "nnplug/errors.hpp"
 
 namespace nnplug::cuda {
 
 namespace {
 // The soname of the toolkit this plugin was compiled against: its declarations must match the functions loaded.
-const std::string kLibrary = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
+const std::string kLibrary = fmt::format("libcublas.so.{}", CUBLAS_VER_MAJOR);
 
 template <typename F>
 void bind(void* handle, F& fn, const char* symbol) {
   fn = reinterpret_cast<F>(dlsym(handle, symbol));
-  if (!fn) throw BackendError("cuda backend: " + kLibrary + " has no symbol " + symbol);
+  if (!fn) throw BackendError(fmt::format("cuda backend: {} has no symbol {}", kLibrary, symbol));
 }
 }  // namespace
 
@@ -24,7 +26,7 @@ CublasLibrary::CublasLibrary() {
   if (!handle_) handle_ = dlopen((std::string(NNPLUG_CUDA_LIBRARY_DIR "/") + kLibrary).c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!handle_) {
     const char* why = dlerror();
-    throw BackendError("cuda backend: cannot open " + kLibrary + ": " + (why ? why : "unknown error"));
+    throw BackendError(fmt::format("cuda backend: cannot open {}: {}", kLibrary, why ? why : "unknown error"));
   }
   bind(handle_, create, "cublasCreate_v2");
   bind(handle_, destroy, "cublasDestroy_v2");

@@ -29,8 +29,7 @@ bool same_backend(const Tensor& t, const Backend* b) { return !t.defined() || &t
 std::string describe_device(int device) {
   cudaDeviceProp p{};
   check(cudaGetDeviceProperties(&p, device), "read the device properties");
-  return "cuda:" + std::to_string(device) + " " + p.name + " (sm_" + std::to_string(p.major) + std::to_string(p.minor) + ", " +
-         std::to_string((p.totalGlobalMem + (1 << 29)) >> 30) + " GiB)";
+  return fmt::format("cuda:{} {} (sm_{}{}, {} GiB)", device, p.name, p.major, p.minor, (p.totalGlobalMem + (1 << 29)) >> 30);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 namespace nnplug::cuda {
 
 namespace {
-std::string mebibytes(std::size_t bytes) { return std::to_string((bytes + (1 << 19)) >> 20) + " MiB"; }
+std::string mebibytes(std::size_t bytes) { return fmt::format("{} MiB", (bytes + (1 << 19)) >> 20); }
 }  // namespace
 
 DeviceAllocator::~DeviceAllocator() { free_cache_locked(); }

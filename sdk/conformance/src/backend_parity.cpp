@@ -67,7 +67,7 @@ std::vector<ParityCase> cases() {
   for (Pointwise fn : {Pointwise::Identity, Pointwise::Relu, Pointwise::LeakyRelu, Pointwise::Elu, Pointwise::Selu, Pointwise::Sigmoid,
                        Pointwise::Tanh, Pointwise::Silu, Pointwise::Gelu, Pointwise::Softplus}) {
     const double alpha = fn == Pointwise::Softplus ? 1.0 : 0.1;
-    const std::string n = std::to_string(static_cast<int>(fn));
+    const std::string n = fmt::format("{}", static_cast<int>(fn));
     c.push_back({"activation " + n, {in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) { return op::Activation{t[0], t[1], fn, alpha}; }});
     // The gradient from x, with y = f(x) computed by the same backend first (slot 1 is y, an output too).
     c.push_back({"activation_grad " + n, {in({3, 4}), out({3, 4}), in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) {

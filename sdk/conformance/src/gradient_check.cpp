@@ -27,8 +27,7 @@ void compare_with_centred_differences(const Tensor& values, const std::vector<do
   auto host = to_host<double>(values);
   if (host.size() != analytic.size()) {
     result.passed = false;
-    result.detail += what + ": the gradient has " + std::to_string(analytic.size()) + " values, expected " +
-                     std::to_string(host.size()) + "; ";
+    result.detail += fmt::format("{}: the gradient has {} values, expected {}; ", what, analytic.size(), host.size());
     return;
   }
   const std::size_t stride = std::max<std::size_t>(1, host.size() / o.max_coordinates);

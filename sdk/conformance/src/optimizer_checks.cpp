@@ -1,5 +1,7 @@
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "nnplug/conformance/component_checks.hpp"
 
 namespace nnplug::conformance {
@@ -34,7 +36,7 @@ CheckResult check_optimizer_zero_gradient(const OptimizerFactory& make, Backend&
   const auto w5 = to_host<double>(w.p.value);
   if (w5 != w0) {
     r.passed = false;
-    r.detail = "after 5 steps with a zero gradient the weights moved by " + std::to_string(distance(w5, w0));
+    r.detail = fmt::format("after 5 steps with a zero gradient the weights moved by {}", distance(w5, w0));
   }
   return r;
 }
@@ -54,13 +56,12 @@ CheckResult check_optimizer_converges_on_quadratic(const OptimizerFactory& make,
     backend.run(op::Axpby{target, w.p.grad, -1.0, 1.0});  // grad = w - c
     opt->step();
     if (step % 50 == 0 && distance(to_host<double>(w.p.value), c) < 0.1 * start) {
-      r.detail = "within a tenth of the start after " + std::to_string(step) + " steps";
+      r.detail = fmt::format("within a tenth of the start after {} steps", step);
       return r;
     }
   }
   r.passed = false;
-  r.detail = "after " + std::to_string(max_steps) + " steps the distance is " +
-             std::to_string(distance(to_host<double>(w.p.value), c)) + " (start " + std::to_string(start) + ")";
+  r.detail = fmt::format("after {} steps the distance is {} (start {})", max_steps, distance(to_host<double>(w.p.value), c), start);
   return r;
 }
 
@@ -88,8 +89,7 @@ CheckResult check_optimizer_state_round_trip(const OptimizerFactory& make, Backe
   auto state = resumed->state();
   if (state.size() != saved_state.size()) {
     r.passed = false;
-    r.detail = "a fresh optimizer has " + std::to_string(state.size()) + " state tensors, the saved one " +
-               std::to_string(saved_state.size());
+    r.detail = fmt::format("a fresh optimizer has {} state tensors, the saved one {}", state.size(), saved_state.size());
     return r;
   }
   for (std::size_t i = 0; i < state.size(); ++i) from_host(state[i].second, saved_state[i]);
@@ -99,8 +99,8 @@ CheckResult check_optimizer_state_round_trip(const OptimizerFactory& make, Backe
   const auto second = to_host<double>(w.p.value);
   if (first != second) {
     r.passed = false;
-    r.detail = "the restored run differs by " + std::to_string(distance(first, second)) +
-               " after 3 steps: some state is missing from state() or step_count()";
+    r.detail = fmt::format("the restored run differs by {} after 3 steps: some state is missing from state() or step_count()",
+                           distance(first, second));
   }
   return r;
 }

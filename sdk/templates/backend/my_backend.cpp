@@ -7,6 +7,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include <fmt/format.h>
+
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -34,7 +36,7 @@ T activate(Pointwise fn, T x, T alpha) {
     case Pointwise::LeakyRelu: return x > 0 ? x : alpha * x;
     case Pointwise::Sigmoid: return T(1) / (T(1) + std::exp(-x));
     case Pointwise::Tanh: return std::tanh(x);
-    default: throw BackendError("my_backend: activation " + std::to_string(static_cast<int>(fn)) + " is not implemented yet");
+    default: throw BackendError(fmt::format("my_backend: activation {} is not implemented yet", static_cast<int>(fn)));
   }
 }
 
@@ -46,7 +48,7 @@ T derivative(Pointwise fn, T x, T y, T alpha) {
     case Pointwise::LeakyRelu: return x > 0 ? T(1) : alpha;
     case Pointwise::Sigmoid: return y * (T(1) - y);
     case Pointwise::Tanh: return T(1) - y * y;
-    default: throw BackendError("my_backend: activation gradient " + std::to_string(static_cast<int>(fn)) + " is not implemented yet");
+    default: throw BackendError(fmt::format("my_backend: activation gradient {} is not implemented yet", static_cast<int>(fn)));
   }
 }
 
