@@ -55,7 +55,8 @@ void relu_after(const std::string& what, const Tensor& y, int calls, const std::
 
 int main(int argc, char** argv) {
   const int calls = argc > 2 && std::string(argv[1]) == "--calls" ? std::atoi(argv[2]) : 20;
-  auto cpu = load_plugins().create_backend(Params("bench", "cpu"));
+  const Registry& registry = load_plugins();
+  auto cpu = registry.create_backend(Params("bench", "cpu"));
   fmt::print("{:<22} {:>14} {:>14}\n", "shape", "forward (us)", "backward (us)");
   for (const Shape& shape : {Shape{128, 32, 28, 28}, Shape{128, 64, 14, 14}, Shape{128, 128, 7, 7}, Shape{128, 256}}) {
     const Shape per_channel{shape[1]};
@@ -77,7 +78,6 @@ int main(int argc, char** argv) {
   }
 
   fmt::print("\n{:<34} {:>14} {:>14} {:>14}\n", "ReLU after (us)", "none", "in its pass", "an op after");
-  const Registry& registry = load_plugins();
   std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"float32", cpu}};
   try {
     backends.emplace_back("bfloat16", registry.create_backend(Params("bench", Params::Json{{"type", "cpu"}, {"precision", "bfloat16"}})));

@@ -22,6 +22,30 @@ std::shared_ptr<Layer> batch_norm(Backend& be, const Shape& sample, const Json& 
 
 void set(Parameter* p, const std::vector<double>& v) { from_host(p->value, v); }
 
+// Channel c of an (N, C, ...) tensor's values, for the closed forms the kernels are compared with, in double.
+struct ChannelValues {
+  const Shape& shape;
+  std::int64_t c;
+  std::int64_t inner() const { return shape.numel() / (shape[0] * shape[1]); }
+  double count() const { return static_cast<double>(shape[0] * inner()); }
+  // Calls f(flat index) for each of the channel's values.
+  template <typename F>
+  void each(F&& f) const {
+    for (std::int64_t b = 0; b < shape[0]; ++b)
+      for (std::int64_t i = 0; i < inner(); ++i) f(static_cast<std::size_t>((b * shape[1] + c) * inner() + i));
+  }
+  double mean(const std::vector<double>& x) const {
+    double sum = 0;
+    each([&](std::size_t j) { sum += x[j]; });
+    return sum / count();
+  }
+  double biased_variance(const std::vector<double>& x, double mean) const {
+    double sum = 0;
+    each([&](std::size_t j) { sum += (x[j] - mean) * (x[j] - mean); });
+    return sum / count();
+  }
+};
+
 TEST(BatchNorm, ChapterAppendixForwardAndBackward) {
   // seeds_003_004 appendix: x = [1, 2, 3, 4] as one feature over a batch of 4.
   auto be = cpu_backend();
@@ -99,7 +123,7 @@ TEST(BatchNorm, EpilogueAppliesTheFunctionToTheNormalisedValues) {
       {"tanh", Pointwise::Tanh, kFunctionDefault, [](double z) { return std::tanh(z); }}};
   for (const Shape& shape : {Shape{4, 3, 5, 2}, Shape{12, 3}})
     for (const bool training : {true, false}) {
-      const std::int64_t n = shape[0], channels = shape[1], inner = shape.numel() / (n * channels);
+      const std::int64_t channels = shape[1];
       const auto x = random_normal(static_cast<std::size_t>(shape.numel()), 31);
       const std::vector<double> gamma{1.5, -0.5, 2}, beta{0.25, 0.5, -1}, running_mean{0.1, -0.2, 0.3}, running_var{0.5, 2, 1};
       const Shape channel{channels};
@@ -111,22 +135,15 @@ TEST(BatchNorm, EpilogueAppliesTheFunctionToTheNormalisedValues) {
         const auto got = to_host<double>(y);
         int below_zero = 0;
         for (std::int64_t c = 0; c < channels; ++c) {
+          const ChannelValues channel_values{shape, c};
           const auto k = static_cast<std::size_t>(c);
-          const auto at = [&](std::int64_t b, std::int64_t i) { return static_cast<std::size_t>((b * channels + c) * inner + i); };
-          double mu = running_mean[k], var = running_var[k];
-          if (training) {
-            mu = var = 0;
-            for (std::int64_t b = 0; b < n; ++b)
-              for (std::int64_t i = 0; i < inner; ++i) mu += x[at(b, i)] / static_cast<double>(n * inner);
-            for (std::int64_t b = 0; b < n; ++b)
-              for (std::int64_t i = 0; i < inner; ++i) var += (x[at(b, i)] - mu) * (x[at(b, i)] - mu) / static_cast<double>(n * inner);
-          }
-          for (std::int64_t b = 0; b < n; ++b)
-            for (std::int64_t i = 0; i < inner; ++i) {
-              const double z = gamma[k] * (x[at(b, i)] - mu) / std::sqrt(var + 1e-5) + beta[k];
-              below_zero += z < 0;
-              EXPECT_NEAR(got[at(b, i)], f(z), 1e-12) << "channel " << c << ", sample " << b << ", element " << i;
-            }
+          const double mu = training ? channel_values.mean(x) : running_mean[k];
+          const double var = training ? channel_values.biased_variance(x, mu) : running_var[k];
+          channel_values.each([&](std::size_t j) {
+            const double z = gamma[k] * (x[j] - mu) / std::sqrt(var + 1e-5) + beta[k];
+            below_zero += z < 0;
+            EXPECT_NEAR(got[j], f(z), 1e-12) << "channel " << c << ", value " << j;
+          });
         }
         EXPECT_GT(below_zero, 0) << "no value for the function to cut";
       }
@@ -140,7 +157,7 @@ TEST(BatchNorm, BackwardTakesTheGradientThroughTheReluBeforeIt) {
   for (const Shape& shape : {Shape{4, 3, 5, 2}, Shape{12, 3}})
     for (const bool training : {true, false}) {
       SCOPED_TRACE(fmt::format("{}, training {}", shape.str(), training));
-      const std::int64_t n = shape[0], channels = shape[1], inner = shape.numel() / (n * channels);
+      const std::int64_t channels = shape[1];
       auto x = random_normal(static_cast<std::size_t>(shape.numel()), 41);
       for (double& v : x) v = std::max(v, 0.0);
       const auto dy = random_normal(x.size(), 42);
@@ -155,27 +172,19 @@ TEST(BatchNorm, BackwardTakesTheGradientThroughTheReluBeforeIt) {
       const auto got = to_host<double>(dx);
       int zeros = 0;
       for (std::int64_t c = 0; c < channels; ++c) {
+        const ChannelValues channel_values{shape, c};
         const auto k = static_cast<std::size_t>(c);
-        const auto at = [&](std::int64_t b, std::int64_t i) { return static_cast<std::size_t>((b * channels + c) * inner + i); };
-        const double m = static_cast<double>(n * inner);
-        double mu = running_mean[k], var = running_var[k], sum_dy = 0, sum_dy_xhat = 0;
-        if (training) {
-          mu = var = 0;
-          for (std::int64_t b = 0; b < n; ++b)
-            for (std::int64_t i = 0; i < inner; ++i) mu += x[at(b, i)] / m;
-          for (std::int64_t b = 0; b < n; ++b)
-            for (std::int64_t i = 0; i < inner; ++i) var += (x[at(b, i)] - mu) * (x[at(b, i)] - mu) / m;
-        }
-        const double is = 1.0 / std::sqrt(var + 1e-5);
-        for (std::int64_t b = 0; b < n; ++b)
-          for (std::int64_t i = 0; i < inner; ++i) sum_dy += dy[at(b, i)], sum_dy_xhat += dy[at(b, i)] * (x[at(b, i)] - mu) * is;
-        for (std::int64_t b = 0; b < n; ++b)
-          for (std::int64_t i = 0; i < inner; ++i) {
-            const double xhat = (x[at(b, i)] - mu) * is;
-            const double through_bn = training ? gamma[k] * is / m * (m * dy[at(b, i)] - sum_dy - xhat * sum_dy_xhat) : gamma[k] * is * dy[at(b, i)];
-            zeros += x[at(b, i)] == 0;
-            EXPECT_NEAR(got[at(b, i)], x[at(b, i)] > 0 ? through_bn : 0.0, 1e-12) << "channel " << c << ", sample " << b << ", element " << i;
-          }
+        const double m = channel_values.count();
+        const double mu = training ? channel_values.mean(x) : running_mean[k];
+        const double is = 1.0 / std::sqrt((training ? channel_values.biased_variance(x, mu) : running_var[k]) + 1e-5);
+        double sum_dy = 0, sum_dy_xhat = 0;
+        channel_values.each([&](std::size_t j) { sum_dy += dy[j], sum_dy_xhat += dy[j] * (x[j] - mu) * is; });
+        channel_values.each([&](std::size_t j) {
+          const double xhat = (x[j] - mu) * is;
+          const double through_bn = training ? gamma[k] * is / m * (m * dy[j] - sum_dy - xhat * sum_dy_xhat) : gamma[k] * is * dy[j];
+          zeros += x[j] == 0;
+          EXPECT_NEAR(got[j], x[j] > 0 ? through_bn : 0.0, 1e-12) << "channel " << c << ", value " << j;
+        });
       }
       EXPECT_GT(zeros, 0) << "no value for the ReLU to have cut";
     }
@@ -187,7 +196,7 @@ TEST(BatchNorm, BackwardTakesTheGradientThroughTheReluBeforeIt) {
 TEST(BatchNorm, Float32KernelsKeepTheirPrecisionOnValuesFarFromZero) {
   auto be = cpu_backend();
   for (const Shape& shape : {Shape{16, 3, 9, 7}, Shape{200, 5}}) {
-    const std::int64_t n = shape[0], channels = shape[1], inner = shape.numel() / (n * channels);
+    const std::int64_t channels = shape[1];
     std::vector<double> x(static_cast<std::size_t>(shape.numel())), dy(x.size());
     Random random(3);
     for (std::size_t i = 0; i < x.size(); ++i) {
@@ -207,29 +216,23 @@ TEST(BatchNorm, Float32KernelsKeepTheirPrecisionOnValuesFarFromZero) {
     be->run(op::BatchNormGrad{tx, gamma, tdy, mean, invstd, dx, dgamma, dbeta});
     const auto got_y = to_host<double>(y), got_dx = to_host<double>(dx), got_invstd = to_host<double>(invstd);
     const auto got_rvar = to_host<double>(running_var), got_dgamma = to_host<double>(dgamma), got_dbeta = to_host<double>(dbeta);
-    const double m = static_cast<double>(n * inner);
     for (std::int64_t c = 0; c < channels; ++c) {
-      const auto at = [&](std::int64_t b, std::int64_t i) { return static_cast<std::size_t>((b * channels + c) * inner + i); };
-      double mu = 0, var = 0, sum_dy = 0, sum_dy_xhat = 0;
-      for (std::int64_t b = 0; b < n; ++b)
-        for (std::int64_t i = 0; i < inner; ++i) mu += x[at(b, i)] / m;
-      for (std::int64_t b = 0; b < n; ++b)
-        for (std::int64_t i = 0; i < inner; ++i) var += (x[at(b, i)] - mu) * (x[at(b, i)] - mu) / m;
+      const ChannelValues channel_values{shape, c};
+      const double m = channel_values.count(), mu = channel_values.mean(x), var = channel_values.biased_variance(x, mu);
       const double is = 1.0 / std::sqrt(var + 1e-5);
-      for (std::int64_t b = 0; b < n; ++b)
-        for (std::int64_t i = 0; i < inner; ++i) sum_dy += dy[at(b, i)], sum_dy_xhat += dy[at(b, i)] * (x[at(b, i)] - mu) * is;
+      double sum_dy = 0, sum_dy_xhat = 0;
+      channel_values.each([&](std::size_t j) { sum_dy += dy[j], sum_dy_xhat += dy[j] * (x[j] - mu) * is; });
       const auto k = static_cast<std::size_t>(c);
       EXPECT_NEAR(got_invstd[k], is, 1e-4 * is) << shape.str() << " channel " << c;
       EXPECT_NEAR(got_rvar[k], 0.9 + 0.1 * var * m / (m - 1), 1e-4) << shape.str();
       EXPECT_NEAR(got_dbeta[k], sum_dy, 1e-4 * m) << shape.str();
       EXPECT_NEAR(got_dgamma[k], sum_dy_xhat, 1e-3 * std::sqrt(m)) << shape.str();
-      for (std::int64_t b = 0; b < n; ++b)
-        for (std::int64_t i = 0; i < inner; ++i) {
-          const double xhat = (x[at(b, i)] - mu) * is;
-          EXPECT_NEAR(got_y[at(b, i)], 1.5 * xhat + 0.25, 2e-3) << shape.str() << " " << b << "," << c << "," << i;
-          const double want_dx = 1.5 * is / m * (m * dy[at(b, i)] - sum_dy - xhat * sum_dy_xhat);
-          EXPECT_NEAR(got_dx[at(b, i)], want_dx, 2e-3 * 1.5 * is) << shape.str() << " " << b << "," << c << "," << i;
-        }
+      channel_values.each([&](std::size_t j) {
+        const double xhat = (x[j] - mu) * is;
+        EXPECT_NEAR(got_y[j], 1.5 * xhat + 0.25, 2e-3) << shape.str() << " channel " << c << ", value " << j;
+        const double want_dx = 1.5 * is / m * (m * dy[j] - sum_dy - xhat * sum_dy_xhat);
+        EXPECT_NEAR(got_dx[j], want_dx, 2e-3 * 1.5 * is) << shape.str() << " channel " << c << ", value " << j;
+      });
     }
   }
 }

@@ -41,6 +41,24 @@ std::string build_error(const std::string& layers, const Shape& input, const std
   return error_of([&] { build(graph_spec(layers, blocks), input); });
 }
 
+// The whole model's gradient of softmax cross-entropy on `data` against centred differences, 20 coordinates of each of
+// its `tensors` parameter tensors: a gradient summed or routed wrongly over a node's readers is off by O(1); 1e-6
+// leaves room for the rounding of the smallest gradients here (1e-3).
+void expect_gradients_match_centred_differences(Model& model, const Dataset& data, std::size_t tensors) {
+  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
+  const auto checks = check_model_gradients(model, *loss, data, GradientCheckSettings{1e-5, 20, true});
+  ASSERT_EQ(checks.size(), tensors);
+  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+}
+
+// The labels of the activation nodes that pass values through, their layer before having taken them in.
+std::vector<std::string> passing_through(const Model& model) {
+  std::vector<std::string> passing;
+  for (std::size_t i = 0; i < model.size(); ++i)
+    if (const auto* a = dynamic_cast<const ActivationLayer*>(&model.layer(i)); a && a->passes_through()) passing.push_back(model.label(i));
+  return passing;
+}
+
 std::vector<std::string> parameter_names(const Model& model) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < model.size(); ++i)
@@ -122,13 +140,7 @@ TEST(GraphSpec, AGraphsGradientMatchesCentredDifferences) {
     {"name": "both", "type": "concat", "inputs": ["skip", "input"]},
     {"type": "dense", "units": 3}])");
   auto model = build(spec, Shape{5});
-  const Dataset data = synthetic::gaussian_blobs(6, 3, 5, 1.0, 1);
-  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
-  const auto checks = check_model_gradients(*model, *loss, data, GradientCheckSettings{1e-5, 20, true});
-  ASSERT_EQ(checks.size(), 8u);  // four dense layers' weights and biases
-  // A gradient summed wrongly over a node's readers is off by O(1); 1e-6 leaves room for the rounding of the
-  // smallest gradients here (1e-3).
-  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+  expect_gradients_match_centred_differences(*model, synthetic::gaussian_blobs(6, 3, 5, 1.0, 1), 8);  // four dense layers' weights and biases
 }
 
 // A ReLU that alone reads a dense layer's output runs in that layer's product (Layer::fuse_activation): its node
@@ -145,9 +157,7 @@ TEST(ActivationFusion, AReluAfterADenseLayerRunsInItsProduct) {
     {"name": "tanh", "type": "dense", "units": 4, "activation": "tanh"},
     {"type": "dense", "units": 3}])");
   auto model = build(spec, Shape{5});
-  std::vector<std::string> passing;
-  for (std::size_t i = 0; i < model->size(); ++i)
-    if (const auto* a = dynamic_cast<const ActivationLayer*>(&model->layer(i)); a && a->passes_through()) passing.push_back(model->label(i));
+  const auto passing = passing_through(*model);
   EXPECT_EQ(passing, std::vector<std::string>{"fused (dense) relu"}) << fmt::format("{}", fmt::join(passing, ", "));
 
   // The first node's output, relu(x W^T + b), from its parameters.
@@ -167,11 +177,7 @@ TEST(ActivationFusion, AReluAfterADenseLayerRunsInItsProduct) {
     }
   EXPECT_GT(negative_before_relu, 0) << "no value for the ReLU to cut";
 
-  const Dataset data = synthetic::gaussian_blobs(6, 3, 5, 1.0, 1);
-  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
-  const auto checks = check_model_gradients(*model, *loss, data, GradientCheckSettings{1e-5, 20, true});
-  ASSERT_EQ(checks.size(), 10u);  // five dense layers' weights and biases
-  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+  expect_gradients_match_centred_differences(*model, synthetic::gaussian_blobs(6, 3, 5, 1.0, 1), 10);  // five dense layers' weights and biases
 }
 
 // A ReLU after a convolution (X11's conv, ReLU, batch norm) or after a batch norm (ResNet's) runs in that layer's
@@ -190,9 +196,7 @@ TEST(ActivationFusion, AReluAfterAConvolutionOrABatchNormRunsInItsOutputPass) {
   auto fused = build(graph_spec(layers("")), Shape{1, 4, 4});
   auto separate = build(graph_spec(layers(R"(, "activity_regularizer": {"type": "l2", "lambda": 0})")), Shape{1, 4, 4});
   for (const auto* model : {fused.get(), separate.get()}) {
-    std::vector<std::string> passing;
-    for (std::size_t i = 0; i < model->size(); ++i)
-      if (const auto* a = dynamic_cast<const ActivationLayer*>(&model->layer(i)); a && a->passes_through()) passing.push_back(model->label(i));
+    const auto passing = passing_through(*model);
     EXPECT_EQ(passing.size(), model == fused.get() ? 2u : 0u) << fmt::format("{}", fmt::join(passing, ", "));
   }
   Dataset data = synthetic::gaussian_blobs(6, 3, 16, 1.0, 2);
@@ -212,10 +216,7 @@ TEST(ActivationFusion, AReluAfterAConvolutionOrABatchNormRunsInItsOutputPass) {
   for (std::size_t i = 0; i < outputs[0].size(); ++i) EXPECT_NEAR(outputs[0][i], outputs[1][i], 1e-12) << "output " << i;
   ASSERT_EQ(gradients[0].size(), gradients[1].size());
   for (std::size_t i = 0; i < gradients[0].size(); ++i) EXPECT_NEAR(gradients[0][i], gradients[1][i], 1e-12) << "gradient " << i;
-  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
-  const auto checks = check_model_gradients(*fused, *loss, data, GradientCheckSettings{1e-5, 20, true});
-  ASSERT_EQ(checks.size(), 8u);  // two convolutions' and the dense layer's weights and biases, gamma and beta
-  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+  expect_gradients_match_centred_differences(*fused, data, 8);  // two convolutions' and the dense layer's weights and biases, gamma and beta
 }
 
 // The example's ResNet: PyTorch's module paths, "rest" for the repeats, a projection only where "when" says.
