@@ -139,10 +139,11 @@ TEST(BatchNorm, EpilogueAppliesTheFunctionToTheNormalisedValues) {
           const auto k = static_cast<std::size_t>(c);
           const double mu = training ? channel_values.mean(x) : running_mean[k];
           const double var = training ? channel_values.biased_variance(x, mu) : running_var[k];
+          const auto function = f;  // a copy: clang 14 (the sanitizer build) cannot capture structured bindings in lambdas
           channel_values.each([&](std::size_t j) {
             const double z = gamma[k] * (x[j] - mu) / std::sqrt(var + 1e-5) + beta[k];
             below_zero += z < 0;
-            EXPECT_NEAR(got[j], f(z), 1e-12) << "channel " << c << ", value " << j;
+            EXPECT_NEAR(got[j], function(z), 1e-12) << "channel " << c << ", value " << j;
           });
         }
         EXPECT_GT(below_zero, 0) << "no value for the function to cut";
