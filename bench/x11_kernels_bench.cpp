@@ -1,8 +1,9 @@
 // The CPU backend's kernels between X11's convolutions, in float32, on X11's shapes at batch 128: batch
 // normalisation (forward in training mode, and backward; also on a dense layer's shape) and dropout; and what a
 // ReLU costs after X11's convolutions (float32 and, where the CPU has it, mixed precision) and after a batch norm,
-// taken into the op's output pass (its epilogue) or run as an op of its own. Microseconds per call, best of five
-// rounds.
+// taken into the op's output pass (its epilogue) or run as an op of its own; and 2x2 max pooling on the quick CNN's
+// and X11's shapes, with the gradient through the ReLU before it taken in the pooling's backward pass or run as an
+// op of its own. Microseconds per call, best of five rounds.
 //   usage: x11_kernels_bench [--calls N]
 #include <algorithm>
 #include <cstdlib>
@@ -49,6 +50,30 @@ void relu_after(const std::string& what, const Tensor& y, int calls, const std::
     }, calls));
   }
   fmt::print("{:<34} {:>14.1f} {:>14.1f} {:>14.1f}\n", what, alone, fused, separate);
+}
+
+// Max pooling's backward pass through the ReLU before it: in the pass that routes dy (input_activation), or as
+// op::ActivationGrad on its output, timed in turn as relu_after does.
+void pooling(Backend& be, const Shape& shape, int calls) {
+  Window2d g;
+  g.kernel_h = g.kernel_w = g.stride_h = g.stride_w = 2;
+  const Shape pooled{shape[0], shape[1], shape[2] / 2, shape[3] / 2};
+  Tensor x = normal(be, shape, 0.0, 1.0, 6), dx = be.empty(shape, DType::Float32), dy = normal(be, pooled, 0.0, 1.0, 7);
+  Tensor y = be.empty(pooled, DType::Float32), argmax = be.empty(pooled, DType::Int32);
+  be.run(op::Activation{x, x, Pointwise::Relu});
+  double forward = 1e300, backward = 1e300, fused = 1e300, separate = 1e300;
+  for (int turn = 0; turn < 3; ++turn) {
+    forward = std::min(forward, best_per_call<std::micro>([&] { be.run(op::Pool2d{x, y, argmax, PoolKind::Max, g}); }, calls));
+    backward = std::min(backward, best_per_call<std::micro>([&] { be.run(op::Pool2dGrad{dy, argmax, dx, PoolKind::Max, g}); }, calls));
+    fused = std::min(fused, best_per_call<std::micro>([&] {
+      be.run(op::Pool2dGrad{dy, argmax, dx, PoolKind::Max, g, Pointwise::Relu, y});
+    }, calls));
+    separate = std::min(separate, best_per_call<std::micro>([&] {
+      be.run(op::Pool2dGrad{dy, argmax, dx, PoolKind::Max, g});
+      be.run(op::ActivationGrad{x, x, dx, dx, Pointwise::Relu});
+    }, calls));
+  }
+  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>14.1f} {:>14.1f}\n", shape.str(), forward, backward, fused, separate);
 }
 
 }  // namespace
@@ -101,4 +126,7 @@ int main(int argc, char** argv) {
       cpu->run(op::BatchNorm{x, gamma, beta, y, mean, invstd, running_mean, running_var, 0.1, 1e-5, true, fn});
     });
   }
+
+  fmt::print("\n{:<22} {:>10} {:>10} {:>14} {:>14}\n", "max pooling 2x2 (us)", "forward", "backward", "through a ReLU", "ReLU op after");
+  for (const Shape& shape : {Shape{128, 32, 26, 26}, Shape{128, 64, 11, 11}, Shape{128, 32, 32, 32}}) pooling(*cpu, shape, calls);
 }

@@ -55,6 +55,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {14, 0x1e83c806b20f0e95ULL},
     {15, 0xb69a3176f8ca66feULL},
     {16, 0xd4de1a661bb3d597ULL},
+    {17, 0x388da5563d23819dULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

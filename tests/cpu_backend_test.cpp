@@ -301,42 +301,82 @@ TEST(CpuBackend, BfloatGemmsRoundTheirInputs) {
 
 // 2x2 max pooling has its own loops (AVX-512 ones for float32): values, argmax and gradient against a naive scan
 // in row-major order, with many ties (values from {0, 1, 2, 3}: the first maximum must win, as in PyTorch), rows
-// of 2 to 20 outputs, odd sizes, in both dtypes.
+// of 2 to 20 outputs, odd sizes, in both dtypes. Through a ReLU before it (input_activation), the inputs are a
+// ReLU's, from {0, 0, 1, 2} with every third window wholly 0, and a window whose maximum is 0 routes nothing.
 TEST(CpuBackend, MaxPooling2x2MatchesANaiveScanWithTies) {
   auto be = cpu_backend();
   Window2d g;
   g.kernel_h = g.kernel_w = g.stride_h = g.stride_w = 2;
-  for (DType dtype : {DType::Float32, DType::Float64})
-    for (const auto& [h, w] : std::vector<std::pair<std::int64_t, std::int64_t>>{{4, 4}, {5, 7}, {26, 26}, {6, 33}, {4, 40}}) {
-      SCOPED_TRACE(fmt::format("{} {}x{}", dtype_name(dtype), h, w));
-      const std::int64_t planes = 3, oh = h / 2, ow = w / 2;
-      std::vector<double> xv(static_cast<std::size_t>(planes * h * w));
-      for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>((i * 7919 + i / 5) % 4);
-      Tensor x = tensor(*be, Shape{1, planes, h, w}, xv, dtype), y = be->empty(Shape{1, planes, oh, ow}, dtype);
-      Tensor arg = be->empty(Shape{1, planes, oh, ow}, DType::Int32);
-      be->run(op::Pool2d{x, y, arg, PoolKind::Max, g});
-      const auto got = to_host<double>(y), got_arg = to_host<double>(arg);
-      // The gradient goes to each window's first maximum; cells of no window (odd sizes) get zero. dx starts as
-      // NaN, so that a cell the kernel forgets to write shows.
-      const auto dyv = random_normal(static_cast<std::size_t>(planes * oh * ow), 21);
-      Tensor dy = tensor(*be, Shape{1, planes, oh, ow}, dyv, dtype), dx = be->empty(x.shape(), dtype);
-      be->run(op::Fill{dx, std::nan("")});
-      be->run(op::Pool2dGrad{dy, arg, dx, PoolKind::Max, g});
-      std::vector<double> want_dx(xv.size(), 0.0);
-      const auto got_dx = to_host<double>(dx), dy_values = to_host<double>(dy);  // dy as the dtype holds it
-      for (std::int64_t p = 0; p < planes; ++p)
-        for (std::int64_t i = 0; i < oh; ++i)
-          for (std::int64_t j = 0; j < ow; ++j) {
-            std::int64_t best = 2 * i * w + 2 * j;
-            for (std::int64_t at : {2 * i * w + 2 * j + 1, (2 * i + 1) * w + 2 * j, (2 * i + 1) * w + 2 * j + 1})
-              if (xv[static_cast<std::size_t>(p * h * w + at)] > xv[static_cast<std::size_t>(p * h * w + best)]) best = at;
-            const auto k = static_cast<std::size_t>((p * oh + i) * ow + j);
-            ASSERT_EQ(got[k], xv[static_cast<std::size_t>(p * h * w + best)]) << "plane " << p << " (" << i << ", " << j << ")";
-            ASSERT_EQ(got_arg[k], static_cast<double>(best)) << "plane " << p << " (" << i << ", " << j << ")";
-            want_dx[static_cast<std::size_t>(p * h * w + best)] = dy_values[k];
-          }
-      for (std::size_t i = 0; i < want_dx.size(); ++i) ASSERT_EQ(got_dx[i], want_dx[i]) << "dx [" << i << "]";
+  for (const bool relu : {false, true})
+    for (DType dtype : {DType::Float32, DType::Float64})
+      for (const auto& [h, w] : std::vector<std::pair<std::int64_t, std::int64_t>>{{4, 4}, {5, 7}, {26, 26}, {6, 33}, {4, 40}}) {
+        SCOPED_TRACE(fmt::format("{} {}x{}{}", dtype_name(dtype), h, w, relu ? " through a relu" : ""));
+        const std::int64_t planes = 3, oh = h / 2, ow = w / 2;
+        std::vector<double> xv(static_cast<std::size_t>(planes * h * w));
+        for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>((i * 7919 + i / 5) % 4);
+        if (relu) {  // a ReLU's output: every third window wholly zero
+          for (double& v : xv) v = std::max(v - 1.0, 0.0);
+          for (std::int64_t p = 0; p < planes; ++p)
+            for (std::int64_t i = 0; i < oh; ++i)
+              for (std::int64_t j = 0; j < ow; ++j)
+                if ((i + j) % 3 == 0)
+                  for (const std::int64_t at : {2 * i * w + 2 * j, 2 * i * w + 2 * j + 1, (2 * i + 1) * w + 2 * j, (2 * i + 1) * w + 2 * j + 1})
+                    xv[static_cast<std::size_t>(p * h * w + at)] = 0.0;
+        }
+        int zero_windows = 0;
+        Tensor x = tensor(*be, Shape{1, planes, h, w}, xv, dtype), y = be->empty(Shape{1, planes, oh, ow}, dtype);
+        Tensor arg = be->empty(Shape{1, planes, oh, ow}, DType::Int32);
+        be->run(op::Pool2d{x, y, arg, PoolKind::Max, g});
+        const auto got = to_host<double>(y), got_arg = to_host<double>(arg);
+        // The gradient goes to each window's first maximum; cells of no window (odd sizes) get zero. dx starts as
+        // NaN, so that a cell the kernel forgets to write shows.
+        const auto dyv = random_normal(static_cast<std::size_t>(planes * oh * ow), 21);
+        Tensor dy = tensor(*be, Shape{1, planes, oh, ow}, dyv, dtype), dx = be->empty(x.shape(), dtype);
+        be->run(op::Fill{dx, std::nan("")});
+        be->run(op::Pool2dGrad{dy, arg, dx, PoolKind::Max, g, relu ? Pointwise::Relu : Pointwise::Identity, y});
+        std::vector<double> want_dx(xv.size(), 0.0);
+        const auto got_dx = to_host<double>(dx), dy_values = to_host<double>(dy);  // dy as the dtype holds it
+        for (std::int64_t p = 0; p < planes; ++p)
+          for (std::int64_t i = 0; i < oh; ++i)
+            for (std::int64_t j = 0; j < ow; ++j) {
+              std::int64_t best = 2 * i * w + 2 * j;
+              for (std::int64_t at : {2 * i * w + 2 * j + 1, (2 * i + 1) * w + 2 * j, (2 * i + 1) * w + 2 * j + 1})
+                if (xv[static_cast<std::size_t>(p * h * w + at)] > xv[static_cast<std::size_t>(p * h * w + best)]) best = at;
+              const auto k = static_cast<std::size_t>((p * oh + i) * ow + j);
+              ASSERT_EQ(got[k], xv[static_cast<std::size_t>(p * h * w + best)]) << "plane " << p << " (" << i << ", " << j << ")";
+              ASSERT_EQ(got_arg[k], static_cast<double>(best)) << "plane " << p << " (" << i << ", " << j << ")";
+              const bool routed = !relu || got[k] > 0;
+              zero_windows += !routed;
+              want_dx[static_cast<std::size_t>(p * h * w + best)] = routed ? dy_values[k] : 0.0;
+            }
+        for (std::size_t i = 0; i < want_dx.size(); ++i) ASSERT_EQ(got_dx[i], want_dx[i]) << "dx [" << i << "]";
+        if (relu) EXPECT_GT(zero_windows, 0) << "no window of zeros to check";
+      }
+}
+
+// Only max pooling takes a ReLU's gradient, and only with the pooling's output to read it from.
+TEST(CpuBackend, PoolingGradientThroughAReluNeedsMaxPoolingAndItsOutput) {
+  auto be = cpu_backend();
+  Window2d g;
+  g.kernel_h = g.kernel_w = g.stride_h = g.stride_w = 2;
+  Tensor dy = be->empty(Shape{1, 2, 2, 2}, DType::Float32), arg = be->empty(Shape{1, 2, 2, 2}, DType::Int32);
+  Tensor dx = be->empty(Shape{1, 2, 4, 4}, DType::Float32), wrong_y = be->empty(Shape{1, 2, 2, 3}, DType::Float32);
+  const auto message = [&](const op::Pool2dGrad& o) {
+    try {
+      be->run(o);
+    } catch (const BackendError& e) {
+      return std::string(e.what());
     }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message({dy, Tensor(), dx, PoolKind::Average, g, Pointwise::Relu, dy}),
+            "cpu backend: pool2d_grad: input_activation takes only a ReLU, and only into max pooling");
+  EXPECT_EQ(message({dy, arg, dx, PoolKind::Max, g, Pointwise::Tanh, dy}),
+            "cpu backend: pool2d_grad: input_activation takes only a ReLU, and only into max pooling");
+  EXPECT_EQ(message({dy, arg, dx, PoolKind::Max, g, Pointwise::Relu, wrong_y}),
+            "cpu backend: pool2d_grad: y must be the pooling's output, like dy float32[1, 2, 2, 2], got float32[1, 2, 2, 3]");
+  EXPECT_EQ(message({dy, arg, dx, PoolKind::Max, g, Pointwise::Relu}),
+            "cpu backend: pool2d_grad: y must be the pooling's output, like dy float32[1, 2, 2, 2], got nothing");
 }
 
 TEST(CpuBackend, GemmRejectsShapesThatDoNotFit) {

@@ -181,27 +181,30 @@ TEST(ActivationFusion, AReluAfterADenseLayerRunsInItsProduct) {
 }
 
 // A ReLU after a convolution (X11's conv, ReLU, batch norm) or after a batch norm (ResNet's) runs in that layer's
-// output pass too. The same model with each ReLU watched by an activity penalty of weight 0, which keeps it a node
-// of its own, computes the same outputs and gradients, and both match centred differences.
+// output pass too, and the batch norm or max pooling after a fused ReLU takes its gradient. The same model with
+// each ReLU watched by an activity penalty of weight 0, which keeps it a node of its own, computes the same
+// outputs and gradients, and both match centred differences.
 TEST(ActivationFusion, AReluAfterAConvolutionOrABatchNormRunsInItsOutputPass) {
   const auto layers = [](const std::string& watch) {
     return fmt::format(R"([
       {{"name": "conv", "type": "conv2d", "filters": 3, "kernel_size": 3, "padding": "same", "activation": "relu"{0}}},
       {{"name": "bn", "type": "batch_norm"{0}}},
       {{"name": "relu", "type": "relu"}},
+      {{"name": "conv_pool", "type": "conv2d", "filters": 3, "kernel_size": 3, "padding": "same", "activation": "relu"{0}}},
+      {{"name": "pool", "type": "max_pool2d", "pool_size": 2}},
       {{"name": "conv_tanh", "type": "conv2d", "filters": 2, "kernel_size": 3, "activation": "tanh"}},
       {{"type": "flatten"}},
       {{"type": "dense", "units": 3}}])", watch);
   };
-  auto fused = build(graph_spec(layers("")), Shape{1, 4, 4});
-  auto separate = build(graph_spec(layers(R"(, "activity_regularizer": {"type": "l2", "lambda": 0})")), Shape{1, 4, 4});
+  auto fused = build(graph_spec(layers("")), Shape{1, 6, 6});
+  auto separate = build(graph_spec(layers(R"(, "activity_regularizer": {"type": "l2", "lambda": 0})")), Shape{1, 6, 6});
   for (const auto* model : {fused.get(), separate.get()}) {
     const auto passing = passing_through(*model);
-    EXPECT_EQ(passing.size(), model == fused.get() ? 2u : 0u) << fmt::format("{}", fmt::join(passing, ", "));
+    EXPECT_EQ(passing.size(), model == fused.get() ? 3u : 0u) << fmt::format("{}", fmt::join(passing, ", "));
   }
-  Dataset data = synthetic::gaussian_blobs(6, 3, 16, 1.0, 2);
-  data.sample_shape = Shape{1, 4, 4};
-  const Tensor x = tensor(*cpu_backend(), Shape{6, 1, 4, 4}, data.x.doubles());
+  Dataset data = synthetic::gaussian_blobs(6, 3, 36, 1.0, 2);
+  data.sample_shape = Shape{1, 6, 6};
+  const Tensor x = tensor(*cpu_backend(), Shape{6, 1, 6, 6}, data.x.doubles());
   const Tensor upstream = tensor(*cpu_backend(), Shape{6, 3}, random_normal(18, 5));
   std::vector<std::vector<double>> outputs, gradients;
   for (auto* model : {fused.get(), separate.get()}) {
@@ -216,7 +219,7 @@ TEST(ActivationFusion, AReluAfterAConvolutionOrABatchNormRunsInItsOutputPass) {
   for (std::size_t i = 0; i < outputs[0].size(); ++i) EXPECT_NEAR(outputs[0][i], outputs[1][i], 1e-12) << "output " << i;
   ASSERT_EQ(gradients[0].size(), gradients[1].size());
   for (std::size_t i = 0; i < gradients[0].size(); ++i) EXPECT_NEAR(gradients[0][i], gradients[1][i], 1e-12) << "gradient " << i;
-  expect_gradients_match_centred_differences(*fused, data, 8);  // two convolutions' and the dense layer's weights and biases, gamma and beta
+  expect_gradients_match_centred_differences(*fused, data, 10);  // three convolutions' and the dense layer's weights and biases, gamma and beta
 }
 
 // The example's ResNet: PyTorch's module paths, "rest" for the repeats, a projection only where "when" says.

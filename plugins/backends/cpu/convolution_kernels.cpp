@@ -247,9 +247,10 @@ void max_pool_2x2_row(const float* top, const float* bottom, float* out, std::in
 #if defined(__AVX512F__)
 // Its gradient in float32: each window's four taps written once, the gradient at the winner and zeros elsewhere,
 // interleaved back into the two rows by permutes; the zeroing pass and the scatter of the general loop go. Rows
-// and columns no window covers (odd sizes) are zeroed.
-void max_pool_2x2_grad(const float* dy, const std::int32_t* arg, float* dx, std::int64_t planes, std::int64_t h, std::int64_t w,
-                       std::int64_t oh, std::int64_t ow) {
+// and columns no window covers (odd sizes) are zeroed. relu_y (optional) is the pooling's output where the input
+// was a ReLU's: a window whose maximum is 0 routes nothing (op::Pool2dGrad::input_activation).
+void max_pool_2x2_grad(const float* dy, const std::int32_t* arg, const float* relu_y, float* dx, std::int64_t planes, std::int64_t h,
+                       std::int64_t w, std::int64_t oh, std::int64_t ow) {
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i first_half = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i second_half = _mm512_add_epi32(first_half, _mm512_set1_epi32(8));
@@ -271,7 +272,9 @@ void max_pool_2x2_grad(const float* dy, const std::int32_t* arg, float* dx, std:
         const auto keep = static_cast<__mmask16>((1u << n) - 1);
         const auto low = static_cast<__mmask16>(n >= 8 ? 0xFFFFu : (1u << (2 * n)) - 1);
         const auto high = static_cast<__mmask16>(n > 8 ? (1u << (2 * n - 16)) - 1 : 0u);
-        const __m512 v = _mm512_maskz_loadu_ps(keep, g + j0);
+        __m512 v = _mm512_maskz_loadu_ps(keep, g + j0);
+        if (relu_y) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(keep, relu_y + (plane * oh + oi) * ow + j0),
+                                                               _mm512_setzero_ps(), _CMP_GT_OQ), v);
         // Where the winner sits in its window: 0, 1, w or w + 1.
         const __m512i at = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(keep, a + j0),
                                             _mm512_add_epi32(_mm512_set1_epi32(row + 2 * static_cast<std::int32_t>(j0)), even));
@@ -366,16 +369,17 @@ void run_kernel(const op::Pool2d& o) {
 void run_kernel(const op::Pool2dGrad& o) {
   const Window2d& g = o.window;
   // Plain copies, not structured bindings: clang 14 (the sanitizer build) cannot capture those in lambdas.
-  const backends::WindowShape s = kChecks.pool(o.dx, o.dy, o.argmax, o.kind, g, "pool2d_grad");
+  const backends::WindowShape s = kChecks.pool_grad(o);
   const std::int64_t n = s.n, c = s.c, h = s.h, w = s.w, oh = s.oh, ow = s.ow;
   with_float_type(o.dy, "pool2d_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* dy = o.dy.data<T>();
     T* dx = o.dx.data<T>();
+    const T* relu_y = o.input_activation == Pointwise::Relu ? o.y.data<T>() : nullptr;
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<T, float>) {
       if (o.kind == PoolKind::Max && is_plain_2x2(g)) {
-        max_pool_2x2_grad(dy, o.argmax.data<std::int32_t>(), dx, n * c, h, w, oh, ow);
+        max_pool_2x2_grad(dy, o.argmax.data<std::int32_t>(), relu_y, dx, n * c, h, w, oh, ow);
         return;
       }
     }
@@ -386,7 +390,7 @@ void run_kernel(const op::Pool2dGrad& o) {
     for_each_window(n * c, h, w, oh, ow, g, [&](std::int64_t plane, std::int64_t out, std::int64_t i0, Span rows, std::int64_t j0, Span cols) {
       T* p = dx + plane * h * w;
       if (arg) {
-        if (arg[out] >= 0) p[arg[out]] += dy[out];
+        if (arg[out] >= 0 && (!relu_y || relu_y[out] > T(0))) p[arg[out]] += dy[out];
         return;
       }
       for (std::int64_t ki = rows.lo; ki < rows.hi; ++ki)

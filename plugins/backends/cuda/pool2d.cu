@@ -45,14 +45,15 @@ __global__ void pool2d_kernel(const T* x, T* y, std::int32_t* argmax, PoolGeomet
   }
 }
 
+// relu_y (optional): the pooling's output where its input was a ReLU's; a maximum of 0 routes nothing.
 template <typename T>
-__global__ void pool2d_grad_kernel(const T* dy, const std::int32_t* argmax, T* dx, PoolGeometry s) {
+__global__ void pool2d_grad_kernel(const T* dy, const std::int32_t* argmax, const T* relu_y, T* dx, PoolGeometry s) {
   const Window2d& g = s.g;
   NNPLUG_GRID_LOOP(out, s.planes * s.oh * s.ow) {
     const std::int64_t plane = out / (s.oh * s.ow);
     T* p = dx + plane * s.h * s.w;
     if (argmax) {
-      if (argmax[out] >= 0) atomicAdd(p + argmax[out], dy[out]);
+      if (argmax[out] >= 0 && (!relu_y || relu_y[out] > T(0))) atomicAdd(p + argmax[out], dy[out]);
       continue;
     }
     const std::int64_t oi = (out / s.ow) % s.oh, oj = out % s.ow;
@@ -84,13 +85,14 @@ void run_kernel(const op::Pool2d& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::Pool2dGrad& o, DeviceContext& ctx) {
-  const PoolGeometry s(kChecks.pool(o.dx, o.dy, o.argmax, o.kind, o.window, "pool2d_grad"), o.window);
+  const PoolGeometry s(kChecks.pool_grad(o), o.window);
   const bool max = o.kind == PoolKind::Max;
   with_float_type(o.dy, "pool2d_grad", [&](auto tag) {
     using T = decltype(tag);
     check(cudaMemsetAsync(o.dx.data(), 0, o.dx.bytes(), ctx.stream()), "pool2d_grad");  // all-zero bits are 0.0
     const std::int32_t* arg = max ? o.argmax.data<std::int32_t>() : nullptr;
-    pool2d_grad_kernel<T><<<blocks_for(o.dy.numel()), kThreads, 0, ctx.stream()>>>(o.dy.data<T>(), arg, o.dx.data<T>(), s);
+    const T* relu_y = o.input_activation == Pointwise::Relu ? o.y.data<T>() : nullptr;
+    pool2d_grad_kernel<T><<<blocks_for(o.dy.numel()), kThreads, 0, ctx.stream()>>>(o.dy.data<T>(), arg, relu_y, o.dx.data<T>(), s);
   });
   check_launch("pool2d_grad");
 }

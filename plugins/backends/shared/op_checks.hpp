@@ -44,14 +44,14 @@ class OpChecks {
   // Throws BackendError("<backend> backend: OP: what") unless ok. `what` is a message or a function that makes it,
   // called only when the check fails: these checks run before every op, and most messages name shapes.
   void require(bool ok, const char* op, const std::string& what) const {
-    if (!ok) throw BackendError(std::string(backend_) + " backend: " + op + ": " + what);
+    if (!ok) throw BackendError(format_message("{} backend: {}: {}", {backend_, op, what}));
   }
   template <typename Message, typename = decltype(std::declval<Message>()())>
   void require(bool ok, const char* op, Message&& what) const {
     if (!ok) require(false, op, what());
   }
   void same_count(const Tensor& a, const Tensor& b, const char* op) const {
-    require(a.numel() == b.numel(), op, [&] { return "tensors " + a.describe() + " and " + b.describe() + " differ in size"; });
+    require(a.numel() == b.numel(), op, [&] { return format_message("tensors {} and {} differ in size", {a.describe(), b.describe()}); });
   }
   // Calls f(T{}) with T = float or double for the tensor's dtype.
   template <typename F>
@@ -59,7 +59,7 @@ class OpChecks {
     switch (t.dtype()) {
       case DType::Float32: f(float{}); return;
       case DType::Float64: f(double{}); return;
-      default: require(false, op, [&] { return std::string("dtype ") + dtype_name(t.dtype()) + " is not supported"; });
+      default: require(false, op, [&] { return format_message("dtype {} is not supported", {dtype_name(t.dtype())}); });
     }
   }
 
@@ -69,7 +69,7 @@ class OpChecks {
   };
   ColumnBlock copy_columns(const op::CopyColumns& o) const {
     require(o.part.dtype() == o.whole.dtype(), "copy_columns", [&] {
-      return "dtypes differ: " + o.part.describe() + ", " + o.whole.describe();
+      return format_message("dtypes differ: {}, {}", {o.part.describe(), o.whole.describe()});
     });
     require(o.rows >= 1 && o.part.numel() % o.rows == 0 && o.whole.numel() % o.rows == 0, "copy_columns", [&] {
       return format_message("part {} and whole {} do not split into {} rows", {o.part.describe(), o.whole.describe(), o.rows});
@@ -86,30 +86,30 @@ class OpChecks {
   };
   GemmSize gemm(const op::Gemm& o) const {
     require(o.a.rank() == 2 && o.b.rank() == 2 && o.c.rank() == 2, "gemm", [&] {
-      return "needs 2-D tensors, got " + o.a.describe() + ", " + o.b.describe() + ", " + o.c.describe();
+      return format_message("needs 2-D tensors, got {}, {}, {}", {o.a.describe(), o.b.describe(), o.c.describe()});
     });
     const auto m = o.trans_a ? o.a.dim(1) : o.a.dim(0), k = o.trans_a ? o.a.dim(0) : o.a.dim(1);
     const auto kb = o.trans_b ? o.b.dim(1) : o.b.dim(0), n = o.trans_b ? o.b.dim(0) : o.b.dim(1);
     require(k == kb && o.c.dim(0) == m && o.c.dim(1) == n, "gemm", [&] {
-      return "shapes do not fit: a " + o.a.shape().str() + (o.trans_a ? "^T" : "") + ", b " + o.b.shape().str() +
-             (o.trans_b ? "^T" : "") + ", c " + o.c.shape().str();
+      return format_message("shapes do not fit: a {}{}, b {}{}, c {}",
+                            {o.a.shape().str(), o.trans_a ? "^T" : "", o.b.shape().str(), o.trans_b ? "^T" : "", o.c.shape().str()});
     });
     require(!o.bias.defined() || (o.bias.numel() == n && o.bias.dtype() == o.c.dtype()), "gemm", [&] {
-      return "bias " + o.bias.describe() + " does not fit c " + o.c.describe();
+      return format_message("bias {} does not fit c {}", {o.bias.describe(), o.c.describe()});
     });
     return {m, n, k};
   }
 
   void add_row_vector(const op::AddRowVector& o) const {
     require(o.x.rank() == 2 && o.bias.numel() == o.x.dim(1), "add_row_vector", [&] {
-      return "x " + o.x.shape().str() + " and bias " + o.bias.shape().str() + " do not fit";
+      return format_message("x {} and bias {} do not fit", {o.x.shape().str(), o.bias.shape().str()});
     });
     same_count(o.x, o.out, "add_row_vector");
   }
 
   void sum_rows(const op::SumRows& o) const {
     require(o.x.rank() == 2 && o.out.numel() == o.x.dim(1), "sum_rows", [&] {
-      return "x " + o.x.shape().str() + " and out " + o.out.shape().str() + " do not fit";
+      return format_message("x {} and out {} do not fit", {o.x.shape().str(), o.out.shape().str()});
     });
   }
 
@@ -126,12 +126,12 @@ class OpChecks {
 
   // Softmax and its gradient: rows of a (N, C) tensor.
   void rows(const Tensor& t, const char* op) const {
-    require(t.rank() >= 2, op, [&] { return "needs a (N, C) tensor, got " + t.shape().str(); });
+    require(t.rank() >= 2, op, [&] { return format_message("needs a (N, C) tensor, got {}", {t.shape().str()}); });
   }
 
   // PReLU: alpha has 1 value or one per channel.
   ChannelLayout prelu(const Tensor& x, const Tensor& alpha, const char* op) const {
-    require(x.rank() >= 2, op, [&] { return "needs (N, C, ...) input, got " + x.shape().str(); });
+    require(x.rank() >= 2, op, [&] { return format_message("needs (N, C, ...) input, got {}", {x.shape().str()}); });
     require(alpha.numel() == 1 || alpha.numel() == x.dim(1), op, [&] {
       return format_message("alpha has {} values; input {} needs 1 or {}", {alpha.numel(), x.shape().str(), x.dim(1)});
     });
@@ -160,7 +160,7 @@ class OpChecks {
 
   // Batch norm and its gradient: gamma has one value per channel.
   ChannelLayout batch_norm(const Tensor& x, const Tensor& gamma, const char* op) const {
-    require(x.rank() >= 2, op, [&] { return "needs (N, C) or (N, C, H, W) input, got " + x.shape().str(); });
+    require(x.rank() >= 2, op, [&] { return format_message("needs (N, C) or (N, C, H, W) input, got {}", {x.shape().str()}); });
     require(gamma.numel() == x.dim(1), op, [&] {
       return format_message("gamma has {} values for {} channels", {gamma.numel(), x.dim(1)});
     });
@@ -170,7 +170,7 @@ class OpChecks {
     const ChannelLayout l = batch_norm(o.x, o.gamma, "batch_norm");
     same_count(o.x, o.y, "batch_norm");
     require(!o.training || l.per_channel() > 1, "batch_norm", [&] {
-      return "training needs more than one value per channel, got input " + o.x.shape().str();
+      return format_message("training needs more than one value per channel, got input {}", {o.x.shape().str()});
     });
     return l;
   }
@@ -178,7 +178,7 @@ class OpChecks {
   void clip_to_norm(const op::ClipToNorm& o) const {
     require(o.max_norm > 0.0, "clip_to_norm", [&] { return format_message("max_norm must be > 0, got {}", {o.max_norm}); });
     require(o.squares.numel() >= 1 && o.squares.dtype() == o.x.dtype(), "clip_to_norm", [&] {
-      return "squares " + o.squares.describe() + " must hold at least one sum of squares of x's dtype " + o.x.describe();
+      return format_message("squares {} must hold at least one sum of squares of x's dtype {}", {o.squares.describe(), o.x.describe()});
     });
   }
 
@@ -189,16 +189,16 @@ class OpChecks {
   // Convolution and its gradient: y is the output of x under the window with w's filters.
   WindowShape conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op) const {
     require(x.rank() == 4 && w.rank() == 4 && y.rank() == 4, op, [&] {
-      return "needs (N, C, H, W) input, (F, C, KH, KW) weight and (N, F, OH, OW) output, got " + x.shape().str() + ", " +
-             w.shape().str() + ", " + y.shape().str();
+      return format_message("needs (N, C, H, W) input, (F, C, KH, KW) weight and (N, F, OH, OW) output, got {}, {}, {}",
+                            {x.shape().str(), w.shape().str(), y.shape().str()});
     });
     window(g, op);
     const WindowShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.out_h(x.dim(2)), g.out_w(x.dim(3))};
     require(w.dim(1) == s.c && w.dim(2) == g.kernel_h && w.dim(3) == g.kernel_w, op, [&] {
-      return "weight " + w.shape().str() + " does not fit input " + x.shape().str();
+      return format_message("weight {} does not fit input {}", {w.shape().str(), x.shape().str()});
     });
     require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.f && y.dim(2) == s.oh && y.dim(3) == s.ow, op, [&] {
-      return "output " + y.shape().str() + " does not fit input " + x.shape().str() + " and weight " + w.shape().str();
+      return format_message("output {} does not fit input {} and weight {}", {y.shape().str(), x.shape().str(), w.shape().str()});
     });
     return s;
   }
@@ -206,20 +206,30 @@ class OpChecks {
   // Pooling and its gradient: y (N, C, OH, OW) is the pooling of x (N, C, H, W); argmax (max pooling) is int32 like y.
   WindowShape pool(const Tensor& x, const Tensor& y, const Tensor& argmax, PoolKind kind, const Window2d& g, const char* op) const {
     require(x.rank() == 4 && y.rank() == 4, op, [&] {
-      return "needs (N, C, H, W) tensors, got " + x.shape().str() + " and " + y.shape().str();
+      return format_message("needs (N, C, H, W) tensors, got {} and {}", {x.shape().str(), y.shape().str()});
     });
     window(g, op);
     const WindowShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), x.dim(1), g.out_h(x.dim(2)), g.out_w(x.dim(3))};
     require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.c && y.dim(2) == s.oh && y.dim(3) == s.ow, op, [&] {
-      return "output " + y.shape().str() + " does not fit input " + x.shape().str();
+      return format_message("output {} does not fit input {}", {y.shape().str(), x.shape().str()});
     });
     if (kind == PoolKind::Max) require(argmax.dtype() == DType::Int32 && argmax.numel() == y.numel(), op, "argmax must be int32 like y");
+    return s;
+  }
+  WindowShape pool_grad(const op::Pool2dGrad& o) const {
+    const WindowShape s = pool(o.dx, o.dy, o.argmax, o.kind, o.window, "pool2d_grad");
+    if (o.input_activation == Pointwise::Identity) return s;
+    require(o.kind == PoolKind::Max && o.input_activation == Pointwise::Relu, "pool2d_grad",
+            "input_activation takes only a ReLU, and only into max pooling");
+    require(o.y.defined() && o.y.dtype() == o.dy.dtype() && o.y.shape() == o.dy.shape(), "pool2d_grad", [&] {
+      return format_message("y must be the pooling's output, like dy {}, got {}", {o.dy.describe(), o.y.defined() ? o.y.describe() : "nothing"});
+    });
     return s;
   }
 
   // Class losses and the correct count: (N, C) scores against int32 labels (N).
   void labels(const Tensor& scores, const Tensor& labels, const char* op) const {
-    require(scores.rank() == 2, op, [&] { return "needs (N, C) scores, got " + scores.shape().str(); });
+    require(scores.rank() == 2, op, [&] { return format_message("needs (N, C) scores, got {}", {scores.shape().str()}); });
     require(labels.dtype() == DType::Int32 && labels.numel() == scores.dim(0), op, [&] {
       return format_message("labels must be int32 (N) with N = {}, got {}", {scores.dim(0), labels.describe()});
     });

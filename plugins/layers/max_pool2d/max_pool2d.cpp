@@ -19,12 +19,19 @@ class Pool2dLayer final : public Layer {
   std::string type() const override { return NNPLUG_POOL_NAME; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != 3) throw ShapeError(std::string(NNPLUG_POOL_NAME) + " expects (channels, height, width) per sample, got " + input.str());
+    if (input.rank() != 3) throw ShapeError(fmt::format("{} expects (channels, height, width) per sample, got {}", NNPLUG_POOL_NAME, input.str()));
     const auto [oh, ow] = spec_.output(input);
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     output_ = Shape{input[0], oh, ow};
     return output_;
+  }
+
+  // The ReLU before max pooling (the CNNs' conv, ReLU, pool): its gradient joins the pass that routes dy, which
+  // masks it by the window's maximum, so the convolution's own ReLU-gradient pass over the 4x larger input goes.
+  bool take_input_activation_gradient(const PointwiseFunction& f) override {
+    input_relu_ = kind == PoolKind::Max && f.fn == Pointwise::Relu;
+    return input_relu_;
   }
 
   const Tensor& forward(const Tensor& x) override {
@@ -40,13 +47,14 @@ class Pool2dLayer final : public Layer {
       return dx_;
     }
     backend_->run(op::Pool2dGrad{dy, kind == PoolKind::Max ? argmax_ : Tensor(), ensure(dx_, *backend_, input_shape_, dtype_), kind,
-                                 spec_.window});
+                                 spec_.window, input_relu_ ? Pointwise::Relu : Pointwise::Identity, y_});
     return dx_;
   }
 
  private:
   static constexpr PoolKind kind = PoolKind::NNPLUG_POOL_KIND;
   WindowSpec spec_;
+  bool input_relu_ = false;  // backward takes dx through the ReLU before this layer (take_input_activation_gradient)
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
   Shape output_, input_shape_;

@@ -47,13 +47,13 @@ std::vector<ParityCase> cases() {
   c.push_back({"axpby", {in({3, 4}), out({3, 4})}, [](const T& t) { return op::Axpby{t[0], t[1], 0.5, -2.0}; }});
   for (bool ta : {false, true})
     for (bool tb : {false, true})
-      c.push_back(product({std::string("gemm") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
+      c.push_back(product({fmt::format("gemm{}{}", ta ? " a^T" : "", tb ? " b^T" : ""),
                    {in(ta ? Shape{5, 3} : Shape{3, 5}), in(tb ? Shape{4, 5} : Shape{5, 4}), out({3, 4})},
                    [ta, tb](const T& t) { return op::Gemm{.a = t[0], .b = t[1], .c = t[2], .trans_a = ta, .trans_b = tb, .alpha = 0.7, .beta = 0.3}; }}));
   // Sizes a library runs on its blocked kernels, with a long sum (k = 96), as a dense layer's products are.
   for (bool ta : {false, true})
     for (bool tb : {false, true})
-      c.push_back(product({std::string("gemm 40x96x24") + (ta ? " a^T" : "") + (tb ? " b^T" : ""),
+      c.push_back(product({fmt::format("gemm 40x96x24{}{}", ta ? " a^T" : "", tb ? " b^T" : ""),
                    {in(ta ? Shape{96, 40} : Shape{40, 96}), in(tb ? Shape{24, 96} : Shape{96, 24}), out({40, 24})},
                    [ta, tb](const T& t) {
                      return op::Gemm{.a = t[0], .b = t[1], .c = t[2], .trans_a = ta, .trans_b = tb, .beta = tb ? 1.0 : 0.0};
@@ -67,10 +67,10 @@ std::vector<ParityCase> cases() {
   for (Pointwise fn : {Pointwise::Identity, Pointwise::Relu, Pointwise::LeakyRelu, Pointwise::Elu, Pointwise::Selu, Pointwise::Sigmoid,
                        Pointwise::Tanh, Pointwise::Silu, Pointwise::Gelu, Pointwise::Softplus}) {
     const double alpha = fn == Pointwise::Softplus ? 1.0 : 0.1;
-    const std::string n = fmt::format("{}", static_cast<int>(fn));
-    c.push_back({"activation " + n, {in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) { return op::Activation{t[0], t[1], fn, alpha}; }});
+    const int n = static_cast<int>(fn);
+    c.push_back({fmt::format("activation {}", n), {in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) { return op::Activation{t[0], t[1], fn, alpha}; }});
     // The gradient from x, with y = f(x) computed by the same backend first (slot 1 is y, an output too).
-    c.push_back({"activation_grad " + n, {in({3, 4}), out({3, 4}), in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) {
+    c.push_back({fmt::format("activation_grad {}", n), {in({3, 4}), out({3, 4}), in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) {
                    t[0].backend().run(op::Activation{t[0], t[1], fn, alpha});
                    return op::ActivationGrad{t[0], t[1], t[2], t[3], fn, alpha};
                  }});
@@ -84,9 +84,9 @@ std::vector<ParityCase> cases() {
     // 3 input channels, as a network's first layer, and 16, as the layers after it.
     for (std::int64_t channels : {3, 16}) {
       const std::string suffix = channels == 3 ? "" : " 16 channels";
-      c.push_back(product({"conv2d" + suffix, {in({2, channels, 6, 7}), in({4, channels, g.kernel_h, g.kernel_w}), in({4}), out({2, 4, oh, ow})},
+      c.push_back(product({fmt::format("conv2d{}", suffix), {in({2, channels, 6, 7}), in({4, channels, g.kernel_h, g.kernel_w}), in({4}), out({2, 4, oh, ow})},
                    [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g}; }}));
-      c.push_back(product({"conv2d_grad" + suffix,
+      c.push_back(product({fmt::format("conv2d_grad{}", suffix),
                    {in({2, channels, 6, 7}), in({4, channels, g.kernel_h, g.kernel_w}), in({2, 4, oh, ow}), out({2, channels, 6, 7}),
                     out({4, channels, g.kernel_h, g.kernel_w}), out({4})},
                    [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }}));
@@ -137,8 +137,8 @@ std::vector<ParityCase> cases() {
   for (const bool shared : {false, true}) {
     const Shape alpha = shared ? Shape{1} : Shape{3};
     const std::string suffix = shared ? " shared" : "";
-    c.push_back({"prelu" + suffix, {in({2, 3, 4}), in(alpha), out({2, 3, 4})}, [](const T& t) { return op::Prelu{t[0], t[1], t[2]}; }});
-    c.push_back({"prelu_grad" + suffix, {in({2, 3, 4}), in(alpha), in({2, 3, 4}), out({2, 3, 4}), out(alpha)},
+    c.push_back({fmt::format("prelu{}", suffix), {in({2, 3, 4}), in(alpha), out({2, 3, 4})}, [](const T& t) { return op::Prelu{t[0], t[1], t[2]}; }});
+    c.push_back({fmt::format("prelu_grad{}", suffix), {in({2, 3, 4}), in(alpha), in({2, 3, 4}), out({2, 3, 4}), out(alpha)},
                  [](const T& t) { return op::PreluGrad{t[0], t[1], t[2], t[3], t[4]}; }});
   }
   c.push_back({"max_groups", {in({3, 6}), out({3, 2}), out_int({3, 2})}, [](const T& t) { return op::MaxGroups{t[0], t[1], t[2], 3}; }});
@@ -155,7 +155,7 @@ std::vector<ParityCase> cases() {
                  return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0.1, 1e-5, false};
                }});
   for (const bool training : {true, false})
-    c.push_back({std::string("batch_norm_grad") + (training ? "" : " eval"),
+    c.push_back({fmt::format("batch_norm_grad{}", training ? "" : " eval"),
                  {in({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), out({3}), out({3}), in({4, 3, 2, 2}),
                   out({4, 3, 2, 2}), out({3}), out({3})},
                  [training](const T& t) {
@@ -175,13 +175,20 @@ std::vector<ParityCase> cases() {
                }});
   c.push_back({"penalty", {in({3, 4}), out({3, 4}), out({1})}, [](const T& t) { return op::Penalty{t[0], t[1], t[2], 0.01, 0.1, 0.5}; }});
   for (const bool unit : {false, true})
-    c.push_back({std::string("row_norm_constraint") + (unit ? " unit" : ""), {out({4, 5})},
+    c.push_back({fmt::format("row_norm_constraint{}", unit ? " unit" : ""), {out({4, 5})},
                  [unit](const T& t) { return op::RowNormConstraint{t[0], 1.5, unit}; }});
   for (const Window2d& g : {pool, padded}) {
     const Shape y{2, 3, g.out_h(6), g.out_w(7)};
     c.push_back({"max_pool2d_grad", {in({2, 3, 6, 7}), out(y), out_int(y), in(y), out({2, 3, 6, 7})}, [g](const T& t) {
                    t[0].backend().run(op::Pool2d{t[0], t[1], t[2], PoolKind::Max, g});
                    return op::Pool2dGrad{t[3], t[2], t[4], PoolKind::Max, g};
+                 }});
+    // Through the ReLU before it (the CNNs' conv, ReLU, pool): x = relu(x) first, so that whole windows hold zeros.
+    c.push_back({"max_pool2d_grad through a relu before it", {out({2, 3, 6, 7}), out(y), out_int(y), in(y), out({2, 3, 6, 7}), in({2, 3, 6, 7})},
+                 [g](const T& t) {
+                   t[0].backend().run(op::Activation{t[5], t[0], Pointwise::Relu});
+                   t[0].backend().run(op::Pool2d{t[0], t[1], t[2], PoolKind::Max, g});
+                   return op::Pool2dGrad{t[3], t[2], t[4], PoolKind::Max, g, Pointwise::Relu, t[1]};
                  }});
   }
   c.push_back(product({"conv2d no bias", {in({2, 3, 6, 7}), in({4, 3, 3, 3}), out({2, 4, 6, 7})},
@@ -194,7 +201,7 @@ std::vector<ParityCase> cases() {
                }});
   for (ClassLossFn fn : {ClassLossFn::Hinge, ClassLossFn::SquaredHinge})
     for (const bool mean : {true, false})
-      c.push_back({std::string(fn == ClassLossFn::Hinge ? "hinge" : "squared_hinge") + (mean ? "" : " summed"),
+      c.push_back({fmt::format("{}{}", fn == ClassLossFn::Hinge ? "hinge" : "squared_hinge", mean ? "" : " summed"),
                    {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})},
                    [fn, mean](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3], fn, 1.0, mean}; }});
   for (ElementwiseLossFn fn : {ElementwiseLossFn::SquaredError, ElementwiseLossFn::AbsoluteError, ElementwiseLossFn::Huber,
@@ -262,7 +269,7 @@ using Compare = std::function<std::string(const std::vector<double>&, const std:
 
 CheckResult run_case(const ParityCase& pc, Backend& candidate, Backend& reference, DType dtype, DType reference_dtype,
                      const std::string& label, const Compare& compare) {
-  CheckResult r{candidate.name() + " " + pc.name + " (" + label + ")"};
+  CheckResult r{fmt::format("{} {} ({})", candidate.name(), pc.name, label)};
   std::vector<Tensor> mine, theirs;
   for (std::size_t i = 0; i < pc.slots.size(); ++i) {
     mine.push_back(make_tensor(candidate, pc.slots[i], dtype, 40 + i));

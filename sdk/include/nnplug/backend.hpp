@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "nnplug/export.hpp"
 #include "nnplug/ops.hpp"
 #include "nnplug/tensor.hpp"
@@ -104,7 +106,7 @@ std::vector<T> to_host(const Tensor& t) {
 template <typename T>
 void from_host(const Tensor& t, const std::vector<T>& values) {
   if (static_cast<std::int64_t>(values.size()) != t.numel())
-    throw ShapeError("cannot copy " + std::to_string(values.size()) + " host values into tensor " + t.describe());
+    throw ShapeError(fmt::format("cannot copy {} host values into tensor {}", values.size(), t.describe()));
   if (t.dtype() == dtype_of<T>()) {
     t.backend().upload(t, values.data(), t.bytes());
     return;

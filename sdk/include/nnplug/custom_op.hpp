@@ -74,7 +74,7 @@ template <typename F>
 void with_float_type(DType dtype, F&& f) {
   if (dtype == DType::Float32) f(float{});
   else if (dtype == DType::Float64) f(double{});
-  else throw InvalidArgument(std::string("op kernels run float32 and float64, not ") + dtype_name(dtype));
+  else throw InvalidArgument(fmt::format("op kernels run float32 and float64, not {}", dtype_name(dtype)));
 }
 
 // What a host reference receives: every tensor as double values on the host. The outputs come shaped by the shape

@@ -1,5 +1,6 @@
 #pragma once
 // Element types a tensor can hold. Float32 trains; Float64 exists for gradient checks; Int32 carries class labels.
+// Its message is joined by hand, not with fmt, for the reason shape.hpp gives (nvcc compiles this header).
 #include <cstddef>
 #include <cstdint>
 #include <string>

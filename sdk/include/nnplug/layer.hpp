@@ -103,9 +103,9 @@ class NNPLUG_API Layer {
 
 // A one-input layer asked to merge: the model only asks layers whose merges() is true, so this is a plugin's bug.
 inline Shape Layer::build_merge(const std::vector<Shape>&, const BuildContext&) {
-  throw ShapeError(type() + " takes one input");
+  throw ShapeError(fmt::format("{} takes one input", type()));
 }
-inline const Tensor& Layer::forward_merge(const std::vector<Tensor>&) { throw ShapeError(type() + " takes one input"); }
-inline const std::vector<Tensor>& Layer::backward_merge(const Tensor&) { throw ShapeError(type() + " takes one input"); }
+inline const Tensor& Layer::forward_merge(const std::vector<Tensor>&) { throw ShapeError(fmt::format("{} takes one input", type())); }
+inline const std::vector<Tensor>& Layer::backward_merge(const Tensor&) { throw ShapeError(fmt::format("{} takes one input", type())); }
 
 }  // namespace nnplug

@@ -18,7 +18,7 @@ inline std::pair<OpSchema, OpSchema> activation_op_schemas(const std::string& na
   op.inputs = {"x"};
   op.outputs = {"y"};
   op.attributes = attributes;
-  op.gradient = name + "_grad";
+  op.gradient = fmt::format("{}_grad", name);
   gradient.name = op.gradient;
   gradient.inputs = {"x", "y", "dy"};
   gradient.outputs = {"dx"};

@@ -274,11 +274,16 @@ struct Pool2d {
   Window2d window;
 };
 
-// Its backward pass: dx = zeros, then each dy routed to the recorded maximum, or spread over its window.
+// Its backward pass: dx = zeros, then each dy routed to the recorded maximum, or spread over its window. Where x
+// = relu(z) is the output of a ReLU the layer before applied, input_activation = Pointwise::Relu (max pooling
+// only) takes dx on to dL/dz: relu'(z) at a window's maximum is read from y, the pooling's output (1 where y > 0,
+// else 0), so a maximum of 0 routes nothing. y is read only then.
 struct Pool2dGrad {
   Tensor dy, argmax, dx;
   PoolKind kind = PoolKind::Max;
   Window2d window;
+  Pointwise input_activation = Pointwise::Identity;
+  Tensor y;
 };
 
 // A row loss (see ClassLossFn). loss: (1) = the mean over the batch; dscores (optional) = its gradient.

@@ -28,7 +28,7 @@ class Params {
   Params(std::string owner, Json json) : owner_(std::move(owner)), json_(std::move(json)) {
     if (json_.is_string()) json_ = Json{{"type", json_.get<std::string>()}};
     if (json_.is_null()) json_ = Json::object();
-    if (!json_.is_object()) fail("", "must be an object or a name, got " + shown(json_));
+    if (!json_.is_object()) fail("", fmt::format("must be an object or a name, got {}", shown(json_)));
   }
 
   const std::string& owner() const { return owner_; }
@@ -49,9 +49,9 @@ class Params {
   }
   double require_number(const std::string& key, double min = -kInf, double max = kInf) const {
     const Json& v = at(key);
-    if (!v.is_number()) fail(key, "must be a number, got " + shown(v));
+    if (!v.is_number()) fail(key, fmt::format("must be a number, got {}", shown(v)));
     const double d = v.get<double>();
-    if (!std::isfinite(d) || d < min || d > max) fail(key, "must be " + range(min, max) + ", got " + shown(v));
+    if (!std::isfinite(d) || d < min || d > max) fail(key, fmt::format("must be {}, got {}", range(min, max), shown(v)));
     return d;
   }
 
@@ -62,10 +62,10 @@ class Params {
   }
   std::int64_t require_integer(const std::string& key, std::int64_t min = kIntMin, std::int64_t max = kIntMax) const {
     const Json& v = at(key);
-    if (!v.is_number_integer()) fail(key, "must be an integer, got " + shown(v));
+    if (!v.is_number_integer()) fail(key, fmt::format("must be an integer, got {}", shown(v)));
     const auto i = v.get<std::int64_t>();
     if (i < min || i > max)
-      fail(key, "must be " + range(static_cast<double>(min), static_cast<double>(max)) + ", got " + shown(v));
+      fail(key, fmt::format("must be {}, got {}", range(static_cast<double>(min), static_cast<double>(max)), shown(v)));
     return i;
   }
 
@@ -73,7 +73,7 @@ class Params {
     used_.insert(key);
     if (!has(key)) return fallback;
     const Json& v = at(key);
-    if (!v.is_boolean()) fail(key, "must be true or false, got " + shown(v));
+    if (!v.is_boolean()) fail(key, fmt::format("must be true or false, got {}", shown(v)));
     return v.get<bool>();
   }
 
@@ -83,7 +83,7 @@ class Params {
   }
   std::string require_string(const std::string& key) const {
     const Json& v = at(key);
-    if (!v.is_string()) fail(key, "must be a string, got " + shown(v));
+    if (!v.is_string()) fail(key, fmt::format("must be a string, got {}", shown(v)));
     return v.get<std::string>();
   }
 
@@ -98,7 +98,7 @@ class Params {
     std::vector<double> out;
     for (const auto& x : v) {
       if (!x.is_number() || x.get<double>() < min || x.get<double>() > max)
-        fail(key, "must hold numbers " + range(min, max) + ", got " + shown(v));
+        fail(key, fmt::format("must hold numbers {}, got {}", range(min, max), shown(v)));
       out.push_back(x.get<double>());
     }
     return out;
@@ -107,7 +107,7 @@ class Params {
   // A nested object, e.g. "weight_init": {"type": "normal", "std": 0.01} or the shorthand "weight_init": "zeros".
   Params child(const std::string& key, const Json& fallback) const {
     used_.insert(key);
-    return Params(owner_ + " " + key, json_.contains(key) ? json_[key] : fallback);
+    return Params(fmt::format("{} {}", owner_, key), json_.contains(key) ? json_[key] : fallback);
   }
 
   // Marks keys that another reader handles, so that check_unused() does not report them.
@@ -117,14 +117,12 @@ class Params {
 
   // Throws InvalidArgument naming every key no getter read, with the keys that were read (the ones it takes).
   void check_unused() const {
-    std::string unknown, known;
+    std::vector<std::string> unknown;
     for (const auto& [key, value] : json_.items())
-      if (!used_.count(key))
-        unknown += (unknown.empty() ? "'" : ", '") + shortened(key) + "'";
+      if (!used_.count(key)) unknown.push_back(shortened(key));
     if (unknown.empty()) return;
-    for (const auto& key : used_) known += (known.empty() ? "" : ", ") + key;
-    throw InvalidArgument(owner_ + ": unknown parameter " + unknown + " (it takes: " +
-                          (known.empty() ? "no parameters" : known) + ")");
+    throw InvalidArgument(fmt::format("{}: unknown parameter '{}' (it takes: {})", owner_, fmt::join(unknown, "', '"),
+                                      used_.empty() ? "no parameters" : fmt::format("{}", fmt::join(used_, ", "))));
   }
 
   // Text as a message shows it: whole, or when long (a 50 MB string) its first 80 characters and its length.
@@ -136,7 +134,7 @@ class Params {
   static std::string shown(const Json& value) { return shortened(value.dump(-1, ' ', false, Json::error_handler_t::replace)); }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    throw InvalidArgument(owner_ + (key.empty() ? "" : ": parameter '" + key + "'") + " " + what);
+    throw InvalidArgument(key.empty() ? fmt::format("{} {}", owner_, what) : fmt::format("{}: parameter '{}' {}", owner_, key, what));
   }
 
  private:
@@ -157,9 +155,9 @@ class Params {
     };
     const bool no_min = min <= -9.2e18, no_max = max >= 9.2e18;
     if (no_min && no_max) return "finite";
-    if (no_max) return ">= " + show(min);
-    if (no_min) return "<= " + show(max);
-    return "in [" + show(min) + ", " + show(max) + "]";
+    if (no_max) return fmt::format(">= {}", show(min));
+    if (no_min) return fmt::format("<= {}", show(max));
+    return fmt::format("in [{}, {}]", show(min), show(max));
   }
 
   std::string owner_;

@@ -21,7 +21,7 @@
 #include "nnplug/registrar.hpp"
 
 // Bumped whenever an SDK header changes: tests/abi_test.cpp holds a hash of the headers and fails until it is.
-#define NNPLUG_ABI_VERSION 16
+#define NNPLUG_ABI_VERSION 17
 #define NNPLUG_SDK_VERSION "0.1.0"
 
 #define NNPLUG_STR2(x) #x
@@ -118,7 +118,7 @@ struct ProbeResult {
       ::nnplug::detail::copy_message(why, why_size, r.reason);                                          \
       return r.score;                                                                                   \
     } catch (const std::exception& e) {                                                                 \
-      ::nnplug::detail::copy_message(why, why_size, std::string("probe threw: ") + e.what());          \
+      ::nnplug::detail::copy_message(why, why_size, ::fmt::format("probe threw: {}", e.what()));        \
     } catch (...) {                                                                                     \
       ::nnplug::detail::copy_message(why, why_size, "probe threw an unknown exception");                \
     }                                                                                                   \

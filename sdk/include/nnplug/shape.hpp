@@ -1,6 +1,8 @@
 #pragma once
 // Shape: the extents of a tensor, outermost first (samples are rows; images are NCHW).
 // Fixed capacity, so that creating and copying tensor views on the training hot path never allocates.
+// Its messages are joined by hand, not with fmt: nvcc compiles this header (the CUDA kernels include ops.hpp)
+// and cannot compile fmt 9's headers in C++20.
 #include <array>
 #include <cstdint>
 #include <initializer_list>

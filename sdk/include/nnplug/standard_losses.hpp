@@ -40,7 +40,7 @@ class ClassIndexLoss final : public Loss {
 inline bool mean_over_classes(const Params& p) {
   const std::string reduction = p.string("class_reduction", "mean");
   if (reduction != "mean" && reduction != "sum")
-    p.fail("class_reduction", "must be \"mean\" or \"sum\", got \"" + reduction + "\"");
+    p.fail("class_reduction", fmt::format("must be \"mean\" or \"sum\", got \"{}\"", reduction));
   return reduction == "mean";
 }
 

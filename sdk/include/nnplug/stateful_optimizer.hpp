@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "nnplug/optimizer.hpp"
 
 namespace nnplug {
@@ -47,7 +49,7 @@ class StatefulOptimizer : public Optimizer {
     std::vector<std::pair<std::string, Tensor>> out;
     for (std::size_t i = 0; i < params_.size(); ++i)
       for (std::size_t s = 0; s < slot_names_.size(); ++s)
-        if (slots_[s][i].defined()) out.emplace_back(std::to_string(i) + "." + slot_names_[s], slots_[s][i]);
+        if (slots_[s][i].defined()) out.emplace_back(fmt::format("{}.{}", i, slot_names_[s]), slots_[s][i]);
     return out;
   }
 

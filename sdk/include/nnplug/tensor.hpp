@@ -4,6 +4,7 @@
 // ops on tensors, and copy to or from the host only through Backend::upload / Backend::download.
 // Views are contiguous and row-major (strides() says so explicitly; every op relies on it); a view keeps its
 // buffer (and thereby its backend and plugin) alive.
+// Its messages are joined by hand, not with fmt, for the reason shape.hpp gives (nvcc compiles this header).
 #include <cstddef>
 #include <memory>
 #include <string>

@@ -9,6 +9,8 @@
 #include <span>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "nnplug/initializer.hpp"
 #include "nnplug/params.hpp"
 
@@ -23,11 +25,11 @@ struct VarianceScaling {
   static VarianceScaling read(const Params& p, VarianceScaling defaults) {
     defaults.mode = p.string("mode", defaults.mode);
     if (defaults.mode != "fan_in" && defaults.mode != "fan_out" && defaults.mode != "fan_avg")
-      p.fail("mode", "must be \"fan_in\", \"fan_out\" or \"fan_avg\", got \"" + defaults.mode + "\"");
+      p.fail("mode", fmt::format("must be \"fan_in\", \"fan_out\" or \"fan_avg\", got \"{}\"", defaults.mode));
     defaults.distribution = p.string("distribution", defaults.distribution);
     if (defaults.distribution != "normal" && defaults.distribution != "uniform" &&
         defaults.distribution != "truncated_normal")
-      p.fail("distribution", "must be \"normal\", \"uniform\" or \"truncated_normal\", got \"" + defaults.distribution + "\"");
+      p.fail("distribution", fmt::format("must be \"normal\", \"uniform\" or \"truncated_normal\", got \"{}\"", defaults.distribution));
     return defaults;
   }
 

@@ -43,7 +43,7 @@ struct WindowSpec {
     s.window = {kh, kw, sh, sw, 0, 0, dh, dw};
     if (p.has("padding") && p.json()["padding"].is_string()) {
       const std::string mode = p.require_string("padding");
-      if (mode != "valid" && mode != "same") p.fail("padding", "must be \"valid\", \"same\" or a number, got \"" + mode + "\"");
+      if (mode != "valid" && mode != "same") p.fail("padding", fmt::format("must be \"valid\", \"same\" or a number, got \"{}\"", mode));
       s.same = mode == "same";
       if (s.same && (sh != 1 || sw != 1)) p.fail("padding", "\"same\" needs stride 1 (as PyTorch)");
       if (s.same && ((dh * (kh - 1)) % 2 || (dw * (kw - 1)) % 2)) p.fail("padding", "\"same\" needs an odd effective kernel size");
