@@ -59,13 +59,13 @@ int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path
     fmt::print("burn-in: {} steps of {} with batches of {}\n", args.burn_in, ex.optimizer->type().c_str(), args.batch_size);
   }
   ex.model->set_training(true);
-  std::string off;
+  std::vector<std::string> off;
   for (std::size_t l = 0; l < ex.model->size(); ++l)
     if (ex.model->layer(l).type().ends_with("dropout")) {  // stochastic: each evaluation would see another function
       ex.model->layer(l).set_training(false);
-      off += (off.empty() ? "" : ", ") + ex.model->label(l);
+      off.push_back(ex.model->label(l));
     }
-  if (!off.empty()) fmt::print("dropout off: {}\n", off.c_str());
+  if (!off.empty()) fmt::print("dropout off: {}\n", fmt::join(off, ", "));
   const Dataset samples = ex.train.head(args.samples);
   GradientCheckSettings settings;
   settings.step = args.step, settings.coordinates = args.coordinates, settings.regularization = false;

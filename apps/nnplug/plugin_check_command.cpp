@@ -35,7 +35,7 @@ int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem:
   const Candidate* mine = nullptr;
   for (const auto& c : verdicts)
     if (fs::weakly_canonical(c.path, ec) == file) mine = &c;
-  if (!mine) throw PluginError(file.string() + ": not found by the loader (is it a .so file?)");
+  if (!mine) throw PluginError(fmt::format("{}: not found by the loader (is it a .so file?)", file.string()));
   if (mine->verdict != Verdict::Loaded) {
     fmt::print("FAIL  load: {} {}: {}\n", verdict_name(mine->verdict), file.c_str(), mine->reason.c_str());
     return 1;

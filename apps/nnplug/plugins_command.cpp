@@ -25,7 +25,7 @@ void explain_ops(const Registry& registry) {
     for (const auto& a : s.attributes) attributes.push_back(fmt::format("{}={}", a.name, describe_value(a.default_value)));
     fmt::print("  {}({}) -> ({}){}{}, from {}\n", op->name(), fmt::join(s.inputs, ", "), fmt::join(s.outputs, ", "),
                attributes.empty() ? "" : fmt::format(" [{}]", fmt::join(attributes, ", ")),
-               s.gradient.empty() ? ", no gradient" : ", gradient " + s.gradient, op->origin());
+               s.gradient.empty() ? ", no gradient" : fmt::format(", gradient {}", s.gradient), op->origin());
     for (const auto& k : op->kernels()) fmt::print("      {}\n", k->describe());
     for (const auto& backend : registry.names(PluginKind::Backend))
       for (DType dtype : s.dtypes) {

@@ -105,17 +105,17 @@ std::string metrics_section(const nlohmann::json& m) {
   std::string table = "<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>specificity</th><th>support</th></tr>";
   for (const auto& c : m.at("classes")) {
     names.push_back(c.at("name").get<std::string>());
-    table += "<tr><td>" + svg::escape(names.back()) + "</td><td>" + fixed(c.at("precision")) + "</td><td>" + fixed(c.at("recall")) + "</td><td>" +
-             fixed(c.at("f1")) + "</td><td>" + fixed(c.at("specificity")) + "</td><td>" + whole(c.at("support")) + "</td></tr>";
+    table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", svg::escape(names.back()),
+                         fixed(c.at("precision")), fixed(c.at("recall")), fixed(c.at("f1")), fixed(c.at("specificity")), whole(c.at("support")));
   }
   for (const auto& [name, a] : m.at("averages").items())
-    table += "<tr><td><i>" + name + "</i></td><td>" + fixed(a.at("precision")) + "</td><td>" + fixed(a.at("recall")) + "</td><td>" + fixed(a.at("f1")) +
-             "</td><td>" + fixed(a.at("specificity")) + "</td><td></td></tr>";
-  std::string summary = "accuracy " + fixed(m.at("accuracy"));
-  if (m.contains("loss")) summary = "loss " + fixed(m.at("loss")) + ", " + summary;
-  if (m.contains("top_k")) summary += ", top-" + whole(m.at("top_k").at("k")) + " accuracy " + fixed(m.at("top_k").at("accuracy"));
-  return "<h2>Scores on the " + svg::escape(m.value("set", std::string("test"))) + " set</h2><p>" + summary + "</p><div class=\"row\">" +
-         svg::heat_map("Confusion matrix", cells, names, "actual class", "predicted class") + table + "</table></div>";
+    table += fmt::format("<tr><td><i>{}</i></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td></tr>", name, fixed(a.at("precision")),
+                         fixed(a.at("recall")), fixed(a.at("f1")), fixed(a.at("specificity")));
+  std::string summary = fmt::format("accuracy {}", fixed(m.at("accuracy")));
+  if (m.contains("loss")) summary = fmt::format("loss {}, {}", fixed(m.at("loss")), summary);
+  if (m.contains("top_k")) summary += fmt::format(", top-{} accuracy {}", whole(m.at("top_k").at("k")), fixed(m.at("top_k").at("accuracy")));
+  return fmt::format("<h2>Scores on the {} set</h2><p>{}</p><div class=\"row\">{}{}</table></div>", svg::escape(m.value("set", std::string("test"))),
+                     summary, svg::heat_map("Confusion matrix", cells, names, "actual class", "predicted class"), table);
 }
 
 std::vector<std::int64_t> counts(const nlohmann::json& histogram) {
@@ -131,19 +131,20 @@ std::string monitor_section(const std::filesystem::path& path, const std::filesy
     if (!line.empty()) epochs.push_back(parse_json(line, path));
   if (epochs.empty()) return "";
   const auto& last = epochs.back();
-  std::string out = "<h2>Activations after epoch " + whole(last.at("epoch")) + "</h2><div class=\"row\">";
+  std::string out = fmt::format("<h2>Activations after epoch {}</h2><div class=\"row\">", whole(last.at("epoch")));
   std::string dead = "<table><tr><th>layer</th><th>mean</th><th>std</th><th>zero outputs</th><th>dead units</th></tr>";
   for (const auto& layer : last.at("layers")) {
     const auto& a = layer.at("activation");
     out += svg::histogram(layer.at("label").get<std::string>(), counts(a.at("histogram")), a.at("min"), a.at("max"));
-    dead += "<tr><td>" + svg::escape(layer.at("label").get<std::string>()) + "</td><td>" + fixed(a.at("mean")) + "</td><td>" + fixed(a.at("std")) + "</td><td>" +
-            fixed(layer.at("zero_fraction"), 3) + "</td><td>" + fixed(layer.at("dead_fraction"), 3) + "</td></tr>";
+    dead += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", svg::escape(layer.at("label").get<std::string>()),
+                        fixed(a.at("mean")), fixed(a.at("std")), fixed(layer.at("zero_fraction"), 3), fixed(layer.at("dead_fraction"), 3));
   }
-  out += "</div>" + dead + "</table>";
+  out += fmt::format("</div>{}</table>", dead);
   std::vector<svg::Series> ratios;
   for (std::size_t l = 0; l < last.at("layers").size(); ++l)
     for (std::size_t p = 0; p < last.at("layers").at(l).at("parameters").size(); ++p) {
-      svg::Series s{last.at("layers").at(l).at("label").get<std::string>() + " " + last.at("layers").at(l).at("parameters").at(p).at("name").get<std::string>()};
+      const auto& layer = last.at("layers").at(l);
+      svg::Series s{fmt::format("{} {}", layer.at("label").get<std::string>(), layer.at("parameters").at(p).at("name").get<std::string>())};
       for (const auto& e : epochs) {
         const auto& entry = e.at("layers").at(l).at("parameters").at(p);
         s.x.push_back(e.at("epoch").get<double>());
@@ -154,11 +155,11 @@ std::string monitor_section(const std::filesystem::path& path, const std::filesy
   if (!ratios.empty()) {
     svg::Axes axes{"Update / weight ratio (healthy near 1e-3)", "epoch", "||update|| / ||weight||"};
     axes.log_y = true, axes.width = 900, axes.height = 360;
-    out += "<h2>Updates</h2>" + svg::line_chart(axes, ratios);
+    out += fmt::format("<h2>Updates</h2>{}", svg::line_chart(axes, ratios));
   }
   if (std::error_code ec; std::filesystem::exists(first_layer_png, ec)) {
-    out += "<h2>First-layer weights</h2><img class=\"weights\" alt=\"first-layer weights\" src=\"data:image/png;base64," +
-           base64(read_run_file(first_layer_png)) + "\">";
+    out += fmt::format("<h2>First-layer weights</h2><img class=\"weights\" alt=\"first-layer weights\" src=\"data:image/png;base64,{}\">",
+                       base64(read_run_file(first_layer_png)));
   }
   return out;
 }
@@ -175,8 +176,8 @@ std::string lr_find_section(const Columns& c) {
       if (v > ceiling) v = NAN;
     return values;
   };
-  return "<h2>Learning-rate finder</h2>" + svg::line_chart(axes, {{"loss", c.at("learning_rate"), clipped("loss"), true},
-                                                                   {"smoothed", c.at("learning_rate"), clipped("smoothed"), false}});
+  return fmt::format("<h2>Learning-rate finder</h2>{}", svg::line_chart(axes, {{"loss", c.at("learning_rate"), clipped("loss"), true},
+                                                                              {"smoothed", c.at("learning_rate"), clipped("smoothed"), false}}));
 }
 
 std::string search_section(const Columns& c) {
@@ -185,16 +186,16 @@ std::string search_section(const Columns& c) {
     if (name != "round" && name != "trial" && name != "seconds" && name != "failure" && !name.starts_with("train_") && !name.starts_with("val_"))
       searched.push_back(name);
   if (searched.empty()) return "";
-  std::string out = "<h2>Hyper-parameter search</h2>";
+  constexpr const char* heading = "<h2>Hyper-parameter search</h2>{}";
   if (searched.size() == 1) {
     svg::Axes axes{"Validation accuracy of each trial", searched[0], "validation accuracy"};
     axes.log_x = true;
     std::vector<double> y = c.at("val_accuracy");
-    return out + svg::scatter_chart(axes, c.at(searched[0]), y, y, "validation accuracy");
+    return fmt::format(heading, svg::scatter_chart(axes, c.at(searched[0]), y, y, "validation accuracy"));
   }
   svg::Axes axes{"Trials (colour: validation accuracy)", searched[0], searched[1]};
   axes.log_x = axes.log_y = true;
-  return out + svg::scatter_chart(axes, c.at(searched[0]), c.at(searched[1]), c.at("val_accuracy"), "validation accuracy");
+  return fmt::format(heading, svg::scatter_chart(axes, c.at(searched[0]), c.at(searched[1]), c.at("val_accuracy"), "validation accuracy"));
 }
 
 }  // namespace
@@ -203,12 +204,12 @@ int report(const ReportArgs& args) {
   const auto& dir = args.run_dir;
   const auto history_path = dir / "history.csv";
   std::error_code ec;  // a path that cannot be examined (a symlink loop) is reported as missing, not thrown on
-  if (!std::filesystem::is_directory(dir, ec)) throw IoError(dir.string() + ": no such run folder (write one with nnplug train --run-dir)");
+  if (!std::filesystem::is_directory(dir, ec)) throw IoError(fmt::format("{}: no such run folder (write one with nnplug train --run-dir)", dir.string()));
   if (!std::filesystem::exists(history_path, ec))
-    throw IoError(dir.string() + ": no history.csv, so this is not a run folder (write one with nnplug train --run-dir)");
+    throw IoError(fmt::format("{}: no history.csv, so this is not a run folder (write one with nnplug train --run-dir)", dir.string()));
   const Columns history = read_columns(history_path);
   for (const char* column : {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"})
-    if (!history.count(column)) throw IoError(history_path.string() + ": no '" + column + "' column in the header");
+    if (!history.count(column)) throw IoError(fmt::format("{}: no '{}' column in the header", history_path.string(), column));
   std::string title = dir.filename().string();
   if (title.empty()) title = dir.parent_path().filename().string();
   std::string body = learning_curves(history);
@@ -218,9 +219,9 @@ int report(const ReportArgs& args) {
     try {
       body += draw();
     } catch (const nlohmann::json::exception& e) {
-      throw IoError((dir / file).string() + ": not what nnplug writes there (" + e.what() + ")");
+      throw IoError(fmt::format("{}: not what nnplug writes there ({})", (dir / file).string(), e.what()));
     } catch (const std::out_of_range&) {
-      throw IoError((dir / file).string() + ": a column nnplug writes there is missing");
+      throw IoError(fmt::format("{}: a column nnplug writes there is missing", (dir / file).string()));
     }
   };
   section("metrics.json", [&] {
@@ -229,12 +230,12 @@ int report(const ReportArgs& args) {
   section("monitor.jsonl", [&] { return monitor_section(dir / "monitor.jsonl", dir / "monitor_first_layer.png"); });
   section("lr_find.csv", [&] { return lr_find_section(read_columns(dir / "lr_find.csv")); });
   section("search.csv", [&] { return search_section(read_columns(dir / "search.csv")); });
-  const std::string html =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nnplug report: " + svg::escape(title) +
-      "</title><style>body{font-family:sans-serif;margin:24px;color:#222}.row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}"
-      "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-      "img.weights{image-rendering:pixelated;width:480px}</style></head><body><h1>nnplug report: " + svg::escape(title) + "</h1>" + body +
-      "</body></html>\n";
+  const std::string html = fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nnplug report: {0}</title><style>"
+      "body{{font-family:sans-serif;margin:24px;color:#222}}.row{{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}}"
+      "table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}"
+      "img.weights{{image-rendering:pixelated;width:480px}}</style></head><body><h1>nnplug report: {0}</h1>{1}</body></html>\n",
+      svg::escape(title), body);
   const auto output = args.output.empty() ? dir / "report.html" : args.output;
   write_text_atomically(output, html, "the report");
   fmt::print("wrote {}\n", output.c_str());

@@ -23,7 +23,7 @@ namespace {
 // What every rank must hold alike: "kind:name@version" of every plugin name registered.
 std::string plugin_set(const Registry& registry) {
   std::string out;
-  for (const auto& e : registry.entries()) out += std::string(kind_name(e.kind)) + ":" + e.name + "@" + e.library->version() + " ";
+  for (const auto& e : registry.entries()) out += fmt::format("{}:{}@{} ", kind_name(e.kind), e.name, e.library->version());
   return out;
 }
 
@@ -153,9 +153,9 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   try {
     return train_on(args, registry, spec, communicator);
   } catch (const Error& e) {
-    communicator->abort(rank + ": error: " + e.what());
+    communicator->abort(fmt::format("{}: error: {}", rank, e.what()));
   } catch (const std::exception& e) {
-    communicator->abort(rank + ": unexpected error: " + e.what());
+    communicator->abort(fmt::format("{}: unexpected error: {}", rank, e.what()));
   }
 }
 

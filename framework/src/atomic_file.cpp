@@ -18,20 +18,20 @@ void write_atomically(const std::filesystem::path& path, const std::function<voi
   const std::string failed = fmt::format("{}: cannot write {}", path.string(), what);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(failed + " (cannot create " + temporary + ")");
+    if (!out) throw IoError(fmt::format("{} (cannot create {})", failed, temporary));
     write(out);
     out.flush();
     if (!out) {
       out.close();
       std::remove(temporary.c_str());
-      throw IoError(failed + " (writing " + temporary + " failed: disk full?)");
+      throw IoError(fmt::format("{} (writing {} failed: disk full?)", failed, temporary));
     }
   }
   std::error_code ec;
   std::filesystem::rename(temporary, path, ec);
   if (ec) {
     std::remove(temporary.c_str());
-    throw IoError(failed + " (cannot rename the temporary file into place: " + ec.message() + ")");
+    throw IoError(fmt::format("{} (cannot rename the temporary file into place: {})", failed, ec.message()));
   }
 }
 

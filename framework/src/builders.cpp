@@ -1,5 +1,7 @@
 #include "nnplug/framework/builders.hpp"
 
+#include <fmt/format.h>
+
 namespace nnplug::nn {
 
 namespace {
@@ -13,14 +15,14 @@ Component with_required(Component c, const std::string& key, const auto& value) 
 }  // namespace
 
 Component::Component(std::string type, Json parameters) : json_(std::move(parameters)) {
-  if (!json_.is_object()) throw InvalidArgument(type + ": parameters must be a JSON object, got " + Params::shown(json_));
+  if (!json_.is_object()) throw InvalidArgument(fmt::format("{}: parameters must be a JSON object, got {}", type, Params::shown(json_)));
   json_["type"] = std::move(type);
 }
 
 Component Component::from_json(const Json& spec) {
   if (spec.is_string()) return Component(spec.get<std::string>());
   if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
-    throw InvalidArgument("a component is a plugin name or an object with a \"type\", got " + Params::shown(spec));
+    throw InvalidArgument(fmt::format("a component is a plugin name or an object with a \"type\", got {}", Params::shown(spec)));
   Json parameters = spec;
   parameters.erase("type");
   return Component(spec["type"].get<std::string>(), parameters);
@@ -39,9 +41,9 @@ Layer& Layer::set(const std::string& key, Json value) {
 Layer& Layer::activation(const Component& function) { return set("activation", function.json()); }
 Layer& Layer::name(const std::string& name) { return set("name", name); }
 Layer& Layer::inputs(const std::vector<std::string>& names) { return set("inputs", names); }
-Layer& Layer::regularizer(const std::string& target, const Component& penalty) { return set(target + "_regularizer", penalty.json()); }
-Layer& Layer::constraint(const std::string& target, const Component& constraint) { return set(target + "_constraint", constraint.json()); }
-Layer& Layer::init(const std::string& parameter, const Component& initializer) { return set(parameter + "_init", initializer.json()); }
+Layer& Layer::regularizer(const std::string& target, const Component& penalty) { return set(fmt::format("{}_regularizer", target), penalty.json()); }
+Layer& Layer::constraint(const std::string& target, const Component& constraint) { return set(fmt::format("{}_constraint", target), constraint.json()); }
+Layer& Layer::init(const std::string& parameter, const Component& initializer) { return set(fmt::format("{}_init", parameter), initializer.json()); }
 
 Layer Dense(std::int64_t units) { return Layer("dense", {{"units", units}}); }
 Layer Conv2d(std::int64_t filters, std::int64_t kernel_size) { return Layer("conv2d", {{"filters", filters}, {"kernel_size", kernel_size}}); }

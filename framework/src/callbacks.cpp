@@ -23,24 +23,24 @@ bool improves(double value, double best, double min_delta, bool minimize) {
 
 void check_monitor(const std::string& monitor, const std::string& owner) {
   if (monitor != "loss" && monitor != "accuracy" && monitor != "val_loss" && monitor != "val_accuracy")
-    throw InvalidArgument(owner + ": monitor must be \"loss\", \"accuracy\", \"val_loss\" or \"val_accuracy\", got \"" + monitor + "\"");
+    throw InvalidArgument(fmt::format("{}: monitor must be \"loss\", \"accuracy\", \"val_loss\" or \"val_accuracy\", got \"{}\"", owner, monitor));
 }
 
 void check_validation(const std::string& owner, const std::string& monitor, bool has_validation) {
   if (monitor.starts_with("val_") && !has_validation)
-    throw InvalidArgument(owner + " monitors " + monitor + " but this run has no validation set (set data.validation_split)");
+    throw InvalidArgument(fmt::format("{} monitors {} but this run has no validation set (set data.validation_split)", owner, monitor));
 }
 
 }  // namespace
 
 double monitored_value(const EpochRecord& r, const std::string& monitor) {
   if (monitor.starts_with("val_") && !r.has_validation)
-    throw InvalidArgument("cannot monitor " + monitor + ": this run has no validation set (set data.validation_split)");
+    throw InvalidArgument(fmt::format("cannot monitor {}: this run has no validation set (set data.validation_split)", monitor));
   if (monitor == "loss") return r.train.loss;
   if (monitor == "accuracy") return r.train.accuracy;
   if (monitor == "val_loss") return r.validation.loss;
   if (monitor == "val_accuracy") return r.validation.accuracy;
-  throw InvalidArgument("unknown monitor \"" + monitor + "\"");
+  throw InvalidArgument(fmt::format("unknown monitor \"{}\"", monitor));
 }
 
 EarlyStopping::EarlyStopping(std::string monitor, double min_delta, int patience, bool restore_best)
@@ -144,7 +144,7 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
   std::vector<std::shared_ptr<Callback>> out;
   if (!spec.json.contains("callbacks")) return out;
   const auto& list = spec.json["callbacks"];
-  if (!list.is_array()) throw InvalidArgument(spec.where() + ": \"callbacks\" must be an array");
+  if (!list.is_array()) throw InvalidArgument(fmt::format("{}: \"callbacks\" must be an array", spec.where()));
   for (std::size_t i = 0; i < list.size(); ++i) {
     const Params p(fmt::format("{}: callbacks[{}]", spec.where(), i), list[i]);
     const std::string type = p.type();
@@ -162,7 +162,7 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
     } else if (type == "ema") {
       out.push_back(std::make_shared<WeightAverage>(p.number("decay", 0.999, 0.0, 1.0)));
     } else {
-      p.fail("type", "must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\" or \"ema\", got \"" + type + "\"");
+      p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\" or \"ema\", got \"{}\"", type));
     }
     p.check_unused();
   }

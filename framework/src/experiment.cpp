@@ -41,7 +41,7 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     for (const auto& point : points) {
       if (!point.is_array()) data.fail("centre_points", "must be a list of points, each a list of numbers");
       for (const auto& v : point) {
-        if (!v.is_number()) data.fail("centre_points", "must hold numbers, got " + Params::shown(v));
+        if (!v.is_number()) data.fail("centre_points", fmt::format("must hold numbers, got {}", Params::shown(v)));
         centres.push_back(v.get<double>());
       }
     }
@@ -52,7 +52,7 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
                                      data.number("std", 2.0, 1e-12), seed, centres);
   }
   if (format == "spirals") return synthetic::spirals(data.integer("points_per_class", 100, 2, kMaxSamples), data.integer("classes", 3, 1, 1000), seed);
-  data.fail("format", "must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\" or \"spirals\", got \"" + format + "\"");
+  data.fail("format", fmt::format("must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\" or \"spirals\", got \"{}\"", format));
 }
 
 // Preprocessing named in the data section, fitted on the training set and applied to every set.
@@ -64,7 +64,7 @@ void preprocess(const Params& data, Experiment& ex) {
   };
   const std::string standardize = data.string("standardize", "none");
   if (standardize != "none" && standardize != "per_feature" && standardize != "scalar")
-    data.fail("standardize", "must be \"none\", \"per_feature\" or \"scalar\", got \"" + standardize + "\"");
+    data.fail("standardize", fmt::format("must be \"none\", \"per_feature\" or \"scalar\", got \"{}\"", standardize));
   if (data.boolean("mean_subtraction", false)) {
     Standardizer centre(false, true);
     centre.fit(ex.train);
@@ -147,7 +147,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   data.accept({"class_names"});
   const Params::Json class_names = data.json().value("class_names", Params::Json::array());
   for (const auto& name : class_names) {
-    if (!name.is_string()) data.fail("class_names", "must be a list of strings, got " + Params::shown(name));
+    if (!name.is_string()) data.fail("class_names", fmt::format("must be a list of strings, got {}", Params::shown(name)));
     ex.class_names.push_back(name.get<std::string>());
   }
   data.check_unused();
@@ -161,11 +161,11 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
     std::vector<Attachment> attachments;
     for (const auto& [key, value] : node.attachments) {
       const bool constraint = key.ends_with("_constraint");
-      auto regularizer = registry.create_regularizer(Params(node.owner + " " + key, value));
+      auto regularizer = registry.create_regularizer(Params(fmt::format("{} {}", node.owner, key), value));
       const auto role = constraint ? RegularizerRole::Constraint : RegularizerRole::Penalty;
       if (regularizer->role() != role)
-        throw InvalidArgument(node.owner + ": " + key + " takes a " + (constraint ? "constraint" : "penalty") + ", and " +
-                              regularizer->type() + " is a " + (constraint ? "penalty" : "constraint"));
+        throw InvalidArgument(fmt::format("{}: {} takes a {}, and {} is a {}", node.owner, key, constraint ? "constraint" : "penalty",
+                                          regularizer->type(), constraint ? "penalty" : "constraint"));
       attachments.push_back({key.substr(0, key.rfind('_')), std::move(regularizer)});
     }
     const std::string type = params.type();
@@ -175,10 +175,10 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
     } else if (registry.has(PluginKind::Activation, type)) {
       layer = std::make_shared<ActivationLayer>(registry.create_activation(params));
     } else {
-      std::string known;
-      for (const auto& n : registry.names(PluginKind::Layer)) known += (known.empty() ? "" : ", ") + n;
-      for (const auto& n : registry.names(PluginKind::Activation)) known += (known.empty() ? "" : ", ") + n;
-      throw PluginError(node.owner + ": unknown layer '" + type + "'; layers and activations available: " + (known.empty() ? "none" : known));
+      auto known = registry.names(PluginKind::Layer);
+      for (auto& n : registry.names(PluginKind::Activation)) known.push_back(std::move(n));
+      throw PluginError(fmt::format("{}: unknown layer '{}'; layers and activations available: {}", node.owner, type,
+                                    known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
     }
     model.add(ModelNode{std::move(layer), node.label, node.name, node.inputs, std::move(attachments), node.group});
   }
@@ -189,7 +189,7 @@ Params plugin_option(const std::string& option, const std::string& value) {
   try {
     return Params(option, parse_user_json(value, option));
   } catch (const Params::Json::exception& e) {
-    throw InvalidArgument(option + ": " + value + " is neither a plugin name nor a JSON object: " + e.what());
+    throw InvalidArgument(fmt::format("{}: {} is neither a plugin name nor a JSON object: {}", option, value, e.what()));
   }
 }
 
@@ -210,7 +210,7 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
   if (spec.json.contains("schedule")) fit.schedule = registry.create_schedule(spec.section("schedule"));
   if (spec.json.contains("gradient_transforms")) {
     const auto& list = spec.json["gradient_transforms"];
-    if (!list.is_array()) throw InvalidArgument(spec.where() + ": \"gradient_transforms\" must be an array");
+    if (!list.is_array()) throw InvalidArgument(fmt::format("{}: \"gradient_transforms\" must be an array", spec.where()));
     for (std::size_t i = 0; i < list.size(); ++i)
       fit.gradient_transforms.push_back(registry.create_gradient_transform(
           Params(fmt::format("{}: gradient_transforms[{}]", spec.where(), i), list[i])));
@@ -220,7 +220,7 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
     try {
       fit.augmentation->check(sample_shape);
     } catch (const ShapeError& e) {
-      throw ShapeError(spec.where() + ": " + e.what());
+      throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
     }
   }
   fit.callbacks = make_callbacks(spec, registry, optimizer);
@@ -276,7 +276,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   try {
     ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
   } catch (const ShapeError& e) {
-    throw ShapeError(spec.where() + ": " + e.what());
+    throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
   }
   return ex;
 }
@@ -290,7 +290,7 @@ void initialize_from_spec(const Spec& spec, Model& model) {
   import.strict = from.boolean("strict", true);
   const Params::Json names = from.json().value("names", Params::Json::object());  // kept: items() refers into it
   for (const auto& [ours, theirs] : names.items()) {
-    if (!theirs.is_string()) from.fail("names", "must map parameter names to names in the file, got " + Params::shown(theirs));
+    if (!theirs.is_string()) from.fail("names", fmt::format("must map parameter names to names in the file, got {}", Params::shown(theirs)));
     import.names[ours] = theirs.get<std::string>();
   }
   from.accept({"names", "type"});
@@ -305,7 +305,7 @@ std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, s
   try {
     model->build(input, registry, seed);
   } catch (const ShapeError& e) {
-    throw ShapeError(spec.where() + ": " + e.what());
+    throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
   }
   return model;
 }

@@ -66,16 +66,16 @@ class Expander {
 
   SpecGraph run() {
     if (!spec_.json.contains("layers") || !spec_.json["layers"].is_array() || spec_.json["layers"].empty())
-      throw InvalidArgument(spec_.where() + ": \"layers\" must be a non-empty array");
+      throw InvalidArgument(fmt::format("{}: \"layers\" must be a non-empty array", spec_.where()));
     const Json blocks = spec_.json.value("blocks", Json::object());
-    if (!blocks.is_object()) throw InvalidArgument(spec_.where() + ": \"blocks\" must be an object of block definitions");
+    if (!blocks.is_object()) throw InvalidArgument(fmt::format("{}: \"blocks\" must be an object of block definitions", spec_.where()));
     tables_.push_back({blocks, &spec_, nullptr});
     scopes_.push_back({Target{}, {}, " at the top level"});
     const Target output = expand_list(spec_.json["layers"], 0, {"", spec_.where(), "", &tables_.back(), {}, true});
     for (auto& n : pending_)
       for (const auto& t : n.targets) n.node.inputs.push_back(resolve(t, n.node.owner));
-    const std::size_t out = resolve(output, spec_.where() + ": the model's output");
-    if (out == Model::kInput) throw InvalidArgument(spec_.where() + ": every layer is left out (\"when\": false), so the model has none");
+    const std::size_t out = resolve(output, fmt::format("{}: the model's output", spec_.where()));
+    if (out == Model::kInput) throw InvalidArgument(fmt::format("{}: every layer is left out (\"when\": false), so the model has none", spec_.where()));
     return sorted(out);
   }
 
@@ -92,15 +92,17 @@ class Expander {
     std::map<std::string, std::size_t> defined;  // name -> the entry that defines it
     for (std::size_t i = 0; i < layers.size(); ++i) {
       Json entry = layers[i].is_string() ? Json{{"type", layers[i]}} : layers[i];
-      const std::string at = fmt::format("{}: {}layers[{}]", ctx.file, ctx.prefix.empty() ? "" : "block instance " + ctx.prefix.substr(0, ctx.prefix.size() - 1) + " ", i);
+      const std::string at = fmt::format("{}: {}layers[{}]", ctx.file,
+                                         ctx.prefix.empty() ? "" : fmt::format("block instance {} ", ctx.prefix.substr(0, ctx.prefix.size() - 1)), i);
       if (!entry.is_object()) throw InvalidArgument(fmt::format("{} must be an object or a layer name, got {}", at, Params::shown(entry)));
       std::string local;
       if (entry.contains("name")) {
         const Json& n = entry["name"];
         if (!n.is_string() || n.get<std::string>().empty()) throw InvalidArgument(fmt::format("{}: \"name\" must be a non-empty string, got {}", at, Params::shown(n)));
         local = n.get<std::string>();
-        if (local == "input") throw InvalidArgument(at + ": \"input\" names the model's (or the block's) input; choose another name");
-        if (local.find('.') != std::string::npos) throw InvalidArgument(at + ": name '" + local + "' holds a '.', which separates the parts of a module path");
+        if (local == "input") throw InvalidArgument(fmt::format("{}: \"input\" names the model's (or the block's) input; choose another name", at));
+        if (local.find('.') != std::string::npos)
+          throw InvalidArgument(fmt::format("{}: name '{}' holds a '.', which separates the parts of a module path", at, local));
         if (const auto [it, fresh] = defined.emplace(local, i); !fresh)
           throw InvalidArgument(fmt::format("{}: name '{}' is used twice, by layers[{}] and layers[{}]", at, local, it->second, i));
       }
@@ -108,7 +110,7 @@ class Expander {
       if (entry.contains("when")) {
         if (!entry["when"].is_boolean()) throw InvalidArgument(fmt::format("{}: \"when\" must be true or false, got {}", at, Params::shown(entry["when"])));
         if (!entry["when"].get<bool>()) {  // left out: its name stands for its input
-          if (inputs.size() != 1) throw InvalidArgument(at + ": a layer left out (\"when\": false) must have one input, which its name then stands for");
+          if (inputs.size() != 1) throw InvalidArgument(fmt::format("{}: a layer left out (\"when\": false) must have one input, which its name then stands for", at));
           if (!local.empty()) scopes_[scope].names[local] = inputs[0];
           previous = inputs[0];
           continue;
@@ -160,14 +162,14 @@ class Expander {
     }
     const std::string type = Params(at, entry).type();
     const std::string label = ctx.top && local.empty() ? fmt::format("layers[{}] ({})", index, type) : fmt::format("{} ({})", path, type);
-    const std::size_t node = push({entry, ctx.file + ": " + label, label, path, ctx.group, {}, std::move(attached)}, std::move(inputs));
+    const std::size_t node = push({entry, fmt::format("{}: {}", ctx.file, label), label, path, ctx.group, {}, std::move(attached)}, std::move(inputs));
     position += 1;
     if (activation.is_null()) return {node, 0, {}};
-    const std::string act_type = Params(at + " activation", activation).type();
-    const std::string act_path = local.empty() ? fmt::format("{}{}", ctx.prefix, position) : path + "_" + act_type;
+    const std::string act_type = Params(fmt::format("{} activation", at), activation).type();
+    const std::string act_path = local.empty() ? fmt::format("{}{}", ctx.prefix, position) : fmt::format("{}_{}", path, act_type);
     position += 1;
-    const std::string act_label = label + " " + act_type;
-    return {push({activation, ctx.file + ": " + act_label, act_label, act_path, ctx.group, {}, {}}, {Target{node, 0, {}}}), 0, {}};
+    const std::string act_label = fmt::format("{} {}", label, act_type);
+    return {push({activation, fmt::format("{}: {}", ctx.file, act_label), act_label, act_path, ctx.group, {}, {}}, {Target{node, 0, {}}}), 0, {}};
   }
 
   std::size_t push(SpecNode node, std::vector<Target> inputs) {
@@ -183,12 +185,11 @@ class Expander {
     if (!entry["block"].is_string()) throw InvalidArgument(fmt::format("{}: \"block\" must name a block, got {}", at, Params::shown(entry["block"])));
     const std::string name = entry["block"].get<std::string>();
     if (std::find(ctx.uses.begin(), ctx.uses.end(), name) != ctx.uses.end()) {
-      std::string chain;
-      for (auto it = std::find(ctx.uses.begin(), ctx.uses.end(), name); it != ctx.uses.end(); ++it) chain += *it + " -> ";
-      throw InvalidArgument(fmt::format("{}: block '{}' uses itself: {}{}", at, name, chain, name));
+      const auto first = std::find(ctx.uses.begin(), ctx.uses.end(), name);
+      throw InvalidArgument(fmt::format("{}: block '{}' uses itself: {} -> {}", at, name, fmt::join(first, ctx.uses.end(), " -> "), name));
     }
     const Definition def = find_block(name, at, *ctx.blocks);
-    if (inputs.size() != 1) throw InvalidArgument(at + ": a block takes one input");
+    if (inputs.size() != 1) throw InvalidArgument(fmt::format("{}: a block takes one input", at));
     Json given = entry;
     for (const auto& key : kUseFields) given.erase(key);
     const Json defaults = def.json.value("params", Json::object());
@@ -260,10 +261,11 @@ class Expander {
     for (const auto& [key, v] : def.json.items())
       if (!kBlockFields.count(key)) throw InvalidArgument(fmt::format("{}: unknown field '{}' (a block has params, layers, blocks, description)", where, key));
     if (!def.json.contains("layers") || !def.json["layers"].is_array() || def.json["layers"].empty())
-      throw InvalidArgument(where + ": \"layers\" must be a non-empty array");
-    if (!def.json.value("params", Json::object()).is_object()) throw InvalidArgument(where + ": \"params\" must be an object of parameters and their defaults (null: required)");
+      throw InvalidArgument(fmt::format("{}: \"layers\" must be a non-empty array", where));
+    if (!def.json.value("params", Json::object()).is_object())
+      throw InvalidArgument(fmt::format("{}: \"params\" must be an object of parameters and their defaults (null: required)", where));
     if (def.json.contains("blocks")) {
-      if (!def.json["blocks"].is_object()) throw InvalidArgument(where + ": \"blocks\" must be an object of block definitions");
+      if (!def.json["blocks"].is_object()) throw InvalidArgument(fmt::format("{}: \"blocks\" must be an object of block definitions", where));
       tables_.push_back({def.json["blocks"], def.file, table});
       def.table = &tables_.back();
     }
@@ -322,7 +324,7 @@ class Expander {
     std::vector<std::vector<std::size_t>> readers(n);
     for (std::size_t i = 0; i < n; ++i) {
       if (!used[i]) {
-        graph.warnings.push_back(pending_[i].node.owner + ": nothing uses its output, so it is left out of the model");
+        graph.warnings.push_back(fmt::format("{}: nothing uses its output, so it is left out of the model", pending_[i].node.owner));
         continue;
       }
       for (const std::size_t in : pending_[i].node.inputs)
@@ -365,9 +367,9 @@ class Expander {
           break;
         }
     }
-    std::string cycle = pending_[i].node.label;  // in the direction data would flow: from an input to its reader
-    for (std::size_t k = path.size(); k-- > seen[i];) cycle += " -> " + pending_[path[k]].node.label;
-    throw InvalidArgument(fmt::format("{}: the layers form a cycle: {}", spec_.where(), cycle));
+    std::vector<std::string> cycle{pending_[i].node.label};  // in the direction data would flow: from an input to its reader
+    for (std::size_t k = path.size(); k-- > seen[i];) cycle.push_back(pending_[path[k]].node.label);
+    throw InvalidArgument(fmt::format("{}: the layers form a cycle: {}", spec_.where(), fmt::join(cycle, " -> ")));
   }
 
   const Spec& spec_;

@@ -17,7 +17,7 @@ double parse_number(const std::string& path, const std::string& text) {
   double v = 0.0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v))
-    throw InvalidArgument("search parameter '" + path + "': '" + text + "' is not a number");
+    throw InvalidArgument(fmt::format("search parameter '{}': '{}' is not a number", path, text));
   return v;
 }
 
@@ -32,7 +32,7 @@ SearchDimension SearchDimension::parse(const std::string& path, const std::strin
   SearchDimension d;
   d.path = path;
   const auto first = range.find(':'), second = range.find(':', first == std::string::npos ? first : first + 1);
-  const std::string usage = "search parameter '" + path + "': the range must be log:LOW:HIGH, uniform:LOW:HIGH or int:LOW:HIGH, got '" + range + "'";
+  const std::string usage = fmt::format("search parameter '{}': the range must be log:LOW:HIGH, uniform:LOW:HIGH or int:LOW:HIGH, got '{}'", path, range);
   if (path.empty() || first == std::string::npos || second == std::string::npos) throw InvalidArgument(usage);
   const std::string kind = range.substr(0, first);
   d.low = parse_number(path, range.substr(first + 1, second - first - 1));
@@ -41,12 +41,12 @@ SearchDimension SearchDimension::parse(const std::string& path, const std::strin
   else if (kind == "uniform") d.scale = Scale::Linear;
   else if (kind == "int") d.scale = Scale::Integer;
   else throw InvalidArgument(usage);
-  if (!(d.low <= d.high)) throw InvalidArgument("search parameter '" + path + "': LOW must not exceed HIGH in '" + range + "'");
-  if (d.scale == Scale::Log && !(d.low > 0)) throw InvalidArgument("search parameter '" + path + "': a log range needs LOW > 0, got '" + range + "'");
+  if (!(d.low <= d.high)) throw InvalidArgument(fmt::format("search parameter '{}': LOW must not exceed HIGH in '{}'", path, range));
+  if (d.scale == Scale::Log && !(d.low > 0)) throw InvalidArgument(fmt::format("search parameter '{}': a log range needs LOW > 0, got '{}'", path, range));
   if (d.scale == Scale::Integer && (d.low != std::floor(d.low) || d.high != std::floor(d.high)))
-    throw InvalidArgument("search parameter '" + path + "': an int range needs integer bounds, got '" + range + "'");
+    throw InvalidArgument(fmt::format("search parameter '{}': an int range needs integer bounds, got '{}'", path, range));
   if (path.starts_with("data.") || path == "data" || path == "seed")
-    throw InvalidArgument("search parameter '" + path + "': the data and the seed stay fixed across trials, so that they compare");
+    throw InvalidArgument(fmt::format("search parameter '{}': the data and the seed stay fixed across trials, so that they compare", path));
   return d;
 }
 
@@ -72,7 +72,7 @@ void read_search_section(const Spec& spec, SearchSettings& settings, std::vector
   settings.top = static_cast<int>(s.integer("top", settings.top, 1, 1000000));
   const Params parameters = s.child("parameters", Params::Json::object());
   for (const auto& [path, range] : parameters.json().items()) {
-    if (!range.is_string()) parameters.fail(path, "must be a range such as \"log:1e-6:1e-2\", got " + Params::shown(range));
+    if (!range.is_string()) parameters.fail(path, fmt::format("must be a range such as \"log:1e-6:1e-2\", got {}", Params::shown(range)));
     dimensions.push_back(SearchDimension::parse(path, range.get<std::string>()));
   }
   s.check_unused();
@@ -102,11 +102,11 @@ std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const 
                               std::vector<SearchDimension> dimensions, const Overrides& overrides,
                               const std::function<void(const Trial&)>& on_trial,
                               const std::function<void(int, const std::vector<Trial>&, const std::vector<SearchDimension>&)>& on_round) {
-  if (dimensions.empty()) throw InvalidArgument(spec.where() + ": nothing to search: give parameters in \"search\" or with --param");
+  if (dimensions.empty()) throw InvalidArgument(fmt::format("{}: nothing to search: give parameters in \"search\" or with --param", spec.where()));
   Experiment data;
   load_data(spec, data, static_cast<std::uint64_t>(spec.json.value("seed", 0)), overrides.limit_train);
   if (!data.validation.size())
-    throw InvalidArgument(spec.where() + ": a search scores trials on validation data only: set data.validation_split");
+    throw InvalidArgument(fmt::format("{}: a search scores trials on validation data only: set data.validation_split", spec.where()));
   Random random(settings.seed ^ 0x5ea4c4ULL);
   std::vector<Trial> all;
   for (int round = 1; round <= settings.rounds; ++round) {
@@ -117,7 +117,7 @@ std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const 
       Spec trial_spec = spec;
       for (const auto& d : dimensions) {
         t.values.push_back(d.sample(random));
-        trial_spec.set(d.path + "=" + json_value(d, t.values.back()));
+        trial_spec.set(fmt::format("{}={}", d.path, json_value(d, t.values.back())));
       }
       trial_spec.json.erase("callbacks");  // a trial writes no checkpoints and stops on no one's behalf
       Overrides o = overrides;

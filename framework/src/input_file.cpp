@@ -26,20 +26,20 @@ const char* kind_of(std::filesystem::file_type type) {
 }  // namespace
 
 std::uintmax_t require_regular_file(const std::filesystem::path& path, const std::string& what, std::uintmax_t max_bytes) {
-  const std::string where = path.string() + ": " + what;
+  const std::string where = fmt::format("{}: {}", path.string(), what);
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (ec) {
-    if (ec == std::errc::no_such_file_or_directory) throw IoError(where + " does not exist");
-    if (ec.value() == ELOOP) throw IoError(where + " is a symlink loop");
-    if (ec == std::errc::permission_denied) throw IoError(where + " cannot be reached (permission denied)");
-    throw IoError(where + " cannot be examined: " + ec.message());
+    if (ec == std::errc::no_such_file_or_directory) throw IoError(fmt::format("{} does not exist", where));
+    if (ec.value() == ELOOP) throw IoError(fmt::format("{} is a symlink loop", where));
+    if (ec == std::errc::permission_denied) throw IoError(fmt::format("{} cannot be reached (permission denied)", where));
+    throw IoError(fmt::format("{} cannot be examined: {}", where, ec.message()));
   }
-  if (status.type() == std::filesystem::file_type::not_found) throw IoError(where + " does not exist");
+  if (status.type() == std::filesystem::file_type::not_found) throw IoError(fmt::format("{} does not exist", where));
   if (status.type() != std::filesystem::file_type::regular)
-    throw IoError(where + " is " + kind_of(status.type()) + ", not a regular file");
+    throw IoError(fmt::format("{} is {}, not a regular file", where, kind_of(status.type())));
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw IoError(where + " cannot be examined: " + ec.message());
+  if (ec) throw IoError(fmt::format("{} cannot be examined: {}", where, ec.message()));
   if (size > max_bytes)
     throw IoError(fmt::format("{} has {} bytes; at most {} are read", where, size, max_bytes));
   return size;

@@ -21,13 +21,13 @@ decltype(auto) run_naming_layer(const std::string& label, const char* pass, Pass
   try {
     return run();
   } catch (const BackendError& e) {
-    throw BackendError(label + " " + pass + ": " + e.what());
+    throw BackendError(fmt::format("{} {}: {}", label, pass, e.what()));
   }
 }
 }  // namespace
 
 void Model::add(ModelNode node) {
-  if (built_) throw Error("cannot add " + node.label + ": the model is already built");
+  if (built_) throw Error(fmt::format("cannot add {}: the model is already built", node.label));
   const std::size_t index = layers_.size();
   if (node.inputs.empty()) node.inputs = {index == 0 ? kInput : index - 1};
   for (const std::size_t in : node.inputs)
@@ -43,7 +43,7 @@ std::string Model::node_name(std::size_t i) const { return layers_[i].name.empty
 std::string Model::parameter_name(std::size_t i, const Parameter& p) const { return fmt::format("{}.{}", node_name(i), p.name); }
 
 std::string Model::describe_input(std::size_t node) const {
-  if (node == kInput) return "the input " + input_shape_.str();
+  if (node == kInput) return fmt::format("the input {}", input_shape_.str());
   return fmt::format("{}, which produces {}", layers_[node].label, layers_[node].output.str());
 }
 
@@ -52,19 +52,20 @@ void Model::bind_attachments(Entry& entry) {
     const bool constraint = a.regularizer->role() == RegularizerRole::Constraint;
     if (a.target == "activity") {
       if (constraint)
-        throw InvalidArgument(entry.label + ": " + a.regularizer->type() + " is a constraint; an activity takes a penalty");
+        throw InvalidArgument(fmt::format("{}: {} is a constraint; an activity takes a penalty", entry.label, a.regularizer->type()));
       entry.bound.push_back({nullptr, a.regularizer});
       continue;
     }
     Parameter* found = nullptr;
-    std::string names;
+    std::vector<std::string> names;
     for (Parameter* p : entry.layer->parameters()) {
       if (p->name == a.target) found = p;
-      names += (names.empty() ? "" : ", ") + p->name;
+      names.push_back(p->name);
     }
     if (!found)
-      throw InvalidArgument(entry.label + ": " + a.target + "_" + (constraint ? "constraint" : "regularizer") +
-                            " names no parameter of this layer (it has: " + (names.empty() ? "none" : names) + ")");
+      throw InvalidArgument(fmt::format("{}: {}_{} names no parameter of this layer (it has: {})", entry.label, a.target,
+                                        constraint ? "constraint" : "regularizer",
+                                        names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
     entry.bound.push_back({found, a.regularizer});
   }
 }
@@ -72,10 +73,10 @@ void Model::bind_attachments(Entry& entry) {
 Shape Model::build_node(std::size_t i, const Shape& input, const BuildContext& ctx) {
   Entry& entry = layers_[i];
   std::vector<Shape> shapes;
-  std::string from;
+  std::vector<std::string> from;
   for (const std::size_t in : entry.inputs) {
     shapes.push_back(in == kInput ? input : layers_[in].output);
-    from += (from.empty() ? "" : " and ") + describe_input(in);
+    from.push_back(describe_input(in));
   }
   try {
     if (entry.layer->merges()) {
@@ -88,9 +89,9 @@ Shape Model::build_node(std::size_t i, const Shape& input, const BuildContext& c
     return entry.layer->build(shapes[0], ctx);
   } catch (const ShapeError& e) {
     const char* verb = entry.inputs.size() > 1 ? "merge" : "take the output of";
-    throw ShapeError(fmt::format("{} cannot {} {}: {}", entry.label, verb, from, e.what()));
+    throw ShapeError(fmt::format("{} cannot {} {}: {}", entry.label, verb, fmt::join(from, " and "), e.what()));
   } catch (const Error& e) {
-    throw InvalidArgument(entry.label + ": " + e.what());
+    throw InvalidArgument(fmt::format("{}: {}", entry.label, e.what()));
   }
 }
 
@@ -109,7 +110,7 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
   ++layers_.back().consumers;  // the model's output
   for (const auto& entry : layers_)
     if (entry.consumers == 0)
-      throw InvalidArgument(entry.label + ": nothing reads its output, so it would never get a gradient");
+      throw InvalidArgument(fmt::format("{}: nothing reads its output, so it would never get a gradient", entry.label));
   output_shape_ = layers_.back().output;
   fuse_activations();
   std::int64_t penalties = 0;
@@ -123,7 +124,7 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
   for (const auto& entry : layers_) {
     for (Parameter* p : entry.layer->parameters()) {
       Params init = p->init;
-      init.set_owner(entry.label + " " + p->name + " initializer");
+      init.set_owner(fmt::format("{} {} initializer", entry.label, p->name));
       auto initializer = registry.create_initializer(init);
       std::vector<double> values(static_cast<std::size_t>(p->value.numel()));
       initializer->generate(values, InitTarget{p->value.shape(), p->fan_in, p->fan_out}, random);
@@ -168,8 +169,7 @@ const Tensor& Model::forward_node(std::size_t i, const Tensor& x) {
 const Tensor& Model::forward(const Tensor& x) {
   if (!built_) throw Error("the model must be built before forward()");
   if (!(x.shape().without_batch() == input_shape_))
-    throw ShapeError("model input has per-sample shape " + x.shape().without_batch().str() + ", the model expects " +
-                     input_shape_.str());
+    throw ShapeError(fmt::format("model input has per-sample shape {}, the model expects {}", x.shape().without_batch().str(), input_shape_.str()));
   if (x.dtype() != dtype_)
     throw InvalidArgument(fmt::format("model input is {}, the model computes in {}", dtype_name(x.dtype()), dtype_name(dtype_)));
   if (penalty_values_.defined()) backend_->run(op::Fill{penalty_values_, 0.0});
@@ -296,11 +296,11 @@ std::string Model::first_non_finite(const Tensor& x) {
   };
   for (const auto& entry : layers_)
     for (Parameter* p : entry.layer->parameters())
-      if (!finite(p->value)) return entry.label + " " + p->name;
+      if (!finite(p->value)) return fmt::format("{} {}", entry.label, p->name);
   if (!finite(x)) return "the input batch";
   std::string where;
   forward_each(x, [&](std::size_t i, const Tensor& h) {
-    if (where.empty() && !finite(h)) where = layers_[i].label + " output";
+    if (where.empty() && !finite(h)) where = fmt::format("{} output", layers_[i].label);
   });
   return where;
 }
@@ -331,10 +331,9 @@ std::string Model::summary(bool expand) const {
       i = last - 1;
       continue;
     }
-    std::string inputs;
-    for (const std::size_t in : entry.inputs)
-      inputs += (inputs.empty() ? "" : ", ") + (in == kInput ? std::string("input") : node_name(in));
-    out += row(entry.label, entry.output.str(), fmt::format("{}", parameters_of(entry)), inputs);
+    std::vector<std::string> inputs;
+    for (const std::size_t in : entry.inputs) inputs.push_back(in == kInput ? "input" : node_name(in));
+    out += row(entry.label, entry.output.str(), fmt::format("{}", parameters_of(entry)), fmt::format("{}", fmt::join(inputs, ", ")));
   }
   const auto trainable = parameter_count(true), total = parameter_count(false);
   out += fmt::format("total parameters: {} (trainable {}, non-trainable {})\n", total, trainable, total - trainable);

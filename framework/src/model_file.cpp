@@ -38,9 +38,9 @@ bool older(const std::string& a, const std::string& b) {
 
 void load_tensor(const StoredTensor& t, const Tensor& into, const std::string& where) {
   if (!t.foreign_dtype.empty())
-    throw IoError(where + "tensor '" + t.name + "' has dtype " + t.foreign_dtype + ", which nnplug cannot load into a parameter");
+    throw IoError(fmt::format("{}tensor '{}' has dtype {}, which nnplug cannot load into a parameter", where, t.name, t.foreign_dtype));
   if (!(t.shape == into.shape()))
-    throw IoError(where + "tensor '" + t.name + "' has shape " + t.shape.str() + ", the model's has " + into.shape().str());
+    throw IoError(fmt::format("{}tensor '{}' has shape {}, the model's has {}", where, t.name, t.shape.str(), into.shape().str()));
   if (t.dtype == into.dtype()) {
     into.backend().upload(into, t.bytes.data(), t.bytes.size());
     return;
@@ -58,7 +58,7 @@ void load_parameters(const SafetensorsFile& file, const ModelMetadata& metadata,
     for (Parameter* p : model.layer(i).parameters()) {
       const std::string key = model.parameter_name(i, *p);
       const StoredTensor* t = file.find(key);
-      if (!t) throw IoError(where + "tensor '" + key + "' is missing");
+      if (!t) throw IoError(fmt::format("{}tensor '{}' is missing", where, key));
       load_tensor(*t, p->value, where);
       ++used;
     }
@@ -127,7 +127,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   }
   file.metadata["nnplug.counters"] = counters.dump();
   if (training) {
-    for (const auto& [name, value] : training->optimizer->state()) store("optimizer." + name, value);
+    for (const auto& [name, value] : training->optimizer->state()) store(fmt::format("optimizer.{}", name), value);
     file.metadata["nnplug.optimizer"] = training->optimizer->type();
     file.metadata["nnplug.optimizer_steps"] = fmt::format("{}", training->optimizer->step_count());
     file.metadata["nnplug.epoch"] = fmt::format("{}", training->epoch);
@@ -136,7 +136,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
 }
 
 LoadedModel load_model(const std::filesystem::path& path, const Registry& registry, std::shared_ptr<Backend> backend, std::string precision) {
-  const std::string where = path.string() + ": ";
+  const std::string where = fmt::format("{}: ", path.string());
   SafetensorsFile file = read_safetensors(path);
   const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
   LoadedModel out;
@@ -145,12 +145,12 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   // Every plugin the model was built from must be here, and not older than the one that saved it.
   std::map<std::string, const RegisteredName*> loaded;
   const auto entries = registry.entries();
-  for (const auto& e : entries) loaded[std::string(kind_name(e.kind)) + ":" + e.name] = &e;
+  for (const auto& e : entries) loaded[fmt::format("{}:{}", kind_name(e.kind), e.name)] = &e;
   for (const auto& r : metadata.plugins) {
     // What only training uses need not be here to evaluate or predict (a checkpoint's resume creates its optimizer
     // from the registry itself, and says so when it is missing).
     if (r.kind == "optimizer" || r.kind == "schedule" || r.kind == "gradient_transform" || r.kind == "communicator") continue;
-    const auto it = loaded.find(r.kind + ":" + r.name);
+    const auto it = loaded.find(fmt::format("{}:{}", r.kind, r.name));
     if (it == loaded.end())
       throw PluginError(fmt::format("{}the model needs {} '{}' from plugin {}@{} (ABI {}), which is not loaded: add its folder with "
                                     "--plugin-path or NNPLUG_PLUGIN_PATH", where, r.kind, r.name, r.library, r.version, r.abi));
@@ -172,7 +172,7 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
 }
 
 RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer) {
-  const std::string where = path.string() + ": ";
+  const std::string where = fmt::format("{}: ", path.string());
   const SafetensorsFile file = read_safetensors(path);
   const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
   const CheckpointMetadata checkpoint = read_checkpoint_metadata(file.metadata, path.string());
@@ -185,7 +185,7 @@ RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const S
   const auto state = optimizer.state();
   load_parameters(file, metadata, model, where, state.size());
   for (const auto& [name, value] : state) {
-    const StoredTensor* t = file.find("optimizer." + name);
+    const StoredTensor* t = file.find(fmt::format("optimizer.{}", name));
     if (!t) throw IoError(fmt::format("{}optimizer state 'optimizer.{}' is missing", where, name));
     load_tensor(*t, value, where);
   }
@@ -194,10 +194,10 @@ RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const S
 }
 
 std::size_t import_weights(const WeightImport& import, Model& model) {
-  const std::string where = import.path.string() + ": ";
+  const std::string where = fmt::format("{}: ", import.path.string());
   const SafetensorsFile file = read_safetensors(import.path);
   std::size_t loaded = 0;
-  std::string missing;
+  std::vector<std::string> missing;
   for (std::size_t i = 0; i < model.size(); ++i)
     for (Parameter* p : model.layer(i).parameters()) {
       const std::string key = model.parameter_name(i, *p);
@@ -205,19 +205,19 @@ std::size_t import_weights(const WeightImport& import, Model& model) {
       const std::string name = renamed == import.names.end() ? key : renamed->second;
       const StoredTensor* t = file.find(name);
       if (!t) {
-        missing += (missing.empty() ? "'" : ", '") + name + "'" + (name == key ? "" : " (for " + key + ")");
+        missing.push_back(name == key ? fmt::format("'{}'", name) : fmt::format("'{}' (for {})", name, key));
         continue;
       }
       try {
         load_tensor(*t, p->value, where);
       } catch (const IoError& e) {
-        throw IoError(std::string(e.what()) + " (" + model.label(i) + " " + p->name + ")");
+        throw IoError(fmt::format("{} ({} {})", e.what(), model.label(i), p->name));
       }
       ++loaded;
     }
   if (import.strict && !missing.empty())
-    throw IoError(where + "no tensor " + missing + "; name them with \"names\" ({\"<layer name or index>.<parameter>\": \"<name in the file>\"}) or set "
-                  "\"strict\": false to keep the initializers' values for them");
+    throw IoError(fmt::format("{}no tensor {}; name them with \"names\" ({{\"<layer name or index>.<parameter>\": \"<name in the file>\"}}) or set "
+                              "\"strict\": false to keep the initializers' values for them", where, fmt::join(missing, ", ")));
   return loaded;
 }
 

@@ -34,7 +34,7 @@ Library::Library(fs::path path, std::shared_ptr<boost::dll::shared_library> hand
 
 Library::~Library() = default;
 
-std::string Library::label() const { return "plugin " + name_ + "@" + version_ + " (" + path_.string() + ")"; }
+std::string Library::label() const { return fmt::format("plugin {}@{} ({})", name_, version_, path_.string()); }
 
 const char* verdict_name(Verdict v) {
   switch (v) {
@@ -164,12 +164,13 @@ std::string explain_fingerprint_mismatch(const std::string& plugin, const std::s
     return out;
   };
   const auto p = fields(plugin), h = fields(host);
-  std::string differ;
+  std::vector<std::string> differ;
   for (std::size_t i = 0; i < std::max(p.size(), h.size()); ++i) {
     const std::string a = i < p.size() ? p[i] : "(none)", b = i < h.size() ? h[i] : "(none)";
-    if (a != b) differ += (differ.empty() ? "" : ", ") + a + " in the plugin, " + b + " in the host";
+    if (a != b) differ.push_back(fmt::format("{} in the plugin, {} in the host", a, b));
   }
-  return "build fingerprint mismatch: " + (differ.empty() ? "'" + plugin + "'" : differ);
+  if (differ.empty()) return fmt::format("build fingerprint mismatch: '{}'", plugin);
+  return fmt::format("build fingerprint mismatch: {}", fmt::join(differ, ", "));
 }
 
 namespace {
@@ -185,11 +186,11 @@ std::string elf_file_problem(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
-  if (!in || ec) return "cannot read " + path.string();
+  if (!in || ec) return fmt::format("cannot read {}", path.string());
   Elf64_Ehdr header{};
   if (!in.read(reinterpret_cast<char*>(&header), sizeof header) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
-    return path.string() + " is not an ELF file";
-  if (header.e_ident[EI_CLASS] != ELFCLASS64) return path.string() + " is not a 64-bit ELF file";
+    return fmt::format("{} is not an ELF file", path.string());
+  if (header.e_ident[EI_CLASS] != ELFCLASS64) return fmt::format("{} is not a 64-bit ELF file", path.string());
   std::uint64_t needed = header.e_phoff + std::uint64_t{header.e_phnum} * header.e_phentsize;
   if (header.e_shnum) needed = std::max<std::uint64_t>(needed, header.e_shoff + std::uint64_t{header.e_shnum} * header.e_shentsize);
   if (needed <= size) {
@@ -210,7 +211,7 @@ std::string elf_file_problem(const fs::path& path) {
 std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
   std::shared_ptr<boost::dll::shared_library> handle;
   if (const std::string problem = elf_file_problem(c.path); !problem.empty()) {
-    c.reason = "not a loadable shared library: " + problem;
+    c.reason = fmt::format("not a loadable shared library: {}", problem);
     return nullptr;
   }
   try {
@@ -242,8 +243,8 @@ std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
   }
   const std::string fingerprint = info->fingerprint ? info->fingerprint : "";
   if (fingerprint != NNPLUG_BUILD_FINGERPRINT) {
-    c.reason = explain_fingerprint_mismatch(fingerprint, NNPLUG_BUILD_FINGERPRINT) + " (plugin built by " + c.compiler +
-               "); rebuild it with the host's toolchain and SDK";
+    c.reason = fmt::format("{} (plugin built by {}); rebuild it with the host's toolchain and SDK",
+                           explain_fingerprint_mismatch(fingerprint, NNPLUG_BUILD_FINGERPRINT), c.compiler);
     return nullptr;
   }
   if (!handle->has("nnplug_plugin_register")) {
@@ -254,13 +255,13 @@ std::shared_ptr<boost::dll::shared_library> open_and_check(Candidate& c) {
   if (handle->has("nnplug_plugin_probe")) {
     const ProbeOutcome probe = probe_in_child(handle->get<double(char*, std::size_t)>("nnplug_plugin_probe"));
     if (!probe.failure.empty()) {
-      c.reason = "probe failed: " + probe.failure + "; plugin " + c.name + "@" + c.version + " is not loaded";
+      c.reason = fmt::format("probe failed: {}; plugin {}@{} is not loaded", probe.failure, c.name, c.version);
       return nullptr;
     }
     c.score = probe.score;
     if (!(c.score > 0.0)) {
       c.verdict = Verdict::Unusable;
-      c.reason = std::string("probe says unusable here") + (probe.why.empty() ? "" : ": " + probe.why);
+      c.reason = probe.why.empty() ? "probe says unusable here" : fmt::format("probe says unusable here: {}", probe.why);
       return nullptr;
     }
   }
@@ -284,14 +285,14 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
       const auto status = fs::status(dirs[d], ec);
       const bool missing = status.type() == fs::file_type::not_found || ec == std::errc::no_such_file_or_directory;
       if (d < explicit_dirs_.size())
-        warnings_.push_back("plugin directory " + dirs[d].string() +
-                            (missing ? " does not exist" : ec ? " cannot be examined: " + ec.message() : " is not a directory"));
+        warnings_.push_back(fmt::format("plugin directory {} {}", dirs[d].string(),
+                                        missing ? "does not exist" : ec ? fmt::format("cannot be examined: {}", ec.message()) : "is not a directory"));
       continue;
     }
     std::vector<fs::path> files;
     fs::directory_iterator it(dir, ec), end;
     if (ec) {
-      warnings_.push_back("plugin directory " + dir.string() + " cannot be read: " + ec.message());
+      warnings_.push_back(fmt::format("plugin directory {} cannot be read: {}", dir.string(), ec.message()));
       continue;
     }
     // Every *.so entry but a folder gets a verdict; one that cannot be examined (a symlink loop) gets its reason.
@@ -304,7 +305,7 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
       Candidate c;
       c.path = file;
       auto handle = open_and_check(c);
-      if (c.verdict == Verdict::Unusable) registry.note_unusable(c.provides, c.path.string() + ": " + c.reason);
+      if (c.verdict == Verdict::Unusable) registry.note_unusable(c.provides, fmt::format("{}: {}", c.path.string(), c.reason));
       verdicts.push_back(c);
       if (handle) opened.push_back({verdicts.size() - 1, d, handle, handle->get<const nnplug_info_record*()>("nnplug_plugin_info")()});
     }

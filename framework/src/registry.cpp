@@ -11,28 +11,23 @@
 namespace nnplug {
 
 namespace {
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s.empty() ? "none" : s;
-}
+std::string join(const std::vector<std::string>& v) { return v.empty() ? "none" : fmt::format("{}", fmt::join(v, ", ")); }
 }  // namespace
 
 void Registry::Staging::require_declared(const std::string& key, const std::string& what) const {
   const auto& p = library_->provides();
   if (std::find(p.begin(), p.end(), key) == p.end())
-    throw PluginError(library_->label() + ": registers " + what + ", which its info record does not declare (it declares: " +
-                      join(p) + ")");
+    throw PluginError(fmt::format("{}: registers {}, which its info record does not declare (it declares: {})", library_->label(), what, join(p)));
 }
 
 template <typename T>
 void Registry::Staging::add(Table<T>& table, PluginKind kind, const std::string& name, Factory<T> f) {
-  require_declared(std::string(kind_name(kind)) + ":" + name, fmt::format("{} '{}'", kind_name(kind), name));
+  require_declared(fmt::format("{}:{}", kind_name(kind), name), fmt::format("{} '{}'", kind_name(kind), name));
   table[name] = {{kind, name, library_, score_}, std::move(f)};
 }
 
 std::shared_ptr<const OpDefinition> Registry::Staging::add_op(OpSchema schema) {
-  require_declared("op:" + schema.name, fmt::format("op '{}'", schema.name));
+  require_declared(fmt::format("op:{}", schema.name), fmt::format("op '{}'", schema.name));
   if (defines(schema.name)) throw PluginError(fmt::format("{}: defines op '{}' twice", library_->label(), schema.name));
   auto slot = registry_.op_slot(schema.name);
   ops_.emplace_back(slot, std::move(schema));
@@ -254,13 +249,12 @@ template <typename T>
 std::shared_ptr<T> Registry::create(const Table<T>& table, PluginKind kind, const Params& params) const {
   const std::string name = params.type();
   if (name.empty())
-    throw InvalidArgument(params.owner() + ": names no " + kind_name(kind) + " (\"type\" is missing); available: " +
-                          join(names(kind)));
+    throw InvalidArgument(fmt::format("{}: names no {} (\"type\" is missing); available: {}", params.owner(), kind_name(kind), join(names(kind))));
   const auto it = table.find(name);
   if (it == table.end()) {
     const std::string why = why_unavailable(kind, name);
-    throw PluginError(params.owner() + ": " + (why.empty() ? "unknown " : "unusable ") + kind_name(kind) + " '" + name + "'" +
-                      (why.empty() ? "" : " (" + why + ")") + "; available: " + join(names(kind)));
+    throw PluginError(fmt::format("{}: {} {} '{}'{}; available: {}", params.owner(), why.empty() ? "unknown" : "unusable", kind_name(kind), name,
+                                  why.empty() ? "" : fmt::format(" ({})", why), join(names(kind))));
   }
   const auto& library = it->second.entry.library;
   std::unique_ptr<T> object;
@@ -269,9 +263,9 @@ std::shared_ptr<T> Registry::create(const Table<T>& table, PluginKind kind, cons
   } catch (const Error&) {
     throw;  // already names the object and the field
   } catch (const std::exception& e) {
-    throw PluginError(library->label() + ": creating " + kind_name(kind) + " '" + name + "' failed: " + e.what());
+    throw PluginError(fmt::format("{}: creating {} '{}' failed: {}", library->label(), kind_name(kind), name, e.what()));
   }
-  if (!object) throw PluginError(library->label() + ": factory for " + kind_name(kind) + " '" + name + "' returned null");
+  if (!object) throw PluginError(fmt::format("{}: factory for {} '{}' returned null", library->label(), kind_name(kind), name));
   // The deleter holds the library: its code (the destructor) must stay mapped until the object is gone.
   return std::shared_ptr<T>(object.release(), [library](T* p) { delete p; });
 }
@@ -332,7 +326,7 @@ void Registry::note_unusable(const std::string& provides, const std::string& why
 }
 
 std::string Registry::why_unavailable(PluginKind kind, const std::string& name) const {
-  const auto it = unusable_.find(std::string(kind_name(kind)) + ":" + name);
+  const auto it = unusable_.find(fmt::format("{}:{}", kind_name(kind), name));
   return it == unusable_.end() ? "" : it->second;
 }
 

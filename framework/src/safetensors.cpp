@@ -71,14 +71,14 @@ void write_safetensors(const std::filesystem::path& path, const SafetensorsFile&
 SafetensorsFile read_safetensors(const std::filesystem::path& path) {
   require_regular_file(path, "the model file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path.string() + ": the model file cannot be opened");
+  if (!in) throw IoError(fmt::format("{}: the model file cannot be opened", path.string()));
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return parse_safetensors(bytes.str(), path.string());
 }
 
 SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& name) {
-  const std::string where = name + ": ";
+  const std::string where = fmt::format("{}: ", name);
   const std::uint64_t size = bytes.size();
   if (size < 8) throw IoError(fmt::format("{}too short for a safetensors file ({} bytes)", where, size));
   std::uint64_t length = 0;
@@ -87,30 +87,30 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
   const std::string text(bytes.substr(8, static_cast<std::size_t>(length)));
   Json header;
   try {
-    header = parse_user_json(text, name + " (its JSON header)");
+    header = parse_user_json(text, fmt::format("{} (its JSON header)", name));
   } catch (const InvalidArgument& e) {  // a repeated key, or nesting past the limit
     throw IoError(e.what());
   } catch (const Json::exception& e) {  // a syntax error, or a number beyond double's range (fuzz/safetensors_fuzzer)
-    throw IoError(where + "the header is not JSON nnplug can read: " + e.what());
+    throw IoError(fmt::format("{}the header is not JSON nnplug can read: {}", where, e.what()));
   }
-  if (!header.is_object()) throw IoError(where + "the header is not a JSON object");
+  if (!header.is_object()) throw IoError(fmt::format("{}the header is not a JSON object", where));
   SafetensorsFile out;
   const std::uint64_t data_size = size - 8 - length;
   std::vector<std::pair<std::uint64_t, StoredTensor>> ordered;
   for (auto it = header.begin(); it != header.end(); ++it) {
     const Json& v = it.value();
     if (it.key() == "__metadata__") {
-      if (!v.is_object()) throw IoError(where + "__metadata__ is not an object");
+      if (!v.is_object()) throw IoError(fmt::format("{}__metadata__ is not an object", where));
       for (auto m = v.begin(); m != v.end(); ++m) {
-        if (!m.value().is_string()) throw IoError(where + "__metadata__." + m.key() + " is not a string");
+        if (!m.value().is_string()) throw IoError(fmt::format("{}__metadata__.{} is not a string", where, m.key()));
         out.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
-    const std::string tensor = where + "tensor '" + it.key() + "': ";
+    const std::string tensor = fmt::format("{}tensor '{}': ", where, it.key());
     if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets") || !v["dtype"].is_string() ||
         !v["shape"].is_array() || !v["data_offsets"].is_array() || v["data_offsets"].size() != 2)
-      throw IoError(tensor + "needs dtype, shape and two data_offsets");
+      throw IoError(fmt::format("{}needs dtype, shape and two data_offsets", tensor));
     StoredTensor t;
     t.name = it.key();
     const std::string code = v["dtype"].get<std::string>();
@@ -118,18 +118,18 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
     else if (code == "F64") t.dtype = DType::Float64;
     else if (code == "I32") t.dtype = DType::Int32;
     else if (foreign_size(code)) t.foreign_dtype = code;
-    else throw IoError(tensor + "dtype " + code + " is not a safetensors dtype");
+    else throw IoError(fmt::format("{}dtype {} is not a safetensors dtype", tensor, code));
     // The byte count is multiplied out with overflow checks: a hostile shape must not wrap round to a small size.
     std::uint64_t expected = t.foreign_dtype.empty() ? dtype_size(t.dtype) : foreign_size(t.foreign_dtype);
     for (const auto& d : v["shape"]) {
-      if (!d.is_number_unsigned()) throw IoError(tensor + "the shape must hold non-negative integers");
+      if (!d.is_number_unsigned()) throw IoError(fmt::format("{}the shape must hold non-negative integers", tensor));
       const auto extent = d.get<std::uint64_t>();
       if (extent > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) || __builtin_mul_overflow(expected, extent, &expected))
-        throw IoError(tensor + "its shape " + Params::shown(v["shape"]) + " holds more bytes than 64 bits can count");
+        throw IoError(fmt::format("{}its shape {} holds more bytes than 64 bits can count", tensor, Params::shown(v["shape"])));
       t.shape.push_back(static_cast<std::int64_t>(extent));
     }
     if (!v["data_offsets"][0].is_number_unsigned() || !v["data_offsets"][1].is_number_unsigned())
-      throw IoError(tensor + "data_offsets must be non-negative integers");
+      throw IoError(fmt::format("{}data_offsets must be non-negative integers", tensor));
     const auto begin = v["data_offsets"][0].get<std::uint64_t>(), end = v["data_offsets"][1].get<std::uint64_t>();
     if (end < begin || end - begin != expected)
       throw IoError(fmt::format("{}holds {} bytes, its shape {} needs {}", tensor, end < begin ? 0 : end - begin, t.shape.str(), expected));

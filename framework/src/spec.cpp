@@ -13,7 +13,7 @@
 namespace nnplug {
 
 Params Spec::section(const std::string& key, const Params::Json& fallback) const {
-  return Params(where() + ": " + key, json.contains(key) ? json[key] : fallback);
+  return Params(fmt::format("{}: {}", where(), key), json.contains(key) ? json[key] : fallback);
 }
 
 std::filesystem::path Spec::resolve(const std::string& p) const {
@@ -24,7 +24,7 @@ std::filesystem::path Spec::resolve(const std::string& p) const {
 void Spec::set(const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw InvalidArgument("--set '" + assignment + "': expected PATH=VALUE, e.g. optimizer.lr=0.01");
+    throw InvalidArgument(fmt::format("--set '{}': expected PATH=VALUE, e.g. optimizer.lr=0.01", assignment));
   try {
     (void)Params::Json(assignment).dump();  // JSON holds UTF-8 text only; found now, not when the spec is saved
   } catch (const Params::Json::type_error&) {
@@ -33,11 +33,11 @@ void Spec::set(const std::string& assignment) {
   const std::string path_text = assignment.substr(0, eq), value_text = assignment.substr(eq + 1);
   Params::Json value;
   try {
-    value = parse_user_json(value_text, "--set " + assignment);
+    value = parse_user_json(value_text, fmt::format("--set {}", assignment));
   } catch (const Params::Json::parse_error&) {
     value = value_text;  // a bare word: he_normal, sgd, ...
   } catch (const Params::Json::exception& e) {  // valid syntax, but a number beyond double's range
-    throw InvalidArgument("--set '" + assignment + "': " + e.what());
+    throw InvalidArgument(fmt::format("--set '{}': {}", assignment, e.what()));
   }
   Params::Json* node = &json;
   std::stringstream parts(path_text);
@@ -46,7 +46,7 @@ void Spec::set(const std::string& assignment) {
   for (std::string k; std::getline(parts, k, '.');) keys.push_back(k);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];
-    walked += (walked.empty() ? "" : ".") + key;
+    walked = i == 0 ? key : fmt::format("{}.{}", walked, key);
     if (node->is_array()) {
       std::size_t index = 0;
       const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
@@ -58,7 +58,7 @@ void Spec::set(const std::string& assignment) {
     } else {
       if (node->is_null()) *node = Params::Json::object();  // a section the spec does not have yet
       if (node->is_string()) *node = Params::Json{{"type", node->get<std::string>()}};  // "adam" -> {"type": "adam"}
-      if (!node->is_object()) throw InvalidArgument("--set " + path_text + ": '" + walked + "' is inside a value, not an object");
+      if (!node->is_object()) throw InvalidArgument(fmt::format("--set {}: '{}' is inside a value, not an object", path_text, walked));
       node = &(*node)[key];
     }
   }
@@ -82,16 +82,16 @@ Spec parse_spec(const std::string& text, const std::filesystem::path& path) {
     throw InvalidArgument(fmt::format("{}:{}:{}: not valid JSON: {}", path.string(), line, column, what));
   } catch (const Params::Json::exception& e) {
     // Valid syntax that nlohmann cannot hold, e.g. a number beyond double's range (found by fuzz/spec_fuzzer).
-    throw InvalidArgument(path.string() + ": " + e.what());
+    throw InvalidArgument(fmt::format("{}: {}", path.string(), e.what()));
   }
-  if (!spec.json.is_object()) throw InvalidArgument(path.string() + ": a spec must be a JSON object");
+  if (!spec.json.is_object()) throw InvalidArgument(fmt::format("{}: a spec must be a JSON object", path.string()));
   return spec;
 }
 
 Spec load_spec(const std::filesystem::path& path) {
   require_regular_file(path, "the spec file", 64 << 20);
   std::ifstream in(path);
-  if (!in) throw IoError(path.string() + ": the spec file cannot be opened");
+  if (!in) throw IoError(fmt::format("{}: the spec file cannot be opened", path.string()));
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_spec(ss.str(), path);

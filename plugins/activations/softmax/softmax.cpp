@@ -8,7 +8,7 @@ class Softmax final : public nnplug::Activation {
  public:
   std::string type() const override { return "softmax"; }
   void check(const nnplug::Shape& input) const override {
-    if (input.rank() != 1) throw nnplug::ShapeError("softmax needs a vector per sample, got " + input.str());
+    if (input.rank() != 1) throw nnplug::ShapeError(fmt::format("softmax needs a vector per sample, got {}", input.str()));
   }
   void forward(const nnplug::Tensor& x, const nnplug::Tensor& y) override {
     x.backend().run(nnplug::op::Softmax{x, y});

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "kernels.hpp"
 #include "nnplug/counter_random.hpp"
 
@@ -29,7 +31,7 @@ void run_kernel(const op::Penalty& o) {
 }
 
 void run_kernel(const op::RowNormConstraint& o) {
-  require(o.w.rank() >= 1, "row_norm_constraint", [&] { return "needs a tensor with rows, got " + o.w.shape().str(); });
+  require(o.w.rank() >= 1, "row_norm_constraint", [&] { return fmt::format("needs a tensor with rows, got {}", o.w.shape().str()); });
   with_float_type(o.w, "row_norm_constraint", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t rows = o.w.dim(0), cols = o.w.numel() / rows;

@@ -1,6 +1,8 @@
 // 2-D convolution on cuDNN (cross-correlation, NCHW, as torch.nn.Conv2d), with the bias added and reduced by cuDNN.
 #include <string>
 
+#include <fmt/format.h>
+
 #include "convolution_plans.hpp"
 #include "kernels.hpp"
 
@@ -9,7 +11,7 @@ namespace nnplug::cuda {
 namespace {
 
 void check_cudnn(cudnnStatus_t status, const char* op, const char* call) {
-  if (status != CUDNN_STATUS_SUCCESS) throw BackendError(std::string("cuda backend: ") + op + ": " + call + ": " + cudnnGetErrorString(status));
+  if (status != CUDNN_STATUS_SUCCESS) throw BackendError(fmt::format("cuda backend: {}: {}: {}", op, call, cudnnGetErrorString(status)));
 }
 
 int to_int(std::int64_t v, const char* op) {
@@ -31,7 +33,7 @@ const Perf& pick(const Perf* perf, int count, const char* which) {
     if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC) return perf[i];
   for (int i = 0; i < count; ++i)
     if (perf[i].status == CUDNN_STATUS_SUCCESS) return perf[i];
-  throw BackendError(std::string("cuda backend: conv2d: cuDNN has no ") + which + " algorithm for this geometry");
+  throw BackendError(fmt::format("cuda backend: conv2d: cuDNN has no {} algorithm for this geometry", which));
 }
 
 ConvolutionGeometry check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op, const DeviceContext& ctx) {
@@ -124,7 +126,7 @@ const ConvolutionPlan& ConvolutionPlans::get(cudnnHandle_t handle, const Convolu
 
 void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
   const ConvolutionGeometry s = check_conv(o.x, o.w, o.y, o.window, "conv2d", ctx);
-  if (o.bias.defined()) require(o.bias.numel() == s.f && o.bias.dtype() == s.dtype, "conv2d", [&] { return "bias " + o.bias.describe() + " does not fit the filters"; });
+  if (o.bias.defined()) require(o.bias.numel() == s.f && o.bias.dtype() == s.dtype, "conv2d", [&] { return fmt::format("bias {} does not fit the filters", o.bias.describe()); });
   with_float_type(o.x, "conv2d", [](auto) {});
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
   void* workspace = p.forward_workspace ? ctx.scratch(0, p.forward_workspace) : nullptr;
@@ -144,9 +146,9 @@ void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
 
 void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx) {
   const ConvolutionGeometry s = check_conv(o.x, o.w, o.dy, o.window, "conv2d_grad", ctx);
-  require(o.dw.numel() == o.w.numel(), "conv2d_grad", [&] { return "dw " + o.dw.shape().str() + " does not fit weight " + o.w.shape().str(); });
+  require(o.dw.numel() == o.w.numel(), "conv2d_grad", [&] { return fmt::format("dw {} does not fit weight {}", o.dw.shape().str(), o.w.shape().str()); });
   if (o.dx.defined()) require_same_count(o.x, o.dx, "conv2d_grad");
-  if (o.dbias.defined()) require(o.dbias.numel() == s.f, "conv2d_grad", [&] { return "dbias " + o.dbias.shape().str() + " does not fit the filters"; });
+  if (o.dbias.defined()) require(o.dbias.numel() == s.f, "conv2d_grad", [&] { return fmt::format("dbias {} does not fit the filters", o.dbias.shape().str()); });
   with_float_type(o.x, "conv2d_grad", [](auto) {});
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
   const std::size_t bytes = std::max(p.backward_filter_workspace, o.dx.defined() ? p.backward_data_workspace : 0);

@@ -10,10 +10,10 @@ namespace nnplug::cuda {
 
 namespace {
 void check_cublas(const CublasLibrary& blas, cublasStatus_t status, const char* what) {
-  if (status != CUBLAS_STATUS_SUCCESS) throw BackendError(std::string("cuda backend: ") + what + ": " + blas.status_string(status));
+  if (status != CUBLAS_STATUS_SUCCESS) throw BackendError(fmt::format("cuda backend: {}: {}", what, blas.status_string(status)));
 }
 void check_cudnn(cudnnStatus_t status, const char* what) {
-  if (status != CUDNN_STATUS_SUCCESS) throw BackendError(std::string("cuda backend: ") + what + ": " + cudnnGetErrorString(status));
+  if (status != CUDNN_STATUS_SUCCESS) throw BackendError(fmt::format("cuda backend: {}: {}", what, cudnnGetErrorString(status)));
 }
 }  // namespace
 
@@ -65,7 +65,7 @@ void DeviceContext::synchronize_and_check(const char* during) {
   if (word == 0) return;
   check(cudaMemsetAsync(error_word_, 0, sizeof(unsigned), stream_), during);
   if (word & kLabelOutOfRange)
-    throw BackendError("cuda backend: class_loss: a label is outside [0, C), the number of score columns (seen " + std::string(during) + ")");
+    throw BackendError(fmt::format("cuda backend: class_loss: a label is outside [0, C), the number of score columns (seen {})", during));
   throw BackendError(fmt::format("cuda backend: a kernel reported error bits {} (seen {})", word, during));
 }
 

@@ -41,7 +41,7 @@ class LocalCommunicator final : public Communicator {
 long launched_ranks(std::string& variable) {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "SLURM_NTASKS"}) {
     if (const char* value = std::getenv(name)) {
-      variable = std::string(name) + "=" + value;
+      variable = fmt::format("{}={}", name, value);
       return std::strtol(value, nullptr, 10);
     }
   }
@@ -55,9 +55,9 @@ NNPLUG_PLUGIN("local", "0.1.0", "communicator:local", 0) {
     p.check_unused();
     std::string variable;
     if (launched_ranks(variable) > 1)
-      throw InvalidArgument(p.owner() + ": this process is one of several ranks (" + variable +
-                            "), but communicator 'local' trains alone; use --communicator mpi (is the mpi plugin built? "
-                            "'nnplug plugins --explain' shows why not)");
+      throw InvalidArgument(fmt::format("{}: this process is one of several ranks ({}), but communicator 'local' trains alone; use "
+                                        "--communicator mpi (is the mpi plugin built? 'nnplug plugins --explain' shows why not)",
+                                        p.owner(), variable));
     return std::make_unique<LocalCommunicator>();
   });
 }

@@ -20,7 +20,7 @@ void check(int code, const std::string& what) {
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
   MPI_Error_string(code, text, &length);
-  throw CommunicatorError("mpi: " + what + " failed: " + std::string(text, static_cast<std::size_t>(length)));
+  throw CommunicatorError(fmt::format("mpi: {} failed: {}", what, std::string_view(text, static_cast<std::size_t>(length))));
 }
 
 MPI_Datatype mpi_type(DType dtype) {
@@ -97,7 +97,7 @@ void all_reduce_host(MPI_Comm comm, void* data, std::size_t count, DType dtype, 
       for (std::size_t i = 0; i < count; ++i) words[i] = to_bfloat16(static_cast<float>(doubles[i]));
     for (std::size_t done = 0; done < count; done += piece) {
       const auto n = static_cast<int>(std::min(piece, count - done));
-      check(MPI_Allreduce(MPI_IN_PLACE, words.data() + done, n, MPI_UINT16_T, wire->sum, comm), what + " as bfloat16");
+      check(MPI_Allreduce(MPI_IN_PLACE, words.data() + done, n, MPI_UINT16_T, wire->sum, comm), fmt::format("{} as bfloat16", what));
     }
     if (dtype == DType::Float32) widen_from_bfloat16(words.data(), static_cast<float*>(data), count);
     else

@@ -22,10 +22,10 @@ namespace {
 using namespace nnplug;
 
 void check_nccl(ncclResult_t r, const std::string& what) {
-  if (r != ncclSuccess) throw CommunicatorError("nccl: " + what + " failed: " + ncclGetErrorString(r));
+  if (r != ncclSuccess) throw CommunicatorError(fmt::format("nccl: {} failed: {}", what, ncclGetErrorString(r)));
 }
 void check_cuda(cudaError_t r, const std::string& what) {
-  if (r != cudaSuccess) throw CommunicatorError("nccl: " + what + " failed: " + cudaGetErrorString(r));
+  if (r != cudaSuccess) throw CommunicatorError(fmt::format("nccl: {} failed: {}", what, cudaGetErrorString(r)));
 }
 void check_mpi(int r, const std::string& what) {
   if (r != MPI_SUCCESS) throw CommunicatorError(fmt::format("nccl: {} (over MPI) failed with MPI error {}", what, r));
@@ -169,8 +169,8 @@ class NcclCommunicator final : public Communicator {
  private:
   void require_device_tensor(const Tensor& t, const std::string& what) const {
     if (t.backend().host_addressable())
-      throw InvalidArgument("nccl: " + what + " is on the " + t.backend().name() +
-                            " backend, in host memory; NCCL reduces GPU tensors (--backend cuda), and the mpi communicator host ones");
+      throw InvalidArgument(fmt::format("nccl: {} is on the {} backend, in host memory; NCCL reduces GPU tensors (--backend cuda), and the "
+                                        "mpi communicator host ones", what, t.backend().name()));
   }
 
   std::chrono::milliseconds timeout_;

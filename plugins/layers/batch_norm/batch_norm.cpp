@@ -26,7 +26,7 @@ class BatchNorm final : public Layer {
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (input.rank() != 1 && input.rank() != 3)
-      throw ShapeError("batch_norm expects (features) or (channels, height, width) per sample, got " + input.str());
+      throw ShapeError(fmt::format("batch_norm expects (features) or (channels, height, width) per sample, got {}", input.str()));
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     const std::int64_t c = input[0];

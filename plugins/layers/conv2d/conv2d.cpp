@@ -27,7 +27,7 @@ class Conv2dLayer final : public Layer {
   std::string type() const override { return "conv2d"; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != 3) throw ShapeError("conv2d expects (channels, height, width) per sample, got " + input.str());
+    if (input.rank() != 3) throw ShapeError(fmt::format("conv2d expects (channels, height, width) per sample, got {}", input.str()));
     if (in_channels_ && input[0] != in_channels_)
       throw ShapeError(fmt::format("conv2d expects {} input channels (in_channels), got {}", in_channels_, input.str()));
     const auto [oh, ow] = spec_.output(input);

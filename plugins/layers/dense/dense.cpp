@@ -23,9 +23,9 @@ class Dense final : public Layer {
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (input.rank() != 1)
-      throw ShapeError("dense expects a vector per sample, got " + input.str() + " (add a flatten layer before it)");
+      throw ShapeError(fmt::format("dense expects a vector per sample, got {} (add a flatten layer before it)", input.str()));
     if (in_features_ && input[0] != in_features_)
-      throw ShapeError("dense expects " + Shape{in_features_}.str() + " (in_features)");
+      throw ShapeError(fmt::format("dense expects {} (in_features)", Shape{in_features_}.str()));
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     const std::int64_t in = input[0];

@@ -12,7 +12,7 @@ class GlobalAvgPool2d final : public Layer {
   std::string type() const override { return "global_avg_pool2d"; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != 3) throw ShapeError("global_avg_pool2d expects (channels, height, width) per sample, got " + input.str());
+    if (input.rank() != 3) throw ShapeError(fmt::format("global_avg_pool2d expects (channels, height, width) per sample, got {}", input.str()));
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     channels_ = input[0];

@@ -19,7 +19,7 @@ class Maxout final : public Layer {
   std::string type() const override { return "maxout"; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != 1) throw ShapeError("maxout expects a vector per sample, got " + input.str());
+    if (input.rank() != 1) throw ShapeError(fmt::format("maxout expects a vector per sample, got {}", input.str()));
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     const std::int64_t rows = units_ * pieces_, in = input[0];

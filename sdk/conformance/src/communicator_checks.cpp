@@ -33,18 +33,19 @@ Tensor rank_tensor(Backend& backend, int rank, std::size_t n) {
 }  // namespace
 
 std::vector<CheckResult> check_communicator(Communicator& c, Backend& backend) {
-  const std::string name = "communicator " + c.name();
+  const std::string name = fmt::format("communicator {}", c.name());
+  const auto check = [&name](std::string_view what) { return fmt::format("{} {}", name, what); };
   const int rank = c.rank(), size = c.size();
   std::vector<CheckResult> results;
   if (size < 1 || rank < 0 || rank >= size) {
-    results.push_back({name + " rank and size", false, fmt::format("rank {} of {}", rank, size)});
+    results.push_back({check("rank and size"), false, fmt::format("rank {} of {}", rank, size)});
     return results;  // nothing else can be trusted
   }
-  results.push_back({name + " rank and size", true, ""});
+  results.push_back({check("rank and size"), true, ""});
 
   const std::int32_t mine = 1000 + rank;
   const auto gathered = c.all_gather(&mine, sizeof mine);
-  CheckResult gather{name + " all_gather", gathered.size() == sizeof mine * static_cast<std::size_t>(size), ""};
+  CheckResult gather{check("all_gather"), gathered.size() == sizeof mine * static_cast<std::size_t>(size), ""};
   for (int r = 0; gather.passed && r < size; ++r) {
     std::int32_t v;
     std::memcpy(&v, gathered.data() + static_cast<std::size_t>(r) * sizeof v, sizeof v);
@@ -64,21 +65,21 @@ std::vector<CheckResult> check_communicator(Communicator& c, Backend& backend) {
     sum[i] = (i + 1.0) * size * (size + 1.0) / 2.0;
     average[i] = sum[i] / size;
   }
-  results.push_back(expect_values(name + " all_reduce sum", summed, sum));
-  results.push_back(expect_values(name + " all_reduce average", averaged, average));
+  results.push_back(expect_values(check("all_reduce sum"), summed, sum));
+  results.push_back(expect_values(check("all_reduce average"), averaged, average));
 
   // Sent as bfloat16: 1, 2, 3 and 4 from every rank, whose sums up to 64 ranks are bfloat16 values (integers up to
   // 256), come back exact. A communicator may refuse the compression instead, with InvalidArgument.
   {
-    const std::string check = name + " all_reduce sum sent as bfloat16";
+    const std::string compressed = check("all_reduce sum sent as bfloat16");
     Tensor t = backend.empty(Shape{4}, DType::Float32);
     from_host(t, std::vector<double>{1, 2, 3, 4});
     try {
       c.all_reduce_async(t, ReduceOp::Sum, Compression::BFloat16)->wait();
-      results.push_back(size <= 64 ? expect_values(check, t, {1.0 * size, 2.0 * size, 3.0 * size, 4.0 * size})
-                                   : CheckResult{check, true, "not checked beyond 64 ranks"});
+      results.push_back(size <= 64 ? expect_values(compressed, t, {1.0 * size, 2.0 * size, 3.0 * size, 4.0 * size})
+                                   : CheckResult{compressed, true, "not checked beyond 64 ranks"});
     } catch (const InvalidArgument& e) {
-      results.push_back({check, true, fmt::format("refused: {}", e.what())});
+      results.push_back({compressed, true, fmt::format("refused: {}", e.what())});
     }
   }
 
@@ -87,10 +88,10 @@ std::vector<CheckResult> check_communicator(Communicator& c, Backend& backend) {
     c.broadcast(t, root);
     std::vector<double> expected(10);
     for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = (root + 1.0) * (i + 1.0);
-    results.push_back(expect_values(fmt::format("{} broadcast from rank {}", name, root), t, expected));
+    results.push_back(expect_values(check(fmt::format("broadcast from rank {}", root)), t, expected));
   }
   c.barrier();
-  results.push_back({name + " barrier", true, ""});
+  results.push_back({check("barrier"), true, ""});
   return results;
 }
 

@@ -47,9 +47,9 @@ void compare_with_centred_differences(const Tensor& values, const std::vector<do
     if (!(error < o.tolerance)) {  // NaN fails too
       if (result.passed) result.detail = fmt::format("relative error over {:g}: ", o.tolerance);
       result.passed = false;
-      if (++result.failures <= 3) result.detail += at + "; ";
+      if (++result.failures <= 3) result.detail += fmt::format("{}; ", at);
     } else if (result.passed && error >= result.worst_error) {
-      result.detail = "worst " + at;
+      result.detail = fmt::format("worst {}", at);
     }
     result.worst_error = std::isnan(error) ? INFINITY : std::max(result.worst_error, error);
   }
@@ -70,7 +70,7 @@ std::vector<double> away_from_zero(std::vector<double> v) {
 CheckResult check_merge_gradient(Layer& layer, Backend& backend, const std::vector<Shape>& samples, std::int64_t batch,
                                  const std::vector<std::vector<double>>& x_values, const std::function<void(Layer&)>& prepare,
                                  const GradientCheckOptions& options) {
-  CheckResult result{layer.type() + " gradient"};
+  CheckResult result{fmt::format("{} gradient", layer.type())};
   const bool merges = layer.merges();
   const BuildContext ctx{backend, DType::Float64};
   if (merges) layer.build_merge(samples, ctx);
@@ -122,7 +122,7 @@ CheckResult check_activation_gradient(std::shared_ptr<Activation> activation, Ba
 
 CheckResult check_loss_gradient(Loss& loss, Backend& backend, const Shape& pred_shape, const std::vector<double>& pred_values,
                                 const Tensor& target, const GradientCheckOptions& options) {
-  CheckResult result{loss.type() + " gradient"};
+  CheckResult result{fmt::format("{} gradient", loss.type())};
   Tensor pred = upload(backend, pred_shape, pred_values);
   Tensor value = backend.empty(Shape{1}, DType::Float64), grad = backend.empty(pred_shape, DType::Float64);
   loss.compute(pred, target, value, grad);

@@ -27,7 +27,7 @@ std::pair<double, double> mean_std(const std::vector<double>& v) {
 }  // namespace
 
 CheckResult check_initializer_determinism(Initializer& init) {
-  CheckResult r{init.type() + " seeded determinism"};
+  CheckResult r{fmt::format("{} seeded determinism", init.type())};
   const auto a = draw(init, 5), b = draw(init, 5);
   for (double x : a)
     if (!std::isfinite(x)) {
@@ -46,7 +46,7 @@ CheckResult check_initializer_determinism(Initializer& init) {
 }
 
 CheckResult check_initializer_statistics(Initializer& init, double mean, double std, double tolerance) {
-  CheckResult r{init.type() + " statistics"};
+  CheckResult r{fmt::format("{} statistics", init.type())};
   const auto [m, s] = mean_std(draw(init, 6));
   r.detail = fmt::format("mean {:g} (expected {:g}), std {:g} (expected {:g}), tolerance {:g}", m, mean, s, std, tolerance);
   r.passed = std::abs(m - mean) <= tolerance && std::abs(s - std) <= tolerance;

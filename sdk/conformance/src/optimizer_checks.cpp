@@ -28,7 +28,7 @@ double distance(const std::vector<double>& a, const std::vector<double>& b) {
 
 CheckResult check_optimizer_zero_gradient(const OptimizerFactory& make, Backend& backend) {
   auto opt = make();
-  CheckResult r{opt->type() + " zero gradient keeps the weights"};
+  CheckResult r{fmt::format("{} zero gradient keeps the weights", opt->type())};
   const auto w0 = random_normal(10, 21);
   Weights w(backend, w0);
   opt->attach({&w.p});
@@ -43,7 +43,7 @@ CheckResult check_optimizer_zero_gradient(const OptimizerFactory& make, Backend&
 
 CheckResult check_optimizer_converges_on_quadratic(const OptimizerFactory& make, Backend& backend, int max_steps) {
   auto opt = make();
-  CheckResult r{opt->type() + " converges on a quadratic"};
+  CheckResult r{fmt::format("{} converges on a quadratic", opt->type())};
   const auto c = random_normal(10, 22);
   const std::vector<double> w0(c.size(), 0.0);
   Weights w(backend, w0);
@@ -67,7 +67,7 @@ CheckResult check_optimizer_converges_on_quadratic(const OptimizerFactory& make,
 
 CheckResult check_optimizer_state_round_trip(const OptimizerFactory& make, Backend& backend) {
   auto opt = make();
-  CheckResult r{opt->type() + " state save and restore"};
+  CheckResult r{fmt::format("{} state save and restore", opt->type())};
   Weights w(backend, random_normal(10, 23));
   opt->attach({&w.p});
   auto step_with = [&](std::uint64_t seed) {

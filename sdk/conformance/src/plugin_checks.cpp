@@ -18,7 +18,7 @@ namespace {
 Params spec_of(const std::string& name, const Params::Json& extra) {
   Params::Json spec = extra;
   spec["type"] = name;
-  return Params("plugin-check " + name, spec);
+  return Params(fmt::format("plugin-check {}", name), spec);
 }
 
 // Creates the plugin with `extra`, plus each of `optional` the plugin accepts (an unknown parameter is dropped).
@@ -32,7 +32,7 @@ auto create_with(Create create, const std::string& name, Params::Json extra, con
     } catch (const InvalidArgument& e) {
       bool dropped = false;
       for (auto it = optional.begin(); it != optional.end() && !dropped; ++it)
-        if (extra.contains(it.key()) && std::string(e.what()).find("'" + it.key() + "'") != std::string::npos) {
+        if (extra.contains(it.key()) && std::string(e.what()).find(fmt::format("'{}'", it.key())) != std::string::npos) {
           extra.erase(it.key());
           dropped = true;
         }
@@ -50,7 +50,7 @@ CheckResult check_regularizer(Regularizer& reg, Backend& be) {
   Tensor w = be.empty(Shape{3, 4}, DType::Float64), grad = be.empty(Shape{3, 4}, DType::Float64);
   from_host(w, w0);
   if (reg.role() == RegularizerRole::Constraint) {
-    CheckResult r{reg.type() + " constraint is a projection"};
+    CheckResult r{fmt::format("{} constraint is a projection", reg.type())};
     reg.constrain(w);
     const auto once = to_host<double>(w);
     reg.constrain(w);
@@ -59,7 +59,7 @@ CheckResult check_regularizer(Regularizer& reg, Backend& be) {
       if (std::abs(once[i] - twice[i]) > 1e-12 * std::max(1.0, std::abs(once[i]))) return failed(r.check, "applying it again changed the weights");
     return r;
   }
-  CheckResult r{reg.type() + " penalty gradient"};
+  CheckResult r{fmt::format("{} penalty gradient", reg.type())};
   be.run(op::Fill{grad, 0.0});
   Tensor value = be.empty(Shape{1}, DType::Float64);
   reg.penalize(w, grad, 1.0, value);
@@ -84,7 +84,7 @@ CheckResult check_regularizer(Regularizer& reg, Backend& be) {
 }
 
 CheckResult check_schedule(Schedule& s) {
-  CheckResult r{s.type() + " learning rates are finite and non-negative"};
+  CheckResult r{fmt::format("{} learning rates are finite and non-negative", s.type())};
   for (std::int64_t epoch = 0; epoch < 200; ++epoch)
     for (std::int64_t step : {epoch * 100, epoch * 100 + 99}) {
       const double lr = s.learning_rate(0.1, epoch, step);
@@ -95,7 +95,7 @@ CheckResult check_schedule(Schedule& s) {
 }
 
 CheckResult check_gradient_transform(GradientTransform& t, Backend& be) {
-  CheckResult r{t.type() + " keeps gradients finite and shaped"};
+  CheckResult r{fmt::format("{} keeps gradients finite and shaped", t.type())};
   Parameter p{"w", be.empty(Shape{5}, DType::Float64), be.empty(Shape{5}, DType::Float64)};
   from_host(p.value, random_normal(5, 32));
   from_host(p.grad, random_normal(5, 33));
@@ -109,7 +109,7 @@ CheckResult check_gradient_transform(GradientTransform& t, Backend& be) {
 
 CheckResult check_layer_save_load(const Registry& registry, const Params::Json& layer_spec, const Shape& sample) {
   const std::string type = layer_spec.is_string() ? layer_spec.get<std::string>() : layer_spec.value("type", std::string("layer"));
-  CheckResult r{type + " save and load"};
+  CheckResult r{fmt::format("{} save and load", type)};
   Params::Json layer = layer_spec.is_string() ? Params::Json{{"type", type}} : layer_spec;
   if (registry.has(PluginKind::Layer, type) && registry.create_layer(Params("conformance", layer))->merges())
     layer["inputs"] = {"input", "input"};  // a merge layer merges the input with itself
@@ -143,7 +143,7 @@ CheckResult check_layer_save_load(const Registry& registry, const Params::Json& 
 std::vector<CheckResult> check_registered(const Registry& registry, const std::string& kind, const std::string& name,
                                           const Params::Json& extra) {
   auto backend = registry.create_backend(Params("reference backend", "cpu"));
-  const std::string label = kind + " " + name;
+  const std::string label = fmt::format("{} {}", kind, name);
   try {
     if (kind == "activation") {
       auto a = registry.create_activation(spec_of(name, extra));
@@ -196,9 +196,9 @@ std::vector<CheckResult> check_registered(const Registry& registry, const std::s
       return {failed(label, fmt::format("op '{}' is not defined by any loaded plugin", op_name))};
     }
   } catch (const std::exception& e) {
-    return {failed(label, std::string("cannot be created for checking: ") + e.what() + " (give its parameters with --params)")};
+    return {failed(label, fmt::format("cannot be created for checking: {} (give its parameters with --params)", e.what()))};
   }
-  return {failed(label, "no checks for kind '" + kind + "'")};
+  return {failed(label, fmt::format("no checks for kind '{}'", kind))};
 }
 
 }  // namespace nnplug::conformance
