@@ -52,8 +52,8 @@ void relu_after(const std::string& what, const Tensor& y, int calls, const std::
   fmt::print("{:<34} {:>14.1f} {:>14.1f} {:>14.1f}\n", what, alone, fused, separate);
 }
 
-// Max pooling's backward pass through the ReLU before it: in the pass that routes dy (input_activation), or as
-// op::ActivationGrad on its output, timed in turn as relu_after does.
+// Max pooling's forward and backward passes, and its backward through the ReLU before it: in the pass that routes
+// dy (input_activation), or as op::ActivationGrad after it; all timed in turn, as relu_after does.
 void pooling(Backend& be, const Shape& shape, int calls) {
   Window2d g;
   g.kernel_h = g.kernel_w = g.stride_h = g.stride_w = 2;
