@@ -1,4 +1,5 @@
 // batch_norm against the chapter's worked numbers and against PyTorch (two training steps, then eval).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -90,14 +91,14 @@ TEST_P(BatchNormTorch, TwoTrainingStepsThenEval) {
     set(params[3], std::vector<double>(3, 1.0));
     const std::string what = shape.str();
     layer->forward(tensor(*be, shape, c["x1"].get<std::vector<double>>(), dtype));
-    expect_close(to_host<double>(layer->forward(tensor(*be, shape, c["x2"].get<std::vector<double>>(), dtype))), c["y2"], rel, what + " y");
-    expect_close(to_host<double>(layer->backward(tensor(*be, shape, c["dy"].get<std::vector<double>>(), dtype), true)), c["dx"], rel, what + " dx");
-    expect_close(to_host<double>(params[0]->grad), c["dgamma"], rel, what + " dgamma");
-    expect_close(to_host<double>(params[1]->grad), c["dbeta"], rel, what + " dbeta");
-    expect_close(to_host<double>(params[2]->value), c["running_mean"], rel, what + " running_mean");
-    expect_close(to_host<double>(params[3]->value), c["running_var"], rel, what + " running_var");
+    expect_close(to_host<double>(layer->forward(tensor(*be, shape, c["x2"].get<std::vector<double>>(), dtype))), c["y2"], rel, fmt::format("{} y", what));
+    expect_close(to_host<double>(layer->backward(tensor(*be, shape, c["dy"].get<std::vector<double>>(), dtype), true)), c["dx"], rel, fmt::format("{} dx", what));
+    expect_close(to_host<double>(params[0]->grad), c["dgamma"], rel, fmt::format("{} dgamma", what));
+    expect_close(to_host<double>(params[1]->grad), c["dbeta"], rel, fmt::format("{} dbeta", what));
+    expect_close(to_host<double>(params[2]->value), c["running_mean"], rel, fmt::format("{} running_mean", what));
+    expect_close(to_host<double>(params[3]->value), c["running_var"], rel, fmt::format("{} running_var", what));
     layer->set_training(false);
-    expect_close(to_host<double>(layer->forward(tensor(*be, shape, c["x3"].get<std::vector<double>>(), dtype))), c["y3_eval"], rel, what + " eval y");
+    expect_close(to_host<double>(layer->forward(tensor(*be, shape, c["x3"].get<std::vector<double>>(), dtype))), c["y3_eval"], rel, fmt::format("{} eval y", what));
   }
 }
 

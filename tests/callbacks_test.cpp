@@ -1,5 +1,6 @@
 // Callbacks: early stopping against a hand-made sequence of epochs, restoring the best weights, checkpoints of
 // the best epoch only, the history file, and the NaN stop naming where the first non-finite value appeared.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -35,7 +36,7 @@ Spec xor_spec(const fs::path& dir, const std::string& callbacks) {
 class Callbacks : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nnplug_callbacks_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() / fmt::format("nnplug_callbacks_{}", ::getpid());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -81,7 +82,7 @@ TEST_F(Callbacks, FromTheSpecTheyStopCheckpointAndWriteHistory) {
   int lines = 0;
   while (std::getline(csv, line)) {
     ++lines;
-    EXPECT_EQ(line.substr(0, 2), std::to_string(lines) + ",");
+    EXPECT_EQ(line.substr(0, 2), fmt::format("{},", lines));
   }
   EXPECT_EQ(lines, 2);
   EXPECT_TRUE(fs::exists(dir_ / "best.safetensors"));
@@ -204,7 +205,7 @@ TEST_F(Callbacks, ACheckpointWhoseCountsAreNotWholeNumbersIsRefused) {
   const auto path = dir_ / "c.safetensors";
   for (const auto& [key, value, shown] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"nnplug.epoch", "-3", "-3"}, {"nnplug.epoch", "12abc", "12abc"}, {"nnplug.epoch", "99999999999", "99999999999"},
-           {"nnplug.optimizer_steps", "1e9", "1e9"}, {"nnplug.optimizer_steps", std::string(100, '7'), std::string(80, '7') + "... (100 characters)"}}) {
+           {"nnplug.optimizer_steps", "1e9", "1e9"}, {"nnplug.optimizer_steps", std::string(100, '7'), fmt::format("{}... (100 characters)", std::string(80, '7'))}}) {
     auto file = read_safetensors(path);
     const auto original = file.metadata[key];
     file.metadata[key] = value;
@@ -213,7 +214,7 @@ TEST_F(Callbacks, ACheckpointWhoseCountsAreNotWholeNumbersIsRefused) {
       restore_checkpoint(path, xor_spec(dir_, "[]"), *ex.model, *ex.optimizer);
       ADD_FAILURE() << key << " = " << value << " was accepted";
     } catch (const IoError& e) {
-      EXPECT_NE(std::string(e.what()).find(key + " is \"" + shown + "\", not a whole number in [0, "), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(fmt::format("{} is \"{}\", not a whole number in [0, ", key, shown)), std::string::npos) << e.what();
     }
     file.metadata[key] = original;
     write_safetensors(path, file);
@@ -233,7 +234,8 @@ TEST_F(Callbacks, ACheckpointOfOtherLayersIsRefused) {
     restore_checkpoint(dir_ / "c.safetensors", other, *ex2.model, *ex2.optimizer);
     FAIL();
   } catch (const IoError& e) {
-    EXPECT_EQ(std::string(e.what()), (dir_ / "c.safetensors").string() + ": was written for other layers than " + (dir_ / "spec.json").string() + " has");
+    EXPECT_EQ(std::string(e.what()),
+              fmt::format("{}: was written for other layers than {} has", (dir_ / "c.safetensors").string(), (dir_ / "spec.json").string()));
   }
 }
 

@@ -57,7 +57,7 @@ TEST(Synthetic, GaussianBlobsAndSpirals) {
 
 class CsvTest : public ::testing::Test {
  protected:
-  void SetUp() override { path_ = fs::temp_directory_path() / ("nnplug_csv_" + std::to_string(::getpid()) + ".csv"); }
+  void SetUp() override { path_ = fs::temp_directory_path() / fmt::format("nnplug_csv_{}.csv", ::getpid()); }
   void TearDown() override { fs::remove(path_); }
   void write(const std::string& text) { std::ofstream(path_) << text; }
   std::string error_of(std::int64_t label_column = -1) {
@@ -102,18 +102,18 @@ TEST_F(CsvTest, AFloat64ModelGetsTheValuesParsedInDouble) {
 
 TEST_F(CsvTest, BadRowsNameFileAndLine) {
   write("1,2,0\n3,4\n");
-  EXPECT_EQ(error_of(), path_.string() + ":2: 2 fields, the first row has 3");
+  EXPECT_EQ(error_of(), fmt::format("{}:2: 2 fields, the first row has 3", path_.string()));
   write("1,2,0\n3,x,1\n");
-  EXPECT_EQ(error_of(), path_.string() + ":2: column 2 ('x') is not a number");
+  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('x') is not a number", path_.string()));
   write("1,2,0\n3,4,1.5\n");
-  EXPECT_EQ(error_of(), path_.string() + ":2: label '1.5' is not a class index (a non-negative integer)");
-  EXPECT_EQ(error_of(7), path_.string() + ": label column 7 does not exist in 3 columns");
+  EXPECT_EQ(error_of(), fmt::format("{}:2: label '1.5' is not a class index (a non-negative integer)", path_.string()));
+  EXPECT_EQ(error_of(7), fmt::format("{}: label column 7 does not exist in 3 columns", path_.string()));
   write("1,2,0\n3,nan,1\n");
-  EXPECT_EQ(error_of(), path_.string() + ":2: column 2 ('nan') is not a finite float32 value");
+  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('nan') is not a finite float32 value", path_.string()));
   write("1,-inf,0\n");
-  EXPECT_EQ(error_of(), path_.string() + ":1: column 2 ('-inf') is not a finite float32 value");
+  EXPECT_EQ(error_of(), fmt::format("{}:1: column 2 ('-inf') is not a finite float32 value", path_.string()));
   write("1e39,2,0\n");  // finite in double, infinite in float32
-  EXPECT_EQ(error_of(), path_.string() + ":1: column 1 ('1e39') is not a finite float32 value");
+  EXPECT_EQ(error_of(), fmt::format("{}:1: column 1 ('1e39') is not a finite float32 value", path_.string()));
 }
 
 TEST_F(CsvTest, WithoutShufflingOrASplitTheTrainingSetKeepsTheFilesOrder) {

@@ -1,5 +1,6 @@
 // Float64 gradient checks (centred differences, by the conformance kit) of every layer, activation and loss
 // plugin, with the chapter's verdict: relative error |a - n| / max(|a|, |n|) below 1e-7 is correct.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,7 +20,7 @@ void check_layer(Layer& layer, const Shape& sample, std::int64_t batch, const st
                  const std::function<void(Layer&)>& prepare = {}) {
   const auto result = conformance::check_layer_gradient(layer, *cpu_backend(), sample, batch, x_values, prepare);
   EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
-  ::testing::Test::RecordProperty(result.check, std::to_string(result.worst_error));
+  ::testing::Test::RecordProperty(result.check, fmt::format("{:g}", result.worst_error));
 }
 
 TEST(GradientCheck, Dense) {

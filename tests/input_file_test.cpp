@@ -45,17 +45,17 @@ class InputFileTest : public ::testing::Test {
 TEST_F(InputFileTest, EveryReaderRefusesAFifoByName) {
   const fs::path fifo = dir_ / "pipe";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const std::string is_fifo = " is a FIFO (named pipe), not a regular file";
-  EXPECT_EQ(error_of([&] { load_spec(fifo); }), fifo.string() + ": the spec file" + is_fifo);
-  EXPECT_EQ(error_of([&] { read_idx_images(fifo, 1.0); }), fifo.string() + ": the IDX file" + is_fifo);
-  EXPECT_EQ(error_of([&] { read_csv(fifo, -1); }), fifo.string() + ": the CSV file" + is_fifo);
-  EXPECT_EQ(error_of([&] { read_safetensors(fifo); }), fifo.string() + ": the model file" + is_fifo);
+  const auto is_fifo = [&](const char* what) { return fmt::format("{}: {} is a FIFO (named pipe), not a regular file", fifo.string(), what); };
+  EXPECT_EQ(error_of([&] { load_spec(fifo); }), is_fifo("the spec file"));
+  EXPECT_EQ(error_of([&] { read_idx_images(fifo, 1.0); }), is_fifo("the IDX file"));
+  EXPECT_EQ(error_of([&] { read_csv(fifo, -1); }), is_fifo("the CSV file"));
+  EXPECT_EQ(error_of([&] { read_safetensors(fifo); }), is_fifo("the model file"));
 }
 
 TEST_F(InputFileTest, DevicesDirectoriesSocketsAndLoopsAreNamed) {
   EXPECT_EQ(error_of([] { require_regular_file("/dev/zero", "the IDX file"); }),
             "/dev/zero: the IDX file is a character device, not a regular file");
-  EXPECT_EQ(error_of([&] { require_regular_file(dir_, "the spec file"); }), dir_.string() + ": the spec file is a directory, not a regular file");
+  EXPECT_EQ(error_of([&] { require_regular_file(dir_, "the spec file"); }), fmt::format("{}: the spec file is a directory, not a regular file", dir_.string()));
   const fs::path socket_path = dir_ / "socket";
   const int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un address{};
@@ -63,18 +63,18 @@ TEST_F(InputFileTest, DevicesDirectoriesSocketsAndLoopsAreNamed) {
   socket_path.string().copy(address.sun_path, sizeof address.sun_path - 1);
   ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   EXPECT_EQ(error_of([&] { require_regular_file(socket_path, "the CSV file"); }),
-            socket_path.string() + ": the CSV file is a socket, not a regular file");
+            fmt::format("{}: the CSV file is a socket, not a regular file", socket_path.string()));
   ::close(s);
   fs::create_symlink(dir_ / "b", dir_ / "a");
   fs::create_symlink(dir_ / "a", dir_ / "b");
-  EXPECT_EQ(error_of([&] { require_regular_file(dir_ / "a", "the model file"); }), (dir_ / "a").string() + ": the model file is a symlink loop");
-  EXPECT_EQ(error_of([&] { require_regular_file(dir_ / "none", "the model file"); }), (dir_ / "none").string() + ": the model file does not exist");
+  EXPECT_EQ(error_of([&] { require_regular_file(dir_ / "a", "the model file"); }), fmt::format("{}: the model file is a symlink loop", (dir_ / "a").string()));
+  EXPECT_EQ(error_of([&] { require_regular_file(dir_ / "none", "the model file"); }), fmt::format("{}: the model file does not exist", (dir_ / "none").string()));
 }
 
 TEST_F(InputFileTest, AFileLargerThanTheReadLimitIsRefusedWithItsSize) {
   const fs::path big = dir_ / "big.json";
   std::ofstream(big) << std::string(100, ' ');
-  EXPECT_EQ(error_of([&] { require_regular_file(big, "the spec file", 64); }), big.string() + ": the spec file has 100 bytes; at most 64 are read");
+  EXPECT_EQ(error_of([&] { require_regular_file(big, "the spec file", 64); }), fmt::format("{}: the spec file has 100 bytes; at most 64 are read", big.string()));
   EXPECT_EQ(require_regular_file(big, "the spec file", 100), 100u);
 }
 
@@ -84,19 +84,19 @@ TEST_F(InputFileTest, AnIdxHeaderWhoseSizesOverflowIsRefused) {
   const fs::path file = dir_ / "images.idx";
   std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(wraps), sizeof wraps);
   EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }),
-            file.string() + ": header announces 65536 images of 16777216x16777216, more bytes than 64 bits can count");
+            fmt::format("{}: header announces 65536 images of 16777216x16777216, more bytes than 64 bits can count", file.string()));
   // Sizes that fit but do not match the file.
   const unsigned char short_file[16] = {0, 0, 8, 3, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0};
   std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(short_file), sizeof short_file);
   EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }),
-            file.string() + ": header announces 1 images of 65536x65536 (4294967312 bytes) but the file has 16 bytes");
+            fmt::format("{}: header announces 1 images of 65536x65536 (4294967312 bytes) but the file has 16 bytes", file.string()));
 }
 
 // gzip members of these bytes, one after another, as `cat a.gz b.gz` makes them.
 void write_gzip_members(const fs::path& path, const std::vector<std::string>& members) {
   std::string file;
   for (const auto& m : members) {
-    const fs::path part = path.string() + ".part";
+    const fs::path part = fmt::format("{}.part", path.string());
     gzFile f = gzopen(part.c_str(), "wb");
     gzwrite(f, m.data(), static_cast<unsigned>(m.size()));
     gzclose(f);
@@ -113,7 +113,7 @@ TEST_F(InputFileTest, AnIdxFileOfNoImagesOrOfEmptyImagesIsRefused) {
            {std::string{0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28}, "0 images of 28x28"},
            {std::string{0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 28}, "5 images of 0x28"}}) {
     std::ofstream(file, std::ios::binary) << header;
-    EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }), file.string() + ": header announces " + announced + ": there is nothing to read");
+    EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }), fmt::format("{}: header announces {}: there is nothing to read", file.string(), announced));
   }
 }
 
@@ -136,9 +136,9 @@ TEST_F(InputFileTest, AnIdxLabelFileOfNoLabelsIsRefused) {
   const fs::path images = dir_ / "images.idx", labels = dir_ / "labels.idx";
   std::ofstream(images, std::ios::binary) << std::string{0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 5};
   std::ofstream(labels, std::ios::binary) << std::string{0, 0, 8, 1, 0, 0, 0, 0};
-  EXPECT_EQ(error_of([&] { read_idx(images, labels, 1.0); }), labels.string() + ": header announces 0 labels: there is nothing to read");
+  EXPECT_EQ(error_of([&] { read_idx(images, labels, 1.0); }), fmt::format("{}: header announces 0 labels: there is nothing to read", labels.string()));
   std::ofstream(labels, std::ios::binary) << std::string{0, 0, 8, 1, 0, 0, 0, 2, 1, 0};
-  EXPECT_EQ(error_of([&] { read_idx(images, labels, 1.0); }), images.string() + " has 1 images but " + labels.string() + " has 2 labels");
+  EXPECT_EQ(error_of([&] { read_idx(images, labels, 1.0); }), fmt::format("{} has 1 images but {} has 2 labels", images.string(), labels.string()));
 }
 
 TEST_F(InputFileTest, BytesAfterAGzipStreamAreAnErrorAndFurtherMembersAreRead) {
@@ -148,7 +148,7 @@ TEST_F(InputFileTest, BytesAfterAGzipStreamAreAnErrorAndFurtherMembersAreRead) {
   EXPECT_EQ(read_idx_images(file, 1.0).x, (std::vector<float>{7, 9}));
   write_gzip_members(file, {header + pixels});
   std::ofstream(file, std::ios::binary | std::ios::app) << "garbage";
-  EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }), file.string() + ": 7 bytes follow the end of the gzip stream; the file is damaged");
+  EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }), fmt::format("{}: 7 bytes follow the end of the gzip stream; the file is damaged", file.string()));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The loader against deliberately broken plugins (tests/broken_plugins): each gets its exact verdict and reason,
 // and the host goes on with the others.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -19,7 +20,7 @@ class BrokenPlugins : public ::testing::Test {
   }
   const Candidate& verdict(const std::string& file) {
     const auto it = verdicts_.find(file);
-    if (it == verdicts_.end()) throw std::runtime_error("no verdict for " + file);
+    if (it == verdicts_.end()) throw std::runtime_error(fmt::format("no verdict for {}", file));
     return it->second;
   }
   std::string path(const std::string& file) { return (fs::path(BROKEN_PLUGIN_DIR) / file).string(); }
@@ -32,8 +33,8 @@ class BrokenPlugins : public ::testing::Test {
 TEST_F(BrokenPlugins, WrongAbiVersionIsRejectedWithBothVersions) {
   const auto& c = verdict("test_plugin_wrong_abi.so");
   EXPECT_EQ(c.verdict, Verdict::Rejected);
-  EXPECT_EQ(c.reason, "ABI mismatch: plugin wrong_abi@1.0.0 was built for ABI version 999, this host has ABI version " +
-                          std::to_string(NNPLUG_ABI_VERSION) + "; rebuild it against this SDK");
+  EXPECT_EQ(c.reason, fmt::format("ABI mismatch: plugin wrong_abi@1.0.0 was built for ABI version 999, this host has ABI version {}; "
+                                  "rebuild it against this SDK", NNPLUG_ABI_VERSION));
   EXPECT_FALSE(registry_.has(PluginKind::Activation, "wrong_abi"));
 }
 
@@ -53,18 +54,16 @@ TEST_F(BrokenPlugins, RegisterThatThrowsIsRejectedWithItsMessage) {
 TEST_F(BrokenPlugins, UndeclaredNameIsRejectedAndNothingOfItRegisters) {
   const auto& c = verdict("test_plugin_undeclared_name.so");
   EXPECT_EQ(c.verdict, Verdict::Rejected);
-  EXPECT_EQ(c.reason, "register failed: plugin undeclared_name@1.0.0 (" + path("test_plugin_undeclared_name.so") +
-                          "): registers activation 'sneaky', which its info record does not declare (it declares: "
-                          "activation:declared)");
+  EXPECT_EQ(c.reason, fmt::format("register failed: plugin undeclared_name@1.0.0 ({}): registers activation 'sneaky', which its info record "
+                                  "does not declare (it declares: activation:declared)", path("test_plugin_undeclared_name.so")));
   EXPECT_FALSE(registry_.has(PluginKind::Activation, "sneaky"));
 }
 
 TEST_F(BrokenPlugins, UndeclaredKindIsRejected) {
   const auto& c = verdict("test_plugin_undeclared_kind.so");
   EXPECT_EQ(c.verdict, Verdict::Rejected);
-  EXPECT_EQ(c.reason, "register failed: plugin undeclared_kind@1.0.0 (" + path("test_plugin_undeclared_kind.so") +
-                          "): registers layer 'shapeshifter', which its info record does not declare (it declares: "
-                          "activation:shapeshifter)");
+  EXPECT_EQ(c.reason, fmt::format("register failed: plugin undeclared_kind@1.0.0 ({}): registers layer 'shapeshifter', which its info record "
+                                  "does not declare (it declares: activation:shapeshifter)", path("test_plugin_undeclared_kind.so")));
   EXPECT_FALSE(registry_.has(PluginKind::Layer, "shapeshifter"));
 }
 
@@ -99,8 +98,8 @@ TEST_F(BrokenPlugins, AskingForANameOfAnUnusablePluginSaysWhy) {
     FAIL() << "needs_hardware was created";
   } catch (const PluginError& e) {
     const std::string what = e.what();
-    EXPECT_EQ(what.rfind("layers[0] activation: unusable activation 'needs_hardware' (" + path("test_plugin_probe_unusable.so") +
-                             ": probe says unusable here: no such device on this machine); available: ",
+    EXPECT_EQ(what.rfind(fmt::format("layers[0] activation: unusable activation 'needs_hardware' ({}: probe says unusable here: no such "
+                                     "device on this machine); available: ", path("test_plugin_probe_unusable.so")),
                          0),
               0u)
         << what;
@@ -111,8 +110,7 @@ TEST_F(BrokenPlugins, DuplicateNameRejectsTheSecondAndKeepsTheFirst) {
   EXPECT_EQ(verdict("test_plugin_twin_a.so").verdict, Verdict::Loaded);
   const auto& c = verdict("test_plugin_twin_b.so");
   EXPECT_EQ(c.verdict, Verdict::Rejected);
-  EXPECT_EQ(c.reason, "duplicate name 'activation:twin': already provided by " + path("test_plugin_twin_a.so") +
-                          " with the same priority 0");
+  EXPECT_EQ(c.reason, fmt::format("duplicate name 'activation:twin': already provided by {} with the same priority 0", path("test_plugin_twin_a.so")));
   EXPECT_TRUE(registry_.has(PluginKind::Activation, "twin"));
 }
 

@@ -1,5 +1,6 @@
 // Saved models: the safetensors file round trip (the same predictions after loading), the plugin record, and
 // the errors for a missing or too old plugin and for damaged files.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 class ModelFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nnplug_model_file_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() / fmt::format("nnplug_model_file_{}", ::getpid());
     fs::create_directories(dir_);
     spec_ = parse_spec(R"({"seed": 4, "data": {"format": "xor_blobs", "samples": 200, "validation_split": 0.2},
       "layers": [{"type": "dense", "units": 6, "activation": "tanh"}, {"type": "batch_norm"}, {"type": "dense", "units": 2}],
@@ -56,7 +57,7 @@ TEST_F(ModelFile, ALoadedModelPredictsTheSameAndRecordsItsPlugins) {
   Trainer original(*ex_.model, ex_.loss, nullptr), reloaded(*loaded.model, ex_.loss, nullptr);
   EXPECT_EQ(original.predict(ex_.validation, 16), reloaded.predict(ex_.validation, 16));  // bit for bit
   std::set<std::string> used;
-  for (const auto& r : loaded.plugins) used.insert(r.kind + ":" + r.name + "@" + r.version);
+  for (const auto& r : loaded.plugins) used.insert(fmt::format("{}:{}@{}", r.kind, r.name, r.version));
   for (const char* p : {"layer:dense@0.1.0", "layer:batch_norm@0.1.0", "activation:tanh@0.1.0", "loss:softmax_cross_entropy@0.1.0",
                         "optimizer:adam@0.1.0"})
     EXPECT_TRUE(used.count(p)) << p;
@@ -70,8 +71,8 @@ TEST_F(ModelFile, AMissingPluginIsNamedWithItsVersion) {
     plugins.push_back({{"kind", "activation"}, {"name", "mish"}, {"library", "mish"}, {"version", "1.2.0"}, {"abi", 3}});
     f.metadata["nnplug.plugins"] = plugins.dump();
   });
-  EXPECT_EQ(load_error(), path().string() + ": the model needs activation 'mish' from plugin mish@1.2.0 (ABI 3), which is not "
-                                            "loaded: add its folder with --plugin-path or NNPLUG_PLUGIN_PATH");
+  EXPECT_EQ(load_error(), fmt::format("{}: the model needs activation 'mish' from plugin mish@1.2.0 (ABI 3), which is not loaded: add its "
+                                      "folder with --plugin-path or NNPLUG_PLUGIN_PATH", path().string()));
 }
 
 TEST_F(ModelFile, PluginsThatOnlyTrainingUsesNeedNotBeLoaded) {
@@ -92,7 +93,7 @@ TEST_F(ModelFile, MetadataOfTheWrongTypeOrRangeNamesTheFileAndTheKey) {
            {"nnplug.plugins", "[7]", "nnplug.plugins is 7; expected a record of kind, name, library, version (strings) and abi"},
            {"nnplug.plugins", R"({"kind": 1})", "nnplug.plugins is {\"kind\":1}; expected a list of plugin records"}}) {
     edit([&, key = key, value = value](SafetensorsFile& f) { f.metadata[key] = value; });
-    EXPECT_NE(load_error().find(path().string() + ": damaged metadata: " + expected), std::string::npos) << load_error();
+    EXPECT_NE(load_error().find(fmt::format("{}: damaged metadata: {}", path().string(), expected)), std::string::npos) << load_error();
     save_model(path(), spec_, *ex_.model, registry());
   }
 }
@@ -118,7 +119,7 @@ TEST_F(ModelFile, AWrongSavedSpecIsNamedByTheModelFile) {
     spec["layers"][2]["units"] = -3;
     f.metadata["nnplug.spec"] = spec.dump();
   });
-  EXPECT_EQ(load_error().rfind(path().string() + " (the spec saved in it): layers[2] (dense): parameter 'units'", 0), 0u) << load_error();
+  EXPECT_EQ(load_error().rfind(fmt::format("{} (the spec saved in it): layers[2] (dense): parameter 'units'", path().string()), 0), 0u) << load_error();
 }
 
 TEST_F(ModelFile, AnOlderPluginIsRefused) {
@@ -129,18 +130,18 @@ TEST_F(ModelFile, AnOlderPluginIsRefused) {
     f.metadata["nnplug.plugins"] = plugins.dump();
   });
   const std::string e = load_error();
-  EXPECT_EQ(e.rfind(path().string() + ": the model needs layer 'dense' from plugin dense 0.10.0 or newer; the one loaded is dense@0.1.0 (", 0), 0u) << e;
+  EXPECT_EQ(e.rfind(fmt::format("{}: the model needs layer 'dense' from plugin dense 0.10.0 or newer; the one loaded is dense@0.1.0 (", path().string()), 0), 0u) << e;
 }
 
 TEST_F(ModelFile, WrongShapesAndMissingTensorsAreNamed) {
   edit([](SafetensorsFile& f) { f.tensors.erase(f.tensors.begin()); });
-  EXPECT_EQ(load_error(), path().string() + ": tensor '0.weight' is missing");
+  EXPECT_EQ(load_error(), fmt::format("{}: tensor '0.weight' is missing", path().string()));
   save_model(path(), spec_, *ex_.model, registry());
   edit([](SafetensorsFile& f) {
     f.tensors[0].shape = Shape{3, 4};
     f.tensors[0].bytes.resize(12 * dtype_size(f.tensors[0].dtype));
   });
-  EXPECT_EQ(load_error(), path().string() + ": tensor '0.weight' has shape [3, 4], the model's has [6, 2]");
+  EXPECT_EQ(load_error(), fmt::format("{}: tensor '0.weight' has shape [3, 4], the model's has [6, 2]", path().string()));
 }
 
 TEST_F(ModelFile, DamagedFilesGiveClearErrors) {
@@ -148,11 +149,11 @@ TEST_F(ModelFile, DamagedFilesGiveClearErrors) {
   fs::resize_file(path(), size - 10);
   EXPECT_NE(load_error().find("past the end of the data"), std::string::npos) << load_error();
   fs::resize_file(path(), 5);
-  EXPECT_EQ(load_error(), path().string() + ": too short for a safetensors file (5 bytes)");
+  EXPECT_EQ(load_error(), fmt::format("{}: too short for a safetensors file (5 bytes)", path().string()));
   std::ofstream(path(), std::ios::binary) << std::string("\x10\0\0\0\0\0\0\0{not json}      ", 24);
   EXPECT_NE(load_error().find(": the header is not JSON"), std::string::npos) << load_error();
   write_safetensors(path(), SafetensorsFile{});
-  EXPECT_EQ(load_error(), path().string() + ": not a model saved by nnplug (no nnplug.spec in the metadata)");
+  EXPECT_EQ(load_error(), fmt::format("{}: not a model saved by nnplug (no nnplug.spec in the metadata)", path().string()));
 }
 
 TEST_F(ModelFile, SavingReplacesTheFileWholeAndLeavesNoTemporary) {

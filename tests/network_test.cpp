@@ -66,7 +66,7 @@ TEST(Builders, ComponentsAreAcceptedByTheirPluginsAndComputeAsTheyShould) {
   for (const auto& incomplete : std::vector<std::pair<nn::Component, std::string>>{
            {nn::StepLR{}, "step_size"}, {nn::ExponentialLR{}, "gamma"}, {nn::CosineAnnealingLR{}, "T_max"}}) {
     const nn::Json spec = incomplete.first.json();  // not a structured binding: clang 14's lambdas cannot capture one
-    EXPECT_NE(error_of([&] { registry().create_schedule(Params("test", spec)); }).find("parameter '" + incomplete.second + "' is required"),
+    EXPECT_NE(error_of([&] { registry().create_schedule(Params("test", spec)); }).find(fmt::format("parameter '{}' is required", incomplete.second)),
               std::string::npos) << incomplete.second;
   }
   EXPECT_NE(error_of([&] { registry().create_regularizer(Params("test", json(nn::L2{}))); }).find("lambda"), std::string::npos);

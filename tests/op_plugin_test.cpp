@@ -25,7 +25,7 @@ struct Loaded {
     for (auto& c : loader.load_all(registry)) verdicts[c.path.filename().string()] = c;
   }
   std::string label(const std::string& defect) const {
-    return fmt::format("plugin op_fixture_{}@1.0.0 ({})", defect, (fs::path(OP_PLUGIN_DIR) / defect / ("op_fixture_" + defect + ".so")).string());
+    return fmt::format("plugin op_fixture_{}@1.0.0 ({})", defect, (fs::path(OP_PLUGIN_DIR) / defect / fmt::format("op_fixture_{}.so", defect)).string());
   }
 };
 
@@ -59,7 +59,7 @@ TEST(OpPlugins, EveryKernelComputesTheOpAndItsGradient) {
   const std::vector<double> x{-2.0, -0.5, 0.0, 0.25, 1.5, 3.0}, dy{1.0, -2.0, 0.5, 3.0, -1.0, 0.25};
   for (DType dtype : {DType::Float32, DType::Float64})
     for (const auto& kernel : op->kernels()) {
-      SCOPED_TRACE(kernel->describe() + " in " + dtype_name(dtype));
+      SCOPED_TRACE(fmt::format("{} in {}", kernel->describe(), dtype_name(dtype)));
       BoundOp bound(op, *cpu, dtype, kernel.get());
       Tensor tx = tensor(*cpu, Shape{2, 3}, x, dtype), ty = cpu->empty(Shape{2, 3}, dtype);
       bound({tx}, {ty}, {{"scale", 0.5}});
@@ -161,9 +161,9 @@ TEST(OpPlugins, BrokenOpPluginsAreRejectedAtLoadWithWhatIsWrong) {
            {"dtype_mismatch", "its cpu kernel for op 'scale_cube' runs float32, which the op does not define (its dtypes: float64)"},
            {"attribute_mismatch", "its cpu kernel for op 'scale_cube' was written for attributes (factor), the op declares (scale)"}}) {
     Loaded l(defect);
-    const Candidate& c = l.verdicts["op_fixture_" + defect + ".so"];
+    const Candidate& c = l.verdicts[fmt::format("op_fixture_{}.so", defect)];
     EXPECT_EQ(c.verdict, Verdict::Rejected) << defect;
-    EXPECT_EQ(c.reason.rfind("register failed: " + l.label(defect) + ": " + reason, 0), 0u) << c.reason;
+    EXPECT_EQ(c.reason.rfind(fmt::format("register failed: {}: {}", l.label(defect), reason), 0), 0u) << c.reason;
     EXPECT_FALSE(l.registry.find_op("scale_cube")) << defect;
     EXPECT_TRUE(l.registry.has(PluginKind::Backend, "cpu")) << "the host goes on with the other plugins";
   }
@@ -174,8 +174,8 @@ TEST(OpPlugins, TwoPluginsDefiningTheSameOpKeepTheFirst) {
   EXPECT_EQ(l.verdicts["op_fixture_twin_a.so"].verdict, Verdict::Loaded);
   const Candidate& b = l.verdicts["op_fixture_twin_b.so"];
   EXPECT_EQ(b.verdict, Verdict::Rejected);
-  EXPECT_EQ(b.reason, "duplicate name 'op:scale_cube': already provided by " +
-                          (fs::path(OP_PLUGIN_DIR) / "duplicate" / "op_fixture_twin_a.so").string() + " with the same priority 0");
+  EXPECT_EQ(b.reason, fmt::format("duplicate name 'op:scale_cube': already provided by {} with the same priority 0",
+                                  (fs::path(OP_PLUGIN_DIR) / "duplicate" / "op_fixture_twin_a.so").string()));
 }
 
 TEST(OpPlugins, APluginWhoseOpsAreRefusedLeavesItsNamesToThePluginItShadowed) {

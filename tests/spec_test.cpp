@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 class SpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nnplug_spec_test_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() / fmt::format("nnplug_spec_test_{}", ::getpid());
     fs::create_directories(dir_);
     std::string images = {0, 0, 8, 3, 0, 0, 0, 6, 0, 0, 0, 2, 0, 0, 0, 2};
     for (int i = 0; i < 24; ++i) images += static_cast<char>(i * 10);
@@ -149,61 +149,61 @@ TEST_F(SpecTest, InvalidJsonNamesFileLineAndColumn) {
     FAIL();
   } catch (const InvalidArgument& e) {
     const std::string what = e.what();
-    EXPECT_EQ(what.rfind((dir_ / "bad.json").string() + ":3:", 0), 0u) << what;
+    EXPECT_EQ(what.rfind(fmt::format("{}:3:", (dir_ / "bad.json").string()), 0), 0u) << what;
     EXPECT_NE(what.find("not valid JSON"), std::string::npos) << what;
   }
 }
 
 TEST_F(SpecTest, MissingDataFileNamesTheFile) {
-  EXPECT_EQ(error_of(spec({{"data", {{"train_images", "nowhere.idx"}}}})), (dir_ / "nowhere.idx").string() + ": the IDX file does not exist");
+  EXPECT_EQ(error_of(spec({{"data", {{"train_images", "nowhere.idx"}}}})), fmt::format("{}: the IDX file does not exist", (dir_ / "nowhere.idx").string()));
 }
 
 TEST_F(SpecTest, TruncatedDataFileIsReported) {
   const std::string what = error_of(spec({{"data", {{"train_images", "truncated.idx.gz"}}}}));
-  EXPECT_EQ(what.rfind((dir_ / "truncated.idx.gz").string() + ": ", 0), 0u) << what;
+  EXPECT_EQ(what.rfind(fmt::format("{}: ", (dir_ / "truncated.idx.gz").string()), 0), 0u) << what;
   EXPECT_NE(what.find("truncated"), std::string::npos) << what;
 }
 
 TEST_F(SpecTest, UnknownLayerListsLayersAndActivations) {
   const std::string what = error_of(spec({{"layers", {{{"type", "dnese"}, {"units", 3}}}}}));
-  EXPECT_EQ(what.rfind(file() + ": layers[0] (dnese): unknown layer 'dnese'; layers and activations available: ", 0), 0u) << what;
+  EXPECT_EQ(what.rfind(fmt::format("{}: layers[0] (dnese): unknown layer 'dnese'; layers and activations available: ", file()), 0), 0u) << what;
   EXPECT_NE(what.find(" dense,"), std::string::npos) << what;
   EXPECT_NE(what.find(" relu,"), std::string::npos) << what;
 }
 
 TEST_F(SpecTest, WrongParameterTypeNamesLayerAndField) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", "many"}}}}})),
-            file() + ": layers[0] (dense): parameter 'units' must be an integer, got \"many\"");
+            fmt::format("{}: layers[0] (dense): parameter 'units' must be an integer, got \"many\"", file()));
 }
 
 TEST_F(SpecTest, OutOfRangeParameterNamesTheRange) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", -3}}}}})),
-            file() + ": layers[0] (dense): parameter 'units' must be >= 1, got -3");
+            fmt::format("{}: layers[0] (dense): parameter 'units' must be >= 1, got -3", file()));
 }
 
 TEST_F(SpecTest, UnknownParameterListsTheOnesTaken) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"unit", 3}}}}})),
-            file() + ": layers[0] (dense): parameter 'units' is required");
+            fmt::format("{}: layers[0] (dense): parameter 'units' is required", file()));
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 3}, {"use_bias", true}}}}})),
-            file() + ": layers[0] (dense): unknown parameter 'use_bias' (it takes: bias, bias_init, in_features, "
-                     "type, units, weight_init)");
+            fmt::format("{}: layers[0] (dense): unknown parameter 'use_bias' (it takes: bias, bias_init, in_features, type, units, weight_init)",
+                        file()));
 }
 
 TEST_F(SpecTest, LayersThatDoNotFitNameBothLayersAndShapes) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 8}}, {{"type", "dense"}, {"units", 3}, {"in_features", 5}}}}})),
-            file() + ": layers[1] (dense) cannot take the output of layers[0] (dense), which produces [8]: dense expects [5] "
-            "(in_features)");
+            fmt::format("{}: layers[1] (dense) cannot take the output of layers[0] (dense), which produces [8]: dense expects [5] (in_features)",
+                        file()));
 }
 
 TEST_F(SpecTest, OutputThatDoesNotFitTheClassesIsReported) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 4}}}}})),
-            file() + ": softmax_cross_entropy: the model outputs [4] per sample but the data has 3 classes; the last layer "
-            "needs 3 units");
+            fmt::format("{}: softmax_cross_entropy: the model outputs [4] per sample but the data has 3 classes; the last layer needs 3 units",
+                        file()));
 }
 
 TEST_F(SpecTest, NegativeBatchSizeIsRejected) {
   EXPECT_EQ(error_of(spec({{"training", {{"batch_size", -1}}}})),
-            file() + ": training: parameter 'batch_size' must be >= 1, got -1");
+            fmt::format("{}: training: parameter 'batch_size' must be >= 1, got -1", file()));
 }
 
 TEST_F(SpecTest, UnknownBackendListsTheBackends) {
@@ -240,8 +240,9 @@ TEST_F(SpecTest, GradientCompressionIsNoneOrBFloat16) {
 
 TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
   EXPECT_EQ(error_of(spec({{"epochs", 3}})),
-            file() + ": unknown parameter 'epochs' (it takes: augmentation, backend, blocks, callbacks, communicator, data, description, dtype, gradient_transforms, initialize_from, "
-                     "layers, loss, name, optimizer, precision, schedule, search, seed, training)");
+            fmt::format("{}: unknown parameter 'epochs' (it takes: augmentation, backend, blocks, callbacks, communicator, data, description, dtype, "
+                        "gradient_transforms, initialize_from, layers, loss, name, optimizer, precision, schedule, search, seed, training)",
+                        file()));
 }
 
 }  // namespace

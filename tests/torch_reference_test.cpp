@@ -3,6 +3,7 @@
 // The reference values come from tests/fixtures/make_torch_reference.py (committed with its output), so the
 // tests need no PyTorch. Tolerances: 1e-6 relative in float64, 1e-4 in float32 (the issue's), relative to
 // max(|reference|, 1e-3) so that values near zero are held to an absolute bound instead.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -44,9 +45,9 @@ TEST_P(TorchReference, Activations) {
     ActivationLayer layer(registry().create_activation(Params("test", c["spec"])));
     layer.build(Shape{6}, BuildContext{*be, dtype});
     Tensor x = tensor(*be, Shape{4, 6}, numbers(c["x"]), dtype);
-    expect_close(to_host<double>(layer.forward(x)), numbers(c["y"]), dtype, name_of(c["spec"]) + " y");
+    expect_close(to_host<double>(layer.forward(x)), numbers(c["y"]), dtype, fmt::format("{} y", name_of(c["spec"])));
     Tensor dy = tensor(*be, Shape{4, 6}, numbers(c["dy"]), dtype);
-    expect_close(to_host<double>(layer.backward(dy, true)), numbers(c["dx"]), dtype, name_of(c["spec"]) + " dx");
+    expect_close(to_host<double>(layer.backward(dy, true)), numbers(c["dx"]), dtype, fmt::format("{} dx", name_of(c["spec"])));
   }
 }
 
@@ -61,8 +62,8 @@ TEST_P(TorchReference, Losses) {
                                          : tensor(*be, shape, numbers(c["target"]), dtype);
     Tensor value = be->empty(Shape{1}, dtype), grad = be->empty(shape, dtype);
     loss->compute(pred, target, value, grad);
-    expect_close(to_host<double>(value), {c["loss"].get<double>()}, dtype, name_of(c["spec"]) + " loss");
-    expect_close(to_host<double>(grad), numbers(c["grad"]), dtype, name_of(c["spec"]) + " grad");
+    expect_close(to_host<double>(value), {c["loss"].get<double>()}, dtype, fmt::format("{} loss", name_of(c["spec"])));
+    expect_close(to_host<double>(grad), numbers(c["grad"]), dtype, fmt::format("{} grad", name_of(c["spec"])));
   }
 }
 
@@ -79,7 +80,7 @@ TEST_P(TorchReference, OptimizersOverFiveSteps) {
       from_host(w.grad, numbers(c["grads"][k]));
       opt->step();
       expect_close(to_host<double>(w.value), numbers(c["after"][k]), dtype,
-                   name_of(c["spec"]) + " after step " + std::to_string(k + 1));
+                   fmt::format("{} after step {}", name_of(c["spec"]), k + 1));
     }
   }
 }
@@ -94,11 +95,11 @@ TEST_P(TorchReference, ConvolutionAndPoolingForwardAndBackward) {
     const Shape out = layer->build(shape.without_batch(), BuildContext{*be, dtype});
     for (Parameter* p : layer->parameters()) from_host(p->value, numbers(c[p->name]));
     Tensor x = tensor(*be, shape, numbers(c["x"]), dtype);
-    expect_close(to_host<double>(layer->forward(x)), numbers(c["y"]), dtype, name + " y");
+    expect_close(to_host<double>(layer->forward(x)), numbers(c["y"]), dtype, fmt::format("{} y", name));
     Tensor dy = tensor(*be, out.with_batch(shape[0]), numbers(c["dy"]), dtype);
-    expect_close(to_host<double>(layer->backward(dy, true)), numbers(c["dx"]), dtype, name + " dx");
+    expect_close(to_host<double>(layer->backward(dy, true)), numbers(c["dx"]), dtype, fmt::format("{} dx", name));
     for (Parameter* p : layer->parameters())
-      expect_close(to_host<double>(p->grad), numbers(c["d" + p->name]), dtype, name + " d" + p->name);
+      expect_close(to_host<double>(p->grad), numbers(c[fmt::format("d{}", p->name)]), dtype, fmt::format("{} d{}", name, p->name));
   }
 }
 

@@ -1,5 +1,6 @@
 // The training monitor: statistics against hand-computed values, the update ratio of plain SGD against its
 // closed form lr * ||grad|| / ||w||, dead ReLUs made on purpose, and the PNG writer read back through zlib.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -48,7 +49,7 @@ TEST(PngWriter, HeaderAndPixelsReadBack) {
 class Monitor : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nnplug_monitor_" + std::to_string(::getpid()));
+    dir_ = fs::temp_directory_path() / fmt::format("nnplug_monitor_{}", ::getpid());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
