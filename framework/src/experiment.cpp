@@ -6,6 +6,7 @@
 #include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/hyperparameter_search.hpp"
 #include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/name_list.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
@@ -178,7 +179,7 @@ void add_layers(const Spec& spec, const Registry& registry, Model& model) {
       auto known = registry.names(PluginKind::Layer);
       for (auto& n : registry.names(PluginKind::Activation)) known.push_back(std::move(n));
       throw PluginError(fmt::format("{}: unknown layer '{}'; layers and activations available: {}", node.owner, type,
-                                    known.empty() ? "none" : fmt::format("{}", fmt::join(known, ", "))));
+                                    name_list(known)));
     }
     model.add(ModelNode{std::move(layer), node.label, node.name, node.inputs, std::move(attachments), node.group});
   }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/model.hpp"
+#include "nnplug/framework/name_list.hpp"
 
 namespace nnplug {
 
@@ -53,12 +54,6 @@ struct ListContext {
   std::vector<std::string> uses;  // the blocks being expanded, outermost first
   bool top = true;        // unnamed top-level entries are labelled "layers[i]"
 };
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out.empty() ? "none" : out;
-}
 
 class Expander {
  public:
@@ -198,7 +193,7 @@ class Expander {
     auto check_known = [&](const Json& values, const std::string& where) {
       for (const auto& [key, value] : values.items())
         if (!defaults.contains(key))
-          throw InvalidArgument(fmt::format("{}: block '{}' has no parameter '{}'{} (its parameters: {})", at, name, key, where, joined(known)));
+          throw InvalidArgument(fmt::format("{}: block '{}' has no parameter '{}'{} (its parameters: {})", at, name, key, where, name_list(known)));
     };
     check_known(given, "");
     const Json rest = entry.value("rest", Json::object());
@@ -244,7 +239,7 @@ class Expander {
       std::vector<std::string> names;
       for (const BlockTable* t = &blocks; t; t = t->outer)
         for (const auto& [key, value] : t->blocks.items()) names.push_back(key);
-      throw InvalidArgument(fmt::format("{}: unknown block '{}' (blocks defined: {})", at, name, joined(names)));
+      throw InvalidArgument(fmt::format("{}: unknown block '{}' (blocks defined: {})", at, name, name_list(names)));
     }
     const Json& value = table->blocks[name];
     Definition def{value, table->file, table};
@@ -278,7 +273,7 @@ class Expander {
       const std::string s = j.get<std::string>();
       if (s.size() < 2 || s.front() != '$') return j;
       if (!values.contains(s.substr(1)))
-        throw InvalidArgument(fmt::format("{}: '{}' names no parameter of the block (its parameters: {})", where, s, joined(known)));
+        throw InvalidArgument(fmt::format("{}: '{}' names no parameter of the block (its parameters: {})", where, s, name_list(known)));
       return values[s.substr(1)];
     }
     if (!j.is_structured()) return j;
@@ -300,7 +295,7 @@ class Expander {
       if (it == scope.names.end()) {
         std::vector<std::string> names{"input"};
         for (const auto& [name, target] : scope.names) names.push_back(name);
-        throw InvalidArgument(fmt::format("{}: input '{}' names no layer{} (names there: {})", owner, t.name, scope.description, joined(names)));
+        throw InvalidArgument(fmt::format("{}: input '{}' names no layer{} (names there: {})", owner, t.name, scope.description, name_list(names)));
       }
       t = it->second;
     }

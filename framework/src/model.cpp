@@ -1,6 +1,7 @@
 #include "nnplug/framework/model.hpp"
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/name_list.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -65,7 +66,7 @@ void Model::bind_attachments(Entry& entry) {
     if (!found)
       throw InvalidArgument(fmt::format("{}: {}_{} names no parameter of this layer (it has: {})", entry.label, a.target,
                                         constraint ? "constraint" : "regularizer",
-                                        names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+                                        name_list(names)));
     entry.bound.push_back({found, a.regularizer});
   }
 }

@@ -6,18 +6,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "nnplug/framework/name_list.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 
 namespace nnplug {
 
-namespace {
-std::string join(const std::vector<std::string>& v) { return v.empty() ? "none" : fmt::format("{}", fmt::join(v, ", ")); }
-}  // namespace
-
 void Registry::Staging::require_declared(const std::string& key, const std::string& what) const {
   const auto& p = library_->provides();
   if (std::find(p.begin(), p.end(), key) == p.end())
-    throw PluginError(fmt::format("{}: registers {}, which its info record does not declare (it declares: {})", library_->label(), what, join(p)));
+    throw PluginError(fmt::format("{}: registers {}, which its info record does not declare (it declares: {})", library_->label(), what, name_list(p)));
 }
 
 template <typename T>
@@ -249,12 +246,12 @@ template <typename T>
 std::shared_ptr<T> Registry::create(const Table<T>& table, PluginKind kind, const Params& params) const {
   const std::string name = params.type();
   if (name.empty())
-    throw InvalidArgument(fmt::format("{}: names no {} (\"type\" is missing); available: {}", params.owner(), kind_name(kind), join(names(kind))));
+    throw InvalidArgument(fmt::format("{}: names no {} (\"type\" is missing); available: {}", params.owner(), kind_name(kind), name_list(names(kind))));
   const auto it = table.find(name);
   if (it == table.end()) {
     const std::string why = why_unavailable(kind, name);
     throw PluginError(fmt::format("{}: {} {} '{}'{}; available: {}", params.owner(), why.empty() ? "unknown" : "unusable", kind_name(kind), name,
-                                  why.empty() ? "" : fmt::format(" ({})", why), join(names(kind))));
+                                  why.empty() ? "" : fmt::format(" ({})", why), name_list(names(kind))));
   }
   const auto& library = it->second.entry.library;
   std::unique_ptr<T> object;

@@ -264,8 +264,10 @@ void max_pool_2x2_grad(const float* dy, const std::int32_t* arg, const float* re
     for (std::int64_t oi = 0; oi < oh; ++oi) {
       float* top = p + 2 * oi * w;
       float* bottom = top + w;
-      const float* g = dy + (plane * oh + oi) * ow;
-      const std::int32_t* a = arg + (plane * oh + oi) * ow;
+      const std::int64_t first_out = (plane * oh + oi) * ow;
+      const float* g = dy + first_out;
+      const std::int32_t* a = arg + first_out;
+      const float* y = relu_y ? relu_y + first_out : nullptr;
       const auto row = static_cast<std::int32_t>(2 * oi * w);
       for (std::int64_t j0 = 0; j0 < ow; j0 += 16) {
         const auto n = static_cast<unsigned>(std::min<std::int64_t>(16, ow - j0));
@@ -273,8 +275,7 @@ void max_pool_2x2_grad(const float* dy, const std::int32_t* arg, const float* re
         const auto low = static_cast<__mmask16>(n >= 8 ? 0xFFFFu : (1u << (2 * n)) - 1);
         const auto high = static_cast<__mmask16>(n > 8 ? (1u << (2 * n - 16)) - 1 : 0u);
         __m512 v = _mm512_maskz_loadu_ps(keep, g + j0);
-        if (relu_y) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(keep, relu_y + (plane * oh + oi) * ow + j0),
-                                                               _mm512_setzero_ps(), _CMP_GT_OQ), v);
+        if (y) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(keep, y + j0), _mm512_setzero_ps(), _CMP_GT_OQ), v);
         // Where the winner sits in its window: 0, 1, w or w + 1.
         const __m512i at = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(keep, a + j0),
                                             _mm512_add_epi32(_mm512_set1_epi32(row + 2 * static_cast<std::int32_t>(j0)), even));
