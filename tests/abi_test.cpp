@@ -56,6 +56,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {15, 0xb69a3176f8ca66feULL},
     {16, 0xd4de1a661bb3d597ULL},
     {17, 0x388da5563d23819dULL},
+    {18, 0xea8835245682eb5cULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

@@ -13,7 +13,7 @@ Shape ActivationLayer::build(const Shape& input, const BuildContext& ctx) {
 const Tensor& ActivationLayer::forward(const Tensor& x) {
   x_ = x;
   if (passes_through_) return x_;
-  activation_->forward(x, ensure(y_, *backend_, x.shape(), dtype_));
+  activation_->forward(x, ensure(y_, *backend_, x.shape(), dtype_, x.layout()));
   return y_;
 }
 
@@ -26,7 +26,7 @@ const Tensor& ActivationLayer::backward(const Tensor& dy, bool need_input_grad) 
     dx_ = dy;
     return dx_;
   }
-  activation_->backward(x_, y_, dy, ensure(dx_, *backend_, dy.shape(), dtype_));
+  activation_->backward(x_, y_, dy, ensure(dx_, *backend_, dy.shape(), dtype_, dy.layout()));
   return dx_;
 }
 

@@ -155,13 +155,24 @@ void Model::fuse_activations() {
   }
 }
 
+const Tensor& Model::in_layout(const Tensor& t, Layout layout, Tensor& copy) {
+  if (t.layout() == layout) return t;
+  backend_->run(op::Copy{t, ensure(copy, *backend_, t.shape(), t.dtype(), layout)});
+  return copy;
+}
+
 const Tensor& Model::forward_node(std::size_t i, const Tensor& x) {
   Entry& entry = layers_[i];
-  auto input = [&](std::size_t in) -> const Tensor& { return in == kInput ? x : *layers_[in].value; };
+  entry.row_major_inputs.resize(entry.inputs.size());
+  auto input = [&](std::size_t k) -> const Tensor& {
+    const std::size_t in = entry.inputs[k];
+    const Tensor& t = in == kInput ? x : *layers_[in].value;
+    return entry.layer->takes_any_layout() ? t : in_layout(t, Layout::RowMajor, entry.row_major_inputs[k]);
+  };
   entry.value = &run_naming_layer(entry.label, "forward", [&]() -> const Tensor& {
-    if (!entry.layer->merges()) return entry.layer->forward(input(entry.inputs[0]));
+    if (!entry.layer->merges()) return entry.layer->forward(input(0));
     std::vector<Tensor> inputs;
-    for (const std::size_t in : entry.inputs) inputs.push_back(input(in));
+    for (std::size_t k = 0; k < entry.inputs.size(); ++k) inputs.push_back(input(k));
     return entry.layer->forward_merge(inputs);
   });
   return *entry.value;
@@ -176,10 +187,12 @@ const Tensor& Model::forward(const Tensor& x) {
   if (penalty_values_.defined()) backend_->run(op::Fill{penalty_values_, 0.0});
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     Entry& entry = layers_[i];
-    const Tensor& h = forward_node(i, x);
+    const Tensor& out = forward_node(i, x);
     bool first = true;
     for (const auto& b : entry.bound) {
       if (b.parameter || b.regularizer->role() != RegularizerRole::Penalty || !training_) continue;
+      // A regularizer is a plugin that may run any op, so it reads the output row-major.
+      const Tensor& h = in_layout(out, Layout::RowMajor, entry.row_major_output);
       if (first) backend_->run(op::Fill{ensure(entry.activity_grad, *backend_, h.shape(), dtype_), 0.0});
       first = false;
       b.regularizer->penalize(h, entry.activity_grad, batch_share_ / static_cast<double>(h.dim(0)),
@@ -187,39 +200,45 @@ const Tensor& Model::forward(const Tensor& x) {
     }
     if (first) entry.activity_grad = Tensor();
   }
-  return *layers_.back().value;
+  return in_layout(*layers_.back().value, Layout::RowMajor, output_);
 }
 
 void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done) {
   // Where a node feeds several, the gradients that come back are summed in its grad_sum; a node that feeds one
   // takes its consumer's input gradient as it is.
   for (auto& entry : layers_) entry.grads_received = 0;
-  auto arrive = [&](std::size_t node, const Tensor& g) {
+  // Each gradient arrives in the layout of the output it belongs to.
+  auto arrive = [&](Entry& from, std::size_t k, const Tensor& given) {
+    const std::size_t node = from.inputs[k];
     if (node == kInput) return;
     Entry& to = layers_[node];
+    from.input_grads.resize(from.inputs.size());
+    const Tensor& g = in_layout(given, to.value->layout(), from.input_grads[k]);
     if (to.consumers == 1) {
       to.grad = &g;
     } else {
-      if (to.grads_received++ == 0) backend_->run(op::Copy{g, ensure(to.grad_sum, *backend_, g.shape(), dtype_)});
+      if (to.grads_received++ == 0) backend_->run(op::Copy{g, ensure(to.grad_sum, *backend_, g.shape(), dtype_, g.layout())});
       else backend_->run(op::Axpby{g, to.grad_sum, 1.0, 1.0});
       to.grad = &to.grad_sum;
     }
   };
-  arrive(layers_.size() - 1, dy);
+  Entry& last = layers_.back();
+  last.grad = &in_layout(dy, last.value->layout(), output_grad_);
   for (std::size_t i = layers_.size(); i-- > 0;) {
     Entry& entry = layers_[i];
     const Tensor& g = *entry.grad;
     // An activity penalty's gradient joins the gradient arriving at the node's output. That gradient is a later
     // node's input gradient (or the loss', or a sum of them), which nothing reads again, so it is updated in place.
-    if (entry.activity_grad.defined()) backend_->run(op::Axpby{entry.activity_grad, g, 1.0, 1.0});
+    if (entry.activity_grad.defined())
+      backend_->run(op::Axpby{in_layout(entry.activity_grad, g.layout(), entry.activity_grad_in_layout), g, 1.0, 1.0});
     if (!entry.layer->merges()) {
       const std::size_t in = entry.inputs[0];
-      arrive(in, run_naming_layer(entry.label, "backward", [&]() -> const Tensor& { return entry.layer->backward(g, in != kInput); }));
+      arrive(entry, 0, run_naming_layer(entry.label, "backward", [&]() -> const Tensor& { return entry.layer->backward(g, in != kInput); }));
     } else {
       const auto& dx = run_naming_layer(entry.label, "backward", [&]() -> const std::vector<Tensor>& { return entry.layer->backward_merge(g); });
       if (dx.size() != entry.inputs.size())
         throw Error(fmt::format("{}: backward_merge gave {} gradients for {} inputs", entry.label, dx.size(), entry.inputs.size()));
-      for (std::size_t k = 0; k < entry.inputs.size(); ++k) arrive(entry.inputs[k], dx[k]);
+      for (std::size_t k = 0; k < entry.inputs.size(); ++k) arrive(entry, k, dx[k]);
     }
     if (layer_done) layer_done(i);
   }

@@ -14,6 +14,7 @@
 
 #include "kernels.hpp"
 #include "nnplug/custom_op.hpp"
+#include "onednn_convolution.hpp"
 
 namespace nnplug::cpu {
 
@@ -70,8 +71,8 @@ void set_flush_denormals(bool on) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(int threads, bool flush_denormals, bool bfloat16)
-    : threads_(threads), flush_denormals_(flush_denormals), bfloat16_(bfloat16) {
+CpuBackend::CpuBackend(int threads, bool flush_denormals, bool bfloat16, bool channel_blocks)
+    : threads_(threads), flush_denormals_(flush_denormals), bfloat16_(bfloat16), channel_blocks_(channel_blocks) {
   // Eigen allocates its GEMM packing buffers on every product. Keeping freed heap memory mapped (instead of
   // glibc returning it to the system and faulting it in again) took a training step from 45,000 back to
   // 120,000 samples/s here. This is a process-wide setting, made once, for the process that uses this backend.
@@ -111,7 +112,13 @@ bool CpuBackend::supports(const Op& op, DType dtype) const {
   return dtype == DType::Float32 || dtype == DType::Float64;
 }
 
+Layout CpuBackend::convolution_layout(const Shape& input, const Shape& output, DType dtype) const {
+  const bool blocks = channel_blocks_ && output.rank() == 4 && output[1] % kChannelBlock == 0 && onednn_runs_convolution(input, dtype);
+  return blocks ? Layout::ChannelBlocks16 : Layout::RowMajor;
+}
+
 void CpuBackend::run(const Op& op) {
+  check_layouts(op);
   std::visit(
       [this](const auto& o) {
         using Kind = std::decay_t<decltype(o)>;

@@ -13,7 +13,8 @@ class CpuBackend final : public Backend {
  public:
   // flush_denormals: treat subnormal floats as zero on every compute thread (see cpu_backend.cpp). bfloat16: float32
   // convolutions that oneDNN runs read their inputs in bfloat16 (mixed precision; see onednn_convolution.hpp).
-  CpuBackend(int threads, bool flush_denormals, bool bfloat16 = false);
+  // channel_blocks: those convolutions write their outputs in channel blocks of 16 (convolution_layout()).
+  CpuBackend(int threads, bool flush_denormals, bool bfloat16 = false, bool channel_blocks = true);
   std::string name() const override { return "cpu"; }
   std::string device() const override;
   std::shared_ptr<Buffer> allocate(std::size_t bytes) override;
@@ -22,6 +23,10 @@ class CpuBackend final : public Backend {
   bool supports(const Op& op, DType dtype) const override;
   void run(const Op& op) override;
   bool host_addressable() const override { return true; }  // ops run synchronously on host memory
+  bool has_layout(Layout) const override { return true; }
+  // Channel blocks where oneDNN runs the convolution (its direct kernels compute in them) and the output's channels
+  // fill whole blocks: the next convolution, batch norm, pooling and dropout then read it without a reorder.
+  Layout convolution_layout(const Shape& input, const Shape& output, DType dtype) const override;
   MemoryStats memory_stats() const override {
     return {allocator_.bytes_in_use(), allocator_.bytes_cached(), allocator_.system_allocations()};
   }
@@ -32,6 +37,7 @@ class CpuBackend final : public Backend {
   int threads_;
   bool flush_denormals_;
   bool bfloat16_;
+  bool channel_blocks_;
   CachingAllocator allocator_;
 };
 

@@ -50,6 +50,7 @@ void run_kernel(const op::Fill& o) {
 }
 
 void run_kernel(const op::Copy& o) {
+  if (o.x.layout() != o.out.layout()) return reorder(o.x, o.out);
   require_same_count(o.x, o.out, "copy");
   require(o.x.dtype() == o.out.dtype(), "copy", "dtypes differ");
   if (o.x.data() != o.out.data()) std::memmove(o.out.data(), o.x.data(), o.x.bytes());

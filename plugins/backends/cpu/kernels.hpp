@@ -1,13 +1,16 @@
 #pragma once
 // The CPU backend's op implementations, one function per op struct, grouped by file:
-// dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, convolution_kernels.cpp, layer_kernels.cpp, loss_kernels.cpp,
-// normalization_kernels.cpp, optimizer_kernels.cpp, random_kernels.cpp, regularization_kernels.cpp.
+// dense_kernels.cpp (memory and linear algebra), activation_kernels.cpp, convolution_kernels.cpp, pooling_kernels.cpp,
+// layer_kernels.cpp, loss_kernels.cpp, normalization_kernels.cpp, optimizer_kernels.cpp, random_kernels.cpp,
+// regularization_kernels.cpp; layouts.cpp checks which layouts each op takes.
 #include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "nnplug/ops.hpp"
 #include "op_checks.hpp"
@@ -54,6 +57,11 @@ void run_kernel(const op::AdamStep& o);
 void run_kernel(const op::AdagradStep& o);
 void run_kernel(const op::RmspropStep& o);
 void run_kernel(const op::AdadeltaStep& o);
+
+// Refuses an op whose tensors' layouts the kernels below do not take (layouts.cpp).
+void check_layouts(const Op& op);
+// `from` into `to`, the same shape in the other layout (an op::Copy between layouts).
+void reorder(const Tensor& from, const Tensor& to);
 
 // y = f(x) over n values on the calling thread (alpha as op::Activation takes it): an op's epilogue function,
 // applied by a kernel to a block of its output while the block is in cache.

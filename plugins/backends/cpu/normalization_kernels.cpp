@@ -5,7 +5,9 @@
 // accumulation at twice its speed. The statistics are taken around a shift (the mean of the channel's first row),
 // which makes the one-pass variance as exact as the two-pass one without a third pass over the data. A dense
 // layer's values (N, C), whose rows hold one value per channel, are summed across the channels instead.
+#include <array>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "kernels.hpp"
@@ -117,18 +119,173 @@ struct Affine {
   }
 };
 
+// Channel ch's batch statistics from its sums (training) or its running ones, saved as mean and invstd, the running
+// ones updated in training; returns y = scale x + shift.
+template <typename T>
+std::pair<T, T> normalisation(const op::BatchNorm& o, std::int64_t ch, const ChannelSums& s, double count) {
+  T* rmean = o.running_mean.data<T>();
+  T* rvar = o.running_var.data<T>();
+  double mean, invstd;
+  if (o.training) {
+    mean = s.mean(count);
+    const double var = s.variance(count);
+    invstd = 1.0 / std::sqrt(var + o.eps);
+    const double unbiased = var * count / (count - 1.0);
+    rmean[ch] = static_cast<T>((1.0 - o.momentum) * rmean[ch] + o.momentum * mean);
+    rvar[ch] = static_cast<T>((1.0 - o.momentum) * rvar[ch] + o.momentum * unbiased);
+  } else {
+    mean = static_cast<double>(rmean[ch]);
+    invstd = 1.0 / std::sqrt(static_cast<double>(rvar[ch]) + o.eps);
+  }
+  o.mean.data<T>()[ch] = static_cast<T>(mean);
+  o.invstd.data<T>()[ch] = static_cast<T>(invstd);
+  const double gamma = static_cast<double>(o.gamma.data<T>()[ch]), beta = static_cast<double>(o.beta.data<T>()[ch]);
+  return {static_cast<T>(gamma * invstd), static_cast<T>(beta - gamma * mean * invstd)};
+}
+
+// Channel ch's dgamma and dbeta from sum dy and sum dy (x - mean), and the coefficients of dx = a dy + b (x - mean) + c.
+// Training: dx = gamma invstd / m (m dy - sum dy - xhat sum(dy xhat)). Eval: dx = gamma invstd dy. The coefficients
+// are taken in double and the per-element pass runs at T's width, so that it vectorises.
+template <typename T>
+std::array<T, 3> gradient_coefficients(const op::BatchNormGrad& o, std::int64_t ch, double sum_dy, double sum_dy_xc, double m) {
+  const double invstd = static_cast<double>(o.invstd.data<T>()[ch]);
+  const double gamma = static_cast<double>(o.gamma.data<T>()[ch]);
+  const double sum_dy_xhat = sum_dy_xc * invstd;
+  o.dgamma.data<T>()[ch] = static_cast<T>(sum_dy_xhat);
+  o.dbeta.data<T>()[ch] = static_cast<T>(sum_dy);
+  const double k = gamma * invstd / m;
+  if (!o.training) return {static_cast<T>(gamma * invstd), T(0), T(0)};
+  return {static_cast<T>(k * m), static_cast<T>(-k * invstd * sum_dy_xhat), static_cast<T>(-k * sum_dy)};
+}
+
+// Images in channel blocks of 16: the sums of a channel lie 16 apart, so the 16 channels of a block are summed side
+// by side, a vector each, over every pixel of every sample. Samples are split between the threads, each adding up
+// its own share (in T along a sample's plane, in double across planes); the element-wise pass then runs over
+// (sample, block) slabs.
+struct BlockedImage {
+  std::int64_t samples, blocks, plane;
+  explicit BlockedImage(const Tensor& x) : samples(x.dim(0)), blocks(x.dim(1) / kChannelBlock), plane(x.dim(2) * x.dim(3)) {}
+  std::int64_t slab(std::int64_t n, std::int64_t b) const { return (n * blocks + b) * plane * kChannelBlock; }
+};
+
+// Two sums per channel over a blocked image: of x - shift and its square (forward), or of dy and dy (x - shift)
+// (backward, shift the mean). Returns 2 C doubles: the first sums of every channel, then the second.
+template <typename T, bool kBackward>
+std::vector<double> blocked_channel_sums(const BlockedImage& im, const T* x, const T* dy, const T* shift) {
+  const std::int64_t channels = im.blocks * kChannelBlock;
+  std::vector<double> total(static_cast<std::size_t>(2 * channels), 0.0);
+#pragma omp parallel if (im.samples * im.blocks * im.plane * kChannelBlock > kParallelThreshold)
+  {
+    std::vector<double> mine(total.size(), 0.0);
+#pragma omp for schedule(static) nowait
+    for (std::int64_t n = 0; n < im.samples; ++n)
+      for (std::int64_t b = 0; b < im.blocks; ++b) {
+        T first[kChannelBlock] = {}, second[kChannelBlock] = {}, centre[kChannelBlock];
+        std::copy_n(shift + b * kChannelBlock, kChannelBlock, centre);
+        const T* __restrict xs = x + im.slab(n, b);
+        const T* __restrict dys = kBackward ? dy + im.slab(n, b) : nullptr;
+        for (std::int64_t p = 0; p < im.plane; ++p)
+#pragma omp simd
+          for (std::int64_t l = 0; l < kChannelBlock; ++l) {
+            const T d = xs[p * kChannelBlock + l] - centre[l];
+            if constexpr (kBackward) {
+              const T g = dys[p * kChannelBlock + l];
+              first[l] += g;
+              second[l] += g * d;
+            } else {
+              first[l] += d;
+              second[l] += d * d;
+            }
+          }
+        for (std::int64_t l = 0; l < kChannelBlock; ++l) {
+          mine[static_cast<std::size_t>(b * kChannelBlock + l)] += static_cast<double>(first[l]);
+          mine[static_cast<std::size_t>(channels + b * kChannelBlock + l)] += static_cast<double>(second[l]);
+        }
+      }
+#pragma omp critical
+    for (std::size_t i = 0; i < total.size(); ++i) total[i] += mine[i];
+  }
+  return total;
+}
+
+// out = f(a in + b (x - mean) + c) per element, the coefficients per channel, over every slab.
+template <typename T, typename F>
+void blocked_affine(const BlockedImage& im, const T* in, const T* x, T* out, const std::vector<T>& a, const std::vector<T>& b,
+                    const T* mean, const std::vector<T>& c, F&& f) {
+#pragma omp parallel for collapse(2) schedule(static) if (im.samples * im.blocks * im.plane * kChannelBlock > kParallelThreshold)
+  for (std::int64_t n = 0; n < im.samples; ++n)
+    for (std::int64_t blk = 0; blk < im.blocks; ++blk) {
+      const std::int64_t slab = im.slab(n, blk), c0 = blk * kChannelBlock;
+      T ka[kChannelBlock], kb[kChannelBlock], kc[kChannelBlock];  // c + b (x - mean) = b x + (c - b mean)
+      for (std::int64_t l = 0; l < kChannelBlock; ++l) ka[l] = a[c0 + l], kb[l] = b[c0 + l], kc[l] = c[c0 + l] - b[c0 + l] * mean[c0 + l];
+      const T* __restrict ins = in + slab;
+      const T* __restrict xs = x + slab;
+      T* __restrict outs = out + slab;
+      for (std::int64_t p = 0; p < im.plane; ++p)
+#pragma omp simd
+        for (std::int64_t l = 0; l < kChannelBlock; ++l) {
+          const std::int64_t at = p * kChannelBlock + l;
+          outs[at] = f(ka[l] * ins[at] + kb[l] * xs[at] + kc[l], xs[at]);
+        }
+    }
+}
+
+template <typename T>
+void batch_norm_in_blocks(const op::BatchNorm& o) {
+  const BlockedImage im(o.x);
+  const std::int64_t channels = o.x.dim(1);
+  const T* x = o.x.data<T>();
+  const double count = static_cast<double>(im.samples * im.plane);
+  // The sums are taken around a shift, the channel's value at the first pixel of the first sample (see ChannelSums).
+  std::vector<T> shift(static_cast<std::size_t>(channels)), scale(shift.size()), offset(shift.size()), zeros(shift.size(), T(0));
+  for (std::int64_t ch = 0; ch < channels; ++ch) shift[static_cast<std::size_t>(ch)] = x[im.slab(0, ch / kChannelBlock) + ch % kChannelBlock];
+  std::vector<double> sums;
+  if (o.training) sums = blocked_channel_sums<T, false>(im, x, nullptr, shift.data());
+  for (std::int64_t ch = 0; ch < channels; ++ch) {
+    const auto c = static_cast<std::size_t>(ch);
+    const ChannelSums s = o.training ? ChannelSums{static_cast<double>(shift[c]), sums[c], sums[c + channels]} : ChannelSums{};
+    std::tie(scale[c], offset[c]) = normalisation<T>(o, ch, s, count);
+  }
+  T* y = o.y.data<T>();
+  if (o.epilogue == Pointwise::Relu)
+    blocked_affine(im, x, x, y, scale, zeros, o.mean.data<T>(), offset, [](T v, T) { return std::max(v, T(0)); });
+  else blocked_affine(im, x, x, y, scale, zeros, o.mean.data<T>(), offset, [](T v, T) { return v; });
+  if (o.epilogue != Pointwise::Identity && o.epilogue != Pointwise::Relu) run_kernel(op::Activation{o.y, o.y, o.epilogue, o.epilogue_alpha});
+}
+
+template <typename T>
+void batch_norm_grad_in_blocks(const op::BatchNormGrad& o) {
+  const BlockedImage im(o.x);
+  const std::int64_t channels = o.x.dim(1);
+  const T* x = o.x.data<T>();
+  const T* dy = o.dy.data<T>();
+  const T* mean = o.mean.data<T>();
+  const std::vector<double> sums = blocked_channel_sums<T, true>(im, x, dy, mean);
+  std::vector<T> a(static_cast<std::size_t>(channels)), b(a.size()), c(a.size());
+  for (std::int64_t ch = 0; ch < channels; ++ch) {
+    const auto k = static_cast<std::size_t>(ch);
+    const auto coefficients = gradient_coefficients<T>(o, ch, sums[k], sums[k + channels], static_cast<double>(im.samples * im.plane));
+    a[k] = coefficients[0], b[k] = coefficients[1], c[k] = coefficients[2];
+  }
+  if (!o.dx.defined()) return;
+  T* dx = o.dx.data<T>();
+  if (o.input_activation == Pointwise::Relu)
+    blocked_affine(im, dy, x, dx, a, b, mean, c, [](T v, T xv) { return xv > T(0) ? v : T(0); });
+  else blocked_affine(im, dy, x, dx, a, b, mean, c, [](T v, T) { return v; });
+}
+
 }  // namespace
 
 void run_kernel(const op::BatchNorm& o) {
+  if (!o.x.row_major()) {
+    kChecks.batch_norm(o);
+    return with_float_type(o.x, "batch_norm", [&](auto tag) { batch_norm_in_blocks<decltype(tag)>(o); });
+  }
   const ChannelLayout l = kChecks.batch_norm(o);
   with_float_type(o.x, "batch_norm", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.data<T>();
-    const T* gamma = o.gamma.data<T>();
-    const T* beta = o.beta.data<T>();
     T* y = o.y.data<T>();
-    T* rmean = o.running_mean.data<T>();
-    T* rvar = o.running_var.data<T>();
     const double count = static_cast<double>(l.per_channel());
     T* means = o.mean.data<T>();
     std::vector<ChannelSums> columns;
@@ -137,23 +294,9 @@ void run_kernel(const op::BatchNorm& o) {
     std::vector<T> scales(l.inner == 1 ? static_cast<std::size_t>(l.channels) : 0), shifts(scales.size()), zeros(scales.size(), T(0));
 #pragma omp parallel for schedule(static) if (o.x.numel() > kParallelThreshold)
     for (std::int64_t ch = 0; ch < l.channels; ++ch) {
-      double mean, invstd;
-      if (o.training) {
-        const ChannelSums s = l.inner == 1 ? columns[static_cast<std::size_t>(ch)] : channel_sums(x, l, ch);
-        mean = s.mean(count);
-        const double var = s.variance(count);
-        invstd = 1.0 / std::sqrt(var + o.eps);
-        const double unbiased = var * count / (count - 1.0);
-        rmean[ch] = static_cast<T>((1.0 - o.momentum) * rmean[ch] + o.momentum * mean);
-        rvar[ch] = static_cast<T>((1.0 - o.momentum) * rvar[ch] + o.momentum * unbiased);
-      } else {
-        mean = static_cast<double>(rmean[ch]);
-        invstd = 1.0 / std::sqrt(static_cast<double>(rvar[ch]) + o.eps);
-      }
-      means[ch] = static_cast<T>(mean);
-      o.invstd.data<T>()[ch] = static_cast<T>(invstd);
-      // y = scale x + shift, written as scale x + 0 (x - mean) + shift.
-      const T scale = static_cast<T>(gamma[ch] * invstd), shift = static_cast<T>(beta[ch] - gamma[ch] * mean * invstd);
+      ChannelSums sums;
+      if (o.training) sums = l.inner == 1 ? columns[static_cast<std::size_t>(ch)] : channel_sums(x, l, ch);
+      const auto [scale, shift] = normalisation<T>(o, ch, sums, count);
       if (l.inner > 1) affine.channel(ch, scale, T(0), means[ch], shift);
       else scales[static_cast<std::size_t>(ch)] = scale, shifts[static_cast<std::size_t>(ch)] = shift;
     }
@@ -164,7 +307,8 @@ void run_kernel(const op::BatchNorm& o) {
 void run_kernel(const op::BatchNormGrad& o) {
   const ChannelLayout l = kChecks.batch_norm(o.x, o.gamma, "batch_norm_grad");
   require_same_count(o.x, o.dy, "batch_norm_grad");
-  with_float_type(o.x, "batch_norm_grad", [&](auto tag) {
+  if (!o.x.row_major()) with_float_type(o.x, "batch_norm_grad", [&](auto tag) { batch_norm_grad_in_blocks<decltype(tag)>(o); });
+  else with_float_type(o.x, "batch_norm_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.data<T>();
     const T* dy = o.dy.data<T>();
@@ -204,19 +348,8 @@ void run_kernel(const op::BatchNormGrad& o) {
           sum_dy_xc[c] += static_cast<double>(row_dy_xc);
         }
       }
-      const double invstd = static_cast<double>(o.invstd.data<T>()[ch]);
-      const double gamma = static_cast<double>(o.gamma.data<T>()[ch]);
-      const double sum_dy_xhat = sum_dy_xc[c] * invstd;
-      o.dgamma.data<T>()[ch] = static_cast<T>(sum_dy_xhat);
-      o.dbeta.data<T>()[ch] = static_cast<T>(sum_dy[c]);
+      const auto [ta, tb, tc] = gradient_coefficients<T>(o, ch, sum_dy[c], sum_dy_xc[c], m);
       if (!dx) continue;
-      // Training: dx = gamma invstd / m (m dy - sum dy - xhat sum(dy xhat)). Eval: dx = gamma invstd dy.
-      // As dx = a dy + b (x - mean) + c, with the coefficients per channel in double and the per-element pass at T's
-      // width, so that it vectorises.
-      const double k = gamma * invstd / m;
-      const T ta = static_cast<T>(o.training ? k * m : gamma * invstd);
-      const T tb = static_cast<T>(o.training ? -k * invstd * sum_dy_xhat : 0.0);
-      const T tc = static_cast<T>(o.training ? -k * sum_dy[c] : 0.0);
       if (l.inner > 1) affine.channel(ch, ta, tb, tmean, tc);
       else as[c] = ta, bs[c] = tb, cs[c] = tc;
     }

@@ -98,6 +98,10 @@ memory user(Library& lib, const memory::dims& dims, Tag tag, const Tensor& t) {
   return user_memory(lib, {dims, kF32, tag}, t);
 }
 
+// An image tensor in its layout: NCHW, or channel blocks of 16 (oneDNN's nChw16c, the layout its direct kernels
+// compute in, so that no reorder is needed in float32).
+memory image(Library& lib, const memory::dims& dims, const Tensor& t) { return user(lib, dims, t.row_major() ? Tag::nchw : Tag::nChw16c, t); }
+
 // The plan's copy for `role`, made (again) when it does not have the layout `want`.
 void staging(Library& lib, Plan& p, Role role, const memory::desc& want) {
   if (!p.staged[role] || p.staged[role]->get_desc() != want) p.staged[role].emplace(want, lib.engine);
@@ -129,13 +133,15 @@ Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias, bool bf
 // Runs body(library, plan of `key`) when oneDNN is the faster choice for this op (float32, enough input channels),
 // and says whether it did.
 template <typename Body>
-bool run_planned(const char* op, const Tensor& x, const backends::WindowShape& s, const Key& key, Body&& body) {
-  if (x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
+bool run_planned(const char* op, const Tensor& x, const Key& key, Body&& body) {
+  if (!onednn_runs_convolution(x.shape(), x.dtype())) return false;
   run_on_onednn(op, [&](Library& lib) { body(lib, plan_for(key)); });
   return true;
 }
 
 }  // namespace
+
+bool onednn_runs_convolution(const Shape& input, DType dtype) { return dtype == DType::Float32 && input.rank() == 4 && input[1] >= kMinInputChannels; }
 
 bool onednn_has_bfloat16() {
   const auto isa = dnnl::get_effective_cpu_isa();
@@ -143,11 +149,11 @@ bool onednn_has_bfloat16() {
 }
 
 bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfloat16) {
-  return run_planned("conv2d", o.x, s, key_of(s, o.window, o.bias.defined(), bfloat16), [&](Library& lib, Plan& p) {
+  return run_planned("conv2d", o.x, key_of(s, o.window, o.bias.defined(), bfloat16), [&](Library& lib, Plan& p) {
     const std::optional<double> slope = relu_slope(o.epilogue, o.epilogue_alpha);
     const auto& [pd, forward] = p.forward(lib, slope);
-    const memory y_user = user(lib, p.y, Tag::nchw, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
-    const memory x = in_layout(lib, p, kX, pd.src_desc(), user(lib, p.x, Tag::nchw, o.x));
+    const memory y_user = image(lib, p.y, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
+    const memory x = in_layout(lib, p, kX, pd.src_desc(), image(lib, p.x, o.x));
     p.x_staged_from = x.get_data_handle() == o.x.data() ? nullptr : o.x.data();
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x},
                                          {DNNL_ARG_WEIGHTS, in_layout(lib, p, kW, pd.weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
@@ -161,9 +167,9 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
 }
 
 bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s, bool bfloat16) {
-  return run_planned("conv2d_grad", o.x, s, key_of(s, o.window, o.dbias.defined(), bfloat16), [&](Library& lib, Plan& p) {
+  return run_planned("conv2d_grad", o.x, key_of(s, o.window, o.dbias.defined(), bfloat16), [&](Library& lib, Plan& p) {
     using dnnl::algorithm;
-    const memory dy_user = user(lib, p.y, Tag::nchw, o.dy);
+    const memory dy_user = image(lib, p.y, o.dy);
     std::optional<memory> dy_for_data;  // dy in the layout backward-data reads; backward-weights reuses it when it can
     if (o.dx.defined()) {
       if (!p.data_pd) {
@@ -172,7 +178,7 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
                           lib.engine, p.hint(lib));
         p.data.emplace(*p.data_pd);
       }
-      const memory dx_user = user(lib, p.x, Tag::nchw, o.dx), dx = output(lib, p, kDx, p.data_pd->diff_src_desc(), dx_user);
+      const memory dx_user = image(lib, p.x, o.dx), dx = output(lib, p, kDx, p.data_pd->diff_src_desc(), dx_user);
       dy_for_data = in_layout(lib, p, kDyData, p.data_pd->diff_dst_desc(), dy_user);
       p.data->execute(lib.stream, {{DNNL_ARG_DIFF_DST, *dy_for_data},
                                    {DNNL_ARG_WEIGHTS, in_layout(lib, p, kWData, p.data_pd->weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
@@ -195,7 +201,7 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
     // shared by two layers of one shape holds the later one's, and the earlier layer's backward reorders anew.
     const bool x_staged = p.x_staged_from == o.x.data() && p.staged[kX] && p.staged[kX]->get_desc() == p.weights_pd->src_desc();
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x_staged ? *p.staged[kX]
-                                                                 : in_layout(lib, p, kXWeights, p.weights_pd->src_desc(), user(lib, p.x, Tag::nchw, o.x))},
+                                                                 : in_layout(lib, p, kXWeights, p.weights_pd->src_desc(), image(lib, p.x, o.x))},
                                          {DNNL_ARG_DIFF_DST, dy_for_data && dy_for_data->get_desc() == p.weights_pd->diff_dst_desc()
                                                                  ? *dy_for_data
                                                                  : in_layout(lib, p, kDyWeights, p.weights_pd->diff_dst_desc(), dy_user)},
@@ -212,6 +218,7 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
 #else  // built without oneDNN: every convolution runs on im2col + Eigen
 
 namespace nnplug::cpu {
+bool onednn_runs_convolution(const Shape&, DType) { return false; }
 bool onednn_has_bfloat16() { return false; }
 bool onednn_conv2d(const op::Conv2d&, const backends::WindowShape&, bool) { return false; }
 bool onednn_conv2d_grad(const op::Conv2dGrad&, const backends::WindowShape&, bool) { return false; }

@@ -26,8 +26,10 @@ NNPLUG_PLUGIN("cpu_" NNPLUG_CPU_VARIANT, "0.1.0", "backend:cpu", NNPLUG_CPU_PRIO
     const bool bfloat16 = nnplug::backends::asks_for_bfloat16(p);
     if (bfloat16 && !nnplug::cpu::onednn_has_bfloat16())
       p.fail("precision", "bfloat16 is unusable here: the CPU has no bfloat16 support (AVX-512 BF16 or AMX), or nnplug was built without oneDNN");
+    // false: convolutions write row-major images, reordered from oneDNN's channel blocks (to compare the two).
+    const bool channel_blocks = p.boolean("channel_blocks", true);
     p.check_unused();
-    return std::make_unique<nnplug::cpu::CpuBackend>(static_cast<int>(threads), flush_denormals, bfloat16);
+    return std::make_unique<nnplug::cpu::CpuBackend>(static_cast<int>(threads), flush_denormals, bfloat16, channel_blocks);
   });
 }
 

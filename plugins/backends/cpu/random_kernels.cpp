@@ -39,6 +39,32 @@ void dropout(const T* x, T* y, T* mask, std::int64_t n, std::uint64_t seed, std:
   });
 }
 
+// Images in channel blocks of 16: element (n, c, h, w) draws with counter first + its row-major index, as it would
+// row-major, so that the mask does not depend on the layout: mask = mask_of(counter), y = output(x, mask). One slab
+// (a sample's block of 16 channels, `base` the counter of its first channel's first pixel) in one flat loop (pixel
+// at / 16, channel at % 16), in a function of its own with restrict-qualified pointers, so that it vectorises.
+template <typename T, typename Mask, typename Output>
+void dropout_slab(const T* __restrict x, T* __restrict y, T* __restrict mask, std::int64_t plane, std::uint64_t base, Mask mask_of,
+                  Output output) {
+  for (std::int64_t at = 0; at < plane * kChannelBlock; ++at) {
+    const T m = mask_of(base + static_cast<std::uint64_t>(at % kChannelBlock * plane + at / kChannelBlock));
+    mask[at] = m;
+    y[at] = output(x[at], m);
+  }
+}
+
+template <typename T, typename Mask, typename Output>
+void dropout_in_blocks(const op::Dropout& o, Mask mask_of, Output output) {
+  const Shape& s = o.x.shape();
+  const std::int64_t plane = s[2] * s[3], blocks = s[1] / kChannelBlock;
+#pragma omp parallel for schedule(static) if (o.x.numel() > kParallelThreshold)
+  for (std::int64_t slab = 0; slab < s[0] * blocks; ++slab) {
+    const std::int64_t n = slab / blocks, c0 = slab % blocks * kChannelBlock, first_at = slab * plane * kChannelBlock;
+    dropout_slab(o.x.data<T>() + first_at, o.y.data<T>() + first_at, o.mask.data<T>() + first_at, plane,
+                 o.first + static_cast<std::uint64_t>((n * s[1] + c0) * plane), mask_of, output);
+  }
+}
+
 }  // namespace
 
 void run_kernel(const op::Dropout& o) {
@@ -53,6 +79,21 @@ void run_kernel(const op::Dropout& o) {
     // uniform(seed, i) >= p, compared as integers: uniform is (mix >> 11) 2^-53, and p 2^53 is exact in double, so
     // the comparison with its ceiling keeps the same elements, in a loop that vectorises.
     const auto threshold = static_cast<std::uint64_t>(std::ceil(c.p * 0x1.0p53));
+    if (!o.x.row_major()) {
+      const auto kept = [=](std::uint64_t i) { return (counter_random::mix(seed, i) >> 11) >= threshold; };
+      // The values of the row-major loops below, to the bit.
+      const T inverted = static_cast<T>(1.0 / c.keep), a = static_cast<T>(c.a), b = static_cast<T>(c.b),
+              dropped = static_cast<T>(c.a * c.alpha_prime + c.b);
+      const double gauss_std = c.gauss_std;
+      if (o.kind == DropoutKind::Inverted)
+        dropout_in_blocks<T>(o, [=](std::uint64_t i) { return kept(i) ? inverted : T(0); }, [](T v, T m) { return v * m; });
+      else if (o.kind == DropoutKind::Alpha)  // kept: mask a > 0
+        dropout_in_blocks<T>(o, [=](std::uint64_t i) { return kept(i) ? a : T(0); }, [=](T v, T m) { return m != T(0) ? a * v + b : dropped; });
+      else
+        dropout_in_blocks<T>(o, [=](std::uint64_t i) { return static_cast<T>(1.0 + gauss_std * counter_random::normal(seed, i)); },
+                             [](T v, T m) { return v * m; });
+      return;
+    }
     switch (o.kind) {
       case DropoutKind::Inverted:
         dropout<T, false>(x, y, mask, o.x.numel(), seed, first, threshold, static_cast<T>(1.0 / c.keep));

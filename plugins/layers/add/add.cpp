@@ -16,12 +16,27 @@ class Add final : public MergeLayer {
     backend_ = &ctx.backend;
     dx_.resize(inputs.size());
     copies_.resize(inputs.size());
+    reordered_.resize(inputs.size());
     return inputs.front();
   }
 
+  // The sum is in the first input's layout; an input in another (a shortcut's row-major image beside a
+  // convolution's channel blocks) is reordered into it, and its gradient back into its own.
+  bool takes_any_layout() const override { return true; }
+
   const Tensor& forward_merge(const std::vector<Tensor>& inputs) override {
-    backend_->run(op::Copy{inputs[0], ensure(y_, *backend_, inputs[0].shape(), inputs[0].dtype())});
-    for (std::size_t i = 1; i < inputs.size(); ++i) backend_->run(op::Axpby{inputs[i], y_, 1.0, 1.0});
+    const Tensor& first = inputs[0];
+    backend_->run(op::Copy{first, ensure(y_, *backend_, first.shape(), first.dtype(), first.layout())});
+    layouts_.clear();
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      layouts_.push_back(inputs[i].layout());
+      if (i == 0) continue;
+      if (inputs[i].layout() == first.layout()) backend_->run(op::Axpby{inputs[i], y_, 1.0, 1.0});
+      else {
+        backend_->run(op::Copy{inputs[i], ensure(reordered_[i], *backend_, first.shape(), first.dtype(), first.layout())});
+        backend_->run(op::Axpby{reordered_[i], y_, 1.0, 1.0});
+      }
+    }
     return y_;
   }
 
@@ -30,7 +45,7 @@ class Add final : public MergeLayer {
   const std::vector<Tensor>& backward_merge(const Tensor& dy) override {
     dx_[0] = dy;
     for (std::size_t i = 1; i < dx_.size(); ++i) {
-      backend_->run(op::Copy{dy, ensure(copies_[i], *backend_, dy.shape(), dy.dtype())});
+      backend_->run(op::Copy{dy, ensure(copies_[i], *backend_, dy.shape(), dy.dtype(), layouts_[i])});
       dx_[i] = copies_[i];
     }
     return dx_;
@@ -39,7 +54,8 @@ class Add final : public MergeLayer {
  private:
   Backend* backend_ = nullptr;
   Tensor y_;
-  std::vector<Tensor> dx_, copies_;
+  std::vector<Tensor> dx_, copies_, reordered_;
+  std::vector<Layout> layouts_;  // of each input in the last forward
 };
 
 }  // namespace

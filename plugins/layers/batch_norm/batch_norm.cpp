@@ -62,9 +62,12 @@ class BatchNorm final : public Layer {
     return input_relu_;
   }
 
+  // Per-channel statistics and element-wise passes: the backend's batch norm takes any layout it offers.
+  bool takes_any_layout() const override { return true; }
+
   const Tensor& forward(const Tensor& x) override {
     x_ = x;
-    ensure(y_, *backend_, x.shape(), dtype_);
+    ensure(y_, *backend_, x.shape(), dtype_, x.layout());
     if (training_ && communicator_) forward_synchronised(x);
     else backend_->run(op::BatchNorm{x, gamma_.value, beta_.value, y_, mean_, invstd_, running_mean_.value, running_var_.value,
                                      momentum_, eps_, training_, relu_.epilogue()});
@@ -73,7 +76,7 @@ class BatchNorm final : public Layer {
 
   const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
     const Tensor& dy = relu_.gradient_before(y_, dy_out);
-    if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_);
+    if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_, x_.layout());
     else dx_ = Tensor();
     const bool synchronised = training_ && communicator_;
     // Synchronised, an eval-mode pass gives this rank's sums (dgamma = sum dy xhat, dbeta = sum dy, with the global
@@ -139,7 +142,7 @@ class BatchNorm final : public Layer {
     from_host(scratch_[1], b);
     backend_->run(op::Fill{scratch_[2], 0.0});
     backend_->run(op::Fill{scratch_[3], 1.0 - eps_});
-    backend_->run(op::BatchNorm{x_, scratch_[0], scratch_[1], ensure(correction_, *backend_, x_.shape(), dtype_), scratch_[4],
+    backend_->run(op::BatchNorm{x_, scratch_[0], scratch_[1], ensure(correction_, *backend_, x_.shape(), dtype_, x_.layout()), scratch_[4],
                                 scratch_[5], scratch_[2], scratch_[3], momentum_, eps_, false});
     backend_->run(op::Axpby{correction_, dx_, 1.0, 1.0});
   }

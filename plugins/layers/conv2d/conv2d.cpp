@@ -51,14 +51,19 @@ class Conv2dLayer final : public Layer {
   bool fuse_activation(const Activation& next) override { return relu_.take(next); }
   void leave_activation_gradient_to_next() override { relu_.leave_gradient_to_next(); }
 
+  // The output in the layout the backend computes convolutions in (channel blocks on the CPU backend with
+  // oneDNN), which the next convolution reads without reordering it; the input in any layout the backend offers.
+  bool takes_any_layout() const override { return true; }
+
   const Tensor& forward(const Tensor& x) override {
     x_ = x;
-    ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_);
+    const Shape y = output_.with_batch(x.dim(0));
+    ensure(y_, *backend_, y, dtype_, backend_->convolution_layout(x.shape(), y, dtype_));
     backend_->run(op::Conv2d{x, weight_.value, use_bias_ ? bias_.value : Tensor(), y_, spec_.window, relu_.epilogue()});
     return y_;
   }
   const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
-    if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_);
+    if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_, x_.layout());
     else dx_ = Tensor();
     const Tensor& dy = relu_.gradient_before(y_, dy_out);
     backend_->run(op::Conv2dGrad{x_, weight_.value, dy, dx_, weight_.grad, use_bias_ ? bias_.grad : Tensor(), spec_.window});

@@ -39,6 +39,9 @@ class Dropout final : public Layer {
     calls_ = values[0];
   }
 
+  // Each element draws by its index in row-major order, whatever the layout it is stored in.
+  bool takes_any_layout() const override { return true; }
+
   const Tensor& forward(const Tensor& x) override {
     if (!training_ || rate_ == 0.0) {
       y_ = x;
@@ -47,8 +50,8 @@ class Dropout final : public Layer {
     }
     active_ = true;
     if (y_.buffer() == x.buffer()) y_ = Tensor();  // in eval mode y_ was x itself: never write into the input
-    ensure(y_, *backend_, x.shape(), dtype_);
-    ensure(mask_, *backend_, x.shape(), dtype_);
+    ensure(y_, *backend_, x.shape(), dtype_, x.layout());
+    ensure(mask_, *backend_, x.shape(), dtype_, x.layout());
     const auto first = static_cast<std::uint64_t>(first_sample_ * (x.numel() / std::max<std::int64_t>(x.dim(0), 1)));
     backend_->run(op::Dropout{x, y_, mask_, DropoutKind::NNPLUG_DROPOUT_KIND, rate_, counter_random::mix(seed_, calls_++), first});
     return y_;
@@ -63,7 +66,7 @@ class Dropout final : public Layer {
       dx_ = dy;
       return dx_;
     }
-    backend_->run(op::Multiply{dy, mask_, ensure(dx_, *backend_, dy.shape(), dtype_)});
+    backend_->run(op::Multiply{dy, mask_, ensure(dx_, *backend_, dy.shape(), dtype_, dy.layout())});
     return dx_;
   }
 

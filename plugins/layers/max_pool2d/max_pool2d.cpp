@@ -34,10 +34,13 @@ class Pool2dLayer final : public Layer {
     return input_relu_;
   }
 
+  bool takes_any_layout() const override { return true; }
+
   const Tensor& forward(const Tensor& x) override {
     input_shape_ = x.shape();
-    ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_);
-    if (kind == PoolKind::Max) ensure(argmax_, *backend_, y_.shape(), DType::Int32);
+    layout_ = x.layout();
+    ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_, layout_);
+    if (kind == PoolKind::Max) ensure(argmax_, *backend_, y_.shape(), DType::Int32, layout_);
     backend_->run(op::Pool2d{x, y_, kind == PoolKind::Max ? argmax_ : Tensor(), kind, spec_.window});
     return y_;
   }
@@ -46,7 +49,7 @@ class Pool2dLayer final : public Layer {
       dx_ = Tensor();
       return dx_;
     }
-    backend_->run(op::Pool2dGrad{dy, kind == PoolKind::Max ? argmax_ : Tensor(), ensure(dx_, *backend_, input_shape_, dtype_), kind,
+    backend_->run(op::Pool2dGrad{dy, kind == PoolKind::Max ? argmax_ : Tensor(), ensure(dx_, *backend_, input_shape_, dtype_, layout_), kind,
                                  spec_.window, input_relu_ ? Pointwise::Relu : Pointwise::Identity, y_});
     return dx_;
   }
@@ -58,6 +61,7 @@ class Pool2dLayer final : public Layer {
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
   Shape output_, input_shape_;
+  Layout layout_ = Layout::RowMajor;  // the input's, which the output, argmax and dx keep
   Tensor y_, argmax_, dx_;
 };
 

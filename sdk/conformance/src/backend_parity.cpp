@@ -13,6 +13,7 @@ struct Slot {
   Shape shape;
   std::int32_t classes = 0;  // > 0: int32 values below this
   bool compared = false;     // an output, compared after the op
+  bool blocks = false;       // in channel blocks of 16 on a candidate that has them (Backend::has_layout)
 };
 
 // An op on seeded inputs, and how far a candidate may stray from the reference (relative to max(|reference|, 1)).
@@ -30,6 +31,10 @@ Slot in(Shape s) { return {s}; }
 Slot out(Shape s) { return {s, 0, true}; }
 Slot labels(Shape s, std::int32_t classes) { return {s, classes}; }
 Slot out_int(Shape s) { return {s, 1, true}; }
+Slot blocks(Slot s) {
+  s.blocks = true;
+  return s;
+}
 // A matrix product or convolution: mixed precision runs it in bfloat16.
 ParityCase product(ParityCase c) {
   c.mixed_precision = true;
@@ -249,16 +254,88 @@ std::vector<ParityCase> cases() {
   return c;
 }
 
-// Uploads the same seeded values to a tensor of each backend.
-Tensor make_tensor(Backend& be, const Slot& s, DType dtype, std::uint64_t seed) {
+// The ops a backend may run on images in channel blocks of 16, on a candidate that has them, against the
+// reference's row-major images: the layout must not change a value (a dropout mask included).
+std::vector<ParityCase> channel_block_cases() {
+  using T = std::vector<Tensor>;
+  std::vector<ParityCase> c;
+  const Shape image{2, 16, 6, 7}, batch{4, 32, 2, 3};
+  c.push_back({"copy into channel blocks", {in(image), blocks(out(image))}, [](const T& t) { return op::Copy{t[0], t[1]}; }});
+  c.push_back({"copy out of channel blocks", {blocks(in(image)), out(image)}, [](const T& t) { return op::Copy{t[0], t[1]}; }});
+  c.push_back({"axpby in channel blocks", {blocks(in(image)), blocks(out(image))}, [](const T& t) { return op::Axpby{t[0], t[1], 0.5, -2.0}; }});
+  c.push_back({"multiply in channel blocks", {blocks(in(image)), blocks(in(image)), blocks(out(image))},
+               [](const T& t) { return op::Multiply{t[0], t[1], t[2]}; }});
+  c.push_back({"activation_grad in channel blocks", {blocks(in(image)), blocks(out(image)), blocks(in(image)), blocks(out(image))},
+               [](const T& t) {
+                 t[0].backend().run(op::Activation{t[0], t[1], Pointwise::Elu});
+                 return op::ActivationGrad{t[0], t[1], t[2], t[3], Pointwise::Elu};
+               }});
+  for (DropoutKind kind : {DropoutKind::Inverted, DropoutKind::Gaussian, DropoutKind::Alpha})
+    c.push_back({fmt::format("dropout {} in channel blocks", static_cast<int>(kind)), {blocks(in(image)), blocks(out(image)), blocks(out(image))},
+                 [kind](const T& t) { return op::Dropout{t[0], t[1], t[2], kind, 0.3, 7, 5}; }});
+  const Window2d same3{3, 3, 1, 1, 1, 1, 1, 1}, strided{3, 2, 2, 1, 1, 0, 1, 2};
+  for (const Window2d& g : {same3, strided}) {
+    const Shape y{2, 16, g.out_h(6), g.out_w(7)}, w{16, 16, g.kernel_h, g.kernel_w};
+    c.push_back(product({"conv2d with relu in channel blocks", {blocks(in(image)), in(w), in({16}), blocks(out(y))},
+                         [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g, Pointwise::Relu}; }}));
+    c.push_back(product({"conv2d_grad in channel blocks", {blocks(in(image)), in(w), blocks(in(y)), blocks(out(image)), out(w), out({16})},
+                         [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }}));
+  }
+  for (const Pointwise f : {Pointwise::Identity, Pointwise::Relu}) {
+    const std::string suffix = f == Pointwise::Relu ? " through a relu" : "";
+    c.push_back({fmt::format("batch_norm{} in channel blocks", suffix),
+                 {blocks(in(batch)), in({32}), in({32}), blocks(out(batch)), out({32}), out({32}), out({32}), out({32})}, [f](const T& t) {
+                   t[0].backend().run(op::Fill{t[7], 1.0});
+                   return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0.1, 1e-5, true, f};
+                 }});
+    c.push_back({fmt::format("batch_norm_grad{} in channel blocks", suffix),
+                 {blocks(out(batch)), in({32}), in({32}), blocks(out(batch)), out({32}), out({32}), out({32}), out({32}), blocks(in(batch)),
+                  blocks(out(batch)), out({32}), out({32})},
+                 [f](const T& t) {
+                   t[0].backend().run(op::Activation{t[8], t[0], f});
+                   t[0].backend().run(op::Fill{t[7], 1.0});
+                   t[0].backend().run(op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]});
+                   return op::BatchNormGrad{t[0], t[1], t[8], t[4], t[5], t[9], t[10], t[11], true, f};
+                 }});
+  }
+  const Window2d pool{2, 2, 2, 2, 0, 0, 1, 1}, padded{3, 3, 2, 2, 1, 1, 1, 1};
+  for (const Window2d& g : {pool, padded}) {
+    const Shape y{2, 16, g.out_h(6), g.out_w(7)};
+    c.push_back({"max_pool2d in channel blocks", {blocks(in(image)), blocks(out(y)), blocks(out_int(y))},
+                 [g](const T& t) { return op::Pool2d{t[0], t[1], t[2], PoolKind::Max, g}; }});
+    c.push_back({"avg_pool2d in channel blocks", {blocks(in(image)), blocks(out(y))},
+                 [g](const T& t) { return op::Pool2d{t[0], t[1], Tensor(), PoolKind::Average, g}; }});
+    c.push_back({"avg_pool2d_grad in channel blocks", {blocks(in(y)), blocks(out(image))},
+                 [g](const T& t) { return op::Pool2dGrad{t[0], Tensor(), t[1], PoolKind::Average, g}; }});
+    c.push_back({"max_pool2d_grad through a relu in channel blocks",
+                 {blocks(out(image)), blocks(out(y)), blocks(out_int(y)), blocks(in(y)), blocks(out(image)), blocks(in(image))},
+                 [g](const T& t) {
+                   t[0].backend().run(op::Activation{t[5], t[0], Pointwise::Relu});
+                   t[0].backend().run(op::Pool2d{t[0], t[1], t[2], PoolKind::Max, g});
+                   return op::Pool2dGrad{t[3], t[2], t[4], PoolKind::Max, g, Pointwise::Relu, t[1]};
+                 }});
+  }
+  return c;
+}
+
+std::vector<ParityCase> all_cases() {
+  std::vector<ParityCase> c = cases();
+  for (auto& pc : channel_block_cases()) c.push_back(std::move(pc));
+  return c;
+}
+
+// Uploads the same seeded values to a tensor of each backend: the candidate's in channel blocks where the slot
+// asks for them and the candidate has them, the reference's row-major.
+Tensor make_tensor(Backend& be, const Slot& s, DType dtype, std::uint64_t seed, bool candidate) {
+  const Layout layout = candidate && s.blocks && be.has_layout(Layout::ChannelBlocks16) ? Layout::ChannelBlocks16 : Layout::RowMajor;
   if (s.classes > 0) {
-    Tensor t = be.empty(s.shape, DType::Int32);
+    Tensor t = be.empty(s.shape, DType::Int32, layout);
     std::vector<double> v(static_cast<std::size_t>(s.shape.numel()));
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>((i * 7 + seed) % static_cast<std::size_t>(s.classes));
     from_host(t, v);
     return t;
   }
-  Tensor t = be.empty(s.shape, dtype);
+  Tensor t = be.empty(s.shape, dtype, layout);
   from_host(t, random_normal(static_cast<std::size_t>(s.shape.numel()), seed));
   return t;
 }
@@ -272,8 +349,8 @@ CheckResult run_case(const ParityCase& pc, Backend& candidate, Backend& referenc
   CheckResult r{fmt::format("{} {} ({})", candidate.name(), pc.name, label)};
   std::vector<Tensor> mine, theirs;
   for (std::size_t i = 0; i < pc.slots.size(); ++i) {
-    mine.push_back(make_tensor(candidate, pc.slots[i], dtype, 40 + i));
-    theirs.push_back(make_tensor(reference, pc.slots[i], reference_dtype, 40 + i));
+    mine.push_back(make_tensor(candidate, pc.slots[i], dtype, 40 + i, true));
+    theirs.push_back(make_tensor(reference, pc.slots[i], reference_dtype, 40 + i, false));
   }
   try {
     const Op op = pc.make(mine);
@@ -326,7 +403,7 @@ Compare relative_rms(double tolerance) {
 
 std::vector<CheckResult> check_backend_parity(Backend& candidate, Backend& reference, DType dtype) {
   std::vector<CheckResult> results;
-  for (const auto& pc : cases()) {
+  for (const auto& pc : all_cases()) {
     const double tolerance = dtype == DType::Float64 ? pc.float64_tolerance : pc.float32_tolerance;
     results.push_back(run_case(pc, candidate, reference, dtype, dtype, dtype_name(dtype), elementwise(tolerance)));
   }
@@ -335,7 +412,7 @@ std::vector<CheckResult> check_backend_parity(Backend& candidate, Backend& refer
 
 std::vector<CheckResult> check_backend_mixed_precision(Backend& candidate, Backend& reference) {
   std::vector<CheckResult> results;
-  for (const auto& pc : cases()) {
+  for (const auto& pc : all_cases()) {
     if (pc.mixed_precision)
       results.push_back(run_case(pc, candidate, reference, DType::Float32, DType::Float64, "bfloat16 mixed precision",
                                  relative_rms(kMixedPrecisionTolerance)));

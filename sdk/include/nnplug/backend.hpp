@@ -76,30 +76,64 @@ class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
   virtual MemoryStats memory_stats() const { return {}; }
   virtual StepStats step_stats() const { return {}; }
 
-  // Creates a tensor in new memory of this backend.
-  Tensor empty(const Shape& shape, DType dtype) {
+  // Whether this backend's ops take tensors in `layout` besides row-major: its convolutions, pooling, batch norm,
+  // dropout and element-wise ops (fill, copy, axpby, multiply, activations and their gradients, penalties); any
+  // other op refuses them. Copy between two layouts reorders.
+  virtual bool has_layout(Layout layout) const { return layout == Layout::RowMajor; }
+
+  // The layout in which this backend computes a convolution from `input` to `output` (batch shapes) fastest, one
+  // that has_layout() admits: a convolution layer writes its output in it. Row-major unless the backend says
+  // otherwise.
+  virtual Layout convolution_layout(const Shape& input, const Shape& output, DType dtype) const {
+    (void)input, (void)output, (void)dtype;
+    return Layout::RowMajor;
+  }
+
+  // Creates a tensor in new memory of this backend, in a layout it has.
+  Tensor empty(const Shape& shape, DType dtype, Layout layout = Layout::RowMajor) {
+    if (!has_layout(layout))
+      throw BackendError(fmt::format("{} backend: cannot create {}{} in channel blocks of 16: its ops take row-major tensors only",
+                                     name(), dtype_name(dtype), shape.str()));
     const auto n = static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
-    return Tensor(allocate(n ? n : dtype_size(dtype)), dtype, shape);
+    return Tensor(allocate(n ? n : dtype_size(dtype)), dtype, shape, 0, layout);
   }
 };
 
+// The position in memory of each element of `t`, in row-major order of its indices: the identity for a
+// row-major tensor, the channel-block permutation otherwise.
+template <typename Visit>
+void for_each_position(const Tensor& t, Visit&& visit) {
+  const Shape& s = t.shape();
+  if (t.row_major()) {
+    for (std::int64_t i = 0; i < t.numel(); ++i) visit(i, i);
+    return;
+  }
+  std::int64_t i = 0;
+  for (std::int64_t n = 0; n < s[0]; ++n)
+    for (std::int64_t c = 0; c < s[1]; ++c)
+      for (std::int64_t h = 0; h < s[2]; ++h)
+        for (std::int64_t w = 0; w < s[3]; ++w) visit(i++, channel_block_offset(s, n, c, h, w));
+}
+
 // Host helpers built on upload/download. They convert between T and the tensor's dtype when they differ.
+// Values come and go in row-major order whatever the tensor's layout.
 template <typename T>
 std::vector<T> to_host(const Tensor& t) {
   std::vector<T> out(static_cast<std::size_t>(t.numel()));
-  if (t.dtype() == dtype_of<T>()) {
+  if (t.dtype() == dtype_of<T>() && t.row_major()) {
     t.backend().download(out.data(), t, t.bytes());
     return out;
   }
   std::vector<unsigned char> raw(t.bytes());
   t.backend().download(raw.data(), t, t.bytes());
-  for (std::size_t i = 0; i < out.size(); ++i) {
+  for_each_position(t, [&](std::int64_t index, std::int64_t at) {
+    const auto i = static_cast<std::size_t>(index), p = static_cast<std::size_t>(at);
     switch (t.dtype()) {
-      case DType::Float32: { float v; std::memcpy(&v, raw.data() + 4 * i, 4); out[i] = static_cast<T>(v); break; }
-      case DType::Float64: { double v; std::memcpy(&v, raw.data() + 8 * i, 8); out[i] = static_cast<T>(v); break; }
-      case DType::Int32: { std::int32_t v; std::memcpy(&v, raw.data() + 4 * i, 4); out[i] = static_cast<T>(v); break; }
+      case DType::Float32: { float v; std::memcpy(&v, raw.data() + 4 * p, 4); out[i] = static_cast<T>(v); break; }
+      case DType::Float64: { double v; std::memcpy(&v, raw.data() + 8 * p, 8); out[i] = static_cast<T>(v); break; }
+      case DType::Int32: { std::int32_t v; std::memcpy(&v, raw.data() + 4 * p, 4); out[i] = static_cast<T>(v); break; }
     }
-  }
+  });
   return out;
 }
 
@@ -107,18 +141,19 @@ template <typename T>
 void from_host(const Tensor& t, const std::vector<T>& values) {
   if (static_cast<std::int64_t>(values.size()) != t.numel())
     throw ShapeError(fmt::format("cannot copy {} host values into tensor {}", values.size(), t.describe()));
-  if (t.dtype() == dtype_of<T>()) {
+  if (t.dtype() == dtype_of<T>() && t.row_major()) {
     t.backend().upload(t, values.data(), t.bytes());
     return;
   }
   std::vector<unsigned char> raw(t.bytes());
-  for (std::size_t i = 0; i < values.size(); ++i) {
+  for_each_position(t, [&](std::int64_t index, std::int64_t at) {
+    const auto i = static_cast<std::size_t>(index), p = static_cast<std::size_t>(at);
     switch (t.dtype()) {
-      case DType::Float32: { auto v = static_cast<float>(values[i]); std::memcpy(raw.data() + 4 * i, &v, 4); break; }
-      case DType::Float64: { auto v = static_cast<double>(values[i]); std::memcpy(raw.data() + 8 * i, &v, 8); break; }
-      case DType::Int32: { auto v = static_cast<std::int32_t>(values[i]); std::memcpy(raw.data() + 4 * i, &v, 4); break; }
+      case DType::Float32: { auto v = static_cast<float>(values[i]); std::memcpy(raw.data() + 4 * p, &v, 4); break; }
+      case DType::Float64: { auto v = static_cast<double>(values[i]); std::memcpy(raw.data() + 8 * p, &v, 8); break; }
+      case DType::Int32: { auto v = static_cast<std::int32_t>(values[i]); std::memcpy(raw.data() + 4 * p, &v, 4); break; }
     }
-  }
+  });
   t.backend().upload(t, raw.data(), raw.size());
 }
 
@@ -127,9 +162,9 @@ inline void run_on(const Tensor& any, const Op& op) { any.backend().run(op); }
 
 // Makes `t` a tensor of this shape and dtype, reusing its memory when it already is one. Layers keep their outputs
 // and gradients in such tensors so that a training step allocates nothing once the batch size is steady.
-inline Tensor& ensure(Tensor& t, Backend& backend, const Shape& shape, DType dtype) {
-  if (!t.defined() || !(t.shape() == shape) || t.dtype() != dtype || &t.backend() != &backend)
-    t = backend.empty(shape, dtype);
+inline Tensor& ensure(Tensor& t, Backend& backend, const Shape& shape, DType dtype, Layout layout = Layout::RowMajor) {
+  if (!t.defined() || !(t.shape() == shape) || t.dtype() != dtype || t.layout() != layout || &t.backend() != &backend)
+    t = backend.empty(shape, dtype, layout);
   return t;
 }
 

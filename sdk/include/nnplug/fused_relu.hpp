@@ -28,7 +28,7 @@ class FusedRelu {
   const Tensor& gradient_before(const Tensor& y, const Tensor& dy) {
     if (!taken_ || gradient_left_) return dy;
     Backend& backend = y.backend();
-    backend.run(op::ActivationGrad{y, y, dy, ensure(dz_, backend, y.shape(), y.dtype()), Pointwise::Relu});
+    backend.run(op::ActivationGrad{y, y, dy, ensure(dz_, backend, y.shape(), y.dtype(), y.layout()), Pointwise::Relu});
     return dz_;
   }
 

@@ -91,6 +91,11 @@ class NNPLUG_API Layer {
   }
   virtual void leave_activation_gradient_to_next() {}
 
+  // Whether forward() takes an input in any layout its backend offers (Tensor's Layout) and backward() returns dx
+  // in that input's layout. The model gives any other layer row-major tensors, reordering where the layer before
+  // left its output in channel blocks, and reorders that layer's dx back.
+  virtual bool takes_any_layout() const { return false; }
+
   // Merge layers (add, concat, multiply; derive from MergeLayer in merge_layer.hpp) take two or more inputs: the
   // model calls the three methods below in place of build(), forward() and backward().
   virtual bool merges() const { return false; }

@@ -2,8 +2,14 @@
 // Tensor: a view (dtype, shape, element offset) into a Buffer that a Backend owns. The memory may live on a
 // device, so code outside the owning backend never dereferences it: layers and optimizers ask the backend to run
 // ops on tensors, and copy to or from the host only through Backend::upload / Backend::download.
-// Views are contiguous and row-major (strides() says so explicitly; every op relies on it); a view keeps its
-// buffer (and thereby its backend and plugin) alive.
+// Views are contiguous and, unless their layout says otherwise, row-major (strides() gives a row-major view's); a
+// view keeps its buffer (and thereby its backend and plugin) alive.
+//
+// Layout::ChannelBlocks16 is an (N, C, H, W) tensor, C a multiple of 16, whose memory holds (N, C/16, H, W, 16):
+// the 16 channels of a block side by side for each pixel (oneDNN's nChw16c). Convolution libraries compute in it,
+// so a backend may keep activations between convolutions in it instead of reordering them at every op. Only a
+// backend that offers the layout creates such tensors; to_host() and from_host() see their values in row-major
+// order, as for any tensor; reshape() refuses them, and rows() keeps them (samples stay outermost).
 // Its messages are joined by hand, not with fmt, for the reason shape.hpp gives (nvcc compiles this header).
 #include <cstddef>
 #include <memory>
@@ -26,14 +32,20 @@ class NNPLUG_API Buffer {
   virtual Backend& backend() = 0;
 };
 
+enum class Layout : std::uint8_t { RowMajor, ChannelBlocks16 };
+
+inline constexpr std::int64_t kChannelBlock = 16;
+
 class Tensor {
  public:
   Tensor() = default;
-  Tensor(std::shared_ptr<Buffer> buffer, DType dtype, Shape shape, std::size_t offset = 0)
-      : buffer_(std::move(buffer)), dtype_(dtype), shape_(shape), offset_(offset) {
+  Tensor(std::shared_ptr<Buffer> buffer, DType dtype, Shape shape, std::size_t offset = 0, Layout layout = Layout::RowMajor)
+      : buffer_(std::move(buffer)), dtype_(dtype), shape_(shape), offset_(offset), layout_(layout) {
     if (buffer_ && (offset_ + static_cast<std::size_t>(shape_.numel())) * dtype_size(dtype_) > buffer_->bytes())
       throw ShapeError("tensor view " + shape_.str() + " does not fit its buffer of " +
                        std::to_string(buffer_->bytes()) + " bytes");
+    if (layout_ == Layout::ChannelBlocks16 && (shape_.rank() != 4 || shape_[1] % kChannelBlock != 0))
+      throw ShapeError("a tensor in channel blocks of 16 is (N, C, H, W) with C a multiple of 16, not " + shape_.str());
   }
 
   bool defined() const { return buffer_ != nullptr; }
@@ -53,6 +65,8 @@ class Tensor {
     }
     return s;
   }
+  Layout layout() const { return layout_; }
+  bool row_major() const { return layout_ == Layout::RowMajor; }
   Backend& backend() const { return buffer_->backend(); }
   const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
   std::size_t offset() const { return offset_; }
@@ -67,7 +81,9 @@ class Tensor {
   Tensor reshape(const Shape& s) const {
     if (s.numel() != numel())
       throw ShapeError("cannot reshape " + shape_.str() + " to " + s.str() + ": element counts differ");
-    return Tensor(buffer_, dtype_, s, offset_);
+    if (!row_major() && !(s == shape_))
+      throw ShapeError("cannot reshape " + describe() + " to " + s.str() + ": its elements are not in row-major order");
+    return Tensor(buffer_, dtype_, s, offset_, layout_);
   }
 
   // Rows [begin, end) of the leading dimension.
@@ -77,16 +93,24 @@ class Tensor {
                        shape_.str());
     Shape s = shape_;
     s[0] = end - begin;
-    return Tensor(buffer_, dtype_, s, offset_ + static_cast<std::size_t>(begin * (numel() / shape_[0])));
+    return Tensor(buffer_, dtype_, s, offset_ + static_cast<std::size_t>(begin * (numel() / shape_[0])), layout_);
   }
 
-  std::string describe() const { return std::string(dtype_name(dtype_)) + shape_.str(); }
+  std::string describe() const {
+    return std::string(dtype_name(dtype_)) + shape_.str() + (row_major() ? "" : " in channel blocks of 16");
+  }
 
  private:
   std::shared_ptr<Buffer> buffer_;
   DType dtype_ = DType::Float32;
   Shape shape_;
   std::size_t offset_ = 0;
+  Layout layout_ = Layout::RowMajor;
 };
+
+// Where element (n, c, h, w) of an (N, C, H, W) tensor in channel blocks of 16 lies, counted in elements.
+inline std::int64_t channel_block_offset(const Shape& s, std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w) {
+  return (((n * (s[1] / kChannelBlock) + c / kChannelBlock) * s[2] + h) * s[3] + w) * kChannelBlock + c % kChannelBlock;
+}
 
 }  // namespace nnplug

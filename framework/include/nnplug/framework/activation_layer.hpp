@@ -14,6 +14,8 @@ class ActivationLayer final : public Layer {
   Shape build(const Shape& input, const BuildContext& ctx) override;
   const Tensor& forward(const Tensor& x) override;
   const Tensor& backward(const Tensor& dy, bool need_input_grad) override;
+  // A built-in function is one element-wise op, which takes any layout.
+  bool takes_any_layout() const override { return passes_through_ || activation_->pointwise().has_value(); }
 
   const Activation& activation() const { return *activation_; }
   // The layer before took this activation into its own output pass (Layer::fuse_activation): values and gradients

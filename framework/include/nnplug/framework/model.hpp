@@ -114,6 +114,11 @@ class Model {
     const Tensor* grad = nullptr;   // dL/d(its output) in the backward pass under way
     std::size_t grads_received = 0; // of its consumers' gradients, in that pass
     Tensor grad_sum;  // where the gradients of several consumers are summed
+    // Where a layer that takes only row-major tensors gets inputs another layer left in channel blocks, and where
+    // its input gradients go back into that layout (one per input). An activity penalty reads a row-major output
+    // and writes a row-major activity_grad, which joins the output's gradient in its layout.
+    std::vector<Tensor> row_major_inputs, input_grads;
+    Tensor row_major_output, activity_grad_in_layout;
   };
   void bind_attachments(Entry& entry);
   // Offers each activation node to the layer whose output it alone reads, unless an activity penalty watches that
@@ -123,11 +128,14 @@ class Model {
   void fuse_activations();
   Shape build_node(std::size_t i, const Shape& input_shape_of_model, const BuildContext& ctx);
   const Tensor& forward_node(std::size_t i, const Tensor& x);
+  // t in `layout`: t itself, or a copy reordered into `copy`.
+  const Tensor& in_layout(const Tensor& t, Layout layout, Tensor& copy);
   std::string describe_input(std::size_t node) const;
   std::string node_name(std::size_t i) const;  // its module path, or its index
   bool training_ = true;
   double batch_share_ = 1.0;
   Tensor penalty_values_;  // one element per penalty, so that a step writes them all without reading any back
+  Tensor output_, output_grad_;  // the last node's output and its gradient, where that node keeps channel blocks
   std::shared_ptr<Backend> backend_;
   DType dtype_;
   std::vector<Entry> layers_;
