@@ -41,6 +41,8 @@ class TensorView {
     const py::tuple where = device();
     if (tensor_.dtype() != DType::Float32 && tensor_.dtype() != DType::Float64)
       throw py::type_error(fmt::format("DLPack export of {} tensors is not supported", dtype_name(tensor_.dtype())));
+    if (!tensor_.row_major())  // parameters never are; channel blocks have no strides to describe them
+      throw py::type_error(fmt::format("DLPack export of {} is not supported: its elements are not in row-major order", tensor_.describe()));
     tensor_.backend().synchronize();
     auto* out = new Export{tensor_, std::vector<std::int64_t>(tensor_.shape().begin(), tensor_.shape().end())};
     DLTensor& t = out->managed.dl_tensor;

@@ -115,8 +115,9 @@ std::vector<std::string> expect_layouts_agree(const std::string& layers, const S
 }
 
 TEST(ChannelBlocks, X11sKindOfChainComputesWhatItDoesWithRowMajorImages) {
-  // Convolution, ReLU, batch norm, max pooling and dropout in blocks; an activity penalty that reads the second
-  // convolution's output; PReLU and flatten, which take row-major images only, between blocked layers and after them.
+  // A first convolution of 3 channels (im2col on the CPU backend) into blocks; convolution, ReLU, batch norm, max
+  // pooling and dropout in blocks; an activity penalty that reads the second convolution's output; PReLU and flatten,
+  // which take row-major images only, between blocked layers and after them.
   const auto blocked = expect_layouts_agree(R"([
     {"type": "conv2d", "filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu"},
     {"type": "batch_norm"},
@@ -130,7 +131,7 @@ TEST(ChannelBlocks, X11sKindOfChainComputesWhatItDoesWithRowMajorImages) {
     {"type": "conv2d", "filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu"},
     {"type": "flatten"},
     {"type": "dense", "units": 3}])",
-                                            Shape{16, 6, 6});
+                                            Shape{3, 6, 6});
   EXPECT_EQ(fmt::format("{}", fmt::join(blocked, ", ")),
             "layers[0] (conv2d), layers[0] (conv2d) relu, layers[1] (batch_norm), layers[2] (conv2d), layers[2] (conv2d) relu, "
             "layers[3] (batch_norm), layers[4] (max_pool2d), layers[5] (dropout), layers[6] (conv2d), layers[8] (conv2d), layers[8] (conv2d) relu");

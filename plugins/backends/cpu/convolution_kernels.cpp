@@ -98,8 +98,24 @@ struct Grouping {
   std::int64_t size(std::int64_t index, std::int64_t n) const { return std::min(group, n - index * group); }
 };
 
-// im2col reads and writes row-major images; one in channel blocks (a float64 model's, or a convolution oneDNN
-// leaves to im2col) goes through a row-major copy, holding t's values where `values`.
+// One sample's output image between the GEMM's (filters, pixels) rows, `ld` apart, and channel blocks of 16: the
+// output of a network's first convolution (im2col's) goes to the layers after it in the layout the convolutions
+// after them read, transposed while it is in cache.
+template <typename T>
+void rows_into_blocks(const T* rows, std::int64_t ld, T* image, std::int64_t filters, std::int64_t pixels) {
+  for (std::int64_t b = 0; b < filters / kChannelBlock; ++b)
+    for (std::int64_t p = 0; p < pixels; ++p)
+      for (std::int64_t l = 0; l < kChannelBlock; ++l) image[(b * pixels + p) * kChannelBlock + l] = rows[(b * kChannelBlock + l) * ld + p];
+}
+template <typename T>
+void blocks_into_rows(const T* image, T* rows, std::int64_t ld, std::int64_t filters, std::int64_t pixels) {
+  for (std::int64_t b = 0; b < filters / kChannelBlock; ++b)
+    for (std::int64_t l = 0; l < kChannelBlock; ++l)
+      for (std::int64_t p = 0; p < pixels; ++p) rows[(b * kChannelBlock + l) * ld + p] = image[(b * pixels + p) * kChannelBlock + l];
+}
+
+// im2col reads row-major images; an input in channel blocks (a float64 model's, or a convolution oneDNN leaves to
+// im2col) goes through a row-major copy, holding t's values where `values`, and so does its gradient.
 Tensor row_major(const Tensor& t, bool values) {
   if (!t.defined() || t.row_major()) return t;
   Tensor copy = t.backend().empty(t.shape(), t.dtype());
@@ -112,13 +128,12 @@ Tensor row_major(const Tensor& t, bool values) {
 void run_kernel(const op::Conv2d& o, bool bfloat16) {
   const ConvShape s = kChecks.conv(o.x, o.w, o.y, o.window, "conv2d");
   if (onednn_conv2d(o, s, bfloat16)) return;
-  if (!o.x.row_major() || !o.y.row_major()) {
+  if (!o.x.row_major()) {
     op::Conv2d plain = o;
-    plain.x = row_major(o.x, true), plain.y = row_major(o.y, false);
-    run_kernel(plain, bfloat16);
-    if (!o.y.row_major()) reorder(plain.y, o.y);
-    return;
+    plain.x = row_major(o.x, true);
+    return run_kernel(plain, bfloat16);
   }
+  const bool blocks = !o.y.row_major();
   with_float_type(o.x, "conv2d", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
@@ -130,12 +145,16 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
       T* col = scratch<T>(0, patch * ld);
       for (std::int64_t k = 0; k < g; ++k)
         im2col(o.x.data<T>() + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
-      Eigen::Map<RowMajor<T>> out(g == 1 ? o.y.data<T>() + n0 * s.f * pixels : scratch<T>(1, s.f * ld), s.f, ld);
+      const bool direct = g == 1 && !blocks;
+      Eigen::Map<RowMajor<T>> out(direct ? o.y.data<T>() + n0 * s.f * pixels : scratch<T>(1, s.f * ld), s.f, ld);
       out.noalias() = w * Eigen::Map<RowMajor<T>>(col, patch, ld);
       if (o.bias.defined()) out.colwise() += Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(o.bias.data<T>(), s.f);
       if (o.epilogue != Pointwise::Identity) apply_pointwise(o.epilogue, o.epilogue_alpha, out.data(), out.data(), out.size());
-      for (std::int64_t k = 0; g > 1 && k < g; ++k)
-        Eigen::Map<RowMajor<T>>(o.y.data<T>() + (n0 + k) * s.f * pixels, s.f, pixels) = out.middleCols(k * pixels, pixels);
+      for (std::int64_t k = 0; !direct && k < g; ++k) {
+        T* image = o.y.data<T>() + (n0 + k) * s.f * pixels;
+        if (blocks) rows_into_blocks(out.data() + k * pixels, ld, image, s.f, pixels);
+        else Eigen::Map<RowMajor<T>>(image, s.f, pixels) = out.middleCols(k * pixels, pixels);
+      }
     }
   });
 }
@@ -143,13 +162,14 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
 void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
   const ConvShape s = kChecks.conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
   if (onednn_conv2d_grad(o, s, bfloat16)) return;
-  if (!o.x.row_major() || !o.dy.row_major()) {
+  if (!o.x.row_major()) {
     op::Conv2dGrad plain = o;
-    plain.x = row_major(o.x, true), plain.dy = row_major(o.dy, true), plain.dx = row_major(o.dx, false);
+    plain.x = row_major(o.x, true), plain.dx = row_major(o.dx, false);
     run_kernel(plain, bfloat16);
-    if (o.dx.defined() && !o.dx.row_major()) reorder(plain.dx, o.dx);
+    if (o.dx.defined()) reorder(plain.dx, o.dx);
     return;
   }
+  const bool blocks = !o.dy.row_major();
   with_float_type(o.x, "conv2d_grad", [&](auto tag) {
     using T = decltype(tag);
     using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
@@ -172,11 +192,13 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
         const std::int64_t n0 = gi * groups.group, g = groups.size(gi, s.n), ld = g * pixels;
         T* col = scratch<T>(0, patch * ld);
         const T* dy_at = o.dy.data<T>() + n0 * s.f * pixels;
-        if (g > 1) {
+        if (g > 1 || blocks) {
           T* gathered = scratch<T>(1, s.f * ld);
           for (std::int64_t k = 0; k < g; ++k)
-            Eigen::Map<RowMajor<T>>(gathered, s.f, ld).middleCols(k * pixels, pixels) =
-                Eigen::Map<const RowMajor<T>>(dy_at + k * s.f * pixels, s.f, pixels);
+            if (blocks) blocks_into_rows(dy_at + k * s.f * pixels, gathered + k * pixels, ld, s.f, pixels);
+            else
+              Eigen::Map<RowMajor<T>>(gathered, s.f, ld).middleCols(k * pixels, pixels) =
+                  Eigen::Map<const RowMajor<T>>(dy_at + k * s.f * pixels, s.f, pixels);
           dy_at = gathered;
         }
         Eigen::Map<const RowMajor<T>> dy(dy_at, s.f, ld);

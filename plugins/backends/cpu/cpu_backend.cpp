@@ -14,7 +14,6 @@
 
 #include "kernels.hpp"
 #include "nnplug/custom_op.hpp"
-#include "onednn_convolution.hpp"
 
 namespace nnplug::cpu {
 
@@ -112,9 +111,16 @@ bool CpuBackend::supports(const Op& op, DType dtype) const {
   return dtype == DType::Float32 || dtype == DType::Float64;
 }
 
-Layout CpuBackend::convolution_layout(const Shape& input, const Shape& output, DType dtype) const {
-  const bool blocks = channel_blocks_ && output.rank() == 4 && output[1] % kChannelBlock == 0 && onednn_runs_convolution(input, dtype);
+Layout CpuBackend::convolution_layout(const Shape&, const Shape& output, DType dtype) const {
+#if NNPLUG_HAVE_ONEDNN
+  // oneDNN's float32 convolutions compute in blocks; im2col (a first layer's few input channels) writes them too, in
+  // its output pass, for the convolutions after it.
+  const bool blocks = channel_blocks_ && dtype == DType::Float32 && output.rank() == 4 && output[1] % kChannelBlock == 0;
   return blocks ? Layout::ChannelBlocks16 : Layout::RowMajor;
+#else
+  (void)output, (void)dtype;
+  return Layout::RowMajor;
+#endif
 }
 
 void CpuBackend::run(const Op& op) {

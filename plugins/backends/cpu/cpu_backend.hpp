@@ -24,8 +24,8 @@ class CpuBackend final : public Backend {
   void run(const Op& op) override;
   bool host_addressable() const override { return true; }  // ops run synchronously on host memory
   bool has_layout(Layout) const override { return true; }
-  // Channel blocks where oneDNN runs the convolution (its direct kernels compute in them) and the output's channels
-  // fill whole blocks: the next convolution, batch norm, pooling and dropout then read it without a reorder.
+  // Channel blocks for float32 outputs whose channels fill whole blocks, where oneDNN is in the build (its direct
+  // kernels compute in them): the next convolution, batch norm, pooling and dropout read them without a reorder.
   Layout convolution_layout(const Shape& input, const Shape& output, DType dtype) const override;
   MemoryStats memory_stats() const override {
     return {allocator_.bytes_in_use(), allocator_.bytes_cached(), allocator_.system_allocations()};

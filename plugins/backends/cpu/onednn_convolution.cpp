@@ -133,15 +133,13 @@ Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias, bool bf
 // Runs body(library, plan of `key`) when oneDNN is the faster choice for this op (float32, enough input channels),
 // and says whether it did.
 template <typename Body>
-bool run_planned(const char* op, const Tensor& x, const Key& key, Body&& body) {
-  if (!onednn_runs_convolution(x.shape(), x.dtype())) return false;
+bool run_planned(const char* op, const Tensor& x, const backends::WindowShape& s, const Key& key, Body&& body) {
+  if (x.dtype() != DType::Float32 || s.c < kMinInputChannels) return false;
   run_on_onednn(op, [&](Library& lib) { body(lib, plan_for(key)); });
   return true;
 }
 
 }  // namespace
-
-bool onednn_runs_convolution(const Shape& input, DType dtype) { return dtype == DType::Float32 && input.rank() == 4 && input[1] >= kMinInputChannels; }
 
 bool onednn_has_bfloat16() {
   const auto isa = dnnl::get_effective_cpu_isa();
@@ -149,7 +147,7 @@ bool onednn_has_bfloat16() {
 }
 
 bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfloat16) {
-  return run_planned("conv2d", o.x, key_of(s, o.window, o.bias.defined(), bfloat16), [&](Library& lib, Plan& p) {
+  return run_planned("conv2d", o.x, s, key_of(s, o.window, o.bias.defined(), bfloat16), [&](Library& lib, Plan& p) {
     const std::optional<double> slope = relu_slope(o.epilogue, o.epilogue_alpha);
     const auto& [pd, forward] = p.forward(lib, slope);
     const memory y_user = image(lib, p.y, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
@@ -167,7 +165,7 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
 }
 
 bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s, bool bfloat16) {
-  return run_planned("conv2d_grad", o.x, key_of(s, o.window, o.dbias.defined(), bfloat16), [&](Library& lib, Plan& p) {
+  return run_planned("conv2d_grad", o.x, s, key_of(s, o.window, o.dbias.defined(), bfloat16), [&](Library& lib, Plan& p) {
     using dnnl::algorithm;
     const memory dy_user = image(lib, p.y, o.dy);
     std::optional<memory> dy_for_data;  // dy in the layout backward-data reads; backward-weights reuses it when it can
@@ -218,7 +216,6 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
 #else  // built without oneDNN: every convolution runs on im2col + Eigen
 
 namespace nnplug::cpu {
-bool onednn_runs_convolution(const Shape&, DType) { return false; }
 bool onednn_has_bfloat16() { return false; }
 bool onednn_conv2d(const op::Conv2d&, const backends::WindowShape&, bool) { return false; }
 bool onednn_conv2d_grad(const op::Conv2dGrad&, const backends::WindowShape&, bool) { return false; }

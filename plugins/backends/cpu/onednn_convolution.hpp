@@ -16,9 +16,6 @@ namespace nnplug::cpu {
 bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfloat16);
 bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s, bool bfloat16);
 
-// Whether oneDNN runs the convolutions of an input of this (N, C, H, W) shape and dtype here.
-bool onednn_runs_convolution(const Shape& input, DType dtype);
-
 // Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX), and oneDNN is in the build.
 bool onednn_has_bfloat16();
 

@@ -280,6 +280,12 @@ std::vector<ParityCase> channel_block_cases() {
                          [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g, Pointwise::Relu}; }}));
     c.push_back(product({"conv2d_grad in channel blocks", {blocks(in(image)), in(w), blocks(in(y)), blocks(out(image)), out(w), out({16})},
                          [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }}));
+    // A first layer: 3 row-major input channels (im2col on the CPU backend) into blocks, and its gradient back.
+    const Shape first{2, 3, 6, 7}, w3{16, 3, g.kernel_h, g.kernel_w};
+    c.push_back(product({"conv2d of 3 channels into channel blocks", {in(first), in(w3), in({16}), blocks(out(y))},
+                         [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g, Pointwise::Relu}; }}));
+    c.push_back(product({"conv2d_grad of 3 channels from channel blocks", {in(first), in(w3), blocks(in(y)), out(first), out(w3), out({16})},
+                         [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }}));
   }
   for (const Pointwise f : {Pointwise::Identity, Pointwise::Relu}) {
     const std::string suffix = f == Pointwise::Relu ? " through a relu" : "";
