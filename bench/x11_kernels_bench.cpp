@@ -3,7 +3,8 @@
 // ReLU costs after X11's convolutions (float32 and, where the CPU has it, mixed precision) and after a batch norm,
 // taken into the op's output pass (its epilogue) or run as an op of its own; and 2x2 max pooling on the quick CNN's
 // and X11's shapes, with the gradient through the ReLU before it taken in the pooling's backward pass or run as an
-// op of its own. Microseconds per call, best of five rounds.
+// op of its own; and batch norm, pooling and dropout on row-major images against images in channel blocks of 16.
+// Microseconds per call, best of five rounds.
 //   usage: x11_kernels_bench [--calls N]
 #include <algorithm>
 #include <cstdlib>
@@ -76,6 +77,41 @@ void pooling(Backend& be, const Shape& shape, int calls) {
   fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>14.1f} {:>14.1f}\n", shape.str(), forward, backward, fused, separate);
 }
 
+// Batch norm (forward and backward), 2x2 max pooling (forward and backward) and dropout on row-major images and on
+// the same images in channel blocks of 16 (what X11's convolutions write on this backend), timed in turn.
+void layouts(Backend& be, const Shape& shape, int calls) {
+  const Shape per_channel{shape[1]}, pooled{shape[0], shape[1], shape[2] / 2, shape[3] / 2};
+  Window2d g;
+  g.kernel_h = g.kernel_w = g.stride_h = g.stride_w = 2;
+  std::vector<std::string> cells;
+  std::vector<double> best(10, 1e300);
+  for (int turn = 0; turn < 3; ++turn)
+    for (const Layout layout : {Layout::RowMajor, Layout::ChannelBlocks16}) {
+      auto image = [&](const Shape& s, DType dtype = DType::Float32) { return be.empty(s, dtype, layout); };
+      Tensor x = image(shape), dy = image(shape), y = image(shape), dx = image(shape), mask = image(shape);
+      be.run(op::Copy{normal(be, shape, 0.5, 2.0, 1), x});
+      be.run(op::Copy{normal(be, shape, 0.0, 1.0, 2), dy});
+      Tensor pooled_y = image(pooled), argmax = image(pooled, DType::Int32), pooled_dy = image(pooled);
+      be.run(op::Copy{normal(be, pooled, 0.0, 1.0, 3), pooled_dy});
+      Tensor gamma = filled(be, per_channel, 1.5), beta = filled(be, per_channel, 0.1), mean = filled(be, per_channel, 0),
+             invstd = filled(be, per_channel, 1), running_mean = filled(be, per_channel, 0), running_var = filled(be, per_channel, 1),
+             dgamma = filled(be, per_channel, 0), dbeta = filled(be, per_channel, 0);
+      std::uint64_t seed = 0;
+      const std::vector<std::function<void()>> ops{
+          [&] { be.run(op::BatchNorm{x, gamma, beta, y, mean, invstd, running_mean, running_var}); },
+          [&] { be.run(op::BatchNormGrad{x, gamma, dy, mean, invstd, dx, dgamma, dbeta}); },
+          [&] { be.run(op::Pool2d{x, pooled_y, argmax, PoolKind::Max, g}); },
+          [&] { be.run(op::Pool2dGrad{pooled_dy, argmax, dx, PoolKind::Max, g}); },
+          [&] { be.run(op::Dropout{x, y, mask, DropoutKind::Inverted, 0.3, ++seed, 0}); }};
+      for (std::size_t k = 0; k < ops.size(); ++k) {
+        double& b = best[2 * k + (layout == Layout::RowMajor ? 0 : 1)];
+        b = std::min(b, best_per_call<std::micro>(ops[k], calls));
+      }
+    }
+  for (std::size_t k = 0; k < best.size(); k += 2) cells.push_back(fmt::format("{:>7.1f} {:>7.1f}", best[k], best[k + 1]));
+  fmt::print("{:<20} {}\n", shape.str(), fmt::join(cells, "  "));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,4 +165,7 @@ int main(int argc, char** argv) {
 
   fmt::print("\n{:<22} {:>10} {:>10} {:>14} {:>14}\n", "max pooling 2x2 (us)", "forward", "backward", "through a ReLU", "ReLU op after");
   for (const Shape& shape : {Shape{128, 32, 26, 26}, Shape{128, 64, 11, 11}, Shape{128, 32, 32, 32}}) pooling(*cpu, shape, calls);
+
+  fmt::print("\nrow-major, then channel blocks (us): batch_norm forward, backward; max_pool2d 2x2 forward, backward; dropout\n");
+  for (const Shape& shape : {Shape{128, 32, 28, 28}, Shape{128, 64, 14, 14}, Shape{128, 128, 7, 7}}) layouts(*cpu, shape, calls);
 }

@@ -167,8 +167,36 @@ struct BlockedPlanes {
   std::int64_t elements() const { return slabs * h * w * kChannelBlock; }
 };
 
+// The common case, max over 2x2 windows at stride 2, in blocks: the four taps of a window are four vectors of 16
+// channels, compared as the row-major loop compares them (ties to the first in row-major order).
+template <typename T>
+void max_pool_2x2_in_blocks(const op::Pool2d& o, const BlockedPlanes& b) {
+  constexpr std::int64_t L = kChannelBlock;
+  const auto w = static_cast<std::int32_t>(b.w);
+#pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
+  for (std::int64_t slab = 0; slab < b.slabs; ++slab)
+    for (std::int64_t oi = 0; oi < b.oh; ++oi)
+      for (std::int64_t oj = 0; oj < b.ow; ++oj) {
+        const auto first = static_cast<std::int32_t>(2 * oi * b.w + 2 * oj);
+        const T* __restrict top = o.x.data<T>() + (slab * b.h * b.w + first) * L;
+        const T* __restrict bottom = top + b.w * L;
+        T* __restrict y = o.y.data<T>() + ((slab * b.oh + oi) * b.ow + oj) * L;
+        std::int32_t* __restrict arg = o.argmax.data<std::int32_t>() + ((slab * b.oh + oi) * b.ow + oj) * L;
+#pragma omp simd
+        for (std::int64_t l = 0; l < L; ++l) {
+          const T a = top[l], bb = top[L + l], c = bottom[l], d = bottom[L + l];
+          const bool b_wins = bb > a, d_wins = d > c;
+          const T ab = b_wins ? bb : a, cd = d_wins ? d : c;
+          const bool cd_wins = cd > ab;
+          y[l] = cd_wins ? cd : ab;
+          arg[l] = first + (cd_wins ? (d_wins ? w + 1 : w) : (b_wins ? 1 : 0));
+        }
+      }
+}
+
 template <typename T>
 void pool_in_blocks(const op::Pool2d& o, const BlockedPlanes& b) {
+  if (o.kind == PoolKind::Max && is_plain_2x2(o.window)) return max_pool_2x2_in_blocks<T>(o, b);
   const Window2d& g = o.window;
   const bool max = o.kind == PoolKind::Max;
   const T area = static_cast<T>(g.kernel_h * g.kernel_w);
@@ -217,11 +245,45 @@ void pool_in_blocks(const op::Pool2d& o, const BlockedPlanes& b) {
   }
 }
 
+// Its gradient: each window's four taps written once, the gradient at the winner and zeros elsewhere, so that no
+// zeroing pass comes first; rows and columns no window covers (odd sizes) are zeroed.
+template <typename T>
+void max_pool_2x2_grad_in_blocks(const op::Pool2dGrad& o, const BlockedPlanes& b, const T* relu_y) {
+  constexpr std::int64_t L = kChannelBlock;
+  const auto w = static_cast<std::int32_t>(b.w);
+#pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
+  for (std::int64_t slab = 0; slab < b.slabs; ++slab) {
+    T* plane = o.dx.data<T>() + slab * b.h * b.w * L;
+    std::fill_n(plane + 2 * b.oh * b.w * L, (b.h - 2 * b.oh) * b.w * L, T(0));
+    for (std::int64_t r = 0; b.w != 2 * b.ow && r < 2 * b.oh; ++r) std::fill_n(plane + (r * b.w + b.w - 1) * L, L, T(0));
+    for (std::int64_t oi = 0; oi < b.oh; ++oi)
+      for (std::int64_t oj = 0; oj < b.ow; ++oj) {
+        const auto first = static_cast<std::int32_t>(2 * oi * b.w + 2 * oj);
+        const std::int64_t out = ((slab * b.oh + oi) * b.ow + oj) * L;
+        const T* __restrict dy = o.dy.data<T>() + out;
+        const T* __restrict y = relu_y ? relu_y + out : nullptr;
+        const std::int32_t* __restrict arg = o.argmax.data<std::int32_t>() + out;
+        T* __restrict top = plane + first * L;
+        T* __restrict bottom = top + b.w * L;
+#pragma omp simd
+        for (std::int64_t l = 0; l < L; ++l) {
+          const T v = y && !(y[l] > T(0)) ? T(0) : dy[l];
+          const std::int32_t at = arg[l] - first;
+          top[l] = at == 0 ? v : T(0);
+          top[L + l] = at == 1 ? v : T(0);
+          bottom[l] = at == w ? v : T(0);
+          bottom[L + l] = at == w + 1 ? v : T(0);
+        }
+      }
+  }
+}
+
 template <typename T>
 void pool_grad_in_blocks(const op::Pool2dGrad& o, const BlockedPlanes& b) {
   const Window2d& g = o.window;
   const T area = static_cast<T>(g.kernel_h * g.kernel_w);
   const T* relu_y = o.input_activation == Pointwise::Relu ? o.y.data<T>() : nullptr;
+  if (o.kind == PoolKind::Max && is_plain_2x2(g)) return max_pool_2x2_grad_in_blocks(o, b, relu_y);
   const std::int32_t* argmax = o.kind == PoolKind::Max ? o.argmax.data<std::int32_t>() : nullptr;
   constexpr std::int64_t L = kChannelBlock;
 #pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
