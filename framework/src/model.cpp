@@ -104,6 +104,8 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
     // Each layer draws from its own stream: the model's seed mixed with the layer's position.
     const BuildContext ctx{*backend_, dtype_, seed * 0x9E3779B97F4A7C15ULL + i + 1};
     layers_[i].output = build_node(i, input, ctx);
+    layers_[i].row_major_inputs.resize(layers_[i].inputs.size());
+    layers_[i].input_grads.resize(layers_[i].inputs.size());
     bind_attachments(layers_[i]);
     for (const std::size_t in : layers_[i].inputs)
       if (in != kInput) ++layers_[in].consumers;
@@ -163,7 +165,6 @@ const Tensor& Model::in_layout(const Tensor& t, Layout layout, Tensor& copy) {
 
 const Tensor& Model::forward_node(std::size_t i, const Tensor& x) {
   Entry& entry = layers_[i];
-  entry.row_major_inputs.resize(entry.inputs.size());
   auto input = [&](std::size_t k) -> const Tensor& {
     const std::size_t in = entry.inputs[k];
     const Tensor& t = in == kInput ? x : *layers_[in].value;
@@ -212,7 +213,6 @@ void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& l
     const std::size_t node = from.inputs[k];
     if (node == kInput) return;
     Entry& to = layers_[node];
-    from.input_grads.resize(from.inputs.size());
     const Tensor& g = in_layout(given, to.value->layout(), from.input_grads[k]);
     if (to.consumers == 1) {
       to.grad = &g;

@@ -103,15 +103,11 @@ struct Grouping {
 // after them read, transposed while it is in cache.
 template <typename T>
 void rows_into_blocks(const T* rows, std::int64_t ld, T* image, std::int64_t filters, std::int64_t pixels) {
-  for (std::int64_t b = 0; b < filters / kChannelBlock; ++b)
-    for (std::int64_t p = 0; p < pixels; ++p)
-      for (std::int64_t l = 0; l < kChannelBlock; ++l) image[(b * pixels + p) * kChannelBlock + l] = rows[(b * kChannelBlock + l) * ld + p];
+  for (std::int64_t b = 0; b < filters / kChannelBlock; ++b) rows_into_block(rows + b * kChannelBlock * ld, ld, image + b * kChannelBlock * pixels, pixels);
 }
 template <typename T>
 void blocks_into_rows(const T* image, T* rows, std::int64_t ld, std::int64_t filters, std::int64_t pixels) {
-  for (std::int64_t b = 0; b < filters / kChannelBlock; ++b)
-    for (std::int64_t l = 0; l < kChannelBlock; ++l)
-      for (std::int64_t p = 0; p < pixels; ++p) rows[(b * kChannelBlock + l) * ld + p] = image[(b * pixels + p) * kChannelBlock + l];
+  for (std::int64_t b = 0; b < filters / kChannelBlock; ++b) block_into_rows(image + b * kChannelBlock * pixels, rows + b * kChannelBlock * ld, ld, pixels);
 }
 
 // im2col reads row-major images; an input in channel blocks (a float64 model's, or a convolution oneDNN leaves to

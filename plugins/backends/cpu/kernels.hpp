@@ -105,4 +105,20 @@ void with_float_type(const Tensor& t, const char* op, F&& f) {
 
 using backends::ChannelLayout;
 
+// One block of 16 channels of an image between 16 rows of `pixels` values, `ld` apart (row-major planes, or a
+// GEMM's output rows), and `pixels` pixels of 16 channels side by side (Layout::ChannelBlocks16), 16 pixels at a
+// time so that both sides are read and written in whole cache lines.
+template <typename T>
+void rows_into_block(const T* rows, std::int64_t ld, T* block, std::int64_t pixels) {
+  for (std::int64_t p0 = 0; p0 < pixels; p0 += 16)
+    for (std::int64_t c = 0; c < kChannelBlock; ++c)
+      for (std::int64_t p = p0; p < std::min(pixels, p0 + 16); ++p) block[p * kChannelBlock + c] = rows[c * ld + p];
+}
+template <typename T>
+void block_into_rows(const T* block, T* rows, std::int64_t ld, std::int64_t pixels) {
+  for (std::int64_t p0 = 0; p0 < pixels; p0 += 16)
+    for (std::int64_t c = 0; c < kChannelBlock; ++c)
+      for (std::int64_t p = p0; p < std::min(pixels, p0 + 16); ++p) rows[c * ld + p] = block[p * kChannelBlock + c];
+}
+
 }  // namespace nnplug::cpu

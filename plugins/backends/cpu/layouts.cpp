@@ -7,24 +7,17 @@ namespace nnplug::cpu {
 
 namespace {
 
-// An image's 16 channels of one block between their 16 planes (row-major) and one plane of 16-channel pixels,
-// 16 pixels at a time so that both sides are read and written in whole cache lines.
+// Every (sample, block of 16 channels) of an image between its 16 row-major planes and its plane of 16-channel
+// pixels; both sit at the same offset, (n C + 16 b) H W.
 template <typename T>
 void reorder_images(const T* from, T* to, const Shape& s, bool into_blocks) {
   const std::int64_t blocks = s[1] / kChannelBlock, plane = s[2] * s[3];
 #pragma omp parallel for collapse(2) schedule(static) if (s.numel() > kParallelThreshold)
   for (std::int64_t n = 0; n < s[0]; ++n)
     for (std::int64_t b = 0; b < blocks; ++b) {
-      const std::int64_t planes = (n * s[1] + b * kChannelBlock) * plane, pixels = (n * blocks + b) * plane * kChannelBlock;
-      for (std::int64_t p0 = 0; p0 < plane; p0 += 16) {
-        const std::int64_t p1 = std::min(plane, p0 + 16);
-        for (std::int64_t c = 0; c < kChannelBlock; ++c)
-          for (std::int64_t p = p0; p < p1; ++p) {
-            const std::int64_t row_major = planes + c * plane + p, blocked = pixels + p * kChannelBlock + c;
-            if (into_blocks) to[blocked] = from[row_major];
-            else to[row_major] = from[blocked];
-          }
-      }
+      const std::int64_t at = (n * blocks + b) * kChannelBlock * plane;
+      if (into_blocks) rows_into_block(from + at, plane, to + at, plane);
+      else block_into_rows(from + at, to + at, plane, plane);
     }
 }
 
