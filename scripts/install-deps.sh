@@ -7,6 +7,9 @@ packages=(
   libboost-dev libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev iproute2 libdnnl-dev
+  # Debian's oneDNN is built with its OpenCL GPU runtime: its CMake package fails without the OpenCL headers, which
+  # it only recommends.
+  ocl-icd-opencl-dev
   clang libclang-rt-14-dev libomp-14-dev
   pybind11-dev python3-dev python3-numpy python3-pytest libdlpack-dev
   dataset-fashion-mnist
