@@ -113,8 +113,8 @@ bool CpuBackend::supports(const Op& op, DType dtype) const {
 
 Layout CpuBackend::convolution_layout(const Shape&, const Shape& output, DType dtype) const {
 #if NNPLUG_HAVE_ONEDNN
-  // oneDNN's float32 convolutions compute in blocks; im2col (a first layer's few input channels) writes them too, in
-  // its output pass, for the convolutions after it.
+  // oneDNN's float32 convolutions compute in blocks; so does a first layer's, whose few input channels leave it to
+  // im2col only where its output is NCHW.
   const bool blocks = channel_blocks_ && dtype == DType::Float32 && output.rank() == 4 && output[1] % kChannelBlock == 0;
   return blocks ? Layout::ChannelBlocks16 : Layout::RowMajor;
 #else

@@ -2,8 +2,8 @@
 // Float32 convolutions on oneDNN's direct kernels (Debian libdnnl 2.6), for the shapes where they beat im2col +
 // Eigen: bench/conv_library_bench measured them 1.5 to 1.7 times faster on every X11 and quick-CNN convolution
 // with 32 or more input channels, reorders to and from NCHW included, and slower on the first layers (one input
-// channel), which keep im2col. Tensors stay NCHW at the op boundary; primitives and the blocked copies they work
-// on are made once per shape and kept.
+// channel) unless their output is in channel blocks. Tensors in either layout are read and written in place where
+// the primitive computes in it; primitives and the copies they need otherwise are made once per shape and kept.
 #include "nnplug/ops.hpp"
 #include "op_checks.hpp"
 
