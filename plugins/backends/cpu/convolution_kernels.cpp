@@ -98,9 +98,8 @@ struct Grouping {
   std::int64_t size(std::int64_t index, std::int64_t n) const { return std::min(group, n - index * group); }
 };
 
-// One sample's output image between the GEMM's (filters, pixels) rows, `ld` apart, and channel blocks of 16: the
-// output of a network's first convolution (im2col's) goes to the layers after it in the layout the convolutions
-// after them read, transposed while it is in cache.
+// One sample's output image between the GEMM's (filters, pixels) rows, `ld` apart, and channel blocks of 16, for an
+// output in blocks that oneDNN leaves to im2col (float64, or a build without oneDNN), transposed while it is in cache.
 template <typename T>
 void rows_into_blocks(const T* rows, std::int64_t ld, T* image, std::int64_t filters, std::int64_t pixels) {
   for (std::int64_t b = 0; b < filters / kChannelBlock; ++b) rows_into_block(rows + b * kChannelBlock * ld, ld, image + b * kChannelBlock * pixels, pixels);
@@ -110,8 +109,8 @@ void blocks_into_rows(const T* image, T* rows, std::int64_t ld, std::int64_t fil
   for (std::int64_t b = 0; b < filters / kChannelBlock; ++b) block_into_rows(image + b * kChannelBlock * pixels, rows + b * kChannelBlock * ld, ld, pixels);
 }
 
-// im2col reads row-major images; an input in channel blocks (a float64 model's, or a convolution oneDNN leaves to
-// im2col) goes through a row-major copy, holding t's values where `values`, and so does its gradient.
+// im2col reads row-major images; an input in channel blocks (float64, or a build without oneDNN) goes through a
+// row-major copy, holding t's values where `values`, and so does its gradient.
 Tensor row_major(const Tensor& t, bool values) {
   if (!t.defined() || t.row_major()) return t;
   Tensor copy = t.backend().empty(t.shape(), t.dtype());
