@@ -65,12 +65,12 @@ void pooling(Backend& be, const Shape& shape, int calls) {
   double forward = 1e300, backward = 1e300, fused = 1e300, separate = 1e300;
   for (int turn = 0; turn < 3; ++turn) {
     forward = std::min(forward, best_per_call<std::micro>([&] { be.run(op::Pool2d{x, y, argmax, PoolKind::Max, g}); }, calls));
-    backward = std::min(backward, best_per_call<std::micro>([&] { be.run(op::Pool2dGrad{dy, argmax, dx, PoolKind::Max, g}); }, calls));
+    backward = std::min(backward, best_per_call<std::micro>([&] { be.run(op::Pool2dGrad{dy, argmax, dx, PoolKind::Max, g, Pointwise::Identity, Tensor()}); }, calls));
     fused = std::min(fused, best_per_call<std::micro>([&] {
       be.run(op::Pool2dGrad{dy, argmax, dx, PoolKind::Max, g, Pointwise::Relu, y});
     }, calls));
     separate = std::min(separate, best_per_call<std::micro>([&] {
-      be.run(op::Pool2dGrad{dy, argmax, dx, PoolKind::Max, g});
+      be.run(op::Pool2dGrad{dy, argmax, dx, PoolKind::Max, g, Pointwise::Identity, Tensor()});
       be.run(op::ActivationGrad{x, x, dx, dx, Pointwise::Relu});
     }, calls));
   }
@@ -101,7 +101,7 @@ void layouts(Backend& be, const Shape& shape, int calls) {
           [&] { be.run(op::BatchNorm{x, gamma, beta, y, mean, invstd, running_mean, running_var}); },
           [&] { be.run(op::BatchNormGrad{x, gamma, dy, mean, invstd, dx, dgamma, dbeta}); },
           [&] { be.run(op::Pool2d{x, pooled_y, argmax, PoolKind::Max, g}); },
-          [&] { be.run(op::Pool2dGrad{pooled_dy, argmax, dx, PoolKind::Max, g}); },
+          [&] { be.run(op::Pool2dGrad{pooled_dy, argmax, dx, PoolKind::Max, g, Pointwise::Identity, Tensor()}); },
           [&] { be.run(op::Dropout{x, y, mask, DropoutKind::Inverted, 0.3, ++seed, 0}); }};
       for (std::size_t k = 0; k < ops.size(); ++k) {
         double& b = best[2 * k + (layout == Layout::RowMajor ? 0 : 1)];
