@@ -26,6 +26,7 @@ efficiency() { awk -v two="$1" -v one="$2" 'BEGIN { printf "%.0f %%", 100 * two 
 have_netns=0
 if [ "$(id -u)" -eq 0 ] && "$root/scripts/netns_cluster.sh" up 2 > /dev/null 2>&1; then have_netns=1; fi
 have_torch=1
+source "$here/torch_malloc.sh"  # PyTorch runs on tcmalloc where it is installed, as in bench/run.sh
 /usr/bin/python3 -c "import torch.distributed" 2> /dev/null || have_torch=0
 
 summary=()
@@ -60,13 +61,13 @@ for model in x10_deep_mlp fashion_mlp; do
   fi
   if [ "$have_torch" = 1 ]; then
     kind=$([ "$short" = x10 ] && echo x10 || echo mlp)
-    t1=$(rate "$(/usr/bin/python3 "$here/torch_ddp.py" "$kind" 1 | tee >(cat >&2))")
-    t2=$(rate "$(/usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 | tee >(cat >&2))")
+    t1=$(rate "$(LD_PRELOAD=$torch_malloc /usr/bin/python3 "$here/torch_ddp.py" "$kind" 1 | tee >(cat >&2))")
+    t2=$(rate "$(LD_PRELOAD=$torch_malloc /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 | tee >(cat >&2))")
     summary+=("pytorch DDP gloo $model: 1 rank $t1 samples/s; 2 ranks over loopback $t2 ($(efficiency "$t2" "$t1"))")
     if [ "$have_netns" = 1 ]; then
       # A bounded wait: once, rank 0 printed its figure and then never exited.
-      ip netns exec nnplug-h1 env GLOO_SOCKET_IFNAME=eth0 timeout 600 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 1 --master 10.222.0.1:29411 > /dev/null &
-      tn=$(rate "$(ip netns exec nnplug-h0 env GLOO_SOCKET_IFNAME=eth0 timeout 600 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 0 --master 10.222.0.1:29411 | tee >(cat >&2))")
+      ip netns exec nnplug-h1 env GLOO_SOCKET_IFNAME=eth0 LD_PRELOAD=$torch_malloc timeout 600 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 1 --master 10.222.0.1:29411 > /dev/null &
+      tn=$(rate "$(ip netns exec nnplug-h0 env GLOO_SOCKET_IFNAME=eth0 LD_PRELOAD=$torch_malloc timeout 600 /usr/bin/python3 "$here/torch_ddp.py" "$kind" 2 256 60 --rank 0 --master 10.222.0.1:29411 | tee >(cat >&2))")
       wait
       summary+=("pytorch DDP gloo $model: 2 ranks over TCP between namespaces (plain) $tn ($(efficiency "$tn" "$t1"))")
     fi

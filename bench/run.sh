@@ -17,12 +17,8 @@ have_torch=1
 coretype=${OPENBLAS_CORETYPE:-}
 grep -q avx512f /proc/cpuinfo && coretype=Cooperlake
 
-# PyTorch allocates its tensors anew at every step. glibc's malloc hands large blocks back to the kernel and takes
-# them again page by page, and where page faults are dear (a virtual machine) that cost PyTorch up to 3.5x of its
-# speed here. PyTorch's CPU performance guide preloads tcmalloc or jemalloc: so does this script, with Debian's
-# libtcmalloc-minimal4 where it is installed (the fastest of the two here). nnplug keeps its buffers between steps.
-torch_malloc=
-[ -e /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ] && torch_malloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+# PyTorch runs on tcmalloc where it is installed (see torch_malloc.sh).
+source "$here/torch_malloc.sh"
 
 bfloat16_cpu=0
 grep -qE 'avx512_bf16|amx_bf16' /proc/cpuinfo && bfloat16_cpu=1
