@@ -33,9 +33,9 @@ BUCKET_CAPS_MB = [1, 2, 4, 8, 16, 25]
 def fit_alpha_beta(sweep):
     """t = a + S / b over the sweep (2 ranks: a = 2 alpha, b = beta): a is the smallest message's time, b the
     slope between the two largest (a least-squares line would let the large sizes' noise swamp the latency). Only
-    sizes up to the largest bucket count: the model sends nothing larger, and above glibc's largest mmap threshold
-    (32 MB) each call maps its buffers anew, which on a VM with dear page faults took a 64 MB all-reduce 70x the
-    time of a 16 MB one."""
+    sizes up to the largest bucket count: the model sends nothing larger, and on the development VM a 64 MB
+    all-reduce once took 70x the time of a 16 MB one (most likely page faults: above glibc's largest mmap threshold,
+    32 MB, a buffer is mapped anew at each call)."""
     sweep = sorted(p for p in sweep if p[0] <= max(BUCKET_CAPS_MB) << 20)
     (s1, t1), (s2, t2) = sweep[-2], sweep[-1]
     return sweep[0][1], (s2 - s1) / (t2 - t1)
