@@ -4,4 +4,8 @@
 # PyTorch up to 3.5x of its speed on the development machine. PyTorch's CPU performance guide preloads tcmalloc or
 # jemalloc; tcmalloc was the faster of the two there. nnplug keeps its buffers from one step to the next.
 torch_malloc=
-if [ -e /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ]; then torch_malloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4; fi
+if [ -e /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ]; then
+  torch_malloc=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+else
+  echo "PyTorch runs on glibc's malloc, which may understate its speed: apt-get install libtcmalloc-minimal4" >&2
+fi
