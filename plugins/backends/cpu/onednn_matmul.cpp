@@ -36,14 +36,16 @@ memory::desc matrix(std::int64_t rows, std::int64_t cols, bool transposed, memor
 // A product's primitive and, in mixed precision, the bfloat16 copies of its inputs, made once per shape.
 struct Plan {
   memory::desc a_user, b_user, c_user, bias_user;  // as the op's float32 tensors hold them
-  std::optional<memory> a_low, b_low;   // rounded to bfloat16, row-major
+  // Rounded to bfloat16 in the op's own strides: rounding is then one plain pass, where making a transposed
+  // input row-major cost half as much as the product (73 us for the demo's W1 against its 131 us product).
+  std::optional<memory> a_low, b_low;
   dnnl::matmul product;
 
   Plan(OnednnLibrary& lib, const Key& k)
       : a_user(matrix(k.m, k.k, k.trans_a, kF32)), b_user(matrix(k.k, k.n, k.trans_b, kF32)), c_user(matrix(k.m, k.n, false, kF32)) {
     if (k.bfloat16) {
-      a_low.emplace(matrix(k.m, k.k, false, kBf16), lib.engine);
-      b_low.emplace(matrix(k.k, k.n, false, kBf16), lib.engine);
+      a_low.emplace(matrix(k.m, k.k, k.trans_a, kBf16), lib.engine);
+      b_low.emplace(matrix(k.k, k.n, k.trans_b, kBf16), lib.engine);
     }
     dnnl::primitive_attr attr;
     if (k.alpha != 1.0) attr.set_output_scales(0, {static_cast<float>(k.alpha)});
