@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -297,6 +298,29 @@ TEST(CpuBackend, BfloatGemmsRoundTheirInputs) {
   Tensor a = tensor(*be, Shape{m, k}, av, DType::Float32), b = tensor(*be, Shape{n, k}, bv, DType::Float32), ct = be->empty(Shape{m, n}, DType::Float32);
   be->run(op::Gemm{.a = a, .b = b, .c = ct, .trans_b = true});
   EXPECT_GT(relative_rms(to_host<double>(ct), naive_gemm(av, m, k, false, bv, n, k, true)), 1e-4) << "not computed in bfloat16";
+}
+
+// How a mixed-precision product rounds its inputs: to the nearest bfloat16 (8 significant bits, so next to 1 the
+// neighbours are 2^-7 apart), ties to the even neighbour, NaN kept; with the input as stored and transposed. C = A x 1
+// shows each rounded value exactly.
+TEST(CpuBackend, BfloatGemmsRoundToNearestTiesToEven) {
+  std::string why;
+  const auto be = bfloat16_backend(why);
+  if (!be) GTEST_SKIP() << why;
+  const double e = std::ldexp(1.0, -7), nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> values{1 + 0.75 * e, 1 + 0.5 * e, 1 + 1.5 * e, -(1 + 0.75 * e), nan};
+  const std::vector<double> want{1 + e, 1, 1 + 2 * e, -(1 + e), nan};  // truncation would give 1, 1, 1 + e, -1
+  const std::int64_t m = static_cast<std::int64_t>(values.size());
+  Tensor one = tensor(*be, Shape{1, 1}, {1.0}, DType::Float32), c = be->empty(Shape{m, 1}, DType::Float32);
+  for (const bool transposed : {false, true}) {
+    Tensor a = tensor(*be, transposed ? Shape{1, m} : Shape{m, 1}, values, DType::Float32);
+    be->run(op::Gemm{.a = a, .b = one, .c = c, .trans_a = transposed});
+    const auto got = to_host<double>(c);
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      if (std::isnan(want[i])) EXPECT_TRUE(std::isnan(got[i])) << "transposed " << transposed;
+      else EXPECT_EQ(got[i], want[i]) << "value " << values[i] << ", transposed " << transposed;
+    }
+  }
 }
 
 // 2x2 max pooling has its own loops (AVX-512 ones for float32): values, argmax and gradient against a naive scan
