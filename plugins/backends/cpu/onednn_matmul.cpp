@@ -2,7 +2,6 @@
 
 #if NNPLUG_HAVE_ONEDNN
 
-#include <bit>
 #include <compare>
 #include <cstdint>
 #include <unordered_map>
@@ -10,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "bfloat16.hpp"
 #include "kernels.hpp"
 #include "onednn_library.hpp"
 
@@ -39,8 +39,8 @@ memory::desc matrix(std::int64_t rows, std::int64_t cols, bool transposed, memor
 // A product's primitive and, in mixed precision, the bfloat16 copies of its inputs, made once per shape.
 struct Plan {
   memory::desc a_user, b_user, c_user, bias_user;  // as the op's float32 tensors hold them
-  // Rounded to bfloat16 in the op's own strides: rounding is then one plain pass, where making a transposed
-  // input row-major cost half as much as the product (73 us for the demo's W1 against its 131 us product).
+  // Rounded to bfloat16 in the op's own strides, so that rounding is one plain pass (round_to_bfloat16); a
+  // transposed input made row-major cost half its product (73 against 131 us for the demo's W1).
   std::optional<memory> a_low, b_low;
   dnnl::matmul product;
 
@@ -63,18 +63,13 @@ struct Plan {
   }
 };
 
-// t's values rounded to bfloat16 (to nearest, ties to even; NaN stays NaN) into `to`, which has t's strides: a plain
-// pass on every thread. oneDNN's reorder took 60 us for the demo's batch of 128 x 784; with this loop the demo
-// trains 1.17-1.41x faster in bfloat16.
+// t's values rounded to bfloat16 into `to`, which has t's strides: a plain pass on every thread. oneDNN's reorder
+// took 60 us for the demo's batch of 128 x 784; with this loop the demo trains 1.17-1.41x faster in bfloat16.
 void round_to_bfloat16(const Tensor& t, memory& to) {
   const float* from = t.data<float>();
   auto* low = static_cast<std::uint16_t*>(to.get_data_handle());
   parallel_chunks(t.numel(), [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) {
-      const std::uint32_t bits = std::bit_cast<std::uint32_t>(from[i]);
-      const bool nan = (bits & 0x7fffffffu) > 0x7f800000u;
-      low[i] = nan ? std::uint16_t(0x7fc0) : static_cast<std::uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
-    }
+    for (std::int64_t i = begin; i < end; ++i) low[i] = backends::to_bfloat16(from[i]);
   });
 }
 
@@ -96,12 +91,8 @@ OnednnGemmDone onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, st
     auto& slot = plans()[key];
     if (!slot) slot = std::make_unique<Plan>(lib, key);
     Plan& p = *slot;
-    memory a = user_memory(lib, p.a_user, o.a), b = user_memory(lib, p.b_user, o.b);
-    if (p.a_low) {
-      round_to_bfloat16(o.a, *p.a_low);
-      round_to_bfloat16(o.b, *p.b_low);
-      a = *p.a_low, b = *p.b_low;
-    }
+    if (p.a_low) round_to_bfloat16(o.a, *p.a_low), round_to_bfloat16(o.b, *p.b_low);
+    const memory a = p.a_low ? *p.a_low : user_memory(lib, p.a_user, o.a), b = p.b_low ? *p.b_low : user_memory(lib, p.b_user, o.b);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, user_memory(lib, p.c_user, o.c)}};
     if (bias) args.emplace(DNNL_ARG_BIAS, user_memory(lib, p.bias_user, o.bias));
     p.product.execute(lib.stream, args);

@@ -2,11 +2,11 @@
 
 #include <climits>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "bfloat16.hpp"
 #include "mpi_job.hpp"
 #include "nnplug/backend.hpp"
 
@@ -41,21 +41,8 @@ std::string library_version() {
 }
 
 // bfloat16 on the wire. MPI has no bfloat16 type: values travel as 16-bit words and are summed by sum_bfloat16.
-// Rounding is to nearest, ties to even, as PyTorch's float-to-bfloat16 conversion; a NaN stays a NaN.
-std::uint16_t to_bfloat16(float value) {
-  std::uint32_t bits = 0;
-  std::memcpy(&bits, &value, sizeof bits);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((bits >> 16) | 0x40u);
-  bits += 0x7fffu + ((bits >> 16) & 1u);
-  return static_cast<std::uint16_t>(bits >> 16);
-}
-
-float from_bfloat16(std::uint16_t word) {
-  const std::uint32_t bits = std::uint32_t{word} << 16;
-  float value = 0;
-  std::memcpy(&value, &bits, sizeof value);
-  return value;
-}
+using backends::from_bfloat16;
+using backends::to_bfloat16;
 
 // The loops below run over every gradient at every step: they are compiled for AVX-512 and AVX2 as well, and the
 // best the CPU has is chosen when the plugin loads (function multi-versioning). AVX2 halves their time against
