@@ -25,7 +25,7 @@ grep -qE 'avx512_bf16|amx_bf16' /proc/cpuinfo && bfloat16_cpu=1
 precisions=(float32)
 [ "$bfloat16_cpu" -eq 1 ] && precisions+=(bfloat16)
 
-best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+faster() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }  # faster A B: whether rate A beats rate B
 rounds=${ROUNDS:-2}  # see compare
 
 # ours PRECISION and theirs PRECISION BLAS_THREADS TORCH_THREADS: one training run of $model (best epoch of
@@ -47,23 +47,26 @@ theirs() {
 # runs: the speed of a shared virtual machine drifts by up to 2x from minute to minute, and in rounds both sides
 # meet the same minutes (one pass, nnplug first, gave ratios from 2.0 to 3.0 within an hour on the development VM).
 compare() {
-  model=$1 spec=$2 epochs=$3 limit=${4:-}
-  local rate precision blas threads round
-  local a=0 b=0 c=0 d=0  # nnplug float32, PyTorch float32, nnplug best, PyTorch best
+  local model=$1 spec=$2 epochs=$3 limit=${4:-} rate precision blas threads round
+  # Each side's best rate in float32 and in any setting, with the setting (PyTorch's: precision, OpenBLAS
+  # threads, torch threads).
+  local ours_float32=0 theirs_float32=0 theirs_float32_setting="" ours_best=0 ours_best_setting="" theirs_best=0 theirs_best_setting=""
   for ((round = 1; round <= rounds; round++)); do
     echo "$model: round $round of $rounds" >&2
     for precision in "${precisions[@]}"; do
       rate=$(ours "$precision")
-      [ "$precision" = float32 ] && a=$(best "$rate" "$a")
-      c=$(best "$rate" "$c")
+      if [ "$precision" = float32 ] && faster "$rate" "$ours_float32"; then ours_float32=$rate; fi
+      if faster "$rate" "$ours_best"; then ours_best=$rate ours_best_setting=$precision; fi
     done
     [ "$have_torch" -eq 1 ] || continue
     for precision in "${precisions[@]}"; do
       for blas in 1 2; do
         for threads in 1 2; do
           rate=$(theirs "$precision" "$blas" "$threads")
-          [ "$precision" = float32 ] && b=$(best "$rate" "$b")
-          d=$(best "$rate" "$d")
+          if [ "$precision" = float32 ] && faster "$rate" "$theirs_float32"; then
+            theirs_float32=$rate theirs_float32_setting="$blas, $threads"
+          fi
+          if faster "$rate" "$theirs_best"; then theirs_best=$rate theirs_best_setting="$precision, $blas, $threads"; fi
         done
       done
     done
@@ -72,9 +75,10 @@ compare() {
     echo "python3-torch is not installed: no PyTorch figure (apt-get install python3-torch libopenblas0-pthread libtcmalloc-minimal4)"
     return
   fi
-  awk -v m="$model" -v a="$a" -v b="$b" -v c="$c" -v d="$d" -v r="$rounds" 'BEGIN {
-    printf "%s float32: nnplug %d samples/s, pytorch best float32 %d samples/s: ratio %.2f (best of %d rounds)\n", m, a, b, a / b, r
-    printf "%s best of every setting: nnplug %d samples/s, pytorch %d samples/s: ratio %.2f (best of %d rounds)\n", m, c, d, c / d, r }'
+  echo "$model float32: nnplug $ours_float32 samples/s, pytorch best float32 $theirs_float32 samples/s" \
+    "(OpenBLAS threads, torch threads: $theirs_float32_setting): ratio $(awk -v a="$ours_float32" -v b="$theirs_float32" 'BEGIN { printf "%.2f", a / b }')"
+  echo "$model best of every setting: nnplug $ours_best samples/s ($ours_best_setting), pytorch $theirs_best samples/s" \
+    "($theirs_best_setting): ratio $(awk -v a="$ours_best" -v b="$theirs_best" 'BEGIN { printf "%.2f", a / b }') (best of $rounds rounds)"
 }
 
 # Peak memory (maximum resident set size) of training the demo MLP: nnplug's `train` against the PyTorch loop on
