@@ -28,8 +28,8 @@ precisions=(float32)
 faster() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }  # faster A B: whether rate A beats rate B
 rounds=${ROUNDS:-2}  # see compare
 
-# ours PRECISION and theirs PRECISION BLAS_THREADS TORCH_THREADS: one training run of $model (best epoch of
-# $epochs), samples/s on stdout, its report on stderr.
+# ours PRECISION and theirs PRECISION BLAS_THREADS TORCH_THREADS: one training run of compare's $model (best epoch
+# of its $epochs, on its $limit), samples/s on stdout, its report on stderr.
 ours() {
   "$build/bench/train_throughput" "$here/../examples/$spec" --epochs "$epochs" ${limit:+--limit "$limit"} \
     --backend "{\"type\": \"cpu\", \"precision\": \"$1\"}" | tee >(cat >&2) | awk '/^RESULT/ {print $3}'
