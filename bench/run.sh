@@ -45,7 +45,7 @@ theirs() {
 # own thread count and OpenBLAS' (two pools of two threads oversubscribe two cores) and of float32 and bfloat16
 # autocast. Every setting of both runs once a round, $rounds rounds, and each side's figure is the best of its
 # runs: the speed of a shared virtual machine drifts by up to 2x from minute to minute, and in rounds both sides
-# meet the same minutes (one pass, nnplug first, gave ratios from 2.0 to 3.0 within an hour on the development VM).
+# meet the same minutes (docs/performance.md, "Measuring on a drifting machine").
 compare() {
   local model=$1 spec=$2 epochs=$3 limit=${4:-} rate precision blas threads round
   # Each side's best rate in float32 and in any setting, with the setting (PyTorch's: precision, OpenBLAS
