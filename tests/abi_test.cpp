@@ -57,6 +57,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {16, 0xd4de1a661bb3d597ULL},
     {17, 0x388da5563d23819dULL},
     {18, 0xea8835245682eb5cULL},
+    {19, 0x956fa5bc1806d8d1ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

@@ -323,6 +323,59 @@ TEST(CpuBackend, BfloatGemmsRoundToNearestTiesToEven) {
   }
 }
 
+// The nearest bfloat16 to x (8 significant bits, ties to even), for values well inside float's range.
+double nearest_bfloat16(double x) {
+  int e = 0;
+  const double f = std::frexp(x, &e);  // x = f 2^e, 0.5 <= |f| < 1
+  return std::ldexp(std::nearbyint(std::ldexp(f, 8)), e - 8);
+}
+
+// A mixed-precision backend keeps a product's inputs rounded from one product to the next while they do not change
+// (cpu_buffer.hpp). Here every way of changing them comes between two products of A x 1 (which show A's rounded
+// values exactly): an upload, ops writing A or a part of it, a product writing it, an Adam step on it, a write
+// in place, and writes through data() at any time after. A copy kept too long shows the old values.
+TEST(CpuBackend, BfloatGemmsReadTheirInputsAsTheyAreNow) {
+  std::string why;
+  const auto be = bfloat16_backend(why);
+  if (!be) GTEST_SKIP() << why;
+  const std::int64_t m = 6;
+  Tensor a = tensor(*be, Shape{m, 1}, {1, 2, 3, 4, 5, 6}, DType::Float32), one = tensor(*be, Shape{1, 1}, {1.0}, DType::Float32);
+  Tensor c = be->empty(Shape{m, 1}, DType::Float32);
+  const auto product_shows = [&](const std::vector<double>& want, const std::string& after) {
+    be->run(op::Gemm{.a = a, .b = one, .c = c});
+    EXPECT_EQ(to_host<double>(c), want) << "after " << after;
+  };
+  product_shows({1, 2, 3, 4, 5, 6}, "the first upload");
+  product_shows({1, 2, 3, 4, 5, 6}, "nothing");
+  from_host(a, std::vector<float>{7, 8, 9, 10, 11, 12});
+  product_shows({7, 8, 9, 10, 11, 12}, "an upload");
+  be->run(op::Fill{.out = a, .value = 5});
+  product_shows({5, 5, 5, 5, 5, 5}, "a fill");
+  be->run(op::Fill{.out = a.rows(2, 4), .value = -1});
+  product_shows({5, 5, -1, -1, 5, 5}, "a fill of rows 2 and 3");
+  Tensor b = tensor(*be, Shape{m, 1}, {2, 4, 6, 8, 10, 12}, DType::Float32);
+  be->run(op::Gemm{.a = b, .b = one, .c = a});
+  product_shows({2, 4, 6, 8, 10, 12}, "a product into it");
+
+  // Adam's first step moves every value by lr against its gradient's sign: 2 - 0.3 is not a bfloat16.
+  Tensor grad = tensor(*be, Shape{m, 1}, {1, -1, 1, -1, 1, -1}, DType::Float32);
+  Tensor moment = tensor(*be, Shape{m, 1}, std::vector<double>(m, 0.0), DType::Float32), second = tensor(*be, Shape{m, 1}, std::vector<double>(m, 0.0), DType::Float32);
+  be->run(op::AdamStep{.param = a, .grad = grad, .m = moment, .v = second, .lr = 0.3});
+  std::vector<double> stepped = to_host<double>(a);
+  for (double& v : stepped) v = nearest_bfloat16(v);
+  EXPECT_NE(stepped[0], 2 - 0.3) << "the step must land between bfloat16 values";
+  product_shows(stepped, "an Adam step");
+
+  auto* in_place = static_cast<float*>(be->write_in_place(a));
+  std::copy_n(std::vector<float>{3, 1, 4, 1, 5, 9}.begin(), m, in_place);
+  product_shows({3, 1, 4, 1, 5, 9}, "a write in place");
+  float* address = a.data<float>();
+  address[0] = 100;
+  product_shows({100, 1, 4, 1, 5, 9}, "a write through data()");
+  address[5] = -100;
+  product_shows({100, 1, 4, 1, 5, -100}, "a second write through the same address");
+}
+
 // 2x2 max pooling has its own loops (AVX-512 ones for float32): values, argmax and gradient against a naive scan
 // in row-major order, with many ties (values from {0, 1, 2, 3}: the first maximum must win, as in PyTorch), rows
 // of 2 to 20 outputs, odd sizes, in both dtypes. Through a ReLU before it (input_activation), the inputs are a

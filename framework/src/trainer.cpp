@@ -48,8 +48,9 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
   gathered_in_place_ = be.host_addressable() && data.x.dtype() == model_.dtype() && n > 0;
   if (gathered_in_place_) {
     ensure(x_, be, data.sample_shape.with_batch(n), model_.dtype());
-    if (model_.dtype() == DType::Float64) data.x.gather_rows(rows, features, x_.data<double>());
-    else data.x.gather_rows(rows, features, x_.data<float>());
+    void* x = be.write_in_place(x_);
+    if (model_.dtype() == DType::Float64) data.x.gather_rows(rows, features, static_cast<double*>(x));
+    else data.x.gather_rows(rows, features, static_cast<float*>(x));
   } else {
     data.x.gather_rows(rows, features, host_x_);
   }
@@ -190,8 +191,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                       counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
         };
         if (!gathered_in_place_) host_x_.visit([&](auto& values) { augment(values.data()); });
-        else if (model_.dtype() == DType::Float64) augment(x_.data<double>());
-        else augment(x_.data<float>());
+        else if (model_.dtype() == DType::Float64) augment(static_cast<double*>(model_.backend().write_in_place(x_)));
+        else augment(static_cast<float*>(model_.backend().write_in_place(x_)));
       }
       if (shard.size() > 0) upload_batch(train.sample_shape);
       model_.set_sample_offset(shard.begin);

@@ -12,27 +12,13 @@
 
 #include <fmt/format.h>
 
+#include "cpu_buffer.hpp"
 #include "kernels.hpp"
 #include "nnplug/custom_op.hpp"
 
 namespace nnplug::cpu {
 
 namespace {
-
-class CpuBuffer final : public Buffer {
- public:
-  CpuBuffer(std::shared_ptr<CpuBackend> owner, std::size_t bytes)
-      : owner_(std::move(owner)), bytes_(bytes), data_(owner_->allocator().allocate(bytes)) {}
-  ~CpuBuffer() override { owner_->allocator().release(data_, bytes_); }
-  void* data() override { return data_; }
-  std::size_t bytes() const override { return bytes_; }
-  Backend& backend() override { return *owner_; }
-
- private:
-  std::shared_ptr<CpuBackend> owner_;  // the backend (and its allocator) outlives every buffer
-  std::size_t bytes_;
-  void* data_;
-};
 
 // Eigen sizes its GEMM blocks from the cache sizes it detects. These virtual machines report a 532 MB L3, which
 // makes Eigen choose blocks far too large for the real caches; measured here, stating realistic sizes raised the
@@ -96,13 +82,23 @@ std::shared_ptr<Buffer> CpuBackend::allocate(std::size_t bytes) {
 void CpuBackend::upload(const Tensor& dst, const void* host, std::size_t bytes) {
   require(same_backend(dst, this) && bytes <= dst.bytes(), "upload",
           [&] { return fmt::format("{} bytes do not fit tensor {}", bytes, dst.describe()); });
+  const InsideBackend inside;
+  cpu_buffer(dst).drop_copies(dst);
   std::memcpy(dst.data(), host, bytes);
 }
 
 void CpuBackend::download(void* host, const Tensor& src, std::size_t bytes) {
   require(same_backend(src, this) && bytes <= src.bytes(), "download",
           [&] { return fmt::format("{} bytes asked of tensor {}", bytes, src.describe()); });
+  const InsideBackend inside;
   std::memcpy(host, src.data(), bytes);
+}
+
+void* CpuBackend::write_in_place(const Tensor& t) {
+  require(same_backend(t, this) && t.defined(), "write_in_place", [&] { return fmt::format("tensor {} is not this backend's", t.describe()); });
+  const InsideBackend inside;
+  cpu_buffer(t).drop_copies(t);
+  return t.data();
 }
 
 bool CpuBackend::supports(const Op& op, DType dtype) const {
@@ -124,18 +120,34 @@ Layout CpuBackend::convolution_layout(const Shape&, const Shape& output, DType d
 }
 
 void CpuBackend::run(const Op& op) {
+  const InsideBackend inside;
   check_layouts(op);
-  std::visit(
-      [this](const auto& o) {
-        using Kind = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<Kind, op::Custom>) {
-          require(o.kernel && o.kernel->backend == name(), "custom", "the op's kernel is not a cpu kernel");
-          o.kernel->run(OpCall(*o.kernel->op, *this, o.inputs, o.outputs, o.attributes));
-        } else if constexpr (std::is_same_v<Kind, op::Conv2d> || std::is_same_v<Kind, op::Conv2dGrad> || std::is_same_v<Kind, op::Gemm>)
-          run_kernel(o, bfloat16_);
-        else run_kernel(o);
-      },
-      op);
+  // Mixed precision keeps the products' inputs rounded to bfloat16 while nothing changes them (cpu_buffer.hpp): an
+  // Adam step updates its parameter's copy, and any other copy of a tensor the op names is dropped, even when the
+  // op throws half-way.
+  std::uint16_t* updated = nullptr;
+  try {
+    std::visit(
+        [&](const auto& o) {
+          using Kind = std::decay_t<decltype(o)>;
+          if constexpr (std::is_same_v<Kind, op::Custom>) {
+            require(o.kernel && o.kernel->backend == name(), "custom", "the op's kernel is not a cpu kernel");
+            o.kernel->run(OpCall(*o.kernel->op, *this, o.inputs, o.outputs, o.attributes));
+          } else if constexpr (std::is_same_v<Kind, op::Conv2d> || std::is_same_v<Kind, op::Conv2dGrad> || std::is_same_v<Kind, op::Gemm>) {
+            run_kernel(o, bfloat16_);
+          } else if constexpr (std::is_same_v<Kind, op::AdamStep>) {
+            if (bfloat16_ && o.param.dtype() == DType::Float32) updated = cpu_buffer(o.param).copy_to_update(o.param);
+            run_kernel(o, updated);
+          } else {
+            run_kernel(o);
+          }
+        },
+        op);
+  } catch (...) {
+    if (bfloat16_) drop_copies_touched_by(op, nullptr);
+    throw;
+  }
+  if (bfloat16_) drop_copies_touched_by(op, updated);
 }
 
 }  // namespace nnplug::cpu

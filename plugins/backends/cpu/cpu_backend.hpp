@@ -23,6 +23,7 @@ class CpuBackend final : public Backend {
   bool supports(const Op& op, DType dtype) const override;
   void run(const Op& op) override;
   bool host_addressable() const override { return true; }  // ops run synchronously on host memory
+  void* write_in_place(const Tensor& t) override;
   bool has_layout(Layout) const override { return true; }
   // Channel blocks for float32 outputs whose channels fill whole blocks, where oneDNN is in the build (its direct
   // kernels compute in them): the next convolution, batch norm, pooling and dropout read them without a reorder.

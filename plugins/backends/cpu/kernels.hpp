@@ -53,7 +53,8 @@ void run_kernel(const op::ClassLoss& o);
 void run_kernel(const op::ElementwiseLoss& o);
 void run_kernel(const op::CountCorrect& o);
 void run_kernel(const op::SgdStep& o);
-void run_kernel(const op::AdamStep& o);
+// rounded_param: where not null, param's values rounded to bfloat16 (cpu_buffer.hpp), written as param is.
+void run_kernel(const op::AdamStep& o, std::uint16_t* rounded_param = nullptr);
 void run_kernel(const op::AdagradStep& o);
 void run_kernel(const op::RmspropStep& o);
 void run_kernel(const op::AdadeltaStep& o);

@@ -8,8 +8,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
-#include "bfloat16.hpp"
+#include "cpu_buffer.hpp"
 #include "kernels.hpp"
 #include "onednn_library.hpp"
 
@@ -36,19 +37,21 @@ memory::desc matrix(std::int64_t rows, std::int64_t cols, bool transposed, memor
   return {{rows, cols}, type, transposed ? memory::dims{1, rows} : memory::dims{cols, 1}};
 }
 
-// A product's primitive and, in mixed precision, the bfloat16 copies of its inputs, made once per shape.
+// A product's primitive, made once per shape.
 struct Plan {
   memory::desc a_user, b_user, c_user, bias_user;  // as the op's float32 tensors hold them
-  // Rounded to bfloat16 in the op's own strides, so that rounding is one plain pass (round_to_bfloat16); a
-  // transposed input made row-major cost half its product (73 against 131 us for the demo's W1).
-  std::optional<memory> a_low, b_low;
+  // Mixed precision: the inputs rounded to bfloat16 in the op's own strides, so that rounding is one plain pass
+  // whose copy any product can read (cpu_buffer.hpp); a transposed input made row-major cost half its product (73
+  // against 131 us for the demo's W1). The scratch holds an input whose buffer keeps no copies.
+  std::optional<memory::desc> a_low, b_low;
+  std::vector<std::uint16_t> a_scratch, b_scratch;
   dnnl::matmul product;
 
   Plan(OnednnLibrary& lib, const Key& k)
       : a_user(matrix(k.m, k.k, k.trans_a, kF32)), b_user(matrix(k.k, k.n, k.trans_b, kF32)), c_user(matrix(k.m, k.n, false, kF32)) {
     if (k.bfloat16) {
-      a_low.emplace(matrix(k.m, k.k, k.trans_a, kBf16), lib.engine);
-      b_low.emplace(matrix(k.k, k.n, k.trans_b, kBf16), lib.engine);
+      a_low = matrix(k.m, k.k, k.trans_a, kBf16);
+      b_low = matrix(k.k, k.n, k.trans_b, kBf16);
     }
     dnnl::primitive_attr attr;
     if (k.alpha != 1.0) attr.set_output_scales(0, {static_cast<float>(k.alpha)});
@@ -57,20 +60,17 @@ struct Plan {
     if (k.relu) post.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, static_cast<float>(k.relu_slope), 0.0f);
     attr.set_post_ops(post);
     if (k.bias) bias_user = memory::desc({1, k.n}, kF32, memory::dims{k.n, 1});
-    const auto a_desc = a_low ? a_low->get_desc() : a_user, b_desc = b_low ? b_low->get_desc() : b_user;
+    const auto a_desc = a_low.value_or(a_user), b_desc = b_low.value_or(b_user);
     const auto desc = k.bias ? dnnl::matmul::desc(a_desc, b_desc, bias_user, c_user) : dnnl::matmul::desc(a_desc, b_desc, c_user);
     product = dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, lib.engine));
   }
 };
 
-// t's values rounded to bfloat16 into `to`, which has t's strides: a plain pass on every thread. oneDNN's reorder
-// took 60 us for the demo's batch of 128 x 784; with this loop the demo trains 1.17-1.41x faster in bfloat16.
-void round_to_bfloat16(const Tensor& t, memory& to) {
-  const float* from = t.data<float>();
-  auto* low = static_cast<std::uint16_t*>(to.get_data_handle());
-  parallel_chunks(t.numel(), [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) low[i] = backends::to_bfloat16(from[i]);
-  });
+// t rounded to bfloat16 (cpu_buffer.hpp), as oneDNN memory of the plan's bfloat16 desc. A plain loop on every
+// thread rounds it: oneDNN's reorder took 60 us for the demo's batch of 128 x 784, and with the loop the demo
+// trained 1.17-1.41x faster in bfloat16.
+memory rounded(OnednnLibrary& lib, const memory::desc& desc, const Tensor& t, std::vector<std::uint16_t>& scratch) {
+  return {desc, lib.engine, const_cast<std::uint16_t*>(cpu_buffer(t).rounded(t, scratch))};
 }
 
 std::map<Key, std::unique_ptr<Plan>>& plans() {  // guarded by the library's lock
@@ -91,8 +91,8 @@ OnednnGemmDone onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, st
     auto& slot = plans()[key];
     if (!slot) slot = std::make_unique<Plan>(lib, key);
     Plan& p = *slot;
-    if (p.a_low) round_to_bfloat16(o.a, *p.a_low), round_to_bfloat16(o.b, *p.b_low);
-    const memory a = p.a_low ? *p.a_low : user_memory(lib, p.a_user, o.a), b = p.b_low ? *p.b_low : user_memory(lib, p.b_user, o.b);
+    const memory a = p.a_low ? rounded(lib, *p.a_low, o.a, p.a_scratch) : user_memory(lib, p.a_user, o.a);
+    const memory b = p.b_low ? rounded(lib, *p.b_low, o.b, p.b_scratch) : user_memory(lib, p.b_user, o.b);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, user_memory(lib, p.c_user, o.c)}};
     if (bias) args.emplace(DNNL_ARG_BIAS, user_memory(lib, p.bias_user, o.bias));
     p.product.execute(lib.stream, args);

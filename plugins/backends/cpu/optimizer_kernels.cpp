@@ -1,6 +1,8 @@
 // Fused optimizer steps: one pass over each parameter tensor, reading param, grad and state once.
 #include <cmath>
+#include <type_traits>
 
+#include "bfloat16.hpp"
 #include "kernels.hpp"
 #include "op_constants.hpp"
 
@@ -29,9 +31,9 @@ void sgd_range(T* __restrict w, const T* __restrict g, T* __restrict v, std::int
 
 using backends::AdamConstants;
 
-template <typename T, bool kAmsgrad>
+template <typename T, bool kAmsgrad, bool kRounded>
 void adam_range(T* __restrict w, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vmax,
-                std::int64_t begin, std::int64_t end, AdamConstants<T> c) {
+                std::uint16_t* __restrict rounded, std::int64_t begin, std::int64_t end, AdamConstants<T> c) {
   for (std::int64_t i = begin; i < end; ++i) {
     const T gi = g[i] + c.l2 * w[i];
     const T mi = c.beta1 * m[i] + c.one_minus_beta1 * gi;
@@ -40,6 +42,7 @@ void adam_range(T* __restrict w, const T* __restrict g, T* __restrict m, T* __re
     v[i] = vi;
     if constexpr (kAmsgrad) vi = vmax[i] = vmax[i] > vi ? vmax[i] : vi;
     w[i] = w[i] * c.decay - c.step_size * mi / (std::sqrt(vi) * c.inv_sqrt_bias2 + c.eps);
+    if constexpr (kRounded) rounded[i] = backends::to_bfloat16(w[i]);
   }
 }
 
@@ -64,7 +67,7 @@ void run_kernel(const op::SgdStep& o) {
   });
 }
 
-void run_kernel(const op::AdamStep& o) {
+void run_kernel(const op::AdamStep& o, std::uint16_t* rounded_param) {
   kChecks.adam_step(o);
   with_float_type(o.param, "adam_step", [&](auto tag) {
     using T = decltype(tag);
@@ -74,9 +77,11 @@ void run_kernel(const op::AdamStep& o) {
     T* m = o.m.data<T>();
     T* v = o.v.data<T>();
     T* vmax = o.amsgrad ? o.v_max.data<T>() : nullptr;
+    std::uint16_t* rounded = std::is_same_v<T, float> ? rounded_param : nullptr;
     parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
-      if (o.amsgrad) adam_range<T, true>(w, g, m, v, vmax, b, e, c);
-      else adam_range<T, false>(w, g, m, v, vmax, b, e, c);
+      if (rounded) o.amsgrad ? adam_range<T, true, true>(w, g, m, v, vmax, rounded, b, e, c) : adam_range<T, false, true>(w, g, m, v, vmax, rounded, b, e, c);
+      else if (o.amsgrad) adam_range<T, true, false>(w, g, m, v, vmax, rounded, b, e, c);
+      else adam_range<T, false, false>(w, g, m, v, vmax, rounded, b, e, c);
     });
   });
 }

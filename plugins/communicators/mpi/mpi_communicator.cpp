@@ -224,7 +224,7 @@ void MpiCommunicator::broadcast(const Tensor& t, int root) {
   void* data = nullptr;
   if (backend.host_addressable()) {
     backend.synchronize();
-    data = t.data();
+    data = backend.write_in_place(t);  // every rank's write ends before its next op
   } else {
     staging.resize(t.bytes());
     if (rank_ == root) backend.download(staging.data(), t, t.bytes());

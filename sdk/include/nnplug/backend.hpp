@@ -62,6 +62,16 @@ class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
   // directly once synchronize() has returned; otherwise such code copies through upload() and download().
   virtual bool host_addressable() const { return false; }
 
+  // On a host-addressable backend: the address of t's first element, for the caller to write t's values there
+  // (as upload() would, without the copy) and finish before it runs the next op. Unlike an address taken with
+  // data(), this tells the backend that t's values change, so a backend that keeps values derived from its tensors
+  // (the CPU backend's bfloat16 copies of a product's inputs) keeps them for t's buffer; through data() it cannot
+  // tell when they change and keeps none. Other backends throw BackendError.
+  virtual void* write_in_place(const Tensor& t) {
+    if (!host_addressable()) throw BackendError(fmt::format("{} tensors are not host memory: write them with upload()", name()));
+    return t.data();
+  }
+
   // Runs `body`, which issues the ops of one named part of a step ("forward", "update") and is called again and
   // again with the same tensors. A backend may record those ops and, once body issues the same ops again (equal
   // tensors, shapes and attributes; only learning rates, step counts and seeds may differ), launch the recorded

@@ -1,0 +1,106 @@
+#include "cpu_buffer.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+#include "bfloat16.hpp"
+#include "cpu_backend.hpp"
+#include "kernels.hpp"
+#include "op_signature.hpp"
+
+namespace nnplug::cpu {
+
+namespace {
+
+thread_local int inside_backend = 0;
+
+// A tensor's place in its buffer in bytes, so that views of any dtype compare.
+std::size_t first_byte(const Tensor& t) { return t.offset() * dtype_size(t.dtype()); }
+std::size_t end_byte(const Tensor& t) { return first_byte(t) + t.bytes(); }
+
+void round_to_bfloat16(const float* from, std::uint16_t* to, std::int64_t n) {
+  parallel_chunks(n, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) to[i] = backends::to_bfloat16(from[i]);
+  });
+}
+
+void drop_copies_of(const Tensor& t, const std::uint16_t* kept) {
+  if (t.defined()) cpu_buffer(t).drop_copies(t, kept);
+}
+
+}  // namespace
+
+InsideBackend::InsideBackend() { ++inside_backend; }
+InsideBackend::~InsideBackend() { --inside_backend; }
+
+CpuBuffer::CpuBuffer(std::shared_ptr<CpuBackend> owner, std::size_t bytes)
+    : owner_(std::move(owner)), bytes_(bytes), data_(owner_->allocator().allocate(bytes)) {}
+
+CpuBuffer::~CpuBuffer() {
+  for (const Copy& c : copies_) owner_->allocator().release(c.values, c.count * sizeof(std::uint16_t));
+  owner_->allocator().release(data_, bytes_);
+}
+
+void* CpuBuffer::data() {
+  if (inside_backend == 0) exposed_.store(true, std::memory_order_relaxed);
+  return data_;
+}
+
+Backend& CpuBuffer::backend() { return *owner_; }
+
+CpuBuffer::Copy* CpuBuffer::find(const Tensor& t) {
+  const auto it = std::find_if(copies_.begin(), copies_.end(), [&](const Copy& c) {
+    return c.offset == first_byte(t) && c.count == static_cast<std::size_t>(t.numel());
+  });
+  return it == copies_.end() ? nullptr : &*it;
+}
+
+const std::uint16_t* CpuBuffer::rounded(const Tensor& t, std::vector<std::uint16_t>& scratch) {
+  const float* from = t.data<float>();
+  if (exposed_.load(std::memory_order_relaxed)) {
+    scratch.resize(static_cast<std::size_t>(t.numel()));
+    round_to_bfloat16(from, scratch.data(), t.numel());
+    return scratch.data();
+  }
+  Copy* copy = find(t);
+  if (!copy) {
+    const auto count = static_cast<std::size_t>(t.numel());
+    copies_.push_back({first_byte(t), count, static_cast<std::uint16_t*>(owner_->allocator().allocate(count * sizeof(std::uint16_t))), false});
+    copy = &copies_.back();
+  }
+  if (!copy->current) round_to_bfloat16(from, copy->values, t.numel());
+  copy->current = true;
+  return copy->values;
+}
+
+std::uint16_t* CpuBuffer::copy_to_update(const Tensor& t) {
+  Copy* copy = exposed_.load(std::memory_order_relaxed) ? nullptr : find(t);
+  return copy && copy->current ? copy->values : nullptr;
+}
+
+void CpuBuffer::drop_copies(const Tensor& t, const std::uint16_t* kept) {
+  for (Copy& c : copies_)
+    if (c.values != kept && c.offset < end_byte(t) && first_byte(t) < c.offset + c.count * sizeof(float)) c.current = false;
+}
+
+void drop_copies_touched_by(const Op& op, const std::uint16_t* kept) {
+  std::visit(
+      [&](const auto& o) {
+        backends::with_fields(o, [&](const auto&... field) {
+          const auto drop = [&](const auto& f) {
+            using Field = std::decay_t<decltype(f)>;
+            if constexpr (std::is_same_v<Field, Tensor>) {
+              if constexpr (std::is_same_v<std::decay_t<decltype(o)>, op::Gemm>)
+                if (&f == &o.a || &f == &o.b) return;  // read, rounded: the copies this product made
+              drop_copies_of(f, kept);
+            } else if constexpr (std::is_same_v<Field, std::vector<Tensor>>) {
+              for (const Tensor& t : f) drop_copies_of(t, kept);
+            }
+          };
+          (drop(field), ...);
+        });
+      },
+      op);
+}
+
+}  // namespace nnplug::cpu
