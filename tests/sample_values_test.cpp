@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 
@@ -84,22 +86,27 @@ TEST(SampleValues, RowsSelectedStayBytesAndGatheredRowsAreDecoded) {
 
 // Rows gathered in shuffled order, with one table and with a table per feature: each gathered value is the one its
 // byte stands for.
+// Three rows, and a batch of 1,200 rows large enough to be gathered on several threads; byte-coded and decoded.
 TEST(SampleValues, GatheredRowsOfAnyWidthHoldTheValueOfEachByte) {
   constexpr std::size_t features = 37, samples = 6;
   std::vector<std::uint8_t> bytes(features * samples);
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>((i * 37 + 11) % 256);
+  std::vector<std::int64_t> many(1200);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<std::int64_t>((i * 5 + 1) % samples);
   for (const bool per_feature : {false, true}) {
-    SCOPED_TRACE(per_feature ? "per feature" : "one table");
-    SampleValues v = SampleValues::from_bytes(bytes, features, DType::Float32, [](std::uint8_t b) { return b / 7.0 - 2.0; });
-    if (per_feature) v.map_values(features, true, [](double x, std::size_t f) { return x * static_cast<double>(f + 1); });
-    const std::vector<std::int64_t> rows = {5, 0, 3};
-    std::vector<float> got(rows.size() * features);
-    v.gather_rows(rows, features, got.data());
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      for (std::size_t j = 0; j < features; ++j) {
-        const std::size_t at = static_cast<std::size_t>(rows[i]) * features + j;
-        const auto coded = static_cast<double>(static_cast<float>(bytes[at] / 7.0 - 2.0));  // each table holds float32 values
-        EXPECT_EQ(got[i * features + j], static_cast<float>(coded * (per_feature ? static_cast<double>(j + 1) : 1.0))) << i << ", " << j;
+    SampleValues coded = SampleValues::from_bytes(bytes, features, DType::Float32, [](std::uint8_t b) { return b / 7.0 - 2.0; });
+    if (per_feature) coded.map_values(features, true, [](double x, std::size_t f) { return x * static_cast<double>(f + 1); });
+    for (const SampleValues& v : {coded, coded.decoded()})
+      for (const std::vector<std::int64_t>& rows : {std::vector<std::int64_t>{5, 0, 3}, many}) {
+        SCOPED_TRACE(fmt::format("{}, {}, {} rows", per_feature ? "per feature" : "one table", v.byte_coded() ? "coded" : "decoded", rows.size()));
+        std::vector<float> got(rows.size() * features);
+        v.gather_rows(rows, features, got.data());
+        for (std::size_t i = 0; i < rows.size(); ++i)
+          for (std::size_t j = 0; j < features; ++j) {
+            const std::size_t at = static_cast<std::size_t>(rows[i]) * features + j;
+            const auto value = static_cast<double>(static_cast<float>(bytes[at] / 7.0 - 2.0));  // each table holds float32 values
+            ASSERT_EQ(got[i * features + j], static_cast<float>(value * (per_feature ? static_cast<double>(j + 1) : 1.0))) << i << ", " << j;
+          }
       }
   }
 }
