@@ -9,10 +9,10 @@
 // made, and the backend drops a copy whenever the values may have changed:
 // - after an op that names the tensor in any field but a product's two inputs, whether the op writes or reads it
 //   (drop_copies_touched_by), so that an op or a field added later is safe without anyone listing what it writes;
-// - on upload() into it;
+// - on upload() or write_in_place() into it (the trainer gathers its batches in place that way);
 // - for good, once data() is asked from outside the backend's own calls (see InsideBackend): whoever holds the
-//   address (a communicator, a DLPack view, the trainer gathering a batch in place) may write through it at any
-//   time, so such a buffer keeps no copies.
+//   address (a communicator reducing gradients, a DLPack view) may write through it at any time, so such a buffer
+//   keeps no copies.
 // An Adam step writes its parameter's copy in the same pass instead of dropping it (optimizer_kernels.cpp).
 #include <atomic>
 #include <cstdint>
