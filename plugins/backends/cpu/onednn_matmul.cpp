@@ -66,9 +66,7 @@ struct Plan {
   }
 };
 
-// t rounded to bfloat16 (cpu_buffer.hpp), as oneDNN memory of the plan's bfloat16 desc. A plain loop on every
-// thread rounds it: oneDNN's reorder took 60 us for the demo's batch of 128 x 784, and with the loop the demo
-// trained 1.17-1.41x faster in bfloat16.
+// t rounded to bfloat16 (cpu_buffer.hpp), as oneDNN memory of the plan's bfloat16 desc.
 memory rounded(OnednnLibrary& lib, const memory::desc& desc, const Tensor& t, std::vector<std::uint16_t>& scratch) {
   return {desc, lib.engine, const_cast<std::uint16_t*>(cpu_buffer(t).rounded(t, scratch))};
 }
