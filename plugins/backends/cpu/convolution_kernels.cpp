@@ -134,19 +134,21 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
     const Grouping groups(s);
     Eigen::Map<const RowMajor<T>> w(o.w.data<T>(), s.f, patch);
+    const T* x = o.x.data<T>();
+    T* y = o.y.data<T>();
+    const T* bias = o.bias.defined() ? o.bias.data<T>() : nullptr;
 #pragma omp parallel for schedule(static)
     for (std::int64_t gi = 0; gi < groups.count; ++gi) {
       const std::int64_t n0 = gi * groups.group, g = groups.size(gi, s.n), ld = g * pixels;
       T* col = scratch<T>(0, patch * ld);
-      for (std::int64_t k = 0; k < g; ++k)
-        im2col(o.x.data<T>() + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
+      for (std::int64_t k = 0; k < g; ++k) im2col(x + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
       const bool direct = g == 1 && !blocks;
-      Eigen::Map<RowMajor<T>> out(direct ? o.y.data<T>() + n0 * s.f * pixels : scratch<T>(1, s.f * ld), s.f, ld);
+      Eigen::Map<RowMajor<T>> out(direct ? y + n0 * s.f * pixels : scratch<T>(1, s.f * ld), s.f, ld);
       out.noalias() = w * Eigen::Map<RowMajor<T>>(col, patch, ld);
-      if (o.bias.defined()) out.colwise() += Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(o.bias.data<T>(), s.f);
+      if (bias) out.colwise() += Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(bias, s.f);
       if (o.epilogue != Pointwise::Identity) apply_pointwise(o.epilogue, o.epilogue_alpha, out.data(), out.data(), out.size());
       for (std::int64_t k = 0; !direct && k < g; ++k) {
-        T* image = o.y.data<T>() + (n0 + k) * s.f * pixels;
+        T* image = y + (n0 + k) * s.f * pixels;
         if (blocks) rows_into_blocks(out.data() + k * pixels, ld, image, s.f, pixels);
         else Eigen::Map<RowMajor<T>>(image, s.f, pixels) = out.middleCols(k * pixels, pixels);
       }
@@ -175,6 +177,9 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
     Eigen::Map<Vector> dbias(o.dbias.defined() ? o.dbias.data<T>() : nullptr, o.dbias.defined() ? s.f : 0);
     dw.setZero();
     dbias.setZero();
+    const T* x = o.x.data<T>();
+    const T* dy_all = o.dy.data<T>();
+    T* dx = o.dx.defined() ? o.dx.data<T>() : nullptr;
 #pragma omp parallel
     {
       // Each thread sums its samples' weight gradients on its own, then adds them to dw once.
@@ -186,7 +191,7 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
       for (std::int64_t gi = 0; gi < groups.count; ++gi) {
         const std::int64_t n0 = gi * groups.group, g = groups.size(gi, s.n), ld = g * pixels;
         T* col = scratch<T>(0, patch * ld);
-        const T* dy_at = o.dy.data<T>() + n0 * s.f * pixels;
+        const T* dy_at = dy_all + n0 * s.f * pixels;
         if (g > 1 || blocks) {
           T* gathered = scratch<T>(1, s.f * ld);
           for (std::int64_t k = 0; k < g; ++k)
@@ -198,14 +203,13 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
         }
         Eigen::Map<const RowMajor<T>> dy(dy_at, s.f, ld);
         for (std::int64_t k = 0; k < g; ++k)
-          im2col(o.x.data<T>() + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
+          im2col(x + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
         my_dw.noalias() += dy * Eigen::Map<RowMajor<T>>(col, patch, ld).transpose();
         if (my_dbias.size()) my_dbias += dy.rowwise().sum();
-        if (o.dx.defined()) {
+        if (dx) {
           T* dcol = scratch<T>(2, patch * ld);
           Eigen::Map<RowMajor<T>>(dcol, patch, ld).noalias() = w.transpose() * dy;
-          for (std::int64_t k = 0; k < g; ++k)
-            col2im(dcol + k * pixels, s.c, s.h, s.w, s.oh, s.ow, o.window, o.dx.data<T>() + (n0 + k) * s.c * s.h * s.w, ld);
+          for (std::int64_t k = 0; k < g; ++k) col2im(dcol + k * pixels, s.c, s.h, s.w, s.oh, s.ow, o.window, dx + (n0 + k) * s.c * s.h * s.w, ld);
         }
       }
 #pragma omp critical(conv2d_grad_sum)

@@ -26,8 +26,8 @@ namespace nnplug::cpu {
 
 class CpuBackend;
 
-// Marks the calling thread as running the backend's own code (run, upload, download) for its lifetime: data()
-// asked there is the backend's, not an outside holder's.
+// Marks the calling thread as running the backend's own code (run, upload, download, and a kernel's chunks on
+// OpenMP's threads, parallel_chunks) for its lifetime: data() asked there is the backend's, not an outside holder's.
 class InsideBackend {
  public:
   InsideBackend();

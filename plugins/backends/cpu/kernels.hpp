@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/ops.hpp"
+#include "cpu_buffer.hpp"
 #include "op_checks.hpp"
 
 namespace nnplug::cpu {
@@ -74,7 +75,8 @@ constexpr std::int64_t kParallelThreshold = 1 << 15;
 
 // Calls f(begin, end) on contiguous chunks of [0, n), one per thread, or once for small n. The chunks let each
 // thread run a plain loop that the compiler vectorises (GCC did not vectorise `omp parallel for simd` loops with
-// branches in them).
+// branches in them). f runs as the backend's own code on every thread, so that the tensors whose data() it asks
+// are not taken as handed out (cpu_buffer.hpp); a kernel's own `omp parallel` loops take their addresses before.
 template <typename F>
 void parallel_chunks(std::int64_t n, F&& f) {
   if (n <= kParallelThreshold) {
@@ -86,6 +88,7 @@ void parallel_chunks(std::int64_t n, F&& f) {
     const std::int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
     const std::int64_t chunk = (n + threads - 1) / threads / 16 * 16 + 16;  // whole vectors per chunk
     const std::int64_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
+    const InsideBackend inside;
     if (begin < end) f(begin, end);
   }
 }

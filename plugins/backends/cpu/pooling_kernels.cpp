@@ -173,15 +173,18 @@ template <typename T>
 void max_pool_2x2_in_blocks(const op::Pool2d& o, const BlockedPlanes& b) {
   constexpr std::int64_t L = kChannelBlock;
   const auto w = static_cast<std::int32_t>(b.w);
+  const T* x = o.x.data<T>();
+  T* y_all = o.y.data<T>();
+  std::int32_t* arg_all = o.argmax.data<std::int32_t>();
 #pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
   for (std::int64_t slab = 0; slab < b.slabs; ++slab)
     for (std::int64_t oi = 0; oi < b.oh; ++oi)
       for (std::int64_t oj = 0; oj < b.ow; ++oj) {
         const auto first = static_cast<std::int32_t>(2 * oi * b.w + 2 * oj);
-        const T* __restrict top = o.x.data<T>() + (slab * b.h * b.w + first) * L;
+        const T* __restrict top = x + (slab * b.h * b.w + first) * L;
         const T* __restrict bottom = top + b.w * L;
-        T* __restrict y = o.y.data<T>() + ((slab * b.oh + oi) * b.ow + oj) * L;
-        std::int32_t* __restrict arg = o.argmax.data<std::int32_t>() + ((slab * b.oh + oi) * b.ow + oj) * L;
+        T* __restrict y = y_all + ((slab * b.oh + oi) * b.ow + oj) * L;
+        std::int32_t* __restrict arg = arg_all + ((slab * b.oh + oi) * b.ow + oj) * L;
 #pragma omp simd
         for (std::int64_t l = 0; l < L; ++l) {
           const T a = top[l], bb = top[L + l], c = bottom[l], d = bottom[L + l];
@@ -201,17 +204,20 @@ void pool_in_blocks(const op::Pool2d& o, const BlockedPlanes& b) {
   const bool max = o.kind == PoolKind::Max;
   const T area = static_cast<T>(g.kernel_h * g.kernel_w);
   constexpr std::int64_t L = kChannelBlock;
+  const T* x_all = o.x.data<T>();
+  T* y_all = o.y.data<T>();
+  std::int32_t* arg_all = max ? o.argmax.data<std::int32_t>() : nullptr;
 #pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
   for (std::int64_t slab = 0; slab < b.slabs; ++slab) {
-    const T* x = o.x.data<T>() + slab * b.h * b.w * L;
+    const T* x = x_all + slab * b.h * b.w * L;
     for (std::int64_t oi = 0; oi < b.oh; ++oi) {
       const std::int64_t i0 = oi * g.stride_h - g.pad_h;
       const Span rows = window_taps(i0, g.dilation_h, g.kernel_h, b.h);
       for (std::int64_t oj = 0; oj < b.ow; ++oj) {
         const std::int64_t j0 = oj * g.stride_w - g.pad_w, out = ((slab * b.oh + oi) * b.ow + oj) * L;
         const Span cols = window_taps(j0, g.dilation_w, g.kernel_w, b.w);
-        T* y = o.y.data<T>() + out;
-        std::int32_t* arg = max ? o.argmax.data<std::int32_t>() + out : nullptr;
+        T* y = y_all + out;
+        std::int32_t* arg = max ? arg_all + out : nullptr;
         if (rows.lo == rows.hi || cols.lo == cols.hi) {  // a window wholly in the padding
           std::fill_n(y, L, max ? -std::numeric_limits<T>::infinity() : T(0));
           if (max) std::fill_n(arg, L, -1);
@@ -251,18 +257,21 @@ template <typename T>
 void max_pool_2x2_grad_in_blocks(const op::Pool2dGrad& o, const BlockedPlanes& b, const T* relu_y) {
   constexpr std::int64_t L = kChannelBlock;
   const auto w = static_cast<std::int32_t>(b.w);
+  const T* dy_all = o.dy.data<T>();
+  const std::int32_t* arg_all = o.argmax.data<std::int32_t>();
+  T* dx = o.dx.data<T>();
 #pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
   for (std::int64_t slab = 0; slab < b.slabs; ++slab) {
-    T* plane = o.dx.data<T>() + slab * b.h * b.w * L;
+    T* plane = dx + slab * b.h * b.w * L;
     std::fill_n(plane + 2 * b.oh * b.w * L, (b.h - 2 * b.oh) * b.w * L, T(0));
     for (std::int64_t r = 0; b.w != 2 * b.ow && r < 2 * b.oh; ++r) std::fill_n(plane + (r * b.w + b.w - 1) * L, L, T(0));
     for (std::int64_t oi = 0; oi < b.oh; ++oi)
       for (std::int64_t oj = 0; oj < b.ow; ++oj) {
         const auto first = static_cast<std::int32_t>(2 * oi * b.w + 2 * oj);
         const std::int64_t out = ((slab * b.oh + oi) * b.ow + oj) * L;
-        const T* __restrict dy = o.dy.data<T>() + out;
+        const T* __restrict dy = dy_all + out;
         const T* __restrict y = relu_y ? relu_y + out : nullptr;
-        const std::int32_t* __restrict arg = o.argmax.data<std::int32_t>() + out;
+        const std::int32_t* __restrict arg = arg_all + out;
         T* __restrict top = plane + first * L;
         T* __restrict bottom = top + b.w * L;
 #pragma omp simd
@@ -286,16 +295,18 @@ void pool_grad_in_blocks(const op::Pool2dGrad& o, const BlockedPlanes& b) {
   if (o.kind == PoolKind::Max && is_plain_2x2(g)) return max_pool_2x2_grad_in_blocks(o, b, relu_y);
   const std::int32_t* argmax = o.kind == PoolKind::Max ? o.argmax.data<std::int32_t>() : nullptr;
   constexpr std::int64_t L = kChannelBlock;
+  const T* dy_all = o.dy.data<T>();
+  T* dx_all = o.dx.data<T>();
 #pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
   for (std::int64_t slab = 0; slab < b.slabs; ++slab) {
-    T* dx = o.dx.data<T>() + slab * b.h * b.w * L;
+    T* dx = dx_all + slab * b.h * b.w * L;
     std::fill_n(dx, b.h * b.w * L, T(0));
     for (std::int64_t oi = 0; oi < b.oh; ++oi) {
       const std::int64_t i0 = oi * g.stride_h - g.pad_h;
       const Span rows = window_taps(i0, g.dilation_h, g.kernel_h, b.h);
       for (std::int64_t oj = 0; oj < b.ow; ++oj) {
         const std::int64_t j0 = oj * g.stride_w - g.pad_w, out = ((slab * b.oh + oi) * b.ow + oj) * L;
-        const T* dy = o.dy.data<T>() + out;
+        const T* dy = dy_all + out;
         if (argmax) {
           // The winner's gradient, 0 where the ReLU before cut the maximum: added to each of the window's taps where
           // it won, so that the loop has no scatter and vectorises.

@@ -57,10 +57,13 @@ template <typename T, typename Mask, typename Output>
 void dropout_in_blocks(const op::Dropout& o, Mask mask_of, Output output) {
   const Shape& s = o.x.shape();
   const std::int64_t plane = s[2] * s[3], blocks = s[1] / kChannelBlock;
+  const T* x = o.x.data<T>();
+  T* y = o.y.data<T>();
+  T* mask = o.mask.data<T>();
 #pragma omp parallel for schedule(static) if (o.x.numel() > kParallelThreshold)
   for (std::int64_t slab = 0; slab < s[0] * blocks; ++slab) {
     const std::int64_t n = slab / blocks, c0 = slab % blocks * kChannelBlock, first_at = slab * plane * kChannelBlock;
-    dropout_slab(o.x.data<T>() + first_at, o.y.data<T>() + first_at, o.mask.data<T>() + first_at, plane,
+    dropout_slab(x + first_at, y + first_at, mask + first_at, plane,
                  o.first + static_cast<std::uint64_t>((n * s[1] + c0) * plane), mask_of, output);
   }
 }
