@@ -134,6 +134,55 @@ TEST(CpuBackend, Float32ConvolutionsOfManyChannelsMatchNaiveLoops) {
   }
 }
 
+// A first layer: 1 to 3 row-major input channels into 32 channels in blocks of 16 (oneDNN's direct kernels in
+// float32), forward with its bias and ReLU and the weight and bias gradients, against naive loops, for windows with
+// stride, padding and dilation, in float64 and float32, and in mixed precision, which computes these in float32.
+TEST(CpuBackend, FewChannelConvolutionsIntoChannelBlocksMatchNaiveLoops) {
+  std::string why;
+  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"cpu", cpu_backend()}};
+  if (auto mixed = bfloat16_backend(why)) backends.emplace_back("cpu in bfloat16", mixed);
+  for (const auto& [name, be] : backends)
+    for (const DType dtype : {DType::Float64, DType::Float32})
+      for (const auto& [channels, kernel, stride, pad, dilation, with_bias] : std::vector<std::tuple<int, int, int, int, int, bool>>{
+               {1, 3, 1, 0, 1, true}, {1, 3, 1, 1, 1, false}, {3, 3, 2, 1, 1, true}, {3, 5, 1, 2, 2, true}, {2, 3, 2, 0, 1, false}}) {
+        SCOPED_TRACE(fmt::format("{}, {}, {} channels, kernel {}, stride {}, pad {}, dilation {}, bias {}", name, dtype_name(dtype), channels,
+                                 kernel, stride, pad, dilation, with_bias));
+        NaiveConv nc{3, channels, 11, 9, 32, kernel, {}};
+        nc.g.kernel_h = nc.g.kernel_w = kernel;
+        nc.g.stride_h = nc.g.stride_w = stride;
+        nc.g.pad_h = nc.g.pad_w = pad;
+        nc.g.dilation_h = nc.g.dilation_w = dilation;
+        const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, kernel, kernel}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
+        const auto xv = random_normal(static_cast<std::size_t>(xs.numel()), 31), wv = random_normal(static_cast<std::size_t>(ws.numel()), 32);
+        const auto bv = random_normal(static_cast<std::size_t>(nc.f), 33), dyv = random_normal(static_cast<std::size_t>(ys.numel()), 34);
+        std::vector<double> y(dyv.size(), 0.0), dw(wv.size(), 0.0), db(bv.size(), 0.0);
+        nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) {
+          y[yi] += xv[xi] * wv[wi];
+          dw[wi] += dyv[yi] * xv[xi];
+        });
+        const std::size_t plane = static_cast<std::size_t>(nc.oh() * nc.ow());
+        for (std::size_t yi = 0; yi < y.size(); ++yi) {
+          const std::size_t o = yi / plane % static_cast<std::size_t>(nc.f);
+          y[yi] = std::max(y[yi] + (with_bias ? bv[o] : 0.0), 0.0);
+          db[o] += dyv[yi];
+        }
+        const Tensor x = tensor(*be, xs, xv, dtype), w = tensor(*be, ws, wv, dtype), b = with_bias ? tensor(*be, Shape{nc.f}, bv, dtype) : Tensor();
+        Tensor dy = be->empty(ys, dtype, Layout::ChannelBlocks16), yt = be->empty(ys, dtype, Layout::ChannelBlocks16);
+        from_host(dy, dyv);
+        Tensor dwt = be->empty(ws, dtype), dbt = with_bias ? be->empty(Shape{nc.f}, dtype) : Tensor();
+        be->run(op::Conv2d{x, w, b, yt, nc.g, Pointwise::Relu});
+        be->run(op::Conv2dGrad{x, w, dy, Tensor(), dwt, dbt, nc.g});
+        // Sums of up to 75 (y) and 297 (dw) products of unit normals; float32 keeps about 1e-6 of them, bfloat16 2e-3.
+        const double tolerance = dtype == DType::Float64 ? 1e-12 : 1e-5;
+        const auto close = [&](const std::vector<double>& got, const std::vector<double>& want, const char* what) {
+          for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], tolerance * (1 + std::abs(want[i]))) << what << " [" << i << "]";
+        };
+        close(to_host<double>(yt), y, "y");
+        close(to_host<double>(dwt), dw, "dw");
+        if (with_bias) close(to_host<double>(dbt), db, "dbias");
+      }
+}
+
 // Two layers of one shape share the backend's convolution plan, whose copy of a forward's input the gradient may
 // reuse: run forward on x1, forward on x2, then the gradient of x1; its dw must be x1's.
 TEST(CpuBackend, AConvolutionGradientReadsItsOwnInputWhenAnotherLayerOfItsShapeRanSince) {
