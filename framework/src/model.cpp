@@ -205,22 +205,20 @@ const Tensor& Model::forward(const Tensor& x) {
 }
 
 void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done) {
-  // Where a node feeds several, the gradients that come back are summed in its grad_sum; a node that feeds one
-  // takes its consumer's input gradient as it is.
-  for (auto& entry : layers_) entry.grads_received = 0;
+  // A node takes the first of its consumers' input gradients to come back as it is, and where it feeds several,
+  // the others are added to that one in place: a consumer's input gradient (or its copy in another layout) is read
+  // by nothing else once it has arrived, as the activity penalty's addition below relies on too (a merge layer
+  // gives each of its inputs a tensor of its own). A copy into a sum of its own cost the ResNet a pass over the
+  // activations per residual block.
+  for (auto& entry : layers_) entry.grad = nullptr;
   // Each gradient arrives in the layout of the output it belongs to.
   auto arrive = [&](Entry& from, std::size_t k, const Tensor& given) {
     const std::size_t node = from.inputs[k];
     if (node == kInput) return;
     Entry& to = layers_[node];
     const Tensor& g = in_layout(given, to.value->layout(), from.input_grads[k]);
-    if (to.consumers == 1) {
-      to.grad = &g;
-    } else {
-      if (to.grads_received++ == 0) backend_->run(op::Copy{g, ensure(to.grad_sum, *backend_, g.shape(), dtype_, g.layout())});
-      else backend_->run(op::Axpby{g, to.grad_sum, 1.0, 1.0});
-      to.grad = &to.grad_sum;
-    }
+    if (!to.grad) to.grad = &g;
+    else backend_->run(op::Axpby{g, *to.grad, 1.0, 1.0});
   };
   Entry& last = layers_.back();
   last.grad = &in_layout(dy, last.value->layout(), output_grad_);
