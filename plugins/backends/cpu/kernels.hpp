@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "nnplug/ops.hpp"
 #include "cpu_buffer.hpp"
+#include "nnplug/ops.hpp"
 #include "op_checks.hpp"
 
 namespace nnplug::cpu {

@@ -173,7 +173,7 @@ template <typename T>
 void max_pool_2x2_in_blocks(const op::Pool2d& o, const BlockedPlanes& b) {
   constexpr std::int64_t L = kChannelBlock;
   const auto w = static_cast<std::int32_t>(b.w);
-  const T* x = o.x.data<T>();
+  const T* x_all = o.x.data<T>();
   T* y_all = o.y.data<T>();
   std::int32_t* arg_all = o.argmax.data<std::int32_t>();
 #pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
@@ -181,7 +181,7 @@ void max_pool_2x2_in_blocks(const op::Pool2d& o, const BlockedPlanes& b) {
     for (std::int64_t oi = 0; oi < b.oh; ++oi)
       for (std::int64_t oj = 0; oj < b.ow; ++oj) {
         const auto first = static_cast<std::int32_t>(2 * oi * b.w + 2 * oj);
-        const T* __restrict top = x + (slab * b.h * b.w + first) * L;
+        const T* __restrict top = x_all + (slab * b.h * b.w + first) * L;
         const T* __restrict bottom = top + b.w * L;
         T* __restrict y = y_all + ((slab * b.oh + oi) * b.ow + oj) * L;
         std::int32_t* __restrict arg = arg_all + ((slab * b.oh + oi) * b.ow + oj) * L;
@@ -259,10 +259,10 @@ void max_pool_2x2_grad_in_blocks(const op::Pool2dGrad& o, const BlockedPlanes& b
   const auto w = static_cast<std::int32_t>(b.w);
   const T* dy_all = o.dy.data<T>();
   const std::int32_t* arg_all = o.argmax.data<std::int32_t>();
-  T* dx = o.dx.data<T>();
+  T* dx_all = o.dx.data<T>();
 #pragma omp parallel for schedule(static) if (b.elements() > kParallelThreshold)
   for (std::int64_t slab = 0; slab < b.slabs; ++slab) {
-    T* plane = dx + slab * b.h * b.w * L;
+    T* plane = dx_all + slab * b.h * b.w * L;
     std::fill_n(plane + 2 * b.oh * b.w * L, (b.h - 2 * b.oh) * b.w * L, T(0));
     for (std::int64_t r = 0; b.w != 2 * b.ow && r < 2 * b.oh; ++r) std::fill_n(plane + (r * b.w + b.w - 1) * L, L, T(0));
     for (std::int64_t oi = 0; oi < b.oh; ++oi)
