@@ -89,6 +89,27 @@ struct NaiveConv {
                         static_cast<std::size_t>(((s * f + o) * oh() + i) * ow() + j));
                 }
   }
+  // y = conv(x, w) + b (no bias where bv is empty) and, for the upstream gradient dy, dx, dw and db.
+  struct Results {
+    std::vector<double> y, dx, dw, db;
+  };
+  Results run(const std::vector<double>& xv, const std::vector<double>& wv, const std::vector<double>& bv,
+              const std::vector<double>& dyv) const {
+    Results r{std::vector<double>(dyv.size(), 0.0), std::vector<double>(xv.size(), 0.0), std::vector<double>(wv.size(), 0.0),
+              std::vector<double>(static_cast<std::size_t>(f), 0.0)};
+    each([&](std::size_t xi, std::size_t wi, std::size_t yi) {
+      r.y[yi] += xv[xi] * wv[wi];
+      r.dx[xi] += dyv[yi] * wv[wi];
+      r.dw[wi] += dyv[yi] * xv[xi];
+    });
+    const auto plane = static_cast<std::size_t>(oh() * ow());
+    for (std::size_t yi = 0; yi < r.y.size(); ++yi) {
+      const std::size_t o = yi / plane % static_cast<std::size_t>(f);
+      if (!bv.empty()) r.y[yi] += bv[o];
+      r.db[o] += dyv[yi];
+    }
+    return r;
+  }
 };
 
 TEST(CpuBackend, Float32ConvolutionsOfManyChannelsMatchNaiveLoops) {
@@ -104,18 +125,7 @@ TEST(CpuBackend, Float32ConvolutionsOfManyChannelsMatchNaiveLoops) {
     SCOPED_TRACE(fmt::format("stride {}, pad {}, dilation {}, bias {}, dx {}", stride, pad, dilation, with_bias, with_dx));
     const auto xv = random_normal(static_cast<std::size_t>(nc.n * nc.c * nc.h * nc.w), 5), wv = random_normal(static_cast<std::size_t>(nc.f * nc.c * 9), 6);
     const auto bv = random_normal(static_cast<std::size_t>(nc.f), 7), dyv = random_normal(static_cast<std::size_t>(nc.n * nc.f * nc.oh() * nc.ow()), 8);
-    std::vector<double> y(dyv.size(), 0.0), dx(xv.size(), 0.0), dw(wv.size(), 0.0), db(bv.size(), 0.0);
-    nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) {
-      y[yi] += xv[xi] * wv[wi];
-      dx[xi] += dyv[yi] * wv[wi];
-      dw[wi] += dyv[yi] * xv[xi];
-    });
-    const std::size_t plane = static_cast<std::size_t>(nc.oh() * nc.ow());
-    for (std::size_t yi = 0; yi < y.size(); ++yi) {
-      const std::size_t o = yi / plane % static_cast<std::size_t>(nc.f);
-      if (with_bias) y[yi] += bv[o];
-      db[o] += dyv[yi];
-    }
+    const auto [y, dx, dw, db] = nc.run(xv, wv, with_bias ? bv : std::vector<double>{}, dyv);
     const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, 3, 3}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
     Tensor x = tensor(*be, xs, xv, DType::Float32), wt = tensor(*be, ws, wv, DType::Float32), dy = tensor(*be, ys, dyv, DType::Float32);
     Tensor b = with_bias ? tensor(*be, Shape{nc.f}, bv, DType::Float32) : Tensor();
@@ -155,17 +165,8 @@ TEST(CpuBackend, FewChannelConvolutionsIntoChannelBlocksMatchNaiveLoops) {
         const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, kernel, kernel}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
         const auto xv = random_normal(static_cast<std::size_t>(xs.numel()), 31), wv = random_normal(static_cast<std::size_t>(ws.numel()), 32);
         const auto bv = random_normal(static_cast<std::size_t>(nc.f), 33), dyv = random_normal(static_cast<std::size_t>(ys.numel()), 34);
-        std::vector<double> y(dyv.size(), 0.0), dw(wv.size(), 0.0), db(bv.size(), 0.0);
-        nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) {
-          y[yi] += xv[xi] * wv[wi];
-          dw[wi] += dyv[yi] * xv[xi];
-        });
-        const std::size_t plane = static_cast<std::size_t>(nc.oh() * nc.ow());
-        for (std::size_t yi = 0; yi < y.size(); ++yi) {
-          const std::size_t o = yi / plane % static_cast<std::size_t>(nc.f);
-          y[yi] = std::max(y[yi] + (with_bias ? bv[o] : 0.0), 0.0);
-          db[o] += dyv[yi];
-        }
+        auto [y, dx, dw, db] = nc.run(xv, wv, with_bias ? bv : std::vector<double>{}, dyv);
+        for (double& v : y) v = std::max(v, 0.0);  // the ReLU in the convolution's output pass
         const Tensor x = tensor(*be, xs, xv, dtype), w = tensor(*be, ws, wv, dtype), b = with_bias ? tensor(*be, Shape{nc.f}, bv, dtype) : Tensor();
         Tensor dy = be->empty(ys, dtype, Layout::ChannelBlocks16), yt = be->empty(ys, dtype, Layout::ChannelBlocks16);
         from_host(dy, dyv);
@@ -216,12 +217,7 @@ TEST(CpuBackend, BfloatConvolutionsRoundTheirInputsAndAccumulateInFloat32) {
   nc.g.pad_h = nc.g.pad_w = 1;
   const auto xv = random_normal(static_cast<std::size_t>(nc.n * nc.c * nc.h * nc.w), 9), wv = random_normal(static_cast<std::size_t>(nc.f * nc.c * 9), 10);
   const auto dyv = random_normal(static_cast<std::size_t>(nc.n * nc.f * nc.oh() * nc.ow()), 11);
-  std::vector<double> y(dyv.size(), 0.0), dx(xv.size(), 0.0), dw(wv.size(), 0.0);
-  nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) {
-    y[yi] += xv[xi] * wv[wi];
-    dx[xi] += dyv[yi] * wv[wi];
-    dw[wi] += dyv[yi] * xv[xi];
-  });
+  const auto [y, dx, dw, db] = nc.run(xv, wv, {}, dyv);
   const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, 3, 3}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
   Tensor x = tensor(*be, xs, xv, DType::Float32), w = tensor(*be, ws, wv, DType::Float32), dy = tensor(*be, ys, dyv, DType::Float32);
   Tensor yt = be->empty(ys, DType::Float32), dxt = be->empty(xs, DType::Float32), dwt = be->empty(ws, DType::Float32);
@@ -409,7 +405,7 @@ TEST(CpuBackend, BfloatGemmsReadTheirInputsAsTheyAreNow) {
   // Adam's first step moves every value by lr against its gradient's sign: 2 - 0.3 is not a bfloat16.
   Tensor grad = tensor(*be, Shape{m, 1}, {1, -1, 1, -1, 1, -1}, DType::Float32);
   Tensor moment = tensor(*be, Shape{m, 1}, std::vector<double>(m, 0.0), DType::Float32), second = tensor(*be, Shape{m, 1}, std::vector<double>(m, 0.0), DType::Float32);
-  be->run(op::AdamStep{.param = a, .grad = grad, .m = moment, .v = second, .lr = 0.3});
+  be->run(op::AdamStep{.param = a, .grad = grad, .m = moment, .v = second, .v_max = Tensor(), .lr = 0.3});
   std::vector<double> stepped = to_host<double>(a);
   for (double& v : stepped) v = nearest_bfloat16(v);
   EXPECT_NE(stepped[0], 2 - 0.3) << "the step must land between bfloat16 values";

@@ -84,9 +84,9 @@ TEST(SampleValues, RowsSelectedStayBytesAndGatheredRowsAreDecoded) {
   EXPECT_EQ(as_floats(picked.x), got);
 }
 
-// Rows gathered in shuffled order, with one table and with a table per feature: each gathered value is the one its
-// byte stands for.
-// Three rows, and a batch of 1,200 rows large enough to be gathered on several threads; byte-coded and decoded.
+// Rows gathered in shuffled order, with one table and with a table per feature, byte-coded and decoded: each
+// gathered value is the one its byte stands for, for three rows and for a batch of 1,200 rows, large enough to be
+// gathered on several threads.
 TEST(SampleValues, GatheredRowsOfAnyWidthHoldTheValueOfEachByte) {
   constexpr std::size_t features = 37, samples = 6;
   std::vector<std::uint8_t> bytes(features * samples);
