@@ -63,7 +63,7 @@ void run_kernel(const op::SgdStep& o) {
       if (!momentum) sgd_range<T, false, false, false>(w, g, v, b, e, c);
       else if (o.first_step) o.nesterov ? sgd_range<T, true, true, true>(w, g, v, b, e, c) : sgd_range<T, true, true, false>(w, g, v, b, e, c);
       else o.nesterov ? sgd_range<T, true, false, true>(w, g, v, b, e, c) : sgd_range<T, true, false, false>(w, g, v, b, e, c);
-    });
+    }, kParallelUpdateThreshold);
   });
 }
 
@@ -82,7 +82,7 @@ void run_kernel(const op::AdamStep& o, std::uint16_t* rounded_param) {
       if (rounded) o.amsgrad ? adam_range<T, true, true>(w, g, m, v, vmax, rounded, b, e, c) : adam_range<T, false, true>(w, g, m, v, vmax, rounded, b, e, c);
       else if (o.amsgrad) adam_range<T, true, false>(w, g, m, v, vmax, rounded, b, e, c);
       else adam_range<T, false, false>(w, g, m, v, vmax, rounded, b, e, c);
-    });
+    }, kParallelUpdateThreshold);
   });
 }
 
@@ -127,7 +127,7 @@ void run_kernel(const op::AdagradStep& o) {
   kChecks.like_param(o.param, "adagrad_step", o.grad, o.sum);
   with_float_type(o.param, "adagrad_step", [&](auto tag) {
     using T = decltype(tag);
-    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) { adagrad_range<T>(o, b, e); });
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) { adagrad_range<T>(o, b, e); }, kParallelUpdateThreshold);
   });
 }
 
@@ -170,7 +170,7 @@ void run_kernel(const op::RmspropStep& o) {
     parallel_chunks(o.param.numel(), [=](std::int64_t b, std::int64_t e) {
       if (o.centered) momentum ? rmsprop_range<T, true, true>(o, b, e) : rmsprop_range<T, true, false>(o, b, e);
       else momentum ? rmsprop_range<T, false, true>(o, b, e) : rmsprop_range<T, false, false>(o, b, e);
-    });
+    }, kParallelUpdateThreshold);
   });
 }
 
@@ -178,7 +178,7 @@ void run_kernel(const op::AdadeltaStep& o) {
   kChecks.like_param(o.param, "adadelta_step", o.grad, o.square_avg, o.acc_delta);
   with_float_type(o.param, "adadelta_step", [&](auto tag) {
     using T = decltype(tag);
-    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) { adadelta_range<T>(o, b, e); });
+    parallel_chunks(o.param.numel(), [&](std::int64_t b, std::int64_t e) { adadelta_range<T>(o, b, e); }, kParallelUpdateThreshold);
   });
 }
 
