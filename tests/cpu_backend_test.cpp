@@ -562,6 +562,38 @@ TEST(CpuBackend, SoftmaxRowsSumToOneEvenForHugeLogits) {
   EXPECT_NEAR(v[3] + v[4] + v[5], 1.0, 1e-6);
 }
 
+TEST(CpuBackend, SoftmaxCrossEntropyOfManyRowsMatchesNaiveLoops) {
+  // 3,001 rows of 13 classes: blocks of rows, a partial last one, split across threads; with and without the
+  // gradient, which the backend computes in one pass with the loss.
+  auto be = cpu_backend();
+  const std::int64_t rows = 3001, cols = 13;
+  auto zv = random_normal(static_cast<std::size_t>(rows * cols), 5);
+  for (double& z : zv) z *= 4;
+  std::vector<double> labels(static_cast<std::size_t>(rows)), grad(zv.size());
+  double loss = 0;
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const auto row = static_cast<std::size_t>(i * cols);
+    const auto y = static_cast<std::size_t>((i * 7) % cols);
+    labels[static_cast<std::size_t>(i)] = static_cast<double>(y);
+    double sum = 0;
+    for (std::size_t j = 0; j < cols; ++j) sum += std::exp(zv[row + j]);
+    loss += std::log(sum) - zv[row + y];
+    for (std::size_t j = 0; j < cols; ++j) grad[row + j] = (std::exp(zv[row + j]) / sum - (j == y ? 1.0 : 0.0)) / rows;
+  }
+  loss /= rows;
+  for (DType dtype : {DType::Float64, DType::Float32}) {
+    const double tol = dtype == DType::Float32 ? 1e-5 : 1e-12;
+    Tensor z = tensor(*be, Shape{rows, cols}, zv, dtype), l = tensor(*be, Shape{rows}, labels, DType::Int32);
+    Tensor out = be->empty(Shape{1}, dtype), dz = be->empty(z.shape(), dtype);
+    for (bool with_grad : {false, true}) {
+      be->run(op::ClassLoss{z, l, out, with_grad ? dz : Tensor()});
+      EXPECT_NEAR(to_host<double>(out)[0], loss, tol * std::abs(loss)) << dtype_name(dtype);
+    }
+    const auto got = to_host<double>(dz);
+    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], grad[i], tol / rows) << i << ' ' << dtype_name(dtype);
+  }
+}
+
 TEST(CpuBackend, CountCorrectUsesArgMax) {
   auto be = cpu_backend();
   Tensor s = tensor(*be, Shape{3, 3}, {0.1, 0.7, 0.2, 0.9, 0.05, 0.05, 0.3, 0.3, 0.4});

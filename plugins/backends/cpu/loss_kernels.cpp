@@ -1,6 +1,10 @@
 // Losses and the accuracy count. Sums over the batch are taken in double whatever the dtype.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <vector>
+
+#include <Eigen/Core>
 
 #include <fmt/format.h>
 
@@ -11,24 +15,12 @@ namespace nnplug::cpu {
 
 namespace {
 
-// One row's loss; writes the row's gradient (not yet divided by N) when g is not null.
+// One row's loss (not softmax cross-entropy); writes the row's gradient (not yet divided by N) when g is not null.
 template <typename T>
 double row_loss(const op::ClassLoss& o, const T* z, std::int64_t cols, std::int32_t y, T* g) {
   switch (o.fn) {
-    case ClassLossFn::SoftmaxCrossEntropy: {
-      const T max = *std::max_element(z, z + cols);
-      T sum = 0;
-      for (std::int64_t j = 0; j < cols; ++j) {  // each exponential once: they are most of this op's time
-        const T e = std::exp(z[j] - max);
-        sum += e;
-        if (g) g[j] = e;
-      }
-      if (g) {
-        for (std::int64_t j = 0; j < cols; ++j) g[j] /= sum;
-        g[y] -= T(1);
-      }
-      return static_cast<double>(std::log(sum) + max - z[y]);
-    }
+    case ClassLossFn::SoftmaxCrossEntropy:
+      break;  // softmax_cross_entropy(), a block of rows at a time
     case ClassLossFn::CrossEntropyOfProbabilities: {
       // Probabilities below eps are clamped (and get no gradient) so that log(0) never appears.
       const T eps = static_cast<T>(o.margin);
@@ -63,6 +55,38 @@ double row_loss(const op::ClassLoss& o, const T* z, std::int64_t cols, std::int3
   return 0;
 }
 
+// Softmax cross-entropy of rows [b, e): their loss summed, and their gradient divided by N (inv_n) in g when g is
+// not null. A row's few classes leave std::exp one value at a time, which was most of the op's time; a block of
+// rows at once runs in Eigen's vectorised exp (NaN stays NaN).
+template <typename T>
+double softmax_cross_entropy(const T* z, const std::int32_t* label, std::int64_t b, std::int64_t e, std::int64_t cols, T* g, T inv_n) {
+  constexpr std::int64_t kBlock = 64;
+  T max[kBlock];
+  std::vector<T> scratch(g ? 0 : static_cast<std::size_t>(std::min(kBlock, e - b) * cols));
+  double total = 0.0;
+  for (std::int64_t i0 = b; i0 < e; i0 += kBlock) {
+    const std::int64_t i1 = std::min(e, i0 + kBlock);
+    T* exps = g ? g + i0 * cols : scratch.data();
+    for (std::int64_t i = i0; i < i1; ++i) {
+      const T* zi = z + i * cols;
+      T* out = exps + (i - i0) * cols;
+      max[i - i0] = *std::max_element(zi, zi + cols);
+      for (std::int64_t j = 0; j < cols; ++j) out[j] = zi[j] - max[i - i0];
+    }
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> block(exps, (i1 - i0) * cols);
+    block = block.exp();
+    for (std::int64_t i = i0; i < i1; ++i) {
+      T* out = exps + (i - i0) * cols;
+      const T sum = std::accumulate(out, out + cols, T(0));
+      total += static_cast<double>(std::log(sum) + max[i - i0] - z[i * cols + label[i]]);
+      if (!g) continue;
+      const T scale = inv_n / sum;
+      for (std::int64_t j = 0; j < cols; ++j) out[j] *= scale;
+      out[label[i]] -= inv_n;
+    }
+  }
+  return total;
+}
 
 }  // namespace
 
@@ -78,20 +102,26 @@ void run_kernel(const op::ClassLoss& o) {
     const std::int32_t* label = o.labels.data<std::int32_t>();
     T* g = o.dscores.defined() ? o.dscores.data<T>() : nullptr;
     const T inv_n = T(1) / static_cast<T>(rows);
-    double total = 0.0;
     bool bad_label = false;
-#pragma omp parallel for schedule(static) reduction(+ : total) reduction(|| : bad_label) if (rows * cols > kParallelThreshold)
-    for (std::int64_t i = 0; i < rows; ++i) {
-      if (label[i] < 0 || label[i] >= cols) {
-        bad_label = true;
-        continue;
-      }
-      T* gi = g ? g + i * cols : nullptr;
-      total += row_loss<T>(o, z + i * cols, cols, label[i], gi);
-      if (gi)
-        for (std::int64_t j = 0; j < cols; ++j) gi[j] *= inv_n;
-    }
+    for (std::int64_t i = 0; i < rows; ++i) bad_label = bad_label || label[i] < 0 || label[i] >= cols;
     require(!bad_label, "class_loss", [&] { return fmt::format("a label is outside [0, {})", cols); });
+    double total = 0.0;
+    if (o.fn == ClassLossFn::SoftmaxCrossEntropy) {
+#pragma omp parallel reduction(+ : total) if (rows * cols > kParallelThreshold)
+      {
+        const std::int64_t threads = omp_get_num_threads(), t = omp_get_thread_num(), chunk = (rows + threads - 1) / threads;
+        const std::int64_t b = std::min(rows, t * chunk), e = std::min(rows, b + chunk);
+        total += softmax_cross_entropy<T>(z, label, b, e, cols, g, inv_n);
+      }
+    } else {
+#pragma omp parallel for schedule(static) reduction(+ : total) if (rows * cols > kParallelThreshold)
+      for (std::int64_t i = 0; i < rows; ++i) {
+        T* gi = g ? g + i * cols : nullptr;
+        total += row_loss<T>(o, z + i * cols, cols, label[i], gi);
+        if (gi)
+          for (std::int64_t j = 0; j < cols; ++j) gi[j] *= inv_n;
+      }
+    }
     *o.loss.data<T>() = static_cast<T>(total / static_cast<double>(rows));
   });
 }
