@@ -377,8 +377,8 @@ double nearest_bfloat16(double x) {
 
 // A mixed-precision backend keeps a product's inputs rounded from one product to the next while they do not change
 // (cpu_buffer.hpp). Here every way of changing them comes between two products of A x 1 (which show A's rounded
-// values exactly): an upload, ops writing A or a part of it, a product writing it, an Adam step on it, a write
-// in place, and writes through data() at any time after. A copy kept too long shows the old values.
+// values exactly): an upload, ops writing A or a part of it, a product or a batch norm writing it, an Adam step on
+// it, a write in place, and writes through data() at any time after. A copy kept too long shows the old values.
 TEST(CpuBackend, BfloatGemmsReadTheirInputsAsTheyAreNow) {
   std::string why;
   const auto be = bfloat16_backend(why);
@@ -401,6 +401,12 @@ TEST(CpuBackend, BfloatGemmsReadTheirInputsAsTheyAreNow) {
   Tensor b = tensor(*be, Shape{m, 1}, {2, 4, 6, 8, 10, 12}, DType::Float32);
   be->run(op::Gemm{.a = b, .b = one, .c = a});
   product_shows({2, 4, 6, 8, 10, 12}, "a product into it");
+  const auto scalar = [&](double value) { return tensor(*be, Shape{1}, {value}, DType::Float32); };
+  be->run(op::BatchNorm{.x = b, .gamma = scalar(1.5), .beta = scalar(0.25), .y = a, .mean = scalar(0), .invstd = scalar(0),
+                        .running_mean = scalar(0), .running_var = scalar(1)});
+  std::vector<double> normalised = to_host<double>(a);
+  for (double& v : normalised) v = nearest_bfloat16(v);
+  product_shows(normalised, "a batch norm into it");
 
   // Adam's first step moves every value by lr against its gradient's sign: 2 - 0.3 is not a bfloat16.
   Tensor grad = tensor(*be, Shape{m, 1}, {1, -1, 1, -1, 1, -1}, DType::Float32);
@@ -419,6 +425,57 @@ TEST(CpuBackend, BfloatGemmsReadTheirInputsAsTheyAreNow) {
   product_shows({100, 1, 4, 1, 5, 9}, "a write through data()");
   address[5] = -100;
   product_shows({100, 1, 4, 1, 5, -100}, "a second write through the same address");
+}
+
+// The same for a convolution's input and its output's gradient, in channel blocks: a 1x1 convolution whose weights
+// are the identity shows them rounded to bfloat16 exactly (one product by 1 per output), its forward x and its
+// data gradient dy. A batch norm or a dropout writes the copy of its output (a batch norm's of its input gradient)
+// as it writes it; after a function that runs after the batch norm's pass (tanh), the copy holds its values.
+TEST(CpuBackend, BfloatConvolutionsReadTheirInputsAsTheyAreNow) {
+  std::string why;
+  const auto be = bfloat16_backend(why);
+  if (!be) GTEST_SKIP() << why;
+  const std::int64_t c = 16;
+  const Shape image{2, c, 5, 5}, channels{c};
+  Window2d g;
+  std::vector<double> identity(static_cast<std::size_t>(c * c), 0.0);
+  for (std::int64_t i = 0; i < c; ++i) identity[static_cast<std::size_t>(i * c + i)] = 1;
+  const Tensor w = tensor(*be, Shape{c, c, 1, 1}, identity, DType::Float32);
+  Tensor dw = be->empty(w.shape(), DType::Float32);
+  const auto blocked = [&](std::uint64_t seed) {
+    Tensor t = be->empty(image, DType::Float32, Layout::ChannelBlocks16);
+    from_host(t, random_normal(static_cast<std::size_t>(image.numel()), seed));
+    return t;
+  };
+  Tensor t = blocked(41), y = blocked(42), dx = blocked(43), source = blocked(44), dy = blocked(45);
+  const auto convolutions_show = [&](const std::string& after) {
+    std::vector<double> want = to_host<double>(t);
+    for (double& v : want) v = nearest_bfloat16(v);
+    be->run(op::Conv2d{t, w, Tensor(), y, g});
+    EXPECT_EQ(to_host<double>(y), want) << "the forward after " << after;
+    be->run(op::Conv2dGrad{source, w, t, dx, dw, Tensor(), g});
+    EXPECT_EQ(to_host<double>(dx), want) << "the data gradient after " << after;
+  };
+  convolutions_show("an upload");
+  convolutions_show("nothing");
+  const auto per_channel = [&](double value) { return tensor(*be, channels, std::vector<double>(c, value), DType::Float32); };
+  Tensor gamma = per_channel(1.5), beta = per_channel(0.25), mean = per_channel(0), invstd = per_channel(0);
+  Tensor running_mean = per_channel(0), running_var = per_channel(1), dgamma = per_channel(0), dbeta = per_channel(0);
+  for (const auto& [fn, name] : {std::pair{Pointwise::Identity, "none"}, {Pointwise::Relu, "relu"}, {Pointwise::Tanh, "tanh"}}) {
+    be->run(op::BatchNorm{.x = source, .gamma = gamma, .beta = beta, .y = t, .mean = mean, .invstd = invstd, .running_mean = running_mean,
+                          .running_var = running_var, .epilogue = fn});
+    convolutions_show(fmt::format("a batch norm (function {}) into it", name));
+    be->run(op::BatchNormGrad{.x = source, .gamma = gamma, .dy = dy, .mean = mean, .invstd = invstd, .dx = t, .dgamma = dgamma,
+                              .dbeta = dbeta, .input_activation = fn});
+    convolutions_show(fmt::format("a batch norm's gradient (through {}) into it", name));
+  }
+  for (const auto& [kind, name] : {std::pair{DropoutKind::Inverted, "inverted"}, {DropoutKind::Alpha, "alpha"}}) {
+    Tensor mask = blocked(46);
+    be->run(op::Dropout{.x = source, .y = t, .mask = mask, .kind = kind, .rate = 0.3, .seed = 7});
+    convolutions_show(fmt::format("a dropout ({}) into it", name));
+  }
+  be->run(op::Axpby{dy, t, 1.0, 1.0});
+  convolutions_show("an addition into it");
 }
 
 // 2x2 max pooling has its own loops (AVX-512 ones for float32): values, argmax and gradient against a naive scan

@@ -54,6 +54,14 @@ void set_flush_denormals(bool on) {
 #endif
 }
 
+// The output whose bfloat16 copy (where its buffer keeps one) an op writes as it writes the output: the weights
+// that Adam updates; the inputs of the next convolution that a dropout or a batch norm writes, and the gradient of
+// the convolution before that a batch norm's input gradient is.
+const Tensor& output_rounded_in_pass(const op::AdamStep& o) { return o.param; }
+const Tensor& output_rounded_in_pass(const op::Dropout& o) { return o.y; }
+const Tensor& output_rounded_in_pass(const op::BatchNorm& o) { return o.y; }
+const Tensor& output_rounded_in_pass(const op::BatchNormGrad& o) { return o.dx; }
+
 }  // namespace
 
 CpuBackend::CpuBackend(int threads, bool flush_denormals, bool bfloat16, bool channel_blocks)
@@ -122,9 +130,9 @@ Layout CpuBackend::convolution_layout(const Shape&, const Shape& output, DType d
 void CpuBackend::run(const Op& op) {
   const InsideBackend inside;
   check_layouts(op);
-  // Mixed precision keeps the products' inputs rounded to bfloat16 while nothing changes them (cpu_buffer.hpp): an
-  // Adam step updates its parameter's copy, and any other copy of a tensor the op names is dropped, even when the
-  // op throws half-way.
+  // Mixed precision keeps the products' and convolutions' inputs rounded to bfloat16 while nothing changes them
+  // (cpu_buffer.hpp): an op that can updates its output's copy as it writes the output, and any other copy of a
+  // tensor the op names is dropped, even when the op throws half-way.
   std::uint16_t* updated = nullptr;
   try {
     std::visit(
@@ -135,8 +143,9 @@ void CpuBackend::run(const Op& op) {
             o.kernel->run(OpCall(*o.kernel->op, *this, o.inputs, o.outputs, o.attributes));
           } else if constexpr (std::is_same_v<Kind, op::Conv2d> || std::is_same_v<Kind, op::Conv2dGrad> || std::is_same_v<Kind, op::Gemm>) {
             run_kernel(o, bfloat16_);
-          } else if constexpr (std::is_same_v<Kind, op::AdamStep>) {
-            if (bfloat16_ && o.param.dtype() == DType::Float32) updated = cpu_buffer(o.param).copy_to_update(o.param);
+          } else if constexpr (requires { output_rounded_in_pass(o); }) {
+            const Tensor& out = output_rounded_in_pass(o);
+            if (bfloat16_ && out.defined() && out.dtype() == DType::Float32) updated = cpu_buffer(out).copy_to_update(out);
             run_kernel(o, updated);
           } else {
             run_kernel(o);

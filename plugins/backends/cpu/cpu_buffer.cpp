@@ -18,19 +18,19 @@ thread_local int inside_backend = 0;
 std::size_t first_byte(const Tensor& t) { return t.offset() * dtype_size(t.dtype()); }
 std::size_t end_byte(const Tensor& t) { return first_byte(t) + t.bytes(); }
 
-// A plain loop on every thread: oneDNN's reorder took 60 us for the demo's batch of 128 x 784, and with this loop
-// the demo trained 1.17-1.41x faster in bfloat16.
-void round_to_bfloat16(const float* from, std::uint16_t* to, std::int64_t n) {
-  parallel_chunks(n, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t i = begin; i < end; ++i) to[i] = backends::to_bfloat16(from[i]);
-  });
-}
-
 void drop_copies_of(const Tensor& t, const std::uint16_t* kept) {
   if (t.defined()) cpu_buffer(t).drop_copies(t, kept);
 }
 
 }  // namespace
+
+// A plain loop: oneDNN's reorder took 60 us for the demo's batch of 128 x 784, and with this loop the demo trained
+// 1.17-1.41x faster in bfloat16.
+void round_to_bfloat16(const float* from, std::uint16_t* to, std::int64_t n) {
+  parallel_chunks(n, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) to[i] = backends::to_bfloat16(from[i]);
+  });
+}
 
 InsideBackend::InsideBackend() { ++inside_backend; }
 InsideBackend::~InsideBackend() { --inside_backend; }
@@ -94,8 +94,13 @@ void drop_copies_touched_by(const Op& op, const std::uint16_t* kept) {
           const auto drop = [&](const auto& f) {
             using Field = std::decay_t<decltype(f)>;
             if constexpr (std::is_same_v<Field, Tensor>) {
-              if constexpr (std::is_same_v<std::decay_t<decltype(o)>, op::Gemm>)
-                if (&f == &o.a || &f == &o.b) return;  // read, rounded: the copies this product made
+              using Kind = std::decay_t<decltype(o)>;  // the inputs read rounded keep the copies the op made
+              if constexpr (std::is_same_v<Kind, op::Gemm>)
+                if (&f == &o.a || &f == &o.b) return;
+              if constexpr (std::is_same_v<Kind, op::Conv2d>)
+                if (&f == &o.x) return;
+              if constexpr (std::is_same_v<Kind, op::Conv2dGrad>)
+                if (&f == &o.x || &f == &o.dy) return;
               drop_copies_of(f, kept);
             } else if constexpr (std::is_same_v<Field, std::vector<Tensor>>) {
               for (const Tensor& t : f) drop_copies_of(t, kept);

@@ -5,10 +5,12 @@
 // In mixed precision every product reads its float32 inputs rounded to bfloat16, and rounding them took a quarter
 // of the demo MLP's step. Most inputs are read by more than one product before they change: a layer's input by
 // its forward product and by its weight gradient's, a weight by the forward product and by the input gradient's,
-// and from one step to the next when only the optimizer writes it. So a buffer keeps the copies its products
-// made, and the backend drops a copy whenever the values may have changed:
-// - after an op that names the tensor in any field but a product's two inputs, whether the op writes or reads it
-//   (drop_copies_touched_by), so that an op or a field added later is safe without anyone listing what it writes;
+// and from one step to the next when only the optimizer writes it; a convolution's input by its forward and its
+// weight gradient, its output's gradient by its data gradient and its weight gradient. So a buffer keeps the copies
+// its products and convolutions made, and the backend drops a copy whenever the values may have changed:
+// - after an op that names the tensor in any field but the inputs it reads rounded (a product's two, a
+//   convolution's input and its output's gradient), whether the op writes or reads it (drop_copies_touched_by), so
+//   that an op or a field added later is safe without anyone listing what it writes;
 // - on upload() or write_in_place() into it (the trainer gathers its batches in place that way);
 // - for good, once data() is asked from outside the backend's own calls (see InsideBackend): whoever holds the
 //   address (a communicator reducing gradients, a DLPack view) may write through it at any time, so such a buffer

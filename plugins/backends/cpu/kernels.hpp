@@ -36,9 +36,10 @@ void run_kernel(const op::PreluGrad& o);
 void run_kernel(const op::MaxGroups& o);
 void run_kernel(const op::MaxGroupsGrad& o);
 void run_kernel(const op::Multiply& o);
-void run_kernel(const op::Dropout& o);
-void run_kernel(const op::BatchNorm& o);
-void run_kernel(const op::BatchNormGrad& o);
+// rounded_y, rounded_dx: as AdamStep's rounded_param.
+void run_kernel(const op::Dropout& o, std::uint16_t* rounded_y = nullptr);
+void run_kernel(const op::BatchNorm& o, std::uint16_t* rounded_y = nullptr);
+void run_kernel(const op::BatchNormGrad& o, std::uint16_t* rounded_dx = nullptr);
 void run_kernel(const op::Penalty& o);
 void run_kernel(const op::RowNormConstraint& o);
 void run_kernel(const op::Clamp& o);
@@ -54,11 +55,15 @@ void run_kernel(const op::ClassLoss& o);
 void run_kernel(const op::ElementwiseLoss& o);
 void run_kernel(const op::CountCorrect& o);
 void run_kernel(const op::SgdStep& o);
-// rounded_param: where not null, param's values rounded to bfloat16 (cpu_buffer.hpp), written as param is.
+// rounded_param: where not null, param's values rounded to bfloat16 (its buffer's copy, cpu_buffer.hpp), written
+// as param is.
 void run_kernel(const op::AdamStep& o, std::uint16_t* rounded_param = nullptr);
 void run_kernel(const op::AdagradStep& o);
 void run_kernel(const op::RmspropStep& o);
 void run_kernel(const op::AdadeltaStep& o);
+
+// n float32 values rounded to bfloat16 by a plain loop on every thread.
+void round_to_bfloat16(const float* from, std::uint16_t* to, std::int64_t n);
 
 // Refuses an op whose tensors' layouts the kernels below do not take (layouts.cpp).
 void check_layouts(const Op& op);

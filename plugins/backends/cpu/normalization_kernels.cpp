@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "bfloat16.hpp"
 #include "kernels.hpp"
 
 namespace nnplug::cpu {
@@ -208,10 +209,11 @@ std::vector<double> blocked_channel_sums(const BlockedImage& im, const T* x, con
   return total;
 }
 
-// out = f(a in + b (x - mean) + c) per element, the coefficients per channel, over every slab.
-template <typename T, typename F>
-void blocked_affine(const BlockedImage& im, const T* in, const T* x, T* out, const std::vector<T>& a, const std::vector<T>& b,
-                    const T* mean, const std::vector<T>& c, F&& f) {
+// out = f(a in + b (x - mean) + c) per element, the coefficients per channel, over every slab; with kRounded, out's
+// values rounded to bfloat16 into `rounded` as well (its buffer's copy, cpu_buffer.hpp), in out's element order.
+template <typename T, bool kRounded, typename F>
+void blocked_affine(const BlockedImage& im, const T* in, const T* x, T* out, std::uint16_t* rounded, const std::vector<T>& a,
+                    const std::vector<T>& b, const T* mean, const std::vector<T>& c, F&& f) {
 #pragma omp parallel for collapse(2) schedule(static) if (im.samples * im.blocks * im.plane * kChannelBlock > kParallelThreshold)
   for (std::int64_t n = 0; n < im.samples; ++n)
     for (std::int64_t blk = 0; blk < im.blocks; ++blk) {
@@ -221,17 +223,27 @@ void blocked_affine(const BlockedImage& im, const T* in, const T* x, T* out, con
       const T* __restrict ins = in + slab;
       const T* __restrict xs = x + slab;
       T* __restrict outs = out + slab;
+      std::uint16_t* __restrict rounds = kRounded ? rounded + slab : nullptr;
       for (std::int64_t p = 0; p < im.plane; ++p)
 #pragma omp simd
         for (std::int64_t l = 0; l < kChannelBlock; ++l) {
           const std::int64_t at = p * kChannelBlock + l;
-          outs[at] = f(ka[l] * ins[at] + kb[l] * xs[at] + kc[l], xs[at]);
+          const T v = f(ka[l] * ins[at] + kb[l] * xs[at] + kc[l], xs[at]);
+          outs[at] = v;
+          if constexpr (kRounded) rounds[at] = backends::to_bfloat16(static_cast<float>(v));
         }
     }
 }
 
+template <typename T, typename F>
+void blocked_affine(const BlockedImage& im, const T* in, const T* x, T* out, std::uint16_t* rounded, const std::vector<T>& a,
+                    const std::vector<T>& b, const T* mean, const std::vector<T>& c, F&& f) {
+  if (rounded) blocked_affine<T, true>(im, in, x, out, rounded, a, b, mean, c, f);
+  else blocked_affine<T, false>(im, in, x, out, rounded, a, b, mean, c, f);
+}
+
 template <typename T>
-void batch_norm_in_blocks(const op::BatchNorm& o) {
+void batch_norm_in_blocks(const op::BatchNorm& o, std::uint16_t* rounded_y) {
   const BlockedImage im(o.x);
   const std::int64_t channels = o.x.dim(1);
   const T* x = o.x.data<T>();
@@ -248,13 +260,13 @@ void batch_norm_in_blocks(const op::BatchNorm& o) {
   }
   T* y = o.y.data<T>();
   if (o.epilogue == Pointwise::Relu)
-    blocked_affine(im, x, x, y, scale, zeros, o.mean.data<T>(), offset, [](T v, T) { return std::max(v, T(0)); });
-  else blocked_affine(im, x, x, y, scale, zeros, o.mean.data<T>(), offset, [](T v, T) { return v; });
+    blocked_affine(im, x, x, y, rounded_y, scale, zeros, o.mean.data<T>(), offset, [](T v, T) { return std::max(v, T(0)); });
+  else blocked_affine(im, x, x, y, rounded_y, scale, zeros, o.mean.data<T>(), offset, [](T v, T) { return v; });
   if (o.epilogue != Pointwise::Identity && o.epilogue != Pointwise::Relu) run_kernel(op::Activation{o.y, o.y, o.epilogue, o.epilogue_alpha});
 }
 
 template <typename T>
-void batch_norm_grad_in_blocks(const op::BatchNormGrad& o) {
+void batch_norm_grad_in_blocks(const op::BatchNormGrad& o, std::uint16_t* rounded_dx) {
   const BlockedImage im(o.x);
   const std::int64_t channels = o.x.dim(1);
   const T* x = o.x.data<T>();
@@ -270,16 +282,21 @@ void batch_norm_grad_in_blocks(const op::BatchNormGrad& o) {
   if (!o.dx.defined()) return;
   T* dx = o.dx.data<T>();
   if (o.input_activation == Pointwise::Relu)
-    blocked_affine(im, dy, x, dx, a, b, mean, c, [](T v, T xv) { return xv > T(0) ? v : T(0); });
-  else blocked_affine(im, dy, x, dx, a, b, mean, c, [](T v, T) { return v; });
+    blocked_affine(im, dy, x, dx, rounded_dx, a, b, mean, c, [](T v, T xv) { return xv > T(0) ? v : T(0); });
+  else blocked_affine(im, dy, x, dx, rounded_dx, a, b, mean, c, [](T v, T) { return v; });
 }
 
 }  // namespace
 
-void run_kernel(const op::BatchNorm& o) {
+// rounded_y, rounded_dx: the output rounded in the pass that writes it last (channel blocks, with no function after
+// it), else by a pass of its own at the end.
+void run_kernel(const op::BatchNorm& o, std::uint16_t* rounded_y) {
+  const bool function_after = o.epilogue != Pointwise::Identity && o.epilogue != Pointwise::Relu;
   if (!o.x.row_major()) {
     kChecks.batch_norm(o);
-    return with_float_type(o.x, "batch_norm", [&](auto tag) { batch_norm_in_blocks<decltype(tag)>(o); });
+    with_float_type(o.x, "batch_norm", [&](auto tag) { batch_norm_in_blocks<decltype(tag)>(o, function_after ? nullptr : rounded_y); });
+    if (rounded_y && function_after) round_to_bfloat16(o.y.data<float>(), rounded_y, o.y.numel());
+    return;
   }
   const ChannelLayout l = kChecks.batch_norm(o);
   with_float_type(o.x, "batch_norm", [&](auto tag) {
@@ -302,12 +319,15 @@ void run_kernel(const op::BatchNorm& o) {
     }
     if (l.inner == 1) affine.columns(scales, zeros, means, shifts);
   });
+  if (rounded_y) round_to_bfloat16(o.y.data<float>(), rounded_y, o.y.numel());
 }
 
-void run_kernel(const op::BatchNormGrad& o) {
+void run_kernel(const op::BatchNormGrad& o, std::uint16_t* rounded_dx) {
   const ChannelLayout l = kChecks.batch_norm(o.x, o.gamma, "batch_norm_grad");
   require_same_count(o.x, o.dy, "batch_norm_grad");
-  if (!o.x.row_major()) with_float_type(o.x, "batch_norm_grad", [&](auto tag) { batch_norm_grad_in_blocks<decltype(tag)>(o); });
+  const bool function_after = o.dx.defined() && o.input_activation != Pointwise::Identity && o.input_activation != Pointwise::Relu;
+  std::uint16_t* in_pass = o.x.row_major() || function_after ? nullptr : rounded_dx;
+  if (!o.x.row_major()) with_float_type(o.x, "batch_norm_grad", [&](auto tag) { batch_norm_grad_in_blocks<decltype(tag)>(o, in_pass); });
   else with_float_type(o.x, "batch_norm_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.data<T>();
@@ -356,8 +376,8 @@ void run_kernel(const op::BatchNormGrad& o) {
     if (dx && l.inner == 1) affine.columns(as, bs, means, cs);
   });
   // Any other function before the layer: dx taken through it by a pass of its own.
-  if (o.dx.defined() && o.input_activation != Pointwise::Identity && o.input_activation != Pointwise::Relu)
-    run_kernel(op::ActivationGrad{o.x, o.x, o.dx, o.dx, o.input_activation});
+  if (function_after) run_kernel(op::ActivationGrad{o.x, o.x, o.dx, o.dx, o.input_activation});
+  if (rounded_dx && !in_pass) round_to_bfloat16(o.dx.data<float>(), rounded_dx, o.dx.numel());
 }
 
 }  // namespace nnplug::cpu

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "kernels.hpp"
 #include "onednn_library.hpp"
@@ -53,6 +54,7 @@ struct Plan {
   std::optional<dnnl::convolution_backward_weights> weights;
   std::optional<memory> staged[kRoles];
   const void* x_staged_from = nullptr;  // the input whose copy staged[kX] holds, from this plan's latest forward
+  std::vector<std::uint16_t> scratch[kRoles];  // an input rounded to bfloat16 whose buffer keeps no copies
 
   const Forward& forward(OnednnLibrary& lib, std::optional<double> slope) {
     auto it = forwards.find(slope);
@@ -119,6 +121,17 @@ memory in_layout(Library& lib, Plan& p, Role role, const memory::desc& want, mem
   return *p.staged[role];
 }
 
+// The image t as the input `want` of a primitive: t itself, or in mixed precision where `want` is t's own layout in
+// bfloat16, t's buffer's rounded copy (cpu_buffer.hpp: kept from an earlier convolution until t changes, else
+// rounded by a plain loop, which took half as long as oneDNN's reorder for X11's inputs); else a reorder into the
+// plan's copy for `role`.
+memory input(Library& lib, Plan& p, Role role, const memory::desc& want, const memory::dims& dims, const Tensor& t) {
+  const memory from = image(lib, dims, t);
+  if (want.data_type() == memory::data_type::bf16 && want == memory::desc(dims, want.data_type(), t.row_major() ? Tag::nchw : Tag::nChw16c))
+    return rounded(lib, want, t, p.scratch[role]);
+  return in_layout(lib, p, role, want, from);
+}
+
 // Where a primitive writes an output of layout `want` that belongs in `to`: `to` itself, or the plan's copy.
 memory output(Library& lib, Plan& p, Role role, const memory::desc& want, const memory& to) {
   if (want == to.get_desc()) return to;
@@ -156,8 +169,8 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
     const std::optional<double> slope = relu_slope(o.epilogue, o.epilogue_alpha);
     const auto& [pd, forward] = p.forward(lib, slope);
     const memory y_user = image(lib, p.y, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
-    const memory x = in_layout(lib, p, kX, pd.src_desc(), image(lib, p.x, o.x));
-    p.x_staged_from = x.get_data_handle() == o.x.data() ? nullptr : o.x.data();
+    const memory x = input(lib, p, kX, pd.src_desc(), p.x, o.x);
+    p.x_staged_from = p.staged[kX] && x.get_data_handle() == p.staged[kX]->get_data_handle() ? o.x.data() : nullptr;
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x},
                                          {DNNL_ARG_WEIGHTS, in_layout(lib, p, kW, pd.weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
                                          {DNNL_ARG_DST, y}};
@@ -172,7 +185,6 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
 bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s, bool bfloat16) {
   return run_planned("conv2d_grad", o.x, o.dy, s, key_of(s, o.window, o.dbias.defined(), bfloat16), [&](Library& lib, Plan& p) {
     using dnnl::algorithm;
-    const memory dy_user = image(lib, p.y, o.dy);
     std::optional<memory> dy_for_data;  // dy in the layout backward-data reads; backward-weights reuses it when it can
     if (o.dx.defined()) {
       if (!p.data_pd) {
@@ -182,7 +194,7 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
         p.data.emplace(*p.data_pd);
       }
       const memory dx_user = image(lib, p.x, o.dx), dx = output(lib, p, kDx, p.data_pd->diff_src_desc(), dx_user);
-      dy_for_data = in_layout(lib, p, kDyData, p.data_pd->diff_dst_desc(), dy_user);
+      dy_for_data = input(lib, p, kDyData, p.data_pd->diff_dst_desc(), p.y, o.dy);
       p.data->execute(lib.stream, {{DNNL_ARG_DIFF_DST, *dy_for_data},
                                    {DNNL_ARG_WEIGHTS, in_layout(lib, p, kWData, p.data_pd->weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
                                    {DNNL_ARG_DIFF_SRC, dx}});
@@ -201,13 +213,14 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
     const memory dw_user = user(lib, p.w, Tag::oihw, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);
     // The forward's reordered copy of x, when this plan's latest forward made it from this very input: a layer's
     // input stays as it was until its backward (im2col reads it there too), so the copy saves a reorder. A plan
-    // shared by two layers of one shape holds the later one's, and the earlier layer's backward reorders anew.
+    // shared by two layers of one shape holds the later one's, and the earlier layer's backward reorders anew. (A
+    // rounded copy is the buffer's, and is kept for as long as it is current.)
     const bool x_staged = p.x_staged_from == o.x.data() && p.staged[kX] && p.staged[kX]->get_desc() == p.weights_pd->src_desc();
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x_staged ? *p.staged[kX]
-                                                                 : in_layout(lib, p, kXWeights, p.weights_pd->src_desc(), image(lib, p.x, o.x))},
+                                                                 : input(lib, p, kXWeights, p.weights_pd->src_desc(), p.x, o.x)},
                                          {DNNL_ARG_DIFF_DST, dy_for_data && dy_for_data->get_desc() == p.weights_pd->diff_dst_desc()
                                                                  ? *dy_for_data
-                                                                 : in_layout(lib, p, kDyWeights, p.weights_pd->diff_dst_desc(), dy_user)},
+                                                                 : input(lib, p, kDyWeights, p.weights_pd->diff_dst_desc(), p.y, o.dy)},
                                          {DNNL_ARG_DIFF_WEIGHTS, dw}};
     if (o.dbias.defined()) args.emplace(DNNL_ARG_DIFF_BIAS, user(lib, p.bias, Tag::x, o.dbias));
     p.weights->execute(lib.stream, args);

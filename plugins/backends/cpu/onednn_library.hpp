@@ -1,8 +1,10 @@
 #pragma once
 // What the oneDNN paths share (convolutions, matrix products): one engine and stream, and one lock, because their
 // plans keep staging copies that two threads must not use at once. Only included where NNPLUG_HAVE_ONEDNN is set.
+#include <cstdint>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -10,6 +12,8 @@
 #include "nnplug/errors.hpp"
 #include "nnplug/ops.hpp"
 #include "nnplug/tensor.hpp"
+
+#include "cpu_buffer.hpp"
 
 namespace nnplug::cpu {
 
@@ -27,6 +31,12 @@ inline OnednnLibrary& onednn_library() {
 // A float32 tensor's values as oneDNN memory of layout `desc`, without a copy.
 inline dnnl::memory user_memory(OnednnLibrary& lib, const dnnl::memory::desc& desc, const Tensor& t) {
   return dnnl::memory(desc, lib.engine, const_cast<float*>(t.data<float>()));
+}
+
+// The float32 tensor t rounded to bfloat16 (its buffer's kept copy, or `scratch`; cpu_buffer.hpp), as oneDNN
+// memory of `desc`, a bfloat16 desc of t's own element order.
+inline dnnl::memory rounded(OnednnLibrary& lib, const dnnl::memory::desc& desc, const Tensor& t, std::vector<std::uint16_t>& scratch) {
+  return {desc, lib.engine, const_cast<std::uint16_t*>(cpu_buffer(t).rounded(t, scratch))};
 }
 
 // The function of an op's epilogue that a primitive's output pass applies (oneDNN's eltwise_relu post-op), as its

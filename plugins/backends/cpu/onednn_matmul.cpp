@@ -10,7 +10,6 @@
 #include <optional>
 #include <vector>
 
-#include "cpu_buffer.hpp"
 #include "kernels.hpp"
 #include "onednn_library.hpp"
 
@@ -65,11 +64,6 @@ struct Plan {
     product = dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, lib.engine));
   }
 };
-
-// t rounded to bfloat16 (cpu_buffer.hpp), as oneDNN memory of the plan's bfloat16 desc.
-memory rounded(OnednnLibrary& lib, const memory::desc& desc, const Tensor& t, std::vector<std::uint16_t>& scratch) {
-  return {desc, lib.engine, const_cast<std::uint16_t*>(cpu_buffer(t).rounded(t, scratch))};
-}
 
 std::map<Key, std::unique_ptr<Plan>>& plans() {  // guarded by the library's lock
   static std::map<Key, std::unique_ptr<Plan>> instance;

@@ -1,6 +1,7 @@
 // Ops that draw random numbers: the dropouts. Numbers come from counter_random, a function of (seed, index).
 #include <cmath>
 
+#include "bfloat16.hpp"
 #include "kernels.hpp"
 #include "op_constants.hpp"
 #include "nnplug/counter_random.hpp"
@@ -43,18 +44,21 @@ void dropout(const T* x, T* y, T* mask, std::int64_t n, std::uint64_t seed, std:
 // row-major, so that the mask does not depend on the layout: mask = mask_of(counter), y = output(x, mask). One slab
 // (a sample's block of 16 channels, `base` the counter of its first channel's first pixel) in one flat loop (pixel
 // at / 16, channel at % 16), in a function of its own with restrict-qualified pointers, so that it vectorises.
-template <typename T, typename Mask, typename Output>
-void dropout_slab(const T* __restrict x, T* __restrict y, T* __restrict mask, std::int64_t plane, std::uint64_t base, Mask mask_of,
-                  Output output) {
+// With kRounded, y's values are rounded to bfloat16 into `rounded` as well (its buffer's copy, cpu_buffer.hpp).
+template <typename T, bool kRounded, typename Mask, typename Output>
+void dropout_slab(const T* __restrict x, T* __restrict y, T* __restrict mask, std::uint16_t* __restrict rounded, std::int64_t plane,
+                  std::uint64_t base, Mask mask_of, Output output) {
   for (std::int64_t at = 0; at < plane * kChannelBlock; ++at) {
     const T m = mask_of(base + static_cast<std::uint64_t>(at % kChannelBlock * plane + at / kChannelBlock));
     mask[at] = m;
-    y[at] = output(x[at], m);
+    const T v = output(x[at], m);
+    y[at] = v;
+    if constexpr (kRounded) rounded[at] = backends::to_bfloat16(static_cast<float>(v));
   }
 }
 
 template <typename T, typename Mask, typename Output>
-void dropout_in_blocks(const op::Dropout& o, Mask mask_of, Output output) {
+void dropout_in_blocks(const op::Dropout& o, std::uint16_t* rounded, Mask mask_of, Output output) {
   const Shape& s = o.x.shape();
   const std::int64_t plane = s[2] * s[3], blocks = s[1] / kChannelBlock;
   const T* x = o.x.data<T>();
@@ -63,14 +67,15 @@ void dropout_in_blocks(const op::Dropout& o, Mask mask_of, Output output) {
 #pragma omp parallel for schedule(static) if (o.x.numel() > kParallelThreshold)
   for (std::int64_t slab = 0; slab < s[0] * blocks; ++slab) {
     const std::int64_t n = slab / blocks, c0 = slab % blocks * kChannelBlock, first_at = slab * plane * kChannelBlock;
-    dropout_slab(x + first_at, y + first_at, mask + first_at, plane,
-                 o.first + static_cast<std::uint64_t>((n * s[1] + c0) * plane), mask_of, output);
+    const std::uint64_t base = o.first + static_cast<std::uint64_t>((n * s[1] + c0) * plane);
+    if (rounded) dropout_slab<T, true>(x + first_at, y + first_at, mask + first_at, rounded + first_at, plane, base, mask_of, output);
+    else dropout_slab<T, false>(x + first_at, y + first_at, mask + first_at, nullptr, plane, base, mask_of, output);
   }
 }
 
 }  // namespace
 
-void run_kernel(const op::Dropout& o) {
+void run_kernel(const op::Dropout& o, std::uint16_t* rounded_y) {
   kChecks.dropout(o);
   const auto c = backends::DropoutConstants::for_rate(o.rate);
   with_float_type(o.x, "dropout", [&](auto tag) {
@@ -89,11 +94,11 @@ void run_kernel(const op::Dropout& o) {
               dropped = static_cast<T>(c.a * c.alpha_prime + c.b);
       const double gauss_std = c.gauss_std;
       if (o.kind == DropoutKind::Inverted)
-        dropout_in_blocks<T>(o, [=](std::uint64_t i) { return kept(i) ? inverted : T(0); }, [](T v, T m) { return v * m; });
+        dropout_in_blocks<T>(o, rounded_y, [=](std::uint64_t i) { return kept(i) ? inverted : T(0); }, [](T v, T m) { return v * m; });
       else if (o.kind == DropoutKind::Alpha)  // kept: mask a > 0
-        dropout_in_blocks<T>(o, [=](std::uint64_t i) { return kept(i) ? a : T(0); }, [=](T v, T m) { return m != T(0) ? a * v + b : dropped; });
+        dropout_in_blocks<T>(o, rounded_y, [=](std::uint64_t i) { return kept(i) ? a : T(0); }, [=](T v, T m) { return m != T(0) ? a * v + b : dropped; });
       else
-        dropout_in_blocks<T>(o, [=](std::uint64_t i) { return static_cast<T>(1.0 + gauss_std * counter_random::normal(seed, i)); },
+        dropout_in_blocks<T>(o, rounded_y, [=](std::uint64_t i) { return static_cast<T>(1.0 + gauss_std * counter_random::normal(seed, i)); },
                              [](T v, T m) { return v * m; });
       return;
     }
@@ -115,6 +120,8 @@ void run_kernel(const op::Dropout& o) {
         return;
     }
   });
+  // Row-major: y's copy rounded by a pass of its own (channel blocks round it as they write y).
+  if (rounded_y && o.x.row_major()) round_to_bfloat16(o.y.data<float>(), rounded_y, o.y.numel());
 }
 
 }  // namespace nnplug::cpu
