@@ -137,17 +137,18 @@ void run_kernel(const op::SumRows& o) {
     const T beta = static_cast<T>(o.beta);
     // Columns are independent: split them across threads, each walking the rows in order (cache friendly and
     // the same summation order whatever the thread count).
-#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
-    for (std::int64_t j0 = 0; j0 < cols; j0 += 64) {
-      const std::int64_t j1 = std::min(cols, j0 + 64);
-      T acc[64];
-      for (std::int64_t j = j0; j < j1; ++j) acc[j - j0] = beta == T(0) ? T(0) : beta * out[j];
-      for (std::int64_t i = 0; i < rows; ++i) {
+    parallel_chunks(cols, [=](std::int64_t c0, std::int64_t c1) {
+      for (std::int64_t j0 = c0; j0 < c1; j0 += 64) {
+        const std::int64_t j1 = std::min(c1, j0 + 64);
+        T acc[64];
+        for (std::int64_t j = j0; j < j1; ++j) acc[j - j0] = beta == T(0) ? T(0) : beta * out[j];
+        for (std::int64_t i = 0; i < rows; ++i) {
 #pragma omp simd
-        for (std::int64_t j = j0; j < j1; ++j) acc[j - j0] += x[i * cols + j];
+          for (std::int64_t j = j0; j < j1; ++j) acc[j - j0] += x[i * cols + j];
+        }
+        for (std::int64_t j = j0; j < j1; ++j) out[j] = acc[j - j0];
       }
-      for (std::int64_t j = j0; j < j1; ++j) out[j] = acc[j - j0];
-    }
+    }, kParallelThreshold / std::max<std::int64_t>(rows, 1));
   });
 }
 

@@ -106,8 +106,10 @@ void run_kernel(const op::ClassLoss& o) {
     for (std::int64_t i = 0; i < rows; ++i) bad_label = bad_label || label[i] < 0 || label[i] >= cols;
     require(!bad_label, "class_loss", [&] { return fmt::format("a label is outside [0, {})", cols); });
     double total = 0.0;
-    if (o.fn == ClassLossFn::SoftmaxCrossEntropy) {
-#pragma omp parallel reduction(+ : total) if (rows * cols > kParallelThreshold)
+    if (o.fn == ClassLossFn::SoftmaxCrossEntropy && rows * cols <= kParallelThreshold) {
+      total = softmax_cross_entropy<T>(z, label, 0, rows, cols, g, inv_n);  // not in a parallel region: see parallel_chunks
+    } else if (o.fn == ClassLossFn::SoftmaxCrossEntropy) {
+#pragma omp parallel reduction(+ : total)
       {
         const std::int64_t threads = omp_get_num_threads(), t = omp_get_thread_num(), chunk = (rows + threads - 1) / threads;
         const std::int64_t b = std::min(rows, t * chunk), e = std::min(rows, b + chunk);
