@@ -31,6 +31,28 @@ struct Key {
   auto operator<=>(const Key&) const = default;
 };
 
+// Products of fewer multiply-adds than this run on the calling thread: a parallel region costs about 3 us here (1.2
+// with its if clause false), and the demo's 128 x 128 x 10 products took oneDNN 1.9-2.9 us on one thread against
+// 4.2-5.7 on two; at 128 x 128 x 64 (2^20) the two broke even.
+constexpr std::int64_t kOneThreadProducts = std::int64_t{1} << 20;
+
+// For its lifetime, OpenMP runs the calling thread's parallel regions on that thread alone where `one` is set: oneDNN
+// sizes a primitive's threads when it is made, and runs a primitive of one thread without a parallel region.
+class OneThread {
+ public:
+  explicit OneThread(bool one) : saved_(one ? omp_get_max_threads() : 0) {
+    if (saved_) omp_set_num_threads(1);
+  }
+  ~OneThread() {
+    if (saved_) omp_set_num_threads(saved_);
+  }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+
+ private:
+  int saved_;
+};
+
 // A row-major (rows x cols) matrix, or the transpose of one stored (cols x rows), as oneDNN strides.
 memory::desc matrix(std::int64_t rows, std::int64_t cols, bool transposed, memory::data_type type) {
   return {{rows, cols}, type, transposed ? memory::dims{1, rows} : memory::dims{cols, 1}};
@@ -80,6 +102,7 @@ OnednnGemmDone onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, st
   const std::optional<double> slope = o.bias.defined() && !bias ? std::nullopt : relu_slope(o.epilogue, o.epilogue_alpha);
   run_on_onednn("gemm", [&](OnednnLibrary& lib) {
     const Key key{m, n, k, o.trans_a, o.trans_b, o.alpha, o.beta, bfloat16, bias, slope.has_value(), slope.value_or(0.0)};
+    const OneThread one_thread(m * n * k < kOneThreadProducts);
     auto& slot = plans()[key];
     if (!slot) slot = std::make_unique<Plan>(lib, key);
     Plan& p = *slot;
