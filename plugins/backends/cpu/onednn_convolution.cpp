@@ -121,15 +121,14 @@ memory in_layout(Library& lib, Plan& p, Role role, const memory::desc& want, mem
   return *p.staged[role];
 }
 
-// The image t as the input `want` of a primitive: t itself, or in mixed precision where `want` is t's own layout in
-// bfloat16, t's buffer's rounded copy (cpu_buffer.hpp: kept from an earlier convolution until t changes, else
-// rounded by a plain loop, which took half as long as oneDNN's reorder for X11's inputs); else a reorder into the
-// plan's copy for `role`.
+// The image t as the input `want` of a primitive. In mixed precision, where `want` is t's own layout in bfloat16:
+// t's buffer's rounded copy (cpu_buffer.hpp), kept from an earlier convolution while t does not change and written
+// by the batch norm or dropout that wrote t, else rounded now. Otherwise t itself, or a reorder into the plan's copy
+// for `role`.
 memory input(Library& lib, Plan& p, Role role, const memory::desc& want, const memory::dims& dims, const Tensor& t) {
-  const memory from = image(lib, dims, t);
   if (want.data_type() == memory::data_type::bf16 && want == memory::desc(dims, want.data_type(), t.row_major() ? Tag::nchw : Tag::nChw16c))
     return rounded(lib, want, t, p.scratch[role]);
-  return in_layout(lib, p, role, want, from);
+  return in_layout(lib, p, role, want, image(lib, dims, t));
 }
 
 // Where a primitive writes an output of layout `want` that belongs in `to`: `to` itself, or the plan's copy.
@@ -213,8 +212,8 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
     const memory dw_user = user(lib, p.w, Tag::oihw, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);
     // The forward's reordered copy of x, when this plan's latest forward made it from this very input: a layer's
     // input stays as it was until its backward (im2col reads it there too), so the copy saves a reorder. A plan
-    // shared by two layers of one shape holds the later one's, and the earlier layer's backward reorders anew. (A
-    // rounded copy is the buffer's, and is kept for as long as it is current.)
+    // shared by two layers of one shape holds the later one's, and the earlier layer's backward reorders anew. (In
+    // mixed precision x's copy is its buffer's instead: see input().)
     const bool x_staged = p.x_staged_from == o.x.data() && p.staged[kX] && p.staged[kX]->get_desc() == p.weights_pd->src_desc();
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x_staged ? *p.staged[kX]
                                                                  : input(lib, p, kXWeights, p.weights_pd->src_desc(), p.x, o.x)},
