@@ -620,34 +620,37 @@ TEST(CpuBackend, SoftmaxRowsSumToOneEvenForHugeLogits) {
 }
 
 TEST(CpuBackend, SoftmaxCrossEntropyOfManyRowsMatchesNaiveLoops) {
-  // 3,001 rows of 13 classes: blocks of rows, a partial last one, split across threads; with and without the
-  // gradient, which the backend computes in one pass with the loss.
+  // Blocks of 64 rows and a partial last one: 130 rows of 10 classes on one thread, 3,001 rows of 13 split across
+  // threads; with and without the gradient, which the backend computes in one pass with the loss.
   auto be = cpu_backend();
-  const std::int64_t rows = 3001, cols = 13;
-  auto zv = random_normal(static_cast<std::size_t>(rows * cols), 5);
-  for (double& z : zv) z *= 4;
-  std::vector<double> labels(static_cast<std::size_t>(rows)), grad(zv.size());
-  double loss = 0;
-  for (std::int64_t i = 0; i < rows; ++i) {
-    const auto row = static_cast<std::size_t>(i * cols);
-    const auto y = static_cast<std::size_t>((i * 7) % cols);
-    labels[static_cast<std::size_t>(i)] = static_cast<double>(y);
-    double sum = 0;
-    for (std::size_t j = 0; j < cols; ++j) sum += std::exp(zv[row + j]);
-    loss += std::log(sum) - zv[row + y];
-    for (std::size_t j = 0; j < cols; ++j) grad[row + j] = (std::exp(zv[row + j]) / sum - (j == y ? 1.0 : 0.0)) / rows;
-  }
-  loss /= rows;
-  for (DType dtype : {DType::Float64, DType::Float32}) {
-    const double tol = dtype == DType::Float32 ? 1e-5 : 1e-12;
-    Tensor z = tensor(*be, Shape{rows, cols}, zv, dtype), l = tensor(*be, Shape{rows}, labels, DType::Int32);
-    Tensor out = be->empty(Shape{1}, dtype), dz = be->empty(z.shape(), dtype);
-    for (bool with_grad : {false, true}) {
-      be->run(op::ClassLoss{z, l, out, with_grad ? dz : Tensor()});
-      EXPECT_NEAR(to_host<double>(out)[0], loss, tol * std::abs(loss)) << dtype_name(dtype);
+  for (const auto& [rows, cols] : {std::pair<std::int64_t, std::int64_t>{130, 10}, {3001, 13}}) {
+    auto zv = random_normal(static_cast<std::size_t>(rows * cols), 5);
+    for (double& z : zv) z *= 4;
+    std::vector<double> labels(static_cast<std::size_t>(rows)), grad(zv.size());
+    double loss = 0;
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const auto row = static_cast<std::size_t>(i * cols);
+      const auto y = static_cast<std::size_t>((i * 7) % cols);
+      labels[static_cast<std::size_t>(i)] = static_cast<double>(y);
+      double sum = 0;
+      for (std::size_t j = 0; j < static_cast<std::size_t>(cols); ++j) sum += std::exp(zv[row + j]);
+      loss += std::log(sum) - zv[row + y];
+      for (std::size_t j = 0; j < static_cast<std::size_t>(cols); ++j)
+        grad[row + j] = (std::exp(zv[row + j]) / sum - (j == y ? 1.0 : 0.0)) / static_cast<double>(rows);
     }
-    const auto got = to_host<double>(dz);
-    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], grad[i], tol / rows) << i << ' ' << dtype_name(dtype);
+    loss /= static_cast<double>(rows);
+    for (DType dtype : {DType::Float64, DType::Float32}) {
+      SCOPED_TRACE(fmt::format("{} rows, {}", rows, dtype_name(dtype)));
+      const double tol = dtype == DType::Float32 ? 1e-5 : 1e-12;
+      Tensor z = tensor(*be, Shape{rows, cols}, zv, dtype), l = tensor(*be, Shape{rows}, labels, DType::Int32);
+      Tensor out = be->empty(Shape{1}, dtype), dz = be->empty(z.shape(), dtype);
+      for (bool with_grad : {false, true}) {
+        be->run(op::ClassLoss{z, l, out, with_grad ? dz : Tensor()});
+        EXPECT_NEAR(to_host<double>(out)[0], loss, tol * std::abs(loss));
+      }
+      const auto got = to_host<double>(dz);
+      for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], grad[i], tol / static_cast<double>(rows)) << i;
+    }
   }
 }
 

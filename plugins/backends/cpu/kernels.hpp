@@ -83,9 +83,9 @@ constexpr std::int64_t kParallelThreshold = 1 << 15;
 // thread).
 constexpr std::int64_t kParallelUpdateThreshold = 1 << 13;
 
-// Calls f(begin, end) on contiguous chunks of [0, n), one per thread, or once for n up to `threshold`. The chunks let each
-// thread run a plain loop that the compiler vectorises (GCC did not vectorise `omp parallel for simd` loops with
-// branches in them). f runs as the backend's own code on every thread, so that the tensors whose data() it asks
+// Calls f(begin, end) on contiguous chunks of [0, n), one per thread, or once for n up to `threshold`. The chunks
+// let each thread run a plain loop that the compiler vectorises (GCC did not vectorise `omp parallel for simd` loops
+// with branches in them). f runs as the backend's own code on every thread, so that the tensors whose data() it asks
 // are not taken as handed out (cpu_buffer.hpp); a kernel's own `omp parallel` loops take their addresses before.
 template <typename F>
 void parallel_chunks(std::int64_t n, F&& f, std::int64_t threshold = kParallelThreshold) {

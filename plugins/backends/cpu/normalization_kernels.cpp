@@ -292,10 +292,11 @@ void batch_norm_grad_in_blocks(const op::BatchNormGrad& o, std::uint16_t* rounde
 // it), else by a pass of its own at the end.
 void run_kernel(const op::BatchNorm& o, std::uint16_t* rounded_y) {
   const bool function_after = o.epilogue != Pointwise::Identity && o.epilogue != Pointwise::Relu;
+  std::uint16_t* in_pass = o.x.row_major() || function_after ? nullptr : rounded_y;
   if (!o.x.row_major()) {
     kChecks.batch_norm(o);
-    with_float_type(o.x, "batch_norm", [&](auto tag) { batch_norm_in_blocks<decltype(tag)>(o, function_after ? nullptr : rounded_y); });
-    if (rounded_y && function_after) round_to_bfloat16(o.y.data<float>(), rounded_y, o.y.numel());
+    with_float_type(o.x, "batch_norm", [&](auto tag) { batch_norm_in_blocks<decltype(tag)>(o, in_pass); });
+    if (rounded_y && !in_pass) round_to_bfloat16(o.y.data<float>(), rounded_y, o.y.numel());
     return;
   }
   const ChannelLayout l = kChecks.batch_norm(o);
