@@ -106,15 +106,13 @@ void run_kernel(const op::ClassLoss& o) {
     for (std::int64_t i = 0; i < rows; ++i) bad_label = bad_label || label[i] < 0 || label[i] >= cols;
     require(!bad_label, "class_loss", [&] { return fmt::format("a label is outside [0, {})", cols); });
     double total = 0.0;
-    if (o.fn == ClassLossFn::SoftmaxCrossEntropy && rows * cols <= kParallelThreshold) {
-      total = softmax_cross_entropy<T>(z, label, 0, rows, cols, g, inv_n);  // not in a parallel region: see parallel_chunks
-    } else if (o.fn == ClassLossFn::SoftmaxCrossEntropy) {
-#pragma omp parallel reduction(+ : total)
-      {
-        const std::int64_t threads = omp_get_num_threads(), t = omp_get_thread_num(), chunk = (rows + threads - 1) / threads;
-        const std::int64_t b = std::min(rows, t * chunk), e = std::min(rows, b + chunk);
-        total += softmax_cross_entropy<T>(z, label, b, e, cols, g, inv_n);
-      }
+    if (o.fn == ClassLossFn::SoftmaxCrossEntropy) {
+      // Each thread's rows summed apart, then added; a small batch runs on this thread, in no parallel region.
+      std::vector<double> totals(static_cast<std::size_t>(omp_get_max_threads()), 0.0);
+      parallel_chunks(rows, [&](std::int64_t b, std::int64_t e) {
+        totals[static_cast<std::size_t>(omp_get_thread_num())] = softmax_cross_entropy<T>(z, label, b, e, cols, g, inv_n);
+      }, kParallelThreshold / std::max<std::int64_t>(cols, 1));
+      total = std::accumulate(totals.begin(), totals.end(), 0.0);
     } else {
 #pragma omp parallel for schedule(static) reduction(+ : total) if (rows * cols > kParallelThreshold)
       for (std::int64_t i = 0; i < rows; ++i) {
