@@ -3,8 +3,10 @@
 // conversion and batch gathering; and they hold a quarter of float32's memory.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -108,6 +110,43 @@ TEST(SampleValues, GatheredRowsOfAnyWidthHoldTheValueOfEachByte) {
             ASSERT_EQ(got[i * features + j], static_cast<float>(value * (per_feature ? static_cast<double>(j + 1) : 1.0))) << i << ", " << j;
           }
       }
+  }
+}
+
+// Pixels over a divisor are decoded by dividing rather than by lookup: every byte, gathered in float32 and float64 in
+// a batch of 3 rows and in one of 200 rows (several threads), is bit for bit the byte divided in that dtype, for
+// divisors that are and are not powers of two, below one and negative. A table that is a division but for one
+// entry is still decoded by lookup.
+TEST(SampleValues, PixelsOverADivisorDecodeAsTheDivisionBitForBit) {
+  constexpr std::size_t features = 256;
+  std::vector<std::uint8_t> bytes(features * 3);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>((i * 7 + i / features) % 256);
+  std::vector<std::int64_t> many(200);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<std::int64_t>((i * 5 + 1) % 3);
+  const auto bits = [](auto v) { return std::bit_cast<std::conditional_t<sizeof(v) == 4, std::uint32_t, std::uint64_t>>(v); };
+  for (const double divisor : {255.0, 7.0, 1.0, 64.0, 0.3, -3.0, 1e-3}) {
+    for (const bool off_by_one_entry : {false, true}) {
+      // As the IDX reader: float32 divides in float32, float64 in double; byte 200 stands for 42 in the odd table.
+      const auto wide = [&](std::uint8_t b) { return off_by_one_entry && b == 200 ? 42.0 : static_cast<double>(b) / divisor; };
+      const auto narrow = [&](std::uint8_t b) {
+        return off_by_one_entry && b == 200 ? 42.0f : static_cast<float>(b) / static_cast<float>(divisor);
+      };
+      const SampleValues as_float = SampleValues::from_bytes(bytes, features, DType::Float32, [&](std::uint8_t b) { return static_cast<double>(narrow(b)); });
+      const SampleValues as_double = SampleValues::from_bytes(bytes, features, DType::Float64, wide);
+      for (const std::vector<std::int64_t>& rows : {std::vector<std::int64_t>{2, 0, 1}, many}) {
+        SCOPED_TRACE(fmt::format("divisor {}{}, {} rows", divisor, off_by_one_entry ? ", one entry off" : "", rows.size()));
+        std::vector<float> got_float(rows.size() * features);
+        std::vector<double> got_double(rows.size() * features);
+        as_float.gather_rows(rows, features, got_float.data());
+        as_double.gather_rows(rows, features, got_double.data());
+        for (std::size_t i = 0; i < rows.size(); ++i)
+          for (std::size_t j = 0; j < features; ++j) {
+            const std::uint8_t b = bytes[static_cast<std::size_t>(rows[i]) * features + j];
+            ASSERT_EQ(bits(got_float[i * features + j]), bits(narrow(b))) << "float32, byte " << int{b};
+            ASSERT_EQ(bits(got_double[i * features + j]), bits(wide(b))) << "float64, byte " << int{b};
+          }
+      }
+    }
   }
 }
 

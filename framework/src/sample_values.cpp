@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -40,12 +41,58 @@ void decode_codes(const std::uint8_t* codes, std::size_t n, const T* table, T* o
     }
   for (; j < n; ++j) out[j] = value(j, codes[j]);
 }
+
+// n codes decoded as code / divisor, where the table is that division (ByteCodes::divisor): the divisions run 16 or
+// 8 to a vector, where the lookups ran one at a time (the demo's batch, 128 shuffled rows of 784 bytes, took 13 us
+// on one thread of an AMD EPYC (Zen 5) this way, 31 by table, 23 by table on two threads).
+template <typename T>
+[[gnu::always_inline]] inline void divide_codes(const std::uint8_t* codes, std::size_t n, T divisor, T* out) {
+  for (std::size_t j = 0; j < n; ++j) out[j] = static_cast<T>(codes[j]) / divisor;
+}
+
+#if defined(__x86_64__)
+// The same loop compiled for AVX2 (the framework's own code targets plain x86-64, whose vectors convert bytes to
+// floats slowly: 20 us for that batch), chosen where the CPU has it.
+template <typename T>
+[[gnu::target("avx2")]] void divide_codes_avx2(const std::uint8_t* codes, std::size_t n, T divisor, T* out) {
+  divide_codes(codes, n, divisor, out);
+}
+#endif
+
+template <typename T>
+void decode_by_division(const std::uint8_t* codes, std::size_t n, T divisor, T* out) {
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return divide_codes_avx2(codes, n, divisor, out);
+#endif
+  divide_codes(codes, n, divisor, out);
+}
+
+// The number d for which every entry b of a table of 256 values in T is b / d computed in T, if there is one (0 if
+// not). The candidates come from entries 255 and 1, and all 256 entries are checked, so that a table matched this
+// way decodes to the same bits as by lookup.
+template <typename T>
+T divisor_of(const std::vector<T>& table) {
+  for (const std::size_t b : {std::size_t{255}, std::size_t{1}}) {
+    const T d = static_cast<T>(static_cast<double>(b) / static_cast<double>(table[b]));
+    if (!std::isfinite(d) || d == 0) continue;
+    bool all = true;
+    for (std::size_t k = 0; k < 256 && all; ++k) {
+      const T decoded = static_cast<T>(k) / d;
+      all = decoded == table[k] && std::signbit(decoded) == std::signbit(table[k]);
+    }
+    if (all) return d;
+  }
+  return 0;
+}
 }  // namespace
 
 void SampleValues::ByteCodes::set_table(std::vector<double> values) {
   for (double& v : values) v = in_dtype(v, dtype);
   table = std::move(values);
   narrow.assign(table.begin(), table.end());
+  divisor = per_feature ? 0.0 : divisor_of(table);
+  narrow_divisor = per_feature ? 0.0f : divisor_of(narrow);
 }
 
 SampleValues SampleValues::borrow(const void* data, std::size_t n, DType dtype, std::shared_ptr<const void> owner) {
@@ -150,7 +197,7 @@ SampleValues SampleValues::select_rows(std::span<const std::int64_t> rows, std::
     SampleValues out;
     ByteCodes picked;  // the tables, not the bytes, copied
     picked.features = codes->features, picked.per_feature = codes->per_feature, picked.dtype = codes->dtype;
-    picked.table = codes->table, picked.narrow = codes->narrow;
+    picked.set_table(codes->table);
     picked.bytes.resize(rows.size() * features);
     for (std::size_t i = 0; i < rows.size(); ++i)
       std::copy_n(codes->bytes.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * features), features,
@@ -177,8 +224,17 @@ void SampleValues::gather_rows(std::span<const std::int64_t> rows, std::size_t f
   const auto row_at = [&](std::size_t i) { return static_cast<std::size_t>(rows[i]) * features; };
   if (const auto* codes = std::get_if<ByteCodes>(&values_)) {
     const T* table = nullptr;
-    if constexpr (std::is_same_v<T, float>) table = codes->narrow.data();
-    else table = codes->table.data();
+    T divisor = 0;
+    if constexpr (std::is_same_v<T, float>) table = codes->narrow.data(), divisor = codes->narrow_divisor;
+    else table = codes->table.data(), divisor = codes->divisor;
+    if (divisor != 0) {
+#pragma omp parallel for schedule(static) if (rows.size() * features >= kParallelValues)
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i + kPrefetchAhead < rows.size()) prefetch_row(codes->bytes.data() + row_at(i + kPrefetchAhead), features);
+        decode_by_division(codes->bytes.data() + row_at(i), features, divisor, out + i * features);
+      }
+      return;
+    }
 #pragma omp parallel for schedule(static) if (rows.size() * features >= kParallelValues)
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (i + kPrefetchAhead < rows.size()) prefetch_row(codes->bytes.data() + row_at(i + kPrefetchAhead), features);

@@ -93,8 +93,12 @@ class SampleValues {
     bool per_feature = false;    // 256 table entries per feature, else 256 for all
     std::vector<double> table;   // each entry exact in dtype
     std::vector<float> narrow;   // the table as float32 values, for decoding float32 batches
+    // Where the shared table is a division, entry b being b / d in dtype (pixels over divide_by), d for `table` and
+    // for `narrow` (each 0 where it is not): such codes are decoded by dividing, not by lookup.
+    double divisor = 0;
+    float narrow_divisor = 0;
     DType dtype = DType::Float32;
-    void set_table(std::vector<double> values);  // rounds them to dtype and fills `narrow`
+    void set_table(std::vector<double> values);  // rounds them to dtype and fills `narrow` and the divisors
     double value(std::size_t i) const { return table[(per_feature ? i % features * 256 : 0) + bytes[i]]; }
     bool operator==(const ByteCodes&) const = default;
   };
