@@ -353,8 +353,15 @@ TEST(CpuBackend, BfloatGemmsRoundToNearestTiesToEven) {
   const auto be = bfloat16_backend(why);
   if (!be) GTEST_SKIP() << why;
   const double e = std::ldexp(1.0, -7), nan = std::numeric_limits<double>::quiet_NaN();
-  const std::vector<double> values{1 + 0.75 * e, 1 + 0.5 * e, 1 + 1.5 * e, -(1 + 0.75 * e), nan};
-  const std::vector<double> want{1 + e, 1, 1 + 2 * e, -(1 + e), nan};  // truncation would give 1, 1, 1 + e, -1
+  const std::vector<double> pattern{1 + 0.75 * e, 1 + 0.5 * e, 1 + 1.5 * e, -(1 + 0.75 * e), nan};
+  const std::vector<double> pattern_want{1 + e, 1, 1 + 2 * e, -(1 + e), nan};  // truncation would give 1, 1, 1 + e, -1
+  // Eight times over, each time scaled, so that 32 values are rounded by a vector instruction and the rest one by one.
+  std::vector<double> values, want;
+  for (int r = 0; r < 8; ++r)
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+      values.push_back(std::ldexp(pattern[i], r));
+      want.push_back(std::ldexp(pattern_want[i], r));
+    }
   const std::int64_t m = static_cast<std::int64_t>(values.size());
   Tensor one = tensor(*be, Shape{1, 1}, {1.0}, DType::Float32), c = be->empty(Shape{m, 1}, DType::Float32);
   for (const bool transposed : {false, true}) {
