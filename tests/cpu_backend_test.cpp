@@ -385,7 +385,7 @@ double nearest_bfloat16(double x) {
 // A mixed-precision backend keeps a product's inputs rounded from one product to the next while they do not change
 // (cpu_buffer.hpp). Here every way of changing them comes between two products of A x 1 (which show A's rounded
 // values exactly): an upload, ops writing A or a part of it, a product or a batch norm writing it, an Adam step on
-// it, a write in place, and writes through data() at any time after. A copy kept too long shows the old values.
+// it, an activation's gradient into it, a write in place, and writes through data() at any time after. A copy kept too long shows the old values.
 TEST(CpuBackend, BfloatGemmsReadTheirInputsAsTheyAreNow) {
   std::string why;
   const auto be = bfloat16_backend(why);
@@ -423,6 +423,12 @@ TEST(CpuBackend, BfloatGemmsReadTheirInputsAsTheyAreNow) {
   for (double& v : stepped) v = nearest_bfloat16(v);
   EXPECT_NE(stepped[0], 2 - 0.3) << "the step must land between bfloat16 values";
   product_shows(stepped, "an Adam step");
+
+  // A ReLU's gradient into it: dy where x > 0, else 0; 1.3 and 2.7 are not bfloat16 values.
+  const Tensor relu_x = tensor(*be, Shape{m, 1}, {1, -1, 2, -2, 3, 0}, DType::Float32);
+  const Tensor relu_dy = tensor(*be, Shape{m, 1}, {1.3, 5, 2.7, 5, -1.3, 5}, DType::Float32);
+  be->run(op::ActivationGrad{.x = relu_x, .y = relu_x, .dy = relu_dy, .dx = a, .fn = Pointwise::Relu});
+  product_shows({nearest_bfloat16(1.3), 0, nearest_bfloat16(2.7), 0, nearest_bfloat16(-1.3), 0}, "a ReLU's gradient into it");
 
   auto* in_place = static_cast<float*>(be->write_in_place(a));
   std::copy_n(std::vector<float>{3, 1, 4, 1, 5, 9}.begin(), m, in_place);

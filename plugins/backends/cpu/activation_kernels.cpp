@@ -1,6 +1,7 @@
 // Element-wise activations and the row softmax.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "kernels.hpp"
 #include "op_constants.hpp"
@@ -68,58 +69,61 @@ void activate(Pointwise fn, T alpha, const T* x, T* y, std::int64_t n) {
 
 template <typename T>
 void activate_grad(Pointwise fn, T alpha, const T* __restrict x, const T* __restrict y, const T* dy, T* dx,
-                   std::int64_t n) {
+                   std::uint16_t* rounded_dx, std::int64_t n) {
   parallel_chunks(n, [=](std::int64_t b, std::int64_t e) {
     switch (fn) {
       case Pointwise::Identity:
         if (dy != dx) std::copy(dy + b, dy + e, dx + b);
-        return;
+        break;
       case Pointwise::Relu:  // relu'(0) = 0
         for (std::int64_t i = b; i < e; ++i) {
           const T g = dy[i];
           dx[i] = x[i] > T(0) ? g : T(0);
         }
-        return;
+        break;
       case Pointwise::LeakyRelu:
         for (std::int64_t i = b; i < e; ++i) {
           const T g = dy[i];
           dx[i] = x[i] > T(0) ? g : alpha * g;
         }
-        return;
+        break;
       case Pointwise::Elu:
         for (std::int64_t i = b; i < e; ++i) {
           const T g = dy[i], yi = y[i];
           dx[i] = x[i] > T(0) ? g : g * (yi + alpha);
         }
-        return;
+        break;
       case Pointwise::Selu:
         for (std::int64_t i = b; i < e; ++i) {
           const T g = dy[i], yi = y[i];
           dx[i] = x[i] > T(0) ? T(kSeluScale) * g : g * (yi + T(kSeluScale * kSeluAlpha));
         }
-        return;
+        break;
       case Pointwise::Sigmoid:
         for (std::int64_t i = b; i < e; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
-        return;
+        break;
       case Pointwise::Tanh:
         for (std::int64_t i = b; i < e; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
-        return;
+        break;
       case Pointwise::Silu:
         for (std::int64_t i = b; i < e; ++i) {
           const T s = sigmoid(x[i]);
           dx[i] = dy[i] * s * (T(1) + x[i] * (T(1) - s));
         }
-        return;
+        break;
       case Pointwise::Gelu:
         for (std::int64_t i = b; i < e; ++i)
           dx[i] = dy[i] * (T(0.5) * (T(1) + std::erf(x[i] * T(kInvSqrt2))) +
                            x[i] * T(kInvSqrt2Pi) * std::exp(T(-0.5) * x[i] * x[i]));
-        return;
+        break;
       case Pointwise::Softplus:
         for (std::int64_t i = b; i < e; ++i)
           dx[i] = alpha * x[i] > T(kSoftplusThreshold) ? dy[i] : dy[i] * sigmoid(alpha * x[i]);
-        return;
+        break;
     }
+    // The copy that a mixed-precision product reads, rounded while the chunk is in this thread's cache.
+    if constexpr (std::is_same_v<T, float>)
+      if (rounded_dx) round_range_to_bfloat16(dx + b, rounded_dx + b, e - b);
   });
 }
 
@@ -140,13 +144,13 @@ void run_kernel(const op::Activation& o) {
   });
 }
 
-void run_kernel(const op::ActivationGrad& o) {
+void run_kernel(const op::ActivationGrad& o, std::uint16_t* rounded_dx) {
   kChecks.activation_grad(o);
   with_float_type(o.dx, "activation_grad", [&](auto tag) {
     using T = decltype(tag);
     const T* x = o.x.defined() ? o.x.data<T>() : nullptr;
     const T* y = o.y.defined() ? o.y.data<T>() : nullptr;
-    activate_grad<T>(o.fn, static_cast<T>(pointwise_alpha(o.fn, o.alpha)), x, y, o.dy.data<T>(), o.dx.data<T>(), o.dx.numel());
+    activate_grad<T>(o.fn, static_cast<T>(pointwise_alpha(o.fn, o.alpha)), x, y, o.dy.data<T>(), o.dx.data<T>(), rounded_dx, o.dx.numel());
   });
 }
 

@@ -56,8 +56,10 @@ void set_flush_denormals(bool on) {
 
 // The output whose bfloat16 copy (where its buffer keeps one) an op writes as it writes the output: the weights
 // that Adam updates; the inputs of the next convolution that a dropout or a batch norm writes, and the gradient of
-// the convolution before that a batch norm's input gradient is.
+// the convolution before that a batch norm's input gradient is; the gradient of a product's output that an
+// activation's gradient is.
 const Tensor& output_rounded_in_pass(const op::AdamStep& o) { return o.param; }
+const Tensor& output_rounded_in_pass(const op::ActivationGrad& o) { return o.dx; }
 const Tensor& output_rounded_in_pass(const op::Dropout& o) { return o.y; }
 const Tensor& output_rounded_in_pass(const op::BatchNorm& o) { return o.y; }
 const Tensor& output_rounded_in_pass(const op::BatchNormGrad& o) { return o.dx; }

@@ -28,7 +28,8 @@ void run_kernel(const op::Gemm& o, bool bfloat16 = false);
 void run_kernel(const op::AddRowVector& o);
 void run_kernel(const op::SumRows& o);
 void run_kernel(const op::Activation& o);
-void run_kernel(const op::ActivationGrad& o);
+// rounded_dx: as AdamStep's rounded_param.
+void run_kernel(const op::ActivationGrad& o, std::uint16_t* rounded_dx = nullptr);
 void run_kernel(const op::Softmax& o);
 void run_kernel(const op::SoftmaxGrad& o);
 void run_kernel(const op::Prelu& o);
@@ -62,8 +63,9 @@ void run_kernel(const op::AdagradStep& o);
 void run_kernel(const op::RmspropStep& o);
 void run_kernel(const op::AdadeltaStep& o);
 
-// n float32 values rounded to bfloat16 by a plain loop on every thread.
+// n float32 values rounded to bfloat16: on every thread, and on the calling thread only (a kernel's chunk).
 void round_to_bfloat16(const float* from, std::uint16_t* to, std::int64_t n);
+void round_range_to_bfloat16(const float* from, std::uint16_t* to, std::int64_t n);
 
 // Refuses an op whose tensors' layouts the kernels below do not take (layouts.cpp).
 void check_layouts(const Op& op);
