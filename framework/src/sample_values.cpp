@@ -227,19 +227,12 @@ void SampleValues::gather_rows(std::span<const std::int64_t> rows, std::size_t f
     T divisor = 0;
     if constexpr (std::is_same_v<T, float>) table = codes->narrow.data(), divisor = codes->narrow_divisor;
     else table = codes->table.data(), divisor = codes->divisor;
-    if (divisor != 0) {
-#pragma omp parallel for schedule(static) if (rows.size() * features >= kParallelValues)
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (i + kPrefetchAhead < rows.size()) prefetch_row(codes->bytes.data() + row_at(i + kPrefetchAhead), features);
-        decode_by_division(codes->bytes.data() + row_at(i), features, divisor, out + i * features);
-      }
-      return;
-    }
 #pragma omp parallel for schedule(static) if (rows.size() * features >= kParallelValues)
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (i + kPrefetchAhead < rows.size()) prefetch_row(codes->bytes.data() + row_at(i + kPrefetchAhead), features);
       const std::uint8_t* src = codes->bytes.data() + row_at(i);
-      if (codes->per_feature) decode_codes<true>(src, features, table, out + i * features);
+      if (divisor != 0) decode_by_division(src, features, divisor, out + i * features);
+      else if (codes->per_feature) decode_codes<true>(src, features, table, out + i * features);
       else decode_codes<false>(src, features, table, out + i * features);
     }
     return;
