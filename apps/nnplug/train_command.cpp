@@ -157,6 +157,7 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   } catch (const std::exception& e) {
     communicator->abort(fmt::format("{}: unexpected error: {}", rank, e.what()));
   }
+  return 1;  // abort() ends every rank; a communicator whose abort returned still leaves this one failed
 }
 
 }  // namespace nnplug::cli
