@@ -542,7 +542,9 @@ TEST(CpuBackend, MaxPooling2x2MatchesANaiveScanWithTies) {
               want_dx[static_cast<std::size_t>(p * h * w + best)] = routed ? dy_values[k] : 0.0;
             }
         for (std::size_t i = 0; i < want_dx.size(); ++i) ASSERT_EQ(got_dx[i], want_dx[i]) << "dx [" << i << "]";
-        if (relu) EXPECT_GT(zero_windows, 0) << "no window of zeros to check";
+        if (relu) {
+          EXPECT_GT(zero_windows, 0) << "no window of zeros to check";
+        }
       }
 }
 
