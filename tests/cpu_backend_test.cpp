@@ -385,7 +385,8 @@ double nearest_bfloat16(double x) {
 // A mixed-precision backend keeps a product's inputs rounded from one product to the next while they do not change
 // (cpu_buffer.hpp). Here every way of changing them comes between two products of A x 1 (which show A's rounded
 // values exactly): an upload, ops writing A or a part of it, a product or a batch norm writing it, an Adam step on
-// it, an activation's gradient into it, a write in place, and writes through data() at any time after. A copy kept too long shows the old values.
+// it, an activation's gradient into it, a write in place, and writes through data() at any time after. A copy kept
+// too long shows the old values.
 TEST(CpuBackend, BfloatGemmsReadTheirInputsAsTheyAreNow) {
   std::string why;
   const auto be = bfloat16_backend(why);

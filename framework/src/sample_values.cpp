@@ -44,28 +44,21 @@ void decode_codes(const std::uint8_t* codes, std::size_t n, const T* table, T* o
 
 // n codes decoded as code / divisor, where the table is that division (ByteCodes::divisor): the divisions run 16 or
 // 8 to a vector, where the lookups ran one at a time (the demo's batch, 128 shuffled rows of 784 bytes, took 13 us
-// on one thread of an AMD EPYC (Zen 5) this way, 31 by table, 23 by table on two threads).
-template <typename T>
-[[gnu::always_inline]] inline void divide_codes(const std::uint8_t* codes, std::size_t n, T divisor, T* out) {
-  for (std::size_t j = 0; j < n; ++j) out[j] = static_cast<T>(codes[j]) / divisor;
-}
-
+// on one thread of an AMD EPYC (Zen 5) this way, 31 by table, 23 by table on two threads). The loops are compiled
+// for AVX2 as well, chosen when the framework loads (function multi-versioning, as the mpi communicator's): the
+// framework's own code targets plain x86-64, whose vectors convert bytes to floats slowly (20 us for that batch).
 #if defined(__x86_64__)
-// The same loop compiled for AVX2 (the framework's own code targets plain x86-64, whose vectors convert bytes to
-// floats slowly: 20 us for that batch), chosen where the CPU has it.
-template <typename T>
-[[gnu::target("avx2")]] void divide_codes_avx2(const std::uint8_t* codes, std::size_t n, T divisor, T* out) {
-  divide_codes(codes, n, divisor, out);
-}
+#define NNPLUG_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define NNPLUG_AVX2_CLONE
 #endif
 
-template <typename T>
-void decode_by_division(const std::uint8_t* codes, std::size_t n, T divisor, T* out) {
-#if defined(__x86_64__)
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) return divide_codes_avx2(codes, n, divisor, out);
-#endif
-  divide_codes(codes, n, divisor, out);
+NNPLUG_AVX2_CLONE void divide_codes(const std::uint8_t* codes, std::size_t n, float divisor, float* out) {
+  for (std::size_t j = 0; j < n; ++j) out[j] = static_cast<float>(codes[j]) / divisor;
+}
+
+NNPLUG_AVX2_CLONE void divide_codes(const std::uint8_t* codes, std::size_t n, double divisor, double* out) {
+  for (std::size_t j = 0; j < n; ++j) out[j] = static_cast<double>(codes[j]) / divisor;
 }
 
 // The number d for which every entry b of a table of 256 values in T is b / d computed in T, if there is one (0 if
@@ -231,7 +224,7 @@ void SampleValues::gather_rows(std::span<const std::int64_t> rows, std::size_t f
     for (std::size_t i = 0; i < rows.size(); ++i) {
       if (i + kPrefetchAhead < rows.size()) prefetch_row(codes->bytes.data() + row_at(i + kPrefetchAhead), features);
       const std::uint8_t* src = codes->bytes.data() + row_at(i);
-      if (divisor != 0) decode_by_division(src, features, divisor, out + i * features);
+      if (divisor != 0) divide_codes(src, features, divisor, out + i * features);
       else if (codes->per_feature) decode_codes<true>(src, features, table, out + i * features);
       else decode_codes<false>(src, features, table, out + i * features);
     }
