@@ -66,6 +66,7 @@ NNPLUG_AVX2_CLONE void divide_codes(const std::uint8_t* codes, std::size_t n, do
 // way decodes to the same bits as by lookup.
 template <typename T>
 T divisor_of(const std::vector<T>& table) {
+  if (table.size() != 256) return 0;
   for (const std::size_t b : {std::size_t{255}, std::size_t{1}}) {
     const T d = static_cast<T>(static_cast<double>(b) / static_cast<double>(table[b]));
     if (!std::isfinite(d) || d == 0) continue;
