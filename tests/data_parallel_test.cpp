@@ -135,6 +135,18 @@ TEST(DataParallel, WeightAndActivityPenalties) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// Each bucket's parameters are updated, penalised and constrained as soon as it is reduced; a penalty on a
+// parameter in no bucket (batch norm's running mean, not trained) still counts in the loss.
+TEST(DataParallel, ConstraintsAndAPenaltyOnAFrozenParameter) {
+  Json spec = base_spec();
+  spec["optimizer"] = {{"type", "adam"}, {"lr", 0.05}};
+  spec["layers"][0]["weight_constraint"] = {{"type", "max_norm"}, {"max_value", 0.5}};
+  spec["layers"][2]["weight_constraint"] = {{"type", "non_neg"}};
+  spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "batch_norm"}, {"sync", true},
+                                                         {"running_mean_regularizer", {{"type", "l2"}, {"lambda", 0.5}}}});
+  expect_data_parallel_equals_alone(spec);
+}
+
 TEST(DataParallel, ScheduleAndValidation) {
   Json spec = base_spec();
   spec["schedule"] = {{"type", "step"}, {"step_size", 1}, {"gamma", 0.5}};

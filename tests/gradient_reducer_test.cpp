@@ -20,9 +20,17 @@ class CountingBackend final : public ForwardingBackend {
   int gemms = 0;
 };
 
+// Done at once; notes its wait in `events` when given one.
 class Done final : public PendingReduction {
  public:
-  void wait() override {}
+  Done(std::vector<std::string>* events, std::size_t bucket) : events_(events), bucket_(bucket) {}
+  void wait() override {
+    if (events_) events_->push_back(fmt::format("wait {}", bucket_));
+  }
+
+ private:
+  std::vector<std::string>* events_;
+  std::size_t bucket_;
 };
 
 // Pretends to be rank 0 of 2 whose peer holds the same gradients: a sum then doubles them.
@@ -36,7 +44,7 @@ class RecordingCommunicator final : public Communicator {
   std::unique_ptr<PendingReduction> all_reduce_async(const Tensor& t, ReduceOp op, Compression compression) override {
     started.push_back({t.numel(), backend_.gemms, compression});
     if (op == ReduceOp::Sum) t.backend().run(op::Axpby{t, t, 2.0, 0.0});
-    return std::make_unique<Done>();
+    return std::make_unique<Done>(events, started.size() - 1);
   }
   void broadcast(const Tensor&, int) override {}
   void barrier() override {}
@@ -54,6 +62,7 @@ class RecordingCommunicator final : public Communicator {
     Compression compression;
   };
   std::vector<Start> started;
+  std::vector<std::string>* events = nullptr;
 
  private:
   const CountingBackend& backend_;
@@ -83,11 +92,38 @@ TEST(GradientReducer, BucketsFollowBackwardAndStartWhileItRuns) {
   reducer.begin();
   f.model.backward(f.dy, [&](std::size_t layer) { reducer.layer_done(layer); });
   reducer.finish();
-  // Backward runs 2 GEMMs for each of the last two layers (weight and input gradients), 1 for the first.
+  // Backward runs 2 GEMMs for each of the last two layers, the weight gradient's and then the input gradient's, 1
+  // for the first. A dense layer's bucket starts once its weight gradient is written, before its input gradient.
   ASSERT_EQ(communicator->started.size(), 3u);
-  EXPECT_EQ(communicator->started[0].gemms_before - forward_gemms, 2);  // before the middle layer's backward
-  EXPECT_EQ(communicator->started[1].gemms_before - forward_gemms, 4);  // before the first layer's
+  EXPECT_EQ(communicator->started[0].gemms_before - forward_gemms, 1);
+  EXPECT_EQ(communicator->started[1].gemms_before - forward_gemms, 3);
   EXPECT_EQ(communicator->started[2].gemms_before - forward_gemms, 5);
+}
+
+// finish() hands each bucket on (to the optimizer) once its own reduction is done, not once all are; a bucket's
+// positions are those of its parameters in the list an optimizer is attached to.
+TEST(GradientReducer, EachBucketIsHandedOnOnceItIsReduced) {
+  Fixture f;
+  std::vector<std::string> events;
+  const auto communicator = std::make_shared<RecordingCommunicator>(*f.backend);
+  communicator->events = &events;
+  GradientReducer reducer(f.model, communicator, 440);
+  ASSERT_EQ(reducer.buckets(), 3u);
+  const auto attached = f.model.parameters(true);
+  std::vector<Parameter*> covered;
+  for (std::size_t b = 0; b < reducer.buckets(); ++b) {
+    ASSERT_EQ(reducer.parameters(b).size(), reducer.positions(b).size());
+    for (std::size_t j = 0; j < reducer.positions(b).size(); ++j) {
+      EXPECT_EQ(attached.at(reducer.positions(b)[j]), reducer.parameters(b)[j]) << "bucket " << b;
+      covered.push_back(reducer.parameters(b)[j]);
+    }
+  }
+  EXPECT_EQ(covered, (std::vector<Parameter*>{attached[4], attached[5], attached[2], attached[3], attached[0], attached[1]}));
+  f.model.forward(f.x);
+  reducer.begin();
+  f.model.backward(f.dy, [&](std::size_t layer) { reducer.layer_done(layer); });
+  reducer.finish([&](std::size_t b) { events.push_back(fmt::format("reduced {}", b)); });
+  EXPECT_EQ(events, (std::vector<std::string>{"wait 0", "reduced 0", "wait 1", "reduced 1", "wait 2", "reduced 2"}));
 }
 
 // Every bucket travels as the trainer asked: float32 unless the spec's gradient_compression says bfloat16.

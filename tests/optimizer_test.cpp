@@ -16,20 +16,39 @@ struct Path {
   std::array<double, 2> final{};              // position after the last update
 };
 
-Path follow(const Params::Json& optimizer, int steps) {
+// in_parts: x and y are two parameters, updated one at a time, y first, as data-parallel training updates each
+// bucket of gradients once it is reduced (Optimizer::steps_in_parts).
+Path follow(const Params::Json& optimizer, int steps, bool in_parts = false) {
   auto backend = cpu_backend();
-  Parameter p{"xy", tensor(*backend, Shape{2}, {-7.0, 2.0}), backend->empty(Shape{2}, DType::Float64)};
+  Parameter xy{"xy", tensor(*backend, Shape{2}, {-7.0, 2.0}), backend->empty(Shape{2}, DType::Float64)};
+  Parameter x{"x", tensor(*backend, Shape{1}, {-7.0}), backend->empty(Shape{1}, DType::Float64)};
+  Parameter y{"y", tensor(*backend, Shape{1}, {2.0}), backend->empty(Shape{1}, DType::Float64)};
   auto opt = registry().create_optimizer(Params("test", optimizer));
-  opt->attach({&p});
+  if (in_parts) opt->attach({&x, &y});
+  else opt->attach({&xy});
+  const auto position = [&]() -> std::array<double, 2> {
+    if (in_parts) return {to_host<double>(x.value)[0], to_host<double>(y.value)[0]};
+    const auto v = to_host<double>(xy.value);
+    return {v[0], v[1]};
+  };
   Path path;
   for (int i = 0; i < steps; ++i) {
-    const auto xy = to_host<double>(p.value);
-    path.points.push_back({xy[0], xy[1]});
-    from_host(p.grad, std::vector<double>{xy[0] / 10.0, 2.0 * xy[1]});  // grad f = (x/10, 2y)
-    opt->step();
+    const auto [px, py] = position();
+    path.points.push_back({px, py});
+    // grad f = (x/10, 2y)
+    if (!in_parts) {
+      from_host(xy.grad, std::vector<double>{px / 10.0, 2.0 * py});
+      opt->step();
+      continue;
+    }
+    from_host(x.grad, std::vector<double>{px / 10.0});
+    from_host(y.grad, std::vector<double>{2.0 * py});
+    EXPECT_TRUE(opt->steps_in_parts()) << optimizer.dump();
+    opt->begin_step();
+    opt->step_parameters({1});
+    opt->step_parameters({0});
   }
-  const auto xy = to_host<double>(p.value);
-  path.final = {xy[0], xy[1]};
+  path.final = position();
   return path;
 }
 
@@ -76,6 +95,26 @@ TEST(OptimizerPath, AdamMatchesTheChapter) {
   expect_point(p.points[2], -6.400417, 1.402246, kFormTolerance, "point 3");
   expect_point(p.points[29], 0.020149, 0.321957, kFormTolerance, "point 30");
   expect_point(p.final, 0.136007, 0.318245, kFormTolerance, "after 30 updates");
+}
+
+TEST(OptimizerPath, EveryOptimizerTakenInPartsGoesTheChaptersPath) {
+  const std::tuple<Params::Json, double, double, double> cases[] = {
+      {{{"type", "sgd"}, {"lr", 0.95}}, -0.350393, 0.084782, kTableTolerance},
+      {{{"type", "sgd"}, {"lr", 0.1}, {"momentum", 0.9}}, 0.896414, 0.088086, kTableTolerance},
+      {{{"type", "adagrad"}, {"lr", 1.5}, {"eps", 1e-7}}, -0.120162, 0.0, kTableTolerance},
+      {{{"type", "adam"}, {"lr", 0.3}}, 0.136007, 0.318245, 2e-5},  // the form tolerance of AdamMatchesTheChapter
+  };
+  for (const auto& [optimizer, x, y, tolerance] : cases)
+    expect_point(follow(optimizer, 30, true).final, x, y, tolerance, optimizer.dump().c_str());
+}
+
+TEST(OptimizerPath, APositionOutsideTheAttachedParametersIsRefused) {
+  auto backend = cpu_backend();
+  Parameter p{"w", tensor(*backend, Shape{1}, {1.0}), tensor(*backend, Shape{1}, {0.5})};
+  auto opt = registry().create_optimizer(Params("test", {{"type", "adam"}}));
+  opt->attach({&p});
+  opt->begin_step();
+  EXPECT_THROW(opt->step_parameters({1}), InvalidArgument);
 }
 
 // Scalar w0 = 1 with gradients 0.5 then -0.3 (the chapter's appendix vectors).

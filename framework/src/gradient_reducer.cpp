@@ -1,5 +1,6 @@
 #include "nnplug/framework/gradient_reducer.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace nnplug {
@@ -24,6 +25,7 @@ GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> com
     }
   }
   Backend& backend = model.backend();
+  const auto attached = model.parameters(true);
   for (const auto& group : groups) {
     if (group.empty()) continue;
     std::int64_t elements = 0;
@@ -37,6 +39,8 @@ GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> com
       offset += static_cast<std::size_t>(view.numel());
       g.parameter->grad = view;
       bucket.slots.push_back({g.parameter, view});
+      bucket.parameters.push_back(g.parameter);
+      bucket.positions.push_back(static_cast<std::size_t>(std::find(attached.begin(), attached.end(), g.parameter) - attached.begin()));
     }
     buckets_.push_back(std::move(bucket));
   }
@@ -65,16 +69,17 @@ void GradientReducer::reduce_zeros() {
   }
 }
 
-void GradientReducer::finish() {
-  const auto start = std::chrono::steady_clock::now();
+void GradientReducer::finish(const std::function<void(std::size_t bucket)>& reduced) {
   layer_done(0);
-  for (auto& bucket : buckets_) {
-    if (!bucket.pending) continue;
-    auto pending = std::move(bucket.pending);
-    pending->wait();
+  for (std::size_t b = 0; b < buckets_.size(); ++b) {
+    if (auto pending = std::move(buckets_[b].pending)) {
+      const auto start = std::chrono::steady_clock::now();
+      pending->wait();
+      waits_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    if (reduced) reduced(b);
   }
   ++waits_.steps;
-  waits_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::vector<std::int64_t> GradientReducer::bucket_sizes() const {

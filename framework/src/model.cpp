@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -204,7 +205,8 @@ const Tensor& Model::forward(const Tensor& x) {
   return in_layout(*layers_.back().value, Layout::RowMajor, output_);
 }
 
-void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done) {
+void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& gradients_written,
+                     const std::function<void(std::size_t)>& layer_done) {
   // A node takes the first of its consumers' input gradients to come back as it is, and where it feeds several,
   // the others are added to that one in place: a consumer's input gradient (or its copy in another layout) is read
   // by nothing else once it has arrived, as the activity penalty's addition below relies on too (a merge layer
@@ -220,6 +222,27 @@ void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& l
     if (!to.grad) to.grad = &g;
     else backend_->run(op::Axpby{g, *to.grad, 1.0, 1.0});
   };
+  // Each layer may say when its parameter gradients are written; the hooks are taken away again when backward
+  // ends (or throws), so that a layer run on its own later calls nothing of this pass.
+  const auto written = [&](std::size_t i) {
+    if (layers_[i].gradients_written) return;
+    layers_[i].gradients_written = true;
+    gradients_written(i);
+  };
+  struct Hooks {
+    std::vector<Entry>& layers;
+    ~Hooks() {
+      for (auto& entry : layers) entry.layer->on_gradients_written({});
+    }
+  };
+  std::optional<Hooks> hooks;
+  if (gradients_written) {
+    hooks.emplace(Hooks{layers_});
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      layers_[i].gradients_written = false;
+      layers_[i].layer->on_gradients_written([&written, i] { written(i); });
+    }
+  }
   Entry& last = layers_.back();
   last.grad = &in_layout(dy, last.value->layout(), output_grad_);
   for (std::size_t i = layers_.size(); i-- > 0;) {
@@ -238,14 +261,15 @@ void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& l
         throw Error(fmt::format("{}: backward_merge gave {} gradients for {} inputs", entry.label, dx.size(), entry.inputs.size()));
       for (std::size_t k = 0; k < entry.inputs.size(); ++k) arrive(entry, k, dx[k]);
     }
+    if (gradients_written) written(i);
     if (layer_done) layer_done(i);
   }
 }
 
-void Model::apply_penalties() {
+void Model::apply_penalties(const std::vector<Parameter*>* only) {
   for (auto& entry : layers_)
     for (const auto& b : entry.bound)
-      if (b.parameter && b.regularizer->role() == RegularizerRole::Penalty)
+      if (b.among(only) && b.regularizer->role() == RegularizerRole::Penalty)
         b.regularizer->penalize(b.parameter->value, b.parameter->grad, 1.0, penalty_values_.rows(b.slot, b.slot + 1));
 }
 
@@ -266,10 +290,10 @@ bool Model::has_penalties() const {
   return false;
 }
 
-void Model::apply_constraints() {
+void Model::apply_constraints(const std::vector<Parameter*>* only) {
   for (auto& entry : layers_)
     for (const auto& b : entry.bound)
-      if (b.parameter && b.regularizer->role() == RegularizerRole::Constraint) b.regularizer->constrain(b.parameter->value);
+      if (b.among(only) && b.regularizer->role() == RegularizerRole::Constraint) b.regularizer->constrain(b.parameter->value);
 }
 
 void Model::set_training(bool training) {

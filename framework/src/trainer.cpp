@@ -36,6 +36,11 @@ void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t
   if (communicator_->size() == 1) return;
   broadcast_parameters(*communicator_, model_);
   reducer_ = std::make_unique<GradientReducer>(model_, communicator_, bucket_bytes, compression);
+  bucket_update_names_.clear();
+  for (std::size_t b = 0; b < reducer_->buckets(); ++b) bucket_update_names_.push_back(fmt::format("train update, bucket {}", b));
+  frozen_.clear();
+  for (Parameter* p : model_.parameters(false))
+    if (!p->trainable) frozen_.push_back(p);
 }
 
 void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin,
@@ -126,8 +131,28 @@ void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& p
   if (has_samples && share != 1.0) model_.backend().run(op::Axpby{dprediction_, dprediction_, share, 0.0});
   if (has_samples) model_.backward(dprediction_, [this](std::size_t layer) { reducer_->layer_done(layer); });
   else reducer_->reduce_zeros();
-  reducer_->finish();
-  model_.backend().run_step("train update", rest);
+  if (!options.gradient_transforms.empty() || !optimizer_->steps_in_parts()) {
+    reducer_->finish();
+    model_.backend().run_step("train update", rest);
+    return;
+  }
+  // Nothing in the update reads all the gradients at once (no gradient transform, an optimizer that updates each
+  // parameter from its own gradient): each bucket's parameters are updated as soon as it is reduced, while the
+  // buckets after it are still on the wire. The same ops on the same values as one update after the last.
+  optimizer_->begin_step();
+  reducer_->finish([&](std::size_t b) {
+    model_.backend().run_step(bucket_update_names_[b], [&] {
+      model_.apply_penalties(&reducer_->parameters(b));
+      optimizer_->step_parameters(reducer_->positions(b));
+      model_.apply_constraints(&reducer_->parameters(b));
+    });
+  });
+  // A penalty on a frozen parameter still counts in the loss, and a constraint still holds it.
+  if (frozen_.empty()) return;
+  model_.backend().run_step("train update, frozen", [&] {
+    model_.apply_penalties(&frozen_);
+    model_.apply_constraints(&frozen_);
+  });
 }
 
 std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,

@@ -59,6 +59,7 @@ class Dense final : public Layer {
     // dW = dy^T x   [out, in];   db = sum over rows of dy;   dx = dy W   [N, in]
     backend_->run(op::Gemm{.a = dy, .b = x_, .c = weight_.grad, .trans_a = true});
     if (use_bias_) backend_->run(op::SumRows{dy, bias_.grad});
+    gradients_written();  // data-parallel training sends them while dx is computed
     if (!need_input_grad) {
       dx_ = Tensor();
       return dx_;

@@ -3,6 +3,7 @@
 // Life cycle: build() once (fixes parameter shapes from the input shape), then forward()/backward() per batch.
 // A layer never touches tensor memory itself; it runs ops on the backend it was built for.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,12 @@ class NNPLUG_API Layer {
   // (an undefined tensor when need_input_grad is false, which lets the first layer skip that work).
   virtual const Tensor& backward(const Tensor& dy, bool need_input_grad) = 0;
 
+  // Set by the model before training. A layer that writes all its parameters' gradients before it computes dL/dx
+  // (dense and conv2d: dW and db first) calls gradients_written() at that point, so that data-parallel training
+  // starts sending them while the input gradient is still being computed; a layer that never calls it has its
+  // gradients taken as written when backward() (or backward_merge()) returns.
+  void on_gradients_written(std::function<void()> callback) { gradients_written_ = std::move(callback); }
+
   // After build(), the model offers a layer the activation that alone reads its output (a spec's "activation"
   // key, or the next node) unless something else watches that output (an activity penalty). A layer that returns
   // true applies it to its output itself, in its product's output pass (op::Gemm's epilogue), and takes the
@@ -104,6 +111,14 @@ class NNPLUG_API Layer {
   virtual const Tensor& forward_merge(const std::vector<Tensor>& inputs);
   // dL/d(input) for every input of the last forward_merge(), in its order; writes dL/dparam as backward() does.
   virtual const std::vector<Tensor>& backward_merge(const Tensor& dy);
+
+ protected:
+  void gradients_written() const {
+    if (gradients_written_) gradients_written_();
+  }
+
+ private:
+  std::function<void()> gradients_written_;
 };
 
 // A one-input layer asked to merge: the model only asks layers whose merges() is true, so this is a plugin's bug.

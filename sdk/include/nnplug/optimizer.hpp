@@ -19,6 +19,15 @@ class NNPLUG_API Optimizer {
   virtual void attach(const std::vector<Parameter*>& parameters) = 0;
   // One update of every attached parameter from its grad.
   virtual void step() = 0;
+  // Whether step() may also be taken in parts: begin_step(), then step_parameters() once for every attached
+  // parameter, in any grouping and order. Data-parallel training then updates each bucket of gradients as soon as
+  // its reduction is done, while the others are still on the wire. An optimizer whose update of one parameter
+  // reads another (a global norm, a shared trust ratio) keeps the default, false.
+  virtual bool steps_in_parts() const { return false; }
+  // The step count advances, as at the start of step().
+  virtual void begin_step() {}
+  // Updates the attached parameters at these positions in the list given to attach().
+  virtual void step_parameters(const std::vector<std::size_t>& positions) { (void)positions; }
   virtual double learning_rate() const = 0;
   virtual void set_learning_rate(double lr) = 0;
   // What a checkpoint saves to resume exactly: named state tensors, read and written in place (e.g.

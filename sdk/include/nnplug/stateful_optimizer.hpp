@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "nnplug/errors.hpp"
 #include "nnplug/optimizer.hpp"
 
 namespace nnplug {
@@ -38,8 +39,18 @@ class StatefulOptimizer : public Optimizer {
   }
 
   void step() override {
-    ++step_;
+    begin_step();
     for (std::size_t i = 0; i < params_.size(); ++i) update(i, *params_[i]);
+  }
+  // Each parameter's update reads only its own gradient and state.
+  bool steps_in_parts() const override { return true; }
+  void begin_step() override { ++step_; }
+  void step_parameters(const std::vector<std::size_t>& positions) override {
+    for (const std::size_t i : positions) {
+      if (i >= params_.size())
+        throw InvalidArgument(fmt::format("{}: parameter {} to update, but {} are attached", name_, i, params_.size()));
+      update(i, *params_[i]);
+    }
   }
 
   std::int64_t step_count() const override { return step_; }

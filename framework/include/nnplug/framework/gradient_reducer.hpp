@@ -2,8 +2,9 @@
 // GradientReducer: data-parallel gradient averaging, as PyTorch's DistributedDataParallel does it. The trainable
 // parameters are grouped, last layer first, into buckets of about bucket_bytes; every parameter's gradient is
 // made a view into its bucket, so that backward writes straight into the memory that is sent. A bucket's
-// all-reduce starts as soon as the backward pass has written its last gradient, and runs while the layers before
-// it are still in backward; finish() waits for them all.
+// all-reduce starts as soon as the backward pass has written its last gradient (a dense layer's weight gradient is
+// written before its input gradient is computed: Layer::gradients_written), and runs while backward goes on;
+// finish() waits for them all, and can hand each bucket to the optimizer as soon as it is reduced.
 //
 // Each rank's gradients must be those of its own samples' part of the mean loss over the global batch (the
 // trainer weighs the loss gradient by the rank's share of the batch): their sum over the ranks is then the
@@ -12,6 +13,7 @@
 // bytes, at the price of bfloat16's precision in the averaged gradient, as DDP's bf16_compress_hook.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -27,16 +29,20 @@ class GradientReducer {
 
   // Before a step's backward.
   void begin() { next_ = 0; }
-  // Called by Model::backward after layer i: starts every bucket whose gradients are all written.
+  // Called by Model::backward once layer i's gradients are written: starts every bucket whose gradients all are.
   void layer_done(std::size_t layer);
   // For a rank without samples in this step: its gradients are zero, and it joins every reduction.
   void reduce_zeros();
-  // Waits for every bucket: the gradients are then the global batch's.
-  void finish();
+  // Waits for every bucket, in order, calling reduced(b) as soon as bucket b's gradients are the global batch's.
+  void finish(const std::function<void(std::size_t bucket)>& reduced = {});
 
   // The elements of each bucket, in the order backward completes them.
   std::vector<std::int64_t> bucket_sizes() const;
-  // Steps so far and the seconds they spent in finish(): the communication that backward did not hide.
+  std::size_t buckets() const { return buckets_.size(); }
+  // Bucket b's parameters, and their positions in Model::parameters(true) (the list an optimizer is attached to).
+  const std::vector<Parameter*>& parameters(std::size_t bucket) const { return buckets_[bucket].parameters; }
+  const std::vector<std::size_t>& positions(std::size_t bucket) const { return buckets_[bucket].positions; }
+  // Steps so far and the seconds they spent waiting in finish(): the communication that backward did not hide.
   struct Waits {
     std::size_t steps = 0;
     double seconds = 0.0;
@@ -51,6 +57,8 @@ class GradientReducer {
   struct Bucket {
     Tensor flat;                 // every gradient of the bucket, one after another
     std::vector<Slot> slots;
+    std::vector<Parameter*> parameters;
+    std::vector<std::size_t> positions;
     std::size_t first_layer = 0;  // the bucket is complete once backward has done this layer
     std::unique_ptr<PendingReduction> pending;
   };

@@ -4,6 +4,7 @@
 // input shape, allocates and initialises every parameter (seeded, on the host, then uploaded), and reports nodes
 // that do not fit together by naming them and their shapes. backward() sums the gradients that reach a node
 // whose output feeds several.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,16 +52,20 @@ class Model {
 
   // x: (N, input...) -> (N, output...). The result stays valid until the next forward().
   const Tensor& forward(const Tensor& x);
-  // dy: dL/d(output) of the last forward(); fills every parameter's grad. layer_done(i), when given, is called as
-  // soon as node i's gradients are written (last node first), so that they can be sent while backward goes on.
-  void backward(const Tensor& dy, const std::function<void(std::size_t)>& layer_done = {});
+  // dy: dL/d(output) of the last forward(); fills every parameter's grad. gradients_written(i), when given, is
+  // called once for every node, last node first, as soon as node i's parameter gradients are written: from within
+  // its backward where the layer says so (Layer::gradients_written, before its input gradient), else after it; so
+  // that they can be sent while backward goes on. layer_done(i), when given, is called after node i's backward.
+  void backward(const Tensor& dy, const std::function<void(std::size_t)>& gradients_written = {},
+                const std::function<void(std::size_t)>& layer_done = {});
   void set_training(bool training);
   // See Layer::set_sample_offset: where the next batches start within a data-parallel step's global batch.
   void set_sample_offset(std::int64_t first);
   // See Layer::set_communicator. Returns the label of the first layer that synchronises across ranks, or "".
   std::string set_communicator(Communicator* communicator);
-  // After backward(): adds every parameter penalty's gradient to its parameter's grad. Reads nothing back.
-  void apply_penalties();
+  // After backward(): adds every parameter penalty's gradient to its parameter's grad (of `only` those parameters,
+  // when given). Reads nothing back.
+  void apply_penalties(const std::vector<Parameter*>* only = nullptr);
   // The batch's total penalty: the activity penalties of the last training forward and the parameter penalties
   // of apply_penalties() since. Read back from the backend (0 without a download when there is no penalty).
   double penalty() const { return penalties().total(); }
@@ -74,8 +79,8 @@ class Model {
   void set_batch_share(double share) { batch_share_ = share; }
   // Whether any penalty (on a parameter or an activity) is attached.
   bool has_penalties() const;
-  // After the optimizer's step: projects every constrained parameter.
-  void apply_constraints();
+  // After the optimizer's step: projects every constrained parameter (of `only` those, when given).
+  void apply_constraints(const std::vector<Parameter*>* only = nullptr);
 
   std::vector<Parameter*> parameters(bool trainable_only = true) const;
   std::int64_t parameter_count(bool trainable_only) const;
@@ -104,6 +109,9 @@ class Model {
     Parameter* parameter;
     std::shared_ptr<Regularizer> regularizer;
     std::int64_t slot = -1;  // a penalty's element of penalty_values_
+    bool among(const std::vector<Parameter*>* only) const {
+      return parameter && (!only || std::find(only->begin(), only->end(), parameter) != only->end());
+    }
   };
   struct Entry : ModelNode {
     Shape output;
@@ -112,6 +120,7 @@ class Model {
     std::size_t consumers = 0;  // how many inputs of later nodes read it (the model's output counts one)
     const Tensor* value = nullptr;  // its output in the last forward
     const Tensor* grad = nullptr;   // dL/d(its output) in the backward pass under way
+    bool gradients_written = false; // in the backward pass under way
     // Where a layer that takes only row-major tensors gets inputs another layer left in channel blocks, and where
     // its input gradients go back into that layout (one per input). An activity penalty reads a row-major output
     // and writes a row-major activity_grad, which joins the output's gradient in its layout.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nnplug/framework/callbacks.hpp"
@@ -108,6 +109,8 @@ class Trainer {
   Tensor x_, target_, labels_, metrics_, dprediction_;
   std::shared_ptr<Communicator> communicator_;  // null: one process
   std::unique_ptr<GradientReducer> reducer_;
+  std::vector<std::string> bucket_update_names_;  // run_step's name of each bucket's update
+  std::vector<Parameter*> frozen_;                 // the parameters in no bucket
   std::string synchronising_layer_;  // a layer whose training passes are collective, "" when none
 };
 
