@@ -6,8 +6,9 @@
 //   step        the whole training step (best of 3 epochs)
 //   exposed     time spent waiting for gradient all-reduces after backward: the communication not hidden
 //   all-reduce  the same buckets reduced alone, with nothing else running: the communication there is to hide
-// and, in one rank's backward pass, the seconds of each layer and the bytes of its gradients; and all-reduce
-// times of 4 KiB to 64 MiB tensors, to fit latency + bytes / bandwidth.
+// and, in one rank's backward pass, the seconds of each layer, how far into them its gradients were written, the
+// bytes of its gradients and the seconds of its parameters' update; and all-reduce times of 4 KiB to 64 MiB
+// tensors, to fit latency + bytes / bandwidth.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -67,19 +68,25 @@ Json time_layers(Experiment& ex, std::int64_t samples, int repeats) {
     ex.loss->compute(y, target, loss, dy);
     be.synchronize();
   });
-  std::vector<double> layer_seconds(model.size(), 0.0);
+  // Each layer's backward, and how far into it its gradients were written (Layer::gradients_written).
+  std::vector<double> layer_seconds(model.size(), 0.0), written_seconds(model.size(), 0.0);
   for (int r = 0; r < repeats; ++r) {
     model.forward(x);
     be.synchronize();
     auto last = Clock::now();
-    model.backward(dy, [&](std::size_t i) {
+    const auto since_last = [&] {
       be.synchronize();
-      const auto now = Clock::now();
-      layer_seconds[i] += std::chrono::duration<double>(now - last).count() / repeats;
-      last = now;
-    });
+      return std::chrono::duration<double>(Clock::now() - last).count() / repeats;
+    };
+    model.backward(
+        dy, [&](std::size_t i) { written_seconds[i] += since_last(); },
+        [&](std::size_t i) {
+          layer_seconds[i] += since_last();
+          last = Clock::now();
+        });
   }
-  ex.optimizer->attach(model.parameters(true));
+  const auto attached = model.parameters(true);
+  ex.optimizer->attach(attached);
   const double update = median_seconds(repeats, [&] {
     ex.optimizer->step();
     be.synchronize();
@@ -87,9 +94,22 @@ Json time_layers(Experiment& ex, std::int64_t samples, int repeats) {
   Json layers = Json::array();
   for (std::size_t i = model.size(); i-- > 0;) {
     std::size_t bytes = 0;
+    std::vector<std::size_t> positions;
     for (Parameter* p : model.layer(i).parameters())
-      if (p->trainable) bytes += p->grad.bytes();
-    layers.push_back({{"layer", model.label(i)}, {"backward_s", layer_seconds[i]}, {"grad_bytes", bytes}});
+      if (p->trainable) {
+        bytes += p->grad.bytes();
+        positions.push_back(static_cast<std::size_t>(std::find(attached.begin(), attached.end(), p) - attached.begin()));
+      }
+    // The update of this layer's parameters alone, as a data-parallel step takes it once their bucket is reduced.
+    double layer_update = 0.0;
+    if (!positions.empty() && ex.optimizer->steps_in_parts())
+      layer_update = median_seconds(repeats, [&] {
+        ex.optimizer->begin_step();
+        ex.optimizer->step_parameters(positions);
+        be.synchronize();
+      });
+    layers.push_back({{"layer", model.label(i)}, {"backward_s", layer_seconds[i]}, {"grads_written_s", written_seconds[i]},
+                      {"grad_bytes", bytes}, {"update_s", layer_update}});
   }
   return {{"samples", samples}, {"forward_s", forward}, {"update_s", update}, {"backward_layers", layers}};
 }

@@ -1,8 +1,10 @@
 """The scaling model of data-parallel training: what efficiency N nodes would reach, from what one run measured.
 
 Inputs (written by bench/data_parallel.sh into its results folder):
-  x10_2_shm.json   2 ranks of the X10 MLP: one rank's forward, per-layer backward and update seconds at its batch
-                   share, gradient bytes per layer, and all-reduce times of 4 KiB .. 64 MiB (the fit below)
+  x10_2_shm.json   2 ranks of the X10 MLP: one rank's forward seconds at its batch share, and per layer: its
+                   backward seconds, how far into them its gradients were written (a dense layer writes them before
+                   its input gradient), their bytes and their update's seconds; all-reduce times of 4 KiB .. 64 MiB
+                   (the fit below)
   x10_2_netns.json the same over TCP between two network namespaces (when the machine allows them)
   x10_2_shm_bf16.json  the same with gradients sent as bfloat16 (training.gradient_compression): with the plain
                    sweep, it gives the cost of the two conversion passes
@@ -11,8 +13,9 @@ Model, per step of one node at a fixed batch per node (weak scaling, as Horovod'
   all-reduce of S bytes over n nodes:  T(n, S) = 2 ceil(log2 n) alpha + 2 (n - 1) / n * S / beta
   (recursive halving and doubling; a ring's latency term, 2 (n - 1) alpha, is no better)
   buckets of gradients in backward order (as the trainer makes them, cap B), each sent once backward has written
-  it, one at a time; with overlap the step is forward + max(backward, end of the last all-reduce) + update,
-  without it forward + backward + sum of the all-reduces + update; efficiency = compute / step.
+  it, one at a time; with overlap, each bucket's parameters are updated once backward is done and the bucket is
+  reduced (as the trainer does), so the step is forward + the end of the last bucket's update; without it,
+  forward + backward + sum of the all-reduces + update; efficiency = compute / step.
 alpha and beta for 10 and 25 GbE: the link's rate, 50 us per hop plus the software latency fitted on this machine.
 Gradients sent as bfloat16 cross the link in half the bytes, and each rank converts S bytes of float32 at the
 rate gamma measured here: T = 2 ceil(log2 n) alpha + 2 (n - 1) / n * (S / 2) / beta + S / gamma.
@@ -50,35 +53,40 @@ def all_reduce(n, size, alpha, beta, gamma=None):
 
 
 def buckets(layers, cap):
-    """(ready time, bytes) of each bucket; layers are (backward seconds, gradient bytes), last layer first."""
-    out, clock, size = [], 0.0, 0
-    for seconds, grad in layers:
+    """(ready time, bytes, update seconds) of each bucket, from the layers' backward_layers records (last layer
+    first): a bucket is ready once its last layer has written its gradients."""
+    out, clock, size, update, ready = [], 0.0, 0, 0.0, 0.0
+    for layer in layers:
+        grad = layer["grad_bytes"]
         if size > 0 and size + grad > cap:
-            out.append([clock, size])
-            size = 0
-        clock += seconds
+            out.append([ready, size, update])
+            size, update = 0, 0.0
+        if grad > 0:
+            ready = clock + layer["grads_written_s"]
+        clock += layer["backward_s"]
         size += grad
-        if size > 0:
-            ready = clock
+        update += layer["update_s"]
     if size > 0:
-        out.append([ready, size])
+        out.append([ready, size, update])
     return out
 
 
 def step(timing, n, alpha, beta, cap, overlap, gamma=None):
-    layers = [(l["backward_s"], l["grad_bytes"]) for l in timing["backward_layers"]]
-    backward = sum(s for s, _ in layers)
-    compute = timing["forward_s"] + backward + timing["update_s"]
+    layers = timing["backward_layers"]
+    backward = sum(l["backward_s"] for l in layers)
+    update = sum(l["update_s"] for l in layers)
+    compute = timing["forward_s"] + backward + update
     if n == 1:
         return compute, compute
-    end = 0.0
+    sent = 0.0  # when the link is free again
     total = 0.0
-    for ready, size in buckets(layers, cap):
+    done = backward  # when the core has updated the buckets so far
+    for ready, size, seconds in buckets(layers, cap):
         t = all_reduce(n, size, alpha, beta, gamma)
-        end = max(ready, end) + t
+        sent = max(ready, sent) + t
         total += t
-    tail = max(backward, end) if overlap else backward + total
-    return compute, timing["forward_s"] + tail + timing["update_s"]
+        done = max(done, sent) + seconds
+    return compute, timing["forward_s"] + (done if overlap else backward + total + update)
 
 
 def efficiency(timing, n, alpha, beta, overlap, gamma=None):
@@ -123,6 +131,7 @@ def main():
     big["forward_s"] *= 4
     for layer in big["backward_layers"]:
         layer["backward_s"] *= 4
+        layer["grads_written_s"] *= 4
     models["X10 MLP, 4x batch"] = big
     if cnn:
         models["X11 CNN"] = cnn["one_rank"]

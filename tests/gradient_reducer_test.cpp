@@ -87,6 +87,9 @@ TEST(GradientReducer, BucketsFollowBackwardAndStartWhileItRuns) {
   // dense layer's weight and bias a bucket (the last layer's 28 values, then 54, then 48).
   GradientReducer reducer(f.model, communicator, 440);
   EXPECT_EQ(reducer.bucket_sizes(), (std::vector<std::int64_t>{4 * 6 + 4, 6 * 8 + 6, 8 * 5 + 8}));
+  // A bucket ends between layers only: with 200 bytes (25 values), each layer's weight and bias still share one.
+  Fixture other;
+  EXPECT_EQ(GradientReducer(other.model, communicator, 200).bucket_sizes(), (std::vector<std::int64_t>{4 * 6 + 4, 6 * 8 + 6, 8 * 5 + 8}));
   f.model.forward(f.x);
   const int forward_gemms = f.backend->gemms;
   reducer.begin();

@@ -9,7 +9,9 @@ GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> com
                                  Compression compression)
     : model_(model), communicator_(std::move(communicator)), compression_(compression) {
   if (bucket_bytes == 0) throw InvalidArgument("the gradient bucket size must be positive");
-  // Parameters in the order backward writes them: last layer first.
+  // Parameters in the order backward writes them: last layer first. A layer writes its gradients together, so a
+  // bucket ends between layers, never inside one: a layer's bias in the next bucket would wait for the layer
+  // before, and each bucket costs a latency.
   struct Pending {
     Parameter* parameter;
     std::size_t layer;
@@ -17,12 +19,13 @@ GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> com
   std::vector<std::vector<Pending>> groups(1);
   std::size_t bytes = 0;
   for (std::size_t i = model.size(); i-- > 0;) {
-    for (Parameter* p : model.layer(i).parameters()) {
-      if (!p->trainable) continue;
-      if (bytes > 0 && bytes + p->grad.bytes() > bucket_bytes) groups.emplace_back(), bytes = 0;
-      groups.back().push_back({p, i});
-      bytes += p->grad.bytes();
-    }
+    std::vector<Parameter*> trained;
+    std::size_t layer_bytes = 0;
+    for (Parameter* p : model.layer(i).parameters())
+      if (p->trainable) trained.push_back(p), layer_bytes += p->grad.bytes();
+    if (bytes > 0 && bytes + layer_bytes > bucket_bytes) groups.emplace_back(), bytes = 0;
+    for (Parameter* p : trained) groups.back().push_back({p, i});
+    bytes += layer_bytes;
   }
   Backend& backend = model.backend();
   const auto attached = model.parameters(true);

@@ -1,7 +1,7 @@
 #pragma once
 // GradientReducer: data-parallel gradient averaging, as PyTorch's DistributedDataParallel does it. The trainable
-// parameters are grouped, last layer first, into buckets of about bucket_bytes; every parameter's gradient is
-// made a view into its bucket, so that backward writes straight into the memory that is sent. A bucket's
+// parameters are grouped, last layer first, into buckets of whole layers of about bucket_bytes; every parameter's
+// gradient is made a view into its bucket, so that backward writes straight into the memory that is sent. A bucket's
 // all-reduce starts as soon as the backward pass has written its last gradient (a dense layer's weight gradient is
 // written before its input gradient is computed: Layer::gradients_written), and runs while backward goes on;
 // finish() waits for them all, and can hand each bucket to the optimizer as soon as it is reduced.
