@@ -149,10 +149,8 @@ void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& p
   });
   // A penalty on a frozen parameter still counts in the loss, and a constraint still holds it.
   if (frozen_.empty()) return;
-  model_.backend().run_step("train update, frozen", [&] {
-    model_.apply_penalties(&frozen_);
-    model_.apply_constraints(&frozen_);
-  });
+  model_.apply_penalties(&frozen_);
+  model_.apply_constraints(&frozen_);
 }
 
 std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
