@@ -23,6 +23,7 @@ expect "an activation" 0 "PASS  relu gradient: worst input" "$plugins/nnplug_act
 expect "a layer with its parameters" 0 "PASS  dense gradient" "$plugins/nnplug_layer_dense.so" --params '{"units": 3}'
 expect "a layer without them" 1 "parameter 'units' is required (give its parameters with --params)" "$plugins/nnplug_layer_dense.so"
 expect "an optimizer" 0 "PASS  adam state save and restore" "$plugins/nnplug_optimizer_adam.so"
+expect "an optimizer in parts" 0 "PASS  adam steps taken in parts equal whole steps" "$plugins/nnplug_optimizer_adam.so"
 # The CPU backend variant this machine loads (AVX-512, AVX2 or generic).
 cpu=$("$nnplug" plugins | awk '$1 == "backend" && $2 == "cpu" { print $4 }')
 expect "a backend" 0 "PASS  cpu conv2d_grad (float32)" "$cpu"

@@ -51,8 +51,8 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
   for (const auto& [spec, sample] : layers) NNPLUG_EXPECT_PASSES(check_layer_save_load(registry(), Params::Json::parse(spec), sample));
 }
 
-// The checks themselves can fail: an optimizer that forgets its step count on restore, and a backend that gets
-// an op wrong, are caught.
+// The checks themselves can fail: an optimizer that forgets its step count on restore, one whose updates depend
+// on their order, and a backend that gets an op wrong, are caught.
 class ForgetfulAdam final : public Optimizer {
  public:
   ForgetfulAdam() : inner_(registry().create_optimizer(spec_params(R"({"type": "adam", "lr": 0.1})"))) {}
@@ -71,6 +71,39 @@ TEST(ConformanceChecks, AMissingStepCountFailsTheRoundTrip) {
   const auto r = check_optimizer_state_round_trip([] { return std::make_unique<ForgetfulAdam>(); }, *reference_backend());
   EXPECT_FALSE(r.passed);
   EXPECT_NE(r.detail.find("some state is missing"), std::string::npos) << r.detail;
+}
+
+// Says it steps in parts, but each update's size depends on how many parameters this step updated before it.
+class OrderDependentSgd final : public Optimizer {
+ public:
+  std::string type() const override { return "order_dependent_sgd"; }
+  void attach(const std::vector<Parameter*>& p) override { params_ = p; }
+  void step() override {
+    begin_step();
+    for (std::size_t i = 0; i < params_.size(); ++i) step_parameters({i});
+  }
+  bool steps_in_parts() const override { return true; }
+  void begin_step() override { updated_ = 0; }
+  void step_parameters(const std::vector<std::size_t>& positions) override {
+    for (const std::size_t i : positions)
+      params_[i]->value.backend().run(op::Axpby{params_[i]->grad, params_[i]->value, -0.1 / static_cast<double>(++updated_), 1.0});
+  }
+  double learning_rate() const override { return 0.1; }
+  void set_learning_rate(double) override {}
+
+ private:
+  std::vector<Parameter*> params_;
+  int updated_ = 0;
+};
+
+TEST(ConformanceChecks, AnOptimizerWhoseUpdatesDependOnTheirOrderFailsTheStepsInParts) {
+  const auto r = check_optimizer_steps_in_parts([] { return std::make_unique<OrderDependentSgd>(); }, *reference_backend());
+  EXPECT_FALSE(r.passed);
+  EXPECT_NE(r.detail.find("keep steps_in_parts() false"), std::string::npos) << r.detail;
+  // ForgetfulAdam keeps Optimizer's default: it steps whole only, which passes.
+  const auto whole = check_optimizer_steps_in_parts([] { return std::make_unique<ForgetfulAdam>(); }, *reference_backend());
+  EXPECT_TRUE(whole.passed);
+  EXPECT_NE(whole.detail.find("steps whole only"), std::string::npos) << whole.detail;
 }
 
 TEST(ConformanceChecks, TheCpuBackendPassesParityWithItselfAndAWrongOpFails) {

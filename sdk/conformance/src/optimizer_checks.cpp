@@ -1,4 +1,5 @@
 #include <cmath>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -101,6 +102,39 @@ CheckResult check_optimizer_state_round_trip(const OptimizerFactory& make, Backe
     r.passed = false;
     r.detail = fmt::format("the restored run differs by {} after 3 steps: some state is missing from state() or step_count()",
                            distance(first, second));
+  }
+  return r;
+}
+
+CheckResult check_optimizer_steps_in_parts(const OptimizerFactory& make, Backend& backend) {
+  auto whole = make();
+  CheckResult r{fmt::format("{} steps taken in parts equal whole steps", whole->type())};
+  if (!whole->steps_in_parts()) {
+    r.detail = "it steps whole only (steps_in_parts() is false)";
+    return r;
+  }
+  // Two parameters, updated by one optimizer in one step() and by another in two parts, the second first, as a
+  // data-parallel step updates each bucket once it is reduced.
+  Weights a0(backend, random_normal(10, 24)), b0(backend, random_normal(7, 25));
+  Weights a1(backend, random_normal(10, 24)), b1(backend, random_normal(7, 25));
+  auto parts = make();
+  whole->attach({&a0.p, &b0.p});
+  parts->attach({&a1.p, &b1.p});
+  for (std::uint64_t s = 0; s < 5; ++s) {
+    for (Parameter* p : {&a0.p, &a1.p}) from_host(p->grad, random_normal(10, 200 + s));
+    for (Parameter* p : {&b0.p, &b1.p}) from_host(p->grad, random_normal(7, 300 + s));
+    whole->step();
+    parts->begin_step();
+    parts->step_parameters({1});
+    parts->step_parameters({0});
+  }
+  const auto a_whole = to_host<double>(a0.p.value), a_parts = to_host<double>(a1.p.value);
+  const auto b_whole = to_host<double>(b0.p.value), b_parts = to_host<double>(b1.p.value);
+  if (a_whole != a_parts || b_whole != b_parts) {
+    r.passed = false;
+    r.detail = fmt::format("after 5 steps the parameters differ by {} and {}: an update reads another parameter's gradient or state, "
+                           "or step_parameters() does not do what step() does; keep steps_in_parts() false",
+                           distance(a_whole, a_parts), distance(b_whole, b_parts));
   }
   return r;
 }

@@ -177,7 +177,7 @@ std::vector<CheckResult> check_registered(const Registry& registry, const std::s
       auto make = [&] { return create_with([&](const Params& p) { return registry.create_optimizer(p); }, name, extra, optional); };
       make();  // fail here, once, if it cannot be created
       return {check_optimizer_zero_gradient(make, *backend), check_optimizer_converges_on_quadratic(make, *backend),
-              check_optimizer_state_round_trip(make, *backend)};
+              check_optimizer_state_round_trip(make, *backend), check_optimizer_steps_in_parts(make, *backend)};
     }
     if (kind == "initializer") return {check_initializer_determinism(*registry.create_initializer(spec_of(name, extra)))};
     if (kind == "backend") {

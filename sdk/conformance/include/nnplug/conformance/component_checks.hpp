@@ -22,6 +22,9 @@ CheckResult check_optimizer_converges_on_quadratic(const OptimizerFactory& make,
 // Saving the state (state() tensors and step_count()) after some steps and restoring it replays the following
 // steps bit for bit: what a checkpoint relies on.
 CheckResult check_optimizer_state_round_trip(const OptimizerFactory& make, Backend& backend);
+// An optimizer that says it steps in parts (Optimizer::steps_in_parts) gives, bit for bit, the values of whole
+// steps when each step updates its parameters one at a time, last first: what data-parallel training relies on.
+CheckResult check_optimizer_steps_in_parts(const OptimizerFactory& make, Backend& backend);
 
 // The same seed gives the same values; the values are finite. The detail reports their mean and std for a
 // 100 x 100 weight (fan_in = fan_out = 100).

@@ -122,6 +122,9 @@ TEST_P(OptimizerConformance, ConvergesOnAQuadratic) {
 TEST_P(OptimizerConformance, StateSaveAndRestoreReplaysTheSameSteps) {
   NNPLUG_EXPECT_PASSES(check_optimizer_state_round_trip(optimizer_factory(GetParam()), *reference_backend()));
 }
+TEST_P(OptimizerConformance, StepsTakenInPartsEqualWholeSteps) {
+  NNPLUG_EXPECT_PASSES(check_optimizer_steps_in_parts(optimizer_factory(GetParam()), *reference_backend()));
+}
 
 TEST_P(InitializerConformance, SameSeedSameValues) {
   NNPLUG_EXPECT_PASSES(check_initializer_determinism(*registry().create_initializer(spec_params(GetParam().spec))));
