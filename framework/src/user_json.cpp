@@ -19,7 +19,7 @@ struct Finding {
 std::string decoded(std::string_view raw) {
   if (raw.find('\\') == std::string_view::npos) return std::string(raw);
   try {
-    return Params::Json::parse("\"" + std::string(raw) + "\"").get<std::string>();
+    return Params::Json::parse(fmt::format("\"{}\"", raw)).get<std::string>();
   } catch (const Params::Json::exception&) {
     return std::string(raw);  // a bad escape: the parser reports it
   }
