@@ -58,7 +58,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {17, 0x388da5563d23819dULL},
     {18, 0xea8835245682eb5cULL},
     {19, 0x956fa5bc1806d8d1ULL},
-    {20, 0x9bfe16f5e673f7f3ULL},
+    {20, 0x1184fa929540939dULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

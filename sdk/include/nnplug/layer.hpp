@@ -73,10 +73,10 @@ class NNPLUG_API Layer {
   // (an undefined tensor when need_input_grad is false, which lets the first layer skip that work).
   virtual const Tensor& backward(const Tensor& dy, bool need_input_grad) = 0;
 
-  // Set by the model before training. A layer that writes all its parameters' gradients before it computes dL/dx
-  // (dense and conv2d: dW and db first) calls gradients_written() at that point, so that data-parallel training
-  // starts sending them while the input gradient is still being computed; a layer that never calls it has its
-  // gradients taken as written when backward() (or backward_merge()) returns.
+  // Set by the model for each backward pass. A layer that writes all its parameters' gradients before it computes
+  // dL/dx (dense: dW and db first) calls gradients_written() at that point, so that data-parallel training starts
+  // sending them while the input gradient is still being computed; a layer that never calls it has its gradients
+  // taken as written when backward() (or backward_merge()) returns.
   void on_gradients_written(std::function<void()> callback) { gradients_written_ = std::move(callback); }
 
   // After build(), the model offers a layer the activation that alone reads its output (a spec's "activation"

@@ -120,7 +120,7 @@ class Model {
     std::size_t consumers = 0;  // how many inputs of later nodes read it (the model's output counts one)
     const Tensor* value = nullptr;  // its output in the last forward
     const Tensor* grad = nullptr;   // dL/d(its output) in the backward pass under way
-    bool gradients_written = false; // in the backward pass under way
+    bool gradients_written = false;  // in the backward pass under way
     // Where a layer that takes only row-major tensors gets inputs another layer left in channel blocks, and where
     // its input gradients go back into that layout (one per input). An activity penalty reads a row-major output
     // and writes a row-major activity_grad, which joins the output's gradient in its layout.
