@@ -32,7 +32,8 @@ int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& p
   fmt::format_to(std::back_inserter(csv), "index,predicted{}", labelled ? ",label" : "");
   const std::int64_t columns = args.logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
-    fmt::format_to(std::back_inserter(csv), ",{}{}", args.logits ? "logit" : "p_", args.logits && s.width == 1 ? "" : (args.logits ? "_" : "") + name(c));
+    fmt::format_to(std::back_inserter(csv), ",{}{}{}", args.logits ? "logit" : "p_", args.logits && s.width > 1 ? "_" : "",
+                   args.logits && s.width == 1 ? "" : name(c));
   fmt::format_to(std::back_inserter(csv), "\n");
   const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(columns);
   for (std::size_t i = 0; i < labels.size(); ++i) {
