@@ -89,7 +89,7 @@ TEST_F(Monitor, SgdUpdateRatioIsTheLearningRateTimesTheGradientOverTheWeights) {
   for (const auto& line : lines)
     for (const auto& layer : line["layers"])
       for (const auto& p : layer["parameters"]) {
-        if (p["name"] != "weight") continue;
+        if (p["name"].get<std::string>() != "weight") continue;
         // ||grad|| from the recorded mean and std: sqrt(n (std^2 + mean^2)). The update of plain SGD is lr * grad,
         // and ||w_before|| is ||w_after|| to first order: compare to 5%.
         const auto& g = p["gradient"];
