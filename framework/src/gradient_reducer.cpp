@@ -41,8 +41,8 @@ GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> com
       Tensor view(bucket.flat.buffer(), bucket.flat.dtype(), g.parameter->grad.shape(), offset);
       offset += static_cast<std::size_t>(view.numel());
       g.parameter->grad = view;
-      bucket.slots.push_back({g.parameter, view});
       bucket.parameters.push_back(g.parameter);
+      bucket.views.push_back(view);
       bucket.positions.push_back(static_cast<std::size_t>(std::find(attached.begin(), attached.end(), g.parameter) - attached.begin()));
     }
     buckets_.push_back(std::move(bucket));
@@ -51,11 +51,13 @@ GradientReducer::GradientReducer(Model& model, std::shared_ptr<Communicator> com
 
 void GradientReducer::start(Bucket& bucket) {
   Backend& backend = model_.backend();
-  for (const Slot& s : bucket.slots) {
+  for (std::size_t k = 0; k < bucket.parameters.size(); ++k) {
+    Parameter& p = *bucket.parameters[k];
+    const Tensor& view = bucket.views[k];
     // A layer that replaced its gradient tensor instead of writing into it: take the value from there.
-    if (s.parameter->grad.buffer() != s.view.buffer() || s.parameter->grad.offset() != s.view.offset()) {
-      backend.run(op::Copy{s.parameter->grad, s.view});
-      s.parameter->grad = s.view;
+    if (p.grad.buffer() != view.buffer() || p.grad.offset() != view.offset()) {
+      backend.run(op::Copy{p.grad, view});
+      p.grad = view;
     }
   }
   bucket.pending = communicator_->all_reduce_async(bucket.flat, ReduceOp::Sum, compression_);

@@ -53,6 +53,7 @@ void decode_codes(const std::uint8_t* codes, std::size_t n, const T* table, T* o
 #define NNPLUG_AVX2_CLONE
 #endif
 
+// Two overloads, not a template: clang 14 does not multiversion function templates.
 NNPLUG_AVX2_CLONE void divide_codes(const std::uint8_t* codes, std::size_t n, float divisor, float* out) {
   for (std::size_t j = 0; j < n; ++j) out[j] = static_cast<float>(codes[j]) / divisor;
 }

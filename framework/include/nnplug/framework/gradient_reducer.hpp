@@ -50,16 +50,12 @@ class GradientReducer {
   const Waits& waits() const { return waits_; }
 
  private:
-  struct Slot {
-    Parameter* parameter;
-    Tensor view;  // the parameter's place in the bucket
-  };
   struct Bucket {
-    Tensor flat;                 // every gradient of the bucket, one after another
-    std::vector<Slot> slots;
+    Tensor flat;  // every gradient of the bucket, one after another
     std::vector<Parameter*> parameters;
-    std::vector<std::size_t> positions;
-    std::size_t first_layer = 0;  // the bucket is complete once backward has done this layer
+    std::vector<Tensor> views;           // each parameter's place in flat
+    std::vector<std::size_t> positions;  // each parameter's place in Model::parameters(true)
+    std::size_t first_layer = 0;         // the bucket is complete once backward has done this layer
     std::unique_ptr<PendingReduction> pending;
   };
   void start(Bucket& bucket);
