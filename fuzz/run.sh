@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzzers with clang (in build-fuzz/) and runs each for SECONDS (default 600), seeded with the inputs
-# kept in fuzz/regressions/ and the project's own safetensors and spec files. Usage: fuzz/run.sh [SECONDS [TARGET...]].
+# kept in fuzz/regressions/ and the project's own safetensors and spec files, with fuzz/<target>.dict where a target
+# has one. Usage: fuzz/run.sh [SECONDS [TARGET...]].
 # Inputs that crash are written to build-fuzz/crashes/<target>/: fix the bug, then copy the input into
 # fuzz/regressions/<target>/ so that CTest replays it from then on. The last line of each run's log in
 # build-fuzz/<target>.log gives its executions.
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(safetensors spec idx csv model_metadata)
+((${#targets[@]})) || targets=(safetensors spec graph_spec idx csv model_metadata)
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DNNPLUG_FUZZ=ON \
   -DNNPLUG_CUDA=OFF -DNNPLUG_BUILD_BENCH=OFF > /dev/null
 cmake --build build-fuzz --target "${targets[@]/#/fuzz_}" -j "$(nproc)"
@@ -20,9 +21,11 @@ for target in "${targets[@]}"; do
   cp fuzz/regressions/"$target"/* "$corpus"/
   case $target in
     safetensors) cp tests/fixtures/*.safetensors "$corpus"/ ;;
-    spec) cp examples/*.json "$corpus"/ ;;
+    spec | graph_spec) cp examples/*.json "$corpus"/ ;;
   esac
-  if ! (cd "$crashes" && ../../fuzz/fuzz_"$target" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+  dict=()  # a target's words (fuzz/<target>.dict), where it has them
+  [ -f fuzz/"$target".dict ] && dict=(-dict="$PWD/fuzz/$target.dict")
+  if ! (cd "$crashes" && ../../fuzz/fuzz_"$target" "${dict[@]}" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 \
           -timeout=10 -max_len=65536 -print_final_stats=1 ../../corpus/"$target") > build-fuzz/"$target".log 2>&1; then
     echo "fuzz_$target found a problem: see build-fuzz/$target.log and $crashes"
     status=1
