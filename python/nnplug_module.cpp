@@ -35,7 +35,7 @@ Params::Json to_json(const py::object& value) {
 py::object to_python(const Params::Json& value) { return py::module_::import("json").attr("loads")(value.dump()); }
 
 // Samples and labels from NumPy: x is (N, sample...) of float32 or float64, read where it lies when it is in C
-// order, else copied into rows; y, when given, N whole numbers >= 0.
+// order and in this machine's byte order, else converted into rows; y, when given, N whole numbers >= 0.
 Dataset dataset(const py::array& x, const py::object& y, const char* what) {
   const auto kind = x.dtype().kind();
   if (kind != 'f' || (x.itemsize() != 4 && x.itemsize() != 8))
@@ -46,7 +46,9 @@ Dataset dataset(const py::array& x, const py::object& y, const char* what) {
   std::vector<std::int64_t> sample(x.shape() + 1, x.shape() + x.ndim());
   data.sample_shape = Shape(sample);
   const auto n = static_cast<std::size_t>(x.size());
-  if (x.flags() & py::array::c_style) {  // rows as they lie: read in place, the array kept alive (released under the GIL)
+  // array_t's check_ is NumPy's equivalence of types, which tells '>f4' from '<f4'.
+  const bool as_it_lies = py::array_t<float, py::array::c_style>::check_(x) || py::array_t<double, py::array::c_style>::check_(x);
+  if (as_it_lies) {  // read in place, the array kept alive (released under the GIL)
     std::shared_ptr<const void> owner(new py::object(x), [](py::object* held) {
       py::gil_scoped_acquire gil;
       delete held;

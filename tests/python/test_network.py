@@ -85,10 +85,14 @@ def test_save_and_load():
     np.testing.assert_array_equal(loaded.predict(x, output="logits"), net.predict(x, output="logits"))
 
 
-def test_any_memory_order_and_float64_give_the_same_predictions():
+def test_any_memory_order_byte_order_and_float64_give_the_same_predictions():
     x, y = blobs()
     net = small_network()
     net.fit(x, y, epochs=1, progress=False)
+    # C-ordered arrays are read where they lie: one whose values are big-endian must be converted first.
+    for swapped in (x.astype(">f4"), x.astype(">f8")):
+        assert swapped.flags.c_contiguous
+        np.testing.assert_array_equal(net.predict(swapped, output="logits"), net.predict(x, output="logits"))
     reversed_columns = np.ascontiguousarray(x[:, ::-1])[:, ::-1]  # a strided view of the same values
     assert not reversed_columns.flags.c_contiguous
     np.testing.assert_array_equal(net.predict(reversed_columns, output="logits"), net.predict(x, output="logits"))
