@@ -34,9 +34,14 @@ Params::Json to_json(const py::object& value) {
 
 py::object to_python(const Params::Json& value) { return py::module_::import("json").attr("loads")(value.dump()); }
 
-// Samples and labels from NumPy: x is (N, sample...) of float32 or float64, read where it lies when it is in C
-// order and in this machine's byte order, else converted into rows; y, when given, N whole numbers >= 0.
-Dataset dataset(const py::array& x, const py::object& y, const char* what) {
+// Samples and labels from NumPy, or anything numpy.asarray takes (lists of lists): x is (N, sample...) of float32
+// or float64, read where it lies when it is in C order and in this machine's byte order, else converted into rows;
+// y, when given, N whole numbers >= 0.
+Dataset dataset(const py::object& samples, const py::object& y, const char* what) {
+  const py::array x = py::array::ensure(samples);
+  if (!x)
+    throw py::type_error(fmt::format("{}: x must be an array of numbers (a NumPy array, or lists of them), got {}", what,
+                                     py::str(py::type::of(samples).attr("__name__")).cast<std::string>()));
   const auto kind = x.dtype().kind();
   if (kind != 'f' || (x.itemsize() != 4 && x.itemsize() != 8))
     throw py::type_error(fmt::format("{}: x must hold float32 or float64 values, got {}; convert it with x.astype(numpy.float32)", what,
@@ -151,7 +156,7 @@ class PyNetwork {
     network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), args);
   }
 
-  py::list fit(const py::array& x, const py::object& y, std::optional<int> epochs, std::optional<std::int64_t> batch_size,
+  py::list fit(const py::object& x, const py::object& y, std::optional<int> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<bool> shuffle,
                const py::list& callbacks, bool progress) {
     auto guard = lock();
@@ -161,7 +166,7 @@ class PyNetwork {
     if (!validation_data.is_none()) {
       const auto pair = validation_data.cast<py::tuple>();
       if (pair.size() != 2) throw py::value_error("fit: validation_data must be (x, y)");
-      validation = dataset(pair[0].cast<py::array>(), pair[1], "fit: validation_data");
+      validation = dataset(pair[0], pair[1], "fit: validation_data");
     }
     FitArgs args{epochs, batch_size, shuffle, validation_data.is_none() ? nullptr : &validation, progress};
     for (const auto& item : callbacks) {
@@ -214,7 +219,7 @@ class PyNetwork {
     return out;
   }
 
-  py::dict evaluate(const py::array& x, const py::object& y, std::int64_t batch_size) {
+  py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size) {
     auto guard = lock();
     if (y.is_none()) throw py::value_error("evaluate: y (the class labels) is required");
     const Dataset data = dataset(x, y, "evaluate");
@@ -228,7 +233,7 @@ class PyNetwork {
     return d;
   }
 
-  py::array predict(const py::array& x, const std::string& output, std::int64_t batch_size) {
+  py::array predict(const py::object& x, const std::string& output, std::int64_t batch_size) {
     auto guard = lock();
     if (output != "probabilities" && output != "logits" && output != "classes")
       throw py::value_error(fmt::format("predict: output must be \"probabilities\", \"logits\" or \"classes\", got \"{}\"", output));

@@ -93,6 +93,9 @@ def test_any_memory_order_byte_order_and_float64_give_the_same_predictions():
     for swapped in (x.astype(">f4"), x.astype(">f8")):
         assert swapped.flags.c_contiguous
         np.testing.assert_array_equal(net.predict(swapped, output="logits"), net.predict(x, output="logits"))
+    # Lists are taken as numpy.asarray takes them, as Keras takes them.
+    np.testing.assert_array_equal(net.predict(x.tolist(), output="logits"), net.predict(x, output="logits"))
+    assert net.evaluate(x.tolist(), y.tolist()) == net.evaluate(x, y)
     reversed_columns = np.ascontiguousarray(x[:, ::-1])[:, ::-1]  # a strided view of the same values
     assert not reversed_columns.flags.c_contiguous
     np.testing.assert_array_equal(net.predict(reversed_columns, output="logits"), net.predict(x, output="logits"))
@@ -108,6 +111,8 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         net.fit(x.astype(np.int64), y)
     with pytest.raises(TypeError, match="x must hold float32 or float64 values, got object"):
         net.predict(np.array([["a"] * 4], dtype=object))
+    with pytest.raises(TypeError, match="x must be an array of numbers .*, got list"):
+        net.predict([[1.0, 2.0, 3.0, 4.0], [1.0]])  # ragged
     with pytest.raises(nnplug.ShapeError, match=r"samples of shape \[3\], the network is built for \[4\]"):
         net.fit(x[:, :3], y)
     with pytest.raises(ValueError, match="x must have a batch axis"):
