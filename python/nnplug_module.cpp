@@ -34,6 +34,14 @@ Params::Json to_json(const py::object& value) {
 
 py::object to_python(const Params::Json& value) { return py::module_::import("json").attr("loads")(value.dump()); }
 
+// A sample's shape from Python: a batch's size goes before it, in a tensor of at most Shape::kMaxRank sizes.
+Shape sample_shape(const std::vector<std::int64_t>& sizes, const char* what) {
+  if (sizes.size() >= static_cast<std::size_t>(Shape::kMaxRank))
+    throw py::value_error(fmt::format("{}: a sample has at most {} axes (a batch of them {}), got {}", what, Shape::kMaxRank - 1,
+                                      Shape::kMaxRank, sizes.size()));
+  return Shape(sizes);
+}
+
 // Samples and labels from NumPy, or anything numpy.asarray takes (lists of lists): x is (N, sample...) of float32
 // or float64, read where it lies when it is in C order and in this machine's byte order, else converted into rows;
 // y, when given, N whole numbers >= 0.
@@ -48,8 +56,7 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
                                      py::str(x.dtype()).cast<std::string>()));
   if (x.ndim() < 2) throw py::value_error(fmt::format("{}: x must have a batch axis, shape (N, features...), got {} axis", what, x.ndim()));
   Dataset data;
-  std::vector<std::int64_t> sample(x.shape() + 1, x.shape() + x.ndim());
-  data.sample_shape = Shape(sample);
+  data.sample_shape = sample_shape({x.shape() + 1, x.shape() + x.ndim()}, what);
   const auto n = static_cast<std::size_t>(x.size());
   // array_t's check_ is NumPy's equivalence of types, which tells '>f4' from '<f4'.
   const bool as_it_lies = py::array_t<float, py::array::c_style>::check_(x) || py::array_t<double, py::array::c_style>::check_(x);
@@ -319,9 +326,9 @@ class PyNetwork {
     return out;
   }
 
-  void build(const std::vector<std::int64_t>& sample_shape) {
+  void build(const std::vector<std::int64_t>& sizes) {
     auto guard = lock();
-    network_.build(Shape(sample_shape));
+    network_.build(sample_shape(sizes, "build"));
   }
 
  private:

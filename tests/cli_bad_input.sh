@@ -83,6 +83,11 @@ cat >"$dir/channels.json" <<JSON
  "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}, "augmentation": {"rotation": 10}}
 JSON
 expect "augmentation needs images" "$dir/channels.json: augmentation" train "$dir/channels.json" --set 'data.sample_shape=[2]'
+# A sample shape of too many sizes, or sizes whose product overflows, is refused by field.
+expect "sample shape of 6 sizes" "$dir/conv.json: data: parameter 'sample_shape' has 6 sizes; a sample has at most 5" \
+  train "$dir/conv.json" --set 'data.sample_shape=[1, 1, 1, 1, 1, 2]'
+expect "sample sizes whose product overflows" "$dir/conv.json: data: parameter 'sample_shape' must hold numbers in [1, 2]" \
+  train "$dir/conv.json" --set 'data.sample_shape=[4294967296, 4294967296, 4]'
 
 # Resuming from a file that is not a checkpoint, or a damaged one, touches nothing and says why.
 printf 'garbage' >"$dir/ckpt.safetensors"

@@ -89,7 +89,8 @@ TEST_F(ModelFile, MetadataOfTheWrongTypeOrRangeNamesTheFileAndTheKey) {
   for (const auto& [key, value, expected] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {"nnplug.input_shape", R"(["two"])", "nnplug.input_shape is [\"two\"]; expected sizes that are whole numbers in [1, 2^30]"},
            {"nnplug.input_shape", "[0]", "nnplug.input_shape is [0]; expected sizes that are whole numbers in [1, 2^30]"},
-           {"nnplug.input_shape", "{}", "nnplug.input_shape is {}; expected a list of 1 to 8 sizes"},
+           {"nnplug.input_shape", "{}", "nnplug.input_shape is {}; expected a list of 1 to 5 sizes"},
+           {"nnplug.input_shape", "[1, 1, 1, 1, 1, 2]", "nnplug.input_shape is [1,1,1,1,1,2]; expected a list of 1 to 5 sizes"},
            {"nnplug.plugins", "[7]", "nnplug.plugins is 7; expected a record of kind, name, library, version (strings) and abi"},
            {"nnplug.plugins", R"({"kind": 1})", "nnplug.plugins is {\"kind\":1}; expected a list of plugin records"}}) {
     edit([&, key = key, value = value](SafetensorsFile& f) { f.metadata[key] = value; });

@@ -1,5 +1,7 @@
 #include "nnplug/framework/experiment.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "nnplug/framework/activation_layer.hpp"
@@ -88,13 +90,21 @@ void preprocess(const Params& data, Experiment& ex) {
 
 // "sample_shape": [C, H, W] (or any shape) gives each flat sample the shape convolutional layers expect.
 void reshape_samples(const Params& data, Experiment& ex) {
+  const std::int64_t features = ex.train.features();
+  // Each size at most the features and the product checked as it grows, so that nothing overflows.
+  const auto sizes = data.numbers("sample_shape", {}, 0, 1.0, static_cast<double>(std::max<std::int64_t>(features, 1)));
+  if (sizes.size() >= static_cast<std::size_t>(Shape::kMaxRank))
+    data.fail("sample_shape", fmt::format("has {} sizes; a sample has at most {} (with the batch's, a tensor has at most {})", sizes.size(),
+                                          Shape::kMaxRank - 1, Shape::kMaxRank));
   Shape shape;
-  for (double d : data.numbers("sample_shape", {}, 0, 1.0)) {
-    if (d != static_cast<double>(static_cast<std::int64_t>(d))) data.fail("sample_shape", "must hold integers");
+  std::int64_t values = 1;
+  for (double d : sizes) {
+    if (d != std::floor(d)) data.fail("sample_shape", "must hold integers");
     shape.push_back(static_cast<std::int64_t>(d));
+    values *= static_cast<std::int64_t>(d);
+    if (values > features) break;
   }
-  if (shape.numel() != ex.train.features())
-    data.fail("sample_shape", fmt::format("{} holds {} values but each sample has {}", shape.str(), shape.numel(), ex.train.features()));
+  if (values != features) data.fail("sample_shape", fmt::format("{} does not hold the {} values of each sample", Params::shown(data.json()["sample_shape"]), features));
   for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->sample_shape = shape;
 }
 

@@ -99,6 +99,18 @@ Shape Model::build_node(std::size_t i, const Shape& input, const BuildContext& c
 
 void Model::build(const Shape& input, const Registry& registry, std::uint64_t seed) {
   if (layers_.empty()) throw InvalidArgument("the model has no layers");
+  // A batch's size goes before a sample's sizes, in a tensor of at most Shape::kMaxRank; the values of a sample
+  // are bounded as a model file's are, so that no product of sizes overflows.
+  constexpr std::int64_t kMaxValues = std::int64_t{1} << 30;
+  bool sizes_fit = input.rank() >= 1 && input.rank() < Shape::kMaxRank;
+  std::int64_t values = 1;
+  for (std::int64_t d : input) {
+    sizes_fit = sizes_fit && d >= 1 && d <= kMaxValues / values;
+    if (sizes_fit) values *= d;
+  }
+  if (!sizes_fit)
+    throw ShapeError(fmt::format("the model's input: samples of shape {} (a sample has 1 to {} sizes, each at least 1, and at most 2^30 values)",
+                                 input.str(), Shape::kMaxRank - 1));
   input_shape_ = input;
   for (auto& entry : layers_) entry.consumers = 0;
   for (std::size_t i = 0; i < layers_.size(); ++i) {

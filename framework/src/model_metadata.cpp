@@ -55,7 +55,9 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
   const Json plugins = parsed(required(metadata, file, "nnplug.plugins", what), file, "nnplug.plugins");
   if (const auto it = metadata.find("nnplug.spec_path"); it != metadata.end()) out.spec_path = it->second;
 
-  if (!input.is_array() || input.empty() || input.size() > 8) throw damaged(file, "nnplug.input_shape", Params::shown(input), "a list of 1 to 8 sizes");
+  // A sample's shape: the batch's size goes before it, in a tensor of at most Shape::kMaxRank sizes.
+  if (!input.is_array() || input.empty() || input.size() >= static_cast<std::size_t>(Shape::kMaxRank))
+    throw damaged(file, "nnplug.input_shape", Params::shown(input), fmt::format("a list of 1 to {} sizes", Shape::kMaxRank - 1));
   std::uint64_t values = 1;  // in one sample: bounded, so that no product of the sizes overflows
   for (const auto& d : input) {
     if (!d.is_number_unsigned() || d.get<std::uint64_t>() < 1 || d.get<std::uint64_t>() > (1u << 30) ||

@@ -113,6 +113,11 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         net.predict(np.array([["a"] * 4], dtype=object))
     with pytest.raises(TypeError, match="x must be an array of numbers .*, got list"):
         net.predict([[1.0, 2.0, 3.0, 4.0], [1.0]])  # ragged
+    with pytest.raises(ValueError, match="fit: a sample has at most 5 axes .*, got 6"):
+        net.fit(np.zeros((4, 1, 1, 1, 1, 1, 4), np.float32), y[:4])
+    for shape in ([-1, 4], [0], [2**40, 2**40]):  # a new network: this one is built
+        with pytest.raises(nnplug.ShapeError, match=r"samples of shape \[.*\] \(a sample has 1 to 5 sizes, each at least 1"):
+            small_network().build(shape)
     with pytest.raises(nnplug.ShapeError, match=r"samples of shape \[3\], the network is built for \[4\]"):
         net.fit(x[:, :3], y)
     with pytest.raises(ValueError, match="x must have a batch axis"):
