@@ -46,6 +46,11 @@ class OpChecks {
   void require(bool ok, const char* op, const std::string& what) const {
     if (!ok) throw BackendError(format_message("{} backend: {}: {}", {backend_, op, what}));
   }
+  // A literal message becomes a string only when the check fails (as a std::string argument, every op would
+  // allocate it).
+  void require(bool ok, const char* op, const char* what) const {
+    if (!ok) require(false, op, std::string(what));
+  }
   template <typename Message, typename = decltype(std::declval<Message>()())>
   void require(bool ok, const char* op, Message&& what) const {
     if (!ok) require(false, op, what());
