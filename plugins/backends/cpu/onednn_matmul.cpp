@@ -58,9 +58,9 @@ memory::desc matrix(std::int64_t rows, std::int64_t cols, bool transposed, memor
 }
 
 // A product's primitive, made once per shape, with its arguments: a call points them at its tensors and allocates
-// nothing of its own. Making oneDNN memory objects and their map at each call, and the per-op string below
-// (op_checks.hpp), held the demo in bfloat16 to 277,000-280,000 samples/s against 289,000-296,000 without them
-// (four alternating pairs of train_throughput on a 2-core AMD EPYC, Zen 5).
+// nothing of its own. Making oneDNN memory objects and their map at each call, and a string at every op
+// (op_checks.hpp, before its literal-message overload), held the demo in bfloat16 to 277,000-280,000 samples/s
+// against 289,000-296,000 without them (four alternating pairs of train_throughput on a 2-core AMD EPYC, Zen 5).
 struct Plan {
   // Mixed precision: the inputs rounded to bfloat16 in the op's own strides, so that rounding is one plain pass
   // whose copy any product can read (cpu_buffer.hpp); a transposed input made row-major cost half its product (73
