@@ -99,13 +99,11 @@ Shape Model::build_node(std::size_t i, const Shape& input, const BuildContext& c
 
 void Model::build(const Shape& input, const Registry& registry, std::uint64_t seed) {
   if (layers_.empty()) throw InvalidArgument("the model has no layers");
-  // A batch's size goes before a sample's sizes, in a tensor of at most Shape::kMaxRank; the values of a sample
-  // are bounded as a model file's are, so that no product of sizes overflows.
-  constexpr std::int64_t kMaxValues = std::int64_t{1} << 30;
+  // A batch's size goes before a sample's sizes, in a tensor of at most Shape::kMaxRank.
   bool sizes_fit = input.rank() >= 1 && input.rank() < Shape::kMaxRank;
   std::int64_t values = 1;
   for (std::int64_t d : input) {
-    sizes_fit = sizes_fit && d >= 1 && d <= kMaxValues / values;
+    sizes_fit = sizes_fit && d >= 1 && d <= kMaxSampleValues / values;
     if (sizes_fit) values *= d;
   }
   if (!sizes_fit)

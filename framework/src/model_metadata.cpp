@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/model.hpp"
 #include "nnplug/framework/user_json.hpp"
 
 namespace nnplug {
@@ -60,8 +61,8 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
     throw damaged(file, "nnplug.input_shape", Params::shown(input), fmt::format("a list of 1 to {} sizes", Shape::kMaxRank - 1));
   std::uint64_t values = 1;  // in one sample: bounded, so that no product of the sizes overflows
   for (const auto& d : input) {
-    if (!d.is_number_unsigned() || d.get<std::uint64_t>() < 1 || d.get<std::uint64_t>() > (1u << 30) ||
-        (values *= d.get<std::uint64_t>()) > (1u << 30))
+    constexpr auto kMax = static_cast<std::uint64_t>(Model::kMaxSampleValues);
+    if (!d.is_number_unsigned() || d.get<std::uint64_t>() < 1 || d.get<std::uint64_t>() > kMax || (values *= d.get<std::uint64_t>()) > kMax)
       throw damaged(file, "nnplug.input_shape", Params::shown(input), "sizes that are whole numbers in [1, 2^30], 2^30 values at most in all");
     out.input_shape.push_back(d.get<std::int64_t>());
   }
