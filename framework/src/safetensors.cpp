@@ -119,6 +119,9 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
     else if (code == "I32") t.dtype = DType::Int32;
     else if (foreign_size(code)) t.foreign_dtype = code;
     else throw IoError(fmt::format("{}dtype {} is not a safetensors dtype", tensor, code));
+    if (v["shape"].size() > static_cast<std::size_t>(Shape::kMaxRank))
+      throw IoError(fmt::format("{}its shape {} has {} sizes; nnplug's tensors have at most {}", tensor, Params::shown(v["shape"]),
+                                v["shape"].size(), Shape::kMaxRank));
     // The byte count is multiplied out with overflow checks: a hostile shape must not wrap round to a small size.
     std::uint64_t expected = t.foreign_dtype.empty() ? dtype_size(t.dtype) : foreign_size(t.foreign_dtype);
     for (const auto& d : v["shape"]) {
