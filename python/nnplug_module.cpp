@@ -9,13 +9,16 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "dlpack_view.hpp"
 #include "nnplug/framework/network.hpp"
@@ -308,9 +311,11 @@ class PyNetwork {
         }
         auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(on_the_host(state[py::str(name)], name));
         if (!values) throw py::type_error(fmt::format("load_state_dict: '{}' is not an array NumPy can read", name));
-        const std::vector<std::int64_t> got(values.shape(), values.shape() + values.ndim());
-        if (!(Shape(got) == p->value.shape()))
-          throw py::value_error(fmt::format("load_state_dict: '{}' has shape {}, the network's has {}", name, Shape(got).str(), p->value.shape().str()));
+        // Compared as sizes, not as a Shape, which holds at most 6 of them.
+        const std::span<const py::ssize_t> got(values.shape(), static_cast<std::size_t>(values.ndim()));
+        const Shape& want = p->value.shape();
+        if (!std::equal(got.begin(), got.end(), want.begin(), want.end()))
+          throw py::value_error(fmt::format("load_state_dict: '{}' has shape [{}], the network's has {}", name, fmt::join(got, ", "), want.str()));
         loads.emplace_back(p, std::move(values));
       }
     for (const auto& [key, value] : state) {

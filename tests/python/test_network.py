@@ -210,6 +210,8 @@ def test_load_state_dict_checks_everything_before_writing():
     before = np.from_dlpack(net.state_dict()["h.weight"]).copy()
     with pytest.raises(ValueError, match=r"'h.weight' has shape \[4, 16\], the network's has \[16, 4\]"):
         net.load_state_dict({"h.weight": np.zeros((4, 16)), "h.bias": np.ones(16)}, strict=False)
+    with pytest.raises(ValueError, match=r"'h.weight' has shape \[1, 1, 1, 1, 1, 16, 4\], the network's has \[16, 4\]"):
+        net.load_state_dict({"h.weight": np.zeros((1, 1, 1, 1, 1, 16, 4)), "h.bias": np.ones(16)}, strict=False)
     with pytest.raises(KeyError, match="names the network lacks: \\['extra'\\]"):
         net.load_state_dict({**{k: np.from_dlpack(v) for k, v in net.state_dict().items()}, "extra": np.zeros(1)})
     np.testing.assert_array_equal(np.from_dlpack(net.state_dict()["h.weight"]), before)  # nothing was written
