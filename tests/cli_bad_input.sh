@@ -86,6 +86,8 @@ expect "augmentation needs images" "$dir/channels.json: augmentation" train "$di
 # A sample shape of too many sizes, or sizes whose product overflows, is refused by field.
 expect "sample shape of 6 sizes" "$dir/conv.json: data: parameter 'sample_shape' has 6 sizes; a sample has at most 5" \
   train "$dir/conv.json" --set 'data.sample_shape=[1, 1, 1, 1, 1, 2]'
+expect "an input shape of 6 sizes" "--input-shape: a sample has at most 5 sizes (a batch of them 6), got 6" \
+  summary "$dir/conv.json" --input-shape 1 1 1 1 1 2
 expect "sample sizes whose product overflows" "$dir/conv.json: data: parameter 'sample_shape' must hold numbers in [1, 2]" \
   train "$dir/conv.json" --set 'data.sample_shape=[4294967296, 4294967296, 4]'
 
