@@ -37,10 +37,10 @@ Params::Json to_json(const py::object& value) {
 
 py::object to_python(const Params::Json& value) { return py::module_::import("json").attr("loads")(value.dump()); }
 
-// A sample's shape from Python: a batch's size goes before it, in a tensor of at most Shape::kMaxRank sizes.
+// A sample's shape from Python, its axes counted before a Shape would refuse them.
 Shape sample_shape(const std::vector<std::int64_t>& sizes, const char* what) {
-  if (sizes.size() >= static_cast<std::size_t>(Shape::kMaxRank))
-    throw py::value_error(fmt::format("{}: a sample has at most {} axes (a batch of them {}), got {}", what, Shape::kMaxRank - 1,
+  if (sizes.size() > Model::kMaxSampleSizes)
+    throw py::value_error(fmt::format("{}: a sample has at most {} axes (a batch of them {}), got {}", what, Model::kMaxSampleSizes,
                                       Shape::kMaxRank, sizes.size()));
   return Shape(sizes);
 }

@@ -20,8 +20,8 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
     fmt::print("{}{}", build_experiment(spec, registry).model->summary(args.expand), registry.describe_op_bindings());
     return 0;
   }
-  if (args.input_shape.size() >= static_cast<std::size_t>(Shape::kMaxRank))
-    throw InvalidArgument(fmt::format("--input-shape: a sample has at most {} sizes (a batch of them {}), got {}", Shape::kMaxRank - 1,
+  if (args.input_shape.size() > Model::kMaxSampleSizes)
+    throw InvalidArgument(fmt::format("--input-shape: a sample has at most {} sizes (a batch of them {}), got {}", Model::kMaxSampleSizes,
                                       Shape::kMaxRank, args.input_shape.size()));
   Shape input;
   for (long long d : args.input_shape) {

@@ -93,9 +93,9 @@ void reshape_samples(const Params& data, Experiment& ex) {
   const std::int64_t features = ex.train.features();
   // Each size at most the features and the product checked as it grows, so that nothing overflows.
   const auto sizes = data.numbers("sample_shape", {}, 0, 1.0, static_cast<double>(std::max<std::int64_t>(features, 1)));
-  if (sizes.size() >= static_cast<std::size_t>(Shape::kMaxRank))
-    data.fail("sample_shape", fmt::format("has {} sizes; a sample has at most {} (with the batch's, a tensor has at most {})", sizes.size(),
-                                          Shape::kMaxRank - 1, Shape::kMaxRank));
+  if (sizes.size() > Model::kMaxSampleSizes)
+    data.fail("sample_shape", fmt::format("has {} sizes; a sample has at most {} (a batch of them {})", sizes.size(), Model::kMaxSampleSizes,
+                                          Shape::kMaxRank));
   Shape shape;
   std::int64_t values = 1;
   for (double d : sizes) {

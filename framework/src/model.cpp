@@ -99,8 +99,7 @@ Shape Model::build_node(std::size_t i, const Shape& input, const BuildContext& c
 
 void Model::build(const Shape& input, const Registry& registry, std::uint64_t seed) {
   if (layers_.empty()) throw InvalidArgument("the model has no layers");
-  // A batch's size goes before a sample's sizes, in a tensor of at most Shape::kMaxRank.
-  bool sizes_fit = input.rank() >= 1 && input.rank() < Shape::kMaxRank;
+  bool sizes_fit = input.rank() >= 1 && static_cast<std::size_t>(input.rank()) <= kMaxSampleSizes;
   std::int64_t values = 1;
   for (std::int64_t d : input) {
     sizes_fit = sizes_fit && d >= 1 && d <= kMaxSampleValues / values;
@@ -108,7 +107,7 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
   }
   if (!sizes_fit)
     throw ShapeError(fmt::format("the model's input: samples of shape {} (a sample has 1 to {} sizes, each at least 1, and at most 2^30 values)",
-                                 input.str(), Shape::kMaxRank - 1));
+                                 input.str(), kMaxSampleSizes));
   input_shape_ = input;
   for (auto& entry : layers_) entry.consumers = 0;
   for (std::size_t i = 0; i < layers_.size(); ++i) {

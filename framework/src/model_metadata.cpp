@@ -56,9 +56,8 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
   const Json plugins = parsed(required(metadata, file, "nnplug.plugins", what), file, "nnplug.plugins");
   if (const auto it = metadata.find("nnplug.spec_path"); it != metadata.end()) out.spec_path = it->second;
 
-  // A sample's shape: the batch's size goes before it, in a tensor of at most Shape::kMaxRank sizes.
-  if (!input.is_array() || input.empty() || input.size() >= static_cast<std::size_t>(Shape::kMaxRank))
-    throw damaged(file, "nnplug.input_shape", Params::shown(input), fmt::format("a list of 1 to {} sizes", Shape::kMaxRank - 1));
+  if (!input.is_array() || input.empty() || input.size() > Model::kMaxSampleSizes)
+    throw damaged(file, "nnplug.input_shape", Params::shown(input), fmt::format("a list of 1 to {} sizes", Model::kMaxSampleSizes));
   std::uint64_t values = 1;  // in one sample: bounded, so that no product of the sizes overflows
   for (const auto& d : input) {
     constexpr auto kMax = static_cast<std::uint64_t>(Model::kMaxSampleValues);

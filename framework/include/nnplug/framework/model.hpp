@@ -39,6 +39,8 @@ struct ModelNode {
 class Model {
  public:
   static constexpr std::size_t kInput = static_cast<std::size_t>(-1);
+  // The most sizes a sample's shape may have: a batch's size goes before them, in a Shape of at most kMaxRank.
+  static constexpr std::size_t kMaxSampleSizes = Shape::kMaxRank - 1;
   // The most values a sample may hold (build refuses more, as does a model file's reader), so that no product of
   // a sample's sizes overflows.
   static constexpr std::int64_t kMaxSampleValues = std::int64_t{1} << 30;
