@@ -28,15 +28,21 @@ inline OnednnLibrary& onednn_library() {
   return instance;
 }
 
-// A float32 tensor's values as oneDNN memory of layout `desc`, without a copy.
-inline dnnl::memory user_memory(OnednnLibrary& lib, const dnnl::memory::desc& desc, const Tensor& t) {
-  return dnnl::memory(desc, lib.engine, const_cast<float*>(t.data<float>()));
+// A float32 tensor's values, and the same rounded to bfloat16 (its buffer's kept copy, or `scratch`;
+// cpu_buffer.hpp), as the pointers oneDNN's memory objects take.
+inline float* float_values(const Tensor& t) { return const_cast<float*>(t.data<float>()); }
+inline std::uint16_t* rounded_values(const Tensor& t, std::vector<std::uint16_t>& scratch) {
+  return const_cast<std::uint16_t*>(cpu_buffer(t).rounded(t, scratch));
 }
 
-// The float32 tensor t rounded to bfloat16 (its buffer's kept copy, or `scratch`; cpu_buffer.hpp), as oneDNN
-// memory of `desc`, a bfloat16 desc of t's own element order.
+// A float32 tensor's values as oneDNN memory of layout `desc`, without a copy.
+inline dnnl::memory user_memory(OnednnLibrary& lib, const dnnl::memory::desc& desc, const Tensor& t) {
+  return dnnl::memory(desc, lib.engine, float_values(t));
+}
+
+// The float32 tensor t rounded to bfloat16, as oneDNN memory of `desc`, a bfloat16 desc of t's own element order.
 inline dnnl::memory rounded(OnednnLibrary& lib, const dnnl::memory::desc& desc, const Tensor& t, std::vector<std::uint16_t>& scratch) {
-  return {desc, lib.engine, const_cast<std::uint16_t*>(cpu_buffer(t).rounded(t, scratch))};
+  return {desc, lib.engine, rounded_values(t, scratch)};
 }
 
 // The function of an op's epilogue that a primitive's output pass applies (oneDNN's eltwise_relu post-op), as its

@@ -95,8 +95,8 @@ struct Plan {
 
   // What the product reads of input t: its values, or their copy rounded to bfloat16.
   void* input(const Tensor& t, std::vector<std::uint16_t>& scratch) const {
-    if (bfloat16) return const_cast<std::uint16_t*>(cpu_buffer(t).rounded(t, scratch));
-    return const_cast<float*>(t.data<float>());
+    if (bfloat16) return rounded_values(t, scratch);
+    return float_values(t);
   }
 };
 
@@ -121,8 +121,8 @@ OnednnGemmDone onednn_gemm(const op::Gemm& o, std::int64_t m, std::int64_t n, st
     Plan& p = *slot;
     p.a.set_data_handle(p.input(o.a, p.a_scratch));
     p.b.set_data_handle(p.input(o.b, p.b_scratch));
-    p.c.set_data_handle(const_cast<float*>(o.c.data<float>()));
-    if (bias) p.bias.set_data_handle(const_cast<float*>(o.bias.data<float>()));
+    p.c.set_data_handle(float_values(o.c));
+    if (bias) p.bias.set_data_handle(float_values(o.bias));
     dnnl::error::wrap_c_api(dnnl_primitive_execute(p.product.get(), lib.stream.get(), static_cast<int>(p.args.size()), p.args.data()),
                             "could not execute a matrix product");
     lib.stream.wait();
