@@ -5,8 +5,9 @@
 #   usage: scripts/gpu_check.sh BUILT_IN [BUILD_DIR]
 # BUILT_IN is the checkout the build was made in (e.g. /work/main): the build names the source tree and its own
 # folder by absolute path, so that path is linked to this checkout when it is elsewhere. BUILD_DIR (default build)
-# needs only lib/, tests/nnplug_tests, bench/train_throughput and sdk_example/ (the example plugin ops). The CUDA libraries are looked for in the toolkit
-# and in PyTorch's wheels. Logs go to $OUT when it is set (the device tool brings that folder back).
+# is what scripts/gpu_bundle.sh packs: lib/, tests/nnplug_tests, bench/train_throughput, the example plugin ops, and
+# gpu_runtime/, the libraries the build links that the GPU machine lacks. The CUDA libraries are looked for in the
+# toolkit and in PyTorch's wheels. Logs go to $OUT when it is set (the device tool brings that folder back).
 set -uo pipefail
 built_in=$1
 build=${2:-build}
@@ -29,6 +30,9 @@ for name in libcudart.so.13 libcublas.so.13 libcudnn.so.9; do
   fi
   LD_LIBRARY_PATH="$(dirname "$found")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 done
+if [ -d "$build/gpu_runtime" ]; then
+  LD_LIBRARY_PATH="$(cd "$build/gpu_runtime" && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 export LD_LIBRARY_PATH
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$out/gpu.txt"
