@@ -1,5 +1,7 @@
 // Communicator 'nccl': all-reduce and broadcast of CUDA tensors on the GPUs, with NCCL; its host collectives
 // (all_gather, barrier) and its start (rank 0's NCCL id broadcast to the others) go over MPI, so mpirun starts it.
+// Started without mpirun it is a world of one rank on the first GPU, with no MPI at all (as PyTorch's NCCL process
+// group of world size 1): a single-GPU machine, which cannot hold two NCCL ranks, still runs its reductions.
 // Rank r uses GPU (local rank mod GPUs), as the cuda backend does by default under mpirun. A reduction runs on a
 // stream of its own once the backend has finished what it was asked before (Backend::synchronize), so backward
 // goes on while it runs; wait() waits for its stream. Tensors whose memory the host addresses (the cpu backend)
@@ -38,6 +40,13 @@ ncclDataType_t nccl_type(DType dtype) {
     case DType::Int32: return ncclInt32;
   }
   throw CommunicatorError("nccl: no NCCL type for this dtype");
+}
+
+// Whether a launcher (mpirun, or a PMI one) started this process as one rank of a job.
+bool launched_as_a_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
+    if (std::getenv(name)) return true;
+  return false;
 }
 
 int local_rank() {
@@ -80,18 +89,7 @@ class NcclPending final : public PendingReduction {
 class NcclCommunicator final : public Communicator {
  public:
   explicit NcclCommunicator(std::chrono::milliseconds timeout) : timeout_(timeout) {
-    communicators::make_mpi_symbols_global();
-    int initialized = 0;
-    MPI_Initialized(&initialized);
-    if (!initialized) {
-      int provided = 0;
-      check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
-      initialized_here_ = true;
-    }
-    check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &mpi_), "MPI_Comm_dup");
-    MPI_Comm_set_errhandler(mpi_, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(mpi_, &rank_);
-    MPI_Comm_size(mpi_, &size_);
+    if (launched_as_a_rank()) start_mpi();
     int devices = 0;
     check_cuda(cudaGetDeviceCount(&devices), "counting the GPUs");
     const char* local_size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
@@ -103,7 +101,7 @@ class NcclCommunicator final : public Communicator {
     check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "creating a stream");
     ncclUniqueId id{};
     if (rank_ == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");
-    check_mpi(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, mpi_), "broadcasting the NCCL id");
+    if (mpi_ != MPI_COMM_NULL) check_mpi(MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, mpi_), "broadcasting the NCCL id");
     check_nccl(ncclCommInitRank(&comm_, size_, id, rank_), "ncclCommInitRank");
     int version = 0;
     ncclGetVersion(&version);
@@ -114,7 +112,8 @@ class NcclCommunicator final : public Communicator {
   ~NcclCommunicator() override {
     if (comm_) ncclCommDestroy(comm_);
     if (stream_) cudaStreamDestroy(stream_);
-    if (mpi_ != MPI_COMM_NULL) MPI_Comm_free(&mpi_);
+    if (mpi_ == MPI_COMM_NULL) return;
+    MPI_Comm_free(&mpi_);
     int finalized = 0;
     MPI_Finalized(&finalized);
     if (initialized_here_ && !finalized) MPI_Finalize();
@@ -153,9 +152,12 @@ class NcclCommunicator final : public Communicator {
     NcclPending(done, t, timeout_, what).wait();
   }
 
-  void barrier() override { check_mpi(MPI_Barrier(mpi_), "barrier"); }
+  void barrier() override {
+    if (mpi_ != MPI_COMM_NULL) check_mpi(MPI_Barrier(mpi_), "barrier");
+  }
 
   std::vector<unsigned char> all_gather(const void* data, std::size_t bytes) override {
+    if (mpi_ == MPI_COMM_NULL) return {static_cast<const unsigned char*>(data), static_cast<const unsigned char*>(data) + bytes};
     std::vector<unsigned char> out(bytes * static_cast<std::size_t>(size_));
     check_mpi(MPI_Allgather(data, static_cast<int>(bytes), MPI_BYTE, out.data(), static_cast<int>(bytes), MPI_BYTE, mpi_), "all-gather");
     return out;
@@ -163,7 +165,8 @@ class NcclCommunicator final : public Communicator {
 
   [[noreturn]] void abort(const std::string& message) override {
     if (comm_) ncclCommAbort(comm_);
-    communicators::abort_mpi_job(size_, message);
+    if (mpi_ != MPI_COMM_NULL) communicators::abort_mpi_job(size_, message);
+    std::_Exit(1);  // alone: nobody else to stop
   }
 
  private:
@@ -171,6 +174,21 @@ class NcclCommunicator final : public Communicator {
     if (t.backend().host_addressable())
       throw InvalidArgument(fmt::format("nccl: {} is on the {} backend, in host memory; NCCL reduces GPU tensors (--backend cuda), and the "
                                         "mpi communicator host ones", what, t.backend().name()));
+  }
+
+  void start_mpi() {
+    communicators::make_mpi_symbols_global();
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (!initialized) {
+      int provided = 0;
+      check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
+      initialized_here_ = true;
+    }
+    check_mpi(MPI_Comm_dup(MPI_COMM_WORLD, &mpi_), "MPI_Comm_dup");
+    MPI_Comm_set_errhandler(mpi_, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(mpi_, &rank_);
+    MPI_Comm_size(mpi_, &size_);
   }
 
   std::chrono::milliseconds timeout_;
@@ -192,11 +210,10 @@ NNPLUG_PLUGIN("nccl", "0.1.0", "communicator:nccl", 0) {
   });
 }
 
-// Below the mpi communicator's score: chosen when asked for, as the cuda backend is.
+// Below the mpi communicator's score under mpirun, and below 'local' (1) without it: chosen when asked for, as the
+// cuda backend is.
 NNPLUG_PLUGIN_PROBE() {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) return {0.0, "no usable CUDA device on this machine"};
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
-    if (std::getenv(name)) return {1.5, ""};
-  return {0.0, "not launched by mpirun (no OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_RANK in the environment)"};
+  return {launched_as_a_rank() ? 1.5 : 0.5, ""};
 }
