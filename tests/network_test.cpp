@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <limits>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -185,6 +186,49 @@ TEST(Network, MisuseSaysWhatToCallFirst) {
   Dataset wrong = synthetic::gaussian_blobs(20, 3, 5, 1.0, 1);
   EXPECT_NE(error_of([&] { net.fit(wrong, {.progress = false}); }).find("samples of shape [5], the network is built for [4]"), std::string::npos);
   EXPECT_NE(error_of([&] { Network bad(nn::Sequential{nn::Dense(0)}, registry()); bad.build(Shape{4}); }).find("units"), std::string::npos);
+}
+
+// A NaN in the first layer's input is made 0 by a ReLU fused into the product (oneDNN's), so the loss stays finite
+// while the weight gradient takes the NaN into every weight: arrays are refused on the way in, naming the value.
+TEST(Network, NaNsAndInfinitiesInTheDataAreRefusedNamingTheSample) {
+  Network net(nn::Sequential{nn::Dense(16).activation("relu"), nn::Dense(3)}, registry());
+  net.compile(nn::Adam{}, "softmax_cross_entropy");
+  const Dataset clean = blobs(0);
+  Dataset nan = clean, inf = clean;
+  nan.x.visit([](auto& v) { v[4 * 17 + 2] = std::numeric_limits<std::decay_t<decltype(v[0])>>::quiet_NaN(); });
+  inf.x.visit([](auto& v) { v[4 * 3 + 1] = -std::numeric_limits<std::decay_t<decltype(v[0])>>::infinity(); });
+  const std::string refused = ": the network takes finite values only; replace or drop such samples";
+  EXPECT_EQ(error_of([&] { net.fit(nan, {.epochs = 1, .progress = false}); }), "fit: sample 17 holds nan (value 2 of 4)" + refused);
+  EXPECT_EQ(error_of([&] { net.fit(clean, {.epochs = 1, .validation = &inf, .progress = false}); }),
+            "fit (validation data): sample 3 holds -inf (value 1 of 4)" + refused);
+  net.fit(clean, {.epochs = 1, .progress = false});
+  EXPECT_EQ(error_of([&] { net.evaluate(inf); }), "evaluate: sample 3 holds -inf (value 1 of 4)" + refused);
+  EXPECT_EQ(error_of([&] { net.predict(nan); }), "predict: sample 17 holds nan (value 2 of 4)" + refused);
+}
+
+// The loss of every batch was finite, yet the weights are not (here a callback spoils one after the epoch's last
+// step, where no forward pass follows to show it): training stops before validation, the history or a checkpoint
+// sees them, naming the parameter.
+TEST(Network, WeightsThatBecameNonFiniteStopTrainingAtTheEndOfTheEpoch) {
+  Network net(mlp(), registry());
+  net.compile(nn::Adam{}, "softmax_cross_entropy");
+  const Dataset data = blobs(0), validation = blobs(1);
+  int epochs_seen = 0;
+  const FitArgs args{.epochs = 3, .batch_size = 60, .validation = &validation, .progress = false,
+                     .callbacks = {[&](const EpochRecord&) { return ++epochs_seen, true; }},
+                     .batch_callbacks = {[&](const BatchRecord& r) {
+                       if (r.epoch == 2 && r.batch == r.batches) {
+                         Tensor& w = net.model().parameters().front()->value;
+                         std::vector<double> values = to_host<double>(w);
+                         values[5] = std::numeric_limits<double>::quiet_NaN();
+                         from_host(w, values);
+                       }
+                       return true;
+                     }}};
+  EXPECT_EQ(error_of([&] { net.fit(data, args); }),
+            "epoch 2: h (dense) weight holds a NaN or an infinity, though the loss of every batch was finite; lower the learning "
+            "rate or check the data");
+  EXPECT_EQ(epochs_seen, 1);
 }
 
 // What crashed before: a Trainer without loss or optimizer asked to predict.

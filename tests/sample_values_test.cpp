@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -199,6 +200,28 @@ TEST(SampleValues, BorrowedValuesAreReadInPlaceAndCopiedBeforeAChange) {
   values = SampleValues();
   copy = SampleValues();
   EXPECT_TRUE(alive.expired());  // released with the last values that borrowed it
+}
+
+// The first NaN or infinity, wherever the values are kept: past the scan's first block of 4096 and within it.
+TEST(SampleValues, TheFirstNonFiniteValueIsFoundInEveryKindOfStorage) {
+  constexpr double kNan = std::numeric_limits<double>::quiet_NaN(), kInf = std::numeric_limits<double>::infinity();
+  for (const std::size_t at : {std::size_t{0}, std::size_t{4095}, std::size_t{4096}, std::size_t{9999}}) {
+    std::vector<float> floats(10000, 1.0f);
+    std::vector<double> doubles(10000, 1.0);
+    EXPECT_EQ(SampleValues(floats).first_non_finite(), std::nullopt);
+    EXPECT_EQ(SampleValues(doubles).first_non_finite(), std::nullopt);
+    floats[9999] = -std::numeric_limits<float>::infinity(), floats[at] = static_cast<float>(kNan);
+    doubles[at] = kInf;
+    EXPECT_EQ(SampleValues(floats).first_non_finite(), at);
+    EXPECT_EQ(SampleValues(doubles).first_non_finite(), at);
+    EXPECT_EQ(SampleValues::borrow(floats.data(), floats.size(), DType::Float32, nullptr).first_non_finite(), at);
+    EXPECT_EQ(SampleValues::borrow(doubles.data(), doubles.size(), DType::Float64, nullptr).first_non_finite(), at);
+  }
+  // Byte codes: only a byte whose table value is not finite counts.
+  const auto nan_at_200 = [](std::uint8_t b) { return b == 200 ? kNan : b / 2.0; };
+  EXPECT_EQ(SampleValues::from_bytes({3, 7, 200, 9}, 2, DType::Float32, nan_at_200).first_non_finite(), 2u);
+  EXPECT_EQ(SampleValues::from_bytes({3, 7}, 2, DType::Float32, nan_at_200).first_non_finite(), std::nullopt);
+  EXPECT_EQ(pixels().x.first_non_finite(), std::nullopt);
 }
 
 }  // namespace

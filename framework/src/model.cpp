@@ -339,15 +339,23 @@ void Model::forward_each(const Tensor& x, const std::function<void(std::size_t, 
   for (std::size_t i = 0; i < layers_.size(); ++i) visit(i, forward_node(i, x));
 }
 
-std::string Model::first_non_finite(const Tensor& x) {
-  auto finite = [](const Tensor& t) {
-    for (double v : to_host<double>(t))
-      if (!std::isfinite(v)) return false;
-    return true;
-  };
+namespace {
+bool finite(const Tensor& t) {
+  for (double v : to_host<double>(t))
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+}  // namespace
+
+std::string Model::first_non_finite_parameter() const {
   for (const auto& entry : layers_)
     for (Parameter* p : entry.layer->parameters())
       if (!finite(p->value)) return fmt::format("{} {}", entry.label, p->name);
+  return "";
+}
+
+std::string Model::first_non_finite(const Tensor& x) {
+  if (std::string where = first_non_finite_parameter(); !where.empty()) return where;
   if (!finite(x)) return "the input batch";
   std::string where;
   forward_each(x, [&](std::size_t i, const Tensor& h) {

@@ -122,9 +122,17 @@ Trainer& Network::trainer() {
   return *trainer_;
 }
 
-const Dataset& Network::in_dtype(const Dataset& data, Dataset& converted) const {
+const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const char* call) const {
   if (!(data.sample_shape == model().input_shape()))
     throw ShapeError(fmt::format("samples of shape {}, the network is built for {}", data.sample_shape.str(), model().input_shape().str()));
+  // The files nnplug reads refuse such values as they read them (csv_reader.cpp); arrays come here unread. A NaN
+  // does not always reach the loss to stop training: a ReLU fused into a product's output pass (oneDNN's) makes
+  // it 0, while the weight gradient takes it into every weight of the first layer.
+  if (const auto i = data.x.first_non_finite()) {
+    const auto features = static_cast<std::size_t>(data.features());
+    throw InvalidArgument(fmt::format("{}: sample {} holds {} (value {} of {}): the network takes finite values only; replace or drop such "
+                                      "samples", call, *i / features, data.x[*i], *i % features, features));
+  }
   if (data.x.dtype() == dtype_) return data;
   converted = data;
   converted.convert(dtype_);
@@ -135,8 +143,8 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   if (!loss_ || !optimizer_) throw Error("fit() needs a loss and an optimizer: call compile(optimizer, loss) first");
   if (!model_) build(train.sample_shape);
   Dataset converted, converted_validation;
-  const Dataset& data = in_dtype(train, converted);
-  const Dataset* validation = args.validation ? &in_dtype(*args.validation, converted_validation) : nullptr;
+  const Dataset& data = as_input(train, converted, "fit");
+  const Dataset* validation = args.validation ? &as_input(*args.validation, converted_validation, "fit (validation data)") : nullptr;
   loss_->check(model_->output_shape(), std::max(data.num_classes, validation ? validation->num_classes : 0));
   Spec spec = spec_;
   for (const auto& c : args.builtin_callbacks) spec.json["callbacks"].push_back(c.json());
@@ -155,7 +163,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
 Scores Network::evaluate(const Dataset& data, std::int64_t batch_size) {
   if (!loss_) throw Error("evaluate() needs a loss: call compile(optimizer, loss) first");
   Dataset converted;
-  return trainer().evaluate(in_dtype(data, converted), batch_size);
+  return trainer().evaluate(as_input(data, converted, "evaluate"), batch_size);
 }
 
 Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batch_size) {
@@ -163,7 +171,7 @@ Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batc
     throw Error("predict() gives probabilities through the loss' output link: call compile(optimizer, loss) first, or ask for logits");
   const std::int64_t width = model().output_shape().numel();
   Dataset converted;
-  Predictions out{trainer().predict(in_dtype(data, converted), batch_size), data.size(), width};
+  Predictions out{trainer().predict(as_input(data, converted, "predict"), batch_size), data.size(), width};
   if (logits) return out;
   out.columns = width == 1 ? 2 : width;  // a single sigmoid output stands for two classes
   out.values = class_probabilities(out.values, width, out.columns, loss_->output_link());

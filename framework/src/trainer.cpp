@@ -257,6 +257,12 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     }
     bar.finish();
     if (stopped) break;
+    // Every batch's loss was finite, yet a NaN may have reached the weights: a ReLU fused into a product's output
+    // pass (oneDNN's) makes it 0 on the way forward, not in the weight gradient. Checked once an epoch, before
+    // validation, the history and checkpoints see the weights.
+    if (const std::string where = model_.first_non_finite_parameter(); !where.empty())
+      throw Error(fmt::format("epoch {}: {} holds a NaN or an infinity, though the loss of every batch was finite; lower the learning "
+                              "rate or check the data", epoch, where));
     EpochRecord record;
     record.epoch = epoch;
     record.train = {loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen)};

@@ -130,6 +130,12 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         net.fit(x, y.astype(np.float32))
     with pytest.raises(nnplug.ShapeError, match="the data has 8 classes; the last layer needs 8 units"):
         net.fit(x, y + 5)
+    spoiled = x.copy()
+    spoiled[7, 2] = np.nan
+    with pytest.raises(nnplug.InvalidArgument, match=r"fit: sample 7 holds nan \(value 2 of 4\): the network takes finite values only"):
+        net.fit(spoiled, y)
+    with pytest.raises(nnplug.InvalidArgument, match=r"predict: sample 7 holds nan"):
+        net.predict(spoiled)
     with pytest.raises(nnplug.Error, match="no_such_loss"):
         net.compile(nnplug.Adam(), "no_such_loss")
     assert net.evaluate(x, y)["accuracy"] > 0.8

@@ -105,6 +105,8 @@ class Model {
   // Where a non-finite value first appears for this batch: "layers[0] (dense) weight", "the input batch",
   // "layers[2] (dense) output", or "" when every parameter and output is finite. Runs a forward pass.
   std::string first_non_finite(const Tensor& x);
+  // The first parameter that holds a NaN or an infinity ("layers[0] (dense) weight"), or "".
+  std::string first_non_finite_parameter() const;
   // One line per node (label, output shape, parameter count and, in a graph, the nodes it reads), each block
   // instance folded into one line unless expand (Keras' expand_nested); then the totals.
   std::string summary(bool expand = false) const;

@@ -96,8 +96,9 @@ class Network {
   void read_compile_sections();
   // The trainer of the built model, made once loss and optimizer are known.
   Trainer& trainer();
-  // The data in the network's dtype: itself, or converted into `converted`. Throws for samples of another shape.
-  const Dataset& in_dtype(const Dataset& data, Dataset& converted) const;
+  // The data as the network takes it, in its dtype: itself, or converted into `converted`. Throws for samples of
+  // another shape, and for a NaN or an infinity among them, naming `call` ("fit").
+  const Dataset& as_input(const Dataset& data, Dataset& converted, const char* call) const;
 
   Spec spec_;
   const Registry* registry_;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -61,6 +62,8 @@ class SampleValues {
   }
 
   double operator[](std::size_t i) const;
+  // The index of the first NaN or infinity, if any, read where the values are (nothing is decoded or copied).
+  std::optional<std::size_t> first_non_finite() const;
   void push_back(double value);  // plain values only
   // The values widened to double (checks and tests).
   std::vector<double> doubles() const;
