@@ -157,10 +157,12 @@ class PyNetwork {
  public:
   explicit PyNetwork(Network network) : network_(std::move(network)) {}
 
-  void compile(const py::object& optimizer, const py::object& loss, const std::string& backend, const std::string& dtype, std::uint64_t seed,
+  void compile(const py::object& optimizer, const py::object& loss, const py::object& backend, const std::string& dtype, std::uint64_t seed,
                const py::object& schedule, const py::list& gradient_transforms) {
     auto guard = lock();
-    CompileArgs args{backend, dtype_from_name(dtype), seed};
+    // A backend's name, or its settings as a dict ({"type": "cpu", "precision": "bfloat16"}) or JSON text.
+    const std::string where = backend.is_none() ? "" : py::isinstance<py::str>(backend) ? backend.cast<std::string>() : to_json(backend).dump();
+    CompileArgs args{where, dtype_from_name(dtype), seed};
     if (!schedule.is_none()) args.schedule = nn::Component::from_json(to_json(schedule));
     for (const auto& t : gradient_transforms) args.gradient_transforms.push_back(nn::Component::from_json(to_json(py::reinterpret_borrow<py::object>(t))));
     network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), args);
@@ -190,7 +192,10 @@ class PyNetwork {
       args.callbacks.push_back([f](const EpochRecord& r) {
         py::gil_scoped_acquire gil;
         const py::object answer = f(epoch_dict(r));
-        return answer.is_none() || answer.cast<bool>();  // None (no answer) goes on, as in Keras
+        if (answer.is_none()) return true;  // no answer goes on, as in Keras
+        const int truth = PyObject_IsTrue(answer.ptr());  // else Python's truth: False, 0 or "" stops
+        if (truth < 0) throw py::error_already_set();
+        return truth != 0;
       });
     }
     // Off a terminal the command line's bar is not seen: Keras' lines are written to sys.stdout instead.
@@ -400,7 +405,7 @@ PYBIND11_MODULE(_nnplug, m) {
            py::arg("spec"), "A network from a spec dict (its layers, and loss, optimizer, backend, dtype and seed where given)")
       .def_static("from_file", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::from_file(path)); })
       .def_static("load", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::load(path)); })
-      .def("compile", &PyNetwork::compile, py::arg("optimizer"), py::arg("loss"), py::arg("backend") = "", py::arg("dtype") = "float32",
+      .def("compile", &PyNetwork::compile, py::arg("optimizer"), py::arg("loss"), py::arg("backend") = py::none(), py::arg("dtype") = "float32",
            py::arg("seed") = 0, py::arg("schedule") = py::none(), py::arg("gradient_transforms") = py::list())
       .def("build", &PyNetwork::build, py::arg("sample_shape"))
       .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = py::none(), py::arg("batch_size") = py::none(),

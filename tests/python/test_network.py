@@ -166,6 +166,21 @@ def test_a_callback_that_returns_false_stops_training():
     x, y = blobs()
     history = small_network().fit(x, y, epochs=5, callbacks=[lambda r: r["epoch"] < 2], progress=False)
     assert len(history) == 2
+    # Any answer by its Python truth (None goes on, as in Keras): a count, a string, an empty list.
+    for answer, epochs in ((lambda r: None, 3), (lambda r: 3 - r["epoch"], 3), (lambda r: "", 1), (lambda r: [], 1)):
+        assert len(small_network().fit(x, y, epochs=3, callbacks=[answer], progress=False)) == epochs
+
+
+def test_compile_takes_the_backend_by_name_or_as_a_dict():
+    x, y = blobs()
+    losses = []
+    for backend in ("cpu", '{"type": "cpu", "threads": 1}', {"type": "cpu", "threads": 1}, None):
+        net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3)]))
+        net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy", backend=backend, seed=3)
+        losses.append(net.fit(x, y, epochs=2, progress=False)[-1]["loss"])
+    assert losses == pytest.approx([losses[0]] * 4, rel=1e-6)
+    with pytest.raises(nnplug.Error, match="precision"):
+        nnplug.Network(nnplug.Sequential([nnplug.Dense(3)])).compile(nnplug.SGD(lr=0.1), "mse", backend={"type": "cpu", "precision": "fp8"})
 
 
 def test_ctrl_c_stops_between_steps_and_raises_keyboard_interrupt():
