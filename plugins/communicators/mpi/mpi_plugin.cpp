@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "mpi_communicator.hpp"
+#include "mpi_job.hpp"
 #include "nnplug/plugin.hpp"
 
 NNPLUG_PLUGIN("mpi", "0.1.0", "communicator:mpi", 0) {
@@ -14,7 +15,6 @@ NNPLUG_PLUGIN("mpi", "0.1.0", "communicator:mpi", 0) {
 }
 
 NNPLUG_PLUGIN_PROBE() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
-    if (std::getenv(name)) return {2.0, ""};
+  if (nnplug::communicators::launched_as_a_rank()) return {2.0, ""};
   return {0.0, "not launched by mpirun (no OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_RANK in the environment); start with mpirun -np N nnplug ..."};
 }

@@ -42,13 +42,6 @@ ncclDataType_t nccl_type(DType dtype) {
   throw CommunicatorError("nccl: no NCCL type for this dtype");
 }
 
-// Whether a launcher (mpirun, or a PMI one) started this process as one rank of a job.
-bool launched_as_a_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
-    if (std::getenv(name)) return true;
-  return false;
-}
-
 int local_rank() {
   const char* v = std::getenv("OMPI_COMM_WORLD_LOCAL_RANK");
   return v ? static_cast<int>(std::strtol(v, nullptr, 10)) : 0;
@@ -89,7 +82,7 @@ class NcclPending final : public PendingReduction {
 class NcclCommunicator final : public Communicator {
  public:
   explicit NcclCommunicator(std::chrono::milliseconds timeout) : timeout_(timeout) {
-    if (launched_as_a_rank()) start_mpi();
+    if (communicators::launched_as_a_rank()) start_mpi();
     int devices = 0;
     check_cuda(cudaGetDeviceCount(&devices), "counting the GPUs");
     const char* local_size = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
@@ -215,5 +208,5 @@ NNPLUG_PLUGIN("nccl", "0.1.0", "communicator:nccl", 0) {
 NNPLUG_PLUGIN_PROBE() {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) return {0.0, "no usable CUDA device on this machine"};
-  return {launched_as_a_rank() ? 1.5 : 0.5, ""};
+  return {communicators::launched_as_a_rank() ? 1.5 : 0.5, ""};
 }

@@ -11,6 +11,14 @@
 
 namespace nnplug::communicators {
 
+// Whether a launcher (mpirun, or another PMI one) started this process as a rank of a job: read from the
+// environment alone, so a probe may ask it in a forked child, where MPI must not start.
+inline bool launched_as_a_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK"})
+    if (std::getenv(name)) return true;
+  return false;
+}
+
 // Open MPI opens its transports as plugins of its own that need libmpi's symbols; nnplug opened the communicator
 // plugin (and with it libmpi) with local symbols, so libmpi is opened again, globally, before MPI_Init.
 inline void make_mpi_symbols_global() {
