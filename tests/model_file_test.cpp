@@ -175,5 +175,24 @@ TEST_F(ModelFile, SavingReplacesTheFileWholeAndLeavesNoTemporary) {
   EXPECT_FALSE(fs::exists(dir_ / "m.safetensors"));
 }
 
+// Refused before a whole model is written to a temporary file that could never be renamed into place.
+TEST_F(ModelFile, AnEmptyPathOrAFolderIsRefusedBeforeAnythingIsWritten) {
+  const auto saving = [&](const fs::path& to) {
+    try {
+      save_model(to, spec_, *ex_.model, registry());
+    } catch (const IoError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(saved)");
+  };
+  EXPECT_EQ(saving(""), "cannot write the safetensors file: the path is empty");
+  fs::create_directory(dir_ / "folder");
+  EXPECT_EQ(saving(dir_ / "folder"), fmt::format("{}: cannot write the safetensors file: it is a directory", (dir_ / "folder").string()));
+  EXPECT_TRUE(fs::is_empty(dir_ / "folder"));
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_)) ++files;
+  EXPECT_EQ(files, 2);  // model.safetensors and the folder: no temporary left anywhere
+}
+
 }  // namespace
 }  // namespace nnplug::test

@@ -13,6 +13,10 @@
 namespace nnplug {
 
 void write_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write, std::string_view what) {
+  // Said before anything is written: the rename at the end would fail after a whole file's work.
+  if (path.empty()) throw IoError(fmt::format("cannot write {}: the path is empty", what));
+  if (std::error_code ec; std::filesystem::is_directory(path, ec))
+    throw IoError(fmt::format("{}: cannot write {}: it is a directory", path.string(), what));
   // The process id keeps two processes writing the same file from sharing a temporary file.
   const std::string temporary = fmt::format("{}.tmp.{}", path.string(), getpid());
   const std::string failed = fmt::format("{}: cannot write {}", path.string(), what);
