@@ -162,6 +162,8 @@ class PyNetwork {
     auto guard = lock();
     // A backend's name, or its settings as a dict ({"type": "cpu", "precision": "bfloat16"}) or JSON text.
     const std::string where = backend.is_none() ? "" : py::isinstance<py::str>(backend) ? backend.cast<std::string>() : to_json(backend).dump();
+    if (dtype != "float32" && dtype != "float64")
+      throw py::value_error(fmt::format("compile: dtype must be \"float32\" or \"float64\", got \"{}\"", dtype));
     CompileArgs args{where, dtype_from_name(dtype), seed};
     if (!schedule.is_none()) args.schedule = nn::Component::from_json(to_json(schedule));
     for (const auto& t : gradient_transforms) args.gradient_transforms.push_back(nn::Component::from_json(to_json(py::reinterpret_borrow<py::object>(t))));

@@ -111,6 +111,8 @@ expect "a synthetic size past its bound" "data: parameter 'samples' must be in [
 
 # Fields other commands read are checked by every command.
 expect "a name that is not text" "$dir/ok.json: parameter 'name' must be a string, got 5" train "$dir/ok.json" --set name=5
+expect "a dtype a model cannot compute in" "$dir/ok.json: parameter 'dtype' must be \"float32\" or \"float64\", got \"int32\"" \
+  train "$dir/ok.json" --set dtype=int32
 expect "a search section train does not use" "$dir/ok.json: search: parameter 'trials' must be in [1, 1000000], got 0" \
   train "$dir/ok.json" --set search.trials=0
 

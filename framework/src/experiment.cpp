@@ -119,7 +119,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const double test_split = data.number("test_split", 0.0, 0.0, 0.99);
   const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
-  const DType dtype = dtype_from_name(Params(spec.where(), spec.json).string("dtype", "float32"));
+  const DType dtype = spec_dtype(Params(spec.where(), spec.json));
   Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test);
   train.convert(dtype);
   // A test set of another sample size would fail only when scored, after the whole training run.
@@ -248,7 +248,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   read_search_section(spec, search, searched);
   Experiment ex;
   const auto seed = static_cast<std::uint64_t>(top.integer("seed", 0, 0));
-  const DType dtype = dtype_from_name(top.string("dtype", "float32"));
+  const DType dtype = spec_dtype(top);
   Params backend = spec.section("backend", registry.best_backend());
   if (!overrides.backend.empty()) backend = backend_option(overrides.backend);
   ex.precision = spec_precision(top);

@@ -164,7 +164,7 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
     if (precision.empty()) precision = spec_precision(top);
     backend = create_backend_in_precision(registry, out.spec.section("backend", registry.best_backend()), precision);
   }
-  out.model = build_model(out.spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), metadata.input_shape, 0);
+  out.model = build_model(out.spec, registry, backend, spec_dtype(top), metadata.input_shape, 0);
   std::size_t optimizer_tensors = 0;  // a checkpoint also holds the optimizer's state
   for (const auto& t : file.tensors) optimizer_tensors += t.name.starts_with("optimizer.");
   load_parameters(file, metadata, *out.model, where, optimizer_tensors);

@@ -65,7 +65,7 @@ Network Network::load(const std::filesystem::path& model_file, const Registry& r
 
 void Network::read_compile_sections() {
   const Params top(spec_.where(), spec_.json);
-  dtype_ = dtype_from_name(top.string("dtype", "float32"));
+  dtype_ = spec_dtype(top);
   seed_ = static_cast<std::uint64_t>(top.integer("seed", 0, 0));
   std::string precision = spec_precision(top);
   backend_ = create_backend_in_precision(*registry_, spec_.section("backend", registry_->best_backend()), precision);

@@ -12,6 +12,13 @@ std::string spec_precision(const Params& top) {
   return precision;
 }
 
+DType spec_dtype(const Params& top) {
+  const std::string dtype = top.string("dtype", "float32");
+  if (dtype != "float32" && dtype != "float64")
+    top.fail("dtype", fmt::format("must be \"float32\" or \"float64\", got \"{}\"", Params::shortened(dtype)));
+  return dtype_from_name(dtype);
+}
+
 std::shared_ptr<Backend> create_backend_in_precision(const Registry& registry, const Params& backend, std::string& precision) {
   const Params::Json& given = backend.json();
   if (precision.empty()) {

@@ -138,6 +138,9 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         net.predict(spoiled)
     with pytest.raises(nnplug.Error, match="no_such_loss"):
         net.compile(nnplug.Adam(), "no_such_loss")
+    for dtype in ("int32", "float16"):
+        with pytest.raises(ValueError, match=f'compile: dtype must be "float32" or "float64", got "{dtype}"'):
+            small_network().compile(nnplug.Adam(), "mse", dtype=dtype)
     assert net.evaluate(x, y)["accuracy"] > 0.8
 
 

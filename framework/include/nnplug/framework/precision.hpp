@@ -16,6 +16,8 @@ inline constexpr const char* kDefaultPrecision = "float32";
 
 // The spec's "precision", checked, or "" where it gives none; `top` is the spec's top level.
 std::string spec_precision(const Params& top);
+// The spec's "dtype", what the model computes and keeps its weights in: float32 (the default) or float64.
+DType spec_dtype(const Params& top);
 
 // The backend `backend` describes, running in `precision`. An empty precision is the backend's own "precision"
 // parameter, else float32, and `precision` is set to it. A backend whose own "precision" disagrees is refused,
