@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/precision.hpp"
 
 namespace nnplug::cli {
 
@@ -30,7 +31,7 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
   }
   Params top(spec.where(), spec.json);
   auto backend = registry.create_backend(spec.section("backend", registry.best_backend()));
-  const auto model = build_model(spec, registry, backend, dtype_from_name(top.string("dtype", "float32")), input, 0);
+  const auto model = build_model(spec, registry, backend, spec_dtype(top), input, 0);
   fmt::print("{}{}", model->summary(args.expand), registry.describe_op_bindings());
   return 0;
 }
