@@ -1,6 +1,5 @@
 // The entry points of the mpi communicator. The probe only reads the environment (it runs in a forked child, where
 // MPI must not start): usable when a launcher such as mpirun started this process.
-#include <cstdlib>
 
 #include "mpi_communicator.hpp"
 #include "mpi_job.hpp"
