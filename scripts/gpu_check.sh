@@ -22,7 +22,7 @@ if [ "$built_in" != "$here" ]; then
   mkdir -p "$(dirname "$built_in")" && ln -s "$here" "$built_in"
 fi
 
-for name in libcudart.so.13 libcublas.so.13 libcudnn.so.9; do
+for name in libcudart.so.13 libcublas.so.13 libcudnn.so.9 libnccl.so.2; do
   found=$(find /usr/local/cuda* /opt /usr/lib -name "$name" 2>/dev/null | head -n 1)
   if [ -z "$found" ]; then
     echo "warning: $name not found on this machine" >&2
