@@ -171,18 +171,37 @@ class PyNetwork {
   }
 
   py::list fit(const py::object& x, const py::object& y, std::optional<int> epochs, std::optional<std::int64_t> batch_size,
-               const py::object& validation_data, std::optional<bool> shuffle,
+               const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, bool progress) {
     auto guard = lock();
     if (y.is_none()) throw py::value_error("fit: y (the class labels) is required");
-    const Dataset train = dataset(x, y, "fit");
-    Dataset validation;
-    if (!validation_data.is_none()) {
-      const auto pair = validation_data.cast<py::tuple>();
-      if (pair.size() != 2) throw py::value_error("fit: validation_data must be (x, y)");
-      validation = dataset(pair[0], pair[1], "fit: validation_data");
+    Dataset train, validation;
+    if (validation_split) {
+      if (!validation_data.is_none()) throw py::value_error("fit: give validation_data or validation_split, not both");
+      // As Keras: the last fraction of the samples, before any shuffling. Slices of the arrays are views, so samples
+      // in C order are still read where they lie.
+      const double fraction = *validation_split;
+      if (!(fraction > 0.0 && fraction < 1.0)) throw py::value_error(fmt::format("fit: validation_split must be in (0, 1), got {}", fraction));
+      const py::array xs = py::array::ensure(x), ys = py::array::ensure(y);
+      if (!xs || !ys || xs.ndim() < 2 || ys.ndim() != 1) (void)dataset(x, y, "fit");  // throws, saying what is wrong with them
+      const auto n = static_cast<std::size_t>(xs.shape(0));
+      const auto split_at = static_cast<std::size_t>(static_cast<double>(n) * (1.0 - fraction));
+      if (split_at == 0 || split_at == n)
+        throw py::value_error(fmt::format("fit: validation_split {} of {} samples leaves {} for training and {} for validation; each needs one at "
+                                          "least", fraction, n, split_at, n - split_at));
+      const py::slice head(0, static_cast<py::ssize_t>(split_at), 1), tail(static_cast<py::ssize_t>(split_at), static_cast<py::ssize_t>(n), 1);
+      train = dataset(xs[head], ys[head], "fit");
+      validation = dataset(xs[tail], ys[tail], "fit: validation_split");
+    } else {
+      train = dataset(x, y, "fit");
+      if (!validation_data.is_none()) {
+        const auto pair = validation_data.cast<py::tuple>();
+        if (pair.size() != 2) throw py::value_error("fit: validation_data must be (x, y)");
+        validation = dataset(pair[0], pair[1], "fit: validation_data");
+      }
     }
-    FitArgs args{epochs, batch_size, shuffle, validation_data.is_none() ? nullptr : &validation, progress};
+    const bool validated = validation_split || !validation_data.is_none();
+    FitArgs args{epochs, batch_size, shuffle, validated ? &validation : nullptr, progress};
     for (const auto& item : callbacks) {
       // nnplug's own callbacks by name ("ema", {"type": "early_stopping", "patience": 3}); anything else is called.
       if (py::isinstance<py::str>(item) || py::isinstance<py::dict>(item)) {
@@ -411,7 +430,7 @@ PYBIND11_MODULE(_nnplug, m) {
            py::arg("seed") = 0, py::arg("schedule") = py::none(), py::arg("gradient_transforms") = py::list())
       .def("build", &PyNetwork::build, py::arg("sample_shape"))
       .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = py::none(), py::arg("batch_size") = py::none(),
-           py::arg("validation_data") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
+           py::arg("validation_data") = py::none(), py::arg("validation_split") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
            py::arg("progress") = true)
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)

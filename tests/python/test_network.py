@@ -57,6 +57,23 @@ def test_fit_evaluate_predict():
     np.testing.assert_array_equal(net.predict(x[400:], output="classes"), p.argmax(axis=1))
 
 
+def test_validation_split_holds_out_the_last_samples_as_keras_does():
+    x, y = blobs(600)
+    split = small_network().fit(x, y, epochs=3, validation_split=0.25, progress=False)
+    given = small_network().fit(x[:450], y[:450], epochs=3, validation_data=(x[450:], y[450:]), progress=False)
+    assert [e["val_loss"] for e in split] == [e["val_loss"] for e in given]
+    assert [e["loss"] for e in split] == [e["loss"] for e in given]
+    with pytest.raises(ValueError, match="give validation_data or validation_split, not both"):
+        small_network().fit(x, y, validation_split=0.5, validation_data=(x, y))
+    for fraction in (0.0, 1.0, -0.5):
+        with pytest.raises(ValueError, match=r"validation_split must be in \(0, 1\)"):
+            small_network().fit(x, y, validation_split=fraction)
+    with pytest.raises(ValueError, match="validation_split 0.9 of 3 samples leaves 0 for training and 3 for validation"):
+        small_network().fit(x[:3], y[:3], validation_split=0.9)
+    with pytest.raises(ValueError, match="one label per sample"):
+        small_network().fit(x, y[:5], validation_split=0.5)
+
+
 def test_off_a_terminal_fit_writes_keras_progress_lines(capsys):
     x, y = blobs()
     small_network().fit(x[:400], y[:400], epochs=2, batch_size=100, validation_data=(x[400:], y[400:]))
