@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -45,9 +46,44 @@ Shape sample_shape(const std::vector<std::int64_t>& sizes, const char* what) {
   return Shape(sizes);
 }
 
+// y as class indices, as Keras' fit takes it: N whole numbers >= 0 (of any integer or float type), or N one-hot rows
+// (to_categorical's output), each read as the index of its 1. Soft rows (label smoothing, mixup) are refused.
+std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, const char* what) {
+  const py::array labels = py::array::ensure(y);
+  const char kind = labels ? labels.dtype().kind() : '?';
+  if (kind != 'i' && kind != 'u' && kind != 'f' && kind != 'b')
+    throw py::type_error(fmt::format("{}: y must hold class labels (whole numbers), got {}", what,
+                                     labels ? py::str(labels.dtype()).cast<std::string>() : py::str(py::type::of(y).attr("__name__")).cast<std::string>()));
+  const bool one_hot = labels.ndim() == 2 && labels.shape(1) > 1;
+  if ((labels.ndim() != 1 && !one_hot) || static_cast<std::size_t>(labels.shape(0)) != count)
+    throw py::value_error(fmt::format("{}: y must hold one class label per sample of x ({}), or one one-hot row per sample, got shape {}", what,
+                                      count, py::str(py::object(labels.attr("shape"))).cast<std::string>()));
+  const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(labels);
+  const double* v = values.data();
+  std::vector<std::int32_t> out(count);
+  if (one_hot) {
+    const auto width = static_cast<std::size_t>(labels.shape(1));
+    for (std::size_t i = 0; i < count; ++i) {
+      const double* row = v + i * width;
+      const auto ones = std::count(row, row + width, 1.0), zeros = std::count(row, row + width, 0.0);
+      if (ones != 1 || zeros != static_cast<std::ptrdiff_t>(width) - 1)
+        throw py::value_error(fmt::format("{}: row {} of y is not one-hot (one 1, the rest 0): [{}]; soft targets are not supported, pass "
+                                          "the class labels", what, i, fmt::join(row, row + std::min<std::size_t>(width, 10), ", ")));
+      out[i] = static_cast<std::int32_t>(std::find(row, row + width, 1.0) - row);
+    }
+    return out;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!(v[i] >= 0 && v[i] <= std::numeric_limits<std::int32_t>::max() && v[i] == std::floor(v[i])))
+      throw py::value_error(fmt::format("{}: label {} of sample {} is not a class index (0, 1, ...)", what, v[i], i));
+    out[i] = static_cast<std::int32_t>(v[i]);
+  }
+  return out;
+}
+
 // Samples and labels from NumPy, or anything numpy.asarray takes (lists of lists): x is (N, sample...) of float32
 // or float64, read where it lies when it is in C order and in this machine's byte order, else converted into rows;
-// y, when given, N whole numbers >= 0.
+// y, when given, as class_labels reads it.
 Dataset dataset(const py::object& samples, const py::object& y, const char* what) {
   const py::array x = py::array::ensure(samples);
   if (!x)
@@ -81,20 +117,8 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
     data.labels.assign(count, -1);
     return data;
   }
-  const py::array labels = py::array::ensure(y);
-  if (!labels || (labels.dtype().kind() != 'i' && labels.dtype().kind() != 'u'))
-    throw py::type_error(fmt::format("{}: y must hold whole-number class labels, got {}", what, py::str(py::object(y.attr("dtype"))).cast<std::string>()));
-  if (labels.ndim() != 1 || static_cast<std::size_t>(labels.shape(0)) != count)
-    throw py::value_error(fmt::format("{}: y must hold one label per sample of x ({}), got shape {}", what, count,
-                                      py::str(py::object(labels.attr("shape"))).cast<std::string>()));
-  const auto values = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(labels);
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::int64_t v = values.data()[i];
-    if (v < 0 || v > std::numeric_limits<std::int32_t>::max())
-      throw py::value_error(fmt::format("{}: label {} of sample {} is not a class index (0, 1, ...)", what, v, i));
-    data.labels.push_back(static_cast<std::int32_t>(v));
-    data.num_classes = std::max<std::int64_t>(data.num_classes, v + 1);
-  }
+  data.labels = class_labels(y, count, what);
+  for (const auto label : data.labels) data.num_classes = std::max<std::int64_t>(data.num_classes, label + 1);
   return data;
 }
 
@@ -170,7 +194,7 @@ class PyNetwork {
     network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), args);
   }
 
-  py::list fit(const py::object& x, const py::object& y, std::optional<int> epochs, std::optional<std::int64_t> batch_size,
+  py::list fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, bool progress) {
     auto guard = lock();
@@ -183,7 +207,7 @@ class PyNetwork {
       const double fraction = *validation_split;
       if (!(fraction > 0.0 && fraction < 1.0)) throw py::value_error(fmt::format("fit: validation_split must be in (0, 1), got {}", fraction));
       const py::array xs = py::array::ensure(x), ys = py::array::ensure(y);
-      if (!xs || !ys || xs.ndim() < 2 || ys.ndim() != 1) (void)dataset(x, y, "fit");  // throws, saying what is wrong with them
+      if (!xs || !ys || xs.ndim() < 2 || ys.ndim() < 1) (void)dataset(x, y, "fit");  // throws, saying what is wrong with them
       const auto n = static_cast<std::size_t>(xs.shape(0));
       const auto split_at = static_cast<std::size_t>(static_cast<double>(n) * (1.0 - fraction));
       if (split_at == 0 || split_at == n)
@@ -201,7 +225,9 @@ class PyNetwork {
       }
     }
     const bool validated = validation_split || !validation_data.is_none();
-    FitArgs args{epochs, batch_size, shuffle, validated ? &validation : nullptr, progress};
+    if (epochs && (*epochs < 0 || *epochs > std::numeric_limits<int>::max()))
+      throw py::value_error(fmt::format("fit: epochs must be in [0, {}], got {}", std::numeric_limits<int>::max(), *epochs));
+    FitArgs args{epochs ? std::optional<int>(static_cast<int>(*epochs)) : std::nullopt, batch_size, shuffle, validated ? &validation : nullptr, progress};
     for (const auto& item : callbacks) {
       // nnplug's own callbacks by name ("ema", {"type": "early_stopping", "patience": 3}); anything else is called.
       if (py::isinstance<py::str>(item) || py::isinstance<py::dict>(item)) {

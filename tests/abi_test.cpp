@@ -59,6 +59,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {18, 0xea8835245682eb5cULL},
     {19, 0x956fa5bc1806d8d1ULL},
     {20, 0x1184fa929540939dULL},
+    {21, 0x6a3873febecdea92ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

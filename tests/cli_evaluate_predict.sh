@@ -78,6 +78,11 @@ out=$("$nnplug" predict "$work/a.safetensors" --input "$work/inputs.csv" 2>&1) |
 check "unlabelled header" "index,predicted,p_left" "$out"
 [ "$(grep -c '^[01],' <<<"$out")" -eq 2 ] || fail "expected 2 prediction rows in: $out"
 
+# Labelled inputs whose labels stop short of the last class are scored against all of the model's classes.
+printf 'x0,x1,label\n0.5,-1.0,0\n3.0,2.0,1\n' > "$work/first_two.csv"
+out=$("$nnplug" predict "$work/a.safetensors" --input "$work/first_two.csv" 2>&1) || fail "predict --input of two classes exited $?"
+check "labelled inputs of two of three classes" "index,predicted,label,p_left,p_middle,p_right" "$out"
+
 # Bad input: the wrong number of features, an ensemble trained on different data.
 printf '1,2,3,4\n' > "$work/wide.csv"
 out=$("$nnplug" predict "$work/a.safetensors" --input "$work/wide.csv" 2>&1)

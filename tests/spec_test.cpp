@@ -196,9 +196,18 @@ TEST_F(SpecTest, LayersThatDoNotFitNameBothLayersAndShapes) {
 }
 
 TEST_F(SpecTest, OutputThatDoesNotFitTheClassesIsReported) {
-  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 4}}}}})),
-            fmt::format("{}: softmax_cross_entropy: the model outputs [4] per sample but the data has 3 classes; the last layer needs 3 units",
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 2}}}}})),
+            fmt::format("{}: softmax_cross_entropy: the model outputs [2] per sample but the data has 3 classes; the last layer needs 3 units",
                         file()));
+}
+
+// As in PyTorch and Keras, labels index the outputs: more outputs than classes trains, with a warning in a spec.
+TEST_F(SpecTest, MoreOutputsThanClassesTrainsWithAWarning) {
+  testing::internal::CaptureStderr();
+  const Experiment ex = build_experiment(spec({{"layers", {{{"type", "dense"}, {"units", 5}}}}}), registry());
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            fmt::format("warning: {}: the model outputs [5] per sample but the data has 3 classes; outputs 3 to 4 are never a target\n", file()));
+  EXPECT_EQ(ex.model->output_shape(), Shape({5}));
 }
 
 TEST_F(SpecTest, NegativeBatchSizeIsRejected) {

@@ -27,15 +27,20 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       out.scored_name = !inputs.empty() ? "inputs" : out.data.test.size() ? "test" : "validation";
       if (!out.scored->size())
         throw InvalidArgument(models[m].string() + ": its spec names no test or validation data to score (give --input)");
-      out.classes = out.scored->num_classes;
     } else if (data_section != first_data) {
       throw InvalidArgument(models[m].string() + " was trained on other data than " + models[0].string() +
                             " (their specs' \"data\" sections differ); an ensemble's models must share their data");
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
-    const std::int64_t width = loaded.model->output_shape().numel();
-    if (width != out.classes && !(width == 1 && out.classes == 2))
-      throw ShapeError(fmt::format("{}: the model outputs {} values per sample, the data has {} classes", models[m].string(), width, out.classes));
+    // The model's outputs are its classes (one output: two), whether or not the scored samples reach the last one.
+    const std::int64_t width = loaded.model->output_shape().numel(), classes = width == 1 ? 2 : width;
+    if (out.scored->num_classes > classes)
+      throw ShapeError(fmt::format("{}: the model outputs {} values per sample, the data has {} classes", models[m].string(), width,
+                                   out.scored->num_classes));
+    if (m > 0 && classes != out.classes)
+      throw ShapeError(fmt::format("{} scores {} classes and {} scores {}; an ensemble's models must score the same classes", models[m].string(),
+                                   classes, models[0].string(), out.classes));
+    out.classes = classes;
     Trainer trainer(*loaded.model, loss, nullptr);
     std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
     const auto p = class_probabilities(outputs, width, out.classes, loss->output_link());

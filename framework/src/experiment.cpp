@@ -289,6 +289,11 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   } catch (const ShapeError& e) {
     throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
   }
+  // Fewer classes than outputs is legal (labels index the outputs), but in a spec's whole data set it is likely a slip.
+  const auto outputs = ex.model->output_shape().numel();
+  if (outputs > 1 && outputs > ex.train.num_classes && ex.train.num_classes > 0)
+    fmt::print(stderr, "warning: {}: the model outputs {} per sample but the data has {} classes; outputs {} to {} are never a target\n",
+               spec.where(), ex.model->output_shape().str(), ex.train.num_classes, ex.train.num_classes, outputs - 1);
   return ex;
 }
 

@@ -70,7 +70,7 @@ def test_validation_split_holds_out_the_last_samples_as_keras_does():
             small_network().fit(x, y, validation_split=fraction)
     with pytest.raises(ValueError, match="validation_split 0.9 of 3 samples leaves 0 for training and 3 for validation"):
         small_network().fit(x[:3], y[:3], validation_split=0.9)
-    with pytest.raises(ValueError, match="one label per sample"):
+    with pytest.raises(ValueError, match="one class label per sample"):
         small_network().fit(x, y[:5], validation_split=0.5)
 
 
@@ -141,10 +141,16 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         net.predict(x[0])
     with pytest.raises(ValueError, match="label -1 of sample 0 is not a class index"):
         net.fit(x, np.full(len(x), -1))
-    with pytest.raises(ValueError, match="one label per sample"):
+    with pytest.raises(ValueError, match="one class label per sample"):
         net.fit(x, y[:10])
-    with pytest.raises(TypeError, match="whole-number class labels"):
-        net.fit(x, y.astype(np.float32))
+    with pytest.raises(TypeError, match=r"y must hold class labels \(whole numbers\), got <U21"):
+        net.fit(x, y.astype(str))
+    with pytest.raises(ValueError, match="label 0.5 of sample 3 is not a class index"):
+        net.fit(x, np.where(np.arange(len(y)) == 3, 0.5, y))
+    with pytest.raises(ValueError, match=r"row 0 of y is not one-hot \(one 1, the rest 0\): \[0.5, 0.25, 0.25\]; soft targets are not"):
+        net.fit(x, np.tile([0.5, 0.25, 0.25], (len(x), 1)))
+    with pytest.raises(ValueError, match=r"fit: epochs must be in \[0, 2147483647\], got 1099511627776"):
+        net.fit(x, y, epochs=2**40)
     with pytest.raises(nnplug.ShapeError, match="the data has 8 classes; the last layer needs 8 units"):
         net.fit(x, y + 5)
     spoiled = x.copy()
@@ -159,6 +165,24 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         with pytest.raises(ValueError, match=f'compile: dtype must be "float32" or "float64", got "{dtype}"'):
             small_network().compile(nnplug.Adam(), "mse", dtype=dtype)
     assert net.evaluate(x, y)["accuracy"] > 0.8
+
+
+def test_labels_may_be_floats_or_one_hot_rows_and_need_not_reach_the_last_output():
+    x, y = blobs()
+    trained = [small_network().fit(x, labels, epochs=2, progress=False)[-1]["loss"]
+               for labels in (y, y.astype(np.float32), np.eye(3, dtype=np.float32)[y], np.eye(3, dtype=bool)[y])]
+    assert trained[1:] == [trained[0]] * 3  # the same labels, so the same training, bit for bit
+    net = small_network()
+    net.fit(x, y, epochs=2, progress=False)
+    # A subset without class 2 is scored against the three outputs, as PyTorch's cross_entropy does.
+    first_two = y < 2
+    logits = net.predict(x[first_two], output="logits").astype(np.float64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    expected = np.mean(np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(logits)), y[first_two]])
+    assert net.evaluate(x[first_two], y[first_two])["loss"] == pytest.approx(expected, rel=1e-5)
+    fresh = small_network()
+    fresh.fit(x[first_two], y[first_two], epochs=1, progress=False)
+    assert fresh.predict(x).shape == (len(x), 3)
 
 
 def test_misuse_says_what_to_call_first():

@@ -22,7 +22,7 @@ class NNPLUG_API Loss {
   virtual ~Loss() = default;
   virtual std::string type() const = 0;
   virtual TargetKind target_kind() const = 0;
-  // Throws ShapeError when the model's per-sample output cannot be scored against num_classes classes.
+  // Throws ShapeError when the model's per-sample output cannot be scored against labels below num_classes.
   virtual void check(const Shape& prediction, std::int64_t num_classes) const { (void)prediction, (void)num_classes; }
   // loss: (1) receives the mean loss; dprediction, when defined, receives dloss/dprediction.
   virtual void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss,

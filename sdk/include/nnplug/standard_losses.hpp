@@ -21,7 +21,8 @@ class ClassIndexLoss final : public Loss {
     return fn_ == ClassLossFn::SoftmaxCrossEntropy ? OutputLink::Softmax : OutputLink::Identity;
   }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
-    if (prediction.rank() != 1 || (num_classes > 0 && prediction[0] != num_classes))
+    // As PyTorch and Keras: labels index the outputs, so data that lacks the last classes (a subset) still fits.
+    if (prediction.rank() != 1 || num_classes > prediction[0])
       throw ShapeError(fmt::format("{}: the model outputs {} per sample but the data has {} classes; the last layer needs {} units",
                                    name_, prediction.str(), num_classes, num_classes));
   }
@@ -53,8 +54,8 @@ class ValueLoss final : public Loss {
   TargetKind target_kind() const override { return TargetKind::Values; }
   OutputLink output_link() const override { return fn_ == ElementwiseLossFn::BceWithLogits ? OutputLink::Sigmoid : OutputLink::Identity; }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
-    const bool binary = prediction.numel() == 1 && num_classes == 2;
-    if (num_classes > 0 && !binary && prediction.numel() != num_classes)
+    const bool binary = prediction.numel() == 1 && num_classes <= 2;
+    if (!binary && num_classes > prediction.numel())
       throw ShapeError(fmt::format("{}: the model outputs {} per sample but the data has {} classes; the last layer needs {} units "
                                    "(or 1 unit for two classes)", name_, prediction.str(), num_classes, num_classes));
   }
