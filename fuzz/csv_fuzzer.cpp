@@ -1,6 +1,6 @@
-// Fuzz target: the CSV reader on arbitrary text. The first byte picks the label column (last, first or second)
-// and whether rows without labels are expected (inputs to predict). Any input must either be read into a
-// consistent data set or throw IoError; anything else is a bug.
+// Fuzz target: the CSV reader on arbitrary text. The first byte picks the label column (last, first, second, or
+// the header's column named "label") and whether rows without labels are expected (inputs to predict). Any input
+// must either be read into a consistent data set or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -12,10 +12,11 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  const std::int64_t label_column = data[0] % 3 - 1, features = (data[0] / 3) % 4;
+  const nnplug::CsvLabelColumn label = data[0] % 4 == 3 ? nnplug::CsvLabelColumn(std::string("label")) : nnplug::CsvLabelColumn(data[0] % 4 - 1);
+  const std::int64_t features = (data[0] / 4) % 4;
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
   try {
-    const nnplug::Dataset d = nnplug::parse_csv(in, "fuzz.csv", label_column, features);
+    const nnplug::Dataset d = nnplug::parse_csv(in, "fuzz.csv", label, features);
     if (d.size() == 0 || d.features() < 1 || d.x.size() != static_cast<std::size_t>(d.size() * d.features())) __builtin_trap();
     for (const double v : d.x.doubles())
       if (!std::isfinite(v)) __builtin_trap();

@@ -60,9 +60,9 @@ class CsvTest : public ::testing::Test {
   void SetUp() override { path_ = fs::temp_directory_path() / fmt::format("nnplug_csv_{}.csv", ::getpid()); }
   void TearDown() override { fs::remove(path_); }
   void write(const std::string& text) { std::ofstream(path_) << text; }
-  std::string error_of(std::int64_t label_column = -1) {
+  std::string error_of(const CsvLabelColumn& label = {}, std::int64_t features = 0) {
     try {
-      read_csv(path_, label_column);
+      read_csv(path_, label, features);
     } catch (const IoError& e) {
       return e.what();
     }
@@ -92,6 +92,23 @@ TEST_F(CsvTest, RowsOfFeaturesAloneHaveUnknownLabels) {
   EXPECT_EQ(d.features(), 2);
   write("1,2,1\n");
   EXPECT_EQ(read_csv(path_, -1, 2).labels, (std::vector<std::int32_t>{1}));
+}
+
+TEST_F(CsvTest, TheLabelColumnMayBeNamedAsTheHeaderNamesIt) {
+  write("\"class\",a,b\n2,1.5,2\n0,-3,4\n");  // pandas' to_csv(quoting=csv.QUOTE_NONNUMERIC) quotes the header
+  const Dataset d = read_csv(path_, std::string("class"));
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{2, 0}));
+  EXPECT_EQ(d.x, (std::vector<float>{1.5f, 2.0f, -3.0f, 4.0f}));
+  EXPECT_EQ(error_of(std::string("label")), fmt::format("{}:1: no column is named 'label' (the header names \"class\", a, b)", path_.string()));
+  // Inputs to predict: without the named column the rows are features alone; with it, it is read.
+  write("a,b\n1,2\n");
+  EXPECT_EQ(read_csv(path_, std::string("class"), 2).labels, (std::vector<std::int32_t>{-1}));
+  EXPECT_EQ(error_of(std::string("class"), 3), fmt::format("{}:1: no column is named 'class' (the header names a, b)", path_.string()));
+  write("a,class,b\n1,1,2\n");
+  EXPECT_EQ(read_csv(path_, std::string("class"), 2).labels, (std::vector<std::int32_t>{1}));
+  write("1,0,2\n");
+  EXPECT_EQ(error_of(std::string("class")),
+            fmt::format("{}:1: the label column is named 'class', but the first row is data, not a header", path_.string()));
 }
 
 TEST_F(CsvTest, AFloat64ModelGetsTheValuesParsedInDouble) {
@@ -135,6 +152,28 @@ TEST_F(CsvTest, WithoutShufflingOrASplitTheTrainingSetKeepsTheFilesOrder) {
   EXPECT_EQ(split.train.size(), 40);
   const auto drawn = split.train.x.doubles();
   EXPECT_FALSE(std::is_sorted(drawn.begin(), drawn.end()));
+}
+
+TEST_F(CsvTest, ASpecNamesTheLabelColumnByIndexOrByName) {
+  write("label,x\n1,10\n0,20\n");
+  const auto spec_with = [&](const char* column) {
+    return parse_spec(fmt::format(R"({{"data": {{"format": "csv", "path": "{}", "label_column": {}}}, "layers": [{{"type": "dense", "units": 2}}],
+                                       "loss": "softmax_cross_entropy", "optimizer": {{"type": "sgd", "lr": 0.1}}, "training": {{"shuffle": false}}}})",
+                                  path_.string(), column),
+                      path_.parent_path() / "spec.json");
+  };
+  for (const char* column : {"0", "-2", "\"label\""}) {
+    const Experiment ex = build_experiment(spec_with(column), registry());
+    EXPECT_EQ(ex.train.labels, (std::vector<std::int32_t>{1, 0})) << column;
+    EXPECT_EQ(ex.train.x, (std::vector<float>{10, 20})) << column;
+  }
+  try {
+    build_experiment(spec_with("[0]"), registry());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), fmt::format("{}: data: parameter 'label_column' must be a column's index (negative counts from the end) or its "
+                                                  "name in the header, got [0]", (path_.parent_path() / "spec.json").string()));
+  }
 }
 
 TEST(Synthetic, AFloat64ModelGetsTheValuesAsDrawnAndAFloat32OneThemRounded) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/dataset.hpp"
@@ -25,6 +26,11 @@ std::vector<std::string> split_fields(const std::string& line) {
   return fields;
 }
 
+// A header field as named, without the double quotes a spreadsheet or pandas may put around it.
+std::string unquoted(const std::string& field) {
+  return field.size() >= 2 && field.front() == '"' && field.back() == '"' ? field.substr(1, field.size() - 2) : field;
+}
+
 bool parse_number(const std::string& s, double& out) {
   const char* end = s.data() + s.size();
   auto [ptr, ec] = std::from_chars(s.data(), end, out);
@@ -32,14 +38,14 @@ bool parse_number(const std::string& s, double& out) {
 }
 }  // namespace
 
-Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column, std::int64_t features, DType dtype) {
+Dataset read_csv(const std::filesystem::path& path, const CsvLabelColumn& label, std::int64_t features, DType dtype) {
   require_regular_file(path, "the CSV file");
   std::ifstream in(path);
   if (!in) throw IoError(fmt::format("{}: the CSV file cannot be opened", path.string()));
-  return parse_csv(in, path.string(), label_column, features, dtype);
+  return parse_csv(in, path.string(), label, features, dtype);
 }
 
-Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_column, std::int64_t features, DType dtype) {
+Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColumn& label, std::int64_t features, DType dtype) {
   Dataset d;
   d.x = SampleValues(dtype, 0);
   const bool float32 = dtype == DType::Float32;
@@ -55,12 +61,23 @@ Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_
       columns = fields.size();
       unlabelled = features > 0 && static_cast<std::int64_t>(columns) == features;
       if (columns < 2 && !unlabelled) throw IoError(fmt::format("{}:{}: needs at least one feature and a label", name, line_no));
-      const auto at = label_column < 0 ? static_cast<std::int64_t>(columns) + label_column : label_column;
-      if (at < 0 || at >= static_cast<std::int64_t>(columns))
-        throw IoError(fmt::format("{}: label column {} does not exist in {} columns", name, label_column, columns));
-      label_at = unlabelled ? columns : static_cast<std::size_t>(at);
       double probe;
-      if (!parse_number(fields[0], probe)) continue;  // a header
+      const bool header = !parse_number(fields[0], probe);
+      std::int64_t at = label.index < 0 ? static_cast<std::int64_t>(columns) + label.index : label.index;
+      if (!label.name.empty()) {
+        const auto named = std::find_if(fields.begin(), fields.end(), [&](const std::string& f) { return header && unquoted(f) == label.name; });
+        unlabelled = unlabelled && named == fields.end();
+        if (named == fields.end() && !unlabelled)
+          throw IoError(header ? fmt::format("{}:{}: no column is named '{}' (the header names {})", name, line_no, Params::shortened(label.name),
+                                             Params::shortened(fmt::format("{}", fmt::join(fields, ", "))))
+                               : fmt::format("{}:{}: the label column is named '{}', but the first row is data, not a header", name, line_no,
+                                             Params::shortened(label.name)));
+        at = named - fields.begin();
+      } else if (at < 0 || at >= static_cast<std::int64_t>(columns)) {
+        throw IoError(fmt::format("{}: label column {} does not exist in {} columns", name, label.index, columns));
+      }
+      label_at = unlabelled ? columns : static_cast<std::size_t>(at);
+      if (header) continue;
     }
     if (fields.size() != columns)
       throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));

@@ -22,6 +22,17 @@ namespace {
 // an "out of memory" error).
 constexpr std::int64_t kMaxSamples = 1000000000;
 
+// data.label_column: the label's index (from 0; negative from the end) or its name in the header row.
+CsvLabelColumn csv_label_column(const Params& data) {
+  if (!data.has("label_column")) return {};
+  const Params::Json& column = data.json()["label_column"];
+  if (column.is_string()) return CsvLabelColumn(data.require_string("label_column"));
+  if (!column.is_number_integer())
+    data.fail("label_column", fmt::format("must be a column's index (negative counts from the end) or its name in the header, got {}",
+                                          Params::shown(column)));
+  return CsvLabelColumn(data.integer("label_column", -1));
+}
+
 // The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
 // drawn in double (and converted by the caller).
 Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test) {
@@ -32,7 +43,7 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     return read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by, dtype);
   }
   if (format == "csv") {
-    const auto label_column = data.integer("label_column", -1);
+    const auto label_column = csv_label_column(data);
     if (data.has("test_path")) test = read_csv(spec.resolve(data.require_string("test_path")), label_column, 0, dtype);
     return read_csv(spec.resolve(data.require_string("path")), label_column, 0, dtype);
   }
@@ -146,7 +157,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   }
   if (!inputs.empty()) {
     ex.test = format == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300), dtype)
-                              : read_csv(inputs, data.integer("label_column", -1), ex.train.features(), dtype);
+                              : read_csv(inputs, csv_label_column(data), ex.train.features(), dtype);
     if (ex.test.features() != ex.train.features())
       throw ShapeError(fmt::format("{}: {} features per sample, the model was trained on {} ({})", inputs.string(), ex.test.features(),
                                    ex.train.features(), spec.where()));

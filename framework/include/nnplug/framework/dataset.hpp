@@ -52,15 +52,24 @@ std::vector<std::int32_t> parse_idx_labels(std::span<const unsigned char> bytes,
 std::vector<unsigned char> gunzip_if_compressed(std::vector<unsigned char> raw, const std::string& name,
                                                 std::uintmax_t max_bytes = kMaxInputBytes);
 
-// Reads a CSV file of numeric features and one integer class label column (label_column counts from 0; -1 is
-// the last column). A first line that is not numeric is taken as a header. Throws IoError naming the file and
-// line for a missing file, a ragged row, a value that is not a number or a label that is not a non-negative
-// integer. With `features` > 0, a file whose rows hold exactly that many values has no label column (inputs to
-// predict): its labels are -1. Values are parsed in double and kept in `dtype`; a value that `dtype` cannot hold
-// finitely is an error.
-Dataset read_csv(const std::filesystem::path& path, std::int64_t label_column = -1, std::int64_t features = 0,
+// Which CSV column holds the class label: an index (counted from 0; negative counts from the end, -1 the last)
+// or the name the header row gives it.
+struct CsvLabelColumn {
+  CsvLabelColumn(std::int64_t column = -1) : index(column) {}
+  CsvLabelColumn(std::string column_name) : name(std::move(column_name)) {}
+  std::int64_t index = -1;
+  std::string name;  // when not empty, the header's column of this name (quotes around a header field are dropped)
+};
+
+// Reads a CSV file of numeric features and one integer class label column. A first line that is not numeric is
+// taken as a header. Throws IoError naming the file and line for a missing file, a ragged row, a value that is
+// not a number, a label that is not a non-negative integer or a label column that does not exist. With
+// `features` > 0, a file whose rows hold exactly that many values (or whose header lacks the named label) has no
+// label column (inputs to predict): its labels are -1. Values are parsed in double and kept in `dtype`; a value
+// that `dtype` cannot hold finitely is an error.
+Dataset read_csv(const std::filesystem::path& path, const CsvLabelColumn& label = {}, std::int64_t features = 0,
                  DType dtype = DType::Float32);
-Dataset parse_csv(std::istream& in, const std::string& name, std::int64_t label_column = -1, std::int64_t features = 0,
+Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColumn& label = {}, std::int64_t features = 0,
                   DType dtype = DType::Float32);
 
 // A seeded three-way split: validation and test fractions of the samples, the rest for training.
