@@ -42,6 +42,11 @@ done
 [ "$(grep -o '<svg' <<<"$html" | wc -l)" -ge 9 ] && echo "ok: 9 charts (2 curves, the confusion matrix, 3 histograms, updates, lr-find, search)" || fail "fewer than 9 charts"
 grep -Eq 'src="https?:|href="https?:' <<<"$html" && fail "the report loads something from the network" || echo "ok: self-contained"
 
+# More outputs than the data has classes (labels index the outputs): it trains, warns, and scores all four.
+out=$("$nnplug" train "$work/spec.json" --no-progress --set layers.1.units=4 --run-dir "$work/wide" 2>&1) || fail "train with 4 outputs exited $?"
+check "warns of the output no label names" "the data has 3 classes; output 3 is never a target" "$out"
+[ "$(grep -c '"name"' "$work/wide/metrics.json")" -eq 4 ] && echo "ok: the metrics score 4 classes" || fail "the metrics do not score 4 classes"
+
 # A folder without a history: a clear error, and nothing written.
 mkdir "$work/empty"
 out=$("$nnplug" report "$work/empty" 2>&1)

@@ -12,21 +12,20 @@ TEST(Evaluation, SoftmaxOfLogLogitsGivesTheirRatios) {
   // softmax(ln 1, ln 2, ln 3) = (1, 2, 3) / 6; a shift by 1000 must not overflow (float rounds 1000 + ln 3 to
   // 6e-5, hence the looser tolerance of the second row).
   const std::vector<float> logits{0.0f, std::log(2.0f), std::log(3.0f), 1000.0f, 1000.0f + std::log(3.0f), 1000.0f};
-  const auto p = class_probabilities(logits, 3, 3, OutputLink::Softmax);
+  const auto p = class_probabilities(logits, 3, OutputLink::Softmax);
   const double expected[] = {1.0 / 6, 2.0 / 6, 3.0 / 6, 0.2, 0.6, 0.2};
   for (int i = 0; i < 6; ++i) EXPECT_NEAR(p[i], expected[i], i < 3 ? 1e-6 : 1e-4) << i;
 }
 
 TEST(Evaluation, OneSigmoidOutputForTwoClassesBecomesAPair) {
-  const auto p = class_probabilities({0.0f, std::log(3.0f)}, 1, 2, OutputLink::Sigmoid);  // sigmoid(ln 3) = 3/4
+  const auto p = class_probabilities({0.0f, std::log(3.0f)}, 1, OutputLink::Sigmoid);  // sigmoid(ln 3) = 3/4
   ASSERT_EQ(p.size(), 4u);
   EXPECT_NEAR(p[0], 0.5, 1e-7);
   EXPECT_NEAR(p[1], 0.5, 1e-7);
   EXPECT_NEAR(p[2], 0.25, 1e-7);
   EXPECT_NEAR(p[3], 0.75, 1e-7);
-  const auto identity = class_probabilities({0.2f, 0.9f}, 2, 2, OutputLink::Identity);
+  const auto identity = class_probabilities({0.2f, 0.9f}, 2, OutputLink::Identity);
   EXPECT_EQ(identity, (std::vector<float>{0.2f, 0.9f}));
-  EXPECT_THROW(class_probabilities({0.1f, 0.2f, 0.3f, 0.4f}, 2, 4, OutputLink::Softmax), ShapeError);
 }
 
 TEST(Evaluation, ReportOfAKnownConfusionMatrix) {

@@ -32,8 +32,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                             " (their specs' \"data\" sections differ); an ensemble's models must share their data");
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
-    // The model's outputs are its classes (one output: two), whether or not the scored samples reach the last one.
-    const std::int64_t width = loaded.model->output_shape().numel(), classes = width == 1 ? 2 : width;
+    const std::int64_t width = loaded.model->output_shape().numel(), classes = classes_of_outputs(width);
     if (out.scored->num_classes > classes)
       throw ShapeError(fmt::format("{}: the model outputs {} values per sample, the data has {} classes", models[m].string(), width,
                                    out.scored->num_classes));
@@ -43,7 +42,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     out.classes = classes;
     Trainer trainer(*loaded.model, loss, nullptr);
     std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
-    const auto p = class_probabilities(outputs, width, out.classes, loss->output_link());
+    const auto p = class_probabilities(outputs, width, loss->output_link());
     if (m == 0) {
       out.probabilities.assign(p.size(), 0.0f);
       out.outputs = std::move(outputs);

@@ -116,9 +116,9 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     if (scored.size()) {
       const double loss = trainer.evaluate(scored, ex.fit.batch_size).loss;
       if (lead) {
-        const auto p = class_probabilities(trainer.predict(scored, ex.fit.batch_size), ex.model->output_shape().numel(), scored.num_classes,
-                                           ex.loss->output_link());
-        auto metrics = evaluation_json(evaluate_scores(p, scored.labels, scored.num_classes, loss, 5), ex.class_names);
+        const std::int64_t width = ex.model->output_shape().numel();
+        const auto p = class_probabilities(trainer.predict(scored, ex.fit.batch_size), width, ex.loss->output_link());
+        auto metrics = evaluation_json(evaluate_scores(p, scored.labels, classes_of_outputs(width), loss, 5), ex.class_names);
         metrics["set"] = ex.test.size() ? "test" : "validation";
         write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");
       }

@@ -6,14 +6,11 @@
 
 #include <fmt/format.h>
 
-#include "nnplug/errors.hpp"
-
 namespace nnplug {
 
-std::vector<float> class_probabilities(const std::vector<float>& outputs, std::int64_t width, std::int64_t classes, OutputLink link) {
-  const bool binary = width == 1 && classes == 2;
-  if (width != classes && !binary)
-    throw ShapeError(fmt::format("the model outputs {} values per sample for {} classes", width, classes));
+std::vector<float> class_probabilities(const std::vector<float>& outputs, std::int64_t width, OutputLink link) {
+  const std::int64_t classes = classes_of_outputs(width);
+  const bool binary = width == 1;
   const auto rows = outputs.size() / static_cast<std::size_t>(width);
   std::vector<float> p(rows * static_cast<std::size_t>(classes));
   auto sigmoid = [](double z) { return 1.0 / (1.0 + std::exp(-z)); };

@@ -173,8 +173,8 @@ Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batc
   Dataset converted;
   Predictions out{trainer().predict(as_input(data, converted, "predict"), batch_size), data.size(), width};
   if (logits) return out;
-  out.columns = width == 1 ? 2 : width;  // a single sigmoid output stands for two classes
-  out.values = class_probabilities(out.values, width, out.columns, loss_->output_link());
+  out.columns = classes_of_outputs(width);
+  out.values = class_probabilities(out.values, width, loss_->output_link());
   return out;
 }
 

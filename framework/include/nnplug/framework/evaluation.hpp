@@ -12,9 +12,13 @@
 
 namespace nnplug {
 
-// outputs: rows of `width` raw model outputs. Returns rows of `classes` probabilities: softmax or sigmoid per the
-// link, unchanged for Identity. A single sigmoid output for two classes becomes the pair (1 - p, p).
-std::vector<float> class_probabilities(const std::vector<float>& outputs, std::int64_t width, std::int64_t classes, OutputLink link);
+// The classes a model with `width` outputs scores: one per output (labels index the outputs, whether or not the
+// data reaches the last one), and two for a single (sigmoid) output.
+inline std::int64_t classes_of_outputs(std::int64_t width) { return width == 1 ? 2 : width; }
+
+// outputs: rows of `width` raw model outputs. Returns rows of classes_of_outputs(width) probabilities: softmax or
+// sigmoid per the link, unchanged for Identity. A single sigmoid output becomes the pair (1 - p, p).
+std::vector<float> class_probabilities(const std::vector<float>& outputs, std::int64_t width, OutputLink link);
 
 struct Evaluation {
   std::int64_t samples = 0;
