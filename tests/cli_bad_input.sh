@@ -129,6 +129,21 @@ expect "a FIFO in a run folder" "nnplug: error: $dir/run/monitor.jsonl: a file o
 expect "a symlink loop as a run folder" "nnplug: error: $dir/loop_a: no such run folder" report "$dir/loop_a"
 expect "a run folder inside a file" "nnplug: error: $dir/ok.json/run: the run folder cannot be made" train "$dir/ok.json" --run-dir "$dir/ok.json/run" \
   --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' 
+# Where a file could not be written is said before the training, not after it: the work is not lost.
+for written in "--save $dir/nofolder/m.safetensors|the model" \
+               "--set callbacks=[{\"type\":\"checkpoint\",\"path\":\"$dir/nofolder/m.safetensors\"}]|the checkpoint" \
+               "--set callbacks=[{\"type\":\"history\",\"path\":\"$dir/nofolder/m.safetensors\"}]|the history"; do
+  out=$("$nnplug" train "$dir/ok.json" --no-progress --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' \
+        ${written%|*} 2>&1)
+  rc=$?
+  if [ "$rc" -eq 1 ] && [[ "$out" == *"nnplug: error: $dir/nofolder/m.safetensors: cannot write ${written#*|}: $dir/nofolder is not an existing folder"* ]] &&
+     [[ "$out" != *"epoch 1/"* ]]; then
+    echo "ok: ${written#*|} in a missing folder is refused before the first epoch"
+  else
+    echo "FAIL: ${written#*|} in a missing folder: exit $rc, output: ${out:0:2000}"
+    failures=$((failures + 1))
+  fi
+done
 expect "plugin-check of a FIFO" "nnplug: error: $dir/fifo.json: the plugin file is a FIFO (named pipe), not a regular file" plugin-check "$dir/fifo.json"
 
 cat >"$dir/cycle.json" <<JSON

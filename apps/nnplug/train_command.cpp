@@ -59,6 +59,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
                                "every rank must read the same files");
   ex.fit.progress = args.progress && lead;
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);  // before the banner: the optimizer binds its plugin ops here
+  if (lead && !args.save.empty()) require_writable_destination(args.save, "the model");  // now, not after the training
 
   if (lead) {
     fmt::print("backend: {} ({})\n", ex.backend->name().c_str(), ex.backend->device().c_str());

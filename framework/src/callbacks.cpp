@@ -81,6 +81,8 @@ void ModelCheckpoint::check(bool has_validation) const {
   if (best_only_) check_validation("checkpoint", monitor_, has_validation);
 }
 
+void ModelCheckpoint::on_train_begin(Model&, const Dataset&) { require_writable_destination(path_, "the checkpoint"); }
+
 bool ModelCheckpoint::on_epoch_end(const EpochRecord& record, Model& model) {
   if (best_only_) {
     const double value = monitored_value(record, monitor_);
@@ -96,6 +98,8 @@ bool ModelCheckpoint::on_epoch_end(const EpochRecord& record, Model& model) {
 }
 
 HistoryWriter::HistoryWriter(std::filesystem::path path) : path_(std::move(path)) {}
+
+void HistoryWriter::on_train_begin(Model&, const Dataset&) { require_writable_destination(path_, "the history"); }
 
 bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
   const bool jsonl = path_.extension() == ".jsonl";

@@ -8,6 +8,10 @@
 
 namespace nnplug {
 
+// Throws IoError naming `path` and `what` when a file could not be written there: an empty path, a directory, a
+// folder that does not exist or cannot be written. Said before work whose result would then be lost.
+void require_writable_destination(const std::filesystem::path& path, std::string_view what);
+
 // write(out) fills the temporary file. Throws IoError naming `path` (and `what`, e.g. "the history") when it
 // cannot be written; the old file, if any, is then left as it was and the temporary file is removed.
 void write_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write,

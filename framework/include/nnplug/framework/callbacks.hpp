@@ -74,6 +74,7 @@ class ModelCheckpoint final : public Callback {
   ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor,
                   std::shared_ptr<Optimizer> optimizer = nullptr);
   bool writes_only_files() const override { return true; }
+  void on_train_begin(Model& model, const Dataset& train) override;  // refuses a path it could not write
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
   void check(bool has_validation) const override;
 
@@ -94,6 +95,7 @@ class HistoryWriter final : public Callback {
  public:
   bool writes_only_files() const override { return true; }
   explicit HistoryWriter(std::filesystem::path path);
+  void on_train_begin(Model& model, const Dataset& train) override;  // refuses a path it could not write
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
 
  private:
