@@ -46,6 +46,21 @@ TEST(Metrics, EmptyClassGivesZeroNotNaN) {
   EXPECT_EQ(m.recall(2), 0.0);
 }
 
+TEST(Metrics, AClassNoLabelOrPredictionNamesIsLeftOutOfTheAverages) {
+  // Four outputs, the fourth never a label nor a prediction: the averages are those of the three-class matrix
+  // above, as scikit-learn's classification_report gives them.
+  ConfusionMatrix m(4);
+  const int c[3][3] = {{5, 1, 0}, {2, 3, 1}, {0, 0, 4}};
+  for (int a = 0; a < 3; ++a)
+    for (int p = 0; p < 3; ++p) m.add(a, p, c[a][p]);
+  EXPECT_NEAR(m.precision(ConfusionMatrix::Average::Macro), (5.0 / 7 + 0.75 + 0.8) / 3, 1e-12);
+  EXPECT_NEAR(m.specificity(ConfusionMatrix::Average::Macro), (8.0 / 10 + 9.0 / 10 + 11.0 / 12) / 3, 1e-12);
+  EXPECT_NEAR(m.specificity(ConfusionMatrix::Average::Micro), (8.0 + 9 + 11) / (10 + 10 + 12), 1e-12);
+  // A class predicted but never a label still counts, with precision 0.
+  m.add(0, 3, 1);
+  EXPECT_NEAR(m.precision(ConfusionMatrix::Average::Macro), (5.0 / 7 + 0.75 + 0.8 + 0.0) / 4, 1e-12);
+}
+
 TEST(Metrics, FromScoresAndTopK) {
   const std::vector<float> scores = {0.1f, 0.7f, 0.2f, 0.5f, 0.3f, 0.2f, 0.3f, 0.4f, 0.3f};
   const std::vector<std::int32_t> labels = {1, 2, 0};

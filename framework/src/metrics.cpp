@@ -83,6 +83,7 @@ double ConfusionMatrix::average(Average a, F per_class, double micro) const {
   if (a == Average::Micro) return micro;
   double sum = 0, weights = 0;
   for (std::int64_t c = 0; c < classes_; ++c) {
+    if (!named(c)) continue;
     const double w = a == Average::Weighted ? static_cast<double>(support(c)) : 1.0;
     sum += w * per_class(c);
     weights += w;
@@ -102,7 +103,8 @@ double ConfusionMatrix::f1(Average a) const {
 }
 double ConfusionMatrix::specificity(Average a) const {
   std::int64_t tn = 0, fp = 0;
-  for (std::int64_t c = 0; c < classes_; ++c) tn += true_negatives(c), fp += false_positives(c);
+  for (std::int64_t c = 0; c < classes_; ++c)
+    if (named(c)) tn += true_negatives(c), fp += false_positives(c);
   return average(a, [this](std::int64_t c) { return specificity(c); }, ratio(static_cast<double>(tn), static_cast<double>(tn + fp)));
 }
 

@@ -33,7 +33,9 @@ class ConfusionMatrix {
   double specificity(std::int64_t c) const;
 
   enum class Average { Macro, Micro, Weighted };
-  // Averages of the per-class values: macro (plain mean), weighted (by support), micro (from summed counts).
+  // Averages of the per-class values: macro (plain mean), weighted (by support), micro (from summed counts). As
+  // scikit-learn's, they run over the classes that some label or prediction names: a model output that no sample
+  // is labelled or predicted as (data whose labels stop short of it) does not pull the macro mean down.
   double precision(Average a) const;
   double recall(Average a) const;
   double f1(Average a) const;
@@ -42,6 +44,7 @@ class ConfusionMatrix {
  private:
   template <typename F>
   double average(Average a, F per_class, double micro) const;
+  bool named(std::int64_t c) const { return support(c) > 0 || true_positives(c) + false_positives(c) > 0; }  // by a label or a prediction
   std::int64_t classes_;
   std::vector<std::int64_t> counts_;  // [actual][predicted]
 };
