@@ -1,4 +1,6 @@
 // nnplug plugins: what was found, what was loaded, and why anything was not.
+#include <algorithm>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -49,9 +51,18 @@ int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& p
       fmt::print("  {}{}\n", d.c_str(), std::filesystem::is_directory(d, ec) ? "" : "   (does not exist)");
     fmt::print("\n");
   }
-  fmt::print("{:<12} {:<24} {:<9} {}\n", "KIND", "NAME", "VERSION", "LIBRARY");
-  for (const auto& e : registry.entries())
-    fmt::print("{:<12} {:<24} {:<9} {}\n", kind_name(e.kind), e.name.c_str(), e.library->version().c_str(), e.library->path().c_str());
+  // Columns as wide as their longest entry (a plugin's name is the author's, of any length).
+  std::size_t kind_width = 4, name_width = 4, version_width = 7;
+  for (const auto& e : registry.entries()) {
+    kind_width = std::max(kind_width, std::string_view(kind_name(e.kind)).size());
+    name_width = std::max(name_width, e.name.size());
+    version_width = std::max(version_width, e.library->version().size());
+  }
+  const auto row = [&](std::string_view kind, std::string_view name, std::string_view version, std::string_view library) {
+    fmt::print("{:<{}}  {:<{}}  {:<{}}  {}\n", kind, kind_width, name, name_width, version, version_width, library);
+  };
+  row("KIND", "NAME", "VERSION", "LIBRARY");
+  for (const auto& e : registry.entries()) row(kind_name(e.kind), e.name, e.library->version(), e.library->path().native());
 
   if (args.explain) explain_ops(registry);
 
