@@ -129,21 +129,28 @@ expect "a FIFO in a run folder" "nnplug: error: $dir/run/monitor.jsonl: a file o
 expect "a symlink loop as a run folder" "nnplug: error: $dir/loop_a: no such run folder" report "$dir/loop_a"
 expect "a run folder inside a file" "nnplug: error: $dir/ok.json/run: the run folder cannot be made" train "$dir/ok.json" --run-dir "$dir/ok.json/run" \
   --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' 
-# Where a file could not be written is said before the training, not after it: the work is not lost.
-for written in "--save $dir/nofolder/m.safetensors|the model" \
-               "--set callbacks=[{\"type\":\"checkpoint\",\"path\":\"$dir/nofolder/m.safetensors\"}]|the checkpoint" \
-               "--set callbacks=[{\"type\":\"history\",\"path\":\"$dir/nofolder/m.safetensors\"}]|the history"; do
-  out=$("$nnplug" train "$dir/ok.json" --no-progress --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' \
-        ${written%|*} 2>&1)
+# Where a file could not be written is said before the work whose result it would hold, not after it.
+refused_before_work() {  # refused_before_work WHAT BANNER COMMAND [options...]: a file in a missing folder, and no BANNER
+  local what=$1 banner=$2 out rc
+  out=$("$nnplug" "$3" "$dir/ok.json" --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' "${@:4}" 2>&1)
   rc=$?
-  if [ "$rc" -eq 1 ] && [[ "$out" == *"nnplug: error: $dir/nofolder/m.safetensors: cannot write ${written#*|}: $dir/nofolder is not an existing folder"* ]] &&
-     [[ "$out" != *"epoch 1/"* ]]; then
-    echo "ok: ${written#*|} in a missing folder is refused before the first epoch"
+  if [ "$rc" -eq 1 ] && [[ "$out" == *"nnplug: error: $dir/nofolder/out: cannot write $what: $dir/nofolder is not an existing folder"* ]] &&
+     [[ "$out" != *"$banner"* ]]; then
+    echo "ok: $3: $what in a missing folder is refused before the work"
   else
-    echo "FAIL: ${written#*|} in a missing folder: exit $rc, output: ${out:0:2000}"
+    echo "FAIL: $3: $what in a missing folder: exit $rc, output: ${out:0:2000}"
     failures=$((failures + 1))
   fi
-done
+}
+refused_before_work "the model" "epoch 1/" train --no-progress --save "$dir/nofolder/out"
+refused_before_work "the checkpoint" "epoch 1/" train --no-progress --set "callbacks=[{\"type\":\"checkpoint\",\"path\":\"$dir/nofolder/out\"}]"
+refused_before_work "the history" "epoch 1/" train --no-progress --set "callbacks=[{\"type\":\"history\",\"path\":\"$dir/nofolder/out\"}]"
+refused_before_work "the learning-rate sweep" "sweeping" lr-find --csv "$dir/nofolder/out"
+refused_before_work "the search results" "random search" search --set data.validation_split=0.25 --csv "$dir/nofolder/out" --trials 2 \
+  --epochs 1 --param optimizer.lr=log:1e-3:1e-1
+out=$("$nnplug" lr-find "$dir/ok.json" --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' --min-lr 1 --max-lr 0.1 2>&1)
+[[ $? -eq 1 && "$out" == *"lr-find: needs 0 < min_lr < max_lr, got 1 and 0.1"* && "$out" != *"sweeping"* ]] &&
+  echo "ok: an lr-find range upside down is refused before the banner" || { echo "FAIL: lr-find range: $out"; failures=$((failures + 1)); }
 expect "plugin-check of a FIFO" "nnplug: error: $dir/fifo.json: the plugin file is a FIFO (named pipe), not a regular file" plugin-check "$dir/fifo.json"
 
 cat >"$dir/cycle.json" <<JSON

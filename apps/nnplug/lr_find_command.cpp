@@ -26,6 +26,8 @@ int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& pl
   s.min_lr = args.min_lr, s.max_lr = args.max_lr, s.steps = args.steps;
   s.batch_size = args.batch_size ? args.batch_size : ex.fit.batch_size;
   s.seed = ex.fit.seed;
+  s.check();  // before the banner, and before the sweep's work
+  if (!args.csv.empty()) require_writable_destination(args.csv, "the learning-rate sweep");
   fmt::print("sweeping {} from {:g} to {:g} over {} steps of {} samples\n",
              ex.optimizer->type().c_str(), s.min_lr, s.max_lr, static_cast<long long>(s.steps), static_cast<long long>(s.batch_size));
   std::fflush(stdout);

@@ -60,6 +60,7 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
   if (args.top) settings.top = *args.top;
   Overrides overrides;
   overrides.backend = args.backend;
+  if (!args.csv.empty()) require_writable_destination(args.csv, "the search results");  // before the trials' work
   fmt::print("random search: {} round{} of {} trials of {} epochs, scored on validation data\n",
              settings.rounds, settings.rounds == 1 ? "" : "s", settings.trials, settings.epochs);
   for (const auto& d : dims) fmt::print("  {}: {}\n", d.path.c_str(), d.range().c_str());

@@ -67,12 +67,15 @@ void suggest(LrFindResult& r) {
 
 }  // namespace
 
+void LrFindSettings::check() const {
+  if (!(min_lr > 0) || !(max_lr > min_lr)) throw InvalidArgument(fmt::format("lr-find: needs 0 < min_lr < max_lr, got {} and {}", min_lr, max_lr));
+  if (steps < 5) throw InvalidArgument(fmt::format("lr-find: needs at least 5 steps, got {}", steps));
+  if (batch_size <= 0) throw InvalidArgument("lr-find: the batch size must be positive");
+}
+
 LrFindResult find_learning_rate(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer, const Dataset& train,
                                 const LrFindSettings& s) {
-  if (!(s.min_lr > 0) || !(s.max_lr > s.min_lr))
-    throw InvalidArgument(fmt::format("lr-find: needs 0 < min_lr < max_lr, got {} and {}", s.min_lr, s.max_lr));
-  if (s.steps < 5) throw InvalidArgument(fmt::format("lr-find: needs at least 5 steps, got {}", s.steps));
-  if (s.batch_size <= 0) throw InvalidArgument("lr-find: the batch size must be positive");
+  s.check();
   LrFindResult result;
   FitOptions fit;
   const std::int64_t batches = (train.size() + s.batch_size - 1) / s.batch_size;

@@ -17,6 +17,8 @@ struct LrFindSettings {
   double divergence = 4.0;    // stop once the smoothed loss exceeds this multiple of its minimum
   std::int64_t batch_size = 32;
   std::uint64_t seed = 0;
+
+  void check() const;  // throws InvalidArgument for a range, step count or batch size the sweep cannot run
 };
 
 struct LrFindResult {
