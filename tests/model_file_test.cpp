@@ -8,6 +8,7 @@
 
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/network.hpp"
 #include "nnplug/framework/safetensors.hpp"
 #include "test_support.hpp"
 
@@ -105,6 +106,13 @@ TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
            {"nnplug.counters", R"({"x": [1]})", "damaged metadata: a key of nnplug.counters is \"x\", not a whole number in [0, 1000000]"},
            {"nnplug.counters", R"({"40": [1]})", "damaged metadata: nnplug.counters names layer 40, the model has 4 layers"},
            {"nnplug.counters", std::string(100000, '[') , "nnplug.counters:1: nested deeper than 100 levels"},
+           {"nnplug.preprocessing", R"([{"type": "whiten"}])", "damaged metadata: nnplug.preprocessing: step 0: 'type' must be \"standardize\" or \"pca\""},
+           {"nnplug.preprocessing", R"([{"type": "standardize", "scale": true, "per_feature": true, "eps": 0, "mean": [1, 2], "std": [1]}])",
+            "damaged metadata: nnplug.preprocessing: step 0: 'std' must be a list of 2 numbers"},
+           {"nnplug.preprocessing", R"([{"type": "standardize", "scale": true, "per_feature": true, "eps": 0, "mean": [1, 2, 3], "std": [1, 1, 1]}])",
+            "damaged metadata: nnplug.preprocessing: the steps give 3 features, the model takes 2"},
+           {"nnplug.preprocessing", R"([{"type": "pca", "whiten": "none", "eps": 0, "components": 2, "mean": [0, 0], "eigenvalues": [1, 1],
+              "eigenvectors": [[1, 0], [0, "x"]]}])", "damaged metadata: nnplug.preprocessing: step 0: 'eigenvectors' holds \"x\", not a finite number"},
            {"nnplug.input_shape", "[65536, 65536, 65536, 65536, 65536]",
             "damaged metadata: nnplug.input_shape is [65536,65536,65536,65536,65536]; expected sizes that are whole numbers in [1, 2^30], 2^30 values at most in all"}}) {
     edit([&, key = key, value = value](SafetensorsFile& f) { f.metadata[key] = value; });
@@ -112,6 +120,45 @@ TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
     EXPECT_EQ(load_error().rfind(path().string(), 0), 0u) << load_error();
     save_model(path(), spec_, *ex_.model, registry());
   }
+}
+
+// A model trained on standardized, PCA-projected data keeps the fitted statistics in its file: loaded elsewhere,
+// without its training data, it takes samples as the data files hold them and predicts what it did in training.
+TEST(ModelFilePreprocessing, ALoadedModelBringsRawSamplesThroughTheStatisticsOfItsTraining) {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("nnplug_preprocessing_{}", ::getpid());
+  fs::create_directories(dir);
+  std::string train = "a,b,c,label\n", test = "a,b,c,label\n";
+  for (int i = 0; i < 120; ++i)  // three features on very different scales, the label from the first two
+    (i < 100 ? train : test) += fmt::format("{},{},{},{}\n", 1000 + (i * 37 % 11), 0.01 * (i * 13 % 7), (i * 5) % 3, (i * 37 % 11 > 5) + (i * 13 % 7 > 3));
+  std::ofstream(dir / "train.csv") << train;
+  std::ofstream(dir / "test.csv") << test;
+  const Spec spec = parse_spec(R"({"seed": 2, "data": {"format": "csv", "path": "train.csv", "test_path": "test.csv", "standardize": "per_feature",
+      "pca": {"components": 2, "whiten": "pca"}}, "layers": [{"type": "dense", "units": 8, "activation": "tanh"}, {"type": "dense", "units": 3}],
+      "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.05}, "training": {"epochs": 2, "batch_size": 16}})",
+                               dir / "spec.json");
+  Experiment ex = build_experiment(spec, registry());
+  ex.fit.progress = false;
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, ex.fit);
+  save_model(dir / "model.safetensors", spec, *ex.model, registry());
+  fs::remove(dir / "train.csv");  // not needed to predict
+
+  Network loaded = Network::load(dir / "model.safetensors", registry());
+  const Dataset raw = read_csv(dir / "test.csv");
+  ASSERT_EQ(raw.features(), 3);
+  EXPECT_EQ(loaded.predict(raw, true).values, Trainer(*ex.model, ex.loss, nullptr).predict(ex.test, 16));  // bit for bit
+  // Samples that the statistics do not fit are refused, naming the call and both sizes.
+  try {
+    Dataset two_features;
+    two_features.x = SampleValues(std::vector<float>{1000, 0.5f});
+    two_features.sample_shape = Shape{2};
+    two_features.labels = {-1};
+    loaded.predict(two_features, true);
+    ADD_FAILURE() << "predicted from 2 features";
+  } catch (const ShapeError& e) {
+    EXPECT_EQ(std::string(e.what()), "predict: samples of shape [2] do not fit the preprocessing the model was trained with: preprocessing was "
+                                     "fitted on 3 features, the data has 2");
+  }
+  fs::remove_all(dir);
 }
 
 TEST_F(ModelFile, AWrongSavedSpecIsNamedByTheModelFile) {

@@ -83,11 +83,13 @@ void preprocess(const Params& data, Experiment& ex) {
     Standardizer centre(false, true);
     centre.fit(ex.train);
     apply(centre);
+    ex.preprocessing.add(centre);
   }
   if (standardize != "none") {
     Standardizer scaler(true, standardize == "per_feature");
     scaler.fit(ex.train);
     apply(scaler);
+    ex.preprocessing.add(scaler);
   }
   if (data.has("pca")) {
     const Params pca_params = data.child("pca", Params::Json::object());
@@ -96,6 +98,7 @@ void preprocess(const Params& data, Experiment& ex) {
     pca_params.check_unused();
     pca.fit(ex.train);
     apply(pca);
+    ex.preprocessing.add(pca);
   }
 }
 
@@ -269,6 +272,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
     ex.train = overrides.data->train, ex.validation = overrides.data->validation, ex.test = overrides.data->test;
     for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->convert(dtype);
     ex.class_names = overrides.data->class_names;
+    ex.preprocessing = overrides.data->preprocessing;
   } else {
     load_data(spec, ex, seed, overrides.limit_train);
   }
@@ -294,6 +298,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   top.check_unused();
 
   ex.model = build_model(spec, registry, ex.backend, dtype, ex.train.sample_shape, seed);
+  ex.model->set_input_preprocessing(ex.preprocessing);
   initialize_from_spec(spec, *ex.model);
   try {
     ex.loss->check(ex.model->output_shape(), ex.train.num_classes);

@@ -126,6 +126,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
     if (const auto c = model.layer(i).counters(); !c.empty()) counters[fmt::format("{}", i)] = c;
   }
   file.metadata["nnplug.counters"] = counters.dump();
+  if (!model.input_preprocessing().empty()) file.metadata["nnplug.preprocessing"] = model.input_preprocessing().to_json().dump();
   if (training) {
     for (const auto& [name, value] : training->optimizer->state()) store(fmt::format("optimizer.{}", name), value);
     file.metadata["nnplug.optimizer"] = training->optimizer->type();
@@ -165,6 +166,7 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
     backend = create_backend_in_precision(registry, out.spec.section("backend", registry.best_backend()), precision);
   }
   out.model = build_model(out.spec, registry, backend, spec_dtype(top), metadata.input_shape, 0);
+  out.model->set_input_preprocessing(metadata.preprocessing);
   std::size_t optimizer_tensors = 0;  // a checkpoint also holds the optimizer's state
   for (const auto& t : file.tensors) optimizer_tensors += t.name.starts_with("optimizer.");
   load_parameters(file, metadata, *out.model, where, optimizer_tensors);

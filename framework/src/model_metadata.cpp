@@ -75,6 +75,15 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
     out.plugins.push_back({p["kind"], p["name"], p["library"], p["version"], p["abi"].get<unsigned>()});
   }
 
+  // The fitted preprocessing: absent in files written before it was saved, and where the spec names none.
+  if (const auto it = metadata.find("nnplug.preprocessing"); it != metadata.end()) {
+    try {
+      out.preprocessing = InputPreprocessing::from_json(parsed(it->second, file, "nnplug.preprocessing"), out.input_shape.numel());
+    } catch (const InvalidArgument& e) {
+      throw IoError(fmt::format("{}: damaged metadata: nnplug.preprocessing: {}", file, e.what()));
+    }
+  }
+
   // Layer counters (dropout's mask counter): absent in files written before they were saved.
   if (const auto it = metadata.find("nnplug.counters"); it != metadata.end()) {
     const Json counters = parsed(it->second, file, "nnplug.counters");

@@ -122,20 +122,48 @@ Trainer& Network::trainer() {
   return *trainer_;
 }
 
-const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const char* call) const {
-  if (!(data.sample_shape == model().input_shape()))
-    throw ShapeError(fmt::format("samples of shape {}, the network is built for {}", data.sample_shape.str(), model().input_shape().str()));
-  // The files nnplug reads refuse such values as they read them (csv_reader.cpp); arrays come here unread. A NaN
-  // does not always reach the loss to stop training: a ReLU fused into a product's output pass (oneDNN's) makes
-  // it 0, while the weight gradient takes it into every weight of the first layer.
+namespace {
+
+// The files nnplug reads refuse such values as they read them (csv_reader.cpp); arrays come here unread. A NaN
+// does not always reach the loss to stop training: a ReLU fused into a product's output pass (oneDNN's) makes
+// it 0, while the weight gradient takes it into every weight of the first layer.
+void refuse_non_finite(const Dataset& data, const char* call) {
   if (const auto i = data.x.first_non_finite()) {
     const auto features = static_cast<std::size_t>(data.features());
     throw InvalidArgument(fmt::format("{}: sample {} holds {} (value {} of {}): the network takes finite values only; replace or drop such "
                                       "samples", call, *i / features, data.x[*i], *i % features, features));
   }
+}
+
+}  // namespace
+
+const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const char* call) const {
+  refuse_non_finite(data, call);
+  if (!model().input_preprocessing().empty()) return preprocessed(data, converted, call);
+  if (!(data.sample_shape == model().input_shape()))
+    throw ShapeError(fmt::format("samples of shape {}, the network is built for {}", data.sample_shape.str(), model().input_shape().str()));
   if (data.x.dtype() == dtype_) return data;
   converted = data;
   converted.convert(dtype_);
+  return converted;
+}
+
+// A loaded model whose training data was standardized or projected takes samples as they were before that (as its
+// spec's data files hold them), and brings them to its input the same way: the statistics fitted then, in its
+// dtype, then its sample shape.
+const Dataset& Network::preprocessed(const Dataset& data, Dataset& converted, const char* call) const {
+  converted = data;
+  converted.convert(dtype_);
+  try {
+    model().input_preprocessing().apply(converted);
+  } catch (const ShapeError& e) {
+    throw ShapeError(fmt::format("{}: samples of shape {} do not fit the preprocessing the model was trained with: {}", call,
+                                 data.sample_shape.str(), e.what()));
+  }
+  if (converted.features() != model().input_shape().numel())
+    throw ShapeError(fmt::format("{}: samples of shape {} become {} values in preprocessing, the network is built for {}", call,
+                                 data.sample_shape.str(), converted.features(), model().input_shape().str()));
+  converted.sample_shape = model().input_shape();
   return converted;
 }
 

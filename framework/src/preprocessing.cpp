@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/params.hpp"
 
 namespace nnplug {
 
@@ -39,6 +40,66 @@ void Standardizer::apply(Dataset& data) const {
     // eps keeps a constant feature (std 0) finite: it maps to 0.
     return scale_ ? (x - mean_[g]) / (std_[g] + eps_) : x - mean_[g];
   });
+}
+
+namespace {
+
+using Json = nlohmann::json;
+
+// The fields of a saved step, checked: a list of `size` finite numbers (a non-empty one when size is 0), a whole
+// number in [min, max], a flag, eps.
+std::vector<double> numbers_in(const Json& list, const char* key, std::size_t size) {
+  if (!list.is_array() || list.empty() || (size && list.size() != size))
+    throw InvalidArgument(size ? fmt::format("'{}' must be a list of {} numbers", key, size) : fmt::format("'{}' must be a list of numbers", key));
+  std::vector<double> out;
+  out.reserve(list.size());
+  for (const auto& v : list) {
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      throw InvalidArgument(fmt::format("'{}' holds {}, not a finite number", key, Params::shown(v)));
+    out.push_back(v.get<double>());
+  }
+  return out;
+}
+
+std::vector<double> numbers_of(const Json& step, const char* key, std::size_t size) {
+  const auto it = step.find(key);
+  return numbers_in(it == step.end() ? Json() : *it, key, size);
+}
+
+std::int64_t whole_of(const Json& step, const char* key, std::int64_t min, std::int64_t max) {
+  const auto it = step.find(key);
+  if (it == step.end() || !it->is_number_integer() || it->get<std::int64_t>() < min || it->get<std::int64_t>() > max)
+    throw InvalidArgument(fmt::format("'{}' must be a whole number in [{}, {}]", key, min, max));
+  return it->get<std::int64_t>();
+}
+
+bool flag_of(const Json& step, const char* key) {
+  const auto it = step.find(key);
+  if (it == step.end() || !it->is_boolean()) throw InvalidArgument(fmt::format("'{}' must be true or false", key));
+  return it->get<bool>();
+}
+
+double eps_of(const Json& step) {
+  const auto it = step.find("eps");
+  if (it == step.end() || !it->is_number() || !(it->get<double>() >= 0) || !std::isfinite(it->get<double>()))
+    throw InvalidArgument("'eps' must be a finite number >= 0");
+  return it->get<double>();
+}
+
+// The most features a saved step may name: a sample's bound (Model::kMaxSampleValues), without including model.hpp.
+constexpr std::int64_t kMaxFeatures = std::int64_t{1} << 30;
+
+}  // namespace
+
+Json Standardizer::to_json() const {
+  return {{"type", "standardize"}, {"scale", scale_}, {"per_feature", per_feature_}, {"eps", eps_}, {"mean", mean_}, {"std", std_}};
+}
+
+Standardizer Standardizer::from_json(const Json& j) {
+  Standardizer s(flag_of(j, "scale"), flag_of(j, "per_feature"), eps_of(j));
+  s.mean_ = numbers_of(j, "mean", s.per_feature_ ? 0 : 1);
+  s.std_ = numbers_of(j, "std", s.mean_.size());
+  return s;
 }
 
 Pca::Pca(std::int64_t components, std::string whiten, double eps)
@@ -147,6 +208,77 @@ void Pca::apply(Dataset& data) const {
   data.x = std::move(out);  // computed in double; kept in the data's dtype
   if (dtype != DType::Float64) data.x = data.x.as(dtype);
   data.sample_shape = Shape{static_cast<std::int64_t>(whiten_ == "zca" ? d : k)};
+}
+
+Json Pca::to_json() const {
+  const std::size_t rows = whiten_ == "zca" ? static_cast<std::size_t>(dims_) : static_cast<std::size_t>(components_);
+  Json directions = Json::array();
+  for (std::size_t r = 0; r < rows; ++r)
+    directions.push_back(std::vector<double>(eigenvectors_.begin() + static_cast<std::ptrdiff_t>(r * static_cast<std::size_t>(dims_)),
+                                             eigenvectors_.begin() + static_cast<std::ptrdiff_t>((r + 1) * static_cast<std::size_t>(dims_))));
+  return {{"type", "pca"},  {"components", components_}, {"whiten", whiten_}, {"eps", eps_}, {"mean", mean_},
+          {"eigenvalues", std::vector<double>(eigenvalues_.begin(), eigenvalues_.begin() + static_cast<std::ptrdiff_t>(rows))},
+          {"eigenvectors", directions}};
+}
+
+Pca Pca::from_json(const Json& j) {
+  const auto whiten = j.find("whiten");
+  if (whiten == j.end() || !whiten->is_string()) throw InvalidArgument("'whiten' must be \"none\", \"pca\" or \"zca\"");
+  Pca p(1, whiten->get<std::string>(), eps_of(j));
+  p.mean_ = numbers_of(j, "mean", 0);
+  if (p.mean_.size() > static_cast<std::size_t>(kMaxFeatures)) throw InvalidArgument(fmt::format("'mean' holds more than {} features", kMaxFeatures));
+  p.dims_ = static_cast<std::int64_t>(p.mean_.size());
+  p.components_ = whole_of(j, "components", 1, p.whiten_ == "zca" ? kMaxFeatures : p.dims_);
+  const std::size_t rows = p.whiten_ == "zca" ? p.mean_.size() : static_cast<std::size_t>(p.components_);
+  p.eigenvalues_ = numbers_of(j, "eigenvalues", rows);
+  const auto directions = j.find("eigenvectors");
+  if (directions == j.end() || !directions->is_array() || directions->size() != rows)
+    throw InvalidArgument(fmt::format("'eigenvectors' must be a list of {} directions", rows));
+  for (const auto& direction : *directions) {
+    const auto values = numbers_in(direction, "eigenvectors", p.mean_.size());
+    p.eigenvectors_.insert(p.eigenvectors_.end(), values.begin(), values.end());
+  }
+  return p;
+}
+
+void InputPreprocessing::apply(Dataset& data) const {
+  for (const auto& step : steps_) std::visit([&](const auto& s) { s.apply(data); }, step);
+}
+
+Json InputPreprocessing::to_json() const {
+  Json out = Json::array();
+  for (const auto& step : steps_) out.push_back(std::visit([](const auto& s) { return s.to_json(); }, step));
+  return out;
+}
+
+InputPreprocessing InputPreprocessing::from_json(const Json& j, std::int64_t features) {
+  if (!j.is_array()) throw InvalidArgument("must be a list of steps");
+  InputPreprocessing out;
+  std::int64_t flowing = 0;  // the features between two steps, where a step fixes them (a scalar standardizer does not)
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    try {
+      const Json& step = j[i];
+      const std::string type = step.is_object() && step.contains("type") && step["type"].is_string() ? step["type"].get<std::string>() : "";
+      std::int64_t in = 0, made = 0;
+      if (type == "standardize") {
+        const Standardizer s = Standardizer::from_json(step);
+        in = made = s.per_feature_ ? static_cast<std::int64_t>(s.mean().size()) : 0;
+        out.add(s);
+      } else if (type == "pca") {
+        const Pca p = Pca::from_json(step);
+        in = p.dims_, made = p.whiten_ == "zca" ? p.dims_ : p.components_;
+        out.add(p);
+      } else {
+        throw InvalidArgument("'type' must be \"standardize\" or \"pca\"");
+      }
+      if (in && flowing && in != flowing) throw InvalidArgument(fmt::format("takes {} features, the step before gives {}", in, flowing));
+      if (made) flowing = made;
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(fmt::format("step {}: {}", i, e.what()));
+    }
+  }
+  if (flowing && flowing != features) throw InvalidArgument(fmt::format("the steps give {} features, the model takes {}", flowing, features));
+  return out;
 }
 
 std::vector<float> one_hot(const std::vector<std::int32_t>& labels, std::int64_t num_classes) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/registry.hpp"
 
 namespace nnplug {
@@ -91,6 +92,10 @@ class Model {
   std::int64_t parameter_count(bool trainable_only) const;
   const Shape& input_shape() const { return input_shape_; }
   const Shape& output_shape() const { return output_shape_; }
+  // What the training data went through before input_shape (standardization, PCA), kept with the model and
+  // saved with it, so that samples from outside the spec's data can be brought to where the model was trained.
+  const InputPreprocessing& input_preprocessing() const { return input_preprocessing_; }
+  void set_input_preprocessing(InputPreprocessing p) { input_preprocessing_ = std::move(p); }
   Backend& backend() const { return *backend_; }
   const std::shared_ptr<Backend>& backend_ptr() const { return backend_; }
   DType dtype() const { return dtype_; }
@@ -154,6 +159,7 @@ class Model {
   DType dtype_;
   std::vector<Entry> layers_;
   Shape input_shape_, output_shape_;
+  InputPreprocessing input_preprocessing_;
   bool built_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/params.hpp"
 #include "nnplug/shape.hpp"
 
@@ -25,6 +26,7 @@ struct ModelMetadata {
   Shape input_shape;               // nnplug.input_shape: 1 to 8 sizes in [1, 2^30]
   std::vector<PluginRecord> plugins;  // nnplug.plugins
   std::map<std::size_t, std::vector<std::uint64_t>> counters;  // nnplug.counters: layer index -> its counters
+  InputPreprocessing preprocessing;  // nnplug.preprocessing (optional): the fitted steps, in order
 };
 
 // Throws IoError "FILE: not a model saved by nnplug (no KEY ...)" or "FILE: damaged metadata: KEY is VALUE;

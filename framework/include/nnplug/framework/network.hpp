@@ -96,9 +96,11 @@ class Network {
   void read_compile_sections();
   // The trainer of the built model, made once loss and optimizer are known.
   Trainer& trainer();
-  // The data as the network takes it, in its dtype: itself, or converted into `converted`. Throws for samples of
-  // another shape, and for a NaN or an infinity among them, naming `call` ("fit").
+  // The data as the network takes it, in its dtype (and through a loaded model's preprocessing): itself, or
+  // converted into `converted`. Throws for samples of another shape, and for a NaN or an infinity among them,
+  // naming `call` ("fit").
   const Dataset& as_input(const Dataset& data, Dataset& converted, const char* call) const;
+  const Dataset& preprocessed(const Dataset& data, Dataset& converted, const char* call) const;
 
   Spec spec_;
   const Registry* registry_;

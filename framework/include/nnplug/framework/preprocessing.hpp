@@ -3,8 +3,12 @@
 // mean subtraction, standardisation (per feature or one scalar for all), PCA projection, PCA and ZCA whitening.
 // Statistics use the population denominator N, as the chapters (and scikit-learn's StandardScaler) do.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "nnplug/framework/dataset.hpp"
 
@@ -18,8 +22,12 @@ class Standardizer {
   void apply(Dataset& data) const;
   const std::vector<double>& mean() const { return mean_; }
   const std::vector<double>& std() const { return std_; }
+  // The fitted statistics, as a model file keeps them; from_json checks what it reads (InvalidArgument).
+  nlohmann::json to_json() const;
+  static Standardizer from_json(const nlohmann::json& j);
 
  private:
+  friend class InputPreprocessing;
   bool scale_, per_feature_;
   double eps_;
   std::vector<double> mean_, std_;
@@ -34,13 +42,34 @@ class Pca {
   void fit(const Dataset& train);
   void apply(Dataset& data) const;
   const std::vector<double>& eigenvalues() const { return eigenvalues_; }  // descending
+  // The mean and the directions apply() uses (components of them, or all for zca); from_json checks them.
+  nlohmann::json to_json() const;
+  static Pca from_json(const nlohmann::json& j);
 
  private:
+  friend class InputPreprocessing;
   std::int64_t components_;
   std::string whiten_;
   double eps_;
   std::int64_t dims_ = 0;
   std::vector<double> mean_, eigenvalues_, eigenvectors_;  // eigenvectors_: row k is the k-th direction
+};
+
+// The fitted steps a spec's data section names, in the order they ran, saved with the model: samples from outside
+// the spec's data (a Network's arrays, a loaded model's inputs) go through them as the training data did.
+class InputPreprocessing {
+ public:
+  void add(Standardizer step) { steps_.emplace_back(std::move(step)); }
+  void add(Pca step) { steps_.emplace_back(std::move(step)); }
+  bool empty() const { return steps_.empty(); }
+  void apply(Dataset& data) const;
+  nlohmann::json to_json() const;  // an array of steps, each {"type": "standardize" or "pca", ...}
+  // Throws InvalidArgument naming the step and field that is not what to_json writes, or steps that do not chain
+  // into the `features` values of a model's sample.
+  static InputPreprocessing from_json(const nlohmann::json& j, std::int64_t features);
+
+ private:
+  std::vector<std::variant<Standardizer, Pca>> steps_;
 };
 
 // Class labels as one-hot rows (labels.size() x num_classes).
