@@ -78,6 +78,22 @@ out=$("$nnplug" predict "$work/a.safetensors" --input "$work/inputs.csv" 2>&1) |
 check "unlabelled header" "index,predicted,p_left" "$out"
 [ "$(grep -c '^[01],' <<<"$out")" -eq 2 ] || fail "expected 2 prediction rows in: $out"
 
+# A model file keeps the preprocessing fitted on its training data: its inputs are predicted without that data.
+awk 'BEGIN { srand(3); print "x0,x1,label"; for (i = 0; i < 90; i++) { c = i % 3; printf "%.4f,%.4f,%d\n", 100 + 10 * c + rand(), 0.01 * rand(), c } }' \
+  > "$work/train.csv"
+cat > "$work/csv.json" <<'SPEC'
+{"seed": 1, "data": {"format": "csv", "path": "train.csv", "standardize": "per_feature"},
+ "layers": [{"type": "dense", "units": 3}], "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.1},
+ "training": {"epochs": 5, "batch_size": 10}}
+SPEC
+"$nnplug" train "$work/csv.json" --no-progress --save "$work/csv.safetensors" > /dev/null || fail "train on a CSV file"
+printf 'x0,x1\n101.5,0.005\n121.5,0.002\n' > "$work/raw.csv"
+with_data=$("$nnplug" predict "$work/csv.safetensors" --input "$work/raw.csv" 2>&1) || fail "predict with the training data exited $?"
+mv "$work/train.csv" "$work/elsewhere.csv"
+without=$("$nnplug" predict "$work/csv.safetensors" --input "$work/raw.csv" 2>&1) || fail "predict without the training data exited $?"
+[ "$with_data" = "$without" ] && grep -q '^1,2,' <<<"$without" && echo "ok: predicted without the training data, as with it" ||
+  fail "predictions without the training data: '$without', with it: '$with_data'"
+
 # Labelled inputs whose labels stop short of the last class are scored against all of the model's classes.
 printf 'x0,x1,label\n0.5,-1.0,0\n3.0,2.0,1\n' > "$work/first_two.csv"
 out=$("$nnplug" predict "$work/a.safetensors" --input "$work/first_two.csv" 2>&1) || fail "predict --input of two classes exited $?"

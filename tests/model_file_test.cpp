@@ -146,6 +146,16 @@ TEST(ModelFilePreprocessing, ALoadedModelBringsRawSamplesThroughTheStatisticsOfI
   const Dataset raw = read_csv(dir / "test.csv");
   ASSERT_EQ(raw.features(), 3);
   EXPECT_EQ(loaded.predict(raw, true).values, Trainer(*ex.model, ex.loss, nullptr).predict(ex.test, 16));  // bit for bit
+  // nnplug predict --input reads them the same way; a file saved before models kept their preprocessing makes it
+  // fit the statistics again on the training data, as it did.
+  const auto inputs = read_inputs(spec, *load_model(dir / "model.safetensors", registry()).model, dir / "test.csv");
+  ASSERT_TRUE(inputs);
+  EXPECT_EQ(inputs->x, ex.test.x);
+  EXPECT_EQ(inputs->sample_shape, Shape{2});
+  auto file = read_safetensors(dir / "model.safetensors");
+  file.metadata.erase("nnplug.preprocessing");
+  write_safetensors(dir / "older.safetensors", file);
+  EXPECT_FALSE(read_inputs(spec, *load_model(dir / "older.safetensors", registry()).model, dir / "test.csv"));
   // Samples that the statistics do not fit are refused, naming the call and both sizes.
   try {
     Dataset two_features;

@@ -22,7 +22,14 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     const Params::Json data_section = loaded.spec.json.value("data", Params::Json());
     if (m == 0) {
       first_data = data_section;
-      load_data(loaded.spec, out.data, static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
+      // Inputs need not the training data: the model file keeps the preprocessing fitted on it (older files do not).
+      std::optional<Dataset> samples = inputs.empty() ? std::nullopt : read_inputs(loaded.spec, *loaded.model, inputs);
+      if (samples) {
+        out.data.test = std::move(*samples);
+        out.data.class_names = read_class_names(loaded.spec.section("data"));
+      } else {
+        load_data(loaded.spec, out.data, static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
+      }
       out.scored = out.data.test.size() ? &out.data.test : &out.data.validation;
       out.scored_name = !inputs.empty() ? "inputs" : out.data.test.size() ? "test" : "validation";
       if (!out.scored->size())

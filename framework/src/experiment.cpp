@@ -69,6 +69,17 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
   data.fail("format", fmt::format("must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\" or \"spirals\", got \"{}\"", format));
 }
 
+// Samples to predict: an IDX image file for "idx" data, else a CSV file whose rows hold the features (as many as
+// the training samples had), with or without the label column.
+Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype) {
+  Dataset samples = data.require_string("format") == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300), dtype)
+                                                           : read_csv(inputs, csv_label_column(data), features, dtype);
+  if (samples.features() != features)
+    throw ShapeError(fmt::format("{}: {} features per sample, the model was trained on {} ({})", inputs.string(), samples.features(), features,
+                                 spec.where()));
+  return samples;
+}
+
 // Preprocessing named in the data section, fitted on the training set and applied to every set.
 void preprocess(const Params& data, Experiment& ex) {
   std::vector<Dataset*> sets{&ex.train, &ex.validation, &ex.test};
@@ -158,24 +169,35 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
     ex.validation = std::move(splits.validation);
     if (test_split > 0) ex.test = std::move(splits.test);
   }
-  if (!inputs.empty()) {
-    ex.test = format == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300), dtype)
-                              : read_csv(inputs, csv_label_column(data), ex.train.features(), dtype);
-    if (ex.test.features() != ex.train.features())
-      throw ShapeError(fmt::format("{}: {} features per sample, the model was trained on {} ({})", inputs.string(), ex.test.features(),
-                                   ex.train.features(), spec.where()));
-  }
+  if (!inputs.empty()) ex.test = read_input_file(spec, data, inputs, ex.train.features(), dtype);
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
       std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
   preprocess(data, ex);
   if (data.has("sample_shape")) reshape_samples(data, ex);
-  data.accept({"class_names"});
-  const Params::Json class_names = data.json().value("class_names", Params::Json::array());
-  for (const auto& name : class_names) {
-    if (!name.is_string()) data.fail("class_names", fmt::format("must be a list of strings, got {}", Params::shown(name)));
-    ex.class_names.push_back(name.get<std::string>());
-  }
+  ex.class_names = read_class_names(data);
   data.check_unused();
+}
+
+std::vector<std::string> read_class_names(const Params& data) {
+  data.accept({"class_names"});
+  std::vector<std::string> names;
+  for (const auto& name : data.json().value("class_names", Params::Json::array())) {
+    if (!name.is_string()) data.fail("class_names", fmt::format("must be a list of strings, got {}", Params::shown(name)));
+    names.push_back(name.get<std::string>());
+  }
+  return names;
+}
+
+std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const std::filesystem::path& inputs) {
+  const Params data = spec.section("data");
+  const InputPreprocessing& preprocessing = model.input_preprocessing();
+  if (preprocessing.empty() && (data.boolean("mean_subtraction", false) || data.string("standardize", "none") != "none" || data.has("pca")))
+    return std::nullopt;
+  const std::int64_t features = model.input_shape().numel();
+  Dataset samples = read_input_file(spec, data, inputs, preprocessing.features_in(features), model.dtype());
+  preprocessing.apply(samples);  // what the checks above leave cannot fail: the steps chain into `features` values
+  samples.sample_shape = model.input_shape();
+  return samples;
 }
 
 void add_layers(const Spec& spec, const Registry& registry, Model& model) {

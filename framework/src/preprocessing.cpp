@@ -241,6 +241,14 @@ Pca Pca::from_json(const Json& j) {
   return p;
 }
 
+std::int64_t InputPreprocessing::features_in(std::int64_t features) const {
+  for (const auto& step : steps_) {  // the first step that fixes them; a scalar standardizer keeps any count
+    if (const auto* p = std::get_if<Pca>(&step)) return p->dims_;
+    if (const auto& s = std::get<Standardizer>(step); s.per_feature_) return static_cast<std::int64_t>(s.mean_.size());
+  }
+  return features;
+}
+
 void InputPreprocessing::apply(Dataset& data) const {
   for (const auto& step : steps_) std::visit([&](const auto& s) { s.apply(data); }, step);
 }

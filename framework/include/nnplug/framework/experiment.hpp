@@ -56,6 +56,12 @@ struct Experiment {
 // without the label column. Unknown labels are -1.
 void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std::optional<std::int64_t> limit_train,
                const std::filesystem::path& inputs = {});
+// Samples to predict from a file, read as load_data reads `inputs`, and brought to `model`'s input through the
+// preprocessing it keeps (Model::input_preprocessing), without the training data. Empty when the spec names
+// preprocessing that the model file predates: load_data then fits it again on the training data.
+std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const std::filesystem::path& inputs);
+// The data section's "class_names" (empty: classes are numbered).
+std::vector<std::string> read_class_names(const Params& data);
 // Appends the spec's "layers" to the model: each names a layer plugin, or an activation plugin used as a layer;
 // a layer's "activation" field appends that activation after it.
 void add_layers(const Spec& spec, const Registry& registry, Model& model);

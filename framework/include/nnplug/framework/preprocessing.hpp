@@ -62,6 +62,8 @@ class InputPreprocessing {
   void add(Standardizer step) { steps_.emplace_back(std::move(step)); }
   void add(Pca step) { steps_.emplace_back(std::move(step)); }
   bool empty() const { return steps_.empty(); }
+  // The features a sample has before the steps, for a model that takes `features` values after them.
+  std::int64_t features_in(std::int64_t features) const;
   void apply(Dataset& data) const;
   nlohmann::json to_json() const;  // an array of steps, each {"type": "standardize" or "pca", ...}
   // Throws InvalidArgument naming the step and field that is not what to_json writes, or steps that do not chain
