@@ -46,16 +46,17 @@ Shape sample_shape(const std::vector<std::int64_t>& sizes, const char* what) {
   return Shape(sizes);
 }
 
-// y as class indices, as Keras' fit takes it: N whole numbers >= 0 (of any integer or float type), or N one-hot rows
-// (to_categorical's output), each read as the index of its 1. Soft rows (label smoothing, mixup) are refused.
+// y as class indices, as Keras' fit takes it: N whole numbers >= 0 (of any integer or float type; a column of them,
+// shape (N, 1), too), or N one-hot rows (to_categorical's output), each read as the index of its 1. Soft rows (label
+// smoothing, mixup) are refused.
 std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, const char* what) {
   const py::array labels = py::array::ensure(y);
   const char kind = labels ? labels.dtype().kind() : '?';
   if (kind != 'i' && kind != 'u' && kind != 'f' && kind != 'b')
     throw py::type_error(fmt::format("{}: y must hold class labels (whole numbers), got {}", what,
                                      labels ? py::str(labels.dtype()).cast<std::string>() : py::str(py::type::of(y).attr("__name__")).cast<std::string>()));
-  const bool one_hot = labels.ndim() == 2 && labels.shape(1) > 1;
-  if ((labels.ndim() != 1 && !one_hot) || static_cast<std::size_t>(labels.shape(0)) != count)
+  const bool one_hot = labels.ndim() == 2 && labels.shape(1) > 1, column = labels.ndim() == 2 && labels.shape(1) == 1;
+  if ((labels.ndim() != 1 && !one_hot && !column) || static_cast<std::size_t>(labels.shape(0)) != count)
     throw py::value_error(fmt::format("{}: y must hold one class label per sample of x ({}), or one one-hot row per sample, got shape {}", what,
                                       count, py::str(py::object(labels.attr("shape"))).cast<std::string>()));
   const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(labels);

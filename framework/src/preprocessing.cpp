@@ -241,11 +241,16 @@ Pca Pca::from_json(const Json& j) {
   return p;
 }
 
+std::pair<std::int64_t, std::int64_t> InputPreprocessing::features_of(const Step& step) {
+  if (const auto* p = std::get_if<Pca>(&step)) return {p->dims_, p->whiten_ == "zca" ? p->dims_ : p->components_};
+  const auto& s = std::get<Standardizer>(step);
+  const auto kept = s.per_feature_ ? static_cast<std::int64_t>(s.mean_.size()) : 0;
+  return {kept, kept};
+}
+
 std::int64_t InputPreprocessing::features_in(std::int64_t features) const {
-  for (const auto& step : steps_) {  // the first step that fixes them; a scalar standardizer keeps any count
-    if (const auto* p = std::get_if<Pca>(&step)) return p->dims_;
-    if (const auto& s = std::get<Standardizer>(step); s.per_feature_) return static_cast<std::int64_t>(s.mean_.size());
-  }
+  for (const auto& step : steps_)  // the first step that fixes them
+    if (const auto in = features_of(step).first) return in;
   return features;
 }
 
@@ -267,18 +272,10 @@ InputPreprocessing InputPreprocessing::from_json(const Json& j, std::int64_t fea
     try {
       const Json& step = j[i];
       const std::string type = step.is_object() && step.contains("type") && step["type"].is_string() ? step["type"].get<std::string>() : "";
-      std::int64_t in = 0, made = 0;
-      if (type == "standardize") {
-        const Standardizer s = Standardizer::from_json(step);
-        in = made = s.per_feature_ ? static_cast<std::int64_t>(s.mean().size()) : 0;
-        out.add(s);
-      } else if (type == "pca") {
-        const Pca p = Pca::from_json(step);
-        in = p.dims_, made = p.whiten_ == "zca" ? p.dims_ : p.components_;
-        out.add(p);
-      } else {
-        throw InvalidArgument("'type' must be \"standardize\" or \"pca\"");
-      }
+      if (type == "standardize") out.add(Standardizer::from_json(step));
+      else if (type == "pca") out.add(Pca::from_json(step));
+      else throw InvalidArgument("'type' must be \"standardize\" or \"pca\"");
+      const auto [in, made] = features_of(out.steps_.back());
       if (in && flowing && in != flowing) throw InvalidArgument(fmt::format("takes {} features, the step before gives {}", in, flowing));
       if (made) flowing = made;
     } catch (const InvalidArgument& e) {

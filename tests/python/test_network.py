@@ -167,11 +167,11 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
     assert net.evaluate(x, y)["accuracy"] > 0.8
 
 
-def test_labels_may_be_floats_or_one_hot_rows_and_need_not_reach_the_last_output():
+def test_labels_may_be_floats_a_column_or_one_hot_rows_and_need_not_reach_the_last_output():
     x, y = blobs()
     trained = [small_network().fit(x, labels, epochs=2, progress=False)[-1]["loss"]
-               for labels in (y, y.astype(np.float32), np.eye(3, dtype=np.float32)[y], np.eye(3, dtype=bool)[y])]
-    assert trained[1:] == [trained[0]] * 3  # the same labels, so the same training, bit for bit
+               for labels in (y, y.astype(np.float32), y[:, None], np.eye(3, dtype=np.float32)[y], np.eye(3, dtype=bool)[y])]
+    assert trained[1:] == [trained[0]] * 4  # the same labels, so the same training, bit for bit
     net = small_network()
     net.fit(x, y, epochs=2, progress=False)
     # A subset without class 2 is scored against the three outputs, as PyTorch's cross_entropy does.

@@ -3,8 +3,8 @@
 // mean subtraction, standardisation (per feature or one scalar for all), PCA projection, PCA and ZCA whitening.
 // Statistics use the population denominator N, as the chapters (and scikit-learn's StandardScaler) do.
 #include <cstdint>
-#include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -71,7 +71,10 @@ class InputPreprocessing {
   static InputPreprocessing from_json(const nlohmann::json& j, std::int64_t features);
 
  private:
-  std::vector<std::variant<Standardizer, Pca>> steps_;
+  using Step = std::variant<Standardizer, Pca>;
+  // The features a step takes and gives; 0 where it keeps any count (a scalar standardizer).
+  static std::pair<std::int64_t, std::int64_t> features_of(const Step& step);
+  std::vector<Step> steps_;
 };
 
 // Class labels as one-hot rows (labels.size() x num_classes).
