@@ -141,6 +141,10 @@ TEST(SpecSet, AnOverrideNamesWhatIsWrongWithItsPathAndCreatesMissingSections) {
   EXPECT_EQ(error_of("layers.0.units.x=3"), "--set layers.0.units.x: 'layers.0.units.x' is inside a value, not an object");
   EXPECT_EQ(error_of("search.trials=3"), "(set)");
   EXPECT_EQ(spec.json["search"]["trials"], 3);
+  // A layer as messages name it: "layers[0]" is "layers.0".
+  EXPECT_EQ(error_of("layers[0].units=7"), "(set)");
+  EXPECT_EQ(spec.json["layers"][0]["units"], 7);
+  EXPECT_EQ(error_of("layers[3].units=7"), "--set layers[3].units: 'layers.3' is past the end (1 entries)");
 }
 
 TEST_F(SpecTest, InvalidJsonNamesFileLineAndColumn) {

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--epochs", train.epochs, "Override the spec's epoch count")->check(nnplug::cli::whole_number(0, 1000000));
   train_cmd->add_option("--batch-size", train.batch_size, "Override the spec's batch size")->check(nnplug::cli::whole_number(1));
   train_cmd->add_option("--limit-train", train.limit_train, "Use only the first N training samples")->check(nnplug::cli::whole_number(0));
-  train_cmd->add_option("--set", train.overrides, "Override a spec field: PATH=JSON, e.g. optimizer.lr=0.01 (repeatable)");
+  train_cmd->add_option("--set", train.overrides, "Override a spec field: PATH=JSON, e.g. optimizer.lr=0.01 or layers[0].units=64 (repeatable)");
   add_precision(train_cmd, train.overrides);
   train_cmd->add_flag("!--no-progress", train.progress, "Do not draw the progress bar");
   train_cmd->add_option("--save", train.save, "Save the trained model here (safetensors, with its spec and plugins)");

@@ -43,7 +43,18 @@ void Spec::set(const std::string& assignment) {
   std::stringstream parts(path_text);
   std::string part, walked;
   std::vector<std::string> keys;
-  for (std::string k; std::getline(parts, k, '.');) keys.push_back(k);
+  for (std::string k; std::getline(parts, k, '.');) {
+    // "layers[0]", as messages name a layer, is "layers.0": each trailing [digits] is an index of its own.
+    std::vector<std::string> indices;
+    for (auto open = k.rfind('['); open != std::string::npos && k.back() == ']' && open + 2 < k.size() &&
+                                   k.find_first_not_of("0123456789", open + 1) == k.size() - 1;
+         open = k.rfind('[')) {
+      indices.insert(indices.begin(), k.substr(open + 1, k.size() - open - 2));
+      k.erase(open);
+    }
+    keys.push_back(k);
+    keys.insert(keys.end(), indices.begin(), indices.end());
+  }
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const std::string& key = keys[i];
     walked = i == 0 ? key : fmt::format("{}.{}", walked, key);
