@@ -82,35 +82,9 @@ Dataset read_input_file(const Spec& spec, const Params& data, const std::filesys
 
 // Preprocessing named in the data section, fitted on the training set and applied to every set.
 void preprocess(const Params& data, Experiment& ex) {
-  std::vector<Dataset*> sets{&ex.train, &ex.validation, &ex.test};
-  auto apply = [&](const auto& step) {
-    for (Dataset* d : sets)
-      if (d->size()) step.apply(*d);
-  };
-  const std::string standardize = data.string("standardize", "none");
-  if (standardize != "none" && standardize != "per_feature" && standardize != "scalar")
-    data.fail("standardize", fmt::format("must be \"none\", \"per_feature\" or \"scalar\", got \"{}\"", standardize));
-  if (data.boolean("mean_subtraction", false)) {
-    Standardizer centre(false, true);
-    centre.fit(ex.train);
-    apply(centre);
-    ex.preprocessing.add(centre);
-  }
-  if (standardize != "none") {
-    Standardizer scaler(true, standardize == "per_feature");
-    scaler.fit(ex.train);
-    apply(scaler);
-    ex.preprocessing.add(scaler);
-  }
-  if (data.has("pca")) {
-    const Params pca_params = data.child("pca", Params::Json::object());
-    Pca pca(pca_params.integer("components", ex.train.features(), 1), pca_params.string("whiten", "none"),
-            pca_params.number("eps", 1e-5, 0.0));
-    pca_params.check_unused();
-    pca.fit(ex.train);
-    apply(pca);
-    ex.preprocessing.add(pca);
-  }
+  ex.preprocessing = fit_input_preprocessing(data, ex.train);
+  for (Dataset* d : {&ex.validation, &ex.test})
+    if (d->size()) ex.preprocessing.apply(*d);
 }
 
 // "sample_shape": [C, H, W] (or any shape) gives each flat sample the shape convolutional layers expect.
@@ -191,8 +165,7 @@ std::vector<std::string> read_class_names(const Params& data) {
 std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const std::filesystem::path& inputs) {
   const Params data = spec.section("data");
   const InputPreprocessing& preprocessing = model.input_preprocessing();
-  if (preprocessing.empty() && (data.boolean("mean_subtraction", false) || data.string("standardize", "none") != "none" || data.has("pca")))
-    return std::nullopt;
+  if (preprocessing.empty() && names_preprocessing(data)) return std::nullopt;
   const std::int64_t features = model.input_shape().numel();
   Dataset samples = read_input_file(spec, data, inputs, preprocessing.features_in(features), model.dtype());
   preprocessing.apply(samples);  // what the checks above leave cannot fail: the steps chain into `features` values

@@ -27,6 +27,17 @@ class FunctionCallback final : public Callback {
   std::function<bool(const BatchRecord&)> batch_;
 };
 
+// The files nnplug reads refuse such values as they read them (csv_reader.cpp); arrays come here unread. A NaN
+// does not always reach the loss to stop training: a ReLU fused into a product's output pass (oneDNN's) makes
+// it 0, while the weight gradient takes it into every weight of the first layer.
+void refuse_non_finite(const Dataset& data, const char* call) {
+  if (const auto i = data.x.first_non_finite()) {
+    const auto features = static_cast<std::size_t>(data.features());
+    throw InvalidArgument(fmt::format("{}: sample {} holds {} (value {} of {}): the network takes finite values only; replace or drop such "
+                                      "samples", call, *i / features, data.x[*i], *i % features, features));
+  }
+}
+
 }  // namespace
 
 const Registry& load_plugins(const std::vector<std::filesystem::path>& folders) {
@@ -112,6 +123,22 @@ Network& Network::build(const Shape& sample_shape) {
   return *this;
 }
 
+// The first fit() builds the network. Preprocessing that the spec's data section names is fitted on these samples
+// then, as `nnplug train` fits it on its training set, and kept with the model for every later call.
+void Network::build_for(const Dataset& train) {
+  const Params data = spec_.section("data");
+  if (!names_preprocessing(data)) {
+    build(train.sample_shape);
+    return;
+  }
+  refuse_non_finite(train, "fit");
+  Dataset fitted = train;  // a copy only here: the steps are fitted on what they change
+  fitted.convert(dtype_);
+  InputPreprocessing preprocessing = fit_input_preprocessing(data, fitted);
+  build(fitted.sample_shape);
+  model_->set_input_preprocessing(std::move(preprocessing));
+}
+
 Model& Network::model() const {
   if (!model_) throw Error("the network is not built yet: call fit(), or build(sample_shape) first");
   return *model_;
@@ -122,20 +149,6 @@ Trainer& Network::trainer() {
   return *trainer_;
 }
 
-namespace {
-
-// The files nnplug reads refuse such values as they read them (csv_reader.cpp); arrays come here unread. A NaN
-// does not always reach the loss to stop training: a ReLU fused into a product's output pass (oneDNN's) makes
-// it 0, while the weight gradient takes it into every weight of the first layer.
-void refuse_non_finite(const Dataset& data, const char* call) {
-  if (const auto i = data.x.first_non_finite()) {
-    const auto features = static_cast<std::size_t>(data.features());
-    throw InvalidArgument(fmt::format("{}: sample {} holds {} (value {} of {}): the network takes finite values only; replace or drop such "
-                                      "samples", call, *i / features, data.x[*i], *i % features, features));
-  }
-}
-
-}  // namespace
 
 const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const char* call) const {
   refuse_non_finite(data, call);
@@ -169,7 +182,7 @@ const Dataset& Network::preprocessed(const Dataset& data, Dataset& converted, co
 
 std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args) {
   if (!loss_ || !optimizer_) throw Error("fit() needs a loss and an optimizer: call compile(optimizer, loss) first");
-  if (!model_) build(train.sample_shape);
+  if (!model_) build_for(train);
   Dataset converted, converted_validation;
   const Dataset& data = as_input(train, converted, "fit");
   const Dataset* validation = args.validation ? &as_input(*args.validation, converted_validation, "fit (validation data)") : nullptr;

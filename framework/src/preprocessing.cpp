@@ -286,6 +286,31 @@ InputPreprocessing InputPreprocessing::from_json(const Json& j, std::int64_t fea
   return out;
 }
 
+bool names_preprocessing(const Params& data) {
+  return data.boolean("mean_subtraction", false) || data.string("standardize", "none") != "none" || data.has("pca");
+}
+
+InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train) {
+  InputPreprocessing out;
+  const auto fitted = [&](auto step) {
+    step.fit(train);
+    step.apply(train);
+    out.add(std::move(step));
+  };
+  const std::string standardize = data.string("standardize", "none");
+  if (standardize != "none" && standardize != "per_feature" && standardize != "scalar")
+    data.fail("standardize", fmt::format("must be \"none\", \"per_feature\" or \"scalar\", got \"{}\"", standardize));
+  if (data.boolean("mean_subtraction", false)) fitted(Standardizer(false, true));
+  if (standardize != "none") fitted(Standardizer(true, standardize == "per_feature"));
+  if (data.has("pca")) {
+    const Params pca = data.child("pca", Params::Json::object());
+    Pca step(pca.integer("components", train.features(), 1), pca.string("whiten", "none"), pca.number("eps", 1e-5, 0.0));
+    pca.check_unused();
+    fitted(std::move(step));
+  }
+  return out;
+}
+
 std::vector<float> one_hot(const std::vector<std::int32_t>& labels, std::int64_t num_classes) {
   std::vector<float> out(labels.size() * static_cast<std::size_t>(num_classes), 0.0f);
   for (std::size_t i = 0; i < labels.size(); ++i) {

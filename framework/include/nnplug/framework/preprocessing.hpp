@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nnplug/framework/dataset.hpp"
+#include "nnplug/params.hpp"
 
 namespace nnplug {
 
@@ -76,6 +77,13 @@ class InputPreprocessing {
   static std::pair<std::int64_t, std::int64_t> features_of(const Step& step);
   std::vector<Step> steps_;
 };
+
+// Whether a spec's data section names preprocessing to fit.
+bool names_preprocessing(const Params& data);
+
+// Fits the preprocessing a spec's data section names (mean_subtraction, standardize, pca; each step on what the one
+// before it made) on `train`, which it leaves preprocessed. The steps returned bring any other samples there.
+InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train);
 
 // Class labels as one-hot rows (labels.size() x num_classes).
 std::vector<float> one_hot(const std::vector<std::int32_t>& labels, std::int64_t num_classes);
