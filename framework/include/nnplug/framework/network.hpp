@@ -94,7 +94,7 @@ class Network {
  private:
   Network(Spec spec, const Registry& registry);
   void read_compile_sections();
-  void build_for(const Dataset& train);
+  const Dataset& build_for(const Dataset& train, Dataset& converted);
   // The trainer of the built model, made once loss and optimizer are known.
   Trainer& trainer();
   // The data as the network takes it, in its dtype (and through a loaded model's preprocessing): itself, or
