@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# nnplug gradcheck: a small CNN with batch norm, pooling, dropout and an L2 penalty passes; a model with an
-# activation whose backward pass is twice the true one fails, on the layer before it and not on the one after.
+# nnplug gradcheck: a small CNN with batch norm, pooling, dropout and an L2 penalty passes, so does one whose ReLU
+# sits on its kink; a model with an activation whose backward pass is twice the true one fails, on the layer before
+# it and not on the one after.
 set -u
 nnplug=$1
 broken_plugins=$2
@@ -65,6 +66,37 @@ echo "$out"
 check "the stem, read by both paths of the first block" "stem \(conv2d\) +weight .* (pass|ok with kinks)" "$out"
 check "a projection shortcut" "layer1.0.downsample.0 \(conv2d\) +weight .* (pass|ok with kinks)" "$out"
 check "verdict on a graph" "gradient check passed" "$out"
+
+# Images with a blank border, as Fashion-MNIST's: behind a conv's zero initial bias the ReLU's input there is
+# exactly 0, a kink at the point itself. Backpropagation gives the slope on one side (the centred difference
+# averages both, at every h): the check sets the biases against the one-sided derivatives and passes.
+for n in $(seq 0 11); do
+  row=""
+  for y in 0 1 2 3 4 5; do for x in 0 1 2 3 4 5; do
+    if [ $y -ge 2 ] && [ $y -le 3 ] && [ $x -ge 2 ] && [ $x -le 3 ]; then row+="0.$(( (n * 7 + y * 3 + x) % 9 + 1 )),"; else row+="0,"; fi
+  done; done
+  echo "$row$((n % 3))"  # the label last
+done > "$work/bordered.csv"
+cat > "$work/bordered.json" <<SPEC
+{
+  "seed": 3,
+  "data": {"format": "csv", "path": "$work/bordered.csv", "sample_shape": [1, 6, 6]},
+  "layers": [
+    {"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": 1, "activation": "relu"},
+    {"type": "max_pool2d", "pool_size": 2},
+    {"type": "flatten"},
+    {"type": "dense", "units": 3}
+  ],
+  "loss": "softmax_cross_entropy",
+  "optimizer": "adam"
+}
+SPEC
+out=$("$nnplug" gradcheck "$work/bordered.json" 2>&1)
+rc=$?
+echo "$out"
+[ "$rc" -eq 0 ] || fail "gradcheck with a kink at the point exited $rc"
+check "the conv bias on a kink" "layers\[0\] \(conv2d\) +bias +2 .* (pass|ok with kinks) \(on a kink at 2 of them: a one-sided derivative\)" "$out"
+check "verdict with a kink at the point" "gradient check passed" "$out"
 
 cat > "$work/wrong.json" <<'SPEC'
 {

@@ -8,6 +8,8 @@
 #include <functional>
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_gradient_check.hpp"
 #include "test_support.hpp"
 
 namespace nnplug::test {
@@ -210,6 +212,61 @@ TEST(Loss, MeanSquaredErrorIsMeanOverEveryElement) {
   Tensor value = backend->empty(Shape{1}, DType::Float64);
   loss->compute(tensor(*backend, Shape{2, 2}, {1, 2, 3, 4}), tensor(*backend, Shape{2, 2}, {0, 0, 3, 2}), value, Tensor());
   EXPECT_DOUBLE_EQ(to_host<double>(value)[0], (1.0 + 4.0 + 0.0 + 4.0) / 4.0);
+}
+
+// The whole-model check: a ReLU whose input sits 3e-6 below zero. Its analytic gradient is 0; a step of 1e-5 on
+// the layer's weight or bias crosses the kink, so the centred difference there is far from 0 ("wrong"), while at
+// 1e-6 the kink is out of reach and the difference is exactly 0. The check measures such a coordinate again at a
+// smaller h and says so; at h = 1e-6 from the start there is nothing to measure again.
+TEST(ModelGradientCheck, ACoordinateThatCrossesAKinkIsMeasuredAgainAtASmallerStep) {
+  const Spec spec = parse_spec(R"({"layers": [{"type": "dense", "units": 1, "activation": "relu"}, {"type": "dense", "units": 2}]})",
+                               std::filesystem::temp_directory_path() / "spec.json");
+  auto model = build_model(spec, registry(), cpu_backend(), DType::Float64, Shape{1}, 3);
+  const auto parameters = model->layer(0).parameters();  // weight [1, 1], bias [1]
+  from_host(parameters[0]->value, std::vector<double>{1.0});
+  from_host(parameters[1]->value, std::vector<double>{-1.0 - 3e-6});
+  model->set_training(true);
+  const Dataset one{Shape{1}, SampleValues(std::vector<double>{1.0}), {0}, 2};
+  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
+
+  const auto at_1e5 = check_model_gradients(*model, *loss, one, GradientCheckSettings{1e-5, 10, false});
+  for (std::size_t t = 0; t < 2; ++t) {  // the first layer's weight and bias
+    EXPECT_EQ(at_1e5[t].kinks_crossed, 1) << at_1e5[t].parameter;
+    EXPECT_EQ(at_1e5[t].worst_error, 0.0) << at_1e5[t].parameter;
+    EXPECT_EQ(at_1e5[t].numeric, 0.0) << at_1e5[t].parameter;
+    EXPECT_DOUBLE_EQ(at_1e5[t].worst_step, 1e-6) << at_1e5[t].parameter;
+  }
+  for (std::size_t t = 2; t < at_1e5.size(); ++t) EXPECT_EQ(at_1e5[t].kinks_crossed, 0) << at_1e5[t].layer << " " << at_1e5[t].parameter;
+
+  const auto at_1e6 = check_model_gradients(*model, *loss, one, GradientCheckSettings{1e-6, 10, false});
+  for (const auto& c : at_1e6) {
+    EXPECT_EQ(c.kinks_crossed, 0) << c.layer << " " << c.parameter;
+    EXPECT_DOUBLE_EQ(c.worst_step, 1e-6) << c.layer << " " << c.parameter;
+  }
+}
+
+// On the kink itself (the ReLU's input exactly 0) no step helps: the centred difference is half the slope on the
+// right, backpropagation gives the slope on the left (0). The left one-sided difference is exactly 0 (the loss is
+// flat there), the right one is not: the check sets the gradient against the one it matches.
+TEST(ModelGradientCheck, AGradientOnAKinkIsSetAgainstTheOneSidedDerivatives) {
+  const Spec spec = parse_spec(R"({"layers": [{"type": "dense", "units": 1, "activation": "relu"}, {"type": "dense", "units": 2}]})",
+                               std::filesystem::temp_directory_path() / "spec.json");
+  auto model = build_model(spec, registry(), cpu_backend(), DType::Float64, Shape{1}, 3);
+  const auto parameters = model->layer(0).parameters();
+  from_host(parameters[0]->value, std::vector<double>{1.0});
+  from_host(parameters[1]->value, std::vector<double>{-1.0});
+  model->set_training(true);
+  const Dataset one{Shape{1}, SampleValues(std::vector<double>{1.0}), {0}, 2};
+  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
+
+  const auto checks = check_model_gradients(*model, *loss, one, GradientCheckSettings{1e-5, 10, false});
+  for (std::size_t t = 0; t < 2; ++t) {
+    EXPECT_EQ(checks[t].analytic, 0.0) << checks[t].parameter;
+    EXPECT_EQ(checks[t].at_a_kink, 1) << checks[t].parameter;
+    EXPECT_EQ(checks[t].numeric, 0.0) << checks[t].parameter;
+    EXPECT_EQ(checks[t].worst_error, 0.0) << checks[t].parameter;
+  }
+  for (std::size_t t = 2; t < checks.size(); ++t) EXPECT_EQ(checks[t].at_a_kink, 0) << checks[t].layer << " " << checks[t].parameter;
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace nnplug::cli {
 namespace {
 
 // Prints one pass; returns whether every tensor is at most "ok with kinks".
-bool report(const char* title, const std::vector<TensorCheck>& checks) {
+bool report(const char* title, const std::vector<TensorCheck>& checks, double step) {
   std::size_t width = 28;  // the longest label: a graph's module paths run long
   for (const auto& c : checks) width = std::max(width, c.layer.size());
   fmt::print("\n{}\n{:<{}} {:<10} {:>7} {:>12} {:>13} {:>13}  {}\n",
@@ -26,9 +26,14 @@ bool report(const char* title, const std::vector<TensorCheck>& checks) {
     const std::string verdict = gradient_verdict(c.worst_error);
     ok = ok && (verdict == "pass" || verdict == "ok with kinks");
     tiny = tiny || c.largest_gradient < 1e-10;
+    std::string notes;
+    if (c.kinks_crossed > 0)  // a kink within h at these coordinates: measured again at h/10 or h/100
+      notes += fmt::format(" (a kink within h at {} of them{})", c.kinks_crossed,
+                           c.worst_step != step ? fmt::format("; this row at h = {:g}", c.worst_step) : "");
+    if (c.at_a_kink > 0) notes += fmt::format(" (on a kink at {} of them: a one-sided derivative)", c.at_a_kink);
+    if (c.largest_gradient < 1e-10) notes += " (gradients below 1e-10)";
     fmt::print("{:<{}} {:<10} {:>7} {:12.3e} {:13.6e} {:13.6e}  {}{}\n",
-               c.layer, width, c.parameter, c.checked, c.worst_error, c.analytic, c.numeric, verdict,
-               c.largest_gradient < 1e-10 ? " (gradients below 1e-10)" : "");
+               c.layer, width, c.parameter, c.checked, c.worst_error, c.analytic, c.numeric, verdict, notes);
   }
   if (tiny)
     fmt::print("warning: some gradients are below 1e-10, where rounding dominates: check with more samples or another point\n");
@@ -69,13 +74,14 @@ int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path
   const Dataset samples = ex.train.head(args.samples);
   GradientCheckSettings settings;
   settings.step = args.step, settings.coordinates = args.coordinates, settings.regularization = false;
-  bool ok = report("data loss", check_model_gradients(*ex.model, *ex.loss, samples, settings));
+  bool ok = report("data loss", check_model_gradients(*ex.model, *ex.loss, samples, settings), args.step);
   if (ex.model->has_penalties()) {
     settings.regularization = true;
-    ok = report("data loss + penalties", check_model_gradients(*ex.model, *ex.loss, samples, settings)) && ok;
+    ok = report("data loss + penalties", check_model_gradients(*ex.model, *ex.loss, samples, settings), args.step) && ok;
   }
   fmt::print("\n{}\n", ok ? "gradient check passed (every relative error below 1e-4)"
-                            : "gradient check FAILED: a relative error above 1e-4 (try --step 1e-4 or 1e-6; if it stays, the gradient is wrong)");
+                            : "gradient check FAILED: a relative error above 1e-4 at h, h/10 and h/100: the gradient is wrong (or, "
+                              "where h is near rounding, try a larger --step such as 1e-4)");
   return ok ? 0 : 1;
 }
 

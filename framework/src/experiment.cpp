@@ -303,8 +303,8 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   // Fewer classes than outputs is legal (labels index the outputs), but in a spec's whole data set it is likely a slip.
   const auto outputs = ex.model->output_shape().numel();
   if (outputs > 1 && outputs > ex.train.num_classes && ex.train.num_classes > 0)
-    fmt::print(stderr, "warning: {}: the model outputs {} per sample but the data has {} classes; {} never a target\n", spec.where(),
-               ex.model->output_shape().str(), ex.train.num_classes,
+    fmt::print(stderr, "warning: {}: the model outputs {} per sample but the data has {} class{}; {} never a target\n", spec.where(),
+               ex.model->output_shape().str(), ex.train.num_classes, ex.train.num_classes == 1 ? "" : "es",
                outputs - 1 == ex.train.num_classes ? fmt::format("output {} is", outputs - 1)
                                                    : fmt::format("outputs {} to {} are", ex.train.num_classes, outputs - 1));
   return ex;
