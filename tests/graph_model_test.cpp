@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -57,6 +58,14 @@ std::vector<std::string> passing_through(const Model& model) {
   for (std::size_t i = 0; i < model.size(); ++i)
     if (const auto* a = dynamic_cast<const ActivationLayer*>(&model.layer(i)); a && a->passes_through()) passing.push_back(model.label(i));
   return passing;
+}
+
+// The line of a summary that starts with `start`, or "".
+std::string summary_line(const std::string& summary, const std::string& start) {
+  std::istringstream lines(summary);
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with(start)) return line;
+  return "";
 }
 
 std::vector<std::string> parameter_names(const Model& model) {
@@ -243,6 +252,20 @@ TEST(GraphSpec, BlocksNameParametersAsPyTorchModules) {
   EXPECT_NE(expanded.find("layer2.0.sum (add)"), std::string::npos) << expanded;
   EXPECT_NE(expanded.find("layer2.0.bn2, layer2.0.downsample.1"), std::string::npos) << expanded;
   EXPECT_NE(expanded.find("layer1.0.bn2, relu"), std::string::npos) << expanded;  // the identity shortcut reads the block's input
+  // An input inside a folded block is named by its instance's row; one without a name by its row's label.
+  EXPECT_TRUE(summary_line(folded, "avgpool").ends_with(" layer3.1 (basic)")) << folded;
+  EXPECT_TRUE(summary_line(expanded, "avgpool").ends_with(" layer3.1.relu_out")) << expanded;
+}
+
+TEST(GraphSpec, TheSummaryNamesAnUnnamedInputByItsRow) {
+  auto model = build(graph_spec(R"([{"name": "h", "type": "dense", "units": 4, "activation": "relu"}, {"name": "g", "type": "dense", "units": 4},
+                                    {"name": "sum", "type": "add", "inputs": ["h", "g"]}, {"type": "dense", "units": 4}, {"type": "dense", "units": 2}])"),
+                     Shape{3});
+  const std::string summary = model->summary();
+  EXPECT_TRUE(summary_line(summary, "g (dense)").ends_with(" h (dense) relu")) << summary;
+  EXPECT_TRUE(summary_line(summary, "sum (add)").ends_with(" h (dense) relu, g")) << summary;
+  EXPECT_TRUE(summary_line(summary, "layers[3] (dense)").ends_with(" sum")) << summary;
+  EXPECT_TRUE(summary_line(summary, "layers[4] (dense)").ends_with(" layers[3] (dense)")) << summary;
 }
 
 // One basic block with a projection shortcut, in float64 and training mode, initialised from PyTorch's state_dict:

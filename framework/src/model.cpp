@@ -375,6 +375,14 @@ std::string Model::summary(bool expand) const {
     return fmt::format("{:<{}}{:<20}{:<12}{}\n", label, width, shape, parameters, inputs);
   };
   std::string out = row("layer", "output shape", "parameters", "inputs") + row("input", input_shape_.str(), "0", "");
+  // An input as the rows above name it: its row's label (a name where the label starts with it), or the folded
+  // block instance it lies in. Not the node's index, which no row shows.
+  auto row_of = [&](std::size_t node) -> std::string {
+    if (node == kInput) return "input";
+    const Entry& in = layers_[node];
+    if (!expand && !in.group.empty()) return in.group;
+    return in.label.starts_with(in.name + " (") ? in.name : in.label;
+  };
   auto parameters_of = [](const Entry& entry) {
     std::int64_t n = 0;
     for (Parameter* p : entry.layer->parameters()) n += p->value.numel();
@@ -391,7 +399,7 @@ std::string Model::summary(bool expand) const {
       continue;
     }
     std::vector<std::string> inputs;
-    for (const std::size_t in : entry.inputs) inputs.push_back(in == kInput ? "input" : node_name(in));
+    for (const std::size_t in : entry.inputs) inputs.push_back(row_of(in));
     out += row(entry.label, entry.output.str(), fmt::format("{}", parameters_of(entry)), fmt::format("{}", fmt::join(inputs, ", ")));
   }
   const auto trainable = parameter_count(true), total = parameter_count(false);
