@@ -150,6 +150,28 @@ TEST_F(Callbacks, ANanLossNamesWhereTheFirstNonFiniteValueAppeared) {
   }
 }
 
+// Weights of 1e30 and lr 0: the training samples (about 1) give logits near 1e30, finite in float32; validation
+// samples of 1e30 give products of 1e60, an infinity, and a NaN loss.
+TEST_F(Callbacks, ANonFiniteValidationLossStopsTraining) {
+  Spec spec = xor_spec(dir_, "[]");
+  spec.set(R"(layers=[{"type": "dense", "units": 2}])");
+  spec.set("optimizer.lr=0");
+  auto ex = build_experiment(spec, registry());
+  ex.fit.progress = false;
+  for (Parameter* p : ex.model->parameters(false)) from_host(p->value, std::vector<double>(static_cast<std::size_t>(p->value.numel()), 1e30));
+  Dataset overflowing = ex.validation;
+  overflowing.x.visit([](auto& values) {
+    for (auto& v : values) v = 1e30f;
+  });
+  try {
+    Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &overflowing, ex.fit);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "epoch 1: the validation loss is nan though the weights are finite: the model's outputs overflow on "
+                                     "validation samples; lower the learning rate or check the data");
+  }
+}
+
 }  // namespace
 }  // namespace nnplug::test
 

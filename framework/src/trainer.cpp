@@ -13,6 +13,11 @@
 
 namespace nnplug {
 
+namespace {
+// A loss for a message: "nan", not "-nan" (a NaN's sign bit says nothing to the user).
+double unsigned_nan(double v) { return std::isnan(v) ? std::fabs(v) : v; }
+}  // namespace
+
 std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::int64_t width) {
   std::vector<float> values(labels.size() * static_cast<std::size_t>(width), 0.0f);
   for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -228,7 +233,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       correct += scores.correct;
       if (!std::isfinite(loss)) {
         const std::string where = shard.size() > 0 ? model_.first_non_finite(x_) : "";
-        throw Error(fmt::format("epoch {}, batch {}: the loss is {}{}; lower the learning rate or check the data", epoch, b + 1, loss,
+        throw Error(fmt::format("epoch {}, batch {}: the loss is {}{}; lower the learning rate or check the data", epoch, b + 1, unsigned_nan(loss),
                                 where.empty() ? "" : fmt::format(" (the first non-finite value: {})", where)));
       }
       if (options.schedule) {
@@ -270,6 +275,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (validation && validation->size() > 0) {
       record.validation = evaluate(*validation, bs);
       record.has_validation = true;
+      // Finite weights can still overflow on other samples; a NaN would then reach the history, early stopping's
+      // and a checkpoint's comparisons, and a search's ranking.
+      if (!std::isfinite(record.validation.loss))
+        throw Error(fmt::format("epoch {}: the validation loss is {} though the weights are finite: the model's outputs overflow on "
+                                "validation samples; lower the learning rate or check the data", epoch, unsigned_nan(record.validation.loss)));
     }
     record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.push_back(record);
