@@ -73,11 +73,18 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
     std::fflush(stdout);
   };
   auto on_round = [&](int round, const std::vector<Trial>& ranked, const std::vector<SearchDimension>& next) {
-    fmt::print("\nround {}: the best {} trials\n{:>4} {:>12} {:>10} {:>12}  {}\n",
-               round, settings.top, "rank", "val_accuracy", "val_loss", "train_acc", "values");
-    for (int i = 0; i < settings.top && i < static_cast<int>(ranked.size()); ++i) {
+    // The ranking puts diverged trials last: the best ones are the scored ones among the first `top`.
+    int shown = 0;
+    while (shown < settings.top && shown < static_cast<int>(ranked.size()) && ranked[static_cast<std::size_t>(shown)].ok()) ++shown;
+    if (shown == 0) {  // nothing to narrow the ranges to
+      fmt::print("\nround {}: every trial diverged; the ranges stay as they were\n\n", round);
+      std::fflush(stdout);
+      return;
+    }
+    fmt::print("\nround {}: the best {} trial{}\n{:>4} {:>12} {:>10} {:>12}  {}\n", round, shown, shown == 1 ? "" : "s", "rank",
+               "val_accuracy", "val_loss", "train_acc", "values");
+    for (int i = 0; i < shown; ++i) {
       const Trial& t = ranked[static_cast<std::size_t>(i)];
-      if (!t.ok()) break;
       fmt::print("{:>4} {:12.4f} {:10.4f} {:12.4f}  {}\n",
                  i + 1, t.validation.accuracy, t.validation.loss, t.train.accuracy, values_text(dims, t).c_str());
     }

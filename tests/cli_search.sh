@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# nnplug search's tables: fewer trials than "top" ranks the trials there are, and a range where every trial
+# diverges says so and keeps the ranges (there is nothing to narrow them to).
+set -u
+nnplug=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
+check() {  # check "description" "expected fragment" "text"
+  if [[ "$3" != *"$2"* ]]; then fail "$1: expected '$2' in:"; echo "$3"; else echo "ok: $1"; fi
+}
+
+cat > "$work/spec.json" <<'SPEC'
+{
+  "seed": 3,
+  "data": {"format": "gaussian_blobs", "samples": 200, "centers": 3, "features": 8, "validation_split": 0.2},
+  "layers": [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dense", "units": 3}],
+  "loss": "softmax_cross_entropy",
+  "optimizer": {"type": "sgd", "lr": 0.01},
+  "training": {"epochs": 2, "batch_size": 32},
+  "search": {"trials": 3, "epochs": 1, "top": 5, "parameters": {"optimizer.lr": "log:1e-3:1e-1"}}
+}
+SPEC
+out=$("$nnplug" search "$work/spec.json" 2>&1) || fail "search exited $?"
+check "three trials of a top five" "round 1: the best 3 trials" "$out"
+[ "$(grep -Ec '^ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+  optimizer.lr' <<<"$out")" -eq 3 ] && echo "ok: three ranked rows" || fail "not three ranked rows"
+check "narrowed" "narrowed ranges for a further search:" "$out"
+
+# A learning rate of 1e4 to 1e5 makes the loss overflow in the first epoch.
+out=$("$nnplug" search "$work/spec.json" --set 'search.parameters={"optimizer.lr": "log:1e4:1e5"}' 2>&1) || fail "search exited $?"
+[ "$(grep -c "diverged$" <<<"$out")" -eq 3 ] && echo "ok: three trials diverged" || fail "not three diverged trials"
+check "every trial diverged" "round 1: every trial diverged; the ranges stay as they were" "$out"
+[[ "$out" == *"narrowed ranges"* ]] && fail "ranges narrowed from no trial" || echo "ok: no narrowed ranges"
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]
