@@ -1,6 +1,7 @@
 #include "dlpack_view.hpp"
 
 #include <dlpack/dlpack.h>
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <cstdlib>
@@ -39,10 +40,7 @@ class TensorView {
   // The consumer's stream is not waited on: the backend finishes its work first, so the memory is ready on any.
   py::capsule dlpack(const py::object& /*stream*/) const {
     const py::tuple where = device();
-    if (tensor_.dtype() != DType::Float32 && tensor_.dtype() != DType::Float64)
-      throw py::type_error(fmt::format("DLPack export of {} tensors is not supported", dtype_name(tensor_.dtype())));
-    if (!tensor_.row_major())  // parameters never are; channel blocks have no strides to describe them
-      throw py::type_error(fmt::format("DLPack export of {} is not supported: its elements are not in row-major order", tensor_.describe()));
+    check_exportable("DLPack");
     tensor_.backend().synchronize();
     auto* out = new Export{tensor_, std::vector<std::int64_t>(tensor_.shape().begin(), tensor_.shape().end())};
     DLTensor& t = out->managed.dl_tensor;
@@ -63,19 +61,48 @@ class TensorView {
     });
   }
 
+  // numpy.asarray(view) and every NumPy function: an array over the memory (no copy; writes reach the parameter,
+  // as through a PyTorch state_dict's tensors; numpy.from_dlpack's would be read-only), cast when a dtype is asked
+  // for. NumPy reads host memory only, so a CUDA tensor says how to get its values instead of failing inside NumPy.
+  py::object array(const py::object& self, const py::object& dtype) const {
+    if (device()[0].cast<int>() != kDLCPU)
+      throw py::type_error(fmt::format("{} lies on {}, which NumPy cannot read: copy it with torch.from_dlpack(view).cpu().numpy()",
+                                       tensor_.describe(), tensor_.backend().device()));
+    check_exportable("NumPy");
+    tensor_.backend().synchronize();
+    const std::vector<py::ssize_t> dims(tensor_.shape().begin(), tensor_.shape().end());
+    py::array values = tensor_.dtype() == DType::Float32 ? py::array(py::array_t<float>(dims, static_cast<float*>(tensor_.data()), self))
+                                                         : py::array(py::array_t<double>(dims, static_cast<double*>(tensor_.data()), self));
+    return dtype.is_none() ? values : values.attr("astype")(dtype, py::arg("copy") = false);
+  }
+
+  std::string repr() const {
+    return fmt::format("TensorView(shape={}, dtype={}, backend={})", tensor_.shape().str(), dtype_name(tensor_.dtype()), tensor_.backend().name());
+  }
+
   std::vector<std::int64_t> shape() const { return {tensor_.shape().begin(), tensor_.shape().end()}; }
   std::string dtype() const { return dtype_name(tensor_.dtype()); }
 
  private:
+  void check_exportable(const char* to) const {
+    if (tensor_.dtype() != DType::Float32 && tensor_.dtype() != DType::Float64)
+      throw py::type_error(fmt::format("{} export of {} tensors is not supported", to, dtype_name(tensor_.dtype())));
+    if (!tensor_.row_major())  // parameters never are; channel blocks have no strides to describe them
+      throw py::type_error(fmt::format("{} export of {} is not supported: its elements are not in row-major order", to, tensor_.describe()));
+  }
+
   Tensor tensor_;
 };
 
 }  // namespace
 
 void bind_tensor_view(py::module_& m) {
-  py::class_<TensorView>(m, "TensorView", "A parameter's memory, for torch.from_dlpack or numpy.from_dlpack (no copy)")
+  py::class_<TensorView>(m, "TensorView", "A parameter's memory, for torch.from_dlpack, numpy.from_dlpack or numpy.asarray (no copy)")
       .def("__dlpack__", &TensorView::dlpack, py::arg("stream") = py::none())
       .def("__dlpack_device__", &TensorView::device)
+      .def("__array__", [](const py::object& self, const py::object& dtype) { return self.cast<const TensorView&>().array(self, dtype); },
+           py::arg("dtype") = py::none())
+      .def("__repr__", &TensorView::repr)
       .def_property_readonly("shape", &TensorView::shape)
       .def_property_readonly("dtype", &TensorView::dtype);
 }

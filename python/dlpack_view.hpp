@@ -7,7 +7,7 @@
 
 namespace nnplug::python {
 
-// Adds the class TensorView (with __dlpack__ and __dlpack_device__) to the module.
+// Adds the class TensorView (with __dlpack__, __dlpack_device__ and __array__) to the module.
 void bind_tensor_view(pybind11::module_& m);
 // A TensorView of the tensor (float32 or float64, contiguous, on the CPU or CUDA backend).
 pybind11::object tensor_view(const Tensor& tensor);

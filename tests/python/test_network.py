@@ -269,6 +269,25 @@ def test_state_dict_views_parameters_without_a_copy():
     np.testing.assert_array_equal(weight, 0.5)  # the view sees what was loaded
 
 
+def test_numpy_reads_and_writes_a_state_dict_view_as_an_array():
+    net = small_network()
+    net.build([4])
+    state = net.state_dict()
+    assert repr(state["h.weight"]) == "TensorView(shape=[16, 4], dtype=float32, backend=cpu)"
+    rng = np.random.default_rng(3)
+    weights = {name: rng.normal(size=view.shape) for name, view in state.items()}
+    for name, view in state.items():
+        np.asarray(view)[...] = weights[name]  # Keras' set_weights, through the view
+    assert np.asarray(state["h.bias"], dtype=np.float64).dtype == np.float64
+    x = rng.normal(size=(5, 4)).astype(np.float32)
+    hidden = np.tanh(x @ weights["h.weight"].T + weights["h.bias"])
+    logits = hidden @ weights["out.weight"].T + weights["out.bias"]
+    np.testing.assert_allclose(net.predict(x, output="logits"), logits, rtol=1e-5, atol=1e-5)
+    kept = np.asarray(state["out.bias"])
+    del net, state
+    np.testing.assert_array_equal(kept, weights["out.bias"].astype(np.float32))  # the memory outlives the network
+
+
 def test_load_state_dict_checks_everything_before_writing():
     net = small_network()
     net.build([4])
