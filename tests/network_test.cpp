@@ -216,6 +216,17 @@ TEST(Network, MisuseSaysWhatToCallFirst) {
   EXPECT_NE(error_of([&] { Network bad(nn::Sequential{nn::Dense(0)}, registry()); bad.build(Shape{4}); }).find("units"), std::string::npos);
 }
 
+// As Keras refuses a layer when the model is written: the layers are made when the network is, before any shape.
+TEST(Network, ABadLayerIsRefusedWhenTheNetworkIsMade) {
+  EXPECT_EQ(error_of([&] { Network bad(nn::Sequential{nn::Dense(16), nn::Dense(0)}, registry()); }),
+            "the network's spec: layers[1] (dense): parameter 'units' must be >= 1, got 0");
+  const std::string unknown = error_of([&] { Network bad(nn::Sequential{nn::Layer("no_such_layer")}, registry()); });
+  EXPECT_TRUE(unknown.starts_with("the network's spec: layers[0] (no_such_layer): unknown layer 'no_such_layer'; layers and activations available: "))
+      << unknown;
+  const std::string graph = error_of([&] { Network bad(nn::Sequential{nn::Dense(4).inputs({"nowhere"})}, registry()); });
+  EXPECT_NE(graph.find("nowhere"), std::string::npos) << graph;
+}
+
 // A NaN in the first layer's input is made 0 by a ReLU fused into the product (oneDNN's), so the loss stays finite
 // while the weight gradient takes the NaN into every weight: arrays are refused on the way in, naming the value.
 TEST(Network, NaNsAndInfinitiesInTheDataAreRefusedNamingTheSample) {

@@ -173,35 +173,43 @@ std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const s
   return samples;
 }
 
+namespace {
+// A spec node's layer (or activation) and its penalties and constraints, made by their plugins.
+ModelNode create_node(const SpecNode& node, const Registry& registry) {
+  const Params params(node.owner, node.layer);
+  std::vector<Attachment> attachments;
+  for (const auto& [key, value] : node.attachments) {
+    const bool constraint = key.ends_with("_constraint");
+    auto regularizer = registry.create_regularizer(Params(fmt::format("{} {}", node.owner, key), value));
+    const auto role = constraint ? RegularizerRole::Constraint : RegularizerRole::Penalty;
+    if (regularizer->role() != role)
+      throw InvalidArgument(fmt::format("{}: {} takes a {}, and {} is a {}", node.owner, key, constraint ? "constraint" : "penalty",
+                                        regularizer->type(), constraint ? "penalty" : "constraint"));
+    attachments.push_back({key.substr(0, key.rfind('_')), std::move(regularizer)});
+  }
+  const std::string type = params.type();
+  std::shared_ptr<Layer> layer;
+  if (registry.has(PluginKind::Layer, type)) {
+    layer = registry.create_layer(params);
+  } else if (registry.has(PluginKind::Activation, type)) {
+    layer = std::make_shared<ActivationLayer>(registry.create_activation(params));
+  } else {
+    auto known = registry.names(PluginKind::Layer);
+    for (auto& n : registry.names(PluginKind::Activation)) known.push_back(std::move(n));
+    throw PluginError(fmt::format("{}: unknown layer '{}'; layers and activations available: {}", node.owner, type, name_list(known)));
+  }
+  return ModelNode{std::move(layer), node.label, node.name, node.inputs, std::move(attachments), node.group};
+}
+}  // namespace
+
 void add_layers(const Spec& spec, const Registry& registry, Model& model) {
   const SpecGraph graph = expand_layers(spec);
   for (const auto& warning : graph.warnings) fmt::print(stderr, "warning: {}\n", warning);
-  for (const SpecNode& node : graph.nodes) {
-    const Params params(node.owner, node.layer);
-    std::vector<Attachment> attachments;
-    for (const auto& [key, value] : node.attachments) {
-      const bool constraint = key.ends_with("_constraint");
-      auto regularizer = registry.create_regularizer(Params(fmt::format("{} {}", node.owner, key), value));
-      const auto role = constraint ? RegularizerRole::Constraint : RegularizerRole::Penalty;
-      if (regularizer->role() != role)
-        throw InvalidArgument(fmt::format("{}: {} takes a {}, and {} is a {}", node.owner, key, constraint ? "constraint" : "penalty",
-                                          regularizer->type(), constraint ? "penalty" : "constraint"));
-      attachments.push_back({key.substr(0, key.rfind('_')), std::move(regularizer)});
-    }
-    const std::string type = params.type();
-    std::shared_ptr<Layer> layer;
-    if (registry.has(PluginKind::Layer, type)) {
-      layer = registry.create_layer(params);
-    } else if (registry.has(PluginKind::Activation, type)) {
-      layer = std::make_shared<ActivationLayer>(registry.create_activation(params));
-    } else {
-      auto known = registry.names(PluginKind::Layer);
-      for (auto& n : registry.names(PluginKind::Activation)) known.push_back(std::move(n));
-      throw PluginError(fmt::format("{}: unknown layer '{}'; layers and activations available: {}", node.owner, type,
-                                    name_list(known)));
-    }
-    model.add(ModelNode{std::move(layer), node.label, node.name, node.inputs, std::move(attachments), node.group});
-  }
+  for (const SpecNode& node : graph.nodes) model.add(create_node(node, registry));
+}
+
+void check_layers(const Spec& spec, const Registry& registry) {
+  for (const SpecNode& node : expand_layers(spec).nodes) (void)create_node(node, registry);
 }
 
 Params plugin_option(const std::string& option, const std::string& value) {

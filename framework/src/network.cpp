@@ -57,7 +57,12 @@ const Registry& load_plugins(const std::vector<std::filesystem::path>& folders) 
   return *registry;
 }
 
-Network::Network(Spec spec, const Registry& registry) : spec_(std::move(spec)), registry_(&registry) { read_compile_sections(); }
+// The layers are made and dropped here, as Keras makes them when the model is written: a mistake in them is
+// found now rather than at the first fit().
+Network::Network(Spec spec, const Registry& registry) : spec_(std::move(spec)), registry_(&registry) {
+  read_compile_sections();
+  check_layers(spec_, *registry_);
+}
 
 Network::Network(const nn::Sequential& layers, const Registry& registry)
     : Network(Spec{std::filesystem::current_path() / "network.json", {{"layers", layers.json()}}, "the network's spec"}, registry) {}

@@ -194,6 +194,13 @@ def test_misuse_says_what_to_call_first():
         net.predict(x, output="logits")
 
 
+def test_a_bad_layer_is_refused_when_the_network_is_made_as_in_keras():
+    with pytest.raises(nnplug.PluginError, match=r"layers\[0\] \(nope\): unknown layer 'nope'"):
+        nnplug.Network({"layers": [{"type": "nope"}]})
+    with pytest.raises(nnplug.InvalidArgument, match=r"layers\[1\] \(dense\): parameter 'units' must be an integer, got \"x\""):
+        nnplug.Network(nnplug.Sequential([nnplug.Dense(4), nnplug.Dense("x")]))
+
+
 def test_a_callback_that_raises_stops_fit_with_its_exception():
     x, y = blobs()
     net = small_network()

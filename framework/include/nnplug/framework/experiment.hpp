@@ -65,6 +65,9 @@ std::vector<std::string> read_class_names(const Params& data);
 // Appends the spec's "layers" to the model: each names a layer plugin, or an activation plugin used as a layer;
 // a layer's "activation" field appends that activation after it.
 void add_layers(const Spec& spec, const Registry& registry, Model& model);
+// Makes every layer of the spec's "layers" and drops it: what add_layers would refuse (an unknown type, a parameter
+// out of range, a bad graph) is refused before any sample shape is known.
+void check_layers(const Spec& spec, const Registry& registry);
 // The spec's layers on `backend`, built for per-sample `input` (shape errors name the spec file).
 std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, std::shared_ptr<Backend> backend, DType dtype,
                                    const Shape& input, std::uint64_t seed);
