@@ -134,17 +134,24 @@ TEST(SpecSet, AnOverrideNamesWhatIsWrongWithItsPathAndCreatesMissingSections) {
     }
     return std::string("(set)");
   };
-  for (const char* index : {"x", "-1", "1abc", ""})
+  for (const char* index : {"x", "1abc", "", "-"})
     EXPECT_EQ(error_of(fmt::format("layers.{}.units=3", index)),
               fmt::format("--set layers.{}.units: 'layers.{}' indexes an array; use a whole number", index, index));
-  EXPECT_EQ(error_of("layers.5.units=3"), "--set layers.5.units: 'layers.5' is past the end (1 entries)");
+  EXPECT_EQ(error_of("layers.5.units=3"), "--set layers.5.units: 'layers.5' is past the end (1 entry)");
   EXPECT_EQ(error_of("layers.0.units.x=3"), "--set layers.0.units.x: 'layers.0.units.x' is inside a value, not an object");
   EXPECT_EQ(error_of("search.trials=3"), "(set)");
   EXPECT_EQ(spec.json["search"]["trials"], 3);
   // A layer as messages name it: "layers[0]" is "layers.0".
   EXPECT_EQ(error_of("layers[0].units=7"), "(set)");
   EXPECT_EQ(spec.json["layers"][0]["units"], 7);
-  EXPECT_EQ(error_of("layers[3].units=7"), "--set layers[3].units: 'layers.3' is past the end (1 entries)");
+  EXPECT_EQ(error_of("layers[3].units=7"), "--set layers[3].units: 'layers.3' is past the end (1 entry)");
+  // As in Python, -1 is the last entry.
+  spec.json["layers"].push_back({{"type", "dense"}, {"units", 2}});
+  EXPECT_EQ(error_of("layers[-1].units=9"), "(set)");
+  EXPECT_EQ(spec.json["layers"][1]["units"], 9);
+  EXPECT_EQ(error_of("layers.-2.units=8"), "(set)");
+  EXPECT_EQ(spec.json["layers"][0]["units"], 8);
+  EXPECT_EQ(error_of("layers[-3].units=7"), "--set layers[-3].units: 'layers.-3' is past the start (2 entries)");
 }
 
 TEST_F(SpecTest, InvalidJsonNamesFileLineAndColumn) {

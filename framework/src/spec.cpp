@@ -44,11 +44,14 @@ void Spec::set(const std::string& assignment) {
   std::string part, walked;
   std::vector<std::string> keys;
   for (std::string k; std::getline(parts, k, '.');) {
-    // "layers[0]", as messages name a layer, is "layers.0": each trailing [digits] is an index of its own.
+    // "layers[0]", as messages name a layer, is "layers.0": each trailing [digits] is an index of its own, and
+    // [-1], as in Python, the last entry.
     std::vector<std::string> indices;
-    for (auto open = k.rfind('['); open != std::string::npos && k.back() == ']' && open + 2 < k.size() &&
-                                   k.find_first_not_of("0123456789", open + 1) == k.size() - 1;
-         open = k.rfind('[')) {
+    auto index_opens_at = [&k](std::size_t open) {
+      const std::size_t digits = open + 1 + (open + 1 < k.size() && k[open + 1] == '-');
+      return digits + 1 < k.size() && k.find_first_not_of("0123456789", digits) == k.size() - 1;
+    };
+    for (auto open = k.rfind('['); open != std::string::npos && k.back() == ']' && index_opens_at(open); open = k.rfind('[')) {
       indices.insert(indices.begin(), k.substr(open + 1, k.size() - open - 2));
       k.erase(open);
     }
@@ -59,13 +62,15 @@ void Spec::set(const std::string& assignment) {
     const std::string& key = keys[i];
     walked = i == 0 ? key : fmt::format("{}.{}", walked, key);
     if (node->is_array()) {
-      std::size_t index = 0;
+      std::int64_t index = 0;
       const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), index);
-      if (ec != std::errc() || end != key.data() + key.size() || key.empty())  // "1abc", "-1" and "" are no index
+      if (ec != std::errc() || end != key.data() + key.size() || key.empty())  // "1abc" and "" are no index
         throw InvalidArgument(fmt::format("--set {}: '{}' indexes an array; use a whole number", path_text, walked));
-      if (index >= node->size())
-        throw InvalidArgument(fmt::format("--set {}: '{}' is past the end ({} entries)", path_text, walked, node->size()));
-      node = &(*node)[index];
+      const auto size = static_cast<std::int64_t>(node->size());
+      if (index >= size || index < -size)
+        throw InvalidArgument(fmt::format("--set {}: '{}' is past the {} ({} entr{})", path_text, walked, index < 0 ? "start" : "end", size,
+                                          size == 1 ? "y" : "ies"));
+      node = &(*node)[static_cast<std::size_t>(index < 0 ? index + size : index)];
     } else {
       if (node->is_null()) *node = Params::Json::object();  // a section the spec does not have yet
       if (node->is_string()) *node = Params::Json{{"type", node->get<std::string>()}};  // "adam" -> {"type": "adam"}
