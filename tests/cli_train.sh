@@ -24,6 +24,14 @@ check "epoch line with validation" "epoch 1/1  loss " "$out"
 check "validation scores" "val_accuracy " "$out"
 check "test score" "test: loss " "$out"
 
+# Threads as PyTorch takes them: OMP_NUM_THREADS, else the cores the process may run on (taskset), unless the
+# backend's "threads" says otherwise.
+first_line() { "$nnplug" train "$spec" --epochs 1 --limit-train 300 --no-progress "$@" 2>&1 | head -1; }
+check "OMP_NUM_THREADS" ", 1 thread)" "$(OMP_NUM_THREADS=1 first_line)"
+check "the cores taskset allows" ", 1 thread)" \
+  "$(unset OMP_NUM_THREADS; taskset -c 0 "$nnplug" train "$spec" --epochs 1 --limit-train 300 --no-progress 2>&1 | head -1)"
+check "the backend's threads first" ", 3 threads)" "$(OMP_NUM_THREADS=1 first_line --backend '{"type": "cpu", "threads": 3}')"
+
 out=$("$nnplug" plugins 2>&1)
 rc=$?
 [ "$rc" -eq 0 ] || { echo "FAIL: plugins exited $rc"; failures=$((failures + 1)); }

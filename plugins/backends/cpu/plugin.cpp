@@ -1,8 +1,11 @@
 // The entry points of one CPU backend variant. Every variant registers the name "cpu"; the loader keeps the
 // highest-priority variant whose probe finds the instruction set it was compiled for.
 #include <omp.h>
+#include <sched.h>
 
+#include <charconv>
 #include <cstdlib>
+#include <string_view>
 #include <thread>
 
 #include "cpu_backend.hpp"
@@ -14,13 +17,33 @@ namespace nnplug::cpu {
 const char* variant_name() { return NNPLUG_CPU_VARIANT; }
 }  // namespace nnplug::cpu
 
+namespace {
+
+// The threads when the spec gives none, as PyTorch chooses them: OMP_NUM_THREADS where it is set (its first value,
+// libgomp's outer level), else the cores this process may run on (taskset, a container's or a batch system's
+// cpuset: not every core of the machine), shared with the ranks of a data-parallel run on the same host (Open MPI
+// says how many there are).
+std::int64_t default_threads() {
+  if (const char* omp = std::getenv("OMP_NUM_THREADS")) {
+    const std::string_view text(omp);
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && n >= 1 && n <= 1024 && (end == text.data() + text.size() || *end == ',')) return n;
+  }
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  const int cores = sched_getaffinity(0, sizeof(allowed), &allowed) == 0 ? CPU_COUNT(&allowed)
+                                                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const char* local_ranks = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  const auto sharing = std::max(1L, local_ranks ? std::strtol(local_ranks, nullptr, 10) : 1L);
+  return std::max<std::int64_t>(1, cores / sharing);
+}
+
+}  // namespace
+
 NNPLUG_PLUGIN("cpu_" NNPLUG_CPU_VARIANT, "0.1.0", "backend:cpu", NNPLUG_CPU_PRIORITY) {
   registrar.add_backend("cpu", [](const nnplug::Params& p) {
-    // Ranks of a data-parallel run that share this host share its cores (Open MPI says how many there are).
-    const char* local_ranks = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
-    const auto sharing = std::max(1L, local_ranks ? std::strtol(local_ranks, nullptr, 10) : 1L);
-    const auto hw = std::max<std::int64_t>(1, std::max(1u, std::thread::hardware_concurrency()) / sharing);
-    const auto threads = p.integer("threads", hw, 1, 1024);
+    const auto threads = p.integer("threads", default_threads(), 1, 1024);
     const bool flush_denormals = p.boolean("flush_denormals", true);
     // "bfloat16": float32 matrix products and convolutions read their inputs in bfloat16, as PyTorch's autocast.
     const bool bfloat16 = nnplug::backends::asks_for_bfloat16(p);
