@@ -1,5 +1,6 @@
 // Fuzz target: the CSV reader on arbitrary text. The first byte picks the label column (last, first, second, or
-// the header's column named "label") and whether rows without labels are expected (inputs to predict). Any input
+// the header's column named "label"), whether rows without labels are expected (inputs to predict) and whether
+// labels may be class names ("a", "b"). Any input
 // must either be read into a consistent data set or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
@@ -12,7 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  const nnplug::CsvLabelColumn label = data[0] % 4 == 3 ? nnplug::CsvLabelColumn(std::string("label")) : nnplug::CsvLabelColumn(data[0] % 4 - 1);
+  nnplug::CsvLabelColumn label = data[0] % 4 == 3 ? nnplug::CsvLabelColumn(std::string("label")) : nnplug::CsvLabelColumn(data[0] % 4 - 1);
+  if (data[0] & 0x80) label.class_names = {"a", "b"};
   const std::int64_t features = (data[0] / 4) % 4;
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
   try {

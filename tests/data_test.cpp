@@ -111,6 +111,28 @@ TEST_F(CsvTest, TheLabelColumnMayBeNamedAsTheHeaderNamesIt) {
             fmt::format("{}:1: the label column is named 'class', but the first row is data, not a header", path_.string()));
 }
 
+// As pandas and spreadsheets write them: labels by name (read through the data section's class_names, in its
+// order), a UTF-8 byte order mark before the header (to_csv(encoding="utf-8-sig"), Excel), and what is refused
+// with a hint: a missing value (an empty field, pandas' NaN) and a file separated by semicolons.
+TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
+  write("\xEF\xBB\xBFspecies,a\ncat,1.5\n\"dog\",2\n1,3\n");
+  CsvLabelColumn label(std::string("species"));
+  label.class_names = {"dog", "cat"};
+  const Dataset d = read_csv(path_, label);
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{1, 0, 1}));  // a number is still an index
+  EXPECT_EQ(d.x, (std::vector<float>{1.5f, 2.0f, 3.0f}));
+  EXPECT_EQ(d.num_classes, 2);
+  label.class_names = {"dog", "cow"};
+  EXPECT_EQ(error_of(label), fmt::format("{}:2: label 'cat' is none of the class_names (dog, cow)", path_.string()));
+  EXPECT_EQ(error_of(std::string("species")),
+            fmt::format("{}:2: column 1 ('cat') is not a number (labels by name need the data section's class_names)", path_.string()));
+  write("a,b,label\n1,,0\n");
+  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 is empty: a missing value, which nnplug does not fill; fill or drop it first", path_.string()));
+  write("a;b;label\n1;2;0\n");
+  EXPECT_EQ(error_of(), fmt::format("{}:1: needs at least one feature and a label (the line is one field: separated by ';'? nnplug reads commas)",
+                                    path_.string()));
+}
+
 TEST_F(CsvTest, AFloat64ModelGetsTheValuesParsedInDouble) {
   write("0.1,1e-300,1\n");
   EXPECT_EQ(read_csv(path_, -1, 0, DType::Float64).x, (std::vector<double>{0.1, 1e-300}));
@@ -174,6 +196,14 @@ TEST_F(CsvTest, ASpecNamesTheLabelColumnByIndexOrByName) {
     EXPECT_EQ(std::string(e.what()), fmt::format("{}: data: parameter 'label_column' must be a column's index (negative counts from the end) or its "
                                                   "name in the header, got [0]", (path_.parent_path() / "spec.json").string()));
   }
+  // Labels by name, through class_names; a name listed twice would make a label ambiguous.
+  write("label,x\nyes,10\nno,20\n");
+  Spec named = spec_with("\"label\"");
+  named.set(R"(data.class_names=["no", "yes"])");
+  EXPECT_EQ(build_experiment(named, registry()).train.labels, (std::vector<std::int32_t>{1, 0}));
+  named.set(R"(data.class_names=["no", "yes", "no"])");
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(named, registry()); }),
+            fmt::format("{}: data: parameter 'class_names' names \"no\" twice", (path_.parent_path() / "spec.json").string()));
 }
 
 TEST(Synthetic, AFloat64ModelGetsTheValuesAsDrawnAndAFloat32OneThemRounded) {

@@ -54,13 +54,18 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
   std::int32_t max_label = -1;
   for (std::string line; std::getline(in, line);) {
     ++line_no;
+    if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // Excel's and pandas' utf-8-sig byte order mark
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const auto fields = split_fields(line);
     const auto field = [&](std::size_t c) { return Params::shortened(fields[c]); };
     if (columns == 0) {
       columns = fields.size();
       unlabelled = features > 0 && static_cast<std::int64_t>(columns) == features;
-      if (columns < 2 && !unlabelled) throw IoError(fmt::format("{}:{}: needs at least one feature and a label", name, line_no));
+      if (columns < 2 && !unlabelled) {
+        const char* other = line.find(';') != std::string::npos ? "';'" : line.find('\t') != std::string::npos ? "tabs" : nullptr;
+        throw IoError(fmt::format("{}:{}: needs at least one feature and a label{}", name, line_no,
+                                  other ? fmt::format(" (the line is one field: separated by {}? nnplug reads commas)", other) : ""));
+      }
       double probe;
       const bool header = !parse_number(fields[0], probe);
       std::int64_t at = label.index < 0 ? static_cast<std::int64_t>(columns) + label.index : label.index;
@@ -83,7 +88,19 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
       throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));
     for (std::size_t c = 0; c < columns; ++c) {
       double v;
-      if (!parse_number(fields[c], v)) throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number", name, line_no, c + 1, field(c)));
+      if (c == label_at && !label.class_names.empty() && !parse_number(fields[c], v)) {
+        const auto named = std::find(label.class_names.begin(), label.class_names.end(), unquoted(fields[c]));
+        if (named == label.class_names.end())
+          throw IoError(fmt::format("{}:{}: label '{}' is none of the class_names ({})", name, line_no, field(c),
+                                    Params::shortened(fmt::format("{}", fmt::join(label.class_names, ", ")))));
+        v = static_cast<double>(named - label.class_names.begin());
+      } else if (fields[c].empty()) {
+        throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug does not fill; fill or drop it first", name,
+                                  line_no, c + 1));
+      } else if (!parse_number(fields[c], v)) {
+        throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number{}", name, line_no, c + 1, field(c),
+                                  c == label_at ? " (labels by name need the data section's class_names)" : ""));
+      }
       if (c != label_at) {
         // NaN, infinities and values past the dtype's range would only show up later, as a NaN loss.
         if (!std::isfinite(float32 ? static_cast<double>(static_cast<float>(v)) : v))

@@ -24,13 +24,17 @@ constexpr std::int64_t kMaxSamples = 1000000000;
 
 // data.label_column: the label's index (from 0; negative from the end) or its name in the header row.
 CsvLabelColumn csv_label_column(const Params& data) {
-  if (!data.has("label_column")) return {};
-  const Params::Json& column = data.json()["label_column"];
-  if (column.is_string()) return CsvLabelColumn(data.require_string("label_column"));
-  if (!column.is_number_integer())
-    data.fail("label_column", fmt::format("must be a column's index (negative counts from the end) or its name in the header, got {}",
-                                          Params::shown(column)));
-  return CsvLabelColumn(data.integer("label_column", -1));
+  CsvLabelColumn label;
+  if (data.has("label_column")) {
+    const Params::Json& column = data.json()["label_column"];
+    if (column.is_string()) label = CsvLabelColumn(data.require_string("label_column"));
+    else if (column.is_number_integer()) label = CsvLabelColumn(data.integer("label_column", -1));
+    else
+      data.fail("label_column", fmt::format("must be a column's index (negative counts from the end) or its name in the header, got {}",
+                                            Params::shown(column)));
+  }
+  label.class_names = read_class_names(data);
+  return label;
 }
 
 // The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
@@ -157,6 +161,8 @@ std::vector<std::string> read_class_names(const Params& data) {
   std::vector<std::string> names;
   for (const auto& name : data.json().value("class_names", Params::Json::array())) {
     if (!name.is_string()) data.fail("class_names", fmt::format("must be a list of strings, got {}", Params::shown(name)));
+    if (std::find(names.begin(), names.end(), name.get<std::string>()) != names.end())
+      data.fail("class_names", fmt::format("names {} twice", Params::shown(name)));
     names.push_back(name.get<std::string>());
   }
   return names;

@@ -59,10 +59,12 @@ struct CsvLabelColumn {
   CsvLabelColumn(std::string column_name) : name(std::move(column_name)) {}
   std::int64_t index = -1;
   std::string name;  // when not empty, the header's column of this name (quotes around a header field are dropped)
+  // The classes by name (the data section's "class_names"): a label may be a name, read as its index in this list.
+  std::vector<std::string> class_names;
 };
 
-// Reads a CSV file of numeric features and one integer class label column. A first line that is not numeric is
-// taken as a header. Throws IoError naming the file and line for a missing file, a ragged row, a value that is
+// Reads a CSV file of numeric features and one class label column: an integer, or one of label.class_names. A
+// first line that is not numeric is taken as a header (after a UTF-8 byte order mark, as Excel writes one). Throws IoError naming the file and line for a missing file, a ragged row, a value that is
 // not a number, a label that is not a non-negative integer or a label column that does not exist. With
 // `features` > 0, a file whose rows hold exactly that many values (or whose header lacks the named label) has no
 // label column (inputs to predict): its labels are -1. Values are parsed in double and kept in `dtype`; a value
