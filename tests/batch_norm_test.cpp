@@ -7,6 +7,7 @@
 #include <fstream>
 #include <tuple>
 
+#include "nnplug/framework/experiment.hpp"
 #include "test_support.hpp"
 
 namespace nnplug::test {
@@ -236,6 +237,34 @@ TEST(BatchNorm, Float32KernelsKeepTheirPrecisionOnValuesFarFromZero) {
         EXPECT_NEAR(got_dx[j], want_dx, 2e-3 * 1.5 * is) << shape.str() << " channel " << c << ", value " << j;
       });
     }
+  }
+}
+
+// Batch norm after a dense layer sees one value per feature in a sample: a last batch of one sample would fail at
+// the end of the first epoch (as in PyTorch), so training refuses it before the first step. After a convolution
+// (many values per channel) a batch of one is fine; so is the same data with drop_last.
+TEST(BatchNorm, ALastBatchOfOneSampleIsRefusedBeforeTrainingWhereItCannotBeNormalised) {
+  const auto spec = [](const char* layers, const char* training) {
+    return parse_spec(fmt::format(R"({{"seed": 1, "data": {{"format": "gaussian_blobs", "samples": 65, "centers": 3, "features": 16, "sample_shape": [1, 4, 4]}},
+      "layers": {}, "loss": "softmax_cross_entropy", "optimizer": "adam", "training": {}}})", layers, training), "spec.json");
+  };
+  const char* dense = R"([{"type": "flatten"}, {"type": "dense", "units": 8}, {"type": "batch_norm"}, {"type": "dense", "units": 3}])";
+  auto ex = build_experiment(spec(dense, R"({"epochs": 1, "batch_size": 32})"), registry());
+  ex.fit.progress = false;
+  const auto before = to_host<double>(ex.model->parameters()[0]->value);
+  EXPECT_EQ(error_of([&] { Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, ex.fit); }),
+            "layers[2] (batch_norm) cannot normalise a batch of 1 sample in training (one value per feature): batch_size 32 leaves 1 of the 65 "
+            "samples in the last batch; set training.drop_last, or a batch size that leaves 0 or at least 2 there");
+  EXPECT_EQ(to_host<double>(ex.model->parameters()[0]->value), before);  // no step was taken
+  ex.fit.batch_size = 1;
+  EXPECT_EQ(error_of([&] { Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, ex.fit); }),
+            "layers[2] (batch_norm) cannot normalise a batch of 1 sample in training (one value per feature): choose a batch_size of 2 or more");
+  for (const auto& [layers, training] : {std::pair{dense, R"({"epochs": 1, "batch_size": 32, "drop_last": true})"},
+                                         std::pair{R"([{"type": "conv2d", "filters": 2, "kernel_size": 3}, {"type": "batch_norm"}, {"type": "flatten"},
+                                                      {"type": "dense", "units": 3}])", R"({"epochs": 1, "batch_size": 32})"}}) {
+    auto fine = build_experiment(spec(layers, training), registry());
+    fine.fit.progress = false;
+    EXPECT_EQ(Trainer(*fine.model, fine.loss, fine.optimizer).fit(fine.train, nullptr, fine.fit).size(), 1u) << layers;
   }
 }
 

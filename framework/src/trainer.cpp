@@ -181,6 +181,18 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                       "a batch of {} leaves some without; choose a batch size that leaves at least {} samples in the last "
                                       "batch, or set training.drop_last",
                                       synchronising_layer_, ranks(), smallest_batch, ranks()));
+  // A batch norm with one value per channel in a sample (after a dense layer) cannot normalise a batch of one
+  // sample in training, as in PyTorch: found now rather than at the last batch of the first epoch.
+  if (smallest_batch == 1 && ranks() == 1)
+    for (std::size_t i = 0; i < model_.size(); ++i) {
+      const Shape& out = model_.output_shape(i);  // [features], or [channels, ...]
+      const std::int64_t values_per_channel = out.rank() == 1 ? 1 : out.numel() / out[0];
+      if (model_.layer(i).type() == "batch_norm" && values_per_channel == 1)
+        throw InvalidArgument(fmt::format("{} cannot normalise a batch of 1 sample in training (one value per feature): {}", model_.label(i),
+                                          bs == 1 ? std::string("choose a batch_size of 2 or more")
+                                                  : fmt::format("batch_size {} leaves 1 of the {} samples in the last batch; set training.drop_last, "
+                                                                "or a batch size that leaves 0 or at least 2 there", bs, n)));
+    }
   std::vector<EpochRecord> history;
   const double base_lr = optimizer_->learning_rate();
   const auto parameters = model_.parameters(true);

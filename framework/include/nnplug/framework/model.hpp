@@ -103,6 +103,7 @@ class Model {
   Layer& layer(std::size_t i) const { return *layers_[i].layer; }
   const std::string& label(std::size_t i) const { return layers_[i].label; }
   const std::vector<std::size_t>& inputs(std::size_t i) const { return layers_[i].inputs; }
+  const Shape& output_shape(std::size_t i) const { return layers_[i].output; }  // node i's, per sample
   // What a checkpoint and PyTorch's state_dict call a parameter of node i: "layer1.0.conv1.weight", "2.bias".
   std::string parameter_name(std::size_t i, const Parameter& p) const;
   // A forward pass that shows each node's output to visit(node index, output) as it is computed.
