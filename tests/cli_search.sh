@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # nnplug search's tables: fewer trials than "top" ranks the trials there are, and a range where every trial
-# diverges says so and keeps the ranges (there is nothing to narrow them to).
+# diverges says so and keeps the ranges (there is nothing to narrow them to). A spec that no trial can run is an
+# error of the search, not trials that "diverged".
 set -u
 nnplug=$1
 work=$(mktemp -d)
@@ -32,6 +33,14 @@ out=$("$nnplug" search "$work/spec.json" --set 'search.parameters={"optimizer.lr
 [ "$(grep -c "diverged$" <<<"$out")" -eq 3 ] && echo "ok: three trials diverged" || fail "not three diverged trials"
 check "every trial diverged" "round 1: every trial diverged; the ranges stay as they were" "$out"
 [[ "$out" == *"narrowed ranges"* ]] && fail "ranges narrowed from no trial" || echo "ok: no narrowed ranges"
+
+# Batch norm after a dense layer with a last batch of one sample (160 training samples in batches of 53).
+out=$("$nnplug" search "$work/spec.json" --set training.batch_size=53 \
+  --set 'layers=[{"type": "dense", "units": 8}, {"type": "batch_norm"}, {"type": "dense", "units": 3}]' 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] && echo "ok: exit status 1" || fail "search of a spec no trial can run exited $rc"
+check "the reason" "layers[1] (batch_norm) cannot normalise a batch of 1 sample in training" "$out"
+[[ "$out" == *diverged* ]] && fail "a spec error shown as divergence" || echo "ok: no trial called diverged"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

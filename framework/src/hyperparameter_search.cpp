@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <typeinfo>
 
 #include <fmt/format.h>
 
@@ -131,7 +132,10 @@ std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const 
         const auto history = trainer.fit(ex.train, &ex.validation, ex.fit);
         t.train = history.back().train, t.validation = history.back().validation;
       } catch (const Error& e) {
-        t.failure = e.what();  // a diverging rate is a result of the search, not an error of it
+        // A diverging rate (a non-finite loss, nnplug::Error itself) is a result of the search, not an error of it;
+        // its subclasses (a bad argument or shape, a plugin, the backend) would fail every trial, and end the search.
+        if (typeid(e) != typeid(Error)) throw;
+        t.failure = e.what();
       }
       t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (on_trial) on_trial(t);
