@@ -27,6 +27,18 @@ expect "an optimizer in parts" 0 "PASS  adam steps taken in parts equal whole st
 # The CPU backend variant this machine loads (AVX-512, AVX2 or generic).
 cpu=$("$nnplug" plugins | awk '$1 == "backend" && $2 == "cpu" { print $4 }')
 expect "a backend" 0 "PASS  cpu conv2d_grad (float32)" "$cpu"
+# A plugin beside other libraries (a download folder, /usr/lib): only the file under test is opened, so the other
+# libraries' constructors do not run (glibc's libmemusage.so prints its summary when unloaded).
+beside=$(mktemp -d)
+cp "$plugins/nnplug_activation_relu.so" "$beside/" && ln -s /usr/lib/x86_64-linux-gnu/libmemusage.so "$beside/libmemusage.so"
+expect "a plugin beside other libraries" 0 "PASS  relu gradient" "$beside/nnplug_activation_relu.so"
+if "$nnplug" plugin-check "$beside/nnplug_activation_relu.so" 2>&1 | grep -q "Memory usage summary"; then
+  echo "FAIL: plugin-check opened a library beside the plugin"
+  failures=$((failures + 1))
+else
+  echo "ok: nothing else of the folder was opened"
+fi
+rm -rf "$beside"
 expect "a wrong gradient" 1 "FAIL  wrong_gradient gradient: relative error over 1e-07: input [0]" "$broken/test_plugin_wrong_gradient.so"
 expect "a wrong ABI" 1 "FAIL  load: rejected" "$broken/test_plugin_wrong_abi.so"
 # A plugin op: every kernel against the reference in both dtypes, and the gradient op against centred differences;

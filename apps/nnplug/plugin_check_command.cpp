@@ -29,7 +29,7 @@ int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem:
     if (!extra.is_object()) throw InvalidArgument("--params: expected a JSON object, e.g. {\"units\": 3}");
   }
   PluginLoader loader;
-  loader.add_directory(file.parent_path());  // first in the search order, so the file under test wins
+  loader.add_file(file);  // first in the search order, so the file under test wins; nothing else of its folder
   for (const auto& d : plugin_dirs) loader.add_directory(d);
   const auto verdicts = loader.load_all(registry);
   const Candidate* mine = nullptr;

@@ -53,6 +53,8 @@ fs::path bundled_plugin_dir() {
 
 void PluginLoader::add_directory(const fs::path& dir) { explicit_dirs_.push_back(dir); }
 
+void PluginLoader::add_file(const fs::path& file) { explicit_files_.push_back(file); }
+
 std::vector<fs::path> PluginLoader::search_path() const {
   std::vector<fs::path> dirs = explicit_dirs_;
   if (const char* env = std::getenv("NNPLUG_PLUGIN_PATH")) {
@@ -76,7 +78,7 @@ std::vector<std::string> split_words(const char* s) {
 // A library that passed the checks of its own file; whether it registers depends on the others.
 struct Opened {
   std::size_t candidate;  // index into the verdicts
-  std::size_t dir_index;
+  std::size_t dir_index;  // where it was found: 0 an explicit file, else 1 + its directory's place in the search path
   std::shared_ptr<boost::dll::shared_library> handle;
   const nnplug_info_record* info;
 };
@@ -274,7 +276,21 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
   warnings_.clear();
   std::vector<Candidate> verdicts;
   std::vector<Opened> opened;
-  std::vector<fs::path> seen_dirs;
+  std::vector<fs::path> seen_dirs, explicit_files;
+  // The explicit files first (origin 0), then the directories of the search path (origin d + 1).
+  auto open_file = [&](const fs::path& file, std::size_t origin) {
+    Candidate c;
+    c.path = file;
+    auto handle = open_and_check(c);
+    if (c.verdict == Verdict::Unusable) registry.note_unusable(c.provides, fmt::format("{}: {}", c.path.string(), c.reason));
+    verdicts.push_back(c);
+    if (handle) opened.push_back({verdicts.size() - 1, origin, handle, handle->get<const nnplug_info_record*()>("nnplug_plugin_info")()});
+  };
+  for (const auto& file : explicit_files_) {
+    std::error_code ec;
+    explicit_files.push_back(fs::weakly_canonical(file, ec));
+    open_file(file, 0);
+  }
   const auto dirs = search_path();
   for (std::size_t d = 0; d < dirs.size(); ++d) {
     std::error_code ec;
@@ -302,12 +318,8 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
     }
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
-      Candidate c;
-      c.path = file;
-      auto handle = open_and_check(c);
-      if (c.verdict == Verdict::Unusable) registry.note_unusable(c.provides, fmt::format("{}: {}", c.path.string(), c.reason));
-      verdicts.push_back(c);
-      if (handle) opened.push_back({verdicts.size() - 1, d, handle, handle->get<const nnplug_info_record*()>("nnplug_plugin_info")()});
+      std::error_code file_ec;
+      if (std::find(explicit_files.begin(), explicit_files.end(), fs::weakly_canonical(file, file_ec)) == explicit_files.end()) open_file(file, d + 1);
     }
   }
 

@@ -64,6 +64,9 @@ class PluginLoader {
  public:
   // Searched first, in the order added.
   void add_directory(const std::filesystem::path& dir);
+  // One library, opened before every directory (plugin-check's file under test); the other files of its folder
+  // are not opened, so their constructors do not run.
+  void add_file(const std::filesystem::path& file);
   // The full search path in order (explicit, NNPLUG_PLUGIN_PATH, bundled), existing or not.
   std::vector<std::filesystem::path> search_path() const;
   // Loads every candidate of the search path into registry. Returns the verdicts, in search order.
@@ -72,7 +75,7 @@ class PluginLoader {
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:
-  std::vector<std::filesystem::path> explicit_dirs_;
+  std::vector<std::filesystem::path> explicit_dirs_, explicit_files_;
   mutable std::vector<std::string> warnings_;
 };
 
