@@ -319,7 +319,9 @@ std::vector<Candidate> PluginLoader::load_all(Registry& registry) const {
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
       std::error_code file_ec;
-      if (std::find(explicit_files.begin(), explicit_files.end(), fs::weakly_canonical(file, file_ec)) == explicit_files.end()) open_file(file, d + 1);
+      const bool opened_already = !explicit_files.empty() && std::find(explicit_files.begin(), explicit_files.end(),
+                                                                       fs::weakly_canonical(file, file_ec)) != explicit_files.end();
+      if (!opened_already) open_file(file, d + 1);
     }
   }
 
