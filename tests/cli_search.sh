@@ -6,11 +6,9 @@ set -u
 nnplug=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $1"; failures=$((failures + 1)); }
-check() {  # check "description" "expected fragment" "text"
-  if [[ "$3" != *"$2"* ]]; then fail "$1: expected '$2' in:"; echo "$3"; else echo "ok: $1"; fi
-}
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/cli_checks.sh"
+has() { [[ "$2" == *"$1"* ]] && echo yes || echo no; }  # has FRAGMENT TEXT
 
 cat > "$work/spec.json" <<'SPEC'
 {
@@ -23,24 +21,24 @@ cat > "$work/spec.json" <<'SPEC'
   "search": {"trials": 3, "epochs": 1, "top": 5, "parameters": {"optimizer.lr": "log:1e-3:1e-1"}}
 }
 SPEC
-out=$("$nnplug" search "$work/spec.json" 2>&1) || fail "search exited $?"
+out=$("$nnplug" search "$work/spec.json" 2>&1)
+expect_exit "search" 0 $?
 check "three trials of a top five" "round 1: the best 3 trials" "$out"
-[ "$(grep -Ec '^ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+  optimizer.lr' <<<"$out")" -eq 3 ] && echo "ok: three ranked rows" || fail "not three ranked rows"
+check "three ranked rows" "rows: 3" "rows: $(grep -Ec '^ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+  optimizer.lr' <<<"$out")"
 check "narrowed" "narrowed ranges for a further search:" "$out"
 
 # A learning rate of 1e4 to 1e5 makes the loss overflow in the first epoch.
-out=$("$nnplug" search "$work/spec.json" --set 'search.parameters={"optimizer.lr": "log:1e4:1e5"}' 2>&1) || fail "search exited $?"
-[ "$(grep -c "diverged$" <<<"$out")" -eq 3 ] && echo "ok: three trials diverged" || fail "not three diverged trials"
+out=$("$nnplug" search "$work/spec.json" --set 'search.parameters={"optimizer.lr": "log:1e4:1e5"}' 2>&1)
+expect_exit "search of diverging rates" 0 $?
+check "three trials diverged" "diverged: 3" "diverged: $(grep -c "diverged$" <<<"$out")"
 check "every trial diverged" "round 1: every trial diverged; the ranges stay as they were" "$out"
-[[ "$out" == *"narrowed ranges"* ]] && fail "ranges narrowed from no trial" || echo "ok: no narrowed ranges"
+check "no narrowed ranges" "narrowed: no" "narrowed: $(has "narrowed ranges" "$out")"
 
 # Batch norm after a dense layer with a last batch of one sample (160 training samples in batches of 53).
 out=$("$nnplug" search "$work/spec.json" --set training.batch_size=53 \
   --set 'layers=[{"type": "dense", "units": 8}, {"type": "batch_norm"}, {"type": "dense", "units": 3}]' 2>&1)
-rc=$?
-[ "$rc" -eq 1 ] && echo "ok: exit status 1" || fail "search of a spec no trial can run exited $rc"
+expect_exit "search of a spec no trial can run" 1 $?
 check "the reason" "layers[1] (batch_norm) cannot normalise a batch of 1 sample in training" "$out"
-[[ "$out" == *diverged* ]] && fail "a spec error shown as divergence" || echo "ok: no trial called diverged"
+check "no trial called diverged" "diverged: no" "diverged: $(has diverged "$out")"
 
-echo "$failures failed"
-[ "$failures" -eq 0 ]
+finish
