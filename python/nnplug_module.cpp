@@ -83,7 +83,8 @@ std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, c
 }
 
 // Samples and labels from NumPy, or anything numpy.asarray takes (lists of lists): x is (N, sample...) of float32
-// or float64, read where it lies when it is in C order and in this machine's byte order, else converted into rows;
+// or float64, read where it lies when it is in C order and in this machine's byte order, else converted into rows
+// (integers, booleans and float16 into float32 rows);
 // y, when given, as class_labels reads it.
 Dataset dataset(const py::object& samples, const py::object& y, const char* what) {
   const py::array x = py::array::ensure(samples);
@@ -91,8 +92,11 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
     throw py::type_error(fmt::format("{}: x must be an array of numbers (a NumPy array, or lists of them), got {}", what,
                                      py::str(py::type::of(samples).attr("__name__")).cast<std::string>()));
   const auto kind = x.dtype().kind();
-  if (kind != 'f' || (x.itemsize() != 4 && x.itemsize() != 8))
-    throw py::type_error(fmt::format("{}: x must hold float32 or float64 values, got {}; convert it with x.astype(numpy.float32)", what,
+  const bool float64 = kind == 'f' && x.itemsize() == 8;
+  // As Keras takes them: integers and booleans (uint8 images, unscaled) and float16 are read as float32, once.
+  const bool to_float32 = kind == 'f' ? x.itemsize() == 2 || x.itemsize() == 4 : kind == 'u' || kind == 'i' || kind == 'b';
+  if (!float64 && !to_float32)
+    throw py::type_error(fmt::format("{}: x must hold numbers (float, integer or bool), got {}; convert it with x.astype(numpy.float32)", what,
                                      py::str(x.dtype()).cast<std::string>()));
   if (x.ndim() < 2) throw py::value_error(fmt::format("{}: x must have a batch axis, shape (N, features...), got {} axis", what, x.ndim()));
   Dataset data;
@@ -106,12 +110,12 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
       delete held;
     });
     data.x = SampleValues::borrow(x.data(), n, x.itemsize() == 4 ? DType::Float32 : DType::Float64, std::move(owner));
-  } else if (x.itemsize() == 4) {
-    const auto rows = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(x);
-    data.x = SampleValues(std::vector<float>(rows.data(), rows.data() + n));
-  } else {
+  } else if (float64) {
     const auto rows = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(x);
     data.x = SampleValues(std::vector<double>(rows.data(), rows.data() + n));
+  } else {
+    const auto rows = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(x);
+    data.x = SampleValues(std::vector<float>(rows.data(), rows.data() + n));
   }
   const auto count = static_cast<std::size_t>(x.shape(0));
   if (y.is_none()) {

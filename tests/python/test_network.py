@@ -118,15 +118,18 @@ def test_any_memory_order_byte_order_and_float64_give_the_same_predictions():
     np.testing.assert_array_equal(net.predict(reversed_columns, output="logits"), net.predict(x, output="logits"))
     np.testing.assert_array_equal(net.predict(np.asfortranarray(x), output="logits"), net.predict(x, output="logits"))
     np.testing.assert_array_equal(net.predict(x.astype(np.float64), output="logits"), net.predict(x, output="logits"))
+    # Integers, booleans and float16 are read as float32, as Keras reads them (uint8 images unscaled).
+    for other in (np.round(x * 10).astype(np.int16), np.abs(np.round(x * 10)).astype(np.uint8), x > 0, x.astype(np.float16)):
+        np.testing.assert_array_equal(net.predict(other, output="logits"), net.predict(other.astype(np.float32), output="logits"))
 
 
 def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
     x, y = blobs()
     net = small_network()
     net.fit(x, y, epochs=1, progress=False)
-    with pytest.raises(TypeError, match="x must hold float32 or float64 values, got int64"):
-        net.fit(x.astype(np.int64), y)
-    with pytest.raises(TypeError, match="x must hold float32 or float64 values, got object"):
+    with pytest.raises(TypeError, match=r"x must hold numbers \(float, integer or bool\), got complex64"):
+        net.fit(x.astype(np.complex64), y)
+    with pytest.raises(TypeError, match=r"x must hold numbers \(float, integer or bool\), got object"):
         net.predict(np.array([["a"] * 4], dtype=object))
     with pytest.raises(TypeError, match="x must be an array of numbers .*, got list"):
         net.predict([[1.0, 2.0, 3.0, 4.0], [1.0]])  # ragged
