@@ -252,8 +252,11 @@ TEST(GraphSpec, BlocksNameParametersAsPyTorchModules) {
   EXPECT_NE(expanded.find("layer2.0.sum (add)"), std::string::npos) << expanded;
   EXPECT_NE(expanded.find("layer2.0.bn2, layer2.0.downsample.1"), std::string::npos) << expanded;
   EXPECT_NE(expanded.find("layer1.0.bn2, relu"), std::string::npos) << expanded;  // the identity shortcut reads the block's input
-  // An input inside a folded block is named by its instance's row; one without a name by its row's label.
+  // An input inside a folded block is named by its instance's row; one without a name by its row's label; a folded
+  // block's line names what its nodes read from outside it, once.
   EXPECT_TRUE(summary_line(folded, "avgpool").ends_with(" layer3.1 (basic)")) << folded;
+  EXPECT_TRUE(summary_line(folded, "layer1.0 (basic)").ends_with(" relu")) << folded;  // what the folded block reads
+  EXPECT_TRUE(summary_line(folded, "layer2.0 (basic)").ends_with(" layer1.1 (basic)")) << folded;
   EXPECT_TRUE(summary_line(expanded, "avgpool").ends_with(" layer3.1.relu_out")) << expanded;
 }
 

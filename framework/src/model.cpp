@@ -390,15 +390,20 @@ std::string Model::summary(bool expand) const {
   };
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const Entry& entry = layers_[i];
-    if (!expand && !entry.group.empty()) {  // the block instance's nodes, as one line
+    std::vector<std::string> inputs;
+    if (!expand && !entry.group.empty()) {  // the block instance's nodes, as one line, with what they read from outside it
       std::int64_t n = 0;
       std::size_t last = i;
-      for (; last < layers_.size() && layers_[last].group == entry.group; ++last) n += parameters_of(layers_[last]);
-      out += row(entry.group, layers_[last - 1].output.str(), fmt::format("{}", n), "");
+      for (; last < layers_.size() && layers_[last].group == entry.group; ++last) {
+        n += parameters_of(layers_[last]);
+        for (const std::size_t in : layers_[last].inputs)
+          if (const std::string name = row_of(in); name != entry.group && std::find(inputs.begin(), inputs.end(), name) == inputs.end())
+            inputs.push_back(name);
+      }
+      out += row(entry.group, layers_[last - 1].output.str(), fmt::format("{}", n), fmt::format("{}", fmt::join(inputs, ", ")));
       i = last - 1;
       continue;
     }
-    std::vector<std::string> inputs;
     for (const std::size_t in : entry.inputs) inputs.push_back(row_of(in));
     out += row(entry.label, entry.output.str(), fmt::format("{}", parameters_of(entry)), fmt::format("{}", fmt::join(inputs, ", ")));
   }
