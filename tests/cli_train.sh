@@ -32,6 +32,18 @@ check "the cores taskset allows" ", 1 thread)" \
   "$(unset OMP_NUM_THREADS; taskset -c 0 "$nnplug" train "$spec" --epochs 1 --limit-train 300 --no-progress 2>&1 | head -1)"
 check "the backend's threads first" ", 3 threads)" "$(OMP_NUM_THREADS=1 first_line --backend '{"type": "cpu", "threads": 3}')"
 
+# A run resumed from a checkpoint that has trained all the epochs asked for says there is nothing to train.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/ckpt.json" <<SPEC
+{"seed": 1, "data": {"format": "gaussian_blobs", "samples": 100, "centers": 3, "features": 4},
+ "layers": [{"type": "dense", "units": 3}], "loss": "softmax_cross_entropy", "optimizer": "adam",
+ "training": {"epochs": 2, "batch_size": 32}, "callbacks": [{"type": "checkpoint", "path": "$work/ckpt-{epoch}.safetensors"}]}
+SPEC
+"$nnplug" train "$work/ckpt.json" --no-progress > /dev/null 2>&1
+out=$("$nnplug" train "$work/ckpt.json" --no-progress --resume "$work/ckpt-2.safetensors" --epochs 1 2>&1)
+check "a resumed run with nothing left" "nothing to train: the checkpoint has trained 2 epochs and the run asks for 1 (raise --epochs to go on)" "$out"
+
 out=$("$nnplug" plugins 2>&1)
 rc=$?
 [ "$rc" -eq 0 ] || { echo "FAIL: plugins exited $rc"; failures=$((failures + 1)); }

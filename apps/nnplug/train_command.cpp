@@ -94,6 +94,9 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     const RestoredCheckpoint restored = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
     ex.fit.initial_epoch = restored.epoch;
     if (lead) fmt::print("resumed from {} after epoch {}\n", args.resume.c_str(), ex.fit.initial_epoch);
+    if (lead && ex.fit.initial_epoch >= ex.fit.epochs)
+      fmt::print("nothing to train: the checkpoint has trained {} epochs and the run asks for {} (raise --epochs to go on)\n",
+                 ex.fit.initial_epoch, ex.fit.epochs);
     if (lead && restored.precision != ex.precision)
       fmt::print("note: the checkpoint was trained in {} precision and this run goes on in {}: its weights and optimizer state are "
                  "float32, so nothing is lost, but the steps after it round differently\n",
