@@ -269,5 +269,27 @@ TEST(ModelGradientCheck, AGradientOnAKinkIsSetAgainstTheOneSidedDerivatives) {
   for (std::size_t t = 2; t < checks.size(); ++t) EXPECT_EQ(checks[t].at_a_kink, 0) << checks[t].layer << " " << checks[t].parameter;
 }
 
+// A bias before batch norm has a gradient of exactly 0 (the batch mean takes it away): backpropagation leaves
+// rounding (about 1e-17), the centred difference 0 or its own rounding. The relative error of two such values is
+// 1, "wrong"; within the rounding of the difference (4 eps |f| / h) they agree. The weight beside it, whose
+// gradient is not 0, is checked as before.
+TEST(ModelGradientCheck, GradientsWithinTheRoundingOfTheDifferenceAgree) {
+  const Spec spec = parse_spec(R"({"layers": [{"type": "dense", "units": 4}, {"type": "batch_norm"}, {"type": "dense", "units": 3}]})",
+                               std::filesystem::temp_directory_path() / "spec.json");
+  auto model = build_model(spec, registry(), cpu_backend(), DType::Float64, Shape{2}, 3);
+  model->set_training(true);
+  const Dataset three{Shape{2}, SampleValues(std::vector<double>{0.5, -1.0, 1.5, 0.25, -0.75, 2.0}), {0, 1, 2}, 3};
+  auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
+  const auto checks = check_model_gradients(*model, *loss, three, GradientCheckSettings{1e-5, 10, false});
+  ASSERT_EQ(checks[1].parameter, "bias");
+  EXPECT_LT(std::abs(checks[1].analytic), 1e-15);
+  EXPECT_EQ(checks[1].within_rounding, 4);
+  EXPECT_EQ(checks[1].worst_error, 0.0);
+  ASSERT_EQ(checks[0].parameter, "weight");
+  EXPECT_EQ(checks[0].within_rounding, 0);
+  EXPECT_LT(checks[0].worst_error, 1e-6);
+  EXPECT_GT(checks[0].largest_gradient, 1e-4);
+}
+
 }  // namespace
 }  // namespace nnplug::test

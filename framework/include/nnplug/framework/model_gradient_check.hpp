@@ -4,7 +4,8 @@
 // samples, in float64. A coordinate whose error is above "ok with kinks" at h is measured again at h/10 and h/100:
 // a kink crossed within h (ReLU, max pooling, a hinge) gives an error that shrinks with h, a wrong gradient one
 // that stays (the chapter tells the reader to try a smaller h by hand). One still above it is set against the
-// one-sided derivatives: on a kink at the point itself, backpropagation gives one of them. The relative error is |a - n| / max(|a|, |n|), 0 when both are 0, and the verdict uses the
+// one-sided derivatives: on a kink at the point itself, backpropagation gives one of them. Where both gradients
+// are within the centred difference's rounding of 0 (about 4 eps |f| / h), they agree. The relative error is |a - n| / max(|a|, |n|), 0 when both are 0, and the verdict uses the
 // chapter's bands. Run it on a model without stochastic layers (dropout off): each evaluation must see the same
 // function.
 #include <cstdint>
@@ -32,6 +33,7 @@ struct TensorCheck {
   double worst_step = 0.0;           // the h of that numeric gradient
   std::int64_t kinks_crossed = 0;    // coordinates above "ok with kinks" at h that fell within it at a smaller h
   std::int64_t at_a_kink = 0;        // coordinates on a kink, whose analytic gradient is a one-sided derivative
+  std::int64_t within_rounding = 0;  // coordinates where both gradients are within the centred difference's rounding of 0
   double largest_gradient = 0.0;     // max |analytic| over the checked coordinates (tiny values are not telling)
 };
 
