@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -52,6 +53,8 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
   std::size_t columns = 0, line_no = 0, label_at = 0;
   bool unlabelled = false;
   std::int32_t max_label = -1;
+  std::unordered_map<std::string, std::size_t> class_index;  // a label by name, in one lookup however many classes
+  for (std::size_t i = 0; i < label.class_names.size(); ++i) class_index.emplace(label.class_names[i], i);
   for (std::string line; std::getline(in, line);) {
     ++line_no;
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // Excel's and pandas' utf-8-sig byte order mark
@@ -89,11 +92,11 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
     for (std::size_t c = 0; c < columns; ++c) {
       double v;
       if (c == label_at && !label.class_names.empty() && !parse_number(fields[c], v)) {
-        const auto named = std::find(label.class_names.begin(), label.class_names.end(), unquoted(fields[c]));
-        if (named == label.class_names.end())
+        const auto named = class_index.find(unquoted(fields[c]));
+        if (named == class_index.end())
           throw IoError(fmt::format("{}:{}: label '{}' is none of the class_names ({})", name, line_no, field(c),
                                     Params::shortened(fmt::format("{}", fmt::join(label.class_names, ", ")))));
-        v = static_cast<double>(named - label.class_names.begin());
+        v = static_cast<double>(named->second);
       } else if (fields[c].empty()) {
         throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug does not fill; fill or drop it first", name,
                                   line_no, c + 1));

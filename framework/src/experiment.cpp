@@ -1,6 +1,7 @@
 #include "nnplug/framework/experiment.hpp"
 
 #include <cmath>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -159,10 +160,10 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
 std::vector<std::string> read_class_names(const Params& data) {
   data.accept({"class_names"});
   std::vector<std::string> names;
+  std::unordered_set<std::string> seen;  // a repeat found in one lookup, however long the list
   for (const auto& name : data.json().value("class_names", Params::Json::array())) {
     if (!name.is_string()) data.fail("class_names", fmt::format("must be a list of strings, got {}", Params::shown(name)));
-    if (std::find(names.begin(), names.end(), name.get<std::string>()) != names.end())
-      data.fail("class_names", fmt::format("names {} twice", Params::shown(name)));
+    if (!seen.insert(name.get<std::string>()).second) data.fail("class_names", fmt::format("names {} twice", Params::shown(name)));
     names.push_back(name.get<std::string>());
   }
   return names;
