@@ -30,7 +30,7 @@ check "narrowed" "narrowed ranges for a further search:" "$out"
 # A learning rate of 1e4 to 1e5 makes the loss overflow in the first epoch.
 out=$("$nnplug" search "$work/spec.json" --set 'search.parameters={"optimizer.lr": "log:1e4:1e5"}' 2>&1)
 expect_exit "search of diverging rates" 0 $?
-check "three trials diverged" "diverged: 3" "diverged: $(grep -c "diverged$" <<<"$out")"
+check "three trials diverged, each saying where" "diverged: 3" "diverged: $(grep -c "diverged: epoch 1[:,]" <<<"$out")"
 check "every trial diverged" "round 1: every trial diverged; the ranges stay as they were" "$out"
 check "no narrowed ranges" "narrowed: no" "narrowed: $(has "narrowed ranges" "$out")"
 

@@ -69,7 +69,7 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
   auto on_trial = [&](const Trial& t) {
     fmt::print("round {} trial {:>3}  {}  ", t.round, t.index, values_text(dims, t).c_str());
     if (t.ok()) fmt::print("val_accuracy {:.4f}  val_loss {:.4f}  ({:.1f} s)\n", t.validation.accuracy, t.validation.loss, t.seconds);
-    else fmt::print("diverged\n");
+    else fmt::print("diverged: {}\n", t.failure.substr(0, t.failure.find("; ")));  // where, without the advice
     std::fflush(stdout);
   };
   auto on_round = [&](int round, const std::vector<Trial>& ranked, const std::vector<SearchDimension>& next) {
