@@ -214,19 +214,28 @@ TEST(Loss, MeanSquaredErrorIsMeanOverEveryElement) {
   EXPECT_DOUBLE_EQ(to_host<double>(value)[0], (1.0 + 4.0 + 0.0 + 4.0) / 4.0);
 }
 
-// The whole-model check: a ReLU whose input sits 3e-6 below zero. Its analytic gradient is 0; a step of 1e-5 on
-// the layer's weight or bias crosses the kink, so the centred difference there is far from 0 ("wrong"), while at
-// 1e-6 the kink is out of reach and the difference is exactly 0. The check measures such a coordinate again at a
-// smaller h and says so; at h = 1e-6 from the start there is nothing to measure again.
-TEST(ModelGradientCheck, ACoordinateThatCrossesAKinkIsMeasuredAgainAtASmallerStep) {
+// A dense unit with weight 1 and this bias, then a ReLU and two outputs, in training mode: for one_sample() (the
+// value 1) the ReLU's input is 1 + bias.
+std::unique_ptr<Model> one_relu(double bias) {
   const Spec spec = parse_spec(R"({"layers": [{"type": "dense", "units": 1, "activation": "relu"}, {"type": "dense", "units": 2}]})",
                                std::filesystem::temp_directory_path() / "spec.json");
   auto model = build_model(spec, registry(), cpu_backend(), DType::Float64, Shape{1}, 3);
   const auto parameters = model->layer(0).parameters();  // weight [1, 1], bias [1]
   from_host(parameters[0]->value, std::vector<double>{1.0});
-  from_host(parameters[1]->value, std::vector<double>{-1.0 - 3e-6});
+  from_host(parameters[1]->value, std::vector<double>{bias});
   model->set_training(true);
-  const Dataset one{Shape{1}, SampleValues(std::vector<double>{1.0}), {0}, 2};
+  return model;
+}
+
+Dataset one_sample() { return Dataset{Shape{1}, SampleValues(std::vector<double>{1.0}), {0}, 2}; }
+
+// The whole-model check: a ReLU whose input sits 3e-6 below zero. Its analytic gradient is 0; a step of 1e-5 on
+// the layer's weight or bias crosses the kink, so the centred difference there is far from 0 ("wrong"), while at
+// 1e-6 the kink is out of reach and the difference is exactly 0. The check measures such a coordinate again at a
+// smaller h and says so; at h = 1e-6 from the start there is nothing to measure again.
+TEST(ModelGradientCheck, ACoordinateThatCrossesAKinkIsMeasuredAgainAtASmallerStep) {
+  auto model = one_relu(-1.0 - 3e-6);
+  const Dataset one = one_sample();
   auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
 
   const auto at_1e5 = check_model_gradients(*model, *loss, one, GradientCheckSettings{1e-5, 10, false});
@@ -249,14 +258,8 @@ TEST(ModelGradientCheck, ACoordinateThatCrossesAKinkIsMeasuredAgainAtASmallerSte
 // right, backpropagation gives the slope on the left (0). The left one-sided difference is exactly 0 (the loss is
 // flat there), the right one is not: the check sets the gradient against the one it matches.
 TEST(ModelGradientCheck, AGradientOnAKinkIsSetAgainstTheOneSidedDerivatives) {
-  const Spec spec = parse_spec(R"({"layers": [{"type": "dense", "units": 1, "activation": "relu"}, {"type": "dense", "units": 2}]})",
-                               std::filesystem::temp_directory_path() / "spec.json");
-  auto model = build_model(spec, registry(), cpu_backend(), DType::Float64, Shape{1}, 3);
-  const auto parameters = model->layer(0).parameters();
-  from_host(parameters[0]->value, std::vector<double>{1.0});
-  from_host(parameters[1]->value, std::vector<double>{-1.0});
-  model->set_training(true);
-  const Dataset one{Shape{1}, SampleValues(std::vector<double>{1.0}), {0}, 2};
+  auto model = one_relu(-1.0);
+  const Dataset one = one_sample();
   auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
 
   const auto checks = check_model_gradients(*model, *loss, one, GradientCheckSettings{1e-5, 10, false});
