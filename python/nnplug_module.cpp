@@ -225,7 +225,9 @@ class PyNetwork {
       train = dataset(x, y, "fit");
       if (!validation_data.is_none()) {
         const auto pair = validation_data.cast<py::tuple>();
-        if (pair.size() != 2) throw py::value_error("fit: validation_data must be (x, y)");
+        if (pair.size() != 2)
+          throw py::value_error(pair.size() == 3 ? "fit: validation_data must be (x, y): sample weights, Keras' third element, are not supported"
+                                                 : "fit: validation_data must be (x, y)");
         validation = dataset(pair[0], pair[1], "fit: validation_data");
       }
     }

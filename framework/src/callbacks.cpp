@@ -26,16 +26,19 @@ void check_monitor(const std::string& monitor, const std::string& owner) {
     throw InvalidArgument(fmt::format("{}: monitor must be \"loss\", \"accuracy\", \"val_loss\" or \"val_accuracy\", got \"{}\"", owner, monitor));
 }
 
+// Where a run gets validation data: a spec, or the arguments of a program's fit().
+constexpr const char* kGiveValidation = "set data.validation_split in a spec, or give fit() validation data or a validation split";
+
 void check_validation(const std::string& owner, const std::string& monitor, bool has_validation) {
   if (monitor.starts_with("val_") && !has_validation)
-    throw InvalidArgument(fmt::format("{} monitors {} but this run has no validation set (set data.validation_split)", owner, monitor));
+    throw InvalidArgument(fmt::format("{} monitors {} but this run has no validation set ({})", owner, monitor, kGiveValidation));
 }
 
 }  // namespace
 
 double monitored_value(const EpochRecord& r, const std::string& monitor) {
   if (monitor.starts_with("val_") && !r.has_validation)
-    throw InvalidArgument(fmt::format("cannot monitor {}: this run has no validation set (set data.validation_split)", monitor));
+    throw InvalidArgument(fmt::format("cannot monitor {}: this run has no validation set ({})", monitor, kGiveValidation));
   if (monitor == "loss") return r.train.loss;
   if (monitor == "accuracy") return r.train.accuracy;
   if (monitor == "val_loss") return r.validation.loss;

@@ -131,6 +131,10 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         net.fit(x.astype(np.complex64), y)
     with pytest.raises(TypeError, match=r"x must hold numbers \(float, integer or bool\), got object"):
         net.predict(np.array([["a"] * 4], dtype=object))
+    with pytest.raises(ValueError, match="sample weights, Keras' third element, are not supported"):
+        net.fit(x, y, validation_data=(x, y, np.ones(len(y))))
+    with pytest.raises(nnplug.InvalidArgument, match=r"no validation set \(set data.validation_split in a spec, or give fit\(\) validation data"):
+        net.fit(x, y, epochs=1, callbacks=["early_stopping"], progress=False)
     with pytest.raises(TypeError, match="x must be an array of numbers .*, got list"):
         net.predict([[1.0, 2.0, 3.0, 4.0], [1.0]])  # ragged
     with pytest.raises(ValueError, match="fit: a sample has at most 5 axes .*, got 6"):
