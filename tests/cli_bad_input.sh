@@ -152,6 +152,15 @@ out=$("$nnplug" lr-find "$dir/ok.json" --set loss=softmax_cross_entropy --set 'o
 [[ $? -eq 1 && "$out" == *"lr-find: needs 0 < min_lr < max_lr, got 1 and 0.1"* && "$out" != *"sweeping"* ]] &&
   echo "ok: an lr-find range upside down is refused before the banner" || { echo "FAIL: lr-find range: $out"; failures=$((failures + 1)); }
 expect "plugin-check of a FIFO" "nnplug: error: $dir/fifo.json: the plugin file is a FIFO (named pipe), not a regular file" plugin-check "$dir/fifo.json"
+# A FIFO as an output is written in place, never replaced by a regular file; one that no process reads is said at
+# once instead of blocking.
+"$nnplug" train "$dir/ok.json" --no-progress --set loss=softmax_cross_entropy --set 'optimizer={"type": "sgd", "lr": 0.1}' \
+  --save "$dir/model.safetensors" > /dev/null 2>&1
+mkfifo "$dir/out.fifo"
+printf '0.5,0.5\n' > "$dir/two_features.csv"
+expect "an output FIFO that no process reads" "nnplug: error: $dir/out.fifo: cannot write the predictions (it is a FIFO that no process reads)" \
+  predict "$dir/model.safetensors" --input "$dir/two_features.csv" --output "$dir/out.fifo"
+[ -p "$dir/out.fifo" ] && echo "ok: the FIFO is still a FIFO" || { echo "FAIL: the output FIFO was replaced"; failures=$((failures + 1)); }
 
 cat >"$dir/cycle.json" <<JSON
 {"data": {"format": "xor_blobs", "samples": 40}, "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1},

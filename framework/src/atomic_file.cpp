@@ -1,5 +1,6 @@
 #include "nnplug/framework/atomic_file.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,23 +15,66 @@
 
 namespace nnplug {
 
-void require_writable_destination(const std::filesystem::path& path, std::string_view what) {
-  if (path.empty()) throw IoError(fmt::format("cannot write {}: the path is empty", what));
+namespace fs = std::filesystem;
+
+namespace {
+
+// What `path` names once symbolic links are followed: a regular file (or nothing yet) takes a temporary file
+// renamed over it; a character device (/dev/null, a terminal through /dev/stdout) or a FIFO takes the bytes in
+// place, since a rename would replace the device node or the pipe with a regular file.
+fs::file_type type_of(const fs::path& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw IoError(fmt::format("{}: cannot write {}: it is a directory", path.string(), what));
-  const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
-  if (!std::filesystem::is_directory(folder, ec))
+  return fs::status(path, ec).type();
+}
+
+bool written_in_place(fs::file_type type) { return type == fs::file_type::character || type == fs::file_type::fifo; }
+
+void write_in_place(const fs::path& path, bool fifo, const std::function<void(std::ostream&)>& write, const std::string& failed) {
+  // A FIFO that no process reads would block the open for ever: opened without blocking first, it says so at once,
+  // and while that descriptor is open the stream's own open does not wait.
+  int reader_check = -1;
+  if (fifo && (reader_check = ::open(path.c_str(), O_WRONLY | O_NONBLOCK)) < 0)
+    throw IoError(fmt::format("{} (it is a FIFO{})", failed, errno == ENXIO ? " that no process reads" : fmt::format(": {}", std::strerror(errno))));
+  std::ofstream out(path, std::ios::binary);
+  if (reader_check >= 0) ::close(reader_check);
+  if (!out) throw IoError(fmt::format("{} (it cannot be opened for writing)", failed));
+  write(out);
+  out.flush();
+  if (!out) throw IoError(fmt::format("{} (writing to it failed)", failed));
+}
+
+}  // namespace
+
+void require_writable_destination(const fs::path& path, std::string_view what) {
+  if (path.empty()) throw IoError(fmt::format("cannot write {}: the path is empty", what));
+  const fs::file_type type = type_of(path);
+  if (type == fs::file_type::directory) throw IoError(fmt::format("{}: cannot write {}: it is a directory", path.string(), what));
+  if (type == fs::file_type::block || type == fs::file_type::socket)
+    throw IoError(fmt::format("{}: cannot write {}: it is a {}, not a file", path.string(), what, type == fs::file_type::block ? "block device" : "socket"));
+  if (written_in_place(type)) {
+    if (::access(path.c_str(), W_OK) != 0) throw IoError(fmt::format("{}: cannot write {}: {}", path.string(), what, std::strerror(errno)));
+    return;
+  }
+  std::error_code ec;
+  const fs::path folder = path.has_parent_path() ? path.parent_path() : ".";
+  if (!fs::is_directory(folder, ec))
     throw IoError(fmt::format("{}: cannot write {}: {} is not an existing folder", path.string(), what, folder.string()));
   if (::access(folder.c_str(), W_OK) != 0)
     throw IoError(fmt::format("{}: cannot write {}: the folder {} is not writable ({})", path.string(), what, folder.string(), std::strerror(errno)));
 }
 
-void write_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write, std::string_view what) {
+void write_atomically(const fs::path& path, const std::function<void(std::ostream&)>& write, std::string_view what) {
   // Said before anything is written: the rename at the end would fail after a whole file's work.
   require_writable_destination(path, what);
-  // The process id keeps two processes writing the same file from sharing a temporary file.
-  const std::string temporary = fmt::format("{}.tmp.{}", path.string(), getpid());
   const std::string failed = fmt::format("{}: cannot write {}", path.string(), what);
+  const fs::file_type type = type_of(path);
+  if (written_in_place(type)) return write_in_place(path, type == fs::file_type::fifo, write, failed);
+  // A symbolic link to a file stays a link: the file it names is the one replaced.
+  std::error_code ec;
+  const fs::path target = type == fs::file_type::regular && fs::is_symlink(path, ec) ? fs::canonical(path, ec) : path;
+  if (ec) throw IoError(fmt::format("{} (the link cannot be followed: {})", failed, ec.message()));
+  // The process id keeps two processes writing the same file from sharing a temporary file.
+  const std::string temporary = fmt::format("{}.tmp.{}", target.string(), getpid());
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw IoError(fmt::format("{} (cannot create {})", failed, temporary));
@@ -42,8 +86,7 @@ void write_atomically(const std::filesystem::path& path, const std::function<voi
       throw IoError(fmt::format("{} (writing {} failed: disk full?)", failed, temporary));
     }
   }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
+  fs::rename(temporary, target, ec);
   if (ec) {
     std::remove(temporary.c_str());
     throw IoError(fmt::format("{} (cannot rename the temporary file into place: {})", failed, ec.message()));

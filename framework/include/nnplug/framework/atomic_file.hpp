@@ -1,6 +1,8 @@
 #pragma once
 // Writing a file so that a crash or a full disk never leaves it half written: the content goes to a temporary
-// file beside it, which is then renamed over the old one (atomic on POSIX file systems).
+// file beside it, which is then renamed over the old one (atomic on POSIX file systems). A symbolic link stays a
+// link (the file it names is replaced); a character device (/dev/null, /dev/stdout) or a FIFO that a process
+// reads is written in place, never replaced by a regular file.
 #include <filesystem>
 #include <functional>
 #include <ostream>
@@ -9,7 +11,8 @@
 namespace nnplug {
 
 // Throws IoError naming `path` and `what` when a file could not be written there: an empty path, a directory, a
-// folder that does not exist or cannot be written. Said before work whose result would then be lost.
+// block device or a socket, a folder that does not exist or cannot be written, a device or FIFO that cannot be
+// written. Said before work whose result would then be lost.
 void require_writable_destination(const std::filesystem::path& path, std::string_view what);
 
 // write(out) fills the temporary file. Throws IoError naming `path` (and `what`, e.g. "the history") when it
