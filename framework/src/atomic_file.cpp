@@ -43,6 +43,15 @@ void write_in_place(const fs::path& path, bool fifo, const std::function<void(st
   if (!out) throw IoError(fmt::format("{} (writing to it failed)", failed));
 }
 
+// The file a write replaces: `path`, or for a symbolic link to a file the file it names (the link stays a link,
+// and the temporary file goes beside that file, in its folder).
+fs::path replaced_file(const fs::path& path, fs::file_type type) {
+  std::error_code ec;
+  if (type != fs::file_type::regular || !fs::is_symlink(path, ec)) return path;
+  fs::path target = fs::canonical(path, ec);
+  return ec ? path : target;
+}
+
 }  // namespace
 
 void require_writable_destination(const fs::path& path, std::string_view what) {
@@ -55,8 +64,9 @@ void require_writable_destination(const fs::path& path, std::string_view what) {
     if (::access(path.c_str(), W_OK) != 0) throw IoError(fmt::format("{}: cannot write {}: {}", path.string(), what, std::strerror(errno)));
     return;
   }
+  const fs::path target = replaced_file(path, type);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : ".";
   std::error_code ec;
-  const fs::path folder = path.has_parent_path() ? path.parent_path() : ".";
   if (!fs::is_directory(folder, ec))
     throw IoError(fmt::format("{}: cannot write {}: {} is not an existing folder", path.string(), what, folder.string()));
   if (::access(folder.c_str(), W_OK) != 0)
@@ -69,10 +79,7 @@ void write_atomically(const fs::path& path, const std::function<void(std::ostrea
   const std::string failed = fmt::format("{}: cannot write {}", path.string(), what);
   const fs::file_type type = type_of(path);
   if (written_in_place(type)) return write_in_place(path, type == fs::file_type::fifo, write, failed);
-  // A symbolic link to a file stays a link: the file it names is the one replaced.
-  std::error_code ec;
-  const fs::path target = type == fs::file_type::regular && fs::is_symlink(path, ec) ? fs::canonical(path, ec) : path;
-  if (ec) throw IoError(fmt::format("{} (the link cannot be followed: {})", failed, ec.message()));
+  const fs::path target = replaced_file(path, type);
   // The process id keeps two processes writing the same file from sharing a temporary file.
   const std::string temporary = fmt::format("{}.tmp.{}", target.string(), getpid());
   {
@@ -86,6 +93,7 @@ void write_atomically(const fs::path& path, const std::function<void(std::ostrea
       throw IoError(fmt::format("{} (writing {} failed: disk full?)", failed, temporary));
     }
   }
+  std::error_code ec;
   fs::rename(temporary, target, ec);
   if (ec) {
     std::remove(temporary.c_str());
