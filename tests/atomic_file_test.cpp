@@ -23,19 +23,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class AtomicFile : public ::testing::Test {
+class AtomicFile : public ScratchFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / fmt::format("nnplug_atomic_{}", ::getpid());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  AtomicFile() : ScratchFolderTest("atomic") {}
   static std::string read(const fs::path& p) {
     std::stringstream ss;
     ss << std::ifstream(p).rdbuf();
     return ss.str();
   }
-  fs::path dir_;
 };
 
 TEST_F(AtomicFile, ASymbolicLinkStaysALinkAndItsFileIsReplaced) {

@@ -33,14 +33,9 @@ Spec xor_spec(const fs::path& dir, const std::string& callbacks) {
                     dir / "spec.json");
 }
 
-class Callbacks : public ::testing::Test {
+class Callbacks : public ScratchFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / fmt::format("nnplug_callbacks_{}", ::getpid());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  Callbacks() : ScratchFolderTest("callbacks") {}
 };
 
 TEST_F(Callbacks, EarlyStoppingWaitsPatienceEpochsWithoutImprovement) {

@@ -17,19 +17,16 @@
 #include "nnplug/framework/input_file.hpp"
 #include "nnplug/framework/safetensors.hpp"
 #include "nnplug/framework/spec.hpp"
+#include "test_support.hpp"
 
 namespace nnplug::test {
 namespace {
 
 namespace fs = std::filesystem;
 
-class InputFileTest : public ::testing::Test {
+class InputFileTest : public ScratchFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / fmt::format("nnplug_input_{}", ::getpid());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  InputFileTest() : ScratchFolderTest("input") {}
   template <typename Read>
   static std::string error_of(Read&& read) {
     try {
@@ -39,7 +36,6 @@ class InputFileTest : public ::testing::Test {
     }
     return "(no error)";
   }
-  fs::path dir_;
 };
 
 TEST_F(InputFileTest, EveryReaderRefusesAFifoByName) {

@@ -1,7 +1,12 @@
 #pragma once
 // Shared by the test suites: the registry and the CPU backend of the conformance kit (plugins loaded from the
 // build tree's plugin folder, as a user's program finds them), and host-side helpers.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +36,16 @@ class ForwardingBackend : public Backend {
  protected:
   std::string name_;
   std::shared_ptr<Backend> inner_;
+};
+
+// A suite's scratch folder, made before each test and removed after it: <temp>/nnplug_<name>_<pid>.
+class ScratchFolderTest : public ::testing::Test {
+ protected:
+  explicit ScratchFolderTest(const std::string& name)
+      : dir_(std::filesystem::temp_directory_path() / fmt::format("nnplug_{}_{}", name, ::getpid())) {}
+  void SetUp() override { std::filesystem::create_directories(dir_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
 };
 
 // A tensor on the backend holding these values.

@@ -46,13 +46,9 @@ TEST(PngWriter, HeaderAndPixelsReadBack) {
   EXPECT_EQ(png.substr(png.size() - 8, 4), "IEND");
 }
 
-class Monitor : public ::testing::Test {
+class Monitor : public ScratchFolderTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / fmt::format("nnplug_monitor_{}", ::getpid());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  Monitor() : ScratchFolderTest("monitor") {}
   std::vector<nlohmann::json> run(double lr, double first_bias) {
     const Spec spec = parse_spec(R"({"seed": 2, "data": {"format": "xor_blobs", "samples": 200},
       "layers": [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dense", "units": 2}],
@@ -69,7 +65,6 @@ class Monitor : public ::testing::Test {
     for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
     return lines;
   }
-  fs::path dir_;
 };
 
 TEST_F(Monitor, ABiasFarBelowZeroKillsEveryRelu) {
