@@ -156,7 +156,6 @@ Trainer& Network::trainer() {
   return *trainer_;
 }
 
-
 const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const char* call) const {
   refuse_non_finite(data, call);
   if (!model().input_preprocessing().empty()) return preprocessed(data, converted, call);
