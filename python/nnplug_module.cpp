@@ -129,8 +129,9 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
 
 py::dict epoch_dict(const EpochRecord& r) {
   py::dict d;
-  d["epoch"] = r.epoch, d["loss"] = r.train.loss, d["accuracy"] = r.train.accuracy, d["seconds"] = r.seconds, d["lr"] = r.learning_rate;
-  if (r.has_validation) d["val_loss"] = r.validation.loss, d["val_accuracy"] = r.validation.accuracy;
+  const char* score = score_name(r.train.kind);
+  d["epoch"] = r.epoch, d["loss"] = r.train.loss, d[score] = r.train.score, d["seconds"] = r.seconds, d["lr"] = r.learning_rate;
+  if (r.has_validation) d["val_loss"] = r.validation.loss, d[fmt::format("val_{}", score).c_str()] = r.validation.score;
   return d;
 }
 
@@ -154,8 +155,9 @@ class ConsoleProgress {
   }
 
   void epoch(const EpochRecord& r) {
-    std::string line = fmt::format("\r{} - {:.0f}s - loss: {:.4f} - accuracy: {:.4f}", bar(batches_), r.seconds, r.train.loss, r.train.accuracy);
-    if (r.has_validation) line += fmt::format(" - val_loss: {:.4f} - val_accuracy: {:.4f}", r.validation.loss, r.validation.accuracy);
+    const char* score = score_name(r.train.kind);
+    std::string line = fmt::format("\r{} - {:.0f}s - loss: {:.4f} - {}: {:.4f}", bar(batches_), r.seconds, r.train.loss, score, r.train.score);
+    if (r.has_validation) line += fmt::format(" - val_loss: {:.4f} - val_{}: {:.4f}", r.validation.loss, score, r.validation.score);
     write(line + "\n");
   }
 
@@ -298,7 +300,7 @@ class PyNetwork {
       s = network_.evaluate(data, batch_size);
     }
     py::dict d;
-    d["loss"] = s.loss, d["accuracy"] = s.accuracy;
+    d["loss"] = s.loss, d[score_name(s.kind)] = s.score;
     return d;
   }
 

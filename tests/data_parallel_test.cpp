@@ -76,9 +76,9 @@ void expect_same(const Outcome& alone, const Outcome& parallel, double tolerance
   ASSERT_EQ(alone.history.size(), parallel.history.size());
   for (std::size_t e = 0; e < alone.history.size(); ++e) {
     EXPECT_NEAR(alone.history[e].train.loss, parallel.history[e].train.loss, relative ? 1e-5 : 1e-12) << "epoch " << e + 1;
-    EXPECT_DOUBLE_EQ(alone.history[e].train.accuracy, parallel.history[e].train.accuracy) << "epoch " << e + 1;
+    EXPECT_DOUBLE_EQ(alone.history[e].train.score, parallel.history[e].train.score) << "epoch " << e + 1;
     EXPECT_NEAR(alone.history[e].validation.loss, parallel.history[e].validation.loss, relative ? 1e-5 : 1e-12);
-    EXPECT_DOUBLE_EQ(alone.history[e].validation.accuracy, parallel.history[e].validation.accuracy);
+    EXPECT_DOUBLE_EQ(alone.history[e].validation.score, parallel.history[e].validation.score);
   }
 }
 

@@ -206,6 +206,79 @@ TEST_F(CsvTest, ASpecNamesTheLabelColumnByIndexOrByName) {
             fmt::format("{}: data: parameter 'class_names' names \"no\" twice", (path_.parent_path() / "spec.json").string()));
 }
 
+TEST_F(CsvTest, ValueTargetsAreTheNamedColumnsInTheGivenOrder) {
+  write("a,price,b,tag\n1,2.5,3,1\n4,-0.25,6,0\n");
+  CsvLabelColumn columns;
+  columns.target_columns = {std::string("tag"), std::int64_t{1}};  // by name and by index, in this order
+  const Dataset d = read_csv(path_, columns);
+  EXPECT_EQ(d.x, (std::vector<float>{1, 3, 4, 6}));
+  EXPECT_EQ(d.sample_shape, (Shape{2}));
+  EXPECT_EQ(d.target_width, 2);
+  EXPECT_EQ(d.targets, (std::vector<float>{1, 2.5f, 0, -0.25f}));
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{-1, -1}));
+  EXPECT_EQ(d.num_classes, 0);
+  // A subset keeps each sample's targets with it.
+  const Dataset second = d.subset({1});
+  EXPECT_EQ(second.targets, (std::vector<float>{0, -0.25f}));
+  EXPECT_EQ(second.target_width, 2);
+  // Rows of the features alone are samples to predict: no targets.
+  write("a,b\n7,8\n");
+  const Dataset inputs = read_csv(path_, columns, 2);
+  EXPECT_FALSE(inputs.has_value_targets());
+  EXPECT_EQ(inputs.x, (std::vector<float>{7, 8}));
+}
+
+TEST_F(CsvTest, BadValueTargetsAreNamed) {
+  CsvLabelColumn columns;
+  columns.target_columns = {std::string("price")};
+  write("a,b\n1,2\n");
+  EXPECT_EQ(error_of(columns), fmt::format("{}:1: no column is named 'price' (the header names a, b)", path_.string()));
+  write("a,price\n1,x\n");
+  EXPECT_EQ(error_of(columns), fmt::format("{}:2: column 2 ('x') is not a number", path_.string()));
+  write("a,price\n1,1e39\n");  // targets are held in float32, whatever the features' dtype
+  EXPECT_EQ(error_of(columns), fmt::format("{}:2: column 2 ('1e39') is not a finite float32 value", path_.string()));
+  columns.target_columns = {std::int64_t{0}, std::int64_t{1}};
+  EXPECT_EQ(error_of(columns), fmt::format("{}:1: needs at least one feature and the 2 target columns", path_.string()));
+  columns.target_columns = {std::int64_t{5}};
+  EXPECT_EQ(error_of(columns), fmt::format("{}: target column 5 does not exist in 2 columns", path_.string()));
+  write("a,b,price\n1,2,3\n");
+  columns.target_columns = {std::int64_t{2}, std::string("price")};
+  EXPECT_EQ(error_of(columns), fmt::format("{}: column 3 is named twice among the targets", path_.string()));
+}
+
+TEST_F(CsvTest, ASpecNamesValueTargetsAndALossThatScoresThem) {
+  write("x,y\n1,2\n2,4\n3,6\n");
+  const auto spec_with = [&](const char* targets, const char* loss, int units) {
+    return parse_spec(fmt::format(R"({{"data": {{"format": "csv", "path": "{}", "targets": {}}}, "layers": [{{"type": "dense", "units": {}}}],
+                                       "loss": "{}", "optimizer": {{"type": "sgd", "lr": 0.1}}, "training": {{"shuffle": false}}}})",
+                                  path_.string(), targets, units, loss),
+                      path_.parent_path() / "spec.json");
+  };
+  const std::string where = (path_.parent_path() / "spec.json").string();
+  for (const char* targets : {"\"y\"", "[\"y\"]", "-1", "[1]"}) {
+    const Experiment ex = build_experiment(spec_with(targets, "mse", 1), registry());
+    EXPECT_EQ(ex.train.targets, (std::vector<float>{2, 4, 6})) << targets;
+    EXPECT_EQ(ex.train.x, (std::vector<float>{1, 2, 3})) << targets;
+  }
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("\"y\"", "softmax_cross_entropy", 1), registry()); }),
+            fmt::format("{}: loss softmax_cross_entropy scores class labels, but the data's targets are 1 value per sample (data.targets); choose "
+                        "a loss of values (mse, mae, huber, binary_cross_entropy, multilabel_sigmoid)", where));
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("\"y\"", "mse", 2), registry()); }),
+            fmt::format("{}: the model outputs 2 values per sample ([2]), but the data has 1 target value per sample", where));
+  // A loss of probabilities needs targets in [0, 1].
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("\"y\"", "binary_cross_entropy", 1), registry()); }),
+            fmt::format("{}: loss binary_cross_entropy scores probabilities, so its targets are in [0, 1], but target 1 of sample 1 is 2", where));
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("[]", "mse", 1), registry()); }),
+            fmt::format("{}: data: parameter 'targets' names no column", where));
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("[1.5]", "mse", 1), registry()); }),
+            fmt::format("{}: data: parameter 'targets' must be a column's index (negative counts from the end) or its name in the header, or "
+                        "a list of them, got 1.5", where));
+  Spec both = spec_with("\"y\"", "mse", 1);
+  both.set("data.label_column=0");
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(both, registry()); }),
+            fmt::format("{}: data: parameter 'targets' cannot be given with label_column: value targets take the place of the class label column", where));
+}
+
 TEST(Synthetic, AFloat64ModelGetsTheValuesAsDrawnAndAFloat32OneThemRounded) {
   const auto spec_for = [](const char* dtype) {
     return parse_spec(fmt::format(R"({{"dtype": "{}", "data": {{"format": "xor_blobs", "samples": 100}},

@@ -20,14 +20,14 @@ EpochRecord train_example(const char* file, std::int64_t* parameters = nullptr) 
 
 TEST(ExampleX1, APerceptronCannotSeparateXor) {
   // The chapter's perceptron scores 0.498; no linear classifier passes 0.75 on the four blobs.
-  EXPECT_LT(train_example("x1_xor_perceptron.json").validation.accuracy, 0.7);
+  EXPECT_LT(train_example("x1_xor_perceptron.json").validation.score, 0.7);
 }
 
 TEST(ExampleX1, TheMlpSeparatesXor) {
   std::int64_t parameters = 0;
   const auto last = train_example("x1_xor_mlp.json", &parameters);
   EXPECT_EQ(parameters, 22);  // 2*4 + 4 + 4*2 + 2, as the chapter counts
-  EXPECT_GE(last.validation.accuracy, 0.98);
+  EXPECT_GE(last.validation.score, 0.98);
 }
 
 TEST(ExampleX2, TheBlobsMlpReachesTheChaptersAccuracy) {
@@ -40,8 +40,8 @@ TEST(ExampleX2, TheBlobsMlpReachesTheChaptersAccuracy) {
   ex.fit.progress = false;
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);
   const auto last = trainer.fit(ex.train, nullptr, ex.fit).back();
-  EXPECT_NEAR(last.train.accuracy, 0.825, 0.03);
-  EXPECT_NEAR(trainer.evaluate(ex.test, 200).accuracy, 0.82, 0.05);
+  EXPECT_NEAR(last.train.score, 0.825, 0.03);
+  EXPECT_NEAR(trainer.evaluate(ex.test, 200).score, 0.82, 0.05);
 }
 
 TEST(ExampleX11, TheCifarCnnHasTheChaptersParameterCountAt3x32x32) {
@@ -65,7 +65,7 @@ TEST(ExampleCnn, TheQuickCnnLearnsFromAFewBatches) {
   EXPECT_EQ(ex.model->parameter_count(false), 320 + 18496 + 204928 + 1290);
   ex.fit.progress = false;
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);
-  EXPECT_GT(trainer.fit(ex.train, &ex.validation, ex.fit).back().validation.accuracy, 0.6);  // chance is 0.1
+  EXPECT_GT(trainer.fit(ex.train, &ex.validation, ex.fit).back().validation.score, 0.6);  // chance is 0.1
 }
 
 using examples::activation_statistics;

@@ -86,7 +86,7 @@ TEST(Network, BuiltFromBuildersItTrainsAsTheSameSpec) {
   const auto b = from_spec.fit(train, {.epochs = 3, .batch_size = 16, .progress = false});
   ASSERT_EQ(a.size(), 3u);
   for (std::size_t e = 0; e < a.size(); ++e) EXPECT_EQ(a[e].train.loss, b[e].train.loss) << e;
-  EXPECT_GT(built.evaluate(blobs(1)).accuracy, 0.9);
+  EXPECT_GT(built.evaluate(blobs(1)).score, 0.9);
   EXPECT_EQ(built.model().parameter_name(0, *built.model().layer(0).parameters()[0]), "h.weight");
 }
 
@@ -133,7 +133,7 @@ TEST(Network, TheSpecsPreprocessingIsFittedOnTheFirstFitsSamples) {
   const auto raw = net.predict(test, true).values, expected = Trainer(net.model(), nullptr, nullptr).predict(by_hand, 256);
   ASSERT_EQ(raw.size(), expected.size());
   for (std::size_t i = 0; i < raw.size(); ++i) EXPECT_NEAR(raw[i], expected[i], 1e-4) << i;
-  EXPECT_GT(net.evaluate(test).accuracy, 0.9);
+  EXPECT_GT(net.evaluate(test).score, 0.9);
 }
 
 // compile() takes a schedule and gradient transforms, and fit() nnplug's own callbacks, by plugin name.

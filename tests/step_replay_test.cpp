@@ -149,7 +149,7 @@ void expect_same_run(const Run& replayed, const Run& plain) {
   ASSERT_EQ(replayed.history.size(), plain.history.size());
   for (std::size_t e = 0; e < plain.history.size(); ++e) {
     EXPECT_EQ(replayed.history[e].train.loss, plain.history[e].train.loss) << "epoch " << e + 1;
-    EXPECT_EQ(replayed.history[e].validation.accuracy, plain.history[e].validation.accuracy) << "epoch " << e + 1;
+    EXPECT_EQ(replayed.history[e].validation.score, plain.history[e].validation.score) << "epoch " << e + 1;
   }
   EXPECT_EQ(replayed.weights, plain.weights);
 }

@@ -1,7 +1,8 @@
 // nnplug evaluate MODEL...: loads models saved by `nnplug train --save` or a checkpoint callback (their plugins
 // are checked first) and scores them on the test set their spec names (the validation set when it has none):
 // loss, accuracy, top-k accuracy, the confusion matrix and per-class precision, recall, F1 and specificity with
-// their averages. Several models are an ensemble: each is scored alone, then their averaged probabilities.
+// their averages; for value targets, the regression or multi-label scores of value_evaluation.hpp. Several models
+// are an ensemble: each is scored alone, then their averaged probabilities (or predictions).
 #include <cmath>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/value_evaluation.hpp"
 #include "saved_models.hpp"
 
 namespace nnplug::cli {
@@ -21,13 +23,21 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
   const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size);
   const bool ensemble = args.models.size() > 1;
   for (std::size_t m = 0; ensemble && m < args.models.size(); ++m)
-    fmt::print("{}: loss {:.4f}  accuracy {:.4f}\n", args.models[m].c_str(), s.member_scores[m].loss, s.member_scores[m].accuracy);
-  const Evaluation e = evaluate_scores(s.probabilities, s.scored->labels, s.classes,
-                                       ensemble ? NAN : s.member_scores.front().loss, args.top_k);
+    fmt::print("{}: loss {:.4f}  {} {:.4f}\n", args.models[m].c_str(), s.member_scores[m].loss, score_name(s.member_scores[m].kind),
+               s.member_scores[m].score);
+  const double loss = ensemble ? NAN : s.member_scores.front().loss;
+  std::string text;
+  nlohmann::json j;
+  if (s.target_names.empty()) {
+    const Evaluation e = evaluate_scores(s.probabilities, s.scored->labels, s.classes, loss, args.top_k);
+    text = format_evaluation(e, s.data.class_names), j = evaluation_json(e, s.data.class_names);
+  } else {
+    const ValueEvaluation e = evaluate_values(s.predictions, s.scored->targets, s.width, s.multi_label, loss, s.target_names);
+    text = format_value_evaluation(e), j = value_evaluation_json(e);
+  }
   fmt::print("{}, {} set:\n{}", ensemble ? fmt::format("ensemble of {} models", args.models.size()) : args.models.front().string(),
-             s.scored_name, format_evaluation(e, s.data.class_names));
+             s.scored_name, text);
   if (!args.json.empty()) {
-    auto j = evaluation_json(e, s.data.class_names);
     j["set"] = s.scored_name;
     for (const auto& m : args.models) j["models"].push_back(m.string());
     write_text_atomically(args.json, j.dump(2) + "\n", "the metrics");

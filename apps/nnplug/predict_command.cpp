@@ -1,7 +1,8 @@
 // nnplug predict MODEL... [--input FILE]: the class probabilities and predicted class of every sample of a file
 // (or of the spec's test set), as CSV: index, predicted class, the true label when the file has one, then one
-// probability per class (with --logits, the model's raw outputs). Several models are an ensemble: their
-// probabilities are averaged.
+// probability per class (with --logits, the model's raw outputs). A model of value targets (regression,
+// multi-label) writes each target's prediction and then, when known, its true value. Several models are an
+// ensemble: their probabilities (or predictions) are averaged.
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -15,13 +16,10 @@
 
 namespace nnplug::cli {
 
-int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  if (args.logits && args.models.size() > 1)
-    throw InvalidArgument("--logits writes one model's raw outputs; an ensemble averages probabilities (give one model)");
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
-  const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size, args.input);
+namespace {
+
+// index, predicted class, the true label when known, then each class's probability (or each raw output).
+std::string class_predictions(const ScoredModels& s, bool logits) {
   const auto& labels = s.scored->labels;
   const bool labelled = !labels.empty() && labels.front() >= 0;
   const auto name = [&](std::int64_t c) {
@@ -30,25 +28,60 @@ int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& p
   // Values are written in fmt's shortest form that reads back to the same float.
   fmt::memory_buffer csv;
   fmt::format_to(std::back_inserter(csv), "index,predicted{}", labelled ? ",label" : "");
-  const std::int64_t columns = args.logits ? s.width : s.classes;
+  const std::int64_t columns = logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
-    fmt::format_to(std::back_inserter(csv), ",{}{}{}", args.logits ? "logit" : "p_", args.logits && s.width > 1 ? "_" : "",
-                   args.logits && s.width == 1 ? "" : name(c));
+    fmt::format_to(std::back_inserter(csv), ",{}{}{}", logits ? "logit" : "p_", logits && s.width > 1 ? "_" : "",
+                   logits && s.width == 1 ? "" : name(c));
   fmt::format_to(std::back_inserter(csv), "\n");
   const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(columns);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const float* p = s.probabilities.data() + i * k;
     fmt::format_to(std::back_inserter(csv), "{},{}", i, std::max_element(p, p + k) - p);
     if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", labels[i]);
-    const float* values = args.logits ? s.outputs.data() + i * w : p;
+    const float* values = logits ? s.outputs.data() + i * w : p;
     for (std::size_t c = 0; c < w; ++c) fmt::format_to(std::back_inserter(csv), ",{}", values[c]);
     fmt::format_to(std::back_inserter(csv), "\n");
   }
+  return fmt::to_string(csv);
+}
+
+// index, each target's prediction (a multi-label loss's probability, or each raw output), then the true targets
+// when known.
+std::string value_predictions(const ScoredModels& s, bool logits) {
+  const bool known = s.scored->has_value_targets();
+  const char* prefix = logits ? "logit_" : s.multi_label ? "p_" : "predicted_";
+  fmt::memory_buffer csv;
+  const auto out = std::back_inserter(csv);
+  fmt::format_to(out, "index");
+  for (const auto& name : s.target_names) fmt::format_to(out, ",{}{}", prefix, name);
+  for (std::size_t t = 0; known && t < s.target_names.size(); ++t) fmt::format_to(out, ",{}", s.target_names[t]);
+  fmt::format_to(out, "\n");
+  const auto w = static_cast<std::size_t>(s.width);
+  const std::vector<float>& values = logits ? s.outputs : s.predictions;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(s.scored->size()); ++i) {
+    fmt::format_to(out, "{}", i);
+    for (std::size_t c = 0; c < w; ++c) fmt::format_to(out, ",{}", values[i * w + c]);
+    for (std::size_t c = 0; known && c < w; ++c) fmt::format_to(out, ",{}", s.scored->targets[i * w + c]);
+    fmt::format_to(out, "\n");
+  }
+  return fmt::to_string(csv);
+}
+
+}  // namespace
+
+int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
+  if (args.logits && args.models.size() > 1)
+    throw InvalidArgument("--logits writes one model's raw outputs; an ensemble averages probabilities (give one model)");
+  PluginLoader loader;
+  for (const auto& d : plugin_dirs) loader.add_directory(d);
+  loader.load_all(registry);
+  const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size, args.input);
+  const std::string csv = s.target_names.empty() ? class_predictions(s, args.logits) : value_predictions(s, args.logits);
   if (args.output.empty()) {
     std::fwrite(csv.data(), 1, csv.size(), stdout);
   } else {
-    write_text_atomically(args.output, fmt::to_string(csv), "the predictions");
-    fmt::print(stderr, "wrote {} predictions ({}) to {}\n", labels.size(), s.scored_name, args.output.string());
+    write_text_atomically(args.output, csv, "the predictions");
+    fmt::print(stderr, "wrote {} predictions ({}) to {}\n", s.scored->size(), s.scored_name, args.output.string());
   }
   return 0;
 }

@@ -89,16 +89,42 @@ std::string fixed(double v, int digits = 4) { return fmt::format("{:.{}f}", v, d
 // A count from a file: printed from its double, so that a damaged file's 1e300 is no integer overflow.
 std::string whole(const nlohmann::json& v) { return fmt::format("{:.0f}", v.get<double>()); }
 
+// The score a history or search file holds beside the loss: "accuracy", or "mae" for a model of value targets.
+std::string score_column(const Columns& c, const std::string& prefix) { return c.count(prefix + "mae") ? "mae" : "accuracy"; }
+
+// How a score is named in a chart.
+std::string score_title(const std::string& score) { return score == "mae" ? "mean absolute error" : score; }
+
 std::string learning_curves(const Columns& h) {
   const auto& epoch = h.at("epoch");
-  auto series = [&](const char* name, const char* column, bool dashed) { return svg::Series{name, epoch, h.at(column), dashed}; };
+  auto series = [&](const char* name, const std::string& column, bool dashed) { return svg::Series{name, epoch, h.at(column), dashed}; };
+  const std::string score = score_column(h, "");
   std::string out = "<h2>Learning curves</h2><div class=\"row\">";
   out += svg::line_chart({"Loss", "epoch", "loss"}, {series("training", "loss", false), series("validation", "val_loss", true)});
-  out += svg::line_chart({"Accuracy", "epoch", "accuracy"}, {series("training", "accuracy", false), series("validation", "val_accuracy", true)});
+  out += svg::line_chart({score == "mae" ? "Mean absolute error" : "Accuracy", "epoch", score_title(score)},
+                         {series("training", score, false), series("validation", "val_" + score, true)});
   return out + "</div>";
 }
 
+// The scores of a model of value targets (value_evaluation_json): one row per target.
+std::string value_metrics_section(const nlohmann::json& m) {
+  const bool multi_label = m.contains("exact_match");
+  std::string table = multi_label ? "<table><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>"
+                                  : "<table><tr><th>target</th><th>MAE</th><th>RMSE</th><th>R²</th></tr>";
+  for (const auto& t : m.at("targets"))
+    table += multi_label ? fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", svg::escape(t.at("name").get<std::string>()),
+                                       fixed(t.at("precision")), fixed(t.at("recall")), fixed(t.at("f1")), whole(t.at("support")))
+                         : fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", svg::escape(t.at("name").get<std::string>()),
+                                       fixed(t.at("mae")), fixed(t.at("rmse")), fixed(t.at("r2")));
+  std::string summary = multi_label ? fmt::format("accuracy {}, exact match {}", fixed(m.at("accuracy")), fixed(m.at("exact_match")))
+                                    : fmt::format("MAE {}, RMSE {}, R² {}", fixed(m.at("mae")), fixed(m.at("rmse")), fixed(m.at("r2")));
+  if (m.contains("loss")) summary = fmt::format("loss {}, {}", fixed(m.at("loss")), summary);
+  return fmt::format("<h2>Scores on the {} set</h2><p>{}</p><div class=\"row\">{}</table></div>", svg::escape(m.value("set", std::string("test"))),
+                     summary, table);
+}
+
 std::string metrics_section(const nlohmann::json& m) {
+  if (m.contains("targets")) return value_metrics_section(m);
   std::vector<std::vector<double>> cells;
   std::vector<std::string> names;
   for (const auto& row : m.at("confusion_matrix")) cells.push_back(row.get<std::vector<double>>());
@@ -187,15 +213,16 @@ std::string search_section(const Columns& c) {
       searched.push_back(name);
   if (searched.empty()) return "";
   constexpr const char* heading = "<h2>Hyper-parameter search</h2>{}";
+  const std::string score = score_column(c, "val_"), title = "validation " + score_title(score);
   if (searched.size() == 1) {
-    svg::Axes axes{"Validation accuracy of each trial", searched[0], "validation accuracy"};
+    svg::Axes axes{fmt::format("Validation {} of each trial", score_title(score)), searched[0], title};
     axes.log_x = true;
-    std::vector<double> y = c.at("val_accuracy");
-    return fmt::format(heading, svg::scatter_chart(axes, c.at(searched[0]), y, y, "validation accuracy"));
+    std::vector<double> y = c.at("val_" + score);
+    return fmt::format(heading, svg::scatter_chart(axes, c.at(searched[0]), y, y, title));
   }
-  svg::Axes axes{"Trials (colour: validation accuracy)", searched[0], searched[1]};
+  svg::Axes axes{fmt::format("Trials (colour: {})", title), searched[0], searched[1]};
   axes.log_x = axes.log_y = true;
-  return fmt::format(heading, svg::scatter_chart(axes, c.at(searched[0]), c.at(searched[1]), c.at("val_accuracy"), "validation accuracy"));
+  return fmt::format(heading, svg::scatter_chart(axes, c.at(searched[0]), c.at(searched[1]), c.at("val_" + score), title));
 }
 
 }  // namespace
@@ -208,7 +235,8 @@ int report(const ReportArgs& args) {
   if (!std::filesystem::exists(history_path, ec))
     throw IoError(fmt::format("{}: no history.csv, so this is not a run folder (write one with nnplug train --run-dir)", dir.string()));
   const Columns history = read_columns(history_path);
-  for (const char* column : {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"})
+  const std::string score = score_column(history, "");
+  for (const std::string& column : {std::string("epoch"), std::string("loss"), score, std::string("val_loss"), "val_" + score})
     if (!history.count(column)) throw IoError(fmt::format("{}: no '{}' column in the header", history_path.string(), column));
   std::string title = dir.filename().string();
   if (title.empty()) title = dir.parent_path().filename().string();

@@ -4,6 +4,7 @@
 
 #include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/precision.hpp"
+#include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug::cli {
 
@@ -39,7 +40,21 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                             " (their specs' \"data\" sections differ); an ensemble's models must share their data");
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
-    const std::int64_t width = loaded.model->output_shape().numel(), classes = classes_of_outputs(width);
+    const std::int64_t width = loaded.model->output_shape().numel();
+    if (m == 0) out.target_names = read_target_names(loaded.spec.section("data")), out.multi_label = loss->output_link() == OutputLink::Sigmoid;
+    if (!out.target_names.empty()) {
+      if (m > 0 && width != out.width)
+        throw ShapeError(fmt::format("{} outputs {} values per sample and {} outputs {}; an ensemble's models must predict the same targets",
+                                     models[m].string(), width, models[0].string(), out.width));
+      Trainer trainer(*loaded.model, loss, nullptr);
+      std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
+      const auto predictions = link_values(outputs, loss->output_link());
+      if (m == 0) out.predictions.assign(predictions.size(), 0.0f), out.width = width, out.outputs = std::move(outputs);
+      for (std::size_t i = 0; i < predictions.size(); ++i) out.predictions[i] += predictions[i] / static_cast<float>(models.size());
+      if (out.scored->has_value_targets()) out.member_scores.push_back(trainer.evaluate(*out.scored, batch_size));
+      continue;
+    }
+    const std::int64_t classes = classes_of_outputs(width);
     if (out.scored->num_classes > classes)
       throw ShapeError(fmt::format("{}: the model outputs {} values per sample, the data has {} classes", models[m].string(), width,
                                    out.scored->num_classes));

@@ -19,6 +19,11 @@ struct ScoredModels {
   std::vector<float> probabilities;   // scored->size() rows of `classes`, averaged over the models
   std::vector<float> outputs;         // the first model's raw outputs (logits): scored->size() rows of `width`
   std::int64_t width = 0;             // values per sample the models output (1 for two classes with a sigmoid)
+  // Models of value targets (their spec's data.targets) score no classes: `predictions` holds their outputs through
+  // their loss's link (probabilities for a multi-label loss), averaged, and `probabilities` stays empty.
+  std::vector<std::string> target_names;  // empty for class labels
+  bool multi_label = false;
+  std::vector<float> predictions;         // scored->size() rows of `width`
 };
 
 // Every model must have been trained on the same data section (the first model's spec gives it) and output as

@@ -1,6 +1,7 @@
 // nnplug search SPEC: random search of hyper-parameters (experiment X9): the ranges come from the spec's
 // "search" section and --param; each trial trains a few epochs and is scored on the validation set only. Prints
 // every trial, the top trials of each round and the narrowed ranges; --csv keeps every trial for plots.
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 
@@ -21,16 +22,22 @@ std::string values_text(const std::vector<SearchDimension>& dims, const Trial& t
   return s;
 }
 
+// The score the trials report (a diverged trial has none): accuracy, or mae for value targets.
+const char* trials_score(const std::vector<Trial>& trials) {
+  const auto scored = std::find_if(trials.begin(), trials.end(), [](const Trial& t) { return t.ok(); });
+  return score_name(scored == trials.end() ? ScoreKind::Accuracy : scored->validation.kind);
+}
+
 std::string trials_csv(const std::vector<SearchDimension>& dims, const std::vector<Trial>& trials) {
   std::string csv = "round,trial";
   const auto out = std::back_inserter(csv);
   for (const auto& d : dims) fmt::format_to(out, ",{}", d.path);
-  csv += ",train_loss,train_accuracy,val_loss,val_accuracy,seconds,failure\n";
+  fmt::format_to(out, ",train_loss,train_{0},val_loss,val_{0},seconds,failure\n", trials_score(trials));
   for (const auto& t : trials) {
     fmt::format_to(out, "{},{}", t.round, t.index);
     for (double v : t.values) fmt::format_to(out, ",{:.10g}", v);
-    fmt::format_to(out, ",{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{}\n", t.train.loss, t.train.accuracy, t.validation.loss,
-                   t.validation.accuracy, t.seconds, t.ok() ? "" : "diverged");
+    fmt::format_to(out, ",{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{}\n", t.train.loss, t.train.score, t.validation.loss,
+                   t.validation.score, t.seconds, t.ok() ? "" : "diverged");
   }
   return csv;
 }
@@ -68,7 +75,8 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
 
   auto on_trial = [&](const Trial& t) {
     fmt::print("round {} trial {:>3}  {}  ", t.round, t.index, values_text(dims, t).c_str());
-    if (t.ok()) fmt::print("val_accuracy {:.4f}  val_loss {:.4f}  ({:.1f} s)\n", t.validation.accuracy, t.validation.loss, t.seconds);
+    if (t.ok())
+      fmt::print("val_{} {:.4f}  val_loss {:.4f}  ({:.1f} s)\n", score_name(t.validation.kind), t.validation.score, t.validation.loss, t.seconds);
     else fmt::print("diverged: {}\n", t.failure.substr(0, t.failure.find("; ")));  // where, without the advice
     std::fflush(stdout);
   };
@@ -81,12 +89,13 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
       std::fflush(stdout);
       return;
     }
+    const char* score = trials_score(ranked);
     fmt::print("\nround {}: the best {} trial{}\n{:>4} {:>12} {:>10} {:>12}  {}\n", round, shown, shown == 1 ? "" : "s", "rank",
-               "val_accuracy", "val_loss", "train_acc", "values");
+               fmt::format("val_{}", score), "val_loss", fmt::format("train_{:.3}", score), "values");
     for (int i = 0; i < shown; ++i) {
       const Trial& t = ranked[static_cast<std::size_t>(i)];
       fmt::print("{:>4} {:12.4f} {:10.4f} {:12.4f}  {}\n",
-                 i + 1, t.validation.accuracy, t.validation.loss, t.train.accuracy, values_text(dims, t).c_str());
+                 i + 1, t.validation.score, t.validation.loss, t.train.score, values_text(dims, t).c_str());
     }
     fmt::print("{}\n", round < settings.rounds ? "ranges for the next round:" : "narrowed ranges for a further search:");
     for (const auto& d : next) fmt::print("  {}: {}\n", d.path.c_str(), d.range().c_str());

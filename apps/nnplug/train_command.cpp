@@ -15,6 +15,7 @@
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/training_monitor.hpp"
+#include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug::cli {
 
@@ -31,7 +32,8 @@ std::string data_fingerprint(const Experiment& ex) {
   std::string out;
   for (const Dataset* d : {&ex.train, &ex.validation, &ex.test}) {
     d->x.for_each_block([&](const void* data, std::size_t bytes) { out += fmt::format("{}/", fingerprint(data, bytes)); });
-    out += fmt::format("{} ", fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t)));
+    out += fmt::format("{}/{} ", fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t)),
+                       fingerprint(d->targets.data(), d->targets.size() * sizeof(float)));
   }
   return out;
 }
@@ -105,14 +107,15 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   trainer.distribute(shared, ex.bucket_bytes, ex.gradient_compression);
   trainer.fit(ex.train, ex.validation.size() ? &ex.validation : nullptr, ex.fit, [&](const EpochRecord& r) {
     if (!lead) return;
-    fmt::print("epoch {}/{}  loss {:.4f}  accuracy {:.4f}", r.epoch, ex.fit.epochs, r.train.loss, r.train.accuracy);
-    if (r.has_validation) fmt::print("  val_loss {:.4f}  val_accuracy {:.4f}", r.validation.loss, r.validation.accuracy);
+    const char* score = score_name(r.train.kind);
+    fmt::print("epoch {}/{}  loss {:.4f}  {} {:.4f}", r.epoch, ex.fit.epochs, r.train.loss, score, r.train.score);
+    if (r.has_validation) fmt::print("  val_loss {:.4f}  val_{} {:.4f}", r.validation.loss, score, r.validation.score);
     fmt::print("  ({:.1f} s, {:.0f} samples/s)\n", r.seconds, static_cast<double>(ex.train.size()) / r.seconds);
     std::fflush(stdout);
   });
   if (ex.test.size()) {
     const Scores test = trainer.evaluate(ex.test, ex.fit.batch_size);
-    if (lead) fmt::print("test: loss {:.4f}  accuracy {:.4f}\n", test.loss, test.accuracy);
+    if (lead) fmt::print("test: loss {:.4f}  {} {:.4f}\n", test.loss, score_name(test.kind), test.score);
   }
   if (!args.run_dir.empty()) {
     // Every rank scores (evaluate() is collective); rank 0 writes.
@@ -121,8 +124,13 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
       const double loss = trainer.evaluate(scored, ex.fit.batch_size).loss;
       if (lead) {
         const std::int64_t width = ex.model->output_shape().numel();
-        const auto p = class_probabilities(trainer.predict(scored, ex.fit.batch_size), width, ex.loss->output_link());
-        auto metrics = evaluation_json(evaluate_scores(p, scored.labels, classes_of_outputs(width), loss, 5), ex.class_names);
+        const OutputLink link = ex.loss->output_link();
+        const auto outputs = trainer.predict(scored, ex.fit.batch_size);
+        auto metrics = scored.has_value_targets()
+                           ? value_evaluation_json(evaluate_values(link_values(outputs, link), scored.targets, width, link == OutputLink::Sigmoid,
+                                                                   loss, read_target_names(spec.section("data"))))
+                           : evaluation_json(evaluate_scores(class_probabilities(outputs, width, link), scored.labels, classes_of_outputs(width),
+                                                             loss, 5), ex.class_names);
         metrics["set"] = ex.test.size() ? "test" : "validation";
         write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");
       }

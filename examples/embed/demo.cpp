@@ -14,7 +14,7 @@ int main(int argc, char** argv) try {
   Network net(nn::Sequential{nn::Dense(256).activation("relu"), nn::Dense(128).activation("relu"), nn::Dense(10)});
   net.compile(nn::Adam{.lr = 1e-3}, "softmax_cross_entropy", {.seed = 42});
   net.fit(train, {.epochs = argc > 1 ? std::atoi(argv[1]) : 5, .batch_size = 128});
-  fmt::print("test accuracy {:.4f}\n", net.evaluate(test).accuracy);
+  fmt::print("test accuracy {:.4f}\n", net.evaluate(test).score);
   net.save("demo.safetensors");
   fmt::print("the first test image is class {}\n", Network::load("demo.safetensors").predict_classes(test.head(1))[0]);
 } catch (const std::exception& e) {

@@ -15,15 +15,18 @@ namespace nnplug {
 
 namespace {
 
-bool minimizes(const std::string& monitor) { return monitor == "loss" || monitor == "val_loss"; }
+// Losses and errors fall as a model improves; accuracy rises.
+bool minimizes(const std::string& monitor) { return !monitor.ends_with("accuracy"); }
 
 bool improves(double value, double best, double min_delta, bool minimize) {
   return minimize ? value < best - min_delta : value > best + min_delta;
 }
 
 void check_monitor(const std::string& monitor, const std::string& owner) {
-  if (monitor != "loss" && monitor != "accuracy" && monitor != "val_loss" && monitor != "val_accuracy")
-    throw InvalidArgument(fmt::format("{}: monitor must be \"loss\", \"accuracy\", \"val_loss\" or \"val_accuracy\", got \"{}\"", owner, monitor));
+  const std::string name = monitor.starts_with("val_") ? monitor.substr(4) : monitor;
+  if (name != "loss" && name != score_name(ScoreKind::Accuracy) && name != score_name(ScoreKind::MeanAbsoluteError))
+    throw InvalidArgument(fmt::format("{}: monitor must be \"loss\", \"accuracy\" or \"mae\" (value targets), with \"val_\" before it for the "
+                                      "validation set's, got \"{}\"", owner, monitor));
 }
 
 // Where a run gets validation data: a spec, or the arguments of a program's fit().
@@ -39,11 +42,13 @@ void check_validation(const std::string& owner, const std::string& monitor, bool
 double monitored_value(const EpochRecord& r, const std::string& monitor) {
   if (monitor.starts_with("val_") && !r.has_validation)
     throw InvalidArgument(fmt::format("cannot monitor {}: this run has no validation set ({})", monitor, kGiveValidation));
-  if (monitor == "loss") return r.train.loss;
-  if (monitor == "accuracy") return r.train.accuracy;
-  if (monitor == "val_loss") return r.validation.loss;
-  if (monitor == "val_accuracy") return r.validation.accuracy;
-  throw InvalidArgument(fmt::format("unknown monitor \"{}\"", monitor));
+  const bool validation = monitor.starts_with("val_");
+  const Scores& scores = validation ? r.validation : r.train;
+  const std::string name = validation ? monitor.substr(4) : monitor;
+  if (name == "loss") return scores.loss;
+  if (name == score_name(scores.kind)) return scores.score;
+  throw InvalidArgument(fmt::format("cannot monitor {}: this run scores {} beside the loss{}", monitor, score_name(scores.kind),
+                                    scores.kind == ScoreKind::Accuracy ? "" : " (its targets are values, not class labels)"));
 }
 
 EarlyStopping::EarlyStopping(std::string monitor, double min_delta, int patience, bool restore_best)
@@ -106,16 +111,17 @@ void HistoryWriter::on_train_begin(Model&, const Dataset&) { require_writable_de
 
 bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
   const bool jsonl = path_.extension() == ".jsonl";
+  const char* score = score_name(r.train.kind);
   std::string line;
   if (jsonl) {
-    Params::Json j = {{"epoch", r.epoch}, {"loss", r.train.loss}, {"accuracy", r.train.accuracy}, {"lr", r.learning_rate}, {"seconds", r.seconds}};
-    if (r.has_validation) j["val_loss"] = r.validation.loss, j["val_accuracy"] = r.validation.accuracy;
+    Params::Json j = {{"epoch", r.epoch}, {"loss", r.train.loss}, {score, r.train.score}, {"lr", r.learning_rate}, {"seconds", r.seconds}};
+    if (r.has_validation) j["val_loss"] = r.validation.loss, j[fmt::format("val_{}", score)] = r.validation.score;
     line = j.dump();
   } else {
-    if (lines_.empty()) lines_.push_back("epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds");
+    if (lines_.empty()) lines_.push_back(fmt::format("epoch,loss,{0},val_loss,val_{0},lr,seconds", score));
     // Empty validation columns when there is none.
-    const std::string validation = r.has_validation ? fmt::format("{:.8g},{:.8g}", r.validation.loss, r.validation.accuracy) : ",";
-    line = fmt::format("{},{:.8g},{:.8g},{},{:.8g},{:.8g}", r.epoch, r.train.loss, r.train.accuracy, validation, r.learning_rate, r.seconds);
+    const std::string validation = r.has_validation ? fmt::format("{:.8g},{:.8g}", r.validation.loss, r.validation.score) : ",";
+    line = fmt::format("{},{:.8g},{:.8g},{},{:.8g},{:.8g}", r.epoch, r.train.loss, r.train.score, validation, r.learning_rate, r.seconds);
   }
   lines_.push_back(std::move(line));
   write_atomically(path_, [&](std::ostream& out) {

@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 
@@ -50,7 +51,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
   Dataset d;
   d.x = SampleValues(dtype, 0);
   const bool float32 = dtype == DType::Float32;
+  const std::size_t targets = label.target_columns.size();
   std::size_t columns = 0, line_no = 0, label_at = 0;
+  std::vector<std::size_t> target_slot;  // per column: its place among the targets, or `targets` for another column
+  std::vector<float> row_targets(targets);
   bool unlabelled = false;
   std::int32_t max_label = -1;
   std::unordered_map<std::string, std::size_t> class_index;  // a label by name, in one lookup however many classes
@@ -64,27 +68,60 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
     if (columns == 0) {
       columns = fields.size();
       unlabelled = features > 0 && static_cast<std::int64_t>(columns) == features;
-      if (columns < 2 && !unlabelled) {
+      const std::size_t needed = 1 + std::max<std::size_t>(targets, 1);
+      if (columns < needed && !unlabelled) {
         const char* other = line.find(';') != std::string::npos ? "';'" : line.find('\t') != std::string::npos ? "tabs" : nullptr;
-        throw IoError(fmt::format("{}:{}: needs at least one feature and a label{}", name, line_no,
+        throw IoError(fmt::format("{}:{}: needs at least one feature and {}{}", name, line_no,
+                                  targets ? fmt::format("the {} target columns", targets) : "a label",
                                   other ? fmt::format(" (the line is one field: separated by {}? nnplug reads commas)", other) : ""));
       }
       double probe;
       const bool header = !parse_number(fields[0], probe);
-      std::int64_t at = label.index < 0 ? static_cast<std::int64_t>(columns) + label.index : label.index;
-      if (!label.name.empty()) {
-        const auto named = std::find_if(fields.begin(), fields.end(), [&](const std::string& f) { return header && unquoted(f) == label.name; });
-        unlabelled = unlabelled && named == fields.end();
-        if (named == fields.end() && !unlabelled)
-          throw IoError(header ? fmt::format("{}:{}: no column is named '{}' (the header names {})", name, line_no, Params::shortened(label.name),
-                                             Params::shortened(fmt::format("{}", fmt::join(fields, ", "))))
-                               : fmt::format("{}:{}: the label column is named '{}', but the first row is data, not a header", name, line_no,
-                                             Params::shortened(label.name)));
-        at = named - fields.begin();
-      } else if (at < 0 || at >= static_cast<std::int64_t>(columns)) {
-        throw IoError(fmt::format("{}: label column {} does not exist in {} columns", name, label.index, columns));
+      // A column by its header name, or nullopt.
+      const auto named = [&](const std::string& column) -> std::optional<std::size_t> {
+        const auto at = std::find_if(fields.begin(), fields.end(), [&](const std::string& f) { return header && unquoted(f) == column; });
+        if (at == fields.end()) return std::nullopt;
+        return static_cast<std::size_t>(at - fields.begin());
+      };
+      const auto no_such_name = [&](const char* what, const std::string& column) {
+        return IoError(header ? fmt::format("{}:{}: no column is named '{}' (the header names {})", name, line_no, Params::shortened(column),
+                                            Params::shortened(fmt::format("{}", fmt::join(fields, ", "))))
+                              : fmt::format("{}:{}: the {} column is named '{}', but the first row is data, not a header", name, line_no, what,
+                                            Params::shortened(column)));
+      };
+      // A column by index, negative from the end.
+      const auto indexed = [&](const char* what, std::int64_t index) {
+        const std::int64_t at = index < 0 ? static_cast<std::int64_t>(columns) + index : index;
+        if (at < 0 || at >= static_cast<std::int64_t>(columns))
+          throw IoError(fmt::format("{}: {} column {} does not exist in {} columns", name, what, index, columns));
+        return static_cast<std::size_t>(at);
+      };
+      label_at = columns;  // none
+      target_slot.assign(columns, targets);
+      if (targets > 0 && !unlabelled) {
+        for (std::size_t t = 0; t < targets; ++t) {
+          const auto& column = label.target_columns[t];
+          std::size_t at = 0;
+          if (const auto* column_name = std::get_if<std::string>(&column)) {
+            const auto found = named(*column_name);
+            if (!found) throw no_such_name("target", *column_name);
+            at = *found;
+          } else {
+            at = indexed("target", std::get<std::int64_t>(column));
+          }
+          if (target_slot[at] != targets)
+            throw IoError(fmt::format("{}: column {} is named twice among the targets", name, at + 1));
+          target_slot[at] = t;
+        }
+      } else if (targets == 0 && !label.name.empty()) {
+        const auto found = named(label.name);
+        unlabelled = unlabelled && !found;
+        if (!found && !unlabelled) throw no_such_name("label", label.name);
+        if (found) label_at = *found;
+      } else if (targets == 0) {
+        const std::size_t at = indexed("label", label.index);
+        if (!unlabelled) label_at = at;
       }
-      label_at = unlabelled ? columns : static_cast<std::size_t>(at);
       if (header) continue;
     }
     if (fields.size() != columns)
@@ -92,11 +129,11 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
     for (std::size_t c = 0; c < columns; ++c) {
       double v;
       if (c == label_at && !label.class_names.empty() && !parse_number(fields[c], v)) {
-        const auto named = class_index.find(unquoted(fields[c]));
-        if (named == class_index.end())
+        const auto found = class_index.find(unquoted(fields[c]));
+        if (found == class_index.end())
           throw IoError(fmt::format("{}:{}: label '{}' is none of the class_names ({})", name, line_no, field(c),
                                     Params::shortened(fmt::format("{}", fmt::join(label.class_names, ", ")))));
-        v = static_cast<double>(named->second);
+        v = static_cast<double>(found->second);
       } else if (fields[c].empty()) {
         throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug does not fill; fill or drop it first", name,
                                   line_no, c + 1));
@@ -104,24 +141,31 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
         throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number{}", name, line_no, c + 1, field(c),
                                   c == label_at ? " (labels by name need the data section's class_names)" : ""));
       }
-      if (c != label_at) {
-        // NaN, infinities and values past the dtype's range would only show up later, as a NaN loss.
-        if (!std::isfinite(float32 ? static_cast<double>(static_cast<float>(v)) : v))
-          throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite {} value", name, line_no, c + 1, field(c), dtype_name(dtype)));
-        d.x.push_back(v);
+      if (c == label_at) {
+        if (v < 0 || v != std::floor(v) || v > 1e9)
+          throw IoError(fmt::format("{}:{}: label '{}' is not a class index (a non-negative integer)", name, line_no, field(c)));
+        d.labels.push_back(static_cast<std::int32_t>(v));
+        max_label = std::max(max_label, d.labels.back());
         continue;
       }
-      if (v < 0 || v != std::floor(v) || v > 1e9)
-        throw IoError(fmt::format("{}:{}: label '{}' is not a class index (a non-negative integer)", name, line_no, field(c)));
-      d.labels.push_back(static_cast<std::int32_t>(v));
-      max_label = std::max(max_label, d.labels.back());
+      // NaN, infinities and values past the dtype's range would only show up later, as a NaN loss. Targets are
+      // held in float32.
+      const bool target = !target_slot.empty() && target_slot[c] != targets;
+      if (!std::isfinite(float32 || target ? static_cast<double>(static_cast<float>(v)) : v))
+        throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite {} value", name, line_no, c + 1, field(c),
+                                  target ? "float32" : dtype_name(dtype)));
+      if (target) row_targets[target_slot[c]] = static_cast<float>(v);
+      else d.x.push_back(v);
     }
-    if (unlabelled) d.labels.push_back(-1);
+    if (label_at == columns) d.labels.push_back(-1);
+    if (targets > 0 && !unlabelled) d.targets.insert(d.targets.end(), row_targets.begin(), row_targets.end());
   }
   if (in.bad()) throw IoError(fmt::format("{}:{}: the CSV file cannot be read further", name, line_no));
   if (d.labels.empty()) throw IoError(fmt::format("{}: no data rows", name));
-  d.sample_shape = Shape{static_cast<std::int64_t>(unlabelled ? columns : columns - 1)};
+  const std::size_t outside_features = label_at < columns ? 1 : targets > 0 && !unlabelled ? targets : 0;
+  d.sample_shape = Shape{static_cast<std::int64_t>(columns - outside_features)};
   d.num_classes = max_label + 1;
+  if (targets > 0 && !unlabelled) d.target_width = static_cast<std::int64_t>(targets);
   return d;
 }
 

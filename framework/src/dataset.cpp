@@ -14,9 +14,16 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   Dataset out;
   out.sample_shape = sample_shape;
   out.num_classes = num_classes;
+  out.target_width = target_width;
   out.x = x.select_rows(indices, static_cast<std::size_t>(features()));
   out.labels.resize(indices.size());
   for (std::size_t i = 0; i < indices.size(); ++i) out.labels[i] = labels[static_cast<std::size_t>(indices[i])];
+  const auto width = static_cast<std::size_t>(target_width);
+  out.targets.reserve(indices.size() * width);
+  for (const std::int64_t i : indices) {
+    const auto row = targets.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i) * width);
+    out.targets.insert(out.targets.end(), row, row + static_cast<std::ptrdiff_t>(width));
+  }
   return out;
 }
 

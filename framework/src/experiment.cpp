@@ -23,6 +23,26 @@ namespace {
 // an "out of memory" error).
 constexpr std::int64_t kMaxSamples = 1000000000;
 
+// data.targets: value target columns (regression, multi-label): one index or name, or a list of them.
+std::vector<std::variant<std::int64_t, std::string>> read_target_columns(const Params& data) {
+  std::vector<std::variant<std::int64_t, std::string>> columns;
+  if (!data.has("targets")) return columns;
+  if (data.has("label_column")) data.fail("targets", "cannot be given with label_column: value targets take the place of the class label column");
+  const Params::Json& targets = data.json()["targets"];
+  const Params::Json list = targets.is_array() ? targets : Params::Json::array({targets});
+  if (list.empty()) data.fail("targets", "names no column");
+  for (const auto& column : list) {
+    if (column.is_string()) columns.emplace_back(column.get<std::string>());
+    else if (column.is_number_unsigned()) columns.emplace_back(static_cast<std::int64_t>(std::min<std::uint64_t>(column.get<std::uint64_t>(), INT64_MAX)));
+    else if (column.is_number_integer()) columns.emplace_back(column.get<std::int64_t>());
+    else
+      data.fail("targets", fmt::format("must be a column's index (negative counts from the end) or its name in the header, or a list of them, got {}",
+                                       Params::shown(column)));
+  }
+  data.accept({"targets"});
+  return columns;
+}
+
 // data.label_column: the label's index (from 0; negative from the end) or its name in the header row.
 CsvLabelColumn csv_label_column(const Params& data) {
   CsvLabelColumn label;
@@ -35,6 +55,7 @@ CsvLabelColumn csv_label_column(const Params& data) {
                                             Params::shown(column)));
   }
   label.class_names = read_class_names(data);
+  label.target_columns = read_target_columns(data);
   return label;
 }
 
@@ -124,6 +145,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
   const DType dtype = spec_dtype(Params(spec.where(), spec.json));
+  if (data.has("targets") && format != "csv") data.fail("targets", "value targets are read from CSV files only (format \"csv\")");
   Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test);
   train.convert(dtype);
   // A test set of another sample size would fail only when scored, after the whole training run.
@@ -155,6 +177,15 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (data.has("sample_shape")) reshape_samples(data, ex);
   ex.class_names = read_class_names(data);
   data.check_unused();
+}
+
+std::vector<std::string> read_target_names(const Params& data) {
+  std::vector<std::string> names;
+  for (const auto& column : read_target_columns(data)) {
+    const auto* name = std::get_if<std::string>(&column);
+    names.push_back(name ? *name : fmt::format("target_{}", names.size()));
+  }
+  return names;
 }
 
 std::vector<std::string> read_class_names(const Params& data) {
@@ -311,7 +342,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.model->set_input_preprocessing(ex.preprocessing);
   initialize_from_spec(spec, *ex.model);
   try {
-    ex.loss->check(ex.model->output_shape(), ex.train.num_classes);
+    check_targets(*ex.loss, ex.model->output_shape(), ex.train);
   } catch (const ShapeError& e) {
     throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
   }

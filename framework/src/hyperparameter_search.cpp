@@ -82,7 +82,8 @@ void read_search_section(const Spec& spec, SearchSettings& settings, std::vector
 void rank_trials(std::vector<Trial>& trials) {
   std::stable_sort(trials.begin(), trials.end(), [](const Trial& a, const Trial& b) {
     if (a.ok() != b.ok()) return a.ok();
-    if (a.validation.accuracy != b.validation.accuracy) return a.validation.accuracy > b.validation.accuracy;
+    if (a.validation.score != b.validation.score)
+      return a.validation.kind == ScoreKind::Accuracy ? a.validation.score > b.validation.score : a.validation.score < b.validation.score;
     return a.validation.loss < b.validation.loss;
   });
 }

@@ -32,7 +32,7 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
   if (!(settings.step > 0)) throw InvalidArgument("the gradient check's step h must be positive");
   Backend& be = model.backend();
   const auto n = data.size();
-  loss.check(model.output_shape(), data.num_classes);
+  check_targets(loss, model.output_shape(), data);
   Tensor x = be.empty(data.sample_shape.with_batch(n), DType::Float64);
   data.x.visit([&](const auto& values) { from_host(x, values); });
   Tensor target;
@@ -41,7 +41,7 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
     be.upload(target, data.labels.data(), target.bytes());
   } else {
     target = be.empty(model.output_shape().with_batch(n), DType::Float64);
-    from_host(target, label_values(data.labels, model.output_shape().numel()));
+    from_host(target, data.has_value_targets() ? data.targets : label_values(data.labels, model.output_shape().numel()));
   }
   Tensor value = be.empty(Shape{1}, DType::Float64);
   Tensor dprediction = be.empty(model.output_shape().with_batch(n), DType::Float64);

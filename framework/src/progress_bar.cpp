@@ -8,7 +8,7 @@ ProgressBar::ProgressBar(std::string title, std::int64_t total, bool enabled, st
     : title_(std::move(title)), total_(total), enabled_(enabled && isatty(fileno(out))), out_(out),
       start_(std::chrono::steady_clock::now()) {}
 
-void ProgressBar::update(std::int64_t done, double loss, double accuracy) {
+void ProgressBar::update(std::int64_t done, double loss, double score, const char* score_name) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   if (done < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -19,8 +19,8 @@ void ProgressBar::update(std::int64_t done, double loss, double accuracy) {
   const int filled = total_ > 0 ? static_cast<int>(kWidth * done / total_) : kWidth;
   std::string bar(static_cast<std::size_t>(filled), '=');
   if (filled < kWidth) bar += '>' + std::string(static_cast<std::size_t>(kWidth - filled - 1), '.');
-  std::fprintf(out_, "\r%s [%s] %lld/%lld  ETA %4.0fs  loss %.4f  acc %.4f ", title_.c_str(), bar.c_str(),
-               static_cast<long long>(done), static_cast<long long>(total_), eta, loss, accuracy);
+  std::fprintf(out_, "\r%s [%s] %lld/%lld  ETA %4.0fs  loss %.4f  %s %.4f ", title_.c_str(), bar.c_str(),
+               static_cast<long long>(done), static_cast<long long>(total_), eta, loss, score_name, score);
   std::fflush(out_);
 }
 

@@ -1,6 +1,7 @@
 #include "nnplug/framework/trainer.hpp"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -26,6 +27,30 @@ std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::in
     else if (labels[i] >= 0) values[i * static_cast<std::size_t>(width) + static_cast<std::size_t>(labels[i])] = 1.0f;
   }
   return values;
+}
+
+const char* score_name(ScoreKind kind) { return kind == ScoreKind::Accuracy ? "accuracy" : "mae"; }
+
+ScoreKind score_kind(const Loss& loss, const Dataset& data) {
+  return !data.has_value_targets() || loss.output_link() == OutputLink::Sigmoid ? ScoreKind::Accuracy : ScoreKind::MeanAbsoluteError;
+}
+
+void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
+  if (!data.has_value_targets()) return loss.check(output, data.num_classes);
+  if (loss.target_kind() != TargetKind::Values)
+    throw ShapeError(fmt::format("loss {} scores class labels, but the data's targets are {} value{} per sample (data.targets); choose a loss "
+                                 "of values (mse, mae, huber, binary_cross_entropy, multilabel_sigmoid)",
+                                 loss.type(), data.target_width, data.target_width == 1 ? "" : "s"));
+  if (output.numel() != data.target_width)
+    throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample", output.numel(),
+                                 output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s"));
+  // A probability's target outside [0, 1] gives a loss below zero that training drives to minus infinity.
+  if (loss.output_link() != OutputLink::Sigmoid) return;
+  const auto outside = std::find_if(data.targets.begin(), data.targets.end(), [](float t) { return !(t >= 0.0f && t <= 1.0f); });
+  if (outside == data.targets.end()) return;
+  const auto at = static_cast<std::int64_t>(outside - data.targets.begin());
+  throw ShapeError(fmt::format("loss {} scores probabilities, so its targets are in [0, 1], but target {} of sample {} is {}", loss.type(),
+                               at % data.target_width + 1, at / data.target_width + 1, *outside));
 }
 
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
@@ -67,6 +92,13 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
   host_labels_.resize(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i)
     host_labels_[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(begin + i)])];
+  value_targets_ = data.has_value_targets();
+  if (!value_targets_) return;
+  const auto width = static_cast<std::size_t>(data.target_width);
+  host_target_.resize(static_cast<std::size_t>(n) * width);
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    std::copy_n(data.targets.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * width), width,
+                host_target_.begin() + static_cast<std::ptrdiff_t>(i * width));
 }
 
 void Trainer::upload_batch(const Shape& sample_shape) {
@@ -77,15 +109,17 @@ void Trainer::upload_batch(const Shape& sample_shape) {
     host_x_.visit([&](const auto& values) { from_host(x_, values); });
   }
   if (!loss_fn_) return;  // predicting: no targets
-  ensure(labels_, be, Shape{n}, DType::Int32);
-  be.upload(labels_, host_labels_.data(), labels_.bytes());
-  if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
-    target_ = labels_;
-  } else {
+  if (!value_targets_) {
+    ensure(labels_, be, Shape{n}, DType::Int32);
+    be.upload(labels_, host_labels_.data(), labels_.bytes());
+    if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
+      target_ = labels_;
+      return;
+    }
     host_target_ = label_values(host_labels_, model_.output_shape().numel());
-    ensure(target_, be, model_.output_shape().with_batch(n), model_.dtype());
-    from_host(target_, host_target_);
   }
+  ensure(target_, be, model_.output_shape().with_batch(n), model_.dtype());
+  from_host(target_, host_target_);
 }
 
 void Trainer::score_batch(bool grad) {
@@ -96,12 +130,19 @@ void Trainer::score_batch(bool grad) {
   const Tensor loss = metrics_.rows(0, 1), correct = metrics_.rows(1, 2);
   if (grad) ensure(dprediction_, be, y.shape(), model_.dtype());
   loss_fn_->compute(y, target_, loss, grad ? dprediction_ : Tensor());
-  be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct});
+  prediction_ = y;
+  if (!value_targets_) be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct});
 }
 
 Trainer::BatchScores Trainer::read_batch_scores() const {
   const auto values = to_host<double>(metrics_);
-  return {values[0], values[1]};
+  if (!value_targets_) return {values[0], values[1]};
+  // Value targets are scored on the host, from the outputs read back: a batch of a few outputs per sample.
+  const auto outputs = to_host<double>(prediction_);
+  double sum = 0.0;
+  for (std::size_t i = 0; i < outputs.size(); ++i)
+    sum += score_kind_ == ScoreKind::Accuracy ? (outputs[i] > 0.0) == (host_target_[i] > 0.5f) : std::fabs(outputs[i] - host_target_[i]);
+  return {values[0], sum * static_cast<double>(host_labels_.size()) / static_cast<double>(outputs.size())};
 }
 
 Trainer::BatchScores Trainer::score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part) {
@@ -111,7 +152,7 @@ Trainer::BatchScores Trainer::score_global_batch(bool grad, std::int64_t samples
     scores = read_batch_scores();
   }
   if (!reducer_) return scores;
-  const auto sums = sum_over_ranks(*communicator_, {scores.loss * static_cast<double>(samples), scores.correct});
+  const auto sums = sum_over_ranks(*communicator_, {scores.loss * static_cast<double>(samples), scores.score_sum});
   return {sums[0] / static_cast<double>(global_samples), sums[1]};
 }
 
@@ -166,7 +207,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   if (options.epochs < 0) throw InvalidArgument(fmt::format("epochs must be >= 0, got {}", options.epochs));
   if (train.size() == 0) throw InvalidArgument("the training set is empty");
   if (!optimizer_) throw InvalidArgument("fit() needs an optimizer");
-  loss_fn_->check(model_.output_shape(), train.num_classes);
+  check_targets(*loss_fn_, model_.output_shape(), train);
+  score_kind_ = score_kind(*loss_fn_, train);
   if (options.augmentation) options.augmentation->check(train.sample_shape);
   for (const auto& c : options.callbacks) c->check(validation && validation->size() > 0);
 
@@ -216,7 +258,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     model_.set_training(true);
     ProgressBar bar(fmt::format("epoch {}/{}", epoch, options.epochs), batches,
                     options.progress && rank() == 0);
-    double loss_sum = 0.0, correct = 0.0;
+    double loss_sum = 0.0, score_sum = 0.0;
     std::int64_t seen = 0;
     bool stopped = false;
     for (std::int64_t b = 0; b < batches && !stopped; ++b) {
@@ -242,7 +284,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       // between them, so that a non-finite loss stops training before the step that it would spoil.
       const BatchScores scores = score_global_batch(true, shard.size(), end - begin, "train forward");
       double loss = scores.loss;
-      correct += scores.correct;
+      score_sum += scores.score_sum;
       if (!std::isfinite(loss)) {
         const std::string where = shard.size() > 0 ? model_.first_non_finite(x_) : "";
         throw Error(fmt::format("epoch {}, batch {}: the loss is {}{}; lower the learning rate or check the data", epoch, b + 1, unsigned_nan(loss),
@@ -268,7 +310,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                    "a plugin computes or draws differently in each process");
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
-      bar.update(b + 1, loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen));
+      bar.update(b + 1, loss_sum / static_cast<double>(seen), score_sum / static_cast<double>(seen), score_name(score_kind_));
       const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate(), batches, options.epochs};
       for (const auto& c : callbacks) stopped = !c->on_batch_end(step, model_) || stopped;
     }
@@ -282,10 +324,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                               "rate or check the data", epoch, where));
     EpochRecord record;
     record.epoch = epoch;
-    record.train = {loss_sum / static_cast<double>(seen), correct / static_cast<double>(seen)};
+    record.train = {loss_sum / static_cast<double>(seen), score_sum / static_cast<double>(seen), score_kind_};
     record.learning_rate = optimizer_->learning_rate();
     if (validation && validation->size() > 0) {
       record.validation = evaluate(*validation, bs);
+      score_kind_ = record.train.kind;
       record.has_validation = true;
       // Finite weights can still overflow on other samples; a NaN would then reach the history, early stopping's
       // and a checkpoint's comparisons, and a search's ranking.
@@ -310,27 +353,28 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
   if (batch_size <= 0) throw InvalidArgument(fmt::format("batch_size must be a positive integer, got {}", batch_size));
   if (data.size() == 0) throw InvalidArgument("cannot evaluate on an empty data set");
   if (!loss_fn_) throw Error("evaluating needs a loss: this Trainer was made without one");
-  loss_fn_->check(model_.output_shape(), data.num_classes);
+  check_targets(*loss_fn_, model_.output_shape(), data);
+  score_kind_ = score_kind(*loss_fn_, data);
   model_.set_training(false);
   std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
   std::iota(order.begin(), order.end(), 0);
-  double loss_sum = 0.0, correct = 0.0;
+  double loss_sum = 0.0, score_sum = 0.0;
   for (std::int64_t begin = 0; begin < data.size(); begin += batch_size) {
     const std::int64_t end = std::min(data.size(), begin + batch_size);
     const Shard shard = shard_of(end - begin, rank(), ranks());
     if (shard.size() == 0) continue;
     load_batch(data, order, begin + shard.begin, begin + shard.end);
     model_.backend().run_step("evaluate", [&] { score_batch(false); });
-    const auto [loss, batch_correct] = read_batch_scores();
-    correct += batch_correct;
+    const auto [loss, batch_score_sum] = read_batch_scores();
+    score_sum += batch_score_sum;
     loss_sum += loss * static_cast<double>(shard.size());
   }
   if (reducer_) {
-    const auto sums = sum_over_ranks(*communicator_, {loss_sum, correct});
-    loss_sum = sums[0], correct = sums[1];
+    const auto sums = sum_over_ranks(*communicator_, {loss_sum, score_sum});
+    loss_sum = sums[0], score_sum = sums[1];
   }
   const auto n = static_cast<double>(data.size());
-  return {loss_sum / n, correct / n};
+  return {loss_sum / n, score_sum / n, score_kind_};
 }
 
 std::vector<float> Trainer::predict(const Dataset& data, std::int64_t batch_size) {

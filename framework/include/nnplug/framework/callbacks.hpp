@@ -43,12 +43,13 @@ class Callback {
   virtual bool writes_only_files() const { return false; }
 };
 
-// The value of "loss", "accuracy", "val_loss" or "val_accuracy" in a record; throws InvalidArgument for a
-// validation quantity when the run has no validation set.
+// The value of "loss", "accuracy" or "mae" (the record's score: score_name), or of one of them after "val_", in a
+// record; throws InvalidArgument for a score the run does not compute, or a validation quantity when the run has
+// no validation set.
 double monitored_value(const EpochRecord& record, const std::string& monitor);
 
 // Stops when `monitor` has not improved by more than min_delta for `patience` epochs (lower is better for the
-// losses, higher for the accuracies), and, with restore_best, puts back the weights of the best epoch.
+// losses and the mean absolute error, higher for the accuracies), and, with restore_best, puts back the weights of the best epoch.
 class EarlyStopping final : public Callback {
  public:
   EarlyStopping(std::string monitor, double min_delta, int patience, bool restore_best);
@@ -89,7 +90,8 @@ class ModelCheckpoint final : public Callback {
   double best_ = 0.0;
 };
 
-// Writes the history after every epoch: CSV (epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds) or, for a
+// Writes the history after every epoch: CSV (epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds, with
+// mae for accuracy when the targets are values) or, for a
 // path ending in .jsonl, one JSON object per line. The file is replaced whole each time (temporary + rename).
 class HistoryWriter final : public Callback {
  public:

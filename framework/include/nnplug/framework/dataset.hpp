@@ -1,11 +1,12 @@
 #pragma once
-// Dataset: samples held on the host, one row each (images flattened in NCHW order), with class labels.
-// Batches are gathered from it and uploaded to the backend by the trainer.
+// Dataset: samples held on the host, one row each (images flattened in NCHW order), with class labels or value
+// targets (regression, multi-label). Batches are gathered from it and uploaded to the backend by the trainer.
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "nnplug/framework/input_file.hpp"
@@ -18,8 +19,14 @@ namespace nnplug {
 struct Dataset {
   Shape sample_shape;               // per-sample shape, e.g. [784] or [1, 28, 28]
   SampleValues x;                   // size() * sample_shape.numel() values, row-major, float32 or float64
-  std::vector<std::int32_t> labels; // size() class indices in [0, num_classes)
+  std::vector<std::int32_t> labels; // size() class indices in [0, num_classes); -1 where there is none (value targets, samples to predict)
   std::int64_t num_classes = 0;
+  // Value targets instead of class labels (regression, multi-label): size() rows of target_width values, for a
+  // loss that takes TargetKind::Values. Empty (and target_width 0) when the targets are the class labels.
+  std::vector<float> targets;
+  std::int64_t target_width = 0;
+
+  bool has_value_targets() const { return target_width > 0; }
 
   std::int64_t size() const { return static_cast<std::int64_t>(labels.size()); }
   std::int64_t features() const { return sample_shape.numel(); }
@@ -61,13 +68,17 @@ struct CsvLabelColumn {
   std::string name;  // when not empty, the header's column of this name (quotes around a header field are dropped)
   // The classes by name (the data section's "class_names"): a label may be a name, read as its index in this list.
   std::vector<std::string> class_names;
+  // Value targets instead of a class label (regression, multi-label; the data section's "targets"): these columns,
+  // in this order, each an index (negative counts from the end) or a header name. The file then has no label column.
+  std::vector<std::variant<std::int64_t, std::string>> target_columns;
 };
 
-// Reads a CSV file of numeric features and one class label column: an integer, or one of label.class_names. A
+// Reads a CSV file of numeric features and one class label column: an integer, or one of label.class_names; or,
+// with label.target_columns, numeric features and those value target columns. A
 // first line that is not numeric is taken as a header (after a UTF-8 byte order mark, as Excel writes one). Throws IoError naming the file and line for a missing file, a ragged row, a value that is
-// not a number, a label that is not a non-negative integer or a label column that does not exist. With
+// not a number, a label that is not a non-negative integer or a label or target column that does not exist. With
 // `features` > 0, a file whose rows hold exactly that many values (or whose header lacks the named label) has no
-// label column (inputs to predict): its labels are -1. Values are parsed in double and kept in `dtype`; a value
+// label or target column (inputs to predict): its labels are -1. Values are parsed in double and kept in `dtype`; a value
 // that `dtype` cannot hold finitely is an error.
 Dataset read_csv(const std::filesystem::path& path, const CsvLabelColumn& label = {}, std::int64_t features = 0,
                  DType dtype = DType::Float32);

@@ -46,7 +46,8 @@ struct Trial {
 // `dimensions` it does not give keep their values.
 void read_search_section(const Spec& spec, SearchSettings& settings, std::vector<SearchDimension>& dimensions);
 
-// Best first: by validation accuracy, then validation loss; failed trials last.
+// Best first: by validation score (the highest accuracy, the lowest mean absolute error), then validation loss;
+// failed trials last.
 void rank_trials(std::vector<Trial>& trials);
 
 // Each range shrunk to the span of the top trials' values (at least the range of one trial).

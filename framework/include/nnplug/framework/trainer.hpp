@@ -30,9 +30,22 @@ struct FitOptions {
   std::vector<std::shared_ptr<Callback>> callbacks;        // after every epoch, in order; any may stop training
 };
 
+// What the score beside the loss measures. Accuracy: with class labels, the share of samples whose highest output
+// is the label; with value targets under a sigmoid link (multi-label), the share of outputs on the target's side of
+// probability 0.5 (Keras's binary accuracy). MeanAbsoluteError: with other value targets (regression).
+enum class ScoreKind { Accuracy, MeanAbsoluteError };
+// "accuracy" or "mae": the score's name in printed lines, histories and monitors ("val_" before it for validation).
+const char* score_name(ScoreKind kind);
+ScoreKind score_kind(const Loss& loss, const Dataset& data);
+// Throws ShapeError when the loss cannot score the model's per-sample `output` against the data's targets: class
+// labels below num_classes (Loss::check), or value targets, which need a TargetKind::Values loss, one output per
+// target value and, for a loss of probabilities (sigmoid link), values in [0, 1].
+void check_targets(const Loss& loss, const Shape& output, const Dataset& data);
+
 struct Scores {
   double loss = 0.0;
-  double accuracy = 0.0;
+  double score = 0.0;  // of `kind`
+  ScoreKind kind = ScoreKind::Accuracy;
 };
 
 struct EpochRecord {
@@ -68,14 +81,14 @@ class Trainer {
   // epoch and batch. Returns the history.
   std::vector<EpochRecord> fit(const Dataset& train, const Dataset* validation, const FitOptions& options,
                                const std::function<void(const EpochRecord&)>& on_epoch = {});
-  // Mean loss and accuracy over the whole set, in eval mode. Every rank must call it when distributed.
+  // Mean loss and score over the whole set, in eval mode. Every rank must call it when distributed.
   Scores evaluate(const Dataset& data, std::int64_t batch_size);
   // The model's outputs for every sample, in eval mode: size() rows of output_shape().numel() values.
   std::vector<float> predict(const Dataset& data, std::int64_t batch_size);
 
  private:
-  // Gathers samples order[begin, end) of data into host_labels_, and into x_ itself where the backend's tensors are
-  // host memory (gathered_in_place_), else into host_x_.
+  // Gathers samples order[begin, end) of data into host_labels_ (and their value targets into host_target_), and
+  // into x_ itself where the backend's tensors are host memory (gathered_in_place_), else into host_x_.
   void gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end);
   // Uploads the gathered batch into x_, labels_ and target_.
   void upload_batch(const Shape& sample_shape);
@@ -83,15 +96,15 @@ class Trainer {
     gather_batch(data, order, begin, end);
     upload_batch(data.sample_shape);
   }
-  // Runs forward and the loss on the loaded batch; fills metrics_ (the mean loss and the number of correct
-  // predictions) and, when grad, dprediction_. Reads nothing back.
+  // Runs forward and the loss on the loaded batch; fills metrics_ (the mean loss and, with class labels, the number
+  // of correct predictions) and, when grad, dprediction_. Reads nothing back.
   void score_batch(bool grad);
   struct BatchScores {
-    double loss, correct;
+    double loss, score_sum;  // the batch's mean loss; the sum over its samples of each one's score (score_kind_)
   };
   BatchScores read_batch_scores() const;
   // Forward and loss on the loaded batch of `samples` (0 for a rank without samples in this step), then, when
-  // distributed, the sums over the ranks: the global batch's mean loss and correct count.
+  // distributed, the sums over the ranks: the global batch's mean loss and score sum.
   BatchScores score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part);
   // Backward through the optimizer step; a distributed step averages the gradients first.
   void update(const FitOptions& options, const std::vector<Parameter*>& parameters, std::int64_t global_step,
@@ -106,7 +119,9 @@ class Trainer {
   bool gathered_in_place_ = false;
   std::vector<float> host_target_;
   std::vector<std::int32_t> host_labels_;
-  Tensor x_, target_, labels_, metrics_, dprediction_;
+  bool value_targets_ = false;                 // the gathered batch's targets are host_target_'s values
+  ScoreKind score_kind_ = ScoreKind::Accuracy;  // of the set being trained or evaluated
+  Tensor x_, target_, labels_, metrics_, dprediction_, prediction_;
   std::shared_ptr<Communicator> communicator_;  // null: one process
   std::unique_ptr<GradientReducer> reducer_;
   std::vector<std::string> bucket_update_names_;  // run_step's name of each bucket's update

@@ -1,0 +1,45 @@
+#pragma once
+// Scoring a model whose targets are values (a data section's "targets") rather than class labels. Regression: the
+// mean absolute error, root mean squared error and R² of each target and over all of them (R² averaged uniformly
+// over the targets, as scikit-learn's r2_score). Multi-label (a loss of probabilities, sigmoid link): each label's
+// precision, recall and F1 at probability 0.5, their macro averages, the share of outputs on the right side
+// (Keras's binary accuracy) and of samples whose every label is right (scikit-learn's subset accuracy).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "nnplug/loss.hpp"
+
+namespace nnplug {
+
+struct TargetScores {
+  std::string name;
+  double mae = 0.0, rmse = 0.0, r2 = 0.0;           // regression
+  double precision = 0.0, recall = 0.0, f1 = 0.0;   // multi-label; a ratio of 0 / 0 is 0 (zero_division=0)
+  std::int64_t support = 0;                         // multi-label: the samples whose target is 1
+};
+
+struct ValueEvaluation {
+  std::int64_t samples = 0;
+  double loss = 0.0;            // NaN when there is none (an ensemble scored on its averaged outputs)
+  bool multi_label = false;
+  std::vector<TargetScores> targets;
+  TargetScores overall;         // regression: over every value; multi-label: macro averages (support: the sum)
+  double accuracy = 0.0;        // multi-label: the share of outputs on their target's side of 0.5
+  double exact_match = 0.0;     // multi-label: the share of samples with every label right
+};
+
+// Outputs through a loss's link, value by value: the logistic sigmoid for OutputLink::Sigmoid, else unchanged.
+std::vector<float> link_values(std::vector<float> outputs, OutputLink link);
+
+// predictions: rows of `width` values through the loss's link (identity: the outputs; sigmoid: probabilities);
+// targets: as many values. names: one per target (empty: numbered).
+ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std::vector<float>& targets, std::int64_t width,
+                                bool multi_label, double loss, const std::vector<std::string>& names = {});
+
+std::string format_value_evaluation(const ValueEvaluation& e);
+nlohmann::json value_evaluation_json(const ValueEvaluation& e);
+
+}  // namespace nnplug

@@ -1,0 +1,126 @@
+#include "nnplug/framework/value_evaluation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+namespace {
+
+double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
+
+}  // namespace
+
+std::vector<float> link_values(std::vector<float> outputs, OutputLink link) {
+  if (link == OutputLink::Sigmoid)
+    for (float& v : outputs) v = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v))));
+  return outputs;
+}
+
+ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std::vector<float>& targets, std::int64_t width,
+                                bool multi_label, double loss, const std::vector<std::string>& names) {
+  if (width <= 0 || predictions.size() != targets.size() || predictions.size() % static_cast<std::size_t>(width) != 0)
+    throw InvalidArgument(fmt::format("{} predictions and {} targets are not rows of {} values", predictions.size(), targets.size(), width));
+  ValueEvaluation e;
+  const auto w = static_cast<std::size_t>(width), rows = predictions.size() / w;
+  e.samples = static_cast<std::int64_t>(rows);
+  e.loss = loss;
+  e.multi_label = multi_label;
+  e.targets.resize(w);
+  for (std::size_t c = 0; c < w; ++c) e.targets[c].name = c < names.size() ? names[c] : fmt::format("target_{}", c);
+  if (rows == 0) return e;
+  const auto n = static_cast<double>(rows);
+  if (!multi_label) {
+    double absolute = 0.0, squared = 0.0, r2 = 0.0;
+    for (std::size_t c = 0; c < w; ++c) {
+      double mean = 0.0, column_absolute = 0.0, residual = 0.0, total = 0.0;
+      for (std::size_t r = 0; r < rows; ++r) mean += targets[r * w + c];
+      mean /= n;
+      for (std::size_t r = 0; r < rows; ++r) {
+        const double t = targets[r * w + c], d = predictions[r * w + c] - t;
+        column_absolute += std::fabs(d), residual += d * d, total += (t - mean) * (t - mean);
+      }
+      TargetScores& s = e.targets[c];
+      s.mae = column_absolute / n, s.rmse = std::sqrt(residual / n);
+      // A constant target: R² is 1 for exact predictions and 0 otherwise, as scikit-learn's (force_finite).
+      s.r2 = total > 0 ? 1.0 - residual / total : residual == 0 ? 1.0 : 0.0;
+      absolute += column_absolute, squared += residual, r2 += s.r2;
+    }
+    e.overall = {"all", absolute / (n * static_cast<double>(w)), std::sqrt(squared / (n * static_cast<double>(w))), r2 / static_cast<double>(w)};
+    return e;
+  }
+  std::int64_t right = 0, exact = 0;
+  std::vector<std::int64_t> true_positives(w), false_positives(w), false_negatives(w);
+  for (std::size_t r = 0; r < rows; ++r) {
+    bool all_right = true;
+    for (std::size_t c = 0; c < w; ++c) {
+      const bool predicted = predictions[r * w + c] > 0.5f, actual = targets[r * w + c] > 0.5f;
+      true_positives[c] += predicted && actual, false_positives[c] += predicted && !actual, false_negatives[c] += !predicted && actual;
+      right += predicted == actual;
+      all_right = all_right && predicted == actual;
+    }
+    exact += all_right;
+  }
+  e.overall.name = "macro";
+  for (std::size_t c = 0; c < w; ++c) {
+    TargetScores& s = e.targets[c];
+    const auto tp = static_cast<double>(true_positives[c]), fp = static_cast<double>(false_positives[c]),
+               fn = static_cast<double>(false_negatives[c]);
+    s.precision = ratio(tp, tp + fp), s.recall = ratio(tp, tp + fn), s.f1 = ratio(2 * tp, 2 * tp + fp + fn);
+    s.support = true_positives[c] + false_negatives[c];
+    e.overall.precision += s.precision / static_cast<double>(w), e.overall.recall += s.recall / static_cast<double>(w);
+    e.overall.f1 += s.f1 / static_cast<double>(w), e.overall.support += s.support;
+  }
+  e.accuracy = static_cast<double>(right) / (n * static_cast<double>(w));
+  e.exact_match = static_cast<double>(exact) / n;
+  return e;
+}
+
+std::string format_value_evaluation(const ValueEvaluation& e) {
+  fmt::memory_buffer s;
+  const auto out = std::back_inserter(s);
+  if (!std::isnan(e.loss)) fmt::format_to(out, "loss {:.4f}  ", e.loss);
+  std::size_t w = 6;  // "target"
+  for (const auto& t : e.targets) w = std::max(w, t.name.size());
+  if (!e.multi_label) {
+    fmt::format_to(out, "mae {:.4f}  rmse {:.4f}  r2 {:.4f}  ({} samples)\n\n{:>{}} {:>10} {:>10} {:>10}\n", e.overall.mae, e.overall.rmse,
+                   e.overall.r2, e.samples, "target", w, "mae", "rmse", "r2");
+    for (const auto& t : e.targets) fmt::format_to(out, "{:>{}} {:10.4f} {:10.4f} {:10.4f}\n", t.name, w, t.mae, t.rmse, t.r2);
+    return fmt::to_string(s);
+  }
+  fmt::format_to(out, "accuracy {:.4f}  exact match {:.4f}  ({} samples)\n\n{:>{}} {:>9} {:>9} {:>9} {:>8}\n", e.accuracy, e.exact_match,
+                 e.samples, "label", w, "precision", "recall", "f1", "support");
+  const auto row = [&](const TargetScores& t) {
+    fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:>8}\n", t.name, w, t.precision, t.recall, t.f1, t.support);
+  };
+  for (const auto& t : e.targets) row(t);
+  row(e.overall);
+  return fmt::to_string(s);
+}
+
+nlohmann::json value_evaluation_json(const ValueEvaluation& e) {
+  nlohmann::json j;
+  j["samples"] = e.samples;
+  if (!std::isnan(e.loss)) j["loss"] = e.loss;
+  const auto scores = [&](const TargetScores& t) {
+    return e.multi_label ? nlohmann::json{{"name", t.name}, {"precision", t.precision}, {"recall", t.recall}, {"f1", t.f1}, {"support", t.support}}
+                         : nlohmann::json{{"name", t.name}, {"mae", t.mae}, {"rmse", t.rmse}, {"r2", t.r2}};
+  };
+  if (e.multi_label) {
+    j["accuracy"] = e.accuracy, j["exact_match"] = e.exact_match;
+    j["macro"] = scores(e.overall);
+    j["macro"].erase("name");
+  } else {
+    j["mae"] = e.overall.mae, j["rmse"] = e.overall.rmse, j["r2"] = e.overall.r2;
+  }
+  j["targets"] = nlohmann::json::array();
+  for (const auto& t : e.targets) j["targets"].push_back(scores(t));
+  return j;
+}
+
+}  // namespace nnplug

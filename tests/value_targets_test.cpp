@@ -1,0 +1,146 @@
+// Value targets (regression, multi-label): training finds the least-squares line, the score beside the loss is
+// the mean absolute error or the binary accuracy, the evaluation's metrics match their closed forms, and the
+// history and monitors name the score.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/value_evaluation.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+class ValueTargets : public ScratchFolderTest {
+ protected:
+  ValueTargets() : ScratchFolderTest("value_targets") {}
+  // A spec training one dense unit on `csv` (columns x, y) with this loss.
+  Spec spec(const std::string& csv, const char* loss, const char* extra = "") {
+    std::ofstream(dir_ / "data.csv") << "x,y\n" << csv;
+    return parse_spec(fmt::format(R"({{"dtype": "float64", "data": {{"format": "csv", "path": "data.csv", "targets": "y"}},
+      "layers": [{{"type": "dense", "units": 1}}], "loss": "{}", "optimizer": {{"type": "sgd", "lr": 0.2}},
+      "training": {{"epochs": 200, "batch_size": 4, "shuffle": false}}{}}})",
+                                  loss, extra),
+                      dir_ / "spec.json");
+  }
+  // Sets the dense unit's weight and bias.
+  static void set_unit(Model& model, double weight, double bias) {
+    const auto parameters = model.parameters(false);
+    from_host(parameters[0]->value, std::vector<double>{weight});
+    from_host(parameters[1]->value, std::vector<double>{bias});
+  }
+};
+
+TEST_F(ValueTargets, LinearRegressionFindsTheLeastSquaresLine) {
+  // y = 2x - 1 exactly: the least-squares line is the line itself.
+  std::string rows;
+  for (int i = 0; i < 8; ++i) rows += fmt::format("{},{}\n", i * 0.25, 2 * i * 0.25 - 1);
+  Experiment ex = build_experiment(spec(rows, "mse"), registry());
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  const auto history = trainer.fit(ex.train, nullptr, ex.fit);
+  const auto parameters = ex.model->parameters(false);
+  EXPECT_NEAR(to_host<double>(parameters[0]->value)[0], 2.0, 1e-6);
+  EXPECT_NEAR(to_host<double>(parameters[1]->value)[0], -1.0, 1e-6);
+  EXPECT_EQ(history.back().train.kind, ScoreKind::MeanAbsoluteError);
+  EXPECT_LT(history.back().train.score, 1e-6);
+}
+
+TEST_F(ValueTargets, TheScoreIsTheMeanAbsoluteErrorOfARegression) {
+  Experiment ex = build_experiment(spec("1,1\n2,4\n3,2\n", "mse"), registry());
+  set_unit(*ex.model, 1.0, 0.0);  // predicts x: errors 0, -2, 1
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  for (const std::int64_t batch : {1, 2, 3}) {  // however the set is cut into batches
+    const Scores s = trainer.evaluate(ex.train, batch);
+    EXPECT_EQ(s.kind, ScoreKind::MeanAbsoluteError);
+    EXPECT_NEAR(s.loss, 5.0 / 3.0, 1e-12) << batch;
+    EXPECT_NEAR(s.score, 1.0, 1e-12) << batch;
+  }
+}
+
+TEST_F(ValueTargets, TheScoreOfAMultiLabelLossIsTheShareOfOutputsOnTheRightSide) {
+  Experiment ex = build_experiment(spec("1,1\n-2,0\n-3,1\n", "binary_cross_entropy"), registry());
+  set_unit(*ex.model, 1.0, 0.0);  // logits 1, -2, -3: predicted 1, 0, 0 against 1, 0, 1
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  const Scores s = trainer.evaluate(ex.train, 2);
+  EXPECT_EQ(s.kind, ScoreKind::Accuracy);
+  EXPECT_NEAR(s.score, 2.0 / 3.0, 1e-12);
+  // Binary cross-entropy of logit z against t: log(1 + e^-z) for t = 1, log(1 + e^z) for t = 0.
+  EXPECT_NEAR(s.loss, (std::log1p(std::exp(-1.0)) + std::log1p(std::exp(-2.0)) + std::log1p(std::exp(3.0))) / 3.0, 1e-12);
+}
+
+TEST_F(ValueTargets, TheHistoryAndTheMonitorsNameTheScore) {
+  const char* callbacks = R"(, "callbacks": [{"type": "history", "path": "history.csv"},
+                              {"type": "early_stopping", "monitor": "val_mae", "patience": 100}])";
+  std::string rows;
+  for (int i = 0; i < 20; ++i) rows += fmt::format("{},{}\n", i * 0.05, i * 0.1);
+  Spec s = spec(rows, "mse", callbacks);
+  s.set("data.validation_split=0.25");
+  s.set("training.epochs=2");
+  Experiment ex = build_experiment(s, registry());
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  trainer.fit(ex.train, &ex.validation, ex.fit);
+  std::ifstream history(dir_ / "history.csv");
+  std::string header;
+  std::getline(history, header);
+  EXPECT_EQ(header, "epoch,loss,mae,val_loss,val_mae,lr,seconds");
+  // A regression has no accuracy to monitor.
+  EarlyStopping on_accuracy("val_accuracy", 0.0, 1, false);
+  EpochRecord r;
+  r.epoch = 1;
+  r.has_validation = true;
+  r.validation = {0.5, 0.25, ScoreKind::MeanAbsoluteError};
+  EXPECT_EQ(error_of([&] { on_accuracy.on_epoch_end(r, *ex.model); }),
+            "cannot monitor val_accuracy: this run scores mae beside the loss (its targets are values, not class labels)");
+  // The mean absolute error improves downwards.
+  EarlyStopping on_mae("val_mae", 0.0, 1, false);
+  EXPECT_TRUE(on_mae.on_epoch_end(r, *ex.model));
+  r.epoch = 2, r.validation.score = 0.3;
+  EXPECT_FALSE(on_mae.on_epoch_end(r, *ex.model));
+}
+
+TEST(ValueEvaluation, RegressionMetricsFollowTheirDefinitions) {
+  // Two targets. First: predictions 1, 2, 3 against 1, 3, 2 (mean 2): MAE 2/3, RMSE sqrt(2/3), R² = 1 - 2/2 = 0.
+  // Second: exact against 5, 7, 9: MAE 0, R² 1.
+  const ValueEvaluation e = evaluate_values({1, 5, 2, 7, 3, 9}, {1, 5, 3, 7, 2, 9}, 2, false, 0.25, {"a", "b"});
+  ASSERT_EQ(e.targets.size(), 2u);
+  EXPECT_EQ(e.samples, 3);
+  EXPECT_EQ(e.targets[0].name, "a");
+  EXPECT_NEAR(e.targets[0].mae, 2.0 / 3.0, 1e-12);
+  EXPECT_NEAR(e.targets[0].rmse, std::sqrt(2.0 / 3.0), 1e-12);
+  EXPECT_NEAR(e.targets[0].r2, 0.0, 1e-12);
+  EXPECT_NEAR(e.targets[1].r2, 1.0, 1e-12);
+  // Over both: every value's errors, and R² averaged uniformly over the targets.
+  EXPECT_NEAR(e.overall.mae, 2.0 / 6.0, 1e-12);
+  EXPECT_NEAR(e.overall.rmse, std::sqrt(2.0 / 6.0), 1e-12);
+  EXPECT_NEAR(e.overall.r2, 0.5, 1e-12);
+  // A constant target: 1 for exact predictions, else 0 (scikit-learn's force_finite).
+  EXPECT_EQ(evaluate_values({4, 4}, {4, 4}, 1, false, 0.0).targets[0].r2, 1.0);
+  EXPECT_EQ(evaluate_values({4, 5}, {4, 4}, 1, false, 0.0).targets[0].r2, 0.0);
+  const std::string text = format_value_evaluation(e);
+  EXPECT_NE(text.find("loss 0.2500  mae 0.3333  rmse 0.5774  r2 0.5000  (3 samples)"), std::string::npos) << text;
+  const auto j = value_evaluation_json(e);
+  EXPECT_DOUBLE_EQ(j["targets"][1]["r2"].get<double>(), 1.0);
+}
+
+TEST(ValueEvaluation, MultiLabelMetricsCountEachLabel) {
+  // Probabilities of two labels for four samples. Label 0: predicted 1, 1, 0, 0 against 1, 0, 1, 0: TP 1, FP 1,
+  // FN 1: precision, recall and F1 1/2. Label 1: predicted 1, 1, 1, 0 against 1, 1, 1, 0: all right.
+  const ValueEvaluation e =
+      evaluate_values({0.9f, 0.8f, 0.6f, 0.7f, 0.4f, 0.9f, 0.1f, 0.2f}, {1, 1, 0, 1, 1, 1, 0, 0}, 2, true, NAN);
+  EXPECT_DOUBLE_EQ(e.targets[0].precision, 0.5);
+  EXPECT_DOUBLE_EQ(e.targets[0].recall, 0.5);
+  EXPECT_DOUBLE_EQ(e.targets[0].f1, 0.5);
+  EXPECT_EQ(e.targets[0].support, 2);
+  EXPECT_DOUBLE_EQ(e.targets[1].f1, 1.0);
+  EXPECT_DOUBLE_EQ(e.overall.f1, 0.75);  // macro
+  EXPECT_DOUBLE_EQ(e.accuracy, 6.0 / 8.0);
+  EXPECT_DOUBLE_EQ(e.exact_match, 2.0 / 4.0);  // samples 0 and 3
+  // A label never predicted and never present: its ratios of 0 / 0 are 0.
+  EXPECT_EQ(evaluate_values({0.1f}, {0}, 1, true, NAN).targets[0].precision, 0.0);
+}
+
+}  // namespace
+}  // namespace nnplug::test
