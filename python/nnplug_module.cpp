@@ -82,11 +82,37 @@ std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, c
   return out;
 }
 
-// Samples and labels from NumPy, or anything numpy.asarray takes (lists of lists): x is (N, sample...) of float32
+// Whether y holds value targets for `loss` rather than class labels: a loss of values (regression, multi-label)
+// takes a float y, or rows of several values of any type (multi-hot labels), as its targets. One whole number per
+// sample stays a class label, which the trainer one-hot encodes for such a loss.
+bool holds_value_targets(const py::object& y, const Loss* loss) {
+  if (!loss || loss->target_kind() != TargetKind::Values) return false;
+  const py::array values = py::array::ensure(y);
+  return values && (values.dtype().kind() == 'f' || (values.ndim() == 2 && values.shape(1) > 1));
+}
+
+// y as value targets: N values (one output) or N rows of them, each finite in float32.
+void read_value_targets(const py::object& y, std::size_t count, const char* what, Dataset& data) {
+  const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(y);
+  if (!values || values.ndim() < 1 || values.ndim() > 2 || static_cast<std::size_t>(values.shape(0)) != count)
+    throw py::value_error(fmt::format("{}: y must hold the targets of each sample of x ({}): shape ({},) or ({}, outputs), got shape {}", what,
+                                      count, count, count, py::str(py::object(py::array::ensure(y).attr("shape"))).cast<std::string>()));
+  data.target_width = values.ndim() == 2 ? values.shape(1) : 1;
+  data.targets.resize(static_cast<std::size_t>(values.size()));
+  for (std::size_t i = 0; i < data.targets.size(); ++i) {
+    data.targets[i] = static_cast<float>(values.data()[i]);
+    if (!std::isfinite(data.targets[i]))
+      throw py::value_error(fmt::format("{}: target {} of sample {} is {}, not a finite float32 value", what,
+                                        i % static_cast<std::size_t>(data.target_width), i / static_cast<std::size_t>(data.target_width), values.data()[i]));
+  }
+  data.labels.assign(count, -1);
+}
+
+// Samples and targets from NumPy, or anything numpy.asarray takes (lists of lists): x is (N, sample...) of float32
 // or float64, read where it lies when it is in C order and in this machine's byte order, else converted into rows
 // (integers, booleans and float16 into float32 rows);
-// y, when given, as class_labels reads it.
-Dataset dataset(const py::object& samples, const py::object& y, const char* what) {
+// y, when given, as class_labels reads it, or as read_value_targets does where `loss` takes them (holds_value_targets).
+Dataset dataset(const py::object& samples, const py::object& y, const char* what, const Loss* loss = nullptr) {
   const py::array x = py::array::ensure(samples);
   if (!x)
     throw py::type_error(fmt::format("{}: x must be an array of numbers (a NumPy array, or lists of them), got {}", what,
@@ -120,6 +146,10 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
   const auto count = static_cast<std::size_t>(x.shape(0));
   if (y.is_none()) {
     data.labels.assign(count, -1);
+    return data;
+  }
+  if (holds_value_targets(y, loss)) {
+    read_value_targets(y, count, what, data);
     return data;
   }
   data.labels = class_labels(y, count, what);
@@ -205,7 +235,7 @@ class PyNetwork {
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, bool progress) {
     auto guard = lock();
-    if (y.is_none()) throw py::value_error("fit: y (the class labels) is required");
+    if (y.is_none()) throw py::value_error("fit: y (the class labels or targets) is required");
     Dataset train, validation;
     if (validation_split) {
       if (!validation_data.is_none()) throw py::value_error("fit: give validation_data or validation_split, not both");
@@ -221,16 +251,16 @@ class PyNetwork {
         throw py::value_error(fmt::format("fit: validation_split {} of {} samples leaves {} for training and {} for validation; each needs one at "
                                           "least", fraction, n, split_at, n - split_at));
       const py::slice head(0, static_cast<py::ssize_t>(split_at), 1), tail(static_cast<py::ssize_t>(split_at), static_cast<py::ssize_t>(n), 1);
-      train = dataset(xs[head], ys[head], "fit");
-      validation = dataset(xs[tail], ys[tail], "fit: validation_split");
+      train = dataset(xs[head], ys[head], "fit", network_.loss());
+      validation = dataset(xs[tail], ys[tail], "fit: validation_split", network_.loss());
     } else {
-      train = dataset(x, y, "fit");
+      train = dataset(x, y, "fit", network_.loss());
       if (!validation_data.is_none()) {
         const auto pair = validation_data.cast<py::tuple>();
         if (pair.size() != 2)
           throw py::value_error(pair.size() == 3 ? "fit: validation_data must be (x, y): sample weights, Keras' third element, are not supported"
                                                  : "fit: validation_data must be (x, y)");
-        validation = dataset(pair[0], pair[1], "fit: validation_data");
+        validation = dataset(pair[0], pair[1], "fit: validation_data", network_.loss());
       }
     }
     const bool validated = validation_split || !validation_data.is_none();
@@ -292,8 +322,8 @@ class PyNetwork {
 
   py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size) {
     auto guard = lock();
-    if (y.is_none()) throw py::value_error("evaluate: y (the class labels) is required");
-    const Dataset data = dataset(x, y, "evaluate");
+    if (y.is_none()) throw py::value_error("evaluate: y (the class labels or targets) is required");
+    const Dataset data = dataset(x, y, "evaluate", network_.loss());
     Scores s;
     {
       py::gil_scoped_release released;

@@ -218,7 +218,8 @@ Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batc
   const std::int64_t width = model().output_shape().numel();
   Dataset converted;
   Predictions out{trainer().predict(as_input(data, converted, "predict"), batch_size), data.size(), width};
-  if (logits) return out;
+  // Under an identity link (mse, mae, huber: a regression) the outputs are the predictions themselves.
+  if (logits || loss_->output_link() == OutputLink::Identity) return out;
   out.columns = classes_of_outputs(width);
   out.values = class_probabilities(out.values, width, loss_->output_link());
   return out;
@@ -227,6 +228,11 @@ Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batc
 std::vector<std::int32_t> Network::predict_classes(const Dataset& data, std::int64_t batch_size) {
   const Predictions p = predict(data, false, batch_size);
   std::vector<std::int32_t> classes(static_cast<std::size_t>(p.rows));
+  // One output under an identity link was trained on the label itself (0 or 1): class 1 above one half.
+  if (p.columns == 1) {
+    for (std::int64_t r = 0; r < p.rows; ++r) classes[static_cast<std::size_t>(r)] = p.values[static_cast<std::size_t>(r)] > 0.5f;
+    return classes;
+  }
   for (std::int64_t r = 0; r < p.rows; ++r) {
     const auto row = p.values.begin() + r * p.columns;
     classes[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(std::max_element(row, row + p.columns) - row);

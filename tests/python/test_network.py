@@ -404,3 +404,41 @@ def test_typed_initializers_penalties_constraints_and_schedules_are_taken_by_the
         net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy", schedule=schedule)
         history = net.fit(x, y, epochs=4, progress=False)
         assert [h["lr"] for h in history] == pytest.approx(want), schedule
+
+
+def test_a_loss_of_values_trains_on_float_targets_as_keras_does():
+    """Regression: y of floats with mse; the score beside the loss is the mean absolute error, and predict gives the
+    outputs themselves."""
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, size=(256, 2)).astype(np.float32)
+    y = (2 * x[:, 0] - x[:, 1] + 0.5).astype(np.float32)  # a plane: one dense unit fits it exactly
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(1)]))
+    net.compile(nnplug.Adam(lr=0.05), "mse", seed=1)
+    history = net.fit(x, y, epochs=60, batch_size=32, validation_split=0.25, progress=False)
+    assert "mae" in history[-1] and "val_mae" in history[-1] and "accuracy" not in history[-1]
+    predicted = net.predict(x)
+    assert predicted.shape == (256, 1)
+    mae = float(np.mean(np.abs(predicted[:, 0] - y)))
+    assert mae < 0.02
+    scores = net.evaluate(x, y[:, None])  # a column of targets is the same data
+    assert set(scores) == {"loss", "mae"}
+    assert scores["mae"] == pytest.approx(mae, rel=1e-4)
+    assert scores["loss"] == pytest.approx(float(np.mean((predicted[:, 0] - y) ** 2)), rel=1e-3)
+    with pytest.raises(ValueError, match=r"fit: y must hold the targets of each sample of x \(256\)"):
+        net.fit(x, y[:10], epochs=1, progress=False)
+    with pytest.raises(ValueError, match="target 0 of sample 2 is nan"):
+        net.fit(x, np.where(np.arange(256) == 2, np.nan, y), epochs=1, progress=False)
+
+
+def test_multi_hot_labels_train_a_multi_label_loss():
+    """Two labels per sample, as MultiLabelBinarizer gives them (integers): binary accuracy beside the loss."""
+    x, classes = blobs()
+    y = np.stack([classes == 0, classes != 2], axis=1).astype(np.int64)  # label 0: blob 0; label 1: blobs 0 and 1
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(2)]))
+    net.compile(nnplug.Adam(lr=0.01), "binary_cross_entropy", seed=1)
+    history = net.fit(x, y, epochs=5, batch_size=32, progress=False)
+    assert history[-1]["accuracy"] > 0.95
+    probabilities = net.predict(x)
+    assert probabilities.shape == (600, 2) and np.all((probabilities >= 0) & (probabilities <= 1))
+    right = np.mean((probabilities > 0.5) == (y == 1))
+    assert net.evaluate(x, y)["accuracy"] == pytest.approx(right)

@@ -78,7 +78,8 @@ class Network {
 
   std::vector<EpochRecord> fit(const Dataset& train, const FitArgs& args = {});
   Scores evaluate(const Dataset& data, std::int64_t batch_size = 256);
-  // Class probabilities (through the loss' output link: softmax, sigmoid) or, with logits, the raw outputs.
+  // Class probabilities (through the loss' output link: softmax, sigmoid) or, with logits or under an identity link
+  // (a regression's loss: mse, mae, huber), the raw outputs.
   Predictions predict(const Dataset& data, bool logits = false, std::int64_t batch_size = 256);
   // The most probable class of every sample.
   std::vector<std::int32_t> predict_classes(const Dataset& data, std::int64_t batch_size = 256);
@@ -87,6 +88,8 @@ class Network {
 
   // The spec it is built from: the builders' JSON, or the file's.
   const Spec& spec() const { return spec_; }
+  // The compiled loss (null before compile()): whether it takes class labels or values decides how fit() reads y.
+  const Loss* loss() const { return loss_.get(); }
   bool built() const { return model_ != nullptr; }
   Model& model() const;
   std::string summary() const { return model().summary(); }
