@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Value targets from the command line: a regression CSV (one dense unit fits a plane) trains with the mean
+# absolute error beside the loss, and evaluate's MAE, RMSE and R² agree with what awk computes from predict's
+# values; multi-label columns train a sigmoid loss and are scored per label; a spec that cannot score its targets
+# is refused with the reason.
+set -u
+nnplug=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/cli_checks.sh"
+
+# price = 2 a - b + 0.5 exactly; the labels of the same samples: "big" is 1 where price > 1, "odd" where a's first
+# decimal is odd.
+awk -v prices="$work/prices.csv" -v labels="$work/labels.csv" \
+  'BEGIN { print "a,b,price" > prices; print "a,b,big,odd" > labels; srand(7);
+           for (i = 0; i < 400; i++) { a = int(rand() * 100) / 100; b = int(rand() * 100) / 100; p = 2 * a - b + 0.5;
+                                       printf "%.2f,%.2f,%.2f\n", a, b, p > prices; printf "%.2f,%.2f,%d,%d\n", a, b, (p > 1), int(a * 10) % 2 > labels } }'
+awk -F, 'NR == 1 { print "a,b" } NR > 1 && NR <= 6 { print $1 "," $2 }' "$work/prices.csv" > "$work/inputs.csv"
+cat > "$work/regression.json" <<'SPEC'
+{
+  "seed": 1,
+  "data": {"format": "csv", "path": "prices.csv", "targets": "price", "validation_split": 0.2, "test_split": 0.2},
+  "layers": [{"type": "dense", "units": 1}],
+  "loss": "mse",
+  "optimizer": {"type": "adam", "lr": 0.05},
+  "training": {"epochs": 60, "batch_size": 16},
+  "callbacks": [{"type": "early_stopping", "monitor": "val_mae", "patience": 60}]
+}
+SPEC
+
+out=$("$nnplug" train "$work/regression.json" --save "$work/regression.safetensors" --run-dir "$work/run" 2>&1)
+expect_exit "train a regression" 0 $?
+check "the score beside the loss is the mean absolute error" "val_mae" "$(grep '^epoch 60/60' <<<"$out")"
+check "the history names it" "epoch,loss,mae,val_loss,val_mae,lr,seconds" "$(head -1 "$work/run/history.csv")"
+check "the run's metrics are a regression's" '"r2"' "$(cat "$work/run/metrics.json")"
+out=$("$nnplug" report "$work/run" 2>&1)
+expect_exit "report of a regression run" 0 $?
+check "the report's scores" "R²" "$(cat "$work/run/report.html")"
+
+out=$("$nnplug" evaluate "$work/regression.safetensors" 2>&1)
+expect_exit "evaluate a regression" 0 $?
+check "regression scores" "target        mae       rmse         r2" "$out"
+"$nnplug" predict "$work/regression.safetensors" --output "$work/predictions.csv" 2> /dev/null
+expect_exit "predict a regression" 0 $?
+check "predictions then the true values" "index,predicted_price,price" "$(head -1 "$work/predictions.csv")"
+# MAE, RMSE and R² of predict's values, computed here: evaluate must print the same.
+expected=$(awk -F, 'NR > 1 { n++; d = $2 - $3; abs += d < 0 ? -d : d; sq += d * d; sum += $3; sumsq += $3 * $3 }
+                    END { printf "mae %.4f  rmse %.4f  r2 %.4f", abs / n, sqrt(sq / n), 1 - sq / (sumsq - sum * sum / n) }' "$work/predictions.csv")
+check "evaluate agrees with the predictions" "$expected" "$out"
+check "a plane is fitted" "fitted" "$(awk '/^loss/ && $8 > 0.99 { print "fitted" }' <<<"$out")"
+out=$("$nnplug" predict "$work/regression.safetensors" --input "$work/inputs.csv" 2>&1)
+expect_exit "predict features alone" 0 $?
+check "no true values to show" "index,predicted_price
+0," "$out"
+
+# Two labels per sample with a sigmoid loss: binary accuracy, and precision, recall and F1 per label.
+sed -e 's/"prices.csv", "targets": "price"/"labels.csv", "targets": ["big", "odd"]/' -e 's/"loss": "mse"/"loss": "binary_cross_entropy"/' \
+    -e 's/"units": 1/"units": 2/' -e 's/val_mae/val_accuracy/' "$work/regression.json" > "$work/labels.json"
+out=$("$nnplug" train "$work/labels.json" --save "$work/labels.safetensors" 2>&1)
+expect_exit "train two labels" 0 $?
+check "binary accuracy beside the loss" "val_accuracy" "$(grep '^epoch 60/60' <<<"$out")"
+out=$("$nnplug" evaluate "$work/labels.safetensors" 2>&1)
+expect_exit "evaluate two labels" 0 $?
+check "per-label scores" "label precision    recall        f1  support" "$out"
+check "the exact-match ratio" "exact match" "$out"
+check "a probability and the truth per label" "index,p_big,p_odd,big,odd" "$("$nnplug" predict "$work/labels.safetensors" 2> /dev/null | head -1)"
+
+# Specs that cannot score their targets.
+out=$("$nnplug" train "$work/regression.json" --set loss=softmax_cross_entropy 2>&1)
+expect_exit "a loss of class labels" 1 $?
+check "names the loss and the targets" "loss softmax_cross_entropy scores class labels, but the data's targets are 1 value per sample" "$out"
+out=$("$nnplug" train "$work/regression.json" --set 'layers=[{"type": "dense", "units": 3}]' 2>&1)
+expect_exit "three outputs for one target" 1 $?
+check "names both widths" "the model outputs 3 values per sample ([3]), but the data has 1 target value per sample" "$out"
+out=$("$nnplug" train "$work/regression.json" --set loss=binary_cross_entropy 2>&1)
+expect_exit "a loss of probabilities on prices" 1 $?
+check "names a target outside [0, 1]" "loss binary_cross_entropy scores probabilities, so its targets are in [0, 1]" "$out"
+out=$("$nnplug" train "$work/regression.json" --set data.targets='"cost"' 2>&1)
+expect_exit "a target column that does not exist" 1 $?
+check "names the header" "no column is named 'cost' (the header names a, b, price)" "$out"
+out=$("$nnplug" train "$work/regression.json" --set data.format='"xor_blobs"' 2>&1)
+expect_exit "targets of a synthetic set" 1 $?
+check "targets are CSV columns" "value targets are read from CSV files only" "$out"
+finish
