@@ -81,5 +81,5 @@ expect_exit "a target column that does not exist" 1 $?
 check "names the header" "no column is named 'cost' (the header names a, b, price)" "$out"
 out=$("$nnplug" train "$work/regression.json" --set data.format='"xor_blobs"' 2>&1)
 expect_exit "targets of a synthetic set" 1 $?
-check "targets are CSV columns" "value targets are read from CSV files only" "$out"
+check "targets are CSV columns" "parameter 'targets' names the value columns of a CSV file" "$out"
 finish

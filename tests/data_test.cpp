@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <numbers>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -53,6 +54,30 @@ TEST(Synthetic, GaussianBlobsAndSpirals) {
   EXPECT_EQ(s.size(), 300);
   for (std::size_t i = 0; i < 300; ++i) EXPECT_LE(std::hypot(s.x[2 * i], s.x[2 * i + 1]), 1.0 + 1e-6);
   EXPECT_EQ(synthetic::spirals(100, 3, 3).x, s.x);  // seeded
+}
+
+TEST(Synthetic, Friedman1FollowsFriedmansFormula) {
+  const auto f = [](const double* x) {
+    return 10 * std::sin(std::numbers::pi * x[0] * x[1]) + 20 * (x[2] - 0.5) * (x[2] - 0.5) + 10 * x[3] + 5 * x[4];
+  };
+  const Dataset exact = synthetic::friedman1(100, 7, 0.0, 4);
+  ASSERT_EQ(exact.target_width, 1);
+  EXPECT_EQ(exact.sample_shape, Shape{7});
+  const auto x = exact.x.doubles();
+  for (std::size_t i = 0; i < 100; ++i) EXPECT_NEAR(exact.targets[i], f(x.data() + 7 * i), 1e-5) << i;
+  EXPECT_GE(*std::min_element(x.begin(), x.end()), 0.0);
+  EXPECT_LE(*std::max_element(x.begin(), x.end()), 1.0);
+  // The noise: N(0, 0.5^2), so the residuals' mean is within a few 0.5 / sqrt(4000) of 0, and their standard
+  // deviation within a few 0.5 / sqrt(2 * 4000) of 0.5.
+  const Dataset noisy = synthetic::friedman1(4000, 5, 0.5, 4);
+  const auto xs = noisy.x.doubles();
+  double sum = 0, squares = 0;
+  for (std::size_t i = 0; i < 4000; ++i) {
+    const double r = noisy.targets[i] - f(xs.data() + 5 * i);
+    sum += r, squares += r * r;
+  }
+  EXPECT_NEAR(sum / 4000, 0.0, 0.03);
+  EXPECT_NEAR(std::sqrt(squares / 4000), 0.5, 0.02);
 }
 
 class CsvTest : public ::testing::Test {

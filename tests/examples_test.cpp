@@ -1,7 +1,11 @@
 // The chapters' cheap experiments, checked: X1 (XOR: a perceptron fails, the MLP succeeds) and X2 (blobs) from
-// the example specs, X5 (activation statistics under different initial scales), X11's model size, and the quick CNN.
+// the example specs, X5 (activation statistics under different initial scales), X11's model size, the quick CNN
+// and the regression example.
 // X3's paths are in optimizer_test.cpp.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
 
 #include "activation_statistics.hpp"
 #include "nnplug/framework/experiment.hpp"
@@ -42,6 +46,21 @@ TEST(ExampleX2, TheBlobsMlpReachesTheChaptersAccuracy) {
   const auto last = trainer.fit(ex.train, nullptr, ex.fit).back();
   EXPECT_NEAR(last.train.score, 0.825, 0.03);
   EXPECT_NEAR(trainer.evaluate(ex.test, 200).score, 0.82, 0.05);
+}
+
+TEST(ExampleRegression, TheMlpApproachesFriedmansNoiseFloor) {
+  Experiment ex = build_experiment(load_spec(std::string(EXAMPLES_DIR) + "/friedman_regression.json"), registry());
+  ex.fit.progress = false;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  trainer.fit(ex.train, &ex.validation, ex.fit);
+  // y = 10 sin(pi x0 x1) + 20 (x2 - 1/2)^2 + 10 x3 + 5 x4 + N(0, 1), x uniform in [0, 1]: no model's expected squared
+  // error is below the noise's variance, 1, and the function's own variance is about 23.8 (Friedman 1991), so a
+  // model that learned it scores near 1 (500 test samples: +-0.1) and R^2 near 1 - 1/24.8.
+  const Scores test = trainer.evaluate(ex.test, 500);
+  EXPECT_EQ(test.kind, ScoreKind::MeanAbsoluteError);
+  EXPECT_GT(test.loss, 0.8);
+  EXPECT_LT(test.loss, 1.3);
+  EXPECT_NEAR(test.score, std::sqrt(2.0 / std::numbers::pi), 0.1);  // the mean absolute value of N(0, 1)
 }
 
 TEST(ExampleX11, TheCifarCnnHasTheChaptersParameterCountAt3x32x32) {

@@ -92,7 +92,10 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
                                      data.number("std", 2.0, 1e-12), seed, centres);
   }
   if (format == "spirals") return synthetic::spirals(data.integer("points_per_class", 100, 2, kMaxSamples), data.integer("classes", 3, 1, 1000), seed);
-  data.fail("format", fmt::format("must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\" or \"spirals\", got \"{}\"", format));
+  if (format == "friedman1")
+    return synthetic::friedman1(data.integer("samples", 1000, 1, kMaxSamples), data.integer("features", 10, 5, 1000000), data.number("noise", 1.0, 0.0, 1e6),
+                                seed);
+  data.fail("format", fmt::format("must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" or \"friedman1\", got \"{}\"", format));
 }
 
 // Samples to predict: an IDX image file for "idx" data, else a CSV file whose rows hold the features (as many as
@@ -145,7 +148,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
   const DType dtype = spec_dtype(Params(spec.where(), spec.json));
-  if (data.has("targets") && format != "csv") data.fail("targets", "value targets are read from CSV files only (format \"csv\")");
+  if (data.has("targets") && format != "csv") data.fail("targets", "names the value columns of a CSV file (format \"csv\")");
   Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test);
   train.convert(dtype);
   // A test set of another sample size would fail only when scored, after the whole training run.
@@ -180,6 +183,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
 }
 
 std::vector<std::string> read_target_names(const Params& data) {
+  if (data.json().value("format", std::string()) == "friedman1") return {"y"};
   std::vector<std::string> names;
   for (const auto& column : read_target_columns(data)) {
     const auto* name = std::get_if<std::string>(&column);

@@ -78,4 +78,22 @@ Dataset spirals(std::int64_t points_per_class, std::int64_t classes, std::uint64
   return d;
 }
 
+Dataset friedman1(std::int64_t samples, std::int64_t features, double noise, std::uint64_t seed) {
+  if (features < 5 || !(noise >= 0)) throw InvalidArgument("friedman1 needs features >= 5 (five of them shape the target) and noise >= 0");
+  Dataset d = points(samples, features, 0);
+  std::fill(d.labels.begin(), d.labels.end(), -1);
+  d.target_width = 1;
+  d.targets.resize(static_cast<std::size_t>(samples));
+  std::vector<double> x(static_cast<std::size_t>(d.size() * d.features()));
+  Random random(seed);
+  for (std::int64_t i = 0; i < samples; ++i) {
+    double* row = x.data() + i * features;
+    for (std::int64_t f = 0; f < features; ++f) row[f] = random.uniform(0.0, 1.0);
+    d.targets[static_cast<std::size_t>(i)] = static_cast<float>(10.0 * std::sin(std::numbers::pi * row[0] * row[1]) + 20.0 * (row[2] - 0.5) * (row[2] - 0.5) +
+                                                                10.0 * row[3] + 5.0 * row[4] + random.normal(0.0, noise));
+  }
+  d.x = std::move(x);
+  return d;
+}
+
 }  // namespace nnplug::synthetic

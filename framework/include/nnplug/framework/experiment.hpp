@@ -62,8 +62,8 @@ void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std
 std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const std::filesystem::path& inputs);
 // The data section's "class_names" (empty: classes are numbered).
 std::vector<std::string> read_class_names(const Params& data);
-// The names of the data section's value "targets": a column's header name, or target_K for one given by index.
-// Empty when the targets are class labels.
+// The names of the data section's value targets: its "targets" columns (a header name, or target_K for one given
+// by index), or "y" for the friedman1 set. Empty when the targets are class labels.
 std::vector<std::string> read_target_names(const Params& data);
 // Appends the spec's "layers" to the model: each names a layer plugin, or an activation plugin used as a layer;
 // a layer's "activation" field appends that activation after it.

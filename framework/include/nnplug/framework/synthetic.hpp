@@ -20,4 +20,9 @@ Dataset gaussian_blobs(std::int64_t samples, std::int64_t centers, std::int64_t 
 // The spiral data of CS231n: `classes` arms of points_per_class points in 2-D, radius 0..1, angle noise 0.2.
 Dataset spirals(std::int64_t points_per_class, std::int64_t classes, std::uint64_t seed);
 
+// Friedman's first regression problem (1991), as scikit-learn's make_friedman1: features uniform in [0, 1], of
+// which the first five shape the target y = 10 sin(pi x0 x1) + 20 (x2 - 0.5)^2 + 10 x3 + 5 x4 + N(0, noise^2); a
+// value target, one per sample.
+Dataset friedman1(std::int64_t samples, std::int64_t features, double noise, std::uint64_t seed);
+
 }  // namespace nnplug::synthetic
