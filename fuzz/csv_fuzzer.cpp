@@ -1,6 +1,7 @@
 // Fuzz target: the CSV reader on arbitrary text. The first byte picks the label column (last, first, second, or
-// the header's column named "label"), whether rows without labels are expected (inputs to predict) and whether
-// labels may be class names ("a", "b"). Any input
+// the header's column named "label"), whether rows without labels are expected (inputs to predict), whether
+// labels may be class names ("a", "b") and whether value target columns replace the label (the last; or the one
+// named "label" and the first). Any input
 // must either be read into a consistent data set or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
@@ -15,6 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   nnplug::CsvLabelColumn label = data[0] % 4 == 3 ? nnplug::CsvLabelColumn(std::string("label")) : nnplug::CsvLabelColumn(data[0] % 4 - 1);
   if (data[0] & 0x80) label.class_names = {"a", "b"};
+  if (data[0] & 0x40) label.target_columns = {std::int64_t{-1}};
+  if ((data[0] & 0xc0) == 0xc0) label.target_columns = {std::string("label"), std::int64_t{0}};
   const std::int64_t features = (data[0] / 4) % 4;
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
   try {
@@ -23,7 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const double v : d.x.doubles())
       if (!std::isfinite(v)) __builtin_trap();
     for (const auto label : d.labels)
-      if (label < -1 || label >= d.num_classes) __builtin_trap();
+      if (label < -1 || label >= d.num_classes || (d.has_value_targets() && label != -1)) __builtin_trap();
+    if (d.targets.size() != static_cast<std::size_t>(d.size() * d.target_width)) __builtin_trap();
+    for (const float t : d.targets)
+      if (!std::isfinite(t)) __builtin_trap();
   } catch (const nnplug::IoError&) {
   }
   return 0;

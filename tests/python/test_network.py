@@ -442,3 +442,11 @@ def test_multi_hot_labels_train_a_multi_label_loss():
     assert probabilities.shape == (600, 2) and np.all((probabilities >= 0) & (probabilities <= 1))
     right = np.mean((probabilities > 0.5) == (y == 1))
     assert net.evaluate(x, y)["accuracy"] == pytest.approx(right)
+
+
+def test_training_and_validation_targets_must_be_of_one_kind():
+    x = np.linspace(0, 1, 40, dtype=np.float32)[:, None]
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(1)]))
+    net.compile(nnplug.SGD(lr=0.1), "mse")
+    with pytest.raises(nnplug.InvalidArgument, match="the training data's targets are values but the validation data's are class labels"):
+        net.fit(x, 2 * x[:, 0], epochs=1, validation_data=(x, np.zeros(40, dtype=np.int64)), progress=False)
