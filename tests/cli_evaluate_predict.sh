@@ -40,6 +40,7 @@ accuracy=$(sed -n 's/.*  accuracy \([0-9.]*\)  top-2.*/\1/p' <<<"$out")
 # from the predicted and true columns equal to evaluate's.
 "$nnplug" predict "$work/a.safetensors" --output "$work/a.csv" || fail "predict a"
 check "predict header" "index,predicted,label,p_left,p_middle,p_right" "$(head -1 "$work/a.csv")"
+check "classes by the names the spec gives them" "by name" "$(sed -n 2p "$work/a.csv" | grep -Eq '^0,(left|middle|right),(left|middle|right),' && echo by name)"
 # Probabilities in the shortest form that reads back to the same float32 (up to 9 digits; 6 did not).
 grep -Eq ',0\.0*[1-9][0-9]{6,}' "$work/a.csv" || fail "predict writes probabilities with 6 significant digits or fewer"
 # --logits: the raw outputs, whose softmax (computed here) is the probabilities.

@@ -156,6 +156,18 @@ TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
   write("a;b;label\n1;2;0\n");
   EXPECT_EQ(error_of(), fmt::format("{}:1: needs at least one feature and a label (the line is one field: separated by ';'? nnplug reads commas)",
                                     path_.string()));
+  // pandas' to_csv() without index=False: an unnamed first column of row numbers (after read_csv and to_csv again,
+  // named "Unnamed: 0").
+  const std::string index_error = fmt::format("{}: the first column has no name and holds the row numbers 0, 1, 2, ...: pandas' index, which "
+                                              "to_csv() writes unless given index=False; it would be trained on as a feature, so drop it "
+                                              "(to_csv(index=False), or cut -d, -f2-)", path_.string());
+  for (const char* name : {"", "\"\"", "Unnamed: 0"}) {
+    write(fmt::format("{},a,label\n0,1.5,1\n1,2.5,0\n2,3.5,1\n", name));
+    EXPECT_EQ(error_of(), index_error) << name;
+  }
+  // An unnamed column of other values is a feature like any other.
+  write(",a,label\n0,1.5,1\n2,2.5,0\n");
+  EXPECT_EQ(read_csv(path_).x, (std::vector<float>{0, 1.5f, 2, 2.5f}));
 }
 
 TEST_F(CsvTest, AFloat64ModelGetsTheValuesParsedInDouble) {

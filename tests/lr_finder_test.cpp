@@ -50,6 +50,10 @@ TEST(LrFinder, BadSettingsAreRefused) {
   LrFindSettings s;
   s.min_lr = 1.0, s.max_lr = 0.1;
   EXPECT_THROW(find_learning_rate(*ex.model, ex.loss, ex.optimizer, ex.train, s), InvalidArgument);
+  // So many steps that their epoch count would not fit an int.
+  s.min_lr = 1e-5, s.max_lr = 1.0, s.steps = std::int64_t{1} << 40;
+  EXPECT_EQ(error_of([&] { find_learning_rate(*ex.model, ex.loss, ex.optimizer, ex.train, s); }),
+            "lr-find: needs 5 to 1000000 steps, got 1099511627776");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // nnplug predict MODEL... [--input FILE]: the class probabilities and predicted class of every sample of a file
-// (or of the spec's test set), as CSV: index, predicted class, the true label when the file has one, then one
-// probability per class (with --logits, the model's raw outputs). A model of value targets (regression,
+// (or of the spec's test set), as CSV: index, predicted class, the true label when the file has one (classes by
+// the spec's class_names where it gives them), then one probability per class (with --logits, the model's raw outputs). A model of value targets (regression,
 // multi-label) writes each target's prediction and then, when known, its true value. Several models are an
 // ensemble: their probabilities (or predictions) are averaged.
 #include <algorithm>
@@ -18,7 +18,16 @@ namespace nnplug::cli {
 
 namespace {
 
-// index, predicted class, the true label when known, then each class's probability (or each raw output).
+// A name as one CSV field: in double quotes, its own doubled, where it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + '"';
+}
+
+// index, predicted class, the true label when known (both by name where the spec names the classes), then each
+// class's probability (or each raw output).
 std::string class_predictions(const ScoredModels& s, bool logits) {
   const auto& labels = s.scored->labels;
   const bool labelled = !labels.empty() && labels.front() >= 0;
@@ -30,14 +39,14 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
   fmt::format_to(std::back_inserter(csv), "index,predicted{}", labelled ? ",label" : "");
   const std::int64_t columns = logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
-    fmt::format_to(std::back_inserter(csv), ",{}{}{}", logits ? "logit" : "p_", logits && s.width > 1 ? "_" : "",
-                   logits && s.width == 1 ? "" : name(c));
+    fmt::format_to(std::back_inserter(csv), ",{}", csv_field(fmt::format("{}{}{}", logits ? "logit" : "p_", logits && s.width > 1 ? "_" : "",
+                                                                        logits && s.width == 1 ? "" : name(c))));
   fmt::format_to(std::back_inserter(csv), "\n");
   const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(columns);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const float* p = s.probabilities.data() + i * k;
-    fmt::format_to(std::back_inserter(csv), "{},{}", i, std::max_element(p, p + k) - p);
-    if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", labels[i]);
+    fmt::format_to(std::back_inserter(csv), "{},{}", i, csv_field(name(std::max_element(p, p + k) - p)));
+    if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(name(labels[i])));
     const float* values = logits ? s.outputs.data() + i * w : p;
     for (std::size_t c = 0; c < w; ++c) fmt::format_to(std::back_inserter(csv), ",{}", values[c]);
     fmt::format_to(std::back_inserter(csv), "\n");
@@ -53,8 +62,8 @@ std::string value_predictions(const ScoredModels& s, bool logits) {
   fmt::memory_buffer csv;
   const auto out = std::back_inserter(csv);
   fmt::format_to(out, "index");
-  for (const auto& name : s.target_names) fmt::format_to(out, ",{}{}", prefix, name);
-  for (std::size_t t = 0; known && t < s.target_names.size(); ++t) fmt::format_to(out, ",{}", s.target_names[t]);
+  for (const auto& name : s.target_names) fmt::format_to(out, ",{}", csv_field(prefix + name));
+  for (std::size_t t = 0; known && t < s.target_names.size(); ++t) fmt::format_to(out, ",{}", csv_field(s.target_names[t]));
   fmt::format_to(out, "\n");
   const auto w = static_cast<std::size_t>(s.width);
   const std::vector<float>& values = logits ? s.outputs : s.predictions;

@@ -56,6 +56,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
   std::vector<std::size_t> target_slot;  // per column: its place among the targets, or `targets` for another column
   std::vector<float> row_targets(targets);
   bool unlabelled = false;
+  // pandas' to_csv() writes the frame's index first, under an empty name (or "Unnamed: 0" once read and written
+  // again): a feature that would only count the rows. Followed while every row's first value is its number.
+  bool row_numbers = false;
+  std::int64_t data_rows = 0;
   std::int32_t max_label = -1;
   std::unordered_map<std::string, std::size_t> class_index;  // a label by name, in one lookup however many classes
   for (std::size_t i = 0; i < label.class_names.size(); ++i) class_index.emplace(label.class_names[i], i);
@@ -122,6 +126,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
         const std::size_t at = indexed("label", label.index);
         if (!unlabelled) label_at = at;
       }
+      row_numbers = header && (unquoted(fields[0]).empty() || unquoted(fields[0]).starts_with("Unnamed: "));
       if (header) continue;
     }
     if (fields.size() != columns)
@@ -156,12 +161,18 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
                                   target ? "float32" : dtype_name(dtype)));
       if (target) row_targets[target_slot[c]] = static_cast<float>(v);
       else d.x.push_back(v);
+      if (c == 0) row_numbers = row_numbers && v == static_cast<double>(data_rows);
     }
+    ++data_rows;
     if (label_at == columns) d.labels.push_back(-1);
     if (targets > 0 && !unlabelled) d.targets.insert(d.targets.end(), row_targets.begin(), row_targets.end());
   }
   if (in.bad()) throw IoError(fmt::format("{}:{}: the CSV file cannot be read further", name, line_no));
   if (d.labels.empty()) throw IoError(fmt::format("{}: no data rows", name));
+  if (row_numbers && label_at != 0 && target_slot[0] == targets)
+    throw IoError(fmt::format("{}: the first column has no name and holds the row numbers 0, 1, 2, ...: pandas' index, which to_csv() writes "
+                              "unless given index=False; it would be trained on as a feature, so drop it (to_csv(index=False), or cut -d, -f2-)",
+                              name));
   const std::size_t outside_features = label_at < columns ? 1 : targets > 0 && !unlabelled ? targets : 0;
   d.sample_shape = Shape{static_cast<std::int64_t>(columns - outside_features)};
   d.num_classes = max_label + 1;

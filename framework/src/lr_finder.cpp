@@ -69,7 +69,9 @@ void suggest(LrFindResult& r) {
 
 void LrFindSettings::check() const {
   if (!(min_lr > 0) || !(max_lr > min_lr)) throw InvalidArgument(fmt::format("lr-find: needs 0 < min_lr < max_lr, got {} and {}", min_lr, max_lr));
-  if (steps < 5) throw InvalidArgument(fmt::format("lr-find: needs at least 5 steps, got {}", steps));
+  // A bound that keeps the sweep's epoch count an int; fast.ai's sweep takes 100 steps.
+  constexpr std::int64_t kMaxSteps = 1000000;
+  if (steps < 5 || steps > kMaxSteps) throw InvalidArgument(fmt::format("lr-find: needs 5 to {} steps, got {}", kMaxSteps, steps));
   if (batch_size <= 0) throw InvalidArgument("lr-find: the batch size must be positive");
 }
 

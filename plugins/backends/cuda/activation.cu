@@ -18,7 +18,7 @@ template <typename T>
 __device__ T activate(Pointwise fn, T alpha, T x) {
   switch (fn) {
     case Pointwise::Identity: return x;
-    case Pointwise::Relu: return x > T(0) ? x : T(0);
+    case Pointwise::Relu: return x < T(0) ? T(0) : x;  // a NaN stays NaN, as the CPU backend's std::max and PyTorch's relu keep it
     case Pointwise::LeakyRelu: return x > T(0) ? x : alpha * x;
     case Pointwise::Elu: return x > T(0) ? x : alpha * expm1(x);
     case Pointwise::Selu: return T(kSeluScale) * (x > T(0) ? x : T(kSeluAlpha) * expm1(x));
