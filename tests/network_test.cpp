@@ -109,31 +109,36 @@ TEST(Network, FitTakesWhatTheSpecSaysUnlessToldOtherwise) {
 }
 
 // A spec whose data section standardizes its samples does so for arrays too: the first fit() fits the statistics on
-// its samples, as nnplug train fits them on its training set, and every later call brings samples through them.
+// its samples, as nnplug train fits them on its training set, and every later call brings samples through them;
+// whether or not build() came first.
 TEST(Network, TheSpecsPreprocessingIsFittedOnTheFirstFitsSamples) {
-  Network net = Network::from_spec(parse_spec(R"({"seed": 3, "data": {"standardize": "per_feature"}, "layers": [{"type": "dense", "units": 3}],
-      "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.05}})", "spec.json"), registry());
-  const auto shifted = [](Dataset d) {  // the first feature a thousand away, where only standardization brings it back
-    std::vector<float> x(d.x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(d.x[i] + (i % 4 == 0 ? 1000.0 : 0.0));
-    d.x = SampleValues(std::move(x));
-    return d;
-  };
-  const Dataset train = shifted(blobs(0)), test = shifted(blobs(1));
-  net.fit(train, {.epochs = 5, .batch_size = 16, .progress = false});
-  // The statistics, worked out here in double over the training samples (population std, as the fit uses).
-  std::vector<double> mean(4, 0.0), sq(4, 0.0);
-  const auto n = static_cast<double>(train.size());
-  for (std::size_t i = 0; i < train.x.size(); ++i) mean[i % 4] += train.x[i] / n;
-  for (std::size_t i = 0; i < train.x.size(); ++i) sq[i % 4] += (train.x[i] - mean[i % 4]) * (train.x[i] - mean[i % 4]) / n;
-  Dataset by_hand = test;
-  std::vector<float> x(test.x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((test.x[i] - mean[i % 4]) / (std::sqrt(sq[i % 4]) + 1e-8));
-  by_hand.x = SampleValues(std::move(x));
-  const auto raw = net.predict(test, true).values, expected = Trainer(net.model(), nullptr, nullptr).predict(by_hand, 256);
-  ASSERT_EQ(raw.size(), expected.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) EXPECT_NEAR(raw[i], expected[i], 1e-4) << i;
-  EXPECT_GT(net.evaluate(test).score, 0.9);
+  for (const bool built_first : {false, true}) {
+    SCOPED_TRACE(built_first ? "built before the first fit" : "built by the first fit");
+    Network net = Network::from_spec(parse_spec(R"({"seed": 3, "data": {"standardize": "per_feature"}, "layers": [{"type": "dense", "units": 3}],
+        "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.05}})", "spec.json"), registry());
+    if (built_first) net.build(Shape{4});
+    const auto shifted = [](Dataset d) {  // the first feature a thousand away, where only standardization brings it back
+      std::vector<float> x(d.x.size());
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(d.x[i] + (i % 4 == 0 ? 1000.0 : 0.0));
+      d.x = SampleValues(std::move(x));
+      return d;
+    };
+    const Dataset train = shifted(blobs(0)), test = shifted(blobs(1));
+    net.fit(train, {.epochs = 5, .batch_size = 16, .progress = false});
+    // The statistics, worked out here in double over the training samples (population std, as the fit uses).
+    std::vector<double> mean(4, 0.0), sq(4, 0.0);
+    const auto n = static_cast<double>(train.size());
+    for (std::size_t i = 0; i < train.x.size(); ++i) mean[i % 4] += train.x[i] / n;
+    for (std::size_t i = 0; i < train.x.size(); ++i) sq[i % 4] += (train.x[i] - mean[i % 4]) * (train.x[i] - mean[i % 4]) / n;
+    Dataset by_hand = test;
+    std::vector<float> x(test.x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((test.x[i] - mean[i % 4]) / (std::sqrt(sq[i % 4]) + 1e-8));
+    by_hand.x = SampleValues(std::move(x));
+    const auto raw = net.predict(test, true).values, expected = Trainer(net.model(), nullptr, nullptr).predict(by_hand, 256);
+    ASSERT_EQ(raw.size(), expected.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) EXPECT_NEAR(raw[i], expected[i], 1e-4) << i;
+    EXPECT_GT(net.evaluate(test).score, 0.9);
+  }
 }
 
 // compile() takes a schedule and gradient transforms, and fit() nnplug's own callbacks, by plugin name.

@@ -128,20 +128,20 @@ Network& Network::build(const Shape& sample_shape) {
   return *this;
 }
 
-// The first fit() builds the network. Preprocessing that the spec's data section names is fitted on these samples
-// then, as `nnplug train` fits it on its training set, and kept with the model for every later call. Returns the
-// samples as the model takes them (as as_input does), preprocessed once.
+// The first fit() builds the network (unless build() did). Preprocessing that the spec's data section names is
+// fitted on its samples, as `nnplug train` fits it on its training set, and kept with the model for every later
+// call. Returns the samples as the model takes them (as as_input does), preprocessed once.
 const Dataset& Network::build_for(const Dataset& train, Dataset& converted) {
   const Params data = spec_.section("data");
-  if (!names_preprocessing(data)) {
-    build(train.sample_shape);
+  if (!names_preprocessing(data) || (model_ && !model_->input_preprocessing().empty())) {
+    if (!model_) build(train.sample_shape);
     return as_input(train, converted, "fit");
   }
   refuse_non_finite(train, "fit");
   converted = train;  // a copy only here: the steps are fitted on what they change
   converted.convert(dtype_);
   InputPreprocessing preprocessing = fit_input_preprocessing(data, converted);
-  build(converted.sample_shape);
+  build(converted.sample_shape);  // the shape build() was given, when it came first
   model_->set_input_preprocessing(std::move(preprocessing));
   return converted;
 }
@@ -189,9 +189,8 @@ const Dataset& Network::preprocessed(const Dataset& data, Dataset& converted, co
 std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args) {
   if (!loss_ || !optimizer_) throw Error("fit() needs a loss and an optimizer: call compile(optimizer, loss) first");
   Dataset converted, converted_validation;
-  const Dataset& data = model_ ? as_input(train, converted, "fit") : build_for(train, converted);
+  const Dataset& data = build_for(train, converted);
   const Dataset* validation = args.validation ? &as_input(*args.validation, converted_validation, "fit (validation data)") : nullptr;
-  loss_->check(model_->output_shape(), std::max(data.num_classes, validation ? validation->num_classes : 0));
   Spec spec = spec_;
   for (const auto& c : args.builtin_callbacks) spec.json["callbacks"].push_back(c.json());
   FitOptions options = fit_options_from_spec(spec, *registry_, optimizer_, data.sample_shape);

@@ -209,7 +209,9 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   if (!optimizer_) throw InvalidArgument("fit() needs an optimizer");
   check_targets(*loss_fn_, model_.output_shape(), train);
   score_kind_ = score_kind(*loss_fn_, train);
-  // One history holds both sets' scores under one name.
+  // The validation set is scored after the first epoch: what would stop it is found now. One history holds both
+  // sets' scores under one name.
+  if (validation && validation->size() > 0) check_targets(*loss_fn_, model_.output_shape(), *validation);
   if (validation && validation->size() > 0 && validation->has_value_targets() != train.has_value_targets())
     throw InvalidArgument(fmt::format("the training data's targets are {} but the validation data's are {}; give both sets the same kind of target",
                                       train.has_value_targets() ? "values" : "class labels", validation->has_value_targets() ? "values" : "class labels"));
