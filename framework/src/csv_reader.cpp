@@ -55,7 +55,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
   std::size_t columns = 0, line_no = 0, label_at = 0;
   std::vector<std::size_t> target_slot;  // per column: its place among the targets, or `targets` for another column
   std::vector<float> row_targets(targets);
-  bool unlabelled = false;
+  bool unlabelled = false, value_targets = false;  // value_targets: the rows hold the target columns
   // pandas' to_csv() writes the frame's index first, under an empty name (or "Unnamed: 0" once read and written
   // again): a feature that would only count the rows. Followed while every row's first value is its number.
   bool row_numbers = false;
@@ -102,7 +102,8 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
       };
       label_at = columns;  // none
       target_slot.assign(columns, targets);
-      if (targets > 0 && !unlabelled) {
+      value_targets = targets > 0 && !unlabelled;
+      if (value_targets) {
         for (std::size_t t = 0; t < targets; ++t) {
           const auto& column = label.target_columns[t];
           std::size_t at = 0;
@@ -155,7 +156,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
       }
       // NaN, infinities and values past the dtype's range would only show up later, as a NaN loss. Targets are
       // held in float32.
-      const bool target = !target_slot.empty() && target_slot[c] != targets;
+      const bool target = target_slot[c] != targets;
       if (!std::isfinite(float32 || target ? static_cast<double>(static_cast<float>(v)) : v))
         throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite {} value", name, line_no, c + 1, field(c),
                                   target ? "float32" : dtype_name(dtype)));
@@ -165,7 +166,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
     }
     ++data_rows;
     if (label_at == columns) d.labels.push_back(-1);
-    if (targets > 0 && !unlabelled) d.targets.insert(d.targets.end(), row_targets.begin(), row_targets.end());
+    if (value_targets) d.targets.insert(d.targets.end(), row_targets.begin(), row_targets.end());
   }
   if (in.bad()) throw IoError(fmt::format("{}:{}: the CSV file cannot be read further", name, line_no));
   if (d.labels.empty()) throw IoError(fmt::format("{}: no data rows", name));
@@ -173,10 +174,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
     throw IoError(fmt::format("{}: the first column has no name and holds the row numbers 0, 1, 2, ...: pandas' index, which to_csv() writes "
                               "unless given index=False; it would be trained on as a feature, so drop it (to_csv(index=False), or cut -d, -f2-)",
                               name));
-  const std::size_t outside_features = label_at < columns ? 1 : targets > 0 && !unlabelled ? targets : 0;
+  const std::size_t outside_features = label_at < columns ? 1 : value_targets ? targets : 0;
   d.sample_shape = Shape{static_cast<std::int64_t>(columns - outside_features)};
   d.num_classes = max_label + 1;
-  if (targets > 0 && !unlabelled) d.target_width = static_cast<std::int64_t>(targets);
+  if (value_targets) d.target_width = static_cast<std::int64_t>(targets);
   return d;
 }
 
