@@ -10,56 +10,46 @@
 
 namespace nnplug {
 
-namespace {
-
-double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
-
-}  // namespace
-
 std::vector<float> link_values(std::vector<float> outputs, OutputLink link) {
   if (link == OutputLink::Sigmoid)
     for (float& v : outputs) v = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v))));
   return outputs;
 }
 
-ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std::vector<float>& targets, std::int64_t width,
-                                bool multi_label, double loss, const std::vector<std::string>& names) {
-  if (width <= 0 || predictions.size() != targets.size() || predictions.size() % static_cast<std::size_t>(width) != 0)
-    throw InvalidArgument(fmt::format("{} predictions and {} targets are not rows of {} values", predictions.size(), targets.size(), width));
-  ValueEvaluation e;
-  const auto w = static_cast<std::size_t>(width), rows = predictions.size() / w;
-  e.samples = static_cast<std::int64_t>(rows);
-  e.loss = loss;
-  e.multi_label = multi_label;
-  e.targets.resize(w);
-  for (std::size_t c = 0; c < w; ++c) e.targets[c].name = c < names.size() ? names[c] : fmt::format("target_{}", c);
-  if (rows == 0) return e;
+namespace {
+
+double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
+
+void score_regression(const std::vector<float>& predictions, const std::vector<float>& targets, ValueEvaluation& e) {
+  const std::size_t w = e.targets.size(), rows = static_cast<std::size_t>(e.samples);
   const auto n = static_cast<double>(rows);
-  if (!multi_label) {
-    double absolute = 0.0, squared = 0.0, r2 = 0.0;
-    for (std::size_t c = 0; c < w; ++c) {
-      double mean = 0.0, column_absolute = 0.0, residual = 0.0, total = 0.0;
-      for (std::size_t r = 0; r < rows; ++r) mean += targets[r * w + c];
-      mean /= n;
-      for (std::size_t r = 0; r < rows; ++r) {
-        const double t = targets[r * w + c], d = predictions[r * w + c] - t;
-        column_absolute += std::fabs(d), residual += d * d, total += (t - mean) * (t - mean);
-      }
-      TargetScores& s = e.targets[c];
-      s.mae = column_absolute / n, s.rmse = std::sqrt(residual / n);
-      // A constant target: R² is 1 for exact predictions and 0 otherwise, as scikit-learn's (force_finite).
-      s.r2 = total > 0 ? 1.0 - residual / total : residual == 0 ? 1.0 : 0.0;
-      absolute += column_absolute, squared += residual, r2 += s.r2;
+  double absolute = 0.0, squared = 0.0, r2 = 0.0;
+  for (std::size_t c = 0; c < w; ++c) {
+    double mean = 0.0, column_absolute = 0.0, residual = 0.0, total = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) mean += targets[r * w + c];
+    mean /= n;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const double t = targets[r * w + c], d = predictions[r * w + c] - t;
+      column_absolute += std::fabs(d), residual += d * d, total += (t - mean) * (t - mean);
     }
-    e.overall = {"all", absolute / (n * static_cast<double>(w)), std::sqrt(squared / (n * static_cast<double>(w))), r2 / static_cast<double>(w)};
-    return e;
+    TargetScores& s = e.targets[c];
+    s.mae = column_absolute / n, s.rmse = std::sqrt(residual / n);
+    // A constant target: R² is 1 for exact predictions and 0 otherwise, as scikit-learn's (force_finite).
+    s.r2 = total > 0 ? 1.0 - residual / total : residual == 0 ? 1.0 : 0.0;
+    absolute += column_absolute, squared += residual, r2 += s.r2;
   }
+  const double values = n * static_cast<double>(w);
+  e.overall = {"all", absolute / values, std::sqrt(squared / values), r2 / static_cast<double>(w)};
+}
+
+void score_labels(const std::vector<float>& probabilities, const std::vector<float>& targets, ValueEvaluation& e) {
+  const std::size_t w = e.targets.size(), rows = static_cast<std::size_t>(e.samples);
   std::int64_t right = 0, exact = 0;
   std::vector<std::int64_t> true_positives(w), false_positives(w), false_negatives(w);
   for (std::size_t r = 0; r < rows; ++r) {
     bool all_right = true;
     for (std::size_t c = 0; c < w; ++c) {
-      const bool predicted = predictions[r * w + c] > 0.5f, actual = targets[r * w + c] > 0.5f;
+      const bool predicted = probabilities[r * w + c] > 0.5f, actual = targets[r * w + c] > 0.5f;
       true_positives[c] += predicted && actual, false_positives[c] += predicted && !actual, false_negatives[c] += !predicted && actual;
       right += predicted == actual;
       all_right = all_right && predicted == actual;
@@ -76,8 +66,26 @@ ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std
     e.overall.precision += s.precision / static_cast<double>(w), e.overall.recall += s.recall / static_cast<double>(w);
     e.overall.f1 += s.f1 / static_cast<double>(w), e.overall.support += s.support;
   }
-  e.accuracy = static_cast<double>(right) / (n * static_cast<double>(w));
-  e.exact_match = static_cast<double>(exact) / n;
+  e.accuracy = static_cast<double>(right) / (static_cast<double>(rows) * static_cast<double>(w));
+  e.exact_match = static_cast<double>(exact) / static_cast<double>(rows);
+}
+
+}  // namespace
+
+ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std::vector<float>& targets, std::int64_t width,
+                                bool multi_label, double loss, const std::vector<std::string>& names) {
+  if (width <= 0 || predictions.size() != targets.size() || predictions.size() % static_cast<std::size_t>(width) != 0)
+    throw InvalidArgument(fmt::format("{} predictions and {} targets are not rows of {} values", predictions.size(), targets.size(), width));
+  ValueEvaluation e;
+  const auto w = static_cast<std::size_t>(width);
+  e.samples = static_cast<std::int64_t>(predictions.size() / w);
+  e.loss = loss;
+  e.multi_label = multi_label;
+  e.targets.resize(w);
+  for (std::size_t c = 0; c < w; ++c) e.targets[c].name = c < names.size() ? names[c] : fmt::format("target_{}", c);
+  if (e.samples == 0) return e;
+  if (multi_label) score_labels(predictions, targets, e);
+  else score_regression(predictions, targets, e);
   return e;
 }
 
