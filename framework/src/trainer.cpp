@@ -49,8 +49,8 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   const auto outside = std::find_if(data.targets.begin(), data.targets.end(), [](float t) { return !(t >= 0.0f && t <= 1.0f); });
   if (outside == data.targets.end()) return;
   const auto at = static_cast<std::int64_t>(outside - data.targets.begin());
-  throw ShapeError(fmt::format("loss {} scores probabilities, so its targets are in [0, 1], but target {} of sample {} is {}", loss.type(),
-                               at % data.target_width + 1, at / data.target_width + 1, *outside));
+  throw ShapeError(fmt::format("loss {} scores probabilities, so its targets are in [0, 1], but target {} of sample {} is {} (counted from 0)",
+                               loss.type(), at % data.target_width, at / data.target_width, *outside));
 }
 
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
