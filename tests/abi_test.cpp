@@ -60,6 +60,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {19, 0x956fa5bc1806d8d1ULL},
     {20, 0x1184fa929540939dULL},
     {21, 0x6a3873febecdea92ULL},
+    {22, 0x1fd048453769d8aaULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

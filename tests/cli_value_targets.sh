@@ -75,7 +75,7 @@ expect_exit "three outputs for one target" 1 $?
 check "names both widths" "the model outputs 3 values per sample ([3]), but the data has 1 target value per sample" "$out"
 out=$("$nnplug" train "$work/regression.json" --set loss=binary_cross_entropy 2>&1)
 expect_exit "a loss of probabilities on prices" 1 $?
-check "names a target outside [0, 1]" "loss binary_cross_entropy scores probabilities, so its targets are in [0, 1]" "$out"
+check "names a target outside [0, 1]" "loss binary_cross_entropy scores labels (0 or 1, or a probability between), so its targets are in [0, 1]" "$out"
 out=$("$nnplug" train "$work/regression.json" --set data.targets='"cost"' 2>&1)
 expect_exit "a target column that does not exist" 1 $?
 check "names the header" "no column is named 'cost' (the header names a, b, price)" "$out"

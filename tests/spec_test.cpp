@@ -187,6 +187,19 @@ TEST_F(SpecTest, WrongParameterTypeNamesLayerAndField) {
             fmt::format("{}: layers[0] (dense): parameter 'units' must be an integer, got \"many\"", file()));
 }
 
+// A whole number written as a float is that integer (Python's json.dumps writes 1000.0 for a float); a fraction, or
+// a float too large for every integer to be a double, is not.
+TEST_F(SpecTest, AnIntegerMayBeWrittenAsAWholeFloat) {
+  const Params p("test", Params::Json::parse(R"({"a": 1e3, "b": 64.0, "c": -2.0, "d": 2.5, "e": 1e300, "f": 9007199254740992.0})"));
+  EXPECT_EQ(p.require_integer("a"), 1000);
+  EXPECT_EQ(p.require_integer("b"), 64);
+  EXPECT_EQ(p.require_integer("c"), -2);
+  EXPECT_EQ(p.require_integer("f"), std::int64_t{1} << 53);
+  EXPECT_EQ(nnplug::test::error_of([&] { p.require_integer("d"); }), "test: parameter 'd' must be an integer, got 2.5");
+  EXPECT_EQ(nnplug::test::error_of([&] { p.require_integer("e"); }), "test: parameter 'e' must be an integer, got 1e+300");
+  EXPECT_EQ(nnplug::test::error_of([&] { p.require_integer("b", 100); }), "test: parameter 'b' must be >= 100, got 64.0");
+}
+
 TEST_F(SpecTest, OutOfRangeParameterNamesTheRange) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", -3}}}}})),
             fmt::format("{}: layers[0] (dense): parameter 'units' must be >= 1, got -3", file()));

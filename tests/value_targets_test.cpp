@@ -1,12 +1,13 @@
 // Value targets (regression, multi-label): training finds the least-squares line, the score beside the loss is
 // the mean absolute error or the binary accuracy, the evaluation's metrics match their closed forms, and the
-// history and monitors name the score.
+// history and monitors name the score. And one output's class is decided where its loss decides it.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 
+#include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 #include "test_support.hpp"
@@ -99,6 +100,24 @@ TEST_F(ValueTargets, TheHistoryAndTheMonitorsNameTheScore) {
   EXPECT_TRUE(on_mae.on_epoch_end(r, *ex.model));
   r.epoch = 2, r.validation.score = 0.3;
   EXPECT_FALSE(on_mae.on_epoch_end(r, *ex.model));
+}
+
+// One output and two classes: the perceptron's margin decides class 1 where it is positive, an output regressed on
+// the 0 or 1 label (mse) above one half. Training's accuracy and evaluate's (class_probabilities, then the confusion
+// matrix) must agree with each other and with these decisions.
+TEST_F(ValueTargets, OneOutputIsDecidedWhereItsLossDecides) {
+  for (const auto& [loss, expected] : {std::pair{"perceptron", 1.0}, {"mse", 2.0 / 3.0}}) {
+    std::ofstream(dir_ / "labels.csv") << "x,label\n-0.3,0\n0.2,1\n0.7,1\n";  // outputs -0.3, 0.2, 0.7 below
+    Experiment ex = build_experiment(parse_spec(fmt::format(R"({{"dtype": "float64", "data": {{"format": "csv", "path": "labels.csv"}},
+      "layers": [{{"type": "dense", "units": 1}}], "loss": "{}", "optimizer": {{"type": "sgd", "lr": 0.1}}, "training": {{"shuffle": false}}}})", loss),
+                                                dir_ / "spec.json"),
+                                     registry());
+    set_unit(*ex.model, 1.0, 0.0);
+    Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+    EXPECT_NEAR(trainer.evaluate(ex.train, 2).score, expected, 1e-12) << loss;
+    const auto p = class_probabilities(trainer.predict(ex.train, 2), 1, ex.loss->output_link());
+    EXPECT_NEAR(evaluate_scores(p, ex.train.labels, 2, 0.0, 0).confusion.accuracy(), expected, 1e-12) << loss;
+  }
 }
 
 TEST(ValueEvaluation, RegressionMetricsFollowTheirDefinitions) {

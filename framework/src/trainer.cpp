@@ -11,6 +11,7 @@
 #include "nnplug/counter_random.hpp"
 #include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/progress_bar.hpp"
+#include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug {
 
@@ -32,7 +33,7 @@ std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::in
 const char* score_name(ScoreKind kind) { return kind == ScoreKind::Accuracy ? "accuracy" : "mae"; }
 
 ScoreKind score_kind(const Loss& loss, const Dataset& data) {
-  return !data.has_value_targets() || loss.output_link() == OutputLink::Sigmoid ? ScoreKind::Accuracy : ScoreKind::MeanAbsoluteError;
+  return !data.has_value_targets() || scores_labels(loss.output_link()) ? ScoreKind::Accuracy : ScoreKind::MeanAbsoluteError;
 }
 
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
@@ -44,13 +45,13 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   if (output.numel() != data.target_width)
     throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample", output.numel(),
                                  output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s"));
-  // A probability's target outside [0, 1] gives a loss below zero that training drives to minus infinity.
-  if (loss.output_link() != OutputLink::Sigmoid) return;
+  // A label's target outside [0, 1] gives a loss below zero that training drives to minus infinity.
+  if (!scores_labels(loss.output_link())) return;
   const auto outside = std::find_if(data.targets.begin(), data.targets.end(), [](float t) { return !(t >= 0.0f && t <= 1.0f); });
   if (outside == data.targets.end()) return;
   const auto at = static_cast<std::int64_t>(outside - data.targets.begin());
-  throw ShapeError(fmt::format("loss {} scores probabilities, so its targets are in [0, 1], but target {} of sample {} is {} (counted from 0)",
-                               loss.type(), at % data.target_width, at / data.target_width, *outside));
+  throw ShapeError(fmt::format("loss {} scores labels (0 or 1, or a probability between), so its targets are in [0, 1], but target {} of sample "
+                               "{} is {} (counted from 0)", loss.type(), at % data.target_width, at / data.target_width, *outside));
 }
 
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
@@ -131,15 +132,23 @@ void Trainer::score_batch(bool grad) {
   if (grad) ensure(dprediction_, be, y.shape(), model_.dtype());
   loss_fn_->compute(y, target_, loss, grad ? dprediction_ : Tensor());
   prediction_ = y;
-  if (!value_targets_) be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct});
+  if (!scores_on_host()) be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct});
+}
+
+bool Trainer::scores_on_host() const {
+  return value_targets_ || (model_.output_shape().numel() == 1 && loss_fn_->output_link() == OutputLink::Identity);
 }
 
 Trainer::BatchScores Trainer::read_batch_scores() const {
   const auto values = to_host<double>(metrics_);
-  if (!value_targets_) return {values[0], values[1]};
-  // Value targets are scored on the host, from the outputs read back: a batch of a few outputs per sample.
+  if (!scores_on_host()) return {values[0], values[1]};
+  // Scored on the host, from the outputs read back: a batch of a few outputs per sample.
   const auto outputs = to_host<double>(prediction_);
   double sum = 0.0;
+  if (!value_targets_) {  // one output regressed on the label: class 1 above one half
+    for (std::size_t i = 0; i < outputs.size(); ++i) sum += (outputs[i] > 0.5) == (host_labels_[i] == 1);
+    return {values[0], sum};
+  }
   for (std::size_t i = 0; i < outputs.size(); ++i)
     sum += score_kind_ == ScoreKind::Accuracy ? (outputs[i] > 0.0) == (host_target_[i] > 0.5f) : std::fabs(outputs[i] - host_target_[i]);
   return {values[0], sum * static_cast<double>(host_labels_.size()) / static_cast<double>(outputs.size())};

@@ -13,6 +13,8 @@ namespace nnplug {
 std::vector<float> link_values(std::vector<float> outputs, OutputLink link) {
   if (link == OutputLink::Sigmoid)
     for (float& v : outputs) v = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v))));
+  if (link == OutputLink::Sign)
+    for (float& v : outputs) v = v > 0.0f ? 1.0f : 0.0f;
   return outputs;
 }
 

@@ -62,8 +62,11 @@ class Params {
   }
   std::int64_t require_integer(const std::string& key, std::int64_t min = kIntMin, std::int64_t max = kIntMax) const {
     const Json& v = at(key);
-    if (!v.is_number_integer()) fail(key, fmt::format("must be an integer, got {}", shown(v)));
-    const auto i = v.get<std::int64_t>();
+    // A whole number written as a float (1e3, or 1000.0 as Python's json.dumps writes a float) is that integer, up to
+    // 2^53, where every integer is still a double.
+    const bool whole_float = v.is_number_float() && std::fabs(v.get<double>()) <= 9007199254740992.0 && v.get<double>() == std::floor(v.get<double>());
+    if (!v.is_number_integer() && !whole_float) fail(key, fmt::format("must be an integer, got {}", shown(v)));
+    const auto i = whole_float ? static_cast<std::int64_t>(v.get<double>()) : v.get<std::int64_t>();
     if (i < min || i > max)
       fail(key, fmt::format("must be {}, got {}", range(static_cast<double>(min), static_cast<double>(max)), shown(v)));
     return i;

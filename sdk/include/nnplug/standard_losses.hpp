@@ -52,7 +52,9 @@ class ValueLoss final : public Loss {
   ValueLoss(std::string name, ElementwiseLossFn fn, double param = 1.0) : name_(std::move(name)), fn_(fn), param_(param) {}
   std::string type() const override { return name_; }
   TargetKind target_kind() const override { return TargetKind::Values; }
-  OutputLink output_link() const override { return fn_ == ElementwiseLossFn::BceWithLogits ? OutputLink::Sigmoid : OutputLink::Identity; }
+  OutputLink output_link() const override {
+    return fn_ == ElementwiseLossFn::BceWithLogits ? OutputLink::Sigmoid : fn_ == ElementwiseLossFn::Perceptron ? OutputLink::Sign : OutputLink::Identity;
+  }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
     const bool binary = prediction.numel() == 1 && num_classes <= 2;
     if (!binary && num_classes > prediction.numel())

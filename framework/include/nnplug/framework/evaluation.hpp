@@ -17,7 +17,8 @@ namespace nnplug {
 inline std::int64_t classes_of_outputs(std::int64_t width) { return width == 1 ? 2 : width; }
 
 // outputs: rows of `width` raw model outputs. Returns rows of classes_of_outputs(width) probabilities: softmax or
-// sigmoid per the link, unchanged for Identity. A single sigmoid output becomes the pair (1 - p, p).
+// sigmoid per the link, unchanged for Identity and Sign. A single output becomes the pair (1 - p, p), where p is the
+// sigmoid's probability, the margin's decision (1 where positive, else 0) or the output itself.
 std::vector<float> class_probabilities(const std::vector<float>& outputs, std::int64_t width, OutputLink link);
 
 struct Evaluation {

@@ -31,15 +31,16 @@ struct FitOptions {
 };
 
 // What the score beside the loss measures. Accuracy: with class labels, the share of samples whose highest output
-// is the label; with value targets under a sigmoid link (multi-label), the share of outputs on the target's side of
-// probability 0.5 (Keras's binary accuracy). MeanAbsoluteError: with other value targets (regression).
+// is the label (one output: class 1 where it is positive, or above 1/2 under an identity link); with value targets
+// of a loss that scores labels (scores_labels: multi-label), the share of outputs on the target's side (Keras's
+// binary accuracy). MeanAbsoluteError: with other value targets (regression).
 enum class ScoreKind { Accuracy, MeanAbsoluteError };
 // "accuracy" or "mae": the score's name in printed lines, histories and monitors ("val_" before it for validation).
 const char* score_name(ScoreKind kind);
 ScoreKind score_kind(const Loss& loss, const Dataset& data);
 // Throws ShapeError when the loss cannot score the model's per-sample `output` against the data's targets: class
 // labels below num_classes (Loss::check), or value targets, which need a TargetKind::Values loss, one output per
-// target value and, for a loss of probabilities (sigmoid link), values in [0, 1].
+// target value and, for a loss that scores labels (sigmoid or sign link), values in [0, 1].
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data);
 
 struct Scores {
@@ -99,6 +100,9 @@ class Trainer {
   // Runs forward and the loss on the loaded batch; fills metrics_ (the mean loss and, with class labels, the number
   // of correct predictions) and, when grad, dprediction_. Reads nothing back.
   void score_batch(bool grad);
+  // Whether the batch is scored on the host rather than by op::CountCorrect, which decides one output at 0 (a logit,
+  // a margin): value targets, and one output regressed on its 0 or 1 label (an identity link), which decides at 1/2.
+  bool scores_on_host() const;
   struct BatchScores {
     double loss, score_sum;  // the batch's mean loss; the sum over its samples of each one's score (score_kind_)
   };

@@ -31,11 +31,16 @@ struct ValueEvaluation {
   double exact_match = 0.0;     // multi-label: the share of samples with every label right
 };
 
-// Outputs through a loss's link, value by value: the logistic sigmoid for OutputLink::Sigmoid, else unchanged.
+// Whether a loss under this link takes value targets as labels, 0 or 1 each (multi-label), deciding each where its
+// output is positive: the sigmoid's logits and the perceptron's margins.
+inline bool scores_labels(OutputLink link) { return link == OutputLink::Sigmoid || link == OutputLink::Sign; }
+
+// Outputs through a loss's link, value by value: the logistic sigmoid's probability under OutputLink::Sigmoid, the
+// decision (1 where positive, else 0) under Sign, else unchanged.
 std::vector<float> link_values(std::vector<float> outputs, OutputLink link);
 
 // predictions: rows of `width` values through the loss's link (identity: the outputs; sigmoid: probabilities);
-// targets: as many values. names: one per target (empty: numbered).
+// targets: as many values. multi_label: scores_labels of the loss's link. names: one per target (empty: numbered).
 ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std::vector<float>& targets, std::int64_t width,
                                 bool multi_label, double loss, const std::vector<std::string>& names = {});
 
