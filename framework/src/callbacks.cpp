@@ -18,12 +18,15 @@ namespace {
 // Losses and errors fall as a model improves; accuracy rises.
 bool minimizes(const std::string& monitor) { return !monitor.ends_with("accuracy"); }
 
+// What a monitor follows, without the validation set's "val_": "loss", "accuracy" or "mae".
+std::string quantity(const std::string& monitor) { return monitor.starts_with("val_") ? monitor.substr(4) : monitor; }
+
 bool improves(double value, double best, double min_delta, bool minimize) {
   return minimize ? value < best - min_delta : value > best + min_delta;
 }
 
 void check_monitor(const std::string& monitor, const std::string& owner) {
-  const std::string name = monitor.starts_with("val_") ? monitor.substr(4) : monitor;
+  const std::string name = quantity(monitor);
   if (name != "loss" && name != score_name(ScoreKind::Accuracy) && name != score_name(ScoreKind::MeanAbsoluteError))
     throw InvalidArgument(fmt::format("{}: monitor must be \"loss\", \"accuracy\" or \"mae\" (value targets), with \"val_\" before it for the "
                                       "validation set's, got \"{}\"", owner, monitor));
@@ -42,9 +45,8 @@ void check_validation(const std::string& owner, const std::string& monitor, bool
 double monitored_value(const EpochRecord& r, const std::string& monitor) {
   if (monitor.starts_with("val_") && !r.has_validation)
     throw InvalidArgument(fmt::format("cannot monitor {}: this run has no validation set ({})", monitor, kGiveValidation));
-  const bool validation = monitor.starts_with("val_");
-  const Scores& scores = validation ? r.validation : r.train;
-  const std::string name = validation ? monitor.substr(4) : monitor;
+  const Scores& scores = monitor.starts_with("val_") ? r.validation : r.train;
+  const std::string name = quantity(monitor);
   if (name == "loss") return scores.loss;
   if (name == score_name(scores.kind)) return scores.score;
   throw InvalidArgument(fmt::format("cannot monitor {}: this run scores {} beside the loss{}", monitor, score_name(scores.kind),
