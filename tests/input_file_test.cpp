@@ -147,5 +147,22 @@ TEST_F(InputFileTest, BytesAfterAGzipStreamAreAnErrorAndFurtherMembersAreRead) {
   EXPECT_EQ(error_of([&] { read_idx_images(file, 1.0); }), fmt::format("{}: 7 bytes follow the end of the gzip stream; the file is damaged", file.string()));
 }
 
+TEST_F(InputFileTest, ACsvFileCompressedByGzipIsReadAsItsText) {
+  // As pandas reads data.csv.gz, and as scikit-learn ships its digits: the reader looks at the bytes, not the name.
+  const fs::path file = dir_ / "data.csv";
+  write_gzip_members(file, {"a,b,label\n1.5,2,0\n", "-3,4,1\n"});
+  const Dataset d = read_csv(file);
+  EXPECT_EQ(d.x, (std::vector<float>{1.5f, 2.0f, -3.0f, 4.0f}));
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{0, 1}));
+  // Errors name the file and line as for plain text; a damaged stream is named as such.
+  write_gzip_members(file, {"a,b,label\n1,2,0\n1,x,0\n"});
+  EXPECT_EQ(error_of([&] { read_csv(file); }), fmt::format("{}:3: column 2 ('x') is not a number", file.string()));
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  in.close();
+  std::ofstream(file, std::ios::binary) << bytes.substr(0, bytes.size() - 6);
+  EXPECT_EQ(error_of([&] { read_csv(file); }), fmt::format("{}: truncated gzip stream", file.string()));
+}
+
 }  // namespace
 }  // namespace nnplug::test

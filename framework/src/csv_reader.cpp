@@ -4,6 +4,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <streambuf>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -38,12 +39,32 @@ bool parse_number(const std::string& s, double& out) {
   auto [ptr, ec] = std::from_chars(s.data(), end, out);
   return ec == std::errc() && ptr == end && !s.empty();
 }
+
+// Bytes already in memory, read as a stream where they are.
+struct BytesStreamBuf : std::streambuf {
+  explicit BytesStreamBuf(std::vector<unsigned char>& bytes) {
+    char* begin = reinterpret_cast<char*>(bytes.data());
+    setg(begin, begin, begin + bytes.size());
+  }
+};
+
 }  // namespace
 
 Dataset read_csv(const std::filesystem::path& path, const CsvLabelColumn& label, std::int64_t features, DType dtype) {
   require_regular_file(path, "the CSV file");
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: the CSV file cannot be opened", path.string()));
+  // A gzip-compressed file (data.csv.gz, which pandas reads as it is) is decompressed whole, then read in memory.
+  char magic[2] = {};
+  if (in.read(magic, 2) && magic[0] == '\x1f' && magic[1] == '\x8b') {
+    in.close();
+    std::vector<unsigned char> bytes = read_input_bytes(path, "the CSV file");
+    BytesStreamBuf buffer(bytes);
+    std::istream text(&buffer);
+    return parse_csv(text, path.string(), label, features, dtype);
+  }
+  in.clear();
+  in.seekg(0);
   return parse_csv(in, path.string(), label, features, dtype);
 }
 

@@ -59,6 +59,18 @@ CsvLabelColumn csv_label_column(const Params& data) {
   return label;
 }
 
+// data.divide_by for a CSV file's features, as read_idx divides pixels (255 for bytes, 16 for scikit-learn's 8x8
+// digits): in the dtype, so that float32 values are what torchvision's ToTensor makes of the same bytes.
+Dataset divided(Dataset d, const Params& data) {
+  const double divide_by = data.number("divide_by", 1.0, 1e-300);
+  if (divide_by == 1.0) return d;
+  const bool float64 = d.x.dtype() == DType::Float64;
+  d.x.map_values(static_cast<std::size_t>(d.features()), false, [&](double x, std::size_t) {
+    return float64 ? x / divide_by : static_cast<double>(static_cast<float>(x) / static_cast<float>(divide_by));
+  });
+  return d;
+}
+
 // The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
 // drawn in double (and converted by the caller).
 Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test) {
@@ -70,9 +82,10 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
   }
   if (format == "csv") {
     const auto label_column = csv_label_column(data);
-    if (data.has("test_path")) test = read_csv(spec.resolve(data.require_string("test_path")), label_column, 0, dtype);
-    return read_csv(spec.resolve(data.require_string("path")), label_column, 0, dtype);
+    if (data.has("test_path")) test = divided(read_csv(spec.resolve(data.require_string("test_path")), label_column, 0, dtype), data);
+    return divided(read_csv(spec.resolve(data.require_string("path")), label_column, 0, dtype), data);
   }
+  if (format == "mnist_json") return read_mnist_json(spec.resolve(data.require_string("path")), dtype);
   if (format == "xor_blobs") return synthetic::xor_blobs(data.integer("samples", 1000, 4, kMaxSamples), seed);
   if (format == "gaussian_blobs") {
     // "centre_points": [[x, y], ...] fixes the centres (e.g. those scikit-learn draws for a random_state).
@@ -95,14 +108,15 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
   if (format == "friedman1")
     return synthetic::friedman1(data.integer("samples", 1000, 1, kMaxSamples), data.integer("features", 10, 5, 1000000), data.number("noise", 1.0, 0.0, 1e6),
                                 seed);
-  data.fail("format", fmt::format("must be \"idx\", \"csv\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" or \"friedman1\", got \"{}\"", format));
+  data.fail("format", fmt::format("must be \"idx\", \"csv\", \"mnist_json\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" or \"friedman1\", got \"{}\"",
+                                  format));
 }
 
 // Samples to predict: an IDX image file for "idx" data, else a CSV file whose rows hold the features (as many as
 // the training samples had), with or without the label column.
 Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype) {
   Dataset samples = data.require_string("format") == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300), dtype)
-                                                           : read_csv(inputs, csv_label_column(data), features, dtype);
+                                                           : divided(read_csv(inputs, csv_label_column(data), features, dtype), data);
   if (samples.features() != features)
     throw ShapeError(fmt::format("{}: {} features per sample, the model was trained on {} ({})", inputs.string(), samples.features(), features,
                                  spec.where()));

