@@ -1,7 +1,8 @@
 // Fuzz target: a model file's and a checkpoint's metadata. The input is the metadata's values separated by NUL
 // bytes, in this order: nnplug.spec, nnplug.input_shape, nnplug.plugins, nnplug.counters, nnplug.optimizer,
-// nnplug.optimizer_steps, nnplug.epoch, nnplug.preprocessing; a value the input does not reach is absent. Any input must either be read
-// or throw IoError; anything else (a crash, a sanitizer report, another exception) is a bug.
+// nnplug.optimizer_steps, nnplug.epoch, nnplug.preprocessing, nnplug.target_scaling; a value the input does not
+// reach is absent. Any input must either be read or throw IoError; anything else (a crash, a sanitizer report,
+// another exception) is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -12,7 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const char* const keys[] = {"nnplug.spec",    "nnplug.input_shape",     "nnplug.plugins", "nnplug.counters",
-                                     "nnplug.optimizer", "nnplug.optimizer_steps", "nnplug.epoch", "nnplug.preprocessing"};
+                                     "nnplug.optimizer", "nnplug.optimizer_steps", "nnplug.epoch", "nnplug.preprocessing",
+                                     "nnplug.target_scaling"};
   const std::string text(reinterpret_cast<const char*>(data), size);
   std::map<std::string, std::string> metadata;
   std::size_t at = 0;
@@ -25,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const auto model = nnplug::read_model_metadata(metadata, "fuzz.safetensors");
     if (!model.spec.is_object() || model.input_shape.rank() == 0 || model.input_shape.numel() < 1) __builtin_trap();
+    for (std::size_t j = 0; j < model.target_scaling.width(); ++j)
+      if (!(model.target_scaling.scale(j) > 0.0)) __builtin_trap();
   } catch (const nnplug::IoError&) {
   }
   try {

@@ -54,6 +54,21 @@ expect_exit "predict features alone" 0 $?
 check "no true values to show" "index,predicted_price
 0," "$out"
 
+# The same prices in dollars (times 100,000), with data.standardize_targets: the loss sees z-scores, evaluate and
+# predict give dollars, and agree with each other.
+awk -F, 'NR == 1 { print } NR > 1 { printf "%s,%s,%d\n", $1, $2, $3 * 100000 }' "$work/prices.csv" > "$work/dollars.csv"
+out=$("$nnplug" train "$work/regression.json" --set data.path='"dollars.csv"' --set data.standardize_targets=true \
+        --save "$work/dollars.safetensors" 2>&1)
+expect_exit "train on standardized dollars" 0 $?
+"$nnplug" predict "$work/dollars.safetensors" --output "$work/dollars_predicted.csv" 2> /dev/null
+out=$("$nnplug" evaluate "$work/dollars.safetensors" 2>&1)
+# predict writes float32 values to 8 digits, a cent at these prices: the two MAEs agree to a cent.
+check "predict and evaluate give dollars, and agree" "agree" \
+  "$(awk -F, -v evaluated="$(awk '/^loss/ { print $4 }' <<<"$out")" \
+       'NR > 1 { n++; d = $2 - $3; abs += d < 0 ? -d : d; price += $3 }
+        END { mae = abs / n; if (price / n > 10000 && mae < 5 && (mae - evaluated) ^ 2 < 1e-4) print "agree"; else print mae, evaluated }' \
+       "$work/dollars_predicted.csv")"
+
 # Two labels per sample with a sigmoid loss: binary accuracy, and precision, recall and F1 per label.
 sed -e 's/"prices.csv", "targets": "price"/"labels.csv", "targets": ["big", "odd"]/' -e 's/"loss": "mse"/"loss": "binary_cross_entropy"/' \
     -e 's/"units": 1/"units": 2/' -e 's/val_mae/val_accuracy/' "$work/regression.json" > "$work/labels.json"
@@ -65,6 +80,9 @@ expect_exit "evaluate two labels" 0 $?
 check "per-label scores" "label precision    recall        f1  support" "$out"
 check "the exact-match ratio" "exact match" "$out"
 check "a probability and the truth per label" "index,p_big,p_odd,big,odd" "$("$nnplug" predict "$work/labels.safetensors" 2> /dev/null | head -1)"
+out=$("$nnplug" train "$work/labels.json" --set data.standardize_targets=true 2>&1)
+expect_exit "standardized labels" 1 $?
+check "names the field and the loss" "parameter 'standardize_targets' cannot be used with loss binary_cross_entropy" "$out"
 
 # Specs that cannot score their targets.
 out=$("$nnplug" train "$work/regression.json" --set loss=softmax_cross_entropy 2>&1)

@@ -9,6 +9,8 @@
 
 #include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/network.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 #include "test_support.hpp"
 
@@ -118,6 +120,71 @@ TEST_F(ValueTargets, OneOutputIsDecidedWhereItsLossDecides) {
     const auto p = class_probabilities(trainer.predict(ex.train, 2), 1, ex.loss->output_link());
     EXPECT_NEAR(evaluate_scores(p, ex.train.labels, 2, 0.0, 0).confusion.accuracy(), expected, 1e-12) << loss;
   }
+}
+
+// data.standardize_targets: the loss sees (t - mean) / std with the training set's mean and population std; the
+// mae beside it, evaluate's scores and predictions are in the targets' own units, also after a save and a load.
+TEST_F(ValueTargets, StandardizedTargetsTrainOnTheirZScoresAndReportInTheirOwnUnits) {
+  Spec s = spec("1,100\n2,400\n3,200\n", "mse");
+  s.set("data.standardize_targets=true");
+  Experiment ex = build_experiment(s, registry());
+  set_unit(*ex.model, 1.0, 0.0);  // outputs 1, 2, 3 on the standardized scale
+  const std::vector<double> x{1, 2, 3}, t{100, 400, 200};
+  const double mean = 700.0 / 3, sd = std::sqrt((std::pow(100 - mean, 2) + std::pow(400 - mean, 2) + std::pow(200 - mean, 2)) / 3);
+  double loss = 0, mae = 0;
+  for (std::size_t i = 0; i < 3; ++i) loss += std::pow(x[i] - (t[i] - mean) / sd, 2) / 3, mae += std::fabs(x[i] * sd + mean - t[i]) / 3;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  const Scores scores = trainer.evaluate(ex.train, 2);
+  EXPECT_NEAR(scores.loss, loss, 1e-6);
+  EXPECT_NEAR(scores.score, mae, 1e-4);
+  EXPECT_NEAR(ex.model->target_scaling().mean()[0], mean, 1e-9);
+  EXPECT_NEAR(ex.model->target_scaling().scale(0), sd, 1e-9);
+  // The model file keeps the statistics: a loaded network predicts in the targets' units.
+  save_model(dir_ / "model.safetensors", s, *ex.model, registry());
+  Network loaded = Network::load(dir_ / "model.safetensors", registry());
+  const Predictions p = loaded.predict(ex.train, false, 2);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(p.values[i], x[i] * sd + mean, 1e-3) << i;
+  EXPECT_NEAR(loaded.predict(ex.train, true, 2).values[2], 3.0, 1e-12);  // the raw outputs, as asked
+}
+
+TEST_F(ValueTargets, StandardizingIsRefusedForClassLabelsAndForLabelsInZeroToOne) {
+  Spec labels = spec("1,1\n-2,0\n", "binary_cross_entropy");
+  labels.set("data.standardize_targets=true");
+  const std::string where = (dir_ / "spec.json").string();
+  EXPECT_EQ(error_of([&] { build_experiment(labels, registry()); }),
+            fmt::format("{}: data: parameter 'standardize_targets' cannot be used with loss binary_cross_entropy: its targets are labels, 0 or "
+                        "1, which standardizing would move", where));
+  Spec classes = parse_spec(R"({"data": {"format": "xor_blobs", "samples": 8, "standardize_targets": true}, "layers": [{"type": "dense", "units": 2}],
+                               "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}})",
+                            dir_ / "spec.json");
+  EXPECT_EQ(error_of([&] { build_experiment(classes, registry()); }),
+            fmt::format("{}: data: parameter 'standardize_targets' standardizes value targets (data.targets, or friedman1's), but this data's "
+                        "targets are class labels", where));
+}
+
+TEST(TargetScaling, AColumnThatDoesNotVaryKeepsAScaleOfOneAndStandardizingIsUndone) {
+  const TargetScaling s = TargetScaling::fit({1, 5, 3, 5, 5, 5}, 2);  // column 0: 1, 3, 5; column 1: always 5
+  EXPECT_DOUBLE_EQ(s.mean()[0], 3.0);
+  EXPECT_DOUBLE_EQ(s.scale(0), std::sqrt(8.0 / 3));
+  EXPECT_DOUBLE_EQ(s.mean()[1], 5.0);
+  EXPECT_DOUBLE_EQ(s.scale(1), 1.0);
+  std::vector<float> rows{1, 5, 5, 7};
+  s.standardize(rows);
+  EXPECT_FLOAT_EQ(rows[0], static_cast<float>(-2 / std::sqrt(8.0 / 3)));
+  EXPECT_FLOAT_EQ(rows[3], 2.0f);
+  s.restore(rows);
+  const std::vector<float> restored{1, 5, 5, 7};
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_FLOAT_EQ(rows[i], restored[i]) << i;
+}
+
+TEST(TargetScaling, SavedStatisticsAreChecked) {
+  const auto error = [](const char* text) { return error_of([&] { TargetScaling::from_json(nlohmann::json::parse(text)); }); };
+  EXPECT_EQ(error(R"({"mean": [1, 2], "std": [1]})"), "'std' must be a list of 2 numbers, one per mean");
+  EXPECT_EQ(error(R"({"mean": [], "std": []})"), "'mean' must be a list of numbers, one per output");
+  EXPECT_EQ(error(R"({"mean": [1], "std": [0]})"), "'std' holds 0, not a positive finite number");
+  EXPECT_EQ(error(R"({"mean": ["a"], "std": [1]})"), "'mean' holds \"a\", not a finite number");
+  EXPECT_EQ(error("[1]"), "must be an object {\"mean\": [...], \"std\": [...]}, got [1]");
+  EXPECT_EQ(TargetScaling::from_json(TargetScaling::fit({1, 3}, 1).to_json()).scale(0), 1.0);
 }
 
 TEST(ValueEvaluation, RegressionMetricsFollowTheirDefinitions) {

@@ -48,7 +48,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                                      models[m].string(), width, models[0].string(), out.width));
       Trainer trainer(*loaded.model, loss, nullptr);
       std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
-      const auto predictions = link_values(outputs, loss->output_link());
+      const auto predictions = link_values(outputs, loss->output_link(), loaded.model->target_scaling());
       if (m == 0) out.predictions.assign(predictions.size(), 0.0f), out.width = width, out.outputs = std::move(outputs);
       for (std::size_t i = 0; i < predictions.size(); ++i) out.predictions[i] += predictions[i] / static_cast<float>(models.size());
       if (out.scored->has_value_targets()) out.member_scores.push_back(trainer.evaluate(*out.scored, batch_size));

@@ -14,6 +14,7 @@
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
 #include "nnplug/framework/user_json.hpp"
+#include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug {
 
@@ -193,7 +194,17 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   preprocess(data, ex);
   if (data.has("sample_shape")) reshape_samples(data, ex);
   ex.class_names = read_class_names(data);
+  data.accept({"standardize_targets"});  // read with the loss: fit_target_scaling
   data.check_unused();
+}
+
+TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss) {
+  if (!data.boolean("standardize_targets", false)) return {};
+  if (!train.has_value_targets())
+    data.fail("standardize_targets", "standardizes value targets (data.targets, or friedman1's), but this data's targets are class labels");
+  if (scores_labels(loss.output_link()))
+    data.fail("standardize_targets", fmt::format("cannot be used with loss {}: its targets are labels, 0 or 1, which standardizing would move", loss.type()));
+  return TargetScaling::fit(train.targets, train.target_width);
 }
 
 std::vector<std::string> read_target_names(const Params& data) {
@@ -364,6 +375,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   } catch (const ShapeError& e) {
     throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
   }
+  ex.model->set_target_scaling(fit_target_scaling(spec.section("data"), ex.train, *ex.loss));
   // Fewer classes than outputs is legal (labels index the outputs), but in a spec's whole data set it is likely a slip.
   const auto outputs = ex.model->output_shape().numel();
   if (outputs > 1 && outputs > ex.train.num_classes && ex.train.num_classes > 0)

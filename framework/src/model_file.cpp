@@ -127,6 +127,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   }
   file.metadata["nnplug.counters"] = counters.dump();
   if (!model.input_preprocessing().empty()) file.metadata["nnplug.preprocessing"] = model.input_preprocessing().to_json().dump();
+  if (!model.target_scaling().empty()) file.metadata["nnplug.target_scaling"] = model.target_scaling().to_json().dump();
   if (training) {
     for (const auto& [name, value] : training->optimizer->state()) store(fmt::format("optimizer.{}", name), value);
     file.metadata["nnplug.optimizer"] = training->optimizer->type();
@@ -167,6 +168,10 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   }
   out.model = build_model(out.spec, registry, backend, spec_dtype(top), metadata.input_shape, 0);
   out.model->set_input_preprocessing(metadata.preprocessing);
+  if (!metadata.target_scaling.empty() && static_cast<std::int64_t>(metadata.target_scaling.width()) != out.model->output_shape().numel())
+    throw IoError(fmt::format("{}damaged metadata: nnplug.target_scaling standardizes {} targets, the model outputs {} values per sample", where,
+                              metadata.target_scaling.width(), out.model->output_shape().numel()));
+  out.model->set_target_scaling(metadata.target_scaling);
   std::size_t optimizer_tensors = 0;  // a checkpoint also holds the optimizer's state
   for (const auto& t : file.tensors) optimizer_tensors += t.name.starts_with("optimizer.");
   load_parameters(file, metadata, *out.model, where, optimizer_tensors);

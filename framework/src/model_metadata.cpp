@@ -84,6 +84,15 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
     }
   }
 
+  // The targets' standardization: absent where the spec's data did not ask for it.
+  if (const auto it = metadata.find("nnplug.target_scaling"); it != metadata.end()) {
+    try {
+      out.target_scaling = TargetScaling::from_json(parsed(it->second, file, "nnplug.target_scaling"));
+    } catch (const InvalidArgument& e) {
+      throw IoError(fmt::format("{}: damaged metadata: nnplug.target_scaling: {}", file, e.what()));
+    }
+  }
+
   // Layer counters (dropout's mask counter): absent in files written before they were saved.
   if (const auto it = metadata.find("nnplug.counters"); it != metadata.end()) {
     const Json counters = parsed(it->second, file, "nnplug.counters");

@@ -9,6 +9,7 @@
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
+#include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug {
 
@@ -190,6 +191,8 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   if (!loss_ || !optimizer_) throw Error("fit() needs a loss and an optimizer: call compile(optimizer, loss) first");
   Dataset converted, converted_validation;
   const Dataset& data = build_for(train, converted);
+  // The spec's data.standardize_targets is fitted on the first fit's targets and kept, as the preprocessing is.
+  if (model().target_scaling().empty()) model().set_target_scaling(fit_target_scaling(spec_.section("data"), data, *loss_));
   const Dataset* validation = args.validation ? &as_input(*args.validation, converted_validation, "fit (validation data)") : nullptr;
   Spec spec = spec_;
   for (const auto& c : args.builtin_callbacks) spec.json["callbacks"].push_back(c.json());
@@ -217,8 +220,13 @@ Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batc
   const std::int64_t width = model().output_shape().numel();
   Dataset converted;
   Predictions out{trainer().predict(as_input(data, converted, "predict"), batch_size), data.size(), width};
-  // Under an identity link (mse, mae, huber: a regression) the outputs are the predictions themselves.
-  if (logits || loss_->output_link() == OutputLink::Identity) return out;
+  if (logits) return out;
+  // Under an identity link (mse, mae, huber: a regression) the outputs are the predictions themselves, in the
+  // targets' units.
+  if (loss_->output_link() == OutputLink::Identity) {
+    out.values = link_values(std::move(out.values), OutputLink::Identity, model().target_scaling());
+    return out;
+  }
   out.columns = classes_of_outputs(width);
   out.values = class_probabilities(out.values, width, loss_->output_link());
   return out;

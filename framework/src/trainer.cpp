@@ -100,6 +100,7 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
   for (std::size_t i = 0; i < rows.size(); ++i)
     std::copy_n(data.targets.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * width), width,
                 host_target_.begin() + static_cast<std::ptrdiff_t>(i * width));
+  if (!model_.target_scaling().empty()) model_.target_scaling().standardize(host_target_);  // as the loss sees them
 }
 
 void Trainer::upload_batch(const Shape& sample_shape) {
@@ -149,8 +150,11 @@ Trainer::BatchScores Trainer::read_batch_scores() const {
     for (std::size_t i = 0; i < outputs.size(); ++i) sum += (outputs[i] > 0.5) == (host_labels_[i] == 1);
     return {values[0], sum};
   }
+  // A standardized target's error is worth its column's std in the targets' units, in which the mae is reported.
+  const TargetScaling& scaling = model_.target_scaling();
   for (std::size_t i = 0; i < outputs.size(); ++i)
-    sum += score_kind_ == ScoreKind::Accuracy ? (outputs[i] > 0.0) == (host_target_[i] > 0.5f) : std::fabs(outputs[i] - host_target_[i]);
+    sum += score_kind_ == ScoreKind::Accuracy ? (outputs[i] > 0.0) == (host_target_[i] > 0.5f)
+                                              : std::fabs(outputs[i] - host_target_[i]) * (scaling.empty() ? 1.0 : scaling.scale(i % scaling.width()));
   return {values[0], sum * static_cast<double>(host_labels_.size()) / static_cast<double>(outputs.size())};
 }
 

@@ -10,7 +10,8 @@
 
 namespace nnplug {
 
-std::vector<float> link_values(std::vector<float> outputs, OutputLink link) {
+std::vector<float> link_values(std::vector<float> outputs, OutputLink link, const TargetScaling& scaling) {
+  if (link == OutputLink::Identity) scaling.restore(outputs);
   if (link == OutputLink::Sigmoid)
     for (float& v : outputs) v = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v))));
   if (link == OutputLink::Sign)

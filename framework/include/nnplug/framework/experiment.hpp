@@ -60,6 +60,10 @@ void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std
 // preprocessing it keeps (Model::input_preprocessing), without the training data. Empty when the spec names
 // preprocessing that the model file predates: load_data then fits it again on the training data.
 std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const std::filesystem::path& inputs);
+// The data section's "standardize_targets" (default false): the standardization of `train`'s value targets that
+// the model keeps for `loss` (TargetScaling), or none. Refused, naming the field, for class labels and for a loss
+// whose targets are labels in [0, 1].
+TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss);
 // The data section's "class_names" (empty: classes are numbered).
 std::vector<std::string> read_class_names(const Params& data);
 // The names of the data section's value targets: its "targets" columns (a header name, or target_K for one given

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nnplug/framework/preprocessing.hpp"
+#include "nnplug/framework/target_scaling.hpp"
 #include "nnplug/framework/registry.hpp"
 
 namespace nnplug {
@@ -96,6 +97,10 @@ class Model {
   // saved with it, so that samples from outside the spec's data can be brought to where the model was trained.
   const InputPreprocessing& input_preprocessing() const { return input_preprocessing_; }
   void set_input_preprocessing(InputPreprocessing p) { input_preprocessing_ = std::move(p); }
+  // How the training targets were standardized for the loss (empty: they were not); predictions and errors are
+  // brought back through it. Kept and saved with the model as the preprocessing is.
+  const TargetScaling& target_scaling() const { return target_scaling_; }
+  void set_target_scaling(TargetScaling s) { target_scaling_ = std::move(s); }
   Backend& backend() const { return *backend_; }
   const std::shared_ptr<Backend>& backend_ptr() const { return backend_; }
   DType dtype() const { return dtype_; }
@@ -161,6 +166,7 @@ class Model {
   std::vector<Entry> layers_;
   Shape input_shape_, output_shape_;
   InputPreprocessing input_preprocessing_;
+  TargetScaling target_scaling_;
   bool built_ = false;
 };
 

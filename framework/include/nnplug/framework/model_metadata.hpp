@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "nnplug/framework/preprocessing.hpp"
+#include "nnplug/framework/target_scaling.hpp"
 #include "nnplug/params.hpp"
 #include "nnplug/shape.hpp"
 
@@ -27,6 +28,7 @@ struct ModelMetadata {
   std::vector<PluginRecord> plugins;  // nnplug.plugins
   std::map<std::size_t, std::vector<std::uint64_t>> counters;  // nnplug.counters: layer index -> its counters
   InputPreprocessing preprocessing;  // nnplug.preprocessing (optional): the fitted steps, in order
+  TargetScaling target_scaling;      // nnplug.target_scaling (optional): the training targets' standardization
 };
 
 // Throws IoError "FILE: not a model saved by nnplug (no KEY ...)" or "FILE: damaged metadata: KEY is VALUE;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nnplug/framework/target_scaling.hpp"
 #include "nnplug/loss.hpp"
 
 namespace nnplug {
@@ -36,8 +37,9 @@ struct ValueEvaluation {
 inline bool scores_labels(OutputLink link) { return link == OutputLink::Sigmoid || link == OutputLink::Sign; }
 
 // Outputs through a loss's link, value by value: the logistic sigmoid's probability under OutputLink::Sigmoid, the
-// decision (1 where positive, else 0) under Sign, else unchanged.
-std::vector<float> link_values(std::vector<float> outputs, OutputLink link);
+// decision (1 where positive, else 0) under Sign; under Identity the outputs themselves, in the targets' units
+// (back through the model's target scaling, where its targets were standardized).
+std::vector<float> link_values(std::vector<float> outputs, OutputLink link, const TargetScaling& scaling = {});
 
 // predictions: rows of `width` values through the loss's link (identity: the outputs; sigmoid: probabilities);
 // targets: as many values. multi_label: scores_labels of the loss's link. names: one per target (empty: numbered).
