@@ -85,7 +85,7 @@ class CsvTest : public ::testing::Test {
   void SetUp() override { path_ = fs::temp_directory_path() / fmt::format("nnplug_csv_{}.csv", ::getpid()); }
   void TearDown() override { fs::remove(path_); }
   void write(const std::string& text) { std::ofstream(path_) << text; }
-  std::string error_of(const CsvLabelColumn& label = {}, std::int64_t features = 0) {
+  std::string error_of(const CsvLayout& label = {}, std::int64_t features = 0) {
     try {
       read_csv(path_, label, features);
     } catch (const IoError& e) {
@@ -141,7 +141,7 @@ TEST_F(CsvTest, TheLabelColumnMayBeNamedAsTheHeaderNamesIt) {
 // with a hint: a missing value (an empty field, pandas' NaN) and a file separated by semicolons.
 TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
   write("\xEF\xBB\xBFspecies,a\ncat,1.5\n\"dog\",2\n1,3\n");
-  CsvLabelColumn label(std::string("species"));
+  CsvLayout label(std::string("species"));
   label.class_names = {"dog", "cat"};
   const Dataset d = read_csv(path_, label);
   EXPECT_EQ(d.labels, (std::vector<std::int32_t>{1, 0, 1}));  // a number is still an index
@@ -154,7 +154,7 @@ TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
   write("a,b,label\n1,,0\n");
   EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 is empty: a missing value, which nnplug does not fill; fill or drop it first", path_.string()));
   write("a;b;label\n1;2;0\n");
-  EXPECT_EQ(error_of(), fmt::format("{}:1: needs at least one feature and a label (the line is one field: separated by ';'? nnplug reads commas)",
+  EXPECT_EQ(error_of(), fmt::format("{}:1: needs at least one feature and a label (the line is one field: separated by \";\"? set the data section's \"delimiter\": \";\")",
                                     path_.string()));
   // pandas' to_csv() without index=False: an unnamed first column of row numbers (after read_csv and to_csv again,
   // named "Unnamed: 0").
@@ -245,7 +245,7 @@ TEST_F(CsvTest, ASpecNamesTheLabelColumnByIndexOrByName) {
 
 TEST_F(CsvTest, ValueTargetsAreTheNamedColumnsInTheGivenOrder) {
   write("a,price,b,tag\n1,2.5,3,1\n4,-0.25,6,0\n");
-  CsvLabelColumn columns;
+  CsvLayout columns;
   columns.target_columns = {std::string("tag"), std::int64_t{1}};  // by name and by index, in this order
   const Dataset d = read_csv(path_, columns);
   EXPECT_EQ(d.x, (std::vector<float>{1, 3, 4, 6}));
@@ -266,7 +266,7 @@ TEST_F(CsvTest, ValueTargetsAreTheNamedColumnsInTheGivenOrder) {
 }
 
 TEST_F(CsvTest, BadValueTargetsAreNamed) {
-  CsvLabelColumn columns;
+  CsvLayout columns;
   columns.target_columns = {std::string("price")};
   write("a,b\n1,2\n");
   EXPECT_EQ(error_of(columns), fmt::format("{}:1: no column is named 'price' (the header names a, b)", path_.string()));
@@ -314,6 +314,63 @@ TEST_F(CsvTest, ASpecNamesValueTargetsAndALossThatScoresThem) {
   both.set("data.label_column=0");
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(both, registry()); }),
             fmt::format("{}: data: parameter 'targets' cannot be given with label_column: value targets take the place of the class label column", where));
+}
+
+TEST_F(CsvTest, FieldsMaySeparateBySemicolonsTabsOrRunsOfBlanks) {
+  CsvLayout layout;
+  for (const auto& [delimiter, text] : std::vector<std::pair<char, std::string>>{
+           {';', "a;b;label\n1.5; 2;0\n-3;4;1\n"},
+           {'\t', "a\tb\tlabel\n1.5\t2\t0\n-3\t 4\t1\n"},
+           {CsvLayout::kWhitespace, "  1.5 2\t\t0\n-3    4 1   \r\n"}}) {  // scikit-learn's diabetes data, and R's write.table
+    write(text);
+    layout.delimiter = delimiter;
+    const Dataset d = read_csv(path_, layout);
+    EXPECT_EQ(d.x, (std::vector<float>{1.5f, 2.0f, -3.0f, 4.0f})) << text;
+    EXPECT_EQ(d.labels, (std::vector<std::int32_t>{0, 1})) << text;
+  }
+  write("1.5;2;0\n");
+  layout.delimiter = ';';
+  EXPECT_EQ(read_csv(path_, layout).x, (std::vector<float>{1.5f, 2.0f}));
+  layout.delimiter = '\t';  // a tab where the file has commas: one field, and a hint
+  write("1,2,0\n");
+  EXPECT_EQ(error_of(layout), fmt::format("{}:1: needs at least one feature and a label (the line is one field: separated by \",\"? set the "
+                                          "data section's \"delimiter\": \",\")",
+                                          path_.string()));
+}
+
+TEST_F(CsvTest, SkipRowsPassesOverLinesBeforeTheDataAndErrorsCountThem) {
+  // scikit-learn's iris.csv starts with its sizes and class names, a line that is neither a header nor data.
+  write("3,2,setosa,versicolor\n5.1,3.5,0\n4.9,3.0,1\n6.2,x,1\n");
+  EXPECT_EQ(error_of(), fmt::format("{}:1: column 3 ('setosa') is not a number", path_.string()));
+  CsvLayout layout;
+  layout.skip_rows = 1;
+  EXPECT_EQ(error_of(layout), fmt::format("{}:4: column 2 ('x') is not a number", path_.string()));
+  write("3,2,setosa,versicolor\nlength,width,species\n5.1,3.5,0\n4.9,3.0,1\n");  // and a header after it
+  const Dataset d = read_csv(path_, layout);
+  EXPECT_EQ(d.x, (std::vector<float>{5.1f, 3.5f, 4.9f, 3.0f}));
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{0, 1}));
+  layout.skip_rows = 4;
+  EXPECT_EQ(error_of(layout), fmt::format("{}: no data rows", path_.string()));
+}
+
+TEST_F(CsvTest, ASpecNamesTheDelimiterAndTheRowsToSkip) {
+  write("# a comment\n1 10 1\n2 20 0\n");
+  Spec spec = parse_spec(fmt::format(R"({{"data": {{"format": "csv", "path": "{}", "delimiter": "whitespace", "skip_rows": 1}},
+                                          "layers": [{{"type": "dense", "units": 2}}], "loss": "softmax_cross_entropy",
+                                          "optimizer": {{"type": "sgd", "lr": 0.1}}, "training": {{"shuffle": false}}}})",
+                                     path_.string()),
+                         path_.parent_path() / "spec.json");
+  const Experiment ex = build_experiment(spec, registry());
+  EXPECT_EQ(ex.train.x, (std::vector<float>{1, 10, 2, 20}));
+  EXPECT_EQ(ex.train.labels, (std::vector<std::int32_t>{1, 0}));
+  const std::string where = (path_.parent_path() / "spec.json").string();
+  for (const char* bad : {R"(";;")", R"(" ")", R"("\"")"}) {
+    spec.set(fmt::format("data.delimiter={}", bad));
+    EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec, registry()); }),
+              fmt::format("{}: data: parameter 'delimiter' must be one character such as \",\", \";\", \"\\t\" or \"|\" (not a quote or a line "
+                          "break), or \"whitespace\" for runs of spaces and tabs; got {}",
+                          where, bad));
+  }
 }
 
 TEST_F(CsvTest, DivideByScalesACsvFilesFeaturesAsIdxPixelsAreScaled) {

