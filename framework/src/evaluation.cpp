@@ -63,13 +63,17 @@ std::string format_evaluation(const Evaluation& e, const std::vector<std::string
   fmt::format_to(out, "accuracy {:.4f}", m.accuracy());
   if (e.top_k) fmt::format_to(out, "  top-{} accuracy {:.4f}", e.top_k, e.top_k_accuracy);
   fmt::format_to(out, "  ({} samples)\n\nconfusion matrix (rows: actual class, columns: predicted)\n", e.samples);
+  // The columns are numbered, as names would make them too wide; a named row says its number too.
+  const auto row_name = [&](std::int64_t c) {
+    return c < static_cast<std::int64_t>(names.size()) ? fmt::format("{} {}", c, class_name(names, c)) : class_name(names, c);
+  };
   std::size_t w = 8;  // "weighted"
-  for (std::int64_t c = 0; c < k; ++c) w = std::max(w, class_name(names, c).size());
+  for (std::int64_t c = 0; c < k; ++c) w = std::max(w, row_name(c).size());
   fmt::format_to(out, "{:>{}}", "", w);
   for (std::int64_t c = 0; c < k; ++c) fmt::format_to(out, " {:>6}", c);
   fmt::format_to(out, "\n");
   for (std::int64_t a = 0; a < k; ++a) {
-    fmt::format_to(out, "{:>{}}", class_name(names, a), w);
+    fmt::format_to(out, "{:>{}}", row_name(a), w);
     for (std::int64_t p = 0; p < k; ++p) fmt::format_to(out, " {:>6}", m.at(a, p));
     fmt::format_to(out, "\n");
   }
