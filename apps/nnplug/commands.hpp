@@ -84,6 +84,15 @@ struct SearchArgs {
   std::filesystem::path csv;
 };
 
+struct CrossValidateArgs {
+  std::filesystem::path spec;
+  long long folds = 5;  // scikit-learn's default cv
+  std::optional<int> epochs;
+  std::string backend;
+  std::vector<std::string> overrides;
+  std::filesystem::path json;  // also write each fold's scores and their mean and std here
+};
+
 struct PluginCheckArgs {
   std::filesystem::path plugin;
   std::string params;  // JSON object merged into each checked spec
@@ -101,6 +110,7 @@ int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path
 int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int report(const ReportArgs& args);
+int cross_validate(const CrossValidateArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);

@@ -102,6 +102,16 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--set", search.overrides, "Override a spec field: PATH=JSON (repeatable)");
   add_precision(search_cmd, search.overrides);
 
+  nnplug::cli::CrossValidateArgs cross_validate;
+  auto* cross_validate_cmd = app.add_subcommand("cross-validate", "k-fold cross-validation: a model per fold, trained on the others and scored on it");
+  cross_validate_cmd->add_option("spec", cross_validate.spec, "Model spec file (JSON); its training and validation samples are cut into folds")->required();
+  cross_validate_cmd->add_option("--folds", cross_validate.folds, "Folds (k)")->capture_default_str()->check(nnplug::cli::whole_number(2));
+  cross_validate_cmd->add_option("--epochs", cross_validate.epochs, "Epochs per fold (default: the spec's)")->check(nnplug::cli::whole_number(1));
+  cross_validate_cmd->add_option("--backend", cross_validate.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
+  cross_validate_cmd->add_option("--set", cross_validate.overrides, "Override a spec field: PATH=JSON (repeatable)");
+  cross_validate_cmd->add_option("--json", cross_validate.json, "Also write each fold's scores and their mean and std here");
+  add_precision(cross_validate_cmd, cross_validate.overrides);
+
   nnplug::cli::SummaryArgs summary;
   auto* summary_cmd = app.add_subcommand("summary", "Print each layer's output shape and parameter count, and the totals");
   summary_cmd->add_option("spec", summary.spec, "Model spec file (JSON)")->required();
@@ -133,6 +143,7 @@ int main(int argc, char** argv) {
     if (*predict_cmd) return nnplug::cli::predict(predict, plugin_dirs, registry);
     if (*report_cmd) return nnplug::cli::report(report);
     if (*search_cmd) return nnplug::cli::search(search, plugin_dirs, registry);
+    if (*cross_validate_cmd) return nnplug::cli::cross_validate(cross_validate, plugin_dirs, registry);
     if (*summary_cmd) return nnplug::cli::summary(summary, plugin_dirs, registry);
     if (*check_cmd) return nnplug::cli::plugin_check(check, plugin_dirs, registry);
     if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs, registry);

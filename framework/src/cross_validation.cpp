@@ -1,0 +1,85 @@
+#include "nnplug/framework/cross_validation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "nnplug/framework/preprocessing.hpp"
+
+namespace nnplug {
+
+std::vector<std::vector<std::int64_t>> fold_indices(const Dataset& data, std::int64_t folds, std::uint64_t seed) {
+  if (folds < 2) throw InvalidArgument(fmt::format("cross-validation needs at least 2 folds, got {}", folds));
+  if (folds > data.size())
+    throw InvalidArgument(fmt::format("{} folds cannot be made of {} samples: each fold needs one at least", folds, data.size()));
+  std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
+  std::iota(order.begin(), order.end(), 0);
+  Random random(seed);
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
+  // Class by class, in the shuffled order, dealt round the folds from where the last class stopped: each fold gets
+  // its share of every class, and the folds' sizes stay within one of each other.
+  if (!data.has_value_targets())
+    std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
+      return data.labels[static_cast<std::size_t>(a)] < data.labels[static_cast<std::size_t>(b)];
+    });
+  std::vector<std::vector<std::int64_t>> out(static_cast<std::size_t>(folds));
+  for (std::size_t i = 0; i < order.size(); ++i) out[i % out.size()].push_back(order[i]);
+  return out;
+}
+
+namespace {
+
+// The spec's data as load_data gives it without validation split and without preprocessing: what the folds are
+// cut from. Its test set (test_split, or a test file) stays out of them.
+Experiment pooled_data(const Spec& spec, const Overrides& overrides) {
+  Spec pooled = spec;
+  if (const auto data = pooled.json.find("data"); data != pooled.json.end() && data->is_object())
+    for (const char* key : {"validation_split", "mean_subtraction", "standardize", "pca"}) data->erase(key);
+  Experiment ex;
+  load_data(pooled, ex, static_cast<std::uint64_t>(spec.json.value("seed", 0)), overrides.limit_train);
+  return ex;
+}
+
+}  // namespace
+
+std::vector<FoldResult> cross_validate(const Spec& spec, const Registry& registry, std::int64_t folds, const Overrides& overrides,
+                                       const std::function<void(const FoldResult&, const Experiment&)>& on_fold) {
+  const Experiment pooled = pooled_data(spec, overrides);
+  const auto seed = static_cast<std::uint64_t>(spec.json.value("seed", 0));
+  const auto indices = fold_indices(pooled.train, folds, seed ^ 0xf01dULL);
+  Spec fold_spec = spec;
+  fold_spec.json.erase("callbacks");
+  const Params data = spec.section("data");
+  std::vector<FoldResult> results;
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::int64_t> rest;
+    for (std::size_t j = 0; j < indices.size(); ++j)
+      if (j != k) rest.insert(rest.end(), indices[j].begin(), indices[j].end());
+    Experiment fold_data;
+    fold_data.train = pooled.train.subset(rest);
+    fold_data.test = pooled.train.subset(indices[k]);
+    fold_data.class_names = pooled.class_names;
+    // Fitted on the training folds only, then applied to the fold held out, as load_data does for a test set.
+    fold_data.preprocessing = fit_input_preprocessing(data, fold_data.train);
+    fold_data.preprocessing.apply(fold_data.test);
+    Overrides o = overrides;
+    o.data = &fold_data;
+    Experiment ex = build_experiment(fold_spec, registry, o);
+    ex.fit.progress = false;
+    Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+    trainer.fit(ex.train, nullptr, ex.fit);
+    FoldResult r;
+    r.fold = static_cast<int>(k + 1);
+    r.samples = ex.test.size();
+    r.scores = trainer.evaluate(ex.test, ex.fit.batch_size);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (on_fold) on_fold(r, ex);
+    results.push_back(r);
+  }
+  return results;
+}
+
+}  // namespace nnplug
