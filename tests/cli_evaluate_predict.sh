@@ -110,5 +110,20 @@ out=$("$nnplug" evaluate "$work/a.safetensors" "$work/c.safetensors" 2>&1)
 [ $? -eq 1 ] || fail "an ensemble over different data should exit 1"
 check "ensemble over different data" "c.safetensors was trained on other data than" "$out"
 
+# A model trained on the first 50 rows (--limit-train) is scored with the statistics fitted on those 50, which its
+# file keeps, not on the whole file as it is now: evaluate prints the test score train printed.
+awk -v train="$work/drift.csv" -v test="$work/drift_test.csv" \
+  'BEGIN { print "x,y,label" > train; print "x,y,label" > test; srand(3);
+           for (i = 0; i < 300; i++) { x = i / 10 + rand(); printf "%.3f,%.3f,%d\n", x, rand() * (1 + i), (x > 8) > train }
+           for (i = 0; i < 100; i++) { x = rand() * 30; printf "%.3f,%.3f,%d\n", x, rand() * 100, (x > 8) > test } }'
+cat > "$work/drift.json" <<'SPEC'
+{"seed": 1, "data": {"format": "csv", "path": "drift.csv", "test_path": "drift_test.csv", "standardize": "per_feature"},
+ "layers": [{"type": "dense", "units": 2}], "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.05},
+ "training": {"epochs": 3, "batch_size": 10}}
+SPEC
+trained=$("$nnplug" train "$work/drift.json" --limit-train 50 --no-progress --save "$work/drift.safetensors" 2>&1 | sed -n 's/^test: //p')
+out=$("$nnplug" evaluate "$work/drift.safetensors" 2>&1)
+check "evaluate scores with the model's own statistics" "$trained  (100 samples)" "$out"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

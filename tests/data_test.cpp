@@ -439,6 +439,44 @@ TEST(Preprocessing, StandardizerUsesTrainingStatisticsOnly) {
   EXPECT_EQ(train.x, (std::vector<float>{-1, -10, 1, 10}));
 }
 
+TEST(Preprocessing, PerChannelStatisticsAreEachChannelsOverItsValuesAndSamples) {
+  // Two samples of 2 channels of 2 values (flat, as load_data reads them; data.sample_shape gives the channels).
+  // Channel 0 holds 1, 3, 5, 7: mean 4, population std sqrt(5); channel 1 holds 10, 10, 30, 30: mean 20, std 10.
+  Dataset train;
+  train.sample_shape = Shape{4};
+  train.x = std::vector<double>{1, 3, 10, 10, 5, 7, 30, 30};
+  train.labels = {0, 1};
+  const Params data("spec.json: data", nlohmann::json::parse(R"({"standardize": "per_channel", "sample_shape": [2, 2, 1]})"));
+  const InputPreprocessing steps = fit_input_preprocessing(data, train);
+  const double eps = 1e-8;
+  EXPECT_NEAR(train.x[0], (1 - 4) / (std::sqrt(5.0) + eps), 1e-12);
+  EXPECT_NEAR(train.x[6], (30 - 20) / (10 + eps), 1e-12);
+  // The same statistics for other samples, after a save and a load, and for samples already shaped (C, H, W).
+  Dataset test;
+  test.sample_shape = Shape{2, 2, 1};
+  test.x = std::vector<double>{4, 4 + std::sqrt(5.0), 0, 40};
+  test.labels = {0};
+  InputPreprocessing::from_json(steps.to_json(), 4).apply(test);
+  EXPECT_NEAR(test.x[1], std::sqrt(5.0) / (std::sqrt(5.0) + eps), 1e-12);
+  EXPECT_NEAR(test.x[2], -20 / (10 + eps), 1e-12);
+  Dataset shaped;
+  shaped.sample_shape = Shape{2, 2, 1};
+  shaped.x = std::vector<double>{1, 3, 10, 10, 5, 7, 30, 30};
+  shaped.labels = {0, 1};
+  fit_input_preprocessing(Params("spec.json: data", nlohmann::json::parse(R"({"standardize": "per_channel"})")), shaped);
+  EXPECT_EQ(shaped.x, train.x);
+  // Without channels there is nothing to take per channel; a saved channel size needs per-feature statistics.
+  Dataset flat = shaped;
+  flat.sample_shape = Shape{4};
+  EXPECT_EQ(error_of([&] { fit_input_preprocessing(Params("spec.json: data", nlohmann::json::parse(R"({"standardize": "per_channel"})")), flat); }),
+            "spec.json: data: parameter 'standardize' \"per_channel\" needs samples of channels (C, H, W, as NCHW images are): give "
+            "data.sample_shape, such as [3, 32, 32], that holds these samples' 4 values");
+  auto saved = steps.to_json();
+  saved[0]["per_feature"] = false;
+  EXPECT_EQ(error_of([&] { InputPreprocessing::from_json(saved, 4); }), "step 0: 'channel_size' is given, but 'per_feature' is false");
+  EXPECT_EQ(error_of([&] { InputPreprocessing::from_json(steps.to_json(), 6); }), "the steps give 4 features, the model takes 6");
+}
+
 TEST(Preprocessing, PcaFindsTheCovarianceEigenvalues) {
   // Points (t, 2t) + (s, -s/2) spread along two orthogonal directions with known variances.
   Dataset d;

@@ -29,7 +29,13 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
         out.data.test = std::move(*samples);
         out.data.class_names = read_class_names(loaded.spec.section("data"));
       } else {
-        load_data(loaded.spec, out.data, static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
+        // The model's own statistics, where its file keeps them: fitted again, they would follow the data as it is
+        // now, not the training samples the model saw (train --limit-train keeps fewer).
+        const InputPreprocessing& saved = loaded.model->input_preprocessing();
+        load_data(saved.empty() ? loaded.spec : without_preprocessing(loaded.spec), out.data,
+                  static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
+        for (Dataset* d : {&out.data.test, &out.data.validation})
+          if (!saved.empty() && d->size()) saved.apply(*d);
       }
       out.scored = out.data.test.size() ? &out.data.test : &out.data.validation;
       out.scored_name = !inputs.empty() ? "inputs" : out.data.test.size() ? "test" : "validation";

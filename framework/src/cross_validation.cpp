@@ -34,9 +34,8 @@ namespace {
 // The spec's data as load_data gives it without validation split and without preprocessing: what the folds are
 // cut from. Its test set (test_split, or a test file) stays out of them.
 Experiment pooled_data(const Spec& spec, const Overrides& overrides) {
-  Spec pooled = spec;
-  if (const auto data = pooled.json.find("data"); data != pooled.json.end() && data->is_object())
-    for (const char* key : {"validation_split", "mean_subtraction", "standardize", "pca"}) data->erase(key);
+  Spec pooled = without_preprocessing(spec);
+  if (const auto data = pooled.json.find("data"); data != pooled.json.end() && data->is_object()) data->erase("validation_split");
   Experiment ex;
   load_data(pooled, ex, static_cast<std::uint64_t>(spec.json.value("seed", 0)), overrides.limit_train);
   return ex;

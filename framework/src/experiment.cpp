@@ -207,6 +207,12 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   data.check_unused();
 }
 
+Spec without_preprocessing(Spec spec) {
+  if (const auto data = spec.json.find("data"); data != spec.json.end() && data->is_object())
+    for (const char* key : {"mean_subtraction", "standardize", "pca"}) data->erase(key);
+  return spec;
+}
+
 TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss) {
   if (!data.boolean("standardize_targets", false)) return {};
   if (!train.has_value_targets())

@@ -11,32 +11,51 @@
 
 namespace nnplug {
 
+Standardizer Standardizer::per_channel(std::int64_t channel_size, double eps) {
+  if (channel_size < 1) throw InvalidArgument(fmt::format("a channel holds at least one value, got {}", channel_size));
+  Standardizer s(true, true, eps);
+  s.channel_size_ = channel_size;
+  return s;
+}
+
+std::size_t Standardizer::group_of(std::size_t feature) const {
+  return channel_size_ ? feature / static_cast<std::size_t>(channel_size_) : per_feature_ ? feature : 0;
+}
+
+std::size_t Standardizer::groups(std::size_t features) const {
+  return channel_size_ ? features / static_cast<std::size_t>(channel_size_) : per_feature_ ? features : 1;
+}
+
 void Standardizer::fit(const Dataset& train) {
   if (train.size() == 0) throw InvalidArgument("cannot fit preprocessing on an empty training set");
   const auto f = static_cast<std::size_t>(train.features()), n = static_cast<std::size_t>(train.size());
-  const std::size_t groups = per_feature_ ? f : 1;
-  std::vector<double> sum(groups, 0.0), sq(groups, 0.0);
+  if (channel_size_ && f % static_cast<std::size_t>(channel_size_) != 0)
+    throw ShapeError(fmt::format("samples of {} values are not whole channels of {} values", f, channel_size_));
+  const std::size_t g = groups(f);
+  std::vector<double> sum(g, 0.0), sq(g, 0.0);
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < f; ++j) sum[per_feature_ ? j : 0] += train.x[i * f + j];
-  const double count = static_cast<double>(per_feature_ ? n : n * f);
-  mean_.resize(groups);
-  for (std::size_t g = 0; g < groups; ++g) mean_[g] = sum[g] / count;
+    for (std::size_t j = 0; j < f; ++j) sum[group_of(j)] += train.x[i * f + j];
+  const double count = static_cast<double>(n * f / g);  // the values in each group
+  mean_.resize(g);
+  for (std::size_t k = 0; k < g; ++k) mean_[k] = sum[k] / count;
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < f; ++j) {
-      const double d = train.x[i * f + j] - mean_[per_feature_ ? j : 0];
-      sq[per_feature_ ? j : 0] += d * d;
+      const double d = train.x[i * f + j] - mean_[group_of(j)];
+      sq[group_of(j)] += d * d;
     }
-  std_.resize(groups);
-  for (std::size_t g = 0; g < groups; ++g) std_[g] = std::sqrt(sq[g] / count);
+  std_.resize(g);
+  for (std::size_t k = 0; k < g; ++k) std_[k] = std::sqrt(sq[k] / count);
 }
 
 void Standardizer::apply(Dataset& data) const {
   if (mean_.empty()) throw Error("preprocessing must be fitted before it is applied");
   const auto f = static_cast<std::size_t>(data.features());
-  if (per_feature_ && f != mean_.size())
-    throw ShapeError(fmt::format("preprocessing was fitted on {} features, the data has {}", mean_.size(), f));
+  if (per_feature_ && (groups(f) != mean_.size() || (channel_size_ && f % static_cast<std::size_t>(channel_size_) != 0)))
+    throw ShapeError(channel_size_ ? fmt::format("preprocessing was fitted on {} channels of {} values, the data has {} values", mean_.size(),
+                                                 channel_size_, f)
+                                   : fmt::format("preprocessing was fitted on {} features, the data has {}", mean_.size(), f));
   data.x.map_values(f, per_feature_, [&](double x, std::size_t feature) {
-    const std::size_t g = per_feature_ ? feature : 0;
+    const std::size_t g = group_of(feature);
     // eps keeps a constant feature (std 0) finite: it maps to 0.
     return scale_ ? (x - mean_[g]) / (std_[g] + eps_) : x - mean_[g];
   });
@@ -92,13 +111,21 @@ constexpr std::int64_t kMaxFeatures = std::int64_t{1} << 30;
 }  // namespace
 
 Json Standardizer::to_json() const {
-  return {{"type", "standardize"}, {"scale", scale_}, {"per_feature", per_feature_}, {"eps", eps_}, {"mean", mean_}, {"std", std_}};
+  Json j = {{"type", "standardize"}, {"scale", scale_}, {"per_feature", per_feature_}, {"eps", eps_}, {"mean", mean_}, {"std", std_}};
+  if (channel_size_) j["channel_size"] = channel_size_;
+  return j;
 }
 
 Standardizer Standardizer::from_json(const Json& j) {
   Standardizer s(flag_of(j, "scale"), flag_of(j, "per_feature"), eps_of(j));
+  if (j.contains("channel_size")) {  // absent in files written before per-channel statistics, and in other steps
+    if (!s.per_feature_) throw InvalidArgument("'channel_size' is given, but 'per_feature' is false");
+    s.channel_size_ = whole_of(j, "channel_size", 1, kMaxFeatures);
+  }
   s.mean_ = numbers_of(j, "mean", s.per_feature_ ? 0 : 1);
   s.std_ = numbers_of(j, "std", s.mean_.size());
+  if (s.channel_size_ && static_cast<std::int64_t>(s.mean_.size()) > kMaxFeatures / s.channel_size_)
+    throw InvalidArgument(fmt::format("'mean' holds {} channels of {} values: more than {} features", s.mean_.size(), s.channel_size_, kMaxFeatures));
   return s;
 }
 
@@ -244,7 +271,7 @@ Pca Pca::from_json(const Json& j) {
 std::pair<std::int64_t, std::int64_t> InputPreprocessing::features_of(const Step& step) {
   if (const auto* p = std::get_if<Pca>(&step)) return {p->dims_, p->whiten_ == "zca" ? p->dims_ : p->components_};
   const auto& s = std::get<Standardizer>(step);
-  const auto kept = s.per_feature_ ? static_cast<std::int64_t>(s.mean_.size()) : 0;
+  const auto kept = s.per_feature_ ? static_cast<std::int64_t>(s.mean_.size()) * std::max<std::int64_t>(s.channel_size_, 1) : 0;
   return {kept, kept};
 }
 
@@ -290,6 +317,27 @@ bool names_preprocessing(const Params& data) {
   return data.boolean("mean_subtraction", false) || data.string("standardize", "none") != "none" || data.has("pca");
 }
 
+namespace {
+
+// The values of one channel of a sample, for per-channel statistics: its shape's, where it has channels (C, H, W),
+// else the data section's sample_shape's, which load_data gives the samples after preprocessing.
+std::int64_t channel_size(const Params& data, const Dataset& train) {
+  const std::int64_t features = train.features();
+  if (train.sample_shape.rank() >= 2) return features / train.sample_shape[0];
+  if (data.has("sample_shape")) {
+    // Each size at most the features and the product checked as it grows, so that nothing overflows.
+    const auto sizes = data.numbers("sample_shape", {}, 0, 1.0, static_cast<double>(std::max<std::int64_t>(features, 1)));
+    std::int64_t values = 1;
+    for (std::size_t i = 0; i < sizes.size() && values <= features; ++i) values *= static_cast<std::int64_t>(sizes[i]);
+    if (sizes.size() >= 2 && values == features) return features / static_cast<std::int64_t>(sizes[0]);
+  }
+  data.fail("standardize", fmt::format("\"per_channel\" needs samples of channels (C, H, W, as NCHW images are): give data.sample_shape, "
+                                       "such as [3, 32, 32], that holds these samples' {} values",
+                                       features));
+}
+
+}  // namespace
+
 InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train) {
   InputPreprocessing out;
   const auto fitted = [&](auto step) {
@@ -298,10 +346,11 @@ InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train) {
     out.add(std::move(step));
   };
   const std::string standardize = data.string("standardize", "none");
-  if (standardize != "none" && standardize != "per_feature" && standardize != "scalar")
-    data.fail("standardize", fmt::format("must be \"none\", \"per_feature\" or \"scalar\", got \"{}\"", standardize));
+  if (standardize != "none" && standardize != "per_feature" && standardize != "per_channel" && standardize != "scalar")
+    data.fail("standardize", fmt::format("must be \"none\", \"per_feature\", \"per_channel\" or \"scalar\", got \"{}\"", standardize));
   if (data.boolean("mean_subtraction", false)) fitted(Standardizer(false, true));
-  if (standardize != "none") fitted(Standardizer(true, standardize == "per_feature"));
+  if (standardize == "per_channel") fitted(Standardizer::per_channel(channel_size(data, train)));
+  else if (standardize != "none") fitted(Standardizer(true, standardize == "per_feature"));
   if (data.has("pca")) {
     const Params pca = data.child("pca", Params::Json::object());
     Pca step(pca.integer("components", train.features(), 1), pca.string("whiten", "none"), pca.number("eps", 1e-5, 0.0));

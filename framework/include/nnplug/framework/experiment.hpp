@@ -60,6 +60,9 @@ void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std
 // preprocessing it keeps (Model::input_preprocessing), without the training data. Empty when the spec names
 // preprocessing that the model file predates: load_data then fits it again on the training data.
 std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const std::filesystem::path& inputs);
+// The spec with its data section's preprocessing (mean_subtraction, standardize, pca) taken out, for samples that
+// get statistics fitted elsewhere: a saved model's own, or each cross-validation fold's.
+Spec without_preprocessing(Spec spec);
 // The data section's "standardize_targets" (default false): the standardization of `train`'s value targets that
 // the model keeps for `loss` (TargetScaling), or none. Refused, naming the field, for class labels and for a loss
 // whose targets are labels in [0, 1].

@@ -1,6 +1,7 @@
 #pragma once
 // Preprocessing fitted on the training set only and then applied, unchanged, to validation and test data:
-// mean subtraction, standardisation (per feature or one scalar for all), PCA projection, PCA and ZCA whitening.
+// mean subtraction, standardisation (per feature, per channel of an image, or one scalar for all), PCA projection,
+// PCA and ZCA whitening.
 // Statistics use the population denominator N, as the chapters (and scikit-learn's StandardScaler) do.
 #include <cstdint>
 #include <string>
@@ -19,6 +20,9 @@ class Standardizer {
  public:
   // scale false: mean subtraction only. per_feature false: one mean and one std over every value.
   Standardizer(bool scale, bool per_feature, double eps = 1e-8) : scale_(scale), per_feature_(per_feature), eps_(eps) {}
+  // One mean and one std per channel of NCHW samples, each over its `channel_size` (H x W) values of every
+  // sample, as torchvision's Normalize takes them.
+  static Standardizer per_channel(std::int64_t channel_size, double eps = 1e-8);
   void fit(const Dataset& train);
   void apply(Dataset& data) const;
   const std::vector<double>& mean() const { return mean_; }
@@ -29,8 +33,12 @@ class Standardizer {
 
  private:
   friend class InputPreprocessing;
+  // The group of statistics that a sample's feature belongs to, and how many groups `features` make.
+  std::size_t group_of(std::size_t feature) const;
+  std::size_t groups(std::size_t features) const;
   bool scale_, per_feature_;
   double eps_;
+  std::int64_t channel_size_ = 0;  // per channel: the values of one channel of a sample; 0 otherwise
   std::vector<double> mean_, std_;
 };
 
@@ -81,8 +89,10 @@ class InputPreprocessing {
 // Whether a spec's data section names preprocessing to fit.
 bool names_preprocessing(const Params& data);
 
-// Fits the preprocessing a spec's data section names (mean_subtraction, standardize, pca; each step on what the one
-// before it made) on `train`, which it leaves preprocessed. The steps returned bring any other samples there.
+// Fits the preprocessing a spec's data section names (mean_subtraction, standardize: per_feature, per_channel or
+// scalar; pca; each step on what the one before it made) on `train`, which it leaves preprocessed. The steps
+// returned bring any other samples there. per_channel takes the channels from the samples' shape when it has them
+// (C, H, W), else from the data section's sample_shape.
 InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train);
 
 // Class labels as one-hot rows (labels.size() x num_classes).
