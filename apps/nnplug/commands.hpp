@@ -93,6 +93,14 @@ struct CrossValidateArgs {
   std::filesystem::path json;  // also write each fold's scores and their mean and std here
 };
 
+struct SanityCheckArgs {
+  std::filesystem::path spec;
+  std::string backend;
+  std::vector<std::string> overrides;
+  long long samples = 20;  // the tiny subset to overfit (the chapter's 20)
+  int max_epochs = 2000;
+};
+
 struct PluginCheckArgs {
   std::filesystem::path plugin;
   std::string params;  // JSON object merged into each checked spec
@@ -111,6 +119,7 @@ int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& pl
 int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int report(const ReportArgs& args);
 int cross_validate(const CrossValidateArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+int sanity_check(const SanityCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);

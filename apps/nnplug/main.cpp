@@ -112,6 +112,15 @@ int main(int argc, char** argv) {
   cross_validate_cmd->add_option("--json", cross_validate.json, "Also write each fold's scores and their mean and std here");
   add_precision(cross_validate_cmd, cross_validate.overrides);
 
+  nnplug::cli::SanityCheckArgs sanity;
+  auto* sanity_cmd = app.add_subcommand("sanity-check", "The initial loss against chance, then a tiny subset overfitted, without regularization");
+  sanity_cmd->add_option("spec", sanity.spec, "Model spec file (JSON)")->required();
+  sanity_cmd->add_option("--samples", sanity.samples, "Training samples to overfit")->capture_default_str()->check(nnplug::cli::whole_number(1));
+  sanity_cmd->add_option("--max-epochs", sanity.max_epochs, "Epochs to fit them in at most")->capture_default_str()->check(nnplug::cli::whole_number(1));
+  sanity_cmd->add_option("--backend", sanity.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
+  sanity_cmd->add_option("--set", sanity.overrides, "Override a spec field: PATH=JSON (repeatable)");
+  add_precision(sanity_cmd, sanity.overrides);
+
   nnplug::cli::SummaryArgs summary;
   auto* summary_cmd = app.add_subcommand("summary", "Print each layer's output shape and parameter count, and the totals");
   summary_cmd->add_option("spec", summary.spec, "Model spec file (JSON)")->required();
@@ -144,6 +153,7 @@ int main(int argc, char** argv) {
     if (*report_cmd) return nnplug::cli::report(report);
     if (*search_cmd) return nnplug::cli::search(search, plugin_dirs, registry);
     if (*cross_validate_cmd) return nnplug::cli::cross_validate(cross_validate, plugin_dirs, registry);
+    if (*sanity_cmd) return nnplug::cli::sanity_check(sanity, plugin_dirs, registry);
     if (*summary_cmd) return nnplug::cli::summary(summary, plugin_dirs, registry);
     if (*check_cmd) return nnplug::cli::plugin_check(check, plugin_dirs, registry);
     if (*plugins_cmd) return nnplug::cli::plugins(plugins, plugin_dirs, registry);
