@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nnplug/framework/registry.hpp"
+#include "nnplug/framework/spec.hpp"
 
 namespace nnplug::cli {
 
@@ -118,6 +119,11 @@ int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path
 int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int report(const ReportArgs& args);
+// Loads the plugins (from plugin_dirs first) into `registry`, then reads the spec at `path` and applies each
+// --set PATH=JSON of `overrides` to it.
+Spec load_command_spec(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                       const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+
 int cross_validate(const CrossValidateArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int sanity_check(const SanityCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);

@@ -10,16 +10,11 @@
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/cross_validation.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 
 namespace nnplug::cli {
 
 int cross_validate(const CrossValidateArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
-  Spec spec = load_spec(args.spec);
-  for (const auto& o : args.overrides) spec.set(o);
+  Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
   Overrides overrides;
   overrides.backend = args.backend;
   overrides.epochs = args.epochs;

@@ -9,7 +9,6 @@
 #include "commands.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_gradient_check.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 
 namespace nnplug::cli {
 
@@ -44,11 +43,7 @@ bool report(const char* title, const std::vector<TensorCheck>& checks, double st
 }  // namespace
 
 int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
-  Spec spec = load_spec(args.spec);
-  for (const auto& o : args.overrides) spec.set(o);
+  Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
   spec.set("dtype=\"float64\"");  // float32 rounding alone gives relative errors near 1e-2 (the chapter)
   Overrides overrides;
   overrides.backend = args.backend;

@@ -9,16 +9,11 @@
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/lr_finder.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 
 namespace nnplug::cli {
 
 int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
-  Spec spec = load_spec(args.spec);
-  for (const auto& o : args.overrides) spec.set(o);
+  Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
   Overrides overrides;
   overrides.backend = args.backend;
   Experiment ex = build_experiment(spec, registry, overrides);

@@ -4,17 +4,12 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/sanity_checks.hpp"
 
 namespace nnplug::cli {
 
 int sanity_check(const SanityCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
-  Spec spec = load_spec(args.spec);
-  for (const auto& o : args.overrides) spec.set(o);
+  Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
   Overrides overrides;
   overrides.backend = args.backend;
   Experiment ex = build_experiment(without_regularization(spec), registry, overrides);

@@ -10,7 +10,6 @@
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/hyperparameter_search.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 
 namespace nnplug::cli {
 
@@ -45,11 +44,7 @@ std::string trials_csv(const std::vector<SearchDimension>& dims, const std::vect
 }  // namespace
 
 int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
-  Spec spec = load_spec(args.spec);
-  for (const auto& o : args.overrides) spec.set(o);
+  Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
   SearchSettings settings;
   settings.seed = static_cast<std::uint64_t>(spec.json.value("seed", 0));
   std::vector<SearchDimension> dims;

@@ -6,17 +6,12 @@
 
 #include "commands.hpp"
 #include "nnplug/framework/experiment.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
 
 namespace nnplug::cli {
 
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
-  Spec spec = load_spec(args.spec);
-  for (const auto& o : args.overrides) spec.set(o);
+  Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
   if (args.input_shape.empty()) {
     fmt::print("{}{}", build_experiment(spec, registry).model->summary(args.expand), registry.describe_op_bindings());
     return 0;
