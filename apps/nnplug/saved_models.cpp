@@ -34,8 +34,9 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
         const InputPreprocessing& saved = loaded.model->input_preprocessing();
         load_data(saved.empty() ? loaded.spec : without_preprocessing(loaded.spec), out.data,
                   static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
-        for (Dataset* d : {&out.data.test, &out.data.validation})
-          if (!saved.empty() && d->size()) saved.apply(*d);
+        if (!saved.empty())
+          for (Dataset* d : {&out.data.test, &out.data.validation})
+            if (d->size()) saved.apply(*d);
       }
       out.scored = out.data.test.size() ? &out.data.test : &out.data.validation;
       out.scored_name = !inputs.empty() ? "inputs" : out.data.test.size() ? "test" : "validation";
