@@ -18,13 +18,14 @@ namespace {
 
 constexpr std::size_t kImageValues = 28 * 28;
 
-// Accepts exactly {"data": [number, ...]}, appending each number to `values`; anything else stops the parse with
-// `error` saying what was found where.
+// Accepts exactly {"data": [number, ...]}, appending each number to `values` in their dtype; anything else stops
+// the parse with `error` saying what was found where.
 class DigitFileReader : public nlohmann::json_sax<nlohmann::json> {
  public:
-  DigitFileReader(std::vector<double>& values, DType dtype) : values_(values), dtype_(dtype) {}
+  explicit DigitFileReader(SampleValues& values) : values_(values), dtype_(values.dtype()) {}
   const std::string& error() const { return error_; }
   bool done() const { return state_ == State::Done; }
+  std::size_t count() const { return count_; }  // the values of "data" read so far
 
   bool number_float(double v, const std::string&) override { return value(v); }
   bool number_integer(std::int64_t v) override { return value(static_cast<double>(v)); }
@@ -71,15 +72,15 @@ class DigitFileReader : public nlohmann::json_sax<nlohmann::json> {
   bool value(double v) {
     if (state_ != State::Values) return unexpected("a number");
     const double kept = dtype_ == DType::Float32 ? static_cast<double>(static_cast<float>(v)) : v;
-    if (!std::isfinite(kept))
-      return fail(fmt::format("value {} ({}) is not a finite {} value", values_.size() - first_, v, dtype_name(dtype_)));
+    if (!std::isfinite(kept)) return fail(fmt::format("value {} ({}) is not a finite {} value", count_, v, dtype_name(dtype_)));
     values_.push_back(kept);
+    ++count_;
     return true;
   }
   bool unexpected(const char* what) {
     const char* expected = state_ == State::Start ? "an object {\"data\": [...]}" : state_ == State::Array ? "a list of pixel values"
                            : state_ == State::Values ? "a number" : "nothing more";
-    return fail(state_ == State::Values ? fmt::format("holds {} at value {} of \"data\", where {} belongs", what, values_.size() - first_, expected)
+    return fail(state_ == State::Values ? fmt::format("holds {} at value {} of \"data\", where {} belongs", what, count_, expected)
                                         : fmt::format("holds {} where {} belongs", what, expected));
   }
   bool fail(std::string what) {
@@ -87,9 +88,9 @@ class DigitFileReader : public nlohmann::json_sax<nlohmann::json> {
     return false;
   }
 
-  std::vector<double>& values_;
-  const std::size_t first_ = values_.size();  // where this file's values start
+  SampleValues& values_;
   DType dtype_;
+  std::size_t count_ = 0;
   State state_ = State::Start;
   bool seen_data_ = false;
   std::string error_;
@@ -108,16 +109,15 @@ std::filesystem::path digits_folder(const std::filesystem::path& folder) {
 }  // namespace
 
 void parse_mnist_json_digit(std::string_view text, const std::string& name, std::int32_t digit, Dataset& into, DType dtype) {
-  std::vector<double> values;
-  DigitFileReader reader(values, dtype);
+  // Read straight into the samples: a file refused part way leaves values that its caller throws away with `into`.
+  if (into.x.empty()) into.x = SampleValues(dtype, 0);
+  DigitFileReader reader(into.x);
   const bool parsed = nlohmann::json::sax_parse(text, &reader);
   if (!parsed || !reader.done()) throw IoError(fmt::format("{}: {}", name, reader.error().empty() ? "ends before its object does" : reader.error()));
-  if (values.empty() || values.size() % kImageValues != 0)
-    throw IoError(fmt::format("{}: \"data\" holds {} values, not a whole number of 28x28 images ({} values each)", name, values.size(),
+  if (reader.count() == 0 || reader.count() % kImageValues != 0)
+    throw IoError(fmt::format("{}: \"data\" holds {} values, not a whole number of 28x28 images ({} values each)", name, reader.count(),
                               kImageValues));
-  if (into.x.empty()) into.x = SampleValues(dtype, 0);
-  for (double v : values) into.x.push_back(v);
-  into.labels.insert(into.labels.end(), values.size() / kImageValues, digit);
+  into.labels.insert(into.labels.end(), reader.count() / kImageValues, digit);
   into.sample_shape = Shape{static_cast<std::int64_t>(kImageValues)};
   into.num_classes = std::max<std::int64_t>(into.num_classes, digit + 1);
 }

@@ -25,6 +25,7 @@ TargetScaling TargetScaling::fit(const std::vector<float>& targets, std::int64_t
 }
 
 void TargetScaling::standardize(std::span<float> rows) const {
+  if (empty()) return;
   for (std::size_t i = 0; i < rows.size(); ++i)
     rows[i] = static_cast<float>((rows[i] - mean_[i % mean_.size()]) / std_[i % mean_.size()]);
 }

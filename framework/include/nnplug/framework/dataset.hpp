@@ -93,7 +93,8 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
 // [0, 1] one after another; the digit is their label. Samples come in the order of the files. Throws IoError
 // naming the file for a missing one, text that is not that shape, or a count of values that is not whole images.
 Dataset read_mnist_json(const std::filesystem::path& folder, DType dtype = DType::Float32);
-// One digit's file already in memory (`name` for messages), appended to `into`: what the fuzzer calls.
+// One digit's file already in memory (`name` for messages), appended to `into` (its values in `dtype` where it
+// has none yet): what the fuzzer calls. A file refused part way leaves `into` holding some of its values.
 void parse_mnist_json_digit(std::string_view text, const std::string& name, std::int32_t digit, Dataset& into,
                             DType dtype = DType::Float32);
 
