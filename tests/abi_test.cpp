@@ -61,6 +61,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {20, 0x1184fa929540939dULL},
     {21, 0x6a3873febecdea92ULL},
     {22, 0x1fd048453769d8aaULL},
+    {23, 0x0cc11406f8bfc2c6ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

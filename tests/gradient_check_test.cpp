@@ -157,6 +157,9 @@ Tensor labels(Backend& be) { return tensor(be, Shape{4}, {0, 3, 4, 1}, DType::In
 Tensor zeros_and_ones(Backend& be) { return tensor(be, Shape{4, 5}, {0, 1, 1, 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 1, 0}); }
 
 TEST(GradientCheck, SoftmaxCrossEntropy) { check_loss("softmax_cross_entropy", labels(*cpu_backend())); }
+TEST(GradientCheck, SoftmaxCrossEntropyWithLabelSmoothing) {
+  check_loss({{"type", "softmax_cross_entropy"}, {"label_smoothing", 0.2}}, labels(*cpu_backend()));
+}
 TEST(GradientCheck, MeanSquaredError) {
   auto be = cpu_backend();
   check_loss("mse", tensor(*be, Shape{4, 5}, random_normal(20, 5)));
@@ -185,6 +188,11 @@ TEST(GradientCheck, SquaredHinge) { check_loss("squared_hinge", labels(*cpu_back
 TEST(GradientCheck, BinaryCrossEntropy) { check_loss("binary_cross_entropy", zeros_and_ones(*cpu_backend())); }
 TEST(GradientCheck, MultilabelSigmoid) { check_loss("multilabel_sigmoid", zeros_and_ones(*cpu_backend())); }
 TEST(GradientCheck, Perceptron) { check_loss("perceptron", zeros_and_ones(*cpu_backend())); }
+TEST(GradientCheck, AttributeHingeOnZeroOneAndSignedLabels) {
+  auto be = cpu_backend();
+  check_loss("attribute_hinge", zeros_and_ones(*be));
+  check_loss({{"type", "attribute_hinge"}, {"margin", 0.5}}, tensor(*be, Shape{4, 5}, {-1, 1, 1, -1, -1, 1, -1, -1, 1, 1, 1, 1, -1, -1, -1, -1, 1, -1, 1, -1}));
+}
 
 // The loss values themselves, against closed forms.
 TEST(Loss, SoftmaxCrossEntropyOfUniformLogitsIsLogC) {

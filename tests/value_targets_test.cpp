@@ -74,6 +74,23 @@ TEST_F(ValueTargets, TheScoreOfAMultiLabelLossIsTheShareOfOutputsOnTheRightSide)
   EXPECT_NEAR(s.loss, (std::log1p(std::exp(-1.0)) + std::log1p(std::exp(-2.0)) + std::log1p(std::exp(3.0))) / 3.0, 1e-12);
 }
 
+// A margin's loss takes its labels as -1 and +1 (the chapter's attribute hinge) as well as 0 and 1, each on the
+// side of 0 it names, and refuses anything else.
+TEST_F(ValueTargets, AMarginsLabelsMayBeSignedAndAreNothingElse) {
+  for (const char* labels : {"1,1\n-2,-1\n-0.5,1\n0.3,-1\n", "1,1\n-2,0\n-0.5,1\n0.3,0\n"}) {
+    Experiment ex = build_experiment(spec(labels, "attribute_hinge"), registry());
+    set_unit(*ex.model, 1.0, 0.0);  // margins 1, -2, -0.5, 0.3: predicted +, -, -, + against +, -, +, -
+    Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+    const Scores s = trainer.evaluate(ex.train, 3);
+    EXPECT_NEAR(s.score, 0.5, 1e-12) << labels;
+    // max(0, 1 - y z): 0, 0 (y z = 2), 1.5, 1.3.
+    EXPECT_NEAR(s.loss, (1.5 + 1.3) / 4, 1e-12) << labels;
+  }
+  EXPECT_EQ(error_of([&] { build_experiment(spec("1,1\n2,0.5\n", "attribute_hinge"), registry()); }),
+            fmt::format("{}: loss attribute_hinge scores labels by the sign of its outputs, so its targets are 0 or 1, or -1 and +1, but "
+                        "target 0 of sample 1 is 0.5 (counted from 0)", (dir_ / "spec.json").string()));
+}
+
 TEST_F(ValueTargets, TheHistoryAndTheMonitorsNameTheScore) {
   const char* callbacks = R"(, "callbacks": [{"type": "history", "path": "history.csv"},
                               {"type": "early_stopping", "monitor": "val_mae", "patience": 100}])";

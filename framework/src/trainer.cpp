@@ -45,13 +45,19 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   if (output.numel() != data.target_width)
     throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample", output.numel(),
                                  output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s"));
-  // A label's target outside [0, 1] gives a loss below zero that training drives to minus infinity.
+  // A probability's target outside [0, 1] gives a loss below zero that training drives to minus infinity; a
+  // margin's target is a side, and a value between would be read as one.
   if (!scores_labels(loss.output_link())) return;
-  const auto outside = std::find_if(data.targets.begin(), data.targets.end(), [](float t) { return !(t >= 0.0f && t <= 1.0f); });
+  const bool margins = loss.output_link() == OutputLink::Sign;
+  const auto outside = std::find_if(data.targets.begin(), data.targets.end(), [margins](float t) {
+    return margins ? !(t == -1.0f || t == 0.0f || t == 1.0f) : !(t >= 0.0f && t <= 1.0f);
+  });
   if (outside == data.targets.end()) return;
   const auto at = static_cast<std::int64_t>(outside - data.targets.begin());
-  throw ShapeError(fmt::format("loss {} scores labels (0 or 1, or a probability between), so its targets are in [0, 1], but target {} of sample "
-                               "{} is {} (counted from 0)", loss.type(), at % data.target_width, at / data.target_width, *outside));
+  throw ShapeError(fmt::format("loss {} scores labels {}, but target {} of sample {} is {} (counted from 0)", loss.type(),
+                               margins ? "by the sign of its outputs, so its targets are 0 or 1, or -1 and +1"
+                                       : "(0 or 1, or a probability between), so its targets are in [0, 1]",
+                               at % data.target_width, at / data.target_width, *outside));
 }
 
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)

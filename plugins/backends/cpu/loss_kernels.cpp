@@ -55,11 +55,14 @@ double row_loss(const op::ClassLoss& o, const T* z, std::int64_t cols, std::int3
   return 0;
 }
 
-// Softmax cross-entropy of rows [b, e): their loss summed, and their gradient divided by N (inv_n) in g when g is
-// not null. A row's few classes leave std::exp one value at a time, which was most of the op's time; a block of
-// rows at once runs in Eigen's vectorised exp (NaN stays NaN).
+// Softmax cross-entropy of rows [b, e) with label smoothing `smoothing`: their loss summed, and their gradient
+// divided by N (inv_n) in g when g is not null. A row's few classes leave std::exp one value at a time, which was
+// most of the op's time; a block of rows at once runs in Eigen's vectorised exp (NaN stays NaN).
 template <typename T>
-double softmax_cross_entropy(const T* z, const std::int32_t* label, std::int64_t b, std::int64_t e, std::int64_t cols, T* g, T inv_n) {
+double softmax_cross_entropy(const T* z, const std::int32_t* label, std::int64_t b, std::int64_t e, std::int64_t cols, T smoothing, T* g,
+                             T inv_n) {
+  // The target: 1 - smoothing on the label, smoothing / C on every class.
+  const T spread = smoothing / static_cast<T>(cols), on_label = T(1) - smoothing;
   constexpr std::int64_t kBlock = 64;
   T max[kBlock];
   std::vector<T> scratch(g ? 0 : static_cast<std::size_t>(std::min(kBlock, e - b) * cols));
@@ -78,11 +81,13 @@ double softmax_cross_entropy(const T* z, const std::int32_t* label, std::int64_t
     for (std::int64_t i = i0; i < i1; ++i) {
       T* out = exps + (i - i0) * cols;
       const T sum = std::accumulate(out, out + cols, T(0));
-      total += static_cast<double>(std::log(sum) + max[i - i0] - z[i * cols + label[i]]);
+      const T* zi = z + i * cols;
+      const T spread_scores = smoothing == T(0) ? T(0) : spread * std::accumulate(zi, zi + cols, T(0));
+      total += static_cast<double>(std::log(sum) + max[i - i0] - on_label * zi[label[i]] - spread_scores);
       if (!g) continue;
       const T scale = inv_n / sum;
-      for (std::int64_t j = 0; j < cols; ++j) out[j] *= scale;
-      out[label[i]] -= inv_n;
+      for (std::int64_t j = 0; j < cols; ++j) out[j] = out[j] * scale - spread * inv_n;
+      out[label[i]] -= on_label * inv_n;
     }
   }
   return total;
@@ -110,7 +115,8 @@ void run_kernel(const op::ClassLoss& o) {
       // Each thread's rows summed apart, then added; a small batch runs on this thread, in no parallel region.
       std::vector<double> totals(static_cast<std::size_t>(omp_get_max_threads()), 0.0);
       parallel_chunks(rows, [&](std::int64_t b, std::int64_t e) {
-        totals[static_cast<std::size_t>(omp_get_thread_num())] = softmax_cross_entropy<T>(z, label, b, e, cols, g, inv_n);
+        totals[static_cast<std::size_t>(omp_get_thread_num())] =
+            softmax_cross_entropy<T>(z, label, b, e, cols, static_cast<T>(o.label_smoothing), g, inv_n);
       }, kParallelThreshold / std::max<std::int64_t>(cols, 1));
       total = std::accumulate(totals.begin(), totals.end(), 0.0);
     } else {

@@ -12,6 +12,7 @@ struct ClassLossSettings {
   ClassLossFn fn;
   double margin;
   bool mean_over_classes;
+  double label_smoothing;
 };
 
 // One row's loss; writes the row's gradient scaled by inv_n when g is not null.
@@ -21,11 +22,13 @@ __device__ double row_loss(const ClassLossSettings& o, const T* z, std::int64_t 
     case ClassLossFn::SoftmaxCrossEntropy: {
       T max = z[0];
       for (std::int64_t j = 1; j < cols; ++j) max = z[j] > max ? z[j] : max;
-      T sum = 0;
-      for (std::int64_t j = 0; j < cols; ++j) sum += exp(z[j] - max);
+      // The target: 1 - smoothing on the label, smoothing / C on every class.
+      const T spread = static_cast<T>(o.label_smoothing) / static_cast<T>(cols), on_label = T(1) - static_cast<T>(o.label_smoothing);
+      T sum = 0, scores = 0;
+      for (std::int64_t j = 0; j < cols; ++j) sum += exp(z[j] - max), scores += z[j];
       if (g)
-        for (std::int64_t j = 0; j < cols; ++j) g[j] = (exp(z[j] - max) / sum - (j == y ? T(1) : T(0))) * inv_n;
-      return static_cast<double>(log(sum) + max - z[y]);
+        for (std::int64_t j = 0; j < cols; ++j) g[j] = (exp(z[j] - max) / sum - spread - (j == y ? on_label : T(0))) * inv_n;
+      return static_cast<double>(log(sum) + max - on_label * z[y] - spread * scores);
     }
     case ClassLossFn::CrossEntropyOfProbabilities: {
       // Probabilities below eps are clamped (and get no gradient) so that log(0) never appears.
@@ -104,7 +107,7 @@ void run_kernel(const op::ClassLoss& o, DeviceContext& ctx) {
     double* acc = zeroed_accumulators(ctx, 1, "class_loss");
     T* g = o.dscores.defined() ? o.dscores.data<T>() : nullptr;
     class_loss_kernel<T><<<blocks_for(rows), kThreads, 0, ctx.stream()>>>(o.scores.data<T>(), o.labels.data<std::int32_t>(), g, rows,
-                                                                          cols, ClassLossSettings{o.fn, o.margin, o.mean_over_classes},
+                                                                          cols, ClassLossSettings{o.fn, o.margin, o.mean_over_classes, o.label_smoothing},
                                                                           acc, ctx.error_word());
     check_launch("class_loss");
     store_scalar(acc, o.loss, 1.0 / static_cast<double>(rows), ctx, "class_loss");

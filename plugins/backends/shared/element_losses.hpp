@@ -36,9 +36,10 @@ NNPLUG_BACKEND_HOST_DEVICE double element_loss(ElementwiseLossFn fn, T p, T t, T
       *grad = s - t;
       return static_cast<double>((p > T(0) ? p : T(0)) - p * t + std::log1p(std::exp(-std::abs(p))));
     }
-    case ElementwiseLossFn::Perceptron: {
-      const T y = T(2) * t - T(1);
-      const T m = -y * p;
+    case ElementwiseLossFn::Perceptron:
+    case ElementwiseLossFn::Hinge: {
+      const T y = t > T(0) ? T(1) : T(-1);
+      const T m = (fn == ElementwiseLossFn::Hinge ? param : T(0)) - y * p;
       *grad = m > T(0) ? -y : T(0);
       return static_cast<double>(m > T(0) ? m : T(0));
     }

@@ -122,6 +122,11 @@ std::vector<ParityCase> cases() {
                }});
   c.push_back({"softmax_cross_entropy", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})},
                [](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3]}; }});
+  c.push_back({"softmax_cross_entropy smoothed", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})}, [](const T& t) {
+                 op::ClassLoss smoothed{t[0], t[1], t[2], t[3]};
+                 smoothed.label_smoothing = 0.1;
+                 return smoothed;
+               }});
   c.push_back({"count_correct", {in({4, 5}), labels({4}, 5), out({1})}, [](const T& t) { return op::CountCorrect{t[0], t[1], t[2]}; }});
   c.push_back({"sgd_step", {out({6}), in({6}), out({6})},
                [](const T& t) { return op::SgdStep{t[0], t[1], t[2], 0.1, 0.9, 0.0, 0.01, true, false}; }});
@@ -210,7 +215,7 @@ std::vector<ParityCase> cases() {
                    {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})},
                    [fn, mean](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3], fn, 1.0, mean}; }});
   for (ElementwiseLossFn fn : {ElementwiseLossFn::SquaredError, ElementwiseLossFn::AbsoluteError, ElementwiseLossFn::Huber,
-                               ElementwiseLossFn::BceWithLogits, ElementwiseLossFn::Perceptron})
+                               ElementwiseLossFn::BceWithLogits, ElementwiseLossFn::Perceptron, ElementwiseLossFn::Hinge})
     c.push_back({fmt::format("elementwise_loss {}", static_cast<int>(fn)), {in({3, 4}), in({3, 4}), out({1}), out({3, 4})},
                  [fn](const T& t) { return op::ElementwiseLoss{t[0], t[1], t[2], t[3], fn, 0.7}; }});
   c.push_back({"count_correct binary", {in({6, 1}), labels({6}, 2), out({1})}, [](const T& t) { return op::CountCorrect{t[0], t[1], t[2]}; }});

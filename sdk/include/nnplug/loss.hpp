@@ -15,7 +15,8 @@ enum class TargetKind { ClassIndex, Values };
 // What turns the model's raw outputs into class probabilities, for predict, ensembles and metrics: a loss that
 // applies softmax or the logistic sigmoid to the outputs itself (PyTorch's CrossEntropyLoss, BCEWithLogitsLoss)
 // trains a model whose outputs are logits. Sign: the outputs are margins whose sign is the decision (the perceptron
-// criterion: class 1, or a label's 1, where an output is positive), with no probability behind them. Under Identity
+// criterion, the attribute hinge: class 1, or a label's 1, where an output is positive), with no probability
+// behind them; their value targets may be -1 and +1 as well as 0 and 1. Under Identity
 // an output is the prediction itself (a regression, or a 0 or 1 label regressed on: class 1 above one half).
 enum class OutputLink { Identity, Softmax, Sigmoid, Sign };
 

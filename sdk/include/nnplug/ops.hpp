@@ -51,8 +51,10 @@ enum class ClassLossFn : std::uint8_t { SoftmaxCrossEntropy, CrossEntropyOfProba
 //   AbsoluteError     |p - t|                                            (L1Loss; gradient sign(p - t), 0 at 0)
 //   Huber             0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta) (HuberLoss; delta = param)
 //   BceWithLogits     max(z, 0) - z t + log(1 + e^-|z|)                  (BCEWithLogitsLoss, t in [0, 1])
-//   Perceptron        max(0, -y z), y = 2t - 1 for t in {0, 1}           (the perceptron criterion)
-enum class ElementwiseLossFn : std::uint8_t { SquaredError, AbsoluteError, Huber, BceWithLogits, Perceptron };
+//   Perceptron        max(0, -y z)                                       (the perceptron criterion)
+//   Hinge             max(0, margin - y z); margin = param               (Keras's hinge; the chapter's attribute hinge)
+// where y = +1 for a target above 0 and -1 otherwise, so that labels may be 0 and 1 or -1 and +1.
+enum class ElementwiseLossFn : std::uint8_t { SquaredError, AbsoluteError, Huber, BceWithLogits, Perceptron, Hinge };
 
 // Geometry of a 2-D window over (H, W): stride, zero padding on each side, dilation.
 struct Window2d {
@@ -288,12 +290,14 @@ struct Pool2dGrad {
 
 // A row loss (see ClassLossFn). loss: (1) = the mean over the batch; dscores (optional) = its gradient.
 // margin is the hinge margin, or the clamp eps of CrossEntropyOfProbabilities; mean_over_classes divides a
-// hinge by C as PyTorch does (false: the Weston-Watkins sum).
+// hinge by C as PyTorch does (false: the Weston-Watkins sum). label_smoothing ε (SoftmaxCrossEntropy, as PyTorch's):
+// the target puts 1 - ε on the label and ε / C on every class, so the loss is logsumexp(z) - (1 - ε) z_y - ε mean_j z_j.
 struct ClassLoss {
   Tensor scores, labels, loss, dscores;
   ClassLossFn fn = ClassLossFn::SoftmaxCrossEntropy;
   double margin = 1.0;
   bool mean_over_classes = true;
+  double label_smoothing = 0.0;
 };
 
 // An element-wise loss (see ElementwiseLossFn). loss: (1) = the mean over every element; dpred (optional).

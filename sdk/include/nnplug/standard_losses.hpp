@@ -13,8 +13,8 @@ namespace nnplug {
 
 class ClassIndexLoss final : public Loss {
  public:
-  ClassIndexLoss(std::string name, ClassLossFn fn, double margin = 1.0, bool mean_over_classes = true)
-      : name_(std::move(name)), fn_(fn), margin_(margin), mean_over_classes_(mean_over_classes) {}
+  ClassIndexLoss(std::string name, ClassLossFn fn, double margin = 1.0, bool mean_over_classes = true, double label_smoothing = 0.0)
+      : name_(std::move(name)), fn_(fn), margin_(margin), mean_over_classes_(mean_over_classes), label_smoothing_(label_smoothing) {}
   std::string type() const override { return name_; }
   TargetKind target_kind() const override { return TargetKind::ClassIndex; }
   OutputLink output_link() const override {
@@ -27,7 +27,7 @@ class ClassIndexLoss final : public Loss {
                                    name_, prediction.str(), num_classes, num_classes));
   }
   void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
-    prediction.backend().run(op::ClassLoss{prediction, target, loss, dprediction, fn_, margin_, mean_over_classes_});
+    prediction.backend().run(op::ClassLoss{prediction, target, loss, dprediction, fn_, margin_, mean_over_classes_, label_smoothing_});
   }
 
  private:
@@ -35,6 +35,7 @@ class ClassIndexLoss final : public Loss {
   ClassLossFn fn_;
   double margin_;
   bool mean_over_classes_;
+  double label_smoothing_;
 };
 
 // The hinge losses' "class_reduction": "mean" (PyTorch, divides by the number of classes) or "sum" (Weston-Watkins).
@@ -53,7 +54,8 @@ class ValueLoss final : public Loss {
   std::string type() const override { return name_; }
   TargetKind target_kind() const override { return TargetKind::Values; }
   OutputLink output_link() const override {
-    return fn_ == ElementwiseLossFn::BceWithLogits ? OutputLink::Sigmoid : fn_ == ElementwiseLossFn::Perceptron ? OutputLink::Sign : OutputLink::Identity;
+    if (fn_ == ElementwiseLossFn::BceWithLogits) return OutputLink::Sigmoid;
+    return fn_ == ElementwiseLossFn::Perceptron || fn_ == ElementwiseLossFn::Hinge ? OutputLink::Sign : OutputLink::Identity;
   }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
     const bool binary = prediction.numel() == 1 && num_classes <= 2;
