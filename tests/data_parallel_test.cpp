@@ -12,6 +12,7 @@
 #include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/spread_over_ranks.hpp"
 #include "test_support.hpp"
 
 namespace nnplug::test {
@@ -273,6 +274,26 @@ TEST(DataParallel, SynchronisedBatchNormNeedsSamplesOnEveryRank) {
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("layers[1] (batch_norm) synchronises its batch statistics across the 2 ranks"), std::string::npos)
         << e.what();
+  }
+}
+
+// Independent runs shared out (search trials, cross-validation folds): each rank runs its own tasks, and every rank
+// then sees every task's result, in task order, whatever their lengths (an empty string, long ones).
+TEST(DataParallel, TasksAreSharedOutAndEveryRankGetsEveryResult) {
+  EXPECT_EQ(gather_strings(*world(), world()->rank() == 0 ? "" : std::string(1000, 'x')), (std::vector<std::string>{"", std::string(1000, 'x')}));
+  std::vector<int> ran_by;
+  std::vector<std::pair<std::size_t, Json>> seen;
+  spread_over_ranks(world().get(), 5, [&](std::size_t i) {
+    ran_by.push_back(static_cast<int>(i));
+    return Json{{"task", i}, {"rank", world()->rank()}, {"text", std::string(i * 10, 'a')}};
+  }, [&](std::size_t i, const Json& result) { seen.emplace_back(i, result); });
+  EXPECT_EQ(ran_by, world()->rank() == 0 ? (std::vector<int>{0, 2, 4}) : (std::vector<int>{1, 3}));
+  ASSERT_EQ(seen.size(), 5u);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].first, i);
+    EXPECT_EQ(seen[i].second["task"], i);
+    EXPECT_EQ(seen[i].second["rank"], static_cast<int>(i % 2));
+    EXPECT_EQ(seen[i].second["text"], std::string(i * 10, 'a'));
   }
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // The subcommands of the nnplug command line. Each returns the process exit status.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "nnplug/communicator.hpp"
 #include "nnplug/framework/registry.hpp"
 #include "nnplug/framework/spec.hpp"
 
@@ -83,6 +85,7 @@ struct SearchArgs {
   std::vector<std::string> params;  // PATH=RANGE, added to (or replacing) the spec's "search" parameters
   std::optional<int> trials, epochs, rounds, top;
   std::filesystem::path csv;
+  std::string communicator;  // empty: the spec's, else the best found (mpi under mpirun)
 };
 
 struct CrossValidateArgs {
@@ -92,6 +95,7 @@ struct CrossValidateArgs {
   std::string backend;
   std::vector<std::string> overrides;
   std::filesystem::path json;  // also write each fold's scores and their mean and std here
+  std::string communicator;    // empty: the spec's, else the best found (mpi under mpirun)
 };
 
 struct SanityCheckArgs {
@@ -123,6 +127,13 @@ int report(const ReportArgs& args);
 // --set PATH=JSON of `overrides` to it.
 Spec load_command_spec(const std::filesystem::path& path, const std::vector<std::string>& overrides,
                        const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+
+// Started by mpirun (several ranks of `communicator`): refuses ranks whose `options` (the spec and the command's
+// options, as text; `what` names them) or plugins differ from rank 0's.
+void require_same_start(Communicator& communicator, const std::string& what, const std::string& options, const Registry& registry);
+// Runs `command`; on several ranks, one that throws aborts them all, with a message naming the rank and the cause,
+// and those that end wait for each other, so that none leaves while rank 0 still writes.
+int run_on_every_rank(Communicator& communicator, const std::function<int()>& command);
 
 int cross_validate(const CrossValidateArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int sanity_check(const SanityCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);

@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--csv", search.csv, "Write every trial here");
   search_cmd->add_option("--backend", search.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
   search_cmd->add_option("--set", search.overrides, "Override a spec field: PATH=JSON (repeatable)");
+  search_cmd->add_option("--communicator", search.communicator, "Communicator plugin whose ranks share out each round's trials (default: the spec's, else mpi under mpirun, else local)");
   add_precision(search_cmd, search.overrides);
 
   nnplug::cli::CrossValidateArgs cross_validate;
@@ -110,6 +111,7 @@ int main(int argc, char** argv) {
   cross_validate_cmd->add_option("--backend", cross_validate.backend, "Backend plugin to run on, by name or as a JSON object of its parameters");
   cross_validate_cmd->add_option("--set", cross_validate.overrides, "Override a spec field: PATH=JSON (repeatable)");
   cross_validate_cmd->add_option("--json", cross_validate.json, "Also write each fold's scores and their mean and std here");
+  cross_validate_cmd->add_option("--communicator", cross_validate.communicator, "Communicator plugin whose ranks share out the folds (default: the spec's, else mpi under mpirun, else local)");
   add_precision(cross_validate_cmd, cross_validate.overrides);
 
   nnplug::cli::SanityCheckArgs sanity;

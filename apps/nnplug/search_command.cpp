@@ -1,6 +1,7 @@
 // nnplug search SPEC: random search of hyper-parameters (experiment X9): the ranges come from the spec's
 // "search" section and --param; each trial trains a few epochs and is scored on the validation set only. Prints
-// every trial, the top trials of each round and the narrowed ranges; --csv keeps every trial for plots.
+// every trial, the top trials of each round and the narrowed ranges; --csv keeps every trial for plots. Started by
+// mpirun, the ranks share out each round's trials, and rank 0 alone prints and writes.
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -41,10 +42,12 @@ std::string trials_csv(const std::vector<SearchDimension>& dims, const std::vect
   return csv;
 }
 
-}  // namespace
-
-int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
+int search_on(const SearchArgs& args, Registry& registry, const Spec& spec, Communicator& communicator) {
+  const bool lead = communicator.rank() == 0;
+  require_same_start(communicator, "the spec and the search options (--set, --param, --trials, ...)",
+                     fmt::format("{} --param {} --trials {} --epochs {} --rounds {} --top {} --backend {}", spec.json.dump(), fmt::join(args.params, ","),
+                                 args.trials.value_or(-1), args.epochs.value_or(-1), args.rounds.value_or(-1), args.top.value_or(-1), args.backend),
+                     registry);
   SearchSettings settings;
   settings.seed = static_cast<std::uint64_t>(spec.json.value("seed", 0));
   std::vector<SearchDimension> dims;
@@ -62,13 +65,17 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
   if (args.top) settings.top = *args.top;
   Overrides overrides;
   overrides.backend = args.backend;
-  if (!args.csv.empty()) require_writable_destination(args.csv, "the search results");  // before the trials' work
-  fmt::print("random search: {} round{} of {} trials of {} epochs, scored on validation data\n",
-             settings.rounds, settings.rounds == 1 ? "" : "s", settings.trials, settings.epochs);
-  for (const auto& d : dims) fmt::print("  {}: {}\n", d.path.c_str(), d.range().c_str());
-  std::fflush(stdout);
+  if (lead && !args.csv.empty()) require_writable_destination(args.csv, "the search results");  // before the trials' work
+  if (lead) {
+    fmt::print("random search: {} round{} of {} trials of {} epochs, scored on validation data{}\n", settings.rounds,
+               settings.rounds == 1 ? "" : "s", settings.trials, settings.epochs,
+               communicator.size() > 1 ? fmt::format("; each round's trials shared out over {} ranks ({})", communicator.size(), communicator.name()) : "");
+    for (const auto& d : dims) fmt::print("  {}: {}\n", d.path.c_str(), d.range().c_str());
+    std::fflush(stdout);
+  }
 
   auto on_trial = [&](const Trial& t) {
+    if (!lead) return;
     fmt::print("round {} trial {:>3}  {}  ", t.round, t.index, values_text(dims, t).c_str());
     if (t.ok())
       fmt::print("val_{} {:.4f}  val_loss {:.4f}  ({:.1f} s)\n", score_name(t.validation.kind), t.validation.score, t.validation.loss, t.seconds);
@@ -76,6 +83,7 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
     std::fflush(stdout);
   };
   auto on_round = [&](int round, const std::vector<Trial>& ranked, const std::vector<SearchDimension>& next) {
+    if (!lead) return;
     // The ranking puts diverged trials last: the best ones are the scored ones among the first `top`.
     int shown = 0;
     while (shown < settings.top && shown < static_cast<int>(ranked.size()) && ranked[static_cast<std::size_t>(shown)].ok()) ++shown;
@@ -97,12 +105,20 @@ int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plu
     fmt::print("\n");
     std::fflush(stdout);
   };
-  const auto trials = run_search(spec, registry, settings, dims, overrides, on_trial, on_round);
-  if (!args.csv.empty()) {
+  const auto trials = run_search(spec, registry, settings, dims, overrides, on_trial, on_round, &communicator);
+  if (lead && !args.csv.empty()) {
     write_text_atomically(args.csv, trials_csv(dims, trials), "the search results");
     fmt::print("wrote {}\n", args.csv.c_str());
   }
   return 0;
+}
+
+}  // namespace
+
+int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
+  const Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
+  const auto communicator = create_communicator(spec, registry, args.communicator);
+  return run_on_every_rank(*communicator, [&] { return search_on(args, registry, spec, *communicator); });
 }
 
 }  // namespace nnplug::cli

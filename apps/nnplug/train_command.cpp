@@ -21,13 +21,6 @@ namespace nnplug::cli {
 
 namespace {
 
-// What every rank must hold alike: "kind:name@version" of every plugin name registered.
-std::string plugin_set(const Registry& registry) {
-  std::string out;
-  for (const auto& e : registry.entries()) out += fmt::format("{}:{}@{} ", kind_name(e.kind), e.name, e.library->version());
-  return out;
-}
-
 std::string data_fingerprint(const Experiment& ex) {
   std::string out;
   for (const Dataset* d : {&ex.train, &ex.validation, &ex.test}) {
@@ -42,14 +35,10 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   Communicator& communicator = *shared;
   const bool lead = communicator.rank() == 0;
   const bool distributed = communicator.size() > 1;
-  if (distributed) {
-    const std::string options = fmt::format("{} --backend {} --epochs {} --batch-size {} --limit-train {}", spec.json.dump(), args.backend,
-                                            args.epochs.value_or(-1), args.batch_size.value_or(-1), args.limit_train.value_or(-1));
-    require_same_on_every_rank(communicator, "the spec and the training options (--set, --epochs, --batch-size, ...)", options,
-                               "start every rank with the same spec and options");
-    require_same_on_every_rank(communicator, "the plugins found", plugin_set(registry),
-                               "every host needs the same plugins (nnplug plugins lists them)");
-  }
+  require_same_start(communicator, "the spec and the training options (--set, --epochs, --batch-size, ...)",
+                     fmt::format("{} --backend {} --epochs {} --batch-size {} --limit-train {}", spec.json.dump(), args.backend,
+                                 args.epochs.value_or(-1), args.batch_size.value_or(-1), args.limit_train.value_or(-1)),
+                     registry);
   Overrides overrides;
   overrides.backend = args.backend;
   overrides.epochs = args.epochs;
@@ -144,7 +133,6 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     save_model(args.save, spec, *ex.model, registry);
     fmt::print("saved the model to {}\n", args.save.c_str());
   }
-  if (distributed) communicator.barrier();  // no rank leaves (and ends the run) while rank 0 still writes
   return 0;
 }
 
@@ -159,17 +147,7 @@ int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugi
   Spec spec = load_spec(args.spec);
   for (const auto& o : args.overrides) spec.set(o);
   const auto communicator = create_communicator(spec, registry, args.communicator);
-  if (communicator->size() == 1) return train_on(args, registry, spec, communicator);
-  // A rank that fails ends every rank, so that none waits for it in a collective.
-  const std::string rank = fmt::format("rank {} of {}", communicator->rank(), communicator->size());
-  try {
-    return train_on(args, registry, spec, communicator);
-  } catch (const Error& e) {
-    communicator->abort(fmt::format("{}: error: {}", rank, e.what()));
-  } catch (const std::exception& e) {
-    communicator->abort(fmt::format("{}: unexpected error: {}", rank, e.what()));
-  }
-  return 1;  // abort() ends every rank; a communicator whose abort returned still leaves this one failed
+  return run_on_every_rank(*communicator, [&] { return train_on(args, registry, spec, communicator); });
 }
 
 }  // namespace nnplug::cli

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/preprocessing.hpp"
+#include "nnplug/framework/scores_json.hpp"
+#include "nnplug/framework/spread_over_ranks.hpp"
 
 namespace nnplug {
 
@@ -31,6 +33,17 @@ std::vector<std::vector<std::int64_t>> fold_indices(const Dataset& data, std::in
 
 namespace {
 
+// A fold's result as it travels between ranks.
+nlohmann::json to_json(const FoldResult& r) {
+  return {{"fold", r.fold}, {"samples", r.samples}, {"scores", scores_json(r.scores)}, {"seconds", r.seconds}};
+}
+
+FoldResult fold_result(const nlohmann::json& j) {
+  FoldResult r;
+  r.fold = j.at("fold"), r.samples = j.at("samples"), r.scores = scores_from_json(j.at("scores")), r.seconds = j.at("seconds");
+  return r;
+}
+
 // The spec's data as load_data gives it without validation split and without preprocessing: what the folds are
 // cut from. Its test set (test_split, or a test file) stays out of them.
 Experiment pooled_data(const Spec& spec, const Overrides& overrides) {
@@ -44,15 +57,14 @@ Experiment pooled_data(const Spec& spec, const Overrides& overrides) {
 }  // namespace
 
 std::vector<FoldResult> cross_validate(const Spec& spec, const Registry& registry, std::int64_t folds, const Overrides& overrides,
-                                       const std::function<void(const FoldResult&, const Experiment&)>& on_fold) {
+                                       const std::function<void(const FoldResult&, const Experiment&)>& on_fold, Communicator* communicator) {
   const Experiment pooled = pooled_data(spec, overrides);
   const auto seed = static_cast<std::uint64_t>(spec.json.value("seed", 0));
   const auto indices = fold_indices(pooled.train, folds, seed ^ 0xf01dULL);
   Spec fold_spec = spec;
   fold_spec.json.erase("callbacks");
   const Params data = spec.section("data");
-  std::vector<FoldResult> results;
-  for (std::size_t k = 0; k < indices.size(); ++k) {
+  const auto run_fold = [&](std::size_t k) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::int64_t> rest;
     for (std::size_t j = 0; j < indices.size(); ++j)
@@ -76,8 +88,10 @@ std::vector<FoldResult> cross_validate(const Spec& spec, const Registry& registr
     r.scores = trainer.evaluate(ex.test, ex.fit.batch_size);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (on_fold) on_fold(r, ex);
-    results.push_back(r);
-  }
+    return to_json(r);
+  };
+  std::vector<FoldResult> results;
+  spread_over_ranks(communicator, indices.size(), run_fold, [&](std::size_t, const nlohmann::json& r) { results.push_back(fold_result(r)); });
   return results;
 }
 

@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/scores_json.hpp"
+#include "nnplug/framework/spread_over_ranks.hpp"
 
 namespace nnplug {
 
@@ -103,7 +105,8 @@ std::vector<SearchDimension> narrow(const std::vector<SearchDimension>& dimensio
 std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const SearchSettings& settings,
                               std::vector<SearchDimension> dimensions, const Overrides& overrides,
                               const std::function<void(const Trial&)>& on_trial,
-                              const std::function<void(int, const std::vector<Trial>&, const std::vector<SearchDimension>&)>& on_round) {
+                              const std::function<void(int, const std::vector<Trial>&, const std::vector<SearchDimension>&)>& on_round,
+                              Communicator* communicator) {
   if (dimensions.empty()) throw InvalidArgument(fmt::format("{}: nothing to search: give parameters in \"search\" or with --param", spec.where()));
   Experiment data;
   load_data(spec, data, static_cast<std::uint64_t>(spec.json.value("seed", 0)), overrides.limit_train);
@@ -112,15 +115,18 @@ std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const 
   Random random(settings.seed ^ 0x5ea4c4ULL);
   std::vector<Trial> all;
   for (int round = 1; round <= settings.rounds; ++round) {
-    std::vector<Trial> trials;
+    // Drawn first, in trial order, so that every rank draws the same values whichever trials it runs.
+    std::vector<Trial> drawn(static_cast<std::size_t>(settings.trials));
     for (int i = 1; i <= settings.trials; ++i) {
-      Trial t;
+      Trial& t = drawn[static_cast<std::size_t>(i - 1)];
       t.round = round, t.index = i;
+      for (const auto& d : dimensions) t.values.push_back(d.sample(random));
+    }
+    const auto run_trial = [&](std::size_t i) {
+      Trial t = drawn[i];
       Spec trial_spec = spec;
-      for (const auto& d : dimensions) {
-        t.values.push_back(d.sample(random));
-        trial_spec.set(fmt::format("{}={}", d.path, json_value(d, t.values.back())));
-      }
+      for (std::size_t d = 0; d < dimensions.size(); ++d)
+        trial_spec.set(fmt::format("{}={}", dimensions[d].path, json_value(dimensions[d], t.values[d])));
       trial_spec.json.erase("callbacks");  // a trial writes no checkpoints and stops on no one's behalf
       Overrides o = overrides;
       o.epochs = settings.epochs;
@@ -139,9 +145,16 @@ std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const 
         t.failure = e.what();
       }
       t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return nlohmann::json{{"train", scores_json(t.train)}, {"validation", scores_json(t.validation)}, {"failure", t.failure}, {"seconds", t.seconds}};
+    };
+    std::vector<Trial> trials;
+    spread_over_ranks(communicator, drawn.size(), run_trial, [&](std::size_t i, const nlohmann::json& result) {
+      Trial t = drawn[i];
+      t.train = scores_from_json(result.at("train")), t.validation = scores_from_json(result.at("validation"));
+      t.failure = result.at("failure"), t.seconds = result.at("seconds");
       if (on_trial) on_trial(t);
       trials.push_back(std::move(t));
-    }
+    });
     rank_trials(trials);
     if (round < settings.rounds || on_round) {
       const auto next = narrow(dimensions, trials, settings.top);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "nnplug/communicator.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/experiment.hpp"
 
@@ -26,8 +27,11 @@ struct FoldResult {
 
 // Trains one model per fold of the spec's data as the spec says (its epochs and batch size; overrides.epochs and
 // overrides.backend replace them), without its callbacks, which would write files or stop on validation data that
-// is not there. on_fold, when given, sees each fold's result and the experiment that made it, as it ends.
+// is not there. on_fold, when given, sees each fold's result and the experiment that made it, as it ends, on the
+// rank that ran it. With a communicator of several ranks the folds are spread over them (spread_over_ranks), and
+// every rank returns every fold's result.
 std::vector<FoldResult> cross_validate(const Spec& spec, const Registry& registry, std::int64_t folds, const Overrides& overrides = {},
-                                       const std::function<void(const FoldResult&, const Experiment&)>& on_fold = {});
+                                       const std::function<void(const FoldResult&, const Experiment&)>& on_fold = {},
+                                       Communicator* communicator = nullptr);
 
 }  // namespace nnplug

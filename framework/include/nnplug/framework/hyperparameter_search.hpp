@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "nnplug/communicator.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/random.hpp"
 
@@ -55,10 +56,13 @@ std::vector<SearchDimension> narrow(const std::vector<SearchDimension>& dimensio
 
 // Runs every round; on_trial is called after each trial, on_round after each round with its trials ranked and
 // the ranges the next round will use. The data is loaded once. Throws InvalidArgument when the spec has no
-// validation set (a search must never look at the test set) or a dimension names a data field.
+// validation set (a search must never look at the test set) or a dimension names a data field. With a
+// communicator of several ranks each round's trials are spread over them (spread_over_ranks): every rank sees
+// on_trial for every trial, in order, once the round's last has ended, and returns the same trials.
 std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const SearchSettings& settings,
                               std::vector<SearchDimension> dimensions, const Overrides& overrides,
                               const std::function<void(const Trial&)>& on_trial = {},
-                              const std::function<void(int, const std::vector<Trial>&, const std::vector<SearchDimension>&)>& on_round = {});
+                              const std::function<void(int, const std::vector<Trial>&, const std::vector<SearchDimension>&)>& on_round = {},
+                              Communicator* communicator = nullptr);
 
 }  // namespace nnplug
