@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,18 @@ TEST(SanityChecks, RegularizationIsTakenOutOfLayersBlocksAndTheOptimizer) {
   EXPECT_FALSE(plain.json.contains("augmentation"));
   EXPECT_FALSE(plain.json.contains("callbacks"));
   EXPECT_EQ(plain.json["loss"], "mse");
+}
+
+class SanityCheckFiles : public ScratchFolderTest {
+ protected:
+  SanityCheckFiles() : ScratchFolderTest("sanity_checks") {}
+};
+
+TEST_F(SanityCheckFiles, ABlockInAFileOfItsOwnLosesItsRegularizersToo) {
+  std::ofstream(dir_ / "block.json") << R"({"layers": [{"type": "dense", "units": 2, "weight_regularizer": {"type": "l2", "lambda": 0.1}}]})";
+  std::ofstream(dir_ / "spec.json") << R"({"layers": [{"type": "b"}], "blocks": {"b": "block.json"}, "loss": "mse"})";
+  const Spec plain = without_regularization(load_spec(dir_ / "spec.json"));
+  EXPECT_EQ(plain.json["blocks"]["b"]["layers"][0], nlohmann::json::parse(R"({"type": "dense", "units": 2})"));
 }
 
 TEST(SanityChecks, ATinySubsetIsOverfittedByAModelThatCanFitItAndNotByALinearModelOnXor) {

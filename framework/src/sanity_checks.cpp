@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "nnplug/framework/graph_spec.hpp"
+
 namespace nnplug {
 
 InitialLossCheck check_initial_loss(Experiment& ex, std::int64_t samples) {
@@ -34,6 +36,7 @@ Spec without_regularization(Spec spec) {
       for (auto& value : j) self(self, value);
     }
   };
+  spec.json = with_block_files_inlined(spec);
   for (const char* section : {"layers", "blocks"})
     if (spec.json.contains(section)) strip(strip, spec.json[section]);
   if (spec.json.contains("optimizer") && spec.json["optimizer"].is_object()) spec.json["optimizer"].erase("weight_decay");

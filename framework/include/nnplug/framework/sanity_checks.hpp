@@ -37,8 +37,8 @@ OverfitCheck check_overfit(const Spec& spec, const Registry& registry, const Exp
                            std::int64_t samples = 20, int max_epochs = 2000);
 
 // The spec without what keeps a model from fitting its training data exactly: every "*_regularizer" of its layers
-// and of the blocks it defines in place (a block in its own file keeps its own), the optimizer's weight_decay,
-// augmentation and callbacks. Dropout stays: it is a layer of the model.
+// and of its blocks (those in files of their own are read into it), the optimizer's weight_decay, augmentation and
+// callbacks. Dropout stays: it is a layer of the model.
 Spec without_regularization(Spec spec);
 
 }  // namespace nnplug
