@@ -122,6 +122,36 @@ TEST_F(Callbacks, TheModelEndsWithTheMovingAverageOfItsWeights) {
   EXPECT_THROW(build_experiment(xor_spec(dir_, R"([{"type": "ema", "decay": 1}])"), registry()), InvalidArgument);
 }
 
+// Under a step schedule (halving every epoch), a plateau callback that finds no epoch better than the first
+// multiplies the rate by 0.1 after each later one: the rate each epoch trained with, in the history.
+TEST_F(Callbacks, APlateauLowersTheRateTheScheduleGives) {
+  Spec spec = xor_spec(dir_, R"([{"type": "reduce_lr_on_plateau", "monitor": "loss", "patience": 0, "threshold": 1e9, "threshold_mode": "abs"}])");
+  spec.set(R"(schedule={"type": "step", "step_size": 1, "gamma": 0.5})");
+  auto ex = build_experiment(spec, registry());
+  ex.fit.progress = false;
+  ex.fit.epochs = 4;
+  const auto history = Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.validation, ex.fit);
+  ASSERT_EQ(history.size(), 4u);
+  const double want[] = {0.1, 0.05, 0.1 * 0.25 * 0.1, 0.1 * 0.125 * 0.01};
+  for (std::size_t e = 0; e < 4; ++e) EXPECT_NEAR(history[e].learning_rate, want[e], 1e-15) << "epoch " << e + 1;
+  EXPECT_THROW(build_experiment(xor_spec(dir_, R"([{"type": "reduce_lr_on_plateau", "factor": 1}])"), registry()), InvalidArgument);
+  EXPECT_THROW(build_experiment(xor_spec(dir_, R"([{"type": "reduce_lr_on_plateau", "threshold_mode": "relative"}])"), registry()), InvalidArgument);
+}
+
+// A schedule scales the optimizer's rate as the trainer found it, in every fit: a second fit that goes on from epoch
+// 3 trains at the schedule's rate for epoch 3, not at that rate times the rate the first fit ended with.
+TEST_F(Callbacks, ASecondFitDoesNotScheduleTheScheduledRateAgain) {
+  Spec spec = xor_spec(dir_, "[]");
+  spec.set(R"(schedule={"type": "step", "step_size": 1, "gamma": 0.5})");
+  auto ex = build_experiment(spec, registry());
+  ex.fit.progress = false;
+  ex.fit.epochs = 2;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  EXPECT_NEAR(trainer.fit(ex.train, nullptr, ex.fit).back().learning_rate, 0.05, 1e-15);
+  ex.fit.initial_epoch = 2, ex.fit.epochs = 3;
+  EXPECT_NEAR(trainer.fit(ex.train, nullptr, ex.fit).back().learning_rate, 0.025, 1e-15);
+}
+
 TEST_F(Callbacks, MonitoringValidationWithoutAValidationSetIsABuildTimeError) {
   Spec spec = xor_spec(dir_, R"([{"type": "early_stopping"}])");
   spec.set("data.validation_split=0");

@@ -10,6 +10,8 @@
 #include <fstream>
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/callbacks.hpp"
+#include "nnplug/framework/experiment.hpp"
 #include "test_support.hpp"
 
 namespace nnplug::test {
@@ -113,6 +115,29 @@ TEST(TorchReferenceSchedules, LearningRatePerEpoch) {
     for (std::size_t e = 0; e < want.size(); ++e)
       EXPECT_NEAR(schedule->learning_rate(c["base_lr"].get<double>(), static_cast<std::int64_t>(e), 0), want[e], 1e-12)
           << name_of(c["spec"]) << " epoch " << e;
+  }
+}
+
+// reduce_lr_on_plateau fed the validation values PyTorch's ReduceLROnPlateau was stepped with: the rate of each
+// epoch, from a base rate of 1.
+TEST(TorchReferenceSchedules, ReduceLrOnPlateauLowersTheRateAsPyTorchDoes) {
+  for (const auto& c : reference()["plateau"]) {
+    const Params::Json spec{{"data", {{"format", "xor_blobs"}, {"samples", 8}, {"validation_split", 0.25}}}, {"layers", Params::Json::array({{{"type", "dense"}, {"units", 2}}})},
+                            {"loss", "softmax_cross_entropy"}, {"optimizer", {{"type", "sgd"}, {"lr", 1.0}}},
+                            {"callbacks", Params::Json::array({c["spec"]})}};
+    Experiment ex = build_experiment(parse_spec(spec.dump(), "spec.json"), registry());
+    Callback& plateau = *ex.fit.callbacks.at(0);
+    const bool accuracy = c["spec"].value("monitor", "val_loss") == "val_accuracy";
+    const auto values = numbers(c["values"]), want = numbers(c["lr_per_epoch"]);
+    for (std::size_t e = 0; e < values.size(); ++e) {
+      EpochRecord r;
+      r.epoch = static_cast<int>(e + 1);
+      r.learning_rate = plateau.adjust_learning_rate(1.0);
+      EXPECT_NEAR(r.learning_rate, want[e], 1e-12) << name_of(c["spec"]) << " epoch " << e + 1;
+      r.has_validation = true;
+      r.validation = {accuracy ? 0.5 : values[e], accuracy ? values[e] : 0.5, ScoreKind::Accuracy};
+      EXPECT_TRUE(plateau.on_epoch_end(r, *ex.model));
+    }
   }
 }
 

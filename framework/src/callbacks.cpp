@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -107,6 +108,44 @@ bool ModelCheckpoint::on_epoch_end(const EpochRecord& record, Model& model) {
   return true;
 }
 
+ReduceLrOnPlateau::ReduceLrOnPlateau(Settings settings)
+    : settings_(std::move(settings)), minimize_(minimizes(settings_.monitor)),
+      best_(minimize_ ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity()) {
+  check_monitor(settings_.monitor, "reduce_lr_on_plateau");
+}
+
+void ReduceLrOnPlateau::check(bool has_validation) const { check_validation("reduce_lr_on_plateau", settings_.monitor, has_validation); }
+
+bool ReduceLrOnPlateau::improves(double value) const {
+  const double t = settings_.threshold;
+  if (settings_.relative_threshold) return minimize_ ? value < best_ * (1.0 - t) : value > best_ * (1.0 + t);
+  return minimize_ ? value < best_ - t : value > best_ + t;
+}
+
+bool ReduceLrOnPlateau::on_epoch_end(const EpochRecord& record, Model& model) {
+  (void)model;
+  const double value = monitored_value(record, settings_.monitor);
+  if (improves(value)) {
+    best_ = value;
+    bad_epochs_ = 0;
+  } else {
+    ++bad_epochs_;
+  }
+  if (cooldown_left_ > 0) --cooldown_left_, bad_epochs_ = 0;
+  if (bad_epochs_ > settings_.patience) {
+    // As PyTorch: the epoch's rate times the factor, not below min_lr, and only a change larger than 1e-8.
+    const double lr = record.learning_rate, lowered = std::max(lr * settings_.factor, settings_.min_lr);
+    if (lr - lowered > 1e-8) scale_ *= lowered / lr;
+    cooldown_left_ = settings_.cooldown;
+    bad_epochs_ = 0;
+  }
+  return true;
+}
+
+double ReduceLrOnPlateau::adjust_learning_rate(double lr) const {
+  return scale_ == 1.0 ? lr : std::max(lr * scale_, std::min(settings_.min_lr, lr));
+}
+
 HistoryWriter::HistoryWriter(std::filesystem::path path) : path_(std::move(path)) {}
 
 void HistoryWriter::on_train_begin(Model&, const Dataset&) { require_writable_destination(path_, "the history"); }
@@ -176,8 +215,21 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
                                                       static_cast<int>(p.integer("bins", 30, 1, 1000))));
     } else if (type == "ema") {
       out.push_back(std::make_shared<WeightAverage>(p.number("decay", 0.999, 0.0, 1.0)));
+    } else if (type == "reduce_lr_on_plateau") {
+      ReduceLrOnPlateau::Settings s;
+      s.monitor = p.string("monitor", s.monitor);
+      s.factor = p.number("factor", s.factor, 0.0, 1.0);
+      if (s.factor == 1.0) p.fail("factor", "must be below 1: the rate is multiplied by it");
+      s.patience = static_cast<int>(p.integer("patience", s.patience, 0, 1000000));
+      s.threshold = p.number("threshold", s.threshold, 0.0);
+      const std::string mode = p.string("threshold_mode", "rel");
+      if (mode != "rel" && mode != "abs") p.fail("threshold_mode", fmt::format("must be \"rel\" or \"abs\", got \"{}\"", mode));
+      s.relative_threshold = mode == "rel";
+      s.cooldown = static_cast<int>(p.integer("cooldown", s.cooldown, 0, 1000000));
+      s.min_lr = p.number("min_lr", s.min_lr, 0.0);
+      out.push_back(std::make_shared<ReduceLrOnPlateau>(s));
     } else {
-      p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\" or \"ema\", got \"{}\"", type));
+      p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\", \"ema\" or \"reduce_lr_on_plateau\", got \"{}\"", type));
     }
     p.check_unused();
   }

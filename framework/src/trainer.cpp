@@ -62,7 +62,9 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
 
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
     : model_(model), loss_fn_(std::move(loss)), optimizer_(std::move(optimizer)) {
-  if (optimizer_) optimizer_->attach(model_.parameters(true));
+  if (!optimizer_) return;
+  optimizer_->attach(model_.parameters(true));
+  base_lr_ = optimizer_->learning_rate();
 }
 
 void Trainer::distribute(std::shared_ptr<Communicator> communicator, std::size_t bucket_bytes, Compression compression) {
@@ -261,7 +263,6 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                                                 "or a batch size that leaves 0 or at least 2 there", bs, n)));
     }
   std::vector<EpochRecord> history;
-  const double base_lr = optimizer_->learning_rate();
   const auto parameters = model_.parameters(true);
   // A resumed run replays the batch orders of the epochs it skips, so that it goes on exactly as an
   // uninterrupted run would (the model, optimizer and layer counters come from the checkpoint).
@@ -315,12 +316,14 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         throw Error(fmt::format("epoch {}, batch {}: the loss is {}{}; lower the learning rate or check the data", epoch, b + 1, unsigned_nan(loss),
                                 where.empty() ? "" : fmt::format(" (the first non-finite value: {})", where)));
       }
+      double lr = base_lr_;
       if (options.schedule) {
-        const double lr = options.schedule->learning_rate(base_lr, epoch - 1, global_step);
+        lr = options.schedule->learning_rate(base_lr_, epoch - 1, global_step);
         if (!(lr >= 0.0) || !std::isfinite(lr))
           throw Error(fmt::format("schedule {} gives learning rate {} at epoch {}, step {}", options.schedule->type(), lr, epoch, global_step + 1));
-        optimizer_->set_learning_rate(lr);
       }
+      for (const auto& c : callbacks) lr = c->adjust_learning_rate(lr);
+      if (lr != optimizer_->learning_rate()) optimizer_->set_learning_rate(lr);
       update(options, parameters, global_step, share, shard.size() > 0);
       // "a penalty is added to the mean loss of the batch"; activity penalties are of each rank's own samples.
       if (reducer_ && model_.has_penalties()) {

@@ -1,6 +1,7 @@
 #pragma once
 // Callbacks run after every step and every epoch of Trainer::fit, in the order given (Keras' callbacks): early
-// stopping, model checkpoints and the history file. Any of them may stop training.
+// stopping, model checkpoints, the history file, the learning rate's reduction on a plateau. Any of them may stop
+// training.
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -41,6 +42,9 @@ class Callback {
   // Whether its only effect is a file: in data-parallel training only rank 0 runs such a callback (the others
   // hold the same weights and metrics).
   virtual bool writes_only_files() const { return false; }
+  // The learning rate of the next step, from what the optimizer's lr and the schedule give: the same, unless the
+  // callback lowers it (ReduceLrOnPlateau).
+  virtual double adjust_learning_rate(double lr) const { return lr; }
 };
 
 // The value of "loss", "accuracy" or "mae" (the record's score: score_name), or of one of them after "val_", in a
@@ -105,6 +109,36 @@ class HistoryWriter final : public Callback {
   std::vector<std::string> lines_;
 };
 
+// Lowers the learning rate when `monitor` stops improving, as PyTorch's ReduceLROnPlateau (and Keras' callback of
+// that name), the chapter's "reduce the learning rate by a constant (e.g. 0.5) whenever the validation error stops
+// improving". An epoch improves on the best when its value is below best * (1 - threshold) (threshold_mode "rel")
+// or best - threshold ("abs"), above for the accuracies. After more than `patience` epochs without improvement the
+// rate is multiplied by `factor`, never below min_lr, and `cooldown` epochs pass before epochs without improvement
+// count again. The reduction multiplies what the optimizer's lr and the schedule give, from the next epoch on.
+class ReduceLrOnPlateau final : public Callback {
+ public:
+  struct Settings {
+    std::string monitor = "val_loss";
+    double factor = 0.1;
+    int patience = 10;
+    double threshold = 1e-4;
+    bool relative_threshold = true;
+    int cooldown = 0;
+    double min_lr = 0.0;
+  };
+  explicit ReduceLrOnPlateau(Settings settings);
+  bool on_epoch_end(const EpochRecord& record, Model& model) override;
+  void check(bool has_validation) const override;
+  double adjust_learning_rate(double lr) const override;
+
+ private:
+  bool improves(double value) const;
+  Settings settings_;
+  bool minimize_;
+  double best_, scale_ = 1.0;
+  int bad_epochs_ = 0, cooldown_left_ = 0;
+};
+
 // An exponential moving average of the trainable weights, updated after every step on the backend:
 // average = decay * average + (1 - decay) * weights, starting from the weights after the first step. When
 // training ends the model takes the averaged weights (Keras' use_ema), which usually generalise a little better
@@ -124,7 +158,9 @@ class WeightAverage final : public Callback {
 // The spec's "callbacks" list: {"type": "early_stopping", "monitor": "val_loss", "min_delta": 0, "patience": 5,
 // "restore_best": true}, {"type": "checkpoint", "path": "model.safetensors", "best_only": false, "monitor":
 // "val_loss"}, {"type": "history", "path": "history.csv"}, {"type": "ema", "decay": 0.999}, {"type": "monitor", "path": "monitor.jsonl",
-// "samples": 64, "bins": 30} (training_monitor.hpp). Relative paths resolve against the spec's folder.
+// "samples": 64, "bins": 30} (training_monitor.hpp), {"type": "reduce_lr_on_plateau", "monitor": "val_loss", "factor": 0.1,
+// "patience": 10, "threshold": 1e-4, "threshold_mode": "rel", "cooldown": 0, "min_lr": 0}. Relative paths resolve
+// against the spec's folder.
 // Checkpoints hold the state of `optimizer` (the run's).
 std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer);
 

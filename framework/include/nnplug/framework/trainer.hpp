@@ -119,6 +119,9 @@ class Trainer {
   Model& model_;
   std::shared_ptr<Loss> loss_fn_;
   std::shared_ptr<Optimizer> optimizer_;
+  // The optimizer's learning rate when the trainer was made: what a schedule scales at every step, in every fit()
+  // (the optimizer's own holds the last step's).
+  double base_lr_ = 0.0;
   SampleValues host_x_;
   bool gathered_in_place_ = false;
   std::vector<float> host_target_;
