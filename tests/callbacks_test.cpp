@@ -244,6 +244,49 @@ TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
   }
 }
 
+// The callbacks' state carries over too: the plateau's reduced rate, the moving average of the weights, early
+// stopping's best weights and patience spent. A run resumed from epoch 2 trains epochs 3 and 4 at the rates of the
+// uninterrupted one and ends with its weights, bit for bit; restored without that state, it would not.
+TEST_F(Callbacks, AResumedRunGoesOnWithItsCallbacksState) {
+  const auto spec = [&] {
+    Spec s = xor_spec(dir_, R"([{"type": "early_stopping", "patience": 3}, {"type": "ema", "decay": 0.9},
+                                {"type": "reduce_lr_on_plateau", "monitor": "loss", "patience": 0, "threshold": 1e9, "threshold_mode": "abs"},
+                                {"type": "checkpoint", "path": "ckpt-{epoch}.safetensors"}, {"type": "checkpoint", "path": "best.safetensors",
+                                 "best_only": true}])");
+    s.set("training.epochs=4");
+    return s;
+  };
+  const auto weights = [](const Model& m) {
+    std::vector<std::vector<double>> w;
+    for (Parameter* p : m.parameters(false)) w.push_back(to_host<double>(p->value));
+    return w;
+  };
+  auto straight = build_experiment(spec(), registry());
+  straight.fit.progress = false;
+  const auto whole = Trainer(*straight.model, straight.loss, straight.optimizer).fit(straight.train, &straight.validation, straight.fit);
+  ASSERT_EQ(whole.size(), 4u);
+  EXPECT_NEAR(whole[3].learning_rate, 0.1 * 0.01, 1e-15);  // cut after epochs 2 and 3
+
+  for (const bool with_state : {true, false}) {
+    auto resumed = build_experiment(spec(), registry());
+    resumed.fit.progress = false;
+    Trainer trainer(*resumed.model, resumed.loss, resumed.optimizer);
+    resumed.fit.initial_epoch = restore_checkpoint(dir_ / "ckpt-2.safetensors", spec(), *resumed.model, *resumed.optimizer,
+                                                   with_state ? resumed.fit.callbacks : std::vector<std::shared_ptr<Callback>>{})
+                                    .epoch;
+    const auto rest = trainer.fit(resumed.train, &resumed.validation, resumed.fit);
+    ASSERT_EQ(rest.size(), 2u);
+    if (with_state) {
+      EXPECT_EQ(rest[0].learning_rate, whole[2].learning_rate);
+      EXPECT_EQ(rest[1].learning_rate, whole[3].learning_rate);
+      EXPECT_EQ(weights(*resumed.model), weights(*straight.model));
+    } else {
+      EXPECT_NE(rest[1].learning_rate, whole[3].learning_rate);
+      EXPECT_NE(weights(*resumed.model), weights(*straight.model));
+    }
+  }
+}
+
 TEST_F(Callbacks, ACheckpointWhoseCountsAreNotWholeNumbersIsRefused) {
   auto ex = build_experiment(xor_spec(dir_, R"([{"type": "checkpoint", "path": "c.safetensors"}])"), registry());
   ex.fit.progress = false;
@@ -265,6 +308,37 @@ TEST_F(Callbacks, ACheckpointWhoseCountsAreNotWholeNumbersIsRefused) {
     }
     file.metadata[key] = original;
     write_safetensors(path, file);
+  }
+}
+
+// A callback state of the wrong shape or type is named, never trusted.
+TEST_F(Callbacks, ADamagedCallbackStateIsRefusedNamingTheCallback) {
+  const char* callbacks = R"([{"type": "ema", "decay": 0.9}, {"type": "checkpoint", "path": "c.safetensors"}])";
+  auto ex = build_experiment(xor_spec(dir_, callbacks), registry());
+  ex.fit.progress = false;
+  ex.fit.epochs = 1;
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.validation, ex.fit);
+  const auto path = dir_ / "c.safetensors";
+  const SafetensorsFile saved = read_safetensors(path);
+  for (const auto& [metadata, fragment] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"kind": "ema"})", "damaged metadata: nnplug.callbacks is [{\"kind\":\"ema\"},"},
+           {R"({"kind": "ema", "values": {}, "weights": 5})", "holds 3 model tensors, the model has 4 parameters"},
+           {R"({"kind": "ema", "values": {}, "weights": 4, "renamed": true})",
+            "the state of callback 0 (ema) needs tensor 'callbacks.0.3' of float64 values, which is missing"},
+           {R"({"kind": "checkpoint", "values": {"have_best": "yes", "best": 1}, "weights": 0})",
+            "damaged metadata: nnplug.callbacks[1] (checkpoint): [json.exception.type_error.302]"}}) {
+    SafetensorsFile file = saved;
+    for (auto& t : file.tensors)  // the EMA's average of the last parameter stored under another name
+      if (metadata.find("renamed") != std::string::npos && t.name == "callbacks.0.3") t.name = "callbacks.0.9";
+    auto entries = Params::Json::parse(file.metadata["nnplug.callbacks"]);
+    const auto entry = Params::Json::parse(metadata);
+    entries[entry["kind"] == "ema" ? 0 : 1] = entry;
+    file.metadata["nnplug.callbacks"] = entries.dump();
+    write_safetensors(path, file);
+    auto fresh = build_experiment(xor_spec(dir_, callbacks), registry());
+    const std::string error = error_of([&] { restore_checkpoint(path, xor_spec(dir_, callbacks), *fresh.model, *fresh.optimizer, fresh.fit.callbacks); });
+    EXPECT_NE(error.find(fragment), std::string::npos) << error;
+    EXPECT_EQ(error.rfind(path.string(), 0), 0u) << error;
   }
 }
 

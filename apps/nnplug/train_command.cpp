@@ -82,7 +82,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     ex.fit.callbacks.push_back(std::make_shared<TrainingMonitor>(args.run_dir / "monitor.jsonl"));
   }
   if (!args.resume.empty()) {
-    const RestoredCheckpoint restored = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer);
+    const RestoredCheckpoint restored = restore_checkpoint(args.resume, spec, *ex.model, *ex.optimizer, ex.fit.callbacks);
     ex.fit.initial_epoch = restored.epoch;
     if (lead) fmt::print("resumed from {} after epoch {}\n", args.resume.c_str(), ex.fit.initial_epoch);
     if (lead && ex.fit.initial_epoch >= ex.fit.epochs)

@@ -9,6 +9,7 @@
 
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/scores_json.hpp"
 #include "nnplug/framework/trainer.hpp"
 #include "nnplug/framework/training_monitor.hpp"
 
@@ -40,6 +41,19 @@ void check_validation(const std::string& owner, const std::string& monitor, bool
   if (monitor.starts_with("val_") && !has_validation)
     throw InvalidArgument(fmt::format("{} monitors {} but this run has no validation set ({})", owner, monitor, kGiveValidation));
 }
+
+// Kept weights must be one vector per parameter of `params`, each of its size.
+void check_kept_weights(const std::vector<std::vector<double>>& weights, const std::vector<Parameter*>& params) {
+  if (weights.size() != params.size())
+    throw InvalidArgument(fmt::format("it keeps {} weight tensors, the model has {} parameters", weights.size(), params.size()));
+  for (std::size_t i = 0; i < params.size(); ++i)
+    if (static_cast<std::int64_t>(weights[i].size()) != params[i]->value.numel())
+      throw InvalidArgument(fmt::format("its weight tensor {} holds {} values, parameter {} has {}", i, weights[i].size(), params[i]->name,
+                                        params[i]->value.numel()));
+}
+
+// Best values start at infinity (nothing seen yet), which JSON cannot hold: they travel as null (finite_or_null).
+double number_or(const nlohmann::json& v, double otherwise) { return v.is_null() ? otherwise : v.get<double>(); }
 
 }  // namespace
 
@@ -76,6 +90,20 @@ bool EarlyStopping::on_epoch_end(const EpochRecord& record, Model& model) {
   return ++wait_ < patience_;
 }
 
+std::string EarlyStopping::state_kind() const { return "early_stopping"; }
+
+CallbackState EarlyStopping::state() const {
+  return {state_kind(), {{"best", finite_or_null(best_)}, {"best_epoch", best_epoch_}, {"wait", wait_}}, best_weights_};
+}
+
+void EarlyStopping::restore_state(const CallbackState& state, Model& model) {
+  best_ = number_or(state.values.at("best"), 0.0);
+  best_epoch_ = state.values.at("best_epoch").get<int>();
+  wait_ = state.values.at("wait").get<int>();
+  if (!state.weights.empty()) check_kept_weights(state.weights, model.parameters(false));
+  best_weights_ = state.weights;
+}
+
 void EarlyStopping::on_train_end(Model& model) {
   if (!restore_best_ || best_weights_.empty()) return;
   const auto params = model.parameters(false);
@@ -94,18 +122,32 @@ void ModelCheckpoint::check(bool has_validation) const {
 
 void ModelCheckpoint::on_train_begin(Model&, const Dataset&) { require_writable_destination(path_, "the checkpoint"); }
 
-bool ModelCheckpoint::on_epoch_end(const EpochRecord& record, Model& model) {
+void ModelCheckpoint::keep_states_of(const std::vector<std::shared_ptr<Callback>>& callbacks) {
+  kept_.assign(callbacks.begin(), callbacks.end());
+}
+
+std::string ModelCheckpoint::state_kind() const { return "checkpoint"; }
+
+CallbackState ModelCheckpoint::state() const { return {state_kind(), {{"have_best", have_best_}, {"best", best_}}, {}}; }
+
+void ModelCheckpoint::restore_state(const CallbackState& state, Model&) {
+  have_best_ = state.values.at("have_best").get<bool>();
+  best_ = state.values.at("best").get<double>();
+}
+
+void ModelCheckpoint::after_epoch(const EpochRecord& record, Model& model) {
   if (best_only_) {
     const double value = monitored_value(record, monitor_);
-    if (have_best_ && !improves(value, best_, 0.0, minimizes(monitor_))) return true;
+    if (have_best_ && !improves(value, best_, 0.0, minimizes(monitor_))) return;
     have_best_ = true;
     best_ = value;
   }
   std::string path = path_.string();
   if (const auto at = path.find("{epoch}"); at != std::string::npos) path.replace(at, 7, fmt::format("{}", record.epoch));
-  const TrainingState state{optimizer_.get(), record.epoch};
+  TrainingState state{optimizer_.get(), record.epoch, {}};
+  for (const auto& weak : kept_)
+    if (const auto callback = weak.lock(); callback && !callback->state_kind().empty()) state.callbacks.push_back(callback->state());
   save_model(path, spec_, model, registry_, optimizer_ ? &state : nullptr);
-  return true;
 }
 
 ReduceLrOnPlateau::ReduceLrOnPlateau(Settings settings)
@@ -140,6 +182,22 @@ bool ReduceLrOnPlateau::on_epoch_end(const EpochRecord& record, Model& model) {
     bad_epochs_ = 0;
   }
   return true;
+}
+
+std::string ReduceLrOnPlateau::state_kind() const { return "reduce_lr_on_plateau"; }
+
+CallbackState ReduceLrOnPlateau::state() const {
+  return {state_kind(),
+          {{"best", finite_or_null(best_)}, {"scale", scale_}, {"bad_epochs", bad_epochs_}, {"cooldown_left", cooldown_left_}},
+          {}};
+}
+
+void ReduceLrOnPlateau::restore_state(const CallbackState& state, Model&) {
+  best_ = number_or(state.values.at("best"), best_);
+  scale_ = state.values.at("scale").get<double>();
+  if (!(scale_ > 0.0 && scale_ <= 1.0)) throw InvalidArgument(fmt::format("scale {} is not in (0, 1]", scale_));
+  bad_epochs_ = state.values.at("bad_epochs").get<int>();
+  cooldown_left_ = state.values.at("cooldown_left").get<int>();
 }
 
 double ReduceLrOnPlateau::adjust_learning_rate(double lr) const {
@@ -189,6 +247,25 @@ bool WeightAverage::on_batch_end(const BatchRecord&, Model& model) {
   return true;
 }
 
+std::string WeightAverage::state_kind() const { return "ema"; }
+
+CallbackState WeightAverage::state() const {
+  CallbackState out{state_kind(), nlohmann::json::object(), {}};
+  for (const Tensor& t : average_) out.weights.push_back(to_host<double>(t));
+  return out;
+}
+
+void WeightAverage::restore_state(const CallbackState& state, Model& model) {
+  const auto params = model.parameters(true);
+  average_.clear();
+  if (state.weights.empty()) return;  // saved before the first step
+  check_kept_weights(state.weights, params);
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    average_.push_back(model.backend().empty(params[i]->value.shape(), params[i]->value.dtype()));
+    from_host(average_.back(), state.weights[i]);
+  }
+}
+
 void WeightAverage::on_train_end(Model& model) {
   const auto params = model.parameters(true);
   for (std::size_t i = 0; i < average_.size() && i < params.size(); ++i) model.backend().run(op::Copy{average_[i], params[i]->value});
@@ -233,6 +310,8 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
     }
     p.check_unused();
   }
+  for (const auto& c : out)
+    if (const auto checkpoint = std::dynamic_pointer_cast<ModelCheckpoint>(c); checkpoint) checkpoint->keep_states_of(out);
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "nnplug/framework/model_file.hpp"
 
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -75,6 +76,36 @@ void load_parameters(const SafetensorsFile& file, const ModelMetadata& metadata,
   }
 }
 
+// The callbacks' kept state, in order, into those of `callbacks` that keep state (see restore_checkpoint).
+void restore_callbacks(const SafetensorsFile& file, const CheckpointMetadata& checkpoint, const std::string& where, Model& model,
+                       const std::vector<std::shared_ptr<Callback>>& callbacks) {
+  std::size_t next = 0;
+  for (const auto& callback : callbacks) {
+    const std::string kind = callback->state_kind();
+    if (kind.empty()) continue;
+    const std::size_t entry = next++;
+    if (entry >= checkpoint.callbacks.size() || checkpoint.callbacks[entry].kind != kind) continue;
+    CallbackState kept{kind, checkpoint.callbacks[entry].values, {}};
+    for (std::size_t k = 0; k < checkpoint.callbacks[entry].weights; ++k) {
+      const std::string name = fmt::format("callbacks.{}.{}", entry, k);
+      const StoredTensor* t = file.find(name);
+      if (!t || t->dtype != DType::Float64 || !t->foreign_dtype.empty() || t->shape.rank() != 1)
+        throw IoError(fmt::format("{}the state of callback {} ({}) needs tensor '{}' of float64 values, which {}", where, entry, kind, name,
+                                  t ? "has another dtype or shape" : "is missing"));
+      kept.weights.emplace_back(static_cast<std::size_t>(t->shape[0]));
+      std::memcpy(kept.weights.back().data(), t->bytes.data(), t->bytes.size());
+    }
+    const auto damaged = [&](const char* what) { return IoError(fmt::format("{}damaged metadata: nnplug.callbacks[{}] ({}): {}", where, entry, kind, what)); };
+    try {
+      callback->restore_state(kept, model);
+    } catch (const InvalidArgument& e) {
+      throw damaged(e.what());
+    } catch (const Json::exception& e) {  // a value of the wrong type
+      throw damaged(e.what());
+    }
+  }
+}
+
 // Where a relative path in the spec resolves from, for whoever loads the model from another folder.
 std::filesystem::path absolute_or_as_is(const std::filesystem::path& path) {
   std::error_code ec;
@@ -133,6 +164,18 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
     file.metadata["nnplug.optimizer"] = training->optimizer->type();
     file.metadata["nnplug.optimizer_steps"] = fmt::format("{}", training->optimizer->step_count());
     file.metadata["nnplug.epoch"] = fmt::format("{}", training->epoch);
+    Json kept = Json::array();
+    for (std::size_t i = 0; i < training->callbacks.size(); ++i) {
+      const CallbackState& c = training->callbacks[i];
+      kept.push_back({{"kind", c.kind}, {"values", c.values}, {"weights", c.weights.size()}});
+      for (std::size_t k = 0; k < c.weights.size(); ++k) {
+        StoredTensor t{fmt::format("callbacks.{}.{}", i, k), DType::Float64, Shape{static_cast<std::int64_t>(c.weights[k].size())},
+                       std::vector<unsigned char>(c.weights[k].size() * sizeof(double))};
+        std::memcpy(t.bytes.data(), c.weights[k].data(), t.bytes.size());
+        file.tensors.push_back(std::move(t));
+      }
+    }
+    file.metadata["nnplug.callbacks"] = kept.dump();
   }
   write_safetensors(path, file);
 }
@@ -172,13 +215,14 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
     throw IoError(fmt::format("{}damaged metadata: nnplug.target_scaling standardizes {} targets, the model outputs {} values per sample", where,
                               metadata.target_scaling.width(), out.model->output_shape().numel()));
   out.model->set_target_scaling(metadata.target_scaling);
-  std::size_t optimizer_tensors = 0;  // a checkpoint also holds the optimizer's state
-  for (const auto& t : file.tensors) optimizer_tensors += t.name.starts_with("optimizer.");
-  load_parameters(file, metadata, *out.model, where, optimizer_tensors);
+  std::size_t training_tensors = 0;  // a checkpoint also holds the optimizer's and the callbacks' state
+  for (const auto& t : file.tensors) training_tensors += t.name.starts_with("optimizer.") || t.name.starts_with("callbacks.");
+  load_parameters(file, metadata, *out.model, where, training_tensors);
   return out;
 }
 
-RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer) {
+RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer,
+                                      const std::vector<std::shared_ptr<Callback>>& callbacks) {
   const std::string where = fmt::format("{}: ", path.string());
   const SafetensorsFile file = read_safetensors(path);
   const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
@@ -190,13 +234,16 @@ RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const S
     throw IoError(fmt::format("{}holds the state of optimizer {}, {} uses {}", where, Params::shortened(checkpoint.optimizer), spec.where(),
                               optimizer.type()));
   const auto state = optimizer.state();
-  load_parameters(file, metadata, model, where, state.size());
+  std::size_t callback_tensors = 0;
+  for (const auto& c : checkpoint.callbacks) callback_tensors += c.weights;
+  load_parameters(file, metadata, model, where, state.size() + callback_tensors);
   for (const auto& [name, value] : state) {
     const StoredTensor* t = file.find(fmt::format("optimizer.{}", name));
     if (!t) throw IoError(fmt::format("{}optimizer state 'optimizer.{}' is missing", where, name));
     load_tensor(*t, value, where);
   }
   optimizer.set_step_count(checkpoint.optimizer_steps);
+  restore_callbacks(file, checkpoint, where, model, callbacks);
   return {checkpoint.epoch, saved_precision(metadata.spec)};
 }
 

@@ -117,6 +117,17 @@ CheckpointMetadata read_checkpoint_metadata(const std::map<std::string, std::str
   out.optimizer = field("nnplug.optimizer");
   out.optimizer_steps = count(field("nnplug.optimizer_steps"), file, "nnplug.optimizer_steps", std::int64_t{1} << 62);
   out.epoch = static_cast<int>(count(field("nnplug.epoch"), file, "nnplug.epoch", 1000000));
+  const auto callbacks = metadata.find("nnplug.callbacks");
+  if (callbacks == metadata.end()) return out;  // written before callbacks kept state
+  const Json list = parsed(callbacks->second, file, "nnplug.callbacks");
+  const char* expected = "a list of {\"kind\": NAME, \"values\": ..., \"weights\": COUNT}";
+  if (!list.is_array()) throw damaged(file, "nnplug.callbacks", Params::shown(list), expected);
+  for (const auto& entry : list) {
+    if (!entry.is_object() || !entry.contains("kind") || !entry["kind"].is_string() || !entry.contains("values") || !entry.contains("weights") ||
+        !entry["weights"].is_number_unsigned() || entry["weights"].get<std::uint64_t>() > 1000000)
+      throw damaged(file, "nnplug.callbacks", Params::shown(list), expected);
+    out.callbacks.push_back({entry["kind"].get<std::string>(), entry["values"], entry["weights"].get<std::size_t>()});
+  }
   return out;
 }
 

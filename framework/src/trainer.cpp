@@ -369,6 +369,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (on_epoch) on_epoch(record);
     bool go_on = true;
     for (const auto& c : callbacks) go_on = c->on_epoch_end(record, model_) && go_on;
+    for (const auto& c : callbacks) c->after_epoch(record, model_);
     if (!go_on) break;
   }
   for (const auto& c : callbacks) c->on_train_end(model_);

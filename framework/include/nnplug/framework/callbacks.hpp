@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "nnplug/framework/callback_state.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/model.hpp"
 #include "nnplug/framework/spec.hpp"
@@ -36,6 +37,9 @@ class Callback {
   virtual bool on_batch_end(const BatchRecord& record, Model& model) { (void)record, (void)model; return true; }
   // After each epoch; returns false to stop training.
   virtual bool on_epoch_end(const EpochRecord& record, Model& model) { (void)record, (void)model; return true; }
+  // After every callback's on_epoch_end of the epoch, whether or not one stopped training: where a checkpoint is
+  // written, so that it holds the state every callback reached in the epoch.
+  virtual void after_epoch(const EpochRecord& record, Model& model) { (void)record, (void)model; }
   virtual void on_train_end(Model& model) { (void)model; }
   // Before training: throws InvalidArgument when it needs a validation set the run does not have.
   virtual void check(bool has_validation) const { (void)has_validation; }
@@ -45,6 +49,12 @@ class Callback {
   // The learning rate of the next step, from what the optimizer's lr and the schedule give: the same, unless the
   // callback lowers it (ReduceLrOnPlateau).
   virtual double adjust_learning_rate(double lr) const { return lr; }
+  // What a checkpoint keeps of it (callback_state.hpp), and puts back into a fresh one of the same settings before
+  // a resumed run: state_kind() names it (empty: nothing is kept). restore_state throws InvalidArgument for values
+  // it cannot take.
+  virtual std::string state_kind() const { return ""; }
+  virtual CallbackState state() const { return {}; }
+  virtual void restore_state(const CallbackState& state, Model& model) { (void)state, (void)model; }
 };
 
 // The value of "loss", "accuracy" or "mae" (the record's score: score_name), or of one of them after "val_", in a
@@ -60,6 +70,9 @@ class EarlyStopping final : public Callback {
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
   void on_train_end(Model& model) override;
   void check(bool has_validation) const override;
+  std::string state_kind() const override;
+  CallbackState state() const override;
+  void restore_state(const CallbackState& state, Model& model) override;
   int best_epoch() const { return best_epoch_; }
 
  private:
@@ -73,17 +86,24 @@ class EarlyStopping final : public Callback {
 
 // Saves the model (save_model: safetensors with spec and plugins) after every epoch, or only when `monitor`
 // improves with best_only. "{epoch}" in the path is replaced by the epoch number. With an optimizer the file is
-// a checkpoint that `nnplug train --resume` continues from.
+// a checkpoint that `nnplug train --resume` continues from, holding the state of the run's callbacks
+// (keep_states_of) as they ended the epoch.
 class ModelCheckpoint final : public Callback {
  public:
   ModelCheckpoint(std::filesystem::path path, const Spec& spec, const Registry& registry, bool best_only, std::string monitor,
                   std::shared_ptr<Optimizer> optimizer = nullptr);
   bool writes_only_files() const override { return true; }
   void on_train_begin(Model& model, const Dataset& train) override;  // refuses a path it could not write
-  bool on_epoch_end(const EpochRecord& record, Model& model) override;
+  void after_epoch(const EpochRecord& record, Model& model) override;
   void check(bool has_validation) const override;
+  std::string state_kind() const override;
+  CallbackState state() const override;
+  void restore_state(const CallbackState& state, Model& model) override;
+  // The callbacks whose state its checkpoints keep, in the run's order (itself among them).
+  void keep_states_of(const std::vector<std::shared_ptr<Callback>>& callbacks);
 
  private:
+  std::vector<std::weak_ptr<const Callback>> kept_;  // weak: the list holds this checkpoint too
   std::filesystem::path path_;
   Spec spec_;
   const Registry& registry_;
@@ -130,6 +150,9 @@ class ReduceLrOnPlateau final : public Callback {
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
   void check(bool has_validation) const override;
   double adjust_learning_rate(double lr) const override;
+  std::string state_kind() const override;
+  CallbackState state() const override;
+  void restore_state(const CallbackState& state, Model& model) override;
 
  private:
   bool improves(double value) const;
@@ -149,6 +172,9 @@ class WeightAverage final : public Callback {
   explicit WeightAverage(double decay);
   bool on_batch_end(const BatchRecord& record, Model& model) override;
   void on_train_end(Model& model) override;
+  std::string state_kind() const override;
+  CallbackState state() const override;
+  void restore_state(const CallbackState& state, Model& model) override;
 
  private:
   double decay_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "nnplug/framework/callbacks.hpp"
 #include "nnplug/framework/model.hpp"
 #include "nnplug/framework/model_metadata.hpp"
 #include "nnplug/framework/spec.hpp"
@@ -21,10 +22,12 @@ namespace nnplug {
 std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& registry);
 
 // What a checkpoint adds to a saved model so that training resumes exactly where it stopped: the optimizer's
-// state tensors (as "optimizer.<name>") and step count, and the number of epochs completed.
+// state tensors (as "optimizer.<name>") and step count, the number of epochs completed, and what the run's
+// callbacks keep (their weights as float64 tensors "callbacks.<entry>.<n>").
 struct TrainingState {
   Optimizer* optimizer = nullptr;
   int epoch = 0;
+  std::vector<CallbackState> callbacks;
 };
 
 // Throws IoError naming the file when it cannot be written (the old file, if any, is left as it was), and
@@ -38,9 +41,12 @@ struct RestoredCheckpoint {
   std::string precision;  // what the run that wrote it computed in (precision.hpp); a run may go on in another
 };
 // Puts a checkpoint's weights, layer counters and optimizer state into `model` (built from `spec`) and
-// `optimizer` (attached to the model's parameters). Throws IoError when the checkpoint was written for other layers
-// or another optimizer, or is not a checkpoint.
-RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer);
+// `optimizer` (attached to the model's parameters), and the callbacks' state it kept into `callbacks`: the n-th
+// of them that keeps state takes the n-th state kept, when it is of the same kind (a callback added since starts
+// afresh). Throws IoError when the checkpoint was written for other layers or another optimizer, is not a
+// checkpoint, or holds a callback state that does not fit.
+RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const Spec& spec, Model& model, Optimizer& optimizer,
+                                      const std::vector<std::shared_ptr<Callback>>& callbacks = {});
 
 // Initial weights from a safetensors file written by another framework (PyTorch: a state_dict saved with
 // safetensors.torch.save_file). Each parameter and buffer is looked up by its nnplug name (Model::parameter_name:

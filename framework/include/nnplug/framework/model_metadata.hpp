@@ -35,11 +35,19 @@ struct ModelMetadata {
 // expected ...", where FILE is `file`.
 ModelMetadata read_model_metadata(const std::map<std::string, std::string>& metadata, const std::string& file);
 
-// What a checkpoint adds: the optimizer that wrote its state, its step count and the epochs completed.
+// What a checkpoint adds: the optimizer that wrote its state, its step count, the epochs completed, and the state of
+// the run's callbacks (nnplug.callbacks, optional: [{"kind": ..., "values": ..., "weights": N}]; the weights are
+// tensors "callbacks.<entry>.<n>", which the caller reads).
 struct CheckpointMetadata {
   std::string optimizer;
   std::int64_t optimizer_steps = 0;
   int epoch = 0;
+  struct Callback {
+    std::string kind;
+    Params::Json values;
+    std::size_t weights = 0;
+  };
+  std::vector<Callback> callbacks;
 };
 CheckpointMetadata read_checkpoint_metadata(const std::map<std::string, std::string>& metadata, const std::string& file);
 
