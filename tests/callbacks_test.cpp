@@ -245,14 +245,15 @@ TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
 }
 
 // The callbacks' state carries over too: the plateau's reduced rate, the moving average of the weights, early
-// stopping's best weights and patience spent. A run resumed from epoch 2 trains epochs 3 and 4 at the rates of the
-// uninterrupted one and ends with its weights, bit for bit; restored without that state, it would not.
+// stopping's best weights and patience spent, the history's lines. A run resumed from epoch 2 trains epochs 3 and 4
+// at the rates of the uninterrupted one and ends with its weights, bit for bit, and its history file holds epochs
+// 1 and 2 as the uninterrupted run wrote them; restored without that state, it would not.
 TEST_F(Callbacks, AResumedRunGoesOnWithItsCallbacksState) {
   const auto spec = [&] {
     Spec s = xor_spec(dir_, R"([{"type": "early_stopping", "patience": 3}, {"type": "ema", "decay": 0.9},
                                 {"type": "reduce_lr_on_plateau", "monitor": "loss", "patience": 0, "threshold": 1e9, "threshold_mode": "abs"},
                                 {"type": "checkpoint", "path": "ckpt-{epoch}.safetensors"}, {"type": "checkpoint", "path": "best.safetensors",
-                                 "best_only": true}])");
+                                 "best_only": true}, {"type": "history", "path": "h.csv"}])");
     s.set("training.epochs=4");
     return s;
   };
@@ -266,6 +267,14 @@ TEST_F(Callbacks, AResumedRunGoesOnWithItsCallbacksState) {
   const auto whole = Trainer(*straight.model, straight.loss, straight.optimizer).fit(straight.train, &straight.validation, straight.fit);
   ASSERT_EQ(whole.size(), 4u);
   EXPECT_NEAR(whole[3].learning_rate, 0.1 * 0.01, 1e-15);  // cut after epochs 2 and 3
+  const auto history_lines = [&] {
+    std::vector<std::string> lines;
+    std::ifstream in(dir_ / "h.csv");
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+  const auto straight_history = history_lines();
+  ASSERT_EQ(straight_history.size(), 5u);
 
   for (const bool with_state : {true, false}) {
     auto resumed = build_experiment(spec(), registry());
@@ -280,6 +289,10 @@ TEST_F(Callbacks, AResumedRunGoesOnWithItsCallbacksState) {
       EXPECT_EQ(rest[0].learning_rate, whole[2].learning_rate);
       EXPECT_EQ(rest[1].learning_rate, whole[3].learning_rate);
       EXPECT_EQ(weights(*resumed.model), weights(*straight.model));
+      const auto resumed_history = history_lines();
+      ASSERT_EQ(resumed_history.size(), 5u);
+      EXPECT_EQ(std::vector<std::string>(resumed_history.begin(), resumed_history.begin() + 3),
+                std::vector<std::string>(straight_history.begin(), straight_history.begin() + 3));
     } else {
       EXPECT_NE(rest[1].learning_rate, whole[3].learning_rate);
       EXPECT_NE(weights(*resumed.model), weights(*straight.model));

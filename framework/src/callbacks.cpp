@@ -229,6 +229,12 @@ bool HistoryWriter::on_epoch_end(const EpochRecord& r, Model&) {
   return true;
 }
 
+std::string HistoryWriter::state_kind() const { return "history"; }
+
+CallbackState HistoryWriter::state() const { return {state_kind(), {{"lines", lines_}}, {}}; }
+
+void HistoryWriter::restore_state(const CallbackState& state, Model&) { lines_ = state.values.at("lines").get<std::vector<std::string>>(); }
+
 WeightAverage::WeightAverage(double decay) : decay_(decay) {
   if (!(decay >= 0.0 && decay < 1.0)) throw InvalidArgument(fmt::format("ema: decay must be in [0, 1), got {}", decay));
 }

@@ -1,7 +1,7 @@
 #pragma once
 // What a checkpoint keeps of a callback, so that a run resumed from it goes on as the uninterrupted run would:
 // early stopping's best value, patience spent and best weights, the best value a best-only checkpoint compares
-// with, the moving average of the weights, the plateau's reduced rate.
+// with, the moving average of the weights, the plateau's reduced rate, the history's lines.
 #include <string>
 #include <vector>
 

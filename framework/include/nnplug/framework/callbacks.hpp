@@ -116,13 +116,17 @@ class ModelCheckpoint final : public Callback {
 
 // Writes the history after every epoch: CSV (epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds, with
 // mae for accuracy when the targets are values) or, for a
-// path ending in .jsonl, one JSON object per line. The file is replaced whole each time (temporary + rename).
+// path ending in .jsonl, one JSON object per line. The file is replaced whole each time (temporary + rename); a
+// checkpoint keeps its lines, so that a resumed run's history starts with the epochs before it.
 class HistoryWriter final : public Callback {
  public:
   bool writes_only_files() const override { return true; }
   explicit HistoryWriter(std::filesystem::path path);
   void on_train_begin(Model& model, const Dataset& train) override;  // refuses a path it could not write
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
+  std::string state_kind() const override;
+  CallbackState state() const override;
+  void restore_state(const CallbackState& state, Model& model) override;
 
  private:
   std::filesystem::path path_;
