@@ -24,8 +24,8 @@ int cross_validate_on(const CrossValidateArgs& args, Registry& registry, const S
   Overrides overrides;
   overrides.backend = args.backend;
   overrides.epochs = args.epochs;
-  if (lead && !args.json.empty()) require_writable_destination(args.json, "the cross-validation results");  // before the folds' work
   if (lead) {
+    if (!args.json.empty()) require_writable_destination(args.json, "the cross-validation results");  // before the folds' work
     fmt::print("{}-fold cross-validation of {}: each fold scored by a model trained on the others{}\n", args.folds, args.spec.string(),
                distributed ? fmt::format("; the folds shared out over {} ranks ({})", communicator.size(), communicator.name()) : "");
     std::fflush(stdout);

@@ -65,8 +65,8 @@ int search_on(const SearchArgs& args, Registry& registry, const Spec& spec, Comm
   if (args.top) settings.top = *args.top;
   Overrides overrides;
   overrides.backend = args.backend;
-  if (lead && !args.csv.empty()) require_writable_destination(args.csv, "the search results");  // before the trials' work
   if (lead) {
+    if (!args.csv.empty()) require_writable_destination(args.csv, "the search results");  // before the trials' work
     fmt::print("random search: {} round{} of {} trials of {} epochs, scored on validation data{}\n", settings.rounds,
                settings.rounds == 1 ? "" : "s", settings.trials, settings.epochs,
                communicator.size() > 1 ? fmt::format("; each round's trials shared out over {} ranks ({})", communicator.size(), communicator.name()) : "");
