@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `mpirun -np 2 nnplug cross-validate` and `mpirun -np 2 nnplug search`: the ranks share out the folds and the
 # trials, and rank 0 alone prints what one process prints (each fold's and trial's scores the same, to the digit),
-# once. Ranks started differently are refused, and a rank that throws ends the other. Skips (77) without MPI.
+# once. Ranks started differently or reading other data are refused, and a rank that throws ends the other. Skips
+# (77) without MPI.
 set -u
 nnplug=$1 plugin_dir=$2 examples=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -58,4 +59,11 @@ expect_exit "a rank that throws" nonzero $?
 check "a rank that throws is named" "stopping all 2 ranks: rank 1 of 2: error: " "$out"
 check "with its cause" "without_data/data.csv" "$out"
 [ $((SECONDS - start)) -lt 60 ] || { echo "FAIL: a rank that throws took $((SECONDS - start)) s to end the run"; failures=$((failures + 1)); }
+# The same spec beside another CSV file for rank 1: its folds would not be rank 0's.
+mkdir "$work/other_data"
+sed 's/,1$/,2/' "$work/with_data/data.csv" > "$work/other_data/data.csv"
+cp "$work/with_data/cv.json" "$work/other_data/cv.json"
+out=$(mpi -np 1 "$nnplug" cross-validate "$work/with_data/cv.json" : -np 1 "$nnplug" cross-validate "$work/other_data/cv.json" 2>&1)
+expect_exit "ranks that read other data" nonzero $?
+check "are refused" "the data (training, validation and test sets): rank 1 does not match rank 0; every rank must read the same files" "$out"
 finish

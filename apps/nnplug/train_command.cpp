@@ -21,16 +21,6 @@ namespace nnplug::cli {
 
 namespace {
 
-std::string data_fingerprint(const Experiment& ex) {
-  std::string out;
-  for (const Dataset* d : {&ex.train, &ex.validation, &ex.test}) {
-    d->x.for_each_block([&](const void* data, std::size_t bytes) { out += fmt::format("{}/", fingerprint(data, bytes)); });
-    out += fmt::format("{}/{} ", fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t)),
-                       fingerprint(d->targets.data(), d->targets.size() * sizeof(float)));
-  }
-  return out;
-}
-
 int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const std::shared_ptr<Communicator>& shared) {
   Communicator& communicator = *shared;
   const bool lead = communicator.rank() == 0;
@@ -45,9 +35,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
   if (args.batch_size) overrides.batch_size = *args.batch_size;
   if (args.limit_train) overrides.limit_train = *args.limit_train;
   Experiment ex = build_experiment(spec, registry, overrides);
-  if (distributed)
-    require_same_on_every_rank(communicator, "the data (training, validation and test sets)", data_fingerprint(ex),
-                               "every rank must read the same files");
+  if (distributed) require_same_data_on_every_rank(communicator, {&ex.train, &ex.validation, &ex.test});
   ex.fit.progress = args.progress && lead;
   Trainer trainer(*ex.model, ex.loss, ex.optimizer);  // before the banner: the optimizer binds its plugin ops here
   if (lead && !args.save.empty()) require_writable_destination(args.save, "the model");  // now, not after the training

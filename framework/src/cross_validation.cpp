@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/scores_json.hpp"
 #include "nnplug/framework/spread_over_ranks.hpp"
@@ -59,6 +60,7 @@ Experiment pooled_data(const Spec& spec, const Overrides& overrides) {
 std::vector<FoldResult> cross_validate(const Spec& spec, const Registry& registry, std::int64_t folds, const Overrides& overrides,
                                        const std::function<void(const FoldResult&, const Experiment&)>& on_fold, Communicator* communicator) {
   const Experiment pooled = pooled_data(spec, overrides);
+  if (communicator && communicator->size() > 1) require_same_data_on_every_rank(*communicator, {&pooled.train, &pooled.test});
   const auto seed = static_cast<std::uint64_t>(spec.json.value("seed", 0));
   const auto indices = fold_indices(pooled.train, folds, seed ^ 0xf01dULL);
   Spec fold_spec = spec;

@@ -50,6 +50,16 @@ void require_same_on_every_rank(Communicator& communicator, const std::string& w
                                     differing.size() > 1 ? "do" : "does", hint.empty() ? "" : "; " + hint));
 }
 
+void require_same_data_on_every_rank(Communicator& communicator, std::initializer_list<const Dataset*> sets) {
+  std::string fingerprints;
+  for (const Dataset* d : sets) {
+    d->x.for_each_block([&](const void* data, std::size_t bytes) { fingerprints += fmt::format("{}/", fingerprint(data, bytes)); });
+    fingerprints += fmt::format("{}/{} ", fingerprint(d->labels.data(), d->labels.size() * sizeof(std::int32_t)),
+                                fingerprint(d->targets.data(), d->targets.size() * sizeof(float)));
+  }
+  require_same_on_every_rank(communicator, "the data (training, validation and test sets)", fingerprints, "every rank must read the same files");
+}
+
 void broadcast_parameters(Communicator& communicator, const Model& model) {
   for (Parameter* p : model.parameters(false)) communicator.broadcast(p->value, 0);
 }

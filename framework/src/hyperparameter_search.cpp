@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/scores_json.hpp"
 #include "nnplug/framework/spread_over_ranks.hpp"
 
@@ -112,6 +113,7 @@ std::vector<Trial> run_search(const Spec& spec, const Registry& registry, const 
   load_data(spec, data, static_cast<std::uint64_t>(spec.json.value("seed", 0)), overrides.limit_train);
   if (!data.validation.size())
     throw InvalidArgument(fmt::format("{}: a search scores trials on validation data only: set data.validation_split", spec.where()));
+  if (communicator && communicator->size() > 1) require_same_data_on_every_rank(*communicator, {&data.train, &data.validation, &data.test});
   Random random(settings.seed ^ 0x5ea4c4ULL);
   std::vector<Trial> all;
   for (int round = 1; round <= settings.rounds; ++round) {

@@ -1,12 +1,15 @@
 #pragma once
 // What data-parallel training needs beyond the gradient buckets (gradient_reducer.hpp): which samples of a global
-// batch a rank takes, sums of host values over the ranks (metrics), checks that the ranks agree, and rank 0's
-// weights for everyone.
+// batch a rank takes, sums of host values over the ranks (metrics), checks that the ranks agree (on their data too,
+// as search and cross-validation check before they share out their runs), and rank 0's weights for everyone.
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include <initializer_list>
+
 #include "nnplug/communicator.hpp"
+#include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/model.hpp"
 
 namespace nnplug {
@@ -28,6 +31,10 @@ std::uint64_t fingerprint(const void* data, std::size_t bytes, std::uint64_t see
 // Throws InvalidArgument naming `what` and the ranks whose `value` differs from rank 0's, then `hint`.
 void require_same_on_every_rank(Communicator& communicator, const std::string& what, const std::string& value,
                                 const std::string& hint = "");
+
+// Throws InvalidArgument naming the ranks whose data sets (samples, labels and targets, in order) differ from rank
+// 0's: every rank must have read the same files.
+void require_same_data_on_every_rank(Communicator& communicator, std::initializer_list<const Dataset*> sets);
 
 // Every parameter and buffer takes rank 0's value.
 void broadcast_parameters(Communicator& communicator, const Model& model);
