@@ -35,6 +35,27 @@ TEST(SanityChecks, TheLossAtChanceIsLnCForTheSoftmaxAndCMinusOneForTheSvm) {
   }
 }
 
+// The chapter's second check: an L2 penalty of strength λ on the first layer's weights adds ½ λ Σ w² (worked out here
+// from the initial weights) to the data loss at strength 1, ten times that at 10. Without a parameter penalty (none,
+// or only an activity's) the check does not apply.
+TEST(SanityChecks, TheLossRisesWithTheRegularizationStrength) {
+  Spec spec = blobs_spec(R"("softmax_cross_entropy")", R"({"type": "dense", "units": 4, "activation": "tanh", "weight_regularizer": {"type": "l2", "lambda": 0.1}}, )");
+  Experiment ex = build_experiment(spec, registry());
+  double half_sum_of_squares = 0;
+  for (const double w : to_host<double>(ex.model->parameters(false)[0]->value)) half_sum_of_squares += 0.5 * w * w;
+  const RegularizationCheck check = check_regularization(ex, 100);
+  ASSERT_TRUE(check.applies);
+  Trainer trainer(*ex.model, ex.loss, nullptr);
+  EXPECT_NEAR(check.losses[0], trainer.evaluate(ex.train.head(100), ex.fit.batch_size).loss, 1e-6);
+  EXPECT_NEAR(check.losses[1] - check.losses[0], 0.1 * half_sum_of_squares, 1e-5);
+  EXPECT_NEAR(check.losses[2] - check.losses[0], 1.0 * half_sum_of_squares, 1e-4);
+  EXPECT_TRUE(check.rises());
+  for (const char* hidden : {"", R"({"type": "dense", "units": 4, "activity_regularizer": {"type": "l2", "lambda": 0.1}}, )"}) {
+    Experiment plain = build_experiment(blobs_spec(R"("softmax_cross_entropy")", hidden), registry());
+    EXPECT_FALSE(check_regularization(plain).applies) << hidden;
+  }
+}
+
 TEST(SanityChecks, RegularizationIsTakenOutOfLayersBlocksAndTheOptimizer) {
   Spec spec = parse_spec(R"({"layers": [{"type": "dense", "units": 4, "weight_regularizer": {"type": "l2"}, "activation": "relu"},
                                         {"type": "block_a", "name": "b"}],

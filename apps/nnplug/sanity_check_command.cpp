@@ -1,6 +1,7 @@
 // nnplug sanity-check SPEC: the chapter's checks before learning (sanity_checks.hpp): the initial loss against the
-// loss at chance, then a tiny subset overfitted. Exits 1 when the subset cannot be fitted; an initial loss far from
-// chance is a warning, as the chapter makes it ("initialization may be broken").
+// loss at chance, the loss rising with the regularization strength, then a tiny subset overfitted. Exits 1 when the
+// subset cannot be fitted; the other two are warnings, as the chapter makes the first ("initialization may be
+// broken").
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -21,6 +22,16 @@ int sanity_check(const SanityCheckArgs& args, const std::vector<std::filesystem:
                                    : fmt::format("{:+.0f} % off; the chapter expects the loss at chance from small weights: check the "
                                                  "initialization and the inputs' scale",
                                                  100.0 * (initial.loss / initial.chance - 1.0)));
+
+  Experiment regularized = build_experiment(spec, registry, overrides);
+  const RegularizationCheck regularization = check_regularization(regularized);
+  if (!regularization.applies) {
+    fmt::print("regularization: the spec puts no penalty on a parameter (weight_decay acts in the optimizer's step, outside the loss)\n");
+  } else {
+    const auto [zero, one, ten] = regularization.losses;
+    fmt::print("regularization: the initial loss at 0, 1 and 10 times the spec's penalties {:.4f}, {:.4f}, {:.4f}: {}\n", zero, one, ten,
+               regularization.rises() ? "rises, as it should" : "does NOT rise: a regularizer adds nothing to the loss, or lowers it");
+  }
 
   const OverfitCheck overfit = check_overfit(spec, registry, ex, overrides, args.samples, args.max_epochs);
   const char* score = score_name(overfit.last.kind);

@@ -275,11 +275,11 @@ void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& g
   }
 }
 
-void Model::apply_penalties(const std::vector<Parameter*>* only) {
+void Model::apply_penalties(const std::vector<Parameter*>* only, double strength) {
   for (auto& entry : layers_)
     for (const auto& b : entry.bound)
       if (b.among(only) && b.regularizer->role() == RegularizerRole::Penalty)
-        b.regularizer->penalize(b.parameter->value, b.parameter->grad, 1.0, penalty_values_.rows(b.slot, b.slot + 1));
+        b.regularizer->penalize(b.parameter->value, b.parameter->grad, strength, penalty_values_.rows(b.slot, b.slot + 1));
 }
 
 Model::Penalties Model::penalties() const {
@@ -290,6 +290,13 @@ Model::Penalties Model::penalties() const {
     for (const auto& b : entry.bound)
       if (b.slot >= 0) (b.parameter ? out.parameters : out.activity) += values[static_cast<std::size_t>(b.slot)];
   return out;
+}
+
+bool Model::has_parameter_penalties() const {
+  for (const auto& entry : layers_)
+    for (const auto& b : entry.bound)
+      if (b.parameter && b.regularizer->role() == RegularizerRole::Penalty) return true;
+  return false;
 }
 
 bool Model::has_penalties() const {

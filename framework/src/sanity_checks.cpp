@@ -27,6 +27,19 @@ InitialLossCheck check_initial_loss(Experiment& ex, std::int64_t samples) {
   return out;
 }
 
+RegularizationCheck check_regularization(Experiment& ex, std::int64_t samples) {
+  RegularizationCheck out;
+  out.applies = ex.model->has_parameter_penalties();
+  if (!out.applies) return out;
+  Trainer trainer(*ex.model, ex.loss, nullptr);
+  const double data_loss = trainer.evaluate(ex.train.head(samples), ex.fit.batch_size).loss;
+  for (std::size_t i = 0; i < 3; ++i) {
+    ex.model->apply_penalties(nullptr, RegularizationCheck::kStrengths[i]);  // also adds to the gradients, which no step reads
+    out.losses[i] = data_loss + ex.model->penalties().parameters;
+  }
+  return out;
+}
+
 Spec without_regularization(Spec spec) {
   const auto strip = [](auto& self, nlohmann::json& j) -> void {
     if (j.is_object()) {

@@ -71,8 +71,9 @@ class Model {
   // See Layer::set_communicator. Returns the label of the first layer that synchronises across ranks, or "".
   std::string set_communicator(Communicator* communicator);
   // After backward(): adds every parameter penalty's gradient to its parameter's grad (of `only` those parameters,
-  // when given). Reads nothing back.
-  void apply_penalties(const std::vector<Parameter*>* only = nullptr);
+  // when given). Reads nothing back. `strength` multiplies every penalty, value and gradient: 1 in training; the
+  // sanity check raises it (sanity_checks.hpp).
+  void apply_penalties(const std::vector<Parameter*>* only = nullptr, double strength = 1.0);
   // The batch's total penalty: the activity penalties of the last training forward and the parameter penalties
   // of apply_penalties() since. Read back from the backend (0 without a download when there is no penalty).
   double penalty() const { return penalties().total(); }
@@ -84,8 +85,9 @@ class Model {
   // This process' share of a data-parallel step's global batch (1 in one process): activity penalties, a mean
   // over the batch, are weighed by it, so that their sum over the ranks is one process' mean.
   void set_batch_share(double share) { batch_share_ = share; }
-  // Whether any penalty (on a parameter or an activity) is attached.
+  // Whether any penalty (on a parameter or an activity) is attached; whether one is attached to a parameter.
   bool has_penalties() const;
+  bool has_parameter_penalties() const;
   // After the optimizer's step: projects every constrained parameter (of `only` those, when given).
   void apply_constraints(const std::vector<Parameter*>* only = nullptr);
 

@@ -3,6 +3,8 @@
 // - the initial loss: an untrained model should score about what outputs at chance score, the loss of all-zero
 //   parameters (the softmax's ln C, 2.302 for 10 classes; the multiclass SVM's C - 1), with regularization off;
 //   far from it, the initialization or the inputs' scale is likely broken;
+// - the loss rises with the regularization strength (the chapter's second check): a penalty that lowers the loss,
+//   or adds nothing to it, is wired wrong;
 // - overfitting a tiny subset (20 samples) to 100 % training accuracy, or to a loss near 0 for value targets, with
 //   regularization, augmentation and callbacks off: unless it passes, the full data set is not worth training on.
 #include <cstdint>
@@ -22,6 +24,18 @@ struct InitialLossCheck {
 
 // Measured on `ex`'s first `samples` training samples; ex's model keeps its parameters.
 InitialLossCheck check_initial_loss(Experiment& ex, std::int64_t samples = 1024);
+
+struct RegularizationCheck {
+  static constexpr double kStrengths[3] = {0.0, 1.0, 10.0};
+  bool applies = false;     // whether the spec puts a penalty on a parameter
+  double losses[3] = {};    // the data loss plus the parameter penalties at each of kStrengths times the spec's
+  bool rises() const { return losses[0] < losses[1] && losses[1] < losses[2]; }
+};
+
+// Measured on `ex`'s first `samples` training samples, with the model as the spec initializes it (regularizers
+// included). Activity penalties, which depend on a training batch, are left out; so is the optimizer's
+// weight_decay, which acts in the step and adds nothing to the loss.
+RegularizationCheck check_regularization(Experiment& ex, std::int64_t samples = 1024);
 
 struct OverfitCheck {
   std::int64_t samples = 0;
