@@ -33,6 +33,13 @@ Spec xor_spec(const fs::path& dir, const std::string& callbacks) {
                     dir / "spec.json");
 }
 
+// Every parameter's values, buffers included.
+std::vector<std::vector<double>> weights(const Model& m) {
+  std::vector<std::vector<double>> w;
+  for (Parameter* p : m.parameters(false)) w.push_back(to_host<double>(p->value));
+  return w;
+}
+
 class Callbacks : public ScratchFolderTest {
  protected:
   Callbacks() : ScratchFolderTest("callbacks") {}
@@ -222,11 +229,6 @@ TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
       s.set("training.epochs=4");
       return s;
     };
-    auto weights = [](const Model& m) {
-      std::vector<std::vector<double>> w;
-      for (Parameter* p : m.parameters(false)) w.push_back(to_host<double>(p->value));
-      return w;
-    };
     auto straight = build_experiment(spec(), registry());
     straight.fit.progress = false;
     Trainer(*straight.model, straight.loss, straight.optimizer).fit(straight.train, &straight.validation, straight.fit);
@@ -256,11 +258,6 @@ TEST_F(Callbacks, AResumedRunGoesOnWithItsCallbacksState) {
                                  "best_only": true}, {"type": "history", "path": "h.csv"}])");
     s.set("training.epochs=4");
     return s;
-  };
-  const auto weights = [](const Model& m) {
-    std::vector<std::vector<double>> w;
-    for (Parameter* p : m.parameters(false)) w.push_back(to_host<double>(p->value));
-    return w;
   };
   auto straight = build_experiment(spec(), registry());
   straight.fit.progress = false;

@@ -52,8 +52,6 @@ void check_kept_weights(const std::vector<std::vector<double>>& weights, const s
                                         params[i]->value.numel()));
 }
 
-// Best values start at infinity (nothing seen yet), which JSON cannot hold: they travel as null (finite_or_null).
-double number_or(const nlohmann::json& v, double otherwise) { return v.is_null() ? otherwise : v.get<double>(); }
 
 }  // namespace
 
