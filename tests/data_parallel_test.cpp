@@ -124,6 +124,13 @@ TEST(DataParallel, Adam) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// The weighted loss is still a mean over the global batch's samples, so each rank's share of it is its samples'.
+TEST(DataParallel, ClassWeightsAndLabelSmoothing) {
+  Json spec = base_spec();
+  spec["loss"] = {{"type", "softmax_cross_entropy"}, {"class_weights", {0.5, 2.0, 1.0}}, {"label_smoothing", 0.1}};
+  expect_data_parallel_equals_alone(spec);
+}
+
 TEST(DataParallel, ClipNormClipsTheAveragedGradient) {
   Json spec = base_spec();
   spec["gradient_transforms"] = Json::array({{{"type", "clip_norm"}, {"max_norm", 0.05}}});

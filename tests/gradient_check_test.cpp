@@ -160,6 +160,13 @@ TEST(GradientCheck, SoftmaxCrossEntropy) { check_loss("softmax_cross_entropy", l
 TEST(GradientCheck, SoftmaxCrossEntropyWithLabelSmoothing) {
   check_loss({{"type", "softmax_cross_entropy"}, {"label_smoothing", 0.2}}, labels(*cpu_backend()));
 }
+TEST(GradientCheck, ClassWeightedLosses) {
+  const Params::Json weights = {0.5, 2.0, 1.0, 0.0, 3.0};
+  check_loss({{"type", "softmax_cross_entropy"}, {"class_weights", weights}}, labels(*cpu_backend()));
+  check_loss({{"type", "softmax_cross_entropy"}, {"class_weights", weights}, {"label_smoothing", 0.2}}, labels(*cpu_backend()));
+  check_loss({{"type", "hinge"}, {"class_weights", weights}}, labels(*cpu_backend()));
+  check_loss({{"type", "squared_hinge"}, {"class_weights", weights}, {"class_reduction", "sum"}}, labels(*cpu_backend()));
+}
 TEST(GradientCheck, MeanSquaredError) {
   auto be = cpu_backend();
   check_loss("mse", tensor(*be, Shape{4, 5}, random_normal(20, 5)));
@@ -195,6 +202,26 @@ TEST(GradientCheck, AttributeHingeOnZeroOneAndSignedLabels) {
 }
 
 // The loss values themselves, against closed forms.
+TEST(Loss, ClassWeightsMustBeOnePerClassAndNotNegative) {
+  auto weighted = registry().create_loss(Params("test", {{"type", "softmax_cross_entropy"}, {"class_weights", {1.0, 2.0}}}));
+  try {
+    weighted->check(Shape{3}, 3);
+    FAIL() << "two weights for three classes were accepted";
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "softmax_cross_entropy: class_weights has 2 weights but the model outputs 3 scores per sample, one per class");
+  }
+  EXPECT_THROW(registry().create_loss(Params("test", {{"type", "hinge"}, {"class_weights", {1.0, -0.5}}})), InvalidArgument);
+}
+
+TEST(Loss, EqualClassWeightsScaleTheLoss) {
+  // Every weight 2: twice the unweighted loss, log C for uniform logits.
+  auto backend = cpu_backend();
+  auto loss = registry().create_loss(Params("test", {{"type", "softmax_cross_entropy"}, {"class_weights", std::vector<double>(10, 2.0)}}));
+  Tensor value = backend->empty(Shape{1}, DType::Float64);
+  loss->compute(tensor(*backend, Shape{2, 10}, std::vector<double>(20, 3.0)), tensor(*backend, Shape{2}, {1, 7}, DType::Int32), value, Tensor());
+  EXPECT_NEAR(to_host<double>(value)[0], 2.0 * std::log(10.0), 1e-12);
+}
+
 TEST(Loss, SoftmaxCrossEntropyOfUniformLogitsIsLogC) {
   auto backend = cpu_backend();
   auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));

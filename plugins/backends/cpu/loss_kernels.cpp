@@ -55,14 +55,18 @@ double row_loss(const op::ClassLoss& o, const T* z, std::int64_t cols, std::int3
   return 0;
 }
 
-// Softmax cross-entropy of rows [b, e) with label smoothing `smoothing`: their loss summed, and their gradient
-// divided by N (inv_n) in g when g is not null. A row's few classes leave std::exp one value at a time, which was
-// most of the op's time; a block of rows at once runs in Eigen's vectorised exp (NaN stays NaN).
+// Softmax cross-entropy of rows [b, e) with label smoothing `smoothing` and class weights w (null: all 1): their loss
+// summed, and their gradient divided by N (inv_n) in g when g is not null. A row's few classes leave std::exp one
+// value at a time, which was most of the op's time; a block of rows at once runs in Eigen's vectorised exp (NaN
+// stays NaN).
 template <typename T>
-double softmax_cross_entropy(const T* z, const std::int32_t* label, std::int64_t b, std::int64_t e, std::int64_t cols, T smoothing, T* g,
-                             T inv_n) {
-  // The target: 1 - smoothing on the label, smoothing / C on every class.
+double softmax_cross_entropy(const T* z, const std::int32_t* label, std::int64_t b, std::int64_t e, std::int64_t cols, T smoothing,
+                             const T* w, T* g, T inv_n) {
+  // The target: 1 - smoothing on the label, smoothing / C on every class, each class's part weighed by its w_j.
+  // The row's loss is lse_weight * logsumexp(z) - (1 - smoothing) w_y z_y - (smoothing / C) sum_j w_j z_j.
   const T spread = smoothing / static_cast<T>(cols), on_label = T(1) - smoothing;
+  const T weight_sum = w ? std::accumulate(w, w + cols, T(0)) : static_cast<T>(cols);
+  const bool weighed_spread = w && smoothing != T(0);
   constexpr std::int64_t kBlock = 64;
   T max[kBlock];
   std::vector<T> scratch(g ? 0 : static_cast<std::size_t>(std::min(kBlock, e - b) * cols));
@@ -82,12 +86,18 @@ double softmax_cross_entropy(const T* z, const std::int32_t* label, std::int64_t
       T* out = exps + (i - i0) * cols;
       const T sum = std::accumulate(out, out + cols, T(0));
       const T* zi = z + i * cols;
-      const T spread_scores = smoothing == T(0) ? T(0) : spread * std::accumulate(zi, zi + cols, T(0));
-      total += static_cast<double>(std::log(sum) + max[i - i0] - on_label * zi[label[i]] - spread_scores);
+      const T on_label_weight = on_label * (w ? w[label[i]] : T(1));
+      const T lse_weight = w ? on_label_weight + spread * weight_sum : T(1);
+      const T spread_scores = smoothing == T(0) ? T(0)
+                              : spread * (w ? std::inner_product(zi, zi + cols, w, T(0)) : std::accumulate(zi, zi + cols, T(0)));
+      total += static_cast<double>(lse_weight * (std::log(sum) + max[i - i0]) - on_label_weight * zi[label[i]] - spread_scores);
       if (!g) continue;
-      const T scale = inv_n / sum;
-      for (std::int64_t j = 0; j < cols; ++j) out[j] = out[j] * scale - spread * inv_n;
-      out[label[i]] -= on_label * inv_n;
+      const T scale = lse_weight * inv_n / sum;
+      if (weighed_spread)
+        for (std::int64_t j = 0; j < cols; ++j) out[j] = out[j] * scale - spread * w[j] * inv_n;
+      else
+        for (std::int64_t j = 0; j < cols; ++j) out[j] = out[j] * scale - spread * inv_n;
+      out[label[i]] -= on_label_weight * inv_n;
     }
   }
   return total;
@@ -98,13 +108,13 @@ double softmax_cross_entropy(const T* z, const std::int32_t* label, std::int64_t
 using backends::element_loss;
 
 void run_kernel(const op::ClassLoss& o) {
-  kChecks.labels(o.scores, o.labels, "class_loss");
-  if (o.dscores.defined()) require_same_count(o.scores, o.dscores, "class_loss");
+  kChecks.class_loss(o);
   with_float_type(o.scores, "class_loss", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t rows = o.scores.dim(0), cols = o.scores.dim(1);
     const T* z = o.scores.data<T>();
     const std::int32_t* label = o.labels.data<std::int32_t>();
+    const T* w = o.class_weights.defined() ? o.class_weights.data<T>() : nullptr;
     T* g = o.dscores.defined() ? o.dscores.data<T>() : nullptr;
     const T inv_n = T(1) / static_cast<T>(rows);
     bool bad_label = false;
@@ -116,16 +126,17 @@ void run_kernel(const op::ClassLoss& o) {
       std::vector<double> totals(static_cast<std::size_t>(omp_get_max_threads()), 0.0);
       parallel_chunks(rows, [&](std::int64_t b, std::int64_t e) {
         totals[static_cast<std::size_t>(omp_get_thread_num())] =
-            softmax_cross_entropy<T>(z, label, b, e, cols, static_cast<T>(o.label_smoothing), g, inv_n);
+            softmax_cross_entropy<T>(z, label, b, e, cols, static_cast<T>(o.label_smoothing), w, g, inv_n);
       }, kParallelThreshold / std::max<std::int64_t>(cols, 1));
       total = std::accumulate(totals.begin(), totals.end(), 0.0);
     } else {
 #pragma omp parallel for schedule(static) reduction(+ : total) if (rows * cols > kParallelThreshold)
       for (std::int64_t i = 0; i < rows; ++i) {
         T* gi = g ? g + i * cols : nullptr;
-        total += row_loss<T>(o, z + i * cols, cols, label[i], gi);
+        const T weight = w ? w[label[i]] : T(1);
+        total += static_cast<double>(weight) * row_loss<T>(o, z + i * cols, cols, label[i], gi);
         if (gi)
-          for (std::int64_t j = 0; j < cols; ++j) gi[j] *= inv_n;
+          for (std::int64_t j = 0; j < cols; ++j) gi[j] *= weight * inv_n;
       }
     }
     *o.loss.data<T>() = static_cast<T>(total / static_cast<double>(rows));

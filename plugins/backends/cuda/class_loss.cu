@@ -15,20 +15,26 @@ struct ClassLossSettings {
   double label_smoothing;
 };
 
-// One row's loss; writes the row's gradient scaled by inv_n when g is not null.
+// One row's loss, unweighted but for softmax cross-entropy (w: the class weights, null for all 1); writes the row's
+// gradient scaled by inv_n when g is not null.
 template <typename T>
-__device__ double row_loss(const ClassLossSettings& o, const T* z, std::int64_t cols, std::int32_t y, T* g, T inv_n) {
+__device__ double row_loss(const ClassLossSettings& o, const T* z, std::int64_t cols, std::int32_t y, const T* w, T* g, T inv_n) {
   switch (o.fn) {
     case ClassLossFn::SoftmaxCrossEntropy: {
       T max = z[0];
       for (std::int64_t j = 1; j < cols; ++j) max = z[j] > max ? z[j] : max;
-      // The target: 1 - smoothing on the label, smoothing / C on every class.
+      // The target: 1 - smoothing on the label, smoothing / C on every class, each class's part weighed by its w_j.
       const T spread = static_cast<T>(o.label_smoothing) / static_cast<T>(cols), on_label = T(1) - static_cast<T>(o.label_smoothing);
-      T sum = 0, scores = 0;
-      for (std::int64_t j = 0; j < cols; ++j) sum += exp(z[j] - max), scores += z[j];
+      T sum = 0, scores = 0, weight_sum = 0;
+      for (std::int64_t j = 0; j < cols; ++j) {
+        const T wj = w ? w[j] : T(1);
+        sum += exp(z[j] - max), scores += wj * z[j], weight_sum += wj;
+      }
+      const T on_label_weight = on_label * (w ? w[y] : T(1)), lse_weight = on_label_weight + spread * weight_sum;
       if (g)
-        for (std::int64_t j = 0; j < cols; ++j) g[j] = (exp(z[j] - max) / sum - spread - (j == y ? on_label : T(0))) * inv_n;
-      return static_cast<double>(log(sum) + max - on_label * z[y] - spread * scores);
+        for (std::int64_t j = 0; j < cols; ++j)
+          g[j] = (lse_weight * exp(z[j] - max) / sum - spread * (w ? w[j] : T(1)) - (j == y ? on_label_weight : T(0))) * inv_n;
+      return static_cast<double>(lse_weight * (log(sum) + max) - on_label_weight * z[y] - spread * scores);
     }
     case ClassLossFn::CrossEntropyOfProbabilities: {
       // Probabilities below eps are clamped (and get no gradient) so that log(0) never appears.
@@ -63,7 +69,7 @@ __device__ double row_loss(const ClassLossSettings& o, const T* z, std::int64_t 
 }
 
 template <typename T>
-__global__ void class_loss_kernel(const T* z, const std::int32_t* labels, T* g, std::int64_t rows, std::int64_t cols,
+__global__ void class_loss_kernel(const T* z, const std::int32_t* labels, const T* w, T* g, std::int64_t rows, std::int64_t cols,
                                   ClassLossSettings settings, double* acc, unsigned* error_word) {
   const T inv_n = T(1) / static_cast<T>(rows);
   double total = 0;
@@ -72,7 +78,10 @@ __global__ void class_loss_kernel(const T* z, const std::int32_t* labels, T* g, 
       atomicOr(error_word, kLabelOutOfRange);
       continue;
     }
-    total += row_loss<T>(settings, z + i * cols, cols, labels[i], g ? g + i * cols : nullptr, inv_n);
+    // Softmax cross-entropy weighs its own terms; the other losses are the row's loss times its label's weight.
+    const bool own_weights = settings.fn == ClassLossFn::SoftmaxCrossEntropy;
+    const T weight = w && !own_weights ? w[labels[i]] : T(1);
+    total += static_cast<double>(weight) * row_loss<T>(settings, z + i * cols, cols, labels[i], w, g ? g + i * cols : nullptr, weight * inv_n);
   }
   total = block_sum(total);
   if (threadIdx.x == 0) atomicAdd(acc, total);
@@ -99,14 +108,14 @@ __global__ void count_correct_kernel(const T* s, const std::int32_t* labels, std
 }  // namespace
 
 void run_kernel(const op::ClassLoss& o, DeviceContext& ctx) {
-  kChecks.labels(o.scores, o.labels, "class_loss");
-  if (o.dscores.defined()) require_same_count(o.scores, o.dscores, "class_loss");
+  kChecks.class_loss(o);
   with_float_type(o.scores, "class_loss", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t rows = o.scores.dim(0), cols = o.scores.dim(1);
     double* acc = zeroed_accumulators(ctx, 1, "class_loss");
     T* g = o.dscores.defined() ? o.dscores.data<T>() : nullptr;
-    class_loss_kernel<T><<<blocks_for(rows), kThreads, 0, ctx.stream()>>>(o.scores.data<T>(), o.labels.data<std::int32_t>(), g, rows,
+    const T* w = o.class_weights.defined() ? o.class_weights.data<T>() : nullptr;
+    class_loss_kernel<T><<<blocks_for(rows), kThreads, 0, ctx.stream()>>>(o.scores.data<T>(), o.labels.data<std::int32_t>(), w, g, rows,
                                                                           cols, ClassLossSettings{o.fn, o.margin, o.mean_over_classes, o.label_smoothing},
                                                                           acc, ctx.error_word());
     check_launch("class_loss");

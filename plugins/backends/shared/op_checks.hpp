@@ -240,6 +240,18 @@ class OpChecks {
     });
   }
 
+  // Row losses: scores against labels as above, a gradient of the scores' size, and class weights (when given) one
+  // per column in the scores' dtype.
+  void class_loss(const op::ClassLoss& o) const {
+    labels(o.scores, o.labels, "class_loss");
+    if (o.dscores.defined()) same_count(o.scores, o.dscores, "class_loss");
+    if (!o.class_weights.defined()) return;
+    require(o.class_weights.dtype() == o.scores.dtype() && o.class_weights.numel() == o.scores.dim(1), "class_loss", [&] {
+      return format_message("class weights must be {} ({}), one per column of the scores, got {}",
+                            {std::string(dtype_name(o.scores.dtype())), o.scores.dim(1), o.class_weights.describe()});
+    });
+  }
+
   // Optimizer steps: every state tensor in use matches the parameter, step counts start at 1.
   void adam_step(const op::AdamStep& o) const {
     step_count(o.step, "adam_step");

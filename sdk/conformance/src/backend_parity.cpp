@@ -127,6 +127,13 @@ std::vector<ParityCase> cases() {
                  smoothed.label_smoothing = 0.1;
                  return smoothed;
                }});
+  // Weights drawn from the seeded inputs, some negative: the kernels do not look at their sign.
+  c.push_back({"softmax_cross_entropy weighted, smoothed", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5}), in({5})}, [](const T& t) {
+                 op::ClassLoss weighted{t[0], t[1], t[2], t[3]};
+                 weighted.label_smoothing = 0.1;
+                 weighted.class_weights = t[4];
+                 return weighted;
+               }});
   c.push_back({"count_correct", {in({4, 5}), labels({4}, 5), out({1})}, [](const T& t) { return op::CountCorrect{t[0], t[1], t[2]}; }});
   c.push_back({"sgd_step", {out({6}), in({6}), out({6})},
                [](const T& t) { return op::SgdStep{t[0], t[1], t[2], 0.1, 0.9, 0.0, 0.01, true, false}; }});
@@ -214,6 +221,8 @@ std::vector<ParityCase> cases() {
       c.push_back({fmt::format("{}{}", fn == ClassLossFn::Hinge ? "hinge" : "squared_hinge", mean ? "" : " summed"),
                    {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})},
                    [fn, mean](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3], fn, 1.0, mean}; }});
+  c.push_back({"hinge weighted", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5}), in({5})},
+               [](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3], ClassLossFn::Hinge, 1.0, true, 0.0, t[4]}; }});
   for (ElementwiseLossFn fn : {ElementwiseLossFn::SquaredError, ElementwiseLossFn::AbsoluteError, ElementwiseLossFn::Huber,
                                ElementwiseLossFn::BceWithLogits, ElementwiseLossFn::Perceptron, ElementwiseLossFn::Hinge})
     c.push_back({fmt::format("elementwise_loss {}", static_cast<int>(fn)), {in({3, 4}), in({3, 4}), out({1}), out({3, 4})},

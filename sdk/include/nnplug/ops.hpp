@@ -292,12 +292,17 @@ struct Pool2dGrad {
 // margin is the hinge margin, or the clamp eps of CrossEntropyOfProbabilities; mean_over_classes divides a
 // hinge by C as PyTorch does (false: the Weston-Watkins sum). label_smoothing ε (SoftmaxCrossEntropy, as PyTorch's):
 // the target puts 1 - ε on the label and ε / C on every class, so the loss is logsumexp(z) - (1 - ε) z_y - ε mean_j z_j.
+// class_weights (optional, (C), the scores' dtype) weigh each row as PyTorch's weight= does per sample: the row's
+// loss times w_y, and under label smoothing each class's share of the target times its own w_j, so the row's loss is
+// (1 - ε) w_y (lse - z_y) + (ε / C) sum_j w_j (lse - z_j). The batch's loss stays the mean over its N rows (Keras's
+// class_weight; PyTorch's "mean" divides by sum_i w_y_i instead), so that it stays a sum over samples.
 struct ClassLoss {
   Tensor scores, labels, loss, dscores;
   ClassLossFn fn = ClassLossFn::SoftmaxCrossEntropy;
   double margin = 1.0;
   bool mean_over_classes = true;
   double label_smoothing = 0.0;
+  Tensor class_weights;
 };
 
 // An element-wise loss (see ElementwiseLossFn). loss: (1) = the mean over every element; dpred (optional).

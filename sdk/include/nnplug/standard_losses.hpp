@@ -3,6 +3,7 @@
 // and element-wise losses against values (op::ElementwiseLoss). Each loss plugin configures one of them.
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -11,10 +12,13 @@
 
 namespace nnplug {
 
+// class_weights: empty, or one weight per class (op::ClassLoss says how they weigh the rows).
 class ClassIndexLoss final : public Loss {
  public:
-  ClassIndexLoss(std::string name, ClassLossFn fn, double margin = 1.0, bool mean_over_classes = true, double label_smoothing = 0.0)
-      : name_(std::move(name)), fn_(fn), margin_(margin), mean_over_classes_(mean_over_classes), label_smoothing_(label_smoothing) {}
+  ClassIndexLoss(std::string name, ClassLossFn fn, double margin = 1.0, bool mean_over_classes = true, double label_smoothing = 0.0,
+                 std::vector<double> class_weights = {})
+      : name_(std::move(name)), fn_(fn), margin_(margin), mean_over_classes_(mean_over_classes), label_smoothing_(label_smoothing),
+        class_weights_(std::move(class_weights)) {}
   std::string type() const override { return name_; }
   TargetKind target_kind() const override { return TargetKind::ClassIndex; }
   OutputLink output_link() const override {
@@ -25,9 +29,13 @@ class ClassIndexLoss final : public Loss {
     if (prediction.rank() != 1 || num_classes > prediction[0])
       throw ShapeError(fmt::format("{}: the model outputs {} per sample but the data has {} classes; the last layer needs {} units",
                                    name_, prediction.str(), num_classes, num_classes));
+    if (!class_weights_.empty() && static_cast<std::int64_t>(class_weights_.size()) != prediction[0])
+      throw ShapeError(fmt::format("{}: class_weights has {} weights but the model outputs {} scores per sample, one per class", name_,
+                                   class_weights_.size(), prediction[0]));
   }
   void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
-    prediction.backend().run(op::ClassLoss{prediction, target, loss, dprediction, fn_, margin_, mean_over_classes_, label_smoothing_});
+    prediction.backend().run(op::ClassLoss{prediction, target, loss, dprediction, fn_, margin_, mean_over_classes_, label_smoothing_,
+                                           class_weights_.empty() ? Tensor() : weights_like(prediction)});
   }
 
  private:
@@ -36,7 +44,20 @@ class ClassIndexLoss final : public Loss {
   double margin_;
   bool mean_over_classes_;
   double label_smoothing_;
+  std::vector<double> class_weights_;
+  Tensor weights_;  // class_weights_ on the backend and in the dtype of the last prediction
+
+  const Tensor& weights_like(const Tensor& prediction) {
+    if (!weights_.defined() || &weights_.backend() != &prediction.backend() || weights_.dtype() != prediction.dtype()) {
+      weights_ = prediction.backend().empty(Shape{static_cast<std::int64_t>(class_weights_.size())}, prediction.dtype());
+      from_host(weights_, class_weights_);
+    }
+    return weights_;
+  }
 };
+
+// "class_weights": one non-negative weight per class, as PyTorch's weight= and Keras's class_weight (none: all 1).
+inline std::vector<double> class_weights(const Params& p) { return p.numbers("class_weights", {}, 0, 0.0); }
 
 // The hinge losses' "class_reduction": "mean" (PyTorch, divides by the number of classes) or "sum" (Weston-Watkins).
 inline bool mean_over_classes(const Params& p) {
