@@ -194,6 +194,9 @@ TEST(GradientCheck, HingeWestonWatkinsSum) { check_loss({{"type", "hinge"}, {"cl
 TEST(GradientCheck, SquaredHinge) { check_loss("squared_hinge", labels(*cpu_backend())); }
 TEST(GradientCheck, BinaryCrossEntropy) { check_loss("binary_cross_entropy", zeros_and_ones(*cpu_backend())); }
 TEST(GradientCheck, MultilabelSigmoid) { check_loss("multilabel_sigmoid", zeros_and_ones(*cpu_backend())); }
+TEST(GradientCheck, BinaryCrossEntropyWithPositiveWeights) {
+  check_loss({{"type", "binary_cross_entropy"}, {"pos_weight", {0.5, 2.0, 1.0, 0.0, 3.0}}}, zeros_and_ones(*cpu_backend()));
+}
 TEST(GradientCheck, Perceptron) { check_loss("perceptron", zeros_and_ones(*cpu_backend())); }
 TEST(GradientCheck, AttributeHingeOnZeroOneAndSignedLabels) {
   auto be = cpu_backend();
@@ -202,7 +205,7 @@ TEST(GradientCheck, AttributeHingeOnZeroOneAndSignedLabels) {
 }
 
 // The loss values themselves, against closed forms.
-TEST(Loss, ClassWeightsMustBeOnePerClassAndNotNegative) {
+TEST(Loss, ClassAndPositiveWeightsMustBeOnePerOutputAndNotNegative) {
   auto weighted = registry().create_loss(Params("test", {{"type", "softmax_cross_entropy"}, {"class_weights", {1.0, 2.0}}}));
   try {
     weighted->check(Shape{3}, 3);
@@ -211,6 +214,13 @@ TEST(Loss, ClassWeightsMustBeOnePerClassAndNotNegative) {
     EXPECT_STREQ(e.what(), "softmax_cross_entropy: class_weights has 2 weights but the model outputs 3 scores per sample, one per class");
   }
   EXPECT_THROW(registry().create_loss(Params("test", {{"type", "hinge"}, {"class_weights", {1.0, -0.5}}})), InvalidArgument);
+  auto positive = registry().create_loss(Params("test", {{"type", "multilabel_sigmoid"}, {"pos_weight", {1.0, 2.0}}}));
+  try {
+    positive->check(Shape{3}, 0);
+    FAIL() << "two positive weights for three outputs were accepted";
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "multilabel_sigmoid: pos_weight has 2 weights but the model outputs 3 values per sample, one weight per output");
+  }
 }
 
 TEST(Loss, EqualClassWeightsScaleTheLoss) {

@@ -68,7 +68,7 @@ bool layouts_fit(const Op& op) {
         else if constexpr (std::is_same_v<Kind, op::ClipToNorm>) return row_major(o.x, o.squares);
         else if constexpr (std::is_same_v<Kind, op::AddNoise>) return row_major(o.x);
         else if constexpr (std::is_same_v<Kind, op::ClassLoss>) return row_major(o.scores, o.labels, o.loss, o.dscores, o.class_weights);
-        else if constexpr (std::is_same_v<Kind, op::ElementwiseLoss>) return row_major(o.pred, o.target, o.loss, o.dpred);
+        else if constexpr (std::is_same_v<Kind, op::ElementwiseLoss>) return row_major(o.pred, o.target, o.loss, o.dpred, o.pos_weight);
         else if constexpr (std::is_same_v<Kind, op::CountCorrect>) return row_major(o.scores, o.labels, o.out);
         else if constexpr (std::is_same_v<Kind, op::SgdStep>) return row_major(o.param, o.grad, o.velocity);
         else if constexpr (std::is_same_v<Kind, op::AdamStep>) return row_major(o.param, o.grad, o.m, o.v, o.v_max);

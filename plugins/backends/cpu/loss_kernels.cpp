@@ -144,20 +144,21 @@ void run_kernel(const op::ClassLoss& o) {
 }
 
 void run_kernel(const op::ElementwiseLoss& o) {
-  require_same_count(o.pred, o.target, "elementwise_loss");
-  if (o.dpred.defined()) require_same_count(o.pred, o.dpred, "elementwise_loss");
+  kChecks.elementwise_loss(o);
   with_float_type(o.pred, "elementwise_loss", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.pred.numel();
     const T* p = o.pred.data<T>();
     const T* t = o.target.data<T>();
+    const T* pos_weight = o.pos_weight.defined() ? o.pos_weight.data<T>() : nullptr;
+    const std::int64_t outputs = o.pos_weight.defined() ? o.pos_weight.numel() : 1;
     T* dp = o.dpred.defined() ? o.dpred.data<T>() : nullptr;
     const T inv_n = T(1) / static_cast<T>(n), param = static_cast<T>(o.param);
     double total = 0.0;
 #pragma omp parallel for schedule(static) reduction(+ : total) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) {
       T grad = 0;
-      total += element_loss<T>(o.fn, p[i], t[i], param, &grad);
+      total += element_loss<T>(o.fn, p[i], t[i], param, &grad, pos_weight ? pos_weight[i % outputs] : T(1));
       if (dp) dp[i] = grad * inv_n;
     }
     *o.loss.data<T>() = static_cast<T>(total / static_cast<double>(n));

@@ -1,6 +1,6 @@
 #pragma once
 // The element-wise losses (see ElementwiseLossFn), one element at a time, for every backend: the loss as a double
-// and the gradient d loss / d p, before the mean's 1 / n.
+// and the gradient d loss / d p, before the mean's 1 / n. pos_weight weighs BceWithLogits' positive term.
 #include <cmath>
 
 #include "host_device.hpp"
@@ -9,7 +9,7 @@
 namespace nnplug::backends {
 
 template <typename T>
-NNPLUG_BACKEND_HOST_DEVICE double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad) {
+NNPLUG_BACKEND_HOST_DEVICE double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad, T pos_weight = T(1)) {
   switch (fn) {
     case ElementwiseLossFn::SquaredError: {
       const T d = p - t;
@@ -33,8 +33,15 @@ NNPLUG_BACKEND_HOST_DEVICE double element_loss(ElementwiseLossFn fn, T p, T t, T
     case ElementwiseLossFn::BceWithLogits: {
       // max(z, 0) - z t + log(1 + e^-|z|) never overflows; its gradient is sigmoid(z) - t.
       const T s = p >= T(0) ? T(1) / (T(1) + std::exp(-p)) : std::exp(p) / (T(1) + std::exp(p));
+      const T log1p_exp = std::log1p(std::exp(-std::abs(p)));
+      if (pos_weight != T(1)) {
+        // (1 - t) z + (1 + (w - 1) t) log(1 + e^-z), PyTorch's form; its gradient is (1 - t) - (1 + (w - 1) t) sigmoid(-z).
+        const T positive = T(1) + (pos_weight - T(1)) * t;
+        *grad = (T(1) - t) - positive * (T(1) - s);
+        return static_cast<double>((T(1) - t) * p + positive * ((p < T(0) ? -p : T(0)) + log1p_exp));
+      }
       *grad = s - t;
-      return static_cast<double>((p > T(0) ? p : T(0)) - p * t + std::log1p(std::exp(-std::abs(p))));
+      return static_cast<double>((p > T(0) ? p : T(0)) - p * t + log1p_exp);
     }
     case ElementwiseLossFn::Perceptron:
     case ElementwiseLossFn::Hinge: {

@@ -252,6 +252,20 @@ class OpChecks {
     });
   }
 
+  // Element-wise losses: target and gradient of the prediction's size, and the positive weights (when given) of the
+  // logistic loss, in its dtype, as many as a sample's outputs.
+  void elementwise_loss(const op::ElementwiseLoss& o) const {
+    same_count(o.pred, o.target, "elementwise_loss");
+    if (o.dpred.defined()) same_count(o.pred, o.dpred, "elementwise_loss");
+    if (!o.pos_weight.defined()) return;
+    require(o.fn == ElementwiseLossFn::BceWithLogits, "elementwise_loss", "pos_weight weighs the logistic loss (BceWithLogits) only");
+    require(o.pos_weight.dtype() == o.pred.dtype() && o.pos_weight.numel() > 0 && o.pred.numel() % o.pos_weight.numel() == 0,
+            "elementwise_loss", [&] {
+              return format_message("pos_weight must be {}, one per output of a sample of {}, got {}",
+                                    {std::string(dtype_name(o.pred.dtype())), o.pred.describe(), o.pos_weight.describe()});
+            });
+  }
+
   // Optimizer steps: every state tensor in use matches the parameter, step counts start at 1.
   void adam_step(const op::AdamStep& o) const {
     step_count(o.step, "adam_step");

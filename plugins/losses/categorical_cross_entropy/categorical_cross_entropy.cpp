@@ -9,8 +9,8 @@ using namespace nnplug;
 NNPLUG_PLUGIN("categorical_cross_entropy", "0.1.0", "loss:categorical_cross_entropy", 0) {
   registrar.add_loss("categorical_cross_entropy", [](const Params& p) {
     const double eps = p.number("eps", 1e-7, 0.0, 0.5);
-    const std::vector<double> weights = class_weights(p);
+    std::vector<double> weights = class_weights(p);
     p.check_unused();
-    return std::make_unique<ClassIndexLoss>("categorical_cross_entropy", ClassLossFn::CrossEntropyOfProbabilities, eps, true, 0.0, weights);
+    return std::make_unique<ClassIndexLoss>("categorical_cross_entropy", ClassLossFn::CrossEntropyOfProbabilities, eps, true, 0.0, std::move(weights));
   });
 }

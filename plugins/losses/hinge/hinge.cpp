@@ -10,8 +10,8 @@ NNPLUG_PLUGIN("hinge", "0.1.0", "loss:hinge", 0) {
   registrar.add_loss("hinge", [](const Params& p) {
     const double margin = p.number("margin", 1.0, 0.0);
     const bool mean = mean_over_classes(p);
-    const std::vector<double> weights = class_weights(p);
+    std::vector<double> weights = class_weights(p);
     p.check_unused();
-    return std::make_unique<ClassIndexLoss>("hinge", ClassLossFn::Hinge, margin, mean, 0.0, weights);
+    return std::make_unique<ClassIndexLoss>("hinge", ClassLossFn::Hinge, margin, mean, 0.0, std::move(weights));
   });
 }

@@ -10,8 +10,8 @@ using namespace nnplug;
 NNPLUG_PLUGIN("softmax_cross_entropy", "0.1.0", "loss:softmax_cross_entropy", 0) {
   registrar.add_loss("softmax_cross_entropy", [](const Params& p) {
     const double label_smoothing = p.number("label_smoothing", 0.0, 0.0, 1.0);
-    const std::vector<double> weights = class_weights(p);
+    std::vector<double> weights = class_weights(p);
     p.check_unused();
-    return std::make_unique<ClassIndexLoss>("softmax_cross_entropy", ClassLossFn::SoftmaxCrossEntropy, 1.0, true, label_smoothing, weights);
+    return std::make_unique<ClassIndexLoss>("softmax_cross_entropy", ClassLossFn::SoftmaxCrossEntropy, 1.0, true, label_smoothing, std::move(weights));
   });
 }

@@ -9,8 +9,8 @@ NNPLUG_PLUGIN("squared_hinge", "0.1.0", "loss:squared_hinge", 0) {
   registrar.add_loss("squared_hinge", [](const Params& p) {
     const double margin = p.number("margin", 1.0, 0.0);
     const bool mean = mean_over_classes(p);
-    const std::vector<double> weights = class_weights(p);
+    std::vector<double> weights = class_weights(p);
     p.check_unused();
-    return std::make_unique<ClassIndexLoss>("squared_hinge", ClassLossFn::SquaredHinge, margin, mean, 0.0, weights);
+    return std::make_unique<ClassIndexLoss>("squared_hinge", ClassLossFn::SquaredHinge, margin, mean, 0.0, std::move(weights));
   });
 }

@@ -227,6 +227,8 @@ std::vector<ParityCase> cases() {
                                ElementwiseLossFn::BceWithLogits, ElementwiseLossFn::Perceptron, ElementwiseLossFn::Hinge})
     c.push_back({fmt::format("elementwise_loss {}", static_cast<int>(fn)), {in({3, 4}), in({3, 4}), out({1}), out({3, 4})},
                  [fn](const T& t) { return op::ElementwiseLoss{t[0], t[1], t[2], t[3], fn, 0.7}; }});
+  c.push_back({"elementwise_loss with pos_weight", {in({3, 4}), in({3, 4}), out({1}), out({3, 4}), in({4})},
+               [](const T& t) { return op::ElementwiseLoss{t[0], t[1], t[2], t[3], ElementwiseLossFn::BceWithLogits, 1.0, t[4]}; }});
   c.push_back({"count_correct binary", {in({6, 1}), labels({6}, 2), out({1})}, [](const T& t) { return op::CountCorrect{t[0], t[1], t[2]}; }});
   c.push_back({"sgd_step plain", {out({6}), in({6})}, [](const T& t) { return op::SgdStep{t[0], t[1], Tensor(), 0.1, 0.0, 0.0, 0.01}; }});
   c.push_back({"sgd_step first momentum", {out({6}), in({6}), out({6})},

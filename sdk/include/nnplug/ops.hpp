@@ -306,10 +306,14 @@ struct ClassLoss {
 };
 
 // An element-wise loss (see ElementwiseLossFn). loss: (1) = the mean over every element; dpred (optional).
+// pos_weight (optional, BceWithLogits only, K values in the pred's dtype, K dividing its size: one per output of a
+// sample) weighs the positive term as PyTorch's pos_weight: element i's loss is -[w t log sigmoid(z) + (1 - t)
+// log(1 - sigmoid(z))] with w = pos_weight[i mod K].
 struct ElementwiseLoss {
   Tensor pred, target, loss, dpred;
   ElementwiseLossFn fn = ElementwiseLossFn::SquaredError;
   double param = 1.0;
+  Tensor pos_weight;
 };
 
 // out: (1) = number of rows i whose arg-max of scores[i, :] equals labels[i]. scores: (N, C); labels: int32 (N).

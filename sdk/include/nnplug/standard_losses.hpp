@@ -12,6 +12,27 @@
 
 namespace nnplug {
 
+// Weights a loss passes to its op as a tensor (none: an undefined one), uploaded once for each backend and dtype of
+// the predictions it meets rather than at every step.
+class LossWeights {
+ public:
+  explicit LossWeights(std::vector<double> values) : values_(std::move(values)) {}
+  bool empty() const { return values_.empty(); }
+  std::size_t size() const { return values_.size(); }
+  Tensor like(const Tensor& prediction) {
+    if (values_.empty()) return Tensor();
+    if (!tensor_.defined() || &tensor_.backend() != &prediction.backend() || tensor_.dtype() != prediction.dtype()) {
+      tensor_ = prediction.backend().empty(Shape{static_cast<std::int64_t>(values_.size())}, prediction.dtype());
+      from_host(tensor_, values_);
+    }
+    return tensor_;
+  }
+
+ private:
+  std::vector<double> values_;
+  Tensor tensor_;
+};
+
 // class_weights: empty, or one weight per class (op::ClassLoss says how they weigh the rows).
 class ClassIndexLoss final : public Loss {
  public:
@@ -35,7 +56,7 @@ class ClassIndexLoss final : public Loss {
   }
   void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
     prediction.backend().run(op::ClassLoss{prediction, target, loss, dprediction, fn_, margin_, mean_over_classes_, label_smoothing_,
-                                           class_weights_.empty() ? Tensor() : weights_like(prediction)});
+                                           class_weights_.like(prediction)});
   }
 
  private:
@@ -44,16 +65,7 @@ class ClassIndexLoss final : public Loss {
   double margin_;
   bool mean_over_classes_;
   double label_smoothing_;
-  std::vector<double> class_weights_;
-  Tensor weights_;  // class_weights_ on the backend and in the dtype of the last prediction
-
-  const Tensor& weights_like(const Tensor& prediction) {
-    if (!weights_.defined() || &weights_.backend() != &prediction.backend() || weights_.dtype() != prediction.dtype()) {
-      weights_ = prediction.backend().empty(Shape{static_cast<std::int64_t>(class_weights_.size())}, prediction.dtype());
-      from_host(weights_, class_weights_);
-    }
-    return weights_;
-  }
+  LossWeights class_weights_;
 };
 
 // "class_weights": one non-negative weight per class, as PyTorch's weight= and Keras's class_weight (none: all 1).
@@ -68,10 +80,12 @@ inline bool mean_over_classes(const Params& p) {
 }
 
 // Targets are values shaped like the prediction: one-hot rows for class labels, or the label itself (0 or 1)
-// when the model has a single output and the data two classes.
+// when the model has a single output and the data two classes. pos_weight: empty, or one weight per output for the
+// logistic loss's positive term (op::ElementwiseLoss).
 class ValueLoss final : public Loss {
  public:
-  ValueLoss(std::string name, ElementwiseLossFn fn, double param = 1.0) : name_(std::move(name)), fn_(fn), param_(param) {}
+  ValueLoss(std::string name, ElementwiseLossFn fn, double param = 1.0, std::vector<double> pos_weight = {})
+      : name_(std::move(name)), fn_(fn), param_(param), pos_weight_(std::move(pos_weight)) {}
   std::string type() const override { return name_; }
   TargetKind target_kind() const override { return TargetKind::Values; }
   OutputLink output_link() const override {
@@ -83,15 +97,23 @@ class ValueLoss final : public Loss {
     if (!binary && num_classes > prediction.numel())
       throw ShapeError(fmt::format("{}: the model outputs {} per sample but the data has {} classes; the last layer needs {} units "
                                    "(or 1 unit for two classes)", name_, prediction.str(), num_classes, num_classes));
+    if (!pos_weight_.empty() && static_cast<std::int64_t>(pos_weight_.size()) != prediction.numel())
+      throw ShapeError(fmt::format("{}: pos_weight has {} weights but the model outputs {} values per sample, one weight per output",
+                                   name_, pos_weight_.size(), prediction.numel()));
   }
   void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
-    prediction.backend().run(op::ElementwiseLoss{prediction, target, loss, dprediction, fn_, param_});
+    prediction.backend().run(op::ElementwiseLoss{prediction, target, loss, dprediction, fn_, param_, pos_weight_.like(prediction)});
   }
 
  private:
   std::string name_;
   ElementwiseLossFn fn_;
   double param_;
+  LossWeights pos_weight_;
 };
+
+// "pos_weight": one non-negative weight per output for the positive term of a logistic loss, as PyTorch's
+// BCEWithLogitsLoss pos_weight (none: all 1). Above 1 raises recall, below 1 precision.
+inline std::vector<double> pos_weight(const Params& p) { return p.numbers("pos_weight", {}, 0, 0.0); }
 
 }  // namespace nnplug
