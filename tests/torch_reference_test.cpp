@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <numbers>
 #include <fstream>
 
 #include "nnplug/framework/activation_layer.hpp"
@@ -108,13 +109,15 @@ TEST_P(TorchReference, ConvolutionAndPoolingForwardAndBackward) {
 INSTANTIATE_TEST_SUITE_P(BothDtypes, TorchReference, ::testing::Values(DType::Float64, DType::Float32),
                          [](const auto& info) { return std::string(dtype_name(info.param)); });
 
+// PyTorch's scheduler was stepped once per epoch, so an epoch is also one optimizer step (one_cycle counts steps).
 TEST(TorchReferenceSchedules, LearningRatePerEpoch) {
   for (const auto& c : reference()["schedules"]) {
     auto schedule = registry().create_schedule(Params("test", c["spec"]));
     const auto want = numbers(c["lr_per_epoch"]);
-    for (std::size_t e = 0; e < want.size(); ++e)
-      EXPECT_NEAR(schedule->learning_rate(c["base_lr"].get<double>(), static_cast<std::int64_t>(e), 0), want[e], 1e-12)
-          << name_of(c["spec"]) << " epoch " << e;
+    for (std::size_t e = 0; e < want.size(); ++e) {
+      const auto t = static_cast<std::int64_t>(e);
+      EXPECT_NEAR(schedule->learning_rate(c["base_lr"].get<double>(), t, t), want[e], 1e-12) << name_of(c["spec"]) << " epoch " << e;
+    }
   }
 }
 
@@ -155,6 +158,46 @@ TEST(Schedules, InverseTimeAndInverseSqrt) {
   auto inv_sqrt = registry().create_schedule(Params("test", "inverse_sqrt"));
   EXPECT_DOUBLE_EQ(inv_sqrt->learning_rate(0.3, 0, 0), 0.3);
   EXPECT_DOUBLE_EQ(inv_sqrt->learning_rate(0.3, 3, 0), 0.15);
+}
+
+// What PyTorch's fixtures do not cover: the step clocks, and one_cycle after its last step.
+TEST(Schedules, StepClocksAndTheEndOfTheCycle) {
+  auto multi_step = registry().create_schedule(Params("test", {{"type", "multi_step"}, {"milestones", {100, 200}}, {"per", "step"}}));
+  EXPECT_DOUBLE_EQ(multi_step->learning_rate(1.0, 0, 99), 1.0);
+  EXPECT_DOUBLE_EQ(multi_step->learning_rate(1.0, 0, 200), 0.01);
+  auto polynomial = registry().create_schedule(Params("test", {{"type", "polynomial"}, {"total_iters", 100}, {"per", "step"}}));
+  EXPECT_DOUBLE_EQ(polynomial->learning_rate(0.2, 9, 25), 0.15);
+  EXPECT_DOUBLE_EQ(polynomial->learning_rate(0.2, 9, 500), 0.0);
+  // The third cycle (10 + 20 steps in) is 40 steps long: a quarter into it, (1 + cos(pi / 4)) / 2 of the rate.
+  auto restarts = registry().create_schedule(Params("test", {{"type", "cosine_warm_restarts"}, {"T_0", 10}, {"T_mult", 2}, {"per", "step"}}));
+  EXPECT_DOUBLE_EQ(restarts->learning_rate(1.0, 0, 40), (1.0 + std::cos(std::numbers::pi / 4.0)) / 2.0);
+  auto one_cycle = registry().create_schedule(Params("test", {{"type", "one_cycle"}, {"total_steps", 10}}));
+  EXPECT_DOUBLE_EQ(one_cycle->learning_rate(0.1, 0, 0), 0.1 / 25.0);
+  EXPECT_DOUBLE_EQ(one_cycle->learning_rate(0.1, 5, 9), 0.1 / 25.0 / 1e4);
+  EXPECT_DOUBLE_EQ(one_cycle->learning_rate(0.1, 5, 1000), 0.1 / 25.0 / 1e4);
+}
+
+TEST(Schedules, CyclesAndMilestonesThatCannotWorkAreRejected) {
+  const auto refused = [](const Params::Json& spec) {
+    try {
+      registry().create_schedule(Params("schedule", spec));
+    } catch (const InvalidArgument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refused({{"type", "one_cycle"}, {"epochs", 3}}),
+            "schedule needs total_steps, or epochs and steps_per_epoch: the number of optimizer steps the cycle spans");
+  EXPECT_EQ(refused({{"type", "one_cycle"}, {"total_steps", 10}, {"pct_start", 0.05}}),
+            "schedule: parameter 'pct_start' 0.05 of 10 steps leaves a phase of the cycle without steps");
+  EXPECT_EQ(refused({{"type", "one_cycle"}, {"total_steps", 10}, {"pct_start", 0.55}, {"three_phase", true}}),
+            "schedule: parameter 'pct_start' 0.55 of 10 steps leaves a phase of the cycle without steps");
+  EXPECT_EQ(refused({{"type", "multi_step"}, {"milestones", {5, 3}}}),
+            "schedule: parameter 'milestones' must be whole numbers of epochs (or steps) from 1, in increasing order");
+  EXPECT_EQ(refused({{"type", "multi_step"}}),
+            "schedule: parameter 'milestones' is required: the epochs at which the rate is multiplied by gamma");
+  EXPECT_EQ(refused({{"type", "cosine_warm_restarts"}, {"T_0", 5}, {"per", "batch"}}),
+            "schedule: parameter 'per' must be \"step\" or \"epoch\", got \"batch\"");
 }
 
 TEST(Schedules, ParametersThatCouldGiveANegativeRateAreRejected) {

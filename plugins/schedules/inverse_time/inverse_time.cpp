@@ -27,9 +27,8 @@ class InverseTime final : public Schedule {
 NNPLUG_PLUGIN("inverse_time", "0.1.0", "schedule:inverse_time", 0) {
   registrar.add_schedule("inverse_time", [](const Params& p) {
     const double decay = p.require_number("decay", 0.0);
-    const std::string per = p.string("per", "step");
-    if (per != "step" && per != "epoch") p.fail("per", fmt::format("must be \"step\" or \"epoch\", got \"{}\"", per));
+    const bool per_step = counts_steps(p, "step");
     p.check_unused();
-    return std::make_unique<InverseTime>(decay, per == "step");
+    return std::make_unique<InverseTime>(decay, per_step);
   });
 }

@@ -33,9 +33,8 @@ NNPLUG_PLUGIN("linear_warmup", "0.1.0", "schedule:linear_warmup", 0) {
     const double start = p.number("start_factor", 1.0 / 3.0, 0.0, 1.0), end = p.number("end_factor", 1.0, 0.0, 1.0);
     if (!(start > 0)) p.fail("start_factor", "must be > 0 (a zero rate learns nothing)");
     const auto total = p.integer("total_iters", 5, 1);
-    const std::string per = p.string("per", "epoch");
-    if (per != "step" && per != "epoch") p.fail("per", fmt::format("must be \"step\" or \"epoch\", got \"{}\"", per));
+    const bool per_step = counts_steps(p, "epoch");
     p.check_unused();
-    return std::make_unique<LinearWarmup>(start, end, total, per == "step");
+    return std::make_unique<LinearWarmup>(start, end, total, per_step);
   });
 }

@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "nnplug/export.hpp"
+#include "nnplug/params.hpp"
 
 namespace nnplug {
 
@@ -17,5 +20,12 @@ class NNPLUG_API Schedule {
   // training began (across epochs).
   virtual double learning_rate(double base_lr, std::int64_t epoch, std::int64_t step) const = 0;
 };
+
+// A schedule's "per": whether its clock counts optimizer steps ("step") or epochs ("epoch"), `fallback` unless given.
+inline bool counts_steps(const Params& p, const std::string& fallback) {
+  const std::string per = p.string("per", fallback);
+  if (per != "step" && per != "epoch") p.fail("per", fmt::format("must be \"step\" or \"epoch\", got \"{}\"", per));
+  return per == "step";
+}
 
 }  // namespace nnplug
