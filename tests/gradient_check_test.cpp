@@ -126,6 +126,31 @@ TEST(GradientCheck, Flatten) {
   check_layer(*layer, Shape{2, 3, 2}, 3, random_normal(36, 13));
 }
 
+TEST(GradientCheck, Reshape) {
+  auto layer = registry().create_layer(Params("test", {{"type", "reshape"}, {"shape", {3, -1, 2}}}));
+  check_layer(*layer, Shape{12}, 3, random_normal(36, 14));
+}
+
+// A flat sample of 784 seen as a 1x28x28 image, with -1 worked out; sizes that cannot hold the sample are named.
+TEST(ReshapeShapes, SizesAreWorkedOutOrRefusedAtBuild) {
+  auto be = cpu_backend();
+  const auto built = [&](const Params::Json& shape, const Shape& input) {
+    return registry().create_layer(Params("test", {{"type", "reshape"}, {"shape", shape}}))->build(input, BuildContext{*be, DType::Float32});
+  };
+  EXPECT_EQ(built({1, 28, 28}, Shape{784}), (Shape{1, 28, 28}));
+  EXPECT_EQ(built({-1, 7, 7}, Shape{2, 14, 14}), (Shape{8, 7, 7}));
+  try {
+    built({5, -1}, Shape{784});
+    FAIL() << "784 values were seen as 5 rows";
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "reshape: a sample of [784] holds 784 values, which [5, -1] cannot hold");
+  }
+  // Sizes whose product overflows a 64-bit integer are too many values, not a wrapped-around match.
+  EXPECT_THROW(built({4294967296, 4294967296, 784}, Shape{784}), ShapeError);
+  for (const Params::Json& bad : {Params::Json::array(), Params::Json{-1, -1}, Params::Json{0, 784}, Params::Json{2.5}})
+    EXPECT_THROW(registry().create_layer(Params("test", {{"type", "reshape"}, {"shape", bad}})), InvalidArgument) << bad.dump();
+}
+
 TEST(Conv2dShapes, BadGeometryIsABuildTimeShapeError) {
   auto be = cpu_backend();
   auto conv = registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 7}}));
