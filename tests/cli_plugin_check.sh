@@ -22,6 +22,7 @@ expect() {  # expect "description" expected_status "expected output fragment" ar
 expect "an activation" 0 "PASS  relu gradient: worst input" "$plugins/nnplug_activation_relu.so"
 expect "a layer with its parameters" 0 "PASS  dense gradient" "$plugins/nnplug_layer_dense.so" --params '{"units": 3}'
 expect "a layer without them" 1 "parameter 'units' is required (give its parameters with --params)" "$plugins/nnplug_layer_dense.so"
+expect "a layer with ops of its own" 0 "PASS  op layer_norm gradient (layer_norm_grad, float64)" "$plugins/nnplug_layer_layer_norm.so"
 expect "an optimizer" 0 "PASS  adam state save and restore" "$plugins/nnplug_optimizer_adam.so"
 expect "an optimizer in parts" 0 "PASS  adam steps taken in parts equal whole steps" "$plugins/nnplug_optimizer_adam.so"
 # The CPU backend variant this machine loads (AVX-512, AVX2 or generic).

@@ -126,6 +126,16 @@ TEST(GradientCheck, Flatten) {
   check_layer(*layer, Shape{2, 3, 2}, 3, random_normal(36, 13));
 }
 
+// Its weight and bias away from ones and zeros, so that their gradients and their use in dx are checked.
+TEST(GradientCheck, LayerNorm) {
+  const auto off_initial = [](Layer& layer) {
+    for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), p->name == "weight" ? 15 : 16));
+  };
+  auto layer = registry().create_layer(Params("test", "layer_norm"));
+  check_layer(*layer, Shape{2, 3, 2}, 3, random_normal(36, 17), off_initial);
+  check_layer(*registry().create_layer(Params("test", {{"type", "layer_norm"}, {"eps", 0.1}})), Shape{5}, 4, random_normal(20, 18), off_initial);
+}
+
 TEST(GradientCheck, Reshape) {
   auto layer = registry().create_layer(Params("test", {{"type", "reshape"}, {"shape", {3, -1, 2}}}));
   check_layer(*layer, Shape{12}, 3, random_normal(36, 14));

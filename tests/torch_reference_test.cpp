@@ -1,5 +1,5 @@
 // Plugins against PyTorch 1.13 on fixed inputs: activations, losses, optimizers over five steps, schedules,
-// convolution and pooling layers.
+// convolution, pooling and layer norm layers.
 // The reference values come from tests/fixtures/make_torch_reference.py (committed with its output), so the
 // tests need no PyTorch. Tolerances: 1e-6 relative in float64, 1e-4 in float32 (the issue's), relative to
 // max(|reference|, 1e-3) so that values near zero are held to an absolute bound instead.
@@ -88,7 +88,7 @@ TEST_P(TorchReference, OptimizersOverFiveSteps) {
   }
 }
 
-TEST_P(TorchReference, ConvolutionAndPoolingForwardAndBackward) {
+TEST_P(TorchReference, ConvolutionPoolingAndLayerNormForwardAndBackward) {
   const DType dtype = GetParam();
   auto be = cpu_backend();
   for (const auto& c : reference()["conv_and_pool"]) {

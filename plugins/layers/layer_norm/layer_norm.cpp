@@ -1,0 +1,176 @@
+// Layer 'layer_norm' (torch.nn.LayerNorm over the whole sample, Keras LayerNormalization on a vector): each sample
+// is normalised by its own mean and variance over all its values, y = (x - mean) / sqrt(var + eps) * weight + bias,
+// with a learnable weight (ones) and bias (zeros) per value of a sample (elementwise_affine, as PyTorch). Unlike
+// batch norm it does not depend on the batch, so training and inference compute the same. eps 1e-5.
+//
+// It runs through ops that this plugin brings (custom_op.hpp): layer_norm(x, weight, bias) -> (y) and its gradient
+// layer_norm_grad(x, weight, bias, y, dy) -> (dx, dweight, dbias), on (N, D) views of the batch. Both have a CPU
+// kernel and a host reference, which the other backends run; the gradient recomputes each row's mean and variance
+// rather than keep them, one pass over x.
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "nnplug/custom_op.hpp"
+#include "nnplug/plugin.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+// Row i's mean and 1 / sqrt(var + eps) (the biased variance, as PyTorch), summed in double.
+template <typename T>
+std::pair<double, double> row_moments(const T* x, std::int64_t d, double eps) {
+  double sum = 0.0, squares = 0.0;
+  for (std::int64_t j = 0; j < d; ++j) sum += static_cast<double>(x[j]);
+  const double mean = sum / static_cast<double>(d);
+  for (std::int64_t j = 0; j < d; ++j) squares += (static_cast<double>(x[j]) - mean) * (static_cast<double>(x[j]) - mean);
+  return {mean, 1.0 / std::sqrt(squares / static_cast<double>(d) + eps)};
+}
+
+template <typename T>
+void layer_norm(const T* x, const T* weight, const T* bias, T* y, std::int64_t n, std::int64_t d, double eps) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto [mean, rstd] = row_moments(x + i * d, d, eps);
+    for (std::int64_t j = 0; j < d; ++j)
+      y[i * d + j] = static_cast<T>((static_cast<double>(x[i * d + j]) - mean) * rstd * static_cast<double>(weight[j]) + static_cast<double>(bias[j]));
+  }
+}
+
+// With x̂ = (x - mean) rstd and g = dy * weight: dx = rstd (g - mean_j(g) - x̂ mean_j(g x̂)); dweight = sum_i dy x̂;
+// dbias = sum_i dy.
+template <typename T>
+void layer_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, std::int64_t n, std::int64_t d, double eps) {
+  std::vector<double> dw(static_cast<std::size_t>(d), 0.0), db(static_cast<std::size_t>(d), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T *xi = x + i * d, *dyi = dy + i * d;
+    const auto [mean, rstd] = row_moments(xi, d, eps);
+    double g_mean = 0.0, gx_mean = 0.0;
+    for (std::int64_t j = 0; j < d; ++j) {
+      const double xhat = (static_cast<double>(xi[j]) - mean) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
+      g_mean += g, gx_mean += g * xhat;
+      dw[static_cast<std::size_t>(j)] += static_cast<double>(dyi[j]) * xhat;
+      db[static_cast<std::size_t>(j)] += static_cast<double>(dyi[j]);
+    }
+    g_mean /= static_cast<double>(d), gx_mean /= static_cast<double>(d);
+    for (std::int64_t j = 0; j < d; ++j) {
+      const double xhat = (static_cast<double>(xi[j]) - mean) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
+      dx[i * d + j] = static_cast<T>(rstd * (g - g_mean - xhat * gx_mean));
+    }
+  }
+  for (std::int64_t j = 0; j < d; ++j) dweight[j] = static_cast<T>(dw[static_cast<std::size_t>(j)]), dbias[j] = static_cast<T>(db[static_cast<std::size_t>(j)]);
+}
+
+// x is (N, D); weight and bias (D).
+std::vector<Shape> layer_norm_shapes(const std::vector<Shape>& in, const OpAttributes&) {
+  if (in[0].rank() != 2 || in[1].numel() != in[0][1] || in[2].numel() != in[0][1])
+    throw ShapeError(fmt::format("layer_norm takes x (N, D) with a weight and a bias of D values, got x {}, weight {}, bias {}",
+                                 in[0].str(), in[1].str(), in[2].str()));
+  return {in[0]};
+}
+
+std::pair<OpSchema, OpSchema> schemas() {
+  OpSchema forward, gradient;
+  forward.name = "layer_norm";
+  forward.inputs = {"x", "weight", "bias"};
+  forward.outputs = {"y"};
+  forward.attributes = {{"eps", 1e-5}};
+  forward.gradient = "layer_norm_grad";
+  forward.shape_rule = layer_norm_shapes;
+  forward.check_shapes = {Shape{4, 6}, Shape{6}, Shape{6}};
+  forward.host_reference = [](HostOpCall& c) {
+    const Shape& x = c.inputs[0].shape;
+    layer_norm(c.inputs[0].values.data(), c.inputs[1].values.data(), c.inputs[2].values.data(), c.outputs[0].values.data(), x[0], x[1],
+               c.number("eps"));
+  };
+  gradient.name = "layer_norm_grad";
+  gradient.inputs = {"x", "weight", "bias", "y", "dy"};
+  gradient.outputs = {"dx", "dweight", "dbias"};
+  gradient.attributes = forward.attributes;
+  gradient.shape_rule = [](const std::vector<Shape>& in, const OpAttributes& a) {
+    layer_norm_shapes(in, a);
+    return std::vector<Shape>{in[0], in[1], in[2]};
+  };
+  gradient.check_shapes = {Shape{4, 6}, Shape{6}, Shape{6}, Shape{4, 6}, Shape{4, 6}};
+  gradient.host_reference = [](HostOpCall& c) {
+    const Shape& x = c.inputs[0].shape;
+    layer_norm_grad(c.inputs[0].values.data(), c.inputs[1].values.data(), c.inputs[4].values.data(), c.outputs[0].values.data(),
+                    c.outputs[1].values.data(), c.outputs[2].values.data(), x[0], x[1], c.number("eps"));
+  };
+  return {std::move(forward), std::move(gradient)};
+}
+
+void layer_norm_on_cpu(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& x = c.inputs[0];
+    layer_norm(x.data<T>(), c.inputs[1].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), x.dim(0), x.dim(1), c.number("eps"));
+  });
+}
+
+void layer_norm_grad_on_cpu(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& x = c.inputs[0];
+    layer_norm_grad(x.data<T>(), c.inputs[1].data<T>(), c.inputs[4].data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(),
+                    c.outputs[2].data<T>(), x.dim(0), x.dim(1), c.number("eps"));
+  });
+}
+
+class LayerNorm final : public Layer {
+ public:
+  LayerNorm(OpHandle op, double eps) : op_(std::move(op)), eps_(eps) {}
+  std::string type() const override { return "layer_norm"; }
+  Shape build(const Shape& input, const BuildContext& ctx) override {
+    backend_ = &ctx.backend;
+    dtype_ = ctx.dtype;
+    values_ = input.numel();
+    op_.on(ctx.backend, ctx.dtype);  // refused now where no kernel runs
+    // Shaped like a sample, as PyTorch's LayerNorm(sample shape) keeps them, so that state dicts load both ways.
+    weight_ = {"weight", ctx.backend.empty(input, dtype_), ctx.backend.empty(input, dtype_), true, Params("", {{"type", "constant"}, {"value", 1.0}}),
+               1, 1};
+    bias_ = {"bias", ctx.backend.empty(input, dtype_), ctx.backend.empty(input, dtype_), true, Params("", "zeros"), 1, 1};
+    return input;
+  }
+  std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
+
+  const Tensor& forward(const Tensor& x) override {
+    x_ = x;
+    ensure(y_, *backend_, x.shape(), dtype_);
+    op_.on(x)({rows(x), weight_.value, bias_.value}, {rows(y_)}, {{"eps", eps_}});
+    return y_;
+  }
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+    // The op writes dx whether or not it is needed: one pass computes it with the parameters' gradients.
+    ensure(dx_, *backend_, x_.shape(), dtype_);
+    op_.on(x_).gradient()({rows(x_), weight_.value, bias_.value, rows(y_), rows(dy)}, {rows(dx_), weight_.grad, bias_.grad}, {{"eps", eps_}});
+    return need_input_grad ? dx_ : no_dx_;
+  }
+
+ private:
+  OpHandle op_;
+  double eps_;
+  Backend* backend_ = nullptr;
+  DType dtype_ = DType::Float32;
+  std::int64_t values_ = 0;
+  Parameter weight_, bias_;
+  Tensor x_, y_, dx_, no_dx_;
+
+  Tensor rows(const Tensor& t) const { return t.reshape(Shape{t.dim(0), values_}); }
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("layer_norm", "0.1.0", "op:layer_norm op:layer_norm_grad layer:layer_norm", 0) {
+  auto [forward, gradient] = schemas();
+  auto op = registrar.add_op(std::move(forward));
+  registrar.add_op(std::move(gradient));
+  registrar.add_kernel({"layer_norm", "cpu"}, layer_norm_on_cpu);
+  registrar.add_kernel({"layer_norm_grad", "cpu"}, layer_norm_grad_on_cpu);
+  registrar.add_layer("layer_norm", [op](const Params& p) {
+    const double eps = p.number("eps", 1e-5, 0.0);
+    p.check_unused();
+    return std::make_unique<LayerNorm>(op, eps);
+  });
+}
