@@ -51,7 +51,9 @@ Layer MaxPool2d(std::int64_t pool_size) { return Layer("max_pool2d", {{"pool_siz
 Layer AvgPool2d(std::int64_t pool_size) { return Layer("avg_pool2d", {{"pool_size", pool_size}}); }
 Layer GlobalAvgPool2d() { return Layer("global_avg_pool2d"); }
 Layer Flatten() { return Layer("flatten"); }
+Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
 Layer BatchNorm() { return Layer("batch_norm"); }
+Layer LayerNorm() { return Layer("layer_norm"); }
 Layer Dropout(double rate) { return Layer("dropout", {{"rate", rate}}); }
 Layer Add(const std::vector<std::string>& inputs) { return Layer("add").inputs(inputs); }
 Layer Multiply(const std::vector<std::string>& inputs) { return Layer("multiply").inputs(inputs); }

@@ -16,7 +16,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
-           "Sequential", "layer", "Dense", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten", "BatchNorm",
+           "Sequential", "layer", "Dense", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup"]
@@ -60,8 +60,16 @@ def Flatten(**fields):
     return layer("flatten", **fields)
 
 
+def Reshape(shape, **fields):
+    return layer("reshape", shape=list(shape), **fields)
+
+
 def BatchNorm(**fields):
     return layer("batch_norm", **fields)
+
+
+def LayerNorm(**fields):
+    return layer("layer_norm", **fields)
 
 
 def Dropout(rate, **fields):

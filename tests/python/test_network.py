@@ -57,6 +57,16 @@ def test_fit_evaluate_predict():
     np.testing.assert_array_equal(net.predict(x[400:], output="classes"), p.argmax(axis=1))
 
 
+def test_reshape_layer_norm_and_class_weights_from_python():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Reshape([2, -1]), nnplug.Flatten(), nnplug.Dense(16, activation="tanh"),
+                                            nnplug.LayerNorm(), nnplug.Dense(3)]))
+    assert net.spec["layers"][:2] == [{"type": "reshape", "shape": [2, -1]}, {"type": "flatten"}]
+    net.compile(nnplug.Adam(lr=0.01), {"type": "softmax_cross_entropy", "class_weights": [1.0, 2.0, 1.0]}, seed=1)
+    history = net.fit(x[:400], y[:400], epochs=3, batch_size=32, validation_data=(x[400:], y[400:]), progress=False)
+    assert history[-1]["val_accuracy"] > 0.9
+
+
 def test_validation_split_holds_out_the_last_samples_as_keras_does():
     x, y = blobs(600)
     split = small_network().fit(x, y, epochs=3, validation_split=0.25, progress=False)

@@ -57,7 +57,10 @@ Layer MaxPool2d(std::int64_t pool_size = 2);
 Layer AvgPool2d(std::int64_t pool_size = 2);
 Layer GlobalAvgPool2d();
 Layer Flatten();
+// A sample's new sizes, one of them -1 (worked out).
+Layer Reshape(const std::vector<std::int64_t>& shape);
 Layer BatchNorm();
+Layer LayerNorm();
 Layer Dropout(double rate);
 // Merge layers, reading the layers named.
 Layer Add(const std::vector<std::string>& inputs);
