@@ -171,6 +171,11 @@ TEST(Schedules, StepClocksAndTheEndOfTheCycle) {
   // The third cycle (10 + 20 steps in) is 40 steps long: a quarter into it, (1 + cos(pi / 4)) / 2 of the rate.
   auto restarts = registry().create_schedule(Params("test", {{"type", "cosine_warm_restarts"}, {"T_0", 10}, {"T_mult", 2}, {"per", "step"}}));
   EXPECT_DOUBLE_EQ(restarts->learning_rate(1.0, 0, 40), (1.0 + std::cos(std::numbers::pi / 4.0)) / 2.0);
+  // Warmup over 100 steps, then a cosine over 1000: each child's clock is the steps since its milestone.
+  auto sequential = registry().create_schedule(Params("test", Params::Json::parse(R"({"type": "sequential", "per": "step", "milestones": [100],
+      "schedules": [{"type": "linear_warmup", "start_factor": 0.5, "total_iters": 100, "per": "step"}, {"type": "cosine", "T_max": 1000}]})")));
+  EXPECT_DOUBLE_EQ(sequential->learning_rate(0.2, 0, 50), 0.2 * 0.75);
+  EXPECT_DOUBLE_EQ(sequential->learning_rate(0.2, 0, 600), 0.1);
   auto one_cycle = registry().create_schedule(Params("test", {{"type", "one_cycle"}, {"total_steps", 10}}));
   EXPECT_DOUBLE_EQ(one_cycle->learning_rate(0.1, 0, 0), 0.1 / 25.0);
   EXPECT_DOUBLE_EQ(one_cycle->learning_rate(0.1, 5, 9), 0.1 / 25.0 / 1e4);
@@ -196,6 +201,14 @@ TEST(Schedules, CyclesAndMilestonesThatCannotWorkAreRejected) {
             "schedule: parameter 'milestones' must be whole numbers of epochs (or steps) from 1, in increasing order");
   EXPECT_EQ(refused({{"type", "multi_step"}}),
             "schedule: parameter 'milestones' is required: the epochs at which the rate is multiplied by gamma");
+  EXPECT_EQ(refused({{"type", "sequential"}, {"schedules", {"constant"}}}),
+            "schedule: parameter 'schedules' must list two schedules or more, run one after another");
+  EXPECT_EQ(refused({{"type", "sequential"}, {"schedules", {"constant", {{"type", "step"}, {"step_size", 2}}}}}),
+            "schedule: parameter 'milestones' must give where each of the 1 schedules after the first takes over");
+  EXPECT_EQ(refused({{"type", "sequential"}, {"schedules", {"constant", "constant", "constant"}}, {"milestones", {4, 4}}}),
+            "schedule: parameter 'milestones' must be whole numbers from 1, increasing: where each schedule after the first takes over");
+  EXPECT_EQ(refused({{"type", "sequential"}, {"schedules", {"constant", {{"type", "cosine"}}}}, {"milestones", {4}}}),
+            "schedule schedules[1]: parameter 'T_max' is required");
   EXPECT_EQ(refused({{"type", "cosine_warm_restarts"}, {"T_0", 5}, {"per", "batch"}}),
             "schedule: parameter 'per' must be \"step\" or \"epoch\", got \"batch\"");
 }

@@ -8,6 +8,7 @@
 
 #include "nnplug/framework/name_list.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/sequential_schedule.hpp"
 
 namespace nnplug {
 
@@ -281,6 +282,7 @@ std::shared_ptr<Optimizer> Registry::create_optimizer(const Params& p) const {
 }
 
 std::shared_ptr<Schedule> Registry::create_schedule(const Params& p) const {
+  if (p.type() == "sequential") return SequentialSchedule::create(p, *this);
   return create(tables_.schedules, PluginKind::Schedule, p);
 }
 
