@@ -198,11 +198,13 @@ TEST(StepReplay, AStepThatReadsBackRunsOpByOneFromThenOn) {
   replaying->forget_recordings();
 }
 
-Op adam_step(const Tensor& w, const Tensor& g, const Tensor& m, const Tensor& v, double lr, std::int64_t step, double beta1 = 0.9) {
+Op adam_step(const Tensor& w, const Tensor& g, const Tensor& m, const Tensor& v, double lr, std::int64_t step, double beta1 = 0.9,
+            double eps = 1e-8) {
   op::AdamStep o{w, g, m, v, Tensor()};
   o.lr = lr;
   o.step = step;
   o.beta1 = beta1;
+  o.eps = eps;
   return o;
 }
 
@@ -218,6 +220,7 @@ TEST(StepReplay, OnlyLiveFieldsMayDifferBetweenTheSameOps) {
          v = be->empty({3}, DType::Float64), other = be->empty({3}, DType::Float64);
   const auto base = signature(adam_step(w, g, m, v, 0.1, 1));
   EXPECT_EQ(signature(adam_step(w, g, m, v, 0.2, 7)), base);        // learning rate and step are live
+  EXPECT_EQ(signature(adam_step(w, g, m, v, 0.1, 1, 0.9, 2e-8)), base);  // and eps (RAdam rescales it every step)
   EXPECT_NE(signature(adam_step(w, g, m, v, 0.1, 1, 0.8)), base);   // beta1 is not
   EXPECT_NE(signature(adam_step(w, other, m, v, 0.1, 1)), base);    // nor which tensor
   EXPECT_NE(signature(adam_step(w, g, m, v.reshape({3, 1}), 0.1, 1)), base);  // nor its shape

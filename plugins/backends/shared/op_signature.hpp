@@ -84,7 +84,8 @@ bool is_live(const O&, const void*) { return false; }
 inline bool is_live(const op::Dropout& o, const void* f) { return f == &o.seed; }
 inline bool is_live(const op::AddNoise& o, const void* f) { return f == &o.seed || f == &o.std; }  // std decays per step
 inline bool is_live(const op::SgdStep& o, const void* f) { return f == &o.lr; }
-inline bool is_live(const op::AdamStep& o, const void* f) { return f == &o.lr || f == &o.step; }
+// RAdam's rectified update is Adam's with eps scaled by its bias correction, which changes every step.
+inline bool is_live(const op::AdamStep& o, const void* f) { return f == &o.lr || f == &o.step || f == &o.eps; }
 inline bool is_live(const op::AdagradStep& o, const void* f) { return f == &o.lr || f == &o.step; }
 inline bool is_live(const op::RmspropStep& o, const void* f) { return f == &o.lr; }
 inline bool is_live(const op::AdadeltaStep& o, const void* f) { return f == &o.lr; }
