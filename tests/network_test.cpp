@@ -63,6 +63,10 @@ TEST(Builders, ComponentsAreAcceptedByTheirPluginsAndComputeAsTheyShould) {
   EXPECT_NEAR(lr_at(nn::ExponentialLR{.gamma = 0.9}, 3), 0.1 * 0.729, 1e-15);
   EXPECT_NEAR(lr_at(nn::CosineAnnealingLR{.T_max = 4, .eta_min = 0.02}, 2), 0.06, 1e-15);
   EXPECT_NEAR(lr_at(nn::LinearWarmup{.start_factor = 0.5, .total_iters = 4}, 2), 0.1 * 0.75, 1e-15);
+  EXPECT_NEAR(lr_at(nn::MultiStepLR{.milestones = {2, 4}, .gamma = 0.5}, 5), 0.1 * 0.25, 1e-15);
+  EXPECT_NEAR(lr_at(nn::OneCycleLR{.total_steps = 100}, 0), 0.1 / 25, 1e-15);  // its first step, from max_lr / div_factor
+  EXPECT_NEAR(lr_at(nn::SequentialLR{.schedules = {nn::LinearWarmup{.start_factor = 0.5, .total_iters = 4}, nn::CosineAnnealingLR{.T_max = 4}},
+                                     .milestones = {4}}, 6), 0.05, 1e-15);  // half way down the cosine
 
   // A required value left unset is the plugin's own error, naming the field.
   for (const auto& incomplete : std::vector<std::pair<nn::Component, std::string>>{

@@ -105,5 +105,16 @@ CosineAnnealingLR::operator Component() const { return with_required(Component("
 LinearWarmup::operator Component() const {
   return Component("linear_warmup", {{"start_factor", start_factor}, {"end_factor", end_factor}, {"total_iters", total_iters}, {"per", per}});
 }
+MultiStepLR::operator Component() const { return Component("multi_step", {{"milestones", milestones}, {"gamma", gamma}}); }
+OneCycleLR::operator Component() const {
+  Component c("one_cycle", {{"pct_start", pct_start}, {"anneal_strategy", anneal_strategy}, {"div_factor", div_factor},
+                            {"final_div_factor", final_div_factor}, {"three_phase", three_phase}});
+  return with_required(with_required(c, "total_steps", total_steps), "max_lr", max_lr);
+}
+SequentialLR::operator Component() const {
+  Json list = Json::array();
+  for (const Component& s : schedules) list.push_back(s.json());
+  return Component("sequential", {{"schedules", list}, {"milestones", milestones}, {"per", per}});
+}
 
 }  // namespace nnplug::nn

@@ -19,7 +19,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "Sequential", "layer", "Dense", "Conv2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
-           "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup"]
+           "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "OneCycleLR", "SequentialLR"]
 
 
 def layer(type, activation=None, name=None, inputs=None, **parameters):
@@ -174,3 +174,23 @@ def CosineAnnealingLR(T_max, eta_min=0.0):
 def LinearWarmup(start_factor=1.0 / 3.0, end_factor=1.0, total_iters=5, per="epoch"):
     """torch's LinearLR, over total_iters epochs (per="epoch") or optimizer steps (per="step")."""
     return {"type": "linear_warmup", "start_factor": start_factor, "end_factor": end_factor, "total_iters": total_iters, "per": per}
+
+
+def MultiStepLR(milestones, gamma=0.1):
+    return {"type": "multi_step", "milestones": list(milestones), "gamma": gamma}
+
+
+def OneCycleLR(total_steps, max_lr=None, pct_start=0.3, anneal_strategy="cos", div_factor=25.0, final_div_factor=1e4,
+               three_phase=False):
+    """torch's OneCycleLR over total_steps optimizer steps; max_lr is the optimizer's rate unless given."""
+    schedule = {"type": "one_cycle", "total_steps": total_steps, "pct_start": pct_start, "anneal_strategy": anneal_strategy,
+                "div_factor": div_factor, "final_div_factor": final_div_factor, "three_phase": three_phase}
+    if max_lr is not None:
+        schedule["max_lr"] = max_lr
+    return schedule
+
+
+def SequentialLR(schedules, milestones, per="epoch"):
+    """torch's SequentialLR: the schedules one after another, each taking over at its milestone, each with its clock
+    restarted there and counting epochs (per="epoch") or optimizer steps (per="step")."""
+    return {"type": "sequential", "schedules": list(schedules), "milestones": list(milestones), "per": per}

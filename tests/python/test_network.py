@@ -62,7 +62,9 @@ def test_reshape_layer_norm_and_class_weights_from_python():
     net = nnplug.Network(nnplug.Sequential([nnplug.Reshape([2, -1]), nnplug.Flatten(), nnplug.Dense(16, activation="tanh"),
                                             nnplug.LayerNorm(), nnplug.Dense(3)]))
     assert net.spec["layers"][:2] == [{"type": "reshape", "shape": [2, -1]}, {"type": "flatten"}]
-    net.compile(nnplug.Adam(lr=0.01), {"type": "softmax_cross_entropy", "class_weights": [1.0, 2.0, 1.0]}, seed=1)
+    net.compile(nnplug.Adam(lr=0.01), {"type": "softmax_cross_entropy", "class_weights": [1.0, 2.0, 1.0]}, seed=1,
+                schedule=nnplug.SequentialLR([nnplug.LinearWarmup(total_iters=13, per="step"), nnplug.OneCycleLR(26, max_lr=0.02)], [13],
+                                             per="step"))
     history = net.fit(x[:400], y[:400], epochs=3, batch_size=32, validation_data=(x[400:], y[400:]), progress=False)
     assert history[-1]["val_accuracy"] > 0.9
 

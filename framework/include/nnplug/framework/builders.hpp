@@ -180,5 +180,28 @@ struct LinearWarmup {
   std::string per = "epoch";
   operator Component() const;  // NOLINT
 };
+struct MultiStepLR {
+  std::vector<std::int64_t> milestones;
+  double gamma = 0.1;
+  operator Component() const;  // NOLINT
+};
+// torch's OneCycleLR over total_steps optimizer steps, up to max_lr (the optimizer's rate unless given) and down.
+struct OneCycleLR {
+  std::optional<std::int64_t> total_steps{};
+  std::optional<double> max_lr{};
+  double pct_start = 0.3;
+  std::string anneal_strategy = "cos";
+  double div_factor = 25.0, final_div_factor = 1e4;
+  bool three_phase = false;
+  operator Component() const;  // NOLINT
+};
+// torch's SequentialLR: the schedules one after another, each taking over at its milestone, each with its clock
+// restarted there and counting epochs ("epoch") or optimizer steps ("step").
+struct SequentialLR {
+  std::vector<Component> schedules;
+  std::vector<std::int64_t> milestones;
+  std::string per = "epoch";
+  operator Component() const;  // NOLINT
+};
 
 }  // namespace nnplug::nn
