@@ -46,7 +46,9 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"({"type": "prelu", "num_parameters": 2})", Shape{2, 3, 3}}, {R"("batch_norm")", Shape{2, 3, 3}},
       {R"("dropout")", Shape{5}}, {R"("gaussian_dropout")", Shape{5}}, {R"("alpha_dropout")", Shape{5}},
       {R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"})", Shape{2, 5, 5}},
+      {R"({"type": "conv2d", "filters": 4, "kernel_size": 3, "groups": 2})", Shape{2, 5, 5}},
       {R"("max_pool2d")", Shape{2, 4, 4}}, {R"("avg_pool2d")", Shape{2, 4, 4}}, {R"("global_avg_pool2d")", Shape{2, 4, 4}},
+      {R"("global_max_pool2d")", Shape{2, 4, 4}},
       {R"("flatten")", Shape{2, 4, 4}}, {R"({"type": "reshape", "shape": [4, -1]})", Shape{2, 4, 4}},
       {R"("layer_norm")", Shape{2, 3, 3}}, {R"("add")", Shape{2, 3}}, {R"("multiply")", Shape{2, 3}}, {R"({"type": "concat", "axis": 1})", Shape{2, 3}}};
   for (const auto& [spec, sample] : layers) NNPLUG_EXPECT_PASSES(check_layer_save_load(registry(), Params::Json::parse(spec), sample));

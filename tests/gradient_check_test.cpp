@@ -45,11 +45,11 @@ TEST_P(ActivationGradient, MatchesCenteredDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(EveryActivation, ActivationGradient,
                          ::testing::Values("relu", "sigmoid", "tanh", "softmax", "identity", "leaky_relu", "elu", "selu",
-                                           "silu", "swish", "gelu", "softplus"));
+                                           "silu", "swish", "gelu", "softplus", "relu6", "hard_sigmoid", "softsign", "celu"));
 
 TEST(GradientCheck, ActivationParametersReachTheGradient) {
   for (const char* json : {R"({"type": "leaky_relu", "negative_slope": 0.3})", R"({"type": "elu", "alpha": 0.7})",
-                           R"({"type": "softplus", "beta": 2.5})"}) {
+                           R"({"type": "softplus", "beta": 2.5})", R"({"type": "celu", "alpha": 0.5})"}) {
     ActivationLayer layer(registry().create_activation(Params("test", Params::Json::parse(json))));
     check_layer(layer, Shape{6}, 4, away_from_zero(random_normal(24, 13)));
   }
@@ -95,7 +95,9 @@ TEST(GradientCheck, Conv2dWithStridePaddingAndDilation) {
   for (const char* json : {R"({"type": "conv2d", "filters": 3, "kernel_size": 3})",
                            R"({"type": "conv2d", "filters": 2, "kernel_size": [3, 2], "stride": 2, "padding": 1})",
                            R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "dilation": 2, "padding": "same"})",
-                           R"({"type": "conv2d", "filters": 2, "kernel_size": 1, "bias": false})"}) {
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": 1, "bias": false})",
+                           R"({"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": 1, "groups": 2})",
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": [2, 3], "stride": 2, "groups": 2})"}) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{2, 6, 5}, 2, random_normal(120, 12));
   }
@@ -111,7 +113,7 @@ TEST(GradientCheck, Pooling) {
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 37) % 96) * 0.01;
   for (const char* json : {R"({"type": "max_pool2d"})", R"({"type": "max_pool2d", "pool_size": 3, "stride": 1, "padding": 1})",
                            R"({"type": "avg_pool2d"})", R"({"type": "avg_pool2d", "pool_size": [2, 3], "stride": 1})",
-                           R"({"type": "global_avg_pool2d"})"}) {
+                           R"({"type": "global_avg_pool2d"})", R"({"type": "global_max_pool2d"})"}) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{2, 4, 6}, 2, x);
   }
@@ -174,6 +176,16 @@ TEST(Conv2dShapes, BadGeometryIsABuildTimeShapeError) {
                InvalidArgument);
   auto flat = registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 3}}));
   EXPECT_THROW(flat->build(Shape{784}, BuildContext{*be, DType::Float32}), ShapeError);
+  // Groups must divide the filters (at creation) and the input's channels (at build).
+  EXPECT_THROW(registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 6}, {"kernel_size", 3}, {"groups", 4}})),
+               InvalidArgument);
+  auto grouped = registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 6}, {"kernel_size", 3}, {"groups", 3}}));
+  try {
+    grouped->build(Shape{4, 5, 5}, BuildContext{*be, DType::Float32});
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "conv2d: groups 3 does not divide the input's 4 channels (input [4, 5, 5])");
+  }
 }
 
 TEST(GradientCheck, Maxout) {

@@ -50,6 +50,7 @@ Layer Conv2d(std::int64_t filters, std::int64_t kernel_size) { return Layer("con
 Layer MaxPool2d(std::int64_t pool_size) { return Layer("max_pool2d", {{"pool_size", pool_size}}); }
 Layer AvgPool2d(std::int64_t pool_size) { return Layer("avg_pool2d", {{"pool_size", pool_size}}); }
 Layer GlobalAvgPool2d() { return Layer("global_avg_pool2d"); }
+Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
 Layer Flatten() { return Layer("flatten"); }
 Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
 Layer BatchNorm() { return Layer("batch_norm"); }

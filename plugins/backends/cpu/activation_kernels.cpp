@@ -59,6 +59,18 @@ void activate_range(Pointwise fn, T alpha, const T* __restrict x, T* y, std::int
       for (std::int64_t i = b; i < e; ++i)
         y[i] = alpha * x[i] > T(kSoftplusThreshold) ? x[i] : std::log1p(std::exp(alpha * x[i])) / alpha;
       return;
+    case Pointwise::Relu6:
+      for (std::int64_t i = b; i < e; ++i) y[i] = std::min(std::max(x[i], T(0)), T(6));
+      return;
+    case Pointwise::HardSigmoid:
+      for (std::int64_t i = b; i < e; ++i) y[i] = std::min(std::max(x[i] + T(3), T(0)), T(6)) / T(6);
+      return;
+    case Pointwise::Softsign:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] / (T(1) + std::abs(x[i]));
+      return;
+    case Pointwise::Celu:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : alpha * std::expm1(x[i] / alpha);
+      return;
   }
 }
 
@@ -119,6 +131,30 @@ void activate_grad(Pointwise fn, T alpha, const T* __restrict x, const T* __rest
       case Pointwise::Softplus:
         for (std::int64_t i = b; i < e; ++i)
           dx[i] = alpha * x[i] > T(kSoftplusThreshold) ? dy[i] : dy[i] * sigmoid(alpha * x[i]);
+        break;
+      case Pointwise::Relu6:  // 0 at both kinks, as PyTorch's hardtanh_backward
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i];
+          dx[i] = x[i] > T(0) && x[i] < T(6) ? g : T(0);
+        }
+        break;
+      case Pointwise::HardSigmoid:
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i];
+          dx[i] = x[i] > T(-3) && x[i] < T(3) ? g / T(6) : T(0);
+        }
+        break;
+      case Pointwise::Softsign:
+        for (std::int64_t i = b; i < e; ++i) {
+          const T d = T(1) + std::abs(x[i]);
+          dx[i] = dy[i] / (d * d);
+        }
+        break;
+      case Pointwise::Celu:
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i];
+          dx[i] = x[i] > T(0) ? g : g * std::exp(x[i] / alpha);
+        }
         break;
     }
     // The copy that a mixed-precision product reads, rounded while the chunk is in this thread's cache.

@@ -80,6 +80,15 @@ void col2im(const T* col, std::int64_t c, std::int64_t h, std::int64_t w, std::i
 }
 
 
+// Runs body(first filter, filters, first patch row, patch rows) for each channel group: group g's filters are rows
+// [g F/G, (g+1) F/G) of the weight and the output, and its input channels' im2col rows [g P/G, (g+1) P/G) of the
+// columns, P = C KH KW. One group is the whole product.
+template <typename Body>
+void per_group(std::int64_t groups, std::int64_t filters, std::int64_t patch, Body&& body) {
+  const std::int64_t f = filters / groups, p = patch / groups;
+  for (std::int64_t g = 0; g < groups; ++g) body(g * f, f, g * p, p);
+}
+
 // Per-thread scratch that only grows; `slot` tells apart the buffers one thread holds at once.
 template <typename T>
 T* scratch(int slot, std::int64_t n) {
@@ -121,7 +130,7 @@ Tensor row_major(const Tensor& t, bool values) {
 }  // namespace
 
 void run_kernel(const op::Conv2d& o, bool bfloat16) {
-  const ConvShape s = kChecks.conv(o.x, o.w, o.y, o.window, "conv2d");
+  const ConvShape s = kChecks.conv(o.x, o.w, o.y, o.window, o.groups, "conv2d");
   if (onednn_conv2d(o, s, bfloat16)) return;
   if (!o.x.row_major()) {
     op::Conv2d plain = o;
@@ -133,7 +142,7 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
     using T = decltype(tag);
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
     const Grouping groups(s);
-    Eigen::Map<const RowMajor<T>> w(o.w.data<T>(), s.f, patch);
+    Eigen::Map<const RowMajor<T>> w(o.w.data<T>(), s.f, patch / s.groups);
     const T* x = o.x.data<T>();
     T* y = o.y.data<T>();
     const T* bias = o.bias.defined() ? o.bias.data<T>() : nullptr;
@@ -144,7 +153,10 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
       for (std::int64_t k = 0; k < g; ++k) im2col(x + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
       const bool direct = g == 1 && !blocks;
       Eigen::Map<RowMajor<T>> out(direct ? y + n0 * s.f * pixels : scratch<T>(1, s.f * ld), s.f, ld);
-      out.noalias() = w * Eigen::Map<RowMajor<T>>(col, patch, ld);
+      const Eigen::Map<RowMajor<T>> cols(col, patch, ld);
+      per_group(s.groups, s.f, patch, [&](auto f0, auto fn, auto p0, auto pn) {
+        out.middleRows(f0, fn).noalias() = w.middleRows(f0, fn) * cols.middleRows(p0, pn);
+      });
       if (bias) out.colwise() += Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(bias, s.f);
       if (o.epilogue != Pointwise::Identity) apply_pointwise(o.epilogue, o.epilogue_alpha, out.data(), out.data(), out.size());
       for (std::int64_t k = 0; !direct && k < g; ++k) {
@@ -157,7 +169,7 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
 }
 
 void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
-  const ConvShape s = kChecks.conv(o.x, o.w, o.dy, o.window, "conv2d_grad");
+  const ConvShape s = kChecks.conv(o.x, o.w, o.dy, o.window, o.groups, "conv2d_grad");
   if (onednn_conv2d_grad(o, s, bfloat16)) return;
   if (!o.x.row_major()) {
     op::Conv2dGrad plain = o;
@@ -172,8 +184,8 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
     using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
     const Grouping groups(s);
-    Eigen::Map<const RowMajor<T>> w(o.w.data<T>(), s.f, patch);
-    Eigen::Map<RowMajor<T>> dw(o.dw.data<T>(), s.f, patch);
+    Eigen::Map<const RowMajor<T>> w(o.w.data<T>(), s.f, patch / s.groups);
+    Eigen::Map<RowMajor<T>> dw(o.dw.data<T>(), s.f, patch / s.groups);
     Eigen::Map<Vector> dbias(o.dbias.defined() ? o.dbias.data<T>() : nullptr, o.dbias.defined() ? s.f : 0);
     dw.setZero();
     dbias.setZero();
@@ -183,8 +195,8 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
 #pragma omp parallel
     {
       // Each thread sums its samples' weight gradients on its own, then adds them to dw once.
-      Eigen::Map<RowMajor<T>> my_dw(scratch<T>(3, s.f * patch + s.f), s.f, patch);
-      Eigen::Map<Vector> my_dbias(my_dw.data() + s.f * patch, dbias.size());
+      Eigen::Map<RowMajor<T>> my_dw(scratch<T>(3, dw.size() + s.f), s.f, dw.cols());
+      Eigen::Map<Vector> my_dbias(my_dw.data() + dw.size(), dbias.size());
       my_dw.setZero();
       my_dbias.setZero();
 #pragma omp for schedule(static)
@@ -204,11 +216,17 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
         Eigen::Map<const RowMajor<T>> dy(dy_at, s.f, ld);
         for (std::int64_t k = 0; k < g; ++k)
           im2col(x + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
-        my_dw.noalias() += dy * Eigen::Map<RowMajor<T>>(col, patch, ld).transpose();
+        const Eigen::Map<RowMajor<T>> cols(col, patch, ld);
+        per_group(s.groups, s.f, patch, [&](auto f0, auto fn, auto p0, auto pn) {
+          my_dw.middleRows(f0, fn).noalias() += dy.middleRows(f0, fn) * cols.middleRows(p0, pn).transpose();
+        });
         if (my_dbias.size()) my_dbias += dy.rowwise().sum();
         if (dx) {
           T* dcol = scratch<T>(2, patch * ld);
-          Eigen::Map<RowMajor<T>>(dcol, patch, ld).noalias() = w.transpose() * dy;
+          Eigen::Map<RowMajor<T>> dcols(dcol, patch, ld);
+          per_group(s.groups, s.f, patch, [&](auto f0, auto fn, auto p0, auto pn) {
+            dcols.middleRows(p0, pn).noalias() = w.middleRows(f0, fn).transpose() * dy.middleRows(f0, fn);
+          });
           for (std::int64_t k = 0; k < g; ++k) col2im(dcol + k * pixels, s.c, s.h, s.w, s.oh, s.ow, o.window, dx + (n0 + k) * s.c * s.h * s.w, ld);
         }
       }

@@ -28,7 +28,7 @@ constexpr auto kF32 = memory::data_type::f32;
 constexpr std::int64_t kMinInputChannels = 8;
 
 struct Key {
-  std::int64_t n, c, h, w, f, kh, kw, sh, sw, ph, pw, dh, dw;
+  std::int64_t n, c, h, w, f, kh, kw, sh, sw, ph, pw, dh, dw, groups;
   bool bias, bfloat16;
   auto operator<=>(const Key&) const = default;
 };
@@ -43,6 +43,7 @@ struct Forward {
 
 struct Plan {
   memory::dims x, w, y, bias, strides, dilation, padding;
+  Tag w_tag = Tag::oihw;  // the weight (F, C / G, KH, KW) as oneDNN's dims: OIHW, or GOIHW of G groups
   memory::data_type low = kF32;  // what the convolution reads its inputs as: f32, or bf16
   std::optional<dnnl::convolution_forward::desc> forward_desc;
   // The forward primitives, by the slope of the ReLU their output pass applies (none: no function). Backward's
@@ -86,7 +87,9 @@ Plan& plan_for(const Key& k) {
   if (slot) return *slot;
   auto p = std::make_unique<Plan>();
   const std::int64_t oh = Window2d::out(k.h, k.kh, k.sh, k.ph, k.dh), ow = Window2d::out(k.w, k.kw, k.sw, k.pw, k.dw);
-  p->x = {k.n, k.c, k.h, k.w}, p->w = {k.f, k.c, k.kh, k.kw}, p->y = {k.n, k.f, oh, ow}, p->bias = {k.f};
+  p->x = {k.n, k.c, k.h, k.w}, p->y = {k.n, k.f, oh, ow}, p->bias = {k.f};
+  if (k.groups == 1) p->w = {k.f, k.c, k.kh, k.kw};
+  else p->w = {k.groups, k.f / k.groups, k.c / k.groups, k.kh, k.kw}, p->w_tag = Tag::goihw;
   p->strides = {k.sh, k.sw}, p->dilation = {k.dh - 1, k.dw - 1}, p->padding = {k.ph, k.pw};  // oneDNN counts dilation from 0
   using dnnl::algorithm, dnnl::prop_kind;
   p->low = k.bfloat16 ? memory::data_type::bf16 : kF32;
@@ -144,7 +147,7 @@ void copy_back(Library& lib, memory from, memory to) {
 
 Key key_of(const backends::WindowShape& s, const Window2d& g, bool bias, bool bfloat16) {
   const bool rounded = bfloat16 && s.c >= kMinInputChannels;
-  return {s.n, s.c, s.h, s.w, s.f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, bias, rounded};
+  return {s.n, s.c, s.h, s.w, s.f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w, s.groups, bias, rounded};
 }
 
 // Runs body(library, plan of `key`) when oneDNN is the faster choice for this op (float32; enough input channels,
@@ -171,7 +174,7 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
     const memory x = input(lib, p, kX, pd.src_desc(), p.x, o.x);
     p.x_staged_from = p.staged[kX] && x.get_data_handle() == p.staged[kX]->get_data_handle() ? o.x.data() : nullptr;
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x},
-                                         {DNNL_ARG_WEIGHTS, in_layout(lib, p, kW, pd.weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
+                                         {DNNL_ARG_WEIGHTS, in_layout(lib, p, kW, pd.weights_desc(), user(lib, p.w, p.w_tag, o.w))},
                                          {DNNL_ARG_DST, y}};
     if (o.bias.defined()) args.emplace(DNNL_ARG_BIAS, user(lib, p.bias, Tag::x, o.bias));
     forward.execute(lib.stream, args);
@@ -195,7 +198,7 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
       const memory dx_user = image(lib, p.x, o.dx), dx = output(lib, p, kDx, p.data_pd->diff_src_desc(), dx_user);
       dy_for_data = input(lib, p, kDyData, p.data_pd->diff_dst_desc(), p.y, o.dy);
       p.data->execute(lib.stream, {{DNNL_ARG_DIFF_DST, *dy_for_data},
-                                   {DNNL_ARG_WEIGHTS, in_layout(lib, p, kWData, p.data_pd->weights_desc(), user(lib, p.w, Tag::oihw, o.w))},
+                                   {DNNL_ARG_WEIGHTS, in_layout(lib, p, kWData, p.data_pd->weights_desc(), user(lib, p.w, p.w_tag, o.w))},
                                    {DNNL_ARG_DIFF_SRC, dx}});
       copy_back(lib, dx, dx_user);
     }
@@ -209,7 +212,7 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
       p.weights_pd.emplace(desc, lib.engine, p.hint(lib));
       p.weights.emplace(*p.weights_pd);
     }
-    const memory dw_user = user(lib, p.w, Tag::oihw, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);
+    const memory dw_user = user(lib, p.w, p.w_tag, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);
     // The forward's reordered copy of x, when this plan's latest forward made it from this very input: a layer's
     // input stays as it was until its backward (im2col reads it there too), so the copy saves a reorder. A plan
     // shared by two layers of one shape holds the later one's, and the earlier layer's backward reorders anew. (In

@@ -27,6 +27,10 @@ __device__ T activate(Pointwise fn, T alpha, T x) {
     case Pointwise::Silu: return x * sigmoid(x);
     case Pointwise::Gelu: return T(0.5) * x * (T(1) + erf(x * T(kInvSqrt2)));
     case Pointwise::Softplus: return alpha * x > T(kSoftplusThreshold) ? x : log1p(exp(alpha * x)) / alpha;
+    case Pointwise::Relu6: return x < T(0) ? T(0) : x > T(6) ? T(6) : x;
+    case Pointwise::HardSigmoid: return x <= T(-3) ? T(0) : x >= T(3) ? T(1) : (x + T(3)) / T(6);
+    case Pointwise::Softsign: return x / (T(1) + abs(x));
+    case Pointwise::Celu: return x > T(0) ? x : alpha * expm1(x / alpha);
   }
   return x;
 }
@@ -49,6 +53,13 @@ __device__ T activate_grad(Pointwise fn, T alpha, T x, T y, T dy) {
     case Pointwise::Gelu:
       return dy * (T(0.5) * (T(1) + erf(x * T(kInvSqrt2))) + x * T(kInvSqrt2Pi) * exp(T(-0.5) * x * x));
     case Pointwise::Softplus: return alpha * x > T(kSoftplusThreshold) ? dy : dy * sigmoid(alpha * x);
+    case Pointwise::Relu6: return x > T(0) && x < T(6) ? dy : T(0);
+    case Pointwise::HardSigmoid: return x > T(-3) && x < T(3) ? dy / T(6) : T(0);
+    case Pointwise::Softsign: {
+      const T d = T(1) + abs(x);
+      return dy / (d * d);
+    }
+    case Pointwise::Celu: return x > T(0) ? dy : dy * exp(x / alpha);
   }
   return dy;
 }

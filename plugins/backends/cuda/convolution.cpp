@@ -36,10 +36,11 @@ const Perf& pick(const Perf* perf, int count, const char* which) {
   throw BackendError(fmt::format("cuda backend: conv2d: cuDNN has no {} algorithm for this geometry", which));
 }
 
-ConvolutionGeometry check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op, const DeviceContext& ctx) {
-  const auto s = kChecks.conv(x, w, y, g, op);
+ConvolutionGeometry check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, std::int64_t groups, const char* op,
+                               const DeviceContext& ctx) {
+  const auto s = kChecks.conv(x, w, y, g, groups, op);
   require(w.dtype() == x.dtype() && y.dtype() == x.dtype(), op, "dtypes differ");
-  return {x.dtype(), s.n, s.c, s.h, s.w, s.f, s.oh, s.ow, g, ctx.bfloat16() && x.dtype() == DType::Float32};
+  return {x.dtype(), s.n, s.c, s.h, s.w, s.f, s.oh, s.ow, s.groups, g, ctx.bfloat16() && x.dtype() == DType::Float32};
 }
 
 constexpr int kFirstCopy = DeviceContext::kBfloat16Slots;  // mixed precision's three bfloat16 copies
@@ -79,13 +80,14 @@ const ConvolutionPlan& ConvolutionPlans::get(cudnnHandle_t handle, const Convolu
   set_nchw(plan->y, type, s.n, s.f, s.oh, s.ow);
   set_nchw(plan->y_wide, wide, s.n, s.f, s.oh, s.ow);
   set_nchw(plan->bias, wide, 1, s.f, 1, 1);
-  check_cudnn(cudnnSetFilter4dDescriptor(plan->w, type, CUDNN_TENSOR_NCHW, to_int(s.f, op), to_int(s.c, op), to_int(s.g.kernel_h, op),
+  check_cudnn(cudnnSetFilter4dDescriptor(plan->w, type, CUDNN_TENSOR_NCHW, to_int(s.f, op), to_int(s.c / s.groups, op), to_int(s.g.kernel_h, op),
                                          to_int(s.g.kernel_w, op)),
               op, "cudnnSetFilter4dDescriptor");
   check_cudnn(cudnnSetConvolution2dDescriptor(plan->conv, to_int(s.g.pad_h, op), to_int(s.g.pad_w, op), to_int(s.g.stride_h, op),
                                               to_int(s.g.stride_w, op), to_int(s.g.dilation_h, op), to_int(s.g.dilation_w, op),
                                               CUDNN_CROSS_CORRELATION, wide),
               op, "cudnnSetConvolution2dDescriptor");
+  check_cudnn(cudnnSetConvolutionGroupCount(plan->conv, to_int(s.groups, op)), op, "cudnnSetConvolutionGroupCount");
   // Exact float32 arithmetic unless TF32 was allowed, as for the GEMMs; tensor cores for bfloat16.
   const cudnnMathType_t math = s.bfloat16                                 ? CUDNN_TENSOR_OP_MATH
                                : type == CUDNN_DATA_FLOAT && !allow_tf32_ ? CUDNN_FMA_MATH
@@ -125,7 +127,7 @@ const ConvolutionPlan& ConvolutionPlans::get(cudnnHandle_t handle, const Convolu
 }
 
 void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
-  const ConvolutionGeometry s = check_conv(o.x, o.w, o.y, o.window, "conv2d", ctx);
+  const ConvolutionGeometry s = check_conv(o.x, o.w, o.y, o.window, o.groups, "conv2d", ctx);
   if (o.bias.defined()) require(o.bias.numel() == s.f && o.bias.dtype() == s.dtype, "conv2d", [&] { return fmt::format("bias {} does not fit the filters", o.bias.describe()); });
   with_float_type(o.x, "conv2d", [](auto) {});
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
@@ -145,7 +147,7 @@ void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx) {
-  const ConvolutionGeometry s = check_conv(o.x, o.w, o.dy, o.window, "conv2d_grad", ctx);
+  const ConvolutionGeometry s = check_conv(o.x, o.w, o.dy, o.window, o.groups, "conv2d_grad", ctx);
   require(o.dw.numel() == o.w.numel(), "conv2d_grad", [&] { return fmt::format("dw {} does not fit weight {}", o.dw.shape().str(), o.w.shape().str()); });
   if (o.dx.defined()) require_same_count(o.x, o.dx, "conv2d_grad");
   if (o.dbias.defined()) require(o.dbias.numel() == s.f, "conv2d_grad", [&] { return fmt::format("dbias {} does not fit the filters", o.dbias.shape().str()); });

@@ -15,11 +15,11 @@ namespace nnplug::cuda {
 
 struct ConvolutionGeometry {
   DType dtype;
-  std::int64_t n, c, h, w, f, oh, ow;
+  std::int64_t n, c, h, w, f, oh, ow, groups;
   Window2d g;
   bool bfloat16 = false;  // float32 tensors, convolved as bfloat16 copies with float32 accumulation
   auto tied() const {
-    return std::tie(dtype, bfloat16, n, c, h, w, f, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w);
+    return std::tie(dtype, bfloat16, n, c, h, w, f, groups, g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dilation_h, g.dilation_w);
   }
   bool operator<(const ConvolutionGeometry& other) const { return tied() < other.tied(); }
 };

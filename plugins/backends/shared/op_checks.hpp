@@ -32,9 +32,9 @@ struct ChannelLayout {
   NNPLUG_BACKEND_HOST_DEVICE std::int64_t nth(std::int64_t c, std::int64_t k) const { return at(k / inner, c) + k % inner; }
 };
 
-// The sizes of a 2-D convolution or pooling: input (N, C, H, W), F filters, output (OH, OW).
+// The sizes of a 2-D convolution or pooling: input (N, C, H, W), F filters, output (OH, OW), channel groups.
 struct WindowShape {
-  std::int64_t n, c, h, w, f, oh, ow;
+  std::int64_t n, c, h, w, f, oh, ow, groups = 1;
 };
 
 class OpChecks {
@@ -123,7 +123,8 @@ class OpChecks {
     same_count(o.dy, o.dx, "activation_grad");
     const Pointwise f = o.fn;
     const bool needs_x = f == Pointwise::Relu || f == Pointwise::LeakyRelu || f == Pointwise::Elu || f == Pointwise::Selu ||
-                         f == Pointwise::Silu || f == Pointwise::Gelu || f == Pointwise::Softplus;
+                         f == Pointwise::Silu || f == Pointwise::Gelu || f == Pointwise::Softplus || f == Pointwise::Relu6 ||
+                         f == Pointwise::HardSigmoid || f == Pointwise::Softsign || f == Pointwise::Celu;
     const bool needs_y = f == Pointwise::Elu || f == Pointwise::Selu || f == Pointwise::Sigmoid || f == Pointwise::Tanh;
     require(!needs_x || (o.x.defined() && o.x.numel() == o.dx.numel()), "activation_grad", "this function's gradient needs x");
     require(!needs_y || (o.y.defined() && o.y.numel() == o.dx.numel()), "activation_grad", "this function's gradient needs y = f(x)");
@@ -191,16 +192,19 @@ class OpChecks {
     require(o.min <= o.max, "clamp", [&] { return format_message("min {} is above max {}", {o.min, o.max}); });
   }
 
-  // Convolution and its gradient: y is the output of x under the window with w's filters.
-  WindowShape conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, const char* op) const {
+  // Convolution and its gradient: y is the output of x under the window with w's filters, in `groups` groups.
+  WindowShape conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, std::int64_t groups, const char* op) const {
     require(x.rank() == 4 && w.rank() == 4 && y.rank() == 4, op, [&] {
-      return format_message("needs (N, C, H, W) input, (F, C, KH, KW) weight and (N, F, OH, OW) output, got {}, {}, {}",
+      return format_message("needs (N, C, H, W) input, (F, C / groups, KH, KW) weight and (N, F, OH, OW) output, got {}, {}, {}",
                             {x.shape().str(), w.shape().str(), y.shape().str()});
     });
     window(g, op);
-    const WindowShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.out_h(x.dim(2)), g.out_w(x.dim(3))};
-    require(w.dim(1) == s.c && w.dim(2) == g.kernel_h && w.dim(3) == g.kernel_w, op, [&] {
-      return format_message("weight {} does not fit input {}", {w.shape().str(), x.shape().str()});
+    const WindowShape s{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), g.out_h(x.dim(2)), g.out_w(x.dim(3)), groups};
+    require(groups >= 1 && s.c % groups == 0 && s.f % groups == 0, op, [&] {
+      return format_message("groups {} does not divide the {} input channels and {} filters", {groups, s.c, s.f});
+    });
+    require(w.dim(1) * groups == s.c && w.dim(2) == g.kernel_h && w.dim(3) == g.kernel_w, op, [&] {
+      return format_message("weight {} does not fit input {} in {} groups", {w.shape().str(), x.shape().str(), groups});
     });
     require(s.oh > 0 && s.ow > 0 && y.dim(0) == s.n && y.dim(1) == s.f && y.dim(2) == s.oh && y.dim(3) == s.ow, op, [&] {
       return format_message("output {} does not fit input {} and weight {}", {y.shape().str(), x.shape().str(), w.shape().str()});

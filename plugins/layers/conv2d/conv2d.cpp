@@ -1,7 +1,8 @@
 // Layer 'conv2d' (torch.nn.Conv2d): filters (required), kernel_size (required; int or [h, w]), stride 1, padding
-// "valid" / "same" / int, dilation 1, bias true, weight_init (he_normal; fan_in = C kh kw) and bias_init (zeros).
-// in_channels is optional: the input's channel count is taken from the layer below, and checked when given.
-// Input and output are NCHW; the weight is [filters, C, kh, kw] as PyTorch stores it.
+// "valid" / "same" / int, dilation 1, groups 1, bias true, weight_init (he_normal; fan_in = C / groups kh kw, fan_out =
+// filters kh kw, as PyTorch counts them) and bias_init (zeros). groups splits the channels as PyTorch's groups=
+// (groups = C: depthwise). in_channels is optional: the input's channel count is taken from the layer below, and
+// checked when given. Input and output are NCHW; the weight is [filters, C / groups, kh, kw] as PyTorch stores it.
 #include <fmt/format.h>
 
 #include "nnplug/fused_relu.hpp"
@@ -18,10 +19,12 @@ class Conv2dLayer final : public Layer {
       : filters_(p.require_integer("filters", 1)),
         spec_(WindowSpec::read(p, "kernel_size", {0, 0}, false)),
         in_channels_(p.integer("in_channels", 0, 1)),
+        groups_(p.integer("groups", 1, 1)),
         use_bias_(p.boolean("bias", true)),
         weight_init_(p.child("weight_init", "he_normal")),
         bias_init_(p.child("bias_init", "zeros")) {
     if (!p.has("kernel_size")) p.fail("kernel_size", "is required");
+    if (filters_ % groups_) p.fail("groups", fmt::format("must divide filters ({}), got {}", filters_, groups_));
     p.check_unused();
   }
   std::string type() const override { return "conv2d"; }
@@ -30,11 +33,13 @@ class Conv2dLayer final : public Layer {
     if (input.rank() != 3) throw ShapeError(fmt::format("conv2d expects (channels, height, width) per sample, got {}", input.str()));
     if (in_channels_ && input[0] != in_channels_)
       throw ShapeError(fmt::format("conv2d expects {} input channels (in_channels), got {}", in_channels_, input.str()));
+    if (input[0] % groups_)
+      throw ShapeError(fmt::format("conv2d: groups {} does not divide the input's {} channels (input {})", groups_, input[0], input.str()));
     const auto [oh, ow] = spec_.output(input);
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     const auto& g = spec_.window;
-    const std::int64_t c = input[0], fan_in = c * g.kernel_h * g.kernel_w, fan_out = filters_ * g.kernel_h * g.kernel_w;
+    const std::int64_t c = input[0] / groups_, fan_in = c * g.kernel_h * g.kernel_w, fan_out = filters_ * g.kernel_h * g.kernel_w;
     const Shape w{filters_, c, g.kernel_h, g.kernel_w};
     weight_ = {"weight", ctx.backend.empty(w, dtype_), ctx.backend.empty(w, dtype_), true, weight_init_, fan_in, fan_out};
     if (use_bias_)
@@ -59,14 +64,14 @@ class Conv2dLayer final : public Layer {
     x_ = x;
     const Shape y = output_.with_batch(x.dim(0));
     ensure(y_, *backend_, y, dtype_, backend_->convolution_layout(x.shape(), y, dtype_));
-    backend_->run(op::Conv2d{x, weight_.value, use_bias_ ? bias_.value : Tensor(), y_, spec_.window, relu_.epilogue()});
+    backend_->run(op::Conv2d{x, weight_.value, use_bias_ ? bias_.value : Tensor(), y_, spec_.window, relu_.epilogue(), kFunctionDefault, groups_});
     return y_;
   }
   const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
     if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_, x_.layout());
     else dx_ = Tensor();
     const Tensor& dy = relu_.gradient_before(y_, dy_out);
-    backend_->run(op::Conv2dGrad{x_, weight_.value, dy, dx_, weight_.grad, use_bias_ ? bias_.grad : Tensor(), spec_.window});
+    backend_->run(op::Conv2dGrad{x_, weight_.value, dy, dx_, weight_.grad, use_bias_ ? bias_.grad : Tensor(), spec_.window, groups_});
     return dx_;
   }
 
@@ -74,6 +79,7 @@ class Conv2dLayer final : public Layer {
   std::int64_t filters_;
   WindowSpec spec_;
   std::int64_t in_channels_;
+  std::int64_t groups_;
   bool use_bias_;
   Params weight_init_, bias_init_;
   Backend* backend_ = nullptr;

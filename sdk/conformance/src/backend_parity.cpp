@@ -70,7 +70,8 @@ std::vector<ParityCase> cases() {
   c.push_back({"add_row_vector", {in({3, 4}), in({4}), out({3, 4})}, [](const T& t) { return op::AddRowVector{t[0], t[1], t[2]}; }});
   c.push_back({"sum_rows", {in({3, 4}), out({4})}, [](const T& t) { return op::SumRows{t[0], t[1], 0.5}; }});
   for (Pointwise fn : {Pointwise::Identity, Pointwise::Relu, Pointwise::LeakyRelu, Pointwise::Elu, Pointwise::Selu, Pointwise::Sigmoid,
-                       Pointwise::Tanh, Pointwise::Silu, Pointwise::Gelu, Pointwise::Softplus}) {
+                       Pointwise::Tanh, Pointwise::Silu, Pointwise::Gelu, Pointwise::Softplus, Pointwise::Relu6,
+                       Pointwise::HardSigmoid, Pointwise::Softsign, Pointwise::Celu}) {
     const double alpha = fn == Pointwise::Softplus ? 1.0 : 0.1;
     const int n = static_cast<int>(fn);
     c.push_back({fmt::format("activation {}", n), {in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) { return op::Activation{t[0], t[1], fn, alpha}; }});
@@ -95,6 +96,16 @@ std::vector<ParityCase> cases() {
                    {in({2, channels, 6, 7}), in({4, channels, g.kernel_h, g.kernel_w}), in({2, 4, oh, ow}), out({2, channels, 6, 7}),
                     out({4, channels, g.kernel_h, g.kernel_w}), out({4})},
                    [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }}));
+    }
+    // Grouped: 16 channels in 4 groups into 8 filters, and depthwise (16 groups of one channel).
+    for (std::int64_t groups : {4, 16}) {
+      const std::int64_t f = groups == 4 ? 8 : 16;
+      const Shape x{2, 16, 6, 7}, w{f, 16 / groups, g.kernel_h, g.kernel_w}, y{2, f, oh, ow};
+      c.push_back(product({fmt::format("conv2d in {} groups", groups), {in(x), in(w), in({f}), out(y)}, [g, groups](const T& t) {
+        return op::Conv2d{t[0], t[1], t[2], t[3], g, Pointwise::Identity, kFunctionDefault, groups};
+      }}));
+      c.push_back(product({fmt::format("conv2d_grad in {} groups", groups), {in(x), in(w), in(y), out(x), out(w), out({f})},
+                           [g, groups](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g, groups}; }}));
     }
   }
   // A convolution with its bias and ReLU in the output pass (op::Conv2d's epilogue: X11's conv, ReLU).
@@ -302,6 +313,13 @@ std::vector<ParityCase> channel_block_cases() {
                          [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g, Pointwise::Relu}; }}));
     c.push_back(product({"conv2d_grad of 3 channels from channel blocks", {in(first), in(w3), blocks(in(y)), out(first), out(w3), out({16})},
                          [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g}; }}));
+    // Depthwise, 16 groups of one channel, in blocks.
+    const Shape depthwise{16, 1, g.kernel_h, g.kernel_w};
+    c.push_back(product({"depthwise conv2d in channel blocks", {blocks(in(image)), in(depthwise), in({16}), blocks(out(y))},
+                         [g](const T& t) { return op::Conv2d{t[0], t[1], t[2], t[3], g, Pointwise::Relu, kFunctionDefault, 16}; }}));
+    c.push_back(product({"depthwise conv2d_grad in channel blocks",
+                         {blocks(in(image)), in(depthwise), blocks(in(y)), blocks(out(image)), out(depthwise), out({16})},
+                         [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g, 16}; }}));
   }
   for (const Pointwise f : {Pointwise::Identity, Pointwise::Relu}) {
     const std::string suffix = f == Pointwise::Relu ? " through a relu" : "";

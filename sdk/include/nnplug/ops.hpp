@@ -19,17 +19,20 @@ struct OpKernel;  // custom_op.hpp
 using OpAttributeValue = std::variant<double, std::int64_t, bool>;
 
 // The element-wise functions a backend knows natively, with PyTorch's definitions. `alpha` is the one parameter
-// those that take one use: leaky_relu's negative slope, elu's alpha, softplus' beta (threshold fixed at 20).
-// A custom activation built from other ops works everywhere; these exist so that the common ones run as one pass.
-enum class Pointwise : std::uint8_t { Identity, Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Silu, Gelu, Softplus };
+// those that take one use: leaky_relu's negative slope, elu's and celu's alpha, softplus' beta (threshold fixed at
+// 20). Relu6 is min(max(x, 0), 6), HardSigmoid relu6(x + 3) / 6, Softsign x / (1 + |x|), Celu max(0, x) +
+// min(0, alpha (e^(x / alpha) - 1)). A custom activation built from other ops works everywhere; these exist so that
+// the common ones run as one pass.
+enum class Pointwise : std::uint8_t { Identity, Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Silu, Gelu, Softplus, Relu6, HardSigmoid, Softsign, Celu };
 
-// An `alpha` left unset: the function's own default, as PyTorch's (leaky_relu 0.01, elu 1, softplus' beta 1), so
-// that an op written without it computes the function (a beta of 0 would make softplus inf).
+// An `alpha` left unset: the function's own default, as PyTorch's (leaky_relu 0.01, elu and celu 1, softplus' beta
+// 1), so that an op written without it computes the function (a beta of 0 would make softplus inf).
 inline constexpr double kFunctionDefault = std::numeric_limits<double>::quiet_NaN();
 // The alpha a backend computes with.
 constexpr double pointwise_alpha(Pointwise fn, double alpha) {
   if (alpha == alpha) return alpha;  // set (not NaN)
-  return fn == Pointwise::LeakyRelu ? 0.01 : fn == Pointwise::Elu || fn == Pointwise::Softplus ? 1.0 : 0.0;
+  if (fn == Pointwise::LeakyRelu) return 0.01;
+  return fn == Pointwise::Elu || fn == Pointwise::Softplus || fn == Pointwise::Celu ? 1.0 : 0.0;
 }
 
 // The three dropouts (rate = the probability of dropping a unit):
@@ -251,20 +254,24 @@ struct AddNoise {
   std::uint64_t seed = 0;
 };
 
-// 2-D convolution (cross-correlation, as torch.nn.Conv2d). x: (N, C, H, W); w: (F, C, KH, KW); bias: (F) or
-// undefined; y: (N, F, OH, OW) with OH, OW from the window. y = f(conv + bias) where an epilogue function is given
-// (as op::Gemm's: a convolution and the ReLU after it, in one output pass).
+// 2-D convolution (cross-correlation, as torch.nn.Conv2d). x: (N, C, H, W); w: (F, C / groups, KH, KW); bias: (F)
+// or undefined; y: (N, F, OH, OW) with OH, OW from the window. y = f(conv + bias) where an epilogue function is given
+// (as op::Gemm's: a convolution and the ReLU after it, in one output pass). With groups G (dividing C and F), the
+// channels split into G groups and filters [g F/G, (g+1) F/G) read only input channels [g C/G, (g+1) C/G), as
+// PyTorch's groups=; G = C is a depthwise convolution.
 struct Conv2d {
   Tensor x, w, bias, y;
   Window2d window;
   Pointwise epilogue = Pointwise::Identity;
   double epilogue_alpha = kFunctionDefault;
+  std::int64_t groups = 1;
 };
 
 // Its backward pass: dw and dbias (if defined) are written; dx (if defined) is written.
 struct Conv2dGrad {
   Tensor x, w, dy, dx, dw, dbias;
   Window2d window;
+  std::int64_t groups = 1;
 };
 
 // 2-D pooling per channel. x: (N, C, H, W); y: (N, C, OH, OW). Max records the flat index (within its (H, W)

@@ -56,6 +56,7 @@ Layer Conv2d(std::int64_t filters, std::int64_t kernel_size);
 Layer MaxPool2d(std::int64_t pool_size = 2);
 Layer AvgPool2d(std::int64_t pool_size = 2);
 Layer GlobalAvgPool2d();
+Layer GlobalMaxPool2d();
 Layer Flatten();
 // A sample's new sizes, one of them -1 (worked out).
 Layer Reshape(const std::vector<std::int64_t>& shape);
