@@ -63,7 +63,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {22, 0x1fd048453769d8aaULL},
     {23, 0x0cc11406f8bfc2c6ULL},
     {24, 0x1c5218949e4a96baULL},
-    {25, 0xdf8a576b54610736ULL},
+    {25, 0x4d04ed34e2d34e77ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -258,6 +259,25 @@ TEST(GraphSpec, BlocksNameParametersAsPyTorchModules) {
   EXPECT_TRUE(summary_line(folded, "layer1.0 (basic)").ends_with(" relu")) << folded;  // what the folded block reads
   EXPECT_TRUE(summary_line(folded, "layer2.0 (basic)").ends_with(" layer1.1 (basic)")) << folded;
   EXPECT_TRUE(summary_line(expanded, "avgpool").ends_with(" layer3.1.relu_out")) << expanded;
+}
+
+// The example's MobileNet: each depthwise convolution holds one input channel per filter, as PyTorch's groups =
+// channels stores it, and the pointwise one all of them.
+TEST(GraphSpec, TheMobileNetExampleHasDepthwiseSeparableBlocks) {
+  const Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_mobilenet.json");
+  const auto model = build(spec, Shape{1, 28, 28}, DType::Float32);
+  std::map<std::string, Shape> shapes;
+  for (std::size_t i = 0; i < model->size(); ++i)
+    for (Parameter* p : model->layer(i).parameters()) shapes[model->parameter_name(i, *p)] = p->value.shape();
+  EXPECT_EQ(shapes["block2.depthwise.weight"], (Shape{64, 1, 3, 3}));
+  EXPECT_EQ(shapes["block2.pointwise.weight"], (Shape{128, 64, 1, 1}));
+  EXPECT_EQ(shapes["block5.bn2.weight"], (Shape{256}));
+  EXPECT_EQ(model->output_shape(), Shape{10});
+  // A block of c channels into f filters holds 9c + c f convolution weights and 2c + 2f of batch norm; with the stem
+  // (9 * 32 + 2 * 32) and the dense layer (256 * 10 + 10).
+  std::int64_t blocks = 0;
+  for (const auto& [c, f] : {std::pair<std::int64_t, std::int64_t>{32, 64}, {64, 128}, {128, 128}, {128, 256}, {256, 256}}) blocks += 9 * c + c * f + 2 * c + 2 * f;
+  EXPECT_EQ(model->parameter_count(true), 288 + 64 + blocks + 2570);
 }
 
 TEST(GraphSpec, TheSummaryNamesAnUnnamedInputByItsRow) {

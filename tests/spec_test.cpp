@@ -115,6 +115,50 @@ TEST_F(SpecTest, ScheduleSetsTheLearningRateOfEachEpoch) {
   EXPECT_DOUBLE_EQ(history[2].learning_rate, 0.025);
 }
 
+// An optimizer that notes each momentum the trainer hands it, and passes everything on.
+class MomentumRecorder final : public Optimizer {
+ public:
+  explicit MomentumRecorder(std::shared_ptr<Optimizer> inner) : inner_(std::move(inner)) {}
+  std::string type() const override { return inner_->type(); }
+  void attach(const std::vector<Parameter*>& parameters) override { inner_->attach(parameters); }
+  void step() override { inner_->step(); }
+  double learning_rate() const override { return inner_->learning_rate(); }
+  void set_learning_rate(double lr) override { inner_->set_learning_rate(lr); }
+  bool set_momentum(double momentum) override {
+    momenta.push_back(momentum);
+    return inner_->set_momentum(momentum);
+  }
+  std::vector<double> momenta;
+
+ private:
+  std::shared_ptr<Optimizer> inner_;
+};
+
+// one_cycle over 4 steps, half of them rising: the momentum falls from 0.95 to 0.85 at step 1, then climbs back
+// along a line, before every step. An optimizer without a momentum is refused at the first step, as PyTorch refuses it.
+TEST_F(SpecTest, OneCycleHandsItsMomentumToTheOptimizerEachStep) {
+  const Params::Json cycle = {{"type", "one_cycle"}, {"total_steps", 4}, {"pct_start", 0.5}, {"anneal_strategy", "linear"}};
+  for (const char* optimizer : {R"({"type": "adam"})", R"({"type": "sgd", "lr": 0.1, "momentum": 0.9})", R"({"type": "rmsprop", "momentum": 0.5})"}) {
+    Experiment ex = build_experiment(spec({{"schedule", cycle}, {"optimizer", Params::Json::parse(optimizer)}, {"training", {{"epochs", 2}, {"batch_size", 3}}}}),
+                                     registry());
+    auto recorder = std::make_shared<MomentumRecorder>(ex.optimizer);
+    Trainer trainer(*ex.model, ex.loss, recorder);
+    ex.fit.progress = false;
+    trainer.fit(ex.train, nullptr, ex.fit);
+    ASSERT_EQ(recorder->momenta.size(), 4u) << optimizer;
+    const std::vector<double> want{0.95, 0.85, 0.9, 0.95};
+    for (std::size_t k = 0; k < want.size(); ++k) EXPECT_NEAR(recorder->momenta[k], want[k], 1e-15) << optimizer << " step " << k;
+  }
+  for (const char* optimizer : {R"("adagrad")", R"({"type": "sgd", "lr": 0.1})"}) {
+    Experiment ex = build_experiment(spec({{"schedule", cycle}, {"optimizer", Params::Json::parse(optimizer)}}), registry());
+    Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+    ex.fit.progress = false;
+    const std::string message = test::error_of([&] { trainer.fit(ex.train, nullptr, ex.fit); });
+    EXPECT_NE(message.find("schedule one_cycle cycles the momentum, which optimizer"), std::string::npos) << message;
+    EXPECT_NE(message.find("set the schedule's cycle_momentum to false"), std::string::npos) << message;
+  }
+}
+
 TEST_F(SpecTest, GzipAndRawIdxReadTheSame) {
   const Dataset raw = read_idx(dir_ / "images.idx", dir_ / "labels.idx", 255);
   const Dataset gz = read_idx(dir_ / "images.idx.gz", dir_ / "labels.idx", 255);

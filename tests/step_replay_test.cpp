@@ -221,7 +221,13 @@ TEST(StepReplay, OnlyLiveFieldsMayDifferBetweenTheSameOps) {
   const auto base = signature(adam_step(w, g, m, v, 0.1, 1));
   EXPECT_EQ(signature(adam_step(w, g, m, v, 0.2, 7)), base);        // learning rate and step are live
   EXPECT_EQ(signature(adam_step(w, g, m, v, 0.1, 1, 0.9, 2e-8)), base);  // and eps (RAdam rescales it every step)
-  EXPECT_NE(signature(adam_step(w, g, m, v, 0.1, 1, 0.8)), base);   // beta1 is not
+  EXPECT_EQ(signature(adam_step(w, g, m, v, 0.1, 1, 0.8)), base);   // and beta1 (one_cycle cycles it)
+  op::AdamStep other_beta2 = std::get<op::AdamStep>(adam_step(w, g, m, v, 0.1, 1));
+  other_beta2.beta2 = 0.99;
+  EXPECT_NE(signature(other_beta2), base);                           // beta2 is not
+  // SGD's momentum is live too; its dampening is not.
+  EXPECT_EQ(signature(op::SgdStep{w, g, m, 0.1, 0.9}), signature(op::SgdStep{w, g, m, 0.2, 0.85}));
+  EXPECT_NE(signature(op::SgdStep{w, g, m, 0.1, 0.9, 0.0}), signature(op::SgdStep{w, g, m, 0.1, 0.9, 0.5}));
   EXPECT_NE(signature(adam_step(w, other, m, v, 0.1, 1)), base);    // nor which tensor
   EXPECT_NE(signature(adam_step(w, g, m, v.reshape({3, 1}), 0.1, 1)), base);  // nor its shape
   EXPECT_NE(signature(op::Fill{w, 1.0}), signature(op::Fill{w, 2.0}));

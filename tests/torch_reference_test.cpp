@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <optional>
 #include <fstream>
 
 #include "nnplug/framework/activation_layer.hpp"
@@ -118,6 +119,14 @@ TEST(TorchReferenceSchedules, LearningRatePerEpoch) {
       const auto t = static_cast<std::int64_t>(e);
       EXPECT_NEAR(schedule->learning_rate(c["base_lr"].get<double>(), t, t), want[e], 1e-12) << name_of(c["spec"]) << " epoch " << e;
     }
+    // one_cycle's momentum, where PyTorch cycled it (SGD's momentum; the Adams' beta1 takes the same values).
+    const auto momenta = c.contains("momentum_per_epoch") ? numbers(c["momentum_per_epoch"]) : std::vector<double>{};
+    for (std::size_t e = 0; e < want.size(); ++e) {
+      const auto t = static_cast<std::int64_t>(e);
+      const std::optional<double> momentum = schedule->momentum(t, t);
+      ASSERT_EQ(momentum.has_value(), !momenta.empty()) << name_of(c["spec"]);
+      if (momentum) EXPECT_NEAR(*momentum, momenta[e], 1e-12) << name_of(c["spec"]) << " momentum, epoch " << e;
+    }
   }
 }
 
@@ -197,6 +206,10 @@ TEST(Schedules, CyclesAndMilestonesThatCannotWorkAreRejected) {
             "schedule: parameter 'pct_start' 0.05 of 10 steps leaves a phase of the cycle without steps");
   EXPECT_EQ(refused({{"type", "one_cycle"}, {"total_steps", 10}, {"pct_start", 0.55}, {"three_phase", true}}),
             "schedule: parameter 'pct_start' 0.55 of 10 steps leaves a phase of the cycle without steps");
+  EXPECT_EQ(refused({{"type", "one_cycle"}, {"total_steps", 10}, {"base_momentum", 0.9}, {"max_momentum", 0.8}}),
+            "schedule: parameter 'base_momentum' 0.9 is above max_momentum 0.8");
+  EXPECT_EQ(refused({{"type", "one_cycle"}, {"total_steps", 10}, {"cycle_momentum", false}, {"max_momentum", 0.8}}),
+            "schedule: parameter 'cycle_momentum' is false, so base_momentum and max_momentum have no use");
   EXPECT_EQ(refused({{"type", "multi_step"}, {"milestones", {5, 3}}}),
             "schedule: parameter 'milestones' must be whole numbers of epochs (or steps) from 1, in increasing order");
   EXPECT_EQ(refused({{"type", "multi_step"}}),

@@ -31,6 +31,7 @@ bool report(const char* title, const std::vector<TensorCheck>& checks, double st
                            c.worst_step != step ? fmt::format("; this row at h = {:g}", c.worst_step) : "");
     if (c.at_a_kink > 0) notes += fmt::format(" (on a kink at {} of them: a one-sided derivative)", c.at_a_kink);
     if (c.within_rounding > 0) notes += fmt::format(" ({} of them 0 within rounding)", c.within_rounding);
+    if (c.unresolved > 0) notes += fmt::format(" ({} of them agree within the differences' own error)", c.unresolved);
     if (c.largest_gradient < 1e-10) notes += " (gradients below 1e-10)";
     fmt::print("{:<{}} {:<10} {:>7} {:12.3e} {:13.6e} {:13.6e}  {}{}\n",
                c.layer, width, c.parameter, c.checked, c.worst_error, c.analytic, c.numeric, verdict, notes);

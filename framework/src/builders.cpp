@@ -109,7 +109,8 @@ LinearWarmup::operator Component() const {
 MultiStepLR::operator Component() const { return Component("multi_step", {{"milestones", milestones}, {"gamma", gamma}}); }
 OneCycleLR::operator Component() const {
   Component c("one_cycle", {{"pct_start", pct_start}, {"anneal_strategy", anneal_strategy}, {"div_factor", div_factor},
-                            {"final_div_factor", final_div_factor}, {"three_phase", three_phase}});
+                            {"final_div_factor", final_div_factor}, {"three_phase", three_phase}, {"cycle_momentum", cycle_momentum}});
+  if (cycle_momentum) c.set("base_momentum", base_momentum).set("max_momentum", max_momentum);
   return with_required(with_required(c, "total_steps", total_steps), "max_lr", max_lr);
 }
 SequentialLR::operator Component() const {

@@ -32,11 +32,20 @@ std::shared_ptr<Schedule> SequentialSchedule::create(const Params& p, const Regi
   return std::make_shared<SequentialSchedule>(std::move(schedules), std::move(milestones), per_step);
 }
 
-double SequentialSchedule::learning_rate(double base_lr, std::int64_t epoch, std::int64_t step) const {
+std::pair<const Schedule*, std::int64_t> SequentialSchedule::current(std::int64_t epoch, std::int64_t step) const {
   const std::int64_t t = per_step_ ? step : epoch;
-  const auto current = static_cast<std::size_t>(std::upper_bound(milestones_.begin(), milestones_.end(), t) - milestones_.begin());
-  const std::int64_t since = t - (current == 0 ? 0 : milestones_[current - 1]);
-  return schedules_[current]->learning_rate(base_lr, since, since);
+  const auto at = static_cast<std::size_t>(std::upper_bound(milestones_.begin(), milestones_.end(), t) - milestones_.begin());
+  return {schedules_[at].get(), t - (at == 0 ? 0 : milestones_[at - 1])};
+}
+
+double SequentialSchedule::learning_rate(double base_lr, std::int64_t epoch, std::int64_t step) const {
+  const auto [schedule, since] = current(epoch, step);
+  return schedule->learning_rate(base_lr, since, since);
+}
+
+std::optional<double> SequentialSchedule::momentum(std::int64_t epoch, std::int64_t step) const {
+  const auto [schedule, since] = current(epoch, step);
+  return schedule->momentum(since, since);
 }
 
 }  // namespace nnplug

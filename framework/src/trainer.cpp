@@ -324,6 +324,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       }
       for (const auto& c : callbacks) lr = c->adjust_learning_rate(lr);
       if (lr != optimizer_->learning_rate()) optimizer_->set_learning_rate(lr);
+      if (const auto momentum = options.schedule ? options.schedule->momentum(epoch - 1, global_step) : std::nullopt;
+          momentum && !optimizer_->set_momentum(*momentum))
+        throw Error(fmt::format("schedule {} cycles the momentum, which optimizer {} does not have: give it a momentum (SGD, RMSprop) "
+                                "or set the schedule's cycle_momentum to false",
+                                options.schedule->type(), optimizer_->type()));
       update(options, parameters, global_step, share, shard.size() > 0);
       // "a penalty is added to the mean loss of the batch"; activity penalties are of each rank's own samples.
       if (reducer_ && model_.has_penalties()) {

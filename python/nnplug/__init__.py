@@ -185,10 +185,14 @@ def MultiStepLR(milestones, gamma=0.1):
 
 
 def OneCycleLR(total_steps, max_lr=None, pct_start=0.3, anneal_strategy="cos", div_factor=25.0, final_div_factor=1e4,
-               three_phase=False):
-    """torch's OneCycleLR over total_steps optimizer steps; max_lr is the optimizer's rate unless given."""
+               three_phase=False, cycle_momentum=True, base_momentum=0.85, max_momentum=0.95):
+    """torch's OneCycleLR over total_steps optimizer steps; max_lr is the optimizer's rate unless given. The optimizer's
+    momentum (SGD's, RMSprop's, the Adams' beta1) moves against the rate unless cycle_momentum is False."""
     schedule = {"type": "one_cycle", "total_steps": total_steps, "pct_start": pct_start, "anneal_strategy": anneal_strategy,
-                "div_factor": div_factor, "final_div_factor": final_div_factor, "three_phase": three_phase}
+                "div_factor": div_factor, "final_div_factor": final_div_factor, "three_phase": three_phase,
+                "cycle_momentum": cycle_momentum}
+    if cycle_momentum:
+        schedule.update(base_momentum=base_momentum, max_momentum=max_momentum)
     if max_lr is not None:
         schedule["max_lr"] = max_lr
     return schedule

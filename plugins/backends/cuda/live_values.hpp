@@ -21,14 +21,19 @@ struct Live {
 
 // The live value of each op that has live fields, in the form its kernel reads (T: the float type of its tensors).
 // The launch and the refill of a replay both call these, so they agree.
+// SGD's and RMSprop's: the rate and the momentum, which a schedule may cycle (one_cycle).
 template <typename T>
-T live_value(const op::SgdStep& o) { return static_cast<T>(o.lr); }
+struct RateAndMomentum {
+  T lr, momentum;
+};
+template <typename T>
+RateAndMomentum<T> live_value(const op::SgdStep& o) { return {static_cast<T>(o.lr), static_cast<T>(o.momentum)}; }
 template <typename T>
 backends::AdamConstants<T> live_value(const op::AdamStep& o) { return backends::AdamConstants<T>::of(o); }
 template <typename T>
 T live_value(const op::AdagradStep& o) { return static_cast<T>(o.lr / (1.0 + static_cast<double>(o.step - 1) * o.lr_decay)); }
 template <typename T>
-T live_value(const op::RmspropStep& o) { return static_cast<T>(o.lr); }
+RateAndMomentum<T> live_value(const op::RmspropStep& o) { return {static_cast<T>(o.lr), static_cast<T>(o.momentum)}; }
 template <typename T>
 T live_value(const op::AdadeltaStep& o) { return static_cast<T>(o.lr); }
 template <typename T>

@@ -13,12 +13,12 @@ namespace nnplug::cuda {
 namespace {
 
 template <typename T>
-__global__ void sgd_kernel(T* w, const T* g, T* v, std::int64_t n, Live<T> live_lr, T momentum, T damp, T weight_decay, bool first,
+__global__ void sgd_kernel(T* w, const T* g, T* v, std::int64_t n, Live<RateAndMomentum<T>> live, T damp, T weight_decay, bool first,
                            bool nesterov) {
-  const T lr = live_lr.get();
+  const auto [lr, momentum] = live.get();
   NNPLUG_GRID_LOOP(i, n) {
     T d = g[i] + weight_decay * w[i];
-    if (v) {
+    if (v && momentum != T(0)) {
       v[i] = first ? d : momentum * v[i] + damp * d;
       d = nesterov ? d + momentum * v[i] : v[i];
     }
@@ -53,9 +53,9 @@ __global__ void adagrad_kernel(T* w, const T* g, T* sum, std::int64_t n, Live<T>
 }
 
 template <typename T>
-__global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int64_t n, Live<T> live_lr, T alpha, T one_minus_alpha,
-                               T eps, T wd, T mu) {
-  const T lr = live_lr.get();
+__global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int64_t n, Live<RateAndMomentum<T>> live, T alpha,
+                               T one_minus_alpha, T eps, T wd) {
+  const auto [lr, mu] = live.get();
   NNPLUG_GRID_LOOP(i, n) {
     const T gi = g[i] + wd * w[i];
     sq[i] = alpha * sq[i] + one_minus_alpha * gi * gi;
@@ -66,7 +66,7 @@ __global__ void rmsprop_kernel(T* w, const T* g, T* sq, T* ga, T* buf, std::int6
     } else {
       denom = sqrt(sq[i]) + eps;
     }
-    if (buf) {
+    if (buf && mu > T(0)) {
       buf[i] = mu * buf[i] + gi / denom;
       w[i] -= lr * buf[i];
     } else {
@@ -91,14 +91,14 @@ __global__ void adadelta_kernel(T* w, const T* g, T* sq, T* acc, std::int64_t n,
 
 void run_kernel(const op::SgdStep& o, DeviceContext& ctx) {
   kChecks.like_param(o.param, "sgd_step", o.grad);
-  const bool momentum = o.momentum != 0.0;
-  if (momentum) kChecks.like_param(o.param, "sgd_step", o.velocity);
+  if (o.momentum != 0.0) kChecks.like_param(o.param, "sgd_step", o.velocity);
   with_float_type(o.param, "sgd_step", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();
     sgd_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(
-        o.param.data<T>(), o.grad.data<T>(), momentum ? o.velocity.data<T>() : nullptr, n, ctx.live(live_value<T>(o)),
-        static_cast<T>(o.momentum), static_cast<T>(1.0 - o.dampening), static_cast<T>(o.weight_decay), o.first_step, o.nesterov);
+        // The buffer whenever there is one: a replayed step may bring a momentum of 0 or not (live_values.hpp).
+        o.param.data<T>(), o.grad.data<T>(), o.velocity.defined() ? o.velocity.data<T>() : nullptr, n, ctx.live(live_value<T>(o)),
+        static_cast<T>(1.0 - o.dampening), static_cast<T>(o.weight_decay), o.first_step, o.nesterov);
   });
   check_launch("sgd_step");
 }
@@ -129,15 +129,13 @@ void run_kernel(const op::AdagradStep& o, DeviceContext& ctx) {
 
 void run_kernel(const op::RmspropStep& o, DeviceContext& ctx) {
   kChecks.rmsprop_step(o);
-  const bool momentum = o.momentum > 0.0;
   with_float_type(o.param, "rmsprop_step", [&](auto tag) {
     using T = decltype(tag);
     const std::int64_t n = o.param.numel();
     rmsprop_kernel<T><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(
         o.param.data<T>(), o.grad.data<T>(), o.square_avg.data<T>(), o.centered ? o.grad_avg.data<T>() : nullptr,
-        momentum ? o.buf.data<T>() : nullptr, n, ctx.live(live_value<T>(o)), static_cast<T>(o.alpha),
-        static_cast<T>(1.0 - o.alpha), static_cast<T>(o.eps),
-        static_cast<T>(o.weight_decay), static_cast<T>(o.momentum));
+        o.buf.defined() ? o.buf.data<T>() : nullptr, n, ctx.live(live_value<T>(o)), static_cast<T>(o.alpha),
+        static_cast<T>(1.0 - o.alpha), static_cast<T>(o.eps), static_cast<T>(o.weight_decay));
   });
   check_launch("rmsprop_step");
 }

@@ -83,11 +83,12 @@ template <class O>
 bool is_live(const O&, const void*) { return false; }
 inline bool is_live(const op::Dropout& o, const void* f) { return f == &o.seed; }
 inline bool is_live(const op::AddNoise& o, const void* f) { return f == &o.seed || f == &o.std; }  // std decays per step
-inline bool is_live(const op::SgdStep& o, const void* f) { return f == &o.lr; }
+// A schedule may cycle the momentum (SGD's and RMSprop's momentum, Adam's beta1) with the rate.
+inline bool is_live(const op::SgdStep& o, const void* f) { return f == &o.lr || f == &o.momentum; }
 // RAdam's rectified update is Adam's with eps scaled by its bias correction, which changes every step.
-inline bool is_live(const op::AdamStep& o, const void* f) { return f == &o.lr || f == &o.step || f == &o.eps; }
+inline bool is_live(const op::AdamStep& o, const void* f) { return f == &o.lr || f == &o.step || f == &o.eps || f == &o.beta1; }
 inline bool is_live(const op::AdagradStep& o, const void* f) { return f == &o.lr || f == &o.step; }
-inline bool is_live(const op::RmspropStep& o, const void* f) { return f == &o.lr; }
+inline bool is_live(const op::RmspropStep& o, const void* f) { return f == &o.lr || f == &o.momentum; }
 inline bool is_live(const op::AdadeltaStep& o, const void* f) { return f == &o.lr; }
 
 namespace detail {

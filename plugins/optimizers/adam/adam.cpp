@@ -20,6 +20,10 @@ class Adam final : public StatefulOptimizer {
         decoupled_(decoupled) {
     p.check_unused();
   }
+  bool set_momentum(double momentum) override {
+    betas_[0] = momentum;
+    return true;
+  }
 
  private:
   bool uses_slot(std::size_t s) const override { return s < 2 || amsgrad_; }

@@ -24,6 +24,10 @@ class RAdam final : public StatefulOptimizer {
         weight_decay_(p.number("weight_decay", 0.0, 0.0)) {
     p.check_unused();
   }
+  bool set_momentum(double momentum) override {
+    betas_[0] = momentum;
+    return true;
+  }
 
  private:
   void update(std::size_t i, Parameter& p) override {

@@ -15,18 +15,25 @@ class Rmsprop final : public StatefulOptimizer {
         eps_(p.number("eps", 1e-8, 0.0)),
         weight_decay_(p.number("weight_decay", 0.0, 0.0)),
         momentum_(p.number("momentum", 0.0, 0.0)),
-        centered_(p.boolean("centered", false)) {
+        centered_(p.boolean("centered", false)),
+        with_momentum_(momentum_ > 0.0) {
     p.check_unused();
+  }
+  // Only a momentum the spec gave is cycled: without one, there is no buffer to keep it in.
+  bool set_momentum(double momentum) override {
+    if (!with_momentum_) return false;
+    momentum_ = momentum;
+    return true;
   }
 
  private:
-  bool uses_slot(std::size_t s) const override { return s == 0 || (s == 1 && centered_) || (s == 2 && momentum_ > 0); }
+  bool uses_slot(std::size_t s) const override { return s == 0 || (s == 1 && centered_) || (s == 2 && with_momentum_); }
   void update(std::size_t i, Parameter& p) override {
     p.value.backend().run(op::RmspropStep{p.value, p.grad, slot(0, i), slot(1, i), slot(2, i), lr_, alpha_, eps_,
                                           weight_decay_, momentum_, centered_});
   }
   double alpha_, eps_, weight_decay_, momentum_;
-  bool centered_;
+  bool centered_, with_momentum_;
 };
 
 }  // namespace

@@ -16,20 +16,27 @@ class Sgd final : public StatefulOptimizer {
         momentum_(p.number("momentum", 0.0, 0.0)),
         dampening_(p.number("dampening", 0.0, 0.0, 1.0)),
         weight_decay_(p.number("weight_decay", 0.0, 0.0)),
-        nesterov_(p.boolean("nesterov", false)) {
+        nesterov_(p.boolean("nesterov", false)),
+        with_momentum_(momentum_ != 0.0) {
     if (nesterov_ && (momentum_ <= 0.0 || dampening_ != 0.0))
       p.fail("nesterov", "needs momentum > 0 and dampening = 0 (as in PyTorch)");
     p.check_unused();
   }
+  // Only a momentum the spec gave is cycled: without one, there is no buffer to keep it in.
+  bool set_momentum(double momentum) override {
+    if (!with_momentum_) return false;
+    momentum_ = momentum;
+    return true;
+  }
 
  private:
-  bool uses_slot(std::size_t) const override { return momentum_ != 0.0; }
+  bool uses_slot(std::size_t) const override { return with_momentum_; }
   void update(std::size_t i, Parameter& p) override {
     p.value.backend().run(op::SgdStep{p.value, p.grad, slot(0, i), lr_, momentum_, dampening_, weight_decay_, nesterov_,
                                       step_ == 1});
   }
   double momentum_, dampening_, weight_decay_;
-  bool nesterov_;
+  bool nesterov_, with_momentum_;
 };
 
 }  // namespace

@@ -2,14 +2,17 @@
 // from max_lr / div_factor up to max_lr over the first pct_start of total_steps, then down to
 // max_lr / (div_factor * final_div_factor) by the last step, along a cosine (anneal_strategy "cos") or a line
 // ("linear"). three_phase: up, back down to the start over as many steps, then to the minimum. max_lr is the
-// optimizer's rate unless given; total_steps, or epochs and steps_per_epoch, are required. Differences from
-// PyTorch: the momentum is not cycled (cycle_momentum=False), and steps past total_steps keep the last rate
-// instead of raising an error.
+// optimizer's rate unless given; total_steps, or epochs and steps_per_epoch, are required. cycle_momentum (true)
+// moves the optimizer's momentum (SGD's and RMSprop's momentum, the Adams' beta1) against the rate, between
+// base_momentum 0.85 and max_momentum 0.95, as PyTorch does; an optimizer without one is refused at its first step,
+// as PyTorch refuses it. The one difference from PyTorch: steps past total_steps keep the last values instead of
+// raising an error.
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <numbers>
 #include <optional>
+#include <utility>
 
 #include "nnplug/plugin.hpp"
 
@@ -24,35 +27,41 @@ class OneCycle final : public Schedule {
     std::int64_t total_steps;
     double pct_start, div_factor, final_div_factor;
     bool cosine, three_phase;
+    std::optional<std::pair<double, double>> momentum;  // base and max momentum, when cycled
   };
   explicit OneCycle(Settings s) : s_(s) {}
   std::string type() const override { return "one_cycle"; }
 
   double learning_rate(double base_lr, std::int64_t, std::int64_t step) const override {
     const double max_lr = s_.max_lr.value_or(base_lr), initial = max_lr / s_.div_factor, min = initial / s_.final_div_factor;
-    // Each phase ends at a step (a real number, as PyTorch's) with a rate; the first starts at step 0 from initial.
-    const double total = static_cast<double>(s_.total_steps), rise = s_.pct_start * total - 1.0;
-    struct Phase {
-      double end_step, end_lr;
-    };
-    const std::array<Phase, 3> phases = s_.three_phase
-                                            ? std::array<Phase, 3>{{{rise, max_lr}, {2.0 * s_.pct_start * total - 2.0, initial}, {total - 1.0, min}}}
-                                            : std::array<Phase, 3>{{{rise, max_lr}, {total - 1.0, min}}};
-    const std::size_t count = s_.three_phase ? 3 : 2;
-    const double t = static_cast<double>(std::min(step, s_.total_steps - 1));
-    double start_step = 0.0, start_lr = initial;
-    for (std::size_t i = 0; i < count; ++i) {
-      if (t <= phases[i].end_step || i + 1 == count) {
-        const double pct = (t - start_step) / (phases[i].end_step - start_step);
-        return s_.cosine ? phases[i].end_lr + (start_lr - phases[i].end_lr) / 2.0 * (std::cos(std::numbers::pi * pct) + 1.0)
-                         : (phases[i].end_lr - start_lr) * pct + start_lr;
-      }
-      start_step = phases[i].end_step, start_lr = phases[i].end_lr;
-    }
-    return min;
+    return along(step, {initial, max_lr, s_.three_phase ? initial : min, min});
+  }
+
+  // Against the rate: from max down to base while the rate rises, back up while it falls (and held at max in
+  // three_phase's last phase).
+  std::optional<double> momentum(std::int64_t, std::int64_t step) const override {
+    if (!s_.momentum) return std::nullopt;
+    const auto [base, max] = *s_.momentum;
+    return along(step, {max, base, max, max});
   }
 
  private:
+  // The value at `step` of a cycle whose phases run from points[i] to points[i + 1]: two phases, or three. Each
+  // phase ends at a step (a real number, as PyTorch's); the first starts at step 0.
+  double along(std::int64_t step, std::array<double, 4> points) const {
+    const double total = static_cast<double>(s_.total_steps), rise = s_.pct_start * total - 1.0;
+    const std::array<double, 3> ends = s_.three_phase ? std::array<double, 3>{rise, 2.0 * s_.pct_start * total - 2.0, total - 1.0}
+                                                      : std::array<double, 3>{rise, total - 1.0, total - 1.0};
+    if (!s_.three_phase) points[2] = points[3];
+    const std::size_t count = s_.three_phase ? 3 : 2;
+    const double t = static_cast<double>(std::min(step, s_.total_steps - 1));
+    std::size_t i = 0;
+    while (i + 1 < count && t > ends[i]) ++i;
+    const double start_step = i == 0 ? 0.0 : ends[i - 1], pct = (t - start_step) / (ends[i] - start_step);
+    const double from = points[i], to = points[i + 1];
+    return s_.cosine ? to + (from - to) / 2.0 * (std::cos(std::numbers::pi * pct) + 1.0) : (to - from) * pct + from;
+  }
+
   Settings s_;
 };
 
@@ -76,6 +85,13 @@ NNPLUG_PLUGIN("one_cycle", "0.1.0", "schedule:one_cycle", 0) {
     if (anneal != "cos" && anneal != "linear") p.fail("anneal_strategy", fmt::format("must be \"cos\" or \"linear\", got \"{}\"", anneal));
     s.cosine = anneal == "cos";
     s.three_phase = p.boolean("three_phase", false);
+    if (p.boolean("cycle_momentum", true)) {
+      const double base = p.number("base_momentum", 0.85, 0.0, 1.0), max = p.number("max_momentum", 0.95, 0.0, 1.0 - 1e-12);
+      if (base > max) p.fail("base_momentum", fmt::format("{} is above max_momentum {}", base, max));
+      s.momentum = std::pair{base, max};
+    } else if (p.has("base_momentum") || p.has("max_momentum")) {
+      p.fail("cycle_momentum", "is false, so base_momentum and max_momentum have no use");
+    }
     // Every phase must span at least one step, or its rate would divide by zero.
     const double rise = s.pct_start * static_cast<double>(s.total_steps) - 1.0;
     const double last = s.three_phase ? 2.0 * rise : rise;

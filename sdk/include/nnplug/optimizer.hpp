@@ -30,6 +30,12 @@ class NNPLUG_API Optimizer {
   virtual void step_parameters(const std::vector<std::size_t>& positions) { (void)positions; }
   virtual double learning_rate() const = 0;
   virtual void set_learning_rate(double lr) = 0;
+  // The momentum a schedule cycles (Schedule::momentum): SGD's and RMSprop's momentum, the Adams' beta1, in [0, 1).
+  // False where the optimizer has none (AdaGrad), or was configured without it (SGD of momentum 0).
+  virtual bool set_momentum(double momentum) {
+    (void)momentum;
+    return false;
+  }
   // What a checkpoint saves to resume exactly: named state tensors, read and written in place (e.g.
   // {"0.exp_avg", tensor}), and the number of steps taken (Adam's bias correction depends on it).
   virtual std::vector<std::pair<std::string, Tensor>> state() { return {}; }

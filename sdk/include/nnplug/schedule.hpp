@@ -3,6 +3,7 @@
 // and hands the answer to the optimizer. Definitions follow torch.optim.lr_scheduler's closed forms, where PyTorch
 // has the schedule. A factory rejects parameters that could make the rate negative or NaN.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -19,6 +20,12 @@ class NNPLUG_API Schedule {
   // base_lr: the optimizer's configured rate; epoch counts from 0; step counts optimizer steps from 0 since
   // training began (across epochs).
   virtual double learning_rate(double base_lr, std::int64_t epoch, std::int64_t step) const = 0;
+  // The momentum the optimizer steps with at this point (Optimizer::set_momentum), for a schedule that cycles it
+  // (one_cycle, as PyTorch's cycle_momentum); none leaves the optimizer's own.
+  virtual std::optional<double> momentum(std::int64_t epoch, std::int64_t step) const {
+    (void)epoch, (void)step;
+    return std::nullopt;
+  }
 };
 
 // A schedule's "per": whether its clock counts optimizer steps ("step") or epochs ("epoch"), `fallback` unless given.

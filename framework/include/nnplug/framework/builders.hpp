@@ -186,7 +186,8 @@ struct MultiStepLR {
   double gamma = 0.1;
   operator Component() const;  // NOLINT
 };
-// torch's OneCycleLR over total_steps optimizer steps, up to max_lr (the optimizer's rate unless given) and down.
+// torch's OneCycleLR over total_steps optimizer steps, up to max_lr (the optimizer's rate unless given) and down,
+// with the optimizer's momentum (SGD's, RMSprop's, the Adams' beta1) moving against it unless cycle_momentum is false.
 struct OneCycleLR {
   std::optional<std::int64_t> total_steps{};
   std::optional<double> max_lr{};
@@ -194,6 +195,8 @@ struct OneCycleLR {
   std::string anneal_strategy = "cos";
   double div_factor = 25.0, final_div_factor = 1e4;
   bool three_phase = false;
+  bool cycle_momentum = true;
+  double base_momentum = 0.85, max_momentum = 0.95;
   operator Component() const;  // NOLINT
 };
 // torch's SequentialLR: the schedules one after another, each taking over at its milestone, each with its clock

@@ -34,6 +34,7 @@ struct TensorCheck {
   std::int64_t kinks_crossed = 0;    // coordinates above "ok with kinks" at h that fell within it at a smaller h
   std::int64_t at_a_kink = 0;        // coordinates on a kink, whose analytic gradient is a one-sided derivative
   std::int64_t within_rounding = 0;  // coordinates where both gradients are within the centred difference's rounding of 0
+  std::int64_t unresolved = 0;       // coordinates whose gradients agree within the centred difference's own error
   double largest_gradient = 0.0;     // max |analytic| over the checked coordinates (tiny values are not telling)
 };
 
