@@ -90,10 +90,11 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
       const double analytic = t.grad[static_cast<std::size_t>(i)];
       double h = settings.step, plus = moved(h), minus = moved(-h);
       double step = h, numeric = (plus - minus) / (2 * h), error = relative_error(analytic, numeric);
+      // How far rounding the objective's values may move the centred difference at the current h.
+      const auto rounding = [&] { return 4 * std::numeric_limits<double>::epsilon() * std::max(std::abs(plus), std::abs(minus)) / h; };
       // Both within the rounding of the centred difference (a gradient that is exactly 0, as a bias before batch
       // norm's mean subtraction): they agree as far as differences can tell, and a smaller h would only round more.
-      const double rounding = 4 * std::numeric_limits<double>::epsilon() * std::max(std::abs(plus), std::abs(minus)) / h;
-      if (std::max(std::abs(analytic), std::abs(numeric)) <= rounding) {
+      if (std::max(std::abs(analytic), std::abs(numeric)) <= rounding()) {
         error = 0;
         ++t.check.within_rounding;
       }
@@ -102,23 +103,17 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
       // above the "ok with kinks" band is measured again at h/10 and h/100, as the chapter says to try by hand.
       bool unresolved = false;
       for (int smaller = 0; smaller < 2 && !(error <= kKinkBand); ++smaller) {
-        const double coarse = (plus - minus) / (2 * h), coarse_rounding = 4 * std::numeric_limits<double>::epsilon() * std::max(std::abs(plus), std::abs(minus)) / h;
+        const double coarse = (plus - minus) / (2 * h), coarse_rounding = rounding();
         h /= 10, plus = moved(h), minus = moved(-h);
         const double n = (plus - minus) / (2 * h), e = relative_error(analytic, n);
         if (e < error || std::isnan(error)) step = h, numeric = n, error = e;
         // Still off, but within the error of the coarser difference: its truncation (about its distance from this
         // finer one, which has a hundredth of it) and its rounding. A gradient far smaller than its neighbours', as
         // batch norm's weight where the layers after it undo its scale, is as right as differences can tell.
-        if (!(error <= kKinkBand) && std::abs(analytic - coarse) <= std::abs(coarse - n) + coarse_rounding) {
-          unresolved = true;
-          break;
-        }
+        if (!(error <= kKinkBand) && std::abs(analytic - coarse) <= std::abs(coarse - n) + coarse_rounding) error = 0, unresolved = true;
       }
-      if (unresolved) {
-        error = 0;
-        ++t.check.unresolved;
-      }
-      if (step != settings.step && error <= kKinkBand) ++t.check.kinks_crossed;
+      t.check.unresolved += unresolved;
+      if (!unresolved && step != settings.step && error <= kKinkBand) ++t.check.kinks_crossed;
       // A kink at the point itself (a ReLU's input exactly 0, as behind a zero bias over a blank border) stays at
       // every h: the centred difference averages the two slopes, while backpropagation gives one of them. The
       // one-sided differences (second order, at the smallest h) tell it from a wrong gradient.
