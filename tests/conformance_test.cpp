@@ -47,6 +47,7 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"("dropout")", Shape{5}}, {R"("gaussian_dropout")", Shape{5}}, {R"("alpha_dropout")", Shape{5}},
       {R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"})", Shape{2, 5, 5}},
       {R"({"type": "conv2d", "filters": 4, "kernel_size": 3, "groups": 2})", Shape{2, 5, 5}},
+      {R"({"type": "conv2d_transpose", "filters": 3, "kernel_size": 3, "stride": 2})", Shape{2, 4, 4}}, {R"("upsample2d")", Shape{2, 4, 4}},
       {R"("max_pool2d")", Shape{2, 4, 4}}, {R"("avg_pool2d")", Shape{2, 4, 4}}, {R"("global_avg_pool2d")", Shape{2, 4, 4}},
       {R"("global_max_pool2d")", Shape{2, 4, 4}},
       {R"("flatten")", Shape{2, 4, 4}}, {R"({"type": "reshape", "shape": [4, -1]})", Shape{2, 4, 4}},

@@ -106,6 +106,17 @@ TEST(GradientCheck, Conv2dWithStridePaddingAndDilation) {
   check_layer(*layer, Shape{1, 12, 12}, 3, random_normal(432, 14));
 }
 
+TEST(GradientCheck, Conv2dTransposeAndUpsampling) {
+  for (const char* json : {R"({"type": "conv2d_transpose", "filters": 3, "kernel_size": 3})",
+                           R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 2, "padding": "same"})",
+                           R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": [2, 3], "stride": [2, 1], "dilation": [1, 2], "bias": false})",
+                           R"({"type": "conv2d_transpose", "filters": 4, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1, "groups": 2})",
+                           R"({"type": "upsample2d"})", R"({"type": "upsample2d", "scale_factor": [1, 3]})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{2, 4, 3}, 2, random_normal(48, 15));
+  }
+}
+
 TEST(GradientCheck, Pooling) {
   // Max pooling routes each gradient to its window's maximum: distinct, well-separated inputs keep the finite
   // differences from swapping the maximum.
@@ -186,6 +197,41 @@ TEST(Conv2dShapes, BadGeometryIsABuildTimeShapeError) {
   } catch (const ShapeError& e) {
     EXPECT_STREQ(e.what(), "conv2d: groups 3 does not divide the input's 4 channels (input [4, 5, 5])");
   }
+}
+
+// A transposed convolution's geometry is refused where PyTorch's would be, naming the field; one whose output would
+// be empty or too large to hold is a build-time ShapeError; upsampling takes integer factors and "nearest" only.
+TEST(Conv2dTransposeShapes, BadGeometryIsRefusedNamingTheField) {
+  auto be = cpu_backend();
+  const auto created = [](const char* json) { return error_of([&] { registry().create_layer(Params("test", Params::Json::parse(json))); }); };
+  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2})").find("kernel_size"), std::string::npos);
+  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 2, "output_padding": 2})")
+                .find("output_padding' must be below the stride [2, 2], got [2, 2]"), std::string::npos);
+  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 1, "stride": 2, "padding": "same"})")
+                .find("\"same\" needs a kernel (with dilation) of at least the stride 2"), std::string::npos);
+  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 2, "padding": "same"})").find("odd effective kernel"),
+            std::string::npos);
+  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "padding": "same", "output_padding": 1})")
+                .find("output_padding"), std::string::npos);
+  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 3, "kernel_size": 3, "groups": 2})").find("groups"), std::string::npos);
+  EXPECT_NE(created(R"({"type": "upsample2d", "mode": "bilinear"})").find("\"nearest\""), std::string::npos);
+  EXPECT_NE(created(R"({"type": "upsample2d", "scale_factor": 1.5})").find("scale_factor"), std::string::npos);
+  EXPECT_NE(created(R"({"type": "upsample2d", "scale_factor": [2, 2048]})").find("at most 1024"), std::string::npos);
+  const auto built = [&](const char* json, const Shape& input) {
+    return error_of([&] { registry().create_layer(Params("test", Params::Json::parse(json)))->build(input, BuildContext{*be, DType::Float32}); });
+  };
+  EXPECT_EQ(built(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 1, "padding": 1})", Shape{1, 2, 2}),
+            "conv2d_transpose: the window (kernel [1, 1], stride [1, 1], padding [1, 1]) leaves no output, or one too large to hold, for input [1, 2, 2]");
+  EXPECT_NE(built(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 4611686018427387904})", Shape{1, 5, 5})
+                .find("too large to hold"), std::string::npos);
+  EXPECT_EQ(built(R"({"type": "conv2d_transpose", "filters": 4, "kernel_size": 3, "groups": 2})", Shape{3, 5, 5}),
+            "conv2d_transpose: groups 2 does not divide the input's 3 channels (input [3, 5, 5])");
+  EXPECT_EQ(built(R"({"type": "upsample2d"})", Shape{12}), "upsample2d expects (channels, height, width) per sample, got [12]");
+  // PyTorch's sizes: (5 - 1) 2 - 2 + 2 + 1 + 1 = 10, and "same" doubles.
+  for (const char* json : {R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1})",
+                           R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 2, "padding": "same"})"})
+    EXPECT_EQ(registry().create_layer(Params("test", Params::Json::parse(json)))->build(Shape{1, 5, 5}, BuildContext{*be, DType::Float32}),
+              (Shape{2, 10, 10}));
 }
 
 TEST(GradientCheck, Maxout) {

@@ -179,6 +179,38 @@ TEST_F(ValueTargets, StandardizingIsRefusedForClassLabelsAndForLabelsInZeroToOne
                         "targets are class labels", where));
 }
 
+// data.targets_are_inputs (an autoencoder): each sample's values as the file holds them are its targets, also where
+// the inputs are standardized, for the training and the test set; a dense layer that copies its input has a loss
+// of 0 exactly when the inputs are left as they are.
+TEST_F(ValueTargets, TargetsAreInputsTakesTheValuesAsReadBeforePreprocessing) {
+  std::ofstream(dir_ / "train.csv") << "1,2,0\n3,-4,1\n5,6,0\n";
+  std::ofstream(dir_ / "test.csv") << "7,8,1\n";
+  const auto experiment = [&](const char* data) {
+    return build_experiment(parse_spec(fmt::format(R"({{"dtype": "float64", "data": {{"format": "csv", "path": "train.csv", "test_path": "test.csv", {}}},
+      "layers": [{{"type": "dense", "units": 2}}], "loss": "mse", "optimizer": {{"type": "sgd", "lr": 0.1}}, "training": {{"shuffle": false}}}})",
+                                                   data),
+                                       dir_ / "spec.json"),
+                            registry());
+  };
+  Experiment ex = experiment(R"("label_column": -1, "targets_are_inputs": true, "standardize": "per_feature")");
+  EXPECT_EQ(ex.train.targets, (std::vector<float>{1, 2, 3, -4, 5, 6}));
+  EXPECT_EQ(ex.train.target_width, 2);
+  EXPECT_EQ(ex.train.labels, (std::vector<std::int32_t>{-1, -1, -1}));
+  EXPECT_EQ(ex.test.targets, (std::vector<float>{7, 8}));
+  EXPECT_NEAR(ex.train.x[0], -1.224744871391589, 1e-6);  // (1 - 3) / std(1, 3, 5): the inputs alone are standardized
+
+  Experiment plain = experiment(R"("label_column": -1, "targets_are_inputs": true)");
+  const auto parameters = plain.model->parameters(false);
+  from_host(parameters[0]->value, std::vector<double>{1, 0, 0, 1});
+  from_host(parameters[1]->value, std::vector<double>{0, 0});
+  Trainer trainer(*plain.model, plain.loss, plain.optimizer);
+  EXPECT_EQ(trainer.evaluate(plain.train, 2).loss, 0.0);
+  EXPECT_EQ(trainer.evaluate(plain.train, 2).kind, ScoreKind::MeanAbsoluteError);
+
+  EXPECT_EQ(error_of([&] { experiment(R"("targets": 0, "targets_are_inputs": true)"); }),
+            fmt::format("{}: data: parameter 'targets_are_inputs' cannot be given with targets: the inputs are the targets", (dir_ / "spec.json").string()));
+}
+
 TEST(TargetScaling, AColumnThatDoesNotVaryKeepsAScaleOfOneAndStandardizingIsUndone) {
   const TargetScaling s = TargetScaling::fit({1, 5, 3, 5, 5, 5}, 2);  // column 0: 1, 3, 5; column 1: always 5
   EXPECT_DOUBLE_EQ(s.mean()[0], 3.0);
@@ -226,6 +258,17 @@ TEST(ValueEvaluation, RegressionMetricsFollowTheirDefinitions) {
   EXPECT_NE(text.find("loss 0.2500  mae 0.3333  rmse 0.5774  r2 0.5000  (3 samples)"), std::string::npos) << text;
   const auto j = value_evaluation_json(e);
   EXPECT_DOUBLE_EQ(j["targets"][1]["r2"].get<double>(), 1.0);
+}
+
+// Many targets (an autoencoder's pixels): the table lists the first 32, the JSON all of them.
+TEST(ValueEvaluation, TheTableListsTheFirstTargetsAndTheJsonEveryOne) {
+  const ValueEvaluation e = evaluate_values(std::vector<float>(40, 1.0f), std::vector<float>(40, 0.5f), 40, false, 0.25);
+  const std::string text = format_value_evaluation(e);
+  EXPECT_NE(text.find("target_31 "), std::string::npos) << text;
+  EXPECT_EQ(text.find("target_32 "), std::string::npos) << text;
+  EXPECT_NE(text.find("... and 8 more (every one in the JSON)"), std::string::npos) << text;
+  EXPECT_NE(text.find("mae 0.5000"), std::string::npos) << text;  // the totals over all 40
+  EXPECT_EQ(value_evaluation_json(e)["targets"].size(), 40u);
 }
 
 TEST(ValueEvaluation, MultiLabelMetricsCountEachLabel) {

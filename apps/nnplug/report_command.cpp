@@ -18,6 +18,7 @@
 #include "nnplug/framework/input_file.hpp"
 #include "nnplug/framework/svg_chart.hpp"
 #include "nnplug/framework/user_json.hpp"
+#include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug::cli {
 
@@ -111,11 +112,18 @@ std::string value_metrics_section(const nlohmann::json& m) {
   const bool multi_label = m.contains("exact_match");
   std::string table = multi_label ? "<table><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>"
                                   : "<table><tr><th>target</th><th>MAE</th><th>RMSE</th><th>R²</th></tr>";
-  for (const auto& t : m.at("targets"))
+  const auto& targets = m.at("targets");
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    if (k == kTargetsListed) {
+      table += fmt::format("<tr><td colspan=\"5\">... and {} more (every one in metrics.json)</td></tr>", targets.size() - k);
+      break;
+    }
+    const auto& t = targets[k];
     table += multi_label ? fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", svg::escape(t.at("name").get<std::string>()),
                                        fixed(t.at("precision")), fixed(t.at("recall")), fixed(t.at("f1")), whole(t.at("support")))
                          : fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", svg::escape(t.at("name").get<std::string>()),
                                        fixed(t.at("mae")), fixed(t.at("rmse")), fixed(t.at("r2")));
+  }
   std::string summary = multi_label ? fmt::format("accuracy {}, exact match {}", fixed(m.at("accuracy")), fixed(m.at("exact_match")))
                                     : fmt::format("MAE {}, RMSE {}, R² {}", fixed(m.at("mae")), fixed(m.at("rmse")), fixed(m.at("r2")));
   if (m.contains("loss")) summary = fmt::format("loss {}, {}", fixed(m.at("loss")), summary);

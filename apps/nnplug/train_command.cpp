@@ -105,7 +105,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
         const auto outputs = trainer.predict(scored, ex.fit.batch_size);
         auto metrics = scored.has_value_targets()
                            ? value_evaluation_json(evaluate_values(link_values(outputs, link, ex.model->target_scaling()), scored.targets, width,
-                                                                   scores_labels(link), loss, read_target_names(spec.section("data"))))
+                                                                   scores_labels(link), loss, read_target_names(spec.section("data"), width)))
                            : evaluation_json(evaluate_scores(class_probabilities(outputs, width, link), scored.labels, classes_of_outputs(width),
                                                              loss, 5), ex.class_names);
         metrics["set"] = ex.test.size() ? "test" : "validation";

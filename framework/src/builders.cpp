@@ -47,10 +47,14 @@ Layer& Layer::init(const std::string& parameter, const Component& initializer) {
 
 Layer Dense(std::int64_t units) { return Layer("dense", {{"units", units}}); }
 Layer Conv2d(std::int64_t filters, std::int64_t kernel_size) { return Layer("conv2d", {{"filters", filters}, {"kernel_size", kernel_size}}); }
+Layer ConvTranspose2d(std::int64_t filters, std::int64_t kernel_size) {
+  return Layer("conv2d_transpose", {{"filters", filters}, {"kernel_size", kernel_size}});
+}
 Layer MaxPool2d(std::int64_t pool_size) { return Layer("max_pool2d", {{"pool_size", pool_size}}); }
 Layer AvgPool2d(std::int64_t pool_size) { return Layer("avg_pool2d", {{"pool_size", pool_size}}); }
 Layer GlobalAvgPool2d() { return Layer("global_avg_pool2d"); }
 Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
+Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
 Layer Flatten() { return Layer("flatten"); }
 Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
 Layer BatchNorm() { return Layer("batch_norm"); }

@@ -1,7 +1,9 @@
 #include "nnplug/framework/experiment.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -133,6 +135,20 @@ Dataset read_input_file(const Spec& spec, const Params& data, const std::filesys
   return samples;
 }
 
+// data.targets_are_inputs: each sample's values, as read, are its own targets (an autoencoder's). They are taken
+// before the inputs are preprocessed, so that standardizing the inputs does not move the targets, and without
+// decoding byte-coded pixels in place.
+void inputs_as_targets(Dataset& d) {
+  d.targets.clear();
+  d.targets.reserve(d.x.size());
+  std::as_const(d.x).visit([&](const auto& values) {
+    for (const auto v : values) d.targets.push_back(static_cast<float>(v));
+  });
+  d.target_width = d.features();
+  d.num_classes = 0;
+  std::fill(d.labels.begin(), d.labels.end(), -1);
+}
+
 // Preprocessing named in the data section, fitted on the training set and applied to every set.
 void preprocess(const Params& data, Experiment& ex) {
   ex.preprocessing = fit_input_preprocessing(data, ex.train);
@@ -173,8 +189,12 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const auto limit_test = data.integer("limit_test", -1, -1);
   const DType dtype = spec_dtype(Params(spec.where(), spec.json));
   if (data.has("targets") && format != "csv") data.fail("targets", "names the value columns of a CSV file (format \"csv\")");
+  const bool targets_are_inputs = data.boolean("targets_are_inputs", false);
+  if (targets_are_inputs && data.has("targets")) data.fail("targets_are_inputs", "cannot be given with targets: the inputs are the targets");
   Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test);
   train.convert(dtype);
+  if (targets_are_inputs)
+    for (Dataset* d : {&train, &ex.test}) inputs_as_targets(*d);
   // A test set of another sample size would fail only when scored, after the whole training run.
   if (ex.test.size() && ex.test.features() != train.features()) {
     const std::string file = format == "idx" ? data.json().value("test_images", std::string()) : data.json().value("test_path", std::string());
@@ -222,9 +242,13 @@ TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const
   return TargetScaling::fit(train.targets, train.target_width);
 }
 
-std::vector<std::string> read_target_names(const Params& data) {
+std::vector<std::string> read_target_names(const Params& data, std::int64_t width) {
   if (data.json().value("format", std::string()) == "friedman1") return {"y"};
   std::vector<std::string> names;
+  if (data.boolean("targets_are_inputs", false)) {
+    for (std::int64_t k = 0; k < width; ++k) names.push_back(fmt::format("input_{}", k));
+    return names;
+  }
   for (const auto& column : read_target_columns(data)) {
     const auto* name = std::get_if<std::string>(&column);
     names.push_back(name ? *name : fmt::format("target_{}", names.size()));

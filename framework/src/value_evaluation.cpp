@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -95,13 +96,18 @@ ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std
 std::string format_value_evaluation(const ValueEvaluation& e) {
   fmt::memory_buffer s;
   const auto out = std::back_inserter(s);
+  const std::span<const TargetScores> listed(e.targets.data(), std::min(e.targets.size(), kTargetsListed));
+  const auto unlisted = [&] {
+    if (e.targets.size() > listed.size()) fmt::format_to(out, "... and {} more (every one in the JSON)\n", e.targets.size() - listed.size());
+  };
   if (!std::isnan(e.loss)) fmt::format_to(out, "loss {:.4f}  ", e.loss);
   std::size_t w = 6;  // "target"
-  for (const auto& t : e.targets) w = std::max(w, t.name.size());
+  for (const auto& t : listed) w = std::max(w, t.name.size());
   if (!e.multi_label) {
     fmt::format_to(out, "mae {:.4f}  rmse {:.4f}  r2 {:.4f}  ({} samples)\n\n{:>{}} {:>10} {:>10} {:>10}\n", e.overall.mae, e.overall.rmse,
                    e.overall.r2, e.samples, "target", w, "mae", "rmse", "r2");
-    for (const auto& t : e.targets) fmt::format_to(out, "{:>{}} {:10.4f} {:10.4f} {:10.4f}\n", t.name, w, t.mae, t.rmse, t.r2);
+    for (const auto& t : listed) fmt::format_to(out, "{:>{}} {:10.4f} {:10.4f} {:10.4f}\n", t.name, w, t.mae, t.rmse, t.r2);
+    unlisted();
     return fmt::to_string(s);
   }
   fmt::format_to(out, "accuracy {:.4f}  exact match {:.4f}  ({} samples)\n\n{:>{}} {:>9} {:>9} {:>9} {:>8}\n", e.accuracy, e.exact_match,
@@ -109,7 +115,8 @@ std::string format_value_evaluation(const ValueEvaluation& e) {
   const auto row = [&](const TargetScores& t) {
     fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:>8}\n", t.name, w, t.precision, t.recall, t.f1, t.support);
   };
-  for (const auto& t : e.targets) row(t);
+  for (const auto& t : listed) row(t);
+  unlisted();
   row(e.overall);
   return fmt::to_string(s);
 }

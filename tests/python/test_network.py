@@ -496,3 +496,28 @@ def test_a_spec_that_standardizes_targets_trains_on_prices_and_predicts_in_their
     with tempfile.TemporaryDirectory() as folder:
         net.save(os.path.join(folder, "prices.safetensors"))
         np.testing.assert_allclose(nnplug.Network.load(os.path.join(folder, "prices.safetensors")).predict(x)[:, 0], predicted, rtol=1e-6)
+
+
+def test_a_convolutional_autoencoder_reconstructs_fashion_mnist_from_python():
+    """Keras's convolutional autoencoder: the images are their own targets; strided convolutions encode them to 16
+    maps of 7x7, a transposed convolution and nearest upsampling decode them. Its reconstructions of unseen images
+    must be far closer than the mean training image, the best that ignores its input."""
+    folder = "/usr/share/datasets/fashion-mnist"
+    x, _ = nnplug.read_idx(f"{folder}/t10k-images-idx3-ubyte.gz", f"{folder}/t10k-labels-idx1-ubyte.gz", divide_by=255)
+    images = x.reshape(-1, 1, 28, 28)
+    train, unseen = images[:1200], images[9000:9400]
+    net = nnplug.Network(nnplug.Sequential([
+        nnplug.Conv2d(8, 3, stride=2, padding=1, activation="relu"),
+        nnplug.Conv2d(16, 3, stride=2, padding=1, activation="relu"),
+        nnplug.ConvTranspose2d(8, 3, stride=2, padding="same", activation="relu"),
+        nnplug.Upsample2d(2),
+        nnplug.Conv2d(1, 3, padding="same", activation="sigmoid"),
+        nnplug.Flatten()]))
+    net.compile(nnplug.Adam(lr=0.005), "mse", seed=3)
+    net.fit(train, train.reshape(len(train), -1), epochs=6, batch_size=32, progress=False)
+    reconstructed = net.predict(unseen)
+    assert reconstructed.shape == (len(unseen), 784)
+    flat = unseen.reshape(len(unseen), -1)
+    mse = float(np.mean((reconstructed - flat) ** 2))
+    mean_image_mse = float(np.mean((train.reshape(len(train), -1).mean(axis=0) - flat) ** 2))
+    assert mse < 0.15 * mean_image_mse, (mse, mean_image_mse)  # 0.09 here after 6 epochs, 0.27 after one

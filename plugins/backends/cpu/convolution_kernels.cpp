@@ -169,11 +169,12 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
 }
 
 void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
-  const ConvShape s = kChecks.conv(o.x, o.w, o.dy, o.window, o.groups, "conv2d_grad");
+  const ConvShape s = kChecks.conv_grad(o);
   if (onednn_conv2d_grad(o, s, bfloat16)) return;
+  const bool want_dw = o.dw.defined();  // dx alone (a transposed convolution's forward) reads x for its shape only
   if (!o.x.row_major()) {
     op::Conv2dGrad plain = o;
-    plain.x = row_major(o.x, true), plain.dx = row_major(o.dx, false);
+    plain.x = row_major(o.x, want_dw), plain.dx = row_major(o.dx, false);
     run_kernel(plain, bfloat16);
     if (o.dx.defined()) reorder(plain.dx, o.dx);
     return;
@@ -185,7 +186,7 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
     const std::int64_t patch = s.c * o.window.kernel_h * o.window.kernel_w, pixels = s.oh * s.ow;
     const Grouping groups(s);
     Eigen::Map<const RowMajor<T>> w(o.w.data<T>(), s.f, patch / s.groups);
-    Eigen::Map<RowMajor<T>> dw(o.dw.data<T>(), s.f, patch / s.groups);
+    Eigen::Map<RowMajor<T>> dw(want_dw ? o.dw.data<T>() : nullptr, want_dw ? s.f : 0, patch / s.groups);
     Eigen::Map<Vector> dbias(o.dbias.defined() ? o.dbias.data<T>() : nullptr, o.dbias.defined() ? s.f : 0);
     dw.setZero();
     dbias.setZero();
@@ -195,14 +196,13 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
 #pragma omp parallel
     {
       // Each thread sums its samples' weight gradients on its own, then adds them to dw once.
-      Eigen::Map<RowMajor<T>> my_dw(scratch<T>(3, dw.size() + s.f), s.f, dw.cols());
+      Eigen::Map<RowMajor<T>> my_dw(scratch<T>(3, dw.size() + s.f), dw.rows(), dw.cols());
       Eigen::Map<Vector> my_dbias(my_dw.data() + dw.size(), dbias.size());
       my_dw.setZero();
       my_dbias.setZero();
 #pragma omp for schedule(static)
       for (std::int64_t gi = 0; gi < groups.count; ++gi) {
         const std::int64_t n0 = gi * groups.group, g = groups.size(gi, s.n), ld = g * pixels;
-        T* col = scratch<T>(0, patch * ld);
         const T* dy_at = dy_all + n0 * s.f * pixels;
         if (g > 1 || blocks) {
           T* gathered = scratch<T>(1, s.f * ld);
@@ -214,12 +214,15 @@ void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
           dy_at = gathered;
         }
         Eigen::Map<const RowMajor<T>> dy(dy_at, s.f, ld);
-        for (std::int64_t k = 0; k < g; ++k)
-          im2col(x + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
-        const Eigen::Map<RowMajor<T>> cols(col, patch, ld);
-        per_group(s.groups, s.f, patch, [&](auto f0, auto fn, auto p0, auto pn) {
-          my_dw.middleRows(f0, fn).noalias() += dy.middleRows(f0, fn) * cols.middleRows(p0, pn).transpose();
-        });
+        if (want_dw) {
+          T* col = scratch<T>(0, patch * ld);
+          for (std::int64_t k = 0; k < g; ++k)
+            im2col(x + (n0 + k) * s.c * s.h * s.w, s.c, s.h, s.w, s.oh, s.ow, o.window, col + k * pixels, ld);
+          const Eigen::Map<RowMajor<T>> cols(col, patch, ld);
+          per_group(s.groups, s.f, patch, [&](auto f0, auto fn, auto p0, auto pn) {
+            my_dw.middleRows(f0, fn).noalias() += dy.middleRows(f0, fn) * cols.middleRows(p0, pn).transpose();
+          });
+        }
         if (my_dbias.size()) my_dbias += dy.rowwise().sum();
         if (dx) {
           T* dcol = scratch<T>(2, patch * ld);

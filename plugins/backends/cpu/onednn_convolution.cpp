@@ -202,6 +202,10 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
                                    {DNNL_ARG_DIFF_SRC, dx}});
       copy_back(lib, dx, dx_user);
     }
+    if (!o.dw.defined()) {  // dx alone: a transposed convolution's forward
+      lib.stream.wait();
+      return;
+    }
     if (!p.weights_pd) {
       const auto desc = o.dbias.defined()
                             ? dnnl::convolution_backward_weights::desc(algorithm::convolution_direct, any(p.x, p.low), any(p.w),

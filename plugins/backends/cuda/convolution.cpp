@@ -36,9 +36,9 @@ const Perf& pick(const Perf* perf, int count, const char* which) {
   throw BackendError(fmt::format("cuda backend: conv2d: cuDNN has no {} algorithm for this geometry", which));
 }
 
-ConvolutionGeometry check_conv(const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g, std::int64_t groups, const char* op,
-                               const DeviceContext& ctx) {
-  const auto s = kChecks.conv(x, w, y, g, groups, op);
+// The plan's geometry of a convolution whose shapes OpChecks found to fit (s), once its dtypes agree.
+ConvolutionGeometry geometry(const backends::WindowShape& s, const Tensor& x, const Tensor& w, const Tensor& y, const Window2d& g,
+                             const char* op, const DeviceContext& ctx) {
   require(w.dtype() == x.dtype() && y.dtype() == x.dtype(), op, "dtypes differ");
   return {x.dtype(), s.n, s.c, s.h, s.w, s.f, s.oh, s.ow, s.groups, g, ctx.bfloat16() && x.dtype() == DType::Float32};
 }
@@ -127,7 +127,7 @@ const ConvolutionPlan& ConvolutionPlans::get(cudnnHandle_t handle, const Convolu
 }
 
 void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
-  const ConvolutionGeometry s = check_conv(o.x, o.w, o.y, o.window, o.groups, "conv2d", ctx);
+  const ConvolutionGeometry s = geometry(kChecks.conv(o.x, o.w, o.y, o.window, o.groups, "conv2d"), o.x, o.w, o.y, o.window, "conv2d", ctx);
   if (o.bias.defined()) require(o.bias.numel() == s.f && o.bias.dtype() == s.dtype, "conv2d", [&] { return fmt::format("bias {} does not fit the filters", o.bias.describe()); });
   with_float_type(o.x, "conv2d", [](auto) {});
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
@@ -147,23 +147,22 @@ void run_kernel(const op::Conv2d& o, DeviceContext& ctx) {
 }
 
 void run_kernel(const op::Conv2dGrad& o, DeviceContext& ctx) {
-  const ConvolutionGeometry s = check_conv(o.x, o.w, o.dy, o.window, o.groups, "conv2d_grad", ctx);
-  require(o.dw.numel() == o.w.numel(), "conv2d_grad", [&] { return fmt::format("dw {} does not fit weight {}", o.dw.shape().str(), o.w.shape().str()); });
-  if (o.dx.defined()) require_same_count(o.x, o.dx, "conv2d_grad");
-  if (o.dbias.defined()) require(o.dbias.numel() == s.f, "conv2d_grad", [&] { return fmt::format("dbias {} does not fit the filters", o.dbias.shape().str()); });
+  const ConvolutionGeometry s = geometry(kChecks.conv_grad(o), o.x, o.w, o.dy, o.window, "conv2d_grad", ctx);
   with_float_type(o.x, "conv2d_grad", [](auto) {});
   const ConvolutionPlan& p = ctx.convolution_plans().get(ctx.cudnn(), s);
-  const std::size_t bytes = std::max(p.backward_filter_workspace, o.dx.defined() ? p.backward_data_workspace : 0);
+  const std::size_t bytes = std::max(o.dw.defined() ? p.backward_filter_workspace : 0, o.dx.defined() ? p.backward_data_workspace : 0);
   void* workspace = bytes ? ctx.scratch(0, bytes) : nullptr;
   // In mixed precision the three copies are reused in stream order: x's room takes dx once dw is done, w's takes
   // dw and then w.
   const void* dy = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy + 2, o.dy, "conv2d_grad") : o.dy.data();
-  const void* x = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy, o.x, "conv2d_grad") : o.x.data();
-  void* dw = s.bfloat16 ? bfloat16_space(ctx, kFirstCopy + 1, o.dw) : o.dw.data();
-  check_cudnn(cudnnConvolutionBackwardFilter(ctx.cudnn(), kOne.of(s.dtype), p.x, x, p.y, dy, p.conv, p.backward_filter, workspace,
-                                             p.backward_filter_workspace, kZero.of(s.dtype), p.w, dw),
-              "conv2d_grad", "cudnnConvolutionBackwardFilter");
-  if (s.bfloat16) widen_bfloat16(ctx, dw, o.dw, "conv2d_grad");
+  if (o.dw.defined()) {
+    const void* x = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy, o.x, "conv2d_grad") : o.x.data();
+    void* dw = s.bfloat16 ? bfloat16_space(ctx, kFirstCopy + 1, o.dw) : o.dw.data();
+    check_cudnn(cudnnConvolutionBackwardFilter(ctx.cudnn(), kOne.of(s.dtype), p.x, x, p.y, dy, p.conv, p.backward_filter, workspace,
+                                               p.backward_filter_workspace, kZero.of(s.dtype), p.w, dw),
+                "conv2d_grad", "cudnnConvolutionBackwardFilter");
+    if (s.bfloat16) widen_bfloat16(ctx, dw, o.dw, "conv2d_grad");
+  }
   if (o.dx.defined()) {
     const void* w = s.bfloat16 ? bfloat16_copy(ctx, kFirstCopy + 1, o.w, "conv2d_grad") : o.w.data();
     void* dx = s.bfloat16 ? bfloat16_space(ctx, kFirstCopy, o.dx) : o.dx.data();

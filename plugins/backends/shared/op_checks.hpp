@@ -212,6 +212,20 @@ class OpChecks {
     return s;
   }
 
+  // The gradients a convolution's backward pass is asked for fit the weight, the filters and the input. dbias only
+  // beside dw, as oneDNN computes it; dx alone reads x for its shape only.
+  WindowShape conv_grad(const op::Conv2dGrad& o) const {
+    const WindowShape s = conv(o.x, o.w, o.dy, o.window, o.groups, "conv2d_grad");
+    require(!o.dw.defined() || o.dw.numel() == o.w.numel(), "conv2d_grad", [&] {
+      return format_message("dw {} does not fit weight {}", {o.dw.shape().str(), o.w.shape().str()});
+    });
+    require(!o.dbias.defined() || (o.dw.defined() && o.dbias.numel() == s.f), "conv2d_grad", [&] {
+      return format_message("dbias {} must come with dw and hold the {} filters", {o.dbias.shape().str(), s.f});
+    });
+    if (o.dx.defined()) same_count(o.x, o.dx, "conv2d_grad");
+    return s;
+  }
+
   // Pooling and its gradient: y (N, C, OH, OW) is the pooling of x (N, C, H, W); argmax (max pooling) is int32 like y.
   WindowShape pool(const Tensor& x, const Tensor& y, const Tensor& argmax, PoolKind kind, const Window2d& g, const char* op) const {
     require(x.rank() == 4 && y.rank() == 4, op, [&] {

@@ -223,6 +223,12 @@ std::vector<ParityCase> cases() {
                [same3](const T& t) { return op::Conv2d{t[0], t[1], Tensor(), t[2], same3}; }}));
   c.push_back(product({"conv2d_grad weights only", {in({2, 3, 6, 7}), in({4, 3, 3, 3}), in({2, 4, 6, 7}), out({4, 3, 3, 3})},
                [same3](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], Tensor(), t[3], Tensor(), same3}; }}));
+  // dx alone, a transposed convolution's forward: x is dx itself, read for its shape only.
+  for (std::int64_t groups : {1, 4})
+    c.push_back(product({fmt::format("conv2d_grad input only in {} groups", groups), {in({2, 8, 3, 4}), in({8, 16 / groups, 3, 3}), out({2, 16, 6, 7})},
+                         [groups](const T& t) {
+                           return op::Conv2dGrad{t[2], t[1], t[0], t[2], Tensor(), Tensor(), Window2d{3, 3, 2, 2, 1, 1, 1, 1}, groups};
+                         }}));
   c.push_back({"cross_entropy_of_probabilities", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})}, [](const T& t) {
                  t[0].backend().run(op::Softmax{t[0], t[0]});  // probabilities, so that few are clamped
                  return op::ClassLoss{t[0], t[1], t[2], t[3], ClassLossFn::CrossEntropyOfProbabilities, 1e-3};

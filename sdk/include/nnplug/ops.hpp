@@ -267,7 +267,8 @@ struct Conv2d {
   std::int64_t groups = 1;
 };
 
-// Its backward pass: dw and dbias (if defined) are written; dx (if defined) is written.
+// Its backward pass: dw, dbias and dx, each where defined (dbias only beside dw). dx alone is the transposed
+// convolution of dy, which reads x for its shape only (x may be dx itself).
 struct Conv2dGrad {
   Tensor x, w, dy, dx, dw, dbias;
   Window2d window;

@@ -53,10 +53,13 @@ class Layer : public Component {
 // The built-in layers, with PyTorch's defaults; set() gives any other parameter ("padding", "stride", "bias").
 Layer Dense(std::int64_t units);
 Layer Conv2d(std::int64_t filters, std::int64_t kernel_size);
+Layer ConvTranspose2d(std::int64_t filters, std::int64_t kernel_size);
 Layer MaxPool2d(std::int64_t pool_size = 2);
 Layer AvgPool2d(std::int64_t pool_size = 2);
 Layer GlobalAvgPool2d();
 Layer GlobalMaxPool2d();
+// Nearest upsampling by an integer factor.
+Layer Upsample2d(std::int64_t scale_factor = 2);
 Layer Flatten();
 // A sample's new sizes, one of them -1 (worked out).
 Layer Reshape(const std::vector<std::int64_t>& shape);

@@ -70,8 +70,9 @@ TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const
 // The data section's "class_names" (empty: classes are numbered).
 std::vector<std::string> read_class_names(const Params& data);
 // The names of the data section's value targets: its "targets" columns (a header name, or target_K for one given
-// by index), or "y" for the friedman1 set. Empty when the targets are class labels.
-std::vector<std::string> read_target_names(const Params& data);
+// by index), "y" for the friedman1 set, or input_K for the K-th of the `width` values of a sample that is its own
+// target (targets_are_inputs). Empty when the targets are class labels.
+std::vector<std::string> read_target_names(const Params& data, std::int64_t width);
 // Appends the spec's "layers" to the model: each names a layer plugin, or an activation plugin used as a layer;
 // a layer's "activation" field appends that activation after it.
 void add_layers(const Spec& spec, const Registry& registry, Model& model);

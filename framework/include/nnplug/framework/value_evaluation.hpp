@@ -22,6 +22,10 @@ struct TargetScores {
   std::int64_t support = 0;                         // multi-label: the samples whose target is 1
 };
 
+// The targets a table lists (format_value_evaluation, the report): an autoencoder's 784 pixels would bury the
+// totals, so tables list the first ones and say how many more the JSON holds.
+inline constexpr std::size_t kTargetsListed = 32;
+
 struct ValueEvaluation {
   std::int64_t samples = 0;
   double loss = 0.0;            // NaN when there is none (an ensemble scored on its averaged outputs)

@@ -1,0 +1,160 @@
+// Layer 'conv2d_transpose' (torch.nn.ConvTranspose2d, Keras Conv2DTranspose): the gradient of a convolution with
+// respect to its input, used as a layer that grows its input (decoders, autoencoders, GANs). filters (required),
+// kernel_size (required; int or [h, w]), stride 1, padding 0 / int / [h, w] / "valid" / "same", output_padding 0
+// (below the stride), dilation 1, groups 1, bias true, weight_init (he_normal) and bias_init (zeros); in_channels is
+// optional and checked when given. The output is (H - 1) stride - 2 padding + dilation (kernel - 1) +
+// output_padding + 1, as PyTorch's; "same" makes it H stride, with PyTorch's usual choice padding = ceil((dilation
+// (kernel - 1) + 1 - stride) / 2) and the output_padding that completes it (kernel 3, stride 2: padding 1,
+// output_padding 1). The weight is [C, filters / groups, kh, kw] as PyTorch stores it, and fan_in = filters /
+// groups kh kw, fan_out = C kh kw as PyTorch counts them.
+//
+// Every pass is a convolution op the backends already run (im2col, oneDNN, cuDNN): the forward is op::Conv2dGrad's
+// dx of the convolution (filters -> C) this layer transposes, the input gradient that convolution's forward and
+// the weight gradient its dw, with the roles of input and output exchanged.
+#include <fmt/format.h>
+
+#include "nnplug/plugin.hpp"
+#include "nnplug/window_params.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+// PyTorch's output extent of a transposed convolution along one axis, or 0 where it is not positive or too large
+// to hold (computed in 128 bits, so that no spec's sizes overflow it).
+std::int64_t transposed_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad, std::int64_t dilation,
+                               std::int64_t output_padding) {
+  const __int128 out = static_cast<__int128>(in - 1) * stride - 2 * static_cast<__int128>(pad) +
+                       static_cast<__int128>(dilation) * (kernel - 1) + output_padding + 1;
+  return out >= 1 && out <= (static_cast<__int128>(1) << 40) ? static_cast<std::int64_t>(out) : 0;
+}
+
+class Conv2dTransposeLayer final : public Layer {
+ public:
+  explicit Conv2dTransposeLayer(const Params& p)
+      : filters_(p.require_integer("filters", 1)),
+        in_channels_(p.integer("in_channels", 0, 1)),
+        groups_(p.integer("groups", 1, 1)),
+        use_bias_(p.boolean("bias", true)),
+        weight_init_(p.child("weight_init", "he_normal")),
+        bias_init_(p.child("bias_init", "zeros")) {
+    if (!p.has("kernel_size")) p.fail("kernel_size", "is required");
+    const auto [kh, kw] = read_pair(p, "kernel_size", {1, 1}, 1);
+    const auto [sh, sw] = read_pair(p, "stride", {1, 1}, 1);
+    const auto [dh, dw] = read_pair(p, "dilation", {1, 1}, 1);
+    window_ = {kh, kw, sh, sw, 0, 0, dh, dw};
+    const bool named = p.has("padding") && p.json()["padding"].is_string();
+    const std::string mode = named ? p.require_string("padding") : "";
+    if (named && mode != "valid" && mode != "same") p.fail("padding", fmt::format("must be \"valid\", \"same\" or a number, got \"{}\"", mode));
+    if (mode == "same") {
+      if (p.has("output_padding")) p.fail("output_padding", "is set by padding \"same\"");
+      same_axis(p, kh, sh, dh, window_.pad_h, output_padding_h_);
+      same_axis(p, kw, sw, dw, window_.pad_w, output_padding_w_);
+    } else {
+      if (!named) std::tie(window_.pad_h, window_.pad_w) = read_pair(p, "padding", {0, 0}, 0);
+      std::tie(output_padding_h_, output_padding_w_) = read_pair(p, "output_padding", {0, 0}, 0);
+      if (output_padding_h_ >= sh || output_padding_w_ >= sw)
+        p.fail("output_padding", fmt::format("must be below the stride [{}, {}], got [{}, {}]", sh, sw, output_padding_h_, output_padding_w_));
+    }
+    if (filters_ % groups_) p.fail("groups", fmt::format("must divide filters ({}), got {}", filters_, groups_));
+    p.check_unused();
+  }
+  std::string type() const override { return "conv2d_transpose"; }
+
+  Shape build(const Shape& input, const BuildContext& ctx) override {
+    if (input.rank() != 3)
+      throw ShapeError(fmt::format("conv2d_transpose expects (channels, height, width) per sample, got {}", input.str()));
+    if (in_channels_ && input[0] != in_channels_)
+      throw ShapeError(fmt::format("conv2d_transpose expects {} input channels (in_channels), got {}", in_channels_, input.str()));
+    if (input[0] % groups_)
+      throw ShapeError(fmt::format("conv2d_transpose: groups {} does not divide the input's {} channels (input {})", groups_, input[0], input.str()));
+    const auto& g = window_;
+    const std::int64_t oh = transposed_extent(input[1], g.kernel_h, g.stride_h, g.pad_h, g.dilation_h, output_padding_h_),
+                       ow = transposed_extent(input[2], g.kernel_w, g.stride_w, g.pad_w, g.dilation_w, output_padding_w_);
+    if (!oh || !ow)
+      throw ShapeError(fmt::format("conv2d_transpose: the window (kernel [{}, {}], stride [{}, {}], padding [{}, {}]) leaves no output, "
+                                   "or one too large to hold, for input {}",
+                                   g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, input.str()));
+    backend_ = &ctx.backend;
+    dtype_ = ctx.dtype;
+    const std::int64_t fan_in = filters_ / groups_ * g.kernel_h * g.kernel_w, fan_out = input[0] * g.kernel_h * g.kernel_w;
+    const Shape w{input[0], filters_ / groups_, g.kernel_h, g.kernel_w};
+    weight_ = {"weight", ctx.backend.empty(w, dtype_), ctx.backend.empty(w, dtype_), true, weight_init_, fan_in, fan_out};
+    if (use_bias_) {
+      bias_ = {"bias", ctx.backend.empty({filters_}, dtype_), ctx.backend.empty({filters_}, dtype_), true, bias_init_, fan_in, fan_out};
+      ones_ = ctx.backend.empty({oh * ow}, dtype_);
+      ctx.backend.run(op::Fill{ones_, 1.0});
+      bias_plane_ = ctx.backend.empty({filters_ * oh * ow}, dtype_);
+    }
+    output_ = Shape{filters_, oh, ow};
+    return output_;
+  }
+  std::vector<Parameter*> parameters() override {
+    if (use_bias_) return {&weight_, &bias_};
+    return {&weight_};
+  }
+
+  const Tensor& forward(const Tensor& x) override {
+    x_ = x;
+    ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_);
+    // y is the transposed convolution's input gradient; it names itself as that convolution's input, whose shape
+    // alone is read when dw is not asked for.
+    backend_->run(op::Conv2dGrad{y_, weight_.value, x, y_, Tensor(), Tensor(), window_, groups_});
+    if (use_bias_) {
+      // bias[f] on every pixel of plane f: the plane bias x ones, then added to each sample's (F * OH * OW) row.
+      const std::int64_t pixels = ones_.numel();
+      backend_->run(op::Gemm{.a = bias_.value.reshape({filters_, 1}), .b = ones_.reshape({1, pixels}), .c = bias_plane_.reshape({filters_, pixels})});
+      const Tensor rows = y_.reshape({x.dim(0), bias_plane_.numel()});
+      backend_->run(op::AddRowVector{rows, bias_plane_, rows});
+    }
+    return y_;
+  }
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+    if (use_bias_) {
+      const std::int64_t pixels = ones_.numel();
+      backend_->run(op::SumRows{dy.reshape({dy.dim(0), bias_plane_.numel()}), bias_plane_});
+      backend_->run(op::Gemm{.a = bias_plane_.reshape({filters_, pixels}), .b = ones_.reshape({pixels, 1}), .c = bias_.grad.reshape({filters_, 1})});
+    }
+    backend_->run(op::Conv2dGrad{dy, weight_.value, x_, Tensor(), weight_.grad, Tensor(), window_, groups_});
+    gradients_written();
+    if (!need_input_grad) {
+      dx_ = Tensor();
+      return dx_;
+    }
+    backend_->run(op::Conv2d{dy, weight_.value, Tensor(), ensure(dx_, *backend_, x_.shape(), dtype_), window_, Pointwise::Identity,
+                             kFunctionDefault, groups_});
+    return dx_;
+  }
+
+ private:
+  // padding "same" along one axis: the output is the input times the stride.
+  static void same_axis(const Params& p, std::int64_t kernel, std::int64_t stride, std::int64_t dilation, std::int64_t& pad,
+                        std::int64_t& output_padding) {
+    const std::int64_t overlap = dilation * (kernel - 1) + 1 - stride;  // the effective kernel beyond the stride
+    if (overlap < 0) p.fail("padding", fmt::format("\"same\" needs a kernel (with dilation) of at least the stride {}", stride));
+    pad = (overlap + 1) / 2;
+    output_padding = 2 * pad - overlap;
+    if (output_padding >= stride)
+      p.fail("padding", "\"same\" with stride 1 needs an odd effective kernel size (or give padding and output_padding)");
+  }
+
+  std::int64_t filters_;
+  std::int64_t in_channels_;
+  std::int64_t groups_;
+  bool use_bias_;
+  Params weight_init_, bias_init_;
+  Window2d window_;
+  std::int64_t output_padding_h_ = 0, output_padding_w_ = 0;
+  Backend* backend_ = nullptr;
+  DType dtype_ = DType::Float32;
+  Shape output_;
+  Parameter weight_, bias_;
+  Tensor ones_, bias_plane_;  // the bias's helpers: ones over a plane, and the bias spread over every plane
+  Tensor x_, y_, dx_;
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("conv2d_transpose", "0.1.0", "layer:conv2d_transpose", 0) {
+  registrar.add_layer("conv2d_transpose", [](const Params& p) { return std::make_unique<Conv2dTransposeLayer>(p); });
+}
