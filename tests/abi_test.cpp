@@ -64,7 +64,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {23, 0x0cc11406f8bfc2c6ULL},
     {24, 0x1c5218949e4a96baULL},
     {25, 0x4d04ed34e2d34e77ULL},
-    {26, 0x7d424a193676090eULL},
+    {26, 0x21d1d8463202cdf6ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

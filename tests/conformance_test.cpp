@@ -14,7 +14,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(R"({"type": "sgd", "lr": 0.1})", R"({"type": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": true})",
                       R"({"type": "adam", "lr": 0.1})", R"({"type": "adam", "lr": 0.1, "amsgrad": true})",
                       R"({"type": "adamw", "lr": 0.1, "weight_decay": 0})", R"({"type": "adagrad", "lr": 0.5})",
-                      R"({"type": "rmsprop", "lr": 0.05})", R"({"type": "adadelta", "lr": 1.0})", R"({"type": "radam", "lr": 0.1})"));
+                      R"({"type": "rmsprop", "lr": 0.05})", R"({"type": "adadelta", "lr": 1.0})", R"({"type": "radam", "lr": 0.1})",
+                      R"({"type": "nadam", "lr": 0.1})", R"({"type": "adamax", "lr": 0.1})"));
 
 const double kTruncatedStd = std::sqrt(1 - 4 * std::exp(-2.0) / std::sqrt(2 * M_PI) / std::erf(2 / std::sqrt(2.0)));
 

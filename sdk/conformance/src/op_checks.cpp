@@ -34,6 +34,7 @@ Case random_case(const OpDefinition& op, std::uint64_t seed) {
     c.outputs.push_back({shape, s.updates_outputs ? random_normal(n, output_seed++)
                                                   : std::vector<double>(n, std::numeric_limits<double>::quiet_NaN())});
   }
+  if (s.check_values) s.check_values(c.inputs, c.outputs);
   return c;
 }
 

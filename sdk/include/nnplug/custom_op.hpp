@@ -113,6 +113,9 @@ struct OpSchema {
   // and the input shapes it tries (none: [4, 6] for every input).
   double tolerance_float32 = 1e-5, tolerance_float64 = 1e-12;
   std::vector<Shape> check_shapes;
+  // plugin-check: moves its random normal values (the inputs, and the outputs of an op that updates them) into the
+  // op's domain, e.g. a second moment that is never negative. None: any values do.
+  std::function<void(std::vector<HostTensor>& inputs, std::vector<HostTensor>& outputs)> check_values;
 };
 
 // A kernel of an op, as another plugin than the op's may register it: the op, the backend type and the dtypes it

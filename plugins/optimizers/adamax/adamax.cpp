@@ -1,0 +1,72 @@
+// Optimizer 'adamax', torch.optim.Adamax (Kingma and Ba, "Adam", ICLR 2015, section 7.1: Adam under the infinity
+// norm): lr 2e-3, betas [0.9, 0.999], eps 1e-8, weight_decay 0 (L2, added to the gradient). Step t:
+//   m = beta1 m + (1 - beta1) g;   u = max(beta2 u, |g| + eps);   param -= lr / (1 - beta1^t) m / u
+// The update is this plugin's fused op adamax_step (elementwise_step_op.hpp).
+#include <algorithm>
+#include <cmath>
+
+#include "../shared/elementwise_step_op.hpp"
+#include "nnplug/plugin.hpp"
+#include "nnplug/stateful_optimizer.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+struct AdamaxStep {
+  double beta1, beta2, eps, weight_decay, step_size;
+  explicit AdamaxStep(const OpAttributes& a)
+      : beta1(a.number("beta1")),
+        beta2(a.number("beta2")),
+        eps(a.number("eps")),
+        weight_decay(a.number("weight_decay")),
+        step_size(a.number("lr") / (1 - std::pow(beta1, a.number("step")))) {}
+  template <typename T>
+  void operator()(double grad, T& param, T& exp_avg, T& exp_inf) const {
+    const double g = grad + weight_decay * static_cast<double>(param);
+    exp_avg = static_cast<T>(beta1 * static_cast<double>(exp_avg) + (1 - beta1) * g);
+    exp_inf = static_cast<T>(std::max(beta2 * static_cast<double>(exp_inf), std::abs(g) + eps));
+    param = static_cast<T>(static_cast<double>(param) - step_size * static_cast<double>(exp_avg) / static_cast<double>(exp_inf));
+  }
+};
+
+class Adamax final : public StatefulOptimizer {
+ public:
+  Adamax(OpHandle op, const Params& p)
+      : StatefulOptimizer("adamax", p.number("lr", 2e-3, 0.0), {"exp_avg", "exp_inf"}),
+        op_(std::move(op)),
+        betas_(p.numbers("betas", {0.9, 0.999}, 2, 0.0, 1.0 - 1e-12)),
+        eps_(p.number("eps", 1e-8, 0.0)),
+        weight_decay_(p.number("weight_decay", 0.0, 0.0)) {
+    p.check_unused();
+  }
+  bool set_momentum(double momentum) override {
+    betas_[0] = momentum;
+    return true;
+  }
+  void attach(const std::vector<Parameter*>& parameters) override {
+    StatefulOptimizer::attach(parameters);
+    if (!parameters.empty()) op_.on(parameters.front()->value);  // refuses a backend without a kernel now
+  }
+
+ protected:
+  void update(std::size_t i, Parameter& p) override {
+    op_.on(p.value)({p.grad}, {p.value, slot(0, i), slot(1, i)},
+                    {{"lr", lr_}, {"beta1", betas_[0]}, {"beta2", betas_[1]}, {"eps", eps_}, {"weight_decay", weight_decay_},
+                     {"step", static_cast<double>(step_)}});
+  }
+
+ private:
+  OpHandle op_;
+  std::vector<double> betas_;
+  double eps_, weight_decay_;
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("adamax", "0.1.0", "op:adamax_step optimizer:adamax", 0) {
+  auto op = optimizers::add_elementwise_step_op<AdamaxStep>(registrar, "adamax_step", "exp_avg", "exp_inf",
+                                                             {{"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", 0.0},
+                                                              {"step", 1.0}});
+  registrar.add_optimizer("adamax", [op](const Params& p) { return std::make_unique<Adamax>(op, p); });
+}

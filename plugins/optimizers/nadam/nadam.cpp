@@ -1,0 +1,108 @@
+// Optimizer 'nadam', torch.optim.NAdam (Dozat, "Incorporating Nesterov Momentum into Adam", ICLR 2016 workshop):
+// lr 2e-3, betas [0.9, 0.999], eps 1e-8, weight_decay 0 (L2, added to the gradient), momentum_decay 4e-3. Step t:
+//   mu_t = beta1 (1 - 0.96^(t momentum_decay) / 2);   prod_t = mu_1 ... mu_t
+//   m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2;   d = sqrt(v / (1 - beta2^t)) + eps
+//   param -= lr (1 - mu_t) / (1 - prod_t) g / d + lr mu_{t+1} / (1 - prod_t mu_{t+1}) m / d
+// as PyTorch 2 computes it: PyTorch 1.13 multiplied prod_t mu_{t+1} by mu_t once more, a bug fixed in 2.0 (#92699).
+// The update is this plugin's fused op nadam_step (elementwise_step_op.hpp). prod_t is the optimizer's own state,
+// saved in checkpoints as "mu_product" (a schedule that cycles beta1, one_cycle, makes it more than a function of t).
+#include <cmath>
+
+#include "../shared/elementwise_step_op.hpp"
+#include "nnplug/plugin.hpp"
+#include "nnplug/stateful_optimizer.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+// One element of the step, from the op's attributes: mu_t, mu_{t+1}, prod_t and t.
+struct NadamStep {
+  double lr, beta1, beta2, eps, weight_decay, grad_factor, avg_factor, bias_correction2;
+  explicit NadamStep(const OpAttributes& a)
+      : lr(a.number("lr")),
+        beta1(a.number("beta1")),
+        beta2(a.number("beta2")),
+        eps(a.number("eps")),
+        weight_decay(a.number("weight_decay")),
+        grad_factor(lr * (1 - a.number("mu")) / (1 - a.number("mu_product"))),
+        avg_factor(lr * a.number("mu_next") / (1 - a.number("mu_product") * a.number("mu_next"))),
+        bias_correction2(1 - std::pow(beta2, a.number("step"))) {}
+  template <typename T>
+  void operator()(double grad, T& param, T& exp_avg, T& exp_avg_sq) const {
+    const double g = grad + weight_decay * static_cast<double>(param);
+    exp_avg = static_cast<T>(beta1 * static_cast<double>(exp_avg) + (1 - beta1) * g);
+    exp_avg_sq = static_cast<T>(beta2 * static_cast<double>(exp_avg_sq) + (1 - beta2) * g * g);
+    const double denominator = std::sqrt(static_cast<double>(exp_avg_sq) / bias_correction2) + eps;
+    param = static_cast<T>(static_cast<double>(param) - (grad_factor * g + avg_factor * static_cast<double>(exp_avg)) / denominator);
+  }
+};
+
+class NAdam final : public StatefulOptimizer {
+ public:
+  NAdam(OpHandle op, const Params& p)
+      : StatefulOptimizer("nadam", p.number("lr", 2e-3, 0.0), {"exp_avg", "exp_avg_sq"}),
+        op_(std::move(op)),
+        betas_(p.numbers("betas", {0.9, 0.999}, 2, 0.0, 1.0 - 1e-12)),
+        eps_(p.number("eps", 1e-8, 0.0)),
+        weight_decay_(p.number("weight_decay", 0.0, 0.0)),
+        momentum_decay_(p.number("momentum_decay", 4e-3, 0.0)) {
+    p.check_unused();
+  }
+  bool set_momentum(double momentum) override {
+    betas_[0] = momentum;
+    return true;
+  }
+
+  void attach(const std::vector<Parameter*>& parameters) override {
+    StatefulOptimizer::attach(parameters);
+    mu_product_ = 1.0;
+    if (parameters.empty()) return;
+    op_.on(parameters.front()->value);  // refuses a backend without a kernel now
+    saved_mu_product_ = parameters.front()->value.backend().empty({1}, DType::Float64);
+  }
+  void begin_step() override {
+    StatefulOptimizer::begin_step();
+    mu_ = momentum_cache(step_);
+    mu_next_ = momentum_cache(step_ + 1);
+    mu_product_ *= mu_;
+  }
+  // prod_t beside the moments: written to its tensor whenever the state is read (to save it, or to load into it),
+  // and read back once a checkpoint is loaded, which ends with set_step_count.
+  std::vector<std::pair<std::string, Tensor>> state() override {
+    auto out = StatefulOptimizer::state();
+    if (!saved_mu_product_.defined()) return out;
+    saved_mu_product_.backend().upload(saved_mu_product_, &mu_product_, sizeof mu_product_);
+    out.emplace_back("mu_product", saved_mu_product_);
+    return out;
+  }
+  void set_step_count(std::int64_t steps) override {
+    StatefulOptimizer::set_step_count(steps);
+    if (saved_mu_product_.defined()) saved_mu_product_.backend().download(&mu_product_, saved_mu_product_, sizeof mu_product_);
+  }
+
+ protected:
+  void update(std::size_t i, Parameter& p) override {
+    op_.on(p.value)({p.grad}, {p.value, slot(0, i), slot(1, i)},
+                    {{"lr", lr_}, {"beta1", betas_[0]}, {"beta2", betas_[1]}, {"eps", eps_}, {"weight_decay", weight_decay_}, {"mu", mu_},
+                     {"mu_next", mu_next_}, {"mu_product", mu_product_}, {"step", static_cast<double>(step_)}});
+  }
+
+ private:
+  double momentum_cache(std::int64_t t) const { return betas_[0] * (1 - 0.5 * std::pow(0.96, static_cast<double>(t) * momentum_decay_)); }
+
+  OpHandle op_;
+  std::vector<double> betas_;
+  double eps_, weight_decay_, momentum_decay_;
+  double mu_ = 0.0, mu_next_ = 0.0, mu_product_ = 1.0;
+  Tensor saved_mu_product_;
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("nadam", "0.1.0", "op:nadam_step optimizer:nadam", 0) {
+  auto op = optimizers::add_elementwise_step_op<NadamStep>(registrar, "nadam_step", "exp_avg", "exp_avg_sq",
+                                                            {{"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", 0.0},
+                                                             {"mu", 0.45}, {"mu_next", 0.45}, {"mu_product", 0.45}, {"step", 1.0}});
+  registrar.add_optimizer("nadam", [op](const Params& p) { return std::make_unique<NAdam>(op, p); });
+}

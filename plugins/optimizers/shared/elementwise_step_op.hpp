@@ -1,0 +1,50 @@
+#pragma once
+// An optimizer whose update no built-in op computes (a maximum, a division by a moment) brings it as one fused op of
+// its own plugin (custom_op.hpp): op(grad) -> (param, slot_a, slot_b), each output updated in place, element by
+// element, by Step; slot_b holds a magnitude (a second moment, an infinity norm), never negative. Step is a struct
+// made from the op's attributes with
+//   template <typename T> void operator()(double grad, T& param, T& slot_a, T& slot_b) const;
+// The cpu kernel and the host reference (which every other backend runs, through download and upload) are that
+// one function; plugin-check still compares them.
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nnplug/custom_op.hpp"
+#include "nnplug/registrar.hpp"
+
+namespace nnplug::optimizers {
+
+template <typename Step>
+OpHandle add_elementwise_step_op(Registrar& registrar, const std::string& name, const std::string& slot_a, const std::string& slot_b,
+                                 std::vector<OpAttribute> attributes) {
+  OpSchema s;
+  s.name = name;
+  s.inputs = {"grad"};
+  s.outputs = {"param", slot_a, slot_b};
+  s.attributes = std::move(attributes);
+  s.updates_outputs = true;
+  s.check_values = [](std::vector<HostTensor>&, std::vector<HostTensor>& outputs) {
+    for (double& v : outputs[2].values) v = std::abs(v);
+  };
+  s.host_reference = [](HostOpCall& call) {
+    const Step step(call);
+    const auto& grad = call.inputs[0].values;
+    auto &param = call.outputs[0].values, &a = call.outputs[1].values, &b = call.outputs[2].values;
+    for (std::size_t i = 0; i < grad.size(); ++i) step(grad[i], param[i], a[i], b[i]);
+  };
+  OpHandle op = registrar.add_op(std::move(s));
+  registrar.add_kernel({name, "cpu"}, [](const OpCall& call) {
+    const Step step(call);
+    with_float_type(call.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* grad = call.inputs[0].data<T>();
+      T *param = call.outputs[0].data<T>(), *a = call.outputs[1].data<T>(), *b = call.outputs[2].data<T>();
+      for (std::int64_t i = 0, n = call.inputs[0].numel(); i < n; ++i) step(static_cast<double>(grad[i]), param[i], a[i], b[i]);
+    });
+  });
+  return op;
+}
+
+}  // namespace nnplug::optimizers
