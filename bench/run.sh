@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Training throughput on the CPU backend of the demo MLP (examples/fashion_mlp.json), the quick CNN
 # (examples/fashion_cnn.json), X10 (examples/x10_deep_mlp.json, against the GEMM ceiling), X11
-# (examples/x11_cifar_cnn.json, on a fixed subset) and the ResNet (examples/fashion_resnet.json, on a fixed subset), and PyTorch's for the same
+# (examples/x11_cifar_cnn.json, on a fixed subset), the ResNet (examples/fashion_resnet.json), MobileNet
+# (examples/fashion_mobilenet.json) and the autoencoder (examples/fashion_autoencoder.json), each on a fixed
+# subset, and PyTorch's for the same
 # models in the same run when Debian's python3-torch is installed. Ratios, not absolute figures, are what to
 # compare across machines.
-#   usage: [ROUNDS=N] bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|all]   (ROUNDS: see compare, default 2)
+#   usage: [ROUNDS=N] bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|mobilenet|autoencoder|all]   (ROUNDS: see compare, default 2)
 set -euo pipefail
 build=${1:-build}
 which=${2:-all}
@@ -29,7 +31,8 @@ faster() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }  # faster A B: w
 rounds=${ROUNDS:-2}  # see compare
 
 # ours PRECISION and theirs PRECISION BLAS_THREADS TORCH_THREADS: one training run of compare's $model (best epoch
-# of its $epochs, on its $limit), samples/s on stdout, its report on stderr.
+# of its $epochs, on its $limit), samples/s on stdout, its report on stderr. A setting PyTorch cannot train counts
+# 0 samples/s (1.13's bfloat16 autocast has no backward of ReLU6 on the CPU: MobileNet).
 ours() {
   "$build/bench/train_throughput" "$here/../examples/$spec" --epochs "$epochs" ${limit:+--limit "$limit"} \
     --backend "{\"type\": \"cpu\", \"precision\": \"$1\"}" | tee >(cat >&2) | awk '/^RESULT/ {print $3}'
@@ -37,7 +40,7 @@ ours() {
 theirs() {
   echo "PyTorch $1 with OPENBLAS_NUM_THREADS=$2, torch threads $3:" >&2
   LD_PRELOAD=$torch_malloc OPENBLAS_NUM_THREADS=$2 OPENBLAS_CORETYPE=$coretype /usr/bin/python3 "$here/torch_throughput.py" \
-    "$model" "$epochs" "$3" cpu 128 "${limit:-full}" "$1" | tee >(cat >&2) | awk '/^RESULT/ {print $3}'
+    "$model" "$epochs" "$3" cpu 128 "${limit:-full}" "$1" | tee >(cat >&2) | awk '/^RESULT/ {print $3}' || echo 0
 }
 
 # compare MODEL SPEC EPOCHS [LIMIT]: LIMIT trains both on the first LIMIT training samples.
@@ -106,3 +109,6 @@ fi
 if [ "$which" = x11 ] || [ "$which" = all ]; then compare x11 x11_cifar_cnn.json 2 12800; fi
 # The ResNet example (a graph: residual sums, projection shortcuts) on a fixed subset of 5,120 images (40 batches).
 if [ "$which" = resnet ] || [ "$which" = all ]; then compare resnet fashion_resnet.json 2 5120; fi
+# MobileNet (depthwise separable blocks) on 2,560 images (20 batches) and the autoencoder on 6,400 (50 batches).
+if [ "$which" = mobilenet ] || [ "$which" = all ]; then compare mobilenet fashion_mobilenet.json 2 2560; fi
+if [ "$which" = autoencoder ] || [ "$which" = all ]; then compare autoencoder fashion_autoencoder.json 2 6400; fi

@@ -4,11 +4,13 @@ Same models, data, batch and optimizer as the examples: "mlp" is examples/fashio
 "cnn" is examples/fashion_cnn.json (conv 32, max pool, conv 64, max pool, dense 128, dense 10, ReLU); "x11" is
 examples/x11_cifar_cnn.json (six 3x3 convolutions, each followed by ReLU and batch norm, max pooling and dropout,
 L2 on the convolution kernels, random horizontal flips); "resnet" is examples/fashion_resnet.json (the network
-tests/fixtures/make_torch_resnet_block.py builds, SGD with Nesterov momentum, random horizontal flips); the others
-Adam 1e-3; all batch 128, on Fashion-MNIST's training
+tests/fixtures/make_torch_resnet_block.py builds, SGD with Nesterov momentum, random horizontal flips); "mobilenet" is
+examples/fashion_mobilenet.json (a 3x3 stem and five depthwise separable blocks with batch norm and ReLU6, random
+horizontal flips; Adam at a constant rate, where the spec's one-cycle schedule moves it: the same work per step);
+"autoencoder" is examples/fashion_autoencoder.json (each image its own target, MSE); the others Adam 1e-3; all batch 128, on Fashion-MNIST's training
 samples as the spec uses them (54,000 after the MLP's 10% validation split, all 60,000 for the CNN, the first
 `limit` for X11, as train_throughput --limit). Prints the best epoch of several.
-Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11|resnet [epochs] [threads] [device]
+Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11|resnet|mobilenet|autoencoder [epochs] [threads] [device]
 [batch] [synthetic|limit] [bfloat16]. bfloat16 runs the forward pass and the loss under
 torch.autocast(device, dtype=torch.bfloat16), PyTorch's mixed precision (oneDNN's bfloat16 kernels on the CPU, tensor cores on a GPU). threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
 nnplug does; "synthetic" trains on 60,000 random samples instead of Fashion-MNIST (as train_throughput --synthetic).
@@ -65,6 +67,22 @@ def main():
         x = x.reshape(-1, 1, 28, 28)
         x = (x - x.mean()) / x.std()  # "standardize": "scalar"
         model = FashionResNet()
+    elif kind == "mobilenet":
+        x = x.reshape(-1, 1, 28, 28)
+        x = (x - x.mean()) / x.std()  # "standardize": "scalar"
+
+        def separable(cin, cout, stride=1):
+            return [nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False), nn.BatchNorm2d(cin), nn.ReLU6(),
+                    nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU6()]
+        model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU6(),
+                              *separable(32, 64), *separable(64, 128, 2), *separable(128, 128), *separable(128, 256, 2),
+                              *separable(256, 256), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 10))
+    elif kind == "autoencoder":
+        x = x.reshape(-1, 1, 28, 28)
+        model = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),
+                              nn.ConvTranspose2d(64, 32, 3, 2, 1, output_padding=1), nn.ReLU(),
+                              nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(32, 16, 3, padding=1), nn.ReLU(),
+                              nn.Conv2d(16, 1, 3, padding=1), nn.Sigmoid())
     else:
         x = x.reshape(-1, 1, 28, 28)
         x = (x - x.mean()) / x.std()  # "standardize": "scalar"
@@ -81,7 +99,7 @@ def main():
         opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
     else:
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    loss_fn = torch.nn.MSELoss() if kind == "autoencoder" else torch.nn.CrossEntropyLoss()
 
     def epoch():
         order = torch.randperm(len(x))
@@ -89,7 +107,9 @@ def main():
         for i in range(0, len(x), batch):
             idx = order[i:i + batch]
             xb, yb = x[idx].to(device), y[idx].to(device)
-            if kind in ("x11", "resnet"):  # random horizontal flips, and X11's kernel L2 penalty in the loss (Keras' kernel_regularizer)
+            if kind == "autoencoder":  # the images are their own targets
+                yb = xb
+            if kind in ("x11", "resnet", "mobilenet"):  # random horizontal flips, and X11's kernel L2 penalty in the loss (Keras' kernel_regularizer)
                 flip = torch.rand(len(xb), device=device) < 0.5
                 xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
             opt.zero_grad()
@@ -100,8 +120,8 @@ def main():
                 loss = loss + 2e-4 * sum((w * w).sum() for w in convolutions)
             loss.backward()
             opt.step()
-            # nnplug reads the loss and the accuracy of every batch; so does this loop.
-            loss.item(), (out.argmax(1) == yb).sum().item()
+            # nnplug reads the loss and the accuracy (or, for values, the mean absolute error) of every batch; so does this loop.
+            loss.item(), ((out - yb).abs().mean() if kind == "autoencoder" else (out.argmax(1) == yb).sum()).item()
         return time.perf_counter() - start
 
     epoch()  # warm-up
