@@ -42,6 +42,10 @@ TEST(Builders, WriteTheJsonASpecHolds) {
   EXPECT_EQ(nn::Component(nn::Adam{.lr = 0.01}).json(),
             Params::Json::parse(R"({"type": "adam", "lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "amsgrad": false})"));
   EXPECT_FALSE(nn::Component(nn::Sgd{}).json().contains("lr"));  // required, as in PyTorch: the plugin says so
+  EXPECT_EQ(nn::Component(nn::NAdam{.momentum_decay = 0.01}).json(),
+            Params::Json::parse(R"({"type": "nadam", "lr": 2e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 0.01})"));
+  for (const nn::Component& optimizer : {nn::Component(nn::NAdam{}), nn::Component(nn::Adamax{.weight_decay = 0.1})})
+    EXPECT_NO_THROW(registry().create_optimizer(Params("test", optimizer.json()))) << optimizer.json();  // a plugin refuses what it does not know
 }
 
 // Each typed initializer, penalty, constraint and schedule is accepted by its plugin (which refuses a parameter
@@ -65,13 +69,17 @@ TEST(Builders, ComponentsAreAcceptedByTheirPluginsAndComputeAsTheyShould) {
   EXPECT_NEAR(lr_at(nn::CosineAnnealingLR{.T_max = 4, .eta_min = 0.02}, 2), 0.06, 1e-15);
   EXPECT_NEAR(lr_at(nn::LinearWarmup{.start_factor = 0.5, .total_iters = 4}, 2), 0.1 * 0.75, 1e-15);
   EXPECT_NEAR(lr_at(nn::MultiStepLR{.milestones = {2, 4}, .gamma = 0.5}, 5), 0.1 * 0.25, 1e-15);
+  EXPECT_NEAR(lr_at(nn::PolynomialLR{.total_iters = 4, .power = 2}, 2), 0.1 * 0.25, 1e-15);
+  // Cycles of 2 then 4 epochs: epoch 3 is a quarter into the second, 0.1 (1 + cos(pi / 4)) / 2.
+  EXPECT_NEAR(lr_at(nn::CosineAnnealingWarmRestarts{.T_0 = 2, .T_mult = 2}, 3), 0.05 * (1 + std::sqrt(0.5)), 1e-15);
   EXPECT_NEAR(lr_at(nn::OneCycleLR{.total_steps = 100}, 0), 0.1 / 25, 1e-15);  // its first step, from max_lr / div_factor
   EXPECT_NEAR(lr_at(nn::SequentialLR{.schedules = {nn::LinearWarmup{.start_factor = 0.5, .total_iters = 4}, nn::CosineAnnealingLR{.T_max = 4}},
                                      .milestones = {4}}, 6), 0.05, 1e-15);  // half way down the cosine
 
   // A required value left unset is the plugin's own error, naming the field.
   for (const auto& incomplete : std::vector<std::pair<nn::Component, std::string>>{
-           {nn::StepLR{}, "step_size"}, {nn::ExponentialLR{}, "gamma"}, {nn::CosineAnnealingLR{}, "T_max"}}) {
+           {nn::StepLR{}, "step_size"}, {nn::ExponentialLR{}, "gamma"}, {nn::CosineAnnealingLR{}, "T_max"},
+           {nn::CosineAnnealingWarmRestarts{}, "T_0"}}) {
     const nn::Json spec = incomplete.first.json();  // not a structured binding: clang 14's lambdas cannot capture one
     EXPECT_NE(error_of([&] { registry().create_schedule(Params("test", spec)); }).find(fmt::format("parameter '{}' is required", incomplete.second)),
               std::string::npos) << incomplete.second;

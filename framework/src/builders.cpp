@@ -88,6 +88,12 @@ AdamW::operator Component() const {
   return Component("adamw", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}, {"amsgrad", amsgrad}});
 }
 
+NAdam::operator Component() const {
+  return Component("nadam", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}, {"momentum_decay", momentum_decay}});
+}
+
+Adamax::operator Component() const { return Component("adamax", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}}); }
+
 Zeros::operator Component() const { return Component("zeros"); }
 Constant::operator Component() const { return with_required(Component("constant"), "value", value); }
 Normal::operator Component() const { return Component("normal", {{"mean", mean}, {"std", std}}); }
@@ -109,6 +115,10 @@ ExponentialLR::operator Component() const { return with_required(Component("expo
 CosineAnnealingLR::operator Component() const { return with_required(Component("cosine", {{"eta_min", eta_min}}), "T_max", T_max); }
 LinearWarmup::operator Component() const {
   return Component("linear_warmup", {{"start_factor", start_factor}, {"end_factor", end_factor}, {"total_iters", total_iters}, {"per", per}});
+}
+PolynomialLR::operator Component() const { return Component("polynomial", {{"total_iters", total_iters}, {"power", power}}); }
+CosineAnnealingWarmRestarts::operator Component() const {
+  return with_required(Component("cosine_warm_restarts", {{"T_mult", T_mult}, {"eta_min", eta_min}}), "T_0", T_0);
 }
 MultiStepLR::operator Component() const { return Component("multi_step", {{"milestones", milestones}, {"gamma", gamma}}); }
 OneCycleLR::operator Component() const {

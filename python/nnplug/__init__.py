@@ -17,9 +17,10 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
            "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
-           "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "Zeros", "Constant", "Normal", "Uniform",
+           "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
-           "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "OneCycleLR", "SequentialLR"]
+           "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
+           "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR"]
 
 
 def layer(type, activation=None, name=None, inputs=None, **parameters):
@@ -112,6 +113,15 @@ def AdamW(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=Fals
     return {"type": "adamw", "lr": lr, "betas": list(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
 
 
+def NAdam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3):
+    """torch.optim.NAdam as PyTorch 2 computes it."""
+    return {"type": "nadam", "lr": lr, "betas": list(betas), "eps": eps, "weight_decay": weight_decay, "momentum_decay": momentum_decay}
+
+
+def Adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    return {"type": "adamax", "lr": lr, "betas": list(betas), "eps": eps, "weight_decay": weight_decay}
+
+
 # Initializers, as torch.nn.init's, for a layer's weight_init= and bias_init=.
 def Zeros():
     return {"type": "zeros"}
@@ -190,6 +200,15 @@ def LinearWarmup(start_factor=1.0 / 3.0, end_factor=1.0, total_iters=5, per="epo
 
 def MultiStepLR(milestones, gamma=0.1):
     return {"type": "multi_step", "milestones": list(milestones), "gamma": gamma}
+
+
+def PolynomialLR(total_iters=5, power=1.0):
+    return {"type": "polynomial", "total_iters": total_iters, "power": power}
+
+
+def CosineAnnealingWarmRestarts(T_0, T_mult=1, eta_min=0.0):
+    """torch's CosineAnnealingWarmRestarts (SGDR): cosine cycles of T_0 epochs, each T_mult times the last."""
+    return {"type": "cosine_warm_restarts", "T_0": T_0, "T_mult": T_mult, "eta_min": eta_min}
 
 
 def OneCycleLR(total_steps, max_lr=None, pct_start=0.3, anneal_strategy="cos", div_factor=25.0, final_div_factor=1e4,

@@ -411,11 +411,21 @@ def test_typed_initializers_penalties_constraints_and_schedules_are_taken_by_the
                            (nnplug.ExponentialLR(0.9), [0.1, 0.09, 0.081, 0.0729]),
                            (nnplug.CosineAnnealingLR(4, eta_min=0.02), [0.1, 0.02 + 0.08 * (1 + 0.5 ** 0.5) / 2, 0.06,
                                                                         0.02 + 0.08 * (1 - 0.5 ** 0.5) / 2]),
-                           (nnplug.LinearWarmup(0.5, total_iters=2), [0.05, 0.075, 0.1, 0.1])):
+                           (nnplug.LinearWarmup(0.5, total_iters=2), [0.05, 0.075, 0.1, 0.1]),
+                           (nnplug.PolynomialLR(2, power=2), [0.1, 0.025, 0.0, 0.0]),
+                           (nnplug.CosineAnnealingWarmRestarts(2), [0.1, 0.05, 0.1, 0.05])):
         net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3)]))
         net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy", schedule=schedule)
         history = net.fit(x, y, epochs=4, progress=False)
         assert [h["lr"] for h in history] == pytest.approx(want), schedule
+
+
+def test_nadam_and_adamax_train_as_their_plugins_take_them():
+    x, y = blobs()
+    for optimizer in (nnplug.NAdam(lr=0.01), nnplug.Adamax(lr=0.01, weight_decay=1e-4)):
+        net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+        net.compile(optimizer, "softmax_cross_entropy", seed=1)
+        assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95, optimizer
 
 
 def test_a_loss_of_values_trains_on_float_targets_as_keras_does():

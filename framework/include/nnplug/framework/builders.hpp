@@ -105,6 +105,20 @@ struct AdamW {
   operator Component() const;  // NOLINT
 };
 
+// torch.optim.NAdam as PyTorch 2 computes it, and torch.optim.Adamax.
+struct NAdam {
+  double lr = 2e-3;
+  std::array<double, 2> betas{0.9, 0.999};
+  double eps = 1e-8, weight_decay = 0.0, momentum_decay = 4e-3;
+  operator Component() const;  // NOLINT
+};
+struct Adamax {
+  double lr = 2e-3;
+  std::array<double, 2> betas{0.9, 0.999};
+  double eps = 1e-8, weight_decay = 0.0;
+  operator Component() const;  // NOLINT
+};
+
 // Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
 struct Zeros {
   operator Component() const;  // NOLINT
@@ -182,6 +196,18 @@ struct LinearWarmup {
   double start_factor = 1.0 / 3.0, end_factor = 1.0;
   std::int64_t total_iters = 5;
   std::string per = "epoch";
+  operator Component() const;  // NOLINT
+};
+struct PolynomialLR {
+  std::int64_t total_iters = 5;
+  double power = 1.0;
+  operator Component() const;  // NOLINT
+};
+// torch's CosineAnnealingWarmRestarts (SGDR): cosine cycles of T_0 epochs, each T_mult times the last.
+struct CosineAnnealingWarmRestarts {
+  std::optional<std::int64_t> T_0{};  // NOLINT: PyTorch's name
+  std::int64_t T_mult = 1;            // NOLINT: PyTorch's name
+  double eta_min = 0.0;
   operator Component() const;  // NOLINT
 };
 struct MultiStepLR {
