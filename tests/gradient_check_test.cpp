@@ -224,6 +224,10 @@ TEST(Conv2dTransposeShapes, BadGeometryIsRefusedNamingTheField) {
             "conv2d_transpose: the window (kernel [1, 1], stride [1, 1], padding [1, 1]) leaves no output, or one too large to hold, for input [1, 2, 2]");
   EXPECT_NE(built(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 4611686018427387904})", Shape{1, 5, 5})
                 .find("too large to hold"), std::string::npos);
+  EXPECT_EQ(built(R"({"type": "conv2d_transpose", "filters": 1099511627776, "kernel_size": 1048576})", Shape{3, 5, 5}),
+            "conv2d_transpose: a weight of [3, 1099511627776, 1048576, 1048576] is too large");
+  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "dilation": 4611686018427387904, "padding": "same"})")
+                .find("spans too many pixels"), std::string::npos);
   EXPECT_EQ(built(R"({"type": "conv2d_transpose", "filters": 4, "kernel_size": 3, "groups": 2})", Shape{3, 5, 5}),
             "conv2d_transpose: groups 2 does not divide the input's 3 channels (input [3, 5, 5])");
   EXPECT_EQ(built(R"({"type": "upsample2d"})", Shape{12}), "upsample2d expects (channels, height, width) per sample, got [12]");

@@ -20,13 +20,17 @@ namespace {
 
 using namespace nnplug;
 
+// The most pixels along an axis, and the most weights, this layer takes: any spec's sizes multiply in 128 bits
+// below it without overflowing.
+constexpr __int128 kLargest = static_cast<__int128>(1) << 40;
+
 // PyTorch's output extent of a transposed convolution along one axis, or 0 where it is not positive or too large
-// to hold (computed in 128 bits, so that no spec's sizes overflow it).
+// to hold.
 std::int64_t transposed_extent(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t pad, std::int64_t dilation,
                                std::int64_t output_padding) {
   const __int128 out = static_cast<__int128>(in - 1) * stride - 2 * static_cast<__int128>(pad) +
                        static_cast<__int128>(dilation) * (kernel - 1) + output_padding + 1;
-  return out >= 1 && out <= (static_cast<__int128>(1) << 40) ? static_cast<std::int64_t>(out) : 0;
+  return out >= 1 && out <= kLargest ? static_cast<std::int64_t>(out) : 0;
 }
 
 class Conv2dTransposeLayer final : public Layer {
@@ -75,6 +79,8 @@ class Conv2dTransposeLayer final : public Layer {
       throw ShapeError(fmt::format("conv2d_transpose: the window (kernel [{}, {}], stride [{}, {}], padding [{}, {}]) leaves no output, "
                                    "or one too large to hold, for input {}",
                                    g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, input.str()));
+    if (static_cast<__int128>(input[0]) * (filters_ / groups_) * g.kernel_h * g.kernel_w > kLargest)
+      throw ShapeError(fmt::format("conv2d_transpose: a weight of [{}, {}, {}, {}] is too large", input[0], filters_ / groups_, g.kernel_h, g.kernel_w));
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     const std::int64_t fan_in = filters_ / groups_ * g.kernel_h * g.kernel_w, fan_out = input[0] * g.kernel_h * g.kernel_w;
@@ -130,7 +136,9 @@ class Conv2dTransposeLayer final : public Layer {
   // padding "same" along one axis: the output is the input times the stride.
   static void same_axis(const Params& p, std::int64_t kernel, std::int64_t stride, std::int64_t dilation, std::int64_t& pad,
                         std::int64_t& output_padding) {
-    const std::int64_t overlap = dilation * (kernel - 1) + 1 - stride;  // the effective kernel beyond the stride
+    const __int128 span = static_cast<__int128>(dilation) * (kernel - 1) + 1;  // the effective kernel
+    if (span > kLargest) p.fail("kernel_size", "spans too many pixels with its dilation");
+    const std::int64_t overlap = static_cast<std::int64_t>(span) - stride;  // the effective kernel beyond the stride
     if (overlap < 0) p.fail("padding", fmt::format("\"same\" needs a kernel (with dilation) of at least the stride {}", stride));
     pad = (overlap + 1) / 2;
     output_padding = 2 * pad - overlap;

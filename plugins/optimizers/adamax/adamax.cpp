@@ -7,7 +7,6 @@
 
 #include "../shared/elementwise_step_op.hpp"
 #include "nnplug/plugin.hpp"
-#include "nnplug/stateful_optimizer.hpp"
 
 namespace {
 
@@ -30,24 +29,9 @@ struct AdamaxStep {
   }
 };
 
-class Adamax final : public StatefulOptimizer {
+class Adamax final : public optimizers::AdamFamilyOnOp {
  public:
-  Adamax(OpHandle op, const Params& p)
-      : StatefulOptimizer("adamax", p.number("lr", 2e-3, 0.0), {"exp_avg", "exp_inf"}),
-        op_(std::move(op)),
-        betas_(p.numbers("betas", {0.9, 0.999}, 2, 0.0, 1.0 - 1e-12)),
-        eps_(p.number("eps", 1e-8, 0.0)),
-        weight_decay_(p.number("weight_decay", 0.0, 0.0)) {
-    p.check_unused();
-  }
-  bool set_momentum(double momentum) override {
-    betas_[0] = momentum;
-    return true;
-  }
-  void attach(const std::vector<Parameter*>& parameters) override {
-    StatefulOptimizer::attach(parameters);
-    if (!parameters.empty()) op_.on(parameters.front()->value);  // refuses a backend without a kernel now
-  }
+  Adamax(OpHandle op, const Params& p) : AdamFamilyOnOp("adamax", std::move(op), p, {"exp_avg", "exp_inf"}) { p.check_unused(); }
 
  protected:
   void update(std::size_t i, Parameter& p) override {
@@ -55,11 +39,6 @@ class Adamax final : public StatefulOptimizer {
                     {{"lr", lr_}, {"beta1", betas_[0]}, {"beta2", betas_[1]}, {"eps", eps_}, {"weight_decay", weight_decay_},
                      {"step", static_cast<double>(step_)}});
   }
-
- private:
-  OpHandle op_;
-  std::vector<double> betas_;
-  double eps_, weight_decay_;
 };
 
 }  // namespace

@@ -10,7 +10,6 @@
 
 #include "../shared/elementwise_step_op.hpp"
 #include "nnplug/plugin.hpp"
-#include "nnplug/stateful_optimizer.hpp"
 
 namespace {
 
@@ -38,28 +37,17 @@ struct NadamStep {
   }
 };
 
-class NAdam final : public StatefulOptimizer {
+class NAdam final : public optimizers::AdamFamilyOnOp {
  public:
   NAdam(OpHandle op, const Params& p)
-      : StatefulOptimizer("nadam", p.number("lr", 2e-3, 0.0), {"exp_avg", "exp_avg_sq"}),
-        op_(std::move(op)),
-        betas_(p.numbers("betas", {0.9, 0.999}, 2, 0.0, 1.0 - 1e-12)),
-        eps_(p.number("eps", 1e-8, 0.0)),
-        weight_decay_(p.number("weight_decay", 0.0, 0.0)),
-        momentum_decay_(p.number("momentum_decay", 4e-3, 0.0)) {
+      : AdamFamilyOnOp("nadam", std::move(op), p, {"exp_avg", "exp_avg_sq"}), momentum_decay_(p.number("momentum_decay", 4e-3, 0.0)) {
     p.check_unused();
-  }
-  bool set_momentum(double momentum) override {
-    betas_[0] = momentum;
-    return true;
   }
 
   void attach(const std::vector<Parameter*>& parameters) override {
-    StatefulOptimizer::attach(parameters);
+    AdamFamilyOnOp::attach(parameters);
     mu_product_ = 1.0;
-    if (parameters.empty()) return;
-    op_.on(parameters.front()->value);  // refuses a backend without a kernel now
-    saved_mu_product_ = parameters.front()->value.backend().empty({1}, DType::Float64);
+    if (!parameters.empty()) saved_mu_product_ = parameters.front()->value.backend().empty({1}, DType::Float64);
   }
   void begin_step() override {
     StatefulOptimizer::begin_step();
@@ -91,9 +79,7 @@ class NAdam final : public StatefulOptimizer {
  private:
   double momentum_cache(std::int64_t t) const { return betas_[0] * (1 - 0.5 * std::pow(0.96, static_cast<double>(t) * momentum_decay_)); }
 
-  OpHandle op_;
-  std::vector<double> betas_;
-  double eps_, weight_decay_, momentum_decay_;
+  double momentum_decay_;
   double mu_ = 0.0, mu_next_ = 0.0, mu_product_ = 1.0;
   Tensor saved_mu_product_;
 };

@@ -13,6 +13,7 @@
 
 #include "nnplug/custom_op.hpp"
 #include "nnplug/registrar.hpp"
+#include "nnplug/stateful_optimizer.hpp"
 
 namespace nnplug::optimizers {
 
@@ -46,5 +47,31 @@ OpHandle add_elementwise_step_op(Registrar& registrar, const std::string& name, 
   });
   return op;
 }
+
+// What an Adam-family optimizer on such an op holds, with PyTorch's defaults for NAdam and Adamax: its op, lr (2e-3),
+// betas ([0.9, 0.999]; beta1 is the momentum a schedule may cycle), eps (1e-8) and weight_decay (0, L2). A subclass
+// reads its own parameters, then calls p.check_unused().
+class AdamFamilyOnOp : public StatefulOptimizer {
+ public:
+  AdamFamilyOnOp(std::string name, OpHandle op, const Params& p, std::vector<std::string> slots)
+      : StatefulOptimizer(std::move(name), p.number("lr", 2e-3, 0.0), std::move(slots)),
+        op_(std::move(op)),
+        betas_(p.numbers("betas", {0.9, 0.999}, 2, 0.0, 1.0 - 1e-12)),
+        eps_(p.number("eps", 1e-8, 0.0)),
+        weight_decay_(p.number("weight_decay", 0.0, 0.0)) {}
+  bool set_momentum(double momentum) override {
+    betas_[0] = momentum;
+    return true;
+  }
+  void attach(const std::vector<Parameter*>& parameters) override {
+    StatefulOptimizer::attach(parameters);
+    if (!parameters.empty()) op_.on(parameters.front()->value);  // refuses a backend without a kernel now
+  }
+
+ protected:
+  OpHandle op_;
+  std::vector<double> betas_;
+  double eps_, weight_decay_;
+};
 
 }  // namespace nnplug::optimizers
