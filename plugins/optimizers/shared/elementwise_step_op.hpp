@@ -17,6 +17,13 @@
 
 namespace nnplug::optimizers {
 
+// The step over four distinct arrays: restrict lets the compiler vectorize the loop (an optimizer's step is bound by
+// memory, and a scalar loop took 30 times Adam's time on the demo MLP).
+template <typename Step, typename T>
+void step_distinct(const Step& step, const T* __restrict grad, T* __restrict param, T* __restrict a, T* __restrict b, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) step(static_cast<double>(grad[i]), param[i], a[i], b[i]);
+}
+
 template <typename Step>
 OpHandle add_elementwise_step_op(Registrar& registrar, const std::string& name, const std::string& slot_a, const std::string& slot_b,
                                  std::vector<OpAttribute> attributes) {
@@ -42,7 +49,15 @@ OpHandle add_elementwise_step_op(Registrar& registrar, const std::string& name, 
       using T = decltype(tag);
       const T* grad = call.inputs[0].data<T>();
       T *param = call.outputs[0].data<T>(), *a = call.outputs[1].data<T>(), *b = call.outputs[2].data<T>();
-      for (std::int64_t i = 0, n = call.inputs[0].numel(); i < n; ++i) step(static_cast<double>(grad[i]), param[i], a[i], b[i]);
+      const std::int64_t n = call.inputs[0].numel();
+      const auto overlap = [n](const T* x, const T* y) {
+        const auto u = reinterpret_cast<std::uintptr_t>(x), v = reinterpret_cast<std::uintptr_t>(y), bytes = n * sizeof(T);
+        return u < v + bytes && v < u + bytes;
+      };
+      if (overlap(grad, param) || overlap(grad, a) || overlap(grad, b) || overlap(param, a) || overlap(param, b) || overlap(a, b))
+        for (std::int64_t i = 0; i < n; ++i) step(static_cast<double>(grad[i]), param[i], a[i], b[i]);  // views of one buffer
+      else
+        step_distinct(step, grad, param, a, b, n);
     });
   });
   return op;
