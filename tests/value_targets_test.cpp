@@ -207,6 +207,9 @@ TEST_F(ValueTargets, TargetsAreInputsTakesTheValuesAsReadBeforePreprocessing) {
   EXPECT_EQ(trainer.evaluate(plain.train, 2).loss, 0.0);
   EXPECT_EQ(trainer.evaluate(plain.train, 2).kind, ScoreKind::MeanAbsoluteError);
 
+  // Each value is named as the input it repeats, also for a set that has targets of its own.
+  EXPECT_EQ(read_target_names(Params("data", {{"format", "friedman1"}, {"targets_are_inputs", true}}), 3),
+            (std::vector<std::string>{"input_0", "input_1", "input_2"}));
   EXPECT_EQ(error_of([&] { experiment(R"("targets": 0, "targets_are_inputs": true)"); }),
             fmt::format("{}: data: parameter 'targets_are_inputs' cannot be given with targets: the inputs are the targets", (dir_ / "spec.json").string()));
 }

@@ -243,12 +243,12 @@ TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const
 }
 
 std::vector<std::string> read_target_names(const Params& data, std::int64_t width) {
-  if (data.json().value("format", std::string()) == "friedman1") return {"y"};
   std::vector<std::string> names;
   if (data.boolean("targets_are_inputs", false)) {
     for (std::int64_t k = 0; k < width; ++k) names.push_back(fmt::format("input_{}", k));
     return names;
   }
+  if (data.json().value("format", std::string()) == "friedman1") return {"y"};
   for (const auto& column : read_target_columns(data)) {
     const auto* name = std::get_if<std::string>(&column);
     names.push_back(name ? *name : fmt::format("target_{}", names.size()));
