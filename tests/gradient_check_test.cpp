@@ -45,11 +45,13 @@ TEST_P(ActivationGradient, MatchesCenteredDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(EveryActivation, ActivationGradient,
                          ::testing::Values("relu", "sigmoid", "tanh", "softmax", "identity", "leaky_relu", "elu", "selu",
-                                           "silu", "swish", "gelu", "softplus", "relu6", "hard_sigmoid", "softsign", "celu"));
+                                           "silu", "swish", "gelu", "softplus", "relu6", "hard_sigmoid", "softsign", "celu",
+                                           "hard_swish", "hard_silu", "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink"));
 
 TEST(GradientCheck, ActivationParametersReachTheGradient) {
   for (const char* json : {R"({"type": "leaky_relu", "negative_slope": 0.3})", R"({"type": "elu", "alpha": 0.7})",
-                           R"({"type": "softplus", "beta": 2.5})", R"({"type": "celu", "alpha": 0.5})"}) {
+                           R"({"type": "softplus", "beta": 2.5})", R"({"type": "celu", "alpha": 0.5})",
+                           R"({"type": "soft_shrink", "lambd": 0.3})", R"({"type": "hard_shrink", "lambd": 1.2})"}) {
     ActivationLayer layer(registry().create_activation(Params("test", Params::Json::parse(json))));
     check_layer(layer, Shape{6}, 4, away_from_zero(random_normal(24, 13)));
   }
@@ -174,6 +176,29 @@ TEST(ReshapeShapes, SizesAreWorkedOutOrRefusedAtBuild) {
     EXPECT_THROW(registry().create_layer(Params("test", {{"type", "reshape"}, {"shape", bad}})), InvalidArgument) << bad.dump();
 }
 
+// A window size past PyTorch's int32 limit is refused by name when the layer is created: dilation 2^62 with kernel
+// 3 once overflowed dilation x (kernel - 1) to a negative window, which was accepted with a wrong output shape.
+TEST(Conv2dShapes, WindowSizesBeyondInt32AreRefusedByName) {
+  const std::int64_t huge = std::int64_t{1} << 62;
+  for (const auto& [type, key] : std::vector<std::pair<const char*, const char*>>{
+           {"conv2d", "dilation"}, {"conv2d", "padding"}, {"conv2d", "kernel_size"}, {"conv2d", "stride"},
+           {"max_pool2d", "padding"}, {"avg_pool2d", "pool_size"}, {"conv2d_transpose", "dilation"},
+           {"conv2d_transpose", "output_padding"}}) {
+    for (const Params::Json& value : {Params::Json(huge), Params::Json{3, huge}}) {
+      Params::Json spec{{"type", type}, {key, value}};
+      if (std::string(type).starts_with("conv")) spec["filters"] = 2;
+      if (!spec.contains("kernel_size") && spec["type"] != "max_pool2d" && spec["type"] != "avg_pool2d") spec["kernel_size"] = 3;
+      try {
+        registry().create_layer(Params("test", spec));
+        ADD_FAILURE() << spec.dump() << " was accepted";
+      } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find(fmt::format("parameter '{}' must", key)), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("2147483647"), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
 TEST(Conv2dShapes, BadGeometryIsABuildTimeShapeError) {
   auto be = cpu_backend();
   auto conv = registry().create_layer(Params("test", {{"type", "conv2d"}, {"filters", 2}, {"kernel_size", 7}}));
@@ -222,11 +247,12 @@ TEST(Conv2dTransposeShapes, BadGeometryIsRefusedNamingTheField) {
   };
   EXPECT_EQ(built(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 1, "padding": 1})", Shape{1, 2, 2}),
             "conv2d_transpose: the window (kernel [1, 1], stride [1, 1], padding [1, 1]) leaves no output, or one too large to hold, for input [1, 2, 2]");
-  EXPECT_NE(built(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 4611686018427387904})", Shape{1, 5, 5})
+  // Sizes up to the int32 limit that read_pair allows, which multiply past the layer's own bound of 2^40.
+  EXPECT_NE(built(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 2147483647})", Shape{1, 1000, 5})
                 .find("too large to hold"), std::string::npos);
   EXPECT_EQ(built(R"({"type": "conv2d_transpose", "filters": 1099511627776, "kernel_size": 1048576})", Shape{3, 5, 5}),
             "conv2d_transpose: a weight of [3, 1099511627776, 1048576, 1048576] is too large");
-  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "dilation": 4611686018427387904, "padding": "same"})")
+  EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 2147483647, "dilation": 2147483647, "padding": "same"})")
                 .find("spans too many pixels"), std::string::npos);
   EXPECT_EQ(built(R"({"type": "conv2d_transpose", "filters": 4, "kernel_size": 3, "groups": 2})", Shape{3, 5, 5}),
             "conv2d_transpose: groups 2 does not divide the input's 3 channels (input [3, 5, 5])");
@@ -236,6 +262,11 @@ TEST(Conv2dTransposeShapes, BadGeometryIsRefusedNamingTheField) {
                            R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 2, "padding": "same"})"})
     EXPECT_EQ(registry().create_layer(Params("test", Params::Json::parse(json)))->build(Shape{1, 5, 5}, BuildContext{*be, DType::Float32}),
               (Shape{2, 10, 10}));
+}
+
+TEST(MaxoutShapes, RowsPast64BitsAreRefusedByName) {
+  EXPECT_EQ(error_of([] { registry().create_layer(Params("test", {{"type", "maxout"}, {"units", 4}, {"pieces", std::int64_t{1} << 62}})); }),
+            "test: parameter 'pieces' gives units x pieces = 4 x 4611686018427387904 rows of weights, more than 64 bits count");
 }
 
 TEST(GradientCheck, Maxout) {

@@ -88,6 +88,19 @@ TEST(Initializer, TruncatedNormalHasTheTruncatedVariance) {
   expect_moments(v, 0.0, 0.773741);
 }
 
+TEST(Initializer, TruncatedNormalFollowsTheOneSidedClosedFormAndEndsForAnyStd) {
+  // N(0, 1) on [0, 3]: mean (phi(0) - phi(3)) / Z = 0.791157, variance 1 - 3 phi(3) / Z - mean^2 = 0.347408, with
+  // Z = Phi(3) - Phi(0).
+  const auto v = draw("truncated_normal", {{"a", 0.0}, {"b", 3.0}}, 1, 1);
+  for (double x : v) ASSERT_TRUE(x >= 0.0 && x <= 3.0) << x;
+  expect_moments(v, 0.791157, 0.347408);
+  // [-2, 2] holds almost none of N(0, 1e300^2)'s mass: rejection sampling never ended; the inverse CDF gives the
+  // mean, as PyTorch does.
+  for (double x : draw("truncated_normal", {{"std", 1e300}}, 1, 1)) ASSERT_EQ(x, 0.0);
+  // N(0, 1e4^2) on [-2, 2] is uniform there to within 2e-8: variance 4 / 3.
+  expect_moments(draw("truncated_normal", {{"std", 1e4}}, 1, 1), 0.0, 4.0 / 3.0);
+}
+
 std::vector<double> draw_matrix(const Params::Json& spec, std::int64_t rows, std::int64_t cols) {
   auto init = registry().create_initializer(Params("test", spec));
   std::vector<double> v(static_cast<std::size_t>(rows * cols));

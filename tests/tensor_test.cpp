@@ -33,6 +33,21 @@ TEST(Tensor, BadViewsAreShapeErrors) {
   EXPECT_THROW(t.rows(2, 4), ShapeError);
 }
 
+// Sizes whose product passes 64 bits are refused, not wrapped around: 2^62 x 784 wraps to 0 elements, and a view
+// of 2^61 doubles to 0 bytes past its offset, which every buffer "fits".
+TEST(Tensor, SizesPast64BitsAreRefusedNotWrapped) {
+  const std::int64_t huge = std::int64_t{1} << 62;
+  EXPECT_EQ(error_of([&] { (void)Shape({huge, 784}).numel(); }), "shape [4611686018427387904, 784] holds more elements than 64 bits count");
+  EXPECT_EQ(Shape({huge, 1}).numel(), huge);
+  auto be = cpu_backend();
+  EXPECT_EQ(error_of([&] { be->empty(Shape{huge}, DType::Float32); }),
+            "cpu backend: cannot create float32[4611686018427387904]: its size in bytes is negative or past 64 bits");
+  EXPECT_EQ(error_of([&] { be->empty(Shape{-2, 3}, DType::Float32); }), "cpu backend: cannot create float32[-2, 3]: its size in bytes is negative or past 64 bits");
+  Tensor t = be->empty(Shape{4}, DType::Float64);
+  EXPECT_THROW(Tensor(t.buffer(), DType::Float64, Shape{std::int64_t{1} << 61}), ShapeError);
+  EXPECT_THROW(Tensor(t.buffer(), DType::Float64, Shape{2}, ~std::size_t{0} - 1), ShapeError);
+}
+
 TEST(Tensor, HostCopiesConvertBetweenDtypes) {
   auto be = cpu_backend();
   Tensor t = tensor(*be, Shape{3}, {1.5, -2.0, 3.25}, DType::Float32);

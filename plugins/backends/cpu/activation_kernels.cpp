@@ -71,6 +71,21 @@ void activate_range(Pointwise fn, T alpha, const T* __restrict x, T* y, std::int
     case Pointwise::Celu:
       for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > T(0) ? x[i] : alpha * std::expm1(x[i] / alpha);
       return;
+    case Pointwise::HardSwish:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] * std::min(std::max(x[i] + T(3), T(0)), T(6)) / T(6);
+      return;
+    case Pointwise::LogSigmoid:  // min(x, 0) - log(1 + e^-|x|): no overflow at either end
+      for (std::int64_t i = b; i < e; ++i) y[i] = std::min(x[i], T(0)) - std::log1p(std::exp(-std::abs(x[i])));
+      return;
+    case Pointwise::TanhShrink:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] - std::tanh(x[i]);
+      return;
+    case Pointwise::SoftShrink:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > alpha ? x[i] - alpha : x[i] < -alpha ? x[i] + alpha : T(0);
+      return;
+    case Pointwise::HardShrink:
+      for (std::int64_t i = b; i < e; ++i) y[i] = x[i] > alpha || x[i] < -alpha ? x[i] : T(0);
+      return;
   }
 }
 
@@ -154,6 +169,28 @@ void activate_grad(Pointwise fn, T alpha, const T* __restrict x, const T* __rest
         for (std::int64_t i = b; i < e; ++i) {
           const T g = dy[i];
           dx[i] = x[i] > T(0) ? g : g * std::exp(x[i] / alpha);
+        }
+        break;
+      case Pointwise::HardSwish:  // PyTorch's hardswish_backward: 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i];
+          dx[i] = x[i] < T(-3) ? T(0) : x[i] <= T(3) ? g * (x[i] / T(3) + T(0.5)) : g;
+        }
+        break;
+      case Pointwise::LogSigmoid:  // sigmoid(-x)
+        for (std::int64_t i = b; i < e; ++i) dx[i] = dy[i] * sigmoid(-x[i]);
+        break;
+      case Pointwise::TanhShrink:  // from x, not x - y, which cancels to 0 where tanh(x) is below y's last digit
+        for (std::int64_t i = b; i < e; ++i) {
+          const T t = std::tanh(x[i]);
+          dx[i] = dy[i] * t * t;
+        }
+        break;
+      case Pointwise::SoftShrink:
+      case Pointwise::HardShrink:  // 0 on [-lambd, lambd], its ends included, as PyTorch
+        for (std::int64_t i = b; i < e; ++i) {
+          const T g = dy[i];
+          dx[i] = x[i] > alpha || x[i] < -alpha ? g : T(0);
         }
         break;
     }

@@ -31,6 +31,11 @@ __device__ T activate(Pointwise fn, T alpha, T x) {
     case Pointwise::HardSigmoid: return x <= T(-3) ? T(0) : x >= T(3) ? T(1) : (x + T(3)) / T(6);
     case Pointwise::Softsign: return x / (T(1) + abs(x));
     case Pointwise::Celu: return x > T(0) ? x : alpha * expm1(x / alpha);
+    case Pointwise::HardSwish: return x * min(max(x + T(3), T(0)), T(6)) / T(6);
+    case Pointwise::LogSigmoid: return (x < T(0) ? x : T(0)) - log1p(exp(-abs(x)));
+    case Pointwise::TanhShrink: return x - tanh(x);
+    case Pointwise::SoftShrink: return x > alpha ? x - alpha : x < -alpha ? x + alpha : T(0);
+    case Pointwise::HardShrink: return x > alpha || x < -alpha ? x : T(0);
   }
   return x;
 }
@@ -60,6 +65,14 @@ __device__ T activate_grad(Pointwise fn, T alpha, T x, T y, T dy) {
       return dy / (d * d);
     }
     case Pointwise::Celu: return x > T(0) ? dy : dy * exp(x / alpha);
+    case Pointwise::HardSwish: return x < T(-3) ? T(0) : x <= T(3) ? dy * (x / T(3) + T(0.5)) : dy;
+    case Pointwise::LogSigmoid: return dy * sigmoid(-x);
+    case Pointwise::TanhShrink: {
+      const T t = tanh(x);
+      return dy * t * t;
+    }
+    case Pointwise::SoftShrink:
+    case Pointwise::HardShrink: return x > alpha || x < -alpha ? dy : T(0);
   }
   return dy;
 }

@@ -14,6 +14,8 @@ class Maxout final : public Layer {
         pieces_(p.integer("pieces", 2, 1)),
         weight_init_(p.child("weight_init", "xavier_uniform")),
         bias_init_(p.child("bias_init", "zeros")) {
+    if (__builtin_mul_overflow(units_, pieces_, &rows_))  // 4 units of 2^62 pieces once wrapped around to 0 rows
+      p.fail("pieces", fmt::format("gives units x pieces = {} x {} rows of weights, more than 64 bits count", units_, pieces_));
     p.check_unused();
   }
   std::string type() const override { return "maxout"; }
@@ -22,10 +24,10 @@ class Maxout final : public Layer {
     if (input.rank() != 1) throw ShapeError(fmt::format("maxout expects a vector per sample, got {}", input.str()));
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
-    const std::int64_t rows = units_ * pieces_, in = input[0];
-    weight_ = {"weight", ctx.backend.empty({rows, in}, dtype_), ctx.backend.empty({rows, in}, dtype_), true, weight_init_,
+    const std::int64_t in = input[0];
+    weight_ = {"weight", ctx.backend.empty({rows_, in}, dtype_), ctx.backend.empty({rows_, in}, dtype_), true, weight_init_,
                in, units_};
-    bias_ = {"bias", ctx.backend.empty({rows}, dtype_), ctx.backend.empty({rows}, dtype_), true, bias_init_, in, units_};
+    bias_ = {"bias", ctx.backend.empty({rows_}, dtype_), ctx.backend.empty({rows_}, dtype_), true, bias_init_, in, units_};
     return Shape{units_};
   }
   std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
@@ -33,7 +35,7 @@ class Maxout final : public Layer {
   const Tensor& forward(const Tensor& x) override {
     x_ = x;
     const std::int64_t n = x.dim(0);
-    ensure(z_, *backend_, Shape{n, units_ * pieces_}, dtype_);
+    ensure(z_, *backend_, Shape{n, rows_}, dtype_);
     backend_->run(op::Gemm{.a = x, .b = weight_.value, .c = z_, .trans_b = true});
     backend_->run(op::AddRowVector{z_, bias_.value, z_});
     ensure(y_, *backend_, Shape{n, units_}, dtype_);
@@ -56,7 +58,7 @@ class Maxout final : public Layer {
   }
 
  private:
-  std::int64_t units_, pieces_;
+  std::int64_t units_, pieces_, rows_ = 0;  // rows_: units x pieces
   Params weight_init_, bias_init_;
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;

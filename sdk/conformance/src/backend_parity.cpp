@@ -71,7 +71,8 @@ std::vector<ParityCase> cases() {
   c.push_back({"sum_rows", {in({3, 4}), out({4})}, [](const T& t) { return op::SumRows{t[0], t[1], 0.5}; }});
   for (Pointwise fn : {Pointwise::Identity, Pointwise::Relu, Pointwise::LeakyRelu, Pointwise::Elu, Pointwise::Selu, Pointwise::Sigmoid,
                        Pointwise::Tanh, Pointwise::Silu, Pointwise::Gelu, Pointwise::Softplus, Pointwise::Relu6,
-                       Pointwise::HardSigmoid, Pointwise::Softsign, Pointwise::Celu}) {
+                       Pointwise::HardSigmoid, Pointwise::Softsign, Pointwise::Celu, Pointwise::HardSwish,
+                       Pointwise::LogSigmoid, Pointwise::TanhShrink, Pointwise::SoftShrink, Pointwise::HardShrink}) {
     const double alpha = fn == Pointwise::Softplus ? 1.0 : 0.1;
     const int n = static_cast<int>(fn);
     c.push_back({fmt::format("activation {}", n), {in({3, 4}), out({3, 4})}, [fn, alpha](const T& t) { return op::Activation{t[0], t[1], fn, alpha}; }});

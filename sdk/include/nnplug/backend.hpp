@@ -104,7 +104,10 @@ class NNPLUG_API Backend : public std::enable_shared_from_this<Backend> {
     if (!has_layout(layout))
       throw BackendError(fmt::format("{} backend: cannot create {}{} in channel blocks of 16: its ops take row-major tensors only",
                                      name(), dtype_name(dtype), shape.str()));
-    const auto n = static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
+    std::size_t n = 0;
+    if (shape.numel() < 0 || __builtin_mul_overflow(static_cast<std::size_t>(shape.numel()), dtype_size(dtype), &n))
+      throw BackendError(fmt::format("{} backend: cannot create {}{}: its size in bytes is negative or past 64 bits", name(), dtype_name(dtype),
+                                     shape.str()));
     return Tensor(allocate(n ? n : dtype_size(dtype)), dtype, shape, 0, layout);
   }
 };

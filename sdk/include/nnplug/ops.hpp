@@ -21,17 +21,24 @@ using OpAttributeValue = std::variant<double, std::int64_t, bool>;
 // The element-wise functions a backend knows natively, with PyTorch's definitions. `alpha` is the one parameter
 // those that take one use: leaky_relu's negative slope, elu's and celu's alpha, softplus' beta (threshold fixed at
 // 20). Relu6 is min(max(x, 0), 6), HardSigmoid relu6(x + 3) / 6, Softsign x / (1 + |x|), Celu max(0, x) +
-// min(0, alpha (e^(x / alpha) - 1)). A custom activation built from other ops works everywhere; these exist so that
-// the common ones run as one pass.
-enum class Pointwise : std::uint8_t { Identity, Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Silu, Gelu, Softplus, Relu6, HardSigmoid, Softsign, Celu };
+// min(0, alpha (e^(x / alpha) - 1)), HardSwish x relu6(x + 3) / 6, LogSigmoid -log(1 + e^-x), TanhShrink
+// x - tanh(x), SoftShrink x - alpha sign(x) outside [-alpha, alpha] and 0 inside, HardShrink x outside
+// [-alpha, alpha] and 0 inside (alpha: PyTorch's lambd). A custom activation built from other ops works everywhere
+// (the SDK's example mish is one); these exist so that the common ones run as one pass.
+enum class Pointwise : std::uint8_t {
+  Identity, Relu, LeakyRelu, Elu, Selu, Sigmoid, Tanh, Silu, Gelu, Softplus, Relu6, HardSigmoid, Softsign, Celu,
+  HardSwish, LogSigmoid, TanhShrink, SoftShrink, HardShrink
+};
 
 // An `alpha` left unset: the function's own default, as PyTorch's (leaky_relu 0.01, elu and celu 1, softplus' beta
-// 1), so that an op written without it computes the function (a beta of 0 would make softplus inf).
+// 1, the shrinks' lambd 0.5), so that an op written without it computes the function (a beta of 0 would make
+// softplus inf).
 inline constexpr double kFunctionDefault = std::numeric_limits<double>::quiet_NaN();
 // The alpha a backend computes with.
 constexpr double pointwise_alpha(Pointwise fn, double alpha) {
   if (alpha == alpha) return alpha;  // set (not NaN)
   if (fn == Pointwise::LeakyRelu) return 0.01;
+  if (fn == Pointwise::SoftShrink || fn == Pointwise::HardShrink) return 0.5;
   return fn == Pointwise::Elu || fn == Pointwise::Softplus || fn == Pointwise::Celu ? 1.0 : 0.0;
 }
 

@@ -27,9 +27,13 @@ class Shape {
   const std::int64_t* begin() const { return dims_.data(); }
   const std::int64_t* end() const { return dims_.data() + rank_; }
 
+  // Checked: a product past 64 bits (a hostile spec's units of 2^62) is a ShapeError, not a count wrapped around to
+  // a small one that memory is then allocated for.
   std::int64_t numel() const {
     std::int64_t n = 1;
-    for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<std::size_t>(i)];
+    for (int i = 0; i < rank_; ++i)
+      if (__builtin_mul_overflow(n, dims_[static_cast<std::size_t>(i)], &n))
+        throw ShapeError("shape " + str() + " holds more elements than 64 bits count");
     return n;
   }
 

@@ -41,7 +41,11 @@ class Tensor {
   Tensor() = default;
   Tensor(std::shared_ptr<Buffer> buffer, DType dtype, Shape shape, std::size_t offset = 0, Layout layout = Layout::RowMajor)
       : buffer_(std::move(buffer)), dtype_(dtype), shape_(shape), offset_(offset), layout_(layout) {
-    if (buffer_ && (offset_ + static_cast<std::size_t>(shape_.numel())) * dtype_size(dtype_) > buffer_->bytes())
+    // The view's end in bytes, checked so that a hostile shape cannot wrap around to fit.
+    const std::int64_t count = buffer_ ? shape_.numel() : 0;
+    std::size_t end = 0;
+    if (buffer_ && (count < 0 || __builtin_add_overflow(offset_, static_cast<std::size_t>(count), &end) ||
+                    __builtin_mul_overflow(end, dtype_size(dtype_), &end) || end > buffer_->bytes()))
       throw ShapeError("tensor view " + shape_.str() + " does not fit its buffer of " +
                        std::to_string(buffer_->bytes()) + " bytes");
     if (layout_ == Layout::ChannelBlocks16 && (shape_.rank() != 4 || shape_[1] % kChannelBlock != 0))

@@ -11,7 +11,11 @@
 
 namespace nnplug {
 
-// A [h, w] pair from an int or a two-element list; each >= min.
+// The largest kernel size, stride, padding or dilation a spec may give (PyTorch's int32 limit): below it, the window
+// arithmetic (dilation x (kernel - 1), the input plus twice the padding) stays far inside int64.
+inline constexpr std::int64_t kLargestWindowSize = 2147483647;
+
+// A [h, w] pair from an int or a two-element list; each in [min, kLargestWindowSize].
 inline std::pair<std::int64_t, std::int64_t> read_pair(const Params& p, const std::string& key,
                                                        std::pair<std::int64_t, std::int64_t> fallback, std::int64_t min) {
   if (!p.has(key)) {
@@ -19,12 +23,12 @@ inline std::pair<std::int64_t, std::int64_t> read_pair(const Params& p, const st
     return fallback;
   }
   if (p.json()[key].is_array()) {
-    const auto v = p.numbers(key, {}, 2, static_cast<double>(min));
+    const auto v = p.numbers(key, {}, 2, static_cast<double>(min), static_cast<double>(kLargestWindowSize));
     if (v[0] != static_cast<double>(static_cast<std::int64_t>(v[0])) || v[1] != static_cast<double>(static_cast<std::int64_t>(v[1])))
       p.fail(key, "must hold integers");
     return {static_cast<std::int64_t>(v[0]), static_cast<std::int64_t>(v[1])};
   }
-  const auto v = p.require_integer(key, min);
+  const auto v = p.require_integer(key, min, kLargestWindowSize);
   return {v, v};
 }
 
