@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_set>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "nnplug/framework/hyperparameter_search.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/name_list.hpp"
+#include "nnplug/framework/npz_archive.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
@@ -92,6 +94,27 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
       test = read_idx(spec.resolve(data.require_string("test_images")), spec.resolve(data.require_string("test_labels")), divide_by, dtype);
     return read_idx(spec.resolve(data.require_string("train_images")), spec.resolve(data.require_string("train_labels")), divide_by, dtype);
   }
+  if (format == "npy") {
+    const double divide_by = data.number("divide_by", 1.0, 1e-300);
+    // An autoencoder's arrays are its inputs alone; targets_are_inputs is checked against train_targets by load_data.
+    const bool own_targets = !data.boolean("targets_are_inputs", false);
+    if (data.has("path")) {  // an .npz archive: its arrays by name, Keras's by default
+      const NpzArchive archive = read_npz(spec.resolve(data.require_string("path")));
+      auto read = [&](const char* inputs, const char* fallback_inputs, const char* targets, const char* fallback_targets) {
+        return archive.samples(data.string(inputs, fallback_inputs),
+                               own_targets ? std::optional(data.string(targets, fallback_targets)) : std::nullopt, divide_by, dtype);
+      };
+      const bool named_test = data.has("test_inputs") || data.has("test_targets");
+      if (named_test || (archive.has("x_test") && (!own_targets || archive.has("y_test")))) test = read("test_inputs", "x_test", "test_targets", "y_test");
+      return read("train_inputs", "x_train", "train_targets", "y_train");
+    }
+    auto read = [&](const char* inputs, const char* targets) {
+      return own_targets ? read_npy(spec.resolve(data.require_string(inputs)), spec.resolve(data.require_string(targets)), divide_by, dtype)
+                         : read_npy_inputs(spec.resolve(data.require_string(inputs)), divide_by, dtype);
+    };
+    if (data.has("test_inputs") || data.has("test_targets")) test = read("test_inputs", "test_targets");
+    return read("train_inputs", "train_targets");
+  }
   if (format == "csv") {
     const auto layout = csv_layout(data);
     if (data.has("test_path")) test = divided(read_csv(spec.resolve(data.require_string("test_path")), layout, 0, dtype), data);
@@ -120,15 +143,20 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
   if (format == "friedman1")
     return synthetic::friedman1(data.integer("samples", 1000, 1, kMaxSamples), data.integer("features", 10, 5, 1000000), data.number("noise", 1.0, 0.0, 1e6),
                                 seed);
-  data.fail("format", fmt::format("must be \"idx\", \"csv\", \"mnist_json\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" or \"friedman1\", got \"{}\"",
+  data.fail("format", fmt::format("must be \"idx\", \"npy\", \"csv\", \"mnist_json\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" or \"friedman1\", got \"{}\"",
                                   format));
 }
 
-// Samples to predict: an IDX image file for "idx" data, else a CSV file whose rows hold the features (as many as
-// the training samples had), with or without the label column.
+// Samples to predict: an IDX image file for "idx" data, an .npy array of inputs (or an .npz archive's test inputs)
+// for "npy", else a CSV file whose rows hold the features (as many as the training samples had), with or without the
+// label column.
 Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype) {
-  Dataset samples = data.require_string("format") == "idx" ? read_idx_images(inputs, data.number("divide_by", 1.0, 1e-300), dtype)
-                                                           : divided(read_csv(inputs, csv_layout(data), features, dtype), data);
+  const std::string format = data.require_string("format");
+  const double divide_by = data.number("divide_by", 1.0, 1e-300);
+  Dataset samples = format == "idx"                 ? read_idx_images(inputs, divide_by, dtype)
+                    : format != "npy"               ? divided(read_csv(inputs, csv_layout(data), features, dtype), data)
+                    : inputs.extension() == ".npz" ? read_npz(inputs).samples(data.string("test_inputs", "x_test"), std::nullopt, divide_by, dtype)
+                                                    : read_npy_inputs(inputs, divide_by, dtype);
   if (samples.features() != features)
     throw ShapeError(fmt::format("{}: {} features per sample, the model was trained on {} ({})", inputs.string(), samples.features(), features,
                                  spec.where()));
@@ -191,13 +219,16 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (data.has("targets") && format != "csv") data.fail("targets", "names the value columns of a CSV file (format \"csv\")");
   const bool targets_are_inputs = data.boolean("targets_are_inputs", false);
   if (targets_are_inputs && data.has("targets")) data.fail("targets_are_inputs", "cannot be given with targets: the inputs are the targets");
+  if (targets_are_inputs && (data.has("train_targets") || data.has("test_targets")))
+    data.fail("targets_are_inputs", "cannot be given with train_targets or test_targets: the inputs are the targets");
   Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test);
   train.convert(dtype);
   if (targets_are_inputs)
     for (Dataset* d : {&train, &ex.test}) inputs_as_targets(*d);
   // A test set of another sample size would fail only when scored, after the whole training run.
   if (ex.test.size() && ex.test.features() != train.features()) {
-    const std::string file = format == "idx" ? data.json().value("test_images", std::string()) : data.json().value("test_path", std::string());
+    const char* key = format == "idx" ? "test_images" : format == "npy" ? "test_inputs" : "test_path";
+    const std::string file = data.json().value(key, std::string());
     throw ShapeError(fmt::format("{}: test samples of {} values, the training samples have {} ({})", spec.resolve(file).string(),
                                  ex.test.features(), train.features(), spec.where()));
   }

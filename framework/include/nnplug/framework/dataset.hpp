@@ -98,6 +98,23 @@ Dataset read_mnist_json(const std::filesystem::path& folder, DType dtype = DType
 void parse_mnist_json_digit(std::string_view text, const std::string& name, std::int32_t digit, Dataset& into,
                             DType dtype = DType::Float32);
 
+// NumPy's .npy files (numpy.save; format versions 1 to 3; the data section's format "npy"), little-endian bool,
+// integer and float arrays in C order. The inputs' array (N, ...) is N samples of its trailing shape (a 1-D array:
+// N samples of one value); bytes (uint8, bool) stay byte-coded, as IDX pixels do, and every value is divided by
+// divide_by in `dtype`. The targets' array has N rows: integers (or bools) of one value per sample, (N) or (N, 1),
+// are class labels in [0, 1e9]; floats, or several values per sample, are value targets (regression, multi-label).
+// Throws IoError naming the file for a header that is not NumPy's, a dtype it does not read (big-endian,
+// structured, complex, float16, Fortran order), sizes that overflow or disagree with the bytes there, values that
+// are not finite in the dtype, or counts of inputs and targets that differ.
+Dataset read_npy(const std::filesystem::path& inputs, const std::filesystem::path& targets, double divide_by,
+                 DType dtype = DType::Float32);
+// The inputs alone, for prediction: every label is -1 (unknown).
+Dataset read_npy_inputs(const std::filesystem::path& inputs, double divide_by, DType dtype = DType::Float32);
+// The parts that work on bytes in memory (and that the fuzzer calls): `name` is the file they came from.
+Dataset parse_npy_inputs(std::span<const unsigned char> bytes, const std::string& name, double divide_by,
+                         DType dtype = DType::Float32);
+void parse_npy_targets(std::span<const unsigned char> bytes, const std::string& name, Dataset& samples);
+
 // A seeded three-way split: validation and test fractions of the samples, the rest for training.
 struct Splits {
   Dataset train, validation, test;

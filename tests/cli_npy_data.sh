@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# NumPy arrays as data (format "npy") from the command line, in files numpy.save itself writes: Fashion-MNIST's
+# first images and labels as uint8 and int64 arrays train to the same numbers as the same images read from the IDX
+# files (two readers, one result), and as float32 arrays already divided by 255 to the same numbers again; predict
+# takes an .npy array of inputs; the same arrays in an .npz archive (numpy.savez, and savez_compressed with Keras's
+# mnist.npz names) train to the same numbers again; an array nnplug does not read, a FIFO, counts that differ, an
+# archive without the array named and one whose bytes were damaged are refused by name.
+# Usage: cli_npy_data.sh NNPLUG PYTHON (a Python with numpy).
+set -u
+nnplug=$1
+python=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/cli_checks.sh"
+fashion=/usr/share/datasets/fashion-mnist
+
+"$python" - "$fashion" "$work" <<'PY'
+import gzip, sys
+import numpy as np
+fashion, work = sys.argv[1:]
+def idx(name, header, count, shape):
+    with gzip.open(f"{fashion}/{name}", "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=header)[:count * int(np.prod(shape))].reshape((count,) + shape)
+images = idx("train-images-idx3-ubyte.gz", 16, 1500, (28, 28))
+labels = idx("train-labels-idx1-ubyte.gz", 8, 1500, ())
+np.save(f"{work}/x.npy", images)
+np.save(f"{work}/y.npy", labels.astype(np.int64))
+np.save(f"{work}/x_float.npy", images.astype(np.float32) / np.float32(255))
+np.save(f"{work}/x_test.npy", idx("t10k-images-idx3-ubyte.gz", 16, 5, (28, 28)))
+np.save(f"{work}/x_big_endian.npy", images[:10].astype(">f4"))
+np.save(f"{work}/y_short.npy", labels[:1499].astype(np.int32))
+np.savez(f"{work}/named.npz", images=images, classes=labels)
+np.savez_compressed(f"{work}/keras.npz", x_train=images, y_train=labels, x_test=images[:5], y_test=labels[:5])
+# One byte of a stored member's values changed: its CRC no longer matches.
+raw = bytearray(open(f"{work}/named.npz", "rb").read())
+raw[2000] ^= 0xFF
+open(f"{work}/damaged.npz", "wb").write(bytes(raw))
+PY
+expect_exit "numpy writes the arrays" 0 $?
+
+spec() {  # spec DATA_FIELDS: the demo's model on 1500 images, in the file's order
+  cat <<SPEC
+{"seed": 3, "data": {$1, "validation_split": 0.2},
+ "layers": [{"type": "dense", "units": 32, "activation": "relu"}, {"type": "dense", "units": 10}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.002}, "training": {"epochs": 2, "batch_size": 50}}
+SPEC
+}
+spec "\"format\": \"idx\", \"train_images\": \"$fashion/train-images-idx3-ubyte.gz\",
+      \"train_labels\": \"$fashion/train-labels-idx1-ubyte.gz\", \"limit_train\": 1500, \"divide_by\": 255" > "$work/idx.json"
+spec '"format": "npy", "train_inputs": "x.npy", "train_targets": "y.npy", "divide_by": 255, "sample_shape": [784]' > "$work/npy.json"
+spec '"format": "npy", "train_inputs": "x_float.npy", "train_targets": "y.npy", "sample_shape": [784]' > "$work/npy_float.json"
+
+scores() { grep -E '^epoch 2/2' <<<"$1" | sed -E 's/ +\(.*//'; }  # the last epoch's losses and accuracies, without its time
+idx=$("$nnplug" train "$work/idx.json" --no-progress 2>&1)
+expect_exit "train from IDX files" 0 $?
+npy=$("$nnplug" train "$work/npy.json" --no-progress --save "$work/model.safetensors" 2>&1)
+expect_exit "train from uint8 and int64 arrays" 0 $?
+float=$("$nnplug" train "$work/npy_float.json" --no-progress 2>&1)
+expect_exit "train from a float32 array" 0 $?
+check "the IDX run's last epoch" "val_accuracy" "$(scores "$idx")"
+check "the uint8 arrays train as the IDX files do" "$(scores "$idx")" "$(scores "$npy")"
+check "the float32 array trains as the IDX files do" "$(scores "$idx")" "$(scores "$float")"
+
+spec '"format": "npy", "path": "named.npz", "train_inputs": "images", "train_targets": "classes", "divide_by": 255, "sample_shape": [784]' \
+  > "$work/npz.json"
+out=$("$nnplug" train "$work/npz.json" --no-progress 2>&1)
+expect_exit "train from arrays of an .npz archive" 0 $?
+check "the archive's arrays train as the IDX files do" "$(scores "$idx")" "$(scores "$out")"
+spec '"format": "npy", "path": "keras.npz", "divide_by": 255, "sample_shape": [784]' > "$work/keras.json"
+out=$("$nnplug" train "$work/keras.json" --no-progress 2>&1)
+expect_exit "train from a compressed archive with Keras's names" 0 $?
+check "Keras's names are the defaults" "$(scores "$idx")" "$(scores "$out")"
+check "x_test and y_test are the test set" "test: loss" "$out"
+spec '"format": "npy", "path": "named.npz", "train_inputs": "pixels", "train_targets": "classes"' > "$work/missing.json"
+out=$("$nnplug" train "$work/missing.json" --no-progress 2>&1)
+expect_exit "an array the archive lacks" 1 $?
+check "is named with those it has" "$work/named.npz: the .npz archive has no array 'pixels'; it holds images, classes" "$out"
+spec '"format": "npy", "path": "damaged.npz", "train_inputs": "images", "train_targets": "classes"' > "$work/damaged.json"
+out=$("$nnplug" train "$work/damaged.json" --no-progress 2>&1)
+expect_exit "a damaged archive" 1 $?
+check "is refused by its checksum" "$work/damaged.npz: array 'images' of the .npz archive is damaged: CRC error" "$out"
+
+# 28x28 samples without sample_shape: the array's own shape, which the dense layer refuses by its shapes.
+spec '"format": "npy", "train_inputs": "x.npy", "train_targets": "y.npy"' > "$work/npy_shaped.json"
+out=$("$nnplug" summary "$work/npy_shaped.json" 2>&1)
+check "a sample's shape is the array's trailing axes" "[28, 28]" "$out"
+
+out=$("$nnplug" predict "$work/model.safetensors" --input "$work/x_test.npy" 2>&1)
+expect_exit "predict from an .npy array" 0 $?
+check "five samples' probabilities" "4," "$(tail -1 <<<"$out")"
+
+spec '"format": "npy", "train_inputs": "x_big_endian.npy", "train_targets": "y.npy"' > "$work/bad.json"
+out=$("$nnplug" train "$work/bad.json" --no-progress 2>&1)
+expect_exit "a big-endian array" 1 $?
+check "is refused by name" "$work/x_big_endian.npy: the .npy header names the big-endian dtype '>f4'" "$out"
+spec '"format": "npy", "train_inputs": "x.npy", "train_targets": "y_short.npy"' > "$work/short.json"
+out=$("$nnplug" train "$work/short.json" --no-progress 2>&1)
+expect_exit "fewer targets than inputs" 1 $?
+check "are counted" "$work/y_short.npy: shape (1499) holds 1499 rows of targets, but the inputs hold 1500 samples" "$out"
+mkfifo "$work/fifo.npy"
+spec '"format": "npy", "train_inputs": "fifo.npy", "train_targets": "y.npy"' > "$work/fifo.json"
+out=$(timeout 20 "$nnplug" train "$work/fifo.json" --no-progress 2>&1)
+expect_exit "a FIFO" 1 $?
+check "is named" "$work/fifo.npy" "$out"
+finish
