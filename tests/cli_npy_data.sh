@@ -75,11 +75,11 @@ check "x_test and y_test are the test set" "test: loss" "$out"
 spec '"format": "npy", "path": "named.npz", "train_inputs": "pixels", "train_targets": "classes"' > "$work/missing.json"
 out=$("$nnplug" train "$work/missing.json" --no-progress 2>&1)
 expect_exit "an array the archive lacks" 1 $?
-check "is named with those it has" "$work/named.npz: the .npz archive has no array 'pixels'; it holds images, classes" "$out"
+check "is named with those it has" "$work/named.npz: the .npz archive has no array \"pixels\"; it holds \"images\", \"classes\"" "$out"
 spec '"format": "npy", "path": "damaged.npz", "train_inputs": "images", "train_targets": "classes"' > "$work/damaged.json"
 out=$("$nnplug" train "$work/damaged.json" --no-progress 2>&1)
 expect_exit "a damaged archive" 1 $?
-check "is refused by its checksum" "$work/damaged.npz: array 'images' of the .npz archive is damaged: CRC error" "$out"
+check "is refused by its checksum" "$work/damaged.npz: array \"images\" of the .npz archive is damaged: CRC error" "$out"
 
 # 28x28 samples without sample_shape: the array's own shape, which the dense layer refuses by its shapes.
 spec '"format": "npy", "train_inputs": "x.npy", "train_targets": "y.npy"' > "$work/npy_shaped.json"

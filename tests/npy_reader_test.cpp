@@ -122,6 +122,8 @@ TEST(NpyReader, HostileHeadersAreRefusedByName) {
   EXPECT_EQ(error_of([&] { inputs(long_header); }), "x.npy: the .npy header announces 65535 bytes but the file has 126 after its prefix");
   const std::string tail = "'fortran_order': False, 'shape': (2,)}";
   EXPECT_NE(header_error("{'descr': '>f4', " + tail).find(at + "names the big-endian dtype '>f4'"), std::string::npos);
+  EXPECT_NE(header_error("{'descr': '<f\x1b[2J4', " + tail).find(at + "has a string with characters that are not printable ASCII"),
+            std::string::npos);
   EXPECT_NE(header_error("{'descr': '<f2', " + tail).find(at + "names float16 ('<f2'); convert it first: arr.astype('float32')"), std::string::npos);
   EXPECT_NE(header_error("{'descr': '<c8', " + tail).find(at + "names the dtype '<c8'; nnplug reads bool, integer and float32 or float64 arrays"),
             std::string::npos);

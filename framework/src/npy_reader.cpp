@@ -66,6 +66,8 @@ class HeaderParser {
     const auto end = text_.find(quote, ++at_);
     if (end == std::string_view::npos) fail("has a string without its closing quote");
     std::string s(text_.substr(at_, end - at_));
+    // Messages repeat what a string holds: no control characters (a terminal's escapes) reach them.
+    if (std::any_of(s.begin(), s.end(), [](char c) { return !printable(c); })) fail("has a string with characters that are not printable ASCII");
     at_ = end + 1;
     return s;
   }
@@ -99,9 +101,10 @@ class HeaderParser {
   void skip_blanks() {
     while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\n' || text_[at_] == '\t')) ++at_;
   }
+  static bool printable(char c) { return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) <= 0x7e; }
   std::string shown() const {
     std::string s(text_.substr(0, 200));
-    std::replace_if(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e; }, '?');
+    std::replace_if(s.begin(), s.end(), [](char c) { return !printable(c); }, '?');
     return s.substr(0, s.find_last_not_of(' ') + 1) + (text_.size() > 200 ? "..." : "");
   }
 };

@@ -9,6 +9,7 @@
 
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/input_file.hpp"
+#include "nnplug/params.hpp"
 
 namespace nnplug {
 
@@ -59,18 +60,20 @@ std::vector<unsigned char> NpzArchive::array(const std::string& array) const {
   const zip_int64_t index = zip_name_locate(zip_->archive, member.c_str(), 0);
   if (index < 0) {
     const auto names = arrays();
-    throw IoError(fmt::format("{}: the .npz archive has no array '{}'; it holds {}", name_, array,
-                              names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", "))));
+    std::vector<std::string> shown;  // as JSON strings: control characters in a member's name reach no terminal
+    for (const auto& n : names) shown.push_back(Params::shown(n));
+    throw IoError(fmt::format("{}: the .npz archive has no array {}; it holds {}", name_, Params::shown(array),
+                              names.empty() ? std::string("none") : fmt::format("{}", fmt::join(shown, ", "))));
   }
   zip_stat_t stat;
   zip_stat_init(&stat);
   if (zip_stat_index(zip_->archive, static_cast<zip_uint64_t>(index), 0, &stat) != 0 || !(stat.valid & ZIP_STAT_SIZE))
-    throw IoError(fmt::format("{}: array '{}' of the .npz archive has no size: {}", name_, array, zip_strerror(zip_->archive)));
+    throw IoError(fmt::format("{}: array {} of the .npz archive has no size: {}", name_, Params::shown(array), zip_strerror(zip_->archive)));
   if (stat.size > kMaxInputBytes)
-    throw IoError(fmt::format("{}: array '{}' of the .npz archive holds {} bytes, more than the {} nnplug reads", name_, array, stat.size,
+    throw IoError(fmt::format("{}: array {} of the .npz archive holds {} bytes, more than the {} nnplug reads", name_, Params::shown(array), stat.size,
                               kMaxInputBytes));
   zip_file_t* file = zip_fopen_index(zip_->archive, static_cast<zip_uint64_t>(index), 0);
-  if (!file) throw IoError(fmt::format("{}: array '{}' of the .npz archive cannot be opened: {}", name_, array, zip_strerror(zip_->archive)));
+  if (!file) throw IoError(fmt::format("{}: array {} of the .npz archive cannot be opened: {}", name_, Params::shown(array), zip_strerror(zip_->archive)));
   std::vector<unsigned char> bytes(static_cast<std::size_t>(stat.size));
   const zip_int64_t read = zip_fread(file, bytes.data(), bytes.size());
   // One more read reaches the member's end, where libzip compares its checksum (and finds any bytes past the size).
@@ -79,14 +82,14 @@ std::vector<unsigned char> NpzArchive::array(const std::string& array) const {
   const std::string why = read < 0 || more < 0 ? zip_file_strerror(file) : "";
   zip_fclose(file);
   if (read != static_cast<zip_int64_t>(bytes.size()) || more != 0)
-    throw IoError(fmt::format("{}: array '{}' of the .npz archive is damaged: {}", name_, array,
+    throw IoError(fmt::format("{}: array {} of the .npz archive is damaged: {}", name_, Params::shown(array),
                               why.empty() ? fmt::format("{} bytes announced, {} there", bytes.size(), read + more) : why));
   return bytes;
 }
 
 Dataset NpzArchive::samples(const std::string& inputs, const std::optional<std::string>& targets, double divide_by, DType dtype) const {
-  Dataset d = parse_npy_inputs(array(inputs), fmt::format("{} (array '{}')", name_, inputs), divide_by, dtype);
-  if (targets) parse_npy_targets(array(*targets), fmt::format("{} (array '{}')", name_, *targets), d);
+  Dataset d = parse_npy_inputs(array(inputs), fmt::format("{} (array {})", name_, Params::shown(inputs)), divide_by, dtype);
+  if (targets) parse_npy_targets(array(*targets), fmt::format("{} (array {})", name_, Params::shown(*targets)), d);
   return d;
 }
 
