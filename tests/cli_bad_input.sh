@@ -23,6 +23,10 @@ expect() { expect_status 1 "$@"; }
 # Command-line values out of range: CLI11's usage error (exit 105), the range as a person writes it.
 expect_usage() { expect_status 105 "$@"; }
 expect_usage "a zero batch size" "--batch-size: must be a whole number >= 1, got 0" evaluate x --batch-size 0
+expect_usage "a batch size past an int" "--batch-size: must be a whole number in [1, 2147483647], got 9223372036854775807" \
+  evaluate x --batch-size 9223372036854775807
+expect_usage "a batch size past 64 bits" "--batch-size: must be a whole number in [1, 2147483647], got 99999999999999999999" \
+  evaluate x --batch-size 99999999999999999999
 expect_usage "a huge epoch count" "--epochs: must be a whole number in [0, 1000000], got 99999999999" train x --epochs 99999999999
 expect_usage "a negative step" "--step: must be a number > 0, got -1" gradcheck x --step -1
 

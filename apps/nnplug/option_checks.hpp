@@ -21,8 +21,10 @@ inline CLI::Validator whole_number(long long min, long long max = std::numeric_l
       [min, max, range](std::string& value) -> std::string {
         long long n = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+        // A value past the implied maximum (an int's) names it: ">= 1, got 9223372036854775807" would read as a slip.
+        const bool past_max = (ec == std::errc::result_out_of_range && value.front() != '-') || (ec == std::errc() && n > max);
         if (ec != std::errc() || end != value.data() + value.size() || n < min || n > max)
-          return fmt::format("must be a whole number {}, got {}", range, typed(value));
+          return fmt::format("must be a whole number {}, got {}", past_max ? fmt::format("in [{}, {}]", min, max) : range, typed(value));
         return "";
       },
       "INT " + range);
