@@ -111,6 +111,23 @@ TEST(ExampleAutoencoder, ReconstructsUnseenImagesFarBetterThanTheMeanImage) {
   EXPECT_LT(trainer.evaluate(ex.test, 250).loss, 0.3 * mean_image_mse);
 }
 
+// The recurrent example: an image's rows as 28 steps of 28 pixels. After two epochs on 2,000 images (batches of 32)
+// it classifies far above chance (0.1).
+TEST(ExampleLstm, AnLstmOverTheImagesRowsLearns) {
+  Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_lstm.json");
+  spec.set("data.limit_train=2000");
+  spec.set("data.validation_split=0.2");
+  spec.set("data.limit_test=0");
+  spec.set("training.epochs=2");
+  spec.set("training.batch_size=32");
+  Experiment ex = build_experiment(spec, registry());
+  // lstm 4 * 128 * (28 + 128) weights and 2 * 4 * 128 biases, dense 128 * 10 + 10.
+  EXPECT_EQ(ex.model->parameter_count(false), 79872 + 1024 + 1290);
+  ex.fit.progress = false;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  EXPECT_GT(trainer.fit(ex.train, &ex.validation, ex.fit).back().validation.score, 0.5);
+}
+
 using examples::activation_statistics;
 
 TEST(ExampleX5, SigmoidWithStdOneSaturates) {

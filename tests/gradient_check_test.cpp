@@ -274,6 +274,26 @@ TEST(GradientCheck, Maxout) {
   check_layer(*layer, Shape{5}, 4, random_normal(20, 7));
 }
 
+// Back through time: the last step's output, every step's, and without biases; each parameter's gradient sums 4 steps.
+TEST(GradientCheck, LstmThroughTime) {
+  for (const char* json : {R"({"type": "lstm", "units": 3})", R"({"type": "lstm", "units": 3, "return_sequences": true})",
+                           R"({"type": "lstm", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 17));
+  }
+}
+
+TEST(LstmShapes, ASequencePerSampleIsRequired) {
+  auto be = cpu_backend();
+  auto lstm = registry().create_layer(Params("test", {{"type", "lstm"}, {"units", 4}}));
+  EXPECT_EQ(error_of([&] { lstm->build(Shape{784}, BuildContext{*be, DType::Float32}); }),
+            "lstm expects a sequence per sample, [steps, features], got [784] (a reshape layer makes one: an image's rows are 28 steps of "
+            "28 features)");
+  EXPECT_EQ(lstm->build(Shape{28, 28}, BuildContext{*be, DType::Float32}), (Shape{4}));
+  EXPECT_EQ(error_of([] { registry().create_layer(Params("test", {{"type", "lstm"}, {"units", std::int64_t{1} << 40}})); }),
+            "test: parameter 'units' must be in [1, 1073741824], got 1099511627776");
+}
+
 void check_loss(const Params::Json& name, const Tensor& target, std::vector<double> pred_values = random_normal(20, 4)) {
   auto loss = registry().create_loss(Params("test", name));
   const Shape shape = target.dtype() == DType::Int32 ? Shape{4, 5} : target.shape();

@@ -55,6 +55,7 @@ Layer AvgPool2d(std::int64_t pool_size) { return Layer("avg_pool2d", {{"pool_siz
 Layer GlobalAvgPool2d() { return Layer("global_avg_pool2d"); }
 Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
+Layer LSTM(std::int64_t units) { return Layer("lstm", {{"units", units}}); }
 Layer Flatten() { return Layer("flatten"); }
 Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
 Layer BatchNorm() { return Layer("batch_norm"); }

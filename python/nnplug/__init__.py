@@ -16,7 +16,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
-           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
+           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
@@ -51,6 +51,10 @@ def ConvTranspose2d(filters, kernel_size, **fields):
 
 def Upsample2d(scale_factor=2, **fields):
     return layer("upsample2d", scale_factor=scale_factor, **fields)
+
+
+def LSTM(units, **fields):
+    return layer("lstm", units=units, **fields)
 
 
 def MaxPool2d(pool_size=2, **fields):
