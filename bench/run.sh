@@ -2,11 +2,11 @@
 # Training throughput on the CPU backend of the demo MLP (examples/fashion_mlp.json), the quick CNN
 # (examples/fashion_cnn.json), X10 (examples/x10_deep_mlp.json, against the GEMM ceiling), X11
 # (examples/x11_cifar_cnn.json, on a fixed subset), the ResNet (examples/fashion_resnet.json), MobileNet
-# (examples/fashion_mobilenet.json) and the autoencoder (examples/fashion_autoencoder.json), each on a fixed
-# subset, and PyTorch's for the same
+# (examples/fashion_mobilenet.json), the autoencoder (examples/fashion_autoencoder.json) and the LSTM
+# (examples/fashion_lstm.json), each on a fixed subset, and PyTorch's for the same
 # models in the same run when Debian's python3-torch is installed. Ratios, not absolute figures, are what to
 # compare across machines.
-#   usage: [ROUNDS=N] bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|mobilenet|autoencoder|all]   (ROUNDS: see compare, default 2)
+#   usage: [ROUNDS=N] bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|mobilenet|autoencoder|lstm|all]   (ROUNDS: see compare, default 2)
 set -euo pipefail
 build=${1:-build}
 which=${2:-all}
@@ -112,3 +112,5 @@ if [ "$which" = resnet ] || [ "$which" = all ]; then compare resnet fashion_resn
 # MobileNet (depthwise separable blocks) on 2,560 images (20 batches) and the autoencoder on 6,400 (50 batches).
 if [ "$which" = mobilenet ] || [ "$which" = all ]; then compare mobilenet fashion_mobilenet.json 2 2560; fi
 if [ "$which" = autoencoder ] || [ "$which" = all ]; then compare autoencoder fashion_autoencoder.json 2 6400; fi
+# The LSTM over an image's 28 rows on 6,400 images (50 batches).
+if [ "$which" = lstm ] || [ "$which" = all ]; then compare lstm fashion_lstm.json 2 6400; fi

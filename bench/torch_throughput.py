@@ -7,10 +7,11 @@ L2 on the convolution kernels, random horizontal flips); "resnet" is examples/fa
 tests/fixtures/make_torch_resnet_block.py builds, SGD with Nesterov momentum, random horizontal flips); "mobilenet" is
 examples/fashion_mobilenet.json (a 3x3 stem and five depthwise separable blocks with batch norm and ReLU6, random
 horizontal flips; Adam at a constant rate, where the spec's one-cycle schedule moves it: the same work per step);
-"autoencoder" is examples/fashion_autoencoder.json (each image its own target, MSE); the others Adam 1e-3; all batch 128, on Fashion-MNIST's training
+"autoencoder" is examples/fashion_autoencoder.json (each image its own target, MSE); "lstm" is examples/fashion_lstm.json
+(an LSTM of 128 units over an image's 28 rows, its last step classified); the others Adam 1e-3; all batch 128, on Fashion-MNIST's training
 samples as the spec uses them (54,000 after the MLP's 10% validation split, all 60,000 for the CNN, the first
 `limit` for X11, as train_throughput --limit). Prints the best epoch of several.
-Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11|resnet|mobilenet|autoencoder [epochs] [threads] [device]
+Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11|resnet|mobilenet|autoencoder|lstm [epochs] [threads] [device]
 [batch] [synthetic|limit] [bfloat16]. bfloat16 runs the forward pass and the loss under
 torch.autocast(device, dtype=torch.bfloat16), PyTorch's mixed precision (oneDNN's bfloat16 kernels on the CPU, tensor cores on a GPU). threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
 nnplug does; "synthetic" trains on 60,000 random samples instead of Fashion-MNIST (as train_throughput --synthetic).
@@ -77,6 +78,17 @@ def main():
         model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU6(),
                               *separable(32, 64), *separable(64, 128, 2), *separable(128, 128), *separable(128, 256, 2),
                               *separable(256, 256), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(256, 10))
+    elif kind == "lstm":  # examples/fashion_lstm.json: an image's rows as 28 steps, the last step's h classified
+        x = x.reshape(-1, 28, 28)
+
+        class LastStep(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm, self.head = nn.LSTM(28, 128, batch_first=True), nn.Linear(128, 10)
+
+            def forward(self, v):
+                return self.head(self.lstm(v)[0][:, -1])
+        model = LastStep()
     elif kind == "autoencoder":
         x = x.reshape(-1, 1, 28, 28)
         model = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),

@@ -62,26 +62,21 @@ check "the IDX run's last epoch" "val_accuracy" "$(scores "$idx")"
 check "the uint8 arrays train as the IDX files do" "$(scores "$idx")" "$(scores "$npy")"
 check "the float32 array trains as the IDX files do" "$(scores "$idx")" "$(scores "$float")"
 
-spec '"format": "npy", "path": "named.npz", "train_inputs": "images", "train_targets": "classes", "divide_by": 255, "sample_shape": [784]' \
-  > "$work/npz.json"
-out=$("$nnplug" train "$work/npz.json" --no-progress 2>&1)
-expect_exit "train from arrays of an .npz archive" 0 $?
+# train_with DATA_FIELDS: trains spec's model on them; the output in $out, the exit status in $rc.
+train_with() {
+  spec "$1" > "$work/case.json"
+  out=$(timeout 60 "$nnplug" train "$work/case.json" --no-progress 2>&1)
+  rc=$?
+}
+train_with '"format": "npy", "path": "named.npz", "train_inputs": "images", "train_targets": "classes", "divide_by": 255, "sample_shape": [784]'
+expect_exit "train from arrays of an .npz archive" 0 $rc
 check "the archive's arrays train as the IDX files do" "$(scores "$idx")" "$(scores "$out")"
-spec '"format": "npy", "path": "keras.npz", "divide_by": 255, "sample_shape": [784]' > "$work/keras.json"
-out=$("$nnplug" train "$work/keras.json" --no-progress 2>&1)
-expect_exit "train from a compressed archive with Keras's names" 0 $?
+train_with '"format": "npy", "path": "keras.npz", "divide_by": 255, "sample_shape": [784]'
+expect_exit "train from a compressed archive with Keras's names" 0 $rc
 check "Keras's names are the defaults" "$(scores "$idx")" "$(scores "$out")"
 check "x_test and y_test are the test set" "test: loss" "$out"
-spec '"format": "npy", "path": "named.npz", "train_inputs": "pixels", "train_targets": "classes"' > "$work/missing.json"
-out=$("$nnplug" train "$work/missing.json" --no-progress 2>&1)
-expect_exit "an array the archive lacks" 1 $?
-check "is named with those it has" "$work/named.npz: the .npz archive has no array \"pixels\"; it holds \"images\", \"classes\"" "$out"
-spec '"format": "npy", "path": "damaged.npz", "train_inputs": "images", "train_targets": "classes"' > "$work/damaged.json"
-out=$("$nnplug" train "$work/damaged.json" --no-progress 2>&1)
-expect_exit "a damaged archive" 1 $?
-check "is refused by its checksum" "$work/damaged.npz: array \"images\" of the .npz archive is damaged: CRC error" "$out"
 
-# 28x28 samples without sample_shape: the array's own shape, which the dense layer refuses by its shapes.
+# 28x28 samples without sample_shape: the array's own shape.
 spec '"format": "npy", "train_inputs": "x.npy", "train_targets": "y.npy"' > "$work/npy_shaped.json"
 out=$("$nnplug" summary "$work/npy_shaped.json" 2>&1)
 check "a sample's shape is the array's trailing axes" "[28, 28]" "$out"
@@ -90,17 +85,16 @@ out=$("$nnplug" predict "$work/model.safetensors" --input "$work/x_test.npy" 2>&
 expect_exit "predict from an .npy array" 0 $?
 check "five samples' probabilities" "4," "$(tail -1 <<<"$out")"
 
-spec '"format": "npy", "train_inputs": "x_big_endian.npy", "train_targets": "y.npy"' > "$work/bad.json"
-out=$("$nnplug" train "$work/bad.json" --no-progress 2>&1)
-expect_exit "a big-endian array" 1 $?
-check "is refused by name" "$work/x_big_endian.npy: the .npy header names the big-endian dtype '>f4'" "$out"
-spec '"format": "npy", "train_inputs": "x.npy", "train_targets": "y_short.npy"' > "$work/short.json"
-out=$("$nnplug" train "$work/short.json" --no-progress 2>&1)
-expect_exit "fewer targets than inputs" 1 $?
-check "are counted" "$work/y_short.npy: shape (1499) holds 1499 rows of targets, but the inputs hold 1500 samples" "$out"
 mkfifo "$work/fifo.npy"
-spec '"format": "npy", "train_inputs": "fifo.npy", "train_targets": "y.npy"' > "$work/fifo.json"
-out=$(timeout 20 "$nnplug" train "$work/fifo.json" --no-progress 2>&1)
-expect_exit "a FIFO" 1 $?
-check "is named" "$work/fifo.npy" "$out"
+while IFS='|' read -r what fields message; do
+  train_with "$fields"
+  expect_exit "$what" 1 $rc
+  check "$what is refused by name" "$message" "$out"
+done <<CASES
+an array the archive lacks|"format": "npy", "path": "named.npz", "train_inputs": "pixels", "train_targets": "classes"|$work/named.npz: the .npz archive has no array "pixels"; it holds "images", "classes"
+a damaged archive|"format": "npy", "path": "damaged.npz", "train_inputs": "images", "train_targets": "classes"|$work/damaged.npz: array "images" of the .npz archive is damaged: CRC error
+a big-endian array|"format": "npy", "train_inputs": "x_big_endian.npy", "train_targets": "y.npy"|$work/x_big_endian.npy: the .npy header names the big-endian dtype '>f4'
+fewer targets than inputs|"format": "npy", "train_inputs": "x.npy", "train_targets": "y_short.npy"|$work/y_short.npy: shape (1499) holds 1499 rows of targets, but the inputs hold 1500 samples
+a FIFO|"format": "npy", "train_inputs": "fifo.npy", "train_targets": "y.npy"|$work/fifo.npy
+CASES
 finish
