@@ -46,6 +46,14 @@ printf '{"data": {"format": "xor_blobs", "samples": 40}, "layers": [{"type": "de
 expect "a value that is not UTF-8" "nnplug: error: --set: the assignment is not valid UTF-8 text" train "$dir/ok.json" --set $'name=\xff\xfe'
 expect "a spec path that is not UTF-8" "the spec file does not exist" train $'/nonexistent/\xff.json'
 expect "a symlink loop as the spec" "nnplug: error: $dir/loop_a: the spec file is a symlink loop" train "$dir/loop_a"
+# Sizes a spec may give but no memory holds, and sizes whose product passes 64 bits: refused naming the spec and layer.
+printf '{"data": {"format": "xor_blobs", "samples": 40}, "layers": [{"type": "dense", "units": 2}], "loss": "mse", "optimizer": "adam"}\n' \
+  >"$dir/wide.json"
+expect "parameters past any address space" "nnplug: error: $dir/wide.json: layers[0] (dense): cpu backend: out of memory allocating" \
+  summary "$dir/wide.json" --set layers.0.units=1099511627776
+expect "a weight past 64 bits" \
+  "nnplug: error: $dir/wide.json: layers[0] (dense) cannot take the output of the input [2]: shape [4611686018427387904, 2] holds more elements than 64 bits count" \
+  summary "$dir/wide.json" --set layers.0.units=4611686018427387904
 cat >"$dir/nodata.json" <<JSON
 {"data": {"format": "idx", "train_images": "missing.gz", "train_labels": "missing.gz"},
  "layers": [{"type": "dense", "units": 10}], "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}

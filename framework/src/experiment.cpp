@@ -481,6 +481,8 @@ std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, s
     model->build(input, registry, seed);
   } catch (const ShapeError& e) {
     throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
+  } catch (const InvalidArgument& e) {  // a layer's other errors, such as memory its parameters do not fit in
+    throw InvalidArgument(fmt::format("{}: {}", spec.where(), e.what()));
   }
   return model;
 }
