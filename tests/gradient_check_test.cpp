@@ -283,6 +283,14 @@ TEST(GradientCheck, LstmThroughTime) {
   }
 }
 
+TEST(GradientCheck, GruThroughTime) {
+  for (const char* json : {R"({"type": "gru", "units": 3})", R"({"type": "gru", "units": 3, "return_sequences": true})",
+                           R"({"type": "gru", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 19));
+  }
+}
+
 TEST(LstmShapes, ASequencePerSampleIsRequired) {
   auto be = cpu_backend();
   auto lstm = registry().create_layer(Params("test", {{"type", "lstm"}, {"units", 4}}));

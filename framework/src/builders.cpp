@@ -56,6 +56,7 @@ Layer GlobalAvgPool2d() { return Layer("global_avg_pool2d"); }
 Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
 Layer LSTM(std::int64_t units) { return Layer("lstm", {{"units", units}}); }
+Layer GRU(std::int64_t units) { return Layer("gru", {{"units", units}}); }
 Layer Flatten() { return Layer("flatten"); }
 Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
 Layer BatchNorm() { return Layer("batch_norm"); }

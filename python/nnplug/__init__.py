@@ -16,7 +16,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
-           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
+           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
@@ -55,6 +55,10 @@ def Upsample2d(scale_factor=2, **fields):
 
 def LSTM(units, **fields):
     return layer("lstm", units=units, **fields)
+
+
+def GRU(units, **fields):
+    return layer("gru", units=units, **fields)
 
 
 def MaxPool2d(pool_size=2, **fields):

@@ -535,8 +535,8 @@ def test_a_convolutional_autoencoder_reconstructs_fashion_mnist_from_python():
 
 def test_an_lstm_computes_the_equations_numpy_computes_from_its_state_dict():
     """The LSTM's every-step output against the gate equations written out in NumPy (float64), with the weights
-    read from the network's state dict under PyTorch's names; then a classifier that must remember the first step
-    of a sequence learns it, which a model without memory cannot."""
+    read from the network's state dict under PyTorch's names; then classifiers with an LSTM and with a GRU that
+    must remember the first step of a sequence learn it, which a model without memory cannot."""
     net = nnplug.Network(nnplug.Sequential([nnplug.LSTM(5, return_sequences=True, name="rnn")]))
     net.compile(nnplug.Adam(), "mse", dtype="float64", seed=4)
     net.build([6, 3])
@@ -559,7 +559,8 @@ def test_an_lstm_computes_the_equations_numpy_computes_from_its_state_dict():
     rng = np.random.default_rng(1)
     sequences = rng.normal(size=(600, 6, 1)).astype(np.float32)
     labels = (sequences[:, 0, 0] > 0).astype(np.int64)
-    memory = nnplug.Network(nnplug.Sequential([nnplug.LSTM(16), nnplug.Dense(2)]))
-    memory.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=3)
-    memory.fit(sequences[:500], labels[:500], epochs=12, batch_size=20, progress=False)
-    assert memory.evaluate(sequences[500:], labels[500:])["accuracy"] > 0.95
+    for recurrent in (nnplug.LSTM, nnplug.GRU):  # the GRU: 0.99 or more for seeds 1 to 6 after these 12 epochs
+        memory = nnplug.Network(nnplug.Sequential([recurrent(16), nnplug.Dense(2)]))
+        memory.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=3)
+        memory.fit(sequences[:500], labels[:500], epochs=12, batch_size=20, progress=False)
+        assert memory.evaluate(sequences[500:], labels[500:])["accuracy"] > 0.95, recurrent

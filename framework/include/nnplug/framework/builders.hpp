@@ -68,6 +68,7 @@ Layer LayerNorm();
 Layer Dropout(double rate);
 // A sequence [steps, features] per sample; the last step's output, or every step's with set("return_sequences", true).
 Layer LSTM(std::int64_t units);
+Layer GRU(std::int64_t units);
 // Merge layers, reading the layers named.
 Layer Add(const std::vector<std::string>& inputs);
 Layer Multiply(const std::vector<std::string>& inputs);

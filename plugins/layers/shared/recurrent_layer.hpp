@@ -1,0 +1,179 @@
+#pragma once
+// What the recurrent layers (lstm, gru) share. Each sample is a sequence of T steps of F features, [T, F]; the
+// output is the last step's h, [units] (Keras's default), or every step's, [T, units], with "return_sequences":
+// true (PyTorch's output). The parameters are PyTorch's, for G gates: weight_ih_l0 [G units, F], weight_hh_l0
+// [G units, units], bias_ih_l0 and bias_hh_l0 [G units], each gate's rows in PyTorch's order, so that state dicts
+// load both ways; initialized uniform in +-1/sqrt(units) as PyTorch does (weight_init and bias_init say otherwise).
+//
+// The layer keeps time-major copies of the inputs and of h_0 .. h_T (step t's rows of each are one contiguous
+// (N, ...) block, for the products) and runs its cell through the ops every backend has. The backward pass goes
+// back through time: a cell's step_backward turns dL/dh_t (dh_) into dL/dh_{t-1}, summing the step's parameter
+// gradients and, where asked, writing dL/dx_t.
+#include <cmath>
+#include <string>
+
+#include "nnplug/plugin.hpp"
+
+namespace nnplug {
+
+class RecurrentLayer : public Layer {
+ public:
+  RecurrentLayer(const Params& p, std::string type, int gates)
+      : units_(p.require_integer("units", 1, std::int64_t{1} << 30)),
+        type_(std::move(type)),
+        gates_(gates),
+        return_sequences_(p.boolean("return_sequences", false)),
+        use_bias_(p.boolean("bias", true)),
+        weight_init_(p.has("weight_init") ? p.child("weight_init", "zeros") : uniform_init(units_)),
+        bias_init_(p.has("bias_init") ? p.child("bias_init", "zeros") : uniform_init(units_)) {
+    p.check_unused();
+  }
+
+  std::string type() const final { return type_; }
+
+  Shape build(const Shape& input, const BuildContext& ctx) final {
+    if (input.rank() != 2)
+      throw ShapeError(fmt::format("{} expects a sequence per sample, [steps, features], got {} (a reshape layer makes one: an "
+                                   "image's rows are 28 steps of 28 features)",
+                                   type_, input.str()));
+    backend_ = &ctx.backend;
+    dtype_ = ctx.dtype;
+    steps_ = input[0], features_ = input[1];
+    const std::int64_t rows = gates_ * units_;
+    auto parameter = [&](const char* name, const Shape& shape, const Params& init) {
+      return Parameter{name, ctx.backend.empty(shape, dtype_), ctx.backend.empty(shape, dtype_), true, init, shape[shape.rank() - 1], units_};
+    };
+    weight_ih_ = parameter("weight_ih_l0", {rows, features_}, weight_init_);
+    weight_hh_ = parameter("weight_hh_l0", {rows, units_}, weight_init_);
+    if (use_bias_) {
+      bias_ih_ = parameter("bias_ih_l0", {rows}, bias_init_);
+      bias_hh_ = parameter("bias_hh_l0", {rows}, bias_init_);
+    }
+    return return_sequences_ ? Shape{steps_, units_} : Shape{units_};
+  }
+
+  std::vector<Parameter*> parameters() final {
+    if (use_bias_) return {&weight_ih_, &weight_hh_, &bias_ih_, &bias_hh_};
+    return {&weight_ih_, &weight_hh_};
+  }
+
+  const Tensor& forward(const Tensor& x) final {
+    Backend& be = *backend_;
+    x_shape_ = x.shape();
+    n_ = x.dim(0);
+    const Tensor sequence = x.reshape(Shape{n_, steps_ * features_});
+    ensure(inputs_, be, Shape{steps_ * n_, features_}, dtype_);
+    ensure(hidden_, be, Shape{(steps_ + 1) * n_, units_}, dtype_);  // h_0 .. h_T
+    ensure(product_, be, Shape{n_, units_}, dtype_);
+    allocate_cell();
+    be.run(op::Fill{step(hidden_, 0)});
+    for (std::int64_t t = 0; t < steps_; ++t) {
+      be.run(op::CopyColumns{step(inputs_, t), sequence, n_, t * features_, false});
+      step_forward(t);
+    }
+    if (!return_sequences_) {
+      ensure(y_, be, Shape{n_, units_}, dtype_);
+      be.run(op::Copy{step(hidden_, steps_), y_});
+      return y_;
+    }
+    ensure(y_, be, Shape{n_, steps_, units_}, dtype_);
+    const Tensor outputs = y_.reshape(Shape{n_, steps_ * units_});
+    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(hidden_, t + 1), outputs, n_, t * units_, true});
+    return y_;
+  }
+
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) final {
+    Backend& be = *backend_;
+    for (Parameter* p : parameters()) be.run(op::Fill{p->grad});  // each step's gradients are summed into them
+    ensure(dh_, be, Shape{n_, units_}, dtype_);
+    ensure(dx_step_, be, Shape{n_, features_}, dtype_);
+    be.run(op::Fill{dh_});
+    start_backward();
+    const Tensor outputs_grad = dy.reshape(Shape{n_, return_sequences_ ? steps_ * units_ : units_});
+    Tensor sequence_grad;
+    if (need_input_grad) sequence_grad = ensure(dx_, be, x_shape_, dtype_).reshape(Shape{n_, steps_ * features_});
+    for (std::int64_t t = steps_ - 1; t >= 0; --t) {
+      // dL/dh_t: from the output at t, and through h_t into step t + 1 (which dh_ holds).
+      if (return_sequences_) {
+        be.run(op::CopyColumns{product_, outputs_grad, n_, t * units_, false});
+        be.run(op::Axpby{product_, dh_, 1.0, 1.0});
+      } else if (t == steps_ - 1) {
+        be.run(op::Copy{outputs_grad, dh_});
+      }
+      if (need_input_grad) be.run(op::Fill{dx_step_});  // the gates' products add to it
+      step_backward(t, need_input_grad);
+      if (need_input_grad) be.run(op::CopyColumns{dx_step_, sequence_grad, n_, t * features_, true});
+    }
+    gradients_written();
+    if (!need_input_grad) dx_ = Tensor();
+    return dx_;
+  }
+
+ protected:
+  // The cell's own buffers for a forward pass of n_ samples (time-major, as hidden_).
+  virtual void allocate_cell() = 0;
+  // Writes h_{t+1}'s block of hidden_ from step t's inputs and h_t.
+  virtual void step_forward(std::int64_t t) = 0;
+  // Before the first step back: the cell's own gradients through time (LSTM's dL/dc) start at 0.
+  virtual void start_backward() {}
+  // From dL/dh_{t+1} in dh_: sums the step's parameter gradients, writes dL/dx_t into dx_step_ where asked, and
+  // leaves dL/dh_t in dh_.
+  virtual void step_backward(std::int64_t t, bool need_input_grad) = 0;
+
+  Backend& backend() const { return *backend_; }
+  // Step t's (N, ...) block of a time-major buffer.
+  Tensor step(const Tensor& time_major, std::int64_t t) const { return time_major.rows(t * n_, (t + 1) * n_); }
+  // Gate k's rows of a [G units, ...] weight or [G units] bias.
+  Tensor gate_rows(const Tensor& t, int k) const { return t.rows(k * units_, (k + 1) * units_); }
+  Tensor gate_bias(const Parameter& bias, int k) const { return use_bias_ ? gate_rows(bias.value, k) : Tensor(); }
+  // A buffer the size of one step's h, for the cell's arithmetic.
+  Tensor& buffer(Tensor& t) const { return ensure(t, *backend_, Shape{n_, units_}, dtype_); }
+  // A time-major buffer of every step's (N, units) values.
+  Tensor& steps_buffer(Tensor& t) const { return ensure(t, *backend_, Shape{steps_ * n_, units_}, dtype_); }
+
+  // out = x_t W_ih[k]^T + b_ih[k] (+ out) and f(h W_hh[k]^T + b_hh[k] + out): gate k's pre-activation from the
+  // input and, with its function f, from the last h.
+  void input_product(std::int64_t t, int k, const Tensor& out) const {
+    backend_->run(op::Gemm{.a = step(inputs_, t), .b = gate_rows(weight_ih_.value, k), .c = out, .trans_b = true, .bias = gate_bias(bias_ih_, k)});
+  }
+  void hidden_product(std::int64_t t, int k, const Tensor& out, double beta, Pointwise f = Pointwise::Identity) const {
+    backend_->run(op::Gemm{.a = step(hidden_, t), .b = gate_rows(weight_hh_.value, k), .c = out, .trans_b = true, .beta = beta,
+                           .bias = gate_bias(bias_hh_, k), .epilogue = f});
+  }
+  // The gradients of gate k's two products at step t from their outputs' gradients (d_input for x_t W_ih[k]^T +
+  // b_ih[k], d_hidden for h_t W_hh[k]^T + b_hh[k]): the weights' and biases' summed, dx_step_ and dh_next added to.
+  void product_gradients(std::int64_t t, int k, const Tensor& d_input, const Tensor& d_hidden, bool need_input_grad,
+                         const Tensor& dh_next) const {
+    Backend& be = *backend_;
+    be.run(op::Gemm{.a = d_input, .b = step(inputs_, t), .c = gate_rows(weight_ih_.grad, k), .trans_a = true, .beta = 1.0});
+    be.run(op::Gemm{.a = d_hidden, .b = step(hidden_, t), .c = gate_rows(weight_hh_.grad, k), .trans_a = true, .beta = 1.0});
+    if (use_bias_) {
+      be.run(op::SumRows{d_input, gate_rows(bias_ih_.grad, k), 1.0});
+      be.run(op::SumRows{d_hidden, gate_rows(bias_hh_.grad, k), 1.0});
+    }
+    if (need_input_grad) be.run(op::Gemm{.a = d_input, .b = gate_rows(weight_ih_.value, k), .c = dx_step_, .beta = 1.0});
+    be.run(op::Gemm{.a = d_hidden, .b = gate_rows(weight_hh_.value, k), .c = dh_next, .beta = 1.0});
+  }
+
+  std::int64_t units_, n_ = 0;
+  Tensor hidden_, product_, dh_, dx_step_;
+
+ private:
+  std::string type_;
+  int gates_;
+  bool return_sequences_, use_bias_;
+  Params weight_init_, bias_init_;
+  Backend* backend_ = nullptr;
+  DType dtype_ = DType::Float32;
+  std::int64_t steps_ = 0, features_ = 0;
+  Shape x_shape_;
+  Parameter weight_ih_, weight_hh_, bias_ih_, bias_hh_;
+  Tensor inputs_, y_, dx_;
+
+  static Params uniform_init(std::int64_t units) {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(units));
+    return Params("", {{"type", "uniform"}, {"a", -bound}, {"b", bound}});
+  }
+};
+
+}  // namespace nnplug
