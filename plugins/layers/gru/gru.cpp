@@ -17,24 +17,24 @@ class Gru final : public RecurrentLayer {
   explicit Gru(const Params& p) : RecurrentLayer(p, "gru", kGates) {}
 
  private:
-  // Every step's r, z, n and h W_hn^T + b_hn (which r scales, kept for the gradient of r).
-  Tensor r_, z_, n_gate_, hidden_n_;
-  Tensor dn_, da_r_, da_z_, da_n_, d_hidden_n_, dh_next_;
+  // Every step's r, z and n (their products with the inputs until step_forward completes them) and h W_hn^T + b_hn,
+  // which r scales; the gradients of the gates' pre-activations and of h W_hn^T + b_hn.
+  Tensor r_, z_, n_gate_, hidden_n_, da_r_, da_z_, da_n_, d_hidden_n_, dn_;
 
   void allocate_cell() override {
     for (Tensor* t : {&r_, &z_, &n_gate_, &hidden_n_}) steps_buffer(*t);
   }
+  Tensor input_part(int k) override { return k == kR ? r_ : k == kZ ? z_ : n_gate_; }
+  Tensor input_part_grad(int k) override { return k == kR ? da_r_ : k == kZ ? da_z_ : da_n_; }
+  Tensor hidden_part_grad(int k) override { return k == kR ? da_r_ : k == kZ ? da_z_ : d_hidden_n_; }
 
   void step_forward(std::int64_t t) override {
     Backend& be = backend();
     const Tensor r = step(r_, t), z = step(z_, t), n = step(n_gate_, t), hn = step(hidden_n_, t);
     const Tensor h_prev = step(hidden_, t), h_t = step(hidden_, t + 1);
-    for (int k : {kR, kZ}) {
-      input_product(t, k, step(k == kR ? r_ : z_, t));
-      hidden_product(t, k, step(k == kR ? r_ : z_, t), 1.0, Pointwise::Sigmoid);
-    }
+    hidden_product(t, kR, r, 1.0, Pointwise::Sigmoid);
+    hidden_product(t, kZ, z, 1.0, Pointwise::Sigmoid);
     hidden_product(t, kN, hn, 0.0);
-    input_product(t, kN, n);
     be.run(op::Multiply{r, hn, product_});
     be.run(op::Axpby{product_, n, 1.0, 1.0});
     be.run(op::Activation{n, n, Pointwise::Tanh});
@@ -46,29 +46,27 @@ class Gru final : public RecurrentLayer {
   }
 
   void start_backward() override {
-    for (Tensor* t : {&dn_, &da_r_, &da_z_, &da_n_, &d_hidden_n_, &dh_next_}) buffer(*t);
+    for (Tensor* t : {&da_r_, &da_z_, &da_n_, &d_hidden_n_}) steps_buffer(*t);
+    buffer(dn_);
   }
 
-  void step_backward(std::int64_t t, bool need_input_grad) override {
+  void step_backward(std::int64_t t) override {
     Backend& be = backend();
     const Tensor r = step(r_, t), z = step(z_, t), n = step(n_gate_, t), hn = step(hidden_n_, t), h_prev = step(hidden_, t);
+    const Tensor da_r = step(da_r_, t), da_z = step(da_z_, t), da_n = step(da_n_, t);
     // dh_next = dh z (h_t's direct path to h); dn = dh (1 - z); dz = dh (h - n).
     be.run(op::Multiply{dh_, z, dh_next_});
     be.run(op::Copy{dh_, dn_});
     be.run(op::Axpby{dh_next_, dn_, -1.0, 1.0});
     be.run(op::Copy{h_prev, product_});
     be.run(op::Axpby{n, product_, -1.0, 1.0});
-    be.run(op::Multiply{dh_, product_, da_z_});
-    be.run(op::ActivationGrad{Tensor(), z, da_z_, da_z_, Pointwise::Sigmoid});
+    be.run(op::Multiply{dh_, product_, da_z});
+    be.run(op::ActivationGrad{Tensor(), z, da_z, da_z, Pointwise::Sigmoid});
     // n's pre-activation; through r (h W_hn^T + b_hn) to r's and to that product's.
-    be.run(op::ActivationGrad{Tensor(), n, dn_, da_n_, Pointwise::Tanh});
-    be.run(op::Multiply{da_n_, hn, product_});
-    be.run(op::ActivationGrad{Tensor(), r, product_, da_r_, Pointwise::Sigmoid});
-    be.run(op::Multiply{da_n_, r, d_hidden_n_});
-    product_gradients(t, kR, da_r_, da_r_, need_input_grad, dh_next_);
-    product_gradients(t, kZ, da_z_, da_z_, need_input_grad, dh_next_);
-    product_gradients(t, kN, da_n_, d_hidden_n_, need_input_grad, dh_next_);
-    be.run(op::Copy{dh_next_, dh_});
+    be.run(op::ActivationGrad{Tensor(), n, dn_, da_n, Pointwise::Tanh});
+    be.run(op::Multiply{da_n, hn, product_});
+    be.run(op::ActivationGrad{Tensor(), r, product_, da_r, Pointwise::Sigmoid});
+    be.run(op::Multiply{da_n, r, step(d_hidden_n_, t)});
   }
 };
 

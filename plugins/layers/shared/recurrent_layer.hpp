@@ -6,11 +6,14 @@
 // load both ways; initialized uniform in +-1/sqrt(units) as PyTorch does (weight_init and bias_init say otherwise).
 //
 // The layer keeps time-major copies of the inputs and of h_0 .. h_T (step t's rows of each are one contiguous
-// (N, ...) block, for the products) and runs its cell through the ops every backend has. The backward pass goes
-// back through time: a cell's step_backward turns dL/dh_t (dh_) into dL/dh_{t-1}, summing the step's parameter
-// gradients and, where asked, writing dL/dx_t.
+// (N, ...) block) and runs its cell through the ops every backend has. What does not depend on the last h is done
+// for every step at once: each gate's product with the inputs (one product of T N rows, not T of N), and after the
+// pass back through time the weights' and biases' gradients, from every step's gradients of the gates'
+// pre-activations, and dL/dx. Only the products with h and the cell's element-wise ops go step by step; a cell's
+// step_backward turns dL/dh_t (dh_) into dL/dh_{t-1}.
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "nnplug/plugin.hpp"
 
@@ -67,10 +70,10 @@ class RecurrentLayer : public Layer {
     ensure(product_, be, Shape{n_, units_}, dtype_);
     allocate_cell();
     be.run(op::Fill{step(hidden_, 0)});
-    for (std::int64_t t = 0; t < steps_; ++t) {
-      be.run(op::CopyColumns{step(inputs_, t), sequence, n_, t * features_, false});
-      step_forward(t);
-    }
+    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(inputs_, t), sequence, n_, t * features_, false});
+    for (int k = 0; k < gates_; ++k)  // x_t W_ih[k]^T + b_ih[k] for every t, into the gate's time-major buffer
+      be.run(op::Gemm{.a = inputs_, .b = gate_rows(weight_ih_.value, k), .c = input_part(k), .trans_b = true, .bias = gate_bias(bias_ih_, k)});
+    for (std::int64_t t = 0; t < steps_; ++t) step_forward(t);
     if (!return_sequences_) {
       ensure(y_, be, Shape{n_, units_}, dtype_);
       be.run(op::Copy{step(hidden_, steps_), y_});
@@ -84,14 +87,11 @@ class RecurrentLayer : public Layer {
 
   const Tensor& backward(const Tensor& dy, bool need_input_grad) final {
     Backend& be = *backend_;
-    for (Parameter* p : parameters()) be.run(op::Fill{p->grad});  // each step's gradients are summed into them
     ensure(dh_, be, Shape{n_, units_}, dtype_);
-    ensure(dx_step_, be, Shape{n_, features_}, dtype_);
+    ensure(dh_next_, be, Shape{n_, units_}, dtype_);
     be.run(op::Fill{dh_});
     start_backward();
     const Tensor outputs_grad = dy.reshape(Shape{n_, return_sequences_ ? steps_ * units_ : units_});
-    Tensor sequence_grad;
-    if (need_input_grad) sequence_grad = ensure(dx_, be, x_shape_, dtype_).reshape(Shape{n_, steps_ * features_});
     for (std::int64_t t = steps_ - 1; t >= 0; --t) {
       // dL/dh_t: from the output at t, and through h_t into step t + 1 (which dh_ holds).
       if (return_sequences_) {
@@ -100,25 +100,52 @@ class RecurrentLayer : public Layer {
       } else if (t == steps_ - 1) {
         be.run(op::Copy{outputs_grad, dh_});
       }
-      if (need_input_grad) be.run(op::Fill{dx_step_});  // the gates' products add to it
-      step_backward(t, need_input_grad);
-      if (need_input_grad) be.run(op::CopyColumns{dx_step_, sequence_grad, n_, t * features_, true});
+      step_backward(t);
+      // dL/dh_{t-1}: what the cell left in dh_next_, and through each gate's product with h.
+      for (int k = 0; k < gates_; ++k)
+        be.run(op::Gemm{.a = step(hidden_part_grad(k), t), .b = gate_rows(weight_hh_.value, k), .c = dh_next_, .beta = 1.0});
+      std::swap(dh_, dh_next_);
+    }
+    // Every step's gradients of the gates' pre-activations, T N rows each, against the inputs and h_0 .. h_{T-1}.
+    const Tensor earlier_hidden = hidden_.rows(0, steps_ * n_);
+    for (int k = 0; k < gates_; ++k) {
+      be.run(op::Gemm{.a = input_part_grad(k), .b = inputs_, .c = gate_rows(weight_ih_.grad, k), .trans_a = true});
+      be.run(op::Gemm{.a = hidden_part_grad(k), .b = earlier_hidden, .c = gate_rows(weight_hh_.grad, k), .trans_a = true});
+      if (use_bias_) {
+        be.run(op::SumRows{input_part_grad(k), gate_rows(bias_ih_.grad, k)});
+        be.run(op::SumRows{hidden_part_grad(k), gate_rows(bias_hh_.grad, k)});
+      }
     }
     gradients_written();
-    if (!need_input_grad) dx_ = Tensor();
+    if (!need_input_grad) {
+      dx_ = Tensor();
+      return dx_;
+    }
+    ensure(inputs_grad_, be, inputs_.shape(), dtype_);
+    for (int k = 0; k < gates_; ++k)
+      be.run(op::Gemm{.a = input_part_grad(k), .b = gate_rows(weight_ih_.value, k), .c = inputs_grad_, .beta = k ? 1.0 : 0.0});
+    const Tensor sequence_grad = ensure(dx_, be, x_shape_, dtype_).reshape(Shape{n_, steps_ * features_});
+    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(inputs_grad_, t), sequence_grad, n_, t * features_, true});
     return dx_;
   }
 
  protected:
   // The cell's own buffers for a forward pass of n_ samples (time-major, as hidden_).
   virtual void allocate_cell() = 0;
-  // Writes h_{t+1}'s block of hidden_ from step t's inputs and h_t.
+  // Where gate k's product with the inputs, x_t W_ih[k]^T + b_ih[k], goes for every step (time-major, T N rows).
+  virtual Tensor input_part(int k) = 0;
+  // Writes h_{t+1}'s block of hidden_ from step t's input parts and h_t.
   virtual void step_forward(std::int64_t t) = 0;
-  // Before the first step back: the cell's own gradients through time (LSTM's dL/dc) start at 0.
-  virtual void start_backward() {}
-  // From dL/dh_{t+1} in dh_: sums the step's parameter gradients, writes dL/dx_t into dx_step_ where asked, and
-  // leaves dL/dh_t in dh_.
-  virtual void step_backward(std::int64_t t, bool need_input_grad) = 0;
+  // Before the first step back: the cell's buffers of gradients, and those that run through time (LSTM's dL/dc)
+  // at 0.
+  virtual void start_backward() = 0;
+  // Every step's gradient of gate k's product with the inputs and of its product with h (time-major, T N rows;
+  // the same buffer where both add to one pre-activation).
+  virtual Tensor input_part_grad(int k) = 0;
+  virtual Tensor hidden_part_grad(int k) = 0;
+  // From dL/dh_t in dh_: writes step t's blocks of input_part_grad and hidden_part_grad, and into dh_next_ the part
+  // of dL/dh_{t-1} that does not go through the products with h (GRU's z h; 0 for an LSTM).
+  virtual void step_backward(std::int64_t t) = 0;
 
   Backend& backend() const { return *backend_; }
   // Step t's (N, ...) block of a time-major buffer.
@@ -131,32 +158,14 @@ class RecurrentLayer : public Layer {
   // A time-major buffer of every step's (N, units) values.
   Tensor& steps_buffer(Tensor& t) const { return ensure(t, *backend_, Shape{steps_ * n_, units_}, dtype_); }
 
-  // out = x_t W_ih[k]^T + b_ih[k] (+ out) and f(h W_hh[k]^T + b_hh[k] + out): gate k's pre-activation from the
-  // input and, with its function f, from the last h.
-  void input_product(std::int64_t t, int k, const Tensor& out) const {
-    backend_->run(op::Gemm{.a = step(inputs_, t), .b = gate_rows(weight_ih_.value, k), .c = out, .trans_b = true, .bias = gate_bias(bias_ih_, k)});
-  }
+  // out = f(h_t W_hh[k]^T + b_hh[k] + beta out): gate k's product with the last h, with its function f.
   void hidden_product(std::int64_t t, int k, const Tensor& out, double beta, Pointwise f = Pointwise::Identity) const {
     backend_->run(op::Gemm{.a = step(hidden_, t), .b = gate_rows(weight_hh_.value, k), .c = out, .trans_b = true, .beta = beta,
                            .bias = gate_bias(bias_hh_, k), .epilogue = f});
   }
-  // The gradients of gate k's two products at step t from their outputs' gradients (d_input for x_t W_ih[k]^T +
-  // b_ih[k], d_hidden for h_t W_hh[k]^T + b_hh[k]): the weights' and biases' summed, dx_step_ and dh_next added to.
-  void product_gradients(std::int64_t t, int k, const Tensor& d_input, const Tensor& d_hidden, bool need_input_grad,
-                         const Tensor& dh_next) const {
-    Backend& be = *backend_;
-    be.run(op::Gemm{.a = d_input, .b = step(inputs_, t), .c = gate_rows(weight_ih_.grad, k), .trans_a = true, .beta = 1.0});
-    be.run(op::Gemm{.a = d_hidden, .b = step(hidden_, t), .c = gate_rows(weight_hh_.grad, k), .trans_a = true, .beta = 1.0});
-    if (use_bias_) {
-      be.run(op::SumRows{d_input, gate_rows(bias_ih_.grad, k), 1.0});
-      be.run(op::SumRows{d_hidden, gate_rows(bias_hh_.grad, k), 1.0});
-    }
-    if (need_input_grad) be.run(op::Gemm{.a = d_input, .b = gate_rows(weight_ih_.value, k), .c = dx_step_, .beta = 1.0});
-    be.run(op::Gemm{.a = d_hidden, .b = gate_rows(weight_hh_.value, k), .c = dh_next, .beta = 1.0});
-  }
 
   std::int64_t units_, n_ = 0;
-  Tensor hidden_, product_, dh_, dx_step_;
+  Tensor hidden_, product_, dh_, dh_next_;
 
  private:
   std::string type_;
@@ -168,7 +177,7 @@ class RecurrentLayer : public Layer {
   std::int64_t steps_ = 0, features_ = 0;
   Shape x_shape_;
   Parameter weight_ih_, weight_hh_, bias_ih_, bias_hh_;
-  Tensor inputs_, y_, dx_;
+  Tensor inputs_, y_, inputs_grad_, dx_;
 
   static Params uniform_init(std::int64_t units) {
     const double bound = 1.0 / std::sqrt(static_cast<double>(units));
