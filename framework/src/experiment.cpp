@@ -227,7 +227,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
     for (Dataset* d : {&train, &ex.test}) inputs_as_targets(*d);
   // A test set of another sample size would fail only when scored, after the whole training run.
   if (ex.test.size() && ex.test.features() != train.features()) {
-    const char* key = format == "idx" ? "test_images" : format == "npy" ? "test_inputs" : "test_path";
+    const char* key = format == "idx" ? "test_images" : format != "npy" ? "test_path" : data.has("path") ? "path" : "test_inputs";
     const std::string file = data.json().value(key, std::string());
     throw ShapeError(fmt::format("{}: test samples of {} values, the training samples have {} ({})", spec.resolve(file).string(),
                                  ex.test.features(), train.features(), spec.where()));
