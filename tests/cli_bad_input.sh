@@ -49,8 +49,12 @@ expect "a symlink loop as the spec" "nnplug: error: $dir/loop_a: the spec file i
 # Sizes a spec may give but no memory holds, and sizes whose product passes 64 bits: refused naming the spec and layer.
 printf '{"data": {"format": "xor_blobs", "samples": 40}, "layers": [{"type": "dense", "units": 2}], "loss": "mse", "optimizer": "adam"}\n' \
   >"$dir/wide.json"
-expect "parameters past any address space" "nnplug: error: $dir/wide.json: layers[0] (dense): cpu backend: out of memory allocating" \
-  summary "$dir/wide.json" --set layers.0.units=1099511627776
+if [ -z "${NNPLUG_UNDER_SANITIZER:-}" ]; then
+  expect "parameters past any address space" "nnplug: error: $dir/wide.json: layers[0] (dense): cpu backend: out of memory allocating" \
+    summary "$dir/wide.json" --set layers.0.units=1099511627776
+else  # AddressSanitizer's allocator stops the process where aligned_alloc would return null
+  echo "skipped: parameters past any address space (under AddressSanitizer)"
+fi
 expect "a weight past 64 bits" \
   "nnplug: error: $dir/wide.json: layers[0] (dense) cannot take the output of the input [2]: shape [4611686018427387904, 2] holds more elements than 64 bits count" \
   summary "$dir/wide.json" --set layers.0.units=4611686018427387904
