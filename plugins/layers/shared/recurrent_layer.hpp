@@ -109,11 +109,16 @@ class RecurrentLayer : public Layer {
     // Every step's gradients of the gates' pre-activations, T N rows each, against the inputs and h_0 .. h_{T-1}.
     const Tensor earlier_hidden = hidden_.rows(0, steps_ * n_);
     for (int k = 0; k < gates_; ++k) {
-      be.run(op::Gemm{.a = input_part_grad(k), .b = inputs_, .c = gate_rows(weight_ih_.grad, k), .trans_a = true});
-      be.run(op::Gemm{.a = hidden_part_grad(k), .b = earlier_hidden, .c = gate_rows(weight_hh_.grad, k), .trans_a = true});
+      const Tensor input = input_part_grad(k), hidden = hidden_part_grad(k);
+      be.run(op::Gemm{.a = input, .b = inputs_, .c = gate_rows(weight_ih_.grad, k), .trans_a = true});
+      be.run(op::Gemm{.a = hidden, .b = earlier_hidden, .c = gate_rows(weight_hh_.grad, k), .trans_a = true});
       if (use_bias_) {
-        be.run(op::SumRows{input_part_grad(k), gate_rows(bias_ih_.grad, k)});
-        be.run(op::SumRows{hidden_part_grad(k), gate_rows(bias_hh_.grad, k)});
+        be.run(op::SumRows{input, gate_rows(bias_ih_.grad, k)});
+        // Where both products add to one pre-activation (every LSTM gate), both biases have the same gradient.
+        if (hidden.buffer() == input.buffer() && hidden.offset() == input.offset())
+          be.run(op::Copy{gate_rows(bias_ih_.grad, k), gate_rows(bias_hh_.grad, k)});
+        else
+          be.run(op::SumRows{hidden, gate_rows(bias_hh_.grad, k)});
       }
     }
     gradients_written();
