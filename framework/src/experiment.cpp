@@ -78,10 +78,8 @@ CsvLayout csv_layout(const Params& data) {
 Dataset divided(Dataset d, const Params& data) {
   const double divide_by = data.number("divide_by", 1.0, 1e-300);
   if (divide_by == 1.0) return d;
-  const bool float64 = d.x.dtype() == DType::Float64;
-  d.x.map_values(static_cast<std::size_t>(d.features()), false, [&](double x, std::size_t) {
-    return float64 ? x / divide_by : static_cast<double>(static_cast<float>(x) / static_cast<float>(divide_by));
-  });
+  const DType dtype = d.x.dtype();
+  d.x.map_values(static_cast<std::size_t>(d.features()), false, [&](double x, std::size_t) { return divided_in(dtype, x, divide_by); });
   return d;
 }
 

@@ -33,13 +33,9 @@ Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string
   if (n == 0 || rows == 0 || cols == 0) throw IoError(fmt::format("{}: header announces {}: there is nothing to read", name, announced));
   Dataset d;
   d.sample_shape = Shape{static_cast<std::int64_t>(rows * cols)};
-  // The pixels stay bytes, each standing for byte / divide_by divided in the dtype, not multiplied by a reciprocal:
-  // torchvision's ToTensor divides in float32, and so the pixels match it bit for bit (a float64 pipeline divides
-  // in double).
-  d.x = SampleValues::from_bytes({bytes.begin() + 16, bytes.end()}, rows * cols, dtype, [&](std::uint8_t b) {
-    return dtype == DType::Float64 ? static_cast<double>(b) / divide_by
-                                   : static_cast<double>(static_cast<float>(b) / static_cast<float>(divide_by));
-  });
+  // The pixels stay bytes, each standing for byte / divide_by divided in the dtype (divided_in).
+  d.x = SampleValues::from_bytes({bytes.begin() + 16, bytes.end()}, rows * cols, dtype,
+                                 [&](std::uint8_t b) { return divided_in(dtype, b, divide_by); });
   d.labels.assign(n, -1);
   return d;
 }

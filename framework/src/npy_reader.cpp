@@ -226,19 +226,15 @@ Dataset parse_npy_inputs(std::span<const unsigned char> bytes, const std::string
   Dataset d;
   d.sample_shape = a.shape.size() == 1 ? Shape{1} : Shape(std::vector<std::int64_t>(a.shape.begin() + 1, a.shape.end()));
   const auto features = static_cast<std::size_t>(d.sample_shape.numel());
-  // Divided in the dtype, as read_idx divides pixels and the CSV reader its values.
-  auto divided = [&](double v) {
-    return dtype == DType::Float64 ? v / divide_by : static_cast<double>(static_cast<float>(v) / static_cast<float>(divide_by));
-  };
   if (a.item_size == 1 && (a.kind == 'u' || a.kind == 'b')) {
     // Bytes stay bytes, as IDX pixels do: a quarter of float32's memory (a bool's byte is True unless it is 0).
     d.x = SampleValues::from_bytes({a.values.begin(), a.values.end()}, features, dtype,
-                                   [&](std::uint8_t b) { return divided(a.kind == 'b' ? (b != 0) : b); });
+                                   [&](std::uint8_t b) { return divided_in(dtype, a.kind == 'b' ? (b != 0) : b, divide_by); });
   } else {
     d.x = SampleValues(dtype, a.count);
     d.x.visit([&](auto& values) {
       for_each_value(a, [&](std::size_t i, double v) {
-        const double x = divided(v);
+        const double x = divided_in(dtype, v, divide_by);
         if (!std::isfinite(x))
           throw IoError(fmt::format("{}: value {} (sample {}, feature {}) is {}{}: not a finite {} value", name, i, i / features, i % features, v,
                                     divide_by == 1.0 ? "" : fmt::format(", {} divided by {}", x, divide_by), dtype_name(dtype)));

@@ -43,6 +43,13 @@ struct Dataset {
 // A shuffled split: `fraction` of the samples (rounded) go to the second set. Seeded.
 std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed);
 
+// A value read from a file divided by the data section's divide_by in `dtype`, not multiplied by a reciprocal:
+// torchvision's ToTensor divides in float32, and so float32 pixels match it bit for bit (a float64 pipeline divides
+// in double). Every reader's division (IDX, .npy, CSV) is this one.
+inline double divided_in(DType dtype, double value, double divide_by) {
+  return dtype == DType::Float64 ? value / divide_by : static_cast<double>(static_cast<float>(value) / static_cast<float>(divide_by));
+}
+
 // Reads an IDX image file (magic 0x00000803, gzip or raw) and its label file (0x00000801). Pixels are divided by
 // divide_by in `dtype` (float32: as torchvision's ToTensor divides, bit for bit; float64: in double). Throws IoError naming the file for a missing, truncated or malformed file, or when the counts of
 // images and labels differ.
