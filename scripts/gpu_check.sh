@@ -36,13 +36,14 @@ fi
 export LD_LIBRARY_PATH
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee "$out/gpu.txt"
-"$build/tests/nnplug_tests" --gtest_filter='*Cuda*:*cuda*:StepReplay*' 2>&1 | tee "$out/cuda_tests.log"
+# A hung kernel or driver call must not spend the whole lease: the tests stop after GPU_TESTS_TIMEOUT seconds.
+timeout "${GPU_TESTS_TIMEOUT:-300}" "$build/tests/nnplug_tests" --gtest_filter='*Cuda*:*cuda*:StepReplay*' 2>&1 | tee "$out/cuda_tests.log"
 tests=$?
 # The example plugins' CUDA kernels (sdk/examples/custom_ops, built by the sdk_example test) against their ops'
 # references, and in a step of their own on the GPU; without a GPU these checks are skipped, here they must run.
 ops=$build/sdk_example/custom_ops
 if [ -x "$ops/custom_ops_test" ]; then
-  NNPLUG_PLUGIN_PATH=$ops "$ops/custom_ops_test" 2>&1 | tee "$out/custom_ops.log"
+  NNPLUG_PLUGIN_PATH=$ops timeout "${GPU_TESTS_TIMEOUT:-300}" "$ops/custom_ops_test" 2>&1 | tee "$out/custom_ops.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || tests=1
   grep -q "skipped: op .* cuda kernel" "$out/custom_ops.log" && { echo "the plugin ops' cuda kernels were skipped on a GPU" >&2; tests=1; }
 else

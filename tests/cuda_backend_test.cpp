@@ -17,8 +17,11 @@ namespace {
 
 // An example spec with its data replaced by seeded Gaussian blobs of 784 features (no dataset needed on the GPU
 // machine): 3,000 samples of 10 classes, 20% for validation, two epochs.
-Experiment example_on(const std::string& file, const Params::Json& backend, const Experiment* data) {
+// `first_layer` replaces the type of the spec's first layer where it is given.
+Experiment example_on(const std::string& file, const Params::Json& backend, const Experiment* data,
+                      const std::string& first_layer = "") {
   Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/" + file);
+  if (!first_layer.empty()) spec.json["layers"][0]["type"] = first_layer;
   Params::Json blobs = {{"format", "gaussian_blobs"}, {"samples", 3000}, {"centers", 10}, {"features", 784}, {"std", 6.0},
                         {"validation_split", 0.2}};
   if (spec.json["data"].contains("sample_shape")) blobs["sample_shape"] = spec.json["data"]["sample_shape"];
@@ -32,9 +35,9 @@ Experiment example_on(const std::string& file, const Params::Json& backend, cons
 
 // Same seed, same batches, same dropout masks: the histories agree to float32 rounding (the GPU sums in another
 // order), and so do the final weights.
-void expect_trains_alike(const std::string& file) {
-  Experiment cpu = example_on(file, "cpu", nullptr);
-  Experiment gpu = example_on(file, "cuda", &cpu);
+void expect_trains_alike(const std::string& file, const std::string& first_layer = "") {
+  Experiment cpu = example_on(file, "cpu", nullptr, first_layer);
+  Experiment gpu = example_on(file, "cuda", &cpu, first_layer);
   cpu.fit.progress = gpu.fit.progress = false;
   Trainer cpu_trainer(*cpu.model, cpu.loss, cpu.optimizer), gpu_trainer(*gpu.model, gpu.loss, gpu.optimizer);
   const auto a = cpu_trainer.fit(cpu.train, &cpu.validation, cpu.fit);
@@ -69,6 +72,18 @@ TEST(CudaBackend, TheQuickCnnTrainsAsOnTheCpu) {
 TEST(CudaBackend, TheResNetExampleTrainsAsOnTheCpu) {
   SKIP_WITHOUT_CUDA();
   expect_trains_alike("fashion_resnet.json");
+}
+
+// The recurrent layers: every step's product with the last output runs as a Gemm whose epilogue adds the input's
+// product and the bias and applies the gate's sigmoid or tanh; the steps are recorded and replayed as step graphs.
+TEST(CudaBackend, TheLstmExampleTrainsAsOnTheCpu) {
+  SKIP_WITHOUT_CUDA();
+  expect_trains_alike("fashion_lstm.json");
+}
+
+TEST(CudaBackend, TheLstmExampleWithAGruTrainsAsOnTheCpu) {
+  SKIP_WITHOUT_CUDA();
+  expect_trains_alike("fashion_lstm.json", "gru");
 }
 
 // Step graphs replay what the ops would do one by one: the same kernels on the same data, with the learning rate,
