@@ -66,6 +66,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {25, 0x4d04ed34e2d34e77ULL},
     {26, 0x21d1d8463202cdf6ULL},
     {27, 0x48b390d53d056e4aULL},
+    {28, 0xc005ba2d50d03397ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

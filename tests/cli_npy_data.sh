@@ -4,7 +4,8 @@
 # files (two readers, one result), and as float32 arrays already divided by 255 to the same numbers again; predict
 # takes an .npy array of inputs; the same arrays in an .npz archive (numpy.savez, and savez_compressed with Keras's
 # mnist.npz names) train to the same numbers again; an array nnplug does not read, a FIFO, counts that differ, an
-# archive without the array named and one whose bytes were damaged are refused by name.
+# archive without the array named and one whose bytes were damaged are refused by name; token ids in int64 arrays
+# train an embedding.
 # Usage: cli_npy_data.sh NNPLUG PYTHON (a Python with numpy).
 set -u
 nnplug=$1
@@ -32,6 +33,12 @@ np.save(f"{work}/x_big_endian.npy", images[:10].astype(">f4"))
 np.save(f"{work}/y_short.npy", labels[:1499].astype(np.int32))
 np.savez(f"{work}/named.npz", images=images, classes=labels)
 np.savez_compressed(f"{work}/keras.npz", x_train=images, y_train=labels, x_test=images[:5], y_test=labels[:5])
+# Token ids as a tokenizer gives them (int64), 10 of them; a sequence's class is whether its first id is below 5.
+ids = np.random.default_rng(0).integers(0, 10, size=(600, 6))
+np.save(f"{work}/ids.npy", ids)
+np.save(f"{work}/id_classes.npy", (ids[:, 0] < 5).astype(np.int64))
+ids[7, 3] = 10
+np.save(f"{work}/bad_ids.npy", ids)
 # One byte of a stored member's values changed: its CRC no longer matches.
 raw = bytearray(open(f"{work}/named.npz", "rb").read())
 raw[2000] ^= 0xFF
@@ -84,6 +91,21 @@ check "a sample's shape is the array's trailing axes" "[28, 28]" "$out"
 out=$("$nnplug" predict "$work/model.safetensors" --input "$work/x_test.npy" 2>&1)
 expect_exit "predict from an .npy array" 0 $?
 check "five samples' probabilities" "4," "$(tail -1 <<<"$out")"
+
+# Token ids in int64 arrays into an embedding: a sequence's first id gives its class, which the model learns; an id
+# past the table's rows is refused naming the layer, the id and the rows there are.
+cat > "$work/ids.json" <<SPEC
+{"seed": 1, "data": {"format": "npy", "train_inputs": "ids.npy", "train_targets": "id_classes.npy", "validation_split": 0.2},
+ "layers": [{"type": "embedding", "input_dim": 10, "output_dim": 4}, {"type": "flatten"}, {"type": "dense", "units": 2}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.05}, "training": {"epochs": 3, "batch_size": 20}}
+SPEC
+out=$("$nnplug" train "$work/ids.json" --no-progress 2>&1)
+expect_exit "train an embedding on token ids" 0 $?
+check "the first id's class is learnt" "val_accuracy 1.0000" "$(grep -E '^epoch 3/3' <<<"$out")"
+sed 's/"ids.npy"/"bad_ids.npy"/' "$work/ids.json" > "$work/bad_ids.json"
+out=$("$nnplug" train "$work/bad_ids.json" --no-progress 2>&1)
+expect_exit "an id past the table" 1 $?
+check "an id past the table is named" "layers[0] (embedding) forward: cpu backend: gather_rows: index 10 at position" "$out"
 
 mkfifo "$work/fifo.npy"
 while IFS='|' read -r what fields message; do

@@ -274,9 +274,12 @@ TEST(GradientCheck, Maxout) {
   check_layer(*layer, Shape{5}, 4, random_normal(20, 7));
 }
 
-// Back through time: the last step's output, every step's, and without biases; each parameter's gradient sums 4 steps.
+// Back through time: the last step's output, every step's, without biases, and both ways; each parameter's gradient
+// sums 4 steps.
 TEST(GradientCheck, LstmThroughTime) {
   for (const char* json : {R"({"type": "lstm", "units": 3})", R"({"type": "lstm", "units": 3, "return_sequences": true})",
+                           R"({"type": "lstm", "units": 2, "bidirectional": true})",
+                           R"({"type": "lstm", "units": 2, "bidirectional": true, "return_sequences": true})",
                            R"({"type": "lstm", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 17));
@@ -285,6 +288,8 @@ TEST(GradientCheck, LstmThroughTime) {
 
 TEST(GradientCheck, GruThroughTime) {
   for (const char* json : {R"({"type": "gru", "units": 3})", R"({"type": "gru", "units": 3, "return_sequences": true})",
+                           R"({"type": "gru", "units": 2, "bidirectional": true})",
+                           R"({"type": "gru", "units": 2, "bidirectional": true, "return_sequences": true})",
                            R"({"type": "gru", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 19));

@@ -57,6 +57,9 @@ Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
 Layer LSTM(std::int64_t units) { return Layer("lstm", {{"units", units}}); }
 Layer GRU(std::int64_t units) { return Layer("gru", {{"units", units}}); }
+Layer Embedding(std::int64_t input_dim, std::int64_t output_dim) {
+  return Layer("embedding", {{"input_dim", input_dim}, {"output_dim", output_dim}});
+}
 Layer Flatten() { return Layer("flatten"); }
 Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
 Layer BatchNorm() { return Layer("batch_norm"); }

@@ -143,6 +143,7 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
       initializer->generate(values, InitTarget{p->value.shape(), p->fan_in, p->fan_out}, random);
       from_host(p->value, values);
     }
+    entry.layer->initialized();
   }
   built_ = true;
 }

@@ -564,3 +564,23 @@ def test_an_lstm_computes_the_equations_numpy_computes_from_its_state_dict():
         memory.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=3)
         memory.fit(sequences[:500], labels[:500], epochs=12, batch_size=20, progress=False)
         assert memory.evaluate(sequences[500:], labels[500:])["accuracy"] > 0.95, recurrent
+
+
+def test_an_embedding_reads_integer_token_ids_as_keras_and_pytorch_take_them():
+    """Token ids as NumPy integers (int64, as a tokenizer gives them): an embedding alone gives each id's row of its
+    table, read from the state dict under PyTorch's name; with a GRU after it, a model learns whether a sequence's
+    first id is below 5, the ids after it being noise."""
+    rng = np.random.default_rng(2)
+    ids = rng.integers(0, 10, size=(600, 6))
+    lookup = nnplug.Network(nnplug.Sequential([nnplug.Embedding(10, 3, name="emb")]))
+    lookup.compile(nnplug.Adam(), "mse", seed=1)
+    lookup.build([6])
+    table = np.from_dlpack(lookup.state_dict()["emb.weight"])
+    assert table.shape == (10, 3)
+    np.testing.assert_array_equal(lookup.predict(ids[:5]).reshape(5, 6, 3), table[ids[:5]])
+
+    labels = (ids[:, 0] < 5).astype(np.int64)
+    net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(10, 8), nnplug.GRU(16), nnplug.Dense(2)]))
+    net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=3)
+    net.fit(ids[:500], labels[:500], epochs=12, batch_size=20, progress=False)
+    assert net.evaluate(ids[500:], labels[500:])["accuracy"] > 0.95

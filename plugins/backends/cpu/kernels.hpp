@@ -36,6 +36,8 @@ void run_kernel(const op::Prelu& o);
 void run_kernel(const op::PreluGrad& o);
 void run_kernel(const op::MaxGroups& o);
 void run_kernel(const op::MaxGroupsGrad& o);
+void run_kernel(const op::GatherRows& o);
+void run_kernel(const op::ScatterAddRows& o);
 void run_kernel(const op::Multiply& o);
 // rounded_y, rounded_dx: as AdamStep's rounded_param.
 void run_kernel(const op::Dropout& o, std::uint16_t* rounded_y = nullptr);

@@ -62,6 +62,8 @@ bool layouts_fit(const Op& op) {
         else if constexpr (std::is_same_v<Kind, op::PreluGrad>) return row_major(o.x, o.alpha, o.dy, o.dx, o.dalpha);
         else if constexpr (std::is_same_v<Kind, op::MaxGroups>) return row_major(o.x, o.y, o.argmax);
         else if constexpr (std::is_same_v<Kind, op::MaxGroupsGrad>) return row_major(o.dy, o.argmax, o.dx);
+        else if constexpr (std::is_same_v<Kind, op::GatherRows>) return row_major(o.table, o.index, o.out);
+        else if constexpr (std::is_same_v<Kind, op::ScatterAddRows>) return row_major(o.grad, o.index, o.table_grad);
         else if constexpr (std::is_same_v<Kind, op::RowNormConstraint>) return row_major(o.w);
         else if constexpr (std::is_same_v<Kind, op::Clamp>) return row_major(o.x);
         else if constexpr (std::is_same_v<Kind, op::SumSquares>) return row_major(o.x, o.out);

@@ -66,6 +66,9 @@ void DeviceContext::synchronize_and_check(const char* during) {
   check(cudaMemsetAsync(error_word_, 0, sizeof(unsigned), stream_), during);
   if (word & kLabelOutOfRange)
     throw BackendError(fmt::format("cuda backend: class_loss: a label is outside [0, C), the number of score columns (seen {})", during));
+  if (word & kIndexOutOfRange)
+    throw BackendError(
+        fmt::format("cuda backend: gather_rows: an index is not a whole number in [0, rows), the table's rows (seen {})", during));
   throw BackendError(fmt::format("cuda backend: a kernel reported error bits {} (seen {})", word, during));
 }
 

@@ -18,8 +18,9 @@
 namespace nnplug::cuda {
 
 // Bits a kernel sets in the error word when its input is invalid in a way only the device sees (a label out of
-// range). The backend reads the word whenever it synchronises and throws, naming the op.
-enum DeviceErrorBit : unsigned { kLabelOutOfRange = 1u };
+// range, an embedding's index that is not a row). The backend reads the word whenever it synchronises and throws,
+// naming the op.
+enum DeviceErrorBit : unsigned { kLabelOutOfRange = 1u, kIndexOutOfRange = 2u };
 
 class DeviceContext {
  public:

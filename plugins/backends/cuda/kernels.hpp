@@ -31,6 +31,8 @@ void run_kernel(const op::Prelu& o, DeviceContext& ctx);
 void run_kernel(const op::PreluGrad& o, DeviceContext& ctx);
 void run_kernel(const op::MaxGroups& o, DeviceContext& ctx);
 void run_kernel(const op::MaxGroupsGrad& o, DeviceContext& ctx);
+void run_kernel(const op::GatherRows& o, DeviceContext& ctx);
+void run_kernel(const op::ScatterAddRows& o, DeviceContext& ctx);
 void run_kernel(const op::Multiply& o, DeviceContext& ctx);
 void run_kernel(const op::Dropout& o, DeviceContext& ctx);
 void run_kernel(const op::BatchNorm& o, DeviceContext& ctx);

@@ -156,6 +156,23 @@ class OpChecks {
     });
   }
 
+  // GatherRows and ScatterAddRows: `picked` holds index.numel() rows of the table's width, all in one dtype.
+  struct RowPick {
+    std::int64_t rows, width, count;
+  };
+  RowPick row_pick(const Tensor& table, const Tensor& index, const Tensor& picked, const char* op) const {
+    require(table.rank() == 2, op, [&] { return format_message("needs a (rows, width) table, got {}", {table.describe()}); });
+    require(index.dtype() == table.dtype() && picked.dtype() == table.dtype(), op, [&] {
+      return format_message("index {} and rows {} must have the table's dtype, {}",
+                            {index.describe(), picked.describe(), table.describe()});
+    });
+    const RowPick p{table.dim(0), table.dim(1), index.numel()};
+    require(picked.numel() == p.count * p.width, op, [&] {
+      return format_message("rows {} do not hold {} indices' rows of width {}", {picked.describe(), p.count, p.width});
+    });
+    return p;
+  }
+
   void dropout(const op::Dropout& o) const {
     require(o.rate >= 0.0 && o.rate < 1.0, "dropout", [&] { return format_message("rate must be in [0, 1), got {}", {o.rate}); });
     same_count(o.x, o.y, "dropout");

@@ -14,7 +14,7 @@ constexpr int kR = 0, kZ = 1, kN = 2;
 
 class Gru final : public RecurrentLayer {
  public:
-  explicit Gru(const Params& p) : RecurrentLayer(p, "gru", kGates) {}
+  Gru(const Params& p, Direction direction) : RecurrentLayer(p, "gru", kGates, direction) {}
 
  private:
   // Every step's r, z and n (their products with the inputs until step_forward completes them) and h W_hn^T + b_hn,
@@ -73,5 +73,5 @@ class Gru final : public RecurrentLayer {
 }  // namespace
 
 NNPLUG_PLUGIN("gru", "0.1.0", "layer:gru", 0) {
-  registrar.add_layer("gru", [](const Params& p) { return std::make_unique<Gru>(p); });
+  registrar.add_layer("gru", make_recurrent<Gru>);
 }

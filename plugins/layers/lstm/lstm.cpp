@@ -15,7 +15,7 @@ constexpr Pointwise kGateFunction[kGates] = {Pointwise::Sigmoid, Pointwise::Sigm
 
 class Lstm final : public RecurrentLayer {
  public:
-  explicit Lstm(const Params& p) : RecurrentLayer(p, "lstm", kGates) {}
+  Lstm(const Params& p, Direction direction) : RecurrentLayer(p, "lstm", kGates, direction) {}
 
  private:
   // Every step's gates (their pre-activations until step_forward applies the functions) and their gradients; the
@@ -75,5 +75,5 @@ class Lstm final : public RecurrentLayer {
 }  // namespace
 
 NNPLUG_PLUGIN("lstm", "0.1.0", "layer:lstm", 0) {
-  registrar.add_layer("lstm", [](const Params& p) { return std::make_unique<Lstm>(p); });
+  registrar.add_layer("lstm", make_recurrent<Lstm>);
 }

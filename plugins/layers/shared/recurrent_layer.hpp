@@ -11,7 +11,11 @@
 // pass back through time the weights' and biases' gradients, from every step's gradients of the gates'
 // pre-activations, and dL/dx. Only the products with h and the cell's element-wise ops go step by step; a cell's
 // step_backward turns dL/dh_t (dh_) into dL/dh_{t-1}.
+//
+// "bidirectional": true (PyTorch's bidirectional=True, Keras's Bidirectional wrapper with its merge_mode "concat")
+// reads the sequence both ways with a layer of each Direction (make_recurrent) and puts their outputs side by side.
 #include <cmath>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -19,12 +23,18 @@
 
 namespace nnplug {
 
+// Which way a layer reads its sequence: from the first step, or from the last (the second direction of a
+// bidirectional layer, whose parameters PyTorch names with the suffix "_reverse"). Its step t reads the sequence's
+// step T - 1 - t then, and writes that step's output.
+enum class Direction { Forward, Reverse };
+
 class RecurrentLayer : public Layer {
  public:
-  RecurrentLayer(const Params& p, std::string type, int gates)
+  RecurrentLayer(const Params& p, std::string type, int gates, Direction direction)
       : units_(p.require_integer("units", 1, std::int64_t{1} << 30)),
         type_(std::move(type)),
         gates_(gates),
+        direction_(direction),
         return_sequences_(p.boolean("return_sequences", false)),
         use_bias_(p.boolean("bias", true)),
         weight_init_(p.has("weight_init") ? p.child("weight_init", "zeros") : uniform_init(units_)),
@@ -43,8 +53,10 @@ class RecurrentLayer : public Layer {
     dtype_ = ctx.dtype;
     steps_ = input[0], features_ = input[1];
     const std::int64_t rows = gates_ * units_;
+    const std::string suffix = direction_ == Direction::Reverse ? "_reverse" : "";
     auto parameter = [&](const char* name, const Shape& shape, const Params& init) {
-      return Parameter{name, ctx.backend.empty(shape, dtype_), ctx.backend.empty(shape, dtype_), true, init, shape[shape.rank() - 1], units_};
+      return Parameter{name + suffix, ctx.backend.empty(shape, dtype_), ctx.backend.empty(shape, dtype_), true, init, shape[shape.rank() - 1],
+                       units_};
     };
     weight_ih_ = parameter("weight_ih_l0", {rows, features_}, weight_init_);
     weight_hh_ = parameter("weight_hh_l0", {rows, units_}, weight_init_);
@@ -70,7 +82,7 @@ class RecurrentLayer : public Layer {
     ensure(product_, be, Shape{n_, units_}, dtype_);
     allocate_cell();
     be.run(op::Fill{step(hidden_, 0)});
-    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(inputs_, t), sequence, n_, t * features_, false});
+    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(inputs_, t), sequence, n_, position(t) * features_, false});
     for (int k = 0; k < gates_; ++k)  // x_t W_ih[k]^T + b_ih[k] for every t, into the gate's time-major buffer
       be.run(op::Gemm{.a = inputs_, .b = gate_rows(weight_ih_.value, k), .c = input_part(k), .trans_b = true, .bias = gate_bias(bias_ih_, k)});
     for (std::int64_t t = 0; t < steps_; ++t) step_forward(t);
@@ -81,7 +93,7 @@ class RecurrentLayer : public Layer {
     }
     ensure(y_, be, Shape{n_, steps_, units_}, dtype_);
     const Tensor outputs = y_.reshape(Shape{n_, steps_ * units_});
-    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(hidden_, t + 1), outputs, n_, t * units_, true});
+    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(hidden_, t + 1), outputs, n_, position(t) * units_, true});
     return y_;
   }
 
@@ -95,7 +107,7 @@ class RecurrentLayer : public Layer {
     for (std::int64_t t = steps_ - 1; t >= 0; --t) {
       // dL/dh_t: from the output at t, and through h_t into step t + 1 (which dh_ holds).
       if (return_sequences_) {
-        be.run(op::CopyColumns{product_, outputs_grad, n_, t * units_, false});
+        be.run(op::CopyColumns{product_, outputs_grad, n_, position(t) * units_, false});
         be.run(op::Axpby{product_, dh_, 1.0, 1.0});
       } else if (t == steps_ - 1) {
         be.run(op::Copy{outputs_grad, dh_});
@@ -130,7 +142,8 @@ class RecurrentLayer : public Layer {
     for (int k = 0; k < gates_; ++k)
       be.run(op::Gemm{.a = input_part_grad(k), .b = gate_rows(weight_ih_.value, k), .c = inputs_grad_, .beta = k ? 1.0 : 0.0});
     const Tensor sequence_grad = ensure(dx_, be, x_shape_, dtype_).reshape(Shape{n_, steps_ * features_});
-    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(inputs_grad_, t), sequence_grad, n_, t * features_, true});
+    for (std::int64_t t = 0; t < steps_; ++t)
+      be.run(op::CopyColumns{step(inputs_grad_, t), sequence_grad, n_, position(t) * features_, true});
     return dx_;
   }
 
@@ -153,6 +166,8 @@ class RecurrentLayer : public Layer {
   virtual void step_backward(std::int64_t t) = 0;
 
   Backend& backend() const { return *backend_; }
+  // The sequence's step that step t reads and writes.
+  std::int64_t position(std::int64_t t) const { return direction_ == Direction::Reverse ? steps_ - 1 - t : t; }
   // Step t's (N, ...) block of a time-major buffer.
   Tensor step(const Tensor& time_major, std::int64_t t) const { return time_major.rows(t * n_, (t + 1) * n_); }
   // Gate k's rows of a [G units, ...] weight or [G units] bias.
@@ -175,6 +190,7 @@ class RecurrentLayer : public Layer {
  private:
   std::string type_;
   int gates_;
+  Direction direction_;
   bool return_sequences_, use_bias_;
   Params weight_init_, bias_init_;
   Backend* backend_ = nullptr;
@@ -189,5 +205,66 @@ class RecurrentLayer : public Layer {
     return Params("", {{"type", "uniform"}, {"a", -bound}, {"b", bound}});
   }
 };
+
+// Both directions' layers, their outputs side by side along the last axis: each step's [forward h, reverse h],
+// [T, 2 units], or the two final states, [2 units] (PyTorch's h_n of both directions, Keras's Bidirectional output).
+// The parameters are the forward layer's, then the reverse one's.
+class Bidirectional final : public Layer {
+ public:
+  Bidirectional(std::unique_ptr<RecurrentLayer> forward, std::unique_ptr<RecurrentLayer> reverse)
+      : forward_(std::move(forward)), reverse_(std::move(reverse)) {}
+  std::string type() const override { return forward_->type(); }
+
+  Shape build(const Shape& input, const BuildContext& ctx) override {
+    backend_ = &ctx.backend;
+    one_way_ = forward_->build(input, ctx);
+    reverse_->build(input, ctx);
+    units_ = one_way_[one_way_.rank() - 1];
+    Shape both = one_way_;
+    both[both.rank() - 1] = 2 * units_;
+    return both;
+  }
+  std::vector<Parameter*> parameters() override {
+    auto all = forward_->parameters();
+    for (Parameter* p : reverse_->parameters()) all.push_back(p);
+    return all;
+  }
+
+  const Tensor& forward(const Tensor& x) override {
+    const Tensor& a = forward_->forward(x);
+    const Tensor& b = reverse_->forward(x);
+    Shape both = a.shape();
+    both[both.rank() - 1] = 2 * units_;
+    rows_ = a.numel() / units_;  // N, or N T
+    backend_->run(op::CopyColumns{a, ensure(y_, *backend_, both, a.dtype()), rows_, 0, true});
+    backend_->run(op::CopyColumns{b, y_, rows_, units_, true});
+    return y_;
+  }
+
+  // dL/dx is the sum of both directions', added into the forward layer's (its buffer until its next forward).
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+    const Shape one_way = one_way_.with_batch(dy.dim(0));
+    backend_->run(op::CopyColumns{ensure(dy_forward_, *backend_, one_way, dy.dtype()), dy, rows_, 0, false});
+    backend_->run(op::CopyColumns{ensure(dy_reverse_, *backend_, one_way, dy.dtype()), dy, rows_, units_, false});
+    const Tensor& dx = forward_->backward(dy_forward_, need_input_grad);
+    const Tensor& dx_reverse = reverse_->backward(dy_reverse_, need_input_grad);
+    if (need_input_grad) backend_->run(op::Axpby{dx_reverse, dx, 1.0, 1.0});
+    return dx;
+  }
+
+ private:
+  std::unique_ptr<RecurrentLayer> forward_, reverse_;
+  Backend* backend_ = nullptr;
+  Shape one_way_;
+  std::int64_t units_ = 0, rows_ = 0;
+  Tensor y_, dy_forward_, dy_reverse_;
+};
+
+// The layer a spec asks for: a Cell (made from the spec and a Direction) reading forward, or both ways.
+template <class Cell>
+std::unique_ptr<Layer> make_recurrent(const Params& p) {
+  if (!p.boolean("bidirectional", false)) return std::make_unique<Cell>(p, Direction::Forward);
+  return std::make_unique<Bidirectional>(std::make_unique<Cell>(p, Direction::Forward), std::make_unique<Cell>(p, Direction::Reverse));
+}
 
 }  // namespace nnplug

@@ -14,6 +14,7 @@ struct Slot {
   std::int32_t classes = 0;  // > 0: int32 values below this
   bool compared = false;     // an output, compared after the op
   bool blocks = false;       // in channel blocks of 16 on a candidate that has them (Backend::has_layout)
+  bool whole_numbers = false;  // with classes: those values in the case's float dtype (an embedding's indices)
 };
 
 // An op on seeded inputs, and how far a candidate may stray from the reference (relative to max(|reference|, 1)).
@@ -31,6 +32,7 @@ Slot in(Shape s) { return {s}; }
 Slot out(Shape s) { return {s, 0, true}; }
 Slot labels(Shape s, std::int32_t classes) { return {s, classes}; }
 Slot out_int(Shape s) { return {s, 1, true}; }
+Slot indices(Shape s, std::int32_t rows) { return {s, rows, false, false, true}; }
 Slot blocks(Slot s) {
   s.blocks = true;
   return s;
@@ -170,6 +172,12 @@ std::vector<ParityCase> cases() {
     c.push_back({fmt::format("prelu_grad{}", suffix), {in({2, 3, 4}), in(alpha), in({2, 3, 4}), out({2, 3, 4}), out(alpha)},
                  [](const T& t) { return op::PreluGrad{t[0], t[1], t[2], t[3], t[4]}; }});
   }
+  // 7 indices of 5 rows: some rows are picked twice, and their gradients add up.
+  c.push_back({"gather_rows", {in({5, 3}), indices({7}, 5), out({7, 3})}, [](const T& t) { return op::GatherRows{t[0], t[1], t[2]}; }});
+  c.push_back({"scatter_add_rows", {in({7, 3}), indices({7}, 5), out({5, 3})},
+               [](const T& t) { return op::ScatterAddRows{t[0], t[1], t[2]}; }});
+  c.push_back({"scatter_add_rows skipping a row", {in({7, 3}), indices({7}, 5), out({5, 3})},
+               [](const T& t) { return op::ScatterAddRows{t[0], t[1], t[2], 2}; }});
   c.push_back({"max_groups", {in({3, 6}), out({3, 2}), out_int({3, 2})}, [](const T& t) { return op::MaxGroups{t[0], t[1], t[2], 3}; }});
   c.push_back({"max_groups_grad", {in({3, 2}), labels({3, 2}, 3), out({3, 6})},
                [](const T& t) { return op::MaxGroupsGrad{t[0], t[1], t[2], 3}; }});
@@ -376,7 +384,7 @@ std::vector<ParityCase> all_cases() {
 Tensor make_tensor(Backend& be, const Slot& s, DType dtype, std::uint64_t seed, bool candidate) {
   const Layout layout = candidate && s.blocks && be.has_layout(Layout::ChannelBlocks16) ? Layout::ChannelBlocks16 : Layout::RowMajor;
   if (s.classes > 0) {
-    Tensor t = be.empty(s.shape, DType::Int32, layout);
+    Tensor t = be.empty(s.shape, s.whole_numbers ? dtype : DType::Int32, layout);
     std::vector<double> v(static_cast<std::size_t>(s.shape.numel()));
     for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>((i * 7 + seed) % static_cast<std::size_t>(s.classes));
     from_host(t, v);

@@ -48,6 +48,10 @@ class NNPLUG_API Layer {
   // The layer's parameters (stable pointers once built).
   virtual std::vector<Parameter*> parameters() { return {}; }
 
+  // Called once the model has drawn every parameter's initial values from its initializer: a layer that fixes part
+  // of them (an embedding's padding row, zeros as in PyTorch) sets it here. Weights loaded afterwards replace them.
+  virtual void initialized() {}
+
   // Counters a checkpoint saves beside the parameters, so that a resumed run draws what an uninterrupted one
   // would (a dropout layer's mask counter). set_counters() gets back what counters() gave.
   virtual std::vector<std::uint64_t> counters() const { return {}; }

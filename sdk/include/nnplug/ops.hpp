@@ -181,6 +181,20 @@ struct MaxGroupsGrad {
   std::int64_t pieces = 2;
 };
 
+// Rows of a table picked by index, as torch.nn.functional.embedding: out[i, :] = table[index[i], :]. table: (R, D);
+// index: M whole numbers in [0, R), in table's dtype (a model's inputs are floating point); out: M * D elements.
+// An index that is not such a number is an error naming the op.
+struct GatherRows {
+  Tensor table, index, out;
+};
+
+// The gradient of GatherRows: table_grad = 0, then table_grad[index[i], :] += grad[i, :] for every i whose index is
+// not `skip` (an embedding's padding_idx, whose row gets no gradient; -1: none). Shapes as GatherRows'.
+struct ScatterAddRows {
+  Tensor grad, index, table_grad;
+  std::int64_t skip = -1;
+};
+
 // out = a * b, element-wise (same element count).
 struct Multiply {
   Tensor a, b, out;
@@ -404,20 +418,20 @@ namespace nnplug {
 
 using Op = std::variant<op::Fill, op::Copy, op::CopyColumns, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
                         op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
-                        op::MaxGroupsGrad, op::Multiply, op::Dropout, op::BatchNorm, op::BatchNormGrad, op::Penalty,
-                        op::RowNormConstraint, op::Clamp, op::SumSquares, op::ClipToNorm, op::AddNoise, op::Conv2d, op::Conv2dGrad,
-                        op::Pool2d, op::Pool2dGrad, op::ClassLoss, op::ElementwiseLoss, op::CountCorrect, op::SgdStep,
-                        op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep, op::Custom>;
+                        op::MaxGroupsGrad, op::GatherRows, op::ScatterAddRows, op::Multiply, op::Dropout, op::BatchNorm,
+                        op::BatchNormGrad, op::Penalty, op::RowNormConstraint, op::Clamp, op::SumSquares, op::ClipToNorm,
+                        op::AddNoise, op::Conv2d, op::Conv2dGrad, op::Pool2d, op::Pool2dGrad, op::ClassLoss, op::ElementwiseLoss,
+                        op::CountCorrect, op::SgdStep, op::AdamStep, op::AdagradStep, op::RmspropStep, op::AdadeltaStep,
+                        op::Custom>;
 
 // The op's name, for error messages ("gemm", "adam_step", ...).
 inline const char* op_name(const Op& op) {
   static constexpr const char* names[] = {
-      "fill",       "copy",          "copy_columns",   "axpby",          "gemm",          "add_row_vector", "sum_rows",
-      "activation", "activation_grad", "softmax",      "softmax_grad",  "prelu",          "prelu_grad",
-      "max_groups", "max_groups_grad", "multiply",     "dropout",       "batch_norm",     "batch_norm_grad",
-      "penalty",    "row_norm_constraint", "clamp",    "sum_squares",   "clip_to_norm",   "add_noise",      "conv2d",
-      "conv2d_grad", "pool2d",       "pool2d_grad",    "class_loss",   "elementwise_loss", "count_correct", "sgd_step",
-      "adam_step",  "adagrad_step",    "rmsprop_step", "adadelta_step", "custom"};
+      "fill", "copy", "copy_columns", "axpby", "gemm", "add_row_vector", "sum_rows", "activation", "activation_grad", "softmax",
+      "softmax_grad", "prelu", "prelu_grad", "max_groups", "max_groups_grad", "gather_rows", "scatter_add_rows", "multiply",
+      "dropout", "batch_norm", "batch_norm_grad", "penalty", "row_norm_constraint", "clamp", "sum_squares", "clip_to_norm",
+      "add_noise", "conv2d", "conv2d_grad", "pool2d", "pool2d_grad", "class_loss", "elementwise_loss", "count_correct",
+      "sgd_step", "adam_step", "adagrad_step", "rmsprop_step", "adadelta_step", "custom"};
   static_assert(std::size(names) == std::variant_size_v<Op>);
   return names[op.index()];
 }

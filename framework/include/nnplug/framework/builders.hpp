@@ -69,6 +69,8 @@ Layer Dropout(double rate);
 // A sequence [steps, features] per sample; the last step's output, or every step's with set("return_sequences", true).
 Layer LSTM(std::int64_t units);
 Layer GRU(std::int64_t units);
+// Token ids per sample (whole numbers in [0, input_dim)), each to its row of output_dim values.
+Layer Embedding(std::int64_t input_dim, std::int64_t output_dim);
 // Merge layers, reading the layers named.
 Layer Add(const std::vector<std::string>& inputs);
 Layer Multiply(const std::vector<std::string>& inputs);

@@ -30,6 +30,9 @@ struct GradientCheckOptions {
   double step = 1e-5;
   double tolerance = 1e-7;
   std::size_t max_coordinates = 60;  // per tensor; spread evenly over it
+  // Whether the input's gradient is checked: not where the input is no variable (an embedding's indices, which a
+  // step off a whole number makes invalid).
+  bool check_input = true;
 };
 
 // n values from N(0, 1), seeded.
