@@ -18,9 +18,8 @@ class Embedding final : public Layer {
   explicit Embedding(const Params& p)
       : rows_(p.require_integer("input_dim", 1)),
         width_(p.require_integer("output_dim", 1)),
-        padding_(p.has("padding_idx") ? p.require_integer("padding_idx", -rows_, rows_ - 1) : -1),
+        padding_(padding_row(p, rows_)),
         weight_init_(p.child("weight_init", Params::Json{{"type", "normal"}, {"std", 1.0}})) {
-    if (p.has("padding_idx") && padding_ < 0) padding_ += rows_;
     if (std::int64_t elements = 0; __builtin_mul_overflow(rows_, width_, &elements))
       p.fail("output_dim", fmt::format("gives a table of {} x {} values, more than 64 bits count", rows_, width_));
     p.check_unused();
@@ -72,6 +71,13 @@ class Embedding final : public Layer {
   DType dtype_ = DType::Float32;
   Parameter weight_;
   Tensor x_, y_, dx_;
+
+  // padding_idx as a row of the table, negative counting from the end as in PyTorch; -1: none.
+  static std::int64_t padding_row(const Params& p, std::int64_t rows) {
+    if (!p.has("padding_idx")) return -1;
+    const std::int64_t row = p.require_integer("padding_idx", -rows, rows - 1);
+    return row < 0 ? row + rows : row;
+  }
 };
 
 }  // namespace
