@@ -58,6 +58,10 @@ fi
 expect "a weight past 64 bits" \
   "nnplug: error: $dir/wide.json: layers[0] (dense) cannot take the output of the input [2]: shape [4611686018427387904, 2] holds more elements than 64 bits count" \
   summary "$dir/wide.json" --set layers.0.units=4611686018427387904
+# An initial value the dtype does not hold would start training from inf: refused naming the layer and parameter.
+expect "an initial slope past float32" \
+  "nnplug: error: $dir/wide.json: layers[1] (prelu) alpha initializer drew 1e+300, which is not a finite float32 value" \
+  summary "$dir/wide.json" --set 'layers=[{"type": "dense", "units": 2}, {"type": "prelu", "init": 1e300}]'
 cat >"$dir/nodata.json" <<JSON
 {"data": {"format": "idx", "train_images": "missing.gz", "train_labels": "missing.gz"},
  "layers": [{"type": "dense", "units": 10}], "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}

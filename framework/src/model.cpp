@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include <fmt/format.h>
@@ -141,6 +142,11 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
       auto initializer = registry.create_initializer(init);
       std::vector<double> values(static_cast<std::size_t>(p->value.numel()));
       initializer->generate(values, InitTarget{p->value.shape(), p->fan_in, p->fan_out}, random);
+      // A value the dtype does not hold (prelu's init 1e300 in float32) would start training from inf or NaN.
+      const double largest = dtype_ == DType::Float32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+      for (const double v : values)
+        if (!(std::abs(v) <= largest))
+          throw InvalidArgument(fmt::format("{} drew {}, which is not a finite {} value", init.owner(), v, dtype_name(dtype_)));
       from_host(p->value, values);
     }
     entry.layer->initialized();
