@@ -254,7 +254,9 @@ TEST_F(SpecTest, UnknownParameterListsTheOnesTaken) {
             fmt::format("{}: layers[0] (dense): parameter 'units' is required", file()));
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 3}, {"use_bias", true}}}}})),
             fmt::format("{}: layers[0] (dense): unknown parameter 'use_bias' (it takes: bias, bias_init, in_features, type, units, weight_init)",
-                        file()));
+                        file()));  // in_features 0 once read as "not given", and any input passed the check.
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 3}, {"in_features", 0}}}}})),
+            fmt::format("{}: layers[0] (dense): parameter 'in_features' must be >= 1, got 0", file()));
 }
 
 TEST_F(SpecTest, LayersThatDoNotFitNameBothLayersAndShapes) {

@@ -12,7 +12,7 @@ class Dense final : public Layer {
  public:
   explicit Dense(const Params& p)
       : units_(p.require_integer("units", 1)),
-        in_features_(p.integer("in_features", 0, 0)),
+        in_features_(p.integer("in_features", 0, 1)),  // 0: not given (an explicit 0 is refused)
         use_bias_(p.boolean("bias", true)),
         weight_init_(p.child("weight_init", "xavier_uniform")),
         bias_init_(p.child("bias_init", "zeros")) {

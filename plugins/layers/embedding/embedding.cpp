@@ -74,9 +74,8 @@ class Embedding final : public Layer {
 
   // padding_idx as a row of the table, negative counting from the end as in PyTorch; -1: none.
   static std::int64_t padding_row(const Params& p, std::int64_t rows) {
-    if (!p.has("padding_idx")) return -1;
-    const std::int64_t row = p.require_integer("padding_idx", -rows, rows - 1);
-    return row < 0 ? row + rows : row;
+    const std::int64_t row = p.integer("padding_idx", rows, -rows, rows - 1);  // rows: not given
+    return row == rows ? -1 : row < 0 ? row + rows : row;
   }
 };
 
