@@ -45,8 +45,9 @@ TEST(GradientCheck, Embedding) {
   }
 }
 
-// The padding row: zeros once the model has drawn its weights, no gradient, and so still zeros after training with
-// weight decay; its ids give zero vectors, as PyTorch's padding_idx does. The layer passes back a zero gradient.
+// The padding row, as PyTorch's padding_idx: zeros once the model has drawn its weights, no gradient, and so still
+// zeros after training with weight decay (the PyTorch fixtures check that its ids give that row, and no gradient to
+// it). The layer passes back a zero gradient.
 TEST(Embedding, ThePaddingRowStartsAtZeroAndStaysThere) {
   Network net(nn::Sequential{nn::Embedding(6, 4).set("padding_idx", -1), nn::Flatten(), nn::Dense(2)}, registry());
   net.compile(nn::Adam{.lr = 0.05, .weight_decay = 0.1}, "softmax_cross_entropy", {.dtype = DType::Float64, .seed = 3});
