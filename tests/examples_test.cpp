@@ -128,6 +128,23 @@ TEST(ExampleLstm, AnLstmOverTheImagesRowsLearns) {
   EXPECT_GT(trainer.fit(ex.train, &ex.validation, ex.fit).back().validation.score, 0.5);
 }
 
+// The 1-D CNN: an image's columns as a sequence of 28 steps with 28 channels. Two epochs on 2,000 images.
+TEST(ExampleConv1d, AOneDimensionalCnnOverTheImagesColumnsLearns) {
+  Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_conv1d.json");
+  spec.set("data.limit_train=2000");
+  spec.set("data.validation_split=0.2");
+  spec.set("data.limit_test=0");
+  spec.set("training.epochs=2");
+  spec.set("training.batch_size=32");
+  Experiment ex = build_experiment(spec, registry());
+  // conv1d 64 * 28 * 3 + 64, conv1d 128 * 64 * 3 + 128, dense 128 * 10 + 10; each pooling halves the length, then takes it all.
+  EXPECT_EQ(ex.model->parameter_count(false), 5440 + 24704 + 1290);
+  EXPECT_EQ(ex.model->output_shape(), (Shape{10}));
+  ex.fit.progress = false;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  EXPECT_GT(trainer.fit(ex.train, &ex.validation, ex.fit).back().validation.score, 0.5);
+}
+
 using examples::activation_statistics;
 
 TEST(ExampleX5, SigmoidWithStdOneSaturates) {

@@ -136,6 +136,30 @@ TEST(GradientCheck, Pooling) {
   check_layer(*registry().create_layer(Params("test", "max_pool2d")), Shape{2, 5, 7}, 2, odd);
 }
 
+// Sequences (channels, length), and (length, channels) for the poolings that read Keras's layout.
+TEST(GradientCheck, SequenceConvolutionsAndPooling) {
+  for (const char* json : {R"({"type": "conv1d", "filters": 3, "kernel_size": 3})",
+                           R"({"type": "conv1d", "filters": 2, "kernel_size": 2, "stride": 2, "padding": 1})",
+                           R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "dilation": 2, "padding": "same", "bias": false})",
+                           R"({"type": "conv1d", "filters": 4, "kernel_size": 3, "groups": 2})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{4, 9}, 2, random_normal(72, 19));
+  }
+  // Distinct, well-separated inputs, as for the 2-D poolings.
+  std::vector<double> x(56);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 37) % 56) * 0.01;
+  for (const char* json : {R"({"type": "max_pool1d"})", R"({"type": "max_pool1d", "pool_size": 3, "stride": 1, "padding": 1})",
+                           R"({"type": "avg_pool1d", "pool_size": 3, "stride": 2, "padding": 1})",
+                           R"({"type": "max_pool1d", "data_format": "channels_last"})",
+                           R"({"type": "avg_pool1d", "pool_size": 2, "stride": 1, "data_format": "channels_last"})",
+                           R"({"type": "global_avg_pool1d"})", R"({"type": "global_max_pool1d"})",
+                           R"({"type": "global_avg_pool1d", "data_format": "channels_last"})",
+                           R"({"type": "global_max_pool1d", "data_format": "channels_last"})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{4, 7}, 2, x);
+  }
+}
+
 TEST(GradientCheck, Flatten) {
   auto layer = registry().create_layer(Params("test", "flatten"));
   check_layer(*layer, Shape{2, 3, 2}, 3, random_normal(36, 13));
@@ -174,6 +198,34 @@ TEST(ReshapeShapes, SizesAreWorkedOutOrRefusedAtBuild) {
   EXPECT_THROW(built({4294967296, 4294967296, 784}, Shape{784}), ShapeError);
   for (const Params::Json& bad : {Params::Json::array(), Params::Json{-1, -1}, Params::Json{0, 784}, Params::Json{2.5}})
     EXPECT_THROW(registry().create_layer(Params("test", {{"type", "reshape"}, {"shape", bad}})), InvalidArgument) << bad.dump();
+}
+
+// Sequence layers take numbers for their window's sizes and (channels, length) samples; PyTorch's output lengths.
+TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
+  auto be = cpu_backend();
+  const auto created = [](const char* json) { return error_of([&] { registry().create_layer(Params("test", Params::Json::parse(json))); }); };
+  EXPECT_EQ(created(R"({"type": "conv1d", "filters": 2, "kernel_size": [3]})"), "test: parameter 'kernel_size' must be a number: the window is 1-D");
+  EXPECT_EQ(created(R"({"type": "max_pool1d", "stride": [1, 2]})"), "test: parameter 'stride' must be a number: the window is 1-D");
+  EXPECT_NE(created(R"({"type": "avg_pool1d", "data_format": "NLC"})").find("'data_format' must be \"channels_first\""), std::string::npos);
+  EXPECT_NE(created(R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "data_format": "channels_last"})").find("unknown parameter 'data_format'"),
+            std::string::npos);
+  const auto build = [&](const char* json, const Shape& input) {
+    return registry().create_layer(Params("test", Params::Json::parse(json)))->build(input, BuildContext{*be, DType::Float32});
+  };
+  const auto built = [&](const char* json, const Shape& input) { return error_of([&] { build(json, input); }); };
+  EXPECT_EQ(built(R"({"type": "conv1d", "filters": 2, "kernel_size": 3})", Shape{1, 28, 28}), "conv1d expects (channels, length) per sample, got [1, 28, 28]");
+  EXPECT_EQ(built(R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "groups": 2})", Shape{3, 7}),
+            "conv1d: groups 2 does not divide the input's 3 channels (input [3, 7])");
+  EXPECT_EQ(built(R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "dilation": 4, "padding": 1})", Shape{3, 5}),
+            "a window of 9 (kernel with dilation) is longer than the padded input of 7");
+  EXPECT_EQ(built(R"({"type": "max_pool1d", "pool_size": 8, "data_format": "channels_last"})", Shape{7, 4}),
+            "a window of 8 (kernel with dilation) is longer than the padded input of 7");
+  EXPECT_EQ(built(R"("global_max_pool1d")", Shape{12}), "global_max_pool1d expects (channels, length) per sample, got [12]");
+  // (9 + 2 - 2 - 1) / 2 + 1 = 5 steps; the channels-last poolings keep the channels last.
+  EXPECT_EQ(build(R"({"type": "conv1d", "filters": 5, "kernel_size": 3, "stride": 2, "padding": 1})", Shape{4, 9}), (Shape{5, 5}));
+  EXPECT_EQ(build(R"({"type": "max_pool1d", "data_format": "channels_last"})", Shape{7, 4}), (Shape{3, 4}));
+  EXPECT_EQ(build(R"({"type": "avg_pool1d", "pool_size": 3, "stride": 1, "padding": 1})", Shape{4, 7}), (Shape{4, 7}));
+  EXPECT_EQ(build(R"({"type": "global_avg_pool1d", "data_format": "channels_last"})", Shape{7, 4}), (Shape{4}));
 }
 
 // A window size past PyTorch's int32 limit is refused by name when the layer is created: dilation 2^62 with kernel

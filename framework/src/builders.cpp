@@ -55,6 +55,11 @@ Layer AvgPool2d(std::int64_t pool_size) { return Layer("avg_pool2d", {{"pool_siz
 Layer GlobalAvgPool2d() { return Layer("global_avg_pool2d"); }
 Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
+Layer Conv1d(std::int64_t filters, std::int64_t kernel_size) { return Layer("conv1d", {{"filters", filters}, {"kernel_size", kernel_size}}); }
+Layer MaxPool1d(std::int64_t pool_size) { return Layer("max_pool1d", {{"pool_size", pool_size}}); }
+Layer AvgPool1d(std::int64_t pool_size) { return Layer("avg_pool1d", {{"pool_size", pool_size}}); }
+Layer GlobalAvgPool1d() { return Layer("global_avg_pool1d"); }
+Layer GlobalMaxPool1d() { return Layer("global_max_pool1d"); }
 Layer LSTM(std::int64_t units) { return Layer("lstm", {{"units", units}}); }
 Layer GRU(std::int64_t units) { return Layer("gru", {{"units", units}}); }
 Layer Embedding(std::int64_t input_dim, std::int64_t output_dim) {

@@ -16,7 +16,8 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
-           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "Embedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
+           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "Embedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
+           "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
@@ -79,6 +80,26 @@ def GlobalAvgPool2d(**fields):
 
 def GlobalMaxPool2d(**fields):
     return layer("global_max_pool2d", **fields)
+
+
+def Conv1d(filters, kernel_size, **fields):
+    return layer("conv1d", filters=filters, kernel_size=kernel_size, **fields)
+
+
+def MaxPool1d(pool_size=2, **fields):
+    return layer("max_pool1d", pool_size=pool_size, **fields)
+
+
+def AvgPool1d(pool_size=2, **fields):
+    return layer("avg_pool1d", pool_size=pool_size, **fields)
+
+
+def GlobalAvgPool1d(**fields):
+    return layer("global_avg_pool1d", **fields)
+
+
+def GlobalMaxPool1d(**fields):
+    return layer("global_max_pool1d", **fields)
 
 
 def Flatten(**fields):

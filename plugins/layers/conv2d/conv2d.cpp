@@ -3,21 +3,37 @@
 // filters kh kw, as PyTorch counts them) and bias_init (zeros). groups splits the channels as PyTorch's groups=
 // (groups = C: depthwise). in_channels is optional: the input's channel count is taken from the layer below, and
 // checked when given. Input and output are NCHW; the weight is [filters, C / groups, kh, kw] as PyTorch stores it.
+//
+// Built from this one source as the 'conv1d' plugin too (NNPLUG_CONV_1D; torch.nn.Conv1d): samples (C, L), sizes
+// numbers, the weight [filters, C / groups, k]; it runs as the 2-D convolution of the plane (C, 1, L).
 #include <fmt/format.h>
 
+#include "../shared/window_1d.hpp"
 #include "nnplug/fused_relu.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
+
+#if defined(NNPLUG_CONV_1D)
+#define NNPLUG_CONV_NAME "conv1d"
+#else
+#define NNPLUG_CONV_NAME "conv2d"
+#endif
 
 namespace {
 
 using namespace nnplug;
 
+#if defined(NNPLUG_CONV_1D)
+constexpr bool kOneD = true;
+#else
+constexpr bool kOneD = false;
+#endif
+
 class Conv2dLayer final : public Layer {
  public:
   explicit Conv2dLayer(const Params& p)
       : filters_(p.require_integer("filters", 1)),
-        spec_(WindowSpec::read(p, "kernel_size", {0, 0}, false)),
+        spec_(kOneD ? read_window_1d(p, "kernel_size", 0, false) : WindowSpec::read(p, "kernel_size", {0, 0}, false)),
         in_channels_(p.integer("in_channels", 0, 1)),
         groups_(p.integer("groups", 1, 1)),
         use_bias_(p.boolean("bias", true)),
@@ -27,25 +43,27 @@ class Conv2dLayer final : public Layer {
     if (filters_ % groups_) p.fail("groups", fmt::format("must divide filters ({}), got {}", filters_, groups_));
     p.check_unused();
   }
-  std::string type() const override { return "conv2d"; }
+  std::string type() const override { return NNPLUG_CONV_NAME; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != 3) throw ShapeError(fmt::format("conv2d expects (channels, height, width) per sample, got {}", input.str()));
+    if (input.rank() != (kOneD ? 2 : 3))
+      throw ShapeError(fmt::format("{} expects {} per sample, got {}", type(), kOneD ? "(channels, length)" : "(channels, height, width)", input.str()));
     if (in_channels_ && input[0] != in_channels_)
-      throw ShapeError(fmt::format("conv2d expects {} input channels (in_channels), got {}", in_channels_, input.str()));
+      throw ShapeError(fmt::format("{} expects {} input channels (in_channels), got {}", type(), in_channels_, input.str()));
     if (input[0] % groups_)
-      throw ShapeError(fmt::format("conv2d: groups {} does not divide the input's {} channels (input {})", groups_, input[0], input.str()));
-    const auto [oh, ow] = spec_.output(input);
+      throw ShapeError(fmt::format("{}: groups {} does not divide the input's {} channels (input {})", type(), groups_, input[0], input.str()));
+    const auto [oh, ow] = kOneD ? std::pair<std::int64_t, std::int64_t>{1, output_length(spec_, input[1])} : spec_.output(input);
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     const auto& g = spec_.window;
     const std::int64_t c = input[0] / groups_, fan_in = c * g.kernel_h * g.kernel_w, fan_out = filters_ * g.kernel_h * g.kernel_w;
-    const Shape w{filters_, c, g.kernel_h, g.kernel_w};
+    kernel_shape_ = Shape{filters_, c, g.kernel_h, g.kernel_w};
+    const Shape w = kOneD ? Shape{filters_, c, g.kernel_w} : kernel_shape_;
     weight_ = {"weight", ctx.backend.empty(w, dtype_), ctx.backend.empty(w, dtype_), true, weight_init_, fan_in, fan_out};
     if (use_bias_)
       bias_ = {"bias", ctx.backend.empty({filters_}, dtype_), ctx.backend.empty({filters_}, dtype_), true, bias_init_, fan_in, fan_out};
     output_ = Shape{filters_, oh, ow};
-    return output_;
+    return kOneD ? Shape{filters_, ow} : output_;
   }
   std::vector<Parameter*> parameters() override {
     if (use_bias_) return {&weight_, &bias_};
@@ -58,21 +76,26 @@ class Conv2dLayer final : public Layer {
 
   // The output in the layout the backend computes convolutions in (channel blocks on the CPU backend with
   // oneDNN), which the next convolution reads without reordering it; the input in any layout the backend offers.
-  bool takes_any_layout() const override { return true; }
+  // Sequences stay row-major: their (C, L) views of the planes need it.
+  bool takes_any_layout() const override { return !kOneD; }
 
   const Tensor& forward(const Tensor& x) override {
-    x_ = x;
+    x_ = kOneD ? x.reshape(SequenceAxes().plane(x.shape())) : x;
     const Shape y = output_.with_batch(x.dim(0));
-    ensure(y_, *backend_, y, dtype_, backend_->convolution_layout(x.shape(), y, dtype_));
-    backend_->run(op::Conv2d{x, weight_.value, use_bias_ ? bias_.value : Tensor(), y_, spec_.window, relu_.epilogue(), kFunctionDefault, groups_});
-    return y_;
+    ensure(y_, *backend_, y, dtype_, kOneD ? Layout::RowMajor : backend_->convolution_layout(x_.shape(), y, dtype_));
+    backend_->run(op::Conv2d{x_, weight_.value.reshape(kernel_shape_), use_bias_ ? bias_.value : Tensor(), y_, spec_.window, relu_.epilogue(),
+                             kFunctionDefault, groups_});
+    out_ = kOneD ? y_.reshape(Shape{y[0], y[1], y[3]}) : y_;
+    return out_;
   }
   const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
     if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_, x_.layout());
     else dx_ = Tensor();
-    const Tensor& dy = relu_.gradient_before(y_, dy_out);
-    backend_->run(op::Conv2dGrad{x_, weight_.value, dy, dx_, weight_.grad, use_bias_ ? bias_.grad : Tensor(), spec_.window, groups_});
-    return dx_;
+    const Tensor dy = relu_.gradient_before(out_, dy_out).reshape(y_.shape());
+    backend_->run(op::Conv2dGrad{x_, weight_.value.reshape(kernel_shape_), dy, dx_, weight_.grad.reshape(kernel_shape_),
+                                 use_bias_ ? bias_.grad : Tensor(), spec_.window, groups_});
+    dx_out_ = kOneD && dx_.defined() ? dx_.reshape(Shape{dx_.dim(0), dx_.dim(1), dx_.dim(3)}) : dx_;
+    return dx_out_;
   }
 
  private:
@@ -84,14 +107,15 @@ class Conv2dLayer final : public Layer {
   Params weight_init_, bias_init_;
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
-  Shape output_;
+  Shape output_, kernel_shape_;  // as the 2-D op sees them: sequences' are planes (C, 1, L) and 1 x k kernels
   Parameter weight_, bias_;
   FusedRelu relu_;
-  Tensor x_, y_, dx_;
+  Tensor x_, y_, dx_;    // as the 2-D op sees them
+  Tensor out_, dx_out_;  // y and dx as the layers around see them: views of y_ and dx_
 };
 
 }  // namespace
 
-NNPLUG_PLUGIN("conv2d", "0.1.0", "layer:conv2d", 0) {
-  registrar.add_layer("conv2d", [](const Params& p) { return std::make_unique<Conv2dLayer>(p); });
+NNPLUG_PLUGIN(NNPLUG_CONV_NAME, "0.1.0", "layer:" NNPLUG_CONV_NAME, 0) {
+  registrar.add_layer(NNPLUG_CONV_NAME, [](const Params& p) { return std::make_unique<Conv2dLayer>(p); });
 }

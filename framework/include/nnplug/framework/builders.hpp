@@ -60,6 +60,12 @@ Layer GlobalAvgPool2d();
 Layer GlobalMaxPool2d();
 // Nearest upsampling by an integer factor.
 Layer Upsample2d(std::int64_t scale_factor = 2);
+// Sequences (channels, length) per sample; the poolings take set("data_format", "channels_last") for (length, channels).
+Layer Conv1d(std::int64_t filters, std::int64_t kernel_size);
+Layer MaxPool1d(std::int64_t pool_size = 2);
+Layer AvgPool1d(std::int64_t pool_size = 2);
+Layer GlobalAvgPool1d();
+Layer GlobalMaxPool1d();
 Layer Flatten();
 // A sample's new sizes, one of them -1 (worked out).
 Layer Reshape(const std::vector<std::int64_t>& shape);
