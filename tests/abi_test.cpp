@@ -67,6 +67,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {26, 0x21d1d8463202cdf6ULL},
     {27, 0x48b390d53d056e4aULL},
     {28, 0xc005ba2d50d03397ULL},
+    {29, 0x371d4823024704d3ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

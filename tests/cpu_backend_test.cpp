@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <tuple>
@@ -688,6 +689,36 @@ TEST(CpuBackend, LargeElementwiseOpsRunThreadedAndMatch) {
   be->run(op::Activation{x, y, Pointwise::Relu});
   const auto v = to_host<double>(y);
   for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(v[i], xv[i] > 0 ? xv[i] : 0.0) << i;
+}
+
+// Permute against index arithmetic written here: above the parallel threshold, in both float dtypes and int32 (the
+// elements move as they are), with size-1 axes; and orders that are not permutations are refused.
+TEST(CpuBackend, PermuteMovesEveryElementToItsReorderedPlace) {
+  auto be = cpu_backend();
+  const std::vector<std::int64_t> sizes{3, 1, 40, 7, 90};
+  const std::array<std::int8_t, Shape::kMaxRank> perm{0, 4, 2, 1, 3};
+  std::vector<std::int64_t> strides(5, 1);
+  for (int a = 3; a >= 0; --a) strides[static_cast<std::size_t>(a)] = strides[static_cast<std::size_t>(a) + 1] * sizes[static_cast<std::size_t>(a) + 1];
+  std::vector<double> xv(3 * 40 * 7 * 90), want;
+  for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>(i);
+  for (std::int64_t a = 0; a < 3; ++a)
+    for (std::int64_t b = 0; b < 90; ++b)
+      for (std::int64_t c = 0; c < 40; ++c)
+        for (std::int64_t e = 0; e < 7; ++e) want.push_back(xv[static_cast<std::size_t>(a * strides[0] + c * strides[2] + e * strides[3] + b * strides[4])]);
+  for (const DType dtype : {DType::Float64, DType::Float32, DType::Int32}) {
+    Tensor x = be->empty(Shape{3, 1, 40, 7, 90}, dtype), out = be->empty(Shape{3, 90, 40, 1, 7}, dtype);
+    if (dtype == DType::Int32) std::transform(xv.begin(), xv.end(), x.data<std::int32_t>(), [](double v) { return static_cast<std::int32_t>(v); });
+    else from_host(x, xv);
+    be->run(op::Permute{x, out, perm});
+    std::vector<double> got(want.size());
+    if (dtype == DType::Int32) std::copy_n(out.data<std::int32_t>(), got.size(), got.begin());
+    else got = to_host<double>(out);
+    EXPECT_EQ(got, want) << dtype_name(dtype);
+  }
+  Tensor x = be->empty(Shape{2, 3}, DType::Float32), out = be->empty(Shape{3, 2}, DType::Float32);
+  EXPECT_EQ(error_of([&] { be->run(op::Permute{x, out, {1, 1}}); }), "cpu backend: permute: perm is not a permutation of x's 2 axes");
+  EXPECT_EQ(error_of([&] { be->run(op::Permute{x, out, {0, 1}}); }),
+            "cpu backend: permute: out float32[3, 2] is not x float32[2, 3] with its axes reordered");
 }
 
 TEST(CpuBackend, FlushesSubnormalsUnlessAskedNotTo) {

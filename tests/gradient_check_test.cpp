@@ -113,7 +113,9 @@ TEST(GradientCheck, Conv2dTransposeAndUpsampling) {
                            R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "stride": 2, "padding": "same"})",
                            R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": [2, 3], "stride": [2, 1], "dilation": [1, 2], "bias": false})",
                            R"({"type": "conv2d_transpose", "filters": 4, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1, "groups": 2})",
-                           R"({"type": "upsample2d"})", R"({"type": "upsample2d", "scale_factor": [1, 3]})"}) {
+                           R"({"type": "upsample2d"})", R"({"type": "upsample2d", "scale_factor": [1, 3]})",
+                           R"({"type": "upsample2d", "mode": "bilinear"})",
+                           R"({"type": "upsample2d", "mode": "bilinear", "scale_factor": [3, 2], "align_corners": true})"}) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{2, 4, 3}, 2, random_normal(48, 15));
   }
@@ -158,6 +160,11 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{4, 7}, 2, x);
   }
+}
+
+TEST(GradientCheck, Permute) {
+  for (const char* json : {R"({"type": "permute", "dims": [2, 1, 3]})", R"({"type": "permute", "dims": [3, 1, 2]})"})
+    check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{3, 4, 2}, 2, random_normal(48, 22));
 }
 
 TEST(GradientCheck, Flatten) {
@@ -228,6 +235,20 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_EQ(build(R"({"type": "global_avg_pool1d", "data_format": "channels_last"})", Shape{7, 4}), (Shape{4}));
 }
 
+// dims must order every axis of the sample once, numbered from 1; the output's sizes are the input's in that order.
+TEST(PermuteShapes, DimsAreAnOrderOfTheSamplesAxes) {
+  auto be = cpu_backend();
+  const auto build = [&](const Params::Json& dims, const Shape& input) {
+    return registry().create_layer(Params("test", {{"type", "permute"}, {"dims", dims}}))->build(input, BuildContext{*be, DType::Float32});
+  };
+  EXPECT_EQ(build({2, 1}, Shape{7, 4}), (Shape{4, 7}));
+  EXPECT_EQ(build({2, 3, 1}, Shape{3, 5, 6}), (Shape{5, 6, 3}));
+  for (const Params::Json& bad : {Params::Json::array(), Params::Json{0, 1}, Params::Json{1, 1}, Params::Json{1, 3}, Params::Json{1.5, 2},
+                                  Params::Json{2, 1, 3, 4, 5, 6}})
+    EXPECT_NE(error_of([&] { build(bad, Shape{2, 2}); }).find("parameter 'dims' must"), std::string::npos) << bad.dump();
+  EXPECT_EQ(error_of([&] { build({2, 1}, Shape{1, 28, 28}); }), "permute: dims [2, 1] reorder 2 axes, but a sample is [1, 28, 28]");
+}
+
 // A window size past PyTorch's int32 limit is refused by name when the layer is created: dilation 2^62 with kernel
 // 3 once overflowed dilation x (kernel - 1) to a negative window, which was accepted with a wrong output shape.
 TEST(Conv2dShapes, WindowSizesBeyondInt32AreRefusedByName) {
@@ -291,7 +312,8 @@ TEST(Conv2dTransposeShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "padding": "same", "output_padding": 1})")
                 .find("output_padding"), std::string::npos);
   EXPECT_NE(created(R"({"type": "conv2d_transpose", "filters": 3, "kernel_size": 3, "groups": 2})").find("groups"), std::string::npos);
-  EXPECT_NE(created(R"({"type": "upsample2d", "mode": "bilinear"})").find("\"nearest\""), std::string::npos);
+  EXPECT_NE(created(R"({"type": "upsample2d", "mode": "bicubic"})").find("\"nearest\" or \"bilinear\""), std::string::npos);
+  EXPECT_NE(created(R"({"type": "upsample2d", "align_corners": true})").find("align_corners' is for mode \"bilinear\" only"), std::string::npos);
   EXPECT_NE(created(R"({"type": "upsample2d", "scale_factor": 1.5})").find("scale_factor"), std::string::npos);
   EXPECT_NE(created(R"({"type": "upsample2d", "scale_factor": [2, 2048]})").find("at most 1024"), std::string::npos);
   const auto built = [&](const char* json, const Shape& input) {

@@ -67,6 +67,7 @@ Layer Embedding(std::int64_t input_dim, std::int64_t output_dim) {
 }
 Layer Flatten() { return Layer("flatten"); }
 Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
+Layer Permute(const std::vector<std::int64_t>& dims) { return Layer("permute", {{"dims", dims}}); }
 Layer BatchNorm() { return Layer("batch_norm"); }
 Layer LayerNorm() { return Layer("layer_norm"); }
 Layer Dropout(double rate) { return Layer("dropout", {{"rate", rate}}); }

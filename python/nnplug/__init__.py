@@ -17,7 +17,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
            "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "Embedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
-           "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "BatchNorm", "LayerNorm",
+           "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
@@ -108,6 +108,10 @@ def Flatten(**fields):
 
 def Reshape(shape, **fields):
     return layer("reshape", shape=list(shape), **fields)
+
+
+def Permute(dims, **fields):
+    return layer("permute", dims=list(dims), **fields)
 
 
 def BatchNorm(**fields):

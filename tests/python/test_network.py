@@ -609,3 +609,27 @@ def test_conv1d_is_a_cross_correlation_and_finds_a_motif_anywhere():
     net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=3)  # 0.995 or more for seeds 1 to 7
     net.fit(sequences[:600], labels[:600], epochs=10, batch_size=20, progress=False)
     assert net.evaluate(sequences[600:], labels[600:])["accuracy"] > 0.95
+
+
+def test_a_text_cnn_reads_token_ids_through_permute():
+    """Keras's and PyTorch's text CNN: token ids, an embedding ([steps, width]), permute to conv1d's [channels,
+    length] (NumPy's transpose of the looked-up rows), a convolution over pairs of ids and a global max pooling:
+    it learns whether the pair (3, 7) occurs anywhere in a sequence."""
+    rng = np.random.default_rng(5)
+    lookup = nnplug.Network(nnplug.Sequential([nnplug.Embedding(10, 4, name="emb"), nnplug.Permute([2, 1])]))
+    lookup.compile(nnplug.Adam(), "mse", seed=1)
+    lookup.build([6])
+    ids = rng.integers(0, 10, size=(800, 12))
+    table = np.from_dlpack(lookup.state_dict()["emb.weight"])
+    np.testing.assert_array_equal(lookup.predict(ids[:5, :6]).reshape(5, 4, 6), table[ids[:5, :6]].transpose(0, 2, 1))
+
+    labels = rng.integers(0, 2, size=800)
+    for seq, label, at in zip(ids, labels, rng.integers(0, 11, size=800)):
+        seq[1:][(seq[:-1] == 3) & (seq[1:] == 7)] = 8  # no pair by chance
+        if label:
+            seq[at:at + 2] = [3, 7]
+    net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(10, 8), nnplug.Permute([2, 1]), nnplug.Conv1d(16, 2, activation="relu"),
+                                            nnplug.GlobalMaxPool1d(), nnplug.Dense(2)]))
+    net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=3)  # 1.0 for seeds 1 to 7
+    net.fit(ids[:600], labels[:600], epochs=10, batch_size=20, progress=False)
+    assert net.evaluate(ids[600:], labels[600:])["accuracy"] > 0.95

@@ -72,6 +72,28 @@ void run_kernel(const op::CopyColumns& o) {
   });
 }
 
+// Each run of out's last axis is gathered from x with that axis's stride; the runs are split between the threads.
+void run_kernel(const op::Permute& o) {
+  const auto w = kChecks.permute(o);
+  backends::with_element_type(o.x, [&](auto tag) {
+    using E = decltype(tag);
+    const E* x = static_cast<const E*>(o.x.data());
+    E* out = static_cast<E*>(o.out.data());
+    const int last = w.rank - 1;
+    const std::int64_t run = w.sizes[last], step = w.strides[last];
+    parallel_chunks(o.out.numel() / std::max<std::int64_t>(run, 1), [&](std::int64_t first, std::int64_t end) {
+      for (std::int64_t r = first; r < end; ++r) {
+        std::int64_t from = 0;
+        for (std::int64_t a = last - 1, rest = r; a >= 0; --a) from += (rest % w.sizes[a]) * w.strides[a], rest /= w.sizes[a];
+        E* to = out + r * run;
+        if (step == 1) std::memcpy(to, x + from, static_cast<std::size_t>(run) * sizeof(E));
+        else
+          for (std::int64_t j = 0; j < run; ++j) to[j] = x[from + j * step];
+      }
+    }, kParallelThreshold / std::max<std::int64_t>(run, 1));
+  });
+}
+
 void run_kernel(const op::Axpby& o) {
   require_same_count(o.x, o.y, "axpby");
   with_float_type(o.y, "axpby", [&](auto tag) {

@@ -21,6 +21,7 @@ namespace nnplug::cpu {
 void run_kernel(const op::Fill& o);
 void run_kernel(const op::Copy& o);
 void run_kernel(const op::CopyColumns& o);
+void run_kernel(const op::Permute& o);
 void run_kernel(const op::Axpby& o);
 // Float32 products run on oneDNN where the build has it; bfloat16: their inputs are rounded to bfloat16 (the
 // backend's "precision"; onednn_matmul.hpp).

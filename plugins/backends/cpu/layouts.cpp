@@ -53,6 +53,7 @@ bool layouts_fit(const Op& op) {
         else if constexpr (std::is_same_v<Kind, op::Pool2d>) return one_layout(o.x, o.y, o.argmax);
         else if constexpr (std::is_same_v<Kind, op::Pool2dGrad>) return one_layout(o.dx, o.dy, o.argmax, o.y);
         else if constexpr (std::is_same_v<Kind, op::CopyColumns>) return row_major(o.part, o.whole);
+        else if constexpr (std::is_same_v<Kind, op::Permute>) return row_major(o.x, o.out);
         else if constexpr (std::is_same_v<Kind, op::Gemm>) return row_major(o.a, o.b, o.c, o.bias);
         else if constexpr (std::is_same_v<Kind, op::AddRowVector>) return row_major(o.x, o.bias, o.out);
         else if constexpr (std::is_same_v<Kind, op::SumRows>) return row_major(o.x, o.out);

@@ -19,6 +19,7 @@ namespace nnplug::cuda {
 void run_kernel(const op::Fill& o, DeviceContext& ctx);
 void run_kernel(const op::Copy& o, DeviceContext& ctx);
 void run_kernel(const op::CopyColumns& o, DeviceContext& ctx);
+void run_kernel(const op::Permute& o, DeviceContext& ctx);
 void run_kernel(const op::Axpby& o, DeviceContext& ctx);
 void run_kernel(const op::Gemm& o, DeviceContext& ctx);
 void run_kernel(const op::AddRowVector& o, DeviceContext& ctx);

@@ -1,4 +1,4 @@
-// Memory and simple element-wise ops: fill, copy, axpby, multiply, clamp.
+// Memory and simple element-wise ops: fill, copy, permute, axpby, multiply, clamp.
 #include "grid_loop.cuh"
 #include "kernels.hpp"
 
@@ -9,6 +9,16 @@ namespace {
 template <typename T>
 __global__ void fill_kernel(T* out, std::int64_t n, T value) {
   NNPLUG_GRID_LOOP(i, n) out[i] = value;
+}
+
+// One thread per element of out, read from x at the walk's strides (E: an unsigned integer of the element's size).
+template <typename E>
+__global__ void permute_kernel(const E* x, E* out, std::int64_t n, backends::OpChecks::AxisWalk w) {
+  NNPLUG_GRID_LOOP(i, n) {
+    std::int64_t from = 0, rest = i;
+    for (int a = w.rank - 1; a >= 0; --a) from += (rest % w.sizes[a]) * w.strides[a], rest /= w.sizes[a];
+    out[i] = x[from];
+  }
 }
 
 template <typename T>
@@ -44,6 +54,16 @@ void run_kernel(const op::Copy& o, DeviceContext& ctx) {
   require(o.x.dtype() == o.out.dtype(), "copy", "dtypes differ");
   if (o.x.data() != o.out.data())
     check(cudaMemcpyAsync(o.out.data(), o.x.data(), o.x.bytes(), cudaMemcpyDeviceToDevice, ctx.stream()), "copy");
+}
+
+void run_kernel(const op::Permute& o, DeviceContext& ctx) {
+  const auto w = kChecks.permute(o);
+  const std::int64_t n = o.out.numel();
+  backends::with_element_type(o.x, [&](auto tag) {
+    using E = decltype(tag);
+    permute_kernel<E><<<blocks_for(n), kThreads, 0, ctx.stream()>>>(static_cast<const E*>(o.x.data()), static_cast<E*>(o.out.data()), n, w);
+  });
+  check_launch("permute");
 }
 
 // One strided copy: cudaMemcpy2DAsync moves `rows` rows of the part's width between the two pitches.

@@ -37,6 +37,17 @@ struct WindowShape {
   std::int64_t n, c, h, w, f, oh, ow, groups = 1;
 };
 
+// Calls f(E{}) with E an unsigned integer of the tensor's element size: for ops that move elements as they are.
+template <typename F>
+void with_element_type(const Tensor& t, F&& f) {
+  switch (dtype_size(t.dtype())) {
+    case 1: f(std::uint8_t{}); return;
+    case 2: f(std::uint16_t{}); return;
+    case 4: f(std::uint32_t{}); return;
+    default: f(std::uint64_t{}); return;
+  }
+}
+
 class OpChecks {
  public:
   explicit constexpr OpChecks(const char* backend) : backend_(backend) {}
@@ -84,6 +95,41 @@ class OpChecks {
       return format_message("columns [{}, {}) lie outside whole's {}", {o.offset, o.offset + b.part_width, b.whole_width});
     });
     return b;
+  }
+
+  // Permute as a walk over out's elements in order: out's sizes, and x's stride along each of out's axes. Axes of
+  // size 1 are left out, and neighbours that stay neighbours in x are one axis, so that a batched transpose is 3 axes.
+  struct AxisWalk {
+    int rank = 0;
+    std::int64_t sizes[Shape::kMaxRank]{}, strides[Shape::kMaxRank]{};
+  };
+  AxisWalk permute(const op::Permute& o) const {
+    const int rank = o.x.rank();
+    require(o.out.rank() == rank && o.out.dtype() == o.x.dtype(), "permute", [&] {
+      return format_message("x {} and out {} must have one rank and dtype", {o.x.describe(), o.out.describe()});
+    });
+    std::int64_t x_strides[Shape::kMaxRank]{};
+    std::int64_t stride = 1;
+    for (int a = rank - 1; a >= 0; --a) x_strides[a] = stride, stride *= o.x.dim(a);
+    bool seen[Shape::kMaxRank]{};
+    AxisWalk w;
+    for (int i = 0; i < rank; ++i) {
+      const int a = o.perm[static_cast<std::size_t>(i)];
+      require(a >= 0 && a < rank && !seen[a], "permute", [&] { return format_message("perm is not a permutation of x's {} axes", {std::int64_t{rank}}); });
+      seen[a] = true;
+      require(o.out.dim(i) == o.x.dim(a), "permute", [&] {
+        return format_message("out {} is not x {} with its axes reordered", {o.out.describe(), o.x.describe()});
+      });
+      if (o.x.dim(a) == 1) continue;
+      if (w.rank > 0 && w.strides[w.rank - 1] == x_strides[a] * o.x.dim(a)) {  // x's next axis: one axis with the last
+        w.sizes[w.rank - 1] *= o.x.dim(a);
+        w.strides[w.rank - 1] = x_strides[a];
+      } else {
+        w.sizes[w.rank] = o.x.dim(a), w.strides[w.rank] = x_strides[a], ++w.rank;
+      }
+    }
+    if (w.rank == 0) w.rank = 1, w.sizes[0] = 1, w.strides[0] = 1;  // one element
+    return w;
   }
 
   struct GemmSize {

@@ -21,6 +21,7 @@ template <class O> inline constexpr int kFieldCount = -1;
 template <> inline constexpr int kFieldCount<op::Fill> = 2;
 template <> inline constexpr int kFieldCount<op::Copy> = 2;
 template <> inline constexpr int kFieldCount<op::CopyColumns> = 5;
+template <> inline constexpr int kFieldCount<op::Permute> = 3;
 template <> inline constexpr int kFieldCount<op::Axpby> = 4;
 template <> inline constexpr int kFieldCount<op::Gemm> = 10;
 template <> inline constexpr int kFieldCount<op::AddRowVector> = 3;
@@ -106,6 +107,9 @@ inline void append_field(std::vector<std::uint64_t>& out, const Tensor& t) {
 inline void append_field(std::vector<std::uint64_t>& out, const Window2d& w) {
   for (const std::int64_t v : {w.kernel_h, w.kernel_w, w.stride_h, w.stride_w, w.pad_h, w.pad_w, w.dilation_h, w.dilation_w})
     out.push_back(static_cast<std::uint64_t>(v));
+}
+inline void append_field(std::vector<std::uint64_t>& out, const std::array<std::int8_t, Shape::kMaxRank>& perm) {
+  for (const std::int8_t axis : perm) out.push_back(static_cast<std::uint64_t>(axis));
 }
 inline void append_field(std::vector<std::uint64_t>& out, double v) { out.push_back(std::bit_cast<std::uint64_t>(v)); }
 // A plugin op: its kernel, its tensors, and every attribute (none is live: a changed one means another op).

@@ -1,10 +1,20 @@
-// Layer 'upsample2d' (torch.nn.Upsample(scale_factor, mode="nearest"), Keras UpSampling2D): each pixel repeated
-// into a block of scale_factor (int or [h, w], default 2) pixels; (N, C, H, W) -> (N, C, H sh, W sw). Only "nearest"
-// is built: "bilinear" would need an op of its own.
+// Layer 'upsample2d' (torch.nn.Upsample(scale_factor, mode), Keras UpSampling2D(size, interpolation)): (N, C, H, W)
+// -> (N, C, H sh, W sw) for scale_factor (int or [h, w], default 2). mode "nearest" (the default) repeats each pixel
+// into a block of scale_factor pixels; "bilinear" interpolates between the nearest four, with PyTorch's
+// align_corners (false: half-pixel centres, as Keras's "bilinear"; true: the corner pixels line up).
 //
 // Nearest upsampling is average pooling's gradient over non-overlapping blocks times the block's size, and its
 // gradient is the block's sum, average pooling times the size: two ops every backend runs, each way.
+// Bilinear upsampling is separable, Y = A_h X A_w^T for each (H, W) plane with interpolation matrices A (out, in):
+// one product scales every row, a permute turns the planes, a product scales their columns and a permute turns them
+// back; the gradient is the same four steps with the matrices untransposed. Each product costs in x out per row
+// where a kernel of its own would cost 2 x out: cheap at a decoder's sizes (tens of pixels), not at hundreds.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
 
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
@@ -13,13 +23,33 @@ namespace {
 
 using namespace nnplug;
 
+// PyTorch's linear interpolation from `in` samples to in x scale, as an (in x scale, in) row-major matrix: each output
+// sample's source position (align_corners: the ends line up; otherwise half-pixel centres, clamped at 0) between
+// its two nearest inputs.
+std::vector<double> interpolation_matrix(std::int64_t in, std::int64_t scale, bool align_corners) {
+  const std::int64_t out = in * scale;
+  std::vector<double> m(static_cast<std::size_t>(out * in), 0.0);
+  for (std::int64_t o = 0; o < out; ++o) {
+    const double source = align_corners ? (out > 1 ? static_cast<double>(o * (in - 1)) / static_cast<double>(out - 1) : 0.0)
+                                        : std::max((static_cast<double>(o) + 0.5) / static_cast<double>(scale) - 0.5, 0.0);
+    const auto below = std::min(static_cast<std::int64_t>(source), in - 1), above = std::min(below + 1, in - 1);
+    const double t = source - static_cast<double>(below);
+    m[static_cast<std::size_t>(o * in + below)] += 1.0 - t;
+    m[static_cast<std::size_t>(o * in + above)] += t;
+  }
+  return m;
+}
+
 class Upsample2d final : public Layer {
  public:
   explicit Upsample2d(const Params& p) {
     const auto [sh, sw] = read_pair(p, "scale_factor", {2, 2}, 1);
     if (sh > 1024 || sw > 1024) p.fail("scale_factor", fmt::format("must be at most 1024, got [{}, {}]", sh, sw));
     const std::string mode = p.string("mode", "nearest");
-    if (mode != "nearest") p.fail("mode", fmt::format("must be \"nearest\" (the only mode built), got \"{}\"", mode));
+    if (mode != "nearest" && mode != "bilinear") p.fail("mode", fmt::format("must be \"nearest\" or \"bilinear\", got \"{}\"", mode));
+    bilinear_ = mode == "bilinear";
+    if (p.has("align_corners") && !bilinear_) p.fail("align_corners", "is for mode \"bilinear\" only, as in PyTorch");
+    align_corners_ = p.boolean("align_corners", false);
     p.check_unused();
     block_ = {sh, sw, sh, sw, 0, 0, 1, 1};
   }
@@ -32,12 +62,27 @@ class Upsample2d final : public Layer {
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     input_ = input;
+    if (bilinear_) {
+      rows_ = upload(interpolation_matrix(input[1], block_.kernel_h, align_corners_), Shape{input[1] * block_.kernel_h, input[1]});
+      columns_ = upload(interpolation_matrix(input[2], block_.kernel_w, align_corners_), Shape{input[2] * block_.kernel_w, input[2]});
+    }
     return Shape{input[0], input[1] * block_.kernel_h, input[2] * block_.kernel_w};
   }
 
   const Tensor& forward(const Tensor& x) override {
     const Shape y{x.dim(0), input_[0], input_[1] * block_.kernel_h, input_[2] * block_.kernel_w};
-    backend_->run(op::Pool2dGrad{x, Tensor(), ensure(y_, *backend_, y, dtype_), PoolKind::Average, block_});
+    ensure(y_, *backend_, y, dtype_);
+    if (bilinear_) {
+      const auto [planes, h, w, oh, ow] = sizes(x.dim(0));
+      backend_->run(op::Gemm{.a = x.reshape(Shape{planes * h, w}), .b = columns_, .c = ensure(wide_, *backend_, Shape{planes * h, ow}, dtype_),
+                             .trans_b = true});
+      backend_->run(op::Permute{wide_.reshape(Shape{planes, h, ow}), ensure(turned_, *backend_, Shape{planes, ow, h}, dtype_), {0, 2, 1}});
+      backend_->run(op::Gemm{.a = turned_.reshape(Shape{planes * ow, h}), .b = rows_, .c = ensure(tall_, *backend_, Shape{planes * ow, oh}, dtype_),
+                             .trans_b = true});
+      backend_->run(op::Permute{tall_.reshape(Shape{planes, ow, oh}), y_.reshape(Shape{planes, oh, ow}), {0, 2, 1}});
+      return y_;
+    }
+    backend_->run(op::Pool2dGrad{x, Tensor(), y_, PoolKind::Average, block_});
     backend_->run(op::Axpby{y_, y_, block_size(), 0.0});
     return y_;
   }
@@ -46,19 +91,40 @@ class Upsample2d final : public Layer {
       dx_ = Tensor();
       return dx_;
     }
-    backend_->run(op::Pool2d{dy, ensure(dx_, *backend_, input_.with_batch(dy.dim(0)), dtype_), Tensor(), PoolKind::Average, block_});
+    ensure(dx_, *backend_, input_.with_batch(dy.dim(0)), dtype_);
+    if (bilinear_) {  // forward's buffers, in reverse: the steps are linear and keep nothing from the forward pass
+      const auto [planes, h, w, oh, ow] = sizes(dy.dim(0));
+      backend_->run(op::Permute{dy.reshape(Shape{planes, oh, ow}), tall_.reshape(Shape{planes, ow, oh}), {0, 2, 1}});
+      backend_->run(op::Gemm{.a = tall_, .b = rows_, .c = turned_.reshape(Shape{planes * ow, h})});
+      backend_->run(op::Permute{turned_, wide_.reshape(Shape{planes, h, ow}), {0, 2, 1}});
+      backend_->run(op::Gemm{.a = wide_, .b = columns_, .c = dx_.reshape(Shape{planes * h, w})});
+      return dx_;
+    }
+    backend_->run(op::Pool2d{dy, dx_, Tensor(), PoolKind::Average, block_});
     backend_->run(op::Axpby{dx_, dx_, block_size(), 0.0});
     return dx_;
   }
 
  private:
   double block_size() const { return static_cast<double>(block_.kernel_h * block_.kernel_w); }
+  Tensor upload(const std::vector<double>& values, const Shape& shape) const {
+    Tensor t = backend_->empty(shape, dtype_);
+    from_host(t, values);
+    return t;
+  }
+  // A batch's (H, W) planes, their height and width, and the output's.
+  std::array<std::int64_t, 5> sizes(std::int64_t batch) const {
+    return {batch * input_[0], input_[1], input_[2], input_[1] * block_.kernel_h, input_[2] * block_.kernel_w};
+  }
 
   Window2d block_;  // a block of scale_factor pixels, the pooling window whose gradient spreads a pixel over it
+  bool bilinear_ = false, align_corners_ = false;
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
   Shape input_;
   Tensor y_, dx_;
+  Tensor rows_, columns_;       // bilinear: the interpolation matrices A_h (OH, H) and A_w (OW, W)
+  Tensor wide_, turned_, tall_;  // bilinear: X A_w^T (planes H, OW), turned (planes, OW, H), times A_h^T (planes OW, OH)
 };
 
 }  // namespace

@@ -51,6 +51,9 @@ std::vector<ParityCase> cases() {
   // Columns [2, 5) of a (4, 7) whole: rows of 3 in, rows of 3 out.
   c.push_back({"copy_columns into", {in({4, 3}), out({4, 7})}, [](const T& t) { return op::CopyColumns{t[0], t[1], 4, 2, true}; }});
   c.push_back({"copy_columns from", {out({2, 2, 3}), in({2, 2, 7})}, [](const T& t) { return op::CopyColumns{t[0], t[1], 4, 2, false}; }});
+  // A batched transpose, and NCHW to NHWC (whose H and W stay neighbours).
+  c.push_back({"permute", {in({2, 3, 5}), out({2, 5, 3})}, [](const T& t) { return op::Permute{t[0], t[1], {0, 2, 1}}; }});
+  c.push_back({"permute to channels last", {in({2, 3, 2, 4}), out({2, 2, 4, 3})}, [](const T& t) { return op::Permute{t[0], t[1], {0, 2, 3, 1}}; }});
   c.push_back({"axpby", {in({3, 4}), out({3, 4})}, [](const T& t) { return op::Axpby{t[0], t[1], 0.5, -2.0}; }});
   for (bool ta : {false, true})
     for (bool tb : {false, true})

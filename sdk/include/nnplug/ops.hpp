@@ -4,6 +4,7 @@
 // never a new virtual method on Backend; ops that plugins define travel as op::Custom (custom_op.hpp). Every op
 // requires its tensors to live on the backend that runs it, to share one floating dtype (labels are int32) and to
 // be contiguous. Shapes are stated per op; N = batch rows.
+#include <array>
 #include <cstdint>
 #include <iterator>
 #include <limits>
@@ -101,6 +102,13 @@ struct CopyColumns {
   Tensor part, whole;
   std::int64_t rows = 1, offset = 0;
   bool into_whole = true;
+};
+
+// out = x with its axes reordered, as torch.permute: out's axis i is x's axis perm[i], for each of x's axes (the batch
+// is axis 0 of both). The elements move as they are, in any dtype; out's sizes are x's in that order.
+struct Permute {
+  Tensor x, out;
+  std::array<std::int8_t, Shape::kMaxRank> perm{};  // the first x.rank() entries: a permutation of 0 .. rank - 1
 };
 
 // y = alpha * x + beta * y, element-wise (same element count).
@@ -416,7 +424,7 @@ struct Custom {
 
 namespace nnplug {
 
-using Op = std::variant<op::Fill, op::Copy, op::CopyColumns, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
+using Op = std::variant<op::Fill, op::Copy, op::CopyColumns, op::Permute, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
                         op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
                         op::MaxGroupsGrad, op::GatherRows, op::ScatterAddRows, op::Multiply, op::Dropout, op::BatchNorm,
                         op::BatchNormGrad, op::Penalty, op::RowNormConstraint, op::Clamp, op::SumSquares, op::ClipToNorm,
@@ -427,7 +435,7 @@ using Op = std::variant<op::Fill, op::Copy, op::CopyColumns, op::Axpby, op::Gemm
 // The op's name, for error messages ("gemm", "adam_step", ...).
 inline const char* op_name(const Op& op) {
   static constexpr const char* names[] = {
-      "fill", "copy", "copy_columns", "axpby", "gemm", "add_row_vector", "sum_rows", "activation", "activation_grad", "softmax",
+      "fill", "copy", "copy_columns", "permute", "axpby", "gemm", "add_row_vector", "sum_rows", "activation", "activation_grad", "softmax",
       "softmax_grad", "prelu", "prelu_grad", "max_groups", "max_groups_grad", "gather_rows", "scatter_add_rows", "multiply",
       "dropout", "batch_norm", "batch_norm_grad", "penalty", "row_norm_constraint", "clamp", "sum_squares", "clip_to_norm",
       "add_noise", "conv2d", "conv2d_grad", "pool2d", "pool2d_grad", "class_loss", "elementwise_loss", "count_correct",

@@ -58,7 +58,7 @@ Layer MaxPool2d(std::int64_t pool_size = 2);
 Layer AvgPool2d(std::int64_t pool_size = 2);
 Layer GlobalAvgPool2d();
 Layer GlobalMaxPool2d();
-// Nearest upsampling by an integer factor.
+// Nearest upsampling by an integer factor; set("mode", "bilinear") interpolates.
 Layer Upsample2d(std::int64_t scale_factor = 2);
 // Sequences (channels, length) per sample; the poolings take set("data_format", "channels_last") for (length, channels).
 Layer Conv1d(std::int64_t filters, std::int64_t kernel_size);
@@ -69,6 +69,8 @@ Layer GlobalMaxPool1d();
 Layer Flatten();
 // A sample's new sizes, one of them -1 (worked out).
 Layer Reshape(const std::vector<std::int64_t>& shape);
+// A sample's axes in a new order, numbered from 1 (Keras's Permute): Permute({2, 1}) swaps (steps, features).
+Layer Permute(const std::vector<std::int64_t>& dims);
 Layer BatchNorm();
 Layer LayerNorm();
 Layer Dropout(double rate);
