@@ -111,16 +111,22 @@ TEST(ExampleAutoencoder, ReconstructsUnseenImagesFarBetterThanTheMeanImage) {
   EXPECT_LT(trainer.evaluate(ex.test, 250).loss, 0.3 * mean_image_mse);
 }
 
-// The recurrent example: an image's rows as 28 steps of 28 pixels. After two epochs on 2,000 images (batches of 32)
-// it classifies far above chance (0.1).
-TEST(ExampleLstm, AnLstmOverTheImagesRowsLearns) {
-  Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_lstm.json");
+// A sequence classifier of examples/ on its first 2,000 training images, a fifth of them to validate: two epochs of
+// batches of 32.
+Experiment two_quick_epochs(const std::string& example) {
+  Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/" + example);
   spec.set("data.limit_train=2000");
   spec.set("data.validation_split=0.2");
   spec.set("data.limit_test=0");
   spec.set("training.epochs=2");
   spec.set("training.batch_size=32");
-  Experiment ex = build_experiment(spec, registry());
+  return build_experiment(spec, registry());
+}
+
+// The recurrent example: an image's rows as 28 steps of 28 pixels. After two epochs on 2,000 images (batches of 32)
+// it classifies far above chance (0.1).
+TEST(ExampleLstm, AnLstmOverTheImagesRowsLearns) {
+  Experiment ex = two_quick_epochs("fashion_lstm.json");
   // lstm 4 * 128 * (28 + 128) weights and 2 * 4 * 128 biases, dense 128 * 10 + 10.
   EXPECT_EQ(ex.model->parameter_count(false), 79872 + 1024 + 1290);
   ex.fit.progress = false;
@@ -130,14 +136,8 @@ TEST(ExampleLstm, AnLstmOverTheImagesRowsLearns) {
 
 // The 1-D CNN: an image's columns as a sequence of 28 steps with 28 channels. Two epochs on 2,000 images.
 TEST(ExampleConv1d, AOneDimensionalCnnOverTheImagesColumnsLearns) {
-  Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/fashion_conv1d.json");
-  spec.set("data.limit_train=2000");
-  spec.set("data.validation_split=0.2");
-  spec.set("data.limit_test=0");
-  spec.set("training.epochs=2");
-  spec.set("training.batch_size=32");
-  Experiment ex = build_experiment(spec, registry());
-  // conv1d 64 * 28 * 3 + 64, conv1d 128 * 64 * 3 + 128, dense 128 * 10 + 10; each pooling halves the length, then takes it all.
+  Experiment ex = two_quick_epochs("fashion_conv1d.json");
+  // conv1d 64 * 28 * 3 + 64, conv1d 128 * 64 * 3 + 128, dense 128 * 10 + 10.
   EXPECT_EQ(ex.model->parameter_count(false), 5440 + 24704 + 1290);
   EXPECT_EQ(ex.model->output_shape(), (Shape{10}));
   ex.fit.progress = false;
