@@ -55,6 +55,11 @@ if [ -z "${NNPLUG_UNDER_SANITIZER:-}" ]; then
 else  # AddressSanitizer's allocator stops the process where aligned_alloc would return null
   echo "skipped: parameters past any address space (under AddressSanitizer)"
 fi
+printf '{"data": {"format": "xor_blobs", "samples": 40}, "layers": [{"type": "reshape", "shape": [1, 2, 1]}, {"type": "max_pool2d", "padding": 3}], "loss": "mse", "optimizer": "adam"}\n' \
+  >"$dir/pool.json"
+expect "a pooling window wholly in the padding" \
+  "nnplug: error: $dir/pool.json: layers[1] (max_pool2d): parameter 'padding' must be at most half the pool size (with dilation) [2, 2], got [3, 3]" \
+  train "$dir/pool.json"
 expect "a weight past 64 bits" \
   "nnplug: error: $dir/wide.json: layers[0] (dense) cannot take the output of the input [2]: shape [4611686018427387904, 2] holds more elements than 64 bits count" \
   summary "$dir/wide.json" --set layers.0.units=4611686018427387904

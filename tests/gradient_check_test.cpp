@@ -235,6 +235,21 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_EQ(build(R"({"type": "global_avg_pool1d", "data_format": "channels_last"})", Shape{7, 4}), (Shape{4}));
 }
 
+// As PyTorch: a pooling window never lies wholly in the padding (its maximum would be -inf), and bilinear upsampling
+// refuses the sizes whose interpolation matrices would not fit in memory.
+TEST(PoolingShapes, PaddingIsAtMostHalfTheWindow) {
+  const auto created = [](const char* json) { return error_of([&] { registry().create_layer(Params("test", Params::Json::parse(json))); }); };
+  EXPECT_EQ(created(R"({"type": "max_pool2d", "padding": 2})"), "test: parameter 'padding' must be at most half the pool size (with dilation) [2, 2], got [2, 2]");
+  EXPECT_EQ(created(R"({"type": "avg_pool2d", "pool_size": [4, 3], "padding": [2, 2]})"),
+            "test: parameter 'padding' must be at most half the pool size (with dilation) [4, 3], got [2, 2]");
+  EXPECT_EQ(created(R"({"type": "max_pool1d", "pool_size": 3, "padding": 2})"), "test: parameter 'padding' must be at most half the pool size (with dilation) 3, got 2");
+  EXPECT_EQ(created(R"({"type": "max_pool2d", "pool_size": 3, "padding": 2, "dilation": 2})"), "(no error)");  // a window of 5
+  auto be = cpu_backend();
+  EXPECT_NE(error_of([&] {
+              registry().create_layer(Params("test", {{"type", "upsample2d"}, {"mode", "bilinear"}}))->build(Shape{1, 5000, 4}, BuildContext{*be, DType::Float32});
+            }).find("more than 2^24 weights"), std::string::npos);
+}
+
 // dims must order every axis of the sample once, numbered from 1; the output's sizes are the input's in that order.
 TEST(PermuteShapes, DimsAreAnOrderOfTheSamplesAxes) {
   auto be = cpu_backend();

@@ -1,6 +1,7 @@
 // Layers 'max_pool2d' and 'avg_pool2d' (torch.nn.MaxPool2d / AvgPool2d), built from this one source as two
 // plugins (NNPLUG_POOL_KIND): pool_size 2 (int or [h, w]), stride = pool_size, padding 0. NCHW, per channel.
-// Average pooling divides by the whole window, padding included (PyTorch's count_include_pad).
+// Average pooling divides by the whole window, padding included (PyTorch's count_include_pad). padding is at most
+// half the window, as PyTorch asks.
 //
 // Built as 'max_pool1d' and 'avg_pool1d' too (NNPLUG_POOL_1D; torch.nn.MaxPool1d / AvgPool1d, Keras MaxPooling1D /
 // AveragePooling1D): samples (C, L), or (L, C) with "data_format": "channels_last"; sizes are numbers.
@@ -29,6 +30,12 @@ class Pool2dLayer final : public Layer {
       : spec_(kOneD ? read_window_1d(p, "pool_size", 2, true) : WindowSpec::read(p, "pool_size", {2, 2}, true)),
         axes_(kOneD ? SequenceAxes(p) : SequenceAxes()),
         window_(axes_.along_length(spec_.window)) {
+    // PyTorch's rule: a window lying wholly in the padding would pool nothing (a maximum of -inf).
+    const Window2d& g = spec_.window;
+    const std::int64_t span_h = g.dilation_h * (g.kernel_h - 1) + 1, span_w = g.dilation_w * (g.kernel_w - 1) + 1;
+    if (2 * g.pad_h > span_h || 2 * g.pad_w > span_w)
+      p.fail("padding", kOneD ? fmt::format("must be at most half the pool size (with dilation) {}, got {}", span_w, g.pad_w)
+                              : fmt::format("must be at most half the pool size (with dilation) [{}, {}], got [{}, {}]", span_h, span_w, g.pad_h, g.pad_w));
     p.check_unused();
   }
   std::string type() const override { return NNPLUG_POOL_NAME; }

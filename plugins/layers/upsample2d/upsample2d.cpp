@@ -40,6 +40,9 @@ std::vector<double> interpolation_matrix(std::int64_t in, std::int64_t scale, bo
   return m;
 }
 
+// The bilinear mode's interpolation matrices hold in x out weights each: 2^24 is 1024 pixels scaled by 16.
+constexpr std::int64_t kMostInterpolationWeights = std::int64_t{1} << 24;
+
 class Upsample2d final : public Layer {
  public:
   explicit Upsample2d(const Params& p) {
@@ -63,6 +66,11 @@ class Upsample2d final : public Layer {
     dtype_ = ctx.dtype;
     input_ = input;
     if (bilinear_) {
+      const auto too_many = [](std::int64_t in, std::int64_t scale) { return in > kMostInterpolationWeights / scale / in; };
+      if (too_many(input[1], block_.kernel_h) || too_many(input[2], block_.kernel_w))
+        throw ShapeError(fmt::format("upsample2d: bilinear interpolation of {} by [{}, {}] needs a matrix of more than 2^24 weights per axis; "
+                                     "it is built for feature maps of up to about a thousand pixels a side",
+                                     input.str(), block_.kernel_h, block_.kernel_w));
       rows_ = upload(interpolation_matrix(input[1], block_.kernel_h, align_corners_), Shape{input[1] * block_.kernel_h, input[1]});
       columns_ = upload(interpolation_matrix(input[2], block_.kernel_w, align_corners_), Shape{input[2] * block_.kernel_w, input[2]});
     }
