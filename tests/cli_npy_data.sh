@@ -83,9 +83,9 @@ expect_exit "train from a compressed archive with Keras's names" 0 $rc
 check "Keras's names are the defaults" "$(scores "$idx")" "$(scores "$out")"
 check "x_test and y_test are the test set" "test: loss" "$out"
 
-# 28x28 samples without sample_shape: the array's own shape.
+# 28x28 samples without sample_shape: the array's own shape, which a flatten layer makes a vector.
 spec '"format": "npy", "train_inputs": "x.npy", "train_targets": "y.npy"' > "$work/npy_shaped.json"
-out=$("$nnplug" summary "$work/npy_shaped.json" 2>&1)
+out=$("$nnplug" summary "$work/npy_shaped.json" --set 'layers=[{"type": "flatten"}, {"type": "dense", "units": 10}]' 2>&1)
 check "a sample's shape is the array's trailing axes" "[28, 28]" "$out"
 
 out=$("$nnplug" predict "$work/model.safetensors" --input "$work/x_test.npy" 2>&1)

@@ -30,6 +30,13 @@ TEST(GradientCheck, Dense) {
   check_layer(*layer, Shape{7}, 4, random_normal(28, 1));
 }
 
+// On the last axis of a sample of any rank: each of a sequence's steps, with one weight.
+TEST(GradientCheck, DenseOnEachStepOfASequence) {
+  auto layer = registry().create_layer(Params("test", {{"type", "dense"}, {"units", 3}}));
+  check_layer(*layer, Shape{4, 5}, 2, random_normal(40, 23));
+  EXPECT_EQ(layer->parameters()[0]->value.shape(), (Shape{3, 5}));
+}
+
 TEST(GradientCheck, DenseWithoutBias) {
   auto layer = registry().create_layer(Params("test", {{"type", "dense"}, {"units", 3}, {"bias", false}}));
   check_layer(*layer, Shape{6}, 5, random_normal(30, 2));

@@ -261,7 +261,7 @@ TEST_F(SpecTest, UnknownParameterListsTheOnesTaken) {
 
 TEST_F(SpecTest, LayersThatDoNotFitNameBothLayersAndShapes) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 8}}, {{"type", "dense"}, {"units", 3}, {"in_features", 5}}}}})),
-            fmt::format("{}: layers[1] (dense) cannot take the output of layers[0] (dense), which produces [8]: dense expects [5] (in_features)",
+            fmt::format("{}: layers[1] (dense) cannot take the output of layers[0] (dense), which produces [8]: dense expects 5 features on the last axis (in_features), got [8]",
                         file()));
 }
 

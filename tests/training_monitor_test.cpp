@@ -96,5 +96,20 @@ TEST_F(Monitor, SgdUpdateRatioIsTheLearningRateTimesTheGradientOverTheWeights) {
       }
 }
 
+// A first layer whose weights are no image (a dense layer on the last axis of images: [units, W]) draws none, and
+// reads nothing past its weights.
+TEST_F(Monitor, AFirstLayerWhoseWeightsAreNoImageDrawsNone) {
+  const Spec spec = parse_spec(R"({"seed": 2, "data": {"format": "xor_blobs", "samples": 40, "sample_shape": [1, 2, 1]},
+      "layers": [{"type": "dense", "units": 8}, {"type": "flatten"}, {"type": "dense", "units": 2}],
+      "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1},
+      "training": {"epochs": 1, "batch_size": 20}, "callbacks": [{"type": "monitor", "samples": 20}]})",
+                               dir_ / "spec.json");
+  auto ex = build_experiment(spec, registry());
+  ex.fit.progress = false;
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, ex.fit);
+  EXPECT_TRUE(fs::exists(dir_ / "monitor.jsonl"));
+  EXPECT_FALSE(fs::exists(dir_ / "monitor_first_layer.png"));
+}
+
 }  // namespace
 }  // namespace nnplug::test

@@ -125,9 +125,10 @@ void TrainingMonitor::on_train_end(Model& model) {
   int tiles = static_cast<int>(shape[0]), h = 0, width = 0;
   if (shape.rank() == 4) {  // conv2d (filters, channels, kh, kw): the first channel of each filter
     h = static_cast<int>(shape[2]), width = static_cast<int>(shape[3]);
-  } else if (shape.rank() == 2 && sample.rank() == 3) {  // dense (units, C*H*W): the first channel of each unit
+  } else if (shape.rank() == 2 && sample.rank() == 3 && shape[1] == sample.numel()) {
+    // dense on images, flattened (units, C*H*W): the first channel of each unit
     h = static_cast<int>(sample[1]), width = static_cast<int>(sample[2]);
-  } else if (shape.rank() == 2) {  // dense on flat samples that are square images
+  } else if (shape.rank() == 2 && sample.rank() == 1) {  // dense on flat samples that are square images
     const auto side = static_cast<int>(std::lround(std::sqrt(static_cast<double>(shape[1]))));
     if (static_cast<std::int64_t>(side) * side != shape[1]) return;
     h = width = side;

@@ -633,3 +633,22 @@ def test_a_text_cnn_reads_token_ids_through_permute():
     net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=3)  # 1.0 for seeds 1 to 7
     net.fit(ids[:600], labels[:600], epochs=10, batch_size=20, progress=False)
     assert net.evaluate(ids[600:], labels[600:])["accuracy"] > 0.95
+
+
+def test_dense_maps_each_step_of_a_sequence_as_pytorch_and_keras_do():
+    """dense on [steps, features] maps every step with one weight (NumPy's x W^T + b); after an lstm that returns
+    every step's h, it reads out each step: here the running sum of the inputs so far."""
+    rng = np.random.default_rng(6)
+    readout = nnplug.Network(nnplug.Sequential([nnplug.Dense(3, name="d")]))
+    readout.compile(nnplug.Adam(), "mse", seed=1)
+    readout.build([5, 4])
+    w, b = (np.from_dlpack(readout.state_dict()[f"d.{name}"]) for name in ("weight", "bias"))
+    x = rng.normal(size=(2, 5, 4)).astype(np.float32)
+    np.testing.assert_allclose(readout.predict(x).reshape(2, 5, 3), x @ w.T + b, rtol=1e-5, atol=1e-6)
+
+    x = rng.normal(size=(800, 10, 1)).astype(np.float32)
+    sums = np.cumsum(x, axis=1).reshape(800, 10)  # variance 5.5 on average over the steps
+    net = nnplug.Network(nnplug.Sequential([nnplug.LSTM(16, return_sequences=True), nnplug.Dense(1)]))
+    net.compile(nnplug.Adam(lr=0.01), "mse", seed=3)  # 0.015 or less for seeds 1 to 5
+    net.fit(x[:600], sums[:600], epochs=20, batch_size=20, progress=False)
+    assert net.evaluate(x[600:], sums[600:])["loss"] < 0.05
