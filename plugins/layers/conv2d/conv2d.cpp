@@ -4,7 +4,7 @@
 // (groups = C: depthwise). in_channels is optional: the input's channel count is taken from the layer below, and
 // checked when given. Input and output are NCHW; the weight is [filters, C / groups, kh, kw] as PyTorch stores it.
 //
-// Built from this one source as the 'conv1d' plugin too (NNPLUG_CONV_1D; torch.nn.Conv1d): samples (C, L), sizes
+// Built from this one source as the 'conv1d' plugin too (NNPLUG_1D; torch.nn.Conv1d): samples (C, L), sizes
 // numbers, the weight [filters, C / groups, k]; it runs as the 2-D convolution of the plane (C, 1, L).
 #include <fmt/format.h>
 
@@ -13,7 +13,7 @@
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
 
-#if defined(NNPLUG_CONV_1D)
+#if defined(NNPLUG_1D)
 #define NNPLUG_CONV_NAME "conv1d"
 #else
 #define NNPLUG_CONV_NAME "conv2d"
@@ -22,12 +22,6 @@
 namespace {
 
 using namespace nnplug;
-
-#if defined(NNPLUG_CONV_1D)
-constexpr bool kOneD = true;
-#else
-constexpr bool kOneD = false;
-#endif
 
 class Conv2dLayer final : public Layer {
  public:

@@ -3,7 +3,7 @@
 // (NNPLUG_POOL_KIND): (N, C, H, W) -> (N, C), the mean or the maximum of each channel. Each is the pooling op with a
 // window the size of the input, so a backend that pools (cuDNN) runs it too.
 //
-// Built as 'global_avg_pool1d' and 'global_max_pool1d' too (NNPLUG_POOL_1D; Keras GlobalAveragePooling1D /
+// Built as 'global_avg_pool1d' and 'global_max_pool1d' too (NNPLUG_1D; Keras GlobalAveragePooling1D /
 // GlobalMaxPooling1D, torch AdaptiveAvgPool1d(1) / AdaptiveMaxPool1d(1) then flatten): (N, C, L) -> (N, C), or
 // (N, L, C) -> (N, C) with "data_format": "channels_last" (Keras's default, as after an lstm's return_sequences).
 #include "../shared/window_1d.hpp"
@@ -17,12 +17,6 @@
 namespace {
 
 using namespace nnplug;
-
-#if defined(NNPLUG_POOL_1D)
-constexpr bool kOneD = true;
-#else
-constexpr bool kOneD = false;
-#endif
 
 class GlobalPool2d final : public Layer {
  public:

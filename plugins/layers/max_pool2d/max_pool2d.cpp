@@ -3,7 +3,7 @@
 // Average pooling divides by the whole window, padding included (PyTorch's count_include_pad). padding is at most
 // half the window, as PyTorch asks.
 //
-// Built as 'max_pool1d' and 'avg_pool1d' too (NNPLUG_POOL_1D; torch.nn.MaxPool1d / AvgPool1d, Keras MaxPooling1D /
+// Built as 'max_pool1d' and 'avg_pool1d' too (NNPLUG_1D; torch.nn.MaxPool1d / AvgPool1d, Keras MaxPooling1D /
 // AveragePooling1D): samples (C, L), or (L, C) with "data_format": "channels_last"; sizes are numbers.
 #include "../shared/window_1d.hpp"
 #include "nnplug/plugin.hpp"
@@ -17,12 +17,6 @@
 namespace {
 
 using namespace nnplug;
-
-#if defined(NNPLUG_POOL_1D)
-constexpr bool kOneD = true;
-#else
-constexpr bool kOneD = false;
-#endif
 
 class Pool2dLayer final : public Layer {
  public:

@@ -10,6 +10,13 @@
 
 namespace nnplug {
 
+// Whether the source including this is being built as its 1-D layer (the 1-D plugins' CMakeLists define NNPLUG_1D).
+#if defined(NNPLUG_1D)
+inline constexpr bool kOneD = true;
+#else
+inline constexpr bool kOneD = false;
+#endif
+
 // A window along a sequence from a spec: each size is a number (PyTorch's int; a list would name a 2-D window),
 // padding "valid", "same" or a number, as WindowSpec::read takes them. The window lies along the plane's width.
 inline WindowSpec read_window_1d(const Params& p, const std::string& size_key, std::int64_t default_size, bool stride_defaults_to_size) {
