@@ -2,11 +2,11 @@
 # Training throughput on the CPU backend of the demo MLP (examples/fashion_mlp.json), the quick CNN
 # (examples/fashion_cnn.json), X10 (examples/x10_deep_mlp.json, against the GEMM ceiling), X11
 # (examples/x11_cifar_cnn.json, on a fixed subset), the ResNet (examples/fashion_resnet.json), MobileNet
-# (examples/fashion_mobilenet.json), the autoencoder (examples/fashion_autoencoder.json) and the LSTM
-# (examples/fashion_lstm.json), each on a fixed subset, and PyTorch's for the same
-# models in the same run when Debian's python3-torch is installed. Ratios, not absolute figures, are what to
-# compare across machines.
-#   usage: [ROUNDS=N] bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|mobilenet|autoencoder|lstm|all]   (ROUNDS: see compare, default 2)
+# (examples/fashion_mobilenet.json), the autoencoder (examples/fashion_autoencoder.json), the LSTM
+# (examples/fashion_lstm.json) and the 1-D CNN (examples/fashion_conv1d.json), each on a fixed subset, and
+# PyTorch's for the same models in the same run when Debian's python3-torch is installed. Ratios, not absolute
+# figures, are what to compare across machines.
+#   usage: [ROUNDS=N] bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|mobilenet|autoencoder|lstm|conv1d|all]   (ROUNDS: see compare, default 2)
 set -euo pipefail
 build=${1:-build}
 which=${2:-all}
@@ -114,3 +114,5 @@ if [ "$which" = mobilenet ] || [ "$which" = all ]; then compare mobilenet fashio
 if [ "$which" = autoencoder ] || [ "$which" = all ]; then compare autoencoder fashion_autoencoder.json 2 6400; fi
 # The LSTM over an image's 28 rows on 6,400 images (50 batches).
 if [ "$which" = lstm ] || [ "$which" = all ]; then compare lstm fashion_lstm.json 2 6400; fi
+# The 1-D CNN over an image's 28 columns on 12,800 images (100 batches).
+if [ "$which" = conv1d ] || [ "$which" = all ]; then compare conv1d fashion_conv1d.json 2 12800; fi
