@@ -40,8 +40,7 @@ class Conv2dLayer final : public Layer {
   std::string type() const override { return NNPLUG_CONV_NAME; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != (kOneD ? 2 : 3))
-      throw ShapeError(fmt::format("{} expects {} per sample, got {}", type(), kOneD ? "(channels, length)" : "(channels, height, width)", input.str()));
+    require_sample_rank(input, type());
     if (in_channels_ && input[0] != in_channels_)
       throw ShapeError(fmt::format("{} expects {} input channels (in_channels), got {}", type(), in_channels_, input.str()));
     if (input[0] % groups_)

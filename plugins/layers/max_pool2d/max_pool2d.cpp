@@ -35,9 +35,7 @@ class Pool2dLayer final : public Layer {
   std::string type() const override { return NNPLUG_POOL_NAME; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != (kOneD ? 2 : 3))
-      throw ShapeError(fmt::format("{} expects {} per sample, got {}", NNPLUG_POOL_NAME, kOneD ? "(channels, length)" : "(channels, height, width)",
-                                   input.str()));
+    require_sample_rank(input, NNPLUG_POOL_NAME);
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     if (kOneD) {

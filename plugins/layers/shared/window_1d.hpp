@@ -17,6 +17,13 @@ inline constexpr bool kOneD = true;
 inline constexpr bool kOneD = false;
 #endif
 
+// Throws ShapeError unless a sample is what the layer reads: (channels, length) as a 1-D layer, (channels, height,
+// width) as a 2-D one.
+inline void require_sample_rank(const Shape& input, const std::string& layer) {
+  if (input.rank() != (kOneD ? 2 : 3))
+    throw ShapeError(fmt::format("{} expects {} per sample, got {}", layer, kOneD ? "(channels, length)" : "(channels, height, width)", input.str()));
+}
+
 // A window along a sequence from a spec: each size is a number (PyTorch's int; a list would name a 2-D window),
 // padding "valid", "same" or a number, as WindowSpec::read takes them. The window lies along the plane's width.
 inline WindowSpec read_window_1d(const Params& p, const std::string& size_key, std::int64_t default_size, bool stride_defaults_to_size) {
