@@ -1,0 +1,153 @@
+// The multi_head_attention layer: float64 gradient checks (centred differences), through a dropout mask too; a
+// closed form (one step attends to itself alone); the causal mask (no step sees a later one); dropout in eval mode;
+// its parameters' shapes and the inputs it refuses. Its parity with PyTorch's nn.MultiheadAttention is in
+// torch_reference_test.cpp.
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+std::shared_ptr<Layer> attention(const Params::Json& fields) {
+  Params::Json spec = fields;
+  spec["type"] = "multi_head_attention";
+  return registry().create_layer(Params("test", spec));
+}
+
+// The key's bias shifts every score of a row alike, which the softmax cancels: its gradient is 0, and the numeric
+// one is the loss's rounding, ~1e-16 |L| / h (|L| ~ 10), which at the kit's step of 1e-5 passes the tolerance's floor
+// of 1e-10. A step of 1e-4 keeps it below, and parameters at a third of the kit's N(0, 1) a softmax smooth enough
+// for the O(h^2) term at that step.
+void check_gradient(Layer& layer, const Shape& sample, std::int64_t batch, std::uint64_t seed) {
+  const auto smaller = [](Layer& l) {
+    for (Parameter* p : l.parameters()) {
+      auto v = to_host<double>(p->value);
+      for (double& x : v) x /= 3;
+      from_host(p->value, v);
+    }
+  };
+  const auto result = conformance::check_layer_gradient(layer, *cpu_backend(), sample, batch,
+                                                        random_normal(static_cast<std::size_t>(sample.numel() * batch), seed), smaller,
+                                                        conformance::GradientCheckOptions{.step = 3e-5});
+  EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
+}
+
+TEST(GradientCheck, MultiHeadAttention) {
+  for (const char* json : {R"({"num_heads": 2})", R"({"num_heads": 3, "causal": true})", R"({"num_heads": 2, "key_dim": 3, "bias": false})",
+                           R"({"num_heads": 1, "causal": true})"}) {
+    auto layer = attention(Params::Json::parse(json));
+    check_gradient(*layer, Shape{4, 6}, 2, 31);
+  }
+}
+
+// Draws the same dropout mask in every forward pass (its counter back at 0), so that the loss is a function of the
+// values alone and centred differences see the mask the gradient went through.
+class FixedMask final : public Layer {
+ public:
+  explicit FixedMask(std::shared_ptr<Layer> inner) : inner_(std::move(inner)) {}
+  std::string type() const override { return inner_->type(); }
+  Shape build(const Shape& input, const BuildContext& ctx) override { return inner_->build(input, ctx); }
+  std::vector<Parameter*> parameters() override { return inner_->parameters(); }
+  const Tensor& forward(const Tensor& x) override {
+    inner_->set_counters({0});
+    return inner_->forward(x);
+  }
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override { return inner_->backward(dy, need_input_grad); }
+
+ private:
+  std::shared_ptr<Layer> inner_;
+};
+
+TEST(GradientCheck, MultiHeadAttentionThroughADropoutMask) {
+  FixedMask layer(attention({{"num_heads", 2}, {"dropout", 0.4}}));
+  check_gradient(layer, Shape{5, 4}, 3, 37);
+}
+
+// Weights from the backend as doubles, after build.
+void set_parameters(Layer& layer, std::uint64_t seed) {
+  for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), seed++));
+}
+
+// A sequence of one step attends to itself with weight 1: y = (x W_v^T + b_v) W_out^T + b_out, whatever the
+// queries and keys.
+TEST(MultiHeadAttention, OneStepIsItsProjectedValue) {
+  auto be = cpu_backend();
+  auto layer = attention({{"num_heads", 2}});
+  ASSERT_EQ(layer->build(Shape{1, 4}, BuildContext{*be, DType::Float64}), (Shape{1, 4}));
+  set_parameters(*layer, 5);
+  const auto x = random_normal(12, 6);  // 3 samples
+  const auto y = to_host<double>(layer->forward(tensor(*be, Shape{3, 1, 4}, x)));
+  const auto in_w = to_host<double>(layer->parameters()[0]->value), in_b = to_host<double>(layer->parameters()[1]->value);
+  const auto out_w = to_host<double>(layer->parameters()[2]->value), out_b = to_host<double>(layer->parameters()[3]->value);
+  for (std::size_t n = 0; n < 3; ++n) {
+    std::vector<double> v(4);
+    for (std::size_t i = 0; i < 4; ++i) {
+      v[i] = in_b[8 + i];  // the value's rows follow the query's and the key's
+      for (std::size_t j = 0; j < 4; ++j) v[i] += in_w[(8 + i) * 4 + j] * x[n * 4 + j];
+    }
+    for (std::size_t o = 0; o < 4; ++o) {
+      double want = out_b[o];
+      for (std::size_t i = 0; i < 4; ++i) want += out_w[o * 4 + i] * v[i];
+      EXPECT_NEAR(y[n * 4 + o], want, 1e-12) << "sample " << n << ", feature " << o;
+    }
+  }
+}
+
+// Changing the last step changes every step's output, unless the mask is causal: then only the last step's.
+TEST(MultiHeadAttention, CausalStepsSeeNoLaterStep) {
+  auto be = cpu_backend();
+  for (const bool causal : {false, true}) {
+    auto layer = attention({{"num_heads", 2}, {"causal", causal}});
+    layer->build(Shape{4, 6}, BuildContext{*be, DType::Float64});
+    set_parameters(*layer, 9);
+    auto x = random_normal(24, 10);
+    const auto before = to_host<double>(layer->forward(tensor(*be, Shape{1, 4, 6}, x)));
+    for (std::size_t i = 18; i < 24; ++i) x[i] += 1.0;
+    const auto after = to_host<double>(layer->forward(tensor(*be, Shape{1, 4, 6}, x)));
+    for (std::size_t i = 0; i < 24; ++i) {
+      const bool last_step = i >= 18;
+      if (causal && !last_step) EXPECT_EQ(after[i], before[i]) << "value " << i;
+      else EXPECT_GT(std::abs(after[i] - before[i]), 1e-9) << (causal ? "causal" : "full") << ", value " << i;
+    }
+  }
+}
+
+// Dropout on the attention weights while training; none in eval mode, where the output is that of the same
+// weights without dropout.
+TEST(MultiHeadAttention, DropoutOnlyWhileTraining) {
+  auto be = cpu_backend();
+  auto with_dropout = attention({{"num_heads", 2}, {"dropout", 0.5}});
+  auto without = attention({{"num_heads", 2}});
+  for (auto* layer : {with_dropout.get(), without.get()}) {
+    layer->build(Shape{5, 4}, BuildContext{*be, DType::Float64});
+    set_parameters(*layer, 3);
+  }
+  const Tensor x = tensor(*be, Shape{2, 5, 4}, random_normal(40, 4));
+  const auto plain = to_host<double>(without->forward(x));
+  EXPECT_NE(to_host<double>(with_dropout->forward(x)), plain);
+  with_dropout->set_training(false);
+  const auto eval = to_host<double>(with_dropout->forward(x));
+  for (std::size_t i = 0; i < plain.size(); ++i) EXPECT_NEAR(eval[i], plain[i], 1e-12) << i;
+}
+
+TEST(MultiHeadAttention, ParameterShapesAndRefusedInputs) {
+  auto be = cpu_backend();
+  auto layer = attention({{"num_heads", 2}, {"key_dim", 3}});
+  EXPECT_EQ(layer->build(Shape{7, 5}, BuildContext{*be, DType::Float32}), (Shape{7, 5}));
+  std::vector<std::string> shapes;
+  for (Parameter* p : layer->parameters()) shapes.push_back(p->name + " " + p->value.shape().str());
+  EXPECT_EQ(shapes, (std::vector<std::string>{"in_proj_weight [18, 5]", "in_proj_bias [18]", "out_proj.weight [5, 6]", "out_proj.bias [5]"}));
+
+  EXPECT_EQ(error_of([&] { attention({{"num_heads", 3}})->build(Shape{7, 5}, BuildContext{*be, DType::Float32}); }),
+            "multi_head_attention: 3 heads do not divide the 5 features of [7, 5] (give key_dim, each head's size)");
+  EXPECT_EQ(error_of([&] { attention({{"num_heads", 1}})->build(Shape{784}, BuildContext{*be, DType::Float32}); }),
+            "multi_head_attention expects a sequence per sample, [steps, features], got [784]");
+  EXPECT_EQ(error_of([] { attention({{"num_heads", 2}, {"dropout", 1.0}}); }),
+            "test: parameter 'dropout' must be in [0, 1) (the probability of dropping a weight), got 1");
+  EXPECT_EQ(error_of([] { attention({{"num_heads", 0}}); }), "test: parameter 'num_heads' must be in [1, 65536], got 0");
+  EXPECT_NE(error_of([] { attention({{"num_heads", 2}, {"heads", 2}}); }).find("unknown parameter 'heads'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nnplug::test
