@@ -187,6 +187,26 @@ TEST(GradientCheck, LayerNorm) {
   auto layer = registry().create_layer(Params("test", "layer_norm"));
   check_layer(*layer, Shape{2, 3, 2}, 3, random_normal(36, 17), off_initial);
   check_layer(*registry().create_layer(Params("test", {{"type", "layer_norm"}, {"eps", 0.1}})), Shape{5}, 4, random_normal(20, 18), off_initial);
+  // Each step of a sequence alone, and each 3 x 2 block; the weight and bias sum over the blocks.
+  check_layer(*registry().create_layer(Params("test", {{"type", "layer_norm"}, {"normalized_shape", 4}})), Shape{3, 4}, 2, random_normal(24, 19),
+              off_initial);
+  check_layer(*registry().create_layer(Params("test", {{"type", "layer_norm"}, {"normalized_shape", {3, 2}}})), Shape{2, 3, 2}, 2,
+              random_normal(24, 20), off_initial);
+}
+
+TEST(LayerNormShapes, NormalizedShapeIsTheSampleLastSizes) {
+  auto be = cpu_backend();
+  const auto built = [&](const Params::Json& normalized, const Shape& sample) {
+    auto layer = registry().create_layer(Params("test", {{"type", "layer_norm"}, {"normalized_shape", normalized}}));
+    layer->build(sample, BuildContext{*be, DType::Float32});
+    return layer->parameters()[0]->value.shape();
+  };
+  EXPECT_EQ(built(64, Shape{28, 64}), (Shape{64}));
+  EXPECT_EQ(built({5, 6}, Shape{2, 5, 6}), (Shape{5, 6}));
+  EXPECT_EQ(error_of([&] { built(28, Shape{28, 64}); }), "layer_norm: normalized_shape [28] is not the last sizes of a sample [28, 64]");
+  EXPECT_EQ(error_of([&] { built({1, 28, 64}, Shape{28, 64}); }), "layer_norm: normalized_shape [1, 28, 64] is not the last sizes of a sample [28, 64]");
+  EXPECT_EQ(error_of([&] { built({4, 0}, Shape{4, 1}); }), "test: parameter 'normalized_shape' must hold whole sizes of at least 1, got [4,0]");
+  EXPECT_EQ(error_of([&] { built(Params::Json::array(), Shape{4}); }), "test: parameter 'normalized_shape' must be a size or a list of 1 to 5 sizes, got []");
 }
 
 TEST(GradientCheck, Reshape) {

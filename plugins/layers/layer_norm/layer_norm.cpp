@@ -1,7 +1,9 @@
-// Layer 'layer_norm' (torch.nn.LayerNorm over the whole sample, Keras LayerNormalization on a vector): each sample
-// is normalised by its own mean and variance over all its values, y = (x - mean) / sqrt(var + eps) * weight + bias,
-// with a learnable weight (ones) and bias (zeros) per value of a sample (elementwise_affine, as PyTorch). Unlike
-// batch norm it does not depend on the batch, so training and inference compute the same. eps 1e-5.
+// Layer 'layer_norm' (torch.nn.LayerNorm, Keras LayerNormalization): each sample is normalised by its own mean and
+// variance over all its values, y = (x - mean) / sqrt(var + eps) * weight + bias, with a learnable weight (ones)
+// and bias (zeros) per value normalised (elementwise_affine, as PyTorch). "normalized_shape" (PyTorch's), the
+// sample's last sizes, normalises each block of those alone: [E] on a sequence [T, E] normalises each step, as a
+// transformer does (Keras's default axis -1). Unlike batch norm it does not depend on the batch, so training and
+// inference compute the same. eps 1e-5.
 //
 // It runs through ops that this plugin brings (custom_op.hpp): layer_norm(x, weight, bias) -> (y) and its gradient
 // layer_norm_grad(x, weight, bias, y, dy) -> (dx, dweight, dbias), on (N, D) views of the batch. Both have a CPU
@@ -120,17 +122,24 @@ void layer_norm_grad_on_cpu(const OpCall& c) {
 
 class LayerNorm final : public Layer {
  public:
-  LayerNorm(OpHandle op, double eps) : op_(std::move(op)), eps_(eps) {}
+  // normalized: the sizes normalised together, [] for the whole sample.
+  LayerNorm(OpHandle op, double eps, std::vector<std::int64_t> normalized) : op_(std::move(op)), eps_(eps), normalized_(std::move(normalized)) {}
   std::string type() const override { return "layer_norm"; }
   Shape build(const Shape& input, const BuildContext& ctx) override {
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
-    values_ = input.numel();
+    const Shape normalized = normalized_.empty() ? input : Shape(normalized_);
+    const int first = input.rank() - normalized.rank();
+    bool trailing = first >= 0;
+    for (int i = 0; trailing && i < normalized.rank(); ++i) trailing = input[first + i] == normalized[i];
+    if (!trailing)
+      throw ShapeError(fmt::format("layer_norm: normalized_shape {} is not the last sizes of a sample {}", normalized.str(), input.str()));
+    values_ = normalized.numel();
     op_.on(ctx.backend, ctx.dtype);  // refused now where no kernel runs
-    // Shaped like a sample, as PyTorch's LayerNorm(sample shape) keeps them, so that state dicts load both ways.
-    weight_ = {"weight", ctx.backend.empty(input, dtype_), ctx.backend.empty(input, dtype_), true, Params("", {{"type", "constant"}, {"value", 1.0}}),
-               1, 1};
-    bias_ = {"bias", ctx.backend.empty(input, dtype_), ctx.backend.empty(input, dtype_), true, Params("", "zeros"), 1, 1};
+    // Shaped as PyTorch's LayerNorm(normalized_shape) keeps them, so that state dicts load both ways.
+    weight_ = {"weight", ctx.backend.empty(normalized, dtype_), ctx.backend.empty(normalized, dtype_), true,
+               Params("", {{"type", "constant"}, {"value", 1.0}}), 1, 1};
+    bias_ = {"bias", ctx.backend.empty(normalized, dtype_), ctx.backend.empty(normalized, dtype_), true, Params("", "zeros"), 1, 1};
     return input;
   }
   std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
@@ -151,13 +160,15 @@ class LayerNorm final : public Layer {
  private:
   OpHandle op_;
   double eps_;
+  std::vector<std::int64_t> normalized_;
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
   std::int64_t values_ = 0;
   Parameter weight_, bias_;
   Tensor x_, y_, dx_, no_dx_;
 
-  Tensor rows(const Tensor& t) const { return t.reshape(Shape{t.dim(0), values_}); }
+  // Each normalised block as a row.
+  Tensor rows(const Tensor& t) const { return t.reshape(Shape{t.numel() / values_, values_}); }
 };
 
 }  // namespace
@@ -170,7 +181,19 @@ NNPLUG_PLUGIN("layer_norm", "0.1.0", "op:layer_norm op:layer_norm_grad layer:lay
   registrar.add_kernel({"layer_norm_grad", "cpu"}, layer_norm_grad_on_cpu);
   registrar.add_layer("layer_norm", [op](const Params& p) {
     const double eps = p.number("eps", 1e-5, 0.0);
+    std::vector<std::int64_t> normalized;
+    if (p.has("normalized_shape")) {
+      const Params::Json& given = p.json()["normalized_shape"];
+      const auto sizes = given.is_number() ? std::vector<double>{p.require_number("normalized_shape")} : p.numbers("normalized_shape", {});
+      if (sizes.empty() || sizes.size() > static_cast<std::size_t>(Shape::kMaxRank - 1))
+        p.fail("normalized_shape", fmt::format("must be a size or a list of 1 to {} sizes, got {}", Shape::kMaxRank - 1, Params::shortened(given.dump())));
+      for (double size : sizes) {
+        if (!(size >= 1 && size <= 1e15 && size == std::floor(size)))
+          p.fail("normalized_shape", fmt::format("must hold whole sizes of at least 1, got {}", Params::shortened(given.dump())));
+        normalized.push_back(static_cast<std::int64_t>(size));
+      }
+    }
     p.check_unused();
-    return std::make_unique<LayerNorm>(op, eps);
+    return std::make_unique<LayerNorm>(op, eps, std::move(normalized));
   });
 }
