@@ -145,6 +145,19 @@ TEST(ExampleConv1d, AOneDimensionalCnnOverTheImagesColumnsLearns) {
   EXPECT_GT(trainer.fit(ex.train, &ex.validation, ex.fit).back().validation.score, 0.5);
 }
 
+// The transformer encoder: an image's rows as 28 tokens, two encoder blocks (PyTorch's parameter counts). Two
+// epochs on 2,000 images.
+TEST(ExampleTransformer, ATransformerEncoderOverTheImagesRowsLearns) {
+  Experiment ex = two_quick_epochs("fashion_transformer.json");
+  // embed 28 * 64 + 64, positions 28 * 64, per block PyTorch's TransformerEncoderLayer(64, 4, 128) (attention
+  // 4 * 64 * 64 + 4 * 64, linear1 64 * 128 + 128, linear2 128 * 64 + 64, two norms 2 * 64 each), head 64 * 10 + 10.
+  EXPECT_EQ(ex.model->parameter_count(false), 1856 + 1792 + 2 * (16640 + 8320 + 8256 + 256) + 650);
+  EXPECT_EQ(ex.model->output_shape(), (Shape{10}));
+  ex.fit.progress = false;
+  Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+  EXPECT_GT(trainer.fit(ex.train, &ex.validation, ex.fit).back().validation.score, 0.5);
+}
+
 using examples::activation_statistics;
 
 TEST(ExampleX5, SigmoidWithStdOneSaturates) {

@@ -209,6 +209,15 @@ TEST(LayerNormShapes, NormalizedShapeIsTheSampleLastSizes) {
   EXPECT_EQ(error_of([&] { built(Params::Json::array(), Shape{4}); }), "test: parameter 'normalized_shape' must be a size or a list of 1 to 5 sizes, got []");
 }
 
+// y = x + weight, the weight's gradient the sum of every sample's dL/dy.
+TEST(GradientCheck, PositionEmbedding) {
+  auto layer = registry().create_layer(Params("test", "position_embedding"));
+  check_layer(*layer, Shape{3, 4}, 2, random_normal(24, 21));
+  const Tensor x = tensor(*cpu_backend(), Shape{2, 3, 4}, random_normal(24, 22), DType::Float64);
+  const auto y = to_host<double>(layer->forward(x)), weight = to_host<double>(layer->parameters()[0]->value), xs = to_host<double>(x);
+  for (std::size_t i = 0; i < 24; ++i) EXPECT_EQ(y[i], xs[i] + weight[i % 12]) << i;
+}
+
 TEST(GradientCheck, Reshape) {
   auto layer = registry().create_layer(Params("test", {{"type", "reshape"}, {"shape", {3, -1, 2}}}));
   check_layer(*layer, Shape{12}, 3, random_normal(36, 14));

@@ -65,11 +65,14 @@ Layer GRU(std::int64_t units) { return Layer("gru", {{"units", units}}); }
 Layer Embedding(std::int64_t input_dim, std::int64_t output_dim) {
   return Layer("embedding", {{"input_dim", input_dim}, {"output_dim", output_dim}});
 }
+Layer MultiHeadAttention(std::int64_t num_heads) { return Layer("multi_head_attention", {{"num_heads", num_heads}}); }
+Layer PositionEmbedding() { return Layer("position_embedding"); }
 Layer Flatten() { return Layer("flatten"); }
 Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
 Layer Permute(const std::vector<std::int64_t>& dims) { return Layer("permute", {{"dims", dims}}); }
 Layer BatchNorm() { return Layer("batch_norm"); }
 Layer LayerNorm() { return Layer("layer_norm"); }
+Layer LayerNorm(const std::vector<std::int64_t>& normalized_shape) { return Layer("layer_norm", {{"normalized_shape", normalized_shape}}); }
 Layer Dropout(double rate) { return Layer("dropout", {{"rate", rate}}); }
 Layer Add(const std::vector<std::string>& inputs) { return Layer("add").inputs(inputs); }
 Layer Multiply(const std::vector<std::string>& inputs) { return Layer("multiply").inputs(inputs); }

@@ -16,7 +16,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
-           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "Embedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
+           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "Embedding", "MultiHeadAttention", "PositionEmbedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
@@ -64,6 +64,14 @@ def GRU(units, **fields):
 
 def Embedding(input_dim, output_dim, **fields):
     return layer("embedding", input_dim=input_dim, output_dim=output_dim, **fields)
+
+
+def MultiHeadAttention(num_heads, **fields):
+    return layer("multi_head_attention", num_heads=num_heads, **fields)
+
+
+def PositionEmbedding(**fields):
+    return layer("position_embedding", **fields)
 
 
 def MaxPool2d(pool_size=2, **fields):
@@ -118,7 +126,9 @@ def BatchNorm(**fields):
     return layer("batch_norm", **fields)
 
 
-def LayerNorm(**fields):
+def LayerNorm(normalized_shape=None, **fields):
+    if normalized_shape is not None:
+        fields["normalized_shape"] = list(normalized_shape) if hasattr(normalized_shape, "__iter__") else normalized_shape
     return layer("layer_norm", **fields)
 
 

@@ -652,3 +652,30 @@ def test_dense_maps_each_step_of_a_sequence_as_pytorch_and_keras_do():
     net.compile(nnplug.Adam(lr=0.01), "mse", seed=3)  # 0.015 or less for seeds 1 to 5
     net.fit(x[:600], sums[:600], epochs=20, batch_size=20, progress=False)
     assert net.evaluate(x[600:], sums[600:])["loss"] < 0.05
+
+
+def test_self_attention_is_numpys_and_learns_whether_the_first_token_recurs():
+    """multi_head_attention's output is the scaled dot-product attention NumPy computes from its state dict (each
+    step sees every step, or with causal the steps up to itself); with it a model learns whether a sequence's first
+    token occurs again, which a model that looks at each step alone does not (0.73 to 0.86 in its place)."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(3, 5, 4)).astype(np.float32)
+    for causal in (False, True):
+        attention = nnplug.Network(nnplug.Sequential([nnplug.MultiHeadAttention(2, causal=causal, name="a")]))
+        attention.compile(nnplug.Adam(), "mse", seed=1)
+        attention.build([5, 4])
+        w_in, w_out = (np.from_dlpack(attention.state_dict()[f"a.{name}"]) for name in ("in_proj_weight", "out_proj.weight"))
+        q, k, v = (t.reshape(3, 5, 2, 2).transpose(0, 2, 1, 3) for t in np.split(x @ w_in.T, 3, axis=-1))  # zero biases
+        scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(2) + (np.triu(np.full((5, 5), -np.inf), 1) if causal else 0)
+        weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+        weights /= weights.sum(axis=-1, keepdims=True)
+        want = (weights @ v).transpose(0, 2, 1, 3).reshape(3, 5, 4) @ w_out.T
+        np.testing.assert_allclose(attention.predict(x).reshape(3, 5, 4), want, rtol=1e-5, atol=1e-5)
+
+    ids = rng.integers(0, 10, size=(1000, 8))
+    labels = (ids[:, 1:] == ids[:, :1]).any(axis=1).astype(np.int64)  # 51 % ones
+    net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(10, 16), nnplug.PositionEmbedding(name="pos"), nnplug.MultiHeadAttention(2, name="att"),
+                                            nnplug.Add(["att", "pos"]), nnplug.GlobalMaxPool1d(data_format="channels_last"), nnplug.Dense(2)]))
+    net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=1)  # 0.9 to 0.995 for seeds 1 to 7
+    net.fit(ids[:800], labels[:800], epochs=30, batch_size=20, progress=False)
+    assert net.evaluate(ids[800:], labels[800:])["accuracy"] > 0.95

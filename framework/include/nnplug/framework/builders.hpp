@@ -73,12 +73,19 @@ Layer Reshape(const std::vector<std::int64_t>& shape);
 Layer Permute(const std::vector<std::int64_t>& dims);
 Layer BatchNorm();
 Layer LayerNorm();
+// Each block of a sample's last sizes normalised alone (PyTorch's normalized_shape): LayerNorm({64}) each step.
+Layer LayerNorm(const std::vector<std::int64_t>& normalized_shape);
 Layer Dropout(double rate);
 // A sequence [steps, features] per sample; the last step's output, or every step's with set("return_sequences", true).
 Layer LSTM(std::int64_t units);
 Layer GRU(std::int64_t units);
 // Token ids per sample (whole numbers in [0, input_dim)), each to its row of output_dim values.
 Layer Embedding(std::int64_t input_dim, std::int64_t output_dim);
+// Self-attention over a sequence [steps, features] (PyTorch's MultiheadAttention(x, x, x)); set("causal", true)
+// lets each step see the steps up to itself alone.
+Layer MultiHeadAttention(std::int64_t num_heads);
+// A learned vector per position, added to the sequence.
+Layer PositionEmbedding();
 // Merge layers, reading the layers named.
 Layer Add(const std::vector<std::string>& inputs);
 Layer Multiply(const std::vector<std::string>& inputs);
