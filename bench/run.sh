@@ -3,10 +3,11 @@
 # (examples/fashion_cnn.json), X10 (examples/x10_deep_mlp.json, against the GEMM ceiling), X11
 # (examples/x11_cifar_cnn.json, on a fixed subset), the ResNet (examples/fashion_resnet.json), MobileNet
 # (examples/fashion_mobilenet.json), the autoencoder (examples/fashion_autoencoder.json), the LSTM
-# (examples/fashion_lstm.json) and the 1-D CNN (examples/fashion_conv1d.json), each on a fixed subset, and
+# (examples/fashion_lstm.json), the 1-D CNN (examples/fashion_conv1d.json) and the transformer encoder
+# (examples/fashion_transformer.json), each on a fixed subset, and
 # PyTorch's for the same models in the same run when Debian's python3-torch is installed. Ratios, not absolute
 # figures, are what to compare across machines.
-#   usage: [ROUNDS=N] bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|mobilenet|autoencoder|lstm|conv1d|all]   (ROUNDS: see compare, default 2)
+#   usage: [ROUNDS=N] bench/run.sh [BUILD_DIR] [mlp|cnn|x10|x11|resnet|mobilenet|autoencoder|lstm|conv1d|transformer|all]   (ROUNDS: see compare, default 2)
 set -euo pipefail
 build=${1:-build}
 which=${2:-all}
@@ -116,3 +117,5 @@ if [ "$which" = autoencoder ] || [ "$which" = all ]; then compare autoencoder fa
 if [ "$which" = lstm ] || [ "$which" = all ]; then compare lstm fashion_lstm.json 2 6400; fi
 # The 1-D CNN over an image's 28 columns on 12,800 images (100 batches).
 if [ "$which" = conv1d ] || [ "$which" = all ]; then compare conv1d fashion_conv1d.json 2 12800; fi
+# The transformer encoder over an image's 28 rows on 6,400 images (50 batches).
+if [ "$which" = transformer ] || [ "$which" = all ]; then compare transformer fashion_transformer.json 2 6400; fi

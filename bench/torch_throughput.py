@@ -9,10 +9,12 @@ examples/fashion_mobilenet.json (a 3x3 stem and five depthwise separable blocks 
 horizontal flips; Adam at a constant rate, where the spec's one-cycle schedule moves it: the same work per step);
 "autoencoder" is examples/fashion_autoencoder.json (each image its own target, MSE); "lstm" is examples/fashion_lstm.json
 (an LSTM of 128 units over an image's 28 rows, its last step classified); "conv1d" is examples/fashion_conv1d.json
-(two 1-D convolutions over an image's 28 columns, its rows as channels, and a global max pooling); the others Adam 1e-3; all batch 128, on Fashion-MNIST's training
+(two 1-D convolutions over an image's 28 columns, its rows as channels, and a global max pooling); "transformer" is
+examples/fashion_transformer.json (an image's 28 rows as tokens of 64 features with learned positions, two
+nn.TransformerEncoderLayer(64, 4, 128), the mean over the steps); the others Adam 1e-3; all batch 128, on Fashion-MNIST's training
 samples as the spec uses them (54,000 after the MLP's 10% validation split, all 60,000 for the CNN, the first
 `limit` for X11, as train_throughput --limit). Prints the best epoch of several.
-Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11|resnet|mobilenet|autoencoder|lstm|conv1d [epochs] [threads] [device]
+Run with Debian's interpreter: /usr/bin/python3 bench/torch_throughput.py mlp|cnn|x11|resnet|mobilenet|autoencoder|lstm|conv1d|transformer [epochs] [threads] [device]
 [batch] [synthetic|limit] [bfloat16]. bfloat16 runs the forward pass and the loss under
 torch.autocast(device, dtype=torch.bfloat16), PyTorch's mixed precision (oneDNN's bfloat16 kernels on the CPU, tensor cores on a GPU). threads 0 keeps PyTorch's default; device "cuda" runs on the GPU, each batch copied from host memory as
 nnplug does; "synthetic" trains on 60,000 random samples instead of Fashion-MNIST (as train_throughput --synthetic).
@@ -94,6 +96,20 @@ def main():
         x = x.reshape(-1, 28, 28)
         model = nn.Sequential(nn.Conv1d(28, 64, 3, padding=1), nn.ReLU(), nn.MaxPool1d(2), nn.Conv1d(64, 128, 3, padding=1),
                               nn.ReLU(), nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(128, 10))
+    elif kind == "transformer":  # examples/fashion_transformer.json: an image's 28 rows as tokens
+        x = x.reshape(-1, 28, 28)
+
+        class Encoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.embed, self.head = nn.Linear(28, 64), nn.Linear(64, 10)
+                self.position = nn.Parameter(torch.zeros(28, 64).normal_(std=0.02))
+                block = nn.TransformerEncoderLayer(64, 4, 128, dropout=0.1, batch_first=True)
+                self.layers = nn.TransformerEncoder(block, 2, enable_nested_tensor=False)
+
+            def forward(self, v):
+                return self.head(self.layers(self.embed(v) + self.position).mean(dim=1))
+        model = Encoder()
     elif kind == "autoencoder":
         x = x.reshape(-1, 1, 28, 28)
         model = nn.Sequential(nn.Conv2d(1, 32, 3, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(),

@@ -86,6 +86,13 @@ TEST(CudaBackend, TheLstmExampleWithAGruTrainsAsOnTheCpu) {
   expect_trains_alike("fashion_lstm.json", "gru");
 }
 
+// Self-attention: per sample and head a product of queries and keys, a row softmax with dropout, a product with
+// the values, the heads reordered by op::Permute; layer norm over each step runs its plugin's host reference.
+TEST(CudaBackend, TheTransformerExampleTrainsAsOnTheCpu) {
+  SKIP_WITHOUT_CUDA();
+  expect_trains_alike("fashion_transformer.json");
+}
+
 // Step graphs replay what the ops would do one by one: the same kernels on the same data, with the learning rate,
 // Adam's bias corrections and the dropout seeds refilled every step (a stale one would show in the loss).
 TEST(CudaBackend, StepGraphsTrainAsOpsRunOneByOne) {
