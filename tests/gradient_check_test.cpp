@@ -194,6 +194,30 @@ TEST(GradientCheck, LayerNorm) {
               random_normal(24, 20), off_initial);
 }
 
+// Per group of channels over an image and a sequence, and per channel (instance norm, with and without its affine
+// parameters); the weight and bias away from ones and zeros.
+TEST(GradientCheck, GroupAndInstanceNorm) {
+  const auto off_initial = [](Layer& layer) {
+    for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), p->name == "weight" ? 25 : 26));
+  };
+  for (const char* json : {R"({"type": "group_norm", "num_groups": 2})", R"({"type": "group_norm", "num_groups": 4, "affine": false})",
+                           R"({"type": "instance_norm", "affine": true})", R"("instance_norm")"})
+    check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{4, 2, 3}, 2, random_normal(48, 27), off_initial);
+  check_layer(*registry().create_layer(Params("test", {{"type", "group_norm"}, {"num_groups", 3}})), Shape{6, 5}, 3, random_normal(90, 28),
+              off_initial);
+}
+
+TEST(GroupNormShapes, GroupsDivideTheChannels) {
+  auto be = cpu_backend();
+  auto layer = registry().create_layer(Params("test", {{"type", "group_norm"}, {"num_groups", 3}}));
+  EXPECT_EQ(error_of([&] { layer->build(Shape{4, 5, 5}, BuildContext{*be, DType::Float32}); }),
+            "group_norm: num_groups 3 does not divide the input's 4 channels (input [4, 5, 5])");
+  EXPECT_EQ(layer->build(Shape{6, 5, 5}, BuildContext{*be, DType::Float32}), (Shape{6, 5, 5}));
+  EXPECT_EQ(layer->parameters()[0]->value.shape(), (Shape{6}));
+  EXPECT_TRUE(registry().create_layer(Params("test", "instance_norm"))->parameters().empty());
+  EXPECT_EQ(error_of([] { registry().create_layer(Params("test", "group_norm")); }), "test: parameter 'num_groups' is required");
+}
+
 TEST(LayerNormShapes, NormalizedShapeIsTheSampleLastSizes) {
   auto be = cpu_backend();
   const auto built = [&](const Params::Json& normalized, const Shape& sample) {

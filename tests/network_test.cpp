@@ -33,7 +33,7 @@ TEST(Builders, WriteTheJsonASpecHolds) {
                               nn::LSTM(8).set("return_sequences", true), nn::GRU(4), nn::Embedding(100, 8),
                               nn::Conv1d(6, 3), nn::MaxPool1d().set("data_format", "channels_last"), nn::AvgPool1d(3), nn::GlobalAvgPool1d(),
                               nn::GlobalMaxPool1d(), nn::Permute({2, 1}), nn::MultiHeadAttention(4).set("causal", true),
-                              nn::PositionEmbedding(), nn::LayerNorm({64}),
+                              nn::PositionEmbedding(), nn::LayerNorm({64}), nn::GroupNorm(8), nn::InstanceNorm(),
                               nn::Dense(10).regularizer("weight", nn::Component("l2", {{"lambda", 1e-4}})).constraint("weight", "non_neg"),
                               nn::Layer("my_plugin_layer").set("width", 3)};
   EXPECT_EQ(layers.json(), Params::Json::parse(R"([
@@ -46,7 +46,8 @@ TEST(Builders, WriteTheJsonASpecHolds) {
     {"type": "conv1d", "filters": 6, "kernel_size": 3}, {"type": "max_pool1d", "pool_size": 2, "data_format": "channels_last"},
     {"type": "avg_pool1d", "pool_size": 3}, {"type": "global_avg_pool1d"}, {"type": "global_max_pool1d"},
     {"type": "permute", "dims": [2, 1]}, {"type": "multi_head_attention", "num_heads": 4, "causal": true},
-    {"type": "position_embedding"}, {"type": "layer_norm", "normalized_shape": [64]},
+    {"type": "position_embedding"}, {"type": "layer_norm", "normalized_shape": [64]}, {"type": "group_norm", "num_groups": 8},
+    {"type": "instance_norm"},
     {"type": "dense", "units": 10, "weight_regularizer": {"type": "l2", "lambda": 1e-4}, "weight_constraint": {"type": "non_neg"}},
     {"type": "my_plugin_layer", "width": 3}])"));
   EXPECT_EQ(nn::Component(nn::Adam{.lr = 0.01}).json(),

@@ -17,7 +17,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
            "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "Embedding", "MultiHeadAttention", "PositionEmbedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
-           "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm",
+           "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
@@ -130,6 +130,14 @@ def LayerNorm(normalized_shape=None, **fields):
     if normalized_shape is not None:
         fields["normalized_shape"] = list(normalized_shape) if hasattr(normalized_shape, "__iter__") else normalized_shape
     return layer("layer_norm", **fields)
+
+
+def GroupNorm(num_groups, **fields):
+    return layer("group_norm", num_groups=num_groups, **fields)
+
+
+def InstanceNorm(**fields):
+    return layer("instance_norm", **fields)
 
 
 def Dropout(rate, **fields):

@@ -75,6 +75,9 @@ Layer BatchNorm();
 Layer LayerNorm();
 // Each block of a sample's last sizes normalised alone (PyTorch's normalized_shape): LayerNorm({64}) each step.
 Layer LayerNorm(const std::vector<std::int64_t>& normalized_shape);
+// Each sample's channels normalised in num_groups groups (PyTorch's GroupNorm), or each channel alone.
+Layer GroupNorm(std::int64_t num_groups);
+Layer InstanceNorm();
 Layer Dropout(double rate);
 // A sequence [steps, features] per sample; the last step's output, or every step's with set("return_sequences", true).
 Layer LSTM(std::int64_t units);
