@@ -22,6 +22,14 @@ expect() {  # expect "description" expected_status "expected output fragment" ar
 expect "an activation" 0 "PASS  relu gradient: worst input" "$plugins/nnplug_activation_relu.so"
 expect "a layer with its parameters" 0 "PASS  dense gradient" "$plugins/nnplug_layer_dense.so" --params '{"units": 3}'
 expect "a layer without them" 1 "parameter 'units' is required (give its parameters with --params)" "$plugins/nnplug_layer_dense.so"
+expect "a sequence layer on samples of the shape given" 0 "PASS  multi_head_attention gradient" "$plugins/nnplug_layer_multi_head_attention.so" \
+  --params '{"num_heads": 2}' --input-shape 5,4
+expect "a sequence layer on the default sample" 1 "multi_head_attention expects a sequence per sample, [steps, features], got [6]" \
+  "$plugins/nnplug_layer_multi_head_attention.so" --params '{"num_heads": 2}'
+expect "two layers of one plugin, parameters per name" 0 "PASS  instance_norm gradient" "$plugins/nnplug_layer_group_norm.so" \
+  --params '{"group_norm": {"num_groups": 2}, "instance_norm": {"affine": true}}' --input-shape 4,3
+expect "a sample too large to check" 1 "--input-shape: a checked sample holds at most 1048576 values, got [4096, 4096]" \
+  "$plugins/nnplug_layer_dense.so" --params '{"units": 3}' --input-shape 4096,4096
 expect "a layer with ops of its own" 0 "PASS  op layer_norm gradient (layer_norm_grad, float64)" "$plugins/nnplug_layer_layer_norm.so"
 expect "an optimizer" 0 "PASS  adam state save and restore" "$plugins/nnplug_optimizer_adam.so"
 expect "an optimizer with an op of its own, whose second moment plugin-check keeps non-negative" 0 "PASS  op nadam_step cpu kernel (float64)" \

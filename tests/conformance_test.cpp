@@ -142,5 +142,22 @@ TEST(ConformanceChecks, TheCpuBackendPassesParityWithItselfAndAWrongOpFails) {
   EXPECT_EQ(failed, 1);
 }
 
+// A gradient that is 0, with an objective whose last bit rounding moves (20, or the next double up, call by call:
+// a centred difference of 1.8e-10, over the relative tolerance's floor of 1e-10), passes; a small wrong one, above
+// that rounding, still fails.
+TEST(ConformanceChecks, AZeroGradientWithinTheDifferencesRoundingPassesAndASmallWrongOneFails) {
+  auto be = reference_backend();
+  Tensor x = be->empty(Shape{8}, DType::Float64);
+  from_host(x, random_normal(8, 3));
+  int calls = 0;
+  const auto objective = [&] { return ++calls % 2 ? std::nextafter(20.0, 21.0) : 20.0; };
+  CheckResult zero{"zero"}, wrong{"wrong"};
+  compare_with_centred_differences(x, std::vector<double>(8, 0.0), objective, "x", {}, zero);
+  compare_with_centred_differences(x, std::vector<double>(8, 1e-6), objective, "x", {}, wrong);
+  EXPECT_TRUE(zero.passed) << zero.detail;
+  EXPECT_FALSE(wrong.passed);
+  EXPECT_EQ(wrong.failures, 8);
+}
+
 }  // namespace
 }  // namespace nnplug::conformance

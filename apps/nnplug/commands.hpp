@@ -108,7 +108,8 @@ struct SanityCheckArgs {
 
 struct PluginCheckArgs {
   std::filesystem::path plugin;
-  std::string params;  // JSON object merged into each checked spec
+  std::string params;                   // JSON object merged into each checked spec, or one object per name
+  std::vector<long long> input_shape;  // per sample, for the layer checks; empty: [6]
 };
 
 struct PluginsArgs {
@@ -139,6 +140,9 @@ int cross_validate(const CrossValidateArgs& args, const std::vector<std::filesys
 int sanity_check(const SanityCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int search(const SearchArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+// --input-shape's sizes as a sample's shape, or InvalidArgument saying which is wrong.
+Shape input_shape_option(const std::vector<long long>& sizes);
+
 int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int plugins(const PluginsArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 

@@ -134,7 +134,11 @@ int main(int argc, char** argv) {
   nnplug::cli::PluginCheckArgs check;
   auto* check_cmd = app.add_subcommand("plugin-check", "Load a built plugin and run the conformance checks for what it provides");
   check_cmd->add_option("plugin", check.plugin, "The plugin file (.so)")->required();
-  check_cmd->add_option("--params", check.params, "JSON parameters for its specs, e.g. '{\"units\": 3}'");
+  check_cmd->add_option("--params", check.params,
+                        "JSON parameters for its specs, e.g. '{\"units\": 3}', or per name where they differ: "
+                        "'{\"group_norm\": {\"num_groups\": 2}, \"instance_norm\": {}}'");
+  check_cmd->add_option("--input-shape", check.input_shape, "Per-sample input shape of the layer checks, e.g. 5,4 for a sequence (default: 6)")
+      ->delimiter(',');
 
   nnplug::cli::PluginsArgs plugins;
   auto* plugins_cmd = app.add_subcommand("plugins", "List every plugin found and every library rejected, with why");

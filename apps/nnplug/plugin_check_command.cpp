@@ -1,9 +1,11 @@
 // nnplug plugin-check PATH.so: loads one built plugin beside the installed ones and runs the conformance checks
 // that fit each name it provides (gradient checks, optimizer invariants, backend parity, ...), one verdict each.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.hpp"
 #include "nnplug/conformance/plugin_checks.hpp"
@@ -28,6 +30,13 @@ int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem:
     }
     if (!extra.is_object()) throw InvalidArgument("--params: expected a JSON object, e.g. {\"units\": 3}");
   }
+  const Shape sample = args.input_shape.empty() ? Shape{6} : input_shape_option(args.input_shape);
+  // Centred differences run the layer twice per coordinate checked: a small sample is all a check needs.
+  constexpr long long kMaxSampleValues = 1 << 20;
+  long long values = 1;
+  for (long long d : args.input_shape)
+    if ((values *= std::min(d, kMaxSampleValues + 1)) > kMaxSampleValues)
+      throw InvalidArgument(fmt::format("--input-shape: a checked sample holds at most {} values, got [{}]", kMaxSampleValues, fmt::join(args.input_shape, ", ")));
   PluginLoader loader;
   loader.add_file(file);  // first in the search order, so the file under test wins; nothing else of its folder
   for (const auto& d : plugin_dirs) loader.add_directory(d);
@@ -46,7 +55,9 @@ int plugin_check(const PluginCheckArgs& args, const std::vector<std::filesystem:
   std::istringstream provides(mine->provides);
   for (std::string item; provides >> item;) {
     const auto colon = item.find(':');
-    for (const auto& r : conformance::check_registered(registry, item.substr(0, colon), item.substr(colon + 1), extra)) {
+    const std::string name = item.substr(colon + 1);
+    const bool own = extra.contains(name) && extra[name].is_object();  // parameters for this name alone
+    for (const auto& r : conformance::check_registered(registry, item.substr(0, colon), name, own ? extra[name] : extra, sample)) {
       if (r.skipped) {
         ++skipped;
         fmt::print("SKIP  {}: {}\n", r.check, r.detail);

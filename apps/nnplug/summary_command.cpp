@@ -16,14 +16,7 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
     fmt::print("{}{}", build_experiment(spec, registry).model->summary(args.expand), registry.describe_op_bindings());
     return 0;
   }
-  if (args.input_shape.size() > Model::kMaxSampleSizes)
-    throw InvalidArgument(fmt::format("--input-shape: a sample has at most {} sizes (a batch of them {}), got {}", Model::kMaxSampleSizes,
-                                      Shape::kMaxRank, args.input_shape.size()));
-  Shape input;
-  for (long long d : args.input_shape) {
-    if (d <= 0) throw InvalidArgument("--input-shape: every extent must be positive");
-    input.push_back(d);
-  }
+  const Shape input = input_shape_option(args.input_shape);
   Params top(spec.where(), spec.json);
   auto backend = registry.create_backend(spec.section("backend", registry.best_backend()));
   const auto model = build_model(spec, registry, backend, spec_dtype(top), input, 0);

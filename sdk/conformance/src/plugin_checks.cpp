@@ -141,7 +141,7 @@ CheckResult check_layer_save_load(const Registry& registry, const Params::Json& 
 }
 
 std::vector<CheckResult> check_registered(const Registry& registry, const std::string& kind, const std::string& name,
-                                          const Params::Json& extra) {
+                                          const Params::Json& extra, const Shape& sample) {
   auto backend = registry.create_backend(Params("reference backend", "cpu"));
   const std::string label = fmt::format("{} {}", kind, name);
   try {
@@ -153,7 +153,8 @@ std::vector<CheckResult> check_registered(const Registry& registry, const std::s
       auto layer = registry.create_layer(spec_of(name, extra));
       Params::Json spec = extra;
       spec["type"] = name;
-      return {check_layer_gradient(*layer, *backend, Shape{6}, 4, random_normal(24, 1)), check_layer_save_load(registry, spec, Shape{6})};
+      return {check_layer_gradient(*layer, *backend, sample, 4, random_normal(static_cast<std::size_t>(4 * sample.numel()), 1)),
+              check_layer_save_load(registry, spec, sample)};
     }
     if (kind == "loss") {
       auto loss = registry.create_loss(spec_of(name, extra));
