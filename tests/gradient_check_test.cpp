@@ -444,6 +444,18 @@ TEST(GradientCheck, GruThroughTime) {
   }
 }
 
+// The plain recurrent layer, with both of PyTorch's nonlinearities.
+TEST(GradientCheck, RnnThroughTime) {
+  for (const char* json : {R"({"type": "rnn", "units": 3})", R"({"type": "rnn", "units": 3, "return_sequences": true, "nonlinearity": "relu"})",
+                           R"({"type": "rnn", "units": 2, "bidirectional": true})",
+                           R"({"type": "rnn", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 29));
+  }
+  EXPECT_EQ(error_of([] { registry().create_layer(Params("test", {{"type", "rnn"}, {"units", 2}, {"nonlinearity", "sigmoid"}})); }),
+            "test: parameter 'nonlinearity' must be \"tanh\" or \"relu\", got \"sigmoid\"");
+}
+
 TEST(LstmShapes, ASequencePerSampleIsRequired) {
   auto be = cpu_backend();
   auto lstm = registry().create_layer(Params("test", {{"type", "lstm"}, {"units", 4}}));

@@ -90,15 +90,34 @@ TEST(CopyColumns, CopiesABlockOfColumnsBothWays) {
 
 TEST(MergeLayers, GradientsMatchCentredDifferencesInFloat64) {
   auto be = cpu_backend();
-  for (const char* type : {"add", "multiply", "concat"}) expect_passes(conformance::check_layer_gradient(*layer(type), *be, Shape{2, 3}, 3, random_normal(18, 1)));
+  for (const char* type : {"add", "subtract", "average", "multiply", "concat"})
+    expect_passes(conformance::check_layer_gradient(*layer(type), *be, Shape{2, 3}, 3, random_normal(18, 1)));
   // Three inputs; concat of different channel counts, and along the last axis.
   const std::vector<std::vector<double>> three{random_normal(12, 2), random_normal(12, 3), random_normal(12, 4)};
   expect_passes(conformance::check_merge_gradient(*layer("add"), *be, {Shape{4}, Shape{4}, Shape{4}}, 3, three));
   expect_passes(conformance::check_merge_gradient(*layer("multiply"), *be, {Shape{4}, Shape{4}, Shape{4}}, 3, three));
+  expect_passes(conformance::check_merge_gradient(*layer("average"), *be, {Shape{4}, Shape{4}, Shape{4}}, 3, three));
   expect_passes(conformance::check_merge_gradient(*layer("concat"), *be, {Shape{1, 2, 3}, Shape{3, 2, 3}}, 2,
                                                   {random_normal(12, 5), random_normal(36, 6)}));
   expect_passes(conformance::check_merge_gradient(*layer({{"type", "concat"}, {"axis", -1}}), *be, {Shape{2, 2, 1}, Shape{2, 2, 3}}, 2,
                                                   {random_normal(8, 7), random_normal(24, 8)}));
+}
+
+// Keras's Subtract (a - b, and only two inputs) and Average ((a + b + c) / 3).
+TEST(MergeLayers, SubtractAndAverageAsKeras) {
+  auto be = cpu_backend();
+  const std::vector<double> a = {1, 2, 3, 4}, b = {10, 20, 30, 40}, c = {-2, 4, 0.5, 8};
+  const auto merged = [&](const char* type, std::vector<std::vector<double>> inputs) {
+    auto merge = layer(type);
+    merge->build_merge(std::vector<Shape>(inputs.size(), Shape{2}), BuildContext{*be, DType::Float64});
+    std::vector<Tensor> xs;
+    for (const auto& v : inputs) xs.push_back(tensor(*be, Shape{2, 2}, v));
+    return to_host<double>(merge->forward_merge(xs));
+  };
+  EXPECT_EQ(merged("subtract", {a, b}), (std::vector<double>{-9, -18, -27, -36}));
+  const auto average = merged("average", {a, b, c});
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(average[i], (a[i] + b[i] + c[i]) / 3, 1e-12) << i;
+  EXPECT_EQ(error_of([&] { merged("subtract", {a, b, c}); }), "subtract takes two inputs (the first minus the second), got 3");
 }
 
 // torch.cat(dim=1): y[n, c] is a[n, c] for c < Ca, else b[n, c - Ca], each (c) a plane of H x W values.

@@ -62,6 +62,7 @@ Layer GlobalAvgPool1d() { return Layer("global_avg_pool1d"); }
 Layer GlobalMaxPool1d() { return Layer("global_max_pool1d"); }
 Layer LSTM(std::int64_t units) { return Layer("lstm", {{"units", units}}); }
 Layer GRU(std::int64_t units) { return Layer("gru", {{"units", units}}); }
+Layer RNN(std::int64_t units) { return Layer("rnn", {{"units", units}}); }
 Layer Embedding(std::int64_t input_dim, std::int64_t output_dim) {
   return Layer("embedding", {{"input_dim", input_dim}, {"output_dim", output_dim}});
 }
@@ -77,6 +78,8 @@ Layer GroupNorm(std::int64_t num_groups) { return Layer("group_norm", {{"num_gro
 Layer InstanceNorm() { return Layer("instance_norm"); }
 Layer Dropout(double rate) { return Layer("dropout", {{"rate", rate}}); }
 Layer Add(const std::vector<std::string>& inputs) { return Layer("add").inputs(inputs); }
+Layer Subtract(const std::vector<std::string>& inputs) { return Layer("subtract").inputs(inputs); }
+Layer Average(const std::vector<std::string>& inputs) { return Layer("average").inputs(inputs); }
 Layer Multiply(const std::vector<std::string>& inputs) { return Layer("multiply").inputs(inputs); }
 Layer Concat(const std::vector<std::string>& inputs, std::int64_t axis) { return Layer("concat", {{"axis", axis}}).inputs(inputs); }
 

@@ -16,9 +16,9 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
-           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "Embedding", "MultiHeadAttention", "PositionEmbedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
+           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm",
-           "Dropout", "Add", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
+           "Dropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR"]
@@ -60,6 +60,10 @@ def LSTM(units, **fields):
 
 def GRU(units, **fields):
     return layer("gru", units=units, **fields)
+
+
+def RNN(units, **fields):
+    return layer("rnn", units=units, **fields)
 
 
 def Embedding(input_dim, output_dim, **fields):
@@ -146,6 +150,14 @@ def Dropout(rate, **fields):
 
 def Add(inputs, **fields):
     return layer("add", inputs=list(inputs), **fields)
+
+
+def Subtract(inputs, **fields):
+    return layer("subtract", inputs=list(inputs), **fields)
+
+
+def Average(inputs, **fields):
+    return layer("average", inputs=list(inputs), **fields)
 
 
 def Multiply(inputs, **fields):

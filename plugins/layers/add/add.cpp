@@ -1,18 +1,35 @@
-// Layer 'add' (Keras Add; a residual connection's x + f(x) in PyTorch): the element-wise sum of two or more inputs
-// of one shape. Its gradient reaches every input unchanged.
+// Layers 'add' (Keras Add; a residual connection's x + f(x) in PyTorch), 'subtract' (Keras Subtract: the first
+// input minus the second) and 'average' (Keras Average), built from this one source as three plugins
+// (NNPLUG_MERGE_KIND): the element-wise sum of two or more inputs of one shape, each input weighed by its
+// coefficient (1; 1 and -1; 1 / count). Each input's gradient is dy times its coefficient.
+#include <fmt/format.h>
+
 #include "nnplug/merge_layer.hpp"
 #include "nnplug/plugin.hpp"
+
+#if !defined(NNPLUG_MERGE_KIND)
+#define NNPLUG_MERGE_KIND Sum
+#define NNPLUG_MERGE_NAME "add"
+#endif
 
 namespace {
 
 using namespace nnplug;
 
+enum class Kind { Sum, Difference, Mean };
+constexpr Kind kKind = Kind::NNPLUG_MERGE_KIND;
+
 class Add final : public MergeLayer {
  public:
-  std::string type() const override { return "add"; }
+  std::string type() const override { return NNPLUG_MERGE_NAME; }
 
   Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx) override {
     require_one_shape(inputs);
+    if (kKind == Kind::Difference && inputs.size() != 2)
+      throw ShapeError(fmt::format("subtract takes two inputs (the first minus the second), got {}", inputs.size()));
+    coefficients_.clear();
+    for (std::size_t i = 0; i < inputs.size(); ++i)
+      coefficients_.push_back(kKind == Kind::Mean ? 1.0 / static_cast<double>(inputs.size()) : kKind == Kind::Difference && i == 1 ? -1.0 : 1.0);
     backend_ = &ctx.backend;
     dx_.resize(inputs.size());
     copies_.resize(inputs.size());
@@ -26,32 +43,42 @@ class Add final : public MergeLayer {
 
   const Tensor& forward_merge(const std::vector<Tensor>& inputs) override {
     const Tensor& first = inputs[0];
-    backend_->run(op::Copy{first, ensure(y_, *backend_, first.shape(), first.dtype(), first.layout())});
+    backend_->run(op::Axpby{first, ensure(y_, *backend_, first.shape(), first.dtype(), first.layout()), coefficients_[0], 0.0});
     layouts_.clear();
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       layouts_.push_back(inputs[i].layout());
       if (i == 0) continue;
-      if (inputs[i].layout() == first.layout()) backend_->run(op::Axpby{inputs[i], y_, 1.0, 1.0});
+      if (inputs[i].layout() == first.layout()) backend_->run(op::Axpby{inputs[i], y_, coefficients_[i], 1.0});
       else {
         backend_->run(op::Copy{inputs[i], ensure(reordered_[i], *backend_, first.shape(), first.dtype(), first.layout())});
-        backend_->run(op::Axpby{reordered_[i], y_, 1.0, 1.0});
+        backend_->run(op::Axpby{reordered_[i], y_, coefficients_[i], 1.0});
       }
     }
     return y_;
   }
 
-  // The first input takes dy itself; the others get copies, so that whoever adds to one input's gradient in place
-  // (the model adds an activity penalty's) does not change another's.
+  // The first input takes dy itself where its coefficient is 1; the others get copies, so that whoever adds to one
+  // input's gradient in place (the model adds an activity penalty's) does not change another's.
   const std::vector<Tensor>& backward_merge(const Tensor& dy) override {
-    dx_[0] = dy;
-    for (std::size_t i = 1; i < dx_.size(); ++i) {
-      backend_->run(op::Copy{dy, ensure(copies_[i], *backend_, dy.shape(), dy.dtype(), layouts_[i])});
-      dx_[i] = copies_[i];
+    for (std::size_t i = 0; i < dx_.size(); ++i) {
+      if (i == 0 && coefficients_[0] == 1.0) {
+        dx_[0] = dy;
+        continue;
+      }
+      Tensor& dx = ensure(copies_[i], *backend_, dy.shape(), dy.dtype(), layouts_[i]);
+      if (layouts_[i] == dy.layout()) {
+        backend_->run(op::Axpby{dy, dx, coefficients_[i], 0.0});
+      } else {
+        backend_->run(op::Copy{dy, dx});
+        if (coefficients_[i] != 1.0) backend_->run(op::Axpby{dx, dx, coefficients_[i], 0.0});
+      }
+      dx_[i] = dx;
     }
     return dx_;
   }
 
  private:
+  std::vector<double> coefficients_;  // each input's
   Backend* backend_ = nullptr;
   Tensor y_;
   std::vector<Tensor> dx_, copies_, reordered_;
@@ -60,8 +87,8 @@ class Add final : public MergeLayer {
 
 }  // namespace
 
-NNPLUG_PLUGIN("add", "0.1.0", "layer:add", 0) {
-  registrar.add_layer("add", [](const Params& p) {
+NNPLUG_PLUGIN(NNPLUG_MERGE_NAME, "0.1.0", "layer:" NNPLUG_MERGE_NAME, 0) {
+  registrar.add_layer(NNPLUG_MERGE_NAME, [](const Params& p) {
     p.check_unused();
     return std::make_unique<Add>();
   });

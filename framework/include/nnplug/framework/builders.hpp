@@ -82,6 +82,7 @@ Layer Dropout(double rate);
 // A sequence [steps, features] per sample; the last step's output, or every step's with set("return_sequences", true).
 Layer LSTM(std::int64_t units);
 Layer GRU(std::int64_t units);
+Layer RNN(std::int64_t units);
 // Token ids per sample (whole numbers in [0, input_dim)), each to its row of output_dim values.
 Layer Embedding(std::int64_t input_dim, std::int64_t output_dim);
 // Self-attention over a sequence [steps, features] (PyTorch's MultiheadAttention(x, x, x)); set("causal", true)
@@ -91,6 +92,8 @@ Layer MultiHeadAttention(std::int64_t num_heads);
 Layer PositionEmbedding();
 // Merge layers, reading the layers named.
 Layer Add(const std::vector<std::string>& inputs);
+Layer Subtract(const std::vector<std::string>& inputs);  // the first minus the second
+Layer Average(const std::vector<std::string>& inputs);
 Layer Multiply(const std::vector<std::string>& inputs);
 Layer Concat(const std::vector<std::string>& inputs, std::int64_t axis = 0);
 
