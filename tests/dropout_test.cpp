@@ -107,6 +107,40 @@ TEST(Dropout, AlphaDropoutKeepsZeroMeanAndUnitVariance) {
   EXPECT_NEAR(v, 1.0, 0.02);
 }
 
+// Whole channels: each (sample, channel) block is all 0 or all x / (1 - rate), over a sample's positions (PyTorch's
+// Dropout2d) or, channels last, over its steps (Keras's SpatialDropout1D); about `rate` of the channels dropped; dx
+// is dy through the same mask; eval mode passes x on.
+TEST(Dropout, SpatialDropoutDropsWholeChannels) {
+  auto be = cpu_backend();
+  for (const bool channels_last : {false, true}) {
+    auto layer = registry().create_layer(
+        Params("test", {{"type", "spatial_dropout"}, {"rate", 0.3}, {"data_format", channels_last ? "channels_last" : "channels_first"}}));
+    const std::int64_t n = 500, c = 40, s = 6;
+    const Shape sample = channels_last ? Shape{s, c} : Shape{c, s};
+    layer->build(sample, BuildContext{*be, DType::Float64, 7});
+    const auto x = random_normal(static_cast<std::size_t>(n * c * s), 8), dy = random_normal(x.size(), 9);
+    const auto y = to_host<double>(layer->forward(tensor(*be, sample.with_batch(n), x)));
+    const auto dx = to_host<double>(layer->backward(tensor(*be, sample.with_batch(n), dy), true));
+    std::int64_t dropped = 0;
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t k = 0; k < c; ++k) {
+        const auto at = [&](std::int64_t p) { return static_cast<std::size_t>(channels_last ? (i * s + p) * c + k : (i * c + k) * s + p); };
+        const bool kept = y[at(0)] != 0.0;
+        dropped += !kept;
+        for (std::int64_t p = 0; p < s; ++p) {
+          EXPECT_NEAR(y[at(p)], kept ? x[at(p)] / 0.7 : 0.0, 1e-12) << "sample " << i << ", channel " << k << ", position " << p;
+          EXPECT_NEAR(dx[at(p)], kept ? dy[at(p)] / 0.7 : 0.0, 1e-12);
+        }
+      }
+    const double total = static_cast<double>(n * c);
+    EXPECT_NEAR(static_cast<double>(dropped) / total, 0.3, 5 * std::sqrt(0.3 * 0.7 / total));
+    layer->set_training(false);
+    EXPECT_EQ(to_host<double>(layer->forward(tensor(*be, sample.with_batch(n), x))), x);
+  }
+  EXPECT_EQ(error_of([&] { registry().create_layer(Params("test", "spatial_dropout"))->build(Shape{10}, BuildContext{*be, DType::Float32}); }),
+            "spatial_dropout expects channels and positions per sample, (C, ...) or (..., C), got [10]");
+}
+
 TEST(Dropout, RateOutsideTheUnitIntervalIsRejected) {
   try {
     registry().create_layer(Params("layers[2] (dropout)", {{"type", "dropout"}, {"rate", 1.0}}));

@@ -77,6 +77,7 @@ Layer LayerNorm(const std::vector<std::int64_t>& normalized_shape) { return Laye
 Layer GroupNorm(std::int64_t num_groups) { return Layer("group_norm", {{"num_groups", num_groups}}); }
 Layer InstanceNorm() { return Layer("instance_norm"); }
 Layer Dropout(double rate) { return Layer("dropout", {{"rate", rate}}); }
+Layer SpatialDropout(double rate) { return Layer("spatial_dropout", {{"rate", rate}}); }
 Layer Add(const std::vector<std::string>& inputs) { return Layer("add").inputs(inputs); }
 Layer Subtract(const std::vector<std::string>& inputs) { return Layer("subtract").inputs(inputs); }
 Layer Average(const std::vector<std::string>& inputs) { return Layer("average").inputs(inputs); }

@@ -18,7 +18,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "read_mnist_json",
            "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm",
-           "Dropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
+           "Dropout", "SpatialDropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR"]
@@ -134,6 +134,10 @@ def LayerNorm(normalized_shape=None, **fields):
     if normalized_shape is not None:
         fields["normalized_shape"] = list(normalized_shape) if hasattr(normalized_shape, "__iter__") else normalized_shape
     return layer("layer_norm", **fields)
+
+
+def SpatialDropout(rate, **fields):
+    return layer("spatial_dropout", rate=rate, **fields)
 
 
 def GroupNorm(num_groups, **fields):

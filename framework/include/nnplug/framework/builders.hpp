@@ -79,6 +79,8 @@ Layer LayerNorm(const std::vector<std::int64_t>& normalized_shape);
 Layer GroupNorm(std::int64_t num_groups);
 Layer InstanceNorm();
 Layer Dropout(double rate);
+// Whole channels of (C, ...), or of (..., C) with set("data_format", "channels_last") (Keras's SpatialDropout1D).
+Layer SpatialDropout(double rate);
 // A sequence [steps, features] per sample; the last step's output, or every step's with set("return_sequences", true).
 Layer LSTM(std::int64_t units);
 Layer GRU(std::int64_t units);
