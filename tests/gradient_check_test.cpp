@@ -235,6 +235,13 @@ TEST(LayerNormShapes, NormalizedShapeIsTheSampleLastSizes) {
   EXPECT_EQ(error_of([&] { built(Params::Json::array(), Shape{4}); }), "test: parameter 'normalized_shape' must be a size or a list of 1 to 5 sizes, got []");
 }
 
+// Separable maps of images: window means, zeros around, rows and columns cut off.
+TEST(GradientCheck, AdaptivePoolingPaddingAndCropping) {
+  for (const char* json : {R"({"type": "adaptive_avg_pool2d", "output_size": [2, 3]})", R"({"type": "zero_padding2d", "padding": [[1, 0], [2, 1]]})",
+                           R"({"type": "cropping2d", "cropping": [1, 2]})"})
+    check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{2, 4, 5}, 2, random_normal(80, 30));
+}
+
 // y = x + weight, the weight's gradient the sum of every sample's dL/dy.
 TEST(GradientCheck, PositionEmbedding) {
   auto layer = registry().create_layer(Params("test", "position_embedding"));
@@ -272,6 +279,22 @@ TEST(ReshapeShapes, SizesAreWorkedOutOrRefusedAtBuild) {
 // The message a layer made from this spec throws, or "(no error)".
 std::string created(const char* json) {
   return error_of([&] { registry().create_layer(Params("test", Params::Json::parse(json))); });
+}
+
+TEST(ImageSides, SizesAndRefusedSides) {
+  auto be = cpu_backend();
+  const auto build = [&](const char* json, const Shape& input) {
+    return registry().create_layer(Params("test", Params::Json::parse(json)))->build(input, BuildContext{*be, DType::Float32});
+  };
+  const auto built = [&](const char* json, const Shape& input) { return error_of([&] { build(json, input); }); };
+  EXPECT_EQ(build(R"({"type": "adaptive_avg_pool2d", "output_size": 7})", Shape{512, 14, 14}), (Shape{512, 7, 7}));
+  EXPECT_EQ(build(R"({"type": "zero_padding2d", "padding": [[1, 2], [3, 4]]})", Shape{3, 5, 5}), (Shape{3, 8, 12}));
+  EXPECT_EQ(build(R"({"type": "cropping2d", "cropping": 2})", Shape{3, 5, 6}), (Shape{3, 1, 2}));
+  EXPECT_EQ(built(R"({"type": "cropping2d", "cropping": [[2, 3], [0, 0]]})", Shape{3, 5, 6}), "cropping2d: cropping [[2, 3], [0, 0]] leaves nothing of [3, 5, 6]");
+  EXPECT_EQ(created(R"({"type": "zero_padding2d", "padding": [0, 3, 1, 2]})"),
+            "test: parameter 'padding' must be a number, [h, w] or [[top, bottom], [left, right]], got [0,3,1,2]");
+  EXPECT_EQ(created(R"({"type": "cropping2d", "cropping": -1})"), "test: parameter 'cropping' must hold whole numbers in [0, 1048576], got -1");
+  EXPECT_EQ(created(R"({"type": "adaptive_avg_pool2d"})"), "test: parameter 'output_size' is required");
 }
 
 // Sequence layers take numbers for their window's sizes and (channels, length) samples; PyTorch's output lengths.

@@ -54,6 +54,9 @@ Layer MaxPool2d(std::int64_t pool_size) { return Layer("max_pool2d", {{"pool_siz
 Layer AvgPool2d(std::int64_t pool_size) { return Layer("avg_pool2d", {{"pool_size", pool_size}}); }
 Layer GlobalAvgPool2d() { return Layer("global_avg_pool2d"); }
 Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
+Layer AdaptiveAvgPool2d(const std::vector<std::int64_t>& output_size) { return Layer("adaptive_avg_pool2d", {{"output_size", output_size}}); }
+Layer ZeroPadding2d(std::int64_t padding) { return Layer("zero_padding2d", {{"padding", padding}}); }
+Layer Cropping2d(std::int64_t cropping) { return Layer("cropping2d", {{"cropping", cropping}}); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
 Layer Conv1d(std::int64_t filters, std::int64_t kernel_size) { return Layer("conv1d", {{"filters", filters}, {"kernel_size", kernel_size}}); }
 Layer MaxPool1d(std::int64_t pool_size) { return Layer("max_pool1d", {{"pool_size", pool_size}}); }

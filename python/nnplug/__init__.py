@@ -16,7 +16,8 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
            "read_mnist_json",
-           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d",
+           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
+           "ZeroPadding2d", "Cropping2d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
@@ -92,6 +93,18 @@ def GlobalAvgPool2d(**fields):
 
 def GlobalMaxPool2d(**fields):
     return layer("global_max_pool2d", **fields)
+
+
+def AdaptiveAvgPool2d(output_size, **fields):
+    return layer("adaptive_avg_pool2d", output_size=list(output_size) if hasattr(output_size, "__iter__") else output_size, **fields)
+
+
+def ZeroPadding2d(padding, **fields):
+    return layer("zero_padding2d", padding=padding, **fields)
+
+
+def Cropping2d(cropping, **fields):
+    return layer("cropping2d", cropping=cropping, **fields)
 
 
 def Conv1d(filters, kernel_size, **fields):

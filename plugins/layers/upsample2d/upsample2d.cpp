@@ -5,17 +5,15 @@
 //
 // Nearest upsampling is average pooling's gradient over non-overlapping blocks times the block's size, and its
 // gradient is the block's sum, average pooling times the size: two ops every backend runs, each way.
-// Bilinear upsampling is separable, Y = A_h X A_w^T for each (H, W) plane with interpolation matrices A (out, in):
-// one product scales every row, a permute turns the planes, a product scales their columns and a permute turns them
-// back; the gradient is the same four steps with the matrices untransposed. Each product costs in x out per row
-// where a kernel of its own would cost 2 x out: cheap at a decoder's sizes (tens of pixels), not at hundreds.
+// Bilinear upsampling is separable, Y = A_h X A_w^T for each (H, W) plane with interpolation matrices A (out, in)
+// (separable_map.hpp).
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <vector>
 
+#include "../shared/separable_map.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
 
@@ -26,22 +24,19 @@ using namespace nnplug;
 // PyTorch's linear interpolation from `in` samples to in x scale, as an (in x scale, in) row-major matrix: each output
 // sample's source position (align_corners: the ends line up; otherwise half-pixel centres, clamped at 0) between
 // its two nearest inputs.
-std::vector<double> interpolation_matrix(std::int64_t in, std::int64_t scale, bool align_corners) {
+HostMatrix interpolation_matrix(std::int64_t in, std::int64_t scale, bool align_corners) {
   const std::int64_t out = in * scale;
-  std::vector<double> m(static_cast<std::size_t>(out * in), 0.0);
+  HostMatrix m{out, in, std::vector<double>(static_cast<std::size_t>(out * in), 0.0)};
   for (std::int64_t o = 0; o < out; ++o) {
     const double source = align_corners ? (out > 1 ? static_cast<double>(o * (in - 1)) / static_cast<double>(out - 1) : 0.0)
                                         : std::max((static_cast<double>(o) + 0.5) / static_cast<double>(scale) - 0.5, 0.0);
     const auto below = std::min(static_cast<std::int64_t>(source), in - 1), above = std::min(below + 1, in - 1);
     const double t = source - static_cast<double>(below);
-    m[static_cast<std::size_t>(o * in + below)] += 1.0 - t;
-    m[static_cast<std::size_t>(o * in + above)] += t;
+    m.values[static_cast<std::size_t>(o * in + below)] += 1.0 - t;
+    m.values[static_cast<std::size_t>(o * in + above)] += t;
   }
   return m;
 }
-
-// The bilinear mode's interpolation matrices hold in x out weights each: 2^24 is 1024 pixels scaled by 16.
-constexpr std::int64_t kMostInterpolationWeights = std::int64_t{1} << 24;
 
 class Upsample2d final : public Layer {
  public:
@@ -66,30 +61,17 @@ class Upsample2d final : public Layer {
     dtype_ = ctx.dtype;
     input_ = input;
     if (bilinear_) {
-      const auto too_many = [](std::int64_t in, std::int64_t scale) { return in > kMostInterpolationWeights / scale / in; };
-      if (too_many(input[1], block_.kernel_h) || too_many(input[2], block_.kernel_w))
-        throw ShapeError(fmt::format("upsample2d: bilinear interpolation of {} by [{}, {}] needs a matrix of more than 2^24 weights per axis; "
-                                     "it is built for feature maps of up to about a thousand pixels a side",
-                                     input.str(), block_.kernel_h, block_.kernel_w));
-      rows_ = upload(interpolation_matrix(input[1], block_.kernel_h, align_corners_), Shape{input[1] * block_.kernel_h, input[1]});
-      columns_ = upload(interpolation_matrix(input[2], block_.kernel_w, align_corners_), Shape{input[2] * block_.kernel_w, input[2]});
+      SeparableMap::check_size("upsample2d", input, input[1] * block_.kernel_h, input[2] * block_.kernel_w);
+      bilinear_map_.build(ctx.backend, dtype_, input, interpolation_matrix(input[1], block_.kernel_h, align_corners_),
+                          interpolation_matrix(input[2], block_.kernel_w, align_corners_));
     }
     return Shape{input[0], input[1] * block_.kernel_h, input[2] * block_.kernel_w};
   }
 
   const Tensor& forward(const Tensor& x) override {
+    if (bilinear_) return bilinear_map_.forward(x);
     const Shape y{x.dim(0), input_[0], input_[1] * block_.kernel_h, input_[2] * block_.kernel_w};
     ensure(y_, *backend_, y, dtype_);
-    if (bilinear_) {
-      const auto [planes, h, w, oh, ow] = sizes(x.dim(0));
-      backend_->run(op::Gemm{.a = x.reshape(Shape{planes * h, w}), .b = columns_, .c = ensure(wide_, *backend_, Shape{planes * h, ow}, dtype_),
-                             .trans_b = true});
-      backend_->run(op::Permute{wide_.reshape(Shape{planes, h, ow}), ensure(turned_, *backend_, Shape{planes, ow, h}, dtype_), {0, 2, 1}});
-      backend_->run(op::Gemm{.a = turned_.reshape(Shape{planes * ow, h}), .b = rows_, .c = ensure(tall_, *backend_, Shape{planes * ow, oh}, dtype_),
-                             .trans_b = true});
-      backend_->run(op::Permute{tall_.reshape(Shape{planes, ow, oh}), y_.reshape(Shape{planes, oh, ow}), {0, 2, 1}});
-      return y_;
-    }
     backend_->run(op::Pool2dGrad{x, Tensor(), y_, PoolKind::Average, block_});
     backend_->run(op::Axpby{y_, y_, block_size(), 0.0});
     return y_;
@@ -99,15 +81,8 @@ class Upsample2d final : public Layer {
       dx_ = Tensor();
       return dx_;
     }
+    if (bilinear_) return bilinear_map_.backward(dy);
     ensure(dx_, *backend_, input_.with_batch(dy.dim(0)), dtype_);
-    if (bilinear_) {  // forward's buffers, in reverse: the steps are linear and keep nothing from the forward pass
-      const auto [planes, h, w, oh, ow] = sizes(dy.dim(0));
-      backend_->run(op::Permute{dy.reshape(Shape{planes, oh, ow}), tall_.reshape(Shape{planes, ow, oh}), {0, 2, 1}});
-      backend_->run(op::Gemm{.a = tall_, .b = rows_, .c = turned_.reshape(Shape{planes * ow, h})});
-      backend_->run(op::Permute{turned_, wide_.reshape(Shape{planes, h, ow}), {0, 2, 1}});
-      backend_->run(op::Gemm{.a = wide_, .b = columns_, .c = dx_.reshape(Shape{planes * h, w})});
-      return dx_;
-    }
     backend_->run(op::Pool2d{dy, dx_, Tensor(), PoolKind::Average, block_});
     backend_->run(op::Axpby{dx_, dx_, block_size(), 0.0});
     return dx_;
@@ -115,15 +90,6 @@ class Upsample2d final : public Layer {
 
  private:
   double block_size() const { return static_cast<double>(block_.kernel_h * block_.kernel_w); }
-  Tensor upload(const std::vector<double>& values, const Shape& shape) const {
-    Tensor t = backend_->empty(shape, dtype_);
-    from_host(t, values);
-    return t;
-  }
-  // A batch's (H, W) planes, their height and width, and the output's.
-  std::array<std::int64_t, 5> sizes(std::int64_t batch) const {
-    return {batch * input_[0], input_[1], input_[2], input_[1] * block_.kernel_h, input_[2] * block_.kernel_w};
-  }
 
   Window2d block_;  // a block of scale_factor pixels, the pooling window whose gradient spreads a pixel over it
   bool bilinear_ = false, align_corners_ = false;
@@ -131,8 +97,7 @@ class Upsample2d final : public Layer {
   DType dtype_ = DType::Float32;
   Shape input_;
   Tensor y_, dx_;
-  Tensor rows_, columns_;       // bilinear: the interpolation matrices A_h (OH, H) and A_w (OW, W)
-  Tensor wide_, turned_, tall_;  // bilinear: X A_w^T (planes H, OW), turned (planes, OW, H), times A_h^T (planes OW, OH)
+  SeparableMap bilinear_map_;  // bilinear: the interpolation matrices' products
 };
 
 }  // namespace

@@ -58,6 +58,12 @@ Layer MaxPool2d(std::int64_t pool_size = 2);
 Layer AvgPool2d(std::int64_t pool_size = 2);
 Layer GlobalAvgPool2d();
 Layer GlobalMaxPool2d();
+// Each output the mean of its window, as PyTorch's AdaptiveAvgPool2d: AdaptiveAvgPool2d({7, 7}).
+Layer AdaptiveAvgPool2d(const std::vector<std::int64_t>& output_size);
+// Zeros around, or rows and columns cut off, on every side; set("padding", ...) or set("cropping", ...) with
+// [[top, bottom], [left, right]] for each side its own.
+Layer ZeroPadding2d(std::int64_t padding);
+Layer Cropping2d(std::int64_t cropping);
 // Nearest upsampling by an integer factor; set("mode", "bilinear") interpolates.
 Layer Upsample2d(std::int64_t scale_factor = 2);
 // Sequences (channels, length) per sample; the poolings take set("data_format", "channels_last") for (length, channels).

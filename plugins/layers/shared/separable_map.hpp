@@ -1,0 +1,90 @@
+#pragma once
+// A linear map of images that is separable, Y = A_h X A_w^T for each (H, W) plane, with matrices A_h (OH, H) and
+// A_w (OW, W) built on the host: bilinear upsampling (interpolation weights), adaptive average pooling (window
+// averages), zero padding and cropping (0/1 placements). One product maps every row, a permute turns the planes, a
+// product maps their columns and a permute turns them back; the gradient is the same four steps with the matrices
+// untransposed. Each product costs in x out per row where a kernel of its own would cost a few per output: cheap at
+// the sizes of feature maps (tens of pixels), not at hundreds.
+#include <fmt/format.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "nnplug/plugin.hpp"
+
+namespace nnplug {
+
+// A row-major (out, in) matrix on the host.
+struct HostMatrix {
+  std::int64_t out = 0, in = 0;
+  std::vector<double> values;
+};
+
+class SeparableMap {
+ public:
+  // The matrices hold in x out weights each: 2^24 is 1024 pixels scaled by 16.
+  static constexpr std::int64_t kMostWeights = std::int64_t{1} << 24;
+
+  // Throws ShapeError naming `layer` and the input where a matrix of (out, in) would hold more than kMostWeights.
+  static void check_size(const std::string& layer, const Shape& input, std::int64_t out_h, std::int64_t out_w) {
+    const auto too_many = [](std::int64_t out, std::int64_t in) { return in > kMostWeights / out; };
+    if (too_many(out_h, input[1]) || too_many(out_w, input[2]))
+      throw ShapeError(fmt::format("{}: mapping {} to [{}, {}] needs a matrix of more than 2^24 weights per axis; it is built for feature "
+                                   "maps of up to about a thousand pixels a side",
+                                   layer, input.str(), out_h, out_w));
+  }
+
+  // Uploads A_h and A_w for (C, H, W) inputs.
+  void build(Backend& backend, DType dtype, const Shape& input, const HostMatrix& rows, const HostMatrix& columns) {
+    backend_ = &backend;
+    dtype_ = dtype;
+    input_ = input;
+    out_h_ = rows.out, out_w_ = columns.out;
+    rows_ = upload(rows);
+    columns_ = upload(columns);
+  }
+  Shape output() const { return Shape{input_[0], out_h_, out_w_}; }
+
+  const Tensor& forward(const Tensor& x) {
+    const auto [planes, h, w, oh, ow] = sizes(x.dim(0));
+    ensure(y_, *backend_, output().with_batch(x.dim(0)), dtype_);
+    backend_->run(op::Gemm{.a = x.reshape(Shape{planes * h, w}), .b = columns_, .c = ensure(wide_, *backend_, Shape{planes * h, ow}, dtype_),
+                           .trans_b = true});
+    backend_->run(op::Permute{wide_.reshape(Shape{planes, h, ow}), ensure(turned_, *backend_, Shape{planes, ow, h}, dtype_), {0, 2, 1}});
+    backend_->run(op::Gemm{.a = turned_.reshape(Shape{planes * ow, h}), .b = rows_, .c = ensure(tall_, *backend_, Shape{planes * ow, oh}, dtype_),
+                           .trans_b = true});
+    backend_->run(op::Permute{tall_.reshape(Shape{planes, ow, oh}), y_.reshape(Shape{planes, oh, ow}), {0, 2, 1}});
+    return y_;
+  }
+
+  // The forward pass's buffers, in reverse: the steps are linear and keep nothing from the forward pass.
+  const Tensor& backward(const Tensor& dy) {
+    const auto [planes, h, w, oh, ow] = sizes(dy.dim(0));
+    ensure(dx_, *backend_, input_.with_batch(dy.dim(0)), dtype_);
+    backend_->run(op::Permute{dy.reshape(Shape{planes, oh, ow}), tall_.reshape(Shape{planes, ow, oh}), {0, 2, 1}});
+    backend_->run(op::Gemm{.a = tall_, .b = rows_, .c = turned_.reshape(Shape{planes * ow, h})});
+    backend_->run(op::Permute{turned_, wide_.reshape(Shape{planes, h, ow}), {0, 2, 1}});
+    backend_->run(op::Gemm{.a = wide_, .b = columns_, .c = dx_.reshape(Shape{planes * h, w})});
+    return dx_;
+  }
+
+ private:
+  Backend* backend_ = nullptr;
+  DType dtype_ = DType::Float32;
+  Shape input_;
+  std::int64_t out_h_ = 0, out_w_ = 0;
+  Tensor rows_, columns_;        // A_h (OH, H) and A_w (OW, W)
+  Tensor wide_, turned_, tall_;  // X A_w^T (planes H, OW), turned (planes, OW, H), times A_h^T (planes OW, OH)
+  Tensor y_, dx_;
+
+  Tensor upload(const HostMatrix& m) const {
+    Tensor t = backend_->empty(Shape{m.out, m.in}, dtype_);
+    from_host(t, m.values);
+    return t;
+  }
+  // A batch's (H, W) planes, their height and width, and the output's.
+  std::array<std::int64_t, 5> sizes(std::int64_t batch) const { return {batch * input_[0], input_[1], input_[2], out_h_, out_w_}; }
+};
+
+}  // namespace nnplug
