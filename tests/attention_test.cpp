@@ -128,6 +128,54 @@ TEST(MultiHeadAttention, DropoutOnlyWhileTraining) {
   for (std::size_t i = 0; i < plain.size(); ++i) EXPECT_NEAR(eval[i], plain[i], 1e-12) << i;
 }
 
+// With padding_idx, the layer reads the token ids beside the sequence: a sample whose last steps are padding gives
+// at its other steps what the same weights give on the sequence without them, and no other step sees a change at a
+// padding step. Causal masking adds to it.
+TEST(MultiHeadAttention, PaddingStepsAreNoKeys) {
+  auto be = cpu_backend();
+  for (const bool causal : {false, true}) {
+    auto padded = attention({{"num_heads", 2}, {"padding_idx", 0}, {"causal", causal}});
+    auto trimmed = attention({{"num_heads", 2}, {"causal", causal}});
+    ASSERT_TRUE(padded->merges());
+    EXPECT_EQ(padded->build_merge({Shape{5, 4}, Shape{5}}, BuildContext{*be, DType::Float64}), (Shape{5, 4}));
+    trimmed->build(Shape{3, 4}, BuildContext{*be, DType::Float64});
+    set_parameters(*padded, 11);
+    set_parameters(*trimmed, 11);
+    auto x = random_normal(40, 12);
+    const Tensor ids = tensor(*be, Shape{2, 5}, {4, 7, 1, 0, 0, 0, 3, 0, 9, 0});  // sample 0: 3 tokens, then padding
+    const auto y = to_host<double>(padded->forward_merge({tensor(*be, Shape{2, 5, 4}, x), ids}));
+    const std::vector<double> first(x.begin(), x.begin() + 12);
+    const auto want = to_host<double>(trimmed->forward(tensor(*be, Shape{1, 3, 4}, first)));
+    for (std::size_t i = 0; i < 12; ++i) EXPECT_NEAR(y[i], want[i], 1e-12) << (causal ? "causal, " : "") << "value " << i;
+    // Sample 1's padding steps 0, 2 and 4 changed: only their own outputs move.
+    for (const std::size_t step : {0, 2, 4})
+      for (std::size_t f = 0; f < 4; ++f) x[20 + step * 4 + f] += 1.0;
+    const auto moved = to_host<double>(padded->forward_merge({tensor(*be, Shape{2, 5, 4}, x), ids}));
+    for (std::size_t i = 20; i < 40; ++i) {
+      const std::size_t step = (i - 20) / 4;
+      if (step % 2) {
+        EXPECT_NEAR(moved[i], y[i], 1e-12) << "sample 1, step " << step;
+      } else if (!causal) {
+        EXPECT_GT(std::abs(moved[i] - y[i]), 1e-9) << "sample 1, step " << step;  // its own query moved
+      }
+    }
+    const auto dx = padded->backward_merge(tensor(*be, Shape{2, 5, 4}, random_normal(40, 13)));
+    ASSERT_EQ(dx.size(), 2u);
+    EXPECT_EQ(to_host<double>(dx[1]), std::vector<double>(10, 0.0));  // the ids
+  }
+  EXPECT_EQ(error_of([&] { attention({{"num_heads", 1}, {"padding_idx", 0}})->build_merge({Shape{5, 4}, Shape{4}}, BuildContext{*be, DType::Float64}); }),
+            "multi_head_attention with padding_idx takes two inputs, a sequence [steps, features] and its token ids, one per step; got [5, 4] and [4]");
+}
+
+// The parameters' gradients through the padding mask (the ids are no variable: the mask is a step function of them).
+TEST(GradientCheck, MultiHeadAttentionWithPaddingMask) {
+  auto layer = attention({{"num_heads", 2}, {"padding_idx", 0}});
+  const auto result = conformance::check_merge_gradient(*layer, *cpu_backend(), {Shape{4, 4}, Shape{4}}, 2,
+                                                        {random_normal(32, 14), {5, 0, 2, 0, 0, 1, 3, 8}}, {},
+                                                        conformance::GradientCheckOptions{.check_input = false});
+  EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
+}
+
 TEST(MultiHeadAttention, ParameterShapesAndRefusedInputs) {
   auto be = cpu_backend();
   auto layer = attention({{"num_heads", 2}, {"key_dim", 3}});

@@ -679,3 +679,22 @@ def test_self_attention_is_numpys_and_learns_whether_the_first_token_recurs():
     net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=1)  # 0.9 to 0.995 for seeds 1 to 7
     net.fit(ids[:800], labels[:800], epochs=30, batch_size=20, progress=False)
     assert net.evaluate(ids[800:], labels[800:])["accuracy"] > 0.95
+
+
+def test_attention_with_padding_idx_masks_the_padding_steps_as_numpy_does():
+    """With padding_idx the layer reads the token ids beside the sequence (an embedding's input) and no step attends
+    to a padding step: NumPy's softmax with those keys left out, from the layer's own state dict."""
+    rng = np.random.default_rng(8)
+    ids = np.array([[4, 7, 1, 0, 0], [0, 3, 0, 9, 2]])
+    net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(10, 4, name="emb"),
+                                            nnplug.MultiHeadAttention(2, padding_idx=0, name="a", inputs=["emb", "input"])]))
+    net.compile(nnplug.Adam(), "mse", seed=2)
+    net.build([5])
+    state = {name: np.from_dlpack(t) for name, t in net.state_dict().items()}
+    x = state["emb.weight"][ids]
+    q, k, v = (t.reshape(2, 5, 2, 2).transpose(0, 2, 1, 3) for t in np.split(x @ state["a.in_proj_weight"].T, 3, axis=-1))
+    scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(2) + np.where(ids == 0, -np.inf, 0.0)[:, None, None, :]
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights /= weights.sum(axis=-1, keepdims=True)
+    want = (weights @ v).transpose(0, 2, 1, 3).reshape(2, 5, 4) @ state["a.out_proj.weight"].T
+    np.testing.assert_allclose(net.predict(ids.astype(np.float32)).reshape(2, 5, 4), want, rtol=1e-5, atol=1e-5)

@@ -8,7 +8,10 @@
 // initialized as PyTorch does (xavier_uniform, U(+-1/sqrt(D)) for the output projection, zero biases).
 // Options: num_heads (required); key_dim (default E / num_heads, which must then divide); causal (Keras's
 // use_causal_mask, PyTorch's is_causal: step t attends to steps 0 .. t only); dropout on the attention weights while
-// training (PyTorch's and Keras's dropout); bias; weight_init and bias_init (for every weight, every bias).
+// training (PyTorch's and Keras's dropout); bias; weight_init and bias_init (for every weight, every bias);
+// padding_idx: the layer then takes two inputs, the sequence and its token ids [T], and no step attends to a step
+// whose id is padding_idx (PyTorch's key_padding_mask, Keras's mask from Embedding(mask_zero=True)). The ids get a
+// zero gradient, as an embedding's do.
 //
 // The projections are one product over every step of every sample. The heads' queries, keys and values are reordered
 // into (sample, head)-major blocks [T, key_dim] (op::Permute), so that each block's products with the others are
@@ -16,9 +19,11 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <ranges>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "nnplug/counter_random.hpp"
 #include "nnplug/plugin.hpp"
@@ -39,6 +44,8 @@ class MultiHeadAttention final : public Layer {
       : heads_(p.require_integer("num_heads", 1, 1 << 16)),
         key_dim_(p.integer("key_dim", 0, 1, 1 << 20)),  // 0: E / num_heads
         causal_(p.boolean("causal", false)),
+        masks_padding_(p.has("padding_idx")),
+        padding_idx_(static_cast<double>(p.integer("padding_idx", 0, 0, std::int64_t{1} << 24))),
         dropout_(p.number("dropout", 0.0, 0.0, 1.0)),
         use_bias_(p.boolean("bias", true)),
         weight_init_given_(p.has("weight_init")),
@@ -49,6 +56,7 @@ class MultiHeadAttention final : public Layer {
   }
 
   std::string type() const override { return "multi_head_attention"; }
+  bool merges() const override { return masks_padding_; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (input.rank() != 2)
@@ -92,7 +100,27 @@ class MultiHeadAttention final : public Layer {
     calls_ = values[0];
   }
 
-  const Tensor& forward(const Tensor& x) override {
+  // With padding_idx: the sequence, and its token ids, one per step.
+  Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx) override {
+    if (inputs.size() != 2 || inputs[0].rank() < 1 || inputs[1].numel() != inputs[0][0])
+      throw ShapeError(fmt::format("multi_head_attention with padding_idx takes two inputs, a sequence [steps, features] and its token ids, "
+                                   "one per step; got {}",
+                                   fmt::join(inputs | std::views::transform([](const Shape& s) { return s.str(); }), " and ")));
+    return build(inputs[0], ctx);
+  }
+  const Tensor& forward_merge(const std::vector<Tensor>& inputs) override { return attend(inputs[0], &inputs[1]); }
+  const std::vector<Tensor>& backward_merge(const Tensor& dy) override {
+    dxs_.resize(2);
+    dxs_[0] = backward(dy, true);
+    backend_->run(op::Fill{ensure(ids_grad_, *backend_, ids_shape_, dtype_)});
+    dxs_[1] = ids_grad_;
+    return dxs_;
+  }
+
+  const Tensor& forward(const Tensor& x) override { return attend(x, nullptr); }
+
+  // Self-attention over x; with ids, the steps whose id is padding_idx masked as keys.
+  const Tensor& attend(const Tensor& x, const Tensor* ids) {
     Backend& be = *backend_;
     n_ = x.dim(0);
     blocks_ = n_ * heads_;
@@ -102,11 +130,18 @@ class MultiHeadAttention final : public Layer {
     ensure(qkv_, be, Shape{3 * blocks_, steps_, key_dim_}, dtype_);
     be.run(op::Permute{projections_.reshape(Shape{n_, steps_, 3, heads_, key_dim_}), qkv_.reshape(Shape{3, n_, heads_, steps_, key_dim_}), kToBlocks});
 
-    // Scores q k^T / sqrt(key_dim), added to the causal mask's 0 and -inf, and their softmax over each row.
+    // Scores q k^T / sqrt(key_dim), added to the masks (the causal one's 0 and -inf, the padding one's 0 and -1e9),
+    // and their softmax over each row.
     ensure(scores_, be, Shape{blocks_, steps_, steps_}, dtype_);
-    if (causal_) be.run(op::Copy{causal_mask(), scores_});
+    if (ids) {
+      padding_mask(*ids);
+      if (causal_) be.run(op::Axpby{causal_mask(), scores_, 1.0, 1.0});
+    } else if (causal_) {
+      be.run(op::Copy{causal_mask(), scores_});
+    }
+    const double masked = ids || causal_ ? 1.0 : 0.0;
     for (std::int64_t b = 0; b < blocks_; ++b)
-      be.run(op::Gemm{.a = query(b), .b = key(b), .c = block(scores_, b), .trans_b = true, .alpha = scale(), .beta = causal_ ? 1.0 : 0.0});
+      be.run(op::Gemm{.a = query(b), .b = key(b), .c = block(scores_, b), .trans_b = true, .alpha = scale(), .beta = masked});
     ensure(weights_, be, scores_.shape(), dtype_);
     be.run(op::Softmax{rows(scores_), rows(weights_)});
     dropped_ = training_ && dropout_ > 0.0;
@@ -165,8 +200,8 @@ class MultiHeadAttention final : public Layer {
 
  private:
   std::int64_t heads_, key_dim_;
-  bool causal_;
-  double dropout_;
+  bool causal_, masks_padding_;
+  double padding_idx_, dropout_;
   bool use_bias_, weight_init_given_;
   Params weight_init_, bias_init_;
   Backend* backend_ = nullptr;
@@ -180,6 +215,11 @@ class MultiHeadAttention final : public Layer {
   // (dL/dscores in backward), weights_ (the softmax), kept_ and mask_ (after dropout): [blocks, T, T];
   // heads_out_: each block's weighted sum (dL/d of it in backward); merged_: the heads side by side per row.
   Tensor x_, projections_, qkv_, scores_, weights_, kept_, mask_, heads_out_, merged_, y_, qkv_grad_, weights_grad_, dx_, mask_values_;
+  // padding_idx: is_padding_ (N, T), 1 where a step's id is padding_idx; key_mask_ (N, T), -1e9 there; block_sample_
+  // (blocks T), the sample of each row of the scores; the ids' (zero) gradient.
+  Tensor is_padding_, key_mask_, block_sample_, ids_grad_;
+  Shape ids_shape_;
+  std::vector<Tensor> dxs_;
 
   double scale() const { return 1.0 / std::sqrt(static_cast<double>(key_dim_)); }
   Tensor bias(const Parameter& p) const { return use_bias_ ? p.value : Tensor(); }
@@ -194,6 +234,31 @@ class MultiHeadAttention final : public Layer {
   static Tensor rows(const Tensor& t) { return t.reshape(Shape{t.dim(0) * t.dim(1), t.dim(2)}); }
   Tensor by_head(const Tensor& t) const { return t.reshape(Shape{n_, heads_, steps_, key_dim_}); }
   Tensor by_step(const Tensor& t) const { return t.reshape(Shape{n_, steps_, heads_, key_dim_}); }
+
+  // Writes into scores_ 0 where a key's id is not padding_idx and -1e9 where it is, for every row of every block.
+  // From ids alone: (id - padding_idx)^2 is 0 there and at least 1 elsewhere, so relu(1 - that) is 1 there and 0
+  // elsewhere. -1e9 rather than -inf: a row whose keys are all padding then weighs them alike rather than NaN.
+  void padding_mask(const Tensor& ids) {
+    Backend& be = *backend_;
+    ids_shape_ = ids.shape();
+    const Tensor flat = ids.reshape(Shape{n_, steps_});
+    ensure(is_padding_, be, flat.shape(), dtype_);
+    be.run(op::Fill{ensure(key_mask_, be, flat.shape(), dtype_), padding_idx_});
+    be.run(op::Axpby{flat, key_mask_, 1.0, -1.0});  // id - padding_idx
+    be.run(op::Multiply{key_mask_, key_mask_, is_padding_});
+    be.run(op::Fill{key_mask_, 1.0});
+    be.run(op::Axpby{key_mask_, is_padding_, 1.0, -1.0});
+    be.run(op::Activation{is_padding_, is_padding_, Pointwise::Relu});
+    be.run(op::Axpby{is_padding_, key_mask_, -1e9, 0.0});
+    // Every row of sample n's blocks reads row n of the mask.
+    if (!block_sample_.defined() || block_sample_.dim(0) != blocks_ * steps_) {
+      std::vector<double> sample(static_cast<std::size_t>(blocks_ * steps_));
+      for (std::size_t r = 0; r < sample.size(); ++r) sample[r] = static_cast<double>(static_cast<std::int64_t>(r) / (heads_ * steps_));
+      block_sample_ = be.empty(Shape{blocks_ * steps_}, dtype_);
+      from_host(block_sample_, sample);
+    }
+    be.run(op::GatherRows{key_mask_, block_sample_, rows(scores_)});
+  }
 
   // 0 where step t may attend to step s (s <= t), -inf where it may not, for every block: the scores add it.
   const Tensor& causal_mask() {
