@@ -24,7 +24,7 @@ HostMatrix window_means(std::int64_t in, std::int64_t out) {
   return m;
 }
 
-class AdaptiveAvgPool2d final : public Layer {
+class AdaptiveAvgPool2d final : public SeparableMapLayer {
  public:
   explicit AdaptiveAvgPool2d(const Params& p) {
     if (!p.has("output_size")) p.fail("output_size", "is required");
@@ -33,23 +33,11 @@ class AdaptiveAvgPool2d final : public Layer {
   }
   std::string type() const override { return "adaptive_avg_pool2d"; }
 
-  Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != 3) throw ShapeError(fmt::format("adaptive_avg_pool2d expects (channels, height, width) per sample, got {}", input.str()));
-    SeparableMap::check_size("adaptive_avg_pool2d", input, out_h_, out_w_);
-    map_.build(ctx.backend, ctx.dtype, input, window_means(input[1], out_h_), window_means(input[2], out_w_));
-    return map_.output();
-  }
-  const Tensor& forward(const Tensor& x) override { return map_.forward(x); }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
-    if (need_input_grad) return map_.backward(dy);
-    no_dx_ = Tensor();
-    return no_dx_;
-  }
-
  private:
   std::int64_t out_h_ = 1, out_w_ = 1;
-  SeparableMap map_;
-  Tensor no_dx_;
+
+  std::pair<std::int64_t, std::int64_t> output_size(const Shape&) const override { return {out_h_, out_w_}; }
+  HostMatrix matrix(std::int64_t in, std::int64_t out, int) const override { return window_means(in, out); }
 };
 
 }  // namespace

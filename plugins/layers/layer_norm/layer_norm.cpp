@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "../shared/group_norm_kernels.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -21,47 +22,15 @@ namespace {
 
 using namespace nnplug;
 
-// Row i's mean and 1 / sqrt(var + eps) (the biased variance, as PyTorch), summed in double.
-template <typename T>
-std::pair<double, double> row_moments(const T* x, std::int64_t d, double eps) {
-  double sum = 0.0, squares = 0.0;
-  for (std::int64_t j = 0; j < d; ++j) sum += static_cast<double>(x[j]);
-  const double mean = sum / static_cast<double>(d);
-  for (std::int64_t j = 0; j < d; ++j) squares += (static_cast<double>(x[j]) - mean) * (static_cast<double>(x[j]) - mean);
-  return {mean, 1.0 / std::sqrt(squares / static_cast<double>(d) + eps)};
-}
-
+// A row of D values is one group of D channels of one position each, a weight and bias per value.
 template <typename T>
 void layer_norm(const T* x, const T* weight, const T* bias, T* y, std::int64_t n, std::int64_t d, double eps) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    const auto [mean, rstd] = row_moments(x + i * d, d, eps);
-    for (std::int64_t j = 0; j < d; ++j)
-      y[i * d + j] = static_cast<T>((static_cast<double>(x[i * d + j]) - mean) * rstd * static_cast<double>(weight[j]) + static_cast<double>(bias[j]));
-  }
+  group_norm(x, weight, bias, y, Groups{n, d, 1, 1}, eps);
 }
 
-// With x̂ = (x - mean) rstd and g = dy * weight: dx = rstd (g - mean_j(g) - x̂ mean_j(g x̂)); dweight = sum_i dy x̂;
-// dbias = sum_i dy.
 template <typename T>
 void layer_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, std::int64_t n, std::int64_t d, double eps) {
-  std::vector<double> dw(static_cast<std::size_t>(d), 0.0), db(static_cast<std::size_t>(d), 0.0);
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T *xi = x + i * d, *dyi = dy + i * d;
-    const auto [mean, rstd] = row_moments(xi, d, eps);
-    double g_mean = 0.0, gx_mean = 0.0;
-    for (std::int64_t j = 0; j < d; ++j) {
-      const double xhat = (static_cast<double>(xi[j]) - mean) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
-      g_mean += g, gx_mean += g * xhat;
-      dw[static_cast<std::size_t>(j)] += static_cast<double>(dyi[j]) * xhat;
-      db[static_cast<std::size_t>(j)] += static_cast<double>(dyi[j]);
-    }
-    g_mean /= static_cast<double>(d), gx_mean /= static_cast<double>(d);
-    for (std::int64_t j = 0; j < d; ++j) {
-      const double xhat = (static_cast<double>(xi[j]) - mean) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
-      dx[i * d + j] = static_cast<T>(rstd * (g - g_mean - xhat * gx_mean));
-    }
-  }
-  for (std::int64_t j = 0; j < d; ++j) dweight[j] = static_cast<T>(dw[static_cast<std::size_t>(j)]), dbias[j] = static_cast<T>(db[static_cast<std::size_t>(j)]);
+  group_norm_grad(x, weight, dy, dx, dweight, dbias, Groups{n, d, 1, 1}, eps);
 }
 
 // x is (N, D); weight and bias (D).

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nnplug/plugin.hpp"
@@ -85,6 +86,35 @@ class SeparableMap {
   }
   // A batch's (H, W) planes, their height and width, and the output's.
   std::array<std::int64_t, 5> sizes(std::int64_t batch) const { return {batch * input_[0], input_[1], input_[2], out_h_, out_w_}; }
+};
+
+// A layer that is one separable map of (C, H, W) samples: a subclass gives its output's size for an input and the
+// matrices of that map.
+class SeparableMapLayer : public Layer {
+ public:
+  Shape build(const Shape& input, const BuildContext& ctx) final {
+    if (input.rank() != 3) throw ShapeError(fmt::format("{} expects (channels, height, width) per sample, got {}", type(), input.str()));
+    const auto [out_h, out_w] = output_size(input);
+    SeparableMap::check_size(type(), input, out_h, out_w);  // before the matrices are built on the host
+    map_.build(ctx.backend, ctx.dtype, input, matrix(input[1], out_h, 0), matrix(input[2], out_w, 1));
+    return map_.output();
+  }
+  const Tensor& forward(const Tensor& x) final { return map_.forward(x); }
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) final {
+    if (need_input_grad) return map_.backward(dy);
+    no_dx_ = Tensor();
+    return no_dx_;
+  }
+
+ protected:
+  // The output's height and width; throws ShapeError naming the input where there is none.
+  virtual std::pair<std::int64_t, std::int64_t> output_size(const Shape& input) const = 0;
+  // The (out, in) matrix along an axis: 0 the height (A_h), 1 the width (A_w).
+  virtual HostMatrix matrix(std::int64_t in, std::int64_t out, int axis) const = 0;
+
+ private:
+  SeparableMap map_;
+  Tensor no_dx_;
 };
 
 }  // namespace nnplug

@@ -55,32 +55,22 @@ HostMatrix placement(std::int64_t in, std::int64_t out, std::int64_t before) {
   return m;
 }
 
-class Sides final : public Layer {
+class Sides final : public SeparableMapLayer {
  public:
   explicit Sides(const Params& p) : sides_(read_sides(p)) { p.check_unused(); }
   std::string type() const override { return NNPLUG_SIDES_NAME; }
 
-  Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != 3) throw ShapeError(fmt::format("{} expects (channels, height, width) per sample, got {}", NNPLUG_SIDES_NAME, input.str()));
+ private:
+  std::array<std::int64_t, 4> sides_;  // top, bottom, left, right
+
+  std::pair<std::int64_t, std::int64_t> output_size(const Shape& input) const override {
     const auto [top, bottom, left, right] = sides_;
     const std::int64_t out_h = input[1] + kDirection * (top + bottom), out_w = input[2] + kDirection * (left + right);
     if (out_h < 1 || out_w < 1)
       throw ShapeError(fmt::format("cropping2d: cropping [[{}, {}], [{}, {}]] leaves nothing of {}", top, bottom, left, right, input.str()));
-    SeparableMap::check_size(NNPLUG_SIDES_NAME, input, out_h, out_w);
-    map_.build(ctx.backend, ctx.dtype, input, placement(input[1], out_h, top), placement(input[2], out_w, left));
-    return map_.output();
+    return {out_h, out_w};
   }
-  const Tensor& forward(const Tensor& x) override { return map_.forward(x); }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
-    if (need_input_grad) return map_.backward(dy);
-    no_dx_ = Tensor();
-    return no_dx_;
-  }
-
- private:
-  std::array<std::int64_t, 4> sides_;
-  SeparableMap map_;
-  Tensor no_dx_;
+  HostMatrix matrix(std::int64_t in, std::int64_t out, int axis) const override { return placement(in, out, sides_[axis ? 2 : 0]); }
 };
 
 }  // namespace
