@@ -15,13 +15,59 @@
 
 #include <fmt/format.h>
 
-#include "../shared/group_norm_kernels.hpp"
+#include "../shared/normalization_moments.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
 
 using namespace nnplug;
+
+// The sizes of an (N, C, S) call in groups of channels: K = C / G channels of S positions each.
+struct Groups {
+  std::int64_t n, c, s, g;
+  std::int64_t channels() const { return c / g; }
+  std::int64_t values() const { return channels() * s; }  // one group's values, contiguous
+};
+
+template <typename T>
+void group_norm(const T* x, const T* weight, const T* bias, T* y, const Groups& d, double eps) {
+  for (std::int64_t block = 0; block < d.n * d.g; ++block) {
+    const std::int64_t first = block * d.values();
+    const auto [mean, rstd] = mean_and_rstd(x + first, d.values(), eps);
+    for (std::int64_t k = 0; k < d.channels(); ++k) {
+      const std::int64_t c = block % d.g * d.channels() + k;
+      const double w = static_cast<double>(weight[c]), b = static_cast<double>(bias[c]);
+      for (std::int64_t i = first + k * d.s; i < first + (k + 1) * d.s; ++i) y[i] = static_cast<T>((static_cast<double>(x[i]) - mean) * rstd * w + b);
+    }
+  }
+}
+
+// With x̂ = (x - mean) rstd and g = dy * weight[c], over each group: dx = rstd (g - mean(g) - x̂ mean(g x̂));
+// dweight[c] = sum of dy x̂ over the samples and the channel's positions; dbias[c] = sum of dy.
+template <typename T>
+void group_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, const Groups& d, double eps) {
+  std::vector<double> dw(static_cast<std::size_t>(d.c), 0.0), db(static_cast<std::size_t>(d.c), 0.0);
+  for (std::int64_t block = 0; block < d.n * d.g; ++block) {
+    const std::int64_t first = block * d.values();
+    const auto [mean, rstd] = mean_and_rstd(x + first, d.values(), eps);
+    const auto channel = [&](std::int64_t i) { return block % d.g * d.channels() + (i - first) / d.s; };
+    double g_mean = 0.0, gx_mean = 0.0;
+    for (std::int64_t i = first; i < first + d.values(); ++i) {
+      const auto c = static_cast<std::size_t>(channel(i));
+      const double xhat = (static_cast<double>(x[i]) - mean) * rstd, g = static_cast<double>(dy[i]) * static_cast<double>(weight[c]);
+      g_mean += g, gx_mean += g * xhat;
+      dw[c] += static_cast<double>(dy[i]) * xhat;
+      db[c] += static_cast<double>(dy[i]);
+    }
+    g_mean /= static_cast<double>(d.values()), gx_mean /= static_cast<double>(d.values());
+    for (std::int64_t i = first; i < first + d.values(); ++i) {
+      const double xhat = (static_cast<double>(x[i]) - mean) * rstd, g = static_cast<double>(dy[i]) * static_cast<double>(weight[channel(i)]);
+      dx[i] = static_cast<T>(rstd * (g - g_mean - xhat * gx_mean));
+    }
+  }
+  for (std::int64_t c = 0; c < d.c; ++c) dweight[c] = static_cast<T>(dw[static_cast<std::size_t>(c)]), dbias[c] = static_cast<T>(db[static_cast<std::size_t>(c)]);
+}
 
 Groups groups_of(const Shape& x, const OpAttributes& a) { return {x[0], x[1], x[2], a.integer("groups")}; }
 
