@@ -180,6 +180,15 @@ TEST(DataParallel, DropoutDrawsTheMasksOfOneProcess) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// Channels dropped whole, and attention weights dropped: each draws by its sample's place in the global batch.
+TEST(DataParallel, SpatialAndAttentionDropoutDrawTheMasksOfOneProcess) {
+  Json spec = base_spec();
+  spec["layers"].insert(spec["layers"].begin() + 1,
+                        {Json{{"type", "reshape"}, {"shape", {3, 4}}}, Json{{"type", "spatial_dropout"}, {"rate", 0.3}},
+                         Json{{"type", "multi_head_attention"}, {"num_heads", 2}, {"dropout", 0.3}}, Json{{"type", "flatten"}}});
+  expect_data_parallel_equals_alone(spec);
+}
+
 TEST(DataParallel, ARankWithoutSamplesInTheLastBatch) {
   Json spec = base_spec();
   spec["data"]["samples"] = 49;  // the last global batch holds one sample: rank 0 has none
