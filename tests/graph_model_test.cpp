@@ -342,6 +342,39 @@ TEST(GraphSpec, AResidualBlockComputesWhatPyTorchComputes) {
   EXPECT_EQ(compared, 15u);  // 3 convolutions' weights; 3 batch norms' weight, bias, running mean and variance
 }
 
+// Two transformer encoder blocks, post-norm with ReLU and norm_first with GELU, in float64 and training mode
+// (dropout 0), initialised from PyTorch's state_dict: its TransformerEncoderLayer's output and parameter gradients
+// (tests/fixtures/make_torch_transformer_blocks.py).
+TEST(GraphSpec, TransformerBlocksComputeWhatPyTorchsEncoderLayersCompute) {
+  const auto expected = nlohmann::json::parse(std::ifstream(std::string(TORCH_FIXTURE_DIR) + "/torch_transformer_blocks_expected.json"));
+  const std::string sizes = R"("d_model": 8, "nhead": 2, "dim_feedforward": 16, "dropout": 0)";
+  const Spec spec = graph_spec(fmt::format(R"([{{"name": "post", "block": "post", {0}}}, {{"name": "pre", "block": "pre", "activation": "gelu", {0}}}])", sizes),
+                               R"({"post": "../../examples/blocks/transformer_encoder_block.json",
+                                   "pre": "../../examples/blocks/transformer_encoder_block_norm_first.json"})",
+                               TORCH_FIXTURE_DIR);
+  auto built = build(spec, Shape{5, 8});
+  Model& model = *built;
+  WeightImport import;
+  import.path = std::string(TORCH_FIXTURE_DIR) + "/torch_transformer_blocks.safetensors";
+  EXPECT_EQ(import_weights(import, model), 24u);
+  const auto y = to_host<double>(model.forward(tensor(model.backend(), Shape{2, 5, 8}, expected["inputs"].get<std::vector<double>>())));
+  const auto outputs = expected["outputs"].get<std::vector<double>>();
+  ASSERT_EQ(y.size(), outputs.size());
+  for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], outputs[i], 1e-10) << i;
+  model.backward(tensor(model.backend(), model.output_shape().with_batch(2), expected["upstream"].get<std::vector<double>>()));
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < model.size(); ++i)
+    for (Parameter* p : model.layer(i).parameters()) {
+      const std::string name = model.parameter_name(i, *p);
+      ASSERT_TRUE(expected["gradients"].contains(name)) << name;
+      const auto got = to_host<double>(p->grad), want = expected["gradients"][name].get<std::vector<double>>();
+      ASSERT_EQ(got.size(), want.size()) << name;
+      for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-10) << name << " [" << k << "]";
+      ++compared;
+    }
+  EXPECT_EQ(compared, 24u);
+}
+
 // A block in a file of its own, used by two specs; a saved model carries the block in its spec.
 TEST(GraphSpec, ABlockFileIsSharedAndASavedModelNeedsItNoMore) {
   const fs::path dir = fs::temp_directory_path() / fmt::format("nnplug_graph_{}", ::getpid());
