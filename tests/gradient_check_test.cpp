@@ -58,7 +58,8 @@ INSTANTIATE_TEST_SUITE_P(EveryActivation, ActivationGradient,
 TEST(GradientCheck, ActivationParametersReachTheGradient) {
   for (const char* json : {R"({"type": "leaky_relu", "negative_slope": 0.3})", R"({"type": "elu", "alpha": 0.7})",
                            R"({"type": "softplus", "beta": 2.5})", R"({"type": "celu", "alpha": 0.5})",
-                           R"({"type": "soft_shrink", "lambd": 0.3})", R"({"type": "hard_shrink", "lambd": 1.2})"}) {
+                           R"({"type": "soft_shrink", "lambd": 0.3})", R"({"type": "hard_shrink", "lambd": 1.2})",
+                           R"({"type": "gelu", "approximate": "tanh"})"}) {
     ActivationLayer layer(registry().create_activation(Params("test", Params::Json::parse(json))));
     check_layer(layer, Shape{6}, 4, away_from_zero(random_normal(24, 13)));
   }

@@ -1,7 +1,77 @@
-// Activation 'gelu' (PyTorch GELU, exact form): x * Phi(x), Phi the standard normal CDF.
+// Activation 'gelu' (PyTorch GELU): x * Phi(x), Phi the standard normal CDF. "approximate": "tanh" (PyTorch's
+// approximate='tanh', GPT-2's and BERT's gelu, Keras's approximate=True) computes
+//   0.5 x (1 + tanh(u)),  u = sqrt(2 / pi) (x + 0.044715 x^3)
+// instead, through ops of this plugin (gelu_tanh and its gradient: a CPU kernel each and a host reference, which the
+// other backends run).
+#include <cmath>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include "nnplug/op_activation.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/pointwise_activation.hpp"
 
-NNPLUG_PLUGIN("gelu", "0.1.0", "activation:gelu", 0) {
-  nnplug::register_pointwise(registrar, "gelu", nnplug::Pointwise::Gelu);
+namespace {
+
+using namespace nnplug;
+
+constexpr double kCubic = 0.044715;
+const double kScale = std::sqrt(2.0 / std::numbers::pi);
+
+double gelu_tanh(double x) { return 0.5 * x * (1.0 + std::tanh(kScale * (x + kCubic * x * x * x))); }
+// d/dx: 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) du/dx, du/dx = sqrt(2 / pi) (1 + 3 0.044715 x^2).
+double gelu_tanh_slope(double x) {
+  const double t = std::tanh(kScale * (x + kCubic * x * x * x));
+  return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * kScale * (1.0 + 3.0 * kCubic * x * x);
+}
+
+std::pair<OpSchema, OpSchema> schemas() {
+  auto [forward, gradient] = activation_op_schemas("gelu_tanh");
+  forward.host_reference = [](HostOpCall& call) {
+    const auto& x = call.inputs[0].values;
+    for (std::size_t i = 0; i < x.size(); ++i) call.outputs[0].values[i] = gelu_tanh(x[i]);
+  };
+  gradient.host_reference = [](HostOpCall& call) {
+    const auto &x = call.inputs[0].values, &dy = call.inputs[2].values;
+    for (std::size_t i = 0; i < x.size(); ++i) call.outputs[0].values[i] = dy[i] * gelu_tanh_slope(x[i]);
+  };
+  return {std::move(forward), std::move(gradient)};
+}
+
+void forward_on_cpu(const OpCall& call) {
+  with_float_type(call.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = call.inputs[0].data<T>();
+    T* y = call.outputs[0].data<T>();
+    for (std::int64_t i = 0, n = call.inputs[0].numel(); i < n; ++i) y[i] = static_cast<T>(gelu_tanh(static_cast<double>(x[i])));
+  });
+}
+
+void gradient_on_cpu(const OpCall& call) {
+  with_float_type(call.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T *x = call.inputs[0].data<T>(), *dy = call.inputs[2].data<T>();
+    T* dx = call.outputs[0].data<T>();
+    for (std::int64_t i = 0, n = call.inputs[0].numel(); i < n; ++i)
+      dx[i] = static_cast<T>(static_cast<double>(dy[i]) * gelu_tanh_slope(static_cast<double>(x[i])));
+  });
+}
+
+}  // namespace
+
+NNPLUG_PLUGIN("gelu", "0.1.0", "op:gelu_tanh op:gelu_tanh_grad activation:gelu", 0) {
+  auto [forward, gradient] = schemas();
+  auto op = registrar.add_op(std::move(forward));
+  registrar.add_op(std::move(gradient));
+  registrar.add_kernel({"gelu_tanh", "cpu"}, forward_on_cpu);
+  registrar.add_kernel({"gelu_tanh_grad", "cpu"}, gradient_on_cpu);
+  registrar.add_activation("gelu", [op](const Params& p) -> std::unique_ptr<Activation> {
+    const std::string approximate = p.string("approximate", "none");
+    if (approximate != "none" && approximate != "tanh")
+      p.fail("approximate", fmt::format("must be \"none\" (the exact form) or \"tanh\", got \"{}\"", approximate));
+    p.check_unused();
+    if (approximate == "tanh") return std::make_unique<OpActivation>("gelu", op);
+    return std::make_unique<PointwiseActivation>("gelu", Pointwise::Gelu);
+  });
 }
