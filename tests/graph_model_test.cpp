@@ -310,6 +310,32 @@ TEST(GraphSpec, TheSummaryNamesAnUnnamedInputByItsRow) {
   EXPECT_TRUE(summary_line(summary, "layers[4] (dense)").ends_with(" layers[3] (dense)")) << summary;
 }
 
+// A model initialised from a PyTorch fixture's state_dict, run forward on its inputs (of `batch`'s shape) and back
+// from its upstream gradient: its output, every trainable parameter's gradient and every buffer (batch norm's
+// running statistics) must be PyTorch's to 1e-10. Returns how many tensors were compared.
+std::size_t compare_with_torch(Model& model, const nlohmann::json& expected, const Shape& batch) {
+  const auto y = to_host<double>(model.forward(tensor(model.backend(), batch, expected["inputs"].get<std::vector<double>>())));
+  const auto outputs = expected["outputs"].get<std::vector<double>>();
+  EXPECT_EQ(y.size(), outputs.size());
+  for (std::size_t i = 0; i < std::min(y.size(), outputs.size()); ++i) EXPECT_NEAR(y[i], outputs[i], 1e-10) << i;
+  model.backward(tensor(model.backend(), model.output_shape().with_batch(batch[0]), expected["upstream"].get<std::vector<double>>()));
+  std::size_t compared = 0;
+  for (std::size_t i = 0; i < model.size(); ++i)
+    for (Parameter* p : model.layer(i).parameters()) {
+      const std::string name = model.parameter_name(i, *p);
+      const auto& want = p->trainable ? expected["gradients"] : expected["running"];
+      if (!want.contains(name)) {
+        ADD_FAILURE() << name << " is not in the fixture";
+        continue;
+      }
+      const auto got = to_host<double>(p->trainable ? p->grad : p->value), values = want[name].get<std::vector<double>>();
+      EXPECT_EQ(got.size(), values.size()) << name;
+      for (std::size_t k = 0; k < std::min(got.size(), values.size()); ++k) EXPECT_NEAR(got[k], values[k], 1e-10) << name << " [" << k << "]";
+      ++compared;
+    }
+  return compared;
+}
+
 // One basic block with a projection shortcut, in float64 and training mode, initialised from PyTorch's state_dict:
 // PyTorch's output, parameter gradients and running statistics (tests/fixtures/make_torch_resnet_block.py).
 TEST(GraphSpec, AResidualBlockComputesWhatPyTorchComputes) {
@@ -321,25 +347,8 @@ TEST(GraphSpec, AResidualBlockComputesWhatPyTorchComputes) {
   WeightImport import;
   import.path = std::string(TORCH_FIXTURE_DIR) + "/torch_resnet_block.safetensors";
   EXPECT_EQ(import_weights(import, model), 15u);
-  Tensor x = tensor(model.backend(), Shape{2, 3, 6, 6}, expected["inputs"].get<std::vector<double>>());
-  const auto y = to_host<double>(model.forward(x));
-  const auto outputs = expected["outputs"].get<std::vector<double>>();
-  ASSERT_EQ(y.size(), outputs.size());
-  for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], outputs[i], 1e-10) << i;
-  model.backward(tensor(model.backend(), model.output_shape().with_batch(2), expected["upstream"].get<std::vector<double>>()));
-  std::size_t compared = 0;
-  for (std::size_t i = 0; i < model.size(); ++i)
-    for (Parameter* p : model.layer(i).parameters()) {
-      const std::string name = model.parameter_name(i, *p);
-      const auto& want = p->trainable ? expected["gradients"] : expected["running"];
-      ASSERT_TRUE(want.contains(name)) << name;
-      const auto got = to_host<double>(p->trainable ? p->grad : p->value);
-      const auto values = want[name].get<std::vector<double>>();
-      ASSERT_EQ(got.size(), values.size()) << name;
-      for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], values[k], 1e-10) << name << " [" << k << "]";
-      ++compared;
-    }
-  EXPECT_EQ(compared, 15u);  // 3 convolutions' weights; 3 batch norms' weight, bias, running mean and variance
+  // 3 convolutions' weights; 3 batch norms' weight, bias, running mean and variance.
+  EXPECT_EQ(compare_with_torch(model, expected, Shape{2, 3, 6, 6}), 15u);
 }
 
 // Two transformer encoder blocks, post-norm with ReLU and norm_first with GELU, in float64 and training mode
@@ -357,22 +366,7 @@ TEST(GraphSpec, TransformerBlocksComputeWhatPyTorchsEncoderLayersCompute) {
   WeightImport import;
   import.path = std::string(TORCH_FIXTURE_DIR) + "/torch_transformer_blocks.safetensors";
   EXPECT_EQ(import_weights(import, model), 24u);
-  const auto y = to_host<double>(model.forward(tensor(model.backend(), Shape{2, 5, 8}, expected["inputs"].get<std::vector<double>>())));
-  const auto outputs = expected["outputs"].get<std::vector<double>>();
-  ASSERT_EQ(y.size(), outputs.size());
-  for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], outputs[i], 1e-10) << i;
-  model.backward(tensor(model.backend(), model.output_shape().with_batch(2), expected["upstream"].get<std::vector<double>>()));
-  std::size_t compared = 0;
-  for (std::size_t i = 0; i < model.size(); ++i)
-    for (Parameter* p : model.layer(i).parameters()) {
-      const std::string name = model.parameter_name(i, *p);
-      ASSERT_TRUE(expected["gradients"].contains(name)) << name;
-      const auto got = to_host<double>(p->grad), want = expected["gradients"][name].get<std::vector<double>>();
-      ASSERT_EQ(got.size(), want.size()) << name;
-      for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-10) << name << " [" << k << "]";
-      ++compared;
-    }
-  EXPECT_EQ(compared, 24u);
+  EXPECT_EQ(compare_with_torch(model, expected, Shape{2, 5, 8}), 24u);
 }
 
 // A block in a file of its own, used by two specs; a saved model carries the block in its spec.
