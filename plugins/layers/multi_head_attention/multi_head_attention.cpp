@@ -19,7 +19,6 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <ranges>
 #include <vector>
 
 #include <fmt/format.h>
@@ -102,10 +101,13 @@ class MultiHeadAttention final : public Layer {
 
   // With padding_idx: the sequence, and its token ids, one per step.
   Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx) override {
-    if (inputs.size() != 2 || inputs[0].rank() < 1 || inputs[1].numel() != inputs[0][0])
+    if (inputs.size() != 2 || inputs[0].rank() < 1 || inputs[1].numel() != inputs[0][0]) {
+      std::vector<std::string> shapes;
+      for (const Shape& s : inputs) shapes.push_back(s.str());
       throw ShapeError(fmt::format("multi_head_attention with padding_idx takes two inputs, a sequence [steps, features] and its token ids, "
                                    "one per step; got {}",
-                                   fmt::join(inputs | std::views::transform([](const Shape& s) { return s.str(); }), " and ")));
+                                   fmt::join(shapes, " and ")));
+    }
     return build(inputs[0], ctx);
   }
   const Tensor& forward_merge(const std::vector<Tensor>& inputs) override { return attend(inputs[0], &inputs[1]); }
