@@ -182,11 +182,17 @@ TEST(GradientCheck, Flatten) {
   check_layer(*layer, Shape{2, 3, 2}, 3, random_normal(36, 13));
 }
 
-// Its weight and bias away from ones and zeros, so that their gradients and their use in dx are checked.
-TEST(GradientCheck, LayerNorm) {
-  const auto off_initial = [](Layer& layer) {
-    for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), p->name == "weight" ? 15 : 16));
+// A normalisation's prepare step: its weight (N(0, 1) from weight_seed) and bias (from the next seed) away from
+// ones and zeros, so that their gradients and their use in dx are checked.
+std::function<void(Layer&)> off_initial(std::uint64_t weight_seed) {
+  return [weight_seed](Layer& layer) {
+    for (Parameter* p : layer.parameters())
+      from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), p->name == "weight" ? weight_seed : weight_seed + 1));
   };
+}
+
+TEST(GradientCheck, LayerNorm) {
+  const auto off_initial = ::nnplug::test::off_initial(15);
   auto layer = registry().create_layer(Params("test", "layer_norm"));
   check_layer(*layer, Shape{2, 3, 2}, 3, random_normal(36, 17), off_initial);
   check_layer(*registry().create_layer(Params("test", {{"type", "layer_norm"}, {"eps", 0.1}})), Shape{5}, 4, random_normal(20, 18), off_initial);
@@ -200,9 +206,7 @@ TEST(GradientCheck, LayerNorm) {
 // Per group of channels over an image and a sequence, and per channel (instance norm, with and without its affine
 // parameters); the weight and bias away from ones and zeros.
 TEST(GradientCheck, GroupAndInstanceNorm) {
-  const auto off_initial = [](Layer& layer) {
-    for (Parameter* p : layer.parameters()) from_host(p->value, random_normal(static_cast<std::size_t>(p->value.numel()), p->name == "weight" ? 25 : 26));
-  };
+  const auto off_initial = ::nnplug::test::off_initial(25);
   for (const char* json : {R"({"type": "group_norm", "num_groups": 2})", R"({"type": "group_norm", "num_groups": 4, "affine": false})",
                            R"({"type": "instance_norm", "affine": true})", R"("instance_norm")"})
     check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{4, 2, 3}, 2, random_normal(48, 27), off_initial);

@@ -25,6 +25,11 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR"]
 
 
+def _sizes(value):
+    """A size as given, or sizes (a tuple, a NumPy shape) as the list a spec holds."""
+    return list(value) if hasattr(value, "__iter__") else value
+
+
 def layer(type, activation=None, name=None, inputs=None, **parameters):
     """Any layer plugin, with the fields every layer takes in a spec."""
     spec = {"type": type, **parameters}
@@ -96,7 +101,7 @@ def GlobalMaxPool2d(**fields):
 
 
 def AdaptiveAvgPool2d(output_size, **fields):
-    return layer("adaptive_avg_pool2d", output_size=list(output_size) if hasattr(output_size, "__iter__") else output_size, **fields)
+    return layer("adaptive_avg_pool2d", output_size=_sizes(output_size), **fields)
 
 
 def ZeroPadding2d(padding, **fields):
@@ -145,7 +150,7 @@ def BatchNorm(**fields):
 
 def LayerNorm(normalized_shape=None, **fields):
     if normalized_shape is not None:
-        fields["normalized_shape"] = list(normalized_shape) if hasattr(normalized_shape, "__iter__") else normalized_shape
+        fields["normalized_shape"] = _sizes(normalized_shape)
     return layer("layer_norm", **fields)
 
 
