@@ -212,21 +212,24 @@ namespace {
 
 // A run resumed from the checkpoint of epoch 2 ends with exactly the weights of the same run uninterrupted:
 // dropout masks, Adam's moments and step count, the schedule and the batch order all carry over, in a chain and
-// in a graph (a branch with dropout and batch norm, merged twice).
+// in a graph (a branch with dropout and batch norm, merged twice); and with gradient accumulation, whose schedule
+// by step counts updates.
 TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
+  for (const int accumulation : {1, 3})
   for (const char* layers : {R"([{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.3},
                                  {"type": "batch_norm"}, {"type": "dense", "units": 2}])",
                              R"([{"name": "h", "type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.3},
                                  {"name": "bn", "type": "batch_norm"}, {"name": "sum", "type": "add", "inputs": ["bn", "h"]},
                                  {"type": "concat", "inputs": ["sum", "input"]}, {"type": "dense", "units": 2}])"}) {
-    SCOPED_TRACE(layers);
+    SCOPED_TRACE(fmt::format("{}, gradient_accumulation_steps {}", layers, accumulation));
     const std::string callbacks = R"([{"type": "checkpoint", "path": "ckpt-{epoch}.safetensors"}])";
     auto spec = [&] {
       Spec s = xor_spec(dir_, callbacks);
       s.set(std::string("layers=") + layers);
       s.set(R"(optimizer={"type": "adam", "lr": 0.01})");
-      s.set(R"(schedule={"type": "cosine", "T_max": 4})");
+      s.set(accumulation == 1 ? R"(schedule={"type": "cosine", "T_max": 4})" : R"(schedule={"type": "inverse_time", "decay": 0.1})");
       s.set("training.epochs=4");
+      s.set(fmt::format("training.gradient_accumulation_steps={}", accumulation));
       return s;
     };
     auto straight = build_experiment(spec(), registry());

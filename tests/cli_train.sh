@@ -31,6 +31,14 @@ check "OMP_NUM_THREADS" ", 1 thread)" "$(OMP_NUM_THREADS=1 first_line)"
 check "the cores taskset allows" ", 1 thread)" "$(unset OMP_NUM_THREADS; taskset -cp 0 $BASHPID > /dev/null; first_line)"  # this subshell on one core
 check "the backend's threads first" ", 3 threads)" "$(OMP_NUM_THREADS=1 first_line --backend '{"type": "cpu", "threads": 3}')"
 
+# Gradient accumulation: the banner says how many samples an update is of; a count below 1 is refused.
+out=$("$nnplug" train "$spec" --epochs 1 --limit-train 300 --no-progress --batch-size 16 --set training.gradient_accumulation_steps=4 2>&1)
+check "gradient accumulation" "gradient accumulation: an optimizer step every 4 batches of 16, of the mean loss over their 64 samples" "$out"
+out=$("$nnplug" train "$spec" --epochs 1 --limit-train 300 --no-progress --set training.gradient_accumulation_steps=0 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] || { echo "FAIL: a count of 0 exited $rc"; failures=$((failures + 1)); }
+check "no accumulation of 0 batches" "training: parameter 'gradient_accumulation_steps' must be in [1, 1000000], got 0" "$out"
+
 # A run resumed from a checkpoint that has trained all the epochs asked for says there is nothing to train.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -17,9 +17,9 @@ namespace {
 
 // An example spec with its data replaced by seeded Gaussian blobs of 784 features (no dataset needed on the GPU
 // machine): 3,000 samples of 10 classes, 20% for validation, two epochs.
-// `first_layer` replaces the type of the spec's first layer where it is given.
+// `first_layer` replaces the type of the spec's first layer where it is given; `setting` is one --set.
 Experiment example_on(const std::string& file, const Params::Json& backend, const Experiment* data,
-                      const std::string& first_layer = "") {
+                      const std::string& first_layer = "", const std::string& setting = "") {
   Spec spec = load_spec(std::string(EXAMPLES_DIR) + "/" + file);
   if (!first_layer.empty()) spec.json["layers"][0]["type"] = first_layer;
   Params::Json blobs = {{"format", "gaussian_blobs"}, {"samples", 3000}, {"centers", 10}, {"features", 784}, {"std", 6.0},
@@ -27,6 +27,7 @@ Experiment example_on(const std::string& file, const Params::Json& backend, cons
   if (spec.json["data"].contains("sample_shape")) blobs["sample_shape"] = spec.json["data"]["sample_shape"];
   spec.json["data"] = blobs;
   spec.set("training.epochs=2");
+  if (!setting.empty()) spec.set(setting);
   spec.json["backend"] = backend;
   Overrides overrides;
   overrides.data = data;
@@ -35,9 +36,9 @@ Experiment example_on(const std::string& file, const Params::Json& backend, cons
 
 // Same seed, same batches, same dropout masks: the histories agree to float32 rounding (the GPU sums in another
 // order), and so do the final weights.
-void expect_trains_alike(const std::string& file, const std::string& first_layer = "") {
-  Experiment cpu = example_on(file, "cpu", nullptr, first_layer);
-  Experiment gpu = example_on(file, "cuda", &cpu, first_layer);
+void expect_trains_alike(const std::string& file, const std::string& first_layer = "", const std::string& setting = "") {
+  Experiment cpu = example_on(file, "cpu", nullptr, first_layer, setting);
+  Experiment gpu = example_on(file, "cuda", &cpu, first_layer, setting);
   cpu.fit.progress = gpu.fit.progress = false;
   Trainer cpu_trainer(*cpu.model, cpu.loss, cpu.optimizer), gpu_trainer(*gpu.model, gpu.loss, gpu.optimizer);
   const auto a = cpu_trainer.fit(cpu.train, &cpu.validation, cpu.fit);
@@ -91,6 +92,13 @@ TEST(CudaBackend, TheLstmExampleWithAGruTrainsAsOnTheCpu) {
 TEST(CudaBackend, TheTransformerExampleTrainsAsOnTheCpu) {
   SKIP_WITHOUT_CUDA();
   expect_trains_alike("fashion_transformer.json");
+}
+
+// Gradient accumulation: the batches before an update's last go backward and add their gradients in recorded
+// steps of their own, with the dropout masks of the update's one batch.
+TEST(CudaBackend, GradientAccumulationTrainsAsOnTheCpu) {
+  SKIP_WITHOUT_CUDA();
+  expect_trains_alike("x10_deep_mlp_dropout.json", "", "training.gradient_accumulation_steps=3");
 }
 
 // Step graphs replay what the ops would do one by one: the same kernels on the same data, with the learning rate,

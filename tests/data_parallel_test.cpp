@@ -195,6 +195,33 @@ TEST(DataParallel, ARankWithoutSamplesInTheLastBatch) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// Gradient accumulation over the ranks: batches of 4 (2 samples a rank), 4 to an update, step as one process at
+// batch 16. 50 samples end with an update of one batch of 2; 45 with an update of 4, 4, 4 and 1 samples, whose last
+// batch leaves rank 0 without a sample, though it has gradients of the update's earlier batches to send.
+TEST(DataParallel, GradientAccumulationUpdatesAsOneProcessAtTheUpdatesBatch) {
+  for (const int samples : {50, 45}) {
+    Json one_batch = base_spec();
+    one_batch["data"]["samples"] = samples;
+    one_batch["layers"].insert(one_batch["layers"].begin() + 1, Json{{"type", "dropout"}, {"rate", 0.3}});
+    one_batch["layers"][0]["weight_regularizer"] = {{"type", "l2"}, {"lambda", 0.01}};
+    one_batch["layers"][2]["activity_regularizer"] = {{"type", "l1"}, {"lambda", 0.001}};
+    Json accumulating = one_batch;
+    accumulating["training"]["batch_size"] = 4;
+    accumulating["training"]["gradient_accumulation_steps"] = 4;
+    SCOPED_TRACE(fmt::format("{} samples", samples));
+    expect_same(train(one_batch, nullptr), train(accumulating, world()), 1e-12, false);
+  }
+}
+
+// The rank without samples in the last batch runs no forward and draws no mask; it takes the counters of a rank
+// that did, so that the next epoch's masks are still those of one process.
+TEST(DataParallel, ARankWithoutSamplesDrawsTheMasksOfOneProcessAfterwards) {
+  Json spec = base_spec();
+  spec["data"]["samples"] = 49;
+  spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "dropout"}, {"rate", 0.3}});
+  expect_data_parallel_equals_alone(spec);
+}
+
 TEST(DataParallel, OneBucketForTheWholeModel) {
   Json spec = base_spec();
   spec["training"]["bucket_mb"] = 25;

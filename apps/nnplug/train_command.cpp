@@ -51,6 +51,10 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
                  communicator.size(), communicator.name().c_str(), communicator.describe().c_str(), static_cast<long long>(ex.fit.batch_size),
                  static_cast<long long>(ex.fit.batch_size / communicator.size()),
                  ex.gradient_compression == Compression::None ? "" : fmt::format("; gradients sent as {}", compression_name(ex.gradient_compression)));
+    if (ex.fit.gradient_accumulation_steps > 1)
+      fmt::print("gradient accumulation: an optimizer step every {} batches of {}, of the mean loss over their {} samples\n",
+                 static_cast<long long>(ex.fit.gradient_accumulation_steps), static_cast<long long>(ex.fit.batch_size),
+                 static_cast<long long>(ex.fit.gradient_accumulation_steps * ex.fit.batch_size));
     fmt::print("data: {} training, {} validation, {} test samples\n",
                static_cast<long long>(ex.train.size()), static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
     fmt::print("{}{}\n", ex.model->summary(), registry.describe_op_bindings());

@@ -64,6 +64,19 @@ void broadcast_parameters(Communicator& communicator, const Model& model) {
   for (Parameter* p : model.parameters(false)) communicator.broadcast(p->value, 0);
 }
 
+void take_counters_of(Communicator& communicator, Model& model, int root) {
+  auto counters = model.counters();
+  std::vector<std::uint64_t> flat;
+  for (const auto& c : counters) flat.insert(flat.end(), c.begin(), c.end());
+  const auto all = communicator.all_gather(flat.data(), flat.size() * sizeof(std::uint64_t));
+  const unsigned char* from = all.data() + static_cast<std::size_t>(root) * flat.size() * sizeof(std::uint64_t);
+  for (auto& c : counters) {
+    std::memcpy(c.data(), from, c.size() * sizeof(std::uint64_t));
+    from += c.size() * sizeof(std::uint64_t);
+  }
+  model.set_counters(counters);
+}
+
 std::uint64_t weights_fingerprint(const Model& model) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (Parameter* p : model.parameters(true)) {

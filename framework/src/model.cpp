@@ -324,6 +324,17 @@ void Model::set_training(bool training) {
   for (auto& entry : layers_) entry.layer->set_training(training);
 }
 
+std::vector<std::vector<std::uint64_t>> Model::counters() const {
+  std::vector<std::vector<std::uint64_t>> out;
+  for (const auto& entry : layers_) out.push_back(entry.layer->counters());
+  return out;
+}
+
+void Model::set_counters(const std::vector<std::vector<std::uint64_t>>& counters) {
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (!counters[i].empty()) layers_[i].layer->set_counters(counters[i]);
+}
+
 void Model::set_sample_offset(std::int64_t first) {
   for (auto& entry : layers_) entry.layer->set_sample_offset(first);
 }

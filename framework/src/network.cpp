@@ -201,6 +201,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   options.epochs = args.epochs.value_or(options.epochs);
   options.batch_size = args.batch_size.value_or(options.batch_size);
   options.shuffle = args.shuffle.value_or(options.shuffle);
+  options.gradient_accumulation_steps = args.gradient_accumulation_steps.value_or(options.gradient_accumulation_steps);
   options.seed = seed_;
   options.progress = args.progress;
   for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(f, nullptr));

@@ -177,8 +177,18 @@ Trainer::BatchScores Trainer::score_global_batch(bool grad, std::int64_t samples
   return {sums[0] / static_cast<double>(global_samples), sums[1]};
 }
 
+void Trainer::backward(double weight, const std::function<void(std::size_t)>& gradients_written) {
+  if (weight != 1.0) model_.backend().run(op::Axpby{dprediction_, dprediction_, weight, 0.0});
+  model_.backward(dprediction_, gradients_written);
+}
+
+double Trainer::activity_penalty(bool has_samples) const {
+  const double own = has_samples ? model_.penalties().activity : 0.0;
+  return reducer_ ? sum_over_ranks(*communicator_, {own})[0] : own;
+}
+
 void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& parameters, std::int64_t global_step,
-                     double share, bool has_samples) {
+                     double weight, bool has_samples, GradientAccumulator* accumulated) {
   auto rest = [&] {
     model_.apply_penalties();
     for (const auto& t : options.gradient_transforms) t->apply(parameters, global_step);
@@ -186,17 +196,22 @@ void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& p
     model_.apply_constraints();
   };
   if (!reducer_) {
-    model_.backend().run_step("train update", [&] {
-      model_.backward(dprediction_);
+    model_.backend().run_step(accumulated ? "train update, accumulated" : "train update", [&] {
+      backward(weight);
+      if (accumulated) accumulated->add_to_gradients();
       rest();
     });
     return;
   }
   // The reductions leave the backend (and come back at finish()), so backward is not part of a recorded step.
-  // Weighed by the rank's share, the loss gradient is of this rank's part of the global batch's mean loss.
+  // Each node's gradients are whole (the update's earlier batches added) before its bucket is sent.
   reducer_->begin();
-  if (has_samples && share != 1.0) model_.backend().run(op::Axpby{dprediction_, dprediction_, share, 0.0});
-  if (has_samples) model_.backward(dprediction_, [this](std::size_t layer) { reducer_->layer_done(layer); });
+  if (has_samples)
+    backward(weight, [&](std::size_t node) {
+      if (accumulated) accumulated->add_to_gradients(node);
+      reducer_->layer_done(node);
+    });
+  else if (accumulated) accumulated->copy_to_gradients();  // sent from finish()
   else reducer_->reduce_zeros();
   if (!options.gradient_transforms.empty() || !optimizer_->steps_in_parts()) {
     reducer_->finish();
@@ -244,7 +259,14 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   Random random(options.seed);
   const std::int64_t n = train.size(), bs = options.batch_size;
   const std::int64_t batches = options.drop_last && n >= bs ? n / bs : (n + bs - 1) / bs;
-  const std::int64_t smallest_batch = batches * bs > n ? n - (batches - 1) * bs : bs;
+  const std::int64_t used = std::min(n, batches * bs);  // the samples an epoch trains on
+  const std::int64_t smallest_batch = used - (batches - 1) * bs;
+  // An optimizer step every `accumulation` batches, and after an epoch's last batch.
+  const std::int64_t accumulation = options.gradient_accumulation_steps;
+  if (accumulation < 1) throw InvalidArgument(fmt::format("gradient_accumulation_steps must be a positive integer, got {}", accumulation));
+  const std::int64_t updates = (batches + accumulation - 1) / accumulation;
+  const auto accumulator = accumulation > 1 && batches > 1 ? std::make_unique<GradientAccumulator>(model_) : nullptr;
+  std::vector<std::vector<std::uint64_t>> draws;
   if (!synchronising_layer_.empty() && smallest_batch < ranks())
     throw InvalidArgument(fmt::format("{} synchronises its batch statistics across the {} ranks, so each needs a sample of every batch, and "
                                       "a batch of {} leaves some without; choose a batch size that leaves at least {} samples in the last "
@@ -268,7 +290,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   // uninterrupted run would (the model, optimizer and layer counters come from the checkpoint).
   for (int epoch = 1; epoch <= options.initial_epoch && options.shuffle; ++epoch)
     for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
-  std::int64_t global_step = static_cast<std::int64_t>(options.initial_epoch) * batches;
+  std::int64_t global_step = static_cast<std::int64_t>(options.initial_epoch) * updates;
 
   // Callbacks whose only effect is a file run on rank 0 alone.
   std::vector<std::shared_ptr<Callback>> callbacks;
@@ -282,39 +304,61 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (options.shuffle)
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
     model_.set_training(true);
-    ProgressBar bar(fmt::format("epoch {}/{}", epoch, options.epochs), batches,
+    ProgressBar bar(fmt::format("epoch {}/{}", epoch, options.epochs), updates,
                     options.progress && rank() == 0);
     double loss_sum = 0.0, score_sum = 0.0;
     std::int64_t seen = 0;
     bool stopped = false;
-    for (std::int64_t b = 0; b < batches && !stopped; ++b) {
-      const std::int64_t begin = b * bs, end = std::min(n, begin + bs);
-      // This rank's share of the global batch [begin, end); all of it in one process.
-      const Shard shard = shard_of(end - begin, rank(), ranks());
-      const std::int64_t first = begin + shard.begin;
-      gather_batch(train, order, first, first + shard.size());
-      if (options.augmentation) {
-        const auto augment = [&](auto* values) {
-          options.augmentation->apply(values, shard.size(), train.sample_shape,
-                                      counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
-        };
-        if (!gathered_in_place_) host_x_.visit([&](auto& values) { augment(values.data()); });
-        else if (model_.dtype() == DType::Float64) augment(static_cast<double*>(model_.backend().write_in_place(x_)));
-        else augment(static_cast<float*>(model_.backend().write_in_place(x_)));
-      }
-      if (shard.size() > 0) upload_batch(train.sample_shape);
-      model_.set_sample_offset(shard.begin);
-      const double share = static_cast<double>(shard.size()) / static_cast<double>(end - begin);
-      model_.set_batch_share(share);
-      // Two parts, each free of reads so that a device backend can replay it as one launch: the loss is read
-      // between them, so that a non-finite loss stops training before the step that it would spoil.
-      const BatchScores scores = score_global_batch(true, shard.size(), end - begin, "train forward");
-      double loss = scores.loss;
-      score_sum += scores.score_sum;
-      if (!std::isfinite(loss)) {
-        const std::string where = shard.size() > 0 ? model_.first_non_finite(x_) : "";
-        throw Error(fmt::format("epoch {}, batch {}: the loss is {}{}; lower the learning rate or check the data", epoch, b + 1, unsigned_nan(loss),
-                                where.empty() ? "" : fmt::format(" (the first non-finite value: {})", where)));
+    for (std::int64_t b = 0; b < updates && !stopped; ++b) {
+      // The update's batches [first_batch, end_batch) and their samples [begin, end).
+      const std::int64_t first_batch = b * accumulation, end_batch = std::min(batches, first_batch + accumulation);
+      const std::int64_t begin = first_batch * bs, end = std::min(used, end_batch * bs);
+      // Each batch of an update draws (dropout) what its samples would in one batch of the update's samples.
+      if (accumulator) draws = model_.counters();
+      double loss = 0.0, weight = 1.0;
+      bool has_samples = false, accumulated = false, some_rank_idle = false;
+      for (std::int64_t batch = first_batch; batch < end_batch; ++batch) {
+        const std::int64_t batch_begin = batch * bs, batch_end = std::min(used, batch_begin + bs);
+        // This rank's share of the global batch; all of it in one process.
+        const Shard shard = shard_of(batch_end - batch_begin, rank(), ranks());
+        some_rank_idle = some_rank_idle || batch_end - batch_begin < ranks();
+        const std::int64_t first = batch_begin + shard.begin;
+        gather_batch(train, order, first, first + shard.size());
+        if (options.augmentation) {
+          const auto augment = [&](auto* values) {
+            options.augmentation->apply(values, shard.size(), train.sample_shape,
+                                        counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
+          };
+          if (!gathered_in_place_) host_x_.visit([&](auto& values) { augment(values.data()); });
+          else if (model_.dtype() == DType::Float64) augment(static_cast<double*>(model_.backend().write_in_place(x_)));
+          else augment(static_cast<float*>(model_.backend().write_in_place(x_)));
+        }
+        if (shard.size() > 0) upload_batch(train.sample_shape);
+        if (batch > first_batch) model_.set_counters(draws);
+        model_.set_sample_offset(first - begin);
+        // This rank's samples' share of the update's mean loss, by which its loss gradient and activity
+        // penalties are weighed.
+        weight = static_cast<double>(shard.size()) / static_cast<double>(end - begin);
+        model_.set_batch_share(weight);
+        has_samples = shard.size() > 0;
+        // Two parts, each free of reads so that a device backend can replay it as one launch: the loss is read
+        // between them, so that a non-finite loss stops training before the step that it would spoil.
+        const BatchScores scores = score_global_batch(true, shard.size(), batch_end - batch_begin, "train forward");
+        if (!std::isfinite(scores.loss)) {
+          const std::string where = has_samples ? model_.first_non_finite(x_) : "";
+          throw Error(fmt::format("epoch {}, batch {}: the loss is {}{}; lower the learning rate or check the data", epoch, batch + 1,
+                                  unsigned_nan(scores.loss), where.empty() ? "" : fmt::format(" (the first non-finite value: {})", where)));
+        }
+        loss += scores.loss * static_cast<double>(batch_end - batch_begin) / static_cast<double>(end - begin);
+        score_sum += scores.score_sum;
+        if (batch + 1 == end_batch) break;  // the update's last batch goes backward in update()
+        if (model_.has_penalties()) loss += activity_penalty(has_samples);
+        if (!has_samples) continue;
+        model_.backend().run_step(accumulated ? "train accumulate" : "train accumulate, first", [&] {
+          backward(weight);
+          accumulator->add(!accumulated);
+        });
+        accumulated = true;
       }
       double lr = base_lr_;
       if (options.schedule) {
@@ -329,14 +373,11 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         throw Error(fmt::format("schedule {} cycles the momentum, which optimizer {} does not have: give it a momentum (SGD, RMSprop) "
                                 "or set the schedule's cycle_momentum to false",
                                 options.schedule->type(), optimizer_->type()));
-      update(options, parameters, global_step, share, shard.size() > 0);
+      update(options, parameters, global_step, weight, has_samples, accumulated ? accumulator.get() : nullptr);
+      // The last rank has samples in every batch (shard_of), so its counters are those of one process.
+      if (some_rank_idle) take_counters_of(*communicator_, model_, ranks() - 1);
       // "a penalty is added to the mean loss of the batch"; activity penalties are of each rank's own samples.
-      if (reducer_ && model_.has_penalties()) {
-        const Model::Penalties penalties = model_.penalties();
-        loss += sum_over_ranks(*communicator_, {shard.size() > 0 ? penalties.activity : 0.0})[0] + penalties.parameters;
-      } else {
-        loss += model_.penalty();
-      }
+      if (model_.has_penalties()) loss += activity_penalty(has_samples) + model_.penalties().parameters;
       ++global_step;
       if (reducer_ && global_step == first_step + 1)
         require_same_on_every_rank(*communicator_, "the weights after the first step", fmt::format("{}", weights_fingerprint(model_)),
@@ -344,7 +385,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
       bar.update(b + 1, loss_sum / static_cast<double>(seen), score_sum / static_cast<double>(seen), score_name(score_kind_));
-      const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate(), batches, options.epochs};
+      const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate(), updates, options.epochs};
       for (const auto& c : callbacks) stopped = !c->on_batch_end(step, model_) || stopped;
     }
     bar.finish();

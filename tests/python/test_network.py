@@ -698,3 +698,25 @@ def test_attention_with_padding_idx_masks_the_padding_steps_as_numpy_does():
     weights /= weights.sum(axis=-1, keepdims=True)
     want = (weights @ v).transpose(0, 2, 1, 3).reshape(2, 5, 4) @ state["a.out_proj.weight"].T
     np.testing.assert_allclose(net.predict(ids.astype(np.float32)).reshape(2, 5, 4), want, rtol=1e-5, atol=1e-5)
+
+
+def test_gradient_accumulation_steps_once_with_the_gradient_numpy_computes_over_all_batches():
+    # Softmax regression, 12 samples in 3 batches of 4 that make one update: the weights move by lr times the
+    # gradient of the mean cross-entropy over all 12, X^T (softmax(X W^T + b) - onehot) / 12.
+    x, y = blobs(12, seed=3)
+    x = x.astype(np.float64)
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3, name="out")]))
+    net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy", dtype="float64", seed=2)
+    net.build([4])
+    state = net.state_dict()
+    w, b = np.from_dlpack(state["out.weight"]).copy(), np.from_dlpack(state["out.bias"]).copy()
+    logits = x @ w.T + b
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(12), y] -= 1.0
+    history = net.fit(x, y, epochs=1, batch_size=4, shuffle=False, gradient_accumulation_steps=3, progress=False)
+    np.testing.assert_allclose(np.from_dlpack(state["out.weight"]), w - 0.1 * p.T @ x / 12, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(np.from_dlpack(state["out.bias"]), b - 0.1 * p.sum(axis=0) / 12, rtol=0, atol=1e-12)
+    assert len(history) == 1
+    with pytest.raises(nnplug.InvalidArgument, match="gradient_accumulation_steps must be a positive integer, got 0"):
+        net.fit(x, y, epochs=1, gradient_accumulation_steps=0, progress=False)

@@ -39,6 +39,10 @@ void require_same_data_on_every_rank(Communicator& communicator, std::initialize
 // Every parameter and buffer takes rank 0's value.
 void broadcast_parameters(Communicator& communicator, const Model& model);
 
+// Every rank takes rank `root`'s layer counters (Model::counters): after a step in which some ranks had no samples,
+// ran no forward and so drew nothing.
+void take_counters_of(Communicator& communicator, Model& model, int root);
+
 // A fingerprint of every trainable weight, as the host reads them.
 std::uint64_t weights_fingerprint(const Model& model);
 

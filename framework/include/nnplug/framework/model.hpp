@@ -66,6 +66,9 @@ class Model {
   void backward(const Tensor& dy, const std::function<void(std::size_t)>& gradients_written = {},
                 const std::function<void(std::size_t)>& layer_done = {});
   void set_training(bool training);
+  // Every node's counters (Layer::counters: a dropout's mask counter), in node order; and setting them back.
+  std::vector<std::vector<std::uint64_t>> counters() const;
+  void set_counters(const std::vector<std::vector<std::uint64_t>>& counters);
   // See Layer::set_sample_offset: where the next batches start within a data-parallel step's global batch.
   void set_sample_offset(std::int64_t first);
   // See Layer::set_communicator. Returns the label of the first layer that synchronises across ranks, or "".

@@ -51,6 +51,8 @@ struct FitArgs {
   // nnplug's own callbacks as a spec's "callbacks" names them: {"early_stopping", {{"patience", 3}}}, "ema",
   // {"checkpoint", {{"path", "best.safetensors"}, {"best_only", true}}}, ... They run before the callables.
   std::vector<nn::Component> builtin_callbacks{};
+  // An optimizer step every this many batches, of their samples' mean loss (FitOptions::gradient_accumulation_steps).
+  std::optional<std::int64_t> gradient_accumulation_steps{};
 };
 
 // Rows of `columns` values, one row per sample.

@@ -10,6 +10,7 @@
 
 #include "nnplug/framework/callbacks.hpp"
 #include "nnplug/framework/dataset.hpp"
+#include "nnplug/framework/gradient_accumulator.hpp"
 #include "nnplug/framework/gradient_reducer.hpp"
 #include "nnplug/framework/image_augmentation.hpp"
 #include "nnplug/framework/model.hpp"
@@ -22,6 +23,9 @@ struct FitOptions {
   std::int64_t batch_size = 32;
   bool shuffle = true;
   bool drop_last = false;  // drop the last incomplete batch of an epoch
+  // An optimizer step every this many batches and after an epoch's last, of the mean loss over their samples (see
+  // GradientAccumulator): the schedule's steps, the progress bar and the callbacks' batches count these updates.
+  std::int64_t gradient_accumulation_steps = 1;
   std::uint64_t seed = 0;
   bool progress = true;    // progress bar on a terminal
   std::shared_ptr<Schedule> schedule;  // optional: sets the optimizer's learning rate before every step
@@ -110,9 +114,14 @@ class Trainer {
   // Forward and loss on the loaded batch of `samples` (0 for a rank without samples in this step), then, when
   // distributed, the sums over the ranks: the global batch's mean loss and score sum.
   BatchScores score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part);
-  // Backward through the optimizer step; a distributed step averages the gradients first.
+  // Backward of the loaded batch, its loss gradient weighed by `weight`: this rank's share of its update's samples.
+  void backward(double weight, const std::function<void(std::size_t)>& gradients_written = {});
+  // The loaded batch's activity penalties: of this rank's own samples, summed over the ranks.
+  double activity_penalty(bool has_samples) const;
+  // Backward of the update's last batch (when has_samples) through the optimizer step, with `accumulated`'s sums
+  // of the update's earlier batches when given; a distributed step averages the gradients first.
   void update(const FitOptions& options, const std::vector<Parameter*>& parameters, std::int64_t global_step,
-              double share, bool has_samples);
+              double weight, bool has_samples, GradientAccumulator* accumulated);
   int rank() const { return communicator_ ? communicator_->rank() : 0; }
   int ranks() const { return communicator_ ? communicator_->size() : 1; }
 
