@@ -222,6 +222,14 @@ TEST(DataParallel, ARankWithoutSamplesDrawsTheMasksOfOneProcessAfterwards) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// Parameter groups: each bucket's parameters are updated by their groups' optimizers as soon as it is reduced.
+TEST(DataParallel, ParameterGroupsUpdateEachBucketAsOneProcessUpdatesAll) {
+  Json spec = base_spec();
+  spec["optimizer"] = Json::parse(R"({"type": "adamw", "lr": 0.01, "weight_decay": 0.1,
+      "param_groups": [{"params": "*.bias", "weight_decay": 0}, {"params": "0.weight", "lr": 0.002}]})");
+  expect_data_parallel_equals_alone(spec);
+}
+
 TEST(DataParallel, OneBucketForTheWholeModel) {
   Json spec = base_spec();
   spec["training"]["bucket_mb"] = 25;

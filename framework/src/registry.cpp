@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "nnplug/framework/name_list.hpp"
+#include "nnplug/framework/grouped_optimizer.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/sequential_schedule.hpp"
 
@@ -278,6 +279,7 @@ std::shared_ptr<Initializer> Registry::create_initializer(const Params& p) const
   return create(tables_.initializers, PluginKind::Initializer, p);
 }
 std::shared_ptr<Optimizer> Registry::create_optimizer(const Params& p) const {
+  if (p.has("param_groups")) return std::make_shared<GroupedOptimizer>(p, *this);
   return create(tables_.optimizers, PluginKind::Optimizer, p);
 }
 

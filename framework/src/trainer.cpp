@@ -10,6 +10,7 @@
 
 #include "nnplug/counter_random.hpp"
 #include "nnplug/framework/data_parallel.hpp"
+#include "nnplug/framework/grouped_optimizer.hpp"
 #include "nnplug/framework/progress_bar.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 
@@ -63,6 +64,7 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)
     : model_(model), loss_fn_(std::move(loss)), optimizer_(std::move(optimizer)) {
   if (!optimizer_) return;
+  if (auto* grouped = dynamic_cast<GroupedOptimizer*>(optimizer_.get())) grouped->name_parameters(model_);
   optimizer_->attach(model_.parameters(true));
   base_lr_ = optimizer_->learning_rate();
 }

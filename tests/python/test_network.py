@@ -720,3 +720,21 @@ def test_gradient_accumulation_steps_once_with_the_gradient_numpy_computes_over_
     assert len(history) == 1
     with pytest.raises(nnplug.InvalidArgument, match="gradient_accumulation_steps must be a positive integer, got 0"):
         net.fit(x, y, epochs=1, gradient_accumulation_steps=0, progress=False)
+
+
+def test_parameter_groups_give_the_first_layer_a_rate_of_its_own():
+    # PyTorch's param_groups in the optimizer's dict: the first layer at rate 0 keeps its weights exactly, while the
+    # last moves; a pattern that names nothing is refused with the names there are.
+    x, y = blobs(200)
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(8, activation="tanh", name="h"), nnplug.Dense(3, name="out")]))
+    net.compile(dict(nnplug.Adam(lr=0.01), param_groups=[{"params": "h.*", "lr": 0.0}]), "softmax_cross_entropy", seed=1)
+    net.build([4])
+    state = net.state_dict()
+    before = {name: np.from_dlpack(view).copy() for name, view in state.items()}
+    net.fit(x, y, epochs=2, progress=False)
+    np.testing.assert_array_equal(np.from_dlpack(state["h.weight"]), before["h.weight"])
+    np.testing.assert_array_equal(np.from_dlpack(state["h.bias"]), before["h.bias"])
+    assert np.abs(np.from_dlpack(state["out.weight"]) - before["out.weight"]).max() > 1e-3
+    net.compile(dict(nnplug.SGD(lr=0.1), param_groups=[{"params": "hidden.*", "lr": 0.0}]), "softmax_cross_entropy")
+    with pytest.raises(nnplug.InvalidArgument, match=r'"hidden.\*" names no trainable parameter; they are h.weight, h.bias, out.weight, out.bias'):
+        net.fit(x, y, epochs=1, progress=False)
