@@ -34,6 +34,7 @@ expect "a layer with ops of its own" 0 "PASS  op layer_norm gradient (layer_norm
 expect "an optimizer" 0 "PASS  adam state save and restore" "$plugins/nnplug_optimizer_adam.so"
 expect "an optimizer with an op of its own, whose second moment plugin-check keeps non-negative" 0 "PASS  op nadam_step cpu kernel (float64)" \
   "$plugins/nnplug_optimizer_nadam.so"
+expect "an optimizer with a one-slot op of its own" 0 "PASS  op lion_step cpu kernel (float64)" "$plugins/nnplug_optimizer_lion.so"
 expect "an optimizer in parts" 0 "PASS  adam steps taken in parts equal whole steps" "$plugins/nnplug_optimizer_adam.so"
 # The CPU backend variant this machine loads (AVX-512, AVX2 or generic).
 cpu=$("$nnplug" plugins | awk '$1 == "backend" && $2 == "cpu" { print $4 }')

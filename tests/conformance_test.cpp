@@ -15,7 +15,8 @@ INSTANTIATE_TEST_SUITE_P(
                       R"({"type": "adam", "lr": 0.1})", R"({"type": "adam", "lr": 0.1, "amsgrad": true})",
                       R"({"type": "adamw", "lr": 0.1, "weight_decay": 0})", R"({"type": "adagrad", "lr": 0.5})",
                       R"({"type": "rmsprop", "lr": 0.05})", R"({"type": "adadelta", "lr": 1.0})", R"({"type": "radam", "lr": 0.1})",
-                      R"({"type": "nadam", "lr": 0.1})", R"({"type": "adamax", "lr": 0.1})"));
+                      R"({"type": "nadam", "lr": 0.1})", R"({"type": "adamax", "lr": 0.1})",
+                      R"({"type": "lion", "lr": 0.01})"));
 
 const double kTruncatedStd = std::sqrt(1 - 4 * std::exp(-2.0) / std::sqrt(2 * M_PI) / std::erf(2 / std::sqrt(2.0)));
 

@@ -738,3 +738,11 @@ def test_parameter_groups_give_the_first_layer_a_rate_of_its_own():
     net.compile(dict(nnplug.SGD(lr=0.1), param_groups=[{"params": "hidden.*", "lr": 0.0}]), "softmax_cross_entropy")
     with pytest.raises(nnplug.InvalidArgument, match=r'"hidden.\*" names no trainable parameter; they are h.weight, h.bias, out.weight, out.bias'):
         net.fit(x, y, epochs=1, progress=False)
+
+
+def test_lion_trains_as_its_plugin_takes_it():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+    net.compile(nnplug.Lion(lr=3e-3, weight_decay=0.1), "softmax_cross_entropy", seed=1)
+    assert net.spec["optimizer"] == {"type": "lion", "lr": 3e-3, "betas": [0.9, 0.99], "weight_decay": 0.1}
+    assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95

@@ -44,7 +44,7 @@ class Adamax final : public optimizers::AdamFamilyOnOp {
 }  // namespace
 
 NNPLUG_PLUGIN("adamax", "0.1.0", "op:adamax_step optimizer:adamax", 0) {
-  auto op = optimizers::add_elementwise_step_op<AdamaxStep>(registrar, "adamax_step", "exp_avg", "exp_inf",
+  auto op = optimizers::add_elementwise_step_op<AdamaxStep, 2>(registrar, "adamax_step", {"exp_avg", "exp_inf"},
                                                              {{"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", 0.0},
                                                               {"step", 1.0}});
   registrar.add_optimizer("adamax", [op](const Params& p) { return std::make_unique<Adamax>(op, p); });

@@ -87,7 +87,7 @@ class NAdam final : public optimizers::AdamFamilyOnOp {
 }  // namespace
 
 NNPLUG_PLUGIN("nadam", "0.1.0", "op:nadam_step optimizer:nadam", 0) {
-  auto op = optimizers::add_elementwise_step_op<NadamStep>(registrar, "nadam_step", "exp_avg", "exp_avg_sq",
+  auto op = optimizers::add_elementwise_step_op<NadamStep, 2>(registrar, "nadam_step", {"exp_avg", "exp_avg_sq"},
                                                             {{"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", 0.0},
                                                              {"mu", 0.45}, {"mu_next", 0.45}, {"mu_product", 0.45}, {"step", 1.0}});
   registrar.add_optimizer("nadam", [op](const Params& p) { return std::make_unique<NAdam>(op, p); });

@@ -152,6 +152,13 @@ struct Adamax {
   double eps = 1e-8, weight_decay = 0.0;
   operator Component() const;  // NOLINT
 };
+// Lion (Chen et al. 2023, Keras's Lion): the sign of an interpolated momentum, decoupled weight decay.
+struct Lion {
+  double lr = 1e-4;
+  std::array<double, 2> betas{0.9, 0.99};
+  double weight_decay = 0.0;
+  operator Component() const;  // NOLINT
+};
 
 // Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
 struct Zeros {
