@@ -48,7 +48,7 @@ Shape sample_shape(const std::vector<std::int64_t>& sizes, const char* what) {
 
 // y as class indices, as Keras' fit takes it: N whole numbers >= 0 (of any integer or float type; a column of them,
 // shape (N, 1), too), or N one-hot rows (to_categorical's output), each read as the index of its 1. Soft rows (label
-// smoothing, mixup) are refused.
+// smoothing, mixup) are refused: they are the targets of a loss of probabilities, which reads them as values.
 std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, const char* what) {
   const py::array labels = py::array::ensure(y);
   const char kind = labels ? labels.dtype().kind() : '?';
@@ -68,7 +68,8 @@ std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, c
       const double* row = v + i * width;
       const auto ones = std::count(row, row + width, 1.0), zeros = std::count(row, row + width, 0.0);
       if (ones != 1 || zeros != static_cast<std::ptrdiff_t>(width) - 1)
-        throw py::value_error(fmt::format("{}: row {} of y is not one-hot (one 1, the rest 0): [{}]; soft targets are not supported, pass "
+        throw py::value_error(fmt::format("{}: row {} of y is not one-hot (one 1, the rest 0): [{}]; soft targets need a loss of "
+                                          "probabilities ({{\"type\": \"softmax_cross_entropy\", \"targets\": \"probabilities\"}}), else pass "
                                           "the class labels", what, i, fmt::join(row, row + std::min<std::size_t>(width, 10), ", ")));
       out[i] = static_cast<std::int32_t>(std::find(row, row + width, 1.0) - row);
     }

@@ -84,6 +84,22 @@ out=$("$nnplug" train "$work/labels.json" --set data.standardize_targets=true 2>
 expect_exit "standardized labels" 1 $?
 check "names the field and the loss" "parameter 'standardize_targets' cannot be used with loss binary_cross_entropy" "$out"
 
+# Class probabilities (soft labels: 0.9 on whether the price is above 1, 0.1 on the other) train softmax_cross_entropy
+# with "targets": "probabilities", scored as a classification against each sample's most probable class, whose
+# names are the target columns'.
+awk -F, 'NR == 1 { print "a,b,cheap,dear" } NR > 1 { d = ($3 > 1) ? 0.9 : 0.1; printf "%s,%s,%.1f,%.1f\n", $1, $2, 1 - d, d }' \
+  "$work/prices.csv" > "$work/soft.csv"
+sed -e 's/"prices.csv", "targets": "price"/"soft.csv", "targets": ["cheap", "dear"]/' -e 's/"units": 1/"units": 2/' -e 's/val_mae/val_accuracy/' \
+    -e 's/"loss": "mse"/"loss": {"type": "softmax_cross_entropy", "targets": "probabilities"}/' "$work/regression.json" > "$work/soft.json"
+out=$("$nnplug" train "$work/soft.json" --save "$work/soft.safetensors" --run-dir "$work/soft_run" 2>&1)
+expect_exit "train on soft labels" 0 $?
+check "accuracy beside the loss" "val_accuracy" "$(grep '^epoch 60/60' <<<"$out")"
+check "the run's metrics are a classification's, by the columns' names" '"name": "dear"' "$(cat "$work/soft_run/metrics.json")"
+out=$("$nnplug" evaluate "$work/soft.safetensors" 2>&1)
+expect_exit "evaluate soft labels" 0 $?
+check "a confusion matrix of the most probable classes" "confusion matrix (rows: actual class, columns: predicted)" "$out"
+check "each class's probability" "index,predicted,label,p_cheap,p_dear" "$("$nnplug" predict "$work/soft.safetensors" 2> /dev/null | head -1)"
+
 # Specs that cannot score their targets.
 out=$("$nnplug" train "$work/regression.json" --set loss=softmax_cross_entropy 2>&1)
 expect_exit "a loss of class labels" 1 $?

@@ -500,7 +500,7 @@ TEST(LstmShapes, ASequencePerSampleIsRequired) {
 void check_loss(const Params::Json& name, const Tensor& target, std::vector<double> pred_values = random_normal(20, 4)) {
   auto loss = registry().create_loss(Params("test", name));
   const Shape shape = target.dtype() == DType::Int32 ? Shape{4, 5} : target.shape();
-  const auto result = conformance::check_loss_gradient(*loss, *cpu_backend(), shape, pred_values, target);
+  const auto result = conformance::check_loss_gradient(*loss, target.backend(), shape, pred_values, target);  // the target's own backend
   EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
 }
 
@@ -517,6 +517,14 @@ TEST(GradientCheck, ClassWeightedLosses) {
   check_loss({{"type", "softmax_cross_entropy"}, {"class_weights", weights}, {"label_smoothing", 0.2}}, labels(*cpu_backend()));
   check_loss({{"type", "hinge"}, {"class_weights", weights}}, labels(*cpu_backend()));
   check_loss({{"type", "squared_hinge"}, {"class_weights", weights}, {"class_reduction", "sum"}}, labels(*cpu_backend()));
+}
+// Probability targets: rows of a distribution (one of them a single class), with smoothing and class weights.
+TEST(GradientCheck, SoftmaxCrossEntropyOfProbabilities) {
+  const Tensor probabilities = tensor(*cpu_backend(), Shape{4, 5}, {0.1, 0.2, 0.3, 0.4, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0,
+                                                                    0.5, 0.5, 0.0, 0.0, 0.0, 0.2, 0.2, 0.2, 0.2, 0.2});
+  check_loss({{"type", "softmax_cross_entropy"}, {"targets", "probabilities"}}, probabilities);
+  check_loss({{"type", "softmax_cross_entropy"}, {"targets", "probabilities"}, {"label_smoothing", 0.2}, {"class_weights", {0.5, 2.0, 1.0, 0.0, 3.0}}},
+             probabilities);
 }
 TEST(GradientCheck, MeanSquaredError) {
   auto be = cpu_backend();

@@ -293,3 +293,83 @@ TEST(ValueEvaluation, MultiLabelMetricsCountEachLabel) {
 
 }  // namespace
 }  // namespace nnplug::test
+
+namespace nnplug::test {
+namespace {
+
+// Class probabilities as targets (softmax_cross_entropy with "targets": "probabilities").
+Experiment soft_label_experiment(const char* loss) {
+  return build_experiment(parse_spec(fmt::format(R"({{"seed": 4, "dtype": "float64",
+    "data": {{"format": "gaussian_blobs", "samples": 120, "features": 4, "centers": 3, "std": 2.0, "validation_split": 0.25}},
+    "layers": [{{"type": "dense", "units": 8, "activation": "tanh"}}, {{"type": "dense", "units": 3}}],
+    "loss": {}, "optimizer": {{"type": "adam", "lr": 0.01}}, "training": {{"epochs": 3, "batch_size": 16}}}})", loss), "soft.json"),
+                          registry());
+}
+
+// The data's labels as rows of probabilities: `on` on the label, the rest on the next class.
+Dataset as_probabilities(Dataset data, float on) {
+  data.target_width = 3;
+  data.targets.assign(static_cast<std::size_t>(data.size()) * 3, 0.0f);
+  for (std::size_t i = 0; i < data.labels.size(); ++i) {
+    data.targets[i * 3 + static_cast<std::size_t>(data.labels[i])] = on;
+    data.targets[i * 3 + static_cast<std::size_t>(data.labels[i] + 1) % 3] += 1.0f - on;
+  }
+  data.labels.assign(data.labels.size(), -1);
+  return data;
+}
+
+// One-hot rows are the class labels: the same losses, accuracies and weights as PyTorch's two forms of
+// CrossEntropyLoss give, through the built-in class loss on one side and the plugin's op on the other.
+TEST(SoftLabels, OneHotProbabilitiesTrainAsClassLabels) {
+  Experiment labelled = soft_label_experiment(R"("softmax_cross_entropy")");
+  Experiment soft = soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "probabilities"})");
+  labelled.fit.progress = soft.fit.progress = false;
+  const Dataset train = as_probabilities(soft.train, 1.0f), validation = as_probabilities(soft.validation, 1.0f);
+  const auto a = Trainer(*labelled.model, labelled.loss, labelled.optimizer).fit(labelled.train, &labelled.validation, labelled.fit);
+  const auto b = Trainer(*soft.model, soft.loss, soft.optimizer).fit(train, &validation, soft.fit);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t e = 0; e < a.size(); ++e) {
+    EXPECT_NEAR(a[e].train.loss, b[e].train.loss, 1e-12);
+    EXPECT_EQ(b[e].train.kind, ScoreKind::Accuracy);
+    EXPECT_NEAR(a[e].train.score, b[e].train.score, 1e-12);
+    EXPECT_NEAR(a[e].validation.loss, b[e].validation.loss, 1e-12);
+    EXPECT_NEAR(a[e].validation.score, b[e].validation.score, 1e-12);
+  }
+  const auto pa = labelled.model->parameters(true), pb = soft.model->parameters(true);
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    const auto wa = to_host<double>(pa[i]->value), wb = to_host<double>(pb[i]->value);
+    for (std::size_t k = 0; k < wa.size(); ++k) ASSERT_NEAR(wa[k], wb[k], 1e-12) << i << " " << k;
+  }
+}
+
+// Soft rows are scored against their most probable class: the accuracy the same weights get on the labels.
+TEST(SoftLabels, AccuracyIsAgainstTheMostProbableClass) {
+  Experiment labelled = soft_label_experiment(R"("softmax_cross_entropy")");
+  Experiment soft = soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "probabilities"})");
+  labelled.fit.progress = false;
+  Trainer(*labelled.model, labelled.loss, labelled.optimizer).fit(labelled.train, nullptr, labelled.fit);
+  const auto pa = labelled.model->parameters(true), pb = soft.model->parameters(true);
+  for (std::size_t i = 0; i < pa.size(); ++i) from_host(pb[i]->value, to_host<double>(pa[i]->value));
+  const Dataset soft_validation = as_probabilities(soft.validation, 0.7f);
+  EXPECT_EQ(most_probable_classes(soft_validation), labelled.validation.labels);
+  const Scores expected = Trainer(*labelled.model, labelled.loss, nullptr).evaluate(labelled.validation, 7);
+  const Scores scored = Trainer(*soft.model, soft.loss, nullptr).evaluate(soft_validation, 7);
+  EXPECT_EQ(scored.kind, ScoreKind::Accuracy);
+  EXPECT_DOUBLE_EQ(scored.score, expected.score);
+  EXPECT_GT(scored.score, 0.5);
+}
+
+TEST(SoftLabels, ProbabilitiesOutsideZeroToOneAreRefused) {
+  Experiment soft = soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "probabilities"})");
+  Dataset train = as_probabilities(soft.train, 1.0f);
+  train.targets[4] = 1.5f;
+  EXPECT_EQ(error_of([&] { check_targets(*soft.loss, soft.model->output_shape(), train); }),
+            "loss softmax_cross_entropy scores labels (0 or 1, or a probability between), so its targets are in [0, 1], but target 1 of sample 1 "
+            "is 1.5 (counted from 0)");
+  EXPECT_EQ(error_of([] { soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "logits"})"); }),
+            "soft.json: loss: parameter 'targets' must be \"classes\" (class indices) or \"probabilities\" (a distribution over the classes per "
+            "sample), got \"logits\"");
+}
+
+}  // namespace
+}  // namespace nnplug::test

@@ -48,7 +48,15 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
     const std::int64_t width = loaded.model->output_shape().numel();
-    if (m == 0) out.target_names = read_target_names(loaded.spec.section("data"), width), out.multi_label = scores_labels(loss->output_link());
+    if (m == 0 && soft_labels(*loss, *out.scored)) {
+      // Class probabilities as targets: scored as a classification, against each sample's most probable class.
+      Dataset& scored = out.data.test.size() ? out.data.test : out.data.validation;  // *out.scored
+      scored.labels = most_probable_classes(scored);
+      scored.num_classes = scored.target_width;
+      if (out.data.class_names.empty()) out.data.class_names = read_target_names(loaded.spec.section("data"), width);  // the targets' columns
+    } else if (m == 0) {
+      out.target_names = read_target_names(loaded.spec.section("data"), width), out.multi_label = scores_labels(loss->output_link());
+    }
     if (!out.target_names.empty()) {
       if (m > 0 && width != out.width)
         throw ShapeError(fmt::format("{} outputs {} values per sample and {} outputs {}; an ensemble's models must predict the same targets",

@@ -107,11 +107,14 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
         const std::int64_t width = ex.model->output_shape().numel();
         const OutputLink link = ex.loss->output_link();
         const auto outputs = trainer.predict(scored, ex.fit.batch_size);
-        auto metrics = scored.has_value_targets()
+        // Class probabilities as targets are scored as a classification, against each sample's most probable class.
+        const bool soft = soft_labels(*ex.loss, scored);
+        auto metrics = scored.has_value_targets() && !soft
                            ? value_evaluation_json(evaluate_values(link_values(outputs, link, ex.model->target_scaling()), scored.targets, width,
                                                                    scores_labels(link), loss, read_target_names(spec.section("data"), width)))
-                           : evaluation_json(evaluate_scores(class_probabilities(outputs, width, link), scored.labels, classes_of_outputs(width),
-                                                             loss, 5), ex.class_names);
+                           : evaluation_json(evaluate_scores(class_probabilities(outputs, width, link), soft ? most_probable_classes(scored) : scored.labels,
+                                                             classes_of_outputs(width), loss, 5),
+                                             soft && ex.class_names.empty() ? read_target_names(spec.section("data"), width) : ex.class_names);
         metrics["set"] = ex.test.size() ? "test" : "validation";
         write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");
       }

@@ -27,6 +27,17 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   return out;
 }
 
+std::int32_t most_probable_class(const float* probabilities, std::int64_t classes) {
+  return static_cast<std::int32_t>(std::max_element(probabilities, probabilities + classes) - probabilities);
+}
+
+std::vector<std::int32_t> most_probable_classes(const Dataset& data) {
+  std::vector<std::int32_t> classes(static_cast<std::size_t>(data.size()));
+  for (std::size_t i = 0; i < classes.size(); ++i)
+    classes[i] = most_probable_class(data.targets.data() + i * static_cast<std::size_t>(data.target_width), data.target_width);
+  return classes;
+}
+
 Dataset Dataset::head(std::int64_t n) const {
   std::vector<std::int64_t> idx(static_cast<std::size_t>(std::min(n, size())));
   std::iota(idx.begin(), idx.end(), 0);

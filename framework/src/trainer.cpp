@@ -33,22 +33,26 @@ std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::in
 
 const char* score_name(ScoreKind kind) { return kind == ScoreKind::Accuracy ? "accuracy" : "mae"; }
 
+bool soft_labels(const Loss& loss, const Dataset& data) { return data.has_value_targets() && loss.output_link() == OutputLink::Softmax; }
+
 ScoreKind score_kind(const Loss& loss, const Dataset& data) {
-  return !data.has_value_targets() || scores_labels(loss.output_link()) ? ScoreKind::Accuracy : ScoreKind::MeanAbsoluteError;
+  return !data.has_value_targets() || scores_labels(loss.output_link()) || soft_labels(loss, data) ? ScoreKind::Accuracy
+                                                                                                 : ScoreKind::MeanAbsoluteError;
 }
 
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   if (!data.has_value_targets()) return loss.check(output, data.num_classes);
   if (loss.target_kind() != TargetKind::Values)
     throw ShapeError(fmt::format("loss {} scores class labels, but the data's targets are {} value{} per sample (data.targets); choose a loss "
-                                 "of values (mse, mae, huber, binary_cross_entropy, multilabel_sigmoid)",
+                                 "of values (mse, mae, huber, binary_cross_entropy, multilabel_sigmoid), or for class probabilities "
+                                 "softmax_cross_entropy with \"targets\": \"probabilities\"",
                                  loss.type(), data.target_width, data.target_width == 1 ? "" : "s"));
   if (output.numel() != data.target_width)
     throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample", output.numel(),
                                  output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s"));
   // A probability's target outside [0, 1] gives a loss below zero that training drives to minus infinity; a
   // margin's target is a side, and a value between would be read as one.
-  if (!scores_labels(loss.output_link())) return;
+  if (!scores_labels(loss.output_link()) && !soft_labels(loss, data)) return;
   const bool margins = loss.output_link() == OutputLink::Sign;
   const auto outside = std::find_if(data.targets.begin(), data.targets.end(), [margins](float t) {
     return margins ? !(t == -1.0f || t == 0.0f || t == 1.0f) : !(t >= 0.0f && t <= 1.0f);
@@ -104,6 +108,7 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
   for (std::int64_t i = 0; i < n; ++i)
     host_labels_[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(begin + i)])];
   value_targets_ = data.has_value_targets();
+  soft_labels_ = loss_fn_ && soft_labels(*loss_fn_, data);
   if (!value_targets_) return;
   const auto width = static_cast<std::size_t>(data.target_width);
   host_target_.resize(static_cast<std::size_t>(n) * width);
@@ -111,6 +116,8 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
     std::copy_n(data.targets.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * width), width,
                 host_target_.begin() + static_cast<std::ptrdiff_t>(i * width));
   if (!model_.target_scaling().empty()) model_.target_scaling().standardize(host_target_);  // as the loss sees them
+  for (std::size_t i = 0; soft_labels_ && i < rows.size(); ++i)
+    host_labels_[i] = most_probable_class(host_target_.data() + i * width, data.target_width);
 }
 
 void Trainer::upload_batch(const Shape& sample_shape) {
@@ -121,9 +128,11 @@ void Trainer::upload_batch(const Shape& sample_shape) {
     host_x_.visit([&](const auto& values) { from_host(x_, values); });
   }
   if (!loss_fn_) return;  // predicting: no targets
-  if (!value_targets_) {
+  if (!value_targets_ || soft_labels_) {
     ensure(labels_, be, Shape{n}, DType::Int32);
     be.upload(labels_, host_labels_.data(), labels_.bytes());
+  }
+  if (!value_targets_) {
     if (loss_fn_->target_kind() == TargetKind::ClassIndex) {
       target_ = labels_;
       return;
@@ -147,7 +156,7 @@ void Trainer::score_batch(bool grad) {
 }
 
 bool Trainer::scores_on_host() const {
-  return value_targets_ || (model_.output_shape().numel() == 1 && loss_fn_->output_link() == OutputLink::Identity);
+  return (value_targets_ && !soft_labels_) || (model_.output_shape().numel() == 1 && loss_fn_->output_link() == OutputLink::Identity);
 }
 
 Trainer::BatchScores Trainer::read_batch_scores() const {

@@ -166,7 +166,7 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         net.fit(x, y.astype(str))
     with pytest.raises(ValueError, match="label 0.5 of sample 3 is not a class index"):
         net.fit(x, np.where(np.arange(len(y)) == 3, 0.5, y))
-    with pytest.raises(ValueError, match=r"row 0 of y is not one-hot \(one 1, the rest 0\): \[0.5, 0.25, 0.25\]; soft targets are not"):
+    with pytest.raises(ValueError, match=r"row 0 of y is not one-hot \(one 1, the rest 0\): \[0.5, 0.25, 0.25\]; soft targets need a loss of probabilities"):
         net.fit(x, np.tile([0.5, 0.25, 0.25], (len(x), 1)))
     with pytest.raises(ValueError, match=r"fit: epochs must be in \[0, 2147483647\], got 1099511627776"):
         net.fit(x, y, epochs=2**40)
@@ -746,3 +746,21 @@ def test_lion_trains_as_its_plugin_takes_it():
     net.compile(nnplug.Lion(lr=3e-3, weight_decay=0.1), "softmax_cross_entropy", seed=1)
     assert net.spec["optimizer"] == {"type": "lion", "lr": 3e-3, "betas": [0.9, 0.99], "weight_decay": 0.1}
     assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
+
+
+def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_class():
+    # Mixup's targets: each sample's one-hot row blended with another's. Accuracy is against the most probable class.
+    x, y = blobs()
+    rng = np.random.default_rng(5)
+    partner = rng.permutation(len(y))
+    lam = rng.uniform(0.6, 1.0, size=(len(y), 1))
+    x_mixed = (lam * x + (1 - lam) * x[partner]).astype(np.float32)
+    y_soft = lam * np.eye(3)[y] + (1 - lam) * np.eye(3)[y[partner]]
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+    net.compile(nnplug.Adam(lr=0.01), {"type": "softmax_cross_entropy", "targets": "probabilities"}, seed=1)
+    history = net.fit(x_mixed, y_soft, epochs=10, validation_data=(x, np.eye(3)[y].astype(np.float32)), progress=False)
+    assert history[-1]["val_accuracy"] > 0.95
+    scores = net.evaluate(x, np.eye(3)[y].astype(np.float32))
+    assert scores["accuracy"] == pytest.approx(float(np.mean(net.predict(x, output="classes") == y)))
+    with pytest.raises(ValueError, match=r'soft targets need a loss of probabilities \({"type": "softmax_cross_entropy", "targets": "probabilities"}\)'):
+        small_network().fit(x, y_soft, epochs=1, progress=False)

@@ -1,17 +1,146 @@
 // Loss 'softmax_cross_entropy' (PyTorch CrossEntropyLoss): fused softmax and negative log-likelihood on
-// logits, computed with the log-sum-exp trick, mean over the batch. Targets are class indices. label_smoothing ε in
-// [0, 1] (default 0) moves ε of the target's weight from the label to all C classes evenly, as PyTorch's (and Keras's
-// CategoricalCrossentropy's) label_smoothing does. class_weights weigh each sample by its label (see op::ClassLoss).
+// logits, computed with the log-sum-exp trick, mean over the batch. label_smoothing ε in [0, 1] (default 0) moves ε
+// of the target's weight from the label to all C classes evenly, as PyTorch's (and Keras's CategoricalCrossentropy's)
+// label_smoothing does. class_weights weigh each class's term (see op::ClassLoss).
+//
+// "targets": "classes" (the default) takes class indices. "probabilities" takes a distribution over the classes per
+// sample, as PyTorch's CrossEntropyLoss given class probabilities and Keras's CategoricalCrossentropy(from_logits=True)
+// take them: soft labels (mixup, knowledge distillation, annotators' votes). With t' = (1 - ε) t + ε / C,
+//   L = -1/N sum_n sum_c w_c t'_nc log softmax(z_n)_c,   dL/dz_nc = (softmax(z_n)_c sum_k w_k t'_nk - w_c t'_nc) / N,
+// through this plugin's op soft_target_cross_entropy (a CPU kernel and a host reference, which the other backends run).
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/standard_losses.hpp"
 
+namespace {
+
 using namespace nnplug;
 
-NNPLUG_PLUGIN("softmax_cross_entropy", "0.1.0", "loss:softmax_cross_entropy", 0) {
-  registrar.add_loss("softmax_cross_entropy", [](const Params& p) {
+// logits and targets (n, c); weights (c); writes the mean loss and its gradient. Probabilities are log-softmax
+// values exponentiated, so that a target on a class whose probability underflows still gives a finite loss.
+template <typename T>
+void soft_target_cross_entropy(const T* z, const T* t, const T* w, T* loss, T* dz, std::int64_t n, std::int64_t c, double smoothing) {
+  double total = 0.0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T *zi = z + i * c, *ti = t + i * c;
+    double top = static_cast<double>(zi[0]);
+    for (std::int64_t j = 1; j < c; ++j) top = std::max(top, static_cast<double>(zi[j]));
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < c; ++j) sum += std::exp(static_cast<double>(zi[j]) - top);
+    const double log_sum = top + std::log(sum);
+    double weighted_mass = 0.0;
+    for (std::int64_t j = 0; j < c; ++j) {
+      const double target = (1 - smoothing) * static_cast<double>(ti[j]) + smoothing / static_cast<double>(c);
+      weighted_mass += static_cast<double>(w[j]) * target;
+      total -= static_cast<double>(w[j]) * target * (static_cast<double>(zi[j]) - log_sum);
+    }
+    for (std::int64_t j = 0; j < c; ++j) {
+      const double target = (1 - smoothing) * static_cast<double>(ti[j]) + smoothing / static_cast<double>(c);
+      const double p = std::exp(static_cast<double>(zi[j]) - log_sum);
+      dz[i * c + j] = static_cast<T>((p * weighted_mass - static_cast<double>(w[j]) * target) / static_cast<double>(n));
+    }
+  }
+  loss[0] = static_cast<T>(total / static_cast<double>(n));
+}
+
+// logits and targets (N, C), weights (C) -> loss (1), dlogits (N, C).
+std::vector<Shape> soft_target_shapes(const std::vector<Shape>& in, const OpAttributes&) {
+  if (in[0].rank() != 2 || in[1] != in[0] || in[2] != Shape{in[0][1]})
+    throw ShapeError(fmt::format("soft_target_cross_entropy takes logits (N, C), targets of their shape and C class weights, got logits {}, "
+                                 "targets {}, weights {}", in[0].str(), in[1].str(), in[2].str()));
+  return {Shape{1}, in[0]};
+}
+
+OpSchema soft_target_schema() {
+  OpSchema s;
+  s.name = "soft_target_cross_entropy";
+  s.inputs = {"logits", "targets", "class_weights"};
+  s.outputs = {"loss", "dlogits"};
+  s.attributes = {{"label_smoothing", 0.0}};
+  s.shape_rule = soft_target_shapes;
+  s.check_shapes = {Shape{4, 6}, Shape{4, 6}, Shape{6}};
+  // Targets as probabilities and weights as weights: the absolute values of the random normals, each row of
+  // targets divided by its sum.
+  s.check_values = [](std::vector<HostTensor>& inputs, std::vector<HostTensor>&) {
+    for (std::size_t k : {1, 2})
+      for (double& v : inputs[k].values) v = std::abs(v);
+    const auto c = static_cast<std::size_t>(inputs[1].shape[1]);
+    for (std::size_t row = 0; row < inputs[1].values.size(); row += c) {
+      double sum = 0.0;
+      for (std::size_t j = 0; j < c; ++j) sum += inputs[1].values[row + j];
+      for (std::size_t j = 0; j < c; ++j) inputs[1].values[row + j] /= sum;
+    }
+  };
+  s.host_reference = [](HostOpCall& call) {
+    const Shape& z = call.inputs[0].shape;
+    soft_target_cross_entropy(call.inputs[0].values.data(), call.inputs[1].values.data(), call.inputs[2].values.data(),
+                              call.outputs[0].values.data(), call.outputs[1].values.data(), z[0], z[1], call.number("label_smoothing"));
+  };
+  return s;
+}
+
+void soft_target_on_cpu(const OpCall& call) {
+  with_float_type(call.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& z = call.inputs[0];
+    soft_target_cross_entropy(z.data<T>(), call.inputs[1].data<T>(), call.inputs[2].data<T>(), call.outputs[0].data<T>(),
+                              call.outputs[1].data<T>(), z.dim(0), z.dim(1), call.number("label_smoothing"));
+  });
+}
+
+class ProbabilityTargetLoss final : public Loss {
+ public:
+  ProbabilityTargetLoss(OpHandle op, double label_smoothing, std::vector<double> class_weights)
+      : op_(std::move(op)), label_smoothing_(label_smoothing), class_weights_(std::move(class_weights)) {}
+  std::string type() const override { return "softmax_cross_entropy"; }
+  TargetKind target_kind() const override { return TargetKind::Values; }
+  OutputLink output_link() const override { return OutputLink::Softmax; }
+  void check(const Shape& prediction, std::int64_t num_classes) const override {
+    if (prediction.rank() != 1 || num_classes > prediction[0])
+      throw ShapeError(fmt::format("softmax_cross_entropy: the model outputs {} per sample but the data has {} classes; the last layer needs {} "
+                                   "units", prediction.str(), num_classes, num_classes));
+  }
+  void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
+    const std::int64_t n = prediction.dim(0), c = prediction.numel() / std::max<std::int64_t>(n, 1);
+    if (!class_weights_.empty() && static_cast<std::int64_t>(class_weights_.size()) != c)
+      throw ShapeError(fmt::format("softmax_cross_entropy: class_weights has {} weights but the model outputs {} scores per sample, one per class",
+                                   class_weights_.size(), c));
+    if (weights_.size() != static_cast<std::size_t>(c))
+      weights_ = LossWeights(class_weights_.empty() ? std::vector<double>(static_cast<std::size_t>(c), 1.0) : class_weights_);
+    Tensor gradient = dprediction;
+    if (!gradient.defined()) gradient = ensure(scratch_, prediction.backend(), prediction.shape(), prediction.dtype());
+    const Shape rows{n, c};
+    op_.on(prediction)({prediction.reshape(rows), target.reshape(rows), weights_.like(prediction)}, {loss, gradient.reshape(rows)},
+                       {{"label_smoothing", label_smoothing_}});
+  }
+
+ private:
+  OpHandle op_;
+  double label_smoothing_;
+  std::vector<double> class_weights_;
+  LossWeights weights_{{}};
+  Tensor scratch_;  // the gradient nobody asked for (evaluation)
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("softmax_cross_entropy", "0.1.0", "op:soft_target_cross_entropy loss:softmax_cross_entropy", 0) {
+  auto op = registrar.add_op(soft_target_schema());
+  registrar.add_kernel({"soft_target_cross_entropy", "cpu"}, soft_target_on_cpu);
+  registrar.add_loss("softmax_cross_entropy", [op](const Params& p) -> std::unique_ptr<Loss> {
     const double label_smoothing = p.number("label_smoothing", 0.0, 0.0, 1.0);
     std::vector<double> weights = class_weights(p);
+    const std::string targets = p.string("targets", "classes");
+    if (targets != "classes" && targets != "probabilities")
+      p.fail("targets", fmt::format("must be \"classes\" (class indices) or \"probabilities\" (a distribution over the classes per sample), "
+                                    "got \"{}\"", targets));
     p.check_unused();
+    if (targets == "probabilities") return std::make_unique<ProbabilityTargetLoss>(op, label_smoothing, std::move(weights));
     return std::make_unique<ClassIndexLoss>("softmax_cross_entropy", ClassLossFn::SoftmaxCrossEntropy, 1.0, true, label_smoothing, std::move(weights));
   });
 }

@@ -40,6 +40,12 @@ struct Dataset {
   void convert(DType dtype);
 };
 
+// The class a row of class probabilities (soft labels) puts the most on, the first of the largest: how a sample with
+// such targets is scored (Keras's categorical accuracy).
+std::int32_t most_probable_class(const float* probabilities, std::int64_t classes);
+// Every sample's most probable class, from value targets that are class probabilities.
+std::vector<std::int32_t> most_probable_classes(const Dataset& data);
+
 // A shuffled split: `fraction` of the samples (rounded) go to the second set. Seeded.
 std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed);
 

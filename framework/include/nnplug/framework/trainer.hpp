@@ -37,11 +37,15 @@ struct FitOptions {
 // What the score beside the loss measures. Accuracy: with class labels, the share of samples whose highest output
 // is the label (one output: class 1 where it is positive, or above 1/2 under an identity link); with value targets
 // of a loss that scores labels (scores_labels: multi-label), the share of outputs on the target's side (Keras's
-// binary accuracy). MeanAbsoluteError: with other value targets (regression).
+// binary accuracy); with class probabilities (soft_labels), the share whose highest output is the most probable
+// class. MeanAbsoluteError: with other value targets (regression).
 enum class ScoreKind { Accuracy, MeanAbsoluteError };
 // "accuracy" or "mae": the score's name in printed lines, histories and monitors ("val_" before it for validation).
 const char* score_name(ScoreKind kind);
 ScoreKind score_kind(const Loss& loss, const Dataset& data);
+// Whether the data's targets are class probabilities for the loss (values under a softmax link): soft labels, scored
+// by accuracy against each sample's most probable class.
+bool soft_labels(const Loss& loss, const Dataset& data);
 // Throws ShapeError when the loss cannot score the model's per-sample `output` against the data's targets: class
 // labels below num_classes (Loss::check), or value targets, which need a TargetKind::Values loss, one output per
 // target value and, for a loss that scores labels (sigmoid or sign link), values in [0, 1].
@@ -136,6 +140,7 @@ class Trainer {
   std::vector<float> host_target_;
   std::vector<std::int32_t> host_labels_;
   bool value_targets_ = false;                 // the gathered batch's targets are host_target_'s values
+  bool soft_labels_ = false;                   // ... class probabilities, host_labels_ their most probable classes
   ScoreKind score_kind_ = ScoreKind::Accuracy;  // of the set being trained or evaluated
   Tensor x_, target_, labels_, metrics_, dprediction_, prediction_;
   std::shared_ptr<Communicator> communicator_;  // null: one process
