@@ -202,6 +202,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   options.batch_size = args.batch_size.value_or(options.batch_size);
   options.shuffle = args.shuffle.value_or(options.shuffle);
   options.gradient_accumulation_steps = args.gradient_accumulation_steps.value_or(options.gradient_accumulation_steps);
+  options.mixup_alpha = args.mixup_alpha.value_or(options.mixup_alpha);
   options.seed = seed_;
   options.progress = args.progress;
   for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(f, nullptr));

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <string>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -118,6 +120,53 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
   if (!model_.target_scaling().empty()) model_.target_scaling().standardize(host_target_);  // as the loss sees them
   for (std::size_t i = 0; soft_labels_ && i < rows.size(); ++i)
     host_labels_[i] = most_probable_class(host_target_.data() + i * width, data.target_width);
+}
+
+template <typename T>
+void Trainer::augment(const FitOptions& options, int epoch, T* values, std::int64_t count, std::int64_t first, const Shape& sample_shape) const {
+  options.augmentation->apply(values, count, sample_shape, counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)),
+                              static_cast<std::uint64_t>(first));
+}
+
+void Trainer::mix_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t first, std::int64_t count, const Mixup& mixup,
+                        const FitOptions& options, int epoch) {
+  // The partners' samples, each augmented as at its own position.
+  std::vector<std::int64_t> partners(static_cast<std::size_t>(count)), rows(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i) {
+    partners[static_cast<std::size_t>(i)] = mixup.partner(first + i);
+    rows[static_cast<std::size_t>(i)] = order[static_cast<std::size_t>(partners[static_cast<std::size_t>(i)])];
+  }
+  const auto features = data.features();
+  data.x.gather_rows(rows, static_cast<std::size_t>(features), partner_x_);
+  partner_x_.visit([&](auto& partner) {
+    for (std::int64_t i = 0; options.augmentation && i < count; ++i)
+      augment(options, epoch, partner.data() + i * features, 1, partners[static_cast<std::size_t>(i)], data.sample_shape);
+    visit_batch([&](auto* values) {
+      using T = std::remove_pointer_t<decltype(values)>;
+      if constexpr (std::is_same_v<T, typename std::remove_reference_t<decltype(partner)>::value_type>)
+        mixup.blend(values, partner.data(), count, features, first);
+      else
+        throw Error("mixup: the batch and its partners are read in different dtypes");  // both are the data's
+    });
+  });
+  // The targets: value rows, or class labels one-hot, blended alike; then the batch's targets are values.
+  const std::int64_t width = data.has_value_targets() ? data.target_width : model_.output_shape().numel();
+  std::vector<float> partner_target;
+  if (data.has_value_targets()) {
+    for (const std::int64_t row : rows)
+      partner_target.insert(partner_target.end(), data.targets.begin() + row * width, data.targets.begin() + (row + 1) * width);
+    if (!model_.target_scaling().empty()) model_.target_scaling().standardize(partner_target);
+  } else {
+    std::vector<std::int32_t> partner_labels;
+    for (const std::int64_t row : rows) partner_labels.push_back(data.labels[static_cast<std::size_t>(row)]);
+    host_target_ = label_values(host_labels_, width);
+    partner_target = label_values(partner_labels, width);
+    value_targets_ = true;
+  }
+  mixup.blend(host_target_.data(), partner_target.data(), count, width, first);
+  soft_labels_ = loss_fn_->output_link() == OutputLink::Softmax;
+  for (std::int64_t i = 0; soft_labels_ && i < count; ++i)
+    host_labels_[static_cast<std::size_t>(i)] = most_probable_class(host_target_.data() + i * width, width);
 }
 
 void Trainer::upload_batch(const Shape& sample_shape) {
@@ -263,6 +312,14 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     throw InvalidArgument(fmt::format("the training data's targets are {} but the validation data's are {}; give both sets the same kind of target",
                                       train.has_value_targets() ? "values" : "class labels", validation->has_value_targets() ? "values" : "class labels"));
   if (options.augmentation) options.augmentation->check(train.sample_shape);
+  std::optional<Mixup> mixup;
+  if (options.mixup_alpha > 0.0) {
+    // The blend of two class labels is a distribution over the classes, which only a loss of probabilities takes.
+    if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && loss_fn_->output_link() != OutputLink::Softmax))
+      throw InvalidArgument(fmt::format("mixup blends the targets of two samples, which loss {} cannot take: with class labels, choose "
+                                        "softmax_cross_entropy with \"targets\": \"probabilities\"", loss_fn_->type()));
+    mixup.emplace(options.mixup_alpha, options.seed);
+  }
   for (const auto& c : options.callbacks) c->check(validation && validation->size() > 0);
 
   std::vector<std::int64_t> order(static_cast<std::size_t>(train.size()));
@@ -315,6 +372,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (options.shuffle)
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
     model_.set_training(true);
+    if (mixup) mixup->begin_epoch(epoch, n);
     ProgressBar bar(fmt::format("epoch {}/{}", epoch, options.epochs), updates,
                     options.progress && rank() == 0);
     double loss_sum = 0.0, score_sum = 0.0;
@@ -335,15 +393,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         some_rank_idle = some_rank_idle || batch_end - batch_begin < ranks();
         const std::int64_t first = batch_begin + shard.begin;
         gather_batch(train, order, first, first + shard.size());
-        if (options.augmentation) {
-          const auto augment = [&](auto* values) {
-            options.augmentation->apply(values, shard.size(), train.sample_shape,
-                                        counter_random::mix(options.seed, static_cast<std::uint64_t>(epoch)), static_cast<std::uint64_t>(first));
-          };
-          if (!gathered_in_place_) host_x_.visit([&](auto& values) { augment(values.data()); });
-          else if (model_.dtype() == DType::Float64) augment(static_cast<double*>(model_.backend().write_in_place(x_)));
-          else augment(static_cast<float*>(model_.backend().write_in_place(x_)));
-        }
+        if (options.augmentation) visit_batch([&](auto* values) { augment(options, epoch, values, shard.size(), first, train.sample_shape); });
+        if (mixup) mix_batch(train, order, first, shard.size(), *mixup, options, epoch);
         if (shard.size() > 0) upload_batch(train.sample_shape);
         if (batch > first_batch) model_.set_counters(draws);
         model_.set_sample_offset(first - begin);

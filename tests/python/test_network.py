@@ -764,3 +764,9 @@ def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_c
     assert scores["accuracy"] == pytest.approx(float(np.mean(net.predict(x, output="classes") == y)))
     with pytest.raises(ValueError, match=r'soft targets need a loss of probabilities \({"type": "softmax_cross_entropy", "targets": "probabilities"}\)'):
         small_network().fit(x, y_soft, epochs=1, progress=False)
+    # Mixup from fit's argument: class labels blended into probabilities by the trainer itself.
+    mixed = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+    mixed.compile(nnplug.Adam(lr=0.01), {"type": "softmax_cross_entropy", "targets": "probabilities"}, seed=1)
+    assert mixed.fit(x, y, epochs=10, mixup_alpha=0.4, progress=False)[-1]["accuracy"] > 0.8
+    with pytest.raises(nnplug.InvalidArgument, match="mixup blends the targets of two samples, which loss softmax_cross_entropy cannot take"):
+        small_network().fit(x, y, epochs=1, mixup_alpha=0.4, progress=False)

@@ -13,6 +13,7 @@
 #include "nnplug/framework/gradient_accumulator.hpp"
 #include "nnplug/framework/gradient_reducer.hpp"
 #include "nnplug/framework/image_augmentation.hpp"
+#include "nnplug/framework/mixup.hpp"
 #include "nnplug/framework/model.hpp"
 
 namespace nnplug {
@@ -31,6 +32,7 @@ struct FitOptions {
   std::shared_ptr<Schedule> schedule;  // optional: sets the optimizer's learning rate before every step
   std::vector<std::shared_ptr<GradientTransform>> gradient_transforms;  // applied in order before every step
   std::shared_ptr<const ImageAugmentation> augmentation;  // optional: applied to every training batch
+  double mixup_alpha = 0.0;  // above 0: every training sample blended with another (see Mixup), Beta(α, α)
   std::vector<std::shared_ptr<Callback>> callbacks;        // after every epoch, in order; any may stop training
 };
 
@@ -99,6 +101,20 @@ class Trainer {
   // Gathers samples order[begin, end) of data into host_labels_ (and their value targets into host_target_), and
   // into x_ itself where the backend's tensors are host memory (gathered_in_place_), else into host_x_.
   void gather_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end);
+  // Calls f with the gathered batch's values (float* or double*): x_'s own memory where gathered in place.
+  template <typename F>
+  void visit_batch(F&& f) {
+    if (!gathered_in_place_) host_x_.visit([&](auto& values) { f(values.data()); });
+    else if (model_.dtype() == DType::Float64) f(static_cast<double*>(model_.backend().write_in_place(x_)));
+    else f(static_cast<float*>(model_.backend().write_in_place(x_)));
+  }
+  // Applies the augmentation to `count` samples at `values`, which stand at epoch positions from `first`.
+  template <typename T>
+  void augment(const FitOptions& options, int epoch, T* values, std::int64_t count, std::int64_t first, const Shape& sample_shape) const;
+  // Blends the gathered batch of `count` samples from epoch position `first` with their partners (Mixup), samples
+  // and targets; the batch's targets are values from then on.
+  void mix_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t first, std::int64_t count, const Mixup& mixup,
+                 const FitOptions& options, int epoch);
   // Uploads the gathered batch into x_, labels_ and target_.
   void upload_batch(const Shape& sample_shape);
   void load_batch(const Dataset& data, const std::vector<std::int64_t>& order, std::int64_t begin, std::int64_t end) {
@@ -135,7 +151,7 @@ class Trainer {
   // The optimizer's learning rate when the trainer was made: what a schedule scales at every step, in every fit()
   // (the optimizer's own holds the last step's).
   double base_lr_ = 0.0;
-  SampleValues host_x_;
+  SampleValues host_x_, partner_x_;  // partner_x_: a mixed batch's partners
   bool gathered_in_place_ = false;
   std::vector<float> host_target_;
   std::vector<std::int32_t> host_labels_;
