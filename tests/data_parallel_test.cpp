@@ -230,14 +230,19 @@ TEST(DataParallel, ParameterGroupsUpdateEachBucketAsOneProcessUpdatesAll) {
   expect_data_parallel_equals_alone(spec);
 }
 
-// Mixup draws each sample's partner and blend by its position in the epoch: two ranks, each gathering its samples'
-// partners from the whole set, blend as one process. 49 samples: rank 0 has none in the last batch.
+// Mixup and CutMix draw each sample's partner and blend by its position in the epoch: two ranks, each gathering its
+// samples' partners from the whole set, blend as one process. 49 samples: rank 0 has none in the last batch.
 TEST(DataParallel, MixupBlendsAsOneProcess) {
   Json spec = base_spec();
   spec["data"]["samples"] = 49;
   spec["loss"] = {{"type", "softmax_cross_entropy"}, {"targets", "probabilities"}};
   spec["training"]["mixup_alpha"] = 0.4;
   spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "dropout"}, {"rate", 0.3}});
+  expect_data_parallel_equals_alone(spec);
+  // CutMix or mixup, on images of 2 x 3.
+  spec["data"]["sample_shape"] = {1, 2, 3};
+  spec["training"]["cutmix_alpha"] = 1.0;
+  spec["layers"].insert(spec["layers"].begin(), Json{{"type", "flatten"}});
   expect_data_parallel_equals_alone(spec);
 }
 

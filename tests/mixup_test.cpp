@@ -1,6 +1,7 @@
-// Mixup (training.mixup_alpha): the draws are Beta(α, α) and a permutation of the epoch's positions; one SGD step on
-// a mixed batch is the step a hand computation of the blended samples and targets gives; a loss that cannot take
-// blended targets is refused. (data_parallel_test: two ranks blend as one process.)
+// Mixup and CutMix (training.mixup_alpha, cutmix_alpha): the draws are Beta(α, α) and a permutation of the epoch's
+// positions; CutMix's box takes the partner's pixels in every channel and weighs the target by the pixels kept; one
+// SGD step on a mixed batch is the step a hand computation of the blended samples and targets gives; a loss that
+// cannot take blended targets is refused. (data_parallel_test: two ranks blend as one process.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,7 +20,7 @@ using Json = Params::Json;
 // Beta(α, α) has mean 1/2 and variance 1 / (4 (2α + 1)).
 TEST(Mixup, LambdasAreBetaDrawsAndPartnersAPermutationKeyedByTheEpoch) {
   for (const double alpha : {0.2, 1.0, 4.0}) {
-    Mixup mixup(alpha, 9);
+    Mixup mixup(alpha, 0.0, 9);
     const std::int64_t n = 40000;
     mixup.begin_epoch(1, n);
     double mean = 0.0, square = 0.0;
@@ -37,14 +38,48 @@ TEST(Mixup, LambdasAreBetaDrawsAndPartnersAPermutationKeyedByTheEpoch) {
     std::vector<std::int64_t> positions(n);
     std::iota(positions.begin(), positions.end(), 0);
     EXPECT_EQ(sorted, positions);
-    Mixup again(alpha, 9);
+    Mixup again(alpha, 0.0, 9);
     again.begin_epoch(1, n);
     EXPECT_EQ(again.partner(17), mixup.partner(17));
     EXPECT_EQ(again.lambda(17), mixup.lambda(17));
     again.begin_epoch(2, n);
     EXPECT_NE(again.lambda(17), mixup.lambda(17));
   }
-  EXPECT_EQ(error_of([] { Mixup(0.0, 1); }), "mixup_alpha must be above 0, got 0");
+  EXPECT_EQ(error_of([] { Mixup(0.0, 0.0, 1); }), "mixup_alpha or cutmix_alpha must be above 0");
+  EXPECT_EQ(error_of([] { Mixup(-1.0, 0.0, 1); }), "mixup_alpha must be 0 (off) or above, got -1");
+}
+
+// CutMix on 2 channels of 5 x 6: the partner's pixels fill the box in every channel, the rest stay; the target's
+// weight is the share of pixels kept, counted here from the blended image.
+TEST(Mixup, CutMixPastesThePartnersBoxIntoEveryChannel) {
+  const Shape image{2, 5, 6};
+  Mixup cutmix(0.0, 1.0, 3);
+  cutmix.begin_epoch(1, 50);
+  int whole = 0;
+  for (std::int64_t position = 0; position < 50; ++position) {
+    ASSERT_TRUE(cutmix.cuts(position));
+    std::vector<double> own(60, 1.0), partner(60, 2.0);
+    cutmix.blend_samples(own.data(), partner.data(), 1, image, position);
+    const Mixup::Box b = cutmix.box(position, image);
+    ASSERT_TRUE(0 <= b.top && b.top <= b.bottom && b.bottom <= 5 && 0 <= b.left && b.left <= b.right && b.right <= 6);
+    for (std::int64_t k = 0; k < 60; ++k) {
+      const std::int64_t y = (k % 30) / 6, x = k % 6;
+      const bool inside = y >= b.top && y < b.bottom && x >= b.left && x < b.right;
+      ASSERT_EQ(own[static_cast<std::size_t>(k)], inside ? 2.0 : 1.0) << position << " " << k;
+    }
+    const double kept = static_cast<double>(std::count(own.begin(), own.begin() + 30, 1.0)) / 30.0;
+    EXPECT_DOUBLE_EQ(cutmix.weight(position, image), kept);
+    whole += kept == 1.0;
+  }
+  EXPECT_LT(whole, 50);  // most boxes take pixels
+  EXPECT_EQ(error_of([] { Mixup(0.0, 1.0, 3).check(Shape{784}); }),
+            "cutmix pastes a box of one image into another, but a sample is [784]: it needs [channels, height, width] or [height, width]");
+  // With both, each sample takes one: about half CutMix.
+  Mixup both(0.4, 1.0, 3);
+  both.begin_epoch(1, 2000);
+  int cuts = 0;
+  for (std::int64_t position = 0; position < 2000; ++position) cuts += both.cuts(position);
+  EXPECT_NEAR(cuts, 1000, 100);
 }
 
 Json linear_spec() {
@@ -66,7 +101,7 @@ TEST(Mixup, AStepOnAMixedBatchIsTheStepOnTheBlendedSamplesAndTargets) {
   const auto params = ex.model->parameters(true);
   const std::vector<double> w = to_host<double>(params[0]->value), b = to_host<double>(params[1]->value);
   const std::vector<double> x = ex.train.x.doubles();
-  Mixup mixup(0.4, 6);
+  Mixup mixup(0.4, 0.0, 6);
   mixup.begin_epoch(1, 12);
   std::vector<double> dw(12, 0.0), db(3, 0.0);
   for (std::int64_t i = 0; i < 12; ++i) {

@@ -371,6 +371,7 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
   fit.drop_last = training.boolean("drop_last", false);
   fit.gradient_accumulation_steps = training.integer("gradient_accumulation_steps", 1, 1, 1000000);
   fit.mixup_alpha = training.number("mixup_alpha", 0.0, 0.0, 1e6);
+  fit.cutmix_alpha = training.number("cutmix_alpha", 0.0, 0.0, 1e6);
   training.accept({"bucket_mb", "gradient_compression"});
   training.check_unused();
   if (spec.json.contains("schedule")) fit.schedule = registry.create_schedule(spec.section("schedule"));

@@ -144,7 +144,7 @@ void Trainer::mix_batch(const Dataset& data, const std::vector<std::int64_t>& or
     visit_batch([&](auto* values) {
       using T = std::remove_pointer_t<decltype(values)>;
       if constexpr (std::is_same_v<T, typename std::remove_reference_t<decltype(partner)>::value_type>)
-        mixup.blend(values, partner.data(), count, features, first);
+        mixup.blend_samples(values, partner.data(), count, data.sample_shape, first);
       else
         throw Error("mixup: the batch and its partners are read in different dtypes");  // both are the data's
     });
@@ -163,7 +163,7 @@ void Trainer::mix_batch(const Dataset& data, const std::vector<std::int64_t>& or
     partner_target = label_values(partner_labels, width);
     value_targets_ = true;
   }
-  mixup.blend(host_target_.data(), partner_target.data(), count, width, first);
+  mixup.blend_targets(host_target_.data(), partner_target.data(), count, width, first, data.sample_shape);
   soft_labels_ = loss_fn_->output_link() == OutputLink::Softmax;
   for (std::int64_t i = 0; soft_labels_ && i < count; ++i)
     host_labels_[static_cast<std::size_t>(i)] = most_probable_class(host_target_.data() + i * width, width);
@@ -313,12 +313,14 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                       train.has_value_targets() ? "values" : "class labels", validation->has_value_targets() ? "values" : "class labels"));
   if (options.augmentation) options.augmentation->check(train.sample_shape);
   std::optional<Mixup> mixup;
-  if (options.mixup_alpha > 0.0) {
+  if (options.mixup_alpha > 0.0 || options.cutmix_alpha > 0.0) {
     // The blend of two class labels is a distribution over the classes, which only a loss of probabilities takes.
     if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && loss_fn_->output_link() != OutputLink::Softmax))
-      throw InvalidArgument(fmt::format("mixup blends the targets of two samples, which loss {} cannot take: with class labels, choose "
-                                        "softmax_cross_entropy with \"targets\": \"probabilities\"", loss_fn_->type()));
-    mixup.emplace(options.mixup_alpha, options.seed);
+      throw InvalidArgument(fmt::format("{} blends the targets of two samples, which loss {} cannot take: with class labels, choose "
+                                        "softmax_cross_entropy with \"targets\": \"probabilities\"",
+                                        options.mixup_alpha > 0.0 ? "mixup" : "cutmix", loss_fn_->type()));
+    mixup.emplace(options.mixup_alpha, options.cutmix_alpha, options.seed);
+    mixup->check(train.sample_shape);
   }
   for (const auto& c : options.callbacks) c->check(validation && validation->size() > 0);
 

@@ -770,3 +770,5 @@ def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_c
     assert mixed.fit(x, y, epochs=10, mixup_alpha=0.4, progress=False)[-1]["accuracy"] > 0.8
     with pytest.raises(nnplug.InvalidArgument, match="mixup blends the targets of two samples, which loss softmax_cross_entropy cannot take"):
         small_network().fit(x, y, epochs=1, mixup_alpha=0.4, progress=False)
+    with pytest.raises(nnplug.InvalidArgument, match=r"cutmix pastes a box of one image into another, but a sample is \[4\]"):
+        mixed.fit(x, y, epochs=1, cutmix_alpha=1.0, progress=False)

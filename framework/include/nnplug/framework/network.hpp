@@ -53,8 +53,9 @@ struct FitArgs {
   std::vector<nn::Component> builtin_callbacks{};
   // An optimizer step every this many batches, of their samples' mean loss (FitOptions::gradient_accumulation_steps).
   std::optional<std::int64_t> gradient_accumulation_steps{};
-  // Above 0: every sample blended with another, targets too (FitOptions::mixup_alpha); needs a loss of probabilities.
-  std::optional<double> mixup_alpha{};
+  // Above 0: every sample blended with another, targets too (FitOptions::mixup_alpha, cutmix_alpha); with class
+  // labels, the loss must take probabilities.
+  std::optional<double> mixup_alpha{}, cutmix_alpha{};
 };
 
 // Rows of `columns` values, one row per sample.

@@ -32,7 +32,8 @@ struct FitOptions {
   std::shared_ptr<Schedule> schedule;  // optional: sets the optimizer's learning rate before every step
   std::vector<std::shared_ptr<GradientTransform>> gradient_transforms;  // applied in order before every step
   std::shared_ptr<const ImageAugmentation> augmentation;  // optional: applied to every training batch
-  double mixup_alpha = 0.0;  // above 0: every training sample blended with another (see Mixup), Beta(α, α)
+  // Above 0: every training sample blended with another (see Mixup), its λ ~ Beta(α, α): mixup, CutMix, or either.
+  double mixup_alpha = 0.0, cutmix_alpha = 0.0;
   std::vector<std::shared_ptr<Callback>> callbacks;        // after every epoch, in order; any may stop training
 };
 
