@@ -242,9 +242,10 @@ void Trainer::backward(double weight, const std::function<void(std::size_t)>& gr
   model_.backward(dprediction_, gradients_written);
 }
 
-double Trainer::activity_penalty(bool has_samples) const {
-  const double own = has_samples ? model_.penalties().activity : 0.0;
-  return reducer_ ? sum_over_ranks(*communicator_, {own})[0] : own;
+double Trainer::batch_penalty(bool has_samples, bool with_parameters) const {
+  const Model::Penalties penalties = model_.penalties();  // one download
+  const double activity = has_samples ? penalties.activity : 0.0;
+  return (reducer_ ? sum_over_ranks(*communicator_, {activity})[0] : activity) + (with_parameters ? penalties.parameters : 0.0);
 }
 
 void Trainer::update(const FitOptions& options, const std::vector<Parameter*>& parameters, std::int64_t global_step,
@@ -416,7 +417,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         loss += scores.loss * static_cast<double>(batch_end - batch_begin) / static_cast<double>(end - begin);
         score_sum += scores.score_sum;
         if (batch + 1 == end_batch) break;  // the update's last batch goes backward in update()
-        if (model_.has_penalties()) loss += activity_penalty(has_samples);
+        if (model_.has_penalties()) loss += batch_penalty(has_samples, false);
         if (!has_samples) continue;
         model_.backend().run_step(accumulated ? "train accumulate" : "train accumulate, first", [&] {
           backward(weight);
@@ -441,7 +442,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       // The last rank has samples in every batch (shard_of), so its counters are those of one process.
       if (some_rank_idle) take_counters_of(*communicator_, model_, ranks() - 1);
       // "a penalty is added to the mean loss of the batch"; activity penalties are of each rank's own samples.
-      if (model_.has_penalties()) loss += activity_penalty(has_samples) + model_.penalties().parameters;
+      if (model_.has_penalties()) loss += batch_penalty(has_samples, true);
       ++global_step;
       if (reducer_ && global_step == first_step + 1)
         require_same_on_every_rank(*communicator_, "the weights after the first step", fmt::format("{}", weights_fingerprint(model_)),

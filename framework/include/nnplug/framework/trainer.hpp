@@ -1,7 +1,8 @@
 #pragma once
 // Trainer: mini-batch training of a Model with a Loss and an Optimizer on host-held Datasets.
-// Each epoch visits the training set in an order shuffled from the seed, uploads one batch at a time, runs
-// forward, loss, backward and one optimizer step, and then scores the validation set in eval mode.
+// Each epoch visits the training set in an order shuffled from the seed, uploads one batch at a time (augmented and
+// mixed where asked), runs forward, loss and backward, takes an optimizer step (after every batch, or every
+// gradient_accumulation_steps batches), and then scores the validation set in eval mode.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -137,8 +138,9 @@ class Trainer {
   BatchScores score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part);
   // Backward of the loaded batch, its loss gradient weighed by `weight`: this rank's share of its update's samples.
   void backward(double weight, const std::function<void(std::size_t)>& gradients_written = {});
-  // The loaded batch's activity penalties: of this rank's own samples, summed over the ranks.
-  double activity_penalty(bool has_samples) const;
+  // The loaded batch's activity penalties, of this rank's own samples summed over the ranks; with_parameters, plus the
+  // parameter penalties of the update just taken.
+  double batch_penalty(bool has_samples, bool with_parameters) const;
   // Backward of the update's last batch (when has_samples) through the optimizer step, with `accumulated`'s sums
   // of the update's earlier batches when given; a distributed step averages the gradients first.
   void update(const FitOptions& options, const std::vector<Parameter*>& parameters, std::int64_t global_step,
