@@ -68,9 +68,11 @@ void take_counters_of(Communicator& communicator, Model& model, int root) {
   auto counters = model.counters();
   std::vector<std::uint64_t> flat;
   for (const auto& c : counters) flat.insert(flat.end(), c.begin(), c.end());
+  if (flat.empty()) return;  // no layer draws (the same on every rank: they hold one model)
   const auto all = communicator.all_gather(flat.data(), flat.size() * sizeof(std::uint64_t));
   const unsigned char* from = all.data() + static_cast<std::size_t>(root) * flat.size() * sizeof(std::uint64_t);
   for (auto& c : counters) {
+    if (c.empty()) continue;  // memcpy takes no null pointer, even for 0 bytes
     std::memcpy(c.data(), from, c.size() * sizeof(std::uint64_t));
     from += c.size() * sizeof(std::uint64_t);
   }
