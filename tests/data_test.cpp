@@ -299,8 +299,8 @@ TEST_F(CsvTest, ASpecNamesValueTargetsAndALossThatScoresThem) {
   }
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("\"y\"", "softmax_cross_entropy", 1), registry()); }),
             fmt::format("{}: loss softmax_cross_entropy scores class labels, but the data's targets are 1 value per sample (data.targets); choose "
-                        "a loss of values (mse, mae, huber, binary_cross_entropy, multilabel_sigmoid), or for class probabilities "
-                        "softmax_cross_entropy with \"targets\": \"probabilities\"", where));
+                        "a loss of values (mse, mae, huber, log_cosh, poisson, binary_cross_entropy, multilabel_sigmoid), or for class probabilities "
+                        "softmax_cross_entropy with \"targets\": \"probabilities\" or kl_divergence", where));
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("\"y\"", "mse", 2), registry()); }),
             fmt::format("{}: the model outputs 2 values per sample ([2]), but the data has 1 target value per sample", where));
   // A loss of probabilities needs targets in [0, 1].

@@ -562,6 +562,23 @@ TEST(GradientCheck, AttributeHingeOnZeroOneAndSignedLabels) {
   check_loss("attribute_hinge", zeros_and_ones(*be));
   check_loss({{"type", "attribute_hinge"}, {"margin", 0.5}}, tensor(*be, Shape{4, 5}, {-1, 1, 1, -1, -1, 1, -1, -1, 1, 1, 1, 1, -1, -1, -1, -1, 1, -1, 1, -1}));
 }
+// The losses of their plugins' own ops.
+TEST(GradientCheck, LogCosh) { check_loss("log_cosh", tensor(*cpu_backend(), Shape{4, 5}, random_normal(20, 5))); }
+TEST(GradientCheck, PoissonOnLogRatesAndOnRates) {
+  auto be = cpu_backend();
+  const Tensor counts = tensor(*be, Shape{4, 5}, {0, 1, 2, 5, 0, 3, 0, 1, 1, 7, 0, 0, 2, 4, 1, 1, 9, 0, 2, 3});
+  check_loss("poisson", counts);
+  std::vector<double> rates = random_normal(20, 4);
+  for (double& r : rates) r = std::exp(r);
+  check_loss({{"type", "poisson"}, {"log_input", false}, {"full", true}}, counts, rates);
+}
+TEST(GradientCheck, KlDivergenceWithZerosInTheTargetsAndATemperature) {
+  const Tensor distributions = tensor(*cpu_backend(), Shape{4, 5}, {0.1, 0.2, 0.3, 0.4, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0,
+                                                                   0.5, 0.5, 0.0, 0.0, 0.0, 0.2, 0.2, 0.2, 0.2, 0.2});
+  check_loss("kl_divergence", distributions);
+  check_loss({{"type", "kl_divergence"}, {"temperature", 3.0}}, distributions);
+}
+TEST(GradientCheck, CosineSimilarity) { check_loss("cosine_similarity", tensor(*cpu_backend(), Shape{4, 5}, random_normal(20, 5))); }
 
 // The loss values themselves, against closed forms.
 TEST(Loss, ClassAndPositiveWeightsMustBeOnePerOutputAndNotNegative) {

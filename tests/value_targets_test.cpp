@@ -2,6 +2,7 @@
 // the mean absolute error or the binary accuracy, the evaluation's metrics match their closed forms, and the
 // history and monitors name the score. And one output's class is decided where its loss decides it.
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -20,13 +21,13 @@ namespace {
 class ValueTargets : public ScratchFolderTest {
  protected:
   ValueTargets() : ScratchFolderTest("value_targets") {}
-  // A spec training one dense unit on `csv` (columns x, y) with this loss.
-  Spec spec(const std::string& csv, const char* loss, const char* extra = "") {
+  // A spec training one dense unit on `csv` (columns x, y) with this loss (a name, or a JSON object).
+  Spec spec(const std::string& csv, const std::string& loss, const char* extra = "") {
     std::ofstream(dir_ / "data.csv") << "x,y\n" << csv;
     return parse_spec(fmt::format(R"({{"dtype": "float64", "data": {{"format": "csv", "path": "data.csv", "targets": "y"}},
-      "layers": [{{"type": "dense", "units": 1}}], "loss": "{}", "optimizer": {{"type": "sgd", "lr": 0.2}},
+      "layers": [{{"type": "dense", "units": 1}}], "loss": {}, "optimizer": {{"type": "sgd", "lr": 0.2}},
       "training": {{"epochs": 200, "batch_size": 4, "shuffle": false}}{}}})",
-                                  loss, extra),
+                                  loss.starts_with('{') ? loss : fmt::format("\"{}\"", loss), extra),
                       dir_ / "spec.json");
   }
   // Sets the dense unit's weight and bias.
@@ -49,6 +50,30 @@ TEST_F(ValueTargets, LinearRegressionFindsTheLeastSquaresLine) {
   EXPECT_NEAR(to_host<double>(parameters[1]->value)[0], -1.0, 1e-6);
   EXPECT_EQ(history.back().train.kind, ScoreKind::MeanAbsoluteError);
   EXPECT_LT(history.back().train.score, 1e-6);
+}
+
+// Counts whose log rate is 2x - 1: the Poisson likelihood's maximum is that line (exp(p) - t is 0 where p = log t),
+// which least squares on the counts would not find.
+TEST_F(ValueTargets, PoissonRegressionFindsTheLogRateLine) {
+  std::string rows;
+  for (int i = 0; i < 8; ++i) rows += fmt::format("{},{}\n", i * 0.125, std::exp(2 * i * 0.125 - 1));
+  Experiment ex = build_experiment(spec(rows, "poisson"), registry());
+  ex.fit.progress = false;
+  ex.fit.epochs = 2000;
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, ex.fit);
+  const auto parameters = ex.model->parameters(false);
+  EXPECT_NEAR(to_host<double>(parameters[0]->value)[0], 2.0, 1e-4);
+  EXPECT_NEAR(to_host<double>(parameters[1]->value)[0], -1.0, 1e-4);
+}
+
+TEST_F(ValueTargets, PoissonRefusesANegativeCountAndANegativeRate) {
+  Experiment ex = build_experiment(spec("1,2\n2,-1\n", "poisson"), registry());
+  EXPECT_THAT(error_of([&] { Trainer(*ex.model, ex.loss, ex.optimizer).evaluate(ex.train, 2); }),
+              ::testing::HasSubstr("nnplug_loss_poisson.so): poisson: a target is -1, but a Poisson law's counts are 0 or more"));
+  ex = build_experiment(spec("1,2\n2,1\n", R"({"type": "poisson", "log_input": false})"), registry());
+  set_unit(*ex.model, -1.0, 0.0);
+  EXPECT_THAT(error_of([&] { Trainer(*ex.model, ex.loss, ex.optimizer).evaluate(ex.train, 2); }),
+              ::testing::HasSubstr("poisson: an output is -1, but with \"log_input\": false the outputs are rates, above -eps (-1e-08)"));
 }
 
 TEST_F(ValueTargets, TheScoreIsTheMeanAbsoluteErrorOfARegression) {
@@ -357,6 +382,31 @@ TEST(SoftLabels, AccuracyIsAgainstTheMostProbableClass) {
   EXPECT_EQ(scored.kind, ScoreKind::Accuracy);
   EXPECT_DOUBLE_EQ(scored.score, expected.score);
   EXPECT_GT(scored.score, 0.5);
+}
+
+// The divergence from targets is their cross-entropy less their entropy, a constant: the same gradient, so the same
+// weights, and losses lower by the entropy, here -(0.7 log 0.7 + 0.3 log 0.3) for every sample.
+TEST(SoftLabels, KlDivergenceTrainsAsCrossEntropyLessTheTargetsEntropy) {
+  Experiment cross_entropy = soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "probabilities"})");
+  Experiment divergence = soft_label_experiment(R"("kl_divergence")");
+  cross_entropy.fit.progress = divergence.fit.progress = false;
+  const Dataset train = as_probabilities(divergence.train, 0.7f), validation = as_probabilities(divergence.validation, 0.7f);
+  const auto a = Trainer(*cross_entropy.model, cross_entropy.loss, cross_entropy.optimizer).fit(train, &validation, cross_entropy.fit);
+  const auto b = Trainer(*divergence.model, divergence.loss, divergence.optimizer).fit(train, &validation, divergence.fit);
+  // The targets are float32: 0.7f and 1 - 0.7f.
+  const double on = 0.7f, off = 1.0f - 0.7f, entropy = -(on * std::log(on) + off * std::log(off));
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t e = 0; e < a.size(); ++e) {
+    EXPECT_NEAR(b[e].train.loss, a[e].train.loss - entropy, 1e-12);
+    EXPECT_NEAR(b[e].validation.loss, a[e].validation.loss - entropy, 1e-12);
+    EXPECT_EQ(b[e].train.kind, ScoreKind::Accuracy);
+    EXPECT_NEAR(a[e].validation.score, b[e].validation.score, 1e-12);
+  }
+  const auto pa = cross_entropy.model->parameters(true), pb = divergence.model->parameters(true);
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    const auto wa = to_host<double>(pa[i]->value), wb = to_host<double>(pb[i]->value);
+    for (std::size_t k = 0; k < wa.size(); ++k) ASSERT_NEAR(wa[k], wb[k], 1e-12) << i << " " << k;
+  }
 }
 
 TEST(SoftLabels, ProbabilitiesOutsideZeroToOneAreRefused) {

@@ -46,8 +46,8 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   if (!data.has_value_targets()) return loss.check(output, data.num_classes);
   if (loss.target_kind() != TargetKind::Values)
     throw ShapeError(fmt::format("loss {} scores class labels, but the data's targets are {} value{} per sample (data.targets); choose a loss "
-                                 "of values (mse, mae, huber, binary_cross_entropy, multilabel_sigmoid), or for class probabilities "
-                                 "softmax_cross_entropy with \"targets\": \"probabilities\"",
+                                 "of values (mse, mae, huber, log_cosh, poisson, binary_cross_entropy, multilabel_sigmoid), or for class probabilities "
+                                 "softmax_cross_entropy with \"targets\": \"probabilities\" or kl_divergence",
                                  loss.type(), data.target_width, data.target_width == 1 ? "" : "s"));
   if (output.numel() != data.target_width)
     throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample", output.numel(),

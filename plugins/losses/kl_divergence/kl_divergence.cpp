@@ -1,0 +1,65 @@
+// Loss 'kl_divergence': the Kullback-Leibler divergence of the softmax of the outputs from target distributions,
+//   L = T^2 / N sum_n sum_c t_nc (log t_nc - log softmax(z_n / T)_c),   dL/dz_nc = T (softmax(z_n / T)_c sum_k t_nk - t_nc) / N,
+// with 0 log 0 = 0: PyTorch's KLDivLoss(reduction="batchmean") of log_softmax(z / T), times T^2. The outputs are logits,
+// as softmax_cross_entropy's; the targets are a distribution per sample, such as a teacher's softmax at the same
+// temperature T ("temperature", 1 by default): Hinton et al.'s knowledge distillation, whose T^2 keeps the gradient's
+// scale as T changes. It differs from softmax_cross_entropy with "targets": "probabilities" by the targets' entropy, a
+// constant: the same gradient, and a loss that is 0 where the model matches its targets. This plugin's op
+// kl_divergence_loss computes it (sample_loss_op.hpp).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "../shared/sample_loss_op.hpp"
+#include "nnplug/plugin.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+struct SoftmaxDivergence {
+  double temperature;
+  explicit SoftmaxDivergence(const OpAttributes& a) : temperature(a.number("temperature")) {}
+  template <typename T>
+  double operator()(const T* z, const T* t, T* dz, std::int64_t c, double weight) const {
+    double top = static_cast<double>(z[0]);
+    for (std::int64_t j = 1; j < c; ++j) top = std::max(top, static_cast<double>(z[j]));
+    top /= temperature;
+    double sum = 0.0, mass = 0.0;
+    for (std::int64_t j = 0; j < c; ++j) {
+      sum += std::exp(static_cast<double>(z[j]) / temperature - top);
+      mass += static_cast<double>(t[j]);
+    }
+    const double log_sum = top + std::log(sum);
+    double divergence = 0.0;
+    for (std::int64_t j = 0; j < c; ++j) {
+      const double target = static_cast<double>(t[j]), log_p = static_cast<double>(z[j]) / temperature - log_sum;
+      if (target > 0) divergence += target * (std::log(target) - log_p);
+      dz[j] = static_cast<T>(weight * temperature * (std::exp(log_p) * mass - target));
+    }
+    return temperature * temperature * divergence;
+  }
+};
+
+// plugin-check's targets as distributions: the absolute values of its random normals, each row divided by its sum.
+void distributions(std::vector<HostTensor>& inputs, std::vector<HostTensor>&) {
+  HostTensor& t = inputs[1];
+  const auto c = static_cast<std::size_t>(t.shape[1]);
+  for (std::size_t row = 0; row < t.values.size(); row += c) {
+    double sum = 0.0;
+    for (std::size_t j = 0; j < c; ++j) sum += (t.values[row + j] = std::abs(t.values[row + j]));
+    for (std::size_t j = 0; j < c; ++j) t.values[row + j] /= sum;
+  }
+}
+
+}  // namespace
+
+NNPLUG_PLUGIN("kl_divergence", "0.1.0", "op:kl_divergence_loss loss:kl_divergence", 0) {
+  auto op = losses::add_sample_loss_op<SoftmaxDivergence>(registrar, "kl_divergence_loss", {{"temperature", 1.0}}, distributions);
+  registrar.add_loss("kl_divergence", [op](const Params& p) -> std::unique_ptr<Loss> {
+    const double temperature = p.number("temperature", 1.0, 1e-3, 1e3);
+    p.check_unused();
+    return std::make_unique<losses::SampleLossOnOp>("kl_divergence", op, OutputLink::Softmax,
+                                                    BoundOp::NamedValues{{"temperature", temperature}});
+  });
+}
