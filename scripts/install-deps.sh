@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ccache pkg-config
-  libboost-dev libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libzip-dev libfmt-dev
+  libboost-dev libeigen3-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libzip-dev libfmt-dev libpng-dev libjpeg-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openmpi-bin libopenmpi-dev iproute2 libdnnl-dev
   # Debian's oneDNN is built with its OpenCL GPU runtime: its CMake package fails without the OpenCL headers, which

@@ -77,6 +77,18 @@ cat >"$dir/devdata.json" <<JSON
  "layers": [{"type": "dense", "units": 10}], "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
 JSON
 expect "/dev/zero as data" "nnplug: error: /dev/zero: the IDX file is a character device, not a regular file" train "$dir/devdata.json"
+mkdir -p "$dir/images/cat"
+printf 'GIF89a' >"$dir/images/cat/a.gif"
+cat >"$dir/images.json" <<JSON
+{"data": {"format": "image_folder", "path": "images"}, "layers": [{"type": "flatten"}, {"type": "dense", "units": 2}],
+ "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
+JSON
+expect "a GIF in an image folder" "nnplug: error: $dir/images/cat/a.gif: .gif images are not read; convert them to PNG or JPEG" \
+  train "$dir/images.json"
+expect "an image size that is no size" "data: parameter 'image_size' must hold numbers in [1, 16384], got [0,28]" train "$dir/images.json" \
+  --set 'data.image_size=[0, 28]'
+expect "class names beside class folders" "data: parameter 'class_names' cannot be given for an image folder: its classes are its class folders' names" \
+  train "$dir/images.json" --set 'data.class_names=["a", "b"]'
 expect "a FIFO as a model" "nnplug: error: $dir/fifo.json: the model file is a FIFO (named pipe), not a regular file" evaluate "$dir/fifo.json"
 printf '1,2,0\n3,4,1\n' >"$dir/train.csv"
 printf '1,2,3,0\n' >"$dir/test.csv"

@@ -59,7 +59,9 @@ int main(int argc, char** argv) {
   nnplug::cli::PredictArgs predict;
   auto* predict_cmd = app.add_subcommand("predict", "Class probabilities of saved models (several: an ensemble) for a file of samples");
   predict_cmd->add_option("models", predict.models, "Model files saved by train --save or a checkpoint")->required();
-  predict_cmd->add_option("--input", predict.input, "Samples: an IDX image file for idx data, an .npy array for npy data, else CSV (default: the test set)");
+  predict_cmd->add_option("--input", predict.input,
+                          "Samples: an IDX image file for idx data, an .npy array for npy data, a folder of images or one image for "
+                          "image_folder data, else CSV (default: the test set)");
   predict_cmd->add_option("--output", predict.output, "Write the CSV here (default: standard output)");
   predict_cmd->add_option("--backend", predict.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
   predict_cmd->add_option("--precision", predict.precision, precision_help)->check(CLI::IsMember(precisions));

@@ -11,6 +11,7 @@
 #include "nnplug/framework/activation_layer.hpp"
 #include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/hyperparameter_search.hpp"
+#include "nnplug/framework/image_folder.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/name_list.hpp"
 #include "nnplug/framework/npz_archive.hpp"
@@ -83,9 +84,33 @@ Dataset divided(Dataset d, const Params& data) {
   return d;
 }
 
+// An image folder's "color_mode" ("rgb", Keras's default, or "grayscale"), "image_size" ([height, width]: every image
+// resized to it) and "divide_by".
+ImageLayout image_layout(const Params& data) {
+  ImageLayout layout;
+  const std::string mode = data.string("color_mode", "rgb");
+  if (mode != "rgb" && mode != "grayscale") data.fail("color_mode", fmt::format("must be \"rgb\" or \"grayscale\", got \"{}\"", mode));
+  layout.channels = mode == "rgb" ? 3 : 1;
+  if (data.has("image_size")) {
+    const auto size = data.numbers("image_size", {}, 2, 1.0, 16384.0);
+    if (size[0] != std::floor(size[0]) || size[1] != std::floor(size[1])) data.fail("image_size", "must hold two integers, [height, width]");
+    layout.height = static_cast<std::int64_t>(size[0]), layout.width = static_cast<std::int64_t>(size[1]);
+  }
+  layout.divide_by = data.number("divide_by", 1.0, 1e-300);
+  return layout;
+}
+
 // The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
 // drawn in double (and converted by the caller).
-Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test) {
+Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test,
+                    std::vector<std::string>& class_names) {
+  if (format == "image_folder") {
+    const ImageLayout layout = image_layout(data);
+    ImageFolder train = read_image_folder(spec.resolve(data.require_string("path")), layout, dtype);
+    if (data.has("test_path")) test = read_image_folder(spec.resolve(data.require_string("test_path")), layout, dtype, train.class_names).data;
+    class_names = std::move(train.class_names);
+    return std::move(train.data);
+  }
   if (format == "idx") {
     const double divide_by = data.number("divide_by", 1.0, 1e-300);
     if (data.has("test_images") || data.has("test_labels"))
@@ -141,8 +166,8 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
   if (format == "friedman1")
     return synthetic::friedman1(data.integer("samples", 1000, 1, kMaxSamples), data.integer("features", 10, 5, 1000000), data.number("noise", 1.0, 0.0, 1e6),
                                 seed);
-  data.fail("format", fmt::format("must be \"idx\", \"npy\", \"csv\", \"mnist_json\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" or \"friedman1\", got \"{}\"",
-                                  format));
+  data.fail("format", fmt::format("must be \"idx\", \"npy\", \"csv\", \"image_folder\", \"mnist_json\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" "
+                                  "or \"friedman1\", got \"{}\"", format));
 }
 
 // Samples to predict: an IDX image file for "idx" data, an .npy array of inputs (or an .npz archive's test inputs)
@@ -151,6 +176,7 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
 Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype) {
   const std::string format = data.require_string("format");
   const double divide_by = data.number("divide_by", 1.0, 1e-300);
+  if (format == "image_folder") return read_images(inputs, image_layout(data), dtype);
   Dataset samples = format == "idx"                 ? read_idx_images(inputs, divide_by, dtype)
                     : format != "npy"               ? divided(read_csv(inputs, csv_layout(data), features, dtype), data)
                     : inputs.extension() == ".npz" ? read_npz(inputs).samples(data.string("test_inputs", "x_test"), std::nullopt, divide_by, dtype)
@@ -219,7 +245,10 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (targets_are_inputs && data.has("targets")) data.fail("targets_are_inputs", "cannot be given with targets: the inputs are the targets");
   if (targets_are_inputs && (data.has("train_targets") || data.has("test_targets")))
     data.fail("targets_are_inputs", "cannot be given with train_targets or test_targets: the inputs are the targets");
-  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test);
+  if (format == "image_folder" && data.has("class_names"))
+    data.fail("class_names", "cannot be given for an image folder: its classes are its class folders' names");
+  std::vector<std::string> folder_classes;
+  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test, folder_classes);
   train.convert(dtype);
   if (targets_are_inputs)
     for (Dataset* d : {&train, &ex.test}) inputs_as_targets(*d);
@@ -251,7 +280,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
       std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
   preprocess(data, ex);
   if (data.has("sample_shape")) reshape_samples(data, ex);
-  ex.class_names = read_class_names(data);
+  ex.class_names = format == "image_folder" ? std::move(folder_classes) : read_class_names(data);
   data.accept({"standardize_targets"});  // read with the loss: fit_target_scaling
   data.check_unused();
 }
@@ -296,6 +325,16 @@ std::vector<std::string> read_class_names(const Params& data) {
     names.push_back(name.get<std::string>());
   }
   return names;
+}
+
+std::vector<std::string> spec_class_names(const Spec& spec) {
+  const Params data = spec.section("data");
+  if (data.string("format", "") != "image_folder") return read_class_names(data);
+  try {
+    return class_folder_names(spec.resolve(data.require_string("path")));
+  } catch (const IoError&) {
+    return {};  // a model file used far from its training images
+  }
 }
 
 std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const std::filesystem::path& inputs) {

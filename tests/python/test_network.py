@@ -772,3 +772,26 @@ def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_c
         small_network().fit(x, y, epochs=1, mixup_alpha=0.4, progress=False)
     with pytest.raises(nnplug.InvalidArgument, match=r"cutmix pastes a box of one image into another, but a sample is \[4\]"):
         mixed.fit(x, y, epochs=1, cutmix_alpha=1.0, progress=False)
+
+
+def test_read_image_folder_gives_class_folders_of_images_as_nchw_arrays(tmp_path):
+    """Pillow's own pixels for the fixture files (fixtures/make_pillow_images.py), in CHW order."""
+    import json
+    import os
+    import shutil
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+    for cls, name in [("dog", "rgba.png"), ("cat", "rgb.jpg"), ("cat", "rgb.png")]:
+        (tmp_path / cls).mkdir(exist_ok=True)
+        shutil.copy(os.path.join(fixtures, "images", name), tmp_path / cls / name)
+    expected = json.load(open(os.path.join(fixtures, "pillow_images_expected.json")))
+    x, y, classes = nnplug.read_image_folder(str(tmp_path), divide_by=255)
+    assert classes == ["cat", "dog"] and x.dtype == np.float32 and x.shape == (3, 3, 17, 23)
+    np.testing.assert_array_equal(y, [0, 0, 1])
+    for i, name in enumerate(["rgb.jpg", "rgb.png", "rgba.png"]):  # cat's files in sorted order, then dog's
+        hwc = np.array(expected[name]["rgb"], dtype=np.float32).reshape(17, 23, 3)
+        np.testing.assert_array_equal(x[i], hwc.transpose(2, 0, 1) / np.float32(255))
+    x, _, _ = nnplug.read_image_folder(str(tmp_path), color_mode="grayscale", image_size=(40, 5))
+    assert x.shape == (3, 1, 40, 5)
+    np.testing.assert_array_equal(x[1, 0].ravel(), expected["rgb.png"]["grayscale_resized_40x5"])
+    with pytest.raises(nnplug.InvalidArgument, match='color_mode must be "rgb" or "grayscale", got "cmyk"'):
+        nnplug.read_image_folder(str(tmp_path), color_mode="cmyk")

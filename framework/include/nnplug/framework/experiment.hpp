@@ -69,6 +69,9 @@ Spec without_preprocessing(Spec spec);
 TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss);
 // The data section's "class_names" (empty: classes are numbered).
 std::vector<std::string> read_class_names(const Params& data);
+// The spec's classes by name, without reading its samples: the data section's "class_names", or an image folder's
+// class folders; empty (numbered) where there are none, or where the image folder is no longer there.
+std::vector<std::string> spec_class_names(const Spec& spec);
 // The names of the data section's value targets: its "targets" columns (a header name, or target_K for one given
 // by index), "y" for the friedman1 set, or input_K for the K-th of the `width` values of a sample that is its own
 // target (targets_are_inputs). Empty when the targets are class labels.
