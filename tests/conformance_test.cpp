@@ -59,6 +59,7 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"({"type": "lstm", "units": 3})", Shape{4, 2}},
       {R"({"type": "gru", "units": 3, "return_sequences": true})", Shape{4, 2}},
       {R"({"type": "lstm", "units": 2, "bidirectional": true})", Shape{4, 2}}, {R"({"type": "rnn", "units": 3, "nonlinearity": "relu"})", Shape{4, 2}},
+      {R"({"type": "gru", "units": 2, "num_layers": 2, "dropout": 0.3, "bidirectional": true})", Shape{4, 2}},
       {R"("flatten")", Shape{2, 4, 4}}, {R"({"type": "reshape", "shape": [4, -1]})", Shape{2, 4, 4}},
       {R"({"type": "permute", "dims": [2, 1]})", Shape{3, 2}}, {R"({"type": "multi_head_attention", "num_heads": 2})", Shape{3, 4}},
       {R"("position_embedding")", Shape{3, 4}}, {R"({"type": "layer_norm", "normalized_shape": 4})", Shape{3, 4}},

@@ -1,6 +1,7 @@
 // Float64 gradient checks (centred differences, by the conformance kit) of every layer, activation and loss
 // plugin, with the chapter's verdict: relative error |a - n| / max(|a|, |n|) below 1e-7 is correct.
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -462,6 +463,64 @@ TEST(GradientCheck, LstmThroughTime) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 17));
   }
+}
+
+// Stacked layers (num_layers): each layer back through time and into the layer below, one way and both ways.
+TEST(GradientCheck, StackedRecurrentLayers) {
+  for (const char* json : {R"({"type": "lstm", "units": 3, "num_layers": 2, "return_sequences": true})",
+                           R"({"type": "gru", "units": 2, "num_layers": 2, "bidirectional": true})",
+                           R"({"type": "rnn", "units": 2, "num_layers": 3})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
+    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 23));
+  }
+}
+
+// A layer whose random draws restart before every forward: one mask throughout, so that a layer that drops units
+// while training is checked as the function it is under that mask.
+class UnderOneMask final : public Layer {
+ public:
+  explicit UnderOneMask(std::shared_ptr<Layer> inner) : inner_(std::move(inner)) {}
+  std::string type() const override { return inner_->type(); }
+  Shape build(const Shape& input, const BuildContext& ctx) override { return inner_->build(input, ctx); }
+  std::vector<Parameter*> parameters() override { return inner_->parameters(); }
+  const Tensor& forward(const Tensor& x) override {
+    inner_->set_counters({0});
+    return inner_->forward(x);
+  }
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override { return inner_->backward(dy, need_input_grad); }
+
+ private:
+  std::shared_ptr<Layer> inner_;
+};
+
+TEST(GradientCheck, StackedRecurrentLayersDropBetweenThemUnderOneMask) {
+  auto stacked = [] {
+    return registry().create_layer(Params("test", Params::Json::parse(R"({"type": "lstm", "units": 4, "num_layers": 2, "dropout": 0.5})")));
+  };
+  UnderOneMask layer(stacked());
+  check_layer(layer, Shape{4, 5}, 3, random_normal(60, 29));
+  // The mask is there: in training the output differs from eval mode's, with the same weights.
+  auto training = stacked(), eval = stacked();
+  auto be = cpu_backend();
+  for (auto* l : {training.get(), eval.get()}) l->build(Shape{4, 5}, BuildContext{*be, DType::Float64});
+  for (std::size_t i = 0; i < training->parameters().size(); ++i) {
+    const auto values = random_normal(static_cast<std::size_t>(training->parameters()[i]->value.numel()), 31 + i);
+    from_host(training->parameters()[i]->value, values), from_host(eval->parameters()[i]->value, values);
+  }
+  eval->set_training(false);
+  const Tensor x = tensor(*be, Shape{3, 4, 5}, random_normal(60, 37));
+  EXPECT_NE(to_host<double>(training->forward(x)), to_host<double>(eval->forward(x)));
+  EXPECT_EQ(training->counters(), std::vector<std::uint64_t>{1});  // one draw: between the two layers
+}
+
+TEST(StackedRecurrentLayers, DropoutIsBetweenLayersAndAProbability) {
+  const auto error = [](const char* json) { return error_of([&] { registry().create_layer(Params("lstm", Params::Json::parse(json))); }); };
+  EXPECT_EQ(error(R"({"type": "lstm", "units": 2, "dropout": 0.2})"),
+            "lstm: parameter 'dropout' is PyTorch's, between stacked layers, and needs num_layers of 2 or more (a dropout layer before this one "
+            "drops its inputs, as Keras's dropout does)");
+  EXPECT_EQ(error(R"({"type": "gru", "units": 2, "num_layers": 2, "dropout": 1})"),
+            "lstm: parameter 'dropout' must be in [0, 1) (the probability of dropping), got 1");
+  EXPECT_THAT(error(R"({"type": "rnn", "units": 2, "num_layers": 0})"), ::testing::HasSubstr("num_layers"));
 }
 
 TEST(GradientCheck, GruThroughTime) {

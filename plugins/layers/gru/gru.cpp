@@ -14,7 +14,7 @@ constexpr int kR = 0, kZ = 1, kN = 2;
 
 class Gru final : public RecurrentLayer {
  public:
-  Gru(const Params& p, Direction direction) : RecurrentLayer(p, "gru", kGates, direction) {}
+  Gru(const Params& p, Direction direction, Stacking stacking) : RecurrentLayer(p, "gru", kGates, direction, stacking) {}
 
  private:
   // Every step's r, z and n (their products with the inputs until step_forward completes them) and h W_hn^T + b_hn,

@@ -15,7 +15,7 @@ constexpr Pointwise kGateFunction[kGates] = {Pointwise::Sigmoid, Pointwise::Sigm
 
 class Lstm final : public RecurrentLayer {
  public:
-  Lstm(const Params& p, Direction direction) : RecurrentLayer(p, "lstm", kGates, direction) {}
+  Lstm(const Params& p, Direction direction, Stacking stacking) : RecurrentLayer(p, "lstm", kGates, direction, stacking) {}
 
  private:
   // Every step's gates (their pre-activations until step_forward applies the functions) and their gradients; the

@@ -24,7 +24,8 @@ Pointwise nonlinearity(const Params& p) {
 
 class Rnn final : public RecurrentLayer {
  public:
-  Rnn(const Params& p, Direction direction) : RecurrentLayer(accepting_nonlinearity(p), "rnn", 1, direction), f_(nonlinearity(p)) {}
+  Rnn(const Params& p, Direction direction, Stacking stacking)
+      : RecurrentLayer(accepting_nonlinearity(p), "rnn", 1, direction, stacking), f_(nonlinearity(p)) {}
 
  private:
   Pointwise f_;

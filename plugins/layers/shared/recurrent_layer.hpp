@@ -14,11 +14,17 @@
 //
 // "bidirectional": true (PyTorch's bidirectional=True, Keras's Bidirectional wrapper with its merge_mode "concat")
 // reads the sequence both ways with a layer of each Direction (make_recurrent) and puts their outputs side by side.
+// "num_layers": L (PyTorch's num_layers) stacks L such layers, each reading every step of the one before
+// (StackedRecurrent), with PyTorch's "dropout" between them.
 #include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include <fmt/format.h>
+
+#include "nnplug/counter_random.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace nnplug {
@@ -28,14 +34,22 @@ namespace nnplug {
 // step T - 1 - t then, and writes that step's output.
 enum class Direction { Forward, Reverse };
 
+// Where a layer stands in a stack of num_layers: its index, the l of PyTorch's parameter names (weight_ih_l1), and
+// whether it is the last, whose output the spec's return_sequences chooses (the others give every step to the next).
+struct Stacking {
+  std::int64_t layer = 0;
+  bool last = true;
+};
+
 class RecurrentLayer : public Layer {
  public:
-  RecurrentLayer(const Params& p, std::string type, int gates, Direction direction)
+  RecurrentLayer(const Params& p, std::string type, int gates, Direction direction, Stacking stacking)
       : units_(p.require_integer("units", 1, std::int64_t{1} << 30)),
         type_(std::move(type)),
         gates_(gates),
         direction_(direction),
-        return_sequences_(p.boolean("return_sequences", false)),
+        layer_(stacking.layer),
+        return_sequences_(p.boolean("return_sequences", false) || !stacking.last),
         use_bias_(p.boolean("bias", true)),
         weight_init_(p.has("weight_init") ? p.child("weight_init", "zeros") : uniform_init(units_)),
         bias_init_(p.has("bias_init") ? p.child("bias_init", "zeros") : uniform_init(units_)) {
@@ -53,16 +67,16 @@ class RecurrentLayer : public Layer {
     dtype_ = ctx.dtype;
     steps_ = input[0], features_ = input[1];
     const std::int64_t rows = gates_ * units_;
-    const std::string suffix = direction_ == Direction::Reverse ? "_reverse" : "";
+    const std::string suffix = fmt::format("_l{}{}", layer_, direction_ == Direction::Reverse ? "_reverse" : "");
     auto parameter = [&](const char* name, const Shape& shape, const Params& init) {
       return Parameter{name + suffix, ctx.backend.empty(shape, dtype_), ctx.backend.empty(shape, dtype_), true, init, shape[shape.rank() - 1],
                        units_};
     };
-    weight_ih_ = parameter("weight_ih_l0", {rows, features_}, weight_init_);
-    weight_hh_ = parameter("weight_hh_l0", {rows, units_}, weight_init_);
+    weight_ih_ = parameter("weight_ih", {rows, features_}, weight_init_);
+    weight_hh_ = parameter("weight_hh", {rows, units_}, weight_init_);
     if (use_bias_) {
-      bias_ih_ = parameter("bias_ih_l0", {rows}, bias_init_);
-      bias_hh_ = parameter("bias_hh_l0", {rows}, bias_init_);
+      bias_ih_ = parameter("bias_ih", {rows}, bias_init_);
+      bias_hh_ = parameter("bias_hh", {rows}, bias_init_);
     }
     return return_sequences_ ? Shape{steps_, units_} : Shape{units_};
   }
@@ -191,6 +205,7 @@ class RecurrentLayer : public Layer {
   std::string type_;
   int gates_;
   Direction direction_;
+  std::int64_t layer_;
   bool return_sequences_, use_bias_;
   Params weight_init_, bias_init_;
   Backend* backend_ = nullptr;
@@ -260,11 +275,97 @@ class Bidirectional final : public Layer {
   Tensor y_, dy_forward_, dy_reverse_;
 };
 
-// The layer a spec asks for: a Cell (made from the spec and a Direction) reading forward, or both ways.
+// num_layers recurrent layers (each one way or both ways), each reading every step of the one before, with inverted
+// dropout (PyTorch's "dropout", the probability of dropping) on every layer's output but the last while training, its
+// masks drawn as the dropout layer draws them. The parameters are each layer's in turn.
+class StackedRecurrent final : public Layer {
+ public:
+  StackedRecurrent(std::vector<std::unique_ptr<Layer>> layers, double rate) : layers_(std::move(layers)), rate_(rate) {
+    outputs_.resize(layers_.size());
+    masks_.resize(layers_.size());
+  }
+  std::string type() const override { return layers_.front()->type(); }
+
+  Shape build(const Shape& input, const BuildContext& ctx) override {
+    backend_ = &ctx.backend;
+    seed_ = ctx.seed;
+    Shape shape = input;
+    for (auto& layer : layers_) shape = layer->build(shape, ctx);
+    return shape;
+  }
+  std::vector<Parameter*> parameters() override {
+    std::vector<Parameter*> all;
+    for (auto& layer : layers_)
+      for (Parameter* p : layer->parameters()) all.push_back(p);
+    return all;
+  }
+  void set_training(bool training) override { training_ = training; }
+  void set_sample_offset(std::int64_t first) override { first_sample_ = first; }
+  std::vector<std::uint64_t> counters() const override { return {calls_}; }
+  void set_counters(const std::vector<std::uint64_t>& values) override {
+    if (values.size() != 1) throw InvalidArgument(fmt::format("{}: expected 1 counter, got {}", type(), values.size()));
+    calls_ = values[0];
+  }
+
+  const Tensor& forward(const Tensor& x) override {
+    dropping_ = training_ && rate_ > 0.0;
+    const Tensor* in = &x;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const Tensor& y = layers_[l]->forward(*in);
+      in = &y;
+      if (!dropping_ || l + 1 == layers_.size()) continue;
+      ensure(outputs_[l], *backend_, y.shape(), y.dtype());
+      ensure(masks_[l], *backend_, y.shape(), y.dtype());
+      const auto first = static_cast<std::uint64_t>(first_sample_ * (y.numel() / std::max<std::int64_t>(y.dim(0), 1)));
+      backend_->run(op::Dropout{y, outputs_[l], masks_[l], DropoutKind::Inverted, rate_, counter_random::mix(seed_, calls_++), first});
+      in = &outputs_[l];
+    }
+    return *in;
+  }
+
+  // Every layer but the first needs its input's gradient, to pass it on through the dropout mask before it.
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+    const Tensor* grad = &dy;
+    for (std::size_t l = layers_.size(); l-- > 0;) {
+      if (dropping_ && l + 1 < layers_.size()) {
+        backend_->run(op::Multiply{*grad, masks_[l], ensure(dropped_grad_, *backend_, grad->shape(), grad->dtype())});
+        grad = &dropped_grad_;
+      }
+      grad = &layers_[l]->backward(*grad, l > 0 || need_input_grad);
+    }
+    return *grad;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Layer>> layers_;
+  double rate_;
+  Backend* backend_ = nullptr;
+  std::uint64_t seed_ = 0, calls_ = 0;
+  std::int64_t first_sample_ = 0;
+  bool training_ = true, dropping_ = false;
+  std::vector<Tensor> outputs_, masks_;  // each layer's output after dropout, and its mask
+  Tensor dropped_grad_;
+};
+
+// The layer a spec asks for: a Cell (made from the spec, a Direction and its Stacking) reading forward, or both ways;
+// one, or num_layers stacked.
 template <class Cell>
 std::unique_ptr<Layer> make_recurrent(const Params& p) {
-  if (!p.boolean("bidirectional", false)) return std::make_unique<Cell>(p, Direction::Forward);
-  return std::make_unique<Bidirectional>(std::make_unique<Cell>(p, Direction::Forward), std::make_unique<Cell>(p, Direction::Reverse));
+  const std::int64_t count = p.integer("num_layers", 1, 1, 64);
+  const double rate = p.number("dropout", 0.0);
+  if (!(rate >= 0.0 && rate < 1.0)) p.fail("dropout", fmt::format("must be in [0, 1) (the probability of dropping), got {}", rate));
+  if (rate > 0.0 && count == 1)
+    p.fail("dropout", "is PyTorch's, between stacked layers, and needs num_layers of 2 or more (a dropout layer before this one drops its "
+                      "inputs, as Keras's dropout does)");
+  const bool both_ways = p.boolean("bidirectional", false);
+  std::vector<std::unique_ptr<Layer>> layers;
+  for (std::int64_t l = 0; l < count; ++l) {
+    const Stacking at{l, l + 1 == count};
+    if (!both_ways) layers.push_back(std::make_unique<Cell>(p, Direction::Forward, at));
+    else layers.push_back(std::make_unique<Bidirectional>(std::make_unique<Cell>(p, Direction::Forward, at), std::make_unique<Cell>(p, Direction::Reverse, at)));
+  }
+  if (count == 1) return std::move(layers.front());
+  return std::make_unique<StackedRecurrent>(std::move(layers), rate);
 }
 
 }  // namespace nnplug
