@@ -43,7 +43,19 @@ Evaluation evaluate_scores(const std::vector<float>& probabilities, const std::v
     e.top_k = top_k;
     e.top_k_accuracy = top_k_accuracy(probabilities, labels, classes, top_k);
   }
+  for (std::int64_t c = 0; c < classes; ++c) e.ranking.push_back(rank_class(probabilities, labels, classes, c));
   return e;
+}
+
+double ranking_average(const Evaluation& e, double ClassRanking::*metric, bool weighted) {
+  double sum = 0, weights = 0;
+  for (std::size_t c = 0; c < e.ranking.size(); ++c) {
+    const double value = e.ranking[c].*metric;
+    if (std::isnan(value)) continue;
+    const double w = weighted ? static_cast<double>(e.confusion.support(static_cast<std::int64_t>(c))) : 1.0;
+    sum += w * value, weights += w;
+  }
+  return weights > 0 ? sum / weights : std::nan("");
 }
 
 namespace {
@@ -77,14 +89,25 @@ std::string format_evaluation(const Evaluation& e, const std::vector<std::string
     for (std::int64_t p = 0; p < k; ++p) fmt::format_to(out, " {:>6}", m.at(a, p));
     fmt::format_to(out, "\n");
   }
-  fmt::format_to(out, "\n{:>{}} {:>9} {:>9} {:>9} {:>11} {:>8}\n", "class", w, "precision", "recall", "f1", "specificity", "support");
-  const auto row = [&](const std::string& label, double precision, double recall, double f1, double specificity, std::int64_t support) {
-    fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:11.4f} {:>8}\n", label, w, precision, recall, f1, specificity, support);
+  fmt::format_to(out, "\n{:>{}} {:>9} {:>9} {:>9} {:>11} {:>9} {:>9} {:>8}\n", "class", w, "precision", "recall", "f1", "specificity",
+                 "roc_auc", "avg_prec", "support");
+  // A ranking metric that a class cannot have (no positive, or no negative, sample) or an average cannot (micro) is "-".
+  const auto ranked = [](double value) { return std::isnan(value) ? std::string("-") : fmt::format("{:.4f}", value); };
+  const auto row = [&](const std::string& label, double precision, double recall, double f1, double specificity, double roc_auc,
+                       double average_precision, std::int64_t support) {
+    fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:11.4f} {:>9} {:>9} {:>8}\n", label, w, precision, recall, f1, specificity,
+                   ranked(roc_auc), ranked(average_precision), support);
   };
-  for (std::int64_t c = 0; c < k; ++c) row(class_name(names, c), m.precision(c), m.recall(c), m.f1(c), m.specificity(c), m.support(c));
+  for (std::int64_t c = 0; c < k; ++c) {
+    const ClassRanking& r = e.ranking[static_cast<std::size_t>(c)];
+    row(class_name(names, c), m.precision(c), m.recall(c), m.f1(c), m.specificity(c), r.roc_auc, r.average_precision, m.support(c));
+  }
   using A = ConfusionMatrix::Average;
-  for (auto [label, a] : {std::pair{"macro", A::Macro}, {"micro", A::Micro}, {"weighted", A::Weighted}})
-    row(label, m.precision(a), m.recall(a), m.f1(a), m.specificity(a), m.total());
+  for (auto [label, a] : {std::pair{"macro", A::Macro}, {"micro", A::Micro}, {"weighted", A::Weighted}}) {
+    const bool ranks = a != A::Micro;
+    row(label, m.precision(a), m.recall(a), m.f1(a), m.specificity(a), ranks ? ranking_average(e, &ClassRanking::roc_auc, a == A::Weighted) : NAN,
+        ranks ? ranking_average(e, &ClassRanking::average_precision, a == A::Weighted) : NAN, m.total());
+  }
   return fmt::to_string(s);
 }
 
@@ -102,12 +125,19 @@ nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::strin
     confusion.push_back(row);
     classes.push_back({{"name", class_name(names, a)}, {"precision", m.precision(a)}, {"recall", m.recall(a)}, {"f1", m.f1(a)},
                        {"specificity", m.specificity(a)}, {"support", m.support(a)}});
+    // JSON has no NaN: an undefined ranking metric is left out.
+    const ClassRanking& r = e.ranking[static_cast<std::size_t>(a)];
+    if (!std::isnan(r.roc_auc)) classes.back()["roc_auc"] = r.roc_auc;
+    if (!std::isnan(r.average_precision)) classes.back()["average_precision"] = r.average_precision;
   }
   j["confusion_matrix"] = confusion;
   j["classes"] = classes;
   using A = ConfusionMatrix::Average;
   for (auto [label, a] : {std::pair{"macro", A::Macro}, {"micro", A::Micro}, {"weighted", A::Weighted}})
     j["averages"][label] = {{"precision", m.precision(a)}, {"recall", m.recall(a)}, {"f1", m.f1(a)}, {"specificity", m.specificity(a)}};
+  for (auto [label, weighted] : {std::pair{"macro", false}, {"weighted", true}})
+    for (auto [key, metric] : {std::pair{"roc_auc", &ClassRanking::roc_auc}, {"average_precision", &ClassRanking::average_precision}})
+      if (const double v = ranking_average(e, metric, weighted); !std::isnan(v)) j["averages"][label][key] = v;
   return j;
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nnplug/framework/metrics.hpp"
+#include "nnplug/framework/ranking_metrics.hpp"
 #include "nnplug/loss.hpp"
 
 namespace nnplug {
@@ -27,14 +28,19 @@ struct Evaluation {
   std::int64_t top_k = 0;         // 0 when there are too few classes for top-k to say anything
   double top_k_accuracy = 0.0;
   ConfusionMatrix confusion{1};
+  std::vector<ClassRanking> ranking;  // per class, one against the rest: ROC AUC and average precision of its scores
 };
+
+// The mean of the classes' ROC AUCs or average precisions, plain (macro) or weighted by support, over the classes
+// where it is defined (scikit-learn's one-vs-rest roc_auc_score and average_precision_score); NaN where none is.
+double ranking_average(const Evaluation& e, double ClassRanking::*metric, bool weighted);
 
 // probabilities: rows of `classes` values (arg-max is the prediction); top_k is dropped when k >= classes.
 Evaluation evaluate_scores(const std::vector<float>& probabilities, const std::vector<std::int32_t>& labels,
                            std::int64_t classes, double loss, std::int64_t top_k);
 
-// Accuracy, top-k, the confusion matrix (rows: actual class), per-class precision, recall, F1, specificity and
-// support, then macro, micro and weighted averages. class_names may be empty (classes are then numbered).
+// Accuracy, top-k, the confusion matrix (rows: actual class), per-class precision, recall, F1, specificity, ROC AUC,
+// average precision and support, then macro, micro and weighted averages (the ranking metrics have no micro one). class_names may be empty (classes are then numbered).
 std::string format_evaluation(const Evaluation& e, const std::vector<std::string>& class_names = {});
 nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::string>& class_names = {});
 
