@@ -38,24 +38,6 @@ TEST(GradientCheck, MultiHeadAttention) {
   }
 }
 
-// Draws the same dropout mask in every forward pass (its counter back at 0), so that the loss is a function of the
-// values alone and centred differences see the mask the gradient went through.
-class FixedMask final : public Layer {
- public:
-  explicit FixedMask(std::shared_ptr<Layer> inner) : inner_(std::move(inner)) {}
-  std::string type() const override { return inner_->type(); }
-  Shape build(const Shape& input, const BuildContext& ctx) override { return inner_->build(input, ctx); }
-  std::vector<Parameter*> parameters() override { return inner_->parameters(); }
-  const Tensor& forward(const Tensor& x) override {
-    inner_->set_counters({0});
-    return inner_->forward(x);
-  }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override { return inner_->backward(dy, need_input_grad); }
-
- private:
-  std::shared_ptr<Layer> inner_;
-};
-
 TEST(GradientCheck, MultiHeadAttentionThroughADropoutMask) {
   FixedMask layer(attention({{"num_heads", 2}, {"dropout", 0.4}}));
   check_gradient(layer, Shape{5, 4}, 3, 37);

@@ -475,29 +475,11 @@ TEST(GradientCheck, StackedRecurrentLayers) {
   }
 }
 
-// A layer whose random draws restart before every forward: one mask throughout, so that a layer that drops units
-// while training is checked as the function it is under that mask.
-class UnderOneMask final : public Layer {
- public:
-  explicit UnderOneMask(std::shared_ptr<Layer> inner) : inner_(std::move(inner)) {}
-  std::string type() const override { return inner_->type(); }
-  Shape build(const Shape& input, const BuildContext& ctx) override { return inner_->build(input, ctx); }
-  std::vector<Parameter*> parameters() override { return inner_->parameters(); }
-  const Tensor& forward(const Tensor& x) override {
-    inner_->set_counters({0});
-    return inner_->forward(x);
-  }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override { return inner_->backward(dy, need_input_grad); }
-
- private:
-  std::shared_ptr<Layer> inner_;
-};
-
 TEST(GradientCheck, StackedRecurrentLayersDropBetweenThemUnderOneMask) {
   auto stacked = [] {
     return registry().create_layer(Params("test", Params::Json::parse(R"({"type": "lstm", "units": 4, "num_layers": 2, "dropout": 0.5})")));
   };
-  UnderOneMask layer(stacked());
+  FixedMask layer(stacked());
   check_layer(layer, Shape{4, 5}, 3, random_normal(60, 29));
   // The mask is there: in training the output differs from eval mode's, with the same weights.
   auto training = stacked(), eval = stacked();

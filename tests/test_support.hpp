@@ -20,6 +20,25 @@ using conformance::random_normal;
 using conformance::registry;
 inline std::shared_ptr<Backend> cpu_backend() { return conformance::reference_backend(); }
 
+// A layer that draws the same dropout mask in every forward pass (its counter back at 0 each time), so that a loss of
+// its outputs is a function of the values alone and centred differences see the mask the gradient went through: how a
+// layer that drops units while training is gradient-checked.
+class FixedMask final : public Layer {
+ public:
+  explicit FixedMask(std::shared_ptr<Layer> inner) : inner_(std::move(inner)) {}
+  std::string type() const override { return inner_->type(); }
+  Shape build(const Shape& input, const BuildContext& ctx) override { return inner_->build(input, ctx); }
+  std::vector<Parameter*> parameters() override { return inner_->parameters(); }
+  const Tensor& forward(const Tensor& x) override {
+    inner_->set_counters({0});
+    return inner_->forward(x);
+  }
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override { return inner_->backward(dy, need_input_grad); }
+
+ private:
+  std::shared_ptr<Layer> inner_;
+};
+
 // A backend that hands everything to another one, under its own name; a test overrides run() to make an op
 // misbehave.
 class ForwardingBackend : public Backend {

@@ -89,8 +89,10 @@ DecodedSample decode_sample(const fs::path& file, const ImageLayout& layout) {
     for (std::size_t i = 0; i < plane; ++i)
       for (std::size_t k = 0; k < c; ++k) sample.chw[k * plane + i] = image.pixels[i * c + k];
     sample.height = image.height, sample.width = image.width;
-  } catch (const std::exception& e) {
+  } catch (const IoError& e) {  // names the file already
     sample.error = e.what();
+  } catch (const std::exception& e) {  // out of memory, most likely
+    sample.error = fmt::format("{}: {}", file.string(), e.what());
   }
   return sample;
 }
