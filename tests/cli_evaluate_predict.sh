@@ -125,5 +125,21 @@ trained=$("$nnplug" train "$work/drift.json" --limit-train 50 --no-progress --sa
 out=$("$nnplug" evaluate "$work/drift.safetensors" 2>&1)
 check "evaluate scores with the model's own statistics" "$trained  (100 samples)" "$out"
 
+# An image folder: evaluate and predict name the classes by their folders, and predict names each image's file.
+images=$(cd "$(dirname "$0")/fixtures/images" && pwd)
+mkdir -p "$work/pets/cat" "$work/pets/dog"
+cp "$images/rgb.png" "$images/gray.png" "$work/pets/cat/" && cp "$images/palette.png" "$images/rgb.jpg" "$work/pets/dog/"
+cat > "$work/pets.json" <<'SPEC'
+{"seed": 1, "data": {"format": "image_folder", "path": "pets", "test_path": "pets", "image_size": [8, 8], "divide_by": 255},
+ "layers": [{"type": "flatten"}, {"type": "dense", "units": 2}], "loss": "softmax_cross_entropy",
+ "optimizer": {"type": "adam", "lr": 0.01}, "training": {"epochs": 2, "batch_size": 2}}
+SPEC
+"$nnplug" train "$work/pets.json" --no-progress --save "$work/pets.safetensors" > /dev/null || fail "train on an image folder"
+check "evaluate names the class folders" "     dog " "$("$nnplug" evaluate "$work/pets.safetensors" 2>&1)"
+out=$("$nnplug" predict "$work/pets.safetensors" --input "$images" 2>&1)
+check "predict's columns" "index,file,predicted,p_cat,p_dog" "$out"
+check "predict names each image (in sorted order)" "0,$images/gray.jpg," "$out"
+[ "$(wc -l <<<"$out")" -eq 10 ] || fail "predict: a header and 9 images expected, got: $out"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

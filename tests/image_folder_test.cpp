@@ -117,6 +117,8 @@ TEST_F(ImageFolderTest, ImagesToPredictAreAFolderOfImagesOrOneImage) {
   fs::create_directories(dir_ / "new/sub");
   const Dataset folder = read_images(dir_ / "new", {}, DType::Float32);
   EXPECT_EQ(folder.labels, (std::vector<std::int32_t>{-1, -1}));
+  EXPECT_EQ(folder.sample_names, (std::vector<std::string>{(dir_ / "new/a.jpg.png").string(), (dir_ / "new/b.png").string()}));
+  EXPECT_EQ(folder.subset({1}).sample_names, std::vector<std::string>{(dir_ / "new/b.png").string()});  // names follow their samples
   const Dataset one = read_images(dir_ / "new/b.png", {}, DType::Float32);
   EXPECT_EQ(one.size(), 1);
   EXPECT_EQ(one.sample_shape, (Shape{3, 2, 3}));

@@ -1,8 +1,9 @@
 // nnplug predict MODEL... [--input FILE]: the class probabilities and predicted class of every sample of a file
-// (or of the spec's test set), as CSV: index, predicted class, the true label when the file has one (classes by
-// the spec's class_names where it gives them), then one probability per class (with --logits, the model's raw outputs). A model of value targets (regression,
-// multi-label) writes each target's prediction and then, when known, its true value. Several models are an
-// ensemble: their probabilities (or predictions) are averaged.
+// (or of the spec's test set), as CSV: index, the image's file where the samples are images, predicted class, the
+// true label when the file has one (classes by the spec's class_names where it gives them), then one probability per
+// class (with --logits, the model's raw outputs). A model of value targets (regression, multi-label) writes each
+// target's prediction and then, when known, its true value. Several models are an ensemble: their probabilities (or
+// predictions) are averaged.
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -36,7 +37,8 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
   };
   // Values are written in fmt's shortest form that reads back to the same float.
   fmt::memory_buffer csv;
-  fmt::format_to(std::back_inserter(csv), "index,predicted{}", labelled ? ",label" : "");
+  const auto& files = s.scored->sample_names;
+  fmt::format_to(std::back_inserter(csv), "index{},predicted{}", files.empty() ? "" : ",file", labelled ? ",label" : "");
   const std::int64_t columns = logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
     fmt::format_to(std::back_inserter(csv), ",{}", csv_field(fmt::format("{}{}{}", logits ? "logit" : "p_", logits && s.width > 1 ? "_" : "",
@@ -45,7 +47,9 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
   const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(columns);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const float* p = s.probabilities.data() + i * k;
-    fmt::format_to(std::back_inserter(csv), "{},{}", i, csv_field(name(std::max_element(p, p + k) - p)));
+    fmt::format_to(std::back_inserter(csv), "{}", i);
+    if (!files.empty()) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(files[i]));
+    fmt::format_to(std::back_inserter(csv), ",{}", csv_field(name(std::max_element(p, p + k) - p)));
     if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(name(labels[i])));
     const float* values = logits ? s.outputs.data() + i * w : p;
     for (std::size_t c = 0; c < w; ++c) fmt::format_to(std::back_inserter(csv), ",{}", values[c]);
@@ -61,7 +65,8 @@ std::string value_predictions(const ScoredModels& s, bool logits) {
   const char* prefix = logits ? "logit_" : s.multi_label ? "p_" : "predicted_";
   fmt::memory_buffer csv;
   const auto out = std::back_inserter(csv);
-  fmt::format_to(out, "index");
+  const auto& files = s.scored->sample_names;
+  fmt::format_to(out, "index{}", files.empty() ? "" : ",file");
   for (const auto& name : s.target_names) fmt::format_to(out, ",{}", csv_field(prefix + name));
   for (std::size_t t = 0; known && t < s.target_names.size(); ++t) fmt::format_to(out, ",{}", csv_field(s.target_names[t]));
   fmt::format_to(out, "\n");
@@ -69,6 +74,7 @@ std::string value_predictions(const ScoredModels& s, bool logits) {
   const std::vector<float>& values = logits ? s.outputs : s.predictions;
   for (std::size_t i = 0; i < static_cast<std::size_t>(s.scored->size()); ++i) {
     fmt::format_to(out, "{}", i);
+    if (!files.empty()) fmt::format_to(out, ",{}", csv_field(files[i]));
     for (std::size_t c = 0; c < w; ++c) fmt::format_to(out, ",{}", values[i * w + c]);
     for (std::size_t c = 0; known && c < w; ++c) fmt::format_to(out, ",{}", s.scored->targets[i * w + c]);
     fmt::format_to(out, "\n");

@@ -125,6 +125,7 @@ Dataset decode_all(const std::vector<fs::path>& files, std::vector<std::int32_t>
   d.x = SampleValues::from_bytes(std::move(bytes), static_cast<std::size_t>(d.sample_shape.numel()), dtype,
                                  [&](std::uint8_t b) { return divided_in(dtype, b, divide_by); });
   d.labels = std::move(labels);
+  for (const fs::path& file : files) d.sample_names.push_back(file.string());
   return d;
 }
 

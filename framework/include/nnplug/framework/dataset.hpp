@@ -27,6 +27,9 @@ struct Dataset {
   std::vector<float> targets;
   std::int64_t target_width = 0;
 
+  // Where each sample came from (an image folder's files), for predict's output; empty where the samples have no names.
+  std::vector<std::string> sample_names;
+
   bool has_value_targets() const { return target_width > 0; }
 
   std::int64_t size() const { return static_cast<std::int64_t>(labels.size()); }
