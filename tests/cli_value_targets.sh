@@ -77,7 +77,7 @@ expect_exit "train two labels" 0 $?
 check "binary accuracy beside the loss" "val_accuracy" "$(grep '^epoch 60/60' <<<"$out")"
 out=$("$nnplug" evaluate "$work/labels.safetensors" 2>&1)
 expect_exit "evaluate two labels" 0 $?
-check "per-label scores" "label precision    recall        f1  support" "$out"
+check "per-label scores" "label precision    recall        f1   roc_auc  avg_prec  support" "$out"
 check "the exact-match ratio" "exact match" "$out"
 check "a probability and the truth per label" "index,p_big,p_odd,big,odd" "$("$nnplug" predict "$work/labels.safetensors" 2> /dev/null | head -1)"
 out=$("$nnplug" train "$work/labels.json" --set data.standardize_targets=true 2>&1)

@@ -312,8 +312,19 @@ TEST(ValueEvaluation, MultiLabelMetricsCountEachLabel) {
   EXPECT_DOUBLE_EQ(e.overall.f1, 0.75);  // macro
   EXPECT_DOUBLE_EQ(e.accuracy, 6.0 / 8.0);
   EXPECT_DOUBLE_EQ(e.exact_match, 2.0 / 4.0);  // samples 0 and 3
-  // A label never predicted and never present: its ratios of 0 / 0 are 0.
-  EXPECT_EQ(evaluate_values({0.1f}, {0}, 1, true, NAN).targets[0].precision, 0.0);
+  // Ranked: label 0's positives score 0.9 and 0.4, its negatives 0.6 and 0.1: 3 of 4 pairs in order, and precision 1
+  // then 2/3 as recall reaches 1/2 and 1. Label 1's positives are its three highest.
+  EXPECT_DOUBLE_EQ(e.targets[0].roc_auc, 0.75);
+  EXPECT_DOUBLE_EQ(e.targets[0].average_precision, (1.0 + 2.0 / 3) / 2);
+  EXPECT_DOUBLE_EQ(e.targets[1].roc_auc, 1.0);
+  EXPECT_DOUBLE_EQ(e.overall.roc_auc, 0.875);
+  EXPECT_NE(format_value_evaluation(e).find("   0.7500    0.8333        2\n"), std::string::npos) << format_value_evaluation(e);
+  EXPECT_DOUBLE_EQ(value_evaluation_json(e)["macro"]["roc_auc"].get<double>(), 0.875);
+  // A label never predicted and never present: its ratios of 0 / 0 are 0, and it ranks nothing.
+  const ValueEvaluation absent = evaluate_values({0.1f}, {0}, 1, true, NAN);
+  EXPECT_EQ(absent.targets[0].precision, 0.0);
+  EXPECT_TRUE(std::isnan(absent.targets[0].roc_auc));
+  EXPECT_FALSE(value_evaluation_json(absent)["targets"][0].contains("roc_auc"));
 }
 
 }  // namespace

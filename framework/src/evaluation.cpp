@@ -92,11 +92,10 @@ std::string format_evaluation(const Evaluation& e, const std::vector<std::string
   fmt::format_to(out, "\n{:>{}} {:>9} {:>9} {:>9} {:>11} {:>9} {:>9} {:>8}\n", "class", w, "precision", "recall", "f1", "specificity",
                  "roc_auc", "avg_prec", "support");
   // A ranking metric that a class cannot have (no positive, or no negative, sample) or an average cannot (micro) is "-".
-  const auto ranked = [](double value) { return std::isnan(value) ? std::string("-") : fmt::format("{:.4f}", value); };
   const auto row = [&](const std::string& label, double precision, double recall, double f1, double specificity, double roc_auc,
                        double average_precision, std::int64_t support) {
     fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:11.4f} {:>9} {:>9} {:>8}\n", label, w, precision, recall, f1, specificity,
-                   ranked(roc_auc), ranked(average_precision), support);
+                   ranking_text(roc_auc), ranking_text(average_precision), support);
   };
   for (std::int64_t c = 0; c < k; ++c) {
     const ClassRanking& r = e.ranking[static_cast<std::size_t>(c)];

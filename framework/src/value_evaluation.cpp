@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/ranking_metrics.hpp"
 
 namespace nnplug {
 
@@ -69,6 +70,19 @@ void score_labels(const std::vector<float>& probabilities, const std::vector<flo
     s.support = true_positives[c] + false_negatives[c];
     e.overall.precision += s.precision / static_cast<double>(w), e.overall.recall += s.recall / static_cast<double>(w);
     e.overall.f1 += s.f1 / static_cast<double>(w), e.overall.support += s.support;
+    std::vector<float> column(rows);
+    std::vector<bool> positive(rows);
+    for (std::size_t r = 0; r < rows; ++r) column[r] = probabilities[r * w + c], positive[r] = targets[r * w + c] > 0.5f;
+    const ClassRanking ranking = rank_scores(column, positive);
+    s.roc_auc = ranking.roc_auc, s.average_precision = ranking.average_precision;
+  }
+  // The macro averages of the ranking metrics, over the labels where they are defined.
+  for (auto metric : {&TargetScores::roc_auc, &TargetScores::average_precision}) {
+    double sum = 0;
+    int defined = 0;
+    for (const TargetScores& t : e.targets)
+      if (!std::isnan(t.*metric)) sum += t.*metric, ++defined;
+    e.overall.*metric = defined ? sum / defined : std::nan("");
   }
   e.accuracy = static_cast<double>(right) / (static_cast<double>(rows) * static_cast<double>(w));
   e.exact_match = static_cast<double>(exact) / static_cast<double>(rows);
@@ -110,10 +124,11 @@ std::string format_value_evaluation(const ValueEvaluation& e) {
     unlisted();
     return fmt::to_string(s);
   }
-  fmt::format_to(out, "accuracy {:.4f}  exact match {:.4f}  ({} samples)\n\n{:>{}} {:>9} {:>9} {:>9} {:>8}\n", e.accuracy, e.exact_match,
-                 e.samples, "label", w, "precision", "recall", "f1", "support");
+  fmt::format_to(out, "accuracy {:.4f}  exact match {:.4f}  ({} samples)\n\n{:>{}} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n", e.accuracy,
+                 e.exact_match, e.samples, "label", w, "precision", "recall", "f1", "roc_auc", "avg_prec", "support");
   const auto row = [&](const TargetScores& t) {
-    fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:>8}\n", t.name, w, t.precision, t.recall, t.f1, t.support);
+    fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:>9} {:>9} {:>8}\n", t.name, w, t.precision, t.recall, t.f1, ranking_text(t.roc_auc),
+                   ranking_text(t.average_precision), t.support);
   };
   for (const auto& t : listed) row(t);
   unlisted();
@@ -126,8 +141,11 @@ nlohmann::json value_evaluation_json(const ValueEvaluation& e) {
   j["samples"] = e.samples;
   if (!std::isnan(e.loss)) j["loss"] = e.loss;
   const auto scores = [&](const TargetScores& t) {
-    return e.multi_label ? nlohmann::json{{"name", t.name}, {"precision", t.precision}, {"recall", t.recall}, {"f1", t.f1}, {"support", t.support}}
-                         : nlohmann::json{{"name", t.name}, {"mae", t.mae}, {"rmse", t.rmse}, {"r2", t.r2}};
+    if (!e.multi_label) return nlohmann::json{{"name", t.name}, {"mae", t.mae}, {"rmse", t.rmse}, {"r2", t.r2}};
+    nlohmann::json j = {{"name", t.name}, {"precision", t.precision}, {"recall", t.recall}, {"f1", t.f1}, {"support", t.support}};
+    if (!std::isnan(t.roc_auc)) j["roc_auc"] = t.roc_auc;  // JSON has no NaN: an undefined metric is left out
+    if (!std::isnan(t.average_precision)) j["average_precision"] = t.average_precision;
+    return j;
   };
   if (e.multi_label) {
     j["accuracy"] = e.accuracy, j["exact_match"] = e.exact_match;

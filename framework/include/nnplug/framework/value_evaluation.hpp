@@ -3,7 +3,9 @@
 // mean absolute error, root mean squared error and R² of each target and over all of them (R² averaged uniformly
 // over the targets, as scikit-learn's r2_score). Multi-label (a loss of probabilities, sigmoid link): each label's
 // precision, recall and F1 at probability 0.5, their macro averages, the share of outputs on the right side
-// (Keras's binary accuracy) and of samples whose every label is right (scikit-learn's subset accuracy).
+// (Keras's binary accuracy) and of samples whose every label is right (scikit-learn's subset accuracy), and each
+// label's ROC AUC and average precision.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +22,9 @@ struct TargetScores {
   double mae = 0.0, rmse = 0.0, r2 = 0.0;           // regression
   double precision = 0.0, recall = 0.0, f1 = 0.0;   // multi-label; a ratio of 0 / 0 is 0 (zero_division=0)
   std::int64_t support = 0;                         // multi-label: the samples whose target is 1
+  // Multi-label: how the label's probabilities rank its positive samples above the rest (ranking_metrics.hpp);
+  // NaN where undefined. The macro row averages the labels where they are defined.
+  double roc_auc = std::nan(""), average_precision = std::nan("");
 };
 
 // The targets a table lists (format_value_evaluation, the report): an autoencoder's 784 pixels would bury the
