@@ -24,8 +24,8 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
     const auto row = targets.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(i) * width);
     out.targets.insert(out.targets.end(), row, row + static_cast<std::ptrdiff_t>(width));
   }
-  for (const std::int64_t i : indices)
-    if (!sample_names.empty()) out.sample_names.push_back(sample_names[static_cast<std::size_t>(i)]);
+  if (!sample_names.empty())
+    for (const std::int64_t i : indices) out.sample_names.push_back(sample_names[static_cast<std::size_t>(i)]);
   return out;
 }
 

@@ -41,21 +41,11 @@ struct SoftmaxDivergence {
   }
 };
 
-// plugin-check's targets as distributions: the absolute values of its random normals, each row divided by its sum.
-void distributions(std::vector<HostTensor>& inputs, std::vector<HostTensor>&) {
-  HostTensor& t = inputs[1];
-  const auto c = static_cast<std::size_t>(t.shape[1]);
-  for (std::size_t row = 0; row < t.values.size(); row += c) {
-    double sum = 0.0;
-    for (std::size_t j = 0; j < c; ++j) sum += (t.values[row + j] = std::abs(t.values[row + j]));
-    for (std::size_t j = 0; j < c; ++j) t.values[row + j] /= sum;
-  }
-}
-
 }  // namespace
 
 NNPLUG_PLUGIN("kl_divergence", "0.1.0", "op:kl_divergence_loss loss:kl_divergence", 0) {
-  auto op = losses::add_sample_loss_op<SoftmaxDivergence>(registrar, "kl_divergence_loss", {{"temperature", 1.0}}, distributions);
+  const auto targets_as_distributions = [](std::vector<HostTensor>& inputs, std::vector<HostTensor>&) { losses::as_distributions(inputs[1]); };
+  auto op = losses::add_sample_loss_op<SoftmaxDivergence>(registrar, "kl_divergence_loss", {{"temperature", 1.0}}, targets_as_distributions);
   registrar.add_loss("kl_divergence", [op](const Params& p) -> std::unique_ptr<Loss> {
     const double temperature = p.number("temperature", 1.0, 1e-3, 1e3);
     p.check_unused();

@@ -9,6 +9,7 @@
 // The cpu kernel and the host reference (which every other backend runs, through download and upload) are that one
 // function; plugin-check still compares them.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -49,6 +50,16 @@ struct ElementMean {
     return sum / static_cast<double>(c);
   }
 };
+
+// plugin-check's random normal targets as distributions: their absolute values, each row divided by its sum.
+inline void as_distributions(HostTensor& targets) {
+  const auto c = static_cast<std::size_t>(targets.shape[1]);
+  for (std::size_t row = 0; row < targets.values.size(); row += c) {
+    double sum = 0.0;
+    for (std::size_t j = 0; j < c; ++j) sum += (targets.values[row + j] = std::abs(targets.values[row + j]));
+    for (std::size_t j = 0; j < c; ++j) targets.values[row + j] /= sum;
+  }
+}
 
 // check_values: what plugin-check's random normal inputs must become to be valid (non-negative counts, probabilities).
 template <typename SampleLoss>

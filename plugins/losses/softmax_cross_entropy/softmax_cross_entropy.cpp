@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "../shared/sample_loss_op.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/standard_losses.hpp"
@@ -67,14 +68,8 @@ OpSchema soft_target_schema() {
   // Targets as probabilities and weights as weights: the absolute values of the random normals, each row of
   // targets divided by its sum.
   s.check_values = [](std::vector<HostTensor>& inputs, std::vector<HostTensor>&) {
-    for (std::size_t k : {1, 2})
-      for (double& v : inputs[k].values) v = std::abs(v);
-    const auto c = static_cast<std::size_t>(inputs[1].shape[1]);
-    for (std::size_t row = 0; row < inputs[1].values.size(); row += c) {
-      double sum = 0.0;
-      for (std::size_t j = 0; j < c; ++j) sum += inputs[1].values[row + j];
-      for (std::size_t j = 0; j < c; ++j) inputs[1].values[row + j] /= sum;
-    }
+    losses::as_distributions(inputs[1]);
+    for (double& v : inputs[2].values) v = std::abs(v);
   };
   s.host_reference = [](HostOpCall& call) {
     const Shape& z = call.inputs[0].shape;
