@@ -54,6 +54,7 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"({"type": "cropping2d", "cropping": 1})", Shape{2, 4, 4}},
       {R"("max_pool2d")", Shape{2, 4, 4}}, {R"("avg_pool2d")", Shape{2, 4, 4}}, {R"("global_avg_pool2d")", Shape{2, 4, 4}},
       {R"("global_max_pool2d")", Shape{2, 4, 4}}, {R"({"type": "conv1d", "filters": 3, "kernel_size": 3})", Shape{2, 6}},
+      {R"({"type": "conv1d", "filters": 3, "kernel_size": 3, "data_format": "channels_last"})", Shape{6, 2}},
       {R"("max_pool1d")", Shape{2, 6}}, {R"({"type": "avg_pool1d", "data_format": "channels_last"})", Shape{6, 2}},
       {R"("global_avg_pool1d")", Shape{2, 6}}, {R"({"type": "global_max_pool1d", "data_format": "channels_last"})", Shape{6, 2}},
       {R"({"type": "lstm", "units": 3})", Shape{4, 2}},

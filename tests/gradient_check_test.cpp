@@ -149,7 +149,7 @@ TEST(GradientCheck, Pooling) {
   check_layer(*registry().create_layer(Params("test", "max_pool2d")), Shape{2, 5, 7}, 2, odd);
 }
 
-// Sequences (channels, length), and (length, channels) for the poolings that read Keras's layout.
+// Sequences (channels, length), and (length, channels) for the layers that read Keras's layout.
 TEST(GradientCheck, SequenceConvolutionsAndPooling) {
   for (const char* json : {R"({"type": "conv1d", "filters": 3, "kernel_size": 3})",
                            R"({"type": "conv1d", "filters": 2, "kernel_size": 2, "stride": 2, "padding": 1})",
@@ -158,6 +158,11 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{4, 9}, 2, random_normal(72, 19));
   }
+  // Channels last (9 steps of 4 channels), and with a fused ReLU, whose gradient is taken in the output's layout.
+  const Params::Json last = {{"type", "conv1d"}, {"filters", 4}, {"kernel_size", 3}, {"stride", 2}, {"groups", 2}, {"data_format", "channels_last"}};
+  check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 19));
+  check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 21),
+              [](Layer& l) { EXPECT_TRUE(l.fuse_activation(*registry().create_activation(Params("relu", "relu")))); });
   // Distinct, well-separated inputs, as for the 2-D poolings.
   std::vector<double> x(56);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 37) % 56) * 0.01;
@@ -309,7 +314,10 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_EQ(created(R"({"type": "conv1d", "filters": 2, "kernel_size": [3]})"), "test: parameter 'kernel_size' must be a number: the window is 1-D");
   EXPECT_EQ(created(R"({"type": "max_pool1d", "stride": [1, 2]})"), "test: parameter 'stride' must be a number: the window is 1-D");
   EXPECT_NE(created(R"({"type": "avg_pool1d", "data_format": "NLC"})").find("'data_format' must be \"channels_first\""), std::string::npos);
-  EXPECT_NE(created(R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "data_format": "channels_last"})").find("unknown parameter 'data_format'"),
+  EXPECT_NE(created(R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "data_format": "NLC"})").find("'data_format' must be \"channels_first\""),
+            std::string::npos);
+  // An image has no channels-last form here: conv2d reads NCHW alone.
+  EXPECT_NE(created(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "data_format": "channels_last"})").find("unknown parameter 'data_format'"),
             std::string::npos);
   const auto build = [&](const char* json, const Shape& input) {
     return registry().create_layer(Params("test", Params::Json::parse(json)))->build(input, BuildContext{*be, DType::Float32});

@@ -5,7 +5,9 @@
 // checked when given. Input and output are NCHW; the weight is [filters, C / groups, kh, kw] as PyTorch stores it.
 //
 // Built from this one source as the 'conv1d' plugin too (NNPLUG_1D; torch.nn.Conv1d): samples (C, L), sizes
-// numbers, the weight [filters, C / groups, k]; it runs as the 2-D convolution of the plane (C, 1, L).
+// numbers, the weight [filters, C / groups, k]; it runs as the 2-D convolution of the plane (C, 1, L). With
+// "data_format": "channels_last" (Keras's Conv1D) samples are (L, C), as an embedding or a recurrent layer gives them:
+// they are transposed to (C, L) on the way in and the output back to (L', filters) on the way out.
 #include <fmt/format.h>
 
 #include "../shared/window_1d.hpp"
@@ -32,19 +34,21 @@ class Conv2dLayer final : public Layer {
         groups_(p.integer("groups", 1, 1)),
         use_bias_(p.boolean("bias", true)),
         weight_init_(p.child("weight_init", "he_normal")),
-        bias_init_(p.child("bias_init", "zeros")) {
+        bias_init_(p.child("bias_init", "zeros")),
+        axes_(kOneD ? SequenceAxes(p) : SequenceAxes()) {
     if (!p.has("kernel_size")) p.fail("kernel_size", "is required");
     if (filters_ % groups_) p.fail("groups", fmt::format("must divide filters ({}), got {}", filters_, groups_));
     p.check_unused();
   }
   std::string type() const override { return NNPLUG_CONV_NAME; }
 
-  Shape build(const Shape& input, const BuildContext& ctx) override {
-    require_sample_rank(input, type());
+  Shape build(const Shape& sample, const BuildContext& ctx) override {
+    require_sample_rank(sample, type());
+    const Shape input = kOneD ? Shape{axes_.channels(sample), axes_.length(sample)} : sample;  // channels first
     if (in_channels_ && input[0] != in_channels_)
-      throw ShapeError(fmt::format("{} expects {} input channels (in_channels), got {}", type(), in_channels_, input.str()));
+      throw ShapeError(fmt::format("{} expects {} input channels (in_channels), got {}", type(), in_channels_, sample.str()));
     if (input[0] % groups_)
-      throw ShapeError(fmt::format("{}: groups {} does not divide the input's {} channels (input {})", type(), groups_, input[0], input.str()));
+      throw ShapeError(fmt::format("{}: groups {} does not divide the input's {} channels (input {})", type(), groups_, input[0], sample.str()));
     const auto [oh, ow] = kOneD ? std::pair<std::int64_t, std::int64_t>{1, output_length(spec_, input[1])} : spec_.output(input);
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
@@ -56,7 +60,7 @@ class Conv2dLayer final : public Layer {
     if (use_bias_)
       bias_ = {"bias", ctx.backend.empty({filters_}, dtype_), ctx.backend.empty({filters_}, dtype_), true, bias_init_, fan_in, fan_out};
     output_ = Shape{filters_, oh, ow};
-    return kOneD ? Shape{filters_, ow} : output_;
+    return kOneD ? axes_.sample(filters_, ow) : output_;
   }
   std::vector<Parameter*> parameters() override {
     if (use_bias_) return {&weight_, &bias_};
@@ -73,21 +77,25 @@ class Conv2dLayer final : public Layer {
   bool takes_any_layout() const override { return !kOneD; }
 
   const Tensor& forward(const Tensor& x) override {
-    x_ = kOneD ? x.reshape(SequenceAxes().plane(x.shape())) : x;
+    const Tensor& channels_first = channels_last() ? transposed(x, x_channels_first_) : x;
+    x_ = kOneD ? channels_first.reshape(SequenceAxes().plane(channels_first.shape())) : x;
     const Shape y = output_.with_batch(x.dim(0));
     ensure(y_, *backend_, y, dtype_, kOneD ? Layout::RowMajor : backend_->convolution_layout(x_.shape(), y, dtype_));
     backend_->run(op::Conv2d{x_, weight_.value.reshape(kernel_shape_), use_bias_ ? bias_.value : Tensor(), y_, spec_.window, relu_.epilogue(),
                              kFunctionDefault, groups_});
     out_ = kOneD ? y_.reshape(Shape{y[0], y[1], y[3]}) : y_;
+    if (channels_last()) out_ = transposed(out_, y_channels_last_);
     return out_;
   }
   const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
     if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_, x_.layout());
     else dx_ = Tensor();
-    const Tensor dy = relu_.gradient_before(out_, dy_out).reshape(y_.shape());
+    const Tensor before_relu = relu_.gradient_before(out_, dy_out);
+    const Tensor dy = (channels_last() ? transposed(before_relu, dy_channels_first_) : before_relu).reshape(y_.shape());
     backend_->run(op::Conv2dGrad{x_, weight_.value.reshape(kernel_shape_), dy, dx_, weight_.grad.reshape(kernel_shape_),
                                  use_bias_ ? bias_.grad : Tensor(), spec_.window, groups_});
     dx_out_ = kOneD && dx_.defined() ? dx_.reshape(Shape{dx_.dim(0), dx_.dim(1), dx_.dim(3)}) : dx_;
+    if (channels_last() && dx_.defined()) dx_out_ = transposed(dx_out_, dx_channels_last_);
     return dx_out_;
   }
 
@@ -104,7 +112,16 @@ class Conv2dLayer final : public Layer {
   Parameter weight_, bias_;
   FusedRelu relu_;
   Tensor x_, y_, dx_;    // as the 2-D op sees them
-  Tensor out_, dx_out_;  // y and dx as the layers around see them: views of y_ and dx_
+  Tensor out_, dx_out_;  // y and dx as the layers around see them: views of y_ and dx_, or their transposes
+  SequenceAxes axes_;
+  Tensor x_channels_first_, y_channels_last_, dy_channels_first_, dx_channels_last_;  // channels-last sequences' transposes
+
+  bool channels_last() const { return kOneD && axes_.channels_last(); }
+  // (N, a, b) as (N, b, a), into `out`.
+  const Tensor& transposed(const Tensor& t, Tensor& out) const {
+    backend_->run(op::Permute{t, ensure(out, *backend_, Shape{t.dim(0), t.dim(2), t.dim(1)}, dtype_), {0, 2, 1}});
+    return out;
+  }
 };
 
 }  // namespace

@@ -56,6 +56,7 @@ class SequenceAxes {
     channels_last_ = format == "channels_last";
   }
 
+  bool channels_last() const { return channels_last_; }
   std::int64_t channels(const Shape& sample) const { return channels_last_ ? sample[1] : sample[0]; }
   std::int64_t length(const Shape& sample) const { return channels_last_ ? sample[0] : sample[1]; }
   // A 1-D sample of `channels` and `length` in this layout.
