@@ -354,6 +354,15 @@ Dataset as_probabilities(Dataset data, float on) {
   return data;
 }
 
+// Every parameter of the two models equal to 1e-12, naming the first that is not.
+void expect_same_weights(Model& a, Model& b) {
+  const auto pa = a.parameters(true), pb = b.parameters(true);
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    const auto wa = to_host<double>(pa[i]->value), wb = to_host<double>(pb[i]->value);
+    for (std::size_t k = 0; k < wa.size(); ++k) ASSERT_NEAR(wa[k], wb[k], 1e-12) << i << " " << k;
+  }
+}
+
 // One-hot rows are the class labels: the same losses, accuracies and weights as PyTorch's two forms of
 // CrossEntropyLoss give, through the built-in class loss on one side and the plugin's op on the other.
 TEST(SoftLabels, OneHotProbabilitiesTrainAsClassLabels) {
@@ -371,11 +380,7 @@ TEST(SoftLabels, OneHotProbabilitiesTrainAsClassLabels) {
     EXPECT_NEAR(a[e].validation.loss, b[e].validation.loss, 1e-12);
     EXPECT_NEAR(a[e].validation.score, b[e].validation.score, 1e-12);
   }
-  const auto pa = labelled.model->parameters(true), pb = soft.model->parameters(true);
-  for (std::size_t i = 0; i < pa.size(); ++i) {
-    const auto wa = to_host<double>(pa[i]->value), wb = to_host<double>(pb[i]->value);
-    for (std::size_t k = 0; k < wa.size(); ++k) ASSERT_NEAR(wa[k], wb[k], 1e-12) << i << " " << k;
-  }
+  expect_same_weights(*labelled.model, *soft.model);
 }
 
 // Soft rows are scored against their most probable class: the accuracy the same weights get on the labels.
@@ -413,11 +418,7 @@ TEST(SoftLabels, KlDivergenceTrainsAsCrossEntropyLessTheTargetsEntropy) {
     EXPECT_EQ(b[e].train.kind, ScoreKind::Accuracy);
     EXPECT_NEAR(a[e].validation.score, b[e].validation.score, 1e-12);
   }
-  const auto pa = cross_entropy.model->parameters(true), pb = divergence.model->parameters(true);
-  for (std::size_t i = 0; i < pa.size(); ++i) {
-    const auto wa = to_host<double>(pa[i]->value), wb = to_host<double>(pb[i]->value);
-    for (std::size_t k = 0; k < wa.size(); ++k) ASSERT_NEAR(wa[k], wb[k], 1e-12) << i << " " << k;
-  }
+  expect_same_weights(*cross_entropy.model, *divergence.model);
 }
 
 TEST(SoftLabels, ProbabilitiesOutsideZeroToOneAreRefused) {

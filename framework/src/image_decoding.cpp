@@ -10,6 +10,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 // jpeglib.h needs size_t and FILE declared first.
 #include <jpeglib.h>
@@ -24,10 +25,16 @@ namespace {
 constexpr unsigned char kPngSignature[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 constexpr unsigned char kJpegSignature[] = {0xff, 0xd8, 0xff};
 
-// What a decoder reports back from inside the library: its message, set before the jump.
+// What a decoder reports back from inside the library: its message, set before the jump. The message lives in a
+// fixed buffer, not a std::string, so that nothing with a destructor is written between setjmp and longjmp.
 struct DecodeFailure {
   std::jmp_buf jump;
   char message[JMSG_LENGTH_MAX + 200] = {};
+
+  template <typename... Args>
+  void say(fmt::format_string<Args...> format, Args&&... args) {
+    *fmt::format_to_n(message, sizeof message - 1, format, std::forward<Args>(args)...).out = '\0';
+  }
 };
 
 // Why an image of height x width cannot be decoded from `file_bytes` bytes before anything is allocated for it, or
@@ -49,7 +56,7 @@ struct PngInput {
 
 void png_failed(png_structp png, png_const_charp message) {
   auto* input = static_cast<PngInput*>(png_get_error_ptr(png));
-  std::snprintf(input->failure.message, sizeof input->failure.message, "%s", message);
+  input->failure.say("{}", message);
   std::longjmp(input->failure.jump, 1);
 }
 
@@ -66,11 +73,11 @@ void png_read_memory(png_structp png, png_bytep out, png_size_t count) {
 // transparency dropped, gray repeated on the three channels. Returns false with the message in `input`.
 bool decode_png(PngInput& input, DecodedImage& out) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &input, png_failed, png_warned);
-  if (!png) return std::snprintf(input.failure.message, sizeof input.failure.message, "libpng could not start"), false;
+  if (!png) return input.failure.say("libpng could not start"), false;
   png_infop info = png_create_info_struct(png);
   if (!info) {
     png_destroy_read_struct(&png, nullptr, nullptr);
-    return std::snprintf(input.failure.message, sizeof input.failure.message, "libpng could not start"), false;
+    return input.failure.say("libpng could not start"), false;
   }
   if (setjmp(input.failure.jump)) {
     png_destroy_read_struct(&png, &info, nullptr);
@@ -81,8 +88,7 @@ bool decode_png(PngInput& input, DecodedImage& out) {
   png_read_info(png, info);
   const auto width = static_cast<std::int64_t>(png_get_image_width(png, info)), height = static_cast<std::int64_t>(png_get_image_height(png, info));
   if (const char* why = oversized(height, width, input.size)) {
-    std::snprintf(input.failure.message, sizeof input.failure.message, "the header announces %lld x %lld pixels, %s",
-                  static_cast<long long>(width), static_cast<long long>(height), why);
+    input.failure.say("the header announces {} x {} pixels, {}", width, height, why);
     png_destroy_read_struct(&png, &info, nullptr);
     return false;
   }
@@ -136,14 +142,13 @@ bool decode_jpeg(const unsigned char* data, std::size_t size, DecodeFailure& fai
   jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
   jpeg_read_header(&cinfo, TRUE);
   if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-    std::snprintf(failure.message, sizeof failure.message, "a CMYK JPEG, which is not read: save it as RGB");
+    failure.say("a CMYK JPEG, which is not read: save it as RGB");
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
   const std::int64_t width = cinfo.image_width, height = cinfo.image_height;
   if (const char* why = oversized(height, width, size)) {
-    std::snprintf(failure.message, sizeof failure.message, "the header announces %lld x %lld pixels, %s", static_cast<long long>(width),
-                  static_cast<long long>(height), why);
+    failure.say("the header announces {} x {} pixels, {}", width, height, why);
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
