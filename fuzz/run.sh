@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(safetensors spec graph_spec idx npy csv mnist_json model_metadata image)
+((${#targets[@]})) || targets=(safetensors spec graph_spec idx npy csv mnist_json model_metadata image text)
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DNNPLUG_FUZZ=ON \
   -DNNPLUG_CUDA=OFF -DNNPLUG_BUILD_BENCH=OFF > /dev/null
 cmake --build build-fuzz --target "${targets[@]/#/fuzz_}" -j "$(nproc)"

@@ -32,6 +32,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
         // The model's own statistics, where its file keeps them: fitted again, they would follow the data as it is
         // now, not the training samples the model saw (train --limit-train keeps fewer).
         const InputPreprocessing& saved = loaded.model->input_preprocessing();
+        out.data.text = loaded.model->text_vectorization();  // the training vocabulary, not one fitted again
         load_data(saved.empty() ? loaded.spec : without_preprocessing(loaded.spec), out.data,
                   static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
         if (!saved.empty())

@@ -57,6 +57,9 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
                  static_cast<long long>(ex.fit.gradient_accumulation_steps * ex.fit.batch_size));
     fmt::print("data: {} training, {} validation, {} test samples\n",
                static_cast<long long>(ex.train.size()), static_cast<long long>(ex.validation.size()), static_cast<long long>(ex.test.size()));
+    if (!ex.text.empty())
+      fmt::print("texts: a vocabulary of {} indices fitted on the training texts, each text read as {} values ({})\n", ex.text.vocabulary().size(),
+                 ex.text.sample_shape().str(), text_output_name(ex.text.settings().output));
     fmt::print("{}{}\n", ex.model->summary(), registry.describe_op_bindings());
     std::fflush(stdout);
   }

@@ -75,6 +75,7 @@ std::vector<FoldResult> cross_validate(const Spec& spec, const Registry& registr
     fold_data.train = pooled.train.subset(rest);
     fold_data.test = pooled.train.subset(indices[k]);
     fold_data.class_names = pooled.class_names;
+    fold_data.text = pooled.text;
     // Fitted on the training folds only, then applied to the fold held out, as load_data does for a test set.
     fold_data.preprocessing = fit_input_preprocessing(data, fold_data.train);
     fold_data.preprocessing.apply(fold_data.test);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/class_folders.hpp"
 #include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/hyperparameter_search.hpp"
 #include "nnplug/framework/image_folder.hpp"
@@ -18,6 +19,7 @@
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/synthetic.hpp"
+#include "nnplug/framework/text_folder.hpp"
 #include "nnplug/framework/user_json.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 
@@ -101,9 +103,18 @@ ImageLayout image_layout(const Params& data) {
 }
 
 // The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
-// drawn in double (and converted by the caller).
+// drawn in double (and converted by the caller). Texts go through `text`, which is fitted on the training texts
+// first where it is empty (a saved model brings its own).
 Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test,
-                    std::vector<std::string>& class_names) {
+                    std::vector<std::string>& class_names, TextVectorization& text) {
+  if (format == "text_folder") {
+    TextFolder train = read_text_folder(spec.resolve(data.require_string("path")));
+    const TextSettings settings = text_settings(data);
+    if (text.empty()) text = TextVectorization::adapt(settings, train.texts);
+    if (data.has("test_path")) test = vectorized(read_text_folder(spec.resolve(data.require_string("test_path")), train.class_names), text, dtype);
+    class_names = train.class_names;
+    return vectorized(std::move(train), text, dtype);
+  }
   if (format == "image_folder") {
     const ImageLayout layout = image_layout(data);
     ImageFolder train = read_image_folder(spec.resolve(data.require_string("path")), layout, dtype);
@@ -166,17 +177,20 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
   if (format == "friedman1")
     return synthetic::friedman1(data.integer("samples", 1000, 1, kMaxSamples), data.integer("features", 10, 5, 1000000), data.number("noise", 1.0, 0.0, 1e6),
                                 seed);
-  data.fail("format", fmt::format("must be \"idx\", \"npy\", \"csv\", \"image_folder\", \"mnist_json\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" "
+  data.fail("format", fmt::format("must be \"idx\", \"npy\", \"csv\", \"image_folder\", \"text_folder\", \"mnist_json\", \"xor_blobs\", \"gaussian_blobs\", \"spirals\" "
                                   "or \"friedman1\", got \"{}\"", format));
 }
 
 // Samples to predict: an IDX image file for "idx" data, an .npy array of inputs (or an .npz archive's test inputs)
-// for "npy", else a CSV file whose rows hold the features (as many as the training samples had), with or without the
-// label column.
-Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype) {
+// for "npy", images or texts (a file, or a folder of them) for the folder formats, which texts read through `text`,
+// else a CSV file whose rows hold the features (as many as the training samples had), with or without the label
+// column.
+Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype,
+                        const TextVectorization& text) {
   const std::string format = data.require_string("format");
   const double divide_by = data.number("divide_by", 1.0, 1e-300);
   if (format == "image_folder") return read_images(inputs, image_layout(data), dtype);
+  if (format == "text_folder") return vectorized(read_texts(inputs), text, dtype);
   Dataset samples = format == "idx"                 ? read_idx_images(inputs, divide_by, dtype)
                     : format != "npy"               ? divided(read_csv(inputs, csv_layout(data), features, dtype), data)
                     : inputs.extension() == ".npz" ? read_npz(inputs).samples(data.string("test_inputs", "x_test"), std::nullopt, divide_by, dtype)
@@ -245,10 +259,12 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (targets_are_inputs && data.has("targets")) data.fail("targets_are_inputs", "cannot be given with targets: the inputs are the targets");
   if (targets_are_inputs && (data.has("train_targets") || data.has("test_targets")))
     data.fail("targets_are_inputs", "cannot be given with train_targets or test_targets: the inputs are the targets");
-  if (format == "image_folder" && data.has("class_names"))
-    data.fail("class_names", "cannot be given for an image folder: its classes are its class folders' names");
+  const bool class_folders = format == "image_folder" || format == "text_folder";
+  if (class_folders && data.has("class_names"))
+    data.fail("class_names", fmt::format("cannot be given for {} folder: its classes are its class folders' names",
+                                         format == "image_folder" ? "an image" : "a text"));
   std::vector<std::string> folder_classes;
-  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test, folder_classes);
+  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test, folder_classes, ex.text);
   train.convert(dtype);
   if (targets_are_inputs)
     for (Dataset* d : {&train, &ex.test}) inputs_as_targets(*d);
@@ -275,12 +291,12 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
     ex.validation = std::move(splits.validation);
     if (test_split > 0) ex.test = std::move(splits.test);
   }
-  if (!inputs.empty()) ex.test = read_input_file(spec, data, inputs, ex.train.features(), dtype);
+  if (!inputs.empty()) ex.test = read_input_file(spec, data, inputs, ex.train.features(), dtype, ex.text);
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
       std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
   preprocess(data, ex);
   if (data.has("sample_shape")) reshape_samples(data, ex);
-  ex.class_names = format == "image_folder" ? std::move(folder_classes) : read_class_names(data);
+  ex.class_names = class_folders ? std::move(folder_classes) : read_class_names(data);
   data.accept({"standardize_targets"});  // read with the loss: fit_target_scaling
   data.check_unused();
 }
@@ -329,11 +345,12 @@ std::vector<std::string> read_class_names(const Params& data) {
 
 std::vector<std::string> spec_class_names(const Spec& spec) {
   const Params data = spec.section("data");
-  if (data.string("format", "") != "image_folder") return read_class_names(data);
+  const std::string format = data.string("format", "");
+  if (format != "image_folder" && format != "text_folder") return read_class_names(data);
   try {
     return class_folder_names(spec.resolve(data.require_string("path")));
   } catch (const IoError&) {
-    return {};  // a model file used far from its training images
+    return {};  // a model file used far from its training data
   }
 }
 
@@ -342,7 +359,7 @@ std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const s
   const InputPreprocessing& preprocessing = model.input_preprocessing();
   if (preprocessing.empty() && names_preprocessing(data)) return std::nullopt;
   const std::int64_t features = model.input_shape().numel();
-  Dataset samples = read_input_file(spec, data, inputs, preprocessing.features_in(features), model.dtype());
+  Dataset samples = read_input_file(spec, data, inputs, preprocessing.features_in(features), model.dtype(), model.text_vectorization());
   preprocessing.apply(samples);  // what the checks above leave cannot fail: the steps chain into `features` values
   samples.sample_shape = model.input_shape();
   return samples;
@@ -454,6 +471,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
     for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->convert(dtype);
     ex.class_names = overrides.data->class_names;
     ex.preprocessing = overrides.data->preprocessing;
+    ex.text = overrides.data->text;
   } else {
     load_data(spec, ex, seed, overrides.limit_train);
   }
@@ -480,6 +498,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
 
   ex.model = build_model(spec, registry, ex.backend, dtype, ex.train.sample_shape, seed);
   ex.model->set_input_preprocessing(ex.preprocessing);
+  ex.model->set_text_vectorization(ex.text);
   initialize_from_spec(spec, *ex.model);
   try {
     check_targets(*ex.loss, ex.model->output_shape(), ex.train);

@@ -1,13 +1,12 @@
 #include "nnplug/framework/image_folder.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <map>
 #include <system_error>
 
 #include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/class_folders.hpp"
 #include "nnplug/framework/image_decoding.hpp"
 #include "nnplug/framework/input_file.hpp"
 
@@ -20,57 +19,14 @@ namespace fs = std::filesystem;
 // the set beside the set itself.
 constexpr std::size_t kDecodeSlice = 4096;
 
-enum class FileKind { Image, Unread, Other };
-
-FileKind kind_of(const fs::path& file) {
-  std::string extension = file.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (extension == ".png" || extension == ".jpg" || extension == ".jpeg") return FileKind::Image;
+// Whether a file is an image to read; an image format that is not read is refused rather than passed over, so
+// that a folder of GIFs does not quietly train on nothing.
+bool is_image(const fs::path& file) {
+  const std::string extension = lower_extension(file);
+  if (extension == ".png" || extension == ".jpg" || extension == ".jpeg") return true;
   for (const char* unread : {".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
-    if (extension == unread) return FileKind::Unread;
-  return FileKind::Other;
-}
-
-bool hidden(const fs::path& p) { return p.filename().string().starts_with('.'); }
-
-void take(const fs::directory_entry& entry, std::vector<fs::path>& images) {
-  std::error_code ec;
-  if (entry.is_directory(ec)) return;
-  switch (kind_of(entry.path())) {
-    case FileKind::Image: images.push_back(entry.path()); return;
-    case FileKind::Unread:
-      throw IoError(fmt::format("{}: {} images are not read; convert them to PNG or JPEG", entry.path().string(), entry.path().extension().string()));
-    case FileKind::Other: return;
-  }
-}
-
-[[noreturn]] void cannot_list(const fs::path& folder, const std::error_code& ec) {
-  throw IoError(fmt::format("{}: the folder cannot be listed: {}", folder.string(), ec.message()));
-}
-
-// The images inside `folder`, and below it at any depth when `recursive`, in sorted order.
-std::vector<fs::path> images_in(const fs::path& folder, bool recursive) {
-  std::vector<fs::path> images;
-  std::error_code ec;
-  if (recursive) {
-    // directory_options::none: a symlink to a folder is listed but not entered.
-    for (fs::recursive_directory_iterator it(folder, fs::directory_options::none, ec), end; !ec && it != end; it.increment(ec)) {
-      if (hidden(it->path())) it.disable_recursion_pending();
-      else take(*it, images);
-    }
-  } else {
-    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec))
-      if (!hidden(it->path())) take(*it, images);
-  }
-  if (ec) cannot_list(folder, ec);
-  std::sort(images.begin(), images.end());
-  return images;
-}
-
-void require_folder(const fs::path& folder, const char* what) {
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec))
-    throw IoError(fmt::format("{}: {} {}", folder.string(), what, fs::exists(folder, ec) ? "is not a folder" : "does not exist"));
+    if (extension == unread) throw IoError(fmt::format("{}: {} images are not read; convert them to PNG or JPEG", file.string(), file.extension().string()));
+  return false;
 }
 
 struct DecodedSample {
@@ -131,44 +87,11 @@ Dataset decode_all(const std::vector<fs::path>& files, std::vector<std::int32_t>
 
 }  // namespace
 
-std::vector<std::string> class_folder_names(const fs::path& folder) {
-  require_folder(folder, "the image folder");
-  std::vector<std::string> names;
-  std::error_code ec;
-  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code type_ec;
-    if (!hidden(it->path()) && it->is_directory(type_ec)) names.push_back(it->path().filename().string());
-  }
-  if (ec) cannot_list(folder, ec);
-  std::sort(names.begin(), names.end());
-  if (names.empty())
-    throw IoError(fmt::format("{}: the image folder holds no class folders; put each class's images in a folder named after it "
-                              "(path/<class>/<image>.png)", folder.string()));
-  return names;
-}
-
 ImageFolder read_image_folder(const fs::path& folder, const ImageLayout& layout, DType dtype, const std::vector<std::string>& classes) {
+  ClassFolderFiles listed = list_class_folders(folder, is_image, "the image folder", "PNG or JPEG images", classes);
   ImageFolder out;
-  std::vector<std::string> found;
-  std::vector<fs::path> files;
-  std::vector<std::int32_t> labels;
-  for (const std::string& name : class_folder_names(folder)) {
-    auto label = static_cast<std::int32_t>(found.size());
-    if (!classes.empty()) {
-      const auto known = std::find(classes.begin(), classes.end(), name);
-      if (known == classes.end())
-        throw IoError(fmt::format("{}: class folder '{}' is not one of the training set's classes ({})", folder.string(), name,
-                                  fmt::join(classes, ", ")));
-      label = static_cast<std::int32_t>(known - classes.begin());
-    }
-    const std::vector<fs::path> images = images_in(folder / name, true);
-    if (images.empty()) throw IoError(fmt::format("{}: class folder '{}' holds no PNG or JPEG images", folder.string(), name));
-    files.insert(files.end(), images.begin(), images.end());
-    labels.insert(labels.end(), images.size(), label);
-    found.push_back(name);
-  }
-  out.class_names = classes.empty() ? std::move(found) : classes;
-  out.data = decode_all(files, std::move(labels), layout, dtype);
+  out.class_names = std::move(listed.class_names);
+  out.data = decode_all(listed.files, std::move(listed.labels), layout, dtype);
   out.data.num_classes = static_cast<std::int64_t>(out.class_names.size());
   return out;
 }
@@ -177,7 +100,7 @@ Dataset read_images(const fs::path& path, const ImageLayout& layout, DType dtype
   std::error_code ec;
   std::vector<fs::path> files{path};
   if (fs::is_directory(path, ec)) {
-    files = images_in(path, false);
+    files = sample_files_in(path, is_image);
     if (files.empty()) throw IoError(fmt::format("{}: the folder holds no PNG or JPEG images", path.string()));
   }
   return decode_all(files, std::vector<std::int32_t>(files.size(), -1), layout, dtype);

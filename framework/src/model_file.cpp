@@ -159,6 +159,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   file.metadata["nnplug.counters"] = counters.dump();
   if (!model.input_preprocessing().empty()) file.metadata["nnplug.preprocessing"] = model.input_preprocessing().to_json().dump();
   if (!model.target_scaling().empty()) file.metadata["nnplug.target_scaling"] = model.target_scaling().to_json().dump();
+  if (!model.text_vectorization().empty()) file.metadata["nnplug.text_vectorization"] = model.text_vectorization().to_json().dump();
   if (training) {
     for (const auto& [name, value] : training->optimizer->state()) store(fmt::format("optimizer.{}", name), value);
     file.metadata["nnplug.optimizer"] = training->optimizer->type();
@@ -215,6 +216,10 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
     throw IoError(fmt::format("{}damaged metadata: nnplug.target_scaling standardizes {} targets, the model outputs {} values per sample", where,
                               metadata.target_scaling.width(), out.model->output_shape().numel()));
   out.model->set_target_scaling(metadata.target_scaling);
+  if (!metadata.text_vectorization.empty() && metadata.text_vectorization.sample_shape() != metadata.input_shape)
+    throw IoError(fmt::format("{}damaged metadata: nnplug.text_vectorization makes samples of {}, the model takes {}", where,
+                              metadata.text_vectorization.sample_shape().str(), metadata.input_shape.str()));
+  out.model->set_text_vectorization(metadata.text_vectorization);
   std::size_t training_tensors = 0;  // a checkpoint also holds the optimizer's and the callbacks' state
   for (const auto& t : file.tensors) training_tensors += t.name.starts_with("optimizer.") || t.name.starts_with("callbacks.");
   load_parameters(file, metadata, *out.model, where, training_tensors);

@@ -93,6 +93,15 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
     }
   }
 
+  // The texts' vocabulary: absent where the data is not text.
+  if (const auto it = metadata.find("nnplug.text_vectorization"); it != metadata.end()) {
+    try {
+      out.text_vectorization = TextVectorization::from_json(parsed(it->second, file, "nnplug.text_vectorization"));
+    } catch (const InvalidArgument& e) {
+      throw IoError(fmt::format("{}: damaged metadata: nnplug.text_vectorization: {}", file, e.what()));
+    }
+  }
+
   // Layer counters (dropout's mask counter): absent in files written before they were saved.
   if (const auto it = metadata.find("nnplug.counters"); it != metadata.end()) {
     const Json counters = parsed(it->second, file, "nnplug.counters");

@@ -63,6 +63,7 @@ OverfitCheck check_overfit(const Spec& spec, const Registry& registry, const Exp
   Experiment subset;
   subset.train = data.train.head(samples);
   subset.preprocessing = data.preprocessing;
+  subset.text = data.text;
   subset.class_names = data.class_names;
   Overrides o = overrides;
   o.data = &subset;

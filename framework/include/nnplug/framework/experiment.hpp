@@ -45,6 +45,7 @@ struct Experiment {
   Dataset train, validation, test;
   std::vector<std::string> class_names;  // the data section's "class_names"; empty: classes are numbered
   InputPreprocessing preprocessing;      // fitted on the training set, applied to every set; the model keeps it
+  TextVectorization text;                // text_folder: fitted on the training texts (load_data keeps one given); the model keeps it
   FitOptions fit;
   std::size_t bucket_bytes = Trainer::kDefaultBucketBytes;  // training.bucket_mb: the gradient buckets of data-parallel training
   Compression gradient_compression = Compression::None;      // training.gradient_compression: how they travel

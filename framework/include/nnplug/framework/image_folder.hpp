@@ -26,10 +26,6 @@ struct ImageFolder {
   std::vector<std::string> class_names;
 };
 
-// The class folders' names in sorted order (those starting with a dot skipped). Throws IoError naming the folder
-// when it is missing, cannot be listed, or holds none.
-std::vector<std::string> class_folder_names(const std::filesystem::path& folder);
-
 // Reads folder's class folders. Names starting with a dot (.ipynb_checkpoints, macOS's ._ files) are skipped, other
 // files that are not images are ignored, and folders reached through symlinks are not entered (a link loop cannot
 // hold the reader). With `classes` (a test set's, against its training set's) each class folder must be one of them

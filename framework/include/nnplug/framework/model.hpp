@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nnplug/framework/preprocessing.hpp"
+#include "nnplug/framework/text_vectorization.hpp"
 #include "nnplug/framework/target_scaling.hpp"
 #include "nnplug/framework/registry.hpp"
 
@@ -106,6 +107,10 @@ class Model {
   // brought back through it. Kept and saved with the model as the preprocessing is.
   const TargetScaling& target_scaling() const { return target_scaling_; }
   void set_target_scaling(TargetScaling s) { target_scaling_ = std::move(s); }
+  // How texts become the model's inputs (empty: its data is not text), fitted on the training texts and saved with the
+  // model, so that predict reads new texts with the training vocabulary.
+  const TextVectorization& text_vectorization() const { return text_vectorization_; }
+  void set_text_vectorization(TextVectorization v) { text_vectorization_ = std::move(v); }
   Backend& backend() const { return *backend_; }
   const std::shared_ptr<Backend>& backend_ptr() const { return backend_; }
   DType dtype() const { return dtype_; }
@@ -172,6 +177,7 @@ class Model {
   Shape input_shape_, output_shape_;
   InputPreprocessing input_preprocessing_;
   TargetScaling target_scaling_;
+  TextVectorization text_vectorization_;
   bool built_ = false;
 };
 

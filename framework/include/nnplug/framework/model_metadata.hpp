@@ -10,6 +10,7 @@
 
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/target_scaling.hpp"
+#include "nnplug/framework/text_vectorization.hpp"
 #include "nnplug/params.hpp"
 #include "nnplug/shape.hpp"
 
@@ -29,6 +30,7 @@ struct ModelMetadata {
   std::map<std::size_t, std::vector<std::uint64_t>> counters;  // nnplug.counters: layer index -> its counters
   InputPreprocessing preprocessing;  // nnplug.preprocessing (optional): the fitted steps, in order
   TargetScaling target_scaling;      // nnplug.target_scaling (optional): the training targets' standardization
+  TextVectorization text_vectorization;  // nnplug.text_vectorization (optional): the vocabulary of a text model
 };
 
 // Throws IoError "FILE: not a model saved by nnplug (no KEY ...)" or "FILE: damaged metadata: KEY is VALUE;
