@@ -141,5 +141,25 @@ check "predict's columns" "index,file,predicted,p_cat,p_dog" "$out"
 check "predict names each image (in sorted order)" "0,$images/gray.jpg," "$out"
 [ "$(wc -l <<<"$out")" -eq 10 ] || fail "predict: a header and 9 images expected, got: $out"
 
+# A text folder: the same, with texts read through the vocabulary the model file keeps, the training texts gone.
+mkdir -p "$work/reviews/neg" "$work/reviews/pos" "$work/new_reviews"
+for i in 1 2 3; do
+  echo "A dull, boring film $i." > "$work/reviews/neg/$i.txt" && echo "A great, moving film $i!" > "$work/reviews/pos/$i.txt"
+done
+echo "Boring." > "$work/new_reviews/b.txt" && echo "Great!" > "$work/new_reviews/a.txt" && echo "not a text" > "$work/new_reviews/c.md"
+cat > "$work/reviews.json" <<'SPEC'
+{"seed": 1, "data": {"format": "text_folder", "path": "reviews", "test_path": "reviews", "output_mode": "multi_hot"},
+ "layers": [{"type": "dense", "units": 2}], "loss": "softmax_cross_entropy",
+ "optimizer": {"type": "adam", "lr": 0.1}, "training": {"epochs": 10, "batch_size": 2}}
+SPEC
+out=$("$nnplug" train "$work/reviews.json" --no-progress --save "$work/reviews.safetensors" 2>&1) || fail "train on a text folder: $out"
+check "train describes the vocabulary" "texts: a vocabulary of 10 indices fitted on the training texts, each text read as [10] values (multi_hot)" "$out"
+check "evaluate names the text class folders" "   1 pos      0      3" "$("$nnplug" evaluate "$work/reviews.safetensors" 2>&1)"
+mv "$work/reviews" "$work/reviews_away"
+out=$("$nnplug" predict "$work/reviews.safetensors" --input "$work/new_reviews" 2>&1)
+check "predict names each text (in sorted order, .txt only)" "index,file,predicted,p_0,p_1
+0,$work/new_reviews/a.txt,1," "$out"
+check "predict reads the texts through the saved vocabulary" "1,$work/new_reviews/b.txt,0," "$out"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -113,6 +113,10 @@ TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
             "damaged metadata: nnplug.preprocessing: the steps give 3 features, the model takes 2"},
            {"nnplug.preprocessing", R"([{"type": "pca", "whiten": "none", "eps": 0, "components": 2, "mean": [0, 0], "eigenvalues": [1, 1],
               "eigenvectors": [[1, 0], [0, "x"]]}])", "damaged metadata: nnplug.preprocessing: step 0: 'eigenvectors' holds \"x\", not a finite number"},
+           {"nnplug.text_vectorization", R"({"output_mode": "int"})", "damaged metadata: nnplug.text_vectorization: 'standardize' must be a string"},
+           {"nnplug.text_vectorization",
+            R"({"standardize": "none", "split": "whitespace", "ngrams": 1, "max_tokens": 0, "output_mode": "int", "sequence_length": 3, "tokens": ["a"]})",
+            "damaged metadata: nnplug.text_vectorization makes samples of [3], the model takes [2]"},
            {"nnplug.input_shape", "[65536, 65536, 65536, 65536, 65536]",
             "damaged metadata: nnplug.input_shape is [65536,65536,65536,65536,65536]; expected sizes that are whole numbers in [1, 2^30], 2^30 values at most in all"}}) {
     edit([&, key = key, value = value](SafetensorsFile& f) { f.metadata[key] = value; });

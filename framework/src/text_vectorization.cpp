@@ -30,8 +30,9 @@ TextOutput output_named(const std::string& name) {
 }
 
 void check_choice(const std::string& value, std::initializer_list<const char*> choices) {
-  if (std::find(choices.begin(), choices.end(), value) == choices.end())
-    throw InvalidArgument(fmt::format("must be \"{}\", got \"{}\"", fmt::join(choices, "\", \""), value));
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+  const std::vector<const char*> first(choices.begin(), choices.end() - 1);
+  throw InvalidArgument(fmt::format("must be \"{}\" or \"{}\", got \"{}\"", fmt::join(first, "\", \""), *(choices.end() - 1), value));
 }
 void check_standardize(const std::string& v) { check_choice(v, {"lower_and_strip_punctuation", "lower", "strip_punctuation", "none"}); }
 void check_split(const std::string& v) { check_choice(v, {"whitespace", "character"}); }
