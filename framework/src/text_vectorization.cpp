@@ -1,6 +1,7 @@
 #include "nnplug/framework/text_vectorization.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <unordered_set>
@@ -57,13 +58,22 @@ std::ptrdiff_t utf8_length(std::string_view text, std::size_t i) {
   return k == length ? static_cast<std::ptrdiff_t>(length) : -static_cast<std::ptrdiff_t>(k);
 }
 
+// Whether each byte value is one of `chars`: a table, as every byte of every text is looked up.
+std::array<bool, 256> byte_set(std::string_view chars) {
+  std::array<bool, 256> set{};
+  for (const char c : chars) set[static_cast<unsigned char>(c)] = true;
+  return set;
+}
+const std::array<bool, 256> kIsPunctuation = byte_set(kPunctuation);
+const std::array<bool, 256> kIsWhitespace = byte_set(kWhitespace);
+
 std::string standardized(std::string_view text, const std::string& how) {
   std::string out = valid_utf8(text);
   if (how == "lower" || how == "lower_and_strip_punctuation")
     for (char& c : out)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   if (how == "strip_punctuation" || how == "lower_and_strip_punctuation")
-    std::erase_if(out, [](char c) { return kPunctuation.find(c) != std::string_view::npos; });
+    std::erase_if(out, [](char c) { return kIsPunctuation[static_cast<unsigned char>(c)]; });
   return out;
 }
 
@@ -77,10 +87,16 @@ std::vector<std::string> split(const std::string& text, const std::string& how) 
     }
     return pieces;
   }
-  for (std::size_t i = text.find_first_not_of(kWhitespace); i != std::string::npos;) {
-    const std::size_t end = text.find_first_of(kWhitespace, i);
-    pieces.emplace_back(text, i, end == std::string::npos ? std::string::npos : end - i);
-    i = end == std::string::npos ? end : text.find_first_not_of(kWhitespace, end);
+  const auto space = [&](std::size_t i) { return kIsWhitespace[static_cast<unsigned char>(text[i])]; };
+  for (std::size_t i = 0; i < text.size();) {
+    if (space(i)) {
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < text.size() && !space(end)) ++end;
+    pieces.emplace_back(text, i, end - i);
+    i = end;
   }
   return pieces;
 }
@@ -116,6 +132,10 @@ std::string valid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
+    std::size_t ascii = i;  // a run of ASCII, most texts' all, is taken whole
+    while (ascii < text.size() && static_cast<unsigned char>(text[ascii]) < 0x80) ++ascii;
+    out.append(text.substr(i, ascii - i));
+    if ((i = ascii) == text.size()) break;
     const std::ptrdiff_t length = utf8_length(text, i);
     if (length > 0) out.append(text.substr(i, static_cast<std::size_t>(length)));
     else out.append(kReplacement);
@@ -164,16 +184,28 @@ std::vector<std::string> TextVectorization::tokens(std::string_view text) const 
 TextVectorization TextVectorization::adapt(const TextSettings& settings, const std::vector<std::string>& texts) {
   TextVectorization v;
   v.settings_ = settings;
-  std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>> counts;  // token -> (count, documents)
+  using Counts = std::unordered_map<std::string, std::pair<std::int64_t, std::int64_t>>;  // token -> (count, documents)
+  Counts counts;
   std::int64_t longest = 0;
-  for (const std::string& text : texts) {
-    const std::vector<std::string> tokens = v.tokens(text);
-    longest = std::max(longest, static_cast<std::int64_t>(tokens.size()));
-    std::unordered_set<std::string_view> seen;
-    for (const std::string& token : tokens) {
-      auto& [count, documents] = counts[token];
-      ++count;
-      if (seen.insert(token).second) ++documents;
+  // Each thread counts its share of the texts; the shares are summed after.
+#pragma omp parallel reduction(max : longest)
+  {
+    Counts share;
+#pragma omp for schedule(dynamic, 64) nowait
+    for (std::size_t n = 0; n < texts.size(); ++n) {
+      const std::vector<std::string> tokens = v.tokens(texts[n]);
+      longest = std::max(longest, static_cast<std::int64_t>(tokens.size()));
+      std::unordered_set<std::string_view> seen;
+      for (const std::string& token : tokens) {
+        auto& [count, documents] = share[token];
+        ++count;
+        if (seen.insert(token).second) ++documents;
+      }
+    }
+#pragma omp critical
+    for (auto& [token, tally] : share) {
+      auto& total = counts[token];
+      total.first += tally.first, total.second += tally.second;
     }
   }
   std::erase_if(counts, [](const auto& entry) { return reserved(entry.first); });
@@ -227,6 +259,7 @@ SampleValues TextVectorization::encode(const std::vector<std::string>& texts, DT
   SampleValues out(dtype, texts.size() * width);
   out.visit([&](auto& values) {
     using T = typename std::decay_t<decltype(values)>::value_type;
+#pragma omp parallel for schedule(dynamic, 64)
     for (std::size_t n = 0; n < texts.size(); ++n) {
       T* row = values.data() + n * width;
       const std::vector<std::string> tokens = this->tokens(texts[n]);
