@@ -157,9 +157,9 @@ check "train describes the vocabulary" "texts: a vocabulary of 10 indices fitted
 check "evaluate names the text class folders" "   1 pos      0      3" "$("$nnplug" evaluate "$work/reviews.safetensors" 2>&1)"
 mv "$work/reviews" "$work/reviews_away"
 out=$("$nnplug" predict "$work/reviews.safetensors" --input "$work/new_reviews" 2>&1)
-check "predict names each text (in sorted order, .txt only)" "index,file,predicted,p_0,p_1
-0,$work/new_reviews/a.txt,1," "$out"
-check "predict reads the texts through the saved vocabulary" "1,$work/new_reviews/b.txt,0," "$out"
+check "predict names each text (in sorted order, .txt only) and the classes the model file keeps" "index,file,predicted,p_neg,p_pos
+0,$work/new_reviews/a.txt,pos," "$out"
+check "predict reads the texts through the saved vocabulary" "1,$work/new_reviews/b.txt,neg," "$out"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

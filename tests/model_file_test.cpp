@@ -113,6 +113,7 @@ TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
             "damaged metadata: nnplug.preprocessing: the steps give 3 features, the model takes 2"},
            {"nnplug.preprocessing", R"([{"type": "pca", "whiten": "none", "eps": 0, "components": 2, "mean": [0, 0], "eigenvalues": [1, 1],
               "eigenvectors": [[1, 0], [0, "x"]]}])", "damaged metadata: nnplug.preprocessing: step 0: 'eigenvectors' holds \"x\", not a finite number"},
+           {"nnplug.class_names", R"(["cat", 2])", "damaged metadata: nnplug.class_names is [\"cat\",2]; expected a list of class names (strings)"},
            {"nnplug.text_vectorization", R"({"output_mode": "int"})", "damaged metadata: nnplug.text_vectorization: 'standardize' must be a string"},
            {"nnplug.text_vectorization",
             R"({"standardize": "none", "split": "whitespace", "ngrams": 1, "max_tokens": 0, "output_mode": "int", "sequence_length": 3, "tokens": ["a"]})",

@@ -99,6 +99,7 @@ TEST_F(TextFolderTest, ASpecTrainsOnTextsAndItsSavedModelReadsNewTexts) {
     fs::rename(dir_ / "train", dir_ / "away");  // predicting needs the model's vocabulary, not the training texts
     const LoadedModel loaded = load_model(dir_ / "model.safetensors", registry());
     EXPECT_EQ(loaded.model->text_vectorization().vocabulary(), ex.text.vocabulary());
+    EXPECT_EQ(loaded.class_names, ex.class_names);  // kept in the file, the folders gone
     const std::optional<Dataset> inputs = read_inputs(loaded.spec, *loaded.model, dir_ / "new");
     ASSERT_TRUE(inputs.has_value());
     Trainer predictor(*loaded.model, ex.loss, nullptr);

@@ -27,7 +27,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       std::optional<Dataset> samples = inputs.empty() ? std::nullopt : read_inputs(loaded.spec, *loaded.model, inputs);
       if (samples) {
         out.data.test = std::move(*samples);
-        out.data.class_names = spec_class_names(loaded.spec);
+        out.data.class_names = loaded.class_names.empty() ? spec_class_names(loaded.spec) : loaded.class_names;
       } else {
         // The model's own statistics, where its file keeps them: fitted again, they would follow the data as it is
         // now, not the training samples the model saw (train --limit-train keeps fewer).

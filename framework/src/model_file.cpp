@@ -160,6 +160,10 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   if (!model.input_preprocessing().empty()) file.metadata["nnplug.preprocessing"] = model.input_preprocessing().to_json().dump();
   if (!model.target_scaling().empty()) file.metadata["nnplug.target_scaling"] = model.target_scaling().to_json().dump();
   if (!model.text_vectorization().empty()) file.metadata["nnplug.text_vectorization"] = model.text_vectorization().to_json().dump();
+  // A folder's classes are its class folders' names: kept, so that the model names them far from its training data.
+  const auto data = whole.json.find("data");
+  if (data != whole.json.end() && data->is_object())
+    if (const auto names = spec_class_names(whole); !names.empty()) file.metadata["nnplug.class_names"] = Json(names).dump();
   if (training) {
     for (const auto& [name, value] : training->optimizer->state()) store(fmt::format("optimizer.{}", name), value);
     file.metadata["nnplug.optimizer"] = training->optimizer->type();
@@ -188,6 +192,7 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   LoadedModel out;
   out.spec = Spec{metadata.spec_path, metadata.spec, fmt::format("{} (the spec saved in it)", path.string())};
   out.plugins = metadata.plugins;
+  out.class_names = metadata.class_names;
   // Every plugin the model was built from must be here, and not older than the one that saved it.
   std::map<std::string, const RegisteredName*> loaded;
   const auto entries = registry.entries();

@@ -1,5 +1,6 @@
 #include "nnplug/framework/model_metadata.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -100,6 +101,13 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
     } catch (const InvalidArgument& e) {
       throw IoError(fmt::format("{}: damaged metadata: nnplug.text_vectorization: {}", file, e.what()));
     }
+  }
+
+  if (const auto it = metadata.find("nnplug.class_names"); it != metadata.end()) {
+    const Json names = parsed(it->second, file, "nnplug.class_names");
+    if (!names.is_array() || !std::all_of(names.begin(), names.end(), [](const Json& n) { return n.is_string(); }))
+      throw damaged(file, "nnplug.class_names", Params::shown(names), "a list of class names (strings)");
+    out.class_names = names.get<std::vector<std::string>>();
   }
 
   // Layer counters (dropout's mask counter): absent in files written before they were saved.

@@ -66,6 +66,7 @@ struct LoadedModel {
   Spec spec;  // as saved, named in messages by the model file; relative data paths resolve against its own folder
   std::unique_ptr<Model> model;
   std::vector<PluginRecord> plugins;
+  std::vector<std::string> class_names;  // as the spec's data named them when the model was saved; empty: numbered
 };
 // On `backend`, or when null the saved spec's backend in `precision` (empty: the saved spec's precision). Throws PluginError saying exactly which plugin (and which
 // version) is needed when one is missing or older than the one that saved the model, and IoError for a file that

@@ -31,6 +31,7 @@ struct ModelMetadata {
   InputPreprocessing preprocessing;  // nnplug.preprocessing (optional): the fitted steps, in order
   TargetScaling target_scaling;      // nnplug.target_scaling (optional): the training targets' standardization
   TextVectorization text_vectorization;  // nnplug.text_vectorization (optional): the vocabulary of a text model
+  std::vector<std::string> class_names;  // nnplug.class_names (optional): the classes' names, in label order
 };
 
 // Throws IoError "FILE: not a model saved by nnplug (no KEY ...)" or "FILE: damaged metadata: KEY is VALUE;
