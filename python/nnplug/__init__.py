@@ -11,11 +11,11 @@ The builders return the dicts a spec holds, so a plugin without a builder is a d
 {"type": "my_layer", "width": 3}. nnplug's errors are nnplug.Error (ShapeError, InvalidArgument, PluginError,
 IoError) with the messages the command line prints.
 """
-from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, ShapeError, load_plugins, plugins, read_idx,
-                      read_image_folder, read_mnist_json)
+from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, ShapeError, TextVectorization, load_plugins, plugins,
+                      read_idx, read_image_folder, read_mnist_json, read_text_folder)
 
-__all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "load_plugins", "plugins", "read_idx",
-           "read_image_folder", "read_mnist_json",
+__all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
+           "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Cropping2d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm",

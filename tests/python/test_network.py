@@ -795,3 +795,25 @@ def test_read_image_folder_gives_class_folders_of_images_as_nchw_arrays(tmp_path
     np.testing.assert_array_equal(x[1, 0].ravel(), expected["rgb.png"]["grayscale_resized_40x5"])
     with pytest.raises(nnplug.InvalidArgument, match='color_mode must be "rgb" or "grayscale", got "cmyk"'):
         nnplug.read_image_folder(str(tmp_path), color_mode="cmyk")
+
+
+def test_read_text_folder_and_text_vectorization_read_texts_as_keras_does(tmp_path):
+    """Keras's TextVectorization by its rules worked out by hand: counts a 3, b 2, c 1, d 1, so the vocabulary is a, b,
+    then d before c (ties in descending order of their bytes)."""
+    for cls, name, text in [("neg", "1.txt", "b a c"), ("neg", "2.txt", "a B!"), ("pos", "1.txt", b"A, d \xff")]:
+        (tmp_path / cls).mkdir(exist_ok=True)
+        (tmp_path / cls / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    texts, y, classes = nnplug.read_text_folder(str(tmp_path))
+    assert texts == ["b a c", "a B!", "A, d \ufffd"] and classes == ["neg", "pos"]
+    np.testing.assert_array_equal(y, [0, 0, 1])
+    vectorize = nnplug.TextVectorization(output_sequence_length=3)
+    vectorize.adapt(texts)
+    assert vectorize.get_vocabulary() == ["", "[UNK]", "a", "b", "\ufffd", "d", "c"]
+    np.testing.assert_array_equal(vectorize(["c zebra a b", "d"]), [[6, 1, 2], [5, 0, 0]])
+    counts = nnplug.TextVectorization(max_tokens=3, output_mode="count")
+    counts.adapt(texts)
+    np.testing.assert_array_equal(counts(["a a b zebra d"]), [[2, 2, 1]])  # [UNK] (zebra, and d: cut by max_tokens), a, b
+    with pytest.raises(nnplug.InvalidArgument, match="call adapt"):
+        nnplug.TextVectorization()(["a"])
+    with pytest.raises(nnplug.InvalidArgument, match="'output_mode' must be"):
+        nnplug.TextVectorization(output_mode="bag")
