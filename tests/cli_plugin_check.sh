@@ -31,6 +31,8 @@ expect "two layers of one plugin, parameters per name" 0 "PASS  instance_norm gr
 expect "a sample too large to check" 1 "--input-shape: a checked sample holds at most 1048576 values, got [4096, 4096]" \
   "$plugins/nnplug_layer_dense.so" --params '{"units": 3}' --input-shape 4096,4096
 expect "a layer with ops of its own" 0 "PASS  op layer_norm gradient (layer_norm_grad, float64)" "$plugins/nnplug_layer_layer_norm.so"
+expect "a pooling layer with an op of its own, for one of its options" 0 "PASS  op masked_step_mean gradient (masked_step_mean_grad, float64)" \
+  "$plugins/nnplug_layer_global_avg_pool1d.so" --params '{"data_format": "channels_last", "mask_zero": true}' --input-shape 5,4
 expect "an optimizer" 0 "PASS  adam state save and restore" "$plugins/nnplug_optimizer_adam.so"
 expect "an optimizer with an op of its own, whose second moment plugin-check keeps non-negative" 0 "PASS  op nadam_step cpu kernel (float64)" \
   "$plugins/nnplug_optimizer_nadam.so"

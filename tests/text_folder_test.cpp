@@ -85,7 +85,8 @@ TEST_F(TextFolderTest, ASpecTrainsOnTextsAndItsSavedModelReadsNewTexts) {
       "layers": {},
       "loss": "softmax_cross_entropy", "optimizer": {{"type": "adam", "lr": 0.05}}, "training": {{"epochs": 15, "batch_size": 8}}}})",
                                                      data,
-                                                     sequences ? R"([{"type": "embedding", "input_dim": 20, "output_dim": 4, "padding_idx": 0}, {"type": "global_avg_pool1d"},
+                                                     sequences ? R"([{"type": "embedding", "input_dim": 20, "output_dim": 4, "padding_idx": 0},
+                                                                     {"type": "global_avg_pool1d", "data_format": "channels_last", "mask_zero": true},
                                                                      {"type": "dense", "units": 2}])"
                                                                : R"([{"type": "dense", "units": 2}])");
     Experiment ex = build_experiment(load_spec(dir_ / "spec.json"), registry());
