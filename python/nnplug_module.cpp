@@ -534,14 +534,18 @@ PYBIND11_MODULE(_nnplug, m) {
   };
   py::class_<PyTextVectorization>(m, "TextVectorization")
       .def(py::init([](const py::object& max_tokens, const std::string& standardize, const std::string& split, std::int64_t ngrams,
-                       const std::string& output_mode, const py::object& output_sequence_length) {
+                       const std::string& output_mode, const py::object& output_sequence_length,
+                       const std::optional<std::vector<std::string>>& vocabulary) {
              Params::Json fields{{"standardize", standardize}, {"split", split}, {"ngrams", ngrams}, {"output_mode", output_mode}};
              if (!max_tokens.is_none()) fields["max_tokens"] = max_tokens.cast<std::int64_t>();
              if (!output_sequence_length.is_none()) fields["sequence_length"] = output_sequence_length.cast<std::int64_t>();
-             return PyTextVectorization{text_settings(Params("TextVectorization", fields)), {}};
+             TextSettings settings = text_settings(Params("TextVectorization", fields));
+             if (vocabulary)
+               settings.vocabulary = vocabulary_tokens(*vocabulary, settings, [](std::size_t i) { return fmt::format("TextVectorization: vocabulary[{}]", i); });
+             return PyTextVectorization{std::move(settings), {}};
            }),
            py::arg("max_tokens") = py::none(), py::arg("standardize") = "lower_and_strip_punctuation", py::arg("split") = "whitespace",
-           py::arg("ngrams") = 1, py::arg("output_mode") = "int", py::arg("output_sequence_length") = py::none(),
+           py::arg("ngrams") = 1, py::arg("output_mode") = "int", py::arg("output_sequence_length") = py::none(), py::arg("vocabulary") = py::none(),
            "Keras's TextVectorization, with the data section's text_folder fields: fit it with adapt(texts), then call it on texts")
       .def("adapt", [](PyTextVectorization& self, const std::vector<std::string>& texts) { self.fitted = TextVectorization::adapt(self.settings, texts); },
            py::arg("texts"))

@@ -60,6 +60,23 @@ TEST_F(TextFolderTest, BadFoldersAndFilesAreRefusedByName) {
   EXPECT_EQ(read_text_folder(dir_ / "loop").texts.size(), 1u);
 }
 
+// A vocabulary file (Keras's vocabulary=): its tokens in its order, the reserved ones allowed to open it; a mistake
+// named by file and line.
+TEST_F(TextFolderTest, AVocabularyFileGivesTheTokensInItsOrder) {
+  write("set/neg/a.txt", "dull film");
+  write("set/pos/b.txt", "great film");
+  write("vocab.txt", "\r\n[UNK]\r\ngreat\r\ndull\r\n");
+  std::ofstream(dir_ / "spec.json") << R"({"data": {"format": "text_folder", "path": "set", "vocabulary": "vocab.txt", "sequence_length": 3},
+    "layers": [{"type": "embedding", "input_dim": 4, "output_dim": 2}, {"type": "flatten"}, {"type": "dense", "units": 2}],
+    "loss": "softmax_cross_entropy", "optimizer": "adam", "training": {"shuffle": false}})";
+  const Experiment ex = build_experiment(load_spec(dir_ / "spec.json"), registry());
+  EXPECT_EQ(ex.text.vocabulary(), (std::vector<std::string>{"", "[UNK]", "great", "dull"}));
+  EXPECT_EQ(ex.train.x.doubles(), (std::vector<double>{3, 1, 0, 2, 1, 0}));  // "film" is outside the vocabulary
+  write("vocab.txt", "great\ndull\ngreat\n");
+  EXPECT_EQ(error_of([&] { build_experiment(load_spec(dir_ / "spec.json"), registry()); }),
+            fmt::format("{}:3: \"great\" is given twice", (dir_ / "vocab.txt").string()));
+}
+
 // Two topics told apart by their words among shared filler words: a spec trains on the folder, saves the model, and
 // the saved model predicts new texts, as int sequences and as a bag of words, with the folder gone.
 TEST_F(TextFolderTest, ASpecTrainsOnTextsAndItsSavedModelReadsNewTexts) {

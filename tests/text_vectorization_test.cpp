@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "nnplug/errors.hpp"
@@ -106,12 +108,32 @@ TEST(TextVectorization, TheModelFileFormReadsBackAndRefusesDamage) {
     j[key] = value;
     return error_of([&] { TextVectorization::from_json(j); });
   };
-  EXPECT_EQ(refused("tokens", {"a", "b", "a"}), "'tokens' names a token twice");
-  EXPECT_EQ(refused("tokens", {"a", "[UNK]"}), "'tokens' must hold strings other than \"\" and \"[UNK]\", got \"[UNK]\"");
+  EXPECT_EQ(refused("tokens", {"a", "b", "a"}), "'tokens'[2]: \"a\" is given twice");
+  EXPECT_EQ(refused("tokens", {"a", "[UNK]"}), "'tokens'[1]: \"[UNK]\" is reserved (padding, or a token outside the vocabulary) and may only open the list");
+  EXPECT_EQ(refused("tokens", {"[UNK]", "a"}), "'tokens'[0] is a reserved token; the file keeps the learned tokens alone");
   EXPECT_EQ(refused("idf", {1.0, 2.0}), "'idf' must be a list of 5 weights, one per vocabulary index");
   EXPECT_EQ(refused("output_mode", "bag"), "'output_mode' must be \"int\", \"multi_hot\", \"count\" or \"tf_idf\", got \"bag\"");
-  EXPECT_EQ(refused("max_tokens", 3), "'tokens' holds 4 tokens, more than max_tokens 3 leaves");
+  EXPECT_EQ(refused("max_tokens", 3), "'tokens'[3]: the vocabulary holds 4 tokens, more than max_tokens 3 leaves beside the 1 reserved");
   EXPECT_EQ(error_of([] { TextVectorization::from_json(nlohmann::json::array()); }), "must be an object of the text settings and tokens");
+}
+
+TEST(TextVectorization, AGivenVocabularyKeepsItsOrderAndTakesTheTextsDocumentFrequencies) {
+  TextSettings s = settings(TextOutput::TfIdf);
+  s.vocabulary = vocabulary_tokens({"[UNK]", "c", "zebra", "a"}, s, [](std::size_t i) { return fmt::format("entry {}", i); });
+  const auto v = TextVectorization::adapt(s, kTexts);
+  EXPECT_EQ(v.vocabulary(), (Strings{"[UNK]", "c", "zebra", "a"}));
+  const double c = std::log(1 + 3.0 / 2), zebra = std::log(1 + 3.0 / 1), a = std::log(1 + 3.0 / 4);  // zebra: in no text
+  const auto values = encoded(v, {"a b c c"});
+  const std::vector<double> want{(c + zebra + a) / 3, 2 * c, 0, a};  // b is outside this vocabulary
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(values[i], want[i], 1e-15) << "index " << i;
+  const auto where = [](std::size_t i) { return fmt::format("line {}", i + 1); };
+  const TextSettings ints = settings(TextOutput::Int, 4);
+  EXPECT_EQ(vocabulary_tokens({"", "[UNK]", "x", "y"}, ints, where), (Strings{"x", "y"}));
+  EXPECT_EQ(error_of([&] { vocabulary_tokens({"x", ""}, ints, where); }),
+            "line 2: \"\" is reserved (padding, or a token outside the vocabulary) and may only open the list");
+  EXPECT_EQ(error_of([&] { vocabulary_tokens({"x", "y", "z"}, ints, where); }),
+            "line 3: the vocabulary holds 3 tokens, more than max_tokens 4 leaves beside the 2 reserved");
+  EXPECT_EQ(error_of([&] { vocabulary_tokens({"", "[UNK]"}, ints, where); }), "line 3: the vocabulary holds no token");
 }
 
 TEST(TextVectorization, TextsWithoutATokenAreRefused) {

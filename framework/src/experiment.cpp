@@ -109,8 +109,12 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
                     std::vector<std::string>& class_names, TextVectorization& text) {
   if (format == "text_folder") {
     TextFolder train = read_text_folder(spec.resolve(data.require_string("path")));
-    const TextSettings settings = text_settings(data);
-    if (text.empty()) text = TextVectorization::adapt(settings, train.texts);
+    TextSettings settings = text_settings(data);
+    data.accept({"vocabulary"});  // a saved model's vocabulary is its own: the file need not be there any more
+    if (text.empty()) {
+      if (data.has("vocabulary")) settings.vocabulary = read_vocabulary(spec.resolve(data.require_string("vocabulary")), settings);
+      text = TextVectorization::adapt(settings, train.texts);
+    }
     if (data.has("test_path")) test = vectorized(read_text_folder(spec.resolve(data.require_string("test_path")), train.class_names), text, dtype);
     class_names = train.class_names;
     return vectorized(std::move(train), text, dtype);

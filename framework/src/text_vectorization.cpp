@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/input_file.hpp"
 
 namespace nnplug {
 namespace {
@@ -118,6 +119,46 @@ std::string text_of(const Json& j, const char* key) {
 
 }  // namespace
 
+std::vector<std::string> vocabulary_tokens(std::vector<std::string> entries, const TextSettings& settings,
+                                           const std::function<std::string(std::size_t)>& where) {
+  // The reserved tokens, where they open the list as get_vocabulary() gives them.
+  std::vector<std::string> prefix{"[UNK]"};
+  if (settings.output == TextOutput::Int) prefix.insert(prefix.begin(), "");
+  const bool opened = entries.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), entries.begin());
+  const std::size_t first = opened ? prefix.size() : 0;
+  if (entries.size() == first) throw InvalidArgument(fmt::format("{}: the vocabulary holds no token", where(first)));
+  const auto reserved_indices = static_cast<std::int64_t>(prefix.size());
+  if (settings.max_tokens > 0 && static_cast<std::int64_t>(entries.size() - first) > settings.max_tokens - reserved_indices)
+    throw InvalidArgument(fmt::format("{}: the vocabulary holds {} tokens, more than max_tokens {} leaves beside the {} reserved", where(entries.size() - 1),
+                                      entries.size() - first, settings.max_tokens, reserved_indices));
+  std::unordered_set<std::string_view> seen;
+  for (std::size_t i = first; i < entries.size(); ++i) {
+    if (reserved(entries[i]))
+      throw InvalidArgument(fmt::format("{}: \"{}\" is reserved (padding, or a token outside the vocabulary) and may only open the list", where(i), entries[i]));
+    if (!seen.insert(entries[i]).second) throw InvalidArgument(fmt::format("{}: \"{}\" is given twice", where(i), entries[i]));
+  }
+  entries.erase(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(first));
+  return entries;
+}
+
+std::vector<std::string> read_vocabulary(const std::filesystem::path& file, const TextSettings& settings) {
+  const std::vector<unsigned char> bytes = read_input_bytes(file, "the vocabulary");
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start < bytes.size();) {
+    std::size_t end = start;
+    while (end < bytes.size() && bytes[end] != '\n') ++end;
+    std::size_t stop = end;
+    if (stop > start && bytes[stop - 1] == '\r') --stop;
+    lines.push_back(valid_utf8(std::string_view(reinterpret_cast<const char*>(bytes.data()) + start, stop - start)));
+    start = end + 1;
+  }
+  try {
+    return vocabulary_tokens(std::move(lines), settings, [&](std::size_t i) { return fmt::format("{}:{}", file.string(), i + 1); });
+  } catch (const InvalidArgument& e) {
+    throw IoError(e.what());
+  }
+}
+
 const char* text_output_name(TextOutput output) {
   switch (output) {
     case TextOutput::Int: return "int";
@@ -208,15 +249,23 @@ TextVectorization TextVectorization::adapt(const TextSettings& settings, const s
       total.first += tally.first, total.second += tally.second;
     }
   }
-  std::erase_if(counts, [](const auto& entry) { return reserved(entry.first); });
-  if (counts.empty()) throw InvalidArgument(fmt::format("the {} training texts hold no token to build a vocabulary from", texts.size()));
-  std::vector<std::pair<std::string, std::pair<std::int64_t, std::int64_t>>> ranked(counts.begin(), counts.end());
-  // Keras's order: by count, then by the token's bytes, both descending (numpy's lexsort, reversed).
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    return a.second.first != b.second.first ? a.second.first > b.second.first : a.first > b.first;
-  });
-  if (settings.max_tokens > 0 && static_cast<std::int64_t>(ranked.size()) > settings.max_tokens - v.first_token())
-    ranked.resize(static_cast<std::size_t>(settings.max_tokens - v.first_token()));
+  std::vector<std::pair<std::string, std::pair<std::int64_t, std::int64_t>>> ranked;
+  if (!settings.vocabulary.empty()) {
+    for (const std::string& token : settings.vocabulary) {
+      const auto it = counts.find(token);
+      ranked.emplace_back(token, it == counts.end() ? std::pair<std::int64_t, std::int64_t>{0, 0} : it->second);
+    }
+  } else {
+    std::erase_if(counts, [](const auto& entry) { return reserved(entry.first); });
+    if (counts.empty()) throw InvalidArgument(fmt::format("the {} training texts hold no token to build a vocabulary from", texts.size()));
+    ranked.assign(counts.begin(), counts.end());
+    // Keras's order: by count, then by the token's bytes, both descending (numpy's lexsort, reversed).
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.second.first != b.second.first ? a.second.first > b.second.first : a.first > b.first;
+    });
+    if (settings.max_tokens > 0 && static_cast<std::int64_t>(ranked.size()) > settings.max_tokens - v.first_token())
+      ranked.resize(static_cast<std::size_t>(settings.max_tokens - v.first_token()));
+  }
   for (auto& [token, tally] : ranked) v.tokens_.push_back(token);
   if (settings.output == TextOutput::Int && v.settings_.sequence_length == 0) v.settings_.sequence_length = std::clamp<std::int64_t>(longest, 1, kMaxSequence);
   if (settings.output == TextOutput::TfIdf) {
@@ -305,16 +354,13 @@ TextVectorization TextVectorization::from_json(const Json& j) {
   s.max_tokens = whole(j, "max_tokens", 0, std::numeric_limits<std::int64_t>::max());
   if (s.output == TextOutput::Int) s.sequence_length = whole(j, "sequence_length", 1, kMaxSequence);
   const auto tokens = j.find("tokens");
-  if (tokens == j.end() || !tokens->is_array() || tokens->empty()) throw InvalidArgument("'tokens' must be a list of one or more strings");
-  if (s.max_tokens > 0 && static_cast<std::int64_t>(tokens->size()) > s.max_tokens - v.first_token())
-    throw InvalidArgument(fmt::format("'tokens' holds {} tokens, more than max_tokens {} leaves", tokens->size(), s.max_tokens));
-  for (const auto& token : *tokens) {
-    if (!token.is_string() || reserved(token.get<std::string>()))
-      throw InvalidArgument(fmt::format("'tokens' must hold strings other than \"\" and \"[UNK]\", got {}", Params::shown(token)));
-    v.tokens_.push_back(token.get<std::string>());
-  }
+  if (tokens == j.end() || !tokens->is_array() || tokens->empty() ||
+      !std::all_of(tokens->begin(), tokens->end(), [](const Json& t) { return t.is_string(); }))
+    throw InvalidArgument("'tokens' must be a list of one or more strings");
+  std::vector<std::string> learned = tokens->get<std::vector<std::string>>();
+  if (reserved(learned.front())) throw InvalidArgument("'tokens'[0] is a reserved token; the file keeps the learned tokens alone");
+  v.tokens_ = vocabulary_tokens(std::move(learned), s, [](std::size_t i) { return fmt::format("'tokens'[{}]", i); });
   v.index_tokens();
-  if (v.index_.size() != v.tokens_.size()) throw InvalidArgument("'tokens' names a token twice");
   if (s.output == TextOutput::TfIdf) {
     const auto idf = j.find("idf");
     if (idf == j.end() || !idf->is_array() || static_cast<std::int64_t>(idf->size()) != v.size())

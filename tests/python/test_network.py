@@ -813,6 +813,12 @@ def test_read_text_folder_and_text_vectorization_read_texts_as_keras_does(tmp_pa
     counts = nnplug.TextVectorization(max_tokens=3, output_mode="count")
     counts.adapt(texts)
     np.testing.assert_array_equal(counts(["a a b zebra d"]), [[2, 2, 1]])  # [UNK] (zebra, and d: cut by max_tokens), a, b
+    given = nnplug.TextVectorization(output_mode="multi_hot", vocabulary=["[UNK]", "d", "b"])
+    given.adapt(texts)
+    assert given.get_vocabulary() == ["[UNK]", "d", "b"]
+    np.testing.assert_array_equal(given(["b a"]), [[1, 0, 1]])
+    with pytest.raises(nnplug.InvalidArgument, match=r'vocabulary\[2\]: "d" is given twice'):
+        nnplug.TextVectorization(vocabulary=["d", "b", "d"])
     with pytest.raises(nnplug.InvalidArgument, match="call adapt"):
         nnplug.TextVectorization()(["a"])
     with pytest.raises(nnplug.InvalidArgument, match="'output_mode' must be"):

@@ -7,7 +7,8 @@
 //                "character" (each Unicode character);
 //   ngrams:      n: every run of 1 to n tokens, joined by one space, the unigrams first and then each longer width;
 //   vocabulary:  the tokens by count, most frequent first, ties in descending order of their bytes (Keras's order),
-//                cut at max_tokens, which counts the reserved indices as Keras does;
+//                cut at max_tokens, which counts the reserved indices as Keras does; or the tokens given (a file of one
+//                token per line, as Keras's vocabulary=), whose document frequencies tf_idf still takes from the texts;
 //   output_mode: "int": each token's index in a sequence of sequence_length, cut or padded at its end with 0
 //                (index 0 is padding, 1 an out-of-vocabulary token, tokens from 2); "multi_hot", "count" or "tf_idf":
 //                one value per vocabulary index (0 the out-of-vocabulary tokens, tokens from 1): whether the text holds
@@ -16,6 +17,8 @@
 // Texts are read as UTF-8: bytes that are not UTF-8 are read as U+FFFD, one for each maximal ill-formed run, as Python's
 // errors="replace" reads them, so that every token is text a model file can keep.
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,11 +43,21 @@ struct TextSettings {
   std::int64_t max_tokens = 0;       // 0: every token the texts hold
   std::int64_t sequence_length = 0;  // "int" only; 0: the longest training text's token count
   TextOutput output = TextOutput::Int;
+  std::vector<std::string> vocabulary;  // the tokens from index 2 ("int") or 1 on; empty: learned from the texts
 };
 
 // The data section's text fields (max_tokens, sequence_length, output_mode, standardize, split, ngrams), each checked
 // and named when it is wrong.
 TextSettings text_settings(const Params& data);
+
+// Tokens given as a vocabulary (Keras's vocabulary=), checked: the reserved tokens may open the list as get_vocabulary()
+// gives them ("" and "[UNK]" for "int", "[UNK]" for the others), and are taken off; elsewhere a reserved token, a token
+// given twice or more tokens than max_tokens leaves are refused with InvalidArgument, where(i) naming entry i.
+std::vector<std::string> vocabulary_tokens(std::vector<std::string> entries, const TextSettings& settings,
+                                           const std::function<std::string(std::size_t)>& where);
+// A vocabulary file: UTF-8, one token per line (a final line break, and carriage returns before line breaks, allowed),
+// checked as vocabulary_tokens checks them, naming the file and line. Throws IoError for a file that cannot be read.
+std::vector<std::string> read_vocabulary(const std::filesystem::path& file, const TextSettings& settings);
 
 // `text` with each maximal run of bytes that is not UTF-8 replaced by U+FFFD.
 std::string valid_utf8(std::string_view text);
@@ -52,8 +65,9 @@ std::string valid_utf8(std::string_view text);
 class TextVectorization {
  public:
   TextVectorization() = default;
-  // The vocabulary (and, for tf_idf, the document frequencies) of `texts`. Throws InvalidArgument when they hold no
-  // token at all.
+  // The vocabulary (and, for tf_idf, the document frequencies) of `texts`, or settings.vocabulary's tokens with
+  // their document frequencies in `texts`. Throws InvalidArgument when a vocabulary is to be learned from texts that
+  // hold no token at all.
   static TextVectorization adapt(const TextSettings& settings, const std::vector<std::string>& texts);
   bool empty() const { return index_.empty(); }
   const TextSettings& settings() const { return settings_; }
