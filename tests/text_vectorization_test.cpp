@@ -61,10 +61,18 @@ TEST(TextVectorization, OrdersTheVocabularyByCountThenByTokenDescending) {
   EXPECT_EQ(TextVectorization::adapt(s, {"[UNK] [UNK] z"}).vocabulary(), (Strings{"", "[UNK]", "z"}));
 }
 
-TEST(TextVectorization, IntSequencesAreCutOrPaddedAtTheEnd) {
+TEST(TextVectorization, IntSequencesAreCutOrPaddedAtTheEndOrTheStart) {
   const auto v = TextVectorization::adapt(settings(TextOutput::Int, 0, 3), kTexts);
   EXPECT_EQ(v.sample_shape(), Shape{3});
   EXPECT_EQ(encoded(v, {"a c zebra b", "d"}), (std::vector<double>{2, 5, 1, 4, 0, 0}));
+  // Keras's pad_sequences places them at the start: "pre".
+  TextSettings front = settings(TextOutput::Int, 0, 3);
+  front.pad_front = front.cut_front = true;
+  const auto pre = TextVectorization::adapt(front, kTexts);
+  EXPECT_EQ(encoded(pre, {"a c zebra b", "d"}), (std::vector<double>{5, 1, 3, 0, 0, 4}));
+  EXPECT_EQ(encoded(TextVectorization::from_json(pre.to_json()), {"d"}), (std::vector<double>{0, 0, 4}));  // kept in the model file
+  front.cut_front = false;
+  EXPECT_EQ(encoded(TextVectorization::adapt(front, kTexts), {"a c zebra b"}), (std::vector<double>{2, 5, 1}));
   // Without sequence_length: the longest training text's tokens.
   EXPECT_EQ(TextVectorization::adapt(settings(TextOutput::Int), {"a", "a b c d e", "b"}).sample_shape(), Shape{5});
 }
@@ -147,6 +155,9 @@ TEST(TextVectorization, TheDataSectionsFieldsAreCheckedByName) {
               ::testing::HasSubstr("'sequence_length' sets the length of output_mode \"int\"'s sequences"));
   EXPECT_THAT(error(R"({"max_tokens": 2})"), ::testing::HasSubstr("'max_tokens' must be >= 3, got 2"));
   EXPECT_THAT(error(R"({"split": "words"})"), ::testing::HasSubstr("'split' must be \"whitespace\" or \"character\", got \"words\""));
+  EXPECT_THAT(error(R"({"padding": "left"})"), ::testing::HasSubstr("'padding' must be \"post\" or \"pre\", got \"left\""));
+  EXPECT_THAT(error(R"({"output_mode": "count", "truncating": "pre"})"),
+              ::testing::HasSubstr("'truncating' places output_mode \"int\"'s sequences; output_mode \"count\" has none"));
   EXPECT_EQ(text_settings(Params("data", nlohmann::json::parse(R"({"output_mode": "count", "max_tokens": 2})"))).max_tokens, 2);
 }
 

@@ -38,6 +38,7 @@ void check_choice(const std::string& value, std::initializer_list<const char*> c
 }
 void check_standardize(const std::string& v) { check_choice(v, {"lower_and_strip_punctuation", "lower", "strip_punctuation", "none"}); }
 void check_split(const std::string& v) { check_choice(v, {"whitespace", "character"}); }
+void check_end(const std::string& v) { check_choice(v, {"post", "pre"}); }
 
 // The length of the UTF-8 character at text[i], or, where none begins there, minus the length of the maximal
 // ill-formed run (Unicode's "maximal subpart", Python's unit of replacement).
@@ -207,6 +208,11 @@ TextSettings text_settings(const Params& data) {
                                                "vocabulary index", text_output_name(s.output)));
     s.sequence_length = data.require_integer("sequence_length", 1, kMaxSequence);
   }
+  for (const char* key : {"padding", "truncating"}) {
+    if (data.has(key) && s.output != TextOutput::Int)
+      data.fail(key, fmt::format("places output_mode \"int\"'s sequences; output_mode \"{}\" has none", text_output_name(s.output)));
+    (key[0] == 'p' ? s.pad_front : s.cut_front) = checked(key, check_end, data.string(key, "post")) == "pre";
+  }
   return s;
 }
 
@@ -313,7 +319,9 @@ SampleValues TextVectorization::encode(const std::vector<std::string>& texts, DT
       T* row = values.data() + n * width;
       const std::vector<std::string> tokens = this->tokens(texts[n]);
       if (settings_.output == TextOutput::Int) {
-        for (std::size_t t = 0; t < std::min(width, tokens.size()); ++t) row[t] = static_cast<T>(index_of(tokens[t]));
+        const std::size_t kept = std::min(width, tokens.size());
+        const std::size_t first = settings_.cut_front ? tokens.size() - kept : 0, at = settings_.pad_front ? width - kept : 0;
+        for (std::size_t t = 0; t < kept; ++t) row[at + t] = static_cast<T>(index_of(tokens[first + t]));
         continue;
       }
       for (const std::string& token : tokens) {
@@ -330,7 +338,11 @@ SampleValues TextVectorization::encode(const std::vector<std::string>& texts, DT
 Json TextVectorization::to_json() const {
   Json j = {{"standardize", settings_.standardize}, {"split", settings_.split},       {"ngrams", settings_.ngrams},
             {"max_tokens", settings_.max_tokens},   {"output_mode", text_output_name(settings_.output)}, {"tokens", tokens_}};
-  if (settings_.output == TextOutput::Int) j["sequence_length"] = settings_.sequence_length;
+  if (settings_.output == TextOutput::Int) {
+    j["sequence_length"] = settings_.sequence_length;
+    j["padding"] = settings_.pad_front ? "pre" : "post";
+    j["truncating"] = settings_.cut_front ? "pre" : "post";
+  }
   if (settings_.output == TextOutput::TfIdf) j["idf"] = idf_;
   return j;
 }
@@ -352,7 +364,11 @@ TextVectorization TextVectorization::from_json(const Json& j) {
   s.split = named("split", check_split, text_of(j, "split"));
   s.ngrams = whole(j, "ngrams", 1, kMaxNgrams);
   s.max_tokens = whole(j, "max_tokens", 0, std::numeric_limits<std::int64_t>::max());
-  if (s.output == TextOutput::Int) s.sequence_length = whole(j, "sequence_length", 1, kMaxSequence);
+  if (s.output == TextOutput::Int) {
+    s.sequence_length = whole(j, "sequence_length", 1, kMaxSequence);
+    s.pad_front = j.contains("padding") && named("padding", check_end, text_of(j, "padding")) == "pre";
+    s.cut_front = j.contains("truncating") && named("truncating", check_end, text_of(j, "truncating")) == "pre";
+  }
   const auto tokens = j.find("tokens");
   if (tokens == j.end() || !tokens->is_array() || tokens->empty() ||
       !std::all_of(tokens->begin(), tokens->end(), [](const Json& t) { return t.is_string(); }))

@@ -42,6 +42,9 @@ struct TextSettings {
   std::int64_t ngrams = 1;
   std::int64_t max_tokens = 0;       // 0: every token the texts hold
   std::int64_t sequence_length = 0;  // "int" only; 0: the longest training text's token count
+  // "int" only: where a short sequence's padding goes and a long one is cut, "post" (the end, as TextVectorization)
+  // or "pre" (the start, as Keras's pad_sequences: a recurrent layer then ends on the text's last tokens).
+  bool pad_front = false, cut_front = false;
   TextOutput output = TextOutput::Int;
   std::vector<std::string> vocabulary;  // the tokens from index 2 ("int") or 1 on; empty: learned from the texts
 };
