@@ -46,6 +46,19 @@ std::int64_t count(const std::string& text, const std::string& file, const std::
   return value;
 }
 
+// An optional key's JSON, given to `read` (a from_json, throwing InvalidArgument for what it refuses) where the file
+// has the key.
+template <typename Read>
+void read_optional(const std::map<std::string, std::string>& metadata, const std::string& file, const char* key, Read read) {
+  const auto it = metadata.find(key);
+  if (it == metadata.end()) return;
+  try {
+    read(parsed(it->second, file, key));
+  } catch (const InvalidArgument& e) {
+    throw IoError(fmt::format("{}: damaged metadata: {}: {}", file, key, e.what()));
+  }
+}
+
 }  // namespace
 
 ModelMetadata read_model_metadata(const std::map<std::string, std::string>& metadata, const std::string& file) {
@@ -77,31 +90,12 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
   }
 
   // The fitted preprocessing: absent in files written before it was saved, and where the spec names none.
-  if (const auto it = metadata.find("nnplug.preprocessing"); it != metadata.end()) {
-    try {
-      out.preprocessing = InputPreprocessing::from_json(parsed(it->second, file, "nnplug.preprocessing"), out.input_shape.numel());
-    } catch (const InvalidArgument& e) {
-      throw IoError(fmt::format("{}: damaged metadata: nnplug.preprocessing: {}", file, e.what()));
-    }
-  }
-
+  read_optional(metadata, file, "nnplug.preprocessing",
+                [&](const Json& j) { out.preprocessing = InputPreprocessing::from_json(j, out.input_shape.numel()); });
   // The targets' standardization: absent where the spec's data did not ask for it.
-  if (const auto it = metadata.find("nnplug.target_scaling"); it != metadata.end()) {
-    try {
-      out.target_scaling = TargetScaling::from_json(parsed(it->second, file, "nnplug.target_scaling"));
-    } catch (const InvalidArgument& e) {
-      throw IoError(fmt::format("{}: damaged metadata: nnplug.target_scaling: {}", file, e.what()));
-    }
-  }
-
+  read_optional(metadata, file, "nnplug.target_scaling", [&](const Json& j) { out.target_scaling = TargetScaling::from_json(j); });
   // The texts' vocabulary: absent where the data is not text.
-  if (const auto it = metadata.find("nnplug.text_vectorization"); it != metadata.end()) {
-    try {
-      out.text_vectorization = TextVectorization::from_json(parsed(it->second, file, "nnplug.text_vectorization"));
-    } catch (const InvalidArgument& e) {
-      throw IoError(fmt::format("{}: damaged metadata: nnplug.text_vectorization: {}", file, e.what()));
-    }
-  }
+  read_optional(metadata, file, "nnplug.text_vectorization", [&](const Json& j) { out.text_vectorization = TextVectorization::from_json(j); });
 
   if (const auto it = metadata.find("nnplug.class_names"); it != metadata.end()) {
     const Json names = parsed(it->second, file, "nnplug.class_names");

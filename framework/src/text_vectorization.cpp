@@ -123,15 +123,15 @@ std::string text_of(const Json& j, const char* key) {
 std::vector<std::string> vocabulary_tokens(std::vector<std::string> entries, const TextSettings& settings,
                                            const std::function<std::string(std::size_t)>& where) {
   // The reserved tokens, where they open the list as get_vocabulary() gives them.
+  const std::int64_t reserved_count = reserved_indices(settings.output);
   std::vector<std::string> prefix{"[UNK]"};
-  if (settings.output == TextOutput::Int) prefix.insert(prefix.begin(), "");
+  if (reserved_count == 2) prefix.insert(prefix.begin(), "");
   const bool opened = entries.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), entries.begin());
   const std::size_t first = opened ? prefix.size() : 0;
   if (entries.size() == first) throw InvalidArgument(fmt::format("{}: the vocabulary holds no token", where(first)));
-  const auto reserved_indices = static_cast<std::int64_t>(prefix.size());
-  if (settings.max_tokens > 0 && static_cast<std::int64_t>(entries.size() - first) > settings.max_tokens - reserved_indices)
+  if (settings.max_tokens > 0 && static_cast<std::int64_t>(entries.size() - first) > settings.max_tokens - reserved_count)
     throw InvalidArgument(fmt::format("{}: the vocabulary holds {} tokens, more than max_tokens {} leaves beside the {} reserved", where(entries.size() - 1),
-                                      entries.size() - first, settings.max_tokens, reserved_indices));
+                                      entries.size() - first, settings.max_tokens, reserved_count));
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = first; i < entries.size(); ++i) {
     if (reserved(entries[i]))
@@ -200,8 +200,7 @@ TextSettings text_settings(const Params& data) {
   s.standardize = checked("standardize", check_standardize, data.string("standardize", s.standardize));
   s.split = checked("split", check_split, data.string("split", s.split));
   s.ngrams = data.integer("ngrams", 1, 1, kMaxNgrams);
-  const std::int64_t reserved_indices = s.output == TextOutput::Int ? 2 : 1;
-  if (data.has("max_tokens")) s.max_tokens = data.require_integer("max_tokens", reserved_indices + 1);
+  if (data.has("max_tokens")) s.max_tokens = data.require_integer("max_tokens", reserved_indices(s.output) + 1);
   if (data.has("sequence_length")) {
     if (s.output != TextOutput::Int)
       data.fail("sequence_length", fmt::format("sets the length of output_mode \"int\"'s sequences; output_mode \"{}\" gives one value per "

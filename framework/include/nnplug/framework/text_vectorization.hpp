@@ -35,6 +35,8 @@ namespace nnplug {
 
 enum class TextOutput { Int, MultiHot, Count, TfIdf };
 const char* text_output_name(TextOutput output);  // as the data section's output_mode names it
+// The indices before the first token: padding and out-of-vocabulary for "int", out-of-vocabulary for the others.
+inline std::int64_t reserved_indices(TextOutput output) { return output == TextOutput::Int ? 2 : 1; }
 
 struct TextSettings {
   std::string standardize = "lower_and_strip_punctuation";
@@ -89,7 +91,7 @@ class TextVectorization {
   static TextVectorization from_json(const nlohmann::json& j);
 
  private:
-  std::int64_t first_token() const { return settings_.output == TextOutput::Int ? 2 : 1; }
+  std::int64_t first_token() const { return reserved_indices(settings_.output); }
   std::int64_t size() const { return first_token() + static_cast<std::int64_t>(tokens_.size()); }
   std::int64_t index_of(const std::string& token) const;
   void index_tokens();
