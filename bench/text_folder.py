@@ -67,7 +67,8 @@ def main():
         make_corpus(corpus)
     spec = os.path.join(work, "spec.json")
     with open(spec, "w") as f:
-        json.dump({"data": {"format": "text_folder", "path": "corpus", "max_tokens": MAX_TOKENS, "sequence_length": LENGTH},
+        json.dump({"data": {"format": "text_folder", "path": "corpus",
+                            "text": {"max_tokens": MAX_TOKENS, "output_sequence_length": LENGTH}},
                    "layers": [{"type": "embedding", "input_dim": MAX_TOKENS, "output_dim": 16, "padding_idx": 0},
                               {"type": "global_avg_pool1d"}, {"type": "dense", "units": 2}],
                    "loss": "softmax_cross_entropy", "optimizer": "adam", "training": {"epochs": 0}}, f)

@@ -538,7 +538,7 @@ PYBIND11_MODULE(_nnplug, m) {
                        const std::optional<std::vector<std::string>>& vocabulary) {
              Params::Json fields{{"standardize", standardize}, {"split", split}, {"ngrams", ngrams}, {"output_mode", output_mode}};
              if (!max_tokens.is_none()) fields["max_tokens"] = max_tokens.cast<std::int64_t>();
-             if (!output_sequence_length.is_none()) fields["sequence_length"] = output_sequence_length.cast<std::int64_t>();
+             if (!output_sequence_length.is_none()) fields["output_sequence_length"] = output_sequence_length.cast<std::int64_t>();
              TextSettings settings = text_settings(Params("TextVectorization", fields));
              if (vocabulary)
                settings.vocabulary = vocabulary_tokens(*vocabulary, settings, [](std::size_t i) { return fmt::format("TextVectorization: vocabulary[{}]", i); });

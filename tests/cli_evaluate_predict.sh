@@ -148,7 +148,7 @@ for i in 1 2 3; do
 done
 echo "Boring." > "$work/new_reviews/b.txt" && echo "Great!" > "$work/new_reviews/a.txt" && echo "not a text" > "$work/new_reviews/c.md"
 cat > "$work/reviews.json" <<'SPEC'
-{"seed": 1, "data": {"format": "text_folder", "path": "reviews", "test_path": "reviews", "output_mode": "multi_hot"},
+{"seed": 1, "data": {"format": "text_folder", "path": "reviews", "test_path": "reviews", "text": {"output_mode": "multi_hot"}},
  "layers": [{"type": "dense", "units": 2}], "loss": "softmax_cross_entropy",
  "optimizer": {"type": "adam", "lr": 0.1}, "training": {"epochs": 10, "batch_size": 2}}
 SPEC

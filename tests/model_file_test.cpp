@@ -116,7 +116,7 @@ TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
            {"nnplug.class_names", R"(["cat", 2])", "damaged metadata: nnplug.class_names is [\"cat\",2]; expected a list of class names (strings)"},
            {"nnplug.text_vectorization", R"({"output_mode": "int"})", "damaged metadata: nnplug.text_vectorization: 'standardize' must be a string"},
            {"nnplug.text_vectorization",
-            R"({"standardize": "none", "split": "whitespace", "ngrams": 1, "max_tokens": 0, "output_mode": "int", "sequence_length": 3, "tokens": ["a"]})",
+            R"({"standardize": "none", "split": "whitespace", "ngrams": 1, "max_tokens": 0, "output_mode": "int", "output_sequence_length": 3, "tokens": ["a"]})",
             "damaged metadata: nnplug.text_vectorization makes samples of [3], the model takes [2]"},
            {"nnplug.input_shape", "[65536, 65536, 65536, 65536, 65536]",
             "damaged metadata: nnplug.input_shape is [65536,65536,65536,65536,65536]; expected sizes that are whole numbers in [1, 2^30], 2^30 values at most in all"}}) {

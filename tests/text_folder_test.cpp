@@ -66,7 +66,7 @@ TEST_F(TextFolderTest, AVocabularyFileGivesTheTokensInItsOrder) {
   write("set/neg/a.txt", "dull film");
   write("set/pos/b.txt", "great film");
   write("vocab.txt", "\r\n[UNK]\r\ngreat\r\ndull\r\n");
-  std::ofstream(dir_ / "spec.json") << R"({"data": {"format": "text_folder", "path": "set", "vocabulary": "vocab.txt", "sequence_length": 3},
+  std::ofstream(dir_ / "spec.json") << R"({"data": {"format": "text_folder", "path": "set", "text": {"vocabulary": "vocab.txt", "output_sequence_length": 3}},
     "layers": [{"type": "embedding", "input_dim": 4, "output_dim": 2}, {"type": "flatten"}, {"type": "dense", "units": 2}],
     "loss": "softmax_cross_entropy", "optimizer": "adam", "training": {"shuffle": false}})";
   const Experiment ex = build_experiment(load_spec(dir_ / "spec.json"), registry());
@@ -95,10 +95,10 @@ TEST_F(TextFolderTest, ASpecTrainsOnTextsAndItsSavedModelReadsNewTexts) {
     }
   write("new/a.txt", "Snow, and WIND today!");
   write("new/b.txt", "the coach of the team");
-  for (const char* data : {R"("output_mode": "int", "max_tokens": 20, "sequence_length": 8)", R"("output_mode": "multi_hot")"}) {
+  for (const char* data : {R"({"output_mode": "int", "max_tokens": 20, "output_sequence_length": 8})", R"({"output_mode": "multi_hot"})"}) {
     const bool sequences = std::string(data).find("int") != std::string::npos;
     std::ofstream(dir_ / "spec.json") << fmt::format(R"({{"seed": 1,
-      "data": {{"format": "text_folder", "path": "train", "validation_split": 0.25, {}}},
+      "data": {{"format": "text_folder", "path": "train", "validation_split": 0.25, "text": {}}},
       "layers": {},
       "loss": "softmax_cross_entropy", "optimizer": {{"type": "adam", "lr": 0.05}}, "training": {{"epochs": 15, "batch_size": 8}}}})",
                                                      data,

@@ -149,16 +149,16 @@ TEST(TextVectorization, TextsWithoutATokenAreRefused) {
             "the 2 training texts hold no token to build a vocabulary from");
 }
 
-TEST(TextVectorization, TheDataSectionsFieldsAreCheckedByName) {
-  const auto error = [](const char* json) { return error_of([&] { text_settings(Params("data", nlohmann::json::parse(json))); }); };
-  EXPECT_THAT(error(R"({"output_mode": "multi_hot", "sequence_length": 10})"),
-              ::testing::HasSubstr("'sequence_length' sets the length of output_mode \"int\"'s sequences"));
+TEST(TextVectorization, TheTextObjectsFieldsAreCheckedByName) {
+  const auto error = [](const char* json) { return error_of([&] { text_settings(Params("text", nlohmann::json::parse(json))); }); };
+  EXPECT_THAT(error(R"({"output_mode": "multi_hot", "output_sequence_length": 10})"),
+              ::testing::HasSubstr("'output_sequence_length' sets the length of output_mode \"int\"'s sequences"));
   EXPECT_THAT(error(R"({"max_tokens": 2})"), ::testing::HasSubstr("'max_tokens' must be >= 3, got 2"));
   EXPECT_THAT(error(R"({"split": "words"})"), ::testing::HasSubstr("'split' must be \"whitespace\" or \"character\", got \"words\""));
   EXPECT_THAT(error(R"({"padding": "left"})"), ::testing::HasSubstr("'padding' must be \"post\" or \"pre\", got \"left\""));
   EXPECT_THAT(error(R"({"output_mode": "count", "truncating": "pre"})"),
               ::testing::HasSubstr("'truncating' places output_mode \"int\"'s sequences; output_mode \"count\" has none"));
-  EXPECT_EQ(text_settings(Params("data", nlohmann::json::parse(R"({"output_mode": "count", "max_tokens": 2})"))).max_tokens, 2);
+  EXPECT_EQ(text_settings(Params("text", nlohmann::json::parse(R"({"output_mode": "count", "max_tokens": 2})"))).max_tokens, 2);
 }
 
 }  // namespace

@@ -109,12 +109,18 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
                     std::vector<std::string>& class_names, TextVectorization& text) {
   if (format == "text_folder") {
     TextFolder train = read_text_folder(spec.resolve(data.require_string("path")));
-    TextSettings settings = text_settings(data);
-    data.accept({"vocabulary"});  // a saved model's vocabulary is its own: the file need not be there any more
+    if (data.has("text") && !data.json()["text"].is_object())
+      data.fail("text", fmt::format("must be an object of the texts' vectorization (as Keras's TextVectorization's arguments), got {}",
+                                    Params::shown(data.json()["text"])));
+    // Its own object: the data section's "standardize" is the numbers' standardization.
+    const Params fields = data.child("text", Params::Json::object());
+    TextSettings settings = text_settings(fields);
+    fields.accept({"vocabulary"});  // a saved model's vocabulary is its own: the file need not be there any more
     if (text.empty()) {
-      if (data.has("vocabulary")) settings.vocabulary = read_vocabulary(spec.resolve(data.require_string("vocabulary")), settings);
+      if (fields.has("vocabulary")) settings.vocabulary = read_vocabulary(spec.resolve(fields.require_string("vocabulary")), settings);
       text = TextVectorization::adapt(settings, train.texts);
     }
+    fields.check_unused();
     if (data.has("test_path")) test = vectorized(read_text_folder(spec.resolve(data.require_string("test_path")), train.class_names), text, dtype);
     class_names = train.class_names;
     return vectorized(std::move(train), text, dtype);

@@ -186,31 +186,31 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-TextSettings text_settings(const Params& data) {
+TextSettings text_settings(const Params& text) {
   TextSettings s;
   const auto checked = [&](const char* key, auto check, const std::string& value) {
     try {
       check(value);
     } catch (const InvalidArgument& e) {
-      data.fail(key, e.what());
+      text.fail(key, e.what());
     }
     return value;
   };
-  s.output = output_named(checked("output_mode", output_named, data.string("output_mode", "int")));
-  s.standardize = checked("standardize", check_standardize, data.string("standardize", s.standardize));
-  s.split = checked("split", check_split, data.string("split", s.split));
-  s.ngrams = data.integer("ngrams", 1, 1, kMaxNgrams);
-  if (data.has("max_tokens")) s.max_tokens = data.require_integer("max_tokens", reserved_indices(s.output) + 1);
-  if (data.has("sequence_length")) {
+  s.output = output_named(checked("output_mode", output_named, text.string("output_mode", "int")));
+  s.standardize = checked("standardize", check_standardize, text.string("standardize", s.standardize));
+  s.split = checked("split", check_split, text.string("split", s.split));
+  s.ngrams = text.integer("ngrams", 1, 1, kMaxNgrams);
+  if (text.has("max_tokens")) s.max_tokens = text.require_integer("max_tokens", reserved_indices(s.output) + 1);
+  if (text.has("output_sequence_length")) {
     if (s.output != TextOutput::Int)
-      data.fail("sequence_length", fmt::format("sets the length of output_mode \"int\"'s sequences; output_mode \"{}\" gives one value per "
+      text.fail("output_sequence_length", fmt::format("sets the length of output_mode \"int\"'s sequences; output_mode \"{}\" gives one value per "
                                                "vocabulary index", text_output_name(s.output)));
-    s.sequence_length = data.require_integer("sequence_length", 1, kMaxSequence);
+    s.sequence_length = text.require_integer("output_sequence_length", 1, kMaxSequence);
   }
   for (const char* key : {"padding", "truncating"}) {
-    if (data.has(key) && s.output != TextOutput::Int)
-      data.fail(key, fmt::format("places output_mode \"int\"'s sequences; output_mode \"{}\" has none", text_output_name(s.output)));
-    (key[0] == 'p' ? s.pad_front : s.cut_front) = checked(key, check_end, data.string(key, "post")) == "pre";
+    if (text.has(key) && s.output != TextOutput::Int)
+      text.fail(key, fmt::format("places output_mode \"int\"'s sequences; output_mode \"{}\" has none", text_output_name(s.output)));
+    (key[0] == 'p' ? s.pad_front : s.cut_front) = checked(key, check_end, text.string(key, "post")) == "pre";
   }
   return s;
 }
@@ -308,7 +308,7 @@ Shape TextVectorization::sample_shape() const { return Shape{settings_.output ==
 SampleValues TextVectorization::encode(const std::vector<std::string>& texts, DType dtype) const {
   const auto width = static_cast<std::size_t>(sample_shape()[0]);
   if (texts.size() > kMaxEncodedValues / width)
-    throw InvalidArgument(fmt::format("{} texts of {} values each hold more than {} values; lower max_tokens or sequence_length", texts.size(),
+    throw InvalidArgument(fmt::format("{} texts of {} values each hold more than {} values; lower max_tokens or output_sequence_length", texts.size(),
                                       width, kMaxEncodedValues));
   SampleValues out(dtype, texts.size() * width);
   out.visit([&](auto& values) {
@@ -338,7 +338,7 @@ Json TextVectorization::to_json() const {
   Json j = {{"standardize", settings_.standardize}, {"split", settings_.split},       {"ngrams", settings_.ngrams},
             {"max_tokens", settings_.max_tokens},   {"output_mode", text_output_name(settings_.output)}, {"tokens", tokens_}};
   if (settings_.output == TextOutput::Int) {
-    j["sequence_length"] = settings_.sequence_length;
+    j["output_sequence_length"] = settings_.sequence_length;
     j["padding"] = settings_.pad_front ? "pre" : "post";
     j["truncating"] = settings_.cut_front ? "pre" : "post";
   }
@@ -364,7 +364,7 @@ TextVectorization TextVectorization::from_json(const Json& j) {
   s.ngrams = whole(j, "ngrams", 1, kMaxNgrams);
   s.max_tokens = whole(j, "max_tokens", 0, std::numeric_limits<std::int64_t>::max());
   if (s.output == TextOutput::Int) {
-    s.sequence_length = whole(j, "sequence_length", 1, kMaxSequence);
+    s.sequence_length = whole(j, "output_sequence_length", 1, kMaxSequence);
     s.pad_front = j.contains("padding") && named("padding", check_end, text_of(j, "padding")) == "pre";
     s.cut_front = j.contains("truncating") && named("truncating", check_end, text_of(j, "truncating")) == "pre";
   }

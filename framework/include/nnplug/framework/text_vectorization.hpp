@@ -9,7 +9,7 @@
 //   vocabulary:  the tokens by count, most frequent first, ties in descending order of their bytes (Keras's order),
 //                cut at max_tokens, which counts the reserved indices as Keras does; or the tokens given (a file of one
 //                token per line, as Keras's vocabulary=), whose document frequencies tf_idf still takes from the texts;
-//   output_mode: "int": each token's index in a sequence of sequence_length, cut or padded at its end with 0
+//   output_mode: "int": each token's index in a sequence of output_sequence_length, cut or padded at its end with 0
 //                (index 0 is padding, 1 an out-of-vocabulary token, tokens from 2); "multi_hot", "count" or "tf_idf":
 //                one value per vocabulary index (0 the out-of-vocabulary tokens, tokens from 1): whether the text holds
 //                it, how often, or that count times the index's inverse document frequency log(1 + documents / (1 +
@@ -51,9 +51,10 @@ struct TextSettings {
   std::vector<std::string> vocabulary;  // the tokens from index 2 ("int") or 1 on; empty: learned from the texts
 };
 
-// The data section's text fields (max_tokens, sequence_length, output_mode, standardize, split, ngrams), each checked
-// and named when it is wrong.
-TextSettings text_settings(const Params& data);
+// The data section's "text" object (Keras's TextVectorization arguments: max_tokens, output_sequence_length,
+// output_mode, standardize, split, ngrams, and padding and truncating), each field checked and named when it is wrong.
+// The vocabulary file it may name is read by read_vocabulary.
+TextSettings text_settings(const Params& text);
 
 // Tokens given as a vocabulary (Keras's vocabulary=), checked: the reserved tokens may open the list as get_vocabulary()
 // gives them ("" and "[UNK]" for "int", "[UNK]" for the others), and are taken off; elsewhere a reserved token, a token
