@@ -90,6 +90,12 @@ ClassFolderFiles list_class_folders(const fs::path& folder, const SampleFileFilt
   return out;
 }
 
-std::vector<fs::path> sample_files_in(const fs::path& folder, const SampleFileFilter& is_sample) { return samples_in(folder, is_sample, false); }
+std::vector<fs::path> files_to_predict(const fs::path& path, const SampleFileFilter& is_sample, const char* samples) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return {path};
+  std::vector<fs::path> files = samples_in(path, is_sample, false);
+  if (files.empty()) throw IoError(fmt::format("{}: the folder holds no {}", path.string(), samples));
+  return files;
+}
 
 }  // namespace nnplug

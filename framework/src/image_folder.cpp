@@ -1,7 +1,6 @@
 #include "nnplug/framework/image_folder.hpp"
 
 #include <algorithm>
-#include <system_error>
 
 #include <fmt/format.h>
 
@@ -97,12 +96,7 @@ ImageFolder read_image_folder(const fs::path& folder, const ImageLayout& layout,
 }
 
 Dataset read_images(const fs::path& path, const ImageLayout& layout, DType dtype) {
-  std::error_code ec;
-  std::vector<fs::path> files{path};
-  if (fs::is_directory(path, ec)) {
-    files = sample_files_in(path, is_image);
-    if (files.empty()) throw IoError(fmt::format("{}: the folder holds no PNG or JPEG images", path.string()));
-  }
+  const std::vector<fs::path> files = files_to_predict(path, is_image, "PNG or JPEG images");
   return decode_all(files, std::vector<std::int32_t>(files.size(), -1), layout, dtype);
 }
 

@@ -1,7 +1,5 @@
 #include "nnplug/framework/text_folder.hpp"
 
-#include <system_error>
-
 #include <fmt/format.h>
 
 #include "nnplug/errors.hpp"
@@ -49,12 +47,7 @@ Dataset vectorized(TextFolder folder, const TextVectorization& text, DType dtype
 }
 
 TextFolder read_texts(const fs::path& path) {
-  std::error_code ec;
-  std::vector<fs::path> files{path};
-  if (fs::is_directory(path, ec)) {
-    files = sample_files_in(path, is_text);
-    if (files.empty()) throw IoError(fmt::format("{}: the folder holds no .txt files", path.string()));
-  }
+  const std::vector<fs::path> files = files_to_predict(path, is_text, ".txt files");
   TextFolder out;
   read_all(files, out);
   out.labels.assign(files.size(), -1);

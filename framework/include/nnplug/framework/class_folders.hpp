@@ -32,8 +32,9 @@ std::vector<std::string> class_folder_names(const std::filesystem::path& folder,
 ClassFolderFiles list_class_folders(const std::filesystem::path& folder, const SampleFileFilter& is_sample, const char* what,
                                     const char* samples, const std::vector<std::string>& classes = {});
 
-// The sample files directly inside `folder`, in sorted order: samples to predict.
-std::vector<std::filesystem::path> sample_files_in(const std::filesystem::path& folder, const SampleFileFilter& is_sample);
+// Samples to predict: the one file `path` (whatever its kind), or the sample files directly inside the folder `path`,
+// in sorted order. Throws IoError naming the folder when it holds none (`samples` names them: "PNG or JPEG images").
+std::vector<std::filesystem::path> files_to_predict(const std::filesystem::path& path, const SampleFileFilter& is_sample, const char* samples);
 
 // A file's extension in lower case, with its dot (".png").
 std::string lower_extension(const std::filesystem::path& file);
