@@ -48,14 +48,9 @@ Evaluation evaluate_scores(const std::vector<float>& probabilities, const std::v
 }
 
 double ranking_average(const Evaluation& e, double ClassRanking::*metric, bool weighted) {
-  double sum = 0, weights = 0;
-  for (std::size_t c = 0; c < e.ranking.size(); ++c) {
-    const double value = e.ranking[c].*metric;
-    if (std::isnan(value)) continue;
-    const double w = weighted ? static_cast<double>(e.confusion.support(static_cast<std::int64_t>(c))) : 1.0;
-    sum += w * value, weights += w;
-  }
-  return weights > 0 ? sum / weights : std::nan("");
+  return defined_average(
+      e.ranking.size(), [&](std::size_t c) { return e.ranking[c].*metric; },
+      [&](std::size_t c) { return weighted ? static_cast<double>(e.confusion.support(static_cast<std::int64_t>(c))) : 1.0; });
 }
 
 namespace {

@@ -77,13 +77,8 @@ void score_labels(const std::vector<float>& probabilities, const std::vector<flo
     s.roc_auc = ranking.roc_auc, s.average_precision = ranking.average_precision;
   }
   // The macro averages of the ranking metrics, over the labels where they are defined.
-  for (auto metric : {&TargetScores::roc_auc, &TargetScores::average_precision}) {
-    double sum = 0;
-    int defined = 0;
-    for (const TargetScores& t : e.targets)
-      if (!std::isnan(t.*metric)) sum += t.*metric, ++defined;
-    e.overall.*metric = defined ? sum / defined : std::nan("");
-  }
+  for (auto metric : {&TargetScores::roc_auc, &TargetScores::average_precision})
+    e.overall.*metric = defined_average(e.targets.size(), [&](std::size_t t) { return e.targets[t].*metric; }, [](std::size_t) { return 1.0; });
   e.accuracy = static_cast<double>(right) / (static_cast<double>(rows) * static_cast<double>(w));
   e.exact_match = static_cast<double>(exact) / static_cast<double>(rows);
 }
