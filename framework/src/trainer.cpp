@@ -14,6 +14,7 @@
 #include "nnplug/framework/data_parallel.hpp"
 #include "nnplug/framework/grouped_optimizer.hpp"
 #include "nnplug/framework/progress_bar.hpp"
+#include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug {
@@ -21,6 +22,8 @@ namespace nnplug {
 namespace {
 // A loss for a message: "nan", not "-nan" (a NaN's sign bit says nothing to the user).
 double unsigned_nan(double v) { return std::isnan(v) ? std::fabs(v) : v; }
+// A sum's mean over the things it counts; 0 over none (a set of sequences whose every step is padding).
+double share(double sum, double units) { return units > 0.0 ? sum / units : 0.0; }
 }  // namespace
 
 std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::int64_t width) {
@@ -35,14 +38,18 @@ std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::in
 
 const char* score_name(ScoreKind kind) { return kind == ScoreKind::Accuracy ? "accuracy" : "mae"; }
 
-bool soft_labels(const Loss& loss, const Dataset& data) { return data.has_value_targets() && loss.output_link() == OutputLink::Softmax; }
+bool soft_labels(const Loss& loss, const Dataset& data) {
+  return data.has_value_targets() && loss.target_kind() == TargetKind::Values && loss.output_link() == OutputLink::Softmax;
+}
 
 ScoreKind score_kind(const Loss& loss, const Dataset& data) {
-  return !data.has_value_targets() || scores_labels(loss.output_link()) || soft_labels(loss, data) ? ScoreKind::Accuracy
-                                                                                                 : ScoreKind::MeanAbsoluteError;
+  return !data.has_value_targets() || loss.target_kind() == TargetKind::ClassIndex || scores_labels(loss.output_link()) || soft_labels(loss, data)
+             ? ScoreKind::Accuracy
+             : ScoreKind::MeanAbsoluteError;
 }
 
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
+  if (labels_per_step(loss, output)) return check_step_labels(output, data);
   if (!data.has_value_targets()) return loss.check(output, data.num_classes);
   if (loss.target_kind() != TargetKind::Values)
     throw ShapeError(fmt::format("loss {} scores class labels, but the data's targets are {} value{} per sample (data.targets); choose a loss "
@@ -111,12 +118,25 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
     host_labels_[static_cast<std::size_t>(i)] = data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(begin + i)])];
   value_targets_ = data.has_value_targets();
   soft_labels_ = loss_fn_ && soft_labels(*loss_fn_, data);
+  const Shape& output = model_.output_shape();
+  step_classes_ = value_targets_ && loss_fn_ && labels_per_step(*loss_fn_, output) ? output[output.rank() - 1] : 0;
   if (!value_targets_) return;
   const auto width = static_cast<std::size_t>(data.target_width);
   host_target_.resize(static_cast<std::size_t>(n) * width);
   for (std::size_t i = 0; i < rows.size(); ++i)
     std::copy_n(data.targets.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * width), width,
                 host_target_.begin() + static_cast<std::ptrdiff_t>(i * width));
+  if (step_classes_) {  // the targets are labels, one per step; the steps that have one are scored
+    value_targets_ = false;
+    scored_steps_.clear();
+    host_step_labels_.clear();
+    for (std::size_t i = 0; i < host_target_.size(); ++i) {
+      if (host_target_[i] < 0.0f) continue;
+      scored_steps_.push_back(static_cast<float>(i));
+      host_step_labels_.push_back(static_cast<std::int32_t>(host_target_[i]));
+    }
+    return;
+  }
   if (!model_.target_scaling().empty()) model_.target_scaling().standardize(host_target_);  // as the loss sees them
   for (std::size_t i = 0; soft_labels_ && i < rows.size(); ++i)
     host_labels_[i] = most_probable_class(host_target_.data() + i * width, data.target_width);
@@ -177,6 +197,17 @@ void Trainer::upload_batch(const Shape& sample_shape) {
     host_x_.visit([&](const auto& values) { from_host(x_, values); });
   }
   if (!loss_fn_) return;  // predicting: no targets
+  if (step_classes_) {
+    // The scored steps' labels and, where some steps are not, the rows of those that are, in the scores (N * steps, classes).
+    const auto scored = static_cast<std::int64_t>(host_step_labels_.size());
+    if (scored == 0) return;
+    ensure(labels_, be, Shape{scored}, DType::Int32);
+    be.upload(labels_, host_step_labels_.data(), labels_.bytes());
+    if (scored == static_cast<std::int64_t>(host_target_.size())) return;
+    ensure(scored_rows_, be, Shape{scored}, model_.dtype());
+    from_host(scored_rows_, scored_steps_);
+    return;
+  }
   if (!value_targets_ || soft_labels_) {
     ensure(labels_, be, Shape{n}, DType::Int32);
     be.upload(labels_, host_labels_.data(), labels_.bytes());
@@ -199,9 +230,33 @@ void Trainer::score_batch(bool grad) {
   ensure(metrics_, be, Shape{2}, model_.dtype());
   const Tensor loss = metrics_.rows(0, 1), correct = metrics_.rows(1, 2);
   if (grad) ensure(dprediction_, be, y.shape(), model_.dtype());
-  loss_fn_->compute(y, target_, loss, grad ? dprediction_ : Tensor());
   prediction_ = y;
+  if (step_classes_) return score_steps(y, loss, correct, grad);
+  loss_fn_->compute(y, target_, loss, grad ? dprediction_ : Tensor());
   if (!scores_on_host()) be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct});
+}
+
+void Trainer::score_steps(const Tensor& y, const Tensor& loss, const Tensor& correct, bool grad) {
+  Backend& be = model_.backend();
+  const std::int64_t rows = y.numel() / step_classes_, scored = static_cast<std::int64_t>(host_step_labels_.size());
+  const Tensor scores = y.reshape(Shape{rows, step_classes_}), dscores = grad ? dprediction_.reshape(scores.shape()) : Tensor();
+  if (scored == 0) {  // nothing to score: no loss and no gradient (PyTorch's mean over no steps would be NaN)
+    be.run(op::Fill{metrics_, 0.0});
+    if (grad) be.run(op::Fill{dprediction_, 0.0});
+    return;
+  }
+  if (scored == rows) {
+    loss_fn_->compute(scores, labels_, loss, dscores);
+    be.run(op::CountCorrect{scores, labels_, correct});
+    return;
+  }
+  // The scored steps' rows gathered, scored, and their gradient put back in place (zero at the other steps).
+  ensure(scored_scores_, be, Shape{scored, step_classes_}, model_.dtype());
+  be.run(op::GatherRows{scores, scored_rows_, scored_scores_});
+  if (grad) ensure(dscored_scores_, be, scored_scores_.shape(), model_.dtype());
+  loss_fn_->compute(scored_scores_, labels_, loss, grad ? dscored_scores_ : Tensor());
+  if (grad) be.run(op::ScatterAddRows{dscored_scores_, scored_rows_, dscores});
+  be.run(op::CountCorrect{scored_scores_, labels_, correct});
 }
 
 bool Trainer::scores_on_host() const {
@@ -210,31 +265,32 @@ bool Trainer::scores_on_host() const {
 
 Trainer::BatchScores Trainer::read_batch_scores() const {
   const auto values = to_host<double>(metrics_);
-  if (!scores_on_host()) return {values[0], values[1]};
+  const auto units = static_cast<double>(step_classes_ ? host_step_labels_.size() : host_labels_.size());
+  if (!scores_on_host()) return {values[0], values[1], units};
   // Scored on the host, from the outputs read back: a batch of a few outputs per sample.
   const auto outputs = to_host<double>(prediction_);
   double sum = 0.0;
   if (!value_targets_) {  // one output regressed on the label: class 1 above one half
     for (std::size_t i = 0; i < outputs.size(); ++i) sum += (outputs[i] > 0.5) == (host_labels_[i] == 1);
-    return {values[0], sum};
+    return {values[0], sum, units};
   }
   // A standardized target's error is worth its column's std in the targets' units, in which the mae is reported.
   const TargetScaling& scaling = model_.target_scaling();
   for (std::size_t i = 0; i < outputs.size(); ++i)
     sum += score_kind_ == ScoreKind::Accuracy ? (outputs[i] > 0.0) == (host_target_[i] > 0.5f)
                                               : std::fabs(outputs[i] - host_target_[i]) * (scaling.empty() ? 1.0 : scaling.scale(i % scaling.width()));
-  return {values[0], sum * static_cast<double>(host_labels_.size()) / static_cast<double>(outputs.size())};
+  return {values[0], sum * units / static_cast<double>(outputs.size()), units};
 }
 
 Trainer::BatchScores Trainer::score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part) {
-  BatchScores scores{0.0, 0.0};
+  BatchScores scores{0.0, 0.0, 0.0};
   if (samples > 0) {
     model_.backend().run_step(part, [&] { score_batch(grad); });
     scores = read_batch_scores();
   }
   if (!reducer_) return scores;
-  const auto sums = sum_over_ranks(*communicator_, {scores.loss * static_cast<double>(samples), scores.score_sum});
-  return {sums[0] / static_cast<double>(global_samples), sums[1]};
+  const auto sums = sum_over_ranks(*communicator_, {scores.loss * static_cast<double>(samples), scores.score_sum, scores.units});
+  return {sums[0] / static_cast<double>(global_samples), sums[1], sums[2]};
 }
 
 void Trainer::backward(double weight, const std::function<void(std::size_t)>& gradients_written) {
@@ -378,7 +434,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (mixup) mixup->begin_epoch(epoch, n);
     ProgressBar bar(fmt::format("epoch {}/{}", epoch, options.epochs), updates,
                     options.progress && rank() == 0);
-    double loss_sum = 0.0, score_sum = 0.0;
+    double loss_sum = 0.0, score_sum = 0.0, score_units = 0.0;
     std::int64_t seen = 0;
     bool stopped = false;
     for (std::int64_t b = 0; b < updates && !stopped; ++b) {
@@ -415,7 +471,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                   unsigned_nan(scores.loss), where.empty() ? "" : fmt::format(" (the first non-finite value: {})", where)));
         }
         loss += scores.loss * static_cast<double>(batch_end - batch_begin) / static_cast<double>(end - begin);
-        score_sum += scores.score_sum;
+        score_sum += scores.score_sum, score_units += scores.units;
         if (batch + 1 == end_batch) break;  // the update's last batch goes backward in update()
         if (model_.has_penalties()) loss += batch_penalty(has_samples, false);
         if (!has_samples) continue;
@@ -449,7 +505,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                    "a plugin computes or draws differently in each process");
       loss_sum += loss * static_cast<double>(end - begin);
       seen += end - begin;
-      bar.update(b + 1, loss_sum / static_cast<double>(seen), score_sum / static_cast<double>(seen), score_name(score_kind_));
+      bar.update(b + 1, loss_sum / static_cast<double>(seen), share(score_sum, score_units), score_name(score_kind_));
       const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate(), updates, options.epochs};
       for (const auto& c : callbacks) stopped = !c->on_batch_end(step, model_) || stopped;
     }
@@ -463,7 +519,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                               "rate or check the data", epoch, where));
     EpochRecord record;
     record.epoch = epoch;
-    record.train = {loss_sum / static_cast<double>(seen), score_sum / static_cast<double>(seen), score_kind_};
+    record.train = {loss_sum / static_cast<double>(seen), share(score_sum, score_units), score_kind_};
     record.learning_rate = optimizer_->learning_rate();
     if (validation && validation->size() > 0) {
       record.validation = evaluate(*validation, bs);
@@ -498,23 +554,25 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
   model_.set_training(false);
   std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
   std::iota(order.begin(), order.end(), 0);
-  double loss_sum = 0.0, score_sum = 0.0;
+  // Weighed by what each batch scores: its samples, or its scored steps (per-step labels), so that the loss is the mean
+  // over the set's steps as PyTorch's CrossEntropyLoss over all of them would give it.
+  double loss_sum = 0.0, score_sum = 0.0, units = 0.0;
   for (std::int64_t begin = 0; begin < data.size(); begin += batch_size) {
     const std::int64_t end = std::min(data.size(), begin + batch_size);
     const Shard shard = shard_of(end - begin, rank(), ranks());
     if (shard.size() == 0) continue;
     load_batch(data, order, begin + shard.begin, begin + shard.end);
     model_.backend().run_step("evaluate", [&] { score_batch(false); });
-    const auto [loss, batch_score_sum] = read_batch_scores();
-    score_sum += batch_score_sum;
-    loss_sum += loss * static_cast<double>(shard.size());
+    const BatchScores batch = read_batch_scores();
+    score_sum += batch.score_sum;
+    loss_sum += batch.loss * batch.units;
+    units += batch.units;
   }
   if (reducer_) {
-    const auto sums = sum_over_ranks(*communicator_, {loss_sum, score_sum});
-    loss_sum = sums[0], score_sum = sums[1];
+    const auto sums = sum_over_ranks(*communicator_, {loss_sum, score_sum, units});
+    loss_sum = sums[0], score_sum = sums[1], units = sums[2];
   }
-  const auto n = static_cast<double>(data.size());
-  return {loss_sum / n, score_sum / n, score_kind_};
+  return {share(loss_sum, units), share(score_sum, units), score_kind_};
 }
 
 std::vector<float> Trainer::predict(const Dataset& data, std::int64_t batch_size) {

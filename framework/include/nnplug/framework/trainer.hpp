@@ -42,7 +42,8 @@ struct FitOptions {
 // is the label (one output: class 1 where it is positive, or above 1/2 under an identity link); with value targets
 // of a loss that scores labels (scores_labels: multi-label), the share of outputs on the target's side (Keras's
 // binary accuracy); with class probabilities (soft_labels), the share whose highest output is the most probable
-// class. MeanAbsoluteError: with other value targets (regression).
+// class; with class labels per step (step_labels.hpp), the share of scored steps whose highest output is the label.
+// MeanAbsoluteError: with other value targets (regression).
 enum class ScoreKind { Accuracy, MeanAbsoluteError };
 // "accuracy" or "mae": the score's name in printed lines, histories and monitors ("val_" before it for validation).
 const char* score_name(ScoreKind kind);
@@ -51,8 +52,9 @@ ScoreKind score_kind(const Loss& loss, const Dataset& data);
 // by accuracy against each sample's most probable class.
 bool soft_labels(const Loss& loss, const Dataset& data);
 // Throws ShapeError when the loss cannot score the model's per-sample `output` against the data's targets: class
-// labels below num_classes (Loss::check), or value targets, which need a TargetKind::Values loss, one output per
-// target value and, for a loss that scores labels (sigmoid or sign link), values in [0, 1].
+// labels below num_classes (Loss::check), class labels per step (check_step_labels), or value targets, which need a
+// TargetKind::Values loss, one output per target value and, for a loss that scores labels (sigmoid or sign link),
+// values in [0, 1].
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data);
 
 struct Scores {
@@ -126,11 +128,16 @@ class Trainer {
   // Runs forward and the loss on the loaded batch; fills metrics_ (the mean loss and, with class labels, the number
   // of correct predictions) and, when grad, dprediction_. Reads nothing back.
   void score_batch(bool grad);
+  // score_batch's loss, correct count and loss gradient of a batch with class labels per step (step_labels.hpp):
+  // every step a row of the scores, and only the scored steps' rows scored.
+  void score_steps(const Tensor& y, const Tensor& loss, const Tensor& correct, bool grad);
   // Whether the batch is scored on the host rather than by op::CountCorrect, which decides one output at 0 (a logit,
   // a margin): value targets, and one output regressed on its 0 or 1 label (an identity link), which decides at 1/2.
   bool scores_on_host() const;
   struct BatchScores {
-    double loss, score_sum;  // the batch's mean loss; the sum over its samples of each one's score (score_kind_)
+    // The batch's mean loss; the sum of the scores (score_kind_) of what it scores, and how many it scores: its
+    // samples, or the steps with a label.
+    double loss, score_sum, units;
   };
   BatchScores read_batch_scores() const;
   // Forward and loss on the loaded batch of `samples` (0 for a rank without samples in this step), then, when
@@ -160,8 +167,14 @@ class Trainer {
   std::vector<std::int32_t> host_labels_;
   bool value_targets_ = false;                 // the gathered batch's targets are host_target_'s values
   bool soft_labels_ = false;                   // ... class probabilities, host_labels_ their most probable classes
+  // Above 0: the batch has class labels per step (step_labels.hpp), this many classes; host_step_labels_ holds the
+  // labels of its scored steps, scored_steps_ their positions among the batch's steps.
+  std::int64_t step_classes_ = 0;
+  std::vector<std::int32_t> host_step_labels_;
+  std::vector<float> scored_steps_;
   ScoreKind score_kind_ = ScoreKind::Accuracy;  // of the set being trained or evaluated
   Tensor x_, target_, labels_, metrics_, dprediction_, prediction_;
+  Tensor scored_rows_, scored_scores_, dscored_scores_;  // per-step labels with steps not scored: their rows (score_steps)
   std::shared_ptr<Communicator> communicator_;  // null: one process
   std::unique_ptr<GradientReducer> reducer_;
   std::vector<std::string> bucket_update_names_;  // run_step's name of each bucket's update

@@ -1,0 +1,37 @@
+#pragma once
+// Class labels per step of a sequence (sequence tagging, a character language model): a model whose per-sample
+// output is [steps, classes], trained by a loss of class labels on data whose targets are one whole number per step,
+// as PyTorch's CrossEntropyLoss scores (N, C, T) logits against (N, T) labels and Keras's sparse categorical
+// cross-entropy (N, T, C) ones. Every step is one classification: the loss is the mean over the batch's scored steps,
+// the accuracy the share of scored steps predicted right. A negative label (PyTorch's ignore_index, -100 by default)
+// marks a step that is not scored: padding.
+#include <cstdint>
+#include <vector>
+
+#include "nnplug/framework/dataset.hpp"
+#include "nnplug/loss.hpp"
+
+namespace nnplug {
+
+// Whether a model of this per-sample output, trained by this loss, scores class labels per step: a loss of class
+// indices on an output of rank 2 or more (a classifier of whole samples outputs rank 1).
+inline bool labels_per_step(const Loss& loss, const Shape& output) {
+  return loss.target_kind() == TargetKind::ClassIndex && output.rank() >= 2;
+}
+
+// Throws ShapeError unless the data's targets are one label per step of the output [steps..., classes]: whole numbers
+// below its classes, or negative (not scored).
+void check_step_labels(const Shape& output, const Dataset& data);
+
+// Every step's label (the data's value targets as whole numbers), -1 for every step of data without targets.
+std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps);
+
+// Rows of `width` values (one per labelled thing: a sample, or a sample's step), and their labels, kept where the
+// label is not negative: the rows a classification report scores.
+struct LabelledRows {
+  std::vector<float> rows;
+  std::vector<std::int32_t> labels;
+};
+LabelledRows labelled_rows(const std::vector<float>& rows, const std::vector<std::int32_t>& labels, std::int64_t width);
+
+}  // namespace nnplug

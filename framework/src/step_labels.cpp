@@ -1,0 +1,52 @@
+#include "nnplug/framework/step_labels.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "nnplug/errors.hpp"
+
+namespace nnplug {
+
+void check_step_labels(const Shape& output, const Dataset& data) {
+  const std::int64_t classes = output[output.rank() - 1], steps = output.numel() / classes;
+  if (classes < 2)
+    throw ShapeError(fmt::format("the model outputs {} per sample: a class label per step needs scores of 2 or more classes on its last axis",
+                                 output.str()));
+  if (!data.has_value_targets())
+    throw ShapeError(fmt::format("the model outputs {} per sample, scores of {} classes at each of {} steps, so the data needs a label per step "
+                                 "((N, {}) whole numbers, data.targets), not one class label per sample; a classifier of whole samples "
+                                 "outputs one axis of scores (flatten or pool the steps first)",
+                                 output.str(), classes, steps, steps));
+  if (data.target_width != steps)
+    throw ShapeError(fmt::format("the model outputs {} per sample, scores of {} classes at each of {} steps, but the data has {} target value{} "
+                                 "per sample; give one label per step (classes on the output's last axis: permute a [classes, steps] output)",
+                                 output.str(), classes, steps, data.target_width, data.target_width == 1 ? "" : "s"));
+  for (std::size_t i = 0; i < data.targets.size(); ++i) {
+    const float label = data.targets[i];
+    if (label < 0.0f || (label == std::floor(label) && label < static_cast<float>(classes))) continue;
+    throw ShapeError(fmt::format("the label of step {} of sample {} (counted from 0) is {}, but the model scores {} classes: a label is a whole "
+                                 "number below that, or negative for a step that is not scored",
+                                 i % static_cast<std::size_t>(steps), i / static_cast<std::size_t>(steps), label, classes));
+  }
+}
+
+std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps) {
+  if (!data.has_value_targets()) return std::vector<std::int32_t>(static_cast<std::size_t>(data.size() * steps), -1);
+  std::vector<std::int32_t> labels(data.targets.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = data.targets[i] < 0.0f ? -1 : static_cast<std::int32_t>(data.targets[i]);
+  return labels;
+}
+
+LabelledRows labelled_rows(const std::vector<float>& rows, const std::vector<std::int32_t>& labels, std::int64_t width) {
+  LabelledRows kept;
+  const auto w = static_cast<std::size_t>(width);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0) continue;
+    kept.rows.insert(kept.rows.end(), rows.begin() + static_cast<std::ptrdiff_t>(i * w), rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * w));
+    kept.labels.push_back(labels[i]);
+  }
+  return kept;
+}
+
+}  // namespace nnplug

@@ -1,0 +1,120 @@
+// Class labels per step of a sequence (step_labels.hpp): a model that scores every step trains as PyTorch's
+// CrossEntropyLoss over the steps as rows, with padding (a negative label) left out of the loss, its gradient and the
+// accuracy; a batch of padding alone changes nothing; labels that do not fit the model's output are refused by
+// sample and step.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "nnplug/framework/network.hpp"
+#include "nnplug/framework/step_labels.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+using Json = Params::Json;
+
+// tests/fixtures/make_torch_reference.py's step_labels(): a two-layer model on (5, 4, 3) inputs, (5, 4) labels.
+const Json& torch_run() {
+  static const Json j = [] {
+    std::ifstream in(TORCH_REFERENCE);
+    return Json::parse(in)["step_labels"];
+  }();
+  return j;
+}
+
+// The fixture's sequences, their labels as the data's value targets (a negative one: padding).
+Dataset sequences(const Json& run) {
+  Dataset data;
+  data.sample_shape = Shape(run["shape"].get<std::vector<std::int64_t>>());
+  data.x = SampleValues(run["x"].get<std::vector<double>>());
+  const auto labels = run["labels"].get<std::vector<int>>();
+  data.targets.assign(labels.begin(), labels.end());
+  data.target_width = data.sample_shape[0];
+  data.labels.assign(labels.size() / static_cast<std::size_t>(data.target_width), -1);
+  return data;
+}
+
+// The fixture's model, with its initial weights, trained by SGD at the fixture's settings.
+Network tagger(const Json& run, const Shape& sample_shape, double momentum) {
+  Network net(nn::Sequential{nn::Dense(run["hidden"].get<std::int64_t>()).activation("tanh"), nn::Dense(run["classes"].get<std::int64_t>())}, registry());
+  net.compile(nn::Sgd{.lr = run["lr"].get<double>(), .momentum = momentum}, "softmax_cross_entropy", {.dtype = DType::Float64});
+  net.build(sample_shape);
+  const auto parameters = net.model().parameters(false);
+  for (std::size_t i = 0; i < parameters.size(); ++i) from_host(parameters[i]->value, run["initial"][i].get<std::vector<double>>());
+  return net;
+}
+
+TEST(StepLabels, TrainAsPyTorchsCrossEntropyOverTheScoredSteps) {
+  const Json& run = torch_run();
+  const Dataset data = sequences(run);
+  Network net = tagger(run, data.sample_shape, run["momentum"].get<double>());
+  net.fit(data, {.epochs = run["epochs"].get<int>(), .batch_size = run["batch_size"].get<std::int64_t>(), .shuffle = false, .progress = false});
+  const auto parameters = net.model().parameters(false);
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    const auto got = to_host<double>(parameters[i]->value), want = run["trained"][i].get<std::vector<double>>();
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-10) << parameters[i]->name << "[" << k << "]";
+  }
+  // The set's loss is the mean over its scored steps, its accuracy their share predicted right (14 steps, not 5 samples).
+  const Scores scores = net.evaluate(data, 2);
+  EXPECT_EQ(scores.kind, ScoreKind::Accuracy);
+  EXPECT_NEAR(scores.loss, run["loss"].get<double>(), 1e-10);
+  EXPECT_NEAR(scores.score, run["accuracy"].get<double>(), 1e-12);
+}
+
+// The last batch, one sample whose every step is padding, has no loss and no gradient: plain SGD leaves the weights
+// where the first four samples took them, and the padding's set scores zero.
+TEST(StepLabels, ABatchOfPaddingAloneChangesNothing) {
+  const Json& run = torch_run();
+  Dataset padded = sequences(run);
+  std::fill(padded.targets.end() - padded.target_width, padded.targets.end(), -100.0f);
+  const Dataset first_four = padded.head(4);
+  Network a = tagger(run, padded.sample_shape, 0.0), b = tagger(run, padded.sample_shape, 0.0);
+  a.fit(padded, {.epochs = 1, .batch_size = 2, .shuffle = false, .progress = false});
+  b.fit(first_four, {.epochs = 1, .batch_size = 2, .shuffle = false, .progress = false});
+  const auto pa = a.model().parameters(false), pb = b.model().parameters(false);
+  for (std::size_t i = 0; i < pa.size(); ++i) EXPECT_EQ(to_host<double>(pa[i]->value), to_host<double>(pb[i]->value)) << pa[i]->name;
+  const Scores none = a.evaluate(padded.subset({4}), 1);
+  EXPECT_EQ(none.loss, 0.0);
+  EXPECT_EQ(none.score, 0.0);
+}
+
+TEST(StepLabels, LabelsThatDoNotFitTheOutputAreRefusedBySampleAndStep) {
+  const Json& run = torch_run();
+  const Dataset data = sequences(run);
+  Network net = tagger(run, data.sample_shape, 0.0);
+  const Shape output = net.model().output_shape();  // [4, 4]: 4 steps of 4 classes
+  const auto refusal = [&](const Dataset& d) { return error_of([&] { check_targets(*net.loss(), output, d); }); };
+  EXPECT_EQ(refusal(data), "(no error)");
+  Dataset outside = data;
+  outside.targets[6] = 4.0f;
+  EXPECT_EQ(refusal(outside), "the label of step 2 of sample 1 (counted from 0) is 4, but the model scores 4 classes: a label is a whole number "
+                              "below that, or negative for a step that is not scored");
+  outside.targets[6] = 1.5f;
+  EXPECT_THAT(refusal(outside), testing::HasSubstr("step 2 of sample 1 (counted from 0) is 1.5"));
+  outside.targets[6] = std::nanf("");
+  EXPECT_THAT(refusal(outside), testing::HasSubstr("step 2 of sample 1 (counted from 0) is nan"));
+  Dataset three_steps = data;
+  three_steps.target_width = 3;
+  three_steps.targets.resize(15);
+  EXPECT_THAT(refusal(three_steps), testing::HasSubstr("the model outputs [4, 4] per sample, scores of 4 classes at each of 4 steps, but the data "
+                                                       "has 3 target values per sample"));
+  Dataset per_sample = data;
+  per_sample.targets.clear(), per_sample.target_width = 0;
+  per_sample.labels.assign(5, 1), per_sample.num_classes = 4;
+  EXPECT_THAT(refusal(per_sample), testing::HasSubstr("so the data needs a label per step ((N, 4) whole numbers, data.targets)"));
+  EXPECT_THAT(error_of([&] { check_targets(*net.loss(), Shape{4, 1}, data); }),
+              testing::HasSubstr("a class label per step needs scores of 2 or more classes on its last axis"));
+}
+
+TEST(StepLabels, TheRowsOfLabelledStepsAreKeptForAReport) {
+  const LabelledRows kept = labelled_rows({1, 2, 3, 4, 5, 6, 7, 8}, {2, -100, -1, 0}, 2);
+  EXPECT_EQ(kept.rows, (std::vector<float>{1, 2, 7, 8}));
+  EXPECT_EQ(kept.labels, (std::vector<std::int32_t>{2, 0}));
+}
+
+}  // namespace
+}  // namespace nnplug::test
