@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/step_labels.hpp"
 #include "test_support.hpp"
@@ -110,10 +111,15 @@ TEST(StepLabels, LabelsThatDoNotFitTheOutputAreRefusedBySampleAndStep) {
               testing::HasSubstr("a class label per step needs scores of 2 or more classes on its last axis"));
 }
 
-TEST(StepLabels, TheRowsOfLabelledStepsAreKeptForAReport) {
-  const LabelledRows kept = labelled_rows({1, 2, 3, 4, 5, 6, 7, 8}, {2, -100, -1, 0}, 2);
-  EXPECT_EQ(kept.rows, (std::vector<float>{1, 2, 7, 8}));
-  EXPECT_EQ(kept.labels, (std::vector<std::int32_t>{2, 0}));
+// The report scores the labelled steps alone: of the 2 steps of 2 samples with a label, the first is predicted right.
+TEST(StepLabels, TheReportScoresTheLabelledStepsOfEachSample) {
+  const Evaluation e = evaluate_labelled_rows({0.1f, 0.9f, 0.8f, 0.2f, 0.7f, 0.3f, 0.6f, 0.4f}, {1, -100, -1, 1}, 2, 0.5, 0, 2);
+  EXPECT_EQ(e.samples, 2);
+  EXPECT_EQ(e.steps, 2);
+  EXPECT_EQ(e.confusion.accuracy(), 0.5);
+  EXPECT_EQ(e.confusion.support(1), 2);
+  EXPECT_THAT(format_evaluation(e), testing::HasSubstr("accuracy 0.5000  (2 steps of 2 samples)"));
+  EXPECT_EQ(evaluation_json(e)["steps"], 2);
 }
 
 }  // namespace

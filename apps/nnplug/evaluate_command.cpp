@@ -29,7 +29,7 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
   std::string text;
   nlohmann::json j;
   if (s.target_names.empty()) {
-    const Evaluation e = evaluate_scores(s.probabilities, s.scored->labels, s.classes, loss, args.top_k);
+    const Evaluation e = evaluate_labelled_rows(s.probabilities, s.labels, s.classes, loss, args.top_k, s.steps);
     text = format_evaluation(e, s.data.class_names), j = evaluation_json(e, s.data.class_names);
   } else {
     const ValueEvaluation e = evaluate_values(s.predictions, s.scored->targets, s.width, s.multi_label, loss, s.target_names);

@@ -1,5 +1,6 @@
 // nnplug predict MODEL... [--input FILE]: the class probabilities and predicted class of every sample of a file
-// (or of the spec's test set), as CSV: index, the image's file where the samples are images, predicted class, the
+// (or of the spec's test set; of every step of each, for a model that scores a class per step), as CSV: index (and
+// step), the image's file where the samples are images, predicted class, the
 // true label when the file has one (classes by the spec's class_names where it gives them), then one probability per
 // class (with --logits, the model's raw outputs). A model of value targets (regression, multi-label) writes each
 // target's prediction and then, when known, its true value. Several models are an ensemble: their probabilities (or
@@ -27,18 +28,19 @@ std::string csv_field(const std::string& text) {
   return quoted + '"';
 }
 
-// index, predicted class, the true label when known (both by name where the spec names the classes), then each
-// class's probability (or each raw output).
+// index (and step, for a class per step), predicted class, the true label when known (both by name where the spec
+// names the classes; empty at a step not scored), then each class's probability (or each raw output).
 std::string class_predictions(const ScoredModels& s, bool logits) {
-  const auto& labels = s.scored->labels;
-  const bool labelled = !labels.empty() && labels.front() >= 0;
+  const auto& labels = s.labels;
+  const bool labelled = s.steps ? s.scored->has_value_targets() : !labels.empty() && labels.front() >= 0;
+  const auto steps = static_cast<std::size_t>(std::max<std::int64_t>(s.steps, 1));
   const auto name = [&](std::int64_t c) {
     return c < static_cast<std::int64_t>(s.data.class_names.size()) ? s.data.class_names[static_cast<std::size_t>(c)] : fmt::format("{}", c);
   };
   // Values are written in fmt's shortest form that reads back to the same float.
   fmt::memory_buffer csv;
   const auto& files = s.scored->sample_names;
-  fmt::format_to(std::back_inserter(csv), "index{},predicted{}", files.empty() ? "" : ",file", labelled ? ",label" : "");
+  fmt::format_to(std::back_inserter(csv), "index{}{},predicted{}", s.steps ? ",step" : "", files.empty() ? "" : ",file", labelled ? ",label" : "");
   const std::int64_t columns = logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
     fmt::format_to(std::back_inserter(csv), ",{}", csv_field(fmt::format("{}{}{}", logits ? "logit" : "p_", logits && s.width > 1 ? "_" : "",
@@ -47,10 +49,11 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
   const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(columns);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     const float* p = s.probabilities.data() + i * k;
-    fmt::format_to(std::back_inserter(csv), "{}", i);
-    if (!files.empty()) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(files[i]));
+    fmt::format_to(std::back_inserter(csv), "{}", i / steps);
+    if (s.steps) fmt::format_to(std::back_inserter(csv), ",{}", i % steps);
+    if (!files.empty()) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(files[i / steps]));
     fmt::format_to(std::back_inserter(csv), ",{}", csv_field(name(std::max_element(p, p + k) - p)));
-    if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(name(labels[i])));
+    if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", labels[i] < 0 ? std::string() : csv_field(name(labels[i])));
     const float* values = logits ? s.outputs.data() + i * w : p;
     for (std::size_t c = 0; c < w; ++c) fmt::format_to(std::back_inserter(csv), ",{}", values[c]);
     fmt::format_to(std::back_inserter(csv), "\n");

@@ -4,6 +4,7 @@
 
 #include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/precision.hpp"
+#include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug::cli {
@@ -48,8 +49,14 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                             " (their specs' \"data\" sections differ); an ensemble's models must share their data");
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
-    const std::int64_t width = loaded.model->output_shape().numel();
-    if (m == 0 && soft_labels(*loss, *out.scored)) {
+    const auto [width, steps] = scored_rows(*loss, loaded.model->output_shape());  // a class per step: each step a row
+    if (m > 0 && steps != out.steps)
+      throw ShapeError(fmt::format("{} scores {} and {} {}; an ensemble's models must score alike", models[m].string(),
+                                   steps ? fmt::format("a class at each of {} steps", steps) : std::string("whole samples"), models[0].string(),
+                                   out.steps ? fmt::format("a class at each of {} steps", out.steps) : std::string("whole samples")));
+    if (steps) {
+      out.steps = steps;
+    } else if (m == 0 && soft_labels(*loss, *out.scored)) {
       // Class probabilities as targets: scored as a classification, against each sample's most probable class.
       Dataset& scored = out.data.test.size() ? out.data.test : out.data.validation;  // *out.scored
       scored.labels = most_probable_classes(scored);
@@ -87,7 +94,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       out.width = width;
     }
     for (std::size_t i = 0; i < p.size(); ++i) out.probabilities[i] += p[i] / static_cast<float>(models.size());
-    const bool labelled = out.scored->size() && out.scored->labels.front() >= 0;
+    if (m == 0) out.labels = steps ? step_labels(*out.scored, steps) : out.scored->labels;
+    const bool labelled = steps ? out.scored->has_value_targets() : out.scored->size() && out.scored->labels.front() >= 0;
     if (labelled) out.member_scores.push_back(trainer.evaluate(*out.scored, batch_size));
   }
   return out;

@@ -16,9 +16,13 @@ struct ScoredModels {
   std::string scored_name;    // "inputs", "test" or "validation"
   std::int64_t classes = 0;
   std::vector<Scores> member_scores;  // each model's loss and accuracy (when the labels are known)
-  std::vector<float> probabilities;   // scored->size() rows of `classes`, averaged over the models
-  std::vector<float> outputs;         // the first model's raw outputs (logits): scored->size() rows of `width`
-  std::int64_t width = 0;             // values per sample the models output (1 for two classes with a sigmoid)
+  // Models that score a class per step of a sequence (step_labels.hpp): the steps of each sample; each row of
+  // probabilities, outputs and labels is then a sample's step. 0 for models that score whole samples.
+  std::int64_t steps = 0;
+  std::vector<float> probabilities;   // rows (scored->size(), times steps) of `classes`, averaged over the models
+  std::vector<float> outputs;         // the first model's raw outputs (logits): as many rows of `width`
+  std::int64_t width = 0;             // values per row the models output (1 for two classes with a sigmoid)
+  std::vector<std::int32_t> labels;   // each row's class label; negative where unknown (or a step not scored)
   // Models of value targets (their spec's data.targets) score no classes: `predictions` holds their outputs through
   // their loss's link (probabilities for a multi-label loss), averaged, and `probabilities` stays empty.
   std::vector<std::string> target_names;  // empty for class labels

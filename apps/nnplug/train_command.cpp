@@ -14,6 +14,7 @@
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
+#include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/training_monitor.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 
@@ -107,16 +108,18 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     if (scored.size()) {
       const double loss = trainer.evaluate(scored, ex.fit.batch_size).loss;
       if (lead) {
-        const std::int64_t width = ex.model->output_shape().numel();
+        // A class per step: each step a row of the output's last axis, scored as a classification of its own.
+        const auto [width, steps] = scored_rows(*ex.loss, ex.model->output_shape());
         const OutputLink link = ex.loss->output_link();
         const auto outputs = trainer.predict(scored, ex.fit.batch_size);
         // Class probabilities as targets are scored as a classification, against each sample's most probable class.
         const bool soft = soft_labels(*ex.loss, scored);
-        auto metrics = scored.has_value_targets() && !soft
+        auto metrics = scored.has_value_targets() && !soft && !steps
                            ? value_evaluation_json(evaluate_values(link_values(outputs, link, ex.model->target_scaling()), scored.targets, width,
                                                                    scores_labels(link), loss, read_target_names(spec.section("data"), width)))
-                           : evaluation_json(evaluate_scores(class_probabilities(outputs, width, link), soft ? most_probable_classes(scored) : scored.labels,
-                                                             classes_of_outputs(width), loss, 5),
+                           : evaluation_json(evaluate_labelled_rows(class_probabilities(outputs, width, link),
+                                                                    steps ? step_labels(scored, steps) : soft ? most_probable_classes(scored) : scored.labels,
+                                                                    classes_of_outputs(width), loss, 5, steps),
                                              soft && ex.class_names.empty() ? read_target_names(spec.section("data"), width) : ex.class_names);
         metrics["set"] = ex.test.size() ? "test" : "validation";
         write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");

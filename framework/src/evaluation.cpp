@@ -4,6 +4,8 @@
 #include <cmath>
 #include <iterator>
 
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace nnplug {
@@ -47,6 +49,22 @@ Evaluation evaluate_scores(const std::vector<float>& probabilities, const std::v
   return e;
 }
 
+Evaluation evaluate_labelled_rows(const std::vector<float>& probabilities, const std::vector<std::int32_t>& labels, std::int64_t classes,
+                                  double loss, std::int64_t top_k, std::int64_t steps) {
+  std::vector<float> kept;
+  std::vector<std::int32_t> kept_labels;
+  const auto width = static_cast<std::size_t>(classes);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0) continue;
+    kept.insert(kept.end(), probabilities.begin() + static_cast<std::ptrdiff_t>(i * width),
+                probabilities.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+    kept_labels.push_back(labels[i]);
+  }
+  Evaluation e = evaluate_scores(kept, kept_labels, classes, loss, top_k);
+  if (steps > 0) e.steps = std::exchange(e.samples, static_cast<std::int64_t>(labels.size()) / steps);
+  return e;
+}
+
 double ranking_average(const Evaluation& e, double ClassRanking::*metric, bool weighted) {
   return defined_average(
       e.ranking.size(), [&](std::size_t c) { return e.ranking[c].*metric; },
@@ -69,7 +87,9 @@ std::string format_evaluation(const Evaluation& e, const std::vector<std::string
   if (!std::isnan(e.loss)) fmt::format_to(out, "loss {:.4f}  ", e.loss);
   fmt::format_to(out, "accuracy {:.4f}", m.accuracy());
   if (e.top_k) fmt::format_to(out, "  top-{} accuracy {:.4f}", e.top_k, e.top_k_accuracy);
-  fmt::format_to(out, "  ({} samples)\n\nconfusion matrix (rows: actual class, columns: predicted)\n", e.samples);
+  if (e.steps) fmt::format_to(out, "  ({} steps of {} samples)", e.steps, e.samples);
+  else fmt::format_to(out, "  ({} samples)", e.samples);
+  fmt::format_to(out, "\n\nconfusion matrix (rows: actual class, columns: predicted)\n");
   // The columns are numbered, as names would make them too wide; a named row says its number too.
   const auto row_name = [&](std::int64_t c) {
     return c < static_cast<std::int64_t>(names.size()) ? fmt::format("{} {}", c, class_name(names, c)) : class_name(names, c);
@@ -109,6 +129,7 @@ nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::strin
   const ConfusionMatrix& m = e.confusion;
   nlohmann::json j;
   j["samples"] = e.samples;
+  if (e.steps) j["steps"] = e.steps;
   if (!std::isnan(e.loss)) j["loss"] = e.loss;
   j["accuracy"] = m.accuracy();
   if (e.top_k) j["top_k"] = {{"k", e.top_k}, {"accuracy", e.top_k_accuracy}};

@@ -38,15 +38,4 @@ std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps) {
   return labels;
 }
 
-LabelledRows labelled_rows(const std::vector<float>& rows, const std::vector<std::int32_t>& labels, std::int64_t width) {
-  LabelledRows kept;
-  const auto w = static_cast<std::size_t>(width);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] < 0) continue;
-    kept.rows.insert(kept.rows.end(), rows.begin() + static_cast<std::ptrdiff_t>(i * w), rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * w));
-    kept.labels.push_back(labels[i]);
-  }
-  return kept;
-}
-
 }  // namespace nnplug

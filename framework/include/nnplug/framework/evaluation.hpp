@@ -24,6 +24,7 @@ std::vector<float> class_probabilities(const std::vector<float>& outputs, std::i
 
 struct Evaluation {
   std::int64_t samples = 0;
+  std::int64_t steps = 0;         // with class labels per step (step_labels.hpp): the steps scored, each a classification
   double loss = 0.0;              // NaN when there is none (an ensemble of models scored on their averaged outputs)
   std::int64_t top_k = 0;         // 0 when there are too few classes for top-k to say anything
   double top_k_accuracy = 0.0;
@@ -38,6 +39,11 @@ double ranking_average(const Evaluation& e, double ClassRanking::*metric, bool w
 // probabilities: rows of `classes` values (arg-max is the prediction); top_k is dropped when k >= classes.
 Evaluation evaluate_scores(const std::vector<float>& probabilities, const std::vector<std::int32_t>& labels,
                            std::int64_t classes, double loss, std::int64_t top_k);
+
+// evaluate_scores of the rows whose label is not negative (a step not scored, a sample whose label is unknown). With
+// steps > 0 the rows are the steps of labels.size() / steps samples, each step scored as a classification of its own.
+Evaluation evaluate_labelled_rows(const std::vector<float>& probabilities, const std::vector<std::int32_t>& labels, std::int64_t classes,
+                                  double loss, std::int64_t top_k, std::int64_t steps = 0);
 
 // Accuracy, top-k, the confusion matrix (rows: actual class), per-class precision, recall, F1, specificity, ROC AUC,
 // average precision and support, then macro, micro and weighted averages (the ranking metrics have no micro one). class_names may be empty (classes are then numbered).

@@ -19,19 +19,22 @@ inline bool labels_per_step(const Loss& loss, const Shape& output) {
   return loss.target_kind() == TargetKind::ClassIndex && output.rank() >= 2;
 }
 
+// How a report scores such a model's per-sample output: as `steps` rows of `width` class scores (steps 0: one row, the
+// whole output, for a model that scores whole samples).
+struct ScoredRows {
+  std::int64_t width = 0, steps = 0;
+};
+inline ScoredRows scored_rows(const Loss& loss, const Shape& output) {
+  if (!labels_per_step(loss, output)) return {output.numel(), 0};
+  const std::int64_t classes = output[output.rank() - 1];
+  return {classes, output.numel() / classes};
+}
+
 // Throws ShapeError unless the data's targets are one label per step of the output [steps..., classes]: whole numbers
 // below its classes, or negative (not scored).
 void check_step_labels(const Shape& output, const Dataset& data);
 
 // Every step's label (the data's value targets as whole numbers), -1 for every step of data without targets.
 std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps);
-
-// Rows of `width` values (one per labelled thing: a sample, or a sample's step), and their labels, kept where the
-// label is not negative: the rows a classification report scores.
-struct LabelledRows {
-  std::vector<float> rows;
-  std::vector<std::int32_t> labels;
-};
-LabelledRows labelled_rows(const std::vector<float>& rows, const std::vector<std::int32_t>& labels, std::int64_t width);
 
 }  // namespace nnplug

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A class label per step from the command line: examples/char_lm's data script cuts the GPL-3's text into sequences
+# of characters and their successors, and its spec trains a character language model on them (an embedding, an LSTM
+# returning every step, a dense layer per step) beyond the test set's most frequent next character; evaluate scores
+# every step of the test sequences (the loss train printed, an accuracy predict's rows agree with); predict writes a
+# row per step, with and without labels; padding (label -100) is left out of evaluate's count; a label outside the
+# model's classes and labels that are not one per step are refused by name.
+# Usage: cli_step_labels.sh NNPLUG PYTHON (a Python with numpy).
+set -u
+nnplug=$1
+python=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/cli_checks.sh"
+example="$here/../examples/char_lm"
+
+"$python" "$example/make_data.py" /usr/share/common-licenses/GPL-3 "$work/data" > /dev/null
+expect_exit "the example's data script" 0 $?
+cp "$example/char_lstm.json" "$work/"
+"$python" - "$work/data" <<'PY'
+import sys
+import numpy as np
+data = sys.argv[1]
+y = np.load(f"{data}/y_test.npy")
+# The share of the test steps whose label is the most frequent one: what a model that learned nothing scores.
+print(f"{np.bincount(y.reshape(-1)).max() / y.size:.4f}", file=open(f"{data}/baseline.txt", "w"))
+padded = y.copy()
+padded[:, 48:] = -100  # the last 16 steps of each sequence are padding
+np.save(f"{data}/y_test_padded.npy", padded)
+train = np.load(f"{data}/y_train.npy")
+outside = train.copy()
+outside[3, 5] = 76
+np.save(f"{data}/y_outside.npy", outside)
+np.save(f"{data}/y_short.npy", train[:, :63])
+PY
+expect_exit "numpy writes the arrays" 0 $?
+
+out=$("$nnplug" train "$work/char_lstm.json" --epochs 6 --no-progress --save "$work/model.safetensors" 2>&1)
+expect_exit "train the character model" 0 $?
+check "the score is the accuracy of the steps" "val_accuracy" "$out"
+test_line=$(grep -E '^test: ' <<<"$out")
+accuracy=$(sed -E 's/.*accuracy ([0-9.]+).*/\1/' <<<"$test_line")
+baseline=$(cat "$work/data/baseline.txt")
+check "the model predicts the next character beyond the most frequent one ($accuracy > $baseline + 0.05)" yes \
+  "$(awk -v a="$accuracy" -v b="$baseline" 'BEGIN { print (a > b + 0.05) ? "yes" : "no" }')"
+
+out=$("$nnplug" evaluate "$work/model.safetensors" 2>&1)
+expect_exit "evaluate" 0 $?
+check "evaluate scores every step of the 54 test sequences" "(3456 steps of 54 samples)" "$out"
+check "evaluate's loss and accuracy are train's" "$(sed -E 's/^test: (loss [0-9.]+) +(accuracy [0-9.]+)/\1  \2/' <<<"$test_line")" "$out"
+
+"$nnplug" predict "$work/model.safetensors" --output "$work/steps.csv" 2> /dev/null
+expect_exit "predict" 0 $?
+check "predict writes a row per step, with its label" "index,step,predicted,label,p_0," "$(head -1 "$work/steps.csv")"
+check "the rows' accuracy is evaluate's" "$(printf '%.4f' "$accuracy")" \
+  "$(awk -F, 'NR > 1 { rows++; right += $3 == $4 } END { printf "%.4f rows %d", right / rows, rows }' "$work/steps.csv")"
+check "every step has its row" "rows 3456" \
+  "$(awk -F, 'NR > 1 { rows++; right += $3 == $4 } END { printf "%.4f rows %d", right / rows, rows }' "$work/steps.csv")"
+"$nnplug" predict "$work/model.safetensors" --input "$work/data/x_test.npy" --output "$work/inputs.csv" 2> /dev/null
+expect_exit "predict new sequences" 0 $?
+check "new sequences' rows have no label" "index,step,predicted,p_0," "$(head -1 "$work/inputs.csv")"
+check "their last row is the last sequence's last step" "53,63," "$(tail -1 "$work/inputs.csv")"
+
+# The same model on padded labels: the first 48 steps of each sequence are scored.
+out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.test_targets='"data/y_test_padded.npy"' \
+      --save "$work/padded.safetensors" 2>&1)
+expect_exit "train with padded test labels" 0 $?
+check "evaluate leaves the padding out" "(2592 steps of 54 samples)" "$("$nnplug" evaluate "$work/padded.safetensors" 2>&1)"
+check "predict leaves a padded step's label empty" "53 63 label []" \
+  "$("$nnplug" predict "$work/padded.safetensors" 2> /dev/null | awk -F, 'END { print $1, $2, "label [" $4 "]" }')"
+
+out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.train_targets='"data/y_outside.npy"' 2>&1)
+expect_exit "a label outside the classes" 1 $?
+check "names its step and value" "the label of step 5 of sample" "$out"
+check "and the classes" "is 76, but the model scores 76 classes" "$out"
+out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.train_targets='"data/y_short.npy"' 2>&1)
+expect_exit "labels that are not one per step" 1 $?
+check "says how many the model needs" "scores of 76 classes at each of 64 steps, but the data has 63 target values per sample" "$out"
+finish
