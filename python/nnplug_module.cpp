@@ -25,6 +25,7 @@
 #include "nnplug/framework/image_folder.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
+#include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/text_folder.hpp"
 
 namespace py = pybind11;
@@ -114,8 +115,9 @@ void read_value_targets(const py::object& y, std::size_t count, const char* what
 // Samples and targets from NumPy, or anything numpy.asarray takes (lists of lists): x is (N, sample...) of float32
 // or float64, read where it lies when it is in C order and in this machine's byte order, else converted into rows
 // (integers, booleans and float16 into float32 rows);
-// y, when given, as class_labels reads it, or as read_value_targets does where `loss` takes them (holds_value_targets).
-Dataset dataset(const py::object& samples, const py::object& y, const char* what, const Loss* loss = nullptr) {
+// y, when given, as class_labels reads it, or as read_value_targets does where `loss` takes them (holds_value_targets)
+// or where it holds a class label per step (per_step: (N, steps) whole numbers, -100 for padding).
+Dataset dataset(const py::object& samples, const py::object& y, const char* what, const Loss* loss = nullptr, bool per_step = false) {
   const py::array x = py::array::ensure(samples);
   if (!x)
     throw py::type_error(fmt::format("{}: x must be an array of numbers (a NumPy array, or lists of them), got {}", what,
@@ -151,7 +153,7 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
     data.labels.assign(count, -1);
     return data;
   }
-  if (holds_value_targets(y, loss)) {
+  if (per_step || holds_value_targets(y, loss)) {
     read_value_targets(y, count, what, data);
     return data;
   }
@@ -234,6 +236,16 @@ class PyNetwork {
     network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), args);
   }
 
+  // Whether y for these samples holds a class label per step (step_labels.hpp): a loss of class labels on a model
+  // that outputs [steps, classes] per sample, built now for x's samples, as fit() would build it.
+  bool labels_per_step_of(const py::object& x) {
+    const Loss* loss = network_.loss();
+    const py::array xs = py::array::ensure(x);
+    if (!loss || loss->target_kind() != TargetKind::ClassIndex || !xs || xs.ndim() < 2) return false;
+    if (!network_.built()) network_.build(sample_shape({xs.shape() + 1, xs.shape() + xs.ndim()}, "fit"));
+    return labels_per_step(*loss, network_.model().output_shape());
+  }
+
   py::list fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, bool progress, std::optional<std::int64_t> gradient_accumulation_steps,
@@ -255,16 +267,16 @@ class PyNetwork {
         throw py::value_error(fmt::format("fit: validation_split {} of {} samples leaves {} for training and {} for validation; each needs one at "
                                           "least", fraction, n, split_at, n - split_at));
       const py::slice head(0, static_cast<py::ssize_t>(split_at), 1), tail(static_cast<py::ssize_t>(split_at), static_cast<py::ssize_t>(n), 1);
-      train = dataset(xs[head], ys[head], "fit", network_.loss());
-      validation = dataset(xs[tail], ys[tail], "fit: validation_split", network_.loss());
+      train = dataset(xs[head], ys[head], "fit", network_.loss(), labels_per_step_of(x));
+      validation = dataset(xs[tail], ys[tail], "fit: validation_split", network_.loss(), labels_per_step_of(x));
     } else {
-      train = dataset(x, y, "fit", network_.loss());
+      train = dataset(x, y, "fit", network_.loss(), labels_per_step_of(x));
       if (!validation_data.is_none()) {
         const auto pair = validation_data.cast<py::tuple>();
         if (pair.size() != 2)
           throw py::value_error(pair.size() == 3 ? "fit: validation_data must be (x, y): sample weights, Keras' third element, are not supported"
                                                  : "fit: validation_data must be (x, y)");
-        validation = dataset(pair[0], pair[1], "fit: validation_data", network_.loss());
+        validation = dataset(pair[0], pair[1], "fit: validation_data", network_.loss(), labels_per_step_of(pair[0]));
       }
     }
     const bool validated = validation_split || !validation_data.is_none();
@@ -330,7 +342,7 @@ class PyNetwork {
   py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size) {
     auto guard = lock();
     if (y.is_none()) throw py::value_error("evaluate: y (the class labels or targets) is required");
-    const Dataset data = dataset(x, y, "evaluate", network_.loss());
+    const Dataset data = dataset(x, y, "evaluate", network_.loss(), labels_per_step_of(x));
     Scores s;
     {
       py::gil_scoped_release released;
@@ -353,7 +365,12 @@ class PyNetwork {
       if (output == "classes") classes = network_.predict_classes(data, batch_size);
       else p = network_.predict(data, output == "logits", batch_size);
     }
-    if (output == "classes") return py::array_t<std::int32_t>(static_cast<py::ssize_t>(classes.size()), classes.data());
+    // A class per step: (N, steps, classes) and (N, steps), as Keras's predict gives them.
+    const auto samples = static_cast<py::ssize_t>(data.size());
+    const auto steps = static_cast<py::ssize_t>(network_.loss() ? scored_rows(*network_.loss(), network_.model().output_shape()).steps : 0);
+    if (output == "classes")
+      return steps ? py::array_t<std::int32_t>({samples, steps}, classes.data()) : py::array_t<std::int32_t>(samples, classes.data());
+    if (steps) return py::array_t<float>({samples, steps, static_cast<py::ssize_t>(p.columns)}, p.values.data());
     return py::array_t<float>({p.rows, p.columns}, p.values.data());
   }
 

@@ -64,6 +64,17 @@ TEST(StepLabels, TrainAsPyTorchsCrossEntropyOverTheScoredSteps) {
   EXPECT_EQ(scores.kind, ScoreKind::Accuracy);
   EXPECT_NEAR(scores.loss, run["loss"].get<double>(), 1e-10);
   EXPECT_NEAR(scores.score, run["accuracy"].get<double>(), 1e-12);
+  // predict gives each step's probabilities as a row, and its classes score the fixture's accuracy on the scored steps.
+  const Predictions p = net.predict(data);
+  ASSERT_EQ(p.rows, 20);
+  ASSERT_EQ(p.columns, 4);
+  for (std::int64_t r = 0; r < p.rows; ++r) EXPECT_NEAR(p.at(r, 0) + p.at(r, 1) + p.at(r, 2) + p.at(r, 3), 1.0, 1e-6) << r;
+  const auto classes = net.predict_classes(data);
+  double right = 0.0, scored = 0.0;
+  for (std::size_t i = 0; i < classes.size(); ++i)
+    if (data.targets[i] >= 0.0f) right += classes[i] == static_cast<std::int32_t>(data.targets[i]), scored += 1.0;
+  EXPECT_EQ(scored, 14.0);
+  EXPECT_NEAR(right / scored, run["accuracy"].get<double>(), 1e-12);
 }
 
 // The last batch, one sample whose every step is padding, has no loss and no gradient: plain SGD leaves the weights

@@ -9,6 +9,7 @@
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
+#include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug {
@@ -220,9 +221,10 @@ Scores Network::evaluate(const Dataset& data, std::int64_t batch_size) {
 Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batch_size) {
   if (!logits && !loss_)
     throw Error("predict() gives probabilities through the loss' output link: call compile(optimizer, loss) first, or ask for logits");
-  const std::int64_t width = model().output_shape().numel();
+  const Shape& output = model().output_shape();
+  const auto [width, steps] = loss_ ? scored_rows(*loss_, output) : ScoredRows{output.numel(), 0};
   Dataset converted;
-  Predictions out{trainer().predict(as_input(data, converted, "predict"), batch_size), data.size(), width};
+  Predictions out{trainer().predict(as_input(data, converted, "predict"), batch_size), data.size() * std::max<std::int64_t>(steps, 1), width};
   if (logits) return out;
   // Under an identity link (mse, mae, huber: a regression) the outputs are the predictions themselves, in the
   // targets' units.

@@ -654,6 +654,29 @@ def test_dense_maps_each_step_of_a_sequence_as_pytorch_and_keras_do():
     assert net.evaluate(x[600:], sums[600:])["loss"] < 0.05
 
 
+def test_a_label_per_step_trains_a_tagger_as_keras_does():
+    """(N, steps) whole numbers train a model that scores every step, as Keras's sparse categorical cross-entropy
+    takes them on (N, steps, classes): here each step's label is the token before it, which an LSTM remembers and a
+    model of each step alone cannot (1/5). -100 marks steps that are not scored (padding), left out of the accuracy
+    as NumPy counts it from predict's classes."""
+    rng = np.random.default_rng(7)
+    tokens = rng.integers(0, 5, size=(600, 8))
+    labels = np.concatenate([np.full((600, 1), -100), tokens[:, :-1]], axis=1)
+    labels[::3, 6:] = -100  # a third of the sequences padded at the end
+    net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(5, 8), nnplug.LSTM(32, return_sequences=True), nnplug.Dense(5)]))
+    net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=2)
+    history = net.fit(tokens[:500], labels[:500], epochs=10, batch_size=25, progress=False)
+    assert history[-1]["accuracy"] > 0.95
+    p = net.predict(tokens[500:])
+    assert p.shape == (100, 8, 5)
+    np.testing.assert_allclose(p.sum(axis=2), 1.0, rtol=1e-5)
+    classes = net.predict(tokens[500:], output="classes")
+    assert classes.shape == (100, 8)
+    np.testing.assert_array_equal(classes, p.argmax(axis=2))
+    scored = labels[500:] >= 0
+    assert net.evaluate(tokens[500:], labels[500:])["accuracy"] == pytest.approx((classes[scored] == labels[500:][scored]).mean())
+
+
 def test_self_attention_is_numpys_and_learns_whether_the_first_token_recurs():
     """multi_head_attention's output is the scaled dot-product attention NumPy computes from its state dict (each
     step sees every step, or with causal the steps up to itself); with it a model learns whether a sequence's first

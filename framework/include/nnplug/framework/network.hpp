@@ -58,7 +58,8 @@ struct FitArgs {
   std::optional<double> mixup_alpha{}, cutmix_alpha{};
 };
 
-// Rows of `columns` values, one row per sample.
+// Rows of `columns` values, one row per sample; for a model that scores a class per step (step_labels.hpp), one row
+// per step of each sample.
 struct Predictions {
   std::vector<float> values{};
   std::int64_t rows = 0, columns = 0;
