@@ -72,6 +72,7 @@ class Gru final : public RecurrentLayer {
 
 }  // namespace
 
-NNPLUG_PLUGIN("gru", "0.1.0", "layer:gru", 0) {
-  registrar.add_layer("gru", make_recurrent<Gru>);
+NNPLUG_PLUGIN("gru", "0.1.0", "op:gru_step_mask layer:gru", 0) {
+  const OpHandle step_mask = step_mask::define(registrar, "gru");
+  registrar.add_layer("gru", [step_mask](const Params& p) { return make_recurrent<Gru>(p, step_mask); });
 }

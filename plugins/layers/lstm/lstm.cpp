@@ -28,6 +28,8 @@ class Lstm final : public RecurrentLayer {
     steps_buffer(cell_tanh_);
   }
   Tensor input_part(int k) override { return gates_[k]; }
+  Tensor cell_state() override { return cells_; }
+  Tensor cell_state_grad() override { return dc_; }
   Tensor input_part_grad(int k) override { return gate_grads_[k]; }
   Tensor hidden_part_grad(int k) override { return gate_grads_[k]; }  // both products add to the one pre-activation
 
@@ -74,6 +76,7 @@ class Lstm final : public RecurrentLayer {
 
 }  // namespace
 
-NNPLUG_PLUGIN("lstm", "0.1.0", "layer:lstm", 0) {
-  registrar.add_layer("lstm", make_recurrent<Lstm>);
+NNPLUG_PLUGIN("lstm", "0.1.0", "op:lstm_step_mask layer:lstm", 0) {
+  const OpHandle step_mask = step_mask::define(registrar, "lstm");
+  registrar.add_layer("lstm", [step_mask](const Params& p) { return make_recurrent<Lstm>(p, step_mask); });
 }

@@ -51,6 +51,7 @@ class Rnn final : public RecurrentLayer {
 
 }  // namespace
 
-NNPLUG_PLUGIN("rnn", "0.1.0", "layer:rnn", 0) {
-  registrar.add_layer("rnn", make_recurrent<Rnn>);
+NNPLUG_PLUGIN("rnn", "0.1.0", "op:rnn_step_mask layer:rnn", 0) {
+  const OpHandle step_mask = step_mask::define(registrar, "rnn");
+  registrar.add_layer("rnn", [step_mask](const Params& p) { return make_recurrent<Rnn>(p, step_mask); });
 }

@@ -16,7 +16,15 @@
 // reads the sequence both ways with a layer of each Direction (make_recurrent) and puts their outputs side by side.
 // "num_layers": L (PyTorch's num_layers) stacks L such layers, each reading every step of the one before
 // (StackedRecurrent), with PyTorch's "dropout" between them.
+//
+// "mask_zero": true skips the steps whose inputs are all zero (an embedding's padding_idx rows: Keras's
+// Embedding(mask_zero=True) or Masking(0.0) before the layer), as PyTorch runs a packed sequence
+// (pack_padded_sequence): a skipped step leaves the state (h, and an LSTM's c) as it was, outputs zeros (so that a
+// layer after it sees the step skipped too), and gets no gradient, nor passes one to its input; the final state is
+// each sample's at its last step that counts (the first, reading in reverse). Which steps count is an op of the
+// plugin (step_mask.hpp).
 #include <cmath>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -26,6 +34,7 @@
 
 #include "nnplug/counter_random.hpp"
 #include "nnplug/plugin.hpp"
+#include "step_mask.hpp"
 
 namespace nnplug {
 
@@ -58,6 +67,9 @@ class RecurrentLayer : public Layer {
 
   std::string type() const final { return type_; }
 
+  // Skips the steps whose inputs are all zero ("mask_zero"), finding them with this op.
+  void skip_zero_steps(OpHandle step_mask) { step_mask_ = std::move(step_mask); }
+
   Shape build(const Shape& input, const BuildContext& ctx) final {
     if (input.rank() != 2)
       throw ShapeError(fmt::format("{} expects a sequence per sample, [steps, features], got {} (a reshape layer makes one: an "
@@ -66,6 +78,7 @@ class RecurrentLayer : public Layer {
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     steps_ = input[0], features_ = input[1];
+    if (step_mask_) step_mask_->on(ctx.backend, ctx.dtype);  // refused now where no kernel runs
     const std::int64_t rows = gates_ * units_;
     const std::string suffix = fmt::format("_l{}{}", layer_, direction_ == Direction::Reverse ? "_reverse" : "");
     auto parameter = [&](const char* name, const Shape& shape, const Params& init) {
@@ -99,7 +112,14 @@ class RecurrentLayer : public Layer {
     for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(inputs_, t), sequence, n_, position(t) * features_, false});
     for (int k = 0; k < gates_; ++k)  // x_t W_ih[k]^T + b_ih[k] for every t, into the gate's time-major buffer
       be.run(op::Gemm{.a = inputs_, .b = gate_rows(weight_ih_.value, k), .c = input_part(k), .trans_b = true, .bias = gate_bias(bias_ih_, k)});
-    for (std::int64_t t = 0; t < steps_; ++t) step_forward(t);
+    if (step_mask_) {
+      ensure(skipped_, be, steps_buffer(kept_).shape(), dtype_);
+      step_mask_->on(inputs_)({inputs_}, {kept_, skipped_}, {{"units", units_}});
+    }
+    for (std::int64_t t = 0; t < steps_; ++t) {
+      step_forward(t);
+      if (step_mask_) keep_state_where_skipped(t);
+    }
     if (!return_sequences_) {
       ensure(y_, be, Shape{n_, units_}, dtype_);
       be.run(op::Copy{step(hidden_, steps_), y_});
@@ -107,7 +127,11 @@ class RecurrentLayer : public Layer {
     }
     ensure(y_, be, Shape{n_, steps_, units_}, dtype_);
     const Tensor outputs = y_.reshape(Shape{n_, steps_ * units_});
-    for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(hidden_, t + 1), outputs, n_, position(t) * units_, true});
+    for (std::int64_t t = 0; t < steps_; ++t) {
+      const Tensor h = step(hidden_, t + 1);
+      if (step_mask_) be.run(op::Multiply{h, step(kept_, t), product_});  // a skipped step outputs zeros
+      be.run(op::CopyColumns{step_mask_ ? product_ : h, outputs, n_, position(t) * units_, true});
+    }
     return y_;
   }
 
@@ -122,14 +146,17 @@ class RecurrentLayer : public Layer {
       // dL/dh_t: from the output at t, and through h_t into step t + 1 (which dh_ holds).
       if (return_sequences_) {
         be.run(op::CopyColumns{product_, outputs_grad, n_, position(t) * units_, false});
+        if (step_mask_) be.run(op::Multiply{product_, step(kept_, t), product_});
         be.run(op::Axpby{product_, dh_, 1.0, 1.0});
       } else if (t == steps_ - 1) {
         be.run(op::Copy{outputs_grad, dh_});
       }
+      if (step_mask_) hold_back_skipped(t);
       step_backward(t);
       // dL/dh_{t-1}: what the cell left in dh_next_, and through each gate's product with h.
       for (int k = 0; k < gates_; ++k)
         be.run(op::Gemm{.a = step(hidden_part_grad(k), t), .b = gate_rows(weight_hh_.value, k), .c = dh_next_, .beta = 1.0});
+      if (step_mask_) pass_on_skipped();
       std::swap(dh_, dh_next_);
     }
     // Every step's gradients of the gates' pre-activations, T N rows each, against the inputs and h_0 .. h_{T-1}.
@@ -178,6 +205,10 @@ class RecurrentLayer : public Layer {
   // From dL/dh_t in dh_: writes step t's blocks of input_part_grad and hidden_part_grad, and into dh_next_ the part
   // of dL/dh_{t-1} that does not go through the products with h (GRU's z h; 0 for an LSTM).
   virtual void step_backward(std::int64_t t) = 0;
+  // A state the cell carries besides h (an LSTM's c): time-major, (T + 1) N rows as hidden_, and the buffer of its
+  // gradient that runs back through time (dL/dc_{t+1} before step_backward(t), dL/dc_t after). None by default.
+  virtual Tensor cell_state() { return Tensor(); }
+  virtual Tensor cell_state_grad() { return Tensor(); }
 
   Backend& backend() const { return *backend_; }
   // The sequence's step that step t reads and writes.
@@ -202,6 +233,35 @@ class RecurrentLayer : public Layer {
   Tensor hidden_, product_, dh_, dh_next_;
 
  private:
+  std::optional<OpHandle> step_mask_;  // "mask_zero": the op that finds the steps that count
+  Tensor kept_, skipped_;              // its outputs for every step, time-major (T N rows of units)
+  Tensor held_h_, held_c_;             // a skipped step's gradients of h and c, held back past it
+
+  // The states step t wrote, h_{t+1} (and c_{t+1}), made kept * new + skipped * old: the old on a skipped step.
+  void keep_state_where_skipped(std::int64_t t) {
+    for (const Tensor& state : {hidden_, cell_state()}) {
+      if (!state.defined()) continue;
+      const Tensor now = step(state, t + 1);
+      backend_->run(op::Multiply{now, step(kept_, t), now});
+      backend_->run(op::Multiply{step(state, t), step(skipped_, t), product_});
+      backend_->run(op::Axpby{product_, now, 1.0, 1.0});
+    }
+  }
+  // Before step t goes back: the gradients of its states held back where it was skipped (they pass on unchanged to
+  // the step before), and the step's own cell sees them only where it counted.
+  void hold_back_skipped(std::int64_t t) {
+    const Tensor cell_grad = cell_state_grad();
+    for (const auto& [grad, held] : {std::pair{dh_, &held_h_}, std::pair{cell_grad, &held_c_}}) {
+      if (!grad.defined()) continue;
+      backend_->run(op::Multiply{grad, step(skipped_, t), buffer(*held)});
+      backend_->run(op::Multiply{grad, step(kept_, t), grad});
+    }
+  }
+  // After: the held back gradients added to those of the step before (dh_next_, and the cell's).
+  void pass_on_skipped() {
+    backend_->run(op::Axpby{held_h_, dh_next_, 1.0, 1.0});
+    if (const Tensor cell_grad = cell_state_grad(); cell_grad.defined()) backend_->run(op::Axpby{held_c_, cell_grad, 1.0, 1.0});
+  }
   std::string type_;
   int gates_;
   Direction direction_;
@@ -348,9 +408,10 @@ class StackedRecurrent final : public Layer {
 };
 
 // The layer a spec asks for: a Cell (made from the spec, a Direction and its Stacking) reading forward, or both ways;
-// one, or num_layers stacked.
+// one, or num_layers stacked; with "mask_zero", each skipping the steps that step_mask finds all zero.
 template <class Cell>
-std::unique_ptr<Layer> make_recurrent(const Params& p) {
+std::unique_ptr<Layer> make_recurrent(const Params& p, const OpHandle& step_mask) {
+  const bool mask_zero = p.boolean("mask_zero", false);
   const std::int64_t count = p.integer("num_layers", 1, 1, 64);
   const double rate = p.number("dropout", 0.0);
   if (!(rate >= 0.0 && rate < 1.0)) p.fail("dropout", fmt::format("must be in [0, 1) (the probability of dropping), got {}", rate));
@@ -360,9 +421,13 @@ std::unique_ptr<Layer> make_recurrent(const Params& p) {
   const bool both_ways = p.boolean("bidirectional", false);
   std::vector<std::unique_ptr<Layer>> layers;
   for (std::int64_t l = 0; l < count; ++l) {
-    const Stacking at{l, l + 1 == count};
-    if (!both_ways) layers.push_back(std::make_unique<Cell>(p, Direction::Forward, at));
-    else layers.push_back(std::make_unique<Bidirectional>(std::make_unique<Cell>(p, Direction::Forward, at), std::make_unique<Cell>(p, Direction::Reverse, at)));
+    const auto cell = [&](Direction direction) {
+      auto made = std::make_unique<Cell>(p, direction, Stacking{l, l + 1 == count});
+      if (mask_zero) made->skip_zero_steps(step_mask);
+      return made;
+    };
+    if (!both_ways) layers.push_back(cell(Direction::Forward));
+    else layers.push_back(std::make_unique<Bidirectional>(cell(Direction::Forward), cell(Direction::Reverse)));
   }
   if (count == 1) return std::move(layers.front());
   return std::make_unique<StackedRecurrent>(std::move(layers), rate);
