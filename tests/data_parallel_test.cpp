@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "nnplug/conformance/component_checks.hpp"
 #include "nnplug/framework/data_parallel.hpp"
@@ -172,6 +173,33 @@ TEST(DataParallel, ARegressionScoresItsMeanAbsoluteErrorOverTheRanks) {
   const Outcome alone = train(spec, nullptr);
   ASSERT_EQ(alone.history.back().validation.kind, ScoreKind::MeanAbsoluteError);
   expect_same(alone, train(spec, world()), 1e-12, false);
+}
+
+// numpy.save's format, version 1: the array's dtype (descr) and shape, then its values.
+void write_npy(const std::filesystem::path& path, const std::string& descr, const std::string& shape, const void* values, std::size_t bytes) {
+  std::string header = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", descr, shape);
+  header.append(63 - (10 + header.size()) % 64, ' ').push_back('\n');  // the values start on a multiple of 64
+  std::ofstream out(path, std::ios::binary);
+  out << "\x93NUMPY" << '\x01' << '\x00' << static_cast<char>(header.size() % 256) << static_cast<char>(header.size() / 256) << header;
+  out.write(static_cast<const char*>(values), static_cast<std::streamsize>(bytes));
+}
+
+// A class label per step (step_labels.hpp), with padding: each rank's batch is weighed by its labelled steps, so that
+// the update's loss is the mean over the global batch's labelled steps, as in one process. 50 sequences of 3 steps of
+// 2 values; step t of sample i is labelled (i + 2 t) mod 3, or is padding (-100) where (i + t) mod 4 is 0.
+TEST(DataParallel, LabelsPerStepWeighEachRankByItsLabelledSteps) {
+  const auto folder = std::filesystem::temp_directory_path() / fmt::format("nnplug_dp_steps_{}_{}", ::getpid(), world()->rank());
+  std::filesystem::create_directories(folder);
+  const std::vector<double> x = random_normal(300, 5);
+  std::vector<std::int64_t> y(150);
+  for (std::size_t i = 0; i < 150; ++i) y[i] = (i / 3 + i % 3) % 4 == 0 ? -100 : static_cast<std::int64_t>((i / 3 + 2 * (i % 3)) % 3);
+  write_npy(folder / "x.npy", "<f8", "(50, 3, 2)", x.data(), x.size() * sizeof(double));
+  write_npy(folder / "y.npy", "<i8", "(50, 3)", y.data(), y.size() * sizeof(std::int64_t));
+  Json spec = base_spec();
+  spec["data"] = {{"format", "npy"}, {"train_inputs", (folder / "x.npy").string()}, {"train_targets", (folder / "y.npy").string()}};
+  const Outcome alone = train(spec, nullptr);
+  expect_same(alone, train(spec, world()), 1e-12, false);
+  std::filesystem::remove_all(folder);
 }
 
 TEST(DataParallel, DropoutDrawsTheMasksOfOneProcess) {

@@ -94,6 +94,22 @@ TEST(StepLabels, ABatchOfPaddingAloneChangesNothing) {
   EXPECT_EQ(none.score, 0.0);
 }
 
+// Batches accumulated into one update are weighed by their labelled steps, not their samples: four batches of 1
+// train as one batch of 4 does, whose loss is the mean over its 10 labelled steps (3, 2, 4 and 1 of its samples).
+TEST(StepLabels, AccumulatedBatchesTrainAsOneBatchOfTheirSteps) {
+  const Json& run = torch_run();
+  const Dataset data = sequences(run);
+  Network one = tagger(run, data.sample_shape, 0.9), accumulated = tagger(run, data.sample_shape, 0.9);
+  const auto a = one.fit(data, {.epochs = 2, .batch_size = 4, .shuffle = false, .progress = false});
+  const auto b = accumulated.fit(data, {.epochs = 2, .batch_size = 1, .shuffle = false, .progress = false, .gradient_accumulation_steps = 4});
+  const auto pa = one.model().parameters(false), pb = accumulated.model().parameters(false);
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    const auto wa = to_host<double>(pa[i]->value), wb = to_host<double>(pb[i]->value);
+    for (std::size_t k = 0; k < wa.size(); ++k) EXPECT_NEAR(wa[k], wb[k], 1e-12) << pa[i]->name << "[" << k << "]";
+  }
+  for (std::size_t e = 0; e < a.size(); ++e) EXPECT_NEAR(a[e].train.loss, b[e].train.loss, 1e-12) << "epoch " << e + 1;
+}
+
 TEST(StepLabels, LabelsThatDoNotFitTheOutputAreRefusedBySampleAndStep) {
   const Json& run = torch_run();
   const Dataset data = sequences(run);

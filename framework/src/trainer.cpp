@@ -282,15 +282,15 @@ Trainer::BatchScores Trainer::read_batch_scores() const {
   return {values[0], sum * units / static_cast<double>(outputs.size()), units};
 }
 
-Trainer::BatchScores Trainer::score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part) {
+Trainer::BatchScores Trainer::score_global_batch(bool grad, std::int64_t samples, const char* part) {
   BatchScores scores{0.0, 0.0, 0.0};
   if (samples > 0) {
     model_.backend().run_step(part, [&] { score_batch(grad); });
     scores = read_batch_scores();
   }
   if (!reducer_) return scores;
-  const auto sums = sum_over_ranks(*communicator_, {scores.loss * static_cast<double>(samples), scores.score_sum, scores.units});
-  return {sums[0] / static_cast<double>(global_samples), sums[1], sums[2]};
+  const auto sums = sum_over_ranks(*communicator_, {scores.loss * scores.units, scores.score_sum, scores.units});
+  return {share(sums[0], sums[2]), sums[1], sums[2]};
 }
 
 void Trainer::backward(double weight, const std::function<void(std::size_t)>& gradients_written) {
@@ -411,6 +411,17 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                                   : fmt::format("batch_size {} leaves 1 of the {} samples in the last batch; set training.drop_last, "
                                                                 "or a batch size that leaves 0 or at least 2 there", bs, n)));
     }
+  // What the samples of a range of the order score, by which a batch is weighed in its update, so that the update's
+  // loss is the mean over what all its samples score: the samples, or with class labels per step their labelled
+  // steps (then two ranks, or accumulated batches, train as one batch of their samples would).
+  const std::vector<std::int64_t> steps_scored =
+      labels_per_step(*loss_fn_, model_.output_shape()) ? labelled_steps(train) : std::vector<std::int64_t>();
+  const auto units_of = [&](std::int64_t from, std::int64_t to) {
+    if (steps_scored.empty()) return static_cast<double>(to - from);
+    std::int64_t sum = 0;
+    for (std::int64_t i = from; i < to; ++i) sum += steps_scored[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
+    return static_cast<double>(sum);
+  };
   std::vector<EpochRecord> history;
   const auto parameters = model_.parameters(true);
   // A resumed run replays the batch orders of the epochs it skips, so that it goes on exactly as an
@@ -434,13 +445,13 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (mixup) mixup->begin_epoch(epoch, n);
     ProgressBar bar(fmt::format("epoch {}/{}", epoch, options.epochs), updates,
                     options.progress && rank() == 0);
-    double loss_sum = 0.0, score_sum = 0.0, score_units = 0.0;
-    std::int64_t seen = 0;
+    double loss_sum = 0.0, score_sum = 0.0, score_units = 0.0, loss_units = 0.0;
     bool stopped = false;
     for (std::int64_t b = 0; b < updates && !stopped; ++b) {
       // The update's batches [first_batch, end_batch) and their samples [begin, end).
       const std::int64_t first_batch = b * accumulation, end_batch = std::min(batches, first_batch + accumulation);
       const std::int64_t begin = first_batch * bs, end = std::min(used, end_batch * bs);
+      const double update_units = units_of(begin, end);
       // Each batch of an update draws (dropout) what its samples would in one batch of the update's samples.
       if (accumulator) draws = model_.counters();
       double loss = 0.0, weight = 1.0;
@@ -459,18 +470,18 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         model_.set_sample_offset(first - begin);
         // This rank's samples' share of the update's mean loss, by which its loss gradient and activity
         // penalties are weighed.
-        weight = static_cast<double>(shard.size()) / static_cast<double>(end - begin);
+        weight = share(units_of(first, first + shard.size()), update_units);
         model_.set_batch_share(weight);
         has_samples = shard.size() > 0;
         // Two parts, each free of reads so that a device backend can replay it as one launch: the loss is read
         // between them, so that a non-finite loss stops training before the step that it would spoil.
-        const BatchScores scores = score_global_batch(true, shard.size(), batch_end - batch_begin, "train forward");
+        const BatchScores scores = score_global_batch(true, shard.size(), "train forward");
         if (!std::isfinite(scores.loss)) {
           const std::string where = has_samples ? model_.first_non_finite(x_) : "";
           throw Error(fmt::format("epoch {}, batch {}: the loss is {}{}; lower the learning rate or check the data", epoch, batch + 1,
                                   unsigned_nan(scores.loss), where.empty() ? "" : fmt::format(" (the first non-finite value: {})", where)));
         }
-        loss += scores.loss * static_cast<double>(batch_end - batch_begin) / static_cast<double>(end - begin);
+        loss += scores.loss * share(scores.units, update_units);
         score_sum += scores.score_sum, score_units += scores.units;
         if (batch + 1 == end_batch) break;  // the update's last batch goes backward in update()
         if (model_.has_penalties()) loss += batch_penalty(has_samples, false);
@@ -503,9 +514,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       if (reducer_ && global_step == first_step + 1)
         require_same_on_every_rank(*communicator_, "the weights after the first step", fmt::format("{}", weights_fingerprint(model_)),
                                    "a plugin computes or draws differently in each process");
-      loss_sum += loss * static_cast<double>(end - begin);
-      seen += end - begin;
-      bar.update(b + 1, loss_sum / static_cast<double>(seen), share(score_sum, score_units), score_name(score_kind_));
+      loss_sum += loss * update_units, loss_units += update_units;
+      bar.update(b + 1, share(loss_sum, loss_units), share(score_sum, score_units), score_name(score_kind_));
       const BatchRecord step{epoch, b + 1, global_step, loss, optimizer_->learning_rate(), updates, options.epochs};
       for (const auto& c : callbacks) stopped = !c->on_batch_end(step, model_) || stopped;
     }
@@ -519,7 +529,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                               "rate or check the data", epoch, where));
     EpochRecord record;
     record.epoch = epoch;
-    record.train = {loss_sum / static_cast<double>(seen), share(score_sum, score_units), score_kind_};
+    record.train = {share(loss_sum, loss_units), share(score_sum, score_units), score_kind_};
     record.learning_rate = optimizer_->learning_rate();
     if (validation && validation->size() > 0) {
       record.validation = evaluate(*validation, bs);

@@ -34,6 +34,9 @@ inline ScoredRows scored_rows(const Loss& loss, const Shape& output) {
 // below its classes, or negative (not scored).
 void check_step_labels(const Shape& output, const Dataset& data);
 
+// How many of each sample's steps have a label (a label that is not negative).
+std::vector<std::int64_t> labelled_steps(const Dataset& data);
+
 // Every step's label (the data's value targets as whole numbers), -1 for every step of data without targets.
 std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps);
 

@@ -141,8 +141,8 @@ class Trainer {
   };
   BatchScores read_batch_scores() const;
   // Forward and loss on the loaded batch of `samples` (0 for a rank without samples in this step), then, when
-  // distributed, the sums over the ranks: the global batch's mean loss and score sum.
-  BatchScores score_global_batch(bool grad, std::int64_t samples, std::int64_t global_samples, const char* part);
+  // distributed, the sums over the ranks: the global batch's mean loss (over what it scores), score sum and units.
+  BatchScores score_global_batch(bool grad, std::int64_t samples, const char* part);
   // Backward of the loaded batch, its loss gradient weighed by `weight`: this rank's share of its update's samples.
   void backward(double weight, const std::function<void(std::size_t)>& gradients_written = {});
   // The loaded batch's activity penalties, of this rank's own samples summed over the ranks; with_parameters, plus the
