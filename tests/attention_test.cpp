@@ -176,5 +176,41 @@ TEST(MultiHeadAttention, ParameterShapesAndRefusedInputs) {
   EXPECT_NE(error_of([] { attention({{"num_heads", 2}, {"heads", 2}}); }).find("unknown parameter 'heads'"), std::string::npos);
 }
 
+// With cross, the queries' steps attend to another sequence's: the gradients of both inputs and of the parameters,
+// causal too (query step t sees memory steps 0 .. t).
+TEST(GradientCheck, MultiHeadCrossAttention) {
+  for (const bool causal : {false, true}) {
+    auto layer = attention({{"num_heads", 2}, {"cross", true}, {"causal", causal}});
+    const auto result =
+        conformance::check_merge_gradient(*layer, *cpu_backend(), {Shape{3, 4}, Shape{5, 4}}, 2, {random_normal(24, 15), random_normal(40, 16)});
+    EXPECT_TRUE(result.passed) << (causal ? "causal: " : "") << result.check << ": " << result.detail;
+  }
+}
+
+// A query attends to the memory alone: its output does not change when another query step does (without causal
+// masking every memory step is seen), and it changes when a memory step does.
+TEST(MultiHeadAttention, CrossAttentionReadsItsKeysAndValuesFromTheSecondInput) {
+  auto be = cpu_backend();
+  auto layer = attention({{"num_heads", 2}, {"cross", true}});
+  ASSERT_TRUE(layer->merges());
+  EXPECT_EQ(layer->build_merge({Shape{3, 4}, Shape{5, 4}}, BuildContext{*be, DType::Float64}), (Shape{3, 4}));
+  set_parameters(*layer, 17);
+  auto query = random_normal(12, 18), memory = random_normal(20, 19);
+  const auto y = to_host<double>(layer->forward_merge({tensor(*be, Shape{1, 3, 4}, query), tensor(*be, Shape{1, 5, 4}, memory)}));
+  query[8] += 1.0;  // query step 2
+  const auto moved_query = to_host<double>(layer->forward_merge({tensor(*be, Shape{1, 3, 4}, query), tensor(*be, Shape{1, 5, 4}, memory)}));
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_NEAR(moved_query[i], y[i], 1e-12) << i;
+  memory[4] += 1.0;  // memory step 1
+  const auto moved_memory = to_host<double>(layer->forward_merge({tensor(*be, Shape{1, 3, 4}, query), tensor(*be, Shape{1, 5, 4}, memory)}));
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_GT(std::abs(moved_memory[i] - moved_query[i]), 1e-9) << i;
+  EXPECT_EQ(error_of([&] { attention({{"num_heads", 1}, {"cross", true}})->build_merge({Shape{3, 4}, Shape{5, 6}}, BuildContext{*be, DType::Float64}); }),
+            "multi_head_attention with cross takes the queries' sequence [steps, features], the sequence they attend to [steps, the same "
+            "features]; got [3, 4] and [5, 6]");
+  EXPECT_EQ(error_of([&] { attention({{"num_heads", 1}, {"cross", true}, {"padding_idx", 0}})->build_merge({Shape{3, 4}, Shape{5, 4}, Shape{3}},
+                                                                                                          BuildContext{*be, DType::Float64}); }),
+            "multi_head_attention with cross and padding_idx takes the queries' sequence [steps, features], the sequence they attend to [steps, "
+            "the same features] and its token ids, one per step; got [3, 4] and [5, 4] and [3]");
+}
+
 }  // namespace
 }  // namespace nnplug::test

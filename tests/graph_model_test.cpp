@@ -1,6 +1,7 @@
 // Models that branch and merge: the merge layers (float64 gradient checks, concat's layout by its definition),
 // graph specs and blocks (PyTorch's parameter names, folded summaries, block files), a whole graph's gradient by
 // centred differences, one residual block against PyTorch, and every bad graph refused with the nodes named.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -170,6 +171,21 @@ TEST(GraphSpec, AGraphsGradientMatchesCentredDifferences) {
     {"type": "dense", "units": 3}])");
   auto model = build(spec, Shape{5});
   expect_gradients_match_centred_differences(*model, synthetic::gaussian_blobs(6, 3, 5, 1.0, 1), 8);  // four dense layers' weights and biases
+}
+
+// Cross-attention in a graph: the pooled half of a sequence attends to the whole of it (the two inputs' shapes
+// differ), and the whole graph's gradient is the sum of both uses of the sequence.
+TEST(GraphSpec, CrossAttentionReadsTwoBranchesOfOneGraph) {
+  Spec spec = graph_spec(R"([
+    {"name": "steps", "type": "reshape", "shape": [6, 2]},
+    {"name": "seq", "type": "dense", "units": 4, "activation": "tanh"},
+    {"name": "half", "type": "avg_pool1d", "pool_size": 2, "data_format": "channels_last", "inputs": "seq"},
+    {"name": "attend", "type": "multi_head_attention", "num_heads": 2, "cross": true, "inputs": ["half", "seq"]},
+    {"type": "flatten"},
+    {"type": "dense", "units": 3}])");
+  auto model = build(spec, Shape{12});
+  EXPECT_THAT(model->summary(), testing::HasSubstr("attend (multi_head_attention)  [3, 4]"));
+  expect_gradients_match_centred_differences(*model, synthetic::gaussian_blobs(6, 3, 12, 1.0, 1), 8);  // 3 layers' weights and biases
 }
 
 // A ReLU that alone reads a dense layer's output runs in that layer's product (Layer::fuse_activation): its node

@@ -113,6 +113,31 @@ TEST_P(TorchReference, ConvolutionPoolingAndLayerNormForwardAndBackward) {
   }
 }
 
+// multi_head_attention with cross: PyTorch's mha(query, memory, memory), causal and with a key padding mask too.
+TEST_P(TorchReference, CrossAttentionForwardAndBackward) {
+  const DType dtype = GetParam();
+  auto be = cpu_backend();
+  for (const auto& c : reference()["cross_attention"]) {
+    const std::string name = name_of(c["spec"]);
+    auto layer = registry().create_layer(Params("test", c["spec"]));
+    const Shape query(c["query_shape"].get<std::vector<std::int64_t>>()), memory(c["memory_shape"].get<std::vector<std::int64_t>>());
+    std::vector<Shape> samples{query.without_batch(), memory.without_batch()};
+    std::vector<Tensor> inputs{tensor(*be, query, numbers(c["query"]), dtype), tensor(*be, memory, numbers(c["memory"]), dtype)};
+    if (c.contains("ids")) {
+      samples.push_back(Shape{memory[1]});
+      inputs.push_back(tensor(*be, Shape{memory[0], memory[1]}, numbers(c["ids"]), dtype));
+    }
+    const Shape out = layer->build_merge(samples, BuildContext{*be, dtype});
+    for (Parameter* p : layer->parameters()) from_host(p->value, numbers(c[p->name]));
+    expect_close(to_host<double>(layer->forward_merge(inputs)), numbers(c["y"]), dtype, fmt::format("{} y", name));
+    const auto& grads = layer->backward_merge(tensor(*be, out.with_batch(query[0]), numbers(c["dy"]), dtype));
+    expect_close(to_host<double>(grads[0]), numbers(c["dquery"]), dtype, fmt::format("{} dquery", name));
+    expect_close(to_host<double>(grads[1]), numbers(c["dmemory"]), dtype, fmt::format("{} dmemory", name));
+    for (Parameter* p : layer->parameters())
+      expect_close(to_host<double>(p->grad), numbers(c[fmt::format("d{}", p->name)]), dtype, fmt::format("{} d{}", name, p->name));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(BothDtypes, TorchReference, ::testing::Values(DType::Float64, DType::Float32),
                          [](const auto& info) { return std::string(dtype_name(info.param)); });
 

@@ -9,13 +9,16 @@
 // Options: num_heads (required); key_dim (default E / num_heads, which must then divide); causal (Keras's
 // use_causal_mask, PyTorch's is_causal: step t attends to steps 0 .. t only); dropout on the attention weights while
 // training (PyTorch's and Keras's dropout); bias; weight_init and bias_init (for every weight, every bias);
-// padding_idx: the layer then takes two inputs, the sequence and its token ids [T], and no step attends to a step
-// whose id is padding_idx (PyTorch's key_padding_mask, Keras's mask from Embedding(mask_zero=True)). The ids get a
-// zero gradient, as an embedding's do.
+// cross: the layer then takes two inputs, the queries' sequence [Tq, E] and the sequence they attend to [Tk, E] (a
+// decoder's and the encoder's output), as PyTorch's mha(query, memory, memory) with kdim = vdim = E and Keras's
+// mha(query, value); its output is [Tq, E], and causal lets query step t attend to memory steps 0 .. t;
+// padding_idx: the layer then takes one input more, the token ids of the keys' sequence [T] (the sequence itself, or
+// with cross the memory), and no step attends to a step whose id is padding_idx (PyTorch's key_padding_mask, Keras's
+// mask from Embedding(mask_zero=True)). The ids get a zero gradient, as an embedding's do.
 //
-// The projections are one product over every step of every sample. The heads' queries, keys and values are reordered
-// into (sample, head)-major blocks [T, key_dim] (op::Permute), so that each block's products with the others are
-// plain 2-D products, one per sample and head.
+// The projections are one product over every step of every sample (two with cross: the queries', and the keys' and
+// values'). The heads' queries, keys and values are reordered into (sample, head)-major blocks [T, key_dim]
+// (op::Permute), so that each block's products with the others are plain 2-D products, one per sample and head.
 #include <array>
 #include <cmath>
 #include <limits>
@@ -43,6 +46,7 @@ class MultiHeadAttention final : public Layer {
       : heads_(p.require_integer("num_heads", 1, 1 << 16)),
         key_dim_(p.integer("key_dim", 0, 1, 1 << 20)),  // 0: E / num_heads
         causal_(p.boolean("causal", false)),
+        cross_(p.boolean("cross", false)),
         masks_padding_(p.has("padding_idx")),
         padding_idx_(static_cast<double>(p.integer("padding_idx", 0, 0, std::int64_t{1} << 24))),
         dropout_(p.number("dropout", 0.0, 0.0, 1.0)),
@@ -55,12 +59,12 @@ class MultiHeadAttention final : public Layer {
   }
 
   std::string type() const override { return "multi_head_attention"; }
-  bool merges() const override { return masks_padding_; }
+  bool merges() const override { return cross_ || masks_padding_; }
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (input.rank() != 2)
       throw ShapeError(fmt::format("multi_head_attention expects a sequence per sample, [steps, features], got {}", input.str()));
-    steps_ = input[0], embed_ = input[1];
+    steps_ = memory_steps_ = input[0], embed_ = input[1];
     if (!key_dim_) {
       if (embed_ % heads_)
         throw ShapeError(fmt::format("multi_head_attention: {} heads do not divide the {} features of {} (give key_dim, each head's size)",
@@ -99,42 +103,71 @@ class MultiHeadAttention final : public Layer {
     calls_ = values[0];
   }
 
-  // With padding_idx: the sequence, and its token ids, one per step.
+  // The queries' sequence; with cross, the sequence they attend to; with padding_idx, the keys' token ids.
   Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx) override {
-    if (inputs.size() != 2 || inputs[0].rank() < 1 || inputs[1].numel() != inputs[0][0]) {
+    const std::size_t count = 1 + cross_ + masks_padding_;
+    const Shape& keys = inputs[cross_ ? 1 : 0];
+    const bool fit = inputs.size() == count && inputs[0].rank() == 2 && keys.rank() == 2 && (!cross_ || keys[1] == inputs[0][1]) &&
+                     (!masks_padding_ || inputs.back().numel() == keys[0]);
+    if (!fit) {
       std::vector<std::string> shapes;
       for (const Shape& s : inputs) shapes.push_back(s.str());
-      throw ShapeError(fmt::format("multi_head_attention with padding_idx takes two inputs, a sequence [steps, features] and its token ids, "
-                                   "one per step; got {}",
+      throw ShapeError(fmt::format("multi_head_attention with {} takes {}; got {}",
+                                   cross_ && masks_padding_ ? "cross and padding_idx" : cross_ ? "cross" : "padding_idx",
+                                   cross_ ? fmt::format("the queries' sequence [steps, features], the sequence they attend to [steps, the same "
+                                                        "features]{}", masks_padding_ ? " and its token ids, one per step" : "")
+                                          : std::string("two inputs, a sequence [steps, features] and its token ids, one per step"),
                                    fmt::join(shapes, " and ")));
     }
-    return build(inputs[0], ctx);
+    const Shape out = build(inputs[0], ctx);
+    memory_steps_ = keys[0];
+    return out;
   }
-  const Tensor& forward_merge(const std::vector<Tensor>& inputs) override { return attend(inputs[0], &inputs[1]); }
+  const Tensor& forward_merge(const std::vector<Tensor>& inputs) override {
+    return attend(inputs[0], cross_ ? &inputs[1] : nullptr, masks_padding_ ? &inputs.back() : nullptr);
+  }
   const std::vector<Tensor>& backward_merge(const Tensor& dy) override {
-    dxs_.resize(2);
+    dxs_.resize(1 + cross_ + masks_padding_);
     dxs_[0] = backward(dy, true);
-    backend_->run(op::Fill{ensure(ids_grad_, *backend_, ids_shape_, dtype_)});
-    dxs_[1] = ids_grad_;
+    if (cross_) dxs_[1] = memory_grad_;
+    if (masks_padding_) {
+      backend_->run(op::Fill{ensure(ids_grad_, *backend_, ids_shape_, dtype_)});
+      dxs_.back() = ids_grad_;
+    }
     return dxs_;
   }
 
-  const Tensor& forward(const Tensor& x) override { return attend(x, nullptr); }
+  const Tensor& forward(const Tensor& x) override { return attend(x, nullptr, nullptr); }
 
-  // Self-attention over x; with ids, the steps whose id is padding_idx masked as keys.
-  const Tensor& attend(const Tensor& x, const Tensor* ids) {
+  // x's steps attending to the memory's (cross), else to its own; with ids, the keys whose id is padding_idx masked.
+  const Tensor& attend(const Tensor& x, const Tensor* memory, const Tensor* ids) {
     Backend& be = *backend_;
     n_ = x.dim(0);
     blocks_ = n_ * heads_;
     x_ = x.reshape(Shape{n_ * steps_, embed_});
-    ensure(projections_, be, Shape{n_ * steps_, 3 * inner_}, dtype_);
-    be.run(op::Gemm{.a = x_, .b = in_weight_.value, .c = projections_, .trans_b = true, .bias = bias(in_bias_)});
-    ensure(qkv_, be, Shape{3 * blocks_, steps_, key_dim_}, dtype_);
-    be.run(op::Permute{projections_.reshape(Shape{n_, steps_, 3, heads_, key_dim_}), qkv_.reshape(Shape{3, n_, heads_, steps_, key_dim_}), kToBlocks});
+    if (memory) {
+      // The queries from x, the keys and values from the memory: [q] and [k | v] per row, each into its blocks.
+      memory_ = memory->reshape(Shape{n_ * memory_steps_, embed_});
+      ensure(projections_, be, Shape{n_ * steps_, inner_}, dtype_);
+      be.run(op::Gemm{.a = x_, .b = in_rows(in_weight_.value, 0, 1), .c = projections_, .trans_b = true, .bias = in_bias_rows(0, 1)});
+      ensure(memory_projections_, be, Shape{n_ * memory_steps_, 2 * inner_}, dtype_);
+      be.run(op::Gemm{.a = memory_, .b = in_rows(in_weight_.value, 1, 3), .c = memory_projections_, .trans_b = true, .bias = in_bias_rows(1, 3)});
+      ensure(queries_, be, Shape{blocks_, steps_, key_dim_}, dtype_);
+      be.run(op::Permute{by_step(projections_, steps_), by_head(queries_, steps_), kSwapHeadsAndSteps});
+      ensure(keys_values_, be, Shape{2 * blocks_, memory_steps_, key_dim_}, dtype_);
+      be.run(op::Permute{memory_projections_.reshape(Shape{n_, memory_steps_, 2, heads_, key_dim_}),
+                         keys_values_.reshape(Shape{2, n_, heads_, memory_steps_, key_dim_}), kToBlocks});
+    } else {
+      ensure(projections_, be, Shape{n_ * steps_, 3 * inner_}, dtype_);
+      be.run(op::Gemm{.a = x_, .b = in_weight_.value, .c = projections_, .trans_b = true, .bias = bias(in_bias_)});
+      ensure(qkv_, be, Shape{3 * blocks_, steps_, key_dim_}, dtype_);
+      be.run(op::Permute{projections_.reshape(Shape{n_, steps_, 3, heads_, key_dim_}), qkv_.reshape(Shape{3, n_, heads_, steps_, key_dim_}), kToBlocks});
+      queries_ = qkv_.rows(0, blocks_), keys_values_ = qkv_.rows(blocks_, 3 * blocks_);
+    }
 
     // Scores q k^T / sqrt(key_dim), added to the masks (the causal one's 0 and -inf, the padding one's 0 and -1e9),
     // and their softmax over each row.
-    ensure(scores_, be, Shape{blocks_, steps_, steps_}, dtype_);
+    ensure(scores_, be, Shape{blocks_, steps_, memory_steps_}, dtype_);
     if (ids) {
       padding_mask(*ids);
       if (causal_) be.run(op::Axpby{causal_mask(), scores_, 1.0, 1.0});
@@ -150,14 +183,14 @@ class MultiHeadAttention final : public Layer {
     if (dropped_) {
       ensure(kept_, be, weights_.shape(), dtype_);
       ensure(mask_, be, weights_.shape(), dtype_);
-      const auto first = static_cast<std::uint64_t>(first_sample_ * heads_ * steps_ * steps_);
+      const auto first = static_cast<std::uint64_t>(first_sample_ * heads_ * steps_ * memory_steps_);
       be.run(op::Dropout{weights_, kept_, mask_, DropoutKind::Inverted, dropout_, counter_random::mix(seed_, calls_++), first});
     }
 
     ensure(heads_out_, be, Shape{blocks_, steps_, key_dim_}, dtype_);
     for (std::int64_t b = 0; b < blocks_; ++b) be.run(op::Gemm{.a = block(attention(), b), .b = value(b), .c = block(heads_out_, b)});
     ensure(merged_, be, Shape{n_ * steps_, inner_}, dtype_);
-    be.run(op::Permute{by_head(heads_out_), by_step(merged_), kSwapHeadsAndSteps});
+    be.run(op::Permute{by_head(heads_out_, steps_), by_step(merged_, steps_), kSwapHeadsAndSteps});
     ensure(y_, be, x.shape(), dtype_);
     be.run(op::Gemm{.a = merged_, .b = out_weight_.value, .c = y_.reshape(x_.shape()), .trans_b = true, .bias = bias(out_bias_)});
     return y_;
@@ -170,22 +203,30 @@ class MultiHeadAttention final : public Layer {
     if (use_bias_) be.run(op::SumRows{dy_rows, out_bias_.grad});
     // dL/d(heads side by side), into merged_'s buffer (no longer needed), then back to the heads' blocks.
     be.run(op::Gemm{.a = dy_rows, .b = out_weight_.value, .c = merged_});
-    be.run(op::Permute{by_step(merged_), by_head(heads_out_), kSwapHeadsAndSteps});
+    be.run(op::Permute{by_step(merged_, steps_), by_head(heads_out_, steps_), kSwapHeadsAndSteps});
 
-    // Through each block's weighted sum: dL/d(attention weights), and dL/dv into qkv_grad_.
-    ensure(qkv_grad_, be, qkv_.shape(), dtype_);
+    // Through each block's weighted sum: dL/d(attention weights), and dL/dv.
+    const bool cross = memory_.defined();
+    if (cross) {
+      ensure(queries_grad_, be, queries_.shape(), dtype_);
+      ensure(keys_values_grad_, be, keys_values_.shape(), dtype_);
+    } else {
+      ensure(qkv_grad_, be, qkv_.shape(), dtype_);
+      queries_grad_ = qkv_grad_.rows(0, blocks_), keys_values_grad_ = qkv_grad_.rows(blocks_, 3 * blocks_);
+    }
     ensure(weights_grad_, be, weights_.shape(), dtype_);
     for (std::int64_t b = 0; b < blocks_; ++b) {
       be.run(op::Gemm{.a = block(heads_out_, b), .b = value(b), .c = block(weights_grad_, b), .trans_b = true});
-      be.run(op::Gemm{.a = block(attention(), b), .b = block(heads_out_, b), .c = block(qkv_grad_, 2 * blocks_ + b), .trans_a = true});
+      be.run(op::Gemm{.a = block(attention(), b), .b = block(heads_out_, b), .c = block(keys_values_grad_, blocks_ + b), .trans_a = true});
     }
     if (dropped_) be.run(op::Multiply{weights_grad_, mask_, weights_grad_});
     // Through the softmax into dL/d(scores) (scores_'s buffer), and the scores' products into dL/dq and dL/dk.
     be.run(op::SoftmaxGrad{rows(weights_), rows(weights_grad_), rows(scores_)});
     for (std::int64_t b = 0; b < blocks_; ++b) {
-      be.run(op::Gemm{.a = block(scores_, b), .b = key(b), .c = block(qkv_grad_, b), .alpha = scale()});
-      be.run(op::Gemm{.a = block(scores_, b), .b = query(b), .c = block(qkv_grad_, blocks_ + b), .trans_a = true, .alpha = scale()});
+      be.run(op::Gemm{.a = block(scores_, b), .b = key(b), .c = block(queries_grad_, b), .alpha = scale()});
+      be.run(op::Gemm{.a = block(scores_, b), .b = query(b), .c = block(keys_values_grad_, b), .trans_a = true, .alpha = scale()});
     }
+    if (cross) return projection_backward_cross(dy, need_input_grad);
     be.run(op::Permute{qkv_grad_.reshape(Shape{3, n_, heads_, steps_, key_dim_}), projections_.reshape(Shape{n_, steps_, 3, heads_, key_dim_}),
                        kFromBlocks});
     be.run(op::Gemm{.a = projections_, .b = x_, .c = in_weight_.grad, .trans_a = true});
@@ -202,7 +243,7 @@ class MultiHeadAttention final : public Layer {
 
  private:
   std::int64_t heads_, key_dim_;
-  bool causal_, masks_padding_;
+  bool causal_, cross_, masks_padding_;
   double padding_idx_, dropout_;
   bool use_bias_, weight_init_given_;
   Params weight_init_, bias_init_;
@@ -211,12 +252,17 @@ class MultiHeadAttention final : public Layer {
   std::uint64_t seed_ = 0, calls_ = 0;
   std::int64_t first_sample_ = 0;
   bool training_ = true, dropped_ = false;
-  std::int64_t steps_ = 0, embed_ = 0, inner_ = 0, n_ = 0, blocks_ = 0;
+  std::int64_t steps_ = 0, memory_steps_ = 0, embed_ = 0, inner_ = 0, n_ = 0, blocks_ = 0;  // memory_steps_: the keys' (steps_ but with cross)
   Parameter in_weight_, in_bias_, out_weight_, out_bias_;
-  // x_: the input's rows; projections_: [q | k | v] per row (dL/d of it in backward); qkv_: their blocks; scores_
-  // (dL/dscores in backward), weights_ (the softmax), kept_ and mask_ (after dropout): [blocks, T, T];
+  // x_: the input's rows; projections_: [q | k | v] per row (dL/d of it in backward); qkv_: their blocks, queries_
+  // and keys_values_ their queries' and the keys' and values' (views of qkv_, as the _grad_ ones of qkv_grad_);
+  // scores_ (dL/dscores in backward), weights_ (the softmax), kept_ and mask_ (after dropout): [blocks, T, Tk];
   // heads_out_: each block's weighted sum (dL/d of it in backward); merged_: the heads side by side per row.
-  Tensor x_, projections_, qkv_, scores_, weights_, kept_, mask_, heads_out_, merged_, y_, qkv_grad_, weights_grad_, dx_, mask_values_;
+  // With cross, projections_ holds [q] per row of x_, memory_projections_ [k | v] per row of memory_, each with
+  // blocks of their own (queries_, keys_values_).
+  Tensor x_, projections_, qkv_, queries_, keys_values_, scores_, weights_, kept_, mask_, heads_out_, merged_, y_, qkv_grad_, queries_grad_,
+      keys_values_grad_, weights_grad_, dx_, mask_values_;
+  Tensor memory_, memory_projections_, memory_grad_;
   // padding_idx: is_padding_ (N, T), 1 where a step's id is padding_idx; key_mask_ (N, T), -1e9 there; block_sample_
   // (blocks T), the sample of each row of the scores; the ids' (zero) gradient.
   Tensor is_padding_, key_mask_, block_sample_, ids_grad_;
@@ -227,15 +273,42 @@ class MultiHeadAttention final : public Layer {
   Tensor bias(const Parameter& p) const { return use_bias_ ? p.value : Tensor(); }
   // Block b of a [blocks, T, X] tensor as a [T, X] matrix; the queries, keys and values of block b.
   static Tensor block(const Tensor& t, std::int64_t b) { return t.rows(b, b + 1).reshape(Shape{t.dim(1), t.dim(2)}); }
-  Tensor query(std::int64_t b) const { return block(qkv_, b); }
-  Tensor key(std::int64_t b) const { return block(qkv_, blocks_ + b); }
-  Tensor value(std::int64_t b) const { return block(qkv_, 2 * blocks_ + b); }
+  Tensor query(std::int64_t b) const { return block(queries_, b); }
+  Tensor key(std::int64_t b) const { return block(keys_values_, b); }
+  Tensor value(std::int64_t b) const { return block(keys_values_, blocks_ + b); }
+  // The in-projection's parts [from, to) of the three (0 the query's, 1 the key's, 2 the value's), weight rows or bias.
+  Tensor in_rows(const Tensor& t, std::int64_t from, std::int64_t to) const { return t.rows(from * inner_, to * inner_); }
+  Tensor in_bias_rows(std::int64_t from, std::int64_t to) const { return use_bias_ ? in_rows(in_bias_.value, from, to) : Tensor(); }
   // The attention weights the values were summed with: after dropout where it ran.
   const Tensor& attention() const { return dropped_ ? kept_ : weights_; }
   // A [blocks, T, T] tensor as the rows the softmax runs over.
   static Tensor rows(const Tensor& t) { return t.reshape(Shape{t.dim(0) * t.dim(1), t.dim(2)}); }
-  Tensor by_head(const Tensor& t) const { return t.reshape(Shape{n_, heads_, steps_, key_dim_}); }
-  Tensor by_step(const Tensor& t) const { return t.reshape(Shape{n_, steps_, heads_, key_dim_}); }
+  Tensor by_head(const Tensor& t, std::int64_t steps) const { return t.reshape(Shape{n_, heads_, steps, key_dim_}); }
+  Tensor by_step(const Tensor& t, std::int64_t steps) const { return t.reshape(Shape{n_, steps, heads_, key_dim_}); }
+
+  // With cross, from dL/dq and dL/d[k | v] in their blocks: the in-projection's gradients, and dL/dx and dL/dmemory.
+  const Tensor& projection_backward_cross(const Tensor& dy, bool need_input_grad) {
+    Backend& be = *backend_;
+    be.run(op::Permute{by_head(queries_grad_, steps_), by_step(projections_, steps_), kSwapHeadsAndSteps});
+    be.run(op::Permute{keys_values_grad_.reshape(Shape{2, n_, heads_, memory_steps_, key_dim_}),
+                       memory_projections_.reshape(Shape{n_, memory_steps_, 2, heads_, key_dim_}), kFromBlocks});
+    be.run(op::Gemm{.a = projections_, .b = x_, .c = in_rows(in_weight_.grad, 0, 1), .trans_a = true});
+    be.run(op::Gemm{.a = memory_projections_, .b = memory_, .c = in_rows(in_weight_.grad, 1, 3), .trans_a = true});
+    if (use_bias_) {
+      be.run(op::SumRows{projections_, in_rows(in_bias_.grad, 0, 1)});
+      be.run(op::SumRows{memory_projections_, in_rows(in_bias_.grad, 1, 3)});
+    }
+    gradients_written();
+    ensure(memory_grad_, be, Shape{n_, memory_steps_, embed_}, dtype_);
+    be.run(op::Gemm{.a = memory_projections_, .b = in_rows(in_weight_.value, 1, 3), .c = memory_grad_.reshape(memory_.shape())});
+    if (!need_input_grad) {
+      dx_ = Tensor();
+      return dx_;
+    }
+    ensure(dx_, be, dy.shape(), dtype_);
+    be.run(op::Gemm{.a = projections_, .b = in_rows(in_weight_.value, 0, 1), .c = dx_.reshape(x_.shape())});
+    return dx_;
+  }
 
   // Writes into scores_ 0 where a key's id is not padding_idx and -1e9 where it is, for every row of every block.
   // From ids alone: (id - padding_idx)^2 is 0 there and at least 1 elsewhere, so relu(1 - that) is 1 there and 0
@@ -243,7 +316,7 @@ class MultiHeadAttention final : public Layer {
   void padding_mask(const Tensor& ids) {
     Backend& be = *backend_;
     ids_shape_ = ids.shape();
-    const Tensor flat = ids.reshape(Shape{n_, steps_});
+    const Tensor flat = ids.reshape(Shape{n_, memory_steps_});
     ensure(is_padding_, be, flat.shape(), dtype_);
     be.run(op::Fill{ensure(key_mask_, be, flat.shape(), dtype_), padding_idx_});
     be.run(op::Axpby{flat, key_mask_, 1.0, -1.0});  // id - padding_idx
@@ -265,12 +338,12 @@ class MultiHeadAttention final : public Layer {
   // 0 where step t may attend to step s (s <= t), -inf where it may not, for every block: the scores add it.
   const Tensor& causal_mask() {
     if (mask_values_.defined() && mask_values_.dim(0) == blocks_) return mask_values_;
-    std::vector<double> values(static_cast<std::size_t>(blocks_ * steps_ * steps_), 0.0);
+    std::vector<double> values(static_cast<std::size_t>(blocks_ * steps_ * memory_steps_), 0.0);
     for (std::size_t i = 0; i < values.size(); ++i) {
-      const auto s = static_cast<std::int64_t>(i) % steps_, t = static_cast<std::int64_t>(i) / steps_ % steps_;
+      const auto s = static_cast<std::int64_t>(i) % memory_steps_, t = static_cast<std::int64_t>(i) / memory_steps_ % steps_;
       if (s > t) values[i] = -std::numeric_limits<double>::infinity();
     }
-    mask_values_ = backend_->empty(Shape{blocks_, steps_, steps_}, dtype_);
+    mask_values_ = backend_->empty(Shape{blocks_, steps_, memory_steps_}, dtype_);
     from_host(mask_values_, values);
     return mask_values_;
   }
