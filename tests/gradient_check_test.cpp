@@ -262,6 +262,23 @@ TEST(GradientCheck, PositionEmbedding) {
   for (std::size_t i = 0; i < 24; ++i) EXPECT_EQ(y[i], xs[i] + weight[i % 12]) << i;
 }
 
+// y = x + the sinusoidal encoding, its values the paper's: with E = 4, position t's are sin(t), cos(t), sin(t / 100),
+// cos(t / 100) (100 = 10000^(2/4)); an odd last feature is a sine.
+TEST(GradientCheck, PositionalEncoding) {
+  auto layer = registry().create_layer(Params("test", "positional_encoding"));
+  check_layer(*layer, Shape{3, 4}, 2, random_normal(24, 23));
+  const std::vector<double> x = random_normal(24, 24);
+  const auto y = to_host<double>(layer->forward(tensor(*cpu_backend(), Shape{2, 3, 4}, x, DType::Float64)));
+  for (std::size_t i = 0; i < 24; ++i) {
+    const double t = static_cast<double>(i % 12 / 4), angle = i % 4 < 2 ? t : t / 100;
+    EXPECT_NEAR(y[i] - x[i], i % 2 == 0 ? std::sin(angle) : std::cos(angle), 1e-15) << i;
+  }
+  auto odd = registry().create_layer(Params("test", {{"type", "positional_encoding"}, {"max_wavelength", 100}}));
+  odd->build(Shape{2, 3}, BuildContext{*cpu_backend(), DType::Float64});
+  const auto z = to_host<double>(odd->forward(tensor(*cpu_backend(), Shape{1, 2, 3}, std::vector<double>(6, 0.0), DType::Float64)));
+  EXPECT_NEAR(z[5], std::sin(1.0 / std::pow(100.0, 2.0 / 3.0)), 1e-15);  // position 1, feature 2 of 3
+}
+
 TEST(GradientCheck, Reshape) {
   auto layer = registry().create_layer(Params("test", {{"type", "reshape"}, {"shape", {3, -1, 2}}}));
   check_layer(*layer, Shape{12}, 3, random_normal(36, 14));

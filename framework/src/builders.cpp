@@ -71,6 +71,7 @@ Layer Embedding(std::int64_t input_dim, std::int64_t output_dim) {
 }
 Layer MultiHeadAttention(std::int64_t num_heads) { return Layer("multi_head_attention", {{"num_heads", num_heads}}); }
 Layer PositionEmbedding() { return Layer("position_embedding"); }
+Layer PositionalEncoding() { return Layer("positional_encoding"); }
 Layer Flatten() { return Layer("flatten"); }
 Layer Reshape(const std::vector<std::int64_t>& shape) { return Layer("reshape", {{"shape", shape}}); }
 Layer Permute(const std::vector<std::int64_t>& dims) { return Layer("permute", {{"dims", dims}}); }

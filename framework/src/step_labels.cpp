@@ -1,5 +1,6 @@
 #include "nnplug/framework/step_labels.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -33,14 +34,14 @@ void check_step_labels(const Shape& output, const Dataset& data) {
 
 std::vector<std::int64_t> labelled_steps(const Dataset& data) {
   std::vector<std::int64_t> counts(static_cast<std::size_t>(data.size()), 0);
-  for (std::size_t i = 0; i < data.targets.size(); ++i) counts[i / static_cast<std::size_t>(data.target_width)] += data.targets[i] >= 0.0f;
+  for (std::size_t i = 0; i < data.targets.size(); ++i) counts[i / static_cast<std::size_t>(data.target_width)] += step_label(data.targets[i]) >= 0;
   return counts;
 }
 
 std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps) {
   if (!data.has_value_targets()) return std::vector<std::int32_t>(static_cast<std::size_t>(data.size() * steps), -1);
   std::vector<std::int32_t> labels(data.targets.size());
-  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = data.targets[i] < 0.0f ? -1 : static_cast<std::int32_t>(data.targets[i]);
+  std::transform(data.targets.begin(), data.targets.end(), labels.begin(), step_label);
   return labels;
 }
 

@@ -131,9 +131,10 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
     scored_steps_.clear();
     host_step_labels_.clear();
     for (std::size_t i = 0; i < host_target_.size(); ++i) {
-      if (host_target_[i] < 0.0f) continue;
+      const std::int32_t label = step_label(host_target_[i]);
+      if (label < 0) continue;
       scored_steps_.push_back(static_cast<float>(i));
-      host_step_labels_.push_back(static_cast<std::int32_t>(host_target_[i]));
+      host_step_labels_.push_back(label);
     }
     return;
   }

@@ -94,10 +94,13 @@ Layer RNN(std::int64_t units);
 // Token ids per sample (whole numbers in [0, input_dim)), each to its row of output_dim values.
 Layer Embedding(std::int64_t input_dim, std::int64_t output_dim);
 // Self-attention over a sequence [steps, features] (PyTorch's MultiheadAttention(x, x, x)); set("causal", true)
-// lets each step see the steps up to itself alone.
+// lets each step see the steps up to itself alone; set("cross", true) with inputs({"queries", "memory"}) attends
+// from one sequence's steps to another's.
 Layer MultiHeadAttention(std::int64_t num_heads);
 // A learned vector per position, added to the sequence.
 Layer PositionEmbedding();
+// The fixed sinusoidal encoding added to each position (set("max_wavelength", ...), 10000 by default).
+Layer PositionalEncoding();
 // Merge layers, reading the layers named.
 Layer Add(const std::vector<std::string>& inputs);
 Layer Subtract(const std::vector<std::string>& inputs);  // the first minus the second

@@ -30,14 +30,18 @@ inline ScoredRows scored_rows(const Loss& loss, const Shape& output) {
   return {classes, output.numel() / classes};
 }
 
+// The label a step's target value stands for: the value, or -1 for none (a negative value: padding; or a value no
+// int32 holds, NaN or 1e30, which check_step_labels refuses and which is not converted meanwhile).
+inline std::int32_t step_label(float value) { return value >= 0.0f && value < 2147483648.0f ? static_cast<std::int32_t>(value) : -1; }
+
 // Throws ShapeError unless the data's targets are one label per step of the output [steps..., classes]: whole numbers
 // below its classes, or negative (not scored).
 void check_step_labels(const Shape& output, const Dataset& data);
 
-// How many of each sample's steps have a label (a label that is not negative).
+// How many of each sample's steps have a label (step_label).
 std::vector<std::int64_t> labelled_steps(const Dataset& data);
 
-// Every step's label (the data's value targets as whole numbers), -1 for every step of data without targets.
+// Every step's label (step_label of the data's value targets), -1 for every step of data without targets.
 std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps);
 
 }  // namespace nnplug
