@@ -4,7 +4,7 @@
 # returning every step, a dense layer per step) beyond the test set's most frequent next character; evaluate scores
 # every step of the test sequences (the loss train printed, an accuracy predict's rows agree with); predict writes a
 # row per step, with and without labels; padding (label -100) is left out of evaluate's count; a label outside the
-# model's classes and labels that are not one per step are refused by name.
+# model's classes, one no int32 holds and labels that are not one per step are refused by name.
 # Usage: cli_step_labels.sh NNPLUG PYTHON (a Python with numpy).
 set -u
 nnplug=$1
@@ -33,6 +33,9 @@ outside = train.copy()
 outside[3, 5] = 76
 np.save(f"{data}/y_outside.npy", outside)
 np.save(f"{data}/y_short.npy", train[:, :63])
+huge = y.astype(np.float32)
+huge[2, 7] = 1e30
+np.save(f"{data}/y_test_huge.npy", huge)
 PY
 expect_exit "numpy writes the arrays" 0 $?
 
@@ -77,4 +80,7 @@ check "and the classes" "is 76, but the model scores 76 classes" "$out"
 out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.train_targets='"data/y_short.npy"' 2>&1)
 expect_exit "labels that are not one per step" 1 $?
 check "says how many the model needs" "scores of 76 classes at each of 64 steps, but the data has 63 target values per sample" "$out"
+out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.test_targets='"data/y_test_huge.npy"' 2>&1)
+expect_exit "a test label no int32 holds" 1 $?
+check "is refused by its step and value" "the label of step 7 of sample 2 (counted from 0) is 1e+30" "$out"
 finish
