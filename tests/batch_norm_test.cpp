@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <tuple>
 
 #include "nnplug/framework/experiment.hpp"
 #include "test_support.hpp"
+#include "torch_reference.hpp"
 
 namespace nnplug::test {
 namespace {
@@ -79,10 +79,8 @@ class BatchNormTorch : public ::testing::TestWithParam<DType> {};
 TEST_P(BatchNormTorch, TwoTrainingStepsThenEval) {
   const DType dtype = GetParam();
   const double rel = dtype == DType::Float64 ? 1e-6 : 1e-4;
-  std::ifstream in(TORCH_REFERENCE);
-  const Json ref = Json::parse(in);
   auto be = cpu_backend();
-  for (const auto& c : ref["batch_norm"]) {
+  for (const auto& c : torch_reference()["batch_norm"]) {
     const Shape shape(c["shape"].get<std::vector<std::int64_t>>());
     auto layer = batch_norm(*be, shape.without_batch(), c["spec"], dtype);
     auto params = layer->parameters();

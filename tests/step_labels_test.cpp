@@ -5,12 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/step_labels.hpp"
 #include "test_support.hpp"
+#include "torch_reference.hpp"
 
 namespace nnplug::test {
 namespace {
@@ -18,13 +17,7 @@ namespace {
 using Json = Params::Json;
 
 // tests/fixtures/make_torch_reference.py's step_labels(): a two-layer model on (5, 4, 3) inputs, (5, 4) labels.
-const Json& torch_run() {
-  static const Json j = [] {
-    std::ifstream in(TORCH_REFERENCE);
-    return Json::parse(in)["step_labels"];
-  }();
-  return j;
-}
+const Json& torch_run() { return torch_reference()["step_labels"]; }
 
 // The fixture's sequences, their labels as the data's value targets (a negative one: padding).
 Dataset sequences(const Json& run) {

@@ -9,26 +9,17 @@
 #include <cmath>
 #include <numbers>
 #include <optional>
-#include <fstream>
 
 #include "nnplug/framework/activation_layer.hpp"
 #include "nnplug/framework/callbacks.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "test_support.hpp"
+#include "torch_reference.hpp"
 
 namespace nnplug::test {
 namespace {
 
 using Json = Params::Json;
-
-const Json& reference() {
-  static const Json j = [] {
-    std::ifstream in(TORCH_REFERENCE);
-    if (!in) throw std::runtime_error(std::string("cannot open ") + TORCH_REFERENCE);
-    return Json::parse(in);
-  }();
-  return j;
-}
 
 std::vector<double> numbers(const Json& j) { return j.get<std::vector<double>>(); }
 std::string name_of(const Json& spec) { return spec.is_string() ? spec.get<std::string>() : spec.dump(); }
@@ -51,7 +42,7 @@ class TorchReference : public ::testing::TestWithParam<DType> {};
 TEST_P(TorchReference, Activations) {
   const DType dtype = GetParam();
   auto be = cpu_backend();
-  for (const auto& c : reference()["activations"]) {
+  for (const auto& c : torch_reference()["activations"]) {
     ActivationLayer layer(registry().create_activation(Params("test", c["spec"])));
     layer.build(Shape{6}, BuildContext{*be, dtype});
     Tensor x = tensor(*be, Shape{4, 6}, numbers(c["x"]), dtype);
@@ -64,7 +55,7 @@ TEST_P(TorchReference, Activations) {
 TEST_P(TorchReference, Losses) {
   const DType dtype = GetParam();
   auto be = cpu_backend();
-  for (const auto& c : reference()["losses"]) {
+  for (const auto& c : torch_reference()["losses"]) {
     auto loss = registry().create_loss(Params("test", c["spec"]));
     const Shape shape(c["shape"].get<std::vector<std::int64_t>>());
     Tensor pred = tensor(*be, shape, numbers(c["pred"]), dtype);
@@ -80,7 +71,7 @@ TEST_P(TorchReference, Losses) {
 TEST_P(TorchReference, OptimizersOverFiveSteps) {
   const DType dtype = GetParam();
   auto be = cpu_backend();
-  for (const auto& c : reference()["optimizers"]) {
+  for (const auto& c : torch_reference()["optimizers"]) {
     const auto w0 = numbers(c["w0"]);
     const Shape shape{static_cast<std::int64_t>(w0.size())};
     Parameter w{"w", tensor(*be, shape, w0, dtype), be->empty(shape, dtype)};
@@ -95,10 +86,16 @@ TEST_P(TorchReference, OptimizersOverFiveSteps) {
   }
 }
 
+// Every parameter's gradient against the case's "d" + its name.
+void expect_parameter_grads(Layer& layer, const Json& c, DType dtype, const std::string& name) {
+  for (Parameter* p : layer.parameters())
+    expect_close(to_host<double>(p->grad), numbers(c[fmt::format("d{}", p->name)]), dtype, fmt::format("{} d{}", name, p->name));
+}
+
 TEST_P(TorchReference, ConvolutionPoolingAndLayerNormForwardAndBackward) {
   const DType dtype = GetParam();
   auto be = cpu_backend();
-  for (const auto& c : reference()["conv_and_pool"]) {
+  for (const auto& c : torch_reference()["conv_and_pool"]) {
     const std::string name = name_of(c["spec"]);
     auto layer = registry().create_layer(Params("test", c["spec"]));
     const Shape shape(c["shape"].get<std::vector<std::int64_t>>());
@@ -108,8 +105,7 @@ TEST_P(TorchReference, ConvolutionPoolingAndLayerNormForwardAndBackward) {
     expect_close(to_host<double>(layer->forward(x)), numbers(c["y"]), dtype, fmt::format("{} y", name));
     Tensor dy = tensor(*be, out.with_batch(shape[0]), numbers(c["dy"]), dtype);
     expect_close(to_host<double>(layer->backward(dy, true)), numbers(c["dx"]), dtype, fmt::format("{} dx", name));
-    for (Parameter* p : layer->parameters())
-      expect_close(to_host<double>(p->grad), numbers(c[fmt::format("d{}", p->name)]), dtype, fmt::format("{} d{}", name, p->name));
+    expect_parameter_grads(*layer, c, dtype, name);
   }
 }
 
@@ -117,7 +113,7 @@ TEST_P(TorchReference, ConvolutionPoolingAndLayerNormForwardAndBackward) {
 TEST_P(TorchReference, CrossAttentionForwardAndBackward) {
   const DType dtype = GetParam();
   auto be = cpu_backend();
-  for (const auto& c : reference()["cross_attention"]) {
+  for (const auto& c : torch_reference()["cross_attention"]) {
     const std::string name = name_of(c["spec"]);
     auto layer = registry().create_layer(Params("test", c["spec"]));
     const Shape query(c["query_shape"].get<std::vector<std::int64_t>>()), memory(c["memory_shape"].get<std::vector<std::int64_t>>());
@@ -133,8 +129,7 @@ TEST_P(TorchReference, CrossAttentionForwardAndBackward) {
     const auto& grads = layer->backward_merge(tensor(*be, out.with_batch(query[0]), numbers(c["dy"]), dtype));
     expect_close(to_host<double>(grads[0]), numbers(c["dquery"]), dtype, fmt::format("{} dquery", name));
     expect_close(to_host<double>(grads[1]), numbers(c["dmemory"]), dtype, fmt::format("{} dmemory", name));
-    for (Parameter* p : layer->parameters())
-      expect_close(to_host<double>(p->grad), numbers(c[fmt::format("d{}", p->name)]), dtype, fmt::format("{} d{}", name, p->name));
+    expect_parameter_grads(*layer, c, dtype, name);
   }
 }
 
@@ -143,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(BothDtypes, TorchReference, ::testing::Values(DType::Fl
 
 // PyTorch's scheduler was stepped once per epoch, so an epoch is also one optimizer step (one_cycle counts steps).
 TEST(TorchReferenceSchedules, LearningRatePerEpoch) {
-  for (const auto& c : reference()["schedules"]) {
+  for (const auto& c : torch_reference()["schedules"]) {
     auto schedule = registry().create_schedule(Params("test", c["spec"]));
     const auto want = numbers(c["lr_per_epoch"]);
     for (std::size_t e = 0; e < want.size(); ++e) {
@@ -164,7 +159,7 @@ TEST(TorchReferenceSchedules, LearningRatePerEpoch) {
 // reduce_lr_on_plateau fed the validation values PyTorch's ReduceLROnPlateau was stepped with: the rate of each
 // epoch, from a base rate of 1.
 TEST(TorchReferenceSchedules, ReduceLrOnPlateauLowersTheRateAsPyTorchDoes) {
-  for (const auto& c : reference()["plateau"]) {
+  for (const auto& c : torch_reference()["plateau"]) {
     const Params::Json spec{{"data", {{"format", "xor_blobs"}, {"samples", 8}, {"validation_split", 0.25}}}, {"layers", Params::Json::array({{{"type", "dense"}, {"units", 2}}})},
                             {"loss", "softmax_cross_entropy"}, {"optimizer", {{"type", "sgd"}, {"lr", 1.0}}},
                             {"callbacks", Params::Json::array({c["spec"]})}};
