@@ -205,6 +205,10 @@ void Trainer::upload_batch(const Shape& sample_shape) {
     ensure(labels_, be, Shape{scored}, DType::Int32);
     be.upload(labels_, host_step_labels_.data(), labels_.bytes());
     if (scored == static_cast<std::int64_t>(host_target_.size())) return;
+    // The rows are indexed in the model's dtype (op::GatherRows), which float32 holds exactly up to 2^24.
+    if (model_.dtype() == DType::Float32 && host_target_.size() > (std::size_t{1} << 24))
+      throw InvalidArgument(fmt::format("a batch of {} steps with padding: a float32 model scores at most 2^24 steps of such a batch; lower "
+                                        "batch_size", host_target_.size()));
     ensure(scored_rows_, be, Shape{scored}, model_.dtype());
     from_host(scored_rows_, scored_steps_);
     return;

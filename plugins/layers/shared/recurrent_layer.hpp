@@ -24,8 +24,8 @@
 // each sample's at its last step that counts (the first, reading in reverse). Which steps count is an op of the
 // plugin (step_mask.hpp).
 #include <cmath>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -262,6 +262,7 @@ class RecurrentLayer : public Layer {
     backend_->run(op::Axpby{held_h_, dh_next_, 1.0, 1.0});
     if (const Tensor cell_grad = cell_state_grad(); cell_grad.defined()) backend_->run(op::Axpby{held_c_, cell_grad, 1.0, 1.0});
   }
+
   std::string type_;
   int gates_;
   Direction direction_;
