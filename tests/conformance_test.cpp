@@ -63,7 +63,8 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"({"type": "gru", "units": 2, "num_layers": 2, "dropout": 0.3, "bidirectional": true})", Shape{4, 2}},
       {R"("flatten")", Shape{2, 4, 4}}, {R"({"type": "reshape", "shape": [4, -1]})", Shape{2, 4, 4}},
       {R"({"type": "permute", "dims": [2, 1]})", Shape{3, 2}}, {R"({"type": "multi_head_attention", "num_heads": 2})", Shape{3, 4}},
-      {R"("position_embedding")", Shape{3, 4}}, {R"("positional_encoding")", Shape{3, 4}}, {R"({"type": "layer_norm", "normalized_shape": 4})", Shape{3, 4}},
+      {R"("position_embedding")", Shape{3, 4}}, {R"("positional_encoding")", Shape{3, 4}},
+      {R"({"type": "rms_norm", "normalized_shape": 4})", Shape{3, 4}}, {R"({"type": "layer_norm", "normalized_shape": 4})", Shape{3, 4}},
       {R"({"type": "group_norm", "num_groups": 2})", Shape{4, 3, 3}}, {R"({"type": "instance_norm", "affine": true})", Shape{2, 5}},
       {R"("layer_norm")", Shape{2, 3, 3}}, {R"("add")", Shape{2, 3}}, {R"("subtract")", Shape{2, 3}}, {R"("average")", Shape{2, 3}}, {R"("multiply")", Shape{2, 3}}, {R"({"type": "concat", "axis": 1})", Shape{2, 3}}};
   for (const auto& [spec, sample] : layers) NNPLUG_EXPECT_PASSES(check_layer_save_load(registry(), Params::Json::parse(spec), sample));

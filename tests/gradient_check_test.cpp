@@ -262,6 +262,24 @@ TEST(GradientCheck, PositionEmbedding) {
   for (std::size_t i = 0; i < 24; ++i) EXPECT_EQ(y[i], xs[i] + weight[i % 12]) << i;
 }
 
+// Each block divided by its root mean square, times the weight: on [2, 3] with normalized_shape 3, the row (3, 0, 4)
+// has mean square 25 / 3, so y = (3, 0, 4) / sqrt(25 / 3 + eps); the whole sample by default. And the gradients.
+TEST(GradientCheck, RmsNorm) {
+  auto be = cpu_backend();
+  auto rows = registry().create_layer(Params("test", {{"type", "rms_norm"}, {"normalized_shape", 3}, {"eps", 0.5}}));
+  check_layer(*rows, Shape{2, 3}, 3, random_normal(18, 25));
+  rows->build(Shape{2, 3}, BuildContext{*be, DType::Float64});
+  from_host(rows->parameters()[0]->value, std::vector<double>{1, 2, 1});
+  const auto y = to_host<double>(rows->forward(tensor(*be, Shape{1, 2, 3}, {3, 0, 4, 1, 1, 1}, DType::Float64)));
+  const double first = 1 / std::sqrt(25.0 / 3 + 0.5), second = 1 / std::sqrt(1 + 0.5);
+  const std::vector<double> want{3 * first, 0, 4 * first, second, 2 * second, second};
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_NEAR(y[i], want[i], 1e-15) << i;
+  auto whole = registry().create_layer(Params("test", "rms_norm"));
+  check_layer(*whole, Shape{2, 3}, 2, random_normal(12, 26));
+  EXPECT_EQ(error_of([&] { registry().create_layer(Params("test", {{"type", "rms_norm"}, {"normalized_shape", 4}}))->build(Shape{2, 3}, BuildContext{*be, DType::Float64}); }),
+            "rms_norm: normalized_shape [4] is not the last sizes of a sample [2, 3]");
+}
+
 // y = x + the sinusoidal encoding, its values the paper's: with E = 4, position t's are sin(t), cos(t), sin(t / 100),
 // cos(t / 100) (100 = 10000^(2/4)); an odd last feature is a sine.
 TEST(GradientCheck, PositionalEncoding) {

@@ -78,6 +78,7 @@ Layer Permute(const std::vector<std::int64_t>& dims) { return Layer("permute", {
 Layer BatchNorm() { return Layer("batch_norm"); }
 Layer LayerNorm() { return Layer("layer_norm"); }
 Layer LayerNorm(const std::vector<std::int64_t>& normalized_shape) { return Layer("layer_norm", {{"normalized_shape", normalized_shape}}); }
+Layer RmsNorm(const std::vector<std::int64_t>& normalized_shape) { return Layer("rms_norm", {{"normalized_shape", normalized_shape}}); }
 Layer GroupNorm(std::int64_t num_groups) { return Layer("group_norm", {{"num_groups", num_groups}}); }
 Layer InstanceNorm() { return Layer("instance_norm"); }
 Layer Dropout(double rate) { return Layer("dropout", {{"rate", rate}}); }

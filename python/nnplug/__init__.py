@@ -18,7 +18,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Cropping2d",
-           "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm",
+           "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
@@ -156,6 +156,12 @@ def LayerNorm(normalized_shape=None, **fields):
     if normalized_shape is not None:
         fields["normalized_shape"] = _sizes(normalized_shape)
     return layer("layer_norm", **fields)
+
+
+def RMSNorm(normalized_shape=None, **fields):
+    if normalized_shape is not None:
+        fields["normalized_shape"] = _sizes(normalized_shape)
+    return layer("rms_norm", **fields)
 
 
 def SpatialDropout(rate, **fields):

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "../shared/normalization_moments.hpp"
+#include "../shared/normalized_shape.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -119,12 +120,7 @@ class LayerNorm final : public Layer {
   Shape build(const Shape& input, const BuildContext& ctx) override {
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
-    const Shape normalized = normalized_.empty() ? input : Shape(normalized_);
-    const int first = input.rank() - normalized.rank();
-    bool trailing = first >= 0;
-    for (int i = 0; trailing && i < normalized.rank(); ++i) trailing = input[first + i] == normalized[i];
-    if (!trailing)
-      throw ShapeError(fmt::format("layer_norm: normalized_shape {} is not the last sizes of a sample {}", normalized.str(), input.str()));
+    const Shape normalized = normalized_block("layer_norm", normalized_, input);
     values_ = normalized.numel();
     op_.on(ctx.backend, ctx.dtype);  // refused now where no kernel runs
     // Shaped as PyTorch's LayerNorm(normalized_shape) keeps them, so that state dicts load both ways.
@@ -172,18 +168,7 @@ NNPLUG_PLUGIN("layer_norm", "0.1.0", "op:layer_norm op:layer_norm_grad layer:lay
   registrar.add_kernel({"layer_norm_grad", "cpu"}, layer_norm_grad_on_cpu);
   registrar.add_layer("layer_norm", [op](const Params& p) {
     const double eps = p.number("eps", 1e-5, 0.0);
-    std::vector<std::int64_t> normalized;
-    if (p.has("normalized_shape")) {
-      const Params::Json& given = p.json()["normalized_shape"];
-      const auto sizes = given.is_number() ? std::vector<double>{p.require_number("normalized_shape")} : p.numbers("normalized_shape", {});
-      if (sizes.empty() || sizes.size() > static_cast<std::size_t>(Shape::kMaxRank - 1))
-        p.fail("normalized_shape", fmt::format("must be a size or a list of 1 to {} sizes, got {}", Shape::kMaxRank - 1, Params::shortened(given.dump())));
-      for (double size : sizes) {
-        if (!(size >= 1 && size <= 1e15 && size == std::floor(size)))
-          p.fail("normalized_shape", fmt::format("must hold whole sizes of at least 1, got {}", Params::shortened(given.dump())));
-        normalized.push_back(static_cast<std::int64_t>(size));
-      }
-    }
+    std::vector<std::int64_t> normalized = read_normalized_shape(p);
     p.check_unused();
     return std::make_unique<LayerNorm>(op, eps, std::move(normalized));
   });

@@ -81,6 +81,8 @@ Layer BatchNorm();
 Layer LayerNorm();
 // Each block of a sample's last sizes normalised alone (PyTorch's normalized_shape): LayerNorm({64}) each step.
 Layer LayerNorm(const std::vector<std::int64_t>& normalized_shape);
+// Each such block divided by its root mean square, times a weight (PyTorch's RMSNorm).
+Layer RmsNorm(const std::vector<std::int64_t>& normalized_shape);
 // Each sample's channels normalised in num_groups groups (PyTorch's GroupNorm), or each channel alone.
 Layer GroupNorm(std::int64_t num_groups);
 Layer InstanceNorm();

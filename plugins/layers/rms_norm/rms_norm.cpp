@@ -1,0 +1,176 @@
+// Layer 'rms_norm' (torch.nn.RMSNorm, Keras's RMSNormalization; LLaMA's and T5's normalisation): each block of
+// values is divided by its root mean square, y = x / sqrt(mean(x^2) + eps) * weight, with a learnable weight (ones)
+// per value normalised and no bias, no mean taken out. "normalized_shape" as layer_norm's: the sample's last sizes
+// (by default the whole sample); [E] on a sequence [T, E] normalises each step. eps: PyTorch's default, the machine
+// epsilon of the model's dtype.
+//
+// It runs through ops that this plugin brings (custom_op.hpp): rms_norm(x, weight) -> (y) and its gradient
+// rms_norm_grad(x, weight, y, dy) -> (dx, dweight), on (N, D) views of the batch, each with a CPU kernel and a host
+// reference, which the other backends run.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "../shared/normalized_shape.hpp"
+#include "nnplug/custom_op.hpp"
+#include "nnplug/plugin.hpp"
+
+namespace {
+
+using namespace nnplug;
+
+// 1 / sqrt(mean(x^2) + eps) of a row of d values, summed in double.
+template <typename T>
+double rms_rstd(const T* x, std::int64_t d, double eps) {
+  double squares = 0.0;
+  for (std::int64_t j = 0; j < d; ++j) squares += static_cast<double>(x[j]) * static_cast<double>(x[j]);
+  return 1.0 / std::sqrt(squares / static_cast<double>(d) + eps);
+}
+
+template <typename T>
+void rms_norm(const T* x, const T* weight, T* y, std::int64_t n, std::int64_t d, double eps) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double rstd = rms_rstd(x + i * d, d, eps);
+    for (std::int64_t j = 0; j < d; ++j) y[i * d + j] = static_cast<T>(static_cast<double>(x[i * d + j]) * rstd * static_cast<double>(weight[j]));
+  }
+}
+
+// With x̂ = x rstd and g = dy * weight: dx = rstd (g - x̂ mean_j(g x̂)); dweight = sum_i dy x̂.
+template <typename T>
+void rms_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, std::int64_t n, std::int64_t d, double eps) {
+  std::vector<double> dw(static_cast<std::size_t>(d), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T *xi = x + i * d, *dyi = dy + i * d;
+    const double rstd = rms_rstd(xi, d, eps);
+    double gx_mean = 0.0;
+    for (std::int64_t j = 0; j < d; ++j) {
+      const double xhat = static_cast<double>(xi[j]) * rstd;
+      gx_mean += static_cast<double>(dyi[j]) * static_cast<double>(weight[j]) * xhat;
+      dw[static_cast<std::size_t>(j)] += static_cast<double>(dyi[j]) * xhat;
+    }
+    gx_mean /= static_cast<double>(d);
+    for (std::int64_t j = 0; j < d; ++j) {
+      const double xhat = static_cast<double>(xi[j]) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
+      dx[i * d + j] = static_cast<T>(rstd * (g - xhat * gx_mean));
+    }
+  }
+  for (std::int64_t j = 0; j < d; ++j) dweight[j] = static_cast<T>(dw[static_cast<std::size_t>(j)]);
+}
+
+// x is (N, D); weight (D).
+std::vector<Shape> rms_norm_shapes(const std::vector<Shape>& in, const OpAttributes&) {
+  if (in[0].rank() != 2 || in[1].numel() != in[0][1])
+    throw ShapeError(fmt::format("rms_norm takes x (N, D) with a weight of D values, got x {}, weight {}", in[0].str(), in[1].str()));
+  return {in[0]};
+}
+
+std::pair<OpSchema, OpSchema> schemas() {
+  OpSchema forward, gradient;
+  forward.name = "rms_norm";
+  forward.inputs = {"x", "weight"};
+  forward.outputs = {"y"};
+  forward.attributes = {{"eps", 1e-6}};
+  forward.gradient = "rms_norm_grad";
+  forward.shape_rule = rms_norm_shapes;
+  forward.check_shapes = {Shape{4, 6}, Shape{6}};
+  forward.host_reference = [](HostOpCall& c) {
+    const Shape& x = c.inputs[0].shape;
+    rms_norm(c.inputs[0].values.data(), c.inputs[1].values.data(), c.outputs[0].values.data(), x[0], x[1], c.number("eps"));
+  };
+  gradient.name = "rms_norm_grad";
+  gradient.inputs = {"x", "weight", "y", "dy"};
+  gradient.outputs = {"dx", "dweight"};
+  gradient.attributes = forward.attributes;
+  gradient.shape_rule = [](const std::vector<Shape>& in, const OpAttributes& a) {
+    rms_norm_shapes(in, a);
+    return std::vector<Shape>{in[0], in[1]};
+  };
+  gradient.check_shapes = {Shape{4, 6}, Shape{6}, Shape{4, 6}, Shape{4, 6}};
+  gradient.host_reference = [](HostOpCall& c) {
+    const Shape& x = c.inputs[0].shape;
+    rms_norm_grad(c.inputs[0].values.data(), c.inputs[1].values.data(), c.inputs[3].values.data(), c.outputs[0].values.data(),
+                  c.outputs[1].values.data(), x[0], x[1], c.number("eps"));
+  };
+  return {std::move(forward), std::move(gradient)};
+}
+
+void rms_norm_on_cpu(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& x = c.inputs[0];
+    rms_norm(x.data<T>(), c.inputs[1].data<T>(), c.outputs[0].data<T>(), x.dim(0), x.dim(1), c.number("eps"));
+  });
+}
+
+void rms_norm_grad_on_cpu(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& x = c.inputs[0];
+    rms_norm_grad(x.data<T>(), c.inputs[1].data<T>(), c.inputs[3].data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(), x.dim(0), x.dim(1),
+                  c.number("eps"));
+  });
+}
+
+class RmsNorm final : public Layer {
+ public:
+  // normalized: the sizes normalised together, [] for the whole sample; eps: NaN for the dtype's machine epsilon.
+  RmsNorm(OpHandle op, double eps, std::vector<std::int64_t> normalized) : op_(std::move(op)), eps_(eps), normalized_(std::move(normalized)) {}
+  std::string type() const override { return "rms_norm"; }
+  Shape build(const Shape& input, const BuildContext& ctx) override {
+    backend_ = &ctx.backend;
+    dtype_ = ctx.dtype;
+    const Shape normalized = normalized_block("rms_norm", normalized_, input);
+    values_ = normalized.numel();
+    if (std::isnan(eps_))
+      eps_ = dtype_ == DType::Float64 ? std::numeric_limits<double>::epsilon() : static_cast<double>(std::numeric_limits<float>::epsilon());
+    op_.on(ctx.backend, ctx.dtype);  // refused now where no kernel runs
+    weight_ = {"weight", ctx.backend.empty(normalized, dtype_), ctx.backend.empty(normalized, dtype_), true,
+               Params("", {{"type", "constant"}, {"value", 1.0}}), 1, 1};
+    return input;
+  }
+  std::vector<Parameter*> parameters() override { return {&weight_}; }
+
+  const Tensor& forward(const Tensor& x) override {
+    x_ = x;
+    ensure(y_, *backend_, x.shape(), dtype_);
+    op_.on(x)({rows(x), weight_.value}, {rows(y_)}, {{"eps", eps_}});
+    return y_;
+  }
+  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+    // The op writes dx whether or not it is needed: one pass computes it with the weight's gradient.
+    ensure(dx_, *backend_, x_.shape(), dtype_);
+    op_.on(x_).gradient()({rows(x_), weight_.value, rows(y_), rows(dy)}, {rows(dx_), weight_.grad}, {{"eps", eps_}});
+    return need_input_grad ? dx_ : no_dx_;
+  }
+
+ private:
+  OpHandle op_;
+  double eps_;
+  std::vector<std::int64_t> normalized_;
+  Backend* backend_ = nullptr;
+  DType dtype_ = DType::Float32;
+  std::int64_t values_ = 0;
+  Parameter weight_;
+  Tensor x_, y_, dx_, no_dx_;
+
+  // Each normalised block as a row.
+  Tensor rows(const Tensor& t) const { return t.reshape(Shape{t.numel() / values_, values_}); }
+};
+
+}  // namespace
+
+NNPLUG_PLUGIN("rms_norm", "0.1.0", "op:rms_norm op:rms_norm_grad layer:rms_norm", 0) {
+  auto [forward, gradient] = schemas();
+  auto op = registrar.add_op(std::move(forward));
+  registrar.add_op(std::move(gradient));
+  registrar.add_kernel({"rms_norm", "cpu"}, rms_norm_on_cpu);
+  registrar.add_kernel({"rms_norm_grad", "cpu"}, rms_norm_grad_on_cpu);
+  registrar.add_layer("rms_norm", [op](const Params& p) {
+    const double eps = p.has("eps") ? p.number("eps", 0.0, 0.0) : std::numeric_limits<double>::quiet_NaN();
+    std::vector<std::int64_t> normalized = read_normalized_shape(p);
+    p.check_unused();
+    return std::make_unique<RmsNorm>(op, eps, std::move(normalized));
+  });
+}
