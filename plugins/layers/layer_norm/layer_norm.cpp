@@ -14,8 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "../shared/block_normalization.hpp"
 #include "../shared/normalization_moments.hpp"
-#include "../shared/normalized_shape.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -112,52 +112,6 @@ void layer_norm_grad_on_cpu(const OpCall& c) {
   });
 }
 
-class LayerNorm final : public Layer {
- public:
-  // normalized: the sizes normalised together, [] for the whole sample.
-  LayerNorm(OpHandle op, double eps, std::vector<std::int64_t> normalized) : op_(std::move(op)), eps_(eps), normalized_(std::move(normalized)) {}
-  std::string type() const override { return "layer_norm"; }
-  Shape build(const Shape& input, const BuildContext& ctx) override {
-    backend_ = &ctx.backend;
-    dtype_ = ctx.dtype;
-    const Shape normalized = normalized_block("layer_norm", normalized_, input);
-    values_ = normalized.numel();
-    op_.on(ctx.backend, ctx.dtype);  // refused now where no kernel runs
-    // Shaped as PyTorch's LayerNorm(normalized_shape) keeps them, so that state dicts load both ways.
-    weight_ = {"weight", ctx.backend.empty(normalized, dtype_), ctx.backend.empty(normalized, dtype_), true,
-               Params("", {{"type", "constant"}, {"value", 1.0}}), 1, 1};
-    bias_ = {"bias", ctx.backend.empty(normalized, dtype_), ctx.backend.empty(normalized, dtype_), true, Params("", "zeros"), 1, 1};
-    return input;
-  }
-  std::vector<Parameter*> parameters() override { return {&weight_, &bias_}; }
-
-  const Tensor& forward(const Tensor& x) override {
-    x_ = x;
-    ensure(y_, *backend_, x.shape(), dtype_);
-    op_.on(x)({rows(x), weight_.value, bias_.value}, {rows(y_)}, {{"eps", eps_}});
-    return y_;
-  }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
-    // The op writes dx whether or not it is needed: one pass computes it with the parameters' gradients.
-    ensure(dx_, *backend_, x_.shape(), dtype_);
-    op_.on(x_).gradient()({rows(x_), weight_.value, bias_.value, rows(y_), rows(dy)}, {rows(dx_), weight_.grad, bias_.grad}, {{"eps", eps_}});
-    return need_input_grad ? dx_ : no_dx_;
-  }
-
- private:
-  OpHandle op_;
-  double eps_;
-  std::vector<std::int64_t> normalized_;
-  Backend* backend_ = nullptr;
-  DType dtype_ = DType::Float32;
-  std::int64_t values_ = 0;
-  Parameter weight_, bias_;
-  Tensor x_, y_, dx_, no_dx_;
-
-  // Each normalised block as a row.
-  Tensor rows(const Tensor& t) const { return t.reshape(Shape{t.numel() / values_, values_}); }
-};
-
 }  // namespace
 
 NNPLUG_PLUGIN("layer_norm", "0.1.0", "op:layer_norm op:layer_norm_grad layer:layer_norm", 0) {
@@ -170,6 +124,6 @@ NNPLUG_PLUGIN("layer_norm", "0.1.0", "op:layer_norm op:layer_norm_grad layer:lay
     const double eps = p.number("eps", 1e-5, 0.0);
     std::vector<std::int64_t> normalized = read_normalized_shape(p);
     p.check_unused();
-    return std::make_unique<LayerNorm>(op, eps, std::move(normalized));
+    return std::make_unique<BlockNormalization>("layer_norm", op, eps, std::move(normalized), true);
   });
 }

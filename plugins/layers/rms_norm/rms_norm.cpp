@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "../shared/normalized_shape.hpp"
+#include "../shared/block_normalization.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -113,52 +113,6 @@ void rms_norm_grad_on_cpu(const OpCall& c) {
   });
 }
 
-class RmsNorm final : public Layer {
- public:
-  // normalized: the sizes normalised together, [] for the whole sample; eps: NaN for the dtype's machine epsilon.
-  RmsNorm(OpHandle op, double eps, std::vector<std::int64_t> normalized) : op_(std::move(op)), eps_(eps), normalized_(std::move(normalized)) {}
-  std::string type() const override { return "rms_norm"; }
-  Shape build(const Shape& input, const BuildContext& ctx) override {
-    backend_ = &ctx.backend;
-    dtype_ = ctx.dtype;
-    const Shape normalized = normalized_block("rms_norm", normalized_, input);
-    values_ = normalized.numel();
-    if (std::isnan(eps_))
-      eps_ = dtype_ == DType::Float64 ? std::numeric_limits<double>::epsilon() : static_cast<double>(std::numeric_limits<float>::epsilon());
-    op_.on(ctx.backend, ctx.dtype);  // refused now where no kernel runs
-    weight_ = {"weight", ctx.backend.empty(normalized, dtype_), ctx.backend.empty(normalized, dtype_), true,
-               Params("", {{"type", "constant"}, {"value", 1.0}}), 1, 1};
-    return input;
-  }
-  std::vector<Parameter*> parameters() override { return {&weight_}; }
-
-  const Tensor& forward(const Tensor& x) override {
-    x_ = x;
-    ensure(y_, *backend_, x.shape(), dtype_);
-    op_.on(x)({rows(x), weight_.value}, {rows(y_)}, {{"eps", eps_}});
-    return y_;
-  }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
-    // The op writes dx whether or not it is needed: one pass computes it with the weight's gradient.
-    ensure(dx_, *backend_, x_.shape(), dtype_);
-    op_.on(x_).gradient()({rows(x_), weight_.value, rows(y_), rows(dy)}, {rows(dx_), weight_.grad}, {{"eps", eps_}});
-    return need_input_grad ? dx_ : no_dx_;
-  }
-
- private:
-  OpHandle op_;
-  double eps_;
-  std::vector<std::int64_t> normalized_;
-  Backend* backend_ = nullptr;
-  DType dtype_ = DType::Float32;
-  std::int64_t values_ = 0;
-  Parameter weight_;
-  Tensor x_, y_, dx_, no_dx_;
-
-  // Each normalised block as a row.
-  Tensor rows(const Tensor& t) const { return t.reshape(Shape{t.numel() / values_, values_}); }
-};
-
 }  // namespace
 
 NNPLUG_PLUGIN("rms_norm", "0.1.0", "op:rms_norm op:rms_norm_grad layer:rms_norm", 0) {
@@ -171,6 +125,6 @@ NNPLUG_PLUGIN("rms_norm", "0.1.0", "op:rms_norm op:rms_norm_grad layer:rms_norm"
     const double eps = p.has("eps") ? p.number("eps", 0.0, 0.0) : std::numeric_limits<double>::quiet_NaN();
     std::vector<std::int64_t> normalized = read_normalized_shape(p);
     p.check_unused();
-    return std::make_unique<RmsNorm>(op, eps, std::move(normalized));
+    return std::make_unique<BlockNormalization>("rms_norm", op, eps, std::move(normalized), false);
   });
 }
