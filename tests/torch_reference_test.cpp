@@ -151,7 +151,9 @@ TEST(TorchReferenceSchedules, LearningRatePerEpoch) {
       const auto t = static_cast<std::int64_t>(e);
       const std::optional<double> momentum = schedule->momentum(t, t);
       ASSERT_EQ(momentum.has_value(), !momenta.empty()) << name_of(c["spec"]);
-      if (momentum) EXPECT_NEAR(*momentum, momenta[e], 1e-12) << name_of(c["spec"]) << " momentum, epoch " << e;
+      if (momentum) {
+        EXPECT_NEAR(*momentum, momenta[e], 1e-12) << name_of(c["spec"]) << " momentum, epoch " << e;
+      }
     }
   }
 }
