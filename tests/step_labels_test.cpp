@@ -70,6 +70,35 @@ TEST(StepLabels, TrainAsPyTorchsCrossEntropyOverTheScoredSteps) {
   EXPECT_NEAR(right / scored, run["accuracy"].get<double>(), 1e-12);
 }
 
+// A tagger as a user builds one on padded token ids: an embedding whose padding_idx row is zero, a bidirectional
+// LSTM that skips those steps (mask_zero: its reverse direction would read the padding first), a dense layer per
+// step and -100 at the padding. Three Adam steps end with the weights PyTorch reaches with pack_padded_sequence and
+// CrossEntropyLoss over the steps.
+TEST(StepLabels, APaddedTaggerTrainsAsPyTorchsPackedLstm) {
+  const Json& run = torch_reference()["tagger"];
+  Dataset data;
+  data.sample_shape = Shape{6};
+  data.x = SampleValues(run["ids"].get<std::vector<double>>());
+  const auto labels = run["labels"].get<std::vector<int>>();
+  data.targets.assign(labels.begin(), labels.end());
+  data.target_width = 6;
+  data.labels.assign(4, -1);
+  Network net(nn::Sequential{nn::Embedding(7, 5).set("padding_idx", 0), nn::Layer("lstm").set("units", 4).set("bidirectional", true).set("return_sequences", true).set("mask_zero", true),
+                             nn::Dense(3)},
+              registry());
+  net.compile(nn::Adam{.lr = 0.05}, "softmax_cross_entropy", {.dtype = DType::Float64});
+  net.build(data.sample_shape);
+  const auto parameters = net.model().parameters(false);
+  ASSERT_EQ(parameters.size(), run["initial"].size());
+  for (std::size_t i = 0; i < parameters.size(); ++i) from_host(parameters[i]->value, run["initial"][i].get<std::vector<double>>());
+  net.fit(data, {.epochs = 3, .batch_size = 4, .shuffle = false, .progress = false});
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    const auto got = to_host<double>(parameters[i]->value), want = run["trained"][i].get<std::vector<double>>();
+    ASSERT_EQ(got.size(), want.size()) << parameters[i]->name;
+    for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-10) << parameters[i]->name << "[" << k << "]";
+  }
+}
+
 // The last batch, one sample whose every step is padding, has no loss and no gradient: plain SGD leaves the weights
 // where the first four samples took them, and the padding's set scores zero.
 TEST(StepLabels, ABatchOfPaddingAloneChangesNothing) {
