@@ -1,5 +1,6 @@
 // Float64 gradient checks (centred differences, by the conformance kit) of every layer, activation and loss
-// plugin, with the chapter's verdict: relative error |a - n| / max(|a|, |n|) below 1e-7 is correct.
+// plugin, with the chapter's verdict: relative error |a - n| / max(|a|, |n|) below 1e-7 is correct. The recurrent
+// layers' are in recurrent_layer_test.cpp.
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -17,14 +18,6 @@ namespace nnplug::test {
 namespace {
 
 using conformance::away_from_zero;
-
-// The conformance kit's check (relative error below 1e-7 by centred differences in float64).
-void check_layer(Layer& layer, const Shape& sample, std::int64_t batch, const std::vector<double>& x_values,
-                 const std::function<void(Layer&)>& prepare = {}) {
-  const auto result = conformance::check_layer_gradient(layer, *cpu_backend(), sample, batch, x_values, prepare);
-  EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
-  ::testing::Test::RecordProperty(result.check, fmt::format("{:g}", result.worst_error));
-}
 
 TEST(GradientCheck, Dense) {
   auto layer = registry().create_layer(Params("test", {{"type", "dense"}, {"units", 5}}));
@@ -494,91 +487,6 @@ TEST(MaxoutShapes, RowsPast64BitsAreRefusedByName) {
 TEST(GradientCheck, Maxout) {
   auto layer = registry().create_layer(Params("test", {{"type", "maxout"}, {"units", 3}, {"pieces", 3}}));
   check_layer(*layer, Shape{5}, 4, random_normal(20, 7));
-}
-
-// Back through time: the last step's output, every step's, without biases, and both ways; each parameter's gradient
-// sums 4 steps.
-TEST(GradientCheck, LstmThroughTime) {
-  for (const char* json : {R"({"type": "lstm", "units": 3})", R"({"type": "lstm", "units": 3, "return_sequences": true})",
-                           R"({"type": "lstm", "units": 2, "bidirectional": true})",
-                           R"({"type": "lstm", "units": 2, "bidirectional": true, "return_sequences": true})",
-                           R"({"type": "lstm", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
-    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
-    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 17));
-  }
-}
-
-// Stacked layers (num_layers): each layer back through time and into the layer below, one way and both ways.
-TEST(GradientCheck, StackedRecurrentLayers) {
-  for (const char* json : {R"({"type": "lstm", "units": 3, "num_layers": 2, "return_sequences": true})",
-                           R"({"type": "gru", "units": 2, "num_layers": 2, "bidirectional": true})",
-                           R"({"type": "rnn", "units": 2, "num_layers": 3})"}) {
-    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
-    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 23));
-  }
-}
-
-TEST(GradientCheck, StackedRecurrentLayersDropBetweenThemUnderOneMask) {
-  auto stacked = [] {
-    return registry().create_layer(Params("test", Params::Json::parse(R"({"type": "lstm", "units": 4, "num_layers": 2, "dropout": 0.5})")));
-  };
-  FixedMask layer(stacked());
-  check_layer(layer, Shape{4, 5}, 3, random_normal(60, 29));
-  // The mask is there: in training the output differs from eval mode's, with the same weights.
-  auto training = stacked(), eval = stacked();
-  auto be = cpu_backend();
-  for (auto* l : {training.get(), eval.get()}) l->build(Shape{4, 5}, BuildContext{*be, DType::Float64});
-  for (std::size_t i = 0; i < training->parameters().size(); ++i) {
-    const auto values = random_normal(static_cast<std::size_t>(training->parameters()[i]->value.numel()), 31 + i);
-    from_host(training->parameters()[i]->value, values), from_host(eval->parameters()[i]->value, values);
-  }
-  eval->set_training(false);
-  const Tensor x = tensor(*be, Shape{3, 4, 5}, random_normal(60, 37));
-  EXPECT_NE(to_host<double>(training->forward(x)), to_host<double>(eval->forward(x)));
-  EXPECT_EQ(training->counters(), std::vector<std::uint64_t>{1});  // one draw: between the two layers
-}
-
-TEST(StackedRecurrentLayers, DropoutIsBetweenLayersAndAProbability) {
-  const auto error = [](const char* json) { return error_of([&] { registry().create_layer(Params("lstm", Params::Json::parse(json))); }); };
-  EXPECT_EQ(error(R"({"type": "lstm", "units": 2, "dropout": 0.2})"),
-            "lstm: parameter 'dropout' is PyTorch's, between stacked layers, and needs num_layers of 2 or more (a dropout layer before this one "
-            "drops its inputs, as Keras's dropout does)");
-  EXPECT_EQ(error(R"({"type": "gru", "units": 2, "num_layers": 2, "dropout": 1})"),
-            "lstm: parameter 'dropout' must be in [0, 1) (the probability of dropping), got 1");
-  EXPECT_THAT(error(R"({"type": "rnn", "units": 2, "num_layers": 0})"), ::testing::HasSubstr("num_layers"));
-}
-
-TEST(GradientCheck, GruThroughTime) {
-  for (const char* json : {R"({"type": "gru", "units": 3})", R"({"type": "gru", "units": 3, "return_sequences": true})",
-                           R"({"type": "gru", "units": 2, "bidirectional": true})",
-                           R"({"type": "gru", "units": 2, "bidirectional": true, "return_sequences": true})",
-                           R"({"type": "gru", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
-    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
-    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 19));
-  }
-}
-
-// The plain recurrent layer, with both of PyTorch's nonlinearities.
-TEST(GradientCheck, RnnThroughTime) {
-  for (const char* json : {R"({"type": "rnn", "units": 3})", R"({"type": "rnn", "units": 3, "return_sequences": true, "nonlinearity": "relu"})",
-                           R"({"type": "rnn", "units": 2, "bidirectional": true})",
-                           R"({"type": "rnn", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
-    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
-    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 29));
-  }
-  EXPECT_EQ(error_of([] { registry().create_layer(Params("test", {{"type", "rnn"}, {"units", 2}, {"nonlinearity", "sigmoid"}})); }),
-            "test: parameter 'nonlinearity' must be \"tanh\" or \"relu\", got \"sigmoid\"");
-}
-
-TEST(LstmShapes, ASequencePerSampleIsRequired) {
-  auto be = cpu_backend();
-  auto lstm = registry().create_layer(Params("test", {{"type", "lstm"}, {"units", 4}}));
-  EXPECT_EQ(error_of([&] { lstm->build(Shape{784}, BuildContext{*be, DType::Float32}); }),
-            "lstm expects a sequence per sample, [steps, features], got [784] (a reshape layer makes one: an image's rows are 28 steps of "
-            "28 features)");
-  EXPECT_EQ(lstm->build(Shape{28, 28}, BuildContext{*be, DType::Float32}), (Shape{4}));
-  EXPECT_EQ(error_of([] { registry().create_layer(Params("test", {{"type", "lstm"}, {"units", std::int64_t{1} << 40}})); }),
-            "test: parameter 'units' must be in [1, 1073741824], got 1099511627776");
 }
 
 void check_loss(const Params::Json& name, const Tensor& target, std::vector<double> pred_values = random_normal(20, 4)) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,15 @@ namespace nnplug::test {
 using conformance::random_normal;
 using conformance::registry;
 inline std::shared_ptr<Backend> cpu_backend() { return conformance::reference_backend(); }
+
+// The conformance kit's gradient check of a layer (relative error below 1e-7 by centred differences in float64),
+// its worst error recorded as the test's property.
+inline void check_layer(Layer& layer, const Shape& sample, std::int64_t batch, const std::vector<double>& x_values,
+                        const std::function<void(Layer&)>& prepare = {}) {
+  const auto result = conformance::check_layer_gradient(layer, *cpu_backend(), sample, batch, x_values, prepare);
+  EXPECT_TRUE(result.passed) << result.check << ": " << result.detail;
+  ::testing::Test::RecordProperty(result.check, fmt::format("{:g}", result.worst_error));
+}
 
 // A layer that draws the same dropout mask in every forward pass (its counter back at 0 each time), so that a loss of
 // its outputs is a function of the values alone and centred differences see the mask the gradient went through: how a
