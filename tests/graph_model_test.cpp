@@ -385,6 +385,55 @@ TEST(GraphSpec, TransformerBlocksComputeWhatPyTorchsEncoderLayersCompute) {
   EXPECT_EQ(compare_with_torch(model, expected, Shape{2, 5, 8}), 24u);
 }
 
+// A block of two inputs: the first names "input" as well and starts its chain, and a repeated block's instances each
+// read the one before and the use's second input, as nn.TransformerDecoder's layers read one memory.
+TEST(GraphSpec, ABlockOfTwoInputsReadsBothAndRepeatsOnTheFirst) {
+  const std::string blocks = R"({"gate": {"inputs": ["x", "side"], "params": {"units": 3}, "layers": [
+    {"name": "fc", "type": "dense", "units": "$units"}, {"name": "mix", "type": "multiply", "inputs": ["fc", "side"]},
+    {"name": "out", "type": "add", "inputs": ["mix", "input"]}]}})";
+  auto model = build(graph_spec(R"([{"name": "s", "type": "dense", "units": 3}, {"name": "g", "block": "gate", "inputs": ["input", "s"], "repeat": 2}])", blocks),
+                     Shape{3});
+  ASSERT_EQ(model->size(), 7u);
+  std::map<std::string, std::vector<std::string>> reads;
+  for (std::size_t i = 0; i < model->size(); ++i)
+    for (const std::size_t in : model->inputs(i)) reads[model->label(i)].push_back(in == Model::kInput ? "input" : model->label(in));
+  EXPECT_EQ(reads["g.0.fc (dense)"], (std::vector<std::string>{"input"}));
+  EXPECT_EQ(reads["g.0.mix (multiply)"], (std::vector<std::string>{"g.0.fc (dense)", "s (dense)"}));
+  EXPECT_EQ(reads["g.0.out (add)"], (std::vector<std::string>{"g.0.mix (multiply)", "input"}));
+  EXPECT_EQ(reads["g.1.fc (dense)"], (std::vector<std::string>{"g.0.out (add)"}));
+  EXPECT_EQ(reads["g.1.mix (multiply)"], (std::vector<std::string>{"g.1.fc (dense)", "s (dense)"}));
+  EXPECT_EQ(reads["g.1.out (add)"], (std::vector<std::string>{"g.1.mix (multiply)", "g.0.out (add)"}));
+  // The folded summary shows each instance reading both.
+  const std::string summary = model->summary();
+  EXPECT_TRUE(summary_line(summary, "g.0 (gate)").ends_with(" input, s")) << summary;
+  EXPECT_TRUE(summary_line(summary, "g.1 (gate)").ends_with(" g.0 (gate), s")) << summary;
+}
+
+// Two transformer decoder blocks, post-norm with ReLU and the causal mask, then norm_first with GELU and none, both
+// reading one memory, in float64 and training mode (dropout 0), initialised from PyTorch's state_dict: its
+// TransformerDecoderLayer's outputs and parameter gradients (tests/fixtures/make_torch_transformer_blocks.py). One
+// input row holds the target's 4 steps, then the source's 5, which cropping1d takes apart; the memory passes a dense
+// layer whose gradient shows the one that reaches the memory.
+TEST(GraphSpec, TransformerDecoderBlocksComputeWhatPyTorchsDecoderLayersCompute) {
+  const auto expected = nlohmann::json::parse(std::ifstream(std::string(TORCH_FIXTURE_DIR) + "/torch_transformer_decoder_blocks_expected.json"));
+  const std::string sizes = R"("d_model": 8, "nhead": 2, "dim_feedforward": 16, "dropout": 0)";
+  const Spec spec = graph_spec(fmt::format(R"([{{"name": "tgt", "type": "cropping1d", "cropping": [0, 5]}},
+    {{"name": "source", "type": "cropping1d", "cropping": [4, 0], "inputs": "input"}}, {{"name": "memory_proj", "type": "dense", "units": 8}},
+    {{"name": "post", "block": "post", "inputs": ["tgt", "memory_proj"], {0}}},
+    {{"name": "pre", "block": "pre", "activation": "gelu", "causal": false, "inputs": ["post", "memory_proj"], {0}}}])", sizes),
+                               R"({"post": "../../examples/blocks/transformer_decoder_block.json",
+                                   "pre": "../../examples/blocks/transformer_decoder_block_norm_first.json"})",
+                               TORCH_FIXTURE_DIR);
+  auto built = build(spec, Shape{9, 8});
+  Model& model = *built;
+  EXPECT_EQ(model.output_shape(), (Shape{4, 8}));
+  WeightImport import;
+  import.path = std::string(TORCH_FIXTURE_DIR) + "/torch_transformer_decoder_blocks.safetensors";
+  // The memory's projection, and per block two attentions of 4 tensors, two linear layers and three norms.
+  EXPECT_EQ(import_weights(import, model), 38u);
+  EXPECT_EQ(compare_with_torch(model, expected, Shape{2, 9, 8}), 38u);
+}
+
 // A block in a file of its own, used by two specs; a saved model carries the block in its spec.
 TEST(GraphSpec, ABlockFileIsSharedAndASavedModelNeedsItNoMore) {
   const fs::path dir = fs::temp_directory_path() / fmt::format("nnplug_graph_{}", ::getpid());
@@ -455,6 +504,20 @@ TEST(GraphSpec, BadGraphsAreRefusedNamingTheNodes) {
   error_has(R"([{"type": "relu", "when": "yes"}])", "\"when\" must be true or false");
   error_has(R"([{"type": "relu", "when": false}])", "every layer is left out");
   error_has(R"([{"type": "relu", "inputs": []}])", "\"inputs\" must be a layer name or a non-empty list of them, got []");
+  // Blocks of more than one input.
+  const std::string two = R"({"x": {"inputs": ["a", "b"], "layers": [{"type": "add", "inputs": ["a", "b"]}]}})";
+  error_has(R"([{"block": "x"}])", "layers[0]: block 'x' takes 2 inputs (a, b), got 1; list them in \"inputs\"", two);
+  error_has(R"([{"block": "x", "inputs": ["input", "input", "input"]}])", "block 'x' takes 2 inputs (a, b), got 3", two);
+  error_has(R"([{"block": "x", "inputs": ["input", "input"]}])", "block 'x' takes one input, got 2", R"({"x": {"layers": ["relu"]}})");
+  error_has(R"([{"block": "x", "inputs": ["input", "input"]}])", "block 'x': \"inputs\" must list the names of the block's inputs, distinct",
+            R"({"x": {"inputs": ["a", "a"], "layers": ["relu"]}})");
+  for (const std::string bad : {R"([])", R"("a")", R"(["a", "input"])", R"(["a", "b.c"])", R"(["a", 2])", R"(["a", ""])"})
+    error_has(R"([{"block": "x", "inputs": ["input", "input"]}])", fmt::format("got {}", nlohmann::json::parse(bad).dump()),
+              fmt::format(R"({{"x": {{"inputs": {}, "layers": ["relu"]}}}})", bad));
+  error_has(R"([{"block": "x", "inputs": ["input", "input"]}])", "layers[0]: name 'b' names one of the block's inputs (a, b); choose another name",
+            R"({"x": {"inputs": ["a", "b"], "layers": [{"name": "b", "type": "relu"}]}})");
+  error_has(R"([{"block": "x", "inputs": ["input", "input"]}])", "input 'c' names no layer in block 'x' at 0 (names there: input, a, b, sum)",
+            R"({"x": {"inputs": ["a", "b"], "layers": [{"name": "sum", "type": "add", "inputs": ["a", "c"]}]}})");
   // Blocks that expand without bound are stopped.
   error_has(R"([{"block": "x", "repeat": 10000}])", "expand to more than 100000 layers", R"({"x": {"layers": [{"block": "y", "repeat": 100}]}, "y": {"layers": ["relu"]}})");
 }

@@ -21,7 +21,7 @@ constexpr std::size_t kMaxNodes = 100000;
 constexpr std::int64_t kMaxRepeat = 10000;
 
 // The fields of a block definition, and those of an entry that uses one besides the block's parameters.
-const std::set<std::string> kBlockFields{"params", "layers", "blocks", "description"};
+const std::set<std::string> kBlockFields{"params", "layers", "blocks", "description", "inputs"};
 const std::set<std::string> kUseFields{"block", "repeat", "rest", "name", "inputs", "when"};
 
 // Where block names are looked up: the spec's "blocks", or a block file's own, whose names hide the outer ones.
@@ -38,11 +38,13 @@ struct Target {
   std::string name;
 };
 
-// The names one list of layers defines; "input" is the list's input.
+// The names one list of layers defines; "input" is the list's input (a block's first), `inputs` a block's own names
+// for its inputs (a decoder's "tgt" and "memory").
 struct Scope {
   Target input;
   std::map<std::string, Target> names;
   std::string description;  // " at the top level", " in block 'basic' at layer1.0"
+  std::vector<std::string> inputs;
 };
 
 // How one list of layers is expanded.
@@ -96,6 +98,8 @@ class Expander {
         if (!n.is_string() || n.get<std::string>().empty()) throw InvalidArgument(fmt::format("{}: \"name\" must be a non-empty string, got {}", at, Params::shown(n)));
         local = n.get<std::string>();
         if (local == "input") throw InvalidArgument(fmt::format("{}: \"input\" names the model's (or the block's) input; choose another name", at));
+        if (const auto& own = scopes_[scope].inputs; std::find(own.begin(), own.end(), local) != own.end())
+          throw InvalidArgument(fmt::format("{}: name '{}' names one of the block's inputs ({}); choose another name", at, local, fmt::join(own, ", ")));
         if (local.find('.') != std::string::npos)
           throw InvalidArgument(fmt::format("{}: name '{}' holds a '.', which separates the parts of a module path", at, local));
         if (const auto [it, fresh] = defined.emplace(local, i); !fresh)
@@ -184,7 +188,10 @@ class Expander {
       throw InvalidArgument(fmt::format("{}: block '{}' uses itself: {} -> {}", at, name, fmt::join(first, ctx.uses.end(), " -> "), name));
     }
     const Definition def = find_block(name, at, *ctx.blocks);
-    if (inputs.size() != 1) throw InvalidArgument(fmt::format("{}: a block takes one input", at));
+    if (inputs.size() != def.inputs.size())
+      throw InvalidArgument(def.inputs.size() == 1 ? fmt::format("{}: block '{}' takes one input, got {}", at, name, inputs.size())
+                                                   : fmt::format("{}: block '{}' takes {} inputs ({}), got {}; list them in \"inputs\"", at, name,
+                                                                 def.inputs.size(), fmt::join(def.inputs, ", "), inputs.size()));
     Json given = entry;
     for (const auto& key : kUseFields) given.erase(key);
     const Json defaults = def.json.value("params", Json::object());
@@ -206,7 +213,9 @@ class Expander {
         throw InvalidArgument(fmt::format("{}: \"repeat\" must be a whole number in [1, {}], got {}", at, kMaxRepeat, Params::shown(r)));
       repeat = r.get<std::int64_t>();
     }
-    Target in = inputs[0];
+    // Each instance reads the one before as its first input and the use's other inputs as they are, as each layer of
+    // PyTorch's TransformerDecoder reads the layer before and the same memory.
+    std::vector<Target> in = inputs;
     for (std::int64_t k = 0; k < repeat; ++k) {
       // PyTorch names a repeated block's instances as an nn.Sequential's: layer1.0, layer1.1, ...
       const std::string instance = entry.contains("repeat") ? fmt::format("{}.{}", path, k) : path;
@@ -217,19 +226,23 @@ class Expander {
       for (const auto& [key, value] : values.items())
         if (value.is_null()) throw InvalidArgument(fmt::format("{}: block '{}' needs parameter '{}'", at, name, key));
       const Json layers = substituted(def.json["layers"], values, fmt::format("{}: block '{}'", def.file->where(), name), known);
-      scopes_.push_back({in, {}, fmt::format(" in block '{}' at {}", name, instance)});
+      Scope scope{in[0], {}, fmt::format(" in block '{}' at {}", name, instance), def.inputs};
+      for (std::size_t j = 0; j < in.size(); ++j)
+        if (def.inputs[j] != "input") scope.names[def.inputs[j]] = in[j];
+      scopes_.push_back(std::move(scope));
       ListContext inner{instance + ".", def.file->where(), ctx.group.empty() ? fmt::format("{} ({})", instance, name) : ctx.group,
                         def.table, ctx.uses, false};
       inner.uses.push_back(name);
-      in = expand_list(layers, scopes_.size() - 1, inner);
+      in[0] = expand_list(layers, scopes_.size() - 1, inner);
     }
-    return in;
+    return in[0];
   }
 
   struct Definition {
     Json json;
     const Spec* file;
     const BlockTable* table;  // where the block's own uses are looked up
+    std::vector<std::string> inputs{"input"};  // the names of its inputs, in the order a use lists them
   };
 
   Definition find_block(const std::string& name, const std::string& at, const BlockTable& blocks) {
@@ -254,17 +267,35 @@ class Expander {
     }
     const std::string where = fmt::format("{}: block '{}'", def.file->where(), name);
     for (const auto& [key, v] : def.json.items())
-      if (!kBlockFields.count(key)) throw InvalidArgument(fmt::format("{}: unknown field '{}' (a block has params, layers, blocks, description)", where, key));
+      if (!kBlockFields.count(key)) throw InvalidArgument(fmt::format("{}: unknown field '{}' (a block has params, inputs, layers, blocks, description)", where, key));
     if (!def.json.contains("layers") || !def.json["layers"].is_array() || def.json["layers"].empty())
       throw InvalidArgument(fmt::format("{}: \"layers\" must be a non-empty array", where));
     if (!def.json.value("params", Json::object()).is_object())
       throw InvalidArgument(fmt::format("{}: \"params\" must be an object of parameters and their defaults (null: required)", where));
+    if (def.json.contains("inputs")) def.inputs = input_names(def.json["inputs"], where);
     if (def.json.contains("blocks")) {
       if (!def.json["blocks"].is_object()) throw InvalidArgument(fmt::format("{}: \"blocks\" must be an object of block definitions", where));
       tables_.push_back({def.json["blocks"], def.file, table});
       def.table = &tables_.back();
     }
     return def;
+  }
+
+  // A block's "inputs": distinct names, "input" (which names the first in any block) only first.
+  static std::vector<std::string> input_names(const Json& list, const std::string& where) {
+    std::vector<std::string> names;
+    bool fit = list.is_array() && !list.empty() && list.size() <= kMaxNodes;
+    for (std::size_t i = 0; fit && i < list.size(); ++i) {
+      fit = list[i].is_string() && !list[i].get<std::string>().empty();
+      if (!fit) break;
+      const std::string name = list[i].get<std::string>();
+      fit = name.find('.') == std::string::npos && (name != "input" || i == 0) && std::find(names.begin(), names.end(), name) == names.end();
+      names.push_back(name);
+    }
+    if (!fit)
+      throw InvalidArgument(fmt::format("{}: \"inputs\" must list the names of the block's inputs, distinct and without '.' (\"input\" "
+                                        "names the first, and may only be first), got {}", where, Params::shown(list)));
+    return names;
   }
 
   // The block's layers with every "$parameter" string replaced by the parameter's value.

@@ -17,7 +17,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
-           "ZeroPadding2d", "Cropping2d",
+           "ZeroPadding2d", "Cropping2d", "Cropping1d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
@@ -114,6 +114,11 @@ def ZeroPadding2d(padding, **fields):
 
 def Cropping2d(cropping, **fields):
     return layer("cropping2d", cropping=cropping, **fields)
+
+
+def Cropping1d(cropping, **fields):
+    """Steps cut off each sample's first axis: a number (both ends) or (start, end), as Keras's Cropping1D."""
+    return layer("cropping1d", cropping=_sizes(cropping), **fields)
 
 
 def Conv1d(filters, kernel_size, **fields):

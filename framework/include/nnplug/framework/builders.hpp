@@ -64,6 +64,8 @@ Layer AdaptiveAvgPool2d(const std::vector<std::int64_t>& output_size);
 // [[top, bottom], [left, right]] for each side its own.
 Layer ZeroPadding2d(std::int64_t padding);
 Layer Cropping2d(std::int64_t cropping);
+// Steps cut off the start and the end of each sample's first axis, as Keras's Cropping1D((start, end)).
+Layer Cropping1d(std::int64_t start, std::int64_t end);
 // Nearest upsampling by an integer factor; set("mode", "bilinear") interpolates.
 Layer Upsample2d(std::int64_t scale_factor = 2);
 // Sequences (channels, length) per sample; the poolings take set("data_format", "channels_last") for (length, channels).
