@@ -75,12 +75,12 @@ check "predict leaves a padded step's label empty" "53 63 label []" \
 
 out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.train_targets='"data/y_outside.npy"' 2>&1)
 expect_exit "a label outside the classes" 1 $?
-check "names its step and value" "the label of step 5 of sample" "$out"
+check "names its step, and its sample by its row in the file" "the label of step 5 of sample 3 (its row in the data, counted from 0)" "$out"
 check "and the classes" "is 76, but the model scores 76 classes" "$out"
 out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.train_targets='"data/y_short.npy"' 2>&1)
 expect_exit "labels that are not one per step" 1 $?
 check "says how many the model needs" "scores of 76 classes at each of 64 steps, but the data has 63 target values per sample" "$out"
 out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.test_targets='"data/y_test_huge.npy"' 2>&1)
 expect_exit "a test label no int32 holds" 1 $?
-check "is refused by its step and value" "the label of step 7 of sample 2 (counted from 0) is 1e+30" "$out"
+check "is refused by its step and value" "the label of step 7 of sample 2 (its row in the data, counted from 0) is 1e+30" "$out"
 finish

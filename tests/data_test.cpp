@@ -305,7 +305,7 @@ TEST_F(CsvTest, ASpecNamesValueTargetsAndALossThatScoresThem) {
             fmt::format("{}: the model outputs 2 values per sample ([2]), but the data has 1 target value per sample", where));
   // A loss of probabilities needs targets in [0, 1].
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("\"y\"", "binary_cross_entropy", 1), registry()); }),
-            fmt::format("{}: loss binary_cross_entropy scores labels (0 or 1, or a probability between), so its targets are in [0, 1], but target 0 of sample 0 is 2 (counted from 0)", where));
+            fmt::format("{}: loss binary_cross_entropy scores labels (0 or 1, or a probability between), so its targets are in [0, 1], but target 0 of sample 0 is 2 (its row in the data, counted from 0)", where));
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("[]", "mse", 1), registry()); }),
             fmt::format("{}: data: parameter 'targets' names no column", where));
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec_with("[1.5]", "mse", 1), registry()); }),

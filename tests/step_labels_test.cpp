@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/step_labels.hpp"
@@ -141,12 +143,19 @@ TEST(StepLabels, LabelsThatDoNotFitTheOutputAreRefusedBySampleAndStep) {
   EXPECT_EQ(refusal(data), "(no error)");
   Dataset outside = data;
   outside.targets[6] = 4.0f;
-  EXPECT_EQ(refusal(outside), "the label of step 2 of sample 1 (counted from 0) is 4, but the model scores 4 classes: a label is a whole number "
+  EXPECT_EQ(refusal(outside), "the label of step 2 of sample 1 (its row in the data, counted from 0) is 4, but the model scores 4 classes: a label is a whole number "
                               "below that, or negative for a step that is not scored");
   outside.targets[6] = 1.5f;
-  EXPECT_THAT(refusal(outside), testing::HasSubstr("step 2 of sample 1 (counted from 0) is 1.5"));
+  EXPECT_THAT(refusal(outside), testing::HasSubstr("step 2 of sample 1 (its row in the data, counted from 0) is 1.5"));
   outside.targets[6] = std::nanf("");
-  EXPECT_THAT(refusal(outside), testing::HasSubstr("step 2 of sample 1 (counted from 0) is nan"));
+  EXPECT_THAT(refusal(outside), testing::HasSubstr("step 2 of sample 1 (its row in the data, counted from 0) is nan"));
+  // After a split shuffled the samples, the message names the sample's row as given, not its place in the split.
+  auto [train, validation] = split(outside, 0.5, 7);
+  const Dataset& part = std::find(train.rows.begin(), train.rows.end(), 1) != train.rows.end() ? train : validation;
+  const auto place = std::find(part.rows.begin(), part.rows.end(), 1) - part.rows.begin();
+  ASSERT_LT(place, part.size());
+  EXPECT_NE(place, 1) << "the split left sample 1 in its place: choose another seed";
+  EXPECT_THAT(refusal(part), testing::HasSubstr("step 2 of sample 1 (its row in the data, counted from 0) is nan"));
   Dataset three_steps = data;
   three_steps.target_width = 3;
   three_steps.targets.resize(15);

@@ -113,7 +113,7 @@ TEST_F(ValueTargets, AMarginsLabelsMayBeSignedAndAreNothingElse) {
   }
   EXPECT_EQ(error_of([&] { build_experiment(spec("1,1\n2,0.5\n", "attribute_hinge"), registry()); }),
             fmt::format("{}: loss attribute_hinge scores labels by the sign of its outputs, so its targets are 0 or 1, or -1 and +1, but "
-                        "target 0 of sample 1 is 0.5 (counted from 0)", (dir_ / "spec.json").string()));
+                        "target 0 of sample 1 is 0.5 (its row in the data, counted from 0)", (dir_ / "spec.json").string()));
 }
 
 TEST_F(ValueTargets, TheHistoryAndTheMonitorsNameTheScore) {
@@ -425,9 +425,11 @@ TEST(SoftLabels, ProbabilitiesOutsideZeroToOneAreRefused) {
   Experiment soft = soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "probabilities"})");
   Dataset train = as_probabilities(soft.train, 1.0f);
   train.targets[4] = 1.5f;
+  // The training set is what the validation split left, so its sample 1 is named by its row in the data as given.
+  EXPECT_NE(train.row(1), 1);
   EXPECT_EQ(error_of([&] { check_targets(*soft.loss, soft.model->output_shape(), train); }),
-            "loss softmax_cross_entropy scores labels (0 or 1, or a probability between), so its targets are in [0, 1], but target 1 of sample 1 "
-            "is 1.5 (counted from 0)");
+            fmt::format("loss softmax_cross_entropy scores labels (0 or 1, or a probability between), so its targets are in [0, 1], but target 1 "
+                        "of sample {} is 1.5 (its row in the data, counted from 0)", train.row(1)));
   EXPECT_EQ(error_of([] { soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "logits"})"); }),
             "soft.json: loss: parameter 'targets' must be \"classes\" (class indices) or \"probabilities\" (a distribution over the classes per "
             "sample), got \"logits\"");

@@ -26,6 +26,8 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   }
   if (!sample_names.empty())
     for (const std::int64_t i : indices) out.sample_names.push_back(sample_names[static_cast<std::size_t>(i)]);
+  out.rows.reserve(indices.size());
+  for (const std::int64_t i : indices) out.rows.push_back(row(i));
   return out;
 }
 

@@ -26,9 +26,10 @@ void check_step_labels(const Shape& output, const Dataset& data) {
   for (std::size_t i = 0; i < data.targets.size(); ++i) {
     const float label = data.targets[i];
     if (label < 0.0f || (label == std::floor(label) && label < static_cast<float>(classes))) continue;
-    throw ShapeError(fmt::format("the label of step {} of sample {} (counted from 0) is {}, but the model scores {} classes: a label is a whole "
-                                 "number below that, or negative for a step that is not scored",
-                                 i % static_cast<std::size_t>(steps), i / static_cast<std::size_t>(steps), label, classes));
+    const auto sample = static_cast<std::int64_t>(i / static_cast<std::size_t>(steps));
+    throw ShapeError(fmt::format("the label of step {} of sample {} (its row in the data, counted from 0) is {}, but the model scores {} classes: "
+                                 "a label is a whole number below that, or negative for a step that is not scored",
+                                 i % static_cast<std::size_t>(steps), data.row(sample), label, classes));
   }
 }
 

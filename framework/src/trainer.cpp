@@ -68,10 +68,10 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   });
   if (outside == data.targets.end()) return;
   const auto at = static_cast<std::int64_t>(outside - data.targets.begin());
-  throw ShapeError(fmt::format("loss {} scores labels {}, but target {} of sample {} is {} (counted from 0)", loss.type(),
+  throw ShapeError(fmt::format("loss {} scores labels {}, but target {} of sample {} is {} (its row in the data, counted from 0)", loss.type(),
                                margins ? "by the sign of its outputs, so its targets are 0 or 1, or -1 and +1"
                                        : "(0 or 1, or a probability between), so its targets are in [0, 1]",
-                               at % data.target_width, at / data.target_width, *outside));
+                               at % data.target_width, data.row(at / data.target_width), *outside));
 }
 
 Trainer::Trainer(Model& model, std::shared_ptr<Loss> loss, std::shared_ptr<Optimizer> optimizer)

@@ -29,6 +29,10 @@ struct Dataset {
 
   // Where each sample came from (an image folder's files), for predict's output; empty where the samples have no names.
   std::vector<std::string> sample_names;
+  // Each sample's row in the data as it was read (a file's, an array's), which a split's shuffle leaves behind, so
+  // that a message about a sample names the row its author can find; empty where every sample is still at its row.
+  std::vector<std::int64_t> rows;
+  std::int64_t row(std::int64_t i) const { return rows.empty() ? i : rows[static_cast<std::size_t>(i)]; }
 
   bool has_value_targets() const { return target_width > 0; }
 
