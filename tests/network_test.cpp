@@ -231,6 +231,24 @@ TEST(Network, CallbacksAreCallablesThatMayStopTraining) {
   EXPECT_EQ(net.predict_classes(blobs(1)).size(), 240u);
 }
 
+// A block defined on the layers and used by nn::Block, here one of two inputs: the spec's entry, and the model's nodes
+// named by the instance's module path.
+TEST(Builders, ABlockIsDefinedAndUsedFromTheBuilders) {
+  nn::Sequential layers{nn::Dense(3).name("s"), nn::Block("gate").name("g").inputs({"input", "s"}).set("units", 3)};
+  layers.block("gate", Params::Json::parse(R"({"inputs": ["x", "side"], "params": {"units": null},
+    "layers": [{"name": "fc", "type": "dense", "units": "$units"}, {"name": "mix", "type": "multiply", "inputs": ["fc", "side"]}]})"));
+  EXPECT_EQ(layers.json()[1], Params::Json::parse(R"({"block": "gate", "name": "g", "inputs": ["input", "s"], "units": 3})"));
+  Network net(layers, registry());
+  net.build(Shape{3});
+  const Model& model = net.model();
+  ASSERT_EQ(model.size(), 3u);
+  EXPECT_EQ(model.label(1), "g.fc (dense)");
+  EXPECT_EQ(model.inputs(1), (std::vector<std::size_t>{Model::kInput}));
+  EXPECT_EQ(model.label(2), "g.mix (multiply)");
+  EXPECT_EQ(model.inputs(2), (std::vector<std::size_t>{1, 0}));
+  EXPECT_EQ(net.spec().json["blocks"]["gate"]["inputs"], Params::Json::parse(R"(["x", "side"])"));
+}
+
 TEST(Network, MisuseSaysWhatToCallFirst) {
   Network net(mlp(), registry());
   EXPECT_NE(error_of([&] { net.predict(blobs(0), true); }).find("the network is not built yet: call fit(), or build(sample_shape) first"), std::string::npos);

@@ -90,8 +90,19 @@ Layer Average(const std::vector<std::string>& inputs) { return Layer("average").
 Layer Multiply(const std::vector<std::string>& inputs) { return Layer("multiply").inputs(inputs); }
 Layer Concat(const std::vector<std::string>& inputs, std::int64_t axis) { return Layer("concat", {{"axis", axis}}).inputs(inputs); }
 
+Layer Block(const std::string& block) {
+  Layer use("block");  // made as a layer, then the block's entry, which has no plugin type
+  use.json_.erase("type");
+  return use.set("block", block);
+}
+
 Sequential& Sequential::add(const Layer& layer) {
   layers_.push_back(layer);
+  return *this;
+}
+
+Sequential& Sequential::block(const std::string& name, Json definition) {
+  blocks_[name] = std::move(definition);
   return *this;
 }
 

@@ -40,6 +40,13 @@ void refuse_non_finite(const Dataset& data, const char* call) {
   }
 }
 
+// The spec of a network built from layers: "layers", and "blocks" where they use any.
+Params::Json spec_of(const nn::Sequential& layers) {
+  Params::Json spec{{"layers", layers.json()}};
+  if (!layers.blocks().empty()) spec["blocks"] = layers.blocks();
+  return spec;
+}
+
 }  // namespace
 
 const Registry& load_plugins(const std::vector<std::filesystem::path>& folders) {
@@ -67,7 +74,7 @@ Network::Network(Spec spec, const Registry& registry) : spec_(std::move(spec)), 
 }
 
 Network::Network(const nn::Sequential& layers, const Registry& registry)
-    : Network(Spec{std::filesystem::current_path() / "network.json", {{"layers", layers.json()}}, "the network's spec"}, registry) {}
+    : Network(Spec{std::filesystem::current_path() / "network.json", spec_of(layers), "the network's spec"}, registry) {}
 
 Network Network::from_spec(const Spec& spec, const Registry& registry) { return Network(spec, registry); }
 

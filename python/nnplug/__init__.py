@@ -16,7 +16,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
-           "Sequential", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
+           "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Cropping2d", "Cropping1d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Zeros", "Constant", "Normal", "Uniform",
@@ -30,18 +30,30 @@ def _sizes(value):
     return list(value) if hasattr(value, "__iter__") else value
 
 
-def layer(type, activation=None, name=None, inputs=None, **parameters):
-    """Any layer plugin, with the fields every layer takes in a spec."""
-    spec = {"type": type, **parameters}
-    for key, value in (("activation", activation), ("name", name), ("inputs", inputs)):
-        if value is not None:
-            spec[key] = value
+def _given(spec, **fields):
+    """spec with those of the fields that are given (not None)."""
+    spec.update({key: value for key, value in fields.items() if value is not None})
     return spec
 
 
-def Sequential(layers):
-    """A spec of these layers; with name= and inputs= on them, any graph a spec describes."""
-    return {"layers": list(layers)}
+def layer(type, activation=None, name=None, inputs=None, **parameters):
+    """Any layer plugin, with the fields every layer takes in a spec."""
+    return _given({"type": type, **parameters}, activation=activation, name=name, inputs=inputs)
+
+
+def Sequential(layers, blocks=None):
+    """A spec of these layers; with name= and inputs= on them, any graph a spec describes. blocks: the blocks that
+    Block() uses, by name: each an object as a spec writes one, or the file that holds one."""
+    spec = {"layers": list(layers)}
+    if blocks:
+        spec["blocks"] = dict(blocks)
+    return spec
+
+
+def Block(block, name=None, inputs=None, **parameters):
+    """A use of a block (a sub-graph used like a layer) with its parameters; for a block of several inputs, inputs
+    lists them: Block("decoder", inputs=["target", "encoder"], d_model=32, nhead=4)."""
+    return _given({"block": block, **parameters}, name=name, inputs=inputs)
 
 
 def Dense(units, **fields):

@@ -48,6 +48,8 @@ class Layer : public Component {
   Layer& constraint(const std::string& target, const Component& constraint);
   // How a parameter ("weight", "bias") starts: init("weight", nn::HeNormal{}) is the spec's "weight_init".
   Layer& init(const std::string& parameter, const Component& initializer);
+
+  friend Layer Block(const std::string& block);
 };
 
 // The built-in layers, with PyTorch's defaults; set() gives any other parameter ("padding", "stride", "bias").
@@ -112,16 +114,25 @@ Layer Average(const std::vector<std::string>& inputs);
 Layer Multiply(const std::vector<std::string>& inputs);
 Layer Concat(const std::vector<std::string>& inputs, std::int64_t axis = 0);
 
+// A use of a block, a sub-graph used like a layer (a spec's "blocks"), with its parameters set() by their names and,
+// for a block of several inputs, inputs() listing them: nn::Block("decoder").inputs({"target", "encoder"}).
+Layer Block(const std::string& block);
+
 // Layers in order; with name() and inputs() any graph a spec describes.
 class Sequential {
  public:
   Sequential(std::initializer_list<Layer> layers) : layers_(layers) {}
   Sequential& add(const Layer& layer);
+  // Defines the block that nn::Block(name) uses: an object as a spec writes one, or the file that holds one.
+  Sequential& block(const std::string& name, Json definition);
   // The spec's "layers" array.
   Json json() const;
+  // The spec's "blocks" object (empty where none is defined).
+  const Json& blocks() const { return blocks_; }
 
  private:
   std::vector<Layer> layers_;
+  Json blocks_ = Json::object();
 };
 
 // Optimizers, as torch.optim's. `lr` left unset for SGD is an error naming it, as PyTorch 1.13 requires it.
