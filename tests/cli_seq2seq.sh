@@ -2,9 +2,9 @@
 # An encoder-decoder transformer from the command line: examples/seq2seq's data script writes random digit sequences
 # and their sorted order, and its spec (cropping1d taking each input row apart, an encoder block, a decoder block of
 # two inputs reading the encoder's output as its memory) learns to write the sorted order beyond what each step's most
-# frequent digit scores, which needs the memory; summary shows the decoder reading both; the saved model decodes
-# greedily from the source alone through the Python module (decode.py), which only a causal decoder that learned the
-# order does well; a decoder given one input is refused by name.
+# frequent digit scores, which needs the memory; summary shows the decoder reading both, and gradcheck passes; the
+# saved model decodes greedily from the source alone through the Python module (decode.py), which only a causal
+# decoder that learned the order does well; a decoder given one input is refused by name.
 # Usage: cli_seq2seq.sh NNPLUG PYTHON (a Python with numpy, and nnplug's module on PYTHONPATH).
 set -u
 nnplug=$1
@@ -28,6 +28,10 @@ out=$("$nnplug" summary "$work/seq2seq/sort_transformer.json" 2>&1)
 expect_exit "summary" 0 $?
 check "the decoder reads the target and the encoder's output" "target_positions, encoder (encoder)" "$(grep '^decoder (decoder)' <<<"$out")"
 check "the memory's cross-attention carries PyTorch's name" "decoder.multihead_attn" "$("$nnplug" summary "$work/seq2seq/sort_transformer.json" --expand 2>&1)"
+
+out=$("$nnplug" gradcheck "$work/seq2seq/sort_transformer.json" 2>&1)
+expect_exit "gradcheck of a model with a label per step" 0 $?
+check "every gradient of both blocks agrees with centred differences" "gradient check passed" "$out"
 
 out=$("$nnplug" train "$work/seq2seq/sort_transformer.json" --epochs 2 --no-progress --save "$work/model.safetensors" 2>&1)
 expect_exit "train the encoder-decoder" 0 $?

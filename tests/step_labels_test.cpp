@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "nnplug/framework/evaluation.hpp"
+#include "nnplug/framework/model_gradient_check.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/step_labels.hpp"
 #include "test_support.hpp"
@@ -99,6 +100,23 @@ TEST(StepLabels, APaddedTaggerTrainsAsPyTorchsPackedLstm) {
     ASSERT_EQ(got.size(), want.size()) << parameters[i]->name;
     for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-10) << parameters[i]->name << "[" << k << "]";
   }
+}
+
+// The model's gradient check (nnplug gradcheck) scores the labelled steps as training does, the fixture's padding left
+// out: every parameter's gradient agrees with centred differences of that loss.
+TEST(StepLabels, TheModelGradientCheckScoresTheLabelledSteps) {
+  const Json& run = torch_run();
+  const Dataset data = sequences(run);
+  ASSERT_NE(std::count(data.targets.begin(), data.targets.end(), -100.0f), 0) << "the fixture's labels have no padding";
+  Network net = tagger(run, data.sample_shape, 0.0);
+  const auto loss = registry().create_loss(Params("test", "softmax_cross_entropy"));
+  const auto checks = check_model_gradients(net.model(), *loss, data, GradientCheckSettings{1e-5, 20, false});
+  ASSERT_EQ(checks.size(), 4u);
+  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-7) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+  Dataset padding = data;
+  std::fill(padding.targets.begin(), padding.targets.end(), -100.0f);
+  EXPECT_EQ(error_of([&] { check_model_gradients(net.model(), *loss, padding, GradientCheckSettings{}); }),
+            "the gradient check needs a labelled step, but every step of these samples is padding");
 }
 
 // The last batch, one sample whose every step is padding, has no loss and no gradient: plain SGD leaves the weights

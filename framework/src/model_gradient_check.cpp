@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/trainer.hpp"
 
 namespace nnplug {
@@ -35,8 +36,22 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
   check_targets(loss, model.output_shape(), data);
   Tensor x = be.empty(data.sample_shape.with_batch(n), DType::Float64);
   data.x.visit([&](const auto& values) { from_host(x, values); });
-  Tensor target;
-  if (loss.target_kind() == TargetKind::ClassIndex) {
+  Tensor target, rows, gathered, dgathered;  // rows, gathered, dgathered: labels per step with padding (score_step_rows)
+  const ScoredRows step_rows = scored_rows(loss, model.output_shape());
+  if (step_rows.steps) {  // a label per step: the labelled steps' labels and, where some are padding, their rows
+    std::vector<std::int32_t> labels;
+    std::vector<double> at;
+    const auto all = step_labels(data, step_rows.steps);
+    for (std::size_t i = 0; i < all.size(); ++i)
+      if (all[i] >= 0) labels.push_back(all[i]), at.push_back(static_cast<double>(i));
+    if (labels.empty()) throw InvalidArgument("the gradient check needs a labelled step, but every step of these samples is padding");
+    target = be.empty(Shape{static_cast<std::int64_t>(labels.size())}, DType::Int32);
+    be.upload(target, labels.data(), target.bytes());
+    if (labels.size() < all.size()) {
+      rows = be.empty(target.shape(), DType::Float64);
+      from_host(rows, at);
+    }
+  } else if (loss.target_kind() == TargetKind::ClassIndex) {
     target = be.empty(Shape{n}, DType::Int32);
     be.upload(target, data.labels.data(), target.bytes());
   } else {
@@ -50,7 +65,12 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
   // penalties' gradients are added to the parameters' by apply_penalties() (only read after a backward pass).
   auto objective = [&](bool backward) {
     const Tensor& y = model.forward(x);
-    loss.compute(y, target, value, backward ? dprediction : Tensor());
+    if (step_rows.steps) {
+      const Shape as_rows{n * step_rows.steps, step_rows.width};
+      score_step_rows(be, loss, y.reshape(as_rows), rows, target, value, backward ? dprediction.reshape(as_rows) : Tensor(), gathered, dgathered);
+    } else {
+      loss.compute(y, target, value, backward ? dprediction : Tensor());
+    }
     double f = to_host<double>(value)[0];
     if (backward) model.backward(dprediction);
     if (settings.regularization) {

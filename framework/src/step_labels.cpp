@@ -46,4 +46,19 @@ std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps) {
   return labels;
 }
 
+const Tensor& score_step_rows(Backend& backend, Loss& loss, const Tensor& scores, const Tensor& rows, const Tensor& labels, const Tensor& value,
+                              const Tensor& dscores, Tensor& gathered, Tensor& dgathered) {
+  if (!rows.defined()) {
+    loss.compute(scores, labels, value, dscores);
+    return scores;
+  }
+  // The scored steps' rows gathered, scored, and their gradient put back in place (zero at the other steps).
+  ensure(gathered, backend, Shape{rows.numel(), scores.dim(1)}, scores.dtype());
+  backend.run(op::GatherRows{scores, rows, gathered});
+  if (dscores.defined()) ensure(dgathered, backend, gathered.shape(), scores.dtype());
+  loss.compute(gathered, labels, value, dscores.defined() ? dgathered : Tensor());
+  if (dscores.defined()) backend.run(op::ScatterAddRows{dgathered, rows, dscores});
+  return gathered;
+}
+
 }  // namespace nnplug

@@ -250,18 +250,9 @@ void Trainer::score_steps(const Tensor& y, const Tensor& loss, const Tensor& cor
     if (grad) be.run(op::Fill{dprediction_, 0.0});
     return;
   }
-  if (scored == rows) {
-    loss_fn_->compute(scores, labels_, loss, dscores);
-    be.run(op::CountCorrect{scores, labels_, correct});
-    return;
-  }
-  // The scored steps' rows gathered, scored, and their gradient put back in place (zero at the other steps).
-  ensure(scored_scores_, be, Shape{scored, step_classes_}, model_.dtype());
-  be.run(op::GatherRows{scores, scored_rows_, scored_scores_});
-  if (grad) ensure(dscored_scores_, be, scored_scores_.shape(), model_.dtype());
-  loss_fn_->compute(scored_scores_, labels_, loss, grad ? dscored_scores_ : Tensor());
-  if (grad) be.run(op::ScatterAddRows{dscored_scores_, scored_rows_, dscores});
-  be.run(op::CountCorrect{scored_scores_, labels_, correct});
+  const Tensor& scored_scores =
+      score_step_rows(be, *loss_fn_, scores, scored == rows ? Tensor() : scored_rows_, labels_, loss, dscores, scored_scores_, dscored_scores_);
+  be.run(op::CountCorrect{scored_scores, labels_, correct});
 }
 
 bool Trainer::scores_on_host() const {

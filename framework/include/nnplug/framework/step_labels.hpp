@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "nnplug/backend.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/loss.hpp"
 
@@ -43,5 +44,12 @@ std::vector<std::int64_t> labelled_steps(const Dataset& data);
 
 // Every step's label (step_label of the data's value targets), -1 for every step of data without targets.
 std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps);
+
+// The loss of the scored steps among `scores` (rows, classes), a row per step, into `value`: `labels` (int32) holds
+// the scored steps' labels and `rows` their rows (in the scores' dtype; undefined where every row is scored). With
+// `dscores` defined, its gradient too, zero at the rows not scored; `gathered` and `dgathered` hold the scored rows
+// meanwhile. Returns the scored rows' scores, for their accuracy.
+const Tensor& score_step_rows(Backend& backend, Loss& loss, const Tensor& scores, const Tensor& rows, const Tensor& labels, const Tensor& value,
+                              const Tensor& dscores, Tensor& gathered, Tensor& dgathered);
 
 }  // namespace nnplug
