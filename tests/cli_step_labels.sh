@@ -53,8 +53,9 @@ expect_exit "evaluate" 0 $?
 check "evaluate scores every step of the 54 test sequences" "(3456 steps of 54 samples)" "$out"
 check "evaluate's loss and accuracy are train's" "$(sed -E 's/^test: (loss [0-9.]+) +(accuracy [0-9.]+)/\1  \2/' <<<"$test_line")" "$out"
 
-"$nnplug" predict "$work/model.safetensors" --output "$work/steps.csv" 2> /dev/null
+out=$("$nnplug" predict "$work/model.safetensors" --output "$work/steps.csv" 2>&1)
 expect_exit "predict" 0 $?
+check "predict counts the rows it wrote, one per step" "wrote 3456 predictions of 54 samples' steps (test)" "$out"
 check "predict writes a row per step, with its label" "index,step,predicted,label,p_0," "$(head -1 "$work/steps.csv")"
 check "the rows' accuracy is evaluate's" "$(printf '%.4f' "$accuracy")" \
   "$(awk -F, 'NR > 1 { rows++; right += $3 == $4 } END { printf "%.4f rows %d", right / rows, rows }' "$work/steps.csv")"

@@ -99,7 +99,10 @@ int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& p
     std::fwrite(csv.data(), 1, csv.size(), stdout);
   } else {
     write_text_atomically(args.output, csv, "the predictions");
-    fmt::print(stderr, "wrote {} predictions ({}) to {}\n", s.scored->size(), s.scored_name, args.output.string());
+    // A model of a label per step writes a row per step: so many predictions, of so many samples.
+    const std::string count = s.steps ? fmt::format("{} predictions of {} samples' steps", s.scored->size() * s.steps, s.scored->size())
+                                      : fmt::format("{} predictions", s.scored->size());
+    fmt::print(stderr, "wrote {} ({}) to {}\n", count, s.scored_name, args.output.string());
   }
   return 0;
 }
