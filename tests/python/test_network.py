@@ -848,6 +848,12 @@ def test_read_text_folder_and_text_vectorization_read_texts_as_keras_does(tmp_pa
         nnplug.TextVectorization(output_mode="bag")
 
 
+def test_numpy_keeps_its_subnormals_beside_a_trained_network():
+    tiny = np.array([1e-308])
+    small_network().fit(*blobs(), epochs=1, batch_size=32)
+    assert tiny[0] / 1e10 > 0  # 1e-318, a subnormal: the backend flushes them in its own ops alone
+
+
 def test_an_encoder_decoder_is_built_from_block_files_and_learns_to_sort():
     blocks = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "blocks")
     sizes = dict(d_model=16, nhead=2, dim_feedforward=32, dropout=0.0)
