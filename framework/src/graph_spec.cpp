@@ -286,10 +286,9 @@ class Expander {
     std::vector<std::string> names;
     bool fit = list.is_array() && !list.empty() && list.size() <= kMaxNodes;
     for (std::size_t i = 0; fit && i < list.size(); ++i) {
-      fit = list[i].is_string() && !list[i].get<std::string>().empty();
-      if (!fit) break;
-      const std::string name = list[i].get<std::string>();
-      fit = name.find('.') == std::string::npos && (name != "input" || i == 0) && std::find(names.begin(), names.end(), name) == names.end();
+      const std::string name = list[i].is_string() ? list[i].get<std::string>() : "";
+      fit = !name.empty() && name.find('.') == std::string::npos && (name != "input" || i == 0) &&
+            std::find(names.begin(), names.end(), name) == names.end();
       names.push_back(name);
     }
     if (!fit)

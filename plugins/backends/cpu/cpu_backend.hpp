@@ -12,8 +12,8 @@ namespace nnplug::cpu {
 class CpuBackend final : public Backend {
  public:
   // flush_denormals: treat subnormal floats as zero in the backend's ops, on its compute threads and on the caller's
-  // during its calls (see cpu_backend.cpp). bfloat16: float32
-  // convolutions that oneDNN runs read their inputs in bfloat16 (mixed precision; see onednn_convolution.hpp).
+  // during its calls (see cpu_backend.cpp). bfloat16: float32 convolutions that oneDNN runs read their inputs in
+  // bfloat16 (mixed precision; see onednn_convolution.hpp).
   // channel_blocks: those convolutions write their outputs in channel blocks of 16 (convolution_layout()).
   CpuBackend(int threads, bool flush_denormals, bool bfloat16 = false, bool channel_blocks = true);
   std::string name() const override { return "cpu"; }
