@@ -4,7 +4,8 @@
 # two inputs reading the encoder's output as its memory) learns to write the sorted order beyond what each step's most
 # frequent digit scores, which needs the memory; summary shows the decoder reading both, and gradcheck passes; the
 # saved model decodes greedily from the source alone through the Python module (decode.py), which only a causal
-# decoder that learned the order does well; a decoder given one input is refused by name.
+# decoder that learned the order does well; the same on sequences of 2 to 8 digits padded at the end (the padded
+# blocks, -100 labels); a decoder given one input is refused by name.
 # Usage: cli_seq2seq.sh NNPLUG PYTHON (a Python with numpy, and nnplug's module on PYTHONPATH).
 set -u
 nnplug=$1
@@ -43,6 +44,20 @@ out=$("$python" "$work/seq2seq/decode.py" "$work/model.safetensors" "$work/seq2s
 expect_exit "greedy decoding" 0 $?
 sequences=$(grep -oE 'sequences right [0-9.]+' <<<"$out" | cut -d' ' -f3)
 check "greedy decoding writes most sequences wholly right ($out)" yes "$(awk -v s="${sequences:-0}" 'BEGIN { print (s + 0 > 0.5) ? "yes" : "no" }')"
+
+# Sequences of 2 to 8 digits, padded at the end: the padded blocks mask the source's padding, the target's padded
+# steps are labelled -100, and decoding is scored on each sequence's own steps.
+cp "$here/../examples/seq2seq/sort_transformer_padded.json" "$work/seq2seq/"
+"$python" "$here/../examples/seq2seq/make_data.py" "$work/seq2seq/data_padded" 8 10000 --padded > /dev/null
+expect_exit "the data script, padded" 0 $?
+out=$("$nnplug" train "$work/seq2seq/sort_transformer_padded.json" --epochs 2 --no-progress --save "$work/padded.safetensors" 2>&1)
+expect_exit "train the padded encoder-decoder" 0 $?
+labelled=$("$python" -c "import numpy as np, sys; print((np.load(sys.argv[1]) >= 0).sum())" "$work/seq2seq/data_padded/y_test.npy")
+check "evaluate scores the labelled steps alone" "($labelled steps of 1000 samples)" "$("$nnplug" evaluate "$work/padded.safetensors" 2>&1)"
+out=$("$python" "$work/seq2seq/decode.py" "$work/padded.safetensors" "$work/seq2seq/data_padded" 2>&1)
+expect_exit "greedy decoding, padded" 0 $?
+sequences=$(grep -oE 'sequences right [0-9.]+' <<<"$out" | cut -d' ' -f3)
+check "greedy decoding writes most padded sequences wholly right ($out)" yes "$(awk -v s="${sequences:-0}" 'BEGIN { print (s + 0 > 0.5) ? "yes" : "no" }')"
 
 sed 's/"inputs": \["target_positions", "encoder"\], //' "$work/seq2seq/sort_transformer.json" > "$work/seq2seq/one_input.json"
 out=$("$nnplug" train "$work/seq2seq/one_input.json" --epochs 1 --no-progress 2>&1)
