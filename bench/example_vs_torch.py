@@ -35,7 +35,7 @@ def main():
     work = tempfile.mkdtemp()
     # The example's folder and the block files its spec may name, so that its relative paths hold.
     example = os.path.join(work, name)
-    shutil.copytree(os.path.join(EXAMPLES, name), example, ignore=shutil.ignore_patterns("data"))
+    shutil.copytree(os.path.join(EXAMPLES, name), example, ignore=shutil.ignore_patterns("data*"))
     shutil.copytree(os.path.join(EXAMPLES, "blocks"), os.path.join(work, "blocks"))
     data = os.path.join(example, "data")
     subprocess.run([sys.executable, os.path.join(example, "make_data.py")] + [data if a == "DATA" else a for a in data_args], check=True,
