@@ -8,7 +8,6 @@ data, sort_transformer_padded.json's, the labelled steps: each sequence's own le
 Run: PYTHONPATH=build/python /usr/bin/python3 examples/seq2seq/decode.py MODEL.safetensors DATA_FOLDER
 """
 import json
-import os
 import sys
 
 import numpy as np
@@ -22,8 +21,8 @@ def main():
     model = nnplug.Network.load(sys.argv[1])
     x = np.load(f"{sys.argv[2]}/x_test.npy")
     labels = np.load(f"{sys.argv[2]}/y_test.npy")
-    tokens_file = f"{sys.argv[2]}/tokens.json"
-    tokens = json.load(open(tokens_file)) if os.path.exists(tokens_file) else {"start": 10, "digit_offset": 0}
+    with open(f"{sys.argv[2]}/tokens.json") as f:  # make_data.py's: the start token's id, and a digit's
+        tokens = json.load(f)
     length = labels.shape[1]
     written = x.copy()
     written[:, length:] = tokens["start"]
