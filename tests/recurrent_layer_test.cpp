@@ -93,16 +93,17 @@ TEST(RecurrentMask, TheWeightsPassTheGradientCheckWithSkippedSteps) {
 }
 
 // Back through time: the last step's output, every step's, without biases, and both ways; each parameter's gradient
-// sums 4 steps.
-TEST(GradientCheck, LstmThroughTime) {
-  for (const char* json : {R"({"type": "lstm", "units": 3})", R"({"type": "lstm", "units": 3, "return_sequences": true})",
-                           R"({"type": "lstm", "units": 2, "bidirectional": true})",
-                           R"({"type": "lstm", "units": 2, "bidirectional": true, "return_sequences": true})",
-                           R"({"type": "lstm", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
-    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
-    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 17));
+// sums 4 steps. The same configurations of a gated layer (lstm, gru), on inputs drawn from `seed`.
+void check_gated_through_time(const char* type, std::uint64_t seed) {
+  for (const char* fields : {R"("units": 3)", R"("units": 3, "return_sequences": true)", R"("units": 2, "bidirectional": true)",
+                             R"("units": 2, "bidirectional": true, "return_sequences": true)",
+                             R"("units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8})"}) {
+    auto layer = registry().create_layer(Params("test", Params::Json::parse(fmt::format(R"({{"type": "{}", {}}})", type, fields))));
+    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, seed));
   }
 }
+
+TEST(GradientCheck, LstmThroughTime) { check_gated_through_time("lstm", 17); }
 
 // Stacked layers (num_layers): each layer back through time and into the layer below, one way and both ways.
 TEST(GradientCheck, StackedRecurrentLayers) {
@@ -144,15 +145,7 @@ TEST(StackedRecurrentLayers, DropoutIsBetweenLayersAndAProbability) {
   EXPECT_THAT(error(R"({"type": "rnn", "units": 2, "num_layers": 0})"), ::testing::HasSubstr("num_layers"));
 }
 
-TEST(GradientCheck, GruThroughTime) {
-  for (const char* json : {R"({"type": "gru", "units": 3})", R"({"type": "gru", "units": 3, "return_sequences": true})",
-                           R"({"type": "gru", "units": 2, "bidirectional": true})",
-                           R"({"type": "gru", "units": 2, "bidirectional": true, "return_sequences": true})",
-                           R"({"type": "gru", "units": 2, "bias": false, "weight_init": {"type": "normal", "std": 0.8}})"}) {
-    auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
-    check_layer(*layer, Shape{4, 5}, 3, random_normal(60, 19));
-  }
-}
+TEST(GradientCheck, GruThroughTime) { check_gated_through_time("gru", 19); }
 
 // The plain recurrent layer, with both of PyTorch's nonlinearities.
 TEST(GradientCheck, RnnThroughTime) {
