@@ -20,8 +20,8 @@ expect_status() {  # expect_status STATUS "description" "expected message fragme
   fi
 }
 expect() { expect_status 1 "$@"; }
-# Command-line values out of range: CLI11's usage error (exit 105), the range as a person writes it.
-expect_usage() { expect_status 105 "$@"; }
+# Command-line values out of range: a usage error (exit 2, as argparse's), the range as a person writes it.
+expect_usage() { expect_status 2 "$@"; }
 expect_usage "a zero batch size" "--batch-size: must be a whole number >= 1, got 0" evaluate x --batch-size 0
 expect_usage "a batch size past an int" "--batch-size: must be a whole number in [1, 2147483647], got 9223372036854775807" \
   evaluate x --batch-size 9223372036854775807
@@ -29,6 +29,9 @@ expect_usage "a batch size past 64 bits" "--batch-size: must be a whole number i
   evaluate x --batch-size 99999999999999999999
 expect_usage "a huge epoch count" "--epochs: must be a whole number in [0, 1000000], got 99999999999" train x --epochs 99999999999
 expect_usage "a negative step" "--step: must be a number > 0, got -1" gradcheck x --step -1
+expect_usage "an unknown flag" "The following argument was not expected: --nope" train x --nope
+expect_usage "no command" "A subcommand is required"
+expect_status 0 "--help" "Usage:" --help
 
 printf '{\n  "layers": [\n    {"type": "dense" "units": 3}\n  ]\n}\n' >"$dir/bad.json"
 expect "invalid JSON" "nnplug: error: $dir/bad.json:3:" train "$dir/bad.json"

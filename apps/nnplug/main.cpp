@@ -12,6 +12,11 @@
 #include "option_checks.hpp"
 #include "nnplug/errors.hpp"
 
+// Exit statuses: 0 done, 1 bad input (a message names it), kUsageError a command line CLI11 refused, and
+// kInternalError an exception nnplug did not expect (sysexits.h's EX_SOFTWARE), so that no two mean the same.
+constexpr int kUsageError = 2;
+constexpr int kInternalError = 70;
+
 int main(int argc, char** argv) {
   CLI::App app{"nnplug: deep learning from plugins"};
   app.require_subcommand(1);
@@ -149,7 +154,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help); its own statuses (105, 109, ...) mean nothing to a shell script, so a
+    // usage error exits 2, as argparse's and getopt's do.
+    return app.exit(e) == 0 ? 0 : kUsageError;
   }
   nnplug::Registry registry;  // outlives the handlers below: see commands.hpp
   try {
@@ -177,7 +184,7 @@ int main(int argc, char** argv) {
     return 1;
   } catch (const std::exception& e) {  // a bug: every error nnplug expects is one of the above
     fmt::print(stderr, "nnplug: unexpected error: {}\n", e.what());
-    return 2;
+    return kInternalError;
   }
   return 0;
 }
