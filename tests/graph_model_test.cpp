@@ -497,6 +497,19 @@ TEST(GraphSpec, ALayerNothingUsesIsLeftOutWithAWarning) {
   EXPECT_NE(graph.warnings[0].find("spec.json: unused (dense): nothing uses its output, so it is left out of the model"), std::string::npos);
 }
 
+// A block input that none of its layers reads (here "side", the layers reading "x" twice) is named once for the
+// block, however often it is used; reading the first input by its own name or as "input" both count.
+TEST(GraphSpec, ABlockInputNoLayerReadsIsNamedInAWarning) {
+  const std::string blocks = R"({"gate": {"inputs": ["x", "side"], "layers": [{"name": "fc", "type": "dense", "units": 3},
+    {"name": "out", "type": "add", "inputs": ["fc", "x"]}]},
+    "both": {"inputs": ["x", "side"], "layers": [{"name": "out", "type": "add", "inputs": ["input", "side"]}]}})";
+  const SpecGraph unread = expand_layers(graph_spec(R"([{"name": "s", "type": "dense", "units": 3}, {"name": "g", "block": "gate", "inputs": ["input", "s"], "repeat": 2}])", blocks));
+  ASSERT_EQ(unread.warnings.size(), 2u);  // first, then "s", which nothing reads as a result
+  EXPECT_TRUE(unread.warnings[0].ends_with("/spec.json: block 'gate' at g.0 never reads its input 'side' (its inputs: x, side)")) << unread.warnings[0];
+  const SpecGraph read = expand_layers(graph_spec(R"([{"name": "s", "type": "dense", "units": 3}, {"block": "both", "inputs": ["input", "s"]}])", blocks));
+  EXPECT_TRUE(read.warnings.empty()) << read.warnings[0];
+}
+
 // A name written later may be read earlier: the order is the graph's, and the nodes still run inputs first.
 TEST(GraphSpec, InputsMayNameLaterLayers) {
   auto model = build(graph_spec(R"([{"name": "sum", "type": "add", "inputs": ["a", "b"]}, {"name": "a", "type": "dense", "units": 2, "inputs": "input"},

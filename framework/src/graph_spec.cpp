@@ -45,6 +45,8 @@ struct Scope {
   std::map<std::string, Target> names;
   std::string description;  // " at the top level", " in block 'basic' at layer1.0"
   std::vector<std::string> inputs;
+  std::string block;  // a block instance's block, and where it is defined and used: "blocks.json: block 'b' at layer1.0"
+  std::string instance;
 };
 
 // How one list of layers is expanded.
@@ -73,7 +75,11 @@ class Expander {
       for (const auto& t : n.targets) n.node.inputs.push_back(resolve(t, n.node.owner));
     const std::size_t out = resolve(output, fmt::format("{}: the model's output", spec_.where()));
     if (out == Model::kInput) throw InvalidArgument(fmt::format("{}: every layer is left out (\"when\": false), so the model has none", spec_.where()));
-    return sorted(out);
+    SpecGraph graph = sorted(out);
+    // First, as the likely cause of the layers nothing uses that sorted() names.
+    const std::vector<std::string> unread = unread_block_inputs();
+    graph.warnings.insert(graph.warnings.begin(), unread.begin(), unread.end());
+    return graph;
   }
 
  private:
@@ -226,7 +232,8 @@ class Expander {
       for (const auto& [key, value] : values.items())
         if (value.is_null()) throw InvalidArgument(fmt::format("{}: block '{}' needs parameter '{}'", at, name, key));
       const Json layers = substituted(def.json["layers"], values, fmt::format("{}: block '{}'", def.file->where(), name), known);
-      Scope scope{in[0], {}, fmt::format(" in block '{}' at {}", name, instance), def.inputs};
+      Scope scope{in[0], {}, fmt::format(" in block '{}' at {}", name, instance), def.inputs, name,
+                  fmt::format("{}: block '{}' at {}", def.file->where(), name, instance)};
       for (std::size_t j = 0; j < in.size(); ++j)
         if (def.inputs[j] != "input") scope.names[def.inputs[j]] = in[j];
       scopes_.push_back(std::move(scope));
@@ -312,11 +319,12 @@ class Expander {
     return out;
   }
 
-  std::size_t resolve(Target t, const std::string& owner) const {
+  std::size_t resolve(Target t, const std::string& owner) {
     for (std::size_t hops = 0; !t.name.empty(); ++hops) {
       const Scope& scope = scopes_[t.scope];
       if (hops > pending_.size() + scopes_.size())
         throw InvalidArgument(fmt::format("{}: input '{}' leads round a cycle of layers left out by \"when\"", owner, t.name));
+      read_.emplace(t.scope, t.name);
       if (t.name == "input") {
         t = scope.input;
         continue;
@@ -330,6 +338,20 @@ class Expander {
       t = it->second;
     }
     return t.node;
+  }
+
+  // A block input that no layer of the instance reads is most often a name mistyped in the block's layers (a
+  // decoder's cross-attention reading "tgt" for "memory"); the model still builds, so it is a warning, once a block.
+  std::vector<std::string> unread_block_inputs() const {
+    std::vector<std::string> warnings;
+    std::set<std::pair<std::string, std::string>> warned;
+    for (std::size_t i = 0; i < scopes_.size(); ++i)
+      for (const auto& name : scopes_[i].inputs) {
+        const bool read = read_.count({i, name}) || (name == scopes_[i].inputs[0] && read_.count({i, "input"}));  // the first is "input" too
+        if (!read && warned.emplace(scopes_[i].block, name).second)
+          warnings.push_back(fmt::format("{} never reads its input '{}' (its inputs: {})", scopes_[i].instance, name, fmt::join(scopes_[i].inputs, ", ")));
+      }
+    return warnings;
   }
 
   // The nodes that lead to `output`, each after its inputs (in the order written where that order allows).
@@ -400,6 +422,7 @@ class Expander {
   const Spec& spec_;
   std::vector<Pending> pending_;
   std::vector<Scope> scopes_;
+  std::set<std::pair<std::size_t, std::string>> read_;  // (scope, name) pairs some input resolved through
   std::deque<BlockTable> tables_;
   std::map<std::string, Spec> files_;
 };
