@@ -183,7 +183,6 @@ def test_self_attention_is_numpys_and_learns_whether_the_first_token_recurs():
 def test_attention_with_padding_idx_masks_the_padding_steps_as_numpy_does():
     """With padding_idx the layer reads the token ids beside the sequence (an embedding's input) and no step attends
     to a padding step: NumPy's softmax with those keys left out, from the layer's own state dict."""
-    rng = np.random.default_rng(8)
     ids = np.array([[4, 7, 1, 0, 0], [0, 3, 0, 9, 2]])
     net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(10, 4, name="emb"),
                                             nnplug.MultiHeadAttention(2, padding_idx=0, name="a", inputs=["emb", "input"])]))
