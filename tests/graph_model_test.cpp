@@ -437,26 +437,32 @@ TEST(GraphSpec, TransformerDecoderBlocksComputeWhatPyTorchsDecoderLayersCompute)
 // The padded blocks on token ids whose source is padded with 0 at the end, initialised from PyTorch's state_dict:
 // its TransformerEncoderLayer with src_key_padding_mask and TransformerDecoderLayer with the causal mask and
 // memory_key_padding_mask, the source's ids read by both (make_torch_transformer_blocks.py). Output and every
-// gradient, the embeddings' included, to 1e-10.
-TEST(GraphSpec, PaddedTransformerBlocksMaskThePaddingAsPyTorchDoes) {
-  const auto expected = nlohmann::json::parse(std::ifstream(std::string(TORCH_FIXTURE_DIR) + "/torch_transformer_padded_blocks_expected.json"));
-  const std::string sizes = R"("d_model": 8, "nhead": 2, "dim_feedforward": 16, "dropout": 0)";
+// gradient, the embeddings' included, to 1e-10: post-norm with ReLU, then norm_first with GELU.
+void check_padded_blocks(const std::string& fixture, const std::string& variant, const std::string& activation) {
+  SCOPED_TRACE(fixture);
+  const auto expected = nlohmann::json::parse(std::ifstream(fmt::format("{}/{}_expected.json", TORCH_FIXTURE_DIR, fixture)));
+  const std::string sizes = fmt::format(R"("d_model": 8, "nhead": 2, "dim_feedforward": 16, "dropout": 0, "activation": "{}")", activation);
   const Spec spec = graph_spec(fmt::format(R"([{{"name": "source", "type": "cropping1d", "cropping": [0, 4]}},
     {{"name": "source_embedding", "type": "embedding", "input_dim": 7, "output_dim": 8}},
     {{"name": "encoder", "block": "encoder", "inputs": ["source_embedding", "source"], {0}}},
     {{"name": "target", "type": "cropping1d", "cropping": [5, 0], "inputs": "input"}},
     {{"name": "target_embedding", "type": "embedding", "input_dim": 7, "output_dim": 8}},
     {{"name": "decoder", "block": "decoder", "inputs": ["target_embedding", "encoder", "source"], {0}}}])", sizes),
-                               R"({"encoder": "../../examples/blocks/transformer_encoder_block_padded.json",
-                                   "decoder": "../../examples/blocks/transformer_decoder_block_padded.json"})",
+                               fmt::format(R"({{"encoder": "../../examples/blocks/transformer_encoder_block{0}_padded.json",
+                                   "decoder": "../../examples/blocks/transformer_decoder_block{0}_padded.json"}})", variant),
                                TORCH_FIXTURE_DIR);
   auto built = build(spec, Shape{9});
   Model& model = *built;
   WeightImport import;
-  import.path = std::string(TORCH_FIXTURE_DIR) + "/torch_transformer_padded_blocks.safetensors";
+  import.path = fmt::format("{}/{}.safetensors", TORCH_FIXTURE_DIR, fixture);
   // Two embeddings; the encoder's attention (4 tensors), linear layers and norms; the decoder's two attentions.
   EXPECT_EQ(import_weights(import, model), 32u);
   EXPECT_EQ(compare_with_torch(model, expected, Shape{2, 9}), 32u);
+}
+
+TEST(GraphSpec, PaddedTransformerBlocksMaskThePaddingAsPyTorchDoes) {
+  check_padded_blocks("torch_transformer_padded_blocks", "", "relu");
+  check_padded_blocks("torch_transformer_padded_norm_first_blocks", "_norm_first", "gelu");
 }
 
 // A block in a file of its own, used by two specs; a saved model carries the block in its spec.
