@@ -4,10 +4,12 @@
            layer per step; Adam, batch 32, 30 epochs on the GPL-3's text) against char_lstm_torch.py;
   seq2seq  examples/seq2seq's encoder-decoder transformer that sorts 8 digits (Adam, batch 64, 10 epochs) against
            sort_transformer_torch.py, and greedy decoding's share of sequences right (decode.py, nnplug's Python
-           module; set PYTHONPATH to build/python) against PyTorch's.
+           module; set PYTHONPATH to build/python) against PyTorch's;
+  seq2seq_padded  the same on sequences of 2 to 8 digits padded at the end (sort_transformer_padded.json: the
+           padding masked in attention and left out of the loss) against the same script's padded recipe.
 PyTorch runs at 1 and 2 threads (OMP_NUM_THREADS). It prints each one's training time (the epochs alone), samples per
 second and test loss and accuracy over every test step, and the ratio against PyTorch's faster thread count.
-  usage: /usr/bin/python3 bench/example_vs_torch.py build/bin/nnplug char_lm|seq2seq
+  usage: /usr/bin/python3 bench/example_vs_torch.py build/bin/nnplug char_lm|seq2seq|seq2seq_padded
 """
 import os
 import re
@@ -19,25 +21,27 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.join(HERE, "..", "examples")
 
-# Per example: make_data.py's arguments (DATA: the data folder), the spec, the PyTorch script, and a script that
-# reads the saved model and the data folder (or None).
+# Per recipe: the example's folder, make_data.py's arguments (DATA: the data folder, named as the spec reads it), the
+# spec, the PyTorch script, and a script that reads the saved model and the data folder (or None).
 RECIPES = {
-    "char_lm": (["/usr/share/common-licenses/GPL-3", "DATA"], "char_lstm.json", "char_lstm_torch.py", None),
-    "seq2seq": (["DATA"], "sort_transformer.json", "sort_transformer_torch.py", "decode.py"),
+    "char_lm": ("char_lm", ["/usr/share/common-licenses/GPL-3", "DATA"], "data", "char_lstm.json", "char_lstm_torch.py", None),
+    "seq2seq": ("seq2seq", ["DATA"], "data", "sort_transformer.json", "sort_transformer_torch.py", "decode.py"),
+    "seq2seq_padded": ("seq2seq", ["DATA", "8", "10000", "--padded"], "data_padded", "sort_transformer_padded.json", "sort_transformer_torch.py",
+                       "decode.py"),
 }
 
 
 def main():
     if len(sys.argv) != 3 or sys.argv[2] not in RECIPES:
         sys.exit(__doc__)
-    nnplug, name = os.path.abspath(sys.argv[1]), sys.argv[2]
-    data_args, spec, torch_script, reader = RECIPES[name]
+    nnplug = os.path.abspath(sys.argv[1])
+    folder, data_args, data_folder, spec, torch_script, reader = RECIPES[sys.argv[2]]
     work = tempfile.mkdtemp()
     # The example's folder and the block files its spec may name, so that its relative paths hold.
-    example = os.path.join(work, name)
-    shutil.copytree(os.path.join(EXAMPLES, name), example, ignore=shutil.ignore_patterns("data*"))
+    example = os.path.join(work, folder)
+    shutil.copytree(os.path.join(EXAMPLES, folder), example, ignore=shutil.ignore_patterns("data*"))
     shutil.copytree(os.path.join(EXAMPLES, "blocks"), os.path.join(work, "blocks"))
-    data = os.path.join(example, "data")
+    data = os.path.join(example, data_folder)
     subprocess.run([sys.executable, os.path.join(example, "make_data.py")] + [data if a == "DATA" else a for a in data_args], check=True,
                    stdout=subprocess.DEVNULL)
     model = os.path.join(work, "model.safetensors")
