@@ -39,6 +39,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee 
 # A hung kernel or driver call must not spend the whole lease: the tests stop after GPU_TESTS_TIMEOUT seconds.
 timeout "${GPU_TESTS_TIMEOUT:-300}" "$build/tests/nnplug_tests" --gtest_filter='*Cuda*:*cuda*:StepReplay*' 2>&1 | tee "$out/cuda_tests.log"
 tests=$?
+# The project's own plugin ops' CUDA kernels (CpuAndCuda/OpConformance, CudaPluginOps) must run here, not skip.
+grep -q "skipped: op .* cuda kernel" "$out/cuda_tests.log" && { echo "the project's plugin ops' cuda kernels were skipped on a GPU" >&2; tests=1; }
 # The example plugins' CUDA kernels (sdk/examples/custom_ops, built by the sdk_example test) against their ops'
 # references, and in a step of their own on the GPU; without a GPU these checks are skipped, here they must run.
 ops=$build/sdk_example/custom_ops

@@ -1,8 +1,8 @@
 // Activation 'gelu' (PyTorch GELU): x * Phi(x), Phi the standard normal CDF. "approximate": "tanh" (PyTorch's
 // approximate='tanh', GPT-2's and BERT's gelu, Keras's approximate=True) computes
 //   0.5 x (1 + tanh(u)),  u = sqrt(2 / pi) (x + 0.044715 x^3)
-// instead, through ops of this plugin (gelu_tanh and its gradient: a CPU kernel each and a host reference, which the
-// other backends run).
+// instead, through ops of this plugin (gelu_tanh and its gradient: a CPU kernel each, a CUDA kernel each where nvcc was
+// found, gelu_tanh.cu, and a host reference, which the other backends run).
 #include <cmath>
 #include <numbers>
 
@@ -11,6 +11,9 @@
 #include "nnplug/op_activation.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/pointwise_activation.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "gelu_tanh_cuda.hpp"
+#endif
 
 namespace {
 
@@ -58,6 +61,22 @@ void gradient_on_cpu(const OpCall& call) {
   });
 }
 
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+void forward_on_cuda(const OpCall& call) {
+  with_float_type(call.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda_kernels::gelu_tanh(call.inputs[0].data<T>(), call.outputs[0].data<T>(), call.inputs[0].numel(), call.stream);
+  });
+}
+
+void gradient_on_cuda(const OpCall& call) {
+  with_float_type(call.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    cuda_kernels::gelu_tanh_grad(call.inputs[0].data<T>(), call.inputs[2].data<T>(), call.outputs[0].data<T>(), call.inputs[0].numel(), call.stream);
+  });
+}
+#endif
+
 }  // namespace
 
 NNPLUG_PLUGIN("gelu", "0.1.0", "op:gelu_tanh op:gelu_tanh_grad activation:gelu", 0) {
@@ -66,6 +85,10 @@ NNPLUG_PLUGIN("gelu", "0.1.0", "op:gelu_tanh op:gelu_tanh_grad activation:gelu",
   registrar.add_op(std::move(gradient));
   registrar.add_kernel({"gelu_tanh", "cpu"}, forward_on_cpu);
   registrar.add_kernel({"gelu_tanh_grad", "cpu"}, gradient_on_cpu);
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({"gelu_tanh", "cuda"}, forward_on_cuda);
+  registrar.add_kernel({"gelu_tanh_grad", "cuda"}, gradient_on_cuda);
+#endif
   registrar.add_activation("gelu", [op](const Params& p) -> std::unique_ptr<Activation> {
     const std::string approximate = p.string("approximate", "none");
     if (approximate != "none" && approximate != "tanh")

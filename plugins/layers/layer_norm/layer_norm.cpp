@@ -7,8 +7,8 @@
 //
 // It runs through ops that this plugin brings (custom_op.hpp): layer_norm(x, weight, bias) -> (y) and its gradient
 // layer_norm_grad(x, weight, bias, y, dy) -> (dx, dweight, dbias), on (N, D) views of the batch. Both have a CPU
-// kernel and a host reference, which the other backends run; the gradient recomputes each row's mean and variance
-// rather than keep them, one pass over x.
+// kernel, a CUDA kernel (../shared/row_normalization.cu, where nvcc was found) and a host reference, which the other
+// backends run; the gradient recomputes each row's mean and variance rather than keep them, one pass over x.
 #include <cmath>
 #include <vector>
 
@@ -18,6 +18,9 @@
 #include "../shared/normalization_moments.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "../shared/row_normalization_cuda.hpp"
+#endif
 
 namespace {
 
@@ -112,6 +115,26 @@ void layer_norm_grad_on_cpu(const OpCall& c) {
   });
 }
 
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+void layer_norm_on_cuda(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& x = c.inputs[0];
+    cuda_kernels::row_normalization(x.data<T>(), c.inputs[1].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), x.dim(0), x.dim(1),
+                                    c.number("eps"), true, c.stream);
+  });
+}
+
+void layer_norm_grad_on_cuda(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& x = c.inputs[0];
+    cuda_kernels::row_normalization_grad(x.data<T>(), c.inputs[1].data<T>(), c.inputs[4].data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(),
+                                         c.outputs[2].data<T>(), x.dim(0), x.dim(1), c.number("eps"), true, c.stream);
+  });
+}
+#endif
+
 }  // namespace
 
 NNPLUG_PLUGIN("layer_norm", "0.1.0", "op:layer_norm op:layer_norm_grad layer:layer_norm", 0) {
@@ -120,6 +143,10 @@ NNPLUG_PLUGIN("layer_norm", "0.1.0", "op:layer_norm op:layer_norm_grad layer:lay
   registrar.add_op(std::move(gradient));
   registrar.add_kernel({"layer_norm", "cpu"}, layer_norm_on_cpu);
   registrar.add_kernel({"layer_norm_grad", "cpu"}, layer_norm_grad_on_cpu);
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({"layer_norm", "cuda"}, layer_norm_on_cuda);
+  registrar.add_kernel({"layer_norm_grad", "cuda"}, layer_norm_grad_on_cuda);
+#endif
   registrar.add_layer("layer_norm", [op](const Params& p) {
     const double eps = p.number("eps", 1e-5, 0.0);
     std::vector<std::int64_t> normalized = read_normalized_shape(p);

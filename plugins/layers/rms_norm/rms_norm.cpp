@@ -5,8 +5,8 @@
 // epsilon of the model's dtype.
 //
 // It runs through ops that this plugin brings (custom_op.hpp): rms_norm(x, weight) -> (y) and its gradient
-// rms_norm_grad(x, weight, y, dy) -> (dx, dweight), on (N, D) views of the batch, each with a CPU kernel and a host
-// reference, which the other backends run.
+// rms_norm_grad(x, weight, y, dy) -> (dx, dweight), on (N, D) views of the batch, each with a CPU kernel, a CUDA kernel
+// (../shared/row_normalization.cu, where nvcc was found) and a host reference, which the other backends run.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -16,6 +16,9 @@
 #include "../shared/block_normalization.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "../shared/row_normalization_cuda.hpp"
+#endif
 
 namespace {
 
@@ -113,6 +116,26 @@ void rms_norm_grad_on_cpu(const OpCall& c) {
   });
 }
 
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+void rms_norm_on_cuda(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& x = c.inputs[0];
+    cuda_kernels::row_normalization(x.data<T>(), c.inputs[1].data<T>(), static_cast<const T*>(nullptr), c.outputs[0].data<T>(), x.dim(0), x.dim(1),
+                                    c.number("eps"), false, c.stream);
+  });
+}
+
+void rms_norm_grad_on_cuda(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& x = c.inputs[0];
+    cuda_kernels::row_normalization_grad(x.data<T>(), c.inputs[1].data<T>(), c.inputs[3].data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(),
+                                         static_cast<T*>(nullptr), x.dim(0), x.dim(1), c.number("eps"), false, c.stream);
+  });
+}
+#endif
+
 }  // namespace
 
 NNPLUG_PLUGIN("rms_norm", "0.1.0", "op:rms_norm op:rms_norm_grad layer:rms_norm", 0) {
@@ -121,6 +144,10 @@ NNPLUG_PLUGIN("rms_norm", "0.1.0", "op:rms_norm op:rms_norm_grad layer:rms_norm"
   registrar.add_op(std::move(gradient));
   registrar.add_kernel({"rms_norm", "cpu"}, rms_norm_on_cpu);
   registrar.add_kernel({"rms_norm_grad", "cpu"}, rms_norm_grad_on_cpu);
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({"rms_norm", "cuda"}, rms_norm_on_cuda);
+  registrar.add_kernel({"rms_norm_grad", "cuda"}, rms_norm_grad_on_cuda);
+#endif
   registrar.add_layer("rms_norm", [op](const Params& p) {
     const double eps = p.has("eps") ? p.number("eps", 0.0, 0.0) : std::numeric_limits<double>::quiet_NaN();
     std::vector<std::int64_t> normalized = read_normalized_shape(p);

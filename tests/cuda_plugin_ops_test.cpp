@@ -1,0 +1,78 @@
+// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm and gelu_tanh, with their
+// gradients) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp
+// runs that on every op): rows of several warps, more columns than one block of the parameters' gradients takes,
+// more rows than its 16 row groups, and rows of one value. Without an NVIDIA driver and device every test here
+// skips, and the skip message says why.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "nnplug/custom_op.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+#define SKIP_WITHOUT_CUDA()                                                          \
+  if (const auto why = conformance::backend_unavailable("cuda")) GTEST_SKIP() << *why
+
+// The op's outputs of the given shapes, run on the backend with the native kernel chosen for it, as doubles.
+std::vector<std::vector<double>> run_native(Backend& backend, const std::string& name, DType dtype, const std::vector<Shape>& input_shapes,
+                                            const std::vector<Shape>& output_shapes) {
+  BoundOp op(conformance::registry().find_op(name), backend, dtype);
+  EXPECT_EQ(op.kernel().describe(), fmt::format("{} kernel", backend.name()));
+  std::vector<Tensor> inputs, outputs;
+  for (std::size_t i = 0; i < input_shapes.size(); ++i)
+    inputs.push_back(tensor(backend, input_shapes[i], random_normal(static_cast<std::size_t>(input_shapes[i].numel()), 300 + i), dtype));
+  for (const Shape& shape : output_shapes) outputs.push_back(backend.empty(shape, dtype));
+  op(inputs, outputs);
+  std::vector<std::vector<double>> values;
+  for (const Tensor& t : outputs) values.push_back(to_host<double>(t));
+  return values;
+}
+
+// The op on the cuda backend against the cpu backend, in float32 and float64, to the conformance kit's tolerances:
+// |cuda - cpu| <= tolerance * max(1, |cpu|).
+void expect_cuda_as_cpu(const std::string& name, const std::vector<Shape>& inputs, const std::vector<Shape>& outputs) {
+  auto cpu = conformance::registry().create_backend(Params("cpu", "cpu"));
+  auto cuda = conformance::registry().create_backend(Params("cuda", "cuda"));
+  for (const auto& [dtype, tolerance] : {std::pair{DType::Float32, 1e-5}, std::pair{DType::Float64, 1e-12}}) {
+    SCOPED_TRACE(fmt::format("{} on {} in {}", name, inputs[0].str(), dtype_name(dtype)));
+    const auto want = run_native(*cpu, name, dtype, inputs, outputs), got = run_native(*cuda, name, dtype, inputs, outputs);
+    for (std::size_t k = 0; k < want.size(); ++k)
+      for (std::size_t i = 0; i < want[k].size(); ++i)
+        ASSERT_LE(std::abs(got[k][i] - want[k][i]), tolerance * std::max(1.0, std::abs(want[k][i])))
+            << "output " << k << " [" << i << "]: cuda " << got[k][i] << ", cpu " << want[k][i];
+  }
+}
+
+TEST(CudaPluginOps, LayerNormAndItsGradientComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  for (const Shape& x : {Shape{300, 700}, Shape{1000, 32}, Shape{37, 1}}) {
+    const Shape d{x[1]};
+    expect_cuda_as_cpu("layer_norm", {x, d, d}, {x});
+    expect_cuda_as_cpu("layer_norm_grad", {x, d, d, x, x}, {x, d, d});
+  }
+}
+
+TEST(CudaPluginOps, RmsNormAndItsGradientComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  for (const Shape& x : {Shape{300, 700}, Shape{1000, 32}, Shape{37, 1}}) {
+    const Shape d{x[1]};
+    expect_cuda_as_cpu("rms_norm", {x, d}, {x});
+    expect_cuda_as_cpu("rms_norm_grad", {x, d, x, x}, {x, d});
+  }
+}
+
+TEST(CudaPluginOps, GeluTanhAndItsGradientComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  const Shape x{1500, 701};  // more elements than the grid's threads, which then loop
+  expect_cuda_as_cpu("gelu_tanh", {x}, {x});
+  expect_cuda_as_cpu("gelu_tanh_grad", {x, x, x}, {x});
+}
+
+}  // namespace
+}  // namespace nnplug::test
