@@ -1,5 +1,5 @@
 // The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm and gelu_tanh, with their
-// gradients) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp
+// gradients, and the optimizer steps of nadam, adamax and lion) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp
 // runs that on every op): rows of several warps, more columns than one block of the parameters' gradients takes,
 // more rows than its 16 row groups, and rows of one value. Without an NVIDIA driver and device every test here
 // skips, and the skip message says why.
@@ -19,15 +19,20 @@ namespace {
 #define SKIP_WITHOUT_CUDA()                                                          \
   if (const auto why = conformance::backend_unavailable("cuda")) GTEST_SKIP() << *why
 
-// The op's outputs of the given shapes, run on the backend with the native kernel chosen for it, as doubles.
+// The op's outputs of the given shapes, run on the backend with the native kernel chosen for it, as doubles. The
+// outputs start as random magnitudes, what an optimizer's step op updates (its second slot is never negative).
 std::vector<std::vector<double>> run_native(Backend& backend, const std::string& name, DType dtype, const std::vector<Shape>& input_shapes,
                                             const std::vector<Shape>& output_shapes) {
   BoundOp op(conformance::registry().find_op(name), backend, dtype);
-  EXPECT_EQ(op.kernel().describe(), fmt::format("{} kernel", backend.name()));
+  EXPECT_TRUE(op.kernel().kind == OpKernel::Kind::Native && op.kernel().backend == backend.name()) << op.kernel().describe();
   std::vector<Tensor> inputs, outputs;
   for (std::size_t i = 0; i < input_shapes.size(); ++i)
     inputs.push_back(tensor(backend, input_shapes[i], random_normal(static_cast<std::size_t>(input_shapes[i].numel()), 300 + i), dtype));
-  for (const Shape& shape : output_shapes) outputs.push_back(backend.empty(shape, dtype));
+  for (std::size_t k = 0; k < output_shapes.size(); ++k) {
+    std::vector<double> start = random_normal(static_cast<std::size_t>(output_shapes[k].numel()), 400 + k);
+    for (double& v : start) v = std::abs(v);
+    outputs.push_back(tensor(backend, output_shapes[k], start, dtype));
+  }
   op(inputs, outputs);
   std::vector<std::vector<double>> values;
   for (const Tensor& t : outputs) values.push_back(to_host<double>(t));
@@ -72,6 +77,16 @@ TEST(CudaPluginOps, GeluTanhAndItsGradientComputeWhatTheCpuKernelsCompute) {
   const Shape x{1500, 701};  // more elements than the grid's threads, which then loop
   expect_cuda_as_cpu("gelu_tanh", {x}, {x});
   expect_cuda_as_cpu("gelu_tanh_grad", {x, x, x}, {x});
+}
+
+// One step of each optimizer's op on a tensor of more elements than the grid has threads, from the same gradient and
+// state, with the optimizers' default attributes.
+TEST(CudaPluginOps, OptimizerStepsComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  const Shape x{1500, 701};
+  expect_cuda_as_cpu("nadam_step", {x}, {x, x, x});
+  expect_cuda_as_cpu("adamax_step", {x}, {x, x, x});
+  expect_cuda_as_cpu("lion_step", {x}, {x, x});
 }
 
 }  // namespace

@@ -1,33 +1,17 @@
 // Optimizer 'adamax', torch.optim.Adamax (Kingma and Ba, "Adam", ICLR 2015, section 7.1: Adam under the infinity
 // norm): lr 2e-3, betas [0.9, 0.999], eps 1e-8, weight_decay 0 (L2, added to the gradient). Step t:
 //   m = beta1 m + (1 - beta1) g;   u = max(beta2 u, |g| + eps);   param -= lr / (1 - beta1^t) m / u
-// The update is this plugin's fused op adamax_step (elementwise_step_op.hpp).
+// The update is this plugin's fused op adamax_step (elementwise_step_op.hpp, adamax_step.hpp).
 #include <algorithm>
 #include <cmath>
 
 #include "../shared/elementwise_step_op.hpp"
+#include "adamax_step.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
 
 using namespace nnplug;
-
-struct AdamaxStep {
-  double beta1, beta2, eps, weight_decay, step_size;
-  explicit AdamaxStep(const OpAttributes& a)
-      : beta1(a.number("beta1")),
-        beta2(a.number("beta2")),
-        eps(a.number("eps")),
-        weight_decay(a.number("weight_decay")),
-        step_size(a.number("lr") / (1 - std::pow(beta1, a.number("step")))) {}
-  template <typename T>
-  void operator()(double grad, T& param, T& exp_avg, T& exp_inf) const {
-    const double g = grad + weight_decay * static_cast<double>(param);
-    exp_avg = static_cast<T>(beta1 * static_cast<double>(exp_avg) + (1 - beta1) * g);
-    exp_inf = static_cast<T>(std::max(beta2 * static_cast<double>(exp_inf), std::abs(g) + eps));
-    param = static_cast<T>(static_cast<double>(param) - step_size * static_cast<double>(exp_avg) / static_cast<double>(exp_inf));
-  }
-};
 
 class Adamax final : public optimizers::AdamFamilyOnOp {
  public:
@@ -44,7 +28,7 @@ class Adamax final : public optimizers::AdamFamilyOnOp {
 }  // namespace
 
 NNPLUG_PLUGIN("adamax", "0.1.0", "op:adamax_step optimizer:adamax", 0) {
-  auto op = optimizers::add_elementwise_step_op<AdamaxStep, 2>(registrar, "adamax_step", {"exp_avg", "exp_inf"},
+  auto op = optimizers::add_elementwise_step_op<optimizers::AdamaxStep, 2>(registrar, "adamax_step", {"exp_avg", "exp_inf"},
                                                              {{"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", 0.0},
                                                               {"step", 1.0}});
   registrar.add_optimizer("adamax", [op](const Params& p) { return std::make_unique<Adamax>(op, p); });

@@ -3,27 +3,14 @@
 //   param -= lr (sign(beta1 m + (1 - beta1) g) + weight_decay param);   m = beta2 m + (1 - beta2) g
 // The sign makes every element move by lr whatever its gradient's scale, so the paper takes a rate 3 to 10 times
 // below AdamW's and a weight decay as many times above. The update is this plugin's fused op lion_step
-// (elementwise_step_op.hpp); its state is PyTorch's name for the momentum, exp_avg.
+// (elementwise_step_op.hpp, lion_step.hpp); its state is PyTorch's name for the momentum, exp_avg.
 #include "../shared/elementwise_step_op.hpp"
+#include "lion_step.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
 
 using namespace nnplug;
-
-struct LionStep {
-  double lr, beta1, beta2, weight_decay;
-  explicit LionStep(const OpAttributes& a)
-      : lr(a.number("lr")), beta1(a.number("beta1")), beta2(a.number("beta2")), weight_decay(a.number("weight_decay")) {}
-  template <typename T>
-  void operator()(double grad, T& param, T& exp_avg) const {
-    const double m = static_cast<double>(exp_avg), p = static_cast<double>(param);
-    const double c = beta1 * m + (1 - beta1) * grad;
-    const double sign = c > 0 ? 1.0 : c < 0 ? -1.0 : c;  // 0 at 0; NaN stays NaN, as torch.sign
-    param = static_cast<T>(p * (1 - lr * weight_decay) - lr * sign);
-    exp_avg = static_cast<T>(beta2 * m + (1 - beta2) * grad);
-  }
-};
 
 class Lion final : public optimizers::StatefulOptimizerOnOp {
  public:
@@ -53,7 +40,7 @@ class Lion final : public optimizers::StatefulOptimizerOnOp {
 }  // namespace
 
 NNPLUG_PLUGIN("lion", "0.1.0", "op:lion_step optimizer:lion", 0) {
-  auto op = optimizers::add_elementwise_step_op<LionStep, 1>(registrar, "lion_step", {"exp_avg"},
+  auto op = optimizers::add_elementwise_step_op<optimizers::LionStep, 1>(registrar, "lion_step", {"exp_avg"},
                                                              {{"lr", 1e-4}, {"beta1", 0.9}, {"beta2", 0.99}, {"weight_decay", 0.0}});
   registrar.add_optimizer("lion", [op](const Params& p) { return std::make_unique<Lion>(op, p); });
 }

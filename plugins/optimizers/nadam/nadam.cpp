@@ -4,38 +4,17 @@
 //   m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2;   d = sqrt(v / (1 - beta2^t)) + eps
 //   param -= lr (1 - mu_t) / (1 - prod_t) g / d + lr mu_{t+1} / (1 - prod_t mu_{t+1}) m / d
 // as PyTorch 2 computes it: PyTorch 1.13 multiplied prod_t mu_{t+1} by mu_t once more, a bug fixed in 2.0 (#92699).
-// The update is this plugin's fused op nadam_step (elementwise_step_op.hpp). prod_t is the optimizer's own state,
+// The update is this plugin's fused op nadam_step (elementwise_step_op.hpp, nadam_step.hpp). prod_t is the optimizer's own state,
 // saved in checkpoints as "mu_product" (a schedule that cycles beta1, one_cycle, makes it more than a function of t).
 #include <cmath>
 
 #include "../shared/elementwise_step_op.hpp"
+#include "nadam_step.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
 
 using namespace nnplug;
-
-// One element of the step, from the op's attributes: mu_t, mu_{t+1}, prod_t and t.
-struct NadamStep {
-  double lr, beta1, beta2, eps, weight_decay, grad_factor, avg_factor, bias_correction2;
-  explicit NadamStep(const OpAttributes& a)
-      : lr(a.number("lr")),
-        beta1(a.number("beta1")),
-        beta2(a.number("beta2")),
-        eps(a.number("eps")),
-        weight_decay(a.number("weight_decay")),
-        grad_factor(lr * (1 - a.number("mu")) / (1 - a.number("mu_product"))),
-        avg_factor(lr * a.number("mu_next") / (1 - a.number("mu_product") * a.number("mu_next"))),
-        bias_correction2(1 - std::pow(beta2, a.number("step"))) {}
-  template <typename T>
-  void operator()(double grad, T& param, T& exp_avg, T& exp_avg_sq) const {
-    const double g = grad + weight_decay * static_cast<double>(param);
-    exp_avg = static_cast<T>(beta1 * static_cast<double>(exp_avg) + (1 - beta1) * g);
-    exp_avg_sq = static_cast<T>(beta2 * static_cast<double>(exp_avg_sq) + (1 - beta2) * g * g);
-    const double denominator = std::sqrt(static_cast<double>(exp_avg_sq) / bias_correction2) + eps;
-    param = static_cast<T>(static_cast<double>(param) - (grad_factor * g + avg_factor * static_cast<double>(exp_avg)) / denominator);
-  }
-};
 
 class NAdam final : public optimizers::AdamFamilyOnOp {
  public:
@@ -87,7 +66,7 @@ class NAdam final : public optimizers::AdamFamilyOnOp {
 }  // namespace
 
 NNPLUG_PLUGIN("nadam", "0.1.0", "op:nadam_step optimizer:nadam", 0) {
-  auto op = optimizers::add_elementwise_step_op<NadamStep, 2>(registrar, "nadam_step", {"exp_avg", "exp_avg_sq"},
+  auto op = optimizers::add_elementwise_step_op<optimizers::NadamStep, 2>(registrar, "nadam_step", {"exp_avg", "exp_avg_sq"},
                                                             {{"lr", 2e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", 0.0},
                                                              {"mu", 0.45}, {"mu_next", 0.45}, {"mu_product", 0.45}, {"step", 1.0}});
   registrar.add_optimizer("nadam", [op](const Params& p) { return std::make_unique<NAdam>(op, p); });

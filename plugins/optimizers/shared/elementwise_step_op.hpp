@@ -4,8 +4,9 @@
 // place, element by element, by Step; of two slots the second holds a magnitude (a second moment, an infinity norm),
 // never negative. Step is a struct made from the op's attributes with
 //   template <typename T> void operator()(double grad, T& param, T& slot_a[, T& slot_b]) const;
-// The cpu kernel and the host reference (which every other backend runs, through download and upload) are that
-// one function; plugin-check still compares them.
+// The cpu kernel, the cuda kernel (where nvcc was found: elementwise_step_cuda.cuh, instantiated by the optimizer's
+// .cu file) and the host reference (which every other backend runs, through download and upload) are that one
+// function; plugin-check still compares them.
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -16,6 +17,9 @@
 #include "nnplug/custom_op.hpp"
 #include "nnplug/registrar.hpp"
 #include "nnplug/stateful_optimizer.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "elementwise_step_cuda.hpp"
+#endif
 
 namespace nnplug::optimizers {
 
@@ -83,6 +87,17 @@ OpHandle add_elementwise_step_op(Registrar& registrar, const std::string& name, 
         step_distinct(step, grad, out[0], out[1], n);
     });
   });
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({name, "cuda"}, [](const OpCall& call) {
+    const Step step(call);
+    with_float_type(call.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      std::array<T*, Slots + 1> out;  // param, then the slots
+      for (std::size_t k = 0; k <= Slots; ++k) out[k] = call.outputs[k].data<T>();
+      elementwise_step_cuda<Slots>(step, call.inputs[0].data<T>(), out.data(), call.inputs[0].numel(), call.stream);
+    });
+  });
+#endif
   return op;
 }
 
