@@ -43,7 +43,7 @@ INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("
 
 // Every op the project's plugins define: each kernel against the op's reference in float32 and float64, and the
 // gradient ops against centred differences (op_checks.hpp). Here the cpu kernels run; the cuda kernels (layer_norm,
-// rms_norm, gelu_tanh and their gradients, and the steps of nadam, adamax and lion) are skipped with the reason
+// rms_norm, group_norm, gelu_tanh and their gradients, and the steps of nadam, adamax and lion) are skipped with the reason
 // without a GPU, and scripts/gpu_check.sh runs them, failing where one is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
                          ::testing::Values("adamax_step", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",

@@ -1,5 +1,5 @@
-// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm and gelu_tanh, with their
-// gradients, and the optimizer steps of nadam, adamax and lion) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp
+// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm and gelu_tanh, with
+// their gradients, and the optimizer steps of nadam, adamax and lion) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp
 // runs that on every op): rows of several warps, more columns than one block of the parameters' gradients takes,
 // more rows than its 16 row groups, and rows of one value. Without an NVIDIA driver and device every test here
 // skips, and the skip message says why.
@@ -22,7 +22,7 @@ namespace {
 // The op's outputs of the given shapes, run on the backend with the native kernel chosen for it, as doubles. The
 // outputs start as random magnitudes, what an optimizer's step op updates (its second slot is never negative).
 std::vector<std::vector<double>> run_native(Backend& backend, const std::string& name, DType dtype, const std::vector<Shape>& input_shapes,
-                                            const std::vector<Shape>& output_shapes) {
+                                            const std::vector<Shape>& output_shapes, const BoundOp::NamedValues& attributes) {
   BoundOp op(conformance::registry().find_op(name), backend, dtype);
   EXPECT_TRUE(op.kernel().kind == OpKernel::Kind::Native && op.kernel().backend == backend.name()) << op.kernel().describe();
   std::vector<Tensor> inputs, outputs;
@@ -33,7 +33,7 @@ std::vector<std::vector<double>> run_native(Backend& backend, const std::string&
     for (double& v : start) v = std::abs(v);
     outputs.push_back(tensor(backend, output_shapes[k], start, dtype));
   }
-  op(inputs, outputs);
+  op(inputs, outputs, attributes);
   std::vector<std::vector<double>> values;
   for (const Tensor& t : outputs) values.push_back(to_host<double>(t));
   return values;
@@ -41,12 +41,13 @@ std::vector<std::vector<double>> run_native(Backend& backend, const std::string&
 
 // The op on the cuda backend against the cpu backend, in float32 and float64, to the conformance kit's tolerances:
 // |cuda - cpu| <= tolerance * max(1, |cpu|).
-void expect_cuda_as_cpu(const std::string& name, const std::vector<Shape>& inputs, const std::vector<Shape>& outputs) {
+void expect_cuda_as_cpu(const std::string& name, const std::vector<Shape>& inputs, const std::vector<Shape>& outputs,
+                        const BoundOp::NamedValues& attributes = {}) {
   auto cpu = conformance::registry().create_backend(Params("cpu", "cpu"));
   auto cuda = conformance::registry().create_backend(Params("cuda", "cuda"));
   for (const auto& [dtype, tolerance] : {std::pair{DType::Float32, 1e-5}, std::pair{DType::Float64, 1e-12}}) {
     SCOPED_TRACE(fmt::format("{} on {} in {}", name, inputs[0].str(), dtype_name(dtype)));
-    const auto want = run_native(*cpu, name, dtype, inputs, outputs), got = run_native(*cuda, name, dtype, inputs, outputs);
+    const auto want = run_native(*cpu, name, dtype, inputs, outputs, attributes), got = run_native(*cuda, name, dtype, inputs, outputs, attributes);
     for (std::size_t k = 0; k < want.size(); ++k)
       for (std::size_t i = 0; i < want[k].size(); ++i)
         ASSERT_LE(std::abs(got[k][i] - want[k][i]), tolerance * std::max(1.0, std::abs(want[k][i])))
@@ -69,6 +70,18 @@ TEST(CudaPluginOps, RmsNormAndItsGradientComputeWhatTheCpuKernelsCompute) {
     const Shape d{x[1]};
     expect_cuda_as_cpu("rms_norm", {x, d}, {x});
     expect_cuda_as_cpu("rms_norm_grad", {x, d, x, x}, {x, d});
+  }
+}
+
+// (N, C, S) in groups of channels: 8 groups of 8 channels of 7 x 7 positions, one group (layer norm over a sample),
+// and a group per channel (instance_norm).
+TEST(CudaPluginOps, GroupNormAndItsGradientComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  for (const auto& [x, groups] : {std::pair{Shape{6, 64, 49}, 8}, std::pair{Shape{6, 64, 49}, 1}, std::pair{Shape{5, 40, 3}, 40}}) {
+    const Shape c{x[1]};
+    const BoundOp::NamedValues attributes{{"groups", std::int64_t{groups}}};
+    expect_cuda_as_cpu("group_norm", {x, c, c}, {x}, attributes);
+    expect_cuda_as_cpu("group_norm_grad", {x, c, c, x, x}, {x, c, c}, attributes);
   }
 }
 

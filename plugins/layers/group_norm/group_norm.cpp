@@ -9,7 +9,8 @@
 //
 // It runs through ops that this plugin brings (custom_op.hpp), on (N, C, S) views of the batch, S the positions
 // of a channel: group_norm(x, weight, bias) -> (y) and its gradient group_norm_grad(x, weight, bias, y, dy) ->
-// (dx, dweight, dbias). Both have a CPU kernel and a host reference, which the other backends run.
+// (dx, dweight, dbias). Both have a CPU kernel, a CUDA kernel (../shared/normalization.cu, where nvcc was found) and
+// a host reference, which the other backends run.
 #include <cmath>
 #include <vector>
 
@@ -18,6 +19,9 @@
 #include "../shared/normalization_moments.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "../shared/normalization_cuda.hpp"
+#endif
 
 namespace {
 
@@ -126,6 +130,26 @@ void group_norm_grad_on_cpu(const OpCall& c) {
   });
 }
 
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+void group_norm_on_cuda(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Groups d = groups_of(c.inputs[0].shape(), c);
+    cuda_kernels::normalization(c.inputs[0].data<T>(), c.inputs[1].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), d.n, d.c, d.s, d.g,
+                                c.number("eps"), true, c.stream);
+  });
+}
+
+void group_norm_grad_on_cuda(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Groups d = groups_of(c.inputs[0].shape(), c);
+    cuda_kernels::normalization_grad(c.inputs[0].data<T>(), c.inputs[1].data<T>(), c.inputs[4].data<T>(), c.outputs[0].data<T>(),
+                                     c.outputs[1].data<T>(), c.outputs[2].data<T>(), d.n, d.c, d.s, d.g, c.number("eps"), true, c.stream);
+  });
+}
+#endif
+
 class GroupNorm final : public Layer {
  public:
   // groups 0: one per channel (instance_norm).
@@ -194,6 +218,10 @@ NNPLUG_PLUGIN("group_norm", "0.1.0", "op:group_norm op:group_norm_grad layer:gro
   registrar.add_op(std::move(gradient));
   registrar.add_kernel({"group_norm", "cpu"}, group_norm_on_cpu);
   registrar.add_kernel({"group_norm_grad", "cpu"}, group_norm_grad_on_cpu);
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({"group_norm", "cuda"}, group_norm_on_cuda);
+  registrar.add_kernel({"group_norm_grad", "cuda"}, group_norm_grad_on_cuda);
+#endif
   registrar.add_layer("group_norm", [op](const Params& p) {
     const std::int64_t groups = p.require_integer("num_groups", 1, std::int64_t{1} << 30);
     const double eps = p.number("eps", 1e-5, 0.0);

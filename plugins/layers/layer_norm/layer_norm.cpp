@@ -7,7 +7,7 @@
 //
 // It runs through ops that this plugin brings (custom_op.hpp): layer_norm(x, weight, bias) -> (y) and its gradient
 // layer_norm_grad(x, weight, bias, y, dy) -> (dx, dweight, dbias), on (N, D) views of the batch. Both have a CPU
-// kernel, a CUDA kernel (../shared/row_normalization.cu, where nvcc was found) and a host reference, which the other
+// kernel, a CUDA kernel (../shared/normalization.cu, where nvcc was found) and a host reference, which the other
 // backends run; the gradient recomputes each row's mean and variance rather than keep them, one pass over x.
 #include <cmath>
 #include <vector>
@@ -19,7 +19,7 @@
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
-#include "../shared/row_normalization_cuda.hpp"
+#include "../shared/normalization_cuda.hpp"
 #endif
 
 namespace {
@@ -120,8 +120,8 @@ void layer_norm_on_cuda(const OpCall& c) {
   with_float_type(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const Tensor& x = c.inputs[0];
-    cuda_kernels::row_normalization(x.data<T>(), c.inputs[1].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), x.dim(0), x.dim(1),
-                                    c.number("eps"), true, c.stream);
+    cuda_kernels::normalization(x.data<T>(), c.inputs[1].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), x.dim(0), x.dim(1), 1, 1,
+                                c.number("eps"), true, c.stream);
   });
 }
 
@@ -129,8 +129,8 @@ void layer_norm_grad_on_cuda(const OpCall& c) {
   with_float_type(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const Tensor& x = c.inputs[0];
-    cuda_kernels::row_normalization_grad(x.data<T>(), c.inputs[1].data<T>(), c.inputs[4].data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(),
-                                         c.outputs[2].data<T>(), x.dim(0), x.dim(1), c.number("eps"), true, c.stream);
+    cuda_kernels::normalization_grad(x.data<T>(), c.inputs[1].data<T>(), c.inputs[4].data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(),
+                                     c.outputs[2].data<T>(), x.dim(0), x.dim(1), 1, 1, c.number("eps"), true, c.stream);
   });
 }
 #endif

@@ -6,7 +6,7 @@
 //
 // It runs through ops that this plugin brings (custom_op.hpp): rms_norm(x, weight) -> (y) and its gradient
 // rms_norm_grad(x, weight, y, dy) -> (dx, dweight), on (N, D) views of the batch, each with a CPU kernel, a CUDA kernel
-// (../shared/row_normalization.cu, where nvcc was found) and a host reference, which the other backends run.
+// (../shared/normalization.cu, where nvcc was found) and a host reference, which the other backends run.
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -17,7 +17,7 @@
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
-#include "../shared/row_normalization_cuda.hpp"
+#include "../shared/normalization_cuda.hpp"
 #endif
 
 namespace {
@@ -121,8 +121,8 @@ void rms_norm_on_cuda(const OpCall& c) {
   with_float_type(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const Tensor& x = c.inputs[0];
-    cuda_kernels::row_normalization(x.data<T>(), c.inputs[1].data<T>(), static_cast<const T*>(nullptr), c.outputs[0].data<T>(), x.dim(0), x.dim(1),
-                                    c.number("eps"), false, c.stream);
+    cuda_kernels::normalization(x.data<T>(), c.inputs[1].data<T>(), static_cast<const T*>(nullptr), c.outputs[0].data<T>(), x.dim(0), x.dim(1),
+                                1, 1, c.number("eps"), false, c.stream);
   });
 }
 
@@ -130,8 +130,8 @@ void rms_norm_grad_on_cuda(const OpCall& c) {
   with_float_type(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const Tensor& x = c.inputs[0];
-    cuda_kernels::row_normalization_grad(x.data<T>(), c.inputs[1].data<T>(), c.inputs[3].data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(),
-                                         static_cast<T*>(nullptr), x.dim(0), x.dim(1), c.number("eps"), false, c.stream);
+    cuda_kernels::normalization_grad(x.data<T>(), c.inputs[1].data<T>(), c.inputs[3].data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(),
+                                     static_cast<T*>(nullptr), x.dim(0), x.dim(1), 1, 1, c.number("eps"), false, c.stream);
   });
 }
 #endif
