@@ -1,5 +1,6 @@
-// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm and gelu_tanh, with
-// their gradients, and the optimizer steps of nadam, adamax and lion) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp
+// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh and
+// masked_step_mean, with their gradients, the recurrent layers' step masks, and the optimizer steps of nadam, adamax
+// and lion) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp
 // runs that on every op): rows of several warps, more columns than one block of the parameters' gradients takes,
 // more rows than its 16 row groups, and rows of one value. Without an NVIDIA driver and device every test here
 // skips, and the skip message says why.
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -22,12 +24,12 @@ namespace {
 // The op's outputs of the given shapes, run on the backend with the native kernel chosen for it, as doubles. The
 // outputs start as random magnitudes, what an optimizer's step op updates (its second slot is never negative).
 std::vector<std::vector<double>> run_native(Backend& backend, const std::string& name, DType dtype, const std::vector<Shape>& input_shapes,
-                                            const std::vector<Shape>& output_shapes, const BoundOp::NamedValues& attributes) {
+                                            const std::vector<std::vector<double>>& input_values, const std::vector<Shape>& output_shapes,
+                                            const BoundOp::NamedValues& attributes) {
   BoundOp op(conformance::registry().find_op(name), backend, dtype);
   EXPECT_TRUE(op.kernel().kind == OpKernel::Kind::Native && op.kernel().backend == backend.name()) << op.kernel().describe();
   std::vector<Tensor> inputs, outputs;
-  for (std::size_t i = 0; i < input_shapes.size(); ++i)
-    inputs.push_back(tensor(backend, input_shapes[i], random_normal(static_cast<std::size_t>(input_shapes[i].numel()), 300 + i), dtype));
+  for (std::size_t i = 0; i < input_shapes.size(); ++i) inputs.push_back(tensor(backend, input_shapes[i], input_values[i], dtype));
   for (std::size_t k = 0; k < output_shapes.size(); ++k) {
     std::vector<double> start = random_normal(static_cast<std::size_t>(output_shapes[k].numel()), 400 + k);
     for (double& v : start) v = std::abs(v);
@@ -40,14 +42,20 @@ std::vector<std::vector<double>> run_native(Backend& backend, const std::string&
 }
 
 // The op on the cuda backend against the cpu backend, in float32 and float64, to the conformance kit's tolerances:
-// |cuda - cpu| <= tolerance * max(1, |cpu|).
+// |cuda - cpu| <= tolerance * max(1, |cpu|). The inputs are random normal values; `zeroed` picks elements of the
+// first to set to 0 (steps that a mask leaves out).
 void expect_cuda_as_cpu(const std::string& name, const std::vector<Shape>& inputs, const std::vector<Shape>& outputs,
-                        const BoundOp::NamedValues& attributes = {}) {
+                        const BoundOp::NamedValues& attributes = {}, const std::function<bool(std::int64_t)>& zeroed = {}) {
   auto cpu = conformance::registry().create_backend(Params("cpu", "cpu"));
   auto cuda = conformance::registry().create_backend(Params("cuda", "cuda"));
+  std::vector<std::vector<double>> values;
+  for (std::size_t i = 0; i < inputs.size(); ++i) values.push_back(random_normal(static_cast<std::size_t>(inputs[i].numel()), 300 + i));
+  for (std::int64_t i = 0; zeroed && i < inputs[0].numel(); ++i)
+    if (zeroed(i)) values[0][static_cast<std::size_t>(i)] = 0.0;
   for (const auto& [dtype, tolerance] : {std::pair{DType::Float32, 1e-5}, std::pair{DType::Float64, 1e-12}}) {
     SCOPED_TRACE(fmt::format("{} on {} in {}", name, inputs[0].str(), dtype_name(dtype)));
-    const auto want = run_native(*cpu, name, dtype, inputs, outputs, attributes), got = run_native(*cuda, name, dtype, inputs, outputs, attributes);
+    const auto want = run_native(*cpu, name, dtype, inputs, values, outputs, attributes);
+    const auto got = run_native(*cuda, name, dtype, inputs, values, outputs, attributes);
     for (std::size_t k = 0; k < want.size(); ++k)
       for (std::size_t i = 0; i < want[k].size(); ++i)
         ASSERT_LE(std::abs(got[k][i] - want[k][i]), tolerance * std::max(1.0, std::abs(want[k][i])))
@@ -100,6 +108,32 @@ TEST(CudaPluginOps, OptimizerStepsComputeWhatTheCpuKernelsCompute) {
   expect_cuda_as_cpu("nadam_step", {x}, {x, x, x});
   expect_cuda_as_cpu("adamax_step", {x}, {x, x, x});
   expect_cuda_as_cpu("lion_step", {x}, {x, x});
+}
+
+// A recurrent layer's mask of 64 units over 5,000 steps of 40 features, every third step all zero.
+TEST(CudaPluginOps, StepMasksComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  const Shape x{5000, 40}, mask{5000, 64};
+  const BoundOp::NamedValues units{{"units", std::int64_t{64}}};
+  for (const std::string layer : {"rnn", "lstm", "gru"})
+    expect_cuda_as_cpu(layer + "_step_mask", {x}, {mask, mask}, units, [](std::int64_t i) { return i / 40 % 3 == 1; });
+}
+
+// global_avg_pool1d's masked mean of 30 samples of 64 channels over 50 steps, channels first and last: every third
+// step all zero, and the first sample's every step (whose mean is 0).
+TEST(CudaPluginOps, MaskedStepMeanAndItsGradientComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  const std::int64_t n = 30, c = 64, l = 50;
+  for (const bool last : {false, true}) {
+    const Shape x = last ? Shape{n, l, c} : Shape{n, c, l}, y{n, c};
+    const BoundOp::NamedValues attributes{{"channels_last", std::int64_t{last}}};
+    const auto zeroed = [&](std::int64_t i) {
+      const std::int64_t step = last ? i / c % l : i % l;
+      return i < c * l || step % 3 == 1;
+    };
+    expect_cuda_as_cpu("masked_step_mean", {x}, {y}, attributes, zeroed);
+    expect_cuda_as_cpu("masked_step_mean_grad", {x, y, y}, {x}, attributes, zeroed);
+  }
 }
 
 }  // namespace

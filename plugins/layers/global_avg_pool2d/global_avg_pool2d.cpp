@@ -105,6 +105,10 @@ NNPLUG_PLUGIN(NNPLUG_POOL_NAME, "0.1.0", NNPLUG_POOL_PROVIDES, 0) {
   registrar.add_op(std::move(gradient));
   registrar.add_kernel({"masked_step_mean", "cpu"}, masked_step_mean::on_cpu);
   registrar.add_kernel({"masked_step_mean_grad", "cpu"}, masked_step_mean::gradient_on_cpu);
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({"masked_step_mean", "cuda"}, masked_step_mean::on_cuda);
+  registrar.add_kernel({"masked_step_mean_grad", "cuda"}, masked_step_mean::gradient_on_cuda);
+#endif
 #endif
   registrar.add_layer(NNPLUG_POOL_NAME, [mask_op](const Params& p) {
     const SequenceAxes axes = kOneD ? SequenceAxes(p) : SequenceAxes();

@@ -2,7 +2,8 @@
 // The op behind global_avg_pool1d's "mask_zero": the mean of each channel over a sample's steps, leaving out the steps
 // whose values are all zero, as Keras's GlobalAveragePooling1D leaves out the steps an Embedding(mask_zero=True)
 // masks: the padding rows of an embedding with padding_idx are exactly zero. A sample whose every step is masked
-// gives zeros (Keras: 0 / 0). Ops this plugin brings (custom_op.hpp), with a CPU kernel and a host reference:
+// gives zeros (Keras: 0 / 0). Ops this plugin brings (custom_op.hpp), with a CPU kernel, a CUDA kernel (where nvcc was
+// found: ../shared/step_mask.cu) and a host reference:
 //   masked_step_mean(x) -> (y), x (N, C, L) or, with channels_last, (N, L, C); y (N, C)
 //   masked_step_mean_grad(x, y, dy) -> (dx): dy / (the sample's unmasked steps) on each unmasked step, 0 on the rest.
 #include <cstdint>
@@ -12,6 +13,9 @@
 #include <fmt/format.h>
 
 #include "nnplug/custom_op.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "../shared/step_mask_cuda.hpp"
+#endif
 
 namespace nnplug::masked_step_mean {
 
@@ -108,5 +112,23 @@ inline void gradient_on_cpu(const OpCall& c) {
     gradient(c.inputs[0].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), steps_of(c.inputs[0].shape(), c));
   });
 }
+
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+inline void on_cuda(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Steps d = steps_of(c.inputs[0].shape(), c);
+    cuda_kernels::masked_step_mean(c.inputs[0].data<T>(), c.outputs[0].data<T>(), d.n, d.c, d.l, d.channels_last, c.stream);
+  });
+}
+
+inline void gradient_on_cuda(const OpCall& c) {
+  with_float_type(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Steps d = steps_of(c.inputs[0].shape(), c);
+    cuda_kernels::masked_step_mean_grad(c.inputs[0].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), d.n, d.c, d.l, d.channels_last, c.stream);
+  });
+}
+#endif
 
 }  // namespace nnplug::masked_step_mean

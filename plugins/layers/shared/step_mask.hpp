@@ -1,7 +1,8 @@
 #pragma once
 // The op behind the recurrent layers' "mask_zero": which steps of a sequence count. A step whose features are all
 // zero (an embedding's padding_idx row, Keras's Masking(0.0)) is skipped. Each recurrent plugin brings it under its
-// own name ("lstm_step_mask", ...), as two plugins may not define one op; a CPU kernel and a host reference:
+// own name ("lstm_step_mask", ...), as two plugins may not define one op; a CPU kernel, a CUDA kernel (step_mask.cu,
+// where nvcc was found) and a host reference:
 //   <layer>_step_mask(x) -> (kept, skipped): x (R, F), a row per step; kept (R, units) 1 on the rows of a step with
 //   a value that is not zero, else 0; skipped = 1 - kept. Both are what the layer multiplies its state by, so that a
 //   step's state is exactly kept * new + skipped * old. The mask has no gradient: it is constant where it is defined.
@@ -13,6 +14,9 @@
 
 #include "nnplug/custom_op.hpp"
 #include "nnplug/registrar.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "step_mask_cuda.hpp"
+#endif
 
 namespace nnplug::step_mask {
 
@@ -49,7 +53,7 @@ inline OpSchema schema(const std::string& layer) {
   return s;
 }
 
-// Defines the op for `layer`, with its CPU kernel.
+// Defines the op for `layer`, with its CPU kernel and, where nvcc was found, its CUDA kernel.
 inline OpHandle define(Registrar& registrar, const std::string& layer) {
   OpHandle op = registrar.add_op(schema(layer));
   registrar.add_kernel({layer + "_step_mask", "cpu"}, [](const OpCall& c) {
@@ -59,6 +63,15 @@ inline OpHandle define(Registrar& registrar, const std::string& layer) {
       compute(x.data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(), x.dim(0), x.dim(1), c.integer("units"));
     });
   });
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({layer + "_step_mask", "cuda"}, [](const OpCall& c) {
+    with_float_type(c.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const Tensor& x = c.inputs[0];
+      cuda_kernels::step_mask(x.data<T>(), c.outputs[0].data<T>(), c.outputs[1].data<T>(), x.dim(0), x.dim(1), c.integer("units"), c.stream);
+    });
+  });
+#endif
   return op;
 }
 
