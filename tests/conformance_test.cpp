@@ -42,8 +42,8 @@ INSTANTIATE_TEST_SUITE_P(Cpu, MixedPrecisionConformance, ::testing::Values(R"("c
 INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("cuda")"));
 
 // Every op the project's plugins define: each kernel against the op's reference in float32 and float64, and the
-// gradient ops against centred differences (op_checks.hpp). Here the cpu kernels run; every cuda kernel (all but the
-// losses' have one) is skipped with the reason without a GPU, and scripts/gpu_check.sh runs them, failing where one
+// gradient ops against centred differences (op_checks.hpp). Here the cpu kernels run; every cuda kernel (all the ops
+// but four losses have one) is skipped with the reason without a GPU, and scripts/gpu_check.sh runs them, failing where one
 // is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
                          ::testing::Values("adamax_step", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",

@@ -1,9 +1,9 @@
 // The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh and
-// masked_step_mean, with their gradients, the recurrent layers' step masks, and the optimizer steps of nadam, adamax
-// and lion) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp
-// runs that on every op): rows of several warps, more columns than one block of the parameters' gradients takes,
-// more rows than its 16 row groups, and rows of one value. Without an NVIDIA driver and device every test here
-// skips, and the skip message says why.
+// masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer steps of nadam, adamax and
+// lion, and soft_target_cross_entropy) against the same ops' CPU kernels, on shapes beyond the conformance kit's
+// 4 x 6 (conformance_test.cpp runs that on every op): rows of several warps, more columns than one block of the
+// parameters' gradients takes, more rows than its 16 row groups, rows of one value, and more elements than a grid
+// has threads. Without an NVIDIA driver and device every test here skips, and the skip message says why.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -108,6 +108,14 @@ TEST(CudaPluginOps, OptimizerStepsComputeWhatTheCpuKernelsCompute) {
   expect_cuda_as_cpu("nadam_step", {x}, {x, x, x});
   expect_cuda_as_cpu("adamax_step", {x}, {x, x, x});
   expect_cuda_as_cpu("lion_step", {x}, {x, x});
+}
+
+// Soft targets (each row a distribution over 10 classes, as mixup's) with label smoothing 0.1 and class weights, on
+// more rows than a block of the mean's threads, and as many classes as ImageNet's.
+TEST(CudaPluginOps, SoftTargetCrossEntropyComputesWhatTheCpuKernelComputes) {
+  SKIP_WITHOUT_CUDA();
+  for (const Shape& z : {Shape{3000, 10}, Shape{40, 1000}})
+    expect_cuda_as_cpu("soft_target_cross_entropy", {z, z, Shape{z[1]}}, {Shape{1}, z}, {{"label_smoothing", 0.1}});
 }
 
 // A recurrent layer's mask of 64 units over 5,000 steps of 40 features, every third step all zero.

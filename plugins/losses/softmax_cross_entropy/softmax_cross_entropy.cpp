@@ -7,7 +7,8 @@
 // sample, as PyTorch's CrossEntropyLoss given class probabilities and Keras's CategoricalCrossentropy(from_logits=True)
 // take them: soft labels (mixup, knowledge distillation, annotators' votes). With t' = (1 - ε) t + ε / C,
 //   L = -1/N sum_n sum_c w_c t'_nc log softmax(z_n)_c,   dL/dz_nc = (softmax(z_n)_c sum_k w_k t'_nk - w_c t'_nc) / N,
-// through this plugin's op soft_target_cross_entropy (a CPU kernel and a host reference, which the other backends run).
+// through this plugin's op soft_target_cross_entropy (a CPU kernel, a CUDA kernel where nvcc was found, soft_target.cu,
+// and a host reference, which the other backends run).
 #include <algorithm>
 #include <cmath>
 
@@ -17,6 +18,9 @@
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/standard_losses.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "soft_target_cuda.hpp"
+#endif
 
 namespace {
 
@@ -88,6 +92,17 @@ void soft_target_on_cpu(const OpCall& call) {
   });
 }
 
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+void soft_target_on_cuda(const OpCall& call) {
+  with_float_type(call.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const Tensor& z = call.inputs[0];
+    cuda_kernels::soft_target_cross_entropy(z.data<T>(), call.inputs[1].data<T>(), call.inputs[2].data<T>(), call.outputs[0].data<T>(),
+                                            call.outputs[1].data<T>(), z.dim(0), z.dim(1), call.number("label_smoothing"), call.stream);
+  });
+}
+#endif
+
 class ProbabilityTargetLoss final : public Loss {
  public:
   ProbabilityTargetLoss(OpHandle op, double label_smoothing, std::vector<double> class_weights)
@@ -127,6 +142,9 @@ class ProbabilityTargetLoss final : public Loss {
 NNPLUG_PLUGIN("softmax_cross_entropy", "0.1.0", "op:soft_target_cross_entropy loss:softmax_cross_entropy", 0) {
   auto op = registrar.add_op(soft_target_schema());
   registrar.add_kernel({"soft_target_cross_entropy", "cpu"}, soft_target_on_cpu);
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({"soft_target_cross_entropy", "cuda"}, soft_target_on_cuda);
+#endif
   registrar.add_loss("softmax_cross_entropy", [op](const Params& p) -> std::unique_ptr<Loss> {
     const double label_smoothing = p.number("label_smoothing", 0.0, 0.0, 1.0);
     std::vector<double> weights = class_weights(p);
