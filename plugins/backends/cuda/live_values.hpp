@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <variant>
 
-#include "host_device.hpp"
+#include "../../shared/host_device.hpp"
 #include "nnplug/ops.hpp"
 #include "op_constants.hpp"
 
@@ -16,7 +16,7 @@ template <class V>
 struct Live {
   V value;
   const V* from = nullptr;  // a slot of live memory, or none: use value
-  NNPLUG_BACKEND_HOST_DEVICE V get() const { return from ? *from : value; }
+  NNPLUG_HOST_DEVICE V get() const { return from ? *from : value; }
 };
 
 // The live value of each op that has live fields, in the form its kernel reads (T: the float type of its tensors).

@@ -3,13 +3,13 @@
 // and the gradient d loss / d p, before the mean's 1 / n. pos_weight weighs BceWithLogits' positive term.
 #include <cmath>
 
-#include "host_device.hpp"
+#include "../../shared/host_device.hpp"
 #include "nnplug/ops.hpp"
 
 namespace nnplug::backends {
 
 template <typename T>
-NNPLUG_BACKEND_HOST_DEVICE double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad, T pos_weight = T(1)) {
+NNPLUG_HOST_DEVICE double element_loss(ElementwiseLossFn fn, T p, T t, T param, T* grad, T pos_weight = T(1)) {
   switch (fn) {
     case ElementwiseLossFn::SquaredError: {
       const T d = p - t;

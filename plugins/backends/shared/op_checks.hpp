@@ -9,7 +9,7 @@
 #include <utility>
 #include <variant>
 
-#include "host_device.hpp"
+#include "../../shared/host_device.hpp"
 #include "nnplug/ops.hpp"
 
 namespace nnplug::backends {
@@ -25,11 +25,11 @@ std::string format_message(const char* format, std::initializer_list<MessageArgu
 struct ChannelLayout {
   std::int64_t outer, channels, inner;
   explicit ChannelLayout(const Tensor& x) : outer(x.dim(0)), channels(x.dim(1)), inner(x.numel() / (x.dim(0) * x.dim(1))) {}
-  NNPLUG_BACKEND_HOST_DEVICE std::int64_t per_channel() const { return outer * inner; }
+  NNPLUG_HOST_DEVICE std::int64_t per_channel() const { return outer * inner; }
   // Index of the first element of sample n, channel c.
-  NNPLUG_BACKEND_HOST_DEVICE std::int64_t at(std::int64_t n, std::int64_t c) const { return (n * channels + c) * inner; }
+  NNPLUG_HOST_DEVICE std::int64_t at(std::int64_t n, std::int64_t c) const { return (n * channels + c) * inner; }
   // Index of the k-th of channel c's per_channel() elements.
-  NNPLUG_BACKEND_HOST_DEVICE std::int64_t nth(std::int64_t c, std::int64_t k) const { return at(k / inner, c) + k % inner; }
+  NNPLUG_HOST_DEVICE std::int64_t nth(std::int64_t c, std::int64_t k) const { return at(k / inner, c) + k % inner; }
 };
 
 // The sizes of a 2-D convolution or pooling: input (N, C, H, W), F filters, output (OH, OW), channel groups.

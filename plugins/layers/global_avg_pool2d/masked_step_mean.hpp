@@ -126,7 +126,8 @@ inline void gradient_on_cuda(const OpCall& c) {
   with_float_type(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const Steps d = steps_of(c.inputs[0].shape(), c);
-    cuda_kernels::masked_step_mean_grad(c.inputs[0].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), d.n, d.c, d.l, d.channels_last, c.stream);
+    cuda_kernels::masked_step_mean_grad(c.inputs[0].data<T>(), c.inputs[2].data<T>(), c.outputs[0].data<T>(), d.n, d.c, d.l, d.channels_last,
+                                        c.stream);
   });
 }
 #endif

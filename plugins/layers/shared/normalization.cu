@@ -3,11 +3,7 @@
 // the row. The gradient takes three launches: each row's mean and rstd into a scratch buffer; the parameters'
 // gradients, sums per channel over the samples and positions that read x and dy; then dx. Computing dx last keeps the
 // kernels right where dx is dy's or x's own memory, as the CPU kernels are.
-#include <cuda_runtime.h>
-
-#include <stdexcept>
-#include <string>
-
+#include "../../shared/cuda_launch.cuh"
 #include "normalization_cuda.hpp"
 
 namespace nnplug::cuda_kernels {
@@ -26,10 +22,6 @@ struct Layout {
   // The channel of a row's value j, whose weight and bias it takes.
   __device__ std::int64_t channel(std::int64_t row, std::int64_t j) const { return row % groups * (c / groups) + j / s; }
 };
-
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
-}
 
 // Threads for one row: whole warps, no more than the row has values (up to 256).
 int row_threads(std::int64_t values) {

@@ -1,32 +1,16 @@
 // The step masks' CUDA kernels (step_mask_cuda.hpp): one thread an output value in grid-stride loops. Whether a step
 // counts is found once a step, into a scratch buffer, where more than one value reads it (the masked mean), and the
 // gradient counts each sample's steps once.
-#include <cuda_runtime.h>
-
-#include <stdexcept>
-#include <string>
-
+#include "../../shared/cuda_launch.cuh"
 #include "step_mask_cuda.hpp"
 
 namespace nnplug::cuda_kernels {
 
 namespace {
 
-constexpr int kThreads = 256;
-constexpr std::int64_t kMaxBlocks = 4096;
-
-int blocks(std::int64_t n) { return static_cast<int>((n + kThreads - 1) / kThreads < kMaxBlocks ? (n + kThreads - 1) / kThreads : kMaxBlocks); }
-
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
-}
-
-#define FOR_EACH_INDEX(i, count) \
-  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < (count); i += static_cast<std::int64_t>(gridDim.x) * blockDim.x)
-
 template <typename T>
 __global__ void step_mask_kernel(const T* x, T* kept, T* skipped, std::int64_t rows, std::int64_t features, std::int64_t units) {
-  FOR_EACH_INDEX(i, rows * units) {
+  NNPLUG_GRID_STRIDE(i, rows * units) {
     const T* row = x + i / units * features;
     bool counts = false;
     for (std::int64_t f = 0; f < features && !counts; ++f) counts = row[f] != T(0);
@@ -43,7 +27,7 @@ __device__ std::int64_t at(std::int64_t s, std::int64_t t, std::int64_t k, std::
 // counted[s * l + t]: 1 where step t of sample s has a value that is not zero.
 template <typename T>
 __global__ void counted_steps(const T* x, unsigned char* counted, std::int64_t n, std::int64_t c, std::int64_t l, bool channels_last) {
-  FOR_EACH_INDEX(i, n * l) {
+  NNPLUG_GRID_STRIDE(i, n * l) {
     const std::int64_t s = i / l, t = i % l;
     bool counts = false;
     for (std::int64_t k = 0; k < c && !counts; ++k) counts = x[at(s, t, k, c, l, channels_last)] != T(0);
@@ -53,7 +37,7 @@ __global__ void counted_steps(const T* x, unsigned char* counted, std::int64_t n
 
 template <typename T>
 __global__ void masked_mean(const T* x, const unsigned char* counted, T* y, std::int64_t n, std::int64_t c, std::int64_t l, bool channels_last) {
-  FOR_EACH_INDEX(i, n * c) {
+  NNPLUG_GRID_STRIDE(i, n * c) {
     const std::int64_t s = i / c, k = i % c;
     double sum = 0.0;
     std::int64_t count = 0;
@@ -65,7 +49,7 @@ __global__ void masked_mean(const T* x, const unsigned char* counted, T* y, std:
 
 // counts[s]: how many of sample s's steps count.
 __global__ void steps_per_sample(const unsigned char* counted, std::int64_t* counts, std::int64_t n, std::int64_t l) {
-  FOR_EACH_INDEX(s, n) {
+  NNPLUG_GRID_STRIDE(s, n) {
     std::int64_t count = 0;
     for (std::int64_t t = 0; t < l; ++t) count += counted[s * l + t];
     counts[s] = count;
@@ -75,7 +59,7 @@ __global__ void steps_per_sample(const unsigned char* counted, std::int64_t* cou
 template <typename T>
 __global__ void masked_mean_grad(const unsigned char* counted, const std::int64_t* counts, const T* dy, T* dx, std::int64_t n, std::int64_t c,
                                  std::int64_t l, bool channels_last) {
-  FOR_EACH_INDEX(i, n * c * l) {  // i runs over dx in memory order
+  NNPLUG_GRID_STRIDE(i, n * c * l) {  // i runs over dx in memory order
     const std::int64_t s = i / (c * l), k = channels_last ? i % c : i / l % c, t = channels_last ? i / c % l : i % l;
     dx[i] = counted[s * l + t] ? static_cast<T>(static_cast<double>(dy[s * c + k]) / static_cast<double>(counts[s])) : T(0);
   }
@@ -86,9 +70,9 @@ __global__ void masked_mean_grad(const unsigned char* counted, const std::int64_
 template <typename T>
 unsigned char* count_steps(const T* x, std::int64_t n, std::int64_t c, std::int64_t l, bool channels_last, cudaStream_t stream) {
   unsigned char* scratch = nullptr;
-  check(cudaMallocAsync(reinterpret_cast<void**>(&scratch), static_cast<std::size_t>(n) * (sizeof(std::int64_t) + static_cast<std::size_t>(l)), stream),
-        "masked_step_mean: scratch");
-  counted_steps<<<blocks(n * l), kThreads, 0, stream>>>(x, scratch + n * sizeof(std::int64_t), n, c, l, channels_last);
+  const std::size_t bytes = static_cast<std::size_t>(n) * (sizeof(std::int64_t) + static_cast<std::size_t>(l));
+  check(cudaMallocAsync(reinterpret_cast<void**>(&scratch), bytes, stream), "masked_step_mean: scratch");
+  counted_steps<<<blocks_for(n * l), kThreads, 0, stream>>>(x, scratch + n * sizeof(std::int64_t), n, c, l, channels_last);
   return scratch;
 }
 
@@ -103,7 +87,7 @@ void release(unsigned char* scratch, cudaStream_t stream, const char* op) {
 template <typename T>
 void step_mask(const T* x, T* kept, T* skipped, std::int64_t rows, std::int64_t features, std::int64_t units, void* stream) {
   if (rows * units == 0) return;
-  step_mask_kernel<<<blocks(rows * units), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(x, kept, skipped, rows, features, units);
+  step_mask_kernel<<<blocks_for(rows * units), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(x, kept, skipped, rows, features, units);
   check(cudaGetLastError(), "step mask: launch failed");
 }
 
@@ -116,7 +100,7 @@ void masked_step_mean(const T* x, T* y, std::int64_t n, std::int64_t c, std::int
   }
   const auto queue = static_cast<cudaStream_t>(stream);
   unsigned char* scratch = count_steps(x, n, c, l, channels_last, queue);
-  masked_mean<<<blocks(n * c), kThreads, 0, queue>>>(x, scratch + n * sizeof(std::int64_t), y, n, c, l, channels_last);
+  masked_mean<<<blocks_for(n * c), kThreads, 0, queue>>>(x, scratch + n * sizeof(std::int64_t), y, n, c, l, channels_last);
   release(scratch, queue, "masked_step_mean");
 }
 
@@ -126,8 +110,8 @@ void masked_step_mean_grad(const T* x, const T* dy, T* dx, std::int64_t n, std::
   const auto queue = static_cast<cudaStream_t>(stream);
   unsigned char* scratch = count_steps(x, n, c, l, channels_last, queue);
   auto* counts = reinterpret_cast<std::int64_t*>(scratch);
-  steps_per_sample<<<blocks(n), kThreads, 0, queue>>>(scratch + n * sizeof(std::int64_t), counts, n, l);
-  masked_mean_grad<<<blocks(n * c * l), kThreads, 0, queue>>>(scratch + n * sizeof(std::int64_t), counts, dy, dx, n, c, l, channels_last);
+  steps_per_sample<<<blocks_for(n), kThreads, 0, queue>>>(scratch + n * sizeof(std::int64_t), counts, n, l);
+  masked_mean_grad<<<blocks_for(n * c * l), kThreads, 0, queue>>>(scratch + n * sizeof(std::int64_t), counts, dy, dx, n, c, l, channels_last);
   release(scratch, queue, "masked_step_mean_grad");
 }
 

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "../shared/sample_loss_op.hpp"
+#include "soft_target_row.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/standard_losses.hpp"
@@ -26,30 +27,11 @@ namespace {
 
 using namespace nnplug;
 
-// logits and targets (n, c); weights (c); writes the mean loss and its gradient. Probabilities are log-softmax
-// values exponentiated, so that a target on a class whose probability underflows still gives a finite loss.
+// logits and targets (n, c); weights (c); writes the mean loss and its gradient.
 template <typename T>
 void soft_target_cross_entropy(const T* z, const T* t, const T* w, T* loss, T* dz, std::int64_t n, std::int64_t c, double smoothing) {
   double total = 0.0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const T *zi = z + i * c, *ti = t + i * c;
-    double top = static_cast<double>(zi[0]);
-    for (std::int64_t j = 1; j < c; ++j) top = std::max(top, static_cast<double>(zi[j]));
-    double sum = 0.0;
-    for (std::int64_t j = 0; j < c; ++j) sum += std::exp(static_cast<double>(zi[j]) - top);
-    const double log_sum = top + std::log(sum);
-    double weighted_mass = 0.0;
-    for (std::int64_t j = 0; j < c; ++j) {
-      const double target = (1 - smoothing) * static_cast<double>(ti[j]) + smoothing / static_cast<double>(c);
-      weighted_mass += static_cast<double>(w[j]) * target;
-      total -= static_cast<double>(w[j]) * target * (static_cast<double>(zi[j]) - log_sum);
-    }
-    for (std::int64_t j = 0; j < c; ++j) {
-      const double target = (1 - smoothing) * static_cast<double>(ti[j]) + smoothing / static_cast<double>(c);
-      const double p = std::exp(static_cast<double>(zi[j]) - log_sum);
-      dz[i * c + j] = static_cast<T>((p * weighted_mass - static_cast<double>(w[j]) * target) / static_cast<double>(n));
-    }
-  }
+  for (std::int64_t i = 0; i < n; ++i) total += losses::soft_target_row(z + i * c, t + i * c, w, dz + i * c, n, c, smoothing);
   loss[0] = static_cast<T>(total / static_cast<double>(n));
 }
 

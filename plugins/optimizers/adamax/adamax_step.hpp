@@ -3,7 +3,7 @@
 // that nvcc compiles it into the CUDA kernel (adamax_step.cu) as g++ into the CPU kernel.
 #include <cmath>
 
-#include "../shared/host_device.hpp"
+#include "../../shared/host_device.hpp"
 
 namespace nnplug::optimizers {
 

@@ -1,7 +1,7 @@
 #pragma once
 // One element of Lion's step (lion.cpp), from the op's attributes. Plain arithmetic, without nnplug's headers, so
 // that nvcc compiles it into the CUDA kernel (lion_step.cu) as g++ into the CPU kernel.
-#include "../shared/host_device.hpp"
+#include "../../shared/host_device.hpp"
 
 namespace nnplug::optimizers {
 
