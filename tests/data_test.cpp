@@ -131,6 +131,9 @@ TEST_F(CsvTest, TheLabelColumnMayBeNamedAsTheHeaderNamesIt) {
   EXPECT_EQ(error_of(std::string("class"), 3), fmt::format("{}:1: no column is named 'class' (the header names a, b)", path_.string()));
   write("a,class,b\n1,1,2\n");
   EXPECT_EQ(read_csv(path_, std::string("class"), 2).labels, (std::vector<std::int32_t>{1}));
+  // One column, as inputs to a model of one feature may be, named as the label: a label and no feature (the fuzzer's).
+  write("class\n8\n6\n");
+  EXPECT_EQ(error_of(std::string("class"), 1), fmt::format("{}:1: needs at least one feature beside the label, which is its only column", path_.string()));
   write("1,0,2\n");
   EXPECT_EQ(error_of(std::string("class")),
             fmt::format("{}:1: the label column is named 'class', but the first row is data, not a header", path_.string()));

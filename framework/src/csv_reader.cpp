@@ -90,6 +90,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   std::vector<std::size_t> target_slot;  // per column: its place among the targets, or `targets` for another column
   std::vector<float> row_targets(targets);
   bool unlabelled = false, value_targets = false;  // value_targets: the rows hold the target columns
+  std::size_t outside_features = 0;                 // the label's column, or the target columns
   // pandas' to_csv() writes the frame's index first, under an empty name (or "Unnamed: 0" once read and written
   // again): a feature that would only count the rows. Followed while every row's first value is its number.
   bool row_numbers = false;
@@ -165,6 +166,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         const std::size_t at = indexed("label", layout.label_index);
         if (!unlabelled) label_at = at;
       }
+      // Inputs to predict for a model of one feature may be one column, which the header may name as the label.
+      outside_features = label_at < columns ? 1 : value_targets ? targets : 0;
+      if (columns <= outside_features)
+        throw IoError(fmt::format("{}:{}: needs at least one feature beside the label, which is its only column", name, line_no));
       row_numbers = header && (unquoted(fields[0]).empty() || unquoted(fields[0]).starts_with("Unnamed: "));
       if (header) continue;
     }
@@ -212,7 +217,6 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
     throw IoError(fmt::format("{}: the first column has no name and holds the row numbers 0, 1, 2, ...: pandas' index, which to_csv() writes "
                               "unless given index=False; it would be trained on as a feature, so drop it (to_csv(index=False), or cut -d, -f2-)",
                               name));
-  const std::size_t outside_features = label_at < columns ? 1 : value_targets ? targets : 0;
   d.sample_shape = Shape{static_cast<std::int64_t>(columns - outside_features)};
   d.num_classes = max_label + 1;
   if (value_targets) d.target_width = static_cast<std::int64_t>(targets);
