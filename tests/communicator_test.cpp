@@ -35,7 +35,7 @@ TEST(LocalCommunicator, IsTheDefaultWithoutALauncher) { EXPECT_EQ(registry().bes
 // Started without a launcher, the nccl communicator is one rank on the first GPU with no MPI, so that a machine of
 // one GPU (which cannot hold two NCCL ranks) runs its reductions on the device; it stays below 'local' in the choice.
 TEST(CudaNcclCommunicator, AloneOnOneGpuPassesTheCommunicatorConformanceChecks) {
-  if (const auto why = conformance::backend_unavailable("cuda")) GTEST_SKIP() << *why;
+  SKIP_WITHOUT_CUDA();
   if (!registry().has(PluginKind::Communicator, "nccl")) {
     const std::string why = registry().why_unavailable(PluginKind::Communicator, "nccl");
     GTEST_SKIP() << "nccl: " << (why.empty() ? "not built here" : why);

@@ -12,9 +12,6 @@
 namespace nnplug::test {
 namespace {
 
-#define SKIP_WITHOUT_CUDA()                                                          \
-  if (const auto why = conformance::backend_unavailable("cuda")) GTEST_SKIP() << *why
-
 // An example spec with its data replaced by seeded Gaussian blobs of 784 features (no dataset needed on the GPU
 // machine): 3,000 samples of 10 classes, 20% for validation, two epochs.
 // `first_layer` replaces the type of the spec's first layer where it is given; `setting` is one --set.

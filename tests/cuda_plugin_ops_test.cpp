@@ -18,9 +18,6 @@
 namespace nnplug::test {
 namespace {
 
-#define SKIP_WITHOUT_CUDA()                                                          \
-  if (const auto why = conformance::backend_unavailable("cuda")) GTEST_SKIP() << *why
-
 // The op's outputs of the given shapes, run on the backend with the native kernel chosen for it, as doubles. The
 // outputs start as random magnitudes, what an optimizer's step op updates (its second slot is never negative).
 std::vector<std::vector<double>> run_native(Backend& backend, const std::string& name, DType dtype, const std::vector<Shape>& input_shapes,

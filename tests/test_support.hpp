@@ -15,6 +15,11 @@
 #include "nnplug/conformance/gradient_check.hpp"
 #include "nnplug/conformance/plugin_registry.hpp"
 
+// Skips the test, with the probe's reason, where the cuda backend cannot run (no NVIDIA driver or device: CI, most
+// development machines).
+#define SKIP_WITHOUT_CUDA() \
+  if (const auto why = nnplug::conformance::backend_unavailable("cuda")) GTEST_SKIP() << *why
+
 namespace nnplug::test {
 
 using conformance::random_normal;

@@ -45,8 +45,8 @@ struct Scope {
   std::map<std::string, Target> names;
   std::string description;  // " at the top level", " in block 'basic' at layer1.0"
   std::vector<std::string> inputs;
-  std::string block;  // a block instance's block, and where it is defined and used: "blocks.json: block 'b' at layer1.0"
-  std::string instance;
+  std::string block;     // a block instance's block name,
+  std::string instance;  // and where it is defined and used: "blocks.json: block 'b' at layer1.0"
 };
 
 // How one list of layers is expanded.
