@@ -5,47 +5,16 @@
 // temperature T ("temperature", 1 by default): Hinton et al.'s knowledge distillation, whose T^2 keeps the gradient's
 // scale as T changes. It differs from softmax_cross_entropy with "targets": "probabilities" by the targets' entropy, a
 // constant: the same gradient, and a loss that is 0 where the model matches its targets. This plugin's op
-// kl_divergence_loss computes it (sample_loss_op.hpp).
-#include <algorithm>
-#include <cmath>
-#include <cstdint>
-
+// kl_divergence_loss computes it (sample_loss_op.hpp), from softmax_divergence.hpp on the CPU and the GPU alike.
 #include "../shared/sample_loss_op.hpp"
 #include "nnplug/plugin.hpp"
-
-namespace {
+#include "softmax_divergence.hpp"
 
 using namespace nnplug;
 
-struct SoftmaxDivergence {
-  double temperature;
-  explicit SoftmaxDivergence(const OpAttributes& a) : temperature(a.number("temperature")) {}
-  template <typename T>
-  double operator()(const T* z, const T* t, T* dz, std::int64_t c, double weight) const {
-    double top = static_cast<double>(z[0]);
-    for (std::int64_t j = 1; j < c; ++j) top = std::max(top, static_cast<double>(z[j]));
-    top /= temperature;
-    double sum = 0.0, mass = 0.0;
-    for (std::int64_t j = 0; j < c; ++j) {
-      sum += std::exp(static_cast<double>(z[j]) / temperature - top);
-      mass += static_cast<double>(t[j]);
-    }
-    const double log_sum = top + std::log(sum);
-    double divergence = 0.0;
-    for (std::int64_t j = 0; j < c; ++j) {
-      const double target = static_cast<double>(t[j]), log_p = static_cast<double>(z[j]) / temperature - log_sum;
-      if (target > 0) divergence += target * (std::log(target) - log_p);
-      dz[j] = static_cast<T>(weight * temperature * (std::exp(log_p) * mass - target));
-    }
-    return temperature * temperature * divergence;
-  }
-};
-
-}  // namespace
-
 NNPLUG_PLUGIN("kl_divergence", "0.1.0", "op:kl_divergence_loss loss:kl_divergence", 0) {
   const auto targets_as_distributions = [](std::vector<HostTensor>& inputs, std::vector<HostTensor>&) { losses::as_distributions(inputs[1]); };
-  auto op = losses::add_sample_loss_op<SoftmaxDivergence>(registrar, "kl_divergence_loss", {{"temperature", 1.0}}, targets_as_distributions);
+  auto op = losses::add_sample_loss_op<losses::SoftmaxDivergence>(registrar, "kl_divergence_loss", {{"temperature", 1.0}}, targets_as_distributions);
   registrar.add_loss("kl_divergence", [op](const Params& p) -> std::unique_ptr<Loss> {
     const double temperature = p.number("temperature", 1.0, 1e-3, 1e3);
     p.check_unused();

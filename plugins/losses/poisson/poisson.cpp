@@ -6,7 +6,6 @@
 // exp; with eps 1e-7 it is Keras's Poisson. This plugin's op poisson_nll computes it (sample_loss_op.hpp).
 #include <cmath>
 #include <numbers>
-#include <utility>
 
 #include <fmt/format.h>
 
@@ -21,7 +20,7 @@ struct PoissonLikelihood {
   bool log_input, full;
   double eps;
   explicit PoissonLikelihood(const OpAttributes& a) : log_input(a.flag("log_input")), full(a.flag("full")), eps(a.number("eps")) {}
-  std::pair<double, double> operator()(double p, double t) const {
+  losses::ValueAndSlope operator()(double p, double t) const {
     if (!(t >= 0))
       throw InvalidArgument(fmt::format("poisson: a target is {}, but a Poisson law's counts are 0 or more", t));
     if (!log_input && !(p + eps > 0))

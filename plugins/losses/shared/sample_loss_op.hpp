@@ -5,9 +5,10 @@
 // attributes with
 //   template <typename T> double operator()(const T* p, const T* t, T* dp, std::int64_t c, double weight) const;
 // which returns one sample's loss and writes weight times its gradient to dp. A loss of elements averages an element
-// function over the sample (ElementMean), as Keras's losses do and PyTorch's reduction="mean" gives alike.
-// The cpu kernel and the host reference (which every other backend runs, through download and upload) are that one
-// function; plugin-check still compares them.
+// function over the sample (element_mean.hpp). The cpu kernel, the cuda kernel (where the loss's plugin has a .cu
+// file that instantiates sample_loss_cuda.cuh for its SampleLoss, whose operator() is then NNPLUG_HOST_DEVICE) and the
+// host reference (which every other backend runs, through download and upload) are that one function; plugin-check
+// still compares them.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -21,6 +22,10 @@
 #include "nnplug/custom_op.hpp"
 #include "nnplug/loss.hpp"
 #include "nnplug/registrar.hpp"
+#include "element_mean.hpp"
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+#include "sample_loss_cuda.hpp"
+#endif
 
 namespace nnplug::losses {
 
@@ -31,25 +36,6 @@ void mean_sample_loss(const SampleLoss& sample_loss, const T* p, const T* t, T* 
   for (std::int64_t i = 0; i < n; ++i) total += sample_loss(p + i * c, t + i * c, dp + i * c, c, weight);
   loss[0] = static_cast<T>(total * weight);
 }
-
-// Element: a struct made from the op's attributes whose operator()(double p, double t) returns the element's loss and
-// its derivative in p.
-template <typename Element>
-struct ElementMean {
-  Element element;
-  explicit ElementMean(const OpAttributes& a) : element(a) {}
-  template <typename T>
-  double operator()(const T* p, const T* t, T* dp, std::int64_t c, double weight) const {
-    const double scale = weight / static_cast<double>(c);
-    double sum = 0.0;
-    for (std::int64_t j = 0; j < c; ++j) {
-      const auto [value, slope] = element(static_cast<double>(p[j]), static_cast<double>(t[j]));
-      sum += value;
-      dp[j] = static_cast<T>(scale * slope);
-    }
-    return sum / static_cast<double>(c);
-  }
-};
 
 // plugin-check's random normal targets as distributions: their absolute values, each row divided by its sum.
 inline void as_distributions(HostTensor& targets) {
@@ -91,6 +77,16 @@ OpHandle add_sample_loss_op(Registrar& registrar, const std::string& name, std::
                        p.dim(0), p.dim(1));
     });
   });
+#ifdef NNPLUG_PLUGIN_HAS_CUDA
+  registrar.add_kernel({name, "cuda"}, [](const OpCall& call) {
+    with_float_type(call.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const Tensor& p = call.inputs[0];
+      mean_sample_loss_cuda(SampleLoss(call), p.data<T>(), call.inputs[1].data<T>(), call.outputs[0].data<T>(), call.outputs[1].data<T>(),
+                            p.dim(0), p.dim(1), call.stream);
+    });
+  });
+#endif
   return op;
 }
 
