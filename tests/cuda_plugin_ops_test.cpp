@@ -80,10 +80,12 @@ TEST(CudaPluginOps, RmsNormAndItsGradientComputeWhatTheCpuKernelsCompute) {
 }
 
 // (N, C, S) in groups of channels: 8 groups of 8 channels of 7 x 7 positions, one group (layer norm over a sample),
-// and a group per channel (instance_norm).
+// a group per channel (instance_norm), channels of more positions than a block has threads, and channels of one
+// position (whose parameters' gradients another kernel sums).
 TEST(CudaPluginOps, GroupNormAndItsGradientComputeWhatTheCpuKernelsCompute) {
   SKIP_WITHOUT_CUDA();
-  for (const auto& [x, groups] : {std::pair{Shape{6, 64, 49}, 8}, std::pair{Shape{6, 64, 49}, 1}, std::pair{Shape{5, 40, 3}, 40}}) {
+  for (const auto& [x, groups] : {std::pair{Shape{6, 64, 49}, 8}, std::pair{Shape{6, 64, 49}, 1}, std::pair{Shape{5, 40, 3}, 40},
+                                  std::pair{Shape{16, 32, 784}, 4}, std::pair{Shape{70, 48, 1}, 6}}) {
     const Shape c{x[1]};
     const BoundOp::NamedValues attributes{{"groups", std::int64_t{groups}}};
     expect_cuda_as_cpu("group_norm", {x, c, c}, {x}, attributes);

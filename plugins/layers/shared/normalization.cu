@@ -86,8 +86,9 @@ __global__ void statistics_of_rows(const T* x, double2* stats, Layout layout, do
   }
 }
 
-// dweight[c] = sum of dy x̂ and dbias[c] = sum of dy over the samples and the channel's positions: each thread sums
-// every 16th (sample, position) pair of its channel, then the block adds the 16 partial sums in order.
+// dweight[c] = sum of dy x̂ and dbias[c] = sum of dy over the samples and the channel's positions, where a channel has
+// one position (layer and RMS norm): consecutive threads take consecutive channels, each summing every 16th sample
+// of its channel, then the block adds the 16 partial sums in order.
 template <typename T>
 __global__ void parameter_gradients(const T* x, const T* dy, const double2* stats, T* dweight, T* dbias, Layout layout) {
   __shared__ double weight_sums[kPartSums][kChannels], bias_sums[kPartSums][kChannels];
@@ -108,6 +109,30 @@ __global__ void parameter_gradients(const T* x, const T* dy, const double2* stat
   for (int k = 1; k < kPartSums; ++k) w += weight_sums[k][threadIdx.x], b += bias_sums[k][threadIdx.x];
   dweight[c] = static_cast<T>(w);
   if (dbias) dbias[c] = static_cast<T>(b);
+}
+
+// The same sums where a channel has several positions (group norm over a feature map): a block a channel, whose
+// consecutive threads read the channel's consecutive positions, then two block-wide sums. The kernel above would have
+// consecutive threads read values S apart.
+template <typename T>
+__global__ void channel_gradients(const T* x, const T* dy, const double2* stats, T* dweight, T* dbias, Layout layout) {
+  __shared__ double partial[kMaxRowThreads / 32];
+  for (std::int64_t c = blockIdx.x; c < layout.c; c += gridDim.x) {
+    const std::int64_t group = c / (layout.c / layout.groups);
+    double w = 0.0, b = 0.0;
+    for (std::int64_t m = threadIdx.x; m < layout.n * layout.s; m += blockDim.x) {
+      const std::int64_t sample = m / layout.s, i = (sample * layout.c + c) * layout.s + m % layout.s;
+      const double2 s = stats[sample * layout.groups + group];
+      const double g = static_cast<double>(dy[i]);
+      w += g * (static_cast<double>(x[i]) - s.x) * s.y;
+      b += g;
+    }
+    w = block_sum(w, partial);
+    b = block_sum(b, partial);
+    if (threadIdx.x != 0) continue;
+    dweight[c] = static_cast<T>(w);
+    if (dbias) dbias[c] = static_cast<T>(b);
+  }
 }
 
 template <typename T>
@@ -161,8 +186,11 @@ void normalization_grad(const T* x, const T* weight, const T* dy, T* dx, T* dwei
         "normalization gradient: scratch");
   const int blocks = row_blocks(layout.rows()), threads = row_threads(layout.row_values());
   statistics_of_rows<<<blocks, threads, 0, queue>>>(x, stats, layout, eps, centred);
-  parameter_gradients<<<static_cast<unsigned>((c + kChannels - 1) / kChannels), dim3(kChannels, kPartSums), 0, queue>>>(x, dy, stats, dweight, dbias,
-                                                                                                                        layout);
+  if (s == 1)
+    parameter_gradients<<<static_cast<unsigned>((c + kChannels - 1) / kChannels), dim3(kChannels, kPartSums), 0, queue>>>(x, dy, stats, dweight,
+                                                                                                                          dbias, layout);
+  else
+    channel_gradients<<<row_blocks(c), row_threads(n * s), 0, queue>>>(x, dy, stats, dweight, dbias, layout);
   input_gradients<<<blocks, threads, 0, queue>>>(x, weight, dy, stats, dx, layout, centred);
   const cudaError_t launched = cudaGetLastError();
   check(cudaFreeAsync(stats, queue), "normalization gradient: scratch");
