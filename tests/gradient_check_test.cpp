@@ -103,7 +103,10 @@ TEST(GradientCheck, Conv2dWithStridePaddingAndDilation) {
                            R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "dilation": 2, "padding": "same"})",
                            R"({"type": "conv2d", "filters": 2, "kernel_size": 1, "bias": false})",
                            R"({"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": 1, "groups": 2})",
-                           R"({"type": "conv2d", "filters": 2, "kernel_size": [2, 3], "stride": 2, "groups": 2})"}) {
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": [2, 3], "stride": 2, "groups": 2})",
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": [2, 1], "padding_mode": "reflect"})",
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "stride": 2, "padding": 1, "padding_mode": "replicate"})",
+                           R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "dilation": 2, "padding": "same", "padding_mode": "circular"})"}) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{2, 6, 5}, 2, random_normal(120, 12));
   }
@@ -147,7 +150,9 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
   for (const char* json : {R"({"type": "conv1d", "filters": 3, "kernel_size": 3})",
                            R"({"type": "conv1d", "filters": 2, "kernel_size": 2, "stride": 2, "padding": 1})",
                            R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "dilation": 2, "padding": "same", "bias": false})",
-                           R"({"type": "conv1d", "filters": 4, "kernel_size": 3, "groups": 2})"}) {
+                           R"({"type": "conv1d", "filters": 4, "kernel_size": 3, "groups": 2})",
+                           R"({"type": "conv1d", "filters": 2, "kernel_size": 5, "padding": 3, "padding_mode": "circular"})",
+                           R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "padding": "same", "padding_mode": "reflect"})"}) {
     auto layer = registry().create_layer(Params("test", Params::Json::parse(json)));
     check_layer(*layer, Shape{4, 9}, 2, random_normal(72, 19));
   }
@@ -239,10 +244,12 @@ TEST(LayerNormShapes, NormalizedShapeIsTheSampleLastSizes) {
   EXPECT_EQ(error_of([&] { built(Params::Json::array(), Shape{4}); }), "test: parameter 'normalized_shape' must be a size or a list of 1 to 5 sizes, got []");
 }
 
-// Separable maps of images: window means, zeros around, rows and columns cut off.
+// Separable maps of images: window means, borders around (whose copies' gradients add up), rows and columns cut off.
 TEST(GradientCheck, AdaptivePoolingPaddingAndCropping) {
   for (const char* json : {R"({"type": "adaptive_avg_pool2d", "output_size": [2, 3]})", R"({"type": "zero_padding2d", "padding": [[1, 0], [2, 1]]})",
-                           R"({"type": "cropping2d", "cropping": [1, 2]})"})
+                           R"({"type": "padding2d", "padding": [[3, 1], [2, 4]], "mode": "reflect"})",
+                           R"({"type": "padding2d", "padding": [[3, 1], [2, 4]], "mode": "replicate"})",
+                           R"({"type": "padding2d", "padding": [[4, 1], [5, 3]], "mode": "circular"})", R"({"type": "cropping2d", "cropping": [1, 2]})"})
     check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{2, 4, 5}, 2, random_normal(80, 30));
 }
 
@@ -334,6 +341,21 @@ TEST(ImageSides, SizesAndRefusedSides) {
             "test: parameter 'padding' must be a number, [h, w] or [[top, bottom], [left, right]], got [0,3,1,2]");
   EXPECT_EQ(created(R"({"type": "cropping2d", "cropping": -1})"), "test: parameter 'cropping' must hold whole numbers in [0, 1048576], got -1");
   EXPECT_EQ(created(R"({"type": "adaptive_avg_pool2d"})"), "test: parameter 'output_size' is required");
+  // Borders by mode: a reflection mirrors at most the side less its edge, a wrap at most the side.
+  EXPECT_EQ(build(R"({"type": "padding2d", "padding": [[4, 0], [5, 5]], "mode": "circular"})", Shape{3, 4, 5}), (Shape{3, 8, 15}));
+  EXPECT_EQ(build(R"({"type": "padding2d", "padding": 9, "mode": "replicate"})", Shape{3, 1, 1}), (Shape{3, 19, 19}));
+  EXPECT_EQ(built(R"({"type": "padding2d", "padding": [[1, 4], [0, 0]], "mode": "reflect"})", Shape{3, 4, 5}),
+            "padding2d: padding_mode \"reflect\" cannot pad 4 onto a side of the height 4 of input [3, 4, 5]: it pads at most 3 (one less than the side)");
+  EXPECT_EQ(built(R"({"type": "padding2d", "padding": [0, 6], "mode": "circular"})", Shape{3, 4, 5}),
+            "padding2d: padding_mode \"circular\" cannot pad 6 onto a side of the width 5 of input [3, 4, 5]: it pads at most 5 (the side)");
+  EXPECT_EQ(built(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": 1, "padding_mode": "reflect"})", Shape{3, 1, 5}),
+            "conv2d: padding_mode \"reflect\" cannot pad 1 onto a side of the height 1 of input [3, 1, 5]: it pads at most 0 (one less than the side)");
+  EXPECT_EQ(built(R"({"type": "conv1d", "filters": 2, "kernel_size": 9, "padding": 4, "padding_mode": "reflect"})", Shape{3, 4}),
+            "conv1d: padding_mode \"reflect\" cannot pad 4 onto a side of the length 4 of input [3, 4]: it pads at most 3 (one less than the side)");
+  EXPECT_EQ(created(R"({"type": "padding2d", "padding": 1, "mode": "constant"})"),
+            "test: parameter 'mode' must be \"zeros\", \"reflect\", \"replicate\" or \"circular\" (PyTorch's padding_mode), got \"constant\"");
+  EXPECT_NE(created(R"({"type": "zero_padding2d", "padding": 1, "mode": "reflect"})").find("unknown parameter 'mode'"), std::string::npos);
+  EXPECT_NE(created(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding_mode": "mirror"})").find("'padding_mode' must be"), std::string::npos);
 }
 
 // Sequence layers take numbers for their window's sizes and (channels, length) samples; PyTorch's output lengths.

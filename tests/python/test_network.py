@@ -508,6 +508,17 @@ def test_a_spec_that_standardizes_targets_trains_on_prices_and_predicts_in_their
         np.testing.assert_allclose(nnplug.Network.load(os.path.join(folder, "prices.safetensors")).predict(x)[:, 0], predicted, rtol=1e-6)
 
 
+def test_padding2d_borders_are_numpys_reflect_edge_and_wrap():
+    """padding2d's modes against numpy's own: reflect, edge (PyTorch's replicate), wrap (circular) and zeros."""
+    x = np.random.default_rng(4).normal(size=(3, 2, 4, 5)).astype(np.float32)
+    for mode, numpy_mode in (("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap"), ("zeros", "constant")):
+        net = nnplug.Network(nnplug.Sequential([nnplug.Padding2d([[3, 1], [2, 4]], mode)]))
+        net.compile(nnplug.SGD(lr=0.1), "mse", seed=1)
+        net.build([2, 4, 5])
+        padded = net.predict(x).reshape(3, 2, 8, 11)  # predict gives a row per sample
+        np.testing.assert_array_equal(padded, np.pad(x, ((0, 0), (0, 0), (3, 1), (2, 4)), mode=numpy_mode), err_msg=mode)
+
+
 def test_a_convolutional_autoencoder_reconstructs_fashion_mnist_from_python():
     """Keras's convolutional autoencoder: the images are their own targets; strided convolutions encode them to 16
     maps of 7x7, a transposed convolution and nearest upsampling decode them. Its reconstructions of unseen images
