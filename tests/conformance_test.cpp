@@ -42,11 +42,11 @@ INSTANTIATE_TEST_SUITE_P(Cpu, MixedPrecisionConformance, ::testing::Values(R"("c
 INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("cuda")"));
 
 // Every op the project's plugins define: each kernel against the op's reference in float32 and float64, and the
-// gradient ops against centred differences (op_checks.hpp). Here the cpu kernels run; every cuda kernel (all the ops
-// but four losses have one) is skipped with the reason without a GPU, and scripts/gpu_check.sh runs them, failing
+// gradient ops against centred differences (op_checks.hpp). Here the cpu kernels run; every cuda kernel (each op but
+// poisson_nll has one) is skipped with the reason without a GPU, and scripts/gpu_check.sh runs them, failing
 // where one is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
-                         ::testing::Values("adamax_step", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",
+                         ::testing::Values("adamax_step", "binary_focal_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",
                                            "gru_step_mask", "kl_divergence_loss", "layer_norm", "layer_norm_grad", "lion_step", "log_cosh_loss",
                                            "lstm_step_mask", "masked_step_mean", "masked_step_mean_grad", "nadam_step", "poisson_nll", "rms_norm",
                                            "rms_norm_grad", "rnn_step_mask", "soft_target_cross_entropy"));

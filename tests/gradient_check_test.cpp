@@ -593,6 +593,18 @@ TEST(GradientCheck, KlDivergenceWithZerosInTheTargetsAndATemperature) {
   check_loss({{"type", "kl_divergence"}, {"temperature", 3.0}}, distributions);
 }
 TEST(GradientCheck, CosineSimilarity) { check_loss("cosine_similarity", tensor(*cpu_backend(), Shape{4, 5}, random_normal(20, 5))); }
+// Hard labels at the defaults; soft labels with gamma below 1, whose focus is steepest near an easy element; logits
+// of up to 12, whose easy elements are focused all but away.
+TEST(GradientCheck, BinaryFocalCrossEntropy) {
+  auto be = cpu_backend();
+  check_loss("binary_focal_cross_entropy", zeros_and_ones(*be));
+  std::vector<double> soft = random_normal(20, 6);
+  for (double& t : soft) t = 1.0 / (1.0 + std::exp(-t));
+  check_loss({{"type", "binary_focal_cross_entropy"}, {"gamma", 0.5}, {"alpha", 0.9}}, tensor(*be, Shape{4, 5}, soft));
+  std::vector<double> large = random_normal(20, 7);
+  for (double& z : large) z *= 6.0;
+  check_loss({{"type", "binary_focal_cross_entropy"}, {"gamma", 3.0}, {"alpha", -1.0}}, zeros_and_ones(*be), large);
+}
 
 // The loss values themselves, against closed forms.
 TEST(Loss, ClassAndPositiveWeightsMustBeOnePerOutputAndNotNegative) {
@@ -610,6 +622,20 @@ TEST(Loss, ClassAndPositiveWeightsMustBeOnePerOutputAndNotNegative) {
   EXPECT_THROW(registry().create_loss(Params("test", {{"type", "hinge"}, {"class_weights", {1.0, -0.5}}})), InvalidArgument);
   EXPECT_EQ(refusal({{"type", "multilabel_sigmoid"}, {"pos_weight", {1.0, 2.0}}}, 0),
             "multilabel_sigmoid: pos_weight has 2 weights but the model outputs 3 values per sample, one weight per output");
+}
+
+// At logit 0 every element has p_t = 1/2 and cross-entropy log 2: the focus (1/2)^2 and alpha 0.25 for a positive
+// target, 0.75 for a negative one, give a mean of (0.25 + 0.75) / 2 / 4 log 2. One unit takes two classes' labels.
+TEST(Loss, BinaryFocalCrossEntropyAtLogitZeroAndOnOneUnit) {
+  auto backend = cpu_backend();
+  auto loss = registry().create_loss(Params("test", "binary_focal_cross_entropy"));
+  Tensor value = backend->empty(Shape{1}, DType::Float64);
+  loss->compute(tensor(*backend, Shape{2, 1}, {0.0, 0.0}), tensor(*backend, Shape{2, 1}, {1.0, 0.0}), value, Tensor());
+  EXPECT_NEAR(to_host<double>(value)[0], 0.125 * std::log(2.0), 1e-15);
+  EXPECT_NO_THROW(loss->check(Shape{1}, 2));
+  EXPECT_EQ(error_of([&] { loss->check(Shape{3}, 4); }),
+            "binary_focal_cross_entropy: the model outputs [3] per sample but the data has 4 classes; the last layer needs 4 units (or 1 unit for "
+            "two classes)");
 }
 
 TEST(Loss, EqualClassWeightsScaleTheLoss) {

@@ -100,9 +100,11 @@ class SampleLossOnOp : public Loss {
   TargetKind target_kind() const override { return TargetKind::Values; }
   OutputLink output_link() const override { return link_; }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
-    if (num_classes > prediction.numel())
-      throw ShapeError(fmt::format("{}: the model outputs {} per sample but the data has {} classes; the last layer needs {} units", name_,
-                                   prediction.str(), num_classes, num_classes));
+    // A logit's sigmoid is the probability of class 1: one unit takes two classes' labels, as binary_cross_entropy.
+    const bool binary = link_ == OutputLink::Sigmoid && prediction.numel() == 1 && num_classes <= 2;
+    if (!binary && num_classes > prediction.numel())
+      throw ShapeError(fmt::format("{}: the model outputs {} per sample but the data has {} classes; the last layer needs {} units{}", name_,
+                                   prediction.str(), num_classes, num_classes, link_ == OutputLink::Sigmoid ? " (or 1 unit for two classes)" : ""));
   }
   void compute(const Tensor& prediction, const Tensor& target, const Tensor& loss, const Tensor& dprediction) override {
     const std::int64_t n = prediction.dim(0);
