@@ -114,10 +114,89 @@ TEST(ImageAugmentation, DrawsStayInTheirRangesAndAreSeeded) {
   EXPECT_NE(aug.draw(chw, 7, 5).degrees, aug.draw(chw, 8, 5).degrees);
 }
 
+// The rectangle of rows 1-2 and columns 2-4 of both channels, after the other transforms (brightness 2 leaves it).
+TEST(ImageAugmentation, ErasingSetsARectangleOfEveryChannel) {
+  std::vector<float> image(40);
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<float>(i);  // (2, 4, 5)
+  ImageTransform t;
+  t.brightness = 2.0;
+  t.erase_top = 1, t.erase_left = 2, t.erase_height = 2, t.erase_width = 3;
+  t.erase_value = -1.0;
+  std::vector<float> expected(40);
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const std::size_t row = i / 5 % 4, column = i % 5;
+    expected[i] = row >= 1 && row <= 2 && column >= 2 ? -1.0f : 2.0f * image[i];
+  }
+  expect_near(transformed(t, Shape{2, 4, 5}, image), expected);
+  // Noise: standard normals, a different value at each erased position.
+  t.erase_noise = true;
+  t.erase_seed = 3;
+  const auto noisy = transformed(t, Shape{2, 4, 5}, image);
+  EXPECT_NE(noisy[7], noisy[8]);
+  EXPECT_NE(noisy[7], noisy[27]);
+  EXPECT_EQ(noisy[0], 0.0f);
+}
+
+// torchvision's RandomErasing draws on 28x28 images: a share p of them erased, each rectangle inside the image, its
+// area between 2 % and 33 % of the image's (give or take the rounding of its sides) and its aspect within [0.3, 3.3]
+// (likewise); their mean area about the scale's middle, 17.5 %. Noise values are standard normal.
+TEST(ImageAugmentation, ErasingDrawsRectanglesAsTorchvisionDoes) {
+  const Shape chw{1, 28, 28};
+  ImageAugmentation aug(Params("test", {{"erasing", 0.5}}));
+  int erased = 0;
+  double area_sum = 0;
+  for (std::uint64_t i = 0; i < 4000; ++i) {
+    const ImageTransform t = aug.draw(chw, 11, i);
+    if (t.erase_height == 0) continue;
+    ++erased;
+    ASSERT_GE(t.erase_top, 0);
+    ASSERT_GE(t.erase_left, 0);
+    ASSERT_LE(t.erase_top + t.erase_height, 28);
+    ASSERT_LE(t.erase_left + t.erase_width, 28);
+    const double area = static_cast<double>(t.erase_height * t.erase_width) / 784.0;
+    const double aspect = static_cast<double>(t.erase_height) / static_cast<double>(t.erase_width);
+    EXPECT_GE(area, 0.012);
+    EXPECT_LE(area, 0.37);
+    EXPECT_GE(aspect, 0.3 * 0.6);
+    EXPECT_LE(aspect, 3.3 / 0.6);
+    area_sum += area;
+  }
+  EXPECT_NEAR(erased / 4000.0, 0.5, 5 * std::sqrt(0.25 / 4000));
+  EXPECT_NEAR(area_sum / erased, 0.175, 0.01);
+  // The other draws are what they were without erasing.
+  ImageAugmentation plain(Params("test", {{"rotation", 15}})), with_erasing(Params("test", {{"rotation", 15}, {"erasing", 1.0}}));
+  EXPECT_EQ(plain.draw(chw, 7, 5).degrees, with_erasing.draw(chw, 7, 5).degrees);
+  EXPECT_EQ(plain.draw(chw, 7, 5).erase_height, 0);
+  // Noise over many erased values: mean 0 and variance 1 within five standard errors.
+  ImageAugmentation noise(Params("test", {{"erasing", 1.0}, {"erasing_value", "random"}, {"erasing_scale", {0.3, 0.3}}, {"erasing_ratio", {1.0, 1.0}}}));
+  std::vector<float> images(100 * 784, 5.0f);
+  noise.apply(images.data(), 100, chw, 4, 0);
+  double n = 0, sum = 0, squares = 0;
+  for (const float v : images)
+    if (v != 5.0f) ++n, sum += v, squares += static_cast<double>(v) * v;
+  ASSERT_GT(n, 100 * 200);  // about 15 x 15 values of each image
+  EXPECT_NEAR(sum / n, 0.0, 5 / std::sqrt(n));
+  EXPECT_NEAR(squares / n, 1.0, 5 * std::sqrt(2 / n));
+}
+
 TEST(ImageAugmentation, BadSettingsAndNonImagesAreRejected) {
   EXPECT_THROW(ImageAugmentation(Params("test", {{"rotation", -5}})), InvalidArgument);
   EXPECT_THROW(ImageAugmentation(Params("test", {{"fill", "wrap"}})), InvalidArgument);
   EXPECT_THROW(ImageAugmentation(Params("test", {{"shear", 0.2}})), InvalidArgument);
+  const auto refusal = [](const Params::Json& spec) {
+    try {
+      ImageAugmentation{Params("test", spec)};
+    } catch (const InvalidArgument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refusal({{"erasing", 1.5}}), "test: parameter 'erasing' must be in [0, 1], got 1.5");
+  EXPECT_EQ(refusal({{"erasing", 0.5}, {"erasing_scale", {0.4, 0.1}}}),
+            "test: parameter 'erasing_scale' must be [lo, hi] with 0 < lo <= hi <= 1, got [0.4, 0.1]");
+  EXPECT_EQ(refusal({{"erasing", 0.5}, {"erasing_ratio", {3.0, 0.5}}}), "test: parameter 'erasing_ratio' must be [lo, hi] with lo <= hi, got [3, 0.5]");
+  EXPECT_EQ(refusal({{"erasing", 0.5}, {"erasing_value", "noise"}}),
+            "test: parameter 'erasing_value' must be a number or \"random\" (normal noise), got \"noise\"");
   ImageAugmentation aug(Params("test", {{"horizontal_flip", true}}));
   EXPECT_THROW(aug.check(Shape{784}), ShapeError);
   EXPECT_NO_THROW(aug.check(Shape{1, 28, 28}));

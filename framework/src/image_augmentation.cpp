@@ -1,5 +1,7 @@
 #include "nnplug/framework/image_augmentation.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <numbers>
 #include <vector>
@@ -60,6 +62,12 @@ void transform_image(const ImageTransform& t, const Shape& chw, const T* in, T* 
         out[(ch * h + i) * w + j] = v * static_cast<T>(t.brightness);
       }
   }
+  for (std::int64_t ch = 0; ch < c; ++ch)
+    for (std::int64_t i = t.erase_top; i < t.erase_top + t.erase_height; ++i)
+      for (std::int64_t j = t.erase_left; j < t.erase_left + t.erase_width; ++j) {
+        const std::int64_t at = (ch * h + i) * w + j;
+        out[at] = static_cast<T>(t.erase_noise ? counter_random::normal(t.erase_seed, static_cast<std::uint64_t>(at)) : t.erase_value);
+      }
 }
 
 ImageAugmentation::ImageAugmentation(const Params& p)
@@ -70,17 +78,31 @@ ImageAugmentation::ImageAugmentation(const Params& p)
       rotation_(p.number("rotation", 0.0, 0.0, 180.0)),
       zoom_(p.number("zoom", 0.0, 0.0, 0.99)),
       brightness_(p.number("brightness", 0.0, 0.0, 1.0)),
-      fill_value_(p.number("fill_value", 0.0)) {
+      fill_value_(p.number("fill_value", 0.0)),
+      erasing_(p.number("erasing", 0.0, 0.0, 1.0)),
+      erasing_scale_(p.numbers("erasing_scale", {0.02, 0.33}, 2, 0.0, 1.0)),
+      erasing_ratio_(p.numbers("erasing_ratio", {0.3, 3.3}, 2, 1e-3, 1e3)) {
   const std::string fill = p.string("fill", "nearest");
-  if (fill != "nearest" && fill != "constant") p.fail("fill", "must be \"nearest\" or \"constant\", got \"" + fill + "\"");
+  if (fill != "nearest" && fill != "constant") p.fail("fill", fmt::format("must be \"nearest\" or \"constant\", got \"{}\"", fill));
   fill_ = fill == "nearest" ? FillMode::Nearest : FillMode::Constant;
+  if (!(erasing_scale_[0] > 0 && erasing_scale_[0] <= erasing_scale_[1]))
+    p.fail("erasing_scale", fmt::format("must be [lo, hi] with 0 < lo <= hi <= 1, got [{}, {}]", erasing_scale_[0], erasing_scale_[1]));
+  if (erasing_ratio_[0] > erasing_ratio_[1])
+    p.fail("erasing_ratio", fmt::format("must be [lo, hi] with lo <= hi, got [{}, {}]", erasing_ratio_[0], erasing_ratio_[1]));
+  if (p.has("erasing_value") && p.json()["erasing_value"].is_string()) {
+    erasing_noise_ = p.string("erasing_value", "random") == "random";
+    if (!erasing_noise_)
+      p.fail("erasing_value", fmt::format("must be a number or \"random\" (normal noise), got \"{}\"", p.string("erasing_value", "")));
+  } else {
+    erasing_value_ = p.number("erasing_value", 0.0);
+  }
   p.check_unused();
 }
 
 void ImageAugmentation::check(const Shape& sample_shape) const {
   if (sample_shape.rank() != 3)
-    throw ShapeError("augmentation needs images of (channels, height, width), got samples of " + sample_shape.str() +
-                     " (set the data's \"sample_shape\")");
+    throw ShapeError(fmt::format("augmentation needs images of (channels, height, width), got samples of {} (set the data's \"sample_shape\")",
+                                 sample_shape.str()));
 }
 
 ImageTransform ImageAugmentation::draw(const Shape& chw, std::uint64_t seed, std::uint64_t index) const {
@@ -95,7 +117,33 @@ ImageTransform ImageAugmentation::draw(const Shape& chw, std::uint64_t seed, std
   t.brightness = 1.0 + symmetric(6, brightness_);
   t.dx = symmetric(4, width_shift_) * static_cast<double>(chw[2]);
   t.dy = symmetric(5, height_shift_) * static_cast<double>(chw[1]);
+  if (erasing_ > 0) draw_erasing(t, chw, seed, index);
   return t;
+}
+
+void ImageAugmentation::draw_erasing(ImageTransform& t, const Shape& chw, std::uint64_t seed, std::uint64_t index) const {
+  // A stream of its own, so that the seven draws above stay what they were before erasing existed: the first
+  // uniform decides, then up to ten tries of four (area, ratio, top, left) look for a rectangle inside the image.
+  const std::uint64_t stream = counter_random::mix(seed, 0x6572617365ULL);  // "erase"
+  const auto u = [&](std::uint64_t k) { return counter_random::uniform(stream, 64 * index + k); };
+  if (u(0) >= erasing_) return;
+  const std::int64_t h = chw[1], w = chw[2];
+  const double area = static_cast<double>(h * w), log_lo = std::log(erasing_ratio_[0]), log_hi = std::log(erasing_ratio_[1]);
+  for (std::uint64_t attempt = 0; attempt < 10; ++attempt) {
+    const std::uint64_t k = 1 + 4 * attempt;
+    const double erased = area * (erasing_scale_[0] + (erasing_scale_[1] - erasing_scale_[0]) * u(k));
+    const double aspect = std::exp(log_lo + (log_hi - log_lo) * u(k + 1));
+    const auto eh = static_cast<std::int64_t>(std::lround(std::sqrt(erased * aspect)));
+    const auto ew = static_cast<std::int64_t>(std::lround(std::sqrt(erased / aspect)));
+    if (eh >= h || ew >= w) continue;  // torchvision's test: a rectangle smaller than the image on both axes
+    t.erase_top = static_cast<std::int64_t>(u(k + 2) * static_cast<double>(h - eh + 1));
+    t.erase_left = static_cast<std::int64_t>(u(k + 3) * static_cast<double>(w - ew + 1));
+    t.erase_height = eh, t.erase_width = ew;
+    t.erase_value = erasing_value_;
+    t.erase_noise = erasing_noise_;
+    t.erase_seed = counter_random::mix(stream, index);
+    return;
+  }
 }
 
 template <typename T>
