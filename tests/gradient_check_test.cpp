@@ -594,7 +594,7 @@ TEST(GradientCheck, KlDivergenceWithZerosInTheTargetsAndATemperature) {
 }
 TEST(GradientCheck, CosineSimilarity) { check_loss("cosine_similarity", tensor(*cpu_backend(), Shape{4, 5}, random_normal(20, 5))); }
 // Hard labels at the defaults; soft labels with gamma below 1, whose focus is steepest near an easy element; logits
-// of up to 12, whose easy elements are focused all but away.
+// of standard deviation 6, whose easy elements are focused all but away.
 TEST(GradientCheck, BinaryFocalCrossEntropy) {
   auto be = cpu_backend();
   check_loss("binary_focal_cross_entropy", zeros_and_ones(*be));
