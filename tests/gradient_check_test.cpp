@@ -249,8 +249,14 @@ TEST(GradientCheck, AdaptivePoolingPaddingAndCropping) {
   for (const char* json : {R"({"type": "adaptive_avg_pool2d", "output_size": [2, 3]})", R"({"type": "zero_padding2d", "padding": [[1, 0], [2, 1]]})",
                            R"({"type": "padding2d", "padding": [[3, 1], [2, 4]], "mode": "reflect"})",
                            R"({"type": "padding2d", "padding": [[3, 1], [2, 4]], "mode": "replicate"})",
-                           R"({"type": "padding2d", "padding": [[4, 1], [5, 3]], "mode": "circular"})", R"({"type": "cropping2d", "cropping": [1, 2]})"})
+                           R"({"type": "padding2d", "padding": [[4, 1], [5, 3]], "mode": "circular"})", R"({"type": "cropping2d", "cropping": [1, 2]})",
+                           R"({"type": "padding2d", "padding": [[2, 1], [0, 0]], "mode": "replicate"})"})  // columns left as they are
     check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{2, 4, 5}, 2, random_normal(80, 30));
+  // Sequences: (channels, length), and (length, channels) as Keras's ZeroPadding1D reads them.
+  for (const char* json : {R"({"type": "padding1d", "padding": [2, 4], "mode": "reflect"})", R"({"type": "padding1d", "padding": 5, "mode": "circular"})",
+                           R"({"type": "padding1d", "padding": [3, 1], "mode": "replicate", "data_format": "channels_last"})",
+                           R"({"type": "padding1d", "padding": [1, 2], "data_format": "channels_last"})"})
+    check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{4, 5}, 2, random_normal(40, 31));
 }
 
 // y = x + weight, the weight's gradient the sum of every sample's dL/dy.
@@ -355,6 +361,11 @@ TEST(ImageSides, SizesAndRefusedSides) {
   EXPECT_EQ(created(R"({"type": "padding2d", "padding": 1, "mode": "constant"})"),
             "test: parameter 'mode' must be \"zeros\", \"reflect\", \"replicate\" or \"circular\" (PyTorch's padding_mode), got \"constant\"");
   EXPECT_NE(created(R"({"type": "zero_padding2d", "padding": 1, "mode": "reflect"})").find("unknown parameter 'mode'"), std::string::npos);
+  EXPECT_EQ(build(R"({"type": "padding1d", "padding": [1, 3], "mode": "reflect", "data_format": "channels_last"})", Shape{5, 2}), (Shape{9, 2}));
+  EXPECT_EQ(built(R"({"type": "padding1d", "padding": [1, 3], "mode": "reflect"})", Shape{5, 3}),
+            "padding1d: padding_mode \"reflect\" cannot pad 3 onto a side of the length 3 of input [5, 3]: it pads at most 2 (one less than the side)");
+  EXPECT_EQ(built(R"({"type": "padding1d", "padding": 1})", Shape{1, 5, 3}), "padding1d expects (channels, length) per sample, got [1, 5, 3]");
+  EXPECT_EQ(created(R"({"type": "padding1d", "padding": [1, 2, 3]})"), "test: parameter 'padding' must be a number or [start, end], got [1,2,3]");
   EXPECT_NE(created(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding_mode": "mirror"})").find("'padding_mode' must be"), std::string::npos);
 }
 

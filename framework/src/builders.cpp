@@ -57,6 +57,7 @@ Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
 Layer AdaptiveAvgPool2d(const std::vector<std::int64_t>& output_size) { return Layer("adaptive_avg_pool2d", {{"output_size", output_size}}); }
 Layer ZeroPadding2d(std::int64_t padding) { return Layer("zero_padding2d", {{"padding", padding}}); }
 Layer Padding2d(std::int64_t padding, const std::string& mode) { return Layer("padding2d", {{"padding", padding}, {"mode", mode}}); }
+Layer Padding1d(std::int64_t padding, const std::string& mode) { return Layer("padding1d", {{"padding", padding}, {"mode", mode}}); }
 Layer Cropping2d(std::int64_t cropping) { return Layer("cropping2d", {{"cropping", cropping}}); }
 Layer Cropping1d(std::int64_t start, std::int64_t end) { return Layer("cropping1d", {{"cropping", {start, end}}}); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }

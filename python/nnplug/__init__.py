@@ -17,7 +17,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
-           "ZeroPadding2d", "Padding2d", "Cropping2d", "Cropping1d",
+           "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
@@ -127,6 +127,11 @@ def ZeroPadding2d(padding, **fields):
 def Padding2d(padding, mode, **fields):
     """A border of mode "reflect", "replicate" or "circular" (or "zeros"), as PyTorch's ReflectionPad2d and the like."""
     return layer("padding2d", padding=padding, mode=mode, **fields)
+
+
+def Padding1d(padding, mode="zeros", **fields):
+    """Both ends of each sequence: a number or (start, end), with a border of mode, as PyTorch's ReflectionPad1d."""
+    return layer("padding1d", padding=_sizes(padding), mode=mode, **fields)
 
 
 def Cropping2d(cropping, **fields):

@@ -1,7 +1,7 @@
 #pragma once
 // A linear map of images that is separable, Y = A_h X A_w^T for each (H, W) plane, with matrices A_h (OH, H) and
 // A_w (OW, W) built on the host: bilinear upsampling (interpolation weights), adaptive average pooling (window
-// averages), zero padding and cropping (0/1 placements). One product maps every row, a permute turns the planes, a
+// averages), padding and cropping (0/1 placements). One product maps every row, a permute turns the planes, a
 // product maps their columns and a permute turns them back; the gradient is the same four steps with the matrices
 // untransposed. Each product costs in x out per row where a kernel of its own would cost a few per output: cheap at
 // the sizes of feature maps (tens of pixels), not at hundreds.
@@ -44,15 +44,25 @@ class SeparableMap {
     out_h_ = rows.out, out_w_ = columns.out;
     rows_ = upload(rows);
     columns_ = upload(columns);
+    rows_identity_ = identity(rows);
+    columns_identity_ = identity(columns);
   }
   Shape output() const { return Shape{input_[0], out_h_, out_w_}; }
 
+  // A map that leaves an axis as it is skips that axis's product (and, for the rows, both permutes): a sequence's
+  // plane (C, 1, L) or (1, L, C) moves along one axis only.
   const Tensor& forward(const Tensor& x) {
     const auto [planes, h, w, oh, ow] = sizes(x.dim(0));
     ensure(y_, *backend_, output().with_batch(x.dim(0)), dtype_);
-    backend_->run(op::Gemm{.a = x.reshape(Shape{planes * h, w}), .b = columns_, .c = ensure(wide_, *backend_, Shape{planes * h, ow}, dtype_),
-                           .trans_b = true});
-    backend_->run(op::Permute{wide_.reshape(Shape{planes, h, ow}), ensure(turned_, *backend_, Shape{planes, ow, h}, dtype_), {0, 2, 1}});
+    if (rows_identity_) {
+      backend_->run(op::Gemm{.a = x.reshape(Shape{planes * h, w}), .b = columns_, .c = y_.reshape(Shape{planes * h, ow}), .trans_b = true});
+      return y_;
+    }
+    if (!columns_identity_)
+      backend_->run(op::Gemm{.a = x.reshape(Shape{planes * h, w}), .b = columns_, .c = ensure(wide_, *backend_, Shape{planes * h, ow}, dtype_),
+                             .trans_b = true});
+    const Tensor& wide = columns_identity_ ? x : wide_;
+    backend_->run(op::Permute{wide.reshape(Shape{planes, h, ow}), ensure(turned_, *backend_, Shape{planes, ow, h}, dtype_), {0, 2, 1}});
     backend_->run(op::Gemm{.a = turned_.reshape(Shape{planes * ow, h}), .b = rows_, .c = ensure(tall_, *backend_, Shape{planes * ow, oh}, dtype_),
                            .trans_b = true});
     backend_->run(op::Permute{tall_.reshape(Shape{planes, ow, oh}), y_.reshape(Shape{planes, oh, ow}), {0, 2, 1}});
@@ -63,10 +73,14 @@ class SeparableMap {
   const Tensor& backward(const Tensor& dy) {
     const auto [planes, h, w, oh, ow] = sizes(dy.dim(0));
     ensure(dx_, *backend_, input_.with_batch(dy.dim(0)), dtype_);
+    if (rows_identity_) {
+      backend_->run(op::Gemm{.a = dy.reshape(Shape{planes * h, ow}), .b = columns_, .c = dx_.reshape(Shape{planes * h, w})});
+      return dx_;
+    }
     backend_->run(op::Permute{dy.reshape(Shape{planes, oh, ow}), tall_.reshape(Shape{planes, ow, oh}), {0, 2, 1}});
     backend_->run(op::Gemm{.a = tall_, .b = rows_, .c = turned_.reshape(Shape{planes * ow, h})});
-    backend_->run(op::Permute{turned_, wide_.reshape(Shape{planes, h, ow}), {0, 2, 1}});
-    backend_->run(op::Gemm{.a = wide_, .b = columns_, .c = dx_.reshape(Shape{planes * h, w})});
+    backend_->run(op::Permute{turned_, (columns_identity_ ? dx_ : wide_).reshape(Shape{planes, h, ow}), {0, 2, 1}});
+    if (!columns_identity_) backend_->run(op::Gemm{.a = wide_, .b = columns_, .c = dx_.reshape(Shape{planes * h, w})});
     return dx_;
   }
 
@@ -76,9 +90,17 @@ class SeparableMap {
   Shape input_;
   std::int64_t out_h_ = 0, out_w_ = 0;
   Tensor rows_, columns_;        // A_h (OH, H) and A_w (OW, W)
+  bool rows_identity_ = false, columns_identity_ = false;  // A_h or A_w is I: that product is skipped
   Tensor wide_, turned_, tall_;  // X A_w^T (planes H, OW), turned (planes, OW, H), times A_h^T (planes OW, OH)
   Tensor y_, dx_;
 
+  static bool identity(const HostMatrix& m) {
+    if (m.out != m.in) return false;
+    for (std::int64_t i = 0; i < m.out; ++i)
+      for (std::int64_t j = 0; j < m.in; ++j)
+        if (m.values[static_cast<std::size_t>(i * m.in + j)] != (i == j ? 1.0 : 0.0)) return false;
+    return true;
+  }
   Tensor upload(const HostMatrix& m) const {
     Tensor t = backend_->empty(Shape{m.out, m.in}, dtype_);
     from_host(t, m.values);

@@ -67,6 +67,8 @@ Layer AdaptiveAvgPool2d(const std::vector<std::int64_t>& output_size);
 Layer ZeroPadding2d(std::int64_t padding);
 // A border of `mode`: "reflect", "replicate", "circular" (or "zeros"), as PyTorch's ReflectionPad2d and the like.
 Layer Padding2d(std::int64_t padding, const std::string& mode);
+// Both ends of each sequence, (channels, length); set("data_format", "channels_last") for (length, channels).
+Layer Padding1d(std::int64_t padding, const std::string& mode = "zeros");
 Layer Cropping2d(std::int64_t cropping);
 // Steps cut off the start and the end of each sample's first axis, as Keras's Cropping1D((start, end)).
 Layer Cropping1d(std::int64_t start, std::int64_t end);
