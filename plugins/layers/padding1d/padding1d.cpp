@@ -45,11 +45,13 @@ class Padding1d final : public Layer {
     const std::int64_t c = axes_.channels(sample), l = axes_.length(sample);
     check_padding_fits(type(), mode_, std::max(ends_[0], ends_[1]), l, "length", sample);
     const std::int64_t out = l + ends_[0] + ends_[1];
-    const HostMatrix along = padding_placement(l, ends_[0], ends_[1], mode_), still = unit(axes_.channels_last() ? c : 1);
+    const HostMatrix along = padding_placement(l, ends_[0], ends_[1], mode_);
+    const HostMatrix still = padding_placement(axes_.channels_last() ? c : 1, 0, 0, PaddingMode::Zeros);  // the identity
     const Shape plane = axes_.channels_last() ? Shape{1, l, c} : Shape{c, 1, l};
     SeparableMap::check_size(type(), plane, axes_.channels_last() ? out : 1, axes_.channels_last() ? c : out);
     if (axes_.channels_last()) map_.build(ctx.backend, ctx.dtype, plane, along, still);
     else map_.build(ctx.backend, ctx.dtype, plane, still, along);
+    input_ = sample;
     output_ = axes_.sample(c, out);
     return output_;
   }
@@ -59,7 +61,7 @@ class Padding1d final : public Layer {
   }
   const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
     if (!need_input_grad) return dx_ = Tensor();
-    dx_ = map_.backward(dy.reshape(axes_.plane(dy.shape()))).reshape(input_of(dy.dim(0)));
+    dx_ = map_.backward(dy.reshape(axes_.plane(dy.shape()))).reshape(input_.with_batch(dy.dim(0)));
     return dx_;
   }
 
@@ -68,18 +70,8 @@ class Padding1d final : public Layer {
   PaddingMode mode_;
   SequenceAxes axes_;
   SeparableMap map_;
-  Shape output_;
+  Shape input_, output_;
   Tensor y_, dx_;  // views of the map's buffers as the layers around see them
-
-  static HostMatrix unit(std::int64_t n) {
-    HostMatrix m{n, n, std::vector<double>(static_cast<std::size_t>(n * n), 0.0)};
-    for (std::int64_t i = 0; i < n; ++i) m.values[static_cast<std::size_t>(i * n + i)] = 1.0;
-    return m;
-  }
-  Shape input_of(std::int64_t batch) const {
-    const std::int64_t l = axes_.length(output_) - ends_[0] - ends_[1], c = axes_.channels(output_);
-    return axes_.sample(c, l).with_batch(batch);
-  }
 };
 
 }  // namespace
