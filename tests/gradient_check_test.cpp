@@ -366,6 +366,12 @@ TEST(ImageSides, SizesAndRefusedSides) {
             "padding1d: padding_mode \"reflect\" cannot pad 3 onto a side of the length 3 of input [5, 3]: it pads at most 2 (one less than the side)");
   EXPECT_EQ(built(R"({"type": "padding1d", "padding": 1})", Shape{1, 5, 3}), "padding1d expects (channels, length) per sample, got [1, 5, 3]");
   EXPECT_EQ(created(R"({"type": "padding1d", "padding": [1, 2, 3]})"), "test: parameter 'padding' must be a number or [start, end], got [1,2,3]");
+  // A border matrix too large to build is refused before it is built; a channels-last sequence's channels are never
+  // a matrix, however many.
+  EXPECT_EQ(built(R"({"type": "padding1d", "padding": 1048576})", Shape{2, 1000}),
+            "padding1d: mapping 1000 values to 2098152 along an axis of [2, 1000] needs a matrix of more than 2^24 weights; it is built for feature "
+            "maps of up to about a thousand pixels a side");
+  EXPECT_EQ(build(R"({"type": "padding1d", "padding": 2, "data_format": "channels_last"})", Shape{5, 100000}), (Shape{9, 100000}));
   EXPECT_NE(created(R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding_mode": "mirror"})").find("'padding_mode' must be"), std::string::npos);
 }
 

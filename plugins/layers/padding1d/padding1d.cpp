@@ -45,10 +45,9 @@ class Padding1d final : public Layer {
     const std::int64_t c = axes_.channels(sample), l = axes_.length(sample);
     check_padding_fits(type(), mode_, std::max(ends_[0], ends_[1]), l, "length", sample);
     const std::int64_t out = l + ends_[0] + ends_[1];
-    const HostMatrix along = padding_placement(l, ends_[0], ends_[1], mode_);
-    const HostMatrix still = padding_placement(axes_.channels_last() ? c : 1, 0, 0, PaddingMode::Zeros);  // the identity
+    SeparableMap::check_axis(type(), sample, l, out);  // before the matrix is built on the host
+    const HostMatrix along = padding_placement(l, ends_[0], ends_[1], mode_), still = HostMatrix::identity(axes_.channels_last() ? c : 1);
     const Shape plane = axes_.channels_last() ? Shape{1, l, c} : Shape{c, 1, l};
-    SeparableMap::check_size(type(), plane, axes_.channels_last() ? out : 1, axes_.channels_last() ? c : out);
     if (axes_.channels_last()) map_.build(ctx.backend, ctx.dtype, plane, along, still);
     else map_.build(ctx.backend, ctx.dtype, plane, still, along);
     input_ = sample;

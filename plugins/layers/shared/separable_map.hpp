@@ -16,10 +16,12 @@
 
 namespace nnplug {
 
-// A row-major (out, in) matrix on the host.
+// A row-major (out, in) matrix on the host. Without values it is the identity of `in` (= out) values, which a map
+// skips without building it: a sequence's channels, however many.
 struct HostMatrix {
   std::int64_t out = 0, in = 0;
   std::vector<double> values;
+  static HostMatrix identity(std::int64_t n) { return {n, n, {}}; }
 };
 
 class SeparableMap {
@@ -29,11 +31,15 @@ class SeparableMap {
 
   // Throws ShapeError naming `layer` and the input where a matrix of (out, in) would hold more than kMostWeights.
   static void check_size(const std::string& layer, const Shape& input, std::int64_t out_h, std::int64_t out_w) {
-    const auto too_many = [](std::int64_t out, std::int64_t in) { return in > kMostWeights / out; };
-    if (too_many(out_h, input[1]) || too_many(out_w, input[2]))
-      throw ShapeError(fmt::format("{}: mapping {} to [{}, {}] needs a matrix of more than 2^24 weights per axis; it is built for feature "
-                                   "maps of up to about a thousand pixels a side",
-                                   layer, input.str(), out_h, out_w));
+    check_axis(layer, input, input[1], out_h);
+    check_axis(layer, input, input[2], out_w);
+  }
+  // The same for one axis, of `in` values mapped to `out`.
+  static void check_axis(const std::string& layer, const Shape& input, std::int64_t in, std::int64_t out) {
+    if (in > kMostWeights / out)
+      throw ShapeError(fmt::format("{}: mapping {} values to {} along an axis of {} needs a matrix of more than 2^24 weights; it is built for "
+                                   "feature maps of up to about a thousand pixels a side",
+                                   layer, in, out, input.str()));
   }
 
   // Uploads A_h and A_w for (C, H, W) inputs.
@@ -96,12 +102,14 @@ class SeparableMap {
 
   static bool identity(const HostMatrix& m) {
     if (m.out != m.in) return false;
+    if (m.values.empty()) return true;  // HostMatrix::identity
     for (std::int64_t i = 0; i < m.out; ++i)
       for (std::int64_t j = 0; j < m.in; ++j)
         if (m.values[static_cast<std::size_t>(i * m.in + j)] != (i == j ? 1.0 : 0.0)) return false;
     return true;
   }
   Tensor upload(const HostMatrix& m) const {
+    if (m.values.empty()) return Tensor();  // the identity, never multiplied by
     Tensor t = backend_->empty(Shape{m.out, m.in}, dtype_);
     from_host(t, m.values);
     return t;
