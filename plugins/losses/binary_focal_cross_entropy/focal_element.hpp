@@ -24,7 +24,7 @@ struct FocalElement {
     const double ce = (z > 0 ? z : 0.0) - z * t + log1p(exp(-fabs(z)));
     const double m = t * q + (1 - t) * p, focus = pow(m, gamma);
     const double a_t = alpha < 0 ? 1.0 : alpha * t + (1 - alpha) * (1 - t);
-    const double focus_slope = m > 0 && gamma != 0 ? gamma * pow(m, gamma - 1) * (1 - 2 * t) * p * q : 0.0;
+    const double focus_slope = m > 0 && gamma != 0 ? gamma * (focus / m) * (1 - 2 * t) * p * q : 0.0;  // m^(gamma - 1), without a second pow
     return {a_t * focus * ce, a_t * (focus_slope * ce + focus * (p - t))};
   }
 };
