@@ -9,7 +9,9 @@
 
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/parameter_copies.hpp"
 #include "nnplug/framework/scores_json.hpp"
+#include "nnplug/framework/stochastic_weight_average.hpp"
 #include "nnplug/framework/trainer.hpp"
 #include "nnplug/framework/training_monitor.hpp"
 
@@ -41,17 +43,6 @@ void check_validation(const std::string& owner, const std::string& monitor, bool
   if (monitor.starts_with("val_") && !has_validation)
     throw InvalidArgument(fmt::format("{} monitors {} but this run has no validation set ({})", owner, monitor, kGiveValidation));
 }
-
-// Kept weights must be one vector per parameter of `params`, each of its size.
-void check_kept_weights(const std::vector<std::vector<double>>& weights, const std::vector<Parameter*>& params) {
-  if (weights.size() != params.size())
-    throw InvalidArgument(fmt::format("it keeps {} weight tensors, the model has {} parameters", weights.size(), params.size()));
-  for (std::size_t i = 0; i < params.size(); ++i)
-    if (static_cast<std::int64_t>(weights[i].size()) != params[i]->value.numel())
-      throw InvalidArgument(fmt::format("its weight tensor {} holds {} values, parameter {} has {}", i, weights[i].size(), params[i]->name,
-                                        params[i]->value.numel()));
-}
-
 
 }  // namespace
 
@@ -233,47 +224,23 @@ CallbackState HistoryWriter::state() const { return {state_kind(), {{"lines", li
 
 void HistoryWriter::restore_state(const CallbackState& state, Model&) { lines_ = state.values.at("lines").get<std::vector<std::string>>(); }
 
-WeightAverage::WeightAverage(double decay) : decay_(decay) {
+WeightAverage::WeightAverage(double decay, bool recompute_statistics) : decay_(decay), recompute_statistics_(recompute_statistics) {
   if (!(decay >= 0.0 && decay < 1.0)) throw InvalidArgument(fmt::format("ema: decay must be in [0, 1), got {}", decay));
 }
 
 bool WeightAverage::on_batch_end(const BatchRecord&, Model& model) {
-  const auto params = model.parameters(true);
-  Backend& be = model.backend();
-  if (average_.empty()) {
-    for (const Parameter* p : params) {
-      average_.push_back(be.empty(p->value.shape(), p->value.dtype()));
-      be.run(op::Copy{p->value, average_.back()});
-    }
-    return true;
-  }
-  for (std::size_t i = 0; i < params.size(); ++i) be.run(op::Axpby{params[i]->value, average_[i], 1.0 - decay_, decay_});
+  if (average_.empty()) average_.copy_from(model);
+  else average_.blend(model, decay_);
   return true;
 }
 
 std::string WeightAverage::state_kind() const { return "ema"; }
 
-CallbackState WeightAverage::state() const {
-  CallbackState out{state_kind(), nlohmann::json::object(), {}};
-  for (const Tensor& t : average_) out.weights.push_back(to_host<double>(t));
-  return out;
-}
+CallbackState WeightAverage::state() const { return {state_kind(), nlohmann::json::object(), average_.to_host()}; }
 
-void WeightAverage::restore_state(const CallbackState& state, Model& model) {
-  const auto params = model.parameters(true);
-  average_.clear();
-  if (state.weights.empty()) return;  // saved before the first step
-  check_kept_weights(state.weights, params);
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    average_.push_back(model.backend().empty(params[i]->value.shape(), params[i]->value.dtype()));
-    from_host(average_.back(), state.weights[i]);
-  }
-}
+void WeightAverage::restore_state(const CallbackState& state, Model& model) { average_.restore(state.weights, model); }
 
-void WeightAverage::on_train_end(Model& model) {
-  const auto params = model.parameters(true);
-  for (std::size_t i = 0; i < average_.size() && i < params.size(); ++i) model.backend().run(op::Copy{average_[i], params[i]->value});
-}
+void WeightAverage::on_train_end(Model& model) { average_.put_into(model); }
 
 std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer) {
   std::vector<std::shared_ptr<Callback>> out;
@@ -295,7 +262,18 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
       out.push_back(std::make_shared<TrainingMonitor>(spec.resolve(p.string("path", "monitor.jsonl")), p.integer("samples", 64, 1),
                                                       static_cast<int>(p.integer("bins", 30, 1, 1000))));
     } else if (type == "ema") {
-      out.push_back(std::make_shared<WeightAverage>(p.number("decay", 0.999, 0.0, 1.0)));
+      out.push_back(std::make_shared<WeightAverage>(p.number("decay", 0.999, 0.0, 1.0), p.boolean("update_bn", false)));
+    } else if (type == "swa") {
+      StochasticWeightAverage::Settings s;
+      s.start_epoch = static_cast<int>(p.require_integer("start_epoch", 1, 1000000));
+      p.accept({"lr"});  // optional, without a default
+      if (p.has("lr")) s.lr = p.require_number("lr", 0.0);
+      s.anneal_epochs = static_cast<int>(p.integer("anneal_epochs", s.anneal_epochs, 0, 1000000));
+      const std::string strategy = p.string("anneal_strategy", "cos");
+      if (strategy != "cos" && strategy != "linear") p.fail("anneal_strategy", fmt::format("must be \"cos\" or \"linear\", got \"{}\"", strategy));
+      s.cosine_anneal = strategy == "cos";
+      s.recompute_statistics = p.boolean("update_bn", true);
+      out.push_back(std::make_shared<StochasticWeightAverage>(s));
     } else if (type == "reduce_lr_on_plateau") {
       ReduceLrOnPlateau::Settings s;
       s.monitor = p.string("monitor", s.monitor);
@@ -310,7 +288,7 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
       s.min_lr = p.number("min_lr", s.min_lr, 0.0);
       out.push_back(std::make_shared<ReduceLrOnPlateau>(s));
     } else {
-      p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\", \"ema\" or \"reduce_lr_on_plateau\", got \"{}\"", type));
+      p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\", \"ema\", \"swa\" or \"reduce_lr_on_plateau\", got \"{}\"", type));
     }
     p.check_unused();
   }

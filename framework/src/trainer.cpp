@@ -439,6 +439,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
     model_.set_training(true);
     if (mixup) mixup->begin_epoch(epoch, n);
+    for (const auto& c : callbacks) c->on_epoch_begin(epoch, model_);
     ProgressBar bar(fmt::format("epoch {}/{}", epoch, options.epochs), updates,
                     options.progress && rank() == 0);
     double loss_sum = 0.0, score_sum = 0.0, score_units = 0.0, loss_units = 0.0;
@@ -546,6 +547,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (!go_on) break;
   }
   for (const auto& c : callbacks) c->on_train_end(model_);
+  if (std::ranges::any_of(callbacks, [](const auto& c) { return c->needs_statistics_recomputed(); }))
+    recompute_statistics(train, bs, options.drop_last);
   model_.set_sample_offset(0);
   model_.set_batch_share(1.0);
   return history;

@@ -11,6 +11,7 @@
 #include "nnplug/framework/callback_state.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/model.hpp"
+#include "nnplug/framework/parameter_copies.hpp"
 #include "nnplug/framework/spec.hpp"
 
 namespace nnplug {
@@ -33,6 +34,8 @@ class Callback {
   virtual ~Callback() = default;
   // Before the first step, with the training set.
   virtual void on_train_begin(Model& model, const Dataset& train) { (void)model, (void)train; }
+  // Before the first step of each epoch (1-based).
+  virtual void on_epoch_begin(int epoch, Model& model) { (void)epoch, (void)model; }
   // After each optimizer step; returns false to stop training there (the epoch is then not recorded).
   virtual bool on_batch_end(const BatchRecord& record, Model& model) { (void)record, (void)model; return true; }
   // After each epoch; returns false to stop training.
@@ -41,6 +44,9 @@ class Callback {
   // written, so that it holds the state every callback reached in the epoch.
   virtual void after_epoch(const EpochRecord& record, Model& model) { (void)record, (void)model; }
   virtual void on_train_end(Model& model) { (void)model; }
+  // Whether on_train_end gave the model weights that its running statistics (batch norm's) were not gathered with:
+  // the trainer then gathers them again over the training set (Trainer::recompute_statistics).
+  virtual bool needs_statistics_recomputed() const { return false; }
   // Before training: throws InvalidArgument when it needs a validation set the run does not have.
   virtual void check(bool has_validation) const { (void)has_validation; }
   // Whether its only effect is a file: in data-parallel training only rank 0 runs such a callback (the others
@@ -170,24 +176,28 @@ class ReduceLrOnPlateau final : public Callback {
 // average = decay * average + (1 - decay) * weights, starting from the weights after the first step. When
 // training ends the model takes the averaged weights (Keras' use_ema), which usually generalise a little better
 // than the last ones; validation during training sees the raw weights. Listed after early stopping with
-// restore_best, the average wins.
+// restore_best, the average wins. With recompute_statistics, batch norm's running statistics are then gathered
+// again for the averaged weights (as timm's EMA of the buffers would keep them).
 class WeightAverage final : public Callback {
  public:
-  explicit WeightAverage(double decay);
+  explicit WeightAverage(double decay, bool recompute_statistics = false);
   bool on_batch_end(const BatchRecord& record, Model& model) override;
   void on_train_end(Model& model) override;
+  bool needs_statistics_recomputed() const override { return recompute_statistics_ && !average_.empty(); }
   std::string state_kind() const override;
   CallbackState state() const override;
   void restore_state(const CallbackState& state, Model& model) override;
 
  private:
   double decay_;
-  std::vector<Tensor> average_;  // one per trainable parameter, in Model::parameters(true) order
+  bool recompute_statistics_;
+  ParameterCopies average_;
 };
 
 // The spec's "callbacks" list: {"type": "early_stopping", "monitor": "val_loss", "min_delta": 0, "patience": 5,
 // "restore_best": true}, {"type": "checkpoint", "path": "model.safetensors", "best_only": false, "monitor":
-// "val_loss"}, {"type": "history", "path": "history.csv"}, {"type": "ema", "decay": 0.999}, {"type": "monitor", "path": "monitor.jsonl",
+// "val_loss"}, {"type": "history", "path": "history.csv"}, {"type": "ema", "decay": 0.999, "update_bn": false}, {"type": "swa", "start_epoch": 10, "lr": 0.01,
+// "anneal_epochs": 10, "anneal_strategy": "cos", "update_bn": true} (stochastic_weight_average.hpp), {"type": "monitor", "path": "monitor.jsonl",
 // "samples": 64, "bins": 30} (training_monitor.hpp), {"type": "reduce_lr_on_plateau", "monitor": "val_loss", "factor": 0.1,
 // "patience": 10, "threshold": 1e-4, "threshold_mode": "rel", "cooldown": 0, "min_lr": 0}. Relative paths resolve
 // against the spec's folder.

@@ -100,6 +100,11 @@ class Trainer {
   Scores evaluate(const Dataset& data, std::int64_t batch_size);
   // The model's outputs for every sample, in eval mode: size() rows of output_shape().numel() values.
   std::vector<float> predict(const Dataset& data, std::int64_t batch_size);
+  // Gathers the model's running statistics (batch norm's) again, for the weights it holds now, as the equal mean over
+  // training-mode passes of the set's batches in order, without augmentation (PyTorch's swa_utils.update_bn); the
+  // other weights stay as they are. fit() calls it when a callback put averaged weights into the model. Every rank
+  // must call it when distributed: each passes its share of every batch, and the ranks' means are averaged.
+  void recompute_statistics(const Dataset& data, std::int64_t batch_size, bool drop_last = false);
 
  private:
   // Gathers samples order[begin, end) of data into host_labels_ (and their value targets into host_target_), and
