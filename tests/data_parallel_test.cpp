@@ -349,6 +349,16 @@ TEST(DataParallel, SynchronisedBatchNormIsOneProcessBatchNorm) {
   expect_data_parallel_equals_alone(spec);  // running statistics included
 }
 
+// The weights averaged over epochs 2 and 3, then batch norm's statistics gathered again from every rank's share of
+// each batch: with synchronised statistics, what one process gathers.
+TEST(DataParallel, StochasticWeightAveragingGathersTheStatisticsOfOneProcess) {
+  Json spec = base_spec();
+  spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "batch_norm"}, {"sync", true}, {"momentum", 0.2}});
+  spec["data"]["samples"] = 52;
+  spec["callbacks"] = Json::parse(R"([{"type": "swa", "start_epoch": 2, "lr": 0.05, "anneal_epochs": 1}])");
+  expect_data_parallel_equals_alone(spec);
+}
+
 TEST(DataParallel, SynchronisedBatchNormOfImagesWithOneSampleARank) {
   Json spec = base_spec();
   spec["data"] = {{"format", "gaussian_blobs"}, {"samples", 34}, {"features", 18}, {"centers", 3}, {"sample_shape", {2, 3, 3}}};
