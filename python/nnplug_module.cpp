@@ -353,6 +353,13 @@ class PyNetwork {
     return d;
   }
 
+  void update_bn(const py::object& x, std::int64_t batch_size) {
+    auto guard = lock();
+    const Dataset data = dataset(x, py::none(), "update_bn");
+    py::gil_scoped_release released;
+    network_.update_bn(data, batch_size);
+  }
+
   py::array predict(const py::object& x, const std::string& output, std::int64_t batch_size) {
     auto guard = lock();
     if (output != "probabilities" && output != "logits" && output != "classes")
@@ -592,6 +599,7 @@ PYBIND11_MODULE(_nnplug, m) {
            py::arg("cutmix_alpha") = py::none())
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)
+      .def("update_bn", &PyNetwork::update_bn, py::arg("x"), py::arg("batch_size") = 256)
       .def("save", &PyNetwork::save, py::arg("path"))
       .def("state_dict", &PyNetwork::state_dict)
       .def("load_state_dict", &PyNetwork::load_state_dict, py::arg("state"), py::arg("strict") = true)

@@ -244,6 +244,11 @@ Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batc
   return out;
 }
 
+void Network::update_bn(const Dataset& data, std::int64_t batch_size) {
+  Dataset converted;
+  trainer().recompute_statistics(as_input(data, converted, "update_bn"), batch_size);
+}
+
 std::vector<std::int32_t> Network::predict_classes(const Dataset& data, std::int64_t batch_size) {
   const Predictions p = predict(data, false, batch_size);
   std::vector<std::int32_t> classes(static_cast<std::size_t>(p.rows));

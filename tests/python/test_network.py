@@ -314,6 +314,25 @@ def test_numpy_reads_and_writes_a_state_dict_view_as_an_array():
     np.testing.assert_array_equal(kept, weights["out.bias"].astype(np.float32))  # the memory outlives the network
 
 
+def test_update_bn_gathers_batch_norms_statistics_for_weights_set_by_hand():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(5, name="h"), nnplug.BatchNorm(momentum=0.25, name="bn"),
+                                            nnplug.Dense(3, name="out")]))
+    net.compile(nnplug.SGD(lr=0.05), "softmax_cross_entropy", seed=2)
+    net.fit(x, y, epochs=1, batch_size=50, progress=False)
+    state = net.state_dict()
+    rng = np.random.default_rng(4)
+    weight, bias = rng.normal(size=(5, 4)), rng.normal(size=5)
+    np.asarray(state["h.weight"])[...] = weight  # as an average of checkpoints would set them
+    np.asarray(state["h.bias"])[...] = bias
+    net.update_bn(x[:400], batch_size=100)
+    # PyTorch's update_bn: the equal mean over the 4 batches of the batch mean and unbiased variance of bn's input.
+    hidden = (x[:400].astype(np.float64) @ weight.astype(np.float32).astype(np.float64).T
+              + bias.astype(np.float32)).reshape(4, 100, 5)
+    np.testing.assert_allclose(np.asarray(state["bn.running_mean"]), hidden.mean(axis=1).mean(axis=0), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(state["bn.running_var"]), hidden.var(axis=1, ddof=1).mean(axis=0), rtol=1e-4, atol=1e-5)
+
+
 def test_load_state_dict_checks_everything_before_writing():
     net = small_network()
     net.build([4])

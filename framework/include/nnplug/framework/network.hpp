@@ -89,6 +89,9 @@ class Network {
   Predictions predict(const Dataset& data, bool logits = false, std::int64_t batch_size = 256);
   // The most probable class of every sample.
   std::vector<std::int32_t> predict_classes(const Dataset& data, std::int64_t batch_size = 256);
+  // Gathers batch norm's running statistics again over `data` for the weights the model holds now, after weights
+  // averaged by hand (load_state_dict): PyTorch's swa_utils.update_bn (Trainer::recompute_statistics).
+  void update_bn(const Dataset& data, std::int64_t batch_size = 256);
   // A safetensors file that load(), `nnplug evaluate` and PyTorch (by parameter name) read.
   void save(const std::filesystem::path& path) const;
 
