@@ -101,12 +101,16 @@ TEST_F(StochasticWeightAveraging, ALinearAnnealMovesAnEqualShareEachEpochAndNoLr
 
 // Batch norm's input for the averaged weights (the first dense layer's output, tanh included): its batch means and unbiased
 // variances over the 6 training batches in order, averaged, are the running statistics (PyTorch's update_bn), whatever
-// the layer's momentum. Without update_bn the running statistics stay those training left.
+// the layer's momentum; so too after the moving average's weights. Without update_bn the running statistics stay
+// those training left.
 TEST_F(StochasticWeightAveraging, BatchNormsStatisticsAreGatheredAgainForTheAveragedWeights) {
-  for (const bool update : {true, false}) {
-    SCOPED_TRACE(fmt::format("update_bn {}", update));
-    auto ex = build_experiment(blobs_spec(dir_, fmt::format(R"([{{"type": "swa", "start_epoch": 4, "update_bn": {}}}])", update)), registry());
-    const auto recorder = train(ex);
+  const std::vector<std::pair<const char*, bool>> runs = {{R"({"type": "swa", "start_epoch": 4})", true},
+                                                          {R"({"type": "swa", "start_epoch": 4, "update_bn": false})", false},
+                                                          {R"({"type": "ema", "decay": 0.9, "update_bn": true})", true}};
+  for (const auto& [callback, update] : runs) {
+    SCOPED_TRACE(callback);
+    auto ex = build_experiment(blobs_spec(dir_, fmt::format("[{}]", callback)), registry());
+    train(ex);
     const Tensor x = tensor(ex.model->backend(), ex.train.sample_shape.with_batch(ex.train.size()), ex.train.x.visit([](const auto& v) {
       return std::vector<double>(v.begin(), v.end());
     }));
