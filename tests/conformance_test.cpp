@@ -49,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
                          ::testing::Values("adamax_step", "binary_focal_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",
                                            "gru_step_mask", "kl_divergence_loss", "layer_norm", "layer_norm_grad", "lion_step", "log_cosh_loss",
                                            "lstm_step_mask", "masked_step_mean", "masked_step_mean_grad", "nadam_step", "poisson_nll", "rms_norm",
-                                           "rms_norm_grad", "rnn_step_mask", "soft_target_cross_entropy"));
+                                           "rms_norm_grad", "rnn_step_mask", "soft_target_cross_entropy", "softmax_focal_loss"));
 
 // Every layer plugin survives a save and load with its parameters and buffers (batch norm's running statistics).
 TEST(ConformanceChecks, EveryLayerSavesAndLoads) {

@@ -1,7 +1,7 @@
 // The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh and
 // masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer steps of nadam, adamax and
-// lion, and the losses' ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss and
-// binary_focal_loss) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6
+// lion, and the losses' ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss,
+// binary_focal_loss and softmax_focal_loss) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6
 // (conformance_test.cpp runs that on every op): rows of several warps, more columns than one block of the parameters'
 // gradients takes, more rows than its 16 row groups, rows of one value, and more elements than a grid has threads.
 // Without an NVIDIA driver and device every test here skips, and the skip message says why.
@@ -118,7 +118,7 @@ TEST(CudaPluginOps, SoftTargetCrossEntropyComputesWhatTheCpuKernelComputes) {
     expect_cuda_as_cpu("soft_target_cross_entropy", {z, z, Shape{z[1]}}, {Shape{1}, z}, {{"label_smoothing", 0.1}});
 }
 
-// The losses of a row per sample (cosine, softmax divergence at temperature 2, log-cosh, focal) on more rows than a
+// The losses of a row per sample (cosine, softmax divergence at temperature 2, log-cosh, both focal) on more rows than a
 // block of the mean's threads, rows of 1,000 values, and rows of one value. The targets are random normals, which the kernels
 // take as they come: each is checked against the CPU kernel's arithmetic, not against the loss's meaning.
 TEST(CudaPluginOps, SampleLossesComputeWhatTheCpuKernelsCompute) {
@@ -128,6 +128,7 @@ TEST(CudaPluginOps, SampleLossesComputeWhatTheCpuKernelsCompute) {
     expect_cuda_as_cpu("kl_divergence_loss", {p, p}, {Shape{1}, p}, {{"temperature", 2.0}});
     expect_cuda_as_cpu("log_cosh_loss", {p, p}, {Shape{1}, p});
     expect_cuda_as_cpu("binary_focal_loss", {p, p}, {Shape{1}, p}, {{"gamma", 2.0}, {"alpha", 0.25}});
+    expect_cuda_as_cpu("softmax_focal_loss", {p, p}, {Shape{1}, p}, {{"gamma", 2.0}, {"alpha", 0.25}});
   }
 }
 

@@ -623,6 +623,20 @@ TEST(GradientCheck, BinaryFocalCrossEntropy) {
   check_loss({{"type", "binary_focal_cross_entropy"}, {"gamma", 3.0}, {"alpha", -1.0}}, zeros_and_ones(*be), large);
 }
 
+// One-hot targets (class labels as the trainer gives them) at the defaults; a distribution with zeros and gamma
+// below 1, whose focus is steepest near a sure class; logits of up to 18, where one class's p nears 1.
+TEST(GradientCheck, CategoricalFocalCrossEntropy) {
+  auto be = cpu_backend();
+  const Tensor one_hot = tensor(*be, Shape{4, 5}, {1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0});
+  check_loss("categorical_focal_cross_entropy", one_hot);
+  const Tensor distributions = tensor(*be, Shape{4, 5}, {0.1, 0.2, 0.3, 0.4, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0,
+                                                        0.5, 0.5, 0.0, 0.0, 0.0, 0.2, 0.2, 0.2, 0.2, 0.2});
+  check_loss({{"type", "categorical_focal_cross_entropy"}, {"gamma", 0.5}, {"alpha", 1.0}}, distributions);
+  std::vector<double> large = random_normal(20, 8);
+  for (double& z : large) z *= 6.0;
+  check_loss({{"type", "categorical_focal_cross_entropy"}, {"gamma", 3.0}}, one_hot, large);
+}
+
 // The loss values themselves, against closed forms.
 TEST(Loss, ClassAndPositiveWeightsMustBeOnePerOutputAndNotNegative) {
   // The ShapeError a loss's check gives for a model of 3 outputs, or "accepted".
@@ -653,6 +667,18 @@ TEST(Loss, BinaryFocalCrossEntropyAtLogitZeroAndOnOneUnit) {
   EXPECT_EQ(error_of([&] { loss->check(Shape{3}, 4); }),
             "binary_focal_cross_entropy: the model outputs [3] per sample but the data has 4 classes; the last layer needs 4 units (or 1 unit for "
             "two classes)");
+}
+
+// At equal logits over 4 classes every p is 1/4: alpha (3/4)^gamma log 4 for a one-hot target, whichever class; with
+// gamma 0 and alpha 1, softmax cross-entropy, log 4.
+TEST(Loss, CategoricalFocalCrossEntropyAtEqualLogits) {
+  auto backend = cpu_backend();
+  Tensor value = backend->empty(Shape{1}, DType::Float64);
+  const Tensor z = tensor(*backend, Shape{2, 4}, {0, 0, 0, 0, 3, 3, 3, 3}), t = tensor(*backend, Shape{2, 4}, {0, 1, 0, 0, 0, 0, 0, 1});
+  registry().create_loss(Params("test", "categorical_focal_cross_entropy"))->compute(z, t, value, Tensor());
+  EXPECT_NEAR(to_host<double>(value)[0], 0.25 * 0.5625 * std::log(4.0), 1e-15);
+  registry().create_loss(Params("test", {{"type", "categorical_focal_cross_entropy"}, {"gamma", 0}, {"alpha", 1}}))->compute(z, t, value, Tensor());
+  EXPECT_NEAR(to_host<double>(value)[0], std::log(4.0), 1e-15);
 }
 
 TEST(Loss, EqualClassWeightsScaleTheLoss) {
