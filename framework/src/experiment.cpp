@@ -430,6 +430,17 @@ std::shared_ptr<Communicator> create_communicator(const Spec& spec, const Regist
   return registry.create_communicator(spec.section("communicator", registry.best_communicator()));
 }
 
+// "sampler": {"weights": "balanced" or one per class, "num_samples": the training set's size, "replacement": true}, or
+// "balanced" for {"weights": "balanced"}.
+ClassSampling class_sampling(const Params& p) {
+  if (p.has("type") && p.type() != "balanced") p.fail("", fmt::format("must be \"balanced\" or an object, got \"{}\"", Params::shortened(p.type())));
+  ClassSampling s{p.owner(), {}, p.integer("num_samples", 0, 1), p.boolean("replacement", true)};
+  const bool balanced = !p.has("weights") || (p.json()["weights"].is_string() && p.string("weights", "") == "balanced");
+  if (!balanced) s.class_weights = p.numbers("weights", {}, 0, 0.0);  // refuses other strings, naming the field
+  p.check_unused();
+  return s;
+}
+
 FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, const std::shared_ptr<Optimizer>& optimizer, const Shape& sample_shape) {
   FitOptions fit;
   const Params training = spec.section("training");
@@ -437,6 +448,7 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
   fit.batch_size = training.integer("batch_size", 32, 1);
   fit.shuffle = training.boolean("shuffle", true);
   fit.drop_last = training.boolean("drop_last", false);
+  if (training.has("sampler")) fit.sampling = class_sampling(training.child("sampler", Params::Json::object()));
   fit.gradient_accumulation_steps = training.integer("gradient_accumulation_steps", 1, 1, 1000000);
   fit.mixup_alpha = training.number("mixup_alpha", 0.0, 0.0, 1e6);
   fit.cutmix_alpha = training.number("cutmix_alpha", 0.0, 0.0, 1e6);

@@ -377,10 +377,12 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   }
   for (const auto& c : options.callbacks) c->check(validation && validation->size() > 0);
 
-  std::vector<std::int64_t> order(static_cast<std::size_t>(train.size()));
+  const std::optional<ClassSampler> sampler =
+      options.sampling ? std::optional<ClassSampler>(std::in_place, *options.sampling, train, options.seed) : std::nullopt;
+  const std::int64_t n = sampler ? sampler->samples() : train.size(), bs = options.batch_size;
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);
   Random random(options.seed);
-  const std::int64_t n = train.size(), bs = options.batch_size;
   const std::int64_t batches = options.drop_last && n >= bs ? n / bs : (n + bs - 1) / bs;
   const std::int64_t used = std::min(n, batches * bs);  // the samples an epoch trains on
   const std::int64_t smallest_batch = used - (batches - 1) * bs;
@@ -422,7 +424,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   const auto parameters = model_.parameters(true);
   // A resumed run replays the batch orders of the epochs it skips, so that it goes on exactly as an
   // uninterrupted run would (the model, optimizer and layer counters come from the checkpoint).
-  for (int epoch = 1; epoch <= options.initial_epoch && options.shuffle; ++epoch)
+  for (int epoch = 1; epoch <= options.initial_epoch && options.shuffle && !sampler; ++epoch)
     for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
   std::int64_t global_step = static_cast<std::int64_t>(options.initial_epoch) * updates;
 
@@ -435,7 +437,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
 
   for (int epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
-    if (options.shuffle)
+    if (sampler) order = sampler->order(epoch);
+    else if (options.shuffle)
       for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
     model_.set_training(true);
     if (mixup) mixup->begin_epoch(epoch, n);

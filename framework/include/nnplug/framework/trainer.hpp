@@ -1,15 +1,17 @@
 #pragma once
 // Trainer: mini-batch training of a Model with a Loss and an Optimizer on host-held Datasets.
-// Each epoch visits the training set in an order shuffled from the seed, uploads one batch at a time (augmented and
+// Each epoch visits the training set in an order shuffled from the seed (or draws its samples by class weights), uploads one batch at a time (augmented and
 // mixed where asked), runs forward, loss and backward, takes an optimizer step (after every batch, or every
 // gradient_accumulation_steps batches), and then scores the validation set in eval mode.
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nnplug/framework/callbacks.hpp"
+#include "nnplug/framework/class_sampler.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/gradient_accumulator.hpp"
 #include "nnplug/framework/gradient_reducer.hpp"
@@ -25,6 +27,7 @@ struct FitOptions {
   std::int64_t batch_size = 32;
   bool shuffle = true;
   bool drop_last = false;  // drop the last incomplete batch of an epoch
+  std::optional<ClassSampling> sampling;  // each epoch's samples drawn by class weights (class_sampler.hpp), not shuffled
   // An optimizer step every this many batches and after an epoch's last, of the mean loss over their samples (see
   // GradientAccumulator): the schedule's steps, the progress bar and the callbacks' batches count these updates.
   std::int64_t gradient_accumulation_steps = 1;
