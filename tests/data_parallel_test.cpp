@@ -132,6 +132,13 @@ TEST(DataParallel, ClassWeightsAndLabelSmoothing) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// Epochs drawn by class weights: every rank draws the epoch one process draws and takes its share of each batch.
+TEST(DataParallel, ClassWeightedSampling) {
+  Json spec = base_spec();
+  spec["training"]["sampler"] = Json::parse(R"({"weights": [1, 2, 0.5], "num_samples": 40})");
+  expect_data_parallel_equals_alone(spec);
+}
+
 TEST(DataParallel, ClipNormClipsTheAveragedGradient) {
   Json spec = base_spec();
   spec["gradient_transforms"] = Json::array({{{"type", "clip_norm"}, {"max_norm", 0.05}}});
