@@ -70,7 +70,7 @@ void Trainer::recompute_statistics(const Dataset& data, std::int64_t batch_size,
 
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  const auto counters = model_.counters();  // put back at the end: these passes draw dropout masks nobody trains with
+  const auto counters = model_.counters();  // put back at the end: these passes draw dropout masks that no step trains with
   model_.set_training(true);
   const auto pass = [&](std::int64_t start) {
     const Shard shard = shard_of(std::min(n, start + batch_size) - start, rank(), ranks());
@@ -78,9 +78,10 @@ void Trainer::recompute_statistics(const Dataset& data, std::int64_t batch_size,
     model_.set_sample_offset(shard.begin);
     model_.backend().run_step("recompute statistics", [&] { model_.forward(x_); });
   };
-  const auto pass_from = [&](const std::vector<Statistic>& statistics, double value, std::int64_t start) {
+  // Passes from statistics of `value`; again: of the first batch once more, drawing the dropout masks it drew before.
+  const auto pass_from = [&](const std::vector<Statistic>& statistics, double value, std::int64_t start, bool again) {
     for (const Statistic& s : statistics) fill(s.parameter->value, value);
-    model_.set_counters(counters);
+    if (again) model_.set_counters(counters);
     pass(start);
   };
 
@@ -92,17 +93,17 @@ void Trainer::recompute_statistics(const Dataset& data, std::int64_t batch_size,
     model_.set_counters(counters);
     return;
   }
-  pass_from(statistics, 1.0, starts.front());
+  pass_from(statistics, 1.0, starts.front(), true);
   std::vector<std::vector<double>> from_one;
   for (const Statistic& s : statistics) from_one.push_back(to_host<double>(s.parameter->value));
-  pass_from(statistics, 0.0, starts.front());
+  pass_from(statistics, 0.0, starts.front(), true);
   for (std::size_t k = 0; k < statistics.size(); ++k) {
     Statistic& s = statistics[k];
     s.sum = to_host<double>(s.parameter->value);
     s.momentum = momentum_of(s, from_one[k], s.sum, model_.dtype());
   }
   for (std::size_t b = 1; b < starts.size(); ++b) {
-    pass_from(statistics, 0.0, starts[b]);
+    pass_from(statistics, 0.0, starts[b], false);
     for (Statistic& s : statistics) {
       const auto values = to_host<double>(s.parameter->value);
       std::ranges::transform(s.sum, values, s.sum.begin(), std::plus<>());
