@@ -249,7 +249,7 @@ class PyNetwork {
   py::list fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, bool progress, std::optional<std::int64_t> gradient_accumulation_steps,
-               std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha) {
+               std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler) {
     auto guard = lock();
     if (y.is_none()) throw py::value_error("fit: y (the class labels or targets) is required");
     Dataset train, validation;
@@ -286,6 +286,7 @@ class PyNetwork {
     args.gradient_accumulation_steps = gradient_accumulation_steps;
     args.mixup_alpha = mixup_alpha;
     args.cutmix_alpha = cutmix_alpha;
+    if (!sampler.is_none()) args.sampler = to_json(sampler);
     for (const auto& item : callbacks) {
       // nnplug's own callbacks by name ("ema", {"type": "early_stopping", "patience": 3}); anything else is called.
       if (py::isinstance<py::str>(item) || py::isinstance<py::dict>(item)) {
@@ -596,7 +597,7 @@ PYBIND11_MODULE(_nnplug, m) {
       .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = py::none(), py::arg("batch_size") = py::none(),
            py::arg("validation_data") = py::none(), py::arg("validation_split") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
            py::arg("progress") = true, py::arg("gradient_accumulation_steps") = py::none(), py::arg("mixup_alpha") = py::none(),
-           py::arg("cutmix_alpha") = py::none())
+           py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none())
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)
       .def("update_bn", &PyNetwork::update_bn, py::arg("x"), py::arg("batch_size") = 256)

@@ -204,6 +204,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   const Dataset* validation = args.validation ? &as_input(*args.validation, converted_validation, "fit (validation data)") : nullptr;
   Spec spec = spec_;
   for (const auto& c : args.builtin_callbacks) spec.json["callbacks"].push_back(c.json());
+  if (args.sampler) spec.json["training"]["sampler"] = *args.sampler;
   FitOptions options = fit_options_from_spec(spec, *registry_, optimizer_, data.sample_shape);
   for (const auto& c : options.callbacks) c->check(validation != nullptr);
   options.epochs = args.epochs.value_or(options.epochs);

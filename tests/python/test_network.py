@@ -333,6 +333,18 @@ def test_update_bn_gathers_batch_norms_statistics_for_weights_set_by_hand():
     np.testing.assert_allclose(np.asarray(state["bn.running_var"]), hidden.var(axis=1, ddof=1).mean(axis=0), rtol=1e-4, atol=1e-5)
 
 
+def test_fit_draws_its_epochs_by_class_weights():
+    x, y = blobs()
+    net = small_network()
+    # Only class 2's samples are drawn, so the network learns to answer 2 over most of the space, where trained on
+    # every class it would answer 2 for the third of the samples that are.
+    net.fit(x, y, epochs=20, batch_size=25, sampler={"weights": [0, 0, 1], "num_samples": 100}, progress=False)
+    assert (net.predict(x, output="classes") == 2).mean() > 0.75
+    with pytest.raises(nnplug.Error, match="training sampler: weights holds 2 class weights, but the data has 3 classes"):
+        net.fit(x, y, epochs=1, sampler={"weights": [1, 1]}, progress=False)
+    net.fit(x, y, epochs=1, sampler="balanced", progress=False)
+
+
 def test_load_state_dict_checks_everything_before_writing():
     net = small_network()
     net.build([4])

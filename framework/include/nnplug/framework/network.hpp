@@ -56,6 +56,9 @@ struct FitArgs {
   // Above 0: every sample blended with another, targets too (FitOptions::mixup_alpha, cutmix_alpha); with class
   // labels, the loss must take probabilities.
   std::optional<double> mixup_alpha{}, cutmix_alpha{};
+  // Each epoch's samples drawn by class weights, as the spec's training.sampler: "balanced", or {"weights": [...],
+  // "num_samples": 60000, "replacement": true} (class_sampler.hpp).
+  std::optional<Params::Json> sampler{};
 };
 
 // Rows of `columns` values, one row per sample; for a model that scores a class per step (step_labels.hpp), one row
