@@ -42,12 +42,15 @@ TEST(Evaluation, ReportOfAKnownConfusionMatrix) {
   EXPECT_DOUBLE_EQ(j["classes"][0]["recall"].get<double>(), 0.5);
   EXPECT_DOUBLE_EQ(j["classes"][2]["f1"].get<double>(), 0.0);
   EXPECT_DOUBLE_EQ(j["averages"]["micro"]["precision"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["classes"][1]["iou"].get<double>(), 1.0 / 3);           // class b: right once, of 1 label and 3 predictions
+  EXPECT_DOUBLE_EQ(j["averages"]["micro"]["iou"].get<double>(), 2.0 / 6);  // 2 right, 2 false positives, 2 false negatives
   EXPECT_EQ(j["confusion_matrix"][0], (nlohmann::json{1, 1, 0}));
   const std::string text = format_evaluation(e, {"a", "b", "c"});
   EXPECT_NE(text.find("loss 0.5000  accuracy 0.5000  top-2 accuracy 0.7500  (4 samples)"), std::string::npos) << text;
   // The matrix's columns are numbered: a named row gives its number, so that a reader finds its column.
   EXPECT_NE(text.find("              0      1      2\n     0 a      1      1      0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\n       a    1.0000    0.5000"), std::string::npos) << text;  // the per-class table needs no number
+  EXPECT_NE(text.find("specificity       iou   roc_auc"), std::string::npos) << text;
   // top-k with k >= the number of classes says nothing: it is left out.
   EXPECT_EQ(evaluate_scores(p, {0, 0, 1, 2}, 3, NAN, 3).top_k, 0);
 }

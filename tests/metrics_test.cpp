@@ -39,6 +39,23 @@ TEST(Metrics, ThreeClassAveragesByHand) {
   EXPECT_DOUBLE_EQ(m.f1(1), f1_1);
 }
 
+// IoU of the matrix above: class 0 TP 5, FP 2, FN 1: 5/8; class 1 TP 3, FP 1, FN 3: 3/7; class 2 TP 4, FP 1, FN 0:
+// 4/5. Micro: 12 / (12 + 4 + 4), the accuracy a over 2 - a for single labels; weighted by supports 6, 6, 4.
+TEST(Metrics, IntersectionOverUnionByHand) {
+  ConfusionMatrix m(3);
+  const int c[3][3] = {{5, 1, 0}, {2, 3, 1}, {0, 0, 4}};
+  for (int a = 0; a < 3; ++a)
+    for (int p = 0; p < 3; ++p) m.add(a, p, c[a][p]);
+  EXPECT_DOUBLE_EQ(m.iou(0), 5.0 / 8);
+  EXPECT_DOUBLE_EQ(m.iou(1), 3.0 / 7);
+  EXPECT_DOUBLE_EQ(m.iou(2), 4.0 / 5);
+  EXPECT_NEAR(m.iou(ConfusionMatrix::Average::Macro), (5.0 / 8 + 3.0 / 7 + 4.0 / 5) / 3, 1e-12);
+  EXPECT_NEAR(m.iou(ConfusionMatrix::Average::Micro), 12.0 / 20, 1e-12);
+  EXPECT_NEAR(m.iou(ConfusionMatrix::Average::Micro), 0.75 / (2 - 0.75), 1e-12);
+  EXPECT_NEAR(m.iou(ConfusionMatrix::Average::Weighted), (6 * 5.0 / 8 + 6 * 3.0 / 7 + 4 * 4.0 / 5) / 16, 1e-12);
+  EXPECT_EQ(ConfusionMatrix(2).iou(1), 0.0);  // no label, no prediction: 0 / 0 is 0
+}
+
 TEST(Metrics, EmptyClassGivesZeroNotNaN) {
   ConfusionMatrix m(3);
   m.add(0, 0, 2), m.add(1, 0, 1);

@@ -1,6 +1,6 @@
 // nnplug evaluate MODEL...: loads models saved by `nnplug train --save` or a checkpoint callback (their plugins
 // are checked first) and scores them on the test set their spec names (the validation set when it has none):
-// loss, accuracy, top-k accuracy, the confusion matrix and per-class precision, recall, F1 and specificity with
+// loss, accuracy, top-k accuracy, the confusion matrix and per-class precision, recall, F1, specificity and IoU with
 // their averages; for value targets, the regression or multi-label scores of value_evaluation.hpp. Several models
 // are an ensemble: each is scored alone, then their averaged probabilities (or predictions).
 #include <cmath>

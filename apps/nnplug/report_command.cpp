@@ -136,15 +136,17 @@ std::string metrics_section(const nlohmann::json& m) {
   std::vector<std::vector<double>> cells;
   std::vector<std::string> names;
   for (const auto& row : m.at("confusion_matrix")) cells.push_back(row.get<std::vector<double>>());
-  std::string table = "<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>specificity</th><th>support</th></tr>";
+  std::string table =
+      "<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>specificity</th><th>IoU</th><th>support</th></tr>";
+  const auto iou = [](const nlohmann::json& scores) { return scores.contains("iou") ? fixed(scores.at("iou")) : std::string(); };  // older runs' have none
   for (const auto& c : m.at("classes")) {
     names.push_back(c.at("name").get<std::string>());
-    table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", svg::escape(names.back()),
-                         fixed(c.at("precision")), fixed(c.at("recall")), fixed(c.at("f1")), fixed(c.at("specificity")), whole(c.at("support")));
+    table += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", svg::escape(names.back()),
+                         fixed(c.at("precision")), fixed(c.at("recall")), fixed(c.at("f1")), fixed(c.at("specificity")), iou(c), whole(c.at("support")));
   }
   for (const auto& [name, a] : m.at("averages").items())
-    table += fmt::format("<tr><td><i>{}</i></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td></tr>", name, fixed(a.at("precision")),
-                         fixed(a.at("recall")), fixed(a.at("f1")), fixed(a.at("specificity")));
+    table += fmt::format("<tr><td><i>{}</i></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td></td></tr>", name, fixed(a.at("precision")),
+                         fixed(a.at("recall")), fixed(a.at("f1")), fixed(a.at("specificity")), iou(a));
   std::string summary = fmt::format("accuracy {}", fixed(m.at("accuracy")));
   if (m.contains("loss")) summary = fmt::format("loss {}, {}", fixed(m.at("loss")), summary);
   if (m.contains("top_k")) summary += fmt::format(", top-{} accuracy {}", whole(m.at("top_k").at("k")), fixed(m.at("top_k").at("accuracy")));

@@ -104,22 +104,22 @@ std::string format_evaluation(const Evaluation& e, const std::vector<std::string
     for (std::int64_t p = 0; p < k; ++p) fmt::format_to(out, " {:>6}", m.at(a, p));
     fmt::format_to(out, "\n");
   }
-  fmt::format_to(out, "\n{:>{}} {:>9} {:>9} {:>9} {:>11} {:>9} {:>9} {:>8}\n", "class", w, "precision", "recall", "f1", "specificity",
-                 "roc_auc", "avg_prec", "support");
+  fmt::format_to(out, "\n{:>{}} {:>9} {:>9} {:>9} {:>11} {:>9} {:>9} {:>9} {:>8}\n", "class", w, "precision", "recall", "f1", "specificity",
+                 "iou", "roc_auc", "avg_prec", "support");
   // A ranking metric that a class cannot have (no positive, or no negative, sample) or an average cannot (micro) is "-".
-  const auto row = [&](const std::string& label, double precision, double recall, double f1, double specificity, double roc_auc,
+  const auto row = [&](const std::string& label, double precision, double recall, double f1, double specificity, double iou, double roc_auc,
                        double average_precision, std::int64_t support) {
-    fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:11.4f} {:>9} {:>9} {:>8}\n", label, w, precision, recall, f1, specificity,
+    fmt::format_to(out, "{:>{}} {:9.4f} {:9.4f} {:9.4f} {:11.4f} {:9.4f} {:>9} {:>9} {:>8}\n", label, w, precision, recall, f1, specificity, iou,
                    ranking_text(roc_auc), ranking_text(average_precision), support);
   };
   for (std::int64_t c = 0; c < k; ++c) {
     const ClassRanking& r = e.ranking[static_cast<std::size_t>(c)];
-    row(class_name(names, c), m.precision(c), m.recall(c), m.f1(c), m.specificity(c), r.roc_auc, r.average_precision, m.support(c));
+    row(class_name(names, c), m.precision(c), m.recall(c), m.f1(c), m.specificity(c), m.iou(c), r.roc_auc, r.average_precision, m.support(c));
   }
   using A = ConfusionMatrix::Average;
   for (auto [label, a] : {std::pair{"macro", A::Macro}, {"micro", A::Micro}, {"weighted", A::Weighted}}) {
     const bool ranks = a != A::Micro;
-    row(label, m.precision(a), m.recall(a), m.f1(a), m.specificity(a), ranks ? ranking_average(e, &ClassRanking::roc_auc, a == A::Weighted) : NAN,
+    row(label, m.precision(a), m.recall(a), m.f1(a), m.specificity(a), m.iou(a), ranks ? ranking_average(e, &ClassRanking::roc_auc, a == A::Weighted) : NAN,
         ranks ? ranking_average(e, &ClassRanking::average_precision, a == A::Weighted) : NAN, m.total());
   }
   return fmt::to_string(s);
@@ -139,7 +139,7 @@ nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::strin
     for (std::int64_t p = 0; p < m.classes(); ++p) row.push_back(m.at(a, p));
     confusion.push_back(row);
     classes.push_back({{"name", class_name(names, a)}, {"precision", m.precision(a)}, {"recall", m.recall(a)}, {"f1", m.f1(a)},
-                       {"specificity", m.specificity(a)}, {"support", m.support(a)}});
+                       {"specificity", m.specificity(a)}, {"iou", m.iou(a)}, {"support", m.support(a)}});
     // JSON has no NaN: an undefined ranking metric is left out.
     const ClassRanking& r = e.ranking[static_cast<std::size_t>(a)];
     if (!std::isnan(r.roc_auc)) classes.back()["roc_auc"] = r.roc_auc;
@@ -149,7 +149,8 @@ nlohmann::json evaluation_json(const Evaluation& e, const std::vector<std::strin
   j["classes"] = classes;
   using A = ConfusionMatrix::Average;
   for (auto [label, a] : {std::pair{"macro", A::Macro}, {"micro", A::Micro}, {"weighted", A::Weighted}})
-    j["averages"][label] = {{"precision", m.precision(a)}, {"recall", m.recall(a)}, {"f1", m.f1(a)}, {"specificity", m.specificity(a)}};
+    j["averages"][label] = {{"precision", m.precision(a)}, {"recall", m.recall(a)}, {"f1", m.f1(a)}, {"specificity", m.specificity(a)},
+                            {"iou", m.iou(a)}};
   for (auto [label, weighted] : {std::pair{"macro", false}, {"weighted", true}})
     for (auto [key, metric] : {std::pair{"roc_auc", &ClassRanking::roc_auc}, {"average_precision", &ClassRanking::average_precision}})
       if (const double v = ranking_average(e, metric, weighted); !std::isnan(v)) j["averages"][label][key] = v;

@@ -77,6 +77,9 @@ double ConfusionMatrix::f1(std::int64_t c) const {
 double ConfusionMatrix::specificity(std::int64_t c) const {
   return ratio(static_cast<double>(true_negatives(c)), static_cast<double>(true_negatives(c) + false_positives(c)));
 }
+double ConfusionMatrix::iou(std::int64_t c) const {
+  return ratio(static_cast<double>(true_positives(c)), static_cast<double>(true_positives(c) + false_positives(c) + false_negatives(c)));
+}
 
 template <typename F>
 double ConfusionMatrix::average(Average a, F per_class, double micro) const {
@@ -106,6 +109,11 @@ double ConfusionMatrix::specificity(Average a) const {
   for (std::int64_t c = 0; c < classes_; ++c)
     if (named(c)) tn += true_negatives(c), fp += false_positives(c);
   return average(a, [this](std::int64_t c) { return specificity(c); }, ratio(static_cast<double>(tn), static_cast<double>(tn + fp)));
+}
+double ConfusionMatrix::iou(Average a) const {
+  std::int64_t tp = 0, wrong = 0;
+  for (std::int64_t c = 0; c < classes_; ++c) tp += true_positives(c), wrong += false_positives(c) + false_negatives(c);
+  return average(a, [this](std::int64_t c) { return iou(c); }, ratio(static_cast<double>(tp), static_cast<double>(tp + wrong)));
 }
 
 double top_k_accuracy(const std::vector<float>& scores, const std::vector<std::int32_t>& labels, std::int64_t classes,

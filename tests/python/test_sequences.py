@@ -220,3 +220,16 @@ def test_an_encoder_decoder_is_built_from_block_files_and_learns_to_sort():
     baseline = np.mean([np.bincount(target[3000:, t]).max() / 1000 for t in range(4)])
     accuracy = net.evaluate(x[3000:], target[3000:].astype(np.int32))["accuracy"]
     assert baseline < 0.3 and accuracy > 0.95, (accuracy, baseline)
+
+
+def test_a_label_per_pixel_trains_a_segmentation_net():
+    """Pixels as steps: a 1x1 convolution scores 2 classes at every pixel of 6x6 images, a permute puts the classes
+    last, and (N, 36) labels (1 where a pixel is bright) train it; without the labels per pixel it could not tell them."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(200, 1, 6, 6)).astype(np.float32)
+    y = (x[:, 0] > 0.3).reshape(200, 36).astype(np.int64)
+    net = nnplug.Network(nnplug.Sequential([nnplug.Conv2d(2, 1), nnplug.Permute([2, 3, 1])]))
+    net.compile(nnplug.Adam(lr=0.05), "softmax_cross_entropy", seed=3)
+    net.fit(x, y, epochs=10, batch_size=20, progress=False)
+    assert net.predict(x, output="classes").shape == (200, 36)
+    assert (net.predict(x, output="classes") == y).mean() > 0.97

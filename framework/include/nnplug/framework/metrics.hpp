@@ -1,6 +1,6 @@
 #pragma once
 // Classification metrics from predicted scores and true labels: accuracy, top-k accuracy, the confusion matrix,
-// and per-class precision, recall (sensitivity), F1 and specificity with macro, micro and weighted averages.
+// and per-class precision, recall (sensitivity), F1, specificity and IoU with macro, micro and weighted averages.
 // Precision is TP / (TP + FP) and specificity TN / (TN + FP): they are different things (one chapter conflates
 // them). A ratio whose denominator is 0 is reported as 0, as scikit-learn's zero_division=0.
 #include <cstdint>
@@ -31,6 +31,9 @@ class ConfusionMatrix {
   double recall(std::int64_t c) const;
   double f1(std::int64_t c) const;
   double specificity(std::int64_t c) const;
+  // Intersection over union, TP / (TP + FP + FN): the Jaccard index (scikit-learn's jaccard_score), whose macro
+  // average over the classes is a segmentation's mean IoU.
+  double iou(std::int64_t c) const;
 
   enum class Average { Macro, Micro, Weighted };
   // Averages of the per-class values: macro (plain mean), weighted (by support), micro (from summed counts). As
@@ -40,6 +43,7 @@ class ConfusionMatrix {
   double recall(Average a) const;
   double f1(Average a) const;
   double specificity(Average a) const;
+  double iou(Average a) const;
 
  private:
   template <typename F>
