@@ -17,15 +17,21 @@ TEST(Metrics, ChapterExampleTable41) {
   EXPECT_NEAR(m.specificity(1), 0.91954, 1e-5);  // not the precision, whatever the chapter calls it
 }
 
-TEST(Metrics, ThreeClassAveragesByHand) {
-  // rows actual, columns predicted:
-  //   [5 1 0]
-  //   [2 3 1]
-  //   [0 0 4]
-  ConfusionMatrix m(3);
+// rows actual, columns predicted:
+//   [5 1 0]
+//   [2 3 1]
+//   [0 0 4]
+// in a matrix of `classes` (3 or more).
+ConfusionMatrix three_class_matrix(std::int64_t classes = 3) {
+  ConfusionMatrix m(classes);
   const int c[3][3] = {{5, 1, 0}, {2, 3, 1}, {0, 0, 4}};
   for (int a = 0; a < 3; ++a)
     for (int p = 0; p < 3; ++p) m.add(a, p, c[a][p]);
+  return m;
+}
+
+TEST(Metrics, ThreeClassAveragesByHand) {
+  const ConfusionMatrix m = three_class_matrix();
   // precision: 5/7, 3/4, 4/5; recall: 5/6, 3/6, 4/4; support 6, 6, 4; total 16, correct 12.
   EXPECT_DOUBLE_EQ(m.precision(0), 5.0 / 7);
   EXPECT_DOUBLE_EQ(m.recall(1), 0.5);
@@ -42,10 +48,7 @@ TEST(Metrics, ThreeClassAveragesByHand) {
 // IoU of the matrix above: class 0 TP 5, FP 2, FN 1: 5/8; class 1 TP 3, FP 1, FN 3: 3/7; class 2 TP 4, FP 1, FN 0:
 // 4/5. Micro: 12 / (12 + 4 + 4), the accuracy a over 2 - a for single labels; weighted by supports 6, 6, 4.
 TEST(Metrics, IntersectionOverUnionByHand) {
-  ConfusionMatrix m(3);
-  const int c[3][3] = {{5, 1, 0}, {2, 3, 1}, {0, 0, 4}};
-  for (int a = 0; a < 3; ++a)
-    for (int p = 0; p < 3; ++p) m.add(a, p, c[a][p]);
+  const ConfusionMatrix m = three_class_matrix();
   EXPECT_DOUBLE_EQ(m.iou(0), 5.0 / 8);
   EXPECT_DOUBLE_EQ(m.iou(1), 3.0 / 7);
   EXPECT_DOUBLE_EQ(m.iou(2), 4.0 / 5);
@@ -66,10 +69,7 @@ TEST(Metrics, EmptyClassGivesZeroNotNaN) {
 TEST(Metrics, AClassNoLabelOrPredictionNamesIsLeftOutOfTheAverages) {
   // Four outputs, the fourth never a label nor a prediction: the averages are those of the three-class matrix
   // above, as scikit-learn's classification_report gives them.
-  ConfusionMatrix m(4);
-  const int c[3][3] = {{5, 1, 0}, {2, 3, 1}, {0, 0, 4}};
-  for (int a = 0; a < 3; ++a)
-    for (int p = 0; p < 3; ++p) m.add(a, p, c[a][p]);
+  ConfusionMatrix m = three_class_matrix(4);
   EXPECT_NEAR(m.precision(ConfusionMatrix::Average::Macro), (5.0 / 7 + 0.75 + 0.8) / 3, 1e-12);
   EXPECT_NEAR(m.specificity(ConfusionMatrix::Average::Macro), (8.0 / 10 + 9.0 / 10 + 11.0 / 12) / 3, 1e-12);
   EXPECT_NEAR(m.specificity(ConfusionMatrix::Average::Micro), (8.0 + 9 + 11) / (10 + 10 + 12), 1e-12);
