@@ -145,6 +145,17 @@ TEST_F(StochasticWeightAveraging, BatchNormsStatisticsAreGatheredAgainForTheAver
   }
 }
 
+// A batch norm of momentum 0 never moves its running statistics: they are no moving average to gather again, and stay
+// at their start, mean 0 and variance 1.
+TEST_F(StochasticWeightAveraging, StatisticsATrainingPassLeavesAloneStayAsTheyAre) {
+  Spec spec = blobs_spec(dir_, R"([{"type": "swa", "start_epoch": 2}])");
+  spec.set("layers[1].momentum=0");
+  auto ex = build_experiment(spec, registry());
+  train(ex);
+  EXPECT_EQ(values_of(*ex.model, "running_mean"), std::vector<double>(4, 0.0));
+  EXPECT_EQ(values_of(*ex.model, "running_var"), std::vector<double>(4, 1.0));
+}
+
 // The checkpoint of epoch 4 keeps the average of epochs 3 and 4 and the rate epoch 3 ended with: the resumed run ends
 // with the uninterrupted one's weights and running statistics, bit for bit; a damaged count is refused.
 TEST_F(StochasticWeightAveraging, AResumedRunGoesOnWithTheAverage) {

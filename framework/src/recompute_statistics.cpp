@@ -89,10 +89,11 @@ void Trainer::recompute_statistics(const Dataset& data, std::int64_t batch_size,
   std::vector<Statistic> statistics;
   for (Statistic& c : candidates)
     if (to_host<double>(c.parameter->value) != c.start) statistics.push_back(std::move(c));
-  if (statistics.empty()) {  // frozen weights only, which the pass left as they were
+  const auto restore = [&] {
     model_.set_counters(counters);
-    return;
-  }
+    model_.set_sample_offset(0);
+  };
+  if (statistics.empty()) return restore();  // frozen weights only, which the pass left as they were
   pass_from(statistics, 1.0, starts.front(), true);
   std::vector<std::vector<double>> from_one;
   for (const Statistic& s : statistics) from_one.push_back(to_host<double>(s.parameter->value));
@@ -122,8 +123,7 @@ void Trainer::recompute_statistics(const Dataset& data, std::int64_t batch_size,
     for (double& v : mean) v /= divisor * s.momentum;
     from_host(s.parameter->value, mean);
   }
-  model_.set_counters(counters);
-  model_.set_sample_offset(0);
+  restore();
 }
 
 }  // namespace nnplug
