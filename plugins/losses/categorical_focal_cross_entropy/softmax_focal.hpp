@@ -6,12 +6,13 @@
 //
 // With q_c = 1 - p_c and h_c = p_c dL/dp_c = -alpha t_c (q_c^gamma - gamma q_c^(gamma - 1) p_c log p_c), the softmax's
 // Jacobian gives dL/dz_j = h_j - p_j sum_c h_c. log p comes from the log-sum-exp; q_c of the one class whose p_c may
-// pass 1/2 is the sum of the others' exponentials over the whole, so that it keeps its digits as p_c nears 1; the
+// pass 1/2 is the sum of the other classes' p, so that it keeps its digits as p_c nears 1; the
 // second term of h_c is taken as 0 where q_c is 0 (p_c log p_c vanishes there faster than q_c^(gamma - 1) grows).
 #include <cmath>
 #include <cstdint>
 
 #include "../../shared/host_device.hpp"
+#include "../shared/row_log_sum_exp.hpp"
 
 namespace nnplug::losses {
 
@@ -21,19 +22,14 @@ struct SoftmaxFocal {
   explicit SoftmaxFocal(const Attributes& a) : gamma(a.number("gamma")), alpha(a.number("alpha")) {}
   template <typename T>
   NNPLUG_HOST_DEVICE double operator()(const T* z, const T* t, T* dz, std::int64_t c, double weight) const {
-    double top = static_cast<double>(z[0]);
-    for (std::int64_t j = 1; j < c; ++j) top = top < static_cast<double>(z[j]) ? static_cast<double>(z[j]) : top;  // std::max
-    double sum = 0.0;
-    for (std::int64_t j = 0; j < c; ++j) sum += exp(static_cast<double>(z[j]) - top);
-    const double log_sum = log(sum);
+    const double log_sum = row_log_sum_exp(z, c);
     double loss = 0.0, h_sum = 0.0;
     for (std::int64_t j = 0; j < c; ++j) {
-      const double log_p = static_cast<double>(z[j]) - top - log_sum, p = exp(log_p), target = static_cast<double>(t[j]);
+      const double log_p = static_cast<double>(z[j]) - log_sum, p = exp(log_p), target = static_cast<double>(t[j]);
       double q = 1.0 - p;
       if (p >= 0.5) {
-        double others = 0.0;
-        for (std::int64_t k = 0; k < c; ++k) others += k == j ? 0.0 : exp(static_cast<double>(z[k]) - top);
-        q = others / sum;
+        q = 0.0;
+        for (std::int64_t k = 0; k < c; ++k) q += k == j ? 0.0 : exp(static_cast<double>(z[k]) - log_sum);
       }
       const double focus_over_q = q > 0 ? pow(q, gamma - 1) : 0.0, focus = q > 0 ? focus_over_q * q : (gamma == 0 ? 1.0 : 0.0);
       const double h = -alpha * target * (focus - (gamma != 0 ? gamma * focus_over_q * p * log_p : 0.0));
@@ -42,7 +38,7 @@ struct SoftmaxFocal {
       dz[j] = static_cast<T>(h);
     }
     for (std::int64_t j = 0; j < c; ++j) {
-      const double p = exp(static_cast<double>(z[j]) - top - log_sum);
+      const double p = exp(static_cast<double>(z[j]) - log_sum);
       dz[j] = static_cast<T>(weight * (static_cast<double>(dz[j]) - p * h_sum));
     }
     return loss;

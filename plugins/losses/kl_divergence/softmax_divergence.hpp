@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "../../shared/host_device.hpp"
+#include "../shared/row_log_sum_exp.hpp"
 
 namespace nnplug::losses {
 
@@ -15,15 +16,9 @@ struct SoftmaxDivergence {
   explicit SoftmaxDivergence(const Attributes& a) : temperature(a.number("temperature")) {}
   template <typename T>
   NNPLUG_HOST_DEVICE double operator()(const T* z, const T* t, T* dz, std::int64_t c, double weight) const {
-    double top = static_cast<double>(z[0]);
-    for (std::int64_t j = 1; j < c; ++j) top = top < static_cast<double>(z[j]) ? static_cast<double>(z[j]) : top;  // std::max
-    top /= temperature;
-    double sum = 0.0, mass = 0.0;
-    for (std::int64_t j = 0; j < c; ++j) {
-      sum += exp(static_cast<double>(z[j]) / temperature - top);
-      mass += static_cast<double>(t[j]);
-    }
-    const double log_sum = top + log(sum);
+    const double log_sum = row_log_sum_exp(z, c, temperature);
+    double mass = 0.0;
+    for (std::int64_t j = 0; j < c; ++j) mass += static_cast<double>(t[j]);
     double divergence = 0.0;
     for (std::int64_t j = 0; j < c; ++j) {
       const double target = static_cast<double>(t[j]), log_p = static_cast<double>(z[j]) / temperature - log_sum;

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "../../shared/host_device.hpp"
+#include "../shared/row_log_sum_exp.hpp"
 
 namespace nnplug::losses {
 
@@ -13,11 +14,7 @@ namespace nnplug::losses {
 // by n (the rows of the mean), and returns the row's loss, -sum_j w_j t'_j log softmax(z)_j with t' the smoothed target.
 template <typename T>
 NNPLUG_HOST_DEVICE double soft_target_row(const T* z, const T* t, const T* w, T* dz, std::int64_t n, std::int64_t c, double smoothing) {
-  double top = static_cast<double>(z[0]);
-  for (std::int64_t j = 1; j < c; ++j) top = top < static_cast<double>(z[j]) ? static_cast<double>(z[j]) : top;  // std::max
-  double sum = 0.0;
-  for (std::int64_t j = 0; j < c; ++j) sum += exp(static_cast<double>(z[j]) - top);
-  const double log_sum = top + log(sum);
+  const double log_sum = row_log_sum_exp(z, c);
   double weighted_mass = 0.0, total = 0.0;
   for (std::int64_t j = 0; j < c; ++j) {
     const double target = (1 - smoothing) * static_cast<double>(t[j]) + smoothing / static_cast<double>(c);
