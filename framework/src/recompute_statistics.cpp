@@ -26,8 +26,6 @@ struct Statistic {
   double momentum = 0.0;
 };
 
-void fill(const Tensor& t, double value) { from_host(t, std::vector<double>(static_cast<std::size_t>(t.numel()), value)); }
-
 // m, from a pass that started from 1 (`from_one`) and one that started from 0 (`from_zero`) over the same batch.
 double momentum_of(const Statistic& s, const std::vector<double>& from_one, const std::vector<double>& from_zero, DType dtype) {
   double keep = 0.0, scale = 1.0;
@@ -53,7 +51,7 @@ double momentum_of(const Statistic& s, const std::vector<double>& from_one, cons
 void Trainer::recompute_statistics(const Dataset& data, std::int64_t batch_size, bool drop_last) {
   if (batch_size <= 0) throw InvalidArgument(fmt::format("batch_size must be a positive integer, got {}", batch_size));
   const std::int64_t n = data.size();
-  const std::int64_t batches = drop_last && n >= batch_size ? n / batch_size : (n + batch_size - 1) / batch_size;
+  const std::int64_t batches = batches_in_epoch(n, batch_size, drop_last);
   std::vector<std::int64_t> starts;  // of the batches that give every rank a sample
   for (std::int64_t b = 0; b < batches; ++b)
     if (std::min(n, (b + 1) * batch_size) - b * batch_size >= ranks()) starts.push_back(b * batch_size);
@@ -80,7 +78,7 @@ void Trainer::recompute_statistics(const Dataset& data, std::int64_t batch_size,
   };
   // Passes from statistics of `value`; again: of the first batch once more, drawing the dropout masks it drew before.
   const auto pass_from = [&](const std::vector<Statistic>& statistics, double value, std::int64_t start, bool again) {
-    for (const Statistic& s : statistics) fill(s.parameter->value, value);
+    for (const Statistic& s : statistics) model_.backend().run(op::Fill{s.parameter->value, value});
     if (again) model_.set_counters(counters);
     pass(start);
   };

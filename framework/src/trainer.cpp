@@ -383,7 +383,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);
   Random random(options.seed);
-  const std::int64_t batches = options.drop_last && n >= bs ? n / bs : (n + bs - 1) / bs;
+  const std::int64_t batches = batches_in_epoch(n, bs, options.drop_last);
   const std::int64_t used = std::min(n, batches * bs);  // the samples an epoch trains on
   const std::int64_t smallest_batch = used - (batches - 1) * bs;
   // An optimizer step every `accumulation` batches, and after an epoch's last batch.

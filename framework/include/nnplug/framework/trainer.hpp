@@ -160,6 +160,10 @@ class Trainer {
   // of the update's earlier batches when given; a distributed step averages the gradients first.
   void update(const FitOptions& options, const std::vector<Parameter*>& parameters, std::int64_t global_step,
               double weight, bool has_samples, GradientAccumulator* accumulated);
+  // The batches of an epoch of n samples: the last one short, or dropped with drop_last where a whole one is left.
+  static std::int64_t batches_in_epoch(std::int64_t n, std::int64_t batch_size, bool drop_last) {
+    return drop_last && n >= batch_size ? n / batch_size : (n + batch_size - 1) / batch_size;
+  }
   int rank() const { return communicator_ ? communicator_->rank() : 0; }
   int ranks() const { return communicator_ ? communicator_->size() : 1; }
 
