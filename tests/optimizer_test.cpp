@@ -194,6 +194,34 @@ TEST(OptimizerSteps, Float32MovingAveragesUseOneMinusBetaRoundedFromDouble) {
   }
 }
 
+// LAMB's trust ratio is taken per parameter tensor, by hand: at step 1 with eps 0, Adam's direction is sign(g), plus
+// the weight decay 0.1 w. w = [3, 4], g = [1, -2]: r = [1.3, -0.6], ||w|| / ||r|| = 5 / sqrt(2.05). A bias still all
+// zeros, g = [0.5, -0.5]: r = [1, -1] and a ratio of 1 (||w|| = 0), so it moves by lr as Adam's would. One tensor
+// holding both would take the ratio 5 / sqrt(4.05) for all four. Without the trust ratio, w moves by lr r.
+TEST(OptimizerSteps, LambScalesEachParameterByItsOwnTrustRatio) {
+  auto backend = cpu_backend();
+  Parameter w{"w", tensor(*backend, Shape{2}, {3.0, 4.0}), tensor(*backend, Shape{2}, {1.0, -2.0})};
+  Parameter b{"b", tensor(*backend, Shape{2}, {0.0, 0.0}), tensor(*backend, Shape{2}, {0.5, -0.5})};
+  auto opt = registry().create_optimizer(Params("test", {{"type", "lamb"}, {"lr", 0.1}, {"eps", 0.0}, {"weight_decay", 0.1}}));
+  opt->attach({&w, &b});
+  opt->step();
+  const double ratio = 5.0 / std::sqrt(2.05);
+  const auto wv = to_host<double>(w.value), bv = to_host<double>(b.value);
+  EXPECT_NEAR(wv[0], 3.0 - 0.1 * ratio * 1.3, 1e-12);
+  EXPECT_NEAR(wv[1], 4.0 + 0.1 * ratio * 0.6, 1e-12);
+  EXPECT_NEAR(bv[0], -0.1, 1e-12);
+  EXPECT_NEAR(bv[1], 0.1, 1e-12);
+
+  Parameter unadapted{"w", tensor(*backend, Shape{2}, {3.0, 4.0}), tensor(*backend, Shape{2}, {1.0, -2.0})};
+  opt = registry().create_optimizer(
+      Params("test", {{"type", "lamb"}, {"lr", 0.1}, {"eps", 0.0}, {"weight_decay", 0.1}, {"trust_ratio", false}}));
+  opt->attach({&unadapted});
+  opt->step();
+  const auto uv = to_host<double>(unadapted.value);
+  EXPECT_NEAR(uv[0], 3.0 - 0.1 * 1.3, 1e-12);
+  EXPECT_NEAR(uv[1], 4.0 + 0.1 * 0.6, 1e-12);
+}
+
 TEST(OptimizerParams, BadValuesNameTheParameter) {
   EXPECT_THROW(registry().create_optimizer(Params("optimizer", {{"type", "sgd"}})), InvalidArgument);  // lr required
   try {

@@ -133,6 +133,9 @@ NAdam::operator Component() const {
 
 Adamax::operator Component() const { return Component("adamax", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}}); }
 Lion::operator Component() const { return Component("lion", {{"lr", lr}, {"betas", betas}, {"weight_decay", weight_decay}}); }
+Lamb::operator Component() const {
+  return Component("lamb", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}, {"trust_ratio", trust_ratio}});
+}
 
 Zeros::operator Component() const { return Component("zeros"); }
 Constant::operator Component() const { return with_required(Component("constant"), "value", value); }

@@ -623,6 +623,15 @@ def test_lion_trains_as_its_plugin_takes_it():
     assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
 
 
+def test_lamb_trains_as_its_plugin_takes_it():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+    net.compile(nnplug.Lamb(lr=0.02, weight_decay=0.01), "softmax_cross_entropy", seed=1)
+    assert net.spec["optimizer"] == {"type": "lamb", "lr": 0.02, "betas": [0.9, 0.999], "eps": 1e-6, "weight_decay": 0.01,
+                                    "trust_ratio": True}
+    assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
+
+
 def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_class():
     # Mixup's targets: each sample's one-hot row blended with another's. Accuracy is against the most probable class.
     x, y = blobs()

@@ -181,6 +181,14 @@ struct Lion {
   double weight_decay = 0.0;
   operator Component() const;  // NOLINT
 };
+// LAMB (You et al. 2020, Keras's Lamb): Adam's direction scaled per parameter tensor by ||param|| / ||direction||.
+struct Lamb {
+  double lr = 1e-3;
+  std::array<double, 2> betas{0.9, 0.999};
+  double eps = 1e-6, weight_decay = 0.0;
+  bool trust_ratio = true;
+  operator Component() const;  // NOLINT
+};
 
 // Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
 struct Zeros {
