@@ -58,6 +58,7 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"({"type": "dense", "units": 3})", Shape{5}}, {R"({"type": "maxout", "units": 2, "pieces": 3})", Shape{5}},
       {R"({"type": "prelu", "num_parameters": 2})", Shape{2, 3, 3}}, {R"("batch_norm")", Shape{2, 3, 3}},
       {R"("dropout")", Shape{5}}, {R"("gaussian_dropout")", Shape{5}}, {R"("alpha_dropout")", Shape{5}}, {R"("spatial_dropout")", Shape{2, 5}},
+      {R"({"type": "stochastic_depth", "rate": 0.2})", Shape{2, 5}},
       {R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"})", Shape{2, 5, 5}},
       {R"({"type": "conv2d", "filters": 4, "kernel_size": 3, "groups": 2})", Shape{2, 5, 5}},
       {R"({"type": "conv2d_transpose", "filters": 3, "kernel_size": 3, "stride": 2})", Shape{2, 4, 4}}, {R"("upsample2d")", Shape{2, 4, 4}},

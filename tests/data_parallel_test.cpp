@@ -224,6 +224,15 @@ TEST(DataParallel, SpatialAndAttentionDropoutDrawTheMasksOfOneProcess) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// Samples dropped whole, each by its place in the global batch; or whole batches, drawn alike on every rank.
+TEST(DataParallel, StochasticDepthDrawsTheMasksOfOneProcess) {
+  for (const char* mode : {"row", "batch"}) {
+    Json spec = base_spec();
+    spec["layers"].insert(spec["layers"].begin() + 1, Json{{"type", "stochastic_depth"}, {"rate", 0.3}, {"mode", mode}});
+    expect_data_parallel_equals_alone(spec);
+  }
+}
+
 TEST(DataParallel, ARankWithoutSamplesInTheLastBatch) {
   Json spec = base_spec();
   spec["data"]["samples"] = 49;  // the last global batch holds one sample: rank 0 has none

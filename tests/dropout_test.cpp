@@ -141,6 +141,52 @@ TEST(Dropout, SpatialDropoutDropsWholeChannels) {
             "spatial_dropout expects channels and positions per sample, (C, ...) or (..., C), got [10]");
 }
 
+// Per sample ("row"): each sample of 2,000 is dropped whole or kept and scaled, and so is its gradient. Per batch: each
+// of 400 passes drops the whole batch or keeps it. Both drop the rate's share within five standard errors.
+TEST(Dropout, StochasticDepthDropsWholeSamplesOrTheWholeBatch) {
+  auto be = cpu_backend();
+  const Shape sample{3, 4};
+  const auto pass = [&](Layer& layer, std::int64_t n, std::uint64_t seed) {
+    const auto x = random_normal(static_cast<std::size_t>(n * 12), seed), dy = random_normal(x.size(), seed + 1);
+    const auto y = to_host<double>(layer.forward(tensor(*be, sample.with_batch(n), x)));
+    const auto dx = to_host<double>(layer.backward(tensor(*be, sample.with_batch(n), dy), true));
+    std::int64_t dropped = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto first = static_cast<std::size_t>(i * 12);
+      const bool kept = y[first] != 0.0;
+      dropped += !kept;
+      for (std::size_t k = first; k < first + 12; ++k) {
+        EXPECT_NEAR(y[k], kept ? x[k] / 0.7 : 0.0, 1e-12) << "sample " << i;
+        EXPECT_NEAR(dx[k], kept ? dy[k] / 0.7 : 0.0, 1e-12) << "sample " << i;
+      }
+    }
+    return dropped;
+  };
+  auto rows = registry().create_layer(Params("test", {{"type", "stochastic_depth"}, {"rate", 0.3}}));
+  rows->build(sample, BuildContext{*be, DType::Float64, 7});
+  const std::int64_t n = 2000;
+  EXPECT_NEAR(static_cast<double>(pass(*rows, n, 8)) / n, 0.3, 5 * std::sqrt(0.3 * 0.7 / n));
+
+  auto batch = registry().create_layer(Params("test", {{"type", "stochastic_depth"}, {"rate", 0.3}, {"mode", "batch"}}));
+  batch->build(sample, BuildContext{*be, DType::Float64, 7});
+  const int passes = 400;
+  int dropped_batches = 0;
+  for (int k = 0; k < passes; ++k) {
+    const std::int64_t dropped = pass(*batch, 5, 100 + 2 * static_cast<std::uint64_t>(k));
+    EXPECT_TRUE(dropped == 0 || dropped == 5) << "pass " << k << " dropped " << dropped << " of 5 samples";
+    dropped_batches += dropped == 5;
+  }
+  EXPECT_NEAR(static_cast<double>(dropped_batches) / passes, 0.3, 5 * std::sqrt(0.3 * 0.7 / passes));
+
+  rows->set_training(false);
+  const auto x = random_normal(24, 3);
+  EXPECT_EQ(to_host<double>(rows->forward(tensor(*be, sample.with_batch(2), x))), x);
+  EXPECT_EQ(error_of([] { registry().create_layer(Params("layers[3] (stochastic_depth)", "stochastic_depth")); }),
+            "layers[3] (stochastic_depth): parameter 'rate' is required");
+  EXPECT_EQ(error_of([] { registry().create_layer(Params("test", {{"type", "stochastic_depth"}, {"rate", 0.1}, {"mode", "sample"}})); }),
+            "test: parameter 'mode' must be \"row\" (a draw per sample) or \"batch\" (one draw for the batch), got \"sample\"");
+}
+
 TEST(Dropout, RateOutsideTheUnitIntervalIsRejected) {
   try {
     registry().create_layer(Params("layers[2] (dropout)", {{"type", "dropout"}, {"rate", 1.0}}));
@@ -149,6 +195,7 @@ TEST(Dropout, RateOutsideTheUnitIntervalIsRejected) {
     EXPECT_STREQ(e.what(), "layers[2] (dropout): parameter 'rate' must be in [0, 1) (the probability of dropping), got 1");
   }
   EXPECT_THROW(registry().create_layer(Params("test", {{"type", "gaussian_dropout"}, {"rate", -0.1}})), InvalidArgument);
+  EXPECT_THROW(registry().create_layer(Params("test", {{"type", "stochastic_depth"}, {"rate", 1.0}})), InvalidArgument);
 }
 
 }  // namespace

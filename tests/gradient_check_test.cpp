@@ -93,8 +93,9 @@ TEST(GradientCheck, DropoutInEvalModeIsTheIdentity) {
     auto layer = registry().create_layer(Params("test", kind));
     check_layer(*layer, Shape{6}, 3, random_normal(18, 11), [](Layer& l) { l.set_training(false); });
   }
-  check_layer(*registry().create_layer(Params("test", "spatial_dropout")), Shape{2, 3}, 3, random_normal(18, 11),
-              [](Layer& l) { l.set_training(false); });
+  for (const char* json : {R"("spatial_dropout")", R"({"type": "stochastic_depth", "rate": 0.2})"})
+    check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{2, 3}, 3, random_normal(18, 11),
+                [](Layer& l) { l.set_training(false); });
 }
 
 TEST(GradientCheck, Conv2dWithStridePaddingAndDilation) {

@@ -19,7 +19,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
-           "Dropout", "SpatialDropout", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Zeros", "Constant", "Normal", "Uniform",
+           "Dropout", "SpatialDropout", "StochasticDepth", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR"]
@@ -193,6 +193,11 @@ def RMSNorm(normalized_shape=None, **fields):
 
 def SpatialDropout(rate, **fields):
     return layer("spatial_dropout", rate=rate, **fields)
+
+
+def StochasticDepth(rate, **fields):
+    """Drops a residual branch for whole samples (timm's DropPath; mode="batch": the whole batch, as torchvision's)."""
+    return layer("stochastic_depth", rate=rate, **fields)
 
 
 def GroupNorm(num_groups, **fields):

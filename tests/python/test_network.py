@@ -632,6 +632,16 @@ def test_lamb_trains_as_its_plugin_takes_it():
     assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
 
 
+def test_stochastic_depth_drops_a_residual_branch_in_fit_and_leaves_predict_alone():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(8, name="h"), nnplug.Dense(8, activation="tanh", name="branch"),
+                                            nnplug.StochasticDepth(0.5, name="drop"), nnplug.Add(["drop", "h"]), nnplug.Dense(3)]))
+    net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=1)
+    assert net.spec["layers"][2] == {"type": "stochastic_depth", "rate": 0.5, "name": "drop"}
+    assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.9
+    np.testing.assert_array_equal(net.predict(x), net.predict(x))
+
+
 def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_class():
     # Mixup's targets: each sample's one-hot row blended with another's. Accuracy is against the most probable class.
     x, y = blobs()

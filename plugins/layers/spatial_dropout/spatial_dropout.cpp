@@ -4,11 +4,11 @@
 // (C, ...), channels first as PyTorch's, or with "data_format": "channels_last" (..., C), as Keras's
 // SpatialDropout1D reads an embedding's or a recurrent layer's [steps, features]. In eval mode it is the identity.
 //
-// Each training pass draws one factor per (sample, channel) with op::Dropout (counter-based, so every backend and
-// every rank of data-parallel training draws what one process would), spreads it over the channel's positions with
-// a product of the factors and a row of ones, and multiplies.
+// Each training pass draws one factor per (sample, channel) and spreads it over the channel's positions
+// (group_dropout_mask.hpp), then multiplies.
 #include <fmt/format.h>
 
+#include "../shared/group_dropout_mask.hpp"
 #include "nnplug/counter_random.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -36,8 +36,6 @@ class SpatialDropout final : public Layer {
     seed_ = ctx.seed;
     channels_ = channels_last_ ? input[input.rank() - 1] : input[0];
     positions_ = input.numel() / channels_;
-    ones_ = ctx.backend.empty(Shape{1, positions_}, dtype_);
-    ctx.backend.run(op::Fill{ones_, 1.0});
     return input;
   }
   void set_training(bool training) override { training_ = training; }
@@ -56,19 +54,15 @@ class SpatialDropout final : public Layer {
     }
     Backend& be = *backend_;
     const std::int64_t n = x.dim(0);
-    // One factor per (sample, channel): dropout of a tensor of ones leaves its mask's factors.
-    ensure(factors_, be, Shape{n * channels_, 1}, dtype_);
-    ensure(dropped_ones_, be, factors_.shape(), dtype_);
-    be.run(op::Fill{dropped_ones_, 1.0});
-    be.run(op::Dropout{dropped_ones_, dropped_ones_, factors_, DropoutKind::Inverted, rate_, counter_random::mix(seed_, calls_++),
-                       static_cast<std::uint64_t>(first_sample_ * channels_)});
-    // Over every position of its channel: (N C, 1) times (1, S), then to (N, S, C) where the channels are last.
+    // A group per (sample, channel), counted from the first sample's place in the global batch; then to (N, S, C)
+    // where the channels are last.
+    const std::uint64_t seed = counter_random::mix(seed_, calls_++), first = static_cast<std::uint64_t>(first_sample_ * channels_);
     ensure(mask_, be, x.shape(), dtype_);
     if (!channels_last_) {
-      be.run(op::Gemm{.a = factors_, .b = ones_, .c = mask_.reshape(Shape{n * channels_, positions_})});
+      mask_draw_.draw(be, mask_.reshape(Shape{n * channels_, positions_}), rate_, seed, first);
     } else {
       ensure(spread_, be, Shape{n, channels_, positions_}, dtype_);
-      be.run(op::Gemm{.a = factors_, .b = ones_, .c = spread_.reshape(Shape{n * channels_, positions_})});
+      mask_draw_.draw(be, spread_.reshape(Shape{n * channels_, positions_}), rate_, seed, first);
       be.run(op::Permute{spread_, mask_.reshape(Shape{n, positions_, channels_}), {0, 2, 1}});
     }
     be.run(op::Multiply{x, mask_, ensure(y_, be, x.shape(), dtype_)});
@@ -96,9 +90,9 @@ class SpatialDropout final : public Layer {
   std::uint64_t seed_ = 0, calls_ = 0;
   std::int64_t first_sample_ = 0, channels_ = 0, positions_ = 0;
   bool training_ = true, active_ = false;
-  // ones_: a row of S ones; dropped_ones_ and factors_: (N C, 1); spread_: (N, C, S); mask_: the input's shape.
-  // through_: the input or dy, passed on unchanged outside training.
-  Tensor ones_, dropped_ones_, factors_, spread_, mask_, y_, dx_, through_;
+  layers::GroupDropoutMask mask_draw_;
+  // spread_: (N, C, S); mask_: the input's shape. through_: the input or dy, passed on unchanged outside training.
+  Tensor spread_, mask_, y_, dx_, through_;
 };
 
 }  // namespace

@@ -97,6 +97,8 @@ Layer InstanceNorm();
 Layer Dropout(double rate);
 // Whole channels of (C, ...), or of (..., C) with set("data_format", "channels_last") (Keras's SpatialDropout1D).
 Layer SpatialDropout(double rate);
+// Whole samples of a residual branch (timm's DropPath), or the whole batch with set("mode", "batch").
+Layer StochasticDepth(double rate);
 // A sequence [steps, features] per sample; the last step's output, or every step's with set("return_sequences", true).
 Layer LSTM(std::int64_t units);
 Layer GRU(std::int64_t units);
