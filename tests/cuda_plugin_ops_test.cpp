@@ -1,6 +1,6 @@
 // The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh and
 // masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer steps of nadam, adamax,
-// lion and lamb (both passes), and the losses' ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss,
+// lion, lamb (both passes) and lars, and the losses' ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss,
 // binary_focal_loss and softmax_focal_loss) against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6
 // (conformance_test.cpp runs that on every op): rows of several warps, more columns than one block of the parameters'
 // gradients takes, more rows than its 16 row groups, rows of one value, and more elements than a grid has threads.
@@ -110,6 +110,7 @@ TEST(CudaPluginOps, OptimizerStepsComputeWhatTheCpuKernelsCompute) {
   expect_cuda_as_cpu("lion_step", {x}, {x, x});
   expect_cuda_as_cpu("lamb_direction", {x, x}, {x, x, x}, {{"weight_decay", 0.01}, {"step", 3.0}});
   expect_cuda_as_cpu("lamb_trust_step", {x, Shape{2}}, {x});
+  expect_cuda_as_cpu("lars_step", {x, Shape{2}}, {x, x}, {{"nesterov", true}});
 }
 
 // Soft targets (each row a distribution over 10 classes, as mixup's) with label smoothing 0.1 and class weights, on

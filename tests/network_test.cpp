@@ -58,7 +58,8 @@ TEST(Builders, WriteTheJsonASpecHolds) {
   EXPECT_EQ(nn::Component(nn::NAdam{.momentum_decay = 0.01}).json(),
             Params::Json::parse(R"({"type": "nadam", "lr": 2e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 0.01})"));
   for (const nn::Component& optimizer : {nn::Component(nn::NAdam{}), nn::Component(nn::Adamax{.weight_decay = 0.1}),
-                                         nn::Component(nn::Lion{.weight_decay = 0.1}), nn::Component(nn::Lamb{.weight_decay = 0.01})})
+                                         nn::Component(nn::Lion{.weight_decay = 0.1}), nn::Component(nn::Lamb{.weight_decay = 0.01}),
+                                         nn::Component(nn::Lars{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-4})})
     EXPECT_NO_THROW(registry().create_optimizer(Params("test", optimizer.json()))) << optimizer.json();  // a plugin refuses what it does not know
 }
 

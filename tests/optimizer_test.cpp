@@ -236,6 +236,8 @@ TEST(OptimizerParams, BadValuesNameTheParameter) {
   } catch (const InvalidArgument& e) {
     EXPECT_STREQ(e.what(), "optimizer: unknown parameter 'learning_rate' (it takes: amsgrad, betas, eps, lr, type, weight_decay)");
   }
+  EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "lars"}, {"lr", 1.0}, {"nesterov", true}})); }),
+            "optimizer: parameter 'nesterov' needs a momentum and zero dampening, as torch.optim.SGD's (momentum 0, dampening 0)");
 }
 
 }  // namespace

@@ -134,6 +134,12 @@ NAdam::operator Component() const {
 
 Adamax::operator Component() const { return Component("adamax", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}}); }
 Lion::operator Component() const { return Component("lion", {{"lr", lr}, {"betas", betas}, {"weight_decay", weight_decay}}); }
+Lars::operator Component() const {
+  return with_required(Component("lars", {{"momentum", momentum}, {"dampening", dampening}, {"weight_decay", weight_decay}, {"nesterov", nesterov},
+                                          {"trust_coefficient", trust_coefficient}, {"eps", eps}, {"trust_clip", trust_clip},
+                                          {"always_adapt", always_adapt}}),
+                       "lr", lr);
+}
 Lamb::operator Component() const {
   return Component("lamb", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}, {"trust_ratio", trust_ratio}});
 }

@@ -19,7 +19,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
-           "Dropout", "SpatialDropout", "StochasticDepth", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Zeros", "Constant", "Normal", "Uniform",
+           "Dropout", "SpatialDropout", "StochasticDepth", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR"]
@@ -256,6 +256,14 @@ def Adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
 def Lion(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
     """Lion (Chen et al. 2023), as Keras's: a step of lr along the sign of an interpolated momentum."""
     return {"type": "lion", "lr": lr, "betas": list(betas), "weight_decay": weight_decay}
+
+
+def Lars(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, trust_coefficient=1e-3, eps=1e-8, trust_clip=False,
+         always_adapt=False):
+    """LARS (You et al. 2017), as timm's Lars: SGD on gradients scaled per parameter tensor by
+    trust_coefficient ||param|| / (||grad|| + weight_decay ||param||), for large global batches of convolutional networks."""
+    return {"type": "lars", "lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay, "nesterov": nesterov,
+            "trust_coefficient": trust_coefficient, "eps": eps, "trust_clip": trust_clip, "always_adapt": always_adapt}
 
 
 def Lamb(lr=1e-3, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0, trust_ratio=True):

@@ -632,6 +632,14 @@ def test_lamb_trains_as_its_plugin_takes_it():
     assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
 
 
+def test_lars_trains_as_its_plugin_takes_it():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+    net.compile(nnplug.Lars(lr=1.0, momentum=0.9, weight_decay=1e-4, trust_coefficient=0.02), "softmax_cross_entropy", seed=1)
+    assert net.spec["optimizer"]["type"] == "lars" and net.spec["optimizer"]["trust_coefficient"] == 0.02
+    assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
+
+
 def test_stochastic_depth_drops_a_residual_branch_in_fit_and_leaves_predict_alone():
     x, y = blobs()
     net = nnplug.Network(nnplug.Sequential([nnplug.Dense(8, name="h"), nnplug.Dense(8, activation="tanh", name="branch"),

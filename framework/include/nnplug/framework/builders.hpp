@@ -191,6 +191,15 @@ struct Lamb {
   bool trust_ratio = true;
   operator Component() const;  // NOLINT
 };
+// LARS (You et al. 2017, timm's Lars): SGD on gradients scaled per parameter tensor by a trust ratio. lr is required.
+struct Lars {
+  std::optional<double> lr{};
+  double momentum = 0.0, dampening = 0.0, weight_decay = 0.0;
+  bool nesterov = false;
+  double trust_coefficient = 1e-3, eps = 1e-8;
+  bool trust_clip = false, always_adapt = false;
+  operator Component() const;  // NOLINT
+};
 
 // Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
 struct Zeros {
