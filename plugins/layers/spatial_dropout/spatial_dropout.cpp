@@ -9,16 +9,16 @@
 #include <fmt/format.h>
 
 #include "../shared/group_dropout_mask.hpp"
-#include "nnplug/counter_random.hpp"
+#include "../shared/mask_dropout_layer.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
 
 using namespace nnplug;
 
-class SpatialDropout final : public Layer {
+class SpatialDropout final : public layers::MaskDropoutLayer {
  public:
-  explicit SpatialDropout(const Params& p) : rate_(p.number("rate", 0.5)) {
+  explicit SpatialDropout(const Params& p) : MaskDropoutLayer(p.number("rate", 0.5)) {
     if (!(rate_ >= 0.0 && rate_ < 1.0)) p.fail("rate", fmt::format("must be in [0, 1) (the probability of dropping a channel), got {}", rate_));
     const std::string format = p.string("data_format", "channels_first");
     if (format != "channels_first" && format != "channels_last")
@@ -31,68 +31,31 @@ class SpatialDropout final : public Layer {
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (input.rank() < 2)
       throw ShapeError(fmt::format("spatial_dropout expects channels and positions per sample, (C, ...) or (..., C), got {}", input.str()));
-    backend_ = &ctx.backend;
-    dtype_ = ctx.dtype;
-    seed_ = ctx.seed;
     channels_ = channels_last_ ? input[input.rank() - 1] : input[0];
     positions_ = input.numel() / channels_;
-    return input;
-  }
-  void set_training(bool training) override { training_ = training; }
-  void set_sample_offset(std::int64_t first) override { first_sample_ = first; }
-  std::vector<std::uint64_t> counters() const override { return {calls_}; }
-  void set_counters(const std::vector<std::uint64_t>& values) override {
-    if (values.size() != 1) throw InvalidArgument(fmt::format("spatial_dropout: expected 1 counter, got {}", values.size()));
-    calls_ = values[0];
+    return MaskDropoutLayer::build(input, ctx);
   }
 
-  const Tensor& forward(const Tensor& x) override {
-    active_ = training_ && rate_ > 0.0;
-    if (!active_) {  // a handle of its own, so that y_ never points at an input
-      through_ = x;
-      return through_;
-    }
-    Backend& be = *backend_;
-    const std::int64_t n = x.dim(0);
-    // A group per (sample, channel), counted from the first sample's place in the global batch; then to (N, S, C)
-    // where the channels are last.
-    const std::uint64_t seed = counter_random::mix(seed_, calls_++), first = static_cast<std::uint64_t>(first_sample_ * channels_);
-    ensure(mask_, be, x.shape(), dtype_);
+ protected:
+  // A group per (sample, channel), counted from the first sample's place in the global batch; then to (N, S, C)
+  // where the channels are last.
+  void draw_mask(const Tensor& mask, std::uint64_t seed) override {
+    const std::int64_t n = mask.dim(0);
+    const auto first = static_cast<std::uint64_t>(first_sample_ * channels_);
     if (!channels_last_) {
-      mask_draw_.draw(be, mask_.reshape(Shape{n * channels_, positions_}), rate_, seed, first);
-    } else {
-      ensure(spread_, be, Shape{n, channels_, positions_}, dtype_);
-      mask_draw_.draw(be, spread_.reshape(Shape{n * channels_, positions_}), rate_, seed, first);
-      be.run(op::Permute{spread_, mask_.reshape(Shape{n, positions_, channels_}), {0, 2, 1}});
+      groups_.draw(*backend_, mask.reshape(Shape{n * channels_, positions_}), rate_, seed, first);
+      return;
     }
-    be.run(op::Multiply{x, mask_, ensure(y_, be, x.shape(), dtype_)});
-    return y_;
-  }
-
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
-    if (!need_input_grad) {
-      dx_ = Tensor();
-      return dx_;
-    }
-    if (!active_) {
-      through_ = dy;
-      return through_;
-    }
-    backend_->run(op::Multiply{dy, mask_, ensure(dx_, *backend_, dy.shape(), dtype_)});
-    return dx_;
+    ensure(spread_, *backend_, Shape{n, channels_, positions_}, dtype_);
+    groups_.draw(*backend_, spread_.reshape(Shape{n * channels_, positions_}), rate_, seed, first);
+    backend_->run(op::Permute{spread_, mask.reshape(Shape{n, positions_, channels_}), {0, 2, 1}});
   }
 
  private:
-  double rate_;
   bool channels_last_ = false;
-  Backend* backend_ = nullptr;
-  DType dtype_ = DType::Float32;
-  std::uint64_t seed_ = 0, calls_ = 0;
-  std::int64_t first_sample_ = 0, channels_ = 0, positions_ = 0;
-  bool training_ = true, active_ = false;
-  layers::GroupDropoutMask mask_draw_;
-  // spread_: (N, C, S); mask_: the input's shape. through_: the input or dy, passed on unchanged outside training.
-  Tensor spread_, mask_, y_, dx_, through_;
+  std::int64_t channels_ = 0, positions_ = 0;
+  layers::GroupDropoutMask groups_;
+  Tensor spread_;  // (N, C, S)
 };
 
 }  // namespace
