@@ -125,6 +125,18 @@ TEST(DataParallel, Adam) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// The large-batch optimizers take each tensor's trust ratio from its averaged gradient, bucket by bucket, as one
+// process takes it from the whole batch's; LAMB's biases in a group of their own, unadapted, as BERT's recipe has them.
+TEST(DataParallel, LambAndLarsTakeTheTrustRatiosOfOneProcess) {
+  for (const char* optimizer : {R"({"type": "lamb", "lr": 0.01, "weight_decay": 0.01,
+                                    "param_groups": [{"params": "*.bias", "trust_ratio": false, "weight_decay": 0}]})",
+                                R"({"type": "lars", "lr": 0.5, "momentum": 0.9, "weight_decay": 1e-4, "trust_coefficient": 0.02})"}) {
+    Json spec = base_spec();
+    spec["optimizer"] = Json::parse(optimizer);
+    expect_data_parallel_equals_alone(spec);
+  }
+}
+
 // The weighted loss is still a mean over the global batch's samples, so each rank's share of it is its samples'.
 TEST(DataParallel, ClassWeightsAndLabelSmoothing) {
   Json spec = base_spec();
