@@ -88,6 +88,10 @@ TEST(Builders, ComponentsAreAcceptedByTheirPluginsAndComputeAsTheyShould) {
   // Cycles of 2 then 4 epochs: epoch 3 is a quarter into the second, 0.1 (1 + cos(pi / 4)) / 2.
   EXPECT_NEAR(lr_at(nn::CosineAnnealingWarmRestarts{.T_0 = 2, .T_mult = 2}, 3), 0.05 * (1 + std::sqrt(0.5)), 1e-15);
   EXPECT_NEAR(lr_at(nn::OneCycleLR{.total_steps = 100}, 0), 0.1 / 25, 1e-15);  // its first step, from max_lr / div_factor
+  // Half way up its second cycle of 8 steps, whose height triangular2 halves: 0.1 + 0.4 / 2 / 2, at step 10.
+  EXPECT_NEAR(registry().create_schedule(Params("test", nn::Component(nn::CyclicLR{.max_lr = 0.5, .step_size_up = 4, .mode = "triangular2"}).json()))
+                  ->learning_rate(0.1, 0, 10),
+              0.2, 1e-15);
   EXPECT_NEAR(lr_at(nn::SequentialLR{.schedules = {nn::LinearWarmup{.start_factor = 0.5, .total_iters = 4}, nn::CosineAnnealingLR{.T_max = 4}},
                                      .milestones = {4}}, 6), 0.05, 1e-15);  // half way down the cosine
 

@@ -238,6 +238,11 @@ TEST(Schedules, CyclesAndMilestonesThatCannotWorkAreRejected) {
             "schedule: parameter 'base_momentum' 0.9 is above max_momentum 0.8");
   EXPECT_EQ(refused({{"type", "one_cycle"}, {"total_steps", 10}, {"cycle_momentum", false}, {"max_momentum", 0.8}}),
             "schedule: parameter 'cycle_momentum' is false, so base_momentum and max_momentum have no use");
+  EXPECT_EQ(refused({{"type", "cyclic"}}), "schedule: parameter 'max_lr' is required");
+  EXPECT_EQ(refused({{"type", "cyclic"}, {"max_lr", 0.5}, {"gamma", 0.9}}), "schedule: parameter 'gamma' scales only mode \"exp_range\", not \"triangular\"");
+  EXPECT_EQ(refused({{"type", "cyclic"}, {"max_lr", 0.5}, {"mode", "sawtooth"}}),
+            "schedule: parameter 'mode' must be \"triangular\", \"triangular2\" or \"exp_range\", got \"sawtooth\"");
+  EXPECT_EQ(refused({{"type", "cyclic"}, {"max_lr", 0.5}, {"step_size_up", 0}}), "schedule: parameter 'step_size_up' must be in [1, 1099511627776], got 0");
   EXPECT_EQ(refused({{"type", "multi_step"}, {"milestones", {5, 3}}}),
             "schedule: parameter 'milestones' must be whole numbers of epochs (or steps) from 1, in increasing order");
   EXPECT_EQ(refused({{"type", "multi_step"}}),

@@ -177,6 +177,14 @@ OneCycleLR::operator Component() const {
   if (cycle_momentum) c.set("base_momentum", base_momentum).set("max_momentum", max_momentum);
   return with_required(with_required(c, "total_steps", total_steps), "max_lr", max_lr);
 }
+CyclicLR::operator Component() const {
+  Component c("cyclic", {{"step_size_up", step_size_up}, {"mode", mode}, {"cycle_momentum", cycle_momentum}});
+  if (cycle_momentum) c.set("base_momentum", base_momentum).set("max_momentum", max_momentum);
+  if (base_lr) c.set("base_lr", *base_lr);
+  if (step_size_down) c.set("step_size_down", *step_size_down);
+  if (gamma) c.set("gamma", *gamma);
+  return with_required(c, "max_lr", max_lr);
+}
 SequentialLR::operator Component() const {
   Json list = Json::array();
   for (const Component& s : schedules) list.push_back(s.json());

@@ -22,7 +22,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "Dropout", "SpatialDropout", "StochasticDepth", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
-           "CosineAnnealingWarmRestarts", "OneCycleLR", "SequentialLR"]
+           "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR"]
 
 
 def _sizes(value):
@@ -359,6 +359,19 @@ def PolynomialLR(total_iters=5, power=1.0):
 def CosineAnnealingWarmRestarts(T_0, T_mult=1, eta_min=0.0):
     """torch's CosineAnnealingWarmRestarts (SGDR): cosine cycles of T_0 epochs, each T_mult times the last."""
     return {"type": "cosine_warm_restarts", "T_0": T_0, "T_mult": T_mult, "eta_min": eta_min}
+
+
+def CyclicLR(max_lr, base_lr=None, step_size_up=2000, step_size_down=None, mode="triangular", gamma=None, cycle_momentum=True,
+             base_momentum=0.8, max_momentum=0.9):
+    """torch's CyclicLR, stepped every optimizer step, from base_lr (the optimizer's rate unless given) to max_lr and back;
+    the optimizer's momentum moves against the rate unless cycle_momentum is False."""
+    schedule = {"type": "cyclic", "max_lr": max_lr, "step_size_up": step_size_up, "mode": mode, "cycle_momentum": cycle_momentum}
+    if cycle_momentum:
+        schedule.update(base_momentum=base_momentum, max_momentum=max_momentum)
+    for key, value in (("base_lr", base_lr), ("step_size_down", step_size_down), ("gamma", gamma)):
+        if value is not None:
+            schedule[key] = value
+    return schedule
 
 
 def OneCycleLR(total_steps, max_lr=None, pct_start=0.3, anneal_strategy="cos", div_factor=25.0, final_div_factor=1e4,

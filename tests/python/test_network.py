@@ -449,6 +449,12 @@ def test_typed_initializers_penalties_constraints_and_schedules_are_taken_by_the
         net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy", schedule=schedule)
         history = net.fit(x, y, epochs=4, progress=False)
         assert [h["lr"] for h in history] == pytest.approx(want), schedule
+    # CyclicLR counts steps: 19 an epoch of 600 samples at batch 32, so each epoch's last step (the history's lr) is
+    # 1 step from a cycle's top or bottom; triangular2 halves the second cycle's height.
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3)]))
+    net.compile(nnplug.SGD(lr=0.1, momentum=0.9), "softmax_cross_entropy", schedule=nnplug.CyclicLR(0.5, step_size_up=19, mode="triangular2"))
+    history = net.fit(x, y, epochs=4, batch_size=32, progress=False)
+    assert [h["lr"] for h in history] == pytest.approx([0.1 + 0.4 * 18 / 19, 0.1 + 0.4 / 19, 0.1 + 0.2 * 18 / 19, 0.1 + 0.2 / 19])
 
 
 def test_nadam_and_adamax_train_as_their_plugins_take_them():

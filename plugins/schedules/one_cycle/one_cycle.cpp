@@ -14,6 +14,7 @@
 #include <optional>
 #include <utility>
 
+#include "../shared/cycled_momentum.hpp"
 #include "nnplug/plugin.hpp"
 
 namespace {
@@ -85,13 +86,7 @@ NNPLUG_PLUGIN("one_cycle", "0.1.0", "schedule:one_cycle", 0) {
     if (anneal != "cos" && anneal != "linear") p.fail("anneal_strategy", fmt::format("must be \"cos\" or \"linear\", got \"{}\"", anneal));
     s.cosine = anneal == "cos";
     s.three_phase = p.boolean("three_phase", false);
-    if (p.boolean("cycle_momentum", true)) {
-      const double base = p.number("base_momentum", 0.85, 0.0, 1.0), max = p.number("max_momentum", 0.95, 0.0, 1.0 - 1e-12);
-      if (base > max) p.fail("base_momentum", fmt::format("{} is above max_momentum {}", base, max));
-      s.momentum = std::pair{base, max};
-    } else if (p.has("base_momentum") || p.has("max_momentum")) {
-      p.fail("cycle_momentum", "is false, so base_momentum and max_momentum have no use");
-    }
+    s.momentum = schedules::cycled_momentum(p, 0.85, 0.95);
     // Every phase must span at least one step, or its rate would divide by zero.
     const double rise = s.pct_start * static_cast<double>(s.total_steps) - 1.0;
     const double last = s.three_phase ? 2.0 * rise : rise;

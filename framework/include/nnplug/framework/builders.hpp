@@ -310,6 +310,18 @@ struct OneCycleLR {
   double base_momentum = 0.85, max_momentum = 0.95;
   operator Component() const;  // NOLINT
 };
+// torch's CyclicLR, stepped every optimizer step: from base_lr (the optimizer's rate unless given) up to max_lr over
+// step_size_up steps and back over step_size_down (step_size_up's unless given), the momentum moving against it.
+struct CyclicLR {
+  std::optional<double> max_lr{}, base_lr{};
+  std::int64_t step_size_up = 2000;
+  std::optional<std::int64_t> step_size_down{};
+  std::string mode = "triangular";
+  std::optional<double> gamma{};  // mode "exp_range"'s
+  bool cycle_momentum = true;
+  double base_momentum = 0.8, max_momentum = 0.9;
+  operator Component() const;  // NOLINT
+};
 // torch's SequentialLR: the schedules one after another, each taking over at its milestone, each with its clock
 // restarted there and counting epochs ("epoch") or optimizer steps ("step").
 struct SequentialLR {
