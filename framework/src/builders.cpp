@@ -86,6 +86,8 @@ Layer GroupNorm(std::int64_t num_groups) { return Layer("group_norm", {{"num_gro
 Layer InstanceNorm() { return Layer("instance_norm"); }
 Layer Dropout(double rate) { return Layer("dropout", {{"rate", rate}}); }
 Layer SpatialDropout(double rate) { return Layer("spatial_dropout", {{"rate", rate}}); }
+Layer PixelShuffle(std::int64_t upscale_factor) { return Layer("pixel_shuffle", {{"upscale_factor", upscale_factor}}); }
+Layer PixelUnshuffle(std::int64_t downscale_factor) { return Layer("pixel_unshuffle", {{"downscale_factor", downscale_factor}}); }
 Layer StochasticDepth(double rate) { return Layer("stochastic_depth", {{"rate", rate}}); }
 Layer Add(const std::vector<std::string>& inputs) { return Layer("add").inputs(inputs); }
 Layer Subtract(const std::vector<std::string>& inputs) { return Layer("subtract").inputs(inputs); }

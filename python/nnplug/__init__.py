@@ -19,7 +19,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
-           "Dropout", "SpatialDropout", "StochasticDepth", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Zeros", "Constant", "Normal", "Uniform",
+           "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR"]
@@ -193,6 +193,16 @@ def RMSNorm(normalized_shape=None, **fields):
 
 def SpatialDropout(rate, **fields):
     return layer("spatial_dropout", rate=rate, **fields)
+
+
+def PixelShuffle(upscale_factor, **fields):
+    """torch's PixelShuffle: r² channels into r x r pixels, (C r², H, W) -> (C, H r, W r)."""
+    return layer("pixel_shuffle", upscale_factor=upscale_factor, **fields)
+
+
+def PixelUnshuffle(downscale_factor, **fields):
+    """torch's PixelUnshuffle: r x r pixels into r² channels, (C, H r, W r) -> (C r², H, W)."""
+    return layer("pixel_unshuffle", downscale_factor=downscale_factor, **fields)
 
 
 def StochasticDepth(rate, **fields):

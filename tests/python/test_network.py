@@ -656,6 +656,14 @@ def test_stochastic_depth_drops_a_residual_branch_in_fit_and_leaves_predict_alon
     np.testing.assert_array_equal(net.predict(x), net.predict(x))
 
 
+def test_pixel_unshuffle_then_shuffle_gives_the_images_back():
+    images = np.random.default_rng(3).normal(size=(5, 2, 6, 4)).astype(np.float32)
+    net = nnplug.Network(nnplug.Sequential([nnplug.PixelUnshuffle(2), nnplug.PixelShuffle(2)]))
+    net.compile(nnplug.SGD(lr=0.1), "mse")
+    net.build([2, 6, 4])
+    np.testing.assert_array_equal(net.predict(images).reshape(images.shape), images)
+
+
 def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_class():
     # Mixup's targets: each sample's one-hot row blended with another's. Accuracy is against the most probable class.
     x, y = blobs()

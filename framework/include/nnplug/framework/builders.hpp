@@ -97,6 +97,9 @@ Layer InstanceNorm();
 Layer Dropout(double rate);
 // Whole channels of (C, ...), or of (..., C) with set("data_format", "channels_last") (Keras's SpatialDropout1D).
 Layer SpatialDropout(double rate);
+// r² channels into r x r pixels, (C r², H, W) -> (C, H r, W r) (torch's PixelShuffle), and back (PixelUnshuffle).
+Layer PixelShuffle(std::int64_t upscale_factor);
+Layer PixelUnshuffle(std::int64_t downscale_factor);
 // Whole samples of a residual branch (timm's DropPath), or the whole batch with set("mode", "batch").
 Layer StochasticDepth(double rate);
 // A sequence [steps, features] per sample; the last step's output, or every step's with set("return_sequences", true).
