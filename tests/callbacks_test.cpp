@@ -10,6 +10,7 @@
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/safetensors.hpp"
 #include "test_support.hpp"
+#include "trainable_weights.hpp"
 
 namespace nnplug::test {
 namespace {
@@ -95,12 +96,7 @@ TEST_F(Callbacks, FromTheSpecTheyStopCheckpointAndWriteHistory) {
 class WeightRecorder final : public Callback {
  public:
   bool on_batch_end(const BatchRecord&, Model& model) override {
-    std::vector<double> all;
-    for (const Parameter* p : model.parameters(true)) {
-      const auto v = to_host<double>(p->value);
-      all.insert(all.end(), v.begin(), v.end());
-    }
-    steps.push_back(all);
+    steps.push_back(trainable_weights(model));
     return true;
   }
   std::vector<std::vector<double>> steps;
@@ -118,15 +114,43 @@ TEST_F(Callbacks, TheModelEndsWithTheMovingAverageOfItsWeights) {
   std::vector<double> average = recorder->steps[0];
   for (std::size_t k = 1; k < recorder->steps.size(); ++k)
     for (std::size_t i = 0; i < average.size(); ++i) average[i] = 0.9 * average[i] + 0.1 * recorder->steps[k][i];
-  std::vector<double> final_weights;
-  for (const Parameter* p : ex.model->parameters(true)) {
-    const auto v = to_host<double>(p->value);
-    final_weights.insert(final_weights.end(), v.begin(), v.end());
-  }
+  const auto final_weights = trainable_weights(*ex.model);
   ASSERT_EQ(final_weights.size(), average.size());
   for (std::size_t i = 0; i < average.size(); ++i) EXPECT_NEAR(final_weights[i], average[i], 1e-6) << i;
   EXPECT_NE(final_weights, recorder->steps.back());  // not simply the last weights
   EXPECT_THROW(build_experiment(xor_spec(dir_, R"([{"type": "ema", "decay": 1}])"), registry()), InvalidArgument);
+}
+
+// Lookahead by hand (k 5, alpha 0.5) over 12 steps: a recorder before it sees each step's fast weights, one after it
+// what the step leaves. The slow weights start as the initial ones; after steps 5 and 10 they move half way to the
+// fast weights, which start again from them; at the end the model takes them after a last move, from 2 steps.
+TEST_F(Callbacks, LookaheadMovesTheSlowWeightsEveryKStepsAndEndsWithThem) {
+  auto ex = build_experiment(xor_spec(dir_, R"([{"type": "lookahead", "k": 5, "alpha": 0.5}])"), registry());
+  auto fast = std::make_shared<WeightRecorder>(), after = std::make_shared<WeightRecorder>();
+  ex.fit.callbacks.insert(ex.fit.callbacks.begin(), fast);
+  ex.fit.callbacks.push_back(after);
+  ex.fit.progress = false;
+  ex.fit.epochs = 2;
+  std::vector<double> slow = trainable_weights(*ex.model);
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.validation, ex.fit);
+  ASSERT_EQ(fast->steps.size(), 12u);
+  const auto move_slow = [&](const std::vector<double>& to) {
+    for (std::size_t i = 0; i < slow.size(); ++i) slow[i] += 0.5 * (to[i] - slow[i]);
+  };
+  const auto expect_weights = [](const std::vector<double>& got, const std::vector<double>& want, const std::string& what) {
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6) << what << " [" << i << "]";
+  };
+  for (std::size_t k = 0; k < 12; ++k) {
+    const bool synchronized = (k + 1) % 5 == 0;
+    if (synchronized) move_slow(fast->steps[k]);
+    expect_weights(after->steps[k], synchronized ? slow : fast->steps[k], fmt::format("after step {}", k + 1));
+  }
+  EXPECT_NE(fast->steps[5], fast->steps[4]);  // the fast weights went on from the slow ones
+  move_slow(fast->steps[11]);
+  expect_weights(trainable_weights(*ex.model), slow, "at the end");
+  EXPECT_EQ(error_of([&] { build_experiment(xor_spec(dir_, R"([{"type": "lookahead", "alpha": 0}])"), registry()); }),
+            "lookahead: alpha must be in (0, 1], got 0");
 }
 
 // Under a step schedule (halving every epoch), a plateau callback that finds no epoch better than the first
@@ -249,13 +273,14 @@ TEST_F(Callbacks, AResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne) {
   }
 }
 
-// The callbacks' state carries over too: the plateau's reduced rate, the moving average of the weights, early
-// stopping's best weights and patience spent, the history's lines. A run resumed from epoch 2 trains epochs 3 and 4
-// at the rates of the uninterrupted one and ends with its weights, bit for bit, and its history file holds epochs
-// 1 and 2 as the uninterrupted run wrote them; restored without that state, it would not.
+// The callbacks' state carries over too: the plateau's reduced rate, the moving average of the weights, lookahead's
+// slow weights and its 2 steps since they moved, early stopping's best weights and patience spent, the history's
+// lines. A run resumed from epoch 2 trains epochs 3 and 4 at the rates of the uninterrupted one and ends with its
+// weights, bit for bit, and its history file holds epochs 1 and 2 as the uninterrupted run wrote them; restored
+// without that state, it would not.
 TEST_F(Callbacks, AResumedRunGoesOnWithItsCallbacksState) {
   const auto spec = [&] {
-    Spec s = xor_spec(dir_, R"([{"type": "early_stopping", "patience": 3}, {"type": "ema", "decay": 0.9},
+    Spec s = xor_spec(dir_, R"([{"type": "early_stopping", "patience": 3}, {"type": "ema", "decay": 0.9}, {"type": "lookahead", "k": 5},
                                 {"type": "reduce_lr_on_plateau", "monitor": "loss", "patience": 0, "threshold": 1e9, "threshold_mode": "abs"},
                                 {"type": "checkpoint", "path": "ckpt-{epoch}.safetensors"}, {"type": "checkpoint", "path": "best.safetensors",
                                  "best_only": true}, {"type": "history", "path": "h.csv"}])");

@@ -11,6 +11,7 @@
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "test_support.hpp"
+#include "trainable_weights.hpp"
 
 namespace nnplug::test {
 namespace {
@@ -23,15 +24,6 @@ Spec blobs_spec(const fs::path& dir, const std::string& callbacks) {
     "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1, "momentum": 0.9}, "training": {"epochs": 6, "batch_size": 25},
     "callbacks": )" + callbacks + "}",
                     dir / "spec.json");
-}
-
-std::vector<double> trainable_weights(const Model& m) {
-  std::vector<double> all;
-  for (const Parameter* p : m.parameters(true)) {
-    const auto v = to_host<double>(p->value);
-    all.insert(all.end(), v.begin(), v.end());
-  }
-  return all;
 }
 
 std::vector<double> values_of(const Model& m, const std::string& name) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/lookahead.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/parameter_copies.hpp"
 #include "nnplug/framework/scores_json.hpp"
@@ -274,6 +275,8 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
       s.cosine_anneal = strategy == "cos";
       s.recompute_statistics = p.boolean("update_bn", true);
       out.push_back(std::make_shared<StochasticWeightAverage>(s));
+    } else if (type == "lookahead") {
+      out.push_back(std::make_shared<Lookahead>(p.integer("k", 5, 1, 1000000), p.number("alpha", 0.5)));
     } else if (type == "reduce_lr_on_plateau") {
       ReduceLrOnPlateau::Settings s;
       s.monitor = p.string("monitor", s.monitor);
@@ -288,7 +291,8 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
       s.min_lr = p.number("min_lr", s.min_lr, 0.0);
       out.push_back(std::make_shared<ReduceLrOnPlateau>(s));
     } else {
-      p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\", \"ema\", \"swa\" or \"reduce_lr_on_plateau\", got \"{}\"", type));
+      p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\", \"ema\", \"swa\", \"lookahead\" or "
+                                  "\"reduce_lr_on_plateau\", got \"{}\"", type));
     }
     p.check_unused();
   }

@@ -2,7 +2,7 @@
 // Algorithm 2; Keras's Lamb, timm's Lamb): lr 1e-3, betas [0.9, 0.999], eps 1e-6, weight_decay 0. Adam's direction,
 // scaled for each parameter tensor by the trust ratio ||param|| / ||direction||, so that every layer moves by the same
 // share of its weights whatever its gradients' scale: what lets data-parallel training grow its global batch (the
-// paper trains BERT at batch 32k) without the warm-up and tuning Adam then needs. Step t:
+// paper trains BERT at batch 32k, after a warm-up) with less tuning than Adam then needs. Step t:
 //   m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g²
 //   r = m / (1 - beta1^t) / (sqrt(v / (1 - beta2^t)) + eps) + weight_decay param
 //   param -= lr ||param|| / ||r|| r        (the ratio 1 where either norm is 0)

@@ -197,7 +197,8 @@ class WeightAverage final : public Callback {
 // The spec's "callbacks" list: {"type": "early_stopping", "monitor": "val_loss", "min_delta": 0, "patience": 5,
 // "restore_best": true}, {"type": "checkpoint", "path": "model.safetensors", "best_only": false, "monitor":
 // "val_loss"}, {"type": "history", "path": "history.csv"}, {"type": "ema", "decay": 0.999, "update_bn": false}, {"type": "swa", "start_epoch": 10, "lr": 0.01,
-// "anneal_epochs": 10, "anneal_strategy": "cos", "update_bn": true} (stochastic_weight_average.hpp), {"type": "monitor", "path": "monitor.jsonl",
+// "anneal_epochs": 10, "anneal_strategy": "cos", "update_bn": true} (stochastic_weight_average.hpp), {"type": "lookahead", "k": 5,
+// "alpha": 0.5} (lookahead.hpp), {"type": "monitor", "path": "monitor.jsonl",
 // "samples": 64, "bins": 30} (training_monitor.hpp), {"type": "reduce_lr_on_plateau", "monitor": "val_loss", "factor": 0.1,
 // "patience": 10, "threshold": 1e-4, "threshold_mode": "rel", "cooldown": 0, "min_lr": 0}. Relative paths resolve
 // against the spec's folder.
