@@ -387,6 +387,13 @@ TEST(DataParallel, StochasticWeightAveragingGathersTheStatisticsOfOneProcess) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// Every rank moves its slow weights towards the averaged step's weights, as one process does.
+TEST(DataParallel, LookaheadMovesTheSlowWeightsOfOneProcess) {
+  Json spec = base_spec();
+  spec["callbacks"] = Json::parse(R"([{"type": "lookahead", "k": 3, "alpha": 0.6}])");
+  expect_data_parallel_equals_alone(spec);
+}
+
 TEST(DataParallel, SynchronisedBatchNormOfImagesWithOneSampleARank) {
   Json spec = base_spec();
   spec["data"] = {{"format", "gaussian_blobs"}, {"samples", 34}, {"features", 18}, {"centers", 3}, {"sample_shape", {2, 3, 3}}};
