@@ -37,8 +37,9 @@ OpSchema step_schema() {
   s.name = "lars_step";
   s.inputs = {"grad", "squares"};
   s.outputs = {"param", "momentum_buffer"};
-  s.attributes = {{"lr", 0.1},           {"momentum", 0.9}, {"dampening", 0.0}, {"weight_decay", 1e-4}, {"trust_coefficient", 0.001},
-                  {"eps", 1e-8},         {"nesterov", false}, {"trust_clip", false}, {"adapt", true},   {"first", false}};
+  // The defaults are what plugin-check runs: a decayed, adapted step of a momentum buffer that exists.
+  s.attributes = {{"lr", 0.1}, {"momentum", 0.9}, {"dampening", 0.0}, {"weight_decay", 1e-4}, {"trust_coefficient", 0.001},
+                  {"eps", 1e-8}, {"nesterov", false}, {"trust_clip", false}, {"adapt", true}, {"first", false}};
   s.updates_outputs = true;
   s.shape_rule = [](const std::vector<Shape>& in, const OpAttributes&) {
     if (in[1] != Shape{2})
