@@ -150,7 +150,7 @@ TEST_F(Callbacks, LookaheadMovesTheSlowWeightsEveryKStepsAndEndsWithThem) {
   move_slow(fast->steps[11]);
   expect_weights(trainable_weights(*ex.model), slow, "at the end");
   EXPECT_EQ(error_of([&] { build_experiment(xor_spec(dir_, R"([{"type": "lookahead", "alpha": 0}])"), registry()); }),
-            "lookahead: alpha must be in (0, 1], got 0");
+            fmt::format("{}: callbacks[0]: parameter 'alpha' must be above 0: the share of the way the slow weights move", (dir_ / "spec.json").string()));
 }
 
 // Under a step schedule (halving every epoch), a plateau callback that finds no epoch better than the first

@@ -263,7 +263,9 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
       out.push_back(std::make_shared<TrainingMonitor>(spec.resolve(p.string("path", "monitor.jsonl")), p.integer("samples", 64, 1),
                                                       static_cast<int>(p.integer("bins", 30, 1, 1000))));
     } else if (type == "ema") {
-      out.push_back(std::make_shared<WeightAverage>(p.number("decay", 0.999, 0.0, 1.0), p.boolean("update_bn", false)));
+      const double decay = p.number("decay", 0.999, 0.0, 1.0);
+      if (decay == 1.0) p.fail("decay", "must be below 1: the average would never move from the first weights");
+      out.push_back(std::make_shared<WeightAverage>(decay, p.boolean("update_bn", false)));
     } else if (type == "swa") {
       StochasticWeightAverage::Settings s;
       s.start_epoch = static_cast<int>(p.require_integer("start_epoch", 1, 1000000));
@@ -276,7 +278,9 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
       s.recompute_statistics = p.boolean("update_bn", true);
       out.push_back(std::make_shared<StochasticWeightAverage>(s));
     } else if (type == "lookahead") {
-      out.push_back(std::make_shared<Lookahead>(p.integer("k", 5, 1, 1000000), p.number("alpha", 0.5)));
+      const double alpha = p.number("alpha", 0.5, 0.0, 1.0);
+      if (alpha == 0.0) p.fail("alpha", "must be above 0: the share of the way the slow weights move");
+      out.push_back(std::make_shared<Lookahead>(p.integer("k", 5, 1, 1000000), alpha));
     } else if (type == "reduce_lr_on_plateau") {
       ReduceLrOnPlateau::Settings s;
       s.monitor = p.string("monitor", s.monitor);
