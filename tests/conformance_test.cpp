@@ -16,7 +16,7 @@ INSTANTIATE_TEST_SUITE_P(
                       R"({"type": "adamw", "lr": 0.1, "weight_decay": 0})", R"({"type": "adagrad", "lr": 0.5})",
                       R"({"type": "rmsprop", "lr": 0.05})", R"({"type": "adadelta", "lr": 1.0})", R"({"type": "radam", "lr": 0.1})",
                       R"({"type": "nadam", "lr": 0.1})", R"({"type": "adamax", "lr": 0.1})",
-                      R"({"type": "lion", "lr": 0.01})", R"({"type": "lamb", "lr": 0.1})",
+                      R"({"type": "lion", "lr": 0.01})", R"({"type": "lamb", "lr": 0.1})", R"({"type": "adafactor", "lr": 0.1})",
                       R"({"type": "lars", "lr": 0.5, "momentum": 0.9, "always_adapt": true, "trust_coefficient": 0.02})"));
 
 const double kTruncatedStd = std::sqrt(1 - 4 * std::exp(-2.0) / std::sqrt(2 * M_PI) / std::erf(2 / std::sqrt(2.0)));
@@ -47,7 +47,7 @@ INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("
 // poisson_nll has one) is skipped with the reason without a GPU, and scripts/gpu_check.sh runs them, failing
 // where one is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
-                         ::testing::Values("adamax_step", "binary_focal_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",
+                         ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step", "binary_focal_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",
                                            "gru_step_mask", "kl_divergence_loss", "lamb_direction", "lamb_trust_step", "lars_step", "layer_norm",
                                            "layer_norm_grad", "lion_step", "log_cosh_loss",
                                            "lstm_step_mask", "masked_step_mean", "masked_step_mean_grad", "nadam_step", "poisson_nll", "rms_norm",

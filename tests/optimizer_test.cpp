@@ -222,6 +222,64 @@ TEST(OptimizerSteps, LambScalesEachParameterByItsOwnTrustRatio) {
   EXPECT_NEAR(uv[1], 4.0 + 0.1 * 0.6, 1e-12);
 }
 
+// Adafactor's first step, by hand. A vector keeps g² itself, so U = sign(g) (RMS 1, unclipped) and the step is
+// alpha = RMS(w) lr: w = [3, 4], RMS sqrt(12.5). A matrix keeps its row and column means: g = I (2 x 2) has both
+// [0.5, 0.5], so every element's estimate is 0.5 0.5 / 0.5 and U = g / sqrt(0.5), of RMS 1; w = [[3, 4], [0, 0]] has
+// RMS 2.5. The decoupled decay scales w by 1 - lr weight_decay first.
+TEST(OptimizerSteps, AdafactorFirstStepsByHand) {
+  auto backend = cpu_backend();
+  Parameter v{"v", tensor(*backend, Shape{2}, {3.0, 4.0}), tensor(*backend, Shape{2}, {1.0, -2.0})};
+  Parameter m{"m", tensor(*backend, Shape{2, 2}, {3.0, 4.0, 0.0, 0.0}), tensor(*backend, Shape{2, 2}, {1.0, 0.0, 0.0, 1.0})};
+  auto opt = registry().create_optimizer(Params("test", {{"type", "adafactor"}, {"lr", 0.01}, {"weight_decay", 0.1}}));
+  opt->attach({&v, &m});
+  opt->step();
+  const double keep = 1 - 0.01 * 0.1, alpha_v = std::sqrt(12.5) * 0.01, alpha_m = 2.5 * 0.01;
+  const auto vv = to_host<double>(v.value), mv = to_host<double>(m.value);
+  EXPECT_NEAR(vv[0], keep * 3 - alpha_v, 1e-12);
+  EXPECT_NEAR(vv[1], keep * 4 + alpha_v, 1e-12);
+  EXPECT_NEAR(mv[0], keep * 3 - alpha_m * std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(mv[1], keep * 4, 1e-12);
+  EXPECT_NEAR(mv[2], 0.0, 1e-12);
+  EXPECT_NEAR(mv[3], -alpha_m * std::sqrt(2.0), 1e-12);
+}
+
+// Step 2 after a small gradient: the variance 0.01 moves 2^-0.8 of the way to g² = 1, so |U| = 1 / sqrt(variance) > 1
+// = d and the update is clipped to RMS d: each element moves by alpha = RMS(w) min(lr, 1 / sqrt(2)) exactly.
+TEST(OptimizerSteps, AdafactorClipsAnUpdateWhoseRmsExceedsD) {
+  auto backend = cpu_backend();
+  Parameter w{"w", tensor(*backend, Shape{2}, {3.0, 4.0}), tensor(*backend, Shape{2}, {0.1, 0.1})};
+  auto opt = registry().create_optimizer(Params("test", {{"type", "adafactor"}, {"lr", 0.01}}));
+  opt->attach({&w});
+  opt->step();
+  const auto after_one = to_host<double>(w.value);
+  EXPECT_NEAR(after_one[0], 3 - std::sqrt(12.5) * 0.01, 1e-12);  // sign(g) again
+  from_host(w.grad, std::vector<double>{1.0, -1.0});
+  opt->step();
+  const double rms = std::sqrt((after_one[0] * after_one[0] + after_one[1] * after_one[1]) / 2), alpha = rms * 0.01;
+  ASSERT_GT(1 / std::sqrt(0.01 + std::pow(2.0, -0.8) * (1 - 0.01)), 1.0);  // the update the clipping bounds
+  const auto after_two = to_host<double>(w.value);
+  EXPECT_NEAR(after_two[0], after_one[0] - alpha, 1e-12);
+  EXPECT_NEAR(after_two[1], after_one[1] + alpha, 1e-12);
+}
+
+// The memory it is for: a 784 x 2048 weight keeps 784 + 2048 numbers (PyTorch's shapes and names), a bias its own
+// size, and a convolution's [8, 3, 5, 5] kernel factors over its last two axes.
+TEST(OptimizerState, AdafactorKeepsRowAndColumnMeansOfAMatrix) {
+  auto backend = cpu_backend();
+  Parameter weight{"w", backend->empty(Shape{784, 2048}, DType::Float32), backend->empty(Shape{784, 2048}, DType::Float32)};
+  Parameter bias{"b", backend->empty(Shape{2048}, DType::Float32), backend->empty(Shape{2048}, DType::Float32)};
+  Parameter kernel{"k", backend->empty(Shape{8, 3, 5, 5}, DType::Float32), backend->empty(Shape{8, 3, 5, 5}, DType::Float32)};
+  auto opt = registry().create_optimizer(Params("test", {{"type", "adafactor"}}));
+  opt->attach({&weight, &bias, &kernel});
+  std::vector<std::pair<std::string, std::string>> state;
+  for (const auto& [name, t] : opt->state()) state.emplace_back(name, t.shape().str());
+  EXPECT_EQ(state, (std::vector<std::pair<std::string, std::string>>{{"0.row_var", "[784, 1]"},
+                                                                     {"0.col_var", "[1, 2048]"},
+                                                                     {"1.variance", "[2048]"},
+                                                                     {"2.row_var", "[8, 3, 5, 1]"},
+                                                                     {"2.col_var", "[8, 3, 1, 5]"}}));
+}
+
 TEST(OptimizerParams, BadValuesNameTheParameter) {
   EXPECT_THROW(registry().create_optimizer(Params("optimizer", {{"type", "sgd"}})), InvalidArgument);  // lr required
   try {
@@ -238,6 +296,14 @@ TEST(OptimizerParams, BadValuesNameTheParameter) {
   }
   EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "lars"}, {"lr", 1.0}, {"nesterov", true}})); }),
             "optimizer: parameter 'nesterov' needs a momentum and zero dampening, as torch.optim.SGD's (momentum 0, dampening 0)");
+  EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "adafactor"}, {"d", 0.5}})); }),
+            "optimizer: parameter 'd' must be >= 1, got 0.5");
+  EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "adafactor"}, {"beta2_decay", 0.8}})); }),
+            "optimizer: parameter 'beta2_decay' must be <= 0, got 0.8");
+  EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", Params::Json::parse(R"({"type": "adafactor", "eps": [null]})"))); }),
+            "optimizer: parameter 'eps' must be [eps1, eps2], numbers >= 0 (a null eps1: the dtype's machine epsilon), got [null]");
+  EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", Params::Json::parse(R"({"type": "adafactor", "eps": [1e-30, -1]})"))); }),
+            "optimizer: parameter 'eps' must be [eps1, eps2], numbers >= 0 (a null eps1: the dtype's machine epsilon), got [1e-30,-1]");
 }
 
 }  // namespace
