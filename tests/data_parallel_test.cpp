@@ -137,6 +137,13 @@ TEST(DataParallel, LambAndLarsTakeTheTrustRatiosOfOneProcess) {
   }
 }
 
+// Adafactor's row and column means and each tensor's RMS come from the averaged gradient, as one process's.
+TEST(DataParallel, Adafactor) {
+  Json spec = base_spec();
+  spec["optimizer"] = {{"type", "adafactor"}, {"lr", 0.05}, {"weight_decay", 0.01}};
+  expect_data_parallel_equals_alone(spec);
+}
+
 // The weighted loss is still a mean over the global batch's samples, so each rank's share of it is its samples'.
 TEST(DataParallel, ClassWeightsAndLabelSmoothing) {
   Json spec = base_spec();

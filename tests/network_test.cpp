@@ -56,11 +56,14 @@ TEST(Builders, WriteTheJsonASpecHolds) {
   EXPECT_EQ(nn::Component(nn::Adam{.lr = 0.01}).json(),
             Params::Json::parse(R"({"type": "adam", "lr": 0.01, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "amsgrad": false})"));
   EXPECT_FALSE(nn::Component(nn::Sgd{}).json().contains("lr"));  // required, as in PyTorch: the plugin says so
+  EXPECT_EQ(nn::Component(nn::Adafactor{}).json(),
+            Params::Json::parse(R"({"type": "adafactor", "lr": 1e-2, "beta2_decay": -0.8, "eps": [null, 1e-3], "d": 1.0, "weight_decay": 0.0})"));
   EXPECT_EQ(nn::Component(nn::NAdam{.momentum_decay = 0.01}).json(),
             Params::Json::parse(R"({"type": "nadam", "lr": 2e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "momentum_decay": 0.01})"));
   for (const nn::Component& optimizer : {nn::Component(nn::NAdam{}), nn::Component(nn::Adamax{.weight_decay = 0.1}),
                                          nn::Component(nn::Lion{.weight_decay = 0.1}), nn::Component(nn::Lamb{.weight_decay = 0.01}),
-                                         nn::Component(nn::Lars{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-4})})
+                                         nn::Component(nn::Lars{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-4}),
+                                         nn::Component(nn::Adafactor{}), nn::Component(nn::Adafactor{.eps1 = 1e-30, .weight_decay = 0.01})})
     EXPECT_NO_THROW(registry().create_optimizer(Params("test", optimizer.json()))) << optimizer.json();  // a plugin refuses what it does not know
 }
 

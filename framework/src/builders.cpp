@@ -145,6 +145,10 @@ Lars::operator Component() const {
 Lamb::operator Component() const {
   return Component("lamb", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}, {"trust_ratio", trust_ratio}});
 }
+Adafactor::operator Component() const {
+  return Component("adafactor", {{"lr", lr}, {"beta2_decay", beta2_decay}, {"eps", {eps1 ? Json(*eps1) : Json(nullptr), eps2}}, {"d", d},
+                                 {"weight_decay", weight_decay}});
+}
 
 Zeros::operator Component() const { return Component("zeros"); }
 Constant::operator Component() const { return with_required(Component("constant"), "value", value); }

@@ -19,7 +19,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
            "Conv1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
-           "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Zeros", "Constant", "Normal", "Uniform",
+           "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Adafactor", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR"]
@@ -280,6 +280,13 @@ def Lamb(lr=1e-3, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0, trust_ratio=Tr
     """LAMB (You et al. 2020), as Keras's Lamb: Adam's direction scaled per parameter tensor by ||param|| / ||direction||,
     for large global batches; trust_ratio=False (in a parameter group of biases and norms) takes the ratio as 1."""
     return {"type": "lamb", "lr": lr, "betas": list(betas), "eps": eps, "weight_decay": weight_decay, "trust_ratio": trust_ratio}
+
+
+def Adafactor(lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0):
+    """Adafactor (Shazeer and Stern 2018), as torch.optim.Adafactor: row and column means of the squared gradient of a
+    matrix instead of Adam's full second moment, and a step relative to each tensor's RMS; eps=(None, eps2) takes the
+    parameter dtype's machine epsilon as eps1."""
+    return {"type": "adafactor", "lr": lr, "beta2_decay": beta2_decay, "eps": list(eps), "d": d, "weight_decay": weight_decay}
 
 
 # Initializers, as torch.nn.init's, for a layer's weight_init= and bias_init=.

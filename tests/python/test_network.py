@@ -638,6 +638,15 @@ def test_lamb_trains_as_its_plugin_takes_it():
     assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
 
 
+def test_adafactor_trains_as_its_plugin_takes_it():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+    net.compile(nnplug.Adafactor(lr=0.05), "softmax_cross_entropy", seed=1)
+    assert net.spec["optimizer"] == {"type": "adafactor", "lr": 0.05, "beta2_decay": -0.8, "eps": [None, 1e-3], "d": 1.0,
+                                    "weight_decay": 0.0}
+    assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
+
+
 def test_lars_trains_as_its_plugin_takes_it():
     x, y = blobs()
     net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))

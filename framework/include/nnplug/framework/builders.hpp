@@ -203,6 +203,14 @@ struct Lars {
   bool trust_clip = false, always_adapt = false;
   operator Component() const;  // NOLINT
 };
+// Adafactor (Shazeer and Stern 2018, torch.optim.Adafactor): row and column means of g² for a matrix instead of Adam's
+// full second moment, a step relative to each tensor's RMS. eps1 unset: the parameter dtype's machine epsilon.
+struct Adafactor {
+  double lr = 1e-2, beta2_decay = -0.8;
+  std::optional<double> eps1{};
+  double eps2 = 1e-3, d = 1.0, weight_decay = 0.0;
+  operator Component() const;  // NOLINT
+};
 
 // Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
 struct Zeros {
