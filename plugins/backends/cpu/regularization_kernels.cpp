@@ -65,7 +65,9 @@ void run_kernel(const op::SumSquares& o) {
     const T* x = o.x.data<T>();
     const std::int64_t n = o.x.numel();
     double sum = 0;
-#pragma omp parallel for schedule(static) reduction(+ : sum) if (n > kParallelThreshold)
+    // simd: the sum is taken in vector lanes too (a reduction is otherwise one chain of additions, each waiting on the
+    // last; the sums of squares are a third of an Adafactor step's time without it).
+#pragma omp parallel for simd schedule(static) reduction(+ : sum) if (n > kParallelThreshold)
     for (std::int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * static_cast<double>(x[i]);
     with_float_type(o.out, "sum_squares", [&](auto out_tag) {
       using U = decltype(out_tag);

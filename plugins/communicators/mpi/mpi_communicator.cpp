@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "../../shared/vector_clones.hpp"
 #include "bfloat16.hpp"
 #include "mpi_job.hpp"
 #include "nnplug/backend.hpp"
@@ -44,14 +45,8 @@ std::string library_version() {
 using backends::from_bfloat16;
 using backends::to_bfloat16;
 
-// The loops below run over every gradient at every step: they are compiled for AVX-512 and AVX2 as well, and the
-// best the CPU has is chosen when the plugin loads (function multi-versioning). AVX2 halves their time against
-// the baseline SSE2 build here.
-#if defined(__x86_64__)
-#define NNPLUG_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define NNPLUG_VECTOR_CLONES
-#endif
+// The loops below run over every gradient at every step (vector_clones.hpp): AVX2 halves their time against the
+// baseline SSE2 build here.
 
 NNPLUG_VECTOR_CLONES void round_to_bfloat16(const float* values, std::uint16_t* words, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) words[i] = to_bfloat16(values[i]);

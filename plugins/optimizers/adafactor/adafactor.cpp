@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "../../shared/vector_clones.hpp"
 #include "adafactor_step.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
@@ -49,7 +50,7 @@ std::vector<Shape> factored_shapes(const Shape& grad) {
 
 // The running means are written, then read back as stored: as the CUDA kernels, which take them in later passes.
 template <typename T>
-void factored_update(const AdafactorMoment& m, const T* grad, T* row_var, T* col_var, T* update, const Factoring& f) {
+NNPLUG_VECTOR_CLONES void factored_update(const AdafactorMoment& m, const T* grad, T* row_var, T* col_var, T* update, const Factoring& f) {
   std::vector<double> col_squares(static_cast<std::size_t>(f.cols));
   for (std::int64_t b = 0; b < f.batches; ++b) {
     const T* g = grad + b * f.rows * f.cols;
@@ -57,6 +58,7 @@ void factored_update(const AdafactorMoment& m, const T* grad, T* row_var, T* col
     std::fill(col_squares.begin(), col_squares.end(), 0.0);
     for (std::int64_t r = 0; r < f.rows; ++r) {
       double squares = 0;
+#pragma omp simd reduction(+ : squares)
       for (std::int64_t c = 0; c < f.cols; ++c) {
         const double x = static_cast<double>(g[r * f.cols + c]);
         squares += x * x;
@@ -69,15 +71,16 @@ void factored_update(const AdafactorMoment& m, const T* grad, T* row_var, T* col
     double row_mean = 0;
     for (std::int64_t r = 0; r < f.rows; ++r) row_mean += static_cast<double>(rows[r]);
     row_mean /= static_cast<double>(f.rows);
-    for (std::int64_t r = 0; r < f.rows; ++r)
+    for (std::int64_t r = 0; r < f.rows; ++r) {
+      const double share = m.row_share(static_cast<double>(rows[r]), row_mean);
       for (std::int64_t c = 0; c < f.cols; ++c)
-        u[r * f.cols + c] = static_cast<T>(m.factored_scaled(static_cast<double>(g[r * f.cols + c]), static_cast<double>(rows[r]),
-                                                             static_cast<double>(cols[c]), row_mean));
+        u[r * f.cols + c] = static_cast<T>(m.scaled(static_cast<double>(g[r * f.cols + c]), share * static_cast<double>(cols[c])));
+    }
   }
 }
 
 template <typename T>
-void variance_update(const AdafactorMoment& m, const T* grad, T* variance, T* update, std::int64_t n) {
+NNPLUG_VECTOR_CLONES void variance_update(const AdafactorMoment& m, const T* grad, T* variance, T* update, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) {
     const double g = static_cast<double>(grad[i]);
     variance[i] = static_cast<T>(m.average(static_cast<double>(variance[i]), g * g));
@@ -86,7 +89,7 @@ void variance_update(const AdafactorMoment& m, const T* grad, T* variance, T* up
 }
 
 template <typename T>
-void step_elements(const AdafactorStep& step, const T* update, const T* squares, T* param, std::int64_t n) {
+NNPLUG_VECTOR_CLONES void step_elements(const AdafactorStep& step, const T* update, const T* squares, T* param, std::int64_t n) {
   const double scale = step.scale(static_cast<double>(squares[0]), static_cast<double>(squares[1]), static_cast<double>(n));
   for (std::int64_t i = 0; i < n; ++i) step.apply(scale, static_cast<double>(update[i]), param[i]);
 }

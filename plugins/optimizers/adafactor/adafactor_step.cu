@@ -53,11 +53,10 @@ __global__ void factored_updates(AdafactorMoment moment, const T* grad, const T*
   const std::int64_t row = blockIdx.x, b = row / f.rows;
   double rows = 0;
   for (std::int64_t r = threadIdx.x; r < f.rows; r += kThreads) rows += static_cast<double>(row_var[b * f.rows + r]);
-  const double row_mean = block_sum(rows) / static_cast<double>(f.rows);
-  const double r = static_cast<double>(row_var[row]);
+  const double share = moment.row_share(static_cast<double>(row_var[row]), block_sum(rows) / static_cast<double>(f.rows));
   for (std::int64_t c = threadIdx.x; c < f.cols; c += kThreads)
-    update[row * f.cols + c] = static_cast<T>(
-        moment.factored_scaled(static_cast<double>(grad[row * f.cols + c]), r, static_cast<double>(col_var[b * f.cols + c]), row_mean));
+    update[row * f.cols + c] =
+        static_cast<T>(moment.scaled(static_cast<double>(grad[row * f.cols + c]), share * static_cast<double>(col_var[b * f.cols + c])));
 }
 
 template <typename T>

@@ -21,11 +21,13 @@ struct AdafactorMoment {
   template <typename Attributes>  // OpAttributes; a template, so that nvcc, which never builds a step, needs no SDK header
   explicit AdafactorMoment(const Attributes& a) : weight(std::pow(a.number("step"), a.number("beta2_decay"))), eps1(a.number("eps1")) {}
   NNPLUG_HOST_DEVICE double average(double old, double squares) const { return old + weight * (squares - old); }
-  NNPLUG_HOST_DEVICE double scaled(double grad, double variance) const { return grad / sqrt(fmax(variance, eps1 * eps1)); }
-  // A factored estimate: row_var col_var / mean(row_var) (the mean over the matrix's rows, at least eps1).
-  NNPLUG_HOST_DEVICE double factored_scaled(double grad, double row, double col, double row_mean) const {
-    return scaled(grad, row * col / fmax(row_mean, eps1));
+  // (A comparison, not fmax, which the loops would call element by element instead of vectorizing.)
+  NNPLUG_HOST_DEVICE double scaled(double grad, double variance) const {
+    return grad / sqrt(variance > eps1 * eps1 ? variance : eps1 * eps1);
   }
+  // A factored estimate is row_var col_var / mean(row_var), the mean over the matrix's rows at least eps1: a row's
+  // share row_var / that mean, taken once a row, times each column's col_var.
+  NNPLUG_HOST_DEVICE double row_share(double row, double row_mean) const { return row / (row_mean > eps1 ? row_mean : eps1); }
 };
 
 // The step along the update U of a parameter of n elements, from the sums of squares of the parameter (before the
