@@ -1,10 +1,11 @@
 // The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh and
 // masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer steps of nadam, adamax,
 // lion, lamb (both passes), lars and adafactor (its three ops), and the losses' ops soft_target_cross_entropy,
-// cosine_similarity_loss, kl_divergence_loss, log_cosh_loss, binary_focal_loss and softmax_focal_loss) against the
-// same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp runs that on every op):
-// rows of several warps, more columns than one block of the parameters' gradients takes, more rows than its 16 row
-// groups, rows of one value, and more elements than a grid has threads.
+// cosine_similarity_loss, kl_divergence_loss, log_cosh_loss, binary_focal_loss, softmax_focal_loss, msle_loss,
+// mape_loss, smooth_l1_loss and categorical_hinge_loss) against the same ops' CPU kernels, on shapes beyond the
+// conformance kit's 4 x 6 (conformance_test.cpp runs that on every op): rows of several warps, more columns than one
+// block of the parameters' gradients takes, more rows than its 16 row groups, rows of one value, and more elements
+// than a grid has threads.
 // Without an NVIDIA driver and device every test here skips, and the skip message says why.
 #include <gtest/gtest.h>
 
@@ -127,9 +128,10 @@ TEST(CudaPluginOps, SoftTargetCrossEntropyComputesWhatTheCpuKernelComputes) {
     expect_cuda_as_cpu("soft_target_cross_entropy", {z, z, Shape{z[1]}}, {Shape{1}, z}, {{"label_smoothing", 0.1}});
 }
 
-// The losses of a row per sample (cosine, softmax divergence at temperature 2, log-cosh, both focal) on more rows than a
-// block of the mean's threads, rows of 1,000 values, and rows of one value. The targets are random normals, which the kernels
-// take as they come: each is checked against the CPU kernel's arithmetic, not against the loss's meaning.
+// The losses of a row per sample (cosine, softmax divergence at temperature 2, log-cosh, both focal, msle, mape,
+// smooth_l1 at beta 0.5, categorical hinge) on more rows than a block of the mean's threads, rows of 1,000 values,
+// and rows of one value. The targets are random normals, which the kernels take as they come: each is checked against
+// the CPU kernel's arithmetic, not against the loss's meaning.
 TEST(CudaPluginOps, SampleLossesComputeWhatTheCpuKernelsCompute) {
   SKIP_WITHOUT_CUDA();
   for (const Shape& p : {Shape{3000, 10}, Shape{40, 1000}, Shape{700, 1}}) {
@@ -138,6 +140,10 @@ TEST(CudaPluginOps, SampleLossesComputeWhatTheCpuKernelsCompute) {
     expect_cuda_as_cpu("log_cosh_loss", {p, p}, {Shape{1}, p});
     expect_cuda_as_cpu("binary_focal_loss", {p, p}, {Shape{1}, p}, {{"gamma", 2.0}, {"alpha", 0.25}});
     expect_cuda_as_cpu("softmax_focal_loss", {p, p}, {Shape{1}, p}, {{"gamma", 2.0}, {"alpha", 0.25}});
+    expect_cuda_as_cpu("msle_loss", {p, p}, {Shape{1}, p});
+    expect_cuda_as_cpu("mape_loss", {p, p}, {Shape{1}, p});
+    expect_cuda_as_cpu("smooth_l1_loss", {p, p}, {Shape{1}, p}, {{"beta", 0.5}});
+    expect_cuda_as_cpu("categorical_hinge_loss", {p, p}, {Shape{1}, p});
   }
 }
 

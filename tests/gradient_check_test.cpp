@@ -638,6 +638,27 @@ TEST(GradientCheck, CategoricalFocalCrossEntropy) {
   check_loss({{"type", "categorical_focal_cross_entropy"}, {"gamma", 3.0}}, one_hot, large);
 }
 
+// Keras's and PyTorch's regression losses of their plugins' ops, on random normal predictions: msle's above its clamp
+// (|z| + 0.1) against counts with zeros; smooth_l1 at beta 1 and 0.5, whose differences fall in both branches.
+TEST(GradientCheck, MsleMapeAndSmoothL1) {
+  auto be = cpu_backend();
+  std::vector<double> positive = random_normal(20, 4);
+  for (double& p : positive) p = std::abs(p) + 0.1;
+  check_loss("msle", tensor(*be, Shape{4, 5}, {0, 1, 2, 5, 0, 3, 0, 1, 1, 7, 0, 0, 2, 4, 1, 1, 9, 0, 2, 3}), positive);
+  const Tensor values = tensor(*be, Shape{4, 5}, random_normal(20, 5));
+  check_loss("mape", values);
+  check_loss("smooth_l1", values);
+  check_loss({{"type", "smooth_l1"}, {"beta", 0.5}}, values);
+}
+
+// One-hot targets, and a distribution, whose largest other-class term moves with the scores.
+TEST(GradientCheck, CategoricalHinge) {
+  auto be = cpu_backend();
+  check_loss("categorical_hinge", tensor(*be, Shape{4, 5}, {1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0}));
+  check_loss("categorical_hinge", tensor(*be, Shape{4, 5}, {0.1, 0.2, 0.3, 0.4, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0,
+                                                            0.5, 0.5, 0.0, 0.0, 0.0, 0.2, 0.2, 0.2, 0.2, 0.2}));
+}
+
 // A dense unit with weight 1 and this bias, then a ReLU and two outputs, in training mode: for one_sample() (the
 // value 1) the ReLU's input is 1 + bias.
 std::unique_ptr<Model> one_relu(double bias) {
