@@ -17,6 +17,7 @@ INSTANTIATE_TEST_SUITE_P(
                       R"({"type": "rmsprop", "lr": 0.05})", R"({"type": "adadelta", "lr": 1.0})", R"({"type": "radam", "lr": 0.1})",
                       R"({"type": "nadam", "lr": 0.1})", R"({"type": "adamax", "lr": 0.1})",
                       R"({"type": "lion", "lr": 0.01})", R"({"type": "lamb", "lr": 0.1})", R"({"type": "adafactor", "lr": 0.1})",
+                      R"({"type": "rprop", "lr": 0.01})",
                       R"({"type": "lars", "lr": 0.5, "momentum": 0.9, "always_adapt": true, "trust_coefficient": 0.02})"));
 
 const double kTruncatedStd = std::sqrt(1 - 4 * std::exp(-2.0) / std::sqrt(2 * M_PI) / std::erf(2 / std::sqrt(2.0)));
@@ -51,7 +52,7 @@ INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
                                            "gru_step_mask", "kl_divergence_loss", "lamb_direction", "lamb_trust_step", "lars_step", "layer_norm",
                                            "layer_norm_grad", "lion_step", "log_cosh_loss", "mape_loss", "msle_loss",
                                            "lstm_step_mask", "masked_step_mean", "masked_step_mean_grad", "nadam_step", "poisson_nll", "rms_norm",
-                                           "rms_norm_grad", "rnn_step_mask", "smooth_l1_loss", "soft_target_cross_entropy", "softmax_focal_loss"));
+                                           "rms_norm_grad", "rnn_step_mask", "rprop_step", "smooth_l1_loss", "soft_target_cross_entropy", "softmax_focal_loss"));
 
 // Every layer plugin survives a save and load with its parameters and buffers (batch norm's running statistics).
 TEST(ConformanceChecks, EveryLayerSavesAndLoads) {

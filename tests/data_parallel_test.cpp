@@ -144,6 +144,13 @@ TEST(DataParallel, Adafactor) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// Rprop's step sizes follow the signs of the averaged gradient, as one process's.
+TEST(DataParallel, Rprop) {
+  Json spec = base_spec();
+  spec["optimizer"] = {{"type", "rprop"}, {"lr", 0.01}};
+  expect_data_parallel_equals_alone(spec);
+}
+
 // The weighted loss is still a mean over the global batch's samples, so each rank's share of it is its samples'.
 TEST(DataParallel, ClassWeightsAndLabelSmoothing) {
   Json spec = base_spec();

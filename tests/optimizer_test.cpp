@@ -296,6 +296,10 @@ TEST(OptimizerParams, BadValuesNameTheParameter) {
   }
   EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "lars"}, {"lr", 1.0}, {"nesterov", true}})); }),
             "optimizer: parameter 'nesterov' needs a momentum and zero dampening, as torch.optim.SGD's (momentum 0, dampening 0)");
+  EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", Params::Json::parse(R"({"type": "rprop", "etas": [1.2, 0.5]})"))); }),
+            "optimizer: parameter 'etas' must be [etaminus, etaplus] with 0 <= etaminus < 1 < etaplus, as PyTorch's, got [1.2, 0.5]");
+  EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", Params::Json::parse(R"({"type": "rprop", "step_sizes": [1, 0.1]})"))); }),
+            "optimizer: parameter 'step_sizes' must be [min, max] with min <= max, got [1, 0.1]");
   EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "adafactor"}, {"d", 0.5}})); }),
             "optimizer: parameter 'd' must be >= 1, got 0.5");
   EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "adafactor"}, {"beta2_decay", 0.8}})); }),

@@ -149,6 +149,7 @@ Adafactor::operator Component() const {
   return Component("adafactor", {{"lr", lr}, {"beta2_decay", beta2_decay}, {"eps", {eps1 ? Json(*eps1) : Json(nullptr), eps2}}, {"d", d},
                                  {"weight_decay", weight_decay}});
 }
+Rprop::operator Component() const { return Component("rprop", {{"lr", lr}, {"etas", etas}, {"step_sizes", step_sizes}}); }
 
 Zeros::operator Component() const { return Component("zeros"); }
 Constant::operator Component() const { return with_required(Component("constant"), "value", value); }

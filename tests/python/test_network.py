@@ -647,6 +647,14 @@ def test_adafactor_trains_as_its_plugin_takes_it():
     assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
 
 
+def test_rprop_trains_full_batch_as_its_plugin_takes_it():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+    net.compile(nnplug.Rprop(), "softmax_cross_entropy", seed=1)
+    assert net.spec["optimizer"] == {"type": "rprop", "lr": 1e-2, "etas": [0.5, 1.2], "step_sizes": [1e-6, 50.0]}
+    assert net.fit(x, y, epochs=30, batch_size=len(x), progress=False)[-1]["accuracy"] > 0.95
+
+
 def test_lars_trains_as_its_plugin_takes_it():
     x, y = blobs()
     net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))

@@ -211,6 +211,13 @@ struct Adafactor {
   double eps2 = 1e-3, d = 1.0, weight_decay = 0.0;
   operator Component() const;  // NOLINT
 };
+// Rprop (Riedmiller and Braun 1993, torch.optim.Rprop): a step size per weight, grown while its gradient keeps its
+// sign and shrunk when it flips; for full-batch training.
+struct Rprop {
+  double lr = 1e-2;
+  std::array<double, 2> etas{0.5, 1.2}, step_sizes{1e-6, 50.0};
+  operator Component() const;  // NOLINT
+};
 
 // Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
 struct Zeros {
