@@ -162,6 +162,13 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
   check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 19));
   check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 21),
               [](Layer& l) { EXPECT_TRUE(l.fuse_activation(*registry().create_activation(Params("relu", "relu")))); });
+  // Transposed, channels first and last.
+  for (const char* json : {R"({"type": "conv1d_transpose", "filters": 3, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1})",
+                           R"({"type": "conv1d_transpose", "filters": 4, "kernel_size": 2, "dilation": 2, "groups": 2, "bias": false})"})
+    check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{4, 9}, 2, random_normal(72, 22));
+  check_layer(*registry().create_layer(Params("test", {{"type", "conv1d_transpose"}, {"filters", 2}, {"kernel_size", 4}, {"stride", 2},
+                                                       {"padding", "same"}, {"data_format", "channels_last"}})),
+              Shape{9, 4}, 2, random_normal(72, 23));
   // Distinct, well-separated inputs, as for the 2-D poolings.
   std::vector<double> x(56);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>((i * 37) % 56) * 0.01;
@@ -381,6 +388,8 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   auto be = cpu_backend();
   EXPECT_EQ(created(R"({"type": "conv1d", "filters": 2, "kernel_size": [3]})"), "test: parameter 'kernel_size' must be a number: the window is 1-D");
   EXPECT_EQ(created(R"({"type": "max_pool1d", "stride": [1, 2]})"), "test: parameter 'stride' must be a number: the window is 1-D");
+  EXPECT_EQ(created(R"({"type": "conv1d_transpose", "filters": 2, "kernel_size": 3, "output_padding": [0, 1]})"),
+            "test: parameter 'output_padding' must be a number: the window is 1-D");
   EXPECT_NE(created(R"({"type": "avg_pool1d", "data_format": "NLC"})").find("'data_format' must be \"channels_first\""), std::string::npos);
   EXPECT_NE(created(R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "data_format": "NLC"})").find("'data_format' must be \"channels_first\""),
             std::string::npos);
@@ -399,6 +408,16 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_EQ(built(R"({"type": "max_pool1d", "pool_size": 8, "data_format": "channels_last"})", Shape{7, 4}),
             "a window of 8 (kernel with dilation) is longer than the padded input of 7");
   EXPECT_EQ(built(R"("global_max_pool1d")", Shape{12}), "global_max_pool1d expects (channels, length) per sample, got [12]");
+  EXPECT_EQ(built(R"({"type": "conv1d_transpose", "filters": 2, "kernel_size": 3, "groups": 2})", Shape{3, 7}),
+            "conv1d_transpose: groups 2 does not divide the input's 3 channels (input [3, 7])");
+  EXPECT_EQ(built(R"({"type": "conv1d_transpose", "filters": 2, "kernel_size": 1, "padding": 1})", Shape{3, 2}),
+            "conv1d_transpose: the window (kernel 1, stride 1, padding 1) leaves no output, or one too large to hold, for input [3, 2]");
+  // (7 - 1) 2 - 2 + 2 + 1 = 13 steps: PyTorch's length; channels last keeps the channels last.
+  EXPECT_EQ(build(R"({"type": "conv1d_transpose", "filters": 5, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1})", Shape{4, 7}),
+            (Shape{5, 14}));
+  EXPECT_EQ(build(R"({"type": "conv1d_transpose", "filters": 5, "kernel_size": 4, "stride": 2, "padding": "same", "data_format": "channels_last"})",
+                  Shape{7, 4}),
+            (Shape{14, 5}));
   // (9 + 2 - 2 - 1) / 2 + 1 = 5 steps; the channels-last poolings keep the channels last.
   EXPECT_EQ(build(R"({"type": "conv1d", "filters": 5, "kernel_size": 3, "stride": 2, "padding": 1})", Shape{4, 9}), (Shape{5, 5}));
   EXPECT_EQ(build(R"({"type": "max_pool1d", "data_format": "channels_last"})", Shape{7, 4}), (Shape{3, 4}));

@@ -62,6 +62,9 @@ Layer Cropping2d(std::int64_t cropping) { return Layer("cropping2d", {{"cropping
 Layer Cropping1d(std::int64_t start, std::int64_t end) { return Layer("cropping1d", {{"cropping", {start, end}}}); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
 Layer Conv1d(std::int64_t filters, std::int64_t kernel_size) { return Layer("conv1d", {{"filters", filters}, {"kernel_size", kernel_size}}); }
+Layer ConvTranspose1d(std::int64_t filters, std::int64_t kernel_size) {
+  return Layer("conv1d_transpose", {{"filters", filters}, {"kernel_size", kernel_size}});
+}
 Layer MaxPool1d(std::int64_t pool_size) { return Layer("max_pool1d", {{"pool_size", pool_size}}); }
 Layer AvgPool1d(std::int64_t pool_size) { return Layer("avg_pool1d", {{"pool_size", pool_size}}); }
 Layer GlobalAvgPool1d() { return Layer("global_avg_pool1d"); }

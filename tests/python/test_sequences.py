@@ -87,6 +87,22 @@ def test_conv1d_is_a_cross_correlation_and_finds_a_motif_anywhere():
     assert net.evaluate(sequences[600:], labels[600:])["accuracy"] > 0.95
 
 
+def test_conv1d_transpose_is_the_scatter_of_each_step_by_its_weights():
+    """conv1d_transpose at stride 2: each input step adds its weights, times the step's values, at twice its place,
+    as NumPy computes from the state dict; PyTorch's length (L - 1) 2 + k."""
+    rng = np.random.default_rng(6)
+    up = nnplug.Network(nnplug.Sequential([nnplug.ConvTranspose1d(3, 4, stride=2, name="t")]))
+    up.compile(nnplug.Adam(), "mse", seed=1)
+    up.build([2, 5])
+    w, b = (np.from_dlpack(up.state_dict()[f"t.{name}"]) for name in ("weight", "bias"))
+    assert w.shape == (2, 3, 4)  # [in channels, filters, k], as PyTorch's ConvTranspose1d
+    x = rng.normal(size=(4, 2, 5)).astype(np.float32)
+    want = np.zeros((4, 3, (5 - 1) * 2 + 4), dtype=np.float64)
+    for t in range(5):
+        want[:, :, 2 * t:2 * t + 4] += np.einsum("nc,cfk->nfk", x[:, :, t], w)
+    np.testing.assert_allclose(up.predict(x).reshape(4, 3, 12), want + b[None, :, None], rtol=1e-5, atol=1e-5)
+
+
 def test_a_text_cnn_reads_token_ids_through_permute():
     """Keras's and PyTorch's text CNN: token ids, an embedding ([steps, width]), permute to conv1d's [channels,
     length] (NumPy's transpose of the looked-up rows), a convolution over pairs of ids and a global max pooling:

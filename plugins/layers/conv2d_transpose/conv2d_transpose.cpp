@@ -11,10 +11,22 @@
 // Every pass is a convolution op the backends already run (im2col, oneDNN, cuDNN): the forward is op::Conv2dGrad's
 // dx of the convolution (filters -> C) this layer transposes, the input gradient that convolution's forward and
 // the weight gradient its dw, with the roles of input and output exchanged.
+//
+// Built from this one source as the 'conv1d_transpose' plugin too (NNPLUG_1D; torch.nn.ConvTranspose1d, Keras's
+// Conv1DTranspose): samples (C, L), sizes numbers, the weight [C, filters / groups, k]; it runs as the transposed
+// convolution of the plane (C, 1, L). "data_format": "channels_last" reads and gives Keras's (L, C), transposed on
+// the way in and out, as conv1d does.
 #include <fmt/format.h>
 
+#include "../shared/window_1d.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
+
+#if defined(NNPLUG_1D)
+#define NNPLUG_CONV_NAME "conv1d_transpose"
+#else
+#define NNPLUG_CONV_NAME "conv2d_transpose"
+#endif
 
 namespace {
 
@@ -41,8 +53,12 @@ class Conv2dTransposeLayer final : public Layer {
         groups_(p.integer("groups", 1, 1)),
         use_bias_(p.boolean("bias", true)),
         weight_init_(p.child("weight_init", "he_normal")),
-        bias_init_(p.child("bias_init", "zeros")) {
+        bias_init_(p.child("bias_init", "zeros")),
+        axes_(kOneD ? SequenceAxes(p) : SequenceAxes()) {
     if (!p.has("kernel_size")) p.fail("kernel_size", "is required");
+    if constexpr (kOneD)
+      for (const char* key : {"kernel_size", "stride", "dilation", "padding", "output_padding"})
+        if (p.has(key) && p.json()[key].is_array()) p.fail(key, "must be a number: the window is 1-D");
     const auto [kh, kw] = read_pair(p, "kernel_size", {1, 1}, 1);
     const auto [sh, sw] = read_pair(p, "stride", {1, 1}, 1);
     const auto [dh, dw] = read_pair(p, "dilation", {1, 1}, 1);
@@ -61,30 +77,36 @@ class Conv2dTransposeLayer final : public Layer {
         p.fail("output_padding", fmt::format("must be below the stride [{}, {}], got [{}, {}]", sh, sw, output_padding_h_, output_padding_w_));
     }
     if (filters_ % groups_) p.fail("groups", fmt::format("must divide filters ({}), got {}", filters_, groups_));
+    if constexpr (kOneD) {  // the numbers were read for both axes: the plane's height is 1
+      window_.kernel_h = window_.stride_h = window_.dilation_h = 1;
+      window_.pad_h = output_padding_h_ = 0;
+    }
     p.check_unused();
   }
-  std::string type() const override { return "conv2d_transpose"; }
+  std::string type() const override { return NNPLUG_CONV_NAME; }
 
-  Shape build(const Shape& input, const BuildContext& ctx) override {
-    if (input.rank() != 3)
-      throw ShapeError(fmt::format("conv2d_transpose expects (channels, height, width) per sample, got {}", input.str()));
+  Shape build(const Shape& sample, const BuildContext& ctx) override {
+    require_sample_rank(sample, type());
+    const Shape input = kOneD ? Shape{axes_.channels(sample), 1, axes_.length(sample)} : sample;  // the plane, channels first
     if (in_channels_ && input[0] != in_channels_)
-      throw ShapeError(fmt::format("conv2d_transpose expects {} input channels (in_channels), got {}", in_channels_, input.str()));
+      throw ShapeError(fmt::format("{} expects {} input channels (in_channels), got {}", type(), in_channels_, sample.str()));
     if (input[0] % groups_)
-      throw ShapeError(fmt::format("conv2d_transpose: groups {} does not divide the input's {} channels (input {})", groups_, input[0], input.str()));
+      throw ShapeError(fmt::format("{}: groups {} does not divide the input's {} channels (input {})", type(), groups_, input[0], sample.str()));
     const auto& g = window_;
     const std::int64_t oh = transposed_extent(input[1], g.kernel_h, g.stride_h, g.pad_h, g.dilation_h, output_padding_h_),
                        ow = transposed_extent(input[2], g.kernel_w, g.stride_w, g.pad_w, g.dilation_w, output_padding_w_);
-    if (!oh || !ow)
-      throw ShapeError(fmt::format("conv2d_transpose: the window (kernel [{}, {}], stride [{}, {}], padding [{}, {}]) leaves no output, "
-                                   "or one too large to hold, for input {}",
-                                   g.kernel_h, g.kernel_w, g.stride_h, g.stride_w, g.pad_h, g.pad_w, input.str()));
+    if (!oh || !ow) {
+      const auto sizes = [&](std::int64_t h, std::int64_t w) { return kOneD ? fmt::format("{}", w) : fmt::format("[{}, {}]", h, w); };
+      throw ShapeError(fmt::format("{}: the window (kernel {}, stride {}, padding {}) leaves no output, or one too large to hold, for input {}",
+                                   type(), sizes(g.kernel_h, g.kernel_w), sizes(g.stride_h, g.stride_w), sizes(g.pad_h, g.pad_w), sample.str()));
+    }
     if (static_cast<__int128>(input[0]) * (filters_ / groups_) * g.kernel_h * g.kernel_w > kLargest)
-      throw ShapeError(fmt::format("conv2d_transpose: a weight of [{}, {}, {}, {}] is too large", input[0], filters_ / groups_, g.kernel_h, g.kernel_w));
+      throw ShapeError(fmt::format("{}: a weight of [{}, {}, {}, {}] is too large", type(), input[0], filters_ / groups_, g.kernel_h, g.kernel_w));
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     const std::int64_t fan_in = filters_ / groups_ * g.kernel_h * g.kernel_w, fan_out = input[0] * g.kernel_h * g.kernel_w;
-    const Shape w{input[0], filters_ / groups_, g.kernel_h, g.kernel_w};
+    kernel_shape_ = Shape{input[0], filters_ / groups_, g.kernel_h, g.kernel_w};
+    const Shape w = kOneD ? Shape{input[0], filters_ / groups_, g.kernel_w} : kernel_shape_;
     weight_ = {"weight", ctx.backend.empty(w, dtype_), ctx.backend.empty(w, dtype_), true, weight_init_, fan_in, fan_out};
     if (use_bias_) {
       bias_ = {"bias", ctx.backend.empty({filters_}, dtype_), ctx.backend.empty({filters_}, dtype_), true, bias_init_, fan_in, fan_out};
@@ -93,7 +115,7 @@ class Conv2dTransposeLayer final : public Layer {
       bias_plane_ = ctx.backend.empty({filters_ * oh * ow}, dtype_);
     }
     output_ = Shape{filters_, oh, ow};
-    return output_;
+    return kOneD ? axes_.sample(filters_, ow) : output_;
   }
   std::vector<Parameter*> parameters() override {
     if (use_bias_) return {&weight_, &bias_};
@@ -101,11 +123,12 @@ class Conv2dTransposeLayer final : public Layer {
   }
 
   const Tensor& forward(const Tensor& x) override {
-    x_ = x;
+    const Tensor& channels_first = channels_last() ? transposed(x, x_channels_first_) : x;
+    x_ = kOneD ? channels_first.reshape(SequenceAxes().plane(channels_first.shape())) : x;
     ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_);
     // y is the transposed convolution's input gradient; it names itself as that convolution's input, whose shape
     // alone is read when dw is not asked for.
-    backend_->run(op::Conv2dGrad{y_, weight_.value, x, y_, Tensor(), Tensor(), window_, groups_});
+    backend_->run(op::Conv2dGrad{y_, weight_.value.reshape(kernel_shape_), x_, y_, Tensor(), Tensor(), window_, groups_});
     if (use_bias_) {
       // bias[f] on every pixel of plane f: the plane bias x ones, then added to each sample's (F * OH * OW) row.
       const std::int64_t pixels = ones_.numel();
@@ -113,23 +136,29 @@ class Conv2dTransposeLayer final : public Layer {
       const Tensor rows = y_.reshape({x.dim(0), bias_plane_.numel()});
       backend_->run(op::AddRowVector{rows, bias_plane_, rows});
     }
-    return y_;
+    out_ = kOneD ? y_.reshape(Shape{x.dim(0), filters_, output_[2]}) : y_;
+    if (channels_last()) out_ = transposed(out_, y_channels_last_);
+    return out_;
   }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
+  const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
+    const Tensor dy = (channels_last() ? transposed(dy_out, dy_channels_first_) : dy_out).reshape(y_.shape());
     if (use_bias_) {
       const std::int64_t pixels = ones_.numel();
       backend_->run(op::SumRows{dy.reshape({dy.dim(0), bias_plane_.numel()}), bias_plane_});
       backend_->run(op::Gemm{.a = bias_plane_.reshape({filters_, pixels}), .b = ones_.reshape({pixels, 1}), .c = bias_.grad.reshape({filters_, 1})});
     }
-    backend_->run(op::Conv2dGrad{dy, weight_.value, x_, Tensor(), weight_.grad, Tensor(), window_, groups_});
+    backend_->run(
+        op::Conv2dGrad{dy, weight_.value.reshape(kernel_shape_), x_, Tensor(), weight_.grad.reshape(kernel_shape_), Tensor(), window_, groups_});
     gradients_written();
     if (!need_input_grad) {
-      dx_ = Tensor();
-      return dx_;
+      dx_out_ = Tensor();
+      return dx_out_;
     }
-    backend_->run(op::Conv2d{dy, weight_.value, Tensor(), ensure(dx_, *backend_, x_.shape(), dtype_), window_, Pointwise::Identity,
-                             kFunctionDefault, groups_});
-    return dx_;
+    backend_->run(op::Conv2d{dy, weight_.value.reshape(kernel_shape_), Tensor(), ensure(dx_, *backend_, x_.shape(), dtype_), window_,
+                             Pointwise::Identity, kFunctionDefault, groups_});
+    dx_out_ = kOneD ? dx_.reshape(Shape{dx_.dim(0), dx_.dim(1), dx_.dim(3)}) : dx_;
+    if (channels_last()) dx_out_ = transposed(dx_out_, dx_channels_last_);
+    return dx_out_;
   }
 
  private:
@@ -155,14 +184,24 @@ class Conv2dTransposeLayer final : public Layer {
   std::int64_t output_padding_h_ = 0, output_padding_w_ = 0;
   Backend* backend_ = nullptr;
   DType dtype_ = DType::Float32;
-  Shape output_;
+  Shape output_, kernel_shape_;  // as the 2-D ops see them: a sequence's are planes (C, 1, L) and 1 x k kernels
   Parameter weight_, bias_;
   Tensor ones_, bias_plane_;  // the bias's helpers: ones over a plane, and the bias spread over every plane
-  Tensor x_, y_, dx_;
+  Tensor x_, y_, dx_;         // as the 2-D ops see them
+  Tensor out_, dx_out_;       // y and dx as the layers around see them: views of y_ and dx_, or their transposes
+  SequenceAxes axes_;
+  Tensor x_channels_first_, y_channels_last_, dy_channels_first_, dx_channels_last_;  // channels-last sequences' transposes
+
+  bool channels_last() const { return kOneD && axes_.channels_last(); }
+  // (N, a, b) as (N, b, a), into `out`.
+  const Tensor& transposed(const Tensor& t, Tensor& out) const {
+    backend_->run(op::Permute{t, ensure(out, *backend_, Shape{t.dim(0), t.dim(2), t.dim(1)}, dtype_), {0, 2, 1}});
+    return out;
+  }
 };
 
 }  // namespace
 
-NNPLUG_PLUGIN("conv2d_transpose", "0.1.0", "layer:conv2d_transpose", 0) {
-  registrar.add_layer("conv2d_transpose", [](const Params& p) { return std::make_unique<Conv2dTransposeLayer>(p); });
+NNPLUG_PLUGIN(NNPLUG_CONV_NAME, "0.1.0", "layer:" NNPLUG_CONV_NAME, 0) {
+  registrar.add_layer(NNPLUG_CONV_NAME, [](const Params& p) { return std::make_unique<Conv2dTransposeLayer>(p); });
 }
