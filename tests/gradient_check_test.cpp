@@ -162,6 +162,10 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
   check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 19));
   check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 21),
               [](Layer& l) { EXPECT_TRUE(l.fuse_activation(*registry().create_activation(Params("relu", "relu")))); });
+  // Upsampled, nearest and linear, channels first and last.
+  for (const char* json : {R"({"type": "upsample1d", "scale_factor": 3})", R"({"type": "upsample1d", "mode": "linear"})",
+                           R"({"type": "upsample1d", "mode": "linear", "align_corners": true, "data_format": "channels_last"})"})
+    check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{4, 9}, 2, random_normal(72, 24));
   // Transposed, channels first and last.
   for (const char* json : {R"({"type": "conv1d_transpose", "filters": 3, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1})",
                            R"({"type": "conv1d_transpose", "filters": 4, "kernel_size": 2, "dilation": 2, "groups": 2, "bias": false})"})
@@ -390,6 +394,9 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_EQ(created(R"({"type": "max_pool1d", "stride": [1, 2]})"), "test: parameter 'stride' must be a number: the window is 1-D");
   EXPECT_EQ(created(R"({"type": "conv1d_transpose", "filters": 2, "kernel_size": 3, "output_padding": [0, 1]})"),
             "test: parameter 'output_padding' must be a number: the window is 1-D");
+  EXPECT_EQ(created(R"({"type": "upsample1d", "scale_factor": [1, 2]})"), "test: parameter 'scale_factor' must be a number: the sequence is 1-D");
+  EXPECT_EQ(created(R"({"type": "upsample1d", "mode": "bilinear"})"), "test: parameter 'mode' must be \"nearest\" or \"linear\", got \"bilinear\"");
+  EXPECT_EQ(created(R"({"type": "upsample1d", "align_corners": true})"), "test: parameter 'align_corners' is for mode \"linear\" only, as in PyTorch");
   EXPECT_NE(created(R"({"type": "avg_pool1d", "data_format": "NLC"})").find("'data_format' must be \"channels_first\""), std::string::npos);
   EXPECT_NE(created(R"({"type": "conv1d", "filters": 2, "kernel_size": 3, "data_format": "NLC"})").find("'data_format' must be \"channels_first\""),
             std::string::npos);
@@ -412,6 +419,9 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
             "conv1d_transpose: groups 2 does not divide the input's 3 channels (input [3, 7])");
   EXPECT_EQ(built(R"({"type": "conv1d_transpose", "filters": 2, "kernel_size": 1, "padding": 1})", Shape{3, 2}),
             "conv1d_transpose: the window (kernel 1, stride 1, padding 1) leaves no output, or one too large to hold, for input [3, 2]");
+  EXPECT_EQ(built(R"({"type": "upsample1d"})", Shape{3, 4, 5}), "upsample1d expects (channels, length) per sample, got [3, 4, 5]");
+  EXPECT_EQ(build(R"({"type": "upsample1d", "scale_factor": 3, "data_format": "channels_last"})", Shape{7, 4}), (Shape{21, 4}));
+  EXPECT_EQ(build(R"({"type": "upsample1d", "mode": "linear"})", Shape{4, 7}), (Shape{4, 14}));
   // (7 - 1) 2 - 2 + 2 + 1 = 13 steps: PyTorch's length; channels last keeps the channels last.
   EXPECT_EQ(build(R"({"type": "conv1d_transpose", "filters": 5, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1})", Shape{4, 7}),
             (Shape{5, 14}));

@@ -77,6 +77,8 @@ Layer Upsample2d(std::int64_t scale_factor = 2);
 // Sequences (channels, length) per sample; the poolings take set("data_format", "channels_last") for (length, channels).
 Layer Conv1d(std::int64_t filters, std::int64_t kernel_size);
 Layer ConvTranspose1d(std::int64_t filters, std::int64_t kernel_size);
+// Nearest upsampling of a sequence's length by an integer factor; set("mode", "linear") interpolates.
+Layer Upsample1d(std::int64_t scale_factor = 2);
 Layer MaxPool1d(std::int64_t pool_size = 2);
 Layer AvgPool1d(std::int64_t pool_size = 2);
 Layer GlobalAvgPool1d();
