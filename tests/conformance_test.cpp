@@ -17,7 +17,7 @@ INSTANTIATE_TEST_SUITE_P(
                       R"({"type": "rmsprop", "lr": 0.05})", R"({"type": "adadelta", "lr": 1.0})", R"({"type": "radam", "lr": 0.1})",
                       R"({"type": "nadam", "lr": 0.1})", R"({"type": "adamax", "lr": 0.1})",
                       R"({"type": "lion", "lr": 0.01})", R"({"type": "lamb", "lr": 0.1})", R"({"type": "adafactor", "lr": 0.1})",
-                      R"({"type": "rprop", "lr": 0.01})",
+                      R"({"type": "rprop", "lr": 0.01})", R"({"type": "asgd", "lr": 0.1, "lambd": 0})",
                       R"({"type": "lars", "lr": 0.5, "momentum": 0.9, "always_adapt": true, "trust_coefficient": 0.02})"));
 
 const double kTruncatedStd = std::sqrt(1 - 4 * std::exp(-2.0) / std::sqrt(2 * M_PI) / std::erf(2 / std::sqrt(2.0)));
@@ -48,7 +48,7 @@ INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("
 // poisson_nll has one) is skipped with the reason without a GPU, and scripts/gpu_check.sh runs them, failing
 // where one is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
-                         ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step", "binary_focal_loss", "categorical_hinge_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",
+                         ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step", "asgd_step", "binary_focal_loss", "categorical_hinge_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",
                                            "gru_step_mask", "kl_divergence_loss", "lamb_direction", "lamb_trust_step", "lars_step", "layer_norm",
                                            "layer_norm_grad", "lion_step", "log_cosh_loss", "mape_loss", "msle_loss",
                                            "lstm_step_mask", "masked_step_mean", "masked_step_mean_grad", "nadam_step", "poisson_nll", "rms_norm",
@@ -66,7 +66,7 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"({"type": "conv2d", "filters": 4, "kernel_size": 3, "groups": 2})", Shape{2, 5, 5}},
       {R"({"type": "conv2d_transpose", "filters": 3, "kernel_size": 3, "stride": 2})", Shape{2, 4, 4}}, {R"("upsample2d")", Shape{2, 4, 4}},
       {R"({"type": "conv1d_transpose", "filters": 3, "kernel_size": 3, "stride": 2, "data_format": "channels_last"})", Shape{5, 2}},
-      {R"({"type": "upsample1d", "mode": "linear"})", Shape{2, 5}},
+      {R"({"type": "upsample1d", "mode": "linear"})", Shape{2, 5}}, {R"({"type": "repeat_vector", "n": 3})", Shape{4}},
       {R"({"type": "adaptive_avg_pool2d", "output_size": 3})", Shape{2, 4, 5}}, {R"({"type": "zero_padding2d", "padding": 1})", Shape{2, 3, 3}},
       {R"({"type": "padding2d", "padding": 2, "mode": "reflect"})", Shape{2, 3, 3}}, {R"({"type": "padding1d", "padding": [1, 2]})", Shape{2, 6}},
       {R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": 1, "padding_mode": "circular"})", Shape{2, 5, 5}},

@@ -1,6 +1,6 @@
 // The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh and
 // masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer steps of nadam, adamax,
-// lion, lamb (both passes), lars, rprop and adafactor (its three ops), and the losses' ops soft_target_cross_entropy,
+// lion, lamb (both passes), lars, rprop, asgd and adafactor (its three ops), and the losses' ops soft_target_cross_entropy,
 // cosine_similarity_loss, kl_divergence_loss, log_cosh_loss, binary_focal_loss, softmax_focal_loss, msle_loss,
 // mape_loss, smooth_l1_loss and categorical_hinge_loss) against the same ops' CPU kernels, on shapes beyond the
 // conformance kit's 4 x 6 (conformance_test.cpp runs that on every op): rows of several warps, more columns than one
@@ -114,6 +114,7 @@ TEST(CudaPluginOps, OptimizerStepsComputeWhatTheCpuKernelsCompute) {
   expect_cuda_as_cpu("lamb_trust_step", {x, Shape{2}}, {x});
   expect_cuda_as_cpu("lars_step", {x, Shape{2}}, {x, x}, {{"nesterov", true}});
   expect_cuda_as_cpu("rprop_step", {x}, {x, x, x}, {{"step", 3.0}});
+  expect_cuda_as_cpu("asgd_step", {x}, {x, x}, {{"lambd", 0.01}, {"t0", 1.0}, {"step", 4.0}});
   // Adafactor's factored update on one matrix and on a stack of 3 (rows and columns taken per matrix).
   expect_cuda_as_cpu("adafactor_factored_update", {x}, {Shape{1500, 1}, Shape{1, 701}, x}, {{"step", 3.0}});
   expect_cuda_as_cpu("adafactor_factored_update", {Shape{3, 70, 300}}, {Shape{3, 70, 1}, Shape{3, 1, 300}, Shape{3, 70, 300}}, {{"step", 3.0}});

@@ -162,6 +162,7 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
   check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 19));
   check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 21),
               [](Layer& l) { EXPECT_TRUE(l.fuse_activation(*registry().create_activation(Params("relu", "relu")))); });
+  check_layer(*registry().create_layer(Params("test", {{"type", "repeat_vector"}, {"n", 3}})), Shape{5}, 2, random_normal(10, 25));
   // Upsampled, nearest and linear, channels first and last.
   for (const char* json : {R"({"type": "upsample1d", "scale_factor": 3})", R"({"type": "upsample1d", "mode": "linear"})",
                            R"({"type": "upsample1d", "mode": "linear", "align_corners": true, "data_format": "channels_last"})"})
@@ -420,6 +421,9 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_EQ(built(R"({"type": "conv1d_transpose", "filters": 2, "kernel_size": 1, "padding": 1})", Shape{3, 2}),
             "conv1d_transpose: the window (kernel 1, stride 1, padding 1) leaves no output, or one too large to hold, for input [3, 2]");
   EXPECT_EQ(built(R"({"type": "upsample1d"})", Shape{3, 4, 5}), "upsample1d expects (channels, length) per sample, got [3, 4, 5]");
+  EXPECT_EQ(built(R"({"type": "repeat_vector", "n": 3})", Shape{3, 4}), "repeat_vector expects a vector [features] per sample, got [3, 4]");
+  EXPECT_EQ(created(R"({"type": "repeat_vector"})"), "test: parameter 'n' is required");
+  EXPECT_EQ(build(R"({"type": "repeat_vector", "n": 3})", Shape{4}), (Shape{3, 4}));
   EXPECT_EQ(build(R"({"type": "upsample1d", "scale_factor": 3, "data_format": "channels_last"})", Shape{7, 4}), (Shape{21, 4}));
   EXPECT_EQ(build(R"({"type": "upsample1d", "mode": "linear"})", Shape{4, 7}), (Shape{4, 14}));
   // (7 - 1) 2 - 2 + 2 + 1 = 13 steps: PyTorch's length; channels last keeps the channels last.

@@ -31,7 +31,7 @@ TEST(Builders, WriteTheJsonASpecHolds) {
                               nn::Add({"c", "input"}), nn::Subtract({"c", "input"}), nn::Average({"c", "input"}), nn::Concat({"c", "input"}, -1), nn::Flatten(), nn::Reshape({2, -1}), nn::LayerNorm(),
                               nn::Dropout(0.25), nn::SpatialDropout(0.1), nn::StochasticDepth(0.2), nn::PixelUnshuffle(2), nn::PixelShuffle(2), nn::ConvTranspose2d(4, 3).set("stride", 2), nn::Upsample2d(), nn::AdaptiveAvgPool2d({7, 7}), nn::ZeroPadding2d(1), nn::Cropping2d(2), nn::Cropping1d(1, 2),
                               nn::Padding2d(2, "reflect"), nn::Padding1d(1), nn::LSTM(8).set("return_sequences", true), nn::GRU(4), nn::RNN(2), nn::Embedding(100, 8),
-                              nn::Conv1d(6, 3), nn::ConvTranspose1d(6, 4).set("stride", 2), nn::Upsample1d(3), nn::MaxPool1d().set("data_format", "channels_last"), nn::AvgPool1d(3), nn::GlobalAvgPool1d(),
+                              nn::Conv1d(6, 3), nn::ConvTranspose1d(6, 4).set("stride", 2), nn::Upsample1d(3), nn::RepeatVector(5), nn::MaxPool1d().set("data_format", "channels_last"), nn::AvgPool1d(3), nn::GlobalAvgPool1d(),
                               nn::GlobalMaxPool1d(), nn::Permute({2, 1}), nn::MultiHeadAttention(4).set("causal", true),
                               nn::PositionEmbedding(), nn::LayerNorm({64}), nn::GroupNorm(8), nn::InstanceNorm(),
                               nn::Dense(10).regularizer("weight", nn::Component("l2", {{"lambda", 1e-4}})).constraint("weight", "non_neg"),
@@ -47,7 +47,7 @@ TEST(Builders, WriteTheJsonASpecHolds) {
     {"type": "padding2d", "padding": 2, "mode": "reflect"}, {"type": "padding1d", "padding": 1, "mode": "zeros"}, {"type": "lstm", "units": 8, "return_sequences": true}, {"type": "gru", "units": 4}, {"type": "rnn", "units": 2},
     {"type": "embedding", "input_dim": 100, "output_dim": 8},
     {"type": "conv1d", "filters": 6, "kernel_size": 3}, {"type": "conv1d_transpose", "filters": 6, "kernel_size": 4, "stride": 2},
-    {"type": "upsample1d", "scale_factor": 3},
+    {"type": "upsample1d", "scale_factor": 3}, {"type": "repeat_vector", "n": 5},
     {"type": "max_pool1d", "pool_size": 2, "data_format": "channels_last"},
     {"type": "avg_pool1d", "pool_size": 3}, {"type": "global_avg_pool1d"}, {"type": "global_max_pool1d"},
     {"type": "permute", "dims": [2, 1]}, {"type": "multi_head_attention", "num_heads": 4, "causal": true},
@@ -66,7 +66,7 @@ TEST(Builders, WriteTheJsonASpecHolds) {
                                          nn::Component(nn::Lion{.weight_decay = 0.1}), nn::Component(nn::Lamb{.weight_decay = 0.01}),
                                          nn::Component(nn::Lars{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-4}),
                                          nn::Component(nn::Adafactor{}), nn::Component(nn::Adafactor{.eps1 = 1e-30, .weight_decay = 0.01}),
-                                         nn::Component(nn::Rprop{.etas = {0.4, 1.3}})})
+                                         nn::Component(nn::Rprop{.etas = {0.4, 1.3}}), nn::Component(nn::Asgd{.t0 = 100})})
     EXPECT_NO_THROW(registry().create_optimizer(Params("test", optimizer.json()))) << optimizer.json();  // a plugin refuses what it does not know
 }
 

@@ -280,6 +280,23 @@ TEST(OptimizerState, AdafactorKeepsRowAndColumnMeansOfAMatrix) {
                                                                      {"2.col_var", "[8, 3, 1, 5]"}}));
 }
 
+// ASGD's average by hand: lambd 0 keeps the rate at lr = 0.1, so w = 1 moves by -0.1 a step under g = 1: 0.9, 0.8,
+// 0.7, 0.6. With t0 0, step t averages with weight 1 / max(1, t - 1): the weights themselves at steps 1 and 2, then
+// the mean of those since step 2: (0.8 + 0.7) / 2 and (0.8 + 0.7 + 0.6) / 3.
+TEST(OptimizerState, AsgdAveragesTheWeightsFromStepT0On) {
+  auto backend = cpu_backend();
+  Parameter w{"w", tensor(*backend, Shape{1}, {1.0}), tensor(*backend, Shape{1}, {1.0})};
+  auto opt = registry().create_optimizer(Params("test", {{"type", "asgd"}, {"lr", 0.1}, {"lambd", 0.0}, {"t0", 0}}));
+  opt->attach({&w});
+  const std::vector<double> averages{0.9, 0.8, 0.75, 0.7};
+  for (std::size_t t = 0; t < averages.size(); ++t) {
+    opt->step();
+    EXPECT_NEAR(to_host<double>(w.value)[0], 0.9 - 0.1 * static_cast<double>(t), 1e-12);
+    ASSERT_EQ(opt->state().front().first, "0.ax");
+    EXPECT_NEAR(to_host<double>(opt->state().front().second)[0], averages[t], 1e-12) << "after step " << t + 1;
+  }
+}
+
 TEST(OptimizerParams, BadValuesNameTheParameter) {
   EXPECT_THROW(registry().create_optimizer(Params("optimizer", {{"type", "sgd"}})), InvalidArgument);  // lr required
   try {

@@ -62,6 +62,7 @@ Layer Cropping2d(std::int64_t cropping) { return Layer("cropping2d", {{"cropping
 Layer Cropping1d(std::int64_t start, std::int64_t end) { return Layer("cropping1d", {{"cropping", {start, end}}}); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
 Layer Conv1d(std::int64_t filters, std::int64_t kernel_size) { return Layer("conv1d", {{"filters", filters}, {"kernel_size", kernel_size}}); }
+Layer RepeatVector(std::int64_t n) { return Layer("repeat_vector", {{"n", n}}); }
 Layer Upsample1d(std::int64_t scale_factor) { return Layer("upsample1d", {{"scale_factor", scale_factor}}); }
 Layer ConvTranspose1d(std::int64_t filters, std::int64_t kernel_size) {
   return Layer("conv1d_transpose", {{"filters", filters}, {"kernel_size", kernel_size}});
@@ -154,6 +155,9 @@ Adafactor::operator Component() const {
                                  {"weight_decay", weight_decay}});
 }
 Rprop::operator Component() const { return Component("rprop", {{"lr", lr}, {"etas", etas}, {"step_sizes", step_sizes}}); }
+Asgd::operator Component() const {
+  return Component("asgd", {{"lr", lr}, {"lambd", lambd}, {"alpha", alpha}, {"t0", t0}, {"weight_decay", weight_decay}});
+}
 
 Zeros::operator Component() const { return Component("zeros"); }
 Constant::operator Component() const { return with_required(Component("constant"), "value", value); }

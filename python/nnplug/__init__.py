@@ -18,8 +18,8 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
-           "Conv1d", "ConvTranspose1d", "Upsample1d", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
-           "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Adafactor", "Rprop", "Zeros", "Constant", "Normal", "Uniform",
+           "Conv1d", "ConvTranspose1d", "Upsample1d", "RepeatVector", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
+           "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Adafactor", "Rprop", "ASGD", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR"]
@@ -149,6 +149,10 @@ def Conv1d(filters, kernel_size, **fields):
 
 def ConvTranspose1d(filters, kernel_size, **fields):
     return layer("conv1d_transpose", filters=filters, kernel_size=kernel_size, **fields)
+
+
+def RepeatVector(n, **fields):
+    return layer("repeat_vector", n=n, **fields)
 
 
 def Upsample1d(scale_factor=2, **fields):
@@ -301,6 +305,12 @@ def Rprop(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50.0)):
     """Rprop (Riedmiller and Braun 1993), as torch.optim.Rprop: a step size per weight, grown by etas[1] while its
     gradient keeps its sign and shrunk by etas[0] when it flips, within step_sizes; for full-batch training."""
     return {"type": "rprop", "lr": lr, "etas": list(etas), "step_sizes": list(step_sizes)}
+
+
+def ASGD(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
+    """ASGD (Polyak and Juditsky 1992), as torch.optim.ASGD: SGD whose rate decays as lr / (1 + lambd lr t)^alpha,
+    keeping the average of the weights from step t0 on as state ("ax")."""
+    return {"type": "asgd", "lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay}
 
 
 # Initializers, as torch.nn.init's, for a layer's weight_init= and bias_init=.

@@ -103,6 +103,24 @@ def test_conv1d_transpose_is_the_scatter_of_each_step_by_its_weights():
     np.testing.assert_allclose(up.predict(x).reshape(4, 3, 12), want + b[None, :, None], rtol=1e-5, atol=1e-5)
 
 
+def test_an_lstm_autoencoder_repeats_its_code_for_the_decoder():
+    """Keras's LSTM autoencoder: an encoder's last state, repeat_vector'd to every step, decoded by an LSTM read out
+    per step; repeat_vector alone is NumPy's repeat along a new steps axis."""
+    rng = np.random.default_rng(7)
+    repeat = nnplug.Network(nnplug.Sequential([nnplug.RepeatVector(3)]))
+    repeat.compile(nnplug.Adam(), "mse", seed=1)
+    repeat.build([5])
+    x = rng.normal(size=(4, 5)).astype(np.float32)
+    np.testing.assert_array_equal(repeat.predict(x).reshape(4, 3, 5), np.repeat(x[:, None, :], 3, axis=1))
+    t = np.linspace(0, 2 * np.pi, 8, dtype=np.float32)
+    waves = np.sin(t[None, :] + rng.uniform(0, 2 * np.pi, size=(300, 1)).astype(np.float32))[:, :, None]  # [300, 8, 1]
+    net = nnplug.Network(nnplug.Sequential([nnplug.LSTM(16), nnplug.RepeatVector(8), nnplug.LSTM(16, return_sequences=True),
+                                            nnplug.Dense(1)]))
+    net.compile(nnplug.Adam(lr=0.01), "mse", seed=2)
+    history = net.fit(waves, waves.reshape(300, 8), epochs=15, batch_size=20, progress=False)
+    assert history[-1]["loss"] < 0.2 * history[0]["loss"]
+
+
 def test_a_text_cnn_reads_token_ids_through_permute():
     """Keras's and PyTorch's text CNN: token ids, an embedding ([steps, width]), permute to conv1d's [channels,
     length] (NumPy's transpose of the looked-up rows), a convolution over pairs of ids and a global max pooling:

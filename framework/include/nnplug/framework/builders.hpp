@@ -77,6 +77,8 @@ Layer Upsample2d(std::int64_t scale_factor = 2);
 // Sequences (channels, length) per sample; the poolings take set("data_format", "channels_last") for (length, channels).
 Layer Conv1d(std::int64_t filters, std::int64_t kernel_size);
 Layer ConvTranspose1d(std::int64_t filters, std::int64_t kernel_size);
+// A vector [F] repeated n times, [n, F], as Keras's RepeatVector (an LSTM autoencoder's decoder input).
+Layer RepeatVector(std::int64_t n);
 // Nearest upsampling of a sequence's length by an integer factor; set("mode", "linear") interpolates.
 Layer Upsample1d(std::int64_t scale_factor = 2);
 Layer MaxPool1d(std::int64_t pool_size = 2);
@@ -219,6 +221,12 @@ struct Adafactor {
 struct Rprop {
   double lr = 1e-2;
   std::array<double, 2> etas{0.5, 1.2}, step_sizes{1e-6, 50.0};
+  operator Component() const;  // NOLINT
+};
+// ASGD (Polyak and Juditsky 1992, torch.optim.ASGD): SGD with a decaying rate that keeps the average of the weights
+// from step t0 on as state ("ax").
+struct Asgd {
+  double lr = 1e-2, lambd = 1e-4, alpha = 0.75, t0 = 1e6, weight_decay = 0.0;
   operator Component() const;  // NOLINT
 };
 
