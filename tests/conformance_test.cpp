@@ -32,7 +32,7 @@ INSTANTIATE_TEST_SUITE_P(
                       InitializerCase{R"("lecun_normal")", 0, 0.1, 0.005}, InitializerCase{R"("lecun_uniform")", 0, 0.1, 0.005},
                       InitializerCase{R"("variance_scaling")", 0, 0.1, 0.005},
                       InitializerCase{R"("sparse")", 0, 0.01 * std::sqrt(0.1), 0.0005},
-                      InitializerCase{R"("orthogonal")", 0, 0.1, 0.002}));
+                      InitializerCase{R"("orthogonal")", 0, 0.1, 0.002}, InitializerCase{R"("eye")", 0.01, std::sqrt(0.0099), 1e-9}));
 
 // The CUDA backend against the CPU backend, every op in both dtypes: once as it runs in training, once waiting
 // after every op (so that a fault names its op). Skipped, with the probe's reason, where there is no GPU.

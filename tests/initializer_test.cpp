@@ -132,6 +132,25 @@ TEST(Initializer, OrthogonalRowsOrColumnsAreOrthonormal) {
   }
 }
 
+// PyTorch's eye_ and dirac_, by hand: gain on the diagonal of a wide matrix; for a conv2d weight [4, 2, 3, 3] in 2
+// groups of 2 filters, filter g 2 + d takes channel d at the kernel's centre (1, 1), offset 4 of its 9.
+TEST(Initializer, EyeAndDiracPlaceTheirOnesAsPyTorch) {
+  EXPECT_EQ(draw_matrix({{"type", "eye"}, {"gain", 2.0}}, 3, 5),
+            (std::vector<double>{2, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 2, 0, 0}));
+  auto dirac = registry().create_initializer(Params("test", {{"type", "dirac"}, {"groups", 2}}));
+  std::vector<double> w(4 * 2 * 9, 7.0);
+  Random random(3);
+  dirac->generate(w, InitTarget{Shape{4, 2, 3, 3}}, random);
+  std::vector<double> want(w.size(), 0.0);
+  for (const std::size_t at : {0 * 18 + 0 * 9 + 4, 1 * 18 + 1 * 9 + 4, 2 * 18 + 0 * 9 + 4, 3 * 18 + 1 * 9 + 4}) want[at] = 1.0;
+  EXPECT_EQ(w, want);
+  std::vector<double> v(5);
+  EXPECT_EQ(error_of([&] { registry().create_initializer(Params("test", "eye"))->generate(v, InitTarget{Shape{5}}, random); }),
+            "eye initializes a 2-D weight (rows, columns), as PyTorch's eye_, got [5]");
+  std::vector<double> conv(3 * 2 * 3);
+  EXPECT_EQ(error_of([&] { dirac->generate(conv, InitTarget{Shape{3, 2, 3}}, random); }), "dirac: groups 2 does not divide the weight [3, 2, 3]'s 3 filters");
+}
+
 TEST(Initializer, SameSeedSameValuesOtherSeedOtherValues) {
   EXPECT_EQ(draw("he_normal", {}, 10, 10, 5), draw("he_normal", {}, 10, 10, 5));
   EXPECT_NE(draw("he_normal", {}, 10, 10, 5), draw("he_normal", {}, 10, 10, 6));

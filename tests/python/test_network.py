@@ -655,6 +655,20 @@ def test_rprop_trains_full_batch_as_its_plugin_takes_it():
     assert net.fit(x, y, epochs=30, batch_size=len(x), progress=False)[-1]["accuracy"] > 0.95
 
 
+def test_eye_and_dirac_initialized_layers_pass_their_input_through():
+    """PyTorch's eye_ and dirac_: a dense layer of as many units as inputs, and convolutions of as many filters as
+    channels with padding "same" (a grouped one included), compute the identity before any training."""
+    rng = np.random.default_rng(8)
+    for layer, sample in ((nnplug.Dense(5, weight_init="eye"), [5]),
+                          (nnplug.Conv2d(3, 3, padding="same", weight_init="dirac"), [3, 6, 6]),
+                          (nnplug.Conv1d(4, 5, padding="same", groups=2, weight_init={"type": "dirac", "groups": 2}), [4, 7])):
+        net = nnplug.Network(nnplug.Sequential([layer]))
+        net.compile(nnplug.Adam(), "mse", seed=1)
+        net.build(sample)
+        x = rng.normal(size=[4] + sample).astype(np.float32)
+        np.testing.assert_allclose(net.predict(x).reshape(x.shape), x, rtol=0, atol=1e-6)
+
+
 def test_lars_trains_as_its_plugin_takes_it():
     x, y = blobs()
     net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
