@@ -1,11 +1,11 @@
-// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh and
-// masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer steps of nadam, adamax,
-// lion, lamb (both passes), lars, rprop, asgd and adafactor (its three ops), and the losses' ops soft_target_cross_entropy,
-// cosine_similarity_loss, kl_divergence_loss, log_cosh_loss, binary_focal_loss, softmax_focal_loss, msle_loss,
-// mape_loss, smooth_l1_loss and categorical_hinge_loss) against the same ops' CPU kernels, on shapes beyond the
-// conformance kit's 4 x 6 (conformance_test.cpp runs that on every op): rows of several warps, more columns than one
-// block of the parameters' gradients takes, more rows than its 16 row groups, rows of one value, and more elements
-// than a grid has threads.
+// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh, the
+// element activations and masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer
+// steps of nadam, adamax, lion, lamb (both passes), lars, rprop, asgd and adafactor (its three ops), and the losses'
+// ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss, binary_focal_loss,
+// softmax_focal_loss, msle_loss, mape_loss, smooth_l1_loss and categorical_hinge_loss) against the same ops' CPU
+// kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp runs that on every op): rows of several
+// warps, more columns than one block of the parameters' gradients takes, more rows than its 16 row groups, rows of one
+// value, and more elements than a grid has threads.
 // Without an NVIDIA driver and device every test here skips, and the skip message says why.
 #include <gtest/gtest.h>
 
@@ -100,6 +100,18 @@ TEST(CudaPluginOps, GeluTanhAndItsGradientComputeWhatTheCpuKernelsCompute) {
   const Shape x{1500, 701};  // more elements than the grid's threads, which then loop
   expect_cuda_as_cpu("gelu_tanh", {x}, {x});
   expect_cuda_as_cpu("gelu_tanh_grad", {x, x, x}, {x});
+}
+
+// The element activations of their plugins' ops, with attributes away from their defaults.
+TEST(CudaPluginOps, ElementActivationsComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  const Shape x{1500, 701};
+  for (const auto& [name, attributes] : std::vector<std::pair<std::string, BoundOp::NamedValues>>{
+           {"hard_tanh", {{"min_val", -0.5}, {"max_val", 2.0}}}, {"threshold", {{"threshold", 0.3}, {"value", -2.0}}},
+           {"exponential", {}}, {"squareplus", {{"b", 0.5}}}, {"sparse_plus", {}}}) {
+    expect_cuda_as_cpu(name, {x}, {x}, attributes);
+    expect_cuda_as_cpu(name + "_grad", {x, x, x}, {x}, attributes);
+  }
 }
 
 // One step of each optimizer's op on a tensor of more elements than the grid has threads, from the same gradient and

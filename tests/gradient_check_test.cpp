@@ -47,13 +47,15 @@ TEST_P(ActivationGradient, MatchesCenteredDifferences) {
 INSTANTIATE_TEST_SUITE_P(EveryActivation, ActivationGradient,
                          ::testing::Values("relu", "sigmoid", "tanh", "softmax", "identity", "leaky_relu", "elu", "selu",
                                            "silu", "swish", "gelu", "softplus", "relu6", "hard_sigmoid", "softsign", "celu",
-                                           "hard_swish", "hard_silu", "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink"));
+                                           "hard_swish", "hard_silu", "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink",
+                                           "hard_tanh", "exponential", "squareplus", "sparse_plus"));
 
 TEST(GradientCheck, ActivationParametersReachTheGradient) {
   for (const char* json : {R"({"type": "leaky_relu", "negative_slope": 0.3})", R"({"type": "elu", "alpha": 0.7})",
                            R"({"type": "softplus", "beta": 2.5})", R"({"type": "celu", "alpha": 0.5})",
                            R"({"type": "soft_shrink", "lambd": 0.3})", R"({"type": "hard_shrink", "lambd": 1.2})",
-                           R"({"type": "gelu", "approximate": "tanh"})"}) {
+                           R"({"type": "gelu", "approximate": "tanh"})", R"({"type": "hard_tanh", "min_val": -0.5, "max_val": 2})",
+                           R"({"type": "threshold", "threshold": 0.3, "value": -2})", R"({"type": "squareplus", "b": 0.5})"}) {
     ActivationLayer layer(registry().create_activation(Params("test", Params::Json::parse(json))));
     check_layer(layer, Shape{6}, 4, away_from_zero(random_normal(24, 13)));
   }

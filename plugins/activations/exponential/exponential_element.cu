@@ -1,0 +1,6 @@
+// The activation exponential's ops on the GPU: the shared element kernels (../shared/element_activation_cuda.cuh) over
+// ExponentialElement, the arithmetic the CPU kernels run.
+#include "../shared/element_activation_cuda.cuh"
+#include "exponential_element.hpp"
+
+NNPLUG_ELEMENT_ACTIVATION_CUDA(nnplug::activations::ExponentialElement);
