@@ -52,7 +52,7 @@ INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
                                            "exponential", "exponential_grad", "hard_tanh", "hard_tanh_grad", "sparse_plus", "sparse_plus_grad",
                                            "squareplus", "squareplus_grad", "threshold", "threshold_grad", "binary_focal_loss", "categorical_hinge_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "group_norm", "group_norm_grad",
                                            "gru_step_mask", "kl_divergence_loss", "lamb_direction", "lamb_trust_step", "lars_step", "layer_norm",
-                                           "layer_norm_grad", "lion_step", "log_cosh_loss", "mape_loss", "msle_loss",
+                                           "layer_norm_grad", "lion_step", "log_cosh_loss", "log_softmax", "log_softmax_grad", "mape_loss", "msle_loss", "nll_loss",
                                            "lstm_step_mask", "masked_step_mean", "masked_step_mean_grad", "nadam_step", "poisson_nll", "rms_norm",
                                            "rms_norm_grad", "rnn_step_mask", "rprop_step", "smooth_l1_loss", "soft_target_cross_entropy", "softmax_focal_loss"));
 

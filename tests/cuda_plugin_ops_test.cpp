@@ -2,7 +2,7 @@
 // element activations and masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer
 // steps of nadam, adamax, lion, lamb (both passes), lars, rprop, asgd and adafactor (its three ops), and the losses'
 // ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss, binary_focal_loss,
-// softmax_focal_loss, msle_loss, mape_loss, smooth_l1_loss and categorical_hinge_loss) against the same ops' CPU
+// softmax_focal_loss, msle_loss, mape_loss, smooth_l1_loss, categorical_hinge_loss and nll_loss) against the same ops' CPU
 // kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp runs that on every op): rows of several
 // warps, more columns than one block of the parameters' gradients takes, more rows than its 16 row groups, rows of one
 // value, and more elements than a grid has threads.
@@ -143,7 +143,7 @@ TEST(CudaPluginOps, SoftTargetCrossEntropyComputesWhatTheCpuKernelComputes) {
 }
 
 // The losses of a row per sample (cosine, softmax divergence at temperature 2, log-cosh, both focal, msle, mape,
-// smooth_l1 at beta 0.5, categorical hinge) on more rows than a block of the mean's threads, rows of 1,000 values,
+// smooth_l1 at beta 0.5, categorical hinge, nll) and log_softmax's rows on more rows than a block of the mean's threads, rows of 1,000 values,
 // and rows of one value. The targets are random normals, which the kernels take as they come: each is checked against
 // the CPU kernel's arithmetic, not against the loss's meaning.
 TEST(CudaPluginOps, SampleLossesComputeWhatTheCpuKernelsCompute) {
@@ -158,6 +158,9 @@ TEST(CudaPluginOps, SampleLossesComputeWhatTheCpuKernelsCompute) {
     expect_cuda_as_cpu("mape_loss", {p, p}, {Shape{1}, p});
     expect_cuda_as_cpu("smooth_l1_loss", {p, p}, {Shape{1}, p}, {{"beta", 0.5}});
     expect_cuda_as_cpu("categorical_hinge_loss", {p, p}, {Shape{1}, p});
+    expect_cuda_as_cpu("nll_loss", {p, p}, {Shape{1}, p});
+    expect_cuda_as_cpu("log_softmax", {p}, {p});
+    expect_cuda_as_cpu("log_softmax_grad", {p, p, p}, {p});
   }
 }
 

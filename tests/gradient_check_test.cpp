@@ -48,7 +48,7 @@ INSTANTIATE_TEST_SUITE_P(EveryActivation, ActivationGradient,
                          ::testing::Values("relu", "sigmoid", "tanh", "softmax", "identity", "leaky_relu", "elu", "selu",
                                            "silu", "swish", "gelu", "softplus", "relu6", "hard_sigmoid", "softsign", "celu",
                                            "hard_swish", "hard_silu", "log_sigmoid", "tanh_shrink", "soft_shrink", "hard_shrink",
-                                           "hard_tanh", "exponential", "squareplus", "sparse_plus"));
+                                           "hard_tanh", "exponential", "squareplus", "sparse_plus", "log_softmax"));
 
 TEST(GradientCheck, ActivationParametersReachTheGradient) {
   for (const char* json : {R"({"type": "leaky_relu", "negative_slope": 0.3})", R"({"type": "elu", "alpha": 0.7})",
@@ -684,6 +684,13 @@ TEST(GradientCheck, MsleMapeAndSmoothL1) {
   check_loss("mape", values);
   check_loss("smooth_l1", values);
   check_loss({{"type", "smooth_l1"}, {"beta", 0.5}}, values);
+}
+
+// NLL of log-probabilities (random normals: the loss is linear in them) against one-hot rows and a distribution.
+TEST(GradientCheck, Nll) {
+  auto be = cpu_backend();
+  check_loss("nll", tensor(*be, Shape{4, 5}, {1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0}));
+  check_loss("nll", tensor(*be, Shape{4, 5}, {0.1, 0.2, 0.3, 0.4, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.2, 0.2, 0.2, 0.2, 0.2}));
 }
 
 // One-hot targets, and a distribution, whose largest other-class term moves with the scores.

@@ -74,6 +74,28 @@ TEST(Integration, SteadyTrainingAllocatesNothingNew) {
   EXPECT_EQ(ex.backend->memory_stats().bytes_in_use, before.bytes_in_use);
 }
 
+// PyTorch's log_softmax with nll is softmax_cross_entropy in two steps: in float64, an epoch of each ends with the
+// same loss and the same weights to rounding.
+TEST(Integration, LogSoftmaxWithNllTrainsAsSoftmaxCrossEntropy) {
+  auto run = [](const Params::Json& last, const char* loss) {
+    Params::Json j = fashion_spec({{{"type", "dense"}, {"units", 32}, {"activation", "tanh"}}, last}, {{"type", "adam"}}).json;
+    j["dtype"] = "float64";
+    j["loss"] = loss;
+    j["data"]["limit_train"] = 2000;
+    j["training"]["epochs"] = 1;
+    Experiment ex = build_experiment(parse_spec(j.dump(), "fashion_subset.json"), registry());
+    ex.fit.progress = false;
+    Trainer trainer(*ex.model, ex.loss, ex.optimizer);
+    const double loss_after = trainer.fit(ex.train, nullptr, ex.fit).back().train.loss;
+    return std::pair{loss_after, to_host<double>(ex.model->layer(0).parameters()[0]->value)};
+  };
+  const auto [two_steps, two_step_weights] = run({{"type", "dense"}, {"units", 10}, {"activation", "log_softmax"}}, "nll");
+  const auto [one_step, one_step_weights] = run({{"type", "dense"}, {"units", 10}}, "softmax_cross_entropy");
+  EXPECT_NEAR(two_steps, one_step, 1e-10);
+  ASSERT_EQ(two_step_weights.size(), one_step_weights.size());
+  for (std::size_t i = 0; i < one_step_weights.size(); ++i) ASSERT_NEAR(two_step_weights[i], one_step_weights[i], 1e-9) << i;
+}
+
 TEST(Integration, SameSeedGivesTheSameRun) {
   const Params::Json layers = {{{"type", "dense"}, {"units", 32}, {"activation", "relu"}}, {{"type", "dense"}, {"units", 10}}};
   auto run = [&] {
