@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../../shared/vector_clones.hpp"
+#include "../shared/sums_of_squares.hpp"
 #include "adafactor_step.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
@@ -149,22 +150,8 @@ OpSchema variance_update_schema() {
 
 // update, squares (the parameter's and the update's sums of squares) -> param (updated).
 OpSchema step_schema() {
-  OpSchema s;
-  s.name = "adafactor_step";
-  s.inputs = {"update", "squares"};
-  s.outputs = {"param"};
+  OpSchema s = optimizers::squares_step_schema("adafactor_step", "update", {"param"}, "an update", "the parameter's, the update's");
   s.attributes = {{"lr", 1e-2}, {"eps2", 1e-3}, {"d", 1.0}, {"weight_decay", 0.0}, {"step", 1.0}};
-  s.updates_outputs = true;
-  s.shape_rule = [](const std::vector<Shape>& in, const OpAttributes&) {
-    if (in[1] != Shape{2})
-      throw ShapeError(fmt::format("adafactor_step takes an update and 2 sums of squares (the parameter's, the update's), got {} and {}",
-                                   in[0].str(), in[1].str()));
-    return std::vector<Shape>{in[0]};
-  };
-  s.check_shapes = {Shape{4, 6}, Shape{2}};
-  s.check_values = [](std::vector<HostTensor>& inputs, std::vector<HostTensor>&) {
-    for (double& v : inputs[1].values) v = std::abs(v);
-  };
   s.host_reference = [](HostOpCall& call) {
     step_elements(AdafactorStep(call), call.inputs[0].values.data(), call.inputs[1].values.data(), call.outputs[0].values.data(),
                   static_cast<std::int64_t>(call.inputs[0].values.size()));
@@ -220,7 +207,7 @@ class Adafactor final : public StatefulOptimizer {
       moments_.push_back(std::move(moment));
     }
     update_ = backend.empty(Shape{largest}, first.dtype());
-    squares_ = backend.empty(Shape{2 * static_cast<std::int64_t>(parameters.size())}, first.dtype());
+    squares_.allocate(parameters);
   }
 
   std::vector<std::pair<std::string, Tensor>> state() override {
@@ -245,11 +232,7 @@ class Adafactor final : public StatefulOptimizer {
     std::vector<Tensor> outputs = moments_[i];
     outputs.push_back(update);
     (outputs.size() == 3 ? factored_ : variance_).on(p.value)({p.grad}, outputs, moment_attributes);
-    Backend& backend = p.value.backend();
-    const auto at = 2 * static_cast<std::int64_t>(i);
-    backend.run(op::SumSquares{p.value, squares_.rows(at, at + 1)});
-    backend.run(op::SumSquares{update, squares_.rows(at + 1, at + 2)});
-    step_op_.on(p.value)({update, squares_.rows(at, at + 2)}, {p.value},
+    step_op_.on(p.value)({update, squares_.take(i, p.value, update)}, {p.value},
                          {{"lr", lr_}, {"eps2", eps2_}, {"d", d_}, {"weight_decay", weight_decay_}, {"step", static_cast<double>(step_)}});
   }
 
@@ -259,7 +242,8 @@ class Adafactor final : public StatefulOptimizer {
   std::optional<double> eps1_;
   double eps2_ = 1e-3;
   std::vector<std::vector<Tensor>> moments_;  // each parameter's: row_var and col_var, or variance
-  Tensor update_, squares_;
+  Tensor update_;
+  optimizers::SumsOfSquares squares_;
 };
 
 }  // namespace

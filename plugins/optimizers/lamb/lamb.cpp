@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "../shared/elementwise_step_op.hpp"
+#include "../shared/sums_of_squares.hpp"
 #include "lamb_step.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
@@ -68,22 +69,8 @@ OpSchema direction_schema() {
 
 // direction, squares (the parameter's and the direction's sums of squares) -> param (updated).
 OpSchema trust_step_schema() {
-  OpSchema s;
-  s.name = "lamb_trust_step";
-  s.inputs = {"direction", "squares"};
-  s.outputs = {"param"};
+  OpSchema s = optimizers::squares_step_schema("lamb_trust_step", "direction", {"param"}, "a direction", "the parameter's, the direction's");
   s.attributes = {{"lr", 1e-3}};
-  s.updates_outputs = true;
-  s.shape_rule = [](const std::vector<Shape>& in, const OpAttributes&) {
-    if (in[1] != Shape{2})
-      throw ShapeError(fmt::format("lamb_trust_step takes a direction and 2 sums of squares (the parameter's, the direction's), got {} and {}",
-                                   in[0].str(), in[1].str()));
-    return std::vector<Shape>{in[0]};
-  };
-  s.check_shapes = {Shape{4, 6}, Shape{2}};
-  s.check_values = [](std::vector<HostTensor>& inputs, std::vector<HostTensor>&) {
-    for (double& v : inputs[1].values) v = std::abs(v);
-  };
   s.host_reference = [](HostOpCall& call) {
     trust_step_elements(LambTrustStep(call), call.inputs[0].values.data(), call.inputs[1].values.data(), call.outputs[0].values.data(),
                         static_cast<std::int64_t>(call.inputs[0].values.size()));
@@ -112,8 +99,7 @@ class Lamb final : public optimizers::StatefulOptimizerOnOp {
     std::int64_t largest = 0;
     for (const Parameter* p : parameters) largest = std::max(largest, p->value.numel());
     direction_ = first.backend().empty(Shape{largest}, first.dtype());
-    squares_ = first.backend().empty(Shape{2 * static_cast<std::int64_t>(parameters.size())}, first.dtype());
-    first.backend().run(op::Fill{squares_, 0.0});
+    squares_.allocate(parameters);
   }
   bool set_momentum(double momentum) override {
     betas_[0] = momentum;
@@ -126,13 +112,8 @@ class Lamb final : public optimizers::StatefulOptimizerOnOp {
     op_.on(p.value)({p.grad, p.value}, {slot(0, i), slot(1, i), direction},
                     {{"beta1", betas_[0]}, {"beta2", betas_[1]}, {"eps", eps_}, {"weight_decay", weight_decay_},
                      {"step", static_cast<double>(step_)}});
-    const auto at = 2 * static_cast<std::int64_t>(i);
-    if (trust_ratio_) {
-      Backend& backend = p.value.backend();
-      backend.run(op::SumSquares{p.value, squares_.rows(at, at + 1)});
-      backend.run(op::SumSquares{direction, squares_.rows(at + 1, at + 2)});
-    }
-    trust_step_.on(p.value)({direction, squares_.rows(at, at + 2)}, {p.value}, {{"lr", lr_}});
+    const Tensor squares = trust_ratio_ ? squares_.take(i, p.value, direction) : squares_.of(i);
+    trust_step_.on(p.value)({direction, squares}, {p.value}, {{"lr", lr_}});
   }
 
  private:
@@ -140,7 +121,8 @@ class Lamb final : public optimizers::StatefulOptimizerOnOp {
   std::vector<double> betas_;
   double eps_, weight_decay_;
   bool trust_ratio_;
-  Tensor direction_, squares_;
+  Tensor direction_;
+  optimizers::SumsOfSquares squares_;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "../shared/elementwise_step_op.hpp"
+#include "../shared/sums_of_squares.hpp"
 #include "lars_step.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
@@ -33,24 +34,11 @@ void step_elements(const LarsStep& step, const T* grad, const T* squares, T* par
 
 // grad, squares (the parameter's and the gradient's sums of squares) -> param, momentum_buffer (updated).
 OpSchema step_schema() {
-  OpSchema s;
-  s.name = "lars_step";
-  s.inputs = {"grad", "squares"};
-  s.outputs = {"param", "momentum_buffer"};
+  OpSchema s =
+      optimizers::squares_step_schema("lars_step", "grad", {"param", "momentum_buffer"}, "a gradient", "the parameter's, the gradient's");
   // The defaults are what plugin-check runs: a decayed, adapted step of a momentum buffer that exists.
   s.attributes = {{"lr", 0.1}, {"momentum", 0.9}, {"dampening", 0.0}, {"weight_decay", 1e-4}, {"trust_coefficient", 0.001},
                   {"eps", 1e-8}, {"nesterov", false}, {"trust_clip", false}, {"adapt", true}, {"first", false}};
-  s.updates_outputs = true;
-  s.shape_rule = [](const std::vector<Shape>& in, const OpAttributes&) {
-    if (in[1] != Shape{2})
-      throw ShapeError(fmt::format("lars_step takes a gradient and 2 sums of squares (the parameter's, the gradient's), got {} and {}",
-                                   in[0].str(), in[1].str()));
-    return std::vector<Shape>(2, in[0]);
-  };
-  s.check_shapes = {Shape{4, 6}, Shape{2}};
-  s.check_values = [](std::vector<HostTensor>& inputs, std::vector<HostTensor>&) {
-    for (double& v : inputs[1].values) v = std::abs(v);
-  };
   s.host_reference = [](HostOpCall& call) {
     step_elements(LarsStep(call), call.inputs[0].values.data(), call.inputs[1].values.data(), call.outputs[0].values.data(),
                   call.outputs[1].values.data(), static_cast<std::int64_t>(call.inputs[0].values.size()));
@@ -77,10 +65,7 @@ class Lars final : public optimizers::StatefulOptimizerOnOp {
   // Two sums of squares a parameter, which stay 0 (a ratio of 1) where the step does not adapt.
   void attach(const std::vector<Parameter*>& parameters) override {
     StatefulOptimizerOnOp::attach(parameters);
-    if (parameters.empty()) return;
-    const Tensor& first = parameters.front()->value;
-    squares_ = first.backend().empty(Shape{2 * static_cast<std::int64_t>(parameters.size())}, first.dtype());
-    first.backend().run(op::Fill{squares_, 0.0});
+    squares_.allocate(parameters);
   }
   bool set_momentum(double momentum) override {
     momentum_ = momentum;
@@ -89,13 +74,7 @@ class Lars final : public optimizers::StatefulOptimizerOnOp {
 
  protected:
   void update(std::size_t i, Parameter& p) override {
-    const auto at = 2 * static_cast<std::int64_t>(i);
-    if (adapt_) {
-      Backend& backend = p.value.backend();
-      backend.run(op::SumSquares{p.value, squares_.rows(at, at + 1)});
-      backend.run(op::SumSquares{p.grad, squares_.rows(at + 1, at + 2)});
-    }
-    op_.on(p.value)({p.grad, squares_.rows(at, at + 2)}, {p.value, slot(0, i)},
+    op_.on(p.value)({p.grad, adapt_ ? squares_.take(i, p.value, p.grad) : squares_.of(i)}, {p.value, slot(0, i)},
                     {{"lr", lr_},
                      {"momentum", momentum_},
                      {"dampening", dampening_},
@@ -111,7 +90,7 @@ class Lars final : public optimizers::StatefulOptimizerOnOp {
  private:
   double momentum_, dampening_, weight_decay_, trust_coefficient_, eps_;
   bool nesterov_, trust_clip_, adapt_;
-  Tensor squares_;
+  optimizers::SumsOfSquares squares_;
 };
 
 }  // namespace
