@@ -52,7 +52,8 @@ std::vector<Shape> factored_shapes(const Shape& grad) {
 // The running means are written, then read back as stored: as the CUDA kernels, which take them in later passes.
 template <typename T>
 NNPLUG_VECTOR_CLONES void factored_update(const AdafactorMoment& m, const T* grad, T* row_var, T* col_var, T* update, const Factoring& f) {
-  std::vector<double> col_squares(static_cast<std::size_t>(f.cols));
+  thread_local std::vector<double> col_squares;  // kept from step to step: no allocation once the widest is seen
+  col_squares.resize(static_cast<std::size_t>(f.cols));
   for (std::int64_t b = 0; b < f.batches; ++b) {
     const T* g = grad + b * f.rows * f.cols;
     T *rows = row_var + b * f.rows, *cols = col_var + b * f.cols, *u = update + b * f.rows * f.cols;
