@@ -1,5 +1,5 @@
-// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh, the
-// element activations and masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer
+// The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh, glu,
+// the element activations and masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer
 // steps of nadam, adamax, lion, lamb (both passes), lars, rprop, asgd and adafactor (its three ops), and the losses'
 // ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss, binary_focal_loss,
 // softmax_focal_loss, msle_loss, mape_loss, smooth_l1_loss, categorical_hinge_loss and nll_loss) against the same ops' CPU
@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -100,6 +101,16 @@ TEST(CudaPluginOps, GeluTanhAndItsGradientComputeWhatTheCpuKernelsCompute) {
   const Shape x{1500, 701};  // more elements than the grid's threads, which then loop
   expect_cuda_as_cpu("gelu_tanh", {x}, {x});
   expect_cuda_as_cpu("gelu_tanh_grad", {x, x, x}, {x});
+}
+
+// glu halving a batch's channels (dim 1) and its last axis, on more elements than the grid has threads.
+TEST(CudaPluginOps, GluAndItsGradientComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  for (const auto& [x, y, dim] : {std::tuple{Shape{300, 40, 70}, Shape{300, 20, 70}, std::int64_t{1}},
+                                  std::tuple{Shape{300, 40, 70}, Shape{300, 40, 35}, std::int64_t{2}}}) {
+    expect_cuda_as_cpu("glu", {x}, {y}, {{"dim", dim}});
+    expect_cuda_as_cpu("glu_grad", {x, y, y}, {x}, {{"dim", dim}});
+  }
 }
 
 // The element activations of their plugins' ops, with attributes away from their defaults.

@@ -165,6 +165,8 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
   check_layer(*registry().create_layer(Params("test", last)), Shape{9, 4}, 2, random_normal(72, 21),
               [](Layer& l) { EXPECT_TRUE(l.fuse_activation(*registry().create_activation(Params("relu", "relu")))); });
   check_layer(*registry().create_layer(Params("test", {{"type", "repeat_vector"}, {"n", 3}})), Shape{5}, 2, random_normal(10, 25));
+  check_layer(*registry().create_layer(Params("test", {{"type", "glu"}, {"dim", 1}})), Shape{4, 9}, 2, random_normal(72, 26));
+  check_layer(*registry().create_layer(Params("test", "glu")), Shape{3, 2, 4}, 2, random_normal(48, 27));
   // Upsampled, nearest and linear, channels first and last.
   for (const char* json : {R"({"type": "upsample1d", "scale_factor": 3})", R"({"type": "upsample1d", "mode": "linear"})",
                            R"({"type": "upsample1d", "mode": "linear", "align_corners": true, "data_format": "channels_last"})"})
@@ -425,6 +427,10 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_EQ(built(R"({"type": "upsample1d"})", Shape{3, 4, 5}), "upsample1d expects (channels, length) per sample, got [3, 4, 5]");
   EXPECT_EQ(built(R"({"type": "repeat_vector", "n": 3})", Shape{3, 4}), "repeat_vector expects a vector [features] per sample, got [3, 4]");
   EXPECT_EQ(created(R"({"type": "repeat_vector"})"), "test: parameter 'n' is required");
+  EXPECT_EQ(created(R"({"type": "glu", "dim": 0})"), "test: parameter 'dim' must be a sample axis, from 1 (0 is the batch), or -1 for the last");
+  EXPECT_EQ(built(R"({"type": "glu"})", Shape{4, 7}), "glu halves axis 2 of input [4, 7], whose extent 7 is odd");
+  EXPECT_EQ(built(R"({"type": "glu", "dim": 3})", Shape{4, 6}), "glu: dim 3 is not an axis of input [4, 6] (sample axes 1 to 2)");
+  EXPECT_EQ(build(R"({"type": "glu", "dim": 1})", Shape{4, 7}), (Shape{2, 7}));
   EXPECT_EQ(build(R"({"type": "repeat_vector", "n": 3})", Shape{4}), (Shape{3, 4}));
   EXPECT_EQ(build(R"({"type": "upsample1d", "scale_factor": 3, "data_format": "channels_last"})", Shape{7, 4}), (Shape{21, 4}));
   EXPECT_EQ(build(R"({"type": "upsample1d", "mode": "linear"})", Shape{4, 7}), (Shape{4, 14}));
