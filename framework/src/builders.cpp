@@ -62,6 +62,7 @@ Layer Cropping2d(std::int64_t cropping) { return Layer("cropping2d", {{"cropping
 Layer Cropping1d(std::int64_t start, std::int64_t end) { return Layer("cropping1d", {{"cropping", {start, end}}}); }
 Layer Upsample2d(std::int64_t scale_factor) { return Layer("upsample2d", {{"scale_factor", scale_factor}}); }
 Layer Conv1d(std::int64_t filters, std::int64_t kernel_size) { return Layer("conv1d", {{"filters", filters}, {"kernel_size", kernel_size}}); }
+Layer ChannelShuffle(std::int64_t groups) { return Layer("channel_shuffle", {{"groups", groups}}); }
 Layer Glu(std::int64_t dim) { return Layer("glu", {{"dim", dim}}); }
 Layer RepeatVector(std::int64_t n) { return Layer("repeat_vector", {{"n", n}}); }
 Layer Upsample1d(std::int64_t scale_factor) { return Layer("upsample1d", {{"scale_factor", scale_factor}}); }

@@ -18,7 +18,7 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
-           "Conv1d", "ConvTranspose1d", "Upsample1d", "RepeatVector", "GLU", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
+           "Conv1d", "ConvTranspose1d", "Upsample1d", "RepeatVector", "GLU", "ChannelShuffle", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Adafactor", "Rprop", "ASGD", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
@@ -149,6 +149,10 @@ def Conv1d(filters, kernel_size, **fields):
 
 def ConvTranspose1d(filters, kernel_size, **fields):
     return layer("conv1d_transpose", filters=filters, kernel_size=kernel_size, **fields)
+
+
+def ChannelShuffle(groups, **fields):
+    return layer("channel_shuffle", groups=groups, **fields)
 
 
 def GLU(dim=-1, **fields):

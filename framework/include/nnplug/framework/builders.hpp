@@ -77,6 +77,8 @@ Layer Upsample2d(std::int64_t scale_factor = 2);
 // Sequences (channels, length) per sample; the poolings take set("data_format", "channels_last") for (length, channels).
 Layer Conv1d(std::int64_t filters, std::int64_t kernel_size);
 Layer ConvTranspose1d(std::int64_t filters, std::int64_t kernel_size);
+// ShuffleNet's channel shuffle, PyTorch's ChannelShuffle: the channels of `groups` groups interleaved.
+Layer ChannelShuffle(std::int64_t groups);
 // A gated linear unit, PyTorch's GLU: a sigmoid(b) of the halves of axis dim (-1: the last; 1: the channels).
 Layer Glu(std::int64_t dim = -1);
 // A vector [F] repeated n times, [n, F], as Keras's RepeatVector (an LSTM autoencoder's decoder input).
