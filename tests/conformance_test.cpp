@@ -48,7 +48,8 @@ INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("
 // poisson_nll has one) is skipped with the reason without a GPU, and scripts/gpu_check.sh runs them, failing
 // where one is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
-                         ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step", "asgd_step",
+                         ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step", "adaptive_max_pool2d",
+                                           "adaptive_max_pool2d_grad", "asgd_step",
                                            "exponential", "exponential_grad", "hard_tanh", "hard_tanh_grad", "sparse_plus", "sparse_plus_grad",
                                            "squareplus", "squareplus_grad", "threshold", "threshold_grad", "binary_focal_loss", "categorical_hinge_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "glu", "glu_grad", "group_norm", "group_norm_grad",
                                            "gru_step_mask", "kl_divergence_loss", "lamb_direction", "lamb_trust_step", "lars_step", "layer_norm",
@@ -70,6 +71,7 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"({"type": "conv1d_transpose", "filters": 3, "kernel_size": 3, "stride": 2, "data_format": "channels_last"})", Shape{5, 2}},
       {R"({"type": "upsample1d", "mode": "linear"})", Shape{2, 5}}, {R"({"type": "repeat_vector", "n": 3})", Shape{4}},
       {R"({"type": "glu", "dim": 1})", Shape{4, 3}}, {R"({"type": "channel_shuffle", "groups": 2})", Shape{4, 2, 2}},
+      {R"({"type": "adaptive_max_pool2d", "output_size": 2})", Shape{2, 3, 5}},
       {R"({"type": "adaptive_avg_pool2d", "output_size": 3})", Shape{2, 4, 5}}, {R"({"type": "zero_padding2d", "padding": 1})", Shape{2, 3, 3}},
       {R"({"type": "padding2d", "padding": 2, "mode": "reflect"})", Shape{2, 3, 3}}, {R"({"type": "padding1d", "padding": [1, 2]})", Shape{2, 6}},
       {R"({"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": 1, "padding_mode": "circular"})", Shape{2, 5, 5}},

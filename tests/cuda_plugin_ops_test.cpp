@@ -1,11 +1,11 @@
 // The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh, glu,
-// the element activations and masked_step_mean, with their gradients, the recurrent layers' step masks, the optimizer
-// steps of nadam, adamax, lion, lamb (both passes), lars, rprop, asgd and adafactor (its three ops), and the losses'
-// ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss, binary_focal_loss,
-// softmax_focal_loss, msle_loss, mape_loss, smooth_l1_loss, categorical_hinge_loss and nll_loss) against the same ops' CPU
-// kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp runs that on every op): rows of several
-// warps, more columns than one block of the parameters' gradients takes, more rows than its 16 row groups, rows of one
-// value, and more elements than a grid has threads.
+// adaptive_max_pool2d, the element activations and masked_step_mean, with their gradients, the recurrent layers' step
+// masks, the optimizer steps of nadam, adamax, lion, lamb (both passes), lars, rprop, asgd and adafactor (its three
+// ops), and the losses' ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss,
+// binary_focal_loss, softmax_focal_loss, msle_loss, mape_loss, smooth_l1_loss, categorical_hinge_loss and nll_loss)
+// against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp runs that on
+// every op): rows of several warps, more columns than one block of the parameters' gradients takes, more rows than its
+// 16 row groups, rows of one value, and more elements than a grid has threads.
 // Without an NVIDIA driver and device every test here skips, and the skip message says why.
 #include <gtest/gtest.h>
 
@@ -101,6 +101,14 @@ TEST(CudaPluginOps, GeluTanhAndItsGradientComputeWhatTheCpuKernelsCompute) {
   const Shape x{1500, 701};  // more elements than the grid's threads, which then loop
   expect_cuda_as_cpu("gelu_tanh", {x}, {x});
   expect_cuda_as_cpu("gelu_tanh_grad", {x, x, x}, {x});
+}
+
+// Adaptive max pooling of more planes than the grid has threads, its windows overlapping (30 rows into 7).
+TEST(CudaPluginOps, AdaptiveMaxPoolAndItsGradientComputeWhatTheCpuKernelsCompute) {
+  SKIP_WITHOUT_CUDA();
+  const Shape x{64, 33, 30, 20}, y{64, 33, 7, 5};
+  expect_cuda_as_cpu("adaptive_max_pool2d", {x}, {y}, {{"out_h", std::int64_t{7}}, {"out_w", std::int64_t{5}}});
+  expect_cuda_as_cpu("adaptive_max_pool2d_grad", {x, y, y}, {x}, {{"out_h", std::int64_t{7}}, {"out_w", std::int64_t{5}}});
 }
 
 // glu halving a batch's channels (dim 1) and its last axis, on more elements than the grid has threads.

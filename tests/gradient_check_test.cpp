@@ -168,6 +168,9 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
   check_layer(*registry().create_layer(Params("test", {{"type", "glu"}, {"dim", 1}})), Shape{4, 9}, 2, random_normal(72, 26));
   check_layer(*registry().create_layer(Params("test", "glu")), Shape{3, 2, 4}, 2, random_normal(48, 27));
   check_layer(*registry().create_layer(Params("test", {{"type", "channel_shuffle"}, {"groups", 2}})), Shape{4, 9}, 2, random_normal(72, 28));
+  // Overlapping windows (5 into 3): a value that is the largest of two windows takes both gradients.
+  check_layer(*registry().create_layer(Params("test", {{"type", "adaptive_max_pool2d"}, {"output_size", {3, 2}}})), Shape{2, 5, 4}, 2,
+              random_normal(80, 29));
   // Upsampled, nearest and linear, channels first and last.
   for (const char* json : {R"({"type": "upsample1d", "scale_factor": 3})", R"({"type": "upsample1d", "mode": "linear"})",
                            R"({"type": "upsample1d", "mode": "linear", "align_corners": true, "data_format": "channels_last"})"})
@@ -432,6 +435,10 @@ TEST(SequenceLayerShapes, BadGeometryIsRefusedNamingTheField) {
   EXPECT_EQ(built(R"({"type": "glu"})", Shape{4, 7}), "glu halves axis 2 of input [4, 7], whose extent 7 is odd");
   EXPECT_EQ(built(R"({"type": "glu", "dim": 3})", Shape{4, 6}), "glu: dim 3 is not an axis of input [4, 6] (sample axes 1 to 2)");
   EXPECT_EQ(build(R"({"type": "glu", "dim": 1})", Shape{4, 7}), (Shape{2, 7}));
+  EXPECT_EQ(created(R"({"type": "adaptive_max_pool2d"})"), "test: parameter 'output_size' is required");
+  EXPECT_EQ(built(R"({"type": "adaptive_max_pool2d", "output_size": 2})", Shape{6, 3}),
+            "adaptive_max_pool2d expects (channels, height, width) per sample, got [6, 3]");
+  EXPECT_EQ(build(R"({"type": "adaptive_max_pool2d", "output_size": [7, 1]})", Shape{3, 5, 5}), (Shape{3, 7, 1}));
   EXPECT_EQ(built(R"({"type": "channel_shuffle", "groups": 4})", Shape{6, 3, 3}),
             "channel_shuffle: groups 4 does not divide the channels of input [6, 3, 3] (channels first)");
   EXPECT_EQ(build(R"({"type": "repeat_vector", "n": 3})", Shape{4}), (Shape{3, 4}));

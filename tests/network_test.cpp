@@ -29,7 +29,7 @@ nn::Sequential mlp() { return nn::Sequential{nn::Dense(16).activation("tanh").na
 TEST(Builders, WriteTheJsonASpecHolds) {
   const nn::Sequential layers{nn::Conv2d(8, 3).set("padding", 1).name("c").activation("relu"), nn::BatchNorm(),
                               nn::Add({"c", "input"}), nn::Subtract({"c", "input"}), nn::Average({"c", "input"}), nn::Concat({"c", "input"}, -1), nn::Flatten(), nn::Reshape({2, -1}), nn::LayerNorm(),
-                              nn::Dropout(0.25), nn::SpatialDropout(0.1), nn::StochasticDepth(0.2), nn::PixelUnshuffle(2), nn::PixelShuffle(2), nn::ConvTranspose2d(4, 3).set("stride", 2), nn::Upsample2d(), nn::AdaptiveAvgPool2d({7, 7}), nn::ZeroPadding2d(1), nn::Cropping2d(2), nn::Cropping1d(1, 2),
+                              nn::Dropout(0.25), nn::SpatialDropout(0.1), nn::StochasticDepth(0.2), nn::PixelUnshuffle(2), nn::PixelShuffle(2), nn::ConvTranspose2d(4, 3).set("stride", 2), nn::Upsample2d(), nn::AdaptiveAvgPool2d({7, 7}), nn::AdaptiveMaxPool2d({2, 3}), nn::ZeroPadding2d(1), nn::Cropping2d(2), nn::Cropping1d(1, 2),
                               nn::Padding2d(2, "reflect"), nn::Padding1d(1), nn::LSTM(8).set("return_sequences", true), nn::GRU(4), nn::RNN(2), nn::Embedding(100, 8),
                               nn::Conv1d(6, 3), nn::ConvTranspose1d(6, 4).set("stride", 2), nn::Upsample1d(3), nn::RepeatVector(5), nn::Glu(1), nn::ChannelShuffle(2), nn::MaxPool1d().set("data_format", "channels_last"), nn::AvgPool1d(3), nn::GlobalAvgPool1d(),
                               nn::GlobalMaxPool1d(), nn::Permute({2, 1}), nn::MultiHeadAttention(4).set("causal", true),
@@ -43,7 +43,8 @@ TEST(Builders, WriteTheJsonASpecHolds) {
     {"type": "flatten"}, {"type": "reshape", "shape": [2, -1]}, {"type": "layer_norm"}, {"type": "dropout", "rate": 0.25}, {"type": "spatial_dropout", "rate": 0.1}, {"type": "stochastic_depth", "rate": 0.2},
     {"type": "pixel_unshuffle", "downscale_factor": 2}, {"type": "pixel_shuffle", "upscale_factor": 2},
     {"type": "conv2d_transpose", "filters": 4, "kernel_size": 3, "stride": 2}, {"type": "upsample2d", "scale_factor": 2},
-    {"type": "adaptive_avg_pool2d", "output_size": [7, 7]}, {"type": "zero_padding2d", "padding": 1}, {"type": "cropping2d", "cropping": 2}, {"type": "cropping1d", "cropping": [1, 2]},
+    {"type": "adaptive_avg_pool2d", "output_size": [7, 7]}, {"type": "adaptive_max_pool2d", "output_size": [2, 3]},
+    {"type": "zero_padding2d", "padding": 1}, {"type": "cropping2d", "cropping": 2}, {"type": "cropping1d", "cropping": [1, 2]},
     {"type": "padding2d", "padding": 2, "mode": "reflect"}, {"type": "padding1d", "padding": 1, "mode": "zeros"}, {"type": "lstm", "units": 8, "return_sequences": true}, {"type": "gru", "units": 4}, {"type": "rnn", "units": 2},
     {"type": "embedding", "input_dim": 100, "output_dim": 8},
     {"type": "conv1d", "filters": 6, "kernel_size": 3}, {"type": "conv1d_transpose", "filters": 6, "kernel_size": 4, "stride": 2},

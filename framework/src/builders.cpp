@@ -55,6 +55,7 @@ Layer AvgPool2d(std::int64_t pool_size) { return Layer("avg_pool2d", {{"pool_siz
 Layer GlobalAvgPool2d() { return Layer("global_avg_pool2d"); }
 Layer GlobalMaxPool2d() { return Layer("global_max_pool2d"); }
 Layer AdaptiveAvgPool2d(const std::vector<std::int64_t>& output_size) { return Layer("adaptive_avg_pool2d", {{"output_size", output_size}}); }
+Layer AdaptiveMaxPool2d(const std::vector<std::int64_t>& output_size) { return Layer("adaptive_max_pool2d", {{"output_size", output_size}}); }
 Layer ZeroPadding2d(std::int64_t padding) { return Layer("zero_padding2d", {{"padding", padding}}); }
 Layer Padding2d(std::int64_t padding, const std::string& mode) { return Layer("padding2d", {{"padding", padding}, {"mode", mode}}); }
 Layer Padding1d(std::int64_t padding, const std::string& mode) { return Layer("padding1d", {{"padding", padding}, {"mode", mode}}); }

@@ -16,7 +16,7 @@ from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, Sha
 
 __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
-           "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d",
+           "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
            "Conv1d", "ConvTranspose1d", "Upsample1d", "RepeatVector", "GLU", "ChannelShuffle", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Lamb", "Lars", "Adafactor", "Rprop", "ASGD", "Zeros", "Constant", "Normal", "Uniform",
@@ -118,6 +118,10 @@ def GlobalMaxPool2d(**fields):
 
 def AdaptiveAvgPool2d(output_size, **fields):
     return layer("adaptive_avg_pool2d", output_size=_sizes(output_size), **fields)
+
+
+def AdaptiveMaxPool2d(output_size, **fields):
+    return layer("adaptive_max_pool2d", output_size=_sizes(output_size), **fields)
 
 
 def ZeroPadding2d(padding, **fields):

@@ -62,6 +62,8 @@ Layer GlobalAvgPool2d();
 Layer GlobalMaxPool2d();
 // Each output the mean of its window, as PyTorch's AdaptiveAvgPool2d: AdaptiveAvgPool2d({7, 7}).
 Layer AdaptiveAvgPool2d(const std::vector<std::int64_t>& output_size);
+// Each output the largest value of its window, as PyTorch's AdaptiveMaxPool2d.
+Layer AdaptiveMaxPool2d(const std::vector<std::int64_t>& output_size);
 // Zeros around, or rows and columns cut off, on every side; set("padding", ...) or set("cropping", ...) with
 // [[top, bottom], [left, right]] for each side its own.
 Layer ZeroPadding2d(std::int64_t padding);
