@@ -48,14 +48,17 @@ INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("
 // poisson_nll has one) is skipped with the reason without a GPU, and scripts/gpu_check.sh runs them, failing
 // where one is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
-                         ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step", "adaptive_max_pool2d",
-                                           "adaptive_max_pool2d_grad", "asgd_step",
-                                           "exponential", "exponential_grad", "hard_tanh", "hard_tanh_grad", "sparse_plus", "sparse_plus_grad",
-                                           "squareplus", "squareplus_grad", "threshold", "threshold_grad", "binary_focal_loss", "categorical_hinge_loss", "cosine_similarity_loss", "gelu_tanh", "gelu_tanh_grad", "glu", "glu_grad", "group_norm", "group_norm_grad",
-                                           "gru_step_mask", "kl_divergence_loss", "lamb_direction", "lamb_trust_step", "lars_step", "layer_norm",
-                                           "layer_norm_grad", "lion_step", "log_cosh_loss", "log_softmax", "log_softmax_grad", "mape_loss", "msle_loss", "nll_loss",
-                                           "lstm_step_mask", "masked_step_mean", "masked_step_mean_grad", "nadam_step", "poisson_nll", "rms_norm",
-                                           "rms_norm_grad", "rnn_step_mask", "rprop_step", "smooth_l1_loss", "soft_target_cross_entropy", "softmax_focal_loss"));
+                         ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step",
+                                           "adaptive_max_pool2d", "adaptive_max_pool2d_grad", "asgd_step", "binary_focal_loss",
+                                           "categorical_hinge_loss", "cosine_similarity_loss", "exponential", "exponential_grad",
+                                           "gelu_tanh", "gelu_tanh_grad", "glu", "glu_grad", "group_norm", "group_norm_grad",
+                                           "gru_step_mask", "hard_tanh", "hard_tanh_grad", "kl_divergence_loss", "lamb_direction",
+                                           "lamb_trust_step", "lars_step", "layer_norm", "layer_norm_grad", "lion_step", "log_cosh_loss",
+                                           "log_softmax", "log_softmax_grad", "lstm_step_mask", "mape_loss", "masked_step_mean",
+                                           "masked_step_mean_grad", "msle_loss", "nadam_step", "nll_loss", "poisson_nll", "rms_norm",
+                                           "rms_norm_grad", "rnn_step_mask", "rprop_step", "smooth_l1_loss", "soft_target_cross_entropy",
+                                           "softmax_focal_loss", "sparse_plus", "sparse_plus_grad", "squareplus", "squareplus_grad",
+                                           "threshold", "threshold_grad"));
 
 // Every layer plugin survives a save and load with its parameters and buffers (batch norm's running statistics).
 TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
