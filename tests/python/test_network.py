@@ -669,6 +669,21 @@ def test_eye_and_dirac_initialized_layers_pass_their_input_through():
         np.testing.assert_allclose(net.predict(x).reshape(x.shape), x, rtol=0, atol=1e-6)
 
 
+def test_upsample1d_glu_channel_shuffle_and_adaptive_max_pool2d_builders_chain_under_asgd():
+    """upsample1d, glu, channel_shuffle and adaptive_max_pool2d as builders, shapes following from one to the next,
+    trained by ASGD: [4, 6] -> [4, 12] -> [2, 12] -> (2, 3, 4) -> (2, 2, 2) -> 3 classes."""
+    x, y = blobs()
+    x = np.repeat(x[:, :, None], 6, axis=2)  # [600, 4, 6]
+    net = nnplug.Network(nnplug.Sequential([nnplug.Upsample1d(2, mode="linear"), nnplug.GLU(dim=1), nnplug.ChannelShuffle(2),
+                                            nnplug.Reshape([2, 3, 4]), nnplug.AdaptiveMaxPool2d(2), nnplug.Flatten(), nnplug.Dense(3)]))
+    net.compile(nnplug.ASGD(lr=0.05), "softmax_cross_entropy", seed=1)
+    assert [layer["type"] for layer in net.spec["layers"]] == ["upsample1d", "glu", "channel_shuffle", "reshape", "adaptive_max_pool2d",
+                                                               "flatten", "dense"]
+    assert net.spec["optimizer"] == {"type": "asgd", "lr": 0.05, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0.0}
+    history = net.fit(x, y, epochs=5, progress=False)
+    assert history[-1]["loss"] < history[0]["loss"]
+
+
 def test_lars_trains_as_its_plugin_takes_it():
     x, y = blobs()
     net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
