@@ -9,8 +9,8 @@
 
 #include <tuple>
 
+#include "../shared/op_layer.hpp"
 #include "adaptive_max_planes.hpp"
-#include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/window_params.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
@@ -62,9 +62,9 @@ std::pair<OpSchema, OpSchema> schemas() {
   return {std::move(forward), std::move(gradient)};
 }
 
-class AdaptiveMaxPool2d final : public Layer {
+class AdaptiveMaxPool2d final : public OpLayer {
  public:
-  AdaptiveMaxPool2d(OpHandle op, const Params& p) : op_(std::move(op)) {
+  AdaptiveMaxPool2d(OpHandle op, const Params& p) : OpLayer(std::move(op)) {
     if (!p.has("output_size")) p.fail("output_size", "is required");
     std::tie(out_h_, out_w_) = read_pair(p, "output_size", {1, 1}, 1);
     p.check_unused();
@@ -73,35 +73,11 @@ class AdaptiveMaxPool2d final : public Layer {
 
   Shape build(const Shape& input, const BuildContext& ctx) override {
     if (input.rank() != 3) throw ShapeError(fmt::format("adaptive_max_pool2d expects (channels, height, width) per sample, got {}", input.str()));
-    backend_ = &ctx.backend;
-    dtype_ = ctx.dtype;
-    op_.on(ctx.backend, dtype_);  // refuses a backend without a kernel now
-    output_ = Shape{input[0], out_h_, out_w_};
-    (void)output_.numel();  // refuses a count past 64 bits
-    return output_;
-  }
-
-  const Tensor& forward(const Tensor& x) override {
-    x_ = x;
-    op_.on(x)({x}, {ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_)}, {{"out_h", out_h_}, {"out_w", out_w_}});
-    return y_;
-  }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
-    if (!need_input_grad) {
-      dx_ = Tensor();
-      return dx_;
-    }
-    op_.on(x_).gradient()({x_, y_, dy}, {ensure(dx_, *backend_, x_.shape(), dtype_)}, {{"out_h", out_h_}, {"out_w", out_w_}});
-    return dx_;
+    return bind(ctx, Shape{input[0], out_h_, out_w_}, {{"out_h", out_h_}, {"out_w", out_w_}});
   }
 
  private:
-  OpHandle op_;
   std::int64_t out_h_ = 1, out_w_ = 1;
-  Backend* backend_ = nullptr;
-  DType dtype_ = DType::Float32;
-  Shape output_;
-  Tensor x_, y_, dx_;
 };
 
 }  // namespace

@@ -8,8 +8,8 @@
 // axis: a CPU kernel each, a CUDA kernel each (glu_halves.cu) and a host reference, from glu_halves.hpp alike.
 #include <fmt/format.h>
 
+#include "../shared/op_layer.hpp"
 #include "glu_halves.hpp"
-#include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
 #include "glu_cuda.hpp"
@@ -67,9 +67,9 @@ std::pair<OpSchema, OpSchema> schemas() {
   return {std::move(forward), std::move(gradient)};
 }
 
-class Glu final : public Layer {
+class Glu final : public OpLayer {
  public:
-  Glu(OpHandle op, const Params& p) : op_(std::move(op)), dim_(p.integer("dim", -1, -1, Shape::kMaxRank)) {
+  Glu(OpHandle op, const Params& p) : OpLayer(std::move(op)), dim_(p.integer("dim", -1, -1, Shape::kMaxRank)) {
     if (dim_ == 0) p.fail("dim", "must be a sample axis, from 1 (0 is the batch), or -1 for the last");
     p.check_unused();
   }
@@ -81,35 +81,13 @@ class Glu final : public Layer {
     axis_ = dim_ < 0 ? input.rank() : dim_;
     if (input[static_cast<int>(axis_ - 1)] % 2)
       throw ShapeError(fmt::format("glu halves axis {} of input {}, whose extent {} is odd", axis_, input.str(), input[static_cast<int>(axis_ - 1)]));
-    backend_ = &ctx.backend;
-    dtype_ = ctx.dtype;
-    op_.on(ctx.backend, dtype_);  // refuses a backend without a kernel now
-    output_ = input;
-    output_[static_cast<int>(axis_ - 1)] /= 2;
-    return output_;
-  }
-
-  const Tensor& forward(const Tensor& x) override {
-    x_ = x;
-    op_.on(x)({x}, {ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_)}, {{"dim", axis_}});
-    return y_;
-  }
-  const Tensor& backward(const Tensor& dy, bool need_input_grad) override {
-    if (!need_input_grad) {
-      dx_ = Tensor();
-      return dx_;
-    }
-    op_.on(x_).gradient()({x_, y_, dy}, {ensure(dx_, *backend_, x_.shape(), dtype_)}, {{"dim", axis_}});
-    return dx_;
+    Shape output = input;
+    output[static_cast<int>(axis_ - 1)] /= 2;
+    return bind(ctx, output, {{"dim", axis_}});
   }
 
  private:
-  OpHandle op_;
   std::int64_t dim_, axis_ = 1;  // as the spec gives it; as the ops count it, the batch being 0
-  Backend* backend_ = nullptr;
-  DType dtype_ = DType::Float32;
-  Shape output_;
-  Tensor x_, y_, dx_;
 };
 
 }  // namespace
