@@ -146,11 +146,7 @@ class Conv2dLayer final : public Layer {
                    padding_placement(plane[2], window_.pad_w, window_.pad_w, padding_mode_));
     window_.pad_h = window_.pad_w = 0;
   }
-  // (N, a, b) as (N, b, a), into `out`.
-  const Tensor& transposed(const Tensor& t, Tensor& out) const {
-    backend_->run(op::Permute{t, ensure(out, *backend_, Shape{t.dim(0), t.dim(2), t.dim(1)}, dtype_), {0, 2, 1}});
-    return out;
-  }
+  const Tensor& transposed(const Tensor& t, Tensor& out) const { return transposed_sequence(*backend_, dtype_, t, out); }
 };
 
 }  // namespace

@@ -56,9 +56,7 @@ class Conv2dTransposeLayer final : public Layer {
         bias_init_(p.child("bias_init", "zeros")),
         axes_(kOneD ? SequenceAxes(p) : SequenceAxes()) {
     if (!p.has("kernel_size")) p.fail("kernel_size", "is required");
-    if constexpr (kOneD)
-      for (const char* key : {"kernel_size", "stride", "dilation", "padding", "output_padding"})
-        if (p.has(key) && p.json()[key].is_array()) p.fail(key, "must be a number: the window is 1-D");
+    if constexpr (kOneD) require_numbers(p, {"kernel_size", "stride", "dilation", "padding", "output_padding"});
     const auto [kh, kw] = read_pair(p, "kernel_size", {1, 1}, 1);
     const auto [sh, sw] = read_pair(p, "stride", {1, 1}, 1);
     const auto [dh, dw] = read_pair(p, "dilation", {1, 1}, 1);
@@ -193,11 +191,7 @@ class Conv2dTransposeLayer final : public Layer {
   Tensor x_channels_first_, y_channels_last_, dy_channels_first_, dx_channels_last_;  // channels-last sequences' transposes
 
   bool channels_last() const { return kOneD && axes_.channels_last(); }
-  // (N, a, b) as (N, b, a), into `out`.
-  const Tensor& transposed(const Tensor& t, Tensor& out) const {
-    backend_->run(op::Permute{t, ensure(out, *backend_, Shape{t.dim(0), t.dim(2), t.dim(1)}, dtype_), {0, 2, 1}});
-    return out;
-  }
+  const Tensor& transposed(const Tensor& t, Tensor& out) const { return transposed_sequence(*backend_, dtype_, t, out); }
 };
 
 }  // namespace

@@ -3,12 +3,27 @@
 // (channels, 1, length) and the window is 1 x k over it, so every backend's convolution and pooling kernels (cuDNN's
 // included) serve sequences without kernels of their own. The poolings also read Keras's channels-last (length,
 // channels), as the plane (1, length, channels) under a k x 1 window.
+#include <initializer_list>
 #include <string>
 #include <utility>
 
+#include "nnplug/backend.hpp"
 #include "nnplug/window_params.hpp"
 
 namespace nnplug {
+
+// Throws naming the first of `keys` given as a list: a 1-D layer's sizes are numbers (PyTorch's int).
+inline void require_numbers(const Params& p, std::initializer_list<const char*> keys) {
+  for (const char* key : keys)
+    if (p.has(key) && p.json()[key].is_array()) p.fail(key, "must be a number: the window is 1-D");
+}
+
+// (N, a, b) as (N, b, a), into `out`, allocated once and kept from batch to batch: a channels-last sequence to the
+// channels-first one a 2-D op reads, and back.
+inline const Tensor& transposed_sequence(Backend& backend, DType dtype, const Tensor& t, Tensor& out) {
+  backend.run(op::Permute{t, ensure(out, backend, Shape{t.dim(0), t.dim(2), t.dim(1)}, dtype), {0, 2, 1}});
+  return out;
+}
 
 // Whether the source including this is being built as its 1-D layer (the 1-D plugins' CMakeLists define NNPLUG_1D).
 #if defined(NNPLUG_1D)
@@ -27,8 +42,7 @@ inline void require_sample_rank(const Shape& input, const std::string& layer) {
 // A window along a sequence from a spec: each size is a number (PyTorch's int; a list would name a 2-D window),
 // padding "valid", "same" or a number, as WindowSpec::read takes them. The window lies along the plane's width.
 inline WindowSpec read_window_1d(const Params& p, const std::string& size_key, std::int64_t default_size, bool stride_defaults_to_size) {
-  for (const std::string& key : {size_key, std::string("stride"), std::string("dilation"), std::string("padding")})
-    if (p.has(key) && p.json()[key].is_array()) p.fail(key, "must be a number: the window is 1-D");
+  require_numbers(p, {size_key.c_str(), "stride", "dilation", "padding"});
   WindowSpec s = WindowSpec::read(p, size_key, {default_size, default_size}, stride_defaults_to_size);
   s.window.kernel_h = s.window.stride_h = s.window.dilation_h = 1;
   s.window.pad_h = 0;
