@@ -5,6 +5,7 @@
 
 #include "kernels.hpp"
 #include "op_constants.hpp"
+#include "vector_activations.hpp"
 
 namespace nnplug::cpu {
 
@@ -13,8 +14,9 @@ namespace {
 // Each function is a plain loop per case, so that it vectorises where the compiler can: the chunk lambdas capture
 // the pointers by value (captured by reference, they were reloaded after every store, which may alias them, and the
 // loops stayed scalar), and every input is loaded unconditionally so that a select, not a branch, picks the value
-// (ReLU's gradient branched on the sign and ran at a quarter of memory speed). Definitions and the derivative at
-// kinks follow PyTorch.
+// (ReLU's gradient branched on the sign and ran at a quarter of memory speed). A loop that calls libm stays scalar,
+// so in float32 those functions run vector_activations.hpp's Eigen forms. Definitions and the derivative at kinks
+// follow PyTorch.
 using namespace backends;  // the activations' constants
 
 template <typename T>
@@ -26,6 +28,8 @@ T sigmoid(T x) {
 // y[i] = f(x[i]) for i in [b, e).
 template <typename T>
 void activate_range(Pointwise fn, T alpha, const T* __restrict x, T* y, std::int64_t b, std::int64_t e) {
+  if constexpr (std::is_same_v<T, float>)
+    if (vector_activations::activate(fn, alpha, x + b, y + b, e - b)) return;
   switch (fn) {
     case Pointwise::Identity:
       if (x != y) std::copy(x + b, x + e, y + b);
@@ -98,7 +102,10 @@ template <typename T>
 void activate_grad(Pointwise fn, T alpha, const T* __restrict x, const T* __restrict y, const T* dy, T* dx,
                    std::uint16_t* rounded_dx, std::int64_t n) {
   parallel_chunks(n, [=](std::int64_t b, std::int64_t e) {
-    switch (fn) {
+    bool vectorised = false;
+    if constexpr (std::is_same_v<T, float>)
+      vectorised = vector_activations::activate_grad(fn, alpha, x ? x + b : nullptr, dy + b, dx + b, e - b);
+    if (!vectorised) switch (fn) {
       case Pointwise::Identity:
         if (dy != dx) std::copy(dy + b, dy + e, dx + b);
         break;
@@ -241,7 +248,9 @@ void run_kernel(const op::Softmax& o) {
       T* yi = y + i * cols;
       const T max = *std::max_element(xi, xi + cols);
       T sum = 0;
-      for (std::int64_t j = 0; j < cols; ++j) sum += (yi[j] = std::exp(xi[j] - max));
+      if constexpr (std::is_same_v<T, float>) sum = vector_activations::shifted_exp(xi, yi, cols, max);
+      else
+        for (std::int64_t j = 0; j < cols; ++j) sum += (yi[j] = std::exp(xi[j] - max));
       for (std::int64_t j = 0; j < cols; ++j) yi[j] /= sum;
     }
   });
