@@ -68,6 +68,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {27, 0x48b390d53d056e4aULL},
     {28, 0xc005ba2d50d03397ULL},
     {29, 0x371d4823024704d3ULL},
+    {30, 0x53a8631f0cdf3c97ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

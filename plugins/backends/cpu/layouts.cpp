@@ -59,6 +59,11 @@ bool layouts_fit(const Op& op) {
         else if constexpr (std::is_same_v<Kind, op::SumRows>) return row_major(o.x, o.out);
         else if constexpr (std::is_same_v<Kind, op::Softmax>) return row_major(o.x, o.y);
         else if constexpr (std::is_same_v<Kind, op::SoftmaxGrad>) return row_major(o.y, o.dy, o.dx);
+        else if constexpr (std::is_same_v<Kind, op::LstmCell>) return row_major(o.gates, o.c_prev, o.c, o.tanh_c, o.h);
+        else if constexpr (std::is_same_v<Kind, op::LstmCellGrad>) return row_major(o.gates, o.c_prev, o.tanh_c, o.dh, o.dc, o.dgates);
+        else if constexpr (std::is_same_v<Kind, op::GruCell>) return row_major(o.input_part, o.hidden_part, o.h_prev, o.gates, o.h);
+        else if constexpr (std::is_same_v<Kind, op::GruCellGrad>)
+          return row_major(o.gates, o.hidden_part, o.h_prev, o.dh, o.d_input, o.d_hidden, o.dh_prev);
         else if constexpr (std::is_same_v<Kind, op::Prelu>) return row_major(o.x, o.alpha, o.y);
         else if constexpr (std::is_same_v<Kind, op::PreluGrad>) return row_major(o.x, o.alpha, o.dy, o.dx, o.dalpha);
         else if constexpr (std::is_same_v<Kind, op::MaxGroups>) return row_major(o.x, o.y, o.argmax);

@@ -179,6 +179,38 @@ class OpChecks {
     require(t.rank() >= 2, op, [&] { return format_message("needs a (N, C) tensor, got {}", {t.shape().str()}); });
   }
 
+  // A recurrent cell's step: gates (N, G units) for its G gates, and each state (N, units) of the gates' dtype.
+  struct CellSize {
+    std::int64_t rows, units;
+  };
+  template <typename... States>
+  CellSize recurrent_cell(const Tensor& gates, std::int64_t gate_count, const char* op, const States&... states) const {
+    require(gates.rank() == 2 && gates.dim(1) % gate_count == 0, op,
+            [&] { return format_message("gates {} must be (N, {} units)", {gates.describe(), gate_count}); });
+    const CellSize size{gates.dim(0), gates.dim(1) / gate_count};
+    const auto fits = [&](const Tensor& state) {
+      require(state.dtype() == gates.dtype() && state.numel() == size.rows * size.units, op, [&] {
+        return format_message("{} does not fit gates {}: a state is (N, units), ({}, {})", {state.describe(), gates.describe(), size.rows, size.units});
+      });
+    };
+    (fits(states), ...);
+    return size;
+  }
+  CellSize lstm_cell(const op::LstmCell& o) const { return recurrent_cell(o.gates, 4, "lstm_cell", o.c_prev, o.c, o.tanh_c, o.h); }
+  CellSize lstm_cell_grad(const op::LstmCellGrad& o) const {
+    same_count(o.gates, o.dgates, "lstm_cell_grad");
+    return recurrent_cell(o.gates, 4, "lstm_cell_grad", o.c_prev, o.tanh_c, o.dh, o.dc);
+  }
+  CellSize gru_cell(const op::GruCell& o) const {
+    same_count(o.gates, o.input_part, "gru_cell");
+    same_count(o.gates, o.hidden_part, "gru_cell");
+    return recurrent_cell(o.gates, 3, "gru_cell", o.h_prev, o.h);
+  }
+  CellSize gru_cell_grad(const op::GruCellGrad& o) const {
+    for (const Tensor* t : {&o.hidden_part, &o.d_input, &o.d_hidden}) same_count(o.gates, *t, "gru_cell_grad");
+    return recurrent_cell(o.gates, 3, "gru_cell_grad", o.h_prev, o.dh, o.dh_prev);
+  }
+
   // PReLU: alpha has 1 value or one per channel.
   ChannelLayout prelu(const Tensor& x, const Tensor& alpha, const char* op) const {
     require(x.rank() >= 2, op, [&] { return format_message("needs (N, C, ...) input, got {}", {x.shape().str()}); });

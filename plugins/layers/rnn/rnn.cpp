@@ -33,11 +33,11 @@ class Rnn final : public RecurrentLayer {
 
   // The products with the inputs go straight into h_1 .. h_T's blocks, where each step completes its own in place.
   void allocate_cell() override {}
-  Tensor input_part(int) override { return hidden_.rows(n_, hidden_.dim(0)); }
-  Tensor input_part_grad(int) override { return pre_grad_; }
-  Tensor hidden_part_grad(int) override { return pre_grad_; }  // both products add to the one pre-activation
+  Tensor input_part() override { return hidden_.rows(n_, hidden_.dim(0)); }
+  Tensor input_part_grad() override { return pre_grad_; }
+  Tensor hidden_part_grad() override { return pre_grad_; }  // both products add to the one pre-activation
 
-  void step_forward(std::int64_t t) override { hidden_product(t, 0, step(hidden_, t + 1), 1.0, f_); }
+  void step_forward(std::int64_t t) override { hidden_product(t, step(hidden_, t + 1), 1.0, f_); }
 
   void start_backward() override { steps_buffer(pre_grad_); }
 

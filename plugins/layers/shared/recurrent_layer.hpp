@@ -6,11 +6,12 @@
 // load both ways; initialized uniform in +-1/sqrt(units) as PyTorch does (weight_init and bias_init say otherwise).
 //
 // The layer keeps time-major copies of the inputs and of h_0 .. h_T (step t's rows of each are one contiguous
-// (N, ...) block) and runs its cell through the ops every backend has. What does not depend on the last h is done
-// for every step at once: each gate's product with the inputs (one product of T N rows, not T of N), and after the
-// pass back through time the weights' and biases' gradients, from every step's gradients of the gates'
-// pre-activations, and dL/dx. Only the products with h and the cell's element-wise ops go step by step; a cell's
-// step_backward turns dL/dh_t (dh_) into dL/dh_{t-1}.
+// (N, ...) block), and each step's gates side by side in one (N, G units) block, PyTorch's gate order along the
+// columns, as the weights' rows are. What does not depend on the last h is done for every step at once: the
+// gates' product with the inputs (one product of T N rows by G units, not T of N), and after the pass back
+// through time the weights' and biases' gradients, from every step's gradients of the gates' pre-activations,
+// and dL/dx. Only the product with h (all gates in one) and the cell (one op: op::LstmCell, op::GruCell) go step
+// by step; a cell's step_backward turns dL/dh_t (dh_) into dL/dh_{t-1}.
 //
 // "bidirectional": true (PyTorch's bidirectional=True, Keras's Bidirectional wrapper with its merge_mode "concat")
 // reads the sequence both ways with a layer of each Direction (make_recurrent) and puts their outputs side by side.
@@ -55,7 +56,7 @@ class RecurrentLayer : public Layer {
   RecurrentLayer(const Params& p, std::string type, int gates, Direction direction, Stacking stacking)
       : units_(p.require_integer("units", 1, std::int64_t{1} << 30)),
         type_(std::move(type)),
-        gates_(gates),
+        gate_count_(gates),
         direction_(direction),
         layer_(stacking.layer),
         return_sequences_(p.boolean("return_sequences", false) || !stacking.last),
@@ -79,7 +80,7 @@ class RecurrentLayer : public Layer {
     dtype_ = ctx.dtype;
     steps_ = input[0], features_ = input[1];
     if (step_mask_) step_mask_->on(ctx.backend, ctx.dtype);  // refused now where no kernel runs
-    const std::int64_t rows = gates_ * units_;
+    const std::int64_t rows = gate_count_ * units_;
     const std::string suffix = fmt::format("_l{}{}", layer_, direction_ == Direction::Reverse ? "_reverse" : "");
     auto parameter = [&](const char* name, const Shape& shape, const Params& init) {
       return Parameter{name + suffix, ctx.backend.empty(shape, dtype_), ctx.backend.empty(shape, dtype_), true, init, shape[shape.rank() - 1],
@@ -110,8 +111,8 @@ class RecurrentLayer : public Layer {
     allocate_cell();
     be.run(op::Fill{step(hidden_, 0)});
     for (std::int64_t t = 0; t < steps_; ++t) be.run(op::CopyColumns{step(inputs_, t), sequence, n_, position(t) * features_, false});
-    for (int k = 0; k < gates_; ++k)  // x_t W_ih[k]^T + b_ih[k] for every t, into the gate's time-major buffer
-      be.run(op::Gemm{.a = inputs_, .b = gate_rows(weight_ih_.value, k), .c = input_part(k), .trans_b = true, .bias = gate_bias(bias_ih_, k)});
+    // x_t W_ih^T + b_ih for every t, into the gates' time-major buffer.
+    be.run(op::Gemm{.a = inputs_, .b = weight_ih_.value, .c = input_part(), .trans_b = true, .bias = bias(bias_ih_)});
     if (step_mask_) {
       ensure(skipped_, be, steps_buffer(kept_).shape(), dtype_);
       step_mask_->on(inputs_)({inputs_}, {kept_, skipped_}, {{"units", units_}});
@@ -153,35 +154,27 @@ class RecurrentLayer : public Layer {
       }
       if (step_mask_) hold_back_skipped(t);
       step_backward(t);
-      // dL/dh_{t-1}: what the cell left in dh_next_, and through each gate's product with h.
-      for (int k = 0; k < gates_; ++k)
-        be.run(op::Gemm{.a = step(hidden_part_grad(k), t), .b = gate_rows(weight_hh_.value, k), .c = dh_next_, .beta = 1.0});
+      // dL/dh_{t-1}: what the cell left in dh_next_, and through the gates' product with h.
+      be.run(op::Gemm{.a = step(hidden_part_grad(), t), .b = weight_hh_.value, .c = dh_next_, .beta = 1.0});
       if (step_mask_) pass_on_skipped();
       std::swap(dh_, dh_next_);
     }
-    // Every step's gradients of the gates' pre-activations, T N rows each, against the inputs and h_0 .. h_{T-1}.
-    const Tensor earlier_hidden = hidden_.rows(0, steps_ * n_);
-    for (int k = 0; k < gates_; ++k) {
-      const Tensor input = input_part_grad(k), hidden = hidden_part_grad(k);
-      be.run(op::Gemm{.a = input, .b = inputs_, .c = gate_rows(weight_ih_.grad, k), .trans_a = true});
-      be.run(op::Gemm{.a = hidden, .b = earlier_hidden, .c = gate_rows(weight_hh_.grad, k), .trans_a = true});
-      if (use_bias_) {
-        be.run(op::SumRows{input, gate_rows(bias_ih_.grad, k)});
-        // Where both products add to one pre-activation (every LSTM gate), both biases have the same gradient.
-        if (hidden.buffer() == input.buffer() && hidden.offset() == input.offset())
-          be.run(op::Copy{gate_rows(bias_ih_.grad, k), gate_rows(bias_hh_.grad, k)});
-        else
-          be.run(op::SumRows{hidden, gate_rows(bias_hh_.grad, k)});
-      }
+    // Every step's gradients of the gates' pre-activations, T N rows, against the inputs and h_0 .. h_{T-1}.
+    const Tensor input = input_part_grad(), hidden = hidden_part_grad();
+    be.run(op::Gemm{.a = input, .b = inputs_, .c = weight_ih_.grad, .trans_a = true});
+    be.run(op::Gemm{.a = hidden, .b = hidden_.rows(0, steps_ * n_), .c = weight_hh_.grad, .trans_a = true});
+    if (use_bias_) {
+      be.run(op::SumRows{input, bias_ih_.grad});
+      // Where both products add to one pre-activation (an LSTM's gates), both biases have the same gradient.
+      if (hidden.buffer() == input.buffer() && hidden.offset() == input.offset()) be.run(op::Copy{bias_ih_.grad, bias_hh_.grad});
+      else be.run(op::SumRows{hidden, bias_hh_.grad});
     }
     gradients_written();
     if (!need_input_grad) {
       dx_ = Tensor();
       return dx_;
     }
-    ensure(inputs_grad_, be, inputs_.shape(), dtype_);
-    for (int k = 0; k < gates_; ++k)
-      be.run(op::Gemm{.a = input_part_grad(k), .b = gate_rows(weight_ih_.value, k), .c = inputs_grad_, .beta = k ? 1.0 : 0.0});
+    be.run(op::Gemm{.a = input, .b = weight_ih_.value, .c = ensure(inputs_grad_, be, inputs_.shape(), dtype_)});
     const Tensor sequence_grad = ensure(dx_, be, x_shape_, dtype_).reshape(Shape{n_, steps_ * features_});
     for (std::int64_t t = 0; t < steps_; ++t)
       be.run(op::CopyColumns{step(inputs_grad_, t), sequence_grad, n_, position(t) * features_, true});
@@ -191,17 +184,18 @@ class RecurrentLayer : public Layer {
  protected:
   // The cell's own buffers for a forward pass of n_ samples (time-major, as hidden_).
   virtual void allocate_cell() = 0;
-  // Where gate k's product with the inputs, x_t W_ih[k]^T + b_ih[k], goes for every step (time-major, T N rows).
-  virtual Tensor input_part(int k) = 0;
+  // Where the gates' product with the inputs, x_t W_ih^T + b_ih, goes for every step (time-major, T N rows of
+  // G units).
+  virtual Tensor input_part() = 0;
   // Writes h_{t+1}'s block of hidden_ from step t's input parts and h_t.
   virtual void step_forward(std::int64_t t) = 0;
   // Before the first step back: the cell's buffers of gradients, and those that run through time (LSTM's dL/dc)
   // at 0.
   virtual void start_backward() = 0;
-  // Every step's gradient of gate k's product with the inputs and of its product with h (time-major, T N rows;
-  // the same buffer where both add to one pre-activation).
-  virtual Tensor input_part_grad(int k) = 0;
-  virtual Tensor hidden_part_grad(int k) = 0;
+  // Every step's gradient of the gates' product with the inputs and of their product with h (time-major, T N rows
+  // of G units; the same buffer where both add to one pre-activation).
+  virtual Tensor input_part_grad() = 0;
+  virtual Tensor hidden_part_grad() = 0;
   // From dL/dh_t in dh_: writes step t's blocks of input_part_grad and hidden_part_grad, and into dh_next_ the part
   // of dL/dh_{t-1} that does not go through the products with h (GRU's z h; 0 for an LSTM).
   virtual void step_backward(std::int64_t t) = 0;
@@ -215,18 +209,17 @@ class RecurrentLayer : public Layer {
   std::int64_t position(std::int64_t t) const { return direction_ == Direction::Reverse ? steps_ - 1 - t : t; }
   // Step t's (N, ...) block of a time-major buffer.
   Tensor step(const Tensor& time_major, std::int64_t t) const { return time_major.rows(t * n_, (t + 1) * n_); }
-  // Gate k's rows of a [G units, ...] weight or [G units] bias.
-  Tensor gate_rows(const Tensor& t, int k) const { return t.rows(k * units_, (k + 1) * units_); }
-  Tensor gate_bias(const Parameter& bias, int k) const { return use_bias_ ? gate_rows(bias.value, k) : Tensor(); }
+  Tensor bias(const Parameter& b) const { return use_bias_ ? b.value : Tensor(); }
   // A buffer the size of one step's h, for the cell's arithmetic.
   Tensor& buffer(Tensor& t) const { return ensure(t, *backend_, Shape{n_, units_}, dtype_); }
-  // A time-major buffer of every step's (N, units) values.
+  // A time-major buffer of every step's (N, units) values, or of every step's gates, (N, G units).
   Tensor& steps_buffer(Tensor& t) const { return ensure(t, *backend_, Shape{steps_ * n_, units_}, dtype_); }
+  Tensor& gates_buffer(Tensor& t) const { return ensure(t, *backend_, Shape{steps_ * n_, gate_count_ * units_}, dtype_); }
 
-  // out = f(h_t W_hh[k]^T + b_hh[k] + beta out): gate k's product with the last h, with its function f.
-  void hidden_product(std::int64_t t, int k, const Tensor& out, double beta, Pointwise f = Pointwise::Identity) const {
-    backend_->run(op::Gemm{.a = step(hidden_, t), .b = gate_rows(weight_hh_.value, k), .c = out, .trans_b = true, .beta = beta,
-                           .bias = gate_bias(bias_hh_, k), .epilogue = f});
+  // out = f(h_t W_hh^T + b_hh + beta out): the gates' product with the last h, with a function f.
+  void hidden_product(std::int64_t t, const Tensor& out, double beta, Pointwise f = Pointwise::Identity) const {
+    backend_->run(
+        op::Gemm{.a = step(hidden_, t), .b = weight_hh_.value, .c = out, .trans_b = true, .beta = beta, .bias = bias(bias_hh_), .epilogue = f});
   }
 
   std::int64_t units_, n_ = 0;
@@ -264,7 +257,7 @@ class RecurrentLayer : public Layer {
   }
 
   std::string type_;
-  int gates_;
+  int gate_count_;
   Direction direction_;
   std::int64_t layer_;
   bool return_sequences_, use_bias_;

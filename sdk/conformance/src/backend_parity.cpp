@@ -89,6 +89,17 @@ std::vector<ParityCase> cases() {
   }
   c.push_back({"softmax", {in({3, 5}), out({3, 5})}, [](const T& t) { return op::Softmax{t[0], t[1]}; }});
   c.push_back({"softmax_grad", {in({3, 5}), in({3, 5}), out({3, 5})}, [](const T& t) { return op::SoftmaxGrad{t[0], t[1], t[2]}; }});
+  // A recurrent step of 3 rows of 2 units: an LSTM's 4 gates and a GRU's 3 as column blocks of each row.
+  c.push_back({"lstm_cell", {out({3, 8}), in({3, 2}), out({3, 2}), out({3, 2}), out({3, 2})},
+               [](const T& t) { return op::LstmCell{t[0], t[1], t[2], t[3], t[4]}; }});
+  c.push_back({"lstm_cell_grad", {in({3, 8}), in({3, 2}), in({3, 2}), in({3, 2}), out({3, 2}), out({3, 8})},
+               [](const T& t) { return op::LstmCellGrad{t[0], t[1], t[2], t[3], t[4], t[5]}; }});
+  c.push_back({"gru_cell", {in({3, 6}), in({3, 6}), in({3, 2}), out({3, 6}), out({3, 2})},
+               [](const T& t) { return op::GruCell{t[0], t[1], t[2], t[3], t[4]}; }});
+  c.push_back({"gru_cell in place", {out({3, 6}), in({3, 6}), in({3, 2}), out({3, 2})},
+               [](const T& t) { return op::GruCell{t[0], t[1], t[2], t[0], t[3]}; }});
+  c.push_back({"gru_cell_grad", {in({3, 6}), in({3, 6}), in({3, 2}), in({3, 2}), out({3, 6}), out({3, 6}), out({3, 2})},
+               [](const T& t) { return op::GruCellGrad{t[0], t[1], t[2], t[3], t[4], t[5], t[6]}; }});
   c.push_back({"multiply", {in({3, 4}), in({3, 4}), out({3, 4})}, [](const T& t) { return op::Multiply{t[0], t[1], t[2]}; }});
   const Window2d same3{3, 3, 1, 1, 1, 1, 1, 1}, strided{3, 2, 2, 1, 1, 0, 1, 2};
   for (const Window2d& g : {same3, strided}) {

@@ -166,6 +166,36 @@ struct SoftmaxGrad {
   Tensor y, dy, dx;
 };
 
+// One time step of an LSTM cell (PyTorch's LSTM, gates in its order i, f, g, o), as one pass over the N rows.
+// gates (N, 4 units) holds each gate's pre-activation a on entry (x W_ih^T + b_ih + h W_hh^T + b_hh) and its value
+// on return: i, f, o = sigmoid(a), g = tanh(a). Then c = f c_prev + i g, tanh_c = tanh(c) and h = o tanh_c, each
+// (N, units). One pass for what PyTorch's fused cells do, where element-wise ops took a dozen a step.
+struct LstmCell {
+  Tensor gates, c_prev, c, tanh_c, h;
+};
+
+// Its backward pass at one step, from LstmCell's gates, c_prev and tanh_c: dh = dL/dh_t and dc = dL/dc_t from the
+// steps after (0 at the last), (N, units). Writes dgates (N, 4 units), the gradient of the gates'
+// pre-activations, and updates dc in place to dL/dc_{t-1}: dc_t = dc + dh o (1 - tanh_c^2); dc_prev = dc_t f.
+struct LstmCellGrad {
+  Tensor gates, c_prev, tanh_c, dh, dc, dgates;
+};
+
+// One time step of a GRU cell (PyTorch's GRU, Keras's with reset_after, gates in the order r, z, n), over N rows.
+// input_part = x W_ih^T + b_ih and hidden_part = h_prev W_hh^T + b_hh, (N, 3 units) each; gates (N, 3 units) gets
+// r = sigmoid(x_r + h_r), z = sigmoid(x_z + h_z), n = tanh(x_n + r h_n), and h = (1 - z) n + z h_prev (N, units).
+// gates may be input_part itself.
+struct GruCell {
+  Tensor input_part, hidden_part, h_prev, gates, h;
+};
+
+// Its backward pass at one step, from GruCell's gates, hidden_part and h_prev and dh = dL/dh_t: d_input (N,
+// 3 units) the gradient of input_part, d_hidden that of hidden_part (the same but for n's block, scaled by r), and
+// dh_prev (N, units) the part of dL/dh_{t-1} that does not pass through hidden_part, dh z.
+struct GruCellGrad {
+  Tensor gates, hidden_part, h_prev, dh, d_input, d_hidden, dh_prev;
+};
+
 // y = max(0, x) + alpha * min(0, x). x, y: (N, C, ...); alpha: (1) or (C), one slope per channel (dim 1).
 struct Prelu {
   Tensor x, alpha, y;
@@ -425,7 +455,7 @@ struct Custom {
 namespace nnplug {
 
 using Op = std::variant<op::Fill, op::Copy, op::CopyColumns, op::Permute, op::Axpby, op::Gemm, op::AddRowVector, op::SumRows, op::Activation,
-                        op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
+                        op::ActivationGrad, op::Softmax, op::SoftmaxGrad, op::LstmCell, op::LstmCellGrad, op::GruCell, op::GruCellGrad, op::Prelu, op::PreluGrad, op::MaxGroups,
                         op::MaxGroupsGrad, op::GatherRows, op::ScatterAddRows, op::Multiply, op::Dropout, op::BatchNorm,
                         op::BatchNormGrad, op::Penalty, op::RowNormConstraint, op::Clamp, op::SumSquares, op::ClipToNorm,
                         op::AddNoise, op::Conv2d, op::Conv2dGrad, op::Pool2d, op::Pool2dGrad, op::ClassLoss, op::ElementwiseLoss,
@@ -436,7 +466,7 @@ using Op = std::variant<op::Fill, op::Copy, op::CopyColumns, op::Permute, op::Ax
 inline const char* op_name(const Op& op) {
   static constexpr const char* names[] = {
       "fill", "copy", "copy_columns", "permute", "axpby", "gemm", "add_row_vector", "sum_rows", "activation", "activation_grad", "softmax",
-      "softmax_grad", "prelu", "prelu_grad", "max_groups", "max_groups_grad", "gather_rows", "scatter_add_rows", "multiply",
+      "softmax_grad", "lstm_cell", "lstm_cell_grad", "gru_cell", "gru_cell_grad", "prelu", "prelu_grad", "max_groups", "max_groups_grad", "gather_rows", "scatter_add_rows", "multiply",
       "dropout", "batch_norm", "batch_norm_grad", "penalty", "row_norm_constraint", "clamp", "sum_squares", "clip_to_norm",
       "add_noise", "conv2d", "conv2d_grad", "pool2d", "pool2d_grad", "class_loss", "elementwise_loss", "count_correct",
       "sgd_step", "adam_step", "adagrad_step", "rmsprop_step", "adadelta_step", "custom"};
