@@ -2,17 +2,13 @@
 #include "grid_loop.cuh"
 #include "kernels.hpp"
 #include "op_constants.hpp"
+#include "sigmoid.cuh"
 
 namespace nnplug::cuda {
 
 namespace {
 
 using namespace backends;  // the activations' constants
-
-template <typename T>
-__device__ T sigmoid(T x) {
-  return T(1) / (T(1) + exp(-x));
-}
 
 template <typename T>
 __device__ T activate(Pointwise fn, T alpha, T x) {

@@ -2,15 +2,11 @@
 // unit's column in each gate's block of the row and writes its states, so that a step is one launch.
 #include "grid_loop.cuh"
 #include "kernels.hpp"
+#include "sigmoid.cuh"
 
 namespace nnplug::cuda {
 
 namespace {
-
-template <typename T>
-__device__ T sigmoid(T x) {
-  return T(1) / (T(1) + exp(-x));
-}
 
 template <typename T>
 __global__ void lstm_cell_kernel(T* gates, const T* c_prev, T* c, T* tanh_c, T* h, std::int64_t rows, std::int64_t units) {
