@@ -42,9 +42,10 @@ class Gru final : public RecurrentLayer {
   }
 
   // The gates' gradients, and into dh_next_ the part of dL/dh_{t-1} through h_t = ... + z h_{t-1}.
-  void step_backward(std::int64_t t) override {
+  bool step_backward(std::int64_t t) override {
     backend().run(op::GruCellGrad{step(gates_, t), step(hidden_parts_, t), step(hidden_, t), dh_, step(input_grads_, t),
                                   step(hidden_grads_, t), dh_next_});
+    return true;
   }
 };
 

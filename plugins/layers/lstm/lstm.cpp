@@ -46,9 +46,9 @@ class Lstm final : public RecurrentLayer {
 
   // The gates' gradients from dh and dc (which the cell turns into dL/dc_{t-1}); h_{t-1} reaches h_t through the
   // gates' product alone.
-  void step_backward(std::int64_t t) override {
+  bool step_backward(std::int64_t t) override {
     backend().run(op::LstmCellGrad{step(gates_, t), step(cells_, t), step(cell_tanh_, t), dh_, dc_, step(gate_grads_, t)});
-    backend().run(op::Fill{dh_next_});
+    return false;
   }
 };
 

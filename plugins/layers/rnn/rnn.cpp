@@ -42,10 +42,10 @@ class Rnn final : public RecurrentLayer {
   void start_backward() override { steps_buffer(pre_grad_); }
 
   // tanh' from its output; relu' from its input's sign, which h_t has too (0 where the input was not above 0).
-  void step_backward(std::int64_t t) override {
+  bool step_backward(std::int64_t t) override {
     const Tensor h = step(hidden_, t + 1);
     backend().run(op::ActivationGrad{f_ == Pointwise::Relu ? h : Tensor(), h, dh_, step(pre_grad_, t), f_});
-    backend().run(op::Fill{dh_next_});  // h_{t-1} reaches h_t through the product alone
+    return false;  // h_{t-1} reaches h_t through the product alone
   }
 };
 

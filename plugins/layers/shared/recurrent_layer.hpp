@@ -153,9 +153,9 @@ class RecurrentLayer : public Layer {
         be.run(op::Copy{outputs_grad, dh_});
       }
       if (step_mask_) hold_back_skipped(t);
-      step_backward(t);
-      // dL/dh_{t-1}: what the cell left in dh_next_, and through the gates' product with h.
-      be.run(op::Gemm{.a = step(hidden_part_grad(), t), .b = weight_hh_.value, .c = dh_next_, .beta = 1.0});
+      const bool direct_part = step_backward(t);
+      // dL/dh_{t-1}: through the gates' product with h, and what the cell left in dh_next_ where it left any.
+      be.run(op::Gemm{.a = step(hidden_part_grad(), t), .b = weight_hh_.value, .c = dh_next_, .beta = direct_part ? 1.0 : 0.0});
       if (step_mask_) pass_on_skipped();
       std::swap(dh_, dh_next_);
     }
@@ -197,8 +197,9 @@ class RecurrentLayer : public Layer {
   virtual Tensor input_part_grad() = 0;
   virtual Tensor hidden_part_grad() = 0;
   // From dL/dh_t in dh_: writes step t's blocks of input_part_grad and hidden_part_grad, and into dh_next_ the part
-  // of dL/dh_{t-1} that does not go through the products with h (GRU's z h; 0 for an LSTM).
-  virtual void step_backward(std::int64_t t) = 0;
+  // of dL/dh_{t-1} that does not go through the products with h (GRU's z h). Returns whether there is such a part
+  // (an LSTM's and an RNN's h_{t-1} reach h_t through the product alone: they leave dh_next_ as it is).
+  virtual bool step_backward(std::int64_t t) = 0;
   // A state the cell carries besides h (an LSTM's c): time-major, (T + 1) N rows as hidden_, and the buffer of its
   // gradient that runs back through time (dL/dc_{t+1} before step_backward(t), dL/dc_t after). None by default.
   virtual Tensor cell_state() { return Tensor(); }
