@@ -159,6 +159,108 @@ void max_pool_2x2(const T* x, T* y, std::int32_t* arg, std::int64_t planes, std:
     }
 }
 
+// Windows that all lie inside the input with their taps side by side (no padding, no dilation): the usual pooling,
+// 1-D and global pooling, and upsampling's blocks. Their loops need no per-window bounds: the general loop's
+// window_taps divides twice a window, more than a small window's work.
+bool windows_inside(const Window2d& g, std::int64_t h, std::int64_t w, std::int64_t oh, std::int64_t ow) {
+  return g.pad_h == 0 && g.pad_w == 0 && g.dilation_h == 1 && g.dilation_w == 1 && (oh - 1) * g.stride_h + g.kernel_h <= h &&
+         (ow - 1) * g.stride_w + g.kernel_w <= w;
+}
+
+// Such windows' maxima, one output at a time, the taps in the general loop's order (ties to the first in row-major
+// order). The maximum is kept in registers and chosen by selects: which tap wins is data-dependent, and a maximum
+// kept in the output row was compared by a branch, mispredicted half the time.
+template <typename T>
+void max_pool_inside(const T* x, T* y, std::int32_t* arg, const Window2d& g, std::int64_t planes, std::int64_t h, std::int64_t w,
+                     std::int64_t oh, std::int64_t ow) {
+#pragma omp parallel for schedule(static) if (planes * h * w > kParallelThreshold)
+  for (std::int64_t plane = 0; plane < planes; ++plane)
+    for (std::int64_t oi = 0; oi < oh; ++oi)
+      for (std::int64_t oj = 0; oj < ow; ++oj) {
+        const T* p = x + plane * h * w;
+        const std::int64_t out = (plane * oh + oi) * ow + oj, first = oi * g.stride_h * w + oj * g.stride_w;
+        T best = p[first];
+        std::int64_t best_at = first;
+        for (std::int64_t ki = 0; ki < g.kernel_h; ++ki)
+          for (std::int64_t tap = first + ki * w; tap < first + ki * w + g.kernel_w; ++tap) {
+            const bool greater = p[tap] > best;
+            best = greater ? p[tap] : best;
+            best_at = greater ? tap : best_at;
+          }
+        y[out] = best;
+        arg[out] = static_cast<std::int32_t>(best_at);
+      }
+}
+
+// Their averages an output row at a time, a pass along the row per tap, in the general loop's order of taps: the
+// same sums.
+template <typename T>
+void avg_pool_inside(const T* x, T* y, const Window2d& g, std::int64_t planes, std::int64_t h, std::int64_t w, std::int64_t oh,
+                     std::int64_t ow) {
+  const T area = static_cast<T>(g.kernel_h * g.kernel_w);
+  const std::int64_t sw = g.stride_w;
+#pragma omp parallel for schedule(static) if (planes * h * w > kParallelThreshold)
+  for (std::int64_t plane = 0; plane < planes; ++plane)
+    for (std::int64_t oi = 0; oi < oh; ++oi) {
+      const T* p = x + plane * h * w + oi * g.stride_h * w;
+      T* __restrict yr = y + (plane * oh + oi) * ow;
+      std::fill_n(yr, ow, T(0));
+      for (std::int64_t ki = 0; ki < g.kernel_h; ++ki)
+        for (std::int64_t kj = 0; kj < g.kernel_w; ++kj) {
+          const T* __restrict v = p + ki * w + kj;
+          for (std::int64_t oj = 0; oj < ow; ++oj) yr[oj] += v[oj * sw];
+        }
+      for (std::int64_t oj = 0; oj < ow; ++oj) yr[oj] /= area;
+    }
+}
+
+// Max pooling's gradient for any window: each output's gradient added at its winner (none where the window lay
+// wholly in the padding, or where the ReLU before cut the maximum), the outputs in the general loop's order.
+template <typename T>
+void max_pool_grad_scatter(const T* dy, const std::int32_t* arg, const T* relu_y, T* dx, std::int64_t planes, std::int64_t h,
+                           std::int64_t w, std::int64_t outputs) {
+#pragma omp parallel for schedule(static) if (planes * h * w > kParallelThreshold)
+  for (std::int64_t plane = 0; plane < planes; ++plane) {
+    T* p = dx + plane * h * w;
+    std::fill_n(p, h * w, T(0));
+    for (std::int64_t out = plane * outputs; out < (plane + 1) * outputs; ++out)
+      if (arg[out] >= 0 && (!relu_y || relu_y[out] > T(0))) p[arg[out]] += dy[out];
+  }
+}
+
+// Average pooling's gradient for windows inside the input: each output row's share, dy / area, added along the
+// row per tap row, outputs and taps in the general loop's order. Windows that tile the input exactly (upsampling's
+// blocks) write each input once, so that no zeroing pass comes first, and a block's rows are copies of its first.
+template <typename T>
+void avg_pool_grad_inside(const T* dy, T* dx, const Window2d& g, std::int64_t planes, std::int64_t h, std::int64_t w, std::int64_t oh,
+                          std::int64_t ow) {
+  const T area = static_cast<T>(g.kernel_h * g.kernel_w);
+  const std::int64_t sw = g.stride_w, kw = g.kernel_w;
+  const bool tiled = g.stride_h == g.kernel_h && sw == kw && oh * g.kernel_h == h && ow * kw == w;
+#pragma omp parallel for schedule(static) if (planes * h * w > kParallelThreshold)
+  for (std::int64_t plane = 0; plane < planes; ++plane) {
+    T* p = dx + plane * h * w;
+    if (!tiled) std::fill_n(p, h * w, T(0));
+    for (std::int64_t oi = 0; oi < oh; ++oi) {
+      const T* d = dy + (plane * oh + oi) * ow;
+      T* first = p + oi * g.stride_h * w;
+      for (std::int64_t ki = 0; ki < g.kernel_h; ++ki) {
+        T* __restrict row = first + ki * w;
+        if (tiled && ki > 0) {
+          std::copy_n(first, w, row);
+          continue;
+        }
+        for (std::int64_t oj = 0; oj < ow; ++oj) {
+          const T share = d[oj] / area;
+          if (tiled) std::fill_n(row + oj * sw, kw, share);
+          else
+            for (std::int64_t kj = 0; kj < kw; ++kj) row[oj * sw + kj] += share;
+        }
+      }
+    }
+  }
+}
+
 // Images in channel blocks of 16: each (sample, block) slab is a plane of pixels of 16 channels, pooled side by
 // side, with the same window loop, ties and argmax (the tap's index in its channel's H x W plane) as row-major images.
 struct BlockedPlanes {
@@ -354,6 +456,8 @@ void run_kernel(const op::Pool2d& o) {
       max_pool_2x2(x, y, arg, n * c, h, w, oh, ow);
       return;
     }
+    if (windows_inside(g, h, w, oh, ow))
+      return max ? max_pool_inside(x, y, arg, g, n * c, h, w, oh, ow) : avg_pool_inside(x, y, g, n * c, h, w, oh, ow);
     for_each_window(n * c, h, w, oh, ow, g, [&](std::int64_t plane, std::int64_t out, std::int64_t i0, Span rows, std::int64_t j0, Span cols) {
       const T* p = x + plane * h * w;
       if (rows.lo == rows.hi || cols.lo == cols.hi) {  // a window wholly in the padding
@@ -398,15 +502,12 @@ void run_kernel(const op::Pool2dGrad& o) {
       }
     }
 #endif
+    if (o.kind == PoolKind::Max) return max_pool_grad_scatter(dy, o.argmax.data<std::int32_t>(), relu_y, dx, n * c, h, w, oh * ow);
+    if (windows_inside(g, h, w, oh, ow)) return avg_pool_grad_inside(dy, dx, g, n * c, h, w, oh, ow);
     std::fill_n(dx, o.dx.numel(), T(0));
-    const std::int32_t* arg = o.kind == PoolKind::Max ? o.argmax.data<std::int32_t>() : nullptr;
     const T area = static_cast<T>(g.kernel_h * g.kernel_w);
     for_each_window(n * c, h, w, oh, ow, g, [&](std::int64_t plane, std::int64_t out, std::int64_t i0, Span rows, std::int64_t j0, Span cols) {
       T* p = dx + plane * h * w;
-      if (arg) {
-        if (arg[out] >= 0 && (!relu_y || relu_y[out] > T(0))) p[arg[out]] += dy[out];
-        return;
-      }
       for (std::int64_t ki = rows.lo; ki < rows.hi; ++ki)
         for (std::int64_t kj = cols.lo; kj < cols.hi; ++kj) p[(i0 + ki * g.dilation_h) * w + j0 + kj * g.dilation_w] += dy[out] / area;
     });
