@@ -18,15 +18,17 @@
 //
 // The projections are one product over every step of every sample (two with cross: the queries', and the keys' and
 // values'). The heads' queries, keys and values are reordered into (sample, head)-major blocks [T, key_dim]
-// (op::Permute), so that each block's products with the others are plain 2-D products, one per sample and head.
+// (op::Permute), so that each product of theirs is one product of all the blocks, block by block (batched_products.hpp).
 #include <array>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "batched_products.hpp"
 #include "nnplug/counter_random.hpp"
 #include "nnplug/plugin.hpp"
 
@@ -42,8 +44,9 @@ constexpr std::array<std::int8_t, Shape::kMaxRank> kSwapHeadsAndSteps{0, 2, 1, 3
 
 class MultiHeadAttention final : public Layer {
  public:
-  explicit MultiHeadAttention(const Params& p)
-      : heads_(p.require_integer("num_heads", 1, 1 << 16)),
+  MultiHeadAttention(OpHandle products, const Params& p)
+      : products_(std::move(products)),
+        heads_(p.require_integer("num_heads", 1, 1 << 16)),
         key_dim_(p.integer("key_dim", 0, 1, 1 << 20)),  // 0: E / num_heads
         causal_(p.boolean("causal", false)),
         cross_(p.boolean("cross", false)),
@@ -75,6 +78,7 @@ class MultiHeadAttention final : public Layer {
     backend_ = &ctx.backend;
     dtype_ = ctx.dtype;
     seed_ = ctx.seed;
+    products_.on(ctx.backend, dtype_);  // refuses a backend that runs none of its kernels now
     auto parameter = [&](const char* name, const Shape& shape, const Params& init, std::int64_t fan_in, std::int64_t fan_out) {
       return Parameter{name, ctx.backend.empty(shape, dtype_), ctx.backend.empty(shape, dtype_), true, init, fan_in, fan_out};
     };
@@ -175,8 +179,7 @@ class MultiHeadAttention final : public Layer {
       be.run(op::Copy{causal_mask(), scores_});
     }
     const double masked = ids || causal_ ? 1.0 : 0.0;
-    for (std::int64_t b = 0; b < blocks_; ++b)
-      be.run(op::Gemm{.a = query(b), .b = key(b), .c = block(scores_, b), .trans_b = true, .alpha = scale(), .beta = masked});
+    multiply(queries_, keys(keys_values_), scores_, false, true, scale(), masked);
     ensure(weights_, be, scores_.shape(), dtype_);
     be.run(op::Softmax{rows(scores_), rows(weights_)});
     dropped_ = training_ && dropout_ > 0.0;
@@ -188,7 +191,7 @@ class MultiHeadAttention final : public Layer {
     }
 
     ensure(heads_out_, be, Shape{blocks_, steps_, key_dim_}, dtype_);
-    for (std::int64_t b = 0; b < blocks_; ++b) be.run(op::Gemm{.a = block(attention(), b), .b = value(b), .c = block(heads_out_, b)});
+    multiply(attention(), values(keys_values_), heads_out_, false, false);
     ensure(merged_, be, Shape{n_ * steps_, inner_}, dtype_);
     be.run(op::Permute{by_head(heads_out_, steps_), by_step(merged_, steps_), kSwapHeadsAndSteps});
     ensure(y_, be, x.shape(), dtype_);
@@ -215,17 +218,13 @@ class MultiHeadAttention final : public Layer {
       queries_grad_ = qkv_grad_.rows(0, blocks_), keys_values_grad_ = qkv_grad_.rows(blocks_, 3 * blocks_);
     }
     ensure(weights_grad_, be, weights_.shape(), dtype_);
-    for (std::int64_t b = 0; b < blocks_; ++b) {
-      be.run(op::Gemm{.a = block(heads_out_, b), .b = value(b), .c = block(weights_grad_, b), .trans_b = true});
-      be.run(op::Gemm{.a = block(attention(), b), .b = block(heads_out_, b), .c = block(keys_values_grad_, blocks_ + b), .trans_a = true});
-    }
+    multiply(heads_out_, values(keys_values_), weights_grad_, false, true);
+    multiply(attention(), heads_out_, values(keys_values_grad_), true, false);
     if (dropped_) be.run(op::Multiply{weights_grad_, mask_, weights_grad_});
     // Through the softmax into dL/d(scores) (scores_'s buffer), and the scores' products into dL/dq and dL/dk.
     be.run(op::SoftmaxGrad{rows(weights_), rows(weights_grad_), rows(scores_)});
-    for (std::int64_t b = 0; b < blocks_; ++b) {
-      be.run(op::Gemm{.a = block(scores_, b), .b = key(b), .c = block(queries_grad_, b), .alpha = scale()});
-      be.run(op::Gemm{.a = block(scores_, b), .b = query(b), .c = block(keys_values_grad_, b), .trans_a = true, .alpha = scale()});
-    }
+    multiply(scores_, keys(keys_values_), queries_grad_, false, false, scale());
+    multiply(scores_, queries_, keys(keys_values_grad_), true, false, scale());
     if (cross) return projection_backward_cross(dy, need_input_grad);
     be.run(op::Permute{qkv_grad_.reshape(Shape{3, n_, heads_, steps_, key_dim_}), projections_.reshape(Shape{n_, steps_, 3, heads_, key_dim_}),
                        kFromBlocks});
@@ -242,6 +241,7 @@ class MultiHeadAttention final : public Layer {
   }
 
  private:
+  OpHandle products_;  // batched_matmul
   std::int64_t heads_, key_dim_;
   bool causal_, cross_, masks_padding_;
   double padding_idx_, dropout_;
@@ -271,11 +271,13 @@ class MultiHeadAttention final : public Layer {
 
   double scale() const { return 1.0 / std::sqrt(static_cast<double>(key_dim_)); }
   Tensor bias(const Parameter& p) const { return use_bias_ ? p.value : Tensor(); }
-  // Block b of a [blocks, T, X] tensor as a [T, X] matrix; the queries, keys and values of block b.
-  static Tensor block(const Tensor& t, std::int64_t b) { return t.rows(b, b + 1).reshape(Shape{t.dim(1), t.dim(2)}); }
-  Tensor query(std::int64_t b) const { return block(queries_, b); }
-  Tensor key(std::int64_t b) const { return block(keys_values_, b); }
-  Tensor value(std::int64_t b) const { return block(keys_values_, blocks_ + b); }
+  // The keys' blocks and the values' of keys_values_ (or of its gradient).
+  Tensor keys(const Tensor& keys_values) const { return keys_values.rows(0, blocks_); }
+  Tensor values(const Tensor& keys_values) const { return keys_values.rows(blocks_, 2 * blocks_); }
+  // c = alpha op(a) op(b) + beta c for every block of [blocks, rows, columns] tensors, op a transpose where asked.
+  void multiply(const Tensor& a, const Tensor& b, const Tensor& c, bool trans_a, bool trans_b, double alpha = 1.0, double beta = 0.0) {
+    products_.on(*backend_, dtype_)({a, b}, {c}, {{"trans_a", trans_a}, {"trans_b", trans_b}, {"alpha", alpha}, {"beta", beta}});
+  }
   // The in-projection's parts [from, to) of the three (0 the query's, 1 the key's, 2 the value's), weight rows or bias.
   Tensor in_rows(const Tensor& t, std::int64_t from, std::int64_t to) const { return t.rows(from * inner_, to * inner_); }
   Tensor in_bias_rows(std::int64_t from, std::int64_t to) const { return use_bias_ ? in_rows(in_bias_.value, from, to) : Tensor(); }
@@ -351,6 +353,7 @@ class MultiHeadAttention final : public Layer {
 
 }  // namespace
 
-NNPLUG_PLUGIN("multi_head_attention", "0.1.0", "layer:multi_head_attention", 0) {
-  registrar.add_layer("multi_head_attention", [](const Params& p) { return std::make_unique<MultiHeadAttention>(p); });
+NNPLUG_PLUGIN("multi_head_attention", "0.1.0", "op:batched_matmul layer:multi_head_attention", 0) {
+  OpHandle products = layers::add_batched_matmul(registrar);
+  registrar.add_layer("multi_head_attention", [products](const Params& p) { return std::make_unique<MultiHeadAttention>(products, p); });
 }
