@@ -26,8 +26,13 @@ namespace {
 
 using namespace nnplug;
 
+// Rows, and columns, of fewer values than this run on the calling thread: a parallel region costs microseconds.
+constexpr std::int64_t kParallelValues = std::int64_t{1} << 15;
+
+// Rows split between OpenMP's threads (the backend's count): each row is its own, so any split gives the same values.
 template <typename T>
 void layer_norm(const T* x, const T* weight, const T* bias, T* y, std::int64_t n, std::int64_t d, double eps) {
+#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
   for (std::int64_t i = 0; i < n; ++i) {
     const auto [mean, rstd] = mean_and_rstd(x + i * d, d, eps);
     for (std::int64_t j = 0; j < d; ++j)
@@ -36,19 +41,20 @@ void layer_norm(const T* x, const T* weight, const T* bias, T* y, std::int64_t n
 }
 
 // With x̂ = (x - mean) rstd and g = dy * weight: dx = rstd (g - mean_j(g) - x̂ mean_j(g x̂)); dweight = sum_i dy x̂;
-// dbias = sum_i dy.
+// dbias = sum_i dy. dx a row at a time, rows split between the threads; then dweight and dbias a column at a time,
+// columns split between them, each summing its rows in order: the same sums whatever the thread count.
 template <typename T>
 void layer_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, std::int64_t n, std::int64_t d, double eps) {
-  std::vector<double> dw(static_cast<std::size_t>(d), 0.0), db(static_cast<std::size_t>(d), 0.0);
+  std::vector<double> means(static_cast<std::size_t>(n)), rstds(static_cast<std::size_t>(n));
+#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
   for (std::int64_t i = 0; i < n; ++i) {
     const T *xi = x + i * d, *dyi = dy + i * d;
     const auto [mean, rstd] = mean_and_rstd(xi, d, eps);
+    means[static_cast<std::size_t>(i)] = mean, rstds[static_cast<std::size_t>(i)] = rstd;
     double g_mean = 0.0, gx_mean = 0.0;
     for (std::int64_t j = 0; j < d; ++j) {
       const double xhat = (static_cast<double>(xi[j]) - mean) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
       g_mean += g, gx_mean += g * xhat;
-      dw[static_cast<std::size_t>(j)] += static_cast<double>(dyi[j]) * xhat;
-      db[static_cast<std::size_t>(j)] += static_cast<double>(dyi[j]);
     }
     g_mean /= static_cast<double>(d), gx_mean /= static_cast<double>(d);
     for (std::int64_t j = 0; j < d; ++j) {
@@ -56,7 +62,16 @@ void layer_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight
       dx[i * d + j] = static_cast<T>(rstd * (g - g_mean - xhat * gx_mean));
     }
   }
-  for (std::int64_t j = 0; j < d; ++j) dweight[j] = static_cast<T>(dw[static_cast<std::size_t>(j)]), dbias[j] = static_cast<T>(db[static_cast<std::size_t>(j)]);
+#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
+  for (std::int64_t j = 0; j < d; ++j) {
+    double dw = 0.0, db = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double xhat = (static_cast<double>(x[i * d + j]) - means[static_cast<std::size_t>(i)]) * rstds[static_cast<std::size_t>(i)];
+      dw += static_cast<double>(dy[i * d + j]) * xhat;
+      db += static_cast<double>(dy[i * d + j]);
+    }
+    dweight[j] = static_cast<T>(dw), dbias[j] = static_cast<T>(db);
+  }
 }
 
 // x is (N, D); weight and bias (D).
