@@ -32,34 +32,43 @@ double rms_rstd(const T* x, std::int64_t d, double eps) {
   return 1.0 / std::sqrt(squares / static_cast<double>(d) + eps);
 }
 
+// Rows, and columns, of fewer values than this run on the calling thread: a parallel region costs microseconds.
+constexpr std::int64_t kParallelValues = std::int64_t{1} << 15;
+
+// Rows split between OpenMP's threads (the backend's count): each row is its own, so any split gives the same values.
 template <typename T>
 void rms_norm(const T* x, const T* weight, T* y, std::int64_t n, std::int64_t d, double eps) {
+#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
   for (std::int64_t i = 0; i < n; ++i) {
     const double rstd = rms_rstd(x + i * d, d, eps);
     for (std::int64_t j = 0; j < d; ++j) y[i * d + j] = static_cast<T>(static_cast<double>(x[i * d + j]) * rstd * static_cast<double>(weight[j]));
   }
 }
 
-// With x̂ = x rstd and g = dy * weight: dx = rstd (g - x̂ mean_j(g x̂)); dweight = sum_i dy x̂.
+// With x̂ = x rstd and g = dy * weight: dx = rstd (g - x̂ mean_j(g x̂)); dweight = sum_i dy x̂. dx a row at a time, rows
+// split between the threads; then dweight a column at a time, columns split between them, each summing its rows in
+// order: the same sums whatever the thread count.
 template <typename T>
 void rms_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, std::int64_t n, std::int64_t d, double eps) {
-  std::vector<double> dw(static_cast<std::size_t>(d), 0.0);
+  std::vector<double> rstds(static_cast<std::size_t>(n));
+#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
   for (std::int64_t i = 0; i < n; ++i) {
     const T *xi = x + i * d, *dyi = dy + i * d;
-    const double rstd = rms_rstd(xi, d, eps);
+    const double rstd = rstds[static_cast<std::size_t>(i)] = rms_rstd(xi, d, eps);
     double gx_mean = 0.0;
-    for (std::int64_t j = 0; j < d; ++j) {
-      const double xhat = static_cast<double>(xi[j]) * rstd;
-      gx_mean += static_cast<double>(dyi[j]) * static_cast<double>(weight[j]) * xhat;
-      dw[static_cast<std::size_t>(j)] += static_cast<double>(dyi[j]) * xhat;
-    }
+    for (std::int64_t j = 0; j < d; ++j) gx_mean += static_cast<double>(dyi[j]) * static_cast<double>(weight[j]) * (static_cast<double>(xi[j]) * rstd);
     gx_mean /= static_cast<double>(d);
     for (std::int64_t j = 0; j < d; ++j) {
       const double xhat = static_cast<double>(xi[j]) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
       dx[i * d + j] = static_cast<T>(rstd * (g - xhat * gx_mean));
     }
   }
-  for (std::int64_t j = 0; j < d; ++j) dweight[j] = static_cast<T>(dw[static_cast<std::size_t>(j)]);
+#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
+  for (std::int64_t j = 0; j < d; ++j) {
+    double dw = 0.0;
+    for (std::int64_t i = 0; i < n; ++i) dw += static_cast<double>(dy[i * d + j]) * (static_cast<double>(x[i * d + j]) * rstds[static_cast<std::size_t>(i)]);
+    dweight[j] = static_cast<T>(dw);
+  }
 }
 
 // x is (N, D); weight (D).
