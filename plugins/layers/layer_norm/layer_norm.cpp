@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "../shared/block_normalization.hpp"
+#include "../shared/column_sums.hpp"
 #include "../shared/normalization_moments.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
@@ -26,10 +27,7 @@ namespace {
 
 using namespace nnplug;
 
-// Rows, and columns, of fewer values than this run on the calling thread: a parallel region costs microseconds.
-constexpr std::int64_t kParallelValues = std::int64_t{1} << 15;
-
-// Rows split between OpenMP's threads (the backend's count): each row is its own, so any split gives the same values.
+// Rows split between threads (column_sums.hpp).
 template <typename T>
 void layer_norm(const T* x, const T* weight, const T* bias, T* y, std::int64_t n, std::int64_t d, double eps) {
 #pragma omp parallel for schedule(static) if (n * d > kParallelValues)
@@ -41,37 +39,30 @@ void layer_norm(const T* x, const T* weight, const T* bias, T* y, std::int64_t n
 }
 
 // With x̂ = (x - mean) rstd and g = dy * weight: dx = rstd (g - mean_j(g) - x̂ mean_j(g x̂)); dweight = sum_i dy x̂;
-// dbias = sum_i dy. dx a row at a time, rows split between the threads; then dweight and dbias a column at a time,
-// columns split between them, each summing its rows in order: the same sums whatever the thread count.
+// dbias = sum_i dy. dx a row at a time, rows split between threads; then dweight and dbias, columns split between
+// them (column_sums.hpp).
 template <typename T>
 void layer_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, std::int64_t n, std::int64_t d, double eps) {
   std::vector<double> means(static_cast<std::size_t>(n)), rstds(static_cast<std::size_t>(n));
 #pragma omp parallel for schedule(static) if (n * d > kParallelValues)
   for (std::int64_t i = 0; i < n; ++i) {
     const T *xi = x + i * d, *dyi = dy + i * d;
-    const auto [mean, rstd] = mean_and_rstd(xi, d, eps);
+    const auto moments = mean_and_rstd(xi, d, eps);  // not a structured binding: clang 14 cannot capture one in a lambda
+    const double mean = moments.first, rstd = moments.second;
     means[static_cast<std::size_t>(i)] = mean, rstds[static_cast<std::size_t>(i)] = rstd;
-    double g_mean = 0.0, gx_mean = 0.0;
-    for (std::int64_t j = 0; j < d; ++j) {
-      const double xhat = (static_cast<double>(xi[j]) - mean) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
-      g_mean += g, gx_mean += g * xhat;
-    }
-    g_mean /= static_cast<double>(d), gx_mean /= static_cast<double>(d);
-    for (std::int64_t j = 0; j < d; ++j) {
-      const double xhat = (static_cast<double>(xi[j]) - mean) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
-      dx[i * d + j] = static_cast<T>(rstd * (g - g_mean - xhat * gx_mean));
-    }
+    const auto g = [&](std::int64_t j) { return static_cast<double>(dyi[j]) * static_cast<double>(weight[j]); };
+    const double g_mean = interleaved_sum(d, g) / static_cast<double>(d);
+    const double gx_mean = interleaved_sum(d, [&](std::int64_t j) { return g(j) * ((static_cast<double>(xi[j]) - mean) * rstd); }) / static_cast<double>(d);
+    for (std::int64_t j = 0; j < d; ++j) dx[i * d + j] = static_cast<T>(rstd * (g(j) - g_mean - (static_cast<double>(xi[j]) - mean) * rstd * gx_mean));
   }
-#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
-  for (std::int64_t j = 0; j < d; ++j) {
-    double dw = 0.0, db = 0.0;
-    for (std::int64_t i = 0; i < n; ++i) {
-      const double xhat = (static_cast<double>(x[i * d + j]) - means[static_cast<std::size_t>(i)]) * rstds[static_cast<std::size_t>(i)];
-      dw += static_cast<double>(dy[i * d + j]) * xhat;
-      db += static_cast<double>(dy[i * d + j]);
-    }
-    dweight[j] = static_cast<T>(dw), dbias[j] = static_cast<T>(db);
-  }
+  column_sums<2>(
+      n, d,
+      [&](std::int64_t i, std::int64_t j, double* sums) {
+        const double xhat = (static_cast<double>(x[i * d + j]) - means[static_cast<std::size_t>(i)]) * rstds[static_cast<std::size_t>(i)];
+        sums[0] += static_cast<double>(dy[i * d + j]) * xhat;
+        sums[1] += static_cast<double>(dy[i * d + j]);
+      },
+      [&](std::int64_t j, const double* sums) { dweight[j] = static_cast<T>(sums[0]), dbias[j] = static_cast<T>(sums[1]); });
 }
 
 // x is (N, D); weight and bias (D).

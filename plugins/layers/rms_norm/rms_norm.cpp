@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "../shared/block_normalization.hpp"
+#include "../shared/column_sums.hpp"
+#include "../shared/normalization_moments.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
@@ -27,15 +29,11 @@ using namespace nnplug;
 // 1 / sqrt(mean(x^2) + eps) of a row of d values, summed in double.
 template <typename T>
 double rms_rstd(const T* x, std::int64_t d, double eps) {
-  double squares = 0.0;
-  for (std::int64_t j = 0; j < d; ++j) squares += static_cast<double>(x[j]) * static_cast<double>(x[j]);
+  const double squares = interleaved_sum(d, [x](std::int64_t j) { return static_cast<double>(x[j]) * static_cast<double>(x[j]); });
   return 1.0 / std::sqrt(squares / static_cast<double>(d) + eps);
 }
 
-// Rows, and columns, of fewer values than this run on the calling thread: a parallel region costs microseconds.
-constexpr std::int64_t kParallelValues = std::int64_t{1} << 15;
-
-// Rows split between OpenMP's threads (the backend's count): each row is its own, so any split gives the same values.
+// Rows split between threads (column_sums.hpp).
 template <typename T>
 void rms_norm(const T* x, const T* weight, T* y, std::int64_t n, std::int64_t d, double eps) {
 #pragma omp parallel for schedule(static) if (n * d > kParallelValues)
@@ -46,8 +44,7 @@ void rms_norm(const T* x, const T* weight, T* y, std::int64_t n, std::int64_t d,
 }
 
 // With x̂ = x rstd and g = dy * weight: dx = rstd (g - x̂ mean_j(g x̂)); dweight = sum_i dy x̂. dx a row at a time, rows
-// split between the threads; then dweight a column at a time, columns split between them, each summing its rows in
-// order: the same sums whatever the thread count.
+// split between threads; then dweight, columns split between them (column_sums.hpp).
 template <typename T>
 void rms_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, std::int64_t n, std::int64_t d, double eps) {
   std::vector<double> rstds(static_cast<std::size_t>(n));
@@ -55,20 +52,20 @@ void rms_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, 
   for (std::int64_t i = 0; i < n; ++i) {
     const T *xi = x + i * d, *dyi = dy + i * d;
     const double rstd = rstds[static_cast<std::size_t>(i)] = rms_rstd(xi, d, eps);
-    double gx_mean = 0.0;
-    for (std::int64_t j = 0; j < d; ++j) gx_mean += static_cast<double>(dyi[j]) * static_cast<double>(weight[j]) * (static_cast<double>(xi[j]) * rstd);
-    gx_mean /= static_cast<double>(d);
+    const double gx_mean = interleaved_sum(d, [&](std::int64_t j) {
+      return static_cast<double>(dyi[j]) * static_cast<double>(weight[j]) * (static_cast<double>(xi[j]) * rstd);
+    }) / static_cast<double>(d);
     for (std::int64_t j = 0; j < d; ++j) {
       const double xhat = static_cast<double>(xi[j]) * rstd, g = static_cast<double>(dyi[j]) * static_cast<double>(weight[j]);
       dx[i * d + j] = static_cast<T>(rstd * (g - xhat * gx_mean));
     }
   }
-#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
-  for (std::int64_t j = 0; j < d; ++j) {
-    double dw = 0.0;
-    for (std::int64_t i = 0; i < n; ++i) dw += static_cast<double>(dy[i * d + j]) * (static_cast<double>(x[i * d + j]) * rstds[static_cast<std::size_t>(i)]);
-    dweight[j] = static_cast<T>(dw);
-  }
+  column_sums<1>(
+      n, d,
+      [&](std::int64_t i, std::int64_t j, double* sums) {
+        sums[0] += static_cast<double>(dy[i * d + j]) * (static_cast<double>(x[i * d + j]) * rstds[static_cast<std::size_t>(i)]);
+      },
+      [&](std::int64_t j, const double* sums) { dweight[j] = static_cast<T>(sums[0]); });
 }
 
 // x is (N, D); weight (D).
