@@ -174,10 +174,10 @@ template <typename T>
 void max_pool_inside(const T* x, T* y, std::int32_t* arg, const Window2d& g, std::int64_t planes, std::int64_t h, std::int64_t w,
                      std::int64_t oh, std::int64_t ow) {
 #pragma omp parallel for schedule(static) if (planes * h * w > kParallelThreshold)
-  for (std::int64_t plane = 0; plane < planes; ++plane)
+  for (std::int64_t plane = 0; plane < planes; ++plane) {
+    const T* p = x + plane * h * w;
     for (std::int64_t oi = 0; oi < oh; ++oi)
       for (std::int64_t oj = 0; oj < ow; ++oj) {
-        const T* p = x + plane * h * w;
         const std::int64_t out = (plane * oh + oi) * ow + oj, first = oi * g.stride_h * w + oj * g.stride_w;
         T best = p[first];
         std::int64_t best_at = first;
@@ -190,6 +190,7 @@ void max_pool_inside(const T* x, T* y, std::int32_t* arg, const Window2d& g, std
         y[out] = best;
         arg[out] = static_cast<std::int32_t>(best_at);
       }
+  }
 }
 
 // Their averages an output row at a time, a pass along the row per tap, in the general loop's order of taps: the
