@@ -32,9 +32,12 @@ Block<T> load(const T* p, std::int64_t m) {
   std::copy(p, p + m, v.data());
   return v;
 }
+// A whole block as one vector store: std::copy of a length known at run time is a call to memmove, which took 5 %
+// of the LSTM's epoch in its cell's seven stores a block.
 template <typename T>
 void store(const Block<T>& v, T* p, std::int64_t m) {
-  std::copy(v.data(), v.data() + m, p);
+  if (m == kBlock) Eigen::Map<Block<T>>{p} = v;
+  else std::copy(v.data(), v.data() + m, p);
 }
 
 // out[i] = f(in[i]...) for i < n, a block at a time.
