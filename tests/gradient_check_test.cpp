@@ -240,6 +240,9 @@ TEST(GradientCheck, GroupAndInstanceNorm) {
     check_layer(*registry().create_layer(Params("test", Params::Json::parse(json))), Shape{4, 2, 3}, 2, random_normal(48, 27), off_initial);
   check_layer(*registry().create_layer(Params("test", {{"type", "group_norm"}, {"num_groups", 3}})), Shape{6, 5}, 3, random_normal(90, 28),
               off_initial);
+  // 130 samples of 4 x 8 x 8: enough that the kernels split the groups between threads.
+  check_layer(*registry().create_layer(Params("test", {{"type", "group_norm"}, {"num_groups", 2}})), Shape{4, 8, 8}, 130,
+              random_normal(130 * 256, 29), off_initial);
 }
 
 TEST(GroupNormShapes, GroupsDivideTheChannels) {

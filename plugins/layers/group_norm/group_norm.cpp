@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "../shared/column_sums.hpp"
 #include "../shared/normalization_moments.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
@@ -34,8 +35,10 @@ struct Groups {
   std::int64_t values() const { return channels() * s; }  // one group's values, contiguous
 };
 
+// Groups go to OpenMP's threads (the backend's count), each group computed as on one thread.
 template <typename T>
 void group_norm(const T* x, const T* weight, const T* bias, T* y, const Groups& d, double eps) {
+#pragma omp parallel for schedule(static) if (d.n * d.c * d.s > kParallelValues)
   for (std::int64_t block = 0; block < d.n * d.g; ++block) {
     const std::int64_t first = block * d.values();
     const auto [mean, rstd] = mean_and_rstd(x + first, d.values(), eps);
@@ -49,28 +52,43 @@ void group_norm(const T* x, const T* weight, const T* bias, T* y, const Groups& 
 
 // With x̂ = (x - mean) rstd and g = dy * weight[c], over each group: dx = rstd (g - mean(g) - x̂ mean(g x̂));
 // dweight[c] = sum of dy x̂ over the samples and the channel's positions; dbias[c] = sum of dy.
+// Each channel of a sample sums its dy and dy x̂ once: weighed by weight[c] they give the group's means, and they
+// are that sample's terms of dweight and dbias. Groups go to OpenMP's threads; the samples' terms are added in
+// sample order afterwards, so any thread count gives the same values.
 template <typename T>
 void group_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, const Groups& d, double eps) {
-  std::vector<double> dw(static_cast<std::size_t>(d.c), 0.0), db(static_cast<std::size_t>(d.c), 0.0);
+  std::vector<double> dy_xhat(static_cast<std::size_t>(d.n * d.c)), dy_sum(dy_xhat.size());  // (N, C)
+#pragma omp parallel for schedule(static) if (d.n * d.c * d.s > kParallelValues)
   for (std::int64_t block = 0; block < d.n * d.g; ++block) {
-    const std::int64_t first = block * d.values();
-    const auto [mean, rstd] = mean_and_rstd(x + first, d.values(), eps);
-    const auto channel = [&](std::int64_t i) { return block % d.g * d.channels() + (i - first) / d.s; };
-    double g_mean = 0.0, gx_mean = 0.0;
-    for (std::int64_t i = first; i < first + d.values(); ++i) {
-      const auto c = static_cast<std::size_t>(channel(i));
-      const double xhat = (static_cast<double>(x[i]) - mean) * rstd, g = static_cast<double>(dy[i]) * static_cast<double>(weight[c]);
-      g_mean += g, gx_mean += g * xhat;
-      dw[c] += static_cast<double>(dy[i]) * xhat;
-      db[c] += static_cast<double>(dy[i]);
+    const std::int64_t first = block * d.values(), first_channel = block * d.channels();  // as (N, C), with d.c = d.g * d.channels()
+    const auto moments = mean_and_rstd(x + first, d.values(), eps);  // not a structured binding: clang 14 cannot capture one in a lambda
+    const double mean = moments.first, rstd = moments.second;
+    double g_sum = 0.0, gx_sum = 0.0;
+    for (std::int64_t k = 0; k < d.channels(); ++k) {
+      const T *xk = x + first + k * d.s, *dyk = dy + first + k * d.s;
+      const auto at = static_cast<std::size_t>(first_channel + k);
+      dy_sum[at] = interleaved_sum(d.s, [dyk](std::int64_t i) { return static_cast<double>(dyk[i]); });
+      dy_xhat[at] = interleaved_sum(d.s, [&](std::int64_t i) { return static_cast<double>(dyk[i]) * ((static_cast<double>(xk[i]) - mean) * rstd); });
+      const double w = static_cast<double>(weight[(first_channel + k) % d.c]);
+      g_sum += w * dy_sum[at], gx_sum += w * dy_xhat[at];
     }
-    g_mean /= static_cast<double>(d.values()), gx_mean /= static_cast<double>(d.values());
-    for (std::int64_t i = first; i < first + d.values(); ++i) {
-      const double xhat = (static_cast<double>(x[i]) - mean) * rstd, g = static_cast<double>(dy[i]) * static_cast<double>(weight[channel(i)]);
-      dx[i] = static_cast<T>(rstd * (g - g_mean - xhat * gx_mean));
+    const double g_mean = g_sum / static_cast<double>(d.values()), gx_mean = gx_sum / static_cast<double>(d.values());
+    for (std::int64_t k = 0; k < d.channels(); ++k) {
+      const double w = static_cast<double>(weight[(first_channel + k) % d.c]);
+      for (std::int64_t i = first + k * d.s; i < first + (k + 1) * d.s; ++i) {
+        const double xhat = (static_cast<double>(x[i]) - mean) * rstd;
+        dx[i] = static_cast<T>(rstd * (static_cast<double>(dy[i]) * w - g_mean - xhat * gx_mean));
+      }
     }
   }
-  for (std::int64_t c = 0; c < d.c; ++c) dweight[c] = static_cast<T>(dw[static_cast<std::size_t>(c)]), dbias[c] = static_cast<T>(db[static_cast<std::size_t>(c)]);
+  for (std::int64_t c = 0; c < d.c; ++c) {
+    double w = 0.0, b = 0.0;
+    for (std::int64_t sample = 0; sample < d.n; ++sample) {
+      const auto at = static_cast<std::size_t>(sample * d.c + c);
+      w += dy_xhat[at], b += dy_sum[at];
+    }
+    dweight[c] = static_cast<T>(w), dbias[c] = static_cast<T>(b);
+  }
 }
 
 Groups groups_of(const Shape& x, const OpAttributes& a) { return {x[0], x[1], x[2], a.integer("groups")}; }
