@@ -34,6 +34,8 @@ const std::vector<Case> kCases{
     {window(2, 3, 2, 3), 4, 30},    // tiling exactly, wider than a vector
     {window(1, 2, 1, 2), 1, 28},    // max_pool1d
     {window(1, 14, 1, 1), 1, 14},   // global_max_pool1d
+    {window(7, 7, 1, 1), 7, 7},     // global_avg_pool2d: one output a plane
+    {window(3, 2, 4, 4), 4, 5},     // one output a plane, rows and columns over
     {window(3, 3, 2, 2, 1), 7, 7},  // padded: the general loop
     {window(2, 2, 1, 1, 0, 2), 6, 6},  // dilated: the general loop
 };
