@@ -1,4 +1,5 @@
-// Plugins against PyTorch 1.13 on fixed inputs: activations, losses, optimizers over five steps, schedules,
+// Plugins against PyTorch 1.13 on fixed inputs: activations, losses, optimizers over five steps (on the case's
+// values and on many copies of them), schedules,
 // convolution, pooling and layer norm layers.
 // The reference values come from tests/fixtures/make_torch_reference.py (committed with its output), so the
 // tests need no PyTorch. Tolerances: 1e-6 relative in float64, 1e-4 in float32 (the issue's), relative to
@@ -83,6 +84,35 @@ TEST_P(TorchReference, OptimizersOverFiveSteps) {
       opt->step();
       expect_close(to_host<double>(w.value), numbers(c["after"][k]), dtype,
                    fmt::format("{} after step {}", name_of(c["spec"]), k + 1));
+    }
+  }
+}
+
+// The same cases on a parameter of 2,050 copies of the case's values along its first axis (10,250 elements and
+// more): the CPU kernels split it between threads in chunks, and every copy must step as the case does. Where the
+// rule takes statistics of the whole tensor (LAMB's and LARS's trust ratios, Adafactor's row and column means and
+// its RMS), copies leave them as they were.
+TEST_P(TorchReference, OptimizersStepEveryCopyOfALargeParameterAsTheCase) {
+  const DType dtype = GetParam();
+  auto be = cpu_backend();
+  constexpr std::int64_t kCopies = 2050;
+  const auto copies = [](const std::vector<double>& values) {
+    std::vector<double> out;
+    for (std::int64_t k = 0; k < kCopies; ++k) out.insert(out.end(), values.begin(), values.end());
+    return out;
+  };
+  for (const auto& c : torch_reference()["optimizers"]) {
+    const auto w0 = copies(numbers(c["w0"]));
+    Shape shape = c.contains("shape") ? Shape(c["shape"].get<std::vector<std::int64_t>>()) : Shape{static_cast<std::int64_t>(w0.size()) / kCopies};
+    shape[0] *= kCopies;
+    Parameter w{"w", tensor(*be, shape, w0, dtype), be->empty(shape, dtype)};
+    auto opt = registry().create_optimizer(Params("test", c["spec"]));
+    opt->attach({&w});
+    for (std::size_t k = 0; k < c["grads"].size(); ++k) {
+      from_host(w.grad, copies(numbers(c["grads"][k])));
+      opt->step();
+      expect_close(to_host<double>(w.value), copies(numbers(c["after"][k])), dtype,
+                   fmt::format("{} ({} copies of {}) after step {}", name_of(c["spec"]), kCopies, c.value("shape", Json::array()).dump(), k + 1));
     }
   }
 }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "../../shared/parallel_chunks.hpp"
 #include "../../shared/vector_clones.hpp"
 #include "../shared/sums_of_squares.hpp"
 #include "adafactor_step.hpp"
@@ -49,7 +50,15 @@ std::vector<Shape> factored_shapes(const Shape& grad) {
   return {row, col};
 }
 
+// A row's update: its gradient scaled by its share and each column's running mean.
+template <typename T>
+NNPLUG_VECTOR_CLONES void scaled_row(const AdafactorMoment m, const T* g, const T* cols, double share, T* u, std::int64_t n) {
+  for (std::int64_t c = 0; c < n; ++c) u[c] = static_cast<T>(m.scaled(static_cast<double>(g[c]), share * static_cast<double>(cols[c])));
+}
+
 // The running means are written, then read back as stored: as the CUDA kernels, which take them in later passes.
+// The sums of squares run on the calling thread (a column's sum over the rows in order), the update's rows on the
+// backend's threads.
 template <typename T>
 NNPLUG_VECTOR_CLONES void factored_update(const AdafactorMoment& m, const T* grad, T* row_var, T* col_var, T* update, const Factoring& f) {
   thread_local std::vector<double> col_squares;  // kept from step to step: no allocation once the widest is seen
@@ -73,27 +82,34 @@ NNPLUG_VECTOR_CLONES void factored_update(const AdafactorMoment& m, const T* gra
     double row_mean = 0;
     for (std::int64_t r = 0; r < f.rows; ++r) row_mean += static_cast<double>(rows[r]);
     row_mean /= static_cast<double>(f.rows);
-    for (std::int64_t r = 0; r < f.rows; ++r) {
-      const double share = m.row_share(static_cast<double>(rows[r]), row_mean);
-      for (std::int64_t c = 0; c < f.cols; ++c)
-        u[r * f.cols + c] = static_cast<T>(m.scaled(static_cast<double>(g[r * f.cols + c]), share * static_cast<double>(cols[c])));
-    }
+#pragma omp parallel for schedule(static) if (f.rows * f.cols > kParallelElements)
+    for (std::int64_t r = 0; r < f.rows; ++r)
+      scaled_row(m, g + r * f.cols, cols, m.row_share(static_cast<double>(rows[r]), row_mean), u + r * f.cols, f.cols);
   }
 }
 
+// The element-wise passes on the backend's threads (parallel_chunks.hpp).
 template <typename T>
-NNPLUG_VECTOR_CLONES void variance_update(const AdafactorMoment& m, const T* grad, T* variance, T* update, std::int64_t n) {
+NNPLUG_VECTOR_CLONES void variance_range(const AdafactorMoment m, const T* grad, T* variance, T* update, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) {
     const double g = static_cast<double>(grad[i]);
     variance[i] = static_cast<T>(m.average(static_cast<double>(variance[i]), g * g));
     update[i] = static_cast<T>(m.scaled(g, static_cast<double>(variance[i])));
   }
 }
+template <typename T>
+void variance_update(const AdafactorMoment& m, const T* grad, T* variance, T* update, std::int64_t n) {
+  parallel_chunks(n, [&](std::int64_t b, std::int64_t count) { variance_range(m, grad + b, variance + b, update + b, count); });
+}
 
 template <typename T>
-NNPLUG_VECTOR_CLONES void step_elements(const AdafactorStep& step, const T* update, const T* squares, T* param, std::int64_t n) {
-  const double scale = step.scale(static_cast<double>(squares[0]), static_cast<double>(squares[1]), static_cast<double>(n));
+NNPLUG_VECTOR_CLONES void step_range(const AdafactorStep step, double scale, const T* update, T* param, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) step.apply(scale, static_cast<double>(update[i]), param[i]);
+}
+template <typename T>
+void step_elements(const AdafactorStep& step, const T* update, const T* squares, T* param, std::int64_t n) {
+  const double scale = step.scale(static_cast<double>(squares[0]), static_cast<double>(squares[1]), static_cast<double>(n));
+  parallel_chunks(n, [&](std::int64_t b, std::int64_t count) { step_range(step, scale, update + b, param + b, count); });
 }
 
 // The second moment's attributes; eps1's default is float32's machine epsilon, PyTorch's for a float32 parameter.

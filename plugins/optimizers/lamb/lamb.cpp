@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "../../shared/parallel_chunks.hpp"
+#include "../../shared/vector_clones.hpp"
 #include "../shared/elementwise_step_op.hpp"
 #include "../shared/sums_of_squares.hpp"
 #include "lamb_step.hpp"
@@ -31,16 +33,26 @@ using namespace nnplug;
 using optimizers::LambDirection;
 using optimizers::LambTrustStep;
 
+// Both passes on the backend's threads (parallel_chunks.hpp), at the CPU's vector width (vector_clones.hpp).
 template <typename T>
-void direction_elements(const LambDirection& step, const T* grad, const T* param, T* exp_avg, T* exp_avg_sq, T* direction, std::int64_t n) {
+NNPLUG_VECTOR_CLONES void direction_range(const LambDirection step, const T* grad, const T* param, T* exp_avg, T* exp_avg_sq, T* direction,
+                                          std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i)
     step(static_cast<double>(grad[i]), static_cast<double>(param[i]), exp_avg[i], exp_avg_sq[i], direction[i]);
 }
+template <typename T>
+void direction_elements(const LambDirection& step, const T* grad, const T* param, T* exp_avg, T* exp_avg_sq, T* direction, std::int64_t n) {
+  parallel_chunks(n, [&](std::int64_t b, std::int64_t m) { direction_range(step, grad + b, param + b, exp_avg + b, exp_avg_sq + b, direction + b, m); });
+}
 
+template <typename T>
+NNPLUG_VECTOR_CLONES void trust_step_range(double scale, const T* direction, T* param, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) LambTrustStep::apply(scale, static_cast<double>(direction[i]), param[i]);
+}
 template <typename T>
 void trust_step_elements(const LambTrustStep& step, const T* direction, const T* squares, T* param, std::int64_t n) {
   const double scale = step.scale(static_cast<double>(squares[0]), static_cast<double>(squares[1]));
-  for (std::int64_t i = 0; i < n; ++i) LambTrustStep::apply(scale, static_cast<double>(direction[i]), param[i]);
+  parallel_chunks(n, [&](std::int64_t b, std::int64_t m) { trust_step_range(scale, direction + b, param + b, m); });
 }
 
 // grad, param -> exp_avg, exp_avg_sq (updated), direction (written), all of the parameter's shape.

@@ -13,6 +13,8 @@
 // kernels, so the norms never leave the backend. The momentum buffer is kept even at momentum 0.
 #include <cstdint>
 
+#include "../../shared/parallel_chunks.hpp"
+#include "../../shared/vector_clones.hpp"
 #include "../shared/elementwise_step_op.hpp"
 #include "../shared/sums_of_squares.hpp"
 #include "lars_step.hpp"
@@ -27,9 +29,15 @@ using namespace nnplug;
 using optimizers::LarsStep;
 
 template <typename T>
+NNPLUG_VECTOR_CLONES void step_range(const LarsStep step, double trust, const T* grad, T* param, T* momentum_buffer, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) step(static_cast<double>(grad[i]), trust, param[i], momentum_buffer[i]);
+}
+
+// The elements on the backend's threads (parallel_chunks.hpp), at the CPU's vector width (vector_clones.hpp).
+template <typename T>
 void step_elements(const LarsStep& step, const T* grad, const T* squares, T* param, T* momentum_buffer, std::int64_t n) {
   const double trust = step.trust_ratio(static_cast<double>(squares[0]), static_cast<double>(squares[1]));
-  for (std::int64_t i = 0; i < n; ++i) step(static_cast<double>(grad[i]), trust, param[i], momentum_buffer[i]);
+  parallel_chunks(n, [&](std::int64_t b, std::int64_t m) { step_range(step, trust, grad + b, param + b, momentum_buffer + b, m); });
 }
 
 // grad, squares (the parameter's and the gradient's sums of squares) -> param, momentum_buffer (updated).
