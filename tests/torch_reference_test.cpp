@@ -53,6 +53,26 @@ TEST_P(TorchReference, Activations) {
   }
 }
 
+// The same cases on 2,000 copies of the batch (8,000 rows, 48,000 values), where the kernels split the values or the
+// rows between threads: every copy as the case.
+TEST_P(TorchReference, ActivationsOnManyCopiesOfTheBatch) {
+  const DType dtype = GetParam();
+  auto be = cpu_backend();
+  const auto copies = [](const std::vector<double>& values) {
+    std::vector<double> out;
+    for (int k = 0; k < 2000; ++k) out.insert(out.end(), values.begin(), values.end());
+    return out;
+  };
+  for (const auto& c : torch_reference()["activations"]) {
+    ActivationLayer layer(registry().create_activation(Params("test", c["spec"])));
+    layer.build(Shape{6}, BuildContext{*be, dtype});
+    Tensor x = tensor(*be, Shape{8000, 6}, copies(numbers(c["x"])), dtype);
+    expect_close(to_host<double>(layer.forward(x)), copies(numbers(c["y"])), dtype, fmt::format("{} y, 2,000 copies", name_of(c["spec"])));
+    Tensor dy = tensor(*be, Shape{8000, 6}, copies(numbers(c["dy"])), dtype);
+    expect_close(to_host<double>(layer.backward(dy, true)), copies(numbers(c["dx"])), dtype, fmt::format("{} dx, 2,000 copies", name_of(c["spec"])));
+  }
+}
+
 TEST_P(TorchReference, Losses) {
   const DType dtype = GetParam();
   auto be = cpu_backend();

@@ -1,13 +1,14 @@
 // Activation 'gelu' (PyTorch GELU): x * Phi(x), Phi the standard normal CDF. "approximate": "tanh" (PyTorch's
 // approximate='tanh', GPT-2's and BERT's gelu, Keras's approximate=True) computes
 //   0.5 x (1 + tanh(u)),  u = sqrt(2 / pi) (x + 0.044715 x^3)
-// instead, through ops of this plugin (gelu_tanh and its gradient: a CPU kernel each, a CUDA kernel each where nvcc was
-// found, gelu_tanh.cu, and a host reference, which the other backends run).
+// instead, through ops of this plugin (gelu_tanh and its gradient: a CPU kernel each, on the backend's threads, a CUDA
+// kernel each where nvcc was found, gelu_tanh.cu, and a host reference, which the other backends run).
 #include <cmath>
 #include <numbers>
 
 #include <fmt/format.h>
 
+#include "../../shared/parallel_chunks.hpp"
 #include "nnplug/op_activation.hpp"
 #include "nnplug/plugin.hpp"
 #include "nnplug/pointwise_activation.hpp"
@@ -47,7 +48,9 @@ void forward_on_cpu(const OpCall& call) {
     using T = decltype(tag);
     const T* x = call.inputs[0].data<T>();
     T* y = call.outputs[0].data<T>();
-    for (std::int64_t i = 0, n = call.inputs[0].numel(); i < n; ++i) y[i] = static_cast<T>(gelu_tanh(static_cast<double>(x[i])));
+    parallel_chunks(call.inputs[0].numel(), [&](std::int64_t b, std::int64_t m) {
+      for (std::int64_t i = b; i < b + m; ++i) y[i] = static_cast<T>(gelu_tanh(static_cast<double>(x[i])));
+    });
   });
 }
 
@@ -56,8 +59,9 @@ void gradient_on_cpu(const OpCall& call) {
     using T = decltype(tag);
     const T *x = call.inputs[0].data<T>(), *dy = call.inputs[2].data<T>();
     T* dx = call.outputs[0].data<T>();
-    for (std::int64_t i = 0, n = call.inputs[0].numel(); i < n; ++i)
-      dx[i] = static_cast<T>(static_cast<double>(dy[i]) * gelu_tanh_slope(static_cast<double>(x[i])));
+    parallel_chunks(call.inputs[0].numel(), [&](std::int64_t b, std::int64_t m) {
+      for (std::int64_t i = b; i < b + m; ++i) dx[i] = static_cast<T>(static_cast<double>(dy[i]) * gelu_tanh_slope(static_cast<double>(x[i])));
+    });
   });
 }
 

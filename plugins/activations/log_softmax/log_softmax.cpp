@@ -3,6 +3,7 @@
 // With the loss nll it is PyTorch's classic classifier head (its MNIST example's log_softmax and nll_loss), whose
 // pair is softmax_cross_entropy on logits. This plugin's ops log_softmax and log_softmax_grad compute it, a row at a
 // time, from log_softmax_rows.hpp on the CPU and the GPU alike.
+#include "../../shared/parallel_chunks.hpp"
 #include "log_softmax_rows.hpp"
 #include "nnplug/op_activation.hpp"
 #include "nnplug/plugin.hpp"
@@ -20,12 +21,15 @@ struct Rows {
   explicit Rows(const Shape& s) : length(s.rank() ? s[s.rank() - 1] : 1) { count = length ? s.numel() / length : 0; }
 };
 
+// Rows go to the backend's threads (OpenMP), each computed as on one thread.
 template <typename T>
 void forward_rows(const T* x, T* y, const Rows& r) {
+#pragma omp parallel for schedule(static) if (r.count * r.length > kParallelElements)
   for (std::int64_t i = 0; i < r.count; ++i) activations::log_softmax_row(x + i * r.length, y + i * r.length, r.length);
 }
 template <typename T>
 void backward_rows(const T* y, const T* dy, T* dx, const Rows& r) {
+#pragma omp parallel for schedule(static) if (r.count * r.length > kParallelElements)
   for (std::int64_t i = 0; i < r.count; ++i) activations::log_softmax_grad_row(y + i * r.length, dy + i * r.length, dx + i * r.length, r.length);
 }
 
