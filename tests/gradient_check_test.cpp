@@ -167,6 +167,8 @@ TEST(GradientCheck, SequenceConvolutionsAndPooling) {
   check_layer(*registry().create_layer(Params("test", {{"type", "repeat_vector"}, {"n", 3}})), Shape{5}, 2, random_normal(10, 25));
   check_layer(*registry().create_layer(Params("test", {{"type", "glu"}, {"dim", 1}})), Shape{4, 9}, 2, random_normal(72, 26));
   check_layer(*registry().create_layer(Params("test", "glu")), Shape{3, 2, 4}, 2, random_normal(48, 27));
+  // 40 samples of 8 x 64: enough outputs (10,240) that the kernels split them between threads.
+  check_layer(*registry().create_layer(Params("test", {{"type", "glu"}, {"dim", 1}})), Shape{8, 64}, 40, random_normal(40 * 512, 29));
   check_layer(*registry().create_layer(Params("test", {{"type", "channel_shuffle"}, {"groups", 2}})), Shape{4, 9}, 2, random_normal(72, 28));
   // Overlapping windows (5 into 3): a value that is the largest of two windows takes both gradients.
   check_layer(*registry().create_layer(Params("test", {{"type", "adaptive_max_pool2d"}, {"output_size", {3, 2}}})), Shape{2, 5, 4}, 2,

@@ -5,9 +5,10 @@
 // Shazeer's "GLU Variants Improve Transformer".
 //
 // It runs through this plugin's ops glu(x) -> (y) and glu_grad(x, y, dy) -> (dx), whose "dim" counts the batch
-// axis: a CPU kernel each, a CUDA kernel each (glu_halves.cu) and a host reference, from glu_halves.hpp alike.
+// axis: a CPU kernel each (on the backend's threads), a CUDA kernel each (glu_halves.cu) and a host reference, from glu_halves.hpp alike.
 #include <fmt/format.h>
 
+#include "../../shared/parallel_chunks.hpp"
 #include "../shared/op_layer.hpp"
 #include "glu_halves.hpp"
 #include "nnplug/plugin.hpp"
@@ -28,13 +29,18 @@ GluHalves halves_of(const Shape& x, std::int64_t dim) {
   return h;
 }
 
+// Outputs go to the backend's threads (parallel_chunks.hpp); each writes its own y, or its own two values of dx.
 template <typename T>
 void outputs(const GluHalves& h, const T* x, T* y) {
-  for (std::int64_t i = 0; i < h.outputs(); ++i) layers::glu_output(h, x, y, i);
+  parallel_chunks(h.outputs(), [&](std::int64_t b, std::int64_t m) {
+    for (std::int64_t i = b; i < b + m; ++i) layers::glu_output(h, x, y, i);
+  });
 }
 template <typename T>
 void input_gradients(const GluHalves& h, const T* x, const T* dy, T* dx) {
-  for (std::int64_t i = 0; i < h.outputs(); ++i) layers::glu_input_gradient(h, x, dy, dx, i);
+  parallel_chunks(h.outputs(), [&](std::int64_t b, std::int64_t m) {
+    for (std::int64_t i = b; i < b + m; ++i) layers::glu_input_gradient(h, x, dy, dx, i);
+  });
 }
 
 std::pair<OpSchema, OpSchema> schemas() {
