@@ -1,4 +1,4 @@
-// The cpu backend's float32 activations (Eigen's vector exp, expm1, log1p and tanh where float64 runs libm) against
+// The cpu backend's float32 activations (Eigen's vector exp, expm1, log1p, tanh and erf where float64 runs libm) against
 // the closed forms in double, to a few float ulp over [-30, 30] and at the edges: infinities and NaN.
 #include <gtest/gtest.h>
 
@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <vector>
 
 
@@ -41,6 +42,11 @@ const std::vector<Function> kFunctions{
     {"log_sigmoid", Pointwise::LogSigmoid, [](double x) { return std::min(x, 0.0) - std::log1p(std::exp(-std::abs(x))); },
      [](double x) { return sigmoid(-x); } },
     {"tanh_shrink", Pointwise::TanhShrink, [](double x) { return x - std::tanh(x); }, [](double x) { return std::tanh(x) * std::tanh(x); },
+     true},
+    // Phi(x) = erfc(-x / sqrt 2) / 2, exact in the negative tail; float's 1 + erf carries erf's absolute error there
+    // (relative to x), as libm's erff does.
+    {"gelu", Pointwise::Gelu, [](double x) { return x * 0.5 * std::erfc(-x / std::numbers::sqrt2); },
+     [](double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2) + x * std::exp(-0.5 * x * x) / std::sqrt(2 * std::numbers::pi); }, true,
      true},
 };
 

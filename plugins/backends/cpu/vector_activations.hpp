@@ -1,10 +1,10 @@
 #pragma once
-// The float32 activations whose scalar form calls libm's exp, expm1, log1p or tanh, on Eigen's vector functions
+// The float32 activations whose scalar form calls libm's exp, expm1, log1p, tanh or erf, on Eigen's vector functions
 // instead: GCC does not vectorise a loop that calls libm, and on an LSTM libm's scalar tanhf and expf took a fifth
 // of the epoch while the other core waited at the next barrier. Eigen's float exp, expm1 and log1p are within an
 // ulp or two of libm's, and tanh and sigmoid are built on them. Float64 keeps libm's loops
-// (activation_kernels.cpp), and so does GELU: Eigen's fast erf is exactly +-1 beyond 4, where GELU's tail is
-// 1 + erf. Definitions and the derivative at kinks are those of the scalar loops, which follow PyTorch.
+// (activation_kernels.cpp). Definitions and the derivative at kinks are those of the scalar loops, which follow
+// PyTorch.
 //
 // Values go through fixed-size blocks of 16 (the last one padded), never through a Map of the whole range: Eigen
 // runs an unaligned Map's first and last values on its scalar functions, which call libm, so a value would differ
@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>
 
 #include "nnplug/ops.hpp"
 #include "op_constants.hpp"
@@ -96,6 +97,12 @@ Block<typename Expression::Scalar> tanh(const Expression& x) {
   return where(v, kNegative, Block<Scalar>(-magnitude), magnitude);
 }
 
+// GELU's Phi(x) = (1 + erf(x / sqrt 2)) / 2 on Eigen's float erf, within 4 ulp of erf, and exactly -1 where erff
+// rounds to -1 too (below -5.3 or so): in float, as with libm's erff, GELU's far negative tail is 0 and its near one
+// carries erf's absolute error, a few ulp of x, as PyTorch's vectorised GELU. Its scalar erff loop took a third of
+// a GELU transformer's epoch.
+inline Block<float> normal_cdf(const Block<float>& x) { return 0.5f * (1.0f + (x * float(backends::kInvSqrt2)).erf()); }
+
 // y = f(x) over n values; false, writing nothing, for a function this file leaves to the scalar loops.
 inline bool activate(Pointwise fn, float alpha, const float* x, float* y, std::int64_t n) {
   using namespace backends;
@@ -115,6 +122,7 @@ inline bool activate(Pointwise fn, float alpha, const float* x, float* y, std::i
       return run([alpha](const auto& v) { return where(Block<float>(alpha * v), kAboveSoftplusThreshold, v, Block<float>((alpha * v).exp().log1p() / alpha)); });
     case Pointwise::LogSigmoid: return run([](const auto& v) { return v.min(0.0f) - (-v.abs()).exp().log1p(); });
     case Pointwise::TanhShrink: return run([](const auto& v) -> Block<float> { return v - tanh(v); });
+    case Pointwise::Gelu: return run([](const auto& v) -> Block<float> { return v * normal_cdf(v); });
     default: return false;
   }
 }
@@ -139,6 +147,10 @@ inline bool activate_grad(Pointwise fn, float alpha, const float* x, const float
     case Pointwise::Celu: return run([alpha](const auto& v, const auto& g) { return where(v, kPositive, g, Block<float>(g * (v / alpha).exp())); });
     case Pointwise::LogSigmoid: return run([](const auto& v, const auto& g) { return g * sigmoid(-v); });
     case Pointwise::TanhShrink: return run([](const auto& v, const auto& g) -> Block<float> { return g * tanh(v).square(); });
+    case Pointwise::Gelu:  // Phi(x) + x phi(x)
+      return run([](const auto& v, const auto& g) -> Block<float> {
+        return g * (normal_cdf(v) + v * float(kInvSqrt2Pi) * (-0.5f * v.square()).exp());
+      });
     default: return false;
   }
 }
