@@ -3,8 +3,11 @@
 //   0.5 x (1 + tanh(u)),  u = sqrt(2 / pi) (x + 0.044715 x^3)
 // instead, through ops of this plugin (gelu_tanh and its gradient: a CPU kernel each, on the backend's threads, a CUDA
 // kernel each where nvcc was found, gelu_tanh.cu, and a host reference, which the other backends run).
+#include <algorithm>
 #include <cmath>
 #include <numbers>
+
+#include <Eigen/Core>
 
 #include <fmt/format.h>
 
@@ -43,13 +46,34 @@ std::pair<OpSchema, OpSchema> schemas() {
   return {std::move(forward), std::move(gradient)};
 }
 
+// The CPU kernels take the tanh form as x sigmoid(2u), since 1 + tanh u = 2 sigmoid(2u), and its slope as
+// s + 2 x s (1 - s) du/dx with s = sigmoid(2u): one exp a value, on Eigen's vector exp, where libm's tanh, a call a
+// value, took 44 % of a GELU-tanh transformer's epoch; and no cancellation where tanh u is near -1. Values go
+// through fixed blocks of 16: an unaligned Map runs its ends on libm, and a value's last bit would depend on its
+// place in the batch. The host reference keeps the tanh form, so plugin-check compares the two.
+using Block = Eigen::Array<double, 16, 1>;
+
+Block sigmoid_of_2u(const Block& x) { return 1.0 / (1.0 + (-2.0 * kScale * (x + kCubic * x.cube())).exp()); }
+
+// out = f(x, dy) a block at a time (dy null: zeros).
+template <typename T, typename F>
+void in_blocks(const T* x, const T* dy, T* out, std::int64_t n, F&& f) {
+  for (std::int64_t b = 0; b < n; b += Block::SizeAtCompileTime) {
+    const std::int64_t m = std::min<std::int64_t>(Block::SizeAtCompileTime, n - b);
+    Block xv = Block::Zero(), dyv = Block::Zero();
+    for (std::int64_t i = 0; i < m; ++i) xv[i] = static_cast<double>(x[b + i]), dyv[i] = dy ? static_cast<double>(dy[b + i]) : 0.0;
+    const Block r = f(xv, dyv);
+    for (std::int64_t i = 0; i < m; ++i) out[b + i] = static_cast<T>(r[i]);
+  }
+}
+
 void forward_on_cpu(const OpCall& call) {
   with_float_type(call.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* x = call.inputs[0].data<T>();
     T* y = call.outputs[0].data<T>();
     parallel_chunks(call.inputs[0].numel(), [&](std::int64_t b, std::int64_t m) {
-      for (std::int64_t i = b; i < b + m; ++i) y[i] = static_cast<T>(gelu_tanh(static_cast<double>(x[i])));
+      in_blocks(x + b, static_cast<const T*>(nullptr), y + b, m, [](const Block& v, const Block&) -> Block { return v * sigmoid_of_2u(v); });
     });
   });
 }
@@ -60,7 +84,10 @@ void gradient_on_cpu(const OpCall& call) {
     const T *x = call.inputs[0].data<T>(), *dy = call.inputs[2].data<T>();
     T* dx = call.outputs[0].data<T>();
     parallel_chunks(call.inputs[0].numel(), [&](std::int64_t b, std::int64_t m) {
-      for (std::int64_t i = b; i < b + m; ++i) dx[i] = static_cast<T>(static_cast<double>(dy[i]) * gelu_tanh_slope(static_cast<double>(x[i])));
+      in_blocks(x + b, dy + b, dx + b, m, [](const Block& v, const Block& g) -> Block {
+        const Block s = sigmoid_of_2u(v);
+        return g * (s + 2.0 * v * s * (1.0 - s) * kScale * (1.0 + 3.0 * kCubic * v.square()));
+      });
     });
   });
 }
