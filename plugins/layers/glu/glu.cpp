@@ -5,7 +5,8 @@
 // Shazeer's "GLU Variants Improve Transformer".
 //
 // It runs through this plugin's ops glu(x) -> (y) and glu_grad(x, y, dy) -> (dx), whose "dim" counts the batch
-// axis: a CPU kernel each (on the backend's threads), a CUDA kernel each (glu_halves.cu) and a host reference, from glu_halves.hpp alike.
+// axis: a CPU kernel each (on the backend's threads), a CUDA kernel each (glu_halves.cu) and a host reference, from
+// glu_halves.hpp alike.
 #include <fmt/format.h>
 
 #include "../../shared/parallel_chunks.hpp"
