@@ -83,26 +83,44 @@ TEST(CpuActivations, Float32ValuesAndSlopesAreWithinFourUlpOfTheClosedForms) {
   }
 }
 
-// tanh switches from a polynomial to 1 - 2 / (e^2x + 1) at |x| = 0.55: every float from 0.5 to 0.6 and each
-// 4099th float beyond, to where tanh rounds to 1, of both signs, within 2 ulp of double's tanh (1.52 at worst over
-// every float, when its change was made).
-TEST(CpuActivations, Float32TanhIsWithinTwoUlpOnEveryFloatAroundItsSwitchAndASampleOfTheRest) {
-  const auto be = cpu_backend();
+// The floats from 1e-30 to 10 in bit order: each `dense_step`-th from `dense_from` to `dense_to`, each 4099th
+// elsewhere.
+std::vector<float> some_floats(float dense_from, float dense_to, std::uint32_t dense_step) {
   const auto bits = [](float v) { return std::bit_cast<std::uint32_t>(v); };
-  std::vector<double> xv;
-  for (std::uint32_t b = bits(1e-30f); b < bits(10.0f); b += b >= bits(0.5f) && b <= bits(0.6f) ? 1 : 4099) {
-    const float v = std::bit_cast<float>(b);
-    xv.push_back(v), xv.push_back(-v);
-  }
+  std::vector<float> out;
+  for (std::uint32_t b = bits(1e-30f); b < bits(10.0f); b += b >= bits(dense_from) && b <= bits(dense_to) ? dense_step : 4099)
+    out.push_back(std::bit_cast<float>(b));
+  return out;
+}
+
+// fn at each x within 2 float ulp of the closed form.
+void expect_within_two_ulp(Pointwise fn, const std::vector<double>& xv, double (*closed_form)(double)) {
+  const auto be = cpu_backend();
   const Shape shape{static_cast<std::int64_t>(xv.size())};
   Tensor y = be->empty(shape, DType::Float32);
-  be->run(op::Activation{tensor(*be, shape, xv, DType::Float32), y, Pointwise::Tanh});
+  be->run(op::Activation{tensor(*be, shape, xv, DType::Float32), y, fn});
   const auto got = to_host<double>(y);
   for (std::size_t i = 0; i < xv.size(); ++i) {
-    const double want = std::tanh(xv[i]), rounded = static_cast<float>(want);
+    const double want = closed_form(xv[i]), rounded = static_cast<float>(want);
     const double ulp = std::nextafter(static_cast<float>(std::abs(rounded)), 2.0f) - std::abs(rounded);
-    ASSERT_LE(std::abs(got[i] - want), 2 * ulp) << "x = " << xv[i] << ": " << got[i] << ", double's tanh " << want;
+    ASSERT_LE(std::abs(got[i] - want), 2 * ulp) << "x = " << xv[i] << ": " << got[i] << ", the closed form " << want;
   }
+}
+
+// tanh switches from a polynomial to 1 - 2 / (e^2x + 1) at |x| = 0.55: every float from 0.5 to 0.6 and each 4099th
+// beyond, to where tanh rounds to 1, of both signs (1.52 ulp at worst over every float, when its change was made).
+TEST(CpuActivations, Float32TanhIsWithinTwoUlpOnEveryFloatAroundItsSwitchAndASampleOfTheRest) {
+  std::vector<double> xv;
+  for (const float v : some_floats(0.5f, 0.6f, 1)) xv.push_back(v), xv.push_back(-v);
+  expect_within_two_ulp(Pointwise::Tanh, xv, [](double x) { return std::tanh(x); });
+}
+
+// elu's e^x - 1 switches from a polynomial to e^x - 1 at x = -0.7: every 3rd float from -0.8 to -0.1 and each 4099th
+// beyond (1.06 ulp at worst over every negative float, when its change was made).
+TEST(CpuActivations, Float32EluIsWithinTwoUlpAroundItsSwitchAndOnASampleOfTheRest) {
+  std::vector<double> xv;
+  for (const float v : some_floats(0.1f, 0.8f, 3)) xv.push_back(-v);
+  expect_within_two_ulp(Pointwise::Elu, xv, [](double x) { return std::expm1(x); });
 }
 
 // +-inf give the closed form's limits (NaN where it has none, as silu at -inf: -inf * 0), and NaN stays NaN.
