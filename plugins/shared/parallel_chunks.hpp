@@ -7,9 +7,10 @@
 
 namespace nnplug {
 
-// Loops over fewer elements than this run on the calling thread: a parallel region costs microseconds (the cpu
-// backend's threshold for an optimizer's step).
+// Loops over fewer elements than this run on the calling thread: a parallel region costs microseconds. The cpu
+// backend's thresholds, which a plugin cannot include: an optimizer's step's, and a layer's (the normalisations).
 constexpr std::int64_t kParallelElements = std::int64_t{1} << 13;
+constexpr std::int64_t kParallelValues = std::int64_t{1} << 15;
 
 // chunk(begin, count) over consecutive chunks that cover [0, n).
 template <typename Chunk>

@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "../shared/column_sums.hpp"
+#include "../../shared/parallel_chunks.hpp"
 #include "../shared/normalization_moments.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"

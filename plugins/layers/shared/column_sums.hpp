@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace nnplug {
+#include "../../shared/parallel_chunks.hpp"
 
-// Batches of fewer values than this run on the calling thread: a parallel region costs microseconds.
-constexpr std::int64_t kParallelValues = std::int64_t{1} << 15;
+namespace nnplug {
 
 // For each column j, sums over the rows i in order: add(i, j, sums) adds row i's terms of column j to sums[0 ..
 // Kinds), and done(j, sums) takes the column's. Columns go in chunks of a cache line of floats, each walking the rows
