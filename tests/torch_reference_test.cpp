@@ -38,6 +38,13 @@ void expect_close(const std::vector<double>& got, const std::vector<double>& wan
     EXPECT_NEAR(got[i], want[i], rel * std::max(std::abs(want[i]), floor)) << what << " [" << i << "]";
 }
 
+// `count` copies of values, one after another: a large tensor whose every copy must compute as the case.
+std::vector<double> repeated(const std::vector<double>& values, std::int64_t count) {
+  std::vector<double> out;
+  for (std::int64_t k = 0; k < count; ++k) out.insert(out.end(), values.begin(), values.end());
+  return out;
+}
+
 class TorchReference : public ::testing::TestWithParam<DType> {};
 
 TEST_P(TorchReference, Activations) {
@@ -58,11 +65,7 @@ TEST_P(TorchReference, Activations) {
 TEST_P(TorchReference, ActivationsOnManyCopiesOfTheBatch) {
   const DType dtype = GetParam();
   auto be = cpu_backend();
-  const auto copies = [](const std::vector<double>& values) {
-    std::vector<double> out;
-    for (int k = 0; k < 2000; ++k) out.insert(out.end(), values.begin(), values.end());
-    return out;
-  };
+  const auto copies = [](const std::vector<double>& values) { return repeated(values, 2000); };
   for (const auto& c : torch_reference()["activations"]) {
     ActivationLayer layer(registry().create_activation(Params("test", c["spec"])));
     layer.build(Shape{6}, BuildContext{*be, dtype});
@@ -116,11 +119,7 @@ TEST_P(TorchReference, OptimizersStepEveryCopyOfALargeParameterAsTheCase) {
   const DType dtype = GetParam();
   auto be = cpu_backend();
   constexpr std::int64_t kCopies = 2050;
-  const auto copies = [](const std::vector<double>& values) {
-    std::vector<double> out;
-    for (std::int64_t k = 0; k < kCopies; ++k) out.insert(out.end(), values.begin(), values.end());
-    return out;
-  };
+  const auto copies = [](const std::vector<double>& values) { return repeated(values, kCopies); };
   for (const auto& c : torch_reference()["optimizers"]) {
     const auto w0 = copies(numbers(c["w0"]));
     Shape shape = c.contains("shape") ? Shape(c["shape"].get<std::vector<std::int64_t>>()) : Shape{static_cast<std::int64_t>(w0.size()) / kCopies};
