@@ -12,8 +12,8 @@ namespace nnplug::cpu {
 // Each returns true when it ran the op, false when the op is left to im2col + Eigen (float64, a shape where
 // oneDNN is slower, or a build without oneDNN).
 // s is the op's shape, as the checks found it. With bfloat16, the inputs a convolution of 8 or more input channels
-// reads (x and w, dy) are rounded to bfloat16 and the products accumulated in float32; what it writes (y, dx, dw,
-// dbias) stays float32.
+// reads (x and w, dy) are rounded to bfloat16 and the products accumulated in float32, but for the weight gradient
+// of a strided convolution, which is faster in float32; what it writes (y, dx, dw, dbias) stays float32.
 bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfloat16);
 bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s, bool bfloat16);
 
