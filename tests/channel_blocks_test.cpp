@@ -150,5 +150,23 @@ TEST(ChannelBlocks, AResidualBlockAddsABlockedBranchToARowMajorShortcutEitherWay
   EXPECT_EQ(fmt::format("{}", fmt::join(blocked, ", ")), "conv (conv2d), bn (batch_norm), relu (relu), sum (add)");
 }
 
+TEST(ChannelBlocks, AnAutoencodersTransposedConvolutionsAndNearestUpsamplingKeepBlocks) {
+  // Transposed convolutions with their bias (added and summed in blocks) and without, from blocks and from row-major
+  // images; nearest upsampling in blocks; bilinear upsampling, which takes row-major images only, between them.
+  const auto blocked = expect_layouts_agree(R"([
+    {"type": "conv2d", "filters": 16, "kernel_size": 3, "stride": 2, "padding": 1, "activation": "relu"},
+    {"type": "conv2d_transpose", "filters": 32, "kernel_size": 3, "stride": 2, "padding": "same", "activation": "relu",
+     "bias_init": {"type": "normal", "std": 0.1}},
+    {"type": "upsample2d"},
+    {"type": "conv2d", "filters": 16, "kernel_size": 3, "padding": "same"},
+    {"type": "upsample2d", "mode": "bilinear", "scale_factor": [1, 2]},
+    {"type": "conv2d_transpose", "filters": 16, "kernel_size": 2, "stride": 2, "bias": false},
+    {"type": "conv2d_transpose", "filters": 2, "kernel_size": 3, "padding": 1}])",
+                                            Shape{3, 8, 8});
+  EXPECT_EQ(fmt::format("{}", fmt::join(blocked, ", ")),
+            "layers[0] (conv2d), layers[0] (conv2d) relu, layers[1] (conv2d_transpose), layers[1] (conv2d_transpose) relu, "
+            "layers[2] (upsample2d), layers[3] (conv2d), layers[5] (conv2d_transpose)");
+}
+
 }  // namespace
 }  // namespace nnplug::test

@@ -10,7 +10,8 @@
 //
 // Every pass is a convolution op the backends already run (im2col, oneDNN, cuDNN): the forward is op::Conv2dGrad's
 // dx of the convolution (filters -> C) this layer transposes, the input gradient that convolution's forward and
-// the weight gradient its dw, with the roles of input and output exchanged.
+// the weight gradient its dw, with the roles of input and output exchanged. Images come and go in the layout the
+// backend computes convolutions in (the CPU backend's channel blocks), as conv2d's do.
 //
 // Built from this one source as the 'conv1d_transpose' plugin too (NNPLUG_1D; torch.nn.ConvTranspose1d, Keras's
 // Conv1DTranspose): samples (C, L), sizes numbers, the weight [C, filters / groups, k]; it runs as the transposed
@@ -35,6 +36,13 @@ using namespace nnplug;
 // The most pixels along an axis, and the most weights, this layer takes: any spec's sizes multiply in 128 bits
 // below it without overflowing.
 constexpr __int128 kLargest = static_cast<__int128>(1) << 40;
+
+// An image batch's memory as rows of one sample each, whatever its layout: channel blocks keep each sample's values
+// together (N, C/16, H, W, 16), so a row vector laid out in the same blocks adds to every sample, and the rows' sum
+// is one sample in those blocks.
+Tensor sample_rows(const Tensor& t) {
+  return Tensor(t.buffer(), t.dtype(), Shape{t.dim(0), t.numel() / t.dim(0)}, t.offset(), Layout::RowMajor);
+}
 
 // PyTorch's output extent of a transposed convolution along one axis, or 0 where it is not positive or too large
 // to hold.
@@ -120,19 +128,28 @@ class Conv2dTransposeLayer final : public Layer {
     return {&weight_};
   }
 
+  // Sequences stay row-major: their (C, L) views of the planes need it.
+  bool takes_any_layout() const override { return !kOneD; }
+
   const Tensor& forward(const Tensor& x) override {
     const Tensor& channels_first = channels_last() ? transposed(x, x_channels_first_) : x;
     x_ = kOneD ? channels_first.reshape(SequenceAxes().plane(channels_first.shape())) : x;
-    ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_);
+    const Shape y = output_.with_batch(x.dim(0));
+    ensure(y_, *backend_, y, dtype_, kOneD ? Layout::RowMajor : backend_->convolution_layout(x_.shape(), y, dtype_));
     // y is the transposed convolution's input gradient; it names itself as that convolution's input, whose shape
     // alone is read when dw is not asked for.
     backend_->run(op::Conv2dGrad{y_, weight_.value.reshape(kernel_shape_), x_, y_, Tensor(), Tensor(), window_, groups_});
     if (use_bias_) {
-      // bias[f] on every pixel of plane f: the plane bias x ones, then added to each sample's (F * OH * OW) row.
+      // bias[f] on every pixel of plane f: the plane bias x ones, in y's layout, then added to each sample's values.
       const std::int64_t pixels = ones_.numel();
       backend_->run(op::Gemm{.a = bias_.value.reshape({filters_, 1}), .b = ones_.reshape({1, pixels}), .c = bias_plane_.reshape({filters_, pixels})});
-      const Tensor rows = y_.reshape({x.dim(0), bias_plane_.numel()});
-      backend_->run(op::AddRowVector{rows, bias_plane_, rows});
+      const Tensor rows = sample_rows(y_);
+      if (y_.row_major()) {
+        backend_->run(op::AddRowVector{rows, bias_plane_, rows});
+      } else {
+        backend_->run(op::Copy{bias_plane_.reshape(output_.with_batch(1)), plane_in(y_.layout())});
+        backend_->run(op::AddRowVector{rows, sample_rows(bias_plane_in_layout_), rows});
+      }
     }
     out_ = kOneD ? y_.reshape(Shape{x.dim(0), filters_, output_[2]}) : y_;
     if (channels_last()) out_ = transposed(out_, y_channels_last_);
@@ -142,7 +159,12 @@ class Conv2dTransposeLayer final : public Layer {
     const Tensor dy = (channels_last() ? transposed(dy_out, dy_channels_first_) : dy_out).reshape(y_.shape());
     if (use_bias_) {
       const std::int64_t pixels = ones_.numel();
-      backend_->run(op::SumRows{dy.reshape({dy.dim(0), bias_plane_.numel()}), bias_plane_});
+      if (dy.row_major()) {
+        backend_->run(op::SumRows{sample_rows(dy), bias_plane_});
+      } else {
+        backend_->run(op::SumRows{sample_rows(dy), sample_rows(plane_in(dy.layout()))});
+        backend_->run(op::Copy{bias_plane_in_layout_, bias_plane_.reshape(output_.with_batch(1))});
+      }
       backend_->run(op::Gemm{.a = bias_plane_.reshape({filters_, pixels}), .b = ones_.reshape({pixels, 1}), .c = bias_.grad.reshape({filters_, 1})});
     }
     backend_->run(
@@ -152,8 +174,8 @@ class Conv2dTransposeLayer final : public Layer {
       dx_out_ = Tensor();
       return dx_out_;
     }
-    backend_->run(op::Conv2d{dy, weight_.value.reshape(kernel_shape_), Tensor(), ensure(dx_, *backend_, x_.shape(), dtype_), window_,
-                             Pointwise::Identity, kFunctionDefault, groups_});
+    backend_->run(op::Conv2d{dy, weight_.value.reshape(kernel_shape_), Tensor(), ensure(dx_, *backend_, x_.shape(), dtype_, x_.layout()),
+                             window_, Pointwise::Identity, kFunctionDefault, groups_});
     dx_out_ = kOneD ? dx_.reshape(Shape{dx_.dim(0), dx_.dim(1), dx_.dim(3)}) : dx_;
     if (channels_last()) dx_out_ = transposed(dx_out_, dx_channels_last_);
     return dx_out_;
@@ -185,12 +207,15 @@ class Conv2dTransposeLayer final : public Layer {
   Shape output_, kernel_shape_;  // as the 2-D ops see them: a sequence's are planes (C, 1, L) and 1 x k kernels
   Parameter weight_, bias_;
   Tensor ones_, bias_plane_;  // the bias's helpers: ones over a plane, and the bias spread over every plane
+  Tensor bias_plane_in_layout_;  // bias_plane_ in the images' layout, where that is not row-major
   Tensor x_, y_, dx_;         // as the 2-D ops see them
   Tensor out_, dx_out_;       // y and dx as the layers around see them: views of y_ and dx_, or their transposes
   SequenceAxes axes_;
   Tensor x_channels_first_, y_channels_last_, dy_channels_first_, dx_channels_last_;  // channels-last sequences' transposes
 
   bool channels_last() const { return kOneD && axes_.channels_last(); }
+  // A plane of the bias's, one sample (1, F, OH, OW), in the layout of the images (channel blocks).
+  Tensor& plane_in(Layout layout) { return ensure(bias_plane_in_layout_, *backend_, output_.with_batch(1), dtype_, layout); }
   const Tensor& transposed(const Tensor& t, Tensor& out) const { return transposed_sequence(*backend_, dtype_, t, out); }
 };
 

@@ -3,8 +3,10 @@
 // into a block of scale_factor pixels; "bilinear" interpolates between the nearest four, with PyTorch's
 // align_corners (false: half-pixel centres, as Keras's "bilinear"; true: the corner pixels line up).
 //
-// Nearest upsampling is average pooling's gradient over non-overlapping blocks times the block's size, and its
-// gradient is the block's sum, average pooling times the size: two ops every backend runs, each way.
+// Nearest upsampling is average pooling's gradient over non-overlapping blocks, of the input times the block's size,
+// and its gradient is the block's sum, average pooling times the size: two ops every backend runs, each way, and
+// on the small side of the layer both times. They take images in any layout the backend offers (the CPU backend's
+// channel blocks, between two convolutions), so nearest upsampling leaves its input's layout as it is.
 // Bilinear upsampling is separable, Y = A_h X A_w^T for each (H, W) plane with interpolation matrices A (out, in)
 // (separable_map.hpp).
 //
@@ -90,13 +92,15 @@ class Upsample2d final : public Layer {
     return out_sample_;
   }
 
+  bool takes_any_layout() const override { return !kOneD && !bilinear_; }
+
   // A sequence's batch runs as its planes' (views of it), and gives its output as a view of theirs.
   const Tensor& forward(const Tensor& x_sample) override {
     const Tensor x = x_sample.reshape(input_.with_batch(x_sample.dim(0)));
     if (bilinear_) return as_sample(bilinear_map_.forward(x), out_);
-    ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_);
-    backend_->run(op::Pool2dGrad{x, Tensor(), y_, PoolKind::Average, block_});
-    backend_->run(op::Axpby{y_, y_, block_size(), 0.0});
+    backend_->run(op::Axpby{x, ensure(scaled_, *backend_, x.shape(), dtype_, x.layout()), block_size(), 0.0});
+    ensure(y_, *backend_, output_.with_batch(x.dim(0)), dtype_, x.layout());
+    backend_->run(op::Pool2dGrad{scaled_, Tensor(), y_, PoolKind::Average, block_});
     return as_sample(y_, out_);
   }
   const Tensor& backward(const Tensor& dy_sample, bool need_input_grad) override {
@@ -106,7 +110,7 @@ class Upsample2d final : public Layer {
     }
     const Tensor dy = dy_sample.reshape(output_.with_batch(dy_sample.dim(0)));
     if (bilinear_) return as_input(bilinear_map_.backward(dy), dx_out_);
-    ensure(dx_, *backend_, input_.with_batch(dy.dim(0)), dtype_);
+    ensure(dx_, *backend_, input_.with_batch(dy.dim(0)), dtype_, dy.layout());
     backend_->run(op::Pool2d{dy, dx_, Tensor(), PoolKind::Average, block_});
     backend_->run(op::Axpby{dx_, dx_, block_size(), 0.0});
     return as_input(dx_, dx_out_);
@@ -125,6 +129,7 @@ class Upsample2d final : public Layer {
   SequenceAxes axes_;
   Shape input_, output_;           // the planes (C, H, W): a sequence's (C, 1, L), or (1, L, C) channels last
   Shape in_sample_, out_sample_;   // the samples as the layers around see them
+  Tensor scaled_;                  // nearest: the input times the block's size
   Tensor y_, dx_, out_, dx_out_;   // the planes, and views of them as samples
   SeparableMap bilinear_map_;      // bilinear: the interpolation matrices' products
 };
