@@ -37,6 +37,15 @@ const ConvShape kShapes[] = {
     {"x11 conv5", 128, 64, 7, 7, 128, 3, 1},    {"x11 conv6", 128, 128, 7, 7, 128, 3, 1},
 };
 
+// Last layers into few filters from channel blocks: examples/fashion_autoencoder.json's output and a binary mask's
+// (one filter, which the CPU backend computes directly: one_filter_convolution.hpp), and an RGB image's (three,
+// which it leaves to oneDNN, whose kernels pad the filters to a block of 16).
+const ConvShape kFewFilterShapes[] = {
+    {"ae output", 128, 16, 28, 28, 1, 3, 1},
+    {"mask 1x1", 128, 32, 28, 28, 1, 1, 0},
+    {"rgb output", 128, 16, 28, 28, 3, 3, 1},
+};
+
 // Best of `runs` timings of f, in milliseconds, after two warm-up calls.
 double best_ms(int runs, const std::function<void()>& f) {
   f(), f();
@@ -59,11 +68,12 @@ struct Timings {
   double forward = 0, backward = 0;
 };
 
-Timings time_nnplug(Backend& be, const ConvShape& s, int runs) {
+// The input and its gradient in `images` (row-major, or channel blocks as a convolution before would write them).
+Timings time_nnplug(Backend& be, const ConvShape& s, int runs, Layout images = Layout::RowMajor) {
   const std::int64_t oh = s.h + 2 * s.pad - s.kernel + 1, ow = s.w + 2 * s.pad - s.kernel + 1;
-  Tensor x = be.empty({s.n, s.c, s.h, s.w}, DType::Float32), w = be.empty({s.filters, s.c, s.kernel, s.kernel}, DType::Float32);
+  Tensor x = be.empty({s.n, s.c, s.h, s.w}, DType::Float32, images), w = be.empty({s.filters, s.c, s.kernel, s.kernel}, DType::Float32);
   Tensor b = be.empty({s.filters}, DType::Float32), y = be.empty({s.n, s.filters, oh, ow}, DType::Float32);
-  Tensor dy = be.empty(y.shape(), DType::Float32), dx = be.empty(x.shape(), DType::Float32), dw = be.empty(w.shape(), DType::Float32),
+  Tensor dy = be.empty(y.shape(), DType::Float32), dx = be.empty(x.shape(), DType::Float32, images), dw = be.empty(w.shape(), DType::Float32),
          db = be.empty(b.shape(), DType::Float32);
   from_host(x, random_values(static_cast<std::size_t>(x.numel()), 1));
   from_host(w, random_values(static_cast<std::size_t>(w.numel()), 2));
@@ -206,5 +216,16 @@ int main(int argc, char** argv) {
              ours / (total_f32.with_reorders.forward + total_f32.with_reorders.backward),
              total_bf16.with_reorders.forward + total_bf16.with_reorders.backward,
              ours / (total_bf16.with_reorders.forward + total_bf16.with_reorders.backward));
+  fmt::print("\nfew filters from channel blocks (nnplug: x and dx in blocks, y row-major; oneDNN: the primitive alone, "
+             "in the layouts it picks)\n{:<12} {:>9} | {:>9} {:>9} {:>9}\n",
+             "shape", "pass", "nnplug", "dnnl f32", "dnnl bf16");
+  for (const ConvShape& s : kFewFilterShapes) {
+    const Timings mine = time_nnplug(*backend, s, runs, Layout::ChannelBlocks16);
+    const OneDnnTimings f32 = time_onednn(eng, strm, s, dnnl::memory::data_type::f32, runs);
+    const OneDnnTimings bf16 = time_onednn(eng, strm, s, dnnl::memory::data_type::bf16, runs);
+    const auto cell = [](const OneDnnTimings& t, double Timings::*pass) { return t.supported ? fmt::format("{:9.3f}", t.primitive.*pass) : fmt::format("{:>9}", "-"); };
+    for (auto [name, pass] : {std::pair{"forward", &Timings::forward}, {"backward", &Timings::backward}})
+      fmt::print("{:<12} {:>9} | {:9.3f} {} {}\n", s.model, name, mine.*pass, cell(f32, pass), cell(bf16, pass));
+  }
   return 0;
 }

@@ -185,6 +185,51 @@ TEST(CpuBackend, FewChannelConvolutionsIntoChannelBlocksMatchNaiveLoops) {
       }
 }
 
+// A last layer: 16 or 32 input channels in blocks of 16 into one row-major filter (computed directly, not padded to
+// a block of filters as oneDNN does, but for a 1x1 window), and into three (oneDNN's), forward with its bias and ReLU, and dx (in blocks),
+// dw and dbias, against naive loops, for windows with stride, padding and dilation, in float64 and float32, and in
+// mixed precision, which computes one filter's in float32.
+TEST(CpuBackend, FewFilterConvolutionsFromChannelBlocksMatchNaiveLoops) {
+  std::string why;
+  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"cpu", cpu_backend()}};
+  if (auto mixed = bfloat16_backend(why)) backends.emplace_back("cpu in bfloat16", mixed);
+  for (const auto& [name, be] : backends)
+    for (const DType dtype : {DType::Float64, DType::Float32})
+      for (const auto& [channels, filters, kernel, stride, pad, dilation, with_bias] : std::vector<std::tuple<int, int, int, int, int, int, bool>>{
+               {16, 1, 3, 1, 1, 1, true}, {32, 1, 3, 2, 1, 1, false}, {16, 1, 5, 1, 2, 2, true}, {32, 1, 1, 1, 0, 1, true}, {16, 1, 3, 2, 0, 1, true},
+               {32, 3, 3, 2, 1, 1, true}}) {
+        // Three filters, or a 1x1 window, run on oneDNN: in bfloat16 in mixed precision (BfloatConvolutions... below).
+        if ((filters > 1 || kernel == 1) && be != backends.front().second) continue;
+        SCOPED_TRACE(fmt::format("{}, {}, {} channels into {}, kernel {}, stride {}, pad {}, dilation {}, bias {}", name, dtype_name(dtype), channels,
+                                 filters, kernel, stride, pad, dilation, with_bias));
+        NaiveConv nc{3, channels, 11, 9, filters, kernel, {}};
+        nc.g.kernel_h = nc.g.kernel_w = kernel;
+        nc.g.stride_h = nc.g.stride_w = stride;
+        nc.g.pad_h = nc.g.pad_w = pad;
+        nc.g.dilation_h = nc.g.dilation_w = dilation;
+        const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, kernel, kernel}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
+        const auto xv = random_normal(static_cast<std::size_t>(xs.numel()), 41), wv = random_normal(static_cast<std::size_t>(ws.numel()), 42);
+        const auto bv = random_normal(static_cast<std::size_t>(nc.f), 43), dyv = random_normal(static_cast<std::size_t>(ys.numel()), 44);
+        auto [y, dx, dw, db] = nc.run(xv, wv, with_bias ? bv : std::vector<double>{}, dyv);
+        for (double& v : y) v = std::max(v, 0.0);  // the ReLU in the convolution's output pass
+        Tensor x = be->empty(xs, dtype, Layout::ChannelBlocks16), dxt = be->empty(xs, dtype, Layout::ChannelBlocks16);
+        from_host(x, xv);
+        const Tensor w = tensor(*be, ws, wv, dtype), b = with_bias ? tensor(*be, Shape{nc.f}, bv, dtype) : Tensor(), dy = tensor(*be, ys, dyv, dtype);
+        Tensor yt = be->empty(ys, dtype), dwt = be->empty(ws, dtype), dbt = be->empty(Shape{nc.f}, dtype);
+        be->run(op::Conv2d{x, w, b, yt, nc.g, Pointwise::Relu});
+        be->run(op::Conv2dGrad{x, w, dy, dxt, dwt, dbt, nc.g});
+        // Sums of up to 400 products of unit normals; float32 keeps about 1e-6 of them.
+        const double tolerance = dtype == DType::Float64 ? 1e-12 : 1e-5;
+        const auto close = [&](const std::vector<double>& got, const std::vector<double>& want, const char* what) {
+          for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], tolerance * (1 + std::abs(want[i]))) << what << " [" << i << "]";
+        };
+        close(to_host<double>(yt), y, "y");
+        close(to_host<double>(dxt), dx, "dx");
+        close(to_host<double>(dwt), dw, "dw");
+        close(to_host<double>(dbt), db, "dbias");
+      }
+}
+
 // Two layers of one shape share the backend's convolution plan, whose copy of a forward's input the gradient may
 // reuse: run forward on x1, forward on x2, then the gradient of x1; its dw must be x1's.
 TEST(CpuBackend, AConvolutionGradientReadsItsOwnInputWhenAnotherLayerOfItsShapeRanSince) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "one_filter_convolution.hpp"
 #include "kernels.hpp"
 #include "nnplug/backend.hpp"
 #include "onednn_convolution.hpp"
@@ -131,7 +132,7 @@ Tensor row_major(const Tensor& t, bool values) {
 
 void run_kernel(const op::Conv2d& o, bool bfloat16) {
   const ConvShape s = kChecks.conv(o.x, o.w, o.y, o.window, o.groups, "conv2d");
-  if (onednn_conv2d(o, s, bfloat16)) return;
+  if (one_filter_conv2d(o, s) || onednn_conv2d(o, s, bfloat16)) return;
   if (!o.x.row_major()) {
     op::Conv2d plain = o;
     plain.x = row_major(o.x, true);
@@ -170,7 +171,7 @@ void run_kernel(const op::Conv2d& o, bool bfloat16) {
 
 void run_kernel(const op::Conv2dGrad& o, bool bfloat16) {
   const ConvShape s = kChecks.conv_grad(o);
-  if (onednn_conv2d_grad(o, s, bfloat16)) return;
+  if (one_filter_conv2d_grad(o, s) || onednn_conv2d_grad(o, s, bfloat16)) return;
   const bool want_dw = o.dw.defined();  // dx alone (a transposed convolution's forward) reads x for its shape only
   if (!o.x.row_major()) {
     op::Conv2dGrad plain = o;
