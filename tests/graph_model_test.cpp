@@ -173,6 +173,18 @@ TEST(GraphSpec, AGraphsGradientMatchesCentredDifferences) {
   expect_gradients_match_centred_differences(*model, synthetic::gaussian_blobs(6, 3, 5, 1.0, 1), 8);  // four dense layers' weights and biases
 }
 
+// add gives its output's gradient itself to both its inputs; b's activity penalty joins b's gradient in place while
+// a, whose backward comes later, still has to read that tensor: the model copies it first (Model::backward).
+TEST(GraphSpec, AGradientTwoInputsShareIsCopiedBeforeAPenaltyAddsToOne) {
+  Spec spec = graph_spec(R"([
+    {"name": "a", "type": "dense", "units": 4, "activation": "tanh"},
+    {"name": "b", "type": "dense", "units": 4, "inputs": "a", "activity_regularizer": {"type": "l2", "lambda": 0.5}},
+    {"name": "sum", "type": "add", "inputs": ["b", "a"]},
+    {"type": "dense", "units": 3}])");
+  auto model = build(spec, Shape{5});
+  expect_gradients_match_centred_differences(*model, synthetic::gaussian_blobs(6, 3, 5, 1.0, 1), 6);
+}
+
 // Cross-attention in a graph: the pooled half of a sequence attends to the whole of it (the two inputs' shapes
 // differ), and the whole graph's gradient is the sum of both uses of the sequence.
 TEST(GraphSpec, CrossAttentionReadsTwoBranchesOfOneGraph) {

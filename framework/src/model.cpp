@@ -224,19 +224,30 @@ const Tensor& Model::forward(const Tensor& x) {
 void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& gradients_written,
                      const std::function<void(std::size_t)>& layer_done) {
   // A node takes the first of its consumers' input gradients to come back as it is, and where it feeds several,
-  // the others are added to that one in place: a consumer's input gradient (or its copy in another layout) is read
-  // by nothing else once it has arrived, as the activity penalty's addition below relies on too (a merge layer
-  // gives each of its inputs a tensor of its own). A copy into a sum of its own cost the ResNet a pass over the
-  // activations per residual block.
+  // the others are added to that one in place, as an activity penalty's gradient is below: a copy into a sum of its
+  // own cost the ResNet a pass over the activations per residual block. A consumer's input gradient (or its copy in
+  // another layout) is read by nothing else once it has arrived, but that a merge layer may give one tensor to
+  // several inputs (add's dy): a node's gradient that shares its memory with one a node whose backward is still to
+  // come will read is copied before it is added to. Nodes run backward from the last, so those are the nodes below
+  // the one running.
   for (auto& entry : layers_) entry.grad = nullptr;
+  const auto writable = [&](Entry& node, std::size_t running) -> const Tensor& {
+    const Tensor& g = *node.grad;
+    for (std::size_t j = 0; j < running; ++j)
+      if (&layers_[j] != &node && layers_[j].grad && layers_[j].grad->buffer() == g.buffer()) {
+        backend_->run(op::Copy{g, ensure(node.own_grad, *backend_, g.shape(), g.dtype(), g.layout())});
+        return *(node.grad = &node.own_grad);
+      }
+    return g;
+  };
   // Each gradient arrives in the layout of the output it belongs to.
-  auto arrive = [&](Entry& from, std::size_t k, const Tensor& given) {
+  auto arrive = [&](Entry& from, std::size_t running, std::size_t k, const Tensor& given) {
     const std::size_t node = from.inputs[k];
     if (node == kInput) return;
     Entry& to = layers_[node];
     const Tensor& g = in_layout(given, to.value->layout(), from.input_grads[k]);
     if (!to.grad) to.grad = &g;
-    else backend_->run(op::Axpby{g, *to.grad, 1.0, 1.0});
+    else backend_->run(op::Axpby{g, writable(to, running), 1.0, 1.0});
   };
   // Each layer may say when its parameter gradients are written; the hooks are taken away again when backward
   // ends (or throws), so that a layer run on its own later calls nothing of this pass.
@@ -263,19 +274,19 @@ void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& g
   last.grad = &in_layout(dy, last.value->layout(), output_grad_);
   for (std::size_t i = layers_.size(); i-- > 0;) {
     Entry& entry = layers_[i];
-    const Tensor& g = *entry.grad;
     // An activity penalty's gradient joins the gradient arriving at the node's output. That gradient is a later
-    // node's input gradient (or the loss', or a sum of them), which nothing reads again, so it is updated in place.
+    // node's input gradient (or the loss', or a sum of them), so it is updated in place.
     if (entry.activity_grad.defined())
-      backend_->run(op::Axpby{in_layout(entry.activity_grad, g.layout(), entry.activity_grad_in_layout), g, 1.0, 1.0});
+      backend_->run(op::Axpby{in_layout(entry.activity_grad, entry.grad->layout(), entry.activity_grad_in_layout), writable(entry, i), 1.0, 1.0});
+    const Tensor& g = *entry.grad;
     if (!entry.layer->merges()) {
       const std::size_t in = entry.inputs[0];
-      arrive(entry, 0, run_naming_layer(entry.label, "backward", [&]() -> const Tensor& { return entry.layer->backward(g, in != kInput); }));
+      arrive(entry, i, 0, run_naming_layer(entry.label, "backward", [&]() -> const Tensor& { return entry.layer->backward(g, in != kInput); }));
     } else {
       const auto& dx = run_naming_layer(entry.label, "backward", [&]() -> const std::vector<Tensor>& { return entry.layer->backward_merge(g); });
       if (dx.size() != entry.inputs.size())
         throw Error(fmt::format("{}: backward_merge gave {} gradients for {} inputs", entry.label, dx.size(), entry.inputs.size()));
-      for (std::size_t k = 0; k < entry.inputs.size(); ++k) arrive(entry, k, dx[k]);
+      for (std::size_t k = 0; k < entry.inputs.size(); ++k) arrive(entry, i, k, dx[k]);
     }
     if (gradients_written) written(i);
     if (layer_done) layer_done(i);

@@ -38,16 +38,13 @@ class Add final : public MergeLayer {
   }
 
   // The sum is in the first input's layout; an input in another (a shortcut's row-major image beside a
-  // convolution's channel blocks) is reordered into it, and its gradient back into its own.
+  // convolution's channel blocks) is reordered into it, and the model reorders its gradient back into its own.
   bool takes_any_layout() const override { return true; }
 
   const Tensor& forward_merge(const std::vector<Tensor>& inputs) override {
     const Tensor& first = inputs[0];
     backend_->run(op::Axpby{first, ensure(y_, *backend_, first.shape(), first.dtype(), first.layout()), coefficients_[0], 0.0});
-    layouts_.clear();
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      layouts_.push_back(inputs[i].layout());
-      if (i == 0) continue;
+    for (std::size_t i = 1; i < inputs.size(); ++i) {
       if (inputs[i].layout() == first.layout()) backend_->run(op::Axpby{inputs[i], y_, coefficients_[i], 1.0});
       else {
         backend_->run(op::Copy{inputs[i], ensure(reordered_[i], *backend_, first.shape(), first.dtype(), first.layout())});
@@ -57,22 +54,16 @@ class Add final : public MergeLayer {
     return y_;
   }
 
-  // The first input takes dy itself where its coefficient is 1; the others get copies, so that whoever adds to one
-  // input's gradient in place (the model adds an activity penalty's) does not change another's.
+  // Each input whose coefficient is 1 takes dy itself (the model copies a gradient that two nodes share before it
+  // adds to one of them in place, and reorders one into its input's layout); the others get scaled copies.
   const std::vector<Tensor>& backward_merge(const Tensor& dy) override {
     for (std::size_t i = 0; i < dx_.size(); ++i) {
-      if (i == 0 && coefficients_[0] == 1.0) {
-        dx_[0] = dy;
+      if (coefficients_[i] == 1.0) {
+        dx_[i] = dy;
         continue;
       }
-      Tensor& dx = ensure(copies_[i], *backend_, dy.shape(), dy.dtype(), layouts_[i]);
-      if (layouts_[i] == dy.layout()) {
-        backend_->run(op::Axpby{dy, dx, coefficients_[i], 0.0});
-      } else {
-        backend_->run(op::Copy{dy, dx});
-        if (coefficients_[i] != 1.0) backend_->run(op::Axpby{dx, dx, coefficients_[i], 0.0});
-      }
-      dx_[i] = dx;
+      backend_->run(op::Axpby{dy, ensure(copies_[i], *backend_, dy.shape(), dy.dtype(), dy.layout()), coefficients_[i], 0.0});
+      dx_[i] = copies_[i];
     }
     return dx_;
   }
@@ -82,7 +73,6 @@ class Add final : public MergeLayer {
   Backend* backend_ = nullptr;
   Tensor y_;
   std::vector<Tensor> dx_, copies_, reordered_;
-  std::vector<Layout> layouts_;  // of each input in the last forward
 };
 
 }  // namespace

@@ -154,6 +154,7 @@ class Model {
     // and writes a row-major activity_grad, which joins the output's gradient in its layout.
     std::vector<Tensor> row_major_inputs, input_grads;
     Tensor row_major_output, activity_grad_in_layout;
+    Tensor own_grad;  // its gradient, copied where a merge layer gave the tensor to another node too (backward())
   };
   void bind_attachments(Entry& entry);
   // Offers each activation node to the layer whose output it alone reads, unless an activity penalty watches that
