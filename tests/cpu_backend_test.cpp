@@ -230,8 +230,8 @@ TEST(CpuBackend, FewFilterConvolutionsFromChannelBlocksMatchNaiveLoops) {
       }
 }
 
-// Two layers of one shape share the backend's convolution plan, whose copy of a forward's input the gradient may
-// reuse: run forward on x1, forward on x2, then the gradient of x1; its dw must be x1's.
+// Two layers of one shape share the backend's convolution plan and the copies it reorders into: run forward on x1,
+// forward on x2, then the gradient of x1; its dw must be x1's.
 TEST(CpuBackend, AConvolutionGradientReadsItsOwnInputWhenAnotherLayerOfItsShapeRanSince) {
   auto be = cpu_backend();
   NaiveConv nc{2, 16, 6, 6, 4, 3, {}};
@@ -252,6 +252,28 @@ TEST(CpuBackend, AConvolutionGradientReadsItsOwnInputWhenAnotherLayerOfItsShapeR
     const auto got = to_host<double>(dw);
     for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << (x == &x1v ? "x1" : "x2") << " [" << i << "]";
   }
+}
+
+// A transposed convolution's backward runs a convolution's forward on its output's gradient, and at the next step
+// the weight gradient's convolution on that same tensor, which holds the new step's values by then: the gradient
+// must read them, not the forward's reordered copy of the old ones (row-major images, which oneDNN reorders).
+TEST(CpuBackend, AConvolutionGradientReadsItsInputAsItIsNowAfterAForwardReadItBefore) {
+  auto be = cpu_backend();
+  NaiveConv nc{2, 16, 6, 6, 16, 3, {}};
+  nc.g.kernel_h = nc.g.kernel_w = 3;
+  nc.g.pad_h = nc.g.pad_w = 1;
+  const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, 3, 3}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
+  const auto before = random_normal(static_cast<std::size_t>(xs.numel()), 21), now = random_normal(static_cast<std::size_t>(xs.numel()), 22);
+  const auto wv = random_normal(static_cast<std::size_t>(ws.numel()), 23), dyv = random_normal(static_cast<std::size_t>(ys.numel()), 24);
+  Tensor x = tensor(*be, xs, before, DType::Float32), w = tensor(*be, ws, wv, DType::Float32), dy = tensor(*be, ys, dyv, DType::Float32);
+  Tensor y = be->empty(ys, DType::Float32), dw = be->empty(ws, DType::Float32);
+  be->run(op::Conv2d{x, w, Tensor(), y, nc.g});
+  from_host(x, now);
+  be->run(op::Conv2dGrad{x, w, dy, Tensor(), dw, Tensor(), nc.g});
+  std::vector<double> want(wv.size(), 0.0);
+  nc.each([&](std::size_t xi, std::size_t wi, std::size_t yi) { want[wi] += dyv[yi] * now[xi]; });
+  const auto got = to_host<double>(dw);
+  for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << "[" << i << "]";
 }
 
 // Mixed precision rounds a convolution's inputs to bfloat16 and accumulates in float32, but for the weight gradient

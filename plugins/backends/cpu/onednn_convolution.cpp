@@ -63,7 +63,6 @@ struct Plan {
   std::optional<dnnl::convolution_backward_weights::primitive_desc> weights_pd;
   std::optional<dnnl::convolution_backward_weights> weights;
   std::optional<memory> staged[kRoles];
-  const void* x_staged_from = nullptr;  // the input whose copy staged[kX] holds, from this plan's latest forward
   std::vector<std::uint16_t> scratch[kRoles];  // an input rounded to bfloat16 whose buffer keeps no copies
 
   const Forward& forward(OnednnLibrary& lib, std::optional<double> slope) {
@@ -182,7 +181,6 @@ bool onednn_conv2d(const op::Conv2d& o, const backends::WindowShape& s, bool bfl
     const auto& [pd, forward] = p.forward(lib, slope);
     const memory y_user = image(lib, p.y, o.y), y = output(lib, p, kY, pd.dst_desc(), y_user);
     const memory x = input(lib, p, kX, pd.src_desc(), p.x, o.x);
-    p.x_staged_from = p.staged[kX] && x.get_data_handle() == p.staged[kX]->get_data_handle() ? o.x.data() : nullptr;
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x},
                                          {DNNL_ARG_WEIGHTS, in_layout(lib, p, kW, pd.weights_desc(), user(lib, p.w, p.w_tag, o.w))},
                                          {DNNL_ARG_DST, y}};
@@ -227,13 +225,11 @@ bool onednn_conv2d_grad(const op::Conv2dGrad& o, const backends::WindowShape& s,
       p.weights.emplace(*p.weights_pd);
     }
     const memory dw_user = user(lib, p.w, p.w_tag, o.dw), dw = output(lib, p, kDw, p.weights_pd->diff_weights_desc(), dw_user);
-    // The forward's reordered copy of x, when this plan's latest forward made it from this very input: a layer's
-    // input stays as it was until its backward (im2col reads it there too), so the copy saves a reorder. A plan
-    // shared by two layers of one shape holds the later one's, and the earlier layer's backward reorders anew. (In
-    // mixed precision x's copy is its buffer's instead: see input().)
-    const bool x_staged = p.x_staged_from == o.x.data() && p.staged[kX] && p.staged[kX]->get_desc() == p.weights_pd->src_desc();
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, x_staged ? *p.staged[kX]
-                                                                 : input(lib, p, kXWeights, p.weights_pd->src_desc(), p.x, o.x)},
+    // x is reordered anew rather than taken from the forward's copy: the tensor at the address the forward read
+    // need not hold the same values now (a transposed convolution's backward runs a forward on its output's
+    // gradient, and at the next step this gradient on the same tensor with the new step's values). In mixed
+    // precision x's copy is its buffer's, which the backend drops whenever x may have changed (input()).
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, input(lib, p, kXWeights, p.weights_pd->src_desc(), p.x, o.x)},
                                          {DNNL_ARG_DIFF_DST, dy_for_data && dy_for_data->get_desc() == p.weights_pd->diff_dst_desc()
                                                                  ? *dy_for_data
                                                                  : input(lib, p, kDyWeights, p.weights_pd->diff_dst_desc(), p.y, o.dy)},
