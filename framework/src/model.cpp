@@ -225,11 +225,10 @@ void Model::backward(const Tensor& dy, const std::function<void(std::size_t)>& g
                      const std::function<void(std::size_t)>& layer_done) {
   // A node takes the first of its consumers' input gradients to come back as it is, and where it feeds several,
   // the others are added to that one in place, as an activity penalty's gradient is below: a copy into a sum of its
-  // own cost the ResNet a pass over the activations per residual block. A consumer's input gradient (or its copy in
-  // another layout) is read by nothing else once it has arrived, but that a merge layer may give one tensor to
-  // several inputs (add's dy): a node's gradient that shares its memory with one a node whose backward is still to
-  // come will read is copied before it is added to. Nodes run backward from the last, so those are the nodes below
-  // the one running.
+  // own cost the ResNet a pass over the activations per residual block. Nothing else reads a consumer's input
+  // gradient (or its copy in another layout) once it has arrived, except where a merge layer gave one tensor to
+  // several of its inputs (add's dy): so before it adds to a node's gradient in place, the model copies it if a node
+  // still to run backward holds the same memory (nodes run from the last, so one below the running node).
   for (auto& entry : layers_) entry.grad = nullptr;
   const auto writable = [&](Entry& node, std::size_t running) -> const Tensor& {
     const Tensor& g = *node.grad;
