@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -25,6 +26,23 @@ namespace nnplug::test {
 using conformance::random_normal;
 using conformance::registry;
 inline std::shared_ptr<Backend> cpu_backend() { return conformance::reference_backend(); }
+
+// The CPU backend in bfloat16 mixed precision; null, with the reason in `why`, on a CPU without bfloat16.
+inline std::shared_ptr<Backend> bfloat16_backend(std::string& why) {
+  try {
+    return registry().create_backend(Params("test", Params::Json{{"type", "cpu"}, {"precision", "bfloat16"}}));
+  } catch (const InvalidArgument& e) {
+    why = e.what();
+    return nullptr;
+  }
+}
+
+// |got - want| / |want| over all the values.
+inline double relative_rms(const std::vector<double>& got, const std::vector<double>& want) {
+  double diff = 0, norm = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) diff += (got[i] - want[i]) * (got[i] - want[i]), norm += want[i] * want[i];
+  return std::sqrt(diff / norm);
+}
 
 // The conformance kit's gradient check of a layer (relative error below 1e-7 by centred differences in float64),
 // its worst error recorded as the test's property.
