@@ -1,14 +1,14 @@
 // 2-D convolution by im2col and GEMM (float32 convolutions of many channels go to oneDNN, see
-// onednn_convolution.hpp). Scratch buffers are per thread and only grow, so a steady training step allocates
+// onednn_convolution.hpp, and those from channel blocks into one filter to one_filter_convolution.hpp). Scratch buffers are per thread and only grow, so a steady training step allocates
 // nothing.
 #include <Eigen/Core>
 
 #include <algorithm>
 #include <vector>
 
-#include "one_filter_convolution.hpp"
 #include "kernels.hpp"
 #include "nnplug/backend.hpp"
+#include "one_filter_convolution.hpp"
 #include "onednn_convolution.hpp"
 
 namespace nnplug::cpu {
