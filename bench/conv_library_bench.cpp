@@ -223,7 +223,9 @@ int main(int argc, char** argv) {
     const Timings mine = time_nnplug(*backend, s, runs, Layout::ChannelBlocks16);
     const OneDnnTimings f32 = time_onednn(eng, strm, s, dnnl::memory::data_type::f32, runs);
     const OneDnnTimings bf16 = time_onednn(eng, strm, s, dnnl::memory::data_type::bf16, runs);
-    const auto cell = [](const OneDnnTimings& t, double Timings::*pass) { return t.supported ? fmt::format("{:9.3f}", t.primitive.*pass) : fmt::format("{:>9}", "-"); };
+    const auto cell = [](const OneDnnTimings& t, double Timings::*pass) {
+      return t.supported ? fmt::format("{:9.3f}", t.primitive.*pass) : fmt::format("{:>9}", "-");
+    };
     for (auto [name, pass] : {std::pair{"forward", &Timings::forward}, {"backward", &Timings::backward}})
       fmt::print("{:<12} {:>9} | {:9.3f} {} {}\n", s.model, name, mine.*pass, cell(f32, pass), cell(bf16, pass));
   }

@@ -98,7 +98,8 @@ TEST(CpuBackend, Float32ConvolutionsOfManyChannelsMatchNaiveLoops) {
 // A convolution of nc's shape with its bias (or none) and a ReLU in its output pass, forward and backward (dx when
 // asked for), x and dx in `images`, y and dy in `outputs`, against naive loops. Sums of up to a few hundred products
 // of unit normals: float32 keeps about 1e-6 of them.
-void expect_convolution_matches_naive_loops(Backend& be, DType dtype, const NaiveConv& nc, bool with_bias, Layout images, Layout outputs, bool with_dx) {
+void expect_convolution_matches_naive_loops(Backend& be, DType dtype, const NaiveConv& nc, bool with_bias, Layout images, Layout outputs,
+                                            bool with_dx) {
   const Shape xs{nc.n, nc.c, nc.h, nc.w}, ws{nc.f, nc.c, nc.k, nc.k}, ys{nc.n, nc.f, nc.oh(), nc.ow()};
   const auto xv = random_normal(static_cast<std::size_t>(xs.numel()), 31), wv = random_normal(static_cast<std::size_t>(ws.numel()), 32);
   const auto bv = random_normal(static_cast<std::size_t>(nc.f), 33), dyv = random_normal(static_cast<std::size_t>(ys.numel()), 34);

@@ -1,6 +1,6 @@
 // 2-D convolution by im2col and GEMM (float32 convolutions of many channels go to oneDNN, see
-// onednn_convolution.hpp, and those from channel blocks into one filter to one_filter_convolution.hpp). Scratch buffers are per thread and only grow, so a steady training step allocates
-// nothing.
+// onednn_convolution.hpp, and those from channel blocks into one filter to one_filter_convolution.hpp). Scratch
+// buffers are per thread and only grow, so a steady training step allocates nothing.
 #include <Eigen/Core>
 
 #include <algorithm>
