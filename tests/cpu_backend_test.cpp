@@ -74,9 +74,7 @@ TEST(CpuBackend, GemmEpilogueAddsTheBiasThenAppliesTheFunction) {
       {"alpha 2: the bias is not scaled", 2, 0, true, Pointwise::Relu, kFunctionDefault, {0, 5, 0, 1}},
       {"tanh", 1, 0, true, Pointwise::Tanh, kFunctionDefault, {std::tanh(-0.5), std::tanh(1.0), std::tanh(-1.5), std::tanh(-1.0)}},
   };
-  std::string why;
-  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"cpu", cpu_backend()}};
-  if (auto mixed = bfloat16_backend(why)) backends.emplace_back("cpu in bfloat16", mixed);
+  const auto backends = cpu_backends_in_both_precisions();
   for (const auto& [name, be] : backends)
     for (const DType dtype : {DType::Float32, DType::Float64}) {
       const Tensor a = tensor(*be, Shape{2, 3}, {1, 0, 2, -1, 3, 1}, dtype), b = tensor(*be, Shape{3, 2}, {1, 2, 0, 1, -1, 1}, dtype);

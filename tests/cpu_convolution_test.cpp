@@ -123,19 +123,11 @@ void expect_convolution_matches_naive_loops(Backend& be, DType dtype, const Naiv
   if (with_bias) close(to_host<double>(dbt), db, "dbias");
 }
 
-// The CPU backend, and the same in bfloat16 mixed precision where the CPU has it.
-std::vector<std::pair<std::string, std::shared_ptr<Backend>>> both_precisions() {
-  std::string why;
-  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"cpu", cpu_backend()}};
-  if (auto mixed = bfloat16_backend(why)) backends.emplace_back("cpu in bfloat16", mixed);
-  return backends;
-}
-
 // A first layer: 1 to 3 row-major input channels into 32 channels in blocks of 16 (oneDNN's direct kernels in
 // float32), forward with its bias and ReLU and the weight and bias gradients, for windows with stride, padding and
 // dilation, in float64 and float32, and in mixed precision, which computes these in float32.
 TEST(CpuBackend, FewChannelConvolutionsIntoChannelBlocksMatchNaiveLoops) {
-  for (const auto& [name, be] : both_precisions())
+  for (const auto& [name, be] : cpu_backends_in_both_precisions())
     for (const DType dtype : {DType::Float64, DType::Float32})
       for (const auto& [channels, kernel, stride, pad, dilation, with_bias] : std::vector<std::tuple<int, int, int, int, int, bool>>{
                {1, 3, 1, 0, 1, true}, {1, 3, 1, 1, 1, false}, {3, 3, 2, 1, 1, true}, {3, 5, 1, 2, 2, true}, {2, 3, 2, 0, 1, false}}) {
@@ -151,7 +143,7 @@ TEST(CpuBackend, FewChannelConvolutionsIntoChannelBlocksMatchNaiveLoops) {
 // ReLU, and dx (in blocks), dw and dbias, for windows with stride, padding and dilation, in float64 and float32, and
 // in mixed precision, which computes one filter's in float32.
 TEST(CpuBackend, FewFilterConvolutionsFromChannelBlocksMatchNaiveLoops) {
-  const auto backends = both_precisions();
+  const auto backends = cpu_backends_in_both_precisions();
   for (const auto& [name, be] : backends)
     for (const DType dtype : {DType::Float64, DType::Float32})
       for (const auto& [channels, filters, kernel, stride, pad, dilation, with_bias] : std::vector<std::tuple<int, int, int, int, int, int, bool>>{
@@ -239,9 +231,7 @@ TEST(CpuBackend, BfloatConvolutionsRoundTheirInputsAndAccumulateInFloat32) {
 // function applied to each group's block of output), 16 (oneDNN in float32: ReLU and leaky ReLU as its post-op,
 // tanh after it), float64 (im2col), and mixed precision.
 TEST(CpuBackend, ConvolutionEpilogueAppliesTheFunctionAfterTheBias) {
-  std::string why;
-  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"cpu", cpu_backend()}};
-  if (auto mixed = bfloat16_backend(why)) backends.emplace_back("cpu in bfloat16", mixed);
+  const auto backends = cpu_backends_in_both_precisions();
   const std::vector<std::tuple<const char*, Pointwise, double, double (*)(double)>> functions{
       {"relu", Pointwise::Relu, kFunctionDefault, [](double z) { return std::max(z, 0.0); }},
       {"leaky relu 0.25", Pointwise::LeakyRelu, 0.25, [](double z) { return z > 0 ? z : 0.25 * z; }},

@@ -37,6 +37,14 @@ inline std::shared_ptr<Backend> bfloat16_backend(std::string& why) {
   }
 }
 
+// The CPU backend, named "cpu", and the same in bfloat16 mixed precision ("cpu in bfloat16") where the CPU has it.
+inline std::vector<std::pair<std::string, std::shared_ptr<Backend>>> cpu_backends_in_both_precisions() {
+  std::string why;
+  std::vector<std::pair<std::string, std::shared_ptr<Backend>>> backends{{"cpu", cpu_backend()}};
+  if (auto mixed = bfloat16_backend(why)) backends.emplace_back("cpu in bfloat16", mixed);
+  return backends;
+}
+
 // |got - want| / |want| over all the values.
 inline double relative_rms(const std::vector<double>& got, const std::vector<double>& want) {
   double diff = 0, norm = 0;
