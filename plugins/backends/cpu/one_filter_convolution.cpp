@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <numeric>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -184,16 +185,19 @@ void backward(const op::Conv2dGrad& o, const WindowShape& s) {
 #pragma omp parallel
   {
     T* dw = sums.data() + omp_get_thread_num() * (weights + 1);
-    const PaddedImage<T> image(s, g, 0), gradient(s, g, 1);  // x's, and dx's
+    // x's, and dx's, each made (and zeroed) only where its pass runs: a transposed convolution's forward asks dx alone.
+    std::optional<PaddedImage<T>> image, gradient;
+    if (x) image.emplace(s, g, 0);
+    if (dx) gradient.emplace(s, g, 1);
 #pragma omp for schedule(static)
     for (std::int64_t n = 0; n < s.n; ++n) {
       const T* dy_n = dy + n * pixels;
       if (x) {
-        image.copy_in(x + n * s.c * s.h * s.w);
+        image->copy_in(x + n * s.c * s.h * s.w);
         // Four sums per tap, of every fourth output column, so that their additions do not wait on each other.
         for (std::int64_t oi = 0; oi < s.oh; ++oi) {
           const T* grad = dy_n + oi * s.ow;
-          each_tap(image, g, dw, oi, [&](T* weight, const T* row) {
+          each_tap(*image, g, dw, oi, [&](T* weight, const T* row) {
             Lanes<T> part[4] = {};
             std::int64_t oj = 0;
             for (; oj + 4 <= s.ow; oj += 4)
@@ -204,17 +208,17 @@ void backward(const op::Conv2dGrad& o, const WindowShape& s) {
         }
       }
       if (dx) {
-        std::fill_n(gradient.values, gradient.blocks * gradient.rows * gradient.cols * L, T(0));
+        std::fill_n(gradient->values, gradient->blocks * gradient->rows * gradient->cols * L, T(0));
         for (std::int64_t oi = 0; oi < s.oh; ++oi) {
           const T* grad = dy_n + oi * s.ow;
-          each_tap(gradient, g, w.data(), oi, [&](const T* weight, T* row) {
+          each_tap(*gradient, g, w.data(), oi, [&](const T* weight, T* row) {
             const Lanes<T> wv = load(weight);
             for (std::int64_t oj = 0; oj < s.ow; ++oj) store(row + oj * step, load(row + oj * step) + grad[oj] * wv);
           });
         }
         T* out = dx + n * s.c * s.h * s.w;
-        if (!gradient.whole()) std::fill_n(out, s.c * s.h * s.w, T(0));  // pixels past the last windows: no gradient
-        gradient.copy_out(out);
+        if (!gradient->whole()) std::fill_n(out, s.c * s.h * s.w, T(0));  // pixels past the last windows: no gradient
+        gradient->copy_out(out);
       }
       if (dbias) dw[weights] += std::accumulate(dy_n, dy_n + pixels, T(0));
     }
