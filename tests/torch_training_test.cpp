@@ -1,0 +1,129 @@
+// Small versions of the example CNNs (a ResNet, MobileNet, the convolutional autoencoder and a 1-D decoder) trained
+// for six steps from PyTorch's initial weights on the CPU backend as `nnplug train` runs it: in float32, on oneDNN's
+// convolutions with images in channel blocks and again row-major, and in bfloat16 mixed precision. Each must end where
+// PyTorch's float64 training ends (tests/fixtures/make_torch_training.py). The float64 checks elsewhere run on
+// im2col and row-major images; these paths keep copies of inputs between ops and steps (the convolutions' blocked
+// copies, the bfloat16 roundings), and a copy used after its tensor changed shows only over several steps.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/safetensors.hpp"
+#include "test_support.hpp"
+
+namespace nnplug::test {
+namespace {
+
+const std::filesystem::path kDir = std::filesystem::path(TORCH_FIXTURE_DIR) / "torch_training";
+
+const Params::Json& expected() {
+  static const Params::Json j = Params::Json::parse(std::ifstream(kDir / "expected.json"));
+  return j;
+}
+
+std::vector<double> values_of(const StoredTensor& t) {
+  std::vector<double> out(static_cast<std::size_t>(t.shape.numel()));
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (t.dtype == DType::Float64) std::memcpy(&out[i], t.bytes.data() + 8 * i, 8);
+    else {
+      float f;
+      std::memcpy(&f, t.bytes.data() + 4 * i, 4);
+      out[i] = f;
+    }
+  }
+  return out;
+}
+
+// The loss of every step, as the trainer reports it (before the step).
+class StepLosses : public Callback {
+ public:
+  std::vector<double> losses;
+  bool on_batch_end(const BatchRecord& record, Model&) override {
+    losses.push_back(record.loss);
+    return true;
+  }
+};
+
+struct Trained {
+  std::unique_ptr<Model> model;
+  std::vector<double> losses;
+};
+
+// The case's spec trained as `nnplug train` trains it, on `backend` (a --backend value).
+Trained train(const std::string& name, const std::string& backend) {
+  Experiment ex = build_experiment(load_spec(kDir / (name + ".json")), registry(), {.backend = backend});
+  auto losses = std::make_shared<StepLosses>();
+  ex.fit.progress = false;
+  ex.fit.callbacks.push_back(losses);
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, ex.fit);
+  return {std::move(ex.model), losses->losses};
+}
+
+// For every tensor of PyTorch's trained state_dict (weights and batch norms' running statistics): how far nnplug's
+// change over training lies from PyTorch's, relative to the size of PyTorch's change. Fails for a tensor that one
+// side has and the other does not.
+std::map<std::string, double> update_errors(const std::string& name, Model& model) {
+  const SafetensorsFile initial = read_safetensors(kDir / (name + "_initial.safetensors"));
+  const SafetensorsFile trained = read_safetensors(kDir / (name + "_trained.safetensors"));
+  std::map<std::string, double> errors;
+  for (std::size_t i = 0; i < model.size(); ++i)
+    for (Parameter* p : model.layer(i).parameters()) {
+      const std::string tensor = model.parameter_name(i, *p);
+      const StoredTensor *from = initial.find(tensor), *to = trained.find(tensor);
+      if (!from || !to) {
+        ADD_FAILURE() << name << ": " << tensor << " is not in PyTorch's state_dict";
+        continue;
+      }
+      const auto start = values_of(*from), want = values_of(*to), got = to_host<double>(p->value);
+      EXPECT_EQ(got.size(), want.size()) << tensor;
+      double diff = 0, change = 0;
+      for (std::size_t k = 0; k < std::min(got.size(), want.size()); ++k)
+        diff += (got[k] - want[k]) * (got[k] - want[k]), change += (want[k] - start[k]) * (want[k] - start[k]);
+      errors[tensor] = std::sqrt(diff / change);
+    }
+  EXPECT_EQ(errors.size(), trained.tensors.size()) << name << ": tensors of PyTorch's that the model does not have";
+  return errors;
+}
+
+const char* const kCases[] = {"resnet", "mobilenet", "autoencoder", "sequence_decoder"};
+
+// Float32 differs from float64 by rounding alone: every tensor's change within 1e-3 of PyTorch's (the worst seen,
+// 1.2e-4), and every step's loss within 1e-5. Images in channel blocks (the default) and row-major alike.
+TEST(TorchTraining, Float32TrainingOnTheFastPathsEndsWherePyTorchsEnds) {
+  for (const char* layout : {R"({"type": "cpu"})", R"({"type": "cpu", "channel_blocks": false})"})
+    for (const char* name : kCases) {
+      SCOPED_TRACE(fmt::format("{} on {}", name, layout));
+      Trained run = train(name, layout);
+      for (const auto& [tensor, error] : update_errors(name, *run.model)) EXPECT_LT(error, 1e-3) << tensor;
+      const auto want = expected()["losses"][name].get<std::vector<double>>();
+      ASSERT_EQ(run.losses.size(), want.size());
+      for (std::size_t s = 0; s < want.size(); ++s) EXPECT_NEAR(run.losses[s], want[s], 1e-5 * want[s]) << "step " << s + 1;
+    }
+}
+
+// Mixed precision rounds every product's inputs, and the gradients of the first layers, through batch norms' small
+// differences, move by tens of percent: each tensor's change lies within twice the worst error of PyTorch's own
+// bfloat16 autocast on the same case (the fixture's), and every step's loss within 2 % of PyTorch's.
+TEST(TorchTraining, MixedPrecisionTrainingStraysNoFurtherThanPyTorchsAutocast) {
+  std::string why;
+  if (!bfloat16_backend(why)) GTEST_SKIP() << why;
+  for (const char* name : kCases) {
+    SCOPED_TRACE(name);
+    Trained run = train(name, R"({"type": "cpu", "precision": "bfloat16"})");
+    double autocast = 0;
+    for (const auto& [tensor, error] : expected()["autocast_error"][name].items()) autocast = std::max(autocast, error.get<double>());
+    for (const auto& [tensor, error] : update_errors(name, *run.model)) EXPECT_LT(error, 2 * autocast) << tensor;
+    const auto want = expected()["losses"][name].get<std::vector<double>>();
+    ASSERT_EQ(run.losses.size(), want.size());
+    for (std::size_t s = 0; s < want.size(); ++s) EXPECT_NEAR(run.losses[s], want[s], 0.02 * want[s]) << "step " << s + 1;
+  }
+}
+
+}  // namespace
+}  // namespace nnplug::test
