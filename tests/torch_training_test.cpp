@@ -94,18 +94,31 @@ std::map<std::string, double> update_errors(const std::string& name, Model& mode
 
 const char* const kCases[] = {"resnet", "mobilenet", "autoencoder", "sequence_decoder", "mlp", "cnn", "lstm"};
 
+// Every case trained on `backend`: each tensor's change within `update_tolerance` of PyTorch's (relative to the size of
+// PyTorch's change), or, with `relative_to_autocast`, within that many times the worst error of PyTorch's own bfloat16
+// autocast on the case; every step's loss within `loss_tolerance` of PyTorch's, relatively.
+void expect_training_as_pytorchs(const std::string& backend, double update_tolerance, bool relative_to_autocast, double loss_tolerance) {
+  for (const char* name : kCases) {
+    SCOPED_TRACE(fmt::format("{} on {}", name, backend));
+    Trained run = train(name, backend);
+    double bound = update_tolerance;
+    if (relative_to_autocast) {
+      double autocast = 0;
+      for (const auto& [tensor, error] : expected()["autocast_error"][name].items()) autocast = std::max(autocast, error.get<double>());
+      bound *= autocast;
+    }
+    for (const auto& [tensor, error] : update_errors(name, *run.model)) EXPECT_LT(error, bound) << tensor;
+    const auto want = expected()["losses"][name].get<std::vector<double>>();
+    ASSERT_EQ(run.losses.size(), want.size());
+    for (std::size_t s = 0; s < want.size(); ++s) EXPECT_NEAR(run.losses[s], want[s], loss_tolerance * want[s]) << "step " << s + 1;
+  }
+}
+
 // Float32 differs from float64 by rounding alone: every tensor's change within 1e-3 of PyTorch's (the worst seen,
 // 1.4e-4), and every step's loss within 1e-5. Images in channel blocks (the default) and row-major alike.
 TEST(TorchTraining, Float32TrainingOnTheFastPathsEndsWherePyTorchsEnds) {
-  for (const char* layout : {R"({"type": "cpu"})", R"({"type": "cpu", "channel_blocks": false})"})
-    for (const char* name : kCases) {
-      SCOPED_TRACE(fmt::format("{} on {}", name, layout));
-      Trained run = train(name, layout);
-      for (const auto& [tensor, error] : update_errors(name, *run.model)) EXPECT_LT(error, 1e-3) << tensor;
-      const auto want = expected()["losses"][name].get<std::vector<double>>();
-      ASSERT_EQ(run.losses.size(), want.size());
-      for (std::size_t s = 0; s < want.size(); ++s) EXPECT_NEAR(run.losses[s], want[s], 1e-5 * want[s]) << "step " << s + 1;
-    }
+  expect_training_as_pytorchs(R"({"type": "cpu"})", 1e-3, false, 1e-5);
+  expect_training_as_pytorchs(R"({"type": "cpu", "channel_blocks": false})", 1e-3, false, 1e-5);
 }
 
 // Mixed precision rounds every product's inputs, and the gradients of the first layers, through batch norms' small
@@ -117,16 +130,15 @@ TEST(TorchTraining, Float32TrainingOnTheFastPathsEndsWherePyTorchsEnds) {
 TEST(TorchTraining, MixedPrecisionTrainingStraysNoFurtherThanPyTorchsAutocast) {
   std::string why;
   if (!bfloat16_backend(why)) GTEST_SKIP() << why;
-  for (const char* name : kCases) {
-    SCOPED_TRACE(name);
-    Trained run = train(name, R"({"type": "cpu", "precision": "bfloat16"})");
-    double autocast = 0;
-    for (const auto& [tensor, error] : expected()["autocast_error"][name].items()) autocast = std::max(autocast, error.get<double>());
-    for (const auto& [tensor, error] : update_errors(name, *run.model)) EXPECT_LT(error, 3 * autocast) << tensor;
-    const auto want = expected()["losses"][name].get<std::vector<double>>();
-    ASSERT_EQ(run.losses.size(), want.size());
-    for (std::size_t s = 0; s < want.size(); ++s) EXPECT_NEAR(run.losses[s], want[s], 0.02 * want[s]) << "step " << s + 1;
-  }
+  expect_training_as_pytorchs(R"({"type": "cpu", "precision": "bfloat16"})", 3, true, 0.02);
+}
+
+// The same on the CUDA backend (cuDNN's convolutions, cuBLAS's products, the step graphs `nnplug train` records), in
+// exact float32 (no TF32) and on tensor cores in bfloat16.
+TEST(TorchTraining, CudaTrainingEndsWherePyTorchsEnds) {
+  SKIP_WITHOUT_CUDA();
+  expect_training_as_pytorchs(R"({"type": "cuda"})", 1e-3, false, 1e-5);
+  expect_training_as_pytorchs(R"({"type": "cuda", "precision": "bfloat16"})", 3, true, 0.02);
 }
 
 }  // namespace
