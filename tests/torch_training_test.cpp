@@ -1,10 +1,10 @@
 // Small versions of the example models (a ResNet, MobileNet, the convolutional autoencoder, a 1-D decoder, the demo
-// MLP, X11's first stage and the LSTM) trained for six steps from PyTorch's initial weights on the CPU backend as
-// `nnplug train` runs it: in float32, on oneDNN's products and convolutions with images in channel blocks and again
-// row-major, and in bfloat16 mixed precision. Each must end where PyTorch's float64 training ends
+// MLP, X11's first stage, the LSTM and the transformer) trained for six steps from PyTorch's initial weights on the
+// CPU backend as `nnplug train` runs it: in float32, on oneDNN's products and convolutions with images in channel
+// blocks and again row-major, and in bfloat16 mixed precision. Each must end where PyTorch's float64 training ends
 // (tests/fixtures/make_torch_training.py). The float64 checks elsewhere run on im2col and row-major images; these
-// paths keep copies of inputs between ops and steps (the convolutions' blocked copies, the bfloat16 roundings), and a
-// copy used after its tensor changed shows only over several steps.
+// paths keep copies of inputs between ops and steps (the convolutions' blocked copies, the bfloat16 roundings), and
+// a copy used after its tensor changed shows only over several steps.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -92,7 +92,7 @@ std::map<std::string, double> update_errors(const std::string& name, Model& mode
   return errors;
 }
 
-const char* const kCases[] = {"resnet", "mobilenet", "autoencoder", "sequence_decoder", "mlp", "cnn", "lstm"};
+const char* const kCases[] = {"resnet", "mobilenet", "autoencoder", "sequence_decoder", "mlp", "cnn", "lstm", "transformer"};
 
 // Every case trained on `backend`: each tensor's change within `update_tolerance` of PyTorch's (relative to the size of
 // PyTorch's change), or, with `relative_to_autocast`, within that many times the worst error of PyTorch's own bfloat16
