@@ -56,13 +56,14 @@ struct Trained {
   std::vector<double> losses;
 };
 
-// The case's spec trained as `nnplug train` trains it, on `backend` (a --backend value).
+// The case's spec trained as `nnplug train` trains it, on `backend` (a --backend value), with the training set scored
+// as validation after every epoch: passes in evaluation mode between the epochs must leave training as it was.
 Trained train(const std::string& name, const std::string& backend) {
   Experiment ex = build_experiment(load_spec(kDir / (name + ".json")), registry(), {.backend = backend});
   auto losses = std::make_shared<StepLosses>();
   ex.fit.progress = false;
   ex.fit.callbacks.push_back(losses);
-  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, nullptr, ex.fit);
+  Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.train, ex.fit);
   return {std::move(ex.model), losses->losses};
 }
 
