@@ -49,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("
 // reason without a GPU, and scripts/gpu_check.sh runs them, failing where one is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
                          ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step",
-                                           "adaptive_max_pool2d", "adaptive_max_pool2d_grad", "asgd_step", "batched_matmul", "binary_focal_loss",
+                                           "adaptive_max_pool2d", "adaptive_max_pool2d_grad", "add_pair", "asgd_step", "batched_matmul", "binary_focal_loss",
                                            "categorical_hinge_loss", "cosine_similarity_loss", "exponential", "exponential_grad",
                                            "gelu_tanh", "gelu_tanh_grad", "glu", "glu_grad", "group_norm", "group_norm_grad",
                                            "gru_step_mask", "hard_tanh", "hard_tanh_grad", "kl_divergence_loss", "lamb_direction",

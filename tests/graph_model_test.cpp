@@ -185,6 +185,38 @@ TEST(GraphSpec, AGradientTwoInputsShareIsCopiedBeforeAPenaltyAddsToOne) {
   expect_gradients_match_centred_differences(*model, synthetic::gaussian_blobs(6, 3, 5, 1.0, 1), 6);
 }
 
+// add takes the ReLU after it: of two inputs in its op add_pair's one pass, of three after its axpby. The model's
+// output, relu(a + b [+ a]) of two dense layers, is computed here from their weights, and its gradient matches
+// centred differences.
+TEST(GraphSpec, AnAddTakesTheReluAfterItOfTwoInputsOrThree) {
+  for (const char* inputs : {R"(["a", "b"])", R"(["a", "b", "a"])"}) {
+    SCOPED_TRACE(inputs);
+    auto model = build(graph_spec(fmt::format(R"([{{"name": "a", "type": "dense", "units": 3}},
+      {{"name": "b", "type": "dense", "units": 3, "inputs": "input"}},
+      {{"name": "sum", "type": "add", "inputs": {}}}, {{"name": "act", "type": "relu"}}])", inputs)),
+                       Shape{5});
+    EXPECT_EQ(passing_through(*model), std::vector<std::string>{"act (relu)"});
+    const Dataset data = synthetic::gaussian_blobs(6, 3, 5, 1.0, 1);
+    const std::vector<double> x = data.x.doubles();
+    const auto got = to_host<double>(model->forward(tensor(model->backend(), Shape{6, 5}, x)));
+    const auto p = model->parameters();  // a's weight and bias, then b's
+    const auto wa = to_host<double>(p[0]->value), ba = to_host<double>(p[1]->value), wb = to_host<double>(p[2]->value),
+               bb = to_host<double>(p[3]->value);
+    const double a_uses = std::string(inputs).find(R"("b", "a")") == std::string::npos ? 1 : 2;
+    int zeros = 0;
+    for (std::size_t n = 0; n < 6; ++n)
+      for (std::size_t u = 0; u < 3; ++u) {
+        double a = ba[u], b = bb[u];
+        for (std::size_t k = 0; k < 5; ++k) a += wa[u * 5 + k] * x[n * 5 + k], b += wb[u * 5 + k] * x[n * 5 + k];
+        const double want = std::max(a_uses * a + b, 0.0);
+        zeros += want == 0.0;
+        EXPECT_NEAR(got[n * 3 + u], want, 1e-12) << "sample " << n << ", unit " << u;
+      }
+    EXPECT_GT(zeros, 0) << "no value below the ReLU's kink: the check would not see a missing ReLU";
+    expect_gradients_match_centred_differences(*model, data, 4);
+  }
+}
+
 // Cross-attention in a graph: the pooled half of a sequence attends to the whole of it (the two inputs' shapes
 // differ), and the whole graph's gradient is the sum of both uses of the sequence.
 TEST(GraphSpec, CrossAttentionReadsTwoBranchesOfOneGraph) {
