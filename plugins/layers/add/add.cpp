@@ -39,6 +39,7 @@ class Add final : public MergeLayer {
   explicit Add(std::optional<OpHandle> add_pair) : add_pair_(std::move(add_pair)) {}
 
   std::string type() const override { return NNPLUG_MERGE_NAME; }
+
   Shape build_merge(const std::vector<Shape>& inputs, const BuildContext& ctx) override {
     require_one_shape(inputs);
     if (kKind == Kind::Difference && inputs.size() != 2)
@@ -52,10 +53,13 @@ class Add final : public MergeLayer {
     reordered_.resize(inputs.size());
     return inputs.front();
   }
+
   bool fuse_activation(const Activation& next) override { return kKind == Kind::Sum && relu_.take(next); }
+
   // The sum is in the first input's layout; an input in another (a shortcut's row-major image beside a
   // convolution's channel blocks) is reordered into it, and the model reorders its gradient back into its own.
   bool takes_any_layout() const override { return true; }
+
   const Tensor& forward_merge(const std::vector<Tensor>& inputs) override {
     const Tensor& first = inputs[0];
     ensure(y_, *backend_, first.shape(), first.dtype(), first.layout());
@@ -75,6 +79,7 @@ class Add final : public MergeLayer {
     if (relu_.epilogue() == Pointwise::Relu) backend_->run(op::Activation{y_, y_, Pointwise::Relu});
     return y_;
   }
+
   // Each input whose coefficient is 1 takes dy itself (the model copies a gradient that two nodes share before it
   // adds to one of them in place, and reorders one into its input's layout); the others get scaled copies.
   const std::vector<Tensor>& backward_merge(const Tensor& output_grad) override {
