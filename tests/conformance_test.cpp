@@ -45,12 +45,12 @@ INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("
 
 // Every op the project's plugins define: each kernel against the op's reference in float32 and float64, and the
 // gradient ops against centred differences (op_checks.hpp). Here the cpu kernels run; every cuda kernel (each op but
-// poisson_nll and batched_matmul, whose composite runs the backend's own products there, has one) is skipped with the
-// reason without a GPU, and scripts/gpu_check.sh runs them, failing where one is skipped there.
+// poisson_nll, batched_matmul and add_pair, whose composites run the backend's own ops there, has one) is skipped with
+// the reason without a GPU, and scripts/gpu_check.sh runs them, failing where one is skipped there.
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
                          ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step",
-                                           "adaptive_max_pool2d", "adaptive_max_pool2d_grad", "add_pair", "asgd_step", "batched_matmul", "binary_focal_loss",
-                                           "categorical_hinge_loss", "cosine_similarity_loss", "exponential", "exponential_grad",
+                                           "adaptive_max_pool2d", "adaptive_max_pool2d_grad", "add_pair", "asgd_step", "batched_matmul",
+                                           "binary_focal_loss", "categorical_hinge_loss", "cosine_similarity_loss", "exponential", "exponential_grad",
                                            "gelu_tanh", "gelu_tanh_grad", "glu", "glu_grad", "group_norm", "group_norm_grad",
                                            "gru_step_mask", "hard_tanh", "hard_tanh_grad", "kl_divergence_loss", "lamb_direction",
                                            "lamb_trust_step", "lars_step", "layer_norm", "layer_norm_grad", "lion_step", "log_cosh_loss",
