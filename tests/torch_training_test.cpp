@@ -7,10 +7,13 @@
 // a copy used after its tensor changed shows only over several steps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,17 +31,12 @@ const Params::Json& expected() {
   return j;
 }
 
+// A tensor of the fixture's files (all float32) as doubles.
 std::vector<double> values_of(const StoredTensor& t) {
-  std::vector<double> out(static_cast<std::size_t>(t.shape.numel()));
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (t.dtype == DType::Float64) std::memcpy(&out[i], t.bytes.data() + 8 * i, 8);
-    else {
-      float f;
-      std::memcpy(&f, t.bytes.data() + 4 * i, 4);
-      out[i] = f;
-    }
-  }
-  return out;
+  EXPECT_EQ(t.dtype, DType::Float32) << t.name;
+  std::vector<float> values(t.bytes.size() / sizeof(float));
+  std::memcpy(values.data(), t.bytes.data(), values.size() * sizeof(float));
+  return {values.begin(), values.end()};
 }
 
 // The loss of every step, as the trainer reports it (before the step).
