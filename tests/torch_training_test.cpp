@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -99,13 +98,8 @@ const char* const kCases[] = {"resnet", "mobilenet", "autoencoder", "sequence_de
 // Every case trained on `backend`: each tensor's change within `update_tolerance` of PyTorch's (relative to the size of
 // PyTorch's change), or, with `relative_to_autocast`, within that many times the worst error of PyTorch's own bfloat16
 // autocast on the case; every step's loss within `loss_tolerance` of PyTorch's, relatively.
-void expect_training_as_pytorchs(const std::string& backend, double update_tolerance, bool relative_to_autocast, double loss_tolerance,
-                                 const std::string& left_out = "") {
+void expect_training_as_pytorchs(const std::string& backend, double update_tolerance, bool relative_to_autocast, double loss_tolerance) {
   for (const char* name : kCases) {
-    if (name == left_out) {
-      fmt::print("left out: {} on {}\n", name, backend);
-      continue;
-    }
     SCOPED_TRACE(fmt::format("{} on {}", name, backend));
     Trained run = train(name, backend);
     double bound = update_tolerance;
@@ -121,15 +115,13 @@ void expect_training_as_pytorchs(const std::string& backend, double update_toler
   }
 }
 
-// Float32 differs from float64 by rounding alone: every tensor's change within 1e-3 of PyTorch's (the worst seen,
-// 2.2e-4), and every step's loss within 1e-5. Images in channel blocks (the default) and row-major alike.
+// Float32 differs from float64 by rounding alone (the fixture keeps the ReLUs' inputs away from their kinks, where
+// rounding could take the other side): every tensor's change within 1e-3 of PyTorch's (the worst seen, 1.8e-4), and
+// every step's loss within 1e-4 (the worst seen, 1.4e-5: the CNN's sixth in the sanitizer lane's clang build, whose
+// weights end as near as gcc's). Images in channel blocks (the default) and row-major alike.
 TEST(TorchTraining, Float32TrainingOnTheFastPathsEndsWherePyTorchsEnds) {
-  expect_training_as_pytorchs(R"({"type": "cpu"})", 1e-3, false, 1e-5);
-  // The sanitizer lane's build (clang 14, `make sanitize`) trains the ResNet case row-major 0.5 % off PyTorch from its
-  // first block on, in float32 only (its float64 agrees with gcc's to 1e-14; gcc's float32 builds, and its own channel
-  // blocks, to 2e-5). Until that is found, that lane leaves the one run out and says so.
-  const bool sanitizer_lane = std::getenv("NNPLUG_UNDER_SANITIZER") != nullptr;
-  expect_training_as_pytorchs(R"({"type": "cpu", "channel_blocks": false})", 1e-3, false, 1e-5, sanitizer_lane ? "resnet" : "");
+  expect_training_as_pytorchs(R"({"type": "cpu"})", 1e-3, false, 1e-4);
+  expect_training_as_pytorchs(R"({"type": "cpu", "channel_blocks": false})", 1e-3, false, 1e-4);
 }
 
 // Mixed precision rounds every product's inputs, and the gradients of the first layers, through batch norms' small
@@ -148,7 +140,7 @@ TEST(TorchTraining, MixedPrecisionTrainingStraysNoFurtherThanPyTorchsAutocast) {
 // exact float32 (no TF32) and on tensor cores in bfloat16.
 TEST(TorchTraining, CudaTrainingEndsWherePyTorchsEnds) {
   SKIP_WITHOUT_CUDA();
-  expect_training_as_pytorchs(R"({"type": "cuda"})", 1e-3, false, 1e-5);
+  expect_training_as_pytorchs(R"({"type": "cuda"})", 1e-3, false, 1e-4);
   expect_training_as_pytorchs(R"({"type": "cuda", "precision": "bfloat16"})", 3, true, 0.02);
 }
 
