@@ -17,7 +17,7 @@ INSTANTIATE_TEST_SUITE_P(
                       R"({"type": "rmsprop", "lr": 0.05})", R"({"type": "adadelta", "lr": 1.0})", R"({"type": "radam", "lr": 0.1})",
                       R"({"type": "nadam", "lr": 0.1})", R"({"type": "adamax", "lr": 0.1})",
                       R"({"type": "lion", "lr": 0.01})", R"({"type": "lamb", "lr": 0.1})", R"({"type": "adafactor", "lr": 0.1})",
-                      R"({"type": "rprop", "lr": 0.01})", R"({"type": "asgd", "lr": 0.1, "lambd": 0})",
+                      R"({"type": "rprop", "lr": 0.01})", R"({"type": "asgd", "lr": 0.1, "lambd": 0})", R"({"type": "ftrl", "lr": 0.5})",
                       R"({"type": "lars", "lr": 0.5, "momentum": 0.9, "always_adapt": true, "trust_coefficient": 0.02})"));
 
 const double kTruncatedStd = std::sqrt(1 - 4 * std::exp(-2.0) / std::sqrt(2 * M_PI) / std::erf(2 / std::sqrt(2.0)));
@@ -50,15 +50,15 @@ INSTANTIATE_TEST_SUITE_P(Cuda, MixedPrecisionConformance, ::testing::Values(R"("
 INSTANTIATE_TEST_SUITE_P(CpuAndCuda, OpConformance,
                          ::testing::Values("adafactor_factored_update", "adafactor_step", "adafactor_variance_update", "adamax_step",
                                            "adaptive_max_pool2d", "adaptive_max_pool2d_grad", "add_pair", "asgd_step", "batched_matmul",
-                                           "binary_focal_loss", "categorical_hinge_loss", "cosine_similarity_loss", "exponential", "exponential_grad",
-                                           "gelu_tanh", "gelu_tanh_grad", "glu", "glu_grad", "group_norm", "group_norm_grad",
-                                           "gru_step_mask", "hard_tanh", "hard_tanh_grad", "kl_divergence_loss", "lamb_direction",
-                                           "lamb_trust_step", "lars_step", "layer_norm", "layer_norm_grad", "lion_step", "log_cosh_loss",
-                                           "log_softmax", "log_softmax_grad", "lstm_step_mask", "mape_loss", "masked_step_mean",
+                                           "binary_focal_loss", "categorical_hinge_loss", "cosine_similarity_loss", "exponential",
+                                           "exponential_grad", "ftrl_step", "gelu_tanh", "gelu_tanh_grad", "glu", "glu_grad", "group_norm",
+                                           "group_norm_grad", "gru_step_mask", "hard_tanh", "hard_tanh_grad", "kl_divergence_loss",
+                                           "lamb_direction", "lamb_trust_step", "lars_step", "layer_norm", "layer_norm_grad", "lion_step",
+                                           "log_cosh_loss", "log_softmax", "log_softmax_grad", "lstm_step_mask", "mape_loss", "masked_step_mean",
                                            "masked_step_mean_grad", "msle_loss", "nadam_step", "nll_loss", "poisson_nll", "rms_norm",
                                            "rms_norm_grad", "rnn_step_mask", "rprop_step", "smooth_l1_loss", "soft_target_cross_entropy",
-                                           "softmax_focal_loss", "sparse_plus", "sparse_plus_grad", "squareplus", "squareplus_grad",
-                                           "threshold", "threshold_grad"));
+                                           "softmax_focal_loss", "sparse_plus", "sparse_plus_grad", "squareplus", "squareplus_grad", "threshold",
+                                           "threshold_grad"));
 
 // Every layer plugin survives a save and load with its parameters and buffers (batch norm's running statistics).
 TEST(ConformanceChecks, EveryLayerSavesAndLoads) {

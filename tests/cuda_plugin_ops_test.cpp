@@ -1,6 +1,6 @@
 // The CUDA kernels the project's plugins bring for their own ops (layer_norm, rms_norm, group_norm, gelu_tanh, glu,
 // adaptive_max_pool2d, the element activations and masked_step_mean, with their gradients, the recurrent layers' step
-// masks, the optimizer steps of nadam, adamax, lion, lamb (both passes), lars, rprop, asgd and adafactor (its three
+// masks, the optimizer steps of nadam, adamax, lion, ftrl, lamb (both passes), lars, rprop, asgd and adafactor (its three
 // ops), and the losses' ops soft_target_cross_entropy, cosine_similarity_loss, kl_divergence_loss, log_cosh_loss,
 // binary_focal_loss, softmax_focal_loss, msle_loss, mape_loss, smooth_l1_loss, categorical_hinge_loss and nll_loss)
 // against the same ops' CPU kernels, on shapes beyond the conformance kit's 4 x 6 (conformance_test.cpp runs that on
@@ -141,6 +141,7 @@ TEST(CudaPluginOps, OptimizerStepsComputeWhatTheCpuKernelsCompute) {
   expect_cuda_as_cpu("nadam_step", {x}, {x, x, x});
   expect_cuda_as_cpu("adamax_step", {x}, {x, x, x});
   expect_cuda_as_cpu("lion_step", {x}, {x, x});
+  expect_cuda_as_cpu("ftrl_step", {x}, {x, x, x}, {{"l1", 0.01}, {"l2", 0.1}, {"l2_shrinkage", 0.05}, {"start", 1.0}});
   expect_cuda_as_cpu("lamb_direction", {x, x}, {x, x, x}, {{"weight_decay", 0.01}, {"step", 3.0}});
   expect_cuda_as_cpu("lamb_trust_step", {x, Shape{2}}, {x});
   expect_cuda_as_cpu("lars_step", {x, Shape{2}}, {x, x}, {{"nesterov", true}});

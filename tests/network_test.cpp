@@ -67,7 +67,8 @@ TEST(Builders, WriteTheJsonASpecHolds) {
                                          nn::Component(nn::Lion{.weight_decay = 0.1}), nn::Component(nn::Lamb{.weight_decay = 0.01}),
                                          nn::Component(nn::Lars{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-4}),
                                          nn::Component(nn::Adafactor{}), nn::Component(nn::Adafactor{.eps1 = 1e-30, .weight_decay = 0.01}),
-                                         nn::Component(nn::Rprop{.etas = {0.4, 1.3}}), nn::Component(nn::Asgd{.t0 = 100})})
+                                         nn::Component(nn::Rprop{.etas = {0.4, 1.3}}), nn::Component(nn::Asgd{.t0 = 100}),
+                                         nn::Component(nn::Ftrl{.l1_regularization_strength = 0.01, .beta = 0.1})})
     EXPECT_NO_THROW(registry().create_optimizer(Params("test", optimizer.json()))) << optimizer.json();  // a plugin refuses what it does not know
 }
 

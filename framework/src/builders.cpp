@@ -144,6 +144,15 @@ NAdam::operator Component() const {
 
 Adamax::operator Component() const { return Component("adamax", {{"lr", lr}, {"betas", betas}, {"eps", eps}, {"weight_decay", weight_decay}}); }
 Lion::operator Component() const { return Component("lion", {{"lr", lr}, {"betas", betas}, {"weight_decay", weight_decay}}); }
+Ftrl::operator Component() const {
+  return Component("ftrl", {{"lr", lr},
+                            {"learning_rate_power", learning_rate_power},
+                            {"initial_accumulator_value", initial_accumulator_value},
+                            {"l1_regularization_strength", l1_regularization_strength},
+                            {"l2_regularization_strength", l2_regularization_strength},
+                            {"l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength},
+                            {"beta", beta}});
+}
 Lars::operator Component() const {
   return with_required(Component("lars", {{"momentum", momentum}, {"dampening", dampening}, {"weight_decay", weight_decay}, {"nesterov", nesterov},
                                           {"trust_coefficient", trust_coefficient}, {"eps", eps}, {"trust_clip", trust_clip},

@@ -629,6 +629,21 @@ def test_lion_trains_as_its_plugin_takes_it():
     assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
 
 
+def test_ftrl_l1_zeroes_exactly_the_weights_of_the_features_that_carry_no_class():
+    # Keras's use of FTRL: a linear model from weights of 0. The blobs' fourth feature and six more columns of noise
+    # carry nothing; l1 leaves their weights at exactly 0 and the three blobs' own, without it none is 0.
+    x, y = blobs()
+    x = np.hstack([x, np.random.default_rng(1).normal(size=(len(x), 6)).astype(np.float32)])
+    for l1, zero_columns in ((2.0, list(range(3, 10))), (0.0, [])):
+        net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3, name="out", weight_init=nnplug.Zeros())]))
+        net.compile(nnplug.Ftrl(lr=0.5, l1_regularization_strength=l1), "softmax_cross_entropy", seed=1)
+        assert net.spec["optimizer"]["l1_regularization_strength"] == l1
+        assert net.fit(x, y, epochs=10, progress=False)[-1]["accuracy"] > 0.95
+        weight = np.from_dlpack(net.state_dict()["out.weight"])
+        assert np.flatnonzero((weight == 0).all(axis=0)).tolist() == zero_columns
+        assert (weight[:, :3] != 0).all()
+
+
 def test_lamb_trains_as_its_plugin_takes_it():
     x, y = blobs()
     net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))

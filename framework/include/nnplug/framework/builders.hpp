@@ -235,6 +235,13 @@ struct Asgd {
   double lr = 1e-2, lambd = 1e-4, alpha = 0.75, t0 = 1e6, weight_decay = 0.0;
   operator Component() const;  // NOLINT
 };
+// FTRL-Proximal (McMahan et al. 2013, Keras's Ftrl), for wide, sparse linear models: the L1 strength makes weights
+// exactly 0.
+struct Ftrl {
+  double lr = 1e-3, learning_rate_power = -0.5, initial_accumulator_value = 0.1, l1_regularization_strength = 0.0,
+         l2_regularization_strength = 0.0, l2_shrinkage_regularization_strength = 0.0, beta = 0.0;
+  operator Component() const;  // NOLINT
+};
 
 // Initializers, as torch.nn.init's (Layer::init). A required value left unset is the plugin's error naming it.
 struct Zeros {
