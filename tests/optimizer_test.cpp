@@ -297,6 +297,30 @@ TEST(OptimizerState, AsgdAveragesTheWeightsFromStepT0On) {
   }
 }
 
+// FTRL without l1 and l2 steps as Adagrad without eps, w -= lr g / sqrt(n), whatever the rate at each step: rates
+// that change (a schedule) move the weights by the gradient alone (Keras's would scale them with the rate), a zero
+// gradient keeps them, and a step at rate 0 changes nothing, the accumulator included.
+TEST(OptimizerSteps, FtrlTakesEachStepsRateAsAdagradWould) {
+  auto backend = cpu_backend();
+  Parameter w{"w", tensor(*backend, Shape{2}, {0.7, -1.2}), backend->empty(Shape{2}, DType::Float64)};
+  auto opt = registry().create_optimizer(Params("test", {{"type", "ftrl"}, {"lr", 0.1}, {"initial_accumulator_value", 0.5}}));
+  opt->attach({&w});
+  std::vector<double> expected{0.7, -1.2}, n{0.5, 0.5};
+  const double rates[] = {0.1, 0.4, 0.0, 0.05, 0.2};
+  const std::vector<std::vector<double>> grads{{0.3, -0.2}, {0.0, 0.0}, {1.0, 2.0}, {-0.5, 0.25}, {0.1, 0.0}};
+  for (std::size_t t = 0; t < grads.size(); ++t) {
+    opt->set_learning_rate(rates[t]);
+    from_host(w.grad, grads[t]);
+    opt->step();
+    for (std::size_t i = 0; i < 2 && rates[t] > 0; ++i) {
+      n[i] += grads[t][i] * grads[t][i];
+      expected[i] -= rates[t] * grads[t][i] / std::sqrt(n[i]);
+    }
+    const auto got = to_host<double>(w.value);
+    for (std::size_t i = 0; i < 2; ++i) EXPECT_NEAR(got[i], expected[i], 1e-12) << "weight " << i << " after step " << t + 1;
+  }
+}
+
 TEST(OptimizerParams, BadValuesNameTheParameter) {
   EXPECT_THROW(registry().create_optimizer(Params("optimizer", {{"type", "sgd"}})), InvalidArgument);  // lr required
   try {
@@ -325,6 +349,8 @@ TEST(OptimizerParams, BadValuesNameTheParameter) {
             "optimizer: parameter 'eps' must be [eps1, eps2], numbers >= 0 (a null eps1: the dtype's machine epsilon), got [null]");
   EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", Params::Json::parse(R"({"type": "adafactor", "eps": [1e-30, -1]})"))); }),
             "optimizer: parameter 'eps' must be [eps1, eps2], numbers >= 0 (a null eps1: the dtype's machine epsilon), got [1e-30,-1]");
+  EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "ftrl"}, {"learning_rate_power", 0.5}})); }),
+            "optimizer: parameter 'learning_rate_power' must be <= 0, got 0.5");
 }
 
 }  // namespace

@@ -6,15 +6,15 @@
 // where p is learning_rate_power, l2' = l2 + beta / (2 lr), and w = 0 where |z| <= l1: the L1 strength makes weights
 // exactly 0, which is what FTRL is for (wide, sparse linear models).
 //
-// Keras starts z at 0, so its first step returns weights from the gradient alone: a model it initialised to anything
-// but 0 loses its initial weights (a zero gradient makes them 0). Here z starts where the closed form returns the
-// initial weights, z = -(n^-p / lr + 2 l2') w - sign(w) l1, set by the first step: from weights of 0 (Keras's linear
-// models) that is Keras's 0 and its steps, and from any other start a zero gradient keeps the weights (with l1, those
-// the penalty zeroes excepted). Without l1 and l2 the steps are then Adagrad's (PyTorch's, eps 0) at p = -0.5.
-//
-// The weights are a function of the state, so a change made to them between steps (a constraint, lookahead) is
-// undone by the next; a learning rate that changes between steps (a schedule) rescales them, as in Keras. A step at
-// learning rate 0 leaves everything as it is. The update is this plugin's fused op ftrl_step (elementwise_step_op.hpp,
+// Keras starts z at 0 and adds g + 2 l2_shrinkage w - (n'^-p - n^-p) / lr w each step. Where the weight came from the
+// closed form at the previous step's rate, the new z is then g + 2 l2_shrinkage w - q' w - sign(w) l1 (q' the
+// denominator at n'; ftrl_step.hpp), and this plugin computes it so, which needs neither that rate nor a first z:
+// - from weights of 0 (Keras's linear models) its steps are Keras's, to rounding;
+// - weights initialised otherwise are kept, where Keras's first step throws them away (a zero gradient makes them 0;
+//   without l1 and l2 the steps are Adagrad's with eps 0);
+// - a rate that changes (a schedule) moves the weights by the gradient alone, where Keras's would scale with the rate;
+// - a weight a constraint or lookahead moves between steps is taken as it is, unless moved to 0 (its z then stays).
+// A step at rate 0 changes nothing. The update is this plugin's fused op ftrl_step (elementwise_step_op.hpp,
 // ftrl_step.hpp); its state is Keras's slots, linear and accumulator.
 #include <limits>
 
@@ -52,8 +52,7 @@ class Ftrl final : public optimizers::StatefulOptimizerOnOp {
                      {"lr_power", lr_power_},
                      {"l1", l1_},
                      {"l2", l2_ + beta_ / (2 * lr_)},
-                     {"l2_shrinkage", l2_shrinkage_},
-                     {"start", step_ == 1 ? 1.0 : 0.0}});
+                     {"l2_shrinkage", l2_shrinkage_}});
   }
 
  private:
@@ -65,6 +64,6 @@ class Ftrl final : public optimizers::StatefulOptimizerOnOp {
 NNPLUG_PLUGIN("ftrl", "0.1.0", "op:ftrl_step optimizer:ftrl", 0) {
   auto op = optimizers::add_elementwise_step_op<optimizers::FtrlStep, 2>(
       registrar, "ftrl_step", {"linear", "accumulator"},
-      {{"lr", 1e-3}, {"lr_power", -0.5}, {"l1", 0.0}, {"l2", 0.0}, {"l2_shrinkage", 0.0}, {"start", 0.0}});
+      {{"lr", 1e-3}, {"lr_power", -0.5}, {"l1", 0.0}, {"l2", 0.0}, {"l2_shrinkage", 0.0}});
   registrar.add_optimizer("ftrl", [op](const Params& p) { return std::make_unique<Ftrl>(op, p); });
 }
