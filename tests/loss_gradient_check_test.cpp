@@ -136,6 +136,8 @@ TEST(GradientCheck, MsleMapeAndSmoothL1) {
 TEST(GradientCheck, Nll) {
   auto be = cpu_backend();
   check_loss("nll", tensor(*be, Shape{4, 5}, {1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0}));
+  check_loss(Params::Json::parse(R"({"type": "nll", "class_weights": [0.5, 2, 1, 0, 3]})"),
+             tensor(*be, Shape{4, 5}, {1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0}));
   check_loss("nll", tensor(*be, Shape{4, 5}, {0.1, 0.2, 0.3, 0.4, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.2, 0.2, 0.2, 0.2, 0.2}));
 }
 

@@ -22,7 +22,10 @@ TEST(Loss, ClassAndPositiveWeightsMustBeOnePerOutputAndNotNegative) {
   };
   EXPECT_EQ(refusal({{"type", "softmax_cross_entropy"}, {"class_weights", {1.0, 2.0}}}, 3),
             "softmax_cross_entropy: class_weights has 2 weights but the model outputs 3 scores per sample, one per class");
+  EXPECT_EQ(refusal({{"type", "nll"}, {"class_weights", {1.0, 2.0}}}, 3),
+            "nll: class_weights has 2 weights but the model outputs [3] per sample; it takes one per class");
   EXPECT_THROW(registry().create_loss(Params("test", {{"type", "hinge"}, {"class_weights", {1.0, -0.5}}})), InvalidArgument);
+  EXPECT_THROW(registry().create_loss(Params("test", {{"type", "nll"}, {"class_weights", {1.0, -0.5}}})), InvalidArgument);
   EXPECT_EQ(refusal({{"type", "multilabel_sigmoid"}, {"pos_weight", {1.0, 2.0}}}, 0),
             "multilabel_sigmoid: pos_weight has 2 weights but the model outputs 3 values per sample, one weight per output");
 }
