@@ -22,8 +22,9 @@ struct FtrlStep {
     const double w = static_cast<double>(param), n = static_cast<double>(accumulator) + grad * grad;
     const double q = power(n) / lr + 2 * l2;
     // A weight of 0 adds the gradient to the linear term, as Keras's step does. Any other weight came from the closed
-    // form, w = (sign(z) l1 - z) / q_before, and Keras's z + g - (q - q_before) w is then, without q_before,
-    // g - q w - sign(w) l1: so no earlier rate is needed, and the weights a start or a constraint gave are kept.
+    // form, w = (sign(z) l1 - z) / q_before, and Keras's new z, z + g - (q - q_before) w at a constant rate, is then
+    // g - q w - sign(w) l1 (shrinkage aside): no earlier rate is needed, and the weights a start or a constraint gave
+    // are kept.
     const double z = w == 0 ? static_cast<double>(linear) + grad : grad + (2 * l2_shrinkage - q) * w - (w > 0 ? l1 : -l1);
     // Within l1 of 0 the weight is 0 (the L1 penalty's sparsity); where nothing has accumulated and there is no l2
     // (q = 0), the closed form says nothing, and the weight stays.
