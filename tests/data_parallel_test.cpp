@@ -151,10 +151,21 @@ TEST(DataParallel, Rprop) {
   expect_data_parallel_equals_alone(spec);
 }
 
+// FTRL's closed form takes the averaged gradient, as one process's; l1 holds some weights at exactly 0.
+TEST(DataParallel, Ftrl) {
+  Json spec = base_spec();
+  spec["optimizer"] = {{"type", "ftrl"}, {"lr", 0.5}, {"l1_regularization_strength", 0.02}, {"l2_regularization_strength", 0.01}};
+  expect_data_parallel_equals_alone(spec);
+}
+
 // The weighted loss is still a mean over the global batch's samples, so each rank's share of it is its samples'.
 TEST(DataParallel, ClassWeightsAndLabelSmoothing) {
   Json spec = base_spec();
   spec["loss"] = {{"type", "softmax_cross_entropy"}, {"class_weights", {0.5, 2.0, 1.0}}, {"label_smoothing", 0.1}};
+  expect_data_parallel_equals_alone(spec);
+  // nll's weights, on the log-probabilities of a log_softmax, alike.
+  spec["layers"].back()["activation"] = "log_softmax";
+  spec["loss"] = {{"type", "nll"}, {"class_weights", {0.5, 2.0, 1.0}}};
   expect_data_parallel_equals_alone(spec);
 }
 
