@@ -6,9 +6,9 @@
 // where p is learning_rate_power, l2' = l2 + beta / (2 lr), and w = 0 where |z| <= l1: the L1 strength makes weights
 // exactly 0, which is what FTRL is for (wide, sparse linear models).
 //
-// Keras starts z at 0 and adds g + 2 l2_shrinkage w - (n'^-p - n^-p) / lr w each step. Where the weight came from the
-// closed form at the previous step's rate, the new z is then g + 2 l2_shrinkage w - q' w - sign(w) l1 (q' the
-// denominator at n'; ftrl_step.hpp), and this plugin computes it so, which needs neither that rate nor a first z:
+// Keras starts z at 0 and adds that sum each step. Where the weight came from the closed form at the previous step's
+// rate, the new z is then g + 2 l2_shrinkage w - q' w - sign(w) l1 (q' the denominator at n'; ftrl_step.hpp), and
+// this plugin computes it so, which needs neither that rate nor a first z:
 // - from weights of 0 (Keras's linear models) its steps are Keras's, to rounding;
 // - weights initialised otherwise are kept, where Keras's first step throws them away (a zero gradient makes them 0;
 //   without l1 and l2 the steps are Adagrad's with eps 0);
