@@ -88,9 +88,9 @@ SafetensorsFile parse_safetensors(std::string_view bytes, const std::string& nam
   Json header;
   try {
     header = parse_user_json(text, fmt::format("{} (its JSON header)", name));
-  } catch (const InvalidArgument& e) {  // a repeated key, or nesting past the limit
+  } catch (const InvalidArgument& e) {  // a repeated key, nesting past the limit, a number past double's (fuzz/safetensors_fuzzer)
     throw IoError(e.what());
-  } catch (const Json::exception& e) {  // a syntax error, or a number beyond double's range (fuzz/safetensors_fuzzer)
+  } catch (const Json::exception& e) {  // a syntax error
     throw IoError(fmt::format("{}the header is not JSON nnplug can read: {}", where, e.what()));
   }
   if (!header.is_object()) throw IoError(fmt::format("{}the header is not a JSON object", where));

@@ -36,7 +36,7 @@ void Spec::set(const std::string& assignment) {
     value = parse_user_json(value_text, fmt::format("--set {}", assignment));
   } catch (const Params::Json::parse_error&) {
     value = value_text;  // a bare word: he_normal, sgd, ...
-  } catch (const Params::Json::exception& e) {  // valid syntax, but a number beyond double's range
+  } catch (const Params::Json::exception& e) {  // anything else nlohmann refuses (parse_user_json places an overflow)
     throw InvalidArgument(fmt::format("--set '{}': {}", assignment, e.what()));
   }
   Params::Json* node = &json;
@@ -97,7 +97,7 @@ Spec parse_spec(const std::string& text, const std::filesystem::path& path) {
     if (const auto pos = what.find("; "); pos != std::string::npos) what = what.substr(pos + 2);
     throw InvalidArgument(fmt::format("{}:{}:{}: not valid JSON: {}", path.string(), line, column, what));
   } catch (const Params::Json::exception& e) {
-    // Valid syntax that nlohmann cannot hold, e.g. a number beyond double's range (found by fuzz/spec_fuzzer).
+    // Anything else nlohmann refuses; a number beyond double's range (found by fuzz/spec_fuzzer) parse_user_json places.
     throw InvalidArgument(fmt::format("{}: {}", path.string(), e.what()));
   }
   if (!spec.json.is_object()) throw InvalidArgument(fmt::format("{}: a spec must be a JSON object", path.string()));

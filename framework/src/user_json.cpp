@@ -1,5 +1,7 @@
 #include "nnplug/framework/user_json.hpp"
 
+#include <cmath>
+#include <cstdlib>
 #include <optional>
 #include <set>
 #include <vector>
@@ -25,8 +27,8 @@ std::string decoded(std::string_view raw) {
   }
 }
 
-// One pass over the text, without recursion: the first repeated key or the first container too deep, with its
-// line. Text that is not JSON is left to the parser, which says where.
+// One pass over the text, without recursion: the first repeated key, container too deep or number too large, with
+// its line. Text that is not JSON is left to the parser, which says where.
 std::optional<Finding> scan(std::string_view text) {
   std::vector<std::set<std::string>> keys;  // one per open container; arrays keep theirs empty
   std::vector<bool> object;
@@ -58,6 +60,13 @@ std::optional<Finding> scan(std::string_view text) {
       expect_key = false;
     } else if (c == ',') {
       expect_key = !object.empty() && object.back();
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      // nlohmann refuses a number that overflows a double without saying where: found here, with its line.
+      const std::size_t end = std::min(text.find_first_not_of("0123456789+-.eE", i), text.size());
+      const std::string number(text.substr(i, end - i));
+      if (std::isinf(std::strtod(number.c_str(), nullptr)))
+        return Finding{line, fmt::format("the number {} is beyond a double's range (about 1.8e308)", Params::shortened(number))};
+      i = end - 1;
     }
   }
   return std::nullopt;

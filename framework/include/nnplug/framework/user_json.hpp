@@ -12,7 +12,8 @@ namespace nnplug {
 
 inline constexpr std::size_t kMaxJsonDepth = 100;
 
-// Throws InvalidArgument "WHERE:LINE: duplicate key "k"" or "WHERE:LINE: nested deeper than 100 levels"; a syntax
+// Throws InvalidArgument "WHERE:LINE: duplicate key "k"", "WHERE:LINE: nested deeper than 100 levels" or, for a
+// number past a double's range (which nlohmann refuses without a place), "WHERE:LINE: the number ..."; a syntax
 // error is nlohmann's parse_error (with its byte offset), for the caller to place.
 Params::Json parse_user_json(std::string_view text, const std::string& where);
 
