@@ -18,6 +18,7 @@
 
 #include "../../shared/parallel_chunks.hpp"
 #include "../shared/normalization_moments.hpp"
+#include "../../shared/vector_clones.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
@@ -35,17 +36,47 @@ struct Groups {
   std::int64_t values() const { return channels() * s; }  // one group's values, contiguous
 };
 
+// One sample's group (block n * g + group), at the CPU's vector width (vector_clones.hpp).
+template <typename T>
+NNPLUG_VECTOR_CLONES void group_norm_block(const T* x, const T* weight, const T* bias, T* y, const Groups d, std::int64_t block, double eps) {
+  const std::int64_t first = block * d.values();
+  const auto [mean, rstd] = mean_and_rstd(x + first, d.values(), eps);
+  for (std::int64_t k = 0; k < d.channels(); ++k) {
+    const std::int64_t c = block % d.g * d.channels() + k;
+    const double w = static_cast<double>(weight[c]), b = static_cast<double>(bias[c]);
+    for (std::int64_t i = first + k * d.s; i < first + (k + 1) * d.s; ++i) y[i] = static_cast<T>((static_cast<double>(x[i]) - mean) * rstd * w + b);
+  }
+}
+
 // Groups go to OpenMP's threads (the backend's count), each group computed as on one thread.
 template <typename T>
 void group_norm(const T* x, const T* weight, const T* bias, T* y, const Groups& d, double eps) {
 #pragma omp parallel for schedule(static) if (d.n * d.c * d.s > kParallelValues)
-  for (std::int64_t block = 0; block < d.n * d.g; ++block) {
-    const std::int64_t first = block * d.values();
-    const auto [mean, rstd] = mean_and_rstd(x + first, d.values(), eps);
-    for (std::int64_t k = 0; k < d.channels(); ++k) {
-      const std::int64_t c = block % d.g * d.channels() + k;
-      const double w = static_cast<double>(weight[c]), b = static_cast<double>(bias[c]);
-      for (std::int64_t i = first + k * d.s; i < first + (k + 1) * d.s; ++i) y[i] = static_cast<T>((static_cast<double>(x[i]) - mean) * rstd * w + b);
+  for (std::int64_t block = 0; block < d.n * d.g; ++block) group_norm_block(x, weight, bias, y, d, block, eps);
+}
+
+// One sample's group of group_norm_grad: its dx, and its channels' sums of dy x̂ and dy, at the CPU's vector width.
+template <typename T>
+NNPLUG_VECTOR_CLONES void group_norm_grad_block(const T* x, const T* weight, const T* dy, T* dx, double* dy_xhat, double* dy_sum, const Groups d,
+                                                std::int64_t block, double eps) {
+  const std::int64_t first = block * d.values(), first_channel = block * d.channels();  // as (N, C), with d.c = d.g * d.channels()
+  const auto moments = mean_and_rstd(x + first, d.values(), eps);  // not a structured binding: clang 14 cannot capture one in a lambda
+  const double mean = moments.first, rstd = moments.second;
+  double g_sum = 0.0, gx_sum = 0.0;
+  for (std::int64_t k = 0; k < d.channels(); ++k) {
+    const T *xk = x + first + k * d.s, *dyk = dy + first + k * d.s;
+    const std::int64_t at = first_channel + k;
+    dy_sum[at] = interleaved_sum(d.s, [dyk](std::int64_t i) { return static_cast<double>(dyk[i]); });
+    dy_xhat[at] = interleaved_sum(d.s, [&](std::int64_t i) { return static_cast<double>(dyk[i]) * ((static_cast<double>(xk[i]) - mean) * rstd); });
+    const double w = static_cast<double>(weight[(first_channel + k) % d.c]);
+    g_sum += w * dy_sum[at], gx_sum += w * dy_xhat[at];
+  }
+  const double g_mean = g_sum / static_cast<double>(d.values()), gx_mean = gx_sum / static_cast<double>(d.values());
+  for (std::int64_t k = 0; k < d.channels(); ++k) {
+    const double w = static_cast<double>(weight[(first_channel + k) % d.c]);
+    for (std::int64_t i = first + k * d.s; i < first + (k + 1) * d.s; ++i) {
+      const double xhat = (static_cast<double>(x[i]) - mean) * rstd;
+      dx[i] = static_cast<T>(rstd * (static_cast<double>(dy[i]) * w - g_mean - xhat * gx_mean));
     }
   }
 }
@@ -59,28 +90,7 @@ template <typename T>
 void group_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, const Groups& d, double eps) {
   std::vector<double> dy_xhat(static_cast<std::size_t>(d.n * d.c)), dy_sum(dy_xhat.size());  // (N, C)
 #pragma omp parallel for schedule(static) if (d.n * d.c * d.s > kParallelValues)
-  for (std::int64_t block = 0; block < d.n * d.g; ++block) {
-    const std::int64_t first = block * d.values(), first_channel = block * d.channels();  // as (N, C), with d.c = d.g * d.channels()
-    const auto moments = mean_and_rstd(x + first, d.values(), eps);  // not a structured binding: clang 14 cannot capture one in a lambda
-    const double mean = moments.first, rstd = moments.second;
-    double g_sum = 0.0, gx_sum = 0.0;
-    for (std::int64_t k = 0; k < d.channels(); ++k) {
-      const T *xk = x + first + k * d.s, *dyk = dy + first + k * d.s;
-      const auto at = static_cast<std::size_t>(first_channel + k);
-      dy_sum[at] = interleaved_sum(d.s, [dyk](std::int64_t i) { return static_cast<double>(dyk[i]); });
-      dy_xhat[at] = interleaved_sum(d.s, [&](std::int64_t i) { return static_cast<double>(dyk[i]) * ((static_cast<double>(xk[i]) - mean) * rstd); });
-      const double w = static_cast<double>(weight[(first_channel + k) % d.c]);
-      g_sum += w * dy_sum[at], gx_sum += w * dy_xhat[at];
-    }
-    const double g_mean = g_sum / static_cast<double>(d.values()), gx_mean = gx_sum / static_cast<double>(d.values());
-    for (std::int64_t k = 0; k < d.channels(); ++k) {
-      const double w = static_cast<double>(weight[(first_channel + k) % d.c]);
-      for (std::int64_t i = first + k * d.s; i < first + (k + 1) * d.s; ++i) {
-        const double xhat = (static_cast<double>(x[i]) - mean) * rstd;
-        dx[i] = static_cast<T>(rstd * (static_cast<double>(dy[i]) * w - g_mean - xhat * gx_mean));
-      }
-    }
-  }
+  for (std::int64_t block = 0; block < d.n * d.g; ++block) group_norm_grad_block(x, weight, dy, dx, dy_xhat.data(), dy_sum.data(), d, block, eps);
   for (std::int64_t c = 0; c < d.c; ++c) {
     double w = 0.0, b = 0.0;
     for (std::int64_t sample = 0; sample < d.n; ++sample) {

@@ -17,6 +17,7 @@
 #include "../shared/block_normalization.hpp"
 #include "../shared/column_sums.hpp"
 #include "../shared/normalization_moments.hpp"
+#include "../../shared/vector_clones.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
@@ -27,34 +28,46 @@ namespace {
 
 using namespace nnplug;
 
-// Rows split between threads (column_sums.hpp).
+// Rows of y = (x - mean) rstd weight + bias, at the CPU's vector width (vector_clones.hpp).
 template <typename T>
-void layer_norm(const T* x, const T* weight, const T* bias, T* y, std::int64_t n, std::int64_t d, double eps) {
-#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
-  for (std::int64_t i = 0; i < n; ++i) {
+NNPLUG_VECTOR_CLONES void layer_norm_rows(const T* x, const T* weight, const T* bias, T* y, std::int64_t rows, std::int64_t d, double eps) {
+  for (std::int64_t i = 0; i < rows; ++i) {
     const auto [mean, rstd] = mean_and_rstd(x + i * d, d, eps);
     for (std::int64_t j = 0; j < d; ++j)
       y[i * d + j] = static_cast<T>((static_cast<double>(x[i * d + j]) - mean) * rstd * static_cast<double>(weight[j]) + static_cast<double>(bias[j]));
   }
 }
 
+// Rows split between threads (column_sums.hpp).
+template <typename T>
+void layer_norm(const T* x, const T* weight, const T* bias, T* y, std::int64_t n, std::int64_t d, double eps) {
+  parallel_rows(n, d, [&](std::int64_t first, std::int64_t rows) { layer_norm_rows(x + first * d, weight, bias, y + first * d, rows, d, eps); });
+}
+
 // With x̂ = (x - mean) rstd and g = dy * weight: dx = rstd (g - mean_j(g) - x̂ mean_j(g x̂)); dweight = sum_i dy x̂;
 // dbias = sum_i dy. dx a row at a time, rows split between threads; then dweight and dbias, columns split between
 // them (column_sums.hpp).
 template <typename T>
-void layer_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, std::int64_t n, std::int64_t d, double eps) {
-  std::vector<double> means(static_cast<std::size_t>(n)), rstds(static_cast<std::size_t>(n));
-#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
-  for (std::int64_t i = 0; i < n; ++i) {
+NNPLUG_VECTOR_CLONES void layer_norm_grad_rows(const T* x, const T* weight, const T* dy, T* dx, double* means, double* rstds, std::int64_t rows,
+                                               std::int64_t d, double eps) {
+  for (std::int64_t i = 0; i < rows; ++i) {
     const T *xi = x + i * d, *dyi = dy + i * d;
     const auto moments = mean_and_rstd(xi, d, eps);  // not a structured binding: clang 14 cannot capture one in a lambda
     const double mean = moments.first, rstd = moments.second;
-    means[static_cast<std::size_t>(i)] = mean, rstds[static_cast<std::size_t>(i)] = rstd;
+    means[i] = mean, rstds[i] = rstd;
     const auto g = [&](std::int64_t j) { return static_cast<double>(dyi[j]) * static_cast<double>(weight[j]); };
     const double g_mean = interleaved_sum(d, g) / static_cast<double>(d);
     const double gx_mean = interleaved_sum(d, [&](std::int64_t j) { return g(j) * ((static_cast<double>(xi[j]) - mean) * rstd); }) / static_cast<double>(d);
     for (std::int64_t j = 0; j < d; ++j) dx[i * d + j] = static_cast<T>(rstd * (g(j) - g_mean - (static_cast<double>(xi[j]) - mean) * rstd * gx_mean));
   }
+}
+
+template <typename T>
+void layer_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, T* dbias, std::int64_t n, std::int64_t d, double eps) {
+  std::vector<double> means(static_cast<std::size_t>(n)), rstds(static_cast<std::size_t>(n));
+  parallel_rows(n, d, [&](std::int64_t first, std::int64_t rows) {
+    layer_norm_grad_rows(x + first * d, weight, dy + first * d, dx + first * d, means.data() + first, rstds.data() + first, rows, d, eps);
+  });
   column_sums<2>(
       n, d,
       [&](std::int64_t i, std::int64_t j, double* sums) {

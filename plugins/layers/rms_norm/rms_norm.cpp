@@ -16,6 +16,7 @@
 #include "../shared/block_normalization.hpp"
 #include "../shared/column_sums.hpp"
 #include "../shared/normalization_moments.hpp"
+#include "../../shared/vector_clones.hpp"
 #include "nnplug/custom_op.hpp"
 #include "nnplug/plugin.hpp"
 #ifdef NNPLUG_PLUGIN_HAS_CUDA
@@ -26,32 +27,36 @@ namespace {
 
 using namespace nnplug;
 
-// 1 / sqrt(mean(x^2) + eps) of a row of d values, summed in double.
+// 1 / sqrt(mean(x^2) + eps) of a row of d values, summed in double (inlined as interleaved_sum is).
 template <typename T>
-double rms_rstd(const T* x, std::int64_t d, double eps) {
+[[gnu::always_inline]] inline double rms_rstd(const T* x, std::int64_t d, double eps) {
   const double squares = interleaved_sum(d, [x](std::int64_t j) { return static_cast<double>(x[j]) * static_cast<double>(x[j]); });
   return 1.0 / std::sqrt(squares / static_cast<double>(d) + eps);
 }
 
-// Rows split between threads (column_sums.hpp).
+// Rows of y = x rstd weight, at the CPU's vector width (vector_clones.hpp).
 template <typename T>
-void rms_norm(const T* x, const T* weight, T* y, std::int64_t n, std::int64_t d, double eps) {
-#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
-  for (std::int64_t i = 0; i < n; ++i) {
+NNPLUG_VECTOR_CLONES void rms_norm_rows(const T* x, const T* weight, T* y, std::int64_t rows, std::int64_t d, double eps) {
+  for (std::int64_t i = 0; i < rows; ++i) {
     const double rstd = rms_rstd(x + i * d, d, eps);
     for (std::int64_t j = 0; j < d; ++j) y[i * d + j] = static_cast<T>(static_cast<double>(x[i * d + j]) * rstd * static_cast<double>(weight[j]));
   }
 }
 
+// Rows split between threads (column_sums.hpp).
+template <typename T>
+void rms_norm(const T* x, const T* weight, T* y, std::int64_t n, std::int64_t d, double eps) {
+  parallel_rows(n, d, [&](std::int64_t first, std::int64_t rows) { rms_norm_rows(x + first * d, weight, y + first * d, rows, d, eps); });
+}
+
 // With x̂ = x rstd and g = dy * weight: dx = rstd (g - x̂ mean_j(g x̂)); dweight = sum_i dy x̂. dx a row at a time, rows
 // split between threads; then dweight, columns split between them (column_sums.hpp).
 template <typename T>
-void rms_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, std::int64_t n, std::int64_t d, double eps) {
-  std::vector<double> rstds(static_cast<std::size_t>(n));
-#pragma omp parallel for schedule(static) if (n * d > kParallelValues)
-  for (std::int64_t i = 0; i < n; ++i) {
+NNPLUG_VECTOR_CLONES void rms_norm_grad_rows(const T* x, const T* weight, const T* dy, T* dx, double* rstds, std::int64_t rows, std::int64_t d,
+                                             double eps) {
+  for (std::int64_t i = 0; i < rows; ++i) {
     const T *xi = x + i * d, *dyi = dy + i * d;
-    const double rstd = rstds[static_cast<std::size_t>(i)] = rms_rstd(xi, d, eps);
+    const double rstd = rstds[i] = rms_rstd(xi, d, eps);
     const double gx_mean = interleaved_sum(d, [&](std::int64_t j) {
       return static_cast<double>(dyi[j]) * static_cast<double>(weight[j]) * (static_cast<double>(xi[j]) * rstd);
     }) / static_cast<double>(d);
@@ -60,6 +65,14 @@ void rms_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, 
       dx[i * d + j] = static_cast<T>(rstd * (g - xhat * gx_mean));
     }
   }
+}
+
+template <typename T>
+void rms_norm_grad(const T* x, const T* weight, const T* dy, T* dx, T* dweight, std::int64_t n, std::int64_t d, double eps) {
+  std::vector<double> rstds(static_cast<std::size_t>(n));
+  parallel_rows(n, d, [&](std::int64_t first, std::int64_t rows) {
+    rms_norm_grad_rows(x + first * d, weight, dy + first * d, dx + first * d, rstds.data() + first, rows, d, eps);
+  });
   column_sums<1>(
       n, d,
       [&](std::int64_t i, std::int64_t j, double* sums) {
