@@ -73,6 +73,8 @@ void run_kernel(const op::CopyColumns& o) {
 }
 
 // Each run of out's last axis is gathered from x with that axis's stride; the runs are split between the threads.
+// A chunk finds its first run's place in x by division, and each next one by stepping an odometer over the other
+// axes: a division per axis and run took longer than the run's copy (attention's heads: runs of 16 floats).
 void run_kernel(const op::Permute& o) {
   const auto w = kChecks.permute(o);
   backends::with_element_type(o.x, [&](auto tag) {
@@ -82,13 +84,18 @@ void run_kernel(const op::Permute& o) {
     const int last = w.rank - 1;
     const std::int64_t run = w.sizes[last], step = w.strides[last];
     parallel_chunks(o.out.numel() / std::max<std::int64_t>(run, 1), [&](std::int64_t first, std::int64_t end) {
+      std::int64_t index[Shape::kMaxRank]{}, from = 0;
+      for (std::int64_t a = last - 1, rest = first; a >= 0; --a) index[a] = rest % w.sizes[a], from += index[a] * w.strides[a], rest /= w.sizes[a];
       for (std::int64_t r = first; r < end; ++r) {
-        std::int64_t from = 0;
-        for (std::int64_t a = last - 1, rest = r; a >= 0; --a) from += (rest % w.sizes[a]) * w.strides[a], rest /= w.sizes[a];
         E* to = out + r * run;
         if (step == 1) std::memcpy(to, x + from, static_cast<std::size_t>(run) * sizeof(E));
         else
           for (std::int64_t j = 0; j < run; ++j) to[j] = x[from + j * step];
+        for (int a = last - 1; a >= 0; --a) {  // the next run
+          from += w.strides[a];
+          if (++index[a] < w.sizes[a]) break;
+          from -= index[a] * w.strides[a], index[a] = 0;
+        }
       }
     }, kParallelThreshold / std::max<std::int64_t>(run, 1));
   });
