@@ -47,7 +47,8 @@ TEST(UserJson, OptionsAndModelFileHeadersFollowTheSameRules) {
   Spec spec = parse_spec("{}", "s.json");
   EXPECT_EQ(error_of([&] { spec.set(R"(optimizer={"lr": 1, "lr": 2})"); }), "--set optimizer={\"lr\": 1, \"lr\": 2}:1: duplicate key \"lr\"");
   EXPECT_EQ(error_of([] { backend_option(R"({"type": "cpu", "type": "cuda"})"); }), "--backend:1: duplicate key \"type\"");
-  EXPECT_EQ(error_of([&] { spec.set("optimizer.lr=1e400"); }), "--set optimizer.lr=1e400:1: the number 1e400 is beyond a double's range (about 1.8e308)");
+  EXPECT_EQ(error_of([&] { spec.set("optimizer.lr=1e400"); }),
+            "--set optimizer.lr=1e400:1: the number 1e400 is beyond a double's range (about 1.8e308)");
   const std::string header = R"({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})";
   std::string file(8, '\0');
   for (int i = 0; i < 8; ++i) file[static_cast<std::size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xff);
