@@ -114,18 +114,20 @@ TEST(BatchNorm, CountsRunningStatisticsAsNonTrainable) {
 }
 
 // The epilogue, y = f(gamma xhat + beta), against the closed form: in training (batch statistics) and eval mode
-// (running ones), on convolution activations (N, C, H, W) and a dense layer's (N, C); ReLU and leaky ReLU, and tanh.
+// (running ones), on convolution activations (N, C, H, W) and a dense layer's (N, C); ReLU, ReLU6 (cut at both ends)
+// and leaky ReLU, run in the pass that normalises, and tanh, after it.
 TEST(BatchNorm, EpilogueAppliesTheFunctionToTheNormalisedValues) {
   auto be = cpu_backend();
   const std::vector<std::tuple<const char*, Pointwise, double, double (*)(double)>> functions{
       {"relu", Pointwise::Relu, kFunctionDefault, [](double z) { return std::max(z, 0.0); }},
+      {"relu6", Pointwise::Relu6, kFunctionDefault, [](double z) { return std::clamp(z, 0.0, 6.0); }},
       {"leaky relu 0.25", Pointwise::LeakyRelu, 0.25, [](double z) { return z > 0 ? z : 0.25 * z; }},
       {"tanh", Pointwise::Tanh, kFunctionDefault, [](double z) { return std::tanh(z); }}};
   for (const Shape& shape : {Shape{4, 3, 5, 2}, Shape{12, 3}})
     for (const bool training : {true, false}) {
       const std::int64_t channels = shape[1];
       const auto x = random_normal(static_cast<std::size_t>(shape.numel()), 31);
-      const std::vector<double> gamma{1.5, -0.5, 2}, beta{0.25, 0.5, -1}, running_mean{0.1, -0.2, 0.3}, running_var{0.5, 2, 1};
+      const std::vector<double> gamma{1.5, -0.5, 4}, beta{0.25, 0.5, 3}, running_mean{0.1, -0.2, 0.3}, running_var{0.5, 2, 1};
       const Shape channel{channels};
       for (const auto& [what, fn, alpha, f] : functions) {
         SCOPED_TRACE(fmt::format("{}, training {}, {}", shape.str(), training, what));
@@ -133,7 +135,7 @@ TEST(BatchNorm, EpilogueAppliesTheFunctionToTheNormalisedValues) {
         be->run(op::BatchNorm{tensor(*be, shape, x), tensor(*be, channel, gamma), tensor(*be, channel, beta), y, mean, invstd,
                               tensor(*be, channel, running_mean), tensor(*be, channel, running_var), 0.1, 1e-5, training, fn, alpha});
         const auto got = to_host<double>(y);
-        int below_zero = 0;
+        int below_zero = 0, above_six = 0;
         for (std::int64_t c = 0; c < channels; ++c) {
           const ChannelValues channel_values{shape, c};
           const auto k = static_cast<std::size_t>(c);
@@ -143,10 +145,12 @@ TEST(BatchNorm, EpilogueAppliesTheFunctionToTheNormalisedValues) {
           channel_values.each([&](std::size_t j) {
             const double z = gamma[k] * (x[j] - mu) / std::sqrt(var + 1e-5) + beta[k];
             below_zero += z < 0;
+            above_six += z > 6;
             EXPECT_NEAR(got[j], function(z), 1e-12) << "channel " << c << ", value " << j;
           });
         }
         EXPECT_GT(below_zero, 0) << "no value for the function to cut";
+        EXPECT_GT(above_six, 0) << "no value for relu6 to cut at 6";
       }
     }
 }

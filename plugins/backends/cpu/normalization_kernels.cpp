@@ -67,11 +67,24 @@ std::vector<ChannelSums> column_sums(const T* x, std::int64_t rows, std::int64_t
   return s;
 }
 
+// Whether the per-element passes below apply the forward op's epilogue f in their own vector loop.
+constexpr bool applied_in_loop(Pointwise f) { return f == Pointwise::Identity || f == Pointwise::Relu || f == Pointwise::Relu6; }
+
+// Calls body with the function of (value, x) a per-element pass applies in its vector loop: the forward epilogue's
+// ReLU or ReLU6 (MobileNet's) on the value, or backward's ReLU before the layer (input_relu), which keeps the value
+// where x > 0 and writes 0 elsewhere; else the identity.
+template <typename T, typename Body>
+void with_loop_function(Pointwise epilogue, bool input_relu, Body&& body) {
+  if (epilogue == Pointwise::Relu) body([](T v, T) { return std::max(v, T(0)); });
+  else if (epilogue == Pointwise::Relu6) body([](T v, T) { return std::min(std::max(v, T(0)), T(6)); });
+  else if (input_relu) body([](T v, T xv) { return xv > T(0) ? v : T(0); });
+  else body([](T v, T) { return v; });
+}
+
 // The per-element pass of either kernel, out = f(a in + b (x - mean) + c) with coefficients per channel: over
-// channel ch of an (N, C, inner) tensor, or (inner == 1) over every row at once, across the channels. f is the
-// forward op's epilogue: ReLU runs in the same vector loop; any other function is applied to each row after it,
-// while the row is in cache (a call per row made a fused ReLU slower than a pass of its own). Backward's ReLU
-// before the layer (input_relu) keeps out where x > 0 and writes 0 elsewhere, in the same loop.
+// channel ch of an (N, C, inner) tensor, or (inner == 1) over every row at once, across the channels. f runs in the
+// same vector loop (with_loop_function); an epilogue it does not take is applied to each row after it, while the row
+// is in cache (a call per row made a fused ReLU slower than a pass of its own).
 template <typename T>
 struct Affine {
   const T *in, *x;
@@ -82,7 +95,7 @@ struct Affine {
   bool input_relu = false;
 
   void channel(std::int64_t ch, T a, T b, T mean, T c) const {
-    with_inline_function([&](auto fn) {
+    with_loop_function<T>(f, input_relu, [&](auto fn) {
       for (std::int64_t n = 0; n < l.outer; ++n) {
         const T* __restrict inr = in + l.at(n, ch);
         const T* __restrict xr = x + l.at(n, ch);
@@ -94,7 +107,7 @@ struct Affine {
     });
   }
   void columns(const std::vector<T>& a, const std::vector<T>& b, const T* mean, const std::vector<T>& c) const {
-    with_inline_function([&](auto fn) {
+    with_loop_function<T>(f, input_relu, [&](auto fn) {
 #pragma omp parallel for schedule(static) if (l.outer * l.channels > kParallelThreshold)
       for (std::int64_t n = 0; n < l.outer; ++n) {
         const T* __restrict inr = in + n * l.channels;
@@ -108,15 +121,8 @@ struct Affine {
   }
 
  private:
-  // Calls body with the function of (value, x) the vector loop applies: ReLU, the mask of input_relu, or the identity.
-  template <typename Body>
-  void with_inline_function(Body&& body) const {
-    if (f == Pointwise::Relu) body([](T v, T) { return std::max(v, T(0)); });
-    else if (input_relu) body([](T v, T xv) { return xv > T(0) ? v : T(0); });
-    else body([](T v, T) { return v; });
-  }
   void after_row(T* row, std::int64_t n) const {
-    if (f != Pointwise::Identity && f != Pointwise::Relu) apply_pointwise(f, f_alpha, row, row, n);
+    if (!applied_in_loop(f)) apply_pointwise(f, f_alpha, row, row, n);
   }
 };
 
@@ -259,10 +265,8 @@ void batch_norm_in_blocks(const op::BatchNorm& o, std::uint16_t* rounded_y) {
     std::tie(scale[c], offset[c]) = normalisation<T>(o, ch, s, count);
   }
   T* y = o.y.data<T>();
-  if (o.epilogue == Pointwise::Relu)
-    blocked_affine(im, x, x, y, rounded_y, scale, zeros, o.mean.data<T>(), offset, [](T v, T) { return std::max(v, T(0)); });
-  else blocked_affine(im, x, x, y, rounded_y, scale, zeros, o.mean.data<T>(), offset, [](T v, T) { return v; });
-  if (o.epilogue != Pointwise::Identity && o.epilogue != Pointwise::Relu) run_kernel(op::Activation{o.y, o.y, o.epilogue, o.epilogue_alpha});
+  with_loop_function<T>(o.epilogue, false, [&](auto f) { blocked_affine(im, x, x, y, rounded_y, scale, zeros, o.mean.data<T>(), offset, f); });
+  if (!applied_in_loop(o.epilogue)) run_kernel(op::Activation{o.y, o.y, o.epilogue, o.epilogue_alpha});
 }
 
 template <typename T>
@@ -281,9 +285,8 @@ void batch_norm_grad_in_blocks(const op::BatchNormGrad& o, std::uint16_t* rounde
   }
   if (!o.dx.defined()) return;
   T* dx = o.dx.data<T>();
-  if (o.input_activation == Pointwise::Relu)
-    blocked_affine(im, dy, x, dx, rounded_dx, a, b, mean, c, [](T v, T xv) { return xv > T(0) ? v : T(0); });
-  else blocked_affine(im, dy, x, dx, rounded_dx, a, b, mean, c, [](T v, T) { return v; });
+  with_loop_function<T>(Pointwise::Identity, o.input_activation == Pointwise::Relu,
+                        [&](auto f) { blocked_affine(im, dy, x, dx, rounded_dx, a, b, mean, c, f); });
 }
 
 }  // namespace
@@ -291,8 +294,7 @@ void batch_norm_grad_in_blocks(const op::BatchNormGrad& o, std::uint16_t* rounde
 // rounded_y, rounded_dx: the output rounded in the pass that writes it last (channel blocks, with no function after
 // it), else by a pass of its own at the end.
 void run_kernel(const op::BatchNorm& o, std::uint16_t* rounded_y) {
-  const bool function_after = o.epilogue != Pointwise::Identity && o.epilogue != Pointwise::Relu;
-  std::uint16_t* in_pass = o.x.row_major() || function_after ? nullptr : rounded_y;
+  std::uint16_t* in_pass = o.x.row_major() || !applied_in_loop(o.epilogue) ? nullptr : rounded_y;
   if (!o.x.row_major()) {
     kChecks.batch_norm(o);
     with_float_type(o.x, "batch_norm", [&](auto tag) { batch_norm_in_blocks<decltype(tag)>(o, in_pass); });

@@ -53,9 +53,17 @@ class BatchNorm final : public Layer {
     return communicator_ != nullptr;
   }
 
-  // A ReLU after this layer (ResNet's conv, batch norm, ReLU) runs in its output pass.
-  bool fuse_activation(const Activation& next) override { return relu_.take(next); }
-  void leave_activation_gradient_to_next() override { relu_.leave_gradient_to_next(); }
+  // A ReLU after this layer (ResNet's conv, batch norm, ReLU) runs in its output pass, and so does a ReLU6
+  // (MobileNet's), which the SDK's FusedRelu does not take: this layer takes the gradient through it itself.
+  bool fuse_activation(const Activation& next) override {
+    const auto f = next.pointwise();
+    relu6_ = f && f->fn == Pointwise::Relu6;
+    return relu6_ || relu_.take(next);
+  }
+  void leave_activation_gradient_to_next() override {
+    relu_.leave_gradient_to_next();
+    relu6_gradient_left_ = relu6_;
+  }
   // The ReLU before this layer (X11's conv, ReLU, batch norm): its gradient joins the pass that writes dx.
   bool take_input_activation_gradient(const PointwiseFunction& f) override {
     input_relu_ = f.fn == Pointwise::Relu;
@@ -70,12 +78,12 @@ class BatchNorm final : public Layer {
     ensure(y_, *backend_, x.shape(), dtype_, x.layout());
     if (training_ && communicator_) forward_synchronised(x);
     else backend_->run(op::BatchNorm{x, gamma_.value, beta_.value, y_, mean_, invstd_, running_mean_.value, running_var_.value,
-                                     momentum_, eps_, training_, relu_.epilogue()});
+                                     momentum_, eps_, training_, epilogue()});
     return y_;
   }
 
   const Tensor& backward(const Tensor& dy_out, bool need_input_grad) override {
-    const Tensor& dy = relu_.gradient_before(y_, dy_out);
+    const Tensor& dy = relu6_ ? relu6_gradient_before(dy_out) : relu_.gradient_before(y_, dy_out);
     if (need_input_grad) ensure(dx_, *backend_, x_.shape(), dtype_, x_.layout());
     else dx_ = Tensor();
     const bool synchronised = training_ && communicator_;
@@ -93,6 +101,15 @@ class BatchNorm final : public Layer {
   }
 
  private:
+  Pointwise epilogue() const { return relu6_ ? Pointwise::Relu6 : relu_.epilogue(); }
+
+  // dL/dz from dL/dy through the fused y = relu6(z): relu6'(z) read from y, 0 at both kinks (0 and 6) as PyTorch's.
+  const Tensor& relu6_gradient_before(const Tensor& dy) {
+    if (relu6_gradient_left_) return dy;
+    backend_->run(op::ActivationGrad{y_, y_, dy, ensure(relu6_dz_, *backend_, y_.shape(), dtype_, y_.layout()), Pointwise::Relu6});
+    return relu6_dz_;
+  }
+
   // The global batch's statistics normalise x, and update the running ones as one process would.
   void forward_synchronised(const Tensor& x) {
     const std::int64_t channels = gamma_.value.numel(), per_channel = x.numel() / channels;
@@ -114,7 +131,7 @@ class BatchNorm final : public Layer {
     from_host(scratch_[0], all.mean);
     from_host(scratch_[1], all.var);
     backend_->run(op::BatchNorm{x, gamma_.value, beta_.value, y_, mean_, invstd_, scratch_[0], scratch_[1], momentum_, eps_, false,
-                                relu_.epilogue()});
+                                epilogue()});
     std::vector<double> unbiased = all.var;
     for (double& v : unbiased) v *= all.count / (all.count - 1);
     from_host(scratch_[1], unbiased);
@@ -157,6 +174,8 @@ class BatchNorm final : public Layer {
   bool training_ = true;
   Parameter gamma_, beta_, running_mean_, running_var_;
   FusedRelu relu_;
+  bool relu6_ = false, relu6_gradient_left_ = false;  // a fused ReLU6, and whether the layer after takes its gradient
+  Tensor relu6_dz_;
   bool input_relu_ = false;  // backward takes dx through the ReLU before this layer (take_input_activation_gradient)
   Tensor x_, y_, dx_, mean_, invstd_;
 };

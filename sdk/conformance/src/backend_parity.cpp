@@ -142,12 +142,15 @@ std::vector<ParityCase> cases() {
                  t[0].backend().run(op::Fill{t[7], 1.0});  // running_var > 0
                  return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]};
                }});
-  // With the ReLU after it in its output pass (op::BatchNorm's epilogue: ResNet's batch norm, ReLU).
-  c.push_back({"batch_norm with relu", {in({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), out({3}), out({3})},
-               [](const T& t) {
-                 t[0].backend().run(op::Fill{t[7], 1.0});
-                 return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0.1, 1e-5, true, Pointwise::Relu};
-               }});
+  // With the ReLU or ReLU6 after it in its output pass (op::BatchNorm's epilogue: ResNet's batch norm, ReLU; MobileNet's
+  // batch norm, ReLU6).
+  for (const Pointwise f : {Pointwise::Relu, Pointwise::Relu6})
+    c.push_back({fmt::format("batch_norm with {}", f == Pointwise::Relu ? "relu" : "relu6"),
+                 {in({4, 3, 2, 2}), in({3}), in({3}), out({4, 3, 2, 2}), out({3}), out({3}), out({3}), out({3})}, [f](const T& t) {
+                   t[0].backend().run(op::Fill{t[7], 1.0});
+                   t[0].backend().run(op::Fill{t[1], 4.0});  // gamma: normalised values of about +-1 reach past 6
+                   return op::BatchNorm{t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], 0.1, 1e-5, true, f};
+                 }});
   c.push_back({"softmax_cross_entropy", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})},
                [](const T& t) { return op::ClassLoss{t[0], t[1], t[2], t[3]}; }});
   c.push_back({"softmax_cross_entropy smoothed", {in({4, 5}), labels({4}, 5), out({1}), out({4, 5})}, [](const T& t) {
@@ -350,8 +353,8 @@ std::vector<ParityCase> channel_block_cases() {
                          {blocks(in(image)), in(depthwise), blocks(in(y)), blocks(out(image)), out(depthwise), out({16})},
                          [g](const T& t) { return op::Conv2dGrad{t[0], t[1], t[2], t[3], t[4], t[5], g, 16}; }}));
   }
-  for (const Pointwise f : {Pointwise::Identity, Pointwise::Relu}) {
-    const std::string suffix = f == Pointwise::Relu ? " through a relu" : "";
+  for (const Pointwise f : {Pointwise::Identity, Pointwise::Relu, Pointwise::Relu6}) {
+    const std::string suffix = f == Pointwise::Identity ? "" : f == Pointwise::Relu ? " through a relu" : " through a relu6";
     c.push_back({fmt::format("batch_norm{} in channel blocks", suffix),
                  {blocks(in(batch)), in({32}), in({32}), blocks(out(batch)), out({32}), out({32}), out({32}), out({32})}, [f](const T& t) {
                    t[0].backend().run(op::Fill{t[7], 1.0});
