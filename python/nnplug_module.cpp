@@ -33,13 +33,49 @@ using namespace nnplug;
 
 namespace {
 
+// Where a spec object holds a float that is not finite: its path ("lr", "layers[2].rate"; "the value" for a bare
+// float), else "". Python's json writes such floats as NaN and Infinity, which are not JSON.
+std::string non_finite_at(const py::handle& value, const std::string& path) {
+  if (py::isinstance<py::float_>(value)) return std::isfinite(value.cast<double>()) ? "" : path.empty() ? "the value" : path;
+  if (py::isinstance<py::dict>(value))
+    for (const auto& [key, item] : value.cast<py::dict>()) {
+      const std::string name = py::str(key);
+      if (std::string at = non_finite_at(item, path.empty() ? name : fmt::format("{}.{}", path, name)); !at.empty()) return at;
+    }
+  if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
+    std::size_t i = 0;
+    for (const auto& item : value)
+      if (std::string at = non_finite_at(item, fmt::format("{}[{}]", path, i++)); !at.empty()) return at;
+  }
+  return "";
+}
+
 // A spec object (a dict, or a name) as JSON, through Python's json module: what Python can dump, nnplug reads.
 Params::Json to_json(const py::object& value) {
+  if (const std::string at = non_finite_at(value, ""); !at.empty())
+    throw py::value_error(fmt::format("{} is not a finite number (nan or inf): a spec takes finite numbers only", at));
   const std::string text = py::module_::import("json").attr("dumps")(value).cast<std::string>();
   return Params::Json::parse(text);
 }
 
 py::object to_python(const Params::Json& value) { return py::module_::import("json").attr("loads")(value.dump()); }
+
+// a (an array, or what NumPy reads as one) as a C-ordered array of T, converted by NumPy where it is not one. NumPy's
+// own error, as its MemoryError for a broadcast view of 2^40 rows too large to copy, reaches Python with what and the
+// argument's name in front (array_t::ensure would return an empty array instead, whose data() is null).
+template <typename T>
+py::array_t<T, py::array::c_style | py::array::forcecast> c_array(const py::object& a, const char* what, const std::string& name) {
+  try {
+    return py::array_t<T, py::array::c_style | py::array::forcecast>(a);
+  } catch (const py::error_already_set& e) {
+    const std::string message = fmt::format("{}: {} cannot be read as a C-ordered array of {}: {}", what, name,
+                                            sizeof(T) == 4 ? "float32" : "float64", py::str(e.value()).cast<std::string>());
+    // As the standard type it derives from: NumPy's _ArrayMemoryError is not made from a message.
+    PyErr_SetString(e.matches(PyExc_MemoryError) ? PyExc_MemoryError : e.matches(PyExc_TypeError) ? PyExc_TypeError : PyExc_ValueError,
+                    message.c_str());
+    throw py::error_already_set();
+  }
+}
 
 // A sample's shape from Python, its axes counted before a Shape would refuse them.
 Shape sample_shape(const std::vector<std::int64_t>& sizes, const char* what) {
@@ -62,7 +98,7 @@ std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, c
   if ((labels.ndim() != 1 && !one_hot && !column) || static_cast<std::size_t>(labels.shape(0)) != count)
     throw py::value_error(fmt::format("{}: y must hold one class label per sample of x ({}), or one one-hot row per sample, got shape {}", what,
                                       count, py::str(py::object(labels.attr("shape"))).cast<std::string>()));
-  const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(labels);
+  const auto values = c_array<double>(labels, what, "y");
   const double* v = values.data();
   std::vector<std::int32_t> out(count);
   if (one_hot) {
@@ -97,10 +133,10 @@ bool holds_value_targets(const py::object& y, const Loss* loss) {
 
 // y as value targets: N values (one output) or N rows of them, each finite in float32.
 void read_value_targets(const py::object& y, std::size_t count, const char* what, Dataset& data) {
-  const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(y);
-  if (!values || values.ndim() < 1 || values.ndim() > 2 || static_cast<std::size_t>(values.shape(0)) != count)
+  const auto values = c_array<double>(y, what, "y");
+  if (values.ndim() < 1 || values.ndim() > 2 || static_cast<std::size_t>(values.shape(0)) != count)
     throw py::value_error(fmt::format("{}: y must hold the targets of each sample of x ({}): shape ({},) or ({}, outputs), got shape {}", what,
-                                      count, count, count, py::str(py::object(py::array::ensure(y).attr("shape"))).cast<std::string>()));
+                                      count, count, count, py::str(py::object(values.attr("shape"))).cast<std::string>()));
   data.target_width = values.ndim() == 2 ? values.shape(1) : 1;
   data.targets.resize(static_cast<std::size_t>(values.size()));
   for (std::size_t i = 0; i < data.targets.size(); ++i) {
@@ -142,10 +178,10 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
     });
     data.x = SampleValues::borrow(x.data(), n, x.itemsize() == 4 ? DType::Float32 : DType::Float64, std::move(owner));
   } else if (float64) {
-    const auto rows = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(x);
+    const auto rows = c_array<double>(x, what, "x");
     data.x = SampleValues(std::vector<double>(rows.data(), rows.data() + n));
   } else {
-    const auto rows = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(x);
+    const auto rows = c_array<float>(x, what, "x");
     data.x = SampleValues(std::vector<float>(rows.data(), rows.data() + n));
   }
   const auto count = static_cast<std::size_t>(x.shape(0));
@@ -432,8 +468,7 @@ class PyNetwork {
           missing.append(name);
           continue;
         }
-        auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(on_the_host(state[py::str(name)], name));
-        if (!values) throw py::type_error(fmt::format("load_state_dict: '{}' is not an array NumPy can read", name));
+        auto values = c_array<double>(on_the_host(state[py::str(name)], name), "load_state_dict", fmt::format("'{}'", name));
         // Compared as sizes, not as a Shape, which holds at most 6 of them.
         const std::span<const py::ssize_t> got(values.shape(), static_cast<std::size_t>(values.ndim()));
         const Shape& want = p->value.shape();

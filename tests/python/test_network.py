@@ -171,8 +171,22 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
         net.fit(spoiled, y)
     with pytest.raises(nnplug.InvalidArgument, match=r"predict: sample 7 holds nan"):
         net.predict(spoiled)
+    # A view NumPy cannot copy into rows (2^40 broadcast samples, 20 TiB): its MemoryError, naming the argument, where
+    # the module read a null array (a segmentation fault).
+    huge = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(2**40, 4), strides=(0, 0))
+    with pytest.raises(MemoryError, match=r"predict: x cannot be read as a C-ordered array of float32: Unable to allocate 16.0 TiB"):
+        net.predict(huge)
+    regression = nnplug.Network(nnplug.Sequential([nnplug.Dense(2)]))
+    regression.compile(nnplug.Adam(), "mse")
+    with pytest.raises(ValueError, match="fit: y cannot be read as a C-ordered array of float64: could not convert string to float: 'a'"):
+        regression.fit(x, np.array([["a", "b"]] * len(x), dtype=object), epochs=1, progress=False)
     with pytest.raises(nnplug.Error, match="no_such_loss"):
         net.compile(nnplug.Adam(), "no_such_loss")
+    # NaN and inf in a spec: Python's json writes them as NaN and Infinity, which no JSON reader takes.
+    with pytest.raises(ValueError, match=r"^lr is not a finite number \(nan or inf\): a spec takes finite numbers only$"):
+        small_network().compile(nnplug.Adam(lr=float("nan")), "softmax_cross_entropy")
+    with pytest.raises(ValueError, match=r"^layers\[1\].rate is not a finite number"):
+        nnplug.Network(nnplug.Sequential([nnplug.Dense(4), nnplug.Dropout(float("inf"))]))
     for dtype in ("int32", "float16"):
         with pytest.raises(ValueError, match=f'compile: dtype must be "float32" or "float64", got "{dtype}"'):
             small_network().compile(nnplug.Adam(), "mse", dtype=dtype)
