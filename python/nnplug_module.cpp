@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -261,7 +262,7 @@ class PyNetwork {
 
   void compile(const py::object& optimizer, const py::object& loss, const py::object& backend, const std::string& dtype, std::uint64_t seed,
                const py::object& schedule, const py::list& gradient_transforms) {
-    auto guard = lock();
+    auto guard = lock("compile");
     // A backend's name, or its settings as a dict ({"type": "cpu", "precision": "bfloat16"}) or JSON text.
     const std::string where = backend.is_none() ? "" : py::isinstance<py::str>(backend) ? backend.cast<std::string>() : to_json(backend).dump();
     if (dtype != "float32" && dtype != "float64")
@@ -286,7 +287,8 @@ class PyNetwork {
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, bool progress, std::optional<std::int64_t> gradient_accumulation_steps,
                std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler) {
-    auto guard = lock();
+    auto guard = lock("fit");
+    const Fitting fitting(fitting_on_);
     if (y.is_none()) throw py::value_error("fit: y (the class labels or targets) is required");
     Dataset train, validation;
     if (validation_split) {
@@ -377,7 +379,7 @@ class PyNetwork {
   }
 
   py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size) {
-    auto guard = lock();
+    auto guard = lock("evaluate", During::ACallback);
     if (y.is_none()) throw py::value_error("evaluate: y (the class labels or targets) is required");
     const Dataset data = dataset(x, y, "evaluate", network_.loss(), labels_per_step_of(x));
     Scores s;
@@ -391,14 +393,14 @@ class PyNetwork {
   }
 
   void update_bn(const py::object& x, std::int64_t batch_size) {
-    auto guard = lock();
+    auto guard = lock("update_bn");
     const Dataset data = dataset(x, py::none(), "update_bn");
     py::gil_scoped_release released;
     network_.update_bn(data, batch_size);
   }
 
   py::array predict(const py::object& x, const std::string& output, std::int64_t batch_size) {
-    auto guard = lock();
+    auto guard = lock("predict", During::ACallback);
     if (output != "probabilities" && output != "logits" && output != "classes")
       throw py::value_error(fmt::format("predict: output must be \"probabilities\", \"logits\" or \"classes\", got \"{}\"", output));
     const Dataset data = dataset(x, py::none(), "predict");
@@ -419,21 +421,21 @@ class PyNetwork {
   }
 
   void save(const std::filesystem::path& path) {
-    auto guard = lock();
+    auto guard = lock("save", During::ACallback);
     network_.save(path);
   }
   std::string summary() {
-    auto guard = lock();
+    auto guard = lock("summary", During::ACallback);
     return network_.summary();
   }
   py::object spec() {
-    auto guard = lock();
+    auto guard = lock("spec", During::ACallback);
     return to_python(network_.spec().json);
   }
   // Every parameter and buffer by its PyTorch name, as a TensorView of its memory (torch.from_dlpack takes it
   // without a copy).
   py::dict state_dict() {
-    auto guard = lock();
+    auto guard = lock("state_dict", During::ACallback);
     py::dict out;
     const Model& model = network_.model();
     for (std::size_t i = 0; i < model.size(); ++i)
@@ -455,7 +457,7 @@ class PyNetwork {
   // Values for the parameters by name, as torch's load_state_dict: NumPy arrays, CPU torch tensors, anything
   // NumPy reads. Everything is checked before anything is written, so a refused state changes nothing.
   py::dict load_state_dict(const py::dict& state, bool strict) {
-    auto guard = lock();
+    auto guard = lock("load_state_dict");
     const Model& model = network_.model();
     std::vector<std::pair<Parameter*, py::array_t<double, py::array::c_style | py::array::forcecast>>> loads;
     py::list missing, unexpected;
@@ -490,19 +492,33 @@ class PyNetwork {
   }
 
   void build(const std::vector<std::int64_t>& sizes) {
-    auto guard = lock();
+    auto guard = lock("build");
     network_.build(sample_shape(sizes, "build"));
   }
 
  private:
-  std::unique_lock<std::mutex> lock() {
+  // Who may call while fit() runs: a Python callback runs on fit's thread between epochs, where the weights are
+  // whole, and may read the network there (save, state_dict, predict, evaluate, as Keras' callbacks use self.model);
+  // a call that changes it, or any call from another thread, is refused rather than waited for.
+  enum class During { Nothing, ACallback };
+  std::unique_lock<std::mutex> lock(const char* call, During allowed = During::Nothing) {
     std::unique_lock<std::mutex> guard(busy_, std::try_to_lock);
-    if (!guard.owns_lock()) throw py::value_error("this network is in use by another thread; use one network per thread");
-    return guard;
+    if (guard.owns_lock()) return guard;
+    if (fitting_on_ != std::this_thread::get_id()) throw py::value_error("this network is in use by another thread; use one network per thread");
+    if (allowed == During::ACallback) return guard;  // fit holds the lock
+    throw py::value_error(fmt::format("{}() in a callback of fit(): a callback may read the network (save, state_dict, predict, evaluate, "
+                                      "summary, spec), not change it", call));
   }
+  // fit()'s thread while it runs (set and read with the GIL held).
+  struct Fitting {
+    std::thread::id& on;
+    explicit Fitting(std::thread::id& fitting_on) : on(fitting_on) { on = std::this_thread::get_id(); }
+    ~Fitting() { on = {}; }
+  };
 
   Network network_;
   std::mutex busy_;
+  std::thread::id fitting_on_;
 };
 
 }  // namespace

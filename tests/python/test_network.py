@@ -239,6 +239,28 @@ def test_a_callback_that_raises_stops_fit_with_its_exception():
     assert net.evaluate(x, y)["accuracy"] > 0.5
 
 
+def test_a_callback_may_read_the_network_between_epochs_but_not_change_it():
+    x, y = blobs()
+    net = small_network()
+    seen = []
+    with tempfile.TemporaryDirectory() as folder:
+        def read(record):
+            net.save(os.path.join(folder, f"epoch{record['epoch']}.safetensors"))
+            seen.append((net.evaluate(x[400:], y[400:])["loss"], net.predict(x[:5], output="logits"), net.state_dict()["h.bias"].shape))
+
+        history = net.fit(x[:400], y[:400], epochs=2, validation_data=(x[400:], y[400:]), callbacks=[read], progress=False)
+        # The weights fit's own validation scored, and a run as without the callback.
+        assert [s[0] for s in seen] == pytest.approx([h["val_loss"] for h in history], rel=1e-6)
+        plain = small_network().fit(x[:400], y[:400], epochs=2, validation_data=(x[400:], y[400:]), progress=False)
+        assert [h["loss"] for h in history] == [h["loss"] for h in plain]
+        np.testing.assert_array_equal(nnplug.Network.load(os.path.join(folder, "epoch2.safetensors")).predict(x[:5], output="logits"), seen[-1][1])
+    assert list(seen[0][2]) == [16]
+    for change in (lambda r: net.fit(x, y, epochs=1), lambda r: net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy"),
+                   lambda r: net.load_state_dict(net.state_dict())):
+        with pytest.raises(ValueError, match=r"\(\) in a callback of fit\(\): a callback may read the network \(save, state_dict"):
+            net.fit(x, y, epochs=1, callbacks=[change], progress=False)
+
+
 def test_a_callback_that_returns_false_stops_training():
     x, y = blobs()
     history = small_network().fit(x, y, epochs=5, callbacks=[lambda r: r["epoch"] < 2], progress=False)
