@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <fstream>
 
 #include "nnplug/framework/experiment.hpp"
@@ -217,6 +219,27 @@ TEST_F(ModelFile, DamagedFilesGiveClearErrors) {
   EXPECT_NE(load_error().find(": the header is not JSON"), std::string::npos) << load_error();
   write_safetensors(path(), SafetensorsFile{});
   EXPECT_EQ(load_error(), fmt::format("{}: not a model saved by nnplug (no nnplug.spec in the metadata)", path().string()));
+}
+
+// A NaN, an infinity, or a float64 value past float32's range for a float32 parameter: named, not loaded (every output
+// would be NaN). Training never saves one.
+TEST_F(ModelFile, ANonFiniteStoredValueIsNamed) {
+  edit([](SafetensorsFile& f) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    std::memcpy(f.tensors[0].bytes.data() + 3 * sizeof(float), &nan, sizeof nan);
+  });
+  EXPECT_EQ(load_error(), fmt::format("{}: tensor '0.weight' holds nan (value 3 of 12), which is not a finite float32 value: the file is damaged",
+                                      path().string()));
+  save_model(path(), spec_, *ex_.model, registry());
+  edit([](SafetensorsFile& f) {
+    std::vector<double> wide(12, 0.5);
+    wide[11] = 1e300;
+    f.tensors[0].dtype = DType::Float64;
+    f.tensors[0].bytes.resize(sizeof(double) * wide.size());
+    std::memcpy(f.tensors[0].bytes.data(), wide.data(), f.tensors[0].bytes.size());
+  });
+  EXPECT_EQ(load_error(), fmt::format("{}: tensor '0.weight' holds 1e+300 (value 11 of 12), which is not a finite float32 value: the file is damaged",
+                                      path().string()));
 }
 
 TEST_F(ModelFile, SavingReplacesTheFileWholeAndLeavesNoTemporary) {

@@ -1,6 +1,8 @@
 #include "nnplug/framework/model_file.hpp"
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -37,11 +39,31 @@ bool older(const std::string& a, const std::string& b) {
   }
 }
 
+// Refuses a stored value that is NaN, infinite, or past what `dtype` holds (a float64 file's 1e300 for a float32
+// parameter). Training never saves one, so it comes from a damaged or doctored file, and every output would be NaN.
+void refuse_non_finite(const StoredTensor& t, DType dtype, const std::string& where) {
+  const double largest = dtype == DType::Float32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
+  const auto scan = [&](auto stored) {
+    using S = decltype(stored);
+    const std::size_t count = t.bytes.size() / sizeof(S);
+    for (std::size_t i = 0; i < count; ++i) {
+      S v;
+      std::memcpy(&v, t.bytes.data() + i * sizeof(S), sizeof(S));
+      if (!(std::abs(static_cast<double>(v)) <= largest))
+        throw IoError(fmt::format("{}tensor '{}' holds {} (value {} of {}), which is not a finite {} value: the file is damaged", where, t.name,
+                                  v, i, count, dtype_name(dtype)));
+    }
+  };
+  if (t.dtype == DType::Float32) scan(float{});
+  else if (t.dtype == DType::Float64) scan(double{});
+}
+
 void load_tensor(const StoredTensor& t, const Tensor& into, const std::string& where) {
   if (!t.foreign_dtype.empty())
     throw IoError(fmt::format("{}tensor '{}' has dtype {}, which nnplug cannot load into a parameter", where, t.name, t.foreign_dtype));
   if (!(t.shape == into.shape()))
     throw IoError(fmt::format("{}tensor '{}' has shape {}, the model's has {}", where, t.name, t.shape.str(), into.shape().str()));
+  refuse_non_finite(t, into.dtype(), where);
   if (t.dtype == into.dtype()) {
     into.backend().upload(into, t.bytes.data(), t.bytes.size());
     return;

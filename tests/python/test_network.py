@@ -384,6 +384,12 @@ def test_load_state_dict_checks_everything_before_writing():
         net.load_state_dict({"h.weight": np.zeros((1, 1, 1, 1, 1, 16, 4)), "h.bias": np.ones(16)}, strict=False)
     with pytest.raises(KeyError, match="names the network lacks: \\['extra'\\]"):
         net.load_state_dict({**{k: np.from_dlpack(v) for k, v in net.state_dict().items()}, "extra": np.zeros(1)})
+    spoiled = np.zeros((16, 4))
+    spoiled[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"^load_state_dict: 'h.weight' holds nan \(value 13 of 64\), which is not a finite float32 value$"):
+        net.load_state_dict({"h.weight": spoiled, "h.bias": np.ones(16)}, strict=False)
+    with pytest.raises(ValueError, match=r"'h.bias' holds 1e\+300 \(value 0 of 16\), which is not a finite float32 value"):
+        net.load_state_dict({"h.bias": np.full(16, 1e300)}, strict=False)
     np.testing.assert_array_equal(np.from_dlpack(net.state_dict()["h.weight"]), before)  # nothing was written
     report = net.load_state_dict({"h.bias": np.ones(16), "num_batches_tracked": np.zeros(())}, strict=False)
     assert report == {"missing_keys": ["h.weight", "out.weight", "out.bias"], "unexpected_keys": []}
