@@ -4,8 +4,8 @@
 # returning every step, a dense layer per step) beyond the test set's most frequent next character; evaluate scores
 # every step of the test sequences (the loss train printed, an accuracy predict's rows agree with); predict writes a
 # row per step, with and without labels; padding (label -100) is left out of evaluate's count; a label outside the
-# model's classes, one no int32 holds and labels that are not one per step are refused by name. sample.py writes
-# text with the trained model through the Python module.
+# model's classes, one no int32 holds, labels that are not one per step and a loss of values (nll) are refused by
+# name. sample.py writes text with the trained model through the Python module.
 # Usage: cli_step_labels.sh NNPLUG PYTHON (a Python with numpy, and nnplug's module on PYTHONPATH).
 set -u
 nnplug=$1
@@ -105,4 +105,7 @@ check "says how many the model needs" "scores of 76 classes at each of 64 steps,
 out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.test_targets='"data/y_test_huge.npy"' 2>&1)
 expect_exit "a test label no int32 holds" 1 $?
 check "is refused by its step and value" "the label of step 7 of sample 2 (its row in the data, counted from 0) is 1e+30" "$out"
+out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set loss='"nll"' 2>&1)
+expect_exit "a loss of values (nll) on labels per step" 1 $?
+check "names the loss that reads them" "a class label at each of the 64 steps needs a loss of class labels, not nll: softmax_cross_entropy" "$out"
 finish
