@@ -23,6 +23,7 @@
 #include <fmt/ranges.h>
 
 #include "dlpack_view.hpp"
+#include "nnplug/framework/finite_in_dtype.hpp"
 #include "nnplug/framework/image_folder.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
@@ -477,9 +478,8 @@ class PyNetwork {
         if (!std::equal(got.begin(), got.end(), want.begin(), want.end()))
           throw py::value_error(fmt::format("load_state_dict: '{}' has shape [{}], the network's has {}", name, fmt::join(got, ", "), want.str()));
         // NaN, inf, or past the parameter's dtype (1e300 in float32): the network's outputs would be NaN.
-        const double largest = p->value.dtype() == DType::Float32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
         const double* begin = values.data();
-        if (const double* bad = std::find_if(begin, begin + values.size(), [largest](double v) { return !(std::abs(v) <= largest); });
+        if (const double* bad = std::find_if(begin, begin + values.size(), [p](double v) { return !finite_in(v, p->value.dtype()); });
             bad != begin + values.size())
           throw py::value_error(fmt::format("load_state_dict: '{}' holds {} (value {} of {}), which is not a finite {} value", name, *bad,
                                             bad - begin, values.size(), dtype_name(p->value.dtype())));

@@ -1,11 +1,11 @@
 #include "nnplug/framework/model.hpp"
 
 #include "nnplug/framework/activation_layer.hpp"
+#include "nnplug/framework/finite_in_dtype.hpp"
 #include "nnplug/framework/name_list.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <optional>
 
 #include <fmt/format.h>
@@ -143,9 +143,8 @@ void Model::build(const Shape& input, const Registry& registry, std::uint64_t se
       std::vector<double> values(static_cast<std::size_t>(p->value.numel()));
       initializer->generate(values, InitTarget{p->value.shape(), p->fan_in, p->fan_out}, random);
       // A value the dtype does not hold (prelu's init 1e300 in float32) would start training from inf or NaN.
-      const double largest = dtype_ == DType::Float32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
       for (const double v : values)
-        if (!(std::abs(v) <= largest))
+        if (!finite_in(v, dtype_))
           throw InvalidArgument(fmt::format("{} drew {}, which is not a finite {} value", init.owner(), v, dtype_name(dtype_)));
       from_host(p->value, values);
     }

@@ -1,14 +1,13 @@
 #include "nnplug/framework/model_file.hpp"
 
-#include <cmath>
 #include <cstring>
-#include <limits>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/finite_in_dtype.hpp"
 #include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
@@ -42,14 +41,13 @@ bool older(const std::string& a, const std::string& b) {
 // Refuses a stored value that is NaN, infinite, or past what `dtype` holds (a float64 file's 1e300 for a float32
 // parameter). Training never saves one, so it comes from a damaged or doctored file, and every output would be NaN.
 void refuse_non_finite(const StoredTensor& t, DType dtype, const std::string& where) {
-  const double largest = dtype == DType::Float32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
   const auto scan = [&](auto stored) {
     using S = decltype(stored);
     const std::size_t count = t.bytes.size() / sizeof(S);
     for (std::size_t i = 0; i < count; ++i) {
       S v;
       std::memcpy(&v, t.bytes.data() + i * sizeof(S), sizeof(S));
-      if (!(std::abs(static_cast<double>(v)) <= largest))
+      if (!finite_in(static_cast<double>(v), dtype))
         throw IoError(fmt::format("{}tensor '{}' holds {} (value {} of {}), which is not a finite {} value: the file is damaged", where, t.name,
                                   v, i, count, dtype_name(dtype)));
     }
