@@ -62,9 +62,10 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
     throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample{}", output.numel(),
                                  output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s",
                                  one_per_step ? fmt::format("; a class label at each of the {} steps needs a loss of class labels, not {}: "
-                                                               "softmax_cross_entropy on the scores (for nll, on those before its log_softmax, "
-                                                               "as PyTorch's CrossEntropyLoss is LogSoftmax with NLLLoss)", data.target_width, loss.type())
-                                                 : ""));
+                                                            "softmax_cross_entropy on the scores (for nll, on those before its log_softmax, "
+                                                            "as PyTorch's CrossEntropyLoss is LogSoftmax with NLLLoss)",
+                                                            data.target_width, loss.type())
+                                              : ""));
   }
   // A probability's target outside [0, 1] gives a loss below zero that training drives to minus infinity; a
   // margin's target is a side, and a value between would be read as one.
