@@ -6,10 +6,15 @@
 //
 // It runs through this plugin's ops glu(x) -> (y) and glu_grad(x, y, dy) -> (dx), whose "dim" counts the batch
 // axis: a CPU kernel each (on the backend's threads), a CUDA kernel each (glu_halves.cu) and a host reference, from
-// glu_halves.hpp alike.
+// glu_halves.hpp alike, but for the CPU's float32 kernels (below).
+#include <algorithm>
+#include <type_traits>
+
 #include <fmt/format.h>
 
 #include "../../shared/parallel_chunks.hpp"
+#include "../../shared/vector_clones.hpp"
+#include "../../shared/vector_exp.hpp"
 #include "../shared/op_layer.hpp"
 #include "glu_halves.hpp"
 #include "nnplug/plugin.hpp"
@@ -30,17 +35,54 @@ GluHalves halves_of(const Shape& x, std::int64_t dim) {
   return h;
 }
 
+// Float32 on the CPU runs in float, at the CPU's vector width (vector_clones.hpp, with vector_exp.hpp's exp), over runs
+// of outputs whose a values lie side by side: glu_halves.hpp's element functions take libm's exp in double, a call a
+// value, and find each value's a by division. 1 - sigmoid(b) is taken as e^-b sigmoid(b), which does not cancel.
+NNPLUG_VECTOR_CLONES void glu_floats(const float* __restrict a, const float* __restrict b, float* __restrict y, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) y[i] = a[i] / (1.0f + vector_exp(-b[i]));
+}
+
+NNPLUG_VECTOR_CLONES void glu_grad_floats(const float* __restrict a, const float* __restrict b, const float* __restrict dy, float* __restrict da,
+                                          float* __restrict db, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float e = vector_exp(-b[i]), s = 1.0f / (1.0f + e);
+    da[i] = dy[i] * s;
+    db[i] = dy[i] * a[i] * s * (e * s);
+  }
+}
+
+// run(i, a, count) over outputs [begin, end) in runs within one outer index: outputs i to i + count read their a
+// values from input a on, and their b values half x inner further.
+template <typename Run>
+void runs_of(const GluHalves& h, std::int64_t begin, std::int64_t end, Run&& run) {
+  const std::int64_t length = h.half * h.inner;
+  for (std::int64_t i = begin; i < end;) {
+    const std::int64_t o = i / length, j = i % length, count = std::min(end - i, length - j);
+    run(i, o * 2 * length + j, count);
+    i += count;
+  }
+}
+
 // Outputs go to the backend's threads (parallel_chunks.hpp); each writes its own y, or its own two values of dx.
 template <typename T>
 void outputs(const GluHalves& h, const T* x, T* y) {
   parallel_chunks(h.outputs(), [&](std::int64_t b, std::int64_t m) {
-    for (std::int64_t i = b; i < b + m; ++i) layers::glu_output(h, x, y, i);
+    if constexpr (std::is_same_v<T, float>)
+      runs_of(h, b, b + m, [&](std::int64_t i, std::int64_t a, std::int64_t count) { glu_floats(x + a, x + a + h.half * h.inner, y + i, count); });
+    else
+      for (std::int64_t i = b; i < b + m; ++i) layers::glu_output(h, x, y, i);
   });
 }
 template <typename T>
 void input_gradients(const GluHalves& h, const T* x, const T* dy, T* dx) {
   parallel_chunks(h.outputs(), [&](std::int64_t b, std::int64_t m) {
-    for (std::int64_t i = b; i < b + m; ++i) layers::glu_input_gradient(h, x, dy, dx, i);
+    if constexpr (std::is_same_v<T, float>)
+      runs_of(h, b, b + m, [&](std::int64_t i, std::int64_t a, std::int64_t count) {
+        const std::int64_t to_b = h.half * h.inner;
+        glu_grad_floats(x + a, x + a + to_b, dy + i, dx + a, dx + a + to_b, count);
+      });
+    else
+      for (std::int64_t i = b; i < b + m; ++i) layers::glu_input_gradient(h, x, dy, dx, i);
   });
 }
 
