@@ -58,7 +58,8 @@ TEST(PluginKernelAccuracy, Float32GluAndItsGradientAreWithinOneMillionthOfTheClo
   const auto n = static_cast<std::int64_t>(b.size());
   std::vector<double> xv(b.size(), 1.5);
   xv.insert(xv.end(), b.begin(), b.end());
-  const Tensor x = tensor(*cpu, Shape{1, 2, n}, xv, DType::Float32), ones = tensor(*cpu, Shape{1, 1, n}, std::vector<double>(b.size(), 1.0), DType::Float32);
+  const Tensor x = tensor(*cpu, Shape{1, 2, n}, xv, DType::Float32);
+  const Tensor ones = tensor(*cpu, Shape{1, 1, n}, std::vector<double>(b.size(), 1.0), DType::Float32);
   Tensor y = cpu->empty(Shape{1, 1, n}, DType::Float32), dx = cpu->empty(Shape{1, 2, n}, DType::Float32);
   const BoundOp::NamedValues dim{{"dim", std::int64_t{1}}};
   BoundOp(registry().find_op("glu"), *cpu, DType::Float32)({x}, {y}, dim);
