@@ -51,14 +51,14 @@ NNPLUG_VECTOR_CLONES void glu_grad_floats(const float* __restrict a, const float
   }
 }
 
-// run(i, a, count) over outputs [begin, end) in runs within one outer index: outputs i to i + count read their a
-// values from input a on, and their b values half x inner further.
+// run(i, a, b, count) over outputs [begin, end) in runs within one outer index: outputs i to i + count read their a
+// values from input a on, and their b values from input b = a + half x inner on.
 template <typename Run>
 void runs_of(const GluHalves& h, std::int64_t begin, std::int64_t end, Run&& run) {
   const std::int64_t length = h.half * h.inner;
   for (std::int64_t i = begin; i < end;) {
-    const std::int64_t o = i / length, j = i % length, count = std::min(end - i, length - j);
-    run(i, o * 2 * length + j, count);
+    const std::int64_t o = i / length, j = i % length, count = std::min(end - i, length - j), a = o * 2 * length + j;
+    run(i, a, a + length, count);
     i += count;
   }
 }
@@ -68,7 +68,7 @@ template <typename T>
 void outputs(const GluHalves& h, const T* x, T* y) {
   parallel_chunks(h.outputs(), [&](std::int64_t b, std::int64_t m) {
     if constexpr (std::is_same_v<T, float>)
-      runs_of(h, b, b + m, [&](std::int64_t i, std::int64_t a, std::int64_t count) { glu_floats(x + a, x + a + h.half * h.inner, y + i, count); });
+      runs_of(h, b, b + m, [&](std::int64_t i, std::int64_t a, std::int64_t bi, std::int64_t count) { glu_floats(x + a, x + bi, y + i, count); });
     else
       for (std::int64_t i = b; i < b + m; ++i) layers::glu_output(h, x, y, i);
   });
@@ -77,9 +77,8 @@ template <typename T>
 void input_gradients(const GluHalves& h, const T* x, const T* dy, T* dx) {
   parallel_chunks(h.outputs(), [&](std::int64_t b, std::int64_t m) {
     if constexpr (std::is_same_v<T, float>)
-      runs_of(h, b, b + m, [&](std::int64_t i, std::int64_t a, std::int64_t count) {
-        const std::int64_t to_b = h.half * h.inner;
-        glu_grad_floats(x + a, x + a + to_b, dy + i, dx + a, dx + a + to_b, count);
+      runs_of(h, b, b + m, [&](std::int64_t i, std::int64_t a, std::int64_t bi, std::int64_t count) {
+        glu_grad_floats(x + a, x + bi, dy + i, dx + a, dx + bi, count);
       });
     else
       for (std::int64_t i = b; i < b + m; ++i) layers::glu_input_gradient(h, x, dy, dx, i);
