@@ -30,6 +30,12 @@ TEST(Search, RangesParseAndBadOnesNameTheParameter) {
   EXPECT_NE(error_of("optimizer.lr", "normal:0:1").find("the range must be log:LOW:HIGH"), std::string::npos);
   EXPECT_NE(error_of("optimizer.lr", "uniform:2:1").find("LOW must not exceed HIGH"), std::string::npos);
   EXPECT_NE(error_of("data.limit_train", "int:1:9").find("the data and the seed stay fixed"), std::string::npos);
+  // Bounds whose draws would not be finite numbers, or not integers: uniform's width overflows, and past 2^53 a
+  // double skips integers (and 1e30 as a count is undefined).
+  EXPECT_NE(error_of("optimizer.lr", "uniform:-1e308:1e308").find("HIGH - LOW overflows"), std::string::npos);
+  EXPECT_NE(error_of("layers.0.units", "int:1:1e30").find("within +-2^53"), std::string::npos);
+  EXPECT_NE(error_of("layers.0.units", "int:-9007199254740994:0").find("within +-2^53"), std::string::npos);
+  EXPECT_EQ(SearchDimension::parse("layers.0.units", "int:-9007199254740992:9007199254740992").high, 9007199254740992.0);
 }
 
 TEST(Search, LogUniformDrawsSpreadEvenlyOverDecades) {

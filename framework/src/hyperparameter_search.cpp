@@ -49,6 +49,12 @@ SearchDimension SearchDimension::parse(const std::string& path, const std::strin
   if (d.scale == Scale::Log && !(d.low > 0)) throw InvalidArgument(fmt::format("search parameter '{}': a log range needs LOW > 0, got '{}'", path, range));
   if (d.scale == Scale::Integer && (d.low != std::floor(d.low) || d.high != std::floor(d.high)))
     throw InvalidArgument(fmt::format("search parameter '{}': an int range needs integer bounds, got '{}'", path, range));
+  // Draws are doubles: past 2^53 an int range would skip integers, and its width would overflow the count drawn.
+  constexpr double exact_integers = 9007199254740992.0;
+  if (d.scale == Scale::Integer && !(-exact_integers <= d.low && d.high <= exact_integers))
+    throw InvalidArgument(fmt::format("search parameter '{}': an int range lies within +-2^53, got '{}'", path, range));
+  if (d.scale == Scale::Linear && !std::isfinite(d.high - d.low))
+    throw InvalidArgument(fmt::format("search parameter '{}': HIGH - LOW overflows a double in '{}'", path, range));
   if (path.starts_with("data.") || path == "data" || path == "seed")
     throw InvalidArgument(fmt::format("search parameter '{}': the data and the seed stay fixed across trials, so that they compare", path));
   return d;
