@@ -403,6 +403,33 @@ TEST(CpuBackend, SoftmaxRowsSumToOneEvenForHugeLogits) {
   EXPECT_NEAR(v[3] + v[4] + v[5], 1.0, 1e-6);
 }
 
+TEST(CpuBackend, Float32SoftmaxOfRowsInChunksMatchesTheClosedForm) {
+  // Float32 rows go in chunks of about 2,048 values: 130 rows of an attention's 28 (73 a chunk, and a partial last
+  // chunk), 5 rows of 3,000 (one a chunk), 1,000 rows of 7 split across threads; into another tensor and in place.
+  auto be = cpu_backend();
+  for (const auto& [rows, cols] : {std::pair<std::int64_t, std::int64_t>{130, 28}, {5, 3000}, {1000, 7}}) {
+    auto xv = random_normal(static_cast<std::size_t>(rows * cols), 9);
+    for (double& v : xv) v = static_cast<float>(v * 6);  // values float32 holds exactly, so that the closed form reads the same
+    std::vector<double> expected(xv.size());
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const auto row = xv.begin() + i * cols;
+      const double max = *std::max_element(row, row + cols);
+      double sum = 0;
+      for (std::int64_t j = 0; j < cols; ++j) sum += std::exp(row[j] - max);
+      for (std::int64_t j = 0; j < cols; ++j) expected[static_cast<std::size_t>(i * cols + j)] = std::exp(row[j] - max) / sum;
+    }
+    Tensor x = tensor(*be, Shape{rows, cols}, xv, DType::Float32);
+    Tensor y = be->empty(Shape{rows, cols}, DType::Float32);
+    be->run(op::Softmax{x, y});
+    be->run(op::Softmax{x, x});
+    for (const Tensor& out : {y, x}) {
+      const auto v = to_host<double>(out);
+      for (std::size_t k = 0; k < v.size(); ++k)
+        ASSERT_NEAR(v[k], expected[k], 2e-6 * expected[k] + 1e-12) << rows << " x " << cols << ", value " << k;
+    }
+  }
+}
+
 TEST(CpuBackend, SoftmaxCrossEntropyOfManyRowsMatchesNaiveLoops) {
   // Blocks of 64 rows and a partial last one: 130 rows of 10 classes on one thread, 3,001 rows of 13 split across
   // threads; with and without the gradient, which the backend computes in one pass with the loss.

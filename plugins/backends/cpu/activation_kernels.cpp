@@ -242,15 +242,22 @@ void run_kernel(const op::Softmax& o) {
     const std::int64_t rows = o.x.dim(0), cols = o.x.numel() / rows;
     const T* x = o.x.data<T>();
     T* y = o.y.data<T>();
+    if (cols == 0) return;
+    if constexpr (std::is_same_v<T, float>) {
+      // Chunks of whole rows of about 2,048 values, each chunk's exponentials one run (vector_activations.hpp).
+      const std::int64_t chunk = std::max<std::int64_t>(1, 2048 / cols);
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
+      for (std::int64_t first = 0; first < rows; first += chunk)
+        vector_activations::softmax_rows(x + first * cols, y + first * cols, std::min(chunk, rows - first), cols);
+      return;
+    }
 #pragma omp parallel for schedule(static) if (rows * cols > kParallelThreshold)
     for (std::int64_t i = 0; i < rows; ++i) {
       const T* xi = x + i * cols;
       T* yi = y + i * cols;
       const T max = *std::max_element(xi, xi + cols);
       T sum = 0;
-      if constexpr (std::is_same_v<T, float>) sum = vector_activations::shifted_exp(xi, yi, cols, max);
-      else
-        for (std::int64_t j = 0; j < cols; ++j) sum += (yi[j] = std::exp(xi[j] - max));
+      for (std::int64_t j = 0; j < cols; ++j) sum += (yi[j] = std::exp(xi[j] - max));
       for (std::int64_t j = 0; j < cols; ++j) yi[j] /= sum;
     }
   });

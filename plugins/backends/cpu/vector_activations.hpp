@@ -165,10 +165,21 @@ inline bool activate_grad(Pointwise fn, float alpha, const float* x, const float
   }
 }
 
-// y = e^(x - shift): a softmax row's exponentials; returns their sum.
-inline float shifted_exp(const float* x, float* y, std::int64_t n, float shift) {
-  blockwise(y, n, [shift](const auto& v) { return (v - shift).exp(); }, x);
-  return Eigen::Map<const Eigen::ArrayXf>(y, n).sum();
+// The softmax of each of `rows` rows of n > 0 values at x, into y (which may be x): each row's maximum subtracted,
+// the exponentials of all the rows as one run of blocks, each row divided by its sum. A row at a time, an
+// attention's row of 28 scores filled one block and three quarters of another, copied in and out by memmove; the
+// values are those of a row at a time.
+inline void softmax_rows(const float* x, float* y, std::int64_t rows, std::int64_t n) {
+  for (std::int64_t i = 0; i < rows; ++i) {
+    const float max = Eigen::Map<const Eigen::ArrayXf>(x + i * n, n).maxCoeff();
+    for (std::int64_t j = 0; j < n; ++j) y[i * n + j] = x[i * n + j] - max;
+  }
+  blockwise(y, rows * n, [](const auto& v) { return v.exp(); }, y);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    float* yi = y + i * n;
+    const float sum = Eigen::Map<const Eigen::ArrayXf>(yi, n).sum();
+    for (std::int64_t j = 0; j < n; ++j) yi[j] /= sum;
+  }
 }
 
 }  // namespace nnplug::cpu::vector_activations
