@@ -292,6 +292,18 @@ TEST(Network, ABadLayerIsRefusedWhenTheNetworkIsMade) {
   EXPECT_NE(graph.find("nowhere"), std::string::npos) << graph;
 }
 
+// A builder takes any double, a spec none that JSON cannot write: the number is named by its path in the spec.
+TEST(Network, NaNsAndInfinitiesInTheBuildersAreRefusedNamingTheField) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  Network net(mlp(), registry());
+  EXPECT_EQ(error_of([&] { net.compile(nn::Adam{.betas = {0.9, nan}}, "softmax_cross_entropy"); }),
+            "the network's spec: optimizer.betas[1] is not a finite number (nan or inf): a spec takes finite numbers only");
+  EXPECT_EQ(error_of([&] { Network bad(nn::Sequential{nn::Dense(4), nn::Layer("dropout").set("rate", -inf)}, registry()); }),
+            "the network's spec: layers[1].rate is not a finite number (nan or inf): a spec takes finite numbers only");
+  net.compile(nn::Adam{.betas = {0.9, 0.999}}, "softmax_cross_entropy");  // the network is unchanged and takes a good one
+  EXPECT_EQ(net.spec().json["optimizer"]["betas"], Params::Json::parse("[0.9, 0.999]"));
+}
+
 // A NaN in the first layer's input is made 0 by a ReLU fused into the product (oneDNN's), so the loss stays finite
 // while the weight gradient takes the NaN into every weight: arrays are refused on the way in, naming the value.
 TEST(Network, NaNsAndInfinitiesInTheDataAreRefusedNamingTheSample) {

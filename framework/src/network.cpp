@@ -1,6 +1,7 @@
 #include "nnplug/framework/network.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -40,6 +41,20 @@ void refuse_non_finite(const Dataset& data, const char* call) {
   }
 }
 
+// Where `json` holds a number that is NaN or infinite ("optimizer.betas[0]"), or "" where none. A builder takes any
+// double, but JSON has neither: saved with a model, the spec would write null there, and the model would not load.
+std::string non_finite_number_at(const Params::Json& json, const std::string& path) {
+  if (json.is_number_float()) return std::isfinite(json.get<double>()) ? "" : path;
+  if (!json.is_structured()) return "";
+  const bool object = json.is_object();
+  std::size_t i = 0;
+  for (const auto& [key, value] : json.items()) {
+    const std::string at = object ? (path.empty() ? key : fmt::format("{}.{}", path, key)) : fmt::format("{}[{}]", path, i++);
+    if (std::string found = non_finite_number_at(value, at); !found.empty()) return found;
+  }
+  return "";
+}
+
 // The spec of a network built from layers: "layers", and "blocks" where they use any.
 Params::Json spec_of(const nn::Sequential& layers) {
   Params::Json spec{{"layers", layers.json()}};
@@ -69,6 +84,8 @@ const Registry& load_plugins(const std::vector<std::filesystem::path>& folders) 
 // The layers are made and dropped here, as Keras makes them when the model is written: a mistake in them is
 // found now rather than at the first fit().
 Network::Network(Spec spec, const Registry& registry) : spec_(std::move(spec)), registry_(&registry) {
+  if (const std::string at = non_finite_number_at(spec_.json, ""); !at.empty())
+    throw InvalidArgument(fmt::format("{}: {} is not a finite number (nan or inf): a spec takes finite numbers only", spec_.where(), at));
   read_compile_sections();
   check_layers(spec_, *registry_);
 }
