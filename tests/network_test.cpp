@@ -322,6 +322,38 @@ TEST(Network, NaNsAndInfinitiesInTheDataAreRefusedNamingTheSample) {
   EXPECT_EQ(error_of([&] { net.predict(nan); }), "predict: sample 17 holds nan (value 2 of 4)" + refused);
 }
 
+// A Dataset is a struct a program fills by hand: parts that disagree on the number of samples would be read past
+// their end, and a label outside the classes names no sample where the backend finds it. Each is refused by every call.
+TEST(Network, ADataSetWhosePartsDisagreeIsRefused) {
+  Network net(mlp(), registry());
+  net.compile(nn::Adam{}, "softmax_cross_entropy");
+  net.fit(blobs(0), {.epochs = 1, .progress = false});
+  const double loss = net.evaluate(blobs(1)).loss;
+  Dataset short_x = blobs(1), long_x = blobs(1), names = blobs(1), targets = blobs(1), label = blobs(1), below = blobs(1);
+  short_x.x = SampleValues(std::vector<float>(4 * 239, 0.5f));
+  long_x.x = SampleValues(std::vector<float>(4 * 241, 0.5f));
+  names.sample_names = {"a.png"};
+  targets.target_width = 3;
+  targets.targets.assign(3 * 240 - 1, 0.0f);
+  label.labels[17] = 3;
+  below.labels[5] = -2;
+  const std::string has = "the data set has 240 samples (one label each, -1 where there is none), but ";
+  EXPECT_EQ(error_of([&] { net.fit(short_x, {.epochs = 1, .progress = false}); }), "fit: " + has + "x holds 956 values, where samples of shape [4] take 960");
+  EXPECT_EQ(error_of([&] { net.predict(long_x); }), "predict: " + has + "x holds 964 values, where samples of shape [4] take 960");
+  EXPECT_EQ(error_of([&] { net.evaluate(names); }), "evaluate: " + has + "1 sample names");
+  EXPECT_EQ(error_of([&] { net.fit(blobs(0), {.epochs = 1, .validation = &targets, .progress = false}); }),
+            "fit (validation data): " + has + "targets holds 719 values, where a target_width of 3 takes 720");
+  EXPECT_EQ(error_of([&] { net.fit(label, {.epochs = 1, .progress = false}); }),
+            "fit: sample 17 has label 3, outside the data set's 3 classes (num_classes; -1 for none)");
+  EXPECT_EQ(error_of([&] { net.evaluate(below); }), "evaluate: sample 5 has label -2, outside the data set's 3 classes (num_classes; -1 for none)");
+  // A mixup strength that is not a number, or below 0, was taken as "off".
+  EXPECT_EQ(error_of([&] { net.fit(blobs(0), {.epochs = 1, .progress = false, .mixup_alpha = std::numeric_limits<double>::quiet_NaN()}); }),
+            "mixup_alpha must be 0 (off) or above, got nan");
+  EXPECT_EQ(error_of([&] { net.fit(blobs(0), {.epochs = 1, .progress = false, .cutmix_alpha = -1.0}); }),
+            "cutmix_alpha must be 0 (off) or above, got -1");
+  EXPECT_EQ(net.evaluate(blobs(1)).loss, loss);  // no refused call trained a step
+}
+
 // The loss of every batch was finite, yet the weights are not (here a callback spoils one after the epoch's last
 // step, where no forward pass follows to show it): training stops before validation, the history or a checkpoint
 // sees them, naming the parameter.

@@ -30,10 +30,33 @@ class FunctionCallback final : public Callback {
   std::function<bool(const BatchRecord&)> batch_;
 };
 
+// A Dataset is a struct a program fills: its parts must agree on the number of samples (its labels'), or the
+// network would read past its values, and its labels on its classes. The files nnplug reads make them agree.
+void refuse_inconsistent_parts(const Dataset& data, const char* call) {
+  const auto samples = static_cast<std::size_t>(data.size()), features = static_cast<std::size_t>(data.features());
+  const auto refuse = [&](const std::string& what) {
+    throw InvalidArgument(fmt::format("{}: the data set has {} samples (one label each, -1 where there is none), but {}", call, samples, what));
+  };
+  if (features != 0 && data.x.size() != samples * features)
+    refuse(fmt::format("x holds {} values, where samples of shape {} take {}", data.x.size(), data.sample_shape.str(), samples * features));
+  if (data.targets.size() != samples * static_cast<std::size_t>(std::max<std::int64_t>(data.target_width, 0)))
+    refuse(fmt::format("targets holds {} values, where a target_width of {} takes {}", data.targets.size(), data.target_width,
+                       samples * static_cast<std::size_t>(std::max<std::int64_t>(data.target_width, 0))));
+  if (!data.sample_names.empty() && data.sample_names.size() != samples) refuse(fmt::format("{} sample names", data.sample_names.size()));
+  if (!data.rows.empty() && data.rows.size() != samples) refuse(fmt::format("{} rows", data.rows.size()));
+  const auto outside = std::find_if(data.labels.begin(), data.labels.end(), [&](std::int32_t label) {
+    return label < -1 || (data.num_classes > 0 && label >= data.num_classes);
+  });
+  if (outside != data.labels.end())
+    throw InvalidArgument(fmt::format("{}: sample {} has label {}, outside the data set's {} classes (num_classes; -1 for none)", call,
+                                      outside - data.labels.begin(), *outside, data.num_classes));
+}
+
 // The files nnplug reads refuse such values as they read them (csv_reader.cpp); arrays come here unread. A NaN
 // does not always reach the loss to stop training: a ReLU fused into a product's output pass (oneDNN's) makes
 // it 0, while the weight gradient takes it into every weight of the first layer.
 void refuse_non_finite(const Dataset& data, const char* call) {
+  refuse_inconsistent_parts(data, call);
   if (const auto i = data.x.first_non_finite()) {
     const auto features = static_cast<std::size_t>(data.features());
     throw InvalidArgument(fmt::format("{}: sample {} holds {} (value {} of {}): the network takes finite values only; replace or drop such "

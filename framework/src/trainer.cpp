@@ -374,13 +374,13 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                       train.has_value_targets() ? "values" : "class labels", validation->has_value_targets() ? "values" : "class labels"));
   if (options.augmentation) options.augmentation->check(train.sample_shape);
   std::optional<Mixup> mixup;
-  if (options.mixup_alpha > 0.0 || options.cutmix_alpha > 0.0) {
+  if (options.mixup_alpha != 0.0 || options.cutmix_alpha != 0.0) {  // NaN and below 0 too, which Mixup refuses
+    mixup.emplace(options.mixup_alpha, options.cutmix_alpha, options.seed);
     // The blend of two class labels is a distribution over the classes, which only a loss of probabilities takes.
     if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && loss_fn_->output_link() != OutputLink::Softmax))
       throw InvalidArgument(fmt::format("{} blends the targets of two samples, which loss {} cannot take: with class labels, choose "
                                         "softmax_cross_entropy with \"targets\": \"probabilities\"",
                                         options.mixup_alpha > 0.0 ? "mixup" : "cutmix", loss_fn_->type()));
-    mixup.emplace(options.mixup_alpha, options.cutmix_alpha, options.seed);
     mixup->check(train.sample_shape);
   }
   for (const auto& c : options.callbacks) c->check(validation && validation->size() > 0);
