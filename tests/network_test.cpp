@@ -338,7 +338,8 @@ TEST(Network, ADataSetWhosePartsDisagreeIsRefused) {
   label.labels[17] = 3;
   below.labels[5] = -2;
   const std::string has = "the data set has 240 samples (one label each, -1 where there is none), but ";
-  EXPECT_EQ(error_of([&] { net.fit(short_x, {.epochs = 1, .progress = false}); }), "fit: " + has + "x holds 956 values, where samples of shape [4] take 960");
+  EXPECT_EQ(error_of([&] { net.fit(short_x, {.epochs = 1, .progress = false}); }),
+            "fit: " + has + "x holds 956 values, where samples of shape [4] take 960");
   EXPECT_EQ(error_of([&] { net.predict(long_x); }), "predict: " + has + "x holds 964 values, where samples of shape [4] take 960");
   EXPECT_EQ(error_of([&] { net.evaluate(names); }), "evaluate: " + has + "1 sample names");
   EXPECT_EQ(error_of([&] { net.fit(blobs(0), {.epochs = 1, .validation = &targets, .progress = false}); }),

@@ -39,9 +39,8 @@ void refuse_inconsistent_parts(const Dataset& data, const char* call) {
   };
   if (features != 0 && data.x.size() != samples * features)
     refuse(fmt::format("x holds {} values, where samples of shape {} take {}", data.x.size(), data.sample_shape.str(), samples * features));
-  if (data.targets.size() != samples * static_cast<std::size_t>(std::max<std::int64_t>(data.target_width, 0)))
-    refuse(fmt::format("targets holds {} values, where a target_width of {} takes {}", data.targets.size(), data.target_width,
-                       samples * static_cast<std::size_t>(std::max<std::int64_t>(data.target_width, 0))));
+  if (const auto targets = samples * static_cast<std::size_t>(std::max<std::int64_t>(data.target_width, 0)); data.targets.size() != targets)
+    refuse(fmt::format("targets holds {} values, where a target_width of {} takes {}", data.targets.size(), data.target_width, targets));
   if (!data.sample_names.empty() && data.sample_names.size() != samples) refuse(fmt::format("{} sample names", data.sample_names.size()));
   if (!data.rows.empty() && data.rows.size() != samples) refuse(fmt::format("{} rows", data.rows.size()));
   const auto outside = std::find_if(data.labels.begin(), data.labels.end(), [&](std::int32_t label) {
@@ -52,10 +51,11 @@ void refuse_inconsistent_parts(const Dataset& data, const char* call) {
                                       outside - data.labels.begin(), *outside, data.num_classes));
 }
 
-// The files nnplug reads refuse such values as they read them (csv_reader.cpp); arrays come here unread. A NaN
-// does not always reach the loss to stop training: a ReLU fused into a product's output pass (oneDNN's) makes
-// it 0, while the weight gradient takes it into every weight of the first layer.
-void refuse_non_finite(const Dataset& data, const char* call) {
+// Parts that disagree (above), then a NaN or an infinity among the values. The files nnplug reads refuse such
+// values as they read them (csv_reader.cpp); arrays come here unread. A NaN does not always reach the loss to stop
+// training: a ReLU fused into a product's output pass (oneDNN's) makes it 0, while the weight gradient takes it into
+// every weight of the first layer.
+void refuse_bad_data(const Dataset& data, const char* call) {
   refuse_inconsistent_parts(data, call);
   if (const auto i = data.x.first_non_finite()) {
     const auto features = static_cast<std::size_t>(data.features());
@@ -186,7 +186,7 @@ const Dataset& Network::build_for(const Dataset& train, Dataset& converted) {
     if (!model_) build(train.sample_shape);
     return as_input(train, converted, "fit");
   }
-  refuse_non_finite(train, "fit");
+  refuse_bad_data(train, "fit");
   converted = train;  // a copy only here: the steps are fitted on what they change
   converted.convert(dtype_);
   InputPreprocessing preprocessing = fit_input_preprocessing(data, converted);
@@ -206,7 +206,7 @@ Trainer& Network::trainer() {
 }
 
 const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const char* call) const {
-  refuse_non_finite(data, call);
+  refuse_bad_data(data, call);
   if (!model().input_preprocessing().empty()) return preprocessed(data, converted, call);
   if (!(data.sample_shape == model().input_shape()))
     throw ShapeError(fmt::format("samples of shape {}, the network is built for {}", data.sample_shape.str(), model().input_shape().str()));
