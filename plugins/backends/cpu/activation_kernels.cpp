@@ -239,10 +239,10 @@ void run_kernel(const op::Softmax& o) {
   require_same_count(o.x, o.y, "softmax");
   with_float_type(o.y, "softmax", [&](auto tag) {
     using T = decltype(tag);
+    if (o.x.numel() == 0) return;
     const std::int64_t rows = o.x.dim(0), cols = o.x.numel() / rows;
     const T* x = o.x.data<T>();
     T* y = o.y.data<T>();
-    if (cols == 0) return;
     if constexpr (std::is_same_v<T, float>) {
       // Chunks of whole rows of about 2,048 values, each chunk's exponentials one run (vector_activations.hpp).
       const std::int64_t chunk = std::max<std::int64_t>(1, 2048 / cols);
