@@ -302,6 +302,13 @@ TEST(Network, NaNsAndInfinitiesInTheBuildersAreRefusedNamingTheField) {
             "the network's spec: layers[1].rate is not a finite number (nan or inf): a spec takes finite numbers only");
   net.compile(nn::Adam{.betas = {0.9, 0.999}}, "softmax_cross_entropy");  // the network is unchanged and takes a good one
   EXPECT_EQ(net.spec().json["optimizer"]["betas"], Params::Json::parse("[0.9, 0.999]"));
+  // fit's own components: a sampler's weights (which take any number from 0) and nnplug's callbacks.
+  EXPECT_EQ(error_of([&] { net.fit(blobs(0), {.epochs = 1, .progress = false, .sampler = Params::Json{{"weights", {1.0, nan, 1.0}}}}); }),
+            "the network's spec: training.sampler.weights[1] is not a finite number (nan or inf): a spec takes finite numbers only");
+  EXPECT_EQ(error_of([&] {
+              net.fit(blobs(0), {.epochs = 1, .progress = false, .builtin_callbacks = {nn::Component("early_stopping", {{"min_delta", inf}})}});
+            }),
+            "the network's spec: callbacks[0].min_delta is not a finite number (nan or inf): a spec takes finite numbers only");
 }
 
 // A NaN in the first layer's input is made 0 by a ReLU fused into the product (oneDNN's), so the loss stays finite

@@ -78,6 +78,11 @@ std::string non_finite_number_at(const Params::Json& json, const std::string& pa
   return "";
 }
 
+void refuse_non_finite_numbers(const Spec& spec) {
+  if (const std::string at = non_finite_number_at(spec.json, ""); !at.empty())
+    throw InvalidArgument(fmt::format("{}: {} is not a finite number (nan or inf): a spec takes finite numbers only", spec.where(), at));
+}
+
 // The spec of a network built from layers: "layers", and "blocks" where they use any.
 Params::Json spec_of(const nn::Sequential& layers) {
   Params::Json spec{{"layers", layers.json()}};
@@ -107,8 +112,7 @@ const Registry& load_plugins(const std::vector<std::filesystem::path>& folders) 
 // The layers are made and dropped here, as Keras makes them when the model is written: a mistake in them is
 // found now rather than at the first fit().
 Network::Network(Spec spec, const Registry& registry) : spec_(std::move(spec)), registry_(&registry) {
-  if (const std::string at = non_finite_number_at(spec_.json, ""); !at.empty())
-    throw InvalidArgument(fmt::format("{}: {} is not a finite number (nan or inf): a spec takes finite numbers only", spec_.where(), at));
+  refuse_non_finite_numbers(spec_);
   read_compile_sections();
   check_layers(spec_, *registry_);
 }
@@ -245,6 +249,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   Spec spec = spec_;
   for (const auto& c : args.builtin_callbacks) spec.json["callbacks"].push_back(c.json());
   if (args.sampler) spec.json["training"]["sampler"] = *args.sampler;
+  refuse_non_finite_numbers(spec);  // what fit's arguments added
   FitOptions options = fit_options_from_spec(spec, *registry_, optimizer_, data.sample_shape);
   for (const auto& c : options.callbacks) c->check(validation != nullptr);
   options.epochs = args.epochs.value_or(options.epochs);
