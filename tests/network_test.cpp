@@ -292,7 +292,7 @@ TEST(Network, ABadLayerIsRefusedWhenTheNetworkIsMade) {
   EXPECT_NE(graph.find("nowhere"), std::string::npos) << graph;
 }
 
-// A builder takes any double, a spec none that JSON cannot write: the number is named by its path in the spec.
+// A builder takes any double, a spec only what JSON can write: a NaN or an infinity is named by its path in the spec.
 TEST(Network, NaNsAndInfinitiesInTheBuildersAreRefusedNamingTheField) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
   Network net(mlp(), registry());
@@ -354,7 +354,7 @@ TEST(Network, ADataSetWhosePartsDisagreeIsRefused) {
   EXPECT_EQ(error_of([&] { net.fit(label, {.epochs = 1, .progress = false}); }),
             "fit: sample 17 has label 3, outside the data set's 3 classes (num_classes; -1 for none)");
   EXPECT_EQ(error_of([&] { net.evaluate(below); }), "evaluate: sample 5 has label -2, outside the data set's 3 classes (num_classes; -1 for none)");
-  // A mixup strength that is not a number, or below 0, was taken as "off".
+  // A mixup strength that is not a number, or below 0, is refused rather than taken as "off".
   EXPECT_EQ(error_of([&] { net.fit(blobs(0), {.epochs = 1, .progress = false, .mixup_alpha = std::numeric_limits<double>::quiet_NaN()}); }),
             "mixup_alpha must be 0 (off) or above, got nan");
   EXPECT_EQ(error_of([&] { net.fit(blobs(0), {.epochs = 1, .progress = false, .cutmix_alpha = -1.0}); }),
