@@ -281,7 +281,7 @@ class PyNetwork {
     const py::array xs = py::array::ensure(x);
     if (!loss || loss->target_kind() != TargetKind::ClassIndex || !xs || xs.ndim() < 2) return false;
     if (!network_.built()) network_.build(sample_shape({xs.shape() + 1, xs.shape() + xs.ndim()}, "fit"));
-    return labels_per_step(*loss, network_.model().output_shape());
+    return labels_per_step(*loss, network_.model().output_shape(), 0);  // a loss of class labels: whatever y's width
   }
 
   py::list fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
@@ -414,7 +414,7 @@ class PyNetwork {
     }
     // A class per step: (N, steps, classes) and (N, steps), as Keras's predict gives them.
     const auto samples = static_cast<py::ssize_t>(data.size());
-    const auto steps = static_cast<py::ssize_t>(network_.loss() ? scored_rows(*network_.loss(), network_.model().output_shape()).steps : 0);
+    const auto steps = static_cast<py::ssize_t>(network_.loss() ? scored_rows(*network_.loss(), network_.model(), data).steps : 0);
     if (output == "classes")
       return steps ? py::array_t<std::int32_t>({samples, steps}, classes.data()) : py::array_t<std::int32_t>(samples, classes.data());
     if (steps) return py::array_t<float>({samples, steps, static_cast<py::ssize_t>(p.columns)}, p.values.data());

@@ -4,8 +4,9 @@
 # returning every step, a dense layer per step) beyond the test set's most frequent next character; evaluate scores
 # every step of the test sequences (the loss train printed, an accuracy predict's rows agree with); predict writes a
 # row per step, with and without labels; padding (label -100) is left out of evaluate's count; a label outside the
-# model's classes, one no int32 holds, labels that are not one per step and a loss of values (nll) are refused by
-# name. sample.py writes text with the trained model through the Python module.
+# model's classes, one no int32 holds and labels that are not one per step are refused by name; a loss of values (nll
+# on log_softmax) trains as softmax_cross_entropy does. sample.py writes text with the trained model through the
+# Python module.
 # Usage: cli_step_labels.sh NNPLUG PYTHON (a Python with numpy, and nnplug's module on PYTHONPATH).
 set -u
 nnplug=$1
@@ -105,7 +106,19 @@ check "says how many the model needs" "scores of 76 classes at each of 64 steps,
 out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set data.test_targets='"data/y_test_huge.npy"' 2>&1)
 expect_exit "a test label no int32 holds" 1 $?
 check "is refused by its step and value" "the label of step 7 of sample 2 (its row in the data, counted from 0) is 1e+30" "$out"
-out=$("$nnplug" train "$work/char_lstm.json" --epochs 1 --no-progress --set loss='"nll"' 2>&1)
-expect_exit "a loss of values (nll) on labels per step" 1 $?
-check "names the loss that reads them" "a class label at each of the 64 steps needs a loss of class labels, not nll: softmax_cross_entropy" "$out"
+# A loss of values on labels per step takes each step's class one-hot: log_softmax with nll is softmax_cross_entropy
+# (PyTorch's LogSoftmax with NLLLoss, its CrossEntropyLoss), so three epochs of each end at the same test loss and
+# accuracy, to float32's rounding of the two ways.
+out=$("$nnplug" train "$work/char_lstm.json" --epochs 3 --no-progress --set data.validation_split=0 --save "$work/ce.safetensors" 2>&1)
+expect_exit "three epochs of softmax_cross_entropy" 0 $?
+ce=$(grep -E '^test: ' <<<"$out")
+out=$("$nnplug" train "$work/char_lstm.json" --epochs 3 --no-progress --set data.validation_split=0 --set loss='"nll"' \
+      --set layers.2.activation='"log_softmax"' --save "$work/nll.safetensors" 2>&1)
+expect_exit "three epochs of nll on log_softmax" 0 $?
+nll=$(grep -E '^test: ' <<<"$out")
+check "its score is the accuracy of the steps" "accuracy" "$nll"
+check "its test loss and accuracy are softmax_cross_entropy's ($nll; $ce)" "same" \
+  "$(awk -v a="$nll" -v b="$ce" 'BEGIN { split(a, x, " "); split(b, y, " "); d = x[3] - y[3]; e = x[5] - y[5]
+        print (d * d < 1e-6 && e * e < 1e-6 && x[3] > 0) ? "same" : "differ" }')"
+check "evaluate scores its every step" "(3456 steps of 54 samples)" "$("$nnplug" evaluate "$work/nll.safetensors" 2>&1)"
 finish

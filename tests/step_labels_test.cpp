@@ -1,13 +1,17 @@
 // Class labels per step of a sequence (step_labels.hpp): a model that scores every step trains as PyTorch's
 // CrossEntropyLoss over the steps as rows, with padding (a negative label) left out of the loss, its gradient and the
-// accuracy; a batch of padding alone changes nothing; labels that do not fit the model's output are refused by
-// sample and step.
+// accuracy, also through a loss of values (nll on log_softmax) that takes each step's class one-hot; a batch of
+// padding alone changes nothing; labels that do not fit the model's output are refused by sample and step.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include "nnplug/framework/evaluation.hpp"
+#include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_gradient_check.hpp"
 #include "nnplug/framework/network.hpp"
 #include "nnplug/framework/step_labels.hpp"
@@ -34,10 +38,14 @@ Dataset sequences(const Json& run) {
   return data;
 }
 
-// The fixture's model, with its initial weights, trained by SGD at the fixture's settings.
-Network tagger(const Json& run, const Shape& sample_shape, double momentum) {
-  Network net(nn::Sequential{nn::Dense(run["hidden"].get<std::int64_t>()).activation("tanh"), nn::Dense(run["classes"].get<std::int64_t>())}, registry());
-  net.compile(nn::Sgd{.lr = run["lr"].get<double>(), .momentum = momentum}, "softmax_cross_entropy", {.dtype = DType::Float64});
+// The fixture's model, with its initial weights, trained by SGD at the fixture's settings: softmax_cross_entropy on
+// its scores, or `loss` on the scores through `activation`.
+Network tagger(const Json& run, const Shape& sample_shape, double momentum, const std::string& activation = "identity",
+               const nn::Component& loss = "softmax_cross_entropy") {
+  Network net(nn::Sequential{nn::Dense(run["hidden"].get<std::int64_t>()).activation("tanh"),
+                             nn::Dense(run["classes"].get<std::int64_t>()).activation(activation)},
+              registry());
+  net.compile(nn::Sgd{.lr = run["lr"].get<double>(), .momentum = momentum}, loss, {.dtype = DType::Float64});
   net.build(sample_shape);
   const auto parameters = net.model().parameters(false);
   for (std::size_t i = 0; i < parameters.size(); ++i) from_host(parameters[i]->value, run["initial"][i].get<std::vector<double>>());
@@ -71,6 +79,84 @@ TEST(StepLabels, TrainAsPyTorchsCrossEntropyOverTheScoredSteps) {
     if (data.targets[i] >= 0.0f) right += classes[i] == static_cast<std::int32_t>(data.targets[i]), scored += 1.0;
   EXPECT_EQ(scored, 14.0);
   EXPECT_NEAR(right / scored, run["accuracy"].get<double>(), 1e-12);
+}
+
+// A loss of values on a label per step takes each scored step's class one-hot, as PyTorch's NLLLoss takes (N, C, T)
+// log-probabilities against (N, T) labels: log_softmax with nll, or categorical_focal_cross_entropy with gamma 0 and
+// alpha 1, is CrossEntropyLoss, and trains to the fixture's weights, loss and accuracy.
+TEST(StepLabels, ALossOfValuesTakesEachStepsClassOneHot) {
+  const Json& run = torch_run();
+  const Dataset data = sequences(run);
+  const nn::Component focal("categorical_focal_cross_entropy", Json{{"gamma", 0.0}, {"alpha", 1.0}});
+  for (const auto& [activation, loss] : {std::pair{"log_softmax", nn::Component("nll")}, std::pair{"identity", focal}}) {
+    SCOPED_TRACE(loss.json().dump());
+    Network net = tagger(run, data.sample_shape, run["momentum"].get<double>(), activation, loss);
+    net.fit(data, {.epochs = run["epochs"].get<int>(), .batch_size = run["batch_size"].get<std::int64_t>(), .shuffle = false, .progress = false});
+    const auto parameters = net.model().parameters(false);
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      const auto got = to_host<double>(parameters[i]->value), want = run["trained"][i].get<std::vector<double>>();
+      ASSERT_EQ(got.size(), want.size());
+      for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-10) << parameters[i]->name << "[" << k << "]";
+    }
+    const Scores scores = net.evaluate(data, 2);
+    EXPECT_EQ(scores.kind, ScoreKind::Accuracy);
+    EXPECT_NEAR(scores.loss, run["loss"].get<double>(), 1e-10);
+    EXPECT_NEAR(scores.score, run["accuracy"].get<double>(), 1e-12);
+    EXPECT_EQ(net.predict(data).rows, 20) << "a row per step";
+  }
+  // Samples without targets are scored as the model was trained, also by the model saved and loaded again: a row per
+  // step, where an untrained model's outputs are a row per sample.
+  Dataset inputs = data;
+  inputs.targets.clear(), inputs.target_width = 0;
+  Network trained = tagger(run, data.sample_shape, 0.0, "log_softmax", "nll");
+  EXPECT_EQ(trained.predict(inputs).rows, 5);
+  trained.fit(data, {.epochs = 1, .batch_size = 5, .progress = false});
+  EXPECT_EQ(trained.predict(inputs).rows, 20);
+  const auto file = std::filesystem::temp_directory_path() / fmt::format("nnplug_step_labels_{}.safetensors", ::getpid());
+  trained.save(file);
+  Network loaded = Network::load(file, registry());
+  std::filesystem::remove(file);
+  EXPECT_EQ(loaded.predict(inputs).rows, 20);
+  EXPECT_EQ(loaded.predict_classes(inputs), trained.predict_classes(data));
+  // Its gradient check scores the labelled steps alike.
+  Network net = tagger(run, data.sample_shape, 0.0, "log_softmax", "nll");
+  const auto nll = registry().create_loss(Params("test", "nll"));
+  const auto checks = check_model_gradients(net.model(), *nll, data, GradientCheckSettings{1e-5, 20, false});
+  ASSERT_EQ(checks.size(), 4u);
+  for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-7) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
+}
+
+// A loss of values on targets shaped like the output still regresses on them; labels per step cannot be blended by
+// mixup nor standardized, and class weights must number the classes of a step.
+TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
+  const Json& run = torch_run();
+  const Dataset data = sequences(run);
+  Network net = tagger(run, data.sample_shape, 0.0, "log_softmax", "nll");
+  const Shape output = net.model().output_shape();  // [4, 4]
+  EXPECT_EQ(score_kind(*net.loss(), output, data), ScoreKind::Accuracy);
+  Dataset values = data;
+  values.target_width = 16;
+  values.targets.assign(80, 0.25f);
+  values.labels.assign(5, -1);
+  EXPECT_FALSE(labels_per_step(*net.loss(), output, values.target_width));
+  Network regression = tagger(run, data.sample_shape, 0.0, "identity", "mse");
+  EXPECT_EQ(score_kind(*regression.loss(), output, values), ScoreKind::MeanAbsoluteError);
+  EXPECT_EQ(error_of([&] { regression.fit(values, {.epochs = 1, .batch_size = 2, .progress = false}); }), "(no error)");
+  Dataset halves = data;
+  halves.targets[6] = 1.5f;
+  EXPECT_THAT(error_of([&] { check_targets(*regression.loss(), output, halves); }),
+              testing::HasSubstr("is 1.5, but the model scores 4 classes: a label is a whole number below that, or negative for a step that is "
+                                 "not scored; mse takes one target per step as a class label, and regresses on 16 targets per sample, one per output"));
+  EXPECT_THAT(error_of([&] { net.fit(data, {.epochs = 1, .batch_size = 2, .progress = false, .mixup_alpha = 0.2}); }),
+              testing::HasSubstr("mixup blends the targets of two samples, which loss nll cannot take: a class label per step is not blended"));
+  EXPECT_THAT(error_of([&] { fit_target_scaling(Params("data", Json{{"standardize_targets", true}}), data, *net.loss(), output); }),
+              testing::HasSubstr("cannot be used with loss nll: its targets are class labels (one per step)"));
+  Network weighted(nn::Sequential{nn::Dense(4).activation("log_softmax")}, registry());
+  weighted.compile(nn::Sgd{.lr = 0.1}, nn::Component("nll", Json{{"class_weights", {1.0, 2.0, 3.0}}}), {.dtype = DType::Float64});
+  weighted.build(data.sample_shape);
+  EXPECT_THAT(error_of([&] { check_targets(*weighted.loss(), weighted.model().output_shape(), data); }),
+              testing::HasSubstr("nll: class_weights has 3 weights but the model outputs [4] per sample; it takes one per class (each of "
+                                                 "the 4 steps scored as a sample of 4 classes)"));
 }
 
 // A tagger as a user builds one on padded token ids: an embedding whose padding_idx row is zero, a bidirectional

@@ -49,7 +49,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                             " (their specs' \"data\" sections differ); an ensemble's models must share their data");
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
-    const auto [width, steps] = scored_rows(*loss, loaded.model->output_shape());  // a class per step: each step a row
+    const auto [width, steps] = scored_rows(*loss, *loaded.model, *out.scored);  // a class per step: each step a row
     if (m > 0 && steps != out.steps)
       throw ShapeError(fmt::format("{} scores {} and {} {}; an ensemble's models must score alike", models[m].string(),
                                    steps ? fmt::format("a class at each of {} steps", steps) : std::string("whole samples"), models[0].string(),

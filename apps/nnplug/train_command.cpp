@@ -109,7 +109,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
       const double loss = trainer.evaluate(scored, ex.fit.batch_size).loss;
       if (lead) {
         // A class per step: each step a row of the output's last axis, scored as a classification of its own.
-        const auto [width, steps] = scored_rows(*ex.loss, ex.model->output_shape());
+        const auto [width, steps] = scored_rows(*ex.loss, *ex.model, scored);
         const OutputLink link = ex.loss->output_link();
         const auto outputs = trainer.predict(scored, ex.fit.batch_size);
         // Class probabilities as targets are scored as a classification, against each sample's most probable class.

@@ -18,6 +18,7 @@
 #include "nnplug/framework/npz_archive.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/preprocessing.hpp"
+#include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/synthetic.hpp"
 #include "nnplug/framework/text_folder.hpp"
 #include "nnplug/framework/user_json.hpp"
@@ -317,13 +318,14 @@ Spec without_preprocessing(Spec spec) {
   return spec;
 }
 
-TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss) {
+TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss, const Shape& output) {
   if (!data.boolean("standardize_targets", false)) return {};
   if (!train.has_value_targets())
     data.fail("standardize_targets", "standardizes value targets (data.targets, or friedman1's), but this data's targets are class labels");
-  if (loss.target_kind() == TargetKind::ClassIndex || scores_labels(loss.output_link()) || soft_labels(loss, train))
+  const bool per_step = loss.target_kind() == TargetKind::ClassIndex || labels_per_step(loss, output, train.target_width);
+  if (per_step || scores_labels(loss.output_link()) || soft_labels(loss, train))
     data.fail("standardize_targets", fmt::format("cannot be used with loss {}: its targets are {}, which standardizing would move", loss.type(),
-                                                 loss.target_kind() == TargetKind::ClassIndex ? "class labels (one per step)"
+                                                 per_step ? "class labels (one per step)"
                                                  : scores_labels(loss.output_link())          ? "labels, 0 or 1"
                                                                                               : "class probabilities"));
   return TargetScaling::fit(train.targets, train.target_width);
@@ -529,7 +531,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   } catch (const ShapeError& e) {
     throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
   }
-  ex.model->set_target_scaling(fit_target_scaling(spec.section("data"), ex.train, *ex.loss));
+  ex.model->set_target_scaling(fit_target_scaling(spec.section("data"), ex.train, *ex.loss, ex.model->output_shape()));
   // Fewer classes than outputs is legal (labels index the outputs), but in a spec's whole data set it is likely a slip.
   const auto outputs = ex.model->output_shape().numel();
   if (outputs > 1 && outputs > ex.train.num_classes && ex.train.num_classes > 0)

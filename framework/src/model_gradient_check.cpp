@@ -36,19 +36,20 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
   check_targets(loss, model.output_shape(), data);
   Tensor x = be.empty(data.sample_shape.with_batch(n), DType::Float64);
   data.x.visit([&](const auto& values) { from_host(x, values); });
-  Tensor target, rows, gathered, dgathered;  // rows, gathered, dgathered: labels per step with padding (score_step_rows)
-  const ScoredRows step_rows = scored_rows(loss, model.output_shape());
+  Tensor target, labels, one_hot, rows, gathered, dgathered;  // labels per step (step_targets, score_step_rows)
+  const ScoredRows step_rows = scored_rows(loss, model.output_shape(), data.target_width);
   if (step_rows.steps) {  // a label per step: the labelled steps' labels and, where some are padding, their rows
-    std::vector<std::int32_t> labels;
+    std::vector<std::int32_t> scored;
     std::vector<double> at;
     const auto all = step_labels(data, step_rows.steps);
     for (std::size_t i = 0; i < all.size(); ++i)
-      if (all[i] >= 0) labels.push_back(all[i]), at.push_back(static_cast<double>(i));
-    if (labels.empty()) throw InvalidArgument("the gradient check needs a labelled step, but every step of these samples is padding");
-    target = be.empty(Shape{static_cast<std::int64_t>(labels.size())}, DType::Int32);
-    be.upload(target, labels.data(), target.bytes());
-    if (labels.size() < all.size()) {
-      rows = be.empty(target.shape(), DType::Float64);
+      if (all[i] >= 0) scored.push_back(all[i]), at.push_back(static_cast<double>(i));
+    if (scored.empty()) throw InvalidArgument("the gradient check needs a labelled step, but every step of these samples is padding");
+    labels = be.empty(Shape{static_cast<std::int64_t>(scored.size())}, DType::Int32);
+    be.upload(labels, scored.data(), labels.bytes());
+    target = step_targets(loss, scored, labels, step_rows.width, DType::Float64, one_hot);
+    if (scored.size() < all.size()) {
+      rows = be.empty(labels.shape(), DType::Float64);
       from_host(rows, at);
     }
   } else if (loss.target_kind() == TargetKind::ClassIndex) {

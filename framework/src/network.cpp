@@ -244,7 +244,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   Dataset converted, converted_validation;
   const Dataset& data = build_for(train, converted);
   // The spec's data.standardize_targets is fitted on the first fit's targets and kept, as the preprocessing is.
-  if (model().target_scaling().empty()) model().set_target_scaling(fit_target_scaling(spec_.section("data"), data, *loss_));
+  if (model().target_scaling().empty()) model().set_target_scaling(fit_target_scaling(spec_.section("data"), data, *loss_, model().output_shape()));
   const Dataset* validation = args.validation ? &as_input(*args.validation, converted_validation, "fit (validation data)") : nullptr;
   Spec spec = spec_;
   for (const auto& c : args.builtin_callbacks) spec.json["callbacks"].push_back(c.json());
@@ -275,7 +275,7 @@ Predictions Network::predict(const Dataset& data, bool logits, std::int64_t batc
   if (!logits && !loss_)
     throw Error("predict() gives probabilities through the loss' output link: call compile(optimizer, loss) first, or ask for logits");
   const Shape& output = model().output_shape();
-  const auto [width, steps] = loss_ ? scored_rows(*loss_, output) : ScoredRows{output.numel(), 0};
+  const auto [width, steps] = loss_ ? scored_rows(*loss_, model(), data) : ScoredRows{output.numel(), 0};
   Dataset converted;
   Predictions out{trainer().predict(as_input(data, converted, "predict"), batch_size), data.size() * std::max<std::int64_t>(steps, 1), width};
   if (logits) return out;

@@ -42,31 +42,24 @@ bool soft_labels(const Loss& loss, const Dataset& data) {
   return data.has_value_targets() && loss.target_kind() == TargetKind::Values && loss.output_link() == OutputLink::Softmax;
 }
 
-ScoreKind score_kind(const Loss& loss, const Dataset& data) {
-  return !data.has_value_targets() || loss.target_kind() == TargetKind::ClassIndex || scores_labels(loss.output_link()) || soft_labels(loss, data)
+ScoreKind score_kind(const Loss& loss, const Shape& output, const Dataset& data) {
+  return !data.has_value_targets() || loss.target_kind() == TargetKind::ClassIndex || scores_labels(loss.output_link()) || soft_labels(loss, data) ||
+                 labels_per_step(loss, output, data.target_width)
              ? ScoreKind::Accuracy
              : ScoreKind::MeanAbsoluteError;
 }
 
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
-  if (labels_per_step(loss, output)) return check_step_labels(output, data);
+  if (labels_per_step(loss, output, data.target_width)) return check_step_labels(loss, output, data);
   if (!data.has_value_targets()) return loss.check(output, data.num_classes);
   if (loss.target_kind() != TargetKind::Values)
     throw ShapeError(fmt::format("loss {} scores class labels, but the data's targets are {} value{} per sample (data.targets); choose a loss "
                                  "of values (mse, mae, huber, log_cosh, poisson, binary_cross_entropy, multilabel_sigmoid), or for class probabilities "
                                  "softmax_cross_entropy with \"targets\": \"probabilities\" or kl_divergence",
                                  loss.type(), data.target_width, data.target_width == 1 ? "" : "s"));
-  if (output.numel() != data.target_width) {
-    // [steps, classes] per sample against one value per step: class labels per step, which a loss of values does not read.
-    const bool one_per_step = output.rank() >= 2 && output.numel() / output[output.rank() - 1] == data.target_width;
-    throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample{}", output.numel(),
-                                 output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s",
-                                 one_per_step ? fmt::format("; a class label at each of the {} steps needs a loss of class labels, not {}: "
-                                                            "softmax_cross_entropy on the scores (for nll, on those before its log_softmax, "
-                                                            "as PyTorch's CrossEntropyLoss is LogSoftmax with NLLLoss)",
-                                                            data.target_width, loss.type())
-                                              : ""));
-  }
+  if (output.numel() != data.target_width)
+    throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample", output.numel(),
+                                 output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s"));
   // A probability's target outside [0, 1] gives a loss below zero that training drives to minus infinity; a
   // margin's target is a side, and a value between would be read as one.
   if (!scores_labels(loss.output_link()) && !soft_labels(loss, data)) return;
@@ -127,7 +120,7 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
   value_targets_ = data.has_value_targets();
   soft_labels_ = loss_fn_ && soft_labels(*loss_fn_, data);
   const Shape& output = model_.output_shape();
-  step_classes_ = value_targets_ && loss_fn_ && labels_per_step(*loss_fn_, output) ? output[output.rank() - 1] : 0;
+  step_classes_ = value_targets_ && loss_fn_ && labels_per_step(*loss_fn_, output, data.target_width) ? output[output.rank() - 1] : 0;
   if (!value_targets_) return;
   const auto width = static_cast<std::size_t>(data.target_width);
   host_target_.resize(static_cast<std::size_t>(n) * width);
@@ -212,6 +205,7 @@ void Trainer::upload_batch(const Shape& sample_shape) {
     if (scored == 0) return;
     ensure(labels_, be, Shape{scored}, DType::Int32);
     be.upload(labels_, host_step_labels_.data(), labels_.bytes());
+    target_ = step_targets(*loss_fn_, host_step_labels_, labels_, step_classes_, model_.dtype(), one_hot_steps_);
     if (scored == static_cast<std::int64_t>(host_target_.size())) return;
     // The rows are indexed in the model's dtype (op::GatherRows), which float32 holds exactly up to 2^24.
     if (model_.dtype() == DType::Float32 && host_target_.size() > (std::size_t{1} << 24))
@@ -259,7 +253,7 @@ void Trainer::score_steps(const Tensor& y, const Tensor& loss, const Tensor& cor
     return;
   }
   const Tensor& scored_scores =
-      score_step_rows(be, *loss_fn_, scores, scored == rows ? Tensor() : scored_rows_, labels_, loss, dscores, scored_scores_, dscored_scores_);
+      score_step_rows(be, *loss_fn_, scores, scored == rows ? Tensor() : scored_rows_, target_, loss, dscores, scored_scores_, dscored_scores_);
   be.run(op::CountCorrect{scored_scores, labels_, correct});
 }
 
@@ -365,7 +359,9 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   if (train.size() == 0) throw InvalidArgument("the training set is empty");
   if (!optimizer_) throw InvalidArgument("fit() needs an optimizer");
   check_targets(*loss_fn_, model_.output_shape(), train);
-  score_kind_ = score_kind(*loss_fn_, train);
+  score_kind_ = score_kind(*loss_fn_, model_.output_shape(), train);
+  const bool per_step = labels_per_step(*loss_fn_, model_.output_shape(), train.target_width);
+  model_.set_trained_on_step_labels(per_step);
   // The validation set is scored after the first epoch: what would stop it is found now. One history holds both
   // sets' scores under one name.
   if (validation && validation->size() > 0) check_targets(*loss_fn_, model_.output_shape(), *validation);
@@ -377,10 +373,10 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   if (options.mixup_alpha != 0.0 || options.cutmix_alpha != 0.0) {  // NaN and below 0 too, which Mixup refuses
     mixup.emplace(options.mixup_alpha, options.cutmix_alpha, options.seed);
     // The blend of two class labels is a distribution over the classes, which only a loss of probabilities takes.
-    if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && loss_fn_->output_link() != OutputLink::Softmax))
-      throw InvalidArgument(fmt::format("{} blends the targets of two samples, which loss {} cannot take: with class labels, choose "
-                                        "softmax_cross_entropy with \"targets\": \"probabilities\"",
-                                        options.mixup_alpha > 0.0 ? "mixup" : "cutmix", loss_fn_->type()));
+    if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && loss_fn_->output_link() != OutputLink::Softmax) || per_step)
+      throw InvalidArgument(fmt::format("{} blends the targets of two samples, which loss {} cannot take: {}", options.mixup_alpha > 0.0 ? "mixup" : "cutmix",
+                                        loss_fn_->type(), per_step ? "a class label per step is not blended"
+                                                                   : "with class labels, choose softmax_cross_entropy with \"targets\": \"probabilities\""));
     mixup->check(train.sample_shape);
   }
   for (const auto& c : options.callbacks) c->check(validation && validation->size() > 0);
@@ -420,8 +416,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   // What the samples of a range of the order score, by which a batch is weighed in its update, so that the update's
   // loss is the mean over what all its samples score: the samples, or with class labels per step their labelled
   // steps (then two ranks, or accumulated batches, train as one batch of their samples would).
-  const std::vector<std::int64_t> steps_scored =
-      labels_per_step(*loss_fn_, model_.output_shape()) ? labelled_steps(train) : std::vector<std::int64_t>();
+  const std::vector<std::int64_t> steps_scored = per_step ? labelled_steps(train) : std::vector<std::int64_t>();
   const auto units_of = [&](std::int64_t from, std::int64_t to) {
     if (steps_scored.empty()) return static_cast<double>(to - from);
     std::int64_t sum = 0;
@@ -570,7 +565,7 @@ Scores Trainer::evaluate(const Dataset& data, std::int64_t batch_size) {
   if (data.size() == 0) throw InvalidArgument("cannot evaluate on an empty data set");
   if (!loss_fn_) throw Error("evaluating needs a loss: this Trainer was made without one");
   check_targets(*loss_fn_, model_.output_shape(), data);
-  score_kind_ = score_kind(*loss_fn_, data);
+  score_kind_ = score_kind(*loss_fn_, model_.output_shape(), data);
   model_.set_training(false);
   std::vector<std::int64_t> order(static_cast<std::size_t>(data.size()));
   std::iota(order.begin(), order.end(), 0);

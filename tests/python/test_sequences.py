@@ -187,6 +187,30 @@ def test_a_label_per_step_trains_a_tagger_as_keras_does():
     assert net.evaluate(tokens[500:], labels[500:])["accuracy"] == pytest.approx((classes[scored] == labels[500:][scored]).mean())
 
 
+def test_nll_on_log_softmax_takes_a_label_per_step_as_pytorchs_tagger_does():
+    """PyTorch's sequence-tagging tutorial ends its model in log_softmax and trains it with NLLLoss: the same (N, steps)
+    labels train it here, each scored step's class one-hot for that loss of values. predict gives a row of
+    log-probabilities per step, even without labels, and evaluate's loss is NumPy's mean of -log p over the scored
+    steps."""
+    rng = np.random.default_rng(7)
+    tokens = rng.integers(0, 5, size=(600, 8))
+    labels = np.concatenate([np.full((600, 1), -100), tokens[:, :-1]], axis=1)
+    labels[::3, 6:] = -100
+    net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(5, 8), nnplug.LSTM(32, return_sequences=True),
+                                            nnplug.Dense(5, activation="log_softmax")]))
+    net.compile(nnplug.Adam(lr=0.01), "nll", seed=2)
+    history = net.fit(tokens[:500], labels[:500], epochs=10, batch_size=25, progress=False)
+    assert history[-1]["accuracy"] > 0.95
+    log_p = net.predict(tokens[500:])
+    assert log_p.shape == (100, 8, 5)
+    np.testing.assert_allclose(np.exp(log_p).sum(axis=2), 1.0, rtol=1e-5)
+    scored, test_labels = labels[500:] >= 0, labels[500:]
+    picked = np.take_along_axis(log_p, np.where(scored, test_labels, 0)[..., None], axis=2)[..., 0]
+    result = net.evaluate(tokens[500:], test_labels)
+    assert result["loss"] == pytest.approx(-picked[scored].mean(), rel=1e-5)
+    assert result["accuracy"] == pytest.approx((log_p.argmax(axis=2)[scored] == test_labels[scored]).mean())
+
+
 def test_self_attention_is_numpys_and_learns_whether_the_first_token_recurs():
     """multi_head_attention's output is the scaled dot-product attention NumPy computes from its state dict (each
     step sees every step, or with causal the steps up to itself); with it a model learns whether a sequence's first

@@ -65,9 +65,9 @@ std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const s
 // get statistics fitted elsewhere: a saved model's own, or each cross-validation fold's.
 Spec without_preprocessing(Spec spec);
 // The data section's "standardize_targets" (default false): the standardization of `train`'s value targets that
-// the model keeps for `loss` (TargetScaling), or none. Refused, naming the field, for class labels and for a loss
-// whose targets are labels in [0, 1].
-TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss);
+// the model keeps for `loss` (TargetScaling), or none. Refused, naming the field, for class labels (also one per step
+// of the model's per-sample `output`) and for a loss whose targets are labels in [0, 1].
+TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss, const Shape& output);
 // The data section's "class_names" (empty: classes are numbered).
 std::vector<std::string> read_class_names(const Params& data);
 // The spec's classes by name, without reading its samples: the data section's "class_names", or an image folder's

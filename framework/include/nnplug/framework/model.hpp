@@ -111,6 +111,10 @@ class Model {
   // model, so that predict reads new texts with the training vocabulary.
   const TextVectorization& text_vectorization() const { return text_vectorization_; }
   void set_text_vectorization(TextVectorization v) { text_vectorization_ = std::move(v); }
+  // Whether the model was trained on a class label per step (step_labels.hpp), saved with it: a loss of values then
+  // scores its outputs as a class per step also for samples that come without targets (scored_rows).
+  bool trained_on_step_labels() const { return trained_on_step_labels_; }
+  void set_trained_on_step_labels(bool on) { trained_on_step_labels_ = on; }
   Backend& backend() const { return *backend_; }
   const std::shared_ptr<Backend>& backend_ptr() const { return backend_; }
   DType dtype() const { return dtype_; }
@@ -179,6 +183,7 @@ class Model {
   InputPreprocessing input_preprocessing_;
   TargetScaling target_scaling_;
   TextVectorization text_vectorization_;
+  bool trained_on_step_labels_ = false;
   bool built_ = false;
 };
 

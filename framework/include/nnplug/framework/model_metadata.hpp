@@ -32,6 +32,7 @@ struct ModelMetadata {
   TargetScaling target_scaling;      // nnplug.target_scaling (optional): the training targets' standardization
   TextVectorization text_vectorization;  // nnplug.text_vectorization (optional): the vocabulary of a text model
   std::vector<std::string> class_names;  // nnplug.class_names (optional): the classes' names, in label order
+  bool step_labels = false;              // nnplug.step_labels (optional, "true"): Model::trained_on_step_labels
 };
 
 // Throws IoError "FILE: not a model saved by nnplug (no KEY ...)" or "FILE: damaged metadata: KEY is VALUE;

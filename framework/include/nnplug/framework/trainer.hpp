@@ -50,7 +50,7 @@ struct FitOptions {
 enum class ScoreKind { Accuracy, MeanAbsoluteError };
 // "accuracy" or "mae": the score's name in printed lines, histories and monitors ("val_" before it for validation).
 const char* score_name(ScoreKind kind);
-ScoreKind score_kind(const Loss& loss, const Dataset& data);
+ScoreKind score_kind(const Loss& loss, const Shape& output, const Dataset& data);
 // Whether the data's targets are class probabilities for the loss (values under a softmax link): soft labels, scored
 // by accuracy against each sample's most probable class.
 bool soft_labels(const Loss& loss, const Dataset& data);
@@ -187,6 +187,7 @@ class Trainer {
   ScoreKind score_kind_ = ScoreKind::Accuracy;  // of the set being trained or evaluated
   Tensor x_, target_, labels_, metrics_, dprediction_, prediction_;
   Tensor scored_rows_, scored_scores_, dscored_scores_;  // per-step labels with steps not scored: their rows (score_steps)
+  Tensor one_hot_steps_;  // per-step labels for a loss of values: the scored steps' classes one-hot (step_targets)
   std::shared_ptr<Communicator> communicator_;  // null: one process
   std::unique_ptr<GradientReducer> reducer_;
   std::vector<std::string> bucket_update_names_;  // run_step's name of each bucket's update
