@@ -147,6 +147,9 @@ TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
   EXPECT_THAT(error_of([&] { check_targets(*regression.loss(), output, halves); }),
               testing::HasSubstr("is 1.5, but the model scores 4 classes: a label is a whole number below that, or negative for a step that is "
                                  "not scored; mse takes one target per step as a class label, and regresses on 16 targets per sample, one per output"));
+  EXPECT_EQ(error_of([&] { net.fit(data, {.epochs = 1, .batch_size = 2, .validation = &values, .progress = false}); }),
+            "the training data's targets are class labels (one per step) but the validation data's are values; give both sets the same kind of "
+            "target");
   EXPECT_THAT(error_of([&] { net.fit(data, {.epochs = 1, .batch_size = 2, .progress = false, .mixup_alpha = 0.2}); }),
               testing::HasSubstr("mixup blends the targets of two samples, which loss nll cannot take: a class label per step is not blended"));
   EXPECT_THAT(error_of([&] { fit_target_scaling(Params("data", Json{{"standardize_targets", true}}), data, *net.loss(), output); }),

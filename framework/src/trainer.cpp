@@ -6,6 +6,7 @@
 #include <numeric>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -365,9 +366,14 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   // The validation set is scored after the first epoch: what would stop it is found now. One history holds both
   // sets' scores under one name.
   if (validation && validation->size() > 0) check_targets(*loss_fn_, model_.output_shape(), *validation);
-  if (validation && validation->size() > 0 && validation->has_value_targets() != train.has_value_targets())
+  const auto kind_of_targets = [&](const Dataset& data) {
+    return labels_per_step(*loss_fn_, model_.output_shape(), data.target_width) ? "class labels (one per step)"
+           : data.has_value_targets()                                           ? "values"
+                                                                                : "class labels";
+  };
+  if (validation && validation->size() > 0 && std::string_view(kind_of_targets(*validation)) != kind_of_targets(train))
     throw InvalidArgument(fmt::format("the training data's targets are {} but the validation data's are {}; give both sets the same kind of target",
-                                      train.has_value_targets() ? "values" : "class labels", validation->has_value_targets() ? "values" : "class labels"));
+                                      kind_of_targets(train), kind_of_targets(*validation)));
   if (options.augmentation) options.augmentation->check(train.sample_shape);
   std::optional<Mixup> mixup;
   if (options.mixup_alpha != 0.0 || options.cutmix_alpha != 0.0) {  // NaN and below 0 too, which Mixup refuses
