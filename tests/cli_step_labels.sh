@@ -121,4 +121,6 @@ check "its test loss and accuracy are softmax_cross_entropy's ($nll; $ce)" "same
   "$(awk -v a="$nll" -v b="$ce" 'BEGIN { split(a, x, " "); split(b, y, " "); d = x[3] - y[3]; e = x[5] - y[5]
         print (d * d < 1e-6 && e * e < 1e-6 && x[3] > 0) ? "same" : "differ" }')"
 check "evaluate scores its every step" "(3456 steps of 54 samples)" "$("$nnplug" evaluate "$work/nll.safetensors" 2>&1)"
+check "predict writes a row per step of new sequences too, as the model was trained" "wrote 3456 predictions of 54 samples' steps (inputs)" \
+  "$("$nnplug" predict "$work/nll.safetensors" --input "$work/data/x_test.npy" --output "$work/nll.csv" 2>&1)"
 finish
