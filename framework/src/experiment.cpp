@@ -322,12 +322,12 @@ TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const
   if (!data.boolean("standardize_targets", false)) return {};
   if (!train.has_value_targets())
     data.fail("standardize_targets", "standardizes value targets (data.targets, or friedman1's), but this data's targets are class labels");
-  const bool per_step = loss.target_kind() == TargetKind::ClassIndex || labels_per_step(loss, output, train.target_width);
-  if (per_step || scores_labels(loss.output_link()) || soft_labels(loss, train))
+  const bool class_labels = loss.target_kind() == TargetKind::ClassIndex || labels_per_step(loss, output, train.target_width);
+  if (class_labels || scores_labels(loss.output_link()) || soft_labels(loss, train))
     data.fail("standardize_targets", fmt::format("cannot be used with loss {}: its targets are {}, which standardizing would move", loss.type(),
-                                                 per_step ? "class labels (one per step)"
-                                                 : scores_labels(loss.output_link())          ? "labels, 0 or 1"
-                                                                                              : "class probabilities"));
+                                                 class_labels                        ? "class labels (one per step)"
+                                                 : scores_labels(loss.output_link()) ? "labels, 0 or 1"
+                                                                                     : "class probabilities"));
   return TargetScaling::fit(train.targets, train.target_width);
 }
 

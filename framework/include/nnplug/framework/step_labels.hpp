@@ -18,9 +18,10 @@ class Model;
 
 // Whether a model of this per-sample output, trained by this loss on data of `target_width` values per sample (0:
 // class labels, or none), scores class labels per step: a loss of class indices on an output of rank 2 or more (a
-// classifier of whole samples outputs rank 1), or a loss of values (nll, categorical_cross_entropy: PyTorch's NLLLoss
-// on (N, C, T) log-probabilities) on an output [steps..., classes > 1] against one target per step, which the trainer
-// gives it as the step's class one-hot. A loss of values on targets shaped like the output regresses on them instead.
+// classifier of whole samples outputs rank 1), or a loss of values (nll: PyTorch's NLLLoss on (N, C, T)
+// log-probabilities; categorical_focal_cross_entropy) on an output [steps..., classes > 1] against one target per
+// step, which the trainer gives it as the step's class one-hot. A loss of values on targets shaped like the output
+// regresses on them instead.
 inline bool labels_per_step(const Loss& loss, const Shape& output, std::int64_t target_width) {
   if (output.rank() < 2) return false;
   if (loss.target_kind() == TargetKind::ClassIndex) return true;
