@@ -52,10 +52,10 @@ Network tagger(const Json& run, const Shape& sample_shape, double momentum, cons
   return net;
 }
 
-TEST(StepLabels, TrainAsPyTorchsCrossEntropyOverTheScoredSteps) {
-  const Json& run = torch_run();
-  const Dataset data = sequences(run);
-  Network net = tagger(run, data.sample_shape, run["momentum"].get<double>());
+// Trains `net` (tagger's) at the fixture's settings, and expects PyTorch's trained weights and the fixture's loss and
+// accuracy: the set's loss is the mean over its scored steps, its accuracy their share predicted right (14 steps, not
+// 5 samples).
+void expect_pytorchs_training(Network& net, const Json& run, const Dataset& data) {
   net.fit(data, {.epochs = run["epochs"].get<int>(), .batch_size = run["batch_size"].get<std::int64_t>(), .shuffle = false, .progress = false});
   const auto parameters = net.model().parameters(false);
   for (std::size_t i = 0; i < parameters.size(); ++i) {
@@ -63,11 +63,17 @@ TEST(StepLabels, TrainAsPyTorchsCrossEntropyOverTheScoredSteps) {
     ASSERT_EQ(got.size(), want.size());
     for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-10) << parameters[i]->name << "[" << k << "]";
   }
-  // The set's loss is the mean over its scored steps, its accuracy their share predicted right (14 steps, not 5 samples).
   const Scores scores = net.evaluate(data, 2);
   EXPECT_EQ(scores.kind, ScoreKind::Accuracy);
   EXPECT_NEAR(scores.loss, run["loss"].get<double>(), 1e-10);
   EXPECT_NEAR(scores.score, run["accuracy"].get<double>(), 1e-12);
+}
+
+TEST(StepLabels, TrainAsPyTorchsCrossEntropyOverTheScoredSteps) {
+  const Json& run = torch_run();
+  const Dataset data = sequences(run);
+  Network net = tagger(run, data.sample_shape, run["momentum"].get<double>());
+  expect_pytorchs_training(net, run, data);
   // predict gives each step's probabilities as a row, and its classes score the fixture's accuracy on the scored steps.
   const Predictions p = net.predict(data);
   ASSERT_EQ(p.rows, 20);
@@ -91,17 +97,7 @@ TEST(StepLabels, ALossOfValuesTakesEachStepsClassOneHot) {
   for (const auto& [activation, loss] : {std::pair{"log_softmax", nn::Component("nll")}, std::pair{"identity", focal}}) {
     SCOPED_TRACE(loss.json().dump());
     Network net = tagger(run, data.sample_shape, run["momentum"].get<double>(), activation, loss);
-    net.fit(data, {.epochs = run["epochs"].get<int>(), .batch_size = run["batch_size"].get<std::int64_t>(), .shuffle = false, .progress = false});
-    const auto parameters = net.model().parameters(false);
-    for (std::size_t i = 0; i < parameters.size(); ++i) {
-      const auto got = to_host<double>(parameters[i]->value), want = run["trained"][i].get<std::vector<double>>();
-      ASSERT_EQ(got.size(), want.size());
-      for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-10) << parameters[i]->name << "[" << k << "]";
-    }
-    const Scores scores = net.evaluate(data, 2);
-    EXPECT_EQ(scores.kind, ScoreKind::Accuracy);
-    EXPECT_NEAR(scores.loss, run["loss"].get<double>(), 1e-10);
-    EXPECT_NEAR(scores.score, run["accuracy"].get<double>(), 1e-12);
+    expect_pytorchs_training(net, run, data);
     EXPECT_EQ(net.predict(data).rows, 20) << "a row per step";
   }
   // Samples without targets are scored as the model was trained, also by the model saved and loaded again: a row per
