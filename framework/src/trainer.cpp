@@ -380,9 +380,10 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     mixup.emplace(options.mixup_alpha, options.cutmix_alpha, options.seed);
     // The blend of two class labels is a distribution over the classes, which only a loss of probabilities takes.
     if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && loss_fn_->output_link() != OutputLink::Softmax) || per_step)
-      throw InvalidArgument(fmt::format("{} blends the targets of two samples, which loss {} cannot take: {}", options.mixup_alpha > 0.0 ? "mixup" : "cutmix",
-                                        loss_fn_->type(), per_step ? "a class label per step is not blended"
-                                                                   : "with class labels, choose softmax_cross_entropy with \"targets\": \"probabilities\""));
+      throw InvalidArgument(fmt::format("{} blends the targets of two samples, which loss {} cannot take: {}",
+                                        options.mixup_alpha > 0.0 ? "mixup" : "cutmix", loss_fn_->type(),
+                                        per_step ? "a class label per step is not blended"
+                                                 : "with class labels, choose softmax_cross_entropy with \"targets\": \"probabilities\""));
     mixup->check(train.sample_shape);
   }
   for (const auto& c : options.callbacks) c->check(validation && validation->size() > 0);
