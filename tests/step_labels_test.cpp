@@ -122,8 +122,9 @@ TEST(StepLabels, ALossOfValuesTakesEachStepsClassOneHot) {
   for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-7) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
 }
 
-// A loss of values on targets shaped like the output still regresses on them; labels per step cannot be blended by
-// mixup nor standardized, and class weights must number the classes of a step.
+// A loss of values on targets shaped like the output still regresses on them, but not a softmax's (distributions per
+// step); labels per step cannot be blended by mixup nor standardized, and class weights must number the classes of a
+// step.
 TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
   const Json& run = torch_run();
   const Dataset data = sequences(run);
@@ -138,6 +139,12 @@ TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
   Network regression = tagger(run, data.sample_shape, 0.0, "identity", "mse");
   EXPECT_EQ(score_kind(*regression.loss(), output, values), ScoreKind::MeanAbsoluteError);
   EXPECT_EQ(error_of([&] { regression.fit(values, {.epochs = 1, .batch_size = 2, .progress = false}); }), "(no error)");
+  // A softmax over a sample's outputs against distributions per step would mix the steps: refused.
+  Network distilled = tagger(run, data.sample_shape, 0.0, "identity", "kl_divergence");
+  EXPECT_EQ(error_of([&] { check_targets(*distilled.loss(), output, values); }),
+            "loss kl_divergence takes the targets as one distribution over the model's 16 outputs per sample, but the output is [4, 4], whose last "
+            "axis holds the classes: distributions per step are not supported (a class label per step is, (N, 4) whole numbers); for one "
+            "distribution per sample, flatten the output");
   Dataset halves = data;
   halves.targets[6] = 1.5f;
   EXPECT_THAT(error_of([&] { check_targets(*regression.loss(), output, halves); }),

@@ -61,6 +61,13 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   if (output.numel() != data.target_width)
     throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample", output.numel(),
                                  output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s"));
+  // Such a loss takes one softmax over a sample's outputs, whereas classes lie on the output's last axis (as labels per
+  // step read them): a distribution per step would be read as one over every step at once.
+  if (soft_labels(loss, data) && output.rank() >= 2)
+    throw ShapeError(fmt::format("loss {} takes the targets as one distribution over the model's {} outputs per sample, but the output is {}, "
+                                 "whose last axis holds the classes: distributions per step are not supported (a class label per step is, "
+                                 "(N, {}) whole numbers); for one distribution per sample, flatten the output",
+                                 loss.type(), output.numel(), output.str(), output.numel() / output[output.rank() - 1]));
   // A probability's target outside [0, 1] gives a loss below zero that training drives to minus infinity; a
   // margin's target is a side, and a value between would be read as one.
   if (!scores_labels(loss.output_link()) && !soft_labels(loss, data)) return;
