@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "nnplug/framework/evaluation.hpp"
@@ -122,9 +123,8 @@ TEST(StepLabels, ALossOfValuesTakesEachStepsClassOneHot) {
   for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-7) << c.layer << " " << c.parameter << ": analytic " << c.analytic << ", numeric " << c.numeric;
 }
 
-// A loss of values on targets shaped like the output still regresses on them, but not a softmax's (distributions per
-// step); labels per step cannot be blended by mixup nor standardized, and class weights must number the classes of a
-// step.
+// A loss of values on targets shaped like the output still regresses on them; labels per step cannot be blended by
+// mixup nor standardized, and class weights must number the classes of a step.
 TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
   const Json& run = torch_run();
   const Dataset data = sequences(run);
@@ -139,12 +139,6 @@ TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
   Network regression = tagger(run, data.sample_shape, 0.0, "identity", "mse");
   EXPECT_EQ(score_kind(*regression.loss(), output, values), ScoreKind::MeanAbsoluteError);
   EXPECT_EQ(error_of([&] { regression.fit(values, {.epochs = 1, .batch_size = 2, .progress = false}); }), "(no error)");
-  // A softmax over a sample's outputs against distributions per step would mix the steps: refused.
-  Network distilled = tagger(run, data.sample_shape, 0.0, "identity", "kl_divergence");
-  EXPECT_EQ(error_of([&] { check_targets(*distilled.loss(), output, values); }),
-            "loss kl_divergence takes the targets as one distribution over the model's 16 outputs per sample, but the output is [4, 4], whose last "
-            "axis holds the classes: distributions per step are not supported (a class label per step is, (N, 4) whole numbers); for one "
-            "distribution per sample, flatten the output");
   Dataset halves = data;
   halves.targets[6] = 1.5f;
   EXPECT_THAT(error_of([&] { check_targets(*regression.loss(), output, halves); }),
@@ -154,7 +148,7 @@ TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
             "the training data's targets are class labels (one per step) but the validation data's are values; give both sets the same kind of "
             "target");
   EXPECT_THAT(error_of([&] { net.fit(data, {.epochs = 1, .batch_size = 2, .progress = false, .mixup_alpha = 0.2}); }),
-              testing::HasSubstr("mixup blends the targets of two samples, which loss nll cannot take: a class label per step is not blended"));
+              testing::HasSubstr("mixup blends the targets of two samples, which loss nll cannot take: targets per step are not blended"));
   EXPECT_THAT(error_of([&] { fit_target_scaling(Params("data", Json{{"standardize_targets", true}}), data, *net.loss(), output); }),
               testing::HasSubstr("cannot be used with loss nll: its targets are class labels (one per step)"));
   Network weighted(nn::Sequential{nn::Dense(4).activation("log_softmax")}, registry());
@@ -163,6 +157,59 @@ TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
   EXPECT_THAT(error_of([&] { check_targets(*weighted.loss(), weighted.model().output_shape(), data); }),
               testing::HasSubstr("nll: class_weights has 3 weights but the model outputs [4] per sample; it takes one per class (each of "
                                                  "the 4 steps scored as a sample of 4 classes)"));
+}
+
+// Class probabilities as targets on a [steps, classes] output are a distribution per step, each step a softmax of its
+// own, as PyTorch's CrossEntropyLoss takes (N, C, T) probabilities: a model of each step alone, trained on the
+// sequences with full batches, ends where the same model does trained on every step as a sample of its own, whose
+// soft labels are read as ever. Its gradient check agrees with centred differences, under kl_divergence too.
+TEST(StepLabels, DistributionsPerStepTrainAsEveryStepASampleOfItsOwn) {
+  const Json& run = torch_run();
+  Dataset sequence = sequences(run);  // 5 samples of 4 steps of 3 features, 4 classes
+  sequence.targets.clear();
+  for (int i = 0; i < 5 * 4; ++i) {
+    double sum = 0.0;
+    std::vector<double> p(4);
+    for (int c = 0; c < 4; ++c) sum += p[static_cast<std::size_t>(c)] = std::exp(2.0 * std::sin(1.0 + 3.0 * i + c));
+    for (const double v : p) sequence.targets.push_back(static_cast<float>(v / sum));
+  }
+  sequence.target_width = 16;
+  Dataset steps;  // every step a sample: 20 samples of 3 features, a distribution over 4 classes each
+  steps.sample_shape = Shape{3};
+  steps.x = sequence.x;
+  steps.targets = sequence.targets;
+  steps.target_width = 4;
+  steps.labels.assign(20, -1);
+  const nn::Component probabilities("softmax_cross_entropy", Json{{"targets", "probabilities"}});
+  Network a = tagger(run, sequence.sample_shape, 0.0, "identity", probabilities), b = tagger(run, steps.sample_shape, 0.0, "identity", probabilities);
+  a.fit(sequence, {.epochs = 3, .batch_size = 5, .shuffle = false, .progress = false});
+  b.fit(steps, {.epochs = 3, .batch_size = 20, .shuffle = false, .progress = false});
+  const auto pa = a.model().parameters(false), pb = b.model().parameters(false);
+  ASSERT_EQ(pa.size(), pb.size());
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    const auto wa = to_host<double>(pa[i]->value), wb = to_host<double>(pb[i]->value);
+    ASSERT_EQ(wa.size(), wb.size());
+    for (std::size_t k = 0; k < wa.size(); ++k) EXPECT_NEAR(wa[k], wb[k], 1e-12) << pa[i]->name << "[" << k << "]";
+  }
+  const Scores sa = a.evaluate(sequence, 2), sb = b.evaluate(steps, 8);
+  EXPECT_EQ(sa.kind, ScoreKind::Accuracy);
+  EXPECT_NEAR(sa.loss, sb.loss, 1e-12);
+  EXPECT_DOUBLE_EQ(sa.score, sb.score);
+  // Without targets too, a row of probabilities per step: the single steps' rows.
+  Dataset inputs = sequence;
+  inputs.targets.clear(), inputs.target_width = 0;
+  const Predictions pa_rows = a.predict(inputs), pb_rows = b.predict(steps);
+  ASSERT_EQ(pa_rows.rows, 20);
+  ASSERT_EQ(pa_rows.columns, 4);
+  for (std::size_t i = 0; i < pa_rows.values.size(); ++i) EXPECT_NEAR(pa_rows.values[i], pb_rows.values[i], 1e-6) << i;
+  for (const Json& spec : {probabilities.json(), Json("kl_divergence")}) {
+    const auto loss = registry().create_loss(Params("test", spec));
+    Network fresh = tagger(run, sequence.sample_shape, 0.0);
+    const auto checks = check_model_gradients(fresh.model(), *loss, sequence, GradientCheckSettings{1e-5, 20, false});
+    ASSERT_EQ(checks.size(), 4u);
+    // Relative errors, of gradients that soft targets leave small: a wrong one would be off by far more.
+    for (const auto& c : checks) EXPECT_LT(c.worst_error, 1e-6) << spec.dump() << " " << c.layer << " " << c.parameter;
+  }
 }
 
 // A tagger as a user builds one on padded token ids: an embedding whose padding_idx row is zero, a bidirectional

@@ -120,7 +120,8 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
                            : evaluation_json(evaluate_labelled_rows(class_probabilities(outputs, width, link),
                                                                     steps ? step_labels(scored, steps) : soft ? most_probable_classes(scored) : scored.labels,
                                                                     classes_of_outputs(width), loss, 5, steps),
-                                             soft && ex.class_names.empty() ? read_target_names(spec.section("data"), width) : ex.class_names);
+                                             soft && !steps && ex.class_names.empty() ? read_target_names(spec.section("data"), width)
+                                                                                      : ex.class_names);
         metrics["set"] = ex.test.size() ? "test" : "validation";
         write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");
       }

@@ -36,9 +36,9 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
   check_targets(loss, model.output_shape(), data);
   Tensor x = be.empty(data.sample_shape.with_batch(n), DType::Float64);
   data.x.visit([&](const auto& values) { from_host(x, values); });
-  Tensor target, labels, one_hot, rows, gathered, dgathered;  // labels per step (step_targets, score_step_rows)
+  Tensor target, labels, target_rows, rows, gathered, dgathered;  // scored per step (step_targets, score_step_rows)
   const ScoredRows step_rows = scored_rows(loss, model.output_shape(), data.target_width);
-  if (step_rows.steps) {  // a label per step: the labelled steps' labels and, where some are padding, their rows
+  if (step_rows.steps) {  // labels per step (and where some are padding, the labelled steps' rows), or distributions
     std::vector<std::int32_t> scored;
     std::vector<double> at;
     const auto all = step_labels(data, step_rows.steps);
@@ -47,7 +47,8 @@ std::vector<TensorCheck> check_model_gradients(Model& model, Loss& loss, const D
     if (scored.empty()) throw InvalidArgument("the gradient check needs a labelled step, but every step of these samples is padding");
     labels = be.empty(Shape{static_cast<std::int64_t>(scored.size())}, DType::Int32);
     be.upload(labels, scored.data(), labels.bytes());
-    target = step_targets(loss, scored, labels, step_rows.width, DType::Float64, one_hot);
+    const bool distributions = distributions_per_step(loss, model.output_shape(), data.target_width);
+    target = step_targets(loss, scored, labels, step_rows.width, DType::Float64, target_rows, distributions ? &data.targets : nullptr);
     if (scored.size() < all.size()) {
       rows = be.empty(labels.shape(), DType::Float64);
       from_host(rows, at);

@@ -61,17 +61,25 @@ std::vector<std::int64_t> labelled_steps(const Dataset& data) {
 
 std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps) {
   if (!data.has_value_targets()) return std::vector<std::int32_t>(static_cast<std::size_t>(data.size() * steps), -1);
-  std::vector<std::int32_t> labels(data.targets.size());
-  std::transform(data.targets.begin(), data.targets.end(), labels.begin(), step_label);
+  const std::int64_t per_step = data.target_width / steps;  // 1: a label; more: a distribution over that many classes
+  if (per_step == 1) {
+    std::vector<std::int32_t> labels(data.targets.size());
+    std::transform(data.targets.begin(), data.targets.end(), labels.begin(), step_label);
+    return labels;
+  }
+  std::vector<std::int32_t> labels(static_cast<std::size_t>(data.size() * steps));
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    labels[i] = most_probable_class(data.targets.data() + i * static_cast<std::size_t>(per_step), per_step);
   return labels;
 }
 
 const Tensor& step_targets(const Loss& loss, const std::vector<std::int32_t>& host_labels, const Tensor& labels, std::int64_t classes, DType dtype,
-                           Tensor& one_hot) {
+                           Tensor& rows, const std::vector<float>* distributions) {
   if (loss.target_kind() == TargetKind::ClassIndex) return labels;
-  ensure(one_hot, labels.backend(), Shape{static_cast<std::int64_t>(host_labels.size()), classes}, dtype);
-  from_host(one_hot, label_values(host_labels, classes));
-  return one_hot;
+  ensure(rows, labels.backend(), Shape{static_cast<std::int64_t>(host_labels.size()), classes}, dtype);
+  if (distributions) from_host(rows, *distributions);
+  else from_host(rows, label_values(host_labels, classes));
+  return rows;
 }
 
 const Tensor& score_step_rows(Backend& backend, Loss& loss, const Tensor& scores, const Tensor& rows, const Tensor& target, const Tensor& value,

@@ -61,13 +61,6 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   if (output.numel() != data.target_width)
     throw ShapeError(fmt::format("the model outputs {} value{} per sample ({}), but the data has {} target value{} per sample", output.numel(),
                                  output.numel() == 1 ? "" : "s", output.str(), data.target_width, data.target_width == 1 ? "" : "s"));
-  // Such a loss takes one softmax over a sample's outputs, whereas classes lie on the output's last axis (as labels per
-  // step read them): a distribution per step would be read as one over every step at once.
-  if (soft_labels(loss, data) && output.rank() >= 2)
-    throw ShapeError(fmt::format("loss {} takes the targets as one distribution over the model's {} outputs per sample, but the output is {}, "
-                                 "whose last axis holds the classes: distributions per step are not supported (a class label per step is, "
-                                 "(N, {}) whole numbers); for one distribution per sample, flatten the output",
-                                 loss.type(), output.numel(), output.str(), output.numel() / output[output.rank() - 1]));
   // A probability's target outside [0, 1] gives a loss below zero that training drives to minus infinity; a
   // margin's target is a side, and a value between would be read as one.
   if (!scores_labels(loss.output_link()) && !soft_labels(loss, data)) return;
@@ -128,18 +121,21 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
   value_targets_ = data.has_value_targets();
   soft_labels_ = loss_fn_ && soft_labels(*loss_fn_, data);
   const Shape& output = model_.output_shape();
-  step_classes_ = value_targets_ && loss_fn_ && labels_per_step(*loss_fn_, output, data.target_width) ? output[output.rank() - 1] : 0;
+  step_classes_ = value_targets_ && loss_fn_ && scores_steps(*loss_fn_, output, data.target_width) ? output[output.rank() - 1] : 0;
+  step_distributions_ = step_classes_ && distributions_per_step(*loss_fn_, output, data.target_width);
   if (!value_targets_) return;
   const auto width = static_cast<std::size_t>(data.target_width);
   host_target_.resize(static_cast<std::size_t>(n) * width);
   for (std::size_t i = 0; i < rows.size(); ++i)
     std::copy_n(data.targets.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[i]) * width), width,
                 host_target_.begin() + static_cast<std::ptrdiff_t>(i * width));
-  if (step_classes_) {  // the targets are labels, one per step; the steps that have one are scored
+  if (step_classes_) {  // the targets are labels, one per step, and the steps that have one are scored; or distributions
     value_targets_ = false;
     scored_steps_.clear();
     host_step_labels_.clear();
-    for (std::size_t i = 0; i < host_target_.size(); ++i) {
+    for (std::size_t i = 0; step_distributions_ && i < host_target_.size(); i += static_cast<std::size_t>(step_classes_))
+      host_step_labels_.push_back(most_probable_class(host_target_.data() + i, step_classes_));  // for the accuracy
+    for (std::size_t i = 0; !step_distributions_ && i < host_target_.size(); ++i) {
       const std::int32_t label = step_label(host_target_[i]);
       if (label < 0) continue;
       scored_steps_.push_back(static_cast<float>(i));
@@ -213,8 +209,9 @@ void Trainer::upload_batch(const Shape& sample_shape) {
     if (scored == 0) return;
     ensure(labels_, be, Shape{scored}, DType::Int32);
     be.upload(labels_, host_step_labels_.data(), labels_.bytes());
-    target_ = step_targets(*loss_fn_, host_step_labels_, labels_, step_classes_, model_.dtype(), one_hot_steps_);
-    if (scored == static_cast<std::int64_t>(host_target_.size())) return;
+    target_ = step_targets(*loss_fn_, host_step_labels_, labels_, step_classes_, model_.dtype(), step_rows_,
+                           step_distributions_ ? &host_target_ : nullptr);
+    if (step_distributions_ || scored == static_cast<std::int64_t>(host_target_.size())) return;
     // The rows are indexed in the model's dtype (op::GatherRows), which float32 holds exactly up to 2^24.
     if (model_.dtype() == DType::Float32 && host_target_.size() > (std::size_t{1} << 24))
       throw InvalidArgument(fmt::format("a batch of {} steps with padding: a float32 model scores at most 2^24 steps of such a batch; lower "
@@ -368,7 +365,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   if (!optimizer_) throw InvalidArgument("fit() needs an optimizer");
   check_targets(*loss_fn_, model_.output_shape(), train);
   score_kind_ = score_kind(*loss_fn_, model_.output_shape(), train);
-  const bool per_step = labels_per_step(*loss_fn_, model_.output_shape(), train.target_width);
+  const bool per_step = scores_steps(*loss_fn_, model_.output_shape(), train.target_width);
   model_.set_trained_on_step_labels(per_step);
   // The validation set is scored after the first epoch: what would stop it is found now. One history holds both
   // sets' scores under one name.
@@ -389,7 +386,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
     if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && loss_fn_->output_link() != OutputLink::Softmax) || per_step)
       throw InvalidArgument(fmt::format("{} blends the targets of two samples, which loss {} cannot take: {}",
                                         options.mixup_alpha > 0.0 ? "mixup" : "cutmix", loss_fn_->type(),
-                                        per_step ? "a class label per step is not blended"
+                                        per_step ? "targets per step are not blended"
                                                  : "with class labels, choose softmax_cross_entropy with \"targets\": \"probabilities\""));
     mixup->check(train.sample_shape);
   }
@@ -430,7 +427,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   // What the samples of a range of the order score, by which a batch is weighed in its update, so that the update's
   // loss is the mean over what all its samples score: the samples, or with class labels per step their labelled
   // steps (then two ranks, or accumulated batches, train as one batch of their samples would).
-  const std::vector<std::int64_t> steps_scored = per_step ? labelled_steps(train) : std::vector<std::int64_t>();
+  const std::vector<std::int64_t> steps_scored =
+      labels_per_step(*loss_fn_, model_.output_shape(), train.target_width) ? labelled_steps(train) : std::vector<std::int64_t>();
   const auto units_of = [&](std::int64_t from, std::int64_t to) {
     if (steps_scored.empty()) return static_cast<double>(to - from);
     std::int64_t sum = 0;

@@ -29,13 +29,27 @@ inline bool labels_per_step(const Loss& loss, const Shape& output, std::int64_t 
   return classes > 1 && target_width == output.numel() / classes;
 }
 
+// Whether the targets are a distribution over the classes at each step of the output [steps..., classes > 1], for a
+// loss that takes a softmax of its outputs and class probabilities as targets (softmax_cross_entropy with "targets":
+// "probabilities", kl_divergence): as PyTorch's CrossEntropyLoss takes (N, C, T) probabilities, each step is a
+// softmax of its own, not one over the whole sample.
+inline bool distributions_per_step(const Loss& loss, const Shape& output, std::int64_t target_width) {
+  return loss.target_kind() == TargetKind::Values && loss.output_link() == OutputLink::Softmax && output.rank() >= 2 &&
+         output[output.rank() - 1] > 1 && target_width == output.numel();
+}
+
+// Whether the model's outputs are scored a row per step: labels or distributions per step.
+inline bool scores_steps(const Loss& loss, const Shape& output, std::int64_t target_width) {
+  return labels_per_step(loss, output, target_width) || distributions_per_step(loss, output, target_width);
+}
+
 // How a report scores such a model's per-sample output: as `steps` rows of `width` class scores (steps 0: one row, the
 // whole output, for a model that scores whole samples).
 struct ScoredRows {
   std::int64_t width = 0, steps = 0;
 };
 inline ScoredRows scored_rows(const Loss& loss, const Shape& output, std::int64_t target_width) {
-  if (!labels_per_step(loss, output, target_width)) return {output.numel(), 0};
+  if (!scores_steps(loss, output, target_width)) return {output.numel(), 0};
   const std::int64_t classes = output[output.rank() - 1];
   return {classes, output.numel() / classes};
 }
@@ -53,14 +67,15 @@ void check_step_labels(const Loss& loss, const Shape& output, const Dataset& dat
 // How many of each sample's steps have a label (step_label).
 std::vector<std::int64_t> labelled_steps(const Dataset& data);
 
-// Every step's label (step_label of the data's value targets), -1 for every step of data without targets.
+// Every step's label: step_label of the data's value targets, or of distributions per step their most probable class;
+// -1 for every step of data without targets.
 std::vector<std::int32_t> step_labels(const Dataset& data, std::int64_t steps);
 
 // The scored steps' targets as `loss` takes them: `labels`, the steps' labels (int32) on the backend, for a loss of
-// class labels; for a loss of values their classes one-hot (rows of `classes` values in `dtype`), from `host_labels`
-// into `one_hot`.
+// class labels; for a loss of values rows of `classes` values in `dtype`, into `rows`: the steps' `distributions`
+// where given (every step scored), else their classes one-hot, from `host_labels`.
 const Tensor& step_targets(const Loss& loss, const std::vector<std::int32_t>& host_labels, const Tensor& labels, std::int64_t classes, DType dtype,
-                           Tensor& one_hot);
+                           Tensor& rows, const std::vector<float>* distributions = nullptr);
 
 // The loss of the scored steps among `scores` (rows, classes), a row per step, into `value`: `target` holds the
 // scored steps' targets as the loss takes them (step_targets), `rows` their rows (in the scores' dtype; undefined

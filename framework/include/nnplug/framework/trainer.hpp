@@ -179,15 +179,17 @@ class Trainer {
   std::vector<std::int32_t> host_labels_;
   bool value_targets_ = false;                 // the gathered batch's targets are host_target_'s values
   bool soft_labels_ = false;                   // ... class probabilities, host_labels_ their most probable classes
-  // Above 0: the batch has class labels per step (step_labels.hpp), this many classes; host_step_labels_ holds the
-  // labels of its scored steps, scored_steps_ their positions among the batch's steps.
+  // Above 0: the batch is scored a row per step (step_labels.hpp), of this many classes; host_step_labels_ holds the
+  // labels of its scored steps, scored_steps_ their positions among the batch's steps. With step_distributions_ the
+  // targets are host_target_'s distributions, one per step, every step scored, and the labels their most probable.
   std::int64_t step_classes_ = 0;
+  bool step_distributions_ = false;
   std::vector<std::int32_t> host_step_labels_;
   std::vector<float> scored_steps_;
   ScoreKind score_kind_ = ScoreKind::Accuracy;  // of the set being trained or evaluated
   Tensor x_, target_, labels_, metrics_, dprediction_, prediction_;
   Tensor scored_rows_, scored_scores_, dscored_scores_;  // per-step labels with steps not scored: their rows (score_steps)
-  Tensor one_hot_steps_;  // per-step labels for a loss of values: the scored steps' classes one-hot (step_targets)
+  Tensor step_rows_;  // targets per step for a loss of values: the scored steps' classes one-hot, or distributions (step_targets)
   std::shared_ptr<Communicator> communicator_;  // null: one process
   std::unique_ptr<GradientReducer> reducer_;
   std::vector<std::string> bucket_update_names_;  // run_step's name of each bucket's update
