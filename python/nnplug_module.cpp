@@ -133,13 +133,15 @@ bool holds_value_targets(const py::object& y, const Loss* loss) {
   return values && (values.dtype().kind() == 'f' || (values.ndim() == 2 && values.shape(1) > 1));
 }
 
-// y as value targets: N values (one output) or N rows of them, each finite in float32.
+// y as value targets: N values (one output) or N rows of them, each finite in float32; a row may have several axes,
+// read in C order: (N, steps, classes) distributions per step, as the model's [steps, classes] output lies.
 void read_value_targets(const py::object& y, std::size_t count, const char* what, Dataset& data) {
   const auto values = c_array<double>(y, what, "y");
-  if (values.ndim() < 1 || values.ndim() > 2 || static_cast<std::size_t>(values.shape(0)) != count)
-    throw py::value_error(fmt::format("{}: y must hold the targets of each sample of x ({}): shape ({},) or ({}, outputs), got shape {}", what,
+  if (values.ndim() < 1 || static_cast<std::size_t>(values.shape(0)) != count)
+    throw py::value_error(fmt::format("{}: y must hold the targets of each sample of x ({}): shape ({},) or ({}, outputs...), got shape {}", what,
                                       count, count, count, py::str(py::object(values.attr("shape"))).cast<std::string>()));
-  data.target_width = values.ndim() == 2 ? values.shape(1) : 1;
+  data.target_width = 1;
+  for (py::ssize_t axis = 1; axis < values.ndim(); ++axis) data.target_width *= values.shape(axis);
   data.targets.resize(static_cast<std::size_t>(values.size()));
   for (std::size_t i = 0; i < data.targets.size(); ++i) {
     data.targets[i] = static_cast<float>(values.data()[i]);

@@ -211,6 +211,29 @@ def test_nll_on_log_softmax_takes_a_label_per_step_as_pytorchs_tagger_does():
     assert result["accuracy"] == pytest.approx((log_p.argmax(axis=2)[scored] == test_labels[scored]).mean())
 
 
+def test_class_probabilities_per_step_take_a_softmax_per_step():
+    """(N, steps, classes) probabilities as y, as PyTorch's CrossEntropyLoss takes (N, C, T) ones: each step's softmax
+    is its own, evaluate's loss is NumPy's mean over the steps of -sum t log softmax of predict's logits, its accuracy
+    that of each step's most probable class, and predict gives a row of probabilities per step."""
+    rng = np.random.default_rng(7)
+    tokens = rng.integers(0, 5, size=(600, 8))
+    before = np.concatenate([np.zeros((600, 1), dtype=np.int64), tokens[:, :-1]], axis=1)
+    y = np.full((600, 8, 5), 0.05)
+    y[np.arange(600)[:, None], np.arange(8)[None, :], before] = 0.8  # the token before, smoothed
+    net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(5, 8), nnplug.LSTM(32, return_sequences=True), nnplug.Dense(5)]))
+    net.compile(nnplug.Adam(lr=0.01), {"type": "softmax_cross_entropy", "targets": "probabilities"}, seed=2)
+    history = net.fit(tokens[:500], y[:500], epochs=10, batch_size=25, progress=False)
+    assert history[-1]["accuracy"] > 0.95
+    logits = net.predict(tokens[500:], output="logits")
+    assert logits.shape == (100, 8, 5)
+    shifted = logits - logits.max(axis=2, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
+    result = net.evaluate(tokens[500:], y[500:])
+    assert result["loss"] == pytest.approx(-(y[500:] * log_p).sum(axis=2).mean(), rel=1e-5)
+    assert result["accuracy"] == pytest.approx((log_p.argmax(axis=2) == y[500:].argmax(axis=2)).mean())
+    np.testing.assert_allclose(net.predict(tokens[500:]), np.exp(log_p), rtol=1e-4, atol=1e-6)
+
+
 def test_self_attention_is_numpys_and_learns_whether_the_first_token_recurs():
     """multi_head_attention's output is the scaled dot-product attention NumPy computes from its state dict (each
     step sees every step, or with causal the steps up to itself); with it a model learns whether a sequence's first
