@@ -133,9 +133,12 @@ void Trainer::gather_batch(const Dataset& data, const std::vector<std::int64_t>&
     value_targets_ = false;
     scored_steps_.clear();
     host_step_labels_.clear();
-    for (std::size_t i = 0; step_distributions_ && i < host_target_.size(); i += static_cast<std::size_t>(step_classes_))
-      host_step_labels_.push_back(most_probable_class(host_target_.data() + i, step_classes_));  // for the accuracy
-    for (std::size_t i = 0; !step_distributions_ && i < host_target_.size(); ++i) {
+    if (step_distributions_) {  // every step scored; its most probable class for the accuracy
+      for (std::size_t i = 0; i < host_target_.size(); i += static_cast<std::size_t>(step_classes_))
+        host_step_labels_.push_back(most_probable_class(host_target_.data() + i, step_classes_));
+      return;
+    }
+    for (std::size_t i = 0; i < host_target_.size(); ++i) {
       const std::int32_t label = step_label(host_target_[i]);
       if (label < 0) continue;
       scored_steps_.push_back(static_cast<float>(i));
@@ -370,12 +373,12 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   // The validation set is scored after the first epoch: what would stop it is found now. One history holds both
   // sets' scores under one name.
   if (validation && validation->size() > 0) check_targets(*loss_fn_, model_.output_shape(), *validation);
-  const auto kind_of_targets = [&](const Dataset& data) {
+  const auto kind_of_targets = [&](const Dataset& data) -> std::string_view {
     return labels_per_step(*loss_fn_, model_.output_shape(), data.target_width) ? "class labels (one per step)"
            : data.has_value_targets()                                           ? "values"
                                                                                 : "class labels";
   };
-  if (validation && validation->size() > 0 && std::string_view(kind_of_targets(*validation)) != kind_of_targets(train))
+  if (validation && validation->size() > 0 && kind_of_targets(*validation) != kind_of_targets(train))
     throw InvalidArgument(fmt::format("the training data's targets are {} but the validation data's are {}; give both sets the same kind of target",
                                       kind_of_targets(train), kind_of_targets(*validation)));
   if (options.augmentation) options.augmentation->check(train.sample_shape);
