@@ -123,4 +123,15 @@ check "its test loss and accuracy are softmax_cross_entropy's ($nll; $ce)" "same
 check "evaluate scores its every step" "(3456 steps of 54 samples)" "$("$nnplug" evaluate "$work/nll.safetensors" 2>&1)"
 check "predict writes a row per step of new sequences too, as the model was trained" "wrote 3456 predictions of 54 samples' steps (inputs)" \
   "$("$nnplug" predict "$work/nll.safetensors" --input "$work/data/x_test.npy" --output "$work/nll.csv" 2>&1)"
+"$nnplug" predict "$work/ce.safetensors" --input "$work/data/x_test.npy" --output "$work/ce.csv" 2> /dev/null
+expect_exit "predict new sequences with softmax_cross_entropy's model" 0 $?
+# Its columns are probabilities (exp of the log-probabilities), not the log-probabilities themselves.
+check "its rows are the probabilities softmax_cross_entropy's model gives" "probabilities, the same" \
+  "$("$python" - "$work/nll.csv" "$work/ce.csv" <<'PY'
+import sys, numpy as np
+nll, ce = (np.loadtxt(f, delimiter=",", skiprows=1)[:, 3:] for f in sys.argv[1:])
+sums, gap = np.abs(nll.sum(axis=1) - 1).max(), np.abs(nll - ce).max()
+print(f"{'probabilities' if sums < 1e-4 else 'not probabilities'}, {'the same' if gap < 2e-3 else 'different'} ({sums:.2g}, {gap:.2g})")
+PY
+)"
 finish

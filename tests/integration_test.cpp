@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
+#include "nnplug/framework/evaluation.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "test_support.hpp"
 
@@ -75,7 +77,8 @@ TEST(Integration, SteadyTrainingAllocatesNothingNew) {
 }
 
 // PyTorch's log_softmax with nll is softmax_cross_entropy in two steps: in float64, an epoch of each ends with the
-// same loss and the same weights to rounding.
+// same loss and the same weights to rounding, and the two models give the same class probabilities, each through its
+// loss's link (the softmax of logits, and of log-probabilities, which is their exponential).
 TEST(Integration, LogSoftmaxWithNllTrainsAsSoftmaxCrossEntropy) {
   auto run = [](const Params::Json& last, const char* loss) {
     Params::Json j = fashion_spec({{{"type", "dense"}, {"units", 32}, {"activation", "tanh"}}, last}, {{"type", "adam"}}).json;
@@ -87,13 +90,16 @@ TEST(Integration, LogSoftmaxWithNllTrainsAsSoftmaxCrossEntropy) {
     ex.fit.progress = false;
     Trainer trainer(*ex.model, ex.loss, ex.optimizer);
     const double loss_after = trainer.fit(ex.train, nullptr, ex.fit).back().train.loss;
-    return std::pair{loss_after, to_host<double>(ex.model->layer(0).parameters()[0]->value)};
+    const std::vector<float> probabilities = class_probabilities(trainer.predict(ex.test, 100), 10, ex.loss->output_link());
+    return std::tuple{loss_after, to_host<double>(ex.model->layer(0).parameters()[0]->value), probabilities};
   };
-  const auto [two_steps, two_step_weights] = run({{"type", "dense"}, {"units", 10}, {"activation", "log_softmax"}}, "nll");
-  const auto [one_step, one_step_weights] = run({{"type", "dense"}, {"units", 10}}, "softmax_cross_entropy");
+  const auto [two_steps, two_step_weights, two_step_p] = run({{"type", "dense"}, {"units", 10}, {"activation", "log_softmax"}}, "nll");
+  const auto [one_step, one_step_weights, one_step_p] = run({{"type", "dense"}, {"units", 10}}, "softmax_cross_entropy");
   EXPECT_NEAR(two_steps, one_step, 1e-10);
   ASSERT_EQ(two_step_weights.size(), one_step_weights.size());
   for (std::size_t i = 0; i < one_step_weights.size(); ++i) ASSERT_NEAR(two_step_weights[i], one_step_weights[i], 1e-9) << i;
+  ASSERT_EQ(two_step_p.size(), one_step_p.size());
+  for (std::size_t i = 0; i < one_step_p.size(); ++i) ASSERT_NEAR(two_step_p[i], one_step_p[i], 1e-6) << i;
 }
 
 TEST(Integration, SameSeedGivesTheSameRun) {

@@ -334,11 +334,13 @@ namespace nnplug::test {
 namespace {
 
 // Class probabilities as targets (softmax_cross_entropy with "targets": "probabilities").
-Experiment soft_label_experiment(const char* loss) {
+// last_activation: the output layer's ("identity": logits).
+Experiment soft_label_experiment(const char* loss, const char* last_activation = "identity") {
   return build_experiment(parse_spec(fmt::format(R"({{"seed": 4, "dtype": "float64",
     "data": {{"format": "gaussian_blobs", "samples": 120, "features": 4, "centers": 3, "std": 2.0, "validation_split": 0.25}},
-    "layers": [{{"type": "dense", "units": 8, "activation": "tanh"}}, {{"type": "dense", "units": 3}}],
-    "loss": {}, "optimizer": {{"type": "adam", "lr": 0.01}}, "training": {{"epochs": 3, "batch_size": 16}}}})", loss), "soft.json"),
+    "layers": [{{"type": "dense", "units": 8, "activation": "tanh"}}, {{"type": "dense", "units": 3, "activation": "{}"}}],
+    "loss": {}, "optimizer": {{"type": "adam", "lr": 0.01}}, "training": {{"epochs": 3, "batch_size": 16}}}})", last_activation, loss),
+                                     "soft.json"),
                           registry());
 }
 
@@ -419,6 +421,25 @@ TEST(SoftLabels, KlDivergenceTrainsAsCrossEntropyLessTheTargetsEntropy) {
     EXPECT_NEAR(a[e].validation.score, b[e].validation.score, 1e-12);
   }
   expect_same_weights(*cross_entropy.model, *divergence.model);
+}
+
+// nll reads rows of probabilities against log_softmax's log-probabilities as -sum t log p, the cross-entropy: the
+// same losses, weights and accuracies (against each row's most probable class) as softmax_cross_entropy's on logits.
+TEST(SoftLabels, NllOnLogSoftmaxTrainsOnProbabilitiesAsCrossEntropyOnLogits) {
+  Experiment cross_entropy = soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "probabilities"})");
+  Experiment nll = soft_label_experiment(R"("nll")", "log_softmax");
+  cross_entropy.fit.progress = nll.fit.progress = false;
+  const Dataset train = as_probabilities(nll.train, 0.7f), validation = as_probabilities(nll.validation, 0.7f);
+  const auto a = Trainer(*cross_entropy.model, cross_entropy.loss, cross_entropy.optimizer).fit(train, &validation, cross_entropy.fit);
+  const auto b = Trainer(*nll.model, nll.loss, nll.optimizer).fit(train, &validation, nll.fit);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t e = 0; e < a.size(); ++e) {
+    EXPECT_NEAR(b[e].train.loss, a[e].train.loss, 1e-12);
+    EXPECT_NEAR(b[e].validation.loss, a[e].validation.loss, 1e-12);
+    EXPECT_EQ(b[e].validation.kind, ScoreKind::Accuracy);
+    EXPECT_NEAR(b[e].validation.score, a[e].validation.score, 1e-12);
+  }
+  expect_same_weights(*cross_entropy.model, *nll.model);
 }
 
 TEST(SoftLabels, ProbabilitiesOutsideZeroToOneAreRefused) {

@@ -190,8 +190,8 @@ def test_a_label_per_step_trains_a_tagger_as_keras_does():
 def test_nll_on_log_softmax_takes_a_label_per_step_as_pytorchs_tagger_does():
     """PyTorch's sequence-tagging tutorial ends its model in log_softmax and trains it with NLLLoss: the same (N, steps)
     labels train it here, each scored step's class one-hot for that loss of values. predict gives a row of
-    log-probabilities per step, even without labels, and evaluate's loss is NumPy's mean of -log p over the scored
-    steps."""
+    probabilities per step, even without labels: the exponentials of the log-probabilities that output="logits" gives,
+    as softmax takes them. evaluate's loss is NumPy's mean of -log p over the scored steps."""
     rng = np.random.default_rng(7)
     tokens = rng.integers(0, 5, size=(600, 8))
     labels = np.concatenate([np.full((600, 1), -100), tokens[:, :-1]], axis=1)
@@ -201,9 +201,10 @@ def test_nll_on_log_softmax_takes_a_label_per_step_as_pytorchs_tagger_does():
     net.compile(nnplug.Adam(lr=0.01), "nll", seed=2)
     history = net.fit(tokens[:500], labels[:500], epochs=10, batch_size=25, progress=False)
     assert history[-1]["accuracy"] > 0.95
-    log_p = net.predict(tokens[500:])
+    log_p = net.predict(tokens[500:], output="logits")
     assert log_p.shape == (100, 8, 5)
     np.testing.assert_allclose(np.exp(log_p).sum(axis=2), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(net.predict(tokens[500:]), np.exp(log_p), rtol=1e-5, atol=1e-7)
     scored, test_labels = labels[500:] >= 0, labels[500:]
     picked = np.take_along_axis(log_p, np.where(scored, test_labels, 0)[..., None], axis=2)[..., 0]
     result = net.evaluate(tokens[500:], test_labels)

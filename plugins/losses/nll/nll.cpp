@@ -8,6 +8,10 @@
 // -sum_j w_j t_j log p_j, -w_y log p_y for a label as PyTorch's weight=, and the batch's the mean over its samples,
 // as Keras's class_weight (PyTorch's "mean" divides by the batch's sum of w_y instead). The op needs nothing more:
 // the target comes to it times the weights.
+//
+// Its link is the softmax: log-probabilities are logits (shifted by log sum e^z, which a softmax takes out again), so
+// softmax(log p) = p gives predict and ensembles the probabilities, and value targets are read as
+// softmax_cross_entropy's probabilities are: a distribution per sample or per step, scored by its most probable class.
 #include <utility>
 #include <vector>
 
@@ -23,7 +27,7 @@ namespace {
 class WeightedNll final : public losses::SampleLossOnOp {
  public:
   WeightedNll(OpHandle op, std::vector<double> weights)
-      : SampleLossOnOp("nll", std::move(op), OutputLink::Identity, BoundOp::NamedValues{}), weights_(std::move(weights)) {}
+      : SampleLossOnOp("nll", std::move(op), OutputLink::Softmax, BoundOp::NamedValues{}), weights_(std::move(weights)) {}
   void check(const Shape& prediction, std::int64_t num_classes) const override {
     SampleLossOnOp::check(prediction, num_classes);
     if (prediction.rank() != 1 || static_cast<std::size_t>(prediction[0]) != weights_.size())
@@ -56,6 +60,6 @@ NNPLUG_PLUGIN("nll", "0.1.0", "op:nll_loss loss:nll", 0) {
     std::vector<double> weights = class_weights(p);
     p.check_unused();
     if (!weights.empty()) return std::make_unique<WeightedNll>(op, std::move(weights));
-    return std::make_unique<losses::SampleLossOnOp>("nll", op, OutputLink::Identity, BoundOp::NamedValues{});
+    return std::make_unique<losses::SampleLossOnOp>("nll", op, OutputLink::Softmax, BoundOp::NamedValues{});
   });
 }
