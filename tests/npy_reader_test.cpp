@@ -13,6 +13,7 @@
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/npz_archive.hpp"
+#include "nnplug/framework/trainer.hpp"
 #include "test_support.hpp"
 
 namespace nnplug::test {
@@ -100,6 +101,28 @@ TEST(NpyReader, IntegerTargetsOfOneValueAreLabelsAndTheRestValueTargets) {
   const Dataset multilabel = with_targets(array<std::uint8_t>("|u1", "(3, 2)", {1, 0, 0, 1, 1, 1}));
   EXPECT_EQ(multilabel.targets, (std::vector<float>{1, 0, 0, 1, 1, 1}));
   EXPECT_EQ(multilabel.target_width, 2);
+}
+
+// Targets of several axes per sample keep their shape, and are read in C order only where it is the model's output's,
+// up to axes of length 1: axes in another order would be read as the output's, a value landing on another one.
+TEST(NpyReader, TargetsOfSeveralAxesPerSampleMustLieAsTheModelsOutput) {
+  Dataset d = inputs(array<float>("<f4", "(3, 2)", std::vector<float>(6, 0.5f)));
+  parse_npy_targets(array<float>("<f4", "(3, 2, 4)", std::vector<float>(24, 0.5f)), "y.npy", d);
+  EXPECT_EQ(d.target_width, 8);
+  EXPECT_EQ(d.target_shape, (Shape{2, 4}));
+  EXPECT_EQ(d.subset({2, 0}).target_shape, (Shape{2, 4}));  // and so do a split's sets
+  const auto mse = registry().create_loss(Params("test", "mse"));
+  EXPECT_NO_THROW(check_targets(*mse, Shape{2, 4}, d));
+  EXPECT_NO_THROW(check_targets(*mse, Shape{2, 1, 4}, d));
+  EXPECT_EQ(error_of([&] { check_targets(*mse, Shape{4, 2}, d); }),
+            "the data's targets have shape [2, 4] per sample, but the model outputs [4, 2] (targets shaped as it, or a class label at each of "
+            "its steps, [4]); give the targets' axes in the output's order");
+  Dataset flat = inputs(array<float>("<f4", "(3, 2)", std::vector<float>(6, 0.5f)));
+  parse_npy_targets(array<float>("<f4", "(3, 8)", std::vector<float>(24, 0.5f)), "y.npy", flat);
+  EXPECT_EQ(flat.target_shape.rank(), 0);  // a row of values: any output of as many, as a CSV file's columns
+  EXPECT_NO_THROW(check_targets(*mse, Shape{4, 2}, flat));
+  EXPECT_EQ(error_of([&] { parse_npy_targets(array<float>("<f4", "(3, 1, 1, 1, 1, 1, 1, 8)", std::vector<float>(24, 0.5f)), "y.npy", flat); }),
+            "y.npy: the targets have 7 axes per sample, more than a model's output has (at most 6)");
 }
 
 std::string header_error(const std::string& dict, const Bytes& values = bytes_of<float>({1, 2})) {

@@ -182,8 +182,13 @@ TEST(StepLabels, DistributionsPerStepTrainAsEveryStepASampleOfItsOwn) {
   steps.labels.assign(20, -1);
   const nn::Component probabilities("softmax_cross_entropy", Json{{"targets", "probabilities"}});
   Network a = tagger(run, sequence.sample_shape, 0.0, "identity", probabilities), b = tagger(run, steps.sample_shape, 0.0, "identity", probabilities);
-  a.fit(sequence, {.epochs = 3, .batch_size = 5, .shuffle = false, .progress = false});
-  b.fit(steps, {.epochs = 3, .batch_size = 20, .shuffle = false, .progress = false});
+  const auto history_a = a.fit(sequence, {.epochs = 3, .batch_size = 5, .shuffle = false, .progress = false});
+  const auto history_b = b.fit(steps, {.epochs = 3, .batch_size = 20, .shuffle = false, .progress = false});
+  ASSERT_EQ(history_a.size(), history_b.size());
+  for (std::size_t e = 0; e < history_a.size(); ++e) {
+    EXPECT_NEAR(history_a[e].train.loss, history_b[e].train.loss, 1e-12) << "epoch " << e + 1;  // the mean over the steps
+    EXPECT_DOUBLE_EQ(history_a[e].train.score, history_b[e].train.score) << "epoch " << e + 1;
+  }
   const auto pa = a.model().parameters(false), pb = b.model().parameters(false);
   ASSERT_EQ(pa.size(), pb.size());
   for (std::size_t i = 0; i < pa.size(); ++i) {

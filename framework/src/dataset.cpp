@@ -15,6 +15,7 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   out.sample_shape = sample_shape;
   out.num_classes = num_classes;
   out.target_width = target_width;
+  out.target_shape = target_shape;
   out.x = x.select_rows(indices, static_cast<std::size_t>(features()));
   out.labels.resize(indices.size());
   for (std::size_t i = 0; i < indices.size(); ++i) out.labels[i] = labels[static_cast<std::size_t>(indices[i])];
@@ -50,6 +51,14 @@ Dataset Dataset::head(std::int64_t n) const {
 
 void Dataset::convert(DType dtype) {
   if (x.dtype() != dtype) x = x.as(dtype);
+}
+
+Shape target_shape_of(std::span<const std::int64_t> shape, const std::string& what) {
+  if (shape.size() < 3) return {};
+  if (shape.size() - 1 > static_cast<std::size_t>(Shape::kMaxRank))
+    throw ShapeError(fmt::format("{}: the targets have {} axes per sample, more than a model's output has (at most {})", what, shape.size() - 1,
+                                 Shape::kMaxRank));
+  return Shape(std::vector<std::int64_t>(shape.begin() + 1, shape.end()));
 }
 
 std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed) {

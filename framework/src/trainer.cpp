@@ -50,7 +50,29 @@ ScoreKind score_kind(const Loss& loss, const Shape& output, const Dataset& data)
              : ScoreKind::MeanAbsoluteError;
 }
 
+namespace {
+// The shape without its axes of length 1, which move no value in C order.
+Shape without_unit_axes(const Shape& shape) {
+  Shape kept;
+  for (const std::int64_t d : shape)
+    if (d != 1) kept.push_back(d);
+  return kept;
+}
+
+// Targets given with axes per sample (data.target_shape) are read in C order as the model's output lies, or as a
+// label at each of its steps: axes in another order are refused, not read as the output's.
+void check_target_shape(const Shape& output, const Dataset& data) {
+  if (data.target_shape.rank() < 2 || output.rank() < 1) return;
+  const Shape given = without_unit_axes(data.target_shape), steps(std::vector<std::int64_t>(output.begin(), output.end() - 1));
+  if (given == without_unit_axes(output) || given == without_unit_axes(steps)) return;
+  throw ShapeError(fmt::format("the data's targets have shape {} per sample, but the model outputs {} (targets shaped as it, or a class label "
+                               "at each of its steps, {}); give the targets' axes in the output's order",
+                               data.target_shape.str(), output.str(), steps.str()));
+}
+}  // namespace
+
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
+  check_target_shape(output, data);
   if (labels_per_step(loss, output, data.target_width)) return check_step_labels(loss, output, data);
   if (!data.has_value_targets()) return loss.check(output, data.num_classes);
   if (loss.target_kind() != TargetKind::Values)
@@ -428,12 +450,14 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
                                                                 "or a batch size that leaves 0 or at least 2 there", bs, n)));
     }
   // What the samples of a range of the order score, by which a batch is weighed in its update, so that the update's
-  // loss is the mean over what all its samples score: the samples, or with class labels per step their labelled
-  // steps (then two ranks, or accumulated batches, train as one batch of their samples would).
+  // loss is the mean over what all its samples score: the samples, with distributions per step every step of them,
+  // or with class labels per step their labelled steps (then two ranks, or accumulated batches, train as one batch
+  // of their samples would). In the units the batch's scores are counted in (read_batch_scores).
   const std::vector<std::int64_t> steps_scored =
       labels_per_step(*loss_fn_, model_.output_shape(), train.target_width) ? labelled_steps(train) : std::vector<std::int64_t>();
+  const auto rows_per_sample = static_cast<double>(std::max<std::int64_t>(scored_rows(*loss_fn_, model_.output_shape(), train.target_width).steps, 1));
   const auto units_of = [&](std::int64_t from, std::int64_t to) {
-    if (steps_scored.empty()) return static_cast<double>(to - from);
+    if (steps_scored.empty()) return static_cast<double>(to - from) * rows_per_sample;
     std::int64_t sum = 0;
     for (std::int64_t i = from; i < to; ++i) sum += steps_scored[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
     return static_cast<double>(sum);

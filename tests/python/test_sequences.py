@@ -235,6 +235,26 @@ def test_class_probabilities_per_step_take_a_softmax_per_step():
     np.testing.assert_allclose(net.predict(tokens[500:]), np.exp(log_p), rtol=1e-4, atol=1e-6)
 
 
+def test_targets_per_step_lie_as_the_output_and_fit_reports_their_mean_over_the_steps():
+    """y of several axes is read as the model's output lies: (N, classes, steps) for a [steps, classes] output is
+    refused rather than read in C order as it; an axis of length 1 moves no value and is taken. fit's loss is the mean
+    over the steps, as evaluate's: at a rate of 0, fit's and evaluate's on the same weights are NumPy's."""
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(0, 5, size=(40, 8))
+    y = rng.dirichlet(np.ones(5), size=(40, 8))
+    net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(5, 8), nnplug.LSTM(8, return_sequences=True), nnplug.Dense(5)]))
+    net.compile(nnplug.SGD(lr=0.0), {"type": "softmax_cross_entropy", "targets": "probabilities"}, seed=2)
+    with pytest.raises(nnplug.ShapeError, match=r"the data's targets have shape \[5, 8\] per sample, but the model outputs \[8, 5\]"):
+        net.fit(tokens, y.transpose(0, 2, 1), epochs=1, progress=False)
+    history = net.fit(tokens, y[..., None], epochs=1, batch_size=40, progress=False)
+    logits = net.predict(tokens, output="logits")
+    shifted = logits - logits.max(axis=2, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
+    expected = -(y * log_p).sum(axis=2).mean()
+    assert history[-1]["loss"] == pytest.approx(expected, rel=1e-5)
+    assert net.evaluate(tokens, y)["loss"] == pytest.approx(expected, rel=1e-5)
+
+
 def test_self_attention_is_numpys_and_learns_whether_the_first_token_recurs():
     """multi_head_attention's output is the scaled dot-product attention NumPy computes from its state dict (each
     step sees every step, or with causal the steps up to itself); with it a model learns whether a sequence's first

@@ -26,6 +26,10 @@ struct Dataset {
   // loss that takes TargetKind::Values. Empty (and target_width 0) when the targets are the class labels.
   std::vector<float> targets;
   std::int64_t target_width = 0;
+  // The targets' shape per sample where an array of several axes per sample gave them ((N, steps, classes) from
+  // NumPy); empty where only their width is known (CSV columns, an (N, width) array). check_targets holds it against
+  // the model's output, so that axes in another order than the output's are refused, not read as the output's.
+  Shape target_shape;
 
   // Where each sample came from (an image folder's files), for predict's output; empty where the samples have no names.
   std::vector<std::string> sample_names;
@@ -46,6 +50,10 @@ struct Dataset {
   // nothing is copied when they already have it.
   void convert(DType dtype);
 };
+
+// The per-sample shape of an array of targets of shape (N, axes...), for Dataset::target_shape: empty for fewer than
+// two axes per sample. More axes than a shape holds are refused, naming `what`.
+Shape target_shape_of(std::span<const std::int64_t> shape, const std::string& what);
 
 // The class a row of class probabilities (soft labels) puts the most on, the first of the largest: how a sample with
 // such targets is scored (Keras's categorical accuracy).
