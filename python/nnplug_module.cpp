@@ -415,13 +415,15 @@ class PyNetwork {
       if (output == "classes") classes = network_.predict_classes(data, batch_size);
       else p = network_.predict(data, output == "logits", batch_size);
     }
-    // A class per step: (N, steps, classes) and (N, steps), as Keras's predict gives them.
-    const auto samples = static_cast<py::ssize_t>(data.size());
-    const auto steps = static_cast<py::ssize_t>(network_.loss() ? scored_rows(*network_.loss(), network_.model(), data).steps : 0);
-    if (output == "classes")
-      return steps ? py::array_t<std::int32_t>({samples, steps}, classes.data()) : py::array_t<std::int32_t>(samples, classes.data());
-    if (steps) return py::array_t<float>({samples, steps, static_cast<py::ssize_t>(p.columns)}, p.values.data());
-    return py::array_t<float>({p.rows, p.columns}, p.values.data());
+    // Shaped as Keras's predict gives them: the model's output per sample (its outputs, a regression's values, or
+    // classes' probabilities as many); with a class per step, a class, or a row of the classes, at each step.
+    const Shape& shape = network_.model().output_shape();
+    const bool steps = network_.loss() && scored_rows(*network_.loss(), network_.model(), data).steps > 0;
+    std::vector<py::ssize_t> dims{static_cast<py::ssize_t>(data.size())};
+    if (steps || (output != "classes" && p.columns == shape.numel())) dims.insert(dims.end(), shape.begin(), shape.end() - (steps ? 1 : 0));
+    if (output == "classes") return py::array_t<std::int32_t>(dims, classes.data());
+    if (steps || p.columns != shape.numel()) dims.push_back(static_cast<py::ssize_t>(p.columns));
+    return py::array_t<float>(dims, p.values.data());
   }
 
   void save(const std::filesystem::path& path) {

@@ -579,7 +579,7 @@ def test_padding2d_borders_are_numpys_reflect_edge_and_wrap():
         net = nnplug.Network(nnplug.Sequential([nnplug.Padding2d([[3, 1], [2, 4]], mode)]))
         net.compile(nnplug.SGD(lr=0.1), "mse", seed=1)
         net.build([2, 4, 5])
-        padded = net.predict(x).reshape(3, 2, 8, 11)  # predict gives a row per sample
+        padded = net.predict(x)  # shaped as the model's output, (3, 2, 8, 11)
         np.testing.assert_array_equal(padded, np.pad(x, ((0, 0), (0, 0), (3, 1), (2, 4)), mode=numpy_mode), err_msg=mode)
 
 
@@ -641,7 +641,7 @@ def test_eye_and_dirac_initialized_layers_pass_their_input_through():
         net.compile(nnplug.Adam(), "mse", seed=1)
         net.build(sample)
         x = rng.normal(size=[4] + sample).astype(np.float32)
-        np.testing.assert_allclose(net.predict(x).reshape(x.shape), x, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(net.predict(x), x, rtol=0, atol=1e-6)  # shaped as x, the output
 
 
 def test_upsample1d_glu_channel_shuffle_and_adaptive_max_pool2d_builders_chain_under_asgd():
@@ -674,7 +674,7 @@ def test_pixel_unshuffle_then_shuffle_gives_the_images_back():
     net = nnplug.Network(nnplug.Sequential([nnplug.PixelUnshuffle(2), nnplug.PixelShuffle(2)]))
     net.compile(nnplug.SGD(lr=0.1), "mse")
     net.build([2, 6, 4])
-    np.testing.assert_array_equal(net.predict(images).reshape(images.shape), images)
+    np.testing.assert_array_equal(net.predict(images), images)
 
 
 def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_class():

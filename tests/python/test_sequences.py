@@ -27,8 +27,8 @@ def test_an_lstm_computes_the_equations_numpy_computes_from_its_state_dict():
         c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
         h = sigmoid(o) * np.tanh(c)
         expected.append(h)
-    # predict gives rows of 30, in float32 (computed in float64)
-    np.testing.assert_allclose(net.predict(x).reshape(4, 6, 5), np.stack(expected, axis=1), rtol=2e-7, atol=1e-9)
+    # predict gives the output's (6, 5) per sample, in float32 (computed in float64)
+    np.testing.assert_allclose(net.predict(x), np.stack(expected, axis=1), rtol=2e-7, atol=1e-9)
 
     # The label is the sign of the first step's value; the five steps after it are noise (0.99 or more for seeds 1 to
     # 6 after 20 epochs, seed 3 after these 12; a model without memory scores one half).
@@ -53,7 +53,7 @@ def test_an_embedding_reads_integer_token_ids_as_keras_and_pytorch_take_them():
     lookup.build([6])
     table = np.from_dlpack(lookup.state_dict()["emb.weight"])
     assert table.shape == (10, 3)
-    np.testing.assert_array_equal(lookup.predict(ids[:5]).reshape(5, 6, 3), table[ids[:5]])
+    np.testing.assert_array_equal(lookup.predict(ids[:5]), table[ids[:5]])
 
     labels = (ids[:, 0] < 5).astype(np.int64)
     net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(10, 8), nnplug.GRU(16), nnplug.Dense(2)]))
@@ -74,7 +74,7 @@ def test_conv1d_is_a_cross_correlation_and_finds_a_motif_anywhere():
     x = rng.normal(size=(4, 2, 10)).astype(np.float32)
     padded = np.pad(x, ((0, 0), (0, 0), (1, 1)))
     want = np.stack([np.einsum("nck,fck->nf", padded[:, :, t:t + 3], w) for t in range(10)], axis=2) + b[None, :, None]
-    np.testing.assert_allclose(conv.predict(x).reshape(4, 3, 10), want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(conv.predict(x), want, rtol=1e-5, atol=1e-5)
 
     sequences = rng.normal(scale=0.3, size=(800, 1, 20)).astype(np.float32)
     labels = rng.integers(0, 2, size=800)
@@ -100,7 +100,7 @@ def test_conv1d_transpose_is_the_scatter_of_each_step_by_its_weights():
     want = np.zeros((4, 3, (5 - 1) * 2 + 4), dtype=np.float64)
     for t in range(5):
         want[:, :, 2 * t:2 * t + 4] += np.einsum("nc,cfk->nfk", x[:, :, t], w)
-    np.testing.assert_allclose(up.predict(x).reshape(4, 3, 12), want + b[None, :, None], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(up.predict(x), want + b[None, :, None], rtol=1e-5, atol=1e-5)
 
 
 def test_an_lstm_autoencoder_repeats_its_code_for_the_decoder():
@@ -111,7 +111,7 @@ def test_an_lstm_autoencoder_repeats_its_code_for_the_decoder():
     repeat.compile(nnplug.Adam(), "mse", seed=1)
     repeat.build([5])
     x = rng.normal(size=(4, 5)).astype(np.float32)
-    np.testing.assert_array_equal(repeat.predict(x).reshape(4, 3, 5), np.repeat(x[:, None, :], 3, axis=1))
+    np.testing.assert_array_equal(repeat.predict(x), np.repeat(x[:, None, :], 3, axis=1))
     t = np.linspace(0, 2 * np.pi, 8, dtype=np.float32)
     waves = np.sin(t[None, :] + rng.uniform(0, 2 * np.pi, size=(300, 1)).astype(np.float32))[:, :, None]  # [300, 8, 1]
     net = nnplug.Network(nnplug.Sequential([nnplug.LSTM(16), nnplug.RepeatVector(8), nnplug.LSTM(16, return_sequences=True),
@@ -131,7 +131,7 @@ def test_a_text_cnn_reads_token_ids_through_permute():
     lookup.build([6])
     ids = rng.integers(0, 10, size=(800, 12))
     table = np.from_dlpack(lookup.state_dict()["emb.weight"])
-    np.testing.assert_array_equal(lookup.predict(ids[:5, :6]).reshape(5, 4, 6), table[ids[:5, :6]].transpose(0, 2, 1))
+    np.testing.assert_array_equal(lookup.predict(ids[:5, :6]), table[ids[:5, :6]].transpose(0, 2, 1))
 
     labels = rng.integers(0, 2, size=800)
     for seq, label, at in zip(ids, labels, rng.integers(0, 11, size=800)):
@@ -154,7 +154,7 @@ def test_dense_maps_each_step_of_a_sequence_as_pytorch_and_keras_do():
     readout.build([5, 4])
     w, b = (np.from_dlpack(readout.state_dict()[f"d.{name}"]) for name in ("weight", "bias"))
     x = rng.normal(size=(2, 5, 4)).astype(np.float32)
-    np.testing.assert_allclose(readout.predict(x).reshape(2, 5, 3), x @ w.T + b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(readout.predict(x), x @ w.T + b, rtol=1e-5, atol=1e-6)
 
     x = rng.normal(size=(800, 10, 1)).astype(np.float32)
     sums = np.cumsum(x, axis=1).reshape(800, 10)  # variance 5.5 on average over the steps
@@ -271,7 +271,7 @@ def test_self_attention_is_numpys_and_learns_whether_the_first_token_recurs():
         weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
         weights /= weights.sum(axis=-1, keepdims=True)
         want = (weights @ v).transpose(0, 2, 1, 3).reshape(3, 5, 4) @ w_out.T
-        np.testing.assert_allclose(attention.predict(x).reshape(3, 5, 4), want, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(attention.predict(x), want, rtol=1e-5, atol=1e-5)
 
     ids = rng.integers(0, 10, size=(1000, 8))
     labels = (ids[:, 1:] == ids[:, :1]).any(axis=1).astype(np.int64)  # 51 % ones
@@ -297,7 +297,7 @@ def test_attention_with_padding_idx_masks_the_padding_steps_as_numpy_does():
     weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
     weights /= weights.sum(axis=-1, keepdims=True)
     want = (weights @ v).transpose(0, 2, 1, 3).reshape(2, 5, 4) @ state["a.out_proj.weight"].T
-    np.testing.assert_allclose(net.predict(ids.astype(np.float32)).reshape(2, 5, 4), want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(net.predict(ids.astype(np.float32)), want, rtol=1e-5, atol=1e-5)
 
 
 def test_an_encoder_decoder_is_built_from_block_files_and_learns_to_sort():
@@ -326,12 +326,15 @@ def test_an_encoder_decoder_is_built_from_block_files_and_learns_to_sort():
 
 def test_a_label_per_pixel_trains_a_segmentation_net():
     """Pixels as steps: a 1x1 convolution scores 2 classes at every pixel of 6x6 images, a permute puts the classes
-    last, and (N, 36) labels (1 where a pixel is bright) train it; without the labels per pixel it could not tell them."""
+    last, and (N, 6, 6) labels (1 where a pixel is bright) train it, as (N, 36) ones would; without the labels per
+    pixel it could not tell them. predict gives a class, or a row of the 2 classes' probabilities, at each pixel."""
     rng = np.random.default_rng(5)
     x = rng.normal(size=(200, 1, 6, 6)).astype(np.float32)
-    y = (x[:, 0] > 0.3).reshape(200, 36).astype(np.int64)
+    y = (x[:, 0] > 0.3).astype(np.int64)
     net = nnplug.Network(nnplug.Sequential([nnplug.Conv2d(2, 1), nnplug.Permute([2, 3, 1])]))
     net.compile(nnplug.Adam(lr=0.05), "softmax_cross_entropy", seed=3)
     net.fit(x, y, epochs=10, batch_size=20, progress=False)
-    assert net.predict(x, output="classes").shape == (200, 36)
+    assert net.predict(x, output="classes").shape == (200, 6, 6)
+    assert net.predict(x).shape == (200, 6, 6, 2)
     assert (net.predict(x, output="classes") == y).mean() > 0.97
+    assert net.evaluate(x, y.reshape(200, 36))["accuracy"] == pytest.approx((net.predict(x, output="classes") == y).mean())
