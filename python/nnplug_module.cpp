@@ -418,11 +418,15 @@ class PyNetwork {
     // Shaped as Keras's predict gives them: the model's output per sample (its outputs, a regression's values, or
     // classes' probabilities as many); with a class per step, a class, or a row of the classes, at each step.
     const Shape& shape = network_.model().output_shape();
-    const bool steps = network_.loss() && scored_rows(*network_.loss(), network_.model(), data).steps > 0;
     std::vector<py::ssize_t> dims{static_cast<py::ssize_t>(data.size())};
-    if (steps || (output != "classes" && p.columns == shape.numel())) dims.insert(dims.end(), shape.begin(), shape.end() - (steps ? 1 : 0));
+    if (network_.loss() && scored_rows(*network_.loss(), network_.model(), data).steps > 0) {
+      dims.insert(dims.end(), shape.begin(), shape.end() - 1);
+      if (output != "classes") dims.push_back(static_cast<py::ssize_t>(p.columns));
+    } else if (output != "classes") {
+      if (p.columns == shape.numel()) dims.insert(dims.end(), shape.begin(), shape.end());
+      else dims.push_back(static_cast<py::ssize_t>(p.columns));  // a binary classifier's two classes from its one output
+    }
     if (output == "classes") return py::array_t<std::int32_t>(dims, classes.data());
-    if (steps || p.columns != shape.numel()) dims.push_back(static_cast<py::ssize_t>(p.columns));
     return py::array_t<float>(dims, p.values.data());
   }
 
