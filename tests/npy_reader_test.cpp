@@ -115,7 +115,7 @@ TEST(NpyReader, TargetsOfSeveralAxesPerSampleMustLieAsTheModelsOutput) {
   EXPECT_NO_THROW(check_targets(*mse, Shape{2, 4}, d));
   EXPECT_NO_THROW(check_targets(*mse, Shape{2, 1, 4}, d));
   EXPECT_EQ(error_of([&] { check_targets(*mse, Shape{4, 2}, d); }),
-            "the data's targets have shape [2, 4] per sample, but the model outputs [4, 2] (targets shaped as it, or a class label at each of "
+            "y.npy: the targets have shape [2, 4] per sample, but the model outputs [4, 2] (targets shaped as it, or a class label at each of "
             "its steps, [4]); give the targets' axes in the output's order");
   Dataset flat = inputs(array<float>("<f4", "(3, 2)", std::vector<float>(6, 0.5f)));
   parse_npy_targets(array<float>("<f4", "(3, 8)", std::vector<float>(24, 0.5f)), "y.npy", flat);

@@ -16,6 +16,7 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   out.num_classes = num_classes;
   out.target_width = target_width;
   out.target_shape = target_shape;
+  out.target_source = target_source;
   out.x = x.select_rows(indices, static_cast<std::size_t>(features()));
   out.labels.resize(indices.size());
   for (std::size_t i = 0; i < indices.size(); ++i) out.labels[i] = labels[static_cast<std::size_t>(indices[i])];
@@ -53,12 +54,13 @@ void Dataset::convert(DType dtype) {
   if (x.dtype() != dtype) x = x.as(dtype);
 }
 
-Shape target_shape_of(std::span<const std::int64_t> shape, const std::string& what) {
-  if (shape.size() < 3) return {};
+void Dataset::keep_target_shape(std::span<const std::int64_t> shape, const std::string& source) {
+  if (shape.size() < 3) return;
   if (shape.size() - 1 > static_cast<std::size_t>(Shape::kMaxRank))
-    throw ShapeError(fmt::format("{}: the targets have {} axes per sample, more than a model's output has (at most {})", what, shape.size() - 1,
+    throw ShapeError(fmt::format("{}: the targets have {} axes per sample, more than a model's output has (at most {})", source, shape.size() - 1,
                                  Shape::kMaxRank));
-  return Shape(std::vector<std::int64_t>(shape.begin() + 1, shape.end()));
+  target_shape = Shape(std::vector<std::int64_t>(shape.begin() + 1, shape.end()));
+  target_source = source;
 }
 
 std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed) {

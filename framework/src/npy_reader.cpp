@@ -271,7 +271,7 @@ void parse_npy_targets(std::span<const unsigned char> bytes, const std::string& 
       throw IoError(fmt::format("{}: target {} of sample {} is {}: not a finite float32 value", name, i % width, i / width, v));
   });
   samples.target_width = static_cast<std::int64_t>(width);
-  samples.target_shape = target_shape_of(a.shape, name);
+  samples.keep_target_shape(a.shape, name);
 }
 
 Dataset read_npy_inputs(const std::filesystem::path& inputs, double divide_by, DType dtype) {

@@ -65,9 +65,9 @@ void check_target_shape(const Shape& output, const Dataset& data) {
   if (data.target_shape.rank() < 2 || output.rank() < 1) return;
   const Shape given = without_unit_axes(data.target_shape), steps(std::vector<std::int64_t>(output.begin(), output.end() - 1));
   if (given == without_unit_axes(output) || given == without_unit_axes(steps)) return;
-  throw ShapeError(fmt::format("the data's targets have shape {} per sample, but the model outputs {} (targets shaped as it, or a class label "
+  throw ShapeError(fmt::format("{}: the targets have shape {} per sample, but the model outputs {} (targets shaped as it, or a class label "
                                "at each of its steps, {}); give the targets' axes in the output's order",
-                               data.target_shape.str(), output.str(), steps.str()));
+                               data.target_source, data.target_shape.str(), output.str(), steps.str()));
 }
 }  // namespace
 

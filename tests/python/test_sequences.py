@@ -244,7 +244,7 @@ def test_targets_per_step_lie_as_the_output_and_fit_reports_their_mean_over_the_
     y = rng.dirichlet(np.ones(5), size=(40, 8))
     net = nnplug.Network(nnplug.Sequential([nnplug.Embedding(5, 8), nnplug.LSTM(8, return_sequences=True), nnplug.Dense(5)]))
     net.compile(nnplug.SGD(lr=0.0), {"type": "softmax_cross_entropy", "targets": "probabilities"}, seed=2)
-    with pytest.raises(nnplug.ShapeError, match=r"the data's targets have shape \[5, 8\] per sample, but the model outputs \[8, 5\]"):
+    with pytest.raises(nnplug.ShapeError, match=r"fit: y: the targets have shape \[5, 8\] per sample, but the model outputs \[8, 5\]"):
         net.fit(tokens, y.transpose(0, 2, 1), epochs=1, progress=False)
     history = net.fit(tokens, y[..., None], epochs=1, batch_size=40, progress=False)
     logits = net.predict(tokens, output="logits")

@@ -27,9 +27,11 @@ struct Dataset {
   std::vector<float> targets;
   std::int64_t target_width = 0;
   // The targets' shape per sample where an array of several axes per sample gave them ((N, steps, classes) from
-  // NumPy); empty where only their width is known (CSV columns, an (N, width) array). check_targets holds it against
-  // the model's output, so that axes in another order than the output's are refused, not read as the output's.
+  // NumPy), and the array's name for messages; empty where only their width is known (CSV columns, an (N, width)
+  // array). check_targets holds it against the model's output, so that axes in another order than the output's are
+  // refused, not read as the output's.
   Shape target_shape;
+  std::string target_source;
 
   // Where each sample came from (an image folder's files), for predict's output; empty where the samples have no names.
   std::vector<std::string> sample_names;
@@ -49,11 +51,10 @@ struct Dataset {
   // Converts the values to `dtype` in place (a synthetic set is drawn in float32 and widened for a float64 model);
   // nothing is copied when they already have it.
   void convert(DType dtype);
+  // Keeps the per-sample shape of `source`, an array of targets of shape (N, axes...), where it has two axes or more
+  // per sample. More axes than a shape holds are refused, naming it.
+  void keep_target_shape(std::span<const std::int64_t> shape, const std::string& source);
 };
-
-// The per-sample shape of an array of targets of shape (N, axes...), for Dataset::target_shape: empty for fewer than
-// two axes per sample. More axes than a shape holds are refused, naming `what`.
-Shape target_shape_of(std::span<const std::int64_t> shape, const std::string& what);
 
 // The class a row of class probabilities (soft labels) puts the most on, the first of the largest: how a sample with
 // such targets is scored (Keras's categorical accuracy).
