@@ -5,7 +5,7 @@
 # takes an .npy array of inputs; the same arrays in an .npz archive (numpy.savez, and savez_compressed with Keras's
 # mnist.npz names) train to the same numbers again; an array nnplug does not read, a FIFO, counts that differ, an
 # archive without the array named and one whose bytes were damaged are refused by name; token ids in int64 arrays
-# train an embedding.
+# train an embedding; float32 targets of several axes train a regression that evaluate and predict score as one.
 # Usage: cli_npy_data.sh NNPLUG PYTHON (a Python with numpy).
 set -u
 nnplug=$1
@@ -39,6 +39,11 @@ np.save(f"{work}/ids.npy", ids)
 np.save(f"{work}/id_classes.npy", (ids[:, 0] < 5).astype(np.int64))
 ids[7, 3] = 10
 np.save(f"{work}/bad_ids.npy", ids)
+# A regression of 4 steps of 2 values per sample, float32 targets of shape (N, 4, 2); and the same with its axes swapped.
+inputs = np.random.default_rng(1).normal(size=(300, 4)).astype(np.float32)
+np.save(f"{work}/reg_x.npy", inputs)
+np.save(f"{work}/reg_y.npy", np.stack([inputs, 2 * inputs], axis=2))
+np.save(f"{work}/reg_y_swapped.npy", np.stack([inputs, 2 * inputs], axis=1))
 # One byte of a stored member's values changed: its CRC no longer matches.
 raw = bytearray(open(f"{work}/named.npz", "rb").read())
 raw[2000] ^= 0xFF
@@ -106,6 +111,32 @@ sed 's/"ids.npy"/"bad_ids.npy"/' "$work/ids.json" > "$work/bad_ids.json"
 out=$("$nnplug" train "$work/bad_ids.json" --no-progress 2>&1)
 expect_exit "an id past the table" 1 $?
 check "an id past the table is named" "layers[0] (embedding) forward: cpu backend: gather_rows: index 10 at position" "$out"
+
+# A regression from .npy arrays, whose targets have no names: evaluate scores each of the 8 values as a regression,
+# and predict writes them (numbered), also for inputs without targets, as the model keeps that it was trained on
+# values. Before, both took the model for a classifier: predict wrote an argmax and "probabilities", evaluate crashed.
+cat > "$work/reg.json" <<SPEC
+{"seed": 1, "data": {"format": "npy", "train_inputs": "reg_x.npy", "train_targets": "reg_y.npy", "validation_split": 0.2},
+ "layers": [{"type": "dense", "units": 8}, {"type": "reshape", "shape": [4, 2]}],
+ "loss": "mse", "optimizer": {"type": "adam", "lr": 0.05}, "training": {"epochs": 20, "batch_size": 20}}
+SPEC
+out=$("$nnplug" train "$work/reg.json" --no-progress --save "$work/reg.safetensors" 2>&1)
+expect_exit "train a regression on (N, 4, 2) targets" 0 $?
+out=$("$nnplug" evaluate "$work/reg.safetensors" 2>&1)
+expect_exit "evaluate the regression" 0 $?
+check "scores it as a regression of 8 values" "(60 samples)" "$(grep -E '^loss .* r2 ' <<<"$out")"
+check "the last value by its number" "target_7" "$out"
+check "which it learnt (r2 near 1)" "yes" "$(awk '/^loss / { print ($8 > 0.99) ? "yes" : "no (" $0 ")" }' <<<"$out")"
+check "predict writes each value's prediction and target" \
+  "index,predicted_target_0,predicted_target_1,predicted_target_2,predicted_target_3,predicted_target_4,predicted_target_5,predicted_target_6,predicted_target_7,target_0," \
+  "$("$nnplug" predict "$work/reg.safetensors" 2>&1 | head -1)"
+out=$("$nnplug" predict "$work/reg.safetensors" --input "$work/reg_x.npy" 2>&1)
+expect_exit "predict the regression's new inputs" 0 $?
+check "as values" "index,predicted_target_0,predicted_target_1,predicted_target_2,predicted_target_3,predicted_target_4,predicted_target_5,predicted_target_6,predicted_target_7" \
+  "$(head -1 <<<"$out")"
+out=$("$nnplug" train "$work/reg.json" --no-progress --set data.train_targets='"reg_y_swapped.npy"' 2>&1)
+expect_exit "targets whose axes are swapped" 1 $?
+check "are refused naming the file and both shapes" "reg_y_swapped.npy: the targets have shape [2, 4] per sample, but the model outputs [4, 2]" "$out"
 
 mkfifo "$work/fifo.npy"
 while IFS='|' read -r what fields message; do

@@ -117,6 +117,7 @@ TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
               "eigenvectors": [[1, 0], [0, "x"]]}])", "damaged metadata: nnplug.preprocessing: step 0: 'eigenvectors' holds \"x\", not a finite number"},
            {"nnplug.class_names", R"(["cat", 2])", "damaged metadata: nnplug.class_names is [\"cat\",2]; expected a list of class names (strings)"},
            {"nnplug.step_labels", "yes", "damaged metadata: nnplug.step_labels is yes; expected true or false"},
+           {"nnplug.value_targets", "1", "damaged metadata: nnplug.value_targets is 1; expected true or false"},
            {"nnplug.text_vectorization", R"({"output_mode": "int"})", "damaged metadata: nnplug.text_vectorization: 'standardize' must be a string"},
            {"nnplug.text_vectorization",
             R"({"standardize": "none", "split": "whitespace", "ngrams": 1, "max_tokens": 0, "output_mode": "int", "output_sequence_length": 3, "tokens": ["a"]})",

@@ -21,6 +21,9 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
   for (const auto& d : plugin_dirs) loader.add_directory(d);
   loader.load_all(registry);
   const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size);
+  if (s.member_scores.size() != args.models.size())  // each model is scored where the set has labels or targets
+    throw InvalidArgument(fmt::format("{}: the {} set its spec names has no labels or targets to score against (nnplug predict writes its "
+                                      "predictions)", args.models.front().string(), s.scored_name));
   const bool ensemble = args.models.size() > 1;
   for (std::size_t m = 0; ensemble && m < args.models.size(); ++m)
     fmt::print("{}: loss {:.4f}  {} {:.4f}\n", args.models[m].c_str(), s.member_scores[m].loss, score_name(s.member_scores[m].kind),

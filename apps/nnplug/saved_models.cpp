@@ -9,6 +9,17 @@
 
 namespace nnplug::cli {
 
+namespace {
+// Whether the scored set's outputs are values (a regression, multi-label) rather than classes (soft labels and labels
+// per step are taken before): where its targets are values; for samples without targets, where the model was trained
+// on values (or, in a model file saved before it kept that, where its spec's data names target columns).
+bool scores_values(const Model& model, const Dataset& scored, const Spec& spec) {
+  if (scored.has_value_targets()) return true;
+  const bool labelled = scored.size() && scored.labels.front() >= 0;
+  return !labelled && (model.trained_on_values() || !read_target_names(spec.section("data"), 1).empty());
+}
+}  // namespace
+
 ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models, const std::string& backend_name,
                                 const std::string& precision, const Registry& registry, std::int64_t batch_size,
                                 const std::filesystem::path& inputs) {
@@ -62,8 +73,10 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       scored.labels = most_probable_classes(scored);
       scored.num_classes = scored.target_width;
       if (out.data.class_names.empty()) out.data.class_names = read_target_names(loaded.spec.section("data"), width);  // the targets' columns
-    } else if (m == 0) {
+    } else if (m == 0 && scores_values(*loaded.model, *out.scored, loaded.spec)) {
       out.target_names = read_target_names(loaded.spec.section("data"), width), out.multi_label = scores_labels(loss->output_link());
+      if (out.target_names.empty())  // an .npy file's targets have no names
+        for (std::int64_t k = 0; k < width; ++k) out.target_names.push_back(fmt::format("target_{}", k));
     }
     if (!out.target_names.empty()) {
       if (m > 0 && width != out.width)

@@ -181,6 +181,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   if (!model.target_scaling().empty()) file.metadata["nnplug.target_scaling"] = model.target_scaling().to_json().dump();
   if (!model.text_vectorization().empty()) file.metadata["nnplug.text_vectorization"] = model.text_vectorization().to_json().dump();
   if (model.trained_on_step_labels()) file.metadata["nnplug.step_labels"] = "true";
+  if (model.trained_on_values()) file.metadata["nnplug.value_targets"] = "true";
   // A folder's classes are its class folders' names: kept, so that the model names them far from its training data.
   const auto data = whole.json.find("data");
   if (data != whole.json.end() && data->is_object())
@@ -247,6 +248,7 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
                               metadata.text_vectorization.sample_shape().str(), metadata.input_shape.str()));
   out.model->set_text_vectorization(metadata.text_vectorization);
   out.model->set_trained_on_step_labels(metadata.step_labels);
+  out.model->set_trained_on_values(metadata.value_targets);
   std::size_t training_tensors = 0;  // a checkpoint also holds the optimizer's and the callbacks' state
   for (const auto& t : file.tensors) training_tensors += t.name.starts_with("optimizer.") || t.name.starts_with("callbacks.");
   load_parameters(file, metadata, *out.model, where, training_tensors);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -97,10 +98,11 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
   // The texts' vocabulary: absent where the data is not text.
   read_optional(metadata, file, "nnplug.text_vectorization", [&](const Json& j) { out.text_vectorization = TextVectorization::from_json(j); });
 
-  if (const auto it = metadata.find("nnplug.step_labels"); it != metadata.end()) {
-    if (it->second != "true" && it->second != "false") throw damaged(file, "nnplug.step_labels", Params::shortened(it->second), "true or false");
-    out.step_labels = it->second == "true";
-  }
+  for (const auto& [key, flag] : {std::pair{"nnplug.step_labels", &out.step_labels}, std::pair{"nnplug.value_targets", &out.value_targets}})
+    if (const auto it = metadata.find(key); it != metadata.end()) {
+      if (it->second != "true" && it->second != "false") throw damaged(file, key, Params::shortened(it->second), "true or false");
+      *flag = it->second == "true";
+    }
   if (const auto it = metadata.find("nnplug.class_names"); it != metadata.end()) {
     const Json names = parsed(it->second, file, "nnplug.class_names");
     if (!names.is_array() || !std::all_of(names.begin(), names.end(), [](const Json& n) { return n.is_string(); }))

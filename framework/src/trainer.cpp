@@ -392,6 +392,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   score_kind_ = score_kind(*loss_fn_, model_.output_shape(), train);
   const bool per_step = scores_steps(*loss_fn_, model_.output_shape(), train.target_width);
   model_.set_trained_on_step_labels(per_step);
+  model_.set_trained_on_values(train.has_value_targets() && !soft_labels(*loss_fn_, train) && !per_step);
   // The validation set is scored after the first epoch: what would stop it is found now. One history holds both
   // sets' scores under one name.
   if (validation && validation->size() > 0) check_targets(*loss_fn_, model_.output_shape(), *validation);

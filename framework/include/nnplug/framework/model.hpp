@@ -115,6 +115,10 @@ class Model {
   // scores its outputs as a class per step also for samples that come without targets (scored_rows).
   bool trained_on_step_labels() const { return trained_on_step_labels_; }
   void set_trained_on_step_labels(bool on) { trained_on_step_labels_ = on; }
+  // Whether the model was trained on value targets scored as values (a regression, multi-label), not as classes,
+  // saved with it: predict then writes values also for samples that come without targets.
+  bool trained_on_values() const { return trained_on_values_; }
+  void set_trained_on_values(bool on) { trained_on_values_ = on; }
   Backend& backend() const { return *backend_; }
   const std::shared_ptr<Backend>& backend_ptr() const { return backend_; }
   DType dtype() const { return dtype_; }
@@ -184,6 +188,7 @@ class Model {
   TargetScaling target_scaling_;
   TextVectorization text_vectorization_;
   bool trained_on_step_labels_ = false;
+  bool trained_on_values_ = false;
   bool built_ = false;
 };
 
