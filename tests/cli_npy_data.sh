@@ -134,6 +134,27 @@ out=$("$nnplug" predict "$work/reg.safetensors" --input "$work/reg_x.npy" 2>&1)
 expect_exit "predict the regression's new inputs" 0 $?
 check "as values" "index,predicted_target_0,predicted_target_1,predicted_target_2,predicted_target_3,predicted_target_4,predicted_target_5,predicted_target_6,predicted_target_7" \
   "$(head -1 <<<"$out")"
+# A model saved from Python has no data section: predict --input reads an .npy array for it, and evaluate, with no
+# data to score, says so.
+(cd "$work" && "$python" - <<'PY'
+import numpy as np, nnplug
+net = nnplug.Network(nnplug.Sequential([nnplug.Dense(8), nnplug.layer("reshape", shape=[4, 2])]))
+net.compile(nnplug.Adam(lr=0.05), "mse", seed=1)
+net.fit(np.load("reg_x.npy"), np.load("reg_y.npy"), epochs=2, batch_size=20, progress=False)
+net.save("python_reg.safetensors")
+PY
+)
+expect_exit "Python saves a regression" 0 $?
+out=$("$nnplug" predict "$work/python_reg.safetensors" --input "$work/reg_x.npy" 2>&1)
+expect_exit "predict from an .npy array for Python's model" 0 $?
+check "writes its values" "index,predicted_target_0," "$(head -1 <<<"$out")"
+check "for every sample" "300 rows" "$(tail -n +2 <<<"$out" | wc -l | sed 's/$/ rows/')"
+out=$("$nnplug" predict "$work/python_reg.safetensors" --input "$work/reg.json" 2>&1)
+expect_exit "an input file that is not an array, for Python's model" 1 $?
+check "is refused by name" "$work/reg.json: $work/python_reg.safetensors (the spec saved in it) names no data format" "$out"
+out=$("$nnplug" evaluate "$work/python_reg.safetensors" 2>&1)
+expect_exit "evaluate Python's model" 1 $?
+check "says it has no data to score" "python_reg.safetensors: its spec names no data to score (a model saved from Python or C++)" "$out"
 out=$("$nnplug" train "$work/reg.json" --no-progress --set data.train_targets='"reg_y_swapped.npy"' 2>&1)
 expect_exit "targets whose axes are swapped" 1 $?
 check "are refused naming the file and both shapes" "reg_y_swapped.npy: the targets have shape [2, 4] per sample, but the model outputs [4, 2]" "$out"

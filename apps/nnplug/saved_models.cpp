@@ -41,6 +41,10 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
         out.data.test = std::move(*samples);
         out.data.class_names = loaded.class_names.empty() ? spec_class_names(loaded.spec) : loaded.class_names;
       } else {
+        if (!loaded.spec.json.contains("data"))
+          throw InvalidArgument(fmt::format("{}: its spec names no data to score (a model saved from Python or C++); nnplug predict --input "
+                                            "takes an .npy array of samples for it",
+                                            models[m].string()));
         // The model's own statistics, where its file keeps them: fitted again, they would follow the data as it is
         // now, not the training samples the model saw (train --limit-train keeps fewer).
         const InputPreprocessing& saved = loaded.model->input_preprocessing();

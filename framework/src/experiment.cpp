@@ -198,7 +198,12 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
 // column.
 Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype,
                         const TextVectorization& text) {
-  const std::string format = data.require_string("format");
+  // A model saved from Python or the C++ API has no data section: its inputs come as NumPy saves them.
+  const bool from_numpy = !spec.json.contains("data");
+  if (from_numpy && inputs.extension() != ".npy" && inputs.extension() != ".npz")
+    throw InvalidArgument(fmt::format("{}: {} names no data format (a model saved from Python or C++), so its inputs are an .npy array or an "
+                                      ".npz archive's x_test", inputs.string(), spec.where()));
+  const std::string format = from_numpy ? "npy" : data.require_string("format");
   const double divide_by = data.number("divide_by", 1.0, 1e-300);
   if (format == "image_folder") return read_images(inputs, image_layout(data), dtype);
   if (format == "text_folder") return vectorized(read_texts(inputs), text, dtype);
