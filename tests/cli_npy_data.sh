@@ -127,13 +127,11 @@ expect_exit "evaluate the regression" 0 $?
 check "scores it as a regression of 8 values" "(60 samples)" "$(grep -E '^loss .* r2 ' <<<"$out")"
 check "the last value by its number" "target_7" "$out"
 check "which it learnt (r2 near 1)" "yes" "$(awk '/^loss / { print ($8 > 0.99) ? "yes" : "no (" $0 ")" }' <<<"$out")"
-check "predict writes each value's prediction and target" \
-  "index,predicted_target_0,predicted_target_1,predicted_target_2,predicted_target_3,predicted_target_4,predicted_target_5,predicted_target_6,predicted_target_7,target_0," \
-  "$("$nnplug" predict "$work/reg.safetensors" 2>&1 | head -1)"
+predictions=index$(printf ',predicted_target_%d' 0 1 2 3 4 5 6 7)
+check "predict writes each value's prediction and target" "$predictions,target_0," "$("$nnplug" predict "$work/reg.safetensors" 2>&1 | head -1)"
 out=$("$nnplug" predict "$work/reg.safetensors" --input "$work/reg_x.npy" 2>&1)
 expect_exit "predict the regression's new inputs" 0 $?
-check "as values" "index,predicted_target_0,predicted_target_1,predicted_target_2,predicted_target_3,predicted_target_4,predicted_target_5,predicted_target_6,predicted_target_7" \
-  "$(head -1 <<<"$out")"
+check "as values" "$predictions" "$(head -1 <<<"$out")"
 # A model saved from Python has no data section: predict --input reads an .npy array for it, and evaluate, with no
 # data to score, says so.
 (cd "$work" && "$python" - <<'PY'
