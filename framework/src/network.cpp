@@ -296,6 +296,9 @@ void Network::update_bn(const Dataset& data, std::int64_t batch_size) {
 }
 
 std::vector<std::int32_t> Network::predict_classes(const Dataset& data, std::int64_t batch_size) {
+  if (model().trained_on_values())
+    throw InvalidArgument("predict_classes: the model was trained on value targets (a regression, or labels 0 or 1 each), which are not "
+                          "classes; predict gives its values (a multi-label loss's: each label's probability)");
   const Predictions p = predict(data, false, batch_size);
   std::vector<std::int32_t> classes(static_cast<std::size_t>(p.rows));
   // One output under an identity link was trained on the label itself (0 or 1): class 1 above one half.

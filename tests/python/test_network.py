@@ -569,7 +569,12 @@ def test_a_spec_that_standardizes_targets_trains_on_prices_and_predicts_in_their
     assert net.evaluate(x, y)["loss"] == pytest.approx(float(np.mean((net.predict(x, output="logits")[:, 0] - z) ** 2)), rel=1e-2)
     with tempfile.TemporaryDirectory() as folder:
         net.save(os.path.join(folder, "prices.safetensors"))
-        np.testing.assert_allclose(nnplug.Network.load(os.path.join(folder, "prices.safetensors")).predict(x)[:, 0], predicted, rtol=1e-6)
+        loaded = nnplug.Network.load(os.path.join(folder, "prices.safetensors"))
+        np.testing.assert_allclose(loaded.predict(x)[:, 0], predicted, rtol=1e-6)
+    # Prices are not classes: asking for them is refused, also of the loaded model, which keeps how it was trained.
+    for model in (net, loaded):
+        with pytest.raises(nnplug.InvalidArgument, match="the model was trained on value targets"):
+            model.predict(x, output="classes")
 
 
 def test_padding2d_borders_are_numpys_reflect_edge_and_wrap():
