@@ -296,9 +296,12 @@ void Network::update_bn(const Dataset& data, std::int64_t batch_size) {
 }
 
 std::vector<std::int32_t> Network::predict_classes(const Dataset& data, std::int64_t batch_size) {
-  if (model().trained_on_values())
-    throw InvalidArgument("predict_classes: the model was trained on value targets (a regression, or labels 0 or 1 each), which are not "
-                          "classes; predict gives its values (a multi-label loss's: each label's probability)");
+  // One output's label of 0 or 1 under a sigmoid (or a margin's sign) is a class; a regression's values, or several
+  // such labels, are not.
+  const bool binary = model().output_shape().numel() == 1 && loss_ && loss_->output_link() != OutputLink::Identity;
+  if (model().trained_on_values() && !binary)
+    throw InvalidArgument("predict_classes: the model was trained on value targets (a regression, or several labels of 0 or 1), which are "
+                          "not classes; predict gives its values (a multi-label loss's: each label's probability)");
   const Predictions p = predict(data, false, batch_size);
   std::vector<std::int32_t> classes(static_cast<std::size_t>(p.rows));
   // One output under an identity link was trained on the label itself (0 or 1): class 1 above one half.

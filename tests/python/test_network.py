@@ -575,6 +575,11 @@ def test_a_spec_that_standardizes_targets_trains_on_prices_and_predicts_in_their
     for model in (net, loaded):
         with pytest.raises(nnplug.InvalidArgument, match="the model was trained on value targets"):
             model.predict(x, output="classes")
+    # One label of 0 or 1 as a float under a sigmoid is a binary class: class 1 where its probability passes one half.
+    binary = nnplug.Network(nnplug.Sequential([nnplug.Dense(1)]))
+    binary.compile(nnplug.Adam(lr=0.05), "binary_cross_entropy", seed=1)
+    binary.fit(x, (x[:, 0] > 0).astype(np.float32), epochs=5, batch_size=32, progress=False)
+    np.testing.assert_array_equal(binary.predict(x, output="classes"), binary.predict(x)[:, 1] > 0.5)
 
 
 def test_padding2d_borders_are_numpys_reflect_edge_and_wrap():

@@ -90,7 +90,8 @@ class Network {
   // Class probabilities (through the loss' output link: softmax, sigmoid) or, with logits or under an identity link
   // (a regression's loss: mse, mae, huber), the raw outputs.
   Predictions predict(const Dataset& data, bool logits = false, std::int64_t batch_size = 256);
-  // The most probable class of every sample (or step); refused for a model trained on values, which have no classes.
+  // The most probable class of every sample (or step); refused for a model trained on values (a regression,
+  // multi-label), which are no classes, except one label of 0 or 1 under a sigmoid.
   std::vector<std::int32_t> predict_classes(const Dataset& data, std::int64_t batch_size = 256);
   // Gathers batch norm's running statistics again over `data` for the weights the model holds now, after weights
   // averaged by hand (load_state_dict): PyTorch's swa_utils.update_bn (Trainer::recompute_statistics).
