@@ -23,9 +23,10 @@ struct ScoredModels {
   std::vector<float> outputs;         // the first model's raw outputs (logits): as many rows of `width`
   std::int64_t width = 0;             // values per row the models output (1 for two classes with a sigmoid)
   std::vector<std::int32_t> labels;   // each row's class label; negative where unknown (or a step not scored)
-  // Models of value targets (their spec's data.targets) score no classes: `predictions` holds their outputs through
-  // their loss's link (probabilities for a multi-label loss), averaged, and `probabilities` stays empty.
-  std::vector<std::string> target_names;  // empty for class labels
+  // Models of value targets (a CSV file's data.targets, an .npy file's floats) score no classes: `predictions` holds
+  // their outputs through their loss's link (probabilities for a multi-label loss), averaged, and `probabilities`
+  // stays empty.
+  std::vector<std::string> target_names;  // empty for class labels; target_0, ... where the data names none
   bool multi_label = false;
   std::vector<float> predictions;         // scored->size() rows of `width`
 };
