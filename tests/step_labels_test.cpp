@@ -147,6 +147,10 @@ TEST(StepLabels, ALossOfValuesReadsLabelsPerStepOnlyWhereThereIsOnePerStep) {
   EXPECT_EQ(error_of([&] { net.fit(data, {.epochs = 1, .batch_size = 2, .validation = &values, .progress = false}); }),
             "the training data's targets are class labels (one per step) but the validation data's are values; give both sets the same kind of "
             "target");
+  Dataset padding = data;  // every step padding: nothing to train on, where it used to train at a loss of 0
+  padding.targets.assign(padding.targets.size(), -100.0f);
+  EXPECT_EQ(error_of([&] { net.fit(padding, {.epochs = 1, .batch_size = 2, .progress = false}); }),
+            "every label of the training data's 5 samples is negative (a step that is not scored): there is no labelled step to train on");
   EXPECT_THAT(error_of([&] { net.fit(data, {.epochs = 1, .batch_size = 2, .progress = false, .mixup_alpha = 0.2}); }),
               testing::HasSubstr("mixup blends the targets of two samples, which loss nll cannot take: targets per step are not blended"));
   EXPECT_THAT(error_of([&] { fit_target_scaling(Params("data", Json{{"standardize_targets", true}}), data, *net.loss(), output); }),

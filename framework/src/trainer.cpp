@@ -456,6 +456,10 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   // of their samples would). In the units the batch's scores are counted in (read_batch_scores).
   const std::vector<std::int64_t> steps_scored =
       labels_per_step(*loss_fn_, model_.output_shape(), train.target_width) ? labelled_steps(train) : std::vector<std::int64_t>();
+  // Every step padding would train on nothing at a loss of 0 (PyTorch's mean over no step is NaN).
+  if (!steps_scored.empty() && std::all_of(steps_scored.begin(), steps_scored.end(), [](std::int64_t k) { return k == 0; }))
+    throw InvalidArgument(fmt::format("every label of the training data's {} samples is negative (a step that is not scored): there is no "
+                                      "labelled step to train on", train.size()));
   const auto rows_per_sample = static_cast<double>(std::max<std::int64_t>(scored_rows(*loss_fn_, model_.output_shape(), train.target_width).steps, 1));
   const auto units_of = [&](std::int64_t from, std::int64_t to) {
     if (steps_scored.empty()) return static_cast<double>(to - from) * rows_per_sample;
