@@ -142,6 +142,8 @@ void read_value_targets(const py::object& y, std::size_t count, const char* what
                                       count, count, count, py::str(py::object(values.attr("shape"))).cast<std::string>()));
   data.target_width = 1;
   for (py::ssize_t axis = 1; axis < values.ndim(); ++axis) data.target_width *= values.shape(axis);
+  if (data.target_width == 0)
+    throw py::value_error(fmt::format("{}: y holds no target per sample: shape {}", what, py::str(py::object(values.attr("shape"))).cast<std::string>()));
   data.keep_target_shape(std::vector<std::int64_t>(values.shape(), values.shape() + values.ndim()), fmt::format("{}: y", what));
   data.targets.resize(static_cast<std::size_t>(values.size()));
   for (std::size_t i = 0; i < data.targets.size(); ++i) {

@@ -180,6 +180,9 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
     regression.compile(nnplug.Adam(), "mse")
     with pytest.raises(ValueError, match="fit: y cannot be read as a C-ordered array of float64: could not convert string to float: 'a'"):
         regression.fit(x, np.array([["a", "b"]] * len(x), dtype=object), epochs=1, progress=False)
+    for empty in (np.zeros((len(x), 0)), np.zeros((len(x), 2, 0))):  # trained on nothing, at a loss over the outputs alone
+        with pytest.raises(ValueError, match=r"fit: y holds no target per sample: shape \(600, (0|2, 0)\)"):
+            regression.fit(x, empty, epochs=1, progress=False)
     with pytest.raises(nnplug.Error, match="no_such_loss"):
         net.compile(nnplug.Adam(), "no_such_loss")
     # NaN and inf in a spec: Python's json writes them as NaN and Infinity, which no JSON reader takes.
