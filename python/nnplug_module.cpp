@@ -137,13 +137,13 @@ bool holds_value_targets(const py::object& y, const Loss* loss) {
 // read in C order: (N, steps, classes) distributions per step, as the model's [steps, classes] output lies.
 void read_value_targets(const py::object& y, std::size_t count, const char* what, Dataset& data) {
   const auto values = c_array<double>(y, what, "y");
+  const auto shape = [&] { return py::str(py::object(values.attr("shape"))).cast<std::string>(); };
   if (values.ndim() < 1 || static_cast<std::size_t>(values.shape(0)) != count)
     throw py::value_error(fmt::format("{}: y must hold the targets of each sample of x ({}): shape ({},) or ({}, outputs...), got shape {}", what,
-                                      count, count, count, py::str(py::object(values.attr("shape"))).cast<std::string>()));
+                                      count, count, count, shape()));
   data.target_width = 1;
   for (py::ssize_t axis = 1; axis < values.ndim(); ++axis) data.target_width *= values.shape(axis);
-  if (data.target_width == 0)
-    throw py::value_error(fmt::format("{}: y holds no target per sample: shape {}", what, py::str(py::object(values.attr("shape"))).cast<std::string>()));
+  if (data.target_width == 0) throw py::value_error(fmt::format("{}: y holds no target per sample: shape {}", what, shape()));
   data.keep_target_shape(std::vector<std::int64_t>(values.shape(), values.shape() + values.ndim()), fmt::format("{}: y", what));
   data.targets.resize(static_cast<std::size_t>(values.size()));
   for (std::size_t i = 0; i < data.targets.size(); ++i) {
