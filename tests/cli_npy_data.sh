@@ -150,6 +150,13 @@ check "for every sample" "300 rows" "$(tail -n +2 <<<"$out" | wc -l | sed 's/$/ 
 out=$("$nnplug" predict "$work/python_reg.safetensors" --input "$work/reg.json" 2>&1)
 expect_exit "an input file that is not an array, for Python's model" 1 $?
 check "is refused by name" "$work/reg.json: $work/python_reg.safetensors (the spec saved in it) names no data format" "$out"
+out=$("$nnplug" summary "$work/python_reg.safetensors" 2>&1)
+expect_exit "summary of Python's saved model" 0 $?
+check "shows its layers for the input shape it keeps" "layers[1] (reshape)         [4, 2]" "$out"
+check "and its parameters" "total parameters: 40" "$out"
+out=$("$nnplug" summary "$work/python_reg.safetensors" --input-shape 5 2>&1)
+expect_exit "a saved model's summary for another shape" 1 $?
+check "is refused" "python_reg.safetensors: a saved model's layers and input shape are its own" "$out"
 out=$("$nnplug" evaluate "$work/python_reg.safetensors" 2>&1)
 expect_exit "evaluate Python's model" 1 $?
 check "says it has no data to score" "python_reg.safetensors: its spec names no data to score (a model saved from Python or C++)" "$out"

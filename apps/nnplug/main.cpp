@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
 
   nnplug::cli::SummaryArgs summary;
   auto* summary_cmd = app.add_subcommand("summary", "Print each layer's output shape and parameter count, and the totals");
-  summary_cmd->add_option("spec", summary.spec, "Model spec file (JSON)")->required();
+  summary_cmd->add_option("spec", summary.spec, "Model spec file (JSON), or a saved model (.safetensors)")->required();
   summary_cmd->add_option("--input-shape", summary.input_shape, "Per-sample input shape, e.g. 3 32 32 (default: from the data)")
       ->delimiter(',');
   summary_cmd->add_option("--set", summary.overrides, "Override a spec field: PATH=JSON (repeatable)");

@@ -1,16 +1,30 @@
 // nnplug summary: each layer's output shape and parameter count, and the totals, for the model a spec names.
 // With --input-shape the model is built for that per-sample shape without reading the data (e.g. the CIFAR
-// project's CNN at 3x32x32); otherwise the data section is read for it.
+// project's CNN at 3x32x32); otherwise the data section is read for it. A saved model (.safetensors: train --save,
+// a checkpoint, Python's or C++'s save) is shown as it was saved, for the input shape it keeps.
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "nnplug/errors.hpp"
 #include "nnplug/framework/experiment.hpp"
+#include "nnplug/framework/model_file.hpp"
+#include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
 
 namespace nnplug::cli {
 
 int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
+  if (args.spec.extension() == ".safetensors") {
+    if (!args.overrides.empty() || !args.input_shape.empty())
+      throw InvalidArgument(fmt::format("{}: a saved model's layers and input shape are its own; --set and --input-shape take a spec",
+                                        args.spec.string()));
+    PluginLoader loader;
+    for (const auto& d : plugin_dirs) loader.add_directory(d);
+    loader.load_all(registry);
+    fmt::print("{}{}", load_model(args.spec, registry).model->summary(args.expand), registry.describe_op_bindings());
+    return 0;
+  }
   Spec spec = load_command_spec(args.spec, args.overrides, plugin_dirs, registry);
   if (args.input_shape.empty()) {
     fmt::print("{}{}", build_experiment(spec, registry).model->summary(args.expand), registry.describe_op_bindings());
