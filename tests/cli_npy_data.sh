@@ -157,6 +157,9 @@ check "and its parameters" "total parameters: 40" "$out"
 out=$("$nnplug" summary "$work/python_reg.safetensors" --input-shape 5 2>&1)
 expect_exit "a saved model's summary for another shape" 1 $?
 check "is refused" "python_reg.safetensors: a saved model's layers and input shape are its own" "$out"
+out=$("$nnplug" gradcheck "$work/python_reg.safetensors" 2>&1)
+expect_exit "a saved model where a spec belongs" 1 $?
+check "is named as one" "python_reg.safetensors: a saved model, not a spec file (JSON); nnplug evaluate, predict and summary take saved models" "$out"
 out=$("$nnplug" evaluate "$work/python_reg.safetensors" 2>&1)
 expect_exit "evaluate Python's model" 1 $?
 check "says it has no data to score" "python_reg.safetensors: its spec names no data to score (a model saved from Python or C++)" "$out"

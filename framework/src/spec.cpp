@@ -105,6 +105,9 @@ Spec parse_spec(const std::string& text, const std::filesystem::path& path) {
 }
 
 Spec load_spec(const std::filesystem::path& path) {
+  if (path.extension() == ".safetensors")  // a binary file, which the JSON reader would call garbage at its first byte
+    throw InvalidArgument(fmt::format("{}: a saved model, not a spec file (JSON); nnplug evaluate, predict and summary take saved models, "
+                                      "Network.load in Python and C++", path.string()));
   require_regular_file(path, "the spec file", 64 << 20);
   std::ifstream in(path);
   if (!in) throw IoError(fmt::format("{}: the spec file cannot be opened", path.string()));
