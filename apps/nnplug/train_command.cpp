@@ -114,7 +114,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
         const auto outputs = trainer.predict(scored, ex.fit.batch_size);
         // Class probabilities as targets are scored as a classification, against each sample's most probable class.
         const bool soft = soft_labels(*ex.loss, scored);
-        auto metrics = scored.has_value_targets() && !soft && !steps
+        auto metrics = scored_as_values(*ex.loss, ex.model->output_shape(), scored)
                            ? value_evaluation_json(evaluate_values(link_values(outputs, link, ex.model->target_scaling()), scored.targets, width,
                                                                    scores_labels(link), loss, read_target_names(spec.section("data"), width)))
                            : evaluation_json(evaluate_labelled_rows(class_probabilities(outputs, width, link),

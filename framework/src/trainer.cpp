@@ -43,6 +43,10 @@ bool soft_labels(const Loss& loss, const Dataset& data) {
   return data.has_value_targets() && loss.target_kind() == TargetKind::Values && loss.output_link() == OutputLink::Softmax;
 }
 
+bool scored_as_values(const Loss& loss, const Shape& output, const Dataset& data) {
+  return data.has_value_targets() && !soft_labels(loss, data) && !scores_steps(loss, output, data.target_width);
+}
+
 ScoreKind score_kind(const Loss& loss, const Shape& output, const Dataset& data) {
   return !data.has_value_targets() || loss.target_kind() == TargetKind::ClassIndex || scores_labels(loss.output_link()) || soft_labels(loss, data) ||
                  labels_per_step(loss, output, data.target_width)
@@ -392,7 +396,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   score_kind_ = score_kind(*loss_fn_, model_.output_shape(), train);
   const bool per_step = scores_steps(*loss_fn_, model_.output_shape(), train.target_width);
   model_.set_trained_on_step_labels(per_step);
-  model_.set_trained_on_values(train.has_value_targets() && !soft_labels(*loss_fn_, train) && !per_step);
+  model_.set_trained_on_values(scored_as_values(*loss_fn_, model_.output_shape(), train));
   // The validation set is scored after the first epoch: what would stop it is found now. One history holds both
   // sets' scores under one name.
   if (validation && validation->size() > 0) check_targets(*loss_fn_, model_.output_shape(), *validation);

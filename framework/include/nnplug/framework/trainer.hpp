@@ -54,6 +54,9 @@ ScoreKind score_kind(const Loss& loss, const Shape& output, const Dataset& data)
 // Whether the data's targets are class probabilities for the loss (values under a softmax link): soft labels, scored
 // by accuracy against each sample's most probable class.
 bool soft_labels(const Loss& loss, const Dataset& data);
+// Whether the data's targets are scored as values (a regression, multi-label): value targets that are neither class
+// probabilities nor labels or distributions per step. Model::trained_on_values keeps it for the training data.
+bool scored_as_values(const Loss& loss, const Shape& output, const Dataset& data);
 // Throws ShapeError when the loss cannot score the model's per-sample `output` against the data's targets: class
 // labels below num_classes (Loss::check), class labels per step (check_step_labels), or value targets, which need a
 // TargetKind::Values loss, one output per target value and, for a loss that scores labels (sigmoid or sign link),
