@@ -30,6 +30,10 @@ rc=$?
 expect "a FIFO entry" "  rejected  \Q$hostile\E/pipe.so\n +not a loadable shared library: \Q$hostile\E/pipe.so: the plugin file is a FIFO \(named pipe\), not a regular file"
 expect "a symlink loop" "  rejected  \Q$hostile\E/loop_a.so\n +not a loadable shared library: \Q$hostile\E/loop_a.so: the plugin file is a symlink loop"
 expect "a FIFO as a folder" "warning: plugin directory \Q$hostile\E/folder is not a directory"
+# Every command that loads plugins says so of a --plugin-path folder it cannot read, not only train and plugins.
+printf '{"layers": [{"type": "dense", "units": 2}]}' > "$hostile/spec.json"
+out=$("$nnplug" --plugin-path "$hostile/mistyped" summary "$hostile/spec.json" --input-shape 3 2>&1)
+expect "summary names a missing plugin folder" "warning: plugin directory \Q$hostile\E/mistyped does not exist\n"
 out=$(NNPLUG_PLUGIN_PATH=/nonexistent/env-dir "$nnplug" --plugin-path "$broken" plugins --explain 2>&1)
 expect "shadowed with the winner" "  shadowed  \S+/nnplug_backend_cpu_generic.so\n +'backend:cpu' is provided by \S+nnplug_backend_cpu_avx\S+.so with higher priority"
 echo "$failures failed"

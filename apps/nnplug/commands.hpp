@@ -124,8 +124,9 @@ int gradcheck(const GradcheckArgs& args, const std::vector<std::filesystem::path
 int lr_find(const LrFindArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 int report(const ReportArgs& args);
-// Loads the plugins (from plugin_dirs first) into `registry`, then reads the spec at `path` and applies each
-// --set PATH=JSON of `overrides` to it.
+// Loads the plugins (from plugin_dirs first) into `registry`, saying on stderr which of plugin_dirs cannot be read.
+void load_plugin_folders(const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
+// load_plugin_folders, then reads the spec at `path` and applies each --set PATH=JSON of `overrides` to it.
 Spec load_command_spec(const std::filesystem::path& path, const std::vector<std::string>& overrides,
                        const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry);
 

@@ -10,16 +10,13 @@
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/evaluation.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 #include "saved_models.hpp"
 
 namespace nnplug::cli {
 
 int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
+  load_plugin_folders(plugin_dirs, registry);
   const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size);
   if (s.member_scores.size() != args.models.size())  // each model is scored where the set has labels or targets
     throw InvalidArgument(fmt::format("{}: the {} set its spec names has no labels or targets to score against (nnplug predict writes its "

@@ -13,7 +13,6 @@
 
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 #include "saved_models.hpp"
 
 namespace nnplug::cli {
@@ -90,9 +89,7 @@ std::string value_predictions(const ScoredModels& s, bool logits) {
 int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
   if (args.logits && args.models.size() > 1)
     throw InvalidArgument("--logits writes one model's raw outputs; an ensemble averages probabilities (give one model)");
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
+  load_plugin_folders(plugin_dirs, registry);
   const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size, args.input);
   const std::string csv = s.target_names.empty() ? class_predictions(s, args.logits) : value_predictions(s, args.logits);
   if (args.output.empty()) {

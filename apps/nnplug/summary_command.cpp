@@ -9,7 +9,6 @@
 #include "nnplug/errors.hpp"
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/model_file.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
 
 namespace nnplug::cli {
@@ -19,9 +18,7 @@ int summary(const SummaryArgs& args, const std::vector<std::filesystem::path>& p
     if (!args.overrides.empty() || !args.input_shape.empty())
       throw InvalidArgument(fmt::format("{}: a saved model's layers and input shape are its own; --set and --input-shape take a spec",
                                         args.spec.string()));
-    PluginLoader loader;
-    for (const auto& d : plugin_dirs) loader.add_directory(d);
-    loader.load_all(registry);
+    load_plugin_folders(plugin_dirs, registry);
     fmt::print("{}{}", load_model(args.spec, registry).model->summary(args.expand), registry.describe_op_bindings());
     return 0;
   }

@@ -12,7 +12,6 @@
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/model_file.hpp"
-#include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/training_monitor.hpp"
@@ -141,10 +140,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
 }  // namespace
 
 int train(const TrainArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
-  PluginLoader loader;
-  for (const auto& d : plugin_dirs) loader.add_directory(d);
-  loader.load_all(registry);
-  for (const auto& w : loader.warnings()) fmt::print(stderr, "warning: {}\n", w.c_str());
+  load_plugin_folders(plugin_dirs, registry);
 
   Spec spec = load_spec(args.spec);
   for (const auto& o : args.overrides) spec.set(o);
