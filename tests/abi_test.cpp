@@ -69,6 +69,7 @@ const std::map<unsigned, std::uint64_t> kHeaderHashes = {
     {28, 0xc005ba2d50d03397ULL},
     {29, 0x371d4823024704d3ULL},
     {30, 0x53a8631f0cdf3c97ULL},
+    {31, 0x5024b851f8f1c901ULL},
 };
 
 TEST(AbiPolicy, SdkHeadersMatchTheHashRecordedForThisAbiVersion) {

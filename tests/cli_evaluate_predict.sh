@@ -110,6 +110,18 @@ out=$("$nnplug" evaluate "$work/a.safetensors" "$work/c.safetensors" 2>&1)
 [ $? -eq 1 ] || fail "an ensemble over different data should exit 1"
 check "ensemble over different data" "c.safetensors was trained on other data than" "$out"
 
+# A hinge loss's model outputs class scores: predict names them so and writes the raw outputs (--logits' values), and
+# an ensemble does not average them with another model's probabilities.
+"$nnplug" train "$work/blobs.json" --no-progress --set loss='"hinge"' --save "$work/svm.safetensors" > /dev/null || fail "train svm"
+"$nnplug" predict "$work/svm.safetensors" --output "$work/svm.csv" 2> /dev/null || fail "predict svm"
+check "a hinge model's columns are scores" "index,predicted,label,score_left,score_middle,score_right" "$(head -1 "$work/svm.csv")"
+"$nnplug" predict "$work/svm.safetensors" --logits --output "$work/svm_logits.csv" 2> /dev/null || fail "predict svm --logits"
+[ "$(cut -d, -f4- "$work/svm.csv" | tail -n +2)" = "$(cut -d, -f4- "$work/svm_logits.csv" | tail -n +2)" ] &&
+  echo "ok: a hinge model's scores are its raw outputs" || fail "a hinge model's scores are not its raw outputs"
+out=$("$nnplug" evaluate "$work/a.safetensors" "$work/svm.safetensors" 2>&1)
+[ $? -eq 1 ] || fail "an ensemble of probabilities and scores should exit 1"
+check "ensemble of probabilities and scores" "svm.safetensors outputs class scores and $work/a.safetensors class probabilities" "$out"
+
 # A model trained on the first 50 rows (--limit-train) is scored with the statistics fitted on those 50, which its
 # file keeps, not on the whole file as it is now: evaluate prints the test score train printed.
 awk -v train="$work/drift.csv" -v test="$work/drift_test.csv" \

@@ -1,6 +1,7 @@
 // Bad input in spec files and data files: one clear message naming the file, field, layer or shapes.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -242,6 +243,14 @@ TEST_F(SpecTest, AnIntegerMayBeWrittenAsAWholeFloat) {
   EXPECT_EQ(nnplug::test::error_of([&] { p.require_integer("d"); }), "test: parameter 'd' must be an integer, got 2.5");
   EXPECT_EQ(nnplug::test::error_of([&] { p.require_integer("e"); }), "test: parameter 'e' must be an integer, got 1e+300");
   EXPECT_EQ(nnplug::test::error_of([&] { p.require_integer("b", 100); }), "test: parameter 'b' must be >= 100, got 64.0");
+}
+
+// JSON text holds no NaN or infinity, but a spec built in C++ may; a list's number is refused as a single one is.
+TEST_F(SpecTest, ANumberThatIsNotFiniteIsRefusedInAListToo) {
+  const Params p("test", Params::Json{{"one", std::nan("")}, {"list", {1.0, std::nan("")}}, {"inf", {HUGE_VAL}}});
+  EXPECT_EQ(nnplug::test::error_of([&] { p.require_number("one"); }), "test: parameter 'one' must be finite, got null");
+  EXPECT_EQ(nnplug::test::error_of([&] { p.numbers("list", {}); }), "test: parameter 'list' must hold finite numbers, got [1.0,null]");
+  EXPECT_EQ(nnplug::test::error_of([&] { p.numbers("inf", {}, 0, 0.0); }), "test: parameter 'inf' must hold numbers >= 0, got [null]");
 }
 
 TEST_F(SpecTest, OutOfRangeParameterNamesTheRange) {

@@ -442,6 +442,28 @@ TEST(SoftLabels, NllOnLogSoftmaxTrainsOnProbabilitiesAsCrossEntropyOnLogits) {
   expect_same_weights(*cross_entropy.model, *nll.model);
 }
 
+// categorical_hinge (Keras's, which takes one-hot rows) on one-hot rows is the classifier it is on class labels, which
+// the trainer expands to those rows: the same losses and weights, and accuracy beside the loss, not a regression's
+// error against the rows.
+TEST(SoftLabels, CategoricalHingeOnOneHotRowsScoresAsOnClassLabels) {
+  Experiment labelled = soft_label_experiment(R"("categorical_hinge")");
+  Experiment one_hot = soft_label_experiment(R"("categorical_hinge")");
+  labelled.fit.progress = one_hot.fit.progress = false;
+  const Dataset train = as_probabilities(one_hot.train, 1.0f), validation = as_probabilities(one_hot.validation, 1.0f);
+  const auto a = Trainer(*labelled.model, labelled.loss, labelled.optimizer).fit(labelled.train, &labelled.validation, labelled.fit);
+  const auto b = Trainer(*one_hot.model, one_hot.loss, one_hot.optimizer).fit(train, &validation, one_hot.fit);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t e = 0; e < a.size(); ++e) {
+    EXPECT_NEAR(a[e].train.loss, b[e].train.loss, 1e-12);
+    EXPECT_EQ(b[e].train.kind, ScoreKind::Accuracy);
+    EXPECT_NEAR(a[e].train.score, b[e].train.score, 1e-12);
+    EXPECT_EQ(b[e].validation.kind, ScoreKind::Accuracy);
+    EXPECT_NEAR(a[e].validation.score, b[e].validation.score, 1e-12);
+  }
+  expect_same_weights(*labelled.model, *one_hot.model);
+  EXPECT_FALSE(scored_as_values(*one_hot.loss, one_hot.model->output_shape(), train));
+}
+
 TEST(SoftLabels, ProbabilitiesOutsideZeroToOneAreRefused) {
   Experiment soft = soft_label_experiment(R"({"type": "softmax_cross_entropy", "targets": "probabilities"})");
   Dataset train = as_probabilities(soft.train, 1.0f);

@@ -1,10 +1,10 @@
 // nnplug predict MODEL... [--input FILE]: the class probabilities and predicted class of every sample of a file
 // (or of the spec's test set; of every step of each, for a model that scores a class per step), as CSV: index (and
-// step), the image's file where the samples are images, predicted class, the
-// true label when the file has one (classes by the spec's class_names where it gives them), then one probability per
-// class (with --logits, the model's raw outputs). A model of value targets (regression, multi-label) writes each
-// target's prediction and then, when known, its true value. Several models are an ensemble: their probabilities (or
-// predictions) are averaged.
+// step), the image's file where the samples are images, predicted class, the true label when the file has one
+// (classes by the spec's class_names where it gives them), then one probability per class (a hinge loss's model: one
+// score per class; with --logits, the model's raw outputs). A model of value targets (regression, multi-label) writes
+// each target's prediction and then, when known, its true value. Several models are an ensemble: their probabilities
+// (or scores, or predictions) are averaged.
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -28,7 +28,7 @@ std::string csv_field(const std::string& text) {
 }
 
 // index (and step, for a class per step), predicted class, the true label when known (both by name where the spec
-// names the classes; empty at a step not scored), then each class's probability (or each raw output).
+// names the classes; empty at a step not scored), then each class's probability or score (or each raw output).
 std::string class_predictions(const ScoredModels& s, bool logits) {
   const auto& labels = s.labels;
   const bool labelled = s.steps ? s.scored->has_value_targets() : !labels.empty() && labels.front() >= 0;
@@ -42,8 +42,8 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
   fmt::format_to(std::back_inserter(csv), "index{}{},predicted{}", s.steps ? ",step" : "", files.empty() ? "" : ",file", labelled ? ",label" : "");
   const std::int64_t columns = logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
-    fmt::format_to(std::back_inserter(csv), ",{}", csv_field(fmt::format("{}{}{}", logits ? "logit" : "p_", logits && s.width > 1 ? "_" : "",
-                                                                        logits && s.width == 1 ? "" : name(c))));
+    fmt::format_to(std::back_inserter(csv), ",{}", csv_field(fmt::format("{}{}{}", logits ? "logit" : s.class_scores ? "score_" : "p_",
+                                                                        logits && s.width > 1 ? "_" : "", logits && s.width == 1 ? "" : name(c))));
   fmt::format_to(std::back_inserter(csv), "\n");
   const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(columns);
   for (std::size_t i = 0; i < labels.size(); ++i) {

@@ -332,7 +332,7 @@ TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const
     data.fail("standardize_targets", fmt::format("cannot be used with loss {}: its targets are {}, which standardizing would move", loss.type(),
                                                  class_labels                        ? "class labels (one per step)"
                                                  : scores_labels(loss.output_link()) ? "labels, 0 or 1"
-                                                                                     : "class probabilities"));
+                                                                                     : "class probabilities or one-hot rows"));
   return TargetScaling::fit(train.targets, train.target_width);
 }
 

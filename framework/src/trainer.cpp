@@ -40,7 +40,7 @@ std::vector<float> label_values(const std::vector<std::int32_t>& labels, std::in
 const char* score_name(ScoreKind kind) { return kind == ScoreKind::Accuracy ? "accuracy" : "mae"; }
 
 bool soft_labels(const Loss& loss, const Dataset& data) {
-  return data.has_value_targets() && loss.target_kind() == TargetKind::Values && loss.output_link() == OutputLink::Softmax;
+  return data.has_value_targets() && loss.target_kind() == TargetKind::Values && reads_class_rows(loss.output_link());
 }
 
 bool scored_as_values(const Loss& loss, const Shape& output, const Dataset& data) {
@@ -219,7 +219,7 @@ void Trainer::mix_batch(const Dataset& data, const std::vector<std::int64_t>& or
     value_targets_ = true;
   }
   mixup.blend_targets(host_target_.data(), partner_target.data(), count, width, first, data.sample_shape);
-  soft_labels_ = loss_fn_->output_link() == OutputLink::Softmax;
+  soft_labels_ = reads_class_rows(loss_fn_->output_link());
   for (std::int64_t i = 0; soft_labels_ && i < count; ++i)
     host_labels_[static_cast<std::size_t>(i)] = most_probable_class(host_target_.data() + i * width, width);
 }
@@ -412,8 +412,8 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   std::optional<Mixup> mixup;
   if (options.mixup_alpha != 0.0 || options.cutmix_alpha != 0.0) {  // NaN and below 0 too, which Mixup refuses
     mixup.emplace(options.mixup_alpha, options.cutmix_alpha, options.seed);
-    // The blend of two class labels is a distribution over the classes, which only a loss of probabilities takes.
-    if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && loss_fn_->output_link() != OutputLink::Softmax) || per_step)
+    // The blend of two class labels is a distribution over the classes, which only a loss of class rows takes.
+    if (loss_fn_->target_kind() != TargetKind::Values || (!train.has_value_targets() && !reads_class_rows(loss_fn_->output_link())) || per_step)
       throw InvalidArgument(fmt::format("{} blends the targets of two samples, which loss {} cannot take: {}",
                                         options.mixup_alpha > 0.0 ? "mixup" : "cutmix", loss_fn_->type(),
                                         per_step ? "targets per step are not blended"

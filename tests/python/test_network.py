@@ -716,6 +716,20 @@ def test_soft_labels_train_a_loss_of_probabilities_and_score_the_most_probable_c
         mixed.fit(x, y, epochs=1, cutmix_alpha=1.0, progress=False)
 
 
+def test_categorical_hinge_takes_one_hot_rows_as_keras_does_and_scores_classes():
+    # Keras's CategoricalHinge is given one-hot rows; the model outputs class scores, not probabilities.
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(16, activation="tanh"), nnplug.Dense(3)]))
+    net.compile(nnplug.Adam(lr=0.01), "categorical_hinge", seed=1)
+    one_hot = np.eye(3, dtype=np.float32)[y]
+    history = net.fit(x, one_hot, epochs=5, progress=False)
+    assert "accuracy" in history[-1] and "mae" not in history[-1]
+    scores = net.predict(x)
+    assert np.array_equal(scores, net.predict(x, output="logits"))
+    assert net.evaluate(x, one_hot)["accuracy"] == pytest.approx(float(np.mean(np.argmax(scores, axis=1) == y)))
+    assert np.array_equal(net.predict(x, output="classes"), np.argmax(scores, axis=1))
+
+
 def test_read_image_folder_gives_class_folders_of_images_as_nchw_arrays(tmp_path):
     """Pillow's own pixels for the fixture files (fixtures/make_pillow_images.py), in CHW order."""
     import json

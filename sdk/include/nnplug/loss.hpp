@@ -18,7 +18,9 @@ enum class TargetKind { ClassIndex, Values };
 // criterion, the attribute hinge: class 1, or a label's 1, where an output is positive), with no probability
 // behind them; their value targets may be -1 and +1 as well as 0 and 1. Under Identity
 // an output is the prediction itself (a regression, or a 0 or 1 label regressed on: class 1 above one half).
-enum class OutputLink { Identity, Softmax, Sigmoid, Sign };
+// Scores: one score per class, the highest naming the class, with no probability behind them (the multiclass SVM's
+// hinge losses); predict shows them as scores, and their value targets are class rows (one-hot) scored by accuracy.
+enum class OutputLink { Identity, Softmax, Sigmoid, Sign, Scores };
 
 class NNPLUG_API Loss {
  public:

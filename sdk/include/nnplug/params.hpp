@@ -100,8 +100,8 @@ class Params {
       fail(key, fmt::format("must be a list of {}numbers, got {}", count ? fmt::format("{} ", count) : "", shown(v)));
     std::vector<double> out;
     for (const auto& x : v) {
-      if (!x.is_number() || x.get<double>() < min || x.get<double>() > max)
-        fail(key, fmt::format("must hold numbers {}, got {}", range(min, max), shown(v)));
+      if (!x.is_number() || !std::isfinite(x.get<double>()) || x.get<double>() < min || x.get<double>() > max)
+        fail(key, fmt::format("must hold {}, got {}", range(min, max) == "finite" ? "finite numbers" : "numbers " + range(min, max), shown(v)));
       out.push_back(x.get<double>());
     }
     return out;

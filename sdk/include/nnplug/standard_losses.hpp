@@ -43,7 +43,8 @@ class ClassIndexLoss final : public Loss {
   std::string type() const override { return name_; }
   TargetKind target_kind() const override { return TargetKind::ClassIndex; }
   OutputLink output_link() const override {
-    return fn_ == ClassLossFn::SoftmaxCrossEntropy ? OutputLink::Softmax : OutputLink::Identity;
+    if (fn_ == ClassLossFn::SoftmaxCrossEntropy) return OutputLink::Softmax;
+    return fn_ == ClassLossFn::Hinge || fn_ == ClassLossFn::SquaredHinge ? OutputLink::Scores : OutputLink::Identity;
   }
   void check(const Shape& prediction, std::int64_t num_classes) const override {
     // As PyTorch and Keras: labels index the outputs, so data that lacks the last classes (a subset) still fits.

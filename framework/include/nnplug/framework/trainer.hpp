@@ -51,8 +51,8 @@ enum class ScoreKind { Accuracy, MeanAbsoluteError };
 // "accuracy" or "mae": the score's name in printed lines, histories and monitors ("val_" before it for validation).
 const char* score_name(ScoreKind kind);
 ScoreKind score_kind(const Loss& loss, const Shape& output, const Dataset& data);
-// Whether the data's targets are class probabilities for the loss (values under a softmax link): soft labels, scored
-// by accuracy against each sample's most probable class.
+// Whether the data's targets are rows over the classes for the loss (reads_class_rows: probabilities under a softmax
+// link, one-hot rows under class scores): soft labels, scored by accuracy against each sample's most probable class.
 bool soft_labels(const Loss& loss, const Dataset& data);
 // Whether the data's targets are scored as values (a regression, multi-label): value targets that are neither class
 // probabilities nor labels or distributions per step. Model::trained_on_values keeps it for the training data.

@@ -45,6 +45,10 @@ struct ValueEvaluation {
 // output is positive: the sigmoid's logits and the perceptron's margins.
 inline bool scores_labels(OutputLink link) { return link == OutputLink::Sigmoid || link == OutputLink::Sign; }
 
+// Whether a loss under this link takes value targets as rows over the classes, scored against each row's most
+// probable class: probabilities under a softmax, one-hot rows under class scores (categorical_hinge).
+inline bool reads_class_rows(OutputLink link) { return link == OutputLink::Softmax || link == OutputLink::Scores; }
+
 // Outputs through a loss's link, value by value: the logistic sigmoid's probability under OutputLink::Sigmoid, the
 // decision (1 where positive, else 0) under Sign; under Identity the outputs themselves, in the targets' units
 // (back through the model's target scaling, where its targets were standardized).
