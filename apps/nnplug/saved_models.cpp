@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "nnplug/framework/evaluation.hpp"
+#include "nnplug/framework/json_difference.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/step_labels.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
@@ -60,8 +61,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       if (!out.scored->size())
         throw InvalidArgument(models[m].string() + ": its spec names no test or validation data to score (give --input)");
     } else if (data_section != first_data) {
-      throw InvalidArgument(models[m].string() + " was trained on other data than " + models[0].string() +
-                            " (their specs' \"data\" sections differ); an ensemble's models must share their data");
+      throw InvalidArgument(fmt::format("{} was trained on other data than {} ({}); an ensemble's models must share their data", models[m].string(),
+                                        models[0].string(), first_difference(data_section, first_data, "its spec", "the first's", "data")));
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
     const auto [width, steps] = scored_rows(*loss, *loaded.model, *out.scored);  // a class per step: each step a row

@@ -9,6 +9,7 @@
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/finite_in_dtype.hpp"
 #include "nnplug/framework/graph_spec.hpp"
+#include "nnplug/framework/json_difference.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/safetensors.hpp"
@@ -262,8 +263,9 @@ RestoredCheckpoint restore_checkpoint(const std::filesystem::path& path, const S
   const ModelMetadata metadata = read_model_metadata(file.metadata, path.string());
   const CheckpointMetadata checkpoint = read_checkpoint_metadata(file.metadata, path.string());
   const Json ours = with_block_files_inlined(spec);
-  if (metadata.spec.value("layers", Json()) != ours.value("layers", Json()) || metadata.spec.value("blocks", Json()) != ours.value("blocks", Json()))
-    throw IoError(fmt::format("{}was written for other layers than {} has", where, spec.where()));
+  const auto model_of = [](const Json& s) { return Json{{"layers", s.value("layers", Json())}, {"blocks", s.value("blocks", Json())}}; };
+  if (const std::string d = first_difference(model_of(metadata.spec), model_of(ours), "the checkpoint", spec.where()); !d.empty())
+    throw IoError(fmt::format("{}was written for other layers than {} has ({})", where, spec.where(), d));
   if (checkpoint.optimizer != optimizer.type())
     throw IoError(fmt::format("{}holds the state of optimizer {}, {} uses {}", where, Params::shortened(checkpoint.optimizer), spec.where(),
                               optimizer.type()));
