@@ -116,4 +116,7 @@ check "names the header" "no column is named 'cost' (the header names a, b, pric
 out=$("$nnplug" train "$work/regression.json" --set data.format='"xor_blobs"' 2>&1)
 expect_exit "targets of a synthetic set" 1 $?
 check "targets are CSV columns" "parameter 'targets' names the value columns of a CSV file" "$out"
+out=$("$nnplug" train "$work/regression.json" --set data.format='"npy"' 2>&1)
+expect_exit "targets named as for a CSV file in npy data" 1 $?
+check "names npy's own field" "an .npy file of targets is train_targets (and test_targets), beside train_inputs" "$out"
 finish

@@ -270,7 +270,10 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const auto limit = data.integer("limit_train", -1, -1);
   const auto limit_test = data.integer("limit_test", -1, -1);
   const DType dtype = spec_dtype(Params(spec.where(), spec.json));
-  if (data.has("targets") && format != "csv") data.fail("targets", "names the value columns of a CSV file (format \"csv\")");
+  if (data.has("targets") && format != "csv")
+    data.fail("targets", format == "npy" ? "names the value columns of a CSV file (format \"csv\"); an .npy file of targets is train_targets "
+                                           "(and test_targets), beside train_inputs"
+                                         : "names the value columns of a CSV file (format \"csv\")");
   const bool targets_are_inputs = data.boolean("targets_are_inputs", false);
   if (targets_are_inputs && data.has("targets")) data.fail("targets_are_inputs", "cannot be given with targets: the inputs are the targets");
   if (targets_are_inputs && (data.has("train_targets") || data.has("test_targets")))
