@@ -78,7 +78,16 @@ void check_target_shape(const Shape& output, const Dataset& data) {
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   check_target_shape(output, data);
   if (labels_per_step(loss, output, data.target_width)) return check_step_labels(loss, output, data);
-  if (!data.has_value_targets()) return loss.check(output, data.num_classes);
+  if (!data.has_value_targets()) {
+    try {
+      return loss.check(output, data.num_classes);
+    } catch (const ShapeError& e) {
+      // One output for two classes is the binary form Keras users write ("hinge" on one unit): name its losses.
+      if (output.numel() != 1 || data.num_classes != 2) throw;
+      throw ShapeError(fmt::format("{}; or, with one output, a binary loss: binary_cross_entropy (logistic) or attribute_hinge (Keras's hinge, "
+                                   "a binary SVM)", e.what()));
+    }
+  }
   if (loss.target_kind() != TargetKind::Values)
     throw ShapeError(fmt::format("loss {} scores class labels, but the data's targets are {} value{} per sample (data.targets); choose a loss "
                                  "of values (mse, mae, huber, log_cosh, poisson, binary_cross_entropy, multilabel_sigmoid), or for class probabilities "
