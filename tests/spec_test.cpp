@@ -303,6 +303,24 @@ TEST_F(SpecTest, MoreOutputsThanClassesTrainsWithAWarning) {
   EXPECT_EQ(ex.model->output_shape(), Shape({5}));
 }
 
+// A softmax before a loss that applies its own (Keras's from_logits=True after a softmax) is said; a softmax before a
+// loss of probabilities, or a log_softmax before nll, is what those losses take.
+TEST_F(SpecTest, ASoftmaxOrSigmoidTwiceOverIsAWarning) {
+  const auto warnings = [&](const char* last_activation, const char* loss) {
+    testing::internal::CaptureStderr();
+    build_experiment(spec({{"layers", {{{"type", "dense"}, {"units", 3}, {"activation", last_activation}}}}, {"loss", loss}}), registry());
+    return testing::internal::GetCapturedStderr();
+  };
+  EXPECT_EQ(warnings("softmax", "softmax_cross_entropy"),
+            fmt::format("warning: {}: the last layer is a softmax and loss softmax_cross_entropy applies a softmax to its inputs itself (it takes "
+                        "logits), so the outputs pass through two; drop the last softmax (predict still gives probabilities)\n", file()));
+  EXPECT_NE(warnings("sigmoid", "multilabel_sigmoid").find("the last layer is a sigmoid and loss multilabel_sigmoid applies a sigmoid"),
+            std::string::npos);
+  EXPECT_EQ(warnings("softmax", "categorical_cross_entropy"), "");
+  EXPECT_EQ(warnings("log_softmax", "nll"), "");
+  EXPECT_EQ(warnings("identity", "softmax_cross_entropy"), "");
+}
+
 TEST_F(SpecTest, NegativeBatchSizeIsRejected) {
   EXPECT_EQ(error_of(spec({{"training", {{"batch_size", -1}}}})),
             fmt::format("{}: training: parameter 'batch_size' must be >= 1, got -1", file()));

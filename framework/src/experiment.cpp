@@ -540,6 +540,8 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
     throw ShapeError(fmt::format("{}: {}", spec.where(), e.what()));
   }
   ex.model->set_target_scaling(fit_target_scaling(spec.section("data"), ex.train, *ex.loss, ex.model->output_shape()));
+  if (const std::string warning = double_link_warning(*ex.model, *ex.loss); !warning.empty())
+    fmt::print(stderr, "warning: {}: {}\n", spec.where(), warning);
   // Fewer classes than outputs is legal (labels index the outputs), but in a spec's whole data set it is likely a slip.
   const auto outputs = ex.model->output_shape().numel();
   if (outputs > 1 && outputs > ex.train.num_classes && ex.train.num_classes > 0)
@@ -548,6 +550,15 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
                outputs - 1 == ex.train.num_classes ? fmt::format("output {} is", outputs - 1)
                                                    : fmt::format("outputs {} to {} are", ex.train.num_classes, outputs - 1));
   return ex;
+}
+
+std::string double_link_warning(const Model& model, const Loss& loss) {
+  const std::string last = model.layer(model.size() - 1).type();
+  const OutputLink link = loss.output_link();
+  if (!(last == "softmax" && link == OutputLink::Softmax) && !(last == "sigmoid" && link == OutputLink::Sigmoid)) return "";
+  return fmt::format("the last layer is a {0} and loss {1} applies a {0} to its inputs itself (it takes logits), so the outputs pass through "
+                     "two; drop the last {0} (predict still gives probabilities)",
+                     last, loss.type());
 }
 
 void initialize_from_spec(const Spec& spec, Model& model) {
