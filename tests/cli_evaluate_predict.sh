@@ -108,7 +108,8 @@ check "wrong width names the file" "wide.csv: 3 features per sample, the model w
 "$nnplug" train "$work/blobs.json" --no-progress --set data.samples=300 --save "$work/c.safetensors" > /dev/null || fail "train c"
 out=$("$nnplug" evaluate "$work/a.safetensors" "$work/c.safetensors" 2>&1)
 [ $? -eq 1 ] || fail "an ensemble over different data should exit 1"
-check "ensemble over different data" "c.safetensors was trained on other data than $work/a.safetensors (data.samples: 300 in its spec, 600 in the first's)" "$out"
+check "ensemble over different data" \
+  "c.safetensors was trained on other data than $work/a.safetensors (data.samples: 300 in its spec, 600 in the first's)" "$out"
 
 # A hinge loss's model outputs class scores: predict names them so and writes the raw outputs (--logits' values), and
 # an ensemble does not average them with another model's probabilities.

@@ -283,15 +283,16 @@ TEST_F(SpecTest, OutputThatDoesNotFitTheClassesIsReported) {
 // Keras's hinge and binary_crossentropy take one output for two classes; nnplug's losses of class indices take a
 // score per class, and the refusal names the binary losses that one output takes.
 TEST_F(SpecTest, OneOutputForTwoClassesUnderAClassLossNamesTheBinaryLosses) {
-  Dataset two_classes;
-  two_classes.num_classes = 2;
+  const auto refusal = [&](const char* loss, std::int64_t classes) {
+    Dataset labels;
+    labels.num_classes = classes;
+    return nnplug::test::error_of([&] { check_targets(*registry().create_loss(Params("loss", Params::Json{{"type", loss}})), Shape{1}, labels); });
+  };
   for (const char* loss : {"hinge", "softmax_cross_entropy"})
-    EXPECT_EQ(nnplug::test::error_of([&] { check_targets(*registry().create_loss(Params("loss", Params::Json{{"type", loss}})), Shape{1}, two_classes); }),
-              fmt::format("{}: the model outputs [1] per sample but the data has 2 classes; the last layer needs 2 units; or, with one output, a "
-                          "binary loss: binary_cross_entropy (logistic) or attribute_hinge (Keras's hinge, a binary SVM)", loss));
-  two_classes.num_classes = 3;
-  EXPECT_EQ(nnplug::test::error_of([&] { check_targets(*registry().create_loss(Params("loss", Params::Json{{"type", "hinge"}})), Shape{1}, two_classes); }),
-            "hinge: the model outputs [1] per sample but the data has 3 classes; the last layer needs 3 units");
+    EXPECT_EQ(refusal(loss, 2), fmt::format("{}: the model outputs [1] per sample but the data has 2 classes; the last layer needs 2 units; or, "
+                                            "with one output, a binary loss: binary_cross_entropy (logistic) or attribute_hinge (Keras's hinge, a "
+                                            "binary SVM)", loss));
+  EXPECT_EQ(refusal("hinge", 3), "hinge: the model outputs [1] per sample but the data has 3 classes; the last layer needs 3 units");
 }
 
 // As in PyTorch and Keras, labels index the outputs: more outputs than classes trains, with a warning in a spec.

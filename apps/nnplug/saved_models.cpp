@@ -106,8 +106,9 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     // A hinge loss's class scores share no scale with probabilities: an ensemble averages the one or the other.
     const bool class_scores = loss->output_link() == OutputLink::Scores;
     if (m > 0 && class_scores != out.class_scores)
-      throw InvalidArgument(fmt::format("{} outputs class {} and {} class {}; an ensemble averages one or the other, not both", models[m].string(),
-                                        class_scores ? "scores" : "probabilities", models[0].string(), out.class_scores ? "scores" : "probabilities"));
+      throw InvalidArgument(fmt::format("{} outputs class {} and {} class {}; an ensemble averages one or the other, not both",
+                                        models[m].string(), class_scores ? "scores" : "probabilities", models[0].string(),
+                                        out.class_scores ? "scores" : "probabilities"));
     out.class_scores = class_scores;
     Trainer trainer(*loaded.model, loss, nullptr);
     std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
