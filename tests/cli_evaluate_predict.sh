@@ -119,6 +119,18 @@ check "a hinge model's columns are scores" "index,predicted,label,score_left,sco
 "$nnplug" predict "$work/svm.safetensors" --logits --output "$work/svm_logits.csv" 2> /dev/null || fail "predict svm --logits"
 [ "$(cut -d, -f4- "$work/svm.csv" | tail -n +2)" = "$(cut -d, -f4- "$work/svm_logits.csv" | tail -n +2)" ] &&
   echo "ok: a hinge model's scores are its raw outputs" || fail "a hinge model's scores are not its raw outputs"
+# So does a margin's one output (the perceptron): class 1 scored by the margin, class 0 by its negative.
+cat > "$work/perceptron.json" <<'SPEC'
+{"seed": 1, "data": {"format": "gaussian_blobs", "samples": 200, "centers": 2, "features": 2, "test_split": 0.2},
+ "layers": [{"type": "dense", "units": 1}], "loss": "perceptron", "optimizer": {"type": "sgd", "lr": 0.1}, "training": {"epochs": 2}}
+SPEC
+"$nnplug" train "$work/perceptron.json" --no-progress --save "$work/perceptron.safetensors" > /dev/null || fail "train perceptron"
+"$nnplug" predict "$work/perceptron.safetensors" --output "$work/perceptron.csv" 2> /dev/null || fail "predict perceptron"
+check "a margin's columns are scores" "index,predicted,label,score_0,score_1" "$(head -1 "$work/perceptron.csv")"
+"$nnplug" predict "$work/perceptron.safetensors" --logits --output "$work/perceptron_logits.csv" 2> /dev/null || fail "predict perceptron --logits"
+paste -d, "$work/perceptron.csv" "$work/perceptron_logits.csv" | awk -F, 'NR > 1 && ($4 != -$5 || $5 != $NF || ($2 == 1) != ($5 > 0)) { bad++ }
+  END { exit bad > 0 }' && echo "ok: a margin scores class 1 by itself, class 0 by its negative, and decides by its sign" ||
+  fail "a margin's scores are not (-m, m) or its decision is not its sign"
 out=$("$nnplug" evaluate "$work/a.safetensors" "$work/svm.safetensors" 2>&1)
 [ $? -eq 1 ] || fail "an ensemble of probabilities and scores should exit 1"
 check "ensemble of probabilities and scores" "svm.safetensors outputs class scores and $work/a.safetensors class probabilities" "$out"

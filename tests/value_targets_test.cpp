@@ -165,6 +165,30 @@ TEST_F(ValueTargets, OneOutputIsDecidedWhereItsLossDecides) {
   }
 }
 
+// A margin ranks as well as it decides: the perceptron's classes are scored (-m, m), so that its ROC AUC is that of the
+// margins (scikit-learn's roc_auc_score on decision_function), not of the 0 or 1 decisions. Here the margins of class 1,
+// 0.2 and 0.7, beat class 0's -0.3 and lose to its 0.9: AUC 2/4, where the decisions (1, 1 against 0, 1) give 3/4.
+TEST_F(ValueTargets, AMarginsClassScoresRankByTheMargin) {
+  std::ofstream(dir_ / "labels.csv") << "x,label\n-0.3,0\n0.2,1\n0.7,1\n0.9,0\n";
+  Experiment ex = build_experiment(parse_spec(R"({"dtype": "float64", "data": {"format": "csv", "path": "labels.csv"},
+    "layers": [{"type": "dense", "units": 1}], "loss": "perceptron", "optimizer": {"type": "sgd", "lr": 0.1}})", dir_ / "spec.json"),
+                                   registry());
+  set_unit(*ex.model, 1.0, 0.0);  // the margins are the inputs
+  const auto p = class_probabilities(Trainer(*ex.model, ex.loss, nullptr).predict(ex.train, 4), 1, ex.loss->output_link());
+  ASSERT_EQ(p.size(), 8u);
+  std::vector<float> margins;
+  for (std::size_t r = 0; r < 4; ++r) {
+    EXPECT_EQ(p[2 * r], -p[2 * r + 1]);
+    margins.push_back(p[2 * r + 1]);
+  }
+  std::sort(margins.begin(), margins.end());  // the rows in any order
+  EXPECT_EQ(margins, (std::vector<float>{-0.3f, 0.2f, 0.7f, 0.9f}));
+  const Evaluation e = evaluate_scores(p, ex.train.labels, 2, 0.0, 0);
+  EXPECT_DOUBLE_EQ(e.ranking[1].roc_auc, 0.5);
+  EXPECT_DOUBLE_EQ(e.ranking[0].roc_auc, 0.5);
+  EXPECT_DOUBLE_EQ(e.confusion.accuracy(), 0.75);  // decided by the sign: -0.3, 0.2 and 0.7 right, 0.9 wrong
+}
+
 // data.standardize_targets: the loss sees (t - mean) / std with the training set's mean and population std; the
 // mae beside it, evaluate's scores and predictions are in the targets' own units, also after a save and a load.
 TEST_F(ValueTargets, StandardizedTargetsTrainOnTheirZScoresAndReportInTheirOwnUnits) {

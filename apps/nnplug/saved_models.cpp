@@ -103,8 +103,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       throw ShapeError(fmt::format("{} scores {} classes and {} scores {}; an ensemble's models must score the same classes", models[m].string(),
                                    classes, models[0].string(), out.classes));
     out.classes = classes;
-    // A hinge loss's class scores share no scale with probabilities: an ensemble averages the one or the other.
-    const bool class_scores = loss->output_link() == OutputLink::Scores;
+    // Class scores (a hinge loss's, a margin's) share no scale with probabilities: an ensemble averages the one or the other.
+    const bool class_scores = gives_class_scores(loss->output_link());
     if (m > 0 && class_scores != out.class_scores)
       throw InvalidArgument(fmt::format("{} outputs class {} and {} class {}; an ensemble averages one or the other, not both",
                                         models[m].string(), class_scores ? "scores" : "probabilities", models[0].string(),

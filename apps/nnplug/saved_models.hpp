@@ -23,7 +23,7 @@ struct ScoredModels {
   std::vector<float> outputs;         // the first model's raw outputs (logits): as many rows of `width`
   std::int64_t width = 0;             // values per row the models output (1 for two classes with a sigmoid)
   std::vector<std::int32_t> labels;   // each row's class label; negative where unknown (or a step not scored)
-  bool class_scores = false;          // `probabilities` are the hinge losses' class scores (OutputLink::Scores)
+  bool class_scores = false;          // `probabilities` are class scores (gives_class_scores: hinge losses, margins)
   // Models of value targets (a CSV file's data.targets, an .npy file's floats) score no classes: `predictions` holds
   // their outputs through their loss's link (probabilities for a multi-label loss), averaged, and `probabilities`
   // stays empty.

@@ -19,9 +19,12 @@ std::vector<float> class_probabilities(const std::vector<float>& outputs, std::i
   for (std::size_t r = 0; r < rows; ++r) {
     const float* in = outputs.data() + r * static_cast<std::size_t>(width);
     float* out = p.data() + r * static_cast<std::size_t>(classes);
-    if (binary) {
-      // Class 1's share: the sigmoid's probability; a margin's decision; or the output itself, regressed on 0 or 1.
-      const double one = link == OutputLink::Sigmoid ? sigmoid(in[0]) : link == OutputLink::Sign ? (in[0] > 0 ? 1.0 : 0.0) : in[0];
+    if (binary && link == OutputLink::Sign) {
+      // A margin m scores class 1 by m and class 0 by -m: its sign decides (class 0 at 0), its size ranks each class.
+      out[0] = -in[0], out[1] = in[0];
+    } else if (binary) {
+      // Class 1's share: the sigmoid's probability, or the output itself, regressed on 0 or 1.
+      const double one = link == OutputLink::Sigmoid ? sigmoid(in[0]) : in[0];
       out[0] = static_cast<float>(1.0 - one), out[1] = static_cast<float>(one);
     } else if (link == OutputLink::Softmax) {
       const double top = *std::max_element(in, in + width);  // shifted, so that exp cannot overflow

@@ -18,9 +18,14 @@ namespace nnplug {
 inline std::int64_t classes_of_outputs(std::int64_t width) { return width == 1 ? 2 : width; }
 
 // outputs: rows of `width` raw model outputs. Returns rows of classes_of_outputs(width) probabilities: softmax or
-// sigmoid per the link, unchanged for Identity and Sign. A single output becomes the pair (1 - p, p), where p is the
-// sigmoid's probability, the margin's decision (1 where positive, else 0) or the output itself.
+// sigmoid per the link, unchanged for Identity, Scores and Sign. A single output becomes the pair (1 - p, p), where p
+// is the sigmoid's probability or the output itself; under Sign, the class scores (-m, m) of its margin m.
 std::vector<float> class_probabilities(const std::vector<float>& outputs, std::int64_t width, OutputLink link);
+
+// Whether class_probabilities gives scores rather than probabilities under this link: the hinge losses' class scores
+// and a margin's (the perceptron's, attribute_hinge's), which predict names score_k and an ensemble never averages
+// with probabilities.
+inline bool gives_class_scores(OutputLink link) { return link == OutputLink::Scores || link == OutputLink::Sign; }
 
 struct Evaluation {
   std::int64_t samples = 0;

@@ -87,8 +87,9 @@ class Network {
 
   std::vector<EpochRecord> fit(const Dataset& train, const FitArgs& args = {});
   Scores evaluate(const Dataset& data, std::int64_t batch_size = 256);
-  // Class probabilities (through the loss' output link: softmax, sigmoid) or, with logits, under an identity link
-  // (a regression's loss: mse, mae, huber) or a hinge loss's class scores, the raw outputs.
+  // Class probabilities (through the loss' output link: softmax, sigmoid), class scores (a hinge loss's outputs; a
+  // margin m's -m and m) or, with logits or under an identity link (a regression's loss: mse, mae, huber), the raw
+  // outputs.
   Predictions predict(const Dataset& data, bool logits = false, std::int64_t batch_size = 256);
   // The most probable class of every sample (or step); refused for a model trained on values (a regression,
   // multi-label), which are no classes, except one label of 0 or 1 under a sigmoid.
