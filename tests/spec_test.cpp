@@ -227,6 +227,16 @@ TEST_F(SpecTest, UnknownLayerListsLayersAndActivations) {
   EXPECT_NE(what.find(" relu,"), std::string::npos) << what;
 }
 
+// A PyTorch or Keras name is pointed to nnplug's, for a layer and for a loss (registry.create's refusal).
+TEST_F(SpecTest, AnotherFrameworksNameIsPointedToNnplugs) {
+  EXPECT_EQ(error_of(spec({{"layers", {{{"type", "Linear"}, {"units", 3}}}}})).rfind(
+                fmt::format("{}: layers[0] (Linear): unknown layer 'Linear' (did you mean 'dense'?); layers and activations available: ", file()), 0),
+            0u);
+  EXPECT_EQ(error_of(spec({{"loss", "CrossEntropyLoss"}})).rfind(
+                fmt::format("{}: loss: unknown loss 'CrossEntropyLoss' (did you mean 'softmax_cross_entropy'?); available: ", file()), 0),
+            0u);
+}
+
 TEST_F(SpecTest, WrongParameterTypeNamesLayerAndField) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", "many"}}}}})),
             fmt::format("{}: layers[0] (dense): parameter 'units' must be an integer, got \"many\"", file()));

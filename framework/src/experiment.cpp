@@ -10,6 +10,7 @@
 
 #include "nnplug/framework/activation_layer.hpp"
 #include "nnplug/framework/class_folders.hpp"
+#include "nnplug/framework/familiar_names.hpp"
 #include "nnplug/framework/graph_spec.hpp"
 #include "nnplug/framework/hyperparameter_search.hpp"
 #include "nnplug/framework/image_folder.hpp"
@@ -410,7 +411,8 @@ ModelNode create_node(const SpecNode& node, const Registry& registry) {
   } else {
     auto known = registry.names(PluginKind::Layer);
     for (auto& n : registry.names(PluginKind::Activation)) known.push_back(std::move(n));
-    throw PluginError(fmt::format("{}: unknown layer '{}'; layers and activations available: {}", node.owner, type, name_list(known)));
+    throw PluginError(fmt::format("{}: unknown layer '{}'{}; layers and activations available: {}", node.owner, type, familiar_name_hint(type, known),
+                                  name_list(known)));
   }
   return ModelNode{std::move(layer), node.label, node.name, node.inputs, std::move(attachments), node.group};
 }

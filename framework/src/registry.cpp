@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "nnplug/framework/familiar_names.hpp"
 #include "nnplug/framework/name_list.hpp"
 #include "nnplug/framework/grouped_optimizer.hpp"
 #include "nnplug/framework/plugin_loader.hpp"
@@ -253,7 +254,7 @@ std::shared_ptr<T> Registry::create(const Table<T>& table, PluginKind kind, cons
   if (it == table.end()) {
     const std::string why = why_unavailable(kind, name);
     throw PluginError(fmt::format("{}: {} {} '{}'{}; available: {}", params.owner(), why.empty() ? "unknown" : "unusable", kind_name(kind), name,
-                                  why.empty() ? "" : fmt::format(" ({})", why), name_list(names(kind))));
+                                  why.empty() ? familiar_name_hint(name, names(kind)) : fmt::format(" ({})", why), name_list(names(kind))));
   }
   const auto& library = it->second.entry.library;
   std::unique_ptr<T> object;

@@ -1,0 +1,56 @@
+#include "nnplug/framework/familiar_names.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace nnplug {
+
+namespace {
+
+// Lower case, without '_', '-', '.' and spaces: "Conv2D", "conv_2d" and "conv2d" are one name.
+std::string folded(const std::string& name) {
+  std::string out;
+  for (const char c : name)
+    if (std::isalnum(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// PyTorch's and Keras's names (folded) whose nnplug name is not a spelling of them.
+const std::map<std::string, std::string>& other_frameworks_names() {
+  static const std::map<std::string, std::string> names = {
+      // losses: PyTorch's torch.nn classes, Keras's losses (Keras's crossentropies from logits)
+      {"crossentropyloss", "softmax_cross_entropy"}, {"crossentropy", "softmax_cross_entropy"},
+      {"sparsecategoricalcrossentropy", "categorical_cross_entropy"},  // Keras's default takes probabilities, as it does
+      {"bcewithlogitsloss", "binary_cross_entropy"}, {"bce", "binary_cross_entropy"}, {"mseloss", "mse"}, {"meansquarederror", "mse"},
+      {"l1loss", "mae"}, {"meanabsoluteerror", "mae"}, {"huberloss", "huber"}, {"smoothl1loss", "smooth_l1"}, {"nllloss", "nll"},
+      {"kldivloss", "kl_divergence"}, {"kld", "kl_divergence"}, {"kullbackleiblerdivergence", "kl_divergence"}, {"multimarginloss", "hinge"},
+      {"poissonnllloss", "poisson"}, {"meansquaredlogarithmicerror", "msle"}, {"meanabsolutepercentageerror", "mape"},
+      {"multilabelsoftmarginloss", "multilabel_sigmoid"},
+      // layers: PyTorch's torch.nn, Keras's layers
+      {"linear", "dense"}, {"batchnorm", "batch_norm"}, {"batchnorm1d", "batch_norm"}, {"batchnorm2d", "batch_norm"},
+      {"batchnormalization", "batch_norm"}, {"layernormalization", "layer_norm"}, {"groupnormalization", "group_norm"},
+      {"instancenorm2d", "instance_norm"}, {"maxpooling1d", "max_pool1d"}, {"maxpooling2d", "max_pool2d"}, {"averagepooling1d", "avg_pool1d"},
+      {"averagepooling2d", "avg_pool2d"}, {"globalaveragepooling1d", "global_avg_pool1d"}, {"globalaveragepooling2d", "global_avg_pool2d"},
+      {"globalmaxpooling1d", "global_max_pool1d"}, {"globalmaxpooling2d", "global_max_pool2d"}, {"adaptiveavgpool2d", "adaptive_avg_pool2d"},
+      {"convtranspose1d", "conv1d_transpose"}, {"convtranspose2d", "conv2d_transpose"}, {"upsampling1d", "upsample1d"},
+      {"upsampling2d", "upsample2d"}, {"upsample", "upsample2d"},
+      // initializers: Keras's and PyTorch's names of Glorot's and He's
+      {"glorotuniform", "xavier_uniform"}, {"glorotnormal", "xavier_normal"}, {"kaiminguniform", "he_uniform"}, {"kaimingnormal", "he_normal"}};
+  return names;
+}
+
+}  // namespace
+
+std::string familiar_name_hint(const std::string& name, const std::vector<std::string>& available) {
+  const std::string key = folded(name);
+  const auto same_spelling = std::find_if(available.begin(), available.end(), [&](const std::string& a) { return folded(a) == key; });
+  if (same_spelling != available.end()) return fmt::format(" (did you mean '{}'?)", *same_spelling);
+  const auto other = other_frameworks_names().find(key);
+  if (other == other_frameworks_names().end() || std::find(available.begin(), available.end(), other->second) == available.end()) return "";
+  return fmt::format(" (did you mean '{}'?)", other->second);
+}
+
+}  // namespace nnplug
