@@ -46,11 +46,12 @@ const std::map<std::string, std::string>& other_frameworks_names() {
 
 std::string familiar_name_hint(const std::string& name, const std::vector<std::string>& available) {
   const std::string key = folded(name);
-  const auto same_spelling = std::find_if(available.begin(), available.end(), [&](const std::string& a) { return folded(a) == key; });
-  if (same_spelling != available.end()) return fmt::format(" (did you mean '{}'?)", *same_spelling);
   const auto other = other_frameworks_names().find(key);
-  if (other == other_frameworks_names().end() || std::find(available.begin(), available.end(), other->second) == available.end()) return "";
-  return fmt::format(" (did you mean '{}'?)", other->second);
+  const std::string other_name = other == other_frameworks_names().end() ? "" : other->second;
+  // nnplug's own name spelled otherwise first, then another framework's name for one that is available.
+  const auto meant = std::find_if(available.begin(), available.end(), [&](const std::string& a) { return folded(a) == key; });
+  const auto named = meant != available.end() ? meant : std::find(available.begin(), available.end(), other_name);
+  return named == available.end() ? "" : fmt::format(" (did you mean '{}'?)", *named);
 }
 
 }  // namespace nnplug
