@@ -80,6 +80,13 @@ expect_exit "evaluate two labels" 0 $?
 check "per-label scores" "label precision    recall        f1   roc_auc  avg_prec  support" "$out"
 check "the exact-match ratio" "exact match" "$out"
 check "a probability and the truth per label" "index,p_big,p_odd,big,odd" "$("$nnplug" predict "$work/labels.safetensors" 2> /dev/null | head -1)"
+# The same labels under a margin loss: each label's margin (its sign decides), and no ensemble with probabilities.
+out=$("$nnplug" train "$work/labels.json" --set loss=attribute_hinge --save "$work/margins.safetensors" 2>&1)
+expect_exit "train two labels' margins" 0 $?
+check "a margin and the truth per label" "index,score_big,score_odd,big,odd" "$("$nnplug" predict "$work/margins.safetensors" 2> /dev/null | head -1)"
+out=$("$nnplug" evaluate "$work/margins.safetensors" "$work/labels.safetensors" 2>&1)
+expect_exit "an ensemble of margins and probabilities" 1 $?
+check "names both" "labels.safetensors outputs label probabilities and $work/margins.safetensors label margins; an ensemble averages" "$out"
 out=$("$nnplug" train "$work/labels.json" --set data.standardize_targets=true 2>&1)
 expect_exit "standardized labels" 1 $?
 check "names the field and the loss" "parameter 'standardize_targets' cannot be used with loss binary_cross_entropy" "$out"

@@ -189,6 +189,30 @@ TEST_F(ValueTargets, AMarginsClassScoresRankByTheMargin) {
   EXPECT_DOUBLE_EQ(e.confusion.accuracy(), 0.75);  // decided by the sign: -0.3, 0.2 and 0.7 right, 0.9 wrong
 }
 
+// attribute_hinge on two labels: each label's margin decides it by its sign and ranks it by its size. Label 0's
+// margins 0.5, 2, 1, -1 against 1, 0, 1, 0 decide 3 of 4 right, and rank 2 of the 4 positive-negative pairs in
+// order (their 0/1 decisions would rank 3 of 4: ties count half).
+TEST_F(ValueTargets, AMultiLabelMarginsLabelsRankByTheMargin) {
+  std::ofstream(dir_ / "labels.csv") << "x,y,a,b\n0.5,-0.5,1,0\n2,0.3,0,1\n1,-0.2,1,0\n-1,0.1,0,1\n";
+  Experiment ex = build_experiment(parse_spec(R"({"dtype": "float64", "data": {"format": "csv", "path": "labels.csv", "targets": ["a", "b"]},
+    "layers": [{"type": "dense", "units": 2}], "loss": "attribute_hinge", "optimizer": {"type": "sgd", "lr": 0.1}})", dir_ / "spec.json"),
+                                   registry());
+  const auto parameters = ex.model->parameters(false);
+  from_host(parameters[0]->value, std::vector<double>{1, 0, 0, 1});  // the margins are the inputs
+  from_host(parameters[1]->value, std::vector<double>{0, 0});
+  const OutputLink link = ex.loss->output_link();
+  const auto margins = link_values(Trainer(*ex.model, ex.loss, nullptr).predict(ex.train, 4), link);
+  std::vector<float> sorted = margins;
+  std::sort(sorted.begin(), sorted.end());  // the rows in any order
+  EXPECT_EQ(sorted, (std::vector<float>{-1.0f, -0.5f, -0.2f, 0.1f, 0.3f, 0.5f, 1.0f, 2.0f}));
+  const ValueEvaluation e = evaluate_values(margins, ex.train.targets, 2, link, NAN);
+  ASSERT_TRUE(e.multi_label);
+  EXPECT_DOUBLE_EQ(e.targets[0].roc_auc, 0.5);
+  EXPECT_DOUBLE_EQ(e.targets[0].precision, 2.0 / 3.0);  // 0.5, 2 and 1 say yes; 2 is wrong
+  EXPECT_DOUBLE_EQ(e.targets[1].roc_auc, 1.0);
+  EXPECT_DOUBLE_EQ(e.accuracy, 7.0 / 8.0);  // label 1's margins -0.5, 0.3, -0.2, 0.1 are all on their side of 0
+}
+
 // data.standardize_targets: the loss sees (t - mean) / std with the training set's mean and population std; the
 // mae beside it, evaluate's scores and predictions are in the targets' own units, also after a save and a load.
 TEST_F(ValueTargets, StandardizedTargetsTrainOnTheirZScoresAndReportInTheirOwnUnits) {
@@ -292,7 +316,7 @@ TEST(TargetScaling, SavedStatisticsAreChecked) {
 TEST(ValueEvaluation, RegressionMetricsFollowTheirDefinitions) {
   // Two targets. First: predictions 1, 2, 3 against 1, 3, 2 (mean 2): MAE 2/3, RMSE sqrt(2/3), R² = 1 - 2/2 = 0.
   // Second: exact against 5, 7, 9: MAE 0, R² 1.
-  const ValueEvaluation e = evaluate_values({1, 5, 2, 7, 3, 9}, {1, 5, 3, 7, 2, 9}, 2, false, 0.25, {"a", "b"});
+  const ValueEvaluation e = evaluate_values({1, 5, 2, 7, 3, 9}, {1, 5, 3, 7, 2, 9}, 2, OutputLink::Identity, 0.25, {"a", "b"});
   ASSERT_EQ(e.targets.size(), 2u);
   EXPECT_EQ(e.samples, 3);
   EXPECT_EQ(e.targets[0].name, "a");
@@ -305,8 +329,8 @@ TEST(ValueEvaluation, RegressionMetricsFollowTheirDefinitions) {
   EXPECT_NEAR(e.overall.rmse, std::sqrt(2.0 / 6.0), 1e-12);
   EXPECT_NEAR(e.overall.r2, 0.5, 1e-12);
   // A constant target: 1 for exact predictions, else 0 (scikit-learn's force_finite).
-  EXPECT_EQ(evaluate_values({4, 4}, {4, 4}, 1, false, 0.0).targets[0].r2, 1.0);
-  EXPECT_EQ(evaluate_values({4, 5}, {4, 4}, 1, false, 0.0).targets[0].r2, 0.0);
+  EXPECT_EQ(evaluate_values({4, 4}, {4, 4}, 1, OutputLink::Identity, 0.0).targets[0].r2, 1.0);
+  EXPECT_EQ(evaluate_values({4, 5}, {4, 4}, 1, OutputLink::Identity, 0.0).targets[0].r2, 0.0);
   const std::string text = format_value_evaluation(e);
   EXPECT_NE(text.find("loss 0.2500  mae 0.3333  rmse 0.5774  r2 0.5000  (3 samples)"), std::string::npos) << text;
   const auto j = value_evaluation_json(e);
@@ -315,7 +339,7 @@ TEST(ValueEvaluation, RegressionMetricsFollowTheirDefinitions) {
 
 // Many targets (an autoencoder's pixels): the table lists the first 32, the JSON all of them.
 TEST(ValueEvaluation, TheTableListsTheFirstTargetsAndTheJsonEveryOne) {
-  const ValueEvaluation e = evaluate_values(std::vector<float>(40, 1.0f), std::vector<float>(40, 0.5f), 40, false, 0.25);
+  const ValueEvaluation e = evaluate_values(std::vector<float>(40, 1.0f), std::vector<float>(40, 0.5f), 40, OutputLink::Identity, 0.25);
   const std::string text = format_value_evaluation(e);
   EXPECT_NE(text.find("target_31 "), std::string::npos) << text;
   EXPECT_EQ(text.find("target_32 "), std::string::npos) << text;
@@ -328,7 +352,7 @@ TEST(ValueEvaluation, MultiLabelMetricsCountEachLabel) {
   // Probabilities of two labels for four samples. Label 0: predicted 1, 1, 0, 0 against 1, 0, 1, 0: TP 1, FP 1,
   // FN 1: precision, recall and F1 1/2. Label 1: predicted 1, 1, 1, 0 against 1, 1, 1, 0: all right.
   const ValueEvaluation e =
-      evaluate_values({0.9f, 0.8f, 0.6f, 0.7f, 0.4f, 0.9f, 0.1f, 0.2f}, {1, 1, 0, 1, 1, 1, 0, 0}, 2, true, NAN);
+      evaluate_values({0.9f, 0.8f, 0.6f, 0.7f, 0.4f, 0.9f, 0.1f, 0.2f}, {1, 1, 0, 1, 1, 1, 0, 0}, 2, OutputLink::Sigmoid, NAN);
   EXPECT_DOUBLE_EQ(e.targets[0].precision, 0.5);
   EXPECT_DOUBLE_EQ(e.targets[0].recall, 0.5);
   EXPECT_DOUBLE_EQ(e.targets[0].f1, 0.5);
@@ -346,7 +370,7 @@ TEST(ValueEvaluation, MultiLabelMetricsCountEachLabel) {
   EXPECT_NE(format_value_evaluation(e).find("   0.7500    0.8333        2\n"), std::string::npos) << format_value_evaluation(e);
   EXPECT_DOUBLE_EQ(value_evaluation_json(e)["macro"]["roc_auc"].get<double>(), 0.875);
   // A label never predicted and never present: its ratios of 0 / 0 are 0, and it ranks nothing.
-  const ValueEvaluation absent = evaluate_values({0.1f}, {0}, 1, true, NAN);
+  const ValueEvaluation absent = evaluate_values({0.1f}, {0}, 1, OutputLink::Sigmoid, NAN);
   EXPECT_EQ(absent.targets[0].precision, 0.0);
   EXPECT_TRUE(std::isnan(absent.targets[0].roc_auc));
   EXPECT_FALSE(value_evaluation_json(absent)["targets"][0].contains("roc_auc"));

@@ -32,7 +32,7 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
     const Evaluation e = evaluate_labelled_rows(s.probabilities, s.labels, s.classes, loss, args.top_k, s.steps);
     text = format_evaluation(e, s.data.class_names), j = evaluation_json(e, s.data.class_names);
   } else {
-    const ValueEvaluation e = evaluate_values(s.predictions, s.scored->targets, s.width, s.multi_label, loss, s.target_names);
+    const ValueEvaluation e = evaluate_values(s.predictions, s.scored->targets, s.width, s.link, loss, s.target_names);
     text = format_value_evaluation(e), j = value_evaluation_json(e);
   }
   fmt::print("{}, {} set:\n{}", ensemble ? fmt::format("ensemble of {} models", args.models.size()) : args.models.front().string(),

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   evaluate_cmd->add_option("--json", evaluate.json, "Also write the metrics to this JSON file");
 
   nnplug::cli::PredictArgs predict;
-  auto* predict_cmd = app.add_subcommand("predict", "Class probabilities of saved models (several: an ensemble) for a file of samples");
+  auto* predict_cmd = app.add_subcommand("predict", "Predictions of saved models (several: an ensemble) for a file of samples: class probabilities or scores, or values");
   predict_cmd->add_option("models", predict.models, "Model files saved by train --save or a checkpoint")->required();
   predict_cmd->add_option("--input", predict.input,
                           "Samples: an IDX image file for idx data, an .npy array for npy data, a folder of images or one image for "

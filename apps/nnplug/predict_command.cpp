@@ -60,11 +60,14 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
   return fmt::to_string(csv);
 }
 
-// index, each target's prediction (a multi-label loss's probability, or each raw output), then the true targets
-// when known.
+// index, each target's prediction (a multi-label loss's probability or margin, or each raw output), then the true
+// targets when known.
 std::string value_predictions(const ScoredModels& s, bool logits) {
   const bool known = s.scored->has_value_targets();
-  const char* prefix = logits ? "logit_" : s.multi_label ? "p_" : "predicted_";
+  const char* prefix = logits                             ? "logit_"
+                       : s.link == OutputLink::Sigmoid ? "p_"
+                       : s.link == OutputLink::Sign    ? "score_"
+                                                       : "predicted_";
   fmt::memory_buffer csv;
   const auto out = std::back_inserter(csv);
   const auto& files = s.scored->sample_names;

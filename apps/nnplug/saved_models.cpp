@@ -79,7 +79,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       scored.num_classes = scored.target_width;
       if (out.data.class_names.empty()) out.data.class_names = read_target_names(loaded.spec.section("data"), width);  // the targets' columns
     } else if (m == 0 && scores_values(*loaded.model, *out.scored, loaded.spec)) {
-      out.target_names = read_target_names(loaded.spec.section("data"), width), out.multi_label = scores_labels(loss->output_link());
+      out.target_names = read_target_names(loaded.spec.section("data"), width), out.link = loss->output_link();
       if (out.target_names.empty())  // an .npy file's targets have no names
         for (std::int64_t k = 0; k < width; ++k) out.target_names.push_back(fmt::format("target_{}", k));
     }
@@ -87,9 +87,16 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       if (m > 0 && width != out.width)
         throw ShapeError(fmt::format("{} outputs {} values per sample and {} outputs {}; an ensemble's models must predict the same targets",
                                      models[m].string(), width, models[0].string(), out.width));
+      // Margins share no scale with probabilities or values: an ensemble averages margins with margins only.
+      const OutputLink link = loss->output_link();
+      if (m > 0 && (link == OutputLink::Sign) != (out.link == OutputLink::Sign)) {
+        const auto said = [](OutputLink l) { return l == OutputLink::Sign ? "label margins" : l == OutputLink::Sigmoid ? "label probabilities" : "values"; };
+        throw InvalidArgument(fmt::format("{} outputs {} and {} {}; an ensemble averages one or the other, not both", models[m].string(),
+                                          said(link), models[0].string(), said(out.link)));
+      }
       Trainer trainer(*loaded.model, loss, nullptr);
       std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
-      const auto predictions = link_values(outputs, loss->output_link(), loaded.model->target_scaling());
+      const auto predictions = link_values(outputs, link, loaded.model->target_scaling());
       if (m == 0) out.predictions.assign(predictions.size(), 0.0f), out.width = width, out.outputs = std::move(outputs);
       for (std::size_t i = 0; i < predictions.size(); ++i) out.predictions[i] += predictions[i] / static_cast<float>(models.size());
       if (out.scored->has_value_targets()) out.member_scores.push_back(trainer.evaluate(*out.scored, batch_size));

@@ -25,10 +25,10 @@ struct ScoredModels {
   std::vector<std::int32_t> labels;   // each row's class label; negative where unknown (or a step not scored)
   bool class_scores = false;          // `probabilities` are class scores (gives_class_scores: hinge losses, margins)
   // Models of value targets (a CSV file's data.targets, an .npy file's floats) score no classes: `predictions` holds
-  // their outputs through their loss's link (probabilities for a multi-label loss), averaged, and `probabilities`
-  // stays empty.
+  // their outputs through their loss's link (link_values: probabilities or margins for a multi-label loss), averaged,
+  // and `probabilities` stays empty.
   std::vector<std::string> target_names;  // empty for class labels; target_0, ... where the data names none
-  bool multi_label = false;
+  OutputLink link = OutputLink::Identity;  // the first model's loss's
   std::vector<float> predictions;         // scored->size() rows of `width`
 };
 

@@ -115,7 +115,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
         const bool soft = soft_labels(*ex.loss, scored);
         auto metrics = scored_as_values(*ex.loss, ex.model->output_shape(), scored)
                            ? value_evaluation_json(evaluate_values(link_values(outputs, link, ex.model->target_scaling()), scored.targets, width,
-                                                                   scores_labels(link), loss, read_target_names(spec.section("data"), width)))
+                                                                   link, loss, read_target_names(spec.section("data"), width)))
                            : evaluation_json(evaluate_labelled_rows(class_probabilities(outputs, width, link),
                                                                     steps ? step_labels(scored, steps) : soft ? most_probable_classes(scored) : scored.labels,
                                                                     classes_of_outputs(width), loss, 5, steps),

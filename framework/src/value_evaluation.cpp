@@ -16,8 +16,6 @@ std::vector<float> link_values(std::vector<float> outputs, OutputLink link, cons
   if (link == OutputLink::Identity) scaling.restore(outputs);
   if (link == OutputLink::Sigmoid)
     for (float& v : outputs) v = static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(v))));
-  if (link == OutputLink::Sign)
-    for (float& v : outputs) v = v > 0.0f ? 1.0f : 0.0f;
   return outputs;
 }
 
@@ -47,14 +45,15 @@ void score_regression(const std::vector<float>& predictions, const std::vector<f
   e.overall = {"all", absolute / values, std::sqrt(squared / values), r2 / static_cast<double>(w)};
 }
 
-void score_labels(const std::vector<float>& probabilities, const std::vector<float>& targets, ValueEvaluation& e) {
+// scores: probabilities or margins, a label's yes above threshold.
+void score_labels(const std::vector<float>& scores, const std::vector<float>& targets, float threshold, ValueEvaluation& e) {
   const std::size_t w = e.targets.size(), rows = static_cast<std::size_t>(e.samples);
   std::int64_t right = 0, exact = 0;
   std::vector<std::int64_t> true_positives(w), false_positives(w), false_negatives(w);
   for (std::size_t r = 0; r < rows; ++r) {
     bool all_right = true;
     for (std::size_t c = 0; c < w; ++c) {
-      const bool predicted = probabilities[r * w + c] > 0.5f, actual = targets[r * w + c] > 0.5f;
+      const bool predicted = scores[r * w + c] > threshold, actual = targets[r * w + c] > 0.5f;
       true_positives[c] += predicted && actual, false_positives[c] += predicted && !actual, false_negatives[c] += !predicted && actual;
       right += predicted == actual;
       all_right = all_right && predicted == actual;
@@ -72,7 +71,7 @@ void score_labels(const std::vector<float>& probabilities, const std::vector<flo
     e.overall.f1 += s.f1 / static_cast<double>(w), e.overall.support += s.support;
     std::vector<float> column(rows);
     std::vector<bool> positive(rows);
-    for (std::size_t r = 0; r < rows; ++r) column[r] = probabilities[r * w + c], positive[r] = targets[r * w + c] > 0.5f;
+    for (std::size_t r = 0; r < rows; ++r) column[r] = scores[r * w + c], positive[r] = targets[r * w + c] > 0.5f;
     const ClassRanking ranking = rank_scores(column, positive);
     s.roc_auc = ranking.roc_auc, s.average_precision = ranking.average_precision;
   }
@@ -86,18 +85,18 @@ void score_labels(const std::vector<float>& probabilities, const std::vector<flo
 }  // namespace
 
 ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std::vector<float>& targets, std::int64_t width,
-                                bool multi_label, double loss, const std::vector<std::string>& names) {
+                                OutputLink link, double loss, const std::vector<std::string>& names) {
   if (width <= 0 || predictions.size() != targets.size() || predictions.size() % static_cast<std::size_t>(width) != 0)
     throw InvalidArgument(fmt::format("{} predictions and {} targets are not rows of {} values", predictions.size(), targets.size(), width));
   ValueEvaluation e;
   const auto w = static_cast<std::size_t>(width);
   e.samples = static_cast<std::int64_t>(predictions.size() / w);
   e.loss = loss;
-  e.multi_label = multi_label;
+  e.multi_label = scores_labels(link);
   e.targets.resize(w);
   for (std::size_t c = 0; c < w; ++c) e.targets[c].name = c < names.size() ? names[c] : fmt::format("target_{}", c);
   if (e.samples == 0) return e;
-  if (multi_label) score_labels(predictions, targets, e);
+  if (e.multi_label) score_labels(predictions, targets, label_threshold(link), e);
   else score_regression(predictions, targets, e);
   return e;
 }

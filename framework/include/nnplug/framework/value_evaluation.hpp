@@ -37,7 +37,7 @@ struct ValueEvaluation {
   bool multi_label = false;
   std::vector<TargetScores> targets;
   TargetScores overall;         // regression: over every value; multi-label: macro averages (support: the sum)
-  double accuracy = 0.0;        // multi-label: the share of outputs on their target's side of 0.5
+  double accuracy = 0.0;        // multi-label: the share of outputs on their target's side of label_threshold
   double exact_match = 0.0;     // multi-label: the share of samples with every label right
 };
 
@@ -49,15 +49,20 @@ inline bool scores_labels(OutputLink link) { return link == OutputLink::Sigmoid 
 // probable class: probabilities under a softmax, one-hot rows under class scores (categorical_hinge).
 inline bool reads_class_rows(OutputLink link) { return link == OutputLink::Softmax || link == OutputLink::Scores; }
 
-// Outputs through a loss's link, value by value: the logistic sigmoid's probability under OutputLink::Sigmoid, the
-// decision (1 where positive, else 0) under Sign; under Identity the outputs themselves, in the targets' units
-// (back through the model's target scaling, where its targets were standardized).
+// The value above which a label's output says yes: a probability above 0.5, a margin (OutputLink::Sign) above 0.
+inline float label_threshold(OutputLink link) { return link == OutputLink::Sign ? 0.0f : 0.5f; }
+
+// Outputs through a loss's link, value by value: the logistic sigmoid's probability under OutputLink::Sigmoid; under
+// Sign the margins themselves (their sign decides, their size ranks, as scikit-learn's decision_function); under
+// Identity the outputs themselves, in the targets' units (back through the model's target scaling, where its
+// targets were standardized).
 std::vector<float> link_values(std::vector<float> outputs, OutputLink link, const TargetScaling& scaling = {});
 
-// predictions: rows of `width` values through the loss's link (identity: the outputs; sigmoid: probabilities);
-// targets: as many values. multi_label: scores_labels of the loss's link. names: one per target (empty: numbered).
+// predictions: rows of `width` values through the loss's link (link_values); targets: as many values. link: the
+// loss's; under a link that scores labels (scores_labels) each target is a label, decided at label_threshold and
+// ranked by its prediction, else a value regressed. names: one per target (empty: numbered).
 ValueEvaluation evaluate_values(const std::vector<float>& predictions, const std::vector<float>& targets, std::int64_t width,
-                                bool multi_label, double loss, const std::vector<std::string>& names = {});
+                                OutputLink link, double loss, const std::vector<std::string>& names = {});
 
 std::string format_value_evaluation(const ValueEvaluation& e);
 nlohmann::json value_evaluation_json(const ValueEvaluation& e);
