@@ -53,6 +53,13 @@ out=$("$nnplug" predict "$work/regression.safetensors" --input "$work/inputs.csv
 expect_exit "predict features alone" 0 $?
 check "no true values to show" "index,predicted_price
 0," "$out"
+# The model keeps its features' names: columns in another order are read by them, a missing one is named.
+awk -F, '{ print $2 "," $1 }' "$work/inputs.csv" > "$work/swapped.csv"
+check "columns by name" "$out" "$("$nnplug" predict "$work/regression.safetensors" --input "$work/swapped.csv" 2>&1)"
+cut -d, -f2 "$work/inputs.csv" > "$work/only_b.csv"
+out=$("$nnplug" predict "$work/regression.safetensors" --input "$work/only_b.csv" 2>&1)
+expect_exit "a missing feature" 1 $?
+check "names it" "only_b.csv:1: no column is named 'a', a feature the model was trained on (a, b); the header names b" "$out"
 
 # The same prices in dollars (times 100,000), with data.standardize_targets: the loss sees z-scores, evaluate and
 # predict give dollars, and agree with each other.

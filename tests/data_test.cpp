@@ -139,6 +139,35 @@ TEST_F(CsvTest, TheLabelColumnMayBeNamedAsTheHeaderNamesIt) {
             fmt::format("{}:1: the label column is named 'class', but the first row is data, not a header", path_.string()));
 }
 
+// A header's feature columns are the features' names; inputs to predict for a model that keeps them are read by
+// name, in whatever order their columns come, as pandas selects a frame's columns.
+TEST_F(CsvTest, InputsToPredictAreReadByTheFeaturesNames) {
+  write("a,b,label\n1,2,0\n");
+  EXPECT_EQ(read_csv(path_).column_names, (ColumnNames{{"a", "b"}, "label"}));
+  write("a,label,label\n1,2,0\n");  // names that repeat cannot find their columns again
+  EXPECT_TRUE(read_csv(path_).column_names.empty());
+  write("1,2,0\n");
+  EXPECT_TRUE(read_csv(path_).column_names.empty());
+
+  CsvLayout layout;  // the label is the last column, by place
+  layout.trained = {{"a", "b", "c"}, "label"};
+  write("c,a,b\n3,1,2\n30,10,20\n");
+  Dataset d = read_csv(path_, layout, 3);
+  EXPECT_EQ(d.x, (std::vector<float>{1, 2, 3, 10, 20, 30}));
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{-1, -1}));
+  write("b,label,c,a\n2,1,3,1\n");  // the label by its name too, away from the last column
+  d = read_csv(path_, layout, 3);
+  EXPECT_EQ(d.x, (std::vector<float>{1, 2, 3}));
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{1}));
+  write("b,a\n2,1\n");
+  EXPECT_EQ(error_of(layout, 3),
+            fmt::format("{}:1: no column is named 'c', a feature the model was trained on (a, b, c); the header names b, a", path_.string()));
+  write("id,a,b,c\n7,1,2,3\n");
+  EXPECT_EQ(error_of(layout, 3), fmt::format("{}:1: column 'id' is none of the features the model was trained on (a, b, c)", path_.string()));
+  write("1,2,3,0\n");  // no header: by place, as before
+  EXPECT_EQ(read_csv(path_, layout, 3).x, (std::vector<float>{1, 2, 3}));
+}
+
 // As pandas and spreadsheets write them: labels by name (read through the data section's class_names, in its
 // order), a UTF-8 byte order mark before the header (to_csv(encoding="utf-8-sig"), Excel), and what is refused
 // with a hint: a missing value (an empty field, pandas' NaN) and a file separated by semicolons.
@@ -244,6 +273,26 @@ TEST_F(CsvTest, ASpecNamesTheLabelColumnByIndexOrByName) {
   named.set(R"(data.class_names=["no", "yes", "no"])");
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(named, registry()); }),
             fmt::format("{}: data: parameter 'class_names' names \"no\" twice", (path_.parent_path() / "spec.json").string()));
+}
+
+// A test file whose columns come in another order than the training file's is read by their names, as the model
+// was trained; one that lacks a feature is refused before training.
+TEST_F(CsvTest, ASpecsTestFileIsReadByTheTrainingFilesColumnNames) {
+  write("a,b,label\n1,2,0\n3,4,1\n");
+  const fs::path test = path_.parent_path() / fmt::format("nnplug_csv_test_{}.csv", ::getpid());
+  std::ofstream(test) << "label,b,a\n1,20,10\n0,40,30\n";
+  const Spec spec = parse_spec(fmt::format(R"({{"data": {{"format": "csv", "path": "{}", "test_path": "{}"}}, "layers": [{{"type": "dense", "units": 2}}],
+                                               "loss": "softmax_cross_entropy", "optimizer": {{"type": "sgd", "lr": 0.1}}}})",
+                                           path_.string(), test.string()),
+                               path_.parent_path() / "spec.json");
+  const Experiment ex = build_experiment(spec, registry());
+  EXPECT_EQ(ex.test.x, (std::vector<float>{10, 20, 30, 40}));
+  EXPECT_EQ(ex.test.labels, (std::vector<std::int32_t>{1, 0}));
+  EXPECT_EQ(ex.model->column_names(), (ColumnNames{{"a", "b"}, "label"}));
+  std::ofstream(test) << "label,b\n1,20\n";
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec, registry()); }),
+            fmt::format("{}:1: no column is named 'a', a feature the model was trained on (a, b); the header names label, b", test.string()));
+  fs::remove(test);
 }
 
 TEST_F(CsvTest, ValueTargetsAreTheNamedColumnsInTheGivenOrder) {

@@ -116,6 +116,9 @@ TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
            {"nnplug.preprocessing", R"([{"type": "pca", "whiten": "none", "eps": 0, "components": 2, "mean": [0, 0], "eigenvalues": [1, 1],
               "eigenvectors": [[1, 0], [0, "x"]]}])", "damaged metadata: nnplug.preprocessing: step 0: 'eigenvectors' holds \"x\", not a finite number"},
            {"nnplug.class_names", R"(["cat", 2])", "damaged metadata: nnplug.class_names is [\"cat\",2]; expected a list of class names (strings)"},
+           {"nnplug.columns", R"({"features": ["a", 1]})", "damaged metadata: nnplug.columns is {\"features\":[\"a\",1]}; expected {\"features\": [names]"},
+           {"nnplug.columns", R"({"features": ["a", "b"], "labels": "y"})", "damaged metadata: nnplug.columns is {\"features\":[\"a\",\"b\"],\"labels\""},
+           {"nnplug.columns", R"({"features": ["a", "b", "c"]})", "damaged metadata: nnplug.columns names 3 features; the model takes 2"},
            {"nnplug.step_labels", "yes", "damaged metadata: nnplug.step_labels is yes; expected true or false"},
            {"nnplug.value_targets", "1", "damaged metadata: nnplug.value_targets is 1; expected true or false"},
            {"nnplug.text_vectorization", R"({"output_mode": "int"})", "damaged metadata: nnplug.text_vectorization: 'standardize' must be a string"},
@@ -136,11 +139,16 @@ TEST_F(ModelFile, DamagedCountersAndHugeShapesAreNamedNotTrusted) {
 TEST(ModelFilePreprocessing, ALoadedModelBringsRawSamplesThroughTheStatisticsOfItsTraining) {
   const fs::path dir = fs::temp_directory_path() / fmt::format("nnplug_preprocessing_{}", ::getpid());
   fs::create_directories(dir);
-  std::string train = "a,b,c,label\n", test = "a,b,c,label\n";
-  for (int i = 0; i < 120; ++i)  // three features on very different scales, the label from the first two
-    (i < 100 ? train : test) += fmt::format("{},{},{},{}\n", 1000 + (i * 37 % 11), 0.01 * (i * 13 % 7), (i * 5) % 3, (i * 37 % 11 > 5) + (i * 13 % 7 > 3));
+  std::string train = "a,b,c,label\n", test = "a,b,c,label\n", reordered = "c,label,b,a\n";
+  for (int i = 0; i < 120; ++i) {  // three features on very different scales, the label from the first two
+    const double a = 1000 + (i * 37 % 11), b = 0.01 * (i * 13 % 7), c = (i * 5) % 3;
+    const int label = (i * 37 % 11 > 5) + (i * 13 % 7 > 3);
+    (i < 100 ? train : test) += fmt::format("{},{},{},{}\n", a, b, c, label);
+    if (i >= 100) reordered += fmt::format("{},{},{},{}\n", c, label, b, a);
+  }
   std::ofstream(dir / "train.csv") << train;
   std::ofstream(dir / "test.csv") << test;
+  std::ofstream(dir / "reordered.csv") << reordered;
   const Spec spec = parse_spec(R"({"seed": 2, "data": {"format": "csv", "path": "train.csv", "test_path": "test.csv", "standardize": "per_feature",
       "pca": {"components": 2, "whiten": "pca"}}, "layers": [{"type": "dense", "units": 8, "activation": "tanh"}, {"type": "dense", "units": 3}],
       "loss": "softmax_cross_entropy", "optimizer": {"type": "adam", "lr": 0.05}, "training": {"epochs": 2, "batch_size": 16}})",
@@ -161,8 +169,14 @@ TEST(ModelFilePreprocessing, ALoadedModelBringsRawSamplesThroughTheStatisticsOfI
   ASSERT_TRUE(inputs);
   EXPECT_EQ(inputs->x, ex.test.x);
   EXPECT_EQ(inputs->sample_shape, Shape{2});
+  // The file keeps the features' names: the same samples with their columns in another order are read by name.
+  const auto by_name = read_inputs(spec, *load_model(dir / "model.safetensors", registry()).model, dir / "reordered.csv");
+  ASSERT_TRUE(by_name);
+  EXPECT_EQ(by_name->x, ex.test.x);
+  EXPECT_EQ(by_name->labels, ex.test.labels);
   auto file = read_safetensors(dir / "model.safetensors");
   file.metadata.erase("nnplug.preprocessing");
+  file.metadata.erase("nnplug.columns");  // kept since, as the preprocessing is
   write_safetensors(dir / "older.safetensors", file);
   EXPECT_FALSE(read_inputs(spec, *load_model(dir / "older.safetensors", registry()).model, dir / "test.csv"));
   // Samples that the statistics do not fit are refused, naming the call and both sizes.

@@ -61,6 +61,42 @@ struct BytesStreamBuf : std::streambuf {
   }
 };
 
+// Whether the header of inputs to predict holds no label or target column: none of the names they have (the label's
+// is label_name), or, where the layout gives targets by place, nothing but the model's features.
+bool names_no_label(const std::vector<std::string>& header, const CsvLayout& layout, const std::string& label_name) {
+  const auto in_header = [&](const std::string& column) { return std::ranges::any_of(header, [&](const auto& f) { return unquoted(f) == column; }); };
+  std::vector<std::string> named;
+  for (const auto& column : layout.target_columns)
+    if (const auto* name = std::get_if<std::string>(&column)) named.push_back(*name);
+  if (!label_name.empty()) named.push_back(label_name);
+  if (!named.empty() && named.size() == layout.target_columns.size() + !label_name.empty()) return std::ranges::none_of(named, in_header);
+  return std::ranges::all_of(header, [&](const auto& f) { return std::ranges::find(layout.trained.features, unquoted(f)) != layout.trained.features.end(); });
+}
+
+// Inputs to predict whose header names the model's features: each column's place among the features, found by its
+// name (or `none` for the label's and the targets' columns, marked in `outside`), so that columns in another order
+// than the training file's are read as the model was trained, as pandas selects columns by name.
+std::vector<std::size_t> named_feature_slots(const std::vector<std::string>& header, const std::vector<bool>& outside,
+                                             const std::vector<std::string>& feature_names, std::size_t none, const std::string& where) {
+  std::vector<std::size_t> slots(header.size(), none);
+  std::vector<bool> found(feature_names.size());
+  const auto listed = [&] { return Params::shortened(fmt::format("{}", fmt::join(feature_names, ", "))); };
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    if (outside[c]) continue;
+    const auto at = std::find(feature_names.begin(), feature_names.end(), unquoted(header[c]));
+    if (at == feature_names.end())
+      throw IoError(fmt::format("{}: column '{}' is none of the features the model was trained on ({})", where, Params::shortened(header[c]), listed()));
+    const auto slot = static_cast<std::size_t>(at - feature_names.begin());
+    if (found[slot]) throw IoError(fmt::format("{}: two columns are named '{}'", where, Params::shortened(feature_names[slot])));
+    found[slot] = true, slots[c] = slot;
+  }
+  for (std::size_t f = 0; f < feature_names.size(); ++f)
+    if (!found[f])
+      throw IoError(fmt::format("{}: no column is named '{}', a feature the model was trained on ({}); the header names {}", where,
+                                Params::shortened(feature_names[f]), listed(), Params::shortened(fmt::format("{}", fmt::join(header, ", ")))));
+  return slots;
+}
+
 }  // namespace
 
 Dataset read_csv(const std::filesystem::path& path, const CsvLayout& layout, std::int64_t features, DType dtype) {
@@ -89,6 +125,8 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   std::size_t columns = 0, line_no = 0, label_at = 0;
   std::vector<std::size_t> target_slot;  // per column: its place among the targets, or `targets` for another column
   std::vector<float> row_targets(targets);
+  std::vector<std::size_t> feature_slot;  // per column: its place among the features, or `columns` for another column
+  std::vector<double> row_features;
   bool unlabelled = false, value_targets = false;  // value_targets: the rows hold the target columns
   std::size_t outside_features = 0;                 // the label's column, or the target columns
   // pandas' to_csv() writes the frame's index first, under an empty name (or "Unnamed: 0" once read and written
@@ -106,7 +144,12 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
     const auto field = [&](std::size_t c) { return Params::shortened(fields[c]); };
     if (columns == 0) {
       columns = fields.size();
-      unlabelled = features > 0 && static_cast<std::int64_t>(columns) == features;
+      double probe;
+      const bool header = !parse_number(fields[0], probe);
+      // Inputs to predict with a header, for a model that keeps its columns' names: the features and the label by name.
+      const bool by_name = header && !layout.trained.empty();
+      const std::string& label_name = by_name && !layout.trained.label.empty() ? layout.trained.label : layout.label_name;
+      unlabelled = by_name ? names_no_label(fields, layout, label_name) : features > 0 && static_cast<std::int64_t>(columns) == features;
       const std::size_t needed = 1 + std::max<std::size_t>(targets, 1);
       if (columns < needed && !unlabelled) {
         // The separator the line seems to use instead, for the hint.
@@ -118,8 +161,6 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
                                                                       "\"delimiter\": {})", other, other)
                                                         : ""));
       }
-      double probe;
-      const bool header = !parse_number(fields[0], probe);
       // A column by its header name, or nullopt.
       const auto named = [&](const std::string& column) -> std::optional<std::size_t> {
         const auto at = std::find_if(fields.begin(), fields.end(), [&](const std::string& f) { return header && unquoted(f) == column; });
@@ -157,10 +198,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
             throw IoError(fmt::format("{}: column {} is named twice among the targets", name, at + 1));
           target_slot[at] = t;
         }
-      } else if (targets == 0 && !layout.label_name.empty()) {
-        const auto found = named(layout.label_name);
+      } else if (targets == 0 && !label_name.empty()) {
+        const auto found = named(label_name);
         unlabelled = unlabelled && !found;
-        if (!found && !unlabelled) throw no_such_name("label", layout.label_name);
+        if (!found && !unlabelled) throw no_such_name("label", label_name);
         if (found) label_at = *found;
       } else if (targets == 0) {
         const std::size_t at = indexed("label", layout.label_index);
@@ -170,6 +211,25 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       outside_features = label_at < columns ? 1 : value_targets ? targets : 0;
       if (columns <= outside_features)
         throw IoError(fmt::format("{}:{}: needs at least one feature beside the label, which is its only column", name, line_no));
+      std::vector<bool> outside(columns);
+      for (std::size_t c = 0; c < columns; ++c) outside[c] = c == label_at || target_slot[c] != targets;
+      if (by_name) {
+        feature_slot = named_feature_slots(fields, outside, layout.trained.features, columns, fmt::format("{}:{}", name, line_no));
+        d.column_names = layout.trained;
+      } else {
+        std::size_t next = 0;
+        for (std::size_t c = 0; c < columns; ++c) {
+          feature_slot.push_back(outside[c] ? columns : next++);
+          if (header && !outside[c]) d.column_names.features.push_back(unquoted(fields[c]));
+        }
+        if (header && label_at < columns) d.column_names.label = unquoted(fields[label_at]);
+        // Names that repeat cannot find their columns again: such a header's columns are known by place only.
+        std::vector<std::string> sorted = d.column_names.features;
+        if (!d.column_names.label.empty()) sorted.push_back(d.column_names.label);
+        std::sort(sorted.begin(), sorted.end());
+        if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) d.column_names = {};
+      }
+      row_features.assign(columns - outside_features, 0.0);
       row_numbers = header && (unquoted(fields[0]).empty() || unquoted(fields[0]).starts_with("Unnamed: "));
       if (header) continue;
     }
@@ -204,9 +264,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         throw IoError(fmt::format("{}:{}: column {} ('{}') is not a finite {} value", name, line_no, c + 1, field(c),
                                   target ? "float32" : dtype_name(dtype)));
       if (target) row_targets[target_slot[c]] = static_cast<float>(v);
-      else d.x.push_back(v);
+      else row_features[feature_slot[c]] = v;
       if (c == 0) row_numbers = row_numbers && v == static_cast<double>(data_rows);
     }
+    for (const double v : row_features) d.x.push_back(v);
     ++data_rows;
     if (label_at == columns) d.labels.push_back(-1);
     if (value_targets) d.targets.insert(d.targets.end(), row_targets.begin(), row_targets.end());

@@ -162,9 +162,11 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     return read("train_inputs", "train_targets");
   }
   if (format == "csv") {
-    const auto layout = csv_layout(data);
+    auto layout = csv_layout(data);
+    Dataset train = divided(read_csv(spec.resolve(data.require_string("path")), layout, 0, dtype), data);
+    layout.trained = train.column_names;  // a test file's columns by the training file's names, in any order
     if (data.has("test_path")) test = divided(read_csv(spec.resolve(data.require_string("test_path")), layout, 0, dtype), data);
-    return divided(read_csv(spec.resolve(data.require_string("path")), layout, 0, dtype), data);
+    return train;
   }
   if (format == "mnist_json") return read_mnist_json(spec.resolve(data.require_string("path")), dtype);
   if (format == "xor_blobs") return synthetic::xor_blobs(data.integer("samples", 1000, 4, kMaxSamples), seed);
@@ -195,10 +197,10 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
 
 // Samples to predict: an IDX image file for "idx" data, an .npy array of inputs (or an .npz archive's test inputs)
 // for "npy", images or texts (a file, or a folder of them) for the folder formats, which texts read through `text`,
-// else a CSV file whose rows hold the features (as many as the training samples had), with or without the label
-// column.
-Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features, DType dtype,
-                        const TextVectorization& text) {
+// else a CSV file whose rows hold the features (as many as the training samples had; by their names where the file
+// and `columns` give them), with or without the label column.
+Dataset read_input_file(const Spec& spec, const Params& data, const std::filesystem::path& inputs, std::int64_t features,
+                        const ColumnNames& columns, DType dtype, const TextVectorization& text) {
   // A model saved from Python or the C++ API has no data section: its inputs come as NumPy saves them.
   const bool from_numpy = !spec.json.contains("data");
   if (from_numpy && inputs.extension() != ".npy" && inputs.extension() != ".npz")
@@ -208,8 +210,13 @@ Dataset read_input_file(const Spec& spec, const Params& data, const std::filesys
   const double divide_by = data.number("divide_by", 1.0, 1e-300);
   if (format == "image_folder") return read_images(inputs, image_layout(data), dtype);
   if (format == "text_folder") return vectorized(read_texts(inputs), text, dtype);
+  const auto csv = [&] {
+    CsvLayout layout = csv_layout(data);
+    layout.trained = columns;
+    return divided(read_csv(inputs, layout, features, dtype), data);
+  };
   Dataset samples = format == "idx"                 ? read_idx_images(inputs, divide_by, dtype)
-                    : format != "npy"               ? divided(read_csv(inputs, csv_layout(data), features, dtype), data)
+                    : format != "npy"               ? csv()
                     : inputs.extension() == ".npz" ? read_npz(inputs).samples(data.string("test_inputs", "x_test"), std::nullopt, divide_by, dtype)
                                                     : read_npy_inputs(inputs, divide_by, dtype);
   if (samples.features() != features)
@@ -311,7 +318,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
     ex.validation = std::move(splits.validation);
     if (test_split > 0) ex.test = std::move(splits.test);
   }
-  if (!inputs.empty()) ex.test = read_input_file(spec, data, inputs, ex.train.features(), dtype, ex.text);
+  if (!inputs.empty()) ex.test = read_input_file(spec, data, inputs, ex.train.features(), ex.train.column_names, dtype, ex.text);
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
       std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
   preprocess(data, ex);
@@ -382,7 +389,8 @@ std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const s
   const InputPreprocessing& preprocessing = model.input_preprocessing();
   if (preprocessing.empty() && names_preprocessing(data)) return std::nullopt;
   const std::int64_t features = model.input_shape().numel();
-  Dataset samples = read_input_file(spec, data, inputs, preprocessing.features_in(features), model.dtype(), model.text_vectorization());
+  Dataset samples = read_input_file(spec, data, inputs, preprocessing.features_in(features), model.column_names(), model.dtype(),
+                                    model.text_vectorization());
   preprocessing.apply(samples);  // what the checks above leave cannot fail: the steps chain into `features` values
   samples.sample_shape = model.input_shape();
   return samples;
@@ -535,6 +543,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.model = build_model(spec, registry, ex.backend, dtype, ex.train.sample_shape, seed);
   ex.model->set_input_preprocessing(ex.preprocessing);
   ex.model->set_text_vectorization(ex.text);
+  ex.model->set_column_names(ex.train.column_names);
   initialize_from_spec(spec, *ex.model);
   try {
     check_targets(*ex.loss, ex.model->output_shape(), ex.train);

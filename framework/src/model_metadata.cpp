@@ -103,11 +103,18 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
       if (it->second != "true" && it->second != "false") throw damaged(file, key, Params::shortened(it->second), "true or false");
       *flag = it->second == "true";
     }
+  const auto names = [](const Json& j) { return j.is_array() && std::all_of(j.begin(), j.end(), [](const Json& n) { return n.is_string(); }); };
   if (const auto it = metadata.find("nnplug.class_names"); it != metadata.end()) {
-    const Json names = parsed(it->second, file, "nnplug.class_names");
-    if (!names.is_array() || !std::all_of(names.begin(), names.end(), [](const Json& n) { return n.is_string(); }))
-      throw damaged(file, "nnplug.class_names", Params::shown(names), "a list of class names (strings)");
-    out.class_names = names.get<std::vector<std::string>>();
+    const Json listed = parsed(it->second, file, "nnplug.class_names");
+    if (!names(listed)) throw damaged(file, "nnplug.class_names", Params::shown(listed), "a list of class names (strings)");
+    out.class_names = listed.get<std::vector<std::string>>();
+  }
+  if (const auto it = metadata.find("nnplug.columns"); it != metadata.end()) {
+    const Json columns = parsed(it->second, file, "nnplug.columns");
+    if (!columns.is_object() || !columns.contains("features") || !names(columns["features"]) || !columns.value("label", Json("")).is_string() ||
+        columns.size() != 1u + columns.contains("label"))
+      throw damaged(file, "nnplug.columns", Params::shown(columns), R"({"features": [names], "label": name})");
+    out.column_names = {columns["features"].get<std::vector<std::string>>(), columns.value("label", std::string())};
   }
 
   // Layer counters (dropout's mask counter): absent in files written before they were saved.

@@ -17,6 +17,16 @@
 
 namespace nnplug {
 
+// A CSV file's header as a model reads it: its features' names, in their order, and its label column's name (empty
+// where the targets are values). Empty where the file had no header, or names that repeat (they could not find
+// their columns again).
+struct ColumnNames {
+  std::vector<std::string> features;
+  std::string label;
+  bool empty() const { return features.empty(); }
+  bool operator==(const ColumnNames&) const = default;
+};
+
 struct Dataset {
   Shape sample_shape;               // per-sample shape, e.g. [784] or [1, 28, 28]
   SampleValues x;                   // size() * sample_shape.numel() values, row-major, float32 or float64
@@ -33,6 +43,7 @@ struct Dataset {
   Shape target_shape;
   std::string target_source;
 
+  ColumnNames column_names;  // a CSV file's, where it has a header
   // Where each sample came from (an image folder's files), for predict's output; empty where the samples have no names.
   std::vector<std::string> sample_names;
   // Each sample's row in the data as it was read (a file's, an array's), which a split's shuffle leaves behind, so
@@ -102,6 +113,11 @@ struct CsvLayout {
   static constexpr char kWhitespace = ' ';
   char delimiter = ',';
   std::int64_t skip_rows = 0;  // the data section's "skip_rows": lines ignored at the top (pandas' skiprows=N)
+  // Inputs to predict (or a test file) for a model that keeps the columns it was trained on (Model::column_names):
+  // where the file has a header, each feature is read from the column of its name and the label from the column of
+  // its name, whatever the columns' order; a feature no column names, or a column that is no feature (nor the label
+  // or a target), is an error.
+  ColumnNames trained;
 };
 
 // Reads a CSV file of numeric features and one class label column: an integer, or one of layout.class_names; or,

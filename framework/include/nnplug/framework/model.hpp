@@ -119,6 +119,10 @@ class Model {
   // saved with it: predict then writes values also for samples that come without targets.
   bool trained_on_values() const { return trained_on_values_; }
   void set_trained_on_values(bool on) { trained_on_values_ = on; }
+  // The names of the columns the model was trained on (a CSV header's features and label; empty where the data named
+  // none), saved with it, so that predict reads a file's columns by name (scikit-learn's feature_names_in_).
+  const ColumnNames& column_names() const { return column_names_; }
+  void set_column_names(ColumnNames names) { column_names_ = std::move(names); }
   Backend& backend() const { return *backend_; }
   const std::shared_ptr<Backend>& backend_ptr() const { return backend_; }
   DType dtype() const { return dtype_; }
@@ -189,6 +193,7 @@ class Model {
   TextVectorization text_vectorization_;
   bool trained_on_step_labels_ = false;
   bool trained_on_values_ = false;
+  ColumnNames column_names_;
   bool built_ = false;
 };
 
