@@ -277,7 +277,7 @@ TEST(Network, MisuseSaysWhatToCallFirst) {
             std::string::npos);
   net.compile(nn::Adam{}, "softmax_cross_entropy");
   Dataset wrong = synthetic::gaussian_blobs(20, 3, 5, 1.0, 1);
-  EXPECT_NE(error_of([&] { net.fit(wrong, {.progress = false}); }).find("samples of shape [5], the network is built for [4]"), std::string::npos);
+  EXPECT_NE(error_of([&] { net.fit(wrong, {.progress = false}); }).find("fit: samples of shape [5], the network is built for [4]"), std::string::npos);
   EXPECT_NE(error_of([&] { Network bad(nn::Sequential{nn::Dense(0)}, registry()); bad.build(Shape{4}); }).find("units"), std::string::npos);
 }
 

@@ -213,7 +213,7 @@ const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const 
   refuse_bad_data(data, call);
   if (!model().input_preprocessing().empty()) return preprocessed(data, converted, call);
   if (!(data.sample_shape == model().input_shape()))
-    throw ShapeError(fmt::format("samples of shape {}, the network is built for {}", data.sample_shape.str(), model().input_shape().str()));
+    throw ShapeError(fmt::format("{}: samples of shape {}, the network is built for {}", call, data.sample_shape.str(), model().input_shape().str()));
   if (data.x.dtype() == dtype_) return data;
   converted = data;
   converted.convert(dtype_);

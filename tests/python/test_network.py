@@ -147,7 +147,7 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
     for shape in ([-1, 4], [0], [2**40, 2**40]):  # a new network: this one is built
         with pytest.raises(nnplug.ShapeError, match=r"samples of shape \[.*\] \(a sample has 1 to 5 sizes, each at least 1"):
             small_network().build(shape)
-    with pytest.raises(nnplug.ShapeError, match=r"samples of shape \[3\], the network is built for \[4\]"):
+    with pytest.raises(nnplug.ShapeError, match=r"fit: samples of shape \[3\], the network is built for \[4\]"):
         net.fit(x[:, :3], y)
     with pytest.raises(ValueError, match="x must have a batch axis"):
         net.predict(x[0])
