@@ -186,5 +186,24 @@ check "predict names each text (in sorted order, .txt only) and the classes the 
 0,$work/new_reviews/a.txt,pos," "$out"
 check "predict reads the texts through the saved vocabulary" "1,$work/new_reviews/b.txt,neg," "$out"
 
+# A CSV file whose labels are names that no class_names lists: the classes are the names, sorted, and the model file
+# keeps them with the columns' names, so that a file of new samples reads by them in any order, without the
+# training file.
+awk 'BEGIN { print "sepal,petal,species"; split("setosa versicolor virginica", n, " ");
+             for (i = 0; i < 120; i++) { c = i % 3; printf "%.2f,%.2f,%s\n", c + (i % 7) / 10, 2 * c + (i % 5) / 10, n[c + 1] } }' > "$work/iris.csv"
+cat > "$work/iris.json" <<'SPEC'
+{"seed": 1, "data": {"format": "csv", "path": "iris.csv", "label_column": "species", "test_split": 0.25},
+ "layers": [{"type": "dense", "units": 3}], "loss": "softmax_cross_entropy",
+ "optimizer": {"type": "adam", "lr": 0.1}, "training": {"epochs": 30, "batch_size": 8}}
+SPEC
+"$nnplug" train "$work/iris.json" --no-progress --save "$work/iris.safetensors" > /dev/null 2>&1 || fail "train on labels by name"
+check "evaluate names the sorted classes" "2 virginica" "$("$nnplug" evaluate "$work/iris.safetensors" 2>&1)"
+printf 'species,petal,sepal\nvirginica,4.2,2.3\nsetosa,0.2,0.3\n' > "$work/new_iris.csv"
+mv "$work/iris.csv" "$work/iris_away.csv"
+out=$("$nnplug" predict "$work/iris.safetensors" --input "$work/new_iris.csv" 2>&1)
+check "columns and labels by name" "index,predicted,label,p_setosa,p_versicolor,p_virginica
+0,virginica,virginica," "$out"
+check "the second sample" "1,setosa,setosa," "$out"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

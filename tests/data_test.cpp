@@ -169,7 +169,7 @@ TEST_F(CsvTest, InputsToPredictAreReadByTheFeaturesNames) {
 }
 
 // As pandas and spreadsheets write them: labels by name (read through the data section's class_names, in its
-// order), a UTF-8 byte order mark before the header (to_csv(encoding="utf-8-sig"), Excel), and what is refused
+// order, or sorted), a UTF-8 byte order mark before the header (to_csv(encoding="utf-8-sig"), Excel), and what is refused
 // with a hint: a missing value (an empty field, pandas' NaN) and a file separated by semicolons.
 TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
   write("\xEF\xBB\xBFspecies,a\ncat,1.5\n\"dog\",2\n1,3\n");
@@ -181,8 +181,15 @@ TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
   EXPECT_EQ(d.num_classes, 2);
   label.class_names = {"dog", "cow"};
   EXPECT_EQ(error_of(label), fmt::format("{}:2: label 'cat' is none of the class_names (dog, cow)", path_.string()));
-  EXPECT_EQ(error_of(std::string("species")),
-            fmt::format("{}:2: column 1 ('cat') is not a number (labels by name need the data section's class_names)", path_.string()));
+  // Without class_names the names are the classes, sorted (scikit-learn's LabelEncoder); a label that reads as a
+  // number is then a name too, and a name below labels that are numbers is refused.
+  const Dataset inferred = read_csv(path_, std::string("species"));
+  EXPECT_EQ(inferred.column_names.classes, (std::vector<std::string>{"1", "cat", "dog"}));
+  EXPECT_EQ(inferred.labels, (std::vector<std::int32_t>{1, 2, 0}));
+  EXPECT_EQ(inferred.num_classes, 3);
+  write("a,label\n1,0\n2,cat\n");
+  EXPECT_EQ(error_of(), fmt::format("{}:3: label 'cat' is a name, but the labels above it are numbers; list the classes in the data section's "
+                                    "class_names to read them all as names", path_.string()));
   write("a,b,label\n1,,0\n");
   EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 is empty: a missing value, which nnplug does not fill; fill or drop it first", path_.string()));
   write("a;b;label\n1;2;0\n");

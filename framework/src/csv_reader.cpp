@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <numeric>
 #include <optional>
 #include <streambuf>
 #include <string_view>
@@ -97,6 +98,22 @@ std::vector<std::size_t> named_feature_slots(const std::vector<std::string>& hea
   return slots;
 }
 
+// Labels read as names that no list gave: the classes are their distinct names in sorted order (scikit-learn's
+// LabelEncoder), and each label, numbered in the order its name was first seen, is renumbered so.
+void number_classes_by_sorted_name(Dataset& d, const std::unordered_map<std::string, std::size_t>& first_seen) {
+  std::vector<std::string> sorted(first_seen.size());
+  for (const auto& [name, seen] : first_seen) sorted[seen] = name;
+  std::vector<std::size_t> order(sorted.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::ranges::sort(order, [&](std::size_t a, std::size_t b) { return sorted[a] < sorted[b]; });
+  std::vector<std::int32_t> renumbered(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) renumbered[order[i]] = static_cast<std::int32_t>(i);
+  for (std::int32_t& label : d.labels) label = renumbered[static_cast<std::size_t>(label)];
+  std::ranges::sort(sorted);
+  d.column_names.classes = std::move(sorted);
+  d.num_classes = static_cast<std::int64_t>(d.column_names.classes.size());
+}
+
 }  // namespace
 
 Dataset read_csv(const std::filesystem::path& path, const CsvLayout& layout, std::int64_t features, DType dtype) {
@@ -134,8 +151,12 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   bool row_numbers = false;
   std::int64_t data_rows = 0;
   std::int32_t max_label = -1;
+  // Labels by name: through the spec's class_names, else the classes the model was trained on, else (labels_by_name,
+  // from the first label that is not a number) numbered as first seen and sorted at the end.
+  const std::vector<std::string>& class_names = !layout.class_names.empty() ? layout.class_names : layout.trained.classes;
   std::unordered_map<std::string, std::size_t> class_index;  // a label by name, in one lookup however many classes
-  for (std::size_t i = 0; i < layout.class_names.size(); ++i) class_index.emplace(layout.class_names[i], i);
+  for (std::size_t i = 0; i < class_names.size(); ++i) class_index.emplace(class_names[i], i);
+  bool labels_by_name = false;
   for (std::string line; std::getline(in, line);) {
     if (++line_no <= static_cast<std::size_t>(layout.skip_rows)) continue;
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // Excel's and pandas' utf-8-sig byte order mark
@@ -147,7 +168,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       double probe;
       const bool header = !parse_number(fields[0], probe);
       // Inputs to predict with a header, for a model that keeps its columns' names: the features and the label by name.
-      const bool by_name = header && !layout.trained.empty();
+      const bool by_name = header && !layout.trained.features.empty();
       const std::string& label_name = by_name && !layout.trained.label.empty() ? layout.trained.label : layout.label_name;
       unlabelled = by_name ? names_no_label(fields, layout, label_name) : features > 0 && static_cast<std::int64_t>(columns) == features;
       const std::size_t needed = 1 + std::max<std::size_t>(targets, 1);
@@ -237,18 +258,24 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));
     for (std::size_t c = 0; c < columns; ++c) {
       double v;
-      if (c == label_at && !layout.class_names.empty() && !parse_number(fields[c], v)) {
+      if (c == label_at && class_names.empty() && !fields[c].empty() && (labels_by_name || !parse_number(fields[c], v))) {
+        if (!labels_by_name && data_rows > 0)
+          throw IoError(fmt::format("{}:{}: label '{}' is a name, but the labels above it are numbers; list the classes in the data section's "
+                                    "class_names to read them all as names", name, line_no, field(c)));
+        labels_by_name = true;
+        v = static_cast<double>(class_index.try_emplace(unquoted(fields[c]), class_index.size()).first->second);
+      } else if (c == label_at && !class_names.empty() && !parse_number(fields[c], v)) {
         const auto found = class_index.find(unquoted(fields[c]));
         if (found == class_index.end())
-          throw IoError(fmt::format("{}:{}: label '{}' is none of the class_names ({})", name, line_no, field(c),
-                                    Params::shortened(fmt::format("{}", fmt::join(layout.class_names, ", ")))));
+          throw IoError(fmt::format("{}:{}: label '{}' is none of {} ({})", name, line_no, field(c),
+                                    layout.class_names.empty() ? "the classes the model was trained on" : "the class_names",
+                                    Params::shortened(fmt::format("{}", fmt::join(class_names, ", ")))));
         v = static_cast<double>(found->second);
       } else if (fields[c].empty()) {
         throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug does not fill; fill or drop it first", name,
                                   line_no, c + 1));
       } else if (!parse_number(fields[c], v)) {
-        throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number{}", name, line_no, c + 1, field(c),
-                                  c == label_at ? " (labels by name need the data section's class_names)" : ""));
+        throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number", name, line_no, c + 1, field(c)));
       }
       if (c == label_at) {
         if (v < 0 || v != std::floor(v) || v > 1e9)
@@ -280,6 +307,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
                               name));
   d.sample_shape = Shape{static_cast<std::int64_t>(columns - outside_features)};
   d.num_classes = max_label + 1;
+  if (labels_by_name) number_classes_by_sorted_name(d, class_index);
   if (value_targets) d.target_width = static_cast<std::int64_t>(targets);
   return d;
 }

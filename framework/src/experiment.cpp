@@ -324,6 +324,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   preprocess(data, ex);
   if (data.has("sample_shape")) reshape_samples(data, ex);
   ex.class_names = class_folders ? std::move(folder_classes) : read_class_names(data);
+  if (ex.class_names.empty()) ex.class_names = ex.train.column_names.classes;  // a CSV file's labels by name
   data.accept({"standardize_targets"});  // read with the loss: fit_target_scaling
   data.check_unused();
 }

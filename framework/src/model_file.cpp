@@ -184,11 +184,14 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   if (model.trained_on_step_labels()) file.metadata["nnplug.step_labels"] = "true";
   if (model.trained_on_values()) file.metadata["nnplug.value_targets"] = "true";
   if (const ColumnNames& columns = model.column_names(); !columns.empty())
-    file.metadata["nnplug.columns"] = Json{{"features", columns.features}, {"label", columns.label}}.dump();
+    file.metadata["nnplug.columns"] = Json{{"features", columns.features}, {"label", columns.label}, {"classes", columns.classes}}.dump();
   // A folder's classes are its class folders' names: kept, so that the model names them far from its training data.
   const auto data = whole.json.find("data");
   if (data != whole.json.end() && data->is_object())
     if (const auto names = spec_class_names(whole); !names.empty()) file.metadata["nnplug.class_names"] = Json(names).dump();
+  // A CSV file's labels by name, where the spec listed no class_names: the names the model numbered them by.
+  if (!file.metadata.contains("nnplug.class_names") && !model.column_names().classes.empty())
+    file.metadata["nnplug.class_names"] = Json(model.column_names().classes).dump();
   if (training) {
     for (const auto& [name, value] : training->optimizer->state()) store(fmt::format("optimizer.{}", name), value);
     file.metadata["nnplug.optimizer"] = training->optimizer->type();
@@ -253,7 +256,7 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   out.model->set_trained_on_step_labels(metadata.step_labels);
   out.model->set_trained_on_values(metadata.value_targets);
   const auto raw_features = static_cast<std::size_t>(out.model->input_preprocessing().features_in(metadata.input_shape.numel()));
-  if (!metadata.column_names.empty() && metadata.column_names.features.size() != raw_features)
+  if (!metadata.column_names.features.empty() && metadata.column_names.features.size() != raw_features)
     throw IoError(fmt::format("{}damaged metadata: nnplug.columns names {} features; the model takes {}", where, metadata.column_names.features.size(),
                               raw_features));
   out.model->set_column_names(metadata.column_names);

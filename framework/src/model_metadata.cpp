@@ -111,10 +111,13 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
   }
   if (const auto it = metadata.find("nnplug.columns"); it != metadata.end()) {
     const Json columns = parsed(it->second, file, "nnplug.columns");
-    if (!columns.is_object() || !columns.contains("features") || !names(columns["features"]) || !columns.value("label", Json("")).is_string() ||
-        columns.size() != 1u + columns.contains("label"))
-      throw damaged(file, "nnplug.columns", Params::shown(columns), R"({"features": [names], "label": name})");
-    out.column_names = {columns["features"].get<std::vector<std::string>>(), columns.value("label", std::string())};
+    const Json none = Json::array();
+    if (!columns.is_object() || !names(columns.value("features", none)) || !columns.value("label", Json("")).is_string() ||
+        !names(columns.value("classes", none)) ||
+        columns.size() != static_cast<std::size_t>(columns.contains("features") + columns.contains("label") + columns.contains("classes")))
+      throw damaged(file, "nnplug.columns", Params::shown(columns), R"({"features": [names], "label": name, "classes": [names]})");
+    out.column_names = {columns.value("features", none).get<std::vector<std::string>>(), columns.value("label", std::string()),
+                        columns.value("classes", none).get<std::vector<std::string>>()};
   }
 
   // Layer counters (dropout's mask counter): absent in files written before they were saved.

@@ -17,13 +17,15 @@
 
 namespace nnplug {
 
-// A CSV file's header as a model reads it: its features' names, in their order, and its label column's name (empty
-// where the targets are values). Empty where the file had no header, or names that repeat (they could not find
-// their columns again).
+// A CSV file's columns as a model reads them: its header's features' names, in their order, and its label column's
+// name (empty where the targets are values; both empty where the file had no header, or names that repeat, which
+// could not find their columns again); and where its labels were names that no class_names listed, the classes:
+// their distinct names, sorted.
 struct ColumnNames {
   std::vector<std::string> features;
   std::string label;
-  bool empty() const { return features.empty(); }
+  std::vector<std::string> classes;
+  bool empty() const { return features.empty() && classes.empty(); }
   bool operator==(const ColumnNames&) const = default;
 };
 
