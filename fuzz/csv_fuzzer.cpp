@@ -1,7 +1,9 @@
 // Fuzz target: the CSV reader on arbitrary text. The first byte picks the label column (last, first, second, or
 // the header's column named "label"), whether rows without labels are expected (inputs to predict), whether
 // labels may be class names ("a", "b") and whether value target columns replace the label (the last; or the one
-// named "label" and the first), and the delimiter (a comma, a semicolon, a tab or runs of blanks). Any input
+// named "label" and the first), and the delimiter (a comma, a semicolon, a tab or runs of blanks). The input's
+// length picks whether a model's columns are known by name (features "a" and "b", the label "label"; of a length
+// that 3 divides) and its classes ("x" and "y"; a length that 5 divides), as predict reads inputs for it. Any input
 // must either be read into a consistent data set or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
@@ -18,6 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (data[0] & 0x80) label.class_names = {"a", "b"};
   if (data[0] & 0x40) label.target_columns = {std::int64_t{-1}};
   if ((data[0] & 0xc0) == 0xc0) label.target_columns = {std::string("label"), std::int64_t{0}};
+  if (size % 3 == 0) label.trained = {{"a", "b"}, "label", {}};
+  if (size % 5 == 0) label.trained.classes = {"x", "y"};
   const std::int64_t features = (data[0] / 4) % 4;
   label.delimiter = ",;\t "[(data[0] >> 4) % 4];  // ' ': CsvLayout::kWhitespace
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
