@@ -178,6 +178,13 @@ cat > "$work/reviews.json" <<'SPEC'
  "optimizer": {"type": "adam", "lr": 0.1}, "training": {"epochs": 10, "batch_size": 2}}
 SPEC
 out=$("$nnplug" train "$work/reviews.json" --no-progress --save "$work/reviews.safetensors" 2>&1) || fail "train on a text folder: $out"
+# Half the texts split off by two seeds: two vocabularies, which an ensemble cannot share.
+for seed in 1 2; do
+  "$nnplug" train "$work/reviews.json" --no-progress --set data.validation_split=0.5 --set seed=$seed \
+    --save "$work/reviews_half_$seed.safetensors" > /dev/null 2>&1 || fail "train on half the texts, seed $seed"
+done
+check "an ensemble of two vocabularies is refused" "reviews_half_2.safetensors reads texts through another vocabulary than" \
+  "$("$nnplug" evaluate "$work/reviews_half_1.safetensors" "$work/reviews_half_2.safetensors" 2>&1)"
 check "train describes the vocabulary" "texts: a vocabulary of 10 indices fitted on the training texts, each text read as [10] values (multi_hot)" "$out"
 check "evaluate names the text class folders" "   1 pos      0      3" "$("$nnplug" evaluate "$work/reviews.safetensors" 2>&1)"
 mv "$work/reviews" "$work/reviews_away"
@@ -189,15 +196,22 @@ check "predict reads the texts through the saved vocabulary" "1,$work/new_review
 # A CSV file whose labels are names that no class_names lists: the classes are the names, sorted, and the model file
 # keeps them with the columns' names, so that a file of new samples reads by them in any order, without the
 # training file.
-awk 'BEGIN { print "sepal,petal,species"; split("setosa versicolor virginica", n, " ");
-             for (i = 0; i < 120; i++) { c = i % 3; printf "%.2f,%.2f,%s\n", c + (i % 7) / 10, 2 * c + (i % 5) / 10, n[c + 1] } }' > "$work/iris.csv"
+awk -v test="$work/iris_test.csv" 'BEGIN { print "sepal,petal,species"; print "sepal,petal,species" > test; split("setosa versicolor virginica", n, " ");
+  for (i = 0; i < 160; i++) { c = i % 3; printf "%.2f,%.2f,%s\n", c + (i % 7) / 10, 2 * c + (i % 5) / 10, n[c + 1] > (i < 120 ? "/dev/stdout" : test) } }' \
+  > "$work/iris.csv"
 cat > "$work/iris.json" <<'SPEC'
-{"seed": 1, "data": {"format": "csv", "path": "iris.csv", "label_column": "species", "test_split": 0.25},
+{"seed": 1, "data": {"format": "csv", "path": "iris.csv", "test_path": "iris_test.csv", "label_column": "species", "validation_split": 0.3,
+                     "standardize": "per_feature"},
  "layers": [{"type": "dense", "units": 3}], "loss": "softmax_cross_entropy",
  "optimizer": {"type": "adam", "lr": 0.1}, "training": {"epochs": 30, "batch_size": 8}}
 SPEC
 "$nnplug" train "$work/iris.json" --no-progress --save "$work/iris.safetensors" > /dev/null 2>&1 || fail "train on labels by name"
 check "evaluate names the sorted classes" "2 virginica" "$("$nnplug" evaluate "$work/iris.safetensors" 2>&1)"
+# Another seed splits off other validation samples, so its standardization differs: in an ensemble each model still
+# takes the samples through its own, and scores as it does alone.
+"$nnplug" train "$work/iris.json" --no-progress --set seed=2 --save "$work/iris_b.safetensors" > /dev/null 2>&1 || fail "train iris_b"
+alone=$("$nnplug" evaluate "$work/iris_b.safetensors" 2>&1 | sed -n 's/^\(loss [0-9.]*\) .*/\1/p')
+check "a member of an ensemble scores as alone" "iris_b.safetensors: $alone " "$("$nnplug" evaluate "$work/iris.safetensors" "$work/iris_b.safetensors" 2>&1)"
 printf 'species,petal,sepal\nvirginica,4.2,2.3\nsetosa,0.2,0.3\n' > "$work/new_iris.csv"
 mv "$work/iris.csv" "$work/iris_away.csv"
 out=$("$nnplug" predict "$work/iris.safetensors" --input "$work/new_iris.csv" 2>&1)

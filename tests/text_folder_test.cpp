@@ -77,6 +77,24 @@ TEST_F(TextFolderTest, AVocabularyFileGivesTheTokensInItsOrder) {
             fmt::format("{}:3: \"great\" is given twice", (dir_ / "vocab.txt").string()));
 }
 
+// The vocabulary is fitted on the texts the split leaves for training, as the numbers' preprocessing is: a word
+// that only validation and test texts hold is out of it, as Keras's adapt on the training set leaves it.
+TEST_F(TextFolderTest, TheVocabularyIsFittedOnTheTrainingSplitOnly) {
+  for (int i = 0; i < 10; ++i) write(fmt::format("set/{}/{}.txt", i % 2 ? "pos" : "neg", i), fmt::format("shared only{}", i));
+  std::ofstream(dir_ / "spec.json") << R"({"seed": 3, "data": {"format": "text_folder", "path": "set", "validation_split": 0.3, "test_split": 0.2,
+    "text": {"output_mode": "multi_hot"}}, "layers": [{"type": "dense", "units": 2}], "loss": "softmax_cross_entropy", "optimizer": "adam"})";
+  const Experiment ex = build_experiment(load_spec(dir_ / "spec.json"), registry());
+  ASSERT_EQ(ex.train.size(), 5);
+  const std::vector<std::string>& vocabulary = ex.text.vocabulary();
+  const auto in_vocabulary = [&](const std::string& file) {  // the word only this file holds: only<i> for <i>.txt
+    return std::find(vocabulary.begin(), vocabulary.end(), "only" + fs::path(file).stem().string()) != vocabulary.end();
+  };
+  for (const auto& file : ex.train.sample_names) EXPECT_TRUE(in_vocabulary(file)) << file;
+  for (const Dataset* held_out : {&ex.validation, &ex.test})
+    for (const auto& file : held_out->sample_names) EXPECT_FALSE(in_vocabulary(file)) << file;
+  EXPECT_EQ(ex.validation.size() + ex.test.size(), 5);
+}
+
 // Two topics told apart by their words among shared filler words: a spec trains on the folder, saves the model, and
 // the saved model predicts new texts, as int sequences and as a bag of words, with the folder gone.
 TEST_F(TextFolderTest, ASpecTrainsOnTextsAndItsSavedModelReadsNewTexts) {

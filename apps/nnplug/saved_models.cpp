@@ -31,9 +31,13 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
   }
   ScoredModels out;
   Params::Json first_data;
+  std::optional<Dataset> raw;  // an ensemble's scored set before the first model's preprocessing, for the others' own
+  Params::Json first_preprocessing, first_vocabulary;
   for (std::size_t m = 0; m < models.size(); ++m) {
     LoadedModel loaded = load_model(models[m], registry, backend, precision);
     const Params::Json data_section = loaded.spec.json.value("data", Params::Json());
+    const Dataset* scored = out.scored;  // as this model takes it: through its own preprocessing
+    Dataset own;
     if (m == 0) {
       first_data = data_section;
       // Inputs need not the training data: the model file keeps the preprocessing fitted on it (older files do not).
@@ -52,17 +56,35 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
         out.data.text = loaded.model->text_vectorization();  // the training vocabulary, not one fitted again
         load_data(saved.empty() ? loaded.spec : without_preprocessing(loaded.spec), out.data,
                   static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
+        if (models.size() > 1 && !saved.empty()) raw = out.data.test.size() ? out.data.test : out.data.validation;
         if (!saved.empty())
           for (Dataset* d : {&out.data.test, &out.data.validation})
             if (d->size()) saved.apply(*d);
       }
-      out.scored = out.data.test.size() ? &out.data.test : &out.data.validation;
+      out.scored = scored = out.data.test.size() ? &out.data.test : &out.data.validation;
+      first_preprocessing = loaded.model->input_preprocessing().to_json();
+      first_vocabulary = loaded.model->text_vectorization().to_json();
       out.scored_name = !inputs.empty() ? "inputs" : out.data.test.size() ? "test" : "validation";
       if (!out.scored->size())
         throw InvalidArgument(models[m].string() + ": its spec names no test or validation data to score (give --input)");
-    } else if (data_section != first_data) {
-      throw InvalidArgument(fmt::format("{} was trained on other data than {} ({}); an ensemble's models must share their data", models[m].string(),
-                                        models[0].string(), first_difference(data_section, first_data, "its spec", "the first's", "data")));
+    } else {
+      if (data_section != first_data)
+        throw InvalidArgument(fmt::format("{} was trained on other data than {} ({}); an ensemble's models must share their data", models[m].string(),
+                                          models[0].string(), first_difference(data_section, first_data, "its spec", "the first's", "data")));
+      // Models trained with other seeds were fitted on other training splits: each takes the samples through its own
+      // statistics, as it does alone. A vocabulary reads the texts themselves, which are not kept.
+      if (loaded.model->text_vectorization().to_json() != first_vocabulary)
+        throw InvalidArgument(fmt::format("{} reads texts through another vocabulary than {} (fitted on other training texts); an ensemble's "
+                                          "text models must share theirs: train them with the same data.seed", models[m].string(), models[0].string()));
+      if (loaded.model->input_preprocessing().to_json() != first_preprocessing) {
+        if (!inputs.empty()) {
+          if (auto samples = read_inputs(loaded.spec, *loaded.model, inputs)) own = std::move(*samples), scored = &own;
+        } else if (raw && !loaded.model->input_preprocessing().empty()) {
+          own = *raw;
+          loaded.model->input_preprocessing().apply(own);
+          scored = &own;
+        }
+      }
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
     const auto [width, steps] = scored_rows(*loss, *loaded.model, *out.scored);  // a class per step: each step a row
@@ -95,11 +117,11 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                                           said(link), models[0].string(), said(out.link)));
       }
       Trainer trainer(*loaded.model, loss, nullptr);
-      std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
+      std::vector<float> outputs = trainer.predict(*scored, batch_size);
       const auto predictions = link_values(outputs, link, loaded.model->target_scaling());
       if (m == 0) out.predictions.assign(predictions.size(), 0.0f), out.width = width, out.outputs = std::move(outputs);
       for (std::size_t i = 0; i < predictions.size(); ++i) out.predictions[i] += predictions[i] / static_cast<float>(models.size());
-      if (out.scored->has_value_targets()) out.member_scores.push_back(trainer.evaluate(*out.scored, batch_size));
+      if (out.scored->has_value_targets()) out.member_scores.push_back(trainer.evaluate(*scored, batch_size));
       continue;
     }
     const std::int64_t classes = classes_of_outputs(width);
@@ -118,7 +140,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                                         out.class_scores ? "scores" : "probabilities"));
     out.class_scores = class_scores;
     Trainer trainer(*loaded.model, loss, nullptr);
-    std::vector<float> outputs = trainer.predict(*out.scored, batch_size);
+    std::vector<float> outputs = trainer.predict(*scored, batch_size);
     const auto p = class_probabilities(outputs, width, loss->output_link());
     if (m == 0) {
       out.probabilities.assign(p.size(), 0.0f);
@@ -128,7 +150,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     for (std::size_t i = 0; i < p.size(); ++i) out.probabilities[i] += p[i] / static_cast<float>(models.size());
     if (m == 0) out.labels = steps ? step_labels(*out.scored, steps) : out.scored->labels;
     const bool labelled = steps ? out.scored->has_value_targets() : out.scored->size() && out.scored->labels.front() >= 0;
-    if (labelled) out.member_scores.push_back(trainer.evaluate(*out.scored, batch_size));
+    if (labelled) out.member_scores.push_back(trainer.evaluate(*scored, batch_size));
   }
   return out;
 }

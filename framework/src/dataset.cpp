@@ -64,30 +64,49 @@ void Dataset::keep_target_shape(std::span<const std::int64_t> shape, const std::
   target_source = source;
 }
 
-std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed) {
+namespace {
+
+// `rows` shuffled by the seed, the last `fraction` of them split off.
+std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> split_rows(std::vector<std::int64_t> rows, double fraction, std::uint64_t seed) {
   if (!(fraction >= 0.0 && fraction < 1.0))
     throw InvalidArgument(fmt::format("validation split must be in [0, 1), got {}", fraction));
-  std::vector<std::int64_t> idx(static_cast<std::size_t>(data.size()));
-  std::iota(idx.begin(), idx.end(), 0);
   Random random(seed);
-  for (std::size_t i = idx.size(); i > 1; --i) std::swap(idx[i - 1], idx[random.below(i)]);
-  const auto second = static_cast<std::size_t>(static_cast<double>(idx.size()) * fraction + 0.5);
-  std::vector<std::int64_t> a(idx.begin(), idx.end() - static_cast<std::ptrdiff_t>(second));
-  std::vector<std::int64_t> b(idx.end() - static_cast<std::ptrdiff_t>(second), idx.end());
+  for (std::size_t i = rows.size(); i > 1; --i) std::swap(rows[i - 1], rows[random.below(i)]);
+  const auto second = static_cast<std::ptrdiff_t>(static_cast<double>(rows.size()) * fraction + 0.5);
+  std::vector<std::int64_t> b(rows.end() - second, rows.end());
+  rows.resize(rows.size() - static_cast<std::size_t>(second));
+  return {std::move(rows), std::move(b)};
+}
+
+std::vector<std::int64_t> all_rows(std::int64_t n) {
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+  std::iota(rows.begin(), rows.end(), 0);
+  return rows;
+}
+
+}  // namespace
+
+std::pair<Dataset, Dataset> split(const Dataset& data, double fraction, std::uint64_t seed) {
+  const auto [a, b] = split_rows(all_rows(data.size()), fraction, seed);
   return {data.subset(a), data.subset(b)};
 }
 
-Splits split_three(const Dataset& data, double validation_fraction, double test_fraction, std::uint64_t seed) {
+SplitRows split_three_rows(std::int64_t n, double validation_fraction, double test_fraction, std::uint64_t seed) {
   if (!(validation_fraction >= 0 && test_fraction >= 0 && validation_fraction + test_fraction < 1))
     throw InvalidArgument(fmt::format("validation and test fractions must be >= 0 and leave some training data, got {} and {}",
                                       validation_fraction, test_fraction));
-  if (test_fraction == 0) {  // the plain two-way split, so that adding this function changed no existing run
-    auto [train, validation] = split(data, validation_fraction, seed);
+  if (test_fraction == 0) {  // the plain two-way split, so that adding the test fraction changed no existing run
+    auto [train, validation] = split_rows(all_rows(n), validation_fraction, seed);
     return {std::move(train), std::move(validation), {}};
   }
-  auto [rest, test] = split(data, test_fraction, seed);
-  auto [train, validation] = split(rest, validation_fraction / (1.0 - test_fraction), seed + 1);
+  auto [rest, test] = split_rows(all_rows(n), test_fraction, seed);
+  auto [train, validation] = split_rows(std::move(rest), validation_fraction / (1.0 - test_fraction), seed + 1);
   return {std::move(train), std::move(validation), std::move(test)};
+}
+
+Splits split_three(const Dataset& data, double validation_fraction, double test_fraction, std::uint64_t seed) {
+  const SplitRows rows = split_three_rows(data.size(), validation_fraction, test_fraction, seed);
+  return {data.subset(rows.train), data.subset(rows.validation), data.subset(rows.test)};
 }
 
 }  // namespace nnplug

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <numeric>
 #include <optional>
 #include <unordered_set>
 #include <utility>
@@ -105,10 +107,11 @@ ImageLayout image_layout(const Params& data) {
 }
 
 // The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
-// drawn in double (and converted by the caller). Texts go through `text`, which is fitted on the training texts
-// first where it is empty (a saved model brings its own).
+// drawn in double (and converted by the caller). Texts go through `text`, which is fitted first where it is empty
+// (a saved model brings its own) on the texts the split leaves for training: training_rows(n) of n.
 Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test,
-                    std::vector<std::string>& class_names, TextVectorization& text) {
+                    std::vector<std::string>& class_names, TextVectorization& text,
+                    const std::function<std::vector<std::int64_t>(std::int64_t)>& training_rows) {
   if (format == "text_folder") {
     TextFolder train = read_text_folder(spec.resolve(data.require_string("path")));
     if (data.has("text") && !data.json()["text"].is_object())
@@ -120,7 +123,11 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     fields.accept({"vocabulary"});  // a saved model's vocabulary is its own: the file need not be there any more
     if (text.empty()) {
       if (fields.has("vocabulary")) settings.vocabulary = read_vocabulary(spec.resolve(fields.require_string("vocabulary")), settings);
-      text = TextVectorization::adapt(settings, train.texts);
+      // Fitted on the training texts only, as the numbers' preprocessing is, and as Keras adapts its layer.
+      std::vector<std::string> training;
+      for (const std::int64_t row : training_rows(static_cast<std::int64_t>(train.texts.size())))
+        training.push_back(train.texts[static_cast<std::size_t>(row)]);
+      text = TextVectorization::adapt(settings, training);
     }
     fields.check_unused();
     if (data.has("test_path")) test = vectorized(read_text_folder(spec.resolve(data.require_string("test_path")), train.class_names), text, dtype);
@@ -290,8 +297,19 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (class_folders && data.has("class_names"))
     data.fail("class_names", fmt::format("cannot be given for {} folder: its classes are its class folders' names",
                                          format == "image_folder" ? "an image" : "a text"));
+  // "shuffle": false keeps the file's order when nothing is split off; a split draws its samples at random (seeded),
+  // and what stays for training is then in that seeded order. The limit applies before the split.
+  const bool keep_order = !spec.section("training").boolean("shuffle", true);
+  const std::uint64_t split_seed = data_seed ^ 0x5eed5eedULL;
+  const auto training_rows = [&](std::int64_t n) {
+    n = std::min(n, limit_train ? *limit_train : limit >= 0 ? limit : n);
+    if (!keep_order || validation_split > 0 || test_split > 0) return split_three_rows(n, validation_split, test_split, split_seed).train;
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+    std::iota(rows.begin(), rows.end(), 0);
+    return rows;
+  };
   std::vector<std::string> folder_classes;
-  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test, folder_classes, ex.text);
+  Dataset train = read_source(spec, data, format, data_seed, dtype, ex.test, folder_classes, ex.text, training_rows);
   train.convert(dtype);
   if (targets_are_inputs)
     for (Dataset* d : {&train, &ex.test}) inputs_as_targets(*d);
@@ -307,13 +325,10 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (limit_train) train = train.head(*limit_train);
   else if (limit >= 0) train = train.head(limit);
   if (test_split > 0 && ex.test.size()) data.fail("test_split", "cannot be used when the data names its own test set");
-  // "shuffle": false keeps the file's order when nothing is split off; a split draws its samples at random (seeded),
-  // and what stays for training is then in that seeded order.
-  const bool keep_order = !spec.section("training").boolean("shuffle", true);
   if (keep_order && validation_split == 0 && test_split == 0) {
     ex.train = std::move(train);
   } else {
-    Splits splits = split_three(train, validation_split, test_split, data_seed ^ 0x5eed5eedULL);
+    Splits splits = split_three(train, validation_split, test_split, split_seed);
     ex.train = std::move(splits.train);
     ex.validation = std::move(splits.validation);
     if (test_split > 0) ex.test = std::move(splits.test);

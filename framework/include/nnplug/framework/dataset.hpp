@@ -162,10 +162,16 @@ Dataset parse_npy_inputs(std::span<const unsigned char> bytes, const std::string
                          DType dtype = DType::Float32);
 void parse_npy_targets(std::span<const unsigned char> bytes, const std::string& name, Dataset& samples);
 
-// A seeded three-way split: validation and test fractions of the samples, the rest for training.
+// A seeded three-way split: validation and test fractions of the samples, the rest for training. split_three_rows
+// gives the rows of n samples that each part takes, in its order, so that what is fitted on the training part (a
+// text vocabulary) can be fitted before the samples are made.
 struct Splits {
   Dataset train, validation, test;
 };
+struct SplitRows {
+  std::vector<std::int64_t> train, validation, test;
+};
 Splits split_three(const Dataset& data, double validation_fraction, double test_fraction, std::uint64_t seed);
+SplitRows split_three_rows(std::int64_t n, double validation_fraction, double test_fraction, std::uint64_t seed);
 
 }  // namespace nnplug
