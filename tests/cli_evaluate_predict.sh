@@ -205,7 +205,8 @@ cat > "$work/iris.json" <<'SPEC'
  "layers": [{"type": "dense", "units": 3}], "loss": "softmax_cross_entropy",
  "optimizer": {"type": "adam", "lr": 0.1}, "training": {"epochs": 30, "batch_size": 8}}
 SPEC
-"$nnplug" train "$work/iris.json" --no-progress --save "$work/iris.safetensors" > /dev/null 2>&1 || fail "train on labels by name"
+out=$("$nnplug" train "$work/iris.json" --no-progress --save "$work/iris.safetensors" 2>&1) || fail "train on labels by name: $out"
+check "train says the classes" "classes: the label column's names, sorted: setosa, versicolor, virginica" "$out"
 check "evaluate names the sorted classes" "2 virginica" "$("$nnplug" evaluate "$work/iris.safetensors" 2>&1)"
 # Another seed splits off other validation samples, so its standardization differs: in an ensemble each model still
 # takes the samples through its own, and scores as it does alone.

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.hpp"
 #include "nnplug/framework/atomic_file.hpp"
@@ -60,6 +61,8 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     if (!ex.text.empty())
       fmt::print("texts: a vocabulary of {} indices fitted on the training texts, each text read as {} values ({})\n", ex.text.vocabulary().size(),
                  ex.text.sample_shape().str(), text_output_name(ex.text.settings().output));
+    if (const auto& classes = ex.model->column_names().classes; !classes.empty())
+      fmt::print("classes: the label column's names, sorted: {}\n", Params::shortened(fmt::format("{}", fmt::join(classes, ", "))));
     fmt::print("{}{}\n", ex.model->summary(), registry.describe_op_bindings());
     std::fflush(stdout);
   }
