@@ -90,5 +90,31 @@ TEST_F(CrossValidationRun, EachFoldTrainsOnTheOthersWithTheirPreprocessingAndThe
   }
 }
 
+// A text folder's vocabulary is fitted on each fold's training texts: a word that only a held-out text holds is out
+// of its fold's vocabulary, and every training text's own word is in it.
+TEST_F(CrossValidationRun, EachFoldFitsItsVocabularyOnItsTrainingTexts) {
+  for (int i = 0; i < 12; ++i) {
+    std::filesystem::create_directories(dir_ / "texts" / (i % 2 ? "pos" : "neg"));
+    std::ofstream(dir_ / "texts" / (i % 2 ? "pos" : "neg") / fmt::format("{}.txt", i)) << fmt::format("shared only{}", i);
+  }
+  const Spec spec = parse_spec(R"({"seed": 3, "data": {"format": "text_folder", "path": "texts", "text": {"output_mode": "multi_hot"}},
+                                   "layers": [{"type": "dense", "units": 2}], "loss": "softmax_cross_entropy", "optimizer": "adam",
+                                   "training": {"epochs": 1}})",
+                               dir_ / "spec.json");
+  int folds = 0;
+  cross_validate(spec, registry(), 3, {}, [&](const FoldResult& r, const Experiment& ex) {
+    ++folds;
+    const std::vector<std::string>& vocabulary = ex.text.vocabulary();
+    const auto in_vocabulary = [&](const std::string& file) {
+      return std::find(vocabulary.begin(), vocabulary.end(), "only" + std::filesystem::path(file).stem().string()) != vocabulary.end();
+    };
+    ASSERT_EQ(ex.train.sample_names.size(), 8u);
+    for (const auto& file : ex.train.sample_names) EXPECT_TRUE(in_vocabulary(file)) << r.fold << " " << file;
+    for (const auto& file : ex.test.sample_names) EXPECT_FALSE(in_vocabulary(file)) << r.fold << " " << file;
+    EXPECT_EQ(ex.train.sample_shape, ex.text.sample_shape());
+  });
+  EXPECT_EQ(folds, 3);
+}
+
 }  // namespace
 }  // namespace nnplug::test

@@ -10,6 +10,7 @@
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/scores_json.hpp"
 #include "nnplug/framework/spread_over_ranks.hpp"
+#include "nnplug/framework/text_folder.hpp"
 
 namespace nnplug {
 
@@ -63,6 +64,14 @@ std::vector<FoldResult> cross_validate(const Spec& spec, const Registry& registr
   if (communicator && communicator->size() > 1) require_same_data_on_every_rank(*communicator, {&pooled.train, &pooled.test});
   const auto seed = static_cast<std::uint64_t>(spec.json.value("seed", 0));
   const auto indices = fold_indices(pooled.train, folds, seed ^ 0xf01dULL);
+  // A text folder's vocabulary is fitted on each fold's training texts, as the numbers' preprocessing is: the texts
+  // are read again from their files, which the samples keep.
+  const std::vector<std::string> texts = pooled.text.empty() ? std::vector<std::string>() : read_text_files(pooled.train.sample_names).texts;
+  const auto texts_of = [&](const std::vector<std::int64_t>& rows) {
+    std::vector<std::string> out;
+    for (const std::int64_t row : rows) out.push_back(texts[static_cast<std::size_t>(row)]);
+    return out;
+  };
   Spec fold_spec = spec;
   fold_spec.json.erase("callbacks");
   const Params data = spec.section("data");
@@ -76,6 +85,15 @@ std::vector<FoldResult> cross_validate(const Spec& spec, const Registry& registr
     fold_data.test = pooled.train.subset(indices[k]);
     fold_data.class_names = pooled.class_names;
     fold_data.text = pooled.text;
+    if (!texts.empty()) {
+      fold_data.text = TextVectorization::adapt(pooled.text.settings(), texts_of(rest));
+      const auto encode = [&](Dataset& set, const std::vector<std::int64_t>& rows) {
+        set.x = fold_data.text.encode(texts_of(rows), pooled.train.x.dtype());
+        set.sample_shape = fold_data.text.sample_shape();
+      };
+      encode(fold_data.train, rest);
+      encode(fold_data.test, indices[k]);
+    }
     // Fitted on the training folds only, then applied to the fold held out, as load_data does for a test set.
     fold_data.preprocessing = fit_input_preprocessing(data, fold_data.train);
     fold_data.preprocessing.apply(fold_data.test);

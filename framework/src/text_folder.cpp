@@ -46,6 +46,12 @@ Dataset vectorized(TextFolder folder, const TextVectorization& text, DType dtype
   return d;
 }
 
+TextFolder read_text_files(const std::vector<std::string>& files) {
+  TextFolder out;
+  read_all(std::vector<fs::path>(files.begin(), files.end()), out);
+  return out;
+}
+
 TextFolder read_texts(const fs::path& path) {
   const std::vector<fs::path> files = files_to_predict(path, is_text, ".txt files");
   TextFolder out;

@@ -31,6 +31,9 @@ TextFolder read_text_folder(const std::filesystem::path& folder, const std::vect
 // in sorted order.
 TextFolder read_texts(const std::filesystem::path& path);
 
+// The texts of these files, read again (a data set's sample_names): no labels or classes.
+TextFolder read_text_files(const std::vector<std::string>& files);
+
 // The texts as a data set of samples of text.sample_shape(), in `dtype`, with their labels and files.
 Dataset vectorized(TextFolder folder, const TextVectorization& text, DType dtype);
 
