@@ -19,6 +19,16 @@ bool scores_values(const Model& model, const Dataset& scored, const Spec& spec) 
   const bool labelled = scored.size() && scored.labels.front() >= 0;
   return !labelled && (model.trained_on_values() || !read_target_names(spec.section("data"), 1).empty());
 }
+
+// Outputs of another kind than the first model's (scores against probabilities): an ensemble averages like with like.
+InvalidArgument mixed_outputs(const std::filesystem::path& model, const char* what, const std::filesystem::path& first, const char* first_what) {
+  return InvalidArgument(fmt::format("{} outputs {} and {} {}; an ensemble averages one or the other, not both", model.string(), what,
+                                     first.string(), first_what));
+}
+
+const char* value_kind(OutputLink link) {
+  return link == OutputLink::Sign ? "label margins" : link == OutputLink::Sigmoid ? "label probabilities" : "values";
+}
 }  // namespace
 
 ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models, const std::string& backend_name,
@@ -111,11 +121,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                                      models[m].string(), width, models[0].string(), out.width));
       // Margins share no scale with probabilities or values: an ensemble averages margins with margins only.
       const OutputLink link = loss->output_link();
-      if (m > 0 && (link == OutputLink::Sign) != (out.link == OutputLink::Sign)) {
-        const auto said = [](OutputLink l) { return l == OutputLink::Sign ? "label margins" : l == OutputLink::Sigmoid ? "label probabilities" : "values"; };
-        throw InvalidArgument(fmt::format("{} outputs {} and {} {}; an ensemble averages one or the other, not both", models[m].string(),
-                                          said(link), models[0].string(), said(out.link)));
-      }
+      if (m > 0 && (link == OutputLink::Sign) != (out.link == OutputLink::Sign))
+        throw mixed_outputs(models[m], value_kind(link), models[0], value_kind(out.link));
       Trainer trainer(*loaded.model, loss, nullptr);
       std::vector<float> outputs = trainer.predict(*scored, batch_size);
       const auto predictions = link_values(outputs, link, loaded.model->target_scaling());
@@ -135,9 +142,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     // Class scores (a hinge loss's, a margin's) share no scale with probabilities: an ensemble averages the one or the other.
     const bool class_scores = gives_class_scores(loss->output_link());
     if (m > 0 && class_scores != out.class_scores)
-      throw InvalidArgument(fmt::format("{} outputs class {} and {} class {}; an ensemble averages one or the other, not both",
-                                        models[m].string(), class_scores ? "scores" : "probabilities", models[0].string(),
-                                        out.class_scores ? "scores" : "probabilities"));
+      throw mixed_outputs(models[m], class_scores ? "class scores" : "class probabilities", models[0],
+                          out.class_scores ? "class scores" : "class probabilities");
     out.class_scores = class_scores;
     Trainer trainer(*loaded.model, loss, nullptr);
     std::vector<float> outputs = trainer.predict(*scored, batch_size);

@@ -71,7 +71,8 @@ bool names_no_label(const std::vector<std::string>& header, const CsvLayout& lay
     if (const auto* name = std::get_if<std::string>(&column)) named.push_back(*name);
   if (!label_name.empty()) named.push_back(label_name);
   if (!named.empty() && named.size() == layout.target_columns.size() + !label_name.empty()) return std::ranges::none_of(named, in_header);
-  return std::ranges::all_of(header, [&](const auto& f) { return std::ranges::find(layout.trained.features, unquoted(f)) != layout.trained.features.end(); });
+  const auto& features = layout.trained.features;
+  return std::ranges::all_of(header, [&](const auto& f) { return std::ranges::find(features, unquoted(f)) != features.end(); });
 }
 
 // Inputs to predict whose header names the model's features: each column's place among the features, found by its

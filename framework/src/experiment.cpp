@@ -299,11 +299,11 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
                                          format == "image_folder" ? "an image" : "a text"));
   // "shuffle": false keeps the file's order when nothing is split off; a split draws its samples at random (seeded),
   // and what stays for training is then in that seeded order. The limit applies before the split.
-  const bool keep_order = !spec.section("training").boolean("shuffle", true);
+  const bool split_off = spec.section("training").boolean("shuffle", true) || validation_split > 0 || test_split > 0;
   const std::uint64_t split_seed = data_seed ^ 0x5eed5eedULL;
   const auto training_rows = [&](std::int64_t n) {
     n = std::min(n, limit_train ? *limit_train : limit >= 0 ? limit : n);
-    if (!keep_order || validation_split > 0 || test_split > 0) return split_three_rows(n, validation_split, test_split, split_seed).train;
+    if (split_off) return split_three_rows(n, validation_split, test_split, split_seed).train;
     std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
     std::iota(rows.begin(), rows.end(), 0);
     return rows;
@@ -325,7 +325,7 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (limit_train) train = train.head(*limit_train);
   else if (limit >= 0) train = train.head(limit);
   if (test_split > 0 && ex.test.size()) data.fail("test_split", "cannot be used when the data names its own test set");
-  if (keep_order && validation_split == 0 && test_split == 0) {
+  if (!split_off) {
     ex.train = std::move(train);
   } else {
     Splits splits = split_three(train, validation_split, test_split, split_seed);
