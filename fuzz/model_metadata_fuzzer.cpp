@@ -1,7 +1,7 @@
 // Fuzz target: a model file's and a checkpoint's metadata. The input is the metadata's values separated by NUL
 // bytes, in this order: nnplug.spec, nnplug.input_shape, nnplug.plugins, nnplug.counters, nnplug.optimizer,
-// nnplug.optimizer_steps, nnplug.epoch, nnplug.preprocessing, nnplug.target_scaling, nnplug.callbacks; a value the
-// input does not reach is absent. Any input must either be read or throw IoError; anything else (a crash, a sanitizer report,
+// nnplug.optimizer_steps, nnplug.epoch, nnplug.preprocessing, nnplug.target_scaling, nnplug.callbacks,
+// nnplug.class_names, nnplug.columns; a value the input does not reach is absent. Any input must either be read or throw IoError; anything else (a crash, a sanitizer report,
 // another exception) is a bug.
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +14,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const char* const keys[] = {"nnplug.spec",    "nnplug.input_shape",     "nnplug.plugins", "nnplug.counters",
                                      "nnplug.optimizer", "nnplug.optimizer_steps", "nnplug.epoch", "nnplug.preprocessing",
-                                     "nnplug.target_scaling", "nnplug.callbacks"};
+                                     "nnplug.target_scaling", "nnplug.callbacks", "nnplug.class_names", "nnplug.columns"};
   const std::string text(reinterpret_cast<const char*>(data), size);
   std::map<std::string, std::string> metadata;
   std::size_t at = 0;

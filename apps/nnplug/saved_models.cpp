@@ -6,6 +6,7 @@
 #include "nnplug/framework/json_difference.hpp"
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/step_labels.hpp"
+#include "nnplug/framework/text_folder.hpp"
 #include "nnplug/framework/value_evaluation.hpp"
 
 namespace nnplug::cli {
@@ -82,13 +83,18 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
         throw InvalidArgument(fmt::format("{} was trained on other data than {} ({}); an ensemble's models must share their data", models[m].string(),
                                           models[0].string(), first_difference(data_section, first_data, "its spec", "the first's", "data")));
       // Models trained with other seeds were fitted on other training splits: each takes the samples through its own
-      // statistics, as it does alone. A vocabulary reads the texts themselves, which are not kept.
-      if (loaded.model->text_vectorization().to_json() != first_vocabulary)
-        throw InvalidArgument(fmt::format("{} reads texts through another vocabulary than {} (fitted on other training texts); an ensemble's "
-                                          "text models must share theirs: train them with the same data.seed", models[m].string(), models[0].string()));
-      if (loaded.model->input_preprocessing().to_json() != first_preprocessing) {
+      // vocabulary and statistics, as it does alone.
+      const TextVectorization& text = loaded.model->text_vectorization();
+      const bool other_vocabulary = text.to_json() != first_vocabulary;
+      if (other_vocabulary || loaded.model->input_preprocessing().to_json() != first_preprocessing) {
         if (!inputs.empty()) {
           if (auto samples = read_inputs(loaded.spec, *loaded.model, inputs)) own = std::move(*samples), scored = &own;
+        } else if (other_vocabulary) {  // the texts again, from the files the samples keep
+          own = *out.scored;
+          own.x = text.encode(read_text_files(own.sample_names).texts, own.x.dtype());
+          own.sample_shape = text.sample_shape();
+          loaded.model->input_preprocessing().apply(own);
+          scored = &own;
         } else if (raw && !loaded.model->input_preprocessing().empty()) {
           own = *raw;
           loaded.model->input_preprocessing().apply(own);
