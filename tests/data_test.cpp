@@ -166,6 +166,17 @@ TEST_F(CsvTest, InputsToPredictAreReadByTheFeaturesNames) {
   EXPECT_EQ(error_of(layout, 3), fmt::format("{}:1: column 'id' is none of the features the model was trained on (a, b, c)", path_.string()));
   write("1,2,3,0\n");  // no header: by place, as before
   EXPECT_EQ(read_csv(path_, layout, 3).x, (std::vector<float>{1, 2, 3}));
+
+  // Value targets given by place keep their names too, and are found by them.
+  CsvLayout values;
+  values.target_columns = {std::int64_t{-1}};
+  write("a,b,price\n1,2,9\n");
+  values.trained = read_csv(path_, values).column_names;
+  EXPECT_EQ(values.trained, (ColumnNames{{"a", "b"}, "", {"price"}}));
+  write("price,b,a\n9,2,1\n");
+  d = read_csv(path_, values, 2);
+  EXPECT_EQ(d.x, (std::vector<float>{1, 2}));
+  EXPECT_EQ(d.targets, (std::vector<float>{9}));
 }
 
 // As pandas and spreadsheets write them: labels by name (read through the data section's class_names, in its

@@ -62,15 +62,18 @@ struct BytesStreamBuf : std::streambuf {
   }
 };
 
+using TargetColumns = std::vector<std::variant<std::int64_t, std::string>>;
+
 // Whether the header of inputs to predict holds no label or target column: none of the names they have (the label's
-// is label_name), or, where the layout gives targets by place, nothing but the model's features.
-bool names_no_label(const std::vector<std::string>& header, const CsvLayout& layout, const std::string& label_name) {
+// is label_name), or, where targets are given by place, nothing but the model's features.
+bool names_no_label(const std::vector<std::string>& header, const CsvLayout& layout, const TargetColumns& target_columns,
+                    const std::string& label_name) {
   const auto in_header = [&](const std::string& column) { return std::ranges::any_of(header, [&](const auto& f) { return unquoted(f) == column; }); };
   std::vector<std::string> named;
-  for (const auto& column : layout.target_columns)
+  for (const auto& column : target_columns)
     if (const auto* name = std::get_if<std::string>(&column)) named.push_back(*name);
   if (!label_name.empty()) named.push_back(label_name);
-  if (!named.empty() && named.size() == layout.target_columns.size() + !label_name.empty()) return std::ranges::none_of(named, in_header);
+  if (!named.empty() && named.size() == target_columns.size() + !label_name.empty()) return std::ranges::none_of(named, in_header);
   const auto& features = layout.trained.features;
   return std::ranges::all_of(header, [&](const auto& f) { return std::ranges::find(features, unquoted(f)) != features.end(); });
 }
@@ -171,7 +174,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       // Inputs to predict with a header, for a model that keeps its columns' names: the features and the label by name.
       const bool by_name = header && !layout.trained.features.empty();
       const std::string& label_name = by_name && !layout.trained.label.empty() ? layout.trained.label : layout.label_name;
-      unlabelled = by_name ? names_no_label(fields, layout, label_name) : features > 0 && static_cast<std::int64_t>(columns) == features;
+      const TargetColumns target_columns = by_name && layout.trained.targets.size() == targets
+                                               ? TargetColumns(layout.trained.targets.begin(), layout.trained.targets.end())
+                                               : layout.target_columns;
+      unlabelled = by_name ? names_no_label(fields, layout, target_columns, label_name) : features > 0 && static_cast<std::int64_t>(columns) == features;
       const std::size_t needed = 1 + std::max<std::size_t>(targets, 1);
       if (columns < needed && !unlabelled) {
         // The separator the line seems to use instead, for the hint.
@@ -207,7 +213,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       value_targets = targets > 0 && !unlabelled;
       if (value_targets) {
         for (std::size_t t = 0; t < targets; ++t) {
-          const auto& column = layout.target_columns[t];
+          const auto& column = target_columns[t];
           std::size_t at = 0;
           if (const auto* column_name = std::get_if<std::string>(&column)) {
             const auto found = named(*column_name);
@@ -245,9 +251,13 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
           if (header && !outside[c]) d.column_names.features.push_back(unquoted(fields[c]));
         }
         if (header && label_at < columns) d.column_names.label = unquoted(fields[label_at]);
+        if (header && value_targets) d.column_names.targets.resize(targets);
+        for (std::size_t c = 0; header && c < columns; ++c)
+          if (target_slot[c] != targets) d.column_names.targets[target_slot[c]] = unquoted(fields[c]);
         // Names that repeat cannot find their columns again: such a header's columns are known by place only.
         std::vector<std::string> sorted = d.column_names.features;
         if (!d.column_names.label.empty()) sorted.push_back(d.column_names.label);
+        sorted.insert(sorted.end(), d.column_names.targets.begin(), d.column_names.targets.end());
         std::sort(sorted.begin(), sorted.end());
         if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) d.column_names = {};
       }

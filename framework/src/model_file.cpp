@@ -184,7 +184,8 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   if (model.trained_on_step_labels()) file.metadata["nnplug.step_labels"] = "true";
   if (model.trained_on_values()) file.metadata["nnplug.value_targets"] = "true";
   if (const ColumnNames& columns = model.column_names(); !columns.empty())
-    file.metadata["nnplug.columns"] = Json{{"features", columns.features}, {"label", columns.label}, {"classes", columns.classes}}.dump();
+    file.metadata["nnplug.columns"] =
+        Json{{"features", columns.features}, {"label", columns.label}, {"targets", columns.targets}, {"classes", columns.classes}}.dump();
   // A folder's classes are its class folders' names: kept, so that the model names them far from its training data.
   const auto data = whole.json.find("data");
   if (data != whole.json.end() && data->is_object())

@@ -112,12 +112,13 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
   if (const auto it = metadata.find("nnplug.columns"); it != metadata.end()) {
     const Json columns = parsed(it->second, file, "nnplug.columns");
     const Json none = Json::array();
+    const auto parts = {"features", "label", "targets", "classes"};
     if (!columns.is_object() || !names(columns.value("features", none)) || !columns.value("label", Json("")).is_string() ||
-        !names(columns.value("classes", none)) ||
-        columns.size() != static_cast<std::size_t>(columns.contains("features") + columns.contains("label") + columns.contains("classes")))
-      throw damaged(file, "nnplug.columns", Params::shown(columns), R"({"features": [names], "label": name, "classes": [names]})");
-    out.column_names = {columns.value("features", none).get<std::vector<std::string>>(), columns.value("label", std::string()),
-                        columns.value("classes", none).get<std::vector<std::string>>()};
+        !names(columns.value("targets", none)) || !names(columns.value("classes", none)) ||
+        std::ranges::any_of(columns.items(), [&](const auto& part) { return std::ranges::find(parts, part.key()) == parts.end(); }))
+      throw damaged(file, "nnplug.columns", Params::shown(columns), R"({"features": [names], "label": name, "targets": [names], "classes": [names]})");
+    const auto listed = [&](const char* part) { return columns.value(part, none).get<std::vector<std::string>>(); };
+    out.column_names = {listed("features"), columns.value("label", std::string()), listed("targets"), listed("classes")};
   }
 
   // Layer counters (dropout's mask counter): absent in files written before they were saved.

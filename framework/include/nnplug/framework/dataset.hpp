@@ -18,12 +18,13 @@
 namespace nnplug {
 
 // A CSV file's columns as a model reads them: its header's features' names, in their order, and its label column's
-// name (empty where the targets are values; both empty where the file had no header, or names that repeat, which
-// could not find their columns again); and where its labels were names that no class_names listed, the classes:
-// their distinct names, sorted.
+// name or its value targets' names, in the targets' order (all empty where the file had no header, or names that
+// repeat, which could not find their columns again); and where its labels were names that no class_names listed,
+// the classes: their distinct names, sorted.
 struct ColumnNames {
   std::vector<std::string> features;
   std::string label;
+  std::vector<std::string> targets;
   std::vector<std::string> classes;
   bool empty() const { return features.empty() && classes.empty(); }
   bool operator==(const ColumnNames&) const = default;

@@ -34,7 +34,7 @@ struct ModelMetadata {
   std::vector<std::string> class_names;  // nnplug.class_names (optional): the classes' names, in label order
   bool step_labels = false;              // nnplug.step_labels (optional, "true"): Model::trained_on_step_labels
   bool value_targets = false;            // nnplug.value_targets (optional, "true"): Model::trained_on_values
-  ColumnNames column_names;  // nnplug.columns (optional, {"features": [names], "label": name, "classes": [names]})
+  ColumnNames column_names;  // nnplug.columns (optional, {"features": [...], "label": name, "targets": [...], "classes": [...]})
 };
 
 // Throws IoError "FILE: not a model saved by nnplug (no KEY ...)" or "FILE: damaged metadata: KEY is VALUE;
