@@ -2,7 +2,6 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <numeric>
 #include <optional>
 #include <streambuf>
 #include <string_view>
@@ -105,15 +104,12 @@ std::vector<std::size_t> named_feature_slots(const std::vector<std::string>& hea
 // Labels read as names that no list gave: the classes are their distinct names in sorted order (scikit-learn's
 // LabelEncoder), and each label, numbered in the order its name was first seen, is renumbered so.
 void number_classes_by_sorted_name(Dataset& d, const std::unordered_map<std::string, std::size_t>& first_seen) {
-  std::vector<std::string> sorted(first_seen.size());
-  for (const auto& [name, seen] : first_seen) sorted[seen] = name;
-  std::vector<std::size_t> order(sorted.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::ranges::sort(order, [&](std::size_t a, std::size_t b) { return sorted[a] < sorted[b]; });
-  std::vector<std::int32_t> renumbered(order.size());
-  for (std::size_t i = 0; i < order.size(); ++i) renumbered[order[i]] = static_cast<std::int32_t>(i);
-  for (std::int32_t& label : d.labels) label = renumbered[static_cast<std::size_t>(label)];
+  std::vector<std::string> sorted;
+  for (const auto& [name, seen] : first_seen) sorted.push_back(name);
   std::ranges::sort(sorted);
+  std::vector<std::int32_t> renumbered(sorted.size());
+  for (std::size_t i = 0; i < sorted.size(); ++i) renumbered[first_seen.at(sorted[i])] = static_cast<std::int32_t>(i);
+  for (std::int32_t& label : d.labels) label = renumbered[static_cast<std::size_t>(label)];
   d.column_names.classes = std::move(sorted);
   d.num_classes = static_cast<std::int64_t>(d.column_names.classes.size());
 }
