@@ -3,8 +3,10 @@
 // labels may be class names ("a", "b") and whether value target columns replace the label (the last; or the one
 // named "label" and the first), and the delimiter (a comma, a semicolon, a tab or runs of blanks). The input's
 // length picks whether a model's columns are known by name (features "a" and "b", the label "label"; of a length
-// that 3 divides) and its classes ("x" and "y"; a length that 5 divides), as predict reads inputs for it. Any input
-// must either be read into a consistent data set or throw IoError; anything else is a bug.
+// that 3 divides) and its classes ("x" and "y"; a length that 5 divides), as predict reads inputs for it; whether the
+// first column and the one named "b" are categorical (a length that 7 divides), or the model's first feature holds
+// the categories "p" and "q" (an even length that 3 divides). Any input must either be read into a consistent data set
+// or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -22,12 +24,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if ((data[0] & 0xc0) == 0xc0) label.target_columns = {std::string("label"), std::int64_t{0}};
   if (size % 3 == 0) label.trained = {{"a", "b"}, "label", {}};
   if (size % 5 == 0) label.trained.classes = {"x", "y"};
+  if (size % 7 == 0) label.categorical_columns = {std::int64_t{0}, std::string("b")};
+  if (size % 6 == 0) label.trained.categories = {{"p", "q"}, {}};
   const std::int64_t features = (data[0] / 4) % 4;
   label.delimiter = ",;\t "[(data[0] >> 4) % 4];  // ' ': CsvLayout::kWhitespace
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
   try {
     const nnplug::Dataset d = nnplug::parse_csv(in, "fuzz.csv", label, features);
     if (d.size() == 0 || d.features() < 1 || d.x.size() != static_cast<std::size_t>(d.size() * d.features())) __builtin_trap();
+    if (!d.column_names.categories.empty() && d.features() != d.column_names.width()) __builtin_trap();
     for (const double v : d.x.doubles())
       if (!std::isfinite(v)) __builtin_trap();
     for (const auto label : d.labels)

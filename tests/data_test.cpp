@@ -80,6 +80,9 @@ TEST(Synthetic, Friedman1FollowsFriedmansFormula) {
   EXPECT_NEAR(std::sqrt(squares / 4000), 0.5, 0.02);
 }
 
+// What a word in a column of numbers past the first line adds: it may be a category, which the data section can name.
+constexpr const char* kCategoriesHint = "; a column of categories (words or codes) is one-hot encoded where the data section lists it in \"categorical\"";
+
 class CsvTest : public ::testing::Test {
  protected:
   void SetUp() override { path_ = fs::temp_directory_path() / fmt::format("nnplug_csv_{}.csv", ::getpid()); }
@@ -230,7 +233,7 @@ TEST_F(CsvTest, BadRowsNameFileAndLine) {
   write("1,2,0\n3,4\n");
   EXPECT_EQ(error_of(), fmt::format("{}:2: 2 fields, the first row has 3", path_.string()));
   write("1,2,0\n3,x,1\n");
-  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('x') is not a number", path_.string()));
+  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('x') is not a number{}", path_.string(), kCategoriesHint));
   write("1,2,0\n3,4,1.5\n");
   EXPECT_EQ(error_of(), fmt::format("{}:2: label '1.5' is not a class index (a non-negative integer)", path_.string()));
   EXPECT_EQ(error_of(7), fmt::format("{}: label column 7 does not exist in 3 columns", path_.string()));
@@ -295,6 +298,65 @@ TEST_F(CsvTest, ASpecNamesTheLabelColumnByIndexOrByName) {
 
 // A test file whose columns come in another order than the training file's is read by their names, as the model
 // was trained; one that lacks a feature is refused before training.
+// Columns of categories are one-hot encoded in their places, a column per category, as scikit-learn's OneHotEncoder
+// orders them: sorted, by value where each is a number (1, 3, 10, not the strings' 1, 10, 3).
+TEST_F(CsvTest, CategoricalColumnsAreOneHotEncodedInTheirPlaces) {
+  CsvLayout layout(std::string("label"));
+  layout.categorical_columns = {std::string("sex"), std::string("pclass")};
+  write("pclass,sex,age,label\n3,male,22,0\n1,female,38,1\n10,female,26,1\n");
+  const Dataset d = read_csv(path_, layout);
+  EXPECT_EQ(d.x, (std::vector<float>{0, 1, 0, 0, 1, 22, 1, 0, 0, 1, 0, 38, 0, 0, 1, 1, 0, 26}));
+  EXPECT_EQ(d.sample_shape, Shape{6});
+  EXPECT_EQ(d.labels, (std::vector<std::int32_t>{0, 1, 1}));
+  const ColumnNames trained{{"pclass", "sex", "age"}, "label", {}, {}, {{"1", "3", "10"}, {"female", "male"}, {}}};
+  EXPECT_EQ(d.column_names, trained);
+  EXPECT_EQ(trained.width(), 6);
+
+  // Inputs to predict: encoded by the trained categories, by name in any order, or by place without a header.
+  layout.trained = trained;
+  write("age,sex,pclass\n40,male,10\n");
+  EXPECT_EQ(read_csv(path_, layout, 6).x, (std::vector<float>{0, 0, 1, 0, 1, 40}));
+  write("10,male,40\n");
+  EXPECT_EQ(read_csv(path_, layout, 6).x, (std::vector<float>{0, 0, 1, 0, 1, 40}));
+  write("age,sex,pclass\n40,male,10\n5,other,1\n");
+  EXPECT_EQ(error_of(layout, 6),
+            fmt::format("{}:3: 'other' in column 2 (sex) is none of the categories the model was trained on for it (female, male)", path_.string()));
+  CsvLayout last_label(-1);
+  last_label.trained = trained;
+  write("10,male,40,2,0\n");
+  EXPECT_EQ(error_of(last_label, 6), fmt::format("{}:1: 4 feature columns; the model was trained on 3", path_.string()));
+
+  // Without a header, by index (its first line is data, though its first field is a word); the categories are kept
+  // though no names are.
+  CsvLayout by_place(-1);
+  by_place.categorical_columns = {std::int64_t{0}};
+  write("b,1.5,0\na,2,1\n");
+  const Dataset unnamed = read_csv(path_, by_place);
+  EXPECT_EQ(unnamed.x, (std::vector<float>{0, 1, 1.5f, 1, 0, 2}));
+  EXPECT_EQ(unnamed.column_names, (ColumnNames{{}, "", {}, {}, {{"a", "b"}, {}}}));
+  CsvLayout unnamed_model;
+  unnamed_model.trained = unnamed.column_names;
+  write("b,7\n");
+  EXPECT_EQ(read_csv(path_, unnamed_model, 3).x, (std::vector<float>{0, 1, 7}));
+}
+
+TEST_F(CsvTest, WordsOutsideCategoricalColumnsAndCategoriesThatCannotBeAreRefused) {
+  write("pclass,sex,label\n3,male,0\n");
+  EXPECT_EQ(error_of(std::string("label")), fmt::format("{}:2: column 2 ('male') is not a number{}", path_.string(), kCategoriesHint));
+  CsvLayout layout(std::string("label"));
+  layout.categorical_columns = {std::string("label")};
+  EXPECT_EQ(error_of(layout),
+            fmt::format("{}: column 3 is the label (labels by name are numbered as classes), not a feature, and cannot be categorical", path_.string()));
+  layout.categorical_columns = {std::string("sex"), std::int64_t{-2}};
+  EXPECT_EQ(error_of(layout), fmt::format("{}: column 2 is named twice among the categorical columns", path_.string()));
+  std::string ids = "id,x,label\n";
+  for (int i = 0; i <= 10000; ++i) ids += fmt::format("p{},1,0\n", i);
+  write(ids);
+  layout.categorical_columns = {std::string("id")};
+  EXPECT_EQ(error_of(layout), fmt::format("{}:10002: column 1 has more than 10000 categories: an identifier or free text rather than categories; "
+                                          "drop it from the data section's \"categorical\"", path_.string()));
+}
+
 TEST_F(CsvTest, ASpecsTestFileIsReadByTheTrainingFilesColumnNames) {
   write("a,b,label\n1,2,0\n3,4,1\n");
   const fs::path test = path_.parent_path() / fmt::format("nnplug_csv_test_{}.csv", ::getpid());
@@ -415,7 +477,7 @@ TEST_F(CsvTest, SkipRowsPassesOverLinesBeforeTheDataAndErrorsCountThem) {
   EXPECT_EQ(error_of(), fmt::format("{}:1: column 3 ('setosa') is not a number", path_.string()));
   CsvLayout layout;
   layout.skip_rows = 1;
-  EXPECT_EQ(error_of(layout), fmt::format("{}:4: column 2 ('x') is not a number", path_.string()));
+  EXPECT_EQ(error_of(layout), fmt::format("{}:4: column 2 ('x') is not a number{}", path_.string(), kCategoriesHint));
   write("3,2,setosa,versicolor\nlength,width,species\n5.1,3.5,0\n4.9,3.0,1\n");  // and a header after it
   const Dataset d = read_csv(path_, layout);
   EXPECT_EQ(d.x, (std::vector<float>{5.1f, 3.5f, 4.9f, 3.0f}));

@@ -63,6 +63,15 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
                  ex.text.sample_shape().str(), text_output_name(ex.text.settings().output));
     if (const auto& classes = ex.model->column_names().classes; !classes.empty())
       fmt::print("classes: the label column's names, sorted: {}\n", Params::shortened(fmt::format("{}", fmt::join(classes, ", "))));
+    if (const ColumnNames& columns = ex.model->column_names(); !columns.categories.empty()) {
+      std::vector<std::string> encoded;
+      for (std::size_t f = 0; f < columns.categories.size(); ++f)
+        if (!columns.categories[f].empty())
+          encoded.push_back(fmt::format("{} ({})", f < columns.features.size() ? columns.features[f] : fmt::format("feature column {}", f + 1),
+                                        fmt::join(columns.categories[f], ", ")));
+      fmt::print("categories, one-hot encoded in their columns' places: {}; {} inputs in all\n",
+                 Params::shortened(fmt::format("{}", fmt::join(encoded, "; "))), static_cast<long long>(columns.width()));
+    }
     fmt::print("{}{}\n", ex.model->summary(), registry.describe_op_bindings());
     std::fflush(stdout);
   }

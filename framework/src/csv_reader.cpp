@@ -6,6 +6,8 @@
 #include <streambuf>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -114,6 +116,81 @@ void number_classes_by_sorted_name(Dataset& d, const std::unordered_map<std::str
   d.num_classes = static_cast<std::int64_t>(d.column_names.classes.size());
 }
 
+// Whether a first line whose first field is not a number is data all the same, as a file without a header whose
+// first column holds categories starts: for a model that keeps categories, where it names none of the model's
+// columns; else where its only fields that are not numbers stand in columns that the layout makes categorical by
+// index, or in the label's column by index (labels by name).
+bool categories_not_header(const std::vector<std::string>& fields, const CsvLayout& layout) {
+  const ColumnNames& trained = layout.trained;
+  const auto listed = [](const std::vector<std::string>& names, const std::string& name) { return std::ranges::find(names, name) != names.end(); };
+  if (!trained.categories.empty())
+    return std::ranges::none_of(fields, [&](const std::string& field) {
+      const std::string name = unquoted(field);
+      return !name.empty() && (name == trained.label || listed(trained.features, name) || listed(trained.targets, name));
+    });
+  if (layout.categorical_columns.empty()) return false;
+  const auto size = static_cast<std::int64_t>(fields.size());
+  std::vector<bool> words_allowed(fields.size());
+  const auto allow = [&](std::int64_t index) {
+    if (const std::int64_t at = index < 0 ? size + index : index; at >= 0 && at < size) words_allowed[static_cast<std::size_t>(at)] = true;
+  };
+  for (const auto& column : layout.categorical_columns) {
+    const auto* index = std::get_if<std::int64_t>(&column);
+    if (!index) return false;  // a column by name: the file has a header
+    allow(*index);
+  }
+  if (layout.label_name.empty() && layout.target_columns.empty()) allow(layout.label_index);
+  double v = 0;
+  for (std::size_t c = 0; c < fields.size(); ++c)
+    if (!words_allowed[c] && !parse_number(fields[c], v)) return false;
+  return true;
+}
+
+// A feature column of categories (CsvLayout::categorical_columns): each category's number, in the order the model
+// was trained on, or while they are fitted, in the order first seen.
+struct CategoryColumn {
+  bool categorical = false;
+  std::unordered_map<std::string, std::size_t> number;
+};
+
+// More categories than this in one column are an identifier or free text, whose one-hot columns would hold a row each.
+constexpr std::size_t kMaxCategories = 10000;
+
+// Each categorical column's numbers in `d` (a value per feature column) as one-hot columns in its place. Categories
+// fitted here are sorted first, by value where each is a number (as scikit-learn's OneHotEncoder orders them), and
+// kept in d.column_names.categories.
+void one_hot_encode(Dataset& d, const std::vector<CategoryColumn>& columns, bool fitted) {
+  std::vector<std::vector<std::string>> names(columns.size());
+  std::vector<std::vector<std::size_t>> place(columns.size());  // per column, each category's number: its one-hot column
+  std::int64_t width = 0;
+  for (std::size_t f = 0; f < columns.size(); ++f) {
+    width += columns[f].categorical ? static_cast<std::int64_t>(columns[f].number.size()) : 1;
+    if (!columns[f].categorical) continue;
+    names[f].resize(columns[f].number.size());
+    for (const auto& [name, number] : columns[f].number) names[f][number] = name;
+    double a = 0, b = 0;
+    const bool numbers = std::ranges::all_of(names[f], [&](const std::string& name) { return parse_number(name, a); });
+    if (fitted && numbers) std::ranges::sort(names[f], [&](const auto& x, const auto& y) { return parse_number(x, a) && parse_number(y, b) && a < b; });
+    else if (fitted) std::ranges::sort(names[f]);
+    place[f].resize(names[f].size());
+    for (std::size_t k = 0; k < names[f].size(); ++k) place[f][columns[f].number.at(names[f][k])] = k;
+  }
+  const std::vector<double> values = d.x.doubles();
+  SampleValues encoded(d.x.dtype(), 0);
+  for (std::size_t at = 0; at < values.size();)
+    for (std::size_t f = 0; f < columns.size(); ++f, ++at) {
+      if (!columns[f].categorical) {
+        encoded.push_back(values[at]);
+        continue;
+      }
+      const std::size_t hot = place[f][static_cast<std::size_t>(values[at])];
+      for (std::size_t k = 0; k < names[f].size(); ++k) encoded.push_back(k == hot ? 1.0 : 0.0);
+    }
+  d.x = std::move(encoded);
+  d.sample_shape = Shape{width};
+  d.column_names.categories = std::move(names);
+}
+
 }  // namespace
 
 Dataset read_csv(const std::filesystem::path& path, const CsvLayout& layout, std::int64_t features, DType dtype) {
@@ -157,6 +234,12 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   std::unordered_map<std::string, std::size_t> class_index;  // a label by name, in one lookup however many classes
   for (std::size_t i = 0; i < class_names.size(); ++i) class_index.emplace(class_names[i], i);
   bool labels_by_name = false;
+  std::vector<CategoryColumn> category;  // per feature slot
+  std::vector<std::string> header_names;  // the header's fields, where the file has one
+  const bool fitting_categories = layout.trained.categories.empty();
+  // Inputs to predict by place: a model's categorical columns take one value each in the file.
+  const std::int64_t feature_columns = fitting_categories ? features : static_cast<std::int64_t>(layout.trained.categories.size());
+  const auto categorical = [&](std::size_t c) { return feature_slot[c] < category.size() && category[feature_slot[c]].categorical; };
   for (std::string line; std::getline(in, line);) {
     if (++line_no <= static_cast<std::size_t>(layout.skip_rows)) continue;
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // Excel's and pandas' utf-8-sig byte order mark
@@ -166,14 +249,15 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
     if (columns == 0) {
       columns = fields.size();
       double probe;
-      const bool header = !parse_number(fields[0], probe);
+      const bool header = !parse_number(fields[0], probe) && !categories_not_header(fields, layout);
       // Inputs to predict with a header, for a model that keeps its columns' names: the features and the label by name.
       const bool by_name = header && !layout.trained.features.empty();
       const std::string& label_name = by_name && !layout.trained.label.empty() ? layout.trained.label : layout.label_name;
       const TargetColumns target_columns = by_name && layout.trained.targets.size() == targets
                                                ? TargetColumns(layout.trained.targets.begin(), layout.trained.targets.end())
                                                : layout.target_columns;
-      unlabelled = by_name ? names_no_label(fields, layout, target_columns, label_name) : features > 0 && static_cast<std::int64_t>(columns) == features;
+      unlabelled = by_name ? names_no_label(fields, layout, target_columns, label_name)
+                           : feature_columns > 0 && static_cast<std::int64_t>(columns) == feature_columns;
       const std::size_t needed = 1 + std::max<std::size_t>(targets, 1);
       if (columns < needed && !unlabelled) {
         // The separator the line seems to use instead, for the hint.
@@ -204,20 +288,21 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
           throw IoError(fmt::format("{}: {} column {} does not exist in {} columns", name, what, index, columns));
         return static_cast<std::size_t>(at);
       };
+      // A column by its header name or its index.
+      const auto column_of = [&](const char* what, const std::variant<std::int64_t, std::string>& column) {
+        if (const auto* column_name = std::get_if<std::string>(&column)) {
+          const auto found = named(*column_name);
+          if (!found) throw no_such_name(what, *column_name);
+          return *found;
+        }
+        return indexed(what, std::get<std::int64_t>(column));
+      };
       label_at = columns;  // none
       target_slot.assign(columns, targets);
       value_targets = targets > 0 && !unlabelled;
       if (value_targets) {
         for (std::size_t t = 0; t < targets; ++t) {
-          const auto& column = target_columns[t];
-          std::size_t at = 0;
-          if (const auto* column_name = std::get_if<std::string>(&column)) {
-            const auto found = named(*column_name);
-            if (!found) throw no_such_name("target", *column_name);
-            at = *found;
-          } else {
-            at = indexed("target", std::get<std::int64_t>(column));
-          }
+          const std::size_t at = column_of("target", target_columns[t]);
           if (target_slot[at] != targets)
             throw IoError(fmt::format("{}: column {} is named twice among the targets", name, at + 1));
           target_slot[at] = t;
@@ -258,6 +343,23 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) d.column_names = {};
       }
       row_features.assign(columns - outside_features, 0.0);
+      category.assign(row_features.size(), {});
+      if (!fitting_categories && layout.trained.categories.size() != row_features.size())
+        throw IoError(fmt::format("{}:{}: {} feature columns; the model was trained on {}", name, line_no, row_features.size(),
+                                  layout.trained.categories.size()));
+      for (std::size_t f = 0; !fitting_categories && f < category.size(); ++f) {
+        category[f].categorical = !layout.trained.categories[f].empty();
+        for (const auto& value : layout.trained.categories[f]) category[f].number.emplace(value, category[f].number.size());
+      }
+      for (std::size_t i = 0; fitting_categories && i < layout.categorical_columns.size(); ++i) {
+        const std::size_t at = column_of("categorical", layout.categorical_columns[i]);
+        if (outside[at])
+          throw IoError(fmt::format("{}: column {} is {}, not a feature, and cannot be categorical", name, at + 1,
+                                    at == label_at ? "the label (labels by name are numbered as classes)" : "a target"));
+        if (std::exchange(category[feature_slot[at]].categorical, true))
+          throw IoError(fmt::format("{}: column {} is named twice among the categorical columns", name, at + 1));
+      }
+      if (header) header_names = fields;
       row_numbers = header && (unquoted(fields[0]).empty() || unquoted(fields[0]).starts_with("Unnamed: "));
       if (header) continue;
     }
@@ -281,14 +383,34 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       } else if (fields[c].empty()) {
         throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug does not fill; fill or drop it first", name,
                                   line_no, c + 1));
+      } else if (categorical(c)) {
+        auto& numbers = category[feature_slot[c]].number;
+        const auto found = fitting_categories ? numbers.try_emplace(unquoted(fields[c]), numbers.size()).first : numbers.find(unquoted(fields[c]));
+        if (found == numbers.end())
+          throw IoError(fmt::format("{}:{}: '{}' in column {}{} is none of the categories the model was trained on for it ({})", name, line_no,
+                                    field(c), c + 1, header_names.empty() ? "" : fmt::format(" ({})", Params::shortened(unquoted(header_names[c]))),
+                                    Params::shortened(fmt::format("{}", fmt::join(layout.trained.categories[feature_slot[c]], ", ")))));
+        if (fitting_categories && numbers.size() > kMaxCategories)
+          throw IoError(fmt::format("{}:{}: column {} has more than {} categories: an identifier or free text rather than categories; drop it from "
+                                    "the data section's \"categorical\"", name, line_no, c + 1, kMaxCategories));
+        v = static_cast<double>(found->second);
       } else if (!parse_number(fields[c], v)) {
-        throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number", name, line_no, c + 1, field(c)));
+        // A word in a training file's feature, past a first line that may be a header gone wrong, may be a category.
+        const bool category_hint = c != label_at && target_slot[c] == targets && layout.trained.empty() && (data_rows > 0 || !header_names.empty());
+        throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number{}", name, line_no, c + 1, field(c),
+                                  category_hint ? "; a column of categories (words or codes) is one-hot encoded where the data section lists it in "
+                                                  "\"categorical\""
+                                                : ""));
       }
       if (c == label_at) {
         if (v < 0 || v != std::floor(v) || v > 1e9)
           throw IoError(fmt::format("{}:{}: label '{}' is not a class index (a non-negative integer)", name, line_no, field(c)));
         d.labels.push_back(static_cast<std::int32_t>(v));
         max_label = std::max(max_label, d.labels.back());
+        continue;
+      }
+      if (categorical(c)) {
+        row_features[feature_slot[c]] = v, row_numbers = row_numbers && c != 0;
         continue;
       }
       // NaN, infinities and values past the dtype's range would only show up later, as a NaN loss. Targets are
@@ -315,6 +437,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   d.sample_shape = Shape{static_cast<std::int64_t>(columns - outside_features)};
   d.num_classes = max_label + 1;
   if (labels_by_name) number_classes_by_sorted_name(d, class_index);
+  if (std::ranges::any_of(category, &CategoryColumn::categorical)) one_hot_encode(d, category, fitting_categories);
   if (value_targets) d.target_width = static_cast<std::int64_t>(targets);
   return d;
 }

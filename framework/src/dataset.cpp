@@ -10,6 +10,13 @@
 
 namespace nnplug {
 
+std::int64_t ColumnNames::width() const {
+  if (categories.empty()) return static_cast<std::int64_t>(features.size());
+  std::int64_t values = 0;
+  for (const auto& column : categories) values += std::max<std::int64_t>(static_cast<std::int64_t>(column.size()), 1);
+  return values;
+}
+
 Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   Dataset out;
   out.sample_shape = sample_shape;

@@ -35,28 +35,28 @@ namespace {
 // an "out of memory" error).
 constexpr std::int64_t kMaxSamples = 1000000000;
 
-// data.targets: value target columns (regression, multi-label): one index or name, or a list of them.
-std::vector<std::variant<std::int64_t, std::string>> read_target_columns(const Params& data) {
+// A CSV file's columns that data[key] names ("targets", value target columns; "categorical", feature columns of
+// categories): one index or name, or a list of them.
+std::vector<std::variant<std::int64_t, std::string>> read_columns(const Params& data, const char* key) {
   std::vector<std::variant<std::int64_t, std::string>> columns;
-  if (!data.has("targets")) return columns;
-  if (data.has("label_column")) data.fail("targets", "cannot be given with label_column: value targets take the place of the class label column");
-  const Params::Json& targets = data.json()["targets"];
-  const Params::Json list = targets.is_array() ? targets : Params::Json::array({targets});
-  if (list.empty()) data.fail("targets", "names no column");
+  if (!data.has(key)) return columns;
+  const Params::Json& named = data.json()[key];
+  const Params::Json list = named.is_array() ? named : Params::Json::array({named});
+  if (list.empty()) data.fail(key, "names no column");
   for (const auto& column : list) {
     if (column.is_string()) columns.emplace_back(column.get<std::string>());
     else if (column.is_number_unsigned()) columns.emplace_back(static_cast<std::int64_t>(std::min<std::uint64_t>(column.get<std::uint64_t>(), INT64_MAX)));
     else if (column.is_number_integer()) columns.emplace_back(column.get<std::int64_t>());
     else
-      data.fail("targets", fmt::format("must be a column's index (negative counts from the end) or its name in the header, or a list of them, got {}",
-                                       Params::shown(column)));
+      data.fail(key, fmt::format("must be a column's index (negative counts from the end) or its name in the header, or a list of them, got {}",
+                                 Params::shown(column)));
   }
-  data.accept({"targets"});
+  data.accept({key});
   return columns;
 }
 
 // A CSV file's layout as the data section gives it: label_column (the label's index, from 0 and negative from the
-// end, or its name in the header row), class_names, targets, delimiter and skip_rows.
+// end, or its name in the header row), class_names, targets, categorical, delimiter and skip_rows.
 CsvLayout csv_layout(const Params& data) {
   CsvLayout layout;
   if (data.has("label_column")) {
@@ -68,7 +68,12 @@ CsvLayout csv_layout(const Params& data) {
                                             Params::shown(column)));
   }
   layout.class_names = read_class_names(data);
-  layout.target_columns = read_target_columns(data);
+  if (data.has("targets") && data.has("label_column"))
+    data.fail("targets", "cannot be given with label_column: value targets take the place of the class label column");
+  layout.target_columns = read_columns(data, "targets");
+  layout.categorical_columns = read_columns(data, "categorical");
+  if (!layout.categorical_columns.empty() && data.has("divide_by"))
+    data.fail("categorical", "cannot be given with divide_by, which would divide the one-hot columns of the categories too");
   const std::string delimiter = data.string("delimiter", ",");
   if (delimiter == "whitespace") layout.delimiter = CsvLayout::kWhitespace;
   else if (delimiter.size() == 1 && delimiter != "\"" && delimiter != " " && delimiter != "\n" && delimiter != "\r") layout.delimiter = delimiter[0];
@@ -370,7 +375,7 @@ std::vector<std::string> read_target_names(const Params& data, std::int64_t widt
     return names;
   }
   if (data.json().value("format", std::string()) == "friedman1") return {"y"};
-  for (const auto& column : read_target_columns(data)) {
+  for (const auto& column : read_columns(data, "targets")) {
     const auto* name = std::get_if<std::string>(&column);
     names.push_back(name ? *name : fmt::format("target_{}", names.size()));
   }

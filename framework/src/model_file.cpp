@@ -183,9 +183,11 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   if (!model.text_vectorization().empty()) file.metadata["nnplug.text_vectorization"] = model.text_vectorization().to_json().dump();
   if (model.trained_on_step_labels()) file.metadata["nnplug.step_labels"] = "true";
   if (model.trained_on_values()) file.metadata["nnplug.value_targets"] = "true";
-  if (const ColumnNames& columns = model.column_names(); !columns.empty())
-    file.metadata["nnplug.columns"] =
-        Json{{"features", columns.features}, {"label", columns.label}, {"targets", columns.targets}, {"classes", columns.classes}}.dump();
+  if (const ColumnNames& columns = model.column_names(); !columns.empty()) {
+    Json saved{{"features", columns.features}, {"label", columns.label}, {"targets", columns.targets}, {"classes", columns.classes}};
+    if (!columns.categories.empty()) saved["categories"] = columns.categories;
+    file.metadata["nnplug.columns"] = saved.dump();
+  }
   // A folder's classes are its class folders' names: kept, so that the model names them far from its training data.
   const auto data = whole.json.find("data");
   if (data != whole.json.end() && data->is_object())
@@ -257,9 +259,8 @@ LoadedModel load_model(const std::filesystem::path& path, const Registry& regist
   out.model->set_trained_on_step_labels(metadata.step_labels);
   out.model->set_trained_on_values(metadata.value_targets);
   const auto raw_features = static_cast<std::size_t>(out.model->input_preprocessing().features_in(metadata.input_shape.numel()));
-  if (!metadata.column_names.features.empty() && metadata.column_names.features.size() != raw_features)
-    throw IoError(fmt::format("{}damaged metadata: nnplug.columns names {} features; the model takes {}", where, metadata.column_names.features.size(),
-                              raw_features));
+  if (const auto named = static_cast<std::size_t>(metadata.column_names.width()); named != 0 && named != raw_features)
+    throw IoError(fmt::format("{}damaged metadata: nnplug.columns names {} features; the model takes {}", where, named, raw_features));
   out.model->set_column_names(metadata.column_names);
   std::size_t training_tensors = 0;  // a checkpoint also holds the optimizer's and the callbacks' state
   for (const auto& t : file.tensors) training_tensors += t.name.starts_with("optimizer.") || t.name.starts_with("callbacks.");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -112,13 +113,20 @@ ModelMetadata read_model_metadata(const std::map<std::string, std::string>& meta
   if (const auto it = metadata.find("nnplug.columns"); it != metadata.end()) {
     const Json columns = parsed(it->second, file, "nnplug.columns");
     const Json none = Json::array();
-    const auto parts = {"features", "label", "targets", "classes"};
+    const auto parts = {"features", "label", "targets", "classes", "categories"};
+    // Each feature column's categories; where the file had a header, as many lists as features.
+    const Json categories = columns.is_object() ? columns.value("categories", none) : none;
+    const auto distinct = [&](const Json& list) { return names(list) && std::set<std::string>(list.begin(), list.end()).size() == list.size(); };
+    const bool categories_fit = categories.is_array() && std::ranges::all_of(categories, distinct) &&
+                                (categories.empty() || columns.value("features", none).empty() || categories.size() == columns["features"].size());
     if (!columns.is_object() || !names(columns.value("features", none)) || !columns.value("label", Json("")).is_string() ||
-        !names(columns.value("targets", none)) || !names(columns.value("classes", none)) ||
+        !names(columns.value("targets", none)) || !names(columns.value("classes", none)) || !categories_fit ||
         std::ranges::any_of(columns.items(), [&](const auto& part) { return std::ranges::find(parts, part.key()) == parts.end(); }))
-      throw damaged(file, "nnplug.columns", Params::shown(columns), R"({"features": [names], "label": name, "targets": [names], "classes": [names]})");
+      throw damaged(file, "nnplug.columns", Params::shown(columns),
+                    R"({"features": [names], "label": name, "targets": [names], "classes": [names], "categories": [[names] per feature]})");
     const auto listed = [&](const char* part) { return columns.value(part, none).get<std::vector<std::string>>(); };
-    out.column_names = {listed("features"), columns.value("label", std::string()), listed("targets"), listed("classes")};
+    out.column_names = {listed("features"), columns.value("label", std::string()), listed("targets"), listed("classes"),
+                        categories.get<std::vector<std::vector<std::string>>>()};
   }
 
   // Layer counters (dropout's mask counter): absent in files written before they were saved.

@@ -19,14 +19,19 @@ namespace nnplug {
 
 // A CSV file's columns as a model reads them: its header's features' names, in their order, and its label column's
 // name or its value targets' names, in the targets' order (all empty where the file had no header, or names that
-// repeat, which could not find their columns again); and where its labels were names that no class_names listed,
-// the classes: their distinct names, sorted.
+// repeat, which could not find their columns again); where its labels were names that no class_names listed, the
+// classes: their distinct names, sorted; and where the data section named columns "categorical", each feature
+// column's categories, sorted (by value where each is a number), which it is one-hot encoded into (empty for a column
+// of numbers), whether or not the file had a header.
 struct ColumnNames {
   std::vector<std::string> features;
   std::string label;
   std::vector<std::string> targets;
   std::vector<std::string> classes;
-  bool empty() const { return features.empty() && classes.empty(); }
+  std::vector<std::vector<std::string>> categories;
+  bool empty() const { return features.empty() && classes.empty() && categories.empty(); }
+  // The values per sample these columns make: one per feature column, or one per category of a categorical column.
+  std::int64_t width() const;
   bool operator==(const ColumnNames&) const = default;
 };
 
@@ -111,6 +116,10 @@ struct CsvLayout {
   // Value targets instead of a class label (regression, multi-label; the data section's "targets"): these columns,
   // in this order, each an index (negative counts from the end) or a header name. The file then has no label column.
   std::vector<std::variant<std::int64_t, std::string>> target_columns;
+  // Feature columns of categories (the data section's "categorical"; words or codes such as "male", "S", 3), each
+  // an index or a header name: each is one-hot encoded into a column per category, in its place (scikit-learn's
+  // OneHotEncoder). The categories are the file's distinct values, sorted, unless `trained` holds them.
+  std::vector<std::variant<std::int64_t, std::string>> categorical_columns;
   // The data section's "delimiter": one character (',', ';', '\t', '|'), or kWhitespace for runs of spaces and
   // tabs (pandas' sep=r"\s+"; the line's leading and trailing ones are not fields).
   static constexpr char kWhitespace = ' ';
@@ -119,7 +128,7 @@ struct CsvLayout {
   // Inputs to predict (or a test file) for a model that keeps the columns it was trained on (Model::column_names):
   // where the file has a header, each feature is read from the column of its name and the label from the column of
   // its name, whatever the columns' order; a feature no column names, or a column that is no feature (nor the label
-  // or a target), is an error.
+  // or a target), is an error. Its categories, where it has them, are the only ones a categorical column may hold.
   ColumnNames trained;
 };
 
