@@ -206,6 +206,9 @@ TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
                                     "class_names to read them all as names", path_.string()));
   write("a,b,label\n1,,0\n");
   EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 is empty: a missing value, which nnplug does not fill; fill or drop it first", path_.string()));
+  write("a,b,label\n1,2,0\n1,NA,0\n");  // pandas' missing values by name are not read as NaN, nor as words
+  EXPECT_EQ(error_of(), fmt::format("{}:3: column 2 ('NA') is a missing value, as pandas reads it, which nnplug does not fill; fill or drop it "
+                                    "first", path_.string()));
   write("a;b;label\n1;2;0\n");
   EXPECT_EQ(error_of(), fmt::format("{}:1: needs at least one feature and a label (the line is one field: separated by \";\"? set the data section's \"delimiter\": \";\")",
                                     path_.string()));
@@ -238,7 +241,10 @@ TEST_F(CsvTest, BadRowsNameFileAndLine) {
   EXPECT_EQ(error_of(), fmt::format("{}:2: label '1.5' is not a class index (a non-negative integer)", path_.string()));
   EXPECT_EQ(error_of(7), fmt::format("{}: label column 7 does not exist in 3 columns", path_.string()));
   write("1,2,0\n3,nan,1\n");
-  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('nan') is not a finite float32 value", path_.string()));
+  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('nan') is a missing value, as pandas reads it, which nnplug does not fill; fill or drop it first",
+                                    path_.string()));
+  write("1,2,0\n3,NAN,1\n");  // not one of pandas' words: parsed as a number, NaN
+  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('NAN') is not a finite float32 value", path_.string()));
   write("1,-inf,0\n");
   EXPECT_EQ(error_of(), fmt::format("{}:1: column 2 ('-inf') is not a finite float32 value", path_.string()));
   write("1e39,2,0\n");  // finite in double, infinite in float32

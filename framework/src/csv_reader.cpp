@@ -55,6 +55,13 @@ bool parse_number(const std::string& s, double& out) {
   return ec == std::errc() && ptr == end && !s.empty();
 }
 
+// The words pandas' read_csv takes for a missing value (its default na_values), besides an empty field.
+bool missing_marker(const std::string& field) {
+  static constexpr std::string_view kMarkers[] = {"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+                                                  "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
+  return std::ranges::find(kMarkers, unquoted(field)) != std::end(kMarkers);
+}
+
 // Bytes already in memory, read as a stream where they are.
 struct BytesStreamBuf : std::streambuf {
   explicit BytesStreamBuf(std::vector<unsigned char>& bytes) {
@@ -394,6 +401,9 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
           throw IoError(fmt::format("{}:{}: column {} has more than {} categories: an identifier or free text rather than categories; drop it from "
                                     "the data section's \"categorical\"", name, line_no, c + 1, kMaxCategories));
         v = static_cast<double>(found->second);
+      } else if (missing_marker(fields[c])) {
+        throw IoError(fmt::format("{}:{}: column {} ('{}') is a missing value, as pandas reads it, which nnplug does not fill; fill or drop it first",
+                                  name, line_no, c + 1, field(c)));
       } else if (!parse_number(fields[c], v)) {
         // A word in a training file's feature, past a first line that may be a header gone wrong, may be a category.
         const bool category_hint = c != label_at && target_slot[c] == targets && layout.trained.empty() && (data_rows > 0 || !header_names.empty());
