@@ -127,7 +127,7 @@ TEST_F(CsvTest, TheLabelColumnMayBeNamedAsTheHeaderNamesIt) {
   const Dataset d = read_csv(path_, std::string("class"));
   EXPECT_EQ(d.labels, (std::vector<std::int32_t>{2, 0}));
   EXPECT_EQ(d.x, (std::vector<float>{1.5f, 2.0f, -3.0f, 4.0f}));
-  EXPECT_EQ(error_of(std::string("label")), fmt::format("{}:1: no column is named 'label' (the header names \"class\", a, b)", path_.string()));
+  EXPECT_EQ(error_of(std::string("label")), fmt::format("{}:1: no column is named 'label' (the header names class, a, b)", path_.string()));
   // Inputs to predict: without the named column the rows are features alone; with it, it is read.
   write("a,b\n1,2\n");
   EXPECT_EQ(read_csv(path_, std::string("class"), 2).labels, (std::vector<std::int32_t>{-1}));

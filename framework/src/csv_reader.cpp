@@ -13,6 +13,7 @@
 #include <fmt/ranges.h>
 
 #include "nnplug/errors.hpp"
+#include "nnplug/framework/csv_records.hpp"
 #include "nnplug/framework/dataset.hpp"
 #include "nnplug/framework/input_file.hpp"
 #include "nnplug/params.hpp"
@@ -21,33 +22,8 @@ namespace nnplug {
 
 namespace {
 constexpr const char* kBlanks = " \t\r";
-
-// A line's fields, each without the blanks around it. Under CsvLayout::kWhitespace a run of blanks separates two
-// fields, and those at the line's ends separate nothing.
-std::vector<std::string> split_fields(const std::string& line, char delimiter) {
-  std::vector<std::string> fields;
-  if (delimiter == CsvLayout::kWhitespace) {
-    for (auto at = line.find_first_not_of(kBlanks); at != std::string::npos;) {
-      const auto end = line.find_first_of(kBlanks, at);
-      fields.push_back(line.substr(at, end - at));
-      at = line.find_first_not_of(kBlanks, end);
-    }
-    return fields;
-  }
-  for (std::size_t start = 0;;) {
-    const auto end = line.find(delimiter, start);
-    const std::string_view field = std::string_view(line).substr(start, end == std::string::npos ? end : end - start);
-    const auto b = field.find_first_not_of(kBlanks), e = field.find_last_not_of(kBlanks);
-    fields.emplace_back(b == std::string::npos ? std::string_view() : field.substr(b, e - b + 1));
-    if (end == std::string::npos) return fields;
-    start = end + 1;
-  }
-}
-
-// A header field as named, without the double quotes a spreadsheet or pandas may put around it.
-std::string unquoted(const std::string& field) {
-  return field.size() >= 2 && field.front() == '"' && field.back() == '"' ? field.substr(1, field.size() - 2) : field;
-}
+// A quoted field may hold line breaks; a record open for longer than this is a quote that never closes.
+constexpr std::size_t kMaxQuotedRecord = std::size_t{1} << 20;
 
 bool parse_number(const std::string& s, double& out) {
   const char* end = s.data() + s.size();
@@ -59,7 +35,7 @@ bool parse_number(const std::string& s, double& out) {
 bool missing_marker(const std::string& field) {
   static constexpr std::string_view kMarkers[] = {"#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
                                                   "N/A",  "NA",       "NULL", "NaN",     "None",     "n/a",  "nan",  "null"};
-  return std::ranges::find(kMarkers, unquoted(field)) != std::end(kMarkers);
+  return std::ranges::find(kMarkers, field) != std::end(kMarkers);
 }
 
 // Bytes already in memory, read as a stream where they are.
@@ -70,20 +46,22 @@ struct BytesStreamBuf : std::streambuf {
   }
 };
 
-using TargetColumns = std::vector<std::variant<std::int64_t, std::string>>;
+using ColumnRef = std::variant<std::int64_t, std::string>;
+using TargetColumns = std::vector<ColumnRef>;
 
 // Whether the header of inputs to predict holds no label or target column: none of the names they have (the label's
 // is label_name), or, where targets are given by place, nothing but the model's features.
 bool names_no_label(const std::vector<std::string>& header, const CsvLayout& layout, const TargetColumns& target_columns,
                     const std::string& label_name) {
-  const auto in_header = [&](const std::string& column) { return std::ranges::any_of(header, [&](const auto& f) { return unquoted(f) == column; }); };
+  const auto in_header = [&](const std::string& column) { return std::ranges::any_of(header, [&](const auto& f) { return f == column; }); };
   std::vector<std::string> named;
   for (const auto& column : target_columns)
     if (const auto* name = std::get_if<std::string>(&column)) named.push_back(*name);
   if (!label_name.empty()) named.push_back(label_name);
   if (!named.empty() && named.size() == target_columns.size() + !label_name.empty()) return std::ranges::none_of(named, in_header);
   const auto& features = layout.trained.features;
-  return std::ranges::all_of(header, [&](const auto& f) { return std::ranges::find(features, unquoted(f)) != features.end(); });
+  const auto dropped = [&](const std::string& f) { return std::ranges::find(layout.drop_columns, ColumnRef(f)) != layout.drop_columns.end(); };
+  return std::ranges::all_of(header, [&](const auto& f) { return std::ranges::find(features, f) != features.end() || dropped(f); });
 }
 
 // Inputs to predict whose header names the model's features: each column's place among the features, found by its
@@ -96,7 +74,7 @@ std::vector<std::size_t> named_feature_slots(const std::vector<std::string>& hea
   const auto listed = [&] { return Params::shortened(fmt::format("{}", fmt::join(feature_names, ", "))); };
   for (std::size_t c = 0; c < header.size(); ++c) {
     if (outside[c]) continue;
-    const auto at = std::find(feature_names.begin(), feature_names.end(), unquoted(header[c]));
+    const auto at = std::find(feature_names.begin(), feature_names.end(), header[c]);
     if (at == feature_names.end())
       throw IoError(fmt::format("{}: column '{}' is none of the features the model was trained on ({})", where, Params::shortened(header[c]), listed()));
     const auto slot = static_cast<std::size_t>(at - feature_names.begin());
@@ -125,15 +103,14 @@ void number_classes_by_sorted_name(Dataset& d, const std::unordered_map<std::str
 
 // Whether a first line whose first field is not a number is data all the same, as a file without a header whose
 // first column holds categories starts: for a model that keeps categories, where it names none of the model's
-// columns; else where its only fields that are not numbers stand in columns that the layout makes categorical by
-// index, or in the label's column by index (labels by name).
+// columns; else where its only fields that are not numbers stand in columns that the layout makes categorical or
+// drops by index, or in the label's column by index (labels by name).
 bool categories_not_header(const std::vector<std::string>& fields, const CsvLayout& layout) {
   const ColumnNames& trained = layout.trained;
   const auto listed = [](const std::vector<std::string>& names, const std::string& name) { return std::ranges::find(names, name) != names.end(); };
   if (!trained.categories.empty())
     return std::ranges::none_of(fields, [&](const std::string& field) {
-      const std::string name = unquoted(field);
-      return !name.empty() && (name == trained.label || listed(trained.features, name) || listed(trained.targets, name));
+      return !field.empty() && (field == trained.label || listed(trained.features, field) || listed(trained.targets, field));
     });
   if (layout.categorical_columns.empty()) return false;
   const auto size = static_cast<std::int64_t>(fields.size());
@@ -146,6 +123,8 @@ bool categories_not_header(const std::vector<std::string>& fields, const CsvLayo
     if (!index) return false;  // a column by name: the file has a header
     allow(*index);
   }
+  for (const auto& column : layout.drop_columns)
+    if (const auto* index = std::get_if<std::int64_t>(&column)) allow(*index);
   if (layout.label_name.empty() && layout.target_columns.empty()) allow(layout.label_index);
   double v = 0;
   for (std::size_t c = 0; c < fields.size(); ++c)
@@ -229,7 +208,8 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   std::vector<std::size_t> feature_slot;  // per column: its place among the features, or `columns` for another column
   std::vector<double> row_features;
   bool unlabelled = false, value_targets = false;  // value_targets: the rows hold the target columns
-  std::size_t outside_features = 0;                 // the label's column, or the target columns
+  std::size_t outside_features = 0;                 // the label's column, or the target columns, and those dropped
+  std::vector<bool> dropped;                        // per column: one of layout.drop_columns, not read
   // pandas' to_csv() writes the frame's index first, under an empty name (or "Unnamed: 0" once read and written
   // again): a feature that would only count the rows. Followed while every row's first value is its number.
   bool row_numbers = false;
@@ -247,11 +227,25 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   // Inputs to predict by place: a model's categorical columns take one value each in the file.
   const std::int64_t feature_columns = fitting_categories ? features : static_cast<std::int64_t>(layout.trained.categories.size());
   const auto categorical = [&](std::size_t c) { return feature_slot[c] < category.size() && category[feature_slot[c]].categorical; };
+  CsvRecordSplitter records(layout.delimiter);
+  std::size_t lines = 0, record_bytes = 0;
   for (std::string line; std::getline(in, line);) {
-    if (++line_no <= static_cast<std::size_t>(layout.skip_rows)) continue;
-    if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // Excel's and pandas' utf-8-sig byte order mark
-    if (line.find_first_not_of(kBlanks) == std::string::npos) continue;
-    const auto fields = split_fields(line, layout.delimiter);
+    if (!records.open()) {  // a record starts: its first line names it in messages
+      line_no = ++lines;
+      if (line_no <= static_cast<std::size_t>(layout.skip_rows)) continue;
+      if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // Excel's and pandas' utf-8-sig byte order mark
+      if (line.find_first_not_of(kBlanks) == std::string::npos) continue;
+      record_bytes = 0;
+    } else {
+      ++lines;
+    }
+    record_bytes += line.size();
+    if (!records.feed(line)) {
+      if (record_bytes > kMaxQuotedRecord)
+        throw IoError(fmt::format("{}:{}: a quoted field opened in this record is not closed within {} MiB", name, line_no, kMaxQuotedRecord >> 20));
+      continue;
+    }
+    const std::vector<std::string>& fields = records.fields();
     const auto field = [&](std::size_t c) { return Params::shortened(fields[c]); };
     if (columns == 0) {
       columns = fields.size();
@@ -278,7 +272,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       }
       // A column by its header name, or nullopt.
       const auto named = [&](const std::string& column) -> std::optional<std::size_t> {
-        const auto at = std::find_if(fields.begin(), fields.end(), [&](const std::string& f) { return header && unquoted(f) == column; });
+        const auto at = std::find_if(fields.begin(), fields.end(), [&](const std::string& f) { return header && f == column; });
         if (at == fields.end()) return std::nullopt;
         return static_cast<std::size_t>(at - fields.begin());
       };
@@ -323,12 +317,27 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         const std::size_t at = indexed("label", layout.label_index);
         if (!unlabelled) label_at = at;
       }
+      dropped.assign(columns, false);
+      for (const auto& column : layout.drop_columns) {
+        // Inputs to predict, or a test file, need not hold a column that the training file's readers dropped.
+        const auto* column_name = std::get_if<std::string>(&column);
+        if (column_name && header && !layout.trained.empty() && !named(*column_name)) continue;
+        const std::size_t at = column_of("dropped", column);
+        if (at == label_at || target_slot[at] != targets)
+          throw IoError(fmt::format("{}: column {} is {} and cannot be dropped", name, at + 1, at == label_at ? "the label" : "a target"));
+        dropped[at] = true;
+      }
       // Inputs to predict for a model of one feature may be one column, which the header may name as the label.
-      outside_features = label_at < columns ? 1 : value_targets ? targets : 0;
+      const auto dropped_columns = static_cast<std::size_t>(std::ranges::count(dropped, true));
+      outside_features = (label_at < columns ? 1 : value_targets ? targets : 0) + dropped_columns;
       if (columns <= outside_features)
-        throw IoError(fmt::format("{}:{}: needs at least one feature beside the label, which is its only column", name, line_no));
+        throw IoError(fmt::format("{}:{}: needs at least one feature beside {}", name, line_no,
+                                  dropped_columns == 0 ? "the label, which is its only column"
+                                  : value_targets      ? "the targets and the dropped columns"
+                                  : label_at < columns ? "the label and the dropped columns"
+                                                       : "the dropped columns"));
       std::vector<bool> outside(columns);
-      for (std::size_t c = 0; c < columns; ++c) outside[c] = c == label_at || target_slot[c] != targets;
+      for (std::size_t c = 0; c < columns; ++c) outside[c] = c == label_at || target_slot[c] != targets || dropped[c];
       if (by_name) {
         feature_slot = named_feature_slots(fields, outside, layout.trained.features, columns, fmt::format("{}:{}", name, line_no));
         d.column_names = layout.trained;
@@ -336,12 +345,12 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         std::size_t next = 0;
         for (std::size_t c = 0; c < columns; ++c) {
           feature_slot.push_back(outside[c] ? columns : next++);
-          if (header && !outside[c]) d.column_names.features.push_back(unquoted(fields[c]));
+          if (header && !outside[c]) d.column_names.features.push_back(fields[c]);
         }
-        if (header && label_at < columns) d.column_names.label = unquoted(fields[label_at]);
+        if (header && label_at < columns) d.column_names.label = fields[label_at];
         if (header && value_targets) d.column_names.targets.resize(targets);
         for (std::size_t c = 0; header && c < columns; ++c)
-          if (target_slot[c] != targets) d.column_names.targets[target_slot[c]] = unquoted(fields[c]);
+          if (target_slot[c] != targets) d.column_names.targets[target_slot[c]] = fields[c];
         // Names that repeat cannot find their columns again: such a header's columns are known by place only.
         std::vector<std::string> sorted = d.column_names.features;
         if (!d.column_names.label.empty()) sorted.push_back(d.column_names.label);
@@ -362,26 +371,27 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         const std::size_t at = column_of("categorical", layout.categorical_columns[i]);
         if (outside[at])
           throw IoError(fmt::format("{}: column {} is {}, not a feature, and cannot be categorical", name, at + 1,
-                                    at == label_at ? "the label (labels by name are numbered as classes)" : "a target"));
+                                    at == label_at ? "the label (labels by name are numbered as classes)" : dropped[at] ? "dropped" : "a target"));
         if (std::exchange(category[feature_slot[at]].categorical, true))
           throw IoError(fmt::format("{}: column {} is named twice among the categorical columns", name, at + 1));
       }
       if (header) header_names = fields;
-      row_numbers = header && (unquoted(fields[0]).empty() || unquoted(fields[0]).starts_with("Unnamed: "));
+      row_numbers = header && (fields[0].empty() || fields[0].starts_with("Unnamed: "));
       if (header) continue;
     }
     if (fields.size() != columns)
       throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));
     for (std::size_t c = 0; c < columns; ++c) {
+      if (dropped[c]) continue;
       double v;
       if (c == label_at && class_names.empty() && !fields[c].empty() && (labels_by_name || !parse_number(fields[c], v))) {
         if (!labels_by_name && data_rows > 0)
           throw IoError(fmt::format("{}:{}: label '{}' is a name, but the labels above it are numbers; list the classes in the data section's "
                                     "class_names to read them all as names", name, line_no, field(c)));
         labels_by_name = true;
-        v = static_cast<double>(class_index.try_emplace(unquoted(fields[c]), class_index.size()).first->second);
+        v = static_cast<double>(class_index.try_emplace(fields[c], class_index.size()).first->second);
       } else if (c == label_at && !class_names.empty() && !parse_number(fields[c], v)) {
-        const auto found = class_index.find(unquoted(fields[c]));
+        const auto found = class_index.find(fields[c]);
         if (found == class_index.end())
           throw IoError(fmt::format("{}:{}: label '{}' is none of {} ({})", name, line_no, field(c),
                                     layout.class_names.empty() ? "the classes the model was trained on" : "the class_names",
@@ -392,10 +402,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
                                   line_no, c + 1));
       } else if (categorical(c)) {
         auto& numbers = category[feature_slot[c]].number;
-        const auto found = fitting_categories ? numbers.try_emplace(unquoted(fields[c]), numbers.size()).first : numbers.find(unquoted(fields[c]));
+        const auto found = fitting_categories ? numbers.try_emplace(fields[c], numbers.size()).first : numbers.find(fields[c]);
         if (found == numbers.end())
           throw IoError(fmt::format("{}:{}: '{}' in column {}{} is none of the categories the model was trained on for it ({})", name, line_no,
-                                    field(c), c + 1, header_names.empty() ? "" : fmt::format(" ({})", Params::shortened(unquoted(header_names[c]))),
+                                    field(c), c + 1, header_names.empty() ? "" : fmt::format(" ({})", Params::shortened(header_names[c])),
                                     Params::shortened(fmt::format("{}", fmt::join(layout.trained.categories[feature_slot[c]], ", ")))));
         if (fitting_categories && numbers.size() > kMaxCategories)
           throw IoError(fmt::format("{}:{}: column {} has more than {} categories: an identifier or free text rather than categories; drop it from "
@@ -438,9 +448,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
     if (label_at == columns) d.labels.push_back(-1);
     if (value_targets) d.targets.insert(d.targets.end(), row_targets.begin(), row_targets.end());
   }
-  if (in.bad()) throw IoError(fmt::format("{}:{}: the CSV file cannot be read further", name, line_no));
+  if (in.bad()) throw IoError(fmt::format("{}:{}: the CSV file cannot be read further", name, lines));
+  if (records.open()) throw IoError(fmt::format("{}:{}: a quoted field opened in this record is not closed by the end of the file", name, line_no));
   if (d.labels.empty()) throw IoError(fmt::format("{}: no data rows", name));
-  if (row_numbers && label_at != 0 && target_slot[0] == targets)
+  if (row_numbers && label_at != 0 && target_slot[0] == targets && !dropped[0])
     throw IoError(fmt::format("{}: the first column has no name and holds the row numbers 0, 1, 2, ...: pandas' index, which to_csv() writes "
                               "unless given index=False; it would be trained on as a feature, so drop it (to_csv(index=False), or cut -d, -f2-)",
                               name));

@@ -36,7 +36,7 @@ namespace {
 constexpr std::int64_t kMaxSamples = 1000000000;
 
 // A CSV file's columns that data[key] names ("targets", value target columns; "categorical", feature columns of
-// categories): one index or name, or a list of them.
+// categories; "drop_columns", columns not read): one index or name, or a list of them.
 std::vector<std::variant<std::int64_t, std::string>> read_columns(const Params& data, const char* key) {
   std::vector<std::variant<std::int64_t, std::string>> columns;
   if (!data.has(key)) return columns;
@@ -56,7 +56,7 @@ std::vector<std::variant<std::int64_t, std::string>> read_columns(const Params& 
 }
 
 // A CSV file's layout as the data section gives it: label_column (the label's index, from 0 and negative from the
-// end, or its name in the header row), class_names, targets, categorical, delimiter and skip_rows.
+// end, or its name in the header row), class_names, targets, categorical, drop_columns, delimiter and skip_rows.
 CsvLayout csv_layout(const Params& data) {
   CsvLayout layout;
   if (data.has("label_column")) {
@@ -72,6 +72,7 @@ CsvLayout csv_layout(const Params& data) {
     data.fail("targets", "cannot be given with label_column: value targets take the place of the class label column");
   layout.target_columns = read_columns(data, "targets");
   layout.categorical_columns = read_columns(data, "categorical");
+  layout.drop_columns = read_columns(data, "drop_columns");
   if (!layout.categorical_columns.empty() && data.has("divide_by"))
     data.fail("categorical", "cannot be given with divide_by, which would divide the one-hot columns of the categories too");
   const std::string delimiter = data.string("delimiter", ",");

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "nnplug/framework/csv_records.hpp"
 #include "nnplug/framework/input_file.hpp"
 #include "nnplug/framework/sample_values.hpp"
 #include "nnplug/random.hpp"
@@ -120,9 +121,12 @@ struct CsvLayout {
   // an index or a header name: each is one-hot encoded into a column per category, in its place (scikit-learn's
   // OneHotEncoder). The categories are the file's distinct values, sorted, unless `trained` holds them.
   std::vector<std::variant<std::int64_t, std::string>> categorical_columns;
+  // Columns that are neither features nor targets (the data section's "drop_columns", pandas' drop(columns=...): an
+  // identifier, a name, free text), each an index or a header name: not read. Inputs to predict may lack them.
+  std::vector<std::variant<std::int64_t, std::string>> drop_columns;
   // The data section's "delimiter": one character (',', ';', '\t', '|'), or kWhitespace for runs of spaces and
   // tabs (pandas' sep=r"\s+"; the line's leading and trailing ones are not fields).
-  static constexpr char kWhitespace = ' ';
+  static constexpr char kWhitespace = CsvRecordSplitter::kRunsOfBlanks;
   char delimiter = ',';
   std::int64_t skip_rows = 0;  // the data section's "skip_rows": lines ignored at the top (pandas' skiprows=N)
   // Inputs to predict (or a test file) for a model that keeps the columns it was trained on (Model::column_names):
