@@ -5,8 +5,8 @@
 // length picks whether a model's columns are known by name (features "a" and "b", the label "label"; of a length
 // that 3 divides) and its classes ("x" and "y"; a length that 5 divides), as predict reads inputs for it; whether the
 // first column and the one named "b" are categorical (a length that 7 divides), or the model's first feature holds
-// the categories "p" and "q" (an even length that 3 divides). Any input must either be read into a consistent data set
-// or throw IoError; anything else is a bug.
+// the categories "p" and "q" (an even length that 3 divides); and whether missing values are read as NaN (a length
+// that 4 divides). Any input must either be read into a consistent data set or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size % 5 == 0) label.trained.classes = {"x", "y"};
   if (size % 7 == 0) label.categorical_columns = {std::int64_t{0}, std::string("b")};
   if (size % 6 == 0) label.trained.categories = {{"p", "q"}, {}};
+  label.missing_as_nan = size % 4 == 0;
   const std::int64_t features = (data[0] / 4) % 4;
   label.delimiter = ",;\t "[(data[0] >> 4) % 4];  // ' ': CsvLayout::kWhitespace
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
@@ -34,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (d.size() == 0 || d.features() < 1 || d.x.size() != static_cast<std::size_t>(d.size() * d.features())) __builtin_trap();
     if (!d.column_names.categories.empty() && d.features() != d.column_names.width()) __builtin_trap();
     for (const double v : d.x.doubles())
-      if (!std::isfinite(v)) __builtin_trap();
+      if (!std::isfinite(v) && !(label.missing_as_nan && std::isnan(v))) __builtin_trap();
     for (const auto label : d.labels)
       if (label < -1 || label >= d.num_classes || (d.has_value_targets() && label != -1)) __builtin_trap();
     if (d.targets.size() != static_cast<std::size_t>(d.size() * d.target_width)) __builtin_trap();

@@ -81,7 +81,12 @@ TEST(Synthetic, Friedman1FollowsFriedmansFormula) {
 }
 
 // What a word in a column of numbers past the first line adds: it may be a category, which the data section can name.
-constexpr const char* kCategoriesHint = "; a column of categories (words or codes) is one-hot encoded where the data section lists it in \"categorical\"";
+constexpr const char* kCategoriesHint =
+    "; a column of categories (words or codes) is one-hot encoded where the data section lists it in \"categorical\"";
+
+// What a missing feature value's refusal adds.
+constexpr const char* kFillHint = "fills where the data section names fill_missing (\"mean\", \"median\", \"most_frequent\" or a number); or fill "
+                                  "or drop it first";
 
 class CsvTest : public ::testing::Test {
  protected:
@@ -205,10 +210,9 @@ TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
   EXPECT_EQ(error_of(), fmt::format("{}:3: label 'cat' is a name, but the labels above it are numbers; list the classes in the data section's "
                                     "class_names to read them all as names", path_.string()));
   write("a,b,label\n1,,0\n");
-  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 is empty: a missing value, which nnplug does not fill; fill or drop it first", path_.string()));
+  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 is empty: a missing value, which nnplug {}", path_.string(), kFillHint));
   write("a,b,label\n1,2,0\n1,NA,0\n");  // pandas' missing values by name are not read as NaN, nor as words
-  EXPECT_EQ(error_of(), fmt::format("{}:3: column 2 ('NA') is a missing value, as pandas reads it, which nnplug does not fill; fill or drop it "
-                                    "first", path_.string()));
+  EXPECT_EQ(error_of(), fmt::format("{}:3: column 2 ('NA') is a missing value, as pandas reads it, which nnplug {}", path_.string(), kFillHint));
   write("a;b;label\n1;2;0\n");
   EXPECT_EQ(error_of(), fmt::format("{}:1: needs at least one feature and a label (the line is one field: separated by \";\"? set the data section's \"delimiter\": \";\")",
                                     path_.string()));
@@ -241,8 +245,7 @@ TEST_F(CsvTest, BadRowsNameFileAndLine) {
   EXPECT_EQ(error_of(), fmt::format("{}:2: label '1.5' is not a class index (a non-negative integer)", path_.string()));
   EXPECT_EQ(error_of(7), fmt::format("{}: label column 7 does not exist in 3 columns", path_.string()));
   write("1,2,0\n3,nan,1\n");
-  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('nan') is a missing value, as pandas reads it, which nnplug does not fill; fill or drop it first",
-                                    path_.string()));
+  EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('nan') is a missing value, as pandas reads it, which nnplug {}", path_.string(), kFillHint));
   write("1,2,0\n3,NAN,1\n");  // not one of pandas' words: parsed as a number, NaN
   EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('NAN') is not a finite float32 value", path_.string()));
   write("1,-inf,0\n");
@@ -352,7 +355,8 @@ TEST_F(CsvTest, WordsOutsideCategoricalColumnsAndCategoriesThatCannotBeAreRefuse
   CsvLayout layout(std::string("label"));
   layout.categorical_columns = {std::string("label")};
   EXPECT_EQ(error_of(layout),
-            fmt::format("{}: column 3 is the label (labels by name are numbered as classes), not a feature, and cannot be categorical", path_.string()));
+            fmt::format("{}: column 3 is the label (labels by name are numbered as classes), not a feature, and cannot be categorical",
+                        path_.string()));
   layout.categorical_columns = {std::string("sex"), std::int64_t{-2}};
   EXPECT_EQ(error_of(layout), fmt::format("{}: column 2 is named twice among the categorical columns", path_.string()));
   std::string ids = "id,x,label\n";

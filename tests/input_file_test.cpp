@@ -156,7 +156,9 @@ TEST_F(InputFileTest, ACsvFileCompressedByGzipIsReadAsItsText) {
   EXPECT_EQ(d.labels, (std::vector<std::int32_t>{0, 1}));
   // Errors name the file and line as for plain text; a damaged stream is named as such.
   write_gzip_members(file, {"a,b,label\n1,2,0\n1,x,0\n"});
-  EXPECT_EQ(error_of([&] { read_csv(file); }), fmt::format("{}:3: column 2 ('x') is not a number", file.string()));
+  EXPECT_EQ(error_of([&] { read_csv(file); }), fmt::format("{}:3: column 2 ('x') is not a number; a column of categories (words or codes) is "
+                                                           "one-hot encoded where the data section lists it in \"categorical\"",
+                                                           file.string()));
   std::ifstream in(file, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   in.close();

@@ -216,6 +216,9 @@ TEST(SampleValues, TheFirstNonFiniteValueIsFoundInEveryKindOfStorage) {
     EXPECT_EQ(SampleValues(doubles).first_non_finite(), at);
     EXPECT_EQ(SampleValues::borrow(floats.data(), floats.size(), DType::Float32, nullptr).first_non_finite(), at);
     EXPECT_EQ(SampleValues::borrow(doubles.data(), doubles.size(), DType::Float64, nullptr).first_non_finite(), at);
+    // A NaN may be a missing value, which preprocessing fills: then only the infinities count.
+    EXPECT_EQ(SampleValues(floats).first_non_finite(true), at == 9999 ? std::nullopt : std::optional<std::size_t>(9999));  // the NaN took the -inf's place
+    EXPECT_EQ(SampleValues(doubles).first_non_finite(true), at);
   }
   // Byte codes: only a byte whose table value is not finite counts.
   const auto nan_at_200 = [](std::uint8_t b) { return b == 200 ? kNan : b / 2.0; };

@@ -65,8 +65,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
         // now, not the training samples the model saw (train --limit-train keeps fewer).
         const InputPreprocessing& saved = loaded.model->input_preprocessing();
         out.data.text = loaded.model->text_vectorization();  // the training vocabulary, not one fitted again
-        load_data(saved.empty() ? loaded.spec : without_preprocessing(loaded.spec), out.data,
-                  static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs);
+        load_data(loaded.spec, out.data, static_cast<std::uint64_t>(loaded.spec.json.value("seed", 0)), std::nullopt, inputs,
+                  saved.empty() ? Preprocessing::Fit : Preprocessing::Leave);
         if (models.size() > 1 && !saved.empty()) raw = out.data.test.size() ? out.data.test : out.data.validation;
         if (!saved.empty())
           for (Dataset* d : {&out.data.test, &out.data.validation})

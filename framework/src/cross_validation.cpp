@@ -49,10 +49,10 @@ FoldResult fold_result(const nlohmann::json& j) {
 // The spec's data as load_data gives it without validation split and without preprocessing: what the folds are
 // cut from. Its test set (test_split, or a test file) stays out of them.
 Experiment pooled_data(const Spec& spec, const Overrides& overrides) {
-  Spec pooled = without_preprocessing(spec);
+  Spec pooled = spec;
   if (const auto data = pooled.json.find("data"); data != pooled.json.end() && data->is_object()) data->erase("validation_split");
   Experiment ex;
-  load_data(pooled, ex, static_cast<std::uint64_t>(spec.json.value("seed", 0)), overrides.limit_train);
+  load_data(pooled, ex, static_cast<std::uint64_t>(spec.json.value("seed", 0)), overrides.limit_train, {}, Preprocessing::Leave);
   return ex;
 }
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <fstream>
 #include <optional>
 #include <streambuf>
@@ -142,7 +143,8 @@ struct CategoryColumn {
 // More categories than this in one column are an identifier or free text, whose one-hot columns would hold a row each.
 constexpr std::size_t kMaxCategories = 10000;
 
-// Each categorical column's numbers in `d` (a value per feature column) as one-hot columns in its place. Categories
+// Each categorical column's numbers in `d` (a value per feature column) as one-hot columns in its place, a missing
+// value's all 0. Categories
 // fitted here are sorted first, by value where each is a number (as scikit-learn's OneHotEncoder orders them), and
 // kept in d.column_names.categories.
 void one_hot_encode(Dataset& d, const std::vector<CategoryColumn>& columns, bool fitted) {
@@ -156,7 +158,8 @@ void one_hot_encode(Dataset& d, const std::vector<CategoryColumn>& columns, bool
     for (const auto& [name, number] : columns[f].number) names[f][number] = name;
     double a = 0, b = 0;
     const bool numbers = std::ranges::all_of(names[f], [&](const std::string& name) { return parse_number(name, a); });
-    if (fitted && numbers) std::ranges::sort(names[f], [&](const auto& x, const auto& y) { return parse_number(x, a) && parse_number(y, b) && a < b; });
+    const auto by_value = [&](const std::string& x, const std::string& y) { return parse_number(x, a) && parse_number(y, b) && a < b; };
+    if (fitted && numbers) std::ranges::sort(names[f], by_value);
     else if (fitted) std::ranges::sort(names[f]);
     place[f].resize(names[f].size());
     for (std::size_t k = 0; k < names[f].size(); ++k) place[f][columns[f].number.at(names[f][k])] = k;
@@ -169,7 +172,8 @@ void one_hot_encode(Dataset& d, const std::vector<CategoryColumn>& columns, bool
         encoded.push_back(values[at]);
         continue;
       }
-      const std::size_t hot = place[f][static_cast<std::size_t>(values[at])];
+      // A missing value (NaN, where the layout reads them so) is none of the categories.
+      const std::size_t hot = std::isnan(values[at]) ? names[f].size() : place[f][static_cast<std::size_t>(values[at])];
       for (std::size_t k = 0; k < names[f].size(); ++k) encoded.push_back(k == hot ? 1.0 : 0.0);
     }
   d.x = std::move(encoded);
@@ -227,6 +231,13 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   // Inputs to predict by place: a model's categorical columns take one value each in the file.
   const std::int64_t feature_columns = fitting_categories ? features : static_cast<std::int64_t>(layout.trained.categories.size());
   const auto categorical = [&](std::size_t c) { return feature_slot[c] < category.size() && category[feature_slot[c]].categorical; };
+  const auto feature = [&](std::size_t c) { return c != label_at && target_slot[c] == targets; };
+  // What to do about a missing value: a feature's the data section can fill.
+  const auto fill_hint = [&](std::size_t c) {
+    return feature(c) ? "fills where the data section names fill_missing (\"mean\", \"median\", \"most_frequent\" or a number); or fill or drop it "
+                        "first"
+                      : "does not fill in a label or a target; fill or drop it first";
+  };
   CsvRecordSplitter records(layout.delimiter);
   std::size_t lines = 0, record_bytes = 0;
   for (std::string line; std::getline(in, line);) {
@@ -397,9 +408,11 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
                                     layout.class_names.empty() ? "the classes the model was trained on" : "the class_names",
                                     Params::shortened(fmt::format("{}", fmt::join(class_names, ", ")))));
         v = static_cast<double>(found->second);
+      } else if (const bool missing = fields[c].empty() || missing_marker(fields[c]); missing && layout.missing_as_nan && feature(c)) {
+        row_features[feature_slot[c]] = std::numeric_limits<double>::quiet_NaN(), row_numbers = false;
+        continue;
       } else if (fields[c].empty()) {
-        throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug does not fill; fill or drop it first", name,
-                                  line_no, c + 1));
+        throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug {}", name, line_no, c + 1, fill_hint(c)));
       } else if (categorical(c)) {
         auto& numbers = category[feature_slot[c]].number;
         const auto found = fitting_categories ? numbers.try_emplace(fields[c], numbers.size()).first : numbers.find(fields[c]);
@@ -411,12 +424,12 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
           throw IoError(fmt::format("{}:{}: column {} has more than {} categories: an identifier or free text rather than categories; drop it from "
                                     "the data section's \"categorical\"", name, line_no, c + 1, kMaxCategories));
         v = static_cast<double>(found->second);
-      } else if (missing_marker(fields[c])) {
-        throw IoError(fmt::format("{}:{}: column {} ('{}') is a missing value, as pandas reads it, which nnplug does not fill; fill or drop it first",
-                                  name, line_no, c + 1, field(c)));
+      } else if (missing) {
+        throw IoError(fmt::format("{}:{}: column {} ('{}') is a missing value, as pandas reads it, which nnplug {}", name, line_no, c + 1, field(c),
+                                  fill_hint(c)));
       } else if (!parse_number(fields[c], v)) {
         // A word in a training file's feature, past a first line that may be a header gone wrong, may be a category.
-        const bool category_hint = c != label_at && target_slot[c] == targets && layout.trained.empty() && (data_rows > 0 || !header_names.empty());
+        const bool category_hint = feature(c) && layout.trained.empty() && (data_rows > 0 || !header_names.empty());
         throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number{}", name, line_no, c + 1, field(c),
                                   category_hint ? "; a column of categories (words or codes) is one-hot encoded where the data section lists it in "
                                                   "\"categorical\""
@@ -458,6 +471,12 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   d.sample_shape = Shape{static_cast<std::int64_t>(columns - outside_features)};
   d.num_classes = max_label + 1;
   if (labels_by_name) number_classes_by_sorted_name(d, class_index);
+  // A categorical column missing everywhere would have no one-hot column, and a model file could not tell it from one
+  // of numbers.
+  for (std::size_t c = 0; c < columns; ++c)
+    if (categorical(c) && category[feature_slot[c]].number.empty())
+      throw IoError(fmt::format("{}: column {}{} is categorical, but every value of it is missing", name, c + 1,
+                                header_names.empty() ? "" : fmt::format(" ({})", Params::shortened(header_names[c]))));
   if (std::ranges::any_of(category, &CategoryColumn::categorical)) one_hot_encode(d, category, fitting_categories);
   if (value_targets) d.target_width = static_cast<std::int64_t>(targets);
   return d;

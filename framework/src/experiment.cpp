@@ -73,6 +73,7 @@ CsvLayout csv_layout(const Params& data) {
   layout.target_columns = read_columns(data, "targets");
   layout.categorical_columns = read_columns(data, "categorical");
   layout.drop_columns = read_columns(data, "drop_columns");
+  layout.missing_as_nan = data.has("fill_missing");  // the preprocessing fills them
   if (!layout.categorical_columns.empty() && data.has("divide_by"))
     data.fail("categorical", "cannot be given with divide_by, which would divide the one-hot columns of the categories too");
   const std::string delimiter = data.string("delimiter", ",");
@@ -282,7 +283,7 @@ void reshape_samples(const Params& data, Experiment& ex) {
 }  // namespace
 
 void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::optional<std::int64_t> limit_train,
-               const std::filesystem::path& inputs) {
+               const std::filesystem::path& inputs, Preprocessing preprocessing) {
   const Params data = spec.section("data");
   const std::string format = data.require_string("format");
   const auto data_seed = static_cast<std::uint64_t>(data.integer("seed", static_cast<std::int64_t>(seed), 0));
@@ -297,6 +298,9 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
                                          : "names the value columns of a CSV file (format \"csv\")");
   const bool targets_are_inputs = data.boolean("targets_are_inputs", false);
   if (targets_are_inputs && data.has("targets")) data.fail("targets_are_inputs", "cannot be given with targets: the inputs are the targets");
+  if (data.has("fill_missing") && (format != "csv" || targets_are_inputs))
+    data.fail("fill_missing", format != "csv" ? "fills a CSV file's missing values (format \"csv\")"
+                                              : "cannot be given with targets_are_inputs: the targets would hold the missing values");
   if (targets_are_inputs && (data.has("train_targets") || data.has("test_targets")))
     data.fail("targets_are_inputs", "cannot be given with train_targets or test_targets: the inputs are the targets");
   const bool class_folders = format == "image_folder" || format == "text_folder";
@@ -342,18 +346,13 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (!inputs.empty()) ex.test = read_input_file(spec, data, inputs, ex.train.features(), ex.train.column_names, dtype, ex.text);
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
       std::max({ex.train.num_classes, ex.test.num_classes, ex.validation.num_classes});
-  preprocess(data, ex);
+  if (preprocessing == Preprocessing::Fit) preprocess(data, ex);
+  else data.accept({"fill_missing", "mean_subtraction", "standardize", "pca"});
   if (data.has("sample_shape")) reshape_samples(data, ex);
   ex.class_names = class_folders ? std::move(folder_classes) : read_class_names(data);
   if (ex.class_names.empty()) ex.class_names = ex.train.column_names.classes;  // a CSV file's labels by name
   data.accept({"standardize_targets"});  // read with the loss: fit_target_scaling
   data.check_unused();
-}
-
-Spec without_preprocessing(Spec spec) {
-  if (const auto data = spec.json.find("data"); data != spec.json.end() && data->is_object())
-    for (const char* key : {"mean_subtraction", "standardize", "pca"}) data->erase(key);
-  return spec;
 }
 
 TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const Loss& loss, const Shape& output) {

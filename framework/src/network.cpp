@@ -51,13 +51,14 @@ void refuse_inconsistent_parts(const Dataset& data, const char* call) {
                                       outside - data.labels.begin(), *outside, data.num_classes));
 }
 
-// Parts that disagree (above), then a NaN or an infinity among the values. The files nnplug reads refuse such
-// values as they read them (csv_reader.cpp); arrays come here unread. A NaN does not always reach the loss to stop
-// training: a ReLU fused into a product's output pass (oneDNN's) makes it 0, while the weight gradient takes it into
-// every weight of the first layer.
-void refuse_bad_data(const Dataset& data, const char* call) {
+// Parts that disagree (above), then a NaN or an infinity among the values (a NaN is a missing value where the
+// preprocessing fills them: missing_filled). The files nnplug reads refuse such values as they read them
+// (csv_reader.cpp); arrays come here unread. A NaN does not always reach the loss to stop training: a ReLU fused into
+// a product's output pass (oneDNN's) makes it 0, while the weight gradient takes it into every weight of the first
+// layer.
+void refuse_bad_data(const Dataset& data, const char* call, bool missing_filled = false) {
   refuse_inconsistent_parts(data, call);
-  if (const auto i = data.x.first_non_finite()) {
+  if (const auto i = data.x.first_non_finite(missing_filled)) {
     const auto features = static_cast<std::size_t>(data.features());
     throw InvalidArgument(fmt::format("{}: sample {} holds {} (value {} of {}): the network takes finite values only; replace or drop such "
                                       "samples", call, *i / features, data.x[*i], *i % features, features));
@@ -190,7 +191,7 @@ const Dataset& Network::build_for(const Dataset& train, Dataset& converted) {
     if (!model_) build(train.sample_shape);
     return as_input(train, converted, "fit");
   }
-  refuse_bad_data(train, "fit");
+  refuse_bad_data(train, "fit", data.has("fill_missing"));
   converted = train;  // a copy only here: the steps are fitted on what they change
   converted.convert(dtype_);
   InputPreprocessing preprocessing = fit_input_preprocessing(data, converted);
@@ -210,7 +211,7 @@ Trainer& Network::trainer() {
 }
 
 const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const char* call) const {
-  refuse_bad_data(data, call);
+  refuse_bad_data(data, call, model().input_preprocessing().fills_missing());
   if (!model().input_preprocessing().empty()) return preprocessed(data, converted, call);
   if (!(data.sample_shape == model().input_shape()))
     throw ShapeError(fmt::format("{}: samples of shape {}, the network is built for {}", call, data.sample_shape.str(), model().input_shape().str()));

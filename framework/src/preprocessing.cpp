@@ -110,6 +110,59 @@ constexpr std::int64_t kMaxFeatures = std::int64_t{1} << 30;
 
 }  // namespace
 
+MissingValueFiller::MissingValueFiller(std::string strategy, double constant) : strategy_(std::move(strategy)), constant_(constant) {
+  if (strategy_ != "mean" && strategy_ != "median" && strategy_ != "most_frequent" && strategy_ != "constant")
+    throw InvalidArgument(fmt::format("'strategy' must be \"mean\", \"median\", \"most_frequent\" or \"constant\", got \"{}\"", strategy_));
+  if (!std::isfinite(constant_)) throw InvalidArgument("the constant to fill with must be a finite number");
+}
+
+void MissingValueFiller::fit(const Dataset& train) {
+  if (train.size() == 0) throw InvalidArgument("cannot fit preprocessing on an empty training set");
+  const auto f = static_cast<std::size_t>(train.features()), n = static_cast<std::size_t>(train.size());
+  values_.assign(f, constant_);
+  if (strategy_ == "constant") return;
+  std::vector<double> present;
+  for (std::size_t j = 0; j < f; ++j) {
+    present.clear();
+    for (std::size_t i = 0; i < n; ++i)
+      if (const double v = train.x[i * f + j]; !std::isnan(v)) present.push_back(v);
+    if (present.empty()) continue;  // the constant: 0 unless given
+    std::ranges::sort(present);
+    const std::size_t m = present.size();
+    if (strategy_ == "mean") {
+      values_[j] = std::accumulate(present.begin(), present.end(), 0.0) / static_cast<double>(m);
+    } else if (strategy_ == "median") {
+      values_[j] = m % 2 ? present[m / 2] : (present[m / 2 - 1] + present[m / 2]) / 2;
+    } else {  // the longest run of equal values in sorted order; the first of those as long, the smallest value
+      std::size_t best = 0, best_length = 0;
+      for (std::size_t start = 0, end = 0; start < m; start = end) {
+        while (end < m && present[end] == present[start]) ++end;
+        if (end - start > best_length) best = start, best_length = end - start;
+      }
+      values_[j] = present[best];
+    }
+  }
+}
+
+void MissingValueFiller::apply(Dataset& data) const {
+  if (values_.empty()) throw Error("preprocessing must be fitted before it is applied");
+  const auto f = static_cast<std::size_t>(data.features());
+  if (f != values_.size()) throw ShapeError(fmt::format("missing values were filled in {} features, the data has {}", values_.size(), f));
+  data.x.map_values(f, true, [&](double x, std::size_t feature) { return std::isnan(x) ? values_[feature] : x; });
+}
+
+Json MissingValueFiller::to_json() const { return {{"type", "fill_missing"}, {"strategy", strategy_}, {"values", values_}}; }
+
+MissingValueFiller MissingValueFiller::from_json(const Json& j) {
+  const auto strategy = j.find("strategy");
+  if (strategy == j.end() || !strategy->is_string()) throw InvalidArgument("'strategy' must be a string");
+  MissingValueFiller filler(strategy->get<std::string>());
+  filler.values_ = numbers_of(j, "values", 0);
+  if (filler.values_.size() > static_cast<std::size_t>(kMaxFeatures))
+    throw InvalidArgument(fmt::format("'values' holds more than {} features", kMaxFeatures));
+  return filler;
+}
+
 Json Standardizer::to_json() const {
   Json j = {{"type", "standardize"}, {"scale", scale_}, {"per_feature", per_feature_}, {"eps", eps_}, {"mean", mean_}, {"std", std_}};
   if (channel_size_) j["channel_size"] = channel_size_;
@@ -269,6 +322,10 @@ Pca Pca::from_json(const Json& j) {
 }
 
 std::pair<std::int64_t, std::int64_t> InputPreprocessing::features_of(const Step& step) {
+  if (const auto* filler = std::get_if<MissingValueFiller>(&step)) {
+    const auto features = static_cast<std::int64_t>(filler->values().size());
+    return {features, features};
+  }
   if (const auto* p = std::get_if<Pca>(&step)) return {p->dims_, p->whiten_ == "zca" ? p->dims_ : p->components_};
   const auto& s = std::get<Standardizer>(step);
   const auto kept = s.per_feature_ ? static_cast<std::int64_t>(s.mean_.size()) * std::max<std::int64_t>(s.channel_size_, 1) : 0;
@@ -301,7 +358,8 @@ InputPreprocessing InputPreprocessing::from_json(const Json& j, std::int64_t fea
       const std::string type = step.is_object() && step.contains("type") && step["type"].is_string() ? step["type"].get<std::string>() : "";
       if (type == "standardize") out.add(Standardizer::from_json(step));
       else if (type == "pca") out.add(Pca::from_json(step));
-      else throw InvalidArgument("'type' must be \"standardize\" or \"pca\"");
+      else if (type == "fill_missing") out.add(MissingValueFiller::from_json(step));
+      else throw InvalidArgument("'type' must be \"fill_missing\", \"standardize\" or \"pca\"");
       const auto [in, made] = features_of(out.steps_.back());
       if (in && flowing && in != flowing) throw InvalidArgument(fmt::format("takes {} features, the step before gives {}", in, flowing));
       if (made) flowing = made;
@@ -314,7 +372,7 @@ InputPreprocessing InputPreprocessing::from_json(const Json& j, std::int64_t fea
 }
 
 bool names_preprocessing(const Params& data) {
-  return data.boolean("mean_subtraction", false) || data.string("standardize", "none") != "none" || data.has("pca");
+  return data.has("fill_missing") || data.boolean("mean_subtraction", false) || data.string("standardize", "none") != "none" || data.has("pca");
 }
 
 namespace {
@@ -348,6 +406,15 @@ InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train) {
   const std::string standardize = data.string("standardize", "none");
   if (standardize != "none" && standardize != "per_feature" && standardize != "per_channel" && standardize != "scalar")
     data.fail("standardize", fmt::format("must be \"none\", \"per_feature\", \"per_channel\" or \"scalar\", got \"{}\"", standardize));
+  if (data.has("fill_missing")) {  // first: the steps after it take no NaN
+    const Params::Json& fill = data.json()["fill_missing"];
+    const bool strategy = fill == "mean" || fill == "median" || fill == "most_frequent";
+    if (!strategy && !(fill.is_number() && std::isfinite(fill.get<double>())))
+      data.fail("fill_missing", fmt::format("must be \"mean\", \"median\" or \"most_frequent\" (scikit-learn's SimpleImputer strategies), or a "
+                                            "number to fill with; got {}", Params::shown(fill)));
+    fitted(strategy ? MissingValueFiller(fill.get<std::string>()) : MissingValueFiller("constant", fill.get<double>()));
+    data.accept({"fill_missing"});
+  }
   if (data.boolean("mean_subtraction", false)) fitted(Standardizer(false, true));
   if (standardize == "per_channel") fitted(Standardizer::per_channel(channel_size(data, train)));
   else if (standardize != "none") fitted(Standardizer(true, standardize == "per_feature"));

@@ -124,6 +124,10 @@ struct CsvLayout {
   // Columns that are neither features nor targets (the data section's "drop_columns", pandas' drop(columns=...): an
   // identifier, a name, free text), each an index or a header name: not read. Inputs to predict may lack them.
   std::vector<std::variant<std::int64_t, std::string>> drop_columns;
+  // Where the data section names fill_missing: a missing feature value (an empty field, or a word pandas reads as
+  // missing: NA, nan, NULL, ...) is read as NaN, which the preprocessing fills, and in a categorical column as none of
+  // its categories (a row of zeros, as pandas' get_dummies makes it). Otherwise it is refused.
+  bool missing_as_nan = false;
   // The data section's "delimiter": one character (',', ';', '\t', '|'), or kWhitespace for runs of spaces and
   // tabs (pandas' sep=r"\s+"; the line's leading and trailing ones are not fields).
   static constexpr char kWhitespace = CsvRecordSplitter::kRunsOfBlanks;

@@ -54,16 +54,15 @@ struct Experiment {
 // Loads the data the spec's "data" section names (see the README for its fields). A non-empty `inputs` names
 // samples to predict, which take the place of the test set and get the preprocessing fitted on the training
 // set: an IDX image file (raw or gzip) for "idx" data, else a CSV file whose rows hold the features with or
-// without the label column. Unknown labels are -1.
+// without the label column. Unknown labels are -1. Preprocessing::Leave keeps the samples as read, for statistics
+// fitted elsewhere: a saved model's own, or each cross-validation fold's.
+enum class Preprocessing { Fit, Leave };
 void load_data(const Spec& spec, Experiment& experiment, std::uint64_t seed, std::optional<std::int64_t> limit_train,
-               const std::filesystem::path& inputs = {});
+               const std::filesystem::path& inputs = {}, Preprocessing preprocessing = Preprocessing::Fit);
 // Samples to predict from a file, read as load_data reads `inputs`, and brought to `model`'s input through the
 // preprocessing it keeps (Model::input_preprocessing), without the training data. Empty when the spec names
 // preprocessing that the model file predates: load_data then fits it again on the training data.
 std::optional<Dataset> read_inputs(const Spec& spec, const Model& model, const std::filesystem::path& inputs);
-// The spec with its data section's preprocessing (mean_subtraction, standardize, pca) taken out, for samples that
-// get statistics fitted elsewhere: a saved model's own, or each cross-validation fold's.
-Spec without_preprocessing(Spec spec);
 // The data section's "standardize_targets" (default false): the standardization of `train`'s value targets that
 // the model keeps for `loss` (TargetScaling), or none. Refused, naming the field, for class labels (also one per step
 // of the model's per-sample `output`) and for a loss whose targets are labels in [0, 1].

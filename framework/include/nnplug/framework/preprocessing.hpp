@@ -1,7 +1,7 @@
 #pragma once
 // Preprocessing fitted on the training set only and then applied, unchanged, to validation and test data:
-// mean subtraction, standardisation (per feature, per channel of an image, or one scalar for all), PCA projection,
-// PCA and ZCA whitening.
+// missing values filled, mean subtraction, standardisation (per feature, per channel of an image, or one scalar for
+// all), PCA projection, PCA and ZCA whitening.
 // Statistics use the population denominator N, as the chapters (and scikit-learn's StandardScaler) do.
 #include <cstdint>
 #include <string>
@@ -15,6 +15,27 @@
 #include "nnplug/params.hpp"
 
 namespace nnplug {
+
+// Missing values (NaN: a CSV file's empty fields and pandas' NA words, read so where the data section names
+// fill_missing) replaced per feature by a statistic of the training set's values that are there, as scikit-learn's
+// SimpleImputer fills them: "mean", "median" (the mean of the middle two of an even count), "most_frequent" (the
+// smallest of those most frequent) or "constant". A feature missing from every training sample is filled with 0,
+// or the constant.
+class MissingValueFiller {
+ public:
+  // Throws InvalidArgument for a strategy that is none of those.
+  explicit MissingValueFiller(std::string strategy, double constant = 0);
+  void fit(const Dataset& train);
+  void apply(Dataset& data) const;
+  const std::vector<double>& values() const { return values_; }  // each feature's fill
+  nlohmann::json to_json() const;
+  static MissingValueFiller from_json(const nlohmann::json& j);
+
+ private:
+  std::string strategy_;
+  double constant_;
+  std::vector<double> values_;
+};
 
 class Standardizer {
  public:
@@ -70,17 +91,20 @@ class InputPreprocessing {
  public:
   void add(Standardizer step) { steps_.emplace_back(std::move(step)); }
   void add(Pca step) { steps_.emplace_back(std::move(step)); }
+  void add(MissingValueFiller step) { steps_.emplace_back(std::move(step)); }
   bool empty() const { return steps_.empty(); }
+  // Whether missing values (NaN) are filled, by the first step.
+  bool fills_missing() const { return !steps_.empty() && std::holds_alternative<MissingValueFiller>(steps_.front()); }
   // The features a sample has before the steps, for a model that takes `features` values after them.
   std::int64_t features_in(std::int64_t features) const;
   void apply(Dataset& data) const;
-  nlohmann::json to_json() const;  // an array of steps, each {"type": "standardize" or "pca", ...}
+  nlohmann::json to_json() const;  // an array of steps, each {"type": "fill_missing", "standardize" or "pca", ...}
   // Throws InvalidArgument naming the step and field that is not what to_json writes, or steps that do not chain
   // into the `features` values of a model's sample.
   static InputPreprocessing from_json(const nlohmann::json& j, std::int64_t features);
 
  private:
-  using Step = std::variant<Standardizer, Pca>;
+  using Step = std::variant<MissingValueFiller, Standardizer, Pca>;
   // The features a step takes and gives; 0 where it keeps any count (a scalar standardizer).
   static std::pair<std::int64_t, std::int64_t> features_of(const Step& step);
   std::vector<Step> steps_;
@@ -89,8 +113,8 @@ class InputPreprocessing {
 // Whether a spec's data section names preprocessing to fit.
 bool names_preprocessing(const Params& data);
 
-// Fits the preprocessing a spec's data section names (mean_subtraction, standardize: per_feature, per_channel or
-// scalar; pca; each step on what the one before it made) on `train`, which it leaves preprocessed. The steps
+// Fits the preprocessing a spec's data section names (fill_missing: a strategy or a number; mean_subtraction,
+// standardize: per_feature, per_channel or scalar; pca; each step on what the one before it made) on `train`, which it leaves preprocessed. The steps
 // returned bring any other samples there. per_channel takes the channels from the samples' shape when it has them
 // (C, H, W), else from the data section's sample_shape.
 InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train);

@@ -63,7 +63,8 @@ class SampleValues {
 
   double operator[](std::size_t i) const;
   // The index of the first NaN or infinity, if any, read where the values are (nothing is decoded or copied).
-  std::optional<std::size_t> first_non_finite() const;
+  // With nan_allowed, a NaN (a missing value, which preprocessing fills) passes and only infinities are found.
+  std::optional<std::size_t> first_non_finite(bool nan_allowed = false) const;
   void push_back(double value);  // plain values only
   // The values widened to double (checks and tests).
   std::vector<double> doubles() const;
