@@ -224,25 +224,26 @@ check "the second sample" "1,setosa,setosa," "$out"
 
 # Columns of categories, one-hot encoded: a file of new samples, its columns in another order, is encoded by the
 # categories the model file keeps; the label is whether sex is female, so a trained model predicts it from that column.
-# Every tenth age is missing, filled by the median of the others.
-awk 'BEGIN { print "pclass,sex,age,embarked,survived"; split("S C Q", port, " ");
+# Every tenth age is missing, filled by the median of the others. The id column names each passenger in predict's
+# output, where the file holds it.
+awk 'BEGIN { print "id,pclass,sex,age,embarked,survived"; split("S C Q", port, " ");
   for (i = 0; i < 200; i++) { sex = i % 2 ? "male" : "female"; age = i % 10 == 3 ? "" : 20 + i % 37
-    printf "%d,%s,%s,%s,%d\n", 1 + i % 3, sex, age, port[1 + i % 3 + 0], sex == "female" } }' > "$work/titanic.csv"
+    printf "%d,%d,%s,%s,%s,%d\n", 1000 + i, 1 + i % 3, sex, age, port[1 + i % 3 + 0], sex == "female" } }' > "$work/titanic.csv"
 cat > "$work/titanic.json" <<'SPEC'
 {"seed": 1, "data": {"format": "csv", "path": "titanic.csv", "label_column": "survived", "categorical": ["sex", "pclass", "embarked"],
-                     "fill_missing": "median", "standardize": "per_feature"},
+                     "fill_missing": "median", "standardize": "per_feature", "id_column": "id"},
  "layers": [{"type": "dense", "units": 2}], "loss": "softmax_cross_entropy",
  "optimizer": {"type": "adam", "lr": 0.1}, "training": {"epochs": 10, "batch_size": 16}}
 SPEC
 out=$("$nnplug" train "$work/titanic.json" --no-progress --save "$work/titanic.safetensors" 2>&1) || fail "train on categories: $out"
 check "train lists the categories" \
   "categories, one-hot encoded in their columns' places: pclass (1, 2, 3); sex (female, male); embarked (C, Q, S); 9 inputs" "$out"
-printf 'embarked,age,sex,pclass\nQ,30,male,1\nS,44,female,3\n' > "$work/new_passengers.csv"
+printf 'embarked,age,sex,pclass,id\nQ,30,male,1,7\nS,44,female,3,8\n' > "$work/new_passengers.csv"
 out=$("$nnplug" predict "$work/titanic.safetensors" --input "$work/new_passengers.csv" 2>&1)
-check "predict encodes the categories by the model's" "index,predicted,p_0,p_1
-0,0," "$out"
-check "the second passenger" "1,1," "$out"
-median=$(cut -d, -f3 "$work/titanic.csv" | sed 1d | grep . | sort -n |
+check "predict encodes the categories by the model's" "index,id,predicted,p_0,p_1
+0,7,0," "$out"
+check "the second passenger" "1,8,1," "$out"
+median=$(cut -d, -f4 "$work/titanic.csv" | sed 1d | grep . | sort -n |
   awk '{ a[NR] = $1 } END { print (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2 }')
 printf 'embarked,age,sex,pclass\nQ,,male,1\n' > "$work/new_passengers.csv"
 printf 'embarked,age,sex,pclass\nQ,%s,male,1\n' "$median" > "$work/median_passenger.csv"

@@ -349,6 +349,33 @@ TEST_F(CsvTest, CategoricalColumnsAreOneHotEncodedInTheirPlaces) {
   EXPECT_EQ(read_csv(path_, unnamed_model, 3).x, (std::vector<float>{0, 1, 7}));
 }
 
+// pandas' drop(columns=...): dropped columns are not read, whatever they hold; an id column names each sample.
+TEST_F(CsvTest, DroppedColumnsAreNotReadAndAnIdColumnNamesTheSamples) {
+  CsvLayout layout(std::string("label"));
+  layout.drop_columns = {std::string("Name")};
+  layout.id_column = std::string("PassengerId");
+  write("PassengerId,Name,age,label\n7,\"Braund, Mr.\",22,0\n8,,38,1\n");
+  const Dataset d = read_csv(path_, layout);
+  EXPECT_EQ(d.x, (std::vector<float>{22, 38}));
+  EXPECT_EQ(d.sample_names, (std::vector<std::string>{"7", "8"}));
+  EXPECT_EQ(d.sample_names_column, "PassengerId");
+  EXPECT_EQ(d.column_names, (ColumnNames{{"age"}, "label"}));
+  layout.trained = d.column_names;  // inputs to predict may lack both
+  write("age\n30\n");
+  const Dataset inputs = read_csv(path_, layout, 1);
+  EXPECT_EQ(inputs.x, (std::vector<float>{30}));
+  EXPECT_TRUE(inputs.sample_names.empty());
+
+  CsvLayout by_place(-1);
+  by_place.id_column = std::int64_t{0};
+  write("7,22,0\n");
+  EXPECT_EQ(read_csv(path_, by_place).sample_names_column, "id");
+  by_place.drop_columns = {std::int64_t{-1}};
+  EXPECT_EQ(error_of(by_place), fmt::format("{}: column 3 is the label and cannot be dropped", path_.string()));
+  by_place.drop_columns = {std::int64_t{1}};
+  EXPECT_EQ(error_of(by_place), fmt::format("{}:1: needs at least one feature beside the label and the dropped columns", path_.string()));
+}
+
 TEST_F(CsvTest, WordsOutsideCategoricalColumnsAndCategoriesThatCannotBeAreRefused) {
   write("pclass,sex,label\n3,male,0\n");
   EXPECT_EQ(error_of(std::string("label")), fmt::format("{}:2: column 2 ('male') is not a number{}", path_.string(), kCategoriesHint));

@@ -213,7 +213,8 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   std::vector<double> row_features;
   bool unlabelled = false, value_targets = false;  // value_targets: the rows hold the target columns
   std::size_t outside_features = 0;                 // the label's column, or the target columns, and those dropped
-  std::vector<bool> dropped;                        // per column: one of layout.drop_columns, not read
+  std::vector<bool> dropped;                        // per column: one of layout.drop_columns, or the id column: not read
+  std::size_t id_at = std::numeric_limits<std::size_t>::max();  // the id column, where there is one
   // pandas' to_csv() writes the frame's index first, under an empty name (or "Unnamed: 0" once read and written
   // again): a feature that would only count the rows. Followed while every row's first value is its number.
   bool row_numbers = false;
@@ -328,16 +329,22 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         const std::size_t at = indexed("label", layout.label_index);
         if (!unlabelled) label_at = at;
       }
+      // The columns not read as features: those dropped, and the id column, whose values name the samples.
       dropped.assign(columns, false);
-      for (const auto& column : layout.drop_columns) {
-        // Inputs to predict, or a test file, need not hold a column that the training file's readers dropped.
+      const auto leave_unread = [&](const ColumnRef& column, const char* what) -> std::optional<std::size_t> {
+        // Inputs to predict, or a test file, need not hold a column that the training file's readers did not read.
         const auto* column_name = std::get_if<std::string>(&column);
-        if (column_name && header && !layout.trained.empty() && !named(*column_name)) continue;
-        const std::size_t at = column_of("dropped", column);
+        if (column_name && header && !layout.trained.empty() && !named(*column_name)) return std::nullopt;
+        const std::size_t at = column_of(what, column);
         if (at == label_at || target_slot[at] != targets)
-          throw IoError(fmt::format("{}: column {} is {} and cannot be dropped", name, at + 1, at == label_at ? "the label" : "a target"));
+          throw IoError(fmt::format("{}: column {} is {} and cannot be {}", name, at + 1, at == label_at ? "the label" : "a target",
+                                    std::string_view(what) == "id" ? "the id column" : "dropped"));
         dropped[at] = true;
-      }
+        return at;
+      };
+      for (const auto& column : layout.drop_columns) leave_unread(column, "dropped");
+      if (const auto at = layout.id_column ? leave_unread(*layout.id_column, "id") : std::nullopt)
+        id_at = *at, d.sample_names_column = header ? fields[*at] : "id";
       // Inputs to predict for a model of one feature may be one column, which the header may name as the label.
       const auto dropped_columns = static_cast<std::size_t>(std::ranges::count(dropped, true));
       outside_features = (label_at < columns ? 1 : value_targets ? targets : 0) + dropped_columns;
@@ -392,6 +399,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
     }
     if (fields.size() != columns)
       throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));
+    if (id_at < columns) d.sample_names.push_back(fields[id_at]);
     for (std::size_t c = 0; c < columns; ++c) {
       if (dropped[c]) continue;
       double v;

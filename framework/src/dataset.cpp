@@ -25,6 +25,7 @@ Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   out.target_shape = target_shape;
   out.target_source = target_source;
   out.column_names = column_names;
+  out.sample_names_column = sample_names_column;
   out.x = x.select_rows(indices, static_cast<std::size_t>(features()));
   out.labels.resize(indices.size());
   for (std::size_t i = 0; i < indices.size(); ++i) out.labels[i] = labels[static_cast<std::size_t>(indices[i])];

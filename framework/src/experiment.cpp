@@ -73,6 +73,8 @@ CsvLayout csv_layout(const Params& data) {
   layout.target_columns = read_columns(data, "targets");
   layout.categorical_columns = read_columns(data, "categorical");
   layout.drop_columns = read_columns(data, "drop_columns");
+  if (const auto id = read_columns(data, "id_column"); id.size() > 1) data.fail("id_column", "names one column");
+  else if (!id.empty()) layout.id_column = id.front();
   layout.missing_as_nan = data.has("fill_missing");  // the preprocessing fills them
   if (!layout.categorical_columns.empty() && data.has("divide_by"))
     data.fail("categorical", "cannot be given with divide_by, which would divide the one-hot columns of the categories too");

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,8 +54,10 @@ struct Dataset {
   std::string target_source;
 
   ColumnNames column_names;  // a CSV file's, where it has a header
-  // Where each sample came from (an image folder's files), for predict's output; empty where the samples have no names.
+  // Where each sample came from (an image folder's files), or its identifier (a CSV file's id_column), for predict's
+  // output under the title sample_names_column; empty where the samples have no names.
   std::vector<std::string> sample_names;
+  std::string sample_names_column = "file";
   // Each sample's row in the data as it was read (a file's, an array's), which a split's shuffle leaves behind, so
   // that a message about a sample names the row its author can find; empty where every sample is still at its row.
   std::vector<std::int64_t> rows;
@@ -124,6 +127,10 @@ struct CsvLayout {
   // Columns that are neither features nor targets (the data section's "drop_columns", pandas' drop(columns=...): an
   // identifier, a name, free text), each an index or a header name: not read. Inputs to predict may lack them.
   std::vector<std::variant<std::int64_t, std::string>> drop_columns;
+  // A column that names each sample, such as PassengerId (the data section's "id_column"; an index or a header name):
+  // not a feature, but each row's Dataset::sample_names, which predict writes beside its predictions. Inputs to
+  // predict may lack it.
+  std::optional<std::variant<std::int64_t, std::string>> id_column;
   // Where the data section names fill_missing: a missing feature value (an empty field, or a word pandas reads as
   // missing: NA, nan, NULL, ...) is read as NaN, which the preprocessing fills, and in a categorical column as none of
   // its categories (a row of zeros, as pandas' get_dummies makes it). Otherwise it is refused.
