@@ -5,8 +5,9 @@
 // length picks whether a model's columns are known by name (features "a" and "b", the label "label"; of a length
 // that 3 divides) and its classes ("x" and "y"; a length that 5 divides), as predict reads inputs for it; whether the
 // first column and the one named "b" are categorical (a length that 7 divides), or the model's first feature holds
-// the categories "p" and "q" (an even length that 3 divides); and whether missing values are read as NaN (a length
-// that 4 divides). Any input must either be read into a consistent data set or throw IoError; anything else is a bug.
+// the categories "p" and "q" (an even length that 3 divides); whether missing values are read as NaN (a length that 4
+// divides); whether the second column is dropped (9 divides) and the one named "a" names the samples (11 divides).
+// Any input must either be read into a consistent data set or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size % 7 == 0) label.categorical_columns = {std::int64_t{0}, std::string("b")};
   if (size % 6 == 0) label.trained.categories = {{"p", "q"}, {}};
   label.missing_as_nan = size % 4 == 0;
+  if (size % 9 == 0) label.drop_columns = {std::int64_t{1}};
+  if (size % 11 == 0) label.id_column = std::string("a");
   const std::int64_t features = (data[0] / 4) % 4;
   label.delimiter = ",;\t "[(data[0] >> 4) % 4];  // ' ': CsvLayout::kWhitespace
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
@@ -34,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const nnplug::Dataset d = nnplug::parse_csv(in, "fuzz.csv", label, features);
     if (d.size() == 0 || d.features() < 1 || d.x.size() != static_cast<std::size_t>(d.size() * d.features())) __builtin_trap();
     if (!d.column_names.categories.empty() && d.features() != d.column_names.width()) __builtin_trap();
+    if (!d.sample_names.empty() && d.sample_names.size() != static_cast<std::size_t>(d.size())) __builtin_trap();
     for (const double v : d.x.doubles())
       if (!std::isfinite(v) && !(label.missing_as_nan && std::isnan(v))) __builtin_trap();
     for (const auto label : d.labels)
