@@ -376,6 +376,21 @@ TEST_F(CsvTest, DroppedColumnsAreNotReadAndAnIdColumnNamesTheSamples) {
   EXPECT_EQ(error_of(by_place), fmt::format("{}:1: needs at least one feature beside the label and the dropped columns", path_.string()));
 }
 
+// A European spreadsheet's CSV: semicolons between fields and decimal commas (pandas' sep=";", decimal=",").
+TEST_F(CsvTest, DecimalCommasAreReadWhereTheLayoutSaysSo) {
+  write("a;b;label\n1,5;-2,25;0\n3;4e-1;1\n");
+  CsvLayout layout;
+  layout.delimiter = ';';
+  EXPECT_EQ(error_of(layout), fmt::format("{}:2: column 1 ('1,5') is not a number; a decimal comma? set the data section's \"decimal\": \",\"",
+                                          path_.string()));
+  layout.decimal = ',';
+  EXPECT_EQ(read_csv(path_, layout).x, (std::vector<float>{1.5f, -2.25f, 3.0f, 0.4f}));
+  // Excel's "Unicode Text" is UTF-16, whose every other byte is 0: named, not read as garbled numbers.
+  write(std::string("\xFF\xFE" "a\0,\0b\0\n\0", 12));
+  EXPECT_EQ(error_of(), fmt::format("{}: the file is UTF-16 text (Excel's \"Unicode Text\"); save it as \"CSV UTF-8\", or convert it: iconv -f "
+                                    "UTF-16 -t UTF-8", path_.string()));
+}
+
 TEST_F(CsvTest, WordsOutsideCategoricalColumnsAndCategoriesThatCannotBeAreRefused) {
   write("pclass,sex,label\n3,male,0\n");
   EXPECT_EQ(error_of(std::string("label")), fmt::format("{}:2: column 2 ('male') is not a number{}", path_.string(), kCategoriesHint));
@@ -541,6 +556,11 @@ TEST_F(CsvTest, ASpecNamesTheDelimiterAndTheRowsToSkip) {
                           "break), or \"whitespace\" for runs of spaces and tabs; got {}",
                           where, bad));
   }
+  spec.set(R"(data.delimiter=",")");
+  spec.set(R"(data.decimal=",")");  // a comma cannot mark both
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec, registry()); }),
+            fmt::format("{}: data: parameter 'decimal' must be \".\" or \",\", and not the delimiter (a comma decimal needs another, such as \";\"); "
+                        "got \",\"", where));
 }
 
 TEST_F(CsvTest, DivideByScalesACsvFilesFeaturesAsIdxPixelsAreScaled) {

@@ -39,7 +39,7 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
   // Values are written in fmt's shortest form that reads back to the same float.
   fmt::memory_buffer csv;
   const auto& files = s.scored->sample_names;
-  const std::string names_column = files.empty() ? "" : "," + csv_field(s.scored->sample_names_column);
+  const std::string names_column = files.empty() ? "" : fmt::format(",{}", csv_field(s.scored->sample_names_column));
   fmt::format_to(std::back_inserter(csv), "index{}{},predicted{}", s.steps ? ",step" : "", names_column, labelled ? ",label" : "");
   const std::int64_t columns = logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
@@ -72,7 +72,7 @@ std::string value_predictions(const ScoredModels& s, bool logits) {
   fmt::memory_buffer csv;
   const auto out = std::back_inserter(csv);
   const auto& files = s.scored->sample_names;
-  fmt::format_to(out, "index{}", files.empty() ? "" : "," + csv_field(s.scored->sample_names_column));
+  fmt::format_to(out, "index{}", files.empty() ? "" : fmt::format(",{}", csv_field(s.scored->sample_names_column)));
   for (const auto& name : s.target_names) fmt::format_to(out, ",{}", csv_field(prefix + name));
   for (std::size_t t = 0; known && t < s.target_names.size(); ++t) fmt::format_to(out, ",{}", csv_field(s.target_names[t]));
   fmt::format_to(out, "\n");

@@ -26,7 +26,13 @@ constexpr const char* kBlanks = " \t\r";
 // A quoted field may hold line breaks; a record open for longer than this is a quote that never closes.
 constexpr std::size_t kMaxQuotedRecord = std::size_t{1} << 20;
 
-bool parse_number(const std::string& s, double& out) {
+// A number as pandas reads it, with `decimal` as its decimal mark (pandas' decimal=",": 1,5 for 1.5).
+bool parse_number(const std::string& s, double& out, char decimal = '.') {
+  if (decimal != '.' && s.find(decimal) != std::string::npos) {
+    std::string pointed = s;
+    std::ranges::replace(pointed, decimal, '.');
+    return parse_number(pointed, out);
+  }
   const char* end = s.data() + s.size();
   auto [ptr, ec] = std::from_chars(s.data(), end, out);
   return ec == std::errc() && ptr == end && !s.empty();
@@ -129,7 +135,7 @@ bool categories_not_header(const std::vector<std::string>& fields, const CsvLayo
   if (layout.label_name.empty() && layout.target_columns.empty()) allow(layout.label_index);
   double v = 0;
   for (std::size_t c = 0; c < fields.size(); ++c)
-    if (!words_allowed[c] && !parse_number(fields[c], v)) return false;
+    if (!words_allowed[c] && !parse_number(fields[c], v, layout.decimal)) return false;
   return true;
 }
 
@@ -244,6 +250,9 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   for (std::string line; std::getline(in, line);) {
     if (!records.open()) {  // a record starts: its first line names it in messages
       line_no = ++lines;
+      if (line_no == 1 && (line.starts_with("\xFF\xFE") || line.starts_with("\xFE\xFF")))
+        throw IoError(fmt::format("{}: the file is UTF-16 text (Excel's \"Unicode Text\"); save it as \"CSV UTF-8\", or convert it: "
+                                  "iconv -f UTF-16 -t UTF-8", name));
       if (line_no <= static_cast<std::size_t>(layout.skip_rows)) continue;
       if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // Excel's and pandas' utf-8-sig byte order mark
       if (line.find_first_not_of(kBlanks) == std::string::npos) continue;
@@ -262,7 +271,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
     if (columns == 0) {
       columns = fields.size();
       double probe;
-      const bool header = !parse_number(fields[0], probe) && !categories_not_header(fields, layout);
+      const bool header = !parse_number(fields[0], probe, layout.decimal) && !categories_not_header(fields, layout);
       // Inputs to predict with a header, for a model that keeps its columns' names: the features and the label by name.
       const bool by_name = header && !layout.trained.features.empty();
       const std::string& label_name = by_name && !layout.trained.label.empty() ? layout.trained.label : layout.label_name;
@@ -435,13 +444,16 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       } else if (missing) {
         throw IoError(fmt::format("{}:{}: column {} ('{}') is a missing value, as pandas reads it, which nnplug {}", name, line_no, c + 1, field(c),
                                   fill_hint(c)));
-      } else if (!parse_number(fields[c], v)) {
-        // A word in a training file's feature, past a first line that may be a header gone wrong, may be a category.
+      } else if (!parse_number(fields[c], v, layout.decimal)) {
+        // A number with a decimal comma (1,5) where the delimiter is another; else a word in a training file's feature,
+        // past a first line that may be a header gone wrong, may be a category.
+        const bool comma_hint = layout.decimal != ',' && layout.delimiter != ',' && parse_number(fields[c], v, ',');
         const bool category_hint = feature(c) && layout.trained.empty() && (data_rows > 0 || !header_names.empty());
         throw IoError(fmt::format("{}:{}: column {} ('{}') is not a number{}", name, line_no, c + 1, field(c),
-                                  category_hint ? "; a column of categories (words or codes) is one-hot encoded where the data section lists it in "
-                                                  "\"categorical\""
-                                                : ""));
+                                  comma_hint      ? "; a decimal comma? set the data section's \"decimal\": \",\""
+                                  : category_hint ? "; a column of categories (words or codes) is one-hot encoded where the data section lists "
+                                                    "it in \"categorical\""
+                                                  : ""));
       }
       if (c == label_at) {
         if (v < 0 || v != std::floor(v) || v > 1e9)

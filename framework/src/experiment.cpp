@@ -86,6 +86,11 @@ CsvLayout csv_layout(const Params& data) {
                                        "\"whitespace\" for runs of spaces and tabs; got {}",
                                        Params::shown(delimiter)));
   layout.skip_rows = data.integer("skip_rows", 0, 0, 1000000);
+  const std::string decimal = data.string("decimal", ".");
+  if ((decimal != "." && decimal != ",") || decimal[0] == layout.delimiter)
+    data.fail("decimal", fmt::format("must be \".\" or \",\", and not the delimiter (a comma decimal needs another, such as \";\"); got {}",
+                                     Params::shown(decimal)));
+  layout.decimal = decimal[0];
   return layout;
 }
 

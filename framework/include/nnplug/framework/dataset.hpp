@@ -140,6 +140,7 @@ struct CsvLayout {
   static constexpr char kWhitespace = CsvRecordSplitter::kRunsOfBlanks;
   char delimiter = ',';
   std::int64_t skip_rows = 0;  // the data section's "skip_rows": lines ignored at the top (pandas' skiprows=N)
+  char decimal = '.';          // the data section's "decimal": the decimal mark, '.' or ',' (pandas' decimal=",")
   // Inputs to predict (or a test file) for a model that keeps the columns it was trained on (Model::column_names):
   // where the file has a header, each feature is read from the column of its name and the label from the column of
   // its name, whatever the columns' order; a feature no column names, or a column that is no feature (nor the label
