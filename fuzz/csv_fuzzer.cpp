@@ -6,7 +6,8 @@
 // that 3 divides) and its classes ("x" and "y"; a length that 5 divides), as predict reads inputs for it; whether the
 // first column and the one named "b" are categorical (a length that 7 divides), or the model's first feature holds
 // the categories "p" and "q" (an even length that 3 divides); whether missing values are read as NaN (a length that 4
-// divides); whether the second column is dropped (9 divides) and the one named "a" names the samples (11 divides).
+// divides); whether the second column is dropped (9 divides) and the one named "a" names the samples (11 divides);
+// and whether a comma marks decimals, where it does not separate fields (13 divides).
 // Any input must either be read into a consistent data set or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
@@ -32,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size % 11 == 0) label.id_column = std::string("a");
   const std::int64_t features = (data[0] / 4) % 4;
   label.delimiter = ",;\t "[(data[0] >> 4) % 4];  // ' ': CsvLayout::kWhitespace
+  if (size % 13 == 0 && label.delimiter != ',') label.decimal = ',';
   std::istringstream in(std::string(reinterpret_cast<const char*>(data + 1), size - 1));
   try {
     const nnplug::Dataset d = nnplug::parse_csv(in, "fuzz.csv", label, features);

@@ -409,6 +409,20 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
     if (fields.size() != columns)
       throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));
     if (id_at < columns) d.sample_names.push_back(fields[id_at]);
+    // A categorical column's value's number: found among the categories the model was trained on, or while they are
+    // fitted, the next number where it is new.
+    const auto category_number = [&](std::size_t c) {
+      auto& numbers = category[feature_slot[c]].number;
+      const auto found = fitting_categories ? numbers.try_emplace(fields[c], numbers.size()).first : numbers.find(fields[c]);
+      if (found == numbers.end())
+        throw IoError(fmt::format("{}:{}: '{}' in column {}{} is none of the categories the model was trained on for it ({})", name, line_no,
+                                  field(c), c + 1, header_names.empty() ? "" : fmt::format(" ({})", Params::shortened(header_names[c])),
+                                  Params::shortened(fmt::format("{}", fmt::join(layout.trained.categories[feature_slot[c]], ", ")))));
+      if (fitting_categories && numbers.size() > kMaxCategories)
+        throw IoError(fmt::format("{}:{}: column {} has more than {} categories: an identifier or free text rather than categories; drop it from "
+                                  "the data section's \"categorical\"", name, line_no, c + 1, kMaxCategories));
+      return static_cast<double>(found->second);
+    };
     for (std::size_t c = 0; c < columns; ++c) {
       if (dropped[c]) continue;
       double v;
@@ -425,26 +439,23 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
                                     layout.class_names.empty() ? "the classes the model was trained on" : "the class_names",
                                     Params::shortened(fmt::format("{}", fmt::join(class_names, ", ")))));
         v = static_cast<double>(found->second);
-      } else if (const bool missing = fields[c].empty() || missing_marker(fields[c]); missing && layout.missing_as_nan && feature(c)) {
-        row_features[feature_slot[c]] = std::numeric_limits<double>::quiet_NaN(), row_numbers = false;
-        continue;
-      } else if (fields[c].empty()) {
-        throw IoError(fmt::format("{}:{}: column {} is empty: a missing value, which nnplug {}", name, line_no, c + 1, fill_hint(c)));
+      } else if (const bool number = !categorical(c) && parse_number(fields[c], v, layout.decimal);
+                 (!number || std::isnan(v)) && (fields[c].empty() || missing_marker(fields[c]))) {
+        // A missing value (looked for only where the field is no number, or pandas' "nan"): NaN to fill, or refused;
+        // without fill_missing, a categorical column's "NA" is a category.
+        if (layout.missing_as_nan && feature(c)) {
+          row_features[feature_slot[c]] = std::numeric_limits<double>::quiet_NaN(), row_numbers = false;
+          continue;
+        }
+        if (fields[c].empty() || !categorical(c))
+          throw IoError(fields[c].empty()
+                            ? fmt::format("{}:{}: column {} is empty: a missing value, which nnplug {}", name, line_no, c + 1, fill_hint(c))
+                            : fmt::format("{}:{}: column {} ('{}') is a missing value, as pandas reads it, which nnplug {}", name, line_no, c + 1,
+                                          field(c), fill_hint(c)));
+        v = category_number(c);
       } else if (categorical(c)) {
-        auto& numbers = category[feature_slot[c]].number;
-        const auto found = fitting_categories ? numbers.try_emplace(fields[c], numbers.size()).first : numbers.find(fields[c]);
-        if (found == numbers.end())
-          throw IoError(fmt::format("{}:{}: '{}' in column {}{} is none of the categories the model was trained on for it ({})", name, line_no,
-                                    field(c), c + 1, header_names.empty() ? "" : fmt::format(" ({})", Params::shortened(header_names[c])),
-                                    Params::shortened(fmt::format("{}", fmt::join(layout.trained.categories[feature_slot[c]], ", ")))));
-        if (fitting_categories && numbers.size() > kMaxCategories)
-          throw IoError(fmt::format("{}:{}: column {} has more than {} categories: an identifier or free text rather than categories; drop it from "
-                                    "the data section's \"categorical\"", name, line_no, c + 1, kMaxCategories));
-        v = static_cast<double>(found->second);
-      } else if (missing) {
-        throw IoError(fmt::format("{}:{}: column {} ('{}') is a missing value, as pandas reads it, which nnplug {}", name, line_no, c + 1, field(c),
-                                  fill_hint(c)));
-      } else if (!parse_number(fields[c], v, layout.decimal)) {
+        v = category_number(c);
+      } else if (!number) {
         // A number with a decimal comma (1,5) where the delimiter is another; else a word in a training file's feature,
         // past a first line that may be a header gone wrong, may be a category.
         const bool comma_hint = layout.decimal != ',' && layout.delimiter != ',' && parse_number(fields[c], v, ',');

@@ -785,24 +785,3 @@ def test_numpy_keeps_its_subnormals_beside_a_trained_network():
     tiny = np.array([1e-308])
     small_network().fit(*blobs(), epochs=1, batch_size=32)
     assert tiny[0] / 1e10 > 0  # 1e-318, a subnormal: the backend flushes them in its own ops alone
-
-
-def test_a_spec_that_fills_missing_values_takes_nan_as_scikit_learns_simple_imputer():
-    """data.fill_missing: NaN in the first fit's samples (and later ones) is each feature's median of the first fit's."""
-    x, y = blobs()
-    x = x.copy()
-    x[::7, 0] = np.nan
-    x[3::11, 1] = np.nan
-    net = nnplug.Network({"data": {"fill_missing": "median"}, "layers": [nnplug.Dense(3)], "loss": "softmax_cross_entropy",
-                          "optimizer": nnplug.Adam(lr=0.05), "seed": 1})
-    net.fit(x, y, epochs=3, batch_size=32, progress=False)
-    filled = np.where(np.isnan(x), np.nanmedian(x, axis=0), x)
-    np.testing.assert_array_equal(net.predict(x), net.predict(filled))
-    assert net.evaluate(x, y)["loss"] == pytest.approx(net.evaluate(filled, y)["loss"])
-    with tempfile.TemporaryDirectory() as folder:
-        net.save(os.path.join(folder, "filled.safetensors"))
-        loaded = nnplug.Network.load(os.path.join(folder, "filled.safetensors"))
-        np.testing.assert_allclose(loaded.predict(x), net.predict(filled), rtol=1e-6)
-    x[5, 1] = np.inf  # an infinity is no missing value
-    with pytest.raises(nnplug.InvalidArgument, match="sample 5 holds inf"):
-        net.predict(x)
