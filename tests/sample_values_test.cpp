@@ -217,7 +217,8 @@ TEST(SampleValues, TheFirstNonFiniteValueIsFoundInEveryKindOfStorage) {
     EXPECT_EQ(SampleValues::borrow(floats.data(), floats.size(), DType::Float32, nullptr).first_non_finite(), at);
     EXPECT_EQ(SampleValues::borrow(doubles.data(), doubles.size(), DType::Float64, nullptr).first_non_finite(), at);
     // A NaN may be a missing value, which preprocessing fills: then only the infinities count.
-    EXPECT_EQ(SampleValues(floats).first_non_finite(true), at == 9999 ? std::nullopt : std::optional<std::size_t>(9999));  // the NaN took the -inf's place
+    // At 9999 the NaN took the -inf's place.
+    EXPECT_EQ(SampleValues(floats).first_non_finite(true), at == 9999 ? std::nullopt : std::optional<std::size_t>(9999));
     EXPECT_EQ(SampleValues(doubles).first_non_finite(true), at);
   }
   // Byte codes: only a byte whose table value is not finite counts.
