@@ -386,7 +386,7 @@ TEST_F(CsvTest, DecimalCommasAreReadWhereTheLayoutSaysSo) {
   layout.decimal = ',';
   EXPECT_EQ(read_csv(path_, layout).x, (std::vector<float>{1.5f, -2.25f, 3.0f, 0.4f}));
   // Excel's "Unicode Text" is UTF-16, whose every other byte is 0: named, not read as garbled numbers.
-  write(std::string("\xFF\xFE" "a\0,\0b\0\n\0", 12));
+  write(std::string("\xFF\xFE" "a\0,\0b\0\n\0", 10));  // ten bytes: the BOM, then "a,b\n" in UTF-16LE
   EXPECT_EQ(error_of(), fmt::format("{}: the file is UTF-16 text (Excel's \"Unicode Text\"); save it as \"CSV UTF-8\", or convert it: iconv -f "
                                     "UTF-16 -t UTF-8", path_.string()));
 }
