@@ -53,6 +53,11 @@ out=$("$nnplug" predict "$work/regression.safetensors" --input "$work/inputs.csv
 expect_exit "predict features alone" 0 $?
 check "no true values to show" "index,predicted_price
 0," "$out"
+# The target given by its place (the last column) is named by the header all the same, in predict and evaluate.
+"$nnplug" train "$work/regression.json" --set data.targets=-1 --set training.epochs=1 --save "$work/by_place.safetensors" > /dev/null 2>&1
+expect_exit "train on the last column" 0 $?
+check "predict names it" "index,predicted_price,price" "$("$nnplug" predict "$work/by_place.safetensors" 2> /dev/null | head -1)"
+check "evaluate names it" " price " "$("$nnplug" evaluate "$work/by_place.safetensors" 2>&1 | tail -1)"
 # The model keeps its features' names: columns in another order are read by them, a missing one is named.
 awk -F, '{ print $2 "," $1 }' "$work/inputs.csv" > "$work/swapped.csv"
 check "columns by name" "$out" "$("$nnplug" predict "$work/regression.safetensors" --input "$work/swapped.csv" 2>&1)"

@@ -108,6 +108,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       throw ShapeError(fmt::format("{} scores {} and {} {}; an ensemble's models must score alike", models[m].string(),
                                    steps ? fmt::format("a class at each of {} steps", steps) : std::string("whole samples"), models[0].string(),
                                    out.steps ? fmt::format("a class at each of {} steps", out.steps) : std::string("whole samples")));
+    // The targets' columns by name (a header's, where the spec gives them by index).
+    const auto target_names = [&] { return read_target_names(loaded.spec.section("data"), width, loaded.model->column_names().targets); };
     if (steps) {
       out.steps = steps;
     } else if (m == 0 && soft_labels(*loss, *out.scored)) {
@@ -115,9 +117,9 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       Dataset& scored = out.data.test.size() ? out.data.test : out.data.validation;  // *out.scored
       scored.labels = most_probable_classes(scored);
       scored.num_classes = scored.target_width;
-      if (out.data.class_names.empty()) out.data.class_names = read_target_names(loaded.spec.section("data"), width);  // the targets' columns
+      if (out.data.class_names.empty()) out.data.class_names = target_names();
     } else if (m == 0 && scores_values(*loaded.model, *out.scored, loaded.spec)) {
-      out.target_names = read_target_names(loaded.spec.section("data"), width), out.link = loss->output_link();
+      out.target_names = target_names(), out.link = loss->output_link();
       if (out.target_names.empty())  // an .npy file's targets have no names
         for (std::int64_t k = 0; k < width; ++k) out.target_names.push_back(fmt::format("target_{}", k));
     }

@@ -125,13 +125,14 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
         const auto outputs = trainer.predict(scored, ex.fit.batch_size);
         // Class probabilities as targets are scored as a classification, against each sample's most probable class.
         const bool soft = soft_labels(*ex.loss, scored);
+        const auto target_names = read_target_names(spec.section("data"), width, ex.model->column_names().targets);
         auto metrics = scored_as_values(*ex.loss, ex.model->output_shape(), scored)
                            ? value_evaluation_json(evaluate_values(link_values(outputs, link, ex.model->target_scaling()), scored.targets, width,
-                                                                   link, loss, read_target_names(spec.section("data"), width)))
+                                                                   link, loss, target_names))
                            : evaluation_json(evaluate_labelled_rows(class_probabilities(outputs, width, link),
                                                                     steps ? step_labels(scored, steps) : soft ? most_probable_classes(scored) : scored.labels,
                                                                     classes_of_outputs(width), loss, 5, steps),
-                                             soft && !steps && ex.class_names.empty() ? read_target_names(spec.section("data"), width)
+                                             soft && !steps && ex.class_names.empty() ? target_names
                                                                                       : ex.class_names);
         metrics["set"] = ex.test.size() ? "test" : "validation";
         write_text_atomically(args.run_dir / "metrics.json", metrics.dump(2) + "\n", "the metrics");

@@ -375,7 +375,7 @@ TargetScaling fit_target_scaling(const Params& data, const Dataset& train, const
   return TargetScaling::fit(train.targets, train.target_width);
 }
 
-std::vector<std::string> read_target_names(const Params& data, std::int64_t width) {
+std::vector<std::string> read_target_names(const Params& data, std::int64_t width, const std::vector<std::string>& header_names) {
   std::vector<std::string> names;
   if (data.boolean("targets_are_inputs", false)) {
     for (std::int64_t k = 0; k < width; ++k) names.push_back(fmt::format("input_{}", k));
@@ -384,7 +384,8 @@ std::vector<std::string> read_target_names(const Params& data, std::int64_t widt
   if (data.json().value("format", std::string()) == "friedman1") return {"y"};
   for (const auto& column : read_columns(data, "targets")) {
     const auto* name = std::get_if<std::string>(&column);
-    names.push_back(name ? *name : fmt::format("target_{}", names.size()));
+    const std::size_t k = names.size();
+    names.push_back(name ? *name : k < header_names.size() ? header_names[k] : fmt::format("target_{}", k));
   }
   return names;
 }

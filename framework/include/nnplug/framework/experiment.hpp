@@ -72,10 +72,11 @@ std::vector<std::string> read_class_names(const Params& data);
 // The spec's classes by name, without reading its samples: the data section's "class_names", or an image folder's
 // class folders; empty (numbered) where there are none, or where the image folder is no longer there.
 std::vector<std::string> spec_class_names(const Spec& spec);
-// The names of the data section's value targets: its "targets" columns (a header name, or target_K for one given
-// by index), "y" for the friedman1 set, or input_K for the K-th of the `width` values of a sample that is its own
-// target (targets_are_inputs). Empty when the targets are class labels.
-std::vector<std::string> read_target_names(const Params& data, std::int64_t width);
+// The names of the data section's value targets: its "targets" columns (a header name; for one given by index, the
+// name `header_names` (a CSV header's, ColumnNames::targets) gives it, or else target_K), "y" for the friedman1 set,
+// or input_K for the K-th of the `width` values of a sample that is its own target (targets_are_inputs). Empty when
+// the targets are class labels.
+std::vector<std::string> read_target_names(const Params& data, std::int64_t width, const std::vector<std::string>& header_names = {});
 // Appends the spec's "layers" to the model: each names a layer plugin, or an activation plugin used as a layer;
 // a layer's "activation" field appends that activation after it.
 void add_layers(const Spec& spec, const Registry& registry, Model& model);
