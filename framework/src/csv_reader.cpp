@@ -53,7 +53,6 @@ struct BytesStreamBuf : std::streambuf {
   }
 };
 
-using ColumnRef = std::variant<std::int64_t, std::string>;
 using TargetColumns = std::vector<ColumnRef>;
 
 // Whether the header of inputs to predict holds no label or target column: none of the names they have (the label's
@@ -311,7 +310,7 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         return static_cast<std::size_t>(at);
       };
       // A column by its header name or its index.
-      const auto column_of = [&](const char* what, const std::variant<std::int64_t, std::string>& column) {
+      const auto column_of = [&](const char* what, const ColumnRef& column) {
         if (const auto* column_name = std::get_if<std::string>(&column)) {
           const auto found = named(*column_name);
           if (!found) throw no_such_name(what, *column_name);
@@ -340,19 +339,19 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
       }
       // The columns not read as features: those dropped, and the id column, whose values name the samples.
       dropped.assign(columns, false);
-      const auto leave_unread = [&](const ColumnRef& column, const char* what) -> std::optional<std::size_t> {
+      const auto leave_unread = [&](const ColumnRef& column, bool is_id) -> std::optional<std::size_t> {
         // Inputs to predict, or a test file, need not hold a column that the training file's readers did not read.
         const auto* column_name = std::get_if<std::string>(&column);
         if (column_name && header && !layout.trained.empty() && !named(*column_name)) return std::nullopt;
-        const std::size_t at = column_of(what, column);
+        const std::size_t at = column_of(is_id ? "id" : "dropped", column);
         if (at == label_at || target_slot[at] != targets)
           throw IoError(fmt::format("{}: column {} is {} and cannot be {}", name, at + 1, at == label_at ? "the label" : "a target",
-                                    std::string_view(what) == "id" ? "the id column" : "dropped"));
+                                    is_id ? "the id column" : "dropped"));
         dropped[at] = true;
         return at;
       };
-      for (const auto& column : layout.drop_columns) leave_unread(column, "dropped");
-      if (const auto at = layout.id_column ? leave_unread(*layout.id_column, "id") : std::nullopt)
+      for (const auto& column : layout.drop_columns) leave_unread(column, false);
+      if (const auto at = layout.id_column ? leave_unread(*layout.id_column, true) : std::nullopt)
         id_at = *at, d.sample_names_column = header ? fields[*at] : "id";
       // Inputs to predict for a model of one feature may be one column, which the header may name as the label.
       const auto dropped_columns = static_cast<std::size_t>(std::ranges::count(dropped, true));

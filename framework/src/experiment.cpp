@@ -37,8 +37,8 @@ constexpr std::int64_t kMaxSamples = 1000000000;
 
 // A CSV file's columns that data[key] names ("targets", value target columns; "categorical", feature columns of
 // categories; "drop_columns", columns not read): one index or name, or a list of them.
-std::vector<std::variant<std::int64_t, std::string>> read_columns(const Params& data, const char* key) {
-  std::vector<std::variant<std::int64_t, std::string>> columns;
+std::vector<ColumnRef> read_columns(const Params& data, const char* key) {
+  std::vector<ColumnRef> columns;
   if (!data.has(key)) return columns;
   const Params::Json& named = data.json()[key];
   const Params::Json list = named.is_array() ? named : Params::Json::array({named});

@@ -107,6 +107,9 @@ Dataset read_idx_images(const std::filesystem::path& images, double divide_by, D
 Dataset parse_idx_images(std::span<const unsigned char> bytes, const std::string& name, double divide_by,
                          DType dtype = DType::Float32);
 std::vector<std::int32_t> parse_idx_labels(std::span<const unsigned char> bytes, const std::string& name);
+// A CSV column, by its index (counted from 0, negative from the end) or by the name the header row gives it.
+using ColumnRef = std::variant<std::int64_t, std::string>;
+
 // How a CSV file is laid out: which column holds the class label (an index, counted from 0, negative from the end,
 // -1 the last; or the name the header row gives it) or the value targets, what separates the fields, and how many
 // lines come before the data (or its header).
@@ -119,18 +122,18 @@ struct CsvLayout {
   std::vector<std::string> class_names;
   // Value targets instead of a class label (regression, multi-label; the data section's "targets"): these columns,
   // in this order, each an index (negative counts from the end) or a header name. The file then has no label column.
-  std::vector<std::variant<std::int64_t, std::string>> target_columns;
+  std::vector<ColumnRef> target_columns;
   // Feature columns of categories (the data section's "categorical"; words or codes such as "male", "S", 3), each
   // an index or a header name: each is one-hot encoded into a column per category, in its place (scikit-learn's
   // OneHotEncoder). The categories are the file's distinct values, sorted, unless `trained` holds them.
-  std::vector<std::variant<std::int64_t, std::string>> categorical_columns;
+  std::vector<ColumnRef> categorical_columns;
   // Columns that are neither features nor targets (the data section's "drop_columns", pandas' drop(columns=...): an
   // identifier, a name, free text), each an index or a header name: not read. Inputs to predict may lack them.
-  std::vector<std::variant<std::int64_t, std::string>> drop_columns;
+  std::vector<ColumnRef> drop_columns;
   // A column that names each sample, such as PassengerId (the data section's "id_column"; an index or a header name):
   // not a feature, but each row's Dataset::sample_names, which predict writes beside its predictions. Inputs to
   // predict may lack it.
-  std::optional<std::variant<std::int64_t, std::string>> id_column;
+  std::optional<ColumnRef> id_column;
   // Where the data section names fill_missing: a missing feature value (an empty field, or a word pandas reads as
   // missing: NA, nan, NULL, ...) is read as NaN, which the preprocessing fills, and in a categorical column as none of
   // its categories (a row of zeros, as pandas' get_dummies makes it). Otherwise it is refused.
