@@ -238,13 +238,15 @@ SPEC
 out=$("$nnplug" train "$work/titanic.json" --no-progress --save "$work/titanic.safetensors" 2>&1) || fail "train on categories: $out"
 check "train lists the categories" \
   "categories, one-hot encoded in their columns' places: pclass (1, 2, 3); sex (female, male); embarked (C, Q, S); 9 inputs" "$out"
+median=$(cut -d, -f4 "$work/titanic.csv" | sed 1d | grep . | sort -n |
+  awk '{ a[NR] = $1 } END { print (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2 }')
+check "train counts the missing ages and names their fill" \
+  "missing values among the 200 training samples, filled with each column's median: age 20 ($median)" "$out"
 printf 'embarked,age,sex,pclass,id\nQ,30,male,1,7\nS,44,female,3,8\n' > "$work/new_passengers.csv"
 out=$("$nnplug" predict "$work/titanic.safetensors" --input "$work/new_passengers.csv" 2>&1)
 check "predict encodes the categories by the model's" "index,id,predicted,p_0,p_1
 0,7,0," "$out"
 check "the second passenger" "1,8,1," "$out"
-median=$(cut -d, -f4 "$work/titanic.csv" | sed 1d | grep . | sort -n |
-  awk '{ a[NR] = $1 } END { print (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2 }')
 printf 'embarked,age,sex,pclass\nQ,,male,1\n' > "$work/new_passengers.csv"
 printf 'embarked,age,sex,pclass\nQ,%s,male,1\n' "$median" > "$work/median_passenger.csv"
 check "a missing age is the training ages' median" "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/median_passenger.csv" 2>&1)" \

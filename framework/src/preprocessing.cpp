@@ -120,13 +120,14 @@ void MissingValueFiller::fit(const Dataset& train) {
   if (train.size() == 0) throw InvalidArgument("cannot fit preprocessing on an empty training set");
   const auto f = static_cast<std::size_t>(train.features()), n = static_cast<std::size_t>(train.size());
   values_.assign(f, constant_);
-  if (strategy_ == "constant") return;
+  missing_in_fit_.assign(f, 0);
   std::vector<double> present;
   for (std::size_t j = 0; j < f; ++j) {
     present.clear();
     for (std::size_t i = 0; i < n; ++i)
       if (const double v = train.x[i * f + j]; !std::isnan(v)) present.push_back(v);
-    if (present.empty()) continue;  // the constant: 0 unless given
+    missing_in_fit_[j] = static_cast<std::int64_t>(n - present.size());
+    if (present.empty() || strategy_ == "constant") continue;  // the constant: 0 unless given
     std::ranges::sort(present);
     const std::size_t m = present.size();
     if (strategy_ == "mean") {

@@ -28,6 +28,9 @@ class MissingValueFiller {
   void fit(const Dataset& train);
   void apply(Dataset& data) const;
   const std::vector<double>& values() const { return values_; }  // each feature's fill
+  const std::string& strategy() const { return strategy_; }
+  // Each feature's count of missing values among the samples fit saw, for training's report; not saved.
+  const std::vector<std::int64_t>& missing_in_fit() const { return missing_in_fit_; }
   nlohmann::json to_json() const;
   static MissingValueFiller from_json(const nlohmann::json& j);
 
@@ -35,6 +38,7 @@ class MissingValueFiller {
   std::string strategy_;
   double constant_;
   std::vector<double> values_;
+  std::vector<std::int64_t> missing_in_fit_;
 };
 
 class Standardizer {
@@ -93,8 +97,9 @@ class InputPreprocessing {
   void add(Pca step) { steps_.emplace_back(std::move(step)); }
   void add(MissingValueFiller step) { steps_.emplace_back(std::move(step)); }
   bool empty() const { return steps_.empty(); }
-  // Whether missing values (NaN) are filled, by the first step.
-  bool fills_missing() const { return !steps_.empty() && std::holds_alternative<MissingValueFiller>(steps_.front()); }
+  // The step that fills missing values (NaN), always the first; null where there is none.
+  const MissingValueFiller* missing_value_filler() const { return steps_.empty() ? nullptr : std::get_if<MissingValueFiller>(&steps_.front()); }
+  bool fills_missing() const { return missing_value_filler() != nullptr; }
   // The features a sample has before the steps, for a model that takes `features` values after them.
   std::int64_t features_in(std::int64_t features) const;
   void apply(Dataset& data) const;
