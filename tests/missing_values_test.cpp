@@ -1,6 +1,7 @@
 // Missing values: a CSV file's empty fields and pandas' NA words read as NaN where the data section names
 // fill_missing, and filled per feature by the training set's mean, median, most frequent value or a constant, as
 // scikit-learn's SimpleImputer fills them (the expected fills are worked by hand).
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -93,6 +94,13 @@ TEST_F(MissingCsvValues, GapsAreFilledByTheTrainingSetsStatistics) {
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec(R"("mode")", R"(, "categorical": ["port"])"), registry()); }),
             fmt::format(R"({}: data: parameter 'fill_missing' must be "mean", "median" or "most_frequent" (scikit-learn's SimpleImputer )"
                         R"(strategies), or a number to fill with; got "mode")", (train_.parent_path() / "spec.json").string()));
+  // Such values are refused before the data is read: a training file that is not there is not the first complaint.
+  fs::remove(train_);
+  EXPECT_THAT(nnplug::test::error_of([&] { build_experiment(spec("true"), registry()); }),
+              ::testing::EndsWith("parameter 'fill_missing' must be \"mean\", \"median\" or \"most_frequent\" (scikit-learn's SimpleImputer "
+                                  "strategies), or a number to fill with; got true"));
+  EXPECT_THAT(nnplug::test::error_of([&] { build_experiment(spec(R"("mean")", R"(, "standardize": "z")"), registry()); }),
+              ::testing::EndsWith(R"(parameter 'standardize' must be "none", "per_feature", "per_channel" or "scalar", got "z")"));
   // A categorical column that is missing everywhere has no category to encode.
   std::ofstream(train_) << "age,fare,port,label\n20,1,,0\n30,2,NA,1\n";
   EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec(R"("mean")", R"(, "categorical": ["port"])"), registry()); }),

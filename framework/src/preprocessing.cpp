@@ -397,6 +397,24 @@ std::int64_t channel_size(const Params& data, const Dataset& train) {
 
 }  // namespace
 
+std::optional<MissingValueFiller> missing_value_filler(const Params& data) {
+  if (!data.has("fill_missing")) return std::nullopt;
+  const Params::Json& fill = data.json()["fill_missing"];
+  const bool strategy = fill == "mean" || fill == "median" || fill == "most_frequent";
+  if (!strategy && !(fill.is_number() && std::isfinite(fill.get<double>())))
+    data.fail("fill_missing", fmt::format("must be \"mean\", \"median\" or \"most_frequent\" (scikit-learn's SimpleImputer strategies), or a "
+                                          "number to fill with; got {}", Params::shown(fill)));
+  data.accept({"fill_missing"});
+  return strategy ? MissingValueFiller(fill.get<std::string>()) : MissingValueFiller("constant", fill.get<double>());
+}
+
+std::string standardize_of(const Params& data) {
+  const std::string standardize = data.string("standardize", "none");
+  if (standardize != "none" && standardize != "per_feature" && standardize != "per_channel" && standardize != "scalar")
+    data.fail("standardize", fmt::format("must be \"none\", \"per_feature\", \"per_channel\" or \"scalar\", got \"{}\"", standardize));
+  return standardize;
+}
+
 InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train) {
   InputPreprocessing out;
   const auto fitted = [&](auto step) {
@@ -404,18 +422,8 @@ InputPreprocessing fit_input_preprocessing(const Params& data, Dataset& train) {
     step.apply(train);
     out.add(std::move(step));
   };
-  const std::string standardize = data.string("standardize", "none");
-  if (standardize != "none" && standardize != "per_feature" && standardize != "per_channel" && standardize != "scalar")
-    data.fail("standardize", fmt::format("must be \"none\", \"per_feature\", \"per_channel\" or \"scalar\", got \"{}\"", standardize));
-  if (data.has("fill_missing")) {  // first: the steps after it take no NaN
-    const Params::Json& fill = data.json()["fill_missing"];
-    const bool strategy = fill == "mean" || fill == "median" || fill == "most_frequent";
-    if (!strategy && !(fill.is_number() && std::isfinite(fill.get<double>())))
-      data.fail("fill_missing", fmt::format("must be \"mean\", \"median\" or \"most_frequent\" (scikit-learn's SimpleImputer strategies), or a "
-                                            "number to fill with; got {}", Params::shown(fill)));
-    fitted(strategy ? MissingValueFiller(fill.get<std::string>()) : MissingValueFiller("constant", fill.get<double>()));
-    data.accept({"fill_missing"});
-  }
+  const std::string standardize = standardize_of(data);
+  if (auto filler = missing_value_filler(data)) fitted(std::move(*filler));  // first: the steps after it take no NaN
   if (data.boolean("mean_subtraction", false)) fitted(Standardizer(false, true));
   if (standardize == "per_channel") fitted(Standardizer::per_channel(channel_size(data, train)));
   else if (standardize != "none") fitted(Standardizer(true, standardize == "per_feature"));

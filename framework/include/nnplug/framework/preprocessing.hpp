@@ -4,6 +4,7 @@
 // all), PCA projection, PCA and ZCA whitening.
 // Statistics use the population denominator N, as the chapters (and scikit-learn's StandardScaler) do.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -117,6 +118,12 @@ class InputPreprocessing {
 
 // Whether a spec's data section names preprocessing to fit.
 bool names_preprocessing(const Params& data);
+
+// The data section's fill_missing, not yet fitted (none where it is not given), and its standardize ("none" where
+// it is not given): each throws naming the field where its value is none of those taken, so that a spec may be
+// checked before its data is read.
+std::optional<MissingValueFiller> missing_value_filler(const Params& data);
+std::string standardize_of(const Params& data);
 
 // Fits the preprocessing a spec's data section names (fill_missing: a strategy or a number; mean_subtraction,
 // standardize: per_feature, per_channel or scalar; pca; each step on what the one before it made) on `train`, which it leaves preprocessed. The steps
