@@ -247,6 +247,13 @@ out=$("$nnplug" predict "$work/titanic.safetensors" --input "$work/new_passenger
 check "predict encodes the categories by the model's" "index,id,predicted,p_0,p_1
 0,7,0," "$out"
 check "the second passenger" "1,8,1," "$out"
+check "--submission writes the ids and the predicted classes under the label's name, alone" "id,survived
+7,0
+8,1" "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/new_passengers.csv" --submission 2>&1)"
+cut -d, -f1-4 "$work/new_passengers.csv" > "$work/passengers_without_ids.csv"
+check "--submission needs the ids" \
+  "passengers_without_ids.csv holds none: the data section's \"id_column\" names the column that holds them" \
+  "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/passengers_without_ids.csv" --submission 2>&1)"
 printf 'embarked,age,sex,pclass\nQ,,male,1\n' > "$work/new_passengers.csv"
 printf 'embarked,age,sex,pclass\nQ,%s,male,1\n' "$median" > "$work/median_passenger.csv"
 check "a missing age is the training ages' median" "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/median_passenger.csv" 2>&1)" \

@@ -58,6 +58,12 @@ check "no true values to show" "index,predicted_price
 expect_exit "train on the last column" 0 $?
 check "predict names it" "index,predicted_price,price" "$("$nnplug" predict "$work/by_place.safetensors" 2> /dev/null | head -1)"
 check "evaluate names it" " price " "$("$nnplug" evaluate "$work/by_place.safetensors" 2>&1 | tail -1)"
+# A Kaggle submission of values: the id column (here a), then the target's value under its name, a row per sample.
+"$nnplug" train "$work/regression.json" --set data.id_column='"a"' --set training.epochs=1 --save "$work/ids.safetensors" > /dev/null 2>&1
+"$nnplug" predict "$work/ids.safetensors" --input "$work/inputs.csv" --submission > "$work/submission.csv" 2>&1
+check "a submission of values" "a,price
+$(awk -F, 'NR == 2 { print $1 }' "$work/inputs.csv")," "$(cat "$work/submission.csv")"
+check "a row per sample" "6" "$(wc -l < "$work/submission.csv")"
 # The model keeps its features' names: columns in another order are read by them, a missing one is named.
 awk -F, '{ print $2 "," $1 }' "$work/inputs.csv" > "$work/swapped.csv"
 check "columns by name" "$out" "$("$nnplug" predict "$work/regression.safetensors" --input "$work/swapped.csv" 2>&1)"

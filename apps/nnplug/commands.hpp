@@ -48,6 +48,7 @@ struct PredictArgs {
   std::string precision;  // empty: each model's saved precision
   long long batch_size = 256;
   bool logits = false;  // the model's raw outputs instead of probabilities
+  bool submission = false;  // each sample's id and prediction alone, as a Kaggle submission holds them
 };
 
 struct SummaryArgs {

@@ -72,6 +72,10 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--precision", predict.precision, precision_help)->check(CLI::IsMember(precisions));
   predict_cmd->add_option("--batch-size", predict.batch_size, "Batch size")->check(nnplug::cli::whole_number(1));
   predict_cmd->add_flag("--logits", predict.logits, "Write the model's raw outputs (logits) instead of probabilities (one model)");
+  predict_cmd->add_flag("--submission", predict.submission,
+                        "Write each sample's id (the data's id_column) and its predicted class under the label column's name (or each target's "
+                        "value under its name) alone, as a Kaggle submission holds them")
+      ->excludes("--logits");
 
   nnplug::cli::GradcheckArgs gradcheck;
   auto* gradcheck_cmd = app.add_subcommand("gradcheck", "Check the model's backpropagated gradients against centred differences in float64");

@@ -27,15 +27,18 @@ std::string csv_field(const std::string& text) {
   return quoted + '"';
 }
 
+// A class by the name the spec or the model file gives it, else by its index.
+std::string class_name(const ScoredModels& s, std::int64_t c) {
+  return c < static_cast<std::int64_t>(s.data.class_names.size()) ? s.data.class_names[static_cast<std::size_t>(c)] : fmt::format("{}", c);
+}
+
 // index (and step, for a class per step), predicted class, the true label when known (both by name where the spec
 // names the classes; empty at a step not scored), then each class's probability or score (or each raw output).
 std::string class_predictions(const ScoredModels& s, bool logits) {
   const auto& labels = s.labels;
   const bool labelled = s.steps ? s.scored->has_value_targets() : !labels.empty() && labels.front() >= 0;
   const auto steps = static_cast<std::size_t>(std::max<std::int64_t>(s.steps, 1));
-  const auto name = [&](std::int64_t c) {
-    return c < static_cast<std::int64_t>(s.data.class_names.size()) ? s.data.class_names[static_cast<std::size_t>(c)] : fmt::format("{}", c);
-  };
+  const auto name = [&](std::int64_t c) { return class_name(s, c); };
   // Values are written in fmt's shortest form that reads back to the same float.
   fmt::memory_buffer csv;
   const auto& files = s.scored->sample_names;
@@ -88,6 +91,38 @@ std::string value_predictions(const ScoredModels& s, bool logits) {
   return fmt::to_string(csv);
 }
 
+// Kaggle's submission file: each sample's id under its column's name, then its predicted class under the label
+// column's name (Kaggle's sample_submission.csv: PassengerId,Survived), or each target's predicted value.
+std::string submission(const ScoredModels& s, const std::filesystem::path& input) {
+  const auto& ids = s.scored->sample_names;
+  if (ids.empty())
+    throw InvalidArgument(fmt::format("--submission names each sample by its id, and {} holds none: the data section's \"id_column\" names the "
+                                      "column that holds them",
+                                      input.empty() ? fmt::format("the {} set", s.scored_name) : input.string()));
+  if (s.steps) throw InvalidArgument("--submission writes one prediction per sample, and this model predicts a class at each step");
+  const bool values = !s.target_names.empty();
+  fmt::memory_buffer csv;
+  const auto out = std::back_inserter(csv);
+  fmt::format_to(out, "{}", csv_field(s.scored->sample_names_column));
+  if (values)
+    for (const auto& name : s.target_names) fmt::format_to(out, ",{}", csv_field(name));
+  else
+    fmt::format_to(out, ",{}", csv_field(s.label_name.empty() ? "label" : s.label_name));
+  fmt::format_to(out, "\n");
+  const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(s.width);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    fmt::format_to(out, "{}", csv_field(ids[i]));
+    if (values) {
+      for (std::size_t c = 0; c < w; ++c) fmt::format_to(out, ",{}", s.predictions[i * w + c]);
+    } else {
+      const float* p = s.probabilities.data() + i * k;
+      fmt::format_to(out, ",{}", csv_field(class_name(s, std::max_element(p, p + k) - p)));
+    }
+    fmt::format_to(out, "\n");
+  }
+  return fmt::to_string(csv);
+}
+
 }  // namespace
 
 int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& plugin_dirs, Registry& registry) {
@@ -95,7 +130,9 @@ int predict(const PredictArgs& args, const std::vector<std::filesystem::path>& p
     throw InvalidArgument("--logits writes one model's raw outputs; an ensemble averages probabilities (give one model)");
   load_plugin_folders(plugin_dirs, registry);
   const ScoredModels s = score_saved_models(args.models, args.backend, args.precision, registry, args.batch_size, args.input);
-  const std::string csv = s.target_names.empty() ? class_predictions(s, args.logits) : value_predictions(s, args.logits);
+  const std::string csv = args.submission           ? submission(s, args.input)
+                          : s.target_names.empty() ? class_predictions(s, args.logits)
+                                                   : value_predictions(s, args.logits);
   if (args.output.empty()) {
     std::fwrite(csv.data(), 1, csv.size(), stdout);
   } else {

@@ -51,6 +51,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
     Dataset own;
     if (m == 0) {
       first_data = data_section;
+      out.label_name = loaded.model->column_names().label;
       // Inputs need not the training data: the model file keeps the preprocessing fitted on it (older files do not).
       std::optional<Dataset> samples = inputs.empty() ? std::nullopt : read_inputs(loaded.spec, *loaded.model, inputs);
       if (samples) {

@@ -30,6 +30,7 @@ struct ScoredModels {
   std::vector<std::string> target_names;  // empty for class labels; target_0, ... where the data names none
   OutputLink link = OutputLink::Identity;  // the first model's loss's
   std::vector<float> predictions;         // scored->size() rows of `width`
+  std::string label_name;                 // the first model's training file's label column's name; empty where unnamed
 };
 
 // Every model must have been trained on the same data section (the first model's spec gives it) and output as
