@@ -262,6 +262,11 @@ printf 'embarked,age,sex,pclass\nQ,30,male,1\nX,44,female,3\n' > "$work/new_pass
 check "a category the model never saw is refused" \
   "new_passengers.csv:3: 'X' in column 1 (embarked) is none of the categories the model was trained on for it (C, Q, S)" \
   "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/new_passengers.csv" 2>&1)"
+# With handle_unknown "ignore", such a value is none of the categories, as a missing one is: a row of zeros.
+"$nnplug" train "$work/titanic.json" --set data.handle_unknown='"ignore"' --save "$work/ignoring.safetensors" > /dev/null 2>&1
+printf 'embarked,age,sex,pclass\nQ,30,male,1\n,44,female,3\n' > "$work/missing_port.csv"
+check "an unknown category reads as a missing one" "$("$nnplug" predict "$work/ignoring.safetensors" --input "$work/missing_port.csv" 2>&1)" \
+  "$("$nnplug" predict "$work/ignoring.safetensors" --input "$work/new_passengers.csv" 2>&1)"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -64,6 +64,9 @@ check "evaluate names it" " price " "$("$nnplug" evaluate "$work/by_place.safete
 check "a submission of values" "a,price
 $(awk -F, 'NR == 2 { print $1 }' "$work/inputs.csv")," "$(cat "$work/submission.csv")"
 check "a row per sample" "6" "$(wc -l < "$work/submission.csv")"
+check "handle_unknown needs categorical columns" \
+  "parameter 'handle_unknown' says what becomes of a category that training did not see, and the data section names no \"categorical\" columns" \
+  "$("$nnplug" train "$work/regression.json" --set data.handle_unknown='"ignore"' 2>&1)"
 # The model keeps its features' names: columns in another order are read by them, a missing one is named.
 awk -F, '{ print $2 "," $1 }' "$work/inputs.csv" > "$work/swapped.csv"
 check "columns by name" "$out" "$("$nnplug" predict "$work/regression.safetensors" --input "$work/swapped.csv" 2>&1)"

@@ -329,7 +329,13 @@ TEST_F(CsvTest, CategoricalColumnsAreOneHotEncodedInTheirPlaces) {
   EXPECT_EQ(read_csv(path_, layout, 6).x, (std::vector<float>{0, 0, 1, 0, 1, 40}));
   write("age,sex,pclass\n40,male,10\n5,other,1\n");
   EXPECT_EQ(error_of(layout, 6),
-            fmt::format("{}:3: 'other' in column 2 (sex) is none of the categories the model was trained on for it (female, male)", path_.string()));
+            fmt::format("{}:3: 'other' in column 2 (sex) is none of the categories the model was trained on for it (female, male); the data "
+                        "section's \"handle_unknown\": \"ignore\" reads such a value as a row of zeros",
+                        path_.string()));
+  // As scikit-learn's OneHotEncoder(handle_unknown="ignore"): such a value is none of the categories, all zeros.
+  CsvLayout ignoring = layout;
+  ignoring.ignore_unknown_categories = true;
+  EXPECT_EQ(read_csv(path_, ignoring, 6).x, (std::vector<float>{0, 0, 1, 0, 1, 40, 1, 0, 0, 0, 0, 5}));
   CsvLayout last_label(-1);
   last_label.trained = trained;
   write("10,male,40,2,0\n");

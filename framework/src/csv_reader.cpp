@@ -408,14 +408,17 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
     if (fields.size() != columns)
       throw IoError(fmt::format("{}:{}: {} fields, the first row has {}", name, line_no, fields.size(), columns));
     if (id_at < columns) d.sample_names.push_back(fields[id_at]);
-    // A categorical column's value's number: found among the categories the model was trained on, or while they are
-    // fitted, the next number where it is new.
+    // A categorical column's value's number: found among the categories the model was trained on (NaN, a row of
+    // zeros, for one that is none of them where the layout ignores those), or while they are fitted, the next number
+    // where it is new.
     const auto category_number = [&](std::size_t c) {
       auto& numbers = category[feature_slot[c]].number;
       const auto found = fitting_categories ? numbers.try_emplace(fields[c], numbers.size()).first : numbers.find(fields[c]);
+      if (found == numbers.end() && layout.ignore_unknown_categories) return std::numeric_limits<double>::quiet_NaN();  // none of them
       if (found == numbers.end())
-        throw IoError(fmt::format("{}:{}: '{}' in column {}{} is none of the categories the model was trained on for it ({})", name, line_no,
-                                  field(c), c + 1, header_names.empty() ? "" : fmt::format(" ({})", Params::shortened(header_names[c])),
+        throw IoError(fmt::format("{}:{}: '{}' in column {}{} is none of the categories the model was trained on for it ({}); the data section's "
+                                  "\"handle_unknown\": \"ignore\" reads such a value as a row of zeros",
+                                  name, line_no, field(c), c + 1, header_names.empty() ? "" : fmt::format(" ({})", Params::shortened(header_names[c])),
                                   Params::shortened(fmt::format("{}", fmt::join(layout.trained.categories[feature_slot[c]], ", ")))));
       if (fitting_categories && numbers.size() > kMaxCategories)
         throw IoError(fmt::format("{}:{}: column {} has more than {} categories: an identifier or free text rather than categories; drop it from "

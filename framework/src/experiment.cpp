@@ -78,6 +78,12 @@ CsvLayout csv_layout(const Params& data) {
   layout.missing_as_nan = data.has("fill_missing");  // the preprocessing fills them
   if (!layout.categorical_columns.empty() && data.has("divide_by"))
     data.fail("categorical", "cannot be given with divide_by, which would divide the one-hot columns of the categories too");
+  const std::string handle_unknown = data.string("handle_unknown", "error");
+  if (handle_unknown != "error" && handle_unknown != "ignore")
+    data.fail("handle_unknown", fmt::format("must be \"error\" or \"ignore\" (scikit-learn's OneHotEncoder's), got {}", Params::shown(handle_unknown)));
+  if (data.has("handle_unknown") && layout.categorical_columns.empty())
+    data.fail("handle_unknown", "says what becomes of a category that training did not see, and the data section names no \"categorical\" columns");
+  layout.ignore_unknown_categories = handle_unknown == "ignore";
   const std::string delimiter = data.string("delimiter", ",");
   if (delimiter == "whitespace") layout.delimiter = CsvLayout::kWhitespace;
   else if (delimiter.size() == 1 && delimiter != "\"" && delimiter != " " && delimiter != "\n" && delimiter != "\r") layout.delimiter = delimiter[0];

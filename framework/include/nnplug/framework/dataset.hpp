@@ -127,6 +127,9 @@ struct CsvLayout {
   // an index or a header name: each is one-hot encoded into a column per category, in its place (scikit-learn's
   // OneHotEncoder). The categories are the file's distinct values, sorted, unless `trained` holds them.
   std::vector<ColumnRef> categorical_columns;
+  // The data section's "handle_unknown": "ignore" encodes a value that is none of the trained categories as a row of
+  // zeros, as scikit-learn's OneHotEncoder(handle_unknown="ignore") does; otherwise it is refused.
+  bool ignore_unknown_categories = false;
   // Columns that are neither features nor targets (the data section's "drop_columns", pandas' drop(columns=...): an
   // identifier, a name, free text), each an index or a header name: not read. Inputs to predict may lack them.
   std::vector<ColumnRef> drop_columns;
