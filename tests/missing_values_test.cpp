@@ -112,5 +112,16 @@ TEST_F(MissingCsvValues, GapsAreFilledByTheTrainingSetsStatistics) {
                         train_.string()));
 }
 
+// A test file that lacks the label column altogether, as a competition's test.csv does, is refused before training,
+// not scored against labels it does not have.
+TEST_F(MissingCsvValues, ATestFileWithoutItsLabelColumnIsRefusedBeforeTraining) {
+  std::ofstream(train_) << "age,fare,label\n20,1,0\n30,2,1\n";
+  std::ofstream(test_) << "age,fare\n25,3\n";
+  EXPECT_EQ(nnplug::test::error_of([&] { build_experiment(spec(R"("mean")"), registry()); }),
+            fmt::format("{}: data: parameter 'test_path' names {}, which has no label column ('label') to score the test set against; to "
+                        "predict its samples, leave test_path out and give the file to `nnplug predict MODEL --input`",
+                        (train_.parent_path() / "spec.json").string(), test_.string()));
+}
+
 }  // namespace
 }  // namespace nnplug::test

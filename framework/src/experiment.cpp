@@ -192,7 +192,19 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     auto layout = csv_layout(data);
     Dataset train = divided(read_csv(spec.resolve(data.require_string("path")), layout, 0, dtype), data);
     layout.trained = train.column_names;  // a test file's columns by the training file's names, in any order
-    if (data.has("test_path")) test = divided(read_csv(spec.resolve(data.require_string("test_path")), layout, 0, dtype), data);
+    if (data.has("test_path")) {
+      const auto path = spec.resolve(data.require_string("test_path"));
+      test = divided(read_csv(path, layout, 0, dtype), data);
+      // A file of samples without their labels or targets, as a competition's test.csv comes, would be read for
+      // inputs to predict: refused before training rather than scored against labels it does not have.
+      if (!test.has_value_targets() && test.labels.front() < 0)
+        data.fail("test_path", fmt::format("names {}, which has no {} to score the test set against; to predict its samples, leave test_path out and "
+                                           "give the file to `nnplug predict MODEL --input`",
+                                           path.string(), train.has_value_targets() ? "target columns"
+                                                          : train.column_names.label.empty()
+                                                              ? "label column"
+                                                              : fmt::format("label column ('{}')", train.column_names.label)));
+    }
     return train;
   }
   if (format == "mnist_json") return read_mnist_json(spec.resolve(data.require_string("path")), dtype);
