@@ -8,7 +8,8 @@
 // the categories "p" and "q" (an even length that 3 divides); whether missing values are read as NaN (a length that 4
 // divides); whether the second column is dropped (9 divides) and the one named "a" names the samples (11 divides);
 // whether a comma marks decimals, where it does not separate fields (13 divides); and whether a value none of the
-// trained categories is read as a row of zeros (17 divides).
+// trained categories is read as a row of zeros (17 divides); and whether the columns of words are found and made
+// categorical (19 divides).
 // Any input must either be read into a consistent data set or throw IoError; anything else is a bug.
 #include <cmath>
 #include <cstddef>
@@ -31,6 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size % 6 == 0) label.trained.categories = {{"p", "q"}, {}};
   label.missing_as_nan = size % 4 == 0;
   label.ignore_unknown_categories = size % 17 == 0;
+  label.categorical_words = size % 19 == 0;
   if (size % 9 == 0) label.drop_columns = {std::int64_t{1}};
   if (size % 11 == 0) label.id_column = std::string("a");
   const std::int64_t features = (data[0] / 4) % 4;

@@ -267,6 +267,13 @@ check "a category the model never saw is refused" \
 printf 'embarked,age,sex,pclass\nQ,30,male,1\n,44,female,3\n' > "$work/missing_port.csv"
 check "an unknown category reads as a missing one" "$("$nnplug" predict "$work/ignoring.safetensors" --input "$work/missing_port.csv" 2>&1)" \
   "$("$nnplug" predict "$work/ignoring.safetensors" --input "$work/new_passengers.csv" 2>&1)"
+# "categorical": "auto" finds the columns of words, as pandas' get_dummies does: sex and embarked, not pclass. Inputs to
+# predict are read by the categories found in training; a word elsewhere is refused, not encoded anew.
+out=$("$nnplug" train "$work/titanic.json" --set data.categorical='"auto"' --no-progress --save "$work/auto.safetensors" 2>&1)
+check "auto finds the columns of words" "categories, one-hot encoded in their columns' places: sex (female, male); embarked (C, Q, S); 7 inputs" "$out"
+printf 'embarked,age,sex,pclass\nQ,30,male,1\nS,old,female,3\n' > "$work/word_age.csv"
+check "a word where training read numbers is refused" "word_age.csv:3: column 2 ('old') is not a number" \
+  "$("$nnplug" predict "$work/auto.safetensors" --input "$work/word_age.csv" 2>&1)"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

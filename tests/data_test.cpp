@@ -336,6 +336,17 @@ TEST_F(CsvTest, CategoricalColumnsAreOneHotEncodedInTheirPlaces) {
   CsvLayout ignoring = layout;
   ignoring.ignore_unknown_categories = true;
   EXPECT_EQ(read_csv(path_, ignoring, 6).x, (std::vector<float>{0, 0, 1, 0, 1, 40, 1, 0, 0, 0, 0, 5}));
+  // "categorical": "auto": the columns that hold words, as pandas' get_dummies finds them; pclass is of numbers, and
+  // a missing value (NA) is no word.
+  CsvLayout words(std::string("label"));
+  words.categorical_words = words.missing_as_nan = true;
+  write("pclass,sex,age,label\n3,male,22,0\n1,female,NA,1\n10,female,26,1\n");
+  const Dataset found = read_csv(path_, words);
+  std::vector<double> x = found.x.doubles();
+  EXPECT_TRUE(std::isnan(x[7]));
+  x[7] = -1;  // the missing age, which the preprocessing fills
+  EXPECT_EQ(x, (std::vector<double>{3, 0, 1, 22, 1, 1, 0, -1, 10, 1, 0, 26}));
+  EXPECT_EQ(found.column_names.categories, (std::vector<std::vector<std::string>>{{}, {"female", "male"}, {}}));
   CsvLayout last_label(-1);
   last_label.trained = trained;
   write("10,male,40,2,0\n");

@@ -159,6 +159,10 @@ TEST_F(InputFileTest, ACsvFileCompressedByGzipIsReadAsItsText) {
   EXPECT_EQ(error_of([&] { read_csv(file); }), fmt::format("{}:3: column 2 ('x') is not a number; a column of categories (words or codes) is "
                                                            "one-hot encoded where the data section lists it in \"categorical\"",
                                                            file.string()));
+  // Read twice where its columns of words are found ("categorical": "auto"), from the decompressed text.
+  CsvLayout words;
+  words.categorical_words = true;
+  EXPECT_EQ(read_csv(file, words).x, (std::vector<float>{1, 1, 0, 1, 0, 1}));  // b: 2 or x
   std::ifstream in(file, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   in.close();

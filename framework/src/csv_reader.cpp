@@ -51,6 +51,14 @@ struct BytesStreamBuf : std::streambuf {
     char* begin = reinterpret_cast<char*>(bytes.data());
     setg(begin, begin, begin + bytes.size());
   }
+  // Where the reader is, and back to a place it was (a second reading of the file: CsvLayout::categorical_words).
+  pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
+    const off_type from = dir == std::ios_base::beg ? 0 : dir == std::ios_base::cur ? gptr() - eback() : egptr() - eback();
+    if (from + off < 0 || from + off > egptr() - eback()) return pos_type(off_type(-1));
+    setg(eback(), eback() + from + off, egptr());
+    return pos_type(from + off);
+  }
+  pos_type seekpos(pos_type pos, std::ios_base::openmode which) override { return seekoff(off_type(pos), std::ios_base::beg, which); }
 };
 
 using TargetColumns = std::vector<ColumnRef>;
@@ -206,7 +214,17 @@ Dataset read_csv(const std::filesystem::path& path, const CsvLayout& layout, std
   return parse_csv(in, path.string(), layout, features, dtype);
 }
 
-Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& layout, std::int64_t features, DType dtype) {
+namespace {
+
+// What a first reading of a file finds for CsvLayout::categorical_words: the feature columns that hold words, and
+// whether it let a missing value pass that a second reading must judge (a category, or refused).
+struct WordColumns {
+  std::vector<std::size_t> columns;
+  bool passed_missing = false;
+};
+
+// parse_csv; with `words`, a first reading that finds the columns of words rather than refusing them.
+Dataset parse_records(std::istream& in, const std::string& name, const CsvLayout& layout, std::int64_t features, DType dtype, WordColumns* words) {
   Dataset d;
   d.x = SampleValues(dtype, 0);
   const bool float32 = dtype == DType::Float32;
@@ -445,7 +463,8 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
                  (!number || std::isnan(v)) && (fields[c].empty() || missing_marker(fields[c]))) {
         // A missing value (looked for only where the field is no number, or pandas' "nan"): NaN to fill, or refused;
         // without fill_missing, a categorical column's "NA" is a category.
-        if (layout.missing_as_nan && feature(c)) {
+        if ((layout.missing_as_nan || (words && !fields[c].empty())) && feature(c)) {
+          if (!layout.missing_as_nan) words->passed_missing = true;
           row_features[feature_slot[c]] = std::numeric_limits<double>::quiet_NaN(), row_numbers = false;
           continue;
         }
@@ -457,6 +476,10 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
         v = category_number(c);
       } else if (categorical(c)) {
         v = category_number(c);
+      } else if (!number && words && feature(c)) {
+        if (std::ranges::find(words->columns, c) == words->columns.end()) words->columns.push_back(c);
+        row_features[feature_slot[c]] = std::numeric_limits<double>::quiet_NaN(), row_numbers = false;
+        continue;
       } else if (!number) {
         // A number with a decimal comma (1,5) where the delimiter is another; else a word in a training file's feature,
         // past a first line that may be a header gone wrong, may be a category.
@@ -513,6 +536,25 @@ Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& la
   if (std::ranges::any_of(category, &CategoryColumn::categorical)) one_hot_encode(d, category, fitting_categories);
   if (value_targets) d.target_width = static_cast<std::int64_t>(targets);
   return d;
+}
+
+}  // namespace
+
+Dataset parse_csv(std::istream& in, const std::string& name, const CsvLayout& layout, std::int64_t features, DType dtype) {
+  if (!layout.categorical_words) return parse_records(in, name, layout, features, dtype, nullptr);
+  // The columns of words are known once the whole file is read: a first reading finds them (and is the data where
+  // there are none), a second reads them as categories.
+  const auto start = in.tellg();
+  WordColumns words;
+  Dataset d = parse_records(in, name, layout, features, dtype, &words);
+  if (words.columns.empty() && !words.passed_missing) return d;
+  in.clear();
+  if (start == std::istream::pos_type(-1) || !in.seekg(start))
+    throw IoError(fmt::format("{}: cannot be read a second time, as \"categorical\": \"auto\" reads it", name));
+  CsvLayout categorical = layout;
+  categorical.categorical_words = false;
+  for (const std::size_t c : words.columns) categorical.categorical_columns.emplace_back(static_cast<std::int64_t>(c));
+  return parse_records(in, name, categorical, features, dtype, nullptr);
 }
 
 }  // namespace nnplug

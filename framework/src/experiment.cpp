@@ -71,17 +71,19 @@ CsvLayout csv_layout(const Params& data) {
   if (data.has("targets") && data.has("label_column"))
     data.fail("targets", "cannot be given with label_column: value targets take the place of the class label column");
   layout.target_columns = read_columns(data, "targets");
-  layout.categorical_columns = read_columns(data, "categorical");
+  layout.categorical_words = data.json().value("categorical", Params::Json()) == "auto";  // ["auto"]: a column named so
+  if (layout.categorical_words) data.accept({"categorical"});
+  else layout.categorical_columns = read_columns(data, "categorical");
   layout.drop_columns = read_columns(data, "drop_columns");
   if (const auto id = read_columns(data, "id_column"); id.size() > 1) data.fail("id_column", "names one column");
   else if (!id.empty()) layout.id_column = id.front();
   layout.missing_as_nan = data.has("fill_missing");  // the preprocessing fills them
-  if (!layout.categorical_columns.empty() && data.has("divide_by"))
+  if (data.has("categorical") && data.has("divide_by"))
     data.fail("categorical", "cannot be given with divide_by, which would divide the one-hot columns of the categories too");
   const std::string handle_unknown = data.string("handle_unknown", "error");
   if (handle_unknown != "error" && handle_unknown != "ignore")
     data.fail("handle_unknown", fmt::format("must be \"error\" or \"ignore\" (scikit-learn's OneHotEncoder's), got {}", Params::shown(handle_unknown)));
-  if (data.has("handle_unknown") && layout.categorical_columns.empty())
+  if (data.has("handle_unknown") && !data.has("categorical"))
     data.fail("handle_unknown", "says what becomes of a category that training did not see, and the data section names no \"categorical\" columns");
   layout.ignore_unknown_categories = handle_unknown == "ignore";
   const std::string delimiter = data.string("delimiter", ",");
@@ -97,6 +99,14 @@ CsvLayout csv_layout(const Params& data) {
     data.fail("decimal", fmt::format("must be \".\" or \",\", and not the delimiter (a comma decimal needs another, such as \";\"); got {}",
                                      Params::shown(decimal)));
   layout.decimal = decimal[0];
+  return layout;
+}
+
+// The layout of a file read by what the training file taught (a test file, inputs to predict): its columns by the
+// training file's names, in any order, and its categories those the training file's columns hold, none found anew.
+CsvLayout as_trained(CsvLayout layout, const ColumnNames& trained) {
+  layout.trained = trained;
+  layout.categorical_words = false;
   return layout;
 }
 
@@ -189,12 +199,11 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
     return read("train_inputs", "train_targets");
   }
   if (format == "csv") {
-    auto layout = csv_layout(data);
+    const CsvLayout layout = csv_layout(data);
     Dataset train = divided(read_csv(spec.resolve(data.require_string("path")), layout, 0, dtype), data);
-    layout.trained = train.column_names;  // a test file's columns by the training file's names, in any order
     if (data.has("test_path")) {
       const auto path = spec.resolve(data.require_string("test_path"));
-      test = divided(read_csv(path, layout, 0, dtype), data);
+      test = divided(read_csv(path, as_trained(layout, train.column_names), 0, dtype), data);
       // A file of samples without their labels or targets, as a competition's test.csv comes, would be read for
       // inputs to predict: refused before training rather than scored against labels it does not have.
       if (!test.has_value_targets() && test.labels.front() < 0)
@@ -250,9 +259,7 @@ Dataset read_input_file(const Spec& spec, const Params& data, const std::filesys
   if (format == "image_folder") return read_images(inputs, image_layout(data), dtype);
   if (format == "text_folder") return vectorized(read_texts(inputs), text, dtype);
   const auto csv = [&] {
-    CsvLayout layout = csv_layout(data);
-    layout.trained = columns;
-    return divided(read_csv(inputs, layout, features, dtype), data);
+    return divided(read_csv(inputs, as_trained(csv_layout(data), columns), features, dtype), data);
   };
   Dataset samples = format == "idx"                 ? read_idx_images(inputs, divide_by, dtype)
                     : format != "npy"               ? csv()

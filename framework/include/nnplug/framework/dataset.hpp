@@ -127,6 +127,10 @@ struct CsvLayout {
   // an index or a header name: each is one-hot encoded into a column per category, in its place (scikit-learn's
   // OneHotEncoder). The categories are the file's distinct values, sorted, unless `trained` holds them.
   std::vector<ColumnRef> categorical_columns;
+  // The data section's "categorical": "auto": besides those columns, every feature column of the file that holds a
+  // value that is not a number (nor a missing value) is categorical, as pandas' get_dummies encodes the columns of
+  // strings. A file whose columns of words are found is read twice. Not for a file read with `trained` categories.
+  bool categorical_words = false;
   // The data section's "handle_unknown": "ignore" encodes a value that is none of the trained categories as a row of
   // zeros, as scikit-learn's OneHotEncoder(handle_unknown="ignore") does; otherwise it is refused.
   bool ignore_unknown_categories = false;
