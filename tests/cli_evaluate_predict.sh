@@ -271,6 +271,10 @@ check "an unknown category reads as a missing one" "$("$nnplug" predict "$work/i
 # predict are read by the categories found in training; a word elsewhere is refused, not encoded anew.
 out=$("$nnplug" train "$work/titanic.json" --set data.categorical='"auto"' --no-progress --save "$work/auto.safetensors" 2>&1)
 check "auto finds the columns of words" "categories, one-hot encoded in their columns' places: sex (female, male); embarked (C, Q, S); 7 inputs" "$out"
+awk -F, '{ print $0 "," (NR == 1 ? "name" : "passenger " NR) }' "$work/titanic.csv" > "$work/named.csv"
+check "a column of a category per passenger is taken for an identifier" \
+  "column name holds 200 categories for 200 training samples: an identifier or free text rather than categories?" \
+  "$("$nnplug" train "$work/titanic.json" --set data.categorical='"auto"' --set data.path='"named.csv"' --epochs 1 2>&1)"
 printf 'embarked,age,sex,pclass\nQ,30,male,1\nS,old,female,3\n' > "$work/word_age.csv"
 check "a word where training read numbers is refused" "word_age.csv:3: column 2 ('old') is not a number" \
   "$("$nnplug" predict "$work/auto.safetensors" --input "$work/word_age.csv" 2>&1)"

@@ -22,11 +22,6 @@ namespace nnplug::cli {
 
 namespace {
 
-// The name of a CSV's f-th feature column: its header's, or its place among the features.
-std::string feature_column_name(const ColumnNames& columns, std::size_t f) {
-  return f < columns.features.size() ? columns.features[f] : fmt::format("feature column {}", f + 1);
-}
-
 // How many values each feature column missed among the training samples, and what fills them (categorical columns'
 // gaps are rows of zeros, not counted here).
 void print_missing_values(const MissingValueFiller& filler, const ColumnNames& columns, std::int64_t samples) {
@@ -35,8 +30,8 @@ void print_missing_values(const MissingValueFiller& filler, const ColumnNames& c
   for (std::size_t input = 0, f = 0; input < counts.size(); ++f) {
     const std::size_t category_count = f < columns.categories.size() ? columns.categories[f].size() : 0;
     if (category_count == 0 && counts[input] > 0)
-      missing.push_back(filler.strategy() == "constant" ? fmt::format("{} {}", feature_column_name(columns, f), counts[input])
-                                                        : fmt::format("{} {} ({:g})", feature_column_name(columns, f), counts[input], filler.values()[input]));
+      missing.push_back(filler.strategy() == "constant" ? fmt::format("{} {}", columns.feature_name(f), counts[input])
+                                                        : fmt::format("{} {} ({:g})", columns.feature_name(f), counts[input], filler.values()[input]));
     input += std::max<std::size_t>(category_count, 1);
   }
   const std::string fill = filler.strategy() == "constant"        ? fmt::format("{:g}", filler.values().empty() ? 0.0 : filler.values().front())
@@ -90,7 +85,7 @@ int train_on(const TrainArgs& args, Registry& registry, const Spec& spec, const 
     if (const ColumnNames& columns = ex.model->column_names(); !columns.categories.empty()) {
       std::vector<std::string> encoded;
       for (std::size_t f = 0; f < columns.categories.size(); ++f)
-        if (!columns.categories[f].empty()) encoded.push_back(fmt::format("{} ({})", feature_column_name(columns, f), fmt::join(columns.categories[f], ", ")));
+        if (!columns.categories[f].empty()) encoded.push_back(fmt::format("{} ({})", columns.feature_name(f), fmt::join(columns.categories[f], ", ")));
       fmt::print("categories, one-hot encoded in their columns' places: {}; {} inputs in all\n",
                  Params::shortened(fmt::format("{}", fmt::join(encoded, "; "))), static_cast<long long>(columns.width()));
     }

@@ -17,6 +17,10 @@ std::int64_t ColumnNames::width() const {
   return values;
 }
 
+std::string ColumnNames::feature_name(std::size_t f) const {
+  return f < features.size() ? features[f] : fmt::format("feature column {}", f + 1);
+}
+
 Dataset Dataset::subset(const std::vector<std::int64_t>& indices) const {
   Dataset out;
   out.sample_shape = sample_shape;

@@ -615,6 +615,14 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
                ex.model->output_shape().str(), ex.train.num_classes, ex.train.num_classes == 1 ? "" : "es",
                outputs - 1 == ex.train.num_classes ? fmt::format("output {} is", outputs - 1)
                                                    : fmt::format("outputs {} to {} are", ex.train.num_classes, outputs - 1));
+  // A column of names or ticket numbers ("categorical": "auto" takes any column of words) one-hot encodes into about
+  // a column per sample, which a model can only memorise.
+  const ColumnNames& columns = ex.train.column_names;
+  for (std::size_t f = 0; f < columns.categories.size(); ++f)
+    if (const auto count = static_cast<std::int64_t>(columns.categories[f].size()); count > 20 && 2 * count > ex.train.size())
+      fmt::print(stderr, "warning: {}: column {} holds {} categories for {} training samples: an identifier or free text rather than categories? "
+                         "the data section's \"drop_columns\" leaves it out\n",
+                 spec.where(), columns.feature_name(f), count, ex.train.size());
   return ex;
 }
 

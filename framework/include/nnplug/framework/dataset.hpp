@@ -34,6 +34,8 @@ struct ColumnNames {
   bool empty() const { return features.empty() && classes.empty() && categories.empty(); }
   // The values per sample these columns make: one per feature column, or one per category of a categorical column.
   std::int64_t width() const;
+  // The f-th feature column's name: its header's, or its place among the features ("feature column 3").
+  std::string feature_name(std::size_t f) const;
   bool operator==(const ColumnNames&) const = default;
 };
 
