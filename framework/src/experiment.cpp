@@ -330,7 +330,9 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
                                          : "names the value columns of a CSV file (format \"csv\")");
   const bool targets_are_inputs = data.boolean("targets_are_inputs", false);
   if (targets_are_inputs && data.has("targets")) data.fail("targets_are_inputs", "cannot be given with targets: the inputs are the targets");
-  (void)standardize_of(data), (void)missing_value_filler(data);  // refused before the data is read
+  // Refused before the data is read, which may take a while.
+  standardize_of(data);
+  missing_value_filler(data);
   if (data.has("fill_missing") && (format != "csv" || targets_are_inputs))
     data.fail("fill_missing", format != "csv" ? "fills a CSV file's missing values (format \"csv\")"
                                               : "cannot be given with targets_are_inputs: the targets would hold the missing values");

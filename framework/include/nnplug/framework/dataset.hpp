@@ -131,7 +131,8 @@ struct CsvLayout {
   std::vector<ColumnRef> categorical_columns;
   // The data section's "categorical": "auto": besides those columns, every feature column of the file that holds a
   // value that is not a number (nor a missing value) is categorical, as pandas' get_dummies encodes the columns of
-  // strings. A file whose columns of words are found is read twice. Not for a file read with `trained` categories.
+  // strings. A file whose columns of words are found is read twice. Files read by what training taught (a test file,
+  // inputs to predict) have it cleared: their categories are the trained ones, and a word elsewhere is refused.
   bool categorical_words = false;
   // The data section's "handle_unknown": "ignore" encodes a value that is none of the trained categories as a row of
   // zeros, as scikit-learn's OneHotEncoder(handle_unknown="ignore") does; otherwise it is refused.
