@@ -278,6 +278,13 @@ check "a column of a category per passenger is taken for an identifier" \
 printf 'embarked,age,sex,pclass\nQ,30,male,1\nS,old,female,3\n' > "$work/word_age.csv"
 check "a word where training read numbers is refused" "word_age.csv:3: column 2 ('old') is not a number" \
   "$("$nnplug" predict "$work/auto.safetensors" --input "$work/word_age.csv" 2>&1)"
+# An ensemble reads its samples once: a member trained after the file changed (port Q became X: as many categories,
+# other ones) is refused, not fed the first member's encoding.
+sed -i 's/,Q,/,X,/' "$work/titanic.csv"
+"$nnplug" train "$work/titanic.json" --save "$work/changed.safetensors" > /dev/null 2>&1
+check "an ensemble's members trained on other categories" \
+  "changed.safetensors was trained on other columns than $work/titanic.safetensors (the training file changed between their runs:" \
+  "$("$nnplug" predict "$work/titanic.safetensors" "$work/changed.safetensors" --input "$work/missing_port.csv" 2>&1)"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

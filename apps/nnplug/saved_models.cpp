@@ -43,7 +43,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
   ScoredModels out;
   Params::Json first_data;
   std::optional<Dataset> raw;  // an ensemble's scored set before the first model's preprocessing, for the others' own
-  Params::Json first_preprocessing, first_vocabulary;
+  Params::Json first_preprocessing, first_vocabulary, first_columns;
   for (std::size_t m = 0; m < models.size(); ++m) {
     LoadedModel loaded = load_model(models[m], registry, backend, precision);
     const Params::Json data_section = loaded.spec.json.value("data", Params::Json());
@@ -76,6 +76,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       out.scored = scored = out.data.test.size() ? &out.data.test : &out.data.validation;
       first_preprocessing = loaded.model->input_preprocessing().to_json();
       first_vocabulary = loaded.model->text_vectorization().to_json();
+      first_columns = column_names_json(loaded.model->column_names());
       out.scored_name = !inputs.empty() ? "inputs" : out.data.test.size() ? "test" : "validation";
       if (!out.scored->size())
         throw InvalidArgument(models[m].string() + ": its spec names no test or validation data to score (give --input)");
@@ -83,6 +84,13 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       if (data_section != first_data)
         throw InvalidArgument(fmt::format("{} was trained on other data than {} ({}); an ensemble's models must share their data", models[m].string(),
                                           models[0].string(), first_difference(data_section, first_data, "its spec", "the first's", "data")));
+      // The samples are read once, by the first model's columns: a model whose training file held other columns or
+      // categories (the file changed between the runs) would take them for its own.
+      if (const Params::Json columns = column_names_json(loaded.model->column_names()); columns != first_columns)
+        throw InvalidArgument(fmt::format("{} was trained on other columns than {} (the training file changed between their runs: {}); an "
+                                          "ensemble's models must read their samples alike",
+                                          models[m].string(), models[0].string(),
+                                          first_difference(columns, first_columns, "its model file", "the first's", "columns")));
       // Models trained with other seeds were fitted on other training splits: each takes the samples through its own
       // vocabulary and statistics, as it does alone.
       const TextVectorization& text = loaded.model->text_vectorization();

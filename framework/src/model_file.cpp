@@ -146,6 +146,12 @@ std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& reg
   return out;
 }
 
+Json column_names_json(const ColumnNames& columns) {
+  Json saved{{"features", columns.features}, {"label", columns.label}, {"targets", columns.targets}, {"classes", columns.classes}};
+  if (!columns.categories.empty()) saved["categories"] = columns.categories;
+  return saved;
+}
+
 void save_model(const std::filesystem::path& path, const Spec& spec, const Model& model, const Registry& registry,
                 const TrainingState* training) {
   // The spec as saved, its block files read once; the file is loaded by building it, so it must describe this model.
@@ -183,11 +189,7 @@ void save_model(const std::filesystem::path& path, const Spec& spec, const Model
   if (!model.text_vectorization().empty()) file.metadata["nnplug.text_vectorization"] = model.text_vectorization().to_json().dump();
   if (model.trained_on_step_labels()) file.metadata["nnplug.step_labels"] = "true";
   if (model.trained_on_values()) file.metadata["nnplug.value_targets"] = "true";
-  if (const ColumnNames& columns = model.column_names(); !columns.empty()) {
-    Json saved{{"features", columns.features}, {"label", columns.label}, {"targets", columns.targets}, {"classes", columns.classes}};
-    if (!columns.categories.empty()) saved["categories"] = columns.categories;
-    file.metadata["nnplug.columns"] = saved.dump();
-  }
+  if (const ColumnNames& columns = model.column_names(); !columns.empty()) file.metadata["nnplug.columns"] = column_names_json(columns).dump();
   // A folder's classes are its class folders' names: kept, so that the model names them far from its training data.
   const auto data = whole.json.find("data");
   if (data != whole.json.end() && data->is_object())

@@ -21,6 +21,10 @@ namespace nnplug {
 // optimizer, schedule, gradient transforms, backend).
 std::vector<PluginRecord> plugins_named_by(const Spec& spec, const Registry& registry);
 
+// A CSV file's columns as a model file keeps them (nnplug.columns): features, label, targets, classes, and the
+// categories where there are some.
+Params::Json column_names_json(const ColumnNames& columns);
+
 // What a checkpoint adds to a saved model so that training resumes exactly where it stopped: the optimizer's
 // state tensors (as "optimizer.<name>") and step count, the number of epochs completed, and what the run's
 // callbacks keep (their weights as float64 tensors "callbacks.<entry>.<n>").
