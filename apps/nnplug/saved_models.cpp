@@ -118,7 +118,7 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
                                    steps ? fmt::format("a class at each of {} steps", steps) : std::string("whole samples"), models[0].string(),
                                    out.steps ? fmt::format("a class at each of {} steps", out.steps) : std::string("whole samples")));
     // The targets' columns by name (a header's, where the spec gives them by index).
-    const auto target_names = [&] { return read_target_names(loaded.spec.section("data"), width, loaded.model->column_names().targets); };
+    const auto target_names = [&, w = width] { return read_target_names(loaded.spec.section("data"), w, loaded.model->column_names().targets); };
     if (steps) {
       out.steps = steps;
     } else if (m == 0 && soft_labels(*loss, *out.scored)) {
