@@ -285,6 +285,16 @@ sed -i 's/,Q,/,X,/' "$work/titanic.csv"
 check "an ensemble's members trained on other categories" \
   "changed.safetensors was trained on other columns than $work/titanic.safetensors (the training file changed between their runs:" \
   "$("$nnplug" predict "$work/titanic.safetensors" "$work/changed.safetensors" --input "$work/missing_port.csv" 2>&1)"
+# "stratify": 20 of 400 samples are of class 1, and a quarter of them (5) is held out for validation, which evaluate
+# scores: its confusion matrix's row of class 1 sums to 5.
+awk 'BEGIN { print "a,b,label"; for (i = 0; i < 400; i++) printf "%d,%d,%d\n", i, i % 7, (i % 20 == 0) }' > "$work/rare.csv"
+cat > "$work/rare.json" <<'SPEC'
+{"seed": 1, "data": {"format": "csv", "path": "rare.csv", "label_column": "label", "validation_split": 0.25, "stratify": true},
+ "layers": [{"type": "dense", "units": 2}], "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.01}, "training": {"epochs": 1}}
+SPEC
+"$nnplug" train "$work/rare.json" --save "$work/rare.safetensors" > /dev/null 2>&1
+check "a stratified validation set holds a quarter of the rare class" "5" \
+  "$("$nnplug" evaluate "$work/rare.safetensors" 2>&1 | awk '$1 == "1" && NF == 3 { print $2 + $3; exit }')"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -12,6 +12,7 @@
 
 #include "nnplug/framework/experiment.hpp"
 #include "nnplug/framework/preprocessing.hpp"
+#include "nnplug/framework/stratified_split.hpp"
 #include "nnplug/framework/synthetic.hpp"
 #include "test_support.hpp"
 
@@ -627,6 +628,33 @@ TEST(Splits, ThreeWaySplitIsSeededAndDisjoint) {
   // Without a test share it is exactly the two-way split, so specs without test_split keep their runs.
   EXPECT_EQ(split_three(d, 0.2, 0.0, 9).train.x, split(d, 0.2, 9).first.x);
   EXPECT_EQ(split_three(d, 0.2, 0.0, 9).test.size(), 0);
+}
+
+// As scikit-learn's train_test_split(stratify=y): 80 samples of class 0 and 20 of class 1, interleaved. Each class
+// loses 10 % to the test part (8 and 2), then 0.25 / 0.9 of the rest to validation (20 of 72, 5 of 18).
+TEST(Splits, AStratifiedSplitGivesEachPartEachClassesShare) {
+  std::vector<std::int32_t> labels(100);
+  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = i % 5 == 0;
+  const SplitRows rows = stratified_split_three_rows(labels, 0.25, 0.1, 3);
+  const auto count = [&](const std::vector<std::int64_t>& part, std::int32_t label) {
+    return std::ranges::count_if(part, [&](std::int64_t row) { return labels[static_cast<std::size_t>(row)] == label; });
+  };
+  EXPECT_EQ(count(rows.test, 0), 8);
+  EXPECT_EQ(count(rows.test, 1), 2);
+  EXPECT_EQ(count(rows.validation, 0), 20);
+  EXPECT_EQ(count(rows.validation, 1), 5);
+  EXPECT_EQ(count(rows.train, 0), 52);
+  EXPECT_EQ(count(rows.train, 1), 13);
+  std::vector<std::int64_t> all = rows.train;
+  all.insert(all.end(), rows.validation.begin(), rows.validation.end());
+  all.insert(all.end(), rows.test.begin(), rows.test.end());
+  std::ranges::sort(all);
+  std::vector<std::int64_t> expected(100);
+  std::iota(expected.begin(), expected.end(), 0);
+  EXPECT_EQ(all, expected);  // every sample in one part
+  EXPECT_FALSE(std::ranges::is_sorted(rows.train, {}, [&](std::int64_t row) { return labels[static_cast<std::size_t>(row)]; }));  // mixed
+  EXPECT_EQ(stratified_split_three_rows(labels, 0.25, 0.1, 3).train, rows.train);
+  EXPECT_NE(stratified_split_three_rows(labels, 0.25, 0.1, 4).train, rows.train);
 }
 
 TEST(Preprocessing, StandardizerUsesTrainingStatisticsOnly) {

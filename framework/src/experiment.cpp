@@ -22,6 +22,7 @@
 #include "nnplug/framework/precision.hpp"
 #include "nnplug/framework/preprocessing.hpp"
 #include "nnplug/framework/step_labels.hpp"
+#include "nnplug/framework/stratified_split.hpp"
 #include "nnplug/framework/synthetic.hpp"
 #include "nnplug/framework/text_folder.hpp"
 #include "nnplug/framework/user_json.hpp"
@@ -138,10 +139,11 @@ ImageLayout image_layout(const Params& data) {
 
 // The samples the data section names, before any split. Files are read in the model's dtype; synthetic sets are
 // drawn in double (and converted by the caller). Texts go through `text`, which is fitted first where it is empty
-// (a saved model brings its own) on the texts the split leaves for training: training_rows(n) of n.
+// (a saved model brings its own) on the texts the split leaves for training: training_rows(labels) of the samples of
+// those labels.
 Dataset read_source(const Spec& spec, const Params& data, const std::string& format, std::uint64_t seed, DType dtype, Dataset& test,
                     std::vector<std::string>& class_names, TextVectorization& text,
-                    const std::function<std::vector<std::int64_t>(std::int64_t)>& training_rows) {
+                    const std::function<std::vector<std::int64_t>(std::vector<std::int32_t>)>& training_rows) {
   if (format == "text_folder") {
     TextFolder train = read_text_folder(spec.resolve(data.require_string("path")));
     if (data.has("text") && !data.json()["text"].is_object())
@@ -155,7 +157,7 @@ Dataset read_source(const Spec& spec, const Params& data, const std::string& for
       if (fields.has("vocabulary")) settings.vocabulary = read_vocabulary(spec.resolve(fields.require_string("vocabulary")), settings);
       // Fitted on the training texts only, as the numbers' preprocessing is, and as Keras adapts its layer.
       std::vector<std::string> training;
-      for (const std::int64_t row : training_rows(static_cast<std::int64_t>(train.texts.size())))
+      for (const std::int64_t row : training_rows(train.labels))
         training.push_back(train.texts[static_cast<std::size_t>(row)]);
       text = TextVectorization::adapt(settings, training);
     }
@@ -346,10 +348,20 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   // and what stays for training is then in that seeded order. The limit applies before the split.
   const bool split_off = spec.section("training").boolean("shuffle", true) || validation_split > 0 || test_split > 0;
   const std::uint64_t split_seed = data_seed ^ 0x5eed5eedULL;
-  const auto training_rows = [&](std::int64_t n) {
-    n = std::min(n, limit_train ? *limit_train : limit >= 0 ? limit : n);
-    if (split_off) return split_three_rows(n, validation_split, test_split, split_seed).train;
-    std::vector<std::int64_t> rows(static_cast<std::size_t>(n));
+  // "stratify": each class split by the fractions, as scikit-learn's train_test_split(stratify=y) splits.
+  const bool stratify = data.boolean("stratify", false);
+  if (stratify && validation_split == 0 && test_split == 0) data.fail("stratify", "splits validation_split and test_split by class, and neither is given");
+  const auto split_rows = [&](const std::vector<std::int32_t>& labels) {
+    if (stratify && std::ranges::any_of(labels, [](std::int32_t label) { return label < 0; }))
+      data.fail("stratify", "splits by class label, and the samples have none (value targets, or a label per step)");
+    return stratify ? stratified_split_three_rows(labels, validation_split, test_split, split_seed)
+                    : split_three_rows(static_cast<std::int64_t>(labels.size()), validation_split, test_split, split_seed);
+  };
+  const auto training_rows = [&](std::vector<std::int32_t> labels) {
+    const auto n = static_cast<std::int64_t>(labels.size());
+    labels.resize(static_cast<std::size_t>(std::min(n, limit_train ? *limit_train : limit >= 0 ? limit : n)));
+    if (split_off) return split_rows(labels).train;
+    std::vector<std::int64_t> rows(labels.size());
     std::iota(rows.begin(), rows.end(), 0);
     return rows;
   };
@@ -373,10 +385,10 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   if (!split_off) {
     ex.train = std::move(train);
   } else {
-    Splits splits = split_three(train, validation_split, test_split, split_seed);
-    ex.train = std::move(splits.train);
-    ex.validation = std::move(splits.validation);
-    if (test_split > 0) ex.test = std::move(splits.test);
+    const SplitRows rows = split_rows(train.labels);
+    ex.train = train.subset(rows.train);
+    ex.validation = train.subset(rows.validation);
+    if (test_split > 0) ex.test = train.subset(rows.test);
   }
   if (!inputs.empty()) ex.test = read_input_file(spec, data, inputs, ex.train.features(), ex.train.column_names, dtype, ex.text);
   ex.test.num_classes = ex.validation.num_classes = ex.train.num_classes =
