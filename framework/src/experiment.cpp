@@ -350,7 +350,8 @@ void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::option
   const std::uint64_t split_seed = data_seed ^ 0x5eed5eedULL;
   // "stratify": each class split by the fractions, as scikit-learn's train_test_split(stratify=y) splits.
   const bool stratify = data.boolean("stratify", false);
-  if (stratify && validation_split == 0 && test_split == 0) data.fail("stratify", "splits validation_split and test_split by class, and neither is given");
+  if (stratify && validation_split == 0 && test_split == 0)
+    data.fail("stratify", "splits validation_split and test_split by class, and neither is given");
   const auto split_rows = [&](const std::vector<std::int32_t>& labels) {
     if (stratify && std::ranges::any_of(labels, [](std::int32_t label) { return label < 0; }))
       data.fail("stratify", "splits by class label, and the samples have none (value targets, or a label per step)");
