@@ -32,13 +32,19 @@ std::string class_name(const ScoredModels& s, std::int64_t c) {
   return c < static_cast<std::int64_t>(s.data.class_names.size()) ? s.data.class_names[static_cast<std::size_t>(c)] : fmt::format("{}", c);
 }
 
+// The most probable (or highest scored) class of a row of probabilities, by name.
+std::string predicted_class(const ScoredModels& s, std::size_t row) {
+  const auto k = static_cast<std::size_t>(s.classes);
+  const float* p = s.probabilities.data() + row * k;
+  return class_name(s, std::max_element(p, p + k) - p);
+}
+
 // index (and step, for a class per step), predicted class, the true label when known (both by name where the spec
 // names the classes; empty at a step not scored), then each class's probability or score (or each raw output).
 std::string class_predictions(const ScoredModels& s, bool logits) {
   const auto& labels = s.labels;
   const bool labelled = s.steps ? s.scored->has_value_targets() : !labels.empty() && labels.front() >= 0;
   const auto steps = static_cast<std::size_t>(std::max<std::int64_t>(s.steps, 1));
-  const auto name = [&](std::int64_t c) { return class_name(s, c); };
   // Values are written in fmt's shortest form that reads back to the same float.
   fmt::memory_buffer csv;
   const auto& files = s.scored->sample_names;
@@ -46,8 +52,9 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
   fmt::format_to(std::back_inserter(csv), "index{}{},predicted{}", s.steps ? ",step" : "", names_column, labelled ? ",label" : "");
   const std::int64_t columns = logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
-    fmt::format_to(std::back_inserter(csv), ",{}", csv_field(fmt::format("{}{}{}", logits ? "logit" : s.class_scores ? "score_" : "p_",
-                                                                        logits && s.width > 1 ? "_" : "", logits && s.width == 1 ? "" : name(c))));
+    fmt::format_to(std::back_inserter(csv), ",{}",
+                   csv_field(fmt::format("{}{}{}", logits ? "logit" : s.class_scores ? "score_" : "p_", logits && s.width > 1 ? "_" : "",
+                                         logits && s.width == 1 ? "" : class_name(s, c))));
   fmt::format_to(std::back_inserter(csv), "\n");
   const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(columns);
   for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -55,8 +62,8 @@ std::string class_predictions(const ScoredModels& s, bool logits) {
     fmt::format_to(std::back_inserter(csv), "{}", i / steps);
     if (s.steps) fmt::format_to(std::back_inserter(csv), ",{}", i % steps);
     if (!files.empty()) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(files[i / steps]));
-    fmt::format_to(std::back_inserter(csv), ",{}", csv_field(name(std::max_element(p, p + k) - p)));
-    if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", labels[i] < 0 ? std::string() : csv_field(name(labels[i])));
+    fmt::format_to(std::back_inserter(csv), ",{}", csv_field(predicted_class(s, i)));
+    if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", labels[i] < 0 ? std::string() : csv_field(class_name(s, labels[i])));
     const float* values = logits ? s.outputs.data() + i * w : p;
     for (std::size_t c = 0; c < w; ++c) fmt::format_to(std::back_inserter(csv), ",{}", values[c]);
     fmt::format_to(std::back_inserter(csv), "\n");
@@ -109,15 +116,13 @@ std::string submission(const ScoredModels& s, const std::filesystem::path& input
   else
     fmt::format_to(out, ",{}", csv_field(s.label_name.empty() ? "label" : s.label_name));
   fmt::format_to(out, "\n");
-  const auto k = static_cast<std::size_t>(s.classes), w = static_cast<std::size_t>(s.width);
+  const auto w = static_cast<std::size_t>(s.width);
   for (std::size_t i = 0; i < ids.size(); ++i) {
     fmt::format_to(out, "{}", csv_field(ids[i]));
-    if (values) {
+    if (values)
       for (std::size_t c = 0; c < w; ++c) fmt::format_to(out, ",{}", s.predictions[i * w + c]);
-    } else {
-      const float* p = s.probabilities.data() + i * k;
-      fmt::format_to(out, ",{}", csv_field(class_name(s, std::max_element(p, p + k) - p)));
-    }
+    else
+      fmt::format_to(out, ",{}", csv_field(predicted_class(s, i)));
     fmt::format_to(out, "\n");
   }
   return fmt::to_string(csv);
