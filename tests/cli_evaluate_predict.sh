@@ -254,6 +254,14 @@ cut -d, -f1-4 "$work/new_passengers.csv" > "$work/passengers_without_ids.csv"
 check "--submission needs the ids" \
   "passengers_without_ids.csv holds none: the data section's \"id_column\" names the column that holds them" \
   "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/passengers_without_ids.csv" --submission 2>&1)"
+check "--row-ids numbers the samples from 1 (Digit Recognizer's ImageId), or from --first-row-id" "ImageId,survived
+1,0
+2,1 PassengerId,survived
+892,0
+893,1" "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/passengers_without_ids.csv" --submission --row-ids ImageId 2>&1) \
+$("$nnplug" predict "$work/titanic.safetensors" --input "$work/new_passengers.csv" --submission --row-ids PassengerId --first-row-id 892 2>&1)"
+check "--row-ids names the rows of predict's table" "index,row,predicted,p_0,p_1
+0,1,0," "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/passengers_without_ids.csv" --row-ids row 2>&1)"
 printf 'embarked,age,sex,pclass\nQ,,male,1\n' > "$work/new_passengers.csv"
 printf 'embarked,age,sex,pclass\nQ,%s,male,1\n' "$median" > "$work/median_passenger.csv"
 check "a missing age is the training ages' median" "$("$nnplug" predict "$work/titanic.safetensors" --input "$work/median_passenger.csv" 2>&1)" \

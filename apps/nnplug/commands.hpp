@@ -49,6 +49,8 @@ struct PredictArgs {
   long long batch_size = 256;
   bool logits = false;  // the model's raw outputs instead of probabilities
   bool submission = false;  // each sample's id and prediction alone, as a Kaggle submission holds them
+  std::string row_ids;  // non-empty: each sample named by its row number, under this column name
+  long long first_row_id = 1;  // the first sample's row number
 };
 
 struct SummaryArgs {

@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
                         "Write each sample's id (the data's id_column) and its predicted class under the label column's name (or each target's "
                         "value under its name) alone, as a Kaggle submission holds them")
       ->excludes("--logits");
+  auto* row_ids = predict_cmd->add_option("--row-ids", predict.row_ids,
+                                          "Name each sample by its place in the file, counted from 1, under this column name (Kaggle's "
+                                          "Digit Recognizer's ImageId), in place of the data's ids or images' files");
+  predict_cmd->add_option("--first-row-id", predict.first_row_id, "The first sample's number under --row-ids")->capture_default_str()->needs(row_ids);
 
   nnplug::cli::GradcheckArgs gradcheck;
   auto* gradcheck_cmd = app.add_subcommand("gradcheck", "Check the model's backpropagated gradients against centred differences in float64");
