@@ -100,6 +100,15 @@ cat >"$dir/mismatch.json" <<JSON
  "loss": "softmax_cross_entropy", "optimizer": {"type": "sgd", "lr": 0.1}}
 JSON
 expect "a test set of another sample size" "nnplug: error: $dir/test.csv: test samples of 3 values, the training samples have 2" train "$dir/mismatch.json"
+# Labels counted from 1 ask for an output more than there are classes: the refusal says so, and class_names reads them
+# as names.
+printf '1,2,1\n3,4,2\n' >"$dir/from_one.csv"
+sed 's/"train.csv", "test_path": "test.csv"/"from_one.csv"/' "$dir/mismatch.json" >"$dir/from_one.json"
+expect "labels counted from 1" "the last layer needs 3 units; no training sample has label 0, the labels run from 1 to 2: classes count from 0, as in \
+PyTorch and Keras; the data section's \"class_names\": [\"1\", ..., \"2\"] reads them as names, 1 as class 0" \
+  train "$dir/from_one.json"
+expect_status 0 "labels counted from 1, as names" "epoch 1/1" \
+  train "$dir/from_one.json" --set 'data.class_names=["1", "2"]' --epochs 1
 expect "unknown backend" "unknown backend 'tpu'; available: cpu" train "$dir/nodata.json" --backend tpu
 
 # Errors raised inside plugin code are reported while the plugin is still loaded (no crash on the way out).

@@ -201,6 +201,14 @@ TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
   EXPECT_EQ(d.num_classes, 2);
   label.class_names = {"dog", "cow"};
   EXPECT_EQ(error_of(label), fmt::format("{}:2: label 'cat' is none of the class_names (dog, cow)", path_.string()));
+  // Class names that are numbers (labels counted from 1) name their classes, and a number they do not list is none.
+  write("label,a\n1,1\n3,2\n2,3\n");
+  label = CsvLayout(std::string("label"));
+  label.class_names = {"1", "2", "3"};
+  EXPECT_EQ(read_csv(path_, label).labels, (std::vector<std::int32_t>{0, 2, 1}));
+  label.class_names = {"1", "2"};
+  EXPECT_EQ(error_of(label), fmt::format("{}:3: label '3' is none of the class_names (1, 2)", path_.string()));
+  write("\xEF\xBB\xBFspecies,a\ncat,1.5\n\"dog\",2\n1,3\n");
   // Without class_names the names are the classes, sorted (scikit-learn's LabelEncoder); a label that reads as a
   // number is then a name too, and a name below labels that are numbers is refused.
   const Dataset inferred = read_csv(path_, std::string("species"));

@@ -248,6 +248,12 @@ Dataset parse_records(std::istream& in, const std::string& name, const CsvLayout
   const std::vector<std::string>& class_names = !layout.class_names.empty() ? layout.class_names : layout.trained.classes;
   std::unordered_map<std::string, std::size_t> class_index;  // a label by name, in one lookup however many classes
   for (std::size_t i = 0; i < class_names.size(); ++i) class_index.emplace(class_names[i], i);
+  // Class names that are numbers ("1", "2", "3": labels counted from 1) name their classes; a number among such
+  // labels that they do not list is none of them, not a class index.
+  const bool numbered_names = std::ranges::any_of(class_names, [](const std::string& n) {
+    double v;
+    return parse_number(n, v);
+  });
   bool labels_by_name = false;
   std::vector<CategoryColumn> category;  // per feature slot
   std::vector<std::string> header_names;  // the header's fields, where the file has one
@@ -452,7 +458,7 @@ Dataset parse_records(std::istream& in, const std::string& name, const CsvLayout
                                     "class_names to read them all as names", name, line_no, field(c)));
         labels_by_name = true;
         v = static_cast<double>(class_index.try_emplace(fields[c], class_index.size()).first->second);
-      } else if (c == label_at && !class_names.empty() && !parse_number(fields[c], v)) {
+      } else if (c == label_at && !class_names.empty() && (numbered_names || !parse_number(fields[c], v))) {
         const auto found = class_index.find(fields[c]);
         if (found == class_index.end())
           throw IoError(fmt::format("{}:{}: label '{}' is none of {} ({})", name, line_no, field(c),
