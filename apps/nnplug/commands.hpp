@@ -37,6 +37,7 @@ struct EvaluateArgs {
   std::string precision;  // empty: each model's saved precision
   long long batch_size = 256;
   long long top_k = 5;
+  bool top_k_given = false;  // --top-k on the command line, not its default
   std::filesystem::path json;  // also write the metrics here
 };
 

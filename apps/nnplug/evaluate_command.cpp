@@ -29,6 +29,9 @@ int evaluate(const EvaluateArgs& args, const std::vector<std::filesystem::path>&
   std::string text;
   nlohmann::json j;
   if (s.target_names.empty()) {
+    // Where every class is among the top k, every label is: a top-k accuracy of 1 that says nothing.
+    if (args.top_k_given && args.top_k >= s.classes)
+      fmt::print(stderr, "note: no top-{} accuracy: the model scores {} classes, all of them among its top {}\n", args.top_k, s.classes, args.top_k);
     const Evaluation e = evaluate_labelled_rows(s.probabilities, s.labels, s.classes, loss, args.top_k, s.steps);
     text = format_evaluation(e, s.data.class_names), j = evaluation_json(e, s.data.class_names);
   } else {

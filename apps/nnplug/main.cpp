@@ -58,7 +58,10 @@ int main(int argc, char** argv) {
   evaluate_cmd->add_option("--backend", evaluate.backend, "Backend plugin to run on, by name or as a JSON object of its parameters (default: the spec's, else the best found)");
   evaluate_cmd->add_option("--precision", evaluate.precision, precision_help)->check(CLI::IsMember(precisions));
   evaluate_cmd->add_option("--batch-size", evaluate.batch_size, "Batch size")->check(nnplug::cli::whole_number(1));
-  evaluate_cmd->add_option("--top-k", evaluate.top_k, "k of the top-k accuracy")->capture_default_str()->check(nnplug::cli::whole_number(1));
+  evaluate_cmd->add_option("--top-k", evaluate.top_k, "k of the top-k accuracy (given where below the class count)")
+      ->capture_default_str()
+      ->check(nnplug::cli::whole_number(1))
+      ->each([&](const std::string&) { evaluate.top_k_given = true; });
   evaluate_cmd->add_option("--json", evaluate.json, "Also write the metrics to this JSON file");
 
   nnplug::cli::PredictArgs predict;
