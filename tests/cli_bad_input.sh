@@ -104,7 +104,7 @@ expect "a test set of another sample size" "nnplug: error: $dir/test.csv: test s
 # as names.
 printf '1,2,1\n3,4,2\n' >"$dir/from_one.csv"
 sed 's/"train.csv", "test_path": "test.csv"/"from_one.csv"/' "$dir/mismatch.json" >"$dir/from_one.json"
-expect "labels counted from 1" "the last layer needs 3 units; no training sample has label 0, the labels run from 1 to 2: classes count from 0, as in \
+expect "labels counted from 1" "the last layer needs 3 units; no sample has label 0, the labels run from 1 to 2: classes count from 0, as in \
 PyTorch and Keras; the data section's \"class_names\": [\"1\", ..., \"2\"] reads them as names, 1 as class 0" \
   train "$dir/from_one.json"
 expect_status 0 "labels counted from 1, as names" "epoch 1/1" \

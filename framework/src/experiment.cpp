@@ -314,17 +314,6 @@ void reshape_samples(const Params& data, Experiment& ex) {
   for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->sample_shape = shape;
 }
 
-// Labels counted from 1 (1 to 3 for three classes; SVHN's 1 to 10) leave class 0 without a sample and ask for an
-// output more than there are classes: "" unless the training labels start at 1.
-std::string labels_from_one(const Dataset& train, const Params& data) {
-  if (train.labels.empty() || std::ranges::min(train.labels) != 1) return "";
-  const std::int32_t last = std::ranges::max(train.labels);
-  return fmt::format("no training sample has label 0, the labels run from 1 to {}: classes count from 0, as in PyTorch and Keras{}", last,
-                     data.json().value("format", "") == "csv"
-                         ? fmt::format("; the data section's \"class_names\": [\"1\", ..., \"{}\"] reads them as names, 1 as class 0", last)
-                         : "");
-}
-
 }  // namespace
 
 void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::optional<std::int64_t> limit_train,
@@ -626,13 +615,19 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.model->set_text_vectorization(ex.text);
   ex.model->set_column_names(ex.train.column_names);
   initialize_from_spec(spec, *ex.model);
-  const std::string from_one = labels_from_one(ex.train, spec.section("data"));
+  // Labels counted from 1, which check_targets names where they ask for an output too many: a CSV's class_names
+  // reads them as names.
+  const std::string from_one = labels_from_one(ex.train);
+  const std::string as_names = from_one.empty() || spec.section("data").json().value("format", "") != "csv"
+                                   ? ""
+                                   : fmt::format("; the data section's \"class_names\": [\"1\", ..., \"{}\"] reads them as names, 1 as class 0",
+                                                 ex.train.num_classes - 1);
   try {
     check_targets(*ex.loss, ex.model->output_shape(), ex.train);
   } catch (const ShapeError& e) {
-    throw ShapeError(fmt::format("{}: {}{}{}", spec.where(), e.what(), from_one.empty() ? "" : "; ", from_one));
+    throw ShapeError(fmt::format("{}: {}{}", spec.where(), e.what(), as_names));
   }
-  if (!from_one.empty()) fmt::print(stderr, "warning: {}: {}\n", spec.where(), from_one);
+  if (!from_one.empty()) fmt::print(stderr, "warning: {}: {}{}\n", spec.where(), from_one, as_names);
   ex.model->set_target_scaling(fit_target_scaling(spec.section("data"), ex.train, *ex.loss, ex.model->output_shape()));
   if (const std::string warning = double_link_warning(*ex.model, *ex.loss); !warning.empty())
     fmt::print(stderr, "warning: {}: {}\n", spec.where(), warning);

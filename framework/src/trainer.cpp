@@ -75,6 +75,12 @@ void check_target_shape(const Shape& output, const Dataset& data) {
 }
 }  // namespace
 
+std::string labels_from_one(const Dataset& data) {
+  if (data.labels.empty() || std::ranges::min(data.labels) != 1) return "";
+  return fmt::format("no sample has label 0, the labels run from 1 to {}: classes count from 0, as in PyTorch and Keras",
+                     std::ranges::max(data.labels));
+}
+
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
   check_target_shape(output, data);
   if (labels_per_step(loss, output, data.target_width)) return check_step_labels(loss, output, data);
@@ -82,6 +88,7 @@ void check_targets(const Loss& loss, const Shape& output, const Dataset& data) {
     try {
       return loss.check(output, data.num_classes);
     } catch (const ShapeError& e) {
+      if (const std::string from_one = labels_from_one(data); !from_one.empty()) throw ShapeError(fmt::format("{}; {}", e.what(), from_one));
       // One output for two classes is the binary form Keras users write ("hinge" on one unit): name its losses.
       if (output.numel() != 1 || data.num_classes != 2) throw;
       throw ShapeError(fmt::format("{}; or, with one output, a binary loss: binary_cross_entropy (logistic) or attribute_hinge (Keras's hinge, "

@@ -1,5 +1,5 @@
 """Tabular data from Python: a spec's data section that fills missing values (NaN) as scikit-learn's SimpleImputer
-does. Run by CTest (python_bindings) with PYTHONPATH=build/python."""
+does, and labels counted from 1. Run by CTest (python_bindings) with PYTHONPATH=build/python."""
 import os
 import tempfile
 
@@ -29,3 +29,11 @@ def test_a_spec_that_fills_missing_values_takes_nan_as_scikit_learns_simple_impu
     x[5, 1] = np.inf  # an infinity is no missing value
     with pytest.raises(nnplug.InvalidArgument, match="sample 5 holds inf"):
         net.predict(x)
+
+
+def test_labels_counted_from_1_are_named_in_the_refusal_of_the_outputs():
+    """Labels 1 to 3 ask for 4 outputs, as Keras's sparse crossentropy does; the refusal says why."""
+    x, y = blobs()
+    net = nnplug.Network({"layers": [nnplug.Dense(3)], "loss": "softmax_cross_entropy", "optimizer": nnplug.Adam(), "seed": 1})
+    with pytest.raises(nnplug.ShapeError, match="the last layer needs 4 units; no sample has label 0, the labels run from 1 to 3"):
+        net.fit(x, y + 1, epochs=1, progress=False)
