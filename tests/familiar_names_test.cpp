@@ -1,5 +1,5 @@
 // An unknown plugin name written as PyTorch or Keras write it, or as nnplug's spelled another way, is pointed to
-// nnplug's own; a name nothing fits gets no guess.
+// nnplug's own; a name nothing fits gets no guess. So is a plugin's parameter that another framework names so.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -29,6 +29,25 @@ TEST(FamiliarNames, NoGuessWhereNothingFitsOrTheNameIsNotAvailable) {
   EXPECT_EQ(familiar_name_hint("mish", kLayers), "");
   EXPECT_EQ(familiar_name_hint("Linear", kLosses), "");  // dense is a layer, not among these
   EXPECT_EQ(familiar_name_hint("", kLosses), "");
+}
+
+// A parameter as PyTorch or Keras name it is pointed to nnplug's, where the refusal names either and nnplug's is not
+// given beside it.
+TEST(FamiliarNames, AParameterAsAnotherFrameworkNamesItIsPointedToNnplugs) {
+  const nlohmann::json adam = {{"type", "adam"}, {"learning_rate", 0.01}, {"epsilon", 1e-7}};
+  EXPECT_EQ(familiar_parameter_hint(adam, "optimizer: unknown parameter 'epsilon', 'learning_rate' (it takes: betas, eps, lr, type)"),
+            " (Keras's 'learning_rate' is nnplug's 'lr'; Keras's 'epsilon' is nnplug's 'eps')");
+  EXPECT_EQ(familiar_parameter_hint({{"type", "conv2d"}, {"out_channels", 8}}, "conv2d: parameter 'filters' is required"),
+            " (PyTorch's 'out_channels' is nnplug's 'filters')");
+  EXPECT_EQ(familiar_parameter_hint({{"type", "max_pool2d"}, {"kernel_size", 2}}, "unknown parameter 'kernel_size'"),
+            " (PyTorch's 'kernel_size' is nnplug's 'pool_size')");
+}
+
+TEST(FamiliarNames, NoParameterHintWhereTheRefusalIsAboutAnotherOrNnplugsNameIsGiven) {
+  EXPECT_EQ(familiar_parameter_hint({{"learning_rate", 0.01}}, "optimizer: parameter 'betas' must hold 2 numbers"), "");
+  EXPECT_EQ(familiar_parameter_hint({{"learning_rate", 0.01}, {"lr", 0.1}}, "optimizer: unknown parameter 'learning_rate'"), "");
+  EXPECT_EQ(familiar_parameter_hint({{"type", "conv2d"}, {"kernel_size", 3}}, "conv2d: parameter 'filters' is required"), "");
+  EXPECT_EQ(familiar_parameter_hint("adam", "unknown parameter 'lr'"), "");
 }
 
 }  // namespace

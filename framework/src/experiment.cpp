@@ -569,6 +569,11 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   // Fields that only some commands use are checked by all of them, first, so that a mistake shows where it was made.
   (void)top.string("name", "");
   (void)top.string("description", "");
+  // Keras's fit() arguments and model, written at the top as a first spec may write them: where they go.
+  for (const char* key : {"epochs", "batch_size"})
+    if (top.has(key)) top.fail(key, "belongs in the \"training\" section: \"training\": {\"epochs\": 10, \"batch_size\": 32}");
+  if (top.has("model") && !top.has("layers"))
+    top.fail("model", "is no section: the model is the spec's own \"layers\" list, beside \"loss\" and \"optimizer\"");
   SearchSettings search;
   std::vector<SearchDimension> searched;
   read_search_section(spec, search, searched);

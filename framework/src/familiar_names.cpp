@@ -5,6 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace nnplug {
 
@@ -42,7 +43,31 @@ const std::map<std::string, std::string>& other_frameworks_names() {
   return names;
 }
 
+// Parameters as PyTorch's and Keras's classes name them, where nnplug's plugins take another framework's name (or
+// their own): the other name, the framework, nnplug's.
+struct FamiliarParameter {
+  const char* name;
+  const char* framework;
+  const char* nnplug;
+};
+constexpr FamiliarParameter kFamiliarParameters[] = {
+    {"learning_rate", "Keras", "lr"}, {"epsilon", "Keras", "eps"}, {"beta_1", "Keras", "betas"}, {"beta_2", "Keras", "betas"},
+    {"out_channels", "PyTorch", "filters"}, {"out_features", "PyTorch", "units"}, {"hidden_size", "PyTorch", "units"},
+    {"p", "PyTorch", "rate"}, {"kernel_size", "PyTorch", "pool_size"}, {"strides", "Keras", "stride"},
+    {"kernel_initializer", "Keras", "weight_init"}, {"bias_initializer", "Keras", "bias_init"}, {"use_bias", "Keras", "bias"},
+    {"num_embeddings", "PyTorch", "input_dim"}, {"embedding_dim", "PyTorch", "output_dim"}};
+
 }  // namespace
+
+std::string familiar_parameter_hint(const nlohmann::json& given, const std::string& message) {
+  if (!given.is_object()) return "";
+  const auto named = [&](const char* key) { return message.find(fmt::format("'{}'", key)) != std::string::npos; };
+  std::vector<std::string> meant;
+  for (const auto& p : kFamiliarParameters)
+    if (given.contains(p.name) && !given.contains(p.nnplug) && (named(p.name) || named(p.nnplug)))
+      meant.push_back(fmt::format("{}'s '{}' is nnplug's '{}'", p.framework, p.name, p.nnplug));
+  return meant.empty() ? "" : fmt::format(" ({})", fmt::join(meant, "; "));
+}
 
 std::string familiar_name_hint(const std::string& name, const std::vector<std::string>& available) {
   const std::string key = folded(name);

@@ -65,10 +65,13 @@ void Model::bind_attachments(Entry& entry) {
       if (p->name == a.target) found = p;
       names.push_back(p->name);
     }
+    // Keras's kernel_regularizer names the weight matrix "kernel".
+    const bool kernel = a.target == "kernel" && std::ranges::find(names, "weight") != names.end();
     if (!found)
-      throw InvalidArgument(fmt::format("{}: {}_{} names no parameter of this layer (it has: {})", entry.label, a.target,
-                                        constraint ? "constraint" : "regularizer",
-                                        name_list(names)));
+      throw InvalidArgument(fmt::format("{}: {}_{} names no parameter of this layer (it has: {}){}", entry.label, a.target,
+                                        constraint ? "constraint" : "regularizer", name_list(names),
+                                        kernel ? fmt::format(" (Keras's 'kernel_{0}' is nnplug's 'weight_{0}')", constraint ? "constraint" : "regularizer")
+                                               : ""));
     entry.bound.push_back({found, a.regularizer});
   }
 }
