@@ -251,7 +251,8 @@ TEST_F(CsvTest, BadRowsNameFileAndLine) {
   write("1,2,0\n3,x,1\n");
   EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('x') is not a number{}", path_.string(), kCategoriesHint));
   write("1,2,0\n3,4,1.5\n");
-  EXPECT_EQ(error_of(), fmt::format("{}:2: label '1.5' is not a class index (a non-negative integer)", path_.string()));
+  EXPECT_EQ(error_of(), fmt::format("{}:2: label '1.5' is not a class index (a non-negative integer); to regress on the column's values, name "
+                                    "it in the data section's \"targets\" in place of \"label_column\"", path_.string()));
   EXPECT_EQ(error_of(7), fmt::format("{}: label column 7 does not exist in 3 columns", path_.string()));
   write("1,2,0\n3,nan,1\n");
   EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 ('nan') is a missing value, as pandas reads it, which nnplug {}", path_.string(), kFillHint));

@@ -499,7 +499,9 @@ Dataset parse_records(std::istream& in, const std::string& name, const CsvLayout
       }
       if (c == label_at) {
         if (v < 0 || v != std::floor(v) || v > 1e9)
-          throw IoError(fmt::format("{}:{}: label '{}' is not a class index (a non-negative integer)", name, line_no, field(c)));
+          throw IoError(fmt::format("{}:{}: label '{}' is not a class index (a non-negative integer); to regress on the column's values, "
+                                    "name it in the data section's \"targets\" in place of \"label_column\"",
+                                    name, line_no, field(c)));
         d.labels.push_back(static_cast<std::int32_t>(v));
         max_label = std::max(max_label, d.labels.back());
         continue;

@@ -314,6 +314,21 @@ void reshape_samples(const Params& data, Experiment& ex) {
   for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->sample_shape = shape;
 }
 
+// Labels counted from 1, which check_targets names where they ask for an output too many: a CSV's class_names reads
+// them as names.
+std::string class_names_from_one(const Dataset& train) {
+  return fmt::format("; the data section's \"class_names\": [\"1\", ..., \"{}\"] reads them as names, 1 as class 0", train.num_classes - 1);
+}
+
+// A CSV column of values (a price, a count) named as the label column: read as class labels, it asks for an output
+// per value. Named where the loss takes values (mse) or where there are more classes than samples.
+std::string values_as_labels(const Dataset& train, const Loss& loss) {
+  if (train.has_value_targets() || (loss.target_kind() != TargetKind::Values && train.num_classes <= train.size())) return "";
+  const std::string& column = train.column_names.label;
+  return fmt::format("; to regress on the values of {}, name it in the data section's \"targets\" in place of \"label_column\"",
+                     column.empty() ? std::string("the label column") : fmt::format("column '{}'", column));
+}
+
 }  // namespace
 
 void load_data(const Spec& spec, Experiment& ex, std::uint64_t seed, std::optional<std::int64_t> limit_train,
@@ -620,17 +635,13 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.model->set_text_vectorization(ex.text);
   ex.model->set_column_names(ex.train.column_names);
   initialize_from_spec(spec, *ex.model);
-  // Labels counted from 1, which check_targets names where they ask for an output too many: a CSV's class_names
-  // reads them as names.
   const std::string from_one = labels_from_one(ex.train);
-  const std::string as_names = from_one.empty() || spec.section("data").json().value("format", "") != "csv"
-                                   ? ""
-                                   : fmt::format("; the data section's \"class_names\": [\"1\", ..., \"{}\"] reads them as names, 1 as class 0",
-                                                 ex.train.num_classes - 1);
+  const bool csv = spec.section("data").json().value("format", "") == "csv";
+  const std::string as_names = csv && !from_one.empty() ? class_names_from_one(ex.train) : "";
   try {
     check_targets(*ex.loss, ex.model->output_shape(), ex.train);
   } catch (const ShapeError& e) {
-    throw ShapeError(fmt::format("{}: {}{}", spec.where(), e.what(), as_names));
+    throw ShapeError(fmt::format("{}: {}{}{}", spec.where(), e.what(), as_names, csv ? values_as_labels(ex.train, *ex.loss) : ""));
   }
   if (!from_one.empty()) fmt::print(stderr, "warning: {}: {}{}\n", spec.where(), from_one, as_names);
   ex.model->set_target_scaling(fit_target_scaling(spec.section("data"), ex.train, *ex.loss, ex.model->output_shape()));
