@@ -214,9 +214,11 @@ py::dict epoch_dict(const EpochRecord& r) {
 }
 
 // Keras' progress lines, through sys.stdout, for consoles that are not terminals (Jupyter and the like), where the
-// command line's bar (drawn on a terminal's stderr) is not seen. Called with the GIL held.
+// command line's bar (drawn on a terminal's stderr) is not seen; or, for Keras's verbose=2, one line per epoch
+// without a bar. Called with the GIL held.
 class ConsoleProgress {
  public:
+  explicit ConsoleProgress(bool bar) : bar_(bar) {}
   // Every step, without the GIL: the epoch's running loss.
   void count(const BatchRecord& r) {
     if (r.batch == 1) loss_sum_ = 0;
@@ -226,6 +228,7 @@ class ConsoleProgress {
   // With the GIL, at most every 0.2 s (and at an epoch's first and last step).
   void show(const BatchRecord& r) {
     if (r.batch == 1) write(fmt::format("Epoch {}/{}\n", r.epoch, r.epochs));
+    if (!bar_) return;
     const auto now = std::chrono::steady_clock::now();
     if (r.batch < batches_ && r.batch > 1 && now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
@@ -234,7 +237,8 @@ class ConsoleProgress {
 
   void epoch(const EpochRecord& r) {
     const char* score = score_name(r.train.kind);
-    std::string line = fmt::format("\r{} - {:.0f}s - loss: {:.4f} - {}: {:.4f}", bar(batches_), r.seconds, r.train.loss, score, r.train.score);
+    std::string line = fmt::format("{} - {:.0f}s - loss: {:.4f} - {}: {:.4f}", bar_ ? fmt::format("\r{}", bar(batches_)) : fmt::format("{0}/{0}", batches_),
+                                   r.seconds, r.train.loss, score, r.train.score);
     if (r.has_validation) line += fmt::format(" - val_loss: {:.4f} - val_{}: {:.4f}", r.validation.loss, score, r.validation.score);
     write(line + "\n");
   }
@@ -251,6 +255,7 @@ class ConsoleProgress {
     out.attr("flush")();
   }
 
+  bool bar_;
   std::int64_t batches_ = 0;
   double loss_sum_ = 0;
   std::chrono::steady_clock::time_point last_{};
@@ -291,9 +296,13 @@ class PyNetwork {
 
   py::list fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
-               const py::list& callbacks, bool progress, std::optional<std::int64_t> gradient_accumulation_steps,
-               std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler) {
+               const py::list& callbacks, std::optional<bool> progress_given, std::optional<std::int64_t> gradient_accumulation_steps,
+               std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler, std::optional<int> verbose) {
     auto guard = lock("fit");
+    // Keras's verbose: 0 silent, 1 the progress bar (nnplug's progress=True), 2 a line per epoch.
+    if (verbose && (*verbose < 0 || *verbose > 2)) throw py::value_error(fmt::format("fit: verbose must be 0, 1 or 2, got {}", *verbose));
+    if (verbose && progress_given) throw py::value_error("fit: give verbose (Keras's) or progress, not both");
+    const bool progress = verbose ? *verbose > 0 : progress_given.value_or(true), lines_only = verbose == 2;
     const Fitting fitting(fitting_on_);
     if (y.is_none()) throw py::value_error("fit: y (the class labels or targets) is required");
     Dataset train, validation;
@@ -350,9 +359,9 @@ class PyNetwork {
     }
     // Off a terminal the command line's bar is not seen: Keras' lines are written to sys.stdout instead.
     std::optional<ConsoleProgress> console;
-    if (progress && !stdout_is_a_terminal()) {
+    if (progress && (lines_only || !stdout_is_a_terminal())) {
       args.progress = false;
-      console.emplace();
+      console.emplace(!lines_only);
       args.callbacks.insert(args.callbacks.begin(), [&console](const EpochRecord& r) {
         py::gil_scoped_acquire gil;
         console->epoch(r);
@@ -665,8 +674,8 @@ PYBIND11_MODULE(_nnplug, m) {
       .def("build", &PyNetwork::build, py::arg("sample_shape"))
       .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = py::none(), py::arg("batch_size") = py::none(),
            py::arg("validation_data") = py::none(), py::arg("validation_split") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
-           py::arg("progress") = true, py::arg("gradient_accumulation_steps") = py::none(), py::arg("mixup_alpha") = py::none(),
-           py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none())
+           py::arg("progress") = py::none(), py::arg("gradient_accumulation_steps") = py::none(), py::arg("mixup_alpha") = py::none(),
+           py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none(), py::arg("verbose") = py::none())
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)
       .def("update_bn", &PyNetwork::update_bn, py::arg("x"), py::arg("batch_size") = 256)
