@@ -4,7 +4,8 @@
 # files (two readers, one result), and as float32 arrays already divided by 255 to the same numbers again; predict
 # takes an .npy array of inputs; the same arrays in an .npz archive (numpy.savez, and savez_compressed with Keras's
 # mnist.npz names) train to the same numbers again; an array nnplug does not read, a FIFO, counts that differ, an
-# archive without the array named and one whose bytes were damaged are refused by name; token ids in int64 arrays
+# archive without the array named and one whose bytes were damaged are refused by name; labels as whole floats or
+# one-hot rows train as the int64 ones; token ids in int64 arrays
 # train an embedding; float32 targets of several axes train a regression that evaluate and predict score as one.
 # Usage: cli_npy_data.sh NNPLUG PYTHON (a Python with numpy).
 set -u
@@ -31,6 +32,9 @@ np.save(f"{work}/x_float.npy", images.astype(np.float32) / np.float32(255))
 np.save(f"{work}/x_test.npy", idx("t10k-images-idx3-ubyte.gz", 16, 5, (28, 28)))
 np.save(f"{work}/x_big_endian.npy", images[:10].astype(">f4"))
 np.save(f"{work}/y_short.npy", labels[:1499].astype(np.int32))
+# The labels as pandas' float column holds them, and one-hot as Keras's to_categorical makes them (float32).
+np.save(f"{work}/y_float.npy", labels.astype(np.float64))
+np.save(f"{work}/y_one_hot.npy", np.eye(10, dtype=np.float32)[labels])
 np.savez(f"{work}/named.npz", images=images, classes=labels)
 np.savez_compressed(f"{work}/keras.npz", x_train=images, y_train=labels, x_test=images[:5], y_test=labels[:5])
 # Token ids as a tokenizer gives them (int64), 10 of them; a sequence's class is whether its first id is below 5.
@@ -87,6 +91,11 @@ train_with '"format": "npy", "path": "keras.npz", "divide_by": 255, "sample_shap
 expect_exit "train from a compressed archive with Keras's names" 0 $rc
 check "Keras's names are the defaults" "$(scores "$idx")" "$(scores "$out")"
 check "x_test and y_test are the test set" "test: loss" "$out"
+for labels in y_float y_one_hot; do
+  train_with "\"format\": \"npy\", \"train_inputs\": \"x.npy\", \"train_targets\": \"$labels.npy\", \"divide_by\": 255, \"sample_shape\": [784]"
+  expect_exit "train on $labels" 0 $rc
+  check "a loss of class labels reads $labels.npy as the labels it holds" "$(scores "$idx")" "$(scores "$out")"
+done
 
 # 28x28 samples without sample_shape: the array's own shape, which a flatten layer makes a vector.
 spec '"format": "npy", "train_inputs": "x.npy", "train_targets": "y.npy"' > "$work/npy_shaped.json"

@@ -82,12 +82,14 @@ TEST(NpyReader, TheFirstAxisCountsTheSamplesAndTheRestIsTheirShape) {
   EXPECT_EQ(inputs(npy_file("{\"shape\": (2,), \"fortran_order\": True, \"descr\": \"<f4\"}", bytes_of<float>({1, 2}))).size(), 2);
 }
 
+// Three samples of two values, with these targets.
+Dataset with_targets(const Bytes& targets) {
+  Dataset d = inputs(array<float>("<f4", "(3, 2)", std::vector<float>(6, 0.5f)));
+  parse_npy_targets(targets, "y.npy", d);
+  return d;
+}
+
 TEST(NpyReader, IntegerTargetsOfOneValueAreLabelsAndTheRestValueTargets) {
-  auto with_targets = [](const Bytes& targets) {
-    Dataset d = inputs(array<float>("<f4", "(3, 2)", std::vector<float>(6, 0.5f)));
-    parse_npy_targets(targets, "y.npy", d);
-    return d;
-  };
   const Dataset labelled = with_targets(array<std::int64_t>("<i8", "(3,)", {2, 0, 4}));
   EXPECT_EQ(labelled.labels, (std::vector<std::int32_t>{2, 0, 4}));
   EXPECT_EQ(labelled.num_classes, 5);
@@ -123,6 +125,29 @@ TEST(NpyReader, TargetsOfSeveralAxesPerSampleMustLieAsTheModelsOutput) {
   EXPECT_NO_THROW(check_targets(*mse, Shape{4, 2}, flat));
   EXPECT_EQ(error_of([&] { parse_npy_targets(array<float>("<f4", "(3, 1, 1, 1, 1, 1, 1, 8)", std::vector<float>(24, 0.5f)), "y.npy", flat); }),
             "y.npy: the targets have 7 axes per sample, more than a model's output has (at most 6)");
+}
+
+// A loss of class labels reads float targets of whole numbers (y saved from pandas) and one-hot rows (Keras's
+// to_categorical) as the labels they hold, as Python's fit reads its y; a loss of values keeps them as values, and
+// targets that are neither stay for check_targets to refuse.
+TEST(NpyReader, ALossOfClassLabelsTakesWholeFloatsAndOneHotRowsAsLabels) {
+  const auto labels = registry().create_loss(Params("test", "softmax_cross_entropy"));
+  const auto mse = registry().create_loss(Params("test", "mse"));
+  Dataset whole = with_targets(array<double>("<f8", "(3, 1)", {2, 0, 1}));
+  take_class_labels(*labels, Shape{3}, whole);
+  EXPECT_EQ(whole.labels, (std::vector<std::int32_t>{2, 0, 1}));
+  EXPECT_EQ(whole.num_classes, 3);
+  EXPECT_FALSE(whole.has_value_targets());
+  Dataset one_hot = with_targets(array<float>("<f4", "(3, 4)", {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0}));
+  take_class_labels(*labels, Shape{4}, one_hot);
+  EXPECT_EQ(one_hot.labels, (std::vector<std::int32_t>{2, 0, 2}));
+  EXPECT_EQ(one_hot.num_classes, 4);
+  for (const auto& [loss, values, width] : {std::tuple{mse, std::vector<float>{2, 0, 1}, "(3,)"}, {labels, {2, 0.5f, 1}, "(3,)"},
+                                            {labels, {2, -1, 1}, "(3,)"}, {labels, {1, 0, 0, 1, 0.5f, 0.5f}, "(3, 2)"}}) {
+    Dataset kept = with_targets(array<float>("<f4", width, values));
+    take_class_labels(*loss, Shape{values.size() == 3 ? 1 : 2}, kept);
+    EXPECT_EQ(kept.targets, values) << loss->type();
+  }
 }
 
 std::string header_error(const std::string& dict, const Bytes& values = bytes_of<float>({1, 2})) {

@@ -112,6 +112,9 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       }
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
+    if (m == 0)  // targets that the loss reads as class labels, as training read them
+      for (Dataset* d : {&out.data.test, &out.data.validation, raw ? &*raw : nullptr})
+        if (d) take_class_labels(*loss, loaded.model->output_shape(), *d);
     const auto [width, steps] = scored_rows(*loss, *loaded.model, *out.scored);  // a class per step: each step a row
     if (m > 0 && steps != out.steps)
       throw ShapeError(fmt::format("{} scores {} and {} {}; an ensemble's models must score alike", models[m].string(),

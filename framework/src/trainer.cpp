@@ -75,6 +75,28 @@ void check_target_shape(const Shape& output, const Dataset& data) {
 }
 }  // namespace
 
+void take_class_labels(const Loss& loss, const Shape& output, Dataset& data) {
+  const std::int64_t width = data.target_width;
+  if (data.labels.empty() || !data.has_value_targets() || loss.target_kind() != TargetKind::ClassIndex || labels_per_step(loss, output, width) ||
+      data.target_shape.rank() > 2)
+    return;
+  std::vector<std::int32_t> labels(data.labels.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const float* row = data.targets.data() + i * static_cast<std::size_t>(width);
+    if (width == 1) {
+      if (!(row[0] >= 0.0f && row[0] <= 1e9f && row[0] == std::floor(row[0]))) return;
+      labels[i] = static_cast<std::int32_t>(row[0]);
+    } else {
+      const float* end = row + width;
+      if (std::count(row, end, 1.0f) != 1 || std::count(row, end, 0.0f) != width - 1) return;
+      labels[i] = static_cast<std::int32_t>(std::find(row, end, 1.0f) - row);
+    }
+  }
+  data.num_classes = width == 1 ? std::ranges::max(labels) + 1 : width;
+  data.labels = std::move(labels);
+  data.targets.clear(), data.target_width = 0, data.target_shape = Shape(), data.target_source.clear();
+}
+
 std::string labels_from_one(const Dataset& data) {
   if (data.labels.empty() || std::ranges::min(data.labels) != 1) return "";
   return fmt::format("no sample has label 0, the labels run from 1 to {}: classes count from 0, as in PyTorch and Keras",

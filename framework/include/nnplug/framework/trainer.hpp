@@ -62,6 +62,10 @@ bool scored_as_values(const Loss& loss, const Shape& output, const Dataset& data
 // TargetKind::Values loss, one output per target value and, for a loss that scores labels (sigmoid or sign link),
 // values in [0, 1].
 void check_targets(const Loss& loss, const Shape& output, const Dataset& data);
+// Value targets that a loss of class labels reads as labels, as Python's fit reads its y: one whole number >= 0 per
+// sample (a float array's: y saved from pandas), or one-hot rows (Keras's to_categorical). Converted in place where
+// every row is one; other targets are left for check_targets to refuse.
+void take_class_labels(const Loss& loss, const Shape& output, Dataset& data);
 // Labels counted from 1 (1 to 3 for three classes; SVHN's 1 to 10) leave class 0 without a sample and ask for an
 // output more than there are classes: what check_targets adds to its refusal, "" unless the labels start at 1.
 std::string labels_from_one(const Dataset& data);
