@@ -47,6 +47,7 @@ TEST(FamiliarNames, NoParameterHintWhereTheRefusalIsAboutAnotherOrNnplugsNameIsG
   EXPECT_EQ(familiar_parameter_hint({{"learning_rate", 0.01}}, "optimizer: parameter 'betas' must hold 2 numbers"), "");
   EXPECT_EQ(familiar_parameter_hint({{"learning_rate", 0.01}, {"lr", 0.1}}, "optimizer: unknown parameter 'learning_rate'"), "");
   EXPECT_EQ(familiar_parameter_hint({{"type", "conv2d"}, {"kernel_size", 3}}, "conv2d: parameter 'filters' is required"), "");
+  EXPECT_EQ(familiar_parameter_hint({{"type", "conv1d"}, {"kernel_size", {3}}}, "parameter 'kernel_size' must be a number: the window is 1-D"), "");
   EXPECT_EQ(familiar_parameter_hint("adam", "unknown parameter 'lr'"), "");
 }
 

@@ -333,7 +333,8 @@ TEST(OptimizerParams, BadValuesNameTheParameter) {
     registry().create_optimizer(Params("optimizer", {{"type", "adam"}, {"learning_rate", 0.1}}));
     FAIL() << "an unknown parameter was accepted";
   } catch (const InvalidArgument& e) {
-    EXPECT_STREQ(e.what(), "optimizer: unknown parameter 'learning_rate' (it takes: amsgrad, betas, eps, lr, type, weight_decay)");
+    EXPECT_STREQ(e.what(), "optimizer: unknown parameter 'learning_rate' (it takes: amsgrad, betas, eps, lr, type, weight_decay) (Keras's "
+                           "'learning_rate' is nnplug's 'lr')");
   }
   EXPECT_EQ(error_of([] { registry().create_optimizer(Params("optimizer", {{"type", "lars"}, {"lr", 1.0}, {"nesterov", true}})); }),
             "optimizer: parameter 'nesterov' needs a momentum and zero dampening, as torch.optim.SGD's (momentum 0, dampening 0)");

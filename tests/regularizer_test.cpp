@@ -118,7 +118,8 @@ TEST(Regularizer, AttachmentToAMissingParameterNamesTheOnesThatExist) {
     model.build(Shape{4}, registry(), 1);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(), "layers[0] (dense): kernel_regularizer names no parameter of this layer (it has: weight, bias)");
+    EXPECT_STREQ(e.what(), "layers[0] (dense): kernel_regularizer names no parameter of this layer (it has: weight, bias) (Keras's "
+                           "'kernel_regularizer' is nnplug's 'weight_regularizer')");
   }
 }
 

@@ -272,7 +272,8 @@ TEST_F(SpecTest, UnknownParameterListsTheOnesTaken) {
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"unit", 3}}}}})),
             fmt::format("{}: layers[0] (dense): parameter 'units' is required", file()));
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 3}, {"use_bias", true}}}}})),
-            fmt::format("{}: layers[0] (dense): unknown parameter 'use_bias' (it takes: bias, bias_init, in_features, type, units, weight_init)",
+            fmt::format("{}: layers[0] (dense): unknown parameter 'use_bias' (it takes: bias, bias_init, in_features, type, units, weight_init) "
+                        "(Keras's 'use_bias' is nnplug's 'bias')",
                         file()));  // in_features 0 once read as "not given", and any input passed the check.
   EXPECT_EQ(error_of(spec({{"layers", {{{"type", "dense"}, {"units", 3}, {"in_features", 0}}}}})),
             fmt::format("{}: layers[0] (dense): parameter 'in_features' must be >= 1, got 0", file()));
@@ -370,10 +371,15 @@ TEST_F(SpecTest, GradientCompressionIsNoneOrBFloat16) {
 }
 
 TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
-  EXPECT_EQ(error_of(spec({{"epochs", 3}})),
-            fmt::format("{}: unknown parameter 'epochs' (it takes: augmentation, backend, blocks, callbacks, communicator, data, description, dtype, "
+  EXPECT_EQ(error_of(spec({{"epoch", 3}})),
+            fmt::format("{}: unknown parameter 'epoch' (it takes: augmentation, backend, blocks, callbacks, communicator, data, description, dtype, "
                         "gradient_transforms, initialize_from, layers, loss, name, optimizer, precision, schedule, search, seed, training)",
                         file()));
+  // Keras's fit() arguments and model at the top are pointed to where they go.
+  EXPECT_EQ(error_of(spec({{"batch_size", 3}})),
+            fmt::format("{}: parameter 'batch_size' belongs in the \"training\" section: \"training\": {{\"epochs\": 10, \"batch_size\": 32}}", file()));
+  EXPECT_EQ(error_of(spec({{"model", {{"layers", {{{"type", "dense"}, {"units", 3}}}}}}, {"layers", nullptr}})),  // null: no layers
+            fmt::format("{}: parameter 'model' is no section: the model is the spec's own \"layers\" list, beside \"loss\" and \"optimizer\"", file()));
 }
 
 }  // namespace

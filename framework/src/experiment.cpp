@@ -635,9 +635,12 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.model->set_text_vectorization(ex.text);
   ex.model->set_column_names(ex.train.column_names);
   initialize_from_spec(spec, *ex.model);
-  for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) take_class_labels(*ex.loss, ex.model->output_shape(), *d);
+  const auto data_json = spec.json.find("data");
+  const std::string format = data_json != spec.json.end() && data_json->is_object() ? data_json->value("format", "") : "";
+  if (format == "npy")  // arrays' targets, which a CSV file's columns of targets are not (those are values by the spec's word)
+    for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) take_class_labels(*ex.loss, ex.model->output_shape(), *d);
   const std::string from_one = labels_from_one(ex.train);
-  const bool csv = spec.section("data").json().value("format", "") == "csv";
+  const bool csv = format == "csv";
   const std::string as_names = csv && !from_one.empty() ? class_names_from_one(ex.train) : "";
   try {
     check_targets(*ex.loss, ex.model->output_shape(), ex.train);

@@ -61,10 +61,16 @@ constexpr FamiliarParameter kFamiliarParameters[] = {
 
 std::string familiar_parameter_hint(const nlohmann::json& given, const std::string& message) {
   if (!given.is_object()) return "";
-  const auto named = [&](const char* key) { return message.find(fmt::format("'{}'", key)) != std::string::npos; };
+  // Params' refusals: "unknown parameter 'a', 'b' (it takes: ...)" and "parameter 'units' is required".
+  const auto unknown_at = message.find("unknown parameter "), takes_at = message.find(" (it takes");
+  const auto unknown = [&](const char* key) {
+    const auto at = message.find(fmt::format("'{}'", key), unknown_at);
+    return unknown_at != std::string::npos && at != std::string::npos && at < takes_at;
+  };
+  const auto required = [&](const char* key) { return message.find(fmt::format("parameter '{}' is required", key)) != std::string::npos; };
   std::vector<std::string> meant;
   for (const auto& p : kFamiliarParameters)
-    if (given.contains(p.name) && !given.contains(p.nnplug) && (named(p.name) || named(p.nnplug)))
+    if (given.contains(p.name) && !given.contains(p.nnplug) && (unknown(p.name) || required(p.nnplug)))
       meant.push_back(fmt::format("{}'s '{}' is nnplug's '{}'", p.framework, p.name, p.nnplug));
   return meant.empty() ? "" : fmt::format(" ({})", fmt::join(meant, "; "));
 }

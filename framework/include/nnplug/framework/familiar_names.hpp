@@ -14,8 +14,8 @@ namespace nnplug {
 std::string familiar_name_hint(const std::string& name, const std::vector<std::string>& available);
 
 // " (Keras's 'learning_rate' is nnplug's 'lr')" for each parameter of `given` (a plugin's JSON object) that
-// another framework names so, where nnplug's name is not given too and the plugin's refusal `message` names either
-// (an unknown parameter, a required one); "" where none fits.
+// another framework names so, where nnplug's name is not given too and the plugin's refusal `message` finds it
+// unknown or nnplug's required; "" where none fits.
 std::string familiar_parameter_hint(const nlohmann::json& given, const std::string& message);
 
 }  // namespace nnplug
