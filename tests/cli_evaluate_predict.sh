@@ -306,6 +306,10 @@ SPEC
 "$nnplug" train "$work/rare.json" --save "$work/rare.safetensors" > /dev/null 2>&1
 check "a stratified validation set holds a quarter of the rare class" "5" \
   "$("$nnplug" evaluate "$work/rare.safetensors" 2>&1 | awk '$1 == "1" && NF == 3 { print $2 + $3; exit }')"
+# A share of a few samples that rounds to none held out is warned of: the run has no validation set.
+check "a validation split of none is warned of" \
+  "data.validation_split 0.1 of 4 samples rounds to none held out: the run has no validation set" \
+  "$("$nnplug" train "$work/rare.json" --limit-train 4 --set data.validation_split=0.1 --set data.stratify=false 2>&1)"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -314,6 +314,16 @@ void reshape_samples(const Params& data, Experiment& ex) {
   for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) d->sample_shape = shape;
 }
 
+// A share of a few samples may round to none held out, and the run would go on without the set it asks for.
+void warn_of_empty_splits(const Spec& spec, const Experiment& ex) {
+  const Params data = spec.section("data");
+  const std::int64_t samples = ex.train.size() + ex.validation.size() + ex.test.size();
+  for (const auto& [key, set, name] : {std::tuple{"validation_split", &ex.validation, "validation"}, {"test_split", &ex.test, "test"}})
+    if (const double share = data.number(key, 0.0); share > 0 && set->size() == 0)
+      fmt::print(stderr, "warning: {}: data.{} {} of {} samples rounds to none held out: the run has no {} set\n", spec.where(), key, share,
+                 samples, name);
+}
+
 // Labels counted from 1, which check_targets names where they ask for an output too many: a CSV's class_names reads
 // them as names.
 std::string class_names_from_one(const Dataset& train) {
@@ -608,6 +618,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
     ex.text = overrides.data->text;
   } else {
     load_data(spec, ex, seed, overrides.limit_train);
+    warn_of_empty_splits(spec, ex);
   }
 
   ex.loss = registry.create_loss(spec.section("loss"));
