@@ -474,6 +474,11 @@ Dataset parse_records(std::istream& in, const std::string& name, const CsvLayout
           row_features[feature_slot[c]] = std::numeric_limits<double>::quiet_NaN(), row_numbers = false;
           continue;
         }
+        // A delimiter that ends every line, the header's too (spreadsheets' exports), makes an empty column without a name.
+        if (fields[c].empty() && c < header_names.size() && header_names[c].empty())
+          throw IoError(fmt::format("{}:{}: column {} is empty and the header gives it no name: the column a delimiter at the end of every line "
+                                    "makes; the data section's \"drop_columns\": [{}] leaves it out{}",
+                                    name, line_no, c + 1, c, c == label_at ? ", and \"label_column\" then names the label" : ""));
         if (fields[c].empty() || !categorical(c))
           throw IoError(fields[c].empty()
                             ? fmt::format("{}:{}: column {} is empty: a missing value, which nnplug {}", name, line_no, c + 1, fill_hint(c))
