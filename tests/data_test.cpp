@@ -686,6 +686,22 @@ TEST(Preprocessing, StandardizerUsesTrainingStatisticsOnly) {
   EXPECT_EQ(train.x, (std::vector<float>{-1, -10, 1, 10}));
 }
 
+// As scikit-learn's StandardScaler: a feature constant in training (0.1 three times, whose mean rounds) is centred and
+// not scaled, so that a value training never saw stays of its size rather than of 1 / eps times it.
+TEST(Preprocessing, AFeatureConstantInTrainingIsOnlyCentred) {
+  Dataset train, test;
+  train.sample_shape = test.sample_shape = Shape{2};
+  train.x = std::vector<double>{0.1, 1, 0.1, 2, 0.1, 3};
+  train.labels = {0, 1, 0};
+  test.x = std::vector<double>{0.6, 2};
+  test.labels = {0};
+  Standardizer s(true, true);
+  s.fit(train);
+  s.apply(test);
+  EXPECT_NEAR(test.x[0], 0.5, 1e-12);
+  EXPECT_NEAR(test.x[1], 0.0, 1e-12);
+}
+
 TEST(Preprocessing, PerChannelStatisticsAreEachChannelsOverItsValuesAndSamples) {
   // Two samples of 2 channels of 2 values (flat, as load_data reads them; data.sample_shape gives the channels).
   // Channel 0 holds 1, 3, 5, 7: mean 4, population std sqrt(5); channel 1 holds 10, 10, 30, 30: mean 20, std 10.

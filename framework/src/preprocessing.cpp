@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -44,7 +45,14 @@ void Standardizer::fit(const Dataset& train) {
       sq[group_of(j)] += d * d;
     }
   std_.resize(g);
-  for (std::size_t k = 0; k < g; ++k) std_[k] = std::sqrt(sq[k] / count);
+  // A feature constant in training has no scale: std 0 (a variance within its mean's rounding, scikit-learn's test),
+  // which apply() reads as 1, as StandardScaler leaves it, so that a value training never saw keeps its size instead
+  // of growing by 1 / eps.
+  const double e = std::numeric_limits<double>::epsilon();
+  for (std::size_t k = 0; k < g; ++k) {
+    const double variance = sq[k] / count, rounding = count * mean_[k] * e;
+    std_[k] = variance <= count * e * variance + rounding * rounding ? 0.0 : std::sqrt(variance);
+  }
 }
 
 void Standardizer::apply(Dataset& data) const {
@@ -56,8 +64,8 @@ void Standardizer::apply(Dataset& data) const {
                                    : fmt::format("preprocessing was fitted on {} features, the data has {}", mean_.size(), f));
   data.x.map_values(f, per_feature_, [&](double x, std::size_t feature) {
     const std::size_t g = group_of(feature);
-    // eps keeps a constant feature (std 0) finite: it maps to 0.
-    return scale_ ? (x - mean_[g]) / (std_[g] + eps_) : x - mean_[g];
+    // A constant feature (std 0) is only centred; eps keeps a scale of a tiny spread finite.
+    return scale_ ? (x - mean_[g]) / (std_[g] == 0.0 ? 1.0 : std_[g] + eps_) : x - mean_[g];
   });
 }
 
