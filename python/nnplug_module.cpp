@@ -172,9 +172,10 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
   if (!float64 && !to_float32)
     throw py::type_error(fmt::format("{}: x must hold numbers (float, integer or bool), got {}; convert it with x.astype(numpy.float32)", what,
                                      py::str(x.dtype()).cast<std::string>()));
-  if (x.ndim() < 2) throw py::value_error(fmt::format("{}: x must have a batch axis, shape (N, features...), got {} axis", what, x.ndim()));
+  if (x.ndim() < 1) throw py::value_error(fmt::format("{}: x must have a batch axis, shape (N, features...), got a single value", what));
   Dataset data;
-  data.sample_shape = sample_shape({x.shape() + 1, x.shape() + x.ndim()}, what);
+  // x of one axis is N samples of one value, as Keras reads it (model.fit(xs, ys) on a line's points).
+  data.sample_shape = x.ndim() == 1 ? Shape{1} : sample_shape({x.shape() + 1, x.shape() + x.ndim()}, what);
   const auto n = static_cast<std::size_t>(x.size());
   // array_t's check_ is NumPy's equivalence of types, which tells '>f4' from '<f4'.
   const bool as_it_lies = py::array_t<float, py::array::c_style>::check_(x) || py::array_t<double, py::array::c_style>::check_(x);
@@ -284,6 +285,16 @@ class PyNetwork {
     network_.compile(nn::Component::from_json(to_json(optimizer)), nn::Component::from_json(to_json(loss)), args);
   }
 
+  // x of one axis is N samples of one value, as Keras reads it; for a network built for wider samples it is rather one
+  // sample without its batch axis: refused, saying so.
+  void refuse_one_sample(const py::object& x, const char* what) const {
+    const py::array xs = py::array::ensure(x);
+    if (!xs || xs.ndim() != 1 || !network_.built() || network_.model().input_shape() == Shape{1}) return;
+    throw py::value_error(fmt::format("{}: x of shape ({},) is {} samples of one value, as Keras reads an x of one axis, but the network takes "
+                                      "samples of {}; one sample is x.reshape(1, -1)",
+                                      what, xs.shape(0), xs.shape(0), network_.model().input_shape().str()));
+  }
+
   // Whether y for these samples holds a class label per step (step_labels.hpp): a loss of class labels on a model
   // that outputs [steps, classes] per sample, built now for x's samples, as fit() would build it.
   bool labels_per_step_of(const py::object& x) {
@@ -305,6 +316,7 @@ class PyNetwork {
     const bool progress = verbose ? *verbose > 0 : progress_given.value_or(true), lines_only = verbose == 2;
     const Fitting fitting(fitting_on_);
     if (y.is_none()) throw py::value_error("fit: y (the class labels or targets) is required");
+    refuse_one_sample(x, "fit");
     Dataset train, validation;
     if (validation_split) {
       if (!validation_data.is_none()) throw py::value_error("fit: give validation_data or validation_split, not both");
@@ -313,7 +325,7 @@ class PyNetwork {
       const double fraction = *validation_split;
       if (!(fraction > 0.0 && fraction < 1.0)) throw py::value_error(fmt::format("fit: validation_split must be in (0, 1), got {}", fraction));
       const py::array xs = py::array::ensure(x), ys = py::array::ensure(y);
-      if (!xs || !ys || xs.ndim() < 2 || ys.ndim() < 1) (void)dataset(x, y, "fit");  // throws, saying what is wrong with them
+      if (!xs || !ys || xs.ndim() < 1 || ys.ndim() < 1) (void)dataset(x, y, "fit");  // throws, saying what is wrong with them
       const auto n = static_cast<std::size_t>(xs.shape(0));
       const auto split_at = static_cast<std::size_t>(static_cast<double>(n) * (1.0 - fraction));
       if (split_at == 0 || split_at == n)
@@ -396,6 +408,7 @@ class PyNetwork {
   py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size) {
     auto guard = lock("evaluate", During::ACallback);
     if (y.is_none()) throw py::value_error("evaluate: y (the class labels or targets) is required");
+    refuse_one_sample(x, "evaluate");
     const Dataset data = dataset(x, y, "evaluate", network_.loss(), labels_per_step_of(x));
     Scores s;
     {
@@ -409,6 +422,7 @@ class PyNetwork {
 
   void update_bn(const py::object& x, std::int64_t batch_size) {
     auto guard = lock("update_bn");
+    refuse_one_sample(x, "update_bn");
     const Dataset data = dataset(x, py::none(), "update_bn");
     py::gil_scoped_release released;
     network_.update_bn(data, batch_size);
@@ -418,6 +432,7 @@ class PyNetwork {
     auto guard = lock("predict", During::ACallback);
     if (output != "probabilities" && output != "logits" && output != "classes")
       throw py::value_error(fmt::format("predict: output must be \"probabilities\", \"logits\" or \"classes\", got \"{}\"", output));
+    refuse_one_sample(x, "predict");
     const Dataset data = dataset(x, py::none(), "predict");
     std::vector<std::int32_t> classes;
     Predictions p;

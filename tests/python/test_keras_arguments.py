@@ -1,4 +1,6 @@
-"""fit's arguments as Keras users write them: verbose. Run by CTest (python_bindings) with PYTHONPATH=build/python."""
+"""fit's arguments as Keras users write them: verbose, and an x of one axis. Run by CTest (python_bindings) with
+PYTHONPATH=build/python."""
+import numpy as np
 import pytest
 
 import nnplug
@@ -27,3 +29,12 @@ def test_verbose_beside_progress_or_out_of_range_is_refused():
         small_network().fit(x, y, epochs=1, verbose=3)
     with pytest.raises(ValueError, match="give verbose"):
         small_network().fit(x, y, epochs=1, verbose=0, progress=False)
+
+
+def test_an_x_of_one_axis_is_samples_of_one_value_as_keras_reads_it():
+    """Keras's first example: y = 2x - 1 from six points, x and y of one axis each."""
+    xs = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0])
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(1)]))
+    net.compile(nnplug.SGD(lr=0.05), "mse", seed=1)
+    net.fit(xs, 2 * xs - 1, epochs=500, batch_size=6, progress=False)
+    assert net.predict(np.array([10.0])).shape == (1, 1) and net.predict(np.array([10.0]))[0, 0] == pytest.approx(19.0, abs=1e-3)

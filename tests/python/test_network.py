@@ -149,7 +149,7 @@ def test_bad_input_is_a_python_exception_and_the_network_stays_usable():
             small_network().build(shape)
     with pytest.raises(nnplug.ShapeError, match=r"fit: samples of shape \[3\], the network is built for \[4\]"):
         net.fit(x[:, :3], y)
-    with pytest.raises(ValueError, match="x must have a batch axis"):
+    with pytest.raises(ValueError, match=r"x of shape \(4,\) is 4 samples of one value, .* takes samples of \[4\]; one sample is x.reshape"):
         net.predict(x[0])
     with pytest.raises(ValueError, match="label -1 of sample 0 is not a class index"):
         net.fit(x, np.full(len(x), -1))
