@@ -214,6 +214,23 @@ py::dict epoch_dict(const EpochRecord& r) {
   return d;
 }
 
+void write_stdout(const std::string& text) {
+  const py::object out = py::module_::import("sys").attr("stdout");
+  out.attr("write")(text);
+  out.attr("flush")();
+}
+
+// Keras's verbose: 0 silent, 1 a progress bar, 2 a line per epoch (evaluate and predict: a line, at 1 or 2).
+void check_verbose(std::optional<int> verbose, const char* what) {
+  if (verbose && (*verbose < 0 || *verbose > 2)) throw py::value_error(fmt::format("{}: verbose must be 0, 1 or 2, got {}", what, *verbose));
+}
+
+// Keras's line after evaluate or predict: the batches, the seconds, and the scores where there are some.
+void write_summary_line(std::int64_t samples, std::int64_t batch_size, std::chrono::steady_clock::duration took, const std::string& scores) {
+  const std::int64_t batches = (samples + batch_size - 1) / batch_size;
+  write_stdout(fmt::format("{0}/{0} - {1:.0f}s{2}\n", batches, std::chrono::duration<double>(took).count(), scores));
+}
+
 // Keras' progress lines, through sys.stdout, for consoles that are not terminals (Jupyter and the like), where the
 // command line's bar (drawn on a terminal's stderr) is not seen; or, for Keras's verbose=2, one line per epoch
 // without a bar. Called with the GIL held.
@@ -250,11 +267,7 @@ class ConsoleProgress {
     return fmt::format("{}/{} [{}{}{}]", done, batches_, std::string(filled, '='), done < batches_ ? ">" : "",
                        std::string(30 - filled - (done < batches_ ? 1 : 0), '.'));
   }
-  static void write(const std::string& text) {
-    const py::object out = py::module_::import("sys").attr("stdout");
-    out.attr("write")(text);
-    out.attr("flush")();
-  }
+  static void write(const std::string& text) { write_stdout(text); }
 
   bool bar_;
   std::int64_t batches_ = 0;
@@ -310,8 +323,7 @@ class PyNetwork {
                const py::list& callbacks, std::optional<bool> progress_given, std::optional<std::int64_t> gradient_accumulation_steps,
                std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler, std::optional<int> verbose) {
     auto guard = lock("fit");
-    // Keras's verbose: 0 silent, 1 the progress bar (nnplug's progress=True), 2 a line per epoch.
-    if (verbose && (*verbose < 0 || *verbose > 2)) throw py::value_error(fmt::format("fit: verbose must be 0, 1 or 2, got {}", *verbose));
+    check_verbose(verbose, "fit");  // 1: the progress bar (nnplug's progress=True)
     if (verbose && progress_given) throw py::value_error("fit: give verbose (Keras's) or progress, not both");
     const bool progress = verbose ? *verbose > 0 : progress_given.value_or(true), lines_only = verbose == 2;
     const Fitting fitting(fitting_on_);
@@ -405,16 +417,21 @@ class PyNetwork {
     return out;
   }
 
-  py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size) {
+  py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size, int verbose) {
     auto guard = lock("evaluate", During::ACallback);
+    check_verbose(verbose, "evaluate");
     if (y.is_none()) throw py::value_error("evaluate: y (the class labels or targets) is required");
     refuse_one_sample(x, "evaluate");
     const Dataset data = dataset(x, y, "evaluate", network_.loss(), labels_per_step_of(x));
     Scores s;
+    const auto start = std::chrono::steady_clock::now();
     {
       py::gil_scoped_release released;
       s = network_.evaluate(data, batch_size);
     }
+    if (verbose > 0)
+      write_summary_line(data.size(), batch_size, std::chrono::steady_clock::now() - start,
+                         fmt::format(" - loss: {:.4f} - {}: {:.4f}", s.loss, score_name(s.kind), s.score));
     py::dict d;
     d["loss"] = s.loss, d[score_name(s.kind)] = s.score;
     return d;
@@ -428,19 +445,22 @@ class PyNetwork {
     network_.update_bn(data, batch_size);
   }
 
-  py::array predict(const py::object& x, const std::string& output, std::int64_t batch_size) {
+  py::array predict(const py::object& x, const std::string& output, std::int64_t batch_size, int verbose) {
     auto guard = lock("predict", During::ACallback);
+    check_verbose(verbose, "predict");
     if (output != "probabilities" && output != "logits" && output != "classes")
       throw py::value_error(fmt::format("predict: output must be \"probabilities\", \"logits\" or \"classes\", got \"{}\"", output));
     refuse_one_sample(x, "predict");
     const Dataset data = dataset(x, py::none(), "predict");
     std::vector<std::int32_t> classes;
     Predictions p;
+    const auto start = std::chrono::steady_clock::now();
     {
       py::gil_scoped_release released;
       if (output == "classes") classes = network_.predict_classes(data, batch_size);
       else p = network_.predict(data, output == "logits", batch_size);
     }
+    if (verbose > 0) write_summary_line(data.size(), batch_size, std::chrono::steady_clock::now() - start, "");
     // Shaped as Keras's predict gives them: the model's output per sample (its outputs, a regression's values, or
     // classes' probabilities as many); with a class per step, a class, or a row of the classes, at each step.
     const Shape& shape = network_.model().output_shape();
@@ -691,8 +711,9 @@ PYBIND11_MODULE(_nnplug, m) {
            py::arg("validation_data") = py::none(), py::arg("validation_split") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
            py::arg("progress") = py::none(), py::arg("gradient_accumulation_steps") = py::none(), py::arg("mixup_alpha") = py::none(),
            py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none(), py::arg("verbose") = py::none())
-      .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256)
-      .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256)
+      .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256, py::arg("verbose") = 0)
+      .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256,
+           py::arg("verbose") = 0)
       .def("update_bn", &PyNetwork::update_bn, py::arg("x"), py::arg("batch_size") = 256)
       .def("save", &PyNetwork::save, py::arg("path"))
       .def("state_dict", &PyNetwork::state_dict)

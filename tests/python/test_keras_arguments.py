@@ -1,4 +1,4 @@
-"""fit's arguments as Keras users write them: verbose, and an x of one axis. Run by CTest (python_bindings) with
+"""Arguments as Keras users write them: fit's, evaluate's and predict's verbose, and an x of one axis. Run by CTest (python_bindings) with
 PYTHONPATH=build/python."""
 import numpy as np
 import pytest
@@ -21,6 +21,20 @@ def test_verbose_0_is_silent_and_2_writes_a_line_per_epoch_without_a_bar(capsys)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/2", "4/4", "Epoch 2/2", "4/4"]
     assert " - loss: " in lines[3] and " - val_accuracy: " in lines[3] and "[" not in lines[3]
+
+
+def test_evaluate_and_predict_write_kerass_line_where_verbose_asks_for_it(capsys):
+    """TensorFlow's first tutorial ends on model.evaluate(x_test, y_test, verbose=2)."""
+    x, y = blobs()
+    net = small_network()
+    net.fit(x, y, epochs=1, verbose=0)
+    scores = net.evaluate(x, y, batch_size=256, verbose=2)
+    net.predict(x, batch_size=256)
+    assert capsys.readouterr().out == "3/3 - 0s - loss: {:.4f} - accuracy: {:.4f}\n".format(scores["loss"], scores["accuracy"])
+    net.predict(x, batch_size=100, verbose=1)
+    assert capsys.readouterr().out == "6/6 - 0s\n"
+    with pytest.raises(ValueError, match="predict: verbose must be 0, 1 or 2, got -1"):
+        net.predict(x, verbose=-1)
 
 
 def test_verbose_beside_progress_or_out_of_range_is_refused():
