@@ -286,8 +286,17 @@ class PyNetwork {
   explicit PyNetwork(Network network) : network_(std::move(network)) {}
 
   void compile(const py::object& optimizer, const py::object& loss, const py::object& backend, const std::string& dtype, std::uint64_t seed,
-               const py::object& schedule, const py::list& gradient_transforms) {
+               const py::object& schedule, const py::list& gradient_transforms, const std::vector<std::string>& metrics) {
     auto guard = lock("compile");
+    // Keras's compile(metrics=["accuracy"]): nnplug scores every run by accuracy (or by mae for a regression) beside
+    // the loss; another metric is refused rather than left out in silence.
+    static const std::set<std::string> reported = {"accuracy", "acc", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
+                                                   "mae", "mean_absolute_error"};
+    for (const auto& m : metrics)
+      if (!reported.contains(m))
+        throw py::value_error(fmt::format("compile: metrics: nnplug reports the loss and accuracy (mae for a regression) and not '{}'; nnplug "
+                                          "evaluate gives precision, recall, F1 and per-class scores of a saved model",
+                                          m));
     // A backend's name, or its settings as a dict ({"type": "cpu", "precision": "bfloat16"}) or JSON text.
     const std::string where = backend.is_none() ? "" : py::isinstance<py::str>(backend) ? backend.cast<std::string>() : to_json(backend).dump();
     if (dtype != "float32" && dtype != "float64")
@@ -705,7 +714,8 @@ PYBIND11_MODULE(_nnplug, m) {
       .def_static("from_file", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::from_file(path)); })
       .def_static("load", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::load(path)); })
       .def("compile", &PyNetwork::compile, py::arg("optimizer"), py::arg("loss"), py::arg("backend") = py::none(), py::arg("dtype") = "float32",
-           py::arg("seed") = 0, py::arg("schedule") = py::none(), py::arg("gradient_transforms") = py::list())
+           py::arg("seed") = 0, py::arg("schedule") = py::none(), py::arg("gradient_transforms") = py::list(),
+           py::arg("metrics") = std::vector<std::string>())
       .def("build", &PyNetwork::build, py::arg("sample_shape"))
       .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = py::none(), py::arg("batch_size") = py::none(),
            py::arg("validation_data") = py::none(), py::arg("validation_split") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),

@@ -1,5 +1,5 @@
-"""Arguments as Keras users write them: fit's, evaluate's and predict's verbose, and an x of one axis. Run by CTest (python_bindings) with
-PYTHONPATH=build/python."""
+"""Arguments as Keras users write them: compile's metrics, fit's, evaluate's and predict's verbose, and an x of one
+axis. Run by CTest (python_bindings) with PYTHONPATH=build/python."""
 import numpy as np
 import pytest
 
@@ -52,3 +52,12 @@ def test_an_x_of_one_axis_is_samples_of_one_value_as_keras_reads_it():
     net.compile(nnplug.SGD(lr=0.05), "mse", seed=1)
     net.fit(xs, 2 * xs - 1, epochs=500, batch_size=6, progress=False)
     assert net.predict(np.array([10.0])).shape == (1, 1) and net.predict(np.array([10.0]))[0, 0] == pytest.approx(19.0, abs=1e-3)
+
+
+def test_compile_takes_the_metrics_nnplug_reports_and_refuses_others():
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3)]))
+    net.compile("adam", "softmax_cross_entropy", metrics=["accuracy"])
+    assert "accuracy" in net.fit(x, y, epochs=1, verbose=0)[0]
+    with pytest.raises(ValueError, match="compile: metrics: nnplug reports the loss and accuracy .* and not 'AUC'"):
+        net.compile("adam", "softmax_cross_entropy", metrics=["accuracy", "AUC"])
