@@ -327,7 +327,7 @@ class PyNetwork {
     return labels_per_step(*loss, network_.model().output_shape(), 0);  // a loss of class labels: whatever y's width
   }
 
-  py::list fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
+  py::object fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, std::optional<bool> progress_given, std::optional<std::int64_t> gradient_accumulation_steps,
                std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler, std::optional<int> verbose) {
@@ -423,7 +423,7 @@ class PyNetwork {
     if (interrupted) throw py::error_already_set();
     py::list out;
     for (const auto& r : history) out.append(epoch_dict(r));
-    return out;
+    return py::module_::import("nnplug").attr("History")(out);  // the list, with Keras's history.history beside it
   }
 
   py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size, int verbose) {
@@ -708,7 +708,25 @@ PYBIND11_MODULE(_nnplug, m) {
 
   py::class_<PyNetwork>(m, "Network")
       .def(py::init([](const py::object& spec) {
-             return std::make_unique<PyNetwork>(Network::from_spec(Spec{std::filesystem::current_path() / "spec.json", to_json(spec), "the spec"}));
+             Params::Json json = to_json(spec);
+             // Keras's input_shape on the first layer builds the network at once, for samples of that shape, so that
+             // summary() and state_dict() work before fit().
+             std::optional<std::vector<std::int64_t>> input_shape;
+             if (json.is_object() && json.contains("layers") && json["layers"].is_array() && !json["layers"].empty() &&
+                 json["layers"][0].is_object() && json["layers"][0].contains("input_shape")) {
+               Params::Json& first = json["layers"][0];
+               const Params::Json& given = first["input_shape"];
+               input_shape.emplace();
+               for (const auto& size : given.is_array() ? given : Params::Json::array({given})) {
+                 if (!size.is_number_integer())
+                   throw py::value_error(fmt::format("layers[0]: input_shape must hold whole numbers, as Keras's (28, 28) does, got {}", given.dump()));
+                 input_shape->push_back(size.get<std::int64_t>());
+               }
+               first.erase("input_shape");
+             }
+             auto network = std::make_unique<PyNetwork>(Network::from_spec(Spec{std::filesystem::current_path() / "spec.json", json, "the spec"}));
+             if (input_shape) network->build(*input_shape);
+             return network;
            }),
            py::arg("spec"), "A network from a spec dict (its layers, and loss, optimizer, backend, dtype and seed where given)")
       .def_static("from_file", [](const std::filesystem::path& path) { return std::make_unique<PyNetwork>(Network::from_file(path)); })

@@ -14,7 +14,7 @@ IoError) with the messages the command line prints.
 from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, ShapeError, TextVectorization, load_plugins, plugins,
                       read_idx, read_image_folder, read_mnist_json, read_text_folder)
 
-__all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
+__all__ = ["History", "Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
@@ -23,6 +23,21 @@ __all__ = ["Error", "InvalidArgument", "IoError", "Network", "PluginError", "Sha
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR"]
+
+
+class History(list):
+    """What fit() gives: a dict per epoch ({"epoch": 1, "loss": ..., "accuracy": ..., "val_loss": ...}), and, as
+    Keras's History gives them, .history (each score's values by epoch: history.history["val_loss"]) and .epoch
+    (the epochs counted from 0)."""
+
+    @property
+    def history(self):
+        keys = [key for record in self for key in record if key != "epoch"]
+        return {key: [record[key] for record in self if key in record] for key in dict.fromkeys(keys)}
+
+    @property
+    def epoch(self):
+        return [record["epoch"] - 1 for record in self]
 
 
 def _sizes(value):

@@ -1,5 +1,5 @@
-"""Arguments as Keras users write them: compile's metrics, fit's, evaluate's and predict's verbose, and an x of one
-axis. Run by CTest (python_bindings) with PYTHONPATH=build/python."""
+"""Keras's habits: input_shape on the first layer, compile's metrics, fit's, evaluate's and predict's verbose, an x of
+one axis, and history.history. Run by CTest (python_bindings) with PYTHONPATH=build/python."""
 import numpy as np
 import pytest
 
@@ -61,3 +61,19 @@ def test_compile_takes_the_metrics_nnplug_reports_and_refuses_others():
     assert "accuracy" in net.fit(x, y, epochs=1, verbose=0)[0]
     with pytest.raises(ValueError, match="compile: metrics: nnplug reports the loss and accuracy .* and not 'AUC'"):
         net.compile("adam", "softmax_cross_entropy", metrics=["accuracy", "AUC"])
+
+
+def test_input_shape_on_the_first_layer_builds_the_network_at_once():
+    net = nnplug.Network(nnplug.Sequential([nnplug.Flatten(input_shape=(2, 2)), nnplug.Dense(3)]))
+    assert "input                       [2, 2]" in net.summary()
+    assert np.asarray(net.state_dict()["1.weight"]).shape == (3, 4)  # named as in PyTorch's nn.Sequential
+    with pytest.raises(ValueError, match=r"layers\[0\]: input_shape must hold whole numbers, as Keras's \(28, 28\) does, got \[2.5\]"):
+        nnplug.Network(nnplug.Sequential([nnplug.Dense(3, input_shape=(2.5,))]))
+
+
+def test_fits_history_is_a_list_of_epochs_with_kerass_history_beside_it():
+    x, y = blobs()
+    history = small_network().fit(x, y, epochs=3, validation_split=0.2, verbose=0)
+    assert [record["epoch"] for record in history] == [1, 2, 3] and history.epoch == [0, 1, 2]
+    assert history.history["val_accuracy"] == [record["val_accuracy"] for record in history]
+    assert list(history.history)[:2] == ["loss", "accuracy"]
