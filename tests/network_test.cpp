@@ -278,6 +278,11 @@ TEST(Network, MisuseSaysWhatToCallFirst) {
   net.compile(nn::Adam{}, "softmax_cross_entropy");
   Dataset wrong = synthetic::gaussian_blobs(20, 3, 5, 1.0, 1);
   EXPECT_NE(error_of([&] { net.fit(wrong, {.progress = false}); }).find("fit: samples of shape [5], the network is built for [4]"), std::string::npos);
+  Dataset square = blobs(0);
+  square.sample_shape = Shape{2, 2};  // as many values, in another shape
+  EXPECT_NE(error_of([&] { net.fit(square, {.progress = false}); })
+                .find("fit: samples of shape [2, 2], the network is built for [4] (as many values: reshape the samples to it)"),
+            std::string::npos);
   EXPECT_NE(error_of([&] { Network bad(nn::Sequential{nn::Dense(0)}, registry()); bad.build(Shape{4}); }).find("units"), std::string::npos);
 }
 

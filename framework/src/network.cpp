@@ -214,7 +214,8 @@ const Dataset& Network::as_input(const Dataset& data, Dataset& converted, const 
   refuse_bad_data(data, call, model().input_preprocessing().fills_missing());
   if (!model().input_preprocessing().empty()) return preprocessed(data, converted, call);
   if (!(data.sample_shape == model().input_shape()))
-    throw ShapeError(fmt::format("{}: samples of shape {}, the network is built for {}", call, data.sample_shape.str(), model().input_shape().str()));
+    throw ShapeError(fmt::format("{}: samples of shape {}, the network is built for {}{}", call, data.sample_shape.str(), model().input_shape().str(),
+                                 data.features() == model().input_shape().numel() ? " (as many values: reshape the samples to it)" : ""));
   if (data.x.dtype() == dtype_) return data;
   converted = data;
   converted.convert(dtype_);
