@@ -41,6 +41,9 @@ TEST(FamiliarNames, AParameterAsAnotherFrameworkNamesItIsPointedToNnplugs) {
             " (PyTorch's 'out_channels' is nnplug's 'filters')");
   EXPECT_EQ(familiar_parameter_hint({{"type", "max_pool2d"}, {"kernel_size", 2}}, "unknown parameter 'kernel_size'"),
             " (PyTorch's 'kernel_size' is nnplug's 'pool_size')");
+  EXPECT_EQ(familiar_parameter_hint({{"type", "categorical_cross_entropy"}, {"from_logits", true}}, "loss: unknown parameter 'from_logits'"),
+            " (Keras's 'from_logits' is nnplug's choice of loss: softmax_cross_entropy and binary_cross_entropy take logits, "
+            "categorical_cross_entropy probabilities)");
 }
 
 TEST(FamiliarNames, NoParameterHintWhereTheRefusalIsAboutAnotherOrNnplugsNameIsGiven) {

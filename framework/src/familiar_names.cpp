@@ -44,18 +44,21 @@ const std::map<std::string, std::string>& other_frameworks_names() {
 }
 
 // Parameters as PyTorch's and Keras's classes name them, where nnplug's plugins take another framework's name (or
-// their own): the other name, the framework, nnplug's.
+// their own): the other name, the framework, nnplug's; or what stands for it in nnplug where no parameter does.
 struct FamiliarParameter {
   const char* name;
   const char* framework;
   const char* nnplug;
+  const char* meaning = nullptr;
 };
 constexpr FamiliarParameter kFamiliarParameters[] = {
     {"learning_rate", "Keras", "lr"}, {"epsilon", "Keras", "eps"}, {"beta_1", "Keras", "betas"}, {"beta_2", "Keras", "betas"},
     {"out_channels", "PyTorch", "filters"}, {"out_features", "PyTorch", "units"}, {"hidden_size", "PyTorch", "units"},
     {"p", "PyTorch", "rate"}, {"kernel_size", "PyTorch", "pool_size"}, {"strides", "Keras", "stride"},
     {"kernel_initializer", "Keras", "weight_init"}, {"bias_initializer", "Keras", "bias_init"}, {"use_bias", "Keras", "bias"},
-    {"num_embeddings", "PyTorch", "input_dim"}, {"embedding_dim", "PyTorch", "output_dim"}};
+    {"num_embeddings", "PyTorch", "input_dim"}, {"embedding_dim", "PyTorch", "output_dim"},
+    {"from_logits", "Keras", "", "is nnplug's choice of loss: softmax_cross_entropy and binary_cross_entropy take logits, "
+                                 "categorical_cross_entropy probabilities"}};
 
 }  // namespace
 
@@ -71,7 +74,8 @@ std::string familiar_parameter_hint(const nlohmann::json& given, const std::stri
   std::vector<std::string> meant;
   for (const auto& p : kFamiliarParameters)
     if (given.contains(p.name) && !given.contains(p.nnplug) && (unknown(p.name) || required(p.nnplug)))
-      meant.push_back(fmt::format("{}'s '{}' is nnplug's '{}'", p.framework, p.name, p.nnplug));
+      meant.push_back(p.meaning ? fmt::format("{}'s '{}' {}", p.framework, p.name, p.meaning)
+                                : fmt::format("{}'s '{}' is nnplug's '{}'", p.framework, p.name, p.nnplug));
   return meant.empty() ? "" : fmt::format(" ({})", fmt::join(meant, "; "));
 }
 
