@@ -92,6 +92,22 @@ TEST_F(Callbacks, FromTheSpecTheyStopCheckpointAndWriteHistory) {
   EXPECT_NO_THROW(load_model(dir_ / "best.safetensors", registry()));
 }
 
+// As Keras's ModelCheckpoint names its files: the epoch and its scores, in Python's formats; a field the run does not
+// score is refused before it trains.
+TEST_F(Callbacks, ACheckpointPathNamesTheEpochAndItsScoresAsKerassDoes) {
+  auto ex = build_experiment(xor_spec(dir_, R"([{"type": "checkpoint", "path": "ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"}])"), registry());
+  ex.fit.progress = false;
+  ex.fit.epochs = 2;
+  const auto history = Trainer(*ex.model, ex.loss, ex.optimizer).fit(ex.train, &ex.validation, ex.fit);
+  ASSERT_EQ(history.size(), 2u);
+  for (const auto& r : history) EXPECT_TRUE(fs::exists(dir_ / fmt::format("ckpt-0{}-{:.3f}.safetensors", r.epoch, r.validation.loss))) << r.epoch;
+  const std::string refusal = error_of([&] {
+    (void)build_experiment(xor_spec(dir_, R"([{"type": "checkpoint", "path": "ckpt-{val_mse}.safetensors"}])"), registry());
+  });
+  EXPECT_NE(refusal.find("ckpt-{val_mse}.safetensors: argument not found: it may name {epoch}, {loss}, {accuracy}, {mae}, {val_loss}"),
+            std::string::npos) << refusal;
+}
+
 // Keeps a host copy of every trainable weight after each step.
 class WeightRecorder final : public Callback {
  public:

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <limits>
 
+#include <fmt/args.h>
 #include <fmt/format.h>
 
 #include "nnplug/framework/atomic_file.hpp"
@@ -43,6 +44,35 @@ constexpr const char* kGiveValidation = "set data.validation_split in a spec, or
 void check_validation(const std::string& owner, const std::string& monitor, bool has_validation) {
   if (monitor.starts_with("val_") && !has_validation)
     throw InvalidArgument(fmt::format("{} monitors {} but this run has no validation set ({})", owner, monitor, kGiveValidation));
+}
+
+// A checkpoint's file for an epoch: its path with Keras's ModelCheckpoint fields filled in, {epoch}, {loss},
+// {accuracy} (or {mae}) and, with a validation set, {val_loss} and {val_accuracy} (or {val_mae}), each with a
+// format as Python's ({epoch:02d}, {val_loss:.2f}), which fmt reads alike. `both_scores` names accuracy and mae
+// alike, for a check before training knows which one the run scores.
+std::string checkpoint_file(const std::string& path, const EpochRecord& r, bool both_scores = false) {
+  const bool accuracy = r.train.kind == ScoreKind::Accuracy;
+  fmt::dynamic_format_arg_store<fmt::format_context> fields;  // names by string literals: the store keeps pointers to them
+  fields.push_back(fmt::arg("epoch", r.epoch));
+  fields.push_back(fmt::arg("loss", r.train.loss));
+  if (accuracy || both_scores) fields.push_back(fmt::arg("accuracy", r.train.score));
+  if (!accuracy || both_scores) fields.push_back(fmt::arg("mae", r.train.score));
+  if (r.has_validation) {
+    fields.push_back(fmt::arg("val_loss", r.validation.loss));
+    if (accuracy || both_scores) fields.push_back(fmt::arg("val_accuracy", r.validation.score));
+    if (!accuracy || both_scores) fields.push_back(fmt::arg("val_mae", r.validation.score));
+  }
+  try {
+    return fmt::vformat(path, fields);
+  } catch (const fmt::format_error& e) {
+    throw InvalidArgument(fmt::format("checkpoint: path {}: {}: it may name {{epoch}}, {{loss}}, {{{}}}{} with a format as Python's "
+                                      "({{epoch:02d}}, {{val_loss:.2f}}), and a brace itself is written twice",
+                                      path, e.what(), both_scores ? "accuracy}, {mae" : accuracy ? "accuracy" : "mae",
+                                      !r.has_validation ? ""
+                                      : both_scores     ? ", {val_loss}, {val_accuracy}, {val_mae}"
+                                      : accuracy        ? ", {val_loss}, {val_accuracy}"
+                                                        : ", {val_loss}, {val_mae}"));
+  }
 }
 
 }  // namespace
@@ -108,6 +138,9 @@ ModelCheckpoint::ModelCheckpoint(std::filesystem::path path, const Spec& spec, c
 
 void ModelCheckpoint::check(bool has_validation) const {
   if (best_only_) check_validation("checkpoint", monitor_, has_validation);
+  EpochRecord any;
+  any.has_validation = has_validation;
+  (void)checkpoint_file(path_.string(), any, true);  // the fields it names exist, before a whole epoch is trained
 }
 
 void ModelCheckpoint::on_train_begin(Model&, const Dataset&) { require_writable_destination(path_, "the checkpoint"); }
@@ -132,8 +165,7 @@ void ModelCheckpoint::after_epoch(const EpochRecord& record, Model& model) {
     have_best_ = true;
     best_ = value;
   }
-  std::string path = path_.string();
-  if (const auto at = path.find("{epoch}"); at != std::string::npos) path.replace(at, 7, fmt::format("{}", record.epoch));
+  const std::string path = checkpoint_file(path_.string(), record);
   TrainingState state{optimizer_.get(), record.epoch, {}};
   for (const auto& weak : kept_)
     if (const auto callback = weak.lock(); callback && !callback->state_kind().empty()) state.callbacks.push_back(callback->state());

@@ -91,7 +91,8 @@ class EarlyStopping final : public Callback {
 };
 
 // Saves the model (save_model: safetensors with spec and plugins) after every epoch, or only when `monitor`
-// improves with best_only. "{epoch}" in the path is replaced by the epoch number. With an optimizer the file is
+// improves with best_only. The path may name the epoch and its scores as Keras's does ("ckpt-{epoch:02d}-{val_loss:.2f}",
+// checkpoint_file in callbacks.cpp). With an optimizer the file is
 // a checkpoint that `nnplug train --resume` continues from, holding the state of the run's callbacks
 // (keep_states_of) as they ended the epoch.
 class ModelCheckpoint final : public Callback {
