@@ -255,8 +255,8 @@ class ConsoleProgress {
 
   void epoch(const EpochRecord& r) {
     const char* score = score_name(r.train.kind);
-    std::string line = fmt::format("{} - {:.0f}s - loss: {:.4f} - {}: {:.4f}", bar_ ? fmt::format("\r{}", bar(batches_)) : fmt::format("{0}/{0}", batches_),
-                                   r.seconds, r.train.loss, score, r.train.score);
+    const std::string done = bar_ ? fmt::format("\r{}", bar(batches_)) : fmt::format("{0}/{0}", batches_);  // verbose=2: no bar
+    std::string line = fmt::format("{} - {:.0f}s - loss: {:.4f} - {}: {:.4f}", done, r.seconds, r.train.loss, score, r.train.score);
     if (r.has_validation) line += fmt::format(" - val_loss: {:.4f} - val_{}: {:.4f}", r.validation.loss, score, r.validation.score);
     write(line + "\n");
   }
@@ -719,7 +719,8 @@ PYBIND11_MODULE(_nnplug, m) {
                input_shape.emplace();
                for (const auto& size : given.is_array() ? given : Params::Json::array({given})) {
                  if (!size.is_number_integer())
-                   throw py::value_error(fmt::format("layers[0]: input_shape must hold whole numbers, as Keras's (28, 28) does, got {}", given.dump()));
+                   throw py::value_error(
+                       fmt::format("layers[0]: input_shape must hold whole numbers, as Keras's (28, 28) does, got {}", given.dump()));
                  input_shape->push_back(size.get<std::int64_t>());
                }
                first.erase("input_shape");

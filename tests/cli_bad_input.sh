@@ -110,7 +110,8 @@ PyTorch and Keras; the data section's \"class_names\": [\"1\", ..., \"2\"] reads
 expect_status 0 "labels counted from 1, as names" "epoch 1/1" \
   train "$dir/from_one.json" --set 'data.class_names=["1", "2"]' --epochs 1
 # A first spec written with Keras's and PyTorch's names is pointed to nnplug's.
-expect "Keras's learning_rate" "optimizer: parameter 'lr' is required (Keras's 'learning_rate' is nnplug's 'lr')" train "$dir/from_one.json" --set 'optimizer={"type": "sgd", "learning_rate": 0.1}'
+expect "Keras's learning_rate" "optimizer: parameter 'lr' is required (Keras's 'learning_rate' is nnplug's 'lr')" \
+  train "$dir/from_one.json" --set 'optimizer={"type": "sgd", "learning_rate": 0.1}'
 expect "PyTorch's out_features" "layers[0] (dense): parameter 'units' is required (PyTorch's 'out_features' is nnplug's 'units')" \
   train "$dir/from_one.json" --set 'layers.0={"type": "dense", "out_features": 2}'
 expect "Keras's kernel_regularizer" "(Keras's 'kernel_regularizer' is nnplug's 'weight_regularizer')" \

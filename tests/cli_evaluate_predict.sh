@@ -37,7 +37,8 @@ for average in macro micro weighted; do check "$average average" "$average " "$o
 accuracy=$(sed -n 's/.*  accuracy \([0-9.]*\)  top-2.*/\1/p' <<<"$out")
 check "a top-k of every class says why it is left out" "note: no top-3 accuracy: the model scores 3 classes, all of them among its top 3" \
   "$("$nnplug" evaluate "$work/a.safetensors" --top-k 3 2>&1)"
-grep -q "note: no top" <<<"$("$nnplug" evaluate "$work/a.safetensors" 2>&1)" && fail "the default top-5 of 3 classes is noted" || echo "ok: the default k is left out quietly"
+grep -q "note: no top" <<<"$("$nnplug" evaluate "$work/a.safetensors" 2>&1)" && fail "the default top-5 of 3 classes is noted" ||
+  echo "ok: the default k is left out quietly"
 
 # predict on the same test set: one row per sample, probabilities that sum to 1, and an accuracy recounted
 # from the predicted and true columns equal to evaluate's.

@@ -149,7 +149,8 @@ expect_exit "targets named as for a CSV file in npy data" 1 $?
 check "names npy's own field" "an .npy file of targets is train_targets (and test_targets), beside train_inputs" "$out"
 # A column of whole values named as the label column reads as class labels: the refusal says how to regress on them.
 awk -F, 'NR == 1 { print "a,b,cents" } NR > 1 { printf "%s,%s,%d\n", $1, $2, $3 * 100 + 100 }' "$work/prices.csv" > "$work/cents.csv"
-out=$("$nnplug" train "$work/regression.json" --set data='{"format": "csv", "path": "cents.csv", "label_column": "cents", "validation_split": 0.2}' 2>&1)
+out=$("$nnplug" train "$work/regression.json" \
+  --set data='{"format": "csv", "path": "cents.csv", "label_column": "cents", "validation_split": 0.2}' 2>&1)
 expect_exit "values as class labels" 1 $?
 check "names targets in place of the label column" \
   "to regress on the values of column 'cents', name it in the data section's \"targets\" in place of \"label_column\"" "$out"

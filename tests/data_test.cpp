@@ -221,8 +221,10 @@ TEST_F(CsvTest, ReadsWhatPandasAndSpreadsheetsWrite) {
   write("a,b,label\n1,,0\n");
   EXPECT_EQ(error_of(), fmt::format("{}:2: column 2 is empty: a missing value, which nnplug {}", path_.string(), kFillHint));
   write("a,label,\n1,0,\n");  // a delimiter ending every line: an empty column without a name
-  EXPECT_EQ(error_of(std::string("label")), fmt::format("{}:2: column 3 is empty and the header gives it no name: the column a delimiter at the end "
-                                                        "of every line makes; the data section's \"drop_columns\": [2] leaves it out", path_.string()));
+  EXPECT_EQ(error_of(std::string("label")),
+            fmt::format("{}:2: column 3 is empty and the header gives it no name: the column a delimiter at the end of every line makes; the data "
+                        "section's \"drop_columns\": [2] leaves it out",
+                        path_.string()));
   write("a,b,label\n1,2,0\n1,NA,0\n");  // pandas' missing values by name are not read as NaN, nor as words
   EXPECT_EQ(error_of(), fmt::format("{}:3: column 2 ('NA') is a missing value, as pandas reads it, which nnplug {}", path_.string(), kFillHint));
   write("a;b;label\n1;2;0\n");

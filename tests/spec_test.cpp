@@ -377,9 +377,11 @@ TEST_F(SpecTest, UnknownTopLevelFieldIsReported) {
                         file()));
   // Keras's fit() arguments and model at the top are pointed to where they go.
   EXPECT_EQ(error_of(spec({{"batch_size", 3}})),
-            fmt::format("{}: parameter 'batch_size' belongs in the \"training\" section: \"training\": {{\"epochs\": 10, \"batch_size\": 32}}", file()));
+            fmt::format("{}: parameter 'batch_size' belongs in the \"training\" section: \"training\": {{\"epochs\": 10, \"batch_size\": 32}}",
+                        file()));
   EXPECT_EQ(error_of(spec({{"model", {{"layers", {{{"type", "dense"}, {"units", 3}}}}}}, {"layers", nullptr}})),  // null: no layers
-            fmt::format("{}: parameter 'model' is no section: the model is the spec's own \"layers\" list, beside \"loss\" and \"optimizer\"", file()));
+            fmt::format("{}: parameter 'model' is no section: the model is the spec's own \"layers\" list, beside \"loss\" and \"optimizer\"",
+                        file()));
 }
 
 }  // namespace

@@ -112,7 +112,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       }
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
-    if (m == 0 && first_data.is_object() && first_data.value("format", "") == "npy")  // arrays' targets that the loss reads as class labels, as training read them
+    // Arrays' targets that the loss reads as class labels, as training read them.
+    if (m == 0 && first_data.is_object() && first_data.value("format", "") == "npy")
       for (Dataset* d : {&out.data.test, &out.data.validation, raw ? &*raw : nullptr})
         if (d) take_class_labels(*loss, loaded.model->output_shape(), *d);
     const auto [width, steps] = scored_rows(*loss, *loaded.model, *out.scored);  // a class per step: each step a row

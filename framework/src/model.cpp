@@ -67,11 +67,10 @@ void Model::bind_attachments(Entry& entry) {
     }
     // Keras's kernel_regularizer names the weight matrix "kernel".
     const bool kernel = a.target == "kernel" && std::ranges::find(names, "weight") != names.end();
+    const char* role = constraint ? "constraint" : "regularizer";
     if (!found)
-      throw InvalidArgument(fmt::format("{}: {}_{} names no parameter of this layer (it has: {}){}", entry.label, a.target,
-                                        constraint ? "constraint" : "regularizer", name_list(names),
-                                        kernel ? fmt::format(" (Keras's 'kernel_{0}' is nnplug's 'weight_{0}')", constraint ? "constraint" : "regularizer")
-                                               : ""));
+      throw InvalidArgument(fmt::format("{}: {}_{} names no parameter of this layer (it has: {}){}", entry.label, a.target, role, name_list(names),
+                                        kernel ? fmt::format(" (Keras's 'kernel_{0}' is nnplug's 'weight_{0}')", role) : ""));
     entry.bound.push_back({found, a.regularizer});
   }
 }
