@@ -245,12 +245,12 @@ class ConsoleProgress {
   }
   // With the GIL, at most every 0.2 s (and at an epoch's first and last step).
   void show(const BatchRecord& r) {
-    if (r.batch == 1) write(fmt::format("Epoch {}/{}\n", r.epoch, r.epochs));
+    if (r.batch == 1) write_stdout(fmt::format("Epoch {}/{}\n", r.epoch, r.epochs));
     if (!bar_) return;
     const auto now = std::chrono::steady_clock::now();
     if (r.batch < batches_ && r.batch > 1 && now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
-    write(fmt::format("\r{} - loss: {:.4f}", bar(r.batch), loss_sum_ / static_cast<double>(r.batch)));
+    write_stdout(fmt::format("\r{} - loss: {:.4f}", bar(r.batch), loss_sum_ / static_cast<double>(r.batch)));
   }
 
   void epoch(const EpochRecord& r) {
@@ -258,7 +258,7 @@ class ConsoleProgress {
     const std::string done = bar_ ? fmt::format("\r{}", bar(batches_)) : fmt::format("{0}/{0}", batches_);  // verbose=2: no bar
     std::string line = fmt::format("{} - {:.0f}s - loss: {:.4f} - {}: {:.4f}", done, r.seconds, r.train.loss, score, r.train.score);
     if (r.has_validation) line += fmt::format(" - val_loss: {:.4f} - val_{}: {:.4f}", r.validation.loss, score, r.validation.score);
-    write(line + "\n");
+    write_stdout(line + "\n");
   }
 
  private:
@@ -267,8 +267,6 @@ class ConsoleProgress {
     return fmt::format("{}/{} [{}{}{}]", done, batches_, std::string(filled, '='), done < batches_ ? ">" : "",
                        std::string(30 - filled - (done < batches_ ? 1 : 0), '.'));
   }
-  static void write(const std::string& text) { write_stdout(text); }
-
   bool bar_;
   std::int64_t batches_ = 0;
   double loss_sum_ = 0;
@@ -334,7 +332,8 @@ class PyNetwork {
     auto guard = lock("fit");
     check_verbose(verbose, "fit");  // 1: the progress bar (nnplug's progress=True)
     if (verbose && progress_given) throw py::value_error("fit: give verbose (Keras's) or progress, not both");
-    const bool progress = verbose ? *verbose > 0 : progress_given.value_or(true), lines_only = verbose == 2;
+    const bool progress = verbose ? *verbose > 0 : progress_given.value_or(true);
+    const bool lines_only = verbose == 2;
     const Fitting fitting(fitting_on_);
     if (y.is_none()) throw py::value_error("fit: y (the class labels or targets) is required");
     refuse_one_sample(x, "fit");
