@@ -7,6 +7,7 @@
 
 #include <fmt/args.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "nnplug/framework/atomic_file.hpp"
 #include "nnplug/framework/lookahead.hpp"
@@ -52,26 +53,24 @@ void check_validation(const std::string& owner, const std::string& monitor, bool
 // alike, for a check before training knows which one the run scores.
 std::string checkpoint_file(const std::string& path, const EpochRecord& r, bool both_scores = false) {
   const bool accuracy = r.train.kind == ScoreKind::Accuracy;
-  fmt::dynamic_format_arg_store<fmt::format_context> fields;  // names by string literals: the store keeps pointers to them
-  fields.push_back(fmt::arg("epoch", r.epoch));
-  fields.push_back(fmt::arg("loss", r.train.loss));
-  if (accuracy || both_scores) fields.push_back(fmt::arg("accuracy", r.train.score));
-  if (!accuracy || both_scores) fields.push_back(fmt::arg("mae", r.train.score));
+  fmt::dynamic_format_arg_store<fmt::format_context> fields;
+  std::vector<const char*> names;  // string literals: the store keeps pointers to them
+  const auto field = [&](const char* name, auto value) { fields.push_back(fmt::arg(name, value)), names.push_back(name); };
+  field("epoch", r.epoch);
+  field("loss", r.train.loss);
+  if (accuracy || both_scores) field("accuracy", r.train.score);
+  if (!accuracy || both_scores) field("mae", r.train.score);
   if (r.has_validation) {
-    fields.push_back(fmt::arg("val_loss", r.validation.loss));
-    if (accuracy || both_scores) fields.push_back(fmt::arg("val_accuracy", r.validation.score));
-    if (!accuracy || both_scores) fields.push_back(fmt::arg("val_mae", r.validation.score));
+    field("val_loss", r.validation.loss);
+    if (accuracy || both_scores) field("val_accuracy", r.validation.score);
+    if (!accuracy || both_scores) field("val_mae", r.validation.score);
   }
   try {
     return fmt::vformat(path, fields);
   } catch (const fmt::format_error& e) {
-    throw InvalidArgument(fmt::format("checkpoint: path {}: {}: it may name {{epoch}}, {{loss}}, {{{}}}{} with a format as Python's "
-                                      "({{epoch:02d}}, {{val_loss:.2f}}), and a brace itself is written twice",
-                                      path, e.what(), both_scores ? "accuracy}, {mae" : accuracy ? "accuracy" : "mae",
-                                      !r.has_validation ? ""
-                                      : both_scores     ? ", {val_loss}, {val_accuracy}, {val_mae}"
-                                      : accuracy        ? ", {val_loss}, {val_accuracy}"
-                                                        : ", {val_loss}, {val_mae}"));
+    throw InvalidArgument(fmt::format("checkpoint: path {}: {}: it may name {{{}}} with a format as Python's ({{epoch:02d}}, {{val_loss:.2f}}), "
+                                      "and a brace itself is written twice",
+                                      path, e.what(), fmt::join(names, "}, {")));
   }
 }
 
