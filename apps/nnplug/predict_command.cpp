@@ -2,9 +2,9 @@
 // (or of the spec's test set; of every step of each, for a model that scores a class per step), as CSV: index (and
 // step), the image's file or the sample's id (with --row-ids, its row number), predicted class, the true label when
 // the file has one (classes by the spec's class_names where it gives them), then one probability per class (a hinge
-// loss's model: one score per class; with --logits, the model's raw outputs). A model of value targets (regression, multi-label) writes
-// each target's prediction and then, when known, its true value. Several models are an ensemble: their probabilities
-// (or scores, or predictions) are averaged.
+// loss's model: one score per class; with --logits, the model's raw outputs). A model of value targets (regression,
+// multi-label) writes each target's prediction and then, when known, its true value. Several models are an ensemble:
+// their probabilities (or scores, or predictions) are averaged.
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -61,8 +61,8 @@ std::string class_predictions(const ScoredModels& s, const SampleIds& ids, bool 
   const auto steps = static_cast<std::size_t>(std::max<std::int64_t>(s.steps, 1));
   // Values are written in fmt's shortest form that reads back to the same float.
   fmt::memory_buffer csv;
-  const auto& files = ids.names;
-  const std::string names_column = files.empty() ? "" : fmt::format(",{}", csv_field(ids.column));
+  const auto& names = ids.names;
+  const std::string names_column = names.empty() ? "" : fmt::format(",{}", csv_field(ids.column));
   fmt::format_to(std::back_inserter(csv), "index{}{},predicted{}", s.steps ? ",step" : "", names_column, labelled ? ",label" : "");
   const std::int64_t columns = logits ? s.width : s.classes;
   for (std::int64_t c = 0; c < columns; ++c)
@@ -75,7 +75,7 @@ std::string class_predictions(const ScoredModels& s, const SampleIds& ids, bool 
     const float* p = s.probabilities.data() + i * k;
     fmt::format_to(std::back_inserter(csv), "{}", i / steps);
     if (s.steps) fmt::format_to(std::back_inserter(csv), ",{}", i % steps);
-    if (!files.empty()) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(files[i / steps]));
+    if (!names.empty()) fmt::format_to(std::back_inserter(csv), ",{}", csv_field(names[i / steps]));
     fmt::format_to(std::back_inserter(csv), ",{}", csv_field(predicted_class(s, i)));
     if (labelled) fmt::format_to(std::back_inserter(csv), ",{}", labels[i] < 0 ? std::string() : csv_field(class_name(s, labels[i])));
     const float* values = logits ? s.outputs.data() + i * w : p;
@@ -95,8 +95,8 @@ std::string value_predictions(const ScoredModels& s, const SampleIds& ids, bool 
                                                        : "predicted_";
   fmt::memory_buffer csv;
   const auto out = std::back_inserter(csv);
-  const auto& files = ids.names;
-  fmt::format_to(out, "index{}", files.empty() ? "" : fmt::format(",{}", csv_field(ids.column)));
+  const auto& names = ids.names;
+  fmt::format_to(out, "index{}", names.empty() ? "" : fmt::format(",{}", csv_field(ids.column)));
   for (const auto& name : s.target_names) fmt::format_to(out, ",{}", csv_field(prefix + name));
   for (std::size_t t = 0; known && t < s.target_names.size(); ++t) fmt::format_to(out, ",{}", csv_field(s.target_names[t]));
   fmt::format_to(out, "\n");
@@ -104,7 +104,7 @@ std::string value_predictions(const ScoredModels& s, const SampleIds& ids, bool 
   const std::vector<float>& values = logits ? s.outputs : s.predictions;
   for (std::size_t i = 0; i < static_cast<std::size_t>(s.scored->size()); ++i) {
     fmt::format_to(out, "{}", i);
-    if (!files.empty()) fmt::format_to(out, ",{}", csv_field(files[i]));
+    if (!names.empty()) fmt::format_to(out, ",{}", csv_field(names[i]));
     for (std::size_t c = 0; c < w; ++c) fmt::format_to(out, ",{}", values[i * w + c]);
     for (std::size_t c = 0; known && c < w; ++c) fmt::format_to(out, ",{}", s.scored->targets[i * w + c]);
     fmt::format_to(out, "\n");
