@@ -22,7 +22,7 @@ __all__ = ["History", "Error", "InvalidArgument", "IoError", "Network", "PluginE
            "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Ftrl", "Lamb", "Lars", "Adafactor", "Rprop", "ASGD", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
-           "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR"]
+           "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR", "EarlyStopping", "ModelCheckpoint"]
 
 
 class History(list):
@@ -469,3 +469,18 @@ def SequentialLR(schedules, milestones, per="epoch"):
     """torch's SequentialLR: the schedules one after another, each taking over at its milestone, each with its clock
     restarted there and counting epochs (per="epoch") or optimizer steps (per="step")."""
     return {"type": "sequential", "schedules": list(schedules), "milestones": list(milestones), "per": per}
+
+
+def EarlyStopping(monitor="val_loss", min_delta=0.0, patience=0, restore_best_weights=False):
+    """Keras's EarlyStopping, in its names and defaults, as nnplug's early_stopping: training stops after `patience`
+    epochs in a row that do not improve `monitor` by more than min_delta (Keras's patience 0 stops at the first such
+    epoch, as 1 does); with restore_best_weights the network ends with its best epoch's weights."""
+    return {"type": "early_stopping", "monitor": monitor, "min_delta": min_delta, "patience": max(patience, 1),
+            "restore_best": restore_best_weights}
+
+
+def ModelCheckpoint(filepath, monitor="val_loss", save_best_only=False):
+    """Keras's ModelCheckpoint, in its names and defaults, as nnplug's checkpoint: the model (safetensors, with the
+    optimizer's state: `nnplug train --resume` and Network.load read it) after every epoch, or where `monitor`
+    improved; filepath may name the epoch and its scores as Keras's does ("ckpt-{epoch:02d}-{val_loss:.2f}")."""
+    return {"type": "checkpoint", "path": str(filepath), "monitor": monitor, "best_only": save_best_only}

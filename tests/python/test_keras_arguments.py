@@ -1,5 +1,6 @@
 """Keras's habits: input_shape on the first layer, compile's metrics, fit's, evaluate's and predict's verbose, an x of
-one axis, and history.history. Run by CTest (python_bindings) with PYTHONPATH=build/python."""
+one axis, history.history, and the EarlyStopping and ModelCheckpoint callbacks. Run by CTest (python_bindings) with
+PYTHONPATH=build/python."""
 import numpy as np
 import pytest
 
@@ -77,3 +78,14 @@ def test_fits_history_is_a_list_of_epochs_with_kerass_history_beside_it():
     assert [record["epoch"] for record in history] == [1, 2, 3] and history.epoch == [0, 1, 2]
     assert history.history["val_accuracy"] == [record["val_accuracy"] for record in history]
     assert list(history.history)[:2] == ["loss", "accuracy"]
+
+
+def test_kerass_callbacks_stop_and_save_as_keras_does(tmp_path):
+    x, y = blobs()
+    # min_delta past any change: no epoch improves on the first, and Keras's patience 0 stops at the second.
+    history = small_network().fit(x, y, epochs=10, validation_split=0.2, verbose=0, callbacks=[nnplug.EarlyStopping(min_delta=1e9)])
+    assert len(history) == 2
+    checkpoint = nnplug.ModelCheckpoint(tmp_path / "m-{epoch:02d}.safetensors")
+    small_network().fit(x, y, epochs=2, validation_split=0.2, verbose=0, callbacks=[checkpoint])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["m-01.safetensors", "m-02.safetensors"]
+    assert nnplug.Network.load(tmp_path / "m-02.safetensors").predict(x[:1]).shape == (1, 3)
