@@ -333,6 +333,26 @@ TEST_F(SpecTest, ASoftmaxOrSigmoidTwiceOverIsAWarning) {
   EXPECT_EQ(warnings("identity", "softmax_cross_entropy"), "");
 }
 
+// A layer of images reading a channels-last input (Keras's layout) is warned of where it still fits, as it would train
+// on the wrong axes, and named in the refusal where it does not; a channels-first input is what it takes.
+TEST_F(SpecTest, AChannelsLastInputToALayerOfImagesIsNamed) {
+  const auto conv = [&](const std::vector<int>& sample_shape, int kernel) {
+    return spec({{"data", {{"sample_shape", sample_shape}}},
+                 {"layers", {{{"type", "conv2d"}, {"filters", 2}, {"kernel_size", kernel}}, {{"type", "flatten"}}, {{"type", "dense"}, {"units", 3}}}}});
+  };
+  const std::string hint =
+      "nnplug's images are channels first, [channels, height, width] as PyTorch's: a channels-last [2, 2, 1] (Keras's) is [1, 2, 2] (NumPy: "
+      "x.transpose(0, 3, 1, 2))";
+  testing::internal::CaptureStderr();
+  build_experiment(conv({2, 2, 1}, 1), registry());
+  EXPECT_EQ(testing::internal::GetCapturedStderr(),
+            fmt::format("warning: {}: layers[0] (conv2d) reads the input [2, 2, 1] as 2 channels of 2x1 images; {}\n", file(), hint));
+  EXPECT_NE(error_of(conv({2, 2, 1}, 3)).find(fmt::format("larger than the padded input 2x1; {}", hint)), std::string::npos);
+  testing::internal::CaptureStderr();
+  build_experiment(conv({1, 2, 2}, 1), registry());
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
 TEST_F(SpecTest, NegativeBatchSizeIsRejected) {
   EXPECT_EQ(error_of(spec({{"training", {{"batch_size", -1}}}})),
             fmt::format("{}: training: parameter 'batch_size' must be >= 1, got -1", file()));

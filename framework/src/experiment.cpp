@@ -5,6 +5,7 @@
 #include <functional>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <unordered_set>
 #include <utility>
 
@@ -660,8 +661,7 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   }
   if (!from_one.empty()) fmt::print(stderr, "warning: {}: {}{}\n", spec.where(), from_one, as_names);
   ex.model->set_target_scaling(fit_target_scaling(spec.section("data"), ex.train, *ex.loss, ex.model->output_shape()));
-  if (const std::string warning = double_link_warning(*ex.model, *ex.loss); !warning.empty())
-    fmt::print(stderr, "warning: {}: {}\n", spec.where(), warning);
+  for (const std::string& warning : model_warnings(*ex.model, *ex.loss)) fmt::print(stderr, "warning: {}: {}\n", spec.where(), warning);
   // Fewer classes than outputs is legal (labels index the outputs), but in a spec's whole data set it is likely a slip.
   const auto outputs = ex.model->output_shape().numel();
   if (outputs > 1 && outputs > ex.train.num_classes && ex.train.num_classes > 0)
@@ -680,13 +680,27 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   return ex;
 }
 
-std::string double_link_warning(const Model& model, const Loss& loss) {
+std::vector<std::string> model_warnings(const Model& model, const Loss& loss) {
+  std::vector<std::string> warnings;
   const std::string last = model.layer(model.size() - 1).type();
   const OutputLink link = loss.output_link();
-  if (!(last == "softmax" && link == OutputLink::Softmax) && !(last == "sigmoid" && link == OutputLink::Sigmoid)) return "";
-  return fmt::format("the last layer is a {0} and loss {1} applies a {0} to its inputs itself (it takes logits), so the outputs pass through "
-                     "two; drop the last {0} (predict still gives probabilities)",
-                     last, loss.type());
+  if ((last == "softmax" && link == OutputLink::Softmax) || (last == "sigmoid" && link == OutputLink::Sigmoid))
+    warnings.push_back(fmt::format("the last layer is a {0} and loss {1} applies a {0} to its inputs itself (it takes logits), so the outputs pass "
+                                   "through two; drop the last {0} (predict still gives probabilities)",
+                                   last, loss.type()));
+  // The layers that read [channels, height, width] images.
+  static const std::set<std::string> image_layers = {"conv2d",        "conv2d_transpose",    "max_pool2d",        "avg_pool2d",
+                                                     "adaptive_avg_pool2d", "adaptive_max_pool2d", "global_avg_pool2d", "global_max_pool2d",
+                                                     "upsample2d",    "padding2d",           "zero_padding2d",    "cropping2d"};
+  const Shape& input = model.input_shape();
+  const std::string hint = channels_last_hint(input);
+  for (std::size_t i = 0; !hint.empty() && i < model.size(); ++i)
+    if (image_layers.contains(model.layer(i).type()) && std::ranges::find(model.inputs(i), Model::kInput) != model.inputs(i).end()) {
+      warnings.push_back(fmt::format("{} reads the input {} as {} channels of {}x{} images; {}", model.label(i), input.str(), input[0], input[1],
+                                     input[2], hint));
+      break;
+    }
+  return warnings;
 }
 
 void initialize_from_spec(const Spec& spec, Model& model) {

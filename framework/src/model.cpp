@@ -45,6 +45,14 @@ std::string Model::node_name(std::size_t i) const { return layers_[i].name.empty
 
 std::string Model::parameter_name(std::size_t i, const Parameter& p) const { return fmt::format("{}.{}", node_name(i), p.name); }
 
+std::string channels_last_hint(const Shape& sample) {
+  const auto few = [](std::int64_t channels) { return channels == 1 || channels == 3 || channels == 4; };
+  if (sample.rank() != 3 || !few(sample[2]) || few(sample[0])) return "";
+  return fmt::format("nnplug's images are channels first, [channels, height, width] as PyTorch's: a channels-last {} (Keras's) is [{}, {}, {}] "
+                     "(NumPy: x.transpose(0, 3, 1, 2))",
+                     sample.str(), sample[2], sample[0], sample[1]);
+}
+
 std::string Model::describe_input(std::size_t node) const {
   if (node == kInput) return fmt::format("the input {}", input_shape_.str());
   return fmt::format("{}, which produces {}", layers_[node].label, layers_[node].output.str());
@@ -94,7 +102,9 @@ Shape Model::build_node(std::size_t i, const Shape& input, const BuildContext& c
     return entry.layer->build(shapes[0], ctx);
   } catch (const ShapeError& e) {
     const char* verb = entry.inputs.size() > 1 ? "merge" : "take the output of";
-    throw ShapeError(fmt::format("{} cannot {} {}: {}", entry.label, verb, fmt::join(from, " and "), e.what()));
+    const bool reads_input = std::ranges::find(entry.inputs, kInput) != entry.inputs.end();
+    const std::string hint = reads_input ? channels_last_hint(input) : "";
+    throw ShapeError(fmt::format("{} cannot {} {}: {}{}{}", entry.label, verb, fmt::join(from, " and "), e.what(), hint.empty() ? "" : "; ", hint));
   } catch (const Error& e) {
     throw InvalidArgument(fmt::format("{}: {}", entry.label, e.what()));
   }

@@ -265,7 +265,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(f, nullptr));
   for (const auto& f : args.batch_callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(nullptr, f));
   if (!trainer_)  // once per model and loss, not at every fit
-    if (const std::string warning = double_link_warning(model(), *loss_); !warning.empty()) fmt::print(stderr, "warning: {}\n", warning);
+    for (const std::string& warning : model_warnings(model(), *loss_)) fmt::print(stderr, "warning: {}\n", warning);
   return trainer().fit(data, validation, options);
 }
 

@@ -89,10 +89,12 @@ std::unique_ptr<Model> build_model(const Spec& spec, const Registry& registry, s
 // How the spec trains: "training" (epochs, batch_size, shuffle, drop_last), "schedule", "gradient_transforms",
 // "augmentation" (checked against sample_shape) and "callbacks" (for this optimizer). Every field is checked.
 FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, const std::shared_ptr<Optimizer>& optimizer, const Shape& sample_shape);
-// A warning (without "warning: ") where the model's last layer is the softmax or the sigmoid that the loss applies
-// to its inputs itself (a loss of logits: softmax_cross_entropy, binary_cross_entropy): the outputs pass through it
-// twice, which flattens the probabilities and slows training, as Keras warns. "" otherwise.
-std::string double_link_warning(const Model& model, const Loss& loss);
+// Warnings (without "warning: ") about a model that builds but likely not as meant: its last layer is the softmax or
+// the sigmoid that the loss applies to its inputs itself (a loss of logits: softmax_cross_entropy,
+// binary_cross_entropy), so the outputs pass through it twice, which flattens the probabilities and slows training,
+// as Keras warns; or a layer of images reads a channels-last input that still fits it ([32, 32, 3] as 32 channels of
+// 32x3 images, under padding "same"). Empty where there is none.
+std::vector<std::string> model_warnings(const Model& model, const Loss& loss);
 // The spec's "initialize_from" (see the README) loaded into the model built from it; nothing without one.
 void initialize_from_spec(const Spec& spec, Model& model);
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides = {});

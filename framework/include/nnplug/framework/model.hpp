@@ -39,6 +39,10 @@ struct ModelNode {
   std::string group;  // the block instance it belongs to, which the folded summary shows as one line; empty: none
 };
 
+// Where a sample shape looks like a channels-last image ([28, 28, 1], [32, 32, 3]: a few channels last, many
+// first), the way to nnplug's channels-first images ([channels, height, width], as PyTorch's); "" otherwise.
+std::string channels_last_hint(const Shape& sample);
+
 class Model {
  public:
   static constexpr std::size_t kInput = static_cast<std::size_t>(-1);
