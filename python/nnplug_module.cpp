@@ -273,6 +273,21 @@ class ConsoleProgress {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// Keras's validation_split takes the last samples before any shuffling: of arrays sorted by class, it holds classes
+// that training never sees, and the validation scores say nothing. Warned of (a Python UserWarning), not refused:
+// the split is Keras's.
+void warn_of_sorted_split(const Dataset& train, const Dataset& validation, double fraction) {
+  std::set<std::int32_t> trained(train.labels.begin(), train.labels.end()), unseen;
+  for (const std::int32_t label : validation.labels)
+    if (label >= 0 && !trained.contains(label)) unseen.insert(label);
+  if (unseen.empty()) return;
+  const std::string message = fmt::format("fit: the last {} of the samples, which validation_split holds out as Keras's does (before any "
+                                          "shuffling), hold class{} {} that no training sample has: are the arrays sorted by class? "
+                                          "shuffle them first (x[p], y[p] for p = numpy.random.permutation(len(x)))",
+                                          fraction, unseen.size() == 1 ? "" : "es", fmt::join(unseen, ", "));
+  py::module_::import("warnings").attr("warn")(message);
+}
+
 bool stdout_is_a_terminal() {
   const py::object out = py::module_::import("sys").attr("stdout");
   return py::hasattr(out, "isatty") && out.attr("isatty")().cast<bool>();
@@ -354,6 +369,7 @@ class PyNetwork {
       const py::slice head(0, static_cast<py::ssize_t>(split_at), 1), tail(static_cast<py::ssize_t>(split_at), static_cast<py::ssize_t>(n), 1);
       train = dataset(xs[head], ys[head], "fit", network_.loss(), labels_per_step_of(x));
       validation = dataset(xs[tail], ys[tail], "fit: validation_split", network_.loss(), labels_per_step_of(x));
+      warn_of_sorted_split(train, validation, fraction);
     } else {
       train = dataset(x, y, "fit", network_.loss(), labels_per_step_of(x));
       if (!validation_data.is_none()) {

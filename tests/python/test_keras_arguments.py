@@ -1,6 +1,9 @@
 """Keras's habits: input_shape on the first layer, compile's metrics, fit's, evaluate's and predict's verbose, an x of
-one axis, history.history, and the EarlyStopping and ModelCheckpoint callbacks. Run by CTest (python_bindings) with
+one axis, history.history, the EarlyStopping and ModelCheckpoint callbacks, and a validation_split of sorted arrays. Run by
+CTest (python_bindings) with
 PYTHONPATH=build/python."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -89,3 +92,14 @@ def test_kerass_callbacks_stop_and_save_as_keras_does(tmp_path):
     small_network().fit(x, y, epochs=2, validation_split=0.2, verbose=0, callbacks=[checkpoint])
     assert sorted(path.name for path in tmp_path.iterdir()) == ["m-01.safetensors", "m-02.safetensors"]
     assert nnplug.Network.load(tmp_path / "m-02.safetensors").predict(x[:1]).shape == (1, 3)
+
+
+def test_a_validation_split_of_arrays_sorted_by_class_is_warned_of():
+    """Keras's split takes the last samples: of arrays sorted by class, classes that training never sees."""
+    x, y = blobs()
+    keep = np.concatenate([np.flatnonzero(y == 0), np.flatnonzero(y == 1), np.flatnonzero(y == 2)[:50]])  # class 2 last, 50 of it
+    with pytest.warns(UserWarning, match=r"the last 0.2 of the samples, .* hold class 2 that no training sample has: are the arrays sorted"):
+        small_network().fit(x[keep], y[keep], epochs=1, validation_split=0.2, verbose=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        small_network().fit(x, y, epochs=1, validation_split=0.2, verbose=0)
