@@ -1,7 +1,6 @@
 """Keras's habits: input_shape on the first layer, compile's metrics, fit's, evaluate's and predict's verbose, an x of
-one axis, history.history, the EarlyStopping and ModelCheckpoint callbacks, and a validation_split of sorted arrays. Run by
-CTest (python_bindings) with
-PYTHONPATH=build/python."""
+one axis, history.history, the EarlyStopping and ModelCheckpoint callbacks, and a validation_split of sorted arrays.
+Run by CTest (python_bindings) with PYTHONPATH=build/python."""
 import warnings
 
 import numpy as np
@@ -86,7 +85,8 @@ def test_fits_history_is_a_list_of_epochs_with_kerass_history_beside_it():
 def test_kerass_callbacks_stop_and_save_as_keras_does(tmp_path):
     x, y = blobs()
     # min_delta past any change: no epoch improves on the first, and Keras's patience 0 stops at the second.
-    history = small_network().fit(x, y, epochs=10, validation_split=0.2, verbose=0, callbacks=[nnplug.EarlyStopping(min_delta=1e9)])
+    stop = nnplug.EarlyStopping(min_delta=1e9)
+    history = small_network().fit(x, y, epochs=10, validation_split=0.2, verbose=0, callbacks=[stop])
     assert len(history) == 2
     checkpoint = nnplug.ModelCheckpoint(tmp_path / "m-{epoch:02d}.safetensors")
     small_network().fit(x, y, epochs=2, validation_split=0.2, verbose=0, callbacks=[checkpoint])
@@ -98,7 +98,8 @@ def test_a_validation_split_of_arrays_sorted_by_class_is_warned_of():
     """Keras's split takes the last samples: of arrays sorted by class, classes that training never sees."""
     x, y = blobs()
     keep = np.concatenate([np.flatnonzero(y == 0), np.flatnonzero(y == 1), np.flatnonzero(y == 2)[:50]])  # class 2 last, 50 of it
-    with pytest.warns(UserWarning, match=r"the last 0.2 of the samples, .* hold class 2 that no training sample has: are the arrays sorted"):
+    sorted_split = r"the last 0.2 of the samples, .* hold class 2 that no training sample has: are the arrays sorted"
+    with pytest.warns(UserWarning, match=sorted_split):
         small_network().fit(x[keep], y[keep], epochs=1, validation_split=0.2, verbose=0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
