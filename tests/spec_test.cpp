@@ -338,7 +338,8 @@ TEST_F(SpecTest, ASoftmaxOrSigmoidTwiceOverIsAWarning) {
 TEST_F(SpecTest, AChannelsLastInputToALayerOfImagesIsNamed) {
   const auto conv = [&](const std::vector<int>& sample_shape, int kernel) {
     return spec({{"data", {{"sample_shape", sample_shape}}},
-                 {"layers", {{{"type", "conv2d"}, {"filters", 2}, {"kernel_size", kernel}}, {{"type", "flatten"}}, {{"type", "dense"}, {"units", 3}}}}});
+                 {"layers",
+                  {{{"type", "conv2d"}, {"filters", 2}, {"kernel_size", kernel}}, {{"type", "flatten"}}, {{"type", "dense"}, {"units", 3}}}}});
   };
   const std::string hint =
       "nnplug's images are channels first, [channels, height, width] as PyTorch's: a channels-last [2, 2, 1] (Keras's) is [1, 2, 2] (NumPy: "
