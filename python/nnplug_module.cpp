@@ -288,6 +288,27 @@ void warn_of_sorted_split(const Dataset& train, const Dataset& validation, doubl
   py::module_::import("warnings").attr("warn")(message);
 }
 
+// Keras's input_shape on the first layer, taken out of a spec's layers: the network is built at once for samples of
+// that shape, so that summary() and state_dict() work before fit(). On a later layer it is refused: Keras reads it on
+// the first only.
+std::optional<std::vector<std::int64_t>> take_input_shape(Params::Json& spec) {
+  if (!spec.is_object() || !spec.contains("layers") || !spec["layers"].is_array()) return std::nullopt;
+  Params::Json& layers = spec["layers"];
+  for (std::size_t i = 1; i < layers.size(); ++i)
+    if (layers[i].is_object() && layers[i].contains("input_shape"))
+      throw py::value_error(fmt::format("layers[{}]: input_shape is Keras's argument of the first layer only, the model's input", i));
+  if (layers.empty() || !layers[0].is_object() || !layers[0].contains("input_shape")) return std::nullopt;
+  const Params::Json given = layers[0]["input_shape"];
+  std::vector<std::int64_t> sizes;
+  for (const auto& size : given.is_array() ? given : Params::Json::array({given})) {
+    if (!size.is_number_integer())
+      throw py::value_error(fmt::format("layers[0]: input_shape must hold whole numbers, as Keras's (28, 28) does, got {}", given.dump()));
+    sizes.push_back(size.get<std::int64_t>());
+  }
+  layers[0].erase("input_shape");
+  return sizes;
+}
+
 bool stdout_is_a_terminal() {
   const py::object out = py::module_::import("sys").attr("stdout");
   return py::hasattr(out, "isatty") && out.attr("isatty")().cast<bool>();
@@ -724,22 +745,7 @@ PYBIND11_MODULE(_nnplug, m) {
   py::class_<PyNetwork>(m, "Network")
       .def(py::init([](const py::object& spec) {
              Params::Json json = to_json(spec);
-             // Keras's input_shape on the first layer builds the network at once, for samples of that shape, so that
-             // summary() and state_dict() work before fit().
-             std::optional<std::vector<std::int64_t>> input_shape;
-             if (json.is_object() && json.contains("layers") && json["layers"].is_array() && !json["layers"].empty() &&
-                 json["layers"][0].is_object() && json["layers"][0].contains("input_shape")) {
-               Params::Json& first = json["layers"][0];
-               const Params::Json& given = first["input_shape"];
-               input_shape.emplace();
-               for (const auto& size : given.is_array() ? given : Params::Json::array({given})) {
-                 if (!size.is_number_integer())
-                   throw py::value_error(
-                       fmt::format("layers[0]: input_shape must hold whole numbers, as Keras's (28, 28) does, got {}", given.dump()));
-                 input_shape->push_back(size.get<std::int64_t>());
-               }
-               first.erase("input_shape");
-             }
+             const auto input_shape = take_input_shape(json);
              auto network = std::make_unique<PyNetwork>(Network::from_spec(Spec{std::filesystem::current_path() / "spec.json", json, "the spec"}));
              if (input_shape) network->build(*input_shape);
              return network;

@@ -72,6 +72,8 @@ def test_input_shape_on_the_first_layer_builds_the_network_at_once():
     assert np.asarray(net.state_dict()["1.weight"]).shape == (3, 4)  # named as in PyTorch's nn.Sequential
     with pytest.raises(ValueError, match=r"layers\[0\]: input_shape must hold whole numbers, as Keras's \(28, 28\) does, got \[2.5\]"):
         nnplug.Network(nnplug.Sequential([nnplug.Dense(3, input_shape=(2.5,))]))
+    with pytest.raises(ValueError, match=r"layers\[1\]: input_shape is Keras's argument of the first layer only"):
+        nnplug.Network(nnplug.Sequential([nnplug.Flatten(), nnplug.Dense(3, input_shape=(4,))]))
 
 
 def test_fits_history_is_a_list_of_epochs_with_kerass_history_beside_it():
