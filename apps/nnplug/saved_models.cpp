@@ -112,10 +112,8 @@ ScoredModels score_saved_models(const std::vector<std::filesystem::path>& models
       }
     }
     auto loss = registry.create_loss(loaded.spec.section("loss"));
-    // Arrays' targets that the loss reads as class labels, as training read them.
-    if (m == 0 && first_data.is_object() && first_data.value("format", "") == "npy")
-      for (Dataset* d : {&out.data.test, &out.data.validation, raw ? &*raw : nullptr})
-        if (d) take_class_labels(*loss, loaded.model->output_shape(), *d);
+    if (m == 0)  // targets that the loss reads as class labels, as training read them
+      take_array_class_labels(loaded.spec, *loss, loaded.model->output_shape(), {&out.data.test, &out.data.validation, raw ? &*raw : nullptr});
     const auto [width, steps] = scored_rows(*loss, *loaded.model, *out.scored);  // a class per step: each step a row
     if (m > 0 && steps != out.steps)
       throw ShapeError(fmt::format("{} scores {} and {} {}; an ensemble's models must score alike", models[m].string(),

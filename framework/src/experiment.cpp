@@ -647,12 +647,9 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
   ex.model->set_text_vectorization(ex.text);
   ex.model->set_column_names(ex.train.column_names);
   initialize_from_spec(spec, *ex.model);
-  const auto data_json = spec.json.find("data");
-  const std::string format = data_json != spec.json.end() && data_json->is_object() ? data_json->value("format", "") : "";
-  if (format == "npy")  // arrays' targets, which a CSV file's columns of targets are not (those are values by the spec's word)
-    for (Dataset* d : {&ex.train, &ex.validation, &ex.test}) take_class_labels(*ex.loss, ex.model->output_shape(), *d);
+  take_array_class_labels(spec, *ex.loss, ex.model->output_shape(), {&ex.train, &ex.validation, &ex.test});
   const std::string from_one = labels_from_one(ex.train);
-  const bool csv = format == "csv";
+  const bool csv = data_format(spec) == "csv";
   const std::string as_names = csv && !from_one.empty() ? class_names_from_one(ex.train) : "";
   try {
     check_targets(*ex.loss, ex.model->output_shape(), ex.train);
@@ -678,6 +675,17 @@ Experiment build_experiment(const Spec& spec, const Registry& registry, const Ov
                          "the data section's \"drop_columns\" leaves it out\n",
                  spec.where(), columns.feature_name(f), count, ex.train.size());
   return ex;
+}
+
+std::string data_format(const Spec& spec) {
+  const auto data = spec.json.find("data");
+  return data != spec.json.end() && data->is_object() ? data->value("format", "") : "";
+}
+
+void take_array_class_labels(const Spec& spec, const Loss& loss, const Shape& output, std::initializer_list<Dataset*> sets) {
+  if (data_format(spec) != "npy") return;
+  for (Dataset* d : sets)
+    if (d) take_class_labels(loss, output, *d);
 }
 
 std::vector<std::string> model_warnings(const Model& model, const Loss& loss) {

@@ -3,6 +3,7 @@
 // fit options. Every part is created from the registry by the names the spec gives.
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,6 +96,12 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
 // as Keras warns; or a layer of images reads a channels-last input that still fits it ([32, 32, 3] as 32 channels of
 // 32x3 images, under padding "same"). Empty where there is none.
 std::vector<std::string> model_warnings(const Model& model, const Loss& loss);
+// The spec's data format ("csv", "npy", ...); "" where it names no data.
+std::string data_format(const Spec& spec);
+// Where the spec's data are arrays (format "npy"), their targets that a loss of class labels reads as labels
+// (take_class_labels), as training and scoring read them alike; a CSV file's target columns stay values, by the
+// spec's word. Null sets are passed over.
+void take_array_class_labels(const Spec& spec, const Loss& loss, const Shape& output, std::initializer_list<Dataset*> sets);
 // The spec's "initialize_from" (see the README) loaded into the model built from it; nothing without one.
 void initialize_from_spec(const Spec& spec, Model& model);
 Experiment build_experiment(const Spec& spec, const Registry& registry, const Overrides& overrides = {});
