@@ -22,6 +22,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "console_output.hpp"
 #include "dlpack_view.hpp"
 #include "nnplug/framework/finite_in_dtype.hpp"
 #include "nnplug/framework/image_folder.hpp"
@@ -32,6 +33,7 @@
 
 namespace py = pybind11;
 using namespace nnplug;
+using namespace nnplug::python;
 
 namespace {
 
@@ -214,65 +216,6 @@ py::dict epoch_dict(const EpochRecord& r) {
   return d;
 }
 
-void write_stdout(const std::string& text) {
-  const py::object out = py::module_::import("sys").attr("stdout");
-  out.attr("write")(text);
-  out.attr("flush")();
-}
-
-// Keras's verbose: 0 silent, 1 a progress bar, 2 a line per epoch (evaluate and predict: a line, at 1 or 2).
-void check_verbose(std::optional<int> verbose, const char* what) {
-  if (verbose && (*verbose < 0 || *verbose > 2)) throw py::value_error(fmt::format("{}: verbose must be 0, 1 or 2, got {}", what, *verbose));
-}
-
-// Keras's line after evaluate or predict: the batches, the seconds, and the scores where there are some.
-void write_summary_line(std::int64_t samples, std::int64_t batch_size, std::chrono::steady_clock::duration took, const std::string& scores) {
-  const std::int64_t batches = (samples + batch_size - 1) / batch_size;
-  write_stdout(fmt::format("{0}/{0} - {1:.0f}s{2}\n", batches, std::chrono::duration<double>(took).count(), scores));
-}
-
-// Keras' progress lines, through sys.stdout, for consoles that are not terminals (Jupyter and the like), where the
-// command line's bar (drawn on a terminal's stderr) is not seen; or, for Keras's verbose=2, one line per epoch
-// without a bar. Called with the GIL held.
-class ConsoleProgress {
- public:
-  explicit ConsoleProgress(bool bar) : bar_(bar) {}
-  // Every step, without the GIL: the epoch's running loss.
-  void count(const BatchRecord& r) {
-    if (r.batch == 1) loss_sum_ = 0;
-    loss_sum_ += r.loss;
-    batches_ = r.batches;
-  }
-  // With the GIL, at most every 0.2 s (and at an epoch's first and last step).
-  void show(const BatchRecord& r) {
-    if (r.batch == 1) write_stdout(fmt::format("Epoch {}/{}\n", r.epoch, r.epochs));
-    if (!bar_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (r.batch < batches_ && r.batch > 1 && now - last_ < std::chrono::milliseconds(200)) return;
-    last_ = now;
-    write_stdout(fmt::format("\r{} - loss: {:.4f}", bar(r.batch), loss_sum_ / static_cast<double>(r.batch)));
-  }
-
-  void epoch(const EpochRecord& r) {
-    const char* score = score_name(r.train.kind);
-    const std::string done = bar_ ? fmt::format("\r{}", bar(batches_)) : fmt::format("{0}/{0}", batches_);  // verbose=2: no bar
-    std::string line = fmt::format("{} - {:.0f}s - loss: {:.4f} - {}: {:.4f}", done, r.seconds, r.train.loss, score, r.train.score);
-    if (r.has_validation) line += fmt::format(" - val_loss: {:.4f} - val_{}: {:.4f}", r.validation.loss, score, r.validation.score);
-    write_stdout(line + "\n");
-  }
-
- private:
-  std::string bar(std::int64_t done) const {
-    const auto filled = static_cast<std::size_t>(done * 30 / std::max<std::int64_t>(batches_, 1));
-    return fmt::format("{}/{} [{}{}{}]", done, batches_, std::string(filled, '='), done < batches_ ? ">" : "",
-                       std::string(30 - filled - (done < batches_ ? 1 : 0), '.'));
-  }
-  bool bar_;
-  std::int64_t batches_ = 0;
-  double loss_sum_ = 0;
-  std::chrono::steady_clock::time_point last_{};
-};
-
 // Keras's validation_split takes the last samples before any shuffling: of arrays sorted by class, it holds classes
 // that training never sees, and the validation scores say nothing. Warned of (a Python UserWarning), not refused:
 // the split is Keras's.
@@ -309,10 +252,6 @@ std::optional<std::vector<std::int64_t>> take_input_shape(Params::Json& spec) {
   return sizes;
 }
 
-bool stdout_is_a_terminal() {
-  const py::object out = py::module_::import("sys").attr("stdout");
-  return py::hasattr(out, "isatty") && out.attr("isatty")().cast<bool>();
-}
 
 // A Network that one Python thread uses at a time: a second thread gets an error, not a corrupted model.
 class PyNetwork {
