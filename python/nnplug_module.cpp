@@ -216,6 +216,34 @@ py::dict epoch_dict(const EpochRecord& r) {
   return d;
 }
 
+// Keras's class_weight (a dict of weights by class index, as scikit-learn's compute_class_weight gives them; a list,
+// one per class; or "balanced") and sample_weight (one weight per sample of x), for fit.
+LossWeighting loss_weighting(const py::object& class_weight, const py::object& sample_weight, const py::object& x) {
+  LossWeighting weighting;
+  if (!class_weight.is_none()) {
+    Params::Json given = Params::Json::object();
+    if (!py::isinstance<py::dict>(class_weight)) given = to_json(class_weight);
+    for (const auto& [key, weight] : py::isinstance<py::dict>(class_weight) ? class_weight.cast<py::dict>() : py::dict()) {
+      // Class indices: Python's or NumPy's integers (numpy.unique's), not floats or names.
+      if (!PyIndex_Check(key.ptr()) || py::isinstance<py::bool_>(key))
+        throw py::value_error(fmt::format("fit: class_weight's keys are class indices, as Keras's are, got {}", py::repr(key).cast<std::string>()));
+      const std::string index = py::str(py::int_(py::reinterpret_borrow<py::object>(key)));
+      given[index] = py::float_(py::reinterpret_borrow<py::object>(weight)).cast<double>();
+    }
+    weighting = class_weighting(Params("fit", Params::Json{{"class_weight", given}}), "class_weight");
+  }
+  if (!sample_weight.is_none()) {
+    const auto weights = c_array<double>(sample_weight, "fit", "sample_weight");
+    const py::array xs = py::array::ensure(x);
+    const py::ssize_t samples = xs && xs.ndim() > 0 ? xs.shape(0) : 0;
+    if (weights.size() != samples || (weights.ndim() > 1 && weights.size() != weights.shape(0)))
+      throw py::value_error(fmt::format("fit: sample_weight must hold one weight per sample of x, shape ({},), got shape ({})", samples,
+                                        fmt::join(std::span(weights.shape(), static_cast<std::size_t>(weights.ndim())), ", ")));
+    weighting.sample_weights.assign(weights.data(), weights.data() + weights.size());
+  }
+  return weighting;
+}
+
 // Keras's validation_split takes the last samples before any shuffling: of arrays sorted by class, it holds classes
 // that training never sees, and the validation scores say nothing. Warned of (a Python UserWarning), not refused:
 // the split is Keras's.
@@ -303,7 +331,8 @@ class PyNetwork {
   py::object fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, std::optional<bool> progress_given, std::optional<std::int64_t> gradient_accumulation_steps,
-               std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler, std::optional<int> verbose) {
+               std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler, std::optional<int> verbose,
+               const py::object& class_weight, const py::object& sample_weight) {
     auto guard = lock("fit");
     check_verbose(verbose, "fit");  // 1: the progress bar (nnplug's progress=True)
     if (verbose && progress_given) throw py::value_error("fit: give verbose (Keras's) or progress, not both");
@@ -312,6 +341,7 @@ class PyNetwork {
     const Fitting fitting(fitting_on_);
     if (y.is_none()) throw py::value_error("fit: y (the class labels or targets) is required");
     refuse_one_sample(x, "fit");
+    LossWeighting weighting = loss_weighting(class_weight, sample_weight, x);
     Dataset train, validation;
     if (validation_split) {
       if (!validation_data.is_none()) throw py::value_error("fit: give validation_data or validation_split, not both");
@@ -328,6 +358,7 @@ class PyNetwork {
                                           "least", fraction, n, split_at, n - split_at));
       const py::slice head(0, static_cast<py::ssize_t>(split_at), 1), tail(static_cast<py::ssize_t>(split_at), static_cast<py::ssize_t>(n), 1);
       train = dataset(xs[head], ys[head], "fit", network_.loss(), labels_per_step_of(x));
+      if (!weighting.sample_weights.empty()) weighting.sample_weights.resize(split_at);  // the validation samples' are not used, as in Keras
       validation = dataset(xs[tail], ys[tail], "fit: validation_split", network_.loss(), labels_per_step_of(x));
       warn_of_sorted_split(train, validation, fraction);
     } else {
@@ -347,6 +378,7 @@ class PyNetwork {
     args.gradient_accumulation_steps = gradient_accumulation_steps;
     args.mixup_alpha = mixup_alpha;
     args.cutmix_alpha = cutmix_alpha;
+    args.loss_weighting = std::move(weighting);
     if (!sampler.is_none()) args.sampler = to_json(sampler);
     for (const auto& item : callbacks) {
       // nnplug's own callbacks by name ("ema", {"type": "early_stopping", "patience": 3}); anything else is called.
@@ -699,7 +731,8 @@ PYBIND11_MODULE(_nnplug, m) {
       .def("fit", &PyNetwork::fit, py::arg("x"), py::arg("y"), py::arg("epochs") = py::none(), py::arg("batch_size") = py::none(),
            py::arg("validation_data") = py::none(), py::arg("validation_split") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
            py::arg("progress") = py::none(), py::arg("gradient_accumulation_steps") = py::none(), py::arg("mixup_alpha") = py::none(),
-           py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none(), py::arg("verbose") = py::none())
+           py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none(), py::arg("verbose") = py::none(),
+           py::arg("class_weight") = py::none(), py::arg("sample_weight") = py::none())
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256, py::arg("verbose") = 0)
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256,
            py::arg("verbose") = 0)

@@ -310,9 +310,22 @@ void Trainer::score_batch(bool grad) {
   const Tensor loss = metrics_.rows(0, 1), correct = metrics_.rows(1, 2);
   if (grad) ensure(dprediction_, be, y.shape(), model_.dtype());
   prediction_ = y;
-  if (step_classes_) return score_steps(y, loss, correct, grad);
-  loss_fn_->compute(y, target_, loss, grad ? dprediction_ : Tensor());
-  if (!scores_on_host()) be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct});
+  if (step_classes_) score_steps(y, loss, correct, grad);
+  else loss_fn_->compute(y, target_, loss, grad ? dprediction_ : Tensor());
+  if (grad && !sample_weights_.empty()) be.run(op::Multiply{dprediction_, batch_loss_weights_, dprediction_});
+  if (!step_classes_ && !scores_on_host()) be.run(op::CountCorrect{y.reshape(Shape{y.dim(0), y.numel() / y.dim(0)}), labels_, correct});
+}
+
+void Trainer::upload_loss_weights(const std::vector<std::int64_t>& order, std::int64_t first, std::int64_t count) {
+  const Shape& output = model_.output_shape();
+  std::vector<double> values;
+  values.reserve(static_cast<std::size_t>(count * output.numel()));
+  for (std::int64_t i = first; i < first + count; ++i) {
+    const double weight = sample_weights_[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
+    values.insert(values.end(), static_cast<std::size_t>(output.numel()), weight);
+  }
+  ensure(batch_loss_weights_, model_.backend(), output.with_batch(count), model_.dtype());
+  from_host(batch_loss_weights_, values);
 }
 
 void Trainer::score_steps(const Tensor& y, const Tensor& loss, const Tensor& correct, bool grad) {
@@ -435,6 +448,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
   const bool per_step = scores_steps(*loss_fn_, model_.output_shape(), train.target_width);
   model_.set_trained_on_step_labels(per_step);
   model_.set_trained_on_values(scored_as_values(*loss_fn_, model_.output_shape(), train));
+  sample_weights_ = sample_loss_weights(options.loss_weighting, train, *loss_fn_, model_.output_shape());
   // The validation set is scored after the first epoch: what would stop it is found now. One history holds both
   // sets' scores under one name.
   if (validation && validation->size() > 0) check_targets(*loss_fn_, model_.output_shape(), *validation);
@@ -555,6 +569,7 @@ std::vector<EpochRecord> Trainer::fit(const Dataset& train, const Dataset* valid
         if (options.augmentation) visit_batch([&](auto* values) { augment(options, epoch, values, shard.size(), first, train.sample_shape); });
         if (mixup) mix_batch(train, order, first, shard.size(), *mixup, options, epoch);
         if (shard.size() > 0) upload_batch(train.sample_shape);
+        if (shard.size() > 0 && !sample_weights_.empty()) upload_loss_weights(order, first, shard.size());
         if (batch > first_batch) model_.set_counters(draws);
         model_.set_sample_offset(first - begin);
         // This rank's samples' share of the update's mean loss, by which its loss gradient and activity

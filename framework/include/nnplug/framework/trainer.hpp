@@ -16,6 +16,7 @@
 #include "nnplug/framework/gradient_accumulator.hpp"
 #include "nnplug/framework/gradient_reducer.hpp"
 #include "nnplug/framework/image_augmentation.hpp"
+#include "nnplug/framework/loss_weighting.hpp"
 #include "nnplug/framework/mixup.hpp"
 #include "nnplug/framework/model.hpp"
 
@@ -38,6 +39,7 @@ struct FitOptions {
   std::shared_ptr<const ImageAugmentation> augmentation;  // optional: applied to every training batch
   // Above 0: every training sample blended with another (see Mixup), its λ ~ Beta(α, α): mixup, CutMix, or either.
   double mixup_alpha = 0.0, cutmix_alpha = 0.0;
+  LossWeighting loss_weighting;  // Keras's sample_weight and class_weight: each sample's loss gradient times its weight
   std::vector<std::shared_ptr<Callback>> callbacks;        // after every epoch, in order; any may stop training
 };
 
@@ -158,6 +160,8 @@ class Trainer {
     double loss, score_sum, units;
   };
   BatchScores read_batch_scores() const;
+  // Uploads the loss weights of the training samples at order[first, first + count) into batch_loss_weights_.
+  void upload_loss_weights(const std::vector<std::int64_t>& order, std::int64_t first, std::int64_t count);
   // Forward and loss on the loaded batch of `samples` (0 for a rank without samples in this step), then, when
   // distributed, the sums over the ranks: the global batch's mean loss (over what it scores), score sum and units.
   BatchScores score_global_batch(bool grad, std::int64_t samples, const char* part);
@@ -197,6 +201,10 @@ class Trainer {
   std::vector<std::int32_t> host_step_labels_;
   std::vector<float> scored_steps_;
   ScoreKind score_kind_ = ScoreKind::Accuracy;  // of the set being trained or evaluated
+  // fit's loss weight of each training sample (loss_weighting.hpp), empty where none is weighed; the batch's, one
+  // per output value of each of its samples, multiply its loss gradient.
+  std::vector<double> sample_weights_;
+  Tensor batch_loss_weights_;
   Tensor x_, target_, labels_, metrics_, dprediction_, prediction_;
   Tensor scored_rows_, scored_scores_, dscored_scores_;  // per-step labels with steps not scored: their rows (score_steps)
   Tensor step_rows_;  // targets per step for a loss of values: the scored steps' classes one-hot, or distributions (step_targets)
