@@ -433,7 +433,7 @@ class PyNetwork {
     return py::module_::import("nnplug").attr("History")(out);  // the list, with Keras's history.history beside it
   }
 
-  py::dict evaluate(const py::object& x, const py::object& y, std::int64_t batch_size, int verbose) {
+  py::object evaluate(const py::object& x, const py::object& y, std::int64_t batch_size, int verbose, std::optional<bool> return_dict) {
     auto guard = lock("evaluate", During::ACallback);
     check_verbose(verbose, "evaluate");
     if (y.is_none()) throw py::value_error("evaluate: y (the class labels or targets) is required");
@@ -450,7 +450,8 @@ class PyNetwork {
                          fmt::format(" - loss: {:.4f} - {}: {:.4f}", s.loss, score_name(s.kind), s.score));
     py::dict d;
     d["loss"] = s.loss, d[score_name(s.kind)] = s.score;
-    return d;
+    if (return_dict) return *return_dict ? py::object(d) : py::object(py::list(d.attr("values")()));  // Keras's choice
+    return py::module_::import("nnplug").attr("Scores")(d);  // the dict, which unpacks as Keras's list
   }
 
   void update_bn(const py::object& x, std::int64_t batch_size) {
@@ -733,7 +734,8 @@ PYBIND11_MODULE(_nnplug, m) {
            py::arg("progress") = py::none(), py::arg("gradient_accumulation_steps") = py::none(), py::arg("mixup_alpha") = py::none(),
            py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none(), py::arg("verbose") = py::none(),
            py::arg("class_weight") = py::none(), py::arg("sample_weight") = py::none())
-      .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256, py::arg("verbose") = 0)
+      .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256, py::arg("verbose") = 0,
+           py::arg("return_dict") = py::none())
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256,
            py::arg("verbose") = 0)
       .def("update_bn", &PyNetwork::update_bn, py::arg("x"), py::arg("batch_size") = 256)

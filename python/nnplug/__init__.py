@@ -40,6 +40,20 @@ class History(list):
         return [record["epoch"] - 1 for record in self]
 
 
+class Scores(dict):
+    """What evaluate() gives: {"loss": ..., "accuracy": ...} ("mae" for a regression), which also reads as the list
+    Keras's evaluate returns, the loss first: test_loss, test_acc = net.evaluate(x, y) and score[1] (Keras's
+    examples) give the numbers. So iterating it gives the values, as Keras's list does; keys() gives the names."""
+
+    def __iter__(self):
+        return iter(self.values())
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, slice)) and not isinstance(key, bool):
+            return list(self.values())[key]
+        return dict.__getitem__(self, key)
+
+
 def _sizes(value):
     """A size as given, or sizes (a tuple, a NumPy shape) as the list a spec holds."""
     return list(value) if hasattr(value, "__iter__") else value

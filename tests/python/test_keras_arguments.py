@@ -106,3 +106,17 @@ def test_a_validation_split_of_arrays_sorted_by_class_is_warned_of():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         small_network().fit(x, y, epochs=1, validation_split=0.2, verbose=0)
+
+
+def test_evaluate_unpacks_as_kerass_list_of_the_loss_and_the_score():
+    """TensorFlow's first tutorial: test_loss, test_acc = model.evaluate(test_images, test_labels, verbose=2)."""
+    x, y = blobs()
+    net = small_network()
+    net.fit(x, y, epochs=2, verbose=0)
+    test_loss, test_acc = net.evaluate(x, y)
+    scores = net.evaluate(x, y)
+    assert isinstance(test_acc, float) and test_acc > 0.9
+    assert (test_loss, test_acc) == (scores["loss"], scores["accuracy"]) == (scores[0], scores[1])  # Keras's score[1]
+    assert list(scores.keys()) == ["loss", "accuracy"] and scores[-1] == test_acc
+    assert net.evaluate(x, y, return_dict=False) == [test_loss, test_acc]
+    assert type(net.evaluate(x, y, return_dict=True)) is dict

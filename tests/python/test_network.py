@@ -510,7 +510,7 @@ def test_a_loss_of_values_trains_on_float_targets_as_keras_does():
     mae = float(np.mean(np.abs(predicted[:, 0] - y)))
     assert mae < 0.02
     scores = net.evaluate(x, y[:, None])  # a column of targets is the same data
-    assert set(scores) == {"loss", "mae"}
+    assert set(scores.keys()) == {"loss", "mae"}
     assert scores["mae"] == pytest.approx(mae, rel=1e-4)
     assert scores["loss"] == pytest.approx(float(np.mean((predicted[:, 0] - y) ** 2)), rel=1e-3)
     with pytest.raises(ValueError, match=r"fit: y must hold the targets of each sample of x \(256\)"):
