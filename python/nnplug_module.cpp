@@ -216,13 +216,17 @@ py::dict epoch_dict(const EpochRecord& r) {
   return d;
 }
 
-// Keras's class_weight (a dict of weights by class index, as scikit-learn's compute_class_weight gives them; a list,
-// one per class; or "balanced") and sample_weight (one weight per sample of x), for fit.
+// Keras's class_weight (a dict of weights by class index; a list or an array, one per class, as scikit-learn's
+// compute_class_weight gives them; or "balanced") and sample_weight (one weight per sample of x), for fit.
 LossWeighting loss_weighting(const py::object& class_weight, const py::object& sample_weight, const py::object& x) {
   LossWeighting weighting;
-  if (!class_weight.is_none()) {
-    Params::Json given = Params::Json::object();
-    if (!py::isinstance<py::dict>(class_weight)) given = to_json(class_weight);
+  if (!class_weight.is_none() && !py::isinstance<py::str>(class_weight) && !py::isinstance<py::dict>(class_weight)) {
+    // A list or an array, one weight per class (compute_class_weight's); refused later where a weight is not finite.
+    const auto weights = c_array<double>(class_weight, "fit", "class_weight");
+    weighting.class_weights.assign(weights.data(), weights.data() + weights.size());
+    if (weighting.class_weights.empty() || weights.ndim() != 1) throw py::value_error("fit: class_weight must hold one weight per class");
+  } else if (!class_weight.is_none()) {  // "balanced", or Keras's dict
+    Params::Json given = py::isinstance<py::str>(class_weight) ? Params::Json(class_weight.cast<std::string>()) : Params::Json::object();
     for (const auto& [key, weight] : py::isinstance<py::dict>(class_weight) ? class_weight.cast<py::dict>() : py::dict()) {
       // Class indices: Python's or NumPy's integers (numpy.unique's), not floats or names.
       if (!PyIndex_Check(key.ptr()) || py::isinstance<py::bool_>(key))

@@ -56,6 +56,9 @@ def test_validation_split_leaves_the_held_out_samples_weights_aside():
 def test_balanced_and_refusals():
     x, y = blobs(60)
     network().fit(x, y, epochs=1, class_weight="balanced", progress=False)
+    network().fit(x, y, epochs=1, class_weight=np.array([1.0, 2.0, 0.5]), progress=False)  # compute_class_weight's array
+    with pytest.raises(nnplug.Error, match="fit: class_weight gives class 1 the weight nan; weights are finite and >= 0"):
+        network().fit(x, y, epochs=1, class_weight=[1.0, float("nan"), 1.0], progress=False)
     with pytest.raises(ValueError, match=r"fit: class_weight's keys are class indices, as Keras's are, got 1.5"):
         network().fit(x, y, epochs=1, class_weight={0: 1.0, 1.5: 2.0}, progress=False)
     with pytest.raises(nnplug.Error, match="fit: parameter 'class_weight' must name each class from 0 to 1 once"):
