@@ -331,6 +331,12 @@ TEST_F(SpecTest, ASoftmaxOrSigmoidTwiceOverIsAWarning) {
   EXPECT_EQ(warnings("softmax", "categorical_cross_entropy"), "");
   EXPECT_EQ(warnings("log_softmax", "nll"), "");
   EXPECT_EQ(warnings("identity", "softmax_cross_entropy"), "");
+  // The other way round: logits given to a loss of probabilities.
+  EXPECT_EQ(warnings("identity", "categorical_cross_entropy"),
+            fmt::format("warning: {}: loss categorical_cross_entropy takes class probabilities (as Keras's categorical_crossentropy without "
+                        "from_logits), but the model ends in layers[0] (dense) identity, not a softmax, so its outputs are not probabilities "
+                        "and the loss falls below 0 without bound; end the model in a softmax, or choose softmax_cross_entropy, which applies "
+                        "it itself (Keras's from_logits=True)\n", file()));
 }
 
 // A layer of images reading a channels-last input (Keras's layout) is warned of where it still fits, as it would train

@@ -697,6 +697,13 @@ std::vector<std::string> model_warnings(const Model& model, const Loss& loss) {
     warnings.push_back(fmt::format("the last layer is a {0} and loss {1} applies a {0} to its inputs itself (it takes logits), so the outputs pass "
                                    "through two; drop the last {0} (predict still gives probabilities)",
                                    last, loss.type()));
+  // A loss of class labels that reads the outputs as they are takes probabilities (Keras's categorical_crossentropy);
+  // on logits its -log p_y falls below 0 without bound, and training still seems to go well.
+  if (loss.target_kind() == TargetKind::ClassIndex && link == OutputLink::Identity && last != "softmax")
+    warnings.push_back(fmt::format("loss {} takes class probabilities (as Keras's categorical_crossentropy without from_logits), but the model "
+                                   "ends in {}, not a softmax, so its outputs are not probabilities and the loss falls below 0 without bound; "
+                                   "end the model in a softmax, or choose softmax_cross_entropy, which applies it itself (Keras's from_logits=True)",
+                                   loss.type(), model.label(model.size() - 1)));
   // The layers that read [channels, height, width] images.
   static const std::set<std::string> image_layers = {"conv2d",        "conv2d_transpose",    "max_pool2d",        "avg_pool2d",
                                                      "adaptive_avg_pool2d", "adaptive_max_pool2d", "global_avg_pool2d", "global_max_pool2d",
