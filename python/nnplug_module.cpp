@@ -742,6 +742,8 @@ PYBIND11_MODULE(_nnplug, m) {
            py::arg("return_dict") = py::none())
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256,
            py::arg("verbose") = 0)
+      // net(x), as Keras's model(x) and PyTorch's module(x) are called: the raw outputs, in inference mode.
+      .def("__call__", [](PyNetwork& self, const py::object& x) { return self.predict(x, "logits", 256, 0); }, py::arg("x"))
       .def("update_bn", &PyNetwork::update_bn, py::arg("x"), py::arg("batch_size") = 256)
       .def("save", &PyNetwork::save, py::arg("path"))
       .def("state_dict", &PyNetwork::state_dict)

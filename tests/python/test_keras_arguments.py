@@ -120,3 +120,15 @@ def test_evaluate_unpacks_as_kerass_list_of_the_loss_and_the_score():
     assert list(scores.keys()) == ["loss", "accuracy"] and scores[-1] == test_acc
     assert net.evaluate(x, y, return_dict=False) == [test_loss, test_acc]
     assert type(net.evaluate(x, y, return_dict=True)) is dict
+
+
+def test_calling_the_network_gives_its_raw_outputs_as_keras_and_pytorch_do():
+    """TensorFlow's first tutorial calls the model before compiling it: predictions = model(x_train[:1])."""
+    x, y = blobs()
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(8, activation="relu", input_shape=(4,)), nnplug.Dense(3)]))
+    w1, b1, w2, b2 = (np.asarray(v, dtype=np.float64) for v in net.state_dict().values())
+    by_hand = np.maximum(x[:5] @ w1.T + b1, 0) @ w2.T + b2  # PyTorch's Linear: x W^T + b
+    np.testing.assert_allclose(net(x[:5]), by_hand, rtol=1e-5, atol=1e-6)
+    net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=1)
+    net.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(net(x[:5]), net.predict(x[:5], output="logits"))
