@@ -128,7 +128,7 @@ std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, c
 
 // Whether y holds value targets for `loss` rather than class labels: a loss of values (regression, multi-label)
 // takes a float y, or rows of several values of any type (multi-hot labels), as its targets. One whole number per
-// sample stays a class label, which the trainer one-hot encodes for such a loss.
+// sample stays a class label, which the trainer one-hot encodes for such a loss (but see regressed_whole_numbers).
 bool holds_value_targets(const py::object& y, const Loss* loss) {
   if (!loss || loss->target_kind() != TargetKind::Values) return false;
   const py::array values = py::array::ensure(y);
@@ -161,8 +161,9 @@ void read_value_targets(const py::object& y, std::size_t count, const char* what
 // or float64, read where it lies when it is in C order and in this machine's byte order, else converted into rows
 // (integers, booleans and float16 into float32 rows);
 // y, when given, as class_labels reads it, or as read_value_targets does where `loss` takes them (holds_value_targets)
-// or where it holds a class label per step (per_step: (N, steps) whole numbers, -100 for padding).
-Dataset dataset(const py::object& samples, const py::object& y, const char* what, const Loss* loss = nullptr, bool per_step = false) {
+// or where the caller reads it so (as_values: (N, steps) whole numbers, -100 for padding, a class label per step; a
+// regression's whole numbers).
+Dataset dataset(const py::object& samples, const py::object& y, const char* what, const Loss* loss = nullptr, bool as_values = false) {
   const py::array x = py::array::ensure(samples);
   if (!x)
     throw py::type_error(fmt::format("{}: x must be an array of numbers (a NumPy array, or lists of them), got {}", what,
@@ -199,7 +200,7 @@ Dataset dataset(const py::object& samples, const py::object& y, const char* what
     data.labels.assign(count, -1);
     return data;
   }
-  if (per_step || holds_value_targets(y, loss)) {
+  if (as_values || holds_value_targets(y, loss)) {
     read_value_targets(y, count, what, data);
     return data;
   }
@@ -332,6 +333,27 @@ class PyNetwork {
     return labels_per_step(*loss, network_.model().output_shape(), 0);  // a loss of class labels: whatever y's width
   }
 
+  // Whether y holds whole numbers that a regression takes as its values, as Keras's mse takes an integer y: one per
+  // sample, not all of them 0 or 1, for a loss of values under an identity link (mse, mae, huber) on a network of one
+  // output, built now for x's samples. Elsewhere whole numbers are class labels (one-hot for a loss of values).
+  bool regressed_whole_numbers(const py::object& x, const py::object& y) {
+    const Loss* loss = network_.loss();
+    const py::array xs = py::array::ensure(x), ys = py::array::ensure(y);
+    if (!loss || loss->target_kind() != TargetKind::Values || loss->output_link() != OutputLink::Identity || !xs || xs.ndim() < 1 || !ys ||
+        (ys.dtype().kind() != 'i' && ys.dtype().kind() != 'u') || ys.ndim() < 1 || ys.size() != ys.shape(0))
+      return false;
+    const auto values = c_array<double>(ys, "fit", "y");
+    if (std::all_of(values.data(), values.data() + values.size(), [](double v) { return v == 0.0 || v == 1.0; })) return false;
+    if (!network_.built()) network_.build(xs.ndim() == 1 ? Shape{1} : sample_shape({xs.shape() + 1, xs.shape() + xs.ndim()}, "fit"));
+    return network_.model().output_shape().numel() == 1;
+  }
+
+  // x and y as fit and evaluate read them (dataset): y as value targets where it holds class labels per step or
+  // whole numbers regressed on.
+  Dataset scored_dataset(const py::object& x, const py::object& y, const char* what) {
+    return dataset(x, y, what, network_.loss(), labels_per_step_of(x) || regressed_whole_numbers(x, y));
+  }
+
   py::object fit(const py::object& x, const py::object& y, std::optional<std::int64_t> epochs, std::optional<std::int64_t> batch_size,
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, std::optional<bool> progress_given, std::optional<std::int64_t> gradient_accumulation_steps,
@@ -361,18 +383,18 @@ class PyNetwork {
         throw py::value_error(fmt::format("fit: validation_split {} of {} samples leaves {} for training and {} for validation; each needs one at "
                                           "least", fraction, n, split_at, n - split_at));
       const py::slice head(0, static_cast<py::ssize_t>(split_at), 1), tail(static_cast<py::ssize_t>(split_at), static_cast<py::ssize_t>(n), 1);
-      train = dataset(xs[head], ys[head], "fit", network_.loss(), labels_per_step_of(x));
+      train = scored_dataset(xs[head], ys[head], "fit");
       if (!weighting.sample_weights.empty()) weighting.sample_weights.resize(split_at);  // the validation samples' are not used, as in Keras
-      validation = dataset(xs[tail], ys[tail], "fit: validation_split", network_.loss(), labels_per_step_of(x));
+      validation = scored_dataset(xs[tail], ys[tail], "fit: validation_split");
       warn_of_sorted_split(train, validation, fraction);
     } else {
-      train = dataset(x, y, "fit", network_.loss(), labels_per_step_of(x));
+      train = scored_dataset(x, y, "fit");
       if (!validation_data.is_none()) {
         const auto pair = validation_data.cast<py::tuple>();
         if (pair.size() != 2)
           throw py::value_error(pair.size() == 3 ? "fit: validation_data must be (x, y): sample weights, Keras' third element, are not supported"
                                                  : "fit: validation_data must be (x, y)");
-        validation = dataset(pair[0], pair[1], "fit: validation_data", network_.loss(), labels_per_step_of(pair[0]));
+        validation = scored_dataset(pair[0], pair[1], "fit: validation_data");
       }
     }
     const bool validated = validation_split || !validation_data.is_none();
@@ -442,7 +464,7 @@ class PyNetwork {
     check_verbose(verbose, "evaluate");
     if (y.is_none()) throw py::value_error("evaluate: y (the class labels or targets) is required");
     refuse_one_sample(x, "evaluate");
-    const Dataset data = dataset(x, y, "evaluate", network_.loss(), labels_per_step_of(x));
+    const Dataset data = scored_dataset(x, y, "evaluate");
     Scores s;
     const auto start = std::chrono::steady_clock::now();
     {

@@ -132,3 +132,24 @@ def test_calling_the_network_gives_its_raw_outputs_as_keras_and_pytorch_do():
     net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", seed=1)
     net.fit(x, y, epochs=1, verbose=0)
     np.testing.assert_array_equal(net(x[:5]), net.predict(x[:5], output="logits"))
+
+
+def test_whole_numbers_given_to_a_regression_are_its_values_as_in_keras():
+    """An integer y (counts, ages, -3 to 30) given to mse on one output is regressed on, as Keras's mse takes it:
+    the same training as y in float; labels of 0 and 1, or a network of several outputs, still read classes."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3)).astype(np.float32)
+    y = np.round(10 + 6 * x[:, 0] - 4 * x[:, 1]).astype(np.int64)
+    assert y.min() < 0 and y.max() > 20
+
+    def trained(targets, outputs=1, loss="mse"):
+        net = nnplug.Network(nnplug.Sequential([nnplug.Dense(8, activation="tanh"), nnplug.Dense(outputs)]))
+        net.compile(nnplug.Adam(lr=0.01), loss, dtype="float64", seed=2)
+        return net, net.fit(x, targets, epochs=3, batch_size=50, verbose=0)
+
+    as_ints, history = trained(y)
+    as_floats, _ = trained(y.astype(np.float64))
+    np.testing.assert_array_equal(as_ints.predict(x), as_floats.predict(x))
+    assert "mae" in history[-1] and as_ints.evaluate(x, y)["mae"] == pytest.approx(as_floats.evaluate(x, y.astype(np.float64))["mae"])
+    assert "accuracy" in trained((y > 10).astype(np.int64))[1][-1]  # 0 and 1: a label regressed on, scored by accuracy
+    assert "accuracy" in trained(y % 4, outputs=4)[1][-1]  # classes, one-hot for mse over 4 outputs
