@@ -523,9 +523,19 @@ class PyNetwork {
     auto guard = lock("save", During::ACallback);
     network_.save(path);
   }
-  std::string summary() {
+  // As Keras's summary(): the table written to sys.stdout, or given line by line to print_fn; str(net) is the text.
+  void summary(const py::object& print_fn) {
+    const std::string text = str();
+    if (print_fn.is_none()) return write_stdout(text + "\n");
+    for (std::size_t begin = 0; begin <= text.size();) {
+      const std::size_t end = std::min(text.find('\n', begin), text.size());
+      print_fn(text.substr(begin, end - begin));
+      begin = end + 1;
+    }
+  }
+  std::string str() {
     auto guard = lock("summary", During::ACallback);
-    return network_.summary();
+    return network_.built() ? network_.summary() : "nnplug.Network, not built yet: fit(), or build(sample_shape), gives it its shapes";
   }
   py::object spec() {
     auto guard = lock("spec", During::ACallback);
@@ -770,6 +780,7 @@ PYBIND11_MODULE(_nnplug, m) {
       .def("save", &PyNetwork::save, py::arg("path"))
       .def("state_dict", &PyNetwork::state_dict)
       .def("load_state_dict", &PyNetwork::load_state_dict, py::arg("state"), py::arg("strict") = true)
-      .def("summary", &PyNetwork::summary)
+      .def("summary", &PyNetwork::summary, py::arg("print_fn") = py::none())
+      .def("__str__", &PyNetwork::str)  // print(net), as PyTorch prints a module
       .def_property_readonly("spec", &PyNetwork::spec);
 }

@@ -68,7 +68,7 @@ def test_compile_takes_the_metrics_nnplug_reports_and_refuses_others():
 
 def test_input_shape_on_the_first_layer_builds_the_network_at_once():
     net = nnplug.Network(nnplug.Sequential([nnplug.Flatten(input_shape=(2, 2)), nnplug.Dense(3)]))
-    assert "input                       [2, 2]" in net.summary()
+    assert "input                       [2, 2]" in str(net)
     assert np.asarray(net.state_dict()["1.weight"]).shape == (3, 4)  # named as in PyTorch's nn.Sequential
     with pytest.raises(ValueError, match=r"layers\[0\]: input_shape must hold whole numbers, as Keras's \(28, 28\) does, got \[2.5\]"):
         nnplug.Network(nnplug.Sequential([nnplug.Dense(3, input_shape=(2.5,))]))
@@ -153,3 +153,16 @@ def test_whole_numbers_given_to_a_regression_are_its_values_as_in_keras():
     assert "mae" in history[-1] and as_ints.evaluate(x, y)["mae"] == pytest.approx(as_floats.evaluate(x, y.astype(np.float64))["mae"])
     assert "accuracy" in trained((y > 10).astype(np.int64))[1][-1]  # 0 and 1: a label regressed on, scored by accuracy
     assert "accuracy" in trained(y % 4, outputs=4)[1][-1]  # classes, one-hot for mse over 4 outputs
+
+
+def test_summary_prints_the_table_as_kerass_does(capsys):
+    """Keras's summary() prints (a script that calls it shows the table) and returns None; print(net) as PyTorch's."""
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(3)]))
+    assert str(net) == "nnplug.Network, not built yet: fit(), or build(sample_shape), gives it its shapes"
+    net.build([4])
+    assert net.summary() is None
+    table = capsys.readouterr().out
+    assert table.startswith("layer ") and "layers[0] (dense)           [3]                 15" in table and table == str(net) + "\n"
+    lines = []
+    net.summary(print_fn=lines.append)
+    assert lines == str(net).split("\n") and len(lines) > 2
