@@ -96,8 +96,12 @@ std::vector<std::int32_t> class_labels(const py::object& y, std::size_t count, c
   const py::array labels = py::array::ensure(y);
   const char kind = labels ? labels.dtype().kind() : '?';
   if (kind != 'i' && kind != 'u' && kind != 'f' && kind != 'b')
-    throw py::type_error(fmt::format("{}: y must hold class labels (whole numbers), got {}", what,
-                                     labels ? py::str(labels.dtype()).cast<std::string>() : py::str(py::type::of(y).attr("__name__")).cast<std::string>()));
+    throw py::type_error(fmt::format("{}: y must hold class labels (whole numbers), got {}{}", what,
+                                     labels ? py::str(labels.dtype()).cast<std::string>() : py::str(py::type::of(y).attr("__name__")).cast<std::string>(),
+                                     kind == 'U' || kind == 'S' || kind == 'O'
+                                         ? "; number the class names first, as Keras and PyTorch need them numbered too: names, y = "
+                                           "numpy.unique(y, return_inverse=True), or scikit-learn's LabelEncoder"
+                                         : ""));
   const bool one_hot = labels.ndim() == 2 && labels.shape(1) > 1, column = labels.ndim() == 2 && labels.shape(1) == 1;
   if ((labels.ndim() != 1 && !one_hot && !column) || static_cast<std::size_t>(labels.shape(0)) != count)
     throw py::value_error(fmt::format("{}: y must hold one class label per sample of x ({}), or one one-hot row per sample, got shape {}", what,

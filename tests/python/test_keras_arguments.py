@@ -166,3 +166,10 @@ def test_summary_prints_the_table_as_kerass_does(capsys):
     lines = []
     net.summary(print_fn=lines.append)
     assert lines == str(net).split("\n") and len(lines) > 2
+
+
+def test_class_names_as_y_are_refused_with_how_to_number_them():
+    net = small_network()
+    with pytest.raises(TypeError, match=r"fit: y must hold class labels \(whole numbers\), got <U6; number the class names first, as Keras and "
+                                        r"PyTorch need them numbered too: names, y = numpy.unique\(y, return_inverse=True\)"):
+        net.fit(np.ones((3, 4), np.float32), np.array(["cat", "dog", "parrot"]), verbose=0)
