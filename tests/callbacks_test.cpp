@@ -185,6 +185,33 @@ TEST_F(Callbacks, APlateauLowersTheRateTheScheduleGives) {
   EXPECT_THROW(build_experiment(xor_spec(dir_, R"([{"type": "reduce_lr_on_plateau", "threshold_mode": "relative"}])"), registry()), InvalidArgument);
 }
 
+// Keras's counting, traced by hand through Keras's on_epoch_end for these validation losses (patience 2, cooldown 1,
+// factor 0.5, min_lr 0.2, min_delta 0, from a rate of 1): lowered after epochs 4, 6 (the epoch that ends the cooldown
+// counts) and 10 (to min_lr), then no more. PyTorch's counting lowers it first after epoch 5.
+TEST_F(Callbacks, APlateauByKerassRulesLowersTheRateAsKerassDoes) {
+  const std::vector<double> losses = {1.0, 0.9, 0.95, 0.95, 0.95, 0.96, 0.97, 0.80, 0.85, 0.85, 0.9, 0.9, 0.9};
+  const auto rates = [&](const char* rules) {
+    auto ex = build_experiment(xor_spec(dir_, fmt::format(R"([{{"type": "reduce_lr_on_plateau", "rules": "{}", "patience": 2, "cooldown": 1,
+                                                             "factor": 0.5, "min_lr": 0.2, "threshold": 0}}])",
+                                                          rules)),
+                               registry());
+    Callback& plateau = *ex.fit.callbacks.at(0);
+    std::vector<double> out;
+    for (std::size_t e = 0; e < losses.size(); ++e) {
+      EpochRecord r = record(static_cast<int>(e + 1), losses[e]);
+      r.learning_rate = plateau.adjust_learning_rate(1.0);
+      out.push_back(r.learning_rate);
+      EXPECT_TRUE(plateau.on_epoch_end(r, *ex.model));
+    }
+    return out;
+  };
+  EXPECT_EQ(rates("keras"), (std::vector<double>{1, 1, 1, 1, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.2, 0.2, 0.2}));
+  EXPECT_EQ(rates("pytorch")[5], 0.5);
+  EXPECT_EQ(rates("pytorch")[4], 1.0);
+  EXPECT_EQ(error_of([&] { build_experiment(xor_spec(dir_, R"([{"type": "reduce_lr_on_plateau", "rules": "tf"}])"), registry()); }),
+            fmt::format("{}: callbacks[0]: parameter 'rules' must be \"pytorch\" or \"keras\", got \"tf\"", (dir_ / "spec.json").string()));
+}
+
 // A schedule scales the optimizer's rate as the trainer found it, in every fit: a second fit that goes on from epoch
 // 3 trains at the schedule's rate for epoch 3, not at that rate times the rate the first fit ended with.
 TEST_F(Callbacks, ASecondFitDoesNotScheduleTheScheduledRateAgain) {

@@ -188,6 +188,14 @@ bool ReduceLrOnPlateau::improves(double value) const {
 bool ReduceLrOnPlateau::on_epoch_end(const EpochRecord& record, Model& model) {
   (void)model;
   const double value = monitored_value(record, settings_.monitor);
+  if (settings_.keras_rules) {
+    // Keras's order: a cooldown epoch is counted off first and is no bad epoch, though the one that ends it may be;
+    // the rate falls once `patience` epochs in a row are bad, where it is still above min_lr.
+    if (cooldown_left_ > 0) --cooldown_left_, bad_epochs_ = 0;
+    if (improves(value)) best_ = value, bad_epochs_ = 0;
+    else if (cooldown_left_ == 0 && ++bad_epochs_ >= settings_.patience && record.learning_rate > settings_.min_lr) lower(record.learning_rate);
+    return true;
+  }
   if (improves(value)) {
     best_ = value;
     bad_epochs_ = 0;
@@ -195,14 +203,16 @@ bool ReduceLrOnPlateau::on_epoch_end(const EpochRecord& record, Model& model) {
     ++bad_epochs_;
   }
   if (cooldown_left_ > 0) --cooldown_left_, bad_epochs_ = 0;
-  if (bad_epochs_ > settings_.patience) {
-    // As PyTorch: the epoch's rate times the factor, not below min_lr, and only a change larger than 1e-8.
-    const double lr = record.learning_rate, lowered = std::max(lr * settings_.factor, settings_.min_lr);
-    if (lr - lowered > 1e-8) scale_ *= lowered / lr;
-    cooldown_left_ = settings_.cooldown;
-    bad_epochs_ = 0;
-  }
+  if (bad_epochs_ > settings_.patience) lower(record.learning_rate);
   return true;
+}
+
+void ReduceLrOnPlateau::lower(double lr) {
+  // The epoch's rate times the factor, not below min_lr; as PyTorch, only a change larger than 1e-8.
+  const double lowered = std::max(lr * settings_.factor, settings_.min_lr);
+  if (settings_.keras_rules || lr - lowered > 1e-8) scale_ *= lowered / lr;
+  cooldown_left_ = settings_.cooldown;
+  bad_epochs_ = 0;
 }
 
 std::string ReduceLrOnPlateau::state_kind() const { return "reduce_lr_on_plateau"; }
@@ -319,7 +329,10 @@ std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Re
       if (s.factor == 1.0) p.fail("factor", "must be below 1: the rate is multiplied by it");
       s.patience = static_cast<int>(p.integer("patience", s.patience, 0, 1000000));
       s.threshold = p.number("threshold", s.threshold, 0.0);
-      const std::string mode = p.string("threshold_mode", "rel");
+      const std::string rules = p.string("rules", "pytorch");
+      if (rules != "pytorch" && rules != "keras") p.fail("rules", fmt::format("must be \"pytorch\" or \"keras\", got \"{}\"", rules));
+      s.keras_rules = rules == "keras";
+      const std::string mode = p.string("threshold_mode", s.keras_rules ? "abs" : "rel");  // Keras's min_delta is absolute
       if (mode != "rel" && mode != "abs") p.fail("threshold_mode", fmt::format("must be \"rel\" or \"abs\", got \"{}\"", mode));
       s.relative_threshold = mode == "rel";
       s.cooldown = static_cast<int>(p.integer("cooldown", s.cooldown, 0, 1000000));

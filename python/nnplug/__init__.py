@@ -493,6 +493,18 @@ def EarlyStopping(monitor="val_loss", min_delta=0.0, patience=0, restore_best_we
             "restore_best": restore_best_weights}
 
 
+def ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=10, mode="auto", min_delta=1e-4, cooldown=0, min_lr=0.0):
+    """Keras's ReduceLROnPlateau, in its names, defaults and counting, as nnplug's reduce_lr_on_plateau with
+    "rules": "keras": after `patience` epochs in a row that do not improve `monitor` by more than min_delta the rate
+    is multiplied by factor, not below min_lr, and `cooldown` epochs pass before epochs count again. mode is the
+    monitor's own direction (nnplug lowers losses and raises accuracies), as Keras's "auto" reads it."""
+    direction = "max" if "acc" in monitor else "min"
+    if mode not in ("auto", direction):
+        raise ValueError('ReduceLROnPlateau: mode "{}" for {}, which nnplug always {}imizes'.format(mode, monitor, direction))
+    return {"type": "reduce_lr_on_plateau", "rules": "keras", "monitor": monitor, "factor": factor, "patience": patience,
+            "threshold": min_delta, "threshold_mode": "abs", "cooldown": cooldown, "min_lr": min_lr}
+
+
 def ModelCheckpoint(filepath, monitor="val_loss", save_best_only=False):
     """Keras's ModelCheckpoint, in its names and defaults, as nnplug's checkpoint: the model (safetensors, with the
     optimizer's state: `nnplug train --resume` and Network.load read it) after every epoch, or where `monitor`

@@ -173,3 +173,21 @@ def test_class_names_as_y_are_refused_with_how_to_number_them():
     with pytest.raises(TypeError, match=r"fit: y must hold class labels \(whole numbers\), got <U6; number the class names first, as Keras and "
                                         r"PyTorch need them numbered too: names, y = numpy.unique\(y, return_inverse=True\)"):
         net.fit(np.ones((3, 4), np.float32), np.array(["cat", "dog", "parrot"]), verbose=0)
+
+
+def test_reduce_lr_on_plateau_in_kerass_names_counts_as_kerass_does():
+    """Keras's docs' example: ReduceLROnPlateau(monitor='val_loss', factor=0.2, patience=5, min_lr=0.001). A loss that
+    never improves on the first epoch's (min_delta past any change) lowers the rate after every later epoch with
+    patience 1, where PyTorch's counting waits for two bad epochs each time."""
+    assert nnplug.ReduceLROnPlateau(monitor="val_loss", factor=0.2, patience=5, min_lr=0.001) == {
+        "type": "reduce_lr_on_plateau", "rules": "keras", "monitor": "val_loss", "factor": 0.2, "patience": 5, "threshold": 1e-4,
+        "threshold_mode": "abs", "cooldown": 0, "min_lr": 0.001}
+    x, y = blobs()
+    net = small_network()
+    keras = nnplug.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=1e9)
+    history = net.fit(x, y, epochs=5, batch_size=100, verbose=0, callbacks=[keras])
+    assert [round(h["lr"], 12) for h in history] == [0.01, 0.01, 0.005, 0.0025, 0.00125]
+    history = small_network().fit(x, y, epochs=5, batch_size=100, verbose=0, callbacks=[dict(keras, rules="pytorch")])
+    assert [round(h["lr"], 12) for h in history] == [0.01, 0.01, 0.01, 0.005, 0.005]
+    with pytest.raises(ValueError, match='ReduceLROnPlateau: mode "min" for val_accuracy, which nnplug always maximizes'):
+        nnplug.ReduceLROnPlateau(monitor="val_accuracy", mode="min")

@@ -156,6 +156,9 @@ class ReduceLrOnPlateau final : public Callback {
     bool relative_threshold = true;
     int cooldown = 0;
     double min_lr = 0.0;
+    // Keras's ReduceLROnPlateau's counting in place of PyTorch's: the rate falls after `patience` bad epochs, not
+    // more than patience, and the epoch that ends a cooldown counts.
+    bool keras_rules = false;
   };
   explicit ReduceLrOnPlateau(Settings settings);
   bool on_epoch_end(const EpochRecord& record, Model& model) override;
@@ -167,6 +170,7 @@ class ReduceLrOnPlateau final : public Callback {
 
  private:
   bool improves(double value) const;
+  void lower(double lr);  // the reduction, then the cooldown
   Settings settings_;
   bool minimize_;
   double best_, scale_ = 1.0;
@@ -201,7 +205,7 @@ class WeightAverage final : public Callback {
 // "anneal_epochs": 10, "anneal_strategy": "cos", "update_bn": true} (stochastic_weight_average.hpp), {"type": "lookahead", "k": 5,
 // "alpha": 0.5} (lookahead.hpp), {"type": "monitor", "path": "monitor.jsonl",
 // "samples": 64, "bins": 30} (training_monitor.hpp), {"type": "reduce_lr_on_plateau", "monitor": "val_loss", "factor": 0.1,
-// "patience": 10, "threshold": 1e-4, "threshold_mode": "rel", "cooldown": 0, "min_lr": 0}. Relative paths resolve
+// "patience": 10, "threshold": 1e-4, "threshold_mode": "rel", "cooldown": 0, "min_lr": 0, "rules": "pytorch"}. Relative paths resolve
 // against the spec's folder.
 // Checkpoints hold the state of `optimizer` (the run's).
 std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer);
