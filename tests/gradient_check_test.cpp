@@ -297,6 +297,18 @@ TEST(GradientCheck, PositionEmbedding) {
   for (std::size_t i = 0; i < 24; ++i) EXPECT_EQ(y[i], xs[i] + weight[i % 12]) << i;
 }
 
+// scale * x + offset: pixels of 0 to 255 under Keras's Rescaling(1 / 127.5, offset=-1) are -1 to 1. And the gradient.
+TEST(GradientCheck, Rescaling) {
+  auto layer = registry().create_layer(Params("test", {{"type", "rescaling"}, {"scale", 1 / 127.5}, {"offset", -1}}));
+  layer->build(Shape{3}, BuildContext{*cpu_backend(), DType::Float64});
+  const auto y = to_host<double>(layer->forward(tensor(*cpu_backend(), Shape{1, 3}, {0, 127.5, 255}, DType::Float64)));
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(y[i], static_cast<double>(i) - 1.0, 1e-15) << i;
+  check_layer(*registry().create_layer(Params("test", {{"type", "rescaling"}, {"scale", -0.25}, {"offset", 3}})), Shape{2, 3}, 2,
+              random_normal(12, 28));
+  EXPECT_EQ(error_of([] { (void)registry().create_layer(Params("test", {{"type", "rescaling"}, {"offset", 3}})); }),
+            "test: parameter 'scale' is required");
+}
+
 // Each block divided by its root mean square, times the weight: on [2, 3] with normalized_shape 3, the row (3, 0, 4)
 // has mean square 25 / 3, so y = (3, 0, 4) / sqrt(25 / 3 + eps); the whole sample by default. And the gradients.
 TEST(GradientCheck, RmsNorm) {

@@ -32,7 +32,7 @@ TEST(Builders, WriteTheJsonASpecHolds) {
                               nn::Dropout(0.25), nn::SpatialDropout(0.1), nn::StochasticDepth(0.2), nn::PixelUnshuffle(2), nn::PixelShuffle(2), nn::ConvTranspose2d(4, 3).set("stride", 2), nn::Upsample2d(), nn::AdaptiveAvgPool2d({7, 7}), nn::AdaptiveMaxPool2d({2, 3}), nn::ZeroPadding2d(1), nn::Cropping2d(2), nn::Cropping1d(1, 2),
                               nn::Padding2d(2, "reflect"), nn::Padding1d(1), nn::LSTM(8).set("return_sequences", true), nn::GRU(4), nn::RNN(2), nn::Embedding(100, 8),
                               nn::Conv1d(6, 3), nn::ConvTranspose1d(6, 4).set("stride", 2), nn::Upsample1d(3), nn::RepeatVector(5), nn::Glu(1), nn::ChannelShuffle(2), nn::MaxPool1d().set("data_format", "channels_last"), nn::AvgPool1d(3), nn::GlobalAvgPool1d(),
-                              nn::GlobalMaxPool1d(), nn::Permute({2, 1}), nn::MultiHeadAttention(4).set("causal", true),
+                              nn::GlobalMaxPool1d(), nn::Rescaling(0.5, -1), nn::Permute({2, 1}), nn::MultiHeadAttention(4).set("causal", true),
                               nn::PositionEmbedding(), nn::LayerNorm({64}), nn::GroupNorm(8), nn::InstanceNorm(),
                               nn::Dense(10).regularizer("weight", nn::Component("l2", {{"lambda", 1e-4}})).constraint("weight", "non_neg"),
                               nn::Layer("my_plugin_layer").set("width", 3)};
@@ -51,7 +51,8 @@ TEST(Builders, WriteTheJsonASpecHolds) {
     {"type": "upsample1d", "scale_factor": 3}, {"type": "repeat_vector", "n": 5}, {"type": "glu", "dim": 1}, {"type": "channel_shuffle", "groups": 2},
     {"type": "max_pool1d", "pool_size": 2, "data_format": "channels_last"},
     {"type": "avg_pool1d", "pool_size": 3}, {"type": "global_avg_pool1d"}, {"type": "global_max_pool1d"},
-    {"type": "permute", "dims": [2, 1]}, {"type": "multi_head_attention", "num_heads": 4, "causal": true},
+    {"type": "rescaling", "scale": 0.5, "offset": -1}, {"type": "permute", "dims": [2, 1]},
+    {"type": "multi_head_attention", "num_heads": 4, "causal": true},
     {"type": "position_embedding"}, {"type": "layer_norm", "normalized_shape": [64]}, {"type": "group_norm", "num_groups": 8},
     {"type": "instance_norm"},
     {"type": "dense", "units": 10, "weight_regularizer": {"type": "l2", "lambda": 1e-4}, "weight_constraint": {"type": "non_neg"}},

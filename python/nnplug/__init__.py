@@ -14,15 +14,16 @@ IoError) with the messages the command line prints.
 from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, ShapeError, TextVectorization, load_plugins, plugins,
                       read_idx, read_image_folder, read_mnist_json, read_text_folder)
 
-__all__ = ["History", "Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
+__all__ = ["History", "Scores", "Error", "InvalidArgument", "IoError", "Network", "PluginError", "ShapeError", "TextVectorization", "load_plugins", "plugins",
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
-           "Conv1d", "ConvTranspose1d", "Upsample1d", "RepeatVector", "GLU", "ChannelShuffle", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
+           "Conv1d", "ConvTranspose1d", "Upsample1d", "RepeatVector", "GLU", "ChannelShuffle", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Rescaling", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Ftrl", "Lamb", "Lars", "Adafactor", "Rprop", "ASGD", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
-           "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR", "EarlyStopping", "ModelCheckpoint"]
+           "CosineAnnealingWarmRestarts", "OneCycleLR", "CyclicLR", "SequentialLR", "EarlyStopping", "ModelCheckpoint",
+           "ReduceLROnPlateau"]
 
 
 class History(list):
@@ -218,6 +219,11 @@ def GlobalMaxPool1d(**fields):
 
 def Flatten(**fields):
     return layer("flatten", **fields)
+
+
+def Rescaling(scale, offset=0.0, **fields):
+    """scale * x + offset inside the model, as Keras's Rescaling: Rescaling(1 / 255) takes pixels of 0 to 255."""
+    return layer("rescaling", scale=scale, offset=offset, **fields)
 
 
 def Reshape(shape, **fields):

@@ -191,3 +191,12 @@ def test_reduce_lr_on_plateau_in_kerass_names_counts_as_kerass_does():
     assert [round(h["lr"], 12) for h in history] == [0.01, 0.01, 0.01, 0.005, 0.005]
     with pytest.raises(ValueError, match='ReduceLROnPlateau: mode "min" for val_accuracy, which nnplug always maximizes'):
         nnplug.ReduceLROnPlateau(monitor="val_accuracy", mode="min")
+
+
+def test_rescaling_inside_the_model_takes_raw_pixels_as_kerass_does():
+    """Keras's image tutorials begin the model with layers.Rescaling(1./255): the saved model takes raw uint8 pixels."""
+    pixels = np.arange(0, 256, 51, dtype=np.uint8).reshape(2, 3)
+    net = nnplug.Network(nnplug.Sequential([nnplug.Rescaling(1 / 255, input_shape=(3,))]))
+    np.testing.assert_allclose(net(pixels), pixels / 255, rtol=1e-6)
+    shifted = nnplug.Network(nnplug.Sequential([nnplug.Rescaling(1 / 127.5, offset=-1, input_shape=(3,))]))
+    np.testing.assert_allclose(shifted(pixels), pixels / 127.5 - 1, rtol=1e-6, atol=1e-7)

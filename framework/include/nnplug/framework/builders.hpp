@@ -92,6 +92,8 @@ Layer AvgPool1d(std::int64_t pool_size = 2);
 Layer GlobalAvgPool1d();
 Layer GlobalMaxPool1d();
 Layer Flatten();
+// scale * x + offset, as Keras's Rescaling: Rescaling(1.0 / 255) makes pixels of 0 to 255 [0, 1] inside the model.
+Layer Rescaling(double scale, double offset = 0.0);
 // A sample's new sizes, one of them -1 (worked out).
 Layer Reshape(const std::vector<std::int64_t>& shape);
 // A sample's axes in a new order, numbered from 1 (Keras's Permute): Permute({2, 1}) swaps (steps, features).
