@@ -74,6 +74,7 @@ TEST(ConformanceChecks, EveryLayerSavesAndLoads) {
       {R"({"type": "conv1d_transpose", "filters": 3, "kernel_size": 3, "stride": 2, "data_format": "channels_last"})", Shape{5, 2}},
       {R"({"type": "upsample1d", "mode": "linear"})", Shape{2, 5}}, {R"({"type": "repeat_vector", "n": 3})", Shape{4}},
       {R"({"type": "rescaling", "scale": 0.5, "offset": -1})", Shape{2, 3}},
+      {R"({"type": "normalization", "axis": 1, "mean": [1, -1], "variance": [4, 0.5]})", Shape{2, 3}},
       {R"({"type": "glu", "dim": 1})", Shape{4, 3}}, {R"({"type": "channel_shuffle", "groups": 2})", Shape{4, 2, 2}},
       {R"({"type": "adaptive_max_pool2d", "output_size": 2})", Shape{2, 3, 5}},
       {R"({"type": "adaptive_avg_pool2d", "output_size": 3})", Shape{2, 4, 5}}, {R"({"type": "zero_padding2d", "padding": 1})", Shape{2, 3, 3}},

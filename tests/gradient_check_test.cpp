@@ -309,6 +309,35 @@ TEST(GradientCheck, Rescaling) {
             "test: parameter 'scale' is required");
 }
 
+// (x - mean) / sqrt(variance) per entry of the axis: on [2, 3] by the last axis (mean 1, 2, 3; variance 4, 0, 1, the 0 of
+// a constant feature dividing by 1), by axis 1 (mean 10, 20; variance 1, 16), and the whole sample (mean 5, variance 25).
+TEST(GradientCheck, Normalization) {
+  const std::vector<double> x = {3, 2, 5, 12, 24, 28};
+  const auto normalized = [&](const Params::Json& settings) {
+    auto layer = registry().create_layer(Params("test", settings));
+    layer->build(Shape{2, 3}, BuildContext{*cpu_backend(), DType::Float64});
+    check_layer(*registry().create_layer(Params("test", settings)), Shape{2, 3}, 3, random_normal(18, 29));
+    return to_host<double>(layer->forward(tensor(*cpu_backend(), Shape{1, 2, 3}, x, DType::Float64)));
+  };
+  const auto expect_near = [](const std::vector<double>& got, const std::vector<double>& want) {
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-14) << i;
+  };
+  expect_near(normalized({{"type", "normalization"}, {"mean", {1, 2, 3}}, {"variance", {4, 0, 1}}}), {1, 0, 2, 5.5, 22, 25});
+  expect_near(normalized({{"type", "normalization"}, {"axis", 1}, {"mean", {10, 20}}, {"variance", {1, 16}}}), {-7, -8, -5, -2, 1, 2});
+  expect_near(normalized({{"type", "normalization"}, {"axis", nullptr}, {"mean", {5}}, {"variance", {25}}}), {-0.4, -0.6, 0, 1.4, 3.8, 4.6});
+  const auto created = [](const Params::Json& settings) { return error_of([&] { (void)registry().create_layer(Params("test", settings)); }); };
+  EXPECT_EQ(created({{"type", "normalization"}}), "test needs \"mean\" and \"variance\", the data's statistics: Python's "
+                                                  "nnplug.Normalization().adapt(x) computes them, as Keras's adapt does");
+  EXPECT_EQ(created({{"type", "normalization"}, {"mean", {1}}, {"variance", {1, 2}}}),
+            "test has 1 means but 2 variances, one of each per entry of the axis");
+  EXPECT_EQ(error_of([] {
+              registry().create_layer(Params("test", {{"type", "normalization"}, {"mean", {1, 2}}, {"variance", {1, 1}}}))
+                  ->build(Shape{2, 3}, BuildContext{*cpu_backend(), DType::Float64});
+            }),
+            "normalization: 2 means and variances for 3 entries of axis -1 of input [2, 3]; give one for each, or one for all");
+}
+
 // Each block divided by its root mean square, times the weight: on [2, 3] with normalized_shape 3, the row (3, 0, 4)
 // has mean square 25 / 3, so y = (3, 0, 4) / sqrt(25 / 3 + eps); the whole sample by default. And the gradients.
 TEST(GradientCheck, RmsNorm) {

@@ -67,6 +67,9 @@ Layer ChannelShuffle(std::int64_t groups) { return Layer("channel_shuffle", {{"g
 Layer Glu(std::int64_t dim) { return Layer("glu", {{"dim", dim}}); }
 Layer RepeatVector(std::int64_t n) { return Layer("repeat_vector", {{"n", n}}); }
 Layer Rescaling(double scale, double offset) { return Layer("rescaling", {{"scale", scale}, {"offset", offset}}); }
+Layer Normalization(const std::vector<double>& mean, const std::vector<double>& variance) {
+  return Layer("normalization", {{"mean", mean}, {"variance", variance}});
+}
 Layer Upsample1d(std::int64_t scale_factor) { return Layer("upsample1d", {{"scale_factor", scale_factor}}); }
 Layer ConvTranspose1d(std::int64_t filters, std::int64_t kernel_size) {
   return Layer("conv1d_transpose", {{"filters", filters}, {"kernel_size", kernel_size}});

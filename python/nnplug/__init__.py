@@ -11,6 +11,8 @@ The builders return the dicts a spec holds, so a plugin without a builder is a d
 {"type": "my_layer", "width": 3}. nnplug's errors are nnplug.Error (ShapeError, InvalidArgument, PluginError,
 IoError) with the messages the command line prints.
 """
+import numpy as np
+
 from ._nnplug import (Error, InvalidArgument, IoError, Network, PluginError, ShapeError, TextVectorization, load_plugins, plugins,
                       read_idx, read_image_folder, read_mnist_json, read_text_folder)
 
@@ -18,7 +20,7 @@ __all__ = ["History", "Scores", "Error", "InvalidArgument", "IoError", "Network"
            "read_idx", "read_image_folder", "read_mnist_json", "read_text_folder",
            "Sequential", "Block", "layer", "Dense", "Conv2d", "ConvTranspose2d", "Upsample2d", "LSTM", "GRU", "RNN", "Embedding", "MultiHeadAttention", "PositionEmbedding", "PositionalEncoding", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "GlobalMaxPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
            "ZeroPadding2d", "Padding2d", "Padding1d", "Cropping2d", "Cropping1d",
-           "Conv1d", "ConvTranspose1d", "Upsample1d", "RepeatVector", "GLU", "ChannelShuffle", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Rescaling", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
+           "Conv1d", "ConvTranspose1d", "Upsample1d", "RepeatVector", "GLU", "ChannelShuffle", "MaxPool1d", "AvgPool1d", "GlobalAvgPool1d", "GlobalMaxPool1d", "Flatten", "Rescaling", "Normalization", "Reshape", "Permute", "BatchNorm", "LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm",
            "Dropout", "SpatialDropout", "StochasticDepth", "PixelShuffle", "PixelUnshuffle", "Add", "Subtract", "Average", "Multiply", "Concat", "SGD", "Adam", "AdamW", "NAdam", "Adamax", "Lion", "Ftrl", "Lamb", "Lars", "Adafactor", "Rprop", "ASGD", "Zeros", "Constant", "Normal", "Uniform",
            "XavierUniform", "XavierNormal", "HeUniform", "HeNormal", "L1", "L2", "ElasticNet", "MaxNorm", "NonNeg",
            "UnitNorm", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearWarmup", "MultiStepLR", "PolynomialLR",
@@ -224,6 +226,36 @@ def Flatten(**fields):
 def Rescaling(scale, offset=0.0, **fields):
     """scale * x + offset inside the model, as Keras's Rescaling: Rescaling(1 / 255) takes pixels of 0 to 255."""
     return layer("rescaling", scale=scale, offset=offset, **fields)
+
+
+class Normalization(dict):
+    """Keras's Normalization, as nnplug's normalization layer: (x - mean) / sqrt(variance) for each entry of `axis` (a
+    sample axis counted from 1 as Keras counts them, -1 the last; axis=1 for the channels of nnplug's channels-first
+    images; None one pair for everything), its statistics given, or computed from data by adapt(x) as Keras's adapt
+    does (a variance of 0 divides by 1). The spec's dict, which the network's spec and saved model keep."""
+
+    def __init__(self, axis=-1, mean=None, variance=None, **fields):
+        super().__init__(type="normalization", axis=axis, **fields)
+        if (mean is None) != (variance is None):
+            raise ValueError("Normalization: give both mean and variance, or neither and call adapt(x)")
+        if mean is not None:
+            self.update(mean=_numbers(mean), variance=_numbers(variance))
+
+    def adapt(self, data):
+        """The mean and the (biased) variance of data, (N, sample...), over every axis but `axis`."""
+        x = np.asarray(data, dtype=np.float64)
+        if x.ndim < 2 or len(x) == 0:
+            raise ValueError("Normalization.adapt: data must be samples, shape (N, features...), got shape {}".format(x.shape))
+        axis = self["axis"]
+        if axis is not None and not -1 <= axis < x.ndim or axis == 0:
+            raise ValueError("Normalization.adapt: axis {} is not a sample axis of data of shape {}".format(axis, x.shape))
+        kept = None if axis is None else axis % x.ndim
+        over = tuple(a for a in range(x.ndim) if a != kept)
+        self.update(mean=x.mean(axis=over).ravel().tolist(), variance=x.var(axis=over).ravel().tolist())
+
+
+def _numbers(values):
+    return np.asarray(values, dtype=np.float64).ravel().tolist()
 
 
 def Reshape(shape, **fields):

@@ -200,3 +200,26 @@ def test_rescaling_inside_the_model_takes_raw_pixels_as_kerass_does():
     np.testing.assert_allclose(net(pixels), pixels / 255, rtol=1e-6)
     shifted = nnplug.Network(nnplug.Sequential([nnplug.Rescaling(1 / 127.5, offset=-1, input_shape=(3,))]))
     np.testing.assert_allclose(shifted(pixels), pixels / 127.5 - 1, rtol=1e-6, atol=1e-7)
+
+
+def test_normalization_adapted_to_the_data_standardizes_inside_the_model_as_kerass_does(tmp_path):
+    """Keras's regression tutorial: normalizer = layers.Normalization(axis=-1); normalizer.adapt(train_features). A
+    feature constant in that data is centred and not scaled (Keras would divide it by 1e-7)."""
+    rng = np.random.default_rng(3)
+    x = np.column_stack([rng.normal(5, 2, 50), rng.normal(-3, 0.5, 50), np.full(50, 7.0)]).astype(np.float32)
+    normalizer = nnplug.Normalization(axis=-1)
+    normalizer.adapt(x)
+    net = nnplug.Network(nnplug.Sequential([nnplug.Normalization(**{k: v for k, v in normalizer.items() if k != "type"}, input_shape=(3,))]))
+    with_adapted = nnplug.Network(nnplug.Sequential([normalizer, nnplug.Dense(1)]))
+    with_adapted.build([3])
+    want = (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1)
+    np.testing.assert_allclose(net(x), want, rtol=1e-5, atol=1e-5)
+    # Images (N, C, H, W): one mean and variance per channel with axis=1.
+    images = rng.normal(size=(4, 2, 3, 3)) + np.array([1.0, -4.0])[None, :, None, None]
+    per_channel = nnplug.Normalization(axis=1)
+    per_channel.adapt(images)
+    assert len(per_channel["mean"]) == 2
+    np.testing.assert_allclose(per_channel["mean"], images.mean(axis=(0, 2, 3)))
+    np.testing.assert_allclose(per_channel["variance"], images.var(axis=(0, 2, 3)))
+    with pytest.raises(nnplug.Error, match="needs \"mean\" and \"variance\", the data's statistics"):
+        nnplug.Network(nnplug.Sequential([nnplug.Normalization(), nnplug.Dense(1)])).build([3])

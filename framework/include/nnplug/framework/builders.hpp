@@ -94,6 +94,9 @@ Layer GlobalMaxPool1d();
 Layer Flatten();
 // scale * x + offset, as Keras's Rescaling: Rescaling(1.0 / 255) makes pixels of 0 to 255 [0, 1] inside the model.
 Layer Rescaling(double scale, double offset = 0.0);
+// (x - mean) / sqrt(variance) per entry of the last axis, as Keras's Normalization; set("axis", 1) for the channels of
+// images, set("axis", nullptr) for one mean and variance for the whole sample.
+Layer Normalization(const std::vector<double>& mean, const std::vector<double>& variance);
 // A sample's new sizes, one of them -1 (worked out).
 Layer Reshape(const std::vector<std::int64_t>& shape);
 // A sample's axes in a new order, numbered from 1 (Keras's Permute): Permute({2, 1}) swaps (steps, features).
