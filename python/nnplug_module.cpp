@@ -182,7 +182,7 @@ class PyNetwork {
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, std::optional<bool> progress_given, std::optional<std::int64_t> gradient_accumulation_steps,
                std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler, std::optional<int> verbose,
-               const py::object& class_weight, const py::object& sample_weight) {
+               const py::object& class_weight, const py::object& sample_weight, const py::object& augmentation) {
     auto guard = lock("fit");
     check_verbose(verbose, "fit");  // 1: the progress bar (nnplug's progress=True)
     if (verbose && progress_given) throw py::value_error("fit: give verbose (Keras's) or progress, not both");
@@ -230,6 +230,7 @@ class PyNetwork {
     args.cutmix_alpha = cutmix_alpha;
     args.loss_weighting = std::move(weighting);
     if (!sampler.is_none()) args.sampler = to_json(sampler);
+    if (!augmentation.is_none()) args.augmentation = to_json(augmentation);
     for (const auto& item : callbacks) {
       // nnplug's own callbacks by name ("ema", {"type": "early_stopping", "patience": 3}); anything else is called.
       if (py::isinstance<py::str>(item) || py::isinstance<py::dict>(item)) {
@@ -593,7 +594,7 @@ PYBIND11_MODULE(_nnplug, m) {
            py::arg("validation_data") = py::none(), py::arg("validation_split") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
            py::arg("progress") = py::none(), py::arg("gradient_accumulation_steps") = py::none(), py::arg("mixup_alpha") = py::none(),
            py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none(), py::arg("verbose") = py::none(),
-           py::arg("class_weight") = py::none(), py::arg("sample_weight") = py::none())
+           py::arg("class_weight") = py::none(), py::arg("sample_weight") = py::none(), py::arg("augmentation") = py::none())
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256, py::arg("verbose") = 0,
            py::arg("return_dict") = py::none())
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256,

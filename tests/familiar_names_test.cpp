@@ -44,6 +44,11 @@ TEST(FamiliarNames, AParameterAsAnotherFrameworkNamesItIsPointedToNnplugs) {
   EXPECT_EQ(familiar_parameter_hint({{"type", "categorical_cross_entropy"}, {"from_logits", true}}, "loss: unknown parameter 'from_logits'"),
             " (Keras's 'from_logits' is nnplug's choice of loss: softmax_cross_entropy and binary_cross_entropy take logits, "
             "categorical_cross_entropy probabilities)");
+  // Keras's ImageDataGenerator's names in the spec's augmentation.
+  EXPECT_EQ(familiar_parameter_hint({{"rotation_range", 10}, {"brightness_range", {0.8, 1.2}}},
+                                    "augmentation: unknown parameter 'brightness_range', 'rotation_range' (it takes: ...)"),
+            " (Keras's 'rotation_range' is nnplug's 'rotation'; Keras's 'brightness_range' [low, high] is nnplug's 'brightness' b, a factor "
+            "in [1 - b, 1 + b])");
 }
 
 TEST(FamiliarNames, NoParameterHintWhereTheRefusalIsAboutAnotherOrNnplugsNameIsGiven) {

@@ -580,7 +580,11 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
           Params(fmt::format("{}: gradient_transforms[{}]", spec.where(), i), list[i])));
   }
   if (spec.json.contains("augmentation")) {
-    fit.augmentation = std::make_shared<ImageAugmentation>(spec.section("augmentation"));
+    try {
+      fit.augmentation = std::make_shared<ImageAugmentation>(spec.section("augmentation"));
+    } catch (const InvalidArgument& e) {  // Keras's ImageDataGenerator names pointed to nnplug's
+      throw InvalidArgument(e.what() + familiar_parameter_hint(spec.json["augmentation"], e.what()));
+    }
     try {
       fit.augmentation->check(sample_shape);
     } catch (const ShapeError& e) {

@@ -58,7 +58,11 @@ constexpr FamiliarParameter kFamiliarParameters[] = {
     {"kernel_initializer", "Keras", "weight_init"}, {"bias_initializer", "Keras", "bias_init"}, {"use_bias", "Keras", "bias"},
     {"num_embeddings", "PyTorch", "input_dim"}, {"embedding_dim", "PyTorch", "output_dim"},
     {"from_logits", "Keras", "", "is nnplug's choice of loss: softmax_cross_entropy and binary_cross_entropy take logits, "
-                                 "categorical_cross_entropy probabilities"}};
+                                 "categorical_cross_entropy probabilities"},
+    // ImageDataGenerator's, for the spec's augmentation
+    {"rotation_range", "Keras", "rotation"}, {"width_shift_range", "Keras", "width_shift"}, {"height_shift_range", "Keras", "height_shift"},
+    {"zoom_range", "Keras", "zoom"}, {"fill_mode", "Keras", "fill"}, {"cval", "Keras", "fill_value"},
+    {"brightness_range", "Keras", "", "[low, high] is nnplug's 'brightness' b, a factor in [1 - b, 1 + b]"}};
 
 }  // namespace
 

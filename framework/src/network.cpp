@@ -251,6 +251,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   Spec spec = spec_;
   for (const auto& c : args.builtin_callbacks) spec.json["callbacks"].push_back(c.json());
   if (args.sampler) spec.json["training"]["sampler"] = *args.sampler;
+  if (args.augmentation) spec.json["augmentation"] = *args.augmentation;
   refuse_non_finite_numbers(spec);  // what fit's arguments added
   FitOptions options = fit_options_from_spec(spec, *registry_, optimizer_, data.sample_shape);
   for (const auto& c : options.callbacks) c->check(validation != nullptr);

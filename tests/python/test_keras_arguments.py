@@ -223,3 +223,22 @@ def test_normalization_adapted_to_the_data_standardizes_inside_the_model_as_kera
     np.testing.assert_allclose(per_channel["variance"], images.var(axis=(0, 2, 3)))
     with pytest.raises(nnplug.Error, match="needs \"mean\" and \"variance\", the data's statistics"):
         nnplug.Network(nnplug.Sequential([nnplug.Normalization(), nnplug.Dense(1)])).build([3])
+
+
+def test_fit_takes_the_specs_augmentation_of_every_training_batch():
+    """Keras's ImageDataGenerator(horizontal_flip=True, rotation_range=10) as nnplug's augmentation: the same seed
+    trains the same weights, the flips change them, and a name the augmentation does not take is refused."""
+    rng = np.random.default_rng(5)
+    images, labels = rng.normal(size=(64, 1, 8, 8)).astype(np.float32), rng.integers(0, 3, 64)
+
+    def trained(**fit):
+        net = nnplug.Network(nnplug.Sequential([nnplug.Flatten(), nnplug.Dense(3)]))
+        net.compile(nnplug.SGD(lr=0.1), "softmax_cross_entropy", seed=3)
+        net.fit(images, labels, epochs=2, batch_size=16, verbose=0, **fit)
+        return np.asarray(net.state_dict()["1.weight"])
+
+    flipped = trained(augmentation={"horizontal_flip": True, "rotation": 10})
+    np.testing.assert_array_equal(flipped, trained(augmentation={"horizontal_flip": True, "rotation": 10}))
+    assert np.abs(flipped - trained()).max() > 1e-3
+    with pytest.raises(nnplug.Error, match="unknown parameter 'rotation_range'.*Keras's 'rotation_range' is nnplug's 'rotation'"):
+        trained(augmentation={"rotation_range": 10})

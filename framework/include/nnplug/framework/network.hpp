@@ -59,6 +59,8 @@ struct FitArgs {
   // Each epoch's samples drawn by class weights, as the spec's training.sampler: "balanced", or {"weights": [...],
   // "num_samples": 60000, "replacement": true} (class_sampler.hpp).
   std::optional<Params::Json> sampler{};
+  // Each training batch transformed on the fly, as the spec's "augmentation": {"horizontal_flip": true, "rotation": 10}.
+  std::optional<Params::Json> augmentation{};
   // Keras's sample_weight and class_weight: each training sample's loss gradient times its weight (loss_weighting.hpp).
   LossWeighting loss_weighting{};
 };
