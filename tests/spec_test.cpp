@@ -349,7 +349,7 @@ TEST_F(SpecTest, AChannelsLastInputToALayerOfImagesIsNamed) {
   };
   const std::string hint =
       "nnplug's images are channels first, [channels, height, width] as PyTorch's: a channels-last [2, 2, 1] (Keras's) is [1, 2, 2] (NumPy: "
-      "x.transpose(0, 3, 1, 2))";
+      "x.transpose(0, 3, 1, 2); or a first layer {\"type\": \"permute\", \"dims\": [3, 1, 2]} takes it as it is)";
   testing::internal::CaptureStderr();
   build_experiment(conv({2, 2, 1}, 1), registry());
   EXPECT_EQ(testing::internal::GetCapturedStderr(),
@@ -358,6 +358,13 @@ TEST_F(SpecTest, AChannelsLastInputToALayerOfImagesIsNamed) {
   testing::internal::CaptureStderr();
   build_experiment(conv({1, 2, 2}, 1), registry());
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  // The hint's permute, first: the convolution reads [1, 2, 2].
+  Spec permuted = conv({2, 2, 1}, 1);
+  permuted.json["layers"].insert(permuted.json["layers"].begin(), Params::Json{{"type", "permute"}, {"dims", {3, 1, 2}}});
+  testing::internal::CaptureStderr();
+  const Experiment ex = build_experiment(permuted, registry());
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(ex.model->output_shape(0), Shape({1, 2, 2}));
 }
 
 TEST_F(SpecTest, NegativeBatchSizeIsRejected) {

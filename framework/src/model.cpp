@@ -49,7 +49,7 @@ std::string channels_last_hint(const Shape& sample) {
   const auto few = [](std::int64_t channels) { return channels == 1 || channels == 3 || channels == 4; };
   if (sample.rank() != 3 || !few(sample[2]) || few(sample[0])) return "";
   return fmt::format("nnplug's images are channels first, [channels, height, width] as PyTorch's: a channels-last {} (Keras's) is [{}, {}, {}] "
-                     "(NumPy: x.transpose(0, 3, 1, 2))",
+                     "(NumPy: x.transpose(0, 3, 1, 2); or a first layer {{\"type\": \"permute\", \"dims\": [3, 1, 2]}} takes it as it is)",
                      sample.str(), sample[2], sample[0], sample[1]);
 }
 
