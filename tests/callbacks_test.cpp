@@ -212,6 +212,18 @@ TEST_F(Callbacks, APlateauByKerassRulesLowersTheRateAsKerassDoes) {
             fmt::format("{}: callbacks[0]: parameter 'rules' must be \"pytorch\" or \"keras\", got \"tf\"", (dir_ / "spec.json").string()));
 }
 
+// A callback's parameters as Keras's callbacks name them are pointed to nnplug's.
+TEST_F(Callbacks, KerassParameterNamesArePointedToNnplugs) {
+  EXPECT_EQ(error_of([&] { build_experiment(xor_spec(dir_, R"([{"type": "early_stopping", "restore_best_weights": true}])"), registry()); }),
+            fmt::format("{}: callbacks[0]: unknown parameter 'restore_best_weights' (it takes: min_delta, monitor, patience, restore_best, type) "
+                        "(Keras's 'restore_best_weights' is nnplug's 'restore_best')",
+                        (dir_ / "spec.json").string()));
+  EXPECT_NE(error_of([&] { build_experiment(xor_spec(dir_, R"([{"type": "reduce_lr_on_plateau", "min_delta": 0.01, "mode": "min"}])"), registry()); })
+                .find("(Keras's 'min_delta' is reduce_lr_on_plateau's 'threshold' with \"threshold_mode\": \"abs\"; Keras's 'mode' is the "
+                      "monitor's own direction in nnplug: losses fall and accuracies rise)"),
+            std::string::npos);
+}
+
 // A schedule scales the optimizer's rate as the trainer found it, in every fit: a second fit that goes on from epoch
 // 3 trains at the schedule's rate for epoch 3, not at that rate times the rate the first fit ended with.
 TEST_F(Callbacks, ASecondFitDoesNotScheduleTheScheduledRateAgain) {

@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "nnplug/framework/atomic_file.hpp"
+#include "nnplug/framework/familiar_names.hpp"
 #include "nnplug/framework/lookahead.hpp"
 #include "nnplug/framework/model_file.hpp"
 #include "nnplug/framework/parameter_copies.hpp"
@@ -284,65 +285,79 @@ void WeightAverage::restore_state(const CallbackState& state, Model& model) { av
 
 void WeightAverage::on_train_end(Model& model) { average_.put_into(model); }
 
+namespace {
+
+// One entry of the spec's "callbacks".
+std::shared_ptr<Callback> make_callback(const Params& p, const Spec& spec, const Registry& registry, const std::shared_ptr<Optimizer>& optimizer) {
+  std::shared_ptr<Callback> callback;
+  const std::string type = p.type();
+  if (type == "early_stopping") {
+    callback = std::make_shared<EarlyStopping>(p.string("monitor", "val_loss"), p.number("min_delta", 0.0, 0.0),
+                                               static_cast<int>(p.integer("patience", 5, 1)), p.boolean("restore_best", true));
+  } else if (type == "checkpoint") {
+    callback = std::make_shared<ModelCheckpoint>(spec.resolve(p.require_string("path")), spec, registry,
+                                                 p.boolean("best_only", false), p.string("monitor", "val_loss"), optimizer);
+  } else if (type == "history") {
+    callback = std::make_shared<HistoryWriter>(spec.resolve(p.require_string("path")));
+  } else if (type == "monitor") {
+    callback = std::make_shared<TrainingMonitor>(spec.resolve(p.string("path", "monitor.jsonl")), p.integer("samples", 64, 1),
+                                                 static_cast<int>(p.integer("bins", 30, 1, 1000)));
+  } else if (type == "ema") {
+    const double decay = p.number("decay", 0.999, 0.0, 1.0);
+    if (decay == 1.0) p.fail("decay", "must be below 1: the average would never move from the first weights");
+    callback = std::make_shared<WeightAverage>(decay, p.boolean("update_bn", false));
+  } else if (type == "swa") {
+    StochasticWeightAverage::Settings s;
+    s.start_epoch = static_cast<int>(p.require_integer("start_epoch", 1, 1000000));
+    p.accept({"lr"});  // optional, without a default
+    if (p.has("lr")) s.lr = p.require_number("lr", 0.0);
+    s.anneal_epochs = static_cast<int>(p.integer("anneal_epochs", s.anneal_epochs, 0, 1000000));
+    const std::string strategy = p.string("anneal_strategy", "cos");
+    if (strategy != "cos" && strategy != "linear") p.fail("anneal_strategy", fmt::format("must be \"cos\" or \"linear\", got \"{}\"", strategy));
+    s.cosine_anneal = strategy == "cos";
+    s.recompute_statistics = p.boolean("update_bn", true);
+    callback = std::make_shared<StochasticWeightAverage>(s);
+  } else if (type == "lookahead") {
+    const double alpha = p.number("alpha", 0.5, 0.0, 1.0);
+    if (alpha == 0.0) p.fail("alpha", "must be above 0: the share of the way the slow weights move");
+    callback = std::make_shared<Lookahead>(p.integer("k", 5, 1, 1000000), alpha);
+  } else if (type == "reduce_lr_on_plateau") {
+    ReduceLrOnPlateau::Settings s;
+    s.monitor = p.string("monitor", s.monitor);
+    s.factor = p.number("factor", s.factor, 0.0, 1.0);
+    if (s.factor == 1.0) p.fail("factor", "must be below 1: the rate is multiplied by it");
+    s.patience = static_cast<int>(p.integer("patience", s.patience, 0, 1000000));
+    s.threshold = p.number("threshold", s.threshold, 0.0);
+    const std::string rules = p.string("rules", "pytorch");
+    if (rules != "pytorch" && rules != "keras") p.fail("rules", fmt::format("must be \"pytorch\" or \"keras\", got \"{}\"", rules));
+    s.keras_rules = rules == "keras";
+    const std::string mode = p.string("threshold_mode", s.keras_rules ? "abs" : "rel");  // Keras's min_delta is absolute
+    if (mode != "rel" && mode != "abs") p.fail("threshold_mode", fmt::format("must be \"rel\" or \"abs\", got \"{}\"", mode));
+    s.relative_threshold = mode == "rel";
+    s.cooldown = static_cast<int>(p.integer("cooldown", s.cooldown, 0, 1000000));
+    s.min_lr = p.number("min_lr", s.min_lr, 0.0);
+    callback = std::make_shared<ReduceLrOnPlateau>(s);
+  } else {
+    p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\", \"ema\", \"swa\", \"lookahead\" or "
+                                "\"reduce_lr_on_plateau\", got \"{}\"", type));
+  }
+  p.check_unused();
+  return callback;
+}
+
+}  // namespace
+
 std::vector<std::shared_ptr<Callback>> make_callbacks(const Spec& spec, const Registry& registry, std::shared_ptr<Optimizer> optimizer) {
   std::vector<std::shared_ptr<Callback>> out;
   if (!spec.json.contains("callbacks")) return out;
   const auto& list = spec.json["callbacks"];
   if (!list.is_array()) throw InvalidArgument(fmt::format("{}: \"callbacks\" must be an array", spec.where()));
   for (std::size_t i = 0; i < list.size(); ++i) {
-    const Params p(fmt::format("{}: callbacks[{}]", spec.where(), i), list[i]);
-    const std::string type = p.type();
-    if (type == "early_stopping") {
-      out.push_back(std::make_shared<EarlyStopping>(p.string("monitor", "val_loss"), p.number("min_delta", 0.0, 0.0),
-                                                    static_cast<int>(p.integer("patience", 5, 1)), p.boolean("restore_best", true)));
-    } else if (type == "checkpoint") {
-      out.push_back(std::make_shared<ModelCheckpoint>(spec.resolve(p.require_string("path")), spec, registry,
-                                                      p.boolean("best_only", false), p.string("monitor", "val_loss"), optimizer));
-    } else if (type == "history") {
-      out.push_back(std::make_shared<HistoryWriter>(spec.resolve(p.require_string("path"))));
-    } else if (type == "monitor") {
-      out.push_back(std::make_shared<TrainingMonitor>(spec.resolve(p.string("path", "monitor.jsonl")), p.integer("samples", 64, 1),
-                                                      static_cast<int>(p.integer("bins", 30, 1, 1000))));
-    } else if (type == "ema") {
-      const double decay = p.number("decay", 0.999, 0.0, 1.0);
-      if (decay == 1.0) p.fail("decay", "must be below 1: the average would never move from the first weights");
-      out.push_back(std::make_shared<WeightAverage>(decay, p.boolean("update_bn", false)));
-    } else if (type == "swa") {
-      StochasticWeightAverage::Settings s;
-      s.start_epoch = static_cast<int>(p.require_integer("start_epoch", 1, 1000000));
-      p.accept({"lr"});  // optional, without a default
-      if (p.has("lr")) s.lr = p.require_number("lr", 0.0);
-      s.anneal_epochs = static_cast<int>(p.integer("anneal_epochs", s.anneal_epochs, 0, 1000000));
-      const std::string strategy = p.string("anneal_strategy", "cos");
-      if (strategy != "cos" && strategy != "linear") p.fail("anneal_strategy", fmt::format("must be \"cos\" or \"linear\", got \"{}\"", strategy));
-      s.cosine_anneal = strategy == "cos";
-      s.recompute_statistics = p.boolean("update_bn", true);
-      out.push_back(std::make_shared<StochasticWeightAverage>(s));
-    } else if (type == "lookahead") {
-      const double alpha = p.number("alpha", 0.5, 0.0, 1.0);
-      if (alpha == 0.0) p.fail("alpha", "must be above 0: the share of the way the slow weights move");
-      out.push_back(std::make_shared<Lookahead>(p.integer("k", 5, 1, 1000000), alpha));
-    } else if (type == "reduce_lr_on_plateau") {
-      ReduceLrOnPlateau::Settings s;
-      s.monitor = p.string("monitor", s.monitor);
-      s.factor = p.number("factor", s.factor, 0.0, 1.0);
-      if (s.factor == 1.0) p.fail("factor", "must be below 1: the rate is multiplied by it");
-      s.patience = static_cast<int>(p.integer("patience", s.patience, 0, 1000000));
-      s.threshold = p.number("threshold", s.threshold, 0.0);
-      const std::string rules = p.string("rules", "pytorch");
-      if (rules != "pytorch" && rules != "keras") p.fail("rules", fmt::format("must be \"pytorch\" or \"keras\", got \"{}\"", rules));
-      s.keras_rules = rules == "keras";
-      const std::string mode = p.string("threshold_mode", s.keras_rules ? "abs" : "rel");  // Keras's min_delta is absolute
-      if (mode != "rel" && mode != "abs") p.fail("threshold_mode", fmt::format("must be \"rel\" or \"abs\", got \"{}\"", mode));
-      s.relative_threshold = mode == "rel";
-      s.cooldown = static_cast<int>(p.integer("cooldown", s.cooldown, 0, 1000000));
-      s.min_lr = p.number("min_lr", s.min_lr, 0.0);
-      out.push_back(std::make_shared<ReduceLrOnPlateau>(s));
-    } else {
-      p.fail("type", fmt::format("must be \"early_stopping\", \"checkpoint\", \"history\", \"monitor\", \"ema\", \"swa\", \"lookahead\" or "
-                                  "\"reduce_lr_on_plateau\", got \"{}\"", type));
+    try {
+      out.push_back(make_callback(Params(fmt::format("{}: callbacks[{}]", spec.where(), i), list[i]), spec, registry, optimizer));
+    } catch (const InvalidArgument& e) {  // Keras's names pointed to nnplug's
+      throw with_familiar_hint(e, list[i]);
     }
-    p.check_unused();
   }
   for (const auto& c : out)
     if (const auto checkpoint = std::dynamic_pointer_cast<ModelCheckpoint>(c); checkpoint) checkpoint->keep_states_of(out);

@@ -583,7 +583,7 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
     try {
       fit.augmentation = std::make_shared<ImageAugmentation>(spec.section("augmentation"));
     } catch (const InvalidArgument& e) {  // Keras's ImageDataGenerator names pointed to nnplug's
-      throw InvalidArgument(e.what() + familiar_parameter_hint(spec.json["augmentation"], e.what()));
+      throw with_familiar_hint(e, spec.json["augmentation"]);
     }
     try {
       fit.augmentation->check(sample_shape);

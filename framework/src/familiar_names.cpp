@@ -62,7 +62,11 @@ constexpr FamiliarParameter kFamiliarParameters[] = {
     // ImageDataGenerator's, for the spec's augmentation
     {"rotation_range", "Keras", "rotation"}, {"width_shift_range", "Keras", "width_shift"}, {"height_shift_range", "Keras", "height_shift"},
     {"zoom_range", "Keras", "zoom"}, {"fill_mode", "Keras", "fill"}, {"cval", "Keras", "fill_value"},
-    {"brightness_range", "Keras", "", "[low, high] is nnplug's 'brightness' b, a factor in [1 - b, 1 + b]"}};
+    {"brightness_range", "Keras", "", "[low, high] is nnplug's 'brightness' b, a factor in [1 - b, 1 + b]"},
+    // Keras's callbacks', for the spec's callbacks
+    {"restore_best_weights", "Keras", "restore_best"}, {"save_best_only", "Keras", "best_only"}, {"filepath", "Keras", "path"},
+    {"min_delta", "Keras", "", "is reduce_lr_on_plateau's 'threshold' with \"threshold_mode\": \"abs\""},
+    {"mode", "Keras", "", "is the monitor's own direction in nnplug: losses fall and accuracies rise"}};
 
 }  // namespace
 
@@ -81,6 +85,10 @@ std::string familiar_parameter_hint(const nlohmann::json& given, const std::stri
       meant.push_back(p.meaning ? fmt::format("{}'s '{}' {}", p.framework, p.name, p.meaning)
                                 : fmt::format("{}'s '{}' is nnplug's '{}'", p.framework, p.name, p.nnplug));
   return meant.empty() ? "" : fmt::format(" ({})", fmt::join(meant, "; "));
+}
+
+InvalidArgument with_familiar_hint(const InvalidArgument& error, const nlohmann::json& given) {
+  return InvalidArgument(error.what() + familiar_parameter_hint(given, error.what()));
 }
 
 std::string familiar_name_hint(const std::string& name, const std::vector<std::string>& available) {

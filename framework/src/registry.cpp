@@ -262,9 +262,7 @@ std::shared_ptr<T> Registry::create(const Table<T>& table, PluginKind kind, cons
     object = it->second.factory(params);
   } catch (const InvalidArgument& e) {
     // Already names the object and the field; a parameter written as PyTorch or Keras name it is pointed to nnplug's.
-    const std::string hint = familiar_parameter_hint(params.json(), e.what());
-    if (hint.empty()) throw;
-    throw InvalidArgument(e.what() + hint);
+    throw with_familiar_hint(e, params.json());
   } catch (const Error&) {
     throw;  // already names the object and the field
   } catch (const std::exception& e) {

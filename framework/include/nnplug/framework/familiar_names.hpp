@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nnplug/errors.hpp"
+
 namespace nnplug {
 
 // " (did you mean 'softmax_cross_entropy'?)" where `name` is another spelling or another framework's name of one of
@@ -17,5 +19,8 @@ std::string familiar_name_hint(const std::string& name, const std::vector<std::s
 // another framework names so, where nnplug's name is not given too and the plugin's refusal `message` finds it
 // unknown or nnplug's required; "" where none fits.
 std::string familiar_parameter_hint(const nlohmann::json& given, const std::string& message);
+
+// `error`, a refusal of `given` (a plugin's, a callback's or a section's JSON), with familiar_parameter_hint's pointers.
+InvalidArgument with_familiar_hint(const InvalidArgument& error, const nlohmann::json& given);
 
 }  // namespace nnplug
