@@ -317,15 +317,20 @@ void Trainer::score_batch(bool grad) {
 }
 
 void Trainer::upload_loss_weights(const std::vector<std::int64_t>& order, std::int64_t first, std::int64_t count) {
+  Backend& be = model_.backend();
   const Shape& output = model_.output_shape();
-  std::vector<double> values;
-  values.reserve(static_cast<std::size_t>(count * output.numel()));
-  for (std::int64_t i = first; i < first + count; ++i) {
-    const double weight = sample_weights_[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])];
-    values.insert(values.end(), static_cast<std::size_t>(output.numel()), weight);
+  std::vector<double> weights(static_cast<std::size_t>(count));
+  for (std::int64_t i = 0; i < count; ++i)
+    weights[static_cast<std::size_t>(i)] = sample_weights_[static_cast<std::size_t>(order[static_cast<std::size_t>(first + i)])];
+  from_host(ensure(sample_loss_weights_, be, Shape{count, 1}, model_.dtype()), weights);
+  // Each sample's weight over its outputs, on the backend: the column of weights times a row of ones (an outer
+  // product), so that only one value per sample crosses from the host.
+  if (!output_ones_.defined() || output_ones_.numel() != output.numel()) {
+    output_ones_ = be.empty(Shape{1, output.numel()}, model_.dtype());
+    be.run(op::Fill{output_ones_, 1.0});
   }
-  ensure(batch_loss_weights_, model_.backend(), output.with_batch(count), model_.dtype());
-  from_host(batch_loss_weights_, values);
+  ensure(batch_loss_weights_, be, output.with_batch(count), model_.dtype());
+  be.run(op::Gemm{.a = sample_loss_weights_, .b = output_ones_, .c = batch_loss_weights_.reshape(Shape{count, output.numel()})});
 }
 
 void Trainer::score_steps(const Tensor& y, const Tensor& loss, const Tensor& correct, bool grad) {

@@ -201,10 +201,10 @@ class Trainer {
   std::vector<std::int32_t> host_step_labels_;
   std::vector<float> scored_steps_;
   ScoreKind score_kind_ = ScoreKind::Accuracy;  // of the set being trained or evaluated
-  // fit's loss weight of each training sample (loss_weighting.hpp), empty where none is weighed; the batch's, one
-  // per output value of each of its samples, multiply its loss gradient.
+  // fit's loss weight of each training sample (loss_weighting.hpp), empty where none is weighed; the batch's, one per
+  // sample (N, 1), spread over each sample's outputs by a row of ones, multiply its loss gradient.
   std::vector<double> sample_weights_;
-  Tensor batch_loss_weights_;
+  Tensor sample_loss_weights_, output_ones_, batch_loss_weights_;
   Tensor x_, target_, labels_, metrics_, dprediction_, prediction_;
   Tensor scored_rows_, scored_scores_, dscored_scores_;  // per-step labels with steps not scored: their rows (score_steps)
   Tensor step_rows_;  // targets per step for a loss of values: the scored steps' classes one-hot, or distributions (step_targets)
