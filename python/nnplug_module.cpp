@@ -88,16 +88,20 @@ void warn_of_sorted_split(const Dataset& train, const Dataset& validation, doubl
   py::module_::import("warnings").attr("warn")(message);
 }
 
-// Keras's input_shape on the first layer, taken out of a spec's layers: the network is built at once for samples of
-// that shape, so that summary() and state_dict() work before fit(). On a later layer it is refused: Keras reads it on
-// the first only.
+// Keras's input_shape on the first layer (or Keras 2's input_dim, of samples of that many values, on a first layer
+// other than an embedding, whose input_dim is its vocabulary), taken out of a spec's layers: the network is built at
+// once for samples of that shape, so that summary() and state_dict() work before fit(). On a later layer it is
+// refused: Keras reads it on the first only.
 std::optional<std::vector<std::int64_t>> take_input_shape(Params::Json& spec) {
   if (!spec.is_object() || !spec.contains("layers") || !spec["layers"].is_array()) return std::nullopt;
   Params::Json& layers = spec["layers"];
   for (std::size_t i = 1; i < layers.size(); ++i)
     if (layers[i].is_object() && layers[i].contains("input_shape"))
       throw py::value_error(fmt::format("layers[{}]: input_shape is Keras's argument of the first layer only, the model's input", i));
-  if (layers.empty() || !layers[0].is_object() || !layers[0].contains("input_shape")) return std::nullopt;
+  if (layers.empty() || !layers[0].is_object()) return std::nullopt;
+  const bool input_dim = layers[0].contains("input_dim") && layers[0].value("type", "") != "embedding";
+  if (input_dim && !layers[0].contains("input_shape")) layers[0]["input_shape"] = layers[0]["input_dim"], layers[0].erase("input_dim");
+  if (!layers[0].contains("input_shape")) return std::nullopt;
   const Params::Json given = layers[0]["input_shape"];
   std::vector<std::int64_t> sizes;
   for (const auto& size : given.is_array() ? given : Params::Json::array({given})) {
@@ -108,7 +112,6 @@ std::optional<std::vector<std::int64_t>> take_input_shape(Params::Json& spec) {
   layers[0].erase("input_shape");
   return sizes;
 }
-
 
 // A Network that one Python thread uses at a time: a second thread gets an error, not a corrupted model.
 class PyNetwork {

@@ -548,3 +548,26 @@ def ModelCheckpoint(filepath, monitor="val_loss", save_best_only=False):
     optimizer's state: `nnplug train --resume` and Network.load read it) after every epoch, or where `monitor`
     improved; filepath may name the epoch and its scores as Keras's does ("ckpt-{epoch:02d}-{val_loss:.2f}")."""
     return {"type": "checkpoint", "path": str(filepath), "monitor": monitor, "best_only": save_best_only}
+
+
+# Keras's and PyTorch's names of nnplug's builders, where nnplug's differ by more than case and underscores
+# (Conv2D is nnplug.Conv2d, found by that alone).
+_OTHER_FRAMEWORKS_NAMES = {
+    "BatchNormalization": "BatchNorm", "BatchNorm1d": "BatchNorm", "BatchNorm2d": "BatchNorm", "LayerNormalization": "LayerNorm",
+    "GroupNormalization": "GroupNorm", "InstanceNorm2d": "InstanceNorm", "MaxPooling1D": "MaxPool1d", "MaxPooling2D": "MaxPool2d",
+    "AveragePooling1D": "AvgPool1d", "AveragePooling2D": "AvgPool2d", "GlobalAveragePooling1D": "GlobalAvgPool1d",
+    "GlobalAveragePooling2D": "GlobalAvgPool2d", "GlobalMaxPooling1D": "GlobalMaxPool1d", "GlobalMaxPooling2D": "GlobalMaxPool2d",
+    "AdaptiveAvgPool2D": "AdaptiveAvgPool2d", "Conv1DTranspose": "ConvTranspose1d", "Conv2DTranspose": "ConvTranspose2d",
+    "UpSampling1D": "Upsample1d", "UpSampling2D": "Upsample2d", "Linear": "Dense", "SimpleRNN": "RNN", "Concatenate": "Concat",
+    "SpatialDropout1D": "SpatialDropout", "SpatialDropout2D": "SpatialDropout", "Dropout2d": "SpatialDropout",
+    "GlorotUniform": "XavierUniform", "GlorotNormal": "XavierNormal", "KaimingUniform": "HeUniform", "KaimingNormal": "HeNormal"}
+
+
+def _folded(name):
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def __getattr__(name):
+    """A name nnplug lacks, as Keras or PyTorch write it, is pointed to nnplug's (nnplug.MaxPooling2D: nnplug.MaxPool2d)."""
+    meant = _OTHER_FRAMEWORKS_NAMES.get(name) or next((n for n in __all__ if _folded(n) == _folded(name)), None)
+    raise AttributeError("module 'nnplug' has no attribute '{}'{}".format(name, " (did you mean nnplug.{}?)".format(meant) if meant else ""))

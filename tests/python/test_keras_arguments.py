@@ -242,3 +242,17 @@ def test_fit_takes_the_specs_augmentation_of_every_training_batch():
     assert np.abs(flipped - trained()).max() > 1e-3
     with pytest.raises(nnplug.Error, match="unknown parameter 'rotation_range'.*Keras's 'rotation_range' is nnplug's 'rotation'"):
         trained(augmentation={"rotation_range": 10})
+
+
+def test_builders_named_as_keras_and_pytorch_name_them_are_pointed_to_nnplugs():
+    """nnplug.Conv2D (Keras's), nnplug.MaxPooling2D, nnplug.Linear (PyTorch's); Keras 2's Dense(64, input_dim=8)."""
+    for theirs, ours in [("Conv2D", "Conv2d"), ("MaxPooling2D", "MaxPool2d"), ("BatchNormalization", "BatchNorm"), ("Linear", "Dense")]:
+        with pytest.raises(AttributeError, match=r"module 'nnplug' has no attribute '{}' \(did you mean nnplug.{}\?\)".format(theirs, ours)):
+            getattr(nnplug, theirs)
+    with pytest.raises(AttributeError, match=r"no attribute 'Transformer'$"):
+        nnplug.Transformer
+    net = nnplug.Network(nnplug.Sequential([nnplug.Dense(4, input_dim=8), nnplug.Dense(1)]))
+    assert np.asarray(net.state_dict()["0.weight"]).shape == (4, 8)
+    embedded = nnplug.Network(nnplug.Sequential([nnplug.Embedding(input_dim=50, output_dim=4), nnplug.Flatten(), nnplug.Dense(1)]))
+    embedded.build([3])
+    assert np.asarray(embedded.state_dict()["0.weight"]).shape == (50, 4)  # an embedding's input_dim is its vocabulary
