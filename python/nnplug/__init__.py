@@ -568,6 +568,11 @@ def _folded(name):
 
 
 def __getattr__(name):
-    """A name nnplug lacks, as Keras or PyTorch write it, is pointed to nnplug's (nnplug.MaxPooling2D: nnplug.MaxPool2d)."""
+    """A name nnplug lacks, as Keras or PyTorch write it, is pointed to nnplug's (nnplug.MaxPooling2D: nnplug.MaxPool2d);
+    Keras's augmentation layers (RandomFlip, RandomRotation, RandomZoom) to fit's augmentation."""
     meant = _OTHER_FRAMEWORKS_NAMES.get(name) or next((n for n in __all__ if _folded(n) == _folded(name)), None)
-    raise AttributeError("module 'nnplug' has no attribute '{}'{}".format(name, " (did you mean nnplug.{}?)".format(meant) if meant else ""))
+    hint = " (did you mean nnplug.{}?)".format(meant) if meant else ""
+    if name.startswith("Random") and not meant:
+        hint = (" (Keras's augmentation layers are fit's augmentation, applied to training batches alone as theirs are: "
+                "net.fit(x, y, augmentation={\"horizontal_flip\": True, \"rotation\": 36, \"zoom\": 0.1}); rotation in degrees)")
+    raise AttributeError("module 'nnplug' has no attribute '{}'{}".format(name, hint))

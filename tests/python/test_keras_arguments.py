@@ -251,6 +251,8 @@ def test_builders_named_as_keras_and_pytorch_name_them_are_pointed_to_nnplugs():
             getattr(nnplug, theirs)
     with pytest.raises(AttributeError, match=r"no attribute 'Transformer'$"):
         nnplug.Transformer
+    with pytest.raises(AttributeError, match=r"no attribute 'RandomFlip' \(Keras's augmentation layers are fit's augmentation"):
+        nnplug.RandomFlip
     net = nnplug.Network(nnplug.Sequential([nnplug.Dense(4, input_dim=8), nnplug.Dense(1)]))
     assert np.asarray(net.state_dict()["0.weight"]).shape == (4, 8)
     embedded = nnplug.Network(nnplug.Sequential([nnplug.Embedding(input_dim=50, output_dim=4), nnplug.Flatten(), nnplug.Dense(1)]))
