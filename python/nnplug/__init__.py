@@ -247,6 +247,8 @@ class Normalization(dict):
     def adapt(self, data):
         """The mean and the (biased) variance of data, (N, sample...), over every axis but `axis`."""
         x = np.asarray(data, dtype=np.float64)
+        if x.ndim == 1:  # samples of one value, as fit reads an x of one axis
+            x = x[:, None]
         if x.ndim < 2 or len(x) == 0:
             raise ValueError("Normalization.adapt: data must be samples, shape (N, features...), got shape {}".format(x.shape))
         axis = self["axis"]
@@ -563,7 +565,8 @@ _OTHER_FRAMEWORKS_NAMES = {
     "AdaptiveAvgPool2D": "AdaptiveAvgPool2d", "Conv1DTranspose": "ConvTranspose1d", "Conv2DTranspose": "ConvTranspose2d",
     "UpSampling1D": "Upsample1d", "UpSampling2D": "Upsample2d", "Linear": "Dense", "SimpleRNN": "RNN", "Concatenate": "Concat",
     "SpatialDropout1D": "SpatialDropout", "SpatialDropout2D": "SpatialDropout", "Dropout2d": "SpatialDropout",
-    "GlorotUniform": "XavierUniform", "GlorotNormal": "XavierNormal", "KaimingUniform": "HeUniform", "KaimingNormal": "HeNormal"}
+    "GlorotUniform": "XavierUniform", "GlorotNormal": "XavierNormal", "KaimingUniform": "HeUniform", "KaimingNormal": "HeNormal",
+    "load_model": "Network.load"}
 
 
 def _folded(name):

@@ -221,6 +221,9 @@ def test_normalization_adapted_to_the_data_standardizes_inside_the_model_as_kera
     assert len(per_channel["mean"]) == 2
     np.testing.assert_allclose(per_channel["mean"], images.mean(axis=(0, 2, 3)))
     np.testing.assert_allclose(per_channel["variance"], images.var(axis=(0, 2, 3)))
+    column = nnplug.Normalization()
+    column.adapt(x[:, 0])  # samples of one value, as fit reads an x of one axis
+    assert column["mean"] == pytest.approx([x[:, 0].mean()]) and column["variance"] == pytest.approx([x[:, 0].var()])
     with pytest.raises(nnplug.Error, match="needs \"mean\" and \"variance\", the data's statistics"):
         nnplug.Network(nnplug.Sequential([nnplug.Normalization(), nnplug.Dense(1)])).build([3])
 
