@@ -174,6 +174,13 @@ TEST(LossWeighting, RefusalsNameTheSettingAndTheSample) {
   EXPECT_EQ(spec_refusal("even"),
             "weighting.json: training: parameter 'class_weight' must be \"balanced\", a list or an object of class weights, got \"even\"");
   EXPECT_EQ(spec_refusal(Json::array()), "weighting.json: training: parameter 'class_weight' gives no class weight");
+  Json twice = three_classes();
+  twice["training"]["class_weight"] = "balanced";
+  twice["loss"] = Json{{"type", "softmax_cross_entropy"}, {"class_weights", {1, 2, 3}}};
+  EXPECT_EQ(error_of([&] { (void)experiment(twice); }),
+            "weighting.json: training: class_weight weighs the classes, and loss softmax_cross_entropy weighs them too by its class_weights, so "
+            "each sample would be weighed twice; give one of them (class_weight weighs training alone, as Keras's does; the loss's weighs "
+            "validation too, as PyTorch's weight= does)");
   EXPECT_EQ(error_of([] {
               Json spec = three_classes();
               spec["training"]["class_weight"] = "balanced";

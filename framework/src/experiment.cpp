@@ -565,7 +565,10 @@ FitOptions fit_options_from_spec(const Spec& spec, const Registry& registry, con
   fit.shuffle = training.boolean("shuffle", true);
   fit.drop_last = training.boolean("drop_last", false);
   if (training.has("sampler")) fit.sampling = class_sampling(training.child("sampler", Params::Json::object()));
-  if (training.has("class_weight")) fit.loss_weighting = class_weighting(training, "class_weight");
+  if (training.has("class_weight")) {
+    fit.loss_weighting = class_weighting(training, "class_weight");
+    refuse_weighing_classes_twice(fit.loss_weighting, spec.json.value("loss", Params::Json()));
+  }
   fit.gradient_accumulation_steps = training.integer("gradient_accumulation_steps", 1, 1, 1000000);
   fit.mixup_alpha = training.number("mixup_alpha", 0.0, 0.0, 1e6);
   fit.cutmix_alpha = training.number("cutmix_alpha", 0.0, 0.0, 1e6);

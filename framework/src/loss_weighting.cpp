@@ -113,4 +113,14 @@ std::vector<double> sample_loss_weights(const LossWeighting& weighting, const Da
   return weights;
 }
 
+void refuse_weighing_classes_twice(const LossWeighting& weighting, const nlohmann::json& loss) {
+  if (weighting.class_weights.empty() && !weighting.balanced) return;
+  for (const char* own : {"class_weights", "pos_weight"})
+    if (loss.is_object() && loss.contains(own))
+      throw InvalidArgument(fmt::format("{}: class_weight weighs the classes, and loss {} weighs them too by its {}, so each sample would be "
+                                        "weighed twice; give one of them (class_weight weighs training alone, as Keras's does; the loss's "
+                                        "weighs validation too, as PyTorch's weight= does)",
+                                        weighting.owner, loss.value("type", ""), own));
+}
+
 }  // namespace nnplug

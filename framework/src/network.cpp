@@ -262,6 +262,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   options.mixup_alpha = args.mixup_alpha.value_or(options.mixup_alpha);
   options.cutmix_alpha = args.cutmix_alpha.value_or(options.cutmix_alpha);
   if (!args.loss_weighting.empty()) options.loss_weighting = args.loss_weighting;
+  refuse_weighing_classes_twice(options.loss_weighting, spec.json.value("loss", Params::Json()));
   options.seed = seed_;
   options.progress = args.progress;
   for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(f, nullptr));

@@ -67,5 +67,8 @@ def test_balanced_and_refusals():
         network().fit(x, y, epochs=1, class_weight={0: 1.0, 1: 2.0}, progress=False)
     with pytest.raises(ValueError, match=r"fit: sample_weight must hold one weight per sample of x, shape \(60,\), got shape \(60, 2\)"):
         network().fit(x, y, epochs=1, sample_weight=np.ones((60, 2)), progress=False)
+    with pytest.raises(nnplug.Error, match="fit: class_weight weighs the classes, and loss softmax_cross_entropy weighs them too by its "
+                                           "class_weights, so each sample would be weighed twice"):
+        network({"type": "softmax_cross_entropy", "class_weights": [1, 2, 3]}).fit(x, y, epochs=1, class_weight="balanced", progress=False)
     with pytest.raises(nnplug.Error, match="fit: sample_weight gives sample 3 the weight -1"):
         network().fit(x, y, epochs=1, sample_weight=np.where(np.arange(60) == 3, -1.0, 1.0), progress=False)

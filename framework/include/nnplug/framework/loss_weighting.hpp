@@ -36,4 +36,8 @@ LossWeighting class_weighting(const Params& p, const std::string& key);
 // weights for targets that are not classes (a regression, labels per step), or a class past the class weights.
 std::vector<double> sample_loss_weights(const LossWeighting& weighting, const Dataset& train, const Loss& loss, const Shape& output);
 
+// Throws InvalidArgument where `weighting` weighs classes and `loss` (the spec's loss: a name, or an object) weighs
+// them too, by its class_weights or pos_weight: each sample's gradient would be weighed twice.
+void refuse_weighing_classes_twice(const LossWeighting& weighting, const nlohmann::json& loss);
+
 }  // namespace nnplug
