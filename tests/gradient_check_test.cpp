@@ -299,9 +299,10 @@ TEST(GradientCheck, PositionEmbedding) {
 
 // scale * x + offset: pixels of 0 to 255 under Keras's Rescaling(1 / 127.5, offset=-1) are -1 to 1. And the gradient.
 TEST(GradientCheck, Rescaling) {
+  const auto be = cpu_backend();  // held while the layer refers to it
   auto layer = registry().create_layer(Params("test", {{"type", "rescaling"}, {"scale", 1 / 127.5}, {"offset", -1}}));
-  layer->build(Shape{3}, BuildContext{*cpu_backend(), DType::Float64});
-  const auto y = to_host<double>(layer->forward(tensor(*cpu_backend(), Shape{1, 3}, {0, 127.5, 255}, DType::Float64)));
+  layer->build(Shape{3}, BuildContext{*be, DType::Float64});
+  const auto y = to_host<double>(layer->forward(tensor(*be, Shape{1, 3}, {0, 127.5, 255}, DType::Float64)));
   for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(y[i], static_cast<double>(i) - 1.0, 1e-15) << i;
   check_layer(*registry().create_layer(Params("test", {{"type", "rescaling"}, {"scale", -0.25}, {"offset", 3}})), Shape{2, 3}, 2,
               random_normal(12, 28));
@@ -313,11 +314,12 @@ TEST(GradientCheck, Rescaling) {
 // a constant feature dividing by 1), by axis 1 (mean 10, 20; variance 1, 16), and the whole sample (mean 5, variance 25).
 TEST(GradientCheck, Normalization) {
   const std::vector<double> x = {3, 2, 5, 12, 24, 28};
+  const auto be = cpu_backend();  // held while the layers refer to it
   const auto normalized = [&](const Params::Json& settings) {
     auto layer = registry().create_layer(Params("test", settings));
-    layer->build(Shape{2, 3}, BuildContext{*cpu_backend(), DType::Float64});
+    layer->build(Shape{2, 3}, BuildContext{*be, DType::Float64});
     check_layer(*registry().create_layer(Params("test", settings)), Shape{2, 3}, 3, random_normal(18, 29));
-    return to_host<double>(layer->forward(tensor(*cpu_backend(), Shape{1, 2, 3}, x, DType::Float64)));
+    return to_host<double>(layer->forward(tensor(*be, Shape{1, 2, 3}, x, DType::Float64)));
   };
   const auto expect_near = [](const std::vector<double>& got, const std::vector<double>& want) {
     ASSERT_EQ(got.size(), want.size());
@@ -331,9 +333,9 @@ TEST(GradientCheck, Normalization) {
                                                   "nnplug.Normalization().adapt(x) computes them, as Keras's adapt does");
   EXPECT_EQ(created({{"type", "normalization"}, {"mean", {1}}, {"variance", {1, 2}}}),
             "test has 1 means but 2 variances, one of each per entry of the axis");
-  EXPECT_EQ(error_of([] {
+  EXPECT_EQ(error_of([&] {
               registry().create_layer(Params("test", {{"type", "normalization"}, {"mean", {1, 2}}, {"variance", {1, 1}}}))
-                  ->build(Shape{2, 3}, BuildContext{*cpu_backend(), DType::Float64});
+                  ->build(Shape{2, 3}, BuildContext{*be, DType::Float64});
             }),
             "normalization: 2 means and variances for 3 entries of axis -1 of input [2, 3]; give one for each, or one for all");
 }
