@@ -185,7 +185,7 @@ class PyNetwork {
                const py::object& validation_data, std::optional<double> validation_split, std::optional<bool> shuffle,
                const py::list& callbacks, std::optional<bool> progress_given, std::optional<std::int64_t> gradient_accumulation_steps,
                std::optional<double> mixup_alpha, std::optional<double> cutmix_alpha, const py::object& sampler, std::optional<int> verbose,
-               const py::object& class_weight, const py::object& sample_weight, const py::object& augmentation) {
+               const py::object& class_weight, const py::object& sample_weight, const py::object& augmentation, std::int64_t initial_epoch) {
     auto guard = lock("fit");
     check_verbose(verbose, "fit");  // 1: the progress bar (nnplug's progress=True)
     if (verbose && progress_given) throw py::value_error("fit: give verbose (Keras's) or progress, not both");
@@ -227,7 +227,10 @@ class PyNetwork {
     const bool validated = validation_split || !validation_data.is_none();
     if (epochs && (*epochs < 0 || *epochs > std::numeric_limits<int>::max()))
       throw py::value_error(fmt::format("fit: epochs must be in [0, {}], got {}", std::numeric_limits<int>::max(), *epochs));
-    FitArgs args{epochs ? std::optional<int>(static_cast<int>(*epochs)) : std::nullopt, batch_size, shuffle, validated ? &validation : nullptr, progress};
+    if (initial_epoch < 0 || initial_epoch > std::numeric_limits<int>::max())
+      throw py::value_error(fmt::format("fit: initial_epoch must be in [0, {}], got {}", std::numeric_limits<int>::max(), initial_epoch));
+    FitArgs args{epochs ? std::optional<int>(static_cast<int>(*epochs)) : std::nullopt, static_cast<int>(initial_epoch), batch_size, shuffle,
+                 validated ? &validation : nullptr, progress};
     args.gradient_accumulation_steps = gradient_accumulation_steps;
     args.mixup_alpha = mixup_alpha;
     args.cutmix_alpha = cutmix_alpha;
@@ -597,7 +600,8 @@ PYBIND11_MODULE(_nnplug, m) {
            py::arg("validation_data") = py::none(), py::arg("validation_split") = py::none(), py::arg("shuffle") = py::none(), py::arg("callbacks") = py::list(),
            py::arg("progress") = py::none(), py::arg("gradient_accumulation_steps") = py::none(), py::arg("mixup_alpha") = py::none(),
            py::arg("cutmix_alpha") = py::none(), py::arg("sampler") = py::none(), py::arg("verbose") = py::none(),
-           py::arg("class_weight") = py::none(), py::arg("sample_weight") = py::none(), py::arg("augmentation") = py::none())
+           py::arg("class_weight") = py::none(), py::arg("sample_weight") = py::none(), py::arg("augmentation") = py::none(),
+           py::arg("initial_epoch") = 0)
       .def("evaluate", &PyNetwork::evaluate, py::arg("x"), py::arg("y"), py::arg("batch_size") = 256, py::arg("verbose") = 0,
            py::arg("return_dict") = py::none())
       .def("predict", &PyNetwork::predict, py::arg("x"), py::arg("output") = "probabilities", py::arg("batch_size") = 256,

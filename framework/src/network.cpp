@@ -256,6 +256,7 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   FitOptions options = fit_options_from_spec(spec, *registry_, optimizer_, data.sample_shape);
   for (const auto& c : options.callbacks) c->check(validation != nullptr);
   options.epochs = args.epochs.value_or(options.epochs);
+  options.initial_epoch = args.initial_epoch.value_or(options.initial_epoch);
   options.batch_size = args.batch_size.value_or(options.batch_size);
   options.shuffle = args.shuffle.value_or(options.shuffle);
   options.gradient_accumulation_steps = args.gradient_accumulation_steps.value_or(options.gradient_accumulation_steps);

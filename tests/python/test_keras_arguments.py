@@ -261,3 +261,24 @@ def test_builders_named_as_keras_and_pytorch_name_them_are_pointed_to_nnplugs():
     embedded = nnplug.Network(nnplug.Sequential([nnplug.Embedding(input_dim=50, output_dim=4), nnplug.Flatten(), nnplug.Dense(1)]))
     embedded.build([3])
     assert np.asarray(embedded.state_dict()["0.weight"]).shape == (50, 4)  # an embedding's input_dim is its vocabulary
+
+
+def test_a_second_fit_from_initial_epoch_goes_on_as_one_fit_would():
+    """Keras's model.fit(x, y, epochs=4, initial_epoch=2) after a fit of 2 epochs: the same weights as 4 epochs in one
+    fit, with shuffling, dropout, Adam and a schedule by epoch; the epochs numbered 3 and 4."""
+    x, y = blobs(300)
+
+    def network():
+        net = nnplug.Network(nnplug.Sequential([nnplug.Dense(8, activation="tanh"), nnplug.Dropout(0.2), nnplug.Dense(3)]))
+        net.compile(nnplug.Adam(lr=0.01), "softmax_cross_entropy", dtype="float64", seed=6, schedule={"type": "step", "step_size": 1, "gamma": 0.5})
+        return net
+
+    whole, parts = network(), network()
+    whole.fit(x, y, epochs=4, batch_size=32, verbose=0)
+    parts.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    history = parts.fit(x, y, epochs=4, batch_size=32, verbose=0, initial_epoch=2)
+    assert [h["epoch"] for h in history] == [3, 4] and history[-1]["lr"] == pytest.approx(0.01 * 0.5 ** 3)
+    for name, value in whole.state_dict().items():
+        np.testing.assert_allclose(np.asarray(parts.state_dict()[name]), np.asarray(value), rtol=0, atol=1e-12, err_msg=name)
+    with pytest.raises(ValueError, match=r"fit: initial_epoch must be in \[0, 2147483647\], got -1"):
+        parts.fit(x, y, epochs=1, initial_epoch=-1)

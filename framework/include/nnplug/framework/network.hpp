@@ -40,6 +40,9 @@ struct CompileArgs {
 // schedule, gradient transforms, augmentation and callbacks apply too.
 struct FitArgs {
   std::optional<int> epochs{};
+  // Keras's initial_epoch: the epochs a fit before this one trained, so that this one goes on from the next to `epochs`
+  // as one fit would (its shuffles, the schedule's steps, the epochs' numbers).
+  std::optional<int> initial_epoch{};
   std::optional<std::int64_t> batch_size{};
   std::optional<bool> shuffle{};
   const Dataset* validation = nullptr;
