@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -46,14 +47,13 @@ std::vector<std::int64_t> sample_classes(const LossWeighting& weighting, const D
   return classes;
 }
 
-std::vector<double> balanced_class_weights(const std::vector<std::int64_t>& classes) {
-  const std::int64_t largest = classes.empty() ? 0 : *std::max_element(classes.begin(), classes.end());
-  std::vector<double> counts(static_cast<std::size_t>(largest + 1), 0.0);
-  for (const std::int64_t c : classes) counts[static_cast<std::size_t>(c)] += 1.0;
-  const auto present = static_cast<double>(std::count_if(counts.begin(), counts.end(), [](double n) { return n > 0.0; }));
-  std::vector<double> weights(counts.size(), 0.0);
-  for (std::size_t c = 0; c < counts.size(); ++c)
-    if (counts[c] > 0.0) weights[c] = static_cast<double>(classes.size()) / (present * counts[c]);
+// scikit-learn's "balanced": n / (classes present * count of the class), counted by class so that a label of 10^9
+// costs no more than one of 1.
+std::map<std::int64_t, double> balanced_class_weights(const std::vector<std::int64_t>& classes) {
+  std::map<std::int64_t, double> weights;
+  for (const std::int64_t c : classes) weights[c] += 1.0;
+  const auto present = static_cast<double>(weights.size());
+  for (auto& [c, count] : weights) count = static_cast<double>(classes.size()) / (present * count);
   return weights;
 }
 
@@ -102,12 +102,16 @@ std::vector<double> sample_loss_weights(const LossWeighting& weighting, const Da
   if (weights.empty()) weights.assign(static_cast<std::size_t>(train.size()), 1.0);
   if (weighting.class_weights.empty() && !weighting.balanced) return weights;
   const std::vector<std::int64_t> classes = sample_classes(weighting, train, loss, output);
-  const std::vector<double> class_weights = weighting.balanced ? balanced_class_weights(classes) : weighting.class_weights;
+  if (weighting.balanced) {
+    const std::map<std::int64_t, double> balanced = balanced_class_weights(classes);
+    for (std::size_t i = 0; i < classes.size(); ++i) weights[i] *= balanced.at(classes[i]);
+    return weights;
+  }
+  const std::vector<double>& class_weights = weighting.class_weights;
   for (std::size_t i = 0; i < classes.size(); ++i) {
     if (classes[i] >= static_cast<std::int64_t>(class_weights.size()))
       throw InvalidArgument(fmt::format("{}: class_weight weighs classes 0 to {}, but sample {} is of class {}; give a weight to every class",
-                                        weighting.owner,
-                                        class_weights.size() - 1, train.row(static_cast<std::int64_t>(i)), classes[i]));
+                                        weighting.owner, class_weights.size() - 1, train.row(static_cast<std::int64_t>(i)), classes[i]));
     weights[i] *= class_weights[static_cast<std::size_t>(classes[i])];
   }
   return weights;
