@@ -262,8 +262,10 @@ std::vector<EpochRecord> Network::fit(const Dataset& train, const FitArgs& args)
   options.gradient_accumulation_steps = args.gradient_accumulation_steps.value_or(options.gradient_accumulation_steps);
   options.mixup_alpha = args.mixup_alpha.value_or(options.mixup_alpha);
   options.cutmix_alpha = args.cutmix_alpha.value_or(options.cutmix_alpha);
-  if (!args.loss_weighting.empty()) options.loss_weighting = args.loss_weighting;
-  refuse_weighing_classes_twice(options.loss_weighting, spec.json.value("loss", Params::Json()));
+  if (!args.loss_weighting.empty()) {  // the spec's own class_weight was held against its loss by fit_options_from_spec
+    options.loss_weighting = args.loss_weighting;
+    refuse_weighing_classes_twice(options.loss_weighting, spec.json.value("loss", Params::Json()));
+  }
   options.seed = seed_;
   options.progress = args.progress;
   for (const auto& f : args.callbacks) options.callbacks.push_back(std::make_shared<FunctionCallback>(f, nullptr));
