@@ -156,8 +156,13 @@ class PyNetwork {
     const Loss* loss = network_.loss();
     const py::array xs = py::array::ensure(x);
     if (!loss || loss->target_kind() != TargetKind::ClassIndex || !xs || xs.ndim() < 2) return false;
-    if (!network_.built()) network_.build(sample_shape({xs.shape() + 1, xs.shape() + xs.ndim()}, "fit"));
+    build_for(xs);
     return labels_per_step(*loss, network_.model().output_shape(), 0);  // a loss of class labels: whatever y's width
+  }
+
+  // Builds the network, where it is not yet, for the samples of xs as fit() would (an x of one axis: samples of one value).
+  void build_for(const py::array& xs) {
+    if (!network_.built()) network_.build(xs.ndim() == 1 ? Shape{1} : sample_shape({xs.shape() + 1, xs.shape() + xs.ndim()}, "fit"));
   }
 
   // Whether y holds whole numbers that a regression takes as its values, as Keras's mse takes an integer y: one per
@@ -171,7 +176,7 @@ class PyNetwork {
       return false;
     const auto values = c_array<double>(ys, "fit", "y");
     if (std::all_of(values.data(), values.data() + values.size(), [](double v) { return v == 0.0 || v == 1.0; })) return false;
-    if (!network_.built()) network_.build(xs.ndim() == 1 ? Shape{1} : sample_shape({xs.shape() + 1, xs.shape() + xs.ndim()}, "fit"));
+    build_for(xs);
     return network_.model().output_shape().numel() == 1;
   }
 
